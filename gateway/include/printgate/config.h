@@ -1,0 +1,77 @@
+/*
+ * config.h - the gateway configuration.
+ *
+ * The file is "Directive value" lines ('#' comments, blank lines ignored).
+ * Every directive comes from one typed table in config.c (name, type,
+ * default, limits, one-line help); docs/configuration.md documents each
+ * one and a test fails when one is missing there.
+ *
+ * The struct is public and read-only after loading: it is a bag of values
+ * that many objects read, and accessors for 30 fields would add nothing.
+ * A reload (SIGHUP) loads a new config and swaps it in whole.
+ */
+
+#ifndef PRINTGATE_CONFIG_H
+#define PRINTGATE_CONFIG_H
+
+#include "base.h"
+#include "log.h"
+
+#define GW_PATH_MAX 1024
+
+struct _gw_config_s
+{
+  /* Paths */
+  char          state_dir[GW_PATH_MAX];       /* StateDir */
+  char          control_socket[GW_PATH_MAX];  /* ControlSocket ("" = STATE/printgated.sock) */
+  char          log_file[GW_PATH_MAX];        /* LogFile ("" = stderr) */
+  gw_loglevel_t log_level;                    /* LogLevel */
+
+  /* HTTPS listener */
+  char          listen_address[256];          /* ListenAddress */
+  int           listen_port;                  /* ListenPort (0 = pick a free port, tests) */
+  char          tls_certificate[GW_PATH_MAX]; /* TLSCertificate ("" = STATE/tls/server.crt, self-signed) */
+  char          tls_key[GW_PATH_MAX];         /* TLSKey ("" = STATE/tls/server.key) */
+  char          server_name[256];             /* ServerName (certificate CN, URLs) */
+  int           max_connections;              /* MaxConnections */
+  int           connection_timeout;           /* ConnectionTimeout, seconds */
+
+  /* Limits and policy */
+  int64_t       max_document_size;            /* MaxDocumentSize, bytes */
+  int           max_pages;                    /* MaxPagesPerJob */
+  int           max_held_jobs;                /* MaxHeldJobsPerUser */
+  int64_t       retention;                    /* Retention, seconds */
+  int64_t       guest_retention;              /* GuestRetention, seconds */
+  bool          keep_printed_jobs;            /* KeepPrintedJobs (reprint) */
+  int64_t       reprint_retention;            /* ReprintRetention, seconds */
+  int64_t       expiry_interval;              /* ExpiryInterval, seconds between sweeps */
+
+  /* Release credentials */
+  int           pin_length;                   /* PinLength */
+  int64_t       pin_lifetime;                 /* PinLifetime, seconds (0 = never expires) */
+  int           pin_max_failures;             /* PinMaxFailures */
+  int64_t       pin_lockout;                  /* PinLockout, seconds */
+
+  /* Printers */
+  int           printer_timeout;              /* PrinterTimeout, seconds per IPP request */
+  int           printer_retries;              /* PrinterRetries on server-error-busy */
+  int64_t       printer_retry_delay_ms;       /* PrinterRetryDelay, first backoff step in ms */
+
+  /* Accounts */
+  char          admin_user[64];               /* AdminUser: first admin account name */
+};
+
+/* Load a file over the defaults.  On error returns NULL and writes "FILE:LINE: reason" to err. */
+extern gw_config_t *gwConfigLoad(const char *path, char *err, size_t errsize);
+extern gw_config_t *gwConfigNewDefaults(void);
+extern void         gwConfigDelete(gw_config_t **config);
+
+/* Iterate the directive table (name, type, default as text, help), for docs and tests. */
+typedef bool (*gw_directive_cb_t)(const char *name, const char *type, const char *default_value, const char *help, void *data);
+extern void         gwConfigIterateDirectives(gw_directive_cb_t cb, void *data);
+
+/* Resolved paths (defaults below the state dir). */
+extern void gwConfigControlSocket(const gw_config_t *c, char *buf, size_t bufsize);
+extern void gwConfigTLSPaths(const gw_config_t *c, char *cert, size_t certsize, char *key, size_t keysize);
+
+#endif /* !PRINTGATE_CONFIG_H */

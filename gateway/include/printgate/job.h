@@ -1,0 +1,95 @@
+/*
+ * job.h - the job model: states, the transition table and reasons.
+ *
+ * receiving -> converting -> held -> releasing -> printed, plus quarantined,
+ * failed, expired and cancelled (DESIGN.md section 2).  Every transition is
+ * one store transaction plus an audit row (gwStoreJobTransition()).
+ */
+
+#ifndef PRINTGATE_JOB_H
+#define PRINTGATE_JOB_H
+
+#include "base.h"
+#include "spool.h"
+
+typedef enum gw_job_state_e
+{
+  GW_JOB_STATE_RECEIVING,
+  GW_JOB_STATE_CONVERTING,
+  GW_JOB_STATE_QUARANTINED,
+  GW_JOB_STATE_HELD,
+  GW_JOB_STATE_RELEASING,
+  GW_JOB_STATE_PRINTED,
+  GW_JOB_STATE_FAILED,
+  GW_JOB_STATE_EXPIRED,
+  GW_JOB_STATE_CANCELLED,
+  GW_JOB_STATE_COUNT
+} gw_job_state_t;
+
+extern const char *gwJobStateString(gw_job_state_t state);
+extern bool        gwJobStateParse(const char *s, gw_job_state_t *state);
+extern bool        gwJobStateAllowed(gw_job_state_t from, gw_job_state_t to);
+extern bool        gwJobStateIsTerminal(gw_job_state_t state);
+
+/*
+ * Reasons: a stable code (logs, API, tests) and a sentence a person can act
+ * on.  The sentence names the document, says what is wrong and what to do.
+ */
+typedef enum gw_reason_e
+{
+  GW_REASON_NONE,
+  GW_REASON_UNSUPPORTED_FORMAT,   /* "unsupported-format" */
+  GW_REASON_CORRUPT_DOCUMENT,     /* "corrupt-document" */
+  GW_REASON_PASSWORD_PROTECTED,   /* "password-protected" */
+  GW_REASON_TOO_LARGE,            /* "too-large" */
+  GW_REASON_TOO_MANY_PAGES,       /* "too-many-pages" */
+  GW_REASON_EMPTY_DOCUMENT,       /* "empty-document" */
+  GW_REASON_TOO_MANY_JOBS,        /* "too-many-held-jobs" */
+  GW_REASON_INTERRUPTED,          /* "interrupted" */
+  GW_REASON_PRINTER_UNREACHABLE,  /* "printer-unreachable" */
+  GW_REASON_PRINTER_BUSY,         /* "printer-busy" */
+  GW_REASON_PRINTER_REFUSED,      /* "printer-refused" */
+  GW_REASON_PRINTER_NO_PDF,       /* "printer-format-unsupported" */
+  GW_REASON_PRINTER_NO_COLOR,     /* "printer-no-color" */
+  GW_REASON_SPOOL_DAMAGED,        /* "spool-damaged" */
+  GW_REASON_EXPIRED,              /* "expired" */
+  GW_REASON_CANCELLED,            /* "cancelled" */
+  GW_REASON_INTERNAL,             /* "internal-error" */
+  GW_REASON_COUNT
+} gw_reason_t;
+
+extern const char *gwReasonCode(gw_reason_t reason);
+extern bool        gwReasonParse(const char *code, gw_reason_t *reason);
+
+/*
+ * A job as stored.  Plain record (not opaque): it is a row copied out of the
+ * store under the store's lock, owned by the caller, with no pointers.
+ */
+typedef struct gw_job_s
+{
+  char            id[GW_UUID_LEN + 1];  /* Random UUID */
+  int64_t         tenant;
+  int64_t         user_id;
+  char            owner[64];            /* User name at submission */
+  char            name[256];            /* Document/job name (user text!) */
+  char            origin[16];           /* "cli", "ipp", "mail", "web" */
+  gw_job_state_t  state;
+  gw_reason_t     reason;               /* Why it is where it is (or NONE) */
+  char            reason_text[512];     /* The sentence for people */
+  char            format[64];           /* MIME type of the held document */
+  int             pages;                /* Pages of the held document (0 = unknown) */
+  int             color_pages;          /* Pages that really use colour (-1 = unknown) */
+  int             copies;               /* 1..999 */
+  char            sides[32];            /* "one-sided", "two-sided-long-edge", "two-sided-short-edge" */
+  char            color_mode[16];       /* "auto", "color", "monochrome" */
+  int64_t         size;                 /* Plaintext bytes of the held document */
+  int64_t         created;              /* Unix time */
+  int64_t         updated;
+  int64_t         expires;              /* 0 = never */
+  int             print_count;          /* Times printed (reprints) */
+  char            printer[64];          /* Last printer it went to (or "") */
+  bool            has_key;              /* Wrapped key present (false once shredded) */
+  gw_wrapped_key_t key;                 /* Wrapped DEK of document 1 */
+} gw_job_t;
+
+#endif /* !PRINTGATE_JOB_H */

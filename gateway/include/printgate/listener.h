@@ -1,0 +1,52 @@
+/*
+ * listener.h - the core HTTPS listener and its route table.
+ *
+ * One HTTPS port (TLS 1.2+) carries /health today and, later, IPP
+ * (/ipp/print), the web pages and the REST API.  Front-ends register
+ * routes; they never see libmicrohttpd (listener.c is its only adapter).
+ *
+ * A route's callbacks run on the listener's threads and must not block for
+ * long.  begin() runs when the headers have arrived, body() for each piece
+ * of the request body (never more than route->max_body bytes in all: the
+ * listener answers 413 itself past that), finish() when the body is
+ * complete: it must call gwRequestRespond().  cleanup() always runs last,
+ * also when the client went away, so per-request state is never leaked.
+ */
+
+#ifndef PRINTGATE_LISTENER_H
+#define PRINTGATE_LISTENER_H
+
+#include "base.h"
+#include "log.h"
+
+typedef struct _gw_request_s gw_request_t;
+
+typedef struct gw_route_s
+{
+  const char *method;     /* "GET", "POST", ... or NULL for any */
+  const char *path;       /* Exact path, or a prefix when it ends in '*' */
+  int64_t     max_body;   /* Largest body accepted (0 = no body allowed) */
+  bool      (*begin)(gw_request_t *req, void *data);                        /* Optional; false = refused (respond first) */
+  bool      (*body)(gw_request_t *req, const char *buf, size_t len, void *data); /* Optional; false = abort (respond first) */
+  void      (*finish)(gw_request_t *req, void *data);                       /* Required */
+  void      (*cleanup)(gw_request_t *req, void *data);                      /* Optional */
+  void       *data;
+} gw_route_t;
+
+extern gw_listener_t *gwListenerNew(const char *address, int port, const char *certfile, const char *keyfile, int max_connections, int timeout, gw_log_t *log, const char **error_r);
+extern bool  gwListenerAddRoute(gw_listener_t *l, const gw_route_t *route);   /* Before gwListenerStart() */
+extern bool  gwListenerStart(gw_listener_t *l, const char **error_r);
+extern int   gwListenerGetPort(gw_listener_t *l);                            /* Actual port (after start) */
+extern void  gwListenerDelete(gw_listener_t **l);                            /* Stops, waits for handlers */
+
+extern const char *gwRequestMethod(gw_request_t *req);
+extern const char *gwRequestPath(gw_request_t *req);
+extern const char *gwRequestHeader(gw_request_t *req, const char *name);
+extern const char *gwRequestQuery(gw_request_t *req, const char *name);
+extern const char *gwRequestClientAddress(gw_request_t *req);  /* Numeric address */
+extern void        gwRequestSetState(gw_request_t *req, void *state);
+extern void       *gwRequestGetState(gw_request_t *req);
+extern bool        gwRequestRespond(gw_request_t *req, int status, const char *content_type, const void *body, size_t len);
+extern bool        gwRequestAddHeader(gw_request_t *req, const char *name, const char *value); /* Before respond */
+
+#endif /* !PRINTGATE_LISTENER_H */

@@ -1,0 +1,65 @@
+/*
+ * sink.h - printer sinks: how a released job reaches a printer.
+ *
+ * A sink is an ops table selected by the printer URI scheme.  The core
+ * registers sinks at start (the IPP and CUPS sinks live in ipp-everywhere/,
+ * and only the daemon links them in).  A sink reads the document through
+ * callbacks, so it never sees the spool or a key, and it must be able to
+ * rewind (a printer answering server-error-busy has already read it all).
+ */
+
+#ifndef PRINTGATE_SINK_H
+#define PRINTGATE_SINK_H
+
+#include "base.h"
+#include "job.h"
+
+typedef enum gw_sink_status_e
+{
+  GW_SINK_OK,             /* The printer accepted the whole job */
+  GW_SINK_HOLD,           /* Not printed; the job goes back to held with the reason */
+  GW_SINK_FAILED          /* Not printed and never will be at this printer (reason says why) */
+} gw_sink_status_t;
+
+typedef struct gw_sink_doc_s
+{
+  const char *job_id;       /* For logs and job-name suffixes */
+  const char *job_name;     /* Document name (user text) */
+  const char *owner;        /* requesting-user-name */
+  const char *format;       /* "application/pdf" */
+  int         copies;
+  const char *sides;        /* IPP keyword */
+  const char *color_mode;   /* IPP print-color-mode keyword */
+  int64_t     size;         /* Plaintext bytes */
+  ssize_t   (*read)(void *ctx, void *buf, size_t len);  /* <0 = error (spool damaged) */
+  bool      (*rewind)(void *ctx);
+  void       *ctx;
+} gw_sink_doc_t;
+
+typedef struct gw_sink_options_s
+{
+  int     timeout;          /* Seconds per request */
+  int     retries;          /* Retries on server-error-busy */
+  int64_t retry_delay_ms;   /* First backoff step; doubles each retry */
+  gw_log_t *log;
+} gw_sink_options_t;
+
+typedef struct gw_sink_result_s
+{
+  gw_sink_status_t status;
+  gw_reason_t      reason;
+  char             text[512];       /* Sentence for people (printer name, what happened) */
+  int              printer_job_id;  /* Job id at the printer, 0 if none */
+} gw_sink_result_t;
+
+typedef struct gw_sink_ops_s
+{
+  const char *name;                 /* "ipp", "cups" */
+  const char *const *schemes;       /* NULL-terminated URI schemes it serves */
+  /* Is the printer reachable and does it take this document? Fills result on false. */
+  bool (*check)(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
+  /* Send the job (check first).  Fills result. */
+  void (*send)(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
+} gw_sink_ops_t;
+
+#endif /* !PRINTGATE_SINK_H */

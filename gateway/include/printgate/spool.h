@@ -1,0 +1,61 @@
+/*
+ * spool.h - the encrypted spool of held documents.
+ *
+ * Format (docs/spool-format.md): a fixed plaintext header, then chunks of
+ * 64 KiB plaintext sealed with AES-256-GCM under a random per-document data
+ * key (DEK).  The nonce of chunk i is 0^3 | uint64_be(i) | last_flag; the AAD
+ * is SHA-256(header | job id | document number).  The DEK is wrapped with the
+ * spool KEK and the wrapped key is returned to the caller to keep in the
+ * store row ONLY: the spool file alone cannot be decrypted, so deleting the
+ * row crypto-shreds the document.
+ *
+ * Files are written in SPOOL/incoming/ and moved to SPOOL/jobs/ by
+ * gwSpoolWriterCommit() (rename + directory fsync).  Plaintext never touches
+ * disk.  Writers and readers are used by one thread at a time; the spool
+ * object itself is thread-safe.
+ */
+
+#ifndef PRINTGATE_SPOOL_H
+#define PRINTGATE_SPOOL_H
+
+#include "base.h"
+
+#define GW_WRAPPED_KEY_LEN 64   /* kek_id(4) | nonce(12) | wrapped DEK(32) | tag(16) */
+
+typedef struct gw_wrapped_key_s
+{
+  unsigned char bytes[GW_WRAPPED_KEY_LEN];
+} gw_wrapped_key_t;
+
+typedef struct _gw_spool_writer_s gw_spool_writer_t;
+typedef struct _gw_spool_reader_s gw_spool_reader_t;
+
+extern gw_spool_t *gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log);
+extern void        gwSpoolClose(gw_spool_t **spool);
+extern bool        gwSpoolRecover(gw_spool_t *spool, unsigned *removed_r);   /* Empties incoming/ */
+extern bool        gwSpoolRemove(gw_spool_t *spool, const char *job_id, unsigned docnum);
+extern bool        gwSpoolExists(gw_spool_t *spool, const char *job_id, unsigned docnum);
+extern bool        gwSpoolPath(gw_spool_t *spool, const char *job_id, unsigned docnum, bool incoming, char *buf, size_t bufsize);
+
+/* List committed (job id, docnum) pairs, for orphan clean-up at start. */
+typedef bool (*gw_spool_cb_t)(const char *job_id, unsigned docnum, void *data);
+extern bool        gwSpoolIterate(gw_spool_t *spool, gw_spool_cb_t cb, void *data);
+
+/* Writing: new -> write* -> finish -> commit, or abort at any point. */
+extern gw_spool_writer_t *gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const char **error_r);
+extern bool     gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len);
+extern bool     gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_size_r);
+extern bool     gwSpoolWriterCommit(gw_spool_writer_t **w);   /* Rename to jobs/, fsync; frees the writer */
+extern void     gwSpoolWriterAbort(gw_spool_writer_t **w);    /* Unlink, wipe, free; NULL-safe */
+
+/* Reading: fails (returns -1 / false) on any authentication error. */
+extern gw_spool_reader_t *gwSpoolReaderOpen(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const char **error_r);
+extern ssize_t  gwSpoolReaderRead(gw_spool_reader_t *r, void *buf, size_t len);  /* 0 = authenticated end */
+extern bool     gwSpoolReaderRewind(gw_spool_reader_t *r);
+extern uint64_t gwSpoolReaderSize(gw_spool_reader_t *r);  /* Plaintext size, from the file length */
+extern void     gwSpoolReaderClose(gw_spool_reader_t **r);
+
+/* Decrypt the whole document to nowhere: true only if every chunk authenticates. */
+extern bool     gwSpoolVerify(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const char **error_r);
+
+#endif /* !PRINTGATE_SPOOL_H */

@@ -1,0 +1,173 @@
+/*
+ * store.h - the Printgate store: users, addresses, PINs, cards, printers,
+ * jobs and documents, and the audit log.
+ *
+ * Callers see domain operations only; SQL lives in the backend
+ * (store-sqlite.c today, behind the ops table in store-private.h, so a
+ * PostgreSQL backend can follow without touching callers).  Every call is
+ * scoped by a tenant id.  Records are copied out to the caller (plain
+ * structs, no pointers into the store).  All functions are thread-safe.
+ *
+ * Errors: functions return false (or -1) and, when error_r is not NULL, set
+ * it to a static English sentence suitable for a CLI or API error.
+ */
+
+#ifndef PRINTGATE_STORE_H
+#define PRINTGATE_STORE_H
+
+#include "base.h"
+#include "job.h"
+
+/* ---- Users ---------------------------------------------------------------- */
+
+typedef enum gw_role_e
+{
+  GW_ROLE_USER,
+  GW_ROLE_ADMIN,
+  GW_ROLE_GUEST
+} gw_role_t;
+
+typedef struct gw_user_s
+{
+  int64_t   id;
+  int64_t   tenant;
+  char      name[64];              /* Login name, unique per tenant, [a-z0-9._@-] */
+  char      display_name[128];
+  gw_role_t role;
+  bool      disabled;
+  bool      must_change_password;  /* One-time password still in force */
+  int64_t   created;
+} gw_user_t;
+
+typedef enum gw_address_state_e
+{
+  GW_ADDRESS_PENDING,
+  GW_ADDRESS_VERIFIED,
+  GW_ADDRESS_REVOKED
+} gw_address_state_t;
+
+typedef struct gw_address_s
+{
+  int64_t            id;
+  int64_t            user_id;
+  char               user_name[64];
+  char               address[256];   /* Lower-cased */
+  gw_address_state_t state;
+  char               verified_by[64];/* Admin name, "self" (link/code), or "" */
+  int64_t            verified_at;
+  int64_t            created;
+} gw_address_t;
+
+typedef struct gw_printer_s
+{
+  int64_t id;
+  int64_t tenant;
+  char    name[64];
+  char    uri[1024];      /* ipp://, ipps://, cups://host:port/queue */
+  char    location[128];
+  bool    enabled;
+  int64_t created;
+} gw_printer_t;
+
+typedef struct gw_audit_s
+{
+  int64_t id;
+  int64_t time;
+  char    actor[64];      /* Who did it: user name, "system", "cli" */
+  char    action[32];     /* "job.submit", "job.release", "pin.fail", ... */
+  char    subject[64];    /* The user it concerns (or "") */
+  char    job_id[GW_UUID_LEN + 1];
+  char    printer[64];
+  int     pages;
+  char    source[64];     /* Where: "cli", client address, terminal id */
+  char    detail[256];    /* Reason code or short metadata; never content */
+} gw_audit_t;
+
+typedef bool (*gw_user_cb_t)(const gw_user_t *user, void *data);
+typedef bool (*gw_address_cb_t)(const gw_address_t *addr, void *data);
+typedef bool (*gw_printer_cb_t)(const gw_printer_t *printer, void *data);
+typedef bool (*gw_job_cb_t)(const gw_job_t *job, void *data);
+typedef bool (*gw_audit_cb_t)(const gw_audit_t *entry, void *data);
+
+/* ---- Life cycle ----------------------------------------------------------- */
+
+extern gw_store_t *gwStoreOpen(const char *path, gw_log_t *log, const char **error_r);  /* Creates + migrates */
+extern void        gwStoreClose(gw_store_t **store);
+extern int         gwStoreSchemaVersion(gw_store_t *store);
+extern int         gwStoreLatestSchemaVersion(void);
+extern bool        gwStoreCheck(gw_store_t *store);   /* Cheap liveness query, for /health */
+
+/* ---- Users, aliases, addresses -------------------------------------------- */
+
+extern bool gwStoreUserAdd(gw_store_t *s, int64_t tenant, const char *name, const char *display_name, gw_role_t role, const char *password_hash, bool must_change, int64_t *id_r, const char **error_r);
+extern bool gwStoreUserFind(gw_store_t *s, int64_t tenant, const char *name_or_alias, gw_user_t *user);
+extern bool gwStoreUserGet(gw_store_t *s, int64_t tenant, int64_t id, gw_user_t *user);
+extern bool gwStoreUserGetPasswordHash(gw_store_t *s, int64_t tenant, int64_t id, char *buf, size_t bufsize);
+extern bool gwStoreUserSetPassword(gw_store_t *s, int64_t tenant, int64_t id, const char *password_hash, bool must_change);
+extern int  gwStoreUserCount(gw_store_t *s, int64_t tenant);
+extern bool gwStoreUserIterate(gw_store_t *s, int64_t tenant, gw_user_cb_t cb, void *data);
+extern bool gwStoreAliasAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *alias, const char **error_r);
+
+extern bool gwStoreAddressAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *address, const char **error_r);
+extern bool gwStoreAddressFind(gw_store_t *s, int64_t tenant, const char *address, gw_address_t *addr);
+extern bool gwStoreAddressSetState(gw_store_t *s, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r);
+extern bool gwStoreAddressIterate(gw_store_t *s, int64_t tenant, int64_t user_id /* 0 = all */, gw_address_cb_t cb, void *data);
+
+/* ---- Release credentials (PIN and card: HMAC-SHA256 with the pepper) ---------- */
+
+/* Replaces the user's PIN.  expires 0 = never.  Fails if the hash collides with another user's PIN. */
+extern bool gwStorePinSet(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error_r);
+/* Looks a PIN up.  Returns the user id, 0 if no valid (unexpired) PIN matches. */
+extern int64_t gwStorePinLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now);
+extern bool gwStoreCardSet(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r);
+extern int64_t gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);
+
+/*
+ * Lockout of a release source (a printer/terminal name): gwStoreLockoutCheck()
+ * returns the time the lock ends (0 = not locked).  gwStoreLockoutFail()
+ * counts a failure and locks the source for lock_secs once max_failures
+ * failures happened within lock_secs; gwStoreLockoutReset() clears it.
+ */
+extern int64_t gwStoreLockoutCheck(gw_store_t *s, int64_t tenant, const char *source, int64_t now);
+extern bool    gwStoreLockoutFail(gw_store_t *s, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r);
+extern bool    gwStoreLockoutReset(gw_store_t *s, int64_t tenant, const char *source);
+
+/* ---- Printers ---------------------------------------------------------------- */
+
+extern bool gwStorePrinterAdd(gw_store_t *s, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r);
+extern bool gwStorePrinterFind(gw_store_t *s, int64_t tenant, const char *name, gw_printer_t *printer);
+extern bool gwStorePrinterDelete(gw_store_t *s, int64_t tenant, const char *name);
+extern bool gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *data);
+
+/* ---- Jobs --------------------------------------------------------------------- */
+
+/*
+ * gwStoreJobCreate() inserts job->id (filled by the caller) in state
+ * RECEIVING with an audit row "job.submit".  gwStoreJobSetDocument() records
+ * document 1's format, size, pages, colour pages and wrapped key.
+ * gwStoreJobTransition() moves a job from 'from' to 'to' only if the job is
+ * in 'from' and gwJobStateAllowed(from, to); it writes the audit row
+ * (action, actor, source, printer, pages) in the same transaction; with
+ * 'expires' >= 0 it also sets the expiry time; with a printer name it records
+ * it (and bumps print_count when 'to' is PRINTED).
+ */
+extern bool gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
+extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
+extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job);
+extern bool gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
+/* Deletes the job row, its documents and so its wrapped keys (crypto-shred). */
+extern bool gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id);
+/* user_id 0 = all users; states is a bit mask of (1 << state), 0 = all. Oldest first. */
+extern bool gwStoreJobIterate(gw_store_t *s, int64_t tenant, int64_t user_id, unsigned states, gw_job_cb_t cb, void *data);
+extern int  gwStoreJobCount(gw_store_t *s, int64_t tenant, int64_t user_id, unsigned states);
+/* Jobs (any tenant) whose expires is > 0 and <= now and whose state is in states. */
+extern bool gwStoreJobIterateExpired(gw_store_t *s, int64_t now, unsigned states, gw_job_cb_t cb, void *data);
+/* Jobs (any tenant) in the given states, e.g. RECEIVING|CONVERTING|RELEASING after a crash. */
+extern bool gwStoreJobIterateAll(gw_store_t *s, unsigned states, gw_job_cb_t cb, void *data);
+
+/* ---- Audit -------------------------------------------------------------------- */
+
+extern bool gwStoreAuditAdd(gw_store_t *s, int64_t tenant, const gw_audit_t *entry);
+extern bool gwStoreAuditIterate(gw_store_t *s, int64_t tenant, int64_t since, int limit, gw_audit_cb_t cb, void *data);
+
+#endif /* !PRINTGATE_STORE_H */

@@ -1,0 +1,73 @@
+/*
+ * system.h - the gateway system object: owns the config, log, keys, spool,
+ * store, listener and sinks, and carries out what front-ends ask for
+ * (submit, list, cancel, release, expire).
+ *
+ * Front-ends (CLI control socket, IPP, web, mail) call these functions; they
+ * never touch the store or the spool directly.
+ */
+
+#ifndef PRINTGATE_SYSTEM_H
+#define PRINTGATE_SYSTEM_H
+
+#include "base.h"
+#include "config.h"
+#include "job.h"
+#include "log.h"
+#include "sink.h"
+#include "store.h"
+
+/* A streaming submission: begin -> write* -> end (or abort). */
+typedef struct _gw_submission_s gw_submission_t;
+
+typedef struct gw_job_options_s
+{
+  int         copies;          /* 0 = default (1) */
+  const char *sides;           /* NULL = "one-sided" */
+  const char *color_mode;      /* NULL = "auto" */
+} gw_job_options_t;
+
+typedef struct gw_release_s
+{
+  const char *pin;             /* Release by PIN, or */
+  const char *card;            /* by card number, or */
+  const char *user;            /* by user name (admin/CLI) */
+  const char *printer;         /* Required: printer name */
+  const char *job_id;          /* NULL = all of the user's held jobs */
+  const char *source;          /* Release point for lockout and audit ("cli", terminal id) */
+  const char *actor;           /* Who asked ("cli", admin name) */
+} gw_release_t;
+
+typedef struct gw_release_result_s
+{
+  int  released;               /* Jobs printed */
+  int  held;                   /* Jobs put back to held (printer down, refused) */
+  int  failed;                 /* Jobs that failed for good */
+  gw_reason_t reason;          /* Last reason (for a single job) */
+  char text[512];              /* Sentence for people */
+} gw_release_result_t;
+
+extern gw_system_t *gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r); /* Takes ownership of config */
+extern void         gwSystemDelete(gw_system_t **sys);
+extern bool         gwSystemReload(gw_system_t *sys, gw_config_t *config);     /* Takes ownership */
+extern bool         gwSystemRecover(gw_system_t *sys);                         /* After a crash: incoming/, half jobs, orphans */
+extern bool         gwSystemStartListener(gw_system_t *sys, const char **error_r);
+extern void         gwSystemAddSink(gw_system_t *sys, const gw_sink_ops_t *ops);
+extern gw_config_t *gwSystemGetConfig(gw_system_t *sys);   /* Valid until the next reload; read-only */
+extern gw_log_t    *gwSystemGetLog(gw_system_t *sys);
+extern gw_store_t  *gwSystemGetStore(gw_system_t *sys);
+extern gw_listener_t *gwSystemGetListener(gw_system_t *sys);
+extern int          gwSystemExpire(gw_system_t *sys, int64_t now);             /* One sweep; returns jobs removed */
+
+extern gw_submission_t *gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char *name, const char *origin, const gw_job_options_t *options, int64_t declared_size, gw_reason_t *reason_r, char *text, size_t textsize);
+extern bool gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len);
+/* Finishes: converts/checks, then holds.  Fills job (state HELD, or FAILED with reason). */
+extern bool gwSubmissionEnd(gw_submission_t **sub, gw_job_t *job);
+extern void gwSubmissionAbort(gw_submission_t **sub, gw_reason_t reason);
+extern const char *gwSubmissionError(gw_submission_t *sub);
+
+extern bool gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char **error_r);
+extern bool gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_release_result_t *result);
+extern bool gwSystemPinNew(gw_system_t *sys, int64_t tenant, const char *user, char *pin, size_t pinsize, const char **error_r);
+
+#endif /* !PRINTGATE_SYSTEM_H */
