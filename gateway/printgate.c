@@ -1,0 +1,2 @@
+/* printgate.c - placeholder until the daemon lands in this session. */
+int main(void) { return 1; }
