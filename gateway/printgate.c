@@ -1,2 +1,548 @@
-/* printgate.c - placeholder until the daemon lands in this session. */
-int main(void) { return 1; }
+/*
+ * printgate.c - the Printgate admin CLI.  It talks to printgated over the
+ * root-only control socket (JSON lines, see control.h); `job submit`
+ * streams the file's bytes, so the daemon never opens a path we name.
+ * docs/cli.md documents every command.
+ */
+
+#include "printgate/config.h"
+#include "printgate/control.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/printgate/printgate.conf"
+
+typedef struct cli_s            /* Parsed command line */
+{
+  const char *conffile;
+  bool        json;             /* --json: print the daemon's reply as is */
+  int         argc;             /* Words left after the options */
+  char      **argv;
+} cli_t;
+
+
+/*
+ * 'usage()' - Show program usage.
+ */
+
+static int
+usage(FILE *fp, int status)
+{
+  fputs("Usage: printgate [-c FILE] [--json] COMMAND ...\n"
+        "\n"
+        "  status\n"
+        "  user add NAME [--email ADDR] [--display TEXT] [--role user|admin|guest]\n"
+        "  user list\n"
+        "  user password NAME                 (new one-time password)\n"
+        "  user alias NAME ALIAS\n"
+        "  address add USER ADDR | address verify ADDR | address revoke ADDR\n"
+        "  address list [--user NAME]\n"
+        "  printer add NAME URI [--location TEXT] | printer list | printer delete NAME\n"
+        "  job submit --user NAME [--name TEXT] [--copies N] [--sides S] [--color-mode M] FILE\n"
+        "  job list [--user NAME] | job show ID | job cancel ID\n"
+        "  pin new USER                       (prints the PIN once)\n"
+        "  card set USER CARD\n"
+        "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
+        "  audit [--since UNIXTIME] [--limit N]\n", fp);
+  return (status);
+}
+
+
+/*
+ * 'option()' - Find "--name VALUE" among the words; NULL if absent.
+ */
+
+static const char *
+option(cli_t *cli, int first, const char *name)
+{
+  for (int i = first; i + 1 < cli->argc; i ++)
+  {
+    if (!strcmp(cli->argv[i], name))
+      return (cli->argv[i + 1]);
+  }
+
+  return (NULL);
+}
+
+
+/*
+ * 'positional()' - The n-th word from 'first' that is not an option or an
+ *                  option's value.
+ */
+
+static const char *
+positional(cli_t *cli, int first, int n)
+{
+  for (int i = first; i < cli->argc; i ++)
+  {
+    if (!strncmp(cli->argv[i], "--", 2))
+    {
+      i ++;
+      continue;
+    }
+    if (n -- == 0)
+      return (cli->argv[i]);
+  }
+
+  return (NULL);
+}
+
+
+/*
+ * 'read_secret()' - "-" means: read the secret from stdin (keeps it out
+ *                   of the process list).
+ */
+
+static const char *
+read_secret(const char *value, char *buf, size_t bufsize)
+{
+  if (!value || strcmp(value, "-"))
+    return (value);
+
+  if (!fgets(buf, (int)bufsize, stdin))
+    return (NULL);
+  buf[strcspn(buf, "\r\n")] = '\0';
+
+  return (buf);
+}
+
+
+/*
+ * 'print_time()' - Local time or "never".
+ */
+
+static void
+print_time(int64_t t, char *buf, size_t bufsize)
+{
+  time_t    tt = (time_t)t;
+  struct tm tmv;
+
+  if (t <= 0)
+    snprintf(buf, bufsize, "never");
+  else
+  {
+    localtime_r(&tt, &tmv);
+    strftime(buf, bufsize, "%Y-%m-%d %H:%M", &tmv);
+  }
+}
+
+
+static const char *
+jstr(json_object *o, const char *name)
+{
+  json_object *v;
+
+  return (json_object_object_get_ex(o, name, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
+}
+
+
+static int64_t
+jint(json_object *o, const char *name)
+{
+  json_object *v;
+
+  return (json_object_object_get_ex(o, name, &v) ? json_object_get_int64(v) : 0);
+}
+
+
+/*
+ * 'print_reply()' - Human output for a successful reply.
+ */
+
+static void
+print_reply(const char *cmd, json_object *reply)
+{
+  json_object *list, *item;
+  char         t1[32], t2[32];
+
+  if (!strcmp(cmd, "job.list") && json_object_object_get_ex(reply, "jobs", &list))
+  {
+    printf("%-36s  %-12s %-11s %5s  %-16s  %-16s  %s\n", "JOB", "OWNER", "STATE", "PAGES", "CREATED", "EXPIRES", "NAME / REASON");
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      item = json_object_array_get_idx(list, i);
+      print_time(jint(item, "created"), t1, sizeof(t1));
+      print_time(jint(item, "expires"), t2, sizeof(t2));
+      printf("%-36s  %-12s %-11s %5d  %-16s  %-16s  %s\n", jstr(item, "id"), jstr(item, "owner"), jstr(item, "state"), (int)jint(item, "pages"), t1, t2, jstr(item, "name"));
+      if (*jstr(item, "reason_text"))
+        printf("%*s%s\n", 104, "", jstr(item, "reason_text"));
+    }
+  }
+  else if (!strcmp(cmd, "job.submit") || !strcmp(cmd, "job.show"))
+  {
+    json_object_object_get_ex(reply, "job", &item);
+    if (!strcmp(cmd, "job.submit"))
+      printf("%s\n", jstr(item, "id"));
+    else
+      printf("%s\n", json_object_to_json_string_ext(item, JSON_C_TO_STRING_PRETTY));
+  }
+  else if (!strcmp(cmd, "user.list") && json_object_object_get_ex(reply, "users", &list))
+  {
+    printf("%-24s %-6s %s\n", "USER", "ROLE", "ADDRESSES");
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      json_object *addrs;
+
+      item = json_object_array_get_idx(list, i);
+      printf("%-24s %-6s", jstr(item, "name"), jstr(item, "role"));
+      if (json_object_object_get_ex(item, "addresses", &addrs))
+      {
+        for (size_t j = 0; j < json_object_array_length(addrs); j ++)
+        {
+          json_object *a = json_object_array_get_idx(addrs, j);
+          printf(" %s (%s)", jstr(a, "address"), jstr(a, "state"));
+        }
+      }
+      putchar('\n');
+    }
+  }
+  else if (!strcmp(cmd, "address.list") && json_object_object_get_ex(reply, "addresses", &list))
+  {
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      item = json_object_array_get_idx(list, i);
+      print_time(jint(item, "verified_at"), t1, sizeof(t1));
+      printf("%-40s %-16s %-9s %s %s\n", jstr(item, "address"), jstr(item, "user"), jstr(item, "state"), jstr(item, "verified_by"), jint(item, "verified_at") ? t1 : "");
+    }
+  }
+  else if (!strcmp(cmd, "printer.list") && json_object_object_get_ex(reply, "printers", &list))
+  {
+    printf("%-20s %-8s %s\n", "PRINTER", "ENABLED", "URI");
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      item = json_object_array_get_idx(list, i);
+      printf("%-20s %-8s %s\n", jstr(item, "name"), json_object_get_boolean(json_object_object_get(item, "enabled")) ? "yes" : "no", jstr(item, "uri"));
+    }
+  }
+  else if (!strcmp(cmd, "audit") && json_object_object_get_ex(reply, "audit", &list))
+  {
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      item = json_object_array_get_idx(list, i);
+      print_time(jint(item, "time"), t1, sizeof(t1));
+      printf("%s  %-16s %-15s %-12s %-36s %-12s %3d  %s %s\n", t1, jstr(item, "actor"), jstr(item, "action"), jstr(item, "subject"), jstr(item, "job"), jstr(item, "printer"), (int)jint(item, "pages"), jstr(item, "source"), jstr(item, "detail"));
+    }
+  }
+  else if (!strcmp(cmd, "pin.new"))
+    printf("%s\n", jstr(reply, "pin"));
+  else if (!strcmp(cmd, "user.password"))
+    printf("%s\n", jstr(reply, "password"));
+  else if (!strcmp(cmd, "release"))
+    printf("%s\n", jstr(reply, "message"));
+  else if (!strcmp(cmd, "status"))
+    printf("printgated %s: %d user(s), %d held job(s), https port %d\n", jstr(reply, "version"), (int)jint(reply, "users"), (int)jint(reply, "held_jobs"), (int)jint(reply, "https_port"));
+}
+
+
+/*
+ * 'run()' - Send one request (plus a document for job.submit) and print
+ *           the reply.  Returns the exit status.
+ */
+
+static int
+run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
+{
+  const char  *cmd = jstr(req, "cmd"), *error = NULL, *text;
+  char        *line = malloc(GW_CONTROL_LINE_MAX + 1);
+  int          fd, status = 1;
+  json_object *reply;
+  bool         sent;
+
+  if (!line || (fd = gwControlConnect(sock, &error)) < 0)
+  {
+    fprintf(stderr, "printgate: %s\n", error ? error : "out of memory");
+    free(line);
+    return (1);
+  }
+
+  text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+  sent = gwControlWriteAll(fd, text, strlen(text)) && gwControlWriteAll(fd, "\n", 1);
+
+  if (sent && docfd >= 0)
+  {
+    char    buf[64 * 1024];
+    ssize_t n;
+    int64_t left = docsize;
+
+    /* If the daemon refuses early it closes; its reply is still readable. */
+    while (left > 0 && (n = read(docfd, buf, sizeof(buf))) > 0)
+    {
+      if ((int64_t)n > left)
+        n = (ssize_t)left;
+      if (!gwControlWriteAll(fd, buf, (size_t)n))
+        break;
+      left -= n;
+    }
+    if (left > 0 && errno != EPIPE && errno != ECONNRESET)
+      fprintf(stderr, "printgate: the file changed or could not be read while sending.\n");
+  }
+
+  if (!gwControlReadLine(fd, line, GW_CONTROL_LINE_MAX + 1) || (reply = json_tokener_parse(line)) == NULL)
+  {
+    fprintf(stderr, "printgate: no answer from printgated (did it stop?).\n");
+    close(fd);
+    free(line);
+    return (1);
+  }
+  close(fd);
+
+  if (json_object_get_boolean(json_object_object_get(reply, "ok")))
+    status = 0;
+
+  if (cli->json)
+    printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
+  else if (status == 0)
+    print_reply(cmd, reply);
+  else
+  {
+    const char *reason = jstr(reply, "reason");
+
+    if (*reason)
+      fprintf(stderr, "printgate: %s [%s]\n", jstr(reply, "error"), reason);
+    else
+      fprintf(stderr, "printgate: %s\n", jstr(reply, "error"));
+    if (!strcmp(cmd, "job.submit"))
+    {
+      json_object *job;
+
+      if (json_object_object_get_ex(reply, "job", &job))
+        fprintf(stderr, "printgate: job %s failed\n", jstr(job, "id"));
+    }
+  }
+
+  explicit_bzero(line, GW_CONTROL_LINE_MAX + 1);   /* May hold a PIN or password */
+  free(line);
+  json_object_put(reply);
+
+  return (status);
+}
+
+
+/*
+ * 'add()' - Add a string member when value is not NULL.
+ */
+
+static void
+add(json_object *req, const char *name, const char *value)
+{
+  if (value)
+    json_object_object_add(req, name, json_object_new_string(value));
+}
+
+
+/*
+ * 'build_request()' - Turn the command words into a request.  Returns NULL
+ *                     (after printing why) on a usage error.  For
+ *                     "job submit" opens the file and sets docfd and docsize.
+ */
+
+static json_object *
+build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t secretsize)
+{
+  const char  *noun = cli->argc > 0 ? cli->argv[0] : "", *verb = cli->argc > 1 ? cli->argv[1] : "";
+  json_object *req = json_object_new_object();
+  char         cmd[64];
+
+#define NEED(x, what) do { if (!(x)) { fprintf(stderr, "printgate: %s %s: missing %s\n", noun, verb, what); json_object_put(req); return (NULL); } } while (0)
+
+  if (!strcmp(noun, "status") || !strcmp(noun, "audit"))
+  {
+    json_object_object_add(req, "cmd", json_object_new_string(noun));
+    if (option(cli, 1, "--since"))
+      json_object_object_add(req, "since", json_object_new_int64(strtoll(option(cli, 1, "--since"), NULL, 10)));
+    if (option(cli, 1, "--limit"))
+      json_object_object_add(req, "limit", json_object_new_int64(strtoll(option(cli, 1, "--limit"), NULL, 10)));
+    return (req);
+  }
+
+  if (!strcmp(noun, "release"))
+  {
+    json_object_object_add(req, "cmd", json_object_new_string("release"));
+    add(req, "pin", read_secret(option(cli, 1, "--pin"), secret, secretsize));
+    add(req, "card", read_secret(option(cli, 1, "--card"), secret, secretsize));
+    add(req, "user", option(cli, 1, "--user"));
+    add(req, "printer", option(cli, 1, "--printer"));
+    add(req, "job", option(cli, 1, "--job"));
+    add(req, "source", option(cli, 1, "--source"));
+    NEED(option(cli, 1, "--printer"), "--printer NAME");
+    NEED(option(cli, 1, "--pin") || option(cli, 1, "--card") || option(cli, 1, "--user"), "--pin, --card or --user");
+    return (req);
+  }
+
+  snprintf(cmd, sizeof(cmd), "%s.%s", noun, verb);
+
+  if (!strcmp(cmd, "user.add"))
+  {
+    NEED(positional(cli, 2, 0), "NAME");
+    add(req, "name", positional(cli, 2, 0));
+    add(req, "email", option(cli, 2, "--email"));
+    add(req, "display", option(cli, 2, "--display"));
+    add(req, "role", option(cli, 2, "--role"));
+  }
+  else if (!strcmp(cmd, "user.password"))
+  {
+    NEED(positional(cli, 2, 0), "NAME");
+    add(req, "name", positional(cli, 2, 0));
+  }
+  else if (!strcmp(cmd, "user.alias"))
+  {
+    NEED(positional(cli, 2, 1), "NAME ALIAS");
+    snprintf(cmd, sizeof(cmd), "alias.add");
+    add(req, "user", positional(cli, 2, 0));
+    add(req, "alias", positional(cli, 2, 1));
+  }
+  else if (!strcmp(cmd, "address.add"))
+  {
+    NEED(positional(cli, 2, 1), "USER ADDRESS");
+    add(req, "user", positional(cli, 2, 0));
+    add(req, "address", positional(cli, 2, 1));
+  }
+  else if (!strcmp(cmd, "address.verify") || !strcmp(cmd, "address.revoke"))
+  {
+    NEED(positional(cli, 2, 0), "ADDRESS");
+    add(req, "address", positional(cli, 2, 0));
+  }
+  else if (!strcmp(cmd, "address.list") || !strcmp(cmd, "job.list"))
+    add(req, "user", option(cli, 2, "--user"));
+  else if (!strcmp(cmd, "printer.add"))
+  {
+    NEED(positional(cli, 2, 1), "NAME URI");
+    add(req, "name", positional(cli, 2, 0));
+    add(req, "uri", positional(cli, 2, 1));
+    add(req, "location", option(cli, 2, "--location"));
+  }
+  else if (!strcmp(cmd, "printer.delete"))
+  {
+    NEED(positional(cli, 2, 0), "NAME");
+    add(req, "name", positional(cli, 2, 0));
+  }
+  else if (!strcmp(cmd, "job.show") || !strcmp(cmd, "job.cancel"))
+  {
+    NEED(positional(cli, 2, 0), "JOB-ID");
+    add(req, "id", positional(cli, 2, 0));
+  }
+  else if (!strcmp(cmd, "pin.new"))
+  {
+    NEED(positional(cli, 2, 0), "USER");
+    add(req, "user", positional(cli, 2, 0));
+  }
+  else if (!strcmp(cmd, "card.set"))
+  {
+    NEED(positional(cli, 2, 1), "USER CARD");
+    add(req, "user", positional(cli, 2, 0));
+    add(req, "card", read_secret(positional(cli, 2, 1), secret, secretsize));
+  }
+  else if (!strcmp(cmd, "job.submit"))
+  {
+    const char *file = positional(cli, 2, 0), *name = option(cli, 2, "--name");
+    struct stat st;
+
+    NEED(option(cli, 2, "--user"), "--user NAME");
+    NEED(file, "FILE");
+
+    if ((*docfd = open(file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(*docfd, &st) || !S_ISREG(st.st_mode))
+    {
+      fprintf(stderr, "printgate: %s: %s\n", file, *docfd < 0 ? strerror(errno) : "not a regular file");
+      json_object_put(req);
+      return (NULL);
+    }
+    *docsize = (int64_t)st.st_size;
+
+    if (!name)
+      name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    add(req, "user", option(cli, 2, "--user"));
+    add(req, "name", name);
+    add(req, "sides", option(cli, 2, "--sides"));
+    add(req, "color_mode", option(cli, 2, "--color-mode"));
+    if (option(cli, 2, "--copies"))
+      json_object_object_add(req, "copies", json_object_new_int64(strtoll(option(cli, 2, "--copies"), NULL, 10)));
+    json_object_object_add(req, "size", json_object_new_int64(*docsize));
+  }
+  else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list"))
+  {
+    fprintf(stderr, "printgate: unknown command \"%s %s\"\n", noun, verb);
+    json_object_put(req);
+    return (NULL);
+  }
+
+#undef NEED
+
+  json_object_object_add(req, "cmd", json_object_new_string(cmd));
+  return (req);
+}
+
+
+/*
+ * 'main()' - Parse options and run one command.
+ */
+
+int
+main(int argc, char *argv[])
+{
+  cli_t        cli;
+  char         err[1024], sock[GW_PATH_MAX], secret[256];
+  gw_config_t *config;
+  json_object *req;
+  int          i, docfd = -1, status;
+  int64_t      docsize = 0;
+
+  memset(&cli, 0, sizeof(cli));
+  cli.conffile = getenv("PRINTGATE_CONF") ? getenv("PRINTGATE_CONF") : DEFAULT_CONFIG;
+
+  for (i = 1; i < argc && argv[i][0] == '-'; i ++)
+  {
+    if (!strcmp(argv[i], "-c") && i + 1 < argc)
+      cli.conffile = argv[++ i];
+    else if (!strcmp(argv[i], "--json"))
+      cli.json = true;
+    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+      return (usage(stdout, 0));
+    else
+      return (usage(stderr, 2));
+  }
+
+  cli.argc = argc - i;
+  cli.argv = argv + i;
+  if (cli.argc < 1)
+    return (usage(stderr, 2));
+
+  /* --json may also follow the command words. */
+  for (int j = 0; j < cli.argc; j ++)
+  {
+    if (!strcmp(cli.argv[j], "--json"))
+    {
+      cli.json = true;
+      memmove(cli.argv + j, cli.argv + j + 1, (size_t)(cli.argc - j - 1) * sizeof(char *));
+      cli.argc --;
+      j --;
+    }
+  }
+
+  if ((config = gwConfigLoad(cli.conffile, err, sizeof(err))) == NULL)
+  {
+    fprintf(stderr, "printgate: %s\n", err);
+    return (1);
+  }
+  gwConfigControlSocket(config, sock, sizeof(sock));
+  gwConfigDelete(&config);
+
+  if ((req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL)
+    return (2);
+
+  status = run(&cli, sock, req, docfd, docsize);
+
+  explicit_bzero(secret, sizeof(secret));
+  json_object_put(req);
+  if (docfd >= 0)
+    close(docfd);
+
+  return (status);
+}

@@ -1,2 +1,225 @@
-/* printgated.c - placeholder until the daemon lands in this session. */
-int main(void) { return 1; }
+/*
+ * printgated.c - the Printgate daemon.
+ *
+ *   printgated [-c FILE]        run in the foreground
+ *   printgated -t [-c FILE]     check the configuration and exit
+ *
+ * Start-up: load the config, open (on first run: create) the state dir,
+ * keys, certificate, store and admin account, recover from a crash, start
+ * the HTTPS listener and the control socket, then tell systemd READY=1
+ * through $NOTIFY_SOCKET.  SIGHUP reloads the config; SIGTERM/SIGINT drain
+ * and exit.  Expiry sweeps run every ExpiryInterval from the main thread.
+ */
+
+#include "printgate/config.h"
+#include "printgate/control.h"
+#include "printgate/listener.h"
+#include "printgate/log.h"
+#include "printgate/system.h"
+#include "printgate-ipp/sinks.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/printgate/printgate.conf"
+
+
+/*
+ * 'notify()' - Send a message to systemd's NOTIFY_SOCKET, if set (the
+ *              sd_notify datagram protocol; no libsystemd needed).
+ */
+
+static void
+notify(const char *message)
+{
+  const char        *path = getenv("NOTIFY_SOCKET");
+  struct sockaddr_un addr;
+  socklen_t          len;
+  int                fd;
+
+  if (!path || !*path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(addr.sun_path))
+    return;
+
+  memset(&addr, 0, sizeof(addr));
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path, strlen(path));
+  if (path[0] == '@')
+    addr.sun_path[0] = '\0';              /* Abstract socket */
+  len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+
+  if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+    return;
+  if (sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&addr, len) < 0)
+    fprintf(stderr, "printgated: unable to notify systemd: %s\n", strerror(errno));
+  close(fd);
+}
+
+
+/*
+ * 'usage()' - Show program usage.
+ */
+
+static int
+usage(FILE *fp, int status)
+{
+  fputs("Usage: printgated [-c FILE] [-t]\n"
+        "  -c FILE   configuration file (default " DEFAULT_CONFIG ")\n"
+        "  -t        check the configuration and exit\n"
+        "  --version show the version\n", fp);
+  return (status);
+}
+
+
+/*
+ * 'main()' - Run the gateway.
+ */
+
+int
+main(int argc, char *argv[])
+{
+  const char   *conffile = DEFAULT_CONFIG, *error = NULL;
+  bool          test_only = false;
+  char          err[1024], sock[GW_PATH_MAX];
+  gw_config_t  *config;
+  gw_system_t  *sys;
+  gw_control_t *ctl;
+  sigset_t      signals;
+  time_t        next_sweep;
+  int           port = 0;
+
+  for (int i = 1; i < argc; i ++)
+  {
+    if (!strcmp(argv[i], "-c") && i + 1 < argc)
+      conffile = argv[++ i];
+    else if (!strcmp(argv[i], "-t"))
+      test_only = true;
+    else if (!strcmp(argv[i], "--version"))
+    {
+      puts("printgated " GW_VERSION);
+      return (0);
+    }
+    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+      return (usage(stdout, 0));
+    else
+      return (usage(stderr, 2));
+  }
+
+  if ((config = gwConfigLoad(conffile, err, sizeof(err))) == NULL)
+  {
+    fprintf(stderr, "printgated: %s\n", err);
+    return (1);
+  }
+
+  if (test_only)
+  {
+    printf("%s: configuration OK\n", conffile);
+    gwConfigDelete(&config);
+    return (0);
+  }
+
+  /*
+   * Signals are taken synchronously by the main thread only: block them
+   * before any thread starts so every thread inherits the mask.
+   */
+
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  umask(0077);
+
+  gwConfigControlSocket(config, sock, sizeof(sock));
+
+  if ((sys = gwSystemNew(config, true, &error)) == NULL)
+  {
+    fprintf(stderr, "printgated: %s\n", error ? error : "start-up failed");
+    return (1);
+  }
+
+  gwSystemAddSink(sys, gwIppSink());
+  gwSystemAddSink(sys, gwCupsSink());
+
+  if (!gwSystemRecover(sys))
+    gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Recovery did not complete; see the messages above.");
+
+  if (!gwSystemStartListener(sys, &error))
+  {
+    gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "HTTPS listener: %s", error ? error : "unable to start");
+    fprintf(stderr, "printgated: HTTPS listener: %s\n", error ? error : "unable to start");
+    gwSystemDelete(&sys);
+    return (1);
+  }
+  port = gwListenerGetPort(gwSystemGetListener(sys));
+
+  if ((ctl = gwControlStart(sys, sock, &error)) == NULL)
+  {
+    fprintf(stderr, "printgated: %s\n", error);
+    gwSystemDelete(&sys);
+    return (1);
+  }
+
+  gwSystemExpire(sys, time(NULL));
+  gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "printgated " GW_VERSION " ready: https port %d, control socket %s.", port, sock);
+  printf("printgated ready: https://%s:%d/health, control socket %s\n", gwSystemGetConfig(sys)->server_name, port, sock);
+  fflush(stdout);
+  notify("READY=1\nSTATUS=Serving");
+
+  next_sweep = time(NULL) + gwSystemGetConfig(sys)->expiry_interval;
+
+  for (;;)
+  {
+    struct timespec timeout;
+    siginfo_t       info;
+    int             sig;
+    time_t          now = time(NULL);
+
+    timeout.tv_sec  = next_sweep > now ? next_sweep - now : 0;
+    timeout.tv_nsec = 0;
+
+    if ((sig = sigtimedwait(&signals, &info, &timeout)) < 0)
+    {
+      if (errno == EAGAIN)
+      {
+        gw_config_t *c = gwSystemGetConfig(sys);
+
+        gwSystemExpire(sys, time(NULL));
+        next_sweep = time(NULL) + c->expiry_interval;
+      }
+      continue;
+    }
+
+    if (sig == SIGHUP)
+    {
+      gw_config_t *newconfig;
+
+      notify("RELOADING=1");
+      if ((newconfig = gwConfigLoad(conffile, err, sizeof(err))) == NULL)
+        gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Reload refused, keeping the running configuration: %s", err);
+      else
+        gwSystemReload(sys, newconfig);
+      next_sweep = time(NULL);
+      notify("READY=1");
+      continue;
+    }
+
+    /* SIGTERM / SIGINT: drain and stop. */
+    notify("STOPPING=1");
+    gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "Stopping on signal %d: finishing requests in progress.", sig);
+    break;
+  }
+
+  gwControlStop(&ctl, 30);
+  gwSystemDelete(&sys);
+
+  return (0);
+}

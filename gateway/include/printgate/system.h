@@ -69,5 +69,6 @@ extern const char *gwSubmissionError(gw_submission_t *sub);
 extern bool gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char **error_r);
 extern bool gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_release_result_t *result);
 extern bool gwSystemPinNew(gw_system_t *sys, int64_t tenant, const char *user, char *pin, size_t pinsize, const char **error_r);
+extern bool gwSystemCardSet(gw_system_t *sys, int64_t tenant, const char *user, const char *card, const char **error_r);
 
 #endif /* !PRINTGATE_SYSTEM_H */

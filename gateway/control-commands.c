@@ -1,0 +1,639 @@
+/*
+ * control-commands.c - what each control-socket command does.  Every
+ * command takes a JSON object and answers one JSON object with "ok".
+ * docs/cli.md documents them as the printgate CLI exposes them.
+ */
+
+#include "control-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+typedef bool (*command_fn_t)(gw_client_t *cl, json_object *req);
+
+
+/*
+ * 'get_string()' - A string member, or NULL.
+ */
+
+static const char *
+get_string(json_object *req, const char *name)
+{
+  json_object *v;
+
+  if (!json_object_object_get_ex(req, name, &v) || !json_object_is_type(v, json_type_string))
+    return (NULL);
+
+  return (json_object_get_string(v));
+}
+
+
+/*
+ * 'get_int()' - An integer member, or def.
+ */
+
+static int64_t
+get_int(json_object *req, const char *name, int64_t def)
+{
+  json_object *v;
+
+  if (!json_object_object_get_ex(req, name, &v) || !json_object_is_type(v, json_type_int))
+    return (def);
+
+  return (json_object_get_int64(v));
+}
+
+
+/*
+ * 'ok_reply()' - A new {"ok":true} object.
+ */
+
+static json_object *
+ok_reply(void)
+{
+  json_object *reply = json_object_new_object();
+
+  json_object_object_add(reply, "ok", json_object_new_boolean(true));
+  return (reply);
+}
+
+
+/*
+ * 'job_json()' - A job as JSON (metadata only).
+ */
+
+static json_object *
+job_json(const gw_job_t *job)
+{
+  json_object *j = json_object_new_object();
+
+  json_object_object_add(j, "id", json_object_new_string(job->id));
+  json_object_object_add(j, "owner", json_object_new_string(job->owner));
+  json_object_object_add(j, "name", json_object_new_string(job->name));
+  json_object_object_add(j, "origin", json_object_new_string(job->origin));
+  json_object_object_add(j, "state", json_object_new_string(gwJobStateString(job->state)));
+  json_object_object_add(j, "reason", json_object_new_string(gwReasonCode(job->reason)));
+  json_object_object_add(j, "reason_text", json_object_new_string(job->reason_text));
+  json_object_object_add(j, "format", json_object_new_string(job->format));
+  json_object_object_add(j, "pages", json_object_new_int(job->pages));
+  json_object_object_add(j, "copies", json_object_new_int(job->copies));
+  json_object_object_add(j, "sides", json_object_new_string(job->sides));
+  json_object_object_add(j, "color_mode", json_object_new_string(job->color_mode));
+  json_object_object_add(j, "size", json_object_new_int64(job->size));
+  json_object_object_add(j, "created", json_object_new_int64(job->created));
+  json_object_object_add(j, "expires", json_object_new_int64(job->expires));
+  json_object_object_add(j, "printer", json_object_new_string(job->printer));
+  json_object_object_add(j, "print_count", json_object_new_int(job->print_count));
+
+  return (j);
+}
+
+
+/* ---- status ------------------------------------------------------------- */
+
+static bool
+cmd_status(gw_client_t *cl, json_object *req)
+{
+  json_object *reply = ok_reply();
+  gw_store_t  *store = gwSystemGetStore(cl->sys);
+
+  json_object_object_add(reply, "version", json_object_new_string(GW_VERSION));
+  json_object_object_add(reply, "users", json_object_new_int(gwStoreUserCount(store, GW_DEFAULT_TENANT)));
+  json_object_object_add(reply, "held_jobs", json_object_new_int(gwStoreJobCount(store, GW_DEFAULT_TENANT, 0, 1u << GW_JOB_STATE_HELD)));
+  if (gwSystemGetListener(cl->sys))
+    json_object_object_add(reply, "https_port", json_object_new_int(gwListenerGetPort(gwSystemGetListener(cl->sys))));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+/* ---- users and addresses ------------------------------------------------ */
+
+static bool
+cmd_user_add(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name"), *email = get_string(req, "email"), *display = get_string(req, "display"), *role_s = get_string(req, "role");
+  const char *error = NULL;
+  gw_role_t   role = GW_ROLE_USER;
+  int64_t     id;
+  json_object *reply;
+
+  if (!name)
+    return (_gwControlError(cl, NULL, "A user name is needed."));
+  if (role_s && !strcmp(role_s, "admin"))
+    role = GW_ROLE_ADMIN;
+  else if (role_s && !strcmp(role_s, "guest"))
+    role = GW_ROLE_GUEST;
+  else if (role_s && strcmp(role_s, "user"))
+    return (_gwControlError(cl, NULL, "The role must be user, admin or guest."));
+
+  if (!gwStoreUserAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, display ? display : "", role, "", false, &id, &error))
+    return (_gwControlError(cl, NULL, "Unable to add user \"%s\": %s.", name, error ? error : "store error"));
+
+  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "user.add", name, NULL, NULL, 0, "cli", role_s ? role_s : "user");
+
+  if (email && !gwStoreAddressAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, id, email, &error))
+    return (_gwControlError(cl, NULL, "User \"%s\" was added, but not the address \"%s\": %s.", name, email, error ? error : "store error"));
+  if (email)
+    _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "address.add", name, NULL, NULL, 0, "cli", "pending");
+
+  reply = ok_reply();
+  json_object_object_add(reply, "id", json_object_new_int64(id));
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+add_address(const gw_address_t *addr, void *data)
+{
+  static const char * const states[] = { "pending", "verified", "revoked" };
+  json_object *a = json_object_new_object();
+
+  json_object_object_add(a, "user", json_object_new_string(addr->user_name));
+  json_object_object_add(a, "address", json_object_new_string(addr->address));
+  json_object_object_add(a, "state", json_object_new_string(states[addr->state]));
+  json_object_object_add(a, "verified_by", json_object_new_string(addr->verified_by));
+  json_object_object_add(a, "verified_at", json_object_new_int64(addr->verified_at));
+  json_object_array_add((json_object *)data, a);
+
+  return (true);
+}
+
+
+typedef struct user_list_s
+{
+  gw_store_t  *store;
+  json_object *array;
+} user_list_t;
+
+static bool
+add_user(const gw_user_t *user, void *data)
+{
+  static const char * const roles[] = { "user", "admin", "guest" };
+  user_list_t *ul = (user_list_t *)data;
+  json_object *u = json_object_new_object(), *addrs = json_object_new_array();
+
+  json_object_object_add(u, "name", json_object_new_string(user->name));
+  json_object_object_add(u, "display_name", json_object_new_string(user->display_name));
+  json_object_object_add(u, "role", json_object_new_string(roles[user->role]));
+  json_object_object_add(u, "disabled", json_object_new_boolean(user->disabled));
+  gwStoreAddressIterate(ul->store, GW_DEFAULT_TENANT, user->id, add_address, addrs);
+  json_object_object_add(u, "addresses", addrs);
+  json_object_array_add(ul->array, u);
+
+  return (true);
+}
+
+
+static bool
+cmd_user_list(gw_client_t *cl, json_object *req)
+{
+  json_object *reply = ok_reply();
+  user_list_t  ul = { gwSystemGetStore(cl->sys), json_object_new_array() };
+
+  gwStoreUserIterate(ul.store, GW_DEFAULT_TENANT, add_user, &ul);
+  json_object_object_add(reply, "users", ul.array);
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_user_password(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name");
+  gw_user_t   user;
+  char        password[64], hash[GW_PASSWORD_HASH_MAX];
+  json_object *reply;
+
+  if (!name || !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+    return (_gwControlError(cl, NULL, "No user \"%s\".", name ? name : ""));
+
+  if (!gwPasswordGenerate(password, sizeof(password)) || !gwPasswordHash(password, hash, sizeof(hash)) ||
+      !gwStoreUserSetPassword(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, hash, true))
+  {
+    gwWipe(password, sizeof(password));
+    return (_gwControlError(cl, NULL, "Unable to set a new password."));
+  }
+
+  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "user.password", user.name, NULL, NULL, 0, "cli", "one-time");
+  reply = ok_reply();
+  json_object_object_add(reply, "password", json_object_new_string(password));
+  gwWipe(password, sizeof(password));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_alias_add(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "user"), *alias = get_string(req, "alias"), *error = NULL;
+  gw_user_t   user;
+
+  if (!name || !alias || !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+    return (_gwControlError(cl, NULL, "No user \"%s\".", name ? name : ""));
+  if (!gwStoreAliasAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, alias, &error))
+    return (_gwControlError(cl, NULL, "Unable to add alias \"%s\": %s.", alias, error ? error : "store error"));
+
+  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "alias.add", user.name, NULL, NULL, 0, "cli", "");
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
+static bool
+cmd_address_add(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "user"), *address = get_string(req, "address"), *error = NULL;
+  gw_user_t   user;
+
+  if (!name || !address || !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+    return (_gwControlError(cl, NULL, "No user \"%s\".", name ? name : ""));
+  if (!gwStoreAddressAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, address, &error))
+    return (_gwControlError(cl, NULL, "Unable to add address \"%s\": %s.", address, error ? error : "store error"));
+
+  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "address.add", user.name, NULL, NULL, 0, "cli", "pending");
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
+static bool
+set_address_state(gw_client_t *cl, json_object *req, gw_address_state_t state, const char *action)
+{
+  const char  *address = get_string(req, "address"), *error = NULL;
+  gw_address_t addr;
+
+  if (!address || !gwStoreAddressFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, address, &addr))
+    return (_gwControlError(cl, NULL, "No address \"%s\" on this gateway.", address ? address : ""));
+  if (!gwStoreAddressSetState(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, address, state, cl->actor, &error))
+    return (_gwControlError(cl, NULL, "Unable to change \"%s\": %s.", address, error ? error : "store error"));
+
+  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, action, addr.user_name, NULL, NULL, 0, "cli", "");
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+static bool cmd_address_verify(gw_client_t *cl, json_object *req) { return (set_address_state(cl, req, GW_ADDRESS_VERIFIED, "address.verify")); }
+static bool cmd_address_revoke(gw_client_t *cl, json_object *req) { return (set_address_state(cl, req, GW_ADDRESS_REVOKED, "address.revoke")); }
+
+
+static bool
+cmd_address_list(gw_client_t *cl, json_object *req)
+{
+  const char  *name = get_string(req, "user");
+  gw_user_t    user;
+  json_object *reply, *array;
+
+  memset(&user, 0, sizeof(user));
+  if (name && !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+    return (_gwControlError(cl, NULL, "No user \"%s\".", name));
+
+  reply = ok_reply();
+  array = json_object_new_array();
+  gwStoreAddressIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, add_address, array);
+  json_object_object_add(reply, "addresses", array);
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+/* ---- printers ------------------------------------------------------------- */
+
+static bool
+cmd_printer_add(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name"), *uri = get_string(req, "uri"), *location = get_string(req, "location"), *error = NULL;
+
+  if (!name || !uri)
+    return (_gwControlError(cl, NULL, "A printer name and URI are needed."));
+  if (!_gwSystemFindSink(cl->sys, uri))
+    return (_gwControlError(cl, NULL, "Unsupported printer URI \"%s\": use ipp://, ipps:// or cups://HOST:PORT/QUEUE.", uri));
+  if (!gwStorePrinterAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, uri, location ? location : "", &error))
+    return (_gwControlError(cl, NULL, "Unable to add printer \"%s\": %s.", name, error ? error : "store error"));
+
+  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "printer.add", "", NULL, name, 0, "cli", "");
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
+static bool
+add_printer(const gw_printer_t *printer, void *data)
+{
+  json_object *p = json_object_new_object();
+
+  json_object_object_add(p, "name", json_object_new_string(printer->name));
+  json_object_object_add(p, "uri", json_object_new_string(printer->uri));
+  json_object_object_add(p, "location", json_object_new_string(printer->location));
+  json_object_object_add(p, "enabled", json_object_new_boolean(printer->enabled));
+  json_object_array_add((json_object *)data, p);
+
+  return (true);
+}
+
+
+static bool
+cmd_printer_list(gw_client_t *cl, json_object *req)
+{
+  json_object *reply = ok_reply(), *array = json_object_new_array();
+
+  gwStorePrinterIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, add_printer, array);
+  json_object_object_add(reply, "printers", array);
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_printer_delete(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name");
+
+  if (!name || !gwStorePrinterDelete(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name))
+    return (_gwControlError(cl, NULL, "No printer \"%s\".", name ? name : ""));
+
+  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "printer.delete", "", NULL, name, 0, "cli", "");
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
+/* ---- jobs ------------------------------------------------------------------- */
+
+static bool
+cmd_job_submit(gw_client_t *cl, json_object *req)
+{
+  const char      *user = get_string(req, "user"), *name = get_string(req, "name");
+  int64_t          size = get_int(req, "size", -1), left;
+  gw_job_options_t options;
+  gw_submission_t *sub;
+  gw_reason_t      reason;
+  gw_job_t         job;
+  char             text[512], *buf;
+  json_object     *reply;
+  bool             ok;
+
+  if (size < 0)
+    return (_gwControlError(cl, NULL, "job.submit needs the document size."));
+
+  memset(&options, 0, sizeof(options));
+  options.copies     = (int)get_int(req, "copies", 0);
+  options.sides      = get_string(req, "sides");
+  options.color_mode = get_string(req, "color_mode");
+
+  if ((sub = gwSubmissionBegin(cl->sys, GW_DEFAULT_TENANT, user, name, "cli", &options, size, &reason, text, sizeof(text))) == NULL)
+  {
+    /* The bytes that follow are not read: the connection ends here. */
+    _gwControlError(cl, reason == GW_REASON_NONE ? NULL : gwReasonCode(reason), "%s", text);
+    return (false);
+  }
+
+  if ((buf = malloc(64 * 1024)) == NULL)
+  {
+    gwSubmissionAbort(&sub, GW_REASON_INTERNAL);
+    _gwControlError(cl, "internal-error", "Out of memory.");
+    return (false);
+  }
+
+  for (left = size; left > 0;)
+  {
+    ssize_t n = _gwControlRead(cl, buf, left > 64 * 1024 ? 64 * 1024 : (size_t)left);
+
+    if (n <= 0)
+    {
+      /* The client went away mid-document: nothing is kept. */
+      free(buf);
+      gwSubmissionAbort(&sub, GW_REASON_INTERRUPTED);
+      return (false);
+    }
+    left -= n;
+    gwSubmissionWrite(sub, buf, (size_t)n);   /* After a failure, the rest is read and dropped */
+  }
+  gwWipe(buf, 64 * 1024);
+  free(buf);
+
+  ok    = gwSubmissionEnd(&sub, &job);
+  reply = json_object_new_object();
+  json_object_object_add(reply, "ok", json_object_new_boolean(ok));
+  if (!ok)
+  {
+    json_object_object_add(reply, "error", json_object_new_string(job.reason_text));
+    json_object_object_add(reply, "reason", json_object_new_string(gwReasonCode(job.reason)));
+  }
+  json_object_object_add(reply, "job", job_json(&job));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+add_job(const gw_job_t *job, void *data)
+{
+  json_object_array_add((json_object *)data, job_json(job));
+  return (true);
+}
+
+
+static bool
+cmd_job_list(gw_client_t *cl, json_object *req)
+{
+  const char  *name = get_string(req, "user");
+  gw_user_t    user;
+  json_object *reply, *array;
+
+  memset(&user, 0, sizeof(user));
+  if (name && !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+    return (_gwControlError(cl, NULL, "No user \"%s\".", name));
+
+  reply = ok_reply();
+  array = json_object_new_array();
+  gwStoreJobIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, 0, add_job, array);
+  json_object_object_add(reply, "jobs", array);
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_job_show(gw_client_t *cl, json_object *req)
+{
+  const char  *id = get_string(req, "id");
+  gw_job_t     job;
+  json_object *reply;
+
+  if (!id || !gwStoreJobGet(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, id, &job))
+    return (_gwControlError(cl, NULL, "No job \"%s\".", id ? id : ""));
+
+  reply = ok_reply();
+  json_object_object_add(reply, "job", job_json(&job));
+  gwWipe(&job.key, sizeof(job.key));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_job_cancel(gw_client_t *cl, json_object *req)
+{
+  const char *id = get_string(req, "id"), *error = NULL;
+
+  if (!id || !gwSystemJobCancel(cl->sys, GW_DEFAULT_TENANT, id, cl->actor, &error))
+    return (_gwControlError(cl, NULL, "Unable to cancel job \"%s\": %s.", id ? id : "", error ? error : "no such job"));
+
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
+/* ---- release credentials and release --------------------------------------- */
+
+static bool
+cmd_pin_new(gw_client_t *cl, json_object *req)
+{
+  const char  *user = get_string(req, "user"), *error = NULL;
+  char         pin[32];
+  json_object *reply;
+
+  if (!user || !gwSystemPinNew(cl->sys, GW_DEFAULT_TENANT, user, pin, sizeof(pin), &error))
+    return (_gwControlError(cl, NULL, "Unable to make a PIN for \"%s\": %s.", user ? user : "", error ? error : "no such user"));
+
+  reply = ok_reply();
+  json_object_object_add(reply, "pin", json_object_new_string(pin));
+  gwWipe(pin, sizeof(pin));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_card_set(gw_client_t *cl, json_object *req)
+{
+  const char *user = get_string(req, "user"), *card = get_string(req, "card"), *error = NULL;
+
+  if (!user || !card || !gwSystemCardSet(cl->sys, GW_DEFAULT_TENANT, user, card, &error))
+    return (_gwControlError(cl, NULL, "Unable to register the card for \"%s\": %s.", user ? user : "", error ? error : "missing card number"));
+
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
+static bool
+cmd_release(gw_client_t *cl, json_object *req)
+{
+  gw_release_t        rel;
+  gw_release_result_t result;
+  json_object        *reply;
+  bool                ok;
+
+  memset(&rel, 0, sizeof(rel));
+  rel.pin     = get_string(req, "pin");
+  rel.card    = get_string(req, "card");
+  rel.user    = get_string(req, "user");
+  rel.printer = get_string(req, "printer");
+  rel.job_id  = get_string(req, "job");
+  rel.source  = get_string(req, "source");
+  rel.actor   = cl->actor;
+
+  ok    = gwSystemRelease(cl->sys, GW_DEFAULT_TENANT, &rel, &result);
+  ok    = ok && result.released > 0 && result.held == 0 && result.failed == 0;
+  reply = json_object_new_object();
+  json_object_object_add(reply, "ok", json_object_new_boolean(ok));
+  json_object_object_add(reply, "released", json_object_new_int(result.released));
+  json_object_object_add(reply, "held", json_object_new_int(result.held));
+  json_object_object_add(reply, "failed", json_object_new_int(result.failed));
+  if (result.reason != GW_REASON_NONE)
+    json_object_object_add(reply, "reason", json_object_new_string(gwReasonCode(result.reason)));
+  json_object_object_add(reply, ok ? "message" : "error", json_object_new_string(result.text));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+/* ---- audit -------------------------------------------------------------------- */
+
+static bool
+add_audit(const gw_audit_t *a, void *data)
+{
+  json_object *e = json_object_new_object();
+
+  json_object_object_add(e, "time", json_object_new_int64(a->time));
+  json_object_object_add(e, "actor", json_object_new_string(a->actor));
+  json_object_object_add(e, "action", json_object_new_string(a->action));
+  json_object_object_add(e, "subject", json_object_new_string(a->subject));
+  json_object_object_add(e, "job", json_object_new_string(a->job_id));
+  json_object_object_add(e, "printer", json_object_new_string(a->printer));
+  json_object_object_add(e, "pages", json_object_new_int(a->pages));
+  json_object_object_add(e, "source", json_object_new_string(a->source));
+  json_object_object_add(e, "detail", json_object_new_string(a->detail));
+  json_object_array_add((json_object *)data, e);
+
+  return (true);
+}
+
+
+static bool
+cmd_audit(gw_client_t *cl, json_object *req)
+{
+  json_object *reply = ok_reply(), *array = json_object_new_array();
+  int64_t      limit = get_int(req, "limit", 1000);
+
+  if (limit < 1 || limit > 100000)
+    limit = 1000;
+  gwStoreAuditIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, get_int(req, "since", 0), (int)limit, add_audit, array);
+  json_object_object_add(reply, "audit", array);
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+static const struct
+{
+  const char  *name;
+  command_fn_t fn;
+} commands[] =
+{
+  { "address.add",    cmd_address_add },
+  { "address.list",   cmd_address_list },
+  { "address.revoke", cmd_address_revoke },
+  { "address.verify", cmd_address_verify },
+  { "alias.add",      cmd_alias_add },
+  { "audit",          cmd_audit },
+  { "card.set",       cmd_card_set },
+  { "job.cancel",     cmd_job_cancel },
+  { "job.list",       cmd_job_list },
+  { "job.show",       cmd_job_show },
+  { "job.submit",     cmd_job_submit },
+  { "pin.new",        cmd_pin_new },
+  { "printer.add",    cmd_printer_add },
+  { "printer.delete", cmd_printer_delete },
+  { "printer.list",   cmd_printer_list },
+  { "release",        cmd_release },
+  { "status",         cmd_status },
+  { "user.add",       cmd_user_add },
+  { "user.list",      cmd_user_list },
+  { "user.password",  cmd_user_password }
+};
+
+
+/*
+ * '_gwControlDispatch()' - Run one command.  false = end the connection.
+ */
+
+bool
+_gwControlDispatch(gw_client_t *cl, json_object *req)
+{
+  const char *cmd = get_string(req, "cmd");
+
+  for (size_t i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i ++)
+  {
+    if (!strcmp(cmd, commands[i].name))
+    {
+      if (strcmp(cmd, "status") && strcmp(cmd, "job.list") && strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "audit"))
+        gwLog(gwSystemGetLog(cl->sys), GW_LOG_DEBUG, "Control: %s by %s.", cmd, cl->actor);
+      return (commands[i].fn(cl, req));
+    }
+  }
+
+  return (_gwControlError(cl, NULL, "Unknown command \"%s\".", cmd ? cmd : ""));
+}

@@ -1,0 +1,30 @@
+/*
+ * control-private.h - control socket internals shared by control.c (socket,
+ * threads) and control-commands.c (what each command does).
+ */
+
+#ifndef PRINTGATE_CONTROL_PRIVATE_H
+#define PRINTGATE_CONTROL_PRIVATE_H
+
+#include "printgate/control.h"
+#include "system-private.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+
+typedef struct gw_client_s      /* One connected CLI */
+{
+  gw_control_t *ctl;
+  gw_system_t  *sys;
+  int           fd;
+  char          actor[64];      /* "cli:root" */
+  char          buf[64 * 1024]; /* Read buffer (request lines, then document bytes) */
+  size_t        len, pos;
+} gw_client_t;
+
+extern ssize_t _gwControlRead(gw_client_t *cl, void *buf, size_t len);
+extern bool    _gwControlReply(gw_client_t *cl, json_object *reply);
+extern bool    _gwControlError(gw_client_t *cl, const char *reason, const char *fmt, ...) GW_FORMAT(3, 4);
+extern bool    _gwControlDispatch(gw_client_t *cl, json_object *req);
+
+#endif /* !PRINTGATE_CONTROL_PRIVATE_H */

@@ -1,0 +1,523 @@
+/*
+ * control.c - the admin control socket, daemon side (see control.h).
+ *
+ * One accept thread; one detached thread per client (at most
+ * GW_CONTROL_MAX_CLIENTS), counted so that gwControlStop() can drain them.
+ * Commands are in the table at the end of control-commands.c.
+ */
+
+#include "control-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+struct _gw_control_s
+{
+  gw_system_t    *sys;
+  int             fd;              /* Listening socket */
+  int             wake[2];         /* Pipe that stops the accept thread */
+  char            path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  pthread_t       thread;          /* Accept thread */
+  pthread_mutex_t lock;            /* Guards active */
+  pthread_cond_t  cond;            /* Signalled when a client ends */
+  int             active;          /* Client threads running */
+};
+
+
+/*
+ * '_gwControlRead()' - Read up to len bytes: buffered bytes first, then
+ *                      the socket.  Returns 0 at end of stream, -1 on error.
+ */
+
+ssize_t
+_gwControlRead(gw_client_t *cl, void *buf, size_t len)
+{
+  ssize_t n;
+
+  if (cl->pos < cl->len)
+  {
+    n = (ssize_t)(cl->len - cl->pos);
+    if ((size_t)n > len)
+      n = (ssize_t)len;
+    memcpy(buf, cl->buf + cl->pos, (size_t)n);
+    cl->pos += (size_t)n;
+    return (n);
+  }
+
+  do
+    n = read(cl->fd, buf, len);
+  while (n < 0 && errno == EINTR);
+
+  return (n);
+}
+
+
+/*
+ * 'read_request()' - Read one newline-terminated request line.  false at
+ *                    end of stream or when the line is too long.
+ */
+
+static bool
+read_request(gw_client_t *cl, char *line, size_t linesize)
+{
+  size_t used = 0;
+
+  for (;;)
+  {
+    char   *nl;
+    ssize_t n;
+
+    if (cl->pos < cl->len)
+    {
+      size_t avail = cl->len - cl->pos;
+
+      if ((nl = memchr(cl->buf + cl->pos, '\n', avail)) != NULL)
+        avail = (size_t)(nl - (cl->buf + cl->pos)) + 1;
+      if (used + avail >= linesize)
+        return (false);
+      memcpy(line + used, cl->buf + cl->pos, avail);
+      used     += avail;
+      cl->pos  += avail;
+      if (nl)
+      {
+        line[used - 1] = '\0';
+        return (true);
+      }
+    }
+
+    cl->pos = 0;
+    do
+      n = read(cl->fd, cl->buf, sizeof(cl->buf));
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+      return (false);
+    cl->len = (size_t)n;
+  }
+}
+
+
+/*
+ * '_gwControlReply()' - Send one JSON line and release the object.
+ */
+
+bool
+_gwControlReply(gw_client_t *cl, json_object *reply)
+{
+  const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+  bool        ok = gwControlWriteAll(cl->fd, text, strlen(text)) && gwControlWriteAll(cl->fd, "\n", 1);
+
+  json_object_put(reply);
+  return (ok);
+}
+
+
+/*
+ * '_gwControlError()' - Send {"ok":false,"error":...[,"reason":...]}.
+ */
+
+bool
+_gwControlError(gw_client_t *cl, const char *reason, const char *fmt, ...)
+{
+  json_object *reply = json_object_new_object();
+  char         text[1024];
+  va_list      ap;
+
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+
+  json_object_object_add(reply, "ok", json_object_new_boolean(false));
+  json_object_object_add(reply, "error", json_object_new_string(text));
+  if (reason)
+    json_object_object_add(reply, "reason", json_object_new_string(reason));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+/*
+ * 'client_thread()' - Serve one client until it hangs up.
+ */
+
+static void *
+client_thread(void *arg)
+{
+  gw_client_t  *cl = (gw_client_t *)arg;
+  gw_control_t *ctl = cl->ctl;
+  char         *line = malloc(GW_CONTROL_LINE_MAX + 1);
+
+  while (line && read_request(cl, line, GW_CONTROL_LINE_MAX + 1))
+  {
+    json_tokener *tok = json_tokener_new_ex(8);
+    json_object  *req = tok ? json_tokener_parse_ex(tok, line, (int)strlen(line)) : NULL;
+    bool          ok;
+
+    if (tok && json_tokener_get_error(tok) != json_tokener_success)
+    {
+      json_object_put(req);
+      req = NULL;
+    }
+    json_tokener_free(tok);
+
+    if (!req || !json_object_is_type(req, json_type_object))
+    {
+      json_object_put(req);
+      _gwControlError(cl, NULL, "The request is not a JSON object.");
+      break;
+    }
+
+    ok = _gwControlDispatch(cl, req);
+    json_object_put(req);
+    if (!ok)
+      break;
+  }
+
+  free(line);
+  close(cl->fd);
+  free(cl);
+
+  pthread_mutex_lock(&ctl->lock);
+  ctl->active --;
+  pthread_cond_broadcast(&ctl->cond);
+  pthread_mutex_unlock(&ctl->lock);
+
+  return (NULL);
+}
+
+
+/*
+ * 'peer_allowed()' - Only root and the daemon's own user may connect.
+ */
+
+static bool
+peer_allowed(gw_control_t *ctl, int fd, char *actor, size_t actorsize)
+{
+  struct ucred   cred;
+  socklen_t      len = sizeof(cred);
+  struct passwd  pw, *result = NULL;
+  char           pwbuf[1024];
+
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || len != sizeof(cred))
+    return (false);
+
+  if (cred.uid != 0 && cred.uid != geteuid())
+  {
+    gwLog(gwSystemGetLog(ctl->sys), GW_LOG_WARN, "Control socket: refused a client with uid %u.", (unsigned)cred.uid);
+    return (false);
+  }
+
+  if (!getpwuid_r(cred.uid, &pw, pwbuf, sizeof(pwbuf), &result) && result)
+    snprintf(actor, actorsize, "cli:%s", pw.pw_name);
+  else
+    snprintf(actor, actorsize, "cli:uid%u", (unsigned)cred.uid);
+
+  return (true);
+}
+
+
+/*
+ * 'accept_thread()' - Accept clients until gwControlStop().
+ */
+
+static void *
+accept_thread(void *arg)
+{
+  gw_control_t *ctl = (gw_control_t *)arg;
+  struct pollfd pfd[2];
+
+  pfd[0].fd     = ctl->fd;
+  pfd[0].events = POLLIN;
+  pfd[1].fd     = ctl->wake[0];
+  pfd[1].events = POLLIN;
+
+  for (;;)
+  {
+    gw_client_t   *cl;
+    pthread_t      thread;
+    pthread_attr_t attr;
+    int            fd;
+
+    if (poll(pfd, 2, -1) < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if (pfd[1].revents)
+      break;
+    if (!(pfd[0].revents & POLLIN))
+      continue;
+
+    if ((fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+      continue;
+
+    if ((cl = calloc(1, sizeof(gw_client_t))) == NULL)
+    {
+      close(fd);
+      continue;
+    }
+    cl->fd  = fd;
+    cl->ctl = ctl;
+    cl->sys = ctl->sys;
+
+    if (!peer_allowed(ctl, fd, cl->actor, sizeof(cl->actor)))
+    {
+      close(fd);
+      free(cl);
+      continue;
+    }
+
+    pthread_mutex_lock(&ctl->lock);
+    if (ctl->active >= GW_CONTROL_MAX_CLIENTS)
+    {
+      pthread_mutex_unlock(&ctl->lock);
+      _gwControlError(cl, NULL, "Too many control clients at once; try again.");
+      close(fd);
+      free(cl);
+      continue;
+    }
+    ctl->active ++;
+    pthread_mutex_unlock(&ctl->lock);
+
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    if (pthread_create(&thread, &attr, client_thread, cl))
+    {
+      close(fd);
+      free(cl);
+      pthread_mutex_lock(&ctl->lock);
+      ctl->active --;
+      pthread_mutex_unlock(&ctl->lock);
+    }
+    pthread_attr_destroy(&attr);
+  }
+
+  return (NULL);
+}
+
+
+/*
+ * 'gwControlStart()' - Listen on the control socket.
+ */
+
+gw_control_t *
+gwControlStart(gw_system_t *sys, const char *path, const char **error_r)
+{
+  gw_control_t      *ctl;
+  struct sockaddr_un addr;
+  mode_t             old_mask;
+
+  if (strlen(path) >= sizeof(addr.sun_path))
+  {
+    *error_r = "the control socket path is too long";
+    return (NULL);
+  }
+
+  if ((ctl = calloc(1, sizeof(gw_control_t))) == NULL)
+  {
+    *error_r = "out of memory";
+    return (NULL);
+  }
+
+  ctl->sys = sys;
+  ctl->fd  = -1;
+  pthread_mutex_init(&ctl->lock, NULL);
+  pthread_cond_init(&ctl->cond, NULL);
+  snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+
+  if (pipe2(ctl->wake, O_CLOEXEC))
+  {
+    *error_r = "unable to create a pipe";
+    free(ctl);
+    return (NULL);
+  }
+
+  memset(&addr, 0, sizeof(addr));
+  addr.sun_family = AF_UNIX;
+  snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+  unlink(path);
+
+  old_mask = umask(0077);
+  if ((ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+      bind(ctl->fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0600) || listen(ctl->fd, 16))
+  {
+    umask(old_mask);
+    gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Control socket \"%s\": %s", path, strerror(errno));
+    *error_r = "unable to listen on the control socket";
+    if (ctl->fd >= 0)
+      close(ctl->fd);
+    close(ctl->wake[0]);
+    close(ctl->wake[1]);
+    free(ctl);
+    return (NULL);
+  }
+  umask(old_mask);
+
+  if (pthread_create(&ctl->thread, NULL, accept_thread, ctl))
+  {
+    *error_r = "unable to start the control thread";
+    close(ctl->fd);
+    close(ctl->wake[0]);
+    close(ctl->wake[1]);
+    unlink(path);
+    free(ctl);
+    return (NULL);
+  }
+
+  return (ctl);
+}
+
+
+/*
+ * 'gwControlStop()' - Stop accepting, wait up to drain_seconds for running
+ *                     clients (a submission in progress finishes), remove
+ *                     the socket.
+ */
+
+void
+gwControlStop(gw_control_t **ctlp, int drain_seconds)
+{
+  gw_control_t   *ctl;
+  struct timespec deadline;
+
+  if (!ctlp || !*ctlp)
+    return;
+
+  ctl = *ctlp;
+  if (write(ctl->wake[1], "x", 1) != 1)
+    gwLog(gwSystemGetLog(ctl->sys), GW_LOG_WARN, "Control socket: unable to wake the accept thread.");
+  pthread_join(ctl->thread, NULL);
+  close(ctl->fd);
+  unlink(ctl->path);
+
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += drain_seconds;
+
+  pthread_mutex_lock(&ctl->lock);
+  while (ctl->active > 0)
+  {
+    if (pthread_cond_timedwait(&ctl->cond, &ctl->lock, &deadline) == ETIMEDOUT)
+      break;
+  }
+  if (ctl->active > 0)
+  {
+    /* Clients still running keep pointers to ctl: leak it rather than free it under them. */
+    gwLog(gwSystemGetLog(ctl->sys), GW_LOG_WARN, "Control socket: %d client(s) still busy after %d seconds.", ctl->active, drain_seconds);
+    pthread_mutex_unlock(&ctl->lock);
+    *ctlp = NULL;
+    return;
+  }
+  pthread_mutex_unlock(&ctl->lock);
+
+  close(ctl->wake[0]);
+  close(ctl->wake[1]);
+  pthread_mutex_destroy(&ctl->lock);
+  pthread_cond_destroy(&ctl->cond);
+  free(ctl);
+  *ctlp = NULL;
+}
+
+
+/*
+ * 'gwControlConnect()' - Connect to the daemon (CLI side).
+ */
+
+int
+gwControlConnect(const char *path, const char **error_r)
+{
+  struct sockaddr_un addr;
+  int                fd;
+
+  if (strlen(path) >= sizeof(addr.sun_path))
+  {
+    *error_r = "the control socket path is too long";
+    return (-1);
+  }
+
+  memset(&addr, 0, sizeof(addr));
+  addr.sun_family = AF_UNIX;
+  snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+
+  if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+  {
+    *error_r = strerror(errno);
+    return (-1);
+  }
+
+  if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+  {
+    *error_r = errno == ENOENT || errno == ECONNREFUSED ? "printgated is not running (no control socket)" :
+               errno == EACCES ? "permission denied (the control socket is for root)" : strerror(errno);
+    close(fd);
+    return (-1);
+  }
+
+  return (fd);
+}
+
+
+/*
+ * 'gwControlWriteAll()' - Write everything (no SIGPIPE).
+ */
+
+bool
+gwControlWriteAll(int fd, const void *buf, size_t len)
+{
+  const char *p = (const char *)buf;
+
+  while (len > 0)
+  {
+    ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return (false);
+    p   += n;
+    len -= (size_t)n;
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'gwControlReadLine()' - Read one reply line (CLI side; byte at a time is
+ *                         fine for one short line per command).
+ */
+
+bool
+gwControlReadLine(int fd, char *buf, size_t bufsize)
+{
+  size_t used = 0;
+
+  while (used + 1 < bufsize)
+  {
+    ssize_t n = read(fd, buf + used, 1);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    if (buf[used] == '\n')
+    {
+      buf[used] = '\0';
+      return (true);
+    }
+    used ++;
+  }
+
+  buf[used] = '\0';
+  return (false);
+}

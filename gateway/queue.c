@@ -1,0 +1,254 @@
+/*
+ * queue.c - the held queue: expiry sweeps, cancel, and recovery after a
+ * crash (half-received jobs, interrupted releases, orphan spool files).
+ */
+
+#include "system-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STATES(x) (1u << GW_JOB_STATE_##x)
+
+typedef struct sweep_s          /* State of one expiry sweep */
+{
+  gw_system_t *sys;
+  int          removed;
+} sweep_t;
+
+
+/*
+ * 'expire_job()' - Expire one job whose time has come.
+ */
+
+static bool
+expire_job(const gw_job_t *job, void *data)
+{
+  sweep_t     *sw = (sweep_t *)data;
+  gw_system_t *sys = sw->sys;
+  const char  *error = NULL;
+
+  if (!gwJobStateIsTerminal(job->state))
+  {
+    char text[512];
+
+    snprintf(text, sizeof(text), "%s: not released before it expired; it was deleted.", job->name);
+    if (!gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, text, -1, NULL, "system", "expiry", "job.expire", &error))
+    {
+      /* Someone released or cancelled it at the same moment: leave it. */
+      gwLog(sys->log, GW_LOG_DEBUG, "Job %s: not expired (%s).", job->id, error ? error : "state changed");
+      return (true);
+    }
+  }
+
+  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s expired (%s).", job->id, job->owner, gwJobStateString(job->state));
+  _gwSystemDiscardJob(sys, job);
+  sw->removed ++;
+
+  return (true);
+}
+
+
+/*
+ * 'gwSystemExpire()' - One expiry sweep.  Returns the number of jobs removed.
+ */
+
+int
+gwSystemExpire(gw_system_t *sys, int64_t now)
+{
+  sweep_t sw = { sys, 0 };
+
+  if (!sys)
+    return (0);
+
+  gwStoreJobIterateExpired(sys->store, now, STATES(HELD) | STATES(QUARANTINED) | STATES(PRINTED) | STATES(FAILED) | STATES(EXPIRED) | STATES(CANCELLED), expire_job, &sw);
+
+  return (sw.removed);
+}
+
+
+/*
+ * 'gwSystemJobCancel()' - Cancel a held (or kept, or quarantined) job: the
+ *                         spool file and the wrapped key go at once.
+ */
+
+bool
+gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char **error_r)
+{
+  gw_job_t job;
+  char     text[512];
+
+  if (!gwStoreJobGet(sys->store, tenant, job_id, &job))
+  {
+    *error_r = "no such job";
+    return (false);
+  }
+
+  if (job.state != GW_JOB_STATE_HELD && job.state != GW_JOB_STATE_PRINTED && job.state != GW_JOB_STATE_QUARANTINED)
+  {
+    *error_r = job.state == GW_JOB_STATE_RELEASING ? "the job is being sent to a printer right now" :
+               job.state == GW_JOB_STATE_RECEIVING || job.state == GW_JOB_STATE_CONVERTING ? "the job is still being received" :
+               "the job is already finished";
+    return (false);
+  }
+
+  snprintf(text, sizeof(text), "%s: cancelled by %s.", job.name, actor);
+  if (!gwStoreJobTransition(sys->store, tenant, job_id, job.state, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, text, -1, NULL, actor, "cli", "job.cancel", error_r))
+    return (false);
+
+  _gwSystemDiscardJob(sys, &job);
+  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s cancelled by %s.", job.id, job.owner, actor);
+
+  return (true);
+}
+
+
+/*
+ * 'recover_job()' - Settle a job left half-way by a crash.
+ */
+
+static bool
+recover_job(const gw_job_t *job, void *data)
+{
+  gw_system_t *sys = (gw_system_t *)data;
+  gw_config_t  c;
+  char         text[512];
+  const char  *error = NULL;
+
+  _gwSystemConfigCopy(sys, &c);
+
+  if (job->state == GW_JOB_STATE_RELEASING)
+  {
+    /*
+     * The gateway stopped while sending it: it may or may not have printed.
+     * Losing it would be worse than a possible second copy, so hold it again
+     * and say so.
+     */
+
+    snprintf(text, sizeof(text), "%s: the gateway restarted while sending this job to %s; it may have printed. It is held again.", job->name, job->printer[0] ? job->printer : "the printer");
+    gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_HELD, GW_REASON_INTERRUPTED, text, -1, NULL, "system", "recovery", "job.recover", &error);
+  }
+  else
+  {
+    snprintf(text, sizeof(text), "%s: the gateway stopped while receiving this document; nothing was kept. Send it again.", job->name);
+    gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_FAILED, GW_REASON_INTERRUPTED, text, time(NULL) + c.retention, NULL, "system", "recovery", "job.recover", &error);
+    if (gwSpoolExists(sys->spool, job->id, 1))
+      gwSpoolRemove(sys->spool, job->id, 1);
+  }
+
+  gwLog(sys->log, GW_LOG_WARN, "Recovery: job %s was %s when the gateway stopped%s%s.", job->id, gwJobStateString(job->state), error ? ": " : "", error ? error : "");
+
+  return (true);
+}
+
+
+typedef struct keyed_s          /* Ids of every job (any tenant) that still has a key */
+{
+  char   (*ids)[GW_UUID_LEN + 1];
+  size_t   count, alloc;
+  bool     failed;
+} keyed_t;
+
+
+/*
+ * 'collect_keyed()' - Collect the id of a job that still has its key.
+ */
+
+static bool
+collect_keyed(const gw_job_t *job, void *data)
+{
+  keyed_t *k = (keyed_t *)data;
+
+  if (!job->has_key)
+    return (true);
+
+  if (k->count == k->alloc)
+  {
+    size_t alloc = k->alloc ? 2 * k->alloc : 256;
+    void  *ids = realloc(k->ids, alloc * sizeof(k->ids[0]));
+
+    if (!ids)
+    {
+      k->failed = true;
+      return (false);
+    }
+    k->ids   = ids;
+    k->alloc = alloc;
+  }
+
+  memcpy(k->ids[k->count ++], job->id, sizeof(k->ids[0]));
+  return (true);
+}
+
+
+static int
+compare_ids(const void *a, const void *b)
+{
+  return (strcmp((const char *)a, (const char *)b));
+}
+
+
+typedef struct orphan_s         /* Context of the orphan scan */
+{
+  gw_system_t *sys;
+  keyed_t     *keyed;
+} orphan_t;
+
+
+/*
+ * 'remove_orphan()' - Remove a committed spool file whose job row is gone
+ *                     or has no key any more (in any tenant).
+ */
+
+static bool
+remove_orphan(const char *job_id, unsigned docnum, void *data)
+{
+  orphan_t *o = (orphan_t *)data;
+
+  if (!o->keyed->count || !bsearch(job_id, o->keyed->ids, o->keyed->count, sizeof(o->keyed->ids[0]), compare_ids))
+  {
+    gwLog(o->sys->log, GW_LOG_WARN, "Recovery: removing spool file of job %s (no job or key).", job_id);
+    gwSpoolRemove(o->sys->spool, job_id, docnum);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'gwSystemRecover()' - Clean up after a crash: empty incoming/, settle
+ *                       half-received and half-released jobs, remove
+ *                       orphan spool files.
+ */
+
+bool
+gwSystemRecover(gw_system_t *sys)
+{
+  unsigned removed = 0;
+
+  if (!gwSpoolRecover(sys->spool, &removed))
+    return (false);
+  if (removed)
+    gwLog(sys->log, GW_LOG_WARN, "Recovery: removed %u partial file(s) from the spool's incoming folder.", removed);
+
+  gwStoreJobIterateAll(sys->store, STATES(RECEIVING) | STATES(CONVERTING) | STATES(RELEASING), recover_job, sys);
+
+  keyed_t  keyed = { NULL, 0, 0, false };
+  orphan_t orphan = { sys, &keyed };
+  bool     ok;
+
+  if (!gwStoreJobIterateAll(sys->store, (1u << GW_JOB_STATE_COUNT) - 1, collect_keyed, &keyed) || keyed.failed)
+  {
+    free(keyed.ids);
+    return (false);
+  }
+  if (keyed.count)
+    qsort(keyed.ids, keyed.count, sizeof(keyed.ids[0]), compare_ids);
+
+  ok = gwSpoolIterate(sys->spool, remove_orphan, &orphan);
+  free(keyed.ids);
+
+  return (ok);
+}

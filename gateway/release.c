@@ -1,0 +1,415 @@
+/*
+ * release.c - releasing held jobs at a printer (PIN, card or user), and the
+ * release credentials themselves (PINs, card numbers).
+ *
+ * A release: identify the user (PIN/card with per-release-point lockout),
+ * pick the jobs, and for each: held -> releasing (atomic in the store, so
+ * two terminals cannot print one job twice), verify the whole encrypted
+ * file, stream it through the printer's sink, then printed (kept for
+ * reprint or removed) or back to held with the printer's reason.
+ */
+
+#include "system-private.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct doc_ctx_s        /* Sink read callbacks over a spool reader */
+{
+  gw_spool_reader_t *reader;
+} doc_ctx_t;
+
+typedef struct jobs_s           /* Jobs picked for a release */
+{
+  gw_job_t *jobs;
+  int       count, alloc;
+} jobs_t;
+
+
+static ssize_t
+doc_read(void *ctx, void *buf, size_t len)
+{
+  return (gwSpoolReaderRead(((doc_ctx_t *)ctx)->reader, buf, len));
+}
+
+
+static bool
+doc_rewind(void *ctx)
+{
+  return (gwSpoolReaderRewind(((doc_ctx_t *)ctx)->reader));
+}
+
+
+/*
+ * 'collect_job()' - Add a job to the release list.
+ */
+
+static bool
+collect_job(const gw_job_t *job, void *data)
+{
+  jobs_t *j = (jobs_t *)data;
+
+  if (j->count == j->alloc)
+  {
+    int   alloc = j->alloc ? 2 * j->alloc : 8;
+    void *jobs  = realloc(j->jobs, (size_t)alloc * sizeof(gw_job_t));
+
+    if (!jobs)
+      return (false);
+    j->jobs  = jobs;
+    j->alloc = alloc;
+  }
+
+  j->jobs[j->count ++] = *job;
+  return (true);
+}
+
+
+/*
+ * 'release_one()' - Send one job to the printer.  Returns the sink status.
+ */
+
+static gw_sink_status_t
+release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer, const gw_sink_ops_t *sink, const gw_job_t *job, const gw_release_t *rel, gw_release_result_t *result)
+{
+  gw_sink_options_t opts;
+  gw_sink_result_t  sr;
+  gw_sink_doc_t     doc;
+  doc_ctx_t         ctx;
+  const char       *error = NULL;
+  char              text[512];
+
+  if (!gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, printer->name, rel->actor, rel->source, "job.release", &error))
+  {
+    snprintf(result->text, sizeof(result->text), "%s: %s", job->name, error ? error : "the job changed state");
+    return (GW_SINK_HOLD);
+  }
+
+  memset(&sr, 0, sizeof(sr));
+
+  if (!gwSpoolVerify(sys->spool, job->id, 1, &job->key, &error) ||
+      (ctx.reader = gwSpoolReaderOpen(sys->spool, job->id, 1, &job->key, &error)) == NULL)
+  {
+    sr.status = GW_SINK_FAILED;
+    sr.reason = GW_REASON_SPOOL_DAMAGED;
+    snprintf(sr.text, sizeof(sr.text), "%s: the stored copy is damaged (%s) and cannot be printed; send the document again.", job->name, error ? error : "authentication failed");
+  }
+  else
+  {
+    memset(&doc, 0, sizeof(doc));
+    doc.job_id     = job->id;
+    doc.job_name   = job->name;
+    doc.owner      = job->owner;
+    doc.format     = job->format;
+    doc.copies     = job->copies;
+    doc.sides      = job->sides;
+    doc.color_mode = job->color_mode;
+    doc.size       = job->size;
+    doc.read       = doc_read;
+    doc.rewind     = doc_rewind;
+    doc.ctx        = &ctx;
+
+    opts.timeout        = c->printer_timeout;
+    opts.retries        = c->printer_retries;
+    opts.retry_delay_ms = c->printer_retry_delay_ms;
+    opts.log            = sys->log;
+
+    sink->send(printer->name, printer->uri, &doc, &opts, &sr);
+    gwSpoolReaderClose(&ctx.reader);
+  }
+
+  result->reason = sr.reason;
+
+  switch (sr.status)
+  {
+    case GW_SINK_OK :
+        snprintf(text, sizeof(text), "%s: sent to %s.", job->name, printer->name);
+        if (c->keep_printed_jobs)
+        {
+          gwStoreJobTransition(sys->store, job->tenant, job->id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, text, time(NULL) + c->reprint_retention, printer->name, rel->actor, rel->source, "job.print", &error);
+        }
+        else if (gwStoreJobTransition(sys->store, job->tenant, job->id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, text, -1, printer->name, rel->actor, rel->source, "job.print", &error))
+        {
+          _gwSystemDiscardJob(sys, job);
+        }
+        gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s), printer job %d).", job->id, job->owner, printer->name, job->pages, sr.printer_job_id);
+        snprintf(result->text, sizeof(result->text), "%s", text);
+        result->released ++;
+        break;
+
+    case GW_SINK_HOLD :
+        gwStoreJobTransition(sys->store, job->tenant, job->id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_HELD, sr.reason, sr.text, -1, printer->name, "system", rel->source, "job.hold", &error);
+        gwLog(sys->log, GW_LOG_WARN, "Job %s of %s not printed on %s, held again: %s", job->id, job->owner, printer->name, gwReasonCode(sr.reason));
+        snprintf(result->text, sizeof(result->text), "%s", sr.text);
+        result->held ++;
+        break;
+
+    case GW_SINK_FAILED :
+        gwStoreJobTransition(sys->store, job->tenant, job->id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_FAILED, sr.reason, sr.text, time(NULL) + c->retention, printer->name, "system", rel->source, "job.fail", &error);
+        if (gwSpoolExists(sys->spool, job->id, 1))
+          gwSpoolRemove(sys->spool, job->id, 1);
+        gwLog(sys->log, GW_LOG_ERROR, "Job %s of %s failed on %s: %s", job->id, job->owner, printer->name, gwReasonCode(sr.reason));
+        snprintf(result->text, sizeof(result->text), "%s", sr.text);
+        result->failed ++;
+        break;
+  }
+
+  return (sr.status);
+}
+
+
+/*
+ * 'card_or_pin_hash()' - HMAC of a PIN, or of "card:" + a card number, so a
+ *                        card number never matches a PIN.
+ */
+
+static bool
+card_or_pin_hash(gw_system_t *sys, const char *pin, const char *card, unsigned char hmac[GW_HMAC_LEN])
+{
+  char buf[80];
+  bool ok;
+
+  if (pin)
+    return (gwPinHash(sys->keys, pin, hmac));
+
+  snprintf(buf, sizeof(buf), "card:%s", card);
+  ok = gwPinHash(sys->keys, buf, hmac);
+  gwWipe(buf, sizeof(buf));
+
+  return (ok);
+}
+
+
+/*
+ * 'identify()' - Find the releasing user by PIN, card or name.  PIN and
+ *                card attempts are counted per release point.
+ */
+
+static bool
+identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const char *source, gw_user_t *user, gw_release_result_t *result)
+{
+  int64_t       now = time(NULL), user_id = 0, locked;
+  unsigned char hmac[GW_HMAC_LEN];
+
+  if (rel->user)
+  {
+    if (gwStoreUserFind(sys->store, tenant, rel->user, user) && !user->disabled)
+      return (true);
+    snprintf(result->text, sizeof(result->text), "No active user \"%s\".", rel->user);
+    return (false);
+  }
+
+  if (!rel->pin && !rel->card)
+  {
+    snprintf(result->text, sizeof(result->text), "A PIN, a card or a user name is needed to release jobs.");
+    return (false);
+  }
+
+  if ((locked = gwStoreLockoutCheck(sys->store, tenant, source, now)) > 0)
+  {
+    snprintf(result->text, sizeof(result->text), "Too many wrong PINs or cards at this printer; try again in %lld minute(s).", (long long)((locked - now + 59) / 60));
+    _gwSystemAudit(sys, tenant, rel->actor, "release.locked", "", NULL, rel->printer, 0, source, "locked");
+    return (false);
+  }
+
+  if (card_or_pin_hash(sys, rel->pin, rel->card, hmac))
+    user_id = rel->pin ? gwStorePinLookup(sys->store, tenant, hmac, now) : gwStoreCardLookup(sys->store, tenant, hmac);
+  gwWipe(hmac, sizeof(hmac));
+
+  if (user_id <= 0 || !gwStoreUserGet(sys->store, tenant, user_id, user) || user->disabled)
+  {
+    gwStoreLockoutFail(sys->store, tenant, source, now, c->pin_max_failures, c->pin_lockout, &locked);
+    _gwSystemAudit(sys, tenant, rel->actor, rel->pin ? "pin.fail" : "card.fail", "", NULL, rel->printer, 0, source, locked > now ? "locked" : "");
+    snprintf(result->text, sizeof(result->text), rel->pin ? "PIN not recognised (it may have expired)." : "Card not recognised.");
+    return (false);
+  }
+
+  gwStoreLockoutReset(sys->store, tenant, source);
+  return (true);
+}
+
+
+/*
+ * 'gwSystemRelease()' - Release one job or all of a user's held jobs to a
+ *                       printer.  Returns true when the request was valid
+ *                       (the counts say what printed); false when nobody
+ *                       or nothing could be released (text says why).
+ */
+
+bool
+gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_release_result_t *result)
+{
+  gw_config_t          c;
+  gw_printer_t         printer;
+  gw_user_t            user;
+  const gw_sink_ops_t *sink;
+  jobs_t               jobs = { NULL, 0, 0 };
+  char                 source[64];
+  unsigned             states;
+
+  memset(result, 0, sizeof(*result));
+  if (!sys || !rel || !rel->printer)
+  {
+    snprintf(result->text, sizeof(result->text), "A printer name is needed.");
+    return (false);
+  }
+
+  _gwSystemConfigCopy(sys, &c);
+
+  if (!gwStorePrinterFind(sys->store, tenant, rel->printer, &printer) || !printer.enabled)
+  {
+    snprintf(result->text, sizeof(result->text), "No printer \"%s\" on this gateway.", rel->printer);
+    return (false);
+  }
+
+  if ((sink = _gwSystemFindSink(sys, printer.uri)) == NULL)
+  {
+    snprintf(result->text, sizeof(result->text), "Printer \"%s\" has a URI this gateway cannot print to (%s).", printer.name, printer.uri);
+    return (false);
+  }
+
+  snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
+  if (!identify(sys, tenant, &c, rel, source, &user, result))
+    return (false);
+
+  states = (1u << GW_JOB_STATE_HELD) | (c.keep_printed_jobs ? (1u << GW_JOB_STATE_PRINTED) : 0);
+
+  if (rel->job_id)
+  {
+    gw_job_t job;
+
+    /* Another user's job and a missing job look the same. */
+    if (!gwStoreJobGet(sys->store, tenant, rel->job_id, &job) || job.user_id != user.id || !(states & (1u << job.state)))
+    {
+      snprintf(result->text, sizeof(result->text), "%s has no held job %s.", user.name, rel->job_id);
+      return (false);
+    }
+    collect_job(&job, &jobs);
+  }
+  else
+    gwStoreJobIterate(sys->store, tenant, user.id, 1u << GW_JOB_STATE_HELD, collect_job, &jobs);
+
+  if (jobs.count == 0)
+  {
+    free(jobs.jobs);
+    snprintf(result->text, sizeof(result->text), "%s has no held jobs.", user.name);
+    return (false);
+  }
+
+  for (int i = 0; i < jobs.count; i ++)
+  {
+    if (release_one(sys, &c, &printer, sink, jobs.jobs + i, rel, result) == GW_SINK_HOLD && result->reason != GW_REASON_NONE &&
+        (result->reason == GW_REASON_PRINTER_UNREACHABLE || result->reason == GW_REASON_PRINTER_REFUSED))
+    {
+      /* The printer is down: the rest stays held without trying each. */
+      result->held += jobs.count - i - 1;
+      break;
+    }
+  }
+
+  if (jobs.count > 1)
+  {
+    char last[512];
+
+    snprintf(last, sizeof(last), "%s", result->text);
+    snprintf(result->text, sizeof(result->text), "%d of %d job(s) sent to %s; %d held, %d failed.%s%s", result->released, jobs.count, printer.name, result->held, result->failed, result->released == jobs.count ? "" : " Last: ", result->released == jobs.count ? "" : last);
+  }
+
+  for (int i = 0; i < jobs.count; i ++)
+    gwWipe(&jobs.jobs[i].key, sizeof(jobs.jobs[i].key));
+  free(jobs.jobs);
+
+  return (true);
+}
+
+
+/*
+ * 'gwSystemPinNew()' - Give a user a new random release PIN (replacing the
+ *                      old one).  The PIN is returned once and never stored.
+ */
+
+bool
+gwSystemPinNew(gw_system_t *sys, int64_t tenant, const char *username, char *pin, size_t pinsize, const char **error_r)
+{
+  gw_config_t   c;
+  gw_user_t     user;
+  unsigned char hmac[GW_HMAC_LEN];
+  bool          ok = false;
+
+  _gwSystemConfigCopy(sys, &c);
+
+  if (!gwStoreUserFind(sys->store, tenant, username, &user))
+  {
+    *error_r = "no such user";
+    return (false);
+  }
+
+  /* A new PIN may collide with another user's; try a few times. */
+  for (int tries = 0; tries < 20 && !ok; tries ++)
+  {
+    if (!gwPinGenerate((unsigned)c.pin_length, pin, pinsize) || !gwPinHash(sys->keys, pin, hmac))
+    {
+      *error_r = "unable to generate a PIN";
+      break;
+    }
+    ok = gwStorePinSet(sys->store, tenant, user.id, hmac, c.pin_lifetime > 0 ? time(NULL) + c.pin_lifetime : 0, error_r);
+  }
+
+  gwWipe(hmac, sizeof(hmac));
+  if (ok)
+    _gwSystemAudit(sys, tenant, "cli", "pin.new", user.name, NULL, NULL, 0, "cli", "");
+  else
+    gwWipe(pin, pinsize);
+
+  return (ok);
+}
+
+
+/*
+ * 'gwSystemCardSet()' - Register a card number for a user.
+ */
+
+bool
+gwSystemCardSet(gw_system_t *sys, int64_t tenant, const char *username, const char *card, const char **error_r)
+{
+  gw_user_t     user;
+  unsigned char hmac[GW_HMAC_LEN];
+  bool          ok;
+  size_t        len = card ? strlen(card) : 0;
+
+  if (len < 4 || len > 64)
+  {
+    *error_r = "a card number has 4 to 64 characters";
+    return (false);
+  }
+  for (size_t i = 0; i < len; i ++)
+  {
+    if (!isalnum((unsigned char)card[i]))
+    {
+      *error_r = "a card number has letters and digits only";
+      return (false);
+    }
+  }
+
+  if (!gwStoreUserFind(sys->store, tenant, username, &user))
+  {
+    *error_r = "no such user";
+    return (false);
+  }
+
+  if (!card_or_pin_hash(sys, NULL, card, hmac))
+  {
+    *error_r = "unable to hash the card number";
+    return (false);
+  }
+
+  ok = gwStoreCardSet(sys->store, tenant, user.id, hmac, error_r);
+  gwWipe(hmac, sizeof(hmac));
+  if (ok)
+    _gwSystemAudit(sys, tenant, "cli", "card.set", user.name, NULL, NULL, 0, "cli", "");
+
+  return (ok);
+}
