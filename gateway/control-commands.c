@@ -358,6 +358,54 @@ cmd_printer_delete(gw_client_t *cl, json_object *req)
 }
 
 
+static bool
+cmd_printer_check(gw_client_t *cl, json_object *req)
+{
+  const char          *name = get_string(req, "name");
+  gw_printer_t         printer;
+  const gw_sink_ops_t *sink;
+  gw_sink_doc_t        doc;
+  gw_sink_options_t    opts;
+  gw_sink_result_t     result;
+  gw_config_t          c;
+  json_object         *reply;
+  bool                 ok;
+
+  if (!name || !gwStorePrinterFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &printer))
+    return (_gwControlError(cl, NULL, "No printer \"%s\".", name ? name : ""));
+  if ((sink = _gwSystemFindSink(cl->sys, printer.uri)) == NULL)
+    return (_gwControlError(cl, NULL, "Printer \"%s\" has a URI this gateway cannot print to.", name));
+
+  _gwSystemConfigCopy(cl->sys, &c);
+  memset(&doc, 0, sizeof(doc));
+  doc.job_name   = "capability check";
+  doc.owner      = "printgate";
+  doc.format     = "application/pdf";
+  doc.copies     = 1;
+  doc.sides      = "one-sided";
+  doc.color_mode = "auto";
+  memset(&opts, 0, sizeof(opts));
+  opts.timeout        = c.printer_timeout;
+  opts.retries        = 0;
+  opts.retry_delay_ms = c.printer_retry_delay_ms;
+  opts.log            = gwSystemGetLog(cl->sys);
+  memset(&result, 0, sizeof(result));
+
+  ok    = sink->check(printer.name, printer.uri, &doc, &opts, &result);
+  reply = json_object_new_object();
+  json_object_object_add(reply, "ok", json_object_new_boolean(ok));
+  if (ok)
+    json_object_object_add(reply, "message", json_object_new_string("The printer answers and accepts PDF."));
+  else
+  {
+    json_object_object_add(reply, "reason", json_object_new_string(gwReasonCode(result.reason)));
+    json_object_object_add(reply, "error", json_object_new_string(result.text));
+  }
+
+  return (_gwControlReply(cl, reply));
+}
+
+
 /* ---- jobs ------------------------------------------------------------------- */
 
 static bool
@@ -606,6 +654,7 @@ static const struct
   { "job.submit",     cmd_job_submit },
   { "pin.new",        cmd_pin_new },
   { "printer.add",    cmd_printer_add },
+  { "printer.check",  cmd_printer_check },
   { "printer.delete", cmd_printer_delete },
   { "printer.list",   cmd_printer_list },
   { "release",        cmd_release },

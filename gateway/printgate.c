@@ -46,6 +46,7 @@ usage(FILE *fp, int status)
         "  address add USER ADDR | address verify ADDR | address revoke ADDR\n"
         "  address list [--user NAME]\n"
         "  printer add NAME URI [--location TEXT] | printer list | printer delete NAME\n"
+        "  printer check NAME                 (reachable? takes PDF?)\n"
         "  job submit --user NAME [--name TEXT] [--copies N] [--sides S] [--color-mode M] FILE\n"
         "  job list [--user NAME] | job show ID | job cancel ID\n"
         "  pin new USER                       (prints the PIN once)\n"
@@ -182,7 +183,7 @@ print_reply(const char *cmd, json_object *reply)
     if (!strcmp(cmd, "job.submit"))
       printf("%s\n", jstr(item, "id"));
     else
-      printf("%s\n", json_object_to_json_string_ext(item, JSON_C_TO_STRING_PRETTY));
+      printf("%s\n", json_object_to_json_string_ext(item, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
   }
   else if (!strcmp(cmd, "user.list") && json_object_object_get_ex(reply, "users", &list))
   {
@@ -235,7 +236,7 @@ print_reply(const char *cmd, json_object *reply)
     printf("%s\n", jstr(reply, "pin"));
   else if (!strcmp(cmd, "user.password"))
     printf("%s\n", jstr(reply, "password"));
-  else if (!strcmp(cmd, "release"))
+  else if (!strcmp(cmd, "release") || !strcmp(cmd, "printer.check"))
     printf("%s\n", jstr(reply, "message"));
   else if (!strcmp(cmd, "status"))
     printf("printgated %s: %d user(s), %d held job(s), https port %d\n", jstr(reply, "version"), (int)jint(reply, "users"), (int)jint(reply, "held_jobs"), (int)jint(reply, "https_port"));
@@ -298,7 +299,7 @@ run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
     status = 0;
 
   if (cli->json)
-    printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
+    printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
   else if (status == 0)
     print_reply(cmd, reply);
   else
@@ -419,7 +420,7 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     add(req, "uri", positional(cli, 2, 1));
     add(req, "location", option(cli, 2, "--location"));
   }
-  else if (!strcmp(cmd, "printer.delete"))
+  else if (!strcmp(cmd, "printer.delete") || !strcmp(cmd, "printer.check"))
   {
     NEED(positional(cli, 2, 0), "NAME");
     add(req, "name", positional(cli, 2, 0));

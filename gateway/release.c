@@ -29,6 +29,20 @@ typedef struct jobs_s           /* Jobs picked for a release */
 } jobs_t;
 
 
+/*
+ * 'now_ms()' - Monotonic milliseconds, for the release timing log line.
+ */
+
+static double
+now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1000000.0);
+}
+
+
 static ssize_t
 doc_read(void *ctx, void *buf, size_t len)
 {
@@ -81,6 +95,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   doc_ctx_t         ctx;
   const char       *error = NULL;
   char              text[512];
+  double            t0, t1 = 0.0, t2 = 0.0;
 
   if (!gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, printer->name, rel->actor, rel->source, "job.release", &error))
   {
@@ -89,6 +104,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   }
 
   memset(&sr, 0, sizeof(sr));
+  t0 = now_ms();
 
   if (!gwSpoolVerify(sys->spool, job->id, 1, &job->key, &error) ||
       (ctx.reader = gwSpoolReaderOpen(sys->spool, job->id, 1, &job->key, &error)) == NULL)
@@ -117,7 +133,9 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
     opts.retry_delay_ms = c->printer_retry_delay_ms;
     opts.log            = sys->log;
 
+    t1 = now_ms();
     sink->send(printer->name, printer->uri, &doc, &opts, &sr);
+    t2 = now_ms();
     gwSpoolReaderClose(&ctx.reader);
   }
 
@@ -135,7 +153,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
         {
           _gwSystemDiscardJob(sys, job);
         }
-        gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s), printer job %d).", job->id, job->owner, printer->name, job->pages, sr.printer_job_id);
+        gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s), printer job %d; timing: verify=%.1fms send=%.1fms).", job->id, job->owner, printer->name, job->pages, sr.printer_job_id, t1 - t0, t2 - t1);
         snprintf(result->text, sizeof(result->text), "%s", text);
         result->released ++;
         break;
@@ -267,7 +285,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
 
   if ((sink = _gwSystemFindSink(sys, printer.uri)) == NULL)
   {
-    snprintf(result->text, sizeof(result->text), "Printer \"%s\" has a URI this gateway cannot print to (%s).", printer.name, printer.uri);
+    snprintf(result->text, sizeof(result->text), "Printer \"%s\" has a URI this gateway cannot print to (%.200s).", printer.name, printer.uri);
     return (false);
   }
 
@@ -315,7 +333,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     char last[512];
 
     snprintf(last, sizeof(last), "%s", result->text);
-    snprintf(result->text, sizeof(result->text), "%d of %d job(s) sent to %s; %d held, %d failed.%s%s", result->released, jobs.count, printer.name, result->held, result->failed, result->released == jobs.count ? "" : " Last: ", result->released == jobs.count ? "" : last);
+    snprintf(result->text, sizeof(result->text), "%d of %d job(s) sent to %s; %d held, %d failed.%s%.300s", result->released, jobs.count, printer.name, result->held, result->failed, result->released == jobs.count ? "" : " Last: ", result->released == jobs.count ? "" : last);
   }
 
   for (int i = 0; i < jobs.count; i ++)

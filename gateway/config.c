@@ -1,0 +1,1070 @@
+/*
+ * config.c - the gateway configuration (see config.h).
+ *
+ * Every directive lives in one typed table below: its name, value type,
+ * where it is stored in gw_config_t, its default (as the text a person
+ * would write in the file), its limits and a line of help.  The defaults,
+ * the parser, the range checks, `printgated -t`, the documentation check
+ * in tests/unit/test-config.c and docs/configuration.md all follow the
+ * table, so a directive cannot be added in one place and forgotten in
+ * another.
+ *
+ * The file is read line by line with a hard ceiling on the line length and
+ * on the file size; every error names the file, the line and the reason,
+ * e.g. "printgate.conf:12: MaxPagesPerJob must be between 1 and 100000
+ * (got "0")".
+ */
+
+#include "printgate/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+
+/*
+ * Limits of the file format.
+ */
+
+#define CONFIG_LINE_MAX   4096              /* Longest line accepted, in bytes */
+#define CONFIG_FILE_MAX   (1024 * 1024)     /* Largest file accepted, in bytes */
+#define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+
+/*
+ * Value types.
+ */
+
+typedef enum config_type_e
+{
+  CONFIG_STRING,                /* Free text, checked by a validator */
+  CONFIG_PATH,                  /* Absolute path ("" allowed when the default is "") */
+  CONFIG_INT,                   /* Whole number in [min, max] */
+  CONFIG_SIZE,                  /* Bytes, with an optional K/M/G suffix (1024-based) */
+  CONFIG_DURATION,              /* Time, with an optional ms/s/m/h/d suffix */
+  CONFIG_BOOL,                  /* yes/no, true/false, on/off */
+  CONFIG_LOGLEVEL,              /* debug, info, warn, error */
+  CONFIG_ADDRESS                /* "*" or a numeric IPv4/IPv6 address */
+} config_type_t;
+
+static const char * const type_names[] =
+{
+  "string", "path", "int", "size", "duration", "bool", "loglevel", "address"
+};
+
+
+/*
+ * One directive.  For numbers, min and max are in the stored unit (bytes,
+ * seconds, or milliseconds when unit_ms is set).  For strings, max is the
+ * longest value in bytes (the field size minus the nul).
+ */
+
+typedef struct config_directive_s
+{
+  const char    *name;          /* Directive name (matched case-insensitively) */
+  config_type_t  type;          /* Value type */
+  size_t         offset;        /* offsetof() into gw_config_t */
+  size_t         size;          /* Size of the field */
+  const char    *default_value; /* Default, as written in a file */
+  int64_t        min, max;      /* Limits (see above) */
+  bool           unit_ms;       /* Durations: stored in milliseconds */
+  bool         (*check)(const char *value, const char **why);
+                                /* Extra check for strings, or NULL */
+  const char    *help;          /* One line for people */
+} config_directive_t;
+
+#define FIELD(f) offsetof(gw_config_t, f), sizeof(((gw_config_t *)0)->f)
+
+#define MINUTE  ((int64_t)60)
+#define HOUR    ((int64_t)3600)
+#define DAY     ((int64_t)86400)
+#define KIB     ((int64_t)1024)
+#define MIB     ((int64_t)1024 * 1024)
+#define GIB     ((int64_t)1024 * 1024 * 1024)
+
+static bool check_server_name(const char *value, const char **why);
+static bool check_user_name(const char *value, const char **why);
+
+static const config_directive_t directives[] =
+{
+  /* Paths */
+  { "StateDir", CONFIG_PATH, FIELD(state_dir), "/var/lib/printgate", 0, 0, false, NULL,
+    "Folder holding the store, the encrypted spool, the keys and the TLS files." },
+  { "ControlSocket", CONFIG_PATH, FIELD(control_socket), "", 0, 0, false, NULL,
+    "Unix socket the printgate CLI talks to (empty = STATE/printgated.sock)." },
+  { "LogFile", CONFIG_PATH, FIELD(log_file), "", 0, 0, false, NULL,
+    "Log file (empty = standard error, which systemd sends to the journal)." },
+  { "LogLevel", CONFIG_LOGLEVEL, FIELD(log_level), "info", 0, 0, false, NULL,
+    "Lowest level logged: debug, info, warn or error." },
+
+  /* HTTPS listener */
+  { "ListenAddress", CONFIG_ADDRESS, FIELD(listen_address), "*", 0, 0, false, NULL,
+    "Address the HTTPS listener binds to (* = every address)." },
+  { "ListenPort", CONFIG_INT, FIELD(listen_port), "8631", 0, 65535, false, NULL,
+    "TCP port of the HTTPS listener (0 = any free port, for tests)." },
+  { "TLSCertificate", CONFIG_PATH, FIELD(tls_certificate), "", 0, 0, false, NULL,
+    "PEM certificate chain (empty = STATE/tls/server.crt, self-signed on first run)." },
+  { "TLSKey", CONFIG_PATH, FIELD(tls_key), "", 0, 0, false, NULL,
+    "PEM private key of TLSCertificate (empty = STATE/tls/server.key)." },
+  { "ServerName", CONFIG_STRING, FIELD(server_name), "", 0, 0, false, check_server_name,
+    "Host name in URLs and the self-signed certificate (empty = this host's name)." },
+  { "MaxConnections", CONFIG_INT, FIELD(max_connections), "256", 1, 10000, false, NULL,
+    "Most HTTPS connections served at once (one thread each)." },
+  { "ConnectionTimeout", CONFIG_DURATION, FIELD(connection_timeout), "30s", 1, HOUR, false, NULL,
+    "Idle time after which an HTTPS connection is closed." },
+
+  /* Limits and policy */
+  { "MaxDocumentSize", CONFIG_SIZE, FIELD(max_document_size), "100M", KIB, 2 * GIB, false, NULL,
+    "Largest document accepted, in bytes." },
+  { "MaxPagesPerJob", CONFIG_INT, FIELD(max_pages), "500", 1, 100000, false, NULL,
+    "Most pages one job may have." },
+  { "MaxHeldJobsPerUser", CONFIG_INT, FIELD(max_held_jobs), "200", 1, 100000, false, NULL,
+    "Most jobs one user may have waiting in the held queue." },
+  { "Retention", CONFIG_DURATION, FIELD(retention), "8h", 1, 365 * DAY, false, NULL,
+    "How long a held job waits for release before it expires and is shredded." },
+  { "GuestRetention", CONFIG_DURATION, FIELD(guest_retention), "2h", 1, 365 * DAY, false, NULL,
+    "Retention for guests' jobs." },
+  { "KeepPrintedJobs", CONFIG_BOOL, FIELD(keep_printed_jobs), "no", 0, 0, false, NULL,
+    "Keep printed jobs for reprint (for ReprintRetention) instead of shredding them at once." },
+  { "ReprintRetention", CONFIG_DURATION, FIELD(reprint_retention), "24h", 1, 365 * DAY, false, NULL,
+    "How long a printed job stays available for reprint when KeepPrintedJobs is on." },
+  { "ExpiryInterval", CONFIG_DURATION, FIELD(expiry_interval), "60s", 1, DAY, false, NULL,
+    "Time between two sweeps that expire and shred old jobs." },
+
+  /* Release credentials */
+  { "PinLength", CONFIG_INT, FIELD(pin_length), "6", 4, 12, false, NULL,
+    "Digits in a release PIN." },
+  { "PinLifetime", CONFIG_DURATION, FIELD(pin_lifetime), "90d", 0, 3650 * DAY, false, NULL,
+    "How long a release PIN stays valid (0 = never expires)." },
+  { "PinMaxFailures", CONFIG_INT, FIELD(pin_max_failures), "5", 1, 100, false, NULL,
+    "Wrong PINs in a row before the account is locked for PinLockout." },
+  { "PinLockout", CONFIG_DURATION, FIELD(pin_lockout), "15m", 1, 30 * DAY, false, NULL,
+    "How long PIN release stays locked after PinMaxFailures wrong PINs." },
+
+  /* Printers */
+  { "PrinterTimeout", CONFIG_DURATION, FIELD(printer_timeout), "30s", 1, 600, false, NULL,
+    "Longest wait for a printer's answer to one IPP request." },
+  { "PrinterRetries", CONFIG_INT, FIELD(printer_retries), "5", 0, 100, false, NULL,
+    "Retries when a printer answers server-error-busy or cannot be reached." },
+  { "PrinterRetryDelay", CONFIG_DURATION, FIELD(printer_retry_delay_ms), "500ms", 10, 60000, true, NULL,
+    "First wait before a retry; it doubles on each retry." },
+
+  /* Accounts */
+  { "AdminUser", CONFIG_STRING, FIELD(admin_user), "admin", 0, 0, false, check_user_name,
+    "Name of the admin account created on first run." }
+};
+
+#define NUM_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+
+
+/*
+ * Parser state for one file.
+ */
+
+typedef struct config_file_s
+{
+  const char *path;             /* File name for messages */
+  FILE       *fp;               /* Open file */
+  int         line;             /* Current line number */
+  size_t      total;            /* Bytes read so far */
+  char       *err;              /* Error buffer */
+  size_t      errsize;          /* Size of error buffer */
+} config_file_t;
+
+
+/*
+ * Local functions.
+ */
+
+static void  config_error(config_file_t *cf, int line, const char *fmt, ...) GW_FORMAT(3, 4);
+static void  default_server_name(gw_config_t *c);
+static const config_directive_t *find_directive(const char *name);
+static void  format_duration(int64_t value, bool unit_ms, char *buf, size_t bufsize);
+static void  format_size(int64_t value, char *buf, size_t bufsize);
+static bool  parse_number(const char *value, int64_t *number, const char **rest);
+static bool  parse_value(config_file_t *cf, gw_config_t *c, const config_directive_t *d, const char *value);
+static int   read_line(config_file_t *cf, char *buf, size_t bufsize);
+static bool  set_default(gw_config_t *c, const config_directive_t *d);
+static bool  split_line(config_file_t *cf, char *line, char **name_r, char **value_r, bool *quoted_r);
+static bool  validate(config_file_t *cf, gw_config_t *c, const int *seen);
+
+
+/*
+ * 'gwConfigNewDefaults()' - Make a configuration holding the defaults.
+ *                           ServerName defaults to this host's name.
+ */
+
+gw_config_t *
+gwConfigNewDefaults(void)
+{
+  gw_config_t *c = calloc(1, sizeof(gw_config_t));
+
+  if (!c)
+    return (NULL);
+
+  for (size_t i = 0; i < NUM_DIRECTIVES; i ++)
+  {
+    if (!set_default(c, directives + i))
+    {
+      free(c);
+      return (NULL);
+    }
+  }
+
+  default_server_name(c);
+
+  return (c);
+}
+
+
+/*
+ * 'gwConfigLoad()' - Load a file over the defaults.  path NULL = defaults
+ *                    only.  On error returns NULL and writes
+ *                    "FILE:LINE: reason" to err.
+ */
+
+gw_config_t *
+gwConfigLoad(const char *path, char *err, size_t errsize)
+{
+  gw_config_t   *c;
+  config_file_t  cf;
+  char           line[CONFIG_LINE_MAX + 2];
+  int            seen[NUM_DIRECTIVES];       /* Line where each directive was set, 0 = not set */
+  int            status;
+  struct stat    st;
+
+  if (err && errsize)
+    *err = '\0';
+
+  if ((c = gwConfigNewDefaults()) == NULL)
+  {
+    if (err && errsize)
+      snprintf(err, errsize, "%s: out of memory", path ? path : "(defaults)");
+    return (NULL);
+  }
+
+  if (!path)
+    return (c);
+
+  memset(&cf, 0, sizeof(cf));
+  memset(seen, 0, sizeof(seen));
+  cf.path    = path;
+  cf.err     = err;
+  cf.errsize = errsize;
+
+  if ((cf.fp = fopen(path, "re")) == NULL)
+  {
+    config_error(&cf, 0, "cannot open the configuration file: %s", strerror(errno));
+    gwConfigDelete(&c);
+    return (NULL);
+  }
+
+  if (fstat(fileno(cf.fp), &st) || !S_ISREG(st.st_mode))
+  {
+    config_error(&cf, 0, "not a regular file");
+    goto fail;
+  }
+
+  /*
+   * One directive per line...
+   */
+
+  while ((status = read_line(&cf, line, sizeof(line))) > 0)
+  {
+    char                     *name, *value;
+    bool                      quoted;
+    const config_directive_t *d;
+    size_t                    idx;
+
+    if (!split_line(&cf, line, &name, &value, &quoted))
+      goto fail;
+
+    if (!name)
+      continue;                         /* Blank or comment */
+
+    if ((d = find_directive(name)) == NULL)
+    {
+      config_error(&cf, cf.line, "unknown directive \"%s\"", name);
+      goto fail;
+    }
+
+    idx = (size_t)(d - directives);
+    if (seen[idx])
+    {
+      config_error(&cf, cf.line, "duplicate directive %s (first set on line %d)", d->name, seen[idx]);
+      goto fail;
+    }
+    seen[idx] = cf.line;
+
+    if (!value || (!quoted && !*value))
+    {
+      config_error(&cf, cf.line, "%s needs a value", d->name);
+      goto fail;
+    }
+
+    if (!parse_value(&cf, c, d, value))
+      goto fail;
+  }
+
+  if (status < 0)
+    goto fail;
+
+  fclose(cf.fp);
+  cf.fp = NULL;
+
+  if (!validate(&cf, c, seen))
+  {
+    gwConfigDelete(&c);
+    return (NULL);
+  }
+
+  return (c);
+
+ fail:
+  if (cf.fp)
+    fclose(cf.fp);
+  gwConfigDelete(&c);
+  return (NULL);
+}
+
+
+/*
+ * 'gwConfigDelete()' - Free a configuration; NULL-safe, sets *config to NULL.
+ */
+
+void
+gwConfigDelete(gw_config_t **config)
+{
+  if (!config || !*config)
+    return;
+
+  free(*config);
+  *config = NULL;
+}
+
+
+/*
+ * 'gwConfigIterateDirectives()' - Call cb for each directive in table
+ *                                 order until it returns false.
+ */
+
+void
+gwConfigIterateDirectives(gw_directive_cb_t cb, void *data)
+{
+  if (!cb)
+    return;
+
+  for (size_t i = 0; i < NUM_DIRECTIVES; i ++)
+  {
+    if (!(*cb)(directives[i].name, type_names[directives[i].type], directives[i].default_value, directives[i].help, data))
+      break;
+  }
+}
+
+
+/*
+ * 'gwConfigControlSocket()' - The control socket path (ControlSocket, or
+ *                             STATE/printgated.sock).
+ */
+
+void
+gwConfigControlSocket(const gw_config_t *c, char *buf, size_t bufsize)
+{
+  if (!buf || !bufsize)
+    return;
+
+  if (!c)
+    *buf = '\0';
+  else if (c->control_socket[0])
+    snprintf(buf, bufsize, "%s", c->control_socket);
+  else
+    snprintf(buf, bufsize, "%s/printgated.sock", c->state_dir);
+}
+
+
+/*
+ * 'gwConfigTLSPaths()' - The certificate and key files (TLSCertificate and
+ *                        TLSKey, or STATE/tls/server.crt and .key).
+ */
+
+void
+gwConfigTLSPaths(const gw_config_t *c, char *cert, size_t certsize, char *key, size_t keysize)
+{
+  if (cert && certsize)
+  {
+    if (!c)
+      *cert = '\0';
+    else if (c->tls_certificate[0])
+      snprintf(cert, certsize, "%s", c->tls_certificate);
+    else
+      snprintf(cert, certsize, "%s/tls/server.crt", c->state_dir);
+  }
+
+  if (key && keysize)
+  {
+    if (!c)
+      *key = '\0';
+    else if (c->tls_key[0])
+      snprintf(key, keysize, "%s", c->tls_key);
+    else
+      snprintf(key, keysize, "%s/tls/server.key", c->state_dir);
+  }
+}
+
+
+/*
+ * 'check_server_name()' - A host name or numeric address: letters, digits
+ *                         and ".-_:" (it goes into URLs and certificates).
+ */
+
+static bool
+check_server_name(const char *value, const char **why)
+{
+  if (!*value)
+    return (true);                      /* Empty = this host's name */
+
+  for (const char *p = value; *p; p ++)
+  {
+    if (!isalnum((unsigned char)*p) && !strchr(".-_:", *p))
+    {
+      if (why)
+        *why = "must be a host name (letters, digits, '.', '-', '_' or ':')";
+      return (false);
+    }
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'check_user_name()' - An account name: letters, digits and "._@-".
+ */
+
+static bool
+check_user_name(const char *value, const char **why)
+{
+  if (!*value)
+  {
+    *why = "must not be empty";
+    return (false);
+  }
+
+  for (const char *p = value; *p; p ++)
+  {
+    if (!isalnum((unsigned char)*p) && !strchr("._@-", *p))
+    {
+      *why = "must be an account name (letters, digits, '.', '_', '@' or '-')";
+      return (false);
+    }
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'config_error()' - Write "FILE:LINE: message" (or "FILE: message" when
+ *                    line is 0) to the caller's error buffer.
+ */
+
+static void
+config_error(config_file_t *cf, int line, const char *fmt, ...)
+{
+  char    msg[1024];
+  va_list ap;
+
+  if (!cf->err || !cf->errsize)
+    return;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+
+  if (line > 0)
+    snprintf(cf->err, cf->errsize, "%s:%d: %s", cf->path, line, msg);
+  else
+    snprintf(cf->err, cf->errsize, "%s: %s", cf->path, msg);
+}
+
+
+/*
+ * 'default_server_name()' - Use this host's name when ServerName is empty
+ *                           (or "localhost" when it has none usable).
+ */
+
+static void
+default_server_name(gw_config_t *c)
+{
+  if (c->server_name[0])
+    return;
+
+  if (gethostname(c->server_name, sizeof(c->server_name) - 1) || !c->server_name[0] || !check_server_name(c->server_name, NULL))
+    snprintf(c->server_name, sizeof(c->server_name), "localhost");
+}
+
+
+/*
+ * 'find_directive()' - Find a directive by name (case-insensitive).
+ */
+
+static const config_directive_t *
+find_directive(const char *name)
+{
+  for (size_t i = 0; i < NUM_DIRECTIVES; i ++)
+  {
+    if (!strcasecmp(name, directives[i].name))
+      return (directives + i);
+  }
+
+  return (NULL);
+}
+
+
+/*
+ * 'format_duration()' - Write a duration in its largest exact unit ("15m").
+ */
+
+static void
+format_duration(int64_t value, bool unit_ms, char *buf, size_t bufsize)
+{
+  static const struct { const char *suffix; int64_t ms; } units[] =
+  {
+    { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 }
+  };
+  int64_t ms = unit_ms ? value : value * 1000;
+
+  if (ms == 0)
+  {
+    snprintf(buf, bufsize, "0");
+    return;
+  }
+
+  for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i ++)
+  {
+    if (ms % units[i].ms == 0)
+    {
+      snprintf(buf, bufsize, "%lld%s", (long long)(ms / units[i].ms), units[i].suffix);
+      return;
+    }
+  }
+}
+
+
+/*
+ * 'format_size()' - Write a size in its largest exact unit ("100M").
+ */
+
+static void
+format_size(int64_t value, char *buf, size_t bufsize)
+{
+  if (value && value % GIB == 0)
+    snprintf(buf, bufsize, "%lldG", (long long)(value / GIB));
+  else if (value && value % MIB == 0)
+    snprintf(buf, bufsize, "%lldM", (long long)(value / MIB));
+  else if (value && value % KIB == 0)
+    snprintf(buf, bufsize, "%lldK", (long long)(value / KIB));
+  else
+    snprintf(buf, bufsize, "%lld", (long long)value);
+}
+
+
+/*
+ * 'parse_number()' - Parse the leading decimal digits of value (no sign,
+ *                    no spaces); *rest points after them.  False if there
+ *                    are no digits or the number does not fit.
+ */
+
+static bool
+parse_number(const char *value, int64_t *number, const char **rest)
+{
+  char      *end;
+  long long  n;
+
+  if (!isdigit((unsigned char)*value))
+    return (false);
+
+  errno = 0;
+  n     = strtoll(value, &end, 10);
+  if (errno == ERANGE || n < 0)
+    return (false);
+
+  *number = (int64_t)n;
+  *rest   = end;
+
+  return (true);
+}
+
+
+/*
+ * 'store_number()' - Store a number in an int or int64_t field.
+ */
+
+static void
+store_number(gw_config_t *c, const config_directive_t *d, int64_t value)
+{
+  char *field = (char *)c + d->offset;
+
+  if (d->size == sizeof(int64_t))
+  {
+    int64_t v = value;
+    memcpy(field, &v, sizeof(v));
+  }
+  else
+  {
+    int v = (int)value;
+    memcpy(field, &v, sizeof(v));
+  }
+}
+
+
+/*
+ * 'parse_size()' - Parse "1048576", "512K", "100M", "2G" (also "100MB",
+ *                  "100MiB"; 1024-based, case-insensitive).
+ */
+
+static bool
+parse_size(const char *value, int64_t *bytes)
+{
+  int64_t     n, mult = 1;
+  const char *rest;
+
+  if (!parse_number(value, &n, &rest))
+    return (false);
+
+  switch (tolower((unsigned char)*rest))
+  {
+    case 'k' : mult = KIB; rest ++; break;
+    case 'm' : mult = MIB; rest ++; break;
+    case 'g' : mult = GIB; rest ++; break;
+    default  : break;
+  }
+
+  if (mult > 1 && tolower((unsigned char)rest[0]) == 'i' && tolower((unsigned char)rest[1]) == 'b')
+    rest += 2;
+  else if (tolower((unsigned char)*rest) == 'b')
+    rest ++;
+
+  if (*rest || n > INT64_MAX / mult)
+    return (false);
+
+  *bytes = n * mult;
+  return (true);
+}
+
+
+/*
+ * 'parse_duration()' - Parse "500ms", "30s", "15m", "8h", "90d" into
+ *                      milliseconds.  A bare number is in the directive's
+ *                      own unit (seconds, or milliseconds when unit_ms).
+ */
+
+static bool
+parse_duration(const char *value, bool unit_ms, int64_t *ms)
+{
+  int64_t     n, mult;
+  const char *rest;
+
+  if (!parse_number(value, &n, &rest))
+    return (false);
+
+  if (!*rest)
+    mult = unit_ms ? 1 : 1000;
+  else if (!strcasecmp(rest, "ms"))
+    mult = 1;
+  else if (!strcasecmp(rest, "s"))
+    mult = 1000;
+  else if (!strcasecmp(rest, "m"))
+    mult = 60000;
+  else if (!strcasecmp(rest, "h"))
+    mult = 3600000;
+  else if (!strcasecmp(rest, "d"))
+    mult = 86400000;
+  else
+    return (false);
+
+  if (n > INT64_MAX / mult)
+    return (false);
+
+  *ms = n * mult;
+  return (true);
+}
+
+
+/*
+ * 'parse_value()' - Parse and check one value and store it.
+ */
+
+static bool
+parse_value(config_file_t *cf, gw_config_t *c, const config_directive_t *d, const char *value)
+{
+  char       *field = (char *)c + d->offset;
+  const char *why = NULL;
+  int64_t     number, ms;
+  const char *rest;
+
+  switch (d->type)
+  {
+    case CONFIG_STRING :
+        if (strlen(value) >= d->size)
+        {
+          config_error(cf, cf->line, "%s is too long (at most %zu characters)", d->name, d->size - 1);
+          return (false);
+        }
+        if (d->check && !(*d->check)(value, &why))
+        {
+          config_error(cf, cf->line, "%s %s (got \"%s\")", d->name, why, value);
+          return (false);
+        }
+        snprintf(field, d->size, "%s", value);
+        return (true);
+
+    case CONFIG_PATH :
+        if (!*value && *d->default_value)
+        {
+          config_error(cf, cf->line, "%s must not be empty", d->name);
+          return (false);
+        }
+        if (*value && *value != '/')
+        {
+          config_error(cf, cf->line, "%s must be an absolute path (got \"%s\")", d->name, value);
+          return (false);
+        }
+        if (strlen(value) >= d->size)
+        {
+          config_error(cf, cf->line, "%s is too long (at most %zu characters)", d->name, d->size - 1);
+          return (false);
+        }
+        snprintf(field, d->size, "%s", value);
+        return (true);
+
+    case CONFIG_INT :
+        if (!parse_number(value, &number, &rest) || *rest)
+        {
+          config_error(cf, cf->line, "%s must be a whole number (got \"%s\")", d->name, value);
+          return (false);
+        }
+        if (number < d->min || number > d->max)
+        {
+          config_error(cf, cf->line, "%s must be between %lld and %lld (got \"%s\")", d->name, (long long)d->min, (long long)d->max, value);
+          return (false);
+        }
+        store_number(c, d, number);
+        return (true);
+
+    case CONFIG_SIZE :
+        if (!parse_size(value, &number))
+        {
+          config_error(cf, cf->line, "%s must be a size such as 512K, 100M or 2G (got \"%s\")", d->name, value);
+          return (false);
+        }
+        if (number < d->min || number > d->max)
+        {
+          char minbuf[32], maxbuf[32];
+
+          format_size(d->min, minbuf, sizeof(minbuf));
+          format_size(d->max, maxbuf, sizeof(maxbuf));
+          config_error(cf, cf->line, "%s must be between %s and %s (got \"%s\")", d->name, minbuf, maxbuf, value);
+          return (false);
+        }
+        store_number(c, d, number);
+        return (true);
+
+    case CONFIG_DURATION :
+        if (!parse_duration(value, d->unit_ms, &ms))
+        {
+          config_error(cf, cf->line, "%s must be a duration such as 500ms, 30s, 15m, 8h or 90d (got \"%s\")", d->name, value);
+          return (false);
+        }
+        if (!d->unit_ms && ms % 1000)
+        {
+          config_error(cf, cf->line, "%s must be a whole number of seconds (got \"%s\")", d->name, value);
+          return (false);
+        }
+        number = d->unit_ms ? ms : ms / 1000;
+        if (number < d->min || number > d->max)
+        {
+          char minbuf[32], maxbuf[32];
+
+          format_duration(d->min, d->unit_ms, minbuf, sizeof(minbuf));
+          format_duration(d->max, d->unit_ms, maxbuf, sizeof(maxbuf));
+          config_error(cf, cf->line, "%s must be between %s and %s (got \"%s\")", d->name, minbuf, maxbuf, value);
+          return (false);
+        }
+        store_number(c, d, number);
+        return (true);
+
+    case CONFIG_BOOL :
+        {
+          bool b;
+
+          if (!strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcasecmp(value, "on"))
+            b = true;
+          else if (!strcasecmp(value, "no") || !strcasecmp(value, "false") || !strcasecmp(value, "off"))
+            b = false;
+          else
+          {
+            config_error(cf, cf->line, "%s must be yes or no (got \"%s\")", d->name, value);
+            return (false);
+          }
+          memcpy(field, &b, sizeof(b));
+          return (true);
+        }
+
+    case CONFIG_LOGLEVEL :
+        {
+          gw_loglevel_t level;
+
+          if (!gwLogLevelParse(value, &level))
+          {
+            config_error(cf, cf->line, "%s must be debug, info, warn or error (got \"%s\")", d->name, value);
+            return (false);
+          }
+          memcpy(field, &level, sizeof(level));
+          return (true);
+        }
+
+    case CONFIG_ADDRESS :
+        {
+          unsigned char addr[sizeof(struct in6_addr)];
+
+          if (strcmp(value, "*") && inet_pton(AF_INET, value, addr) != 1 && inet_pton(AF_INET6, value, addr) != 1)
+          {
+            config_error(cf, cf->line, "%s must be * or a numeric IPv4 or IPv6 address (got \"%s\")", d->name, value);
+            return (false);
+          }
+          if (strlen(value) >= d->size)
+          {
+            config_error(cf, cf->line, "%s is too long", d->name);
+            return (false);
+          }
+          snprintf(field, d->size, "%s", value);
+          return (true);
+        }
+  }
+
+  return (false);
+}
+
+
+/*
+ * 'read_line()' - Read one line (without its newline or a trailing CR).
+ *                 Returns 1 for a line, 0 at the end of the file, -1 on
+ *                 error (too long, NUL byte, file too large, I/O error).
+ */
+
+static int
+read_line(config_file_t *cf, char *buf, size_t bufsize)
+{
+  size_t len = 0;
+  int    ch;
+
+  cf->line ++;
+
+  while ((ch = getc(cf->fp)) != EOF)
+  {
+    if (++ cf->total > CONFIG_FILE_MAX)
+    {
+      config_error(cf, cf->line, "the file is larger than %d bytes", CONFIG_FILE_MAX);
+      return (-1);
+    }
+
+    if (ch == '\n')
+      break;
+
+    if (ch == '\0')
+    {
+      config_error(cf, cf->line, "the line contains a NUL byte");
+      return (-1);
+    }
+
+    if (len >= CONFIG_LINE_MAX || len >= bufsize - 1)
+    {
+      config_error(cf, cf->line, "the line is longer than %d bytes", CONFIG_LINE_MAX);
+      return (-1);
+    }
+
+    buf[len ++] = (char)ch;
+  }
+
+  if (ch == EOF)
+  {
+    if (ferror(cf->fp))
+    {
+      config_error(cf, cf->line, "read error: %s", strerror(errno));
+      return (-1);
+    }
+    if (len == 0)
+      return (0);
+  }
+
+  if (len > 0 && buf[len - 1] == '\r')
+    len --;
+  buf[len] = '\0';
+
+  /* Skip a UTF-8 byte order mark at the start of the file */
+  if (cf->line == 1 && len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+    memmove(buf, buf + 3, len - 2);
+
+  return (1);
+}
+
+
+/*
+ * 'set_default()' - Store a directive's default value.
+ */
+
+static bool
+set_default(gw_config_t *c, const config_directive_t *d)
+{
+  config_file_t cf;
+
+  memset(&cf, 0, sizeof(cf));
+  cf.path = "(defaults)";
+
+  if (d->type == CONFIG_PATH || d->type == CONFIG_STRING)
+  {
+    snprintf((char *)c + d->offset, d->size, "%s", d->default_value);
+    return (true);
+  }
+
+  return (parse_value(&cf, c, d, d->default_value));
+}
+
+
+/*
+ * 'split_line()' - Split a line into a directive name and a value.
+ *
+ * Blank lines and comments give *name_r = NULL.  The value is one word,
+ * or a double-quoted string (with \" and \\ escapes) that may hold
+ * spaces; after it only spaces and a "# comment" may follow.
+ */
+
+static bool
+split_line(config_file_t *cf, char *line, char **name_r, char **value_r, bool *quoted_r)
+{
+  char *p = line, *value, *end;
+
+  *name_r   = NULL;
+  *value_r  = NULL;
+  *quoted_r = false;
+
+  while (isspace((unsigned char)*p))
+    p ++;
+
+  if (!*p || *p == '#')
+    return (true);
+
+  /* Directive name: letters and digits */
+  *name_r = p;
+  while (*p && !isspace((unsigned char)*p))
+    p ++;
+  if (*p)
+    *p++ = '\0';
+
+  for (const char *q = *name_r; *q; q ++)
+  {
+    if (!isalnum((unsigned char)*q))
+    {
+      config_error(cf, cf->line, "unknown directive \"%s\"", *name_r);
+      return (false);
+    }
+  }
+
+  while (isspace((unsigned char)*p))
+    p ++;
+
+  if (!*p || *p == '#')
+    return (true);                      /* Missing value */
+
+  if (*p == '\"')
+  {
+    /* Quoted value: unescape in place */
+    *quoted_r = true;
+    value = end = ++ p;
+    while (*p && *p != '\"')
+    {
+      if (*p == '\\' && (p[1] == '\"' || p[1] == '\\'))
+        p ++;
+      *end++ = *p++;
+    }
+    if (*p != '\"')
+    {
+      config_error(cf, cf->line, "%s: the value has no closing quote", *name_r);
+      return (false);
+    }
+    p ++;
+    *end = '\0';
+  }
+  else
+  {
+    value = p;
+    while (*p && !isspace((unsigned char)*p))
+      p ++;
+    if (*p)
+      *p++ = '\0';
+  }
+
+  while (isspace((unsigned char)*p))
+    p ++;
+
+  if (*p && *p != '#')
+  {
+    config_error(cf, cf->line, "%s: unexpected text after the value: \"%s\" (quote values that contain spaces)", *name_r, p);
+    return (false);
+  }
+
+  for (const char *q = value; *q; q ++)
+  {
+    if ((unsigned char)*q < ' ' || *q == 0x7f)
+    {
+      config_error(cf, cf->line, "%s: the value contains a control character", *name_r);
+      return (false);
+    }
+  }
+
+  *value_r = value;
+  return (true);
+}
+
+
+/*
+ * 'validate()' - Checks that involve more than one directive.
+ */
+
+static bool
+validate(config_file_t *cf, gw_config_t *c, const int *seen)
+{
+  const config_directive_t *cert = find_directive("TLSCertificate"), *key = find_directive("TLSKey"),
+                           *state = find_directive("StateDir"), *sock = find_directive("ControlSocket");
+  char                      path[GW_PATH_MAX + 32];
+
+  if (!c->tls_certificate[0] != !c->tls_key[0])
+  {
+    int line = seen[c->tls_certificate[0] ? cert - directives : key - directives];
+
+    config_error(cf, line, "TLSCertificate and TLSKey must be set together");
+    return (false);
+  }
+
+  default_server_name(c);
+
+  gwConfigControlSocket(c, path, sizeof(path));
+  if (strlen(path) > CONFIG_SOCKET_MAX)
+  {
+    int line = c->control_socket[0] ? seen[sock - directives] : seen[state - directives];
+
+    config_error(cf, line, "the control socket path \"%s\" is longer than %zu bytes, the limit for a Unix socket; set a shorter ControlSocket", path, CONFIG_SOCKET_MAX);
+    return (false);
+  }
+
+  return (true);
+}

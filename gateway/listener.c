@@ -1,0 +1,953 @@
+/*
+ * listener.c - the core HTTPS listener and its route table (see listener.h).
+ *
+ * This is the only file that includes libmicrohttpd.  It owns one MHD
+ * daemon, always with TLS (1.2 or 1.3, GnuTLS inside libmicrohttpd), and a
+ * fixed-size route table that front-ends fill before the daemon starts.
+ *
+ * Thread model (docs/https.md): one internal thread accepts connections
+ * and every connection gets a thread of its own
+ * (MHD_USE_THREAD_PER_CONNECTION), bounded by MaxConnections.  Route
+ * handlers write to the spool, query the store and inspect PDFs, which can
+ * block; with a thread per connection a slow handler holds up only its own
+ * client, never the others.
+ *
+ * Request flow, per request (one gw_request_t, always freed in
+ * request_completed()):
+ *
+ *   1. headers arrived: match the route (404/405 when none), check
+ *      Content-Length against route->max_body (413), call begin();
+ *   2. body pieces: count them (chunked bodies have no Content-Length) and
+ *      pass them to body() while the total stays within max_body;
+ *   3. end of body: finish(), which responds; or the 413 when the body
+ *      went past the limit;
+ *   4. request_completed() (MHD_OPTION_NOTIFY_COMPLETED): cleanup(), also
+ *      when the client went away.
+ *
+ * libmicrohttpd 0.9.75 accepts a response only before the body is read or
+ * after all of it has arrived (MHD_queue_response() fails in between).  So
+ * a response given while the body is being read (body() refusing, or the
+ * 413 for a chunked body that went past max_body) is kept and queued when
+ * the body ends; the rest of the body is no longer delivered, up to
+ * LISTENER_DRAIN_MAX more bytes are read and dropped so the client still
+ * gets the answer, and past that the connection is closed.
+ */
+
+#include "printgate/listener.h"
+#include "printgate/crypto.h"
+
+#include <microhttpd.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+/*
+ * Limits.
+ */
+
+#define LISTENER_MAX_ROUTES     64                  /* Routes in the table */
+#define LISTENER_MAX_HEADERS    32                  /* Extra response headers per request */
+#define LISTENER_PEM_MAX        (1024 * 1024)       /* Largest certificate/key file */
+#define LISTENER_MEMORY_LIMIT   (128 * 1024)        /* Per-connection memory (headers, buffers) */
+#define LISTENER_DRAIN_MAX      (1024 * 1024)       /* Bytes dropped after max_body before closing */
+#define LISTENER_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+
+/*
+ * Types.
+ */
+
+typedef struct listener_route_s         /* A route and its own copies of its strings */
+{
+  gw_route_t  route;                    /* Route (method/path point into the copies below) */
+  char       *method;                   /* Copy of route.method, or NULL for any */
+  char       *path;                     /* Copy of route.path */
+  size_t      prefix_len;               /* Length before the '*', or 0 for an exact path */
+} listener_route_t;
+
+struct _gw_listener_s
+{
+  struct MHD_Daemon *daemon;            /* Running daemon, or NULL */
+  gw_log_t          *log;               /* Where errors go */
+  char               address[256];      /* "*", IPv4 or IPv6 literal */
+  int                port;              /* Port asked for (0 = any) */
+  int                bound_port;        /* Port really bound (after start) */
+  char               certfile[1024];    /* PEM certificate chain */
+  char               keyfile[1024];     /* PEM private key */
+  int                max_connections;   /* MaxConnections */
+  int                timeout;           /* ConnectionTimeout, seconds */
+  bool               starting;          /* MHD messages now are start-up errors */
+  listener_route_t   routes[LISTENER_MAX_ROUTES];
+  int                num_routes;
+};
+
+typedef enum request_phase_e            /* Where a request is */
+{
+  REQUEST_HEADERS,                      /* Headers arrived, body not read yet */
+  REQUEST_BODY,                         /* Reading the body */
+  REQUEST_END                           /* Whole request arrived */
+} request_phase_t;
+
+typedef struct request_header_s         /* A response header added by a route */
+{
+  char *name;
+  char *value;
+} request_header_t;
+
+struct _gw_request_s
+{
+  gw_listener_t          *listener;     /* Listener */
+  struct MHD_Connection  *conn;         /* MHD connection */
+  const listener_route_t *route;        /* Matched route, or NULL (404/405) */
+  const char             *method;       /* Method (MHD's string) */
+  const char             *path;         /* Path without the query (MHD's string) */
+  char                    client[INET6_ADDRSTRLEN];
+                                        /* Numeric client address */
+  void                   *state;        /* Route's per-request state */
+  int64_t                 received;     /* Body bytes received */
+  request_phase_t         phase;        /* Where MHD is in the request */
+  int64_t                 dropped;      /* Body bytes dropped after a refusal or the limit */
+  bool                    responded;    /* A response is queued (or pending) */
+  struct MHD_Response    *pending;      /* Response given during the body, queued at its end */
+  unsigned int            pending_status;
+  bool                    over_limit;   /* Body went past max_body: answer 413 at the end */
+  bool                    refused;      /* begin()/body() refused: drop the rest of the body */
+  request_header_t        headers[LISTENER_MAX_HEADERS];
+  int                     num_headers;
+};
+
+
+/*
+ * Local functions.
+ */
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
+static bool  answer_error(gw_request_t *req, int status, const char *code, const char *message);
+static const listener_route_t *find_route(gw_listener_t *l, const char *path, const char *method, bool *path_matched);
+static void  free_request(gw_request_t *req);
+static void  log_mhd(void *cls, const char *fmt, va_list ap);
+static bool  read_pem(const char *path, char **data_r, size_t *len_r, const char **error_r);
+static void  request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe);
+static struct MHD_Daemon *start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, const char *cert, const char *key);
+
+
+/*
+ * 'gwListenerNew()' - Make a listener (not started yet).
+ *
+ * address is "*" (every address, IPv6 and IPv4 where the host has IPv6),
+ * "0.0.0.0", "::" or a numeric address; port 0 lets the OS pick a free one
+ * (see gwListenerGetPort()).  The certificate and key files are read when
+ * the listener starts.
+ */
+
+gw_listener_t *
+gwListenerNew(const char *address, int port, const char *certfile, const char *keyfile, int max_connections, int timeout, gw_log_t *log, const char **error_r)
+{
+  gw_listener_t *l;
+  const char    *error = NULL;
+
+  if (!error_r)
+    error_r = &error;
+
+  if (!certfile || !*certfile || !keyfile || !*keyfile)
+  {
+    *error_r = "a TLS certificate and key are required";
+    return (NULL);
+  }
+
+  if (port < 0 || port > 65535)
+  {
+    *error_r = "the port must be between 0 and 65535";
+    return (NULL);
+  }
+
+  if ((l = calloc(1, sizeof(gw_listener_t))) == NULL)
+  {
+    *error_r = "out of memory";
+    return (NULL);
+  }
+
+  if (snprintf(l->address, sizeof(l->address), "%s", address && *address ? address : "*") >= (int)sizeof(l->address) ||
+      snprintf(l->certfile, sizeof(l->certfile), "%s", certfile) >= (int)sizeof(l->certfile) ||
+      snprintf(l->keyfile, sizeof(l->keyfile), "%s", keyfile) >= (int)sizeof(l->keyfile))
+  {
+    *error_r = "address or file name too long";
+    free(l);
+    return (NULL);
+  }
+
+  l->port            = port;
+  l->max_connections = max_connections > 0 ? max_connections : 256;
+  l->timeout         = timeout > 0 ? timeout : 30;
+  l->log             = log;
+
+  return (l);
+}
+
+
+/*
+ * 'gwListenerAddRoute()' - Add a route (copied; its strings too).  Only
+ *                          before gwListenerStart().
+ */
+
+bool
+gwListenerAddRoute(gw_listener_t *l, const gw_route_t *route)
+{
+  listener_route_t *r;
+  size_t            len;
+
+  if (!l || !route || !route->path || route->path[0] != '/' || !route->finish || route->max_body < 0)
+    return (false);
+
+  if (l->daemon)
+  {
+    gwLog(l->log, GW_LOG_ERROR, "HTTPS: route %s added after the listener started; ignored.", route->path);
+    return (false);
+  }
+
+  if (l->num_routes >= LISTENER_MAX_ROUTES)
+  {
+    gwLog(l->log, GW_LOG_ERROR, "HTTPS: too many routes (at most %d); %s not added.", LISTENER_MAX_ROUTES, route->path);
+    return (false);
+  }
+
+  r = l->routes + l->num_routes;
+  memset(r, 0, sizeof(*r));
+  r->route = *route;
+
+  if ((r->path = strdup(route->path)) == NULL || (route->method && (r->method = strdup(route->method)) == NULL))
+  {
+    free(r->path);
+    free(r->method);
+    memset(r, 0, sizeof(*r));
+    return (false);
+  }
+
+  len = strlen(r->path);
+  if (r->path[len - 1] == '*')
+    r->prefix_len = len - 1;
+
+  r->route.path   = r->path;
+  r->route.method = r->method;
+  l->num_routes ++;
+
+  return (true);
+}
+
+
+/*
+ * 'gwListenerStart()' - Read the certificate and key and start serving.
+ */
+
+bool
+gwListenerStart(gw_listener_t *l, const char **error_r)
+{
+  char                    *cert = NULL, *key = NULL;
+  size_t                   certlen = 0, keylen = 0;
+  const char              *error = NULL;
+  unsigned int             flags = 0;
+  struct sockaddr_storage  ss;
+  struct sockaddr         *addr = NULL;
+  const union MHD_DaemonInfo *info;
+
+  if (!error_r)
+    error_r = &error;
+
+  if (!l)
+  {
+    *error_r = "no listener";
+    return (false);
+  }
+
+  if (l->daemon)
+    return (true);
+
+  /*
+   * The address: "*" binds IPv6 with IPv4 mapped (dual stack) and falls
+   * back to IPv4 alone on hosts without IPv6; others bind what they say.
+   */
+
+  memset(&ss, 0, sizeof(ss));
+  if (!strcmp(l->address, "*"))
+    flags = MHD_USE_DUAL_STACK;
+  else
+  {
+    struct sockaddr_in  *sin  = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+    if (inet_pton(AF_INET, l->address, &sin->sin_addr) == 1)
+    {
+      sin->sin_family = AF_INET;
+      sin->sin_port   = htons((uint16_t)l->port);
+    }
+    else if (inet_pton(AF_INET6, l->address, &sin6->sin6_addr) == 1)
+    {
+      sin6->sin6_family = AF_INET6;
+      sin6->sin6_port   = htons((uint16_t)l->port);
+      flags             = MHD_USE_IPv6;
+    }
+    else
+    {
+      *error_r = "ListenAddress is not * or a numeric IPv4/IPv6 address";
+      return (false);
+    }
+    addr = (struct sockaddr *)&ss;
+  }
+
+  if (!read_pem(l->certfile, &cert, &certlen, error_r))
+    return (false);
+
+  if (!read_pem(l->keyfile, &key, &keylen, error_r))
+  {
+    free(cert);
+    return (false);
+  }
+
+  l->starting = true;
+  l->daemon   = start_daemon(l, flags, addr, cert, key);
+  if (!l->daemon && flags == MHD_USE_DUAL_STACK)
+  {
+    gwLog(l->log, GW_LOG_INFO, "HTTPS: no IPv6 here; listening on IPv4 only.");
+    l->daemon = start_daemon(l, 0, NULL, cert, key);
+  }
+  l->starting = false;
+
+  /* The key now lives inside GnuTLS; wipe our copy */
+  gwWipe(key, keylen);
+  free(key);
+  free(cert);
+
+  if (!l->daemon)
+  {
+    *error_r = "unable to start the HTTPS listener (address in use, or a bad certificate or key; see the log)";
+    return (false);
+  }
+
+  if ((info = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_BIND_PORT)) != NULL && info->port)
+    l->bound_port = (int)info->port;
+  else
+    l->bound_port = l->port;
+
+  gwLog(l->log, GW_LOG_INFO, "HTTPS: listening on %s port %d (TLS 1.2+, %d routes, %d connections at most).", l->address, l->bound_port, l->num_routes, l->max_connections);
+
+  return (true);
+}
+
+
+/*
+ * 'gwListenerGetPort()' - The port really bound (after start; 0 before).
+ */
+
+int
+gwListenerGetPort(gw_listener_t *l)
+{
+  return (l ? l->bound_port : 0);
+}
+
+
+/*
+ * 'gwListenerDelete()' - Stop the daemon, waiting for the connection
+ *                        threads (their cleanup() callbacks run), and free
+ *                        the listener.  NULL-safe; sets *l to NULL.
+ */
+
+void
+gwListenerDelete(gw_listener_t **l)
+{
+  if (!l || !*l)
+    return;
+
+  if ((*l)->daemon)
+    MHD_stop_daemon((*l)->daemon);
+
+  for (int i = 0; i < (*l)->num_routes; i ++)
+  {
+    free((*l)->routes[i].path);
+    free((*l)->routes[i].method);
+  }
+
+  free(*l);
+  *l = NULL;
+}
+
+
+/*
+ * Request accessors.  The strings belong to the request and stay valid
+ * until its cleanup() returns.
+ */
+
+const char *gwRequestMethod(gw_request_t *req)        { return (req ? req->method : NULL); }
+const char *gwRequestPath(gw_request_t *req)          { return (req ? req->path : NULL); }
+const char *gwRequestClientAddress(gw_request_t *req) { return (req ? req->client : NULL); }
+void        gwRequestSetState(gw_request_t *req, void *state) { if (req) req->state = state; }
+void       *gwRequestGetState(gw_request_t *req)      { return (req ? req->state : NULL); }
+
+
+/*
+ * 'gwRequestHeader()' - A request header (case-insensitive name), or NULL.
+ */
+
+const char *
+gwRequestHeader(gw_request_t *req, const char *name)
+{
+  if (!req || !name)
+    return (NULL);
+
+  return (MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name));
+}
+
+
+/*
+ * 'gwRequestQuery()' - A query-string argument (decoded), or NULL.
+ */
+
+const char *
+gwRequestQuery(gw_request_t *req, const char *name)
+{
+  if (!req || !name)
+    return (NULL);
+
+  return (MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name));
+}
+
+
+/*
+ * 'gwRequestAddHeader()' - Add a response header (before gwRequestRespond()).
+ *                          Names are tokens; values must not hold CR/LF.
+ */
+
+bool
+gwRequestAddHeader(gw_request_t *req, const char *name, const char *value)
+{
+  request_header_t *h;
+
+  if (!req || !name || !*name || !value || req->responded || req->num_headers >= LISTENER_MAX_HEADERS)
+    return (false);
+
+  for (const char *p = name; *p; p ++)
+  {
+    if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", *p))
+      return (false);
+  }
+
+  for (const char *p = value; *p; p ++)
+  {
+    if (*p == '\r' || *p == '\n')
+      return (false);
+  }
+
+  h = req->headers + req->num_headers;
+  if ((h->name = strdup(name)) == NULL || (h->value = strdup(value)) == NULL)
+  {
+    free(h->name);
+    h->name = NULL;
+    return (false);
+  }
+
+  req->num_headers ++;
+
+  return (true);
+}
+
+
+/*
+ * 'gwRequestRespond()' - Queue the response (the body is copied).  Once
+ *                        per request, from a route callback.  Adds
+ *                        "X-Content-Type-Options: nosniff" and
+ *                        "Cache-Control: no-store" unless the route set
+ *                        them.
+ */
+
+bool
+gwRequestRespond(gw_request_t *req, int status, const char *content_type, const void *body, size_t len)
+{
+  struct MHD_Response *response;
+  enum MHD_Result      ret;
+  bool                 have_cache = false, have_nosniff = false;
+
+  if (!req || req->responded || status < 100 || status > 599)
+    return (false);
+
+  if ((response = MHD_create_response_from_buffer(len, (void *)(len ? body : ""), MHD_RESPMEM_MUST_COPY)) == NULL)
+    return (false);
+
+  for (int i = 0; i < req->num_headers; i ++)
+  {
+    if (!strcasecmp(req->headers[i].name, "Cache-Control"))
+      have_cache = true;
+    else if (!strcasecmp(req->headers[i].name, "X-Content-Type-Options"))
+      have_nosniff = true;
+
+    MHD_add_response_header(response, req->headers[i].name, req->headers[i].value);
+  }
+
+  if (!have_nosniff)
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+  if (!have_cache)
+    MHD_add_response_header(response, "Cache-Control", "no-store");
+  if (content_type && *content_type)
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+
+  if (req->phase == REQUEST_BODY)
+  {
+    /* MHD cannot take a response now; queue it when the body ends */
+    req->pending        = response;
+    req->pending_status = (unsigned int)status;
+    req->responded      = true;
+    return (true);
+  }
+
+  ret = MHD_queue_response(req->conn, (unsigned int)status, response);
+  MHD_destroy_response(response);
+
+  if (ret != MHD_YES)
+  {
+    gwLog(req->listener->log, GW_LOG_ERROR, "HTTPS: unable to queue the %d response for %s %s.", status, req->method, req->path);
+    return (false);
+  }
+
+  req->responded = true;
+
+  return (true);
+}
+
+
+/*
+ * 'access_handler()' - MHD's callback: called once when the headers have
+ *                      arrived, once per body piece, and once at the end.
+ */
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+  gw_listener_t    *l = (gw_listener_t *)cls;
+  gw_request_t     *req = (gw_request_t *)*con_cls;
+  const gw_route_t *route;
+
+  if (!req)
+  {
+    /*
+     * Headers have arrived: make the request and find its route...
+     */
+
+    const union MHD_ConnectionInfo *ci;
+    const char                     *clen;
+    bool                            path_matched = false;
+
+    if ((req = calloc(1, sizeof(gw_request_t))) == NULL)
+      return (MHD_NO);
+
+    req->listener = l;
+    req->conn     = conn;
+    req->method   = method;
+    req->path     = url;
+    *con_cls      = req;
+
+    if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL && ci->client_addr)
+    {
+      const struct sockaddr *sa = ci->client_addr;
+      socklen_t              salen = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+      if (getnameinfo(sa, salen, req->client, sizeof(req->client), NULL, 0, NI_NUMERICHOST))
+        snprintf(req->client, sizeof(req->client), "unknown");
+      else if (!strncmp(req->client, "::ffff:", 7) && strchr(req->client, '.'))
+        memmove(req->client, req->client + 7, strlen(req->client + 7) + 1);
+    }
+    else
+      snprintf(req->client, sizeof(req->client), "unknown");
+
+    if ((req->route = find_route(l, url, method, &path_matched)) == NULL)
+    {
+      if (path_matched)
+      {
+        char allow[256] = "";
+        size_t used = 0;
+
+        for (int i = 0; i < l->num_routes; i ++)
+        {
+          const listener_route_t *r = l->routes + i;
+
+          if ((r->prefix_len ? !strncmp(url, r->path, r->prefix_len) : !strcmp(url, r->path)) && r->method && !strstr(allow, r->method))
+          {
+            int n = snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "", r->method);
+
+            if (n < 0 || (size_t)n >= sizeof(allow) - used)
+              break;
+            used += (size_t)n;
+          }
+        }
+        if (allow[0])
+          gwRequestAddHeader(req, "Allow", allow);
+        answer_error(req, 405, "method-not-allowed", "This address does not accept this request method.");
+      }
+      else
+        answer_error(req, 404, "not-found", "There is nothing at this address.");
+
+      return (MHD_YES);
+    }
+
+    route = &req->route->route;
+
+    if ((clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) != NULL)
+    {
+      char      *end;
+      long long  n;
+
+      errno = 0;
+      n     = strtoll(clen, &end, 10);
+      if (errno || end == clen || *end || n < 0 || n > route->max_body)
+      {
+        req->over_limit = true;
+        answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
+        return (MHD_YES);
+      }
+    }
+
+    if (route->begin && !(*route->begin)(req, route->data))
+    {
+      req->refused = true;
+      if (!req->responded)
+      {
+        gwLog(l->log, GW_LOG_ERROR, "HTTPS: %s %s refused without a response.", method, url);
+        answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
+      }
+    }
+
+    return (MHD_YES);
+  }
+
+  route = req->route ? &req->route->route : NULL;
+
+  if (*upload_data_size)
+  {
+    /*
+     * A piece of the body...
+     */
+
+    size_t len = *upload_data_size;
+
+    *upload_data_size = 0;
+    req->phase        = REQUEST_BODY;
+    req->received    += (int64_t)len;
+
+    if (route && !req->refused && !req->over_limit && !req->responded && req->received > route->max_body)
+    {
+      /* Past the limit: deliver nothing more, answer 413 at the end */
+      req->over_limit = true;
+      answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
+    }
+
+    if (!route || req->refused || req->over_limit || req->responded)
+    {
+      /* Answered already: drop the rest, but not forever */
+      req->dropped += (int64_t)len;
+      if (req->dropped > LISTENER_DRAIN_MAX)
+      {
+        gwLog(l->log, GW_LOG_INFO, "HTTPS: %s %s from %s: the body went on after the answer; connection closed.", method, url, req->client);
+        return (MHD_NO);
+      }
+      return (MHD_YES);
+    }
+
+    if (route->body && !(*route->body)(req, upload_data, len, route->data))
+    {
+      req->refused = true;
+      if (!req->responded)
+      {
+        gwLog(l->log, GW_LOG_ERROR, "HTTPS: %s %s body refused without a response.", method, url);
+        answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
+      }
+    }
+
+    return (MHD_YES);
+  }
+
+  /*
+   * The whole request has arrived...
+   */
+
+  req->phase = REQUEST_END;
+
+  if (req->pending)
+  {
+    /* A response given while the body was read */
+    enum MHD_Result ret = MHD_queue_response(conn, req->pending_status, req->pending);
+
+    MHD_destroy_response(req->pending);
+    req->pending = NULL;
+    return (ret);
+  }
+
+  if (req->responded)
+    return (MHD_YES);
+
+  if (!route)
+    return (MHD_NO);
+
+  {
+    (*route->finish)(req, route->data);
+    if (!req->responded)
+    {
+      gwLog(l->log, GW_LOG_ERROR, "HTTPS: %s %s finished without a response.", method, url);
+      answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
+    }
+  }
+
+  return (req->responded ? MHD_YES : MHD_NO);
+}
+
+
+/*
+ * 'answer_error()' - Respond with a JSON error body
+ *                    {"error":"code","message":"..."} (fixed texts only).
+ */
+
+static bool
+answer_error(gw_request_t *req, int status, const char *code, const char *message)
+{
+  char body[512];
+  int  len = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"message\":\"%s\"}\n", code, message);
+
+  if (len < 0 || (size_t)len >= sizeof(body))
+    return (false);
+
+  return (gwRequestRespond(req, status, "application/json", body, (size_t)len));
+}
+
+
+/*
+ * 'find_route()' - The route for a path and method.  An exact path wins
+ *                  over a prefix, a longer prefix over a shorter one.
+ *                  *path_matched tells whether any route matched the path
+ *                  (so "no route" is 405 rather than 404).
+ */
+
+static const listener_route_t *
+find_route(gw_listener_t *l, const char *path, const char *method, bool *path_matched)
+{
+  const listener_route_t *best = NULL;
+  size_t                  best_score = 0;
+
+  *path_matched = false;
+
+  if (!path || !method)
+    return (NULL);
+
+  for (int i = 0; i < l->num_routes; i ++)
+  {
+    const listener_route_t *r = l->routes + i;
+    size_t                  score;
+
+    if (r->prefix_len)
+    {
+      if (strncmp(path, r->path, r->prefix_len))
+        continue;
+      score = r->prefix_len + 1;
+    }
+    else
+    {
+      if (strcmp(path, r->path))
+        continue;
+      score = SIZE_MAX;
+    }
+
+    *path_matched = true;
+
+    if (r->method && strcmp(r->method, method))
+      continue;
+
+    if (score > best_score)
+    {
+      best       = r;
+      best_score = score;
+    }
+  }
+
+  return (best);
+}
+
+
+/*
+ * 'free_request()' - Free a request and its response headers.
+ */
+
+static void
+free_request(gw_request_t *req)
+{
+  if (req->pending)
+    MHD_destroy_response(req->pending);
+
+  for (int i = 0; i < req->num_headers; i ++)
+  {
+    free(req->headers[i].name);
+    free(req->headers[i].value);
+  }
+
+  free(req);
+}
+
+
+/*
+ * 'log_mhd()' - Send libmicrohttpd's messages to our log.  While starting
+ *               they explain why the listener did not start (errors);
+ *               later they are about single connections (TLS handshakes
+ *               that failed, clients that went away), so they are info.
+ */
+
+static void
+log_mhd(void *cls, const char *fmt, va_list ap)
+{
+  gw_listener_t *l = (gw_listener_t *)cls;
+  char           msg[1024];
+  size_t         len;
+
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+
+  len = strlen(msg);
+  while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+    msg[-- len] = '\0';
+
+  gwLog(l->log, l->starting ? GW_LOG_ERROR : GW_LOG_INFO, "HTTPS: %s", msg);
+}
+
+
+/*
+ * 'read_pem()' - Read a PEM file (at most LISTENER_PEM_MAX bytes) into a
+ *                nul-terminated buffer the caller frees.
+ */
+
+static bool
+read_pem(const char *path, char **data_r, size_t *len_r, const char **error_r)
+{
+  int         fd;
+  struct stat st;
+  char       *data;
+  size_t      got = 0;
+  ssize_t     n;
+
+  *data_r = NULL;
+  *len_r  = 0;
+
+  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+  {
+    *error_r = errno == ENOENT ? "the TLS certificate or key file does not exist" : "unable to open the TLS certificate or key file";
+    return (false);
+  }
+
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > LISTENER_PEM_MAX)
+  {
+    *error_r = "the TLS certificate or key file is empty, too large or not a regular file";
+    close(fd);
+    return (false);
+  }
+
+  if ((data = malloc((size_t)st.st_size + 1)) == NULL)
+  {
+    *error_r = "out of memory";
+    close(fd);
+    return (false);
+  }
+
+  while (got < (size_t)st.st_size && (n = read(fd, data + got, (size_t)st.st_size - got)) != 0)
+  {
+    if (n < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    got += (size_t)n;
+  }
+  close(fd);
+
+  if (got != (size_t)st.st_size)
+  {
+    gwWipe(data, (size_t)st.st_size + 1);
+    free(data);
+    *error_r = "unable to read the TLS certificate or key file";
+    return (false);
+  }
+
+  data[got] = '\0';
+  *data_r   = data;
+  *len_r    = got + 1;
+
+  return (true);
+}
+
+
+/*
+ * 'request_completed()' - MHD's completion callback: run the route's
+ *                         cleanup() and free the request.  Runs for every
+ *                         request, also when the client went away.
+ */
+
+static void
+request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+  gw_request_t *req = (gw_request_t *)*con_cls;
+
+  (void)cls;
+  (void)conn;
+
+  if (!req)
+    return;
+
+  if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN)
+    gwLog(req->listener->log, GW_LOG_DEBUG, "HTTPS: %s %s from %s ended early (%d).", req->method, req->path, req->client, (int)toe);
+
+  if (req->route && req->route->route.cleanup)
+    (*req->route->route.cleanup)(req, req->route->route.data);
+
+  free_request(req);
+  *con_cls = NULL;
+}
+
+
+/*
+ * 'start_daemon()' - Start MHD with our options.
+ */
+
+static struct MHD_Daemon *
+start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, const char *cert, const char *key)
+{
+  unsigned int          per_ip = l->max_connections >= 16 ? (unsigned int)l->max_connections / 4 : (unsigned int)l->max_connections;
+  struct MHD_OptionItem bind_opts[2];   /* The bind address, when there is one */
+
+  memset(bind_opts, 0, sizeof(bind_opts));
+  bind_opts[0].option = MHD_OPTION_END;
+  if (addr)
+  {
+    bind_opts[0].option    = MHD_OPTION_SOCK_ADDR;
+    bind_opts[0].ptr_value = (void *)addr;
+    bind_opts[1].option    = MHD_OPTION_END;
+  }
+
+  flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG;
+
+  /* The logger must come first, or MHD logs the other options' errors to stderr */
+  return (MHD_start_daemon(flags, (uint16_t)l->port, NULL, NULL, access_handler, l,
+                           MHD_OPTION_EXTERNAL_LOGGER, log_mhd, l,
+                           MHD_OPTION_ARRAY, bind_opts,
+                           MHD_OPTION_HTTPS_MEM_CERT, cert,
+                           MHD_OPTION_HTTPS_MEM_KEY, key,
+                           MHD_OPTION_HTTPS_PRIORITIES, LISTENER_TLS_PRIORITIES,
+                           MHD_OPTION_CONNECTION_LIMIT, (unsigned int)l->max_connections,
+                           MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)l->timeout,
+                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LISTENER_MEMORY_LIMIT,
+                           MHD_OPTION_NOTIFY_COMPLETED, request_completed, l,
+                           MHD_OPTION_END));
+}

@@ -1,0 +1,130 @@
+/*
+ * store-private.h - the store object and its backend interface (see
+ * store.h and docs/store.md).
+ *
+ * store.c holds the public gwStoreX() functions: it checks and normalises
+ * every argument (ranges, name syntax, lower-casing), checks the job state
+ * machine, and then calls the backend through the ops table below.  A
+ * backend (store-sqlite*.c today; PostgreSQL later) only runs queries: it
+ * may assume that its arguments are valid, non-NULL and normalised.
+ *
+ * Iteration is split so that no backend lock is ever held while a caller's
+ * callback runs: the backend fills a page of rows after a keyset cursor, and
+ * store.c calls back for each row of the page with no lock held, so a
+ * callback may call the store again (the expiry sweep transitions and
+ * purges jobs from inside gwStoreJobIterateExpired()).
+ *
+ * Locking: each backend serialises its own calls (the SQLite backend holds
+ * one mutex per call, and only for the duration of that call).
+ */
+
+#ifndef PRINTGATE_STORE_PRIVATE_H
+#define PRINTGATE_STORE_PRIVATE_H
+
+#include "printgate/store.h"
+#include "printgate/log.h"
+
+#define _GW_STORE_PAGE 64      /* Rows per iteration page */
+
+typedef enum _gw_job_query_e    /* Which jobs a job page selects */
+{
+  _GW_JOB_QUERY_TENANT,         /* One tenant, optionally one user; oldest first */
+  _GW_JOB_QUERY_ALL,            /* Any tenant; oldest first */
+  _GW_JOB_QUERY_EXPIRED         /* Any tenant, 0 < expires <= now; soonest expiry first */
+} _gw_job_query_t;
+
+typedef struct _gw_job_filter_s /* Job selection for job pages and counts */
+{
+  _gw_job_query_t query;
+  int64_t         tenant;       /* _GW_JOB_QUERY_TENANT only */
+  int64_t         user_id;      /* 0 = all users */
+  unsigned        states;       /* Bit mask of (1 << state), never 0 here */
+  int64_t         now;          /* _GW_JOB_QUERY_EXPIRED only */
+} _gw_job_filter_t;
+
+typedef struct _gw_store_cursor_s /* Keyset position of an iteration (backend-defined) */
+{
+  bool    started;              /* false before the first page */
+  int64_t num[3];               /* Numeric keys (time, row id, bounds) */
+  char    text[256];            /* Text key (a name or an address) */
+} _gw_store_cursor_t;
+
+/*
+ * The backend operations.  Each mirrors the public call of the same name
+ * with the backend pointer first; "page" operations fill at most 'max'
+ * records after 'cursor', advance it and return the number filled (0 at the
+ * end, -1 on error).
+ */
+
+typedef struct _gw_store_ops_s
+{
+  const char *name;             /* "sqlite" */
+  int         latest_version;   /* Newest schema version this backend knows */
+
+  void   *(*open)(const char *path, gw_log_t *log, int version, const char **error_r);
+  void    (*close)(void *b);
+  int     (*schema_version)(void *b);
+  bool    (*check)(void *b);
+  bool    (*tenant_add)(void *b, int64_t id, const char *name, const char **error_r);
+
+  bool    (*user_add)(void *b, int64_t tenant, const char *name, const char *display_name, gw_role_t role, const char *password_hash, bool must_change, int64_t *id_r, const char **error_r);
+  bool    (*user_find)(void *b, int64_t tenant, const char *name_or_alias, gw_user_t *user);
+  bool    (*user_get)(void *b, int64_t tenant, int64_t id, gw_user_t *user);
+  bool    (*user_get_password_hash)(void *b, int64_t tenant, int64_t id, char *buf, size_t bufsize);
+  bool    (*user_set_password)(void *b, int64_t tenant, int64_t id, const char *password_hash, bool must_change);
+  int     (*user_count)(void *b, int64_t tenant);
+  int     (*user_page)(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_user_t *users, int max);
+  bool    (*alias_add)(void *b, int64_t tenant, int64_t user_id, const char *alias, const char **error_r);
+
+  bool    (*address_add)(void *b, int64_t tenant, int64_t user_id, const char *address, const char **error_r);
+  bool    (*address_find)(void *b, int64_t tenant, const char *address, gw_address_t *addr);
+  bool    (*address_set_state)(void *b, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r);
+  int     (*address_page)(void *b, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_address_t *addrs, int max);
+
+  bool    (*pin_set)(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error_r);
+  int64_t (*pin_lookup)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now);
+  bool    (*card_set)(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r);
+  int64_t (*card_lookup)(void *b, int64_t tenant, const unsigned char hmac[32]);
+  int64_t (*lockout_check)(void *b, int64_t tenant, const char *source, int64_t now);
+  bool    (*lockout_fail)(void *b, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r);
+  bool    (*lockout_reset)(void *b, int64_t tenant, const char *source);
+
+  bool    (*printer_add)(void *b, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r);
+  bool    (*printer_find)(void *b, int64_t tenant, const char *name, gw_printer_t *printer);
+  bool    (*printer_delete)(void *b, int64_t tenant, const char *name);
+  int     (*printer_page)(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
+
+  bool    (*job_create)(void *b, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
+  bool    (*job_set_document)(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
+  bool    (*job_get)(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
+  bool    (*job_transition)(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
+  bool    (*job_purge)(void *b, int64_t tenant, const char *job_id);
+  int     (*job_page)(void *b, const _gw_job_filter_t *filter, _gw_store_cursor_t *cursor, gw_job_t *jobs, int max);
+  int     (*job_count)(void *b, const _gw_job_filter_t *filter);
+
+  bool    (*audit_add)(void *b, int64_t tenant, const gw_audit_t *entry);
+  int     (*audit_page)(void *b, int64_t tenant, int64_t since, int limit, _gw_store_cursor_t *cursor, gw_audit_t *entries, int max);
+} _gw_store_ops_t;
+
+struct _gw_store_s
+{
+  const _gw_store_ops_t *ops;   /* Backend operations */
+  void                  *backend; /* Backend state (owned) */
+  gw_log_t              *log;   /* Log (not owned) */
+};
+
+extern const _gw_store_ops_t _gwStoreSqliteOps;
+
+/*
+ * Private entry points: opening at a given schema version (tests build an
+ * old database with it to test migrations) and adding a tenant (hosted
+ * multi-tenant management has no public call yet).
+ */
+
+extern gw_store_t *_gwStoreOpenVersion(const char *path, gw_log_t *log, int version, const char **error_r);
+extern bool        _gwStoreTenantAdd(gw_store_t *store, int64_t id, const char *name, const char **error_r);
+
+/* "job is X, not Y" as static text, for a backend's transition refusal. */
+extern const char *_gwStoreMismatchMessage(gw_job_state_t current, gw_job_state_t expected);
+
+#endif /* !PRINTGATE_STORE_PRIVATE_H */

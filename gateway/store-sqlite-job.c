@@ -1,0 +1,725 @@
+/*
+ * store-sqlite-job.c - jobs, their documents and the audit log in the
+ * SQLite store (see store.h and docs/store.md).
+ *
+ * A job as callers see it (gw_job_t) is the join of its jobs row with
+ * document 1.  Every state change is one transaction: check the current
+ * state, update the row, shred the wrapped keys when the job can never
+ * print again, and write the audit row.
+ */
+
+#include "store-sqlite-private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define JOB_COLS "j.id, j.tenant_id, coalesce(j.user_id, 0), j.owner, j.name, j.origin, j.state, j.reason," \
+                 " j.reason_text, coalesce(d.format, ''), coalesce(d.pages, 0), coalesce(d.color_pages, -1)," \
+                 " j.copies, j.sides, j.color_mode, coalesce(d.size, 0), j.created, j.updated, j.expires," \
+                 " j.print_count, j.printer, d.wrapped_key, j.seq"
+#define JOB_FROM " FROM jobs j LEFT JOIN documents d ON d.job_id = j.id AND d.num = 1"
+#define AUDIT_COLS "id, time, actor, action, subject, job_id, printer, pages, source, detail"
+
+
+/*
+ * 'job_row()' - Copy a JOB_COLS row; returns the row's seq (for cursors).
+ */
+
+static int64_t
+job_row(sqlite3_stmt *stmt, gw_job_t *job)
+{
+  char        text[32];
+  const void *key;
+
+  memset(job, 0, sizeof(gw_job_t));
+  _gwSqlText(stmt, 0, job->id, sizeof(job->id));
+  job->tenant  = sqlite3_column_int64(stmt, 1);
+  job->user_id = sqlite3_column_int64(stmt, 2);
+  _gwSqlText(stmt, 3, job->owner, sizeof(job->owner));
+  _gwSqlText(stmt, 4, job->name, sizeof(job->name));
+  _gwSqlText(stmt, 5, job->origin, sizeof(job->origin));
+  _gwSqlText(stmt, 6, text, sizeof(text));
+  if (!gwJobStateParse(text, &job->state))
+    job->state = GW_JOB_STATE_FAILED;
+  _gwSqlText(stmt, 7, text, sizeof(text));
+  if (!gwReasonParse(text, &job->reason))
+    job->reason = GW_REASON_INTERNAL;
+  _gwSqlText(stmt, 8, job->reason_text, sizeof(job->reason_text));
+  _gwSqlText(stmt, 9, job->format, sizeof(job->format));
+  job->pages       = sqlite3_column_int(stmt, 10);
+  job->color_pages = sqlite3_column_int(stmt, 11);
+  job->copies      = sqlite3_column_int(stmt, 12);
+  _gwSqlText(stmt, 13, job->sides, sizeof(job->sides));
+  _gwSqlText(stmt, 14, job->color_mode, sizeof(job->color_mode));
+  job->size        = sqlite3_column_int64(stmt, 15);
+  job->created     = sqlite3_column_int64(stmt, 16);
+  job->updated     = sqlite3_column_int64(stmt, 17);
+  job->expires     = sqlite3_column_int64(stmt, 18);
+  job->print_count = sqlite3_column_int(stmt, 19);
+  _gwSqlText(stmt, 20, job->printer, sizeof(job->printer));
+
+  if (sqlite3_column_type(stmt, 21) == SQLITE_BLOB && sqlite3_column_bytes(stmt, 21) == GW_WRAPPED_KEY_LEN &&
+      (key = sqlite3_column_blob(stmt, 21)) != NULL)
+  {
+    memcpy(job->key.bytes, key, GW_WRAPPED_KEY_LEN);
+    job->has_key = true;
+  }
+
+  return (sqlite3_column_int64(stmt, 22));
+}
+
+
+/*
+ * 'audit_insert()' - Insert an audit row.  Lock held.
+ */
+
+static bool
+audit_insert(_gw_sql_t *b, int64_t tenant, const gw_audit_t *e)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_AUDIT_ADD,
+    "INSERT INTO audit (tenant_id, time, actor, action, subject, job_id, printer, pages, source, detail)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  bool ok;
+
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_int64(stmt, 2, e->time);
+  sqlite3_bind_text(stmt, 3, e->actor, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 4, e->action, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 5, e->subject, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 6, e->job_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 7, e->printer, -1, SQLITE_STATIC);
+  sqlite3_bind_int(stmt, 8, e->pages);
+  sqlite3_bind_text(stmt, 9, e->source, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 10, e->detail, -1, SQLITE_STATIC);
+  ok = sqlite3_step(stmt) == SQLITE_DONE;
+  if (!ok)
+    _gwSqlLogError(b, "audit");
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
+ * 'audit_fill()' - Fill an audit entry for a job event.
+ */
+
+static void
+audit_fill(gw_audit_t *e, const char *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *source, const char *detail)
+{
+  memset(e, 0, sizeof(gw_audit_t));
+  e->time  = (int64_t)time(NULL);
+  e->pages = pages;
+  snprintf(e->actor, sizeof(e->actor), "%s", actor);
+  snprintf(e->action, sizeof(e->action), "%s", action);
+  snprintf(e->subject, sizeof(e->subject), "%s", subject);
+  snprintf(e->job_id, sizeof(e->job_id), "%s", job_id);
+  snprintf(e->printer, sizeof(e->printer), "%s", printer ? printer : "");
+  snprintf(e->source, sizeof(e->source), "%s", source);
+  snprintf(e->detail, sizeof(e->detail), "%s", detail);
+}
+
+
+/*
+ * 'document_set()' - Insert or replace document 1 of a job.  Lock held.
+ */
+
+static bool
+document_set(_gw_sql_t *b, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_DOCUMENT_SET,
+    "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT (job_id, num) DO UPDATE SET format = excluded.format, size = excluded.size, pages = excluded.pages,"
+    " color_pages = excluded.color_pages, wrapped_key = excluded.wrapped_key");
+  bool ok;
+
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_text(stmt, 1, job_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, format, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 3, size);
+  sqlite3_bind_int(stmt, 4, pages);
+  sqlite3_bind_int(stmt, 5, color_pages);
+  if (key)
+    sqlite3_bind_blob(stmt, 6, key->bytes, GW_WRAPPED_KEY_LEN, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(stmt, 6);
+  ok = sqlite3_step(stmt) == SQLITE_DONE;
+  if (!ok)
+    _gwSqlLogError(b, "document");
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
+ * 'job_insert()' - Insert the jobs row.  Lock held.  Returns the step's code.
+ */
+
+static int
+job_insert(_gw_sql_t *b, const gw_job_t *job)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_ADD,
+    "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, reason, reason_text, copies, sides,"
+    " color_mode, created, updated, expires, print_count, printer)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'none', '', ?8, ?9, ?10, ?11, ?11, ?12, 0, '')");
+  int rc;
+
+  if (!stmt)
+    return (SQLITE_ERROR);
+
+  sqlite3_bind_text(stmt, 1, job->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 2, job->tenant);
+  if (job->user_id > 0)
+    sqlite3_bind_int64(stmt, 3, job->user_id);
+  else
+    sqlite3_bind_null(stmt, 3);
+  sqlite3_bind_text(stmt, 4, job->owner, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 5, job->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 6, job->origin, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 7, gwJobStateString(job->state), -1, SQLITE_STATIC);
+  sqlite3_bind_int(stmt, 8, job->copies);
+  sqlite3_bind_text(stmt, 9, job->sides, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 10, job->color_mode, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 11, job->created);
+  sqlite3_bind_int64(stmt, 12, job->expires);
+  if ((rc = sqlite3_step(stmt)) != SQLITE_DONE && rc != SQLITE_CONSTRAINT_UNIQUE)
+    _gwSqlLogError(b, "job add");
+  _gwSqlDone(stmt);
+
+  return (rc);
+}
+
+
+/*
+ * '_gwSqlJobCreate()' - Insert a job, its document 1 (format only, or with
+ *                       a key if the caller has one) and "job.submit".
+ */
+
+bool
+_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, const char **error_r)
+{
+  _gw_sql_t  *b = (_gw_sql_t *)backend;
+  const char *error = "unable to record the job";
+  gw_audit_t  e;
+  bool        ok = false;
+  int         rc;
+
+  audit_fill(&e, actor, "job.submit", job->owner, job->id, NULL, 0, source, job->origin);
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+    goto done;
+
+  if (!_gwSqlExists(b, _GW_SQL_TENANT_EXISTS, "SELECT 1 FROM tenants WHERE id = ?1", job->tenant, 0))
+    error = "no such tenant";
+  else if (job->user_id > 0 && !_gwSqlExists(b, _GW_SQL_USER_EXISTS, "SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?2", job->tenant, job->user_id))
+    error = "no such user";
+  else if ((rc = job_insert(b, job)) == SQLITE_CONSTRAINT_UNIQUE)
+    error = "a job with this id already exists";
+  else if (rc == SQLITE_DONE)
+    ok = document_set(b, job->id, job->format, job->size, job->pages, job->color_pages, job->has_key ? &job->key : NULL) &&
+         audit_insert(b, job->tenant, &e);
+
+  if (ok)
+    ok = _gwSqlCommit(b);
+  else
+    _gwSqlRollback(b);
+
+  done:
+
+  _gwSqlUnlock(b);
+
+  if (!ok && error_r)
+    *error_r = error;
+
+  return (ok);
+}
+
+
+/*
+ * 'job_state()' - Current state, owner and page count of a job.  Lock held.
+ *                 Returns 1 if found, 0 if not, -1 on error.
+ */
+
+static int
+job_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t *state, char *owner, size_t ownersize, int *pages)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_STATE,
+    "SELECT j.state, j.owner, coalesce(d.pages, 0)" JOB_FROM " WHERE j.tenant_id = ?1 AND j.id = ?2");
+  char text[32];
+  int  rc, found = -1;
+
+  if (!stmt)
+    return (-1);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+  {
+    _gwSqlText(stmt, 0, text, sizeof(text));
+    _gwSqlText(stmt, 1, owner, ownersize);
+    *pages = sqlite3_column_int(stmt, 2);
+    found  = gwJobStateParse(text, state) ? 1 : -1;
+  }
+  else if (rc == SQLITE_DONE)
+    found = 0;
+  _gwSqlDone(stmt);
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlJobSetDocument()' - Record document 1 of a job that can still
+ *                            print (never give a finished job a key again).
+ */
+
+bool
+_gwSqlJobSetDocument(void *backend, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key)
+{
+  _gw_sql_t      *b = (_gw_sql_t *)backend;
+  gw_job_state_t  state;
+  char            owner[64];
+  int             old_pages;
+  bool            ok = false;
+
+  _gwSqlLock(b);
+  if (_gwSqlBegin(b))
+  {
+    if (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &old_pages) == 1 && !gwJobStateIsTerminal(state))
+      ok = document_set(b, job_id, format, size, pages, color_pages, key);
+
+    if (ok)
+      ok = _gwSqlCommit(b);
+    else
+      _gwSqlRollback(b);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlJobGet()' - Copy a job (with document 1) out.
+ */
+
+bool
+_gwSqlJobGet(void *backend, int64_t tenant, const char *job_id, gw_job_t *job)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          found = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_JOB_GET, "SELECT " JOB_COLS JOB_FROM " WHERE j.tenant_id = ?1 AND j.id = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
+    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
+      job_row(stmt, job);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (found);
+}
+
+
+/*
+ * 'job_update_state()' - The UPDATE of a transition.  Lock held.
+ */
+
+static bool
+job_update_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_UPDATE_STATE,
+    "UPDATE jobs SET state = ?3, reason = ?4, reason_text = ?5, updated = ?6,"
+    " expires = CASE WHEN ?7 >= 0 THEN ?7 ELSE expires END,"
+    " printer = coalesce(?8, printer), print_count = print_count + ?9"
+    " WHERE tenant_id = ?1 AND id = ?2");
+  bool ok;
+
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 3, gwJobStateString(to), -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 4, gwReasonCode(reason), -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 5, reason_text, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
+  sqlite3_bind_int64(stmt, 7, expires);
+  if (printer)
+    sqlite3_bind_text(stmt, 8, printer, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(stmt, 8);
+  sqlite3_bind_int(stmt, 9, to == GW_JOB_STATE_PRINTED ? 1 : 0);
+  ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+  if (!ok)
+    _gwSqlLogError(b, "job state");
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
+ * 'job_shred()' - Drop the wrapped keys of every document of a job.  Lock
+ *                 held.  Sets *shredded when a key was there.
+ */
+
+static bool
+job_shred(_gw_sql_t *b, const char *job_id, bool *shredded)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_SHRED, "UPDATE documents SET wrapped_key = NULL WHERE job_id = ?1 AND wrapped_key IS NOT NULL");
+  bool          ok;
+
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_text(stmt, 1, job_id, -1, SQLITE_STATIC);
+  ok = sqlite3_step(stmt) == SQLITE_DONE;
+  if (ok && sqlite3_changes(b->db) > 0)
+    *shredded = true;
+  if (!ok)
+    _gwSqlLogError(b, "shred");
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlJobTransition()' - One transaction: check the job is in 'from',
+ *                           update it, shred its keys if 'to' is terminal,
+ *                           and write the audit row.
+ */
+
+bool
+_gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
+{
+  _gw_sql_t      *b = (_gw_sql_t *)backend;
+  const char     *error = "unable to change the job's state";
+  gw_job_state_t  current;
+  gw_audit_t      e;
+  char            owner[64];
+  int             pages = 0, found;
+  bool            ok = false, shredded = false;
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+    goto done;
+
+  if ((found = job_state(b, tenant, job_id, &current, owner, sizeof(owner), &pages)) == 0)
+    error = "no such job";
+  else if (found > 0 && current != from)
+    error = _gwStoreMismatchMessage(current, from);
+  else if (found > 0 && job_update_state(b, tenant, job_id, to, reason, reason_text, expires, printer) &&
+           (!gwJobStateIsTerminal(to) || job_shred(b, job_id, &shredded)))
+  {
+    audit_fill(&e, actor, action, owner, job_id, printer, pages, source, gwReasonCode(reason));
+    ok = audit_insert(b, tenant, &e);
+  }
+
+  if (ok)
+    ok = _gwSqlCommit(b);
+  else
+    _gwSqlRollback(b);
+
+  if (ok && shredded)
+    b->shred_pending = true;
+
+  done:
+
+  _gwSqlUnlock(b);
+
+  if (!ok && error_r)
+    *error_r = error;
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlJobPurge()' - Delete a job row; its documents (and keys) cascade.
+ */
+
+bool
+_gwSqlJobPurge(void *backend, int64_t tenant, const char *job_id)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_JOB_PURGE, "DELETE FROM jobs WHERE tenant_id = ?1 AND id = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
+    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+    _gwSqlDone(stmt);
+    if (ok)
+      b->shred_pending = true;
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * 'job_page_stmt()' - The statement of a job filter, bound.  Lock held.
+ *                     The cursor is (created or expires, seq) of the last row.
+ */
+
+static sqlite3_stmt *
+job_page_stmt(_gw_sql_t *b, const _gw_job_filter_t *filter, const _gw_store_cursor_t *cursor, const char *states, int max)
+{
+  sqlite3_stmt *stmt;
+
+  switch (filter->query)
+  {
+    case _GW_JOB_QUERY_TENANT :
+        if (filter->user_id)
+          stmt = _gwSqlStmt(b, _GW_SQL_JOB_PAGE_USER,
+                   "SELECT " JOB_COLS JOB_FROM " WHERE j.tenant_id = ?1 AND j.user_id = ?2 AND instr(?3, ',' || j.state || ',') > 0"
+                   " AND (j.created, j.seq) > (?4, ?5) ORDER BY j.created, j.seq LIMIT ?6");
+        else
+          stmt = _gwSqlStmt(b, _GW_SQL_JOB_PAGE_TENANT,
+                   "SELECT " JOB_COLS JOB_FROM " WHERE j.tenant_id = ?1 AND ?2 = 0 AND instr(?3, ',' || j.state || ',') > 0"
+                   " AND (j.created, j.seq) > (?4, ?5) ORDER BY j.created, j.seq LIMIT ?6");
+        break;
+
+    case _GW_JOB_QUERY_ALL :
+        stmt = _gwSqlStmt(b, _GW_SQL_JOB_PAGE_ALL,
+                 "SELECT " JOB_COLS JOB_FROM " WHERE ?1 = ?2 AND instr(?3, ',' || j.state || ',') > 0"
+                 " AND (j.created, j.seq) > (?4, ?5) ORDER BY j.created, j.seq LIMIT ?6");
+        break;
+
+    case _GW_JOB_QUERY_EXPIRED :
+        stmt = _gwSqlStmt(b, _GW_SQL_JOB_PAGE_EXPIRED,
+                 "SELECT " JOB_COLS JOB_FROM " WHERE j.expires > 0 AND j.expires <= ?1 AND ?2 = ?2"
+                 " AND instr(?3, ',' || j.state || ',') > 0"
+                 " AND (j.expires, j.seq) > (?4, ?5) ORDER BY j.expires, j.seq LIMIT ?6");
+        break;
+
+    default :
+        return (NULL);
+  }
+
+  if (!stmt)
+    return (NULL);
+
+  sqlite3_bind_int64(stmt, 1, filter->query == _GW_JOB_QUERY_EXPIRED ? filter->now : filter->tenant);
+  sqlite3_bind_int64(stmt, 2, filter->query == _GW_JOB_QUERY_TENANT ? filter->user_id : filter->tenant);
+  sqlite3_bind_text(stmt, 3, states, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(stmt, 4, cursor->num[0]);
+  sqlite3_bind_int64(stmt, 5, cursor->num[1]);
+  sqlite3_bind_int(stmt, 6, max);
+
+  return (stmt);
+}
+
+
+/*
+ * '_gwSqlJobPage()' - Next page of the jobs a filter selects.
+ */
+
+int
+_gwSqlJobPage(void *backend, const _gw_job_filter_t *filter, _gw_store_cursor_t *cursor, gw_job_t *jobs, int max)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  char          states[128];
+  int64_t       seq = 0;
+  int           n = -1, rc = SQLITE_DONE;
+
+  if (!cursor->started)
+  {
+    cursor->num[0]  = INT64_MIN;
+    cursor->num[1]  = INT64_MIN;
+    cursor->started = true;
+  }
+
+  _gwSqlStatesList(filter->states, states, sizeof(states));
+
+  _gwSqlLock(b);
+  if ((stmt = job_page_stmt(b, filter, cursor, states, max)) != NULL)
+  {
+    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
+      seq = job_row(stmt, jobs + n);
+    if (n < max && rc != SQLITE_DONE)
+    {
+      _gwSqlLogError(b, "job list");
+      n = -1;
+    }
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (n > 0)
+  {
+    cursor->num[0] = filter->query == _GW_JOB_QUERY_EXPIRED ? jobs[n - 1].expires : jobs[n - 1].created;
+    cursor->num[1] = seq;
+  }
+
+  return (n);
+}
+
+
+/*
+ * '_gwSqlJobCount()' - Number of jobs of a tenant (and user) in the states.
+ */
+
+int
+_gwSqlJobCount(void *backend, const _gw_job_filter_t *filter)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  char          states[128];
+  int           count = -1;
+
+  _gwSqlStatesList(filter->states, states, sizeof(states));
+
+  _gwSqlLock(b);
+  if (filter->user_id)
+    stmt = _gwSqlStmt(b, _GW_SQL_JOB_COUNT_USER, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND instr(?3, ',' || state || ',') > 0");
+  else
+    stmt = _gwSqlStmt(b, _GW_SQL_JOB_COUNT_TENANT, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND ?2 = 0 AND instr(?3, ',' || state || ',') > 0");
+
+  if (stmt)
+  {
+    sqlite3_bind_int64(stmt, 1, filter->tenant);
+    sqlite3_bind_int64(stmt, 2, filter->user_id);
+    sqlite3_bind_text(stmt, 3, states, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+      count = sqlite3_column_int(stmt, 0);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (count);
+}
+
+
+/* ---- Audit ------------------------------------------------------------------------ */
+
+
+/*
+ * '_gwSqlAuditAdd()' - Write an audit row.
+ */
+
+bool
+_gwSqlAuditAdd(void *backend, int64_t tenant, const gw_audit_t *entry)
+{
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  bool       ok;
+
+  _gwSqlLock(b);
+  ok = audit_insert(b, tenant, entry);
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * 'audit_bounds()' - First page of an audit listing: the id range
+ *                    (num[0] = last id delivered, num[1] = last id to
+ *                    deliver) of the newest 'limit' rows at or after
+ *                    'since'.  Lock held.
+ */
+
+static bool
+audit_bounds(_gw_sql_t *b, int64_t tenant, int64_t since, int limit, _gw_store_cursor_t *cursor)
+{
+  sqlite3_stmt *stmt;
+  int           rc;
+
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_AUDIT_MAX_ID, "SELECT coalesce(max(id), 0) FROM audit WHERE tenant_id = ?1")) == NULL)
+    return (false);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  rc = sqlite3_step(stmt);
+  cursor->num[1] = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+  _gwSqlDone(stmt);
+  if (rc != SQLITE_ROW)
+    return (false);
+
+  cursor->num[0] = 0;
+  if (limit > 0)
+  {
+    if ((stmt = _gwSqlStmt(b, _GW_SQL_AUDIT_MIN_ID, "SELECT id FROM audit WHERE tenant_id = ?1 AND time >= ?2 ORDER BY id DESC LIMIT 1 OFFSET ?3")) == NULL)
+      return (false);
+
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, since);
+    sqlite3_bind_int(stmt, 3, limit - 1);
+    if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+      cursor->num[0] = sqlite3_column_int64(stmt, 0) - 1;
+    _gwSqlDone(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return (false);
+  }
+
+  cursor->started = true;
+
+  return (true);
+}
+
+
+/*
+ * '_gwSqlAuditPage()' - Next page of an audit listing, oldest first.
+ */
+
+int
+_gwSqlAuditPage(void *backend, int64_t tenant, int64_t since, int limit, _gw_store_cursor_t *cursor, gw_audit_t *entries, int max)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           n = -1, rc = SQLITE_DONE;
+
+  _gwSqlLock(b);
+  if ((cursor->started || audit_bounds(b, tenant, since, limit, cursor)) &&
+      (stmt = _gwSqlStmt(b, _GW_SQL_AUDIT_PAGE,
+         "SELECT " AUDIT_COLS " FROM audit WHERE tenant_id = ?1 AND time >= ?2 AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?5")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, since);
+    sqlite3_bind_int64(stmt, 3, cursor->num[0]);
+    sqlite3_bind_int64(stmt, 4, cursor->num[1]);
+    sqlite3_bind_int(stmt, 5, max);
+    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
+    {
+      gw_audit_t *e = entries + n;
+
+      memset(e, 0, sizeof(gw_audit_t));
+      e->id   = sqlite3_column_int64(stmt, 0);
+      e->time = sqlite3_column_int64(stmt, 1);
+      _gwSqlText(stmt, 2, e->actor, sizeof(e->actor));
+      _gwSqlText(stmt, 3, e->action, sizeof(e->action));
+      _gwSqlText(stmt, 4, e->subject, sizeof(e->subject));
+      _gwSqlText(stmt, 5, e->job_id, sizeof(e->job_id));
+      _gwSqlText(stmt, 6, e->printer, sizeof(e->printer));
+      e->pages = sqlite3_column_int(stmt, 7);
+      _gwSqlText(stmt, 8, e->source, sizeof(e->source));
+      _gwSqlText(stmt, 9, e->detail, sizeof(e->detail));
+    }
+    if (n < max && rc != SQLITE_DONE)
+      n = -1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (n > 0)
+    cursor->num[0] = entries[n - 1].id;
+
+  return (n);
+}

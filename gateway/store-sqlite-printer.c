@@ -1,0 +1,152 @@
+/*
+ * store-sqlite-printer.c - printers in the SQLite store (see store.h).
+ *
+ * Printer names are unique per tenant ignoring case (the column is
+ * COLLATE NOCASE, so lookups and ordering ignore case too).
+ */
+
+#include "store-sqlite-private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PRINTER_COLS "id, tenant_id, name, uri, location, enabled, created"
+
+
+/*
+ * 'printer_row()' - Copy a PRINTER_COLS row.
+ */
+
+static void
+printer_row(sqlite3_stmt *stmt, gw_printer_t *printer)
+{
+  memset(printer, 0, sizeof(gw_printer_t));
+  printer->id     = sqlite3_column_int64(stmt, 0);
+  printer->tenant = sqlite3_column_int64(stmt, 1);
+  _gwSqlText(stmt, 2, printer->name, sizeof(printer->name));
+  _gwSqlText(stmt, 3, printer->uri, sizeof(printer->uri));
+  _gwSqlText(stmt, 4, printer->location, sizeof(printer->location));
+  printer->enabled = sqlite3_column_int(stmt, 5) != 0;
+  printer->created = sqlite3_column_int64(stmt, 6);
+}
+
+
+/*
+ * '_gwSqlPrinterAdd()' - Add an enabled printer.
+ */
+
+bool
+_gwSqlPrinterAdd(void *backend, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           rc = SQLITE_ERROR;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_ADD,
+         "INSERT INTO printers (tenant_id, name, uri, location, enabled, created) VALUES (?1, ?2, ?3, ?4, 1, ?5)")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, uri, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, location, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 5, (int64_t)time(NULL));
+    if ((rc = sqlite3_step(stmt)) != SQLITE_DONE && rc != SQLITE_CONSTRAINT_UNIQUE && rc != SQLITE_CONSTRAINT_FOREIGNKEY)
+      _gwSqlLogError(b, "printer add");
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (rc == SQLITE_DONE)
+    return (true);
+
+  if (error_r)
+    *error_r = rc == SQLITE_CONSTRAINT_UNIQUE ? "a printer with that name already exists" :
+               rc == SQLITE_CONSTRAINT_FOREIGNKEY ? "no such tenant" : "unable to add the printer";
+
+  return (false);
+}
+
+
+/*
+ * '_gwSqlPrinterFind()' - Find a printer by name.
+ */
+
+bool
+_gwSqlPrinterFind(void *backend, int64_t tenant, const char *name, gw_printer_t *printer)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          found = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_FIND, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
+      printer_row(stmt, printer);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlPrinterDelete()' - Delete a printer; false if there is none.
+ */
+
+bool
+_gwSqlPrinterDelete(void *backend, int64_t tenant, const char *name)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_DELETE, "DELETE FROM printers WHERE tenant_id = ?1 AND name = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlPrinterPage()' - Next page of printers by name (the cursor is the
+ *                         last name).
+ */
+
+int
+_gwSqlPrinterPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           n = -1, rc = SQLITE_DONE;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_PAGE, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name > ?2 ORDER BY name LIMIT ?3")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, cursor->text, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 3, max);
+    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
+      printer_row(stmt, printers + n);
+    if (n < max && rc != SQLITE_DONE)
+      n = -1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (n > 0)
+    snprintf(cursor->text, sizeof(cursor->text), "%s", printers[n - 1].name);
+
+  return (n);
+}

@@ -1,0 +1,157 @@
+/*
+ * store-sqlite-private.h - the SQLite store backend (store-sqlite*.c).
+ *
+ * These files are the only ones with SQL or sqlite3 calls.  One connection
+ * per store, guarded by one mutex: every backend call takes the mutex for
+ * its own duration only (never across a caller's callback), so a
+ * multi-statement transaction is never interleaved with another thread's
+ * statements.  Prepared statements are cached per connection, one slot per
+ * statement id below, prepared on first use.
+ */
+
+#ifndef PRINTGATE_STORE_SQLITE_PRIVATE_H
+#define PRINTGATE_STORE_SQLITE_PRIVATE_H
+
+#include "store-private.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
+#define _GW_SQL_LATEST_VERSION  2    /* Number of steps in _gwSqlMigrations[] */
+
+typedef enum _gw_sql_id_e       /* Cached statements */
+{
+  _GW_SQL_BEGIN,
+  _GW_SQL_COMMIT,
+  _GW_SQL_ROLLBACK,
+  _GW_SQL_VERSION,
+  _GW_SQL_CHECK,
+  _GW_SQL_TENANT_EXISTS,
+  _GW_SQL_TENANT_ADD,
+  _GW_SQL_USER_EXISTS,
+  _GW_SQL_USER_NAME_TAKEN,
+  _GW_SQL_USER_ADD,
+  _GW_SQL_USER_FIND,
+  _GW_SQL_USER_GET,
+  _GW_SQL_USER_GET_HASH,
+  _GW_SQL_USER_SET_PASSWORD,
+  _GW_SQL_USER_COUNT,
+  _GW_SQL_USER_PAGE,
+  _GW_SQL_ALIAS_ADD,
+  _GW_SQL_ADDRESS_ADD,
+  _GW_SQL_ADDRESS_FIND,
+  _GW_SQL_ADDRESS_SET_STATE,
+  _GW_SQL_ADDRESS_PAGE,
+  _GW_SQL_ADDRESS_PAGE_USER,
+  _GW_SQL_PIN_FREE_EXPIRED,
+  _GW_SQL_PIN_OWNER,
+  _GW_SQL_PIN_SET,
+  _GW_SQL_PIN_LOOKUP,
+  _GW_SQL_CARD_OWNER,
+  _GW_SQL_CARD_SET,
+  _GW_SQL_CARD_LOOKUP,
+  _GW_SQL_LOCKOUT_GET,
+  _GW_SQL_LOCKOUT_SET,
+  _GW_SQL_LOCKOUT_DELETE,
+  _GW_SQL_PRINTER_ADD,
+  _GW_SQL_PRINTER_FIND,
+  _GW_SQL_PRINTER_DELETE,
+  _GW_SQL_PRINTER_PAGE,
+  _GW_SQL_JOB_ADD,
+  _GW_SQL_JOB_STATE,
+  _GW_SQL_JOB_GET,
+  _GW_SQL_JOB_UPDATE_STATE,
+  _GW_SQL_JOB_SHRED,
+  _GW_SQL_JOB_PURGE,
+  _GW_SQL_JOB_PAGE_TENANT,
+  _GW_SQL_JOB_PAGE_USER,
+  _GW_SQL_JOB_PAGE_ALL,
+  _GW_SQL_JOB_PAGE_EXPIRED,
+  _GW_SQL_JOB_COUNT_TENANT,
+  _GW_SQL_JOB_COUNT_USER,
+  _GW_SQL_DOCUMENT_SET,
+  _GW_SQL_AUDIT_ADD,
+  _GW_SQL_AUDIT_MIN_ID,
+  _GW_SQL_AUDIT_MAX_ID,
+  _GW_SQL_AUDIT_PAGE,
+  _GW_SQL_COUNT
+} _gw_sql_id_t;
+
+typedef struct _gw_sql_s        /* The backend state */
+{
+  pthread_mutex_t lock;                     /* Guards everything below */
+  sqlite3        *db;                       /* The connection */
+  gw_log_t       *log;                      /* Log (not owned) */
+  sqlite3_stmt   *stmts[_GW_SQL_COUNT];     /* Cached statements */
+  bool            shred_pending;            /* Keys were removed since the last checkpoint */
+  time_t          checkpoint_time;          /* Last shredding checkpoint */
+} _gw_sql_t;
+
+typedef struct _gw_sql_migration_s /* One schema step */
+{
+  int         version;          /* Version the step brings the schema to */
+  const char *description;      /* For the log and the schema_version table */
+  const char *sql;              /* Statements, run in one transaction */
+} _gw_sql_migration_t;
+
+extern const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION];  /* Step i has version i + 1 */
+
+/* Connection helpers (store-sqlite.c) */
+extern void          _gwSqlLock(_gw_sql_t *b);
+extern void          _gwSqlUnlock(_gw_sql_t *b);
+extern sqlite3_stmt *_gwSqlStmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql);
+extern void          _gwSqlDone(sqlite3_stmt *stmt);
+extern bool          _gwSqlBegin(_gw_sql_t *b);
+extern bool          _gwSqlCommit(_gw_sql_t *b);
+extern void          _gwSqlRollback(_gw_sql_t *b);
+extern void          _gwSqlLogError(_gw_sql_t *b, const char *what);
+extern bool          _gwSqlExists(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, int64_t c);
+extern void          _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize);
+extern void          _gwSqlStatesList(unsigned states, char *buf, size_t bufsize);
+
+/* Operations, by file */
+extern void   *_gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r);
+extern void    _gwSqlClose(void *b);
+extern int     _gwSqlSchemaVersion(void *b);
+extern bool    _gwSqlCheck(void *b);
+extern bool    _gwSqlTenantAdd(void *b, int64_t id, const char *name, const char **error_r);
+
+extern bool    _gwSqlUserAdd(void *b, int64_t tenant, const char *name, const char *display_name, gw_role_t role, const char *password_hash, bool must_change, int64_t *id_r, const char **error_r);
+extern bool    _gwSqlUserFind(void *b, int64_t tenant, const char *name_or_alias, gw_user_t *user);
+extern bool    _gwSqlUserGet(void *b, int64_t tenant, int64_t id, gw_user_t *user);
+extern bool    _gwSqlUserGetPasswordHash(void *b, int64_t tenant, int64_t id, char *buf, size_t bufsize);
+extern bool    _gwSqlUserSetPassword(void *b, int64_t tenant, int64_t id, const char *password_hash, bool must_change);
+extern int     _gwSqlUserCount(void *b, int64_t tenant);
+extern int     _gwSqlUserPage(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_user_t *users, int max);
+extern bool    _gwSqlAliasAdd(void *b, int64_t tenant, int64_t user_id, const char *alias, const char **error_r);
+extern bool    _gwSqlAddressAdd(void *b, int64_t tenant, int64_t user_id, const char *address, const char **error_r);
+extern bool    _gwSqlAddressFind(void *b, int64_t tenant, const char *address, gw_address_t *addr);
+extern bool    _gwSqlAddressSetState(void *b, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r);
+extern int     _gwSqlAddressPage(void *b, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_address_t *addrs, int max);
+
+extern bool    _gwSqlPinSet(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error_r);
+extern int64_t _gwSqlPinLookup(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now);
+extern bool    _gwSqlCardSet(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r);
+extern int64_t _gwSqlCardLookup(void *b, int64_t tenant, const unsigned char hmac[32]);
+extern int64_t _gwSqlLockoutCheck(void *b, int64_t tenant, const char *source, int64_t now);
+extern bool    _gwSqlLockoutFail(void *b, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r);
+extern bool    _gwSqlLockoutReset(void *b, int64_t tenant, const char *source);
+
+extern bool    _gwSqlPrinterAdd(void *b, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r);
+extern bool    _gwSqlPrinterFind(void *b, int64_t tenant, const char *name, gw_printer_t *printer);
+extern bool    _gwSqlPrinterDelete(void *b, int64_t tenant, const char *name);
+extern int     _gwSqlPrinterPage(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
+
+extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
+extern bool    _gwSqlJobSetDocument(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
+extern bool    _gwSqlJobGet(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
+extern bool    _gwSqlJobTransition(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
+extern bool    _gwSqlJobPurge(void *b, int64_t tenant, const char *job_id);
+extern int     _gwSqlJobPage(void *b, const _gw_job_filter_t *filter, _gw_store_cursor_t *cursor, gw_job_t *jobs, int max);
+extern int     _gwSqlJobCount(void *b, const _gw_job_filter_t *filter);
+extern bool    _gwSqlAuditAdd(void *b, int64_t tenant, const gw_audit_t *entry);
+extern int     _gwSqlAuditPage(void *b, int64_t tenant, int64_t since, int limit, _gw_store_cursor_t *cursor, gw_audit_t *entries, int max);
+
+#endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

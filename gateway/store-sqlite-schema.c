@@ -1,0 +1,171 @@
+/*
+ * store-sqlite-schema.c - the SQLite schema as an ordered list of
+ * migration steps (docs/store.md, "Migrations").
+ *
+ * Step N brings the schema from version N-1 to N; each runs in its own
+ * transaction together with its row in schema_version.  Steps are never
+ * edited once released: a change is a new step at the end.  Every table
+ * that belongs to an organisation carries tenant_id, and every query of
+ * the backend is scoped by it.
+ */
+
+#include "store-sqlite-private.h"
+
+
+/*
+ * Version 1: the tables.
+ *
+ * - Names and addresses arrive lower-cased (store.c); printer names are
+ *   unique per tenant ignoring case (COLLATE NOCASE).
+ * - jobs.seq is a stable row number for keyset iteration (oldest first);
+ *   jobs.id is the random UUID that the rest of the gateway uses.
+ * - documents.wrapped_key is the only copy of a document's wrapped data
+ *   key: NULL once the job can never print again (crypto-shred).
+ * - audit rows never hold document content, and keep no foreign key to
+ *   jobs, so they outlive purged jobs.
+ */
+
+static const char schema_v1[] =
+  "CREATE TABLE tenants ("
+  " id INTEGER PRIMARY KEY,"
+  " name TEXT NOT NULL UNIQUE,"
+  " created INTEGER NOT NULL);"
+  "INSERT INTO tenants (id, name, created) VALUES (1, 'default', CAST(strftime('%s', 'now') AS INTEGER));"
+
+  "CREATE TABLE users ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " name TEXT NOT NULL,"
+  " display_name TEXT NOT NULL DEFAULT '',"
+  " role TEXT NOT NULL CHECK (role IN ('user', 'admin', 'guest')),"
+  " password_hash TEXT,"
+  " must_change INTEGER NOT NULL DEFAULT 0,"
+  " disabled INTEGER NOT NULL DEFAULT 0,"
+  " created INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, name),"
+  " UNIQUE (tenant_id, id));"
+
+  "CREATE TABLE aliases ("
+  " tenant_id INTEGER NOT NULL,"
+  " alias TEXT NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " created INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, alias),"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+
+  "CREATE TABLE addresses ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " address TEXT NOT NULL,"
+  " state TEXT NOT NULL CHECK (state IN ('pending', 'verified', 'revoked')),"
+  " verified_by TEXT NOT NULL DEFAULT '',"
+  " verified_at INTEGER NOT NULL DEFAULT 0,"
+  " created INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, address),"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+
+  "CREATE TABLE pins ("
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " hmac BLOB NOT NULL CHECK (length(hmac) = 32),"
+  " created INTEGER NOT NULL,"
+  " expires INTEGER NOT NULL DEFAULT 0,"
+  " PRIMARY KEY (tenant_id, user_id),"
+  " UNIQUE (tenant_id, hmac),"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+
+  "CREATE TABLE cards ("
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " hmac BLOB NOT NULL CHECK (length(hmac) = 32),"
+  " created INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, user_id),"
+  " UNIQUE (tenant_id, hmac),"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+
+  "CREATE TABLE lockouts ("
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " source TEXT NOT NULL,"
+  " failures INTEGER NOT NULL,"
+  " first_failure INTEGER NOT NULL,"
+  " locked_until INTEGER NOT NULL DEFAULT 0,"
+  " PRIMARY KEY (tenant_id, source));"
+
+  "CREATE TABLE printers ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " name TEXT NOT NULL COLLATE NOCASE,"
+  " uri TEXT NOT NULL,"
+  " location TEXT NOT NULL DEFAULT '',"
+  " enabled INTEGER NOT NULL DEFAULT 1,"
+  " created INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, name));"
+
+  "CREATE TABLE jobs ("
+  " seq INTEGER PRIMARY KEY,"
+  " id TEXT NOT NULL UNIQUE,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " user_id INTEGER,"
+  " owner TEXT NOT NULL,"
+  " name TEXT NOT NULL,"
+  " origin TEXT NOT NULL,"
+  " state TEXT NOT NULL CHECK (state IN ('receiving', 'converting', 'quarantined', 'held', 'releasing',"
+  "  'printed', 'failed', 'expired', 'cancelled')),"
+  " reason TEXT NOT NULL DEFAULT 'none',"
+  " reason_text TEXT NOT NULL DEFAULT '',"
+  " copies INTEGER NOT NULL DEFAULT 1,"
+  " sides TEXT NOT NULL DEFAULT 'one-sided',"
+  " color_mode TEXT NOT NULL DEFAULT 'auto',"
+  " created INTEGER NOT NULL,"
+  " updated INTEGER NOT NULL,"
+  " expires INTEGER NOT NULL DEFAULT 0,"
+  " print_count INTEGER NOT NULL DEFAULT 0,"
+  " printer TEXT NOT NULL DEFAULT '',"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id));"
+
+  "CREATE TABLE documents ("
+  " job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+  " num INTEGER NOT NULL,"
+  " format TEXT NOT NULL,"
+  " size INTEGER NOT NULL DEFAULT 0,"
+  " pages INTEGER NOT NULL DEFAULT 0,"
+  " color_pages INTEGER NOT NULL DEFAULT -1,"
+  " wrapped_key BLOB CHECK (wrapped_key IS NULL OR length(wrapped_key) = 64),"
+  " PRIMARY KEY (job_id, num));"
+
+  "CREATE TABLE audit ("
+  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " time INTEGER NOT NULL,"
+  " actor TEXT NOT NULL,"
+  " action TEXT NOT NULL,"
+  " subject TEXT NOT NULL DEFAULT '',"
+  " job_id TEXT NOT NULL DEFAULT '',"
+  " printer TEXT NOT NULL DEFAULT '',"
+  " pages INTEGER NOT NULL DEFAULT 0,"
+  " source TEXT NOT NULL DEFAULT '',"
+  " detail TEXT NOT NULL DEFAULT '');";
+
+
+/*
+ * Version 2: the indexes the daemon's queries need (per-user held queue and
+ * quota count, expiry sweep, crash recovery, address and audit listings).
+ */
+
+static const char schema_v2[] =
+  "CREATE INDEX jobs_tenant_created ON jobs (tenant_id, created);"
+  "CREATE INDEX jobs_user_created ON jobs (tenant_id, user_id, created);"
+  "CREATE INDEX jobs_expires ON jobs (expires) WHERE expires > 0;"
+  "CREATE INDEX jobs_state ON jobs (state);"
+  "CREATE INDEX aliases_user ON aliases (tenant_id, user_id);"
+  "CREATE INDEX addresses_user ON addresses (tenant_id, user_id);"
+  "CREATE INDEX audit_tenant_time ON audit (tenant_id, time);"
+  "CREATE INDEX audit_job ON audit (job_id) WHERE job_id <> '';";
+
+
+const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
+{
+  { 1, "tables", schema_v1 },
+  { 2, "indexes", schema_v2 }
+};

@@ -1,0 +1,906 @@
+/*
+ * store-sqlite-user.c - users, aliases, email addresses, release PINs,
+ * cards and lockouts in the SQLite store (see store.h).
+ *
+ * Arguments arrive checked and normalised by store.c.  Every query is
+ * scoped by tenant_id.
+ */
+
+#include "store-sqlite-private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define USER_COLS "u.id, u.tenant_id, u.name, u.display_name, u.role, u.must_change, u.disabled, u.created"
+#define ADDR_COLS "a.id, a.user_id, u.name, a.address, a.state, a.verified_by, a.verified_at, a.created"
+
+static const char * const role_keywords[] = { "user", "admin", "guest" };
+static const char * const address_keywords[] = { "pending", "verified", "revoked" };
+
+static const char name_taken[] = "that name is already taken by a user or an alias";
+
+
+/*
+ * 'user_row()' - Copy a USER_COLS row.
+ */
+
+static void
+user_row(sqlite3_stmt *stmt, gw_user_t *user)
+{
+  char role[16];
+
+  memset(user, 0, sizeof(gw_user_t));
+  user->id     = sqlite3_column_int64(stmt, 0);
+  user->tenant = sqlite3_column_int64(stmt, 1);
+  _gwSqlText(stmt, 2, user->name, sizeof(user->name));
+  _gwSqlText(stmt, 3, user->display_name, sizeof(user->display_name));
+  _gwSqlText(stmt, 4, role, sizeof(role));
+  user->role = !strcmp(role, "admin") ? GW_ROLE_ADMIN : !strcmp(role, "guest") ? GW_ROLE_GUEST : GW_ROLE_USER;
+  user->must_change_password = sqlite3_column_int(stmt, 5) != 0;
+  user->disabled = sqlite3_column_int(stmt, 6) != 0;
+  user->created  = sqlite3_column_int64(stmt, 7);
+}
+
+
+/*
+ * 'address_row()' - Copy an ADDR_COLS row.
+ */
+
+static void
+address_row(sqlite3_stmt *stmt, gw_address_t *addr)
+{
+  char state[16];
+
+  memset(addr, 0, sizeof(gw_address_t));
+  addr->id      = sqlite3_column_int64(stmt, 0);
+  addr->user_id = sqlite3_column_int64(stmt, 1);
+  _gwSqlText(stmt, 2, addr->user_name, sizeof(addr->user_name));
+  _gwSqlText(stmt, 3, addr->address, sizeof(addr->address));
+  _gwSqlText(stmt, 4, state, sizeof(state));
+  addr->state = !strcmp(state, "verified") ? GW_ADDRESS_VERIFIED : !strcmp(state, "revoked") ? GW_ADDRESS_REVOKED : GW_ADDRESS_PENDING;
+  _gwSqlText(stmt, 5, addr->verified_by, sizeof(addr->verified_by));
+  addr->verified_at = sqlite3_column_int64(stmt, 6);
+  addr->created     = sqlite3_column_int64(stmt, 7);
+}
+
+
+/*
+ * 'user_exists()' - Is there a user 'id' in the tenant?  Lock held.
+ */
+
+static bool
+user_exists(_gw_sql_t *b, int64_t tenant, int64_t id)
+{
+  return (_gwSqlExists(b, _GW_SQL_USER_EXISTS, "SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?2", tenant, id));
+}
+
+
+/*
+ * 'name_taken_by()' - Is 'name' a user name or an alias in the tenant?
+ *                     Lock held.
+ */
+
+static bool
+name_taken_by(_gw_sql_t *b, int64_t tenant, const char *name)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_USER_NAME_TAKEN,
+    "SELECT 1 FROM users WHERE tenant_id = ?1 AND name = ?2 UNION ALL SELECT 1 FROM aliases WHERE tenant_id = ?1 AND alias = ?2");
+  bool found;
+
+  if (!stmt)
+    return (true);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+  found = sqlite3_step(stmt) == SQLITE_ROW;
+  _gwSqlDone(stmt);
+
+  return (found);
+}
+
+
+/* ---- Users and aliases -------------------------------------------------------- */
+
+
+/*
+ * '_gwSqlUserAdd()' - Add a user whose name is not taken in the tenant.
+ */
+
+bool
+_gwSqlUserAdd(void *backend, int64_t tenant, const char *name, const char *display_name, gw_role_t role, const char *password_hash, bool must_change, int64_t *id_r, const char **error_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  const char   *error = "unable to add the user";
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+    goto done;
+
+  if (!_gwSqlExists(b, _GW_SQL_TENANT_EXISTS, "SELECT 1 FROM tenants WHERE id = ?1", tenant, 0))
+    error = "no such tenant";
+  else if (name_taken_by(b, tenant, name))
+    error = name_taken;
+  else if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_ADD,
+             "INSERT INTO users (tenant_id, name, display_name, role, password_hash, must_change, disabled, created)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, display_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, role_keywords[role], -1, SQLITE_STATIC);
+    if (password_hash)
+      sqlite3_bind_text(stmt, 5, password_hash, -1, SQLITE_STATIC);
+    else
+      sqlite3_bind_null(stmt, 5);
+    sqlite3_bind_int(stmt, 6, must_change ? 1 : 0);
+    sqlite3_bind_int64(stmt, 7, (int64_t)time(NULL));
+    ok = sqlite3_step(stmt) == SQLITE_DONE;
+    if (!ok)
+      _gwSqlLogError(b, "user add");
+    _gwSqlDone(stmt);
+
+    if (ok && id_r)
+      *id_r = sqlite3_last_insert_rowid(b->db);
+  }
+
+  if (ok)
+    ok = _gwSqlCommit(b);
+  else
+    _gwSqlRollback(b);
+
+  done:
+
+  _gwSqlUnlock(b);
+
+  if (!ok && error_r)
+    *error_r = error;
+  if (!ok && id_r)
+    *id_r = 0;
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlUserFind()' - Find a user by name, or by one of their aliases.
+ */
+
+bool
+_gwSqlUserFind(void *backend, int64_t tenant, const char *name_or_alias, gw_user_t *user)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          found = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_FIND,
+         "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name = ?2"
+         " UNION ALL"
+         " SELECT " USER_COLS " FROM aliases a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+         " WHERE a.tenant_id = ?1 AND a.alias = ?2 LIMIT 1")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, name_or_alias, -1, SQLITE_STATIC);
+    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
+      user_row(stmt, user);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlUserGet()' - Get a user by id.
+ */
+
+bool
+_gwSqlUserGet(void *backend, int64_t tenant, int64_t id, gw_user_t *user)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          found = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_GET, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.id = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, id);
+    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
+      user_row(stmt, user);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlUserGetPasswordHash()' - Copy a user's password hash.
+ */
+
+bool
+_gwSqlUserGetPasswordHash(void *backend, int64_t tenant, int64_t id, char *buf, size_t bufsize)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_GET_HASH, "SELECT password_hash FROM users WHERE tenant_id = ?1 AND id = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, id);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT)
+    {
+      const char *hash = (const char *)sqlite3_column_text(stmt, 0);
+
+      if (hash && *hash && strlen(hash) < bufsize)
+      {
+        snprintf(buf, bufsize, "%s", hash);
+        ok = true;
+      }
+    }
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlUserSetPassword()' - Replace a user's password hash.
+ */
+
+bool
+_gwSqlUserSetPassword(void *backend, int64_t tenant, int64_t id, const char *password_hash, bool must_change)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_SET_PASSWORD, "UPDATE users SET password_hash = ?3, must_change = ?4 WHERE tenant_id = ?1 AND id = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, id);
+    sqlite3_bind_text(stmt, 3, password_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 4, must_change ? 1 : 0);
+    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlUserCount()' - Number of users of a tenant.
+ */
+
+int
+_gwSqlUserCount(void *backend, int64_t tenant)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           count = -1;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_COUNT, "SELECT count(*) FROM users WHERE tenant_id = ?1")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+      count = sqlite3_column_int(stmt, 0);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (count);
+}
+
+
+/*
+ * '_gwSqlUserPage()' - Next page of users by name (the cursor is the last name).
+ */
+
+int
+_gwSqlUserPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_user_t *users, int max)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           n = -1, rc = SQLITE_DONE;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_PAGE, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name > ?2 ORDER BY u.name LIMIT ?3")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, cursor->text, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 3, max);
+    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
+      user_row(stmt, users + n);
+    if (n < max && rc != SQLITE_DONE)
+      n = -1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (n > 0)
+    snprintf(cursor->text, sizeof(cursor->text), "%s", users[n - 1].name);
+
+  return (n);
+}
+
+
+/*
+ * '_gwSqlAliasAdd()' - Add an alias that is not taken in the tenant.
+ */
+
+bool
+_gwSqlAliasAdd(void *backend, int64_t tenant, int64_t user_id, const char *alias, const char **error_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  const char   *error = "unable to add the alias";
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+    goto done;
+
+  if (!user_exists(b, tenant, user_id))
+    error = "no such user";
+  else if (name_taken_by(b, tenant, alias))
+    error = name_taken;
+  else if ((stmt = _gwSqlStmt(b, _GW_SQL_ALIAS_ADD, "INSERT INTO aliases (tenant_id, alias, user_id, created) VALUES (?1, ?2, ?3, ?4)")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, alias, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, user_id);
+    sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+    if (!(ok = sqlite3_step(stmt) == SQLITE_DONE))
+      _gwSqlLogError(b, "alias add");
+    _gwSqlDone(stmt);
+  }
+
+  if (ok)
+    ok = _gwSqlCommit(b);
+  else
+    _gwSqlRollback(b);
+
+  done:
+
+  _gwSqlUnlock(b);
+
+  if (!ok && error_r)
+    *error_r = error;
+
+  return (ok);
+}
+
+
+/* ---- Addresses ------------------------------------------------------------------ */
+
+
+/*
+ * '_gwSqlAddressAdd()' - Register a pending address for a user.
+ */
+
+bool
+_gwSqlAddressAdd(void *backend, int64_t tenant, int64_t user_id, const char *address, const char **error_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  const char   *error = "unable to add the address";
+  bool          ok = false;
+  int           rc;
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+    goto done;
+
+  if (!user_exists(b, tenant, user_id))
+    error = "no such user";
+  else if ((stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_ADD,
+             "INSERT INTO addresses (tenant_id, user_id, address, state, verified_by, verified_at, created)"
+             " VALUES (?1, ?2, ?3, 'pending', '', 0, ?4)")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, user_id);
+    sqlite3_bind_text(stmt, 3, address, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+    rc = sqlite3_step(stmt);
+    if (!(ok = rc == SQLITE_DONE))
+    {
+      if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        error = "that address is already registered";
+      else
+        _gwSqlLogError(b, "address add");
+    }
+    _gwSqlDone(stmt);
+  }
+
+  if (ok)
+    ok = _gwSqlCommit(b);
+  else
+    _gwSqlRollback(b);
+
+  done:
+
+  _gwSqlUnlock(b);
+
+  if (!ok && error_r)
+    *error_r = error;
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlAddressFind()' - Find a registered address.
+ */
+
+bool
+_gwSqlAddressFind(void *backend, int64_t tenant, const char *address, gw_address_t *addr)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          found = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_FIND,
+         "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+         " WHERE a.tenant_id = ?1 AND a.address = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
+      address_row(stmt, addr);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlAddressSetState()' - Set an address's state: verifying records who
+ *                             and when, back to pending clears both, and
+ *                             revoking keeps them for the record.
+ */
+
+bool
+_gwSqlAddressSetState(void *backend, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false, found = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_SET_STATE,
+         "UPDATE addresses SET state = ?3,"
+         " verified_by = CASE ?3 WHEN 'verified' THEN ?4 WHEN 'pending' THEN '' ELSE verified_by END,"
+         " verified_at = CASE ?3 WHEN 'verified' THEN ?5 WHEN 'pending' THEN 0 ELSE verified_at END"
+         " WHERE tenant_id = ?1 AND address = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, address_keywords[state], -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 5, (int64_t)time(NULL));
+    ok    = sqlite3_step(stmt) == SQLITE_DONE;
+    found = ok && sqlite3_changes(b->db) == 1;
+    if (!ok)
+      _gwSqlLogError(b, "address state");
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (!found && error_r)
+    *error_r = ok ? "no such address" : "unable to change the address";
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlAddressPage()' - Next page of addresses (of a tenant, or of one
+ *                         user) by address; the cursor is the last address.
+ */
+
+int
+_gwSqlAddressPage(void *backend, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_address_t *addrs, int max)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           n = -1, rc = SQLITE_DONE;
+
+  _gwSqlLock(b);
+  if (user_id)
+    stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_PAGE_USER,
+             "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+             " WHERE a.tenant_id = ?1 AND a.user_id = ?2 AND a.address > ?3 ORDER BY a.address LIMIT ?4");
+  else
+    stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_PAGE,
+             "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+             " WHERE a.tenant_id = ?1 AND ?2 = 0 AND a.address > ?3 ORDER BY a.address LIMIT ?4");
+
+  if (stmt)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, user_id);
+    sqlite3_bind_text(stmt, 3, cursor->text, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 4, max);
+    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
+      address_row(stmt, addrs + n);
+    if (n < max && rc != SQLITE_DONE)
+      n = -1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (n > 0)
+    snprintf(cursor->text, sizeof(cursor->text), "%s", addrs[n - 1].address);
+
+  return (n);
+}
+
+
+/* ---- Release PINs and cards ------------------------------------------------------- */
+
+
+/*
+ * 'credential_set()' - Replace a user's PIN or card HMAC unless another
+ *                      user of the tenant has the same one.  Lock held.
+ */
+
+static bool
+credential_set(_gw_sql_t *b, bool pin, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error)
+{
+  sqlite3_stmt *stmt;
+  bool          taken, ok;
+
+  if (!user_exists(b, tenant, user_id))
+  {
+    *error = "no such user";
+    return (false);
+  }
+
+  if (pin && (stmt = _gwSqlStmt(b, _GW_SQL_PIN_FREE_EXPIRED,
+                "DELETE FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3 AND expires > 0 AND expires <= ?4")) != NULL)
+  {
+    /* An expired PIN of someone else no longer holds its value. */
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, user_id);
+    sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+    ok = sqlite3_step(stmt) == SQLITE_DONE;
+    _gwSqlDone(stmt);
+    if (!ok)
+      return (false);
+  }
+
+  if (pin)
+    stmt = _gwSqlStmt(b, _GW_SQL_PIN_OWNER, "SELECT 1 FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3");
+  else
+    stmt = _gwSqlStmt(b, _GW_SQL_CARD_OWNER, "SELECT 1 FROM cards WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3");
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 3, user_id);
+  taken = sqlite3_step(stmt) == SQLITE_ROW;
+  _gwSqlDone(stmt);
+
+  if (taken)
+  {
+    *error = pin ? "PIN already in use; choose another" : "card already registered to another user";
+    return (false);
+  }
+
+  if (pin)
+    stmt = _gwSqlStmt(b, _GW_SQL_PIN_SET,
+             "INSERT INTO pins (tenant_id, user_id, hmac, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)"
+             " ON CONFLICT (tenant_id, user_id) DO UPDATE SET hmac = excluded.hmac, created = excluded.created, expires = excluded.expires");
+  else
+    stmt = _gwSqlStmt(b, _GW_SQL_CARD_SET,
+             "INSERT INTO cards (tenant_id, user_id, hmac, created) VALUES (?1, ?2, ?3, ?4)"
+             " ON CONFLICT (tenant_id, user_id) DO UPDATE SET hmac = excluded.hmac, created = excluded.created");
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_int64(stmt, 2, user_id);
+  sqlite3_bind_blob(stmt, 3, hmac, 32, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+  if (pin)
+    sqlite3_bind_int64(stmt, 5, expires);
+  ok = sqlite3_step(stmt) == SQLITE_DONE;
+  if (!ok)
+    _gwSqlLogError(b, pin ? "PIN set" : "card set");
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
+ * 'credential_locked_set()' - credential_set() in a transaction.
+ */
+
+static bool
+credential_locked_set(_gw_sql_t *b, bool pin, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error_r)
+{
+  const char *error = pin ? "unable to set the PIN" : "unable to set the card";
+  bool        ok = false;
+
+  _gwSqlLock(b);
+  if (_gwSqlBegin(b))
+  {
+    if (credential_set(b, pin, tenant, user_id, hmac, expires, &error))
+      ok = _gwSqlCommit(b);
+    else
+      _gwSqlRollback(b);
+  }
+  _gwSqlUnlock(b);
+
+  if (!ok && error_r)
+    *error_r = error;
+
+  return (ok);
+}
+
+
+/*
+ * 'credential_lookup()' - User id of a PIN (unexpired at 'now') or card.
+ */
+
+static int64_t
+credential_lookup(_gw_sql_t *b, bool pin, int64_t tenant, const unsigned char hmac[32], int64_t now)
+{
+  sqlite3_stmt *stmt;
+  int64_t       user_id = 0;
+
+  _gwSqlLock(b);
+  if (pin)
+    stmt = _gwSqlStmt(b, _GW_SQL_PIN_LOOKUP, "SELECT user_id FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND (expires = 0 OR expires > ?3)");
+  else
+    stmt = _gwSqlStmt(b, _GW_SQL_CARD_LOOKUP, "SELECT user_id FROM cards WHERE tenant_id = ?1 AND hmac = ?2");
+
+  if (stmt)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
+    if (pin)
+      sqlite3_bind_int64(stmt, 3, now);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+      user_id = sqlite3_column_int64(stmt, 0);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (user_id);
+}
+
+
+/*
+ * '_gwSqlPinSet()' - Replace a user's PIN.
+ */
+
+bool
+_gwSqlPinSet(void *backend, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error_r)
+{
+  return (credential_locked_set((_gw_sql_t *)backend, true, tenant, user_id, hmac, expires, error_r));
+}
+
+
+/*
+ * '_gwSqlPinLookup()' - User id of an unexpired PIN, 0 if none.
+ */
+
+int64_t
+_gwSqlPinLookup(void *backend, int64_t tenant, const unsigned char hmac[32], int64_t now)
+{
+  return (credential_lookup((_gw_sql_t *)backend, true, tenant, hmac, now));
+}
+
+
+/*
+ * '_gwSqlCardSet()' - Replace a user's card.
+ */
+
+bool
+_gwSqlCardSet(void *backend, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r)
+{
+  return (credential_locked_set((_gw_sql_t *)backend, false, tenant, user_id, hmac, 0, error_r));
+}
+
+
+/*
+ * '_gwSqlCardLookup()' - User id of a card, 0 if none.
+ */
+
+int64_t
+_gwSqlCardLookup(void *backend, int64_t tenant, const unsigned char hmac[32])
+{
+  return (credential_lookup((_gw_sql_t *)backend, false, tenant, hmac, 0));
+}
+
+
+/* ---- Lockouts -------------------------------------------------------------------- */
+
+
+/*
+ * 'lockout_get()' - Read a source's lockout row.  Lock held.  Returns 1 if
+ *                   found, 0 if not, -1 on error.
+ */
+
+static int
+lockout_get(_gw_sql_t *b, int64_t tenant, const char *source, int64_t *failures, int64_t *first, int64_t *until)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_GET, "SELECT failures, first_failure, locked_until FROM lockouts WHERE tenant_id = ?1 AND source = ?2");
+  int           rc, found;
+
+  *failures = *first = *until = 0;
+  if (!stmt)
+    return (-1);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+  {
+    *failures = sqlite3_column_int64(stmt, 0);
+    *first    = sqlite3_column_int64(stmt, 1);
+    *until    = sqlite3_column_int64(stmt, 2);
+    found     = 1;
+  }
+  else
+    found = rc == SQLITE_DONE ? 0 : -1;
+  _gwSqlDone(stmt);
+
+  return (found);
+}
+
+
+/*
+ * 'lockout_delete()' - Delete a source's lockout row.  Lock held.
+ */
+
+static bool
+lockout_delete(_gw_sql_t *b, int64_t tenant, const char *source)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_DELETE, "DELETE FROM lockouts WHERE tenant_id = ?1 AND source = ?2");
+  bool          ok;
+
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
+  ok = sqlite3_step(stmt) == SQLITE_DONE;
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlLockoutCheck()' - End of a source's lock, 0 if not locked (an
+ *                          expired lock is cleared), -1 on error.
+ */
+
+int64_t
+_gwSqlLockoutCheck(void *backend, int64_t tenant, const char *source, int64_t now)
+{
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  int64_t    failures, first, until, result = -1;
+  int        found;
+
+  _gwSqlLock(b);
+  if ((found = lockout_get(b, tenant, source, &failures, &first, &until)) == 0 || (found > 0 && until == 0))
+    result = 0;
+  else if (found > 0 && until > now)
+    result = until;
+  else if (found > 0)
+    result = lockout_delete(b, tenant, source) ? 0 : -1;
+  _gwSqlUnlock(b);
+
+  return (result);
+}
+
+
+/*
+ * '_gwSqlLockoutFail()' - Count a failure: failures are counted in a window
+ *                         of lock_secs from the first one; reaching
+ *                         max_failures locks the source for lock_secs.  A
+ *                         failure during a lock does not extend it.
+ */
+
+bool
+_gwSqlLockoutFail(void *backend, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int64_t       failures, first, until;
+  int           found;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+    goto done;
+
+  if ((found = lockout_get(b, tenant, source, &failures, &first, &until)) < 0)
+  {
+    _gwSqlRollback(b);
+    goto done;
+  }
+
+  if (found && until > now)
+    failures ++;                        /* Still locked: count, do not extend */
+  else if (!found || until > 0 || now - first >= lock_secs || now < first)
+  {
+    failures = 1;                       /* New window (or the old lock ended) */
+    first    = now;
+    until    = 0;
+  }
+  else
+    failures ++;
+
+  if (until <= now && failures >= max_failures)
+    until = now + lock_secs;
+
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_SET,
+         "INSERT INTO lockouts (tenant_id, source, failures, first_failure, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)"
+         " ON CONFLICT (tenant_id, source) DO UPDATE SET failures = excluded.failures,"
+         " first_failure = excluded.first_failure, locked_until = excluded.locked_until")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, failures);
+    sqlite3_bind_int64(stmt, 4, first);
+    sqlite3_bind_int64(stmt, 5, until);
+    ok = sqlite3_step(stmt) == SQLITE_DONE;
+    if (!ok)
+      _gwSqlLogError(b, "lockout");
+    _gwSqlDone(stmt);
+  }
+
+  if (ok)
+    ok = _gwSqlCommit(b);
+  else
+    _gwSqlRollback(b);
+
+  done:
+
+  _gwSqlUnlock(b);
+
+  if (ok && locked_until_r)
+    *locked_until_r = until > now ? until : 0;
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlLockoutReset()' - Clear a source's failures and lock.
+ */
+
+bool
+_gwSqlLockoutReset(void *backend, int64_t tenant, const char *source)
+{
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  bool       ok;
+
+  _gwSqlLock(b);
+  ok = lockout_delete(b, tenant, source);
+  _gwSqlUnlock(b);
+
+  return (ok);
+}

@@ -1,0 +1,660 @@
+/*
+ * store-sqlite.c - the SQLite store backend: the connection, its settings,
+ * schema migrations, the statement cache and the ops table (see
+ * store-sqlite-private.h and docs/store.md).
+ *
+ * Settings, and why:
+ *   journal_mode=WAL      readers never block the writer;
+ *   synchronous=FULL      a commit survives a power cut (mail is flagged on
+ *                         the server only after the job's commit, so a lost
+ *                         commit would lose a message; jobs are few per
+ *                         second, so one WAL fsync per commit is cheap);
+ *   foreign_keys=ON       documents cascade with their job, users keep
+ *                         their tenant;
+ *   secure_delete=ON      freed content (a shredded wrapped key) is zeroed
+ *                         in the page, and a TRUNCATE checkpoint soon after
+ *                         a shred drops the old page images from the WAL;
+ *   cache_size=-2000      2 MB page cache: the daemon stays small with
+ *                         10,000 held jobs;
+ *   busy_timeout=5000     another process (sqlite3 shell, backup) may hold
+ *                         the lock briefly.
+ */
+
+#include "store-sqlite-private.h"
+#include "printgate/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char * const state_keywords[GW_JOB_STATE_COUNT] =
+{
+  "receiving", "converting", "quarantined", "held", "releasing",
+  "printed", "failed", "expired", "cancelled"
+};
+
+
+const _gw_store_ops_t _gwStoreSqliteOps =
+{
+  "sqlite",
+  _GW_SQL_LATEST_VERSION,
+  _gwSqlOpen,
+  _gwSqlClose,
+  _gwSqlSchemaVersion,
+  _gwSqlCheck,
+  _gwSqlTenantAdd,
+  _gwSqlUserAdd,
+  _gwSqlUserFind,
+  _gwSqlUserGet,
+  _gwSqlUserGetPasswordHash,
+  _gwSqlUserSetPassword,
+  _gwSqlUserCount,
+  _gwSqlUserPage,
+  _gwSqlAliasAdd,
+  _gwSqlAddressAdd,
+  _gwSqlAddressFind,
+  _gwSqlAddressSetState,
+  _gwSqlAddressPage,
+  _gwSqlPinSet,
+  _gwSqlPinLookup,
+  _gwSqlCardSet,
+  _gwSqlCardLookup,
+  _gwSqlLockoutCheck,
+  _gwSqlLockoutFail,
+  _gwSqlLockoutReset,
+  _gwSqlPrinterAdd,
+  _gwSqlPrinterFind,
+  _gwSqlPrinterDelete,
+  _gwSqlPrinterPage,
+  _gwSqlJobCreate,
+  _gwSqlJobSetDocument,
+  _gwSqlJobGet,
+  _gwSqlJobTransition,
+  _gwSqlJobPurge,
+  _gwSqlJobPage,
+  _gwSqlJobCount,
+  _gwSqlAuditAdd,
+  _gwSqlAuditPage
+};
+
+
+/* ---- Helpers ---------------------------------------------------------------- */
+
+
+/*
+ * '_gwSqlLock()' - Take the connection's mutex.
+ */
+
+void
+_gwSqlLock(_gw_sql_t *b)
+{
+  pthread_mutex_lock(&b->lock);
+}
+
+
+/*
+ * '_gwSqlUnlock()' - Release the connection's mutex.  When wrapped keys
+ *                    were removed since the last checkpoint (and none ran
+ *                    in the last _GW_SQL_CHECKPOINT_SECS seconds), first
+ *                    checkpoint and truncate the WAL so no old page image
+ *                    holding a key stays in the -wal file.
+ */
+
+void
+_gwSqlUnlock(_gw_sql_t *b)
+{
+  if (b->shred_pending && sqlite3_get_autocommit(b->db))
+  {
+    time_t now = time(NULL);
+
+    if (now - b->checkpoint_time >= _GW_SQL_CHECKPOINT_SECS)
+    {
+      int rc = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+
+      b->checkpoint_time = now;
+      if (rc == SQLITE_OK)
+        b->shred_pending = false;
+      else
+        gwLog(b->log, GW_LOG_DEBUG, "Store: WAL checkpoint postponed (%s).", sqlite3_errstr(rc));
+    }
+  }
+
+  pthread_mutex_unlock(&b->lock);
+}
+
+
+/*
+ * '_gwSqlLogError()' - Log the connection's last error (never bound values).
+ */
+
+void
+_gwSqlLogError(_gw_sql_t *b, const char *what)
+{
+  gwLog(b->log, GW_LOG_ERROR, "Store: %s failed: %s", what, sqlite3_errmsg(b->db));
+}
+
+
+/*
+ * '_gwSqlStmt()' - Cached statement 'id', prepared from 'sql' on first use.
+ *                  Call with the lock held; finish with _gwSqlDone().
+ */
+
+sqlite3_stmt *
+_gwSqlStmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql)
+{
+  if ((unsigned)id >= _GW_SQL_COUNT)
+    return (NULL);
+
+  if (!b->stmts[id] && sqlite3_prepare_v3(b->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &b->stmts[id], NULL) != SQLITE_OK)
+  {
+    _gwSqlLogError(b, "prepare");
+    b->stmts[id] = NULL;
+  }
+
+  return (b->stmts[id]);
+}
+
+
+/*
+ * '_gwSqlDone()' - Reset a statement and drop its bindings (so it keeps no
+ *                  pointer to the caller's memory).
+ */
+
+void
+_gwSqlDone(sqlite3_stmt *stmt)
+{
+  if (stmt)
+  {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  }
+}
+
+
+/*
+ * 'run_simple()' - Run a cached statement without parameters or rows.
+ */
+
+static bool
+run_simple(_gw_sql_t *b, _gw_sql_id_t id, const char *sql)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, id, sql);
+  bool          ok;
+
+  if (!stmt)
+    return (false);
+
+  ok = sqlite3_step(stmt) == SQLITE_DONE;
+  if (!ok)
+    _gwSqlLogError(b, sql);
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlBegin()' - Start a write transaction (BEGIN IMMEDIATE, so it never
+ *                   has to upgrade a read lock half-way).
+ */
+
+bool
+_gwSqlBegin(_gw_sql_t *b)
+{
+  return (run_simple(b, _GW_SQL_BEGIN, "BEGIN IMMEDIATE"));
+}
+
+
+/*
+ * '_gwSqlCommit()' - Commit; on failure roll back and return false.
+ */
+
+bool
+_gwSqlCommit(_gw_sql_t *b)
+{
+  if (run_simple(b, _GW_SQL_COMMIT, "COMMIT"))
+    return (true);
+
+  _gwSqlRollback(b);
+
+  return (false);
+}
+
+
+/*
+ * '_gwSqlRollback()' - Roll back the open transaction, if any.
+ */
+
+void
+_gwSqlRollback(_gw_sql_t *b)
+{
+  if (!sqlite3_get_autocommit(b->db))
+    run_simple(b, _GW_SQL_ROLLBACK, "ROLLBACK");
+}
+
+
+/*
+ * '_gwSqlExists()' - Does the cached query with parameters ?1 = a and
+ *                    ?2 = c return a row?  (A query without ?2 ignores c:
+ *                    binding a parameter it does not have is a no-op.)
+ */
+
+bool
+_gwSqlExists(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, int64_t c)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, id, sql);
+  bool          found;
+
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_int64(stmt, 1, a);
+  sqlite3_bind_int64(stmt, 2, c);
+  found = sqlite3_step(stmt) == SQLITE_ROW;
+  _gwSqlDone(stmt);
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlText()' - Copy a text column into buf (truncating, "" for NULL).
+ */
+
+void
+_gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize)
+{
+  const unsigned char *text = sqlite3_column_text(stmt, col);
+
+  snprintf(buf, bufsize, "%s", text ? (const char *)text : "");
+}
+
+
+/*
+ * '_gwSqlStatesList()' - The state keywords of a mask as ",held,printed,"
+ *                        (matched with instr() in queries).
+ */
+
+void
+_gwSqlStatesList(unsigned states, char *buf, size_t bufsize)
+{
+  size_t len = 0;
+
+  snprintf(buf, bufsize, ",");
+  for (int i = 0; i < GW_JOB_STATE_COUNT; i ++)
+  {
+    if (states & (1u << i))
+    {
+      len = strlen(buf);
+      snprintf(buf + len, bufsize - len, "%s,", state_keywords[i]);
+    }
+  }
+}
+
+
+/* ---- Opening and migrations ----------------------------------------------------- */
+
+
+/*
+ * 'read_version()' - Current schema version (0 = empty database, -1 on error).
+ */
+
+static int
+read_version(_gw_sql_t *b)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_VERSION, "SELECT coalesce(max(version), 0) FROM schema_version");
+  int           version = -1;
+
+  if (!stmt)
+    return (-1);
+
+  if (sqlite3_step(stmt) == SQLITE_ROW)
+    version = sqlite3_column_int(stmt, 0);
+  _gwSqlDone(stmt);
+
+  return (version);
+}
+
+
+/*
+ * 'apply_step()' - Apply one migration step in its own transaction.  The
+ *                  version is read again inside the transaction, so two
+ *                  processes opening a new database apply each step once.
+ */
+
+static bool
+apply_step(_gw_sql_t *b, const _gw_sql_migration_t *step)
+{
+  sqlite3_stmt *stmt = NULL;
+  int           current;
+  bool          ok;
+
+  if (!_gwSqlBegin(b))
+    return (false);
+
+  if ((current = read_version(b)) < 0)
+  {
+    _gwSqlRollback(b);
+    return (false);
+  }
+
+  if (current >= step->version)
+    return (_gwSqlCommit(b));
+
+  if (sqlite3_exec(b->db, step->sql, NULL, NULL, NULL) != SQLITE_OK)
+  {
+    _gwSqlLogError(b, step->description);
+    _gwSqlRollback(b);
+    return (false);
+  }
+
+  if (sqlite3_prepare_v2(b->db, "INSERT INTO schema_version (version, applied, description) VALUES (?1, ?2, ?3)", -1, &stmt, NULL) != SQLITE_OK)
+  {
+    _gwSqlLogError(b, "schema_version");
+    _gwSqlRollback(b);
+    return (false);
+  }
+
+  sqlite3_bind_int(stmt, 1, step->version);
+  sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
+  sqlite3_bind_text(stmt, 3, step->description, -1, SQLITE_STATIC);
+  ok = sqlite3_step(stmt) == SQLITE_DONE;
+  sqlite3_finalize(stmt);
+
+  if (!ok || !_gwSqlCommit(b))
+  {
+    _gwSqlLogError(b, "schema_version");
+    _gwSqlRollback(b);
+    return (false);
+  }
+
+  gwLog(b->log, GW_LOG_INFO, "Store: schema migrated to version %d (%s).", step->version, step->description);
+
+  return (true);
+}
+
+
+/*
+ * 'migrate()' - Bring the schema up to version 'target'.
+ */
+
+static bool
+migrate(_gw_sql_t *b, int target, const char **error_r)
+{
+  int current;
+
+  for (int i = 0; i < _GW_SQL_LATEST_VERSION; i ++)
+  {
+    if (_gwSqlMigrations[i].version != i + 1 || !_gwSqlMigrations[i].sql)
+    {
+      *error_r = "the store's migration list is inconsistent";
+      return (false);
+    }
+  }
+
+  if (sqlite3_exec(b->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL, description TEXT NOT NULL)", NULL, NULL, NULL) != SQLITE_OK)
+  {
+    _gwSqlLogError(b, "schema_version");
+    *error_r = "unable to read the database schema version";
+    return (false);
+  }
+
+  if ((current = read_version(b)) < 0)
+  {
+    *error_r = "unable to read the database schema version";
+    return (false);
+  }
+
+  if (current > _GW_SQL_LATEST_VERSION)
+  {
+    gwLog(b->log, GW_LOG_ERROR, "Store: the database has schema version %d; this Printgate knows up to %d.", current, _GW_SQL_LATEST_VERSION);
+    *error_r = "the database was written by a newer version of Printgate";
+    return (false);
+  }
+
+  for (int i = current; i < target; i ++)
+  {
+    if (!apply_step(b, _gwSqlMigrations + i))
+    {
+      *error_r = "unable to migrate the database schema";
+      return (false);
+    }
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'prepare_file()' - Create the database file with mode 0600 (or tighten
+ *                    an existing one) before SQLite opens it; the -wal and
+ *                    -shm files inherit its mode.
+ */
+
+static bool
+prepare_file(const char *path, gw_log_t *log, const char **error_r)
+{
+  struct stat st;
+  int         fd;
+
+  if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+  {
+    gwLog(log, GW_LOG_ERROR, "Store: unable to open \"%s\": %s", path, strerror(errno));
+    *error_r = "unable to create or open the database file";
+    return (false);
+  }
+
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+  {
+    close(fd);
+    *error_r = "the database path is not a regular file";
+    return (false);
+  }
+
+  if ((st.st_mode & 077) != 0)
+  {
+    gwLog(log, GW_LOG_WARN, "Store: \"%s\" was readable by others; its mode is now 0600.", path);
+    if (fchmod(fd, 0600))
+    {
+      close(fd);
+      *error_r = "unable to restrict the database file's permissions";
+      return (false);
+    }
+  }
+
+  close(fd);
+
+  return (true);
+}
+
+
+/*
+ * 'configure()' - Apply the connection settings (see the file comment).
+ */
+
+static bool
+configure(_gw_sql_t *b, const char **error_r)
+{
+  sqlite3_stmt *stmt = NULL;
+  bool          wal = false;
+
+  sqlite3_extended_result_codes(b->db, 1);
+  sqlite3_busy_timeout(b->db, 5000);
+  sqlite3_db_config(b->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+  sqlite3_db_config(b->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+
+  if (sqlite3_prepare_v2(b->db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+    wal = !strcmp((const char *)sqlite3_column_text(stmt, 0), "wal");
+  sqlite3_finalize(stmt);
+
+  if (!wal)
+  {
+    _gwSqlLogError(b, "PRAGMA journal_mode=WAL");
+    *error_r = "unable to switch the database to WAL mode";
+    return (false);
+  }
+
+  if (sqlite3_exec(b->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA cache_size=-2000; PRAGMA journal_size_limit=4194304", NULL, NULL, NULL) != SQLITE_OK)
+  {
+    _gwSqlLogError(b, "PRAGMA");
+    *error_r = "unable to configure the database";
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * '_gwSqlOpen()' - Open the database at 'path' and migrate it to 'version'.
+ */
+
+void *
+_gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r)
+{
+  _gw_sql_t  *b;
+  const char *error = NULL;
+
+  if (!prepare_file(path, log, &error))
+  {
+    if (error_r)
+      *error_r = error;
+    return (NULL);
+  }
+
+  if ((b = calloc(1, sizeof(_gw_sql_t))) == NULL)
+  {
+    if (error_r)
+      *error_r = "out of memory";
+    return (NULL);
+  }
+
+  pthread_mutex_init(&b->lock, NULL);
+  b->log = log;
+
+  if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+  {
+    gwLog(log, GW_LOG_ERROR, "Store: unable to open \"%s\": %s", path, b->db ? sqlite3_errmsg(b->db) : "out of memory");
+    error = "unable to open the database";
+  }
+  else if (configure(b, &error) && migrate(b, version, &error))
+  {
+    gwLog(log, GW_LOG_DEBUG, "Store: opened \"%s\" (schema version %d).", path, version);
+    return (b);
+  }
+
+  if (error_r)
+    *error_r = error;
+  _gwSqlClose(b);
+
+  return (NULL);
+}
+
+
+/*
+ * '_gwSqlClose()' - Checkpoint (truncating the WAL), finalize and close.
+ */
+
+void
+_gwSqlClose(void *backend)
+{
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+
+  if (!b)
+    return;
+
+  pthread_mutex_lock(&b->lock);
+  for (int i = 0; i < _GW_SQL_COUNT; i ++)
+  {
+    if (b->stmts[i])
+      sqlite3_finalize(b->stmts[i]);
+    b->stmts[i] = NULL;
+  }
+
+  if (b->db)
+  {
+    sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (sqlite3_close(b->db) != SQLITE_OK)
+      _gwSqlLogError(b, "close");
+  }
+  pthread_mutex_unlock(&b->lock);
+  pthread_mutex_destroy(&b->lock);
+  free(b);
+}
+
+
+/*
+ * '_gwSqlSchemaVersion()' - Schema version of the open database.
+ */
+
+int
+_gwSqlSchemaVersion(void *backend)
+{
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  int        version;
+
+  _gwSqlLock(b);
+  version = read_version(b);
+  _gwSqlUnlock(b);
+
+  return (version);
+}
+
+
+/*
+ * '_gwSqlCheck()' - Cheap liveness query.
+ */
+
+bool
+_gwSqlCheck(void *backend)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_CHECK, "SELECT 1")) != NULL)
+  {
+    ok = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlTenantAdd()' - Add a tenant.
+ */
+
+bool
+_gwSqlTenantAdd(void *backend, int64_t id, const char *name, const char **error_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           rc = SQLITE_ERROR;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_TENANT_ADD, "INSERT INTO tenants (id, name, created) VALUES (?1, ?2, ?3)")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+    rc = sqlite3_step(stmt);
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (rc == SQLITE_DONE)
+    return (true);
+
+  if (error_r)
+    *error_r = (rc & 0xff) == SQLITE_CONSTRAINT ? "that tenant already exists" : "unable to add the tenant";
+
+  return (false);
+}

@@ -1,0 +1,1233 @@
+/*
+ * store.c - the public store calls (see store.h, store-private.h and
+ * docs/store.md).
+ *
+ * Every call checks and normalises its arguments here (tenant and id
+ * ranges, name syntax, lower-cased user names and addresses, job state
+ * machine) and then dispatches to the backend's ops table, so a backend
+ * only ever sees valid input.  Iterations call back with no store lock
+ * held: rows are copied out a page at a time.
+ */
+
+#include "store-private.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NAME_MAX_LEN 63        /* User, alias, printer, actor names */
+#define ADDR_MAX_LEN 255       /* Email addresses */
+#define HASH_MAX_LEN 255       /* Encoded password hashes */
+#define ALL_STATES   ((1u << GW_JOB_STATE_COUNT) - 1)
+
+
+/*
+ * Messages for a transition refused by the state machine, indexed
+ * [from][to], and for a job that is not in the state the caller expected,
+ * indexed [current][expected].  Built from literals so that error_r always
+ * points to static text.
+ */
+
+#define ST_RECEIVING   "receiving"
+#define ST_CONVERTING  "converting"
+#define ST_QUARANTINED "quarantined"
+#define ST_HELD        "held"
+#define ST_RELEASING   "releasing"
+#define ST_PRINTED     "printed"
+#define ST_FAILED      "failed"
+#define ST_EXPIRED     "expired"
+#define ST_CANCELLED   "cancelled"
+
+#define CANNOT_ROW(f) { "cannot go from " f " to " ST_RECEIVING, "cannot go from " f " to " ST_CONVERTING, \
+    "cannot go from " f " to " ST_QUARANTINED, "cannot go from " f " to " ST_HELD, \
+    "cannot go from " f " to " ST_RELEASING, "cannot go from " f " to " ST_PRINTED, \
+    "cannot go from " f " to " ST_FAILED, "cannot go from " f " to " ST_EXPIRED, \
+    "cannot go from " f " to " ST_CANCELLED }
+
+#define NOT_ROW(c) { "job is " c ", not " ST_RECEIVING, "job is " c ", not " ST_CONVERTING, \
+    "job is " c ", not " ST_QUARANTINED, "job is " c ", not " ST_HELD, "job is " c ", not " ST_RELEASING, \
+    "job is " c ", not " ST_PRINTED, "job is " c ", not " ST_FAILED, "job is " c ", not " ST_EXPIRED, \
+    "job is " c ", not " ST_CANCELLED }
+
+static const char * const cannot_msgs[GW_JOB_STATE_COUNT][GW_JOB_STATE_COUNT] =
+{
+  CANNOT_ROW(ST_RECEIVING), CANNOT_ROW(ST_CONVERTING), CANNOT_ROW(ST_QUARANTINED),
+  CANNOT_ROW(ST_HELD), CANNOT_ROW(ST_RELEASING), CANNOT_ROW(ST_PRINTED),
+  CANNOT_ROW(ST_FAILED), CANNOT_ROW(ST_EXPIRED), CANNOT_ROW(ST_CANCELLED)
+};
+
+static const char * const not_msgs[GW_JOB_STATE_COUNT][GW_JOB_STATE_COUNT] =
+{
+  NOT_ROW(ST_RECEIVING), NOT_ROW(ST_CONVERTING), NOT_ROW(ST_QUARANTINED),
+  NOT_ROW(ST_HELD), NOT_ROW(ST_RELEASING), NOT_ROW(ST_PRINTED),
+  NOT_ROW(ST_FAILED), NOT_ROW(ST_EXPIRED), NOT_ROW(ST_CANCELLED)
+};
+
+
+/*
+ * '_gwStoreMismatchMessage()' - "job is X, not Y" (static text), for backends.
+ */
+
+const char *
+_gwStoreMismatchMessage(gw_job_state_t current, gw_job_state_t expected)
+{
+  if ((unsigned)current >= GW_JOB_STATE_COUNT || (unsigned)expected >= GW_JOB_STATE_COUNT)
+    return ("the job is not in the expected state");
+
+  return (not_msgs[current][expected]);
+}
+
+
+/*
+ * 'set_error()' - Set *error_r when the caller asked for it.
+ */
+
+static void
+set_error(const char **error_r, const char *message)
+{
+  if (error_r)
+    *error_r = message;
+}
+
+
+/*
+ * 'valid_text()' - Is s a string of at most maxlen bytes without control
+ *                  characters (empty allowed when allow_empty)?
+ */
+
+static bool
+valid_text(const char *s, size_t maxlen, bool allow_empty)
+{
+  size_t len;
+
+  if (!s)
+    return (false);
+
+  len = strnlen(s, maxlen + 1);
+  if (len > maxlen || (len == 0 && !allow_empty))
+    return (false);
+
+  for (const unsigned char *p = (const unsigned char *)s; *p; p ++)
+  {
+    if (*p < 0x20 || *p == 0x7f)
+      return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'norm_user_name()' - Lower-case a user name or alias into out[64] and
+ *                      check it is [a-z0-9._@-]{1,63}.
+ */
+
+static bool
+norm_user_name(const char *in, char out[NAME_MAX_LEN + 1])
+{
+  size_t i;
+
+  if (!in)
+    return (false);
+
+  for (i = 0; in[i]; i ++)
+  {
+    unsigned char ch = (unsigned char)tolower((unsigned char)in[i]);
+
+    if (i >= NAME_MAX_LEN || !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '@' || ch == '-'))
+      return (false);
+
+    out[i] = (char)ch;
+  }
+
+  out[i] = '\0';
+
+  return (i > 0);
+}
+
+
+/*
+ * 'norm_address()' - Lower-case an email address into out[256] and check
+ *                    it has one '@' with something on both sides, and no
+ *                    spaces or control characters.
+ */
+
+static bool
+norm_address(const char *in, char out[ADDR_MAX_LEN + 1])
+{
+  size_t i, at = 0, ats = 0;
+
+  if (!in)
+    return (false);
+
+  for (i = 0; in[i]; i ++)
+  {
+    unsigned char ch = (unsigned char)in[i];
+
+    if (i >= ADDR_MAX_LEN || ch <= 0x20 || ch == 0x7f)
+      return (false);
+
+    if (ch == '@')
+    {
+      at = i;
+      ats ++;
+    }
+
+    out[i] = (char)tolower(ch);
+  }
+
+  out[i] = '\0';
+
+  return (ats == 1 && at > 0 && at + 1 < i);
+}
+
+
+/*
+ * 'valid_printer_name()' - Is s [A-Za-z0-9._-]{1,63}?
+ */
+
+static bool
+valid_printer_name(const char *s)
+{
+  size_t i;
+
+  if (!s)
+    return (false);
+
+  for (i = 0; s[i]; i ++)
+  {
+    unsigned char ch = (unsigned char)s[i];
+
+    if (i >= NAME_MAX_LEN || !(isalnum(ch) || ch == '.' || ch == '_' || ch == '-'))
+      return (false);
+  }
+
+  return (i > 0);
+}
+
+
+/*
+ * 'valid_job_id()' - Is s a textual UUID (8-4-4-4-12 hex digits)?
+ */
+
+static bool
+valid_job_id(const char *s)
+{
+  if (!s || strnlen(s, GW_UUID_LEN + 1) != GW_UUID_LEN)
+    return (false);
+
+  for (int i = 0; i < GW_UUID_LEN; i ++)
+  {
+    if (i == 8 || i == 13 || i == 18 || i == 23)
+    {
+      if (s[i] != '-')
+        return (false);
+    }
+    else if (!isxdigit((unsigned char)s[i]))
+      return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'valid_keyword()' - Is s one of the NULL-terminated list?
+ */
+
+static bool
+valid_keyword(const char *s, const char * const *list)
+{
+  for (; *list; list ++)
+  {
+    if (!strcmp(s, *list))
+      return (true);
+  }
+
+  return (false);
+}
+
+
+/*
+ * 'states_mask()' - A caller's state mask: 0 means all states; bits beyond
+ *                   the known states are ignored.
+ */
+
+static unsigned
+states_mask(unsigned states)
+{
+  return (states == 0 ? ALL_STATES : (states & ALL_STATES));
+}
+
+
+/* ---- Life cycle ------------------------------------------------------------ */
+
+
+/*
+ * '_gwStoreOpenVersion()' - Open a store and migrate it up to 'version'
+ *                           (tests use it to build old databases).
+ */
+
+gw_store_t *
+_gwStoreOpenVersion(const char *path, gw_log_t *log, int version, const char **error_r)
+{
+  const _gw_store_ops_t *ops = &_gwStoreSqliteOps;
+  gw_store_t            *store;
+
+  if (!path || !*path)
+  {
+    set_error(error_r, "no database path was given");
+    return (NULL);
+  }
+
+  if (version < 1 || version > ops->latest_version)
+  {
+    set_error(error_r, "unknown schema version");
+    return (NULL);
+  }
+
+  if ((store = calloc(1, sizeof(gw_store_t))) == NULL)
+  {
+    set_error(error_r, "out of memory");
+    return (NULL);
+  }
+
+  store->ops = ops;
+  store->log = log;
+
+  if ((store->backend = ops->open(path, log, version, error_r)) == NULL)
+  {
+    free(store);
+    return (NULL);
+  }
+
+  return (store);
+}
+
+
+/*
+ * 'gwStoreOpen()' - Open (creating it if needed) and migrate the store at
+ *                   'path' to the latest schema.
+ */
+
+gw_store_t *
+gwStoreOpen(const char *path, gw_log_t *log, const char **error_r)
+{
+  return (_gwStoreOpenVersion(path, log, gwStoreLatestSchemaVersion(), error_r));
+}
+
+
+/*
+ * 'gwStoreClose()' - Close a store; NULL-safe, sets *store to NULL.
+ */
+
+void
+gwStoreClose(gw_store_t **store)
+{
+  if (!store || !*store)
+    return;
+
+  (*store)->ops->close((*store)->backend);
+  free(*store);
+  *store = NULL;
+}
+
+
+/*
+ * 'gwStoreSchemaVersion()' - Schema version of an open store (-1 on error).
+ */
+
+int
+gwStoreSchemaVersion(gw_store_t *store)
+{
+  return (store ? store->ops->schema_version(store->backend) : -1);
+}
+
+
+/*
+ * 'gwStoreLatestSchemaVersion()' - Newest schema version this build knows.
+ */
+
+int
+gwStoreLatestSchemaVersion(void)
+{
+  return (_gwStoreSqliteOps.latest_version);
+}
+
+
+/*
+ * 'gwStoreCheck()' - Cheap liveness query, for /health.
+ */
+
+bool
+gwStoreCheck(gw_store_t *store)
+{
+  return (store && store->ops->check(store->backend));
+}
+
+
+/*
+ * '_gwStoreTenantAdd()' - Add a tenant (id > 1; tenant 1 always exists).
+ */
+
+bool
+_gwStoreTenantAdd(gw_store_t *store, int64_t id, const char *name, const char **error_r)
+{
+  if (!store || id <= 0 || !valid_text(name, NAME_MAX_LEN, false))
+  {
+    set_error(error_r, "invalid tenant");
+    return (false);
+  }
+
+  return (store->ops->tenant_add(store->backend, id, name, error_r));
+}
+
+
+/* ---- Users, aliases, addresses ---------------------------------------------- */
+
+
+/*
+ * 'gwStoreUserAdd()' - Add a user.  The name is lower-cased; it must not be
+ *                      taken by another user or an alias of the tenant.
+ */
+
+bool
+gwStoreUserAdd(gw_store_t *s, int64_t tenant, const char *name, const char *display_name, gw_role_t role, const char *password_hash, bool must_change, int64_t *id_r, const char **error_r)
+{
+  char norm[NAME_MAX_LEN + 1];
+
+  if (id_r)
+    *id_r = 0;
+
+  if (!s || tenant <= 0)
+  {
+    set_error(error_r, "invalid store or tenant");
+    return (false);
+  }
+
+  if (!norm_user_name(name, norm))
+  {
+    set_error(error_r, "user names are 1 to 63 characters: letters, digits, '.', '_', '@' and '-'");
+    return (false);
+  }
+
+  if (!display_name)
+    display_name = "";
+  if (!valid_text(display_name, 127, true))
+  {
+    set_error(error_r, "display names are at most 127 bytes without control characters");
+    return (false);
+  }
+
+  if ((unsigned)role > GW_ROLE_GUEST)
+  {
+    set_error(error_r, "unknown role");
+    return (false);
+  }
+
+  if (password_hash && !*password_hash)
+    password_hash = NULL;                 /* "" = no password (yet) */
+  if (password_hash && !valid_text(password_hash, HASH_MAX_LEN, false))
+  {
+    set_error(error_r, "invalid password hash");
+    return (false);
+  }
+
+  return (s->ops->user_add(s->backend, tenant, norm, display_name, role, password_hash, must_change, id_r, error_r));
+}
+
+
+/*
+ * 'gwStoreUserFind()' - Find a user by name or alias (case-insensitive).
+ */
+
+bool
+gwStoreUserFind(gw_store_t *s, int64_t tenant, const char *name_or_alias, gw_user_t *user)
+{
+  char norm[NAME_MAX_LEN + 1];
+
+  if (!s || tenant <= 0 || !user || !norm_user_name(name_or_alias, norm))
+    return (false);
+
+  return (s->ops->user_find(s->backend, tenant, norm, user));
+}
+
+
+/*
+ * 'gwStoreUserGet()' - Get a user by id.
+ */
+
+bool
+gwStoreUserGet(gw_store_t *s, int64_t tenant, int64_t id, gw_user_t *user)
+{
+  if (!s || tenant <= 0 || id <= 0 || !user)
+    return (false);
+
+  return (s->ops->user_get(s->backend, tenant, id, user));
+}
+
+
+/*
+ * 'gwStoreUserGetPasswordHash()' - Copy a user's password hash; false if
+ *                                  the user has none or buf is too small.
+ */
+
+bool
+gwStoreUserGetPasswordHash(gw_store_t *s, int64_t tenant, int64_t id, char *buf, size_t bufsize)
+{
+  if (!s || tenant <= 0 || id <= 0 || !buf || bufsize == 0)
+    return (false);
+
+  buf[0] = '\0';
+
+  return (s->ops->user_get_password_hash(s->backend, tenant, id, buf, bufsize));
+}
+
+
+/*
+ * 'gwStoreUserSetPassword()' - Replace a user's password hash.
+ */
+
+bool
+gwStoreUserSetPassword(gw_store_t *s, int64_t tenant, int64_t id, const char *password_hash, bool must_change)
+{
+  if (!s || tenant <= 0 || id <= 0 || !valid_text(password_hash, HASH_MAX_LEN, false))
+    return (false);
+
+  return (s->ops->user_set_password(s->backend, tenant, id, password_hash, must_change));
+}
+
+
+/*
+ * 'gwStoreUserCount()' - Number of users of a tenant (-1 on error).
+ */
+
+int
+gwStoreUserCount(gw_store_t *s, int64_t tenant)
+{
+  if (!s || tenant <= 0)
+    return (-1);
+
+  return (s->ops->user_count(s->backend, tenant));
+}
+
+
+/*
+ * 'gwStoreUserIterate()' - Call back for each user of a tenant, by name.
+ *                          No store lock is held during the callback.
+ */
+
+bool
+gwStoreUserIterate(gw_store_t *s, int64_t tenant, gw_user_cb_t cb, void *data)
+{
+  _gw_store_cursor_t cursor;
+  gw_user_t          *page;
+  int                n = 0;
+  bool               more = true;
+
+  if (!s || tenant <= 0 || !cb)
+    return (false);
+
+  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_user_t))) == NULL)
+    return (false);
+
+  memset(&cursor, 0, sizeof(cursor));
+  while (more && (n = s->ops->user_page(s->backend, tenant, &cursor, page, _GW_STORE_PAGE)) > 0)
+  {
+    for (int i = 0; more && i < n; i ++)
+      more = (cb)(page + i, data);
+  }
+
+  free(page);
+
+  return (!more || n == 0);
+}
+
+
+/*
+ * 'gwStoreAliasAdd()' - Give a user another name (lower-cased) that
+ *                       gwStoreUserFind() resolves.
+ */
+
+bool
+gwStoreAliasAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *alias, const char **error_r)
+{
+  char norm[NAME_MAX_LEN + 1];
+
+  if (!s || tenant <= 0 || user_id <= 0)
+  {
+    set_error(error_r, "invalid store, tenant or user");
+    return (false);
+  }
+
+  if (!norm_user_name(alias, norm))
+  {
+    set_error(error_r, "aliases are 1 to 63 characters: letters, digits, '.', '_', '@' and '-'");
+    return (false);
+  }
+
+  return (s->ops->alias_add(s->backend, tenant, user_id, norm, error_r));
+}
+
+
+/*
+ * 'gwStoreAddressAdd()' - Register an email address (pending) for a user.
+ */
+
+bool
+gwStoreAddressAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *address, const char **error_r)
+{
+  char norm[ADDR_MAX_LEN + 1];
+
+  if (!s || tenant <= 0 || user_id <= 0)
+  {
+    set_error(error_r, "invalid store, tenant or user");
+    return (false);
+  }
+
+  if (!norm_address(address, norm))
+  {
+    set_error(error_r, "not an email address (one '@', no spaces, at most 255 bytes)");
+    return (false);
+  }
+
+  return (s->ops->address_add(s->backend, tenant, user_id, norm, error_r));
+}
+
+
+/*
+ * 'gwStoreAddressFind()' - Find a registered address (case-insensitive).
+ */
+
+bool
+gwStoreAddressFind(gw_store_t *s, int64_t tenant, const char *address, gw_address_t *addr)
+{
+  char norm[ADDR_MAX_LEN + 1];
+
+  if (!s || tenant <= 0 || !addr || !norm_address(address, norm))
+    return (false);
+
+  return (s->ops->address_find(s->backend, tenant, norm, addr));
+}
+
+
+/*
+ * 'gwStoreAddressSetState()' - Verify, revoke or reset an address.
+ *                              Verifying records 'by' ("self" or an admin
+ *                              name) and the time.
+ */
+
+bool
+gwStoreAddressSetState(gw_store_t *s, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r)
+{
+  char norm[ADDR_MAX_LEN + 1];
+
+  if (!s || tenant <= 0 || (unsigned)state > GW_ADDRESS_REVOKED)
+  {
+    set_error(error_r, "invalid store, tenant or address state");
+    return (false);
+  }
+
+  if (!norm_address(address, norm))
+  {
+    set_error(error_r, "not an email address (one '@', no spaces, at most 255 bytes)");
+    return (false);
+  }
+
+  if (!by)
+    by = "";
+  if (!valid_text(by, NAME_MAX_LEN, state != GW_ADDRESS_VERIFIED))
+  {
+    set_error(error_r, "say who verified the address (\"self\" or an admin name)");
+    return (false);
+  }
+
+  return (s->ops->address_set_state(s->backend, tenant, norm, state, by, error_r));
+}
+
+
+/*
+ * 'gwStoreAddressIterate()' - Call back for each address of a tenant (or
+ *                             of one user), by address.
+ */
+
+bool
+gwStoreAddressIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_address_cb_t cb, void *data)
+{
+  _gw_store_cursor_t cursor;
+  gw_address_t       *page;
+  int                n = 0;
+  bool               more = true;
+
+  if (!s || tenant <= 0 || user_id < 0 || !cb)
+    return (false);
+
+  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_address_t))) == NULL)
+    return (false);
+
+  memset(&cursor, 0, sizeof(cursor));
+  while (more && (n = s->ops->address_page(s->backend, tenant, user_id, &cursor, page, _GW_STORE_PAGE)) > 0)
+  {
+    for (int i = 0; more && i < n; i ++)
+      more = (cb)(page + i, data);
+  }
+
+  free(page);
+
+  return (!more || n == 0);
+}
+
+
+/* ---- Release credentials ------------------------------------------------------ */
+
+
+/*
+ * 'gwStorePinSet()' - Replace a user's release PIN (its HMAC).
+ */
+
+bool
+gwStorePinSet(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error_r)
+{
+  if (!s || tenant <= 0 || user_id <= 0 || !hmac || expires < 0)
+  {
+    set_error(error_r, "invalid store, tenant, user or expiry");
+    return (false);
+  }
+
+  return (s->ops->pin_set(s->backend, tenant, user_id, hmac, expires, error_r));
+}
+
+
+/*
+ * 'gwStorePinLookup()' - User id of an unexpired PIN, 0 if none matches.
+ */
+
+int64_t
+gwStorePinLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now)
+{
+  if (!s || tenant <= 0 || !hmac)
+    return (0);
+
+  return (s->ops->pin_lookup(s->backend, tenant, hmac, now));
+}
+
+
+/*
+ * 'gwStoreCardSet()' - Replace a user's card (its HMAC).
+ */
+
+bool
+gwStoreCardSet(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r)
+{
+  if (!s || tenant <= 0 || user_id <= 0 || !hmac)
+  {
+    set_error(error_r, "invalid store, tenant or user");
+    return (false);
+  }
+
+  return (s->ops->card_set(s->backend, tenant, user_id, hmac, error_r));
+}
+
+
+/*
+ * 'gwStoreCardLookup()' - User id of a card, 0 if none matches.
+ */
+
+int64_t
+gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32])
+{
+  if (!s || tenant <= 0 || !hmac)
+    return (0);
+
+  return (s->ops->card_lookup(s->backend, tenant, hmac));
+}
+
+
+/*
+ * 'gwStoreLockoutCheck()' - End of the lock on a release source, 0 if it
+ *                           is not locked (an expired lock is cleared), -1
+ *                           on error.
+ */
+
+int64_t
+gwStoreLockoutCheck(gw_store_t *s, int64_t tenant, const char *source, int64_t now)
+{
+  if (!s || tenant <= 0 || !valid_text(source, NAME_MAX_LEN, false))
+    return (-1);
+
+  return (s->ops->lockout_check(s->backend, tenant, source, now));
+}
+
+
+/*
+ * 'gwStoreLockoutFail()' - Count a failed PIN or card at a release source.
+ */
+
+bool
+gwStoreLockoutFail(gw_store_t *s, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r)
+{
+  if (locked_until_r)
+    *locked_until_r = 0;
+
+  if (!s || tenant <= 0 || !valid_text(source, NAME_MAX_LEN, false) || max_failures < 1 || lock_secs < 1)
+    return (false);
+
+  return (s->ops->lockout_fail(s->backend, tenant, source, now, max_failures, lock_secs, locked_until_r));
+}
+
+
+/*
+ * 'gwStoreLockoutReset()' - Clear the failures and lock of a source.
+ */
+
+bool
+gwStoreLockoutReset(gw_store_t *s, int64_t tenant, const char *source)
+{
+  if (!s || tenant <= 0 || !valid_text(source, NAME_MAX_LEN, false))
+    return (false);
+
+  return (s->ops->lockout_reset(s->backend, tenant, source));
+}
+
+
+/* ---- Printers ------------------------------------------------------------------- */
+
+
+/*
+ * 'gwStorePrinterAdd()' - Add a printer (names unique per tenant, ignoring case).
+ */
+
+bool
+gwStorePrinterAdd(gw_store_t *s, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r)
+{
+  if (!s || tenant <= 0)
+  {
+    set_error(error_r, "invalid store or tenant");
+    return (false);
+  }
+
+  if (!valid_printer_name(name))
+  {
+    set_error(error_r, "printer names are 1 to 63 characters: letters, digits, '.', '_' and '-'");
+    return (false);
+  }
+
+  if (!valid_text(uri, 1023, false) || strchr(uri, ' ') || !strstr(uri, "://"))
+  {
+    set_error(error_r, "printer URIs look like ipp://host/path, ipps://host/path or cups://host:port/queue");
+    return (false);
+  }
+
+  if (!location)
+    location = "";
+  if (!valid_text(location, 127, true))
+  {
+    set_error(error_r, "printer locations are at most 127 bytes without control characters");
+    return (false);
+  }
+
+  return (s->ops->printer_add(s->backend, tenant, name, uri, location, error_r));
+}
+
+
+/*
+ * 'gwStorePrinterFind()' - Find a printer by name (case-insensitive).
+ */
+
+bool
+gwStorePrinterFind(gw_store_t *s, int64_t tenant, const char *name, gw_printer_t *printer)
+{
+  if (!s || tenant <= 0 || !printer || !valid_printer_name(name))
+    return (false);
+
+  return (s->ops->printer_find(s->backend, tenant, name, printer));
+}
+
+
+/*
+ * 'gwStorePrinterDelete()' - Delete a printer; false if there is none.
+ */
+
+bool
+gwStorePrinterDelete(gw_store_t *s, int64_t tenant, const char *name)
+{
+  if (!s || tenant <= 0 || !valid_printer_name(name))
+    return (false);
+
+  return (s->ops->printer_delete(s->backend, tenant, name));
+}
+
+
+/*
+ * 'gwStorePrinterIterate()' - Call back for each printer of a tenant, by name.
+ */
+
+bool
+gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *data)
+{
+  _gw_store_cursor_t cursor;
+  gw_printer_t       *page;
+  int                n = 0;
+  bool               more = true;
+
+  if (!s || tenant <= 0 || !cb)
+    return (false);
+
+  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_printer_t))) == NULL)
+    return (false);
+
+  memset(&cursor, 0, sizeof(cursor));
+  while (more && (n = s->ops->printer_page(s->backend, tenant, &cursor, page, _GW_STORE_PAGE)) > 0)
+  {
+    for (int i = 0; more && i < n; i ++)
+      more = (cb)(page + i, data);
+  }
+
+  free(page);
+
+  return (!more || n == 0);
+}
+
+
+/* ---- Jobs ------------------------------------------------------------------------ */
+
+
+/*
+ * 'gwStoreJobCreate()' - Insert a new job (state RECEIVING) and its
+ *                        "job.submit" audit row.
+ */
+
+bool
+gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r)
+{
+  static const char * const sides_list[] = { "one-sided", "two-sided-long-edge", "two-sided-short-edge", NULL };
+  static const char * const color_list[] = { "auto", "color", "monochrome", NULL };
+  gw_job_t j;
+
+  if (!s || !job || job->tenant <= 0 || job->user_id < 0 || !valid_job_id(job->id))
+  {
+    set_error(error_r, "invalid store, tenant, user or job id");
+    return (false);
+  }
+
+  /*
+   * Work on a copy: fill the defaults and make sure every text field is
+   * terminated and within its column's limits.
+   */
+
+  j = *job;
+  if (!valid_text(j.owner, sizeof(j.owner) - 1, false) ||
+      !valid_text(j.origin, sizeof(j.origin) - 1, false) ||
+      strnlen(j.name, sizeof(j.name)) >= sizeof(j.name) ||
+      strnlen(j.format, sizeof(j.format)) >= sizeof(j.format) ||
+      strnlen(j.sides, sizeof(j.sides)) >= sizeof(j.sides) ||
+      strnlen(j.color_mode, sizeof(j.color_mode)) >= sizeof(j.color_mode))
+  {
+    set_error(error_r, "invalid job owner, origin, name or format");
+    return (false);
+  }
+
+  if (!j.sides[0])
+    snprintf(j.sides, sizeof(j.sides), "one-sided");
+  if (!j.color_mode[0])
+    snprintf(j.color_mode, sizeof(j.color_mode), "auto");
+  if (!j.format[0])
+    snprintf(j.format, sizeof(j.format), "application/octet-stream");
+
+  if (j.copies < 1 || j.copies > 999 || !valid_keyword(j.sides, sides_list) || !valid_keyword(j.color_mode, color_list))
+  {
+    set_error(error_r, "copies must be 1 to 999, sides one-sided or two-sided-long/short-edge, colour auto, color or monochrome");
+    return (false);
+  }
+
+  if (j.expires < 0 || j.created < 0)
+  {
+    set_error(error_r, "invalid job times");
+    return (false);
+  }
+
+  j.state       = GW_JOB_STATE_RECEIVING;
+  j.reason      = GW_REASON_NONE;
+  j.reason_text[0] = '\0';
+  j.print_count = 0;
+  j.printer[0]  = '\0';
+  if (j.created == 0)
+    j.created = time(NULL);
+  j.updated = j.created;
+
+  if (!actor || !valid_text(actor, NAME_MAX_LEN, false))
+    actor = j.owner;
+  if (!source || !valid_text(source, NAME_MAX_LEN, true))
+    source = "";
+
+  return (s->ops->job_create(s->backend, &j, actor, source, error_r));
+}
+
+
+/*
+ * 'gwStoreJobSetDocument()' - Record document 1 of a job that is not
+ *                             finished (a shredded key never comes back).
+ */
+
+bool
+gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key)
+{
+  if (!s || tenant <= 0 || !valid_job_id(job_id) || !valid_text(format, 63, false) || size < 0 || pages < 0 || color_pages < -1)
+    return (false);
+
+  return (s->ops->job_set_document(s->backend, tenant, job_id, format, size, pages, color_pages, key));
+}
+
+
+/*
+ * 'gwStoreJobGet()' - Copy a job (with document 1) out of the store.
+ */
+
+bool
+gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job)
+{
+  if (!s || tenant <= 0 || !job || !valid_job_id(job_id))
+    return (false);
+
+  return (s->ops->job_get(s->backend, tenant, job_id, job));
+}
+
+
+/*
+ * 'gwStoreJobTransition()' - Move a job from 'from' to 'to' in one
+ *                            transaction with its audit row.  A move to a
+ *                            terminal state also shreds the wrapped key.
+ */
+
+bool
+gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
+{
+  char default_action[32];
+
+  if (!s || tenant <= 0 || !valid_job_id(job_id))
+  {
+    set_error(error_r, "invalid store, tenant or job id");
+    return (false);
+  }
+
+  if ((unsigned)from >= GW_JOB_STATE_COUNT || (unsigned)to >= GW_JOB_STATE_COUNT || (unsigned)reason >= GW_REASON_COUNT)
+  {
+    set_error(error_r, "unknown job state or reason");
+    return (false);
+  }
+
+  if (!gwJobStateAllowed(from, to))
+  {
+    set_error(error_r, cannot_msgs[from][to]);
+    return (false);
+  }
+
+  if (!reason_text)
+    reason_text = "";
+  if (strnlen(reason_text, sizeof(((gw_job_t *)0)->reason_text)) >= sizeof(((gw_job_t *)0)->reason_text))
+  {
+    set_error(error_r, "the reason text is too long");
+    return (false);
+  }
+
+  if (printer && *printer && !valid_printer_name(printer))
+  {
+    set_error(error_r, "invalid printer name");
+    return (false);
+  }
+
+  if (!actor || !valid_text(actor, NAME_MAX_LEN, false))
+    actor = "system";
+  if (!source || !valid_text(source, NAME_MAX_LEN, true))
+    source = "";
+  if (!action || !valid_text(action, sizeof(default_action) - 1, false))
+  {
+    snprintf(default_action, sizeof(default_action), "job.%s", gwJobStateString(to));
+    action = default_action;
+  }
+
+  if (expires < -1)
+    expires = -1;
+
+  return (s->ops->job_transition(s->backend, tenant, job_id, from, to, reason, reason_text, expires, printer && *printer ? printer : NULL, actor, source, action, error_r));
+}
+
+
+/*
+ * 'gwStoreJobPurge()' - Delete a job and its documents (crypto-shred).
+ *                       False if there was no such job.
+ */
+
+bool
+gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id)
+{
+  if (!s || tenant <= 0 || !valid_job_id(job_id))
+    return (false);
+
+  return (s->ops->job_purge(s->backend, tenant, job_id));
+}
+
+
+/*
+ * 'iterate_jobs()' - Page through the jobs a filter selects and call back
+ *                    for each with no store lock held.  Pages hold wrapped
+ *                    keys, so they are wiped before they are freed.
+ */
+
+static bool
+iterate_jobs(gw_store_t *s, const _gw_job_filter_t *filter, gw_job_cb_t cb, void *data)
+{
+  _gw_store_cursor_t cursor;
+  gw_job_t           *page;
+  int                n = 0;
+  bool               more = true;
+
+  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_job_t))) == NULL)
+    return (false);
+
+  memset(&cursor, 0, sizeof(cursor));
+  while (more && (n = s->ops->job_page(s->backend, filter, &cursor, page, _GW_STORE_PAGE)) > 0)
+  {
+    for (int i = 0; more && i < n; i ++)
+      more = (cb)(page + i, data);
+  }
+
+  explicit_bzero(page, _GW_STORE_PAGE * sizeof(gw_job_t));   /* libc's non-elidable wipe, as gwWipe() */
+  free(page);
+
+  return (!more || n == 0);
+}
+
+
+/*
+ * 'gwStoreJobIterate()' - Jobs of a tenant (and user), oldest first.
+ */
+
+bool
+gwStoreJobIterate(gw_store_t *s, int64_t tenant, int64_t user_id, unsigned states, gw_job_cb_t cb, void *data)
+{
+  _gw_job_filter_t filter = { _GW_JOB_QUERY_TENANT, tenant, user_id, states_mask(states), 0 };
+
+  if (!s || tenant <= 0 || user_id < 0 || !cb)
+    return (false);
+
+  return (iterate_jobs(s, &filter, cb, data));
+}
+
+
+/*
+ * 'gwStoreJobCount()' - Number of jobs of a tenant (and user) in 'states'
+ *                       (-1 on error).
+ */
+
+int
+gwStoreJobCount(gw_store_t *s, int64_t tenant, int64_t user_id, unsigned states)
+{
+  _gw_job_filter_t filter = { _GW_JOB_QUERY_TENANT, tenant, user_id, states_mask(states), 0 };
+
+  if (!s || tenant <= 0 || user_id < 0)
+    return (-1);
+
+  return (s->ops->job_count(s->backend, &filter));
+}
+
+
+/*
+ * 'gwStoreJobIterateExpired()' - Jobs of any tenant whose time has come.
+ */
+
+bool
+gwStoreJobIterateExpired(gw_store_t *s, int64_t now, unsigned states, gw_job_cb_t cb, void *data)
+{
+  _gw_job_filter_t filter = { _GW_JOB_QUERY_EXPIRED, 0, 0, states_mask(states), now };
+
+  if (!s || !cb)
+    return (false);
+
+  return (iterate_jobs(s, &filter, cb, data));
+}
+
+
+/*
+ * 'gwStoreJobIterateAll()' - Jobs of any tenant in 'states', oldest first.
+ */
+
+bool
+gwStoreJobIterateAll(gw_store_t *s, unsigned states, gw_job_cb_t cb, void *data)
+{
+  _gw_job_filter_t filter = { _GW_JOB_QUERY_ALL, 0, 0, states_mask(states), 0 };
+
+  if (!s || !cb)
+    return (false);
+
+  return (iterate_jobs(s, &filter, cb, data));
+}
+
+
+/* ---- Audit -------------------------------------------------------------------------- */
+
+
+/*
+ * 'gwStoreAuditAdd()' - Write an audit row (metadata only).  A zero time
+ *                       means now.
+ */
+
+bool
+gwStoreAuditAdd(gw_store_t *s, int64_t tenant, const gw_audit_t *entry)
+{
+  gw_audit_t e;
+
+  if (!s || tenant <= 0 || !entry)
+    return (false);
+
+  e = *entry;
+  if (!valid_text(e.action, sizeof(e.action) - 1, false) ||
+      strnlen(e.actor, sizeof(e.actor)) >= sizeof(e.actor) ||
+      strnlen(e.subject, sizeof(e.subject)) >= sizeof(e.subject) ||
+      strnlen(e.job_id, sizeof(e.job_id)) >= sizeof(e.job_id) ||
+      strnlen(e.printer, sizeof(e.printer)) >= sizeof(e.printer) ||
+      strnlen(e.source, sizeof(e.source)) >= sizeof(e.source) ||
+      strnlen(e.detail, sizeof(e.detail)) >= sizeof(e.detail))
+    return (false);
+
+  if (!e.actor[0])
+    snprintf(e.actor, sizeof(e.actor), "system");
+  if (e.time <= 0)
+    e.time = time(NULL);
+
+  return (s->ops->audit_add(s->backend, tenant, &e));
+}
+
+
+/*
+ * 'gwStoreAuditIterate()' - Audit rows of a tenant at or after 'since': the
+ *                           newest 'limit' of them (0 = all), oldest first.
+ */
+
+bool
+gwStoreAuditIterate(gw_store_t *s, int64_t tenant, int64_t since, int limit, gw_audit_cb_t cb, void *data)
+{
+  _gw_store_cursor_t cursor;
+  gw_audit_t         *page;
+  int                n = 0;
+  bool               more = true;
+
+  if (!s || tenant <= 0 || limit < 0 || !cb)
+    return (false);
+
+  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_audit_t))) == NULL)
+    return (false);
+
+  memset(&cursor, 0, sizeof(cursor));
+  while (more && (n = s->ops->audit_page(s->backend, tenant, since, limit, &cursor, page, _GW_STORE_PAGE)) > 0)
+  {
+    for (int i = 0; more && i < n; i ++)
+      more = (cb)(page + i, data);
+  }
+
+  free(page);
+
+  return (!more || n == 0);
+}

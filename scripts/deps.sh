@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian 12 packages Printgate needs, only if missing.
+#
+#   scripts/deps.sh          build + run dependencies
+#   scripts/deps.sh --test   also the peers the tests start (cupsd, ippeveprinter, avahi, curl, ...)
+#
+# One apt line for the whole stack (see docs/building.md for why each is there).
+set -euo pipefail
+
+PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-dev libmicrohttpd-dev
+      libavahi-client-dev libcups2-dev libgs-dev libsqlite3-dev libargon2-dev libjson-c-dev libexpat1-dev
+      libseccomp-dev libqpdf-dev ghostscript qpdf)
+if [ "${1:-}" = "--test" ]; then
+  PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
+         curl openssl procps sqlite3)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+# Packaged daemons must not start system-wide services on install (tests start their own).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 755 /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

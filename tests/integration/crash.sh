@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# crash.sh - crash safety of the encrypted spool:
+#  1. a client that drops mid-document: the job fails "interrupted", nothing
+#     is left in incoming/, the daemon goes on;
+#  2. kill -9 of printgated during a 50 MB submission, then restart: no half
+#     job is visible, incoming/ is empty after recovery, and a byte pattern
+#     planted in the document is found nowhere on disk (spool, store, logs,
+#     temp folders) - after first showing that the same scan finds it in a
+#     plain copy (positive control).
+set -u
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+peers_init
+W=$PEERS_DIR
+
+gw_start "MaxDocumentSize 200M"
+gw user add dave >/dev/null
+
+# A 50 MB "PDF" whose every line carries a marker that must never reach disk.
+MARK="PGMARK-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+mkdir -p "$W/plain"
+gw_make_marked_pdf "$W/plain/secret.pdf" 52428800 "$MARK"
+
+scan() {   # scan DIR... : prints files containing the marker
+  grep -rlaF "$MARK" "$@" 2>/dev/null
+}
+scan_disk() {   # every place the gateway could have leaked plaintext to
+  scan "$GW_STATE" "$GW_LOG" /dev/shm /var/tmp
+  find /tmp -maxdepth 1 -mindepth 1 ! -path "$W" -newer "$GW_CONF" -print0 2>/dev/null | xargs -0 -r grep -rlaF "$MARK" 2>/dev/null
+  find "$W" -maxdepth 1 -mindepth 1 ! -name plain -print0 | xargs -0 -r grep -rlaF "$MARK" 2>/dev/null
+}
+
+# Positive control: the scan does find the marker in a plain copy.
+mkdir -p "$GW_STATE/control-copy" && cp "$W/plain/secret.pdf" "$GW_STATE/control-copy/"
+leaks=$(scan_disk); check "positive control: the same scan finds the marker in a plain copy (found in: ${leaks:-nothing})" test -n "$leaks"
+rm -rf "$GW_STATE/control-copy"
+check "no marker on disk before the test" sh -c "test -z \"\$(grep -rlaF '$MARK' '$GW_STATE' '$GW_LOG')\""
+
+# 1. Client drops mid-document.
+"$GW_TOOLS/gw-submit" --rate 20000000 "$GW_STATE/printgated.sock" dave "$W/plain/secret.pdf" > "$W/drop.out" 2>&1 &
+SUB=$!
+for i in $(seq 100); do [ -n "$(ls "$GW_STATE/spool/incoming/" 2>/dev/null)" ] && break; sleep 0.05; done
+sleep 0.5
+kill -9 "$SUB" 2>/dev/null; wait "$SUB" 2>/dev/null
+sleep 0.5
+check "dropped client: daemon still serving" gw status
+check "dropped client: incoming/ empty" sh -c "test -z \"\$(ls $GW_STATE/spool/incoming/)\""
+check "dropped client: job failed as interrupted" sh -c "$PRINTGATE -c $GW_CONF --json job list | grep -q '\"reason\": \"interrupted\"'"
+
+# 2. kill -9 of the daemon mid-submission.
+"$GW_TOOLS/gw-submit" --rate 20000000 "$GW_STATE/printgated.sock" dave "$W/plain/secret.pdf" > "$W/crash.out" 2>&1 &
+SUB=$!
+peers_track "$SUB"
+for i in $(seq 200); do
+  f=$(ls "$GW_STATE/spool/incoming/" 2>/dev/null | head -1)
+  [ -n "$f" ] && [ "$(stat -c %s "$GW_STATE/spool/incoming/$f")" -gt 10000000 ] && break
+  sleep 0.05
+done
+check "a partial encrypted file was being written" test -n "$f"
+kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
+wait "$SUB" 2>/dev/null
+check "the killed daemon left the partial file (so recovery has work)" sh -c "test -n \"\$(ls $GW_STATE/spool/incoming/)\""
+leaks=$(scan_disk); check "marker not on disk after kill -9 (found in: ${leaks:-nothing})" test -z "$leaks"
+
+gw_restart
+check "after recovery: incoming/ is empty" sh -c "test -z \"\$(ls $GW_STATE/spool/incoming/)\""
+check "after recovery: no job half received" sh -c "! $PRINTGATE -c $GW_CONF --json job list | grep -Eq '\"state\": \"(receiving|converting)\"'"
+check "after recovery: no job is held" sh -c "! $PRINTGATE -c $GW_CONF --json job list | grep -q '\"state\": \"held\"'"
+check "after recovery: spool holds no files" sh -c "test -z \"\$(ls $GW_STATE/spool/jobs/)\""
+check "after recovery: the log says what happened" grep -q "Recovery" "$GW_LOG"
+leaks=$(scan_disk); check "marker found nowhere on disk after recovery (found in: ${leaks:-nothing})" test -z "$leaks"
+
+# A whole 50 MB submission still works after the crash, and is stored encrypted.
+J=$(gw job submit --user dave "$W/plain/secret.pdf")
+check "a full 50 MB submission after recovery is held" sh -c "$PRINTGATE -c $GW_CONF --json job show '$J' | grep -q '\"state\": \"held\"'"
+check "its encrypted spool file is there" test -s "$GW_STATE/spool/jobs/$J-1.pgs"
+leaks=$(scan_disk); check "marker found nowhere on disk with the job held (found in: ${leaks:-nothing})" test -z "$leaks"
+
+gw_stop TERM
+gw_finish

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# release.sh - end to end through printgated against a real ippeveprinter:
+# submit, PIN, release (exact bytes arrive), printer down (job stays held
+# with a reason), corrupt and non-PDF documents refused with their reasons,
+# PIN lockout, card release, another user's job, expiry removing the job,
+# its spool file and its wrapped key.
+set -u
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+peers_init
+peers_start_avahi
+peers_start_ippeveprinter "PG Test" application/pdf
+PRN_PORT=$PEERS_IPP_PORT PRN_DIR=$PEERS_IPP_DIR PRN_PID=$PEERS_IPP_PID
+
+gw_start "Retention 1h" "ExpiryInterval 1s" "PinMaxFailures 3" "PinLockout 2s"
+W=$PEERS_DIR
+
+gw_make_pdf "$W/doc.pdf" 3 "Release test"
+printf 'hello, not a pdf\n' > "$W/notes.txt"
+head -c 900 "$W/doc.pdf" > "$W/broken.pdf"
+: > "$W/empty.pdf"
+
+check "user add" gw user add alice --email Alice@Example.org
+check "user add bob" gw user add bob
+check "printer add" gw printer add lobby "ipp://127.0.0.1:$PRN_PORT/ipp/print"
+check "printer check: reachable and takes PDF" gw printer check lobby
+check "address pending" sh -c "$PRINTGATE -c $GW_CONF user list | grep -q 'alice@example.org (pending)'"
+check "address verify" gw address verify alice@example.org
+check "address verified by cli user" sh -c "$PRINTGATE -c $GW_CONF --json address list | grep -q '\"verified_by\": \"cli:'"
+
+JOB=$(gw job submit --user alice "$W/doc.pdf")
+check "submit prints a job id" sh -c "echo '$JOB' | grep -Eq '^[0-9a-f-]{36}$'"
+check "job is held with 3 pages" sh -c "$PRINTGATE -c $GW_CONF --json job show $JOB | grep -q '\"state\": \"held\"' && $PRINTGATE -c $GW_CONF --json job show $JOB | grep -q '\"pages\": 3'"
+check "spool file exists" test -f "$GW_STATE/spool/jobs/$JOB-1.pgs"
+
+PIN=$(gw pin new alice)
+check "pin has 6 digits" sh -c "echo '$PIN' | grep -Eq '^[0-9]{6}$'"
+
+# Release: the printer gets exactly the held bytes.
+check "release by PIN" gw release --pin "$PIN" --printer lobby
+sleep 1
+GOT=$(ls -t "$PRN_DIR"/*.pdf 2>/dev/null | head -1)
+check "printer received a file" test -n "$GOT"
+check "printer received exactly the document" cmp "$W/doc.pdf" "$GOT"
+check "printed job removed (spool file gone)" test ! -e "$GW_STATE/spool/jobs/$JOB-1.pgs"
+check "printed job removed (row gone)" sh -c "! $PRINTGATE -c $GW_CONF job show $JOB"
+check "audit has the release with pages" sh -c "$PRINTGATE -c $GW_CONF --json audit | grep -A8 '\"action\": \"job.print\"' | grep -q '\"pages\": 3'"
+
+# Refusals with reasons.
+out=$(gw job submit --user alice "$W/notes.txt" 2>&1); rc=$?
+check "non-PDF refused" test $rc -ne 0
+check "non-PDF reason" sh -c "echo \"$out\" | grep -q 'unsupported-format' && echo \"$out\" | grep -q 'notes.txt: this is not a PDF'"
+out=$(gw job submit --user alice "$W/broken.pdf" 2>&1); rc=$?
+check "corrupt PDF refused" test $rc -ne 0
+check "corrupt PDF reason" sh -c "echo \"$out\" | grep -q 'corrupt-document'"
+out=$(gw job submit --user alice "$W/empty.pdf" 2>&1); rc=$?
+check "empty file refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'empty-document'"
+check "refused documents left no spool files" sh -c "test -z \"\$(find $GW_STATE/spool -type f)\""
+out=$(gw job submit --user nobody "$W/doc.pdf" 2>&1); rc=$?
+check "unknown user refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'No active user'"
+
+# Another user's job cannot be released with my PIN.
+BOBJOB=$(gw job submit --user bob "$W/doc.pdf")
+out=$(gw release --pin "$PIN" --printer lobby --job "$BOBJOB" 2>&1); rc=$?
+check "other user's job not released" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'has no held job'"
+check "bob's job still held" sh -c "$PRINTGATE -c $GW_CONF --json job show $BOBJOB | grep -q '\"state\": \"held\"'"
+
+# Card release.
+check "card set" gw card set bob 04A1B2C3D4
+check "release by card" gw release --card 04A1B2C3D4 --printer lobby
+
+# Lockout after 3 wrong PINs at one printer: then even the right PIN waits.
+JOB2=$(gw job submit --user alice "$W/doc.pdf")
+BAD=$(printf '%06d' $(( (10#$PIN + 1) % 1000000 )))
+for i in 1 2 3; do gw release --pin "$BAD" --printer lobby >/dev/null 2>&1; done
+out=$(gw release --pin "$PIN" --printer lobby 2>&1); rc=$?
+check "locked out after 3 failures" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'Too many wrong'"
+check "audit records PIN failures" sh -c "$PRINTGATE -c $GW_CONF audit | grep -c pin.fail | grep -q 3"
+sleep 2.5
+check "lock ends after PinLockout" gw release --pin "$PIN" --printer lobby --job "$JOB2"
+
+# Printer down: the job goes back to held with a reason.
+JOB3=$(gw job submit --user alice "$W/doc.pdf")
+peers_stop "$PRN_PID"
+check "printer check: a stopped printer is reported" sh -c "! $PRINTGATE -c $GW_CONF printer check lobby"
+out=$(gw release --pin "$PIN" --printer lobby 2>&1); rc=$?
+check "release to a stopped printer fails" test $rc -ne 0
+check "reason says unreachable" sh -c "echo \"$out\" | grep -q 'printer-unreachable'"
+check "job held again with reason" sh -c "$PRINTGATE -c $GW_CONF --json job show $JOB3 | grep -q '\"state\": \"held\"' && $PRINTGATE -c $GW_CONF --json job show $JOB3 | grep -q '\"reason\": \"printer-unreachable\"'"
+check "spool file kept for the held job" test -f "$GW_STATE/spool/jobs/$JOB3-1.pgs"
+
+# Expiry: shorten retention, reload, submit, wait: job, spool file and key gone.
+sed -i 's/^Retention .*/Retention 2s/' "$GW_CONF"
+kill -HUP "$GW_PID"; sleep 0.5
+JOB4=$(gw job submit --user alice "$W/doc.pdf")
+check "job 4 held" test -f "$GW_STATE/spool/jobs/$JOB4-1.pgs"
+check "job 4 has its wrapped key" sh -c "test \"\$(sqlite3 $GW_STATE/printgate.db \"select count(*) from documents where job_id='$JOB4' and wrapped_key is not null\")\" = 1"
+sleep 4
+check "expired job's spool file removed" test ! -e "$GW_STATE/spool/jobs/$JOB4-1.pgs"
+check "expired job removed from the queue" sh -c "! $PRINTGATE -c $GW_CONF job show $JOB4"
+check "expired job's key removed" sh -c "test \"\$(sqlite3 $GW_STATE/printgate.db \"select count(*) from documents where job_id='$JOB4'\")\" = 0"
+check "audit records the expiry" sh -c "$PRINTGATE -c $GW_CONF audit | grep job.expire | grep -q $JOB4"
+
+gw_stop TERM
+check_eq "daemon exits 0 on SIGTERM" "$GW_STATUS" 0
+gw_finish

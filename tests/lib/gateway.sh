@@ -1,0 +1,137 @@
+# gateway.sh - sourceable helpers to run printgated in an integration test.
+# Source tests/lib/peers.sh first (temp dir, ports, PID clean-up).
+#
+#   gw_start [CONFIG-LINE...]   write a config (temp state dir, random
+#                               loopback port, log file) plus the given
+#                               lines, start printgated, wait until ready.
+#                               Sets GW_DIR GW_CONF GW_STATE GW_LOG GW_PID GW_PORT.
+#   gw_restart                  start printgated again on the same config/state.
+#   gw_stop [SIGNAL]            stop it by PID (default TERM) and wait.
+#   gw ARGS...                  run the printgate CLI against it.
+#   check NAME CMD...           run CMD; PASS/FAIL line; counts failures.
+#   check_eq NAME GOT WANT      compare two strings.
+#   gw_finish                   print the summary; exit 1 if anything failed.
+
+: "${GW_BUILD_DIR:?GW_BUILD_DIR must point at the build directory}"
+GW_FAILURES=0
+GW_CHECKS=0
+PRINTGATED="$GW_BUILD_DIR/gateway/printgated"
+PRINTGATE="$GW_BUILD_DIR/gateway/printgate"
+GW_TOOLS="$GW_BUILD_DIR/tests"
+
+check() {
+  local name=$1; shift
+  GW_CHECKS=$((GW_CHECKS + 1))
+  if "$@" >"$PEERS_DIR/check.out" 2>&1; then
+    echo "PASS $name"
+  else
+    GW_FAILURES=$((GW_FAILURES + 1))
+    echo "FAIL $name"
+    sed 's/^/    /' "$PEERS_DIR/check.out" | head -20
+  fi
+}
+
+check_eq() {
+  GW_CHECKS=$((GW_CHECKS + 1))
+  if [ "$2" = "$3" ]; then
+    echo "PASS $1"
+  else
+    GW_FAILURES=$((GW_FAILURES + 1))
+    echo "FAIL $1: got '$2', want '$3'"
+  fi
+}
+
+gw_finish() {
+  echo "$GW_CHECKS checks, $GW_FAILURES failed"
+  if [ "$GW_FAILURES" -ne 0 ] && [ -n "${GW_LOG:-}" ] && [ -f "$GW_LOG" ]; then
+    echo "---- printgated log (last 40 lines) ----"
+    tail -40 "$GW_LOG"
+  fi
+  [ "$GW_FAILURES" -eq 0 ]
+}
+
+gw() {
+  "$PRINTGATE" -c "$GW_CONF" "$@"
+}
+
+gw_json_field() {   # gw_json_field FIELD < json  (first "FIELD": "value" or number)
+  sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" | head -1
+}
+
+gw_wait_ready() {
+  local i
+  for i in $(seq 100); do
+    if grep -q "printgated ready" "$GW_DIR/stdout" 2>/dev/null && [ -S "$GW_STATE/printgated.sock" ]; then
+      GW_PORT=$(sed -n 's|.*https://[^:]*:\([0-9]*\)/health.*|\1|p' "$GW_DIR/stdout" | tail -1)
+      return 0
+    fi
+    if ! kill -0 "$GW_PID" 2>/dev/null; then
+      echo "printgated exited during start-up:"; cat "$GW_DIR/stdout"; tail -20 "$GW_LOG" 2>/dev/null
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "printgated did not become ready"; cat "$GW_DIR/stdout"
+  return 1
+}
+
+gw_start() {
+  GW_DIR="$PEERS_DIR/gw"
+  GW_STATE="$GW_DIR/state"
+  GW_CONF="$GW_DIR/printgate.conf"
+  GW_LOG="$GW_DIR/printgated.log"
+  mkdir -p "$GW_DIR"
+  {
+    echo "StateDir $GW_STATE"
+    echo "ListenAddress 127.0.0.1"
+    echo "ListenPort 0"
+    echo "ServerName localhost"
+    echo "LogFile $GW_LOG"
+    echo "LogLevel debug"
+    echo "PrinterRetryDelay 200ms"
+    for line in "$@"; do echo "$line"; done
+  } > "$GW_CONF"
+  gw_restart
+}
+
+gw_restart() {
+  : > "$GW_DIR/stdout"
+  "$PRINTGATED" -c "$GW_CONF" >> "$GW_DIR/stdout" 2>&1 &
+  GW_PID=$!
+  peers_track "$GW_PID"
+  gw_wait_ready
+}
+
+gw_stop() {
+  local sig=${1:-TERM}
+  kill -"$sig" "$GW_PID" 2>/dev/null || true
+  wait "$GW_PID" 2>/dev/null
+  GW_STATUS=$?
+  return 0
+}
+
+# A small PDF with N pages (default 1) and a marker text, made with Ghostscript.
+gw_make_pdf() {   # gw_make_pdf OUT [PAGES] [TEXT]
+  local out=$1 pages=${2:-1} text=${3:-Printgate test page}
+  gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile="$out" \
+     -c "1 1 $pages { /Helvetica findfont 24 scalefont setfont 72 700 moveto ($text) show 72 650 moveto (page ) show 3 string cvs show showpage } for" >/dev/null
+}
+
+# A valid one-page PDF of about SIZE bytes whose uncompressed content stream
+# repeats MARK in PDF comments (so the plaintext is easy to find on disk).
+gw_make_marked_pdf() {   # gw_make_marked_pdf OUT SIZE MARK
+  local out=$1 size=$2 mark=$3 body="$1.body" o1 o2 o3 o4 xref len
+  { printf 'BT /F1 12 Tf 72 720 Td (Printgate crash test) Tj ET\n'
+    yes "% $mark secret document content line" | head -c "$size"; printf '\n'; } > "$body"
+  len=$(stat -c %s "$body")
+  printf '%%PDF-1.4\n' > "$out"
+  o1=$(stat -c %s "$out"); printf '1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n' >> "$out"
+  o2=$(stat -c %s "$out"); printf '2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n' >> "$out"
+  o3=$(stat -c %s "$out"); printf '3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>\nendobj\n' >> "$out"
+  o4=$(stat -c %s "$out"); printf '4 0 obj\n<< /Length %d >>\nstream\n' "$len" >> "$out"
+  cat "$body" >> "$out"; rm -f "$body"
+  printf '\nendstream\nendobj\n' >> "$out"
+  xref=$(stat -c %s "$out")
+  printf 'xref\n0 5\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n%010d 00000 n \n%010d 00000 n \ntrailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' \
+    "$o1" "$o2" "$o3" "$o4" "$xref" >> "$out"
+}

@@ -1,0 +1,1038 @@
+/*
+ * test-spool.c - the encrypted spool (spool.h, docs/spool-format.md).
+ *
+ * Round trips of every size class, the file layout, every tampering case
+ * (each one first shown readable untouched, then refused once tampered
+ * with), the incoming/ -> jobs/ protocol, and a scan of every byte under
+ * the spool folder for plaintext and for the wrapped key, with a positive
+ * control that shows the scan finds them when they are there.
+ */
+
+#include "test.h"
+#include "printgate/crypto.h"
+#include "printgate/spool.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The format, written out here from docs/spool-format.md */
+#define HDR_LEN   64
+#define CHUNK     65536
+#define TAG       16
+#define CCHUNK    (CHUNK + TAG)
+
+#define MARKER    "PRINTGATE-PLAINTEXT-MARKER-7d1f3c"
+
+typedef struct
+{
+  gw_spool_t *spool;
+  int         failures;
+} thread_arg_t;
+
+
+/*
+ * 'sealed_size()' - Expected file length for a plaintext size: full chunks,
+ *                   then a final chunk of 0..65535 bytes.
+ */
+
+static uint64_t
+sealed_size(uint64_t plain)
+{
+  return (HDR_LEN + (plain / CHUNK) * CCHUNK + (plain % CHUNK) + TAG);
+}
+
+
+/*
+ * 'fill_random()' - Fill a buffer with random bytes.
+ */
+
+static void
+fill_random(unsigned char *buf, size_t len)
+{
+  gwRandomBytes(buf, len);
+}
+
+
+/*
+ * 'write_doc()' - Write a document through a writer in pieces of `step`
+ *                 bytes, finish and commit.
+ */
+
+static bool
+write_doc(gw_spool_t *spool, const char *id, unsigned docnum, const unsigned char *data, size_t len, size_t step, gw_wrapped_key_t *key)
+{
+  gw_spool_writer_t *w;
+  uint64_t           size = 12345;
+  size_t             off = 0;
+
+  if ((w = gwSpoolWriterNew(spool, id, docnum, NULL)) == NULL)
+    return (false);
+
+  while (off < len)
+  {
+    size_t n = len - off < step ? len - off : step;
+
+    if (!gwSpoolWriterWrite(w, data + off, n))
+    {
+      gwSpoolWriterAbort(&w);
+      return (false);
+    }
+    off += n;
+  }
+
+  if (!gwSpoolWriterFinish(w, key, &size) || size != len)
+  {
+    gwSpoolWriterAbort(&w);
+    return (false);
+  }
+
+  return (gwSpoolWriterCommit(&w) && w == NULL);
+}
+
+
+/*
+ * 'read_doc()' - Read a whole document in pieces of `step`; returns the
+ *                plaintext length, or -1 if the open or any read failed.
+ */
+
+static ssize_t
+read_doc(gw_spool_t *spool, const char *id, unsigned docnum, const gw_wrapped_key_t *key, unsigned char *buf, size_t bufsize, size_t step)
+{
+  gw_spool_reader_t *r;
+  size_t             total = 0;
+  ssize_t            n;
+
+  if ((r = gwSpoolReaderOpen(spool, id, docnum, key, NULL)) == NULL)
+    return (-1);
+
+  for (;;)
+  {
+    size_t want = bufsize - total < step ? bufsize - total : step;
+
+    if ((n = gwSpoolReaderRead(r, buf + total, want)) <= 0)
+      break;
+    total += (size_t)n;
+    if (total == bufsize)
+    {
+      unsigned char extra;
+
+      n = gwSpoolReaderRead(r, &extra, 1);
+      if (n > 0)
+        n = -1;           /* More data than expected */
+      break;
+    }
+  }
+
+  gwSpoolReaderClose(&r);
+
+  return (n < 0 ? -1 : (ssize_t)total);
+}
+
+
+/*
+ * 'file_size()' - Size of a file, or -1.
+ */
+
+static long long
+file_size(const char *path)
+{
+  struct stat st;
+
+  return (stat(path, &st) ? -1 : (long long)st.st_size);
+}
+
+
+/*
+ * 'dir_count()' - Number of entries in a folder (without . and ..).
+ */
+
+static int
+dir_count(const char *dir)
+{
+  DIR           *d = opendir(dir);
+  struct dirent *de;
+  int            count = 0;
+
+  if (!d)
+    return (-1);
+  while ((de = readdir(d)) != NULL)
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+      count ++;
+  closedir(d);
+
+  return (count);
+}
+
+
+/*
+ * 'load_file()' - Read a whole file into a new buffer.
+ */
+
+static unsigned char *
+load_file(const char *path, size_t *len)
+{
+  long long      size = file_size(path);
+  unsigned char *buf;
+  int            fd;
+
+  if (size < 0 || (buf = malloc((size_t)size + 1)) == NULL)
+    return (NULL);
+  if ((fd = open(path, O_RDONLY)) < 0 || read(fd, buf, (size_t)size) != (ssize_t)size)
+  {
+    if (fd >= 0)
+      close(fd);
+    free(buf);
+    return (NULL);
+  }
+  close(fd);
+  *len = (size_t)size;
+
+  return (buf);
+}
+
+
+/*
+ * 'save_file()' - Replace a file with the given bytes.
+ */
+
+static bool
+save_file(const char *path, const unsigned char *buf, size_t len)
+{
+  int  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  bool ok;
+
+  if (fd < 0)
+    return (false);
+  ok = write(fd, buf, len) == (ssize_t)len;
+  close(fd);
+
+  return (ok);
+}
+
+
+/*
+ * 'scan_tree()' - Count the files under dir whose bytes contain needle.
+ */
+
+static int
+scan_tree(const char *dir, const void *needle, size_t nlen)
+{
+  DIR           *d = opendir(dir);
+  struct dirent *de;
+  char           path[2048];
+  struct stat    st;
+  int            found = 0;
+
+  if (!d)
+    return (0);
+
+  while ((de = readdir(d)) != NULL)
+  {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+    if (lstat(path, &st))
+      continue;
+    if (S_ISDIR(st.st_mode))
+      found += scan_tree(path, needle, nlen);
+    else if (S_ISREG(st.st_mode))
+    {
+      size_t         len;
+      unsigned char *buf = load_file(path, &len);
+
+      if (buf && memmem(buf, len, needle, nlen))
+        found ++;
+      free(buf);
+    }
+  }
+  closedir(d);
+
+  return (found);
+}
+
+
+/*
+ * 'test_open()' - gwSpoolOpen() creates the folders.
+ */
+
+static void
+test_open(const char *sdir, gw_spool_t *spool)
+{
+  char        path[1100];
+  struct stat st;
+
+  TEST_BEGIN("open: incoming/ and jobs/ created 0700");
+
+  TEST_CHECK(spool != NULL);
+  snprintf(path, sizeof(path), "%s/incoming", sdir);
+  TEST_CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+  snprintf(path, sizeof(path), "%s/jobs", sdir);
+  TEST_CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+}
+
+
+/*
+ * 'test_roundtrip()' - Every size class, several write and read steps.
+ */
+
+static void
+test_roundtrip(gw_spool_t *spool, gw_keys_t *keys)
+{
+  static const size_t sizes[] = { 0, 1, 100, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 1000003 };
+  static const size_t steps[] = { 1, 7, 4096, CHUNK, CHUNK + 3, 1 << 20 };
+  unsigned char      *data = malloc(1000003), *back = malloc(1000003 + 1);
+  char                id[GW_UUID_LEN + 1], path[1024];
+  gw_wrapped_key_t    key;
+  int                 bad = 0;
+
+  TEST_BEGIN("round trip: 0, 1, 100, 64K-1, 64K, 64K+1, 128K, ~1 MB; write/read steps 1..1 MiB");
+
+  if (!data || !back)
+    return;
+  fill_random(data, 1000003);
+
+  for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i ++)
+  {
+    size_t             len = sizes[i];
+    size_t             wstep = steps[i % 6], rstep = steps[(i + 2) % 6];
+    gw_spool_reader_t *r;
+
+    if (len > 200000 && wstep < 4096)
+      wstep = 4093;                   /* Keep the test fast */
+    if (len > 200000 && rstep < 4096)
+      rstep = 4099;
+
+    gwUUIDNew(id);
+    if (!write_doc(spool, id, 1, data, len, wstep, &key))
+    {
+      printf("  size %zu: write failed\n", len);
+      bad ++;
+      continue;
+    }
+
+    gwSpoolPath(spool, id, 1, false, path, sizeof(path));
+    if (file_size(path) != (long long)sealed_size(len))
+    {
+      printf("  size %zu: file is %lld bytes, expected %llu\n", len, file_size(path), (unsigned long long)sealed_size(len));
+      bad ++;
+    }
+
+    if (read_doc(spool, id, 1, &key, back, len, rstep) != (ssize_t)len || memcmp(data, back, len))
+    {
+      printf("  size %zu: read back differs (steps %zu/%zu)\n", len, wstep, rstep);
+      bad ++;
+    }
+
+    if ((r = gwSpoolReaderOpen(spool, id, 1, &key, NULL)) == NULL || gwSpoolReaderSize(r) != len)
+    {
+      printf("  size %zu: reader size wrong\n", len);
+      bad ++;
+    }
+    else
+    {
+      /*
+       * Read, rewind, read again: the same bytes.
+       */
+
+      ssize_t n1 = gwSpoolReaderRead(r, back, len + 1);
+      bool    rw = gwSpoolReaderRewind(r);
+      size_t  total = 0;
+      ssize_t n2;
+
+      while ((n2 = gwSpoolReaderRead(r, back + total, len + 1 - total)) > 0)
+        total += (size_t)n2;
+      if (n1 != (ssize_t)len || !rw || n2 != 0 || total != len || memcmp(data, back, len))
+      {
+        printf("  size %zu: rewind/reread failed\n", len);
+        bad ++;
+      }
+    }
+    gwSpoolReaderClose(&r);
+
+    if (!gwSpoolVerify(spool, id, 1, &key, NULL))
+    {
+      printf("  size %zu: verify failed\n", len);
+      bad ++;
+    }
+
+    gwSpoolRemove(spool, id, 1);
+  }
+  TEST_CHECKF(bad == 0, "%d round-trip problems", bad);
+
+  /*
+   * Layout: header fields and wrapped key id.
+   */
+
+  {
+    size_t         flen;
+    unsigned char *file;
+    uint32_t       kek = gwKeysGetKekId(keys);
+
+    gwUUIDNew(id);
+    TEST_CHECK(write_doc(spool, id, 7, data, 1000, 1000, &key));
+    gwSpoolPath(spool, id, 7, false, path, sizeof(path));
+    file = load_file(path, &flen);
+    TEST_CHECK(file && flen == sealed_size(1000));
+    TEST_CHECK(file && !memcmp(file, "PGQS", 4) && file[4] == 1 && file[5] == 1 && file[6] == 16 && file[7] == 0);
+    TEST_CHECK(file && file[8] == (kek >> 24) && file[9] == ((kek >> 16) & 255) && file[10] == ((kek >> 8) & 255) && file[11] == (kek & 255));
+    TEST_CHECK(file && file[12] == 0 && file[13] == 0 && file[14] == 0 && file[15] == 7);
+    TEST_CHECK(file && !memcmp(file + 16, id, GW_UUID_LEN));
+    TEST_CHECK(key.bytes[0] == (kek >> 24) && key.bytes[1] == ((kek >> 16) & 255) && key.bytes[2] == ((kek >> 8) & 255) && key.bytes[3] == (kek & 255));
+    TEST_CHECKF(file && !memmem(file, flen, key.bytes + 4, GW_WRAPPED_KEY_LEN - 4), "the wrapped key must not be in the file");
+    free(file);
+    gwSpoolRemove(spool, id, 7);
+  }
+
+  /*
+   * Same plaintext, same job id and docnum, written twice: a fresh data
+   * key each time, so both the file bytes and the wrapped key differ.
+   */
+
+  {
+    gw_wrapped_key_t k2;
+    size_t           l1, l2;
+    unsigned char   *f1, *f2;
+
+    gwUUIDNew(id);
+    gwSpoolPath(spool, id, 1, false, path, sizeof(path));
+    TEST_CHECK(write_doc(spool, id, 1, data, 5000, 5000, &key));
+    f1 = load_file(path, &l1);
+    gwSpoolRemove(spool, id, 1);
+    TEST_CHECK(write_doc(spool, id, 1, data, 5000, 5000, &k2));
+    f2 = load_file(path, &l2);
+    TEST_CHECK(f1 && f2 && l1 == l2 && memcmp(f1 + HDR_LEN, f2 + HDR_LEN, l1 - HDR_LEN));
+    TEST_CHECK(memcmp(key.bytes, k2.bytes, sizeof(key.bytes)));
+    free(f1);
+    free(f2);
+    gwSpoolRemove(spool, id, 1);
+  }
+
+  free(data);
+  free(back);
+}
+
+
+/*
+ * 'readable()' - Could the document be read in full?  Open, read all
+ *                (in 64 KiB and in one-call variants) and verify.
+ */
+
+static bool
+readable(gw_spool_t *spool, const char *id, unsigned docnum, const gw_wrapped_key_t *key, size_t len)
+{
+  unsigned char *buf = malloc(len + CCHUNK);
+  bool           ok;
+
+  if (!buf)
+    return (false);
+
+  ok = read_doc(spool, id, docnum, key, buf, len, CHUNK) == (ssize_t)len &&
+       read_doc(spool, id, docnum, key, buf, len, len + CCHUNK) == (ssize_t)len &&
+       gwSpoolVerify(spool, id, docnum, key, NULL);
+  free(buf);
+
+  return (ok);
+}
+
+
+/*
+ * 'test_tamper()' - Each tampering case: readable before, refused after.
+ */
+
+typedef enum
+{
+  T_FLIP,          /* Flip bit 0 of byte `a` */
+  T_TRUNCATE,      /* Cut the file to `a` bytes */
+  T_APPEND,        /* Append `a` bytes (zeros) */
+  T_APPEND_CHUNK,  /* Append a copy of chunk 0 */
+  T_SWAP           /* Swap chunks 0 and 1 */
+} tamper_t;
+
+static void
+test_tamper(gw_spool_t *spool, gw_keys_t *keys, gw_spool_t *spool_other, gw_keys_t *keys_other)
+{
+  const size_t      len = 3 * CHUNK + 3392;           /* 3 full chunks + a final one */
+  const size_t      flen = (size_t)sealed_size(len);
+  const struct
+  {
+    const char *what;
+    tamper_t    how;
+    size_t      a;
+  } cases[] =
+  {
+    { "bit flip in chunk 0 ciphertext",        T_FLIP,     HDR_LEN + 10 },
+    { "bit flip in chunk 1 ciphertext",        T_FLIP,     HDR_LEN + CCHUNK + 100 },
+    { "bit flip in chunk 1 tag",               T_FLIP,     HDR_LEN + 2 * CCHUNK - 1 },
+    { "bit flip in the final chunk",           T_FLIP,     HDR_LEN + 3 * CCHUNK + 5 },
+    { "bit flip in the final tag",             T_FLIP,     flen - 1 },
+    { "bit flip in header magic",              T_FLIP,     0 },
+    { "bit flip in header version",            T_FLIP,     4 },
+    { "bit flip in header kek id",             T_FLIP,     9 },
+    { "bit flip in header docnum",             T_FLIP,     15 },
+    { "bit flip in header job id",             T_FLIP,     20 },
+    { "bit flip in header reserved bytes",     T_FLIP,     60 },
+    { "truncated mid final chunk",             T_TRUNCATE, flen - 1000 },
+    { "truncated by one byte",                 T_TRUNCATE, flen - 1 },
+    { "truncated mid chunk 1",                 T_TRUNCATE, HDR_LEN + CCHUNK + 5000 },
+    { "final chunk dropped (chunk boundary)",  T_TRUNCATE, HDR_LEN + 3 * CCHUNK },
+    { "last two chunks dropped (boundary)",    T_TRUNCATE, HDR_LEN + 2 * CCHUNK },
+    { "truncated to the header",               T_TRUNCATE, HDR_LEN },
+    { "final chunk dropped, 16 bytes kept",    T_TRUNCATE, HDR_LEN + 3 * CCHUNK + TAG },
+    { "one byte appended",                     T_APPEND,   1 },
+    { "16 bytes appended",                     T_APPEND,   16 },
+    { "100 bytes appended",                    T_APPEND,   100 },
+    { "copy of chunk 0 appended",              T_APPEND_CHUNK, 0 },
+    { "chunks 0 and 1 swapped",                T_SWAP,     0 }
+  };
+  unsigned char    *data = malloc(len), *orig, *mod;
+  size_t            olen;
+  char              id[GW_UUID_LEN + 1], id2[GW_UUID_LEN + 1], path[1024], path2[1024];
+  gw_wrapped_key_t  key, key2, badkey;
+  int               undetected = 0, control = 0;
+
+  TEST_BEGIN("tampering: every case readable untouched, refused after");
+
+  if (!data)
+    return;
+  fill_random(data, len);
+  gwUUIDNew(id);
+  TEST_CHECK(write_doc(spool, id, 1, data, len, 10000, &key));
+  gwSpoolPath(spool, id, 1, false, path, sizeof(path));
+  orig = load_file(path, &olen);
+  TEST_CHECK(orig && olen == flen);
+  if (!orig || (mod = malloc(olen + CCHUNK)) == NULL)
+    return;
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i ++)
+  {
+    size_t mlen = olen;
+
+    /*
+     * Positive control: the untouched file reads.
+     */
+
+    save_file(path, orig, olen);
+    if (!readable(spool, id, 1, &key, len))
+    {
+      printf("  control failed before \"%s\"\n", cases[i].what);
+      control ++;
+      continue;
+    }
+
+    memcpy(mod, orig, olen);
+    switch (cases[i].how)
+    {
+      case T_FLIP :
+        mod[cases[i].a] ^= 1;
+        break;
+      case T_TRUNCATE :
+        mlen = cases[i].a;
+        break;
+      case T_APPEND :
+        memset(mod + olen, 0, cases[i].a);
+        mlen = olen + cases[i].a;
+        break;
+      case T_APPEND_CHUNK :
+        memcpy(mod + olen, orig + HDR_LEN, CCHUNK);
+        mlen = olen + CCHUNK;
+        break;
+      case T_SWAP :
+        memcpy(mod + HDR_LEN, orig + HDR_LEN + CCHUNK, CCHUNK);
+        memcpy(mod + HDR_LEN + CCHUNK, orig + HDR_LEN, CCHUNK);
+        break;
+    }
+    save_file(path, mod, mlen);
+
+    if (readable(spool, id, 1, &key, len) || gwSpoolVerify(spool, id, 1, &key, NULL))
+    {
+      printf("  NOT DETECTED: %s\n", cases[i].what);
+      undetected ++;
+    }
+    else
+      printf("  detected: %s\n", cases[i].what);
+  }
+  TEST_CHECKF(control == 0, "%d positive controls failed", control);
+  TEST_CHECKF(undetected == 0, "%d tampering cases not detected", undetected);
+  save_file(path, orig, olen);
+
+  /*
+   * A failed read returns -1, not the bytes of the chunks before.
+   */
+
+  {
+    gw_spool_reader_t *r;
+    unsigned char     *buf = malloc(len);
+    ssize_t            n1, n2, n3;
+
+    memcpy(mod, orig, olen);
+    mod[HDR_LEN + CCHUNK + 100] ^= 1;
+    save_file(path, mod, olen);
+    r  = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
+    n1 = gwSpoolReaderRead(r, buf, CHUNK);
+    n2 = gwSpoolReaderRead(r, buf, CHUNK);
+    n3 = gwSpoolReaderRead(r, buf, CHUNK);
+    TEST_CHECKF(r && n1 == CHUNK && n2 == -1 && n3 == -1, "chunk-by-chunk: %zd %zd %zd", n1, n2, n3);
+    TEST_CHECK(gwSpoolReaderRewind(r) && gwSpoolReaderRead(r, buf, len) == -1);
+    gwSpoolReaderClose(&r);
+    save_file(path, orig, olen);
+    free(buf);
+  }
+
+  /*
+   * The file moved to another job id or document number.
+   */
+
+  gwUUIDNew(id2);
+  gwSpoolPath(spool, id2, 1, false, path2, sizeof(path2));
+  TEST_CHECK(rename(path, path2) == 0);
+  TEST_CHECKF(!readable(spool, id2, 1, &key, len), "file renamed to another job id must not read");
+
+  memcpy(mod, orig, olen);
+  memcpy(mod + 16, id2, GW_UUID_LEN);           /* Header rewritten to match */
+  save_file(path2, mod, olen);
+  TEST_CHECKF(!readable(spool, id2, 1, &key, len), "file renamed with its header rewritten must not read");
+  unlink(path2);
+
+  gwSpoolPath(spool, id, 2, false, path2, sizeof(path2));
+  save_file(path2, orig, olen);
+  TEST_CHECKF(!readable(spool, id, 2, &key, len), "file renamed to another document number must not read");
+  unlink(path2);
+
+  save_file(path, orig, olen);
+  TEST_CHECKF(readable(spool, id, 1, &key, len), "positive control: back in place it reads");
+
+  /*
+   * Wrong or damaged wrapped keys.
+   */
+
+  gwUUIDNew(id2);
+  TEST_CHECK(write_doc(spool, id2, 1, data, len, len, &key2));
+  TEST_CHECKF(!readable(spool, id, 1, &key2, len), "another document's wrapped key must not open it");
+  TEST_CHECKF(!readable(spool, id2, 1, &key, len), "and the other way round");
+
+  for (int b = 0; b < GW_WRAPPED_KEY_LEN; b += 5)
+  {
+    badkey = key;
+    badkey.bytes[b] ^= 0x10;
+    if (readable(spool, id, 1, &badkey, len))
+    {
+      printf("  wrapped key with byte %d changed opened the file\n", b);
+      undetected ++;
+    }
+  }
+  TEST_CHECKF(undetected == 0, "damaged wrapped keys must be refused");
+
+  /*
+   * Another root key (same spool folder, other keys).
+   */
+
+  TEST_CHECK(spool_other != NULL);
+  TEST_CHECKF(!readable(spool_other, id, 1, &key, len), "another root key must not open the file");
+
+  /*
+   * Same, with the header and the wrapped key's kek id rewritten to the
+   * other key's id: the KEK itself differs, so the data key cannot unwrap.
+   */
+
+  {
+    uint32_t other = gwKeysGetKekId(keys_other);
+
+    TEST_CHECK(other != gwKeysGetKekId(keys));
+    badkey = key;
+    memcpy(mod, orig, olen);
+    for (int b = 0; b < 4; b ++)
+      badkey.bytes[b] = mod[8 + b] = (unsigned char)(other >> (24 - 8 * b));
+    save_file(path, mod, olen);
+    TEST_CHECKF(!readable(spool_other, id, 1, &badkey, len), "a kek id rewritten to the other root key must not open the file");
+    save_file(path, orig, olen);
+  }
+
+  TEST_CHECKF(readable(spool, id, 1, &key, len), "positive control: the right key still opens it");
+
+  gwSpoolRemove(spool, id, 1);
+  gwSpoolRemove(spool, id2, 1);
+  gwWipe(&key, sizeof(key));
+  free(data);
+  free(orig);
+  free(mod);
+}
+
+
+/*
+ * 'test_empty_tamper()' - The empty final chunk is authenticated too.
+ */
+
+static void
+test_empty_tamper(gw_spool_t *spool)
+{
+  unsigned char     *data = malloc(2 * CHUNK), *buf = malloc(2 * CHUNK + 1);
+  char               id[GW_UUID_LEN + 1], path[1024];
+  gw_wrapped_key_t   key;
+  gw_spool_reader_t *r;
+  size_t             flen;
+  unsigned char     *file;
+
+  TEST_BEGIN("empty final chunk: authenticated before the end is reported");
+
+  if (!data || !buf)
+    return;
+  fill_random(data, 2 * CHUNK);
+
+  /*
+   * An empty document: a flipped tag makes the first read -1, not 0.
+   */
+
+  gwUUIDNew(id);
+  TEST_CHECK(write_doc(spool, id, 1, data, 0, 1, &key));
+  gwSpoolPath(spool, id, 1, false, path, sizeof(path));
+  r = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
+  TEST_CHECK(r && gwSpoolReaderSize(r) == 0 && gwSpoolReaderRead(r, buf, 100) == 0);
+  gwSpoolReaderClose(&r);
+  file = load_file(path, &flen);
+  TEST_CHECK(file && flen == HDR_LEN + TAG);
+  if (file)
+  {
+    file[flen - 3] ^= 0x80;
+    save_file(path, file, flen);
+  }
+  r = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
+  TEST_CHECKF(r && gwSpoolReaderRead(r, buf, 100) == -1, "an empty document with a bad tag must read -1");
+  gwSpoolReaderClose(&r);
+  free(file);
+  gwSpoolRemove(spool, id, 1);
+
+  /*
+   * 128 KiB: reading exactly 128 KiB also checks the empty third chunk.
+   */
+
+  gwUUIDNew(id);
+  TEST_CHECK(write_doc(spool, id, 1, data, 2 * CHUNK, 2 * CHUNK, &key));
+  gwSpoolPath(spool, id, 1, false, path, sizeof(path));
+  r = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
+  TEST_CHECK(r && gwSpoolReaderRead(r, buf, 2 * CHUNK) == 2 * CHUNK && gwSpoolReaderRead(r, buf, 1) == 0);
+  gwSpoolReaderClose(&r);
+  file = load_file(path, &flen);
+  if (file)
+  {
+    file[flen - 1] ^= 1;
+    save_file(path, file, flen);
+  }
+  r = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
+  TEST_CHECKF(r && gwSpoolReaderRead(r, buf, 2 * CHUNK) == -1, "the read that ends the document must fail when the final chunk is bad");
+  gwSpoolReaderClose(&r);
+  free(file);
+  gwSpoolRemove(spool, id, 1);
+
+  free(data);
+  free(buf);
+}
+
+
+/*
+ * 'test_protocol()' - incoming/ -> jobs/, abort, recover, remove, iterate.
+ */
+
+static bool
+count_cb(const char *job_id, unsigned docnum, void *data)
+{
+  int *count = (int *)data;
+
+  if (gwUUIDValid(job_id) && docnum >= 1)
+    (*count) ++;
+
+  return (true);
+}
+
+static void
+test_protocol(const char *sdir, gw_spool_t *spool)
+{
+  char               id[GW_UUID_LEN + 1], id2[GW_UUID_LEN + 1], inc[1024], job[1024], dinc[1100], djobs[1100], junk[1200];
+  gw_spool_writer_t *w, *w2;
+  gw_wrapped_key_t   key;
+  uint64_t           size = 0;
+  const char        *error = NULL;
+  unsigned           removed = 99;
+  unsigned char      buf[3000];
+  int                count = 0;
+
+  TEST_BEGIN("protocol: write in incoming/, commit to jobs/, abort, recover, remove, iterate");
+
+  snprintf(dinc, sizeof(dinc), "%s/incoming", sdir);
+  snprintf(djobs, sizeof(djobs), "%s/jobs", sdir);
+  fill_random(buf, sizeof(buf));
+
+  gwUUIDNew(id);
+  TEST_CHECK(gwSpoolPath(spool, id, 1, true, inc, sizeof(inc)));
+  TEST_CHECK(gwSpoolPath(spool, id, 1, false, job, sizeof(job)));
+  TEST_CHECK(!gwSpoolPath(spool, "not-a-uuid", 1, false, job, sizeof(job)));
+  TEST_CHECK(!gwSpoolPath(spool, id, 1, false, job, 10));
+  gwSpoolPath(spool, id, 1, false, job, sizeof(job));
+
+  TEST_CHECK(gwSpoolWriterNew(spool, "../../etc/passwd", 1, &error) == NULL && error);
+  TEST_CHECK(gwSpoolWriterNew(spool, NULL, 1, NULL) == NULL);
+
+  /*
+   * Commit.
+   */
+
+  w = gwSpoolWriterNew(spool, id, 1, &error);
+  TEST_CHECK(w != NULL);
+  TEST_CHECK(file_size(inc) >= 0 && file_size(job) < 0);
+  TEST_CHECK(!gwSpoolExists(spool, id, 1));
+  TEST_CHECK(gwSpoolWriterNew(spool, id, 1, &error) == NULL && error);   /* Already being written */
+  TEST_CHECK(gwSpoolWriterWrite(w, buf, sizeof(buf)));
+  TEST_CHECK(gwSpoolWriterFinish(w, &key, &size) && size == sizeof(buf));
+  TEST_CHECK(!gwSpoolWriterWrite(w, buf, 1));               /* After finish */
+  TEST_CHECK(file_size(inc) == (long long)sealed_size(sizeof(buf)) && file_size(job) < 0);
+  TEST_CHECK(gwSpoolWriterCommit(&w) && w == NULL);
+  TEST_CHECK(file_size(inc) < 0 && file_size(job) == (long long)sealed_size(sizeof(buf)));
+  TEST_CHECK(gwSpoolExists(spool, id, 1));
+  TEST_CHECK(dir_count(dinc) == 0);
+
+  /*
+   * Commit without finish: refused, nothing left behind.
+   */
+
+  gwUUIDNew(id2);
+  w = gwSpoolWriterNew(spool, id2, 1, NULL);
+  TEST_CHECK(w && gwSpoolWriterWrite(w, buf, 100));
+  TEST_CHECK(!gwSpoolWriterCommit(&w) && w == NULL);
+  TEST_CHECK(!gwSpoolExists(spool, id2, 1) && dir_count(dinc) == 0);
+
+  /*
+   * Abort, before and after finish.
+   */
+
+  w = gwSpoolWriterNew(spool, id2, 1, NULL);
+  TEST_CHECK(w && gwSpoolWriterWrite(w, buf, sizeof(buf)));
+  TEST_CHECK(dir_count(dinc) == 1);
+  gwSpoolWriterAbort(&w);
+  TEST_CHECK(w == NULL && dir_count(dinc) == 0 && !gwSpoolExists(spool, id2, 1));
+  gwSpoolWriterAbort(&w);
+  gwSpoolWriterAbort(NULL);
+
+  w = gwSpoolWriterNew(spool, id2, 1, NULL);
+  TEST_CHECK(w && gwSpoolWriterWrite(w, buf, sizeof(buf)) && gwSpoolWriterFinish(w, &key, NULL));
+  gwSpoolWriterAbort(&w);
+  TEST_CHECK(dir_count(dinc) == 0 && !gwSpoolExists(spool, id2, 1));
+
+  /*
+   * Recover: leftovers of a crash (a writer never finished, and a stray
+   * file) are removed from incoming/; jobs/ is left alone.
+   */
+
+  w  = gwSpoolWriterNew(spool, id2, 1, NULL);
+  w2 = gwSpoolWriterNew(spool, id2, 2, NULL);
+  TEST_CHECK(w && w2 && gwSpoolWriterWrite(w, buf, sizeof(buf)) && gwSpoolWriterWrite(w2, buf, 10));
+  snprintf(junk, sizeof(junk), "%s/leftover.tmp", dinc);
+  TEST_CHECK(save_file(junk, buf, 10));
+  TEST_CHECK(dir_count(dinc) == 3);
+  TEST_CHECK(gwSpoolRecover(spool, &removed) && removed == 3);
+  TEST_CHECK(dir_count(dinc) == 0);
+  TEST_CHECK(gwSpoolExists(spool, id, 1));
+  TEST_CHECK(gwSpoolRecover(spool, &removed) && removed == 0);
+  gwSpoolWriterAbort(&w);
+  gwSpoolWriterAbort(&w2);
+
+  /*
+   * Iterate lists committed documents and skips foreign files.
+   */
+
+  snprintf(junk, sizeof(junk), "%s/README", djobs);
+  save_file(junk, buf, 10);
+  TEST_CHECK(write_doc(spool, id, 3, buf, 10, 10, &key));
+  TEST_CHECK(gwSpoolIterate(spool, count_cb, &count) && count == 2);
+  unlink(junk);
+
+  /*
+   * Remove.
+   */
+
+  TEST_CHECK(gwSpoolRemove(spool, id, 1));
+  TEST_CHECK(!gwSpoolExists(spool, id, 1) && file_size(job) < 0);
+  TEST_CHECK(gwSpoolRemove(spool, id, 1));          /* Already gone: fine */
+  TEST_CHECK(gwSpoolRemove(spool, id, 3));
+  TEST_CHECK(dir_count(djobs) == 0);
+  TEST_CHECK(!gwSpoolRemove(spool, "x", 1));
+}
+
+
+/*
+ * 'test_no_plaintext()' - Scan every byte under the spool for a plaintext
+ *                         marker, while writing and after commit.
+ */
+
+static void
+test_no_plaintext(const char *sdir, gw_spool_t *spool)
+{
+  const size_t       len = 3 * CHUNK + 777;
+  unsigned char     *data = malloc(len);
+  char               id[GW_UUID_LEN + 1], copy[1100];
+  gw_spool_writer_t *w;
+  gw_wrapped_key_t   key;
+
+  TEST_BEGIN("no plaintext under the spool folder (with a positive control)");
+
+  if (!data)
+    return;
+
+  /*
+   * The document is the marker over and over, so any plaintext block on
+   * disk would contain it.
+   */
+
+  for (size_t i = 0; i < len; i ++)
+    data[i] = (unsigned char)MARKER[i % (sizeof(MARKER) - 1)];
+
+  gwUUIDNew(id);
+  w = gwSpoolWriterNew(spool, id, 1, NULL);
+  TEST_CHECK(w && gwSpoolWriterWrite(w, data, 2 * CHUNK + 500));
+  TEST_CHECKF(scan_tree(sdir, MARKER, sizeof(MARKER) - 1) == 0, "marker found while writing");
+  TEST_CHECK(gwSpoolWriterWrite(w, data + 2 * CHUNK + 500, len - 2 * CHUNK - 500));
+  TEST_CHECK(gwSpoolWriterFinish(w, &key, NULL));
+  TEST_CHECKF(scan_tree(sdir, MARKER, sizeof(MARKER) - 1) == 0, "marker found after finish");
+  TEST_CHECK(gwSpoolWriterCommit(&w));
+  TEST_CHECKF(scan_tree(sdir, MARKER, sizeof(MARKER) - 1) == 0, "marker found after commit");
+  TEST_CHECKF(scan_tree(sdir, key.bytes, GW_WRAPPED_KEY_LEN) == 0, "wrapped key found in the spool");
+  TEST_CHECKF(scan_tree(sdir, key.bytes + 16, 32) == 0, "wrapped DEK found in the spool");
+
+  /*
+   * Positive control: a plain copy written into the same folder is found,
+   * and so is the wrapped key once written there.
+   */
+
+  snprintf(copy, sizeof(copy), "%s/plain-copy", sdir);
+  TEST_CHECK(save_file(copy, data, len));
+  TEST_CHECKF(scan_tree(sdir, MARKER, sizeof(MARKER) - 1) == 1, "the scan must find the plain copy");
+  TEST_CHECK(save_file(copy, key.bytes, sizeof(key.bytes)));
+  TEST_CHECKF(scan_tree(sdir, key.bytes, GW_WRAPPED_KEY_LEN) == 1, "the scan must find the key copy");
+  unlink(copy);
+
+  TEST_CHECK(readable(spool, id, 1, &key, len));
+  gwSpoolRemove(spool, id, 1);
+  free(data);
+}
+
+
+/*
+ * 'thread_main()' - Write and read documents concurrently.
+ */
+
+static void *
+thread_main(void *arg)
+{
+  thread_arg_t    *t = (thread_arg_t *)arg;
+  unsigned char   *data = malloc(300000), *back = malloc(300000);
+  char             id[GW_UUID_LEN + 1];
+  gw_wrapped_key_t key;
+
+  if (!data || !back)
+  {
+    t->failures ++;
+    free(data);
+    free(back);
+    return (NULL);
+  }
+
+  for (int i = 0; i < 8; i ++)
+  {
+    size_t len = 1000 + (size_t)i * 37000;
+
+    fill_random(data, len);
+    gwUUIDNew(id);
+    if (!write_doc(t->spool, id, (unsigned)i + 1, data, len, 5000, &key) ||
+        read_doc(t->spool, id, (unsigned)i + 1, &key, back, len, 70000) != (ssize_t)len || memcmp(data, back, len) ||
+        !gwSpoolRemove(t->spool, id, (unsigned)i + 1))
+      t->failures ++;
+  }
+
+  free(data);
+  free(back);
+
+  return (NULL);
+}
+
+
+/*
+ * 'test_threads()' - Four threads share one spool object.
+ */
+
+static void
+test_threads(gw_spool_t *spool)
+{
+  pthread_t    th[4];
+  thread_arg_t args[4];
+  int          failures = 0;
+
+  TEST_BEGIN("threads: four writers/readers on one spool");
+
+  for (int i = 0; i < 4; i ++)
+  {
+    args[i].spool    = spool;
+    args[i].failures = 0;
+    pthread_create(th + i, NULL, thread_main, args + i);
+  }
+  for (int i = 0; i < 4; i ++)
+  {
+    pthread_join(th[i], NULL);
+    failures += args[i].failures;
+  }
+  TEST_CHECKF(failures == 0, "%d failures", failures);
+}
+
+
+/*
+ * 'main()' - Run the spool tests.
+ */
+
+int
+main(void)
+{
+  char        tmp[512], kdir[600], kdir2[600], sdir[600];
+  gw_keys_t  *keys, *keys2;
+  gw_spool_t *spool, *spool2;
+
+  if (!test_tempdir(tmp, sizeof(tmp)))
+  {
+    perror("mkdtemp");
+    return (1);
+  }
+
+  snprintf(kdir, sizeof(kdir), "%s/keys", tmp);
+  snprintf(kdir2, sizeof(kdir2), "%s/keys-other", tmp);
+  snprintf(sdir, sizeof(sdir), "%s/spool", tmp);
+  mkdir(kdir, 0700);
+  mkdir(kdir2, 0700);
+
+  keys   = gwKeysLoad(kdir, true, NULL);
+  keys2  = gwKeysLoad(kdir2, true, NULL);
+  spool  = keys ? gwSpoolOpen(sdir, keys, NULL) : NULL;
+  spool2 = keys2 ? gwSpoolOpen(sdir, keys2, NULL) : NULL;
+
+  test_open(sdir, spool);
+  if (!spool || !spool2)
+  {
+    test_rmtree(tmp);
+    TEST_EXIT();
+  }
+
+  test_roundtrip(spool, keys);
+  test_tamper(spool, keys, spool2, keys2);
+  test_empty_tamper(spool);
+  test_protocol(sdir, spool);
+  test_no_plaintext(sdir, spool);
+  test_threads(spool);
+
+  gwSpoolClose(&spool);
+  gwSpoolClose(&spool2);
+  TEST_CHECK(spool == NULL);
+  gwSpoolClose(&spool);
+  gwKeysDelete(&keys);
+  gwKeysDelete(&keys2);
+  test_rmtree(tmp);
+
+  TEST_EXIT();
+}

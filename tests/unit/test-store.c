@@ -1,0 +1,1206 @@
+/*
+ * test-store.c - the store (store.h) against a real SQLite file in a
+ * private temporary folder.
+ *
+ * The checks look at what a user or an admin would see: who a name
+ * resolves to, whether a PIN releases, whether a job is held, whether the
+ * wrapped key is still anywhere in the database files.  A few checks open
+ * the database file with sqlite3 directly, to see the schema, the journal
+ * mode and the raw rows the way an attacker with the disk would.
+ */
+
+#include "test.h"
+#include "store-private.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define T1 GW_DEFAULT_TENANT
+#define T2 2
+#define ST(x) (1u << GW_JOB_STATE_##x)
+
+static char tempdir[1024];              /* Private folder for this run */
+static int  db_counter = 0;             /* Names fresh databases */
+static int  job_counter = 0;            /* Makes job ids */
+
+
+/* ---- Helpers -------------------------------------------------------------------- */
+
+
+/*
+ * 'db_path()' - Path of a fresh database file in the temp folder.
+ */
+
+static const char *
+db_path(char *buf, size_t bufsize)
+{
+  snprintf(buf, bufsize, "%s/store%d.db", tempdir, ++ db_counter);
+  return (buf);
+}
+
+
+/*
+ * 'open_fresh()' - Open a fresh store at the latest schema.
+ */
+
+static gw_store_t *
+open_fresh(char *path, size_t pathsize)
+{
+  const char *error = NULL;
+  gw_store_t *s = gwStoreOpen(db_path(path, pathsize), NULL, &error);
+
+  if (!s)
+    printf("  gwStoreOpen(%s): %s\n", path, error ? error : "?");
+
+  return (s);
+}
+
+
+/*
+ * 'sql_int()' - Run a one-value query against a database file with sqlite3
+ *               (a separate connection: what is really on disk).
+ */
+
+static long long
+sql_int(const char *path, const char *sql)
+{
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  long long     value = -999;
+
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64(stmt, 0);
+  else
+    printf("  sql_int(%s): %s\n", sql, sqlite3_errmsg(db));
+
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+
+  return (value);
+}
+
+
+/*
+ * 'sql_exec()' - Run a statement against a database file with sqlite3.
+ */
+
+static bool
+sql_exec(const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  bool     ok;
+
+  ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+  if (!ok)
+    printf("  sql_exec(%s): %s\n", sql, sqlite3_errmsg(db));
+  sqlite3_close(db);
+
+  return (ok);
+}
+
+
+/*
+ * 'sql_text()' - Run a one-text-value query against a database file.
+ */
+
+static void
+sql_text(const char *path, const char *sql, char *buf, size_t bufsize)
+{
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  buf[0] = '\0';
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+    snprintf(buf, bufsize, "%s", (const char *)sqlite3_column_text(stmt, 0));
+
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+
+/*
+ * 'file_contains()' - Does a file contain the given bytes?
+ */
+
+static bool
+file_contains(const char *path, const void *needle, size_t len)
+{
+  FILE          *fp = fopen(path, "rb");
+  unsigned char *buf;
+  long           size;
+  bool           found = false;
+
+  if (!fp)
+    return (false);
+
+  fseek(fp, 0, SEEK_END);
+  size = ftell(fp);
+  rewind(fp);
+  if (size > 0 && (buf = malloc((size_t)size)) != NULL)
+  {
+    if (fread(buf, 1, (size_t)size, fp) == (size_t)size)
+      found = memmem(buf, (size_t)size, needle, len) != NULL;
+    free(buf);
+  }
+  fclose(fp);
+
+  return (found);
+}
+
+
+/*
+ * 'key_on_disk()' - Is the key in the database or its WAL?
+ */
+
+static bool
+key_on_disk(const char *path, const gw_wrapped_key_t *key)
+{
+  char wal[1100];
+
+  snprintf(wal, sizeof(wal), "%s-wal", path);
+
+  return (file_contains(path, key->bytes, sizeof(key->bytes)) || file_contains(wal, key->bytes, sizeof(key->bytes)));
+}
+
+
+/*
+ * 'make_key()' - A recognisable wrapped key.
+ */
+
+static void
+make_key(gw_wrapped_key_t *key, unsigned char seed)
+{
+  for (int i = 0; i < GW_WRAPPED_KEY_LEN; i ++)
+    key->bytes[i] = (unsigned char)(seed * 31 + i * 7 + 0x5a);
+}
+
+
+/*
+ * 'fill_job()' - A new job record for a user (with a fresh id).
+ */
+
+static void
+fill_job(gw_job_t *job, int64_t tenant, int64_t user_id, const char *owner, const char *name)
+{
+  job_counter ++;
+  memset(job, 0, sizeof(gw_job_t));
+  snprintf(job->id, sizeof(job->id), "%08x-0000-4000-8000-%012x", (unsigned)job_counter, (unsigned)job_counter * 7u);
+  job->tenant      = tenant;
+  job->user_id     = user_id;
+  job->copies      = 1;
+  job->color_pages = -1;
+  snprintf(job->owner, sizeof(job->owner), "%s", owner);
+  snprintf(job->name, sizeof(job->name), "%s", name);
+  snprintf(job->origin, sizeof(job->origin), "cli");
+  snprintf(job->sides, sizeof(job->sides), "one-sided");
+  snprintf(job->color_mode, sizeof(job->color_mode), "auto");
+  snprintf(job->format, sizeof(job->format), "application/pdf");
+}
+
+
+/*
+ * 'held_job()' - Create a job and take it to HELD with a key and 'pages'.
+ */
+
+static bool
+held_job(gw_store_t *s, gw_job_t *job, int64_t tenant, int64_t user_id, const char *owner, const char *name, int pages, int64_t expires)
+{
+  gw_wrapped_key_t key;
+
+  fill_job(job, tenant, user_id, owner, name);
+  make_key(&key, (unsigned char)job_counter);
+
+  return (gwStoreJobCreate(s, job, owner, "test", NULL) &&
+          gwStoreJobSetDocument(s, tenant, job->id, "application/pdf", 1000, pages, 0, &key) &&
+          gwStoreJobTransition(s, tenant, job->id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", "test", "job.convert", NULL) &&
+          gwStoreJobTransition(s, tenant, job->id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", expires, NULL, "system", "test", "job.hold", NULL));
+}
+
+
+/* Collecting callbacks */
+
+typedef struct names_s
+{
+  int  count;
+  char names[32][64];
+} names_t;
+
+static bool
+collect_user(const gw_user_t *user, void *data)
+{
+  names_t *n = (names_t *)data;
+
+  if (n->count < 32)
+    snprintf(n->names[n->count], sizeof(n->names[0]), "%s", user->name);
+  n->count ++;
+
+  return (true);
+}
+
+static bool
+collect_address(const gw_address_t *addr, void *data)
+{
+  names_t *n = (names_t *)data;
+
+  if (n->count < 32)
+    snprintf(n->names[n->count], sizeof(n->names[0]), "%.63s", addr->address);
+  n->count ++;
+
+  return (true);
+}
+
+static bool
+collect_printer(const gw_printer_t *printer, void *data)
+{
+  names_t *n = (names_t *)data;
+
+  if (n->count < 32)
+    snprintf(n->names[n->count], sizeof(n->names[0]), "%s", printer->name);
+  n->count ++;
+
+  return (true);
+}
+
+static bool
+collect_job(const gw_job_t *job, void *data)
+{
+  names_t *n = (names_t *)data;
+
+  if (n->count < 32)
+    snprintf(n->names[n->count], sizeof(n->names[0]), "%s", job->id);
+  n->count ++;
+
+  return (true);
+}
+
+typedef struct audits_s
+{
+  int        count;
+  gw_audit_t rows[256];
+} audits_t;
+
+static bool
+collect_audit(const gw_audit_t *entry, void *data)
+{
+  audits_t *a = (audits_t *)data;
+
+  if (a->count < 256)
+    a->rows[a->count] = *entry;
+  a->count ++;
+
+  return (true);
+}
+
+
+/*
+ * 'audit_count()' - Number of audit rows of a tenant for a job and action.
+ */
+
+static int
+audit_count(gw_store_t *s, int64_t tenant, const char *job_id, const char *action)
+{
+  static audits_t a;
+  int             n = 0;
+
+  memset(&a, 0, sizeof(a));
+  gwStoreAuditIterate(s, tenant, 0, 0, collect_audit, &a);
+  for (int i = 0; i < a.count && i < 256; i ++)
+    n += !strcmp(a.rows[i].job_id, job_id) && (!action || !strcmp(a.rows[i].action, action));
+
+  return (n);
+}
+
+
+/* ---- Migrations, files ---------------------------------------------------------- */
+
+
+static void
+test_migrations(void)
+{
+  char        path[1100];
+  const char *error = NULL;
+  gw_store_t *s;
+  gw_user_t   user;
+  gw_job_t    job, got;
+  int64_t     uid = 0;
+
+  TEST_BEGIN("migrations: fresh database");
+  s = open_fresh(path, sizeof(path));
+  TEST_CHECK(s != NULL);
+  TEST_CHECK(gwStoreLatestSchemaVersion() >= 2);
+  TEST_CHECK(gwStoreSchemaVersion(s) == gwStoreLatestSchemaVersion());
+  TEST_CHECK(gwStoreCheck(s));
+  gwStoreClose(&s);
+  TEST_CHECK(s == NULL);
+  gwStoreClose(&s);                     /* NULL-safe */
+  gwStoreClose(NULL);
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM schema_version") == gwStoreLatestSchemaVersion());
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM tenants WHERE id = 1") == 1);
+
+  TEST_BEGIN("migrations: reopening is idempotent");
+  s = gwStoreOpen(path, NULL, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == gwStoreLatestSchemaVersion());
+  gwStoreClose(&s);
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM schema_version") == gwStoreLatestSchemaVersion());
+
+  TEST_BEGIN("migrations: a version 1 database migrates and keeps its rows");
+  s = _gwStoreOpenVersion(db_path(path, sizeof(path)), NULL, 1, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == 1);
+  TEST_CHECK(gwStoreUserAdd(s, T1, "olduser", "Old User", GW_ROLE_USER, "$argon2id$x", false, &uid, &error));
+  TEST_CHECK(gwStorePrinterAdd(s, T1, "lobby", "ipp://printer.example/ipp/print", "Lobby", &error));
+  fill_job(&job, T1, uid, "olduser", "old.pdf");
+  TEST_CHECK(gwStoreJobCreate(s, &job, "olduser", "test", &error));
+  gwStoreClose(&s);
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_expires'") == 0);
+
+  s = gwStoreOpen(path, NULL, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == gwStoreLatestSchemaVersion());
+  TEST_CHECK(gwStoreUserFind(s, T1, "olduser", &user) && user.id == uid && !strcmp(user.display_name, "Old User"));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_RECEIVING && !strcmp(got.name, "old.pdf"));
+  TEST_CHECK(audit_count(s, T1, job.id, "job.submit") == 1);
+  gwStoreClose(&s);
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_expires'") == 1);
+  TEST_CHECK(sql_int(path, "SELECT max(version) FROM schema_version") == gwStoreLatestSchemaVersion());
+
+  TEST_BEGIN("migrations: a database from a newer Printgate is refused");
+  TEST_CHECK(sql_exec(path, "INSERT INTO schema_version (version, applied, description) VALUES (99, 0, 'future')"));
+  error = NULL;
+  s = gwStoreOpen(path, NULL, &error);
+  TEST_CHECKF(s == NULL && error && strstr(error, "newer"), "error: %s", error ? error : "(none)");
+  gwStoreClose(&s);
+
+  TEST_BEGIN("open: bad paths");
+  error = NULL;
+  TEST_CHECK(gwStoreOpen(NULL, NULL, &error) == NULL && error != NULL);
+  error = NULL;
+  TEST_CHECK(gwStoreOpen(tempdir, NULL, &error) == NULL && error != NULL);   /* A folder */
+  snprintf(path, sizeof(path), "%s/no/such/folder/x.db", tempdir);
+  TEST_CHECK(gwStoreOpen(path, NULL, NULL) == NULL);
+  TEST_CHECK(_gwStoreOpenVersion(db_path(path, sizeof(path)), NULL, 99, NULL) == NULL);
+  TEST_CHECK(gwStoreSchemaVersion(NULL) == -1 && !gwStoreCheck(NULL));
+}
+
+
+static void
+test_files(void)
+{
+  char        path[1100], wal[1200], text[64];
+  struct stat st;
+  gw_store_t *s;
+  FILE       *fp;
+
+  TEST_BEGIN("files: WAL mode, mode 0600");
+  s = open_fresh(path, sizeof(path));
+  TEST_CHECK(s != NULL);
+  TEST_CHECK(gwStoreUserAdd(s, T1, "alice", "", GW_ROLE_USER, NULL, false, NULL, NULL));
+  sql_text(path, "PRAGMA journal_mode", text, sizeof(text));
+  TEST_CHECKF(!strcmp(text, "wal"), "journal_mode %s", text);
+  TEST_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+  snprintf(wal, sizeof(wal), "%s-wal", path);
+  TEST_CHECKF(stat(wal, &st) == 0 && (st.st_mode & 0777) == 0600, "wal mode %o", (unsigned)(st.st_mode & 0777));
+  gwStoreClose(&s);
+
+  TEST_BEGIN("files: an existing world-readable database is tightened");
+  db_path(path, sizeof(path));
+  if ((fp = fopen(path, "w")) != NULL)
+    fclose(fp);
+  chmod(path, 0644);
+  s = gwStoreOpen(path, NULL, NULL);
+  TEST_CHECK(s != NULL);
+  TEST_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+  gwStoreClose(&s);
+
+  TEST_BEGIN("files: a symlink is not followed");
+  snprintf(wal, sizeof(wal), "%s/link.db", tempdir);
+  TEST_CHECK(symlink(path, wal) == 0);
+  TEST_CHECK(gwStoreOpen(wal, NULL, NULL) == NULL);
+}
+
+
+/* ---- Users, aliases, addresses ---------------------------------------------------- */
+
+
+static void
+test_users(gw_store_t *s)
+{
+  static const char * const bad[] = { "", "has space", "semi;colon", "quote'", "tab\there", "slash/x", "ünï",
+    "0123456789012345678901234567890123456789012345678901234567890123" };
+  const char *error;
+  gw_user_t   user, alias_user;
+  names_t     names;
+  char        hash[128];
+  int64_t     alice = 0, bob = 0, id;
+
+  TEST_BEGIN("users: add, find, lower-casing");
+  TEST_CHECK(gwStoreUserCount(s, T1) == 0);
+  TEST_CHECK(gwStoreUserAdd(s, T1, "Alice", "Alice Liddell", GW_ROLE_ADMIN, "$argon2id$v=19$hash", true, &alice, NULL) && alice > 0);
+  TEST_CHECK(gwStoreUserAdd(s, T1, "bob.smith@example.com", NULL, GW_ROLE_GUEST, NULL, false, &bob, NULL) && bob > 0 && bob != alice);
+  TEST_CHECK(gwStoreUserFind(s, T1, "ALICE", &user) && user.id == alice && !strcmp(user.name, "alice"));
+  TEST_CHECK(user.role == GW_ROLE_ADMIN && user.must_change_password && !user.disabled && user.tenant == T1 && user.created > 0);
+  TEST_CHECK(!strcmp(user.display_name, "Alice Liddell"));
+  TEST_CHECK(gwStoreUserGet(s, T1, bob, &user) && !strcmp(user.name, "bob.smith@example.com") && user.role == GW_ROLE_GUEST);
+  TEST_CHECK(!gwStoreUserFind(s, T1, "carol", &user));
+  TEST_CHECK(!gwStoreUserGet(s, T1, 9999, &user));
+  TEST_CHECK(gwStoreUserCount(s, T1) == 2);
+
+  TEST_BEGIN("users: passwords");
+  TEST_CHECK(gwStoreUserGetPasswordHash(s, T1, alice, hash, sizeof(hash)) && !strcmp(hash, "$argon2id$v=19$hash"));
+  TEST_CHECK(!gwStoreUserGetPasswordHash(s, T1, alice, hash, 5));   /* Too small: refused, not truncated */
+  TEST_CHECK(!gwStoreUserGetPasswordHash(s, T1, bob, hash, sizeof(hash)) && hash[0] == '\0');
+  TEST_CHECK(gwStoreUserAdd(s, T1, "nopass", "", GW_ROLE_USER, "", false, &id, NULL) && id > 0);   /* "" = no password */
+  TEST_CHECK(!gwStoreUserGetPasswordHash(s, T1, id, hash, sizeof(hash)));
+  TEST_CHECK(gwStoreUserSetPassword(s, T1, alice, "$argon2id$v=19$new", false));
+  TEST_CHECK(gwStoreUserGetPasswordHash(s, T1, alice, hash, sizeof(hash)) && !strcmp(hash, "$argon2id$v=19$new"));
+  TEST_CHECK(gwStoreUserGet(s, T1, alice, &user) && !user.must_change_password);
+  TEST_CHECK(!gwStoreUserSetPassword(s, T1, 9999, "$x", false));
+  TEST_CHECK(!gwStoreUserSetPassword(s, T1, alice, NULL, false));
+
+  TEST_BEGIN("users: duplicates and bad names refused");
+  error = NULL;
+  TEST_CHECK(!gwStoreUserAdd(s, T1, "alice", "", GW_ROLE_USER, NULL, false, &id, &error) && id == 0);
+  TEST_CHECKF(error && strstr(error, "already taken"), "%s", error ? error : "(none)");
+  TEST_CHECK(!gwStoreUserAdd(s, T1, "ALICE", "", GW_ROLE_USER, NULL, false, NULL, NULL));
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i ++)
+  {
+    error = NULL;
+    TEST_CHECKF(!gwStoreUserAdd(s, T1, bad[i], "", GW_ROLE_USER, NULL, false, NULL, &error) && error, "\"%s\"", bad[i]);
+  }
+  TEST_CHECK(!gwStoreUserAdd(s, T1, NULL, "", GW_ROLE_USER, NULL, false, NULL, NULL));
+  TEST_CHECK(!gwStoreUserAdd(s, T1, "dave", "bad\ndisplay", GW_ROLE_USER, NULL, false, NULL, NULL));
+  TEST_CHECK(!gwStoreUserAdd(s, T1, "dave", "", (gw_role_t)7, NULL, false, NULL, NULL));
+  TEST_CHECK(!gwStoreUserAdd(s, 0, "dave", "", GW_ROLE_USER, NULL, false, NULL, NULL));
+  error = NULL;
+  TEST_CHECK(!gwStoreUserAdd(s, 77, "dave", "", GW_ROLE_USER, NULL, false, NULL, &error) && error && strstr(error, "tenant"));
+  TEST_CHECK(gwStoreUserAdd(s, T1, "a-z0.9_@x", "", GW_ROLE_USER, NULL, false, NULL, NULL));
+  TEST_CHECK(gwStoreUserCount(s, T1) == 4);
+
+  TEST_BEGIN("users: aliases");
+  TEST_CHECK(gwStoreAliasAdd(s, T1, alice, "A.Liddell", NULL));
+  TEST_CHECK(gwStoreUserFind(s, T1, "a.liddell", &alias_user) && alias_user.id == alice && !strcmp(alias_user.name, "alice"));
+  error = NULL;
+  TEST_CHECK(!gwStoreAliasAdd(s, T1, bob, "a.liddell", &error) && error && strstr(error, "already taken"));
+  TEST_CHECK(!gwStoreAliasAdd(s, T1, bob, "alice", NULL));          /* A user's name */
+  TEST_CHECK(!gwStoreUserAdd(s, T1, "a.liddell", "", GW_ROLE_USER, NULL, false, NULL, NULL));  /* An alias */
+  error = NULL;
+  TEST_CHECK(!gwStoreAliasAdd(s, T1, 9999, "ghost", &error) && error && strstr(error, "no such user"));
+  TEST_CHECK(!gwStoreAliasAdd(s, T1, alice, "bad alias", NULL));
+  TEST_CHECK(gwStoreUserCount(s, T1) == 4);
+
+  TEST_BEGIN("users: iterate by name");
+  memset(&names, 0, sizeof(names));
+  TEST_CHECK(gwStoreUserIterate(s, T1, collect_user, &names));
+  TEST_CHECK(names.count == 4 && !strcmp(names.names[0], "a-z0.9_@x") && !strcmp(names.names[1], "alice") && !strcmp(names.names[2], "bob.smith@example.com") && !strcmp(names.names[3], "nopass"));
+}
+
+
+static void
+test_addresses(gw_store_t *s)
+{
+  static const char * const bad[] = { "no-at", "a@@b", "@b.example", "a@", "a b@c.example", "a@b\n", "two@at@x", "", "tab\t@x.example" };
+  gw_address_t addr;
+  gw_user_t    alice, bob;
+  names_t      names;
+  const char  *error;
+  time_t       before = time(NULL);
+
+  TEST_BEGIN("addresses: pending, verified, revoked");
+  TEST_CHECK(gwStoreUserFind(s, T1, "alice", &alice) && gwStoreUserFind(s, T1, "bob.smith@example.com", &bob));
+  TEST_CHECK(gwStoreAddressAdd(s, T1, alice.id, "Alice@Example.COM", NULL));
+  TEST_CHECK(gwStoreAddressFind(s, T1, "alice@example.com", &addr));
+  TEST_CHECK(!strcmp(addr.address, "alice@example.com") && addr.state == GW_ADDRESS_PENDING && addr.user_id == alice.id && !strcmp(addr.user_name, "alice"));
+  TEST_CHECK(addr.verified_by[0] == '\0' && addr.verified_at == 0 && addr.created >= before);
+
+  TEST_CHECK(gwStoreAddressSetState(s, T1, "ALICE@example.com", GW_ADDRESS_VERIFIED, "admin", NULL));
+  TEST_CHECK(gwStoreAddressFind(s, T1, "alice@EXAMPLE.com", &addr) && addr.state == GW_ADDRESS_VERIFIED);
+  TEST_CHECK(!strcmp(addr.verified_by, "admin") && addr.verified_at >= before && addr.verified_at <= time(NULL));
+
+  TEST_CHECK(gwStoreAddressSetState(s, T1, "alice@example.com", GW_ADDRESS_REVOKED, "admin", NULL));
+  TEST_CHECK(gwStoreAddressFind(s, T1, "alice@example.com", &addr) && addr.state == GW_ADDRESS_REVOKED);
+  TEST_CHECK(gwStoreAddressSetState(s, T1, "alice@example.com", GW_ADDRESS_PENDING, NULL, NULL));
+  TEST_CHECK(gwStoreAddressFind(s, T1, "alice@example.com", &addr) && addr.state == GW_ADDRESS_PENDING && addr.verified_by[0] == '\0' && addr.verified_at == 0);
+  TEST_CHECK(gwStoreAddressSetState(s, T1, "alice@example.com", GW_ADDRESS_VERIFIED, "self", NULL));
+  TEST_CHECK(gwStoreAddressFind(s, T1, "alice@example.com", &addr) && !strcmp(addr.verified_by, "self"));
+  TEST_CHECK(!gwStoreAddressSetState(s, T1, "alice@example.com", GW_ADDRESS_VERIFIED, "", NULL));   /* Who? */
+  error = NULL;
+  TEST_CHECK(!gwStoreAddressSetState(s, T1, "nobody@example.com", GW_ADDRESS_VERIFIED, "admin", &error) && error && strstr(error, "no such address"));
+
+  TEST_BEGIN("addresses: duplicates and bad addresses refused");
+  error = NULL;
+  TEST_CHECK(!gwStoreAddressAdd(s, T1, bob.id, "ALICE@example.com", &error) && error && strstr(error, "already registered"));
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i ++)
+  {
+    error = NULL;
+    TEST_CHECKF(!gwStoreAddressAdd(s, T1, bob.id, bad[i], &error) && error, "\"%s\"", bad[i]);
+  }
+  TEST_CHECK(!gwStoreAddressAdd(s, T1, bob.id, NULL, NULL));
+  error = NULL;
+  TEST_CHECK(!gwStoreAddressAdd(s, T1, 9999, "ghost@example.com", &error) && error && strstr(error, "no such user"));
+
+  TEST_BEGIN("addresses: iterate");
+  TEST_CHECK(gwStoreAddressAdd(s, T1, bob.id, "bob@example.com", NULL));
+  TEST_CHECK(gwStoreAddressAdd(s, T1, alice.id, "a.liddell@example.org", NULL));
+  memset(&names, 0, sizeof(names));
+  TEST_CHECK(gwStoreAddressIterate(s, T1, 0, collect_address, &names));
+  TEST_CHECK(names.count == 3 && !strcmp(names.names[0], "a.liddell@example.org") && !strcmp(names.names[2], "bob@example.com"));
+  memset(&names, 0, sizeof(names));
+  TEST_CHECK(gwStoreAddressIterate(s, T1, alice.id, collect_address, &names));
+  TEST_CHECK(names.count == 2 && !strcmp(names.names[1], "alice@example.com"));
+}
+
+
+/* ---- Release credentials ---------------------------------------------------------- */
+
+
+static void
+test_credentials(gw_store_t *s)
+{
+  unsigned char pin1[32], pin2[32], pin3[32], card[32];
+  gw_user_t     alice, bob;
+  const char   *error;
+  int64_t       now = (int64_t)time(NULL);
+
+  memset(pin1, 0x11, sizeof(pin1));
+  memset(pin2, 0x22, sizeof(pin2));
+  memset(pin3, 0x33, sizeof(pin3));
+  memset(card, 0xcc, sizeof(card));
+  gwStoreUserFind(s, T1, "alice", &alice);
+  gwStoreUserFind(s, T1, "bob.smith@example.com", &bob);
+
+  TEST_BEGIN("PINs: set, look up, replace");
+  TEST_CHECK(gwStorePinLookup(s, T1, pin1, now) == 0);
+  TEST_CHECK(gwStorePinSet(s, T1, alice.id, pin1, 0, NULL));
+  TEST_CHECK(gwStorePinLookup(s, T1, pin1, now) == alice.id);
+  TEST_CHECK(gwStorePinLookup(s, T1, pin1, now + 10 * 365 * 86400LL) == alice.id);   /* Never expires */
+  TEST_CHECK(gwStorePinLookup(s, T1, pin2, now) == 0);
+  TEST_CHECK(gwStorePinSet(s, T1, alice.id, pin2, 0, NULL));
+  TEST_CHECK(gwStorePinLookup(s, T1, pin1, now) == 0);       /* Replaced */
+  TEST_CHECK(gwStorePinLookup(s, T1, pin2, now) == alice.id);
+  TEST_CHECK(gwStorePinSet(s, T1, alice.id, pin2, 0, NULL));  /* Same PIN again: fine */
+
+  TEST_BEGIN("PINs: collision with another user's PIN");
+  error = NULL;
+  TEST_CHECK(!gwStorePinSet(s, T1, bob.id, pin2, 0, &error));
+  TEST_CHECKF(error && !strcmp(error, "PIN already in use; choose another"), "%s", error ? error : "(none)");
+  TEST_CHECK(gwStorePinLookup(s, T1, pin2, now) == alice.id);  /* Alice keeps hers */
+  error = NULL;
+  TEST_CHECK(!gwStorePinSet(s, T1, 9999, pin3, 0, &error) && error && strstr(error, "no such user"));
+  TEST_CHECK(!gwStorePinSet(s, T1, bob.id, NULL, 0, NULL));
+  TEST_CHECK(!gwStorePinSet(s, T1, bob.id, pin3, -5, NULL));
+
+  TEST_BEGIN("PINs: expiry");
+  TEST_CHECK(gwStorePinSet(s, T1, bob.id, pin3, now + 100, NULL));
+  TEST_CHECK(gwStorePinLookup(s, T1, pin3, now) == bob.id);
+  TEST_CHECK(gwStorePinLookup(s, T1, pin3, now + 99) == bob.id);
+  TEST_CHECK(gwStorePinLookup(s, T1, pin3, now + 100) == 0);
+  TEST_CHECK(gwStorePinLookup(s, T1, pin3, now + 1000) == 0);
+  /* An expired PIN of someone else does not block its value. */
+  TEST_CHECK(gwStorePinSet(s, T1, bob.id, pin1, now - 1, NULL));
+  TEST_CHECK(gwStorePinLookup(s, T1, pin1, now) == 0);
+  TEST_CHECK(gwStorePinSet(s, T1, alice.id, pin1, 0, NULL));
+  TEST_CHECK(gwStorePinLookup(s, T1, pin1, now) == alice.id);
+
+  TEST_BEGIN("cards");
+  TEST_CHECK(gwStoreCardLookup(s, T1, card) == 0);
+  TEST_CHECK(gwStoreCardSet(s, T1, bob.id, card, NULL));
+  TEST_CHECK(gwStoreCardLookup(s, T1, card) == bob.id);
+  error = NULL;
+  TEST_CHECK(!gwStoreCardSet(s, T1, alice.id, card, &error) && error != NULL);
+  TEST_CHECK(gwStoreCardLookup(s, T1, card) == bob.id);
+  TEST_CHECK(gwStoreCardSet(s, T1, bob.id, pin3, NULL));      /* New card replaces */
+  TEST_CHECK(gwStoreCardLookup(s, T1, card) == 0 && gwStoreCardLookup(s, T1, pin3) == bob.id);
+  TEST_CHECK(gwStoreCardSet(s, T1, alice.id, card, NULL));    /* Old card is free again */
+  TEST_CHECK(gwStoreCardLookup(s, T1, card) == alice.id);
+}
+
+
+static void
+test_lockout(gw_store_t *s)
+{
+  int64_t t = 1000000, until = -1;
+
+  TEST_BEGIN("lockout: 5 failures lock the source for lock_secs");
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t) == 0);
+  for (int i = 0; i < 4; i ++)
+  {
+    TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + i, 5, 900, &until) && until == 0);
+    TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + i) == 0);
+  }
+  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 4, 5, 900, &until) && until == t + 4 + 900);
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 5) == t + 904);
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 903) == t + 904);
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "other", t + 5) == 0);        /* Per source */
+  /* A failure while locked does not extend the lock. */
+  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 600, 5, 900, &until) && until == t + 904);
+  /* Still locked after the first failure's window has passed. */
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 901) == t + 904);
+
+  TEST_BEGIN("lockout: the lock ends and counting starts again");
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 904) == 0);
+  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 905, 5, 900, &until) && until == 0);
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 905) == 0);
+
+  TEST_BEGIN("lockout: failures outside the window do not add up");
+  for (int i = 0; i < 10; i ++)
+    TEST_CHECK(gwStoreLockoutFail(s, T1, "slow", t + i * 300, 5, 900, &until) && until == 0);
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "slow", t + 3000) == 0);
+
+  TEST_BEGIN("lockout: reset clears");
+  for (int i = 0; i < 5; i ++)
+    gwStoreLockoutFail(s, T1, "desk", t + i, 5, 900, &until);
+  TEST_CHECK(until == t + 4 + 900 && gwStoreLockoutCheck(s, T1, "desk", t + 10) == t + 904);
+  TEST_CHECK(gwStoreLockoutReset(s, T1, "desk"));
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, "desk", t + 10) == 0);
+  TEST_CHECK(gwStoreLockoutFail(s, T1, "desk", t + 11, 5, 900, &until) && until == 0);
+
+  TEST_BEGIN("lockout: bad arguments");
+  TEST_CHECK(!gwStoreLockoutFail(s, T1, "", t, 5, 900, &until));
+  TEST_CHECK(!gwStoreLockoutFail(s, T1, "desk", t, 0, 900, &until));
+  TEST_CHECK(!gwStoreLockoutFail(s, T1, "desk", t, 5, 0, &until));
+  TEST_CHECK(gwStoreLockoutCheck(s, T1, NULL, t) < 0);
+}
+
+
+/* ---- Printers ---------------------------------------------------------------------- */
+
+
+static void
+test_printers(gw_store_t *s)
+{
+  gw_printer_t printer;
+  names_t      names;
+  const char  *error;
+
+  TEST_BEGIN("printers");
+  TEST_CHECK(gwStorePrinterAdd(s, T1, "Lobby", "ipps://lobby.example:631/ipp/print", "Ground floor", NULL));
+  TEST_CHECK(gwStorePrinterAdd(s, T1, "floor2-color", "cups://localhost:631/floor2", NULL, NULL));
+  TEST_CHECK(gwStorePrinterFind(s, T1, "lobby", &printer) && !strcmp(printer.name, "Lobby") && printer.enabled);
+  TEST_CHECK(!strcmp(printer.uri, "ipps://lobby.example:631/ipp/print") && !strcmp(printer.location, "Ground floor") && printer.tenant == T1);
+  error = NULL;
+  TEST_CHECK(!gwStorePrinterAdd(s, T1, "LOBBY", "ipp://x/ipp/print", "", &error) && error && strstr(error, "already exists"));
+  TEST_CHECK(!gwStorePrinterAdd(s, T1, "bad name", "ipp://x/ipp/print", "", NULL));
+  TEST_CHECK(!gwStorePrinterAdd(s, T1, "x;y", "ipp://x/ipp/print", "", NULL));
+  TEST_CHECK(!gwStorePrinterAdd(s, T1, "ok", "not a uri", "", NULL));
+  TEST_CHECK(!gwStorePrinterAdd(s, T1, "ok", "", "", NULL));
+  TEST_CHECK(!gwStorePrinterAdd(s, T1, "ok", NULL, "", NULL));
+  memset(&names, 0, sizeof(names));
+  TEST_CHECK(gwStorePrinterIterate(s, T1, collect_printer, &names));
+  TEST_CHECK(names.count == 2 && !strcmp(names.names[0], "floor2-color") && !strcmp(names.names[1], "Lobby"));
+  TEST_CHECK(gwStorePrinterDelete(s, T1, "floor2-color"));
+  TEST_CHECK(!gwStorePrinterDelete(s, T1, "floor2-color"));
+  TEST_CHECK(!gwStorePrinterFind(s, T1, "floor2-color", &printer));
+}
+
+
+/* ---- Jobs ----------------------------------------------------------------------------- */
+
+
+static void
+test_jobs(gw_store_t *s, const char *path)
+{
+  gw_job_t         job, got, other;
+  gw_wrapped_key_t key;
+  gw_user_t        alice, bob;
+  names_t          names;
+  const char      *error;
+  time_t           before = time(NULL);
+
+  gwStoreUserFind(s, T1, "alice", &alice);
+  gwStoreUserFind(s, T1, "bob.smith@example.com", &bob);
+
+  TEST_BEGIN("jobs: create, document, get");
+  fill_job(&job, T1, alice.id, "alice", "report.pdf");
+  job.copies = 2;
+  snprintf(job.sides, sizeof(job.sides), "two-sided-long-edge");
+  job.state = GW_JOB_STATE_HELD;                 /* Ignored: new jobs are RECEIVING */
+  TEST_CHECK(gwStoreJobCreate(s, &job, "alice", "ipp", NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got));
+  TEST_CHECK(got.state == GW_JOB_STATE_RECEIVING && got.reason == GW_REASON_NONE && !got.has_key);
+  TEST_CHECK(!strcmp(got.name, "report.pdf") && !strcmp(got.owner, "alice") && got.user_id == alice.id && got.tenant == T1);
+  TEST_CHECK(got.copies == 2 && !strcmp(got.sides, "two-sided-long-edge") && !strcmp(got.color_mode, "auto"));
+  TEST_CHECK(got.created >= before && got.print_count == 0 && got.printer[0] == '\0' && !strcmp(got.format, "application/pdf"));
+  TEST_CHECK(audit_count(s, T1, job.id, "job.submit") == 1);
+
+  make_key(&key, 200);
+  TEST_CHECK(gwStoreJobSetDocument(s, T1, job.id, "application/pdf", 12345, 3, 1, &key));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.has_key && !memcmp(got.key.bytes, key.bytes, sizeof(key.bytes)));
+  TEST_CHECK(got.size == 12345 && got.pages == 3 && got.color_pages == 1);
+
+  TEST_BEGIN("jobs: bad jobs refused");
+  error = NULL;
+  TEST_CHECK(!gwStoreJobCreate(s, &job, "alice", "ipp", &error) && error && strstr(error, "already exists"));
+  fill_job(&other, T1, alice.id, "alice", "x.pdf");
+  snprintf(other.id, sizeof(other.id), "not-a-uuid");
+  TEST_CHECK(!gwStoreJobCreate(s, &other, "alice", "ipp", NULL));
+  fill_job(&other, T1, alice.id, "alice", "x.pdf");
+  other.copies = 0;
+  TEST_CHECK(!gwStoreJobCreate(s, &other, "alice", "ipp", NULL));
+  other.copies = 1;
+  snprintf(other.sides, sizeof(other.sides), "three-sided");
+  TEST_CHECK(!gwStoreJobCreate(s, &other, "alice", "ipp", NULL));
+  fill_job(&other, T1, 9999, "ghost", "x.pdf");
+  error = NULL;
+  TEST_CHECK(!gwStoreJobCreate(s, &other, "ghost", "ipp", &error) && error && strstr(error, "no such user"));
+  TEST_CHECK(!gwStoreJobGet(s, T1, other.id, &got));
+  TEST_CHECK(!gwStoreJobCreate(s, NULL, "x", "y", NULL));
+
+  TEST_BEGIN("jobs: the legal path receiving -> converting -> held -> releasing -> printed");
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", "ipp", "job.convert", NULL));
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", before + 3600, NULL, "system", "ipp", "job.hold", NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_HELD && got.expires == before + 3600 && got.has_key);
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_HELD, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, "Lobby", "alice", "terminal-7", "job.release", NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_RELEASING && !strcmp(got.printer, "Lobby") && got.expires == before + 3600);
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, "report.pdf: printed on Lobby.", before + 7200, "Lobby", "alice", "terminal-7", "job.print", NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_PRINTED && got.print_count == 1 && got.expires == before + 7200);
+  TEST_CHECK(!strcmp(got.reason_text, "report.pdf: printed on Lobby.") && got.has_key && got.updated >= before);
+  /* A reprint counts again. */
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_PRINTED, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, "Lobby", "alice", "web", "job.release", NULL));
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, "", -1, "Lobby", "alice", "web", "job.print", NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.print_count == 2);
+
+  TEST_BEGIN("jobs: every transition wrote its audit row");
+  {
+    static audits_t a;
+    int             found = 0;
+
+    memset(&a, 0, sizeof(a));
+    TEST_CHECK(gwStoreAuditIterate(s, T1, 0, 0, collect_audit, &a));
+    for (int i = 0; i < a.count && i < 256; i ++)
+    {
+      if (strcmp(a.rows[i].job_id, job.id))
+        continue;
+      found ++;
+      if (!strcmp(a.rows[i].action, "job.print") && found == 5)
+        TEST_CHECK(!strcmp(a.rows[i].actor, "alice") && !strcmp(a.rows[i].printer, "Lobby") && a.rows[i].pages == 3 &&
+                   !strcmp(a.rows[i].source, "terminal-7") && !strcmp(a.rows[i].subject, "alice") && !strcmp(a.rows[i].detail, "none"));
+    }
+    TEST_CHECKF(found == 7, "%d audit rows for the job", found);   /* submit + 6 transitions */
+    TEST_CHECK(audit_count(s, T1, job.id, "job.release") == 2 && audit_count(s, T1, job.id, "job.print") == 2);
+  }
+
+  TEST_BEGIN("jobs: illegal transitions are refused and change nothing");
+  error = NULL;
+  TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_PRINTED, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, "x", "y", "job.hold", &error));
+  TEST_CHECKF(error && !strcmp(error, "cannot go from printed to held"), "%s", error ? error : "(none)");
+  error = NULL;
+  TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_HELD, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, NULL, "x", "y", "job.release", &error));
+  TEST_CHECKF(error && !strcmp(error, "job is printed, not held"), "%s", error ? error : "(none)");
+  TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_HELD, GW_JOB_STATE_RECEIVING, GW_REASON_NONE, "", -1, NULL, "x", "y", NULL, NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_PRINTED && got.print_count == 2 && got.has_key);
+  TEST_CHECK(audit_count(s, T1, job.id, NULL) == 7);
+  error = NULL;
+  TEST_CHECK(!gwStoreJobTransition(s, T1, "00000000-0000-4000-8000-000000000000", GW_JOB_STATE_HELD, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, "", -1, NULL, "x", "y", NULL, &error));
+  TEST_CHECK(error && !strcmp(error, "no such job"));
+  TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_PRINTED, (gw_job_state_t)42, GW_REASON_NONE, "", -1, NULL, "x", "y", NULL, NULL));
+  TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_PRINTED, GW_JOB_STATE_EXPIRED, (gw_reason_t)99, "", -1, NULL, "x", "y", NULL, NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_PRINTED);
+
+  TEST_BEGIN("jobs: a terminal state shreds the wrapped key, in the row and on disk");
+  TEST_CHECK(key_on_disk(path, &key));             /* Positive control: it is there now */
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_PRINTED, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, "report.pdf: kept copy expired.", -1, NULL, "system", "expiry", "job.expire", NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_EXPIRED && !got.has_key && got.reason == GW_REASON_EXPIRED);
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM documents WHERE wrapped_key IS NOT NULL AND job_id IN (SELECT id FROM jobs WHERE state = 'expired')") == 0);
+  TEST_CHECK(!key_on_disk(path, &key));
+  /* No key comes back to a finished job. */
+  TEST_CHECK(!gwStoreJobSetDocument(s, T1, job.id, "application/pdf", 1, 1, 0, &key));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && !got.has_key);
+  error = NULL;
+  TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_EXPIRED, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, "x", "y", NULL, &error) && error && !strcmp(error, "cannot go from expired to held"));
+
+  TEST_BEGIN("jobs: failed and cancelled shred too; failed cannot be held again");
+  TEST_CHECK(held_job(s, &other, T1, bob.id, "bob.smith@example.com", "a.pdf", 1, 0));
+  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && got.has_key);
+  TEST_CHECK(gwStoreJobTransition(s, T1, other.id, GW_JOB_STATE_HELD, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, "", -1, NULL, "bob", "web", "job.cancel", NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && !got.has_key && got.state == GW_JOB_STATE_CANCELLED);
+  fill_job(&other, T1, bob.id, "bob.smith@example.com", "b.pdf");
+  TEST_CHECK(gwStoreJobCreate(s, &other, "bob", "mail", NULL));
+  TEST_CHECK(gwStoreJobSetDocument(s, T1, other.id, "image/jpeg", 10, 0, -1, &key));
+  TEST_CHECK(gwStoreJobTransition(s, T1, other.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_FAILED, GW_REASON_CORRUPT_DOCUMENT, "b.pdf: damaged.", before + 60, NULL, "system", "mail", "job.fail", NULL));
+  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && !got.has_key && got.reason == GW_REASON_CORRUPT_DOCUMENT && got.expires == before + 60);
+  TEST_CHECK(!gwStoreJobTransition(s, T1, other.id, GW_JOB_STATE_FAILED, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, "x", "y", NULL, NULL));
+
+  TEST_BEGIN("jobs: purge removes the row and its documents");
+  TEST_CHECK(gwStoreJobPurge(s, T1, other.id));
+  TEST_CHECK(!gwStoreJobGet(s, T1, other.id, &got));
+  TEST_CHECK(!gwStoreJobPurge(s, T1, other.id));
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM documents WHERE job_id NOT IN (SELECT id FROM jobs)") == 0);
+  TEST_CHECK(audit_count(s, T1, other.id, "job.fail") == 1);   /* The audit trail stays */
+
+  TEST_BEGIN("jobs: iterate and count by user and state");
+  {
+    gw_job_t h1, h2, h3;
+
+    TEST_CHECK(held_job(s, &h1, T1, alice.id, "alice", "1.pdf", 1, 0));
+    TEST_CHECK(held_job(s, &h2, T1, bob.id, "bob.smith@example.com", "2.pdf", 2, 0));
+    TEST_CHECK(held_job(s, &h3, T1, alice.id, "alice", "3.pdf", 3, 0));
+    TEST_CHECK(gwStoreJobCount(s, T1, alice.id, ST(HELD)) == 2);
+    TEST_CHECK(gwStoreJobCount(s, T1, bob.id, ST(HELD)) == 1);
+    TEST_CHECK(gwStoreJobCount(s, T1, 0, ST(HELD)) == 3);
+    TEST_CHECK(gwStoreJobCount(s, T1, 0, ST(HELD) | ST(EXPIRED)) == 4);
+    TEST_CHECK(gwStoreJobCount(s, T1, 0, 0) == 5);                 /* 0 = every state */
+    TEST_CHECK(gwStoreJobCount(s, T1, alice.id, ST(RELEASING)) == 0);
+
+    memset(&names, 0, sizeof(names));
+    TEST_CHECK(gwStoreJobIterate(s, T1, alice.id, ST(HELD), collect_job, &names));
+    TEST_CHECK(names.count == 2 && !strcmp(names.names[0], h1.id) && !strcmp(names.names[1], h3.id));
+    memset(&names, 0, sizeof(names));
+    TEST_CHECK(gwStoreJobIterate(s, T1, 0, ST(HELD), collect_job, &names));
+    TEST_CHECK(names.count == 3 && !strcmp(names.names[0], h1.id) && !strcmp(names.names[1], h2.id) && !strcmp(names.names[2], h3.id));
+    memset(&names, 0, sizeof(names));
+    TEST_CHECK(gwStoreJobIterateAll(s, ST(EXPIRED), collect_job, &names));
+    TEST_CHECK(names.count == 1 && !strcmp(names.names[0], job.id));
+  }
+}
+
+
+/*
+ * Tenant scoping: nothing of tenant 2 is visible from tenant 1.
+ */
+
+static void
+test_tenants(gw_store_t *s)
+{
+  gw_user_t    u1, u2, found;
+  gw_job_t     job, got;
+  gw_printer_t printer;
+  gw_address_t addr;
+  names_t      names;
+  unsigned char pin[32];
+  int          t1_jobs = gwStoreJobCount(s, T1, 0, 0);
+
+  TEST_BEGIN("tenants: rows of tenant 2 are invisible from tenant 1");
+  TEST_CHECK(_gwStoreTenantAdd(s, T2, "second", NULL));
+  TEST_CHECK(!_gwStoreTenantAdd(s, T2, "again", NULL));
+  TEST_CHECK(gwStoreUserFind(s, T1, "alice", &u1));
+  TEST_CHECK(gwStoreUserAdd(s, T2, "alice", "Other Alice", GW_ROLE_USER, NULL, false, &u2.id, NULL));   /* Same name, other tenant */
+  TEST_CHECK(gwStoreUserAdd(s, T2, "zed", "", GW_ROLE_USER, NULL, false, NULL, NULL));
+  TEST_CHECK(!gwStoreUserFind(s, T1, "zed", &found));
+  TEST_CHECK(gwStoreUserFind(s, T2, "alice", &found) && found.id == u2.id && found.id != u1.id && found.tenant == T2);
+  TEST_CHECK(!gwStoreUserGet(s, T1, u2.id, &found));
+  TEST_CHECK(gwStoreUserCount(s, T2) == 2);
+
+  TEST_CHECK(gwStoreAddressAdd(s, T2, u2.id, "alice@example.com", NULL));   /* Tenant 1 has it too */
+  TEST_CHECK(gwStoreAddressFind(s, T2, "alice@example.com", &addr) && addr.user_id == u2.id);
+  TEST_CHECK(gwStoreAddressFind(s, T1, "alice@example.com", &addr) && addr.user_id == u1.id);
+  TEST_CHECK(!gwStoreAddressAdd(s, T1, u2.id, "x@example.com", NULL));      /* User of another tenant */
+
+  memset(pin, 0x77, sizeof(pin));
+  TEST_CHECK(gwStorePinSet(s, T2, u2.id, pin, 0, NULL));
+  TEST_CHECK(gwStorePinLookup(s, T1, pin, time(NULL)) == 0);
+  TEST_CHECK(gwStorePinLookup(s, T2, pin, time(NULL)) == u2.id);
+  TEST_CHECK(!gwStorePinSet(s, T1, u2.id, pin, 0, NULL));
+
+  TEST_CHECK(gwStorePrinterAdd(s, T2, "secret-room", "ipp://10.0.0.9/ipp/print", "", NULL));
+  TEST_CHECK(!gwStorePrinterFind(s, T1, "secret-room", &printer));
+  memset(&names, 0, sizeof(names));
+  gwStorePrinterIterate(s, T1, collect_printer, &names);
+  TEST_CHECK(names.count == 1);
+
+  TEST_CHECK(held_job(s, &job, T2, u2.id, "alice", "tenant2.pdf", 1, 0));
+  TEST_CHECK(!gwStoreJobGet(s, T1, job.id, &got));
+  TEST_CHECK(gwStoreJobGet(s, T2, job.id, &got) && got.tenant == T2);
+  TEST_CHECK(gwStoreJobCount(s, T1, 0, 0) == t1_jobs && gwStoreJobCount(s, T2, 0, 0) == 1);
+  TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_HELD, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, "", -1, NULL, "x", "y", NULL, NULL));
+  TEST_CHECK(!gwStoreJobPurge(s, T1, job.id));
+  TEST_CHECK(gwStoreJobGet(s, T2, job.id, &got) && got.state == GW_JOB_STATE_HELD);
+  memset(&names, 0, sizeof(names));
+  gwStoreJobIterate(s, T1, 0, 0, collect_job, &names);
+  TEST_CHECK(names.count == t1_jobs);
+  for (int i = 0; i < names.count && i < 32; i ++)
+    TEST_CHECK(strcmp(names.names[i], job.id) != 0);
+  TEST_CHECK(audit_count(s, T1, job.id, NULL) == 0 && audit_count(s, T2, job.id, NULL) == 3);
+
+  /* A job of tenant 1 cannot name a user of tenant 2. */
+  fill_job(&job, T1, u2.id, "alice", "cross.pdf");
+  TEST_CHECK(!gwStoreJobCreate(s, &job, "alice", "x", NULL));
+  fill_job(&job, 55, u1.id, "alice", "notenant.pdf");
+  TEST_CHECK(!gwStoreJobCreate(s, &job, "alice", "x", NULL));
+}
+
+
+/*
+ * Expired jobs, and callbacks that call the store again.
+ */
+
+typedef struct sweep_s
+{
+  gw_store_t *s;
+  int         seen, expired, purged;
+  char        ids[16][GW_UUID_LEN + 1];
+} sweep_t;
+
+static bool
+expire_cb(const gw_job_t *job, void *data)
+{
+  sweep_t *sw = (sweep_t *)data;
+  gw_job_t again;
+
+  if (sw->seen < 16)
+    snprintf(sw->ids[sw->seen], sizeof(sw->ids[0]), "%s", job->id);
+  sw->seen ++;
+
+  /* What the daemon's sweep does: transition, then purge, from inside. */
+  if (!gwJobStateIsTerminal(job->state) &&
+      gwStoreJobTransition(sw->s, job->tenant, job->id, job->state, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, "expired", -1, NULL, "system", "expiry", "job.expire", NULL))
+    sw->expired ++;
+  if (gwStoreJobGet(sw->s, job->tenant, job->id, &again) && gwStoreJobPurge(sw->s, job->tenant, job->id))
+    sw->purged ++;
+
+  return (true);
+}
+
+static void
+test_expiry(gw_store_t *s)
+{
+  gw_user_t alice;
+  gw_job_t  soon, later, never, t2job, got;
+  sweep_t   sw;
+  int64_t   now = (int64_t)time(NULL);
+
+  TEST_BEGIN("expiry: only due jobs in the given states, any tenant, and callbacks may use the store");
+  gwStoreUserFind(s, T1, "alice", &alice);
+  TEST_CHECK(held_job(s, &soon, T1, alice.id, "alice", "soon.pdf", 1, now + 100));
+  TEST_CHECK(held_job(s, &later, T1, alice.id, "alice", "later.pdf", 1, now + 5000));
+  TEST_CHECK(held_job(s, &never, T1, alice.id, "alice", "never.pdf", 1, 0));
+  {
+    gw_user_t u2;
+
+    TEST_CHECK(gwStoreUserFind(s, T2, "zed", &u2));
+    TEST_CHECK(held_job(s, &t2job, T2, u2.id, "zed", "t2.pdf", 1, now + 50));
+  }
+
+  memset(&sw, 0, sizeof(sw));
+  sw.s = s;
+  TEST_CHECK(gwStoreJobIterateExpired(s, now + 99, ST(HELD), expire_cb, &sw));
+  TEST_CHECK(sw.seen == 1 && !strcmp(sw.ids[0], t2job.id));         /* soon is not due yet */
+
+  memset(&sw, 0, sizeof(sw));
+  sw.s = s;
+  TEST_CHECK(gwStoreJobIterateExpired(s, now + 100, ST(HELD) | ST(QUARANTINED), expire_cb, &sw));
+  TEST_CHECK(sw.seen == 1 && sw.expired == 1 && sw.purged == 1 && !strcmp(sw.ids[0], soon.id));
+  TEST_CHECK(!gwStoreJobGet(s, T1, soon.id, &got));
+  TEST_CHECK(gwStoreJobGet(s, T1, later.id, &got) && got.state == GW_JOB_STATE_HELD);
+  TEST_CHECK(gwStoreJobGet(s, T1, never.id, &got) && got.state == GW_JOB_STATE_HELD);
+  TEST_CHECK(audit_count(s, T1, soon.id, "job.expire") == 1);
+
+  /* States outside the mask are left alone. */
+  memset(&sw, 0, sizeof(sw));
+  sw.s = s;
+  TEST_CHECK(gwStoreJobIterateExpired(s, now + 1000000, ST(PRINTED), expire_cb, &sw));
+  TEST_CHECK(sw.seen == 0);
+  TEST_CHECK(gwStoreJobGet(s, T1, later.id, &got) && got.state == GW_JOB_STATE_HELD);
+}
+
+
+/*
+ * Many rows through the paging, and a callback that stops early.
+ */
+
+static bool
+count_cb(const gw_job_t *job, void *data)
+{
+  int *n = (int *)data;
+
+  (void)job;
+  (*n) ++;
+
+  return (true);
+}
+
+static bool
+stop_cb(const gw_job_t *job, void *data)
+{
+  int *n = (int *)data;
+
+  (void)job;
+
+  return (++ (*n) < 3);
+}
+
+static void
+test_paging(void)
+{
+  char        path[1100];
+  gw_store_t *s = open_fresh(path, sizeof(path));
+  gw_job_t    job;
+  int64_t     uid = 0;
+  int         n = 0, created = 0;
+  static audits_t a;
+
+  TEST_BEGIN("paging: 200 jobs come back once each, oldest first");
+  TEST_CHECK(gwStoreUserAdd(s, T1, "pager", "", GW_ROLE_USER, NULL, false, &uid, NULL));
+  for (int i = 0; i < 200; i ++)
+  {
+    fill_job(&job, T1, uid, "pager", "p.pdf");
+    job.created = 1000 + i / 3;                   /* Ties on created */
+    created += gwStoreJobCreate(s, &job, "pager", "test", NULL);
+  }
+  TEST_CHECK(created == 200);
+  TEST_CHECK(gwStoreJobIterate(s, T1, uid, ST(RECEIVING), count_cb, &n) && n == 200);
+  n = 0;
+  TEST_CHECK(gwStoreJobIterate(s, T1, uid, 0, stop_cb, &n) && n == 3);
+
+  TEST_BEGIN("audit: the newest 'limit' rows, oldest first");
+  memset(&a, 0, sizeof(a));
+  TEST_CHECK(gwStoreAuditIterate(s, T1, 0, 10, collect_audit, &a));
+  TEST_CHECK(a.count == 10 && a.rows[0].id < a.rows[9].id);
+  TEST_CHECK(!strcmp(a.rows[9].job_id, job.id));                    /* The last job's submit is newest */
+  memset(&a, 0, sizeof(a));
+  TEST_CHECK(gwStoreAuditIterate(s, T1, 0, 0, collect_audit, &a) && a.count == 200);
+  memset(&a, 0, sizeof(a));
+  TEST_CHECK(gwStoreAuditIterate(s, T1, time(NULL) + 3600, 10, collect_audit, &a) && a.count == 0);
+  {
+    gw_audit_t e;
+
+    memset(&e, 0, sizeof(e));
+    snprintf(e.action, sizeof(e.action), "pin.fail");
+    snprintf(e.source, sizeof(e.source), "lobby");
+    e.time = time(NULL) + 7200;
+    TEST_CHECK(gwStoreAuditAdd(s, T1, &e));
+    memset(&a, 0, sizeof(a));
+    TEST_CHECK(gwStoreAuditIterate(s, T1, time(NULL) + 3600, 10, collect_audit, &a) && a.count == 1);
+    TEST_CHECK(!strcmp(a.rows[0].action, "pin.fail") && !strcmp(a.rows[0].actor, "system") && !strcmp(a.rows[0].source, "lobby"));
+    e.action[0] = '\0';
+    TEST_CHECK(!gwStoreAuditAdd(s, T1, &e));
+  }
+
+  gwStoreClose(&s);
+}
+
+
+/*
+ * Purging a held job (an admin's erasure) leaves no copy of its key in the
+ * database files either.
+ */
+
+static void
+test_purge_shred(void)
+{
+  char             path[1100];
+  gw_store_t      *s = open_fresh(path, sizeof(path));
+  gw_job_t         job, neighbour;
+  gw_wrapped_key_t key, key2;
+  int64_t          uid = 0;
+
+  TEST_BEGIN("purge: the key of a purged job is gone from the database files");
+  TEST_CHECK(gwStoreUserAdd(s, T1, "erased", "", GW_ROLE_USER, NULL, false, &uid, NULL));
+  TEST_CHECK(held_job(s, &job, T1, uid, "erased", "private.pdf", 1, 0));
+  make_key(&key, (unsigned char)job_counter);
+  TEST_CHECK(held_job(s, &neighbour, T1, uid, "erased", "other.pdf", 1, 0));   /* Shares the page */
+  make_key(&key2, (unsigned char)job_counter);
+  TEST_CHECK(key_on_disk(path, &key) && key_on_disk(path, &key2));              /* Positive control */
+  TEST_CHECK(gwStoreJobPurge(s, T1, job.id));
+  TEST_CHECK(!key_on_disk(path, &key));
+  TEST_CHECK(key_on_disk(path, &key2));                                         /* The other job can still print */
+  gwStoreClose(&s);
+  TEST_CHECK(!key_on_disk(path, &key) && key_on_disk(path, &key2));
+}
+
+
+/*
+ * Threads: concurrent submissions and transitions come out consistent.
+ */
+
+typedef struct worker_s
+{
+  gw_store_t *s;
+  int64_t     uid;
+  int         base, ok;
+} worker_t;
+
+static void *
+worker(void *data)
+{
+  worker_t *w = (worker_t *)data;
+
+  for (int i = 0; i < 25; i ++)
+  {
+    gw_job_t job;
+
+    memset(&job, 0, sizeof(job));
+    snprintf(job.id, sizeof(job.id), "%08x-1111-4000-8000-%012x", (unsigned)(w->base + i), (unsigned)w->base);
+    job.tenant = T1;
+    job.user_id = w->uid;
+    job.copies = 1;
+    snprintf(job.owner, sizeof(job.owner), "worker");
+    snprintf(job.origin, sizeof(job.origin), "test");
+    if (gwStoreJobCreate(w->s, &job, "worker", "test", NULL) &&
+        gwStoreJobTransition(w->s, T1, job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, NULL, NULL, NULL, NULL) &&
+        gwStoreJobTransition(w->s, T1, job.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, NULL, NULL, NULL, NULL))
+      w->ok ++;
+  }
+
+  return (NULL);
+}
+
+static void
+test_threads(void)
+{
+  char        path[1100];
+  gw_store_t *s = open_fresh(path, sizeof(path));
+  pthread_t   threads[4];
+  worker_t    workers[4];
+  int64_t     uid = 0;
+  int         ok = 0;
+
+  TEST_BEGIN("threads: 4 x 25 concurrent submissions");
+  TEST_CHECK(gwStoreUserAdd(s, T1, "worker", "", GW_ROLE_USER, NULL, false, &uid, NULL));
+  for (int i = 0; i < 4; i ++)
+  {
+    workers[i] = (worker_t){ s, uid, i * 1000, 0 };
+    pthread_create(threads + i, NULL, worker, workers + i);
+  }
+  for (int i = 0; i < 4; i ++)
+  {
+    pthread_join(threads[i], NULL);
+    ok += workers[i].ok;
+  }
+  TEST_CHECK(ok == 100);
+  TEST_CHECK(gwStoreJobCount(s, T1, uid, ST(HELD)) == 100);
+  gwStoreClose(&s);
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM audit WHERE action = 'job.held'") == 100);
+}
+
+
+int
+main(void)
+{
+  char        path[1100];
+  gw_store_t *s;
+
+  if (!test_tempdir(tempdir, sizeof(tempdir)))
+  {
+    perror("mkdtemp");
+    return (1);
+  }
+
+  test_migrations();
+  test_files();
+
+  if ((s = open_fresh(path, sizeof(path))) != NULL)
+  {
+    test_users(s);
+    test_addresses(s);
+    test_credentials(s);
+    test_lockout(s);
+    test_printers(s);
+    test_jobs(s, path);
+    test_tenants(s);
+    test_expiry(s);
+    gwStoreClose(&s);
+  }
+  else
+    TEST_CHECK(s != NULL);
+
+  test_paging();
+  test_purge_shred();
+  test_threads();
+
+  test_rmtree(tempdir);
+
+  TEST_EXIT();
+}
