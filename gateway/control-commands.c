@@ -92,6 +92,65 @@ job_json(const gw_job_t *job)
 }
 
 
+/*
+ * Streamed lists: a reply with thousands of jobs or audit rows is written
+ * element by element as the store hands them over, so the daemon never
+ * builds the whole list in memory.
+ */
+
+typedef struct stream_s
+{
+  gw_client_t *cl;
+  bool         first;       /* No element written yet */
+  bool         ok;          /* All writes succeeded */
+} stream_t;
+
+
+/*
+ * 'stream_begin()' - Write {"ok":true,"NAME":[ .
+ */
+
+static void
+stream_begin(stream_t *st, gw_client_t *cl, const char *name)
+{
+  char head[64];
+
+  snprintf(head, sizeof(head), "{\"ok\":true,\"%s\":[", name);
+  st->cl    = cl;
+  st->first = true;
+  st->ok    = gwControlWriteAll(cl->fd, head, strlen(head));
+}
+
+
+/*
+ * 'stream_add()' - Write one element (and release it).
+ */
+
+static bool
+stream_add(stream_t *st, json_object *element)
+{
+  const char *text = json_object_to_json_string_ext(element, JSON_C_TO_STRING_PLAIN);
+
+  if (st->ok)
+    st->ok = (st->first || gwControlWriteAll(st->cl->fd, ",", 1)) && gwControlWriteAll(st->cl->fd, text, strlen(text));
+  st->first = false;
+  json_object_put(element);
+
+  return (st->ok);
+}
+
+
+/*
+ * 'stream_end()' - Close the array and the reply line.
+ */
+
+static bool
+stream_end(stream_t *st)
+{
+  return (st->ok && gwControlWriteAll(st->cl->fd, "]}\n", 3));
+}
+
+
 /* ---- status ------------------------------------------------------------- */
 
 static bool
@@ -477,8 +536,7 @@ cmd_job_submit(gw_client_t *cl, json_object *req)
 static bool
 add_job(const gw_job_t *job, void *data)
 {
-  json_object_array_add((json_object *)data, job_json(job));
-  return (true);
+  return (stream_add((stream_t *)data, job_json(job)));
 }
 
 
@@ -487,18 +545,16 @@ cmd_job_list(gw_client_t *cl, json_object *req)
 {
   const char  *name = get_string(req, "user");
   gw_user_t    user;
-  json_object *reply, *array;
+  stream_t     st;
 
   memset(&user, 0, sizeof(user));
   if (name && !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
     return (_gwControlError(cl, NULL, "No user \"%s\".", name));
 
-  reply = ok_reply();
-  array = json_object_new_array();
-  gwStoreJobIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, 0, add_job, array);
-  json_object_object_add(reply, "jobs", array);
+  stream_begin(&st, cl, "jobs");
+  gwStoreJobIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, 0, add_job, &st);
 
-  return (_gwControlReply(cl, reply));
+  return (stream_end(&st));
 }
 
 
@@ -612,24 +668,23 @@ add_audit(const gw_audit_t *a, void *data)
   json_object_object_add(e, "pages", json_object_new_int(a->pages));
   json_object_object_add(e, "source", json_object_new_string(a->source));
   json_object_object_add(e, "detail", json_object_new_string(a->detail));
-  json_object_array_add((json_object *)data, e);
 
-  return (true);
+  return (stream_add((stream_t *)data, e));
 }
 
 
 static bool
 cmd_audit(gw_client_t *cl, json_object *req)
 {
-  json_object *reply = ok_reply(), *array = json_object_new_array();
-  int64_t      limit = get_int(req, "limit", 1000);
+  int64_t  limit = get_int(req, "limit", 1000);
+  stream_t st;
 
-  if (limit < 1 || limit > 100000)
+  if (limit < 1 || limit > 1000000)
     limit = 1000;
-  gwStoreAuditIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, get_int(req, "since", 0), (int)limit, add_audit, array);
-  json_object_object_add(reply, "audit", array);
+  stream_begin(&st, cl, "audit");
+  gwStoreAuditIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, get_int(req, "since", 0), (int)limit, add_audit, &st);
 
-  return (_gwControlReply(cl, reply));
+  return (stream_end(&st));
 }
 
 

@@ -135,11 +135,16 @@ struct _gw_request_s
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
 static bool  answer_error(gw_request_t *req, int status, const char *code, const char *message);
+static void  answer_no_route(gw_request_t *req, bool path_matched);
 static const listener_route_t *find_route(gw_listener_t *l, const char *path, const char *method, bool *path_matched);
 static void  free_request(gw_request_t *req);
 static void  log_mhd(void *cls, const char *fmt, va_list ap);
 static bool  read_pem(const char *path, char **data_r, size_t *len_r, const char **error_r);
+static enum MHD_Result request_body(gw_request_t *req, const char *data, size_t len);
 static void  request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe);
+static enum MHD_Result request_end(gw_request_t *req);
+static enum MHD_Result request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, const char *method, void **con_cls);
+static bool  route_matches_path(const listener_route_t *r, const char *path);
 static struct MHD_Daemon *start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, const char *cert, const char *key);
 
 
@@ -532,158 +537,219 @@ gwRequestRespond(gw_request_t *req, int status, const char *content_type, const 
 static enum MHD_Result
 access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-  gw_listener_t    *l = (gw_listener_t *)cls;
-  gw_request_t     *req = (gw_request_t *)*con_cls;
-  const gw_route_t *route;
+  gw_request_t *req = (gw_request_t *)*con_cls;
+  size_t        len;
 
   if (!req)
+    return (request_headers((gw_listener_t *)cls, conn, url, method, con_cls));
+
+  if ((len = *upload_data_size) > 0)
   {
-    /*
-     * Headers have arrived: make the request and find its route...
-     */
+    *upload_data_size = 0;
+    return (request_body(req, upload_data, len));
+  }
 
-    const union MHD_ConnectionInfo *ci;
-    const char                     *clen;
-    bool                            path_matched = false;
+  return (request_end(req));
+}
 
-    if ((req = calloc(1, sizeof(gw_request_t))) == NULL)
-      return (MHD_NO);
 
-    req->listener = l;
-    req->conn     = conn;
-    req->method   = method;
-    req->path     = url;
-    *con_cls      = req;
+/*
+ * 'answer_no_route()' - Answer 405 (with Allow) when routes exist for the
+ *                       path but not for the method, else 404.
+ */
 
-    if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL && ci->client_addr)
-    {
-      const struct sockaddr *sa = ci->client_addr;
-      socklen_t              salen = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+static void
+answer_no_route(gw_request_t *req, bool path_matched)
+{
+  gw_listener_t *l = req->listener;
+  char           allow[256] = "";
+  size_t         used = 0;
 
-      if (getnameinfo(sa, salen, req->client, sizeof(req->client), NULL, 0, NI_NUMERICHOST))
-        snprintf(req->client, sizeof(req->client), "unknown");
-      else if (!strncmp(req->client, "::ffff:", 7) && strchr(req->client, '.'))
-        memmove(req->client, req->client + 7, strlen(req->client + 7) + 1);
-    }
-    else
+  if (!path_matched)
+  {
+    answer_error(req, 404, "not-found", "There is nothing at this address.");
+    return;
+  }
+
+  for (int i = 0; i < l->num_routes; i ++)
+  {
+    const listener_route_t *r = l->routes + i;
+    int                     n;
+
+    bool                    dup = false;
+
+    if (!route_matches_path(r, req->path))
+      continue;
+
+    for (int j = 0; j < i && !dup; j ++)
+      dup = route_matches_path(l->routes + j, req->path) && !strcmp(l->routes[j].method, r->method);
+    if (dup)
+      continue;
+
+    n = snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "", r->method);
+    if (n < 0 || (size_t)n >= sizeof(allow) - used)
+      break;
+    used += (size_t)n;
+  }
+
+  if (allow[0])
+    gwRequestAddHeader(req, "Allow", allow);
+
+  answer_error(req, 405, "method-not-allowed", "This address does not accept this request method.");
+}
+
+
+/*
+ * 'route_matches_path()' - Whether a route with a method serves a path.
+ */
+
+static bool
+route_matches_path(const listener_route_t *r, const char *path)
+{
+  if (!r->method)
+    return (false);
+
+  return (r->prefix_len ? !strncmp(path, r->path, r->prefix_len) : !strcmp(path, r->path));
+}
+
+
+/*
+ * 'request_headers()' - The headers have arrived: make the request, find
+ *                       its route, check Content-Length, call begin().
+ */
+
+static enum MHD_Result
+request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, const char *method, void **con_cls)
+{
+  gw_request_t                   *req;
+  const gw_route_t               *route;
+  const union MHD_ConnectionInfo *ci;
+  const char                     *clen;
+  bool                            path_matched = false;
+
+  if ((req = calloc(1, sizeof(gw_request_t))) == NULL)
+    return (MHD_NO);
+
+  req->listener = l;
+  req->conn     = conn;
+  req->method   = method;
+  req->path     = url;
+  *con_cls      = req;
+
+  /* Numeric client address; IPv4 clients of a dual-stack socket without "::ffff:" */
+  if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL && ci->client_addr)
+  {
+    const struct sockaddr *sa = ci->client_addr;
+    socklen_t              salen = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+    if (getnameinfo(sa, salen, req->client, sizeof(req->client), NULL, 0, NI_NUMERICHOST))
       snprintf(req->client, sizeof(req->client), "unknown");
+    else if (!strncmp(req->client, "::ffff:", 7) && strchr(req->client, '.'))
+      memmove(req->client, req->client + 7, strlen(req->client + 7) + 1);
+  }
+  else
+    snprintf(req->client, sizeof(req->client), "unknown");
 
-    if ((req->route = find_route(l, url, method, &path_matched)) == NULL)
-    {
-      if (path_matched)
-      {
-        char allow[256] = "";
-        size_t used = 0;
-
-        for (int i = 0; i < l->num_routes; i ++)
-        {
-          const listener_route_t *r = l->routes + i;
-
-          if ((r->prefix_len ? !strncmp(url, r->path, r->prefix_len) : !strcmp(url, r->path)) && r->method && !strstr(allow, r->method))
-          {
-            int n = snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "", r->method);
-
-            if (n < 0 || (size_t)n >= sizeof(allow) - used)
-              break;
-            used += (size_t)n;
-          }
-        }
-        if (allow[0])
-          gwRequestAddHeader(req, "Allow", allow);
-        answer_error(req, 405, "method-not-allowed", "This address does not accept this request method.");
-      }
-      else
-        answer_error(req, 404, "not-found", "There is nothing at this address.");
-
-      return (MHD_YES);
-    }
-
-    route = &req->route->route;
-
-    if ((clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) != NULL)
-    {
-      char      *end;
-      long long  n;
-
-      errno = 0;
-      n     = strtoll(clen, &end, 10);
-      if (errno || end == clen || *end || n < 0 || n > route->max_body)
-      {
-        req->over_limit = true;
-        answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
-        return (MHD_YES);
-      }
-    }
-
-    if (route->begin && !(*route->begin)(req, route->data))
-    {
-      req->refused = true;
-      if (!req->responded)
-      {
-        gwLog(l->log, GW_LOG_ERROR, "HTTPS: %s %s refused without a response.", method, url);
-        answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
-      }
-    }
-
+  if ((req->route = find_route(l, url, method, &path_matched)) == NULL)
+  {
+    answer_no_route(req, path_matched);
     return (MHD_YES);
   }
 
-  route = req->route ? &req->route->route : NULL;
+  route = &req->route->route;
 
-  if (*upload_data_size)
+  /* A declared body larger than the route takes is refused before begin() */
+  if ((clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) != NULL)
   {
-    /*
-     * A piece of the body...
-     */
+    char      *end;
+    long long  n;
 
-    size_t len = *upload_data_size;
-
-    *upload_data_size = 0;
-    req->phase        = REQUEST_BODY;
-    req->received    += (int64_t)len;
-
-    if (route && !req->refused && !req->over_limit && !req->responded && req->received > route->max_body)
+    errno = 0;
+    n     = strtoll(clen, &end, 10);
+    if (errno || end == clen || *end || n < 0 || n > route->max_body)
     {
-      /* Past the limit: deliver nothing more, answer 413 at the end */
       req->over_limit = true;
       answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
-    }
-
-    if (!route || req->refused || req->over_limit || req->responded)
-    {
-      /* Answered already: drop the rest, but not forever */
-      req->dropped += (int64_t)len;
-      if (req->dropped > LISTENER_DRAIN_MAX)
-      {
-        gwLog(l->log, GW_LOG_INFO, "HTTPS: %s %s from %s: the body went on after the answer; connection closed.", method, url, req->client);
-        return (MHD_NO);
-      }
       return (MHD_YES);
     }
+  }
 
-    if (route->body && !(*route->body)(req, upload_data, len, route->data))
+  if (route->begin && !(*route->begin)(req, route->data))
+  {
+    req->refused = true;
+    if (!req->responded)
     {
-      req->refused = true;
-      if (!req->responded)
-      {
-        gwLog(l->log, GW_LOG_ERROR, "HTTPS: %s %s body refused without a response.", method, url);
-        answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
-      }
+      gwLog(l->log, GW_LOG_ERROR, "HTTPS: %s %s refused without a response.", method, url);
+      answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
     }
+  }
 
+  return (MHD_YES);
+}
+
+
+/*
+ * 'request_body()' - A piece of the body: count it and deliver it while
+ *                    the total stays within max_body and nobody answered.
+ */
+
+static enum MHD_Result
+request_body(gw_request_t *req, const char *data, size_t len)
+{
+  const gw_route_t *route = req->route ? &req->route->route : NULL;
+
+  req->phase     = REQUEST_BODY;
+  req->received += (int64_t)len;
+
+  if (route && !req->refused && !req->over_limit && !req->responded && req->received > route->max_body)
+  {
+    /* Past the limit: deliver nothing more, answer 413 at the end */
+    req->over_limit = true;
+    answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
+  }
+
+  if (!route || req->refused || req->over_limit || req->responded)
+  {
+    /* Answered already: drop the rest, but not forever */
+    req->dropped += (int64_t)len;
+    if (req->dropped > LISTENER_DRAIN_MAX)
+    {
+      gwLog(req->listener->log, GW_LOG_INFO, "HTTPS: %s %s from %s: the body went on after the answer; connection closed.", req->method, req->path, req->client);
+      return (MHD_NO);
+    }
     return (MHD_YES);
   }
 
-  /*
-   * The whole request has arrived...
-   */
+  if (route->body && !(*route->body)(req, data, len, route->data))
+  {
+    req->refused = true;
+    if (!req->responded)
+    {
+      gwLog(req->listener->log, GW_LOG_ERROR, "HTTPS: %s %s body refused without a response.", req->method, req->path);
+      answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
+    }
+  }
+
+  return (MHD_YES);
+}
+
+
+/*
+ * 'request_end()' - The whole request has arrived: queue the response
+ *                   given during the body, or call finish().
+ */
+
+static enum MHD_Result
+request_end(gw_request_t *req)
+{
+  const gw_route_t *route = req->route ? &req->route->route : NULL;
 
   req->phase = REQUEST_END;
 
   if (req->pending)
   {
     /* A response given while the body was read */
-    enum MHD_Result ret = MHD_queue_response(conn, req->pending_status, req->pending);
+    enum MHD_Result ret = MHD_queue_response(req->conn, req->pending_status, req->pending);
 
     MHD_destroy_response(req->pending);
     req->pending = NULL;
@@ -696,13 +762,12 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
   if (!route)
     return (MHD_NO);
 
+  (*route->finish)(req, route->data);
+
+  if (!req->responded)
   {
-    (*route->finish)(req, route->data);
-    if (!req->responded)
-    {
-      gwLog(l->log, GW_LOG_ERROR, "HTTPS: %s %s finished without a response.", method, url);
-      answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
-    }
+    gwLog(req->listener->log, GW_LOG_ERROR, "HTTPS: %s %s finished without a response.", req->method, req->path);
+    answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
   }
 
   return (req->responded ? MHD_YES : MHD_NO);

@@ -244,6 +244,50 @@ print_reply(const char *cmd, json_object *reply)
 
 
 /*
+ * 'read_reply()' - Read the daemon's reply line, however long (a list of
+ *                  10,000 jobs is several MB), up to 1 GB.  Returns a
+ *                  malloc'd string or NULL.
+ */
+
+static char *
+read_reply(int fd, size_t *size_r)
+{
+  size_t  used = 0, alloc = 64 * 1024;
+  char   *buf = malloc(alloc), *nl;
+  ssize_t n;
+
+  while (buf)
+  {
+    if (used + 1 >= alloc)
+    {
+      char *nbuf = alloc < (size_t)1024 * 1024 * 1024 ? realloc(buf, alloc * 2) : NULL;
+
+      if (!nbuf)
+        break;
+      buf    = nbuf;
+      alloc *= 2;
+    }
+
+    if ((n = read(fd, buf + used, alloc - used - 1)) < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    buf[used + (size_t)n] = '\0';
+    if ((nl = memchr(buf + used, '\n', (size_t)n)) != NULL)
+    {
+      *nl     = '\0';
+      *size_r = alloc;
+      return (buf);
+    }
+    used += (size_t)n;
+  }
+
+  free(buf);
+  return (NULL);
+}
+
+
+/*
  * 'run()' - Send one request (plus a document for job.submit) and print
  *           the reply.  Returns the exit status.
  */
@@ -252,15 +296,15 @@ static int
 run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
 {
   const char  *cmd = jstr(req, "cmd"), *error = NULL, *text;
-  char        *line = malloc(GW_CONTROL_LINE_MAX + 1);
+  char        *line = NULL;
+  size_t       linesize = 0;
   int          fd, status = 1;
   json_object *reply;
   bool         sent;
 
-  if (!line || (fd = gwControlConnect(sock, &error)) < 0)
+  if ((fd = gwControlConnect(sock, &error)) < 0)
   {
-    fprintf(stderr, "printgate: %s\n", error ? error : "out of memory");
-    free(line);
+    fprintf(stderr, "printgate: %s\n", error);
     return (1);
   }
 
@@ -286,7 +330,7 @@ run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
       fprintf(stderr, "printgate: the file changed or could not be read while sending.\n");
   }
 
-  if (!gwControlReadLine(fd, line, GW_CONTROL_LINE_MAX + 1) || (reply = json_tokener_parse(line)) == NULL)
+  if ((line = read_reply(fd, &linesize)) == NULL || (reply = json_tokener_parse(line)) == NULL)
   {
     fprintf(stderr, "printgate: no answer from printgated (did it stop?).\n");
     close(fd);
@@ -319,7 +363,7 @@ run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
     }
   }
 
-  explicit_bzero(line, GW_CONTROL_LINE_MAX + 1);   /* May hold a PIN or password */
+  explicit_bzero(line, linesize);   /* May hold a PIN or password */
   free(line);
   json_object_put(reply);
 

@@ -19,6 +19,7 @@
 #include "printgate-ipp/sinks.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,14 @@ main(int argc, char *argv[])
   pthread_sigmask(SIG_BLOCK, &signals, NULL);
   signal(SIGPIPE, SIG_IGN);
   umask(0077);
+
+  /*
+   * Few malloc arenas: every control client and HTTPS connection is a
+   * thread, and glibc's default of one arena per thread (8 x cores) keeps
+   * freed memory resident per arena.
+   */
+
+  mallopt(M_ARENA_MAX, 2);
 
   gwConfigControlSocket(config, sock, sizeof(sock));
 

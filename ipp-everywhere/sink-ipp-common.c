@@ -374,7 +374,9 @@ ipp_error(const _gw_sink_target_t *t, http_t *http, ipp_t *response, const _gw_s
 
   if (!response)
   {
-    if (hs == HTTP_STATUS_ERROR || httpError(http))
+    /* No HTTP status (connection refused, dropped, timed out), or a 200
+     * whose body was not IPP: the printer did not answer usably */
+    if (hs < HTTP_STATUS_CONTINUE || hs == HTTP_STATUS_OK)
     {
       char buf[128];
 

@@ -5,9 +5,10 @@
  * Usage: bench-spool [-s MB] [-n runs] [-d dir] [-f source-file]
  *
  * In a fresh folder under dir (default $TMPDIR or /tmp) it makes a random
- * source file (default 500 MB; -f uses an existing file instead), then, n
- * times (default 3), measures four legs, alternating the order of the
- * plain and the spool legs from one run to the next:
+ * source file (default 500 MB; -f uses an existing file instead), then,
+ * after one untimed warm-up run, n times (default 3), measures four legs,
+ * alternating the order of the plain and the spool legs from one run to
+ * the next:
  *
  *   plain copy      read the source, write copy.bin (1 MiB buffers), fsync
  *   spool write     read the source, gwSpoolWriterWrite (1 MiB buffers),
@@ -375,7 +376,12 @@ main(int argc, char *argv[])
   leg_read(src, buf, &size);
   printf("Source: %s, %lld bytes; %ld runs; buffers %d KiB; spool chunks 64 KiB\n", src, (long long)st.st_size, runs, BUFSIZE / 1024);
 
-  for (long run = 0; run < runs && ok; run ++)
+  /*
+   * Run 0 is an untimed warm-up (it absorbs the write-back of the source
+   * file and first-touch costs); runs 1..n are measured.
+   */
+
+  for (long run = -1; run < runs && ok; run ++)
   {
     char             id[GW_UUID_LEN + 1];
     gw_wrapped_key_t key;
@@ -384,7 +390,7 @@ main(int argc, char *argv[])
 
     gwUUIDNew(id);
 
-    if (run % 2 == 0)
+    if (run < 0 || run % 2 == 0)
     {
       secs[LEG_COPY]        = leg_copy(src, copy, buf, bytes + LEG_COPY);
       secs[LEG_SPOOL_WRITE] = leg_spool_write(spool, id, src, buf, &key, bytes + LEG_SPOOL_WRITE);
@@ -399,17 +405,24 @@ main(int argc, char *argv[])
       secs[LEG_READ]        = leg_read(copy, buf, bytes + LEG_READ);
     }
 
-    printf("run %ld:", run + 1);
+    if (run < 0)
+      printf("warm-up (not counted):");
+    else
+      printf("run %ld (%s first):", run + 1, run % 2 ? "spool" : "plain");
     for (int leg = 0; leg < LEG_COUNT; leg ++)
     {
+      double rate;
+
       if (secs[leg] <= 0 || bytes[leg] != (uint64_t)st.st_size)
       {
         fprintf(stderr, "\nbench-spool: leg \"%s\" failed\n", leg_names[leg]);
         ok = false;
         break;
       }
-      mbps[leg][run] = (double)bytes[leg] / secs[leg] / 1e6;
-      printf("  %s %.0f MB/s;", leg_names[leg], mbps[leg][run]);
+      rate = (double)bytes[leg] / secs[leg] / 1e6;
+      if (run >= 0)
+        mbps[leg][run] = rate;
+      printf("  %s %.0f MB/s;", leg_names[leg], rate);
     }
     putchar('\n');
 

@@ -81,16 +81,15 @@ gw_start() {
   GW_CONF="$GW_DIR/printgate.conf"
   GW_LOG="$GW_DIR/printgated.log"
   mkdir -p "$GW_DIR"
-  {
-    echo "StateDir $GW_STATE"
-    echo "ListenAddress 127.0.0.1"
-    echo "ListenPort 0"
-    echo "ServerName localhost"
-    echo "LogFile $GW_LOG"
-    echo "LogLevel debug"
-    echo "PrinterRetryDelay 200ms"
-    for line in "$@"; do echo "$line"; done
-  } > "$GW_CONF"
+  local line name defaults=(
+    "StateDir $GW_STATE" "ListenAddress 127.0.0.1" "ListenPort 0" "ServerName localhost"
+    "LogFile $GW_LOG" "LogLevel debug" "PrinterRetryDelay 200ms")
+  : > "$GW_CONF"
+  for line in "${defaults[@]}"; do     # a line given by the test replaces the default
+    name=${line%% *}
+    printf '%s\n' "$@" | grep -qi "^$name " || echo "$line" >> "$GW_CONF"
+  done
+  for line in "$@"; do echo "$line" >> "$GW_CONF"; done
   gw_restart
 }
 

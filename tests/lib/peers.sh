@@ -509,16 +509,24 @@ EOF
 
 peers_cups_add_queue()
 {
-  local name=$1 held=${2:-}
+  local name=$1 held=${2:-} attempt
   local -a opts=()
 
   [ -n "${PEERS_CUPS_PORT:-}" ] || { peers_log "peers_cups_add_queue: start cupsd first"; return 1; }
   [ "$held" = held ] && opts=(-o job-hold-until-default=indefinite)
 
   # -m raw is deprecated in CUPS 2.4 but still creates a raw queue.
-  lpadmin -h "127.0.0.1:$PEERS_CUPS_PORT" -p "$name" -E -v file:///dev/null -m raw "${opts[@]}" 2>&1 |
-    grep -v -i "deprecated" >&2
-  lpstat -h "127.0.0.1:$PEERS_CUPS_PORT" -p "$name" >/dev/null 2>&1
+  for attempt in 1 2 3; do
+    lpadmin -h "127.0.0.1:$PEERS_CUPS_PORT" -p "$name" -E -v file:///dev/null -m raw "${opts[@]}" \
+      > "$PEERS_CUPS_DIR/log/lpadmin-$name.log" 2>&1
+    if lpstat -h "127.0.0.1:$PEERS_CUPS_PORT" -p "$name" >/dev/null 2>&1; then
+      return 0
+    fi
+    peers_log "lpadmin $name (attempt $attempt): $(grep -v -i deprecated "$PEERS_CUPS_DIR/log/lpadmin-$name.log")"
+    sleep 1
+  done
+
+  return 1
 }
 
 

@@ -252,7 +252,12 @@ main(void)
   TEST_CHECK(curl("-X DELETE", url, &status, body, sizeof(body), headers, sizeof(headers)));
   TEST_CHECKF(status == 405, "status %d", status);
   TEST_CHECKF(strstr(body, "\"error\":\"method-not-allowed\"") != NULL, "%s", body);
-  TEST_CHECKF(strcasestr(headers, "\nAllow: GET") != NULL, "%s", headers);
+  TEST_CHECKF(strcasestr(headers, "\nAllow: GET\r") != NULL, "%s", headers);
+
+  snprintf(url, sizeof(url), "https://127.0.0.1:%d/files/exact", port);
+  TEST_CHECK(curl("-X PUT", url, &status, body, sizeof(body), headers, sizeof(headers)));
+  TEST_CHECKF(status == 405, "status %d", status);
+  TEST_CHECKF(strcasestr(headers, "\nAllow: GET\r") != NULL, "one GET for two matching GET routes: %s", headers);
 
   snprintf(url, sizeof(url), "https://127.0.0.1:%d/upload", port);
   TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0));

@@ -556,6 +556,28 @@ test_tamper(gw_spool_t *spool, gw_keys_t *keys, gw_spool_t *spool_other, gw_keys
   }
   TEST_CHECKF(control == 0, "%d positive controls failed", control);
   TEST_CHECKF(undetected == 0, "%d tampering cases not detected", undetected);
+
+  /*
+   * Lengths that no writer produces (whole chunks at the end: the final
+   * chunk is always shorter than 64 KiB) are refused at open, before any
+   * byte is decrypted, with a reason.
+   */
+
+  {
+    const size_t cuts[] = { HDR_LEN + 3 * CCHUNK, HDR_LEN + 2 * CCHUNK, HDR_LEN + CCHUNK + 15, HDR_LEN };
+    const char  *error;
+
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i ++)
+    {
+      gw_spool_reader_t *r;
+
+      error = NULL;
+      save_file(path, orig, cuts[i]);
+      r = gwSpoolReaderOpen(spool, id, 1, &key, &error);
+      TEST_CHECKF(r == NULL && error && strstr(error, "length"), "cut at %zu: %s", cuts[i], error ? error : "(opened)");
+      gwSpoolReaderClose(&r);
+    }
+  }
   save_file(path, orig, olen);
 
   /*
@@ -589,6 +611,13 @@ test_tamper(gw_spool_t *spool, gw_keys_t *keys, gw_spool_t *spool_other, gw_keys
   gwSpoolPath(spool, id2, 1, false, path2, sizeof(path2));
   TEST_CHECK(rename(path, path2) == 0);
   TEST_CHECKF(!readable(spool, id2, 1, &key, len), "file renamed to another job id must not read");
+  {
+    const char        *error = NULL;
+    gw_spool_reader_t *r = gwSpoolReaderOpen(spool, id2, 1, &key, &error);
+
+    TEST_CHECKF(r == NULL && error && strstr(error, "another job"), "reason: %s", error ? error : "(opened)");
+    gwSpoolReaderClose(&r);
+  }
 
   memcpy(mod, orig, olen);
   memcpy(mod + 16, id2, GW_UUID_LEN);           /* Header rewritten to match */

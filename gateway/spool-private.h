@@ -1,0 +1,115 @@
+/*
+ * spool-private.h - private definitions of the encrypted spool: the byte
+ *                   format (docs/spool-format.md), the objects, and the
+ *                   format helpers shared by spool.c, spool-writer.c and
+ *                   spool-reader.c.
+ */
+
+#ifndef PRINTGATE_SPOOL_PRIVATE_H
+#define PRINTGATE_SPOOL_PRIVATE_H
+
+#include "printgate/spool.h"
+#include "printgate/crypto.h"
+#include "printgate/log.h"
+#include "crypto-private.h"
+
+/*
+ * Format constants (docs/spool-format.md).
+ */
+
+#define SPOOL_MAGIC        "PGQS"
+#define SPOOL_VERSION      1
+#define SPOOL_AEAD_AES_GCM 1              /* AES-256-GCM, 96-bit nonce, 128-bit tag */
+#define SPOOL_CHUNK_LOG2   16
+#define SPOOL_CHUNK        (1u << SPOOL_CHUNK_LOG2)
+#define SPOOL_TAG_LEN      GW_AEAD_TAG_LEN
+#define SPOOL_CCHUNK       (SPOOL_CHUNK + SPOOL_TAG_LEN)   /* Sealed full chunk */
+#define SPOOL_HEADER_LEN   64
+#define SPOOL_NONCE_LEN    GW_AEAD_NONCE_LEN
+#define SPOOL_AAD_LEN      GW_SHA256_LEN
+
+#define HDR_VERSION        4               /* Header field offsets */
+#define HDR_AEAD           5
+#define HDR_CHUNK_LOG2     6
+#define HDR_KEK_ID         8
+#define HDR_DOCNUM         12
+#define HDR_JOB_ID         16
+#define HDR_RESERVED       (HDR_JOB_ID + GW_UUID_LEN)      /* 52..63, zero */
+
+#define WRAP_INFO          "printgate-wrap-v1"
+#define WRAP_NONCE_OFF     4               /* Wrapped key field offsets */
+#define WRAP_CT_OFF        16
+#define WRAP_TAG_OFF       48
+
+#define SPOOL_BATCH        16              /* Chunks per write()/read(): ~1 MiB */
+#define SPOOL_BUFSIZE      (SPOOL_HEADER_LEN + SPOOL_BATCH * SPOOL_CCHUNK)
+#define SPOOL_SUFFIX       ".pgs"
+#define SPOOL_NAME_MAX     (GW_UUID_LEN + 1 + 10 + sizeof(SPOOL_SUFFIX))
+#define SPOOL_WRITEBACK    (8 * 1024 * 1024)   /* Start writeback every 8 MiB */
+#define SPOOL_PATH_MAX     4096
+
+struct _gw_spool_s
+{
+  char        dir[SPOOL_PATH_MAX];        /* Spool folder */
+  char        incoming[SPOOL_PATH_MAX];   /* dir/incoming: files being written */
+  char        jobs[SPOOL_PATH_MAX];       /* dir/jobs: committed files */
+  int         incoming_fd;                /* O_DIRECTORY descriptors */
+  int         jobs_fd;
+  gw_keys_t  *keys;                       /* Not owned */
+  gw_log_t   *log;                        /* Not owned */
+};
+
+struct _gw_spool_writer_s
+{
+  gw_spool_t     *spool;
+  char            job_id[GW_UUID_LEN + 1];
+  unsigned        docnum;
+  char            name[SPOOL_NAME_MAX];   /* File name in incoming/ and jobs/ */
+  int             fd;                     /* Open file in incoming/, or -1 */
+  bool            created;                /* incoming/name exists (ours) */
+  bool            finished;               /* gwSpoolWriterFinish() succeeded */
+  bool            failed;                 /* A write failed: only abort remains */
+  gw_aead_t      *aead;                   /* AES-256-GCM keyed with the DEK */
+  unsigned char   dek[GW_KEY_LEN];        /* Wiped once wrapped */
+  unsigned char   aad[SPOOL_AAD_LEN];
+  uint64_t        chunk;                  /* Index of the next chunk */
+  uint64_t        plain_size;             /* Bytes accepted so far */
+  unsigned char  *plain;                  /* Partial chunk (SPOOL_CHUNK) */
+  size_t          plain_len;
+  unsigned char  *out;                    /* Sealed bytes not yet written */
+  size_t          out_len;
+  uint64_t        written;                /* Bytes written to the file */
+  uint64_t        kicked;                 /* Bytes handed to writeback */
+};
+
+struct _gw_spool_reader_s
+{
+  gw_spool_t     *spool;
+  char            job_id[GW_UUID_LEN + 1];
+  unsigned        docnum;
+  int             fd;
+  bool            failed;                 /* Sticky until rewind */
+  gw_aead_t      *aead;                   /* AES-256-GCM keyed with the DEK */
+  unsigned char   aad[SPOOL_AAD_LEN];
+  uint64_t        file_size;              /* At open */
+  uint64_t        nchunks;                /* Including the final chunk */
+  size_t          last_len;               /* Plaintext bytes of the final chunk */
+  uint64_t        plain_size;
+  uint64_t        next;                   /* Next chunk to decrypt */
+  uint64_t        offset;                 /* File offset of the next read */
+  unsigned char  *in;                     /* Sealed chunks read ahead */
+  size_t          in_pos, in_len;
+  unsigned char  *plain;                  /* One decrypted chunk (SPOOL_CHUNK) */
+  size_t          plain_pos, plain_len;
+};
+
+extern void     _gwSpoolPutBE32(unsigned char *p, uint32_t v);
+extern uint32_t _gwSpoolGetBE32(const unsigned char *p);
+extern bool     _gwSpoolMakeName(const char *job_id, unsigned docnum, char name[SPOOL_NAME_MAX]);
+extern bool     _gwSpoolMakeAAD(const unsigned char hdr[SPOOL_HEADER_LEN], const char *job_id, unsigned docnum, unsigned char aad[SPOOL_AAD_LEN]);
+extern void     _gwSpoolMakeNonce(unsigned char nonce[SPOOL_NONCE_LEN], uint64_t index, bool last);
+extern size_t   _gwSpoolWrapAAD(unsigned char *aad, uint32_t kek_id, const char *job_id, unsigned docnum);
+extern bool     _gwSpoolGCM(bool enc, const unsigned char *key, const unsigned char *nonce, const unsigned char *aad, size_t aadlen,
+                            const unsigned char *in, size_t len, unsigned char *out, unsigned char tag[SPOOL_TAG_LEN]);
+
+#endif /* !PRINTGATE_SPOOL_PRIVATE_H */

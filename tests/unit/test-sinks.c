@@ -1,0 +1,632 @@
+/*
+ * test-sinks.c - the IPP and CUPS printer sinks against a scripted fake
+ * printer (an IPP server on a loopback port, written with libcups' server
+ * side), for the answers real printers give rarely or not on demand:
+ * busy until the retries run out, credentials asked, an error with a
+ * status message, a stopped printer, too many copies, documents that
+ * change length while being sent, a rewind that fails, HTTP 503, chunked
+ * sending, and many releases at once.  tests/integration/sinks.sh covers
+ * the same sinks against ippeveprinter and cupsd.
+ */
+
+#include "test.h"
+
+#include <printgate-ipp/sinks.h>
+#include <printgate/job.h>
+#include <printgate/log.h>
+
+#include <cups/cups.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+typedef enum mode_e             /* How the fake printer answers Print-Job */
+{
+  MODE_OK,                      /* successful-ok */
+  MODE_BUSY,                    /* server-error-busy, always */
+  MODE_BUSY_ONCE,               /* server-error-busy the first time only */
+  MODE_HTTP_503,                /* HTTP 503 Service Unavailable */
+  MODE_AUTH,                    /* HTTP 401 with Basic */
+  MODE_ERROR,                   /* server-error-internal-error + status-message */
+  MODE_STOPPED,                 /* Get-Printer-Attributes: stopped, media-jam-error */
+  MODE_ONE_COPY                 /* copies-supported 1-1 */
+} mode_t_;
+
+typedef struct fake_s           /* The fake printer */
+{
+  pthread_mutex_t lock;
+  int             fd;           /* Listening socket */
+  int             port;
+  mode_t_         mode;
+  int             print_jobs;   /* Print-Job requests seen */
+  int             job_ids;      /* Last job-id handed out */
+  int             active;       /* Connection threads running */
+  size_t          last_bytes;   /* Document bytes in the last Print-Job */
+  bool            last_chunked;
+  char            last_user[256], last_name[256], last_sides[64], last_color[64];
+  int             last_copies;
+  bool            bytes_ok;     /* Every Print-Job carried the whole pattern */
+} fake_t;
+
+typedef struct conn_s
+{
+  fake_t *fake;
+  http_t *http;
+} conn_t;
+
+typedef struct doc_s            /* A generated document: byte i = i * 7 % 251 */
+{
+  size_t len, pos;
+  size_t lie;                   /* Extra bytes delivered beyond len */
+  bool   fail_rewind;
+  int    rewinds;
+} doc_t;
+
+
+/*
+ * 'pattern()' - The document's byte at an offset.
+ */
+
+static unsigned char
+pattern(size_t i)
+{
+  return ((unsigned char)(i * 7 % 251));
+}
+
+
+/*
+ * 'respond()' - Send an IPP response.
+ */
+
+static void
+respond(http_t *http, ipp_t *response)
+{
+  httpClearFields(http);
+  httpSetField(http, HTTP_FIELD_CONTENT_TYPE, "application/ipp");
+  httpSetLength(http, ippLength(response));
+  httpWriteResponse(http, HTTP_STATUS_OK);
+  ippWrite(http, response);
+  httpFlushWrite(http);
+}
+
+
+/*
+ * 'printer_attributes()' - Answer Get-Printer-Attributes.
+ */
+
+static void
+printer_attributes(fake_t *fake, ipp_t *response)
+{
+  static const char * const sides[] = { "one-sided", "two-sided-long-edge", "two-sided-short-edge" };
+  static const char * const modes[] = { "auto", "color", "monochrome" };
+  bool stopped = fake->mode == MODE_STOPPED;
+
+  ippAddInteger(response, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-state", stopped ? IPP_PSTATE_STOPPED : IPP_PSTATE_IDLE);
+  ippAddString(response, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "printer-state-reasons", NULL, stopped ? "media-jam-error" : "none");
+  ippAddBoolean(response, IPP_TAG_PRINTER, "printer-is-accepting-jobs", 1);
+  ippAddString(response, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE, "document-format-supported", NULL, "application/pdf");
+  ippAddBoolean(response, IPP_TAG_PRINTER, "color-supported", 1);
+  ippAddStrings(response, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-supported", 3, NULL, sides);
+  ippAddStrings(response, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "print-color-mode-supported", 3, NULL, modes);
+  ippAddRange(response, IPP_TAG_PRINTER, "copies-supported", 1, fake->mode == MODE_ONE_COPY ? 1 : 99);
+}
+
+
+/*
+ * 'get_text()' - Copy an attribute value from a request.
+ */
+
+static void
+get_text(ipp_t *request, const char *name, char *buf, size_t size)
+{
+  ipp_attribute_t *attr = ippFindAttribute(request, name, IPP_TAG_ZERO);
+  const char      *s    = attr ? ippGetString(attr, 0, NULL) : NULL;
+
+  snprintf(buf, size, "%s", s ? s : "");
+}
+
+
+/*
+ * 'print_job()' - Answer Print-Job after reading the whole document.
+ */
+
+static bool
+print_job(fake_t *fake, http_t *http, ipp_t *request, ipp_t *response)
+{
+  unsigned char buf[8192];
+  ssize_t       bytes;
+  size_t        total = 0;
+  bool          same = true, busy;
+  bool          chunked = httpGetField(http, HTTP_FIELD_TRANSFER_ENCODING)[0] != '\0';
+  int           id;
+
+  while ((bytes = httpRead2(http, (char *)buf, sizeof(buf))) > 0)
+  {
+    for (ssize_t i = 0; i < bytes; i ++)
+      same = same && buf[i] == pattern(total + (size_t)i);
+    total += (size_t)bytes;
+  }
+
+  /* A request cut short is no job (as on a real printer) */
+  if (bytes < 0 || httpError(http) || httpGetRemaining(http) > 0)
+    return (false);
+
+  pthread_mutex_lock(&fake->lock);
+  fake->print_jobs ++;
+  fake->last_bytes   = total;
+  fake->last_chunked = chunked;
+  fake->bytes_ok     = fake->bytes_ok && same;
+  get_text(request, "requesting-user-name", fake->last_user, sizeof(fake->last_user));
+  get_text(request, "job-name", fake->last_name, sizeof(fake->last_name));
+  get_text(request, "sides", fake->last_sides, sizeof(fake->last_sides));
+  get_text(request, "print-color-mode", fake->last_color, sizeof(fake->last_color));
+  fake->last_copies = ippGetInteger(ippFindAttribute(request, "copies", IPP_TAG_INTEGER), 0);
+  busy = fake->mode == MODE_BUSY || (fake->mode == MODE_BUSY_ONCE && fake->print_jobs == 1);
+  id   = ++ fake->job_ids;
+  pthread_mutex_unlock(&fake->lock);
+
+  if (fake->mode == MODE_HTTP_503)
+  {
+    httpClearFields(http);
+    httpSetLength(http, 0);
+    httpWriteResponse(http, HTTP_STATUS_SERVICE_UNAVAILABLE);
+    httpFlushWrite(http);
+    return (false);
+  }
+
+  if (busy)
+  {
+    ippSetStatusCode(response, IPP_STATUS_ERROR_BUSY);
+    ippAddString(response, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message", NULL, "Currently printing another job.");
+  }
+  else if (fake->mode == MODE_ERROR)
+  {
+    ippSetStatusCode(response, IPP_STATUS_ERROR_INTERNAL);
+    ippAddString(response, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message", NULL, "Fuser too hot\n\001");
+  }
+  else
+  {
+    ippAddInteger(response, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-id", id);
+    ippAddInteger(response, IPP_TAG_JOB, IPP_TAG_ENUM, "job-state", IPP_JSTATE_PENDING);
+  }
+
+  respond(http, response);
+  return (true);
+}
+
+
+/*
+ * 'drain()' - Read and drop what is left of a request body.
+ */
+
+static void
+drain(http_t *http)
+{
+  char buf[4096];
+
+  while (httpRead2(http, buf, sizeof(buf)) > 0)
+    ;
+}
+
+
+/*
+ * 'conn_thread()' - Serve one client connection.
+ */
+
+static void *
+conn_thread(void *data)
+{
+  conn_t *conn = (conn_t *)data;
+  fake_t *fake = conn->fake;
+  http_t *http = conn->http;
+  char    uri[1024];
+
+  while (httpWait(http, 10000))
+  {
+    http_state_t  state = httpReadRequest(http, uri, sizeof(uri));
+    http_status_t status;
+    ipp_t        *request, *response;
+    ipp_state_t   istate;
+    bool          keep = true;
+
+    if (state == HTTP_STATE_WAITING)
+      continue;
+    if (state != HTTP_STATE_POST)
+      break;
+
+    while ((status = httpUpdate(http)) == HTTP_STATUS_CONTINUE)
+      ;
+    if (status != HTTP_STATUS_OK)
+      break;
+
+    if (fake->mode == MODE_AUTH && !httpGetField(http, HTTP_FIELD_AUTHORIZATION)[0])
+    {
+      httpFlush(http);
+      httpClearFields(http);
+      httpSetField(http, HTTP_FIELD_WWW_AUTHENTICATE, "Basic realm=\"fake\"");
+      httpSetLength(http, 0);
+      httpWriteResponse(http, HTTP_STATUS_UNAUTHORIZED);
+      httpFlushWrite(http);
+      break;
+    }
+
+    if (httpGetExpect(http) == HTTP_STATUS_CONTINUE)
+      httpWriteResponse(http, HTTP_STATUS_CONTINUE);
+
+    request = ippNew();
+    while ((istate = ippRead(http, request)) != IPP_STATE_DATA && istate != IPP_STATE_ERROR)
+      ;
+    if (istate == IPP_STATE_ERROR)
+    {
+      ippDelete(request);
+      break;
+    }
+
+    response = ippNewResponse(request);
+
+    if (ippGetOperation(request) == IPP_OP_GET_PRINTER_ATTRIBUTES)
+    {
+      drain(http);
+      printer_attributes(fake, response);
+      respond(http, response);
+    }
+    else if (ippGetOperation(request) == IPP_OP_PRINT_JOB)
+      keep = print_job(fake, http, request, response);
+    else
+    {
+      drain(http);
+      ippSetStatusCode(response, IPP_STATUS_ERROR_OPERATION_NOT_SUPPORTED);
+      respond(http, response);
+    }
+
+    ippDelete(request);
+    ippDelete(response);
+
+    if (!keep)
+      break;
+  }
+
+  httpClose(http);
+  free(conn);
+
+  pthread_mutex_lock(&fake->lock);
+  fake->active --;
+  pthread_mutex_unlock(&fake->lock);
+
+  return (NULL);
+}
+
+
+/*
+ * 'accept_thread()' - Accept connections until the socket is shut down.
+ */
+
+static void *
+accept_thread(void *data)
+{
+  fake_t *fake = (fake_t *)data;
+  http_t *http;
+
+  while ((http = httpAcceptConnection(fake->fd, 1)) != NULL)
+  {
+    conn_t   *conn = calloc(1, sizeof(conn_t));
+    pthread_t tid;
+
+    conn->fake = fake;
+    conn->http = http;
+
+    pthread_mutex_lock(&fake->lock);
+    fake->active ++;
+    pthread_mutex_unlock(&fake->lock);
+
+    if (pthread_create(&tid, NULL, conn_thread, conn))
+    {
+      httpClose(http);
+      free(conn);
+      pthread_mutex_lock(&fake->lock);
+      fake->active --;
+      pthread_mutex_unlock(&fake->lock);
+    }
+    else
+      pthread_detach(tid);
+  }
+
+  return (NULL);
+}
+
+
+/*
+ * 'fake_start()' - Listen on a random loopback port.
+ */
+
+static bool
+fake_start(fake_t *fake, pthread_t *tid)
+{
+  struct sockaddr_in addr;
+  socklen_t          len = sizeof(addr);
+
+  memset(fake, 0, sizeof(*fake));
+  pthread_mutex_init(&fake->lock, NULL);
+  fake->bytes_ok = true;
+
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family      = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+  if ((fake->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+      bind(fake->fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fake->fd, 64) ||
+      getsockname(fake->fd, (struct sockaddr *)&addr, &len))
+    return (false);
+
+  fake->port = ntohs(addr.sin_port);
+
+  return (pthread_create(tid, NULL, accept_thread, fake) == 0);
+}
+
+
+/*
+ * 'fake_stop()' - Stop accepting and wait for connection threads.
+ */
+
+static void
+fake_stop(fake_t *fake, pthread_t tid)
+{
+  shutdown(fake->fd, SHUT_RDWR);
+  pthread_join(tid, NULL);
+  close(fake->fd);
+
+  for (int i = 0; i < 200; i ++)
+  {
+    int active;
+
+    pthread_mutex_lock(&fake->lock);
+    active = fake->active;
+    pthread_mutex_unlock(&fake->lock);
+    if (!active)
+      break;
+    usleep(50000);
+  }
+}
+
+
+static ssize_t
+doc_read(void *ctx, void *buf, size_t len)
+{
+  doc_t         *d = (doc_t *)ctx;
+  unsigned char *b = (unsigned char *)buf;
+  size_t         n = 0;
+
+  while (n < len && d->pos < d->len + d->lie)
+  {
+    b[n ++] = pattern(d->pos);
+    d->pos ++;
+  }
+
+  return ((ssize_t)n);
+}
+
+
+static bool
+doc_rewind(void *ctx)
+{
+  doc_t *d = (doc_t *)ctx;
+
+  d->rewinds ++;
+  d->pos = 0;
+  return (!d->fail_rewind);
+}
+
+
+/*
+ * 'make_doc()' - A sink document over a doc_t.
+ */
+
+static gw_sink_doc_t
+make_doc(doc_t *d, size_t len, int64_t declared)
+{
+  gw_sink_doc_t doc;
+
+  memset(d, 0, sizeof(*d));
+  d->len = len;
+
+  memset(&doc, 0, sizeof(doc));
+  doc.job_id     = "6f1c2a9e-0000-4000-8000-000000000001";
+  doc.job_name   = "minutes.pdf";
+  doc.owner      = "dana";
+  doc.format     = "application/pdf";
+  doc.copies     = 1;
+  doc.sides      = "two-sided-long-edge";
+  doc.color_mode = "monochrome";
+  doc.size       = declared;
+  doc.read       = doc_read;
+  doc.rewind     = doc_rewind;
+  doc.ctx        = d;
+
+  return (doc);
+}
+
+
+typedef struct many_s           /* One of many concurrent releases */
+{
+  const char       *uri;
+  gw_sink_result_t  result;
+  doc_t             d;
+  size_t            len;
+} many_t;
+
+
+static void *
+many_thread(void *data)
+{
+  many_t            *m   = (many_t *)data;
+  gw_sink_doc_t      doc = make_doc(&m->d, m->len, (int64_t)m->len);
+  gw_sink_options_t  opts = { 10, 0, 10, NULL };
+
+  gwIppSink()->send("fake", m->uri, &doc, &opts, &m->result);
+  return (NULL);
+}
+
+
+int
+main(void)
+{
+  fake_t             fake;
+  pthread_t          tid;
+  char               uri[256];
+  gw_sink_result_t   r;
+  gw_sink_options_t  opts;
+  gw_sink_doc_t      doc;
+  doc_t              d;
+  gw_log_t          *log = gwLogNew(NULL, GW_LOG_DEBUG);
+
+  memset(&opts, 0, sizeof(opts));
+  opts.timeout        = 5;
+  opts.retries        = 2;
+  opts.retry_delay_ms = 20;
+  opts.log            = log;
+
+  TEST_BEGIN("sinks: ops tables");
+  TEST_CHECK(!strcmp(gwIppSink()->name, "ipp"));
+  TEST_CHECK(!strcmp(gwIppSink()->schemes[0], "ipp") && !strcmp(gwIppSink()->schemes[1], "ipps") && !gwIppSink()->schemes[2]);
+  TEST_CHECK(!strcmp(gwCupsSink()->name, "cups") && !strcmp(gwCupsSink()->schemes[0], "cups") && !gwCupsSink()->schemes[1]);
+
+  TEST_BEGIN("sinks: URIs that cannot be used hold the job");
+  doc = make_doc(&d, 1000, 1000);
+  TEST_CHECK(!gwCupsSink()->check("front", "cups://127.0.0.1:631/", &doc, &opts, &r));
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_REFUSED && strstr(r.text, "no CUPS queue name"), "%s", r.text);
+  TEST_CHECK(!gwIppSink()->check("lobby", "ipp:///ipp/print", &doc, &opts, &r));
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_REFUSED && strstr(r.text, "minutes.pdf: printer 'lobby'"), "%s", r.text);
+  gwIppSink()->send("lobby", "ipp://user:secret@127.0.0.1:1/ipp/print", &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_UNREACHABLE && !strstr(r.text, "secret") && strstr(r.text, "ipp://127.0.0.1:1/ipp/print"), "%s", r.text);
+
+  if (!fake_start(&fake, &tid))
+  {
+    TEST_CHECK(!"fake printer started");
+    TEST_EXIT();
+  }
+  snprintf(uri, sizeof(uri), "ipp://127.0.0.1:%d/ipp/print", fake.port);
+
+  TEST_BEGIN("sinks: a good printer gets the job and its options");
+  doc = make_doc(&d, 300000, 300000);
+  doc.copies = 3;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && r.printer_job_id == fake.job_ids, "%s", r.text);
+  TEST_CHECK(fake.last_bytes == 300000 && fake.bytes_ok && !fake.last_chunked);
+  TEST_CHECK(!strcmp(fake.last_user, "dana") && !strcmp(fake.last_name, "minutes.pdf"));
+  TEST_CHECK(fake.last_copies == 3 && !strcmp(fake.last_sides, "two-sided-long-edge") && !strcmp(fake.last_color, "monochrome"));
+
+  TEST_BEGIN("sinks: unknown size goes chunked");
+  doc = make_doc(&d, 200001, 0);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK, "%s", r.text);
+  TEST_CHECK(fake.last_bytes == 200001 && fake.last_chunked && fake.bytes_ok);
+
+  TEST_BEGIN("sinks: busy once, then accepted after one rewind");
+  fake.mode = MODE_BUSY_ONCE;
+  fake.print_jobs = 0;
+  doc = make_doc(&d, 150000, 150000);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK, "%s", r.text);
+  TEST_CHECK(fake.print_jobs == 2 && d.rewinds == 1 && fake.last_bytes == 150000 && fake.bytes_ok);
+
+  TEST_BEGIN("sinks: busy for good -> printer-busy after 1 + retries tries");
+  fake.mode = MODE_BUSY;
+  fake.print_jobs = 0;
+  doc = make_doc(&d, 5000, 5000);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_BUSY && strstr(r.text, "stayed busy after 3 tries"), "%s", r.text);
+  TEST_CHECK(fake.print_jobs == 3 && d.rewinds == 2);
+
+  TEST_BEGIN("sinks: HTTP 503 counts as busy");
+  fake.mode = MODE_HTTP_503;
+  fake.print_jobs = 0;
+  doc = make_doc(&d, 5000, 5000);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_BUSY, "%s", r.text);
+  TEST_CHECK(fake.print_jobs == 3);
+
+  TEST_BEGIN("sinks: a rewind that fails is spool damage");
+  fake.mode = MODE_BUSY;
+  doc = make_doc(&d, 5000, 5000);
+  d.fail_rewind = true;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_FAILED && r.reason == GW_REASON_SPOOL_DAMAGED, "%s", r.text);
+
+  TEST_BEGIN("sinks: a document longer or shorter than its size is spool damage");
+  fake.mode = MODE_OK;
+  fake.print_jobs = 0;
+  doc = make_doc(&d, 70000, 70000);
+  d.lie = 10;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_FAILED && r.reason == GW_REASON_SPOOL_DAMAGED, "%s", r.text);
+  doc = make_doc(&d, 70000, 70010);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_FAILED && r.reason == GW_REASON_SPOOL_DAMAGED, "%s", r.text);
+  usleep(200000);
+  TEST_CHECKF(fake.print_jobs == 0, "the fake printer accepted %d truncated job(s)", fake.print_jobs);
+
+  TEST_BEGIN("sinks: credentials asked -> printer-refused, no prompt");
+  fake.mode = MODE_AUTH;
+  doc = make_doc(&d, 5000, 5000);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_REFUSED && strstr(r.text, "credentials"), "%s", r.text);
+
+  TEST_BEGIN("sinks: an IPP error carries the printer's message, cleaned");
+  fake.mode = MODE_ERROR;
+  doc = make_doc(&d, 5000, 5000);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_REFUSED && strstr(r.text, "(Fuser too hot  )"), "%s", r.text);
+
+  TEST_BEGIN("sinks: a stopped printer holds the job with its reasons");
+  fake.mode = MODE_STOPPED;
+  doc = make_doc(&d, 5000, 5000);
+  TEST_CHECK(!gwIppSink()->check("fake", uri, &doc, &opts, &r));
+  TEST_CHECKF(r.reason == GW_REASON_PRINTER_REFUSED && strstr(r.text, "stopped (media-jam-error)"), "%s", r.text);
+
+  TEST_BEGIN("sinks: more copies than copies-supported");
+  fake.mode = MODE_ONE_COPY;
+  doc = make_doc(&d, 5000, 5000);
+  doc.copies = 2;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_REFUSED && strstr(r.text, "at most 1 copy"), "%s", r.text);
+
+  TEST_BEGIN("sinks: 16 releases at once (no shared libcups state)");
+  {
+    enum { N = 16 };
+    many_t    many[N];
+    pthread_t tids[N];
+    int       ok = 0, before;
+
+    fake.mode = MODE_OK;
+    before    = fake.job_ids;
+    fake.print_jobs = 0;
+
+    for (int i = 0; i < N; i ++)
+    {
+      memset(&many[i], 0, sizeof(many[i]));
+      many[i].uri = uri;
+      many[i].len = 10000 + (size_t)i * 7919;
+      pthread_create(&tids[i], NULL, many_thread, &many[i]);
+    }
+    for (int i = 0; i < N; i ++)
+    {
+      pthread_join(tids[i], NULL);
+      ok += many[i].result.status == GW_SINK_OK && many[i].result.printer_job_id > before;
+    }
+    TEST_CHECKF(ok == N && fake.print_jobs == N && fake.bytes_ok, "%d of %d ok", ok, N);
+  }
+
+  fake_stop(&fake, tid);
+
+  TEST_BEGIN("sinks: the printer went away");
+  doc = make_doc(&d, 5000, 5000);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_UNREACHABLE && strstr(r.text, "did not answer"), "%s", r.text);
+
+  gwLogDelete(&log);
+  TEST_EXIT();
+}
