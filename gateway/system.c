@@ -121,6 +121,7 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
   gw_system_t *sys;
   char         path[GW_PATH_MAX + 32];
   const char  *error = NULL;
+  bool         store_exists;
 
   if (!error_r)
     error_r = &error;
@@ -145,15 +146,25 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
   if (first_run_setup && !first_run(sys, error_r))
     goto fail;
 
+  /*
+   * A new root key is made only on a true first run: if the store already
+   * exists, a missing key means lost or misplaced keys/, and a fresh key
+   * would silently make every held job and PIN unusable.
+   */
+
+  snprintf(path, sizeof(path), "%s/printgate.db", config->state_dir);
+  store_exists = access(path, F_OK) == 0;
+
   snprintf(path, sizeof(path), "%s/keys", config->state_dir);
   if (first_run_setup && !make_dir(path, 0700, sys->log))
   {
     *error_r = "unable to create the keys directory";
     goto fail;
   }
-  if ((sys->keys = gwKeysLoad(path, first_run_setup, sys->log)) == NULL)
+  if ((sys->keys = gwKeysLoad(path, first_run_setup && !store_exists, sys->log)) == NULL)
   {
-    *error_r = "unable to load the root key (see the log)";
+    *error_r = store_exists ? "unable to load keys/root.key although printgate.db exists; restore keys/ from the backup taken with the database (docs/keys.md)" :
+                              "unable to load the root key (see the log)";
     goto fail;
   }
 

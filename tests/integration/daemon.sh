@@ -72,9 +72,16 @@ out=$(head -c 200000 /dev/zero | tr '\0' 'a' | timeout 5 "$GW_TOOLS/gw-raw-contr
 check "an overlong request line is dropped" sh -c "echo '$out' | grep -q 'rc=0'"
 check "daemon still serves after bad requests" gw status
 
-# Second start: no second password.
+# A lost root key is not silently replaced.
 gw_stop TERM
 check_eq "SIGTERM exits 0" "$GW_STATUS" 0
+mv "$GW_STATE/keys/root.key" "$W/root.key.saved"
+out=$("$PRINTGATED" -c "$GW_CONF" 2>&1); rc=$?
+check "start refused when keys/root.key is missing but the store exists" sh -c "test $rc -ne 0 && echo '$out' | grep -q 'restore keys/'"
+check "no new root key was made" test ! -e "$GW_STATE/keys/root.key"
+mv "$W/root.key.saved" "$GW_STATE/keys/root.key"
+
+# Second start: no second password.
 gw_restart
 check "second start prints no password" sh -c "! grep -q 'one-time password' '$GW_DIR/stdout'"
 check "jobs survive a restart" sh -c "$PRINTGATE -c $GW_CONF --json job show $J2 | grep -q '\"state\": \"held\"'"

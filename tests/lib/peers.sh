@@ -16,6 +16,8 @@
 # ever stopped by process name.  Call the peers_start_* functions directly,
 # never inside $(...): a subshell would lose the PID bookkeeping, so they
 # refuse to run there and hand their results back in variables instead.
+# Do not call a bare `wait` in a test: the daemons are children of the
+# test's shell too, so it would never return; wait for your own PIDs.
 #
 # Stable interface (other tests rely on these names):
 #
@@ -24,6 +26,9 @@
 #   peers_track PID               Stop PID at exit.
 #   peers_stop PID                Stop PID now (TERM, wait, KILL) and forget it.
 #   peers_wait SECONDS CMD...     Run CMD every 0.1 s until it succeeds; 1 on timeout.
+#   peers_wait_pid PID SECONDS CMD...
+#                                 The same, but fail at once if PID exits.
+#   peers_pid_alive PID           Is PID a running process?
 #   peers_wait_port PORT [SECS]   Wait until 127.0.0.1:PORT accepts connections.
 #   peers_wait_ipp URI [SECS]     Wait until URI answers Get-Printer-Attributes.
 #   peers_start_avahi             Private dbus-daemon + avahi-daemon on lo only; exports
@@ -34,7 +39,9 @@
 #                                 to simulate printing instead of -c /bin/true).  Sets
 #                                 PEERS_IPP_PORT, PEERS_IPP_DIR (kept documents),
 #                                 PEERS_IPP_PID, PEERS_IPP_URI, PEERS_IPP_LOG.
-#   peers_start_cupsd             Private cupsd on 127.0.0.1:random (User lp, FileDevice Yes).
+#   peers_cups_running PORT       Does a cupsd answer on 127.0.0.1:PORT?
+#   peers_start_cupsd             Private cupsd on 127.0.0.1:random (User lp, FileDevice Yes,
+#                                 job attributes not private, PreserveJobFiles Yes).
 #                                 Sets PEERS_CUPS_PORT, PEERS_CUPS_PID, PEERS_CUPS_DIR,
 #                                 PEERS_CUPS_SPOOL (RequestRoot: dNNNNN-001 files), PEERS_CUPS_LOG.
 #   peers_cups_add_queue NAME [held]
@@ -216,6 +223,25 @@ peers_wait()
 
 
 #
+# 'peers_wait_pid()' - Like peers_wait, but give up at once when PID exits.
+#
+
+peers_wait_pid()
+{
+  local pid=$1 secs=$2 end
+  shift 2
+
+  end=$((SECONDS + secs))
+  while ! "$@" >/dev/null 2>&1; do
+    peers_pid_alive "$pid" || return 1
+    [ "$SECONDS" -lt "$end" ] || return 1
+    sleep 0.1
+  done
+  return 0
+}
+
+
+#
 # 'peers_port_open()' - Does 127.0.0.1:PORT accept a connection?
 #
 
@@ -264,6 +290,9 @@ peers_start_avahi()
   local d pidfile stale i
 
   peers_direct peers_start_avahi || return 1
+  if peers_pid_alive "${PEERS_AVAHI_PID:-}"; then
+    return 0                            # Already started by this test
+  fi
   d=$PEERS_DIR/avahi
   mkdir -p "$d"
 
@@ -400,7 +429,7 @@ peers_start_ippeveprinter()
     pid=$!
     peers_track "$pid"
 
-    if peers_wait_ipp "ipp://127.0.0.1:$port/ipp/print" 15; then
+    if peers_wait_pid "$pid" 15 ipptool -q -T 2 "ipp://127.0.0.1:$port/ipp/print" get-printer-attributes.test; then
       PEERS_IPP_PORT=$port
       PEERS_IPP_DIR=$dir
       PEERS_IPP_PID=$pid
@@ -415,6 +444,17 @@ peers_start_ippeveprinter()
   done
 
   return 1
+}
+
+
+#
+# 'peers_cups_running()' - Does the cupsd on PORT answer?  (lpstat -r exits
+#                          0 even when nothing listens, so read its words.)
+#
+
+peers_cups_running()
+{
+  LC_ALL=C lpstat -h "127.0.0.1:$1" -r 2>/dev/null | grep -q "scheduler is running"
 }
 
 
@@ -486,7 +526,7 @@ EOF
     pid=$!
     peers_track "$pid"
 
-    if peers_wait 15 lpstat -h "127.0.0.1:$port" -r; then
+    if peers_wait_pid "$pid" 15 peers_cups_running "$port"; then
       PEERS_CUPS_PORT=$port
       PEERS_CUPS_PID=$pid
       PEERS_CUPS_DIR=$c
