@@ -18,7 +18,7 @@
 #include <cups/cups.h>
 
 #define GW_SINK_CHUNK         65536   /* Document bytes per write */
-#define GW_SINK_MAX_RETRIES   20      /* Ceiling on opts->retries */
+#define GW_SINK_MAX_RETRIES   100     /* Ceiling on opts->retries (PrinterRetries allows 0-100) */
 #define GW_SINK_MAX_DELAY_MS  60000   /* Ceiling on one backoff step */
 #define GW_SINK_DEF_TIMEOUT   30      /* Seconds, when opts->timeout <= 0 */
 #define GW_SINK_DEF_DELAY_MS  1000    /* When opts->retry_delay_ms <= 0 */
