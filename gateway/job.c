@@ -136,3 +136,57 @@ gwReasonParse(const char *code, gw_reason_t *reason)
 
   return (false);
 }
+
+
+/*
+ * 'keyword_in()' - Is s one of the NULL-terminated list?
+ */
+
+static bool
+keyword_in(const char *s, const char * const *list)
+{
+  for (; s && *list; list ++)
+  {
+    if (!strcmp(s, *list))
+      return (true);
+  }
+
+  return (false);
+}
+
+
+/*
+ * 'gwJobSidesValid()' - "one-sided", "two-sided-long-edge" or "two-sided-short-edge".
+ */
+
+bool
+gwJobSidesValid(const char *sides)
+{
+  static const char * const list[] = { "one-sided", "two-sided-long-edge", "two-sided-short-edge", NULL };
+
+  return (keyword_in(sides, list));
+}
+
+
+/*
+ * 'gwJobColorModeValid()' - "auto", "color" or "monochrome".
+ */
+
+bool
+gwJobColorModeValid(const char *color_mode)
+{
+  static const char * const list[] = { "auto", "color", "monochrome", NULL };
+
+  return (keyword_in(color_mode, list));
+}
+
+
+/*
+ * 'gwJobCopiesValid()' - 1 to 999 copies.
+ */
+
+bool
+gwJobCopiesValid(int copies)
+{
+  return (copies >= 1 && copies <= 999);
+}

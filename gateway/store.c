@@ -234,23 +234,6 @@ valid_job_id(const char *s)
 
 
 /*
- * 'valid_keyword()' - Is s one of the NULL-terminated list?
- */
-
-static bool
-valid_keyword(const char *s, const char * const *list)
-{
-  for (; *list; list ++)
-  {
-    if (!strcmp(s, *list))
-      return (true);
-  }
-
-  return (false);
-}
-
-
-/*
  * 'states_mask()' - A caller's state mask: 0 means all states; bits beyond
  *                   the known states are ignored.
  */
@@ -902,8 +885,6 @@ gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *d
 bool
 gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r)
 {
-  static const char * const sides_list[] = { "one-sided", "two-sided-long-edge", "two-sided-short-edge", NULL };
-  static const char * const color_list[] = { "auto", "color", "monochrome", NULL };
   gw_job_t j;
 
   if (!s || !job || job->tenant <= 0 || job->user_id < 0 || !valid_job_id(job->id))
@@ -936,7 +917,7 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
   if (!j.format[0])
     snprintf(j.format, sizeof(j.format), "application/octet-stream");
 
-  if (j.copies < 1 || j.copies > 999 || !valid_keyword(j.sides, sides_list) || !valid_keyword(j.color_mode, color_list))
+  if (!gwJobCopiesValid(j.copies) || !gwJobSidesValid(j.sides) || !gwJobColorModeValid(j.color_mode))
   {
     set_error(error_r, "copies must be 1 to 999, sides one-sided or two-sided-long/short-edge, colour auto, color or monochrome");
     return (false);

@@ -71,23 +71,6 @@ clean_name(const char *name, char *buf, size_t bufsize)
 
 
 /*
- * 'valid_keyword()' - Is s one of the NULL-terminated list?
- */
-
-static bool
-valid_keyword(const char *s, const char * const *list)
-{
-  for (; *list; list ++)
-  {
-    if (!strcmp(s, *list))
-      return (true);
-  }
-
-  return (false);
-}
-
-
-/*
  * 'gwSubmissionBegin()' - Start receiving a document for a user.  Returns
  *                         NULL with a reason and sentence if the user may
  *                         not submit it (unknown user, too many held jobs,
@@ -97,8 +80,6 @@ valid_keyword(const char *s, const char * const *list)
 gw_submission_t *
 gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char *name, const char *origin, const gw_job_options_t *options, int64_t declared_size, gw_reason_t *reason_r, char *text, size_t textsize)
 {
-  static const char * const sides_list[] = { "one-sided", "two-sided-long-edge", "two-sided-short-edge", NULL };
-  static const char * const color_list[] = { "auto", "color", "monochrome", NULL };
   gw_config_t      c;
   gw_user_t        u;
   gw_submission_t *sub;
@@ -115,12 +96,12 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
   }
 
-  if (options && (options->copies < 0 || options->copies > 999))
+  if (options && options->copies != 0 && !gwJobCopiesValid(options->copies))
   {
     snprintf(text, textsize, "Copies must be between 1 and 999.");
     return (NULL);
   }
-  if (options && ((options->sides && !valid_keyword(options->sides, sides_list)) || (options->color_mode && !valid_keyword(options->color_mode, color_list))))
+  if (options && ((options->sides && !gwJobSidesValid(options->sides)) || (options->color_mode && !gwJobColorModeValid(options->color_mode))))
   {
     snprintf(text, textsize, "Sides must be one-sided, two-sided-long-edge or two-sided-short-edge, and colour auto, color or monochrome.");
     return (NULL);

@@ -45,7 +45,9 @@
  * read back whole.
  *
  * Making the seeds: GW_FUZZ_SPOOL_SEEDS=DIR fuzz-spool-reader writes the
- * seed files into DIR and exits (see docs/fuzzing.md).
+ * seed files into DIR and exits (see docs/fuzzing.md).  With
+ * GW_FUZZ_SPOOL_TRACE=1 it prints one line per input: mode, document,
+ * file size and outcome (to see what a seed or a reproducer does).
  */
 
 #include "printgate/crypto.h"
@@ -108,6 +110,7 @@ typedef struct fuzz_state_s
   fuzz_ref_t      refs[2];
   unsigned char  *file;               /* Scratch: the file being written (FILE_MAX) */
   unsigned char  *buf;                /* Scratch: one read (1 MiB) */
+  bool            trace;              /* GW_FUZZ_SPOOL_TRACE set: one line per input */
 } fuzz_state_t;
 
 static fuzz_state_t state;            /* One per process (libFuzzer has no context pointer) */
@@ -172,6 +175,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
   if ((state.file = malloc(FILE_MAX)) == NULL || (state.buf = malloc(1 << 20)) == NULL)
     die("malloc");
 
+  state.trace = getenv("GW_FUZZ_SPOOL_TRACE") != NULL;
+
   if (seeds)
   {
     make_seeds(seeds);
@@ -211,7 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   gw_wrapped_key_t   key;
   gw_spool_reader_t *r;
   size_t             len = 0;
-  unsigned           mode;
+  unsigned           control, mode;
   uint64_t           total = 0, total2 = 0;
   int                status, status2;
   bool               pristine = false, verified;
@@ -220,8 +225,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (size < 1)
     return (0);
 
-  mode = data[0] & 3;
-  ref  = state.refs + ((data[0] >> 2) & 1);
+  control = data[0];
+  mode    = control & 3;
+  ref     = state.refs + ((control >> 2) & 1);
   key  = ref->key;
   data ++;
   size --;
@@ -296,6 +302,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   if ((r = gwSpoolReaderOpen(state.spool, REF_JOB, ref->docnum, &key, &error)) == NULL)
   {
+    if (state.trace)
+      fprintf(stderr, "fuzz-spool-reader: mode %u docnum %u file %zu bytes: refused at open (%s)\n", mode, ref->docnum, len, error ? error : "?");
     if (!error || !*error)
       die("gwSpoolReaderOpen() refused a file without saying why");
     if (pristine)
@@ -305,7 +313,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return (0);
   }
 
-  status = pass(r, read_sizes[(data[-1] >> 3) & 7], &total);
+  status = pass(r, read_sizes[(control >> 3) & 7], &total);
 
   if (status < 0 && gwSpoolReaderRead(r, state.buf, 1) != -1)
     die("a read error was not sticky");
@@ -319,7 +327,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (!gwSpoolReaderRewind(r))
     die("gwSpoolReaderRewind() failed");
 
-  status2 = pass(r, reread_sizes[(data[-1] >> 6) & 3], &total2);
+  status2 = pass(r, reread_sizes[(control >> 6) & 3], &total2);
   if (status2 != status || (status == 0 && total2 != total))
     die("reading again after a rewind gave another outcome");
 
@@ -328,6 +336,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     die("gwSpoolReaderClose() did not clear the pointer");
 
   verified = gwSpoolVerify(state.spool, REF_JOB, ref->docnum, &key, &error);
+  if (state.trace)
+    fprintf(stderr, "fuzz-spool-reader: mode %u docnum %u file %zu bytes: %s after %llu bytes, verify %s\n", mode, ref->docnum, len,
+            status == 0 ? "authenticated end" : "read error", (unsigned long long)total, verified ? "ok" : "failed");
   if (verified != (status == 0))
     die("gwSpoolVerify() disagrees with reading the document");
 

@@ -56,6 +56,10 @@ check "corrupt PDF reason" sh -c "echo \"$out\" | grep -q 'corrupt-document'"
 out=$(gw job submit --user alice "$W/empty.pdf" 2>&1); rc=$?
 check "empty file refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'empty-document'"
 check "refused documents left no spool files" sh -c "test -z \"\$(find $GW_STATE/spool -type f)\""
+out=$(gw job submit --user alice --copies 1000 "$W/doc.pdf" 2>&1); rc=$?
+check "1000 copies refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'Copies must be between 1 and 999'"
+out=$(gw job submit --user alice --sides sideways "$W/doc.pdf" 2>&1); rc=$?
+check "unknown sides refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'Sides must be'"
 out=$(gw job submit --user nobody "$W/doc.pdf" 2>&1); rc=$?
 check "unknown user refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'No active user'"
 

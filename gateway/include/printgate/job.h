@@ -58,6 +58,11 @@ typedef enum gw_reason_e
   GW_REASON_COUNT
 } gw_reason_t;
 
+/* Job-template values a job may carry (IPP keywords). */
+extern bool        gwJobSidesValid(const char *sides);
+extern bool        gwJobColorModeValid(const char *color_mode);
+extern bool        gwJobCopiesValid(int copies);
+
 extern const char *gwReasonCode(gw_reason_t reason);
 extern bool        gwReasonParse(const char *code, gw_reason_t *reason);
 
