@@ -223,6 +223,16 @@ gwPdfInspect(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r)
     *pages_r = pages;
 
  done:
+  /*
+   * Take any error out of qpdf's slot first: qpdf_cleanup() writes an
+   * unread one ("WARNING: application did not handle error: ...", with
+   * offsets and object numbers of the user's file) to stderr, whatever
+   * qpdf_silence_errors() says.  tests/fuzz/fuzz-pdf.c checks this.
+   */
+
+  if (qpdf_has_error(q))
+    (void)qpdf_get_error(q);
+
   free(seen.ids);
   free(nodes.ids);
   qpdf_cleanup(&q);

@@ -98,6 +98,7 @@ struct _gw_spool_reader_s
   uint64_t        next;                   /* Next chunk to decrypt */
   uint64_t        offset;                 /* File offset of the next read */
   unsigned char  *in;                     /* Sealed chunks read ahead */
+  size_t          in_size;                /* Size of 'in': a small file gets a small buffer */
   size_t          in_pos, in_len;
   unsigned char  *plain;                  /* One decrypted chunk (SPOOL_CHUNK) */
   size_t          plain_pos, plain_len;

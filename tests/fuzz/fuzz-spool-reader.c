@@ -30,7 +30,8 @@
  *                   1 XOR    the reference file, with the bytes after a
  *                            4-byte big-endian offset XORed in from there;
  *                   2 SPLICE the reference file cut after a 4-byte
- *                            big-endian length, then the rest appended;
+ *                            big-endian length (at most its length),
+ *                            then the rest appended;
  *                   3 KEY    the reference file, with the rest of the
  *                            input XORed into its wrapped key.
  *   bit 2     reference/docnum: 0 = docnum 1, 1 = docnum 2.
@@ -270,9 +271,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     case MODE_SPLICE :
         {
-          size_t cut  = size >= 4 ? ((size_t)data[0] << 24 | (size_t)data[1] << 16 | (size_t)data[2] << 8 | data[3]) % (ref->file_len + 1) : ref->file_len;
+          size_t cut  = size >= 4 ? ((size_t)data[0] << 24 | (size_t)data[1] << 16 | (size_t)data[2] << 8 | data[3]) : ref->file_len;
           size_t tail = size > 4 ? size - 4 : 0;
 
+          if (cut > ref->file_len)
+            cut = ref->file_len;
           if (tail > FILE_MAX - cut)
             tail = FILE_MAX - cut;
           memcpy(state.file, ref->file, cut);
@@ -491,12 +494,13 @@ make_seeds(const char *dir)
   save_seed(dir, "xor-none-ref1", MODE_XOR | 1 << 3, edit, 4, NULL, 0);
   save_seed(dir, "xor-none-ref2", MODE_XOR | 1 << 2 | 7 << 3 | 2 << 6, edit, 4, NULL, 0);
 
-  edit[1] = 0x02;                          /* Offset 0x20000: the third chunk */
+  edit[1] = 0x02;                          /* Offset 0x20100: the third chunk */
+  edit[2] = 0x01;
   edit[4] = 0x01;
   save_seed(dir, "xor-bit-chunk3", MODE_XOR | 3 << 3, edit, 5, NULL, 0);
 
   memset(edit, 0, sizeof(edit));
-  edit[2] = 0x01;                          /* 64 + 65552 = 0x10050: first chunk boundary */
+  edit[1] = 0x01;                          /* 64 + 65552 = 0x10050: first chunk boundary */
   edit[3] = 0x50;
   save_seed(dir, "splice-cut-boundary", MODE_SPLICE, edit, 4, NULL, 0);
   save_seed(dir, "splice-cut-boundary-ref2", MODE_SPLICE | 1 << 2, edit, 4, NULL, 0);

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# run-fuzzers.sh - run every libFuzzer harness of a fuzz build for a while
+# (docs/fuzzing.md).
+#
+#   tests/fuzz/run-fuzzers.sh BUILD_DIR SECONDS [HARNESS...]
+#
+# BUILD_DIR was configured with CC=clang -DPRINTGATE_FUZZ=ON
+# -DPRINTGATE_SANITIZE=ON and built with --target fuzzers.  Each harness
+# (all BUILD_DIR/tests/fuzz/fuzz-* programs, or the ones named) fuzzes for
+# SECONDS on a throw-away COPY of its committed seed corpus
+# (tests/fuzz/corpus/<harness>/, with tests/fuzz/<harness>.dict when there
+# is one), so the committed corpus never grows by itself.
+#
+# A crash, a sanitizer report, a leak, an input slower than 25 s, more than
+# 2 GiB of memory, or a harness that cannot run at all fails the harness;
+# the script exits 1 if any harness failed.  The input that failed is kept
+# in BUILD_DIR/fuzz-artifacts/<harness>/ and the whole log in
+# BUILD_DIR/fuzz-logs/<harness>.log.  One summary line per harness, then
+# "fuzz: N passed, N failed".
+set -uo pipefail
+
+if [ $# -lt 2 ]; then
+  echo "usage: $0 BUILD_DIR SECONDS [HARNESS...]" >&2
+  exit 2
+fi
+
+build=$(cd "$1" && pwd) || exit 2
+seconds=$2
+shift 2
+case "$seconds" in
+  ''|*[!0-9]*) echo "run-fuzzers: SECONDS must be a whole number, got \"$seconds\"" >&2; exit 2 ;;
+esac
+
+here=$(cd "$(dirname "$0")" && pwd)
+bindir="$build/tests/fuzz"
+logdir="$build/fuzz-logs"
+artdir="$build/fuzz-artifacts"
+
+if [ $# -gt 0 ]; then
+  harnesses=("$@")
+else
+  harnesses=()
+  for f in "$bindir"/fuzz-*; do
+    [ -f "$f" ] && [ -x "$f" ] && harnesses+=("$(basename "$f")")
+  done
+fi
+
+if [ ${#harnesses[@]} -eq 0 ]; then
+  echo "run-fuzzers: no harness in $bindir (configure with -DPRINTGATE_FUZZ=ON and build --target fuzzers)" >&2
+  exit 1
+fi
+
+mkdir -p "$logdir"
+work=$(mktemp -d "${TMPDIR:-/tmp}/printgate-fuzz-run-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# Sanitizer settings: leaks are failures; a report ends the run at once.
+export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0:handle_abort=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+passed=0
+failed=0
+
+for h in "${harnesses[@]}"; do
+  exe="$bindir/$h"
+  log="$logdir/$h.log"
+  corpus="$work/$h"
+
+  if [ ! -x "$exe" ]; then
+    echo "$h: FAILED, no such harness ($exe)"
+    failed=$((failed + 1))
+    continue
+  fi
+
+  # A fresh copy of the seeds, and an empty folder for what fails.
+  rm -rf "${artdir:?}/$h"
+  mkdir -p "$corpus" "$artdir/$h"
+  if [ -d "$here/corpus/$h" ]; then
+    cp -R "$here/corpus/$h/." "$corpus/"
+  fi
+  seeds=$(find "$corpus" -type f | wc -l)
+
+  args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=25 -print_final_stats=1
+        -artifact_prefix="$artdir/$h/")
+  if [ -f "$here/$h.dict" ]; then
+    args+=(-dict="$here/$h.dict")
+  fi
+
+  start=$(date +%s)
+  "$exe" "${args[@]}" "$corpus" >"$log" 2>&1
+  rc=$?
+  elapsed=$(( $(date +%s) - start ))
+
+  # The last status line: "#123 DONE cov: 40 ft: 58 corp: 6/8764b ..."
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
+  ft=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
+  corp=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* corp: \([0-9]*\).*/\1/p')
+  summary="${execs:-?} execs in ${elapsed}s, cov ${cov:-?}, features ${ft:-?}, corpus ${seeds} seeds -> ${corp:-?}"
+
+  # A clean run ends with DONE and exit 0; anything else is a failure.
+  if [ $rc -eq 0 ] && grep -qE "^#[0-9]+[[:space:]]+DONE" "$log"; then
+    echo "$h: ok, $summary"
+    passed=$((passed + 1))
+  else
+    echo "$h: FAILED (exit $rc), $summary"
+    echo "---- $log (last 40 lines) ----"
+    tail -n 40 "$log"
+    echo "----"
+    for a in "$artdir/$h"/*; do
+      [ -f "$a" ] && echo "reproduce: $exe $a"
+    done
+    failed=$((failed + 1))
+  fi
+done
+
+echo "fuzz: $passed passed, $failed failed"
+[ $failed -eq 0 ]
