@@ -1,7 +1,9 @@
 # PrintgateDeps.cmake - find every dependency from Debian 12 packages.
 #
 # Imported targets: pg::ssl pg::sqlite pg::argon2 pg::jsonc pg::mhd pg::cups
-# pg::qpdf pg::gs pg::etpan pg::avahi pg::seccomp.  libcups has no cups.pc on
+# pg::qpdf pg::gs pg::etpan pg::avahi pg::seccomp pg::expat pg::curl (the
+# last five are for the converters, IPP Everywhere and mail issues; they are
+# found now so a machine that builds today builds those too).  libcups has no cups.pc on
 # Debian (cups-config is used), libgs has no .pc at all, and libetpan's .pc
 # Libs line drags in no-PIE link specs, so those three are found by hand.
 
@@ -16,6 +18,8 @@ pkg_check_modules(PG_MHD     REQUIRED IMPORTED_TARGET libmicrohttpd>=0.9.70)
 pkg_check_modules(PG_QPDF    REQUIRED IMPORTED_TARGET libqpdf>=10)
 pkg_check_modules(PG_AVAHI   REQUIRED IMPORTED_TARGET avahi-client)
 pkg_check_modules(PG_SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
+pkg_check_modules(PG_EXPAT   REQUIRED IMPORTED_TARGET expat)
+pkg_check_modules(PG_CURL    REQUIRED IMPORTED_TARGET libcurl)
 
 add_library(pg::ssl     ALIAS PkgConfig::PG_SSL)
 add_library(pg::sqlite  ALIAS PkgConfig::PG_SQLITE)
@@ -25,6 +29,9 @@ add_library(pg::mhd     ALIAS PkgConfig::PG_MHD)
 add_library(pg::qpdf    ALIAS PkgConfig::PG_QPDF)
 add_library(pg::avahi   ALIAS PkgConfig::PG_AVAHI)
 add_library(pg::seccomp ALIAS PkgConfig::PG_SECCOMP)
+add_library(pg::expat   ALIAS PkgConfig::PG_EXPAT)
+add_library(pg::curl    ALIAS PkgConfig::PG_CURL)
+
 
 # libcups via cups-config
 find_program(CUPS_CONFIG cups-config REQUIRED)
