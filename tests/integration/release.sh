@@ -83,6 +83,21 @@ check "audit records PIN failures" sh -c "$PRINTGATE -c $GW_CONF audit | grep -c
 sleep 2.5
 check "lock ends after PinLockout" gw release --pin "$PIN" --printer lobby --job "$JOB2"
 
+# Keep for reprint: a printed job stays (file and key) until ReprintRetention, can be printed again, and cancelled.
+echo "KeepPrintedJobs yes" >> "$GW_CONF"
+kill -HUP "$GW_PID"; sleep 0.5
+JOBK=$(gw job submit --user alice "$W/doc.pdf")
+check "kept: release" gw release --pin "$PIN" --printer lobby
+check "kept: job is printed and still listed" sh -c "$PRINTGATE -c $GW_CONF --json job show $JOBK | grep -q '\"state\": \"printed\"'"
+check "kept: spool file kept" test -f "$GW_STATE/spool/jobs/$JOBK-1.pgs"
+check "kept: reprint by job id" gw release --pin "$PIN" --printer lobby --job "$JOBK"
+check "kept: printed twice" sh -c "$PRINTGATE -c $GW_CONF --json job show $JOBK | grep -q '\"print_count\": 2'"
+check "kept: release-all does not reprint kept jobs" sh -c "! $PRINTGATE -c $GW_CONF release --pin $PIN --printer lobby"
+check "kept: cancel" gw job cancel "$JOBK"
+check "kept: cancelled job's file removed" test ! -e "$GW_STATE/spool/jobs/$JOBK-1.pgs"
+sed -i '/^KeepPrintedJobs/d' "$GW_CONF"
+kill -HUP "$GW_PID"; sleep 0.5
+
 # Printer down: the job goes back to held with a reason.
 JOB3=$(gw job submit --user alice "$W/doc.pdf")
 peers_stop "$PRN_PID"
