@@ -267,6 +267,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
   jobs_t               jobs = { NULL, 0, 0 };
   char                 source[64];
   unsigned             states;
+  double               t_start = now_ms(), t_identified;
 
   memset(result, 0, sizeof(*result));
   if (!sys || !rel || !rel->printer)
@@ -292,6 +293,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
   snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
   if (!identify(sys, tenant, &c, rel, source, &user, result))
     return (false);
+  t_identified = now_ms();
 
   states = (1u << GW_JOB_STATE_HELD) | (c.keep_printed_jobs ? (1u << GW_JOB_STATE_PRINTED) : 0);
 
@@ -339,6 +341,8 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
   for (int i = 0; i < jobs.count; i ++)
     gwWipe(&jobs.jobs[i].key, sizeof(jobs.jobs[i].key));
   free(jobs.jobs);
+
+  gwLog(sys->log, GW_LOG_INFO, "Release for %s at %s: %d printed, %d held, %d failed (timing: identify=%.1fms total=%.1fms).", user.name, printer.name, result->released, result->held, result->failed, t_identified - t_start, now_ms() - t_start);
 
   return (true);
 }
