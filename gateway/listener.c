@@ -871,6 +871,8 @@ free_request(gw_request_t *req)
  *               that failed, clients that went away), so they are info.
  */
 
+static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void
 log_mhd(void *cls, const char *fmt, va_list ap)
 {

@@ -3,6 +3,7 @@
 #
 #   scripts/deps.sh          build + run dependencies
 #   scripts/deps.sh --test   also the peers the tests start (cupsd, ippeveprinter, avahi, curl, ...)
+#                            and clang + libFuzzer for tests/fuzz/
 #
 # One apt line for the whole stack (see docs/building.md for why each is there).
 set -euo pipefail
@@ -12,7 +13,7 @@ PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-d
       libseccomp-dev libqpdf-dev ghostscript qpdf)
 if [ "${1:-}" = "--test" ]; then
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
-         curl openssl procps sqlite3)
+         curl openssl procps sqlite3 clang libclang-rt-14-dev)
 fi
 
 missing=()

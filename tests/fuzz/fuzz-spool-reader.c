@@ -229,7 +229,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   control = data[0];
   mode    = control & 3;
   ref     = state.refs + ((control >> 2) & 1);
-  key  = ref->key;
+  key     = ref->key;
   data ++;
   size --;
 

@@ -50,6 +50,11 @@ if [ ${#harnesses[@]} -eq 0 ]; then
   exit 1
 fi
 
+# The spool harness rewrites a 130 KB file for every input: RAM is faster.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
+
 mkdir -p "$logdir"
 work=$(mktemp -d "${TMPDIR:-/tmp}/printgate-fuzz-run-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -104,8 +109,15 @@ for h in "${harnesses[@]}"; do
     passed=$((passed + 1))
   else
     echo "$h: FAILED (exit $rc), $summary"
-    echo "---- $log (last 40 lines) ----"
-    tail -n 40 "$log"
+    # The report: from the first error line (sanitizer, libFuzzer or a
+    # broken promise printed by the harness), else the end of the log.
+    first=$(grep -nE '^==[0-9]+== ?ERROR|ERROR: libFuzzer|runtime error:|^fuzz-[a-z-]+: |^ALARM' "$log" | head -n 1 | cut -d: -f1)
+    echo "---- $log ----"
+    if [ -n "$first" ]; then
+      sed -n "${first},$((first + 60))p" "$log"
+    else
+      tail -n 40 "$log"
+    fi
     echo "----"
     for a in "$artdir/$h"/*; do
       [ -f "$a" ] && echo "reproduce: $exe $a"
