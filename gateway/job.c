@@ -41,7 +41,8 @@ static const char * const reason_codes[GW_REASON_COUNT] =
   "too-large", "too-many-pages", "empty-document", "too-many-held-jobs",
   "interrupted", "printer-unreachable", "printer-busy", "printer-refused",
   "printer-format-unsupported", "printer-no-color", "spool-damaged",
-  "expired", "cancelled", "internal-error"
+  "expired", "cancelled", "internal-error", "conversion-timeout",
+  "conversion-failed"
 };
 
 

@@ -55,6 +55,8 @@ typedef enum gw_reason_e
   GW_REASON_EXPIRED,              /* "expired" */
   GW_REASON_CANCELLED,            /* "cancelled" */
   GW_REASON_INTERNAL,             /* "internal-error" */
+  GW_REASON_CONVERSION_TIMEOUT,   /* "conversion-timeout" */
+  GW_REASON_CONVERSION_CRASHED,   /* "conversion-failed" (crashed or hit a limit) */
   GW_REASON_COUNT
 } gw_reason_t;
 

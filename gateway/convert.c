@@ -1,0 +1,390 @@
+/*
+ * convert.c - run the sandboxed converter helper (see convert.h and
+ * docs/converters.md).
+ */
+
+#include "printgate/convert.h"
+#include "printgate/crypto.h"
+#include "printgate/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RESULT_MAX 512           /* Longest result line kept */
+#define STDERR_MAX 2048          /* Stderr bytes kept for the log */
+
+extern char **environ;
+
+
+/*
+ * 'now_ms()' - Monotonic milliseconds.
+ */
+
+static int64_t
+now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+
+/*
+ * 'fill_memfd()' - Copy the input into a fresh memfd (plaintext stays in
+ *                  memory) and rewind it.  Returns the fd or -1.
+ */
+
+static int
+fill_memfd(const gw_convert_job_t *cj)
+{
+  int           fd = memfd_create("printgate-doc", MFD_CLOEXEC);
+  unsigned char buf[64 * 1024];
+  ssize_t       n;
+
+  if (fd < 0)
+    return (-1);
+
+  while ((n = cj->read(cj->read_ctx, buf, sizeof(buf))) > 0)
+  {
+    const unsigned char *p = buf;
+    size_t               left = (size_t)n;
+
+    while (left > 0)
+    {
+      ssize_t w = write(fd, p, left);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+      {
+        gwWipe(buf, sizeof(buf));
+        close(fd);
+        return (-1);
+      }
+      p    += w;
+      left -= (size_t)w;
+    }
+  }
+
+  gwWipe(buf, sizeof(buf));
+  if (n < 0 || lseek(fd, 0, SEEK_SET) != 0)
+  {
+    close(fd);
+    return (-1);
+  }
+
+  return (fd);
+}
+
+
+/*
+ * 'gwConvertParseResult()' - Parse "ok pages=N color_pages=M" or
+ *                            "fail reason=CODE detail=TEXT".
+ */
+
+bool
+gwConvertParseResult(const char *line, gw_convert_result_t *result)
+{
+  char        copy[RESULT_MAX], *word, *save = NULL;
+  bool        ok;
+
+  snprintf(copy, sizeof(copy), "%s", line ? line : "");
+  copy[strcspn(copy, "\r\n")] = '\0';
+
+  if (!strncmp(copy, "ok", 2) && (copy[2] == ' ' || !copy[2]))
+    ok = true;
+  else if (!strncmp(copy, "fail", 4) && (copy[4] == ' ' || !copy[4]))
+    ok = false;
+  else
+    return (false);
+
+  result->pages       = 0;
+  result->color_pages = -1;
+  result->reason      = ok ? GW_REASON_NONE : GW_REASON_INTERNAL;
+
+  for (word = strtok_r(copy, " ", &save); word; word = strtok_r(NULL, " ", &save))
+  {
+    char *end;
+    long  v;
+
+    if (!strncmp(word, "pages=", 6) || !strncmp(word, "color_pages=", 12))
+    {
+      const char *num = strchr(word, '=') + 1;
+
+      errno = 0;
+      v = strtol(num, &end, 10);
+      if (errno || end == num || *end || v < 0 || v > 10000000)
+        return (false);
+      if (word[0] == 'p')
+        result->pages = (int)v;
+      else
+        result->color_pages = (int)v;
+    }
+    else if (!strncmp(word, "reason=", 7))
+    {
+      if (!gwReasonParse(word + 7, &result->reason))
+        result->reason = GW_REASON_INTERNAL;
+    }
+    else if (!strncmp(word, "detail=", 7))
+    {
+      /* The detail runs to the end of the line. */
+      const char *start = line + (word - copy) + 7;
+
+      snprintf(result->detail, sizeof(result->detail), "%.*s", (int)strcspn(start, "\r\n"), start);
+      break;
+    }
+  }
+
+  if (ok && result->pages < 1)
+    return (false);
+
+  return (ok || result->reason != GW_REASON_NONE);
+}
+
+
+/*
+ * 'gwConvertRun()' - Run one conversion.  Returns true only when the helper
+ *                    reported "ok", exited 0 within the timeout, and every
+ *                    output byte was accepted by the write callback.
+ */
+
+bool
+gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
+{
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t          attr;
+  sigset_t                   none, defaults;
+  int                        in = -1, out[2] = { -1, -1 }, res[2] = { -1, -1 }, err[2] = { -1, -1 };
+  pid_t                      pid = -1;
+  char                       resbuf[RESULT_MAX], errbuf[STDERR_MAX], buf[64 * 1024];
+  size_t                     reslen = 0, errlen = 0;
+  int64_t                    deadline;
+  bool                       write_failed = false, parsed = false;
+  int                        status = 0;
+
+  memset(result, 0, sizeof(*result));
+  result->reason      = GW_REASON_INTERNAL;
+  result->color_pages = -1;
+
+  if ((in = fill_memfd(cj)) < 0)
+  {
+    snprintf(result->detail, sizeof(result->detail), "unable to hand the document to the converter");
+    return (false);
+  }
+
+  if (pipe2(out, O_CLOEXEC) || pipe2(res, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+  {
+    snprintf(result->detail, sizeof(result->detail), "unable to create pipes: %s", strerror(errno));
+    goto done;
+  }
+
+  /*
+   * The child gets exactly fds 0-3; the daemon blocks SIGHUP/SIGTERM in
+   * every thread, so the child's mask and dispositions are reset.
+   */
+
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in, 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  posix_spawn_file_actions_adddup2(&fa, res[1], 3);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 4);   /* Nothing else of the daemon's leaks in */
+
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGHUP);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGINT);
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+
+  errno = posix_spawn(&pid, cj->helper, &fa, &attr, (char * const *)cj->argv, cj->envp ? (char * const *)cj->envp : environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+
+  if (errno || pid <= 0)
+  {
+    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(errno));
+    pid = -1;
+    goto done;
+  }
+
+  close(in);     in = -1;
+  close(out[1]); out[1] = -1;
+  close(res[1]); res[1] = -1;
+  close(err[1]); err[1] = -1;
+
+  /*
+   * Read output, result and stderr until all three close or time runs out.
+   */
+
+  deadline = now_ms() + (int64_t)cj->timeout * 1000;
+
+  while (out[0] >= 0 || res[0] >= 0 || err[0] >= 0)
+  {
+    struct pollfd pfd[3];
+    int           nfds = 0, left = (int)(deadline - now_ms());
+
+    if (left <= 0)
+    {
+      result->timed_out = true;
+      kill(-pid, SIGKILL);   /* Its whole process group */
+      break;
+    }
+
+    if (out[0] >= 0) { pfd[nfds].fd = out[0]; pfd[nfds ++].events = POLLIN; }
+    if (res[0] >= 0) { pfd[nfds].fd = res[0]; pfd[nfds ++].events = POLLIN; }
+    if (err[0] >= 0) { pfd[nfds].fd = err[0]; pfd[nfds ++].events = POLLIN; }
+
+    if (poll(pfd, (nfds_t)nfds, left) < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+
+    for (int i = 0; i < nfds; i ++)
+    {
+      ssize_t n;
+
+      if (!pfd[i].revents)
+        continue;
+
+      n = read(pfd[i].fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR)
+        continue;
+
+      if (pfd[i].fd == out[0])
+      {
+        if (n <= 0)
+        {
+          close(out[0]);
+          out[0] = -1;
+        }
+        else if (!write_failed)
+        {
+          result->output_size += n;
+          if (result->output_size > cj->max_output || !cj->write(cj->write_ctx, buf, (size_t)n))
+          {
+            /* Stop the helper: its output is not wanted any more. */
+            write_failed = true;
+            kill(-pid, SIGKILL);   /* Its whole process group */
+          }
+        }
+      }
+      else if (pfd[i].fd == res[0])
+      {
+        if (n <= 0)
+        {
+          close(res[0]);
+          res[0] = -1;
+        }
+        else if (reslen + (size_t)n < sizeof(resbuf))
+        {
+          memcpy(resbuf + reslen, buf, (size_t)n);
+          reslen += (size_t)n;
+        }
+      }
+      else
+      {
+        if (n <= 0)
+        {
+          close(err[0]);
+          err[0] = -1;
+        }
+        else if (errlen + 1 < sizeof(errbuf))
+        {
+          size_t keep = (size_t)n < sizeof(errbuf) - 1 - errlen ? (size_t)n : sizeof(errbuf) - 1 - errlen;
+
+          memcpy(errbuf + errlen, buf, keep);
+          errlen += keep;
+        }
+      }
+    }
+  }
+
+  gwWipe(buf, sizeof(buf));
+
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
+  pid = -1;
+
+  resbuf[reslen] = '\0';
+  errbuf[errlen] = '\0';
+  if (errlen && cj->log)
+  {
+    for (char *p = errbuf; *p; p ++)
+    {
+      if (*p == '\n')
+        *p = ' ';
+    }
+    gwLog(cj->log, GW_LOG_DEBUG, "Converter stderr: %s", errbuf);
+  }
+
+  if (WIFSIGNALED(status))
+    result->signal = WTERMSIG(status);
+  else if (WIFEXITED(status))
+    result->exit_status = WEXITSTATUS(status);
+
+  if (result->timed_out)
+  {
+    result->reason = GW_REASON_CONVERSION_TIMEOUT;
+    snprintf(result->detail, sizeof(result->detail), "the conversion took longer than %d seconds", cj->timeout);
+  }
+  else if (result->output_size > cj->max_output)
+  {
+    result->reason = GW_REASON_TOO_LARGE;
+    snprintf(result->detail, sizeof(result->detail), "the converted document is larger than %lld bytes", (long long)cj->max_output);
+  }
+  else if (write_failed)
+    snprintf(result->detail, sizeof(result->detail), "the converted document could not be stored");
+  else if (!(parsed = gwConvertParseResult(resbuf, result)))
+  {
+    result->ok     = false;
+    result->reason = result->signal ? GW_REASON_CONVERSION_CRASHED : GW_REASON_INTERNAL;
+    if (result->signal)
+      snprintf(result->detail, sizeof(result->detail), "the converter was stopped by signal %d (a limit was reached or it crashed)", result->signal);
+    else
+      snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
+  }
+  else
+    result->ok = !strncmp(resbuf, "ok", 2) && result->signal == 0 && result->exit_status == 0;
+
+  if (parsed && !result->ok && result->reason == GW_REASON_NONE)
+    result->reason = GW_REASON_INTERNAL;
+
+  done:
+
+  if (pid > 0)
+  {
+    kill(-pid, SIGKILL);   /* Its whole process group */
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
+  }
+  if (in >= 0)
+    close(in);
+  for (int i = 0; i < 2; i ++)
+  {
+    if (out[i] >= 0)
+      close(out[i]);
+    if (res[i] >= 0)
+      close(res[i]);
+    if (err[i] >= 0)
+      close(err[i]);
+  }
+
+  return (result->ok);
+}

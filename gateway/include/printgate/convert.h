@@ -1,0 +1,52 @@
+/*
+ * convert.h - running the sandboxed converter helper (printgate-convert)
+ * from the daemon.
+ *
+ * The daemon never converts in its own address space: it starts the
+ * helper with posix_spawn (never fork: the daemon is threaded) and a fixed
+ * argv, gives it the decrypted document on fd 0 (a memfd: plaintext stays
+ * in memory), reads the converted PDF from fd 1 (a pipe, encrypted into the
+ * spool as it arrives by the caller's write callback), the one-line result
+ * from fd 3, and a bounded amount of stderr for the log.  A wall-clock
+ * timeout is enforced with SIGKILL.  The protocol is in docs/converters.md.
+ */
+
+#ifndef PRINTGATE_CONVERT_H
+#define PRINTGATE_CONVERT_H
+
+#include "base.h"
+#include "job.h"
+
+typedef struct gw_convert_job_s
+{
+  const char  *helper;          /* Path of printgate-convert */
+  const char  *const *argv;     /* Fixed argv (argv[0] first), never user text */
+  const char  *const *envp;     /* Fixed environment (limits), NULL-terminated */
+  int          timeout;         /* Wall-clock seconds before SIGKILL */
+  int64_t      max_output;      /* Largest output accepted, bytes */
+  /* Input: the daemon's plaintext, read by callback into a memfd. */
+  ssize_t    (*read)(void *ctx, void *buf, size_t len);
+  void        *read_ctx;
+  /* Output: each piece of the helper's fd 1 (false = stop, fail). */
+  bool       (*write)(void *ctx, const void *buf, size_t len);
+  void        *write_ctx;
+  gw_log_t    *log;
+} gw_convert_job_t;
+
+typedef struct gw_convert_result_s
+{
+  bool         ok;              /* Helper said "ok" and exited 0 */
+  int          pages;           /* From the result line */
+  int          color_pages;
+  gw_reason_t  reason;          /* On failure */
+  bool         timed_out;       /* Killed by the wall-clock timeout */
+  int          signal;          /* Killed by this signal (0 = exited) */
+  int          exit_status;
+  int64_t      output_size;
+  char         detail[256];     /* Short, for the log (never document text) */
+} gw_convert_result_t;
+
+extern bool gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result);
+extern bool gwConvertParseResult(const char *line, gw_convert_result_t *result);
+
+#endif /* !PRINTGATE_CONVERT_H */
