@@ -1,0 +1,491 @@
+/*
+ * convert-gs.c - the Ghostscript adapter: the only file that includes libgs.
+ *
+ * Two passes, each with its own libgs instance, inside the sandbox:
+ *
+ *   1. normalisation: the input (PDF, PostScript, EPS) through pdfwrite
+ *      into "out.pdf" in the private directory;
+ *   2. colour pages: the normalised PDF rendered by the display device at
+ *      GW_CONV_COLOR_DPI into memory we scan (convert-color.c).  Rendering
+ *      our own output, not the input, means a slow PostScript program runs
+ *      once, and the pages counted are the pages held.
+ *
+ * Arguments are fixed here: -dSAFER (only the test-only unsafe variant
+ * passes -dNOSAFER), -dBATCH -dNOPAUSE -dQUIET, one fixed device per pass,
+ * and numbers from the daemon's settings.  Nothing the user sends becomes
+ * an argument.  Ghostscript's stdin reads nothing, and its stdout and
+ * stderr go to callbacks that keep the first few KiB in memory, only to
+ * recognise a few known messages; they never reach our stderr, so a
+ * document cannot print its text (or anything else) into the daemon's log.
+ */
+
+#include "convert-private.h"
+
+#include <ghostscript/gdevdsp.h>
+#include <ghostscript/gserrors.h>
+#include <ghostscript/iapi.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define TEXT_KEEP        4096           /* Bytes of each stream kept for matching */
+#define PAGE_BYTES_MAX   (192L << 20)   /* Largest colour-pass page buffer */
+#define DISPLAY_FORMAT   (DISPLAY_COLORS_RGB | DISPLAY_ALPHA_NONE | DISPLAY_DEPTH_8 | \
+                          DISPLAY_BIGENDIAN | DISPLAY_TOPFIRST | DISPLAY_CHUNKY)
+
+
+/*
+ * What Ghostscript printed (the start of it).
+ */
+
+typedef struct gs_text_s
+{
+  char    head[TEXT_KEEP + 1];
+  size_t  len;
+  size_t  total;
+} gs_text_t;
+
+
+/*
+ * One run of Ghostscript.
+ */
+
+typedef struct gs_run_s
+{
+  gw_conv_t        *conv;
+  gs_text_t         out, err;
+  bool              display;            /* Colour pass: register the display callout */
+  display_callback  dcb;
+  unsigned char    *image;              /* Page buffer (owned by Ghostscript) */
+  int               width, height;
+  size_t            raster;
+  bool              bad_page;           /* Refused a format or a size */
+  bool              want_count;         /* Ask the device for PageCount before exiting */
+  int               device_pages;       /* Its answer, -1 = unknown */
+  int               pages;              /* Pages rendered */
+  int               color_pages;
+} gs_run_t;
+
+
+/*
+ * Names of Ghostscript's error codes, indexed by -code (gserrors.h).
+ */
+
+static const char * const error_names[] =
+{
+  "none", "unknownerror", "dictfull", "dictstackoverflow", "dictstackunderflow",
+  "execstackoverflow", "interrupt", "invalidaccess", "invalidexit", "invalidfileaccess",
+  "invalidfont", "invalidrestore", "ioerror", "limitcheck", "nocurrentpoint", "rangecheck",
+  "stackoverflow", "stackunderflow", "syntaxerror", "timeout", "typecheck", "undefined",
+  "undefinedfilename", "undefinedresult", "unmatchedmark", "VMerror", "configurationerror",
+  "undefinedresource", "unregistered", "invalidcontext", "invalidid", "pdf_stackoverflow",
+  "circular_reference"
+};
+
+
+/*
+ * 'text_keep()' - Keep the start of what Ghostscript prints.
+ */
+
+static void
+text_keep(gs_text_t *t, const char *str, int len)
+{
+  if (len <= 0)
+    return;
+
+  if (t->len < TEXT_KEEP)
+  {
+    size_t take = (size_t)len < TEXT_KEEP - t->len ? (size_t)len : TEXT_KEEP - t->len;
+
+    memcpy(t->head + t->len, str, take);
+    t->len += take;
+    t->head[t->len] = '\0';
+  }
+
+  t->total += (size_t)len;
+}
+
+
+/*
+ * 'gs_stdin()', 'gs_stdout()', 'gs_stderr()' - Ghostscript's stdio.
+ */
+
+static int
+gs_stdin(void *handle, char *buf, int len)
+{
+  (void)handle;
+  (void)buf;
+  (void)len;
+
+  return (0);                           /* End of file: nothing is read from us */
+}
+
+static int
+gs_stdout(void *handle, const char *str, int len)
+{
+  text_keep(&((gs_run_t *)handle)->out, str, len);
+  return (len);
+}
+
+static int
+gs_stderr(void *handle, const char *str, int len)
+{
+  text_keep(&((gs_run_t *)handle)->err, str, len);
+  return (len);
+}
+
+
+/*
+ * 'printed()' - Did Ghostscript print s (on either stream)?
+ */
+
+static bool
+printed(const gs_run_t *run, const char *s)
+{
+  return (strstr(run->out.head, s) || strstr(run->err.head, s));
+}
+
+
+/*
+ * 'error_name()' - A name for a failure: from the code when it is a
+ *                  PostScript error, else the first "Error: /name" printed
+ *                  whose name is in our table (so no document text can come
+ *                  through), else "unknown".
+ */
+
+static const char *
+error_name(const gs_run_t *run, int code)
+{
+  const gs_text_t *texts[2] = { &run->err, &run->out };
+
+  if (code < 0 && -code < (int)(sizeof(error_names) / sizeof(error_names[0])) && code != gs_error_unknownerror)
+    return (error_names[-code]);
+
+  for (int i = 0; i < 2; i ++)
+  {
+    const char *p = strstr(texts[i]->head, "Error: /");
+
+    if (p)
+    {
+      p += 8;
+      for (size_t j = 1; j < sizeof(error_names) / sizeof(error_names[0]); j ++)
+      {
+        size_t len = strlen(error_names[j]);
+
+        if (!strncmp(p, error_names[j], len) && (p[len] == ' ' || p[len] == '\n' || !p[len]))
+          return (error_names[j]);
+      }
+    }
+  }
+
+  return ("unknown");
+}
+
+
+/*
+ * Display device callbacks (colour pass).
+ */
+
+static int
+dsp_open(void *handle, void *device)
+{
+  (void)handle;
+  (void)device;
+  return (0);
+}
+
+static int
+dsp_presize(void *handle, void *device, int width, int height, int raster, unsigned int format)
+{
+  gs_run_t *run = (gs_run_t *)handle;
+
+  (void)device;
+
+  if (format != DISPLAY_FORMAT || width <= 0 || height <= 0 || (long)raster < (long)width * 3 ||
+      (long)raster * height > PAGE_BYTES_MAX)
+  {
+    run->bad_page = true;
+    return (gs_error_rangecheck);
+  }
+
+  return (0);
+}
+
+static int
+dsp_size(void *handle, void *device, int width, int height, int raster, unsigned int format, unsigned char *pimage)
+{
+  gs_run_t *run = (gs_run_t *)handle;
+
+  (void)device;
+  (void)format;
+
+  run->image  = pimage;
+  run->width  = width;
+  run->height = height;
+  run->raster = raster > 0 ? (size_t)raster : 0;
+  return (0);
+}
+
+static int
+dsp_sync(void *handle, void *device)
+{
+  (void)handle;
+  (void)device;
+  return (0);
+}
+
+static int
+dsp_page(void *handle, void *device, int copies, int flush)
+{
+  gs_run_t *run = (gs_run_t *)handle;
+
+  (void)device;
+  (void)copies;
+  (void)flush;
+
+  run->pages ++;
+  if (_gwConvColorPage(run->image, run->width, run->height, run->raster))
+    run->color_pages ++;
+
+  return (0);
+}
+
+
+/*
+ * 'dsp_callout()' - Hand the display device our callbacks.
+ */
+
+static int
+dsp_callout(void *instance, void *handle, const char *device_name, int id, int size, void *data)
+{
+  gs_run_t *run = (gs_run_t *)handle;
+
+  (void)instance;
+
+  if (!device_name || strcmp(device_name, "display") || id != DISPLAY_CALLOUT_GET_CALLBACK ||
+      size < (int)sizeof(gs_display_get_callback_t))
+    return (gs_error_unknownerror);
+
+  ((gs_display_get_callback_t *)data)->callback      = &run->dcb;
+  ((gs_display_get_callback_t *)data)->caller_handle = run;
+  return (0);
+}
+
+
+/*
+ * 'run_gs()' - Run one Ghostscript instance with argv.  Returns 0 on
+ *              success or a Ghostscript error code.
+ */
+
+static int
+run_gs(gs_run_t *run, int argc, const char **argv)
+{
+  void *inst = NULL;
+  int   code, code1;
+  bool  started = false;
+
+  if ((code = gsapi_new_instance(&inst, run)) < 0)
+    return (code);
+
+  code = gsapi_set_stdio_with_handle(inst, gs_stdin, gs_stdout, gs_stderr, run);
+  if (code == 0)
+    code = gsapi_set_arg_encoding(inst, GS_ARG_ENCODING_UTF8);
+
+  if (code == 0 && run->display)
+  {
+    memset(&run->dcb, 0, sizeof(run->dcb));
+    run->dcb.size             = sizeof(run->dcb);
+    run->dcb.version_major    = DISPLAY_VERSION_MAJOR;
+    run->dcb.version_minor    = DISPLAY_VERSION_MINOR;
+    run->dcb.display_open     = dsp_open;
+    run->dcb.display_preclose = dsp_open;
+    run->dcb.display_close    = dsp_open;
+    run->dcb.display_presize  = dsp_presize;
+    run->dcb.display_size     = dsp_size;
+    run->dcb.display_sync     = dsp_sync;
+    run->dcb.display_page     = dsp_page;
+    code = gsapi_register_callout(inst, dsp_callout, run);
+  }
+
+  if (code == 0)
+  {
+    started = true;
+    code    = gsapi_init_with_args(inst, argc, (char **)argv);
+  }
+
+  /*
+   * Without -dBATCH the instance is still running here: ask the device how
+   * many pages it was given (pdfwrite writes one blank page when it got
+   * none, so its output cannot tell).
+   */
+
+  run->device_pages = -1;
+  if (code == 0 && run->want_count && gsapi_get_param(inst, "PageCount", &run->device_pages, gs_spt_int) < 0)
+    run->device_pages = -1;
+
+  if (started)
+  {
+    /* Closing the device finishes the output: its errors count too. */
+    code1 = gsapi_exit(inst);
+    if (code == 0 || code == gs_error_Quit)
+      code = code1 == gs_error_Quit ? 0 : code1;
+  }
+
+  gsapi_delete_instance(inst);
+
+  return (code);
+}
+
+
+/*
+ * 'safer_arg()' - -dSAFER, or -dNOSAFER in the test-only unsafe variant
+ *                 when it was asked for.
+ */
+
+static const char *
+safer_arg(const gw_conv_t *conv)
+{
+#ifdef PRINTGATE_CONVERT_TEST_UNSAFE
+  if (conv->nosafer)
+    return ("-dNOSAFER");
+#else
+  (void)conv;
+#endif /* PRINTGATE_CONVERT_TEST_UNSAFE */
+
+  return ("-dSAFER");
+}
+
+
+/*
+ * '_gwConvGsNormalize()' - Pass 1: the input through pdfwrite into
+ *                          out_path.
+ *
+ * At most max_pages + 1 pages are written (-dLastPage), so a document with
+ * too many pages stops early and the caller sees max_pages + 1.  Fails with
+ * password-protected, conversion-failed (memory limit), too-large (output
+ * limit) or corrupt-document (any other error; the detail names the
+ * PostScript error).
+ */
+
+bool
+_gwConvGsNormalize(gw_conv_t *conv, const char *out_path)
+{
+  gs_run_t    run;
+  char        last_page[32], paper[32], output[64];
+  const char *argv[16];
+  int         argc = 0, code;
+  struct stat st;
+
+  memset(&run, 0, sizeof(run));
+  run.conv       = conv;
+  run.want_count = true;
+
+  snprintf(last_page, sizeof(last_page), "-dLastPage=%d", conv->settings.max_pages + 1);
+  snprintf(paper, sizeof(paper), "-sPAPERSIZE=%s", conv->settings.paper);
+  snprintf(output, sizeof(output), "-sOutputFile=%s", out_path);
+
+  argv[argc ++] = "gs";
+  argv[argc ++] = safer_arg(conv);             /* No -dBATCH: see run_gs() */
+  argv[argc ++] = "-dNOPAUSE";
+  argv[argc ++] = "-dQUIET";
+  argv[argc ++] = "-sDEVICE=pdfwrite";
+  argv[argc ++] = "-dAutoRotatePages=/None";   /* Keep the pages as the author made them */
+  argv[argc ++] = paper;                       /* For PostScript that sets no page size */
+  if (conv->kind == GW_CONV_KIND_EPS)
+    argv[argc ++] = "-dEPSFitPage";            /* Scale and centre an EPS on the page */
+  argv[argc ++] = last_page;
+  argv[argc ++] = output;
+  argv[argc ++] = "-f";
+  argv[argc ++] = conv->in_path;
+  argv[argc]    = NULL;
+
+  code = run_gs(&run, argc, argv);
+
+  if (run.out.total + run.err.total > 0)
+    _gwConvLog("ghostscript printed %zu bytes during normalisation (not shown)", run.out.total + run.err.total);
+
+  if (code == 0 && run.device_pages == 0 && conv->kind == GW_CONV_KIND_PDF)
+    return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "no page of the PDF could be read"));
+
+  if (code == 0 && run.device_pages == 0)
+    return (_gwConvFail(conv, GW_REASON_EMPTY_DOCUMENT, "the PostScript program printed no pages"));
+
+  if (code == 0)
+  {
+    if (printed(&run, "errors that were repaired or ignored") || printed(&run, "**** Error"))
+      _gwConvLog("the PDF had errors that Ghostscript repaired or ignored");
+    return (true);
+  }
+
+  if (printed(&run, "requires a password"))
+    return (_gwConvFail(conv, GW_REASON_PASSWORD_PROTECTED, "the PDF needs a password to open"));
+
+  if (code == gs_error_VMerror || printed(&run, "VMerror"))
+    return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "the document needs more memory than the converter may use (%d MB)", conv->settings.as_mb));
+
+  if (!stat(out_path, &st) && st.st_size >= (off_t)conv->settings.fsize_mb * 1024 * 1024)
+    return (_gwConvFail(conv, GW_REASON_TOO_LARGE, "the converted document is larger than %d MB", conv->settings.fsize_mb));
+
+  if (conv->kind == GW_CONV_KIND_PDF)
+    return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the PDF could not be read (%s)", error_name(&run, code)));
+
+  return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the PostScript program stopped with an error (%s)", error_name(&run, code)));
+}
+
+
+/*
+ * '_gwConvGsCountColor()' - Pass 2: render pdf_path and count the pages
+ *                           that use colour into conv->color_pages.  The
+ *                           number of pages rendered must be conv->pages.
+ */
+
+bool
+_gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path)
+{
+  gs_run_t    run;
+  char        format[48], res[16];
+  const char *argv[16];
+  int         argc = 0, code;
+
+  memset(&run, 0, sizeof(run));
+  run.conv    = conv;
+  run.display = true;
+
+  snprintf(format, sizeof(format), "-dDisplayFormat=%u", (unsigned)DISPLAY_FORMAT);
+  snprintf(res, sizeof(res), "-r%d", GW_CONV_COLOR_DPI);
+
+  argv[argc ++] = "gs";
+  argv[argc ++] = safer_arg(conv);
+  argv[argc ++] = "-dBATCH";
+  argv[argc ++] = "-dNOPAUSE";
+  argv[argc ++] = "-dQUIET";
+  argv[argc ++] = "-sDEVICE=display";
+  argv[argc ++] = format;
+  argv[argc ++] = res;
+  argv[argc ++] = "-dGraphicsAlphaBits=1";     /* No anti-aliasing: no blended edge colours */
+  argv[argc ++] = "-dTextAlphaBits=1";
+  argv[argc ++] = "-dNOINTERPOLATE";
+  argv[argc ++] = "-dPrinted";                 /* Annotations as printed, not as on screen */
+  argv[argc ++] = "-f";
+  argv[argc ++] = pdf_path;
+  argv[argc]    = NULL;
+
+  code = run_gs(&run, argc, argv);
+
+  if (code == gs_error_VMerror || printed(&run, "VMerror"))
+    return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "counting colour pages needs more memory than the converter may use (%d MB)", conv->settings.as_mb));
+
+  if (run.bad_page)
+    return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "a page is too large to check for colour"));
+
+  if (code != 0)
+    return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the converted document could not be rendered (%s)", error_name(&run, code)));
+
+  if (run.pages != conv->pages)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the colour pass rendered %d of %d pages", run.pages, conv->pages));
+
+  conv->color_pages = run.color_pages;
+  return (true);
+}

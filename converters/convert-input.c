@@ -1,0 +1,242 @@
+/*
+ * convert-input.c - the document the daemon gives on fd 0: how Ghostscript
+ * gets at it, what kind it is (by content), and the checks a PDF gets
+ * before any rendering (a user password, too many pages).
+ *
+ * Ghostscript needs a file name and, for PDF, a seekable file.  When fd 0
+ * is a regular file (the daemon's memfd) Ghostscript opens it again as
+ * /proc/self/fd/N: no copy, and Landlock lets it through because a memfd
+ * lives in no file system hierarchy.  Anything else (a pipe) is copied into
+ * the private directory first, bounded by RLIMIT_FSIZE.
+ */
+
+#include "convert-private.h"
+
+#include <printgate/pdf.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SNIFF_BYTES 1024                /* Bytes looked at to tell the kind */
+
+
+/*
+ * '_gwConvInputSniff()' - Tell PDF, PostScript and EPS apart by content.
+ *
+ * PostScript starts with "%!" (after an optional Ctrl-D or UTF-8 byte
+ * order mark that some Windows drivers add); it is EPS when that first line
+ * names an EPSF version.  A DOS EPS binary starts with C5 D0 D3 C6.  A PDF
+ * has "%PDF-" within the first 1024 bytes, as PDF readers allow.
+ */
+
+gw_conv_kind_t
+_gwConvInputSniff(const unsigned char *data, size_t len)
+{
+  const unsigned char *p = data;
+  size_t               left = len;
+
+  if (len >= 4 && data[0] == 0xc5 && data[1] == 0xd0 && data[2] == 0xd3 && data[3] == 0xc6)
+    return (GW_CONV_KIND_EPS);
+
+  if (left >= 1 && p[0] == 0x04)
+  {
+    p ++;
+    left --;
+  }
+  if (left >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+  {
+    p    += 3;
+    left -= 3;
+  }
+
+  if (left >= 2 && p[0] == '%' && p[1] == '!')
+  {
+    size_t line = 0;
+
+    while (line < left && line < 256 && p[line] != '\n' && p[line] != '\r')
+      line ++;
+
+    return (memmem(p, line, "EPSF-", 5) ? GW_CONV_KIND_EPS : GW_CONV_KIND_PS);
+  }
+
+  if (gwPdfSniff(data, len))
+    return (GW_CONV_KIND_PDF);
+
+  return (GW_CONV_KIND_NONE);
+}
+
+
+/*
+ * 'copy_input()' - Copy a non-seekable fd 0 into "./input".  Returns the
+ *                  bytes copied (head[] gets the first ones) or -1.
+ */
+
+static int64_t
+copy_input(gw_conv_t *conv, unsigned char *head, size_t headsize, size_t *headlen)
+{
+  unsigned char buf[64 * 1024];
+  int64_t       total = 0;
+  ssize_t       n;
+  int           fd;
+
+  if ((fd = open("input", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+  {
+    _gwConvFail(conv, GW_REASON_INTERNAL, "unable to create the input copy (errno %d)", errno);
+    return (-1);
+  }
+
+  conv->in_copied = true;
+  *headlen        = 0;
+
+  while ((n = read(conv->in_fd, buf, sizeof(buf))) != 0)
+  {
+    const unsigned char *p = buf;
+    size_t               left;
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+    {
+      close(fd);
+      _gwConvFail(conv, GW_REASON_INTERNAL, "unable to read the document (errno %d)", errno);
+      return (-1);
+    }
+
+    if (*headlen < headsize)
+    {
+      size_t take = (size_t)n < headsize - *headlen ? (size_t)n : headsize - *headlen;
+
+      memcpy(head + *headlen, buf, take);
+      *headlen += take;
+    }
+
+    for (left = (size_t)n; left > 0;)
+    {
+      ssize_t w = write(fd, p, left);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+      {
+        int err = errno;
+
+        close(fd);
+        if (err == EFBIG)
+          _gwConvFail(conv, GW_REASON_TOO_LARGE, "the document is larger than %d MB", conv->settings.fsize_mb);
+        else
+          _gwConvFail(conv, GW_REASON_INTERNAL, "unable to store the input copy (errno %d)", err);
+        return (-1);
+      }
+      p    += w;
+      left -= (size_t)w;
+    }
+
+    total += n;
+  }
+
+  close(fd);
+  return (total);
+}
+
+
+/*
+ * '_gwConvInputOpen()' - Make the document reachable by name and tell its
+ *                        kind.  Fails with empty-document,
+ *                        unsupported-format or too-large.
+ */
+
+bool
+_gwConvInputOpen(gw_conv_t *conv)
+{
+  struct stat   st;
+  unsigned char head[SNIFF_BYTES];
+  size_t        headlen = 0;
+  int           fd;
+
+  if (fstat(conv->in_fd, &st))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "no document on fd 0"));
+
+  snprintf(conv->in_path, sizeof(conv->in_path), "/proc/self/fd/%d", conv->in_fd);
+
+  if (S_ISREG(st.st_mode) && (fd = open(conv->in_path, O_RDONLY | O_CLOEXEC)) >= 0)
+  {
+    ssize_t n;
+
+    close(fd);
+    conv->in_size = (int64_t)st.st_size;
+
+    while ((n = pread(conv->in_fd, head, sizeof(head), 0)) < 0 && errno == EINTR);
+    if (n < 0)
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to read the document (errno %d)", errno));
+    headlen = (size_t)n;
+  }
+  else
+  {
+    if ((conv->in_size = copy_input(conv, head, sizeof(head), &headlen)) < 0)
+      return (false);
+    snprintf(conv->in_path, sizeof(conv->in_path), "./input");
+  }
+
+  if (conv->in_size == 0)
+    return (_gwConvFail(conv, GW_REASON_EMPTY_DOCUMENT, "the document is empty (0 bytes)"));
+
+  if ((conv->kind = _gwConvInputSniff(head, headlen)) == GW_CONV_KIND_NONE)
+    return (_gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "the document is not PDF, PostScript or EPS"));
+
+  return (true);
+}
+
+
+/*
+ * '_gwConvInputInspect()' - Check a PDF before rendering: refuse one that
+ *                           needs a user password or has more pages than
+ *                           allowed, without interpreting any page.
+ *
+ * A PDF that libqpdf finds damaged is not refused here: Ghostscript repairs
+ * many of them, and the output is checked anyway.
+ */
+
+bool
+_gwConvInputInspect(gw_conv_t *conv)
+{
+  gw_reason_t reason = GW_REASON_NONE;
+  int         fd = conv->in_fd, pages = 0;
+  void       *map;
+  bool        ok;
+
+  conv->in_pages = -1;
+
+  if (conv->kind != GW_CONV_KIND_PDF)
+    return (true);
+
+  if (conv->in_copied && (fd = open("input", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to reopen the input copy"));
+
+  map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (fd != conv->in_fd)
+    close(fd);
+  if (map == MAP_FAILED)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to map the document (errno %d)", errno));
+
+  ok = gwPdfInspect(map, (size_t)conv->in_size, &pages, &reason);
+  munmap(map, (size_t)conv->in_size);
+
+  if (reason == GW_REASON_PASSWORD_PROTECTED)
+    return (_gwConvFail(conv, GW_REASON_PASSWORD_PROTECTED, "the PDF needs a password to open"));
+
+  if (pages > conv->settings.max_pages)
+    return (_gwConvFail(conv, GW_REASON_TOO_MANY_PAGES, "the document has %d pages; at most %d are allowed", pages, conv->settings.max_pages));
+
+  if (reason == GW_REASON_EMPTY_DOCUMENT)
+    return (_gwConvFail(conv, GW_REASON_EMPTY_DOCUMENT, "the PDF has no pages"));
+
+  if (ok)
+    conv->in_pages = pages;
+
+  return (true);
+}

@@ -1,0 +1,158 @@
+/*
+ * convert-job.c - one conversion, start to end: --normalize.
+ *
+ * Input (PDF, PostScript or EPS, by content) → checks → Ghostscript
+ * pdfwrite → the output checked and its pages counted with libqpdf →
+ * colour pages counted on the output → the PDF sent to the daemon.  The
+ * result line is written by main() from what this leaves in the
+ * conversion.
+ */
+
+#include "convert-private.h"
+
+#include <printgate/pdf.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define OUTPUT_NAME "out.pdf"
+
+
+/*
+ * 'check_output()' - Count the pages of the normalised PDF with libqpdf
+ *                    (strict: any warning fails), and apply the page limit.
+ */
+
+static bool
+check_output(gw_conv_t *conv)
+{
+  struct stat  st;
+  gw_reason_t  reason = GW_REASON_NONE;
+  int          fd, pages = 0;
+  void        *map;
+  bool         ok;
+
+  fd = open(OUTPUT_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) || st.st_size == 0)
+  {
+    if (fd >= 0)
+      close(fd);
+    reason = GW_REASON_EMPTY_DOCUMENT;
+  }
+  else
+  {
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to map the converted document (errno %d)", errno));
+
+    ok = gwPdfInspect(map, (size_t)st.st_size, &pages, &reason);
+    munmap(map, (size_t)st.st_size);
+
+    if (ok && pages > conv->settings.max_pages)
+      return (_gwConvFail(conv, GW_REASON_TOO_MANY_PAGES, "the document has more than %d pages", conv->settings.max_pages));
+    if (ok)
+    {
+      conv->pages = pages;
+      return (true);
+    }
+  }
+
+  if (reason == GW_REASON_EMPTY_DOCUMENT && conv->kind == GW_CONV_KIND_PDF)
+    return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "no page of the PDF could be read"));
+
+  if (reason == GW_REASON_EMPTY_DOCUMENT)
+    return (_gwConvFail(conv, GW_REASON_EMPTY_DOCUMENT, "the PostScript program printed no pages"));
+
+  return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the converted document did not pass the PDF check"));
+}
+
+
+/*
+ * '_gwConvNormalize()' - Run --normalize.  On success the PDF has been sent
+ *                        and conv->pages (and conv->color_pages, unless
+ *                        PG_CONVERT_COLOR=0) are set; on failure
+ *                        conv->reason and conv->detail say why.
+ */
+
+bool
+_gwConvNormalize(gw_conv_t *conv)
+{
+  conv->pages       = 0;
+  conv->color_pages = -1;
+
+  if (!_gwConvInputOpen(conv) || !_gwConvInputInspect(conv))
+    return (false);
+
+  if (!_gwConvGsNormalize(conv, OUTPUT_NAME))
+    return (false);
+
+  /* The input copy is no longer needed: free its memory now. */
+  if (conv->in_copied)
+    unlink("input");
+
+  if (!check_output(conv))
+    return (false);
+
+  if (conv->settings.color && !_gwConvGsCountColor(conv, OUTPUT_NAME))
+    return (false);
+
+  return (_gwConvSendOutput(conv, OUTPUT_NAME));
+}
+
+
+/*
+ * '_gwConvCleanDir()' - Remove everything we (or Ghostscript) left in the
+ *                       private directory.  The directory itself belongs to
+ *                       the daemon, which removes it after the helper exits.
+ */
+
+void
+_gwConvCleanDir(gw_conv_t *conv)
+{
+  DIR           *dir;
+  struct dirent *ent;
+  int            fd;
+
+  if (conv->sandbox.dir_fd < 0 || (fd = dup(conv->sandbox.dir_fd)) < 0)
+    return;
+
+  if ((dir = fdopendir(fd)) == NULL)
+  {
+    close(fd);
+    return;
+  }
+
+  /*
+   * Entries removed while reading may make readdir() skip others, so read
+   * again until a pass removes nothing (bounded).  The offset is shared
+   * with dir_fd, hence the rewind.
+   */
+
+  for (int pass = 0; pass < 4; pass ++)
+  {
+    int removed = 0;
+
+    rewinddir(dir);
+    while ((ent = readdir(dir)) != NULL)
+    {
+      if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
+        continue;
+
+      if (!unlinkat(conv->sandbox.dir_fd, ent->d_name, 0) ||
+          (errno == EISDIR && !unlinkat(conv->sandbox.dir_fd, ent->d_name, AT_REMOVEDIR)))
+        removed ++;
+    }
+
+    if (!removed)
+      break;
+  }
+
+  closedir(dir);
+}

@@ -1,0 +1,184 @@
+/*
+ * convert-private.h - the printgate-convert helper's objects: the
+ * conversion (what the daemon asked for and what came out), its settings,
+ * the sandbox layers, the Ghostscript adapter and the colour-page counter.
+ *
+ * The helper is a program of its own (docs/converters.md): nothing here is
+ * part of the core library.  One conversion per process; no globals, all
+ * state hangs off gw_conv_t.
+ */
+
+#ifndef PRINTGATE_CONVERT_PRIVATE_H
+#define PRINTGATE_CONVERT_PRIVATE_H
+
+#include <printgate/job.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+
+/*
+ * Fixed descriptors of the protocol (docs/converters.md).
+ */
+
+#define GW_CONV_FD_INPUT    0           /* Document from the daemon (memfd or pipe) */
+#define GW_CONV_FD_OUTPUT   1           /* Normalised PDF to the daemon */
+#define GW_CONV_FD_LOG      2           /* Short diagnostics, never document text */
+#define GW_CONV_FD_RESULT   3           /* The one result line */
+
+
+/*
+ * Fixed limits that are not settings.
+ */
+
+#define GW_CONV_NOFILE      32          /* RLIMIT_NOFILE */
+#define GW_CONV_COLOR_DPI   36          /* Resolution of the colour pass (docs/converters.md) */
+#define GW_CONV_DETAIL_MAX  160         /* Longest detail text on the result line */
+
+
+/*
+ * Input kinds --normalize accepts (by content, never by name).
+ */
+
+typedef enum gw_conv_kind_e
+{
+  GW_CONV_KIND_NONE,                    /* Not recognised */
+  GW_CONV_KIND_PDF,
+  GW_CONV_KIND_PS,
+  GW_CONV_KIND_EPS                      /* PostScript with an EPSF header, or a DOS EPS binary */
+} gw_conv_kind_t;
+
+
+/*
+ * Settings from the environment the daemon gives (all optional except
+ * PG_CONVERT_TMPDIR, parsed strictly; see convert-settings.c).
+ */
+
+typedef struct gw_conv_settings_s
+{
+  int         max_pages;                /* PG_CONVERT_MAX_PAGES */
+  int         as_mb;                    /* PG_CONVERT_AS_MB: RLIMIT_AS */
+  int         cpu_s;                    /* PG_CONVERT_CPU_S: RLIMIT_CPU */
+  int         fsize_mb;                 /* PG_CONVERT_FSIZE_MB: RLIMIT_FSIZE */
+  bool        color;                    /* PG_CONVERT_COLOR: count colour pages */
+  char        paper[8];                 /* PG_CONVERT_PAPER: "a4" or "letter" */
+  char        tmpdir[256];              /* PG_CONVERT_TMPDIR: this conversion's own directory */
+  char        user[33];                 /* PG_CONVERT_USER: who to become when started as root */
+} gw_conv_settings_t;
+
+
+/*
+ * Which sandbox layers to apply.  The normal helper always applies all of
+ * them; only the test-only unsafe variant (PRINTGATE_CONVERT_TEST_UNSAFE)
+ * can switch them off, to prove each one in a positive control.
+ */
+
+typedef struct gw_conv_layers_s
+{
+  bool        landlock;
+  bool        seccomp;
+  bool        rlimit_as;
+} gw_conv_layers_t;
+
+
+/*
+ * What the sandbox ended up with (for the log line and the tests).
+ */
+
+typedef struct gw_conv_sandbox_s
+{
+  int         dir_fd;                   /* The private directory (cwd) */
+  int         devnull_fd;
+  int         landlock_abi;             /* 0 = not available */
+  bool        landlock_on;
+  bool        seccomp_on;
+  bool        dropped_user;             /* Became PG_CONVERT_USER */
+  uid_t       uid;
+  gid_t       gid;
+} gw_conv_sandbox_t;
+
+
+/*
+ * The conversion.
+ */
+
+typedef struct gw_conv_s
+{
+  gw_conv_settings_t settings;
+  gw_conv_layers_t   layers;
+  gw_conv_sandbox_t  sandbox;
+  bool               nosafer;           /* Unsafe variant only: -dNOSAFER */
+
+  int                in_fd;             /* Private copy of fd 0 */
+  int                out_fd;            /* Private copy of fd 1 */
+  int                result_fd;         /* fd 3 */
+
+  gw_conv_kind_t     kind;
+  char               in_path[64];       /* Input as Ghostscript opens it */
+  bool               in_copied;         /* in_path is our copy in the private dir */
+  int64_t            in_size;
+  int                in_pages;          /* Pages libqpdf counted in a PDF input, -1 = unknown */
+
+  int                pages;             /* Of the output */
+  int                color_pages;       /* -1 = not counted */
+
+  gw_reason_t        reason;            /* On failure */
+  char               detail[GW_CONV_DETAIL_MAX];
+} gw_conv_t;
+
+
+/*
+ * convert-settings.c
+ */
+
+extern bool _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize);
+
+/*
+ * convert-sandbox.c, convert-landlock.c, convert-seccomp.c
+ */
+
+extern bool _gwConvSandboxApply(gw_conv_t *conv);
+extern int  _gwConvLandlockAbi(void);
+extern bool _gwConvLandlockApply(gw_conv_t *conv);
+extern bool _gwConvSeccompApply(gw_conv_t *conv);
+
+/*
+ * convert-input.c
+ */
+
+extern gw_conv_kind_t _gwConvInputSniff(const unsigned char *data, size_t len);
+extern bool           _gwConvInputOpen(gw_conv_t *conv);
+extern bool           _gwConvInputInspect(gw_conv_t *conv);
+
+/*
+ * convert-gs.c (the only file that includes libgs)
+ */
+
+extern bool _gwConvGsNormalize(gw_conv_t *conv, const char *out_path);
+extern bool _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path);
+
+/*
+ * convert-color.c
+ */
+
+extern bool _gwConvColorPage(const unsigned char *rgb, int width, int height, size_t raster);
+
+/*
+ * convert-protocol.c
+ */
+
+extern bool _gwConvFail(gw_conv_t *conv, gw_reason_t reason, const char *detail, ...) __attribute__((format(printf, 3, 4)));
+extern bool _gwConvSendOutput(gw_conv_t *conv, const char *path);
+extern bool _gwConvWriteResult(gw_conv_t *conv, bool ok);
+extern void _gwConvLog(const char *message, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * convert-job.c
+ */
+
+extern bool _gwConvNormalize(gw_conv_t *conv);
+extern void _gwConvCleanDir(gw_conv_t *conv);
+
+#endif /* !PRINTGATE_CONVERT_PRIVATE_H */

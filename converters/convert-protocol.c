@@ -1,0 +1,173 @@
+/*
+ * convert-protocol.c - the helper's side of the protocol with the daemon
+ * (docs/converters.md): the normalised PDF on fd 1, exactly one result line
+ * on fd 3, and short diagnostics on fd 2.
+ *
+ * The result line is
+ *
+ *     ok pages=N color_pages=M          (color_pages left out when not counted)
+ *     fail reason=CODE detail=TEXT
+ *
+ * where CODE is a gw_reason_t code (gwReasonCode()) and TEXT is one of our
+ * own fixed sentences with numbers: never document text, file names or
+ * Ghostscript output.
+ */
+
+#include "convert-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+
+/*
+ * 'write_all()' - Write all of buf to fd.
+ */
+
+static bool
+write_all(int fd, const void *buf, size_t len)
+{
+  const char *p = (const char *)buf;
+
+  while (len > 0)
+  {
+    ssize_t n = write(fd, p, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return (false);
+
+    p   += n;
+    len -= (size_t)n;
+  }
+
+  return (true);
+}
+
+
+/*
+ * '_gwConvLog()' - Write one diagnostic line to stderr.
+ *
+ * Callers pass fixed text and numbers only.  The daemon keeps the first
+ * 2 KiB for its log.
+ */
+
+void
+_gwConvLog(const char *message, ...)
+{
+  char    line[256];
+  int     len;
+  va_list ap;
+
+  len = snprintf(line, sizeof(line), "printgate-convert: ");
+
+  va_start(ap, message);
+  vsnprintf(line + len, sizeof(line) - (size_t)len - 1, message, ap);
+  va_end(ap);
+
+  len = (int)strlen(line);
+  line[len ++] = '\n';
+
+  (void)write_all(GW_CONV_FD_LOG, line, (size_t)len);
+}
+
+
+/*
+ * '_gwConvFail()' - Record why the conversion fails.
+ *
+ * The first failure wins (later ones are consequences).  The detail is
+ * printf-style text built from our own sentences; anything that is not
+ * printable ASCII is replaced so it cannot break the result line.  Always
+ * returns false, so callers can "return (_gwConvFail(...));".
+ */
+
+bool
+_gwConvFail(gw_conv_t *conv, gw_reason_t reason, const char *detail, ...)
+{
+  va_list ap;
+
+  if (conv->reason != GW_REASON_NONE)
+    return (false);
+
+  conv->reason = reason == GW_REASON_NONE ? GW_REASON_INTERNAL : reason;
+
+  va_start(ap, detail);
+  vsnprintf(conv->detail, sizeof(conv->detail), detail, ap);
+  va_end(ap);
+
+  for (char *p = conv->detail; *p; p ++)
+  {
+    if ((unsigned char)*p < ' ' || (unsigned char)*p > '~')
+      *p = ' ';
+  }
+
+  return (false);
+}
+
+
+/*
+ * '_gwConvSendOutput()' - Copy the finished PDF to the daemon (fd 1) and
+ *                         close our end, so the daemon sees the end of it.
+ */
+
+bool
+_gwConvSendOutput(gw_conv_t *conv, const char *path)
+{
+  int           fd;
+  unsigned char buf[64 * 1024];
+  ssize_t       n;
+  bool          ok = true;
+
+  if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the converted document could not be reopened"));
+
+  while ((n = read(fd, buf, sizeof(buf))) != 0)
+  {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+    {
+      ok = _gwConvFail(conv, GW_REASON_INTERNAL, "the converted document could not be read back");
+      break;
+    }
+    if (!write_all(conv->out_fd, buf, (size_t)n))
+    {
+      ok = _gwConvFail(conv, GW_REASON_INTERNAL, "the daemon stopped reading the converted document");
+      break;
+    }
+  }
+
+  close(fd);
+  close(conv->out_fd);
+  conv->out_fd = -1;
+
+  return (ok);
+}
+
+
+/*
+ * '_gwConvWriteResult()' - Write the one result line to fd 3.
+ */
+
+bool
+_gwConvWriteResult(gw_conv_t *conv, bool ok)
+{
+  char line[64 + GW_CONV_DETAIL_MAX];
+  int  len;
+
+  if (ok && conv->color_pages >= 0)
+    len = snprintf(line, sizeof(line), "ok pages=%d color_pages=%d\n", conv->pages, conv->color_pages);
+  else if (ok)
+    len = snprintf(line, sizeof(line), "ok pages=%d\n", conv->pages);
+  else
+    len = snprintf(line, sizeof(line), "fail reason=%s detail=%s\n", gwReasonCode(conv->reason), conv->detail[0] ? conv->detail : "none");
+
+  if (len < 0 || (size_t)len >= sizeof(line))
+    return (false);
+
+  return (write_all(conv->result_fd, line, (size_t)len));
+}

@@ -1,0 +1,236 @@
+/*
+ * convert-sandbox.c - confine the helper before it touches the document.
+ *
+ * The layers, in the order they are applied (docs/converters.md says what
+ * each one stops):
+ *
+ *   1. the private directory (PG_CONVERT_TMPDIR) becomes the working
+ *      directory; everything the helper writes goes there, by relative name;
+ *   2. resource limits: RLIMIT_CORE 0, RLIMIT_NOFILE, RLIMIT_FSIZE,
+ *      RLIMIT_CPU and RLIMIT_AS (hard = soft, so they cannot be raised);
+ *   3. when started as root: become PG_CONVERT_USER (default "nobody") with
+ *      no supplementary groups, which also drops every capability;
+ *   4. a parent-death signal, a clean environment (Ghostscript reads
+ *      GS_OPTIONS and GS_LIB, which could switch SAFER off);
+ *   5. no_new_privs, then Landlock (convert-landlock.c), then seccomp
+ *      (convert-seccomp.c).
+ *
+ * A sanitizer build cannot run under RLIMIT_AS (the shadow memory needs
+ * terabytes of address space) or the seccomp filter (LeakSanitizer clones
+ * and ptraces a helper task at exit); DESIGN.md lets it relax exactly those
+ * two, which main() does.  The sandbox tests run in the normal build.
+ */
+
+#include "convert-private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+/*
+ * 'set_limit()' - Set a soft and hard resource limit.
+ */
+
+static bool
+set_limit(int resource, rlim_t soft, rlim_t hard)
+{
+  struct rlimit rl = { soft, hard };
+
+  return (setrlimit(resource, &rl) == 0);
+}
+
+
+/*
+ * 'open_private_dir()' - Open PG_CONVERT_TMPDIR and check that it is this
+ *                        conversion's own: a real directory (not a symlink),
+ *                        owned by us, mode 0700 or tighter, and empty.
+ */
+
+static bool
+open_private_dir(gw_conv_t *conv)
+{
+  struct stat    st;
+  DIR           *dir;
+  struct dirent *ent;
+  int            fd, dupfd;
+  bool           empty = true;
+
+  fd = open(conv->settings.tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR cannot be opened as a directory (errno %d)", errno));
+
+  if (fstat(fd, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+  {
+    close(fd);
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR must be a directory of the daemon's user with mode 0700"));
+  }
+
+  if ((dupfd = dup(fd)) < 0 || (dir = fdopendir(dupfd)) == NULL)
+  {
+    if (dupfd >= 0)
+      close(dupfd);
+    close(fd);
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR cannot be listed"));
+  }
+
+  while ((ent = readdir(dir)) != NULL && empty)
+    empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..");
+  closedir(dir);
+
+  if (!empty)
+  {
+    close(fd);
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR is not empty"));
+  }
+
+  conv->sandbox.dir_fd = fd;
+  return (true);
+}
+
+
+/*
+ * 'lookup_user()' - Find PG_CONVERT_USER; refuse root's uid or gid.
+ */
+
+static bool
+lookup_user(gw_conv_t *conv)
+{
+  struct passwd pw, *result = NULL;
+  char          buf[4096];
+
+  if (getpwnam_r(conv->settings.user, &pw, buf, sizeof(buf), &result) || !result)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_USER does not exist"));
+
+  if (pw.pw_uid == 0 || pw.pw_gid == 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_USER must not be root"));
+
+  conv->sandbox.uid = pw.pw_uid;
+  conv->sandbox.gid = pw.pw_gid;
+  return (true);
+}
+
+
+/*
+ * 'drop_user()' - Become the sandbox user for good (all three uids and
+ *                 gids, no supplementary groups) and check it stuck.
+ */
+
+static bool
+drop_user(gw_conv_t *conv)
+{
+  uid_t ruid, euid, suid;
+  gid_t rgid, egid, sgid;
+
+  if (setgroups(0, NULL) || setresgid(conv->sandbox.gid, conv->sandbox.gid, conv->sandbox.gid) ||
+      setresuid(conv->sandbox.uid, conv->sandbox.uid, conv->sandbox.uid))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to become PG_CONVERT_USER (errno %d)", errno));
+
+  if (getresuid(&ruid, &euid, &suid) || getresgid(&rgid, &egid, &sgid) ||
+      ruid != conv->sandbox.uid || euid != ruid || suid != ruid ||
+      rgid != conv->sandbox.gid || egid != rgid || sgid != rgid ||
+      getgroups(0, NULL) != 0 || setuid(0) == 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the switch to PG_CONVERT_USER did not hold"));
+
+  conv->sandbox.dropped_user = true;
+  return (true);
+}
+
+
+/*
+ * '_gwConvSandboxApply()' - Apply every layer, in order.  On failure the
+ *                           conversion is failed (internal-error) and the
+ *                           caller must not touch the document.
+ */
+
+bool
+_gwConvSandboxApply(gw_conv_t *conv)
+{
+  const gw_conv_settings_t *s = &conv->settings;
+  bool                      as_root = geteuid() == 0;
+  pid_t                     parent = getppid();
+  rlim_t                    fsize = (rlim_t)s->fsize_mb * 1024 * 1024;
+
+  /*
+   * A write over RLIMIT_FSIZE must fail with EFBIG (reported as too-large),
+   * not kill us; a daemon that stops reading must give EPIPE.
+   */
+
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
+
+  if ((conv->sandbox.devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to open /dev/null"));
+
+  if (!open_private_dir(conv))
+    return (false);
+
+  if (as_root)
+  {
+    if (!lookup_user(conv))
+      return (false);
+    if (fchown(conv->sandbox.dir_fd, conv->sandbox.uid, conv->sandbox.gid))
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to hand PG_CONVERT_TMPDIR to PG_CONVERT_USER"));
+  }
+
+  if (fchdir(conv->sandbox.dir_fd))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to enter PG_CONVERT_TMPDIR"));
+
+  /*
+   * Resource limits.
+   */
+
+  if (!set_limit(RLIMIT_CORE, 0, 0) ||
+      !set_limit(RLIMIT_NOFILE, GW_CONV_NOFILE, GW_CONV_NOFILE) ||
+      !set_limit(RLIMIT_FSIZE, fsize, fsize) ||
+      !set_limit(RLIMIT_CPU, (rlim_t)s->cpu_s, (rlim_t)s->cpu_s + 1))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to set resource limits (errno %d)", errno));
+
+  if (conv->layers.rlimit_as)
+  {
+    rlim_t as = (rlim_t)s->as_mb * 1024 * 1024;
+
+    if (!set_limit(RLIMIT_AS, as, as))
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to set the address-space limit (errno %d)", errno));
+  }
+
+  /*
+   * Become the sandbox user.  The parent-death signal is set afterwards:
+   * a credential change clears it.
+   */
+
+  if (as_root && !drop_user(conv))
+    return (false);
+
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the daemon went away"));
+
+  /*
+   * A clean environment: only what Ghostscript needs, with its temporary
+   * files in the private directory.
+   */
+
+  if (clearenv() || setenv("TMPDIR", ".", 1) || setenv("TZ", "UTC0", 1))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to reset the environment"));
+
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to set no_new_privs"));
+
+  if (conv->layers.landlock && !_gwConvLandlockApply(conv))
+    return (false);
+
+  if (conv->layers.seccomp && !_gwConvSeccompApply(conv))
+    return (false);
+
+  return (true);
+}
