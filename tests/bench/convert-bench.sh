@@ -2,7 +2,9 @@
 # convert-bench.sh - printgate-convert against bare Ghostscript, same files,
 # same run (docs/converters.md, "Measured").
 #
-#   tests/bench/convert-bench.sh [BUILD_DIR] [RUNS]
+#   tests/bench/convert-bench.sh [BUILD_DIR] [RUNS] [PDF...]
+#
+# (PDF... replaces the built-in corpus.)
 #
 # Each helper conversion is run the way the daemon runs it, by
 # tests/unit/test-convert-helper --run: posix_spawn, the document in a
@@ -26,6 +28,7 @@
 set -u
 B=${1:-${GW_BUILD_DIR:-$(pwd)}}
 RUNS=${2:-5}
+shift $(( $# > 2 ? 2 : $# ))
 S=${GW_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 RUN=$B/tests/test-convert-helper
 DPI=36                                    # GW_CONV_COLOR_DPI in convert-private.h
@@ -94,6 +97,7 @@ EOF
 gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/synth100.pdf" "$W/synth.ps" >/dev/null 2>&1
 FILES=("$W/synth100.pdf")
 [ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] && cp /usr/share/doc/libtasn1-doc/libtasn1.pdf "$W/tasn1.pdf" && FILES+=("$W/tasn1.pdf")
+[ $# -gt 0 ] && FILES=("$@")
 
 # Fixed costs: a one-page document.
 gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/one.pdf" -c "/Helvetica findfont 12 scalefont setfont 72 700 moveto (one page) show showpage" >/dev/null 2>&1

@@ -201,8 +201,9 @@ run_helper(const char *input_path, const opts_t *o, run_t *r)
   }
   else
   {
-    in = memfd_create("test-doc", MFD_CLOEXEC);
-    if (in < 0 || (inlen > 0 && write(in, input, inlen) != (ssize_t)inlen) || lseek(in, 0, SEEK_SET) != 0)
+    in = memfd_create("test-doc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (in < 0 || (inlen > 0 && write(in, input, inlen) != (ssize_t)inlen) || lseek(in, 0, SEEK_SET) != 0 ||
+        fcntl(in, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL))
       return (false);
   }
 
