@@ -13,6 +13,7 @@
 #include "convert-private.h"
 
 #include <printgate/pdf.h>
+#include <printgate-formats/sniff.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,53 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SNIFF_BYTES 1024                /* Bytes looked at to tell the kind */
-
-
-/*
- * '_gwConvInputSniff()' - Tell PDF, PostScript and EPS apart by content.
- *
- * PostScript starts with "%!" (after an optional Ctrl-D or UTF-8 byte
- * order mark that some Windows drivers add); it is EPS when that first line
- * names an EPSF version.  A DOS EPS binary starts with C5 D0 D3 C6.  A PDF
- * has "%PDF-" within the first 1024 bytes, as PDF readers allow.
- */
-
-gw_conv_kind_t
-_gwConvInputSniff(const unsigned char *data, size_t len)
-{
-  const unsigned char *p = data;
-  size_t               left = len;
-
-  if (len >= 4 && data[0] == 0xc5 && data[1] == 0xd0 && data[2] == 0xd3 && data[3] == 0xc6)
-    return (GW_CONV_KIND_EPS);
-
-  if (left >= 1 && p[0] == 0x04)
-  {
-    p ++;
-    left --;
-  }
-  if (left >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-  {
-    p    += 3;
-    left -= 3;
-  }
-
-  if (left >= 2 && p[0] == '%' && p[1] == '!')
-  {
-    size_t line = 0;
-
-    while (line < left && line < 256 && p[line] != '\n' && p[line] != '\r')
-      line ++;
-
-    return (memmem(p, line, "EPSF-", 5) ? GW_CONV_KIND_EPS : GW_CONV_KIND_PS);
-  }
-
-  if (gwPdfSniff(data, len))
-    return (GW_CONV_KIND_PDF);
-
-  return (GW_CONV_KIND_NONE);
-}
+#define SNIFF_BYTES 1024                /* Bytes kept of a piped document's start */
 
 
 /*
@@ -145,6 +100,87 @@ copy_input(gw_conv_t *conv, unsigned char *head, size_t headsize, size_t *headle
 
 
 /*
+ * 'open_input()' - The document as a descriptor: fd 0's private copy, or a
+ *                  file of ours in the private directory (the pipe's copy,
+ *                  or a PDF made from another format).  The caller
+ *                  closes it unless it is conv->in_fd.
+ */
+
+static int
+open_input(gw_conv_t *conv)
+{
+  int fd;
+
+  if (strncmp(conv->in_path, "./", 2))
+    return (conv->in_fd);
+
+  if ((fd = open(conv->in_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    _gwConvFail(conv, GW_REASON_INTERNAL, "unable to reopen the document in the private directory");
+
+  return (fd);
+}
+
+
+/*
+ * 'sniff_kind()' - Tell the document's format by its content (the sniffer
+ *                  of converters/formats/ sees the whole document, so an
+ *                  OLE2 or ZIP directory anywhere in it is found) and pick
+ *                  the way it is converted.
+ */
+
+static bool
+sniff_kind(gw_conv_t *conv, const unsigned char *head, size_t headlen)
+{
+  int   fd;
+  void *map;
+
+  if ((fd = open_input(conv)) < 0)
+    return (false);
+
+  map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (fd != conv->in_fd)
+    close(fd);
+
+  if (map != MAP_FAILED)
+  {
+    conv->format = gwFormatSniff(map, (size_t)conv->in_size);
+    munmap(map, (size_t)conv->in_size);
+  }
+  else
+    conv->format = gwFormatSniff(head, headlen);
+
+  switch (gwFormatFamily(conv->format))
+  {
+    case GW_FORMAT_FAMILY_PDF :
+        conv->kind = GW_CONV_KIND_PDF;
+        break;
+    case GW_FORMAT_FAMILY_POSTSCRIPT :
+        conv->kind = conv->format == GW_FORMAT_EPS ? GW_CONV_KIND_EPS : GW_CONV_KIND_PS;
+        break;
+    case GW_FORMAT_FAMILY_IMAGE :
+        conv->kind = GW_CONV_KIND_IMAGE;
+        break;
+    case GW_FORMAT_FAMILY_RASTER :
+        conv->kind = GW_CONV_KIND_RASTER;
+        break;
+    case GW_FORMAT_FAMILY_TEXT :
+        conv->kind = GW_CONV_KIND_TEXT;
+        break;
+    case GW_FORMAT_FAMILY_OFFICE :
+        if (!conv->settings.office)
+          return (_gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "Office documents are not enabled on this gateway; send a PDF instead"));
+        conv->kind = GW_CONV_KIND_OFFICE;
+        break;
+    default :
+        conv->kind = GW_CONV_KIND_NONE;
+        return (_gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "this file type cannot be printed; the gateway prints %s", gwFormatSupportedList(conv->settings.office)));
+  }
+
+  return (true);
+}
+
+
+/*
  * '_gwConvInputOpen()' - Make the document reachable by name and tell its
  *                        kind.  Fails with empty-document,
  *                        unsupported-format or too-large.
@@ -185,10 +221,7 @@ _gwConvInputOpen(gw_conv_t *conv)
   if (conv->in_size == 0)
     return (_gwConvFail(conv, GW_REASON_EMPTY_DOCUMENT, "the document is empty (0 bytes)"));
 
-  if ((conv->kind = _gwConvInputSniff(head, headlen)) == GW_CONV_KIND_NONE)
-    return (_gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "the document is not PDF, PostScript or EPS"));
-
-  return (true);
+  return (sniff_kind(conv, head, headlen));
 }
 
 
@@ -205,7 +238,7 @@ bool
 _gwConvInputInspect(gw_conv_t *conv)
 {
   gw_reason_t reason = GW_REASON_NONE;
-  int         fd = conv->in_fd, pages = 0;
+  int         fd, pages = 0;
   void       *map;
   bool        ok;
 
@@ -214,8 +247,8 @@ _gwConvInputInspect(gw_conv_t *conv)
   if (conv->kind != GW_CONV_KIND_PDF)
     return (true);
 
-  if (conv->in_copied && (fd = open("input", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to reopen the input copy"));
+  if ((fd = open_input(conv)) < 0)
+    return (false);
 
   map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (fd != conv->in_fd)
@@ -239,4 +272,31 @@ _gwConvInputInspect(gw_conv_t *conv)
     conv->in_pages = pages;
 
   return (true);
+}
+
+
+/*
+ * '_gwConvInputUseSource()' - Continue with a PDF the helper made itself
+ *                             (from an image, raster or text) in the
+ *                             private directory, as if it had been sent.
+ */
+
+bool
+_gwConvInputUseSource(gw_conv_t *conv, const char *path)
+{
+  struct stat st;
+
+  if (stat(path, &st) || !S_ISREG(st.st_mode))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the intermediate PDF is missing"));
+
+  /* The original is no longer needed: free its memory now. */
+  if (conv->in_copied)
+    unlink("input");
+
+  snprintf(conv->in_path, sizeof(conv->in_path), "./%s", path);
+  conv->in_copied = false;
+  conv->in_size   = (int64_t)st.st_size;
+  conv->kind      = GW_CONV_KIND_PDF;
+
+  return (_gwConvInputInspect(conv));
 }

@@ -1,7 +1,8 @@
 /*
  * convert-job.c - one conversion, start to end: --normalize.
  *
- * Input (PDF, PostScript or EPS, by content) → checks → Ghostscript
+ * Input (by content; images, raster and text first become a PDF of our
+ * own, Office documents are handed back to the daemon) → checks → Ghostscript
  * pdfwrite → the output checked and its pages counted with libqpdf →
  * colour pages counted on the output → the PDF sent to the daemon.  The
  * result line is written by main() from what this leaves in the
@@ -87,8 +88,27 @@ _gwConvNormalize(gw_conv_t *conv)
   conv->pages       = 0;
   conv->color_pages = -1;
 
-  if (!_gwConvInputOpen(conv) || !_gwConvInputInspect(conv))
+  if (!_gwConvInputOpen(conv))
     return (false);
+
+  /*
+   * Formats Ghostscript does not read are first made into a PDF of our
+   * own in the private directory; Office documents go back to the daemon.
+   */
+
+  switch (conv->kind)
+  {
+    case GW_CONV_KIND_OFFICE :
+        return (true);
+    case GW_CONV_KIND_IMAGE :
+    case GW_CONV_KIND_RASTER :
+    case GW_CONV_KIND_TEXT :
+        return (_gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "%s documents cannot be converted by this build of the gateway", gwFormatName(conv->format)));
+    default :
+        if (!_gwConvInputInspect(conv))
+          return (false);
+        break;
+  }
 
   if (!_gwConvGsNormalize(conv, OUTPUT_NAME))
     return (false);

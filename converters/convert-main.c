@@ -9,7 +9,8 @@
  * fd 2 and one result line on fd 3; limits in PG_CONVERT_* variables.  The
  * protocol is in docs/converters.md.  Exit status: 0 ok, 1 the document
  * failed (the result line says why), 2 the helper could not run (bad
- * settings, no sandbox: internal-error).
+ * settings, no sandbox: internal-error), 3 an Office document for the
+ * daemon's LibreOffice pool (nothing written on fd 1).
  *
  * Built with PRINTGATE_CONVERT_TEST_UNSAFE this becomes
  * printgate-convert-unsafe, a test-only program for the sandbox's positive
@@ -168,6 +169,8 @@ main(int argc, char *argv[])
   if (!_gwConvWriteResult(&conv, ok))
     return (2);
 
+  if (ok && conv.kind == GW_CONV_KIND_OFFICE)
+    return (3);
   if (ok)
     return (0);
 

@@ -12,6 +12,7 @@
 #define PRINTGATE_CONVERT_PRIVATE_H
 
 #include <printgate/job.h>
+#include <printgate-formats/sniff.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,11 +36,15 @@
 
 #define GW_CONV_NOFILE      32          /* RLIMIT_NOFILE */
 #define GW_CONV_COLOR_DPI   36          /* Resolution of the colour pass (docs/converters.md) */
-#define GW_CONV_DETAIL_MAX  160         /* Longest detail text on the result line */
+#define GW_CONV_DETAIL_MAX  320         /* Longest detail text on the result line */
+#define GW_CONV_SOURCE_NAME "source.pdf"  /* PDF made from an image, raster or text input */
 
 
 /*
- * Input kinds --normalize accepts (by content, never by name).
+ * Input kinds --normalize accepts (by content, never by name; the format
+ * sniffer of converters/formats/ tells them apart).  Images, raster and
+ * text are first made into a PDF in the private directory, which then goes
+ * the PDF way; Office documents go back to the daemon's LibreOffice pool.
  */
 
 typedef enum gw_conv_kind_e
@@ -47,7 +52,11 @@ typedef enum gw_conv_kind_e
   GW_CONV_KIND_NONE,                    /* Not recognised */
   GW_CONV_KIND_PDF,
   GW_CONV_KIND_PS,
-  GW_CONV_KIND_EPS                      /* PostScript with an EPSF header, or a DOS EPS binary */
+  GW_CONV_KIND_EPS,                     /* PostScript with an EPSF header, or a DOS EPS binary */
+  GW_CONV_KIND_IMAGE,                   /* JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF */
+  GW_CONV_KIND_RASTER,                  /* PWG raster, URF */
+  GW_CONV_KIND_TEXT,                    /* Plain text (charset in conv->format) */
+  GW_CONV_KIND_OFFICE                   /* For the daemon's LibreOffice pool */
 } gw_conv_kind_t;
 
 
@@ -63,6 +72,7 @@ typedef struct gw_conv_settings_s
   int         cpu_s;                    /* PG_CONVERT_CPU_S: RLIMIT_CPU */
   int         fsize_mb;                 /* PG_CONVERT_FSIZE_MB: RLIMIT_FSIZE */
   bool        color;                    /* PG_CONVERT_COLOR: count colour pages */
+  bool        office;                   /* PG_CONVERT_OFFICE: the daemon has a LibreOffice pool */
   char        paper[8];                 /* PG_CONVERT_PAPER: "a4" or "letter" */
   char        tmpdir[256];              /* PG_CONVERT_TMPDIR: this conversion's own directory */
   char        user[33];                 /* PG_CONVERT_USER: who to become when started as root */
@@ -116,6 +126,7 @@ typedef struct gw_conv_s
   int                result_fd;         /* fd 3 */
 
   gw_conv_kind_t     kind;
+  gw_format_t        format;            /* What the sniffer found */
   char               in_path[64];       /* Input as Ghostscript opens it */
   bool               in_copied;         /* in_path is our copy in the private dir */
   int64_t            in_size;
@@ -148,9 +159,9 @@ extern bool _gwConvSeccompApply(gw_conv_t *conv);
  * convert-input.c
  */
 
-extern gw_conv_kind_t _gwConvInputSniff(const unsigned char *data, size_t len);
 extern bool           _gwConvInputOpen(gw_conv_t *conv);
 extern bool           _gwConvInputInspect(gw_conv_t *conv);
+extern bool           _gwConvInputUseSource(gw_conv_t *conv, const char *path);
 
 /*
  * convert-gs.c (the only file that includes libgs)

@@ -159,10 +159,12 @@ _gwConvWriteResult(gw_conv_t *conv, bool ok)
   char line[64 + GW_CONV_DETAIL_MAX];
   int  len;
 
-  if (ok && conv->color_pages >= 0)
-    len = snprintf(line, sizeof(line), "ok pages=%d color_pages=%d\n", conv->pages, conv->color_pages);
+  if (ok && conv->kind == GW_CONV_KIND_OFFICE)
+    len = snprintf(line, sizeof(line), "office format=%s\n", gwFormatKeyword(conv->format));
+  else if (ok && conv->color_pages >= 0)
+    len = snprintf(line, sizeof(line), "ok pages=%d color_pages=%d format=%s\n", conv->pages, conv->color_pages, gwFormatKeyword(conv->format));
   else if (ok)
-    len = snprintf(line, sizeof(line), "ok pages=%d\n", conv->pages);
+    len = snprintf(line, sizeof(line), "ok pages=%d format=%s\n", conv->pages, gwFormatKeyword(conv->format));
   else
     len = snprintf(line, sizeof(line), "fail reason=%s detail=%s\n", gwReasonCode(conv->reason), conv->detail[0] ? conv->detail : "none");
 

@@ -143,11 +143,11 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
   static const char * const known[] =
   {
     "PG_CONVERT_MAX_PAGES", "PG_CONVERT_AS_MB", "PG_CONVERT_CPU_S", "PG_CONVERT_FSIZE_MB",
-    "PG_CONVERT_COLOR", "PG_CONVERT_PAPER", "PG_CONVERT_TMPDIR", "PG_CONVERT_USER", NULL
+    "PG_CONVERT_COLOR", "PG_CONVERT_OFFICE", "PG_CONVERT_PAPER", "PG_CONVERT_TMPDIR", "PG_CONVERT_USER", NULL
   };
   static const char * const papers[] = { "a4", "letter", NULL };
   static const char * const bools[]  = { "0", "1", NULL };
-  char                      color[2] = "1";
+  char                      color[2] = "1", office[2] = "0";
   const char               *s;
 
   memset(settings, 0, sizeof(*settings));
@@ -186,10 +186,12 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
       !parse_int("PG_CONVERT_CPU_S", 1, 86400, &settings->cpu_s, error, errsize) ||
       !parse_int("PG_CONVERT_FSIZE_MB", 1, 65536, &settings->fsize_mb, error, errsize) ||
       !parse_keyword("PG_CONVERT_PAPER", papers, settings->paper, sizeof(settings->paper), error, errsize) ||
-      !parse_keyword("PG_CONVERT_COLOR", bools, color, sizeof(color), error, errsize))
+      !parse_keyword("PG_CONVERT_COLOR", bools, color, sizeof(color), error, errsize) ||
+      !parse_keyword("PG_CONVERT_OFFICE", bools, office, sizeof(office), error, errsize))
     return (false);
 
-  settings->color = color[0] == '1';
+  settings->color  = color[0] == '1';
+  settings->office = office[0] == '1';
 
   if ((s = getenv("PG_CONVERT_USER")) != NULL)
   {

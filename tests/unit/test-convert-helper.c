@@ -459,12 +459,14 @@ is_ok(const run_t *r, int pages, int color_pages)
 {
   char want[80];
 
+  /* The line ends with the format the sniffer found ("format=pdf"). */
   if (color_pages >= 0)
-    snprintf(want, sizeof(want), "ok pages=%d color_pages=%d\n", pages, color_pages);
+    snprintf(want, sizeof(want), "ok pages=%d color_pages=%d format=", pages, color_pages);
   else
-    snprintf(want, sizeof(want), "ok pages=%d\n", pages);
+    snprintf(want, sizeof(want), "ok pages=%d format=", pages);
 
-  return (!strcmp(r->result, want) && r->exited && r->exit_code == 0 && r->dir_clean);
+  return (!strncmp(r->result, want, strlen(want)) && strchr(r->result, '\n') == r->result + strlen(r->result) - 1 &&
+          r->exited && r->exit_code == 0 && r->dir_clean);
 }
 
 static bool
