@@ -199,7 +199,10 @@ typedef struct orphan_s         /* Context of the orphan scan */
 
 /*
  * 'remove_orphan()' - Remove a committed spool file whose job row is gone
- *                     or has no key any more (in any tenant).
+ *                     or has no key any more (in any tenant), and every
+ *                     original (document 0): after recover_job() no job is
+ *                     converting, and an original is only kept while its
+ *                     job converts.
  */
 
 static bool
@@ -207,7 +210,12 @@ remove_orphan(const char *job_id, unsigned docnum, void *data)
 {
   orphan_t *o = (orphan_t *)data;
 
-  if (!o->keyed->count || !bsearch(job_id, o->keyed->ids, o->keyed->count, sizeof(o->keyed->ids[0]), compare_ids))
+  if (docnum == 0)
+  {
+    gwLog(o->sys->log, GW_LOG_WARN, "Recovery: removing the original of job %s (its conversion was interrupted).", job_id);
+    gwSpoolRemove(o->sys->spool, job_id, docnum);
+  }
+  else if (!o->keyed->count || !bsearch(job_id, o->keyed->ids, o->keyed->count, sizeof(o->keyed->ids[0]), compare_ids))
   {
     gwLog(o->sys->log, GW_LOG_WARN, "Recovery: removing spool file of job %s (no job or key).", job_id);
     gwSpoolRemove(o->sys->spool, job_id, docnum);
