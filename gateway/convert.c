@@ -170,6 +170,43 @@ remove_tree(const char *path)
 
 
 /*
+ * 'gwConvertCleanup()' - Remove the conversion folders a killed daemon left
+ *                        under parent (they may hold plaintext).  Only at
+ *                        start-up, when no conversion runs.  Returns how
+ *                        many were removed.
+ */
+
+int
+gwConvertCleanup(const char *parent)
+{
+  DIR           *dir;
+  struct dirent *ent;
+  int            fd, count = 0;
+
+  if (!parent || (fd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return (0);
+
+  if ((dir = fdopendir(fd)) == NULL)
+  {
+    close(fd);
+    return (0);
+  }
+
+  while ((ent = readdir(dir)) != NULL)
+  {
+    if (!strncmp(ent->d_name, "conv-", 5))
+    {
+      remove_tree_at(fd, ent->d_name, 0);
+      count ++;
+    }
+  }
+
+  closedir(dir);
+  return (count);
+}
+
+
+/*
  * 'gwConvertParseResult()' - Parse "ok pages=N color_pages=M" or
  *                            "fail reason=CODE detail=TEXT".
  */

@@ -56,5 +56,7 @@ typedef struct gw_convert_result_s
 extern int  gwConvertMemfd(ssize_t (*read_cb)(void *ctx, void *buf, size_t len), void *ctx, int64_t max_bytes);
 extern bool gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result);
 extern bool gwConvertParseResult(const char *line, gw_convert_result_t *result);
+/* Remove every conversion folder ("conv-*") under parent; at start-up only. */
+extern int  gwConvertCleanup(const char *parent);
 
 #endif /* !PRINTGATE_CONVERT_H */
