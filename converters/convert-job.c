@@ -101,7 +101,13 @@ _gwConvNormalize(gw_conv_t *conv)
     case GW_CONV_KIND_OFFICE :
         return (true);
     case GW_CONV_KIND_IMAGE :
+        if (!_gwConvImageToPdf(conv, GW_CONV_SOURCE_NAME) || !_gwConvInputUseSource(conv, GW_CONV_SOURCE_NAME))
+          return (false);
+        break;
     case GW_CONV_KIND_RASTER :
+        if (!_gwConvRasterToPdf(conv, GW_CONV_SOURCE_NAME) || !_gwConvInputUseSource(conv, GW_CONV_SOURCE_NAME))
+          return (false);
+        break;
     case GW_CONV_KIND_TEXT :
         return (_gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "%s documents cannot be converted by this build of the gateway", gwFormatName(conv->format)));
     default :
