@@ -78,7 +78,7 @@ fi
 mkdir -m 700 "$W/conv"
 PG_CONVERT_TMPDIR=$W/conv "$B/converters/printgate-convert" --normalize < "$HEIC" > "$W/helper.pdf" 2>"$W/helper.err"
 peer "$HEIC"
-echo "heic-bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each, medians; libheif $(dpkg-query -W -f "${Version}" libheif1 2>/dev/null); gs $(gs --version)"
+echo "heic-bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each, medians; libheif $(dpkg-query -W -f '${Version}' libheif1 2>/dev/null); gs $(gs --version)"
 echo "photo: $(stat -c %s "$HEIC") bytes HEIC; helper: $(tail -1 "$W/helper.err"), PDF $(stat -c %s "$W/helper.pdf") bytes ($(pdfinfo "$W/helper.pdf" | awk '/^Page size/ { print $3 " x " $5 " pt" }')); peer PDF $(stat -c %s "$W/peer.pdf") bytes"
 
 h1=(); h0=(); p=(); pd=(); gp=()
