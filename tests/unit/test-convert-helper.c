@@ -1277,6 +1277,45 @@ test_images(void)
     }
   }
 
+  TEST_BEGIN("other encodings of the marked picture: the mark top left, the orange kept (colour) each");
+  {
+    static const char *const variants[][2] =
+    {
+      { "cmyk.jpg", "-colorspace CMYK" },               /* Adobe CMYK JPEG: inverted, decoded */
+      { "deep.png", "-depth 16" },                      /* 16-bit RGB PNG */
+      { "palette.png", "-type Palette" },               /* Indexed PNG */
+      { "lzw.tiff", "-compress lzw" },
+      { "planar.tiff", "-interlace Plane" },            /* Separate planes */
+      { "progressive.jpg", "-interlace Plane" }         /* Progressive JPEG, kept as DCT */
+    };
+
+    for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i ++)
+    {
+      char cmd[400];
+
+      snprintf(cmd, sizeof(cmd), "%s %s", marked, variants[i][1]);
+      if (make_image(path, sizeof(path), variants[i][0], cmd) && convert(path, &o, &r))
+      {
+        TEST_CHECKF(is_ok(&r, 1, 1), "%s: %s", variants[i][0], r.result);
+        TEST_CHECKF(find_mark(out, &fx, &fy) && fx < 0.25 && fy < 0.3, "%s: mark at %.2f, %.2f", variants[i][0], fx, fy);
+      }
+      else
+        TEST_CHECKF(false, "could not make or convert %s", variants[i][0]);
+    }
+    TEST_CHECK(has_jpeg_image(out, 400));               /* The progressive JPEG, last */
+  }
+
+  TEST_BEGIN("a JPEG with stray bytes between two markers converts (libjpeg's warning is counted, not fatal)");
+  snprintf(path, sizeof(path), "%s/marked.jpg", work);
+  snprintf(path2, sizeof(path2), "%s/stray.jpg", work);
+  /* After ImageMagick's 16-byte JFIF APP0 segment (bytes 2-19), before the next marker. */
+  if (shell("head -c 6 '%s' | od -An -tx1 | grep -q 'ff d8 ff e0 00 10' && { head -c 20 '%s'; printf junk; tail -c +21 '%s'; } > '%s'",
+            path, path, path, path2) && convert(path2, &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 1, 1), "%s", r.result);
+    TEST_CHECKF(strstr(r.err, "defects libjpeg could step over") != NULL, "%s", r.err);
+  }
+
   TEST_BEGIN("WebP, lossy (embedded as JPEG) and lossless with alpha");
   if (make_image(path, sizeof(path), "lossy.webp", "convert -size 400x300 xc:'#ffe0a0' -fill black -draw 'rectangle 0,0 59,59' -quality 80") &&
       convert(path, &o, &r))
