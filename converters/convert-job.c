@@ -1,9 +1,10 @@
 /*
  * convert-job.c - one conversion, start to end: --normalize.
  *
- * Input (by content; images, raster and text first become a PDF of our
- * own, Office documents are handed back to the daemon) → checks → Ghostscript
- * pdfwrite → the output checked and its pages counted with libqpdf →
+ * Input (by content; text first becomes a PDF of our own, images and
+ * raster become the output PDF directly, Office documents are handed back
+ * to the daemon) → checks → Ghostscript pdfwrite → the output checked and
+ * its pages counted with libqpdf →
  * colour pages counted on the output → the PDF sent to the daemon.  The
  * result line is written by main() from what this leaves in the
  * conversion.

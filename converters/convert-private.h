@@ -37,7 +37,7 @@
 #define GW_CONV_NOFILE      32          /* RLIMIT_NOFILE */
 #define GW_CONV_COLOR_DPI   36          /* Resolution of the colour pass (docs/converters.md) */
 #define GW_CONV_DETAIL_MAX  320         /* Longest detail text on the result line */
-#define GW_CONV_SOURCE_NAME "source.pdf"  /* PDF made from an image, raster or text input */
+#define GW_CONV_SOURCE_NAME "source.pdf"  /* PDF made from a text input (images and raster write the output directly) */
 
 
 /*
