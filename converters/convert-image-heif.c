@@ -95,24 +95,23 @@ _gwConvImageHeif(gw_conv_pdf_t *pdf)
     uint8_t       *out = cairo_image_surface_get_data(surface) + (size_t)y * (size_t)cairo_image_surface_get_stride(surface);
 
     if (alpha)
-      memcpy(out, in, (size_t)width * 4);
+      memcpy(out, in, (size_t)width * 4);         /* RGBA, composed onto white below */
     else
     {
-      for (int x = 0; x < width; x ++, in += 3, out += 4)
-      {
-        out[0] = in[0];
-        out[1] = in[1];
-        out[2] = in[2];
-        out[3] = 255;
-      }
+      uint32_t *px = (uint32_t *)out;             /* Straight to cairo's RGB24 */
+
+      for (int x = 0; x < width; x ++, in += 3)
+        px[x] = 0xff000000U | ((uint32_t)in[0] << 16) | ((uint32_t)in[1] << 8) | in[2];
     }
   }
+  cairo_surface_mark_dirty(surface);
 
   heif_image_release(img);
   heif_context_free(ctx);
 
-  _gwConvImageFromRGBA(surface, false);
-  if (!alpha)
+  if (alpha)
+    _gwConvImageFromRGBA(surface, false);
+  else
     _gwConvImageAttachJpeg(pdf, surface, 92);
 
   ok = _gwConvPdfImagePage(pdf, surface, width, height, 1);
