@@ -177,6 +177,12 @@ extern bool _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path);
 extern bool _gwConvColorPage(const unsigned char *rgb, int width, int height, size_t raster);
 
 /*
+ * convert-text.c
+ */
+
+extern bool _gwConvTextToPdf(gw_conv_t *conv, const char *path);
+
+/*
  * convert-protocol.c
  */
 
