@@ -688,10 +688,10 @@ set_up(text_doc_t *doc)
   if (width <= 0)
     return (_gwConvFail(doc->conv, GW_REASON_INTERNAL, "no monospace font could be loaded"));
 
-  doc->wrap_width = width * (TEXT_COLUMNS / 10) + width / 20;
+  doc->wrap_width = width * TEXT_COLUMNS / 10 + width / 20;
   pango_layout_set_wrap(doc->layout, PANGO_WRAP_CHAR);
 
-  doc->left           = (doc->page_width - (double)width * (TEXT_COLUMNS / 10) / PANGO_SCALE) / 2.0;
+  doc->left           = (doc->page_width - (double)width * TEXT_COLUMNS / 10.0 / PANGO_SCALE) / 2.0;
   doc->lines_per_page = (int)((doc->page_height - TEXT_MARGIN_TOP - TEXT_MARGIN_BOTTOM) / TEXT_PITCH);
   doc->chunk_blank    = true;
   doc->chunk_simple   = true;
