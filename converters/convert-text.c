@@ -657,8 +657,17 @@ set_up(text_doc_t *doc)
   doc->footer = pango_cairo_create_layout(doc->cr);
   pango_cairo_context_set_font_options(pango_layout_get_context(doc->layout), options);
   pango_cairo_context_set_font_options(pango_layout_get_context(doc->footer), options);
-  pango_cairo_context_set_resolution(pango_layout_get_context(doc->layout), 72.0);   /* 1 pt = 1 unit */
+  /*
+   * 1 pt = 1 unit, and glyphs where the font puts them: rounded to whole
+   * points (pango's default), a 6.02 pt advance becomes 6 pt, and cairo
+   * corrects every other glyph in the PDF, which makes the PDF larger and
+   * Ghostscript's pass over it slower.
+   */
+
+  pango_cairo_context_set_resolution(pango_layout_get_context(doc->layout), 72.0);
   pango_cairo_context_set_resolution(pango_layout_get_context(doc->footer), 72.0);
+  pango_context_set_round_glyph_positions(pango_layout_get_context(doc->layout), FALSE);
+  pango_context_set_round_glyph_positions(pango_layout_get_context(doc->footer), FALSE);
   pango_layout_context_changed(doc->layout);
   pango_layout_context_changed(doc->footer);
   cairo_font_options_destroy(options);

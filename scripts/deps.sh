@@ -10,7 +10,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-dev libmicrohttpd-dev
       libavahi-client-dev libcups2-dev libgs-dev libsqlite3-dev libargon2-dev libjson-c-dev libexpat1-dev
-      libseccomp-dev libqpdf-dev ghostscript qpdf)
+      libseccomp-dev libqpdf-dev ghostscript qpdf libpango1.0-dev libcairo2-dev fonts-dejavu-core fontconfig)
 if [ "${1:-}" = "--test" ]; then
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
          curl openssl procps sqlite3 clang libclang-rt-14-dev)
