@@ -131,7 +131,8 @@ static const unsigned short cp1252_high[32] =
 /*
  * 'next_utf8()' - Decode one UTF-8 sequence (strict: no overlong forms, no
  *                 surrogates, nothing above U+10FFFF).  An invalid byte
- *                 gives U+FFFD and is skipped alone.
+ *                 gives U+FFFD and is skipped alone; so is a cut sequence,
+ *                 with the continuation bytes it had.
  */
 
 static int32_t
@@ -166,17 +167,16 @@ next_utf8(text_input_t *in)
     return (REPLACEMENT);
   }
 
-  if ((size_t)n >= left)
-  {
-    in->pos ++;
-    return (REPLACEMENT);
-  }
+  /*
+   * A sequence cut short (by the end of the text or a byte that does not
+   * continue it) is one U+FFFD for all the bytes it had.
+   */
 
   for (int i = 1; i <= n; i ++)
   {
-    if ((p[i] & 0xC0) != 0x80)
+    if ((size_t)i >= left || (p[i] & 0xC0) != 0x80)
     {
-      in->pos ++;
+      in->pos += (size_t)i;
       return (REPLACEMENT);
     }
     c = (c << 6) | (p[i] & 0x3F);
@@ -457,10 +457,16 @@ flush_chunk(text_doc_t *doc)
     pango_layout_set_width(doc->layout, doc->chunk_simple && doc->chunk_cols <= TEXT_COLUMNS ? -1 : doc->wrap_width);
     pango_layout_set_text(doc->layout, doc->chunk, (int)doc->chunk_len);
 
+    /*
+     * Each wrapped line at its own offset in the column (not 0 for a
+     * right-to-left paragraph, which pango aligns right).
+     */
+
     iter = pango_layout_get_iter(doc->layout);
     do
     {
-      double baseline = next_line(doc);
+      PangoRectangle logical;
+      double         baseline = next_line(doc);
 
       if (baseline < 0.0)
       {
@@ -468,7 +474,8 @@ flush_chunk(text_doc_t *doc)
         break;
       }
 
-      cairo_move_to(doc->cr, doc->left, baseline);
+      pango_layout_iter_get_line_extents(iter, NULL, &logical);
+      cairo_move_to(doc->cr, doc->left + (double)logical.x / PANGO_SCALE, baseline);
       pango_cairo_show_layout_line(doc->cr, pango_layout_iter_get_line_readonly(iter));
     }
     while (pango_layout_iter_next_line(iter));
@@ -820,10 +827,10 @@ _gwConvTextToPdf(gw_conv_t  *conv,     /* I - Conversion (format = GW_FORMAT_TEX
     cairo_surface_finish(doc->surface);
     if (ok && cairo_surface_status(doc->surface) != CAIRO_STATUS_SUCCESS)
     {
-      doc->cr = NULL;
-      ok      = doc->write_errno == EFBIG ?
-                _gwConvFail(conv, GW_REASON_TOO_LARGE, "the converted text is larger than %d MB", conv->settings.fsize_mb) :
-                _gwConvFail(conv, GW_REASON_INTERNAL, "unable to finish the PDF made from the text (errno %d)", doc->write_errno);
+      if (doc->write_errno == EFBIG)
+        ok = _gwConvFail(conv, GW_REASON_TOO_LARGE, "the converted text is larger than %d MB", conv->settings.fsize_mb);
+      else
+        ok = _gwConvFail(conv, GW_REASON_INTERNAL, "unable to finish the PDF made from the text (errno %d)", doc->write_errno);
     }
     cairo_surface_destroy(doc->surface);
   }

@@ -884,7 +884,7 @@ test_text(void)
     if (convert(path, &o, &r))
     {
       TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-8"), "%s", r.result);
-      TEST_CHECK(pdf_has_text(out, "caf\xc3\xa9 au lait \xef\xbf\xbd"));
+      TEST_CHECK(shell("pdftotext '%s' - | grep -qx 'caf\xc3\xa9 au lait \xef\xbf\xbd'", out));   /* One U+FFFD */
     }
   }
 
