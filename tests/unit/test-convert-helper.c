@@ -832,9 +832,9 @@ test_text(void)
     }
   }
 
-  TEST_BEGIN("UTF-8 with a byte order mark; a character DejaVu Sans Mono lacks (Hebrew) comes from a fallback font");
+  TEST_BEGIN("UTF-8 with a byte order mark; Hebrew, which DejaVu Sans Mono lacks, comes from a fallback font, right-aligned");
   {
-    static const char bom[] = "\xef\xbb\xbfwith BOM\nHebrew \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n";
+    static const char bom[] = "\xef\xbb\xbfwith BOM\nHebrew \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n";
 
     write_bytes("bom.txt", bom, sizeof(bom) - 1, path, sizeof(path));
     if (convert(path, &o, &r))
@@ -843,6 +843,8 @@ test_text(void)
       TEST_CHECK(pdf_has_text(out, "with BOM"));
       TEST_CHECK(shell("pdftotext '%s' - | head -1 | grep -q '^with BOM$'", out));
       TEST_CHECK(shell("pdffonts '%s' | grep -v Mono | grep -q 'DejaVuSans'", out));
+      /* The all-Hebrew line is right-to-left: it ends at the column's right edge (541.5 pt on A4). */
+      TEST_CHECK(shell("pdftotext -bbox '%s' - | grep -q 'xMax=\"54[01]\\.'", out));
     }
   }
 
