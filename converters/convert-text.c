@@ -18,7 +18,8 @@
  *     page (a form feed before any text is ignored, so is anything blank
  *     after the last printed character: no trailing blank pages);
  *   - tabs go to the next multiple of 8 columns; other C0 and C1 control
- *     characters and DEL are dropped;
+ *     characters and DEL are dropped; noncharacters (U+FFFE, U+FFFF,
+ *     U+FDD0-U+FDEF and their kin in every plane) become U+FFFD;
  *   - a line longer than 80 columns wraps at any character (char-wrap);
  *   - each page has its number in a small footer.
  *
@@ -604,6 +605,8 @@ lay_out(text_doc_t *doc, text_input_t *in)
       default :
           if (c < 0x20 || (c >= 0x7F && c < 0xA0))
             break;                      /* Other controls, DEL, C1 */
+          if ((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE)
+            c = REPLACEMENT;            /* Noncharacters: cairo refuses them (found by fuzz-text) */
           ok = add_char(doc, c);
           break;
     }

@@ -890,6 +890,18 @@ test_text(void)
     }
   }
 
+  TEST_BEGIN("UTF-8 noncharacters (U+FFFF, U+FDD0) print as U+FFFD (cairo refuses them; found by fuzz-text)");
+  {
+    static const char nonchar[] = "before \xef\xbf\xbf \xef\xb7\x90 after\n";
+
+    write_bytes("nonchar.txt", nonchar, sizeof(nonchar) - 1, path, sizeof(path));
+    if (convert(path, &o, &r))
+    {
+      TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-8"), "%s", r.result);
+      TEST_CHECK(pdf_has_text(out, "before \xef\xbf\xbd \xef\xbf\xbd after"));
+    }
+  }
+
   TEST_BEGIN("CR LF, CR and LF end lines; tabs go to every 8th column; control characters are dropped");
   {
     /* Three controls need 300 bytes of text around them to pass the sniffer's budget. */
