@@ -785,20 +785,17 @@ body_text(const char *pdf, size_t *longest)
 
 
 /*
- * 'test_text()' - Plain text becomes a mono PDF in a monospace font:
- *                 charsets, line ends, tabs, form feeds, wrapping, paper
- *                 sizes and the page limit.
+ * 'test_text_charsets()' - Plain text in every charset the sniffer names
+ *                          becomes a mono PDF in a monospace font, with the
+ *                          right characters.
  */
 
 static void
-test_text(void)
+test_text_charsets(void)
 {
-  opts_t      o;
-  run_t       r;
-  char        out[1200], path[1200], *text, *buf;
-  size_t      len, longest;
-  const char *letter[] = { "PG_CONVERT_PAPER=letter", NULL };
-  const char *max2[]   = { "PG_CONVERT_MAX_PAGES=2", NULL };
+  opts_t o;
+  run_t  r;
+  char   out[1200], path[1200];
 
   memset(&o, 0, sizeof(o));
   snprintf(out, sizeof(out), "%s/text.pdf", work);
@@ -901,6 +898,28 @@ test_text(void)
       TEST_CHECK(pdf_has_text(out, "before \xef\xbf\xbd \xef\xbf\xbd after"));
     }
   }
+
+}
+
+
+/*
+ * 'test_text_layout()' - Line ends, tabs, form feeds, wrapping, paper
+ *                        sizes, the page limit, and what is refused.
+ */
+
+static void
+test_text_layout(void)
+{
+  opts_t      o;
+  run_t       r;
+  char        out[1200], path[1200], *text, *buf;
+  size_t      len, longest;
+  const char *letter[] = { "PG_CONVERT_PAPER=letter", NULL };
+  const char *max2[]   = { "PG_CONVERT_MAX_PAGES=2", NULL };
+
+  memset(&o, 0, sizeof(o));
+  snprintf(out, sizeof(out), "%s/text.pdf", work);
+  o.output = out;
 
   TEST_BEGIN("CR LF, CR and LF end lines; tabs go to every 8th column; control characters are dropped");
   {
@@ -1311,7 +1330,8 @@ main(int argc, char *argv[])
 
   test_normalise();
   test_refusals();
-  test_text();
+  test_text_charsets();
+  test_text_layout();
   test_settings();
   test_hostile();
   test_positive_controls();
