@@ -103,6 +103,10 @@ _gwConvNormalize(gw_conv_t *conv)
   {
     case GW_CONV_KIND_OFFICE :
         return (true);
+    case GW_CONV_KIND_TEXT :
+        if (!_gwConvTextToPdf(conv, GW_CONV_SOURCE_NAME) || !_gwConvInputUseSource(conv, GW_CONV_SOURCE_NAME))
+          return (false);
+        break;
     case GW_CONV_KIND_IMAGE :
     case GW_CONV_KIND_RASTER :
         /*
@@ -116,8 +120,6 @@ _gwConvNormalize(gw_conv_t *conv)
           return (false);
         own_pdf = true;
         break;
-    case GW_CONV_KIND_TEXT :
-        return (_gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "%s documents cannot be converted by this build of the gateway", gwFormatName(conv->format)));
     default :
         if (!_gwConvInputInspect(conv))
           return (false);

@@ -186,6 +186,12 @@ extern bool _gwConvImageToPdf(gw_conv_t *conv, const char *pdf_path);
 extern bool _gwConvRasterToPdf(gw_conv_t *conv, const char *pdf_path);
 
 /*
+ * convert-text.c
+ */
+
+extern bool _gwConvTextToPdf(gw_conv_t *conv, const char *path);
+
+/*
  * convert-protocol.c
  */
 
