@@ -1085,6 +1085,71 @@ put_chunk(unsigned char *buf, size_t *pos, const char *type, const unsigned char
 
 
 /*
+ * 'make_marked_png()' - A 40 x 30 light orange RGB PNG with a black 10 x 10
+ *                       mark in its top-left corner, by hand (a stored
+ *                       deflate block), with an eXIf chunk giving the
+ *                       orientation when orientation > 0.  Returns its
+ *                       length in buf (at least 4096 bytes).
+ */
+
+static size_t
+make_marked_png(unsigned char *buf, int orientation)
+{
+  static const unsigned char ihdr[13] = { 0, 0, 0, 40, 0, 0, 0, 30, 8, 2, 0, 0, 0 };
+  unsigned char               exif[26] =
+  {
+    'I', 'I', 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00,       /* TIFF header, IFD0 at 8 */
+    0x01, 0x00, 0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00
+  };
+  unsigned char               idat[2 + 5 + 30 * 121 + 4], *p = idat;
+  uint32_t                    a = 1, b = 0;
+  size_t                      pos = 8, raw = 30 * 121;
+
+  exif[18] = (unsigned char)orientation;
+
+  /* zlib header, one stored block, the rows (filter 0), Adler-32. */
+  *p++ = 0x78;
+  *p++ = 0x01;
+  *p++ = 0x01;
+  *p++ = (unsigned char)raw;
+  *p++ = (unsigned char)(raw >> 8);
+  *p++ = (unsigned char)~raw;
+  *p++ = (unsigned char)(~raw >> 8);
+  for (int y = 0; y < 30; y ++)
+  {
+    *p++ = 0;
+    for (int x = 0; x < 40; x ++)
+    {
+      bool mark = x < 10 && y < 10;
+
+      *p++ = mark ? 0 : 0xff;
+      *p++ = mark ? 0 : 0xe0;
+      *p++ = mark ? 0 : 0xa0;
+    }
+  }
+  for (unsigned char *q = idat + 7; q < p; q ++)
+  {
+    a = (a + *q) % 65521;
+    b = (b + a) % 65521;
+  }
+  *p++ = (unsigned char)(b >> 8);
+  *p++ = (unsigned char)b;
+  *p++ = (unsigned char)(a >> 8);
+  *p++ = (unsigned char)a;
+
+  memcpy(buf, "\211PNG\r\n\032\n", 8);
+  put_chunk(buf, &pos, "IHDR", ihdr, sizeof(ihdr));
+  if (orientation > 0)
+    put_chunk(buf, &pos, "eXIf", exif, sizeof(exif));
+  put_chunk(buf, &pos, "IDAT", idat, (uint32_t)(p - idat));
+  put_chunk(buf, &pos, "IEND", NULL, 0);
+
+  return (pos);
+}
+
+
+/*
  * 'write_bytes()' - Write a file of ours.
  */
 
@@ -1202,6 +1267,26 @@ test_images(void)
     if (convert(path, &o, &r))
       TEST_CHECKF(is_ok(&r, 1, 1) && page_size(out, &w, &h) && w == 792 && h == 612, "%s %.1f x %.1f", r.result, w, h);
     o.env = NULL;
+  }
+
+  TEST_BEGIN("a PNG's eXIf orientation 6: portrait page, mark top right (without it: landscape, top left)");
+  {
+    unsigned char png[8192];
+    size_t        len;
+
+    snprintf(path2, sizeof(path2), "%s/exif6.png", work);
+    len = make_marked_png(png, 6);
+    if (write_bytes(path2, png, len) && convert(path2, &o, &r))
+    {
+      TEST_CHECKF(is_ok(&r, 1, 1) && strstr(r.result, "format=png"), "%s", r.result);
+      TEST_CHECKF(page_size(out, &w, &h) && w < h && find_mark(out, &fx, &fy) && fx > 0.75 && fy < 0.25,
+                  "%.1f x %.1f, mark at %.2f, %.2f", w, h, fx, fy);
+    }
+    snprintf(path2, sizeof(path2), "%s/plain.png", work);
+    len = make_marked_png(png, 0);
+    if (write_bytes(path2, png, len) && convert(path2, &o, &r))
+      TEST_CHECKF(is_ok(&r, 1, 1) && page_size(out, &w, &h) && w > h && find_mark(out, &fx, &fy) && fx < 0.25 && fy < 0.3,
+                  "%s %.1f x %.1f, mark at %.2f, %.2f", r.result, w, h, fx, fy);
   }
 
   TEST_BEGIN("a 3-page TIFF: 3 pages, one in colour; its orientation tag is honoured");
