@@ -1334,10 +1334,15 @@ test_images(void)
   else
     TEST_CHECK(!"could not make or convert the HEIC photo");
 
-  TEST_BEGIN("an animated GIF prints its first frame only (grey, then red: color_pages=0)");
+  TEST_BEGIN("an animated GIF and an animated WebP print their first frame only (grey, then red: color_pages=0)");
   if (make_image(path, sizeof(path), "anim.gif", "convert -size 200x100 xc:gray60 -size 200x100 xc:red -loop 0") &&
       convert(path, &o, &r))
     TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=gif"), "%s", r.result);
+  if (make_image(path, sizeof(path), "anim.webp", "convert -size 200x100 xc:gray60 -size 200x100 xc:red -loop 0") &&
+      shell("grep -q ANMF '%s'", path) && convert(path, &o, &r))
+    TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=webp"), "%s", r.result);
+  else
+    TEST_CHECK(!"could not make or convert an animated WebP");
 
   TEST_BEGIN("BMP: 32-bit, 8-bit RLE, 1-bit palette: the mark top left");
   {
