@@ -1333,6 +1333,17 @@ test_images(void)
   }
   else
     TEST_CHECK(!"could not make or convert the HEIC photo");
+  snprintf(path2, sizeof(path2), "%s/alpha.heic", work);
+  if (shell("cd '%s' && convert -size 300x300 xc:none -fill '#00a000' -draw 'circle 150,150 150,200' -define png:color-type=6 rgba.png && "
+            "heif-enc -q 70 rgba.png -o alpha.heic >/dev/null 2>&1 && heif-info alpha.heic | grep -q 'alpha channel: yes'", work) &&
+      convert(path2, &o, &r))
+  {
+    /* Transparent around the disc: white paper, not black. */
+    TEST_CHECKF(is_ok(&r, 1, 1), "%s", r.result);
+    TEST_CHECK(!find_mark(out, &fx, &fy));
+  }
+  else
+    TEST_CHECK(!"could not make or convert a HEIC with alpha");
 
   TEST_BEGIN("an animated GIF and an animated WebP print their first frame only (grey, then red: color_pages=0)");
   if (make_image(path, sizeof(path), "anim.gif", "convert -size 200x100 xc:gray60 -size 200x100 xc:red -loop 0") &&
