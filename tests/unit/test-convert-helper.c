@@ -1526,7 +1526,7 @@ test_raster(void)
     }
   }
 
-  TEST_BEGIN("Apple raster (URF), sRGB and sGray 8-bit");
+  TEST_BEGIN("Apple raster (URF), sRGB and sGray 8-bit; over PG_CONVERT_MAX_PAGES: too-many-pages");
   snprintf(path, sizeof(path), "%s/rgb.urf", work);
   if (shell("cd '%s' && gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=urf -r100 -dcupsColorSpace=19 -dcupsBitsPerColor=8 -o rgb.urf raster.ps >/dev/null 2>&1", work) &&
       convert(path, &o, &r))
@@ -1536,6 +1536,14 @@ test_raster(void)
   }
   else
     TEST_CHECK(!"could not make or convert the URF");
+  {
+    const char *env[] = { "PG_CONVERT_MAX_PAGES=1", NULL };
+
+    o.env = env;
+    if (convert(path, &o, &r))
+      TEST_CHECKF(is_fail(&r, "too-many-pages") && strstr(r.result, "URF) document has more than 1 pages"), "%s", r.result);
+    o.env = NULL;
+  }
   snprintf(path, sizeof(path), "%s/gray.urf", work);
   if (shell("cd '%s' && gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=urf -r100 -dcupsColorSpace=18 -dcupsBitsPerColor=8 -o gray.urf raster.ps >/dev/null 2>&1", work) &&
       convert(path, &o, &r))
