@@ -129,25 +129,40 @@ cmyk_row(uint32_t *out, const unsigned char *in, unsigned width, bool inverted)
 
 
 /*
- * '_gwConvImageJpeg()' - Add the JPEG document's page.
+ * The outcome of one decoding pass.
  */
 
-bool
-_gwConvImageJpeg(gw_conv_pdf_t *pdf)
+typedef struct jpeg_pass_s
+{
+  cairo_surface_t *surface;             /* Full size, or 1/8 when keep_dct */
+  bool             keep_dct;            /* The original DCT data can be embedded */
+  unsigned         width, height;       /* The JPEG's own size */
+  int              orientation;         /* EXIF, 1-8 */
+  int              warnings;            /* Defects libjpeg stepped over */
+} jpeg_pass_t;
+
+
+/*
+ * 'jpeg_pass()' - Decode the JPEG once: at 1/8 when its DCT data may be
+ *                 kept (try_dct and a grey or YCbCr baseline/progressive
+ *                 JPEG), else in full.  False with the reason recorded.
+ */
+
+static bool
+jpeg_pass(gw_conv_pdf_t *pdf, bool try_dct, jpeg_pass_t *pass)
 {
   struct jpeg_decompress_struct cinfo;
   jpeg_err_t                    err;
   cairo_surface_t *volatile     surface = NULL;
   unsigned char *volatile       row = NULL;
   volatile bool                 keep_dct = false, cmyk = false;
-  int                           orientation;
-  bool                          ok;
 
+  memset(pass, 0, sizeof(*pass));
   memset(&err, 0, sizeof(err));
-  cinfo.err                 = jpeg_std_error(&err.pub);
-  err.pub.error_exit        = jpeg_error_exit;
-  err.pub.emit_message      = jpeg_emit_message;
-  err.pub.output_message    = jpeg_output_message;
+  cinfo.err              = jpeg_std_error(&err.pub);
+  err.pub.error_exit     = jpeg_error_exit;
+  err.pub.emit_message   = jpeg_emit_message;
+  err.pub.output_message = jpeg_output_message;
 
   if (setjmp(err.jmp))
   {
@@ -169,14 +184,11 @@ _gwConvImageJpeg(gw_conv_pdf_t *pdf)
     return (false);
   }
 
-  orientation = exif_orientation(&cinfo);
+  pass->width       = cinfo.image_width;
+  pass->height      = cinfo.image_height;
+  pass->orientation = exif_orientation(&cinfo);
 
-  /*
-   * Grey and YCbCr baseline/progressive JPEGs keep their DCT data; decode
-   * them at 1/8 only to prove they are whole.
-   */
-
-  keep_dct = cinfo.data_precision == 8 && !cinfo.arith_code &&
+  keep_dct = try_dct && cinfo.data_precision == 8 && !cinfo.arith_code &&
              ((cinfo.num_components == 1 && cinfo.jpeg_color_space == JCS_GRAYSCALE) ||
               (cinfo.num_components == 3 && cinfo.jpeg_color_space == JCS_YCbCr));
   cmyk     = cinfo.num_components == 4;
@@ -224,36 +236,64 @@ _gwConvImageJpeg(gw_conv_pdf_t *pdf)
   }
 
   jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
   free(row);
-  row = NULL;
   cairo_surface_mark_dirty(surface);
 
   if (err.ended_early)
   {
-    jpeg_destroy_decompress(&cinfo);
     cairo_surface_destroy(surface);
     return (_gwConvFail(pdf->conv, GW_REASON_CORRUPT_DOCUMENT, "the JPEG image ends early (the file is cut short)"));
   }
 
-  if (err.warnings)
-    _gwConvLog("the JPEG image has %d defects libjpeg could step over", err.warnings);
+  pass->surface  = surface;
+  pass->keep_dct = keep_dct;
+  pass->warnings = err.warnings;
 
-  if (keep_dct &&
-      cairo_surface_set_mime_data(surface, CAIRO_MIME_TYPE_JPEG, pdf->data, pdf->len, NULL, NULL) != CAIRO_STATUS_SUCCESS)
-    keep_dct = false;
+  return (true);
+}
 
-  if (!keep_dct && cinfo.output_width != cinfo.image_width)
+
+/*
+ * '_gwConvImageJpeg()' - Add the JPEG document's page.
+ *
+ * A JPEG with defects libjpeg stepped over (stray bytes between markers,
+ * a damaged segment) is decoded again in full and its pixels embedded:
+ * cairo's own small JPEG parser would refuse its data and silently fall
+ * back to the 1/8 pixels.
+ */
+
+bool
+_gwConvImageJpeg(gw_conv_pdf_t *pdf)
+{
+  jpeg_pass_t pass;
+  bool        ok;
+
+  if (!jpeg_pass(pdf, true, &pass))
+    return (false);
+
+  if (pass.warnings)
   {
-    /* Never happens: without DCT data the surface is full size. */
-    jpeg_destroy_decompress(&cinfo);
-    cairo_surface_destroy(surface);
-    return (_gwConvFail(pdf->conv, GW_REASON_INTERNAL, "the JPEG image could not be kept as it is"));
+    _gwConvLog("the JPEG image has %d defects libjpeg could step over", pass.warnings);
+
+    if (pass.keep_dct)
+    {
+      cairo_surface_destroy(pass.surface);
+      if (!jpeg_pass(pdf, false, &pass))
+        return (false);
+    }
   }
 
-  ok = _gwConvPdfImagePage(pdf, surface, cinfo.image_width, cinfo.image_height, orientation);
+  if (pass.keep_dct &&
+      cairo_surface_set_mime_data(pass.surface, CAIRO_MIME_TYPE_JPEG, pdf->data, pdf->len, NULL, NULL) != CAIRO_STATUS_SUCCESS)
+  {
+    cairo_surface_destroy(pass.surface);
+    if (!jpeg_pass(pdf, false, &pass))
+      return (false);
+  }
 
-  jpeg_destroy_decompress(&cinfo);
-  cairo_surface_destroy(surface);
+  ok = _gwConvPdfImagePage(pdf, pass.surface, pass.width, pass.height, pass.orientation);
+  cairo_surface_destroy(pass.surface);
 
   return (ok);
 }

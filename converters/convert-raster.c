@@ -135,8 +135,8 @@ raster_fail(gw_conv_t *conv, gw_raster_t *r, gw_raster_status_t st, const char *
   {
     case GW_RASTER_ERROR_LIMIT :
         if (strstr(why, " pages"))
-          return (_gwConvFail(conv, GW_REASON_TOO_MANY_PAGES, "the %s: %s", name, why));
-        return (_gwConvFail(conv, GW_REASON_TOO_LARGE, "the %s: %s", name, why));
+          return (_gwConvFail(conv, GW_REASON_TOO_MANY_PAGES, "the %s has more than %d pages", name, conv->settings.max_pages));
+        return (_gwConvFail(conv, GW_REASON_TOO_LARGE, "the %s is too large: %s", name, why));
     case GW_RASTER_ERROR_MEMORY :
         return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "there is not enough memory to read the %s", name));
     case GW_RASTER_ERROR_IO :
