@@ -21,6 +21,7 @@
  *     characters and DEL are dropped; noncharacters (U+FFFE, U+FFFF,
  *     U+FDD0-U+FDEF and their kin in every plane) become U+FFFD;
  *   - a line longer than 80 columns wraps at any character (char-wrap);
+ *   - at most 30 combining marks (zero-width characters) in a row are kept;
  *   - each page has its number in a small footer.
  *
  * Bounds: pango is never given more than CHUNK_COLUMNS columns (or
@@ -64,6 +65,7 @@
 #define CHUNK_BYTES        16384        /* And at most this much UTF-8 */
 
 #define REPLACEMENT        0xFFFD       /* For every invalid sequence */
+#define MAX_MARKS          30           /* Zero-width characters kept in a row (UAX #15 stream-safe) */
 
 
 /*
@@ -113,6 +115,7 @@ typedef struct text_doc_s
   bool              chunk_simple;       /* Only characters below U+0250 (one advance each) */
   bool              line_started;       /* The current line has a character */
   long              line_col;           /* Column in the whole line (for tabs) */
+  int               marks;              /* Zero-width characters in a row */
 } text_doc_t;
 
 
@@ -505,6 +508,7 @@ end_line(text_doc_t *doc)
 
   doc->line_started = false;
   doc->line_col     = 0;
+  doc->marks        = 0;
   return (ok);
 }
 
@@ -528,13 +532,23 @@ char_width(int32_t c)
 /*
  * 'add_char()' - Add a printable character to the current line.  A piece
  *                of CHUNK_COLUMNS columns (or CHUNK_BYTES) is laid out
- *                before the next one starts, on a new wrapped line.
+ *                before the next one starts, on a new wrapped line.  More
+ *                than MAX_MARKS zero-width characters in a row (combining
+ *                marks stacked on one letter) are dropped: no script needs
+ *                them, and each costs Ghostscript a glyph.
  */
 
 static bool
 add_char(text_doc_t *doc, int32_t c)
 {
   int width = char_width(c);
+
+  if (width > 0)
+    doc->marks = 0;
+  else if (doc->marks >= MAX_MARKS)
+    return (true);
+  else
+    doc->marks ++;
 
   if (doc->chunk_cols + width > CHUNK_COLUMNS || doc->chunk_len + 4 > CHUNK_BYTES)
   {

@@ -17,7 +17,7 @@
  *   empty-document, with a printable one-line detail, and never as
  *   anything else.
  *
- * The layout runs in the current directory (a temporary one, made once);
+ * The layout runs in a temporary directory made once and removed at exit;
  * the PDF is removed after each input.
  */
 
@@ -51,6 +51,22 @@ fail(const char *what, const gw_conv_t *conv)
 }
 
 
+static char tempdir[1024];               /* Where the harness works */
+
+
+/*
+ * 'remove_tempdir()' - Remove the temporary directory at exit (it is empty:
+ *                      each input's PDF is removed after it).
+ */
+
+static void
+remove_tempdir(void)
+{
+  unlink(PDF_NAME);
+  rmdir(tempdir);
+}
+
+
 /*
  * 'enter_tempdir()' - Work in a private temporary directory (once).
  */
@@ -58,21 +74,19 @@ fail(const char *what, const gw_conv_t *conv)
 static void
 enter_tempdir(void)
 {
-  static bool done = false;
   const char *tmp = getenv("TMPDIR");
-  char        dir[1024];
 
-  if (done)
+  if (tempdir[0])
     return;
 
-  snprintf(dir, sizeof(dir), "%s/printgate-fuzz-text-XXXXXX", tmp ? tmp : "/tmp");
-  if (!mkdtemp(dir) || chdir(dir))
+  snprintf(tempdir, sizeof(tempdir), "%s/printgate-fuzz-text-XXXXXX", tmp ? tmp : "/tmp");
+  if (!mkdtemp(tempdir) || chdir(tempdir))
   {
     perror("fuzz-text: temporary directory");
     abort();
   }
 
-  done = true;
+  atexit(remove_tempdir);
 }
 
 

@@ -1041,6 +1041,25 @@ test_text_layout(void)
     TEST_CHECKF(r.seconds < (SANITIZER_BUILD ? 60.0 : 20.0), "took %.2f s", r.seconds);
   }
 
+  TEST_BEGIN("50,000 combining marks on one letter: at most 30 are kept, so it converts fast");
+  if ((buf = malloc(100100)) != NULL)
+  {
+    memcpy(buf, "before a", 8);
+    for (len = 8; len < 8 + 100000; len += 2)
+      memcpy(buf + len, "\xcc\x81", 2);           /* U+0301 COMBINING ACUTE ACCENT */
+    memcpy(buf + len, " after\n", 7);
+
+    write_bytes("marks.txt", buf, len + 7, path, sizeof(path));
+    if (convert(path, &o, &r))
+    {
+      /* Before the cap Ghostscript's pdfwrite pass took about 20 s on this file. */
+      TEST_CHECKF(is_ok(&r, 1, 0), "%s", r.result);
+      TEST_CHECKF(r.seconds < (SANITIZER_BUILD ? 15.0 : 5.0), "took %.2f s", r.seconds);
+      TEST_CHECK(pdf_has_text(out, "before") && pdf_has_text(out, "after"));
+    }
+    free(buf);
+  }
+
   TEST_BEGIN("text with nothing to print: empty-document");
   {
     static const char blank[] = "   \n\n\t\f\n  \n";
