@@ -273,30 +273,3 @@ _gwConvInputInspect(gw_conv_t *conv)
 
   return (true);
 }
-
-
-/*
- * '_gwConvInputUseSource()' - Continue with a PDF the helper made itself
- *                             (from an image, raster or text) in the
- *                             private directory, as if it had been sent.
- */
-
-bool
-_gwConvInputUseSource(gw_conv_t *conv, const char *path)
-{
-  struct stat st;
-
-  if (stat(path, &st) || !S_ISREG(st.st_mode))
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the intermediate PDF is missing"));
-
-  /* The original is no longer needed: free its memory now. */
-  if (conv->in_copied)
-    unlink("input");
-
-  snprintf(conv->in_path, sizeof(conv->in_path), "./%s", path);
-  conv->in_copied = false;
-  conv->in_size   = (int64_t)st.st_size;
-  conv->kind      = GW_CONV_KIND_PDF;
-
-  return (_gwConvInputInspect(conv));
-}

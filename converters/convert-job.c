@@ -104,19 +104,18 @@ _gwConvNormalize(gw_conv_t *conv)
     case GW_CONV_KIND_OFFICE :
         return (true);
     case GW_CONV_KIND_TEXT :
-        if (!_gwConvTextToPdf(conv, GW_CONV_SOURCE_NAME) || !_gwConvInputUseSource(conv, GW_CONV_SOURCE_NAME))
-          return (false);
-        break;
     case GW_CONV_KIND_IMAGE :
     case GW_CONV_KIND_RASTER :
         /*
          * Our own cairo PDF is the output: a Ghostscript pass over it
-         * would change nothing and costs 15 % of a HEIC photo's time
-         * (docs/converters.md, "The second pass").  It is still checked
-         * and counted below.
+         * would change nothing and costs 15 % of a HEIC photo's time, and
+         * on text outside Latin-1 (cairo's CID-keyed TrueType fonts) it is
+         * 50 times slower than the layout itself (docs/converters.md, "The
+         * second pass").  It is still checked and counted below.
          */
 
-        if (!(conv->kind == GW_CONV_KIND_IMAGE ? _gwConvImageToPdf(conv, OUTPUT_NAME) : _gwConvRasterToPdf(conv, OUTPUT_NAME)))
+        if (!(conv->kind == GW_CONV_KIND_TEXT ? _gwConvTextToPdf(conv, OUTPUT_NAME) :
+              conv->kind == GW_CONV_KIND_IMAGE ? _gwConvImageToPdf(conv, OUTPUT_NAME) : _gwConvRasterToPdf(conv, OUTPUT_NAME)))
           return (false);
         own_pdf = true;
         break;

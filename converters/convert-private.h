@@ -37,7 +37,6 @@
 #define GW_CONV_NOFILE      32          /* RLIMIT_NOFILE */
 #define GW_CONV_COLOR_DPI   36          /* Resolution of the colour pass (docs/converters.md) */
 #define GW_CONV_DETAIL_MAX  320         /* Longest detail text on the result line */
-#define GW_CONV_SOURCE_NAME "source.pdf"  /* PDF made from a text input (images and raster write the output directly) */
 
 
 /*
@@ -162,7 +161,6 @@ extern bool _gwConvSeccompApply(gw_conv_t *conv);
 
 extern bool           _gwConvInputOpen(gw_conv_t *conv);
 extern bool           _gwConvInputInspect(gw_conv_t *conv);
-extern bool           _gwConvInputUseSource(gw_conv_t *conv, const char *path);
 
 /*
  * convert-gs.c (the only file that includes libgs)

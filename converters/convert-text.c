@@ -8,9 +8,11 @@
  * stopping the conversion.  The characters are then set in a monospace
  * font (DejaVu Sans Mono 10 pt, 80 columns, 12 pt line pitch) with pango
  * on a cairo PDF surface; pango asks fontconfig for another font when the
- * monospace font lacks a character.  The PDF is written to
- * GW_CONV_SOURCE_NAME in the private directory and then takes the PDF way
- * (Ghostscript, libqpdf check, colour count) like any uploaded PDF.
+ * monospace font lacks a character.  The PDF is written to the output
+ * name in the private directory; it gets the libqpdf check and the colour
+ * count like any converted PDF, but no Ghostscript pdfwrite pass (which
+ * would change nothing, and is very slow on cairo's CID-keyed TrueType
+ * fonts: 8 s for 10 pages of Cyrillic, docs/converters.md).
  *
  * Layout rules (docs/converters.md):
  *
@@ -89,7 +91,7 @@ typedef struct text_input_s
 typedef struct text_doc_s
 {
   gw_conv_t        *conv;
-  int               fd;                 /* GW_CONV_SOURCE_NAME */
+  int               fd;                 /* The PDF being written */
   int               write_errno;        /* First write error, 0 = none */
   cairo_surface_t  *surface;
   cairo_t          *cr;
@@ -286,7 +288,7 @@ start_input(text_input_t *in, gw_format_t format, const unsigned char *data, siz
 
 
 /*
- * 'write_pdf()' - cairo's write callback: append to GW_CONV_SOURCE_NAME and
+ * 'write_pdf()' - cairo's write callback: append to the PDF and
  *                 keep the first error (EFBIG is RLIMIT_FSIZE).
  */
 
