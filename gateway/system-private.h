@@ -40,5 +40,7 @@ extern const gw_sink_ops_t *_gwSystemFindSink(gw_system_t *sys, const char *uri)
 extern void _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job);
 extern void _gwSystemAudit(gw_system_t *sys, int64_t tenant, const char *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *source, const char *detail);
 extern bool _gwHealthRegister(gw_system_t *sys);
+extern bool _gwSystemJobOptionsCheck(const gw_job_options_t *options, char *text, size_t textsize);
+extern void _gwSystemJobOptionsApply(const gw_job_options_t *options, gw_job_t *job);
 
 #endif /* !PRINTGATE_SYSTEM_PRIVATE_H */
