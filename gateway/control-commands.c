@@ -82,6 +82,8 @@ job_json(const gw_job_t *job)
   json_object_object_add(j, "copies", json_object_new_int(job->copies));
   json_object_object_add(j, "sides", json_object_new_string(job->sides));
   json_object_object_add(j, "color_mode", json_object_new_string(job->color_mode));
+  json_object_object_add(j, "page_ranges", json_object_new_string(job->page_ranges));
+  json_object_object_add(j, "number_up", json_object_new_int(job->number_up));
   json_object_object_add(j, "size", json_object_new_int64(job->size));
   json_object_object_add(j, "created", json_object_new_int64(job->created));
   json_object_object_add(j, "expires", json_object_new_int64(job->expires));
@@ -471,7 +473,7 @@ static bool
 cmd_job_submit(gw_client_t *cl, json_object *req)
 {
   const char      *user = get_string(req, "user"), *name = get_string(req, "name");
-  int64_t          size = get_int(req, "size", -1), left;
+  int64_t          size = get_int(req, "size", -1), left, nup;
   gw_job_options_t options;
   gw_submission_t *sub;
   gw_reason_t      reason;
@@ -487,6 +489,9 @@ cmd_job_submit(gw_client_t *cl, json_object *req)
   options.copies     = (int)get_int(req, "copies", 0);
   options.sides      = get_string(req, "sides");
   options.color_mode = get_string(req, "color_mode");
+  options.page_ranges = get_string(req, "page_ranges");
+  nup                = get_int(req, "number_up", 0);
+  options.number_up  = (nup < 0 || nup > 16) ? -1 : (int)nup;   /* -1 is refused */
 
   if ((sub = gwSubmissionBegin(cl->sys, GW_DEFAULT_TENANT, user, name, "cli", &options, size, &reason, text, sizeof(text))) == NULL)
   {
