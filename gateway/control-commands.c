@@ -445,6 +445,7 @@ cmd_printer_check(gw_client_t *cl, json_object *req)
   doc.copies     = 1;
   doc.sides      = "one-sided";
   doc.color_mode = "auto";
+  doc.render     = _gwReleaseDocRender;   /* Rendering is available (a check never calls it) */
   memset(&opts, 0, sizeof(opts));
   opts.timeout        = c.printer_timeout;
   opts.retries        = 0;
@@ -456,7 +457,7 @@ cmd_printer_check(gw_client_t *cl, json_object *req)
   reply = json_object_new_object();
   json_object_object_add(reply, "ok", json_object_new_boolean(ok));
   if (ok)
-    json_object_object_add(reply, "message", json_object_new_string("The printer answers and accepts PDF."));
+    json_object_object_add(reply, "message", json_object_new_string(result.text[0] ? result.text : "The printer answers and accepts PDF."));
   else
   {
     json_object_object_add(reply, "reason", json_object_new_string(gwReasonCode(result.reason)));

@@ -17,11 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct doc_ctx_s        /* Sink read callbacks over a spool reader */
-{
-  gw_spool_reader_t *reader;
-} doc_ctx_t;
-
 typedef struct jobs_s           /* Jobs picked for a release */
 {
   gw_job_t *jobs;
@@ -40,20 +35,6 @@ now_ms(void)
 
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1000000.0);
-}
-
-
-static ssize_t
-doc_read(void *ctx, void *buf, size_t len)
-{
-  return (gwSpoolReaderRead(((doc_ctx_t *)ctx)->reader, buf, len));
-}
-
-
-static bool
-doc_rewind(void *ctx)
-{
-  return (gwSpoolReaderRewind(((doc_ctx_t *)ctx)->reader));
 }
 
 
@@ -92,7 +73,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   gw_sink_options_t opts;
   gw_sink_result_t  sr;
   gw_sink_doc_t     doc;
-  doc_ctx_t         ctx;
+  _gw_release_doc_t ctx;
   const char       *error = NULL;
   char              text[512];
   double            t0, t1 = 0.0, t2 = 0.0;
@@ -104,6 +85,13 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   }
 
   memset(&sr, 0, sizeof(sr));
+  memset(&ctx, 0, sizeof(ctx));
+  ctx.sys       = sys;
+  ctx.config    = c;
+  ctx.job       = job;
+  ctx.printer   = printer->name;
+  ctx.memfd     = -1;
+  ctx.render_fd = -1;
   t0 = now_ms();
 
   if (!gwSpoolVerify(sys->spool, job->id, 1, &job->key, &error) ||
@@ -124,9 +112,11 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
     doc.sides      = job->sides;
     doc.color_mode = job->color_mode;
     doc.size       = job->size;
-    doc.read       = doc_read;
-    doc.rewind     = doc_rewind;
+    doc.read       = _gwReleaseDocRead;
+    doc.rewind     = _gwReleaseDocRewind;
     doc.ctx        = &ctx;
+    doc.transform  = _gwReleaseDocTransform(c, job);
+    doc.render     = _gwReleaseDocRender;
 
     opts.timeout        = c->printer_timeout;
     opts.retries        = c->printer_retries;
@@ -136,6 +126,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
     t1 = now_ms();
     sink->send(printer->name, printer->uri, &doc, &opts, &sr);
     t2 = now_ms();
+    _gwReleaseDocClose(&ctx);
     gwSpoolReaderClose(&ctx.reader);
   }
 
@@ -153,7 +144,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
         {
           _gwSystemDiscardJob(sys, job);
         }
-        gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s), printer job %d; timing: verify=%.1fms send=%.1fms).", job->id, job->owner, printer->name, job->pages, sr.printer_job_id, t1 - t0, t2 - t1);
+        gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s)%s, printer job %d; timing: verify=%.1fms send=%.1fms).", job->id, job->owner, printer->name, ctx.pages > 0 ? ctx.pages : job->pages, ctx.pages > 0 ? " rendered" : "", sr.printer_job_id, t1 - t0, t2 - t1);
         snprintf(result->text, sizeof(result->text), "%s", text);
         result->released ++;
         break;
