@@ -18,10 +18,12 @@
 #include "convert-private.h"
 
 #include <printgate/pdf.h>
+#include <printgate-formats/raster.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -108,6 +110,69 @@ count_pdf(void)
 
 
 /*
+ * 'count_raster()' - Decode the whole PWG or URF output with our own
+ *                    decoder (converters/formats/) and count its pages;
+ *                    -1 when it does not decode or a page is not 8 bits
+ *                    per colour in the colour space asked for.
+ */
+
+static ssize_t
+raster_read(void *ctx, void *buf, size_t len)
+{
+  ssize_t n;
+
+  while ((n = read(*(int *)ctx, buf, len)) < 0 && errno == EINTR);
+  return (n);
+}
+
+static int
+count_raster(const gw_conv_t *conv)
+{
+  gw_raster_limits_t limits;
+  gw_raster_t       *r;
+  gw_raster_page_t   page;
+  gw_raster_status_t status;
+  unsigned char     *line = NULL;
+  int                fd, pages = 0;
+
+  if ((fd = open(RENDER_OUTPUT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return (-1);
+
+  memset(&limits, 0, sizeof(limits));
+  limits.max_pages = (uint32_t)conv->settings.max_pages;
+
+  if ((r = gwRasterOpen(conv->render.format == GW_CONV_RENDER_URF ? GW_RASTER_TYPE_URF : GW_RASTER_TYPE_PWG, raster_read, &fd, &limits)) == NULL)
+  {
+    close(fd);
+    return (-1);
+  }
+
+  while ((status = gwRasterNextPage(r, &page)) == GW_RASTER_OK)
+  {
+    if (page.bits_per_color != 8 || page.color_space != (conv->render.color ? GW_RASTER_CSPACE_SRGB : GW_RASTER_CSPACE_SGRAY))
+      break;
+
+    free(line);
+    if ((line = malloc(page.bytes_per_line)) == NULL)
+      break;
+
+    for (uint32_t y = 0; y < page.height && status == GW_RASTER_OK; y ++)
+      status = gwRasterReadLine(r, line, page.bytes_per_line);
+
+    if (status != GW_RASTER_OK)
+      break;
+    pages ++;
+  }
+
+  free(line);
+  gwRasterClose(&r);
+  close(fd);
+
+  return (status == GW_RASTER_END ? pages : -1);
+}
+
+
+/*
  * 'patch_urf_pages()' - Write the page count into the URF file header
  *                       (bytes 8-11, big-endian): Ghostscript streams URF
  *                       and leaves it 0.
@@ -188,11 +253,18 @@ _gwConvRender(gw_conv_t *conv)
 
   /*
    * Check what was written.  A PDF is counted by libqpdf (and must pass
-   * its check); the raster and PCL-XL devices say how many pages they
-   * printed.
+   * its check), PWG raster and URF by our decoder (every line, 8 bits in
+   * the colour space asked for).  PCL-XL is not decoded: the device says
+   * how many sides it printed, asked before it is closed, so an N-up side
+   * that is not full yet (flushed when the device closes) is not counted.
    */
 
-  written = r->format == GW_CONV_RENDER_PDF ? count_pdf() : device_pages;
+  if (r->format == GW_CONV_RENDER_PDF)
+    written = count_pdf();
+  else if (r->format == GW_CONV_RENDER_PCLXL)
+    written = (device_pages >= 0 && r->number_up > 1 && selected % r->number_up) ? device_pages + 1 : device_pages;
+  else if ((written = count_raster(conv)) < 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the rendered %s raster did not decode as 8-bit %s", r->format == GW_CONV_RENDER_URF ? "URF" : "PWG", r->color ? "sRGB" : "sGray"));
 
   if (written != expected)
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "rendering wrote %d pages where %d were expected", written, expected));

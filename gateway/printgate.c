@@ -59,8 +59,8 @@ usage(FILE *fp, int status)
 
 
 /*
- * 'strict_int()' - A whole number of at most 6 digits, or -1 (which the
- *                  daemon refuses with its own sentence).
+ * 'strict_int()' - A whole number from 1 with at most 6 digits, or -1
+ *                  (which the daemon refuses with its own sentence).
  */
 
 static int64_t
@@ -68,7 +68,7 @@ strict_int(const char *s)
 {
   size_t len = strlen(s);
 
-  if (len == 0 || len > 6 || strspn(s, "0123456789") != len)
+  if (len == 0 || len > 6 || strspn(s, "0123456789") != len || strspn(s, "0") == len)
     return (-1);
 
   return (strtoll(s, NULL, 10));

@@ -33,8 +33,9 @@ check "printer add pwg" gw printer add pwg "ipp://127.0.0.1:$PWG_PORT/ipp/print"
 check "printer add urf" gw printer add urf "ipp://127.0.0.1:$URF_PORT/ipp/print"
 check "printer add text" gw printer add text "ipp://127.0.0.1:$TXT_PORT/ipp/print"
 
-# newest FILE in DIR (ippeveprinter -k keeps every document)
-newest() { ls -t "$1"/* 2>/dev/null | head -1; }
+# newest DIR EXT: the document ippeveprinter kept last (-k; the .prn files
+# next to them are its print command's empty output)
+newest() { ls -t "$1"/*."$2" 2>/dev/null | head -1; }
 pdf_pages() { pdfinfo "$1" 2>/dev/null | sed -n 's/^Pages: *//p'; }
 
 # Bad page ranges and number-up are refused with a reason, before anything is stored.
@@ -56,7 +57,7 @@ check "job show has the page ranges" sh -c "$PRINTGATE -c $GW_CONF --json job sh
 check "job list shows them" sh -c "$PRINTGATE -c $GW_CONF job list | grep $JOB | grep -q '\\[pages 2-3\\]'"
 check "held document is the whole PDF (5 pages)" sh -c "$PRINTGATE -c $GW_CONF --json job show $JOB | grep -q '\"pages\": 5'"
 check "release 2-3" gw release --user alice --printer pdf --job "$JOB"
-GOT=$(newest "$PDF_DIR")
+GOT=$(newest "$PDF_DIR" pdf)
 check_eq "pages 2-3 of 5: the printer got 2 pages" "$(pdf_pages "$GOT")" 2
 check "they are pages 2 and 3" sh -c "pdftotext '$GOT' - | tr -s ' \n' ' ' | grep -q 'page 2 .*page 3' && ! pdftotext '$GOT' - | grep -Eq 'page (1|4|5)\$'"
 
@@ -64,15 +65,15 @@ check "they are pages 2 and 3" sh -c "pdftotext '$GOT' - | tr -s ' \n' ' ' | gre
 JOB=$(gw job submit --user alice --number-up 2 "$W/ten.pdf")
 check "job list shows 2-up" sh -c "$PRINTGATE -c $GW_CONF job list | grep $JOB | grep -q '\\[2-up\\]'"
 check "release 2-up" gw release --user alice --printer pdf --job "$JOB"
-check_eq "2-up: 10 pages become 5" "$(pdf_pages "$(newest "$PDF_DIR")")" 5
+check_eq "2-up: 10 pages become 5" "$(pdf_pages "$(newest "$PDF_DIR" pdf)")" 5
 JOB=$(gw job submit --user alice --number-up 4 --pages 1-6,9 "$W/ten.pdf")
 check "release 4-up of 7 pages" gw release --user alice --printer pdf --job "$JOB"
-check_eq "4-up of 7 selected pages: 2 sides" "$(pdf_pages "$(newest "$PDF_DIR")")" 2
+check_eq "4-up of 7 selected pages: 2 sides" "$(pdf_pages "$(newest "$PDF_DIR" pdf)")" 2
 
 # A job without page ranges, N-up or watermark reaches a PDF printer byte for byte.
 JOB=$(gw job submit --user alice "$W/three.pdf")
 check "release plain" gw release --user alice --printer pdf --job "$JOB"
-check "a plain job is not rendered (same bytes)" cmp "$W/three.pdf" "$(newest "$PDF_DIR")"
+check "a plain job is not rendered (same bytes)" cmp "$W/three.pdf" "$(newest "$PDF_DIR" pdf)"
 
 # Page ranges past the end of the document: held with a reason.
 JOB=$(gw job submit --user alice --pages 7-9 "$W/five.pdf")
@@ -85,7 +86,7 @@ check "cancel it" gw job cancel "$JOB"
 check "printer check says it renders" sh -c "$PRINTGATE -c $GW_CONF printer check pwg | grep -q 'image/pwg-raster (rendered at release'"
 JOB=$(gw job submit --user alice "$W/three.pdf")
 check "release to the PWG printer" gw release --user alice --printer pwg --job "$JOB"
-GOT=$(newest "$PWG_DIR")
+GOT=$(newest "$PWG_DIR" pwg)
 info=$("$RASTER_INFO" "$GOT" 2>&1); rc=$?
 echo "$info" | tail -2
 check "PWG: the whole file decodes" test $rc -eq 0
@@ -93,13 +94,13 @@ check "PWG: 3 pages" sh -c "echo \"$info\" | grep -q 'type=pwg pages=3'"
 check "PWG: 8 bits per colour in sGray or sRGB" sh -c "! echo \"$info\" | grep '^page=' | grep -Ev 'bits_per_color=8 colors=(1 space=sgray|3 space=srgb)'"
 JOB=$(gw job submit --user alice --color-mode monochrome --pages 2 "$W/three.pdf")
 check "release monochrome page 2 to the PWG printer" gw release --user alice --printer pwg --job "$JOB"
-info=$("$RASTER_INFO" "$(newest "$PWG_DIR")" 2>&1)
+info=$("$RASTER_INFO" "$(newest "$PWG_DIR" pwg)" 2>&1)
 check "PWG monochrome: 1 page of 8-bit sGray" sh -c "echo \"$info\" | grep -q 'type=pwg pages=1' && echo \"$info\" | grep -q 'bits_per_color=8 colors=1 space=sgray'"
 
 # A URF-only printer: 8-bit URF with the page count in its header.
 JOB=$(gw job submit --user alice --number-up 2 "$W/five.pdf")
 check "release 2-up to the URF printer" gw release --user alice --printer urf --job "$JOB"
-info=$("$RASTER_INFO" "$(newest "$URF_DIR")" 2>&1); rc=$?
+info=$("$RASTER_INFO" "$(newest "$URF_DIR" urf)" 2>&1); rc=$?
 echo "$info" | tail -1
 check "URF: decodes, 3 pages (5 pages 2-up), header says 3" sh -c "test $rc -eq 0 && echo \"$info\" | grep -q 'type=urf pages=3 announced=3'"
 check "URF: 8 bits per colour" sh -c "! echo \"$info\" | grep '^page=' | grep -v 'bits_per_color=8'"
@@ -115,7 +116,7 @@ check "cancel it" gw job cancel "$JOB"
 echo "Watermark on" >> "$GW_CONF"; kill -HUP "$GW_PID"; sleep 0.5
 JOB=$(gw job submit --user alice "$W/three.pdf")
 check "release with the watermark" gw release --user alice --printer pdf --job "$JOB"
-GOT=$(newest "$PDF_DIR")
+GOT=$(newest "$PDF_DIR" pdf)
 check_eq "watermark: still 3 pages" "$(pdf_pages "$GOT")" 3
 check_eq "watermark: the job id on every page" "$(pdftotext "$GOT" - | grep -c "alice .* UTC $JOB")" 3
 
