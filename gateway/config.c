@@ -26,8 +26,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
+#include <sys/un.h>
 
 
 /*
@@ -92,6 +92,8 @@ typedef struct config_directive_s
 
 static bool check_server_name(const char *value, const char **why);
 static bool check_user_name(const char *value, const char **why);
+static bool check_system_user(const char *value, const char **why);
+static bool check_paper_size(const char *value, const char **why);
 
 static const config_directive_t directives[] =
 {
@@ -163,7 +165,25 @@ static const config_directive_t directives[] =
 
   /* Accounts */
   { "AdminUser", CONFIG_STRING, FIELD(admin_user), "admin", 0, 0, false, check_user_name,
-    "Name of the admin account created on first run." }
+    "Name of the admin account created on first run." },
+
+  /* Conversion */
+  { "ConverterPath", CONFIG_PATH, FIELD(converter_path), "", 0, 0, false, NULL,
+    "The printgate-convert helper (empty = the one installed next to printgated)." },
+  { "ConversionDir", CONFIG_PATH, FIELD(conversion_dir), "/dev/shm/printgate", 0, 0, false, NULL,
+    "RAM-backed folder where each conversion gets a private folder, removed when it ends." },
+  { "ConversionUser", CONFIG_STRING, FIELD(conversion_user), "nobody", 0, 0, false, check_system_user,
+    "Unprivileged system account the converter runs as when printgated runs as root." },
+  { "ConversionWorkers", CONFIG_INT, FIELD(conversion_workers), "0", 0, 64, false, NULL,
+    "Conversions run at once (0 = one per processor core); others wait their turn." },
+  { "ConversionTimeout", CONFIG_DURATION, FIELD(conversion_timeout), "120s", 1, HOUR, false, NULL,
+    "Wall-clock time one conversion may take before it is killed and its job fails." },
+  { "ConversionMemory", CONFIG_SIZE, FIELD(conversion_memory), "1G", 64 * MIB, 64 * GIB, false, NULL,
+    "Address space one conversion may use (RLIMIT_AS of the converter)." },
+  { "CountColorPages", CONFIG_BOOL, FIELD(count_color_pages), "yes", 0, 0, false, NULL,
+    "Count the pages that really use colour (renders each page once more at 36 dpi)." },
+  { "PaperSize", CONFIG_STRING, FIELD(paper_size), "a4", 0, 0, false, check_paper_size,
+    "Page size for images, text and PostScript that sets none: a4 or letter." }
 };
 
 #define NUM_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -446,6 +466,78 @@ check_server_name(const char *value, const char **why)
   }
 
   return (true);
+}
+
+
+/*
+ * 'gwConfigConverterPath()' - The printgate-convert helper to run:
+ *                             ConverterPath, or the first executable of
+ *                             printgate-convert next to this program,
+ *                             in the build tree's converters/ folder
+ *                             (running from a build), and
+ *                             /usr/libexec/printgate/.  Returns false
+ *                             (and the configured or last path tried)
+ *                             when none is executable.
+ */
+
+bool
+gwConfigConverterPath(const gw_config_t *c, char *buf, size_t bufsize)
+{
+  char    self[GW_PATH_MAX], *slash;
+  ssize_t len;
+
+  if (c && c->converter_path[0])
+  {
+    snprintf(buf, bufsize, "%s", c->converter_path);
+    return (!access(buf, X_OK));
+  }
+
+  if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0)
+  {
+    self[len] = '\0';
+    if ((slash = strrchr(self, '/')) != NULL)
+    {
+      *slash = '\0';
+      if ((size_t)snprintf(buf, bufsize, "%s/printgate-convert", self) < bufsize && !access(buf, X_OK))
+        return (true);
+      if ((size_t)snprintf(buf, bufsize, "%s/../converters/printgate-convert", self) < bufsize && !access(buf, X_OK))
+        return (true);
+    }
+  }
+
+  snprintf(buf, bufsize, "/usr/libexec/printgate/printgate-convert");
+  return (!access(buf, X_OK));
+}
+
+
+/*
+ * 'check_system_user()' - A system account name the converter can become:
+ *                         letters, digits, '_' and '-', not starting with
+ *                         '-', at most 32 bytes.
+ */
+
+static bool
+check_system_user(const char *value, const char **why)
+{
+  size_t len = strlen(value);
+
+  *why = "must be a system account name (letters, digits, '_' or '-', at most 32)";
+  if (len == 0 || len > 32 || value[0] == '-' || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != len)
+    return (false);
+
+  return (true);
+}
+
+
+/*
+ * 'check_paper_size()' - "a4" or "letter".
+ */
+
+static bool
+check_paper_size(const char *value, const char **why)
+{
+  *why = "must be a4 or letter";
+  return (!strcmp(value, "a4") || !strcmp(value, "letter"));
 }
 
 

@@ -79,6 +79,7 @@ job_json(const gw_job_t *job)
   json_object_object_add(j, "reason_text", json_object_new_string(job->reason_text));
   json_object_object_add(j, "format", json_object_new_string(job->format));
   json_object_object_add(j, "pages", json_object_new_int(job->pages));
+  json_object_object_add(j, "color_pages", json_object_new_int(job->color_pages));
   json_object_object_add(j, "copies", json_object_new_int(job->copies));
   json_object_object_add(j, "sides", json_object_new_string(job->sides));
   json_object_object_add(j, "color_mode", json_object_new_string(job->color_mode));

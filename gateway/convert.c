@@ -7,6 +7,7 @@
 #include "printgate/crypto.h"
 #include "printgate/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,24 +43,33 @@ now_ms(void)
 
 
 /*
- * 'fill_memfd()' - Copy the input into a fresh memfd (plaintext stays in
- *                  memory) and rewind it.  Returns the fd or -1.
+ * 'gwConvertMemfd()' - Copy plaintext from a read callback into a fresh
+ *                      memfd (plaintext stays in memory), seal it against
+ *                      any change and rewind it.  At most max_bytes are
+ *                      taken (0 = no limit).  Returns the fd or -1.
  */
 
-static int
-fill_memfd(const gw_convert_job_t *cj)
+int
+gwConvertMemfd(ssize_t (*read_cb)(void *ctx, void *buf, size_t len), void *ctx, int64_t max_bytes)
 {
-  int           fd = memfd_create("printgate-doc", MFD_CLOEXEC);
+  int           fd = memfd_create("printgate-doc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   unsigned char buf[64 * 1024];
+  int64_t       total = 0;
   ssize_t       n;
 
   if (fd < 0)
     return (-1);
 
-  while ((n = cj->read(cj->read_ctx, buf, sizeof(buf))) > 0)
+  while ((n = read_cb(ctx, buf, sizeof(buf))) > 0)
   {
     const unsigned char *p = buf;
     size_t               left = (size_t)n;
+
+    if (max_bytes > 0 && (total += n) > max_bytes)
+    {
+      n = -1;
+      break;
+    }
 
     while (left > 0)
     {
@@ -78,13 +89,120 @@ fill_memfd(const gw_convert_job_t *cj)
   }
 
   gwWipe(buf, sizeof(buf));
-  if (n < 0 || lseek(fd, 0, SEEK_SET) != 0)
+  if (n < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) || lseek(fd, 0, SEEK_SET) != 0)
   {
     close(fd);
     return (-1);
   }
 
   return (fd);
+}
+
+
+/*
+ * 'make_dir()' - Make this conversion's own directory under the parent:
+ *                "conv-<random>", mode 0700.  The parent is made (0700)
+ *                when missing.
+ */
+
+static bool
+make_dir(const char *parent, char *path, size_t pathsize)
+{
+  unsigned char rnd[8];
+  char          hex[17];
+
+  if (mkdir(parent, 0700) && errno != EEXIST)
+    return (false);
+
+  if (!gwRandomBytes(rnd, sizeof(rnd)))
+    return (false);
+  for (size_t i = 0; i < sizeof(rnd); i ++)
+    snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+
+  if ((size_t)snprintf(path, pathsize, "%s/conv-%s", parent, hex) >= pathsize)
+    return (false);
+
+  return (!mkdir(path, 0700));
+}
+
+
+/*
+ * 'remove_tree()' - Remove a directory and everything in it, never
+ *                   following a link (the helper, or Ghostscript after a
+ *                   SIGKILL, may have left files with plaintext in it).
+ *                   Bounded depth.
+ */
+
+static void
+remove_tree_at(int parent_fd, const char *name, int depth)
+{
+  DIR           *dir;
+  struct dirent *ent;
+  int            fd;
+
+  if (depth > 8 || (fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return;
+
+  if ((dir = fdopendir(fd)) == NULL)
+  {
+    close(fd);
+    return;
+  }
+
+  while ((ent = readdir(dir)) != NULL)
+  {
+    if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
+      continue;
+
+    if (unlinkat(fd, ent->d_name, 0) && errno == EISDIR)
+      remove_tree_at(fd, ent->d_name, depth + 1);
+  }
+
+  closedir(dir);
+  unlinkat(parent_fd, name, AT_REMOVEDIR);
+}
+
+static void
+remove_tree(const char *path)
+{
+  remove_tree_at(AT_FDCWD, path, 0);
+}
+
+
+/*
+ * 'gwConvertCleanup()' - Remove the conversion folders a killed daemon left
+ *                        under parent (they may hold plaintext).  Only at
+ *                        start-up, when no conversion runs.  Returns how
+ *                        many were removed.
+ */
+
+int
+gwConvertCleanup(const char *parent)
+{
+  DIR           *dir;
+  struct dirent *ent;
+  int            fd, count = 0;
+
+  if (!parent || (fd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return (0);
+
+  if ((dir = fdopendir(fd)) == NULL)
+  {
+    close(fd);
+    return (0);
+  }
+
+  while ((ent = readdir(dir)) != NULL)
+  {
+    if (!strncmp(ent->d_name, "conv-", 5))
+    {
+      remove_tree_at(fd, ent->d_name, 0);
+      count ++;
+    }
+  }
+
+  closedir(dir);
+  return (count);
 }
 
 
@@ -102,15 +220,19 @@ gwConvertParseResult(const char *line, gw_convert_result_t *result)
   snprintf(copy, sizeof(copy), "%s", line ? line : "");
   copy[strcspn(copy, "\r\n")] = '\0';
 
+  result->office = false;
   if (!strncmp(copy, "ok", 2) && (copy[2] == ' ' || !copy[2]))
     ok = true;
   else if (!strncmp(copy, "fail", 4) && (copy[4] == ' ' || !copy[4]))
     ok = false;
+  else if (!strncmp(copy, "office ", 7))
+    ok = result->office = true;
   else
     return (false);
 
   result->pages       = 0;
   result->color_pages = -1;
+  result->format[0]   = '\0';
   result->reason      = ok ? GW_REASON_NONE : GW_REASON_INTERNAL;
 
   for (word = strtok_r(copy, " ", &save); word; word = strtok_r(NULL, " ", &save))
@@ -131,6 +253,13 @@ gwConvertParseResult(const char *line, gw_convert_result_t *result)
       else
         result->color_pages = (int)v;
     }
+    else if (!strncmp(word, "format=", 7))
+    {
+      /* A keyword of the sniffer: lower-case letters, digits and '-'. */
+      if (strspn(word + 7, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(word + 7) || strlen(word + 7) >= sizeof(result->format))
+        return (false);
+      snprintf(result->format, sizeof(result->format), "%s", word + 7);
+    }
     else if (!strncmp(word, "reason=", 7))
     {
       if (!gwReasonParse(word + 7, &result->reason))
@@ -145,6 +274,9 @@ gwConvertParseResult(const char *line, gw_convert_result_t *result)
       break;
     }
   }
+
+  if (result->office)
+    return (result->format[0] != '\0');
 
   if (ok && result->pages < 1)
     return (false);
@@ -172,15 +304,48 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   int64_t                    deadline;
   bool                       write_failed = false, parsed = false;
   int                        status = 0;
+  char                       dir[512] = "", dirvar[600];
+  const char                *env[40];
+  char * const              *envp = cj->envp ? (char * const *)cj->envp : environ;
 
   memset(result, 0, sizeof(*result));
   result->reason      = GW_REASON_INTERNAL;
   result->color_pages = -1;
 
-  if ((in = fill_memfd(cj)) < 0)
+  if (cj->read)
+    in = gwConvertMemfd(cj->read, cj->read_ctx, 0);
+  else if (cj->in_fd >= 0)
+    in = fcntl(cj->in_fd, F_DUPFD_CLOEXEC, 3);
+  if (in < 0 || lseek(in, 0, SEEK_SET) != 0)
   {
     snprintf(result->detail, sizeof(result->detail), "unable to hand the document to the converter");
-    return (false);
+    goto done;
+  }
+
+  /*
+   * The conversion's own directory, and the environment that names it.
+   */
+
+  if (cj->tmp_parent)
+  {
+    size_t nenv = 0;
+
+    if (!make_dir(cj->tmp_parent, dir, sizeof(dir)))
+    {
+      snprintf(result->detail, sizeof(result->detail), "unable to make a conversion directory under %s: %s", cj->tmp_parent, strerror(errno));
+      dir[0] = '\0';
+      goto done;
+    }
+
+    snprintf(dirvar, sizeof(dirvar), "PG_CONVERT_TMPDIR=%s", dir);
+    for (char * const *e = envp; e && *e && nenv < sizeof(env) / sizeof(env[0]) - 2; e ++)
+    {
+      if (strncmp(*e, "PG_CONVERT_TMPDIR=", 18))
+        env[nenv ++] = *e;
+    }
+    env[nenv ++] = dirvar;
+    env[nenv]    = NULL;
+    envp         = (char * const *)env;
   }
 
   if (pipe2(out, O_CLOEXEC) || pipe2(res, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
@@ -213,7 +378,7 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
-  errno = posix_spawn(&pid, cj->helper, &fa, &attr, (char * const *)cj->argv, cj->envp ? (char * const *)cj->envp : environ);
+  errno = posix_spawn(&pid, cj->helper, &fa, &attr, (char * const *)cj->argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
 
@@ -340,8 +505,9 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   else if (WIFEXITED(status))
     result->exit_status = WEXITSTATUS(status);
 
-  if (result->timed_out)
+  if (result->timed_out || result->signal == SIGXCPU)
   {
+    result->timed_out = true;
     result->reason = GW_REASON_CONVERSION_TIMEOUT;
     snprintf(result->detail, sizeof(result->detail), "the conversion took longer than %d seconds", cj->timeout);
   }
@@ -361,10 +527,15 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
     else
       snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
   }
-  else
+  else if (result->office && (result->signal || result->exit_status != 3))
+  {
+    result->office = false;
+    snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
+  }
+  else if (!result->office)
     result->ok = !strncmp(resbuf, "ok", 2) && result->signal == 0 && result->exit_status == 0;
 
-  if (parsed && !result->ok && result->reason == GW_REASON_NONE)
+  if (parsed && !result->ok && !result->office && result->reason == GW_REASON_NONE)
     result->reason = GW_REASON_INTERNAL;
 
   done:
@@ -376,6 +547,8 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   }
   if (in >= 0)
     close(in);
+  if (dir[0])
+    remove_tree(dir);
   for (int i = 0; i < 2; i ++)
   {
     if (out[i] >= 0)

@@ -4,6 +4,7 @@
  */
 
 #include "system-private.h"
+#include "printgate/convert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,10 +133,13 @@ recover_job(const gw_job_t *job, void *data)
   }
   else
   {
-    snprintf(text, sizeof(text), "%s: the gateway stopped while receiving this document; nothing was kept. Send it again.", job->name);
+    snprintf(text, sizeof(text), "%s: the gateway stopped while %s this document; nothing was kept. Send it again.", job->name, job->state == GW_JOB_STATE_CONVERTING ? "converting" : "receiving");
     gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_FAILED, GW_REASON_INTERRUPTED, text, time(NULL) + c.retention, NULL, "system", "recovery", "job.recover", &error);
-    if (gwSpoolExists(sys->spool, job->id, 1))
-      gwSpoolRemove(sys->spool, job->id, 1);
+    for (unsigned doc = 0; doc <= 1; doc ++)
+    {
+      if (gwSpoolExists(sys->spool, job->id, doc))
+        gwSpoolRemove(sys->spool, job->id, doc);
+    }
   }
 
   gwLog(sys->log, GW_LOG_WARN, "Recovery: job %s was %s when the gateway stopped%s%s.", job->id, gwJobStateString(job->state), error ? ": " : "", error ? error : "");
@@ -199,7 +203,10 @@ typedef struct orphan_s         /* Context of the orphan scan */
 
 /*
  * 'remove_orphan()' - Remove a committed spool file whose job row is gone
- *                     or has no key any more (in any tenant).
+ *                     or has no key any more (in any tenant), and every
+ *                     original (document 0): after recover_job() no job is
+ *                     converting, and an original is only kept while its
+ *                     job converts.
  */
 
 static bool
@@ -207,7 +214,12 @@ remove_orphan(const char *job_id, unsigned docnum, void *data)
 {
   orphan_t *o = (orphan_t *)data;
 
-  if (!o->keyed->count || !bsearch(job_id, o->keyed->ids, o->keyed->count, sizeof(o->keyed->ids[0]), compare_ids))
+  if (docnum == 0)
+  {
+    gwLog(o->sys->log, GW_LOG_WARN, "Recovery: removing the original of job %s (its conversion was interrupted).", job_id);
+    gwSpoolRemove(o->sys->spool, job_id, docnum);
+  }
+  else if (!o->keyed->count || !bsearch(job_id, o->keyed->ids, o->keyed->count, sizeof(o->keyed->ids[0]), compare_ids))
   {
     gwLog(o->sys->log, GW_LOG_WARN, "Recovery: removing spool file of job %s (no job or key).", job_id);
     gwSpoolRemove(o->sys->spool, job_id, docnum);
@@ -234,6 +246,16 @@ gwSystemRecover(gw_system_t *sys)
     gwLog(sys->log, GW_LOG_WARN, "Recovery: removed %u partial file(s) from the spool's incoming folder.", removed);
 
   gwStoreJobIterateAll(sys->store, STATES(RECEIVING) | STATES(CONVERTING) | STATES(RELEASING), recover_job, sys);
+
+  /* Conversion folders a killed daemon left (with plaintext in them). */
+  {
+    gw_config_t c;
+    int         dirs;
+
+    _gwSystemConfigCopy(sys, &c);
+    if ((dirs = gwConvertCleanup(c.conversion_dir)) > 0)
+      gwLog(sys->log, GW_LOG_WARN, "Recovery: removed %d conversion folder(s) left in %s.", dirs, c.conversion_dir);
+  }
 
   keyed_t  keyed = { NULL, 0, 0, false };
   orphan_t orphan = { sys, &keyed };

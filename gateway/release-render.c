@@ -14,7 +14,6 @@
 #include "system-private.h"
 #include "printgate/convert.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,8 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RENDER_MAX_OUTPUT  ((int64_t)512 * 1024 * 1024)   /* = the helper's default RLIMIT_FSIZE */
-#define RENDER_TMP_PARENT  "/dev/shm/printgate"
+#define RENDER_FSIZE_MB    512          /* The helper's RLIMIT_FSIZE, and the most output taken */
 
 
 /*
@@ -129,75 +127,6 @@ _gwReleaseWatermark(const gw_job_t *job, time_t now, char *hex, size_t hexsize)
 
 
 /*
- * 'helper_path()' - The printgate-convert helper: next to this program, in
- *                   the build tree's converters/ folder, or in
- *                   /usr/libexec/printgate/.
- */
-
-static bool
-helper_path(char *buf, size_t bufsize)
-{
-  char    self[GW_PATH_MAX], *slash;
-  ssize_t len;
-
-  if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0)
-  {
-    self[len] = '\0';
-    if ((slash = strrchr(self, '/')) != NULL)
-    {
-      *slash = '\0';
-      if ((size_t)snprintf(buf, bufsize, "%s/printgate-convert", self) < bufsize && !access(buf, X_OK))
-        return (true);
-      if ((size_t)snprintf(buf, bufsize, "%s/../converters/printgate-convert", self) < bufsize && !access(buf, X_OK))
-        return (true);
-    }
-  }
-
-  snprintf(buf, bufsize, "/usr/libexec/printgate/printgate-convert");
-  return (!access(buf, X_OK));
-}
-
-
-/*
- * 'make_tmpdir()' / 'remove_tmpdir()' - This rendering's own directory on
- *                  tmpfs (mode 0700), and its removal with whatever a
- *                  killed helper left in it (Ghostscript's temporary files
- *                  hold plaintext).
- */
-
-static bool
-make_tmpdir(char *dir, size_t dirsize)
-{
-  if (mkdir(RENDER_TMP_PARENT, 0700) && errno != EEXIST)
-    return (false);
-
-  if ((size_t)snprintf(dir, dirsize, "%s/render-XXXXXX", RENDER_TMP_PARENT) >= dirsize)
-    return (false);
-
-  return (mkdtemp(dir) != NULL);
-}
-
-static void
-remove_tmpdir(const char *dir)
-{
-  DIR           *d;
-  struct dirent *ent;
-
-  if ((d = opendir(dir)) != NULL)
-  {
-    while ((ent = readdir(d)) != NULL)
-    {
-      if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, ".."))
-        unlinkat(dirfd(d), ent->d_name, 0);
-    }
-    closedir(d);
-  }
-
-  rmdir(dir);
-}
-
-
-/*
  * Conversion callbacks: the held PDF in, the rendered document out.
  */
 
@@ -281,9 +210,9 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
   const gw_config_t   *c = d->config;
   gw_convert_job_t     cj;
   gw_convert_result_t  cr;
-  const char          *argv[3], *envp[12], *format_kw;
-  char                 helper[GW_PATH_MAX], dir[256], e_dir[300], e_pages[32 + GW_JOB_PAGE_RANGES_MAX], e_max[48], e_dpi[32],
-                       e_nup[32], e_format[32], e_color[32], e_wm[40 + 2 * 160], wm[2 * 160 + 1];
+  const char          *argv[3], *envp[16], *format_kw;
+  char                 helper[GW_PATH_MAX], env[10][80], e_pages[32 + GW_JOB_PAGE_RANGES_MAX],
+                       e_wm[40 + 2 * 160], wm[2 * 160 + 1];
   int                  n = 0;
   double               t0;
   struct timespec      ts;
@@ -299,33 +228,34 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
   else
     format_kw = "pdf";
 
-  if (!helper_path(helper, sizeof(helper)))
+  if (!gwConfigConverterPath(c, helper, sizeof(helper)))
   {
     cr.reason = GW_REASON_INTERNAL;
     snprintf(cr.detail, sizeof(cr.detail), "the converter %.200s is not installed", helper);
     return (render_fail(d, &cr, result));
   }
 
-  if (!make_tmpdir(dir, sizeof(dir)))
-  {
-    cr.reason = GW_REASON_INTERNAL;
-    snprintf(cr.detail, sizeof(cr.detail), "no private folder for the converter under %s (%s)", RENDER_TMP_PARENT, strerror(errno));
-    return (render_fail(d, &cr, result));
-  }
+  /*
+   * The same limits as a conversion at submission (ConversionMemory,
+   * ConversionUser, PaperSize), RenderTimeout for the clock, and the
+   * job's choices.  Nothing here is user text but the page ranges (the
+   * canonical form checked at submission, checked again by the helper)
+   * and the watermark (hex).
+   */
 
-  snprintf(e_dir, sizeof(e_dir), "PG_CONVERT_TMPDIR=%s", dir);
-  snprintf(e_max, sizeof(e_max), "PG_CONVERT_MAX_PAGES=%d", c->max_pages);
-  snprintf(e_format, sizeof(e_format), "PG_RENDER_FORMAT=%s", format_kw);
-  snprintf(e_color, sizeof(e_color), "PG_RENDER_COLOR=%s", spec->color ? "rgb" : "gray");
-  snprintf(e_dpi, sizeof(e_dpi), "PG_RENDER_DPI=%d", spec->dpi >= 75 && spec->dpi <= 1200 ? spec->dpi : 300);
-  snprintf(e_nup, sizeof(e_nup), "PG_RENDER_NUP=%d", d->job->number_up > 1 ? d->job->number_up : 1);
+  snprintf(env[0], sizeof(env[0]), "PG_CONVERT_MAX_PAGES=%d", c->max_pages);
+  snprintf(env[1], sizeof(env[1]), "PG_CONVERT_AS_MB=%lld", (long long)(c->conversion_memory / (1024 * 1024)));
+  snprintf(env[2], sizeof(env[2]), "PG_CONVERT_CPU_S=%d", (c->render_timeout > 0 ? c->render_timeout : 120) + 5);
+  snprintf(env[3], sizeof(env[3]), "PG_CONVERT_FSIZE_MB=%d", RENDER_FSIZE_MB);
+  snprintf(env[4], sizeof(env[4]), "PG_CONVERT_PAPER=%s", c->paper_size);
+  snprintf(env[5], sizeof(env[5]), "PG_CONVERT_USER=%s", c->conversion_user);
+  snprintf(env[6], sizeof(env[6]), "PG_RENDER_FORMAT=%s", format_kw);
+  snprintf(env[7], sizeof(env[7]), "PG_RENDER_COLOR=%s", spec->color ? "rgb" : "gray");
+  snprintf(env[8], sizeof(env[8]), "PG_RENDER_DPI=%d", spec->dpi >= 75 && spec->dpi <= 1200 ? spec->dpi : 300);
+  snprintf(env[9], sizeof(env[9]), "PG_RENDER_NUP=%d", d->job->number_up > 1 ? d->job->number_up : 1);
+  for (n = 0; n < 10; n ++)
+    envp[n] = env[n];
 
-  envp[n ++] = e_dir;
-  envp[n ++] = e_max;
-  envp[n ++] = e_format;
-  envp[n ++] = e_color;
-  envp[n ++] = e_dpi;
-  envp[n ++] = e_nup;
   if (d->job->page_ranges[0])
   {
     snprintf(e_pages, sizeof(e_pages), "PG_RENDER_PAGES=%s", d->job->page_ranges);
@@ -344,7 +274,6 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
 
   if ((d->render_fd = memfd_create("printgate-render", MFD_CLOEXEC)) < 0 || !gwSpoolReaderRewind(d->reader))
   {
-    remove_tmpdir(dir);
     cr.reason = GW_REASON_INTERNAL;
     snprintf(cr.detail, sizeof(cr.detail), "unable to prepare the rendering (%s)", strerror(errno));
     if (d->render_fd >= 0)
@@ -357,8 +286,10 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
   cj.helper     = helper;
   cj.argv       = argv;
   cj.envp       = envp;
+  cj.tmp_parent = c->conversion_dir;     /* gwConvertRun makes and removes our own folder there */
   cj.timeout    = c->render_timeout > 0 ? c->render_timeout : 120;
-  cj.max_output = RENDER_MAX_OUTPUT;
+  cj.max_output = (int64_t)RENDER_FSIZE_MB * 1024 * 1024;
+  cj.in_fd      = -1;
   cj.read       = render_in;
   cj.read_ctx   = d;
   cj.write      = render_out;
@@ -369,7 +300,6 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
   t0 = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 
   gwConvertRun(&cj, &cr);
-  remove_tmpdir(dir);
 
   if (!cr.ok || lseek(d->render_fd, 0, SEEK_SET) != 0)
   {

@@ -5,12 +5,15 @@
  */
 
 #include "system-private.h"
-#include "printgate/pdf.h"
+#include "printgate/convert.h"
+
+#include <printgate-formats/sniff.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define GW_HEAD_BYTES 1024       /* Bytes kept for format sniffing */
 
@@ -167,7 +170,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
   }
 
-  if ((sub->writer = gwSpoolWriterNew(sys->spool, sub->job.id, 1, &error)) == NULL)
+  if ((sub->writer = gwSpoolWriterNew(sys->spool, sub->job.id, 0, &error)) == NULL)
   {
     *reason_r = GW_REASON_INTERNAL;
     snprintf(text, textsize, "The gateway could not open its spool (%s); try again later.", error ? error : "spool error");
@@ -243,22 +246,232 @@ gwSubmissionError(gw_submission_t *sub)
 
 
 /*
- * 'inspect_pdf()' - Check the committed document: PDF that libqpdf opens,
- *                   with 1..MaxPagesPerJob pages.  The plaintext is
- *                   decrypted into memory only and wiped after.
+ * Conversion: the original (spool document 0, transient) is decrypted into
+ * a sealed memfd and converted by the sandboxed helper (docs/converters.md);
+ * the normalised PDF it returns is encrypted as it arrives into spool
+ * document 1, the one that is held and printed.  At most ConversionWorkers
+ * conversions run at once; the others wait here for a slot.
+ */
+
+typedef struct convert_out_s            /* What a successful conversion gives */
+{
+  gw_wrapped_key_t key;                 /* Of document 1 */
+  uint64_t         size;
+  int              pages;
+  int              color_pages;
+  char             format[32];          /* What the original was ("jpeg") */
+} convert_out_t;
+
+
+/*
+ * 'take_slot()' - Wait for a free conversion slot.
+ */
+
+static void
+take_slot(gw_system_t *sys, int workers)
+{
+  pthread_mutex_lock(&sys->convert_lock);
+  while (sys->convert_busy >= workers)
+    pthread_cond_wait(&sys->convert_cond, &sys->convert_lock);
+  sys->convert_busy ++;
+  pthread_mutex_unlock(&sys->convert_lock);
+}
+
+
+/*
+ * 'give_slot()' - Free a conversion slot.
+ */
+
+static void
+give_slot(gw_system_t *sys)
+{
+  pthread_mutex_lock(&sys->convert_lock);
+  sys->convert_busy --;
+  pthread_cond_signal(&sys->convert_cond);
+  pthread_mutex_unlock(&sys->convert_lock);
+}
+
+
+static ssize_t
+spool_read(void *ctx, void *buf, size_t len)
+{
+  return (gwSpoolReaderRead((gw_spool_reader_t *)ctx, buf, len));
+}
+
+
+static bool
+spool_write(void *ctx, const void *buf, size_t len)
+{
+  return (gwSpoolWriterWrite((gw_spool_writer_t *)ctx, buf, len));
+}
+
+
+/*
+ * 'conversion_text()' - The sentence for a failed conversion: the document's
+ *                       name, what is wrong (the helper's own detail, which
+ *                       never quotes the document) and what to do.
+ */
+
+static void
+conversion_text(gw_submission_t *sub, const gw_convert_result_t *res, int timeout)
+{
+  const char *name = sub->job.name, *detail = res->detail[0] ? res->detail : "no detail";
+
+  sub->reason = res->reason;
+
+  switch (res->reason)
+  {
+    case GW_REASON_UNSUPPORTED_FORMAT :
+        snprintf(sub->text, sizeof(sub->text), "%.120s: %.380s.", name, detail);
+        break;
+    case GW_REASON_PASSWORD_PROTECTED :
+        snprintf(sub->text, sizeof(sub->text), "%.120s: the PDF is password-protected; remove the password (print or export it to a new PDF) and send it again.", name);
+        break;
+    case GW_REASON_EMPTY_DOCUMENT :
+        snprintf(sub->text, sizeof(sub->text), "%.120s: %.300s; nothing to print.", name, detail);
+        break;
+    case GW_REASON_TOO_MANY_PAGES :
+        snprintf(sub->text, sizeof(sub->text), "%.120s: %.300s; print fewer pages or split the document.", name, detail);
+        break;
+    case GW_REASON_TOO_LARGE :
+        snprintf(sub->text, sizeof(sub->text), "%.120s: %.300s; send a smaller document.", name, detail);
+        break;
+    case GW_REASON_CORRUPT_DOCUMENT :
+        snprintf(sub->text, sizeof(sub->text), "%.120s: the document is damaged or cannot be read (%.300s); save or export it again and resend it.", name, detail);
+        break;
+    case GW_REASON_CONVERSION_TIMEOUT :
+        snprintf(sub->text, sizeof(sub->text), "%.120s: converting it took longer than %d seconds, so it was stopped; send a simpler document or a PDF.", name, timeout);
+        break;
+    case GW_REASON_CONVERSION_CRASHED :
+        snprintf(sub->text, sizeof(sub->text), "%.120s: the converter could not process it (%.300s); send it as PDF.", name, detail);
+        break;
+    default :
+        sub->reason = GW_REASON_INTERNAL;
+        snprintf(sub->text, sizeof(sub->text), "%.120s: the gateway could not convert it (internal error: %.300s); try again later.", name, detail);
+        break;
+  }
+}
+
+
+/*
+ * 'check_name()' - Log when the name says one format and the content is
+ *                  another (the content wins).
+ */
+
+static void
+check_name(gw_submission_t *sub, const char *keyword)
+{
+  for (int f = 1; f < GW_FORMAT_COUNT; f ++)
+  {
+    if (!strcmp(gwFormatKeyword((gw_format_t)f), keyword))
+    {
+      if (gwFormatFilenameLies((gw_format_t)f, sub->job.name))
+        gwLog(sub->sys->log, GW_LOG_WARN, "Job %s: the document's name does not match its content (%s); converted by its content.", sub->job.id, gwFormatName((gw_format_t)f));
+      return;
+    }
+  }
+}
+
+
+/*
+ * 'run_helper()' - One run of printgate-convert --normalize on a memfd,
+ *                  its output encrypted into spool document 1.
  */
 
 static bool
-inspect_pdf(gw_submission_t *sub, const gw_wrapped_key_t *key, int64_t size, int *pages_r)
+run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int in_fd, gw_convert_result_t *res, convert_out_t *out)
 {
   gw_system_t       *sys = sub->sys;
-  gw_spool_reader_t *r;
-  unsigned char     *data;
+  gw_spool_writer_t *writer;
+  gw_convert_job_t   cj;
   const char        *error = NULL;
-  size_t             got = 0;
-  ssize_t            n;
-  gw_reason_t        reason = GW_REASON_NONE;
+  const char        *argv[] = { helper, "--normalize", NULL };
+  char               env[8][80];
+  const char        *envp[9];
+  int                fsize_mb, workers = c->conversion_workers > 0 ? c->conversion_workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
   bool               ok;
+
+  /* The helper's output may be larger than its input (images); allow
+   * twice the document limit, at least 512 MB. */
+  fsize_mb = (int)(c->max_document_size / (512 * 1024));
+  if (fsize_mb < 512)
+    fsize_mb = 512;
+  if (fsize_mb > 65536)
+    fsize_mb = 65536;
+
+  snprintf(env[0], sizeof(env[0]), "PG_CONVERT_MAX_PAGES=%d", sub->max_pages);
+  snprintf(env[1], sizeof(env[1]), "PG_CONVERT_AS_MB=%lld", (long long)(c->conversion_memory / (1024 * 1024)));
+  snprintf(env[2], sizeof(env[2]), "PG_CONVERT_CPU_S=%d", c->conversion_timeout + 5);
+  snprintf(env[3], sizeof(env[3]), "PG_CONVERT_FSIZE_MB=%d", fsize_mb);
+  snprintf(env[4], sizeof(env[4]), "PG_CONVERT_COLOR=%d", c->count_color_pages ? 1 : 0);
+  snprintf(env[5], sizeof(env[5]), "PG_CONVERT_OFFICE=%d", 0);
+  snprintf(env[6], sizeof(env[6]), "PG_CONVERT_PAPER=%s", c->paper_size);
+  snprintf(env[7], sizeof(env[7]), "PG_CONVERT_USER=%s", c->conversion_user);
+  for (int i = 0; i < 8; i ++)
+    envp[i] = env[i];
+  envp[8] = NULL;
+
+  if ((writer = gwSpoolWriterNew(sys->spool, sub->job.id, 1, &error)) == NULL)
+  {
+    memset(res, 0, sizeof(*res));
+    res->reason = GW_REASON_INTERNAL;
+    snprintf(res->detail, sizeof(res->detail), "the spool cannot take the converted document: %s", error ? error : "spool error");
+    return (false);
+  }
+
+  memset(&cj, 0, sizeof(cj));
+  cj.helper     = helper;
+  cj.argv       = argv;
+  cj.envp       = envp;
+  cj.tmp_parent = c->conversion_dir;
+  cj.timeout    = c->conversion_timeout;
+  cj.max_output = (int64_t)fsize_mb * 1024 * 1024;
+  cj.in_fd      = in_fd;
+  cj.write      = spool_write;
+  cj.write_ctx  = writer;
+  cj.log        = sys->log;
+
+  take_slot(sys, workers > 0 ? workers : 1);
+  ok = gwConvertRun(&cj, res);
+  give_slot(sys);
+
+  if (ok && (!gwSpoolWriterFinish(writer, &out->key, &out->size) || !gwSpoolWriterCommit(&writer)))
+  {
+    ok          = false;
+    res->reason = GW_REASON_INTERNAL;
+    snprintf(res->detail, sizeof(res->detail), "the converted document could not be stored (disk full?)");
+  }
+  gwSpoolWriterAbort(&writer);
+
+  if (ok)
+  {
+    out->pages       = res->pages;
+    out->color_pages = res->color_pages;
+  }
+
+  return (ok);
+}
+
+
+/*
+ * 'convert_document()' - Convert the committed original (document 0) into
+ *                        the held PDF (document 1).  On failure sub->reason
+ *                        and sub->text say why.
+ */
+
+static bool
+convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t size, convert_out_t *out)
+{
+  gw_system_t         *sys = sub->sys;
+  gw_spool_reader_t   *r;
+  gw_convert_result_t  res;
+  gw_config_t          c;
+  const char          *error = NULL;
+  char                 helper[GW_PATH_MAX];
+  int                  fd = -1;
+  bool                 ok;
+
+  _gwSystemConfigCopy(sys, &c);
 
   if (size == 0)
   {
@@ -267,65 +480,49 @@ inspect_pdf(gw_submission_t *sub, const gw_wrapped_key_t *key, int64_t size, int
     return (false);
   }
 
-  if (!gwPdfSniff(sub->head, sub->headlen))
+  if (!gwConfigConverterPath(&c, helper, sizeof(helper)))
   {
-    sub->reason = GW_REASON_UNSUPPORTED_FORMAT;
-    snprintf(sub->text, sizeof(sub->text), "%s: this is not a PDF. This gateway prints PDF documents only for now; save or export it as PDF and send it again.", sub->job.name);
-    return (false);
-  }
-
-  if ((data = malloc((size_t)size)) == NULL)
-  {
+    gwLog(sys->log, GW_LOG_ERROR, "Job %s: the converter %s is missing or not executable (ConverterPath).", sub->job.id, helper);
     sub->reason = GW_REASON_INTERNAL;
-    snprintf(sub->text, sizeof(sub->text), "%s: the gateway is out of memory; try again later.", sub->job.name);
+    snprintf(sub->text, sizeof(sub->text), "%s: the gateway's converter is not installed; tell the administrator, then send it again.", sub->job.name);
     return (false);
   }
 
-  if ((r = gwSpoolReaderOpen(sys->spool, sub->job.id, 1, key, &error)) != NULL)
+  /* Plaintext only in memory: a sealed memfd the helper reads. */
+  if ((r = gwSpoolReaderOpen(sys->spool, sub->job.id, 0, key, &error)) != NULL)
   {
-    while (got < (size_t)size && (n = gwSpoolReaderRead(r, data + got, (size_t)size - got)) > 0)
-      got += (size_t)n;
+    fd = gwConvertMemfd(spool_read, r, (int64_t)size);
     gwSpoolReaderClose(&r);
   }
-
-  if (got != (size_t)size)
+  if (fd < 0)
   {
     sub->reason = GW_REASON_SPOOL_DAMAGED;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not read back its encrypted copy; send it again.", sub->job.name);
-    ok = false;
+    return (false);
   }
-  else if (!gwPdfInspect(data, (size_t)size, pages_r, &reason))
-  {
-    sub->reason = reason;
-    switch (reason)
-    {
-      case GW_REASON_PASSWORD_PROTECTED :
-          snprintf(sub->text, sizeof(sub->text), "%s: the PDF is password-protected; remove the password (print or export it to a new PDF) and send it again.", sub->job.name);
-          break;
-      case GW_REASON_EMPTY_DOCUMENT :
-          snprintf(sub->text, sizeof(sub->text), "%s: the PDF has no pages; nothing to print.", sub->job.name);
-          break;
-      case GW_REASON_UNSUPPORTED_FORMAT :
-          snprintf(sub->text, sizeof(sub->text), "%s: this is not a PDF. This gateway prints PDF documents only for now; save or export it as PDF and send it again.", sub->job.name);
-          break;
-      default :
-          sub->reason = GW_REASON_CORRUPT_DOCUMENT;
-          snprintf(sub->text, sizeof(sub->text), "%s: the PDF is damaged and cannot be read; save or export it again and resend it.", sub->job.name);
-          break;
-    }
-    ok = false;
-  }
-  else if (*pages_r > sub->max_pages)
-  {
-    sub->reason = GW_REASON_TOO_MANY_PAGES;
-    snprintf(sub->text, sizeof(sub->text), "%s: %d pages is more than this gateway's limit of %d pages per job; print fewer pages or split the document.", sub->job.name, *pages_r, sub->max_pages);
-    ok = false;
-  }
-  else
-    ok = true;
 
-  gwWipe(data, (size_t)size);
-  free(data);
+  ok = run_helper(sub, &c, helper, fd, &res, out);
+
+  if (!ok && res.office)
+  {
+    res.office = false;
+    res.reason = GW_REASON_UNSUPPORTED_FORMAT;
+    snprintf(res.detail, sizeof(res.detail), "Office documents are not enabled on this gateway; send a PDF instead");
+  }
+
+  close(fd);
+
+  if (res.format[0])
+  {
+    check_name(sub, res.format);
+    snprintf(out->format, sizeof(out->format), "%s", res.format);
+  }
+
+  if (!ok)
+  {
+    gwLog(sys->log, GW_LOG_INFO, "Job %s: conversion failed: %s (%s).", sub->job.id, gwReasonCode(res.reason), res.detail);
+    conversion_text(sub, &res, c.conversion_timeout);
+  }
 
   return (ok);
 }
@@ -342,8 +539,11 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
   gw_system_t *sys = sub->sys;
 
   gwStoreJobTransition(sys->store, sub->job.tenant, sub->job.id, from, GW_JOB_STATE_FAILED, sub->reason, sub->text, time(NULL) + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
-  if (gwSpoolExists(sys->spool, sub->job.id, 1))
-    gwSpoolRemove(sys->spool, sub->job.id, 1);
+  for (unsigned doc = 0; doc <= 1; doc ++)
+  {
+    if (gwSpoolExists(sys->spool, sub->job.id, doc))
+      gwSpoolRemove(sys->spool, sub->job.id, doc);
+  }
   gwLog(sys->log, GW_LOG_INFO, "Job %s of %s failed: %s", sub->job.id, sub->job.owner, gwReasonCode(sub->reason));
 
   if (!gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job))
@@ -370,7 +570,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   gw_system_t     *sys;
   gw_wrapped_key_t key;
   uint64_t         size = 0;
-  int              pages = 0;
+  convert_out_t    out = { 0 };
   const char      *error = NULL;
   bool             ok = false;
 
@@ -396,8 +596,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     goto done;
   }
 
-  if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, sub->job.format, (int64_t)size, 0, -1, &key) ||
-      !gwStoreJobTransition(sys->store, sub->job.tenant, sub->job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", sub->job.origin, "job.convert", &error))
+  if (!gwStoreJobTransition(sys->store, sub->job.tenant, sub->job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", sub->job.origin, "job.convert", &error))
   {
     sub->reason = GW_REASON_INTERNAL;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not record the document; try again later.", sub->job.name);
@@ -405,13 +604,13 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     goto done;
   }
 
-  if (!inspect_pdf(sub, &key, (int64_t)size, &pages))
+  if (!convert_document(sub, &key, size, &out))
   {
     fail_job(sub, GW_JOB_STATE_CONVERTING, job);
     goto done;
   }
 
-  if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, "application/pdf", (int64_t)size, pages, -1, &key) ||
+  if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, "application/pdf", (int64_t)out.size, out.pages, out.color_pages, &out.key) ||
       !gwStoreJobTransition(sys->store, sub->job.tenant, sub->job.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + sub->retention, NULL, "system", sub->job.origin, "job.hold", &error))
   {
     sub->reason = GW_REASON_INTERNAL;
@@ -420,13 +619,17 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     goto done;
   }
 
+  /* The original is not kept once the held PDF is committed. */
+  gwSpoolRemove(sys->spool, sub->job.id, 0);
+
   gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job);
-  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s held: %d page(s), %lld bytes.", job->id, job->owner, pages, (long long)size);
+  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s held: %s converted to %d page(s) (%d in colour), %lld bytes.", job->id, job->owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size);
   ok = true;
 
   done:
 
   gwWipe(&key, sizeof(key));
+  gwWipe(&out, sizeof(out));
   gwWipe(sub->head, sizeof(sub->head));
   free(sub);
 

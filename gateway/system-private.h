@@ -5,7 +5,8 @@
  * code that needs settings takes a copy with _gwSystemConfigCopy().  The
  * store, spool and log are thread-safe themselves.  Lock order: system
  * rwlock -> store (never the other way round); no core lock is held while
- * a sink talks to a printer.
+ * a sink talks to a printer.  'convert_lock' only counts conversion slots
+ * (ConversionWorkers); nothing else is taken while it is held.
  */
 
 #ifndef PRINTGATE_SYSTEM_PRIVATE_H
@@ -33,6 +34,9 @@ struct _gw_system_s
   const gw_sink_ops_t *sinks[GW_MAX_SINKS];      /* Registered printer sinks */
   int                  num_sinks;
   time_t               start_time;               /* For /health uptime */
+  pthread_mutex_t      convert_lock;             /* Guards convert_busy */
+  pthread_cond_t       convert_cond;             /* Signalled when a conversion slot frees */
+  int                  convert_busy;             /* Conversions running now */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */

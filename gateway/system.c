@@ -134,6 +134,8 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
   }
 
   pthread_rwlock_init(&sys->rwlock, NULL);
+  pthread_mutex_init(&sys->convert_lock, NULL);
+  pthread_cond_init(&sys->convert_cond, NULL);
   sys->config     = config;
   sys->start_time = time(NULL);
 
@@ -185,6 +187,9 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
     goto fail;
   }
 
+  if (!gwConfigConverterPath(config, path, sizeof(path)))
+    gwLog(sys->log, GW_LOG_ERROR, "The converter %s is missing or not executable: every document will fail until it is installed (ConverterPath).", path);
+
   return (sys);
 
   fail:
@@ -215,6 +220,8 @@ gwSystemDelete(gw_system_t **sys)
   gwLogDelete(&s->log);
   gwConfigDelete(&s->config);
   pthread_rwlock_destroy(&s->rwlock);
+  pthread_mutex_destroy(&s->convert_lock);
+  pthread_cond_destroy(&s->convert_cond);
   free(s);
   *sys = NULL;
 }

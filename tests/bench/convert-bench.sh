@@ -79,22 +79,7 @@ pair() {     # pair CMD...: wall milliseconds of two copies of CMD at once
 # The corpus: a synthetic 100-page A4 document (text, 20 vector shapes and
 # a different 256x256 RGB image per page) and, when installed, a real
 # 36-page pdfTeX manual.
-cat > "$W/synth.ps" <<'EOF'
-%!PS
-<< /PageSize [595 842] >> setpagedevice
-/img 256 256 mul 3 mul string def
-1 1 100 {
-  /pg exch def
-  0 997 img length 1 sub { /i exch def img i i 7 mul pg add 256 mod put } for
-  /Helvetica-Bold findfont 16 scalefont setfont 72 770 moveto (Page ) show pg 10 string cvs show
-  /Times-Roman findfont 11 scalefont setfont
-  0 1 40 { /l exch def 72 740 l 14 mul sub moveto (The quick brown fox jumps over the lazy dog. Lorem ipsum dolor sit amet 0123456789.) show } for
-  0 1 19 { /k exch def gsave k 0.05 mul 0.3 0.6 setrgbcolor 80 k 20 mul add 120 15 15 rectfill grestore } for
-  gsave 350 100 translate 180 180 scale 256 256 8 [256 0 0 -256 0 256] img false 3 colorimage grestore
-  showpage
-} for
-EOF
-gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/synth100.pdf" "$W/synth.ps" >/dev/null 2>&1
+gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/synth100.pdf" "$S/tests/bench/synth100.ps" >/dev/null 2>&1
 FILES=("$W/synth100.pdf")
 [ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] && cp /usr/share/doc/libtasn1-doc/libtasn1.pdf "$W/tasn1.pdf" && FILES+=("$W/tasn1.pdf")
 [ $# -gt 0 ] && FILES=("$@")

@@ -6,7 +6,9 @@
 #     job is visible, incoming/ is empty after recovery, and a byte pattern
 #     planted in the document is found nowhere on disk (spool, store, logs,
 #     temp folders) - after first showing that the same scan finds it in a
-#     plain copy (positive control).
+#     plain copy (positive control);
+#  3. kill -9 of printgated during a conversion: the helper dies too, and
+#     recovery removes the conversion folder and the original.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -75,6 +77,30 @@ J=$(gw job submit --user dave "$W/plain/secret.pdf")
 check "a full 50 MB submission after recovery is held" sh -c "$PRINTGATE -c $GW_CONF --json job show '$J' | grep -q '\"state\": \"held\"'"
 check "its encrypted spool file is there" test -s "$GW_STATE/spool/jobs/$J-1.pgs"
 leaks=$(scan_disk); check "marker found nowhere on disk with the job held (found in: ${leaks:-nothing})" test -z "$leaks"
+
+# 3. kill -9 of the daemon during a conversion: the helper dies with it
+#    (parent-death signal), and after the restart the job has failed as
+#    interrupted, its original is gone and so is the conversion folder with
+#    Ghostscript's plaintext temporary files.
+gw_stop TERM
+echo "ConversionDir $W/conv" >> "$GW_CONF"
+echo "ConversionTimeout 60s" >> "$GW_CONF"
+gw_restart
+gw job submit --user dave "$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps" > "$W/loop.out" 2>&1 &
+SUB=$!
+peers_track "$SUB"
+peers_wait 10 sh -c "test -n \"\$(ls -A '$W/conv' 2>/dev/null)\" && test -n \"\$(ps -o pid= --ppid $GW_PID)\""
+HELPER=$(ps -o pid= --ppid "$GW_PID" | tr -d ' ' | head -1)
+check "a conversion was running in its folder (helper $HELPER)" sh -c "test -n '$HELPER' && test -n \"\$(ls -A '$W/conv')\""
+kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
+wait "$SUB" 2>/dev/null
+check "the helper died with the daemon" peers_wait 5 sh -c "! kill -0 $HELPER 2>/dev/null"
+check "the killed daemon left the conversion folder (so recovery has work)" sh -c "test -n \"\$(ls -A '$W/conv')\""
+gw_restart
+check "after recovery: the conversion folder is gone" sh -c "test -z \"\$(ls -A '$W/conv')\""
+check "after recovery: no original left in the spool" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '*-0.pgs')\""
+check "after recovery: the job failed as interrupted while converting" sh -c "$PRINTGATE -c $GW_CONF --json job list | grep -q 'while converting this document'"
+check "after recovery: a new conversion works" sh -c "J=\$($PRINTGATE -c $GW_CONF job submit --user dave '$GW_SOURCE_DIR/tests/data/convert/three-pages.ps') && $PRINTGATE -c $GW_CONF --json job show \$J | grep -q '\"state\": \"held\"'"
 
 gw_stop TERM
 gw_finish

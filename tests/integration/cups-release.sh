@@ -28,7 +28,7 @@ check "under its owner's name" grep -q 'erin' "$W/jobs.txt"
 check "held indefinitely" grep -q 'indefinite' "$W/jobs.txt"
 DOC=$(ls "$PEERS_CUPS_SPOOL"/d*-001 2>/dev/null | tail -1)
 check "cupsd spooled a document" test -n "$DOC"
-check "with exactly the held bytes" cmp "$W/doc.pdf" "$DOC"
+check "with the held PDF of the document" gw_same_pdf "$W/doc.pdf" "$DOC"
 
 J2=$(gw job submit --user erin "$W/doc.pdf")
 out=$(gw release --user erin --printer nowhere 2>&1); rc=$?

@@ -16,7 +16,7 @@ gw_start "Retention 1h" "ExpiryInterval 1s" "PinMaxFailures 3" "PinLockout 2s"
 W=$PEERS_DIR
 
 gw_make_pdf "$W/doc.pdf" 3 "Release test"
-printf 'hello, not a pdf\n' > "$W/notes.txt"
+head -c 4096 /dev/urandom > "$W/blob.bin"
 head -c 900 "$W/doc.pdf" > "$W/broken.pdf"
 : > "$W/empty.pdf"
 
@@ -36,20 +36,21 @@ check "spool file exists" test -f "$GW_STATE/spool/jobs/$JOB-1.pgs"
 PIN=$(gw pin new alice)
 check "pin has 6 digits" sh -c "echo '$PIN' | grep -Eq '^[0-9]{6}$'"
 
-# Release: the printer gets exactly the held bytes.
+# Release: the printer gets the held PDF (the converter's normalised form of
+# what was sent: same pages, same text).
 check "release by PIN" gw release --pin "$PIN" --printer lobby
 sleep 1
 GOT=$(ls -t "$PRN_DIR"/*.pdf 2>/dev/null | head -1)
 check "printer received a file" test -n "$GOT"
-check "printer received exactly the document" cmp "$W/doc.pdf" "$GOT"
+check "printer received the held PDF of the document" gw_same_pdf "$W/doc.pdf" "$GOT"
 check "printed job removed (spool file gone)" test ! -e "$GW_STATE/spool/jobs/$JOB-1.pgs"
 check "printed job removed (row gone)" sh -c "! $PRINTGATE -c $GW_CONF job show $JOB"
 check "audit has the release with pages" sh -c "$PRINTGATE -c $GW_CONF --json audit | grep -A8 '\"action\": \"job.print\"' | grep -q '\"pages\": 3'"
 
 # Refusals with reasons.
-out=$(gw job submit --user alice "$W/notes.txt" 2>&1); rc=$?
-check "non-PDF refused" test $rc -ne 0
-check "non-PDF reason" sh -c "echo \"$out\" | grep -q 'unsupported-format' && echo \"$out\" | grep -q 'notes.txt: this is not a PDF'"
+out=$(gw job submit --user alice "$W/blob.bin" 2>&1); rc=$?
+check "unknown format refused" test $rc -ne 0
+check "unknown format reason names the file and the formats" sh -c "echo \"$out\" | grep -q 'unsupported-format' && echo \"$out\" | grep -q 'blob.bin: this file type cannot be printed; the gateway prints PDF, PostScript'"
 out=$(gw job submit --user alice "$W/broken.pdf" 2>&1); rc=$?
 check "corrupt PDF refused" test $rc -ne 0
 check "corrupt PDF reason" sh -c "echo \"$out\" | grep -q 'corrupt-document'"

@@ -116,6 +116,15 @@ gw_make_pdf() {   # gw_make_pdf OUT [PAGES] [TEXT]
      -c "1 1 $pages { /Helvetica findfont 24 scalefont setfont 72 700 moveto ($text) show 72 650 moveto (page ) show 3 string cvs show showpage } for" >/dev/null
 }
 
+# Is B the held (normalised) form of A?  The gateway prints the PDF its
+# converter made, not the bytes sent: same page count and same text.
+gw_same_pdf() {   # gw_same_pdf A B
+  head -c 5 "$2" | grep -q '%PDF-' &&
+  [ "$(pdfinfo "$1" 2>/dev/null | awk '/^Pages:/ {print $2}')" = "$(pdfinfo "$2" 2>/dev/null | awk '/^Pages:/ {print $2}')" ] &&
+  [ "$(pdftotext -q "$1" - | tr -s ' \n')" = "$(pdftotext -q "$2" - | tr -s ' \n')" ] &&
+  [ -n "$(pdftotext -q "$2" - | tr -d ' \n\f')" ]
+}
+
 # A valid one-page PDF of about SIZE bytes whose uncompressed content stream
 # repeats MARK in PDF comments (so the plaintext is easy to find on disk).
 gw_make_marked_pdf() {   # gw_make_marked_pdf OUT SIZE MARK

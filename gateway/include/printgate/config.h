@@ -61,6 +61,16 @@ struct _gw_config_s
 
   /* Accounts */
   char          admin_user[64];               /* AdminUser: first admin account name */
+
+  /* Conversion (docs/converters.md) */
+  char          converter_path[GW_PATH_MAX];  /* ConverterPath ("" = next to printgated) */
+  char          conversion_dir[GW_PATH_MAX];  /* ConversionDir: tmpfs parent of conversion dirs */
+  char          conversion_user[33];          /* ConversionUser: who the helper becomes as root */
+  int           conversion_workers;           /* ConversionWorkers (0 = one per core) */
+  int           conversion_timeout;           /* ConversionTimeout, seconds */
+  int64_t       conversion_memory;            /* ConversionMemory, bytes (RLIMIT_AS) */
+  bool          count_color_pages;            /* CountColorPages */
+  char          paper_size[8];                /* PaperSize: "a4" or "letter" */
 };
 
 /* Load a file over the defaults.  On error returns NULL and writes "FILE:LINE: reason" to err. */
@@ -75,5 +85,6 @@ extern void         gwConfigIterateDirectives(gw_directive_cb_t cb, void *data);
 /* Resolved paths (defaults below the state dir). */
 extern void gwConfigControlSocket(const gw_config_t *c, char *buf, size_t bufsize);
 extern void gwConfigTLSPaths(const gw_config_t *c, char *cert, size_t certsize, char *key, size_t keysize);
+extern bool gwConfigConverterPath(const gw_config_t *c, char *buf, size_t bufsize);
 
 #endif /* !PRINTGATE_CONFIG_H */

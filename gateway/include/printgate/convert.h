@@ -4,8 +4,9 @@
  *
  * The daemon never converts in its own address space: it starts the
  * helper with posix_spawn (never fork: the daemon is threaded) and a fixed
- * argv, gives it the decrypted document on fd 0 (a memfd: plaintext stays
- * in memory), reads the converted PDF from fd 1 (a pipe, encrypted into the
+ * argv, in a directory of its own on tmpfs (made before, removed with
+ * everything in it after), gives it the decrypted document on fd 0 (a
+ * sealed memfd: plaintext stays in memory), reads the converted PDF from fd 1 (a pipe, encrypted into the
  * spool as it arrives by the caller's write callback), the one-line result
  * from fd 3, and a bounded amount of stderr for the log.  A wall-clock
  * timeout is enforced with SIGKILL.  The protocol is in docs/converters.md.
@@ -22,9 +23,13 @@ typedef struct gw_convert_job_s
   const char  *helper;          /* Path of printgate-convert */
   const char  *const *argv;     /* Fixed argv (argv[0] first), never user text */
   const char  *const *envp;     /* Fixed environment (limits), NULL-terminated */
+  const char  *tmp_parent;      /* Where this conversion's own directory is made
+                                 * (tmpfs; NULL = none, envp carries PG_CONVERT_TMPDIR) */
   int          timeout;         /* Wall-clock seconds before SIGKILL */
   int64_t      max_output;      /* Largest output accepted, bytes */
-  /* Input: the daemon's plaintext, read by callback into a memfd. */
+  /* Input: the daemon's plaintext read by callback into a sealed memfd,
+   * or (read == NULL) a memfd of the caller's in in_fd, left open. */
+  int          in_fd;
   ssize_t    (*read)(void *ctx, void *buf, size_t len);
   void        *read_ctx;
   /* Output: each piece of the helper's fd 1 (false = stop, fail). */
@@ -36,6 +41,8 @@ typedef struct gw_convert_job_s
 typedef struct gw_convert_result_s
 {
   bool         ok;              /* Helper said "ok" and exited 0 */
+  bool         office;          /* Helper said "office": an Office document for the pool */
+  char         format[32];      /* Format keyword the helper found ("pdf", "jpeg", ...) */
   int          pages;           /* From the result line */
   int          color_pages;
   gw_reason_t  reason;          /* On failure */
@@ -43,10 +50,13 @@ typedef struct gw_convert_result_s
   int          signal;          /* Killed by this signal (0 = exited) */
   int          exit_status;
   int64_t      output_size;
-  char         detail[256];     /* Short, for the log (never document text) */
+  char         detail[384];     /* Short, for the log and the reason (never document text) */
 } gw_convert_result_t;
 
+extern int  gwConvertMemfd(ssize_t (*read_cb)(void *ctx, void *buf, size_t len), void *ctx, int64_t max_bytes);
 extern bool gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result);
 extern bool gwConvertParseResult(const char *line, gw_convert_result_t *result);
+/* Remove every conversion folder ("conv-*") under parent; at start-up only. */
+extern int  gwConvertCleanup(const char *parent);
 
 #endif /* !PRINTGATE_CONVERT_H */

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# pipeline-bench.sh - a PDF through the whole submission pipeline of
+# printgated (CLI start, the bytes over the control socket, encrypted into
+# the spool as they arrive, decrypted into a sealed memfd, posix_spawn of
+# printgate-convert, its sandbox, Ghostscript pdfwrite, the libqpdf check,
+# the normalised PDF encrypted into the spool, the store commits) beside
+# bare `gs -sDEVICE=pdfwrite` on the same file in the same run, alternating.
+#
+#   GW_BUILD_DIR=build GW_SOURCE_DIR=. tests/bench/pipeline-bench.sh [ROUNDS] [PDF...]
+#
+# 1. normalisation (CountColorPages no) vs bare pdfwrite (target >= 90 % of
+#    bare gs pages/s);
+# 2. the same with colour pages counted (CountColorPages yes) vs bare
+#    pdfwrite followed by bare inkcov at the same 36 dpi;
+# 3. two submissions at once vs one (target >= 1.7x), bare gs likewise.
+# Medians of ROUNDS (default 5).  A benchmark: prints numbers, never fails on them.
+set -u
+ROUNDS=${1:-5}
+shift $(( $# > 0 ? 1 : 0 ))
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+peers_init
+W=$PEERS_DIR
+CONV=$(mktemp -d /dev/shm/pgbench.XXXXXX)
+
+gw_start "LogLevel info" "CountColorPages no" "ConversionDir $CONV" "MaxHeldJobsPerUser 100000"
+gw user add bench >/dev/null
+
+gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/synth100.pdf" "$GW_SOURCE_DIR/tests/bench/synth100.ps" >/dev/null 2>&1
+FILES=("$W/synth100.pdf")
+[ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] && FILES+=(/usr/share/doc/libtasn1-doc/libtasn1.pdf)
+[ $# -gt 0 ] && FILES=("$@")
+
+median() { sort -n | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+submit() { gw job submit --user bench "$1" >/dev/null || echo "submit failed" >&2; }
+bare_pdfwrite() { gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$CONV/bare-$2.pdf" "$1" >/dev/null 2>&1; }
+bare_both() { bare_pdfwrite "$1" "$2" && gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=inkcov -r36 -o /dev/null "$CONV/bare-$2.pdf" >/dev/null 2>&1; }
+
+one_ms() {   # one_ms CMD...: wall milliseconds of one run
+  local t0 t1; t0=$(now_us); "$@"; t1=$(now_us); echo $(( (t1 - t0) / 1000 ))
+}
+two_ms() {   # two_ms CMD ARG: wall milliseconds of two runs at once
+  local t0 t1 p1 p2; t0=$(now_us)
+  "$1" "$2" a & p1=$!
+  "$1" "$2" b & p2=$!
+  wait "$p1" "$p2"; t1=$(now_us); echo $(( (t1 - t0) / 1000 ))
+}
+colour() {   # colour yes|no: switch CountColorPages with a reload
+  sed -i "s/^CountColorPages .*/CountColorPages $1/" "$GW_CONF"
+  local n; n=$(grep -c "Configuration reloaded" "$GW_LOG")
+  kill -HUP "$GW_PID"
+  peers_wait 10 sh -c "[ \$(grep -c 'Configuration reloaded' '$GW_LOG') -gt $n ]"
+}
+
+echo "printgated submission pipeline vs bare gs: $(nproc) cores, $ROUNDS rounds, medians; gs $(gs --version)"
+for f in "${FILES[@]}"; do
+  pages=$(pdfinfo "$f" | awk '/^Pages:/ { print $2 }')
+  submit "$f"; bare_pdfwrite "$f" w          # warm both (page cache, fonts)
+  : > "$W/p0"; : > "$W/g0"; : > "$W/p1"; : > "$W/g1"; : > "$W/pp"; : > "$W/gp"
+  colour no
+  for _ in $(seq "$ROUNDS"); do
+    one_ms submit "$f" >> "$W/p0"
+    one_ms bare_pdfwrite "$f" x >> "$W/g0"
+    two_ms submit "$f" >> "$W/pp"
+    two_ms bare_pdfwrite "$f" >> "$W/gp"
+  done
+  colour yes
+  for _ in $(seq "$ROUNDS"); do
+    one_ms submit "$f" >> "$W/p1"
+    one_ms bare_both "$f" x >> "$W/g1"
+  done
+  P0=$(median < "$W/p0"); G0=$(median < "$W/g0"); P1=$(median < "$W/p1"); G1=$(median < "$W/g1")
+  PP=$(median < "$W/pp"); GP=$(median < "$W/gp")
+  echo
+  echo "== $(basename "$f"): $pages pages"
+  awk -v p="$pages" -v p0="$P0" -v g0="$G0" -v p1="$P1" -v g1="$G1" -v pp="$PP" -v gp="$GP" 'BEGIN {
+    printf "1. normalisation   printgated %6d ms %6.1f pages/s | bare gs pdfwrite %6d ms %6.1f pages/s | ratio %5.1f %% (target >= 90 %%)\n", p0, p*1000/p0, g0, p*1000/g0, 100*g0/p0
+    printf "2. with colour     printgated %6d ms %6.1f pages/s | bare pdfwrite + inkcov -r36 %6d ms | ratio %5.1f %%; vs bare pdfwrite alone %5.1f %%\n", p1, p*1000/p1, g1, 100*g1/p1, 100*g0/p1
+    printf "3. two at once     printgated %6d ms = %4.2fx one | bare gs %6d ms = %4.2fx one (target >= 1.7x)\n", pp, 2*p0/pp, gp, 2*g0/gp
+  }'
+done
+gw_stop TERM
+rm -rf "$CONV"

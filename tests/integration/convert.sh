@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# convert.sh - documents through printgated's conversion, end to end: what
+# the user sends (PostScript, EPS, a PDF with one colour page) is held as a
+# normalised PDF with its page and colour-page counts; every bad or hostile
+# document fails only its own job, with its reason and sentence, leaves no
+# spool file and no conversion folder behind, and the daemon keeps serving;
+# conversions run in parallel up to ConversionWorkers.
+set -u
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+peers_init
+W=$PEERS_DIR
+D=$GW_SOURCE_DIR/tests/data/convert
+CONV=$W/conv                     # ConversionDir (tmpfs in production)
+
+gw_start "ConversionDir $CONV" "ConversionTimeout 4s" "ConversionWorkers 2" "ConversionMemory 256M" "MaxPagesPerJob 50"
+
+check "user add" gw user add dana
+
+job_field() {   # job_field JOB FIELD
+  gw --json job show "$1" | gw_json_field "$2"
+}
+
+submit_ok() {   # submit_ok NAME FILE PAGES COLOUR
+  local j
+  j=$(gw job submit --user dana "$2" 2>&1)
+  check "$1: held" test "$(job_field "$j" state)" = held
+  check_eq "$1: pages" "$(job_field "$j" pages)" "$3"
+  check_eq "$1: colour pages" "$(job_field "$j" color_pages)" "$4"
+  check "$1: only the held PDF is in the spool" sh -c "test -f '$GW_STATE/spool/jobs/$j-1.pgs' && test ! -e '$GW_STATE/spool/jobs/$j-0.pgs'"
+  LAST_JOB=$j
+}
+
+submit_fails() {   # submit_fails NAME FILE REASON SENTENCE-PART
+  local out rc
+  out=$(gw job submit --user dana "$2" 2>&1); rc=$?
+  check "$1: refused" test $rc -ne 0
+  check "$1: reason $3" sh -c "printf '%s' \"\$1\" | grep -q -- '$3'" _ "$out"
+  check "$1: sentence names the file and says '$4'" sh -c "printf '%s' \"\$1\" | grep -qF -- \"\$2: \" && printf '%s' \"\$1\" | grep -qF -- \"\$3\"" _ "$out" "$(basename "$2")" "$4"
+}
+
+no_leftovers() {   # no_leftovers NAME
+  check "$1: no conversion folder left" sh -c "test -z \"\$(ls -A '$CONV' 2>/dev/null)\""
+  check "$1: no original left in the spool" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '*-0.pgs')\""
+}
+
+# ---- Formats that convert ----------------------------------------------------
+gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/three-pages.pdf" "$D/three-pages.ps" >/dev/null
+submit_ok "3-page PDF, one colour page" "$W/three-pages.pdf" 3 1
+submit_ok "PostScript" "$D/three-pages.ps" 3 1
+submit_ok "EPS" "$D/logo.eps" 1 1
+submit_ok "grey RGB image stays mono" "$D/grey-rgb.ps" 1 0
+cp "$W/three-pages.pdf" "$W/report.docx"
+submit_ok "a PDF named .docx converts by its content" "$W/report.docx" 3 1
+check "the name that lies is logged" grep -q "does not match its content (PDF document)" "$GW_LOG"
+qpdf --encrypt '' owner 256 --print=none -- "$W/three-pages.pdf" "$W/owner-only.pdf"
+submit_ok "owner-password-only PDF" "$W/owner-only.pdf" 3 1
+no_leftovers "after good documents"
+
+# ---- Documents that fail, each with its reason --------------------------------
+qpdf --encrypt secret owner 256 -- "$W/three-pages.pdf" "$W/locked.pdf"
+submit_fails "user-password PDF" "$W/locked.pdf" password-protected "the PDF is password-protected"
+head -c 900 "$W/three-pages.pdf" > "$W/corrupt.pdf"
+submit_fails "truncated PDF" "$W/corrupt.pdf" corrupt-document "damaged or cannot be read"
+: > "$W/zero.pdf"
+submit_fails "zero-byte file" "$W/zero.pdf" empty-document "the document is empty (0 bytes)"
+head -c 3000 /dev/urandom > "$W/random.pdf"
+submit_fails "random bytes named .pdf" "$W/random.pdf" unsupported-format "this file type cannot be printed; the gateway prints PDF"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/pages-60.pdf" -c '1 1 60 { pop showpage } for' >/dev/null
+submit_fails "over MaxPagesPerJob" "$W/pages-60.pdf" too-many-pages "60 pages; at most 50 are allowed"
+submit_fails "PostScript reading /etc/passwd" "$D/read-passwd.ps" corrupt-document "invalidfileaccess"
+submit_fails "endless loop" "$D/endless-loop.ps" conversion-timeout "took longer than 4 seconds"
+submit_fails "memory bomb" "$D/memory-bomb.ps" conversion-failed "the converter could not process it"
+gw --json job list > "$W/jobs.json"
+check "failed jobs are listed with their reasons" grep -q '"reason": "conversion-timeout"' "$W/jobs.json"
+no_leftovers "after failures"
+check_eq "spool files = held jobs (failed ones left nothing)" "$(find "$GW_STATE/spool" -name '*.pgs' | wc -l)" "$(grep -c '"state": "held"' "$W/jobs.json")"
+
+# ---- The daemon kept serving ------------------------------------------------
+submit_ok "a good document after the hostile ones" "$D/three-pages.ps" 3 1
+check "daemon still running" kill -0 "$GW_PID"
+
+# ---- Parallel conversions -----------------------------------------------------
+# Two slow conversions (endless loops, killed at 4 s) and a quick one at once
+# with ConversionWorkers 2: the loops run side by side (both end near 4 s,
+# not 8 s), and the quick one waits for a free worker, then is held.
+start=$(date +%s)
+gw job submit --user dana "$D/endless-loop.ps" > "$W/p1.out" 2>&1 & P1=$!
+gw job submit --user dana "$D/endless-loop.ps" > "$W/p2.out" 2>&1 & P2=$!
+sleep 0.5
+gw job submit --user dana "$D/three-pages.ps" > "$W/p3.out" 2>&1 & P3=$!
+wait $P1; wait $P2; wait $P3
+elapsed=$(( $(date +%s) - start ))
+check "both loops timed out" sh -c "grep -q conversion-timeout '$W/p1.out' && grep -q conversion-timeout '$W/p2.out'"
+check "the two loops ran in parallel (${elapsed}s < 8s)" test "$elapsed" -lt 8
+check "the third conversion waited its turn and was held" test "$(job_field "$(cat "$W/p3.out")" state)" = held
+no_leftovers "after parallel conversions"
+
+gw_stop
+gw_finish
