@@ -74,7 +74,7 @@ check_eq "4-up of 7 selected pages: 2 sides" "$(pdf_pages "$(newest "$PDF_DIR" p
 JOB=$(gw job submit --user alice "$W/three.pdf")
 check "release plain" gw release --user alice --printer pdf --job "$JOB"
 check "a plain job gets the held PDF" gw_same_pdf "$W/three.pdf" "$(newest "$PDF_DIR" pdf)"
-check "a plain job is not rendered" sh -c "grep -q 'Job $JOB of alice printed on pdf (3 page(s),' '$GW_DIR/stdout' && ! grep -q 'Job $JOB: render' '$GW_DIR/stdout'"
+check "a plain job is not rendered" sh -c "grep -q 'Job $JOB of alice printed on pdf (3 page(s),' '$GW_LOG' && ! grep -q 'Job $JOB: render' '$GW_LOG'"
 
 # Page ranges past the end of the document: held with a reason.
 JOB=$(gw job submit --user alice --pages 7-9 "$W/five.pdf")
