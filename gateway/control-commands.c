@@ -633,6 +633,7 @@ cmd_release(gw_client_t *cl, json_object *req)
   gw_release_t        rel;
   gw_release_result_t result;
   json_object        *reply;
+  int64_t             nup;
   bool                ok;
 
   memset(&rel, 0, sizeof(rel));
@@ -643,6 +644,9 @@ cmd_release(gw_client_t *cl, json_object *req)
   rel.job_id  = get_string(req, "job");
   rel.source  = get_string(req, "source");
   rel.actor   = cl->actor;
+  rel.page_ranges = get_string(req, "page_ranges");
+  nup             = get_int(req, "number_up", 0);
+  rel.number_up   = (nup < 0 || nup > 16) ? -1 : (int)nup;   /* -1 is refused */
 
   ok    = gwSystemRelease(cl->sys, GW_DEFAULT_TENANT, &rel, &result);
   ok    = ok && result.released > 0 && result.held == 0 && result.failed == 0;

@@ -53,6 +53,7 @@ usage(FILE *fp, int status)
         "  pin new USER                       (prints the PIN once)\n"
         "  card set USER CARD\n"
         "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
+        "          [--pages RANGES|all] [--number-up N]   (for this release only)\n"
         "  audit [--since UNIXTIME] [--limit N]\n", fp);
   return (status);
 }
@@ -440,6 +441,10 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     add(req, "printer", option(cli, 1, "--printer"));
     add(req, "job", option(cli, 1, "--job"));
     add(req, "source", option(cli, 1, "--source"));
+    if (option(cli, 1, "--pages"))   /* "all" undoes the job's page ranges */
+      add(req, "page_ranges", strcmp(option(cli, 1, "--pages"), "all") ? option(cli, 1, "--pages") : "");
+    if (option(cli, 1, "--number-up"))
+      json_object_object_add(req, "number_up", json_object_new_int64(strict_int(option(cli, 1, "--number-up"))));
     NEED(option(cli, 1, "--printer"), "--printer NAME");
     NEED(option(cli, 1, "--pin") || option(cli, 1, "--card") || option(cli, 1, "--user"), "--pin, --card or --user");
     return (req);

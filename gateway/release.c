@@ -64,6 +64,49 @@ collect_job(const gw_job_t *job, void *data)
 
 
 /*
+ * 'release_options_check()' - Check page ranges and number-up chosen at
+ *                             release (the same rules as at submission).
+ */
+
+static bool
+release_options_check(const gw_release_t *rel, gw_release_result_t *result)
+{
+  gw_job_options_t options;
+
+  memset(&options, 0, sizeof(options));
+  options.page_ranges = rel->page_ranges;
+  options.number_up   = rel->number_up;
+
+  return (_gwSystemJobOptionsCheck(&options, result->text, sizeof(result->text)));
+}
+
+
+/*
+ * 'release_options_apply()' - Use the page ranges and number-up chosen at
+ *                             release for this release of the job (the
+ *                             stored job keeps what was submitted).
+ */
+
+static void
+release_options_apply(const gw_release_t *rel, gw_job_t *job)
+{
+  gw_job_options_t options;
+  gw_job_t         chosen;
+
+  if (!rel->page_ranges && !rel->number_up)
+    return;
+
+  memset(&options, 0, sizeof(options));
+  options.page_ranges = rel->page_ranges ? rel->page_ranges : job->page_ranges;
+  options.number_up   = rel->number_up ? rel->number_up : job->number_up;
+
+  _gwSystemJobOptionsApply(&options, &chosen);
+  memcpy(job->page_ranges, chosen.page_ranges, sizeof(job->page_ranges));
+  job->number_up = chosen.number_up;
+}
+
+
+/*
  * 'release_one()' - Send one job to the printer.  Returns the sink status.
  */
 
@@ -281,6 +324,10 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     return (false);
   }
 
+  /* Page ranges and N-up chosen at the printer, checked like at submission */
+  if ((rel->page_ranges || rel->number_up) && !release_options_check(rel, result))
+    return (false);
+
   snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
   if (!identify(sys, tenant, &c, rel, source, &user, result))
     return (false);
@@ -312,6 +359,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
 
   for (int i = 0; i < jobs.count; i ++)
   {
+    release_options_apply(rel, jobs.jobs + i);
     if (release_one(sys, &c, &printer, sink, jobs.jobs + i, rel, result) == GW_SINK_HOLD && result->reason != GW_REASON_NONE &&
         (result->reason == GW_REASON_PRINTER_UNREACHABLE || result->reason == GW_REASON_PRINTER_REFUSED))
     {

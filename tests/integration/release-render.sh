@@ -76,6 +76,19 @@ check "release plain" gw release --user alice --printer pdf --job "$JOB"
 check "a plain job gets the held PDF" gw_same_pdf "$W/three.pdf" "$(newest "$PDF_DIR" pdf)"
 check "a plain job is not rendered" sh -c "grep -q 'Job $JOB of alice printed on pdf (3 page(s),' '$GW_LOG' && ! grep -q 'Job $JOB: render' '$GW_LOG'"
 
+# Changed at the printer, for this release only: --pages / --number-up.
+JOB=$(gw job submit --user alice --pages 2-3 "$W/ten.pdf")
+out=$(gw release --user alice --printer pdf --job "$JOB" --pages 3-1 2>&1); rc=$?
+check "release --pages 3-1 refused with the reason" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'must not end before it starts'"
+out=$(gw release --user alice --printer pdf --job "$JOB" --number-up 5 2>&1); rc=$?
+check "release --number-up 5 refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'must be 1, 2, 4, 6, 9 or 16'"
+check "the job is still held after the refusals" sh -c "$PRINTGATE -c $GW_CONF --json job show $JOB | grep -q '\"state\": \"held\"'"
+check "release --pages 1-8 --number-up 4" gw release --user alice --printer pdf --job "$JOB" --pages 1-8 --number-up 4
+check_eq "pages 1-8 4-up: 2 sides" "$(pdf_pages "$(newest "$PDF_DIR" pdf)")" 2
+JOB=$(gw job submit --user alice --pages 2-3 --number-up 2 "$W/ten.pdf")
+check "release --pages all --number-up 1" gw release --user alice --printer pdf --job "$JOB" --pages all --number-up 1
+check_eq "all pages, one per side: 10" "$(pdf_pages "$(newest "$PDF_DIR" pdf)")" 10
+
 # Page ranges past the end of the document: held with a reason.
 JOB=$(gw job submit --user alice --pages 7-9 "$W/five.pdf")
 out=$(gw release --user alice --printer pdf --job "$JOB" 2>&1)

@@ -38,6 +38,8 @@ typedef struct gw_release_s
   const char *job_id;          /* NULL = all of the user's held jobs */
   const char *source;          /* Release point for lockout and audit ("cli", terminal id) */
   const char *actor;           /* Who asked ("cli", admin name) */
+  const char *page_ranges;     /* NULL = as submitted; "" = all pages; else "2-3,5" (this release only) */
+  int         number_up;       /* 0 = as submitted; else 1, 2, 4, 6, 9, 16 (this release only) */
 } gw_release_t;
 
 typedef struct gw_release_result_s
