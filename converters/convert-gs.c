@@ -515,8 +515,9 @@ _gwConvGsRender(gw_conv_t *conv, const char *prolog_path, const char *out_path, 
   };
   const gw_conv_render_t *r = &conv->render;
   gs_run_t    run;
-  char        page_list[32 + GW_JOB_PAGE_RANGES_MAX], res[32], output[64];
-  const char *argv[24];
+  char        page_list[32 + GW_JOB_PAGE_RANGES_MAX], res[32], output[64], sheet_w[48], sheet_h[48];
+  const char *argv[28];
+  bool        landscape_nup;
   int         argc = 0, code;
   struct stat st;
 
@@ -558,7 +559,28 @@ _gwConvGsRender(gw_conv_t *conv, const char *prolog_path, const char *out_path, 
     argv[argc ++] = page_list;
   }
 
-  if (r->number_up > 1 && r->number_up <= 16 && nup_grid[r->number_up])
+  /*
+   * N-up.  A PDF goes 2-up and 6-up onto a landscape sheet of the
+   * gateway's paper size (two pages side by side at 71 %, 3 x 2 at 35 %),
+   * which a printer turns onto its paper like any landscape page; the
+   * square grids keep the first page's sheet.  Raster and PCL-XL sides
+   * must match the paper as it is fed, so they keep the portrait grid.
+   */
+
+  landscape_nup = r->format == GW_CONV_RENDER_PDF && (r->number_up == 2 || r->number_up == 6);
+
+  if (landscape_nup)
+  {
+    bool letter = !strcmp(conv->settings.paper, "letter");
+
+    snprintf(sheet_w, sizeof(sheet_w), "-dDEVICEWIDTHPOINTS=%d", letter ? 792 : 842);
+    snprintf(sheet_h, sizeof(sheet_h), "-dDEVICEHEIGHTPOINTS=%d", letter ? 612 : 595);
+    argv[argc ++] = "-dFIXEDMEDIA";
+    argv[argc ++] = sheet_w;
+    argv[argc ++] = sheet_h;
+    argv[argc ++] = r->number_up == 2 ? "-sNupControl=2x1" : "-sNupControl=3x2";
+  }
+  else if (r->number_up > 1 && r->number_up <= 16 && nup_grid[r->number_up])
     argv[argc ++] = nup_grid[r->number_up];
 
   argv[argc ++] = output;

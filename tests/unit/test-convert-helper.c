@@ -974,6 +974,7 @@ test_render(void)
   unsigned char head[16];
   const char   *pages_23[]  = { "PG_RENDER_PAGES=2-3", NULL };
   const char   *nup_2[]     = { "PG_RENDER_NUP=2", NULL };
+  const char   *nup_4[]     = { "PG_RENDER_NUP=4", NULL };
   const char   *past_end[]  = { "PG_RENDER_PAGES=7-9", NULL };
   const char   *pwg_gray[]  = { "PG_RENDER_FORMAT=pwg", "PG_RENDER_COLOR=gray", "PG_RENDER_DPI=150", "PG_RENDER_PAGES=1,3", NULL };
   const char   *urf_rgb[]   = { "PG_RENDER_FORMAT=urf", "PG_RENDER_COLOR=rgb", "PG_RENDER_DPI=100", "PG_RENDER_NUP=2", NULL };
@@ -1019,10 +1020,19 @@ test_render(void)
     TEST_CHECK(pdf_has_text(out, "Page number 2") && pdf_has_text(out, "Page number 3") && !pdf_has_text(out, "Page number 1") && !pdf_has_text(out, "Page number 4"));
   }
 
-  TEST_BEGIN("render: 2-up halves the sides (10 pages -> 5)");
+  TEST_BEGIN("render: 2-up halves the sides (10 pages -> 5) on landscape A4 sheets; 4-up stays portrait");
   o.env = nup_2;
   if (convert(ten, &o, &r))
+  {
     TEST_CHECKF(is_ok(&r, 5, -1) && pdf_pages(out) == 5 && pdf_has_text(out, "Page number 10"), "%s", r.result);
+    TEST_CHECK(shell("pdfinfo '%s' | grep -Eq '^Page size: +842 x 595 pts'", out));
+  }
+  o.env = nup_4;
+  if (convert(ten, &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 3, -1) && pdf_pages(out) == 3, "%s", r.result);
+    TEST_CHECK(shell("pdfinfo '%s' | grep -Eq '^Page size: +595 x 842 pts'", out));
+  }
 
   TEST_BEGIN("render: page ranges past the end select nothing: empty-document");
   o.env = past_end;
