@@ -64,5 +64,7 @@ extern bool    _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_s
 extern void    _gwReleaseDocClose(_gw_release_doc_t *d);
 extern bool    _gwReleaseDocTransform(const gw_config_t *c, const gw_job_t *job);
 extern bool    _gwReleaseWatermark(const gw_job_t *job, time_t now, char *hex, size_t hexsize);
+extern void    _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c);
+extern void    _gwSystemConvertSlotGive(gw_system_t *sys);
 
 #endif /* !PRINTGATE_SYSTEM_PRIVATE_H */
