@@ -95,6 +95,7 @@ static const char * const read_only[] =
   "/usr/share/color/icc",               /* Ghostscript's iccprofiles links here */
   "/var/lib/ghostscript",
   "/usr/share/fonts",
+  "/usr/local/share/fonts",             /* fontconfig's font directory for local fonts (text) */
   "/usr/share/poppler",
   "/usr/share/cups/fonts",
   "/etc/fonts",

@@ -37,7 +37,7 @@
 #define GW_CONV_NOFILE      32          /* RLIMIT_NOFILE */
 #define GW_CONV_COLOR_DPI   36          /* Resolution of the colour pass (docs/converters.md) */
 #define GW_CONV_DETAIL_MAX  320         /* Longest detail text on the result line */
-#define GW_CONV_SOURCE_NAME "source.pdf"  /* PDF made from an image, raster or text input */
+#define GW_CONV_SOURCE_NAME "source.pdf"  /* PDF made from a text input (images and raster write the output directly) */
 #define GW_CONV_WATERMARK_MAX 160       /* Bytes of watermark text (ASCII) */
 
 
@@ -72,6 +72,7 @@ typedef struct gw_conv_settings_s
   int         as_mb;                    /* PG_CONVERT_AS_MB: RLIMIT_AS */
   int         cpu_s;                    /* PG_CONVERT_CPU_S: RLIMIT_CPU */
   int         fsize_mb;                 /* PG_CONVERT_FSIZE_MB: RLIMIT_FSIZE */
+  int         max_mpixels;              /* PG_CONVERT_MAX_MPIXELS: megapixels per image or raster page */
   bool        color;                    /* PG_CONVERT_COLOR: count colour pages */
   bool        office;                   /* PG_CONVERT_OFFICE: the daemon has a LibreOffice pool */
   char        paper[8];                 /* PG_CONVERT_PAPER: "a4" or "letter" */
@@ -207,6 +208,20 @@ extern bool _gwConvGsRender(gw_conv_t *conv, const char *prolog_path, const char
  */
 
 extern bool _gwConvColorPage(const unsigned char *rgb, int width, int height, size_t raster);
+
+/*
+ * convert-image.c, convert-raster.c: an image or a PWG/URF raster document
+ * made into a PDF of our own (pdf_path, in the private directory)
+ */
+
+extern bool _gwConvImageToPdf(gw_conv_t *conv, const char *pdf_path);
+extern bool _gwConvRasterToPdf(gw_conv_t *conv, const char *pdf_path);
+
+/*
+ * convert-text.c
+ */
+
+extern bool _gwConvTextToPdf(gw_conv_t *conv, const char *path);
 
 /*
  * convert-protocol.c

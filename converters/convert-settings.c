@@ -143,7 +143,8 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
   static const char * const known[] =
   {
     "PG_CONVERT_MAX_PAGES", "PG_CONVERT_AS_MB", "PG_CONVERT_CPU_S", "PG_CONVERT_FSIZE_MB",
-    "PG_CONVERT_COLOR", "PG_CONVERT_OFFICE", "PG_CONVERT_PAPER", "PG_CONVERT_TMPDIR", "PG_CONVERT_USER", NULL
+    "PG_CONVERT_COLOR", "PG_CONVERT_OFFICE", "PG_CONVERT_PAPER", "PG_CONVERT_TMPDIR", "PG_CONVERT_USER",
+    "PG_CONVERT_MAX_MPIXELS", NULL
   };
   static const char * const papers[] = { "a4", "letter", NULL };
   static const char * const bools[]  = { "0", "1", NULL };
@@ -155,6 +156,7 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
   settings->as_mb     = 1024;
   settings->cpu_s     = 120;
   settings->fsize_mb  = 512;
+  settings->max_mpixels = 100;
   settings->color     = true;
   snprintf(settings->paper, sizeof(settings->paper), "a4");
   snprintf(settings->user, sizeof(settings->user), "nobody");
@@ -185,6 +187,7 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
       !parse_int("PG_CONVERT_AS_MB", 64, 65536, &settings->as_mb, error, errsize) ||
       !parse_int("PG_CONVERT_CPU_S", 1, 86400, &settings->cpu_s, error, errsize) ||
       !parse_int("PG_CONVERT_FSIZE_MB", 1, 65536, &settings->fsize_mb, error, errsize) ||
+      !parse_int("PG_CONVERT_MAX_MPIXELS", 1, 1000, &settings->max_mpixels, error, errsize) ||
       !parse_keyword("PG_CONVERT_PAPER", papers, settings->paper, sizeof(settings->paper), error, errsize) ||
       !parse_keyword("PG_CONVERT_COLOR", bools, color, sizeof(color), error, errsize) ||
       !parse_keyword("PG_CONVERT_OFFICE", bools, office, sizeof(office), error, errsize))

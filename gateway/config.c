@@ -128,6 +128,8 @@ static const config_directive_t directives[] =
     "Largest document accepted, in bytes." },
   { "MaxPagesPerJob", CONFIG_INT, FIELD(max_pages), "500", 1, 100000, false, NULL,
     "Most pages one job may have." },
+  { "MaxImageMegapixels", CONFIG_INT, FIELD(max_image_megapixels), "100", 1, 1000, false, NULL,
+    "Largest image (and raster page) converted, in megapixels, checked before it is decoded." },
   { "MaxHeldJobsPerUser", CONFIG_INT, FIELD(max_held_jobs), "200", 1, 100000, false, NULL,
     "Most jobs one user may have waiting in the held queue." },
   { "Retention", CONFIG_DURATION, FIELD(retention), "8h", 1, 365 * DAY, false, NULL,

@@ -386,8 +386,8 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   gw_convert_job_t   cj;
   const char        *error = NULL;
   const char        *argv[] = { helper, "--normalize", NULL };
-  char               env[8][80];
-  const char        *envp[9];
+  char               env[9][80];
+  const char        *envp[10];
   int                fsize_mb, workers = c->conversion_workers > 0 ? c->conversion_workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
   bool               ok;
 
@@ -407,9 +407,10 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   snprintf(env[5], sizeof(env[5]), "PG_CONVERT_OFFICE=%d", 0);
   snprintf(env[6], sizeof(env[6]), "PG_CONVERT_PAPER=%s", c->paper_size);
   snprintf(env[7], sizeof(env[7]), "PG_CONVERT_USER=%s", c->conversion_user);
-  for (int i = 0; i < 8; i ++)
+  snprintf(env[8], sizeof(env[8]), "PG_CONVERT_MAX_MPIXELS=%d", c->max_image_megapixels);
+  for (int i = 0; i < 9; i ++)
     envp[i] = env[i];
-  envp[8] = NULL;
+  envp[9] = NULL;
 
   if ((writer = gwSpoolWriterNew(sys->spool, sub->job.id, 1, &error)) == NULL)
   {

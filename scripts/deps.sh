@@ -10,10 +10,13 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-dev libmicrohttpd-dev
       libavahi-client-dev libcups2-dev libgs-dev libsqlite3-dev libargon2-dev libjson-c-dev libexpat1-dev
-      libseccomp-dev libqpdf-dev ghostscript qpdf)
+      libseccomp-dev libqpdf-dev ghostscript qpdf
+      libcairo2-dev libjpeg62-turbo-dev libpng-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
+      libpango1.0-dev fonts-dejavu-core fontconfig)
 if [ "${1:-}" = "--test" ]; then
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
-         curl openssl procps sqlite3 clang libclang-rt-14-dev)
+         curl openssl procps sqlite3 clang libclang-rt-14-dev
+         imagemagick libheif-examples libtiff-tools)
 fi
 
 missing=()

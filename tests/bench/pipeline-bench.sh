@@ -81,5 +81,28 @@ for f in "${FILES[@]}"; do
     printf "3. two at once     printgated %6d ms = %4.2fx one | bare gs %6d ms = %4.2fx one (target >= 1.7x)\n", pp, 2*p0/pp, gp, 2*g0/gp
   }'
 done
+# An iPhone-sized HEIC photo (4032 x 3024, made as tests/bench/heic-bench.sh
+# makes it) to a held PDF, with colour pages counted, beside the shell-script
+# peer of heic-bench.sh (heif-convert to JPEG, gs viewjpeg.ps to PDF).
+if command -v heif-enc >/dev/null && command -v heif-convert >/dev/null && command -v convert >/dev/null; then
+  convert -size 1008x756 -seed 42 plasma:fractal -blur 0x1 -resize 4032x3024\! -attenuate 0.4 +noise Gaussian \
+          -quality 95 "$W/photo.jpg" && heif-enc -q 50 "$W/photo.jpg" -o "$W/iphone.heic" >/dev/null 2>&1
+  VIEWJPEG=$(ls /usr/share/ghostscript/*/lib/viewjpeg.ps 2>/dev/null | head -1)
+  peer_heic() {
+    heif-convert -q 92 "$1" "$CONV/peer.jpg" >/dev/null 2>&1 &&
+    gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -sPAPERSIZE=a4 --permit-file-read="$CONV/peer.jpg" \
+       -o "$CONV/peer.pdf" "$VIEWJPEG" -c "($CONV/peer.jpg) viewJPEG showpage" >/dev/null 2>&1
+  }
+  : > "$W/hp"; : > "$W/hg"
+  submit "$W/iphone.heic"
+  for _ in $(seq "$ROUNDS"); do
+    one_ms submit "$W/iphone.heic" >> "$W/hp"
+    one_ms peer_heic "$W/iphone.heic" >> "$W/hg"
+  done
+  echo
+  echo "== iPhone-sized HEIC photo (4032 x 3024, $(stat -c %s "$W/iphone.heic") bytes) to a held PDF, colour pages counted"
+  echo "   printgated $(median < "$W/hp") ms | peer heif-convert + gs viewjpeg (no sandbox, no counts) $(median < "$W/hg") ms"
+fi
+
 gw_stop TERM
 rm -rf "$CONV"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # convert.sh - documents through printgated's conversion, end to end: what
-# the user sends (PostScript, EPS, a PDF with one colour page) is held as a
+# the user sends (PostScript, EPS, a PDF with one colour page, photos,
+# TIFF pages, HEIC, Latin-1 text) is held as a
 # normalised PDF with its page and colour-page counts; every bad or hostile
 # document fails only its own job, with its reason and sentence, leaves no
 # spool file and no conversion folder behind, and the daemon keeps serving;
@@ -55,6 +56,20 @@ submit_ok "a PDF named .docx converts by its content" "$W/report.docx" 3 1
 check "the name that lies is logged" grep -q "does not match its content (PDF document)" "$GW_LOG"
 qpdf --encrypt '' owner 256 --print=none -- "$W/three-pages.pdf" "$W/owner-only.pdf"
 submit_ok "owner-password-only PDF" "$W/owner-only.pdf" 3 1
+
+# Images and text (made here with ImageMagick, heif-enc and printf).
+convert -size 1200x800 gradient:white-gray40 -fill red -draw 'rectangle 50,50 250,250' "$W/photo.jpg"
+cp "$W/photo.jpg" "$W/holiday.pdf"
+submit_ok "a JPEG named .pdf converts by its content" "$W/holiday.pdf" 1 1
+check "its name that lies is logged" grep -q "does not match its content (JPEG image)" "$GW_LOG"
+convert -size 600x400 gradient:white-black "$W/grey.png"
+submit_ok "grey PNG" "$W/grey.png" 1 0
+convert -size 300x200 xc:white "$W/p1.tif" && convert -size 300x200 xc:blue "$W/p2.tif" && tiffcp "$W/p1.tif" "$W/p2.tif" "$W/two.tif"
+submit_ok "2-page TIFF" "$W/two.tif" 2 1
+heif-enc -q 60 -o "$W/photo.heic" "$W/photo.jpg" >/dev/null 2>&1
+submit_ok "HEIC photo" "$W/photo.heic" 1 1
+printf 'Caf\xe9 cr\xe8me, \x80 5\n\fsecond page\n' > "$W/latin1.txt"
+submit_ok "Latin-1 text with a form feed" "$W/latin1.txt" 2 0
 no_leftovers "after good documents"
 
 # ---- Documents that fail, each with its reason --------------------------------
@@ -66,6 +81,17 @@ submit_fails "truncated PDF" "$W/corrupt.pdf" corrupt-document "damaged or canno
 submit_fails "zero-byte file" "$W/zero.pdf" empty-document "the document is empty (0 bytes)"
 head -c 3000 /dev/urandom > "$W/random.pdf"
 submit_fails "random bytes named .pdf" "$W/random.pdf" unsupported-format "this file type cannot be printed; the gateway prints PDF"
+python3 - "$W/huge.png" <<'PY'
+import struct, sys, zlib
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 50000, 50000, 8, 2, 0, 0, 0))
+png += chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+PY
+submit_fails "50,000 x 50,000 PNG" "$W/huge.png" too-large "2500 megapixels); at most 100 megapixels"
+head -c 20000 "$W/photo.jpg" > "$W/cut.jpg"
+submit_fails "truncated JPEG" "$W/cut.jpg" corrupt-document "damaged or cannot be read"
 gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/pages-60.pdf" -c '1 1 60 { pop showpage } for' >/dev/null
 submit_fails "over MaxPagesPerJob" "$W/pages-60.pdf" too-many-pages "60 pages; at most 50 are allowed"
 submit_fails "PostScript reading /etc/passwd" "$D/read-passwd.ps" corrupt-document "invalidfileaccess"

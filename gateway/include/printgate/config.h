@@ -39,6 +39,7 @@ struct _gw_config_s
   /* Limits and policy */
   int64_t       max_document_size;            /* MaxDocumentSize, bytes */
   int           max_pages;                    /* MaxPagesPerJob */
+  int           max_image_megapixels;         /* MaxImageMegapixels */
   int           max_held_jobs;                /* MaxHeldJobsPerUser */
   int64_t       retention;                    /* Retention, seconds */
   int64_t       guest_retention;              /* GuestRetention, seconds */
