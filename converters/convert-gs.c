@@ -489,3 +489,126 @@ _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path)
   conv->color_pages = run.color_pages;
   return (true);
 }
+
+
+/*
+ * '_gwConvGsRender()' - --render: the held PDF through one fixed device
+ *                       into out_path, with the page list, N-up and the
+ *                       watermark prolog (prolog_path, or NULL).
+ *
+ * The device comes from the format (pdfwrite, pwgraster, urf, pxlmono or
+ * pxlcolor); the raster devices always get 8 bits per colour in sGray
+ * (18) or sRGB (19), never their 1-bit default.  Every argument is fixed
+ * or a number from the checked settings; the page list is the canonical
+ * form gwJobPageRangesFormat() wrote (digits, '-' and ',').  The run keeps
+ * the instance open to ask the device how many pages it wrote
+ * (*device_pages, -1 = unknown).
+ */
+
+bool
+_gwConvGsRender(gw_conv_t *conv, const char *prolog_path, const char *out_path, int *device_pages)
+{
+  static const char * const nup_grid[17] =
+  {
+    [2] = "-sNupControl=2x1", [4] = "-sNupControl=2x2", [6] = "-sNupControl=2x3",
+    [9] = "-sNupControl=3x3", [16] = "-sNupControl=4x4"
+  };
+  const gw_conv_render_t *r = &conv->render;
+  gs_run_t    run;
+  char        page_list[32 + GW_JOB_PAGE_RANGES_MAX], res[32], output[64], sheet_w[48], sheet_h[48];
+  const char *argv[28];
+  bool        landscape_nup;
+  int         argc = 0, code;
+  struct stat st;
+
+  memset(&run, 0, sizeof(run));
+  run.conv       = conv;
+  run.want_count = true;
+  *device_pages  = -1;
+
+  snprintf(output, sizeof(output), "-sOutputFile=%s", out_path);
+  snprintf(res, sizeof(res), "-r%d", r->dpi);
+
+  argv[argc ++] = "gs";
+  argv[argc ++] = safer_arg(conv);             /* No -dBATCH: see run_gs() */
+  argv[argc ++] = "-dNOPAUSE";
+  argv[argc ++] = "-dQUIET";
+
+  switch (r->format)
+  {
+    case GW_CONV_RENDER_PDF :
+        argv[argc ++] = "-sDEVICE=pdfwrite";
+        argv[argc ++] = "-dAutoRotatePages=/None";
+        break;
+    case GW_CONV_RENDER_PWG :
+    case GW_CONV_RENDER_URF :
+        argv[argc ++] = r->format == GW_CONV_RENDER_PWG ? "-sDEVICE=pwgraster" : "-sDEVICE=urf";
+        argv[argc ++] = r->color ? "-dcupsColorSpace=19" : "-dcupsColorSpace=18";
+        argv[argc ++] = "-dcupsBitsPerColor=8";
+        argv[argc ++] = res;
+        break;
+    case GW_CONV_RENDER_PCLXL :
+        argv[argc ++] = r->color ? "-sDEVICE=pxlcolor" : "-sDEVICE=pxlmono";
+        argv[argc ++] = res;
+        break;
+  }
+
+  if (r->num_ranges > 0)
+  {
+    snprintf(page_list, sizeof(page_list), "-sPageList=%s", r->page_list);
+    argv[argc ++] = page_list;
+  }
+
+  /*
+   * N-up.  A PDF goes 2-up and 6-up onto a landscape sheet of the
+   * gateway's paper size (two pages side by side at 71 %, 3 x 2 at 35 %),
+   * which a printer turns onto its paper like any landscape page; the
+   * square grids keep the first page's sheet.  Raster and PCL-XL sides
+   * must match the paper as it is fed, so they keep the portrait grid.
+   */
+
+  landscape_nup = r->format == GW_CONV_RENDER_PDF && (r->number_up == 2 || r->number_up == 6);
+
+  if (landscape_nup)
+  {
+    bool letter = !strcmp(conv->settings.paper, "letter");
+
+    snprintf(sheet_w, sizeof(sheet_w), "-dDEVICEWIDTHPOINTS=%d", letter ? 792 : 842);
+    snprintf(sheet_h, sizeof(sheet_h), "-dDEVICEHEIGHTPOINTS=%d", letter ? 612 : 595);
+    argv[argc ++] = "-dFIXEDMEDIA";
+    argv[argc ++] = sheet_w;
+    argv[argc ++] = sheet_h;
+    argv[argc ++] = r->number_up == 2 ? "-sNupControl=2x1" : "-sNupControl=3x2";
+  }
+  else if (r->number_up > 1 && r->number_up <= 16 && nup_grid[r->number_up])
+    argv[argc ++] = nup_grid[r->number_up];
+
+  argv[argc ++] = output;
+
+  if (prolog_path)
+  {
+    argv[argc ++] = "-f";
+    argv[argc ++] = prolog_path;
+  }
+
+  argv[argc ++] = "-f";
+  argv[argc ++] = conv->in_path;
+  argv[argc]    = NULL;
+
+  code = run_gs(&run, argc, argv);
+  *device_pages = run.device_pages;
+
+  if (run.out.total + run.err.total > 0)
+    _gwConvLog("ghostscript printed %zu bytes while rendering (not shown)", run.out.total + run.err.total);
+
+  if (code == 0)
+    return (true);
+
+  if (code == gs_error_VMerror || printed(&run, "VMerror"))
+    return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "rendering for the printer needs more memory than the converter may use (%d MB)", conv->settings.as_mb));
+
+  if (!stat(out_path, &st) && st.st_size >= (off_t)conv->settings.fsize_mb * 1024 * 1024)
+    return (_gwConvFail(conv, GW_REASON_TOO_LARGE, "the document rendered for the printer is larger than %d MB", conv->settings.fsize_mb));
+
+  return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the held document could not be rendered for the printer (%s)", error_name(&run, code)));
+}

@@ -3,9 +3,10 @@
  *
  * The daemon starts it with posix_spawn and a fixed argv:
  *
- *     printgate-convert --normalize
+ *     printgate-convert --normalize      (a document becomes the held PDF)
+ *     printgate-convert --render         (the held PDF becomes what a printer takes)
  *
- * the document on fd 0, the normalised PDF expected on fd 1, diagnostics on
+ * the document on fd 0, the normalised PDF (or the rendered output) on fd 1, diagnostics on
  * fd 2 and one result line on fd 3; limits in PG_CONVERT_* variables.  The
  * protocol is in docs/converters.md.  Exit status: 0 ok, 1 the document
  * failed (the result line says why), 2 the helper could not run (bad
@@ -34,14 +35,17 @@
 
 
 /*
- * 'usage_ok()' - Check argv.  The normal helper takes exactly --normalize.
+ * 'usage_ok()' - Check argv.  The normal helper takes exactly --normalize
+ *                or --render.
  */
 
 static bool
 usage_ok(gw_conv_t *conv, int argc, char *argv[])
 {
-  if (argc < 2 || strcmp(argv[1], "--normalize"))
+  if (argc < 2 || (strcmp(argv[1], "--normalize") && strcmp(argv[1], "--render")))
     return (false);
+
+  conv->render_mode = !strcmp(argv[1], "--render");
 
 #ifdef PRINTGATE_CONVERT_TEST_UNSAFE
   conv->nosafer = true;
@@ -128,12 +132,13 @@ main(int argc, char *argv[])
 
   if (!usage_ok(&conv, argc, argv))
   {
-    _gwConvFail(&conv, GW_REASON_INTERNAL, "usage: printgate-convert --normalize");
+    _gwConvFail(&conv, GW_REASON_INTERNAL, "usage: printgate-convert --normalize | --render");
     _gwConvWriteResult(&conv, false);
     return (2);
   }
 
-  if (!_gwConvSettingsLoad(&conv.settings, error, sizeof(error)))
+  if (!_gwConvSettingsLoad(&conv.settings, error, sizeof(error)) ||
+      !_gwConvRenderSettingsLoad(&conv.render, conv.render_mode, error, sizeof(error)))
   {
     _gwConvFail(&conv, GW_REASON_INTERNAL, "%s", error);
     _gwConvWriteResult(&conv, false);
@@ -161,6 +166,8 @@ main(int argc, char *argv[])
     _gwConvFail(&conv, GW_REASON_INTERNAL, "unable to detach fds 0 and 1");
     ok = false;
   }
+  else if (conv.render_mode)
+    ok = _gwConvRender(&conv);
   else
     ok = _gwConvNormalize(&conv);
 

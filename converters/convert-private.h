@@ -37,6 +37,7 @@
 #define GW_CONV_NOFILE      32          /* RLIMIT_NOFILE */
 #define GW_CONV_COLOR_DPI   36          /* Resolution of the colour pass (docs/converters.md) */
 #define GW_CONV_DETAIL_MAX  320         /* Longest detail text on the result line */
+#define GW_CONV_WATERMARK_MAX 160       /* Bytes of watermark text (ASCII) */
 
 
 /*
@@ -80,6 +81,32 @@ typedef struct gw_conv_settings_s
 
 
 /*
+ * What --render makes of the held PDF (PG_RENDER_* settings, parsed
+ * strictly; see convert-settings.c and docs/converters.md).
+ */
+
+typedef enum gw_conv_render_format_e
+{
+  GW_CONV_RENDER_PDF,                   /* pdfwrite */
+  GW_CONV_RENDER_PWG,                   /* pwgraster, 8 bits sGray or sRGB */
+  GW_CONV_RENDER_URF,                   /* urf, 8 bits sGray or sRGB */
+  GW_CONV_RENDER_PCLXL                  /* pxlmono or pxlcolor */
+} gw_conv_render_format_t;
+
+typedef struct gw_conv_render_s
+{
+  gw_conv_render_format_t format;       /* PG_RENDER_FORMAT: pdf, pwg, urf, pclxl */
+  bool            color;                /* PG_RENDER_COLOR: rgb (true) or gray */
+  int             dpi;                  /* PG_RENDER_DPI: 75-1200 (raster and PCL-XL) */
+  gw_page_range_t ranges[GW_JOB_MAX_PAGE_RANGES];
+  int             num_ranges;           /* PG_RENDER_PAGES: 0 = all pages */
+  char            page_list[GW_JOB_PAGE_RANGES_MAX + 1];  /* Canonical "2-3,5" (digits, '-', ',') */
+  int             number_up;            /* PG_RENDER_NUP: 1, 2, 4, 6, 9, 16 */
+  char            watermark[GW_CONV_WATERMARK_MAX + 1];   /* PG_RENDER_WATERMARK, decoded; printable ASCII */
+} gw_conv_render_t;
+
+
+/*
  * Which sandbox layers to apply.  The normal helper always applies all of
  * them; only the test-only unsafe variant (PRINTGATE_CONVERT_TEST_UNSAFE)
  * can switch them off, to prove each one in a positive control.
@@ -120,6 +147,8 @@ typedef struct gw_conv_s
   gw_conv_layers_t   layers;
   gw_conv_sandbox_t  sandbox;
   bool               nosafer;           /* Unsafe variant only: -dNOSAFER */
+  bool               render_mode;       /* --render (else --normalize) */
+  gw_conv_render_t   render;            /* --render's settings */
 
   int                in_fd;             /* Private copy of fd 0 */
   int                out_fd;            /* Private copy of fd 1 */
@@ -145,6 +174,8 @@ typedef struct gw_conv_s
  */
 
 extern bool _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize);
+extern bool _gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *error, size_t errsize);
+extern const char *_gwConvRenderFormatKeyword(gw_conv_render_format_t format);
 
 /*
  * convert-sandbox.c, convert-landlock.c, convert-seccomp.c
@@ -168,6 +199,7 @@ extern bool           _gwConvInputInspect(gw_conv_t *conv);
 
 extern bool _gwConvGsNormalize(gw_conv_t *conv, const char *out_path);
 extern bool _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path);
+extern bool _gwConvGsRender(gw_conv_t *conv, const char *prolog_path, const char *out_path, int *device_pages);
 
 /*
  * convert-color.c
@@ -204,5 +236,11 @@ extern void _gwConvLog(const char *message, ...) __attribute__((format(printf, 1
 
 extern bool _gwConvNormalize(gw_conv_t *conv);
 extern void _gwConvCleanDir(gw_conv_t *conv);
+
+/*
+ * convert-render.c
+ */
+
+extern bool _gwConvRender(gw_conv_t *conv);
 
 #endif /* !PRINTGATE_CONVERT_PRIVATE_H */

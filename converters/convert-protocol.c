@@ -159,7 +159,9 @@ _gwConvWriteResult(gw_conv_t *conv, bool ok)
   char line[64 + GW_CONV_DETAIL_MAX];
   int  len;
 
-  if (ok && conv->kind == GW_CONV_KIND_OFFICE)
+  if (ok && conv->render_mode)
+    len = snprintf(line, sizeof(line), "ok pages=%d format=%s\n", conv->pages, _gwConvRenderFormatKeyword(conv->render.format));
+  else if (ok && conv->kind == GW_CONV_KIND_OFFICE)
     len = snprintf(line, sizeof(line), "office format=%s\n", gwFormatKeyword(conv->format));
   else if (ok && conv->color_pages >= 0)
     len = snprintf(line, sizeof(line), "ok pages=%d color_pages=%d format=%s\n", conv->pages, conv->color_pages, gwFormatKeyword(conv->format));

@@ -220,3 +220,154 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
 
   return (true);
 }
+
+
+/*
+ * '_gwConvRenderFormatKeyword()' - "pdf", "pwg", "urf" or "pclxl".
+ */
+
+const char *
+_gwConvRenderFormatKeyword(gw_conv_render_format_t format)
+{
+  switch (format)
+  {
+    case GW_CONV_RENDER_PWG :
+        return ("pwg");
+    case GW_CONV_RENDER_URF :
+        return ("urf");
+    case GW_CONV_RENDER_PCLXL :
+        return ("pclxl");
+    default :
+        return ("pdf");
+  }
+}
+
+
+/*
+ * 'hex_value()' - Value of one hex digit, or -1.
+ */
+
+static int
+hex_value(char c)
+{
+  if (c >= '0' && c <= '9')
+    return (c - '0');
+  if (c >= 'a' && c <= 'f')
+    return (c - 'a' + 10);
+  if (c >= 'A' && c <= 'F')
+    return (c - 'A' + 10);
+  return (-1);
+}
+
+
+/*
+ * '_gwConvRenderSettingsLoad()' - Load --render's PG_RENDER_* settings.
+ *
+ * Every PG_RENDER_* name must be known, and none may be set for
+ * --normalize.  The page list and number-up are checked again with the
+ * core's validators (job.c), the watermark must be hex (even length, at
+ * most GW_CONV_WATERMARK_MAX bytes once decoded) of printable ASCII: the
+ * daemon hex-encodes the user's text, and the helper writes it into
+ * PostScript only as a hex string again, so no byte of it is ever
+ * PostScript syntax.
+ */
+
+bool
+_gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *error, size_t errsize)
+{
+  static const char * const known[] =
+  {
+    "PG_RENDER_FORMAT", "PG_RENDER_COLOR", "PG_RENDER_DPI", "PG_RENDER_PAGES", "PG_RENDER_NUP",
+    "PG_RENDER_WATERMARK", NULL
+  };
+  static const char * const formats[] = { "pdf", "pwg", "urf", "pclxl", NULL };
+  static const char * const colors[]  = { "gray", "rgb", NULL };
+  char                      format[8] = "pdf", color[8] = "rgb";
+  const char               *s, *why = NULL;
+
+  memset(render, 0, sizeof(*render));
+  render->dpi       = 300;
+  render->number_up = 1;
+
+  for (char **env = environ; env && *env; env ++)
+  {
+    const char *eq = strchr(*env, '=');
+    bool        found = false;
+
+    if (strncmp(*env, "PG_RENDER_", 10) || !eq)
+      continue;
+
+    for (int i = 0; known[i] && !found; i ++)
+      found = strlen(known[i]) == (size_t)(eq - *env) && !strncmp(*env, known[i], (size_t)(eq - *env));
+
+    if (!found || !render_mode)
+    {
+      snprintf(error, errsize, "%s setting %.*s", found ? "--normalize takes no" : "unknown", (int)(eq - *env < 40 ? eq - *env : 40), *env);
+      return (false);
+    }
+  }
+
+  if (!render_mode)
+    return (true);
+
+  if (!parse_keyword("PG_RENDER_FORMAT", formats, format, sizeof(format), error, errsize) ||
+      !parse_keyword("PG_RENDER_COLOR", colors, color, sizeof(color), error, errsize) ||
+      !parse_int("PG_RENDER_DPI", 75, 1200, &render->dpi, error, errsize) ||
+      !parse_int("PG_RENDER_NUP", 1, 16, &render->number_up, error, errsize))
+    return (false);
+
+  for (int i = 0; formats[i]; i ++)
+  {
+    if (!strcmp(format, formats[i]))
+      render->format = (gw_conv_render_format_t)i;
+  }
+  render->color = !strcmp(color, "rgb");
+
+  if (!gwJobNumberUpValid(render->number_up))
+  {
+    snprintf(error, errsize, "PG_RENDER_NUP must be 1, 2, 4, 6, 9 or 16");
+    return (false);
+  }
+
+  if ((s = getenv("PG_RENDER_PAGES")) != NULL)
+  {
+    if (!*s || !gwJobPageRangesParse(s, render->ranges, &render->num_ranges, &why) ||
+        !gwJobPageRangesFormat(render->ranges, render->num_ranges, render->page_list, sizeof(render->page_list)))
+    {
+      snprintf(error, errsize, "PG_RENDER_PAGES is not a valid page list (%s)", why ? why : "empty");
+      return (false);
+    }
+  }
+
+  if ((s = getenv("PG_RENDER_WATERMARK")) != NULL)
+  {
+    size_t len = strlen(s);
+
+    if (len == 0 || len % 2 || len / 2 > GW_CONV_WATERMARK_MAX)
+    {
+      snprintf(error, errsize, "PG_RENDER_WATERMARK must be 2 to %d hex digits", 2 * GW_CONV_WATERMARK_MAX);
+      return (false);
+    }
+
+    for (size_t i = 0; i < len; i += 2)
+    {
+      int hi = hex_value(s[i]), lo = hex_value(s[i + 1]), c;
+
+      if (hi < 0 || lo < 0)
+      {
+        snprintf(error, errsize, "PG_RENDER_WATERMARK must be hex digits only");
+        return (false);
+      }
+
+      if ((c = hi * 16 + lo) < ' ' || c > '~')
+      {
+        snprintf(error, errsize, "PG_RENDER_WATERMARK must be printable ASCII text");
+        return (false);
+      }
+
+      render->watermark[i / 2] = (char)c;
+    }
+  }
+
+  return (true);
+}

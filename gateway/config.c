@@ -160,6 +160,10 @@ static const config_directive_t directives[] =
     "Retries when a printer answers server-error-busy or cannot be reached." },
   { "PrinterRetryDelay", CONFIG_DURATION, FIELD(printer_retry_delay_ms), "500ms", 10, 60000, true, NULL,
     "First wait before a retry; it doubles on each retry." },
+  { "Watermark", CONFIG_BOOL, FIELD(watermark), "off", 0, 0, false, NULL,
+    "Print \"<user> <date> <job id>\" at the bottom of every page (rendered at release)." },
+  { "RenderTimeout", CONFIG_DURATION, FIELD(render_timeout), "120s", 1, HOUR, false, NULL,
+    "Longest time rendering one job at release may take (page ranges, N-up, watermark, raster)." },
 
   /* Accounts */
   { "AdminUser", CONFIG_STRING, FIELD(admin_user), "admin", 0, 0, false, check_user_name,

@@ -83,6 +83,8 @@ job_json(const gw_job_t *job)
   json_object_object_add(j, "copies", json_object_new_int(job->copies));
   json_object_object_add(j, "sides", json_object_new_string(job->sides));
   json_object_object_add(j, "color_mode", json_object_new_string(job->color_mode));
+  json_object_object_add(j, "page_ranges", json_object_new_string(job->page_ranges));
+  json_object_object_add(j, "number_up", json_object_new_int(job->number_up));
   json_object_object_add(j, "size", json_object_new_int64(job->size));
   json_object_object_add(j, "created", json_object_new_int64(job->created));
   json_object_object_add(j, "expires", json_object_new_int64(job->expires));
@@ -444,6 +446,7 @@ cmd_printer_check(gw_client_t *cl, json_object *req)
   doc.copies     = 1;
   doc.sides      = "one-sided";
   doc.color_mode = "auto";
+  doc.render     = _gwReleaseDocRender;   /* Rendering is available (a check never calls it) */
   memset(&opts, 0, sizeof(opts));
   opts.timeout        = c.printer_timeout;
   opts.retries        = 0;
@@ -455,7 +458,7 @@ cmd_printer_check(gw_client_t *cl, json_object *req)
   reply = json_object_new_object();
   json_object_object_add(reply, "ok", json_object_new_boolean(ok));
   if (ok)
-    json_object_object_add(reply, "message", json_object_new_string("The printer answers and accepts PDF."));
+    json_object_object_add(reply, "message", json_object_new_string(result.text[0] ? result.text : "The printer answers and accepts PDF."));
   else
   {
     json_object_object_add(reply, "reason", json_object_new_string(gwReasonCode(result.reason)));
@@ -472,7 +475,7 @@ static bool
 cmd_job_submit(gw_client_t *cl, json_object *req)
 {
   const char      *user = get_string(req, "user"), *name = get_string(req, "name");
-  int64_t          size = get_int(req, "size", -1), left;
+  int64_t          size = get_int(req, "size", -1), left, nup;
   gw_job_options_t options;
   gw_submission_t *sub;
   gw_reason_t      reason;
@@ -488,6 +491,9 @@ cmd_job_submit(gw_client_t *cl, json_object *req)
   options.copies     = (int)get_int(req, "copies", 0);
   options.sides      = get_string(req, "sides");
   options.color_mode = get_string(req, "color_mode");
+  options.page_ranges = get_string(req, "page_ranges");
+  nup                = get_int(req, "number_up", 0);
+  options.number_up  = (nup < 0 || nup > 16) ? -1 : (int)nup;   /* -1 is refused */
 
   if ((sub = gwSubmissionBegin(cl->sys, GW_DEFAULT_TENANT, user, name, "cli", &options, size, &reason, text, sizeof(text))) == NULL)
   {
@@ -627,6 +633,7 @@ cmd_release(gw_client_t *cl, json_object *req)
   gw_release_t        rel;
   gw_release_result_t result;
   json_object        *reply;
+  int64_t             nup;
   bool                ok;
 
   memset(&rel, 0, sizeof(rel));
@@ -637,6 +644,9 @@ cmd_release(gw_client_t *cl, json_object *req)
   rel.job_id  = get_string(req, "job");
   rel.source  = get_string(req, "source");
   rel.actor   = cl->actor;
+  rel.page_ranges = get_string(req, "page_ranges");
+  nup             = get_int(req, "number_up", 0);
+  rel.number_up   = (nup < 0 || nup > 16) ? -1 : (int)nup;   /* -1 is refused */
 
   ok    = gwSystemRelease(cl->sys, GW_DEFAULT_TENANT, &rel, &result);
   ok    = ok && result.released > 0 && result.held == 0 && result.failed == 0;

@@ -47,13 +47,32 @@ usage(FILE *fp, int status)
         "  address list [--user NAME]\n"
         "  printer add NAME URI [--location TEXT] | printer list | printer delete NAME\n"
         "  printer check NAME                 (reachable? takes PDF?)\n"
-        "  job submit --user NAME [--name TEXT] [--copies N] [--sides S] [--color-mode M] FILE\n"
+        "  job submit --user NAME [--name TEXT] [--copies N] [--sides S] [--color-mode M]\n"
+        "             [--pages RANGES] [--number-up 1|2|4|6|9|16] FILE\n"
         "  job list [--user NAME] | job show ID | job cancel ID\n"
         "  pin new USER                       (prints the PIN once)\n"
         "  card set USER CARD\n"
         "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
+        "          [--pages RANGES|all] [--number-up N]   (for this release only)\n"
         "  audit [--since UNIXTIME] [--limit N]\n", fp);
   return (status);
+}
+
+
+/*
+ * 'strict_int()' - A whole number from 1 with at most 6 digits, or -1
+ *                  (which the daemon refuses with its own sentence).
+ */
+
+static int64_t
+strict_int(const char *s)
+{
+  size_t len = strlen(s);
+
+  if (len == 0 || len > 6 || strspn(s, "0123456789") != len || strspn(s, "0") == len)
+    return (-1);
+
+  return (strtoll(s, NULL, 10));
 }
 
 
@@ -172,7 +191,12 @@ print_reply(const char *cmd, json_object *reply)
       item = json_object_array_get_idx(list, i);
       print_time(jint(item, "created"), t1, sizeof(t1));
       print_time(jint(item, "expires"), t2, sizeof(t2));
-      printf("%-36s  %-12s %-11s %5d  %-16s  %-16s  %s\n", jstr(item, "id"), jstr(item, "owner"), jstr(item, "state"), (int)jint(item, "pages"), t1, t2, jstr(item, "name"));
+      printf("%-36s  %-12s %-11s %5d  %-16s  %-16s  %s", jstr(item, "id"), jstr(item, "owner"), jstr(item, "state"), (int)jint(item, "pages"), t1, t2, jstr(item, "name"));
+      if (*jstr(item, "page_ranges"))
+        printf(" [pages %s]", jstr(item, "page_ranges"));
+      if (jint(item, "number_up") > 1)
+        printf(" [%d-up]", (int)jint(item, "number_up"));
+      putchar('\n');
       if (*jstr(item, "reason_text"))
         printf("%*s%s\n", 104, "", jstr(item, "reason_text"));
     }
@@ -417,6 +441,10 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     add(req, "printer", option(cli, 1, "--printer"));
     add(req, "job", option(cli, 1, "--job"));
     add(req, "source", option(cli, 1, "--source"));
+    if (option(cli, 1, "--pages"))   /* "all" undoes the job's page ranges */
+      add(req, "page_ranges", strcmp(option(cli, 1, "--pages"), "all") ? option(cli, 1, "--pages") : "");
+    if (option(cli, 1, "--number-up"))
+      json_object_object_add(req, "number_up", json_object_new_int64(strict_int(option(cli, 1, "--number-up"))));
     NEED(option(cli, 1, "--printer"), "--printer NAME");
     NEED(option(cli, 1, "--pin") || option(cli, 1, "--card") || option(cli, 1, "--user"), "--pin, --card or --user");
     return (req);
@@ -509,6 +537,9 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     add(req, "color_mode", option(cli, 2, "--color-mode"));
     if (option(cli, 2, "--copies"))
       json_object_object_add(req, "copies", json_object_new_int64(strtoll(option(cli, 2, "--copies"), NULL, 10)));
+    add(req, "page_ranges", option(cli, 2, "--pages"));
+    if (option(cli, 2, "--number-up"))
+      json_object_object_add(req, "number_up", json_object_new_int64(strict_int(option(cli, 2, "--number-up"))));
     json_object_object_add(req, "size", json_object_new_int64(*docsize));
   }
   else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list"))

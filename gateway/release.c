@@ -17,11 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct doc_ctx_s        /* Sink read callbacks over a spool reader */
-{
-  gw_spool_reader_t *reader;
-} doc_ctx_t;
-
 typedef struct jobs_s           /* Jobs picked for a release */
 {
   gw_job_t *jobs;
@@ -40,20 +35,6 @@ now_ms(void)
 
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1000000.0);
-}
-
-
-static ssize_t
-doc_read(void *ctx, void *buf, size_t len)
-{
-  return (gwSpoolReaderRead(((doc_ctx_t *)ctx)->reader, buf, len));
-}
-
-
-static bool
-doc_rewind(void *ctx)
-{
-  return (gwSpoolReaderRewind(((doc_ctx_t *)ctx)->reader));
 }
 
 
@@ -83,6 +64,49 @@ collect_job(const gw_job_t *job, void *data)
 
 
 /*
+ * 'release_options_check()' - Check page ranges and number-up chosen at
+ *                             release (the same rules as at submission).
+ */
+
+static bool
+release_options_check(const gw_release_t *rel, gw_release_result_t *result)
+{
+  gw_job_options_t options;
+
+  memset(&options, 0, sizeof(options));
+  options.page_ranges = rel->page_ranges;
+  options.number_up   = rel->number_up;
+
+  return (_gwSystemJobOptionsCheck(&options, result->text, sizeof(result->text)));
+}
+
+
+/*
+ * 'release_options_apply()' - Use the page ranges and number-up chosen at
+ *                             release for this release of the job (the
+ *                             stored job keeps what was submitted).
+ */
+
+static void
+release_options_apply(const gw_release_t *rel, gw_job_t *job)
+{
+  gw_job_options_t options;
+  gw_job_t         chosen;
+
+  if (!rel->page_ranges && !rel->number_up)
+    return;
+
+  memset(&options, 0, sizeof(options));
+  options.page_ranges = rel->page_ranges ? rel->page_ranges : job->page_ranges;
+  options.number_up   = rel->number_up ? rel->number_up : job->number_up;
+
+  _gwSystemJobOptionsApply(&options, &chosen);
+  memcpy(job->page_ranges, chosen.page_ranges, sizeof(job->page_ranges));
+  job->number_up = chosen.number_up;
+}
+
+
+/*
  * 'release_one()' - Send one job to the printer.  Returns the sink status.
  */
 
@@ -92,7 +116,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   gw_sink_options_t opts;
   gw_sink_result_t  sr;
   gw_sink_doc_t     doc;
-  doc_ctx_t         ctx;
+  _gw_release_doc_t ctx;
   const char       *error = NULL;
   char              text[512];
   double            t0, t1 = 0.0, t2 = 0.0;
@@ -104,6 +128,13 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   }
 
   memset(&sr, 0, sizeof(sr));
+  memset(&ctx, 0, sizeof(ctx));
+  ctx.sys       = sys;
+  ctx.config    = c;
+  ctx.job       = job;
+  ctx.printer   = printer->name;
+  ctx.memfd     = -1;
+  ctx.render_fd = -1;
   t0 = now_ms();
 
   if (!gwSpoolVerify(sys->spool, job->id, 1, &job->key, &error) ||
@@ -124,9 +155,11 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
     doc.sides      = job->sides;
     doc.color_mode = job->color_mode;
     doc.size       = job->size;
-    doc.read       = doc_read;
-    doc.rewind     = doc_rewind;
+    doc.read       = _gwReleaseDocRead;
+    doc.rewind     = _gwReleaseDocRewind;
     doc.ctx        = &ctx;
+    doc.transform  = _gwReleaseDocTransform(c, job);
+    doc.render     = _gwReleaseDocRender;
 
     opts.timeout        = c->printer_timeout;
     opts.retries        = c->printer_retries;
@@ -136,6 +169,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
     t1 = now_ms();
     sink->send(printer->name, printer->uri, &doc, &opts, &sr);
     t2 = now_ms();
+    _gwReleaseDocClose(&ctx);
     gwSpoolReaderClose(&ctx.reader);
   }
 
@@ -153,7 +187,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
         {
           _gwSystemDiscardJob(sys, job);
         }
-        gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s), printer job %d; timing: verify=%.1fms send=%.1fms).", job->id, job->owner, printer->name, job->pages, sr.printer_job_id, t1 - t0, t2 - t1);
+        gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s)%s, printer job %d; timing: verify=%.1fms send=%.1fms).", job->id, job->owner, printer->name, ctx.pages > 0 ? ctx.pages : job->pages, ctx.pages > 0 ? " rendered" : "", sr.printer_job_id, t1 - t0, t2 - t1);
         snprintf(result->text, sizeof(result->text), "%s", text);
         result->released ++;
         break;
@@ -290,6 +324,10 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     return (false);
   }
 
+  /* Page ranges and N-up chosen at the printer, checked like at submission */
+  if ((rel->page_ranges || rel->number_up) && !release_options_check(rel, result))
+    return (false);
+
   snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
   if (!identify(sys, tenant, &c, rel, source, &user, result))
     return (false);
@@ -321,6 +359,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
 
   for (int i = 0; i < jobs.count; i ++)
   {
+    release_options_apply(rel, jobs.jobs + i);
     if (release_one(sys, &c, &printer, sink, jobs.jobs + i, rel, result) == GW_SINK_HOLD && result->reason != GW_REASON_NONE &&
         (result->reason == GW_REASON_PRINTER_UNREACHABLE || result->reason == GW_REASON_PRINTER_REFUSED))
     {

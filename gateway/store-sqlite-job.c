@@ -16,7 +16,7 @@
 #define JOB_COLS "j.id, j.tenant_id, coalesce(j.user_id, 0), j.owner, j.name, j.origin, j.state, j.reason," \
                  " j.reason_text, coalesce(d.format, ''), coalesce(d.pages, 0), coalesce(d.color_pages, -1)," \
                  " j.copies, j.sides, j.color_mode, coalesce(d.size, 0), j.created, j.updated, j.expires," \
-                 " j.print_count, j.printer, d.wrapped_key, j.seq"
+                 " j.print_count, j.printer, d.wrapped_key, j.seq, j.page_ranges, j.number_up"
 #define JOB_FROM " FROM jobs j LEFT JOIN documents d ON d.job_id = j.id AND d.num = 1"
 #define AUDIT_COLS "id, time, actor, action, subject, job_id, printer, pages, source, detail"
 
@@ -64,6 +64,11 @@ job_row(sqlite3_stmt *stmt, gw_job_t *job)
     memcpy(job->key.bytes, key, GW_WRAPPED_KEY_LEN);
     job->has_key = true;
   }
+
+  _gwSqlText(stmt, 23, job->page_ranges, sizeof(job->page_ranges));
+  job->number_up = sqlite3_column_int(stmt, 24);
+  if (job->number_up < 1)
+    job->number_up = 1;
 
   return (sqlite3_column_int64(stmt, 22));
 }
@@ -166,8 +171,8 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
 {
   sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_ADD,
     "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, reason, reason_text, copies, sides,"
-    " color_mode, created, updated, expires, print_count, printer)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'none', '', ?8, ?9, ?10, ?11, ?11, ?12, 0, '')");
+    " color_mode, created, updated, expires, print_count, printer, page_ranges, number_up)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'none', '', ?8, ?9, ?10, ?11, ?11, ?12, 0, '', ?13, ?14)");
   int rc;
 
   if (!stmt)
@@ -188,6 +193,8 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
   sqlite3_bind_text(stmt, 10, job->color_mode, -1, SQLITE_STATIC);
   sqlite3_bind_int64(stmt, 11, job->created);
   sqlite3_bind_int64(stmt, 12, job->expires);
+  sqlite3_bind_text(stmt, 13, job->page_ranges, -1, SQLITE_STATIC);
+  sqlite3_bind_int(stmt, 14, job->number_up >= 1 ? job->number_up : 1);
   if ((rc = sqlite3_step(stmt)) != SQLITE_DONE && rc != SQLITE_CONSTRAINT_UNIQUE)
     _gwSqlLogError(b, "job add");
   _gwSqlDone(stmt);

@@ -164,8 +164,21 @@ static const char schema_v2[] =
   "CREATE INDEX audit_job ON audit (job_id) WHERE job_id <> '';";
 
 
+/*
+ * Version 3: release-time page ranges and N-up (docs/store.md).  Existing
+ * jobs print all pages, one per side.  page_ranges holds the canonical
+ * text gwJobPageRangesFormat() writes ("" = all pages).
+ */
+
+static const char schema_v3[] =
+  "ALTER TABLE jobs ADD COLUMN page_ranges TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE jobs ADD COLUMN number_up INTEGER NOT NULL DEFAULT 1"
+  " CHECK (number_up IN (1, 2, 4, 6, 9, 16));";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
-  { 2, "indexes", schema_v2 }
+  { 2, "indexes", schema_v2 },
+  { 3, "page ranges and number-up", schema_v3 }
 };

@@ -110,6 +110,9 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
   }
 
+  if (options && !_gwSystemJobOptionsCheck(options, text, textsize))
+    return (NULL);
+
   held = gwStoreJobCount(sys->store, tenant, u.id, (1u << GW_JOB_STATE_HELD) | (1u << GW_JOB_STATE_QUARANTINED) | (1u << GW_JOB_STATE_RECEIVING) | (1u << GW_JOB_STATE_CONVERTING));
   if (held >= c.max_held_jobs)
   {
@@ -157,6 +160,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   snprintf(sub->job.sides, sizeof(sub->job.sides), "%s", options && options->sides ? options->sides : "one-sided");
   snprintf(sub->job.color_mode, sizeof(sub->job.color_mode), "%s", options && options->color_mode ? options->color_mode : "auto");
   snprintf(sub->job.format, sizeof(sub->job.format), "application/octet-stream");
+  _gwSystemJobOptionsApply(options, &sub->job);
 
   if (!gwStoreJobCreate(sys->store, &sub->job, u.name, sub->job.origin, &error))
   {

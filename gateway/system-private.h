@@ -39,10 +39,32 @@ struct _gw_system_s
   int                  convert_busy;             /* Conversions running now */
 };
 
+typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */
+{
+  gw_system_t       *sys;
+  const gw_config_t *config;
+  const gw_job_t    *job;
+  const char        *printer;        /* Printer name, for sentences */
+  gw_spool_reader_t *reader;         /* The held PDF */
+  int                memfd;          /* The rendered copy the sink reads, -1 = none */
+  int                render_fd;      /* Being rendered, -1 = none */
+  int                pages;          /* Pages rendered (0 = sent as held) */
+} _gw_release_doc_t;
+
 extern void _gwSystemConfigCopy(gw_system_t *sys, gw_config_t *copy);
 extern const gw_sink_ops_t *_gwSystemFindSink(gw_system_t *sys, const char *uri);
 extern void _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job);
 extern void _gwSystemAudit(gw_system_t *sys, int64_t tenant, const char *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *source, const char *detail);
 extern bool _gwHealthRegister(gw_system_t *sys);
+extern bool _gwSystemJobOptionsCheck(const gw_job_options_t *options, char *text, size_t textsize);
+extern void _gwSystemJobOptionsApply(const gw_job_options_t *options, gw_job_t *job);
+extern ssize_t _gwReleaseDocRead(void *ctx, void *buf, size_t len);
+extern bool    _gwReleaseDocRewind(void *ctx);
+extern bool    _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc, gw_sink_result_t *result);
+extern void    _gwReleaseDocClose(_gw_release_doc_t *d);
+extern bool    _gwReleaseDocTransform(const gw_config_t *c, const gw_job_t *job);
+extern bool    _gwReleaseWatermark(const gw_job_t *job, time_t now, char *hex, size_t hexsize);
+extern void    _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c);
+extern void    _gwSystemConvertSlotGive(gw_system_t *sys);
 
 #endif /* !PRINTGATE_SYSTEM_PRIVATE_H */

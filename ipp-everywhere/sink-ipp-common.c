@@ -41,7 +41,11 @@ static const char * const printer_attrs[] =  /* Asked of every printer */
   "sides-supported",
   "print-color-mode-supported",
   "copies-supported",
-  "job-hold-until-supported"
+  "pwg-raster-document-resolution-supported",
+  "pwg-raster-document-type-supported",
+  "urf-supported",
+  "printer-resolution-supported",
+  "job-hold-until-supported"      /* Last: CUPS only (see get_attributes()) */
 };
 
 typedef enum send_outcome_e       /* One Print-Job attempt */
@@ -506,6 +510,150 @@ plan_color(const _gw_sink_target_t *t, const _gw_sink_settings_t *s, ipp_attribu
 
 
 /*
+ * 'pick_dpi()' - The resolution to render at from a list the printer
+ *                offers: the lowest one of at least 300 dpi, else the
+ *                highest.  0 when the list is empty.
+ */
+
+static int
+pick_dpi(const int *list, int count)
+{
+  int best = 0;
+
+  for (int i = 0; i < count; i ++)
+  {
+    if (list[i] < 75 || list[i] > 1200)
+      continue;
+    if (best == 0 || (best < 300 && list[i] > best) || (list[i] >= 300 && list[i] < best))
+      best = list[i];
+  }
+
+  return (best);
+}
+
+
+/*
+ * 'resolutions()' - The square resolutions (dpi) of a resolution
+ *                   attribute, at most max of them.
+ */
+
+static int
+resolutions(ipp_attribute_t *attr, int *list, int max)
+{
+  int count = 0;
+
+  for (int i = 0, n = ippGetCount(attr); i < n && count < max; i ++)
+  {
+    ipp_res_t units;
+    int       y, x = ippGetResolution(attr, i, &y, &units);
+
+    if (units == IPP_RES_PER_CM)
+    {
+      x = (int)(x * 2.54 + 0.5);
+      y = (int)(y * 2.54 + 0.5);
+    }
+    if (x == y)
+      list[count ++] = x;
+  }
+
+  return (count);
+}
+
+
+/*
+ * 'plan_render_format()' - For a printer without PDF: PWG raster, URF or
+ *                          PCL-XL, in that order, from what it lists, with
+ *                          the resolution and colour space it offers.
+ *                          false when it takes none of them.
+ *
+ * Colour: sRGB when the job may print in colour (not monochrome) and the
+ * printer can (color-supported, or the format's own list says so), sGray
+ * otherwise.  A job asking for colour on a black-and-white printer has
+ * already been held by the colour check.
+ */
+
+static bool
+plan_render_format(ipp_t *attrs, ipp_attribute_t *formats, const gw_sink_doc_t *doc, _gw_sink_plan_t *plan)
+{
+  ipp_attribute_t *attr, *supported = ippFindAttribute(attrs, "color-supported", IPP_TAG_BOOLEAN);
+  const char      *mode = (doc->color_mode && *doc->color_mode) ? doc->color_mode : "auto";
+  bool             want_color = strcmp(mode, "monochrome") && (!supported || ippGetBoolean(supported, 0));
+  int              list[32], count = 0;
+
+  if (has_keyword(formats, "image/pwg-raster"))
+  {
+    bool gray = false, rgb = false;
+
+    if ((attr = ippFindAttribute(attrs, "pwg-raster-document-type-supported", IPP_TAG_KEYWORD)) != NULL)
+    {
+      gray = has_keyword(attr, "sgray_8");
+      rgb  = has_keyword(attr, "srgb_8");
+    }
+
+    if (gray || rgb)
+    {
+      plan->render_spec.format = "image/pwg-raster";
+      plan->render_spec.color  = rgb && (want_color || !gray);
+      if ((attr = ippFindAttribute(attrs, "pwg-raster-document-resolution-supported", IPP_TAG_RESOLUTION)) != NULL)
+        count = resolutions(attr, list, 32);
+      plan->render_spec.dpi = count ? pick_dpi(list, count) : 300;
+      plan->render          = plan->render_spec.dpi > 0;
+      if (plan->render)
+        return (true);
+    }
+  }
+
+  if (has_keyword(formats, "image/urf") && (attr = ippFindAttribute(attrs, "urf-supported", IPP_TAG_KEYWORD)) != NULL)
+  {
+    bool gray = has_keyword(attr, "W8"), rgb = has_keyword(attr, "SRGB24");
+
+    for (int i = 0, n = ippGetCount(attr); i < n; i ++)
+    {
+      const char *v = ippGetString(attr, i, NULL);
+
+      /* RS300 or RS300-600: the resolutions it prints */
+      if (v && !strncmp(v, "RS", 2))
+      {
+        for (const char *p = v + 2; *p && count < 32;)
+        {
+          char *end;
+          long  dpi = strtol(p, &end, 10);
+
+          if (end == p)
+            break;
+          list[count ++] = (int)dpi;
+          p = *end == '-' ? end + 1 : end;
+        }
+      }
+    }
+
+    if ((gray || rgb) && count > 0 && pick_dpi(list, count) > 0)
+    {
+      plan->render_spec.format = "image/urf";
+      plan->render_spec.color  = rgb && (want_color || !gray);
+      plan->render_spec.dpi    = pick_dpi(list, count);
+      plan->render             = true;
+      return (true);
+    }
+  }
+
+  if (has_keyword(formats, "application/vnd.hp-pclxl"))
+  {
+    count = 0;
+    if ((attr = ippFindAttribute(attrs, "printer-resolution-supported", IPP_TAG_RESOLUTION)) != NULL)
+      count = resolutions(attr, list, 32);
+    plan->render_spec.format = "application/vnd.hp-pclxl";
+    plan->render_spec.color  = want_color;
+    plan->render_spec.dpi    = count ? pick_dpi(list, count) : 600;
+    plan->render             = plan->render_spec.dpi > 0;
+    return (plan->render);
+  }
+
+  return (false);
+}
+
+
+/*
  * 'plan_job()' - Decide whether the printer takes the document and with
  *                which attributes.  false + result when it does not.
  *
@@ -560,9 +708,13 @@ plan_job(const _gw_sink_target_t *t, ipp_t *attrs, const gw_sink_doc_t *doc, con
   }
 
   /* Document format.  A CUPS queue listing application/octet-stream takes
-   * anything (raw queues); a printer needs the format itself. */
+   * anything (raw queues); a printer needs the format itself.  A printer
+   * without the held format (PDF) gets the document rendered into PWG
+   * raster, URF or PCL-XL when the core can render; one that takes none
+   * of those keeps the job held. */
   attr = ippFindAttribute(attrs, "document-format-supported", IPP_TAG_MIMETYPE);
-  if (attr && !has_keyword(attr, format) && !(t->kind == _GW_SINK_KIND_CUPS && has_keyword(attr, "application/octet-stream")))
+  if (attr && !has_keyword(attr, format) && !(t->kind == _GW_SINK_KIND_CUPS && has_keyword(attr, "application/octet-stream")) &&
+      !(doc && doc->render && plan_render_format(attrs, attr, doc, plan)))
   {
     char takes[200] = "";
 
@@ -576,8 +728,20 @@ plan_job(const _gw_sink_target_t *t, ipp_t *attrs, const gw_sink_doc_t *doc, con
     }
 
     gwLog(s->log, GW_LOG_WARN, "Printer '%s' at %s does not list %s in document-format-supported (%s).", t->name, t->display, format, takes);
-    set_result(result, GW_SINK_HOLD, GW_REASON_PRINTER_NO_PDF, doc, "printer '%s' cannot take %s (it takes %s); the job stays held. Pick another printer.", t->name, strcmp(format, "application/pdf") ? format : "PDF", takes[0] ? takes : "nothing Printgate sends");
+    if (doc && doc->render)
+      set_result(result, GW_SINK_HOLD, GW_REASON_PRINTER_NO_PDF, doc, "printer '%s' cannot take PDF, PWG raster, URF or PCL-XL (it takes %s); the job stays held. Pick another printer.", t->name, takes[0] ? takes : "nothing Printgate sends");
+    else
+      set_result(result, GW_SINK_HOLD, GW_REASON_PRINTER_NO_PDF, doc, "printer '%s' cannot take %s (it takes %s); the job stays held. Pick another printer.", t->name, strcmp(format, "application/pdf") ? format : "PDF", takes[0] ? takes : "nothing Printgate sends");
     return (false);
+  }
+
+  if (!plan->render && doc && doc->transform && doc->render)
+  {
+    /* Page ranges, N-up or the watermark: a PDF rendered in the sandbox */
+    plan->render                = true;
+    plan->render_spec.format    = "application/pdf";
+    plan->render_spec.color     = true;
+    plan->render_spec.dpi       = 0;
   }
 
   /* Colour asked of a black-and-white printer */
@@ -670,7 +834,9 @@ _gwSinkCheck(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink
 
   httpClose(http);
 
-  if (ok)
+  if (ok && plan.render && strcmp(plan.render_spec.format, "application/pdf"))
+    set_result(result, GW_SINK_OK, GW_REASON_NONE, NULL, "printer '%s' answers and takes %s (rendered at release, %s, %d dpi).", t->name, plan.render_spec.format, plan.render_spec.color ? "sRGB" : "sGray", plan.render_spec.dpi);
+  else if (ok)
     set_result(result, GW_SINK_OK, GW_REASON_NONE, NULL, "printer '%s' answers and takes %s.", t->name, (doc && doc->format && *doc->format) ? doc->format : "application/pdf");
 
   return (ok);
@@ -835,6 +1001,24 @@ _gwSinkSend(const _gw_sink_target_t *t, gw_sink_doc_t *doc, const gw_sink_option
   {
     httpClose(http);
     return;
+  }
+
+  /*
+   * Render first when the printer needs another format or the job has
+   * page ranges, N-up or a watermark.  That can take a while, so the
+   * connection is not kept open meanwhile.
+   */
+
+  if (plan.render)
+  {
+    httpClose(http);
+
+    gwLog(s.log, GW_LOG_INFO, "Job %s: rendering for printer '%s' as %s (%s, %d dpi).", doc->job_id ? doc->job_id : "-", t->name, plan.render_spec.format, plan.render_spec.color ? "sRGB" : "sGray", plan.render_spec.dpi);
+    if (!doc->render(doc->ctx, &plan.render_spec, doc, result))
+      return;
+
+    if ((http = sink_connect(t, &s, doc, result)) == NULL)
+      return;
   }
 
   if ((buf = malloc(GW_SINK_CHUNK)) == NULL)

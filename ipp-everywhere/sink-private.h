@@ -45,6 +45,8 @@ typedef struct _gw_sink_target_s  /* Where and how to talk to a printer */
 
 typedef struct _gw_sink_plan_s    /* What the Print-Job will carry */
 {
+  bool             render;        /* Render the held PDF first (into render.format) */
+  gw_sink_render_t render_spec;   /* Format, colour and resolution to render to */
   int         copies;             /* 0 = do not send copies */
   const char *sides;              /* NULL = do not send sides */
   const char *color_mode;         /* NULL = do not send print-color-mode */

@@ -189,6 +189,8 @@ main(void)
     TEST_CHECK(c->printer_timeout == 45);
     TEST_CHECK(c->printer_retries == 2);
     TEST_CHECK(c->printer_retry_delay_ms == 1000);
+    TEST_CHECK(c->watermark == true);
+    TEST_CHECK(c->render_timeout == 300);
     TEST_CHECK(!strcmp(c->admin_user, "root-admin"));
 
     gwConfigControlSocket(c, sock, sizeof(sock));
@@ -321,7 +323,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 36, "%d directives", count);
+  TEST_CHECKF(count == 38, "%d directives", count);
   {
     char *doc;
 

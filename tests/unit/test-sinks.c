@@ -33,7 +33,11 @@ typedef enum mode_e             /* How the fake printer answers Print-Job */
   MODE_AUTH,                    /* HTTP 401 with Basic */
   MODE_ERROR,                   /* server-error-internal-error + status-message */
   MODE_STOPPED,                 /* Get-Printer-Attributes: stopped, media-jam-error */
-  MODE_ONE_COPY                 /* copies-supported 1-1 */
+  MODE_ONE_COPY,                /* copies-supported 1-1 */
+  MODE_URF,                     /* No PDF: image/urf (W8, SRGB24, RS300-600) and PCL-XL */
+  MODE_PWG_GRAY_600,            /* No PDF: image/pwg-raster, sgray_8 only, 600 dpi only; black and white */
+  MODE_PCLXL,                   /* No PDF: PCL-XL only, 300/600/1200 dpi */
+  MODE_TEXT                     /* No PDF: text/plain only */
 } mode_t_;
 
 typedef struct fake_s           /* The fake printer */
@@ -47,7 +51,7 @@ typedef struct fake_s           /* The fake printer */
   int             active;       /* Connection threads running */
   size_t          last_bytes;   /* Document bytes in the last Print-Job */
   bool            last_chunked;
-  char            last_user[256], last_name[256], last_sides[64], last_color[64];
+  char            last_user[256], last_name[256], last_sides[64], last_color[64], last_format[64];
   int             last_copies;
   bool            bytes_ok;     /* Every Print-Job carried the whole pattern */
 } fake_t;
@@ -108,8 +112,49 @@ printer_attributes(fake_t *fake, ipp_t *response)
   ippAddInteger(response, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-state", stopped ? IPP_PSTATE_STOPPED : IPP_PSTATE_IDLE);
   ippAddString(response, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "printer-state-reasons", NULL, stopped ? "media-jam-error" : "none");
   ippAddBoolean(response, IPP_TAG_PRINTER, "printer-is-accepting-jobs", 1);
-  ippAddString(response, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE, "document-format-supported", NULL, "application/pdf");
-  ippAddBoolean(response, IPP_TAG_PRINTER, "color-supported", 1);
+  switch (fake->mode)
+  {
+    case MODE_URF :
+      {
+        static const char * const formats[] = { "application/vnd.hp-pclxl", "image/urf" };
+        static const char * const urf[]     = { "V1.4", "W8", "SRGB24", "RS300-600", "DM1" };
+
+        ippAddStrings(response, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE, "document-format-supported", 2, NULL, formats);
+        ippAddStrings(response, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "urf-supported", 5, NULL, urf);
+        ippAddBoolean(response, IPP_TAG_PRINTER, "color-supported", 1);
+        break;
+      }
+    case MODE_PWG_GRAY_600 :
+      {
+        static const char * const formats[] = { "image/urf", "image/pwg-raster" };
+
+        /* URF without urf-supported cannot be used: PWG is chosen */
+        ippAddStrings(response, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE, "document-format-supported", 2, NULL, formats);
+        ippAddString(response, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "pwg-raster-document-type-supported", NULL, "sgray_8");
+        ippAddResolution(response, IPP_TAG_PRINTER, "pwg-raster-document-resolution-supported", IPP_RES_PER_INCH, 600, 600);
+        ippAddBoolean(response, IPP_TAG_PRINTER, "color-supported", 0);
+        break;
+      }
+    case MODE_PCLXL :
+      {
+        ipp_attribute_t *res;
+
+        ippAddString(response, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE, "document-format-supported", NULL, "application/vnd.hp-pclxl");
+        res = ippAddResolution(response, IPP_TAG_PRINTER, "printer-resolution-supported", IPP_RES_PER_INCH, 1200, 1200);
+        ippSetResolution(response, &res, 1, IPP_RES_PER_INCH, 600, 600);
+        ippSetResolution(response, &res, 2, IPP_RES_PER_INCH, 300, 300);
+        ippAddBoolean(response, IPP_TAG_PRINTER, "color-supported", 1);
+        break;
+      }
+    case MODE_TEXT :
+        ippAddString(response, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE, "document-format-supported", NULL, "text/plain");
+        ippAddBoolean(response, IPP_TAG_PRINTER, "color-supported", 1);
+        break;
+    default :
+        ippAddString(response, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE, "document-format-supported", NULL, "application/pdf");
+        ippAddBoolean(response, IPP_TAG_PRINTER, "color-supported", 1);
+        break;
+  }
   ippAddStrings(response, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-supported", 3, NULL, sides);
   ippAddStrings(response, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "print-color-mode-supported", 3, NULL, modes);
   ippAddRange(response, IPP_TAG_PRINTER, "copies-supported", 1, fake->mode == MODE_ONE_COPY ? 1 : 99);
@@ -164,6 +209,7 @@ print_job(fake_t *fake, http_t *http, ipp_t *request, ipp_t *response)
   get_text(request, "job-name", fake->last_name, sizeof(fake->last_name));
   get_text(request, "sides", fake->last_sides, sizeof(fake->last_sides));
   get_text(request, "print-color-mode", fake->last_color, sizeof(fake->last_color));
+  get_text(request, "document-format", fake->last_format, sizeof(fake->last_format));
   fake->last_copies = ippGetInteger(ippFindAttribute(request, "copies", IPP_TAG_INTEGER), 0);
   busy = fake->mode == MODE_BUSY || (fake->mode == MODE_BUSY_ONCE && fake->print_jobs == 1);
   id   = ++ fake->job_ids;
@@ -422,6 +468,36 @@ doc_rewind(void *ctx)
 
 
 /*
+ * 'doc_render()' - A render callback that records what the sink asked for
+ *                  and keeps the same bytes (the fake printer checks them).
+ */
+
+static gw_sink_render_t last_render;
+static int              renders;
+static bool             render_fails;
+
+static bool
+doc_render(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc, gw_sink_result_t *result)
+{
+  (void)ctx;
+
+  renders ++;
+  last_render = *spec;
+
+  if (render_fails)
+  {
+    result->status = GW_SINK_HOLD;
+    result->reason = GW_REASON_EMPTY_DOCUMENT;
+    snprintf(result->text, sizeof(result->text), "minutes.pdf: the page ranges select no page");
+    return (false);
+  }
+
+  doc->format = spec->format;
+  return (true);
+}
+
+
+/*
  * 'make_doc()' - A sink document over a doc_t.
  */
 
@@ -518,6 +594,78 @@ main(void)
   TEST_CHECK(fake.last_bytes == 300000 && fake.bytes_ok && !fake.last_chunked);
   TEST_CHECK(!strcmp(fake.last_user, "dana") && !strcmp(fake.last_name, "minutes.pdf"));
   TEST_CHECK(fake.last_copies == 3 && !strcmp(fake.last_sides, "two-sided-long-edge") && !strcmp(fake.last_color, "monochrome"));
+
+  TEST_BEGIN("sinks: a plain job to a PDF printer is not rendered; a transformed one is rendered to PDF");
+  doc = make_doc(&d, 4000, 4000);
+  doc.render = doc_render;
+  renders    = 0;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && renders == 0 && !strcmp(fake.last_format, "application/pdf"), "%s", r.text);
+  doc = make_doc(&d, 4000, 4000);
+  doc.render    = doc_render;
+  doc.transform = true;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && renders == 1 && !strcmp(last_render.format, "application/pdf") && !strcmp(fake.last_format, "application/pdf"), "%s", r.text);
+
+  TEST_BEGIN("sinks: no PDF: URF before PCL-XL, 300 dpi from RS300-600, sGray for a monochrome job");
+  fake.mode = MODE_URF;
+  doc = make_doc(&d, 4000, 4000);
+  doc.render = doc_render;
+  renders    = 0;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && renders == 1, "%s", r.text);
+  TEST_CHECK(!strcmp(last_render.format, "image/urf") && last_render.dpi == 300 && !last_render.color && !strcmp(fake.last_format, "image/urf") && fake.bytes_ok);
+  doc = make_doc(&d, 4000, 4000);
+  doc.render     = doc_render;
+  doc.color_mode = "auto";
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && last_render.color, "auto on a colour printer: sRGB; %s", r.text);
+  doc = make_doc(&d, 4000, 4000);
+  doc.render     = doc_render;
+  doc.color_mode = "auto";
+  TEST_CHECK(gwIppSink()->check("fake", uri, &doc, &opts, &r) && strstr(r.text, "image/urf (rendered at release, sRGB, 300 dpi)"));
+
+  TEST_BEGIN("sinks: no PDF: PWG with sgray_8 at 600 dpi only; a colour job on it is held first");
+  fake.mode = MODE_PWG_GRAY_600;
+  doc = make_doc(&d, 4000, 4000);
+  doc.render     = doc_render;
+  doc.color_mode = "auto";
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && !strcmp(last_render.format, "image/pwg-raster") && last_render.dpi == 600 && !last_render.color, "%s", r.text);
+  renders        = 0;
+  doc.color_mode = "color";
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_NO_COLOR && renders == 0, "%s", r.text);
+
+  TEST_BEGIN("sinks: no PDF: PCL-XL at 300 dpi from 1200/600/300");
+  fake.mode = MODE_PCLXL;
+  doc = make_doc(&d, 4000, 4000);
+  doc.render     = doc_render;
+  doc.color_mode = "auto";
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && !strcmp(last_render.format, "application/vnd.hp-pclxl") && last_render.dpi == 300 && last_render.color && !strcmp(fake.last_format, "application/vnd.hp-pclxl"), "%s", r.text);
+
+  TEST_BEGIN("sinks: a failed rendering holds the job with its reason; nothing reaches the printer");
+  fake.print_jobs = 0;
+  render_fails    = true;
+  doc = make_doc(&d, 4000, 4000);
+  doc.render = doc_render;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_EMPTY_DOCUMENT && fake.print_jobs == 0, "%s", r.text);
+  render_fails = false;
+
+  TEST_BEGIN("sinks: no format Printgate renders: held, printer-format-unsupported; without a renderer, the old sentence");
+  fake.mode = MODE_TEXT;
+  renders   = 0;
+  doc = make_doc(&d, 4000, 4000);
+  doc.render = doc_render;
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_NO_PDF && renders == 0 && strstr(r.text, "cannot take PDF, PWG raster, URF or PCL-XL (it takes text/plain)"), "%s", r.text);
+  fake.mode  = MODE_URF;
+  doc = make_doc(&d, 4000, 4000);
+  gwIppSink()->send("fake", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_NO_PDF && strstr(r.text, "cannot take PDF (it takes"), "%s", r.text);
+  fake.mode = MODE_OK;
 
   TEST_BEGIN("sinks: unknown size goes chunked");
   doc = make_doc(&d, 200001, 0);

@@ -322,7 +322,7 @@ audit_count(gw_store_t *s, int64_t tenant, const char *job_id, const char *actio
 static void
 test_migrations(void)
 {
-  char        path[1100];
+  char        path[1100], sql[512];
   const char *error = NULL;
   gw_store_t *s;
   gw_user_t   user;
@@ -353,17 +353,27 @@ test_migrations(void)
   TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == 1);
   TEST_CHECK(gwStoreUserAdd(s, T1, "olduser", "Old User", GW_ROLE_USER, "$argon2id$x", false, &uid, &error));
   TEST_CHECK(gwStorePrinterAdd(s, T1, "lobby", "ipp://printer.example/ipp/print", "Lobby", &error));
-  fill_job(&job, T1, uid, "olduser", "old.pdf");
-  TEST_CHECK(gwStoreJobCreate(s, &job, "olduser", "test", &error));
   gwStoreClose(&s);
+  /* Today's job insert needs the version 3 columns: write a version 1 row. */
+  fill_job(&job, T1, uid, "olduser", "old.pdf");
+  snprintf(sql, sizeof(sql), "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, copies, created, updated)"
+           " VALUES ('%s', %d, %lld, 'olduser', 'old.pdf', 'test', 'receiving', 2, 1, 1);", job.id, (int)T1, (long long)uid);
+  TEST_CHECK(sql_exec(path, sql));
   TEST_CHECK(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_expires'") == 0);
 
   s = gwStoreOpen(path, NULL, &error);
   TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == gwStoreLatestSchemaVersion());
   TEST_CHECK(gwStoreUserFind(s, T1, "olduser", &user) && user.id == uid && !strcmp(user.display_name, "Old User"));
   TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_RECEIVING && !strcmp(got.name, "old.pdf"));
+  TEST_CHECK(got.copies == 2 && got.page_ranges[0] == '\0' && got.number_up == 1);   /* Version 3 defaults */
+  fill_job(&job, T1, uid, "olduser", "new.pdf");
+  snprintf(job.page_ranges, sizeof(job.page_ranges), "2-3,5");
+  job.number_up = 4;
+  TEST_CHECK(gwStoreJobCreate(s, &job, "olduser", "test", &error));
   TEST_CHECK(audit_count(s, T1, job.id, "job.submit") == 1);
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && !strcmp(got.page_ranges, "2-3,5") && got.number_up == 4);
   gwStoreClose(&s);
+  TEST_CHECK(!sql_exec(path, "UPDATE jobs SET number_up = 3"));   /* Only 1, 2, 4, 6, 9, 16 */
   TEST_CHECK(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_expires'") == 1);
   TEST_CHECK(sql_int(path, "SELECT max(version) FROM schema_version") == gwStoreLatestSchemaVersion());
 

@@ -57,6 +57,8 @@ struct _gw_config_s
   int           printer_timeout;              /* PrinterTimeout, seconds per IPP request */
   int           printer_retries;              /* PrinterRetries on server-error-busy */
   int64_t       printer_retry_delay_ms;       /* PrinterRetryDelay, first backoff step in ms */
+  bool          watermark;                    /* Watermark: user, date and job id on every page */
+  int           render_timeout;               /* RenderTimeout, seconds for one release-time rendering */
 
   /* Accounts */
   char          admin_user[64];               /* AdminUser: first admin account name */

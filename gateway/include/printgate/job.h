@@ -64,6 +64,25 @@ typedef enum gw_reason_e
 extern bool        gwJobSidesValid(const char *sides);
 extern bool        gwJobColorModeValid(const char *color_mode);
 extern bool        gwJobCopiesValid(int copies);
+extern bool        gwJobNumberUpValid(int number_up);
+
+/*
+ * Page ranges (IPP page-ranges, "2-3,5"): 1-based, ascending, not
+ * overlapping, bounded.  Applied at release, never at submission: the held
+ * document is always the whole normalised PDF.
+ */
+#define GW_JOB_PAGE_RANGES_MAX  127       /* Bytes of text */
+#define GW_JOB_MAX_PAGE_RANGES  32        /* Ranges */
+#define GW_JOB_MAX_PAGE_NUMBER  100000
+
+typedef struct gw_page_range_s
+{
+  int first, last;                        /* Inclusive, 1-based */
+} gw_page_range_t;
+
+extern bool        gwJobPageRangesParse(const char *s, gw_page_range_t *ranges, int *count_r, const char **error_r);
+extern bool        gwJobPageRangesFormat(const gw_page_range_t *ranges, int count, char *buf, size_t bufsize);
+extern int         gwJobPageRangesCount(const gw_page_range_t *ranges, int count, int pages);
 
 extern const char *gwReasonCode(gw_reason_t reason);
 extern bool        gwReasonParse(const char *code, gw_reason_t *reason);
@@ -89,6 +108,8 @@ typedef struct gw_job_s
   int             copies;               /* 1..999 */
   char            sides[32];            /* "one-sided", "two-sided-long-edge", "two-sided-short-edge" */
   char            color_mode[16];       /* "auto", "color", "monochrome" */
+  char            page_ranges[GW_JOB_PAGE_RANGES_MAX + 1]; /* "" = all pages, else canonical "2-3,5" */
+  int             number_up;            /* 1, 2, 4, 6, 9, 16 pages per side */
   int64_t         size;                 /* Plaintext bytes of the held document */
   int64_t         created;              /* Unix time */
   int64_t         updated;

@@ -21,6 +21,16 @@ typedef enum gw_sink_status_e
   GW_SINK_FAILED          /* Not printed and never will be at this printer (reason says why) */
 } gw_sink_status_t;
 
+struct gw_sink_result_s;
+struct gw_sink_doc_s;
+
+typedef struct gw_sink_render_s   /* What a printer needs the held PDF made into */
+{
+  const char *format;       /* "application/pdf", "image/pwg-raster", "image/urf", "application/vnd.hp-pclxl" */
+  bool        color;        /* Raster/PCL-XL: sRGB (true) or sGray */
+  int         dpi;          /* Raster/PCL-XL resolution */
+} gw_sink_render_t;
+
 typedef struct gw_sink_doc_s
 {
   const char *job_id;       /* For logs and job-name suffixes */
@@ -34,6 +44,14 @@ typedef struct gw_sink_doc_s
   ssize_t   (*read)(void *ctx, void *buf, size_t len);  /* <0 = error (spool damaged) */
   bool      (*rewind)(void *ctx);
   void       *ctx;
+  /* Release-time rendering (docs/printers.md, "Rendering at release").
+   * transform: page ranges, N-up or the watermark must be applied, so
+   * even a PDF printer gets a rendered document.  render (NULL = the
+   * core cannot render): make the document into spec->format; on true,
+   * read/rewind/size/format describe the rendered document from then on;
+   * on false it fills result (status, reason, sentence). */
+  bool        transform;
+  bool      (*render)(void *ctx, const gw_sink_render_t *spec, struct gw_sink_doc_s *doc, struct gw_sink_result_s *result);
 } gw_sink_doc_t;
 
 typedef struct gw_sink_options_s

@@ -25,6 +25,8 @@ typedef struct gw_job_options_s
   int         copies;          /* 0 = default (1) */
   const char *sides;           /* NULL = "one-sided" */
   const char *color_mode;      /* NULL = "auto" */
+  const char *page_ranges;     /* NULL or "" = all pages; IPP syntax "2-3,5" */
+  int         number_up;       /* 0 = default (1); 1, 2, 4, 6, 9, 16 */
 } gw_job_options_t;
 
 typedef struct gw_release_s
@@ -36,6 +38,8 @@ typedef struct gw_release_s
   const char *job_id;          /* NULL = all of the user's held jobs */
   const char *source;          /* Release point for lockout and audit ("cli", terminal id) */
   const char *actor;           /* Who asked ("cli", admin name) */
+  const char *page_ranges;     /* NULL = as submitted; "" = all pages; else "2-3,5" (this release only) */
+  int         number_up;       /* 0 = as submitted; else 1, 2, 4, 6, 9, 16 (this release only) */
 } gw_release_t;
 
 typedef struct gw_release_result_s
