@@ -370,22 +370,13 @@ _gwConvImageToPdf(gw_conv_t *conv, const char *pdf_path)
 {
   gw_conv_pdf_t pdf;
   void         *map;
-  int           fd;
   bool          ok;
 
   memset(&pdf, 0, sizeof(pdf));
 
   /* The document: fd 0's memfd, or the pipe's copy in the private directory. */
-  if (strncmp(conv->in_path, "./", 2))
-    fd = conv->in_fd;
-  else if ((fd = open(conv->in_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to reopen the document in the private directory"));
-
-  map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (fd != conv->in_fd)
-    close(fd);
-  if (map == MAP_FAILED)
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to map the document (errno %d)", errno));
+  if ((map = (void *)_gwConvInputMap(conv)) == NULL)
+    return (false);
 
   pdf.data = map;
   pdf.len  = (size_t)conv->in_size;

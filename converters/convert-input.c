@@ -23,16 +23,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SNIFF_BYTES 1024                /* Bytes kept of a piped document's start */
 
 
 /*
  * 'copy_input()' - Copy a non-seekable fd 0 into "./input".  Returns the
- *                  bytes copied (head[] gets the first ones) or -1.
+ *                  bytes copied or -1.
  */
 
 static int64_t
-copy_input(gw_conv_t *conv, unsigned char *head, size_t headsize, size_t *headlen)
+copy_input(gw_conv_t *conv)
 {
   unsigned char buf[64 * 1024];
   int64_t       total = 0;
@@ -46,7 +45,6 @@ copy_input(gw_conv_t *conv, unsigned char *head, size_t headsize, size_t *headle
   }
 
   conv->in_copied = true;
-  *headlen        = 0;
 
   while ((n = read(conv->in_fd, buf, sizeof(buf))) != 0)
   {
@@ -60,14 +58,6 @@ copy_input(gw_conv_t *conv, unsigned char *head, size_t headsize, size_t *headle
       close(fd);
       _gwConvFail(conv, GW_REASON_INTERNAL, "unable to read the document (errno %d)", errno);
       return (-1);
-    }
-
-    if (*headlen < headsize)
-    {
-      size_t take = (size_t)n < headsize - *headlen ? (size_t)n : headsize - *headlen;
-
-      memcpy(head + *headlen, buf, take);
-      *headlen += take;
     }
 
     for (left = (size_t)n; left > 0;)
@@ -100,24 +90,35 @@ copy_input(gw_conv_t *conv, unsigned char *head, size_t headsize, size_t *headle
 
 
 /*
- * 'open_input()' - The document as a descriptor: fd 0's private copy, or a
- *                  file of ours in the private directory (the pipe's copy,
- *                  or a PDF made from another format).  The caller
- *                  closes it unless it is conv->in_fd.
+ * '_gwConvInputMap()' - Map the whole document read-only: fd 0's private
+ *                       copy, or a file of ours in the private directory
+ *                       (the pipe's copy).  Returns NULL after failing the
+ *                       conversion; the caller unmaps conv->in_size bytes.
  */
 
-static int
-open_input(gw_conv_t *conv)
+const unsigned char *
+_gwConvInputMap(gw_conv_t *conv)
 {
-  int fd;
+  void *map;
+  int   fd = conv->in_fd;
 
-  if (strncmp(conv->in_path, "./", 2))
-    return (conv->in_fd);
-
-  if ((fd = open(conv->in_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+  if (!strncmp(conv->in_path, "./", 2) && (fd = open(conv->in_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+  {
     _gwConvFail(conv, GW_REASON_INTERNAL, "unable to reopen the document in the private directory");
+    return (NULL);
+  }
 
-  return (fd);
+  map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (fd != conv->in_fd)
+    close(fd);
+
+  if (map == MAP_FAILED)
+  {
+    _gwConvFail(conv, GW_REASON_INTERNAL, "unable to map the document (errno %d)", errno);
+    return (NULL);
+  }
+
+  return ((const unsigned char *)map);
 }
 
 
@@ -129,25 +130,15 @@ open_input(gw_conv_t *conv)
  */
 
 static bool
-sniff_kind(gw_conv_t *conv, const unsigned char *head, size_t headlen)
+sniff_kind(gw_conv_t *conv)
 {
-  int   fd;
-  void *map;
+  const unsigned char *map;
 
-  if ((fd = open_input(conv)) < 0)
+  if ((map = _gwConvInputMap(conv)) == NULL)
     return (false);
 
-  map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (fd != conv->in_fd)
-    close(fd);
-
-  if (map != MAP_FAILED)
-  {
-    conv->format = gwFormatSniff(map, (size_t)conv->in_size);
-    munmap(map, (size_t)conv->in_size);
-  }
-  else
-    conv->format = gwFormatSniff(head, headlen);
+  conv->format = gwFormatSniff(map, (size_t)conv->in_size);
+  munmap((void *)map, (size_t)conv->in_size);
 
   switch (gwFormatFamily(conv->format))
   {
@@ -189,10 +180,8 @@ sniff_kind(gw_conv_t *conv, const unsigned char *head, size_t headlen)
 bool
 _gwConvInputOpen(gw_conv_t *conv)
 {
-  struct stat   st;
-  unsigned char head[SNIFF_BYTES];
-  size_t        headlen = 0;
-  int           fd;
+  struct stat st;
+  int         fd;
 
   if (fstat(conv->in_fd, &st))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "no document on fd 0"));
@@ -201,19 +190,12 @@ _gwConvInputOpen(gw_conv_t *conv)
 
   if (S_ISREG(st.st_mode) && (fd = open(conv->in_path, O_RDONLY | O_CLOEXEC)) >= 0)
   {
-    ssize_t n;
-
     close(fd);
     conv->in_size = (int64_t)st.st_size;
-
-    while ((n = pread(conv->in_fd, head, sizeof(head), 0)) < 0 && errno == EINTR);
-    if (n < 0)
-      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to read the document (errno %d)", errno));
-    headlen = (size_t)n;
   }
   else
   {
-    if ((conv->in_size = copy_input(conv, head, sizeof(head), &headlen)) < 0)
+    if ((conv->in_size = copy_input(conv)) < 0)
       return (false);
     snprintf(conv->in_path, sizeof(conv->in_path), "./input");
   }
@@ -221,7 +203,7 @@ _gwConvInputOpen(gw_conv_t *conv)
   if (conv->in_size == 0)
     return (_gwConvFail(conv, GW_REASON_EMPTY_DOCUMENT, "the document is empty (0 bytes)"));
 
-  return (sniff_kind(conv, head, headlen));
+  return (sniff_kind(conv));
 }
 
 
@@ -237,27 +219,21 @@ _gwConvInputOpen(gw_conv_t *conv)
 bool
 _gwConvInputInspect(gw_conv_t *conv)
 {
-  gw_reason_t reason = GW_REASON_NONE;
-  int         fd, pages = 0;
-  void       *map;
-  bool        ok;
+  gw_reason_t          reason = GW_REASON_NONE;
+  int                  pages = 0;
+  const unsigned char *map;
+  bool                 ok;
 
   conv->in_pages = -1;
 
   if (conv->kind != GW_CONV_KIND_PDF)
     return (true);
 
-  if ((fd = open_input(conv)) < 0)
+  if ((map = _gwConvInputMap(conv)) == NULL)
     return (false);
 
-  map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (fd != conv->in_fd)
-    close(fd);
-  if (map == MAP_FAILED)
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to map the document (errno %d)", errno));
-
   ok = gwPdfInspect(map, (size_t)conv->in_size, &pages, &reason);
-  munmap(map, (size_t)conv->in_size);
+  munmap((void *)map, (size_t)conv->in_size);
 
   if (reason == GW_REASON_PASSWORD_PROTECTED)
     return (_gwConvFail(conv, GW_REASON_PASSWORD_PROTECTED, "the PDF needs a password to open"));

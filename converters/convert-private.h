@@ -192,6 +192,7 @@ extern bool _gwConvSeccompApply(gw_conv_t *conv);
 
 extern bool           _gwConvInputOpen(gw_conv_t *conv);
 extern bool           _gwConvInputInspect(gw_conv_t *conv);
+extern const unsigned char *_gwConvInputMap(gw_conv_t *conv);
 
 /*
  * convert-gs.c (the only file that includes libgs)

@@ -203,21 +203,12 @@ _gwConvRasterToPdf(gw_conv_t *conv, const char *pdf_path)
   size_t             linesize = 0;
   const char        *name = conv->format == GW_FORMAT_URF ? "Apple raster (URF) document" : "PWG raster document";
   void              *map;
-  int                fd;
   bool               ok = true;
 
   memset(&pdf, 0, sizeof(pdf));
 
-  if (strncmp(conv->in_path, "./", 2))
-    fd = conv->in_fd;
-  else if ((fd = open(conv->in_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to reopen the document in the private directory"));
-
-  map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (fd != conv->in_fd)
-    close(fd);
-  if (map == MAP_FAILED)
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to map the document (errno %d)", errno));
+  if ((map = (void *)_gwConvInputMap(conv)) == NULL)
+    return (false);
 
   src.data = map;
   src.len  = (size_t)conv->in_size;

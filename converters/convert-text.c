@@ -735,37 +735,6 @@ set_up(text_doc_t *doc)
 }
 
 
-/*
- * 'map_input()' - The document's bytes (fd 0's memfd, or our copy of a
- *                 pipe in the private directory).
- */
-
-static const unsigned char *
-map_input(gw_conv_t *conv)
-{
-  void *map;
-  int   fd = conv->in_fd;
-
-  if (!strncmp(conv->in_path, "./", 2) && (fd = open(conv->in_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-  {
-    _gwConvFail(conv, GW_REASON_INTERNAL, "unable to reopen the document in the private directory");
-    return (NULL);
-  }
-
-  map = mmap(NULL, (size_t)conv->in_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (fd != conv->in_fd)
-    close(fd);
-
-  if (map == MAP_FAILED)
-  {
-    _gwConvFail(conv, GW_REASON_INTERNAL, "unable to map the document (errno %d)", errno);
-    return (NULL);
-  }
-
-  return ((const unsigned char *)map);
-}
-
-
 #if defined(__SANITIZE_ADDRESS__) || defined(PRINTGATE_SANITIZE)
 /*
  * '__lsan_default_suppressions()' - Sanitizer builds only: fontconfig's
@@ -810,7 +779,7 @@ _gwConvTextToPdf(gw_conv_t  *conv,     /* I - Conversion (format = GW_FORMAT_TEX
 
   clock_gettime(CLOCK_MONOTONIC, &start);
 
-  if ((data = map_input(conv)) == NULL)
+  if ((data = _gwConvInputMap(conv)) == NULL)
     return (false);
 
   if ((doc = calloc(1, sizeof(text_doc_t))) == NULL)

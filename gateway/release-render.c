@@ -127,40 +127,6 @@ _gwReleaseWatermark(const gw_job_t *job, time_t now, char *hex, size_t hexsize)
 
 
 /*
- * '_gwSystemConvertSlotTake()', '_gwSystemConvertSlotGive()' - Wait for
- *     one of the ConversionWorkers slots (0 = one per core) and free it.
- *     Renderings at release share the slots with conversions at
- *     submission, so at most that many Ghostscripts run at once.  (The
- *     same counting as submission.c's take_slot()/give_slot(), which can
- *     call these.)
- */
-
-void
-_gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c)
-{
-  long workers = c->conversion_workers > 0 ? c->conversion_workers : sysconf(_SC_NPROCESSORS_ONLN);
-
-  if (workers < 1)
-    workers = 1;
-
-  pthread_mutex_lock(&sys->convert_lock);
-  while (sys->convert_busy >= workers)
-    pthread_cond_wait(&sys->convert_cond, &sys->convert_lock);
-  sys->convert_busy ++;
-  pthread_mutex_unlock(&sys->convert_lock);
-}
-
-void
-_gwSystemConvertSlotGive(gw_system_t *sys)
-{
-  pthread_mutex_lock(&sys->convert_lock);
-  sys->convert_busy --;
-  pthread_cond_signal(&sys->convert_cond);
-  pthread_mutex_unlock(&sys->convert_lock);
-}
-
-
-/*
  * Conversion callbacks: the held PDF in, the rendered document out.
  */
 

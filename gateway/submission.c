@@ -263,35 +263,6 @@ typedef struct convert_out_s            /* What a successful conversion gives */
 } convert_out_t;
 
 
-/*
- * 'take_slot()' - Wait for a free conversion slot.
- */
-
-static void
-take_slot(gw_system_t *sys, int workers)
-{
-  pthread_mutex_lock(&sys->convert_lock);
-  while (sys->convert_busy >= workers)
-    pthread_cond_wait(&sys->convert_cond, &sys->convert_lock);
-  sys->convert_busy ++;
-  pthread_mutex_unlock(&sys->convert_lock);
-}
-
-
-/*
- * 'give_slot()' - Free a conversion slot.
- */
-
-static void
-give_slot(gw_system_t *sys)
-{
-  pthread_mutex_lock(&sys->convert_lock);
-  sys->convert_busy --;
-  pthread_cond_signal(&sys->convert_cond);
-  pthread_mutex_unlock(&sys->convert_lock);
-}
-
-
 static ssize_t
 spool_read(void *ctx, void *buf, size_t len)
 {
@@ -388,7 +359,7 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   const char        *argv[] = { helper, "--normalize", NULL };
   char               env[9][80];
   const char        *envp[10];
-  int                fsize_mb, workers = c->conversion_workers > 0 ? c->conversion_workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  int                fsize_mb;
   bool               ok;
 
   /* The helper's output may be larger than its input (images); allow
@@ -432,9 +403,9 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   cj.write_ctx  = writer;
   cj.log        = sys->log;
 
-  take_slot(sys, workers > 0 ? workers : 1);
+  _gwSystemConvertSlotTake(sys, c);
   ok = gwConvertRun(&cj, res);
-  give_slot(sys);
+  _gwSystemConvertSlotGive(sys);
 
   if (ok && (!gwSpoolWriterFinish(writer, &out->key, &out->size) || !gwSpoolWriterCommit(&writer)))
   {

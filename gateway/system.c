@@ -228,6 +228,38 @@ gwSystemDelete(gw_system_t **sys)
 
 
 /*
+ * '_gwSystemConvertSlotTake()', '_gwSystemConvertSlotGive()' - Wait for
+ *     one of the ConversionWorkers slots (0 = one per core) and free it.
+ *     Renderings at release share the slots with conversions at
+ *     submission, so at most that many converters run at once.
+ */
+
+void
+_gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c)
+{
+  long workers = c->conversion_workers > 0 ? c->conversion_workers : sysconf(_SC_NPROCESSORS_ONLN);
+
+  if (workers < 1)
+    workers = 1;
+
+  pthread_mutex_lock(&sys->convert_lock);
+  while (sys->convert_busy >= workers)
+    pthread_cond_wait(&sys->convert_cond, &sys->convert_lock);
+  sys->convert_busy ++;
+  pthread_mutex_unlock(&sys->convert_lock);
+}
+
+void
+_gwSystemConvertSlotGive(gw_system_t *sys)
+{
+  pthread_mutex_lock(&sys->convert_lock);
+  sys->convert_busy --;
+  pthread_cond_signal(&sys->convert_cond);
+  pthread_mutex_unlock(&sys->convert_lock);
+}
+
+
+/*
  * 'gwSystemReload()' - Swap in a new configuration (SIGHUP).  Settings that
  *                      need a restart (paths, listener) are kept and a
  *                      warning says so.
