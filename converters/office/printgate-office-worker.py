@@ -169,7 +169,7 @@ class Office:
         try:
             doc = self.desktop.loadComponentFromURL(src, "_blank", 0, load)
         except Exception as e:
-            if is_disconnect(e):
+            if is_disconnect(e) or not self.alive():
                 raise
             doc = None
         if doc is None:
@@ -179,7 +179,7 @@ class Office:
         try:
             doc.storeToURL(dst, (prop("FilterName", export_filter),))
         except Exception as e:
-            if is_disconnect(e):
+            if is_disconnect(e) or not self.alive():
                 raise
             return ("conversion-failed", "LibreOffice opened the %s document but could not make a PDF of it" % fmt)
         finally:
@@ -189,6 +189,14 @@ class Office:
                 if is_disconnect(e):
                     raise
         return None
+
+    def alive(self):
+        """Is soffice.bin still running (give a dying one half a second)?"""
+        try:
+            self.proc.wait(timeout=0.5)
+            return False
+        except subprocess.TimeoutExpired:
+            return True
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:

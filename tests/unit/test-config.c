@@ -321,7 +321,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 27, "%d directives", count);
+  TEST_CHECKF(count == 35, "%d directives", count);
   {
     char *doc;
 
