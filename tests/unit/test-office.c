@@ -577,6 +577,77 @@ run_wait(char *const argv[], int timeout)
 
 
 /*
+ * 'test_rmtree_at()' - rm -rf DIR/NAME (the probe's instance directories).
+ */
+
+static void
+test_rmtree_at(const char *dir, const char *name)
+{
+  char cmd[2600];
+
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", dir, name);
+  if (system(cmd)) { /* best effort */ }
+}
+
+
+/*
+ * 'run_probe()' - Run tests/data/office/sandbox-probe.py directly or under
+ *                 printgate-office-sandbox; its one output line into line.
+ */
+
+static bool
+run_probe(bool sandboxed, const char *request, char *line, size_t linesize)
+{
+  posix_spawn_file_actions_t fa;
+  int                        in[2], out[2], status;
+  pid_t                      pid;
+  char                       probe[1200], sandbox[1200], dir[1200], e_dir[1300], e_worker[1300];
+  ssize_t                    n;
+  size_t                     len = 0;
+
+  snprintf(probe, sizeof(probe), "%s/tests/data/office/sandbox-probe.py", srcdir);
+  snprintf(sandbox, sizeof(sandbox), "%s/converters/printgate-office-sandbox", builddir);
+  snprintf(dir, sizeof(dir), "%s/probe-%d", shmdir, sandboxed);
+  if (mkdir(dir, 0700) && errno != EEXIST)
+    return (false);
+  snprintf(e_dir, sizeof(e_dir), "PG_OFFICE_DIR=%s", dir);
+  snprintf(e_worker, sizeof(e_worker), "PG_OFFICE_WORKER=%s", probe);
+
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+    return (false);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+
+  {
+    char *const envp[] = { e_dir, e_worker, "PG_OFFICE_USER=nobody", "PG_OFFICE_SOFFICE=" SOFFICE,
+                           "PG_OFFICE_PIPE=probe", NULL };
+    char *const direct[] = { "/usr/bin/python3", probe, NULL };
+    char *const confined[] = { "printgate-office-sandbox", NULL };
+
+    if (posix_spawn(&pid, sandboxed ? sandbox : direct[0], &fa, NULL, sandboxed ? confined : direct,
+                    sandboxed ? envp : environ))
+      pid = -1;
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  close(in[0]);
+  close(out[1]);
+  if (pid > 0 && write(in[1], request, strlen(request)) < 0)
+    perror("write");
+  close(in[1]);
+  while (pid > 0 && len + 1 < linesize && (n = read(out[0], line + len, linesize - len - 1)) > 0)
+    len += (size_t)n;
+  line[len] = '\0';
+  line[strcspn(line, "\n")] = '\0';
+  close(out[0]);
+  if (pid > 0)
+    waitpid(pid, &status, 0);
+
+  return (pid > 0 && len > 0);
+}
+
+
+/*
  * 'main()' - Run the cases.
  */
 
@@ -615,6 +686,60 @@ main(void)
   snprintf(shmdir, sizeof(shmdir), "/dev/shm/pgtest.XXXXXX");
   if (!mkdtemp(shmdir))
     return (1);
+
+  /*
+   * The sandbox itself, with a probe in place of the worker: everything it
+   * tries works outside (positive control) and fails inside.
+   */
+
+  TEST_BEGIN("the instance sandbox blocks network, files outside, exec and root");
+  {
+    listener_t l;
+    char       open_dir[1100], secret[1200], request[2600], line[512];
+    FILE      *fp;
+
+    snprintf(open_dir, sizeof(open_dir), "%s/open", shmdir);
+    snprintf(secret, sizeof(secret), "%s/secret", open_dir);
+    TEST_CHECK(chmod(shmdir, 0711) == 0 && mkdir(open_dir, 0777) == 0 && chmod(open_dir, 01777) == 0);
+    if ((fp = fopen(secret, "w")) != NULL)
+    {
+      fputs("not for LibreOffice\n", fp);
+      fclose(fp);
+    }
+    chmod(secret, 0644);     /* Readable by anyone: only the sandbox stands in the way */
+    TEST_CHECK(listener_start(&l));
+    snprintf(request, sizeof(request), "%d %s %s\n", l.port, secret, open_dir);
+
+    TEST_CHECK(run_probe(false, request, line, sizeof(line)));
+    printf("  (direct:    %s)\n", line);
+    TEST_CHECKF(strstr(line, "tcp=open inet=open read=open write=open exec=open") != NULL, "positive control: %s", line);
+
+    TEST_CHECK(run_probe(true, request, line, sizeof(line)));
+    printf("  (sandboxed: %s)\n", line);
+    TEST_CHECKF(strstr(line, "tcp=blocked inet=blocked read=blocked write=blocked exec=blocked") != NULL, "%s", line);
+    if (geteuid() == 0)
+      TEST_CHECKF(strstr(line, "uid=65534") != NULL, "%s", line);
+    else
+    {
+      char want[32];
+
+      snprintf(want, sizeof(want), "uid=%u", (unsigned)geteuid());
+      TEST_CHECKF(strstr(line, want) != NULL, "%s", line);
+    }
+    TEST_CHECK(l.connections == 1);     /* Only the direct probe's */
+    listener_stop(&l);
+    unlink(secret);
+    rmdir(open_dir);
+    {
+      char probe_dir[1200];
+
+      for (int i = 0; i < 2; i ++)
+      {
+        snprintf(probe_dir, sizeof(probe_dir), "probe-%d", i);
+        test_rmtree_at(shmdir, probe_dir);
+      }
+    }
+  }
 
   /*
    * Every format, on a pool of two.
