@@ -8,9 +8,9 @@
  *
  *   1. namespaces: a new network namespace (only a loopback that is down:
  *      no address of any kind can be reached, not even 127.0.0.1) and a new
- *      mount namespace in which the instance's own "tmp" directory is
- *      mounted on /tmp (LibreOffice puts its UNO pipe sockets and temporary
- *      files there).  As root directly; otherwise inside a new user
+ *      mount namespace with a private, size-limited tmpfs on /tmp
+ *      (LibreOffice puts its UNO pipe sockets and temporary files there;
+ *      the kernel frees it when the instance ends).  As root directly; otherwise inside a new user
  *      namespace that maps only our own uid and gid.  No namespaces, no
  *      instance: the launcher fails;
  *   2. resource limits: RLIMIT_CORE 0, RLIMIT_NOFILE, RLIMIT_FSIZE, and
@@ -258,14 +258,13 @@ write_file(const char *path, const char *text)
 
 /*
  * 'enter_namespaces()' - New network and mount namespaces (and a user
- *                        namespace when not root); the instance's tmp/ on
- *                        /tmp.
+ *                        namespace when not root); a private tmpfs on /tmp.
  */
 
 static void
 enter_namespaces(const settings_t *s, bool as_root)
 {
-  char tmp[PATH_MAX + 8];
+  char tmp[256];
   int  flags = CLONE_NEWNET | CLONE_NEWNS;
 
   if (!as_root)
@@ -287,16 +286,21 @@ enter_namespaces(const settings_t *s, bool as_root)
   else if (unshare(flags))
     die("unable to create network and mount namespaces (errno %d)", errno);
 
-  snprintf(tmp, sizeof(tmp), "%s/tmp", s->dir);
-  if (mkdir(tmp, 0700) && errno != EEXIST)
-    die("unable to create the instance's tmp directory (errno %d)", errno);
-  if (as_root && chown(tmp, s->uid, s->gid))
-    die("unable to hand the instance's tmp directory to PG_OFFICE_USER (errno %d)", errno);
+  /*
+   * A private tmpfs on /tmp, limited in size: LibreOffice's UNO pipe
+   * sockets and temporary files (copies of the document among them) go
+   * there, and the kernel frees it when the instance's last process ends,
+   * whatever killed it.
+   */
 
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
     die("unable to make the mounts private (errno %d)", errno);
-  if (mount(tmp, "/tmp", NULL, MS_BIND | MS_NOSUID | MS_NODEV, NULL))
-    die("unable to mount the instance's tmp directory on /tmp (errno %d)", errno);
+  if (as_root)
+    snprintf(tmp, sizeof(tmp), "size=%ldm,nr_inodes=10000,mode=0700,uid=%u,gid=%u", s->fsize_mb, (unsigned)s->uid, (unsigned)s->gid);
+  else
+    snprintf(tmp, sizeof(tmp), "size=%ldm,nr_inodes=10000,mode=0700", s->fsize_mb);
+  if (mount("printgate-office", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, tmp))
+    die("unable to mount a private tmpfs on /tmp (errno %d)", errno);
 }
 
 
@@ -425,9 +429,7 @@ apply_landlock(const settings_t *s)
   add_path(ruleset, "/dev/null", ACCESS_DEV, attr.handled_access_fs);
 
   /*
-   * Read-write: the instance directory, and /tmp (its tmp/ mounted there;
-   * the rule must name the mount, a walk up from /tmp/x never meets the
-   * instance directory).
+   * Read-write: the instance directory, and the private tmpfs on /tmp.
    */
 
   add_path(ruleset, s->dir, ACCESS_PRIVATE, attr.handled_access_fs);
