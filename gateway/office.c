@@ -222,6 +222,46 @@ remove_stale_sessions(gw_office_pool_t *pool, int parent_fd)
 
 
 /*
+ * 'ancestors_passable()' - Can uid/gid pass through every folder above
+ *                          path (x permission by mode bits)?  Otherwise
+ *                          the instances cannot reach their directories.
+ */
+
+static bool
+ancestors_passable(const char *path, uid_t uid, gid_t gid, const char **error_r)
+{
+  char        dir[GW_PATH_MAX];
+  char       *slash;
+  struct stat st;
+
+  snprintf(dir, sizeof(dir), "%s", path);
+  while ((slash = strrchr(dir, '/')) != NULL)
+  {
+    if (slash == dir)
+      slash[1] = '\0';
+    else
+      *slash = '\0';
+
+    if (stat(dir, &st))
+    {
+      *error_r = "a folder above OfficeTmpDir cannot be examined";
+      return (false);
+    }
+    if (!(st.st_mode & S_IXOTH) && !(st.st_uid == uid && (st.st_mode & S_IXUSR)) &&
+        !(st.st_gid == gid && (st.st_mode & S_IXGRP)))
+    {
+      *error_r = "a folder above OfficeTmpDir is closed to OfficeUser (it needs search permission, o+x)";
+      return (false);
+    }
+    if (slash == dir)
+      break;
+  }
+
+  return (true);
+}
+
+
+/*
  * 'copy_string()' - Copy a setting into the pool, refusing truncation.
  */
 
@@ -361,6 +401,9 @@ gwOfficePoolNew(const gw_office_config_t *cfg, gw_log_t *log, const char **error
     *error_r = "unable to make OfficeTmpDir passable for OfficeUser (mode 0711)";
     goto fail;
   }
+
+  if (pool->as_root && !ancestors_passable(pool->tmp_parent, pool->uid, pool->gid, error_r))
+    goto fail;
 
   remove_stale_sessions(pool, parent_fd);
 
