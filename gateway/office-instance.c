@@ -275,7 +275,25 @@ _gwOfficeInstanceStart(gw_office_pool_t *pool, _gw_office_instance_t *inst, char
   inst->jobs = 0;
   inst->seq  = 0;
 
-  rc = _gwOfficeReadLine(inst, _gwOfficeNowMs() + GW_OFFICE_START_TIMEOUT * 1000, line, sizeof(line));
+  /*
+   * Wait for "ready" in short slices, so a pool that is stopping does not
+   * wait for a slow start.
+   */
+
+  for (int64_t deadline = _gwOfficeNowMs() + GW_OFFICE_START_TIMEOUT * 1000;;)
+  {
+    int64_t slice = _gwOfficeNowMs() + 250;
+
+    rc = _gwOfficeReadLine(inst, slice < deadline ? slice : deadline, line, sizeof(line));
+    if (rc != -1 || _gwOfficeNowMs() >= deadline)
+      break;
+    if (__atomic_load_n(&pool->stopping, __ATOMIC_RELAXED))
+    {
+      snprintf(error, errsize, "the pool is stopping");
+      return (false);
+    }
+  }
+
   if (rc == 1 && !strcmp(line, "ready"))
     return (true);
 

@@ -474,7 +474,7 @@ gwOfficePoolFree(gw_office_pool_t **pool)
   if (p->supervisor_running)
   {
     pthread_mutex_lock(&p->lock);
-    p->stopping = true;
+    __atomic_store_n(&p->stopping, true, __ATOMIC_RELAXED);   /* Also read by a starting instance, unlocked */
     for (int i = 0; i < p->cfg.workers; i ++)
     {
       if (p->inst[i].state == OFFICE_BUSY && p->inst[i].pid > 0)
