@@ -727,6 +727,20 @@ main(void)
       TEST_CHECKF(strstr(line, want) != NULL, "%s", line);
     }
     TEST_CHECK(l.connections == 1);     /* Only the direct probe's */
+
+    /*
+     * The network namespace on its own (seccomp already stops the sockets
+     * above): inside, the only interface is lo; outside, the probe sees the
+     * host's interfaces (the control, when the host has more than lo).
+     */
+
+    TEST_CHECKF(strstr(line, " ifaces=0") != NULL, "%s", line);
+    TEST_CHECK(run_probe(false, request, line, sizeof(line)));
+    if (strstr(line, " ifaces=0"))
+      puts("  (this host has no interface but lo: the namespace check has no positive control here)");
+    else
+      printf("  (direct again: %s)\n", strstr(line, "ifaces="));
+    TEST_CHECK(l.connections == 2);
     listener_stop(&l);
     unlink(secret);
     rmdir(open_dir);

@@ -3,7 +3,7 @@
 # sandbox-probe.py - stands in for printgate-office-worker.py to show what a
 # compromised LibreOffice instance could do (tests/unit/test-office.c).
 # Reads "PORT SECRET_FILE WRITE_DIR" on stdin, tries each escape and prints
-# one line: tcp= inet= read= write= exec= uid=.  Run directly it is the
+# one line: tcp= inet= read= write= exec= uid= ifaces=.  Run directly it is the
 # positive control (everything "open"); under printgate-office-sandbox
 # every escape must say "blocked".
 
@@ -51,4 +51,11 @@ except (OSError, subprocess.CalledProcessError):
     result["exec"] = "blocked"
 
 result["uid"] = str(os.getuid())
+
+# Network interfaces other than lo that this process sees (its network namespace's).
+try:
+    with open("/proc/net/dev") as f:
+        result["ifaces"] = str(sum(1 for l in f.readlines()[2:] if l.split(":")[0].strip() != "lo"))
+except OSError:
+    result["ifaces"] = "unknown"
 print(" ".join("%s=%s" % kv for kv in result.items()), flush=True)
