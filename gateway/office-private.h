@@ -6,8 +6,8 @@
  * (state BUSY) and talks to it without the lock.  Only the supervisor
  * thread starts instances and reaps them (waitpid), so a pid stays valid
  * until the supervisor has seen the instance DEAD; any thread may kill()
- * an instance's process group.  No other core lock is taken while the pool
- * lock is held.
+ * an instance's process group.  Lock order: pool -> log (the only other
+ * lock taken while the pool lock is held).
  */
 
 #ifndef PRINTGATE_OFFICE_PRIVATE_H

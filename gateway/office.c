@@ -857,7 +857,7 @@ gwOfficePoolConvert(gw_office_pool_t *pool, int in_fd, const char *format_keywor
 
   if (!pool || in_fd < 0 || !out_fd_r)
   {
-    reason = GW_REASON_INTERNAL;
+    reason = pool ? GW_REASON_INTERNAL : GW_REASON_UNSUPPORTED_FORMAT;
     snprintf(sentence, sizeof(sentence), "Office documents are not enabled on this gateway; send a PDF instead");
     goto fail;
   }
