@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import uno
 from com.sun.star.beans import PropertyValue
@@ -112,6 +113,23 @@ def write_registry(profile):
                 + items + '</oor:items>\n')
 
 
+ODF_FORMATS = ("odt", "ods", "odp")
+MANIFEST_MAX = 1024 * 1024
+
+
+def odf_encrypted(path):
+    """Is this ODF package encrypted (a password is needed to open it)?
+
+    LibreOffice without an interaction handler just fails to load it, which
+    would read as a damaged document; the manifest says so plainly."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            with z.open("META-INF/manifest.xml") as f:
+                return b"encryption-data" in f.read(MANIFEST_MAX)
+    except Exception:
+        return False
+
+
 def set_pdeathsig():
     """In the soffice child: die with the worker (prctl PR_SET_PDEATHSIG)."""
     import ctypes
@@ -160,6 +178,9 @@ class Office:
     def convert(self, docdir, fmt):
         """Convert DOCDIR/in.FMT to DOCDIR/out.pdf; return None or (reason, detail)."""
         import_filter, export_filter = FORMATS[fmt]
+        if fmt in ODF_FORMATS and odf_encrypted(os.path.join(docdir, "in." + fmt)):
+            return ("password-protected",
+                    "it is protected with a password; save it without the password and send it again")
         src = uno.systemPathToFileUrl(os.path.abspath(os.path.join(docdir, "in." + fmt)))
         dst = uno.systemPathToFileUrl(os.path.abspath(os.path.join(docdir, "out.pdf")))
         load = (prop("Hidden", True), prop("ReadOnly", True), prop("Silent", True),

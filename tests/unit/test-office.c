@@ -904,7 +904,7 @@ main(void)
    * Corrupt documents.
    */
 
-  TEST_BEGIN("corrupt docx files give corrupt-document");
+  TEST_BEGIN("corrupt docx files give corrupt-document, a password odt password-protected");
   {
     static const char junk[] = "PK\003\004this is not really a zip file at all, only its magic number";
     size_t            len = 0;
@@ -929,6 +929,11 @@ main(void)
       close(in);
     }
     free(docx);
+
+    snprintf(path, sizeof(path), "%s/tests/data/office/sample-password.odt", srcdir);
+    TEST_CHECK(!convert_file(pool, path, "odt", NULL, &reason, detail, sizeof(detail)));
+    TEST_CHECKF(reason == GW_REASON_PASSWORD_PROTECTED, "password odt: %s: %s", gwReasonCode(reason), detail);
+    printf("  (%s: %s)\n", gwReasonCode(reason), detail);
 
     in = memfd_from("", 0);
     TEST_CHECK(!gwOfficePoolConvert(pool, in, "docx", &pdf, &reason, detail, sizeof(detail)));
