@@ -846,6 +846,33 @@ main(void)
     printf("  (pptx %lld ms, docx %lld ms at once)\n", a.ms, b.ms);
   }
 
+  TEST_BEGIN("six conversions from six threads on two instances all finish");
+  {
+    static const char * const fmts[6] = { "docx", "xlsx", "pptx", "odt", "ods", "rtf" };
+    job_t                     jobs[6];
+    pthread_t                 th[6];
+    char                      paths[6][1100];
+    int                       ok = 0;
+
+    for (int i = 0; i < 6; i ++)
+    {
+      memset(jobs + i, 0, sizeof(job_t));
+      snprintf(paths[i], sizeof(paths[i]), "%s/tests/data/office/sample.%s", srcdir, fmts[i]);
+      jobs[i].pool   = pool;
+      jobs[i].path   = paths[i];
+      jobs[i].format = fmts[i];
+      pthread_create(th + i, NULL, job_main, jobs + i);
+    }
+    for (int i = 0; i < 6; i ++)
+    {
+      pthread_join(th[i], NULL);
+      ok += jobs[i].ok;
+      if (!jobs[i].ok)
+        printf("  %s: %s\n", fmts[i], jobs[i].detail);
+    }
+    TEST_CHECKF(ok == 6, "%d of 6 converted", ok);
+  }
+
   /*
    * soffice.bin killed mid-conversion.
    */
