@@ -5,7 +5,8 @@
 #   tests/bench/office-bench.sh [BUILD_DIR] [ROUNDS] [FILE...]
 #
 # (FILE... replaces the corpus tests/data/office/sample.*; the format is the
-# extension.)
+# extension.  OFFICE_BENCH_LARGE=1 uses a 66-page docx and a 57-page xlsx
+# made on the spot instead.)
 #
 # Pool: tests/tools/gw-office-convert with one instance, the way the daemon
 # calls it (sealed memfd in, memfd out, per-document tmpfs directory, the
@@ -31,10 +32,34 @@ SOFFICE=/usr/lib/libreoffice/program/soffice
 [ -x "$SOFFICE" ] || { echo "LibreOffice is not installed (scripts/deps.sh --office)" >&2; exit 1; }
 export GW_BUILD_DIR=$B
 
-if [ $# -gt 0 ]; then FILES=("$@"); else FILES=("$S"/tests/data/office/sample.{docx,xlsx,pptx,odt,ods,odp,rtf,doc,xls,ppt}); fi
-
 W=$(mktemp -d /dev/shm/pgbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+
+if [ $# -gt 0 ]; then
+  FILES=("$@")
+elif [ "${OFFICE_BENCH_LARGE:-0}" = 1 ]; then
+  # Larger documents, made here: a 66-page docx (1500 paragraphs) and a
+  # 57-page xlsx (3000 rows), converted by soffice from RTF and CSV.
+  /usr/bin/python3 - "$W" <<'PY'
+import csv, sys
+w = sys.argv[1]
+with open(w + "/large.rtf", "w") as f:
+    f.write("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Times New Roman;}}\\f0\\fs24\n")
+    for i in range(1500):
+        f.write("Paragraph %d of the large Printgate benchmark document: the quick brown fox jumps over the lazy dog again and again.\\par\n" % i)
+    f.write("}\n")
+with open(w + "/large.csv", "w") as f:
+    out = csv.writer(f)
+    for i in range(3000):
+        out.writerow([i, "Item %d" % i, i * 1.5, "note %d" % (i * 7)])
+PY
+  (cd "$W" && "$SOFFICE" -env:UserInstallation="file://$W/gen-profile" --headless --norestore --convert-to 'docx:MS Word 2007 XML' large.rtf >/dev/null 2>&1 &&
+   "$SOFFICE" -env:UserInstallation="file://$W/gen-profile" --headless --norestore --infilter='Text - txt - csv (StarCalc):44,34,76' \
+     --convert-to 'xlsx:Calc MS Excel 2007 XML' large.csv >/dev/null 2>&1)
+  FILES=("$W/large.docx" "$W/large.xlsx")
+else
+  FILES=("$S"/tests/data/office/sample.{docx,xlsx,pptx,odt,ods,odp,rtf,doc,xls,ppt})
+fi
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
