@@ -823,6 +823,14 @@ convert_on(gw_office_pool_t *pool, _gw_office_instance_t *inst, int in_fd, const
 
   done:
 
+  /*
+   * An instance that will be restarted is stopped now, before its document
+   * directory is removed: nothing of it may still be writing there.
+   */
+
+  if (*dead_r && inst->pid > 0)
+    kill(-inst->pid, SIGKILL);
+
   if (file_fd >= 0)
     close(file_fd);
   if (doc_fd >= 0)
