@@ -26,7 +26,7 @@ typedef struct gw_office_config_s
 {
   int         workers;          /* Instances; 0 = Office disabled (gwOfficePoolNew fails) */
   int         timeout;          /* Seconds per document, then the instance is killed and restarted;
-                                   also the longest wait for a free instance */
+                                   a call waits at most timeout + 90 s for a free instance */
   int         max_jobs;         /* Restart an instance after this many documents */
   int64_t     max_output;       /* Largest PDF accepted, bytes */
   int64_t     max_memory;       /* RLIMIT_AS of each instance, bytes (0 = 2 GiB) */
