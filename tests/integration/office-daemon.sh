@@ -32,6 +32,8 @@ check "the daemon started a LibreOffice instance" test -n "$PID"
 check "the instance runs in its own process group" kill -0 -- "-${PID:-0}"
 check "its soffice.bin runs as nobody" sh -c "ps -eo pgid=,user=,comm= | grep -Eq '^ *${PID:-0} +nobody +soffice.bin'"
 check "the session directory is on OfficeTmpDir" sh -c "ls -d $T/office/office-$GW_PID-* >/dev/null"
+out=$(curl -sS --tlsv1.2 --cacert "$GW_STATE/tls/server.crt" "https://localhost:$GW_PORT/health")
+check "/health reports the Office pool ready" sh -c "echo '$out' | grep -q '\"office\":{\"status\":\"ok\",\"instances\":1,\"ready\":1'"
 gw_stop TERM
 check_eq "SIGTERM exit status" "$GW_STATUS" 0
 sleep 0.2
@@ -55,6 +57,8 @@ check_eq "SIGTERM exit status (no LibreOffice)" "$GW_STATUS" 0
 # Off by default.
 gw_start
 check "OfficeWorkers 0 is logged" grep -q "Office documents are refused (OfficeWorkers is 0)" "$GW_LOG"
+out=$(curl -sS --tlsv1.2 --cacert "$GW_STATE/tls/server.crt" "https://localhost:$GW_PORT/health")
+check "/health reports Office off" sh -c "echo '$out' | grep -q '\"office\":{\"status\":\"off\"}'"
 gw_stop TERM
 
 gw_finish
