@@ -19,7 +19,8 @@
 # (not counted), output on tmpfs.
 # Both run the files one at a time.  Medians of ROUNDS rounds (default 5)
 # per file, then the median over all documents and the ratio peer / pool
-# (target: >= 2.5).  A benchmark, not a test: it prints numbers and never
+# (target: >= 2.5), then the throughput of two instances at once against
+# one.  A benchmark, not a test: it prints numbers and never
 # fails on them.
 set -u
 B=$(cd "${1:-${GW_BUILD_DIR:-.}}" && pwd)
@@ -98,3 +99,16 @@ done
 p=$(median "${all_pool[@]}"); q=$(median "${all_peer[@]}")
 printf '%-14s %10s %10s %7s\n' "all (median)" "$p" "$q" "$(awk -v p="$p" -v q="$q" 'BEGIN { if (p > 0) printf "%.1fx", q / p; else print "-" }')"
 echo "office-bench: pool $(awk -v p="$p" -v q="$q" 'BEGIN { if (p > 0) printf "%.1f", q / p; else print "-" }')x faster per document than one soffice per file (target >= 2.5x)"
+
+# Two at once: two instances fed by two threads against one instance fed by
+# one, the same documents (ROUNDS rounds each), after one warm-up round;
+# documents per second from the first document to the last.
+"$TOOL" -w 2 -j 2 -r 1 "${FILES[@]}" >/dev/null 2>&1
+t1=$("$TOOL" -w 1 -j 1 -r "$ROUNDS" "${FILES[@]}" 2>/dev/null | awk '$1 == "total" { print $2, $3 }')
+t2=$("$TOOL" -w 2 -j 2 -r "$ROUNDS" "${FILES[@]}" 2>/dev/null | awk '$1 == "total" { print $2, $3 }')
+awk -v a="$t1" -v b="$t2" 'BEGIN {
+  split(a, x, " "); split(b, y, " ");
+  if (x[1] > 0 && y[1] > 0) {
+    r1 = x[2] * 1000 / x[1]; r2 = y[2] * 1000 / y[1];
+    printf "office-bench: throughput one instance %.1f docs/s, two instances at once %.1f docs/s (%.2fx)\n", r1, r2, r2 / r1
+  } }'
