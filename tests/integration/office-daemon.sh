@@ -30,7 +30,9 @@ for i in $(seq 900); do
 done
 check "the daemon started a LibreOffice instance" test -n "$PID"
 check "the instance runs in its own process group" kill -0 -- "-${PID:-0}"
-check "its soffice.bin runs as nobody" sh -c "ps -eo pgid=,user=,comm= | grep -Eq '^ *${PID:-0} +nobody +soffice.bin'"
+WANT_USER=nobody                 # OfficeUser when root; otherwise our own user inside a user namespace
+[ "$(id -u)" -eq 0 ] || WANT_USER=$(id -un)
+check "its soffice.bin runs as $WANT_USER" sh -c "ps -eo pgid=,user=,comm= | grep -Eq '^ *${PID:-0} +$WANT_USER +soffice.bin'"
 check "the session directory is on OfficeTmpDir" sh -c "ls -d $T/office/office-$GW_PID-* >/dev/null"
 out=$(curl -sS --tlsv1.2 --cacert "$GW_STATE/tls/server.crt" "https://localhost:$GW_PORT/health")
 check "/health reports the Office pool ready" sh -c "echo '$out' | grep -q '\"office\":{\"status\":\"ok\",\"instances\":1,\"ready\":1'"
