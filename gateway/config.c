@@ -165,6 +165,24 @@ static const config_directive_t directives[] =
   { "RenderTimeout", CONFIG_DURATION, FIELD(render_timeout), "120s", 1, HOUR, false, NULL,
     "Longest time rendering one job at release may take (page ranges, N-up, watermark, raster)." },
 
+  /* Office documents (the LibreOffice pool, docs/office.md) */
+  { "OfficeWorkers", CONFIG_INT, FIELD(office_workers), "0", 0, 64, false, NULL,
+    "LibreOffice instances converting Office documents (0 = Office documents are refused)." },
+  { "OfficeTimeout", CONFIG_DURATION, FIELD(office_timeout), "120s", 1, HOUR, false, NULL,
+    "Longest conversion of one Office document; the instance is then killed and restarted." },
+  { "OfficeMaxJobs", CONFIG_INT, FIELD(office_max_jobs), "200", 1, 100000, false, NULL,
+    "Documents an instance converts before it is restarted with a fresh profile." },
+  { "OfficeMemoryLimit", CONFIG_SIZE, FIELD(office_memory_limit), "2G", 256 * MIB, 64 * GIB, false, NULL,
+    "Address-space limit (RLIMIT_AS) of each LibreOffice instance." },
+  { "OfficePath", CONFIG_PATH, FIELD(office_path), "/usr/lib/libreoffice/program/soffice", 0, 0, false, NULL,
+    "Path of LibreOffice's soffice (soffice.bin next to it is what runs)." },
+  { "OfficeUser", CONFIG_STRING, FIELD(office_user), "nobody", 0, 0, false, check_user_name,
+    "Unprivileged account the instances run as when printgated runs as root." },
+  { "OfficeTmpDir", CONFIG_PATH, FIELD(office_tmp_dir), "/dev/shm/printgate", 0, 0, false, NULL,
+    "RAM-backed folder for the instances' profiles and the documents being converted." },
+  { "OfficeHelperDir", CONFIG_PATH, FIELD(office_helper_dir), "", 0, 0, false, NULL,
+    "Folder of printgate-office-sandbox and printgate-office-worker.py (empty = the build's converters/)." },
+
   /* Accounts */
   { "AdminUser", CONFIG_STRING, FIELD(admin_user), "admin", 0, 0, false, check_user_name,
     "Name of the admin account created on first run." },

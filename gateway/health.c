@@ -31,6 +31,43 @@ count_printer(const gw_printer_t *printer, void *data)
 
 
 /*
+ * 'office_status()' - The Office pool: off, or its instances (ready, busy,
+ *                     starts: a count that keeps growing means documents
+ *                     that crash or hang LibreOffice).  Not part of
+ *                     "status": PDFs still work without it.
+ */
+
+static json_object *
+office_status(gw_system_t *sys)
+{
+  json_object               *office = json_object_new_object();
+  gw_office_instance_info_t  info[64];
+  int                        n, ready = 0, busy = 0, starts = 0;
+
+  if (!sys->office)
+  {
+    json_object_object_add(office, "status", json_object_new_string("off"));
+    return (office);
+  }
+
+  n = gwOfficePoolGetInstances(sys->office, info, 64);
+  for (int i = 0; i < n; i ++)
+  {
+    ready  += info[i].ready;
+    busy   += info[i].busy;
+    starts += info[i].starts;
+  }
+  json_object_object_add(office, "status", json_object_new_string(ready > 0 ? "ok" : "starting"));
+  json_object_object_add(office, "instances", json_object_new_int(n));
+  json_object_object_add(office, "ready", json_object_new_int(ready));
+  json_object_object_add(office, "busy", json_object_new_int(busy));
+  json_object_object_add(office, "starts", json_object_new_int(starts));
+
+  return (office);
+}
+
+
+/*
  * 'health_finish()' - Answer GET /health.
  */
 
@@ -61,6 +98,7 @@ health_finish(gw_request_t *req, void *data)
   gwStorePrinterIterate(sys->store, GW_DEFAULT_TENANT, count_printer, printers);
   json_object_object_add(root, "printers", printers);
   json_object_object_add(root, "held_jobs", json_object_new_int(gwStoreJobCount(sys->store, GW_DEFAULT_TENANT, 0, 1u << GW_JOB_STATE_HELD)));
+  json_object_object_add(root, "office", office_status(sys));
 
   text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
   gwRequestRespond(req, store_ok && spool_ok ? 200 : 503, "application/json", text, strlen(text));

@@ -15,6 +15,7 @@
 #include "printgate/system.h"
 #include "printgate/crypto.h"
 #include "printgate/listener.h"
+#include "printgate/office.h"
 #include "printgate/spool.h"
 
 #include <pthread.h>
@@ -31,6 +32,7 @@ struct _gw_system_s
   gw_spool_t          *spool;                    /* Encrypted spool (owned) */
   gw_store_t          *store;                    /* Store (owned) */
   gw_listener_t       *listener;                 /* HTTPS listener (owned, may be NULL) */
+  gw_office_pool_t    *office;                   /* LibreOffice pool (owned, NULL = Office refused) */
   const gw_sink_ops_t *sinks[GW_MAX_SINKS];      /* Registered printer sinks */
   int                  num_sinks;
   time_t               start_time;               /* For /health uptime */

@@ -111,6 +111,55 @@ create_admin(gw_system_t *sys)
 
 
 /*
+ * 'start_office()' - Start the Office pool when OfficeWorkers > 0 and
+ *                    LibreOffice is installed.  Office documents are then
+ *                    converted; otherwise they are refused with a reason
+ *                    (a pool that cannot start is not a start-up failure:
+ *                    PDFs and images still work).
+ */
+
+static void
+start_office(gw_system_t *sys)
+{
+  const gw_config_t  *c = sys->config;
+  gw_office_config_t  oc;
+  char                sandbox[GW_PATH_MAX + 64], worker[GW_PATH_MAX + 64];
+  const char         *dir = c->office_helper_dir[0] ? c->office_helper_dir : PRINTGATE_CONVERTERS_DIR;
+  const char         *error = NULL;
+  int64_t             max_output = c->max_document_size * 4;
+
+  if (c->office_workers < 1)
+  {
+    gwLog(sys->log, GW_LOG_INFO, "Office documents are refused (OfficeWorkers is 0).");
+    return;
+  }
+  if (!gwOfficeAvailable(c->office_path))
+  {
+    gwLog(sys->log, GW_LOG_WARN, "OfficeWorkers is %d but LibreOffice is not installed (%s, python3-uno); Office documents are refused.", c->office_workers, c->office_path);
+    return;
+  }
+
+  snprintf(sandbox, sizeof(sandbox), "%s/printgate-office-sandbox", dir);
+  snprintf(worker, sizeof(worker), "%s/printgate-office-worker.py", dir);
+
+  memset(&oc, 0, sizeof(oc));
+  oc.workers    = c->office_workers;
+  oc.timeout    = c->office_timeout;
+  oc.max_jobs   = c->office_max_jobs;
+  oc.max_output = max_output < 64 * 1024 * 1024 ? 64 * 1024 * 1024 : max_output;
+  oc.max_memory = c->office_memory_limit;
+  oc.soffice    = c->office_path;
+  oc.sandbox    = sandbox;
+  oc.worker     = worker;
+  oc.user       = c->office_user;
+  oc.tmp_parent = c->office_tmp_dir;
+
+  if ((sys->office = gwOfficePoolNew(&oc, sys->log, &error)) == NULL)
+    gwLog(sys->log, GW_LOG_ERROR, "Office documents are refused: the LibreOffice pool did not start (%s).", error ? error : "unknown error");
+}
+
+
+/*
  * 'gwSystemNew()' - Open (and on first run create) the gateway state:
  *                   keys, spool, store, certificate and admin account.
  */
@@ -190,6 +239,8 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
   if (!gwConfigConverterPath(config, path, sizeof(path)))
     gwLog(sys->log, GW_LOG_ERROR, "The converter %s is missing or not executable: every document will fail until it is installed (ConverterPath).", path);
 
+  start_office(sys);
+
   return (sys);
 
   fail:
@@ -214,6 +265,7 @@ gwSystemDelete(gw_system_t **sys)
 
   s = *sys;
   gwListenerDelete(&s->listener);
+  gwOfficePoolFree(&s->office);      /* After the listener: no conversion can start any more */
   gwStoreClose(&s->store);
   gwSpoolClose(&s->spool);
   gwKeysDelete(&s->keys);
@@ -291,6 +343,22 @@ gwSystemReload(gw_system_t *sys, gw_config_t *config)
     config->listen_port = old->listen_port;
   }
 
+  if (old->office_workers != config->office_workers || old->office_timeout != config->office_timeout ||
+      old->office_max_jobs != config->office_max_jobs || old->office_memory_limit != config->office_memory_limit ||
+      strcmp(old->office_path, config->office_path) || strcmp(old->office_user, config->office_user) ||
+      strcmp(old->office_tmp_dir, config->office_tmp_dir) || strcmp(old->office_helper_dir, config->office_helper_dir))
+  {
+    gwLog(sys->log, GW_LOG_WARN, "Reload: Office* changes need a restart; keeping the running values.");
+    config->office_workers      = old->office_workers;
+    config->office_timeout      = old->office_timeout;
+    config->office_max_jobs     = old->office_max_jobs;
+    config->office_memory_limit = old->office_memory_limit;
+    memcpy(config->office_path, old->office_path, sizeof(config->office_path));
+    memcpy(config->office_user, old->office_user, sizeof(config->office_user));
+    memcpy(config->office_tmp_dir, old->office_tmp_dir, sizeof(config->office_tmp_dir));
+    memcpy(config->office_helper_dir, old->office_helper_dir, sizeof(config->office_helper_dir));
+  }
+
   sys->config = config;
   gwLogSetLevel(sys->log, config->log_level);
   pthread_rwlock_unlock(&sys->rwlock);
@@ -323,6 +391,7 @@ gw_config_t *gwSystemGetConfig(gw_system_t *sys)     { return (sys ? sys->config
 gw_log_t    *gwSystemGetLog(gw_system_t *sys)        { return (sys ? sys->log : NULL); }
 gw_store_t  *gwSystemGetStore(gw_system_t *sys)      { return (sys ? sys->store : NULL); }
 gw_listener_t *gwSystemGetListener(gw_system_t *sys) { return (sys ? sys->listener : NULL); }
+gw_office_pool_t *gwSystemGetOfficePool(gw_system_t *sys) { return (sys ? sys->office : NULL); }
 
 
 /*

@@ -2,8 +2,16 @@
 # deps.sh - install the Debian 12 packages Printgate needs, only if missing.
 #
 #   scripts/deps.sh          build + run dependencies
-#   scripts/deps.sh --test   also the peers the tests start (cupsd, ippeveprinter, avahi, curl, ...)
-#                            and clang + libFuzzer for tests/fuzz/
+#   scripts/deps.sh --test   also the peers the tests start (cupsd, ippeveprinter, avahi, curl, ...),
+#                            clang + libFuzzer for tests/fuzz/, and the Office group below
+#   scripts/deps.sh --office build + run dependencies and the Office group
+#
+# The Office group (optional at run time: without it Office documents are refused with a reason) is
+# what the LibreOffice pool runs (docs/office.md): headless Writer, Calc and Impress without the GUI
+# stack, python3-uno for the worker that drives them over UNO, and fonts metric-compatible with the
+# ones Office documents name (Times New Roman/Arial/Courier New, Calibri, Cambria), so line breaks and
+# therefore page counts match what the sender saw.  --test installs it because
+# tests/unit/test-office.c and tests/bench/office-bench.sh must run in CI.
 #
 # One apt line for the whole stack (see docs/building.md for why each is there).
 set -euo pipefail
@@ -13,7 +21,13 @@ PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-d
       libseccomp-dev libqpdf-dev ghostscript qpdf
       libcairo2-dev libjpeg62-turbo-dev libpng-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
       libpango1.0-dev fonts-dejavu-core fontconfig)
+OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno
+             fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)
+if [ "${1:-}" = "--office" ]; then
+  PKGS+=("${OFFICE_PKGS[@]}")
+fi
 if [ "${1:-}" = "--test" ]; then
+  PKGS+=("${OFFICE_PKGS[@]}")
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
          curl openssl procps sqlite3 clang libclang-rt-14-dev
          imagemagick libheif-examples libtiff-tools)

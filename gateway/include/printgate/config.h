@@ -60,6 +60,16 @@ struct _gw_config_s
   bool          watermark;                    /* Watermark: user, date and job id on every page */
   int           render_timeout;               /* RenderTimeout, seconds for one release-time rendering */
 
+  /* Office documents (the LibreOffice pool, docs/office.md) */
+  int           office_workers;               /* OfficeWorkers (0 = Office documents refused) */
+  int           office_timeout;               /* OfficeTimeout, seconds per document */
+  int           office_max_jobs;              /* OfficeMaxJobs, documents before a restart */
+  int64_t       office_memory_limit;          /* OfficeMemoryLimit, bytes (RLIMIT_AS) */
+  char          office_path[GW_PATH_MAX];     /* OfficePath: soffice */
+  char          office_user[64];              /* OfficeUser */
+  char          office_tmp_dir[GW_PATH_MAX];  /* OfficeTmpDir (tmpfs) */
+  char          office_helper_dir[GW_PATH_MAX]; /* OfficeHelperDir ("" = the build's converters/) */
+
   /* Accounts */
   char          admin_user[64];               /* AdminUser: first admin account name */
 

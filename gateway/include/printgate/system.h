@@ -14,6 +14,7 @@
 #include "config.h"
 #include "job.h"
 #include "log.h"
+#include "office.h"
 #include "sink.h"
 #include "store.h"
 
@@ -61,6 +62,9 @@ extern gw_config_t *gwSystemGetConfig(gw_system_t *sys);   /* Valid until the ne
 extern gw_log_t    *gwSystemGetLog(gw_system_t *sys);
 extern gw_store_t  *gwSystemGetStore(gw_system_t *sys);
 extern gw_listener_t *gwSystemGetListener(gw_system_t *sys);
+/* The LibreOffice pool, or NULL when Office documents are refused (OfficeWorkers 0, not installed,
+ * or it failed to start); valid until gwSystemDelete.  See office.h. */
+extern gw_office_pool_t *gwSystemGetOfficePool(gw_system_t *sys);
 extern int          gwSystemExpire(gw_system_t *sys, int64_t now);             /* One sweep; returns jobs removed */
 
 extern gw_submission_t *gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char *name, const char *origin, const gw_job_options_t *options, int64_t declared_size, gw_reason_t *reason_r, char *text, size_t textsize);

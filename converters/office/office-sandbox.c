@@ -1,0 +1,602 @@
+/*
+ * office-sandbox.c - printgate-office-sandbox: confine one LibreOffice
+ * instance of the Office pool, then become its Python worker.
+ *
+ * The daemon starts this with posix_spawn, a fixed argv ("printgate-office-
+ * sandbox") and a fixed environment (below), in a process group of its own.
+ * It applies, in order:
+ *
+ *   1. namespaces: a new network namespace (only a loopback that is down:
+ *      no address of any kind can be reached, not even 127.0.0.1) and a new
+ *      mount namespace with a private, size-limited tmpfs on /tmp
+ *      (LibreOffice puts its UNO pipe sockets and temporary files there;
+ *      the kernel frees it when the instance ends).  As root directly; otherwise inside a new user
+ *      namespace that maps only our own uid and gid.  No namespaces, no
+ *      instance: the launcher fails;
+ *   2. resource limits: RLIMIT_CORE 0, RLIMIT_NOFILE, RLIMIT_FSIZE, and
+ *      RLIMIT_AS last (hard = soft);
+ *   3. when root: the unprivileged user PG_OFFICE_USER (setgroups(0),
+ *      setresgid, setresuid, checked), which drops every capability;
+ *   4. a parent-death signal and a clean environment;
+ *   5. no_new_privs, Landlock (read-only system files, read-write only the
+ *      instance directory, execute only Python and LibreOffice's program
+ *      directory, no TCP, no signals or abstract sockets outside the
+ *      instance) and seccomp (only AF_UNIX sockets; no ptrace, mounts,
+ *      namespaces, BPF, keyrings, io_uring, modules);
+ *
+ * then execs /usr/bin/python3 -I -B PG_OFFICE_WORKER, whose soffice.bin
+ * inherits all of it.  docs/office.md explains each layer.
+ *
+ * Environment (set by the daemon, never from a document):
+ *   PG_OFFICE_DIR      the instance directory (absolute, 0700, the daemon's)
+ *   PG_OFFICE_USER     user to become when started as root (not root)
+ *   PG_OFFICE_SOFFICE  path of soffice (its program directory may be executed)
+ *   PG_OFFICE_WORKER   path of printgate-office-worker.py
+ *   PG_OFFICE_PIPE     UNO pipe name of this instance
+ *   PG_OFFICE_AS_MB    RLIMIT_AS in MiB (256-65536)
+ *   PG_OFFICE_FSIZE_MB RLIMIT_FSIZE in MiB (1-65536)
+ *
+ * Exit status 2 and one "fail reason=internal-error detail=..." line on
+ * stdout when a layer cannot be applied (the pool logs the sentence).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/landlock.h>
+#include <pwd.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define OFFICE_NOFILE 1024      /* RLIMIT_NOFILE (soffice.bin keeps a few hundred) */
+#define PYTHON        "/usr/bin/python3"
+#if defined(__x86_64__)
+#  define LOADER      "/lib64/ld-linux-x86-64.so.2"
+#elif defined(__aarch64__)
+#  define LOADER      "/lib/ld-linux-aarch64.so.1"
+#else
+#  error "set LOADER (the ELF interpreter) for this architecture"
+#endif
+
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#  define LANDLOCK_ACCESS_FS_REFER            (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#  define LANDLOCK_ACCESS_FS_TRUNCATE         (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#  define LANDLOCK_ACCESS_FS_IOCTL_DEV        (1ULL << 15)
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#  define LANDLOCK_ACCESS_NET_BIND_TCP        (1ULL << 0)
+#  define LANDLOCK_ACCESS_NET_CONNECT_TCP     (1ULL << 1)
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#  define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#  define LANDLOCK_SCOPE_SIGNAL               (1ULL << 1)
+#endif
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#  define LANDLOCK_CREATE_RULESET_VERSION     (1U << 0)
+#endif
+
+#define ACCESS_FS_ABI1 ((1ULL << 13) - 1)
+#define ACCESS_FILE    (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+                        LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
+                        LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define ACCESS_READ    (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+#define ACCESS_EXEC    (ACCESS_READ | LANDLOCK_ACCESS_FS_EXECUTE)
+#define ACCESS_DEV     (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE)
+#define ACCESS_PRIVATE (ACCESS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+                        LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | \
+                        LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
+                        LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_TRUNCATE | \
+                        LANDLOCK_ACCESS_FS_REFER)
+
+typedef struct landlock_attr_s
+{
+  uint64_t handled_access_fs;
+  uint64_t handled_access_net;
+  uint64_t scoped;
+} landlock_attr_t;
+
+typedef struct settings_s
+{
+  const char *dir, *user, *soffice, *worker, *pipe;
+  long        as_mb, fsize_mb;
+  uid_t       uid;
+  gid_t       gid;
+} settings_t;
+
+
+/*
+ * Read-only for the instance: the system's programs and libraries (/usr:
+ * Python, LibreOffice, fonts; nothing secret lives there), and the few
+ * files of /etc and /proc they read (from strace of real conversions).
+ * Missing paths are skipped.
+ */
+
+static const char * const read_only[] =
+{
+  "/usr",
+  "/etc/fonts", "/etc/libreoffice", "/etc/locale.alias", "/etc/ld.so.cache", "/etc/localtime", "/etc/papersize",
+  "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/mime.types", "/etc/python3",
+  "/etc/python3.11", "/etc/ssl/openssl.cnf",
+  "/var/cache/fontconfig",
+  "/var/spool/libreoffice",             /* share/uno_packages/cache links here */
+  "/proc",                              /* own /proc/self; other processes: Landlock scope */
+  "/sys/devices/system/cpu",
+  "/dev/urandom", "/dev/random",
+  NULL
+};
+
+
+/*
+ * System calls refused with EPERM (default allow: Python and LibreOffice
+ * need processes, threads and exec of their own programs, which Landlock
+ * limits).
+ */
+
+static const char * const refused[] =
+{
+  "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
+  "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_by_handle_at",
+  "name_to_handle_at", "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
+  "mount_setattr", "bpf", "keyctl", "add_key", "request_key", "perf_event_open", "userfaultfd",
+  "io_uring_setup", "io_uring_enter", "io_uring_register", "init_module", "finit_module",
+  "delete_module", "kexec_load", "kexec_file_load", "iopl", "ioperm", "reboot", "swapon",
+  "swapoff", "acct", "quotactl", "syslog", "sethostname", "setdomainname", "settimeofday",
+  "clock_settime", "clock_adjtime", "adjtimex", "vhangup",
+  NULL
+};
+
+
+/*
+ * 'die()' - Say why on stdout (the pool's protocol) and exit 2.
+ */
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+  char    msg[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+
+  for (char *p = msg; *p; p ++)
+  {
+    if (*p == '\n' || *p == '\r')
+      *p = ' ';
+  }
+
+  dprintf(1, "fail reason=internal-error detail=office sandbox: %s\n", msg);
+  _exit(2);
+}
+
+
+/*
+ * 'get_setting()' - An environment variable that must be an absolute path
+ *                   (path=true) or a plain name.
+ */
+
+static const char *
+get_setting(const char *name, bool path)
+{
+  const char *v = getenv(name);
+
+  if (!v || !*v || strlen(v) >= PATH_MAX)
+    die("%s is not set", name);
+  if (path && v[0] != '/')
+    die("%s must be an absolute path", name);
+  if (!path && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v))
+    die("%s has characters that are not allowed", name);
+
+  return (v);
+}
+
+
+/*
+ * 'get_number()' - A number setting in [min, max] (digits only).
+ */
+
+static long
+get_number(const char *name, long min, long max, long def)
+{
+  const char *v = getenv(name);
+  char       *end;
+  long        n;
+
+  if (!v)
+    return (def);
+
+  errno = 0;
+  n     = strtol(v, &end, 10);
+  if (errno || end == v || *end || n < min || n > max || v[0] == '-' || v[0] == '+')
+    die("%s must be a number between %ld and %ld", name, min, max);
+
+  return (n);
+}
+
+
+/*
+ * 'write_file()' - Write a short string to a /proc file.
+ */
+
+static bool
+write_file(const char *path, const char *text)
+{
+  int     fd = open(path, O_WRONLY | O_CLOEXEC);
+  ssize_t n;
+
+  if (fd < 0)
+    return (false);
+  n = write(fd, text, strlen(text));
+  close(fd);
+
+  return (n == (ssize_t)strlen(text));
+}
+
+
+/*
+ * 'enter_namespaces()' - New network and mount namespaces (and a user
+ *                        namespace when not root); a private tmpfs on /tmp.
+ */
+
+static void
+enter_namespaces(const settings_t *s, bool as_root)
+{
+  char tmp[256];
+  int  flags = CLONE_NEWNET | CLONE_NEWNS;
+
+  if (!as_root)
+  {
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    char  map[64];
+
+    if (unshare(flags | CLONE_NEWUSER))
+      die("unable to create user, network and mount namespaces (errno %d); unprivileged user namespaces must be enabled, or run the daemon as root", errno);
+
+    snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
+    if (!write_file("/proc/self/setgroups", "deny") || !write_file("/proc/self/uid_map", map))
+      die("unable to map our uid into the user namespace (errno %d)", errno);
+    snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
+    if (!write_file("/proc/self/gid_map", map))
+      die("unable to map our gid into the user namespace (errno %d)", errno);
+  }
+  else if (unshare(flags))
+    die("unable to create network and mount namespaces (errno %d)", errno);
+
+  /*
+   * A private tmpfs on /tmp, limited in size: LibreOffice's UNO pipe
+   * sockets and temporary files (copies of the document among them) go
+   * there, and the kernel frees it when the instance's last process ends,
+   * whatever killed it.
+   */
+
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+    die("unable to make the mounts private (errno %d)", errno);
+  if (as_root)
+    snprintf(tmp, sizeof(tmp), "size=%ldm,nr_inodes=10000,mode=0700,uid=%u,gid=%u", s->fsize_mb, (unsigned)s->uid, (unsigned)s->gid);
+  else
+    snprintf(tmp, sizeof(tmp), "size=%ldm,nr_inodes=10000,mode=0700", s->fsize_mb);
+  if (mount("printgate-office", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, tmp))
+    die("unable to mount a private tmpfs on /tmp (errno %d)", errno);
+}
+
+
+/*
+ * 'drop_user()' - Become PG_OFFICE_USER for good and check it held.
+ */
+
+static void
+drop_user(const settings_t *s)
+{
+  uid_t ruid, euid, suid;
+  gid_t rgid, egid, sgid;
+
+  if (setgroups(0, NULL) || setresgid(s->gid, s->gid, s->gid) || setresuid(s->uid, s->uid, s->uid))
+    die("unable to become PG_OFFICE_USER (errno %d)", errno);
+
+  if (getresuid(&ruid, &euid, &suid) || getresgid(&rgid, &egid, &sgid) ||
+      ruid != s->uid || euid != ruid || suid != ruid || rgid != s->gid || egid != rgid ||
+      sgid != rgid || getgroups(0, NULL) != 0 || setuid(0) == 0)
+    die("the switch to PG_OFFICE_USER did not hold");
+}
+
+
+/*
+ * 'add_path()' - A Landlock rule below (or on) path; missing paths are skipped.
+ */
+
+static void
+add_path(int ruleset, const char *path, uint64_t access, uint64_t handled)
+{
+  struct landlock_path_beneath_attr rule;
+  struct stat                        st;
+  int                                fd;
+
+  if ((fd = open(path, O_PATH | O_CLOEXEC)) < 0)
+  {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return;
+    die("unable to open %s for a Landlock rule (errno %d)", path, errno);
+  }
+
+  if (fstat(fd, &st))
+    die("unable to stat %s (errno %d)", path, errno);
+  if (!S_ISDIR(st.st_mode))
+    access &= ACCESS_FILE;
+
+  memset(&rule, 0, sizeof(rule));
+  rule.allowed_access = access & handled;
+  rule.parent_fd      = fd;
+
+  if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0))
+    die("unable to add a Landlock rule for %s (errno %d)", path, errno);
+
+  close(fd);
+}
+
+
+/*
+ * 'apply_landlock()' - Restrict files, TCP and signals for good.  A kernel
+ *                      without Landlock is said on stderr; the namespaces,
+ *                      user and seccomp still hold.
+ */
+
+static void
+apply_landlock(const settings_t *s)
+{
+  landlock_attr_t attr;
+  size_t          attr_size;
+  long            abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  int             ruleset;
+  char            program[PATH_MAX], python[PATH_MAX];
+  const char     *slash;
+
+  if (abi < 1)
+  {
+    fputs("printgate-office-sandbox: Landlock is not available in this kernel\n", stderr);
+    return;
+  }
+
+  memset(&attr, 0, sizeof(attr));
+  attr.handled_access_fs = ACCESS_FS_ABI1;
+  attr_size              = sizeof(attr.handled_access_fs);
+  if (abi >= 2)
+    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+  if (abi >= 3)
+    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+  if (abi >= 4)
+  {
+    attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+    attr_size               = offsetof(landlock_attr_t, scoped);
+  }
+  if (abi >= 5)
+    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+  if (abi >= 6)
+  {
+    attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+    attr_size   = sizeof(attr);
+  }
+
+  if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0)) < 0)
+    die("unable to create the Landlock ruleset (errno %d)", errno);
+
+  for (int i = 0; read_only[i]; i ++)
+    add_path(ruleset, read_only[i], ACCESS_READ, attr.handled_access_fs);
+
+  /*
+   * Execute: Python itself, the ELF loader and LibreOffice's program
+   * directory only.
+   */
+
+  if (!realpath(PYTHON, python))
+    die("%s is missing", PYTHON);
+  add_path(ruleset, python, ACCESS_EXEC, attr.handled_access_fs);
+  if (!realpath(LOADER, python))
+    die("%s is missing", LOADER);
+  add_path(ruleset, python, ACCESS_EXEC, attr.handled_access_fs);   /* the kernel opens it for exec too */
+
+  if ((slash = strrchr(s->soffice, '/')) == NULL || (size_t)(slash - s->soffice) >= sizeof(program))
+    die("PG_OFFICE_SOFFICE is not a path");
+  snprintf(program, sizeof(program), "%.*s", (int)(slash - s->soffice), s->soffice);
+  add_path(ruleset, program, ACCESS_EXEC, attr.handled_access_fs);
+  if (realpath(program, python))
+    add_path(ruleset, python, ACCESS_EXEC, attr.handled_access_fs);
+
+  add_path(ruleset, s->worker, ACCESS_READ, attr.handled_access_fs);
+  add_path(ruleset, "/dev/null", ACCESS_DEV, attr.handled_access_fs);
+
+  /*
+   * Read-write: the instance directory, and the private tmpfs on /tmp.
+   */
+
+  add_path(ruleset, s->dir, ACCESS_PRIVATE, attr.handled_access_fs);
+  add_path(ruleset, "/tmp", ACCESS_PRIVATE, attr.handled_access_fs);
+
+  if (syscall(SYS_landlock_restrict_self, ruleset, 0))
+    die("unable to enforce Landlock (errno %d)", errno);
+
+  close(ruleset);
+}
+
+
+/*
+ * 'apply_seccomp()' - Only AF_UNIX sockets; the refused list fails with EPERM.
+ */
+
+static void
+apply_seccomp(void)
+{
+  scmp_filter_ctx ctx;
+  int             rc = 0;
+
+  if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+    die("unable to start the seccomp filter");
+
+  for (int i = 0; refused[i] && !rc; i ++)
+  {
+    int nr = seccomp_syscall_resolve_name(refused[i]);
+
+    if (nr != __NR_SCMP_ERROR)
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+  }
+
+  if (!rc)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+  if (!rc)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+  if (!rc)
+    rc = seccomp_load(ctx);
+
+  seccomp_release(ctx);
+  if (rc)
+    die("unable to load the seccomp filter (%d)", rc);
+}
+
+
+/*
+ * 'set_limit()' - Soft = hard.
+ */
+
+static void
+set_limit(int resource, rlim_t value, const char *name)
+{
+  struct rlimit rl = { value, value };
+
+  if (setrlimit(resource, &rl))
+    die("unable to set %s (errno %d)", name, errno);
+}
+
+
+/*
+ * 'main()' - Confine, then exec the worker.
+ */
+
+int
+main(int argc, char *argv[])
+{
+  settings_t  s;
+  bool        as_root = geteuid() == 0;
+  pid_t       parent = getppid();
+  char        env_soffice[PATH_MAX + 32], env_pipe[128], env_home[PATH_MAX + 8];
+  struct stat st;
+  int         dirfd;
+
+  if (argc != 1)
+    die("takes no arguments");
+
+  memset(&s, 0, sizeof(s));
+  s.dir      = get_setting("PG_OFFICE_DIR", true);
+  s.soffice  = get_setting("PG_OFFICE_SOFFICE", true);
+  s.worker   = get_setting("PG_OFFICE_WORKER", true);
+  s.pipe     = get_setting("PG_OFFICE_PIPE", false);
+  s.user     = as_root ? get_setting("PG_OFFICE_USER", false) : NULL;
+  s.as_mb    = get_number("PG_OFFICE_AS_MB", 256, 65536, 2048);
+  s.fsize_mb = get_number("PG_OFFICE_FSIZE_MB", 1, 65536, 512);
+
+  /*
+   * The instance directory: a real directory of ours, 0700; when root it
+   * is handed to the instance's user.
+   */
+
+  if ((dirfd = open(s.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+      fstat(dirfd, &st) || st.st_uid != geteuid() || (st.st_mode & 077))
+    die("PG_OFFICE_DIR must be a directory of the daemon's user with mode 0700");
+
+  if (as_root)
+  {
+    struct passwd pw, *pwr = NULL;
+    char          buf[4096];
+
+    if (getpwnam_r(s.user, &pw, buf, sizeof(buf), &pwr) || !pwr)
+      die("PG_OFFICE_USER does not exist");
+    if (pw.pw_uid == 0 || pw.pw_gid == 0)
+      die("PG_OFFICE_USER must not be root");
+    s.uid = pw.pw_uid;
+    s.gid = pw.pw_gid;
+    if (fchown(dirfd, s.uid, s.gid))
+      die("unable to hand PG_OFFICE_DIR to PG_OFFICE_USER (errno %d)", errno);
+  }
+
+  enter_namespaces(&s, as_root);
+
+  /*
+   * Enter the directory by its path in the new mount namespace (a
+   * descriptor from before the unshare would be "unreachable" there), and
+   * check it is still the one we checked.
+   */
+
+  {
+    struct stat st2;
+    int         newfd = open(s.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (newfd < 0 || fstat(newfd, &st2) || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ||
+        fchdir(newfd))
+      die("unable to enter PG_OFFICE_DIR (errno %d)", errno);
+    close(newfd);
+    close(dirfd);
+  }
+
+  set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");
+  set_limit(RLIMIT_NOFILE, OFFICE_NOFILE, "RLIMIT_NOFILE");
+  set_limit(RLIMIT_FSIZE, (rlim_t)s.fsize_mb * 1024 * 1024, "RLIMIT_FSIZE");
+
+  if (as_root)
+    drop_user(&s);
+
+  /* After the credential change, which clears it. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+    die("the daemon went away");
+
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+    die("unable to set no_new_privs (errno %d)", errno);
+
+  apply_landlock(&s);
+  apply_seccomp();
+
+  /*
+   * A clean environment: only what the worker and LibreOffice need.
+   */
+
+  snprintf(env_soffice, sizeof(env_soffice), "PG_OFFICE_SOFFICE=%s", s.soffice);
+  snprintf(env_pipe, sizeof(env_pipe), "PG_OFFICE_PIPE=%s", s.pipe);
+  snprintf(env_home, sizeof(env_home), "HOME=%s", s.dir);
+
+  {
+    char *const envp[] =
+    {
+      env_soffice, env_pipe, env_home, "TMPDIR=/tmp", "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
+      "TZ=UTC0", "SAL_USE_VCLPLUGIN=svp", "PYTHONDONTWRITEBYTECODE=1", NULL
+    };
+    char *const args[] = { PYTHON, "-I", "-B", (char *)s.worker, NULL };
+
+    /* Last: nothing after this point allocates much. */
+    set_limit(RLIMIT_AS, (rlim_t)s.as_mb * 1024 * 1024, "RLIMIT_AS");
+
+    execve(PYTHON, args, envp);
+  }
+
+  die("unable to start %s (errno %d)", PYTHON, errno);
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# office-daemon.sh - printgated and the Office pool (docs/office.md): with
+# OfficeWorkers 1 the daemon starts a confined LibreOffice instance in the
+# background, and SIGTERM stops it and leaves nothing on tmpfs; with
+# LibreOffice missing (a wrong OfficePath) or OfficeWorkers 0 the daemon
+# still starts and says why Office documents are refused.  The conversions
+# themselves are tests/unit/test-office.c.  Skipped (77) only when
+# LibreOffice is not installed.
+set -u
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+peers_init
+
+if [ ! -x /usr/lib/libreoffice/program/soffice.bin ] || [ ! -r /usr/lib/python3/dist-packages/uno.py ]; then
+  echo "SKIP: LibreOffice or python3-uno is not installed (scripts/deps.sh --test)"
+  exit 77
+fi
+
+T=$(mktemp -d /dev/shm/pgtest.XXXXXX)
+chmod 0711 "$T"     # OfficeUser must pass through every folder above OfficeTmpDir
+trap 'rm -rf "$T"' EXIT
+
+# On, with the build tree's helpers (OfficeHelperDir empty).
+gw_start "OfficeWorkers 1" "OfficeTmpDir $T/office" "OfficeTimeout 30s"
+PID=
+for i in $(seq 900); do
+  PID=$(sed -n 's/.*Office instance 0 started (pid \([0-9]*\),.*/\1/p' "$GW_LOG" | head -1)
+  [ -n "$PID" ] && break
+  sleep 0.1
+done
+check "the daemon started a LibreOffice instance" test -n "$PID"
+check "the instance runs in its own process group" kill -0 -- "-${PID:-0}"
+WANT_USER=nobody                 # OfficeUser when root; otherwise our own user inside a user namespace
+[ "$(id -u)" -eq 0 ] || WANT_USER=$(id -un)
+check "its soffice.bin runs as $WANT_USER" sh -c "ps -eo pgid=,user=,comm= | grep -Eq '^ *${PID:-0} +$WANT_USER +soffice.bin'"
+check "the session directory is on OfficeTmpDir" sh -c "ls -d $T/office/office-$GW_PID-* >/dev/null"
+out=$(curl -sS --tlsv1.2 --cacert "$GW_STATE/tls/server.crt" "https://localhost:$GW_PORT/health")
+check "/health reports the Office pool ready" sh -c "echo '$out' | grep -q '\"office\":{\"status\":\"ok\",\"instances\":1,\"ready\":1'"
+gw_stop TERM
+check_eq "SIGTERM exit status" "$GW_STATUS" 0
+sleep 0.2
+check "no process of the instance is left" sh -c "! kill -0 -- -${PID:-0} 2>/dev/null"
+check "nothing is left in OfficeTmpDir" test -z "$(ls -A "$T/office")"
+
+# As root, a folder above OfficeTmpDir that OfficeUser cannot pass: refused at start with the reason.
+if [ "$(id -u)" -eq 0 ]; then
+  mkdir -m 0700 "$T/closed"
+  gw_start "OfficeWorkers 1" "OfficeTmpDir $T/closed/office"
+  check "a closed folder above OfficeTmpDir is named in the log" grep -q "closed to OfficeUser" "$GW_LOG"
+  gw_stop TERM
+fi
+
+# LibreOffice "missing": the daemon still starts and logs why.
+gw_start "OfficeWorkers 1" "OfficeTmpDir $T/office" "OfficePath /nonexistent/program/soffice"
+check "a missing LibreOffice is logged" grep -q "LibreOffice is not installed" "$GW_LOG"
+gw_stop TERM
+check_eq "SIGTERM exit status (no LibreOffice)" "$GW_STATUS" 0
+
+# Off by default.
+gw_start
+check "OfficeWorkers 0 is logged" grep -q "Office documents are refused (OfficeWorkers is 0)" "$GW_LOG"
+out=$(curl -sS --tlsv1.2 --cacert "$GW_STATE/tls/server.crt" "https://localhost:$GW_PORT/health")
+check "/health reports Office off" sh -c "echo '$out' | grep -q '\"office\":{\"status\":\"off\"}'"
+gw_stop TERM
+
+gw_finish
