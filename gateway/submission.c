@@ -6,9 +6,12 @@
 
 #include "system-private.h"
 #include "printgate/convert.h"
+#include "printgate/office.h"
 
 #include <printgate-formats/sniff.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,7 +378,7 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   snprintf(env[2], sizeof(env[2]), "PG_CONVERT_CPU_S=%d", c->conversion_timeout + 5);
   snprintf(env[3], sizeof(env[3]), "PG_CONVERT_FSIZE_MB=%d", fsize_mb);
   snprintf(env[4], sizeof(env[4]), "PG_CONVERT_COLOR=%d", c->count_color_pages ? 1 : 0);
-  snprintf(env[5], sizeof(env[5]), "PG_CONVERT_OFFICE=%d", 0);
+  snprintf(env[5], sizeof(env[5]), "PG_CONVERT_OFFICE=%d", gwSystemGetOfficePool(sys) ? 1 : 0);
   snprintf(env[6], sizeof(env[6]), "PG_CONVERT_PAPER=%s", c->paper_size);
   snprintf(env[7], sizeof(env[7]), "PG_CONVERT_USER=%s", c->conversion_user);
   snprintf(env[8], sizeof(env[8]), "PG_CONVERT_MAX_MPIXELS=%d", c->max_image_megapixels);
@@ -477,9 +480,31 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
 
   if (!ok && res.office)
   {
-    res.office = false;
-    res.reason = GW_REASON_UNSUPPORTED_FORMAT;
-    snprintf(res.detail, sizeof(res.detail), "Office documents are not enabled on this gateway; send a PDF instead");
+    /*
+     * An Office document: the LibreOffice pool makes a PDF of it (in its
+     * own confined processes, docs/office.md), and that PDF then goes
+     * through the helper like any uploaded PDF, for the checks and counts.
+     * The slot is not held while the pool works: it has its own instances.
+     */
+
+    gw_office_pool_t *office = gwSystemGetOfficePool(sys);
+    char              format[sizeof(res.format)];
+    int               pdf_fd = -1;
+
+    snprintf(format, sizeof(format), "%s", res.format);
+    memset(&res, 0, sizeof(res));
+    snprintf(res.format, sizeof(res.format), "%s", format);
+
+    if (gwOfficePoolConvert(office, fd, format, &pdf_fd, &res.reason, res.detail, sizeof(res.detail)))
+    {
+      if (fcntl(pdf_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) && errno != EPERM)
+        gwLog(sys->log, GW_LOG_DEBUG, "Job %s: the Office PDF could not be sealed: %s", sub->job.id, strerror(errno));
+      ok = run_helper(sub, &c, helper, pdf_fd, &res, out);
+      close(pdf_fd);
+      snprintf(res.format, sizeof(res.format), "%s", format);   /* What the original was */
+    }
+    else if (res.reason == GW_REASON_NONE)
+      res.reason = GW_REASON_INTERNAL;
   }
 
   close(fd);

@@ -24,7 +24,8 @@
  *      instance) and seccomp (only AF_UNIX sockets; no ptrace, mounts,
  *      namespaces, BPF, keyrings, io_uring, modules);
  *
- * then execs /usr/bin/python3 -I -B PG_OFFICE_WORKER, whose soffice.bin
+ * then execs /usr/bin/python3 -I -B -c <the source of PG_OFFICE_WORKER, read
+ * before the namespaces>, whose soffice.bin
  * inherits all of it.  docs/office.md explains each layer.
  *
  * Environment (set by the daemon, never from a document):
@@ -257,6 +258,46 @@ write_file(const char *path, const char *text)
 
 
 /*
+ * 'read_worker()' - Read the worker's Python source into memory before the
+ *                   mount namespace hides anything: it is run with
+ *                   "python3 -c", so the worker file need not be reachable
+ *                   (or readable under Landlock) inside the sandbox, even
+ *                   when it lives under /tmp, which gets a private tmpfs.
+ *                   The source must fit one argv string (no NUL bytes).
+ */
+
+#define WORKER_MAX (120 * 1024)          /* Below the kernel's 128 KiB per argv string */
+
+static char *
+read_worker(const char *path)
+{
+  static char src[WORKER_MAX + 1];
+  size_t      len = 0;
+  ssize_t     n;
+  int         fd;
+
+  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    die("unable to open PG_OFFICE_WORKER (errno %d)", errno);
+
+  while (len < sizeof(src) && (n = read(fd, src + len, sizeof(src) - len)) != 0)
+  {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      die("unable to read PG_OFFICE_WORKER (errno %d)", errno);
+    len += (size_t)n;
+  }
+  close(fd);
+
+  if (len == 0 || len > WORKER_MAX || memchr(src, '\0', len))
+    die("PG_OFFICE_WORKER must be a Python source of 1 to %d bytes", WORKER_MAX);
+  src[len] = '\0';
+
+  return (src);
+}
+
+
+/*
  * 'enter_namespaces()' - New network and mount namespaces (and a user
  *                        namespace when not root); a private tmpfs on /tmp.
  */
@@ -425,7 +466,6 @@ apply_landlock(const settings_t *s)
   if (realpath(program, python))
     add_path(ruleset, python, ACCESS_EXEC, attr.handled_access_fs);
 
-  add_path(ruleset, s->worker, ACCESS_READ, attr.handled_access_fs);
   add_path(ruleset, "/dev/null", ACCESS_DEV, attr.handled_access_fs);
 
   /*
@@ -498,6 +538,7 @@ int
 main(int argc, char *argv[])
 {
   settings_t  s;
+  char       *worker_src;
   bool        as_root = geteuid() == 0;
   pid_t       parent = getppid();
   char        env_soffice[PATH_MAX + 32], env_pipe[128], env_home[PATH_MAX + 8];
@@ -540,6 +581,7 @@ main(int argc, char *argv[])
       die("unable to hand PG_OFFICE_DIR to PG_OFFICE_USER (errno %d)", errno);
   }
 
+  worker_src = read_worker(s.worker);
   enter_namespaces(&s, as_root);
 
   /*
@@ -590,7 +632,7 @@ main(int argc, char *argv[])
       env_soffice, env_pipe, env_home, "TMPDIR=/tmp", "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
       "TZ=UTC0", "SAL_USE_VCLPLUGIN=svp", "PYTHONDONTWRITEBYTECODE=1", NULL
     };
-    char *const args[] = { PYTHON, "-I", "-B", (char *)s.worker, NULL };
+    char *const args[] = { PYTHON, "-I", "-B", "-c", worker_src, NULL };
 
     /* Last: nothing after this point allocates much. */
     set_limit(RLIMIT_AS, (rlim_t)s.as_mb * 1024 * 1024, "RLIMIT_AS");

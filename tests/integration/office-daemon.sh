@@ -21,7 +21,9 @@ chmod 0711 "$T"     # OfficeUser must pass through every folder above OfficeTmpD
 trap 'rm -rf "$T"' EXIT
 
 # On, with the build tree's helpers (OfficeHelperDir empty).
-gw_start "OfficeWorkers 1" "OfficeTmpDir $T/office" "OfficeTimeout 30s"
+O=$GW_SOURCE_DIR/tests/data/office
+gw_start "OfficeWorkers 1" "OfficeTmpDir $T/office" "OfficeTimeout 30s" "ConversionDir $T/conv"
+gw user add olga >/dev/null
 PID=
 for i in $(seq 900); do
   PID=$(sed -n 's/.*Office instance 0 started (pid \([0-9]*\),.*/\1/p' "$GW_LOG" | head -1)
@@ -36,6 +38,20 @@ check "its soffice.bin runs as $WANT_USER" sh -c "ps -eo pgid=,user=,comm= | gre
 check "the session directory is on OfficeTmpDir" sh -c "ls -d $T/office/office-$GW_PID-* >/dev/null"
 out=$(curl -sS --tlsv1.2 --cacert "$GW_STATE/tls/server.crt" "https://localhost:$GW_PORT/health")
 check "/health reports the Office pool ready" sh -c "echo '$out' | grep -q '\"office\":{\"status\":\"ok\",\"instances\":1,\"ready\":1'"
+
+# Submissions through the pool: the PDF LibreOffice makes goes through the
+# sandboxed helper like any PDF, and is held with its counts.
+for f in sample.docx sample.xlsx sample.odp; do
+  J=$(gw job submit --user olga "$O/$f" 2>&1)
+  check "$f: held" sh -c "gw() { '$PRINTGATE' -c '$GW_CONF' \"\$@\"; }; gw --json job show '$J' | grep -q '\"state\": \"held\"'"
+  check "$f: pages counted" sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show '$J' | grep -Eq '\"pages\": [1-9]'"
+done
+check "the log says what the documents were" sh -c "grep -q 'held: docx converted to' '$GW_LOG' && grep -q 'held: odp converted to' '$GW_LOG'"
+head -c 3000 "$O/sample.docx" > "$T/cut.docx"
+out=$(gw job submit --user olga "$T/cut.docx" 2>&1); rc=$?
+check "a cut docx fails with its reason and name" sh -c "test $rc -ne 0 && echo \"\$1\" | grep -q 'cut.docx: '" _ "$out"
+check "the instance still serves after the failure" sh -c "J=\$('$PRINTGATE' -c '$GW_CONF' job submit --user olga '$O/sample.odt') && '$PRINTGATE' -c '$GW_CONF' --json job show \$J | grep -q '\"state\": \"held\"'"
+check "no original and no conversion folder left" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '*-0.pgs')\" && test -z \"\$(ls -A '$T/conv')\""
 gw_stop TERM
 check_eq "SIGTERM exit status" "$GW_STATUS" 0
 sleep 0.2
@@ -57,8 +73,10 @@ gw_stop TERM
 check_eq "SIGTERM exit status (no LibreOffice)" "$GW_STATUS" 0
 
 # Off by default.
-gw_start
+gw_start "ConversionDir $T/conv"
 check "OfficeWorkers 0 is logged" grep -q "Office documents are refused (OfficeWorkers is 0)" "$GW_LOG"
+out=$(gw job submit --user olga "$O/sample.docx" 2>&1); rc=$?
+check "Office off: a docx is refused with the sentence" sh -c "test $rc -ne 0 && echo \"\$1\" | grep -q 'sample.docx: Office documents are not enabled on this gateway; send a PDF instead.'" _ "$out"
 out=$(curl -sS --tlsv1.2 --cacert "$GW_STATE/tls/server.crt" "https://localhost:$GW_PORT/health")
 check "/health reports Office off" sh -c "echo '$out' | grep -q '\"office\":{\"status\":\"off\"}'"
 gw_stop TERM
