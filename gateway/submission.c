@@ -263,7 +263,23 @@ typedef struct convert_out_s            /* What a successful conversion gives */
   int              pages;
   int              color_pages;
   char             format[32];          /* What the original was ("jpeg") */
+  double           decrypt_ms;          /* Original into the memfd */
+  double           helper_ms;           /* Spawn to exit of the helper run(s) */
 } convert_out_t;
+
+
+/*
+ * 'clock_ms()' - Monotonic milliseconds, for the timing log line.
+ */
+
+static double
+clock_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1000000.0);
+}
 
 
 static ssize_t
@@ -363,6 +379,7 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   char               env[9][80];
   const char        *envp[10];
   int                fsize_mb;
+  double             t0;
   bool               ok;
 
   /* The helper's output may be larger than its input (images); allow
@@ -407,7 +424,9 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   cj.log        = sys->log;
 
   _gwSystemConvertSlotTake(sys, c);
+  t0 = clock_ms();
   ok = gwConvertRun(&cj, res);
+  out->helper_ms += clock_ms() - t0;
   _gwSystemConvertSlotGive(sys);
 
   if (ok && (!gwSpoolWriterFinish(writer, &out->key, &out->size) || !gwSpoolWriterCommit(&writer)))
@@ -464,11 +483,13 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   }
 
   /* Plaintext only in memory: a sealed memfd the helper reads. */
+  out->decrypt_ms = clock_ms();
   if ((r = gwSpoolReaderOpen(sys->spool, sub->job.id, 0, key, &error)) != NULL)
   {
     fd = gwConvertMemfd(spool_read, r, (int64_t)size);
     gwSpoolReaderClose(&r);
   }
+  out->decrypt_ms = clock_ms() - out->decrypt_ms;
   if (fd < 0)
   {
     sub->reason = GW_REASON_SPOOL_DAMAGED;
@@ -570,6 +591,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   convert_out_t    out = { 0 };
   const char      *error = NULL;
   bool             ok = false;
+  double           t0 = clock_ms(), t1, t2;
 
   if (!subp || !*subp)
     return (false);
@@ -601,11 +623,13 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     goto done;
   }
 
+  t1 = clock_ms();
   if (!convert_document(sub, &key, size, &out))
   {
     fail_job(sub, GW_JOB_STATE_CONVERTING, job);
     goto done;
   }
+  t2 = clock_ms();
 
   if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, "application/pdf", (int64_t)out.size, out.pages, out.color_pages, &out.key) ||
       !gwStoreJobTransition(sys->store, sub->job.tenant, sub->job.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + sub->retention, NULL, "system", sub->job.origin, "job.hold", &error))
@@ -620,7 +644,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   gwSpoolRemove(sys->spool, sub->job.id, 0);
 
   gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job);
-  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s held: %s converted to %d page(s) (%d in colour), %lld bytes.", job->id, job->owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size);
+  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s held: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", job->id, job->owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, t1 - t0, out.decrypt_ms, out.helper_ms, t2 - t1, clock_ms() - t2);
   ok = true;
 
   done:
