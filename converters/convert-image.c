@@ -151,6 +151,24 @@ orientation_matrix(cairo_matrix_t *m, int orientation, double w, double h)
 
 
 /*
+ * 'finish_page()' - Emit the page drawn on pdf->cr and check cairo's state.
+ */
+
+static bool
+finish_page(gw_conv_pdf_t *pdf)
+{
+  cairo_show_page(pdf->cr);
+
+  pdf->pages ++;
+
+  if (cairo_status(pdf->cr) != CAIRO_STATUS_SUCCESS)
+    return (_gwConvFail(pdf->conv, GW_REASON_CONVERSION_CRASHED, "the page could not be made (cairo status %d)", (int)cairo_status(pdf->cr)));
+
+  return (true);
+}
+
+
+/*
  * '_gwConvPdfImagePage()' - Add a page showing an image: width x height is
  *                           the image's stored size in pixels (the surface
  *                           may be smaller, e.g. a JPEG decoded at 1/8 that
@@ -195,14 +213,8 @@ _gwConvPdfImagePage(gw_conv_pdf_t *pdf, cairo_surface_t *image, double width, do
   cairo_set_source_surface(pdf->cr, image, 0, 0);
   cairo_paint(pdf->cr);
   cairo_restore(pdf->cr);
-  cairo_show_page(pdf->cr);
 
-  pdf->pages ++;
-
-  if (cairo_status(pdf->cr) != CAIRO_STATUS_SUCCESS)
-    return (_gwConvFail(pdf->conv, GW_REASON_CONVERSION_CRASHED, "the page could not be made (cairo status %d)", (int)cairo_status(pdf->cr)));
-
-  return (true);
+  return (finish_page(pdf));
 }
 
 
@@ -221,14 +233,8 @@ _gwConvPdfRasterPage(gw_conv_pdf_t *pdf, cairo_surface_t *image, double width_pt
   cairo_set_source_surface(pdf->cr, image, 0, 0);
   cairo_paint(pdf->cr);
   cairo_restore(pdf->cr);
-  cairo_show_page(pdf->cr);
 
-  pdf->pages ++;
-
-  if (cairo_status(pdf->cr) != CAIRO_STATUS_SUCCESS)
-    return (_gwConvFail(pdf->conv, GW_REASON_CONVERSION_CRASHED, "the page could not be made (cairo status %d)", (int)cairo_status(pdf->cr)));
-
-  return (true);
+  return (finish_page(pdf));
 }
 
 
