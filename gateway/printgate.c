@@ -185,13 +185,21 @@ print_reply(const char *cmd, json_object *reply)
 
   if (!strcmp(cmd, "job.list") && json_object_object_get_ex(reply, "jobs", &list))
   {
-    printf("%-36s  %-12s %-11s %5s  %-16s  %-16s  %s\n", "JOB", "OWNER", "STATE", "PAGES", "CREATED", "EXPIRES", "NAME / REASON");
+    printf("%-36s  %-12s %-11s %5s %6s  %-16s  %-16s  %s\n", "JOB", "OWNER", "STATE", "PAGES", "COLOUR", "CREATED", "EXPIRES", "NAME / REASON");
     for (size_t i = 0; i < json_object_array_length(list); i ++)
     {
+      char colour[16];
+
       item = json_object_array_get_idx(list, i);
       print_time(jint(item, "created"), t1, sizeof(t1));
       print_time(jint(item, "expires"), t2, sizeof(t2));
-      printf("%-36s  %-12s %-11s %5d  %-16s  %-16s  %s", jstr(item, "id"), jstr(item, "owner"), jstr(item, "state"), (int)jint(item, "pages"), t1, t2, jstr(item, "name"));
+
+      /* Colour pages: "-" when they were not counted (CountColorPages no). */
+      if (jint(item, "color_pages") >= 0)
+        snprintf(colour, sizeof(colour), "%d", (int)jint(item, "color_pages"));
+      else
+        snprintf(colour, sizeof(colour), "-");
+      printf("%-36s  %-12s %-11s %5d %6s  %-16s  %-16s  %s", jstr(item, "id"), jstr(item, "owner"), jstr(item, "state"), (int)jint(item, "pages"), colour, t1, t2, jstr(item, "name"));
       if (*jstr(item, "page_ranges"))
         printf(" [pages %s]", jstr(item, "page_ranges"));
       if (jint(item, "number_up") > 1)
