@@ -1,0 +1,237 @@
+/*
+ * worker.c - the core's worker pool (worker-private.h).
+ *
+ * One mutex guards the queue and the counters; work functions run with it
+ * released.  Items are taken in the order they were queued.
+ */
+
+#include "worker-private.h"
+#include "printgate/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GW_WORKERS_MAX_THREADS 64
+
+typedef struct work_s
+{
+  struct work_s *next;
+  _gw_work_fn_t  fn;
+  _gw_work_fn_t  discard;
+  void          *arg;
+} work_t;
+
+struct _gw_workers_s
+{
+  gw_log_t        *log;
+  char             name[32];
+  pthread_mutex_t  mutex;
+  pthread_cond_t   cond;               /* Work queued, or stopping */
+  pthread_t        threads[GW_WORKERS_MAX_THREADS];
+  int              num_threads;
+  int              queue_max;
+  work_t          *head, *tail;
+  int              queued;
+  int              running;
+  bool             stopping;
+};
+
+
+/*
+ * 'worker_thread()' - Take items until stopped and the queue is empty.
+ */
+
+static void *
+worker_thread(void *arg)
+{
+  _gw_workers_t *w = (_gw_workers_t *)arg;
+  work_t        *item;
+
+  pthread_mutex_lock(&w->mutex);
+  for (;;)
+  {
+    while (!w->head && !w->stopping)
+      pthread_cond_wait(&w->cond, &w->mutex);
+
+    if ((item = w->head) == NULL)
+      break;
+
+    if ((w->head = item->next) == NULL)
+      w->tail = NULL;
+    w->queued --;
+    w->running ++;
+    pthread_mutex_unlock(&w->mutex);
+
+    (item->fn)(item->arg);
+    free(item);
+
+    pthread_mutex_lock(&w->mutex);
+    w->running --;
+  }
+  pthread_mutex_unlock(&w->mutex);
+
+  return (NULL);
+}
+
+
+/*
+ * '_gwWorkersNew()' - Start a pool of 'threads' threads (1 to 64) with room
+ *                     for 'queue_max' waiting items before it reports full.
+ */
+
+_gw_workers_t *
+_gwWorkersNew(gw_log_t *log, const char *name, int threads, int queue_max)
+{
+  _gw_workers_t *w;
+
+  if (threads < 1 || threads > GW_WORKERS_MAX_THREADS || queue_max < 0 || (w = calloc(1, sizeof(_gw_workers_t))) == NULL)
+    return (NULL);
+
+  w->log       = log;
+  w->queue_max = queue_max;
+  snprintf(w->name, sizeof(w->name), "%s", name ? name : "workers");
+  pthread_mutex_init(&w->mutex, NULL);
+  pthread_cond_init(&w->cond, NULL);
+
+  for (; w->num_threads < threads; w->num_threads ++)
+  {
+    if ((errno = pthread_create(w->threads + w->num_threads, NULL, worker_thread, w)) != 0)
+    {
+      gwLog(log, GW_LOG_ERROR, "Unable to start a %s thread: %s", w->name, strerror(errno));
+      _gwWorkersDelete(&w);
+      return (NULL);
+    }
+  }
+
+  return (w);
+}
+
+
+/*
+ * '_gwWorkersDelete()' - Let running items finish, discard the queued
+ *                        ones, stop the threads, free the pool.  Accepts
+ *                        NULL.
+ */
+
+void
+_gwWorkersDelete(_gw_workers_t **workers)
+{
+  _gw_workers_t *w;
+  work_t        *head, *next;
+
+  if (!workers || !*workers)
+    return;
+
+  w = *workers;
+  pthread_mutex_lock(&w->mutex);
+  w->stopping = true;
+  head = w->head;
+  w->head = w->tail = NULL;
+  w->queued = 0;
+  pthread_cond_broadcast(&w->cond);
+  pthread_mutex_unlock(&w->mutex);
+
+  for (; head; head = next)
+  {
+    next = head->next;
+    if (head->discard)
+      (head->discard)(head->arg);
+    free(head);
+  }
+
+  for (int i = 0; i < w->num_threads; i ++)
+    pthread_join(w->threads[i], NULL);
+
+  pthread_cond_destroy(&w->cond);
+  pthread_mutex_destroy(&w->mutex);
+  free(w);
+  *workers = NULL;
+}
+
+
+/*
+ * '_gwWorkersFull()' - Is every thread busy and the queue at its limit (or
+ *                      the pool stopping)?  New work should then be
+ *                      refused with "busy, try again".
+ */
+
+bool
+_gwWorkersFull(_gw_workers_t *w)
+{
+  bool full;
+
+  if (!w)
+    return (true);
+
+  pthread_mutex_lock(&w->mutex);
+  full = w->stopping || (w->running >= w->num_threads && w->queued >= w->queue_max);
+  pthread_mutex_unlock(&w->mutex);
+
+  return (full);
+}
+
+
+/*
+ * '_gwWorkersQueue()' - Queue an item: fn runs it, discard (may be NULL)
+ *                       frees it unrun at shutdown.  Fails only when the
+ *                       pool is stopping or memory runs out (the caller
+ *                       still owns arg then).
+ */
+
+bool
+_gwWorkersQueue(_gw_workers_t *w, _gw_work_fn_t fn, _gw_work_fn_t discard, void *arg)
+{
+  work_t *item;
+
+  if (!w || !fn || (item = calloc(1, sizeof(work_t))) == NULL)
+    return (false);
+
+  item->fn      = fn;
+  item->discard = discard;
+  item->arg     = arg;
+
+  pthread_mutex_lock(&w->mutex);
+  if (w->stopping)
+  {
+    pthread_mutex_unlock(&w->mutex);
+    free(item);
+    return (false);
+  }
+  if (w->tail)
+    w->tail->next = item;
+  else
+    w->head = item;
+  w->tail = item;
+  w->queued ++;
+  pthread_cond_signal(&w->cond);
+  pthread_mutex_unlock(&w->mutex);
+
+  return (true);
+}
+
+
+/*
+ * '_gwWorkersCounts()' - Items running and waiting now (for /health and
+ *                        tests).
+ */
+
+void
+_gwWorkersCounts(_gw_workers_t *w, int *running_r, int *queued_r)
+{
+  int running = 0, queued = 0;
+
+  if (w)
+  {
+    pthread_mutex_lock(&w->mutex);
+    running = w->running;
+    queued  = w->queued;
+    pthread_mutex_unlock(&w->mutex);
+  }
+  if (running_r)
+    *running_r = running;
+  if (queued_r)
+    *queued_r = queued;
+}
