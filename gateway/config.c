@@ -196,6 +196,8 @@ static const config_directive_t directives[] =
     "Unprivileged system account the converter runs as when printgated runs as root." },
   { "ConversionWorkers", CONFIG_INT, FIELD(conversion_workers), "0", 0, 64, false, NULL,
     "Conversions run at once (0 = one per processor core); others wait their turn." },
+  { "ConversionQueue", CONFIG_INT, FIELD(conversion_queue), "32", 0, 10000, false, NULL,
+    "Documents that may wait for a conversion worker before new submissions are refused as busy." },
   { "ConversionTimeout", CONFIG_DURATION, FIELD(conversion_timeout), "120s", 1, HOUR, false, NULL,
     "Wall-clock time one conversion may take before it is killed and its job fails." },
   { "ConversionMemory", CONFIG_SIZE, FIELD(conversion_memory), "1G", 64 * MIB, 64 * GIB, false, NULL,

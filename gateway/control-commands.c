@@ -526,7 +526,16 @@ cmd_job_submit(gw_client_t *cl, json_object *req)
   gwWipe(buf, 64 * 1024);
   free(buf);
 
-  ok    = gwSubmissionEnd(&sub, &job);
+  /*
+   * End returns once the document is stored and the job converting; the CLI
+   * answers with the outcome, so wait for the job event that ends the
+   * conversion (or the gateway stopping), unless asked not to ("wait": 0:
+   * the reply then says "converting").
+   */
+
+  if ((ok = gwSubmissionEnd(&sub, &job)) == true && get_int(req, "wait", 1) &&
+      gwSystemJobWait(cl->sys, GW_DEFAULT_TENANT, job.id, -1, &job))
+    ok = job.state == GW_JOB_STATE_HELD;
   reply = json_object_new_object();
   json_object_object_add(reply, "ok", json_object_new_boolean(ok));
   if (!ok)

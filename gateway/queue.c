@@ -106,6 +106,56 @@ gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const ch
 }
 
 
+typedef struct resumed_s        /* A job whose conversion runs again */
+{
+  gw_job_t         job;
+  int64_t          size;                /* Of its original */
+  gw_wrapped_key_t key;                 /* Of its original */
+} resumed_t;
+
+typedef struct resume_s         /* Jobs whose conversion runs again after recovery */
+{
+  gw_system_t *sys;
+  resumed_t   *jobs;
+  size_t       count, alloc;
+} resume_t;
+
+
+/*
+ * 'resume_add()' - Keep a converting job whose original and key are there
+ *                  (and that was not resumed before), to queue it once the
+ *                  spool is cleaned.
+ */
+
+static bool
+resume_add(resume_t *r, const gw_job_t *job)
+{
+  resumed_t *slot;
+
+  if (!gwSpoolExists(r->sys->spool, job->id, 0))
+    return (false);
+
+  if (r->count == r->alloc)
+  {
+    size_t alloc = r->alloc ? 2 * r->alloc : 16;
+    void  *jobs = realloc(r->jobs, alloc * sizeof(resumed_t));
+
+    if (!jobs)
+      return (false);
+    r->jobs  = jobs;
+    r->alloc = alloc;
+  }
+
+  slot = r->jobs + r->count;
+  if (!gwStoreJobGetOriginal(r->sys->store, job->tenant, job->id, true, &slot->size, &slot->key))
+    return (false);
+  slot->job = *job;
+  r->count ++;
+
+  return (true);
+}
+
+
 /*
  * 'recover_job()' - Settle a job left half-way by a crash.
  */
@@ -113,7 +163,8 @@ gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const ch
 static bool
 recover_job(const gw_job_t *job, void *data)
 {
-  gw_system_t *sys = (gw_system_t *)data;
+  resume_t    *resume = (resume_t *)data;
+  gw_system_t *sys = resume->sys;
   gw_config_t  c;
   char         text[512];
   const char  *error = NULL;
@@ -130,6 +181,12 @@ recover_job(const gw_job_t *job, void *data)
 
     snprintf(text, sizeof(text), "%s: the gateway restarted while sending this job to %s; it may have printed. It is held again.", job->name, job->printer[0] ? job->printer : "the printer");
     gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_HELD, GW_REASON_INTERRUPTED, text, -1, NULL, "system", "recovery", "job.recover", &error);
+  }
+  else if (job->state == GW_JOB_STATE_CONVERTING && resume_add(resume, job))
+  {
+    /* Its original is committed with its key: convert it again once the
+     * spool is clean (gwSystemRecover()). */
+    return (true);
   }
   else
   {
@@ -198,21 +255,42 @@ typedef struct orphan_s         /* Context of the orphan scan */
 {
   gw_system_t *sys;
   keyed_t     *keyed;
+  resume_t    *resume;
 } orphan_t;
+
+
+/*
+ * 'resuming()' - Is this job's conversion going to run again?
+ */
+
+static bool
+resuming(const resume_t *r, const char *job_id)
+{
+  for (size_t i = 0; i < r->count; i ++)
+  {
+    if (!strcmp(r->jobs[i].job.id, job_id))
+      return (true);
+  }
+
+  return (false);
+}
 
 
 /*
  * 'remove_orphan()' - Remove a committed spool file whose job row is gone
  *                     or has no key any more (in any tenant), and every
- *                     original (document 0): after recover_job() no job is
- *                     converting, and an original is only kept while its
- *                     job converts.
+ *                     original (document 0) but those of the jobs whose
+ *                     conversion runs again: an original is only kept
+ *                     while its job converts.
  */
 
 static bool
 remove_orphan(const char *job_id, unsigned docnum, void *data)
 {
   orphan_t *o = (orphan_t *)data;
+
+  if (docnum == 0 && resuming(o->resume, job_id))
+    return (true);
 
   if (docnum == 0)
   {
@@ -245,7 +323,9 @@ gwSystemRecover(gw_system_t *sys)
   if (removed)
     gwLog(sys->log, GW_LOG_WARN, "Recovery: removed %u partial file(s) from the spool's incoming folder.", removed);
 
-  gwStoreJobIterateAll(sys->store, STATES(RECEIVING) | STATES(CONVERTING) | STATES(RELEASING), recover_job, sys);
+  resume_t resume = { sys, NULL, 0, 0 };
+
+  gwStoreJobIterateAll(sys->store, STATES(RECEIVING) | STATES(CONVERTING) | STATES(RELEASING), recover_job, &resume);
 
   /* Conversion folders a killed daemon left (with plaintext in them). */
   {
@@ -258,12 +338,13 @@ gwSystemRecover(gw_system_t *sys)
   }
 
   keyed_t  keyed = { NULL, 0, 0, false };
-  orphan_t orphan = { sys, &keyed };
+  orphan_t orphan = { sys, &keyed, &resume };
   bool     ok;
 
   if (!gwStoreJobIterateAll(sys->store, (1u << GW_JOB_STATE_COUNT) - 1, collect_keyed, &keyed) || keyed.failed)
   {
     free(keyed.ids);
+    free(resume.jobs);
     return (false);
   }
   if (keyed.count)
@@ -271,6 +352,30 @@ gwSystemRecover(gw_system_t *sys)
 
   ok = gwSpoolIterate(sys->spool, remove_orphan, &orphan);
   free(keyed.ids);
+
+  /*
+   * Conversions cut short by the stop run again now that the spool is clean
+   * (so no orphan scan can meet the PDF they write).
+   */
+
+  for (size_t i = 0; i < resume.count; i ++)
+  {
+    resumed_t *rj = resume.jobs + i;
+
+    if (!_gwSubmissionResume(sys, &rj->job, rj->size, &rj->key))
+    {
+      char        text[512];
+      const char *error = NULL;
+      gw_config_t c;
+
+      _gwSystemConfigCopy(sys, &c);
+      snprintf(text, sizeof(text), "%s: the gateway stopped while converting this document and could not start again; send it again.", rj->job.name);
+      _gwSystemJobTransition(sys, &rj->job, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_FAILED, GW_REASON_INTERRUPTED, text, time(NULL) + c.retention, NULL, "system", "recovery", "job.recover", &error);
+      gwSpoolRemove(sys->spool, rj->job.id, 0);
+    }
+    gwWipe(&rj->key, sizeof(rj->key));
+  }
+  free(resume.jobs);
 
   return (ok);
 }

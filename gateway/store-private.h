@@ -104,6 +104,10 @@ typedef struct _gw_store_ops_s
 
   bool    (*audit_add)(void *b, int64_t tenant, const gw_audit_t *entry);
   int     (*audit_page)(void *b, int64_t tenant, int64_t since, int limit, _gw_store_cursor_t *cursor, gw_audit_t *entries, int max);
+
+  bool    (*job_original_set)(void *b, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
+  bool    (*job_original_get)(void *b, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
+  bool    (*job_original_drop)(void *b, int64_t tenant, const char *job_id);
 } _gw_store_ops_t;
 
 struct _gw_store_s

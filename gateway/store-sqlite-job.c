@@ -730,3 +730,147 @@ _gwSqlAuditPage(void *backend, int64_t tenant, int64_t since, int limit, _gw_sto
 
   return (n);
 }
+
+
+/* ---- The original (document 0) while a job converts --------------------------- */
+
+
+/*
+ * '_gwSqlJobOriginalSet()' - Record the wrapped key and size of a job's
+ *                            original, so a conversion interrupted by a stop
+ *                            can run again at the next start.  Only for a
+ *                            job that is not finished.
+ */
+
+bool
+_gwSqlJobOriginalSet(void *backend, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key)
+{
+  _gw_sql_t      *b = (_gw_sql_t *)backend;
+  sqlite3_stmt   *stmt;
+  gw_job_state_t  state;
+  char            owner[64];
+  int             pages;
+  bool            ok = false;
+
+  _gwSqlLock(b);
+  if (_gwSqlBegin(b))
+  {
+    if (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &pages) == 1 && !gwJobStateIsTerminal(state) &&
+        (stmt = _gwSqlStmt(b, _GW_SQL_ORIGINAL_SET,
+           "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
+           " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
+           " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key")) != NULL)
+    {
+      sqlite3_bind_text(stmt, 1, job_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(stmt, 2, size);
+      sqlite3_bind_blob(stmt, 3, key->bytes, GW_WRAPPED_KEY_LEN, SQLITE_STATIC);
+      if ((ok = sqlite3_step(stmt) == SQLITE_DONE) == false)
+        _gwSqlLogError(b, "original");
+      _gwSqlDone(stmt);
+    }
+
+    if (ok)
+      ok = _gwSqlCommit(b);
+    else
+      _gwSqlRollback(b);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlJobOriginalGet()' - Copy out the original's size and wrapped key
+ *                            (false if there is none, or it was shredded).
+ *                            With 'resume', only for a conversion that has
+ *                            not been resumed before, and count this one:
+ *                            a document that stops the gateway every time it
+ *                            converts is retried once, not in a loop.  (The
+ *                            original's "pages" column holds that count.)
+ */
+
+bool
+_gwSqlJobOriginalGet(void *backend, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          found = false;
+  int           resumed = 0;
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+  {
+    _gwSqlUnlock(b);
+    return (false);
+  }
+
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_ORIGINAL_GET,
+         "SELECT d.size, d.wrapped_key, d.pages FROM documents d JOIN jobs j ON j.id = d.job_id"
+         " WHERE j.tenant_id = ?1 AND d.job_id = ?2 AND d.num = 0 AND d.wrapped_key IS NOT NULL")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 1) == GW_WRAPPED_KEY_LEN)
+    {
+      *size   = sqlite3_column_int64(stmt, 0);
+      resumed = sqlite3_column_int(stmt, 2);
+      memcpy(key->bytes, sqlite3_column_blob(stmt, 1), GW_WRAPPED_KEY_LEN);
+      found = true;
+    }
+    _gwSqlDone(stmt);
+  }
+
+  if (found && resume)
+  {
+    if (resumed > 0)
+      found = false;
+    else if ((stmt = _gwSqlStmt(b, _GW_SQL_ORIGINAL_RESUMED, "UPDATE documents SET pages = pages + 1 WHERE job_id = ?1 AND num = 0")) != NULL)
+    {
+      sqlite3_bind_text(stmt, 1, job_id, -1, SQLITE_STATIC);
+      found = sqlite3_step(stmt) == SQLITE_DONE;
+      _gwSqlDone(stmt);
+    }
+    else
+      found = false;
+  }
+
+  if (found)
+    found = _gwSqlCommit(b);
+  else
+    _gwSqlRollback(b);
+  _gwSqlUnlock(b);
+
+  if (!found)
+    memset(key, 0, sizeof(*key));
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlJobOriginalDrop()' - Forget the original's row (and so its key)
+ *                             once the held PDF is committed.
+ */
+
+bool
+_gwSqlJobOriginalDrop(void *backend, int64_t tenant, const char *job_id)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_ORIGINAL_DROP,
+         "DELETE FROM documents WHERE num = 0 AND job_id = ?2 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1)")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
+    if ((ok = sqlite3_step(stmt) == SQLITE_DONE) == false)
+      _gwSqlLogError(b, "original");
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}

@@ -76,6 +76,10 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_AUDIT_MIN_ID,
   _GW_SQL_AUDIT_MAX_ID,
   _GW_SQL_AUDIT_PAGE,
+  _GW_SQL_ORIGINAL_SET,
+  _GW_SQL_ORIGINAL_GET,
+  _GW_SQL_ORIGINAL_RESUMED,
+  _GW_SQL_ORIGINAL_DROP,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -153,5 +157,8 @@ extern int     _gwSqlJobPage(void *b, const _gw_job_filter_t *filter, _gw_store_
 extern int     _gwSqlJobCount(void *b, const _gw_job_filter_t *filter);
 extern bool    _gwSqlAuditAdd(void *b, int64_t tenant, const gw_audit_t *entry);
 extern int     _gwSqlAuditPage(void *b, int64_t tenant, int64_t since, int limit, _gw_store_cursor_t *cursor, gw_audit_t *entries, int max);
+extern bool    _gwSqlJobOriginalSet(void *b, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
+extern bool    _gwSqlJobOriginalGet(void *b, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
+extern bool    _gwSqlJobOriginalDrop(void *b, int64_t tenant, const char *job_id);
 
 #endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

@@ -78,7 +78,10 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlJobPage,
   _gwSqlJobCount,
   _gwSqlAuditAdd,
-  _gwSqlAuditPage
+  _gwSqlAuditPage,
+  _gwSqlJobOriginalSet,
+  _gwSqlJobOriginalGet,
+  _gwSqlJobOriginalDrop
 };
 
 

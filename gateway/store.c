@@ -963,6 +963,39 @@ gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const c
 
 
 /*
+ * 'gwStoreJobSetOriginal()', 'gwStoreJobGetOriginal()',
+ * 'gwStoreJobDropOriginal()' - The original's key while its job converts.
+ */
+
+bool
+gwStoreJobSetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key)
+{
+  if (!s || tenant <= 0 || !valid_job_id(job_id) || size < 0 || !key)
+    return (false);
+
+  return (s->ops->job_original_set(s->backend, tenant, job_id, size, key));
+}
+
+bool
+gwStoreJobGetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key)
+{
+  if (!s || tenant <= 0 || !valid_job_id(job_id) || !size || !key)
+    return (false);
+
+  return (s->ops->job_original_get(s->backend, tenant, job_id, resume, size, key));
+}
+
+bool
+gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *job_id)
+{
+  if (!s || tenant <= 0 || !valid_job_id(job_id))
+    return (false);
+
+  return (s->ops->job_original_drop(s->backend, tenant, job_id));
+}
+
+
+/*
  * 'gwStoreJobGet()' - Copy a job (with document 1) out of the store.
  */
 

@@ -35,6 +35,10 @@ struct _gw_submission_s
   bool               failed;         /* A limit was hit or the spool failed */
   gw_reason_t        reason;
   char               text[512];
+  gw_wrapped_key_t   key;            /* Document 0's wrapped key, once committed */
+  uint64_t           size;           /* Document 0's plaintext size, once committed */
+  double             t_commit;       /* Milliseconds End took to commit */
+  double             t_queued;       /* clock_ms() when queued for a worker */
 };
 
 
@@ -98,10 +102,12 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
 
   if (!user || !gwStoreUserFind(sys->store, tenant, user, &u) || u.disabled)
   {
+    *reason_r = GW_REASON_UNKNOWN_USER;
     snprintf(text, textsize, "No active user \"%s\" on this gateway.", user ? user : "");
     return (NULL);
   }
 
+  *reason_r = GW_REASON_BAD_OPTION;
   if (options && options->copies != 0 && !gwJobCopiesValid(options->copies))
   {
     snprintf(text, textsize, "Copies must be between 1 and 999.");
@@ -115,6 +121,19 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
 
   if (options && !_gwSystemJobOptionsCheck(options, text, textsize))
     return (NULL);
+  *reason_r = GW_REASON_NONE;
+
+  /*
+   * Conversions run on the core's worker pool; when every worker is busy
+   * and the queue is full, say so now, before the client sends the bytes.
+   */
+
+  if (_gwWorkersFull(sys->workers))
+  {
+    *reason_r = GW_REASON_BUSY;
+    snprintf(text, textsize, "The gateway is busy converting other documents; try again in a minute.");
+    return (NULL);
+  }
 
   held = gwStoreJobCount(sys->store, tenant, u.id, (1u << GW_JOB_STATE_HELD) | (1u << GW_JOB_STATE_QUARANTINED) | (1u << GW_JOB_STATE_RECEIVING) | (1u << GW_JOB_STATE_CONVERTING));
   if (held >= c.max_held_jobs)
@@ -556,7 +575,7 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
 {
   gw_system_t *sys = sub->sys;
 
-  gwStoreJobTransition(sys->store, sub->job.tenant, sub->job.id, from, GW_JOB_STATE_FAILED, sub->reason, sub->text, time(NULL) + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
+  _gwSystemJobTransition(sys, &sub->job, from, GW_JOB_STATE_FAILED, sub->reason, sub->text, time(NULL) + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
   for (unsigned doc = 0; doc <= 1; doc ++)
   {
     if (gwSpoolExists(sys->spool, sub->job.id, doc))
@@ -575,10 +594,114 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
 
 
 /*
- * 'gwSubmissionEnd()' - All bytes are in: commit the spool file, check the
- *                       document and hold it.  Returns true and the held
- *                       job, or false and the failed job (with reason).
- *                       Frees the submission.
+ * 'free_submission()' - Wipe and free a submission.
+ */
+
+static void
+free_submission(gw_submission_t *sub)
+{
+  gwSpoolWriterAbort(&sub->writer);
+  gwWipe(&sub->key, sizeof(sub->key));
+  gwWipe(sub->head, sizeof(sub->head));
+  free(sub);
+}
+
+
+/*
+ * 'convert_work()' - A conversion worker's item: convert the committed
+ *                    original into the held PDF, then hold the job (or fail
+ *                    it with the reason).  Frees the submission.
+ */
+
+static void
+convert_work(void *arg)
+{
+  gw_submission_t *sub = (gw_submission_t *)arg;
+  gw_system_t     *sys = sub->sys;
+  gw_job_t         job;
+  convert_out_t    out = { 0 };
+  const char      *error = NULL;
+  double           t1 = clock_ms(), t2;
+
+  if (!convert_document(sub, &sub->key, sub->size, &out))
+  {
+    fail_job(sub, GW_JOB_STATE_CONVERTING, &job);
+    goto done;
+  }
+  t2 = clock_ms();
+
+  if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, "application/pdf", (int64_t)out.size, out.pages, out.color_pages, &out.key) ||
+      !_gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + sub->retention, NULL, "system", sub->job.origin, "job.hold", &error))
+  {
+    sub->reason = GW_REASON_INTERNAL;
+    snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not hold the document (%s); try again later.", sub->job.name, error ? error : "store error");
+    fail_job(sub, GW_JOB_STATE_CONVERTING, &job);
+    goto done;
+  }
+
+  /* The original is not kept once the held PDF is committed: its key row
+   * first (crypto-shred), then its file. */
+  gwStoreJobDropOriginal(sys->store, sub->job.tenant, sub->job.id);
+  gwSpoolRemove(sys->spool, sub->job.id, 0);
+
+  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s held: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->job.id, sub->job.owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, clock_ms() - t2);
+
+  done:
+
+  gwWipe(&out, sizeof(out));
+  free_submission(sub);
+}
+
+
+/*
+ * 'discard_work()' - The daemon stops before this conversion started: the
+ *                    job stays converting, with its original and key, and
+ *                    runs again at the next start (gwSystemRecover()).
+ */
+
+static void
+discard_work(void *arg)
+{
+  gw_submission_t *sub = (gw_submission_t *)arg;
+
+  gwLog(sub->sys->log, GW_LOG_INFO, "Job %s: the gateway is stopping; it will be converted at the next start.", sub->job.id);
+  free_submission(sub);
+}
+
+
+/*
+ * 'queue_conversion()' - Hand a committed submission to the worker pool.
+ *                        When the pool is stopping, the job stays
+ *                        converting for the next start.
+ */
+
+static void
+queue_conversion(gw_submission_t *sub)
+{
+  sub->t_queued = clock_ms();
+  if (!_gwWorkersQueue(sub->sys->workers, convert_work, discard_work, sub))
+    discard_work(sub);
+}
+
+
+/*
+ * 'gwSubmissionJobId()' - The job id (UUID) the submission has.
+ */
+
+const char *
+gwSubmissionJobId(gw_submission_t *sub)
+{
+  return (sub ? sub->job.id : NULL);
+}
+
+
+/*
+ * 'gwSubmissionEnd()' - All bytes are in: commit the spool file (fsync'd),
+ *                       record its key, move the job to converting and
+ *                       queue the conversion.  Returns at once: true and
+ *                       the converting job, or false and the failed job
+ *                       (with reason).  Frees (or hands over) the
+ *                       submission.
  */
 
 bool
@@ -586,12 +709,8 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
 {
   gw_submission_t *sub;
   gw_system_t     *sys;
-  gw_wrapped_key_t key;
-  uint64_t         size = 0;
-  convert_out_t    out = { 0 };
   const char      *error = NULL;
-  bool             ok = false;
-  double           t0 = clock_ms(), t1, t2;
+  double           t0 = clock_ms();
 
   if (!subp || !*subp)
     return (false);
@@ -603,58 +722,82 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   if (sub->failed)
   {
     fail_job(sub, GW_JOB_STATE_RECEIVING, job);
-    goto done;
+    free_submission(sub);
+    return (false);
   }
 
-  if (!gwSpoolWriterFinish(sub->writer, &key, &size) || !gwSpoolWriterCommit(&sub->writer))
+  if (!gwSpoolWriterFinish(sub->writer, &sub->key, &sub->size) || !gwSpoolWriterCommit(&sub->writer))
   {
-    gwSpoolWriterAbort(&sub->writer);
     sub->reason = GW_REASON_INTERNAL;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not store the document (disk full?); try again later.", sub->job.name);
     fail_job(sub, GW_JOB_STATE_RECEIVING, job);
-    goto done;
+    free_submission(sub);
+    return (false);
   }
 
-  if (!gwStoreJobTransition(sys->store, sub->job.tenant, sub->job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", sub->job.origin, "job.convert", &error))
+  if (sub->size == 0)
+  {
+    sub->reason = GW_REASON_EMPTY_DOCUMENT;
+    snprintf(sub->text, sizeof(sub->text), "%s: the document is empty (0 bytes); nothing to print.", sub->job.name);
+    fail_job(sub, GW_JOB_STATE_RECEIVING, job);
+    free_submission(sub);
+    return (false);
+  }
+
+  if (!gwStoreJobSetOriginal(sys->store, sub->job.tenant, sub->job.id, (int64_t)sub->size, &sub->key) ||
+      !_gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", sub->job.origin, "job.convert", &error))
   {
     sub->reason = GW_REASON_INTERNAL;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not record the document; try again later.", sub->job.name);
     fail_job(sub, GW_JOB_STATE_RECEIVING, job);
-    goto done;
+    free_submission(sub);
+    return (false);
   }
 
-  t1 = clock_ms();
-  if (!convert_document(sub, &key, size, &out))
+  if (!gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job))
   {
-    fail_job(sub, GW_JOB_STATE_CONVERTING, job);
-    goto done;
+    *job = sub->job;
+    job->state = GW_JOB_STATE_CONVERTING;
   }
-  t2 = clock_ms();
+  sub->t_commit = clock_ms() - t0;
+  queue_conversion(sub);
 
-  if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, "application/pdf", (int64_t)out.size, out.pages, out.color_pages, &out.key) ||
-      !gwStoreJobTransition(sys->store, sub->job.tenant, sub->job.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + sub->retention, NULL, "system", sub->job.origin, "job.hold", &error))
-  {
-    sub->reason = GW_REASON_INTERNAL;
-    snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not hold the document (%s); try again later.", sub->job.name, error ? error : "store error");
-    fail_job(sub, GW_JOB_STATE_CONVERTING, job);
-    goto done;
-  }
+  return (true);
+}
 
-  /* The original is not kept once the held PDF is committed. */
-  gwSpoolRemove(sys->spool, sub->job.id, 0);
 
-  gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job);
-  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s held: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", job->id, job->owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, t1 - t0, out.decrypt_ms, out.helper_ms, t2 - t1, clock_ms() - t2);
-  ok = true;
+/*
+ * '_gwSubmissionResume()' - Crash recovery: queue the conversion of a job
+ *                           left converting, from its committed original
+ *                           and the key recorded for it.  False (the caller
+ *                           fails the job) when it cannot be queued.
+ */
 
-  done:
+bool
+_gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key)
+{
+  gw_submission_t *sub;
+  gw_config_t      c;
+  gw_user_t        u;
 
-  gwWipe(&key, sizeof(key));
-  gwWipe(&out, sizeof(out));
-  gwWipe(sub->head, sizeof(sub->head));
-  free(sub);
+  if (size <= 0 || (sub = calloc(1, sizeof(gw_submission_t))) == NULL)
+    return (false);
 
-  return (ok);
+  sub->key = *key;
+
+  _gwSystemConfigCopy(sys, &c);
+  sub->sys            = sys;
+  sub->job            = *job;
+  sub->size           = (uint64_t)size;
+  sub->max_size       = c.max_document_size;
+  sub->max_pages      = c.max_pages;
+  sub->retention      = gwStoreUserGet(sys->store, job->tenant, job->user_id, &u) && u.role == GW_ROLE_GUEST ? c.guest_retention : c.retention;
+  sub->fail_retention = c.retention;
+
+  gwLog(sys->log, GW_LOG_WARN, "Recovery: job %s was converting when the gateway stopped; converting it again.", job->id);
+  queue_conversion(sub);
+
+  return (true);
 }
 
 
@@ -682,7 +825,5 @@ gwSubmissionAbort(gw_submission_t **subp, gw_reason_t reason)
     snprintf(sub->text, sizeof(sub->text), "%s: the upload stopped before the whole document arrived; nothing was kept. Send it again.", sub->job.name);
   }
   fail_job(sub, GW_JOB_STATE_RECEIVING, &job);
-
-  gwWipe(sub->head, sizeof(sub->head));
-  free(sub);
+  free_submission(sub);
 }

@@ -6,7 +6,10 @@
  * store, spool and log are thread-safe themselves.  Lock order: system
  * rwlock -> store (never the other way round); no core lock is held while
  * a sink talks to a printer.  'convert_lock' only counts conversion slots
- * (ConversionWorkers); nothing else is taken while it is held.
+ * (ConversionWorkers); nothing else is taken while it is held.  'wait_lock'
+ * is taken by the job-event callback and by gwSystemJobWait(), which reads
+ * the store while holding it (order: wait_lock -> store); events are
+ * emitted with no core lock held.
  */
 
 #ifndef PRINTGATE_SYSTEM_PRIVATE_H
@@ -14,6 +17,7 @@
 
 #include "printgate/system.h"
 #include "printgate/crypto.h"
+#include "worker-private.h"
 #include "printgate/listener.h"
 #include "printgate/office.h"
 #include "printgate/spool.h"
@@ -39,6 +43,12 @@ struct _gw_system_s
   pthread_mutex_t      convert_lock;             /* Guards convert_busy */
   pthread_cond_t       convert_cond;             /* Signalled when a conversion slot frees */
   int                  convert_busy;             /* Conversions running now */
+  gw_events_t         *events;                   /* Job events (owned) */
+  _gw_workers_t       *workers;                  /* Conversion worker pool (owned) */
+  pthread_mutex_t      wait_lock;                /* gwSystemJobWait(): guards stopping, */
+  pthread_cond_t       wait_cond;                /* broadcast on every job event */
+  bool                 stopping;                 /* gwSystemDelete() has begun */
+  int                  wait_sub;                 /* The waiters' event subscription */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */
@@ -68,5 +78,7 @@ extern bool    _gwReleaseDocTransform(const gw_config_t *c, const gw_job_t *job)
 extern bool    _gwReleaseWatermark(const gw_job_t *job, time_t now, char *hex, size_t hexsize);
 extern void    _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c);
 extern void    _gwSystemConvertSlotGive(gw_system_t *sys);
+extern bool    _gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
+extern bool    _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key);
 
 #endif /* !PRINTGATE_SYSTEM_PRIVATE_H */

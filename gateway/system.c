@@ -160,6 +160,54 @@ start_office(gw_system_t *sys)
 
 
 /*
+ * 'wake_waiters()' - Job-event callback: wake gwSystemJobWait() callers.
+ */
+
+static void
+wake_waiters(const gw_job_event_t *event, void *data)
+{
+  gw_system_t *sys = (gw_system_t *)data;
+
+  (void)event;
+
+  pthread_mutex_lock(&sys->wait_lock);
+  pthread_cond_broadcast(&sys->wait_cond);
+  pthread_mutex_unlock(&sys->wait_lock);
+}
+
+
+/*
+ * 'start_workers()' - The job-event bus and the conversion worker pool
+ *                     (ConversionWorkers threads, ConversionQueue waiting).
+ */
+
+static bool
+start_workers(gw_system_t *sys, const char **error_r)
+{
+  long threads = sys->config->conversion_workers > 0 ? sys->config->conversion_workers : sysconf(_SC_NPROCESSORS_ONLN);
+
+  if (threads < 1)
+    threads = 1;
+  if (threads > 64)
+    threads = 64;
+
+  if ((sys->events = gwEventsNew(sys->log, 0)) == NULL || (sys->wait_sub = gwEventsSubscribe(sys->events, NULL, wake_waiters, sys)) == 0)
+  {
+    *error_r = "unable to start the job events";
+    return (false);
+  }
+
+  if ((sys->workers = _gwWorkersNew(sys->log, "conversion worker", (int)threads, sys->config->conversion_queue)) == NULL)
+  {
+    *error_r = "unable to start the conversion workers";
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
  * 'gwSystemNew()' - Open (and on first run create) the gateway state:
  *                   keys, spool, store, certificate and admin account.
  */
@@ -185,6 +233,8 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
   pthread_rwlock_init(&sys->rwlock, NULL);
   pthread_mutex_init(&sys->convert_lock, NULL);
   pthread_cond_init(&sys->convert_cond, NULL);
+  pthread_mutex_init(&sys->wait_lock, NULL);
+  pthread_cond_init(&sys->wait_cond, NULL);
   sys->config     = config;
   sys->start_time = time(NULL);
 
@@ -239,6 +289,9 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
   if (!gwConfigConverterPath(config, path, sizeof(path)))
     gwLog(sys->log, GW_LOG_ERROR, "The converter %s is missing or not executable: every document will fail until it is installed (ConverterPath).", path);
 
+  if (!start_workers(sys, error_r))
+    goto fail;
+
   start_office(sys);
 
   return (sys);
@@ -265,7 +318,17 @@ gwSystemDelete(gw_system_t **sys)
 
   s = *sys;
   gwListenerDelete(&s->listener);
-  gwOfficePoolFree(&s->office);      /* After the listener: no conversion can start any more */
+
+  /* Wake every gwSystemJobWait(); conversions that have not started stay
+   * converting, with their originals, for the next start. */
+  pthread_mutex_lock(&s->wait_lock);
+  s->stopping = true;
+  pthread_cond_broadcast(&s->wait_cond);
+  pthread_mutex_unlock(&s->wait_lock);
+  _gwWorkersDelete(&s->workers);
+
+  gwOfficePoolFree(&s->office);      /* After the listener and workers: no conversion can start any more */
+  gwEventsDelete(&s->events);        /* Delivers what is queued */
   gwStoreClose(&s->store);
   gwSpoolClose(&s->spool);
   gwKeysDelete(&s->keys);
@@ -274,6 +337,8 @@ gwSystemDelete(gw_system_t **sys)
   pthread_rwlock_destroy(&s->rwlock);
   pthread_mutex_destroy(&s->convert_lock);
   pthread_cond_destroy(&s->convert_cond);
+  pthread_mutex_destroy(&s->wait_lock);
+  pthread_cond_destroy(&s->wait_cond);
   free(s);
   *sys = NULL;
 }
@@ -390,6 +455,7 @@ _gwSystemConfigCopy(gw_system_t *sys, gw_config_t *copy)
 gw_config_t *gwSystemGetConfig(gw_system_t *sys)     { return (sys ? sys->config : NULL); }
 gw_log_t    *gwSystemGetLog(gw_system_t *sys)        { return (sys ? sys->log : NULL); }
 gw_store_t  *gwSystemGetStore(gw_system_t *sys)      { return (sys ? sys->store : NULL); }
+gw_events_t *gwSystemGetEvents(gw_system_t *sys)     { return (sys ? sys->events : NULL); }
 gw_listener_t *gwSystemGetListener(gw_system_t *sys) { return (sys ? sys->listener : NULL); }
 gw_office_pool_t *gwSystemGetOfficePool(gw_system_t *sys) { return (sys ? sys->office : NULL); }
 
@@ -498,4 +564,83 @@ _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job)
 
   if (!gwStoreJobPurge(sys->store, job->tenant, job->id))
     gwLog(sys->log, GW_LOG_ERROR, "Job %s: unable to delete the job row.", job->id);
+}
+
+
+/*
+ * '_gwSystemJobTransition()' - The one way a job changes state: the store
+ *                              transition (row + audit in one transaction),
+ *                              then, after the commit and with no core lock
+ *                              held, the job event.  'job' gives the tenant,
+ *                              id and origin.
+ */
+
+bool
+_gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
+{
+  gw_job_event_t event;
+
+  if (!gwStoreJobTransition(sys->store, job->tenant, job->id, from, to, reason, text, expires, printer, actor, source, action, error_r))
+    return (false);
+
+  memset(&event, 0, sizeof(event));
+  event.tenant    = job->tenant;
+  event.old_state = from;
+  event.new_state = to;
+  event.reason    = reason;
+  event.time      = time(NULL);
+  snprintf(event.job_id, sizeof(event.job_id), "%s", job->id);
+  snprintf(event.origin, sizeof(event.origin), "%s", job->origin);
+  snprintf(event.text, sizeof(event.text), "%s", text ? text : "");
+  snprintf(event.printer, sizeof(event.printer), "%s", printer ? printer : "");
+  gwEventsEmit(sys->events, &event);
+
+  return (true);
+}
+
+
+/*
+ * 'gwSystemJobWait()' - Wait until a job has left receiving/converting, the
+ *                       timeout passes (< 0 = none) or the gateway stops.
+ *                       The store is read under wait_lock, and the event
+ *                       callback takes wait_lock after the commit, so an
+ *                       outcome between the read and the wait is not missed.
+ */
+
+bool
+gwSystemJobWait(gw_system_t *sys, int64_t tenant, const char *job_id, int timeout_ms, gw_job_t *job)
+{
+  struct timespec deadline;
+  bool            found;
+
+  if (!sys || !job_id || !job)
+    return (false);
+
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  if (timeout_ms > 0)
+  {
+    deadline.tv_sec  += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L)
+    {
+      deadline.tv_sec ++;
+      deadline.tv_nsec -= 1000000000L;
+    }
+  }
+
+  pthread_mutex_lock(&sys->wait_lock);
+  while ((found = gwStoreJobGet(sys->store, tenant, job_id, job)) &&
+         (job->state == GW_JOB_STATE_RECEIVING || job->state == GW_JOB_STATE_CONVERTING) && !sys->stopping)
+  {
+    if (timeout_ms < 0)
+      pthread_cond_wait(&sys->wait_cond, &sys->wait_lock);
+    else if (timeout_ms == 0 || pthread_cond_timedwait(&sys->wait_cond, &sys->wait_lock, &deadline) == ETIMEDOUT)
+    {
+      found = gwStoreJobGet(sys->store, tenant, job_id, job);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&sys->wait_lock);
+
+  return (found);
 }

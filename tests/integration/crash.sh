@@ -7,8 +7,11 @@
 #     planted in the document is found nowhere on disk (spool, store, logs,
 #     temp folders) - after first showing that the same scan finds it in a
 #     plain copy (positive control);
-#  3. kill -9 of printgated during a conversion: the helper dies too, and
-#     recovery removes the conversion folder and the original.
+#  3. kill -9 of printgated during a conversion: the helper dies too;
+#     recovery removes the conversion folder and runs the conversion again
+#     once (the original and its key are kept while the job converts); a
+#     second kill during that retry fails the job as interrupted and removes
+#     the original (no crash loop).
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -79,9 +82,10 @@ check "its encrypted spool file is there" test -s "$GW_STATE/spool/jobs/$J-1.pgs
 leaks=$(scan_disk); check "marker found nowhere on disk with the job held (found in: ${leaks:-nothing})" test -z "$leaks"
 
 # 3. kill -9 of the daemon during a conversion: the helper dies with it
-#    (parent-death signal), and after the restart the job has failed as
-#    interrupted, its original is gone and so is the conversion folder with
-#    Ghostscript's plaintext temporary files.
+#    (parent-death signal); after the restart the conversion runs again
+#    (once), from the kept original; a second kill during that retry fails
+#    the job as interrupted, its original is gone and so is the conversion
+#    folder with Ghostscript's plaintext temporary files.
 gw_stop TERM
 echo "ConversionDir $W/conv" >> "$GW_CONF"
 echo "ConversionTimeout 60s" >> "$GW_CONF"
@@ -89,17 +93,29 @@ gw_restart
 gw job submit --user dave "$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps" > "$W/loop.out" 2>&1 &
 SUB=$!
 peers_track "$SUB"
-peers_wait 10 sh -c "test -n \"\$(ls -A '$W/conv' 2>/dev/null)\" && test -n \"\$(ps -o pid= --ppid $GW_PID)\""
+helper_running() {   # a helper child of the daemon, working in its folder
+  peers_wait 10 sh -c "test -n \"\$(ls -A '$W/conv' 2>/dev/null)\" && test -n \"\$(ps -o pid= --ppid $GW_PID)\""
+}
+helper_running
 HELPER=$(ps -o pid= --ppid "$GW_PID" | tr -d ' ' | head -1)
 check "a conversion was running in its folder (helper $HELPER)" sh -c "test -n '$HELPER' && test -n \"\$(ls -A '$W/conv')\""
 kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
 wait "$SUB" 2>/dev/null
 check "the helper died with the daemon" peers_wait 5 sh -c "! kill -0 $HELPER 2>/dev/null"
 check "the killed daemon left the conversion folder (so recovery has work)" sh -c "test -n \"\$(ls -A '$W/conv')\""
+check "the killed daemon left the original in the spool" sh -c "test -n \"\$(find '$GW_STATE/spool/jobs' -name '*-0.pgs')\""
+OLD_CONV=$(ls -A "$W/conv" | head -1)
 gw_restart
-check "after recovery: the conversion folder is gone" sh -c "test -z \"\$(ls -A '$W/conv')\""
-check "after recovery: no original left in the spool" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '*-0.pgs')\""
-check "after recovery: the job failed as interrupted while converting" sh -c "$PRINTGATE -c $GW_CONF --json job list | grep -q 'while converting this document'"
+check "after recovery: the old conversion folder ($OLD_CONV) is gone" test ! -e "$W/conv/$OLD_CONV"
+check "after recovery: the interrupted conversion runs again (job converting, a helper working)" sh -c "$PRINTGATE -c $GW_CONF --json job list | grep -q '\"state\": \"converting\"'"
+helper_running
+HELPER=$(ps -o pid= --ppid "$GW_PID" | tr -d ' ' | head -1)
+check "the retried conversion has its helper ($HELPER)" test -n "$HELPER"
+kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
+gw_restart
+check "after a second kill: the conversion folder is gone" sh -c "test -z \"\$(ls -A '$W/conv')\""
+check "after a second kill: no original left in the spool" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '*-0.pgs')\""
+check "after a second kill: the job failed as interrupted while converting (retried once, not in a loop)" sh -c "$PRINTGATE -c $GW_CONF --json job list | grep -q 'while converting this document'"
 check "after recovery: a new conversion works" sh -c "J=\$($PRINTGATE -c $GW_CONF job submit --user dave '$GW_SOURCE_DIR/tests/data/convert/three-pages.ps') && $PRINTGATE -c $GW_CONF --json job show \$J | grep -q '\"state\": \"held\"'"
 
 gw_stop TERM

@@ -3,10 +3,12 @@
  * control over pacing and repetition, which the printgate CLI does not
  * offer (and should not).
  *
- *   gw-submit [--rate BYTES-PER-SEC] [--count N] SOCKET USER FILE
+ *   gw-submit [--rate BYTES-PER-SEC] [--count N] [--no-wait] SOCKET USER FILE
  *
  * --rate slows the stream down (crash tests kill the daemon mid-document);
  * --count submits the same file N times over one connection (RSS bench).
+ * --no-wait asks for the reply as soon as the document is stored (the job
+ * is then converting) instead of after its conversion.
  * Prints the daemon's reply line for the last submission; exit 0 if it was ok.
  */
 
@@ -25,6 +27,7 @@ main(int argc, char *argv[])
 {
   const char *error = NULL, *sock = NULL, *user = NULL, *file = NULL;
   long long   rate = 0, count = 1;
+  int         wait = 1;
   static char buf[64 * 1024], line[GW_CONTROL_LINE_MAX + 1];
   struct stat st;
   int         fd, docfd, i;
@@ -36,6 +39,8 @@ main(int argc, char *argv[])
       rate = strtoll(argv[++ i], NULL, 10);
     else if (!strcmp(argv[i], "--count") && i + 1 < argc)
       count = strtoll(argv[++ i], NULL, 10);
+    else if (!strcmp(argv[i], "--no-wait"))
+      wait = 0;
     else if (!sock)
       sock = argv[i];
     else if (!user)
@@ -46,7 +51,7 @@ main(int argc, char *argv[])
 
   if (!file || count < 1)
   {
-    fputs("Usage: gw-submit [--rate BYTES-PER-SEC] [--count N] SOCKET USER FILE\n", stderr);
+    fputs("Usage: gw-submit [--rate BYTES-PER-SEC] [--count N] [--no-wait] SOCKET USER FILE\n", stderr);
     return (2);
   }
 
@@ -68,7 +73,7 @@ main(int argc, char *argv[])
     ssize_t got;
     off_t   left = st.st_size;
 
-    snprintf(req, sizeof(req), "{\"cmd\":\"job.submit\",\"user\":\"%s\",\"name\":\"bench-%lld.pdf\",\"size\":%lld}\n", user, n, (long long)st.st_size);
+    snprintf(req, sizeof(req), "{\"cmd\":\"job.submit\",\"user\":\"%s\",\"name\":\"bench-%lld.pdf\",\"size\":%lld,\"wait\":%d}\n", user, n, (long long)st.st_size, wait);
     if (!gwControlWriteAll(fd, req, strlen(req)) || lseek(docfd, 0, SEEK_SET))
       break;
 

@@ -57,6 +57,9 @@ typedef enum gw_reason_e
   GW_REASON_INTERNAL,             /* "internal-error" */
   GW_REASON_CONVERSION_TIMEOUT,   /* "conversion-timeout" */
   GW_REASON_CONVERSION_CRASHED,   /* "conversion-failed" (crashed or hit a limit) */
+  GW_REASON_BUSY,                 /* "server-busy": try again shortly (IPP server-error-busy, HTTP 503) */
+  GW_REASON_UNKNOWN_USER,         /* "unknown-user": no active user by that name */
+  GW_REASON_BAD_OPTION,           /* "bad-option": a job option out of range or unknown */
   GW_REASON_COUNT
 } gw_reason_t;
 

@@ -154,6 +154,17 @@ extern bool gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t
 extern bool gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
 extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job);
+/*
+ * The original (document 0) while its job converts: its wrapped key and size
+ * are recorded when it is committed, so a conversion cut short by a stop runs
+ * again at the next start; the row goes when the held PDF is committed, and
+ * with every other key when the job ends.  gwStoreJobGetOriginal() with
+ * 'resume' succeeds once per job (it counts the resumption in the same
+ * transaction), so a document that stops the gateway is not retried forever.
+ */
+extern bool gwStoreJobSetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
+extern bool gwStoreJobGetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
+extern bool gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *job_id);
 extern bool gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
 /* Deletes the job row, its documents and so its wrapped keys (crypto-shred). */
 extern bool gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id);

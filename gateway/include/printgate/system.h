@@ -12,6 +12,7 @@
 
 #include "base.h"
 #include "config.h"
+#include "event.h"
 #include "job.h"
 #include "log.h"
 #include "office.h"
@@ -66,10 +67,19 @@ extern gw_listener_t *gwSystemGetListener(gw_system_t *sys);
  * or it failed to start); valid until gwSystemDelete.  See office.h. */
 extern gw_office_pool_t *gwSystemGetOfficePool(gw_system_t *sys);
 extern int          gwSystemExpire(gw_system_t *sys, int64_t now);             /* One sweep; returns jobs removed */
+/* Job events (event.h): valid until gwSystemDelete; subscribe before the listener starts. */
+extern gw_events_t *gwSystemGetEvents(gw_system_t *sys);
+/* Wait until a job has left receiving/converting (or timeout_ms passes, or the gateway stops);
+ * fills job with its state then.  Returns false if the job is unknown. */
+extern bool         gwSystemJobWait(gw_system_t *sys, int64_t tenant, const char *job_id, int timeout_ms, gw_job_t *job);
 
 extern gw_submission_t *gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char *name, const char *origin, const gw_job_options_t *options, int64_t declared_size, gw_reason_t *reason_r, char *text, size_t textsize);
 extern bool gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len);
-/* Finishes: converts/checks, then holds.  Fills job (state HELD, or FAILED with reason). */
+/* The job id (UUID) the submission will have; valid until End or Abort. */
+extern const char *gwSubmissionJobId(gw_submission_t *sub);
+/* Commits the document durably and returns at once: true and the job CONVERTING (the conversion
+ * runs on the core's worker pool; its outcome, held or failed, comes as a job event), or false and
+ * the job FAILED with its reason (a limit hit while receiving, the spool or store failing). */
 extern bool gwSubmissionEnd(gw_submission_t **sub, gw_job_t *job);
 extern void gwSubmissionAbort(gw_submission_t **sub, gw_reason_t reason);
 extern const char *gwSubmissionError(gw_submission_t *sub);
