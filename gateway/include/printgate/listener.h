@@ -41,6 +41,7 @@ typedef struct gw_route_s
 
 extern gw_listener_t *gwListenerNew(const char *address, int port, const char *certfile, const char *keyfile, int max_connections, int timeout, gw_log_t *log, const char **error_r);
 extern bool  gwListenerSetDeadlines(gw_listener_t *l, int header_timeout, int64_t min_body_rate, int rate_window); /* Before start; 0 = off */
+extern bool  gwListenerSetTLSPriorities(gw_listener_t *l, const char *priorities); /* Tests only; NULL = default */
 extern bool  gwListenerAddRoute(gw_listener_t *l, const gw_route_t *route);   /* Before gwListenerStart() */
 extern bool  gwListenerStart(gw_listener_t *l, const char **error_r);
 extern int   gwListenerGetPort(gw_listener_t *l);                            /* Actual port (after start) */
