@@ -56,10 +56,11 @@
  *
  * Connections per client are counted here too, not by libmicrohttpd (which
  * counts per exact address): per IPv4 address, and per /64 for IPv6, since
- * one IPv6 client usually holds a whole /64.
+ * one IPv6 client usually holds a whole /64 (the keys and the address
+ * lists of HealthDetailsFrom are in listener-address.c).
  */
 
-#include "printgate/listener.h"
+#include "listener-private.h"
 #include "printgate/crypto.h"
 
 #include <microhttpd.h>
@@ -91,7 +92,6 @@
 #define LISTENER_MEMORY_LIMIT   (128 * 1024)        /* Per-connection memory (headers, buffers) */
 #define LISTENER_DRAIN_MAX      (1024 * 1024)       /* Bytes dropped after max_body before closing */
 #define LISTENER_WATCH_MS       200                 /* Watchdog period */
-#define LISTENER_KEY_SIZE       9                   /* Client bucket: family + 8 address bytes */
 
 /*
  * TLS 1.3, and TLS 1.2 with ECDHE key exchange and AEAD ciphers only (AES-GCM,
@@ -122,7 +122,7 @@ typedef struct listener_conn_s          /* One TCP connection (MHD's socket cont
   struct listener_conn_s *prev, *next;  /* All connections of the listener */
   int                     fd;           /* Its socket (shut down, never closed, here) */
   unsigned char           key[LISTENER_KEY_SIZE];
-                                        /* Client bucket (see address_key()) */
+                                        /* Client bucket (see _gwListenerAddressKey()) */
   bool                    counted;      /* Counted in a bucket */
   conn_phase_t            phase;        /* See above */
   bool                    in_body;      /* BUSY inside a body() callback (window paused) */
@@ -220,13 +220,11 @@ struct _gw_request_s
  */
 
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen);
-static bool  address_key(const struct sockaddr *sa, unsigned char key[LISTENER_KEY_SIZE]);
 static listener_bucket_t *bucket_find(gw_listener_t *l, const unsigned char *key, bool add);
 static void  conn_cut(gw_listener_t *l, listener_conn_t *c, const char *why);
 static void  conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in_body);
 static int64_t now_ms(void);
 static void  notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code);
-static bool  parse_cidr(const char *text, size_t len, int *family, unsigned char addr[16], int *bits);
 static void *watchdog_main(void *data);
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
 static bool  answer_error(gw_request_t *req, int status, const char *code, const char *message);
@@ -1239,155 +1237,6 @@ start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, 
 
 
 /*
- * 'gwListenerClientBucket()' - The key connections are counted under for a
- *                              numeric client address: the IPv4 address
- *                              itself ("192.0.2.7", also for "::ffff:"
- *                              mapped ones), or the IPv6 /64
- *                              ("2001:db8:1:2::/64").  For tests and logs.
- */
-
-bool
-gwListenerClientBucket(const char *address, char *bucket, size_t bucketsize)
-{
-  struct sockaddr_storage ss;
-  struct sockaddr_in     *sin  = (struct sockaddr_in *)&ss;
-  struct sockaddr_in6    *sin6 = (struct sockaddr_in6 *)&ss;
-  unsigned char           key[LISTENER_KEY_SIZE], addr[16];
-  char                    text[INET6_ADDRSTRLEN];
-  int                     n;
-
-  if (!address || !bucket || bucketsize == 0)
-    return (false);
-
-  memset(&ss, 0, sizeof(ss));
-  if (inet_pton(AF_INET, address, &sin->sin_addr) == 1)
-    sin->sin_family = AF_INET;
-  else if (inet_pton(AF_INET6, address, &sin6->sin6_addr) == 1)
-    sin6->sin6_family = AF_INET6;
-  else
-    return (false);
-
-  if (!address_key((struct sockaddr *)&ss, key))
-    return (false);
-
-  memset(addr, 0, sizeof(addr));
-  if (key[0] == 4)
-  {
-    memcpy(addr, key + 1, 4);
-    if (!inet_ntop(AF_INET, addr, text, sizeof(text)))
-      return (false);
-    n = snprintf(bucket, bucketsize, "%s", text);
-  }
-  else
-  {
-    memcpy(addr, key + 1, 8);
-    if (!inet_ntop(AF_INET6, addr, text, sizeof(text)))
-      return (false);
-    n = snprintf(bucket, bucketsize, "%s/64", text);
-  }
-
-  return (n > 0 && (size_t)n < bucketsize);
-}
-
-
-/*
- * 'gwListenerAddressListValid()' - Check a list of addresses and CIDR
- *                                  blocks ("127.0.0.0/8 ::1 10.1.0.0/16",
- *                                  spaces or commas between them; "" is a
- *                                  valid, empty list).
- */
-
-bool
-gwListenerAddressListValid(const char *list, const char **error_r)
-{
-  const char   *p, *end;
-  int           family, bits;
-  unsigned char addr[16];
-
-  if (!list)
-    return (false);
-
-  for (p = list; *p; p = end)
-  {
-    while (*p == ' ' || *p == ',' || *p == '\t')
-      p ++;
-    if (!*p)
-      break;
-    for (end = p; *end && *end != ' ' && *end != ',' && *end != '\t'; end ++);
-
-    if (!parse_cidr(p, (size_t)(end - p), &family, addr, &bits))
-    {
-      if (error_r)
-        *error_r = "must be numeric IPv4/IPv6 addresses or CIDR blocks such as 127.0.0.0/8 or fd00::/8, separated by spaces";
-      return (false);
-    }
-  }
-
-  return (true);
-}
-
-
-/*
- * 'gwListenerAddressListMatch()' - Whether a numeric client address (as
- *                                  gwRequestClientAddress() gives it) is in
- *                                  a list of addresses and CIDR blocks.
- *                                  Entries that do not parse never match.
- */
-
-bool
-gwListenerAddressListMatch(const char *list, const char *address)
-{
-  unsigned char client[16], addr[16];
-  int           cfamily, family, bits;
-  const char   *p, *end;
-
-  if (!list || !address)
-    return (false);
-
-  memset(client, 0, sizeof(client));
-  if (inet_pton(AF_INET, address, client) == 1)
-    cfamily = AF_INET;
-  else if (inet_pton(AF_INET6, address, client) == 1)
-  {
-    cfamily = AF_INET6;
-    if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)client))
-    {
-      memmove(client, client + 12, 4);
-      memset(client + 4, 0, 12);
-      cfamily = AF_INET;
-    }
-  }
-  else
-    return (false);
-
-  for (p = list; *p; p = end)
-  {
-    int whole, rest;
-
-    while (*p == ' ' || *p == ',' || *p == '\t')
-      p ++;
-    if (!*p)
-      break;
-    for (end = p; *end && *end != ' ' && *end != ',' && *end != '\t'; end ++);
-
-    if (!parse_cidr(p, (size_t)(end - p), &family, addr, &bits) || family != cfamily)
-      continue;
-
-    whole = bits / 8;
-    rest  = bits % 8;
-    if (memcmp(client, addr, (size_t)whole))
-      continue;
-    if (rest && ((client[whole] ^ addr[whole]) & (0xff << (8 - rest)) & 0xff))
-      continue;
-
-    return (true);
-  }
-
-  return (false);
-}
-
-
-/*
  * 'accept_policy()' - MHD's accept callback: refuse a client whose bucket
  *                     is full before a thread is made for it.  (The
  *                     authoritative count is in notify_connection().)
@@ -1401,7 +1250,7 @@ accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
   listener_bucket_t *b;
   bool               full;
 
-  if (!addr || addrlen < (socklen_t)sizeof(struct sockaddr_in) || !address_key(addr, key))
+  if (!addr || addrlen < (socklen_t)sizeof(struct sockaddr_in) || !_gwListenerAddressKey(addr, key))
     return (MHD_YES);
 
   pthread_mutex_lock(&l->lock);
@@ -1409,44 +1258,6 @@ accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
   pthread_mutex_unlock(&l->lock);
 
   return (full ? MHD_NO : MHD_YES);
-}
-
-
-/*
- * 'address_key()' - The bucket key of a client address: 4 and the IPv4
- *                   address (also for IPv4-mapped IPv6), or 6 and the
- *                   first 64 bits of an IPv6 address.
- */
-
-static bool
-address_key(const struct sockaddr *sa, unsigned char key[LISTENER_KEY_SIZE])
-{
-  memset(key, 0, LISTENER_KEY_SIZE);
-
-  if (sa->sa_family == AF_INET)
-  {
-    key[0] = 4;
-    memcpy(key + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-    return (true);
-  }
-  else if (sa->sa_family == AF_INET6)
-  {
-    const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-    if (IN6_IS_ADDR_V4MAPPED(a))
-    {
-      key[0] = 4;
-      memcpy(key + 1, a->s6_addr + 12, 4);
-    }
-    else
-    {
-      key[0] = 6;
-      memcpy(key + 1, a->s6_addr, 8);
-    }
-    return (true);
-  }
-
-  return (false);
 }
 
 
@@ -1614,7 +1425,7 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
   {
     const struct sockaddr *sa = ci->client_addr;
 
-    if (address_key(sa, c->key))
+    if (_gwListenerAddressKey(sa, c->key))
     {
       c->counted = true;
       inet_ntop(sa->sa_family, sa->sa_family == AF_INET ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr, c->client, sizeof(c->client));
@@ -1648,57 +1459,6 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
   pthread_mutex_unlock(&l->lock);
 
   *socket_context = c;
-}
-
-
-/*
- * 'parse_cidr()' - Parse "ADDRESS" or "ADDRESS/BITS" (len bytes, not
- *                  nul-terminated).
- */
-
-static bool
-parse_cidr(const char *text, size_t len, int *family, unsigned char addr[16], int *bits)
-{
-  char  buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-  long  n;
-  int   max;
-
-  if (len == 0 || len >= sizeof(buf))
-    return (false);
-
-  memcpy(buf, text, len);
-  buf[len] = '\0';
-
-  if ((slash = strchr(buf, '/')) != NULL)
-    *slash++ = '\0';
-
-  memset(addr, 0, 16);
-  if (inet_pton(AF_INET, buf, addr) == 1)
-  {
-    *family = AF_INET;
-    max     = 32;
-  }
-  else if (inet_pton(AF_INET6, buf, addr) == 1)
-  {
-    *family = AF_INET6;
-    max     = 128;
-  }
-  else
-    return (false);
-
-  *bits = max;
-  if (slash)
-  {
-    if (!*slash || *slash < '0' || *slash > '9')
-      return (false);
-    errno = 0;
-    n     = strtol(slash, &end, 10);
-    if (errno || *end || n < 0 || n > max)
-      return (false);
-    *bits = (int)n;
-  }
-
-  return (true);
 }
 
 
