@@ -1180,7 +1180,10 @@ test_slow_clients(const char *cert, const char *key, gw_log_t *log)
   for (int i = 0; i < NUM_SLOW; i ++)
   {
     pthread_join(s[i].thread, NULL);
-    printf("  %s: handshake %s, %s after %d ms, status %d\n", s[i].name, s[i].handshake ? "ok" : "failed", s[i].cut ? "closed" : "open", s[i].cut ? s[i].cut_ms : s[i].max_ms, s[i].status);
+    if (s[i].status)
+      printf("  %s: handshake %s, answered %d\n", s[i].name, s[i].handshake ? "ok" : "failed", s[i].status);
+    else
+      printf("  %s: handshake %s, %s after %d ms\n", s[i].name, s[i].handshake ? "ok" : "failed", s[i].cut ? "closed" : "still open", s[i].cut ? s[i].cut_ms : s[i].max_ms);
   }
 
   for (int i = 0; i < NUM_SLOW; i ++)
