@@ -875,7 +875,8 @@ typedef struct slow_s                   /* One slow TLS client (a thread) */
   int         interval_ms;              /* Pause after each step */
   size_t      burst_every;              /* Every this many steps, another burst of `burst` */
   int         max_ms;                   /* Give up (still connected) after this */
-  bool        handshake;                /* TLS handshake done */
+  bool        raw;                      /* No TLS: head and trickle go out as they are */
+  bool        handshake;                /* TLS handshake done (or TCP connected, raw) */
   bool        cut;                      /* The server closed the connection */
   int         cut_ms;                   /* When, from the end of the handshake */
   int         status;                   /* HTTP status answered, 0 = none */
@@ -959,6 +960,25 @@ slow_main(void *data)
 
   if (!ctx || fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
     goto done;
+
+  if (s->raw)
+  {
+    /* A TLS handshake record sent a byte at a time: never complete */
+    struct pollfd pfd = { fd, POLLIN, 0 };
+
+    s->handshake = true;
+    start        = slow_now();
+    if (send(fd, s->head, strlen(s->head), MSG_NOSIGNAL) <= 0)
+      goto cut;
+    for (sent = 0; sent < s->total; sent ++)
+    {
+      if (slow_now() - start >= s->max_ms)
+        goto done;
+      if (send(fd, buf, 1, MSG_NOSIGNAL) <= 0 || poll(&pfd, 1, s->interval_ms) > 0)
+        goto cut;                       /* Closed (or an alert: the server gave up) */
+    }
+    goto done;
+  }
 
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
   SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);   /* no post-handshake tickets to read */
@@ -1126,7 +1146,7 @@ test_slow_clients(const char *cert, const char *key, gw_log_t *log)
   const char    *error = NULL;
   char           path[1100];
   struct stat    st;
-  enum { HEADER, BODY, BURST, PERIODIC, LEGIT, OPEN_HEADER, OPEN_BODY, NUM_SLOW };
+  enum { HEADER, BODY, BURST, PERIODIC, LEGIT, HANDSHAKE, OPEN_HEADER, OPEN_BODY, OPEN_HANDSHAKE, NUM_SLOW };
   slow_t         s[NUM_SLOW];
   static const char *trickle_head = "GET /hello HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
   static const char *upload_head  = "POST /store HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n";
@@ -1174,6 +1194,10 @@ test_slow_clients(const char *cert, const char *key, gw_log_t *log)
   /* Positive controls: no deadlines */
   s[OPEN_HEADER] = slow_init("header trickle, no deadline", gwListenerGetPort(open), trickle_head, 0, 100, 1, 1000, 0, 7000);
   s[OPEN_BODY]   = slow_init("body trickle, no rate", gwListenerGetPort(open), upload_head, 0, 90000, 1, 1000, 0, 7000);
+  /* A TLS ClientHello record header announcing 512 bytes, then one byte a second (3 s, not the 5 s idle timeout) */
+  s[HANDSHAKE]      = slow_init("handshake trickle", gwListenerGetPort(strict), "\x16\x03\x01\x02\x00", 0, 500, 1, 1000, 0, 10000);
+  s[OPEN_HANDSHAKE] = slow_init("handshake trickle, no deadline", gwListenerGetPort(open), "\x16\x03\x01\x02\x00", 0, 500, 1, 1000, 0, 7000);
+  s[HANDSHAKE].raw = s[OPEN_HANDSHAKE].raw = true;
 
   for (int i = 0; i < NUM_SLOW; i ++)
     pthread_create(&s[i].thread, NULL, slow_main, s + i);
@@ -1194,6 +1218,9 @@ test_slow_clients(const char *cert, const char *key, gw_log_t *log)
   TEST_CHECKF(s[BURST].cut && s[BURST].cut_ms >= 3500 && s[BURST].cut_ms <= 6500, "burst then trickle: cut %d after %d ms (a running average would keep it 20 s)", s[BURST].cut, s[BURST].cut_ms);
   TEST_CHECKF(s[PERIODIC].cut && s[PERIODIC].cut_ms <= 9500, "periodic bursts: cut %d after %d ms", s[PERIODIC].cut, s[PERIODIC].cut_ms);
   TEST_CHECKF(!s[LEGIT].cut && s[LEGIT].status == 200, "slow legitimate upload: cut %d, status %d", s[LEGIT].cut, s[LEGIT].status);
+  TEST_CHECKF(s[HANDSHAKE].cut && s[HANDSHAKE].cut_ms >= 2500 && s[HANDSHAKE].cut_ms <= 4500, "handshake trickle: cut %d after %d ms", s[HANDSHAKE].cut, s[HANDSHAKE].cut_ms);
+  /* libmicrohttpd counts a handshake in progress as idle, so without a deadline its 5 s timeout ends it */
+  TEST_CHECKF(!s[OPEN_HANDSHAKE].cut || s[OPEN_HANDSHAKE].cut_ms >= 4500, "control: handshake trickle cut after %d ms without a deadline (want the 5 s idle timeout)", s[OPEN_HANDSHAKE].cut_ms);
   TEST_CHECKF(!s[OPEN_HEADER].cut, "positive control: header trickle cut after %d ms without a deadline", s[OPEN_HEADER].cut_ms);
   TEST_CHECKF(!s[OPEN_BODY].cut, "positive control: body trickle cut after %d ms without a rate", s[OPEN_BODY].cut_ms);
 
