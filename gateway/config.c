@@ -16,6 +16,7 @@
  */
 
 #include "printgate/config.h"
+#include "printgate/listener.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -94,6 +95,7 @@ static bool check_server_name(const char *value, const char **why);
 static bool check_user_name(const char *value, const char **why);
 static bool check_system_user(const char *value, const char **why);
 static bool check_paper_size(const char *value, const char **why);
+static bool check_address_list(const char *value, const char **why);
 
 static const config_directive_t directives[] =
 {
@@ -122,6 +124,14 @@ static const config_directive_t directives[] =
     "Most HTTPS connections served at once (one thread each)." },
   { "ConnectionTimeout", CONFIG_DURATION, FIELD(connection_timeout), "30s", 1, HOUR, false, NULL,
     "Idle time after which an HTTPS connection is closed." },
+  { "HeaderTimeout", CONFIG_DURATION, FIELD(header_timeout), "30s", 0, HOUR, false, NULL,
+    "Time a client has to send a whole request header, TLS handshake included (0 = no limit)." },
+  { "MinBodyRate", CONFIG_SIZE, FIELD(min_body_rate), "1K", 0, 100 * MIB, false, NULL,
+    "Slowest request body accepted, in bytes per second over every BodyRateWindow (0 = no limit)." },
+  { "BodyRateWindow", CONFIG_DURATION, FIELD(body_rate_window), "30s", 1, HOUR, false, NULL,
+    "Window over which MinBodyRate is checked; the first one is the grace period." },
+  { "HealthDetailsFrom", CONFIG_STRING, FIELD(health_details_from), "127.0.0.0/8,::1", 0, 0, false, check_address_list,
+    "Addresses and CIDR blocks that get the details of /health (others get only the status)." },
 
   /* Limits and policy */
   { "MaxDocumentSize", CONFIG_SIZE, FIELD(max_document_size), "100M", KIB, 2 * GIB, false, NULL,
@@ -560,6 +570,18 @@ check_paper_size(const char *value, const char **why)
 {
   *why = "must be a4 or letter";
   return (!strcmp(value, "a4") || !strcmp(value, "letter"));
+}
+
+
+/*
+ * 'check_address_list()' - Addresses and CIDR blocks separated by spaces
+ *                          (the listener's parser, so both agree).
+ */
+
+static bool
+check_address_list(const char *value, const char **why)
+{
+  return (gwListenerAddressListValid(value, why));
 }
 
 

@@ -1,7 +1,13 @@
 /*
- * health.c - GET /health on the core HTTPS listener: a JSON summary for
- * monitoring (version, store, spool, printers, held jobs).  It says whether
- * things work, never who printed what.
+ * health.c - GET /health on the core HTTPS listener.
+ *
+ * Anyone gets a bare liveness answer, {"status":"ok"} with 200 or
+ * {"status":"degraded"} with 503, which is all a load balancer needs.
+ * Clients whose address is in HealthDetailsFrom (loopback by default) get
+ * the summary for monitoring too: version, store, spool, printers, held
+ * jobs, the Office pool.  Those details help an attacker (the version to
+ * pick an exploit, printer names, how busy the site is), so they are not
+ * public.  It says whether things work, never who printed what.
  */
 
 #include "system-private.h"
@@ -87,6 +93,18 @@ health_finish(gw_request_t *req, void *data)
   spool_ok = statvfs(path, &vfs) == 0;
 
   json_object_object_add(root, "status", json_object_new_string(store_ok && spool_ok ? "ok" : "degraded"));
+
+  if (!gwListenerAddressListMatch(c.health_details_from, gwRequestClientAddress(req)))
+  {
+    /* Not an address allowed to see the details: liveness only */
+    json_object_put(spool);
+    json_object_put(printers);
+    text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+    gwRequestRespond(req, store_ok && spool_ok ? 200 : 503, "application/json", text, strlen(text));
+    json_object_put(root);
+    return;
+  }
+
   json_object_object_add(root, "version", json_object_new_string(GW_VERSION));
   json_object_object_add(root, "uptime", json_object_new_int64((int64_t)(time(NULL) - sys->start_time)));
   json_object_object_add(root, "store", json_object_new_string(store_ok ? "ok" : "error"));

@@ -31,9 +31,36 @@
  * the body ends; the rest of the body is no longer delivered, up to
  * LISTENER_DRAIN_MAX more bytes are read and dropped so the client still
  * gets the answer, and past that the connection is closed.
+ *
+ * Slow clients (docs/https.md "Deadlines"): libmicrohttpd's timeout counts
+ * only idle time, so a client sending a byte now and then would hold a
+ * connection and its thread forever.  Each connection is tracked from
+ * MHD_OPTION_NOTIFY_CONNECTION (socket context) and a watchdog thread
+ * shuts down the socket of one that
+ *
+ *   - has not sent a whole request header (TLS handshake included) within
+ *     HeaderTimeout of connecting or of the end of its previous request;
+ *   - sends a body slower than MinBodyRate: every BodyRateWindow (the first
+ *     one being the grace period) must bring at least rate x window bytes.
+ *     Fixed windows, not an average since the start, so a burst early on
+ *     buys no credit for later: a client can never fall below the rate for
+ *     longer than one window.  Time spent in the route's callbacks (when
+ *     the listener does not read) does not count.
+ *
+ * The connection thread then sees end-of-file, libmicrohttpd ends the
+ * request as aborted and request_completed() runs the route's cleanup(),
+ * so nothing of an upload is kept.  The socket is shut down, never closed,
+ * by the watchdog: libmicrohttpd closes it only after the "closed"
+ * notification, which takes the same lock, so the descriptor cannot be
+ * reused in between.
+ *
+ * Connections per client are counted here too, not by libmicrohttpd (which
+ * counts per exact address): per IPv4 address, and per /64 for IPv6, since
+ * one IPv6 client usually holds a whole /64 (the keys and the address
+ * lists of HealthDetailsFrom are in listener-address.c).
  */
 
-#include "printgate/listener.h"
+#include "listener-private.h"
 #include "printgate/crypto.h"
 
 #include <microhttpd.h>
@@ -44,12 +71,14 @@
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -62,12 +91,55 @@
 #define LISTENER_PEM_MAX        (1024 * 1024)       /* Largest certificate/key file */
 #define LISTENER_MEMORY_LIMIT   (128 * 1024)        /* Per-connection memory (headers, buffers) */
 #define LISTENER_DRAIN_MAX      (1024 * 1024)       /* Bytes dropped after max_body before closing */
-#define LISTENER_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define LISTENER_WATCH_MS       200                 /* Watchdog period */
+
+/*
+ * TLS 1.3, and TLS 1.2 with ECDHE key exchange and AEAD ciphers only (AES-GCM,
+ * ChaCha20-Poly1305): no static RSA key exchange (no forward secrecy), no
+ * CBC, no SHA-1 MAC.  `gnutls-cli --priority ... -l` lists the six TLS 1.2
+ * suites (ECDHE-ECDSA and ECDHE-RSA with AES-256-GCM, CHACHA20-POLY1305,
+ * AES-128-GCM) that every iOS and Android version with TLS 1.2 offers.
+ * FFDHE (DHE-RSA) is left out of TLS 1.2 as well: every client that speaks
+ * TLS 1.2 speaks ECDHE, and DHE costs the server more per handshake.
+ */
+
+#define LISTENER_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-DHE-RSA:-DHE-DSS:-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM:-MAC-ALL:+AEAD"
 
 
 /*
  * Types.
  */
+
+typedef enum conn_phase_e               /* What a connection is doing, for the watchdog */
+{
+  CONN_HEADERS,                         /* Handshake and request header: HeaderTimeout */
+  CONN_BODY,                            /* Reading a body: MinBodyRate */
+  CONN_BUSY                             /* In a route callback or answering: idle timeout only */
+} conn_phase_t;
+
+typedef struct listener_conn_s          /* One TCP connection (MHD's socket context) */
+{
+  struct listener_conn_s *prev, *next;  /* All connections of the listener */
+  int                     fd;           /* Its socket (shut down, never closed, here) */
+  unsigned char           key[LISTENER_KEY_SIZE];
+                                        /* Client bucket (see _gwListenerAddressKey()) */
+  bool                    counted;      /* Counted in a bucket */
+  conn_phase_t            phase;        /* See above */
+  bool                    in_body;      /* BUSY inside a body() callback (window paused) */
+  int64_t                 deadline;     /* CONN_HEADERS: when the header must be complete (ms) */
+  int64_t                 window_start; /* CONN_BODY: start of the current rate window (ms) */
+  int64_t                 window_bytes; /* Body bytes in the current window */
+  int64_t                 busy_since;   /* When the current callback began (ms) */
+  bool                    cut;          /* Shut down by the watchdog or the limit */
+  char                    client[INET6_ADDRSTRLEN];
+                                        /* Numeric client address, for the log */
+} listener_conn_t;
+
+typedef struct listener_bucket_s        /* Connections of one client (address or /64) */
+{
+  unsigned char key[LISTENER_KEY_SIZE];
+  int           count;                  /* 0 = free slot */
+} listener_bucket_t;
 
 typedef struct listener_route_s         /* A route and its own copies of its strings */
 {
@@ -88,6 +160,19 @@ struct _gw_listener_s
   char               keyfile[1024];     /* PEM private key */
   int                max_connections;   /* MaxConnections */
   int                timeout;           /* ConnectionTimeout, seconds */
+  int                header_timeout;    /* HeaderTimeout, seconds (0 = off) */
+  int64_t            min_body_rate;     /* MinBodyRate, bytes per second (0 = off) */
+  int                rate_window;       /* BodyRateWindow, seconds */
+  int                per_client;        /* Connections per client bucket */
+  const char        *priorities;        /* GnuTLS priority string (static) */
+  pthread_mutex_t    lock;              /* Protects conns, buckets, their fields */
+  pthread_cond_t     cond;              /* Wakes the watchdog to stop */
+  pthread_t          watchdog;          /* Deadline thread */
+  bool               watchdog_running;
+  bool               stopping;          /* Tells the watchdog to end */
+  listener_conn_t   *conns;             /* Open connections */
+  listener_bucket_t *buckets;           /* max_connections + 1 slots */
+  int                num_buckets;
   bool               starting;          /* MHD messages now are start-up errors */
   listener_route_t   routes[LISTENER_MAX_ROUTES];
   int                num_routes;
@@ -124,6 +209,7 @@ struct _gw_request_s
   unsigned int            pending_status;
   bool                    over_limit;   /* Body went past max_body: answer 413 at the end */
   bool                    refused;      /* begin()/body() refused: drop the rest of the body */
+  listener_conn_t        *lconn;        /* Its connection's tracking, or NULL */
   request_header_t        headers[LISTENER_MAX_HEADERS];
   int                     num_headers;
 };
@@ -133,6 +219,13 @@ struct _gw_request_s
  * Local functions.
  */
 
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+static listener_bucket_t *bucket_find(gw_listener_t *l, const unsigned char *key, bool add);
+static void  conn_cut(gw_listener_t *l, listener_conn_t *c, const char *why);
+static void  conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in_body);
+static int64_t now_ms(void);
+static void  notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code);
+static void *watchdog_main(void *data);
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
 static bool  answer_error(gw_request_t *req, int status, const char *code, const char *message);
 static void  answer_no_route(gw_request_t *req, bool path_matched);
@@ -196,9 +289,60 @@ gwListenerNew(const char *address, int port, const char *certfile, const char *k
   l->port            = port;
   l->max_connections = max_connections > 0 ? max_connections : 256;
   l->timeout         = timeout > 0 ? timeout : 30;
+  l->header_timeout  = l->timeout;
+  l->rate_window     = 30;
+  l->per_client      = l->max_connections >= 16 ? l->max_connections / 4 : l->max_connections;
+  l->priorities      = LISTENER_TLS_PRIORITIES;
   l->log             = log;
 
+  pthread_mutex_init(&l->lock, NULL);
+  pthread_cond_init(&l->cond, NULL);
+
   return (l);
+}
+
+
+/*
+ * 'gwListenerSetTLSPriorities()' - Use another GnuTLS priority string
+ *                                  (before start; NULL = ours).  Only the
+ *                                  unit test uses it, for the positive
+ *                                  control of the cipher-suite checks (the
+ *                                  old "NORMAL" string); the string must
+ *                                  outlive the listener.
+ */
+
+bool
+gwListenerSetTLSPriorities(gw_listener_t *l, const char *priorities)
+{
+  if (!l || l->daemon)
+    return (false);
+
+  l->priorities = priorities ? priorities : LISTENER_TLS_PRIORITIES;
+
+  return (true);
+}
+
+
+/*
+ * 'gwListenerSetDeadlines()' - Set the slow-client limits (before start):
+ *                              the whole request header within
+ *                              header_timeout seconds (0 = off), and a
+ *                              body at min_body_rate bytes per second or
+ *                              more over every window of rate_window
+ *                              seconds (rate 0 = off).
+ */
+
+bool
+gwListenerSetDeadlines(gw_listener_t *l, int header_timeout, int64_t min_body_rate, int rate_window)
+{
+  if (!l || l->daemon || header_timeout < 0 || min_body_rate < 0 || (min_body_rate > 0 && rate_window <= 0))
+    return (false);
+
+  l->header_timeout = header_timeout;
+  l->min_body_rate  = min_body_rate;
+  l->rate_window    = rate_window > 0 ? rate_window : 30;
+
+  return (true);
 }
 
 
@@ -311,6 +455,16 @@ gwListenerStart(gw_listener_t *l, const char **error_r)
     addr = (struct sockaddr *)&ss;
   }
 
+  if (!l->buckets)
+  {
+    l->num_buckets = l->max_connections + 1;
+    if ((l->buckets = calloc((size_t)l->num_buckets, sizeof(listener_bucket_t))) == NULL)
+    {
+      *error_r = "out of memory";
+      return (false);
+    }
+  }
+
   if (!read_pem(l->certfile, &cert, &certlen, error_r))
     return (false);
 
@@ -345,7 +499,19 @@ gwListenerStart(gw_listener_t *l, const char **error_r)
   else
     l->bound_port = l->port;
 
-  gwLog(l->log, GW_LOG_INFO, "HTTPS: listening on %s port %d (TLS 1.2+, %d routes, %d connections at most).", l->address, l->bound_port, l->num_routes, l->max_connections);
+  if (l->header_timeout > 0 || l->min_body_rate > 0)
+  {
+    if (pthread_create(&l->watchdog, NULL, watchdog_main, l))
+    {
+      MHD_stop_daemon(l->daemon);
+      l->daemon = NULL;
+      *error_r  = "unable to start the HTTPS deadline thread";
+      return (false);
+    }
+    l->watchdog_running = true;
+  }
+
+  gwLog(l->log, GW_LOG_INFO, "HTTPS: listening on %s port %d (TLS 1.2+, %d routes, %d connections at most, %d per client).", l->address, l->bound_port, l->num_routes, l->max_connections, l->per_client);
 
   return (true);
 }
@@ -374,8 +540,21 @@ gwListenerDelete(gw_listener_t **l)
   if (!l || !*l)
     return;
 
+  if ((*l)->watchdog_running)
+  {
+    pthread_mutex_lock(&(*l)->lock);
+    (*l)->stopping = true;
+    pthread_cond_signal(&(*l)->cond);
+    pthread_mutex_unlock(&(*l)->lock);
+    pthread_join((*l)->watchdog, NULL);
+  }
+
   if ((*l)->daemon)
     MHD_stop_daemon((*l)->daemon);
+
+  free((*l)->buckets);
+  pthread_mutex_destroy(&(*l)->lock);
+  pthread_cond_destroy(&(*l)->cond);
 
   for (int i = 0; i < (*l)->num_routes; i ++)
   {
@@ -636,6 +815,11 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
   req->path     = url;
   *con_cls      = req;
 
+  /* The header is complete: no more header deadline while begin() runs */
+  if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT)) != NULL)
+    req->lconn = (listener_conn_t *)ci->socket_context;
+  conn_set_phase(l, req->lconn, CONN_BUSY, false);
+
   /* Numeric client address; IPv4 clients of a dual-stack socket without "::ffff:" */
   if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL && ci->client_addr)
   {
@@ -653,6 +837,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
   if ((req->route = find_route(l, url, method, &path_matched)) == NULL)
   {
     answer_no_route(req, path_matched);
+    conn_set_phase(l, req->lconn, CONN_BODY, false);
     return (MHD_YES);
   }
 
@@ -670,6 +855,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
     {
       req->over_limit = true;
       answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
+      conn_set_phase(l, req->lconn, CONN_BODY, false);
       return (MHD_YES);
     }
   }
@@ -684,6 +870,9 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
     }
   }
 
+  /* The body (if any) now has to keep up with MinBodyRate */
+  conn_set_phase(l, req->lconn, CONN_BODY, false);
+
   return (MHD_YES);
 }
 
@@ -697,9 +886,22 @@ static enum MHD_Result
 request_body(gw_request_t *req, const char *data, size_t len)
 {
   const gw_route_t *route = req->route ? &req->route->route : NULL;
+  gw_listener_t    *l = req->listener;
+  bool              cut = false;
 
   req->phase     = REQUEST_BODY;
   req->received += (int64_t)len;
+
+  if (req->lconn)
+  {
+    pthread_mutex_lock(&l->lock);
+    req->lconn->window_bytes += (int64_t)len;
+    cut = req->lconn->cut;
+    pthread_mutex_unlock(&l->lock);
+  }
+
+  if (cut)
+    return (MHD_NO);                    /* The watchdog closed it: deliver nothing more */
 
   if (route && !req->refused && !req->over_limit && !req->responded && req->received > route->max_body)
   {
@@ -720,13 +922,23 @@ request_body(gw_request_t *req, const char *data, size_t len)
     return (MHD_YES);
   }
 
-  if (route->body && !(*route->body)(req, data, len, route->data))
+  if (route->body)
   {
-    req->refused = true;
-    if (!req->responded)
+    bool ok;
+
+    /* The window pauses while the route works (the listener reads nothing then) */
+    conn_set_phase(l, req->lconn, CONN_BUSY, true);
+    ok = (*route->body)(req, data, len, route->data);
+    conn_set_phase(l, req->lconn, CONN_BODY, false);
+
+    if (!ok)
     {
-      gwLog(req->listener->log, GW_LOG_ERROR, "HTTPS: %s %s body refused without a response.", req->method, req->path);
-      answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
+      req->refused = true;
+      if (!req->responded)
+      {
+        gwLog(l->log, GW_LOG_ERROR, "HTTPS: %s %s body refused without a response.", req->method, req->path);
+        answer_error(req, 500, "internal-error", "The gateway could not handle this request.");
+      }
     }
   }
 
@@ -745,6 +957,7 @@ request_end(gw_request_t *req)
   const gw_route_t *route = req->route ? &req->route->route : NULL;
 
   req->phase = REQUEST_END;
+  conn_set_phase(req->listener, req->lconn, CONN_BUSY, false);
 
   if (req->pending)
   {
@@ -978,6 +1191,9 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum M
   if (req->route && req->route->route.cleanup)
     (*req->route->route.cleanup)(req, req->route->route.data);
 
+  /* A kept-alive connection has HeaderTimeout for its next request */
+  conn_set_phase(req->listener, req->lconn, CONN_HEADERS, false);
+
   free_request(req);
   *con_cls = NULL;
 }
@@ -990,7 +1206,6 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum M
 static struct MHD_Daemon *
 start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, const char *cert, const char *key)
 {
-  unsigned int          per_ip = l->max_connections >= 16 ? (unsigned int)l->max_connections / 4 : (unsigned int)l->max_connections;
   struct MHD_OptionItem bind_opts[2];   /* The bind address, when there is one */
 
   memset(bind_opts, 0, sizeof(bind_opts));
@@ -1005,16 +1220,298 @@ start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, 
   flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG;
 
   /* The logger must come first, or MHD logs the other options' errors to stderr */
-  return (MHD_start_daemon(flags, (uint16_t)l->port, NULL, NULL, access_handler, l,
+  /* Connections per client are counted by notify_connection(), per /64 for IPv6 */
+  return (MHD_start_daemon(flags, (uint16_t)l->port, accept_policy, l, access_handler, l,
                            MHD_OPTION_EXTERNAL_LOGGER, log_mhd, l,
                            MHD_OPTION_ARRAY, bind_opts,
                            MHD_OPTION_HTTPS_MEM_CERT, cert,
                            MHD_OPTION_HTTPS_MEM_KEY, key,
-                           MHD_OPTION_HTTPS_PRIORITIES, LISTENER_TLS_PRIORITIES,
+                           MHD_OPTION_HTTPS_PRIORITIES, l->priorities,
                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)l->max_connections,
-                           MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)l->timeout,
                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LISTENER_MEMORY_LIMIT,
                            MHD_OPTION_NOTIFY_COMPLETED, request_completed, l,
+                           MHD_OPTION_NOTIFY_CONNECTION, notify_connection, l,
                            MHD_OPTION_END));
+}
+
+
+/*
+ * 'accept_policy()' - MHD's accept callback: refuse a client whose bucket
+ *                     is full before a thread is made for it.  (The
+ *                     authoritative count is in notify_connection().)
+ */
+
+static enum MHD_Result
+accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+  gw_listener_t     *l = (gw_listener_t *)cls;
+  unsigned char      key[LISTENER_KEY_SIZE];
+  listener_bucket_t *b;
+  bool               full;
+
+  if (!addr || addrlen < (socklen_t)sizeof(struct sockaddr_in) || !_gwListenerAddressKey(addr, key))
+    return (MHD_YES);
+
+  pthread_mutex_lock(&l->lock);
+  full = (b = bucket_find(l, key, false)) != NULL && b->count >= l->per_client;
+  pthread_mutex_unlock(&l->lock);
+
+  return (full ? MHD_NO : MHD_YES);
+}
+
+
+/*
+ * 'bucket_find()' - Find a client's bucket, or (add) a free slot for it.
+ *                   Caller holds l->lock.
+ */
+
+static listener_bucket_t *
+bucket_find(gw_listener_t *l, const unsigned char *key, bool add)
+{
+  listener_bucket_t *free_slot = NULL;
+
+  for (int i = 0; i < l->num_buckets; i ++)
+  {
+    listener_bucket_t *b = l->buckets + i;
+
+    if (b->count > 0 && !memcmp(b->key, key, LISTENER_KEY_SIZE))
+      return (b);
+    if (b->count == 0 && !free_slot)
+      free_slot = b;
+  }
+
+  if (!add || !free_slot)
+    return (NULL);
+
+  memcpy(free_slot->key, key, LISTENER_KEY_SIZE);
+
+  return (free_slot);
+}
+
+
+/*
+ * 'conn_cut()' - Shut a connection's socket down (libmicrohttpd sees
+ *                end-of-file, ends the request and closes it).  Caller
+ *                holds l->lock, so the socket cannot have been closed.
+ */
+
+static void
+conn_cut(gw_listener_t *l, listener_conn_t *c, const char *why)
+{
+  c->cut = true;
+  shutdown(c->fd, SHUT_RDWR);
+  gwLog(l->log, GW_LOG_INFO, "HTTPS: connection from %s closed: %s.", c->client, why);
+}
+
+
+/*
+ * 'conn_set_phase()' - Tell the watchdog what a connection does now.
+ *                      Entering CONN_HEADERS starts HeaderTimeout; CONN_BODY
+ *                      from CONN_HEADERS/CONN_BUSY starts a new rate window,
+ *                      but after a body() callback (in_body) it resumes the
+ *                      paused window.
+ */
+
+static void
+conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in_body)
+{
+  int64_t now;
+
+  if (!c)
+    return;
+
+  pthread_mutex_lock(&l->lock);
+
+  now = now_ms();
+  switch (phase)
+  {
+    case CONN_HEADERS :
+        c->deadline = now + (int64_t)l->header_timeout * 1000;
+        break;
+
+    case CONN_BODY :
+        if (c->phase == CONN_BUSY && c->in_body)
+          c->window_start += now - c->busy_since;
+        else if (c->phase != CONN_BODY)
+        {
+          c->window_start = now;
+          c->window_bytes = 0;
+        }
+        break;
+
+    case CONN_BUSY :
+        c->busy_since = now;
+        break;
+  }
+
+  c->phase   = phase;
+  c->in_body = in_body;
+
+  pthread_mutex_unlock(&l->lock);
+}
+
+
+/*
+ * 'now_ms()' - Monotonic time in milliseconds.
+ */
+
+static int64_t
+now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+
+  return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+
+/*
+ * 'notify_connection()' - MHD's connection callback: track a new
+ *                         connection (count it in its client's bucket and
+ *                         start HeaderTimeout), or forget a closed one.
+ *                         MHD closes the socket only after "closed".
+ */
+
+static void
+notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+  gw_listener_t                  *l = (gw_listener_t *)cls;
+  listener_conn_t                *c;
+  const union MHD_ConnectionInfo *ci;
+
+  if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+  {
+    if ((c = (listener_conn_t *)*socket_context) == NULL)
+      return;
+
+    pthread_mutex_lock(&l->lock);
+    if (c->prev)
+      c->prev->next = c->next;
+    else
+      l->conns = c->next;
+    if (c->next)
+      c->next->prev = c->prev;
+    if (c->counted)
+    {
+      listener_bucket_t *b = bucket_find(l, c->key, false);
+
+      if (b)
+        b->count --;
+    }
+    pthread_mutex_unlock(&l->lock);
+
+    free(c);
+    *socket_context = NULL;
+    return;
+  }
+
+  if (code != MHD_CONNECTION_NOTIFY_STARTED)
+    return;
+
+  if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)) == NULL)
+    return;
+
+  if ((c = calloc(1, sizeof(listener_conn_t))) == NULL)
+  {
+    shutdown(ci->connect_fd, SHUT_RDWR);
+    return;
+  }
+
+  c->fd = ci->connect_fd;
+  snprintf(c->client, sizeof(c->client), "unknown");
+  if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL && ci->client_addr)
+  {
+    const struct sockaddr *sa = ci->client_addr;
+
+    if (_gwListenerAddressKey(sa, c->key))
+    {
+      c->counted = true;
+      inet_ntop(sa->sa_family, sa->sa_family == AF_INET ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr, c->client, sizeof(c->client));
+    }
+  }
+
+  pthread_mutex_lock(&l->lock);
+
+  c->phase    = CONN_HEADERS;
+  c->deadline = now_ms() + (int64_t)l->header_timeout * 1000;
+  c->next     = l->conns;
+  if (l->conns)
+    l->conns->prev = c;
+  l->conns = c;
+
+  if (c->counted)
+  {
+    listener_bucket_t *b = bucket_find(l, c->key, true);
+
+    if (b && b->count < l->per_client)
+      b->count ++;
+    else
+    {
+      /* Over the per-client limit (connections that raced past accept_policy()) */
+      c->counted = false;
+      c->cut     = true;
+      shutdown(c->fd, SHUT_RDWR);
+    }
+  }
+
+  pthread_mutex_unlock(&l->lock);
+
+  *socket_context = c;
+}
+
+
+/*
+ * 'watchdog_main()' - The deadline thread: every LISTENER_WATCH_MS, shut
+ *                     down connections past HeaderTimeout or below
+ *                     MinBodyRate over a whole window.
+ */
+
+static void *
+watchdog_main(void *data)
+{
+  gw_listener_t *l = (gw_listener_t *)data;
+  int64_t        window_ms = (int64_t)l->rate_window * 1000,
+                 need = l->min_body_rate * (int64_t)l->rate_window;
+
+  pthread_mutex_lock(&l->lock);
+
+  while (!l->stopping)
+  {
+    struct timespec ts;
+    int64_t         now = now_ms();
+
+    for (listener_conn_t *c = l->conns; c; c = c->next)
+    {
+      if (c->cut)
+        continue;
+
+      if (c->phase == CONN_HEADERS && l->header_timeout > 0 && now >= c->deadline)
+        conn_cut(l, c, "no complete request header within HeaderTimeout");
+      else if (c->phase == CONN_BODY && l->min_body_rate > 0 && now - c->window_start >= window_ms)
+      {
+        if (c->window_bytes < need)
+          conn_cut(l, c, "request body slower than MinBodyRate");
+        else
+        {
+          c->window_start = now;
+          c->window_bytes = 0;
+        }
+      }
+    }
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += LISTENER_WATCH_MS * 1000000L;
+    if (ts.tv_nsec >= 1000000000L)
+    {
+      ts.tv_sec ++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&l->cond, &l->lock, &ts);
+  }
+
+  pthread_mutex_unlock(&l->lock);
+
+  return (NULL);
 }

@@ -516,6 +516,8 @@ gwSystemStartListener(gw_system_t *sys, const char **error_r)
   if ((sys->listener = gwListenerNew(c.listen_address, c.listen_port, cert, key, c.max_connections, c.connection_timeout, sys->log, error_r)) == NULL)
     return (false);
 
+  gwListenerSetDeadlines(sys->listener, c.header_timeout, c.min_body_rate, c.body_rate_window);
+
   if (!_gwHealthRegister(sys))
   {
     *error_r = "unable to register /health";

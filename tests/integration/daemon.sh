@@ -72,6 +72,27 @@ out=$(head -c 200000 /dev/zero | tr '\0' 'a' | timeout 5 "$GW_TOOLS/gw-raw-contr
 check "an overlong request line is dropped" sh -c "echo '$out' | grep -q 'rc=0'"
 check "daemon still serves after bad requests" gw status
 
+# /health details only for HealthDetailsFrom (issue 8). Loopback gets them by default (checked above);
+# with an allow-list that leaves out 127.0.0.1 the same request gets the bare status only, 503 when degraded.
+health() { curl -sS --cacert "$GW_STATE/tls/server.crt" -w ' %{http_code}' "https://localhost:$GW_PORT/health"; }
+health_reload() {
+  local n; n=$(grep -c "Configuration reloaded" "$GW_LOG")
+  kill -HUP "$GW_PID"
+  for i in $(seq 50); do [ "$(grep -c "Configuration reloaded" "$GW_LOG")" -gt "$n" ] && break; sleep 0.1; done
+}
+echo 'HealthDetailsFrom 192.0.2.0/24,::1' >> "$GW_CONF"
+health_reload
+out=$(health)
+check_eq "/health from an address not in HealthDetailsFrom: the bare status" "$out" '{"status":"ok"} 200'
+mv "$GW_STATE/spool" "$GW_STATE/spool.away"
+out=$(health)
+mv "$GW_STATE/spool.away" "$GW_STATE/spool"
+check_eq "/health degraded, not allowed: bare status and 503" "$out" '{"status":"degraded"} 503'
+sed -i '/^HealthDetailsFrom /d' "$GW_CONF"
+health_reload
+out=$(health)
+check "/health from 127.0.0.1 with the default HealthDetailsFrom: the details" sh -c "echo '$out' | grep -q '\"version\"' && echo '$out' | grep -q '\"printers\"' && echo '$out' | grep -q ' 200\$'"
+
 # A lost root key is not silently replaced.
 gw_stop TERM
 check_eq "SIGTERM exits 0" "$GW_STATUS" 0

@@ -35,6 +35,10 @@ struct _gw_config_s
   char          server_name[256];             /* ServerName (certificate CN, URLs) */
   int           max_connections;              /* MaxConnections */
   int           connection_timeout;           /* ConnectionTimeout, seconds */
+  int           header_timeout;               /* HeaderTimeout, seconds (0 = off) */
+  int64_t       min_body_rate;                /* MinBodyRate, bytes per second (0 = off) */
+  int           body_rate_window;             /* BodyRateWindow, seconds */
+  char          health_details_from[512];     /* HealthDetailsFrom: CIDR list */
 
   /* Limits and policy */
   int64_t       max_document_size;            /* MaxDocumentSize, bytes */

@@ -11,6 +11,12 @@
  * listener answers 413 itself past that), finish() when the body is
  * complete: it must call gwRequestRespond().  cleanup() always runs last,
  * also when the client went away, so per-request state is never leaked.
+ *
+ * Slow clients: the whole request header must arrive within HeaderTimeout
+ * of connecting (TLS handshake included), and a body must keep up with
+ * MinBodyRate over every BodyRateWindow (gwListenerSetDeadlines()); else
+ * the connection is closed and the request ends as aborted: finish() is
+ * not called, cleanup() is, and must drop what body() kept.
  */
 
 #ifndef PRINTGATE_LISTENER_H
@@ -34,10 +40,18 @@ typedef struct gw_route_s
 } gw_route_t;
 
 extern gw_listener_t *gwListenerNew(const char *address, int port, const char *certfile, const char *keyfile, int max_connections, int timeout, gw_log_t *log, const char **error_r);
+extern bool  gwListenerSetDeadlines(gw_listener_t *l, int header_timeout, int64_t min_body_rate, int rate_window); /* Before start; 0 = off */
+extern bool  gwListenerSetTLSPriorities(gw_listener_t *l, const char *priorities); /* Tests only; NULL = default */
 extern bool  gwListenerAddRoute(gw_listener_t *l, const gw_route_t *route);   /* Before gwListenerStart() */
 extern bool  gwListenerStart(gw_listener_t *l, const char **error_r);
 extern int   gwListenerGetPort(gw_listener_t *l);                            /* Actual port (after start) */
 extern void  gwListenerDelete(gw_listener_t **l);                            /* Stops, waits for handlers */
+
+/* Per-client connection limit key: the IPv4 address, or the IPv6 /64 ("2001:db8:1:2::/64") */
+extern bool  gwListenerClientBucket(const char *address, char *bucket, size_t bucketsize);
+/* Lists of addresses and CIDR blocks ("127.0.0.0/8 ::1"), e.g. HealthDetailsFrom */
+extern bool  gwListenerAddressListValid(const char *list, const char **error_r);
+extern bool  gwListenerAddressListMatch(const char *list, const char *address);
 
 extern const char *gwRequestMethod(gw_request_t *req);
 extern const char *gwRequestPath(gw_request_t *req);
