@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# async.sh - conversion off the receiving thread, on the core worker pool:
+#  1. a submission is answered as soon as its document is stored (job
+#     converting), and the outcome follows;
+#  2. with the one worker busy and the queue full, a new submission is
+#     refused "server-busy" before its bytes are taken, and nothing of it is
+#     kept; once the queue drains, submissions are taken again;
+#  3. a conversion that fails (timeout) fails only its own job: the one
+#     queued behind it is held;
+#  4. an unknown user and a bad option get their own reasons;
+#  5. a stop (SIGTERM) with a conversion queued: the daemon stops without
+#     running it, and the next start converts it (nothing lost).
+set -u
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+peers_init
+W=$PEERS_DIR
+
+gw_start "ConversionWorkers 1" "ConversionQueue 1" "ConversionTimeout 4s"
+gw user add erin >/dev/null
+SOCK="$GW_STATE/printgated.sock"
+LOOP="$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps"
+gw_make_pdf "$W/two.pdf" 2 "Queued behind a slow one"
+gw_make_pdf "$W/one.pdf" 1 "Refused while busy"
+
+submit() {   # submit FILE [USER]: gw-submit --no-wait; prints the reply line
+  "$GW_TOOLS/gw-submit" --no-wait "$SOCK" "${2:-erin}" "$1" 2>&1
+}
+job_of() { sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -1; }
+state_of() { gw --json job show "$1" | gw_json_field state; }
+helper_running() { test -n "$(ps -o pid= --ppid "$GW_PID")"; }
+
+# 1. + 2. + 3.
+R1=$(submit "$LOOP"); J1=$(echo "$R1" | job_of)
+check "a slow document is answered at once, converting ($R1)" sh -c "echo '$R1' | grep -q '\"state\": *\"converting\"'"
+check "its conversion runs on the worker" peers_wait 10 helper_running
+R2=$(submit "$W/two.pdf"); J2=$(echo "$R2" | job_of)
+check "a second one is stored and queued ($R2)" sh -c "echo '$R2' | grep -q '\"state\": *\"converting\"'"
+jobs_before=$(gw --json job list | grep -c '"id"')
+spool_before=$(find "$GW_STATE/spool" -type f | wc -l)
+R3=$(submit "$W/one.pdf")
+check "a third, with the worker busy and the queue full, is refused server-busy ($R3)" sh -c "echo '$R3' | grep -q '\"reason\": *\"server-busy\"'"
+check_eq "nothing of the refused one is kept (jobs)" "$(gw --json job list | grep -c '"id"')" "$jobs_before"
+check_eq "nothing of the refused one is kept (spool files)" "$(find "$GW_STATE/spool" -type f | wc -l)" "$spool_before"
+check "the slow one fails on its own (conversion-timeout)" peers_wait 20 sh -c "gw() { '$PRINTGATE' -c '$GW_CONF' \"\$@\"; }; gw --json job show $J1 | grep -q '\"reason\": \"conversion-timeout\"'"
+check "the one queued behind it is held" peers_wait 20 sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show $J2 | grep -q '\"state\": \"held\"'"
+check_eq "with 2 pages" "$(gw --json job show "$J2" | gw_json_field pages)" "2"
+check "once the queue drains, a submission is taken again" sh -c "'$GW_TOOLS/gw-submit' '$SOCK' erin '$W/one.pdf' | grep -q '\"state\": *\"held\"'"
+
+# 4. reasons of their own
+check "an unknown user: unknown-user" sh -c "'$GW_TOOLS/gw-submit' '$SOCK' nobody-here '$W/one.pdf' | grep -q '\"reason\": *\"unknown-user\"'"
+gw job submit --user erin --copies 5000 "$W/one.pdf" > "$W/badopt.out" 2>&1
+check "a bad option: bad-option ($(cat "$W/badopt.out"))" grep -q 'Copies must be between 1 and 999. \[bad-option\]' "$W/badopt.out"
+
+# 5. a stop with a conversion queued: converted at the next start
+R4=$(submit "$LOOP"); J4=$(echo "$R4" | job_of)
+peers_wait 10 helper_running
+R5=$(submit "$W/two.pdf"); J5=$(echo "$R5" | job_of)
+check "before the stop: one converting on the worker, one queued" sh -c "echo '$R5' | grep -q '\"state\": *\"converting\"'"
+T0=$(date +%s)
+gw_stop TERM
+check_eq "the daemon stopped cleanly" "$GW_STATUS" "0"
+check "within the running conversion's timeout, not the queue's ($(( $(date +%s) - T0 )) s)" test $(( $(date +%s) - T0 )) -le 10
+check "the queued job was left for the next start" grep -q "Job $J5: the gateway is stopping; it will be converted at the next start" "$GW_LOG"
+gw_restart
+check "after the restart, the queued job is converted and held" peers_wait 20 sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show $J5 | grep -q '\"state\": \"held\"'"
+check "and its original is gone" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '$J5-0.pgs')\""
+check "the slow one ended by its own timeout" sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show $J4 | grep -q '\"reason\": \"conversion-timeout\"'"
+
+gw_stop TERM
+gw_finish
