@@ -60,6 +60,20 @@ first_run(gw_system_t *sys, const char **error_r)
     return (false);
   }
 
+  /*
+   * Pinned ipps printer certificates (docs/printers.md): the sinks refuse
+   * a store that is not ours or open to others, so say so at start too.
+   */
+
+  gwConfigPrinterCertDir(c, path, sizeof(path));
+  if (!make_dir(path, 0700, sys->log))
+  {
+    *error_r = "unable to create the printer certificate directory";
+    return (false);
+  }
+  if (stat(path, &st) || st.st_uid != geteuid() || (st.st_mode & 077))
+    gwLog(sys->log, GW_LOG_ERROR, "%s must belong to the daemon's user with mode 0700 (chown; chmod 0700 %s): jobs for ipps:// printers stay held until it does.", path, path);
+
   gwConfigTLSPaths(c, cert, sizeof(cert), key, sizeof(key));
   if (!c->tls_certificate[0] && (stat(cert, &st) || stat(key, &st)))
   {
