@@ -120,6 +120,30 @@ gw_restart
 check "the password file is removed once the password was changed" sh -c "test ! -e '$PWFILE' && grep -q 'Removed $PWFILE' '$GW_LOG'"
 gw_stop TERM
 
+# On a terminal the password is shown there once, and no file is written.
+TT=$W/tty
+mkdir -p "$TT"
+printf 'StateDir %s/state\nListenAddress 127.0.0.1\nListenPort 0\nServerName localhost\nLogFile %s/printgated.log\nOfficeWorkers 0\n' "$TT" "$TT" > "$TT/printgate.conf"
+python3 - "$PRINTGATED" "$TT/printgate.conf" > "$TT/stdout" <<'PYEOF'
+import os, pty, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "-c", sys.argv[2]])
+buf, end = b"", time.time() + 20
+while b"printgated ready" not in buf and time.time() < end:
+    try:
+        buf += os.read(fd, 4096)
+    except OSError:
+        break
+os.kill(pid, signal.SIGTERM)
+os.waitpid(pid, 0)
+sys.stdout.write(buf.decode(errors="replace"))
+PYEOF
+TTPASS=$(sed -n "s/.*one-time password: \([^[:space:]]*\).*$/\1/p" "$TT/stdout")
+check "on a terminal the password is shown there" sh -c "test -n '$TTPASS'"
+check "on a terminal no password file is written" test ! -e "$TT/state/initial-admin-password"
+check "on a terminal the password is not in the log either" sh -c "test -n '$TTPASS' && ! grep -qF '$TTPASS' '$TT/printgated.log'"
+
 # As its own user (the systemd unit runs it as 'printgate'; nobody here),
 # with a fresh state dir: it starts, its stores are its own and closed,
 # and it is not dumpable, so /proc/PID belongs to root (an ordinary
