@@ -154,7 +154,10 @@ if [ "$(id -u)" = 0 ]; then
   mkdir -p "$NR"
   chmod 0711 "$W"
   chown nobody:nogroup "$NR"
-  printf 'StateDir %s/state\nListenAddress 127.0.0.1\nListenPort 0\nServerName localhost\nLogFile %s/printgated.log\nOfficeWorkers 0\n' "$NR" "$NR" > "$NR/printgate.conf"
+  mkdir -p "$NR/conv"
+  chown nobody:nogroup "$NR/conv"
+  chmod 0700 "$NR/conv"
+  printf 'StateDir %s/state\nListenAddress 127.0.0.1\nListenPort 0\nServerName localhost\nLogFile %s/printgated.log\nOfficeWorkers 0\nConversionDir %s/conv\n' "$NR" "$NR" "$NR" > "$NR/printgate.conf"
   chmod 0644 "$NR/printgate.conf"
   setpriv --reuid=nobody --regid=nogroup --clear-groups "$PRINTGATED" -c "$NR/printgate.conf" > "$NR/stdout" 2>&1 &
   NR_PID=$!
@@ -164,6 +167,8 @@ if [ "$(id -u)" = 0 ]; then
   check "its printer certificate store is its own, 0700" sh -c "test \"\$(stat -c '%a %U' '$NR/state/printer-certs')\" = '700 nobody'"
   check "its password file is its own, 0600" sh -c "test \"\$(stat -c '%a %U' '$NR/state/initial-admin-password')\" = '600 nobody'"
   check "its core file size limit is 0" sh -c "grep -Eq '^Max core file size +0 +0 ' /proc/$NR_PID/limits"
+  "$PRINTGATE" -c "$NR/printgate.conf" user add carol > /dev/null
+  check "root's CLI talks to it, and its converter sandbox works (job held)" sh -c "J=\$($PRINTGATE -c $NR/printgate.conf job submit --user carol $W/doc.pdf) && $PRINTGATE -c $NR/printgate.conf --json job show \$J | grep -q '\"state\": \"held\"'"
   setpriv --reuid=nobody --regid=nogroup --clear-groups sleep 30 &
   CTL_PID=$!
   peers_track "$CTL_PID"
