@@ -4,8 +4,9 @@
  *   printgated [-c FILE]        run in the foreground
  *   printgated -t [-c FILE]     check the configuration and exit
  *
- * Start-up: turn off core dumps, load the config, open (on first run: create) the state dir,
- * keys, certificate, store and admin account, recover from a crash, start
+ * Start-up: turn off core dumps, load the config, open (on first run:
+ * create) the state dir, keys, certificate, printer certificate store,
+ * store and admin account, recover from a crash, start
  * the HTTPS listener and the control socket, then tell systemd READY=1
  * through $NOTIFY_SOCKET.  SIGHUP reloads the config; SIGTERM/SIGINT drain
  * and exit.  Expiry sweeps run every ExpiryInterval from the main thread.

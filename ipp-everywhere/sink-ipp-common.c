@@ -265,7 +265,7 @@ unreachable(const _gw_sink_target_t *t, const _gw_sink_settings_t *s, const gw_s
 
 /*
  * 'pin_store_open()' - Open the pinned-certificate folder for this check,
- *                      locked against other releases (NULL on error,
+ *                      locked against other releases (-1 on error,
  *                      with the reason in 'why').
  *
  * The folder must be a real directory (not a link) owned by the daemon's
