@@ -36,7 +36,7 @@ check "NOTIFY_SOCKET received READY=1" grep -q "READY=1" "$W/notify.log"
 PWFILE="$GW_STATE/initial-admin-password"
 PASS=$(cat "$PWFILE" 2>/dev/null)
 check "first run writes the one-time password to STATE/initial-admin-password" sh -c "test -n '$PASS' && test \$(wc -l < '$PWFILE') -eq 1"
-check "the password file is 0600 and the daemon's" sh -c "test \"\$(stat -c '%a %u' '$PWFILE')\" = '600 0'"
+check "the password file is 0600 and the daemon's" sh -c "test \"\$(stat -c '%a %u' '$PWFILE')\" = '600 $(id -u)'"
 check "the password is not on stdout/stderr (the journal under systemd)" sh -c "test -n '$PASS' && ! grep -qF '$PASS' '$GW_DIR/stdout'"
 check "the password is not in the log" sh -c "test -n '$PASS' && ! grep -qF '$PASS' '$GW_LOG'"
 check "stdout and the log say where the password is" sh -c "grep -qF 'one-time password is in $PWFILE' '$GW_DIR/stdout' && grep -qF 'one-time password is in $PWFILE' '$GW_LOG'"
