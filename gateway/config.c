@@ -447,6 +447,24 @@ gwConfigControlSocket(const gw_config_t *c, char *buf, size_t bufsize)
 
 
 /*
+ * 'gwConfigPrinterCertDir()' - Where pinned ipps printer certificates are
+ *                              kept (STATE/printer-certs, docs/printers.md).
+ */
+
+void
+gwConfigPrinterCertDir(const gw_config_t *c, char *buf, size_t bufsize)
+{
+  if (!buf || !bufsize)
+    return;
+
+  if (!c)
+    *buf = '\0';
+  else
+    snprintf(buf, bufsize, "%s/printer-certs", c->state_dir);
+}
+
+
+/*
  * 'gwConfigTLSPaths()' - The certificate and key files (TLSCertificate and
  *                        TLSKey, or STATE/tls/server.crt and .key).
  */

@@ -431,6 +431,7 @@ cmd_printer_check(gw_client_t *cl, json_object *req)
   gw_sink_result_t     result;
   gw_config_t          c;
   json_object         *reply;
+  char                 certs[GW_PATH_MAX + 32];
   bool                 ok;
 
   if (!name || !gwStorePrinterFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &printer))
@@ -452,6 +453,8 @@ cmd_printer_check(gw_client_t *cl, json_object *req)
   opts.retries        = 0;
   opts.retry_delay_ms = c.printer_retry_delay_ms;
   opts.log            = gwSystemGetLog(cl->sys);
+  gwConfigPrinterCertDir(&c, certs, sizeof(certs));
+  opts.cert_dir       = certs;
   memset(&result, 0, sizeof(result));
 
   ok    = sink->check(printer.name, printer.uri, &doc, &opts, &result);

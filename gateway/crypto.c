@@ -143,6 +143,47 @@ create_root_key(const char *keydir, const char *path, gw_log_t *log)
 
 
 /*
+ * 'check_key_dir()' - Refuse a KEYDIR that is not a real directory owned by
+ *                     the gateway's uid with no access for group or others
+ *                     (0700): whoever can list or write it can read or
+ *                     swap the root key (a renamed-in file, a backup copy
+ *                     left next to it).
+ */
+
+static bool
+check_key_dir(const char *keydir, gw_log_t *log)
+{
+  struct stat st;
+
+  if (lstat(keydir, &st))
+  {
+    gwLog(log, GW_LOG_ERROR, "Unable to check the key directory %s: %s", keydir, strerror(errno));
+    return (false);
+  }
+
+  if (!S_ISDIR(st.st_mode))
+  {
+    gwLog(log, GW_LOG_ERROR, "Refusing the key directory %s: it is not a directory (a symbolic link is not accepted).", keydir);
+    return (false);
+  }
+
+  if (st.st_uid != geteuid())
+  {
+    gwLog(log, GW_LOG_ERROR, "Refusing the key directory %s: it is owned by uid %u, not by the gateway's uid %u; run 'chown %u %s'.", keydir, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), keydir);
+    return (false);
+  }
+
+  if (st.st_mode & (S_IRWXG | S_IRWXO))
+  {
+    gwLog(log, GW_LOG_ERROR, "Refusing the key directory %s: it is accessible by group or others (mode %04o); run 'chmod 0700 %s'.", keydir, (unsigned)(st.st_mode & 07777), keydir);
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
  * 'read_root_key()' - Read and check KEYDIR/root.key into keys->root.
  */
 
@@ -189,7 +230,13 @@ read_root_key(gw_keys_t *keys, const char *path, gw_log_t *log)
   }
 
   if (st.st_uid != geteuid())
-    gwLog(log, GW_LOG_WARN, "The root key %s is owned by uid %u, not by the gateway's uid %u.", path, (unsigned)st.st_uid, (unsigned)geteuid());
+  {
+    /* Its owner could read it or replace it: every spool key, PIN and
+     * secret hangs on this file. */
+    gwLog(log, GW_LOG_ERROR, "Refusing the root key %s: it is owned by uid %u, not by the gateway's uid %u; run 'chown %u %s' (and keep it mode 0400).", path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+    close(fd);
+    return (false);
+  }
 
   n = read(fd, keys->root, sizeof(keys->root));
   if (n != (ssize_t)sizeof(keys->root) || read(fd, &extra, 1) != 0)
@@ -240,8 +287,10 @@ hkdf_sha256(const unsigned char *key, size_t keylen, const char *info, unsigned 
 /*
  * 'gwKeysLoad()' - Load KEYDIR/root.key (creating it first when create is
  *                  true and it is missing) and derive the working keys.
- *                  Returns NULL and logs the reason on any error: missing
- *                  file, wrong size, or readable by group/others.
+ *                  Returns NULL and logs the reason on any error: a key
+ *                  folder not ours or open to group/others, a missing
+ *                  file, wrong size, another owner, or readable by
+ *                  group/others.
  */
 
 gw_keys_t *
@@ -264,6 +313,9 @@ gwKeysLoad(const char *keydir, bool create, gw_log_t *log)
     gwLog(log, GW_LOG_ERROR, "The key directory path is too long.");
     return (NULL);
   }
+
+  if (!check_key_dir(keydir, log))
+    return (NULL);
 
   if (create && access(path, F_OK) && errno == ENOENT && !create_root_key(keydir, path, log))
     return (NULL);

@@ -4,8 +4,9 @@
  *   printgated [-c FILE]        run in the foreground
  *   printgated -t [-c FILE]     check the configuration and exit
  *
- * Start-up: load the config, open (on first run: create) the state dir,
- * keys, certificate, store and admin account, recover from a crash, start
+ * Start-up: turn off core dumps, load the config, open (on first run:
+ * create) the state dir, keys, certificate, printer certificate store,
+ * store and admin account, recover from a crash, start
  * the HTTPS listener and the control socket, then tell systemd READY=1
  * through $NOTIFY_SOCKET.  SIGHUP reloads the config; SIGTERM/SIGINT drain
  * and exit.  Expiry sweeps run every ExpiryInterval from the main thread.
@@ -24,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -65,6 +68,42 @@ notify(const char *message)
 
 
 /*
+ * 'no_core_dumps()' - Keep the root key, spool keys and documents in memory
+ *                     out of core files and away from other processes of
+ *                     the same user.
+ *
+ * RLIMIT_CORE 0 (also LimitCORE=0 in the unit) means no core file is
+ * written; PR_SET_DUMPABLE 0 also makes /proc/PID (maps, mem, environ, fd)
+ * root's and stops ptrace by the same uid, which matters when the daemon
+ * runs as its own user.  The converter and Office helpers are exec'd
+ * programs: exec makes them dumpable again, which they need to write their
+ * own /proc/self/uid_map.  The process reads its own /proc/self as before.
+ * Returns false (and says why on stderr) if either could not be set.
+ */
+
+static bool
+no_core_dumps(void)
+{
+  struct rlimit none = { 0, 0 };
+  bool          ok = true;
+
+  if (setrlimit(RLIMIT_CORE, &none))
+  {
+    fprintf(stderr, "printgated: unable to disable core dumps (RLIMIT_CORE): %s\n", strerror(errno));
+    ok = false;
+  }
+
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+  {
+    fprintf(stderr, "printgated: unable to make the process non-dumpable: %s\n", strerror(errno));
+    ok = false;
+  }
+
+  return (ok);
+}
+
+
+/*
  * 'usage()' - Show program usage.
  */
 
@@ -95,6 +134,9 @@ main(int argc, char *argv[])
   sigset_t      signals;
   time_t        next_sweep;
   int           port = 0;
+
+  if (!no_core_dumps())
+    return (1);
 
   for (int i = 1; i < argc; i ++)
   {

@@ -118,7 +118,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   gw_sink_doc_t     doc;
   _gw_release_doc_t ctx;
   const char       *error = NULL;
-  char              text[512];
+  char              text[512], certs[GW_PATH_MAX + 32];
   double            t0, t1 = 0.0, t2 = 0.0;
 
   if (!gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, printer->name, rel->actor, rel->source, "job.release", &error))
@@ -165,6 +165,8 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
     opts.retries        = c->printer_retries;
     opts.retry_delay_ms = c->printer_retry_delay_ms;
     opts.log            = sys->log;
+    gwConfigPrinterCertDir(c, certs, sizeof(certs));
+    opts.cert_dir       = certs;
 
     t1 = now_ms();
     sink->send(printer->name, printer->uri, &doc, &opts, &sr);

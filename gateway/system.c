@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 
+#define GW_INITIAL_PASSWORD_FILE "initial-admin-password"  /* In StateDir (docs/keys.md) */
+
 /*
  * 'make_dir()' - Create a folder with a mode if it does not exist.
  */
@@ -60,6 +62,20 @@ first_run(gw_system_t *sys, const char **error_r)
     return (false);
   }
 
+  /*
+   * Pinned ipps printer certificates (docs/printers.md): the sinks refuse
+   * a store that is not ours or open to others, so say so at start too.
+   */
+
+  gwConfigPrinterCertDir(c, path, sizeof(path));
+  if (!make_dir(path, 0700, sys->log))
+  {
+    *error_r = "unable to create the printer certificate directory";
+    return (false);
+  }
+  if (stat(path, &st) || st.st_uid != geteuid() || (st.st_mode & 077))
+    gwLog(sys->log, GW_LOG_ERROR, "%s must belong to the daemon's user with mode 0700 (chown; chmod 0700 %s): jobs for ipps:// printers stay held until it does.", path, path);
+
   gwConfigTLSPaths(c, cert, sizeof(cert), key, sizeof(key));
   if (!c->tls_certificate[0] && (stat(cert, &st) || stat(key, &st)))
   {
@@ -76,8 +92,59 @@ first_run(gw_system_t *sys, const char **error_r)
 
 
 /*
+ * 'write_password_file()' - Write the one-time password to
+ *                           STATE/initial-admin-password (0600, created
+ *                           new: O_EXCL and O_NOFOLLOW, so nothing planted
+ *                           there is followed or reused).
+ *
+ * A file left by an earlier first run (its store since removed) is ours
+ * (the state dir is 0700) and is replaced.
+ */
+
+static bool
+write_password_file(gw_system_t *sys, const char *path, const char *password)
+{
+  size_t  len = strlen(password), done = 0;
+  ssize_t n;
+  int     fd;
+
+  if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 && errno == EEXIST && !unlink(path))
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+  {
+    gwLog(sys->log, GW_LOG_ERROR, "Unable to create \"%s\": %s", path, strerror(errno));
+    return (false);
+  }
+
+  while (done < len + 1)
+  {
+    if ((n = write(fd, done < len ? password + done : "\n", done < len ? len - done : 1)) < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    done += (size_t)n;
+  }
+
+  if (done < len + 1 || fchmod(fd, 0600) || fsync(fd) || close(fd))
+  {
+    gwLog(sys->log, GW_LOG_ERROR, "Unable to write \"%s\": %s", path, strerror(errno));
+    unlink(path);
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
  * 'create_admin()' - Create the first admin account with a one-time
- *                    password, printed once on stdout (never logged).
+ *                    password, never logged: printed once when stdout is
+ *                    a terminal; otherwise (systemd's journal, a pipe, a
+ *                    file) written to STATE/initial-admin-password, 0600,
+ *                    and only that path is printed and logged.
  */
 
 static bool
@@ -85,10 +152,14 @@ create_admin(gw_system_t *sys)
 {
   char        password[64], hash[GW_PASSWORD_HASH_MAX];
   const char *error = NULL;
+  char        path[GW_PATH_MAX + 32];
+  bool        tty = isatty(STDOUT_FILENO) == 1;
   int64_t     id;
 
   if (gwStoreUserCount(sys->store, GW_DEFAULT_TENANT) > 0)
     return (true);
+
+  snprintf(path, sizeof(path), "%s/" GW_INITIAL_PASSWORD_FILE, sys->config->state_dir);
 
   if (!gwPasswordGenerate(password, sizeof(password)) || !gwPasswordHash(password, hash, sizeof(hash)))
     return (false);
@@ -100,13 +171,52 @@ create_admin(gw_system_t *sys)
     return (false);
   }
 
-  printf("First run: created admin account '%s' with one-time password: %s\n"
-         "(shown only now; it must be changed at first sign-in)\n", sys->config->admin_user, password);
-  fflush(stdout);
+  if (tty)
+  {
+    printf("First run: created admin account '%s' with one-time password: %s\n"
+           "(shown only now; it must be changed at first sign-in)\n", sys->config->admin_user, password);
+    fflush(stdout);
+  }
+  else if (!write_password_file(sys, path, password))
+  {
+    /* The account exists but nobody can know its password: say how out. */
+    gwLog(sys->log, GW_LOG_ERROR, "First run: created admin account '%s', but its one-time password could not be stored; set a new one with 'printgate user password %s'.", sys->config->admin_user, sys->config->admin_user);
+    printf("First run: created admin account '%s'; its password could not be stored: run 'printgate user password %s'.\n", sys->config->admin_user, sys->config->admin_user);
+    fflush(stdout);
+  }
+  else
+  {
+    gwLog(sys->log, GW_LOG_INFO, "First run: created admin account '%s'; its one-time password is in %s (readable by the daemon's user only; it must be changed at first sign-in, then the file is removed).", sys->config->admin_user, path);
+    printf("First run: created admin account '%s'; its one-time password is in %s\n", sys->config->admin_user, path);
+    fflush(stdout);
+  }
   gwWipe(password, sizeof(password));
   _gwSystemAudit(sys, GW_DEFAULT_TENANT, "system", "user.add", sys->config->admin_user, NULL, NULL, 0, "first-run", "admin");
 
   return (true);
+}
+
+
+/*
+ * 'forget_initial_password()' - Remove STATE/initial-admin-password once
+ *                               the admin has replaced the one-time
+ *                               password (checked at each start).
+ */
+
+static void
+forget_initial_password(gw_system_t *sys)
+{
+  char      path[GW_PATH_MAX + 32];
+  gw_user_t user;
+
+  snprintf(path, sizeof(path), "%s/" GW_INITIAL_PASSWORD_FILE, sys->config->state_dir);
+  if (access(path, F_OK) || !gwStoreUserFind(sys->store, GW_DEFAULT_TENANT, sys->config->admin_user, &user) || user.must_change_password)
+    return;
+
+  if (unlink(path))
+    gwLog(sys->log, GW_LOG_ERROR, "Unable to remove \"%s\" (the admin's password has been changed): %s", path, strerror(errno));
+  else
+    gwLog(sys->log, GW_LOG_INFO, "Removed %s: the admin's one-time password has been changed.", path);
 }
 
 
@@ -285,6 +395,8 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
     *error_r = "unable to create the admin account";
     goto fail;
   }
+  if (first_run_setup)
+    forget_initial_password(sys);
 
   if (!gwConfigConverterPath(config, path, sizeof(path)))
     gwLog(sys->log, GW_LOG_ERROR, "The converter %s is missing or not executable: every document will fail until it is installed (ConverterPath).", path);

@@ -25,11 +25,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char * const printer_attrs[] =  /* Asked of every printer */
 {
@@ -162,6 +166,7 @@ _gwSinkSettings(const gw_sink_options_t *opts, _gw_sink_settings_t *s)
   s->retries  = (opts && opts->retries > 0) ? opts->retries : 0;
   s->delay_ms = (opts && opts->retry_delay_ms > 0) ? opts->retry_delay_ms : GW_SINK_DEF_DELAY_MS;
   s->log      = opts ? opts->log : NULL;
+  s->cert_dir = (opts && opts->cert_dir && *opts->cert_dir) ? opts->cert_dir : NULL;
 
   if (s->timeout > 3600)
     s->timeout = 3600;
@@ -259,24 +264,103 @@ unreachable(const _gw_sink_target_t *t, const _gw_sink_settings_t *s, const gw_s
 
 
 /*
- * 'check_trust()' - For ipps, ask libcups whether it trusts the printer's
- *                   certificate, pinning it on first use.
+ * 'pin_store_open()' - Open the pinned-certificate folder for this check,
+ *                      locked against other releases (-1 on error,
+ *                      with the reason in 'why').
+ *
+ * The folder must be a real directory (not a link) owned by the daemon's
+ * user and closed to everyone else (0700): whoever can write there can
+ * make the gateway trust any printer.  The flock() serialises look-up and
+ * first-use pinning, so two releases to a new printer pin one certificate.
+ */
+
+static int
+pin_store_open(const char *dir, char *why, size_t whysize)
+{
+  struct stat st;
+  int         fd;
+
+  if (!dir)
+  {
+    snprintf(why, whysize, "no certificate store is configured");
+    return (-1);
+  }
+
+  if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+  {
+    snprintf(why, whysize, "the certificate store %s cannot be opened (%s)", dir, strerror(errno));
+    return (-1);
+  }
+
+  if (fstat(fd, &st) || st.st_uid != geteuid() || (st.st_mode & 077))
+  {
+    snprintf(why, whysize, "the certificate store %s must belong to the daemon's user with mode 0700", dir);
+    close(fd);
+    return (-1);
+  }
+
+  if (faccessat(fd, ".", W_OK, AT_EACCESS))
+  {
+    snprintf(why, whysize, "the certificate store %s is not writable (%s)", dir, strerror(errno));
+    close(fd);
+    return (-1);
+  }
+
+  while (flock(fd, LOCK_EX) && errno == EINTR)
+    ;
+
+  return (fd);
+}
+
+
+/*
+ * 'pin_file_name()' - The file libcups keeps a host's certificate in
+ *                     (HOST.crt, characters other than [A-Za-z0-9.-] as
+ *                     '_', as http_gnutls_make_path() does).
+ */
+
+static void
+pin_file_name(const char *host, char *name, size_t namesize)
+{
+  size_t i;
+
+  for (i = 0; *host && i + 5 < namesize; host ++, i ++)
+    name[i] = (isalnum(*host & 255) || *host == '-' || *host == '.') ? *host : '_';
+
+  snprintf(name + i, namesize - i, ".crt");
+}
+
+
+/*
+ * 'check_trust()' - For ipps, check the printer's certificate against the
+ *                   one pinned for its host name, pinning it on first use.
  *
  * libcups 2.4 (GnuTLS) completes the TLS handshake with any certificate; it
- * is up to the client to look at it afterwards.  httpCredentialsGetTrust()
- * compares it with the copy stored for this host name (~/.cups/ssl of the
- * daemon's user, /etc/cups/ssl for root) and applies client.conf's
- * TrustOnFirstUse, AllowAnyRoot, AllowExpiredCerts and ValidateCerts.  Like
- * the CUPS ipp backend, we store the certificate when there is none yet and
- * hold the job on an invalid, changed, expired or unknown certificate.
+ * is up to the client to look at it afterwards.  We do not use
+ * httpCredentialsGetTrust(): it looks in the user's default keystore
+ * (~/.cups/ssl, /etc/cups/ssl for root, read-only under the systemd unit)
+ * and takes any different certificate that expires later as a renewal.
+ * Instead the certificate is kept in the daemon's own store (s->cert_dir,
+ * STATE/printer-certs) with httpLoadCredentials()/httpSaveCredentials():
+ *
+ * - none stored yet: this is the first use; it is pinned, and the job is
+ *   sent only if the pin was written and reads back the same;
+ * - stored: the printer must present exactly the same chain; any other
+ *   certificate holds the job ("changed") until an administrator removes
+ *   the pinned file;
+ * - an expired certificate, a store that cannot be used or a pinned file
+ *   that cannot be read hold the job.
  */
 
 static bool
 check_trust(const _gw_sink_target_t *t, http_t *http, const _gw_sink_settings_t *s, const gw_sink_doc_t *doc, gw_sink_result_t *result)
 {
   cups_array_t *creds = NULL, *stored = NULL;
-  http_trust_t  trust;
-  const char   *why;
+  const char   *why = NULL;
+  char          problem[1200], name[300];
+  struct stat   st;
+  bool          first_use = false, ok = false;
+  int           fd;
 
   if (!t->tls)
     return (true);
@@ -288,40 +372,70 @@ check_trust(const _gw_sink_target_t *t, http_t *http, const _gw_sink_settings_t 
     return (false);
   }
 
-  trust = httpCredentialsGetTrust(creds, t->host);
-
-  switch (trust)
+  if ((fd = pin_store_open(s->cert_dir, problem, sizeof(problem))) < 0)
   {
-    case HTTP_TRUST_OK :
-    case HTTP_TRUST_RENEWED :
-        if (httpLoadCredentials(NULL, &stored, t->host))
-        {
-          if (httpSaveCredentials(NULL, creds, t->host))
-            gwLog(s->log, GW_LOG_WARN, "Printer '%s' at %s: could not store its certificate for later checks.", t->name, t->display);
-          else
-            gwLog(s->log, GW_LOG_INFO, "Printer '%s' at %s: certificate stored on first use.", t->name, t->display);
-        }
-        httpFreeCredentials(stored);
-        httpFreeCredentials(creds);
-        return (true);
-
-    case HTTP_TRUST_CHANGED :
-        why = "changed since it was first seen";
-        break;
-    case HTTP_TRUST_EXPIRED :
-        why = "has expired";
-        break;
-    case HTTP_TRUST_INVALID :
-        why = "is not trusted";
-        break;
-    default :
-        why = "could not be checked";
-        break;
+    gwLog(s->log, GW_LOG_ERROR, "Printer '%s' at %s: cannot pin its TLS certificate: %s.", t->name, t->display, problem);
+    set_result(result, GW_SINK_HOLD, GW_REASON_PRINTER_REFUSED, doc, "the TLS certificate of printer '%s' at %s cannot be checked or pinned (%s); the job stays held. Ask an administrator to fix the certificate store (docs/printers.md).", t->name, t->display, problem);
+    httpFreeCredentials(creds);
+    return (false);
   }
 
-  gwLog(s->log, GW_LOG_WARN, "Printer '%s' at %s: TLS certificate %s (%s).", t->name, t->display, why, cupsLastErrorString());
-  set_result(result, GW_SINK_HOLD, GW_REASON_PRINTER_REFUSED, doc, "the TLS certificate of printer '%s' at %s %s; the job stays held. Ask an administrator to check the printer.", t->name, t->display, why);
+  pin_file_name(t->host, name, sizeof(name));
+
+  if (!httpLoadCredentials(s->cert_dir, &stored, t->host))
+  {
+    if (!httpCompareCredentials(creds, stored))
+      why = "changed since it was first seen";
+  }
+  else if (!fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) || errno != ENOENT)
+  {
+    why = "could not be checked";
+    snprintf(problem, sizeof(problem), "the pinned copy %s/%s cannot be read", s->cert_dir, name);
+  }
+  else
+    first_use = true;
+
+  if (!why && httpCredentialsGetExpiration(creds) < time(NULL))
+    why = "has expired";
+
+  if (!why && first_use)
+  {
+    /* Pin, then read it back: only a pin that is really on disk counts. */
+    httpFreeCredentials(stored);
+    stored = NULL;
+
+    if (httpSaveCredentials(s->cert_dir, creds, t->host) || httpLoadCredentials(s->cert_dir, &stored, t->host) || !httpCompareCredentials(creds, stored))
+    {
+      why = "could not be pinned";
+      snprintf(problem, sizeof(problem), "writing %s/%s failed: %s", s->cert_dir, name, strerror(errno));
+    }
+    else
+      gwLog(s->log, GW_LOG_INFO, "Printer '%s' at %s: certificate pinned on first use in %s/%s.", t->name, t->display, s->cert_dir, name);
+  }
+
+  ok = !why;
+  close(fd);                            /* Releases the lock */
+  httpFreeCredentials(stored);
   httpFreeCredentials(creds);
+
+  if (ok)
+    return (true);
+
+  if (!strcmp(why, "changed since it was first seen"))
+  {
+    gwLog(s->log, GW_LOG_WARN, "Printer '%s' at %s: TLS certificate changed since it was first seen; if the printer's certificate was really replaced, remove %s/%s so the next release pins the new one.", t->name, t->display, s->cert_dir, name);
+    set_result(result, GW_SINK_HOLD, GW_REASON_PRINTER_REFUSED, doc, "the TLS certificate of printer '%s' at %s changed since it was first seen; the job stays held. Ask an administrator to check the printer.", t->name, t->display);
+  }
+  else if (!strcmp(why, "has expired"))
+  {
+    gwLog(s->log, GW_LOG_WARN, "Printer '%s' at %s: TLS certificate has expired.", t->name, t->display);
+    set_result(result, GW_SINK_HOLD, GW_REASON_PRINTER_REFUSED, doc, "the TLS certificate of printer '%s' at %s has expired; the job stays held. Ask an administrator to renew it on the printer.", t->name, t->display);
+  }
+  else
+  {
+    gwLog(s->log, GW_LOG_ERROR, "Printer '%s' at %s: TLS certificate %s: %s.", t->name, t->display, why, problem);
+    set_result(result, GW_SINK_HOLD, GW_REASON_PRINTER_REFUSED, doc, "the TLS certificate of printer '%s' at %s %s (%s); the job stays held. Ask an administrator to fix the certificate store (docs/printers.md).", t->name, t->display, why, problem);
+  }
 
   return (false);
 }

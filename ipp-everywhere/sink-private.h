@@ -58,6 +58,7 @@ typedef struct _gw_sink_settings_s  /* Options with defaults and ceilings applie
   int       retries;              /* Retries on server-error-busy */
   int64_t   delay_ms;             /* First backoff step */
   gw_log_t *log;
+  const char *cert_dir;           /* Pinned ipps certificates (NULL = none) */
 } _gw_sink_settings_t;
 
 extern bool _gwSinkTargetInit(_gw_sink_target_t *t, _gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, gw_sink_result_t *result);

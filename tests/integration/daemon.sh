@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # daemon.sh - printgated as a service: config check (-t), first run (state
-# dir, keys, certificate, one-time admin password printed once), systemd
+# dir, keys, certificate, one-time admin password in a 0600 file when
+# stdout is not a terminal, never on stdout or in the log), systemd
 # readiness through NOTIFY_SOCKET, /health over TLS with certificate
 # verification, SIGHUP reload of the retention, the control socket's
-# permissions and its answers to bad requests, SIGTERM.
+# permissions and its answers to bad requests, SIGTERM, no core dumps, and
+# the daemon run as a non-root user (as the systemd unit does).
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -28,10 +30,33 @@ unset NOTIFY_SOCKET
 sleep 0.3
 check "NOTIFY_SOCKET received READY=1" grep -q "READY=1" "$W/notify.log"
 
-# First run.
-check "first run prints the admin one-time password" grep -q "created admin account 'admin' with one-time password: " "$GW_DIR/stdout"
-PASS=$(sed -n "s/.*one-time password: \(.*\)$/\1/p" "$GW_DIR/stdout")
-check "the password is not in the log" sh -c "! grep -qF '$PASS' '$GW_LOG'"
+# First run.  stdout is a file here, as under systemd (the journal): the
+# one-time password goes to STATE/initial-admin-password (0600), never to
+# stdout, stderr or the log, which only say where it is.
+PWFILE="$GW_STATE/initial-admin-password"
+PASS=$(cat "$PWFILE" 2>/dev/null)
+check "first run writes the one-time password to STATE/initial-admin-password" sh -c "test -n '$PASS' && test \$(wc -l < '$PWFILE') -eq 1"
+check "the password file is 0600 and the daemon's" sh -c "test \"\$(stat -c '%a %u' '$PWFILE')\" = '600 $(id -u)'"
+check "the password is not on stdout/stderr (the journal under systemd)" sh -c "test -n '$PASS' && ! grep -qF '$PASS' '$GW_DIR/stdout'"
+check "the password is not in the log" sh -c "test -n '$PASS' && ! grep -qF '$PASS' '$GW_LOG'"
+check "stdout and the log say where the password is" sh -c "grep -qF 'one-time password is in $PWFILE' '$GW_DIR/stdout' && grep -qF 'one-time password is in $PWFILE' '$GW_LOG'"
+# Positive control: the password from the file is the admin's (Argon2id
+# verify against the stored hash, through libargon2 as the daemon does).
+pw_is_admins() {
+  python3 - "$GW_STATE/printgate.db" "$1" <<'PYEOF'
+import ctypes, sqlite3, sys
+h = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True).execute("SELECT password_hash FROM users WHERE name='admin'").fetchone()[0]
+a = ctypes.CDLL("libargon2.so.1")
+pw = sys.argv[2].encode()
+sys.exit(0 if a.argon2id_verify(h.encode(), pw, ctypes.c_size_t(len(pw))) == 0 else 1)
+PYEOF
+}
+check "the password in the file is the admin account's" pw_is_admins "$PASS"
+pw_is_not_admins() { ! pw_is_admins "$@"; }
+check "a wrong password does not verify (control)" pw_is_not_admins "x$PASS"
+
+# Core dumps are off: RLIMIT_CORE 0 and not dumpable.
+check "the daemon's core file size limit is 0" sh -c "grep -Eq '^Max core file size +0 +0 ' /proc/$GW_PID/limits"
 check "state dir is 0700" sh -c "test \"\$(stat -c %a $GW_STATE)\" = 700"
 check "root key is 0400" sh -c "test \"\$(stat -c %a $GW_STATE/keys/root.key)\" = 400"
 check "control socket is 0600" sh -c "test \"\$(stat -c %a $GW_STATE/printgated.sock)\" = 600"
@@ -106,5 +131,76 @@ mv "$W/root.key.saved" "$GW_STATE/keys/root.key"
 gw_restart
 check "second start prints no password" sh -c "! grep -q 'one-time password' '$GW_DIR/stdout'"
 check "jobs survive a restart" sh -c "$PRINTGATE -c $GW_CONF --json job show $J2 | grep -q '\"state\": \"held\"'"
+check "second start: the password file stays while the password is unchanged" test -f "$PWFILE"
 gw_stop TERM
+
+# Once the admin has replaced the one-time password, the next start
+# removes the file.
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE users SET must_change=0 WHERE name='admin'\"); c.commit()" "$GW_STATE/printgate.db"
+gw_restart
+check "the password file is removed once the password was changed" sh -c "test ! -e '$PWFILE' && grep -q 'Removed $PWFILE' '$GW_LOG'"
+gw_stop TERM
+
+# On a terminal the password is shown there once, and no file is written.
+TT=$W/tty
+mkdir -p "$TT"
+printf 'StateDir %s/state\nListenAddress 127.0.0.1\nListenPort 0\nServerName localhost\nLogFile %s/printgated.log\nOfficeWorkers 0\n' "$TT" "$TT" > "$TT/printgate.conf"
+python3 - "$PRINTGATED" "$TT/printgate.conf" > "$TT/stdout" <<'PYEOF'
+import os, pty, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "-c", sys.argv[2]])
+buf, end = b"", time.time() + 20
+while b"printgated ready" not in buf and time.time() < end:
+    try:
+        buf += os.read(fd, 4096)
+    except OSError:
+        break
+os.kill(pid, signal.SIGTERM)
+os.waitpid(pid, 0)
+sys.stdout.write(buf.decode(errors="replace"))
+PYEOF
+TTPASS=$(sed -n "s/.*one-time password: \([^[:space:]]*\).*$/\1/p" "$TT/stdout")
+check "on a terminal the password is shown there" sh -c "test -n '$TTPASS'"
+check "on a terminal no password file is written" test ! -e "$TT/state/initial-admin-password"
+check "on a terminal the password is not in the log either" sh -c "test -n '$TTPASS' && ! grep -qF '$TTPASS' '$TT/printgated.log'"
+
+# As its own user (the systemd unit runs it as 'printgate'; nobody here),
+# with a fresh state dir: it starts, its stores are its own and closed,
+# and it is not dumpable, so /proc/PID belongs to root (an ordinary
+# process of the same user owns its /proc/PID: the control shows the probe
+# sees the difference) and no core file is written.
+if [ "$(id -u)" = 0 ]; then
+  NR=$W/nonroot
+  mkdir -p "$NR"
+  chmod 0711 "$W"
+  chown nobody:nogroup "$NR"
+  mkdir -p "$NR/conv"
+  chown nobody:nogroup "$NR/conv"
+  chmod 0700 "$NR/conv"
+  printf 'StateDir %s/state\nListenAddress 127.0.0.1\nListenPort 0\nServerName localhost\nLogFile %s/printgated.log\nOfficeWorkers 0\nConversionDir %s/conv\n' "$NR" "$NR" "$NR" > "$NR/printgate.conf"
+  chmod 0644 "$NR/printgate.conf"
+  setpriv --reuid=nobody --regid=nogroup --clear-groups "$PRINTGATED" -c "$NR/printgate.conf" > "$NR/stdout" 2>&1 &
+  NR_PID=$!
+  peers_track "$NR_PID"
+  for i in $(seq 100); do grep -q "printgated ready" "$NR/stdout" && break; sleep 0.1; done
+  check "printgated runs as a non-root user" sh -c "grep -q 'printgated ready' '$NR/stdout' && ps -o user= -p $NR_PID | grep -qx nobody"
+  check "its printer certificate store is its own, 0700" sh -c "test \"\$(stat -c '%a %U' '$NR/state/printer-certs')\" = '700 nobody'"
+  check "its password file is its own, 0600" sh -c "test \"\$(stat -c '%a %U' '$NR/state/initial-admin-password')\" = '600 nobody'"
+  check "its core file size limit is 0" sh -c "grep -Eq '^Max core file size +0 +0 ' /proc/$NR_PID/limits"
+  "$PRINTGATE" -c "$NR/printgate.conf" user add carol > /dev/null
+  check "root's CLI talks to it, and its converter sandbox works (job held)" sh -c "J=\$($PRINTGATE -c $NR/printgate.conf job submit --user carol $W/doc.pdf) && $PRINTGATE -c $NR/printgate.conf --json job show \$J | grep -q '\"state\": \"held\"'"
+  setpriv --reuid=nobody --regid=nogroup --clear-groups sleep 30 &
+  CTL_PID=$!
+  peers_track "$CTL_PID"
+  sleep 0.2
+  check "control: an ordinary process of that user owns its /proc/PID" sh -c "test \"\$(stat -c %U /proc/$CTL_PID/fd)\" = nobody"
+  check "the daemon is not dumpable: its /proc/PID/fd belongs to root" sh -c "test \"\$(stat -c %U /proc/$NR_PID/fd)\" = root"
+  check "the same user cannot read its memory map" sh -c "! setpriv --reuid=nobody --regid=nogroup --clear-groups cat /proc/$NR_PID/maps"
+  check "control: the same user reads its ordinary process's memory map" setpriv --reuid=nobody --regid=nogroup --clear-groups cat /proc/$CTL_PID/maps
+  kill "$CTL_PID" 2>/dev/null
+  kill -TERM "$NR_PID"
+  wait "$NR_PID"
+  check_eq "the non-root daemon stops on SIGTERM" "$?" 0
+fi
 gw_finish

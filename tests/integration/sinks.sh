@@ -213,32 +213,35 @@ else
   peers_fail "the printer's copies after the busy retry differ from the inputs"
 fi
 
-# ipps: libcups pins the certificate on first use in the user's ~/.cups/ssl.
-# Run as nobody with a private HOME so nothing lands in /etc/cups/ssl.
+# ipps: the sink pins the certificate on first use in the store it is
+# given (--cert-dir, STATE/printer-certs in the daemon), never in
+# ~/.cups/ssl or /etc/cups/ssl.  Run as nobody with a private HOME to
+# show nothing lands there.
 IPPS_URI="ipps://127.0.0.1:$LOBBY_PORT/ipp/print"
-mkdir -p "$W/home"
-chown nobody "$W/home"
+mkdir -p "$W/home" "$W/certs"
+chown nobody "$W/home" "$W/certs"
+chmod 0700 "$W/certs"
 as_nobody()
 {
-  OUT=$(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$W/home" "$SEND" "$@" 2> "$W/last.err")
+  OUT=$(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$W/home" "$SEND" --cert-dir "$W/certs" "$@" 2> "$W/last.err")
 }
 as_nobody --owner alice --printer lobby "$IPPS_URI" "$W/report.pdf"
 expect "send over ipps:// (first use)" ok none
-if [ -f "$W/home/.cups/ssl/127.0.0.1.crt" ]; then
-  peers_pass "the printer's certificate was stored on first use"
+if [ -f "$W/certs/127.0.0.1.crt" ] && [ ! -e "$W/home/.cups" ]; then
+  peers_pass "the printer's certificate was pinned on first use in the store, not in \$HOME/.cups"
 else
-  peers_fail "no certificate stored in \$HOME/.cups/ssl"
+  peers_fail "no certificate pinned in the store (or one written to \$HOME/.cups)"
 fi
 as_nobody --owner alice --printer lobby "$IPPS_URI" "$W/report.pdf"
 expect "send over ipps:// again (certificate unchanged)" ok none
 
 # Pretend the pinned certificate was a different, longer-lived one: the
-# printer's real certificate now looks like a replacement and is refused.
+# printer's real certificate is now a different one and is refused.
 openssl req -x509 -newkey rsa:2048 -nodes -days 7300 -subj "/CN=127.0.0.1" \
-  -keyout "$W/other.key" -out "$W/home/.cups/ssl/127.0.0.1.crt" 2>/dev/null
-chown nobody "$W/home/.cups/ssl/127.0.0.1.crt"
+  -keyout "$W/other.key" -out "$W/certs/127.0.0.1.crt" 2>/dev/null
+chown nobody "$W/certs/127.0.0.1.crt"
 as_nobody --owner alice --printer lobby "$IPPS_URI" "$W/report.pdf"
-expect "ipps:// printer whose certificate differs from the pinned one" hold printer-refused "TLS certificate"
+expect "ipps:// printer whose certificate differs from the pinned one" hold printer-refused "changed since it was first seen"
 
 # The printer goes away
 peers_stop "$LOBBY_PID"

@@ -4,7 +4,7 @@
  * Usage: gw-sink-send [--check] [--copies N] [--sides S] [--color-mode M]
  *                     [--format MIME] [--name JOBNAME] [--printer NAME]
  *                     [--timeout SECS] [--retries N] [--retry-delay MS]
- *                     [--damage-after BYTES] [--job-id ID]
+ *                     [--damage-after BYTES] [--job-id ID] [--cert-dir DIR]
  *                     --owner NAME URI FILE
  *
  * Picks gwIppSink() or gwCupsSink() by the URI scheme, reads FILE through
@@ -13,7 +13,9 @@
  *   status=<ok|hold|failed> reason=<code> printer_job_id=N text=<sentence>
  *
  * Exit status 0 only for ok.  --damage-after makes the read callback fail
- * once that many bytes were read, as a damaged spool file would.  Sink log
+ * once that many bytes were read, as a damaged spool file would.  --cert-dir
+ * is where ipps:// certificates are pinned (without it ipps is refused, as
+ * in the daemon without its store).  Sink log
  * lines go to stderr.
  */
 
@@ -104,7 +106,8 @@ usage(void)
   fputs("Usage: gw-sink-send [--check] [--copies N] [--sides S] [--color-mode M]\n"
         "                    [--format MIME] [--name JOBNAME] [--printer NAME]\n"
         "                    [--timeout SECS] [--retries N] [--retry-delay MS]\n"
-        "                    [--damage-after BYTES] [--job-id ID] --owner NAME URI FILE\n", stderr);
+        "                    [--damage-after BYTES] [--job-id ID] [--cert-dir DIR]\n"
+        "                    --owner NAME URI FILE\n", stderr);
   return (2);
 }
 
@@ -180,6 +183,8 @@ main(int argc, char *argv[])
       printer = arg;
     else if (!strcmp(opt, "--job-id"))
       doc.job_id = arg;
+    else if (!strcmp(opt, "--cert-dir"))
+      opts.cert_dir = arg;
     else if (!strcmp(opt, "--copies") && parse_int(arg, 1, 999, &value))
       doc.copies = (int)value;
     else if (!strcmp(opt, "--timeout") && parse_int(arg, 1, 3600, &value))

@@ -11,6 +11,7 @@
 
 #include "test.h"
 #include "printgate/crypto.h"
+#include "printgate/log.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -235,6 +236,113 @@ test_keys(const char *tmp)
   gwWipe(root, sizeof(root));
   gwWipe(saved, sizeof(saved));
   gwKeysDelete(&k1);
+}
+
+
+/*
+ * 'log_has()' - Does the log file contain all of the given strings?
+ */
+
+static bool
+log_has(const char *logfile, const char *a, const char *b)
+{
+  unsigned char buf[16384];
+  ssize_t       n = read_file(logfile, buf, sizeof(buf) - 1);
+
+  if (n < 0)
+    return (false);
+  buf[n] = '\0';
+
+  return (strstr((char *)buf, a) && (!b || strstr((char *)buf, b)));
+}
+
+
+/*
+ * 'test_key_owner_and_dir()' - A root key owned by another uid, and a key
+ *                              folder open to group or others (or not a
+ *                              real folder, or not ours), are refused with
+ *                              a log line naming the file and the fix.
+ */
+
+static void
+test_key_owner_and_dir(const char *tmp)
+{
+  static const mode_t open_modes[] = { 0750, 0705, 0770, 0702, 0720, 0711 };
+  char          dir[1024], link[1024], path[1100], logfile[1100], want[1200];
+  unsigned char root[GW_KEY_LEN];
+  gw_keys_t    *k;
+  gw_log_t     *log;
+  bool          refused = true, logged = true;
+
+  TEST_BEGIN("keys: a root key of another uid and a key folder open to group/others are refused, naming the fix");
+
+  snprintf(dir, sizeof(dir), "%s/keys-perm", tmp);
+  snprintf(link, sizeof(link), "%s/keys-link", tmp);
+  snprintf(path, sizeof(path), "%s/root.key", dir);
+  snprintf(logfile, sizeof(logfile), "%s/keys-perm.log", tmp);
+  mkdir(dir, 0700);
+  TEST_CHECK(gwRandomBytes(root, sizeof(root)) && write_file(path, root, sizeof(root), 0400));
+  gwWipe(root, sizeof(root));
+
+  if ((log = gwLogNew(logfile, GW_LOG_DEBUG)) == NULL)
+  {
+    TEST_CHECK(!"log file");
+    return;
+  }
+
+  k = gwKeysLoad(dir, false, log);
+  TEST_CHECKF(k != NULL, "positive control: our 0400 key in our 0700 folder loads");
+  gwKeysDelete(&k);
+
+  /* The folder open to group or others in any way (read, write, search) */
+  for (size_t i = 0; i < sizeof(open_modes) / sizeof(open_modes[0]); i ++)
+  {
+    TEST_CHECK(chmod(dir, open_modes[i]) == 0);
+    if ((k = gwKeysLoad(dir, false, log)) != NULL)
+    {
+      refused = false;
+      printf("    key folder mode %04o was accepted\n", (unsigned)open_modes[i]);
+      gwKeysDelete(&k);
+    }
+    snprintf(want, sizeof(want), "mode %04o); run 'chmod 0700 %s'", (unsigned)open_modes[i], dir);
+    if (!log_has(logfile, "Refusing the key directory", want))
+      logged = false;
+  }
+  TEST_CHECKF(refused, "a key folder open to group or others must be refused");
+  TEST_CHECKF(logged, "the log names the folder and 'chmod 0700 FOLDER'");
+
+  /* create=true does not make a key in such a folder either */
+  TEST_CHECK(unlink(path) == 0 && chmod(dir, 0755) == 0);
+  TEST_CHECKF(gwKeysLoad(dir, true, log) == NULL && access(path, F_OK) != 0, "no root key may be created in a 0755 folder");
+  TEST_CHECK(chmod(dir, 0700) == 0);
+  k = gwKeysLoad(dir, true, log);
+  TEST_CHECKF(k != NULL && access(path, F_OK) == 0, "control: created in the 0700 folder");
+  gwKeysDelete(&k);
+
+  /* A symbolic link to a good folder */
+  TEST_CHECK(symlink(dir, link) == 0);
+  TEST_CHECKF(gwKeysLoad(link, false, log) == NULL && log_has(logfile, "Refusing the key directory", "not a directory"), "a symlinked key folder must be refused");
+
+  /* Owned by another uid (root can make that happen; others cannot) */
+  if (geteuid() == 0)
+  {
+    TEST_CHECK(chown(path, 65534, 65534) == 0);
+    TEST_CHECKF(gwKeysLoad(dir, false, log) == NULL, "a root key owned by another uid must be refused");
+    snprintf(want, sizeof(want), "Refusing the root key %s: it is owned by uid 65534", path);
+    TEST_CHECKF(log_has(logfile, want, "run 'chown 0 "), "the log names the key and 'chown'");
+    TEST_CHECK(chown(path, 0, 0) == 0 && chown(dir, 65534, 65534) == 0);
+    TEST_CHECKF(gwKeysLoad(dir, false, log) == NULL, "a key folder owned by another uid must be refused");
+    snprintf(want, sizeof(want), "Refusing the key directory %s: it is owned by uid 65534", dir);
+    TEST_CHECKF(log_has(logfile, want, NULL), "the log names the folder");
+    TEST_CHECK(chown(dir, 0, 0) == 0);
+    k = gwKeysLoad(dir, false, log);
+    TEST_CHECKF(k != NULL, "control: loads again once both are ours");
+    gwKeysDelete(&k);
+  }
+  else
+    puts("  (not root: the other-owner cases need chown and run in CI as root)");
+
+  gwLogDelete(&log);
 }
 
 
@@ -546,6 +654,7 @@ main(void)
 
   test_primitives();
   test_keys(tmp);
+  test_key_owner_and_dir(tmp);
   test_pin_hash(tmp);
   test_pin_rules();
   test_passwords();

@@ -21,7 +21,11 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef enum mode_e             /* How the fake printer answers Print-Job */
@@ -54,6 +58,8 @@ typedef struct fake_s           /* The fake printer */
   char            last_user[256], last_name[256], last_sides[64], last_color[64], last_format[64];
   int             last_copies;
   bool            bytes_ok;     /* Every Print-Job carried the whole pattern */
+  bool            tls;          /* Speak ipps (certificate from cupsSetServerCredentials()) */
+  int             requests;     /* IPP requests of any kind seen */
 } fake_t;
 
 typedef struct conn_s
@@ -271,6 +277,9 @@ conn_thread(void *data)
   http_t *http = conn->http;
   char    uri[1024];
 
+  if (fake->tls && httpEncryption(http, HTTP_ENCRYPTION_ALWAYS))
+    httpShutdown(http);                 /* The loop below then ends at once */
+
   while (httpWait(http, 10000))
   {
     http_state_t  state = httpReadRequest(http, uri, sizeof(uri));
@@ -313,6 +322,10 @@ conn_thread(void *data)
     }
 
     response = ippNewResponse(request);
+
+    pthread_mutex_lock(&fake->lock);
+    fake->requests ++;
+    pthread_mutex_unlock(&fake->lock);
 
     if (ippGetOperation(request) == IPP_OP_GET_PRINTER_ATTRIBUTES)
     {
@@ -532,6 +545,7 @@ typedef struct many_s           /* One of many concurrent releases */
   gw_sink_result_t  result;
   doc_t             d;
   size_t            len;
+  const char       *cert_dir;   /* ipps: pinned certificates */
 } many_t;
 
 
@@ -540,10 +554,221 @@ many_thread(void *data)
 {
   many_t            *m   = (many_t *)data;
   gw_sink_doc_t      doc = make_doc(&m->d, m->len, (int64_t)m->len);
-  gw_sink_options_t  opts = { 10, 0, 10, NULL };
+  gw_sink_options_t  opts = { 10, 0, 10, NULL, m->cert_dir };
 
   gwIppSink()->send("fake", m->uri, &doc, &opts, &m->result);
   return (NULL);
+}
+
+
+/*
+ * 'send_in_child()' - Release a document from a fresh process (no libcups
+ *                     or sink state carried over), as user 'uid' when we
+ *                     are root and uid is not 0, and return its result.
+ */
+
+static gw_sink_result_t
+send_in_child(const char *uri, const char *cert_dir, uid_t uid, gid_t gid)
+{
+  gw_sink_result_t r;
+  int              fds[2];
+  pid_t            pid;
+  ssize_t          n;
+
+  memset(&r, 0, sizeof(r));
+  r.status = GW_SINK_FAILED;
+  snprintf(r.text, sizeof(r.text), "the child process did not answer");
+
+  if (pipe(fds))
+    return (r);
+
+  fflush(stdout);
+  if ((pid = fork()) == 0)
+  {
+    gw_sink_options_t opts;
+    gw_sink_doc_t     doc;
+    doc_t             d;
+
+    close(fds[0]);
+    if (getuid() == 0 && uid != 0 && (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid)))
+      _exit(1);
+
+    memset(&opts, 0, sizeof(opts));
+    opts.timeout        = 5;
+    opts.retry_delay_ms = 20;
+    opts.cert_dir       = cert_dir;
+    doc = make_doc(&d, 5000, 5000);
+    gwIppSink()->send("secure", uri, &doc, &opts, &r);
+    if (write(fds[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+      _exit(1);
+    _exit(0);
+  }
+
+  close(fds[1]);
+  if (pid > 0)
+  {
+    gw_sink_result_t got;
+
+    if ((n = read(fds[0], &got, sizeof(got))) == (ssize_t)sizeof(got))
+      r = got;
+    waitpid(pid, NULL, 0);
+  }
+  close(fds[0]);
+
+  return (r);
+}
+
+
+/*
+ * 'test_trust()' - ipps certificate pinning in the daemon's own store
+ *                  (STATE/printer-certs): pinned on first use, trusted
+ *                  from a fresh process without pinning again, a changed
+ *                  certificate refused, and a store that cannot be used
+ *                  holds the job instead of sending it.
+ */
+
+static void
+test_trust(gw_log_t *log)
+{
+  fake_t            fake;
+  pthread_t         tid;
+  char              tmp[256], keys1[300], keys2[300], store[300], pin[400], uri[256];
+  gw_sink_options_t opts;
+  gw_sink_result_t  r;
+  gw_sink_doc_t     doc;
+  doc_t             d;
+  struct stat       st1, st2;
+  struct passwd    *nobody = getpwnam("nobody");
+  uid_t             uid = getuid() == 0 && nobody ? nobody->pw_uid : getuid();
+  gid_t             gid = getuid() == 0 && nobody ? nobody->pw_gid : getgid();
+  int               before;
+
+  if (!test_tempdir(tmp, sizeof(tmp)))
+  {
+    TEST_CHECK(!"temporary folder");
+    return;
+  }
+  chmod(tmp, 0755);                     /* The unprivileged child reaches its store through it */
+  snprintf(keys1, sizeof(keys1), "%s/printer-keys-1", tmp);
+  snprintf(keys2, sizeof(keys2), "%s/printer-keys-2", tmp);
+  snprintf(store, sizeof(store), "%s/printer-certs", tmp);
+  snprintf(pin, sizeof(pin), "%s/127.0.0.1.crt", store);
+  mkdir(keys1, 0700);
+  mkdir(keys2, 0700);
+  mkdir(store, 0700);
+
+  cupsSetServerCredentials(keys1, "fake-printer", 1);
+  if (!fake_start(&fake, &tid))
+  {
+    TEST_CHECK(!"TLS fake printer started");
+    test_rmtree(tmp);
+    return;
+  }
+  fake.tls = true;
+  snprintf(uri, sizeof(uri), "ipps://127.0.0.1:%d/ipp/print", fake.port);
+
+  memset(&opts, 0, sizeof(opts));
+  opts.timeout        = 5;
+  opts.retry_delay_ms = 20;
+  opts.log            = log;
+  opts.cert_dir       = store;
+
+  TEST_BEGIN("sinks: ipps: first release pins the printer's certificate in the store (0600), not in a libcups keystore");
+  doc = make_doc(&d, 5000, 5000);
+  gwIppSink()->send("secure", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && fake.print_jobs == 1, "%s", r.text);
+  TEST_CHECKF(!stat(pin, &st1) && S_ISREG(st1.st_mode) && (st1.st_mode & 0777) == 0600, "pin file %s", pin);
+
+  TEST_BEGIN("sinks: ipps: a fresh process trusts the pinned certificate without pinning again");
+  if (getuid() == 0)
+  {
+    /* The child runs as nobody: the store must be its own */
+    TEST_CHECK(!chown(store, uid, gid) && !chown(pin, uid, gid));
+  }
+  sleep(1);                             /* A re-pin would show in the mtime */
+  r = send_in_child(uri, store, uid, gid);
+  TEST_CHECKF(r.status == GW_SINK_OK && fake.print_jobs == 2, "%s", r.text);
+  TEST_CHECK(!stat(pin, &st2) && st2.st_ino == st1.st_ino && st2.st_mtime == st1.st_mtime);
+
+  TEST_BEGIN("sinks: ipps: a store the daemon cannot write holds a first-use job; nothing is sent");
+  {
+    char other[300];
+
+    snprintf(other, sizeof(other), "%s/readonly-certs", tmp);
+    mkdir(other, 0500);
+    TEST_CHECK(getuid() != 0 || !chown(other, uid, gid));
+    before = fake.requests;
+    r = send_in_child(uri, other, uid, gid);
+    TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_REFUSED && strstr(r.text, "not writable") && strstr(r.text, "the job stays held"), "%s", r.text);
+    TEST_CHECKF(fake.requests == before, "%d request(s) reached the printer", fake.requests - before);
+  }
+
+  TEST_BEGIN("sinks: ipps: a missing store, one open to others or a link holds the job");
+  {
+    char missing[300], open_dir[300], link_dir[300];
+
+    snprintf(missing, sizeof(missing), "%s/no-such-dir", tmp);
+    snprintf(open_dir, sizeof(open_dir), "%s/open-certs", tmp);
+    snprintf(link_dir, sizeof(link_dir), "%s/link-certs", tmp);
+    mkdir(open_dir, 0700);
+    chmod(open_dir, 0777);
+    TEST_CHECK(!symlink(store, link_dir));
+    before = fake.requests;
+
+    opts.cert_dir = missing;
+    doc = make_doc(&d, 5000, 5000);
+    gwIppSink()->send("secure", uri, &doc, &opts, &r);
+    TEST_CHECKF(r.status == GW_SINK_HOLD && strstr(r.text, "cannot be opened"), "%s", r.text);
+    opts.cert_dir = open_dir;
+    gwIppSink()->send("secure", uri, &doc, &opts, &r);
+    TEST_CHECKF(r.status == GW_SINK_HOLD && strstr(r.text, "mode 0700"), "%s", r.text);
+    opts.cert_dir = link_dir;
+    gwIppSink()->send("secure", uri, &doc, &opts, &r);
+    TEST_CHECKF(r.status == GW_SINK_HOLD && strstr(r.text, "cannot be opened"), "%s", r.text);
+    opts.cert_dir = NULL;
+    gwIppSink()->send("secure", uri, &doc, &opts, &r);
+    TEST_CHECKF(r.status == GW_SINK_HOLD && strstr(r.text, "no certificate store"), "%s", r.text);
+    TEST_CHECKF(fake.requests == before && !stat(open_dir, &st2), "%d request(s) reached the printer", fake.requests - before);
+    opts.cert_dir = store;
+  }
+
+  TEST_BEGIN("sinks: ipps: a printer presenting a different certificate for the same name is refused");
+  cupsSetServerCredentials(keys2, "fake-printer", 1);
+  before = fake.requests;
+  if (getuid() == 0)
+    TEST_CHECK(!chown(store, 0, 0) && !chown(pin, 0, 0));
+  doc = make_doc(&d, 5000, 5000);
+  gwIppSink()->send("secure", uri, &doc, &opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_REFUSED && strstr(r.text, "changed since it was first seen"), "%s", r.text);
+  TEST_CHECKF(fake.requests == before, "%d request(s) reached the impostor", fake.requests - before);
+  TEST_CHECK(!stat(pin, &st2) && st2.st_ino == st1.st_ino);
+
+  TEST_BEGIN("sinks: ipps: 8 first releases at once to a new printer pin one certificate, all accepted");
+  {
+    enum { N = 8 };
+    many_t    many[N];
+    pthread_t tids[N];
+    int       ok = 0;
+
+    unlink(pin);
+    for (int i = 0; i < N; i ++)
+    {
+      memset(&many[i], 0, sizeof(many[i]));
+      many[i].uri      = uri;
+      many[i].len      = 5000;
+      many[i].cert_dir = store;
+      pthread_create(&tids[i], NULL, many_thread, &many[i]);
+    }
+    for (int i = 0; i < N; i ++)
+    {
+      pthread_join(tids[i], NULL);
+      ok += many[i].result.status == GW_SINK_OK;
+    }
+    TEST_CHECKF(ok == N && !stat(pin, &st2) && st2.st_size > 0, "%d of %d ok", ok, N);
+  }
+
+  fake_stop(&fake, tid);
+  test_rmtree(tmp);
 }
 
 
@@ -774,6 +999,8 @@ main(void)
   doc = make_doc(&d, 5000, 5000);
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_UNREACHABLE && strstr(r.text, "did not answer"), "%s", r.text);
+
+  test_trust(log);
 
   gwLogDelete(&log);
   TEST_EXIT();

@@ -100,6 +100,7 @@ extern void         gwConfigIterateDirectives(gw_directive_cb_t cb, void *data);
 
 /* Resolved paths (defaults below the state dir). */
 extern void gwConfigControlSocket(const gw_config_t *c, char *buf, size_t bufsize);
+extern void gwConfigPrinterCertDir(const gw_config_t *c, char *buf, size_t bufsize);
 extern void gwConfigTLSPaths(const gw_config_t *c, char *cert, size_t certsize, char *key, size_t keysize);
 extern bool gwConfigConverterPath(const gw_config_t *c, char *buf, size_t bufsize);
 

@@ -60,6 +60,8 @@ typedef struct gw_sink_options_s
   int     retries;          /* Retries on server-error-busy */
   int64_t retry_delay_ms;   /* First backoff step; doubles each retry */
   gw_log_t *log;
+  const char *cert_dir;     /* ipps: pinned printer certificates (STATE/printer-certs, 0700);
+                             * NULL = ipps printers are refused (nothing to pin into) */
 } gw_sink_options_t;
 
 typedef struct gw_sink_result_s
