@@ -14,4 +14,24 @@
 /* The per-client bucket key of an address: 4 + IPv4 (also IPv4-mapped), or 6 + the IPv6 /64 */
 extern bool _gwListenerAddressKey(const struct sockaddr *sa, unsigned char key[LISTENER_KEY_SIZE]);
 
+/*
+ * Deferred responses (listener-defer.c): the set of a listener's pending
+ * ones, so a stop can end every wait at once.
+ */
+typedef struct _gw_defer_set_s _gw_defer_set_t;
+
+typedef struct _gw_deferred_answer_s    /* What the route answered */
+{
+  int    status;
+  char   content_type[128];
+  void  *body;                          /* malloc'd, the waiter frees it */
+  size_t len;
+} _gw_deferred_answer_t;
+
+extern _gw_defer_set_t *_gwDeferSetNew(void);
+extern void             _gwDeferSetStop(_gw_defer_set_t *set);         /* Ends every wait (as timed out) */
+extern void             _gwDeferSetDelete(_gw_defer_set_t **set);
+extern gw_deferred_t   *_gwDeferredNew(_gw_defer_set_t *set);          /* NULL when stopping */
+extern bool             _gwDeferredWait(_gw_defer_set_t *set, gw_deferred_t *d, int timeout_ms, _gw_deferred_answer_t *answer);
+
 #endif /* !PRINTGATE_LISTENER_PRIVATE_H */

@@ -176,6 +176,7 @@ struct _gw_listener_s
   bool               starting;          /* MHD messages now are start-up errors */
   listener_route_t   routes[LISTENER_MAX_ROUTES];
   int                num_routes;
+  _gw_defer_set_t   *defers;            /* Deferred responses being waited for */
 };
 
 typedef enum request_phase_e            /* Where a request is */
@@ -210,6 +211,8 @@ struct _gw_request_s
   bool                    over_limit;   /* Body went past max_body: answer 413 at the end */
   bool                    refused;      /* begin()/body() refused: drop the rest of the body */
   listener_conn_t        *lconn;        /* Its connection's tracking, or NULL */
+  gw_deferred_t          *deferred;     /* finish() deferred the answer (gwRequestDefer()) */
+  int                     defer_ms;     /* How long to wait for it */
   request_header_t        headers[LISTENER_MAX_HEADERS];
   int                     num_headers;
 };
@@ -228,6 +231,7 @@ static void  notify_connection(void *cls, struct MHD_Connection *conn, void **so
 static void *watchdog_main(void *data);
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
 static bool  answer_error(gw_request_t *req, int status, const char *code, const char *message);
+static void  answer_deferred(gw_request_t *req);
 static void  answer_no_route(gw_request_t *req, bool path_matched);
 static const listener_route_t *find_route(gw_listener_t *l, const char *path, const char *method, bool *path_matched);
 static void  free_request(gw_request_t *req);
@@ -294,6 +298,13 @@ gwListenerNew(const char *address, int port, const char *certfile, const char *k
   l->per_client      = l->max_connections >= 16 ? l->max_connections / 4 : l->max_connections;
   l->priorities      = LISTENER_TLS_PRIORITIES;
   l->log             = log;
+
+  if ((l->defers = _gwDeferSetNew()) == NULL)
+  {
+    *error_r = "out of memory";
+    free(l);
+    return (NULL);
+  }
 
   pthread_mutex_init(&l->lock, NULL);
   pthread_cond_init(&l->cond, NULL);
@@ -549,8 +560,10 @@ gwListenerDelete(gw_listener_t **l)
     pthread_join((*l)->watchdog, NULL);
   }
 
+  _gwDeferSetStop((*l)->defers);        /* Deferred waits end (503) so the threads can go */
   if ((*l)->daemon)
     MHD_stop_daemon((*l)->daemon);
+  _gwDeferSetDelete(&(*l)->defers);
 
   free((*l)->buckets);
   pthread_mutex_destroy(&(*l)->lock);
@@ -947,6 +960,54 @@ request_body(gw_request_t *req, const char *data, size_t len)
 
 
 /*
+ * 'gwRequestDefer()' - From finish(): answer later, from another thread,
+ *                      with gwDeferredRespond() (exactly once; false when
+ *                      too late).  This connection's own thread waits up
+ *                      to timeout_ms (then answers 503 with Retry-After);
+ *                      no other listener thread and no worker is held.
+ *                      NULL if the request cannot be deferred (not in
+ *                      finish(), answered already, listener stopping).
+ */
+
+gw_deferred_t *
+gwRequestDefer(gw_request_t *req, int timeout_ms)
+{
+  if (!req || req->phase != REQUEST_END || req->responded || req->deferred || timeout_ms <= 0)
+    return (NULL);
+
+  if ((req->deferred = _gwDeferredNew(req->listener->defers)) != NULL)
+    req->defer_ms = timeout_ms;
+
+  return (req->deferred);
+}
+
+
+/*
+ * 'answer_deferred()' - Wait for a deferred answer and queue it, or 503
+ *                       at the deadline or a stop.
+ */
+
+static void
+answer_deferred(gw_request_t *req)
+{
+  _gw_deferred_answer_t answer;
+  gw_deferred_t        *d = req->deferred;
+
+  req->deferred = NULL;
+  if (_gwDeferredWait(req->listener->defers, d, req->defer_ms, &answer))
+  {
+    gwRequestRespond(req, answer.status, answer.content_type, answer.body, answer.len);
+    free(answer.body);
+    return;
+  }
+
+  gwLog(req->listener->log, GW_LOG_WARN, "HTTPS: %s %s: no answer within %d ms; 503 sent.", req->method, req->path, req->defer_ms);
+  gwRequestAddHeader(req, "Retry-After", "5");
+  answer_error(req, 503, "server-busy", "The gateway did not finish in time; try again.");
+}
+
+
+/*
  * 'request_end()' - The whole request has arrived: queue the response
  *                   given during the body, or call finish().
  */
@@ -976,6 +1037,9 @@ request_end(gw_request_t *req)
     return (MHD_NO);
 
   (*route->finish)(req, route->data);
+
+  if (req->deferred && !req->responded)
+    answer_deferred(req);
 
   if (!req->responded)
   {

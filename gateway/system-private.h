@@ -17,6 +17,7 @@
 
 #include "printgate/system.h"
 #include "printgate/crypto.h"
+#include "printgate/frontend.h"
 #include "worker-private.h"
 #include "printgate/listener.h"
 #include "printgate/office.h"
@@ -49,6 +50,9 @@ struct _gw_system_s
   pthread_cond_t       wait_cond;                /* broadcast on every job event */
   bool                 stopping;                 /* gwSystemDelete() has begun */
   int                  wait_sub;                 /* The waiters' event subscription */
+  gw_frontend_t        frontends[GW_MAX_FRONTENDS]; /* Registered front-ends (frontend.h) */
+  int                  num_frontends;
+  int                  started_frontends;        /* start() succeeded for the first N */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */

@@ -20,6 +20,9 @@
 
 #define GW_INITIAL_PASSWORD_FILE "initial-admin-password"  /* In StateDir (docs/keys.md) */
 
+static void stop_frontends(gw_system_t *sys);
+
+
 /*
  * 'make_dir()' - Create a folder with a mode if it does not exist.
  */
@@ -429,6 +432,7 @@ gwSystemDelete(gw_system_t **sys)
     return;
 
   s = *sys;
+  stop_frontends(s);
   gwListenerDelete(&s->listener);
 
   /* Wake every gwSystemJobWait(); conversions that have not started stay
@@ -543,6 +547,19 @@ gwSystemReload(gw_system_t *sys, gw_config_t *config)
   gwConfigDelete(&old);
   gwLog(sys->log, GW_LOG_INFO, "Configuration reloaded (retention %llds, max document %lld bytes).", (long long)config->retention, (long long)config->max_document_size);
 
+  /* Front-ends get a copy: the running one may be swapped again meanwhile. */
+  if (sys->started_frontends > 0)
+  {
+    gw_config_t copy;
+
+    _gwSystemConfigCopy(sys, &copy);
+    for (int i = 0; i < sys->started_frontends; i ++)
+    {
+      if (sys->frontends[i].reload)
+        (sys->frontends[i].reload)(sys, &copy, sys->frontends[i].data);
+    }
+  }
+
   return (true);
 }
 
@@ -636,7 +653,66 @@ gwSystemStartListener(gw_system_t *sys, const char **error_r)
     return (false);
   }
 
-  return (gwListenerStart(sys->listener, error_r));
+  for (int i = 0; i < sys->num_frontends; i ++)
+  {
+    gw_frontend_t *fe = sys->frontends + i;
+
+    if (fe->routes && !(fe->routes)(sys, sys->listener, fe->data, error_r))
+    {
+      gwLog(sys->log, GW_LOG_ERROR, "Front-end %s could not register its routes: %s", fe->name, *error_r ? *error_r : "unknown error");
+      return (false);
+    }
+  }
+
+  if (!gwListenerStart(sys->listener, error_r))
+    return (false);
+
+  for (sys->started_frontends = 0; sys->started_frontends < sys->num_frontends; sys->started_frontends ++)
+  {
+    gw_frontend_t *fe = sys->frontends + sys->started_frontends;
+
+    if (fe->start && !(fe->start)(sys, fe->data, error_r))
+    {
+      gwLog(sys->log, GW_LOG_ERROR, "Front-end %s did not start: %s", fe->name, *error_r ? *error_r : "unknown error");
+      return (false);
+    }
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'gwSystemAddFrontend()' - Register a front-end's ops table (copied),
+ *                           before the listener starts (frontend.h).
+ */
+
+bool
+gwSystemAddFrontend(gw_system_t *sys, const gw_frontend_t *frontend)
+{
+  if (!sys || !frontend || !frontend->name || sys->listener || sys->num_frontends >= GW_MAX_FRONTENDS)
+    return (false);
+
+  sys->frontends[sys->num_frontends ++] = *frontend;
+
+  return (true);
+}
+
+
+/*
+ * 'stop_frontends()' - stop() of every started front-end, last first.
+ */
+
+static void
+stop_frontends(gw_system_t *sys)
+{
+  while (sys->started_frontends > 0)
+  {
+    gw_frontend_t *fe = sys->frontends + -- sys->started_frontends;
+
+    if (fe->stop)
+      (fe->stop)(sys, fe->data);
+  }
 }
 
 

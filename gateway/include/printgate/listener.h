@@ -5,12 +5,25 @@
  * (/ipp/print), the web pages and the REST API.  Front-ends register
  * routes; they never see libmicrohttpd (listener.c is its only adapter).
  *
- * A route's callbacks run on the listener's threads and must not block for
- * long.  begin() runs when the headers have arrived, body() for each piece
- * of the request body (never more than route->max_body bytes in all: the
- * listener answers 413 itself past that), finish() when the body is
- * complete: it must call gwRequestRespond().  cleanup() always runs last,
- * also when the client went away, so per-request state is never leaked.
+ * Threads: every connection has a thread of its own (libmicrohttpd's
+ * thread-per-connection mode, bounded by MaxConnections), and a route's
+ * callbacks run on it.  They may block briefly (a spool write, a store
+ * query): that holds up only their own client.  Slow work (a conversion,
+ * mail) never runs there: it goes to the core's workers, and a route that
+ * must wait for its outcome defers the answer.  begin() runs when the
+ * headers have arrived, body() for each piece of the request body (never
+ * more than route->max_body bytes in all: the listener answers 413 itself
+ * past that), finish() when the body is complete: it calls
+ * gwRequestRespond(), or gwRequestDefer() and returns, after which any
+ * thread answers once with gwDeferredRespond() (the connection's thread
+ * waits, without CPU, until then or the deadline, when the client gets 503
+ * with Retry-After; a stop of the listener ends every wait at once and
+ * closes the connection, as for any request in flight).  Response headers
+ * are added in finish(), before deferring.
+ * cleanup() always runs last, also when the client went away, so
+ * per-request state is never leaked.  (libmicrohttpd 0.9.75 offers
+ * suspend/resume only in its event-loop modes, where no callback may block
+ * at all; docs/https.md says why this listener does not use them yet.)
  *
  * Slow clients: the whole request header must arrive within HeaderTimeout
  * of connecting (TLS handshake included), and a body must keep up with
@@ -26,6 +39,7 @@
 #include "log.h"
 
 typedef struct _gw_request_s gw_request_t;
+typedef struct _gw_deferred_s gw_deferred_t;  /* A response given later (gwRequestDefer()) */
 
 typedef struct gw_route_s
 {
@@ -62,5 +76,8 @@ extern void        gwRequestSetState(gw_request_t *req, void *state);
 extern void       *gwRequestGetState(gw_request_t *req);
 extern bool        gwRequestRespond(gw_request_t *req, int status, const char *content_type, const void *body, size_t len);
 extern bool        gwRequestAddHeader(gw_request_t *req, const char *name, const char *value); /* Before respond */
+/* From finish(): answer later from any thread (see the threading note above). */
+extern gw_deferred_t *gwRequestDefer(gw_request_t *req, int timeout_ms);
+extern bool        gwDeferredRespond(gw_deferred_t **deferred, int status, const char *content_type, const void *body, size_t len);
 
 #endif /* !PRINTGATE_LISTENER_H */
