@@ -86,6 +86,7 @@ job_json(const gw_job_t *job)
   json_object_object_add(j, "page_ranges", json_object_new_string(job->page_ranges));
   json_object_object_add(j, "number_up", json_object_new_int(job->number_up));
   json_object_object_add(j, "size", json_object_new_int64(job->size));
+  json_object_object_add(j, "number", json_object_new_int(job->number));
   json_object_object_add(j, "created", json_object_new_int64(job->created));
   json_object_object_add(j, "expires", json_object_new_int64(job->expires));
   json_object_object_add(j, "printer", json_object_new_string(job->printer));

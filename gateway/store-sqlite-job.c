@@ -16,7 +16,7 @@
 #define JOB_COLS "j.id, j.tenant_id, coalesce(j.user_id, 0), j.owner, j.name, j.origin, j.state, j.reason," \
                  " j.reason_text, coalesce(d.format, ''), coalesce(d.pages, 0), coalesce(d.color_pages, -1)," \
                  " j.copies, j.sides, j.color_mode, coalesce(d.size, 0), j.created, j.updated, j.expires," \
-                 " j.print_count, j.printer, d.wrapped_key, j.seq, j.page_ranges, j.number_up"
+                 " j.print_count, j.printer, d.wrapped_key, j.seq, j.page_ranges, j.number_up, coalesce(j.number, 0)"
 #define JOB_FROM " FROM jobs j LEFT JOIN documents d ON d.job_id = j.id AND d.num = 1"
 #define AUDIT_COLS "id, time, actor, action, subject, job_id, printer, pages, source, detail"
 
@@ -69,6 +69,7 @@ job_row(sqlite3_stmt *stmt, gw_job_t *job)
   job->number_up = sqlite3_column_int(stmt, 24);
   if (job->number_up < 1)
     job->number_up = 1;
+  job->number = sqlite3_column_int(stmt, 25);
 
   return (sqlite3_column_int64(stmt, 22));
 }
@@ -171,8 +172,9 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
 {
   sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_ADD,
     "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, reason, reason_text, copies, sides,"
-    " color_mode, created, updated, expires, print_count, printer, page_ranges, number_up)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'none', '', ?8, ?9, ?10, ?11, ?11, ?12, 0, '', ?13, ?14)");
+    " color_mode, created, updated, expires, print_count, printer, page_ranges, number_up, number)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'none', '', ?8, ?9, ?10, ?11, ?11, ?12, 0, '', ?13, ?14,"
+    " (SELECT value FROM counters WHERE name = 'job_number'))");
   int rc;
 
   if (!stmt)
@@ -204,6 +206,29 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
 
 
 /*
+ * 'job_number_next()' - Advance the job-number counter (1 to 2^31-1, then
+ *                       round again).  Lock and transaction held.
+ */
+
+static bool
+job_number_next(_gw_sql_t *b)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_NUMBER_NEXT,
+    "UPDATE counters SET value = CASE WHEN value >= 2147483647 THEN 1 ELSE value + 1 END WHERE name = 'job_number'");
+  bool ok;
+
+  if (!stmt)
+    return (false);
+  ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+  if (!ok)
+    _gwSqlLogError(b, "job number");
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
  * '_gwSqlJobCreate()' - Insert a job, its document 1 (format only, or with
  *                       a key if the caller has one) and "job.submit".
  */
@@ -227,6 +252,8 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
     error = "no such tenant";
   else if (job->user_id > 0 && !_gwSqlExists(b, _GW_SQL_USER_EXISTS, "SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?2", job->tenant, job->user_id))
     error = "no such user";
+  else if (!job_number_next(b))
+    error = "unable to number the job";
   else if ((rc = job_insert(b, job)) == SQLITE_CONSTRAINT_UNIQUE)
     error = "a job with this id already exists";
   else if (rc == SQLITE_DONE)

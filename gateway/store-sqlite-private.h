@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  3    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  4    /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -80,6 +80,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_ORIGINAL_GET,
   _GW_SQL_ORIGINAL_RESUMED,
   _GW_SQL_ORIGINAL_DROP,
+  _GW_SQL_JOB_NUMBER_NEXT,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 

@@ -176,9 +176,28 @@ static const char schema_v3[] =
   " CHECK (number_up IN (1, 2, 4, 6, 9, 16));";
 
 
+/*
+ * Version 4: a small job number, unique per gateway, for protocols that
+ * want an integer (IPP's job-id, 1 to 2^31-1).  It comes from a counter, not
+ * from max(number) + 1, so a number is not given again when the newest job
+ * is purged (a phone polling an old job-id must not find a new job).
+ * Existing jobs are numbered in the order they were made.
+ */
+
+static const char schema_v4[] =
+  "CREATE TABLE counters ("
+  " name TEXT PRIMARY KEY,"
+  " value INTEGER NOT NULL);"
+  "ALTER TABLE jobs ADD COLUMN number INTEGER;"
+  "UPDATE jobs SET number = seq;"
+  "INSERT INTO counters (name, value) VALUES ('job_number', coalesce((SELECT max(seq) FROM jobs), 0));"
+  "CREATE UNIQUE INDEX jobs_number ON jobs (number);";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
   { 2, "indexes", schema_v2 },
-  { 3, "page ranges and number-up", schema_v3 }
+  { 3, "page ranges and number-up", schema_v3 },
+  { 4, "job numbers", schema_v4 }
 };

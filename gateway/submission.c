@@ -192,6 +192,13 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
   }
 
+  {
+    gw_job_t stored;                    /* The number the store gave it */
+
+    if (gwStoreJobGet(sys->store, tenant, sub->job.id, &stored))
+      sub->job.number = stored.number;
+  }
+
   if ((sub->writer = gwSpoolWriterNew(sys->spool, sub->job.id, 0, &error)) == NULL)
   {
     *reason_r = GW_REASON_INTERNAL;
@@ -692,6 +699,17 @@ const char *
 gwSubmissionJobId(gw_submission_t *sub)
 {
   return (sub ? sub->job.id : NULL);
+}
+
+
+/*
+ * 'gwSubmissionJobNumber()' - The job's small number (IPP job-id).
+ */
+
+int
+gwSubmissionJobNumber(gw_submission_t *sub)
+{
+  return (sub ? sub->job.number : 0);
 }
 
 

@@ -1176,6 +1176,76 @@ test_threads(void)
 }
 
 
+/*
+ * 'test_job_numbers()' - Job numbers (IPP job-id): increasing, never given
+ *                        twice even when the newest job is purged, and
+ *                        given to the jobs a version 3 database already has.
+ *                        The original (document 0) of a converting job: its
+ *                        key kept, resumed once, dropped, shredded.
+ */
+
+static void
+test_job_numbers(void)
+{
+  char             path[1100], sql[512];
+  const char      *error = NULL;
+  gw_store_t      *s;
+  gw_job_t         a, b, c, got;
+  gw_wrapped_key_t key, back;
+  int64_t          uid = 0, size = 0;
+
+  TEST_BEGIN("job numbers: a version 3 database numbers its jobs in order");
+  s = _gwStoreOpenVersion(db_path(path, sizeof(path)), NULL, 3, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == 3);
+  TEST_CHECK(gwStoreUserAdd(s, T1, "numbered", "", GW_ROLE_USER, NULL, false, &uid, &error));
+  gwStoreClose(&s);
+  fill_job(&a, T1, uid, "numbered", "first.pdf");
+  fill_job(&b, T1, uid, "numbered", "second.pdf");
+  snprintf(sql, sizeof(sql), "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, copies, created, updated)"
+           " VALUES ('%s', %d, %lld, 'numbered', 'first.pdf', 'test', 'held', 1, 1, 1),"
+           " ('%s', %d, %lld, 'numbered', 'second.pdf', 'test', 'held', 1, 2, 2);", a.id, (int)T1, (long long)uid, b.id, (int)T1, (long long)uid);
+  TEST_CHECK(sql_exec(path, sql));
+  s = gwStoreOpen(path, NULL, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == gwStoreLatestSchemaVersion());
+  TEST_CHECK(gwStoreJobGet(s, T1, a.id, &got) && got.number == 1);
+  TEST_CHECK(gwStoreJobGet(s, T1, b.id, &got) && got.number == 2);
+
+  TEST_BEGIN("job numbers: new jobs count on; a purged newest job's number is not given again");
+  fill_job(&c, T1, uid, "numbered", "third.pdf");
+  TEST_CHECK(gwStoreJobCreate(s, &c, "numbered", "test", &error));
+  TEST_CHECK(gwStoreJobGet(s, T1, c.id, &got) && got.number == 3);
+  TEST_CHECK(gwStoreJobPurge(s, T1, c.id));
+  fill_job(&c, T1, uid, "numbered", "fourth.pdf");
+  TEST_CHECK(gwStoreJobCreate(s, &c, "numbered", "test", &error));
+  TEST_CHECKF(gwStoreJobGet(s, T1, c.id, &got) && got.number == 4, "number %d", got.number);
+  TEST_CHECK(!sql_exec(path, "UPDATE jobs SET number = 1"));              /* Unique */
+
+  TEST_BEGIN("the original of a converting job: kept, resumed once, dropped");
+  memset(&key, 0x5a, sizeof(key));
+  TEST_CHECK(!gwStoreJobGetOriginal(s, T1, c.id, false, &size, &back));    /* None yet */
+  TEST_CHECK(gwStoreJobSetOriginal(s, T1, c.id, 12345, &key));
+  TEST_CHECK(!gwStoreJobGetOriginal(s, T2, c.id, false, &size, &back));    /* Another tenant */
+  TEST_CHECK(gwStoreJobGetOriginal(s, T1, c.id, false, &size, &back) && size == 12345 && !memcmp(&key, &back, sizeof(key)));
+  TEST_CHECK(gwStoreJobGet(s, T1, c.id, &got) && got.size == 0);          /* gw_job_t is document 1 */
+  TEST_CHECK(gwStoreJobGetOriginal(s, T1, c.id, true, &size, &back));      /* First resumption */
+  TEST_CHECK(!gwStoreJobGetOriginal(s, T1, c.id, true, &size, &back));     /* Not a second */
+  TEST_CHECK(gwStoreJobGetOriginal(s, T1, c.id, false, &size, &back));     /* Still there */
+  TEST_CHECK(gwStoreJobDropOriginal(s, T1, c.id));
+  TEST_CHECK(!gwStoreJobGetOriginal(s, T1, c.id, false, &size, &back));
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM documents WHERE job_id = '%s' AND num = 0", c.id);
+  TEST_CHECK(sql_int(path, sql) == 0);
+
+  TEST_BEGIN("the original's key is shredded when its job ends");
+  TEST_CHECK(gwStoreJobSetOriginal(s, T1, a.id, 10, &key));
+  TEST_CHECK(gwStoreJobTransition(s, T1, a.id, GW_JOB_STATE_HELD, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, "", 0, NULL, "test", "test", "job.cancel", &error));
+  TEST_CHECK(!gwStoreJobGetOriginal(s, T1, a.id, false, &size, &back));
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM documents WHERE job_id = '%s' AND num = 0 AND wrapped_key IS NOT NULL", a.id);
+  TEST_CHECK(sql_int(path, sql) == 0);
+  TEST_CHECK(!gwStoreJobSetOriginal(s, T1, a.id, 10, &key));              /* A finished job gets no key again */
+  gwStoreClose(&s);
+}
+
+
 int
 main(void)
 {
@@ -1209,6 +1279,7 @@ main(void)
   test_paging();
   test_purge_shred();
   test_threads();
+  test_job_numbers();
 
   test_rmtree(tempdir);
 

@@ -97,6 +97,7 @@ extern bool        gwReasonParse(const char *code, gw_reason_t *reason);
 typedef struct gw_job_s
 {
   char            id[GW_UUID_LEN + 1];  /* Random UUID */
+  int             number;               /* Small number unique per gateway (IPP job-id), 1..2^31-1 */
   int64_t         tenant;
   int64_t         user_id;
   char            owner[64];            /* User name at submission */

@@ -77,6 +77,7 @@ extern gw_submission_t *gwSubmissionBegin(gw_system_t *sys, int64_t tenant, cons
 extern bool gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len);
 /* The job id (UUID) the submission will have; valid until End or Abort. */
 extern const char *gwSubmissionJobId(gw_submission_t *sub);
+extern int         gwSubmissionJobNumber(gw_submission_t *sub);    /* Unique per gateway, for IPP job-id */
 /* Commits the document durably and returns at once: true and the job CONVERTING (the conversion
  * runs on the core's worker pool; its outcome, held or failed, comes as a job event), or false and
  * the job FAILED with its reason (a limit hit while receiving, the spool or store failing). */
