@@ -36,7 +36,7 @@ expire_job(const gw_job_t *job, void *data)
     char text[512];
 
     snprintf(text, sizeof(text), "%s: not released before it expired; it was deleted.", job->name);
-    if (!gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, text, -1, NULL, "system", "expiry", "job.expire", &error))
+    if (!_gwSystemJobTransition(sys, job, job->state, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, text, -1, NULL, "system", "expiry", "job.expire", &error))
     {
       /* Someone released or cancelled it at the same moment: leave it. */
       gwLog(sys->log, GW_LOG_DEBUG, "Job %s: not expired (%s).", job->id, error ? error : "state changed");
@@ -96,7 +96,7 @@ gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const ch
   }
 
   snprintf(text, sizeof(text), "%s: cancelled by %s.", job.name, actor);
-  if (!gwStoreJobTransition(sys->store, tenant, job_id, job.state, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, text, -1, NULL, actor, "cli", "job.cancel", error_r))
+  if (!_gwSystemJobTransition(sys, &job, job.state, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, text, -1, NULL, actor, "cli", "job.cancel", error_r))
     return (false);
 
   _gwSystemDiscardJob(sys, &job);
@@ -191,7 +191,7 @@ recover_job(const gw_job_t *job, void *data)
   else
   {
     snprintf(text, sizeof(text), "%s: the gateway stopped while %s this document; nothing was kept. Send it again.", job->name, job->state == GW_JOB_STATE_CONVERTING ? "converting" : "receiving");
-    gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_FAILED, GW_REASON_INTERRUPTED, text, time(NULL) + c.retention, NULL, "system", "recovery", "job.recover", &error);
+    _gwSystemJobTransition(sys, job, job->state, GW_JOB_STATE_FAILED, GW_REASON_INTERRUPTED, text, time(NULL) + c.retention, NULL, "system", "recovery", "job.recover", &error);
     for (unsigned doc = 0; doc <= 1; doc ++)
     {
       if (gwSpoolExists(sys->spool, job->id, doc))

@@ -203,7 +203,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   {
     *reason_r = GW_REASON_INTERNAL;
     snprintf(text, textsize, "The gateway could not open its spool (%s); try again later.", error ? error : "spool error");
-    gwStoreJobTransition(sys->store, tenant, sub->job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_FAILED, GW_REASON_INTERNAL, text, sub->job.created + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
+    _gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_FAILED, GW_REASON_INTERNAL, text, sub->job.created + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
     free(sub);
     return (NULL);
   }
