@@ -633,6 +633,7 @@ cmd_release(gw_client_t *cl, json_object *req)
   gw_release_t        rel;
   gw_release_result_t result;
   json_object        *reply;
+  char                client[80];
   int64_t             nup;
   bool                ok;
 
@@ -644,6 +645,9 @@ cmd_release(gw_client_t *cl, json_object *req)
   rel.job_id  = get_string(req, "job");
   rel.source  = get_string(req, "source");
   rel.actor   = cl->actor;
+  /* The client for PIN lockout comes from the socket's peer (SO_PEERCRED), never from the request. */
+  snprintf(client, sizeof(client), "control:%s", cl->actor);
+  rel.client  = client;
   rel.page_ranges = get_string(req, "page_ranges");
   nup             = get_int(req, "number_up", 0);
   rel.number_up   = (nup < 0 || nup > 16) ? -1 : (int)nup;   /* -1 is refused */

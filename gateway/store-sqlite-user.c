@@ -9,6 +9,7 @@
 #include "store-sqlite-private.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define USER_COLS "u.id, u.tenant_id, u.name, u.display_name, u.role, u.must_change, u.disabled, u.created"
@@ -792,24 +793,115 @@ lockout_delete(_gw_sql_t *b, int64_t tenant, const char *source)
 
 
 /*
- * '_gwSqlLockoutCheck()' - End of a source's lock, 0 if not locked (an
- *                          expired lock is cleared), -1 on error.
+ * 'lockout_set()' - Write a key's lockout row.  Lock held.
+ */
+
+static bool
+lockout_set(_gw_sql_t *b, int64_t tenant, const char *key, int64_t failures, int64_t first, int64_t until)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_SET,
+         "INSERT INTO lockouts (tenant_id, source, failures, first_failure, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)"
+         " ON CONFLICT (tenant_id, source) DO UPDATE SET failures = excluded.failures,"
+         " first_failure = excluded.first_failure, locked_until = excluded.locked_until");
+  bool          ok;
+
+  if (!stmt)
+    return (false);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 3, failures);
+  sqlite3_bind_int64(stmt, 4, first);
+  sqlite3_bind_int64(stmt, 5, until);
+  if ((ok = sqlite3_step(stmt) == SQLITE_DONE) == false)
+    _gwSqlLogError(b, "lockout");
+  _gwSqlDone(stmt);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlLockoutAttempt()' - Check every key and, if none is locked, count
+ *                            the attempt as a failure in each; one
+ *                            transaction under the connection's mutex, so
+ *                            parallel attempts are counted one by one.
+ *
+ * A key's failures count in a window of lock_secs from its first failure;
+ * a window that ended (or a lock that ended) starts again from zero.  The
+ * attempt that reaches max_failures locks the key for lock_secs from now.
+ * Attempts refused while locked are not counted and do not extend the lock.
  */
 
 int64_t
-_gwSqlLockoutCheck(void *backend, int64_t tenant, const char *source, int64_t now)
+_gwSqlLockoutAttempt(void *backend, int64_t tenant, gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int *locked_key_r)
 {
   _gw_sql_t *b = (_gw_sql_t *)backend;
-  int64_t    failures, first, until, result = -1;
+  int64_t    failures[GW_LOCKOUT_KEYS_MAX], first[GW_LOCKOUT_KEYS_MAX], until[GW_LOCKOUT_KEYS_MAX];
+  int64_t    result = 0;
   int        found;
+  bool       ok = true;
 
   _gwSqlLock(b);
-  if ((found = lockout_get(b, tenant, source, &failures, &first, &until)) == 0 || (found > 0 && until == 0))
-    result = 0;
-  else if (found > 0 && until > now)
-    result = until;
-  else if (found > 0)
-    result = lockout_delete(b, tenant, source) ? 0 : -1;
+  if (!_gwSqlBegin(b))
+  {
+    _gwSqlUnlock(b);
+    return (-1);
+  }
+
+  /* Read every key; the latest lock end among locked keys wins. */
+  for (int i = 0; i < nkeys && ok; i ++)
+  {
+    if ((found = lockout_get(b, tenant, keys[i].key, failures + i, first + i, until + i)) < 0)
+      ok = false;
+    else if (found && until[i] > now)
+    {
+      if (until[i] > result)
+      {
+        result = until[i];
+        if (locked_key_r)
+          *locked_key_r = i;
+      }
+    }
+    else if (!found || until[i] > 0 || now - first[i] >= lock_secs || now < first[i])
+    {
+      failures[i] = 0;                  /* New window (or the old lock ended) */
+      first[i]    = now;
+      until[i]    = 0;
+    }
+    else if (failures[i] >= keys[i].max_failures)
+    {
+      /* At the limit without a lock (the limit was lowered): locked until the window ends. */
+      if (first[i] + lock_secs > result)
+      {
+        result = first[i] + lock_secs;
+        if (locked_key_r)
+          *locked_key_r = i;
+      }
+    }
+  }
+
+  /* Not locked: count the attempt in every key. */
+  for (int i = 0; i < nkeys && ok && result == 0; i ++)
+  {
+    failures[i] ++;
+    if (failures[i] >= keys[i].max_failures)
+      until[i] = now + lock_secs;
+    keys[i].window   = first[i];
+    keys[i].failures = failures[i];
+    ok = lockout_set(b, tenant, keys[i].key, failures[i], first[i], until[i]);
+  }
+
+  if (!ok)
+  {
+    _gwSqlRollback(b);
+    result = -1;
+  }
+  else if (result > 0)
+    _gwSqlRollback(b);                  /* Locked: nothing was written */
+  else if (!_gwSqlCommit(b))
+    result = -1;
+
   _gwSqlUnlock(b);
 
   return (result);
@@ -817,59 +909,38 @@ _gwSqlLockoutCheck(void *backend, int64_t tenant, const char *source, int64_t no
 
 
 /*
- * '_gwSqlLockoutFail()' - Count a failure: failures are counted in a window
- *                         of lock_secs from the first one; reaching
- *                         max_failures locks the source for lock_secs.  A
- *                         failure during a lock does not extend it.
+ * '_gwSqlLockoutUncount()' - Take back one counted attempt from each key,
+ *                            if the key is still in the window the attempt
+ *                            was counted in; a lock that this attempt set
+ *                            (failures drop below the limit) is lifted.
  */
 
 bool
-_gwSqlLockoutFail(void *backend, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r)
+_gwSqlLockoutUncount(void *backend, int64_t tenant, const gw_lockout_key_t *keys, int nkeys)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int64_t       failures, first, until;
-  int           found;
-  bool          ok = false;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  int64_t    failures, first, until;
+  int        found;
+  bool       ok;
 
   _gwSqlLock(b);
-  if (!_gwSqlBegin(b))
-    goto done;
-
-  if ((found = lockout_get(b, tenant, source, &failures, &first, &until)) < 0)
+  if ((ok = _gwSqlBegin(b)) == false)
   {
-    _gwSqlRollback(b);
-    goto done;
+    _gwSqlUnlock(b);
+    return (false);
   }
 
-  if (found && until > now)
-    failures ++;                        /* Still locked: count, do not extend */
-  else if (!found || until > 0 || now - first >= lock_secs || now < first)
+  for (int i = 0; i < nkeys && ok; i ++)
   {
-    failures = 1;                       /* New window (or the old lock ended) */
-    first    = now;
-    until    = 0;
-  }
-  else
-    failures ++;
-
-  if (until <= now && failures >= max_failures)
-    until = now + lock_secs;
-
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_SET,
-         "INSERT INTO lockouts (tenant_id, source, failures, first_failure, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)"
-         " ON CONFLICT (tenant_id, source) DO UPDATE SET failures = excluded.failures,"
-         " first_failure = excluded.first_failure, locked_until = excluded.locked_until")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, failures);
-    sqlite3_bind_int64(stmt, 4, first);
-    sqlite3_bind_int64(stmt, 5, until);
-    ok = sqlite3_step(stmt) == SQLITE_DONE;
-    if (!ok)
-      _gwSqlLogError(b, "lockout");
-    _gwSqlDone(stmt);
+    if ((found = lockout_get(b, tenant, keys[i].key, &failures, &first, &until)) < 0)
+      ok = false;
+    else if (found && first == keys[i].window && failures > 0)
+    {
+      failures --;
+      if (until > 0 && failures < keys[i].max_failures)
+        until = 0;
+      ok = failures > 0 || until > 0 ? lockout_set(b, tenant, keys[i].key, failures, first, until) : lockout_delete(b, tenant, keys[i].key);
+    }
   }
 
   if (ok)
@@ -877,30 +948,82 @@ _gwSqlLockoutFail(void *backend, int64_t tenant, const char *source, int64_t now
   else
     _gwSqlRollback(b);
 
-  done:
-
   _gwSqlUnlock(b);
-
-  if (ok && locked_until_r)
-    *locked_until_r = until > now ? until : 0;
 
   return (ok);
 }
 
 
 /*
- * '_gwSqlLockoutReset()' - Clear a source's failures and lock.
+ * '_gwSqlLockoutClear()' - Clear one key's failures and lock, or every
+ *                          key of the tenant (key NULL).
  */
 
 bool
-_gwSqlLockoutReset(void *backend, int64_t tenant, const char *source)
+_gwSqlLockoutClear(void *backend, int64_t tenant, const char *key)
 {
-  _gw_sql_t *b = (_gw_sql_t *)backend;
-  bool       ok;
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
 
   _gwSqlLock(b);
-  ok = lockout_delete(b, tenant, source);
+  if (key)
+    ok = lockout_delete(b, tenant, key);
+  else if ((stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_CLEAR_ALL, "DELETE FROM lockouts WHERE tenant_id = ?1")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    ok = sqlite3_step(stmt) == SQLITE_DONE;
+    _gwSqlDone(stmt);
+  }
   _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlLockoutIterate()' - Call cb for each lockout row of the tenant
+ *                            (at most 1000, read first so cb runs without
+ *                            the connection's mutex).
+ */
+
+bool
+_gwSqlLockoutIterate(void *backend, int64_t tenant, gw_lockout_cb_t cb, void *data)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  gw_lockout_t *rows = NULL;
+  int           count = 0, rc = SQLITE_DONE;
+  bool          ok = false;
+
+  if ((rows = calloc(1000, sizeof(gw_lockout_t))) == NULL)
+    return (false);
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_LIST, "SELECT source, failures, first_failure, locked_until FROM lockouts WHERE tenant_id = ?1 ORDER BY source LIMIT 1000")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    while (count < 1000 && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+    {
+      const char *key = (const char *)sqlite3_column_text(stmt, 0);
+
+      snprintf(rows[count].key, sizeof(rows[count].key), "%s", key ? key : "");
+      rows[count].failures      = sqlite3_column_int64(stmt, 1);
+      rows[count].first_failure = sqlite3_column_int64(stmt, 2);
+      rows[count].locked_until  = sqlite3_column_int64(stmt, 3);
+      count ++;
+    }
+    ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  for (int i = 0; ok && i < count; i ++)
+  {
+    if (!(*cb)(rows + i, data))
+      break;
+  }
+  free(rows);
 
   return (ok);
 }

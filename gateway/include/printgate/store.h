@@ -123,14 +123,48 @@ extern bool gwStoreCardSet(gw_store_t *s, int64_t tenant, int64_t user_id, const
 extern int64_t gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);
 
 /*
- * Lockout of a release source (a printer/terminal name): gwStoreLockoutCheck()
- * returns the time the lock ends (0 = not locked).  gwStoreLockoutFail()
- * counts a failure and locks the source for lock_secs once max_failures
- * failures happened within lock_secs; gwStoreLockoutReset() clears it.
+ * Lockout of PIN and card release (docs/store.md, "Lockout").  One attempt
+ * is counted against several keys at once, each with its own limit: the
+ * printer ("printer:NAME"), the client ("client:ID") and the tenant
+ * ("tenant").  Failures count in a window of lock_secs from a key's first
+ * one; reaching a key's max_failures locks that key for lock_secs.
+ *
+ * gwStoreLockoutAttempt() is one transaction: if any key is locked it
+ * counts nothing and returns the end of the lock (*locked_key_r = the
+ * index of that key); otherwise it counts the attempt as a failure in
+ * every key and returns 0 (each key's window is filled in).  -1 = store
+ * error (nothing counted; the caller must refuse).  Because the attempt is
+ * counted before the PIN is looked up, N parallel attempts never let more
+ * than max_failures of them reach the lookup.  gwStoreLockoutUncount()
+ * takes back that attempt's own count once the PIN turned out right (it
+ * never touches other failures, and only within the same window).
  */
-extern int64_t gwStoreLockoutCheck(gw_store_t *s, int64_t tenant, const char *source, int64_t now);
-extern bool    gwStoreLockoutFail(gw_store_t *s, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r);
-extern bool    gwStoreLockoutReset(gw_store_t *s, int64_t tenant, const char *source);
+#define GW_LOCKOUT_KEYS_MAX   4
+#define GW_LOCKOUT_KEY_MAX_LEN 160
+
+typedef struct gw_lockout_key_s
+{
+  const char *key;             /* In: "printer:NAME", "client:ID", "tenant" */
+  int         max_failures;    /* In: failures within the window that lock the key */
+  int64_t     window;          /* Out of gwStoreLockoutAttempt: start of the window the attempt was counted in */
+  int64_t     failures;        /* Out of gwStoreLockoutAttempt: failures in that window, this attempt included */
+} gw_lockout_key_t;
+
+typedef struct gw_lockout_s    /* One counted key, for listing */
+{
+  char    key[GW_LOCKOUT_KEY_MAX_LEN + 1];
+  int64_t failures;            /* Failures in the current window */
+  int64_t first_failure;       /* Start of the window */
+  int64_t locked_until;        /* 0 = not locked */
+} gw_lockout_t;
+
+typedef bool (*gw_lockout_cb_t)(const gw_lockout_t *lockout, void *data);
+
+extern int64_t gwStoreLockoutAttempt(gw_store_t *s, int64_t tenant, gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int *locked_key_r);
+extern bool    gwStoreLockoutUncount(gw_store_t *s, int64_t tenant, const gw_lockout_key_t *keys, int nkeys);
+/* Clears one key's failures and lock (key NULL = every key of the tenant): the admin's unlock. */
+extern bool    gwStoreLockoutClear(gw_store_t *s, int64_t tenant, const char *key);
+extern bool    gwStoreLockoutIterate(gw_store_t *s, int64_t tenant, gw_lockout_cb_t cb, void *data);
 
 /* ---- Printers ---------------------------------------------------------------- */
 
