@@ -628,50 +628,94 @@ test_credentials(gw_store_t *s)
 }
 
 
+/*
+ * 'attempt1()' - One attempt against a single key with limit 5 and a
+ *                900 s window; returns what gwStoreLockoutAttempt returned.
+ */
+
+static int64_t
+attempt1(gw_store_t *s, const char *key, int64_t now, gw_lockout_key_t *k)
+{
+  memset(k, 0, sizeof(*k));
+  k->key          = key;
+  k->max_failures = 5;
+
+  return (gwStoreLockoutAttempt(s, T1, k, 1, now, 900, NULL));
+}
+
+
+static bool
+count_lockout(const gw_lockout_t *l, void *data)
+{
+  (void)l;
+  (*(int *)data) ++;
+  return (true);
+}
+
+
 static void
 test_lockout(gw_store_t *s)
 {
-  int64_t t = 1000000, until = -1;
+  int64_t          t = 1000000;
+  gw_lockout_key_t k, keys[3];
+  int              locked_key, n;
 
-  TEST_BEGIN("lockout: 5 failures lock the source for lock_secs");
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t) == 0);
+  TEST_BEGIN("lockout: 5 counted attempts lock the key for lock_secs");
   for (int i = 0; i < 4; i ++)
-  {
-    TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + i, 5, 900, &until) && until == 0);
-    TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + i) == 0);
-  }
-  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 4, 5, 900, &until) && until == t + 4 + 900);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 5) == t + 904);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 903) == t + 904);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "other", t + 5) == 0);        /* Per source */
-  /* A failure while locked does not extend the lock. */
-  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 600, 5, 900, &until) && until == t + 904);
-  /* Still locked after the first failure's window has passed. */
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 901) == t + 904);
+    TEST_CHECK(attempt1(s, "printer:lobby", t + i, &k) == 0 && k.window == t && k.failures == i + 1);
+  TEST_CHECK(attempt1(s, "printer:lobby", t + 4, &k) == 0 && k.failures == 5);   /* The 5th is counted, and locks */
+  TEST_CHECK(attempt1(s, "printer:lobby", t + 5, &k) == t + 904);
+  TEST_CHECK(attempt1(s, "printer:lobby", t + 903, &k) == t + 904);
+  TEST_CHECK(attempt1(s, "printer:other", t + 5, &k) == 0);        /* Per key */
 
   TEST_BEGIN("lockout: the lock ends and counting starts again");
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 904) == 0);
-  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 905, 5, 900, &until) && until == 0);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 905) == 0);
+  TEST_CHECK(attempt1(s, "printer:lobby", t + 904, &k) == 0 && k.window == t + 904 && k.failures == 1);
 
   TEST_BEGIN("lockout: failures outside the window do not add up");
   for (int i = 0; i < 10; i ++)
-    TEST_CHECK(gwStoreLockoutFail(s, T1, "slow", t + i * 300, 5, 900, &until) && until == 0);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "slow", t + 3000) == 0);
+    TEST_CHECK(attempt1(s, "slow", t + i * 300, &k) == 0 && k.failures <= 3);
 
-  TEST_BEGIN("lockout: reset clears");
-  for (int i = 0; i < 5; i ++)
-    gwStoreLockoutFail(s, T1, "desk", t + i, 5, 900, &until);
-  TEST_CHECK(until == t + 4 + 900 && gwStoreLockoutCheck(s, T1, "desk", t + 10) == t + 904);
-  TEST_CHECK(gwStoreLockoutReset(s, T1, "desk"));
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "desk", t + 10) == 0);
-  TEST_CHECK(gwStoreLockoutFail(s, T1, "desk", t + 11, 5, 900, &until) && until == 0);
+  TEST_BEGIN("lockout: uncount takes back only its own attempt");
+  for (int i = 0; i < 4; i ++)
+    attempt1(s, "desk", t + i, &k);
+  TEST_CHECK(attempt1(s, "desk", t + 4, &k) == 0 && k.failures == 5);   /* A right PIN's attempt reaches the limit... */
+  TEST_CHECK(gwStoreLockoutUncount(s, T1, &k, 1));                      /* ...and is taken back: 4, not locked */
+  TEST_CHECK(attempt1(s, "desk", t + 5, &k) == 0 && k.failures == 5);   /* The next wrong one locks */
+  TEST_CHECK(attempt1(s, "desk", t + 6, &k) == t + 905);
+  k.window = t + 999;                                                  /* Another window: nothing taken back */
+  k.failures = 0;
+  TEST_CHECK(gwStoreLockoutUncount(s, T1, &k, 1));
+  TEST_CHECK(attempt1(s, "desk", t + 7, &k) == t + 905);
+
+  TEST_BEGIN("lockout: several keys, one transaction; a locked key counts nothing");
+  memset(keys, 0, sizeof(keys));
+  keys[0].key = "printer:p1"; keys[0].max_failures = 5;
+  keys[1].key = "client:c1";  keys[1].max_failures = 2;
+  keys[2].key = "tenant";     keys[2].max_failures = 50;
+  TEST_CHECK(gwStoreLockoutAttempt(s, T1, keys, 3, t, 900, &locked_key) == 0 && locked_key == -1);
+  TEST_CHECK(keys[0].failures == 1 && keys[1].failures == 1 && keys[2].failures == 1);
+  TEST_CHECK(gwStoreLockoutAttempt(s, T1, keys, 3, t + 1, 900, &locked_key) == 0 && keys[1].failures == 2);
+  TEST_CHECK(gwStoreLockoutAttempt(s, T1, keys, 3, t + 2, 900, &locked_key) == t + 901 && locked_key == 1);
+  keys[1].key = "client:c2";
+  TEST_CHECK(gwStoreLockoutAttempt(s, T1, keys, 3, t + 3, 900, &locked_key) == 0 && keys[0].failures == 3 && keys[2].failures == 3);
+
+  TEST_BEGIN("lockout: list and clear");
+  n = 0;
+  TEST_CHECK(gwStoreLockoutIterate(s, T1, count_lockout, &n) && n >= 6);
+  TEST_CHECK(gwStoreLockoutClear(s, T1, "desk"));
+  TEST_CHECK(attempt1(s, "desk", t + 10, &k) == 0 && k.failures == 1);
+  TEST_CHECK(gwStoreLockoutClear(s, T1, NULL));
+  n = 0;
+  TEST_CHECK(gwStoreLockoutIterate(s, T1, count_lockout, &n) && n == 0);
 
   TEST_BEGIN("lockout: bad arguments");
-  TEST_CHECK(!gwStoreLockoutFail(s, T1, "", t, 5, 900, &until));
-  TEST_CHECK(!gwStoreLockoutFail(s, T1, "desk", t, 0, 900, &until));
-  TEST_CHECK(!gwStoreLockoutFail(s, T1, "desk", t, 5, 0, &until));
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, NULL, t) < 0);
+  TEST_CHECK(attempt1(s, "", t, &k) < 0);
+  k.key = "desk"; k.max_failures = 0;
+  TEST_CHECK(gwStoreLockoutAttempt(s, T1, &k, 1, t, 900, NULL) < 0);
+  k.max_failures = 5;
+  TEST_CHECK(gwStoreLockoutAttempt(s, T1, &k, 1, t, 0, NULL) < 0);
+  TEST_CHECK(gwStoreLockoutAttempt(s, T1, &k, 0, t, 900, NULL) < 0);
+  TEST_CHECK(gwStoreLockoutAttempt(s, T1, NULL, 1, t, 900, NULL) < 0);
 }
 
 
