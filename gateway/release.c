@@ -278,25 +278,23 @@ card_or_pin_hash(gw_system_t *sys, const char *pin, const char *card, unsigned c
  * 'identify()' - Find the releasing user by PIN, card or name.
  *
  * PIN and card attempts are limited per printer, per client and across the
- * tenant (docs/store.md, "Lockout").  The attempt is counted as a failure
- * in all three *before* the lookup, in one store transaction that first
- * checks none is locked; only when the PIN or card turns out right is that
- * one count taken back.  So parallel attempts can never get more than the
- * limit to the lookup (no core lock is held across store calls), a crash
- * between count and lookup leaves a failure (fails closed), and a right PIN
- * forgives nothing but itself: other failures only age out of the window.
- * A store error refuses the attempt.
+ * tenant (docs/store.md, "Lockout").  gwStoreCredentialAttempt() checks
+ * the three keys, looks the PIN or card up and counts a wrong one in all
+ * three in one store transaction, so parallel attempts can never get more
+ * than a limit to the lookup and no core lock is needed around it.  A right
+ * PIN writes nothing: it forgives no failure (they only age out of their
+ * window).  A store error refuses the attempt.
  */
 
 static bool
 identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const gw_printer_t *printer, const char *source, gw_user_t *user, gw_release_result_t *result)
 {
-  int64_t          now = time(NULL), user_id = 0, locked;
+  int64_t          now = time(NULL), user_id = -1, locked = 0;
   unsigned char    hmac[GW_HMAC_LEN];
   char             printer_key[GW_LOCKOUT_KEY_MAX_LEN + 1], client_key[GW_LOCKOUT_KEY_MAX_LEN + 1];
   gw_lockout_key_t keys[3];
   int              locked_key = -1;
-  const char      *error = NULL;
+  const char      *error = NULL, *detail = "";
   static const char * const scope[3] = { "printer", "client", "tenant" };
 
   if (rel->user)
@@ -313,14 +311,6 @@ identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_releas
     return (false);
   }
 
-  /* A malformed card number is refused before it is counted or looked up. */
-  if (rel->card && !rel->pin && !card_or_pin_hash(sys, NULL, rel->card, hmac, &error))
-  {
-    gwWipe(hmac, sizeof(hmac));
-    snprintf(result->text, sizeof(result->text), "Card not accepted: %s.", error ? error : "unable to read it");
-    return (false);
-  }
-
   /* Who is asking: the front-end's client id, never the caller's source label alone. */
   if (!rel->client || !*rel->client || strlen(rel->client) > GW_LOCKOUT_KEY_MAX_LEN - 7)
   {
@@ -329,22 +319,37 @@ identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_releas
     return (false);
   }
 
+  /* A malformed card number is refused before anything is counted or looked up. */
+  if (!card_or_pin_hash(sys, rel->pin, rel->pin ? NULL : rel->card, hmac, &error))
+  {
+    gwWipe(hmac, sizeof(hmac));
+    if (rel->pin)
+      snprintf(result->text, sizeof(result->text), "PIN not recognised (it may have expired).");
+    else
+      snprintf(result->text, sizeof(result->text), "Card not accepted: %s.", error ? error : "unable to read it");
+    return (false);
+  }
+
   snprintf(printer_key, sizeof(printer_key), "printer:%s", printer->name);
   snprintf(client_key, sizeof(client_key), "client:%s", rel->client);
-  keys[0].key = printer_key;
+  keys[0].key          = printer_key;
   keys[0].max_failures = c->pin_max_failures;
-  keys[1].key = client_key;
+  keys[1].key          = client_key;
   keys[1].max_failures = c->pin_max_failures;
-  keys[2].key = "tenant";
+  keys[2].key          = "tenant";
   keys[2].max_failures = c->pin_max_failures_tenant;
 
-  if ((locked = gwStoreLockoutAttempt(sys->store, tenant, keys, 3, now, c->pin_lockout, &locked_key)) < 0)
+  user_id = gwStoreCredentialAttempt(sys->store, tenant, !rel->pin, hmac, keys, 3, now, c->pin_lockout, &locked, &locked_key);
+  gwWipe(hmac, sizeof(hmac));
+
+  if (user_id < 0)
   {
     gwLog(sys->log, GW_LOG_ERROR, "Release at %s refused: the lockout state could not be read or written (store error).", printer->name);
     snprintf(result->text, sizeof(result->text), "PIN and card release is unavailable: the gateway could not check or record failed attempts, so it refuses them; try again later or ask an administrator.");
     return (false);
   }
-  else if (locked > 0)
+
+  if (locked > 0)
   {
     long long minutes = (long long)((locked - now + 59) / 60);
 
@@ -358,29 +363,25 @@ identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_releas
     return (false);
   }
 
-  /* Counted: look the PIN or card up. */
-  if (card_or_pin_hash(sys, rel->pin, rel->card, hmac, NULL))
-    user_id = rel->pin ? gwStorePinLookup(sys->store, tenant, hmac, now) : gwStoreCardLookup(sys->store, tenant, hmac);
-  gwWipe(hmac, sizeof(hmac));
-
-  if (user_id <= 0 || !gwStoreUserGet(sys->store, tenant, user_id, user) || user->disabled)
+  if (user_id == 0)
   {
-    /* The failure stays counted; say whether this one locked something. */
-    const char *detail = "";
-
+    /* Wrong: counted; the audit says which key this failure locked, if any. */
     for (int i = 2; i >= 0; i --)
     {
       if (keys[i].failures >= keys[i].max_failures)
-        detail = scope[i];              /* This failure locked it */
+        detail = scope[i];
     }
     _gwSystemAudit(sys, tenant, rel->actor, rel->pin ? "pin.fail" : "card.fail", "", NULL, printer->name, 0, source, detail);
     snprintf(result->text, sizeof(result->text), rel->pin ? "PIN not recognised (it may have expired)." : "Card not recognised.");
     return (false);
   }
 
-  /* Right: take back this attempt's own count (nothing else). */
-  if (!gwStoreLockoutUncount(sys->store, tenant, keys, 3))
-    gwLog(sys->log, GW_LOG_WARN, "Release at %s: a right PIN or card stays counted as a failure (store error).", printer->name);
+  /* Right (the store checked the user is not disabled; they may have changed since). */
+  if (!gwStoreUserGet(sys->store, tenant, user_id, user) || user->disabled)
+  {
+    snprintf(result->text, sizeof(result->text), rel->pin ? "PIN not recognised (it may have expired)." : "Card not recognised.");
+    return (false);
+  }
 
   return (true);
 }

@@ -822,25 +822,76 @@ lockout_set(_gw_sql_t *b, int64_t tenant, const char *key, int64_t failures, int
 
 
 /*
- * '_gwSqlLockoutAttempt()' - Check every key and, if none is locked, count
- *                            the attempt as a failure in each; one
- *                            transaction under the connection's mutex, so
- *                            parallel attempts are counted one by one.
+ * 'lockout_check_keys()' - Read every key's row (lock and transaction
+ *                          held) into failures/first/until, starting a new
+ *                          window where the old one or its lock ended.
+ *                          Returns 0 if no key is locked, the latest lock
+ *                          end if one is (*locked_key_r = its index), -1
+ *                          on error.
+ */
+
+static int64_t
+lockout_check_keys(_gw_sql_t *b, int64_t tenant, const gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *failures, int64_t *first, int64_t *until, int *locked_key_r)
+{
+  int64_t result = 0, end;
+  int     found;
+
+  for (int i = 0; i < nkeys; i ++)
+  {
+    if ((found = lockout_get(b, tenant, keys[i].key, failures + i, first + i, until + i)) < 0)
+      return (-1);
+
+    if (found && until[i] > now)
+      end = until[i];                   /* Locked */
+    else if (!found || until[i] > 0 || now - first[i] >= lock_secs || now < first[i])
+    {
+      failures[i] = 0;                  /* New window (or the old lock ended) */
+      first[i]    = now;
+      until[i]    = 0;
+      end         = 0;
+    }
+    else if (failures[i] >= keys[i].max_failures)
+      end = first[i] + lock_secs;       /* At a lowered limit: locked until the window ends */
+    else
+      end = 0;
+
+    if (end > result)
+    {
+      result = end;
+      if (locked_key_r)
+        *locked_key_r = i;
+    }
+  }
+
+  return (result);
+}
+
+
+/*
+ * '_gwSqlCredentialAttempt()' - One PIN or card attempt: check the lockout
+ *                               keys, look the HMAC up and count a wrong
+ *                               one in every key, all in one transaction
+ *                               under the connection's mutex, so parallel
+ *                               attempts are checked and counted one by one
+ *                               and never more than a key's limit reach the
+ *                               lookup.
  *
- * A key's failures count in a window of lock_secs from its first failure;
- * a window that ended (or a lock that ended) starts again from zero.  The
- * attempt that reaches max_failures locks the key for lock_secs from now.
- * Attempts refused while locked are not counted and do not extend the lock.
+ * A key's failures count in a window of lock_secs from its first failure; a
+ * window or lock that ended starts again from zero.  The failure that
+ * reaches max_failures locks the key for lock_secs from now.  Attempts
+ * refused while locked are neither looked up nor counted (no extension).  A
+ * right PIN writes nothing: it neither counts nor forgives.
  */
 
 int64_t
-_gwSqlLockoutAttempt(void *backend, int64_t tenant, gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int *locked_key_r)
+_gwSqlCredentialAttempt(void *backend, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
 {
-  _gw_sql_t *b = (_gw_sql_t *)backend;
-  int64_t    failures[GW_LOCKOUT_KEYS_MAX], first[GW_LOCKOUT_KEYS_MAX], until[GW_LOCKOUT_KEYS_MAX];
-  int64_t    result = 0;
-  int        found;
-  bool       ok = true;
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  int64_t       failures[GW_LOCKOUT_KEYS_MAX], first[GW_LOCKOUT_KEYS_MAX], until[GW_LOCKOUT_KEYS_MAX];
+  int64_t       locked, user_id = -1;
+  sqlite3_stmt *stmt;
+  int           rc;
+  bool          ok = true;
 
   _gwSqlLock(b);
   if (!_gwSqlBegin(b))
@@ -849,108 +900,59 @@ _gwSqlLockoutAttempt(void *backend, int64_t tenant, gw_lockout_key_t *keys, int 
     return (-1);
   }
 
-  /* Read every key; the latest lock end among locked keys wins. */
-  for (int i = 0; i < nkeys && ok; i ++)
+  if ((locked = lockout_check_keys(b, tenant, keys, nkeys, now, lock_secs, failures, first, until, locked_key_r)) != 0)
   {
-    if ((found = lockout_get(b, tenant, keys[i].key, failures + i, first + i, until + i)) < 0)
-      ok = false;
-    else if (found && until[i] > now)
-    {
-      if (until[i] > result)
-      {
-        result = until[i];
-        if (locked_key_r)
-          *locked_key_r = i;
-      }
-    }
-    else if (!found || until[i] > 0 || now - first[i] >= lock_secs || now < first[i])
-    {
-      failures[i] = 0;                  /* New window (or the old lock ended) */
-      first[i]    = now;
-      until[i]    = 0;
-    }
-    else if (failures[i] >= keys[i].max_failures)
-    {
-      /* At the limit without a lock (the limit was lowered): locked until the window ends. */
-      if (first[i] + lock_secs > result)
-      {
-        result = first[i] + lock_secs;
-        if (locked_key_r)
-          *locked_key_r = i;
-      }
-    }
+    /* Locked (or unreadable): nothing looked up, nothing written. */
+    _gwSqlRollback(b);
+    _gwSqlUnlock(b);
+    if (locked > 0 && locked_until_r)
+      *locked_until_r = locked;
+    return (locked > 0 ? 0 : -1);
   }
 
-  /* Not locked: count the attempt in every key. */
-  for (int i = 0; i < nkeys && ok && result == 0; i ++)
+  /* The lookup: an unexpired PIN, or a card, of a user who is not disabled. */
+  if (card)
+    stmt = _gwSqlStmt(b, _GW_SQL_CARD_ATTEMPT, "SELECT c.user_id FROM cards c JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id"
+                                               " WHERE c.tenant_id = ?1 AND c.hmac = ?2 AND u.disabled = 0");
+  else
+    stmt = _gwSqlStmt(b, _GW_SQL_PIN_ATTEMPT, "SELECT p.user_id FROM pins p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id"
+                                              " WHERE p.tenant_id = ?1 AND p.hmac = ?2 AND (p.expires = 0 OR p.expires > ?3) AND u.disabled = 0");
+  if (stmt)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
+    if (!card)
+      sqlite3_bind_int64(stmt, 3, now);
+    if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+      user_id = sqlite3_column_int64(stmt, 0);
+    else if (rc == SQLITE_DONE)
+      user_id = 0;
+    else
+      _gwSqlLogError(b, "credential lookup");
+    _gwSqlDone(stmt);
+  }
+
+  /* Wrong: count the failure in every key. */
+  for (int i = 0; i < nkeys && user_id == 0 && ok; i ++)
   {
     failures[i] ++;
     if (failures[i] >= keys[i].max_failures)
       until[i] = now + lock_secs;
-    keys[i].window   = first[i];
     keys[i].failures = failures[i];
     ok = lockout_set(b, tenant, keys[i].key, failures[i], first[i], until[i]);
   }
 
-  if (!ok)
+  if (user_id < 0 || !ok)
   {
     _gwSqlRollback(b);
-    result = -1;
+    user_id = -1;
   }
-  else if (result > 0)
-    _gwSqlRollback(b);                  /* Locked: nothing was written */
   else if (!_gwSqlCommit(b))
-    result = -1;
+    user_id = -1;
 
   _gwSqlUnlock(b);
 
-  return (result);
-}
-
-
-/*
- * '_gwSqlLockoutUncount()' - Take back one counted attempt from each key,
- *                            if the key is still in the window the attempt
- *                            was counted in; a lock that this attempt set
- *                            (failures drop below the limit) is lifted.
- */
-
-bool
-_gwSqlLockoutUncount(void *backend, int64_t tenant, const gw_lockout_key_t *keys, int nkeys)
-{
-  _gw_sql_t *b = (_gw_sql_t *)backend;
-  int64_t    failures, first, until;
-  int        found;
-  bool       ok;
-
-  _gwSqlLock(b);
-  if ((ok = _gwSqlBegin(b)) == false)
-  {
-    _gwSqlUnlock(b);
-    return (false);
-  }
-
-  for (int i = 0; i < nkeys && ok; i ++)
-  {
-    if ((found = lockout_get(b, tenant, keys[i].key, &failures, &first, &until)) < 0)
-      ok = false;
-    else if (found && first == keys[i].window && failures > 0)
-    {
-      failures --;
-      if (until > 0 && failures < keys[i].max_failures)
-        until = 0;
-      ok = failures > 0 || until > 0 ? lockout_set(b, tenant, keys[i].key, failures, first, until) : lockout_delete(b, tenant, keys[i].key);
-    }
-  }
-
-  if (ok)
-    ok = _gwSqlCommit(b);
-  else
-    _gwSqlRollback(b);
-
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (user_id);
 }
 
 

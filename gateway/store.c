@@ -749,38 +749,28 @@ lockout_keys_valid(const gw_lockout_key_t *keys, int nkeys)
 
 
 /*
- * 'gwStoreLockoutAttempt()' - Check the lockout keys and count a release
- *                             attempt as a failure in each, in one
- *                             transaction.  Returns 0 when counted, the
- *                             end of the lock when a key is locked (nothing
- *                             counted), -1 on error (nothing counted).
+ * 'gwStoreCredentialAttempt()' - One PIN or card attempt under the lockout
+ *                                keys, in one transaction: refused while a
+ *                                key is locked, else looked up, and a wrong
+ *                                one counted in every key.  Returns the
+ *                                user id, 0 (wrong or locked), -1 (error).
  */
 
 int64_t
-gwStoreLockoutAttempt(gw_store_t *s, int64_t tenant, gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int *locked_key_r)
+gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
 {
+  if (locked_until_r)
+    *locked_until_r = 0;
   if (locked_key_r)
     *locked_key_r = -1;
 
-  if (!s || tenant <= 0 || !lockout_keys_valid(keys, nkeys) || lock_secs < 1)
+  if (!s || tenant <= 0 || !hmac || !lockout_keys_valid(keys, nkeys) || lock_secs < 1)
     return (-1);
 
-  return (s->ops->lockout_attempt(s->backend, tenant, keys, nkeys, now, lock_secs, locked_key_r));
-}
+  for (int i = 0; i < nkeys; i ++)
+    keys[i].failures = 0;
 
-
-/*
- * 'gwStoreLockoutUncount()' - Take back the count of one attempt (made by
- *                             gwStoreLockoutAttempt) that turned out right.
- */
-
-bool
-gwStoreLockoutUncount(gw_store_t *s, int64_t tenant, const gw_lockout_key_t *keys, int nkeys)
-{
-  if (!s || tenant <= 0 || !lockout_keys_valid(keys, nkeys))
-    return (false);
-
-  return (s->ops->lockout_uncount(s->backend, tenant, keys, nkeys));
+  return (s->ops->credential_attempt(s->backend, tenant, card, hmac, keys, nkeys, now, lock_secs, locked_until_r, locked_key_r));
 }
 
 

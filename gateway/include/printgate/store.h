@@ -127,27 +127,26 @@ extern int64_t gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned c
  * is counted against several keys at once, each with its own limit: the
  * printer ("printer:NAME"), the client ("client:ID") and the tenant
  * ("tenant").  Failures count in a window of lock_secs from a key's first
- * one; reaching a key's max_failures locks that key for lock_secs.
+ * one; the failure that reaches a key's max_failures locks that key for
+ * lock_secs.
  *
- * gwStoreLockoutAttempt() is one transaction: if any key is locked it
- * counts nothing and returns the end of the lock (*locked_key_r = the
- * index of that key); otherwise it counts the attempt as a failure in
- * every key and returns 0 (each key's window is filled in).  -1 = store
- * error (nothing counted; the caller must refuse).  Because the attempt is
- * counted before the PIN is looked up, N parallel attempts never let more
- * than max_failures of them reach the lookup.  gwStoreLockoutUncount()
- * takes back that attempt's own count once the PIN turned out right (it
- * never touches other failures, and only within the same window).
+ * gwStoreCredentialAttempt() is one release attempt in one transaction:
+ * if any key is locked it looks nothing up, counts nothing and returns 0
+ * with *locked_until_r (> 0) and *locked_key_r (the key's index);
+ * otherwise it looks the PIN (card false) or card HMAC up (an unexpired
+ * PIN or a card of a user who is not disabled) and returns the user id, or,
+ * when nobody matches, counts the failure in every key and returns 0
+ * (keys[i].failures then say how many).  A right one writes nothing and
+ * forgives nothing.  -1 = store error (nothing counted: refuse).
  */
-#define GW_LOCKOUT_KEYS_MAX   4
+#define GW_LOCKOUT_KEYS_MAX    4
 #define GW_LOCKOUT_KEY_MAX_LEN 160
 
 typedef struct gw_lockout_key_s
 {
   const char *key;             /* In: "printer:NAME", "client:ID", "tenant" */
   int         max_failures;    /* In: failures within the window that lock the key */
-  int64_t     window;          /* Out of gwStoreLockoutAttempt: start of the window the attempt was counted in */
-  int64_t     failures;        /* Out of gwStoreLockoutAttempt: failures in that window, this attempt included */
+  int64_t     failures;        /* Out: failures in the key's window after a wrong attempt (0 otherwise) */
 } gw_lockout_key_t;
 
 typedef struct gw_lockout_s    /* One counted key, for listing */
@@ -160,8 +159,7 @@ typedef struct gw_lockout_s    /* One counted key, for listing */
 
 typedef bool (*gw_lockout_cb_t)(const gw_lockout_t *lockout, void *data);
 
-extern int64_t gwStoreLockoutAttempt(gw_store_t *s, int64_t tenant, gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int *locked_key_r);
-extern bool    gwStoreLockoutUncount(gw_store_t *s, int64_t tenant, const gw_lockout_key_t *keys, int nkeys);
+extern int64_t gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
 /* Clears one key's failures and lock (key NULL = every key of the tenant): the admin's unlock. */
 extern bool    gwStoreLockoutClear(gw_store_t *s, int64_t tenant, const char *key);
 extern bool    gwStoreLockoutIterate(gw_store_t *s, int64_t tenant, gw_lockout_cb_t cb, void *data);
