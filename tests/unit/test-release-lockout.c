@@ -283,6 +283,15 @@ main(void)
   error = NULL;
   TEST_CHECKF(!gwSystemCardSet(sys, T, "alice", card, &error) && error && strstr(error, "4 to 64 characters"), "%s", error ? error : "(accepted)");
   TEST_CHECKF(strstr(release("lobby", "term-card", "lobby", NULL, card, text, sizeof(text)), "Card not accepted: a card number has 4 to 64 characters") != NULL, "%s", text);
+  /* A card registered before the fix (gwPinHash of "card:" + number) still releases. */
+  {
+    unsigned char hmac[GW_HMAC_LEN];
+    gw_user_t     bob;
+
+    TEST_CHECK(gwStoreUserFind(store, T, "bob", &bob) && gwPinHash(sys->keys, "card:04A1B2C3D4", hmac) &&
+               gwStoreCardSet(store, T, bob.id, hmac, NULL));
+    TEST_CHECKF(strstr(release("lobby", "term-card", "lobby", NULL, "04A1B2C3D4", text, sizeof(text)), "bob has no held jobs") != NULL, "%s", text);
+  }
   /* A card is not a PIN: alice's PIN given as a card does not match. */
   TEST_CHECKF(strstr(release("lobby", "term-card2", "lobby", NULL, alice_pin, text, sizeof(text)), "Card not recognised") != NULL, "%s", text);
 
