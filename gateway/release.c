@@ -2,7 +2,8 @@
  * release.c - releasing held jobs at a printer (PIN, card or user), and the
  * release credentials themselves (PINs, card numbers).
  *
- * A release: identify the user (PIN/card with per-release-point lockout),
+ * A release: identify the user (PIN/card, locked out per printer, client
+ * and tenant),
  * pick the jobs, and for each: held -> releasing (atomic in the store, so
  * two terminals cannot print one job twice), verify the whole encrypted
  * file, stream it through the printer's sink, then printed (kept for
