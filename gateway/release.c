@@ -3,8 +3,7 @@
  * release credentials themselves (PINs, card numbers).
  *
  * A release: identify the user (PIN/card, locked out per printer, client
- * and tenant),
- * pick the jobs, and for each: held -> releasing (atomic in the store, so
+ * and tenant), pick the jobs, and for each: held -> releasing (atomic in the store, so
  * two terminals cannot print one job twice), verify the whole encrypted
  * file, stream it through the printer's sink, then printed (kept for
  * reprint or removed) or back to held with the printer's reason.
