@@ -159,9 +159,11 @@ static const config_directive_t directives[] =
   { "PinLifetime", CONFIG_DURATION, FIELD(pin_lifetime), "90d", 0, 3650 * DAY, false, NULL,
     "How long a release PIN stays valid (0 = never expires)." },
   { "PinMaxFailures", CONFIG_INT, FIELD(pin_max_failures), "5", 1, 100, false, NULL,
-    "Wrong PINs in a row before the account is locked for PinLockout." },
+    "Wrong PINs or cards within PinLockout at one printer, or from one client, before PIN and card release there (or from there) is locked for PinLockout; a right PIN does not reset the count." },
+  { "PinMaxFailuresTenant", CONFIG_INT, FIELD(pin_max_failures_tenant), "20", 1, 100000, false, NULL,
+    "Wrong PINs or cards within PinLockout across the whole gateway before PIN and card release is locked for everyone for PinLockout (stops guessing spread over many printers and clients)." },
   { "PinLockout", CONFIG_DURATION, FIELD(pin_lockout), "15m", 1, 30 * DAY, false, NULL,
-    "How long PIN release stays locked after PinMaxFailures wrong PINs." },
+    "The window in which wrong PINs and cards are counted, and how long a lock lasts (printgate lockout clear lifts it)." },
 
   /* Printers */
   { "PrinterTimeout", CONFIG_DURATION, FIELD(printer_timeout), "30s", 1, 600, false, NULL,

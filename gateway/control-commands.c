@@ -646,6 +646,7 @@ cmd_release(gw_client_t *cl, json_object *req)
   gw_release_t        rel;
   gw_release_result_t result;
   json_object        *reply;
+  char                client[80];
   int64_t             nup;
   bool                ok;
 
@@ -657,6 +658,9 @@ cmd_release(gw_client_t *cl, json_object *req)
   rel.job_id  = get_string(req, "job");
   rel.source  = get_string(req, "source");
   rel.actor   = cl->actor;
+  /* The client for PIN lockout comes from the socket's peer (SO_PEERCRED), never from the request. */
+  snprintf(client, sizeof(client), "control:%s", cl->actor);
+  rel.client  = client;
   rel.page_ranges = get_string(req, "page_ranges");
   nup             = get_int(req, "number_up", 0);
   rel.number_up   = (nup < 0 || nup > 16) ? -1 : (int)nup;   /* -1 is refused */
@@ -673,6 +677,50 @@ cmd_release(gw_client_t *cl, json_object *req)
   json_object_object_add(reply, ok ? "message" : "error", json_object_new_string(result.text));
 
   return (_gwControlReply(cl, reply));
+}
+
+
+/* ---- lockout -------------------------------------------------------------------- */
+
+static bool
+add_lockout(const gw_lockout_t *l, void *data)
+{
+  json_object *e = json_object_new_object();
+
+  json_object_object_add(e, "key", json_object_new_string(l->key));
+  json_object_object_add(e, "failures", json_object_new_int64(l->failures));
+  json_object_object_add(e, "first_failure", json_object_new_int64(l->first_failure));
+  json_object_object_add(e, "locked_until", json_object_new_int64(l->locked_until));
+  json_object_array_add((json_object *)data, e);
+
+  return (true);
+}
+
+
+static bool
+cmd_lockout_list(gw_client_t *cl, json_object *req)
+{
+  json_object *reply = ok_reply(), *array = json_object_new_array();
+
+  (void)req;
+  gwStoreLockoutIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, add_lockout, array);
+  json_object_object_add(reply, "lockouts", array);
+  json_object_object_add(reply, "now", json_object_new_int64((int64_t)time(NULL)));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_lockout_clear(gw_client_t *cl, json_object *req)
+{
+  const char *key = get_string(req, "key");
+
+  if (!gwStoreLockoutClear(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, key))
+    return (_gwControlError(cl, NULL, "Unable to clear the lockout%s%s.", key ? " of " : "", key ? key : ""));
+
+  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "lockout.clear", "", NULL, "", 0, "cli", key ? key : "all");
+  return (_gwControlReply(cl, ok_reply()));
 }
 
 
@@ -731,6 +779,8 @@ static const struct
   { "job.list",       cmd_job_list },
   { "job.show",       cmd_job_show },
   { "job.submit",     cmd_job_submit },
+  { "lockout.clear",  cmd_lockout_clear },
+  { "lockout.list",   cmd_lockout_list },
   { "pin.new",        cmd_pin_new },
   { "printer.add",    cmd_printer_add },
   { "printer.check",  cmd_printer_check },

@@ -2,8 +2,8 @@
  * release.c - releasing held jobs at a printer (PIN, card or user), and the
  * release credentials themselves (PINs, card numbers).
  *
- * A release: identify the user (PIN/card with per-release-point lockout),
- * pick the jobs, and for each: held -> releasing (atomic in the store, so
+ * A release: identify the user (PIN/card, locked out per printer, client
+ * and tenant), pick the jobs, and for each: held -> releasing (atomic in the store, so
  * two terminals cannot print one job twice), verify the whole encrypted
  * file, stream it through the printer's sink, then printed (kept for
  * reprint or removed) or back to held with the printer's reason.
@@ -217,36 +217,87 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
 
 /*
  * 'card_or_pin_hash()' - HMAC of a PIN, or of "card:" + a card number, so a
- *                        card number never matches a PIN.
+ *                        card number never matches a PIN.  A card number
+ *                        has 4 to CARD_MAX_LEN letters and digits; *error_r
+ *                        (may be NULL) gets a sentence when it has not.
+ *
+ * The card input is hashed from a buffer sized for the prefix plus the
+ * longest card (not through gwPinHash's 64-byte limit), so every card of
+ * 4 to 64 characters hashes, and to the same value as before.
  */
 
+#define CARD_PREFIX  "card:"
+#define CARD_MAX_LEN 64
+
 static bool
-card_or_pin_hash(gw_system_t *sys, const char *pin, const char *card, unsigned char hmac[GW_HMAC_LEN])
+card_or_pin_hash(gw_system_t *sys, const char *pin, const char *card, unsigned char hmac[GW_HMAC_LEN], const char **error_r)
 {
-  char buf[80];
-  bool ok;
+  char                 buf[sizeof(CARD_PREFIX) - 1 + CARD_MAX_LEN + 1];
+  const unsigned char *pepper;
+  size_t               len;
+  bool                 ok;
 
   if (pin)
     return (gwPinHash(sys->keys, pin, hmac));
 
-  snprintf(buf, sizeof(buf), "card:%s", card);
-  ok = gwPinHash(sys->keys, buf, hmac);
+  len = card ? strnlen(card, CARD_MAX_LEN + 1) : 0;
+  if (len < 4 || len > CARD_MAX_LEN)
+  {
+    if (error_r)
+      *error_r = "a card number has 4 to 64 characters";
+    return (false);
+  }
+  for (size_t i = 0; i < len; i ++)
+  {
+    if (!isalnum((unsigned char)card[i]))
+    {
+      if (error_r)
+        *error_r = "a card number has letters and digits only";
+      return (false);
+    }
+  }
+
+  if ((pepper = gwKeysGet(sys->keys, GW_KEY_PIN_PEPPER)) == NULL)
+  {
+    if (error_r)
+      *error_r = "unable to hash the card number";
+    return (false);
+  }
+
+  memcpy(buf, CARD_PREFIX, sizeof(CARD_PREFIX) - 1);
+  memcpy(buf + sizeof(CARD_PREFIX) - 1, card, len);
+  ok = gwHmacSha256(pepper, GW_KEY_LEN, buf, sizeof(CARD_PREFIX) - 1 + len, hmac);
   gwWipe(buf, sizeof(buf));
+
+  if (!ok && error_r)
+    *error_r = "unable to hash the card number";
 
   return (ok);
 }
 
 
 /*
- * 'identify()' - Find the releasing user by PIN, card or name.  PIN and
- *                card attempts are counted per release point.
+ * 'identify()' - Find the releasing user by PIN, card or name.
+ *
+ * PIN and card attempts are limited per printer, per client and across the
+ * tenant (docs/store.md, "Lockout").  gwStoreCredentialAttempt() checks
+ * the three keys, looks the PIN or card up and counts a wrong one in all
+ * three in one store transaction, so parallel attempts can never get more
+ * than a limit to the lookup and no core lock is needed around it.  A right
+ * PIN writes nothing: it forgives no failure (they only age out of their
+ * window).  A store error refuses the attempt.
  */
 
 static bool
-identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const char *source, gw_user_t *user, gw_release_result_t *result)
+identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const gw_printer_t *printer, const char *source, gw_user_t *user, gw_release_result_t *result)
 {
-  int64_t       now = time(NULL), user_id = 0, locked;
-  unsigned char hmac[GW_HMAC_LEN];
+  int64_t          now = time(NULL), user_id = -1, locked = 0;
+  unsigned char    hmac[GW_HMAC_LEN];
+  char             printer_key[GW_LOCKOUT_KEY_MAX_LEN + 1], client_key[GW_LOCKOUT_KEY_MAX_LEN + 1];
+  gw_lockout_key_t keys[3];
+  int              locked_key = -1;
+  const char      *error = NULL, *detail = "";
+  static const char * const scope[3] = { "printer", "client", "tenant" };
 
   if (rel->user)
   {
@@ -262,26 +313,78 @@ identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_releas
     return (false);
   }
 
-  if ((locked = gwStoreLockoutCheck(sys->store, tenant, source, now)) > 0)
+  /* Who is asking: the front-end's client id, never the caller's source label alone. */
+  if (!rel->client || !*rel->client || strlen(rel->client) > GW_LOCKOUT_KEY_MAX_LEN - 7)
   {
-    snprintf(result->text, sizeof(result->text), "Too many wrong PINs or cards at this printer; try again in %lld minute(s).", (long long)((locked - now + 59) / 60));
-    _gwSystemAudit(sys, tenant, rel->actor, "release.locked", "", NULL, rel->printer, 0, source, "locked");
+    gwLog(sys->log, GW_LOG_ERROR, "Release at %s refused: the front-end gave no usable client id for PIN/card lockout.", printer->name);
+    snprintf(result->text, sizeof(result->text), "PIN and card release is refused: this release point did not say which client is asking.");
     return (false);
   }
 
-  if (card_or_pin_hash(sys, rel->pin, rel->card, hmac))
-    user_id = rel->pin ? gwStorePinLookup(sys->store, tenant, hmac, now) : gwStoreCardLookup(sys->store, tenant, hmac);
+  /* A malformed card number is refused before anything is counted or looked up. */
+  if (!card_or_pin_hash(sys, rel->pin, rel->pin ? NULL : rel->card, hmac, &error))
+  {
+    gwWipe(hmac, sizeof(hmac));
+    if (rel->pin)
+      snprintf(result->text, sizeof(result->text), "PIN not recognised (it may have expired).");
+    else
+      snprintf(result->text, sizeof(result->text), "Card not accepted: %s.", error ? error : "unable to read it");
+    return (false);
+  }
+
+  snprintf(printer_key, sizeof(printer_key), "printer:%s", printer->name);
+  snprintf(client_key, sizeof(client_key), "client:%s", rel->client);
+  keys[0].key          = printer_key;
+  keys[0].max_failures = c->pin_max_failures;
+  keys[1].key          = client_key;
+  keys[1].max_failures = c->pin_max_failures;
+  keys[2].key          = "tenant";
+  keys[2].max_failures = c->pin_max_failures_tenant;
+
+  user_id = gwStoreCredentialAttempt(sys->store, tenant, !rel->pin, hmac, keys, 3, now, c->pin_lockout, &locked, &locked_key);
   gwWipe(hmac, sizeof(hmac));
 
-  if (user_id <= 0 || !gwStoreUserGet(sys->store, tenant, user_id, user) || user->disabled)
+  if (user_id < 0)
   {
-    gwStoreLockoutFail(sys->store, tenant, source, now, c->pin_max_failures, c->pin_lockout, &locked);
-    _gwSystemAudit(sys, tenant, rel->actor, rel->pin ? "pin.fail" : "card.fail", "", NULL, rel->printer, 0, source, locked > now ? "locked" : "");
+    gwLog(sys->log, GW_LOG_ERROR, "Release at %s refused: the lockout state could not be read or written (store error).", printer->name);
+    snprintf(result->text, sizeof(result->text), "PIN and card release is unavailable: the gateway could not check or record failed attempts, so it refuses them; try again later or ask an administrator.");
+    return (false);
+  }
+
+  if (locked > 0)
+  {
+    long long minutes = (long long)((locked - now + 59) / 60);
+
+    if (locked_key == 0)
+      snprintf(result->text, sizeof(result->text), "Too many wrong PINs or cards at printer %s; PIN and card release there is locked, try again in %lld minute(s).", printer->name, minutes);
+    else if (locked_key == 1)
+      snprintf(result->text, sizeof(result->text), "Too many wrong PINs or cards from this terminal; try again in %lld minute(s).", minutes);
+    else
+      snprintf(result->text, sizeof(result->text), "Too many wrong PINs or cards on this gateway; PIN and card release is locked for everyone, try again in %lld minute(s) or ask an administrator (printgate lockout clear).", minutes);
+    _gwSystemAudit(sys, tenant, rel->actor, "release.locked", "", NULL, printer->name, 0, source, locked_key >= 0 && locked_key < 3 ? scope[locked_key] : "locked");
+    return (false);
+  }
+
+  if (user_id == 0)
+  {
+    /* Wrong: counted; the audit says which key this failure locked, if any. */
+    for (int i = 2; i >= 0; i --)
+    {
+      if (keys[i].failures >= keys[i].max_failures)
+        detail = scope[i];
+    }
+    _gwSystemAudit(sys, tenant, rel->actor, rel->pin ? "pin.fail" : "card.fail", "", NULL, printer->name, 0, source, detail);
     snprintf(result->text, sizeof(result->text), rel->pin ? "PIN not recognised (it may have expired)." : "Card not recognised.");
     return (false);
   }
 
-  gwStoreLockoutReset(sys->store, tenant, source);
+  /* Right (the store checked the user is not disabled; they may have changed since). */
+  if (!gwStoreUserGet(sys->store, tenant, user_id, user) || user->disabled)
+  {
+    snprintf(result->text, sizeof(result->text), rel->pin ? "PIN not recognised (it may have expired)." : "Card not recognised.");
+    return (false);
+  }
+
   return (true);
 }
 
@@ -331,7 +434,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     return (false);
 
   snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
-  if (!identify(sys, tenant, &c, rel, source, &user, result))
+  if (!identify(sys, tenant, &c, rel, &printer, source, &user, result))
     return (false);
   t_identified = now_ms();
 
@@ -463,11 +566,8 @@ gwSystemCardSet(gw_system_t *sys, int64_t tenant, const char *username, const ch
     return (false);
   }
 
-  if (!card_or_pin_hash(sys, NULL, card, hmac))
-  {
-    *error_r = "unable to hash the card number";
+  if (!card_or_pin_hash(sys, NULL, card, hmac, error_r))
     return (false);
-  }
 
   ok = gwStoreCardSet(sys->store, tenant, user.id, hmac, error_r);
   gwWipe(hmac, sizeof(hmac));

@@ -85,9 +85,9 @@ typedef struct _gw_store_ops_s
   int64_t (*pin_lookup)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now);
   bool    (*card_set)(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r);
   int64_t (*card_lookup)(void *b, int64_t tenant, const unsigned char hmac[32]);
-  int64_t (*lockout_check)(void *b, int64_t tenant, const char *source, int64_t now);
-  bool    (*lockout_fail)(void *b, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r);
-  bool    (*lockout_reset)(void *b, int64_t tenant, const char *source);
+  int64_t (*credential_attempt)(void *b, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
+  bool    (*lockout_clear)(void *b, int64_t tenant, const char *key);
+  bool    (*lockout_iterate)(void *b, int64_t tenant, gw_lockout_cb_t cb, void *data);
 
   bool    (*printer_add)(void *b, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r);
   bool    (*printer_find)(void *b, int64_t tenant, const char *name, gw_printer_t *printer);

@@ -55,6 +55,10 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_LOCKOUT_GET,
   _GW_SQL_LOCKOUT_SET,
   _GW_SQL_LOCKOUT_DELETE,
+  _GW_SQL_LOCKOUT_CLEAR_ALL,
+  _GW_SQL_PIN_ATTEMPT,
+  _GW_SQL_CARD_ATTEMPT,
+  _GW_SQL_LOCKOUT_LIST,
   _GW_SQL_PRINTER_ADD,
   _GW_SQL_PRINTER_FIND,
   _GW_SQL_PRINTER_DELETE,
@@ -140,9 +144,9 @@ extern bool    _gwSqlPinSet(void *b, int64_t tenant, int64_t user_id, const unsi
 extern int64_t _gwSqlPinLookup(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now);
 extern bool    _gwSqlCardSet(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r);
 extern int64_t _gwSqlCardLookup(void *b, int64_t tenant, const unsigned char hmac[32]);
-extern int64_t _gwSqlLockoutCheck(void *b, int64_t tenant, const char *source, int64_t now);
-extern bool    _gwSqlLockoutFail(void *b, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r);
-extern bool    _gwSqlLockoutReset(void *b, int64_t tenant, const char *source);
+extern int64_t _gwSqlCredentialAttempt(void *b, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
+extern bool    _gwSqlLockoutClear(void *b, int64_t tenant, const char *key);
+extern bool    _gwSqlLockoutIterate(void *b, int64_t tenant, gw_lockout_cb_t cb, void *data);
 
 extern bool    _gwSqlPrinterAdd(void *b, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r);
 extern bool    _gwSqlPrinterFind(void *b, int64_t tenant, const char *name, gw_printer_t *printer);

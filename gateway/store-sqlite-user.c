@@ -9,6 +9,7 @@
 #include "store-sqlite-private.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define USER_COLS "u.id, u.tenant_id, u.name, u.display_name, u.role, u.must_change, u.disabled, u.created"
@@ -792,115 +793,239 @@ lockout_delete(_gw_sql_t *b, int64_t tenant, const char *source)
 
 
 /*
- * '_gwSqlLockoutCheck()' - End of a source's lock, 0 if not locked (an
- *                          expired lock is cleared), -1 on error.
+ * 'lockout_set()' - Write a key's lockout row.  Lock held.
  */
 
-int64_t
-_gwSqlLockoutCheck(void *backend, int64_t tenant, const char *source, int64_t now)
+static bool
+lockout_set(_gw_sql_t *b, int64_t tenant, const char *key, int64_t failures, int64_t first, int64_t until)
 {
-  _gw_sql_t *b = (_gw_sql_t *)backend;
-  int64_t    failures, first, until, result = -1;
-  int        found;
-
-  _gwSqlLock(b);
-  if ((found = lockout_get(b, tenant, source, &failures, &first, &until)) == 0 || (found > 0 && until == 0))
-    result = 0;
-  else if (found > 0 && until > now)
-    result = until;
-  else if (found > 0)
-    result = lockout_delete(b, tenant, source) ? 0 : -1;
-  _gwSqlUnlock(b);
-
-  return (result);
-}
-
-
-/*
- * '_gwSqlLockoutFail()' - Count a failure: failures are counted in a window
- *                         of lock_secs from the first one; reaching
- *                         max_failures locks the source for lock_secs.  A
- *                         failure during a lock does not extend it.
- */
-
-bool
-_gwSqlLockoutFail(void *backend, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r)
-{
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int64_t       failures, first, until;
-  int           found;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if (!_gwSqlBegin(b))
-    goto done;
-
-  if ((found = lockout_get(b, tenant, source, &failures, &first, &until)) < 0)
-  {
-    _gwSqlRollback(b);
-    goto done;
-  }
-
-  if (found && until > now)
-    failures ++;                        /* Still locked: count, do not extend */
-  else if (!found || until > 0 || now - first >= lock_secs || now < first)
-  {
-    failures = 1;                       /* New window (or the old lock ended) */
-    first    = now;
-    until    = 0;
-  }
-  else
-    failures ++;
-
-  if (until <= now && failures >= max_failures)
-    until = now + lock_secs;
-
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_SET,
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_SET,
          "INSERT INTO lockouts (tenant_id, source, failures, first_failure, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)"
          " ON CONFLICT (tenant_id, source) DO UPDATE SET failures = excluded.failures,"
-         " first_failure = excluded.first_failure, locked_until = excluded.locked_until")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, failures);
-    sqlite3_bind_int64(stmt, 4, first);
-    sqlite3_bind_int64(stmt, 5, until);
-    ok = sqlite3_step(stmt) == SQLITE_DONE;
-    if (!ok)
-      _gwSqlLogError(b, "lockout");
-    _gwSqlDone(stmt);
-  }
+         " first_failure = excluded.first_failure, locked_until = excluded.locked_until");
+  bool          ok;
 
-  if (ok)
-    ok = _gwSqlCommit(b);
-  else
-    _gwSqlRollback(b);
+  if (!stmt)
+    return (false);
 
-  done:
-
-  _gwSqlUnlock(b);
-
-  if (ok && locked_until_r)
-    *locked_until_r = until > now ? until : 0;
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 3, failures);
+  sqlite3_bind_int64(stmt, 4, first);
+  sqlite3_bind_int64(stmt, 5, until);
+  if ((ok = sqlite3_step(stmt) == SQLITE_DONE) == false)
+    _gwSqlLogError(b, "lockout");
+  _gwSqlDone(stmt);
 
   return (ok);
 }
 
 
 /*
- * '_gwSqlLockoutReset()' - Clear a source's failures and lock.
+ * 'lockout_check_keys()' - Read every key's row (lock and transaction
+ *                          held) into failures/first/until, starting a new
+ *                          window where the old one or its lock ended.
+ *                          Returns 0 if no key is locked, the latest lock
+ *                          end if one is (*locked_key_r = its index), -1
+ *                          on error.
+ */
+
+static int64_t
+lockout_check_keys(_gw_sql_t *b, int64_t tenant, const gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *failures, int64_t *first, int64_t *until, int *locked_key_r)
+{
+  int64_t result = 0, end;
+  int     found;
+
+  for (int i = 0; i < nkeys; i ++)
+  {
+    if ((found = lockout_get(b, tenant, keys[i].key, failures + i, first + i, until + i)) < 0)
+      return (-1);
+
+    if (found && until[i] > now)
+      end = until[i];                   /* Locked */
+    else if (!found || until[i] > 0 || now - first[i] >= lock_secs || now < first[i])
+    {
+      failures[i] = 0;                  /* New window (or the old lock ended) */
+      first[i]    = now;
+      until[i]    = 0;
+      end         = 0;
+    }
+    else if (failures[i] >= keys[i].max_failures)
+      end = first[i] + lock_secs;       /* At a lowered limit: locked until the window ends */
+    else
+      end = 0;
+
+    if (end > result)
+    {
+      result = end;
+      if (locked_key_r)
+        *locked_key_r = i;
+    }
+  }
+
+  return (result);
+}
+
+
+/*
+ * '_gwSqlCredentialAttempt()' - One PIN or card attempt: check the lockout
+ *                               keys, look the HMAC up and count a wrong
+ *                               one in every key, all in one transaction
+ *                               under the connection's mutex, so parallel
+ *                               attempts are checked and counted one by one
+ *                               and never more than a key's limit reach the
+ *                               lookup.
+ *
+ * A key's failures count in a window of lock_secs from its first failure; a
+ * window or lock that ended starts again from zero.  The failure that
+ * reaches max_failures locks the key for lock_secs from now.  Attempts
+ * refused while locked are neither looked up nor counted (no extension).  A
+ * right PIN writes nothing: it neither counts nor forgives.
+ */
+
+int64_t
+_gwSqlCredentialAttempt(void *backend, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  int64_t       failures[GW_LOCKOUT_KEYS_MAX], first[GW_LOCKOUT_KEYS_MAX], until[GW_LOCKOUT_KEYS_MAX];
+  int64_t       locked, user_id = -1;
+  sqlite3_stmt *stmt;
+  int           rc;
+  bool          ok = true;
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+  {
+    _gwSqlUnlock(b);
+    return (-1);
+  }
+
+  if ((locked = lockout_check_keys(b, tenant, keys, nkeys, now, lock_secs, failures, first, until, locked_key_r)) != 0)
+  {
+    /* Locked (or unreadable): nothing looked up, nothing written. */
+    _gwSqlRollback(b);
+    _gwSqlUnlock(b);
+    if (locked > 0 && locked_until_r)
+      *locked_until_r = locked;
+    return (locked > 0 ? 0 : -1);
+  }
+
+  /* The lookup: an unexpired PIN, or a card, of a user who is not disabled. */
+  if (card)
+    stmt = _gwSqlStmt(b, _GW_SQL_CARD_ATTEMPT, "SELECT c.user_id FROM cards c JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id"
+                                               " WHERE c.tenant_id = ?1 AND c.hmac = ?2 AND u.disabled = 0");
+  else
+    stmt = _gwSqlStmt(b, _GW_SQL_PIN_ATTEMPT, "SELECT p.user_id FROM pins p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id"
+                                              " WHERE p.tenant_id = ?1 AND p.hmac = ?2 AND (p.expires = 0 OR p.expires > ?3) AND u.disabled = 0");
+  if (stmt)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
+    if (!card)
+      sqlite3_bind_int64(stmt, 3, now);
+    if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+      user_id = sqlite3_column_int64(stmt, 0);
+    else if (rc == SQLITE_DONE)
+      user_id = 0;
+    else
+      _gwSqlLogError(b, "credential lookup");
+    _gwSqlDone(stmt);
+  }
+
+  /* Wrong: count the failure in every key. */
+  for (int i = 0; i < nkeys && user_id == 0 && ok; i ++)
+  {
+    failures[i] ++;
+    if (failures[i] >= keys[i].max_failures)
+      until[i] = now + lock_secs;
+    keys[i].failures = failures[i];
+    ok = lockout_set(b, tenant, keys[i].key, failures[i], first[i], until[i]);
+  }
+
+  if (user_id < 0 || !ok)
+  {
+    _gwSqlRollback(b);
+    user_id = -1;
+  }
+  else if (!_gwSqlCommit(b))
+    user_id = -1;
+
+  _gwSqlUnlock(b);
+
+  return (user_id);
+}
+
+
+/*
+ * '_gwSqlLockoutClear()' - Clear one key's failures and lock, or every
+ *                          key of the tenant (key NULL).
  */
 
 bool
-_gwSqlLockoutReset(void *backend, int64_t tenant, const char *source)
+_gwSqlLockoutClear(void *backend, int64_t tenant, const char *key)
 {
-  _gw_sql_t *b = (_gw_sql_t *)backend;
-  bool       ok;
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
 
   _gwSqlLock(b);
-  ok = lockout_delete(b, tenant, source);
+  if (key)
+    ok = lockout_delete(b, tenant, key);
+  else if ((stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_CLEAR_ALL, "DELETE FROM lockouts WHERE tenant_id = ?1")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    ok = sqlite3_step(stmt) == SQLITE_DONE;
+    _gwSqlDone(stmt);
+  }
   _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlLockoutIterate()' - Call cb for each lockout row of the tenant
+ *                            (at most 1000, read first so cb runs without
+ *                            the connection's mutex).
+ */
+
+bool
+_gwSqlLockoutIterate(void *backend, int64_t tenant, gw_lockout_cb_t cb, void *data)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  gw_lockout_t *rows = NULL;
+  int           count = 0, rc = SQLITE_DONE;
+  bool          ok = false;
+
+  if ((rows = calloc(1000, sizeof(gw_lockout_t))) == NULL)
+    return (false);
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_LIST, "SELECT source, failures, first_failure, locked_until FROM lockouts WHERE tenant_id = ?1 ORDER BY source LIMIT 1000")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    while (count < 1000 && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+    {
+      const char *key = (const char *)sqlite3_column_text(stmt, 0);
+
+      snprintf(rows[count].key, sizeof(rows[count].key), "%s", key ? key : "");
+      rows[count].failures      = sqlite3_column_int64(stmt, 1);
+      rows[count].first_failure = sqlite3_column_int64(stmt, 2);
+      rows[count].locked_until  = sqlite3_column_int64(stmt, 3);
+      count ++;
+    }
+    ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  for (int i = 0; ok && i < count; i ++)
+  {
+    if (!(*cb)(rows + i, data))
+      break;
+  }
+  free(rows);
 
   return (ok);
 }

@@ -729,49 +729,78 @@ gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32])
 
 
 /*
- * 'gwStoreLockoutCheck()' - End of the lock on a release source, 0 if it
- *                           is not locked (an expired lock is cleared), -1
- *                           on error.
+ * 'lockout_keys_valid()' - Are the lockout keys and limits usable?
+ */
+
+static bool
+lockout_keys_valid(const gw_lockout_key_t *keys, int nkeys)
+{
+  if (!keys || nkeys < 1 || nkeys > GW_LOCKOUT_KEYS_MAX)
+    return (false);
+
+  for (int i = 0; i < nkeys; i ++)
+  {
+    if (!valid_text(keys[i].key, GW_LOCKOUT_KEY_MAX_LEN, false) || keys[i].max_failures < 1)
+      return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'gwStoreCredentialAttempt()' - One PIN or card attempt under the lockout
+ *                                keys, in one transaction: refused while a
+ *                                key is locked, else looked up, and a wrong
+ *                                one counted in every key.  Returns the
+ *                                user id, 0 (wrong or locked), -1 (error).
  */
 
 int64_t
-gwStoreLockoutCheck(gw_store_t *s, int64_t tenant, const char *source, int64_t now)
-{
-  if (!s || tenant <= 0 || !valid_text(source, NAME_MAX_LEN, false))
-    return (-1);
-
-  return (s->ops->lockout_check(s->backend, tenant, source, now));
-}
-
-
-/*
- * 'gwStoreLockoutFail()' - Count a failed PIN or card at a release source.
- */
-
-bool
-gwStoreLockoutFail(gw_store_t *s, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r)
+gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
 {
   if (locked_until_r)
     *locked_until_r = 0;
+  if (locked_key_r)
+    *locked_key_r = -1;
 
-  if (!s || tenant <= 0 || !valid_text(source, NAME_MAX_LEN, false) || max_failures < 1 || lock_secs < 1)
-    return (false);
+  if (!s || tenant <= 0 || !hmac || !lockout_keys_valid(keys, nkeys) || lock_secs < 1)
+    return (-1);
 
-  return (s->ops->lockout_fail(s->backend, tenant, source, now, max_failures, lock_secs, locked_until_r));
+  for (int i = 0; i < nkeys; i ++)
+    keys[i].failures = 0;
+
+  return (s->ops->credential_attempt(s->backend, tenant, card, hmac, keys, nkeys, now, lock_secs, locked_until_r, locked_key_r));
 }
 
 
 /*
- * 'gwStoreLockoutReset()' - Clear the failures and lock of a source.
+ * 'gwStoreLockoutClear()' - Clear the failures and lock of one key, or of
+ *                           every key of the tenant (key NULL).
  */
 
 bool
-gwStoreLockoutReset(gw_store_t *s, int64_t tenant, const char *source)
+gwStoreLockoutClear(gw_store_t *s, int64_t tenant, const char *key)
 {
-  if (!s || tenant <= 0 || !valid_text(source, NAME_MAX_LEN, false))
+  if (!s || tenant <= 0 || (key && !valid_text(key, GW_LOCKOUT_KEY_MAX_LEN, false)))
     return (false);
 
-  return (s->ops->lockout_reset(s->backend, tenant, source));
+  return (s->ops->lockout_clear(s->backend, tenant, key));
+}
+
+
+/*
+ * 'gwStoreLockoutIterate()' - Call cb for every counted key of the tenant
+ *                             (current and ended windows alike).
+ */
+
+bool
+gwStoreLockoutIterate(gw_store_t *s, int64_t tenant, gw_lockout_cb_t cb, void *data)
+{
+  if (!s || tenant <= 0 || !cb)
+    return (false);
+
+  return (s->ops->lockout_iterate(s->backend, tenant, cb, data));
 }
 
 

@@ -51,9 +51,12 @@ usage(FILE *fp, int status)
         "             [--pages RANGES] [--number-up 1|2|4|6|9|16] FILE\n"
         "  job list [--user NAME] | job show ID | job cancel ID\n"
         "  pin new USER                       (prints the PIN once)\n"
-        "  card set USER CARD\n"
+        "  card set USER CARD|-\n"
         "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
         "          [--pages RANGES|all] [--number-up N]   (for this release only)\n"
+        "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
+        "          on the command line is visible to other processes (/proc/PID/cmdline)\n"
+        "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
         "  audit [--since UNIXTIME] [--limit N]\n", fp);
   return (status);
 }
@@ -118,12 +121,17 @@ positional(cli_t *cli, int first, int n)
 
 /*
  * 'read_secret()' - "-" means: read the secret from stdin (keeps it out
- *                   of the process list).
+ *                   of the process list).  A secret given on the command
+ *                   line works but earns a warning: any process can read
+ *                   it in /proc/PID/cmdline while the CLI runs.
  */
 
 static const char *
-read_secret(const char *value, char *buf, size_t bufsize)
+read_secret(const char *value, const char *what, char *buf, size_t bufsize)
 {
+  if (value && strcmp(value, "-"))
+    fprintf(stderr, "printgate: warning: %s given on the command line can be read by other processes (ps, /proc/PID/cmdline); give \"-\" instead and type it on standard input.\n", what);
+
   if (!value || strcmp(value, "-"))
     return (value);
 
@@ -262,6 +270,17 @@ print_reply(const char *cmd, json_object *reply)
       item = json_object_array_get_idx(list, i);
       print_time(jint(item, "time"), t1, sizeof(t1));
       printf("%s  %-16s %-15s %-12s %-36s %-12s %3d  %s %s\n", t1, jstr(item, "actor"), jstr(item, "action"), jstr(item, "subject"), jstr(item, "job"), jstr(item, "printer"), (int)jint(item, "pages"), jstr(item, "source"), jstr(item, "detail"));
+    }
+  }
+  else if (!strcmp(cmd, "lockout.list") && json_object_object_get_ex(reply, "lockouts", &list))
+  {
+    printf("%-40s %8s  %-16s  %s\n", "KEY", "FAILURES", "SINCE", "LOCKED UNTIL");
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      item = json_object_array_get_idx(list, i);
+      print_time(jint(item, "first_failure"), t1, sizeof(t1));
+      print_time(jint(item, "locked_until") > jint(reply, "now") ? jint(item, "locked_until") : 0, t2, sizeof(t2));
+      printf("%-40s %8d  %-16s  %s\n", jstr(item, "key"), (int)jint(item, "failures"), t1, jint(item, "locked_until") > jint(reply, "now") ? t2 : "-");
     }
   }
   else if (!strcmp(cmd, "pin.new"))
@@ -443,8 +462,8 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
   if (!strcmp(noun, "release"))
   {
     json_object_object_add(req, "cmd", json_object_new_string("release"));
-    add(req, "pin", read_secret(option(cli, 1, "--pin"), secret, secretsize));
-    add(req, "card", read_secret(option(cli, 1, "--card"), secret, secretsize));
+    add(req, "pin", read_secret(option(cli, 1, "--pin"), "a PIN", secret, secretsize));
+    add(req, "card", read_secret(option(cli, 1, "--card"), "a card number", secret, secretsize));
     add(req, "user", option(cli, 1, "--user"));
     add(req, "printer", option(cli, 1, "--printer"));
     add(req, "job", option(cli, 1, "--job"));
@@ -519,7 +538,7 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
   {
     NEED(positional(cli, 2, 1), "USER CARD");
     add(req, "user", positional(cli, 2, 0));
-    add(req, "card", read_secret(positional(cli, 2, 1), secret, secretsize));
+    add(req, "card", read_secret(positional(cli, 2, 1), "a card number", secret, secretsize));
   }
   else if (!strcmp(cmd, "job.submit"))
   {
@@ -550,7 +569,9 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
       json_object_object_add(req, "number_up", json_object_new_int64(strict_int(option(cli, 2, "--number-up"))));
     json_object_object_add(req, "size", json_object_new_int64(*docsize));
   }
-  else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list"))
+  else if (!strcmp(cmd, "lockout.clear"))
+    add(req, "key", positional(cli, 2, 0));   /* None: every key */
+  else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "lockout.list"))
   {
     fprintf(stderr, "printgate: unknown command \"%s %s\"\n", noun, verb);
     json_object_put(req);

@@ -92,6 +92,24 @@ check "audit records PIN failures" sh -c "$PRINTGATE -c $GW_CONF audit | grep -c
 sleep 2.5
 check "lock ends after PinLockout" gw release --pin "$PIN" --printer lobby --job "$JOB2"
 
+# The interleaving attack through the daemon: wrong, wrong, one's own right
+# PIN, wrong -> the third failure locks (a right PIN forgives nothing), and
+# then the right PIN is refused too, until an admin clears the lock.
+for i in 1 2; do gw release --pin "$BAD" --printer lobby >/dev/null 2>&1; done
+out=$(echo "$PIN" | gw release --pin - --printer lobby 2>&1)
+check "interleave: own right PIN is accepted (nothing held)" sh -c "echo \"$out\" | grep -q 'alice has no held jobs'"
+check "--pin - gives no command-line warning" sh -c "! echo \"$out\" | grep -q warning"
+out=$(gw release --pin "$BAD" --printer lobby 2>&1)
+check "interleave: the third failure still reaches the lookup" sh -c "echo \"$out\" | grep -q 'PIN not recognised'"
+check "a PIN on the command line earns a warning" sh -c "echo \"$out\" | grep -q 'warning: a PIN given on the command line can be read by other processes'"
+out=$(echo "$PIN" | gw release --pin - --printer lobby 2>&1); rc=$?
+check "interleave: locked at the limit, the right PIN is refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'Too many wrong PINs or cards at printer lobby'"
+check "lockout list shows the locked printer" sh -c "$PRINTGATE -c $GW_CONF lockout list | grep 'printer:lobby' | grep -qv ' -\$'"
+check "lockout clear" gw lockout clear
+out=$(echo "$PIN" | gw release --pin - --printer lobby 2>&1)
+check "after lockout clear the right PIN works" sh -c "echo \"$out\" | grep -q 'alice has no held jobs'"
+check "the clear is audited" sh -c "$PRINTGATE -c $GW_CONF audit | grep -q lockout.clear"
+
 # Keep for reprint: a printed job stays (file and key) until ReprintRetention, can be printed again, and cancelled.
 echo "KeepPrintedJobs yes" >> "$GW_CONF"
 kill -HUP "$GW_PID"; sleep 0.5

@@ -118,6 +118,7 @@ main(void)
     TEST_CHECK(c->pin_length == 6);
     TEST_CHECK(c->pin_lifetime == 90 * 86400);
     TEST_CHECK(c->pin_max_failures == 5);
+    TEST_CHECK(c->pin_max_failures_tenant == 20);
     TEST_CHECK(c->pin_lockout == 15 * 60);
     TEST_CHECK(c->printer_timeout == 30);
     TEST_CHECK(c->printer_retries == 5);
@@ -185,6 +186,7 @@ main(void)
     TEST_CHECK(c->pin_length == 8);
     TEST_CHECK(c->pin_lifetime == 0);
     TEST_CHECK(c->pin_max_failures == 3);
+    TEST_CHECK(c->pin_max_failures_tenant == 40);
     TEST_CHECK(c->pin_lockout == 3600);
     TEST_CHECK(c->printer_timeout == 45);
     TEST_CHECK(c->printer_retries == 2);
@@ -323,7 +325,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 51, "%d directives", count);
+  TEST_CHECKF(count == 52, "%d directives", count);
   {
     char *doc;
 

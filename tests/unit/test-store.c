@@ -628,50 +628,105 @@ test_credentials(gw_store_t *s)
 }
 
 
-static void
-test_lockout(gw_store_t *s)
-{
-  int64_t t = 1000000, until = -1;
+/*
+ * 'attempt1()' - One PIN attempt with the given HMAC against a single key
+ *                with limit 5 and a 900 s window; returns the user id (0 =
+ *                wrong or locked, -1 = error), *until the lock's end.
+ */
 
-  TEST_BEGIN("lockout: 5 failures lock the source for lock_secs");
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t) == 0);
+static int64_t
+attempt1(gw_store_t *s, const char *key, const unsigned char hmac[32], int64_t now, gw_lockout_key_t *k, int64_t *until)
+{
+  memset(k, 0, sizeof(*k));
+  k->key          = key;
+  k->max_failures = 5;
+
+  return (gwStoreCredentialAttempt(s, T1, false, hmac, k, 1, now, 900, until, NULL));
+}
+
+
+static bool
+count_lockout(const gw_lockout_t *l, void *data)
+{
+  (void)l;
+  (*(int *)data) ++;
+  return (true);
+}
+
+
+static void
+test_lockout(gw_store_t *s, const char *path)
+{
+  int64_t          t = 1000000, until, uid;
+  gw_lockout_key_t k, keys[3];
+  unsigned char    wrong[32], right[32], card[32];
+  gw_user_t        carol;
+  int              locked_key, n;
+
+  memset(wrong, 0x5a, sizeof(wrong));
+  memset(right, 0xc3, sizeof(right));
+  memset(card, 0x3c, sizeof(card));
+  TEST_CHECK(gwStoreUserAdd(s, T1, "carol", "Carol", GW_ROLE_USER, "", false, &uid, NULL));
+  TEST_CHECK(gwStoreUserGet(s, T1, uid, &carol));
+  TEST_CHECK(gwStorePinSet(s, T1, carol.id, right, 0, NULL));
+  TEST_CHECK(gwStoreCardSet(s, T1, carol.id, card, NULL));
+
+  TEST_BEGIN("lockout: a right PIN finds the user and counts nothing");
+  TEST_CHECK(attempt1(s, "printer:lobby", right, t, &k, &until) == carol.id && until == 0 && k.failures == 0);
+
+  TEST_BEGIN("lockout: 5 wrong attempts lock the key for lock_secs");
   for (int i = 0; i < 4; i ++)
-  {
-    TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + i, 5, 900, &until) && until == 0);
-    TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + i) == 0);
-  }
-  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 4, 5, 900, &until) && until == t + 4 + 900);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 5) == t + 904);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 903) == t + 904);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "other", t + 5) == 0);        /* Per source */
-  /* A failure while locked does not extend the lock. */
-  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 600, 5, 900, &until) && until == t + 904);
-  /* Still locked after the first failure's window has passed. */
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 901) == t + 904);
+    TEST_CHECK(attempt1(s, "printer:lobby", wrong, t + i, &k, &until) == 0 && until == 0 && k.failures == i + 1);
+  TEST_CHECK(attempt1(s, "printer:lobby", right, t + 4, &k, &until) == carol.id);   /* Right: forgives nothing */
+  TEST_CHECK(attempt1(s, "printer:lobby", wrong, t + 4, &k, &until) == 0 && until == 0 && k.failures == 5);
+  TEST_CHECK(attempt1(s, "printer:lobby", right, t + 5, &k, &until) == 0 && until == t + 904);   /* Locked: even right */
+  TEST_CHECK(attempt1(s, "printer:lobby", wrong, t + 903, &k, &until) == 0 && until == t + 904 && k.failures == 0);
+  TEST_CHECK(attempt1(s, "printer:other", right, t + 5, &k, &until) == carol.id);   /* Per key */
 
   TEST_BEGIN("lockout: the lock ends and counting starts again");
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 904) == 0);
-  TEST_CHECK(gwStoreLockoutFail(s, T1, "lobby", t + 905, 5, 900, &until) && until == 0);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "lobby", t + 905) == 0);
+  TEST_CHECK(attempt1(s, "printer:lobby", right, t + 904, &k, &until) == carol.id && until == 0);
+  TEST_CHECK(attempt1(s, "printer:lobby", wrong, t + 905, &k, &until) == 0 && until == 0 && k.failures == 1);
 
   TEST_BEGIN("lockout: failures outside the window do not add up");
   for (int i = 0; i < 10; i ++)
-    TEST_CHECK(gwStoreLockoutFail(s, T1, "slow", t + i * 300, 5, 900, &until) && until == 0);
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "slow", t + 3000) == 0);
+    TEST_CHECK(attempt1(s, "slow", wrong, t + i * 300, &k, &until) == 0 && until == 0 && k.failures <= 3);
 
-  TEST_BEGIN("lockout: reset clears");
-  for (int i = 0; i < 5; i ++)
-    gwStoreLockoutFail(s, T1, "desk", t + i, 5, 900, &until);
-  TEST_CHECK(until == t + 4 + 900 && gwStoreLockoutCheck(s, T1, "desk", t + 10) == t + 904);
-  TEST_CHECK(gwStoreLockoutReset(s, T1, "desk"));
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, "desk", t + 10) == 0);
-  TEST_CHECK(gwStoreLockoutFail(s, T1, "desk", t + 11, 5, 900, &until) && until == 0);
+  TEST_BEGIN("lockout: several keys, one transaction; a locked key counts nothing");
+  memset(keys, 0, sizeof(keys));
+  keys[0].key = "printer:p1"; keys[0].max_failures = 5;
+  keys[1].key = "client:c1";  keys[1].max_failures = 2;
+  keys[2].key = "tenant";     keys[2].max_failures = 50;
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, keys, 3, t, 900, &until, &locked_key) == 0 && locked_key == -1);
+  TEST_CHECK(keys[0].failures == 1 && keys[1].failures == 1 && keys[2].failures == 1);
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, keys, 3, t + 1, 900, &until, &locked_key) == 0 && keys[1].failures == 2);
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, right, keys, 3, t + 2, 900, &until, &locked_key) == 0 && until == t + 901 && locked_key == 1);
+  keys[1].key = "client:c2";
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, keys, 3, t + 3, 900, &until, &locked_key) == 0 && keys[0].failures == 3 && keys[2].failures == 3);
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, true, card, keys, 3, t + 4, 900, &until, &locked_key) == carol.id);   /* Cards too */
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, true, right, keys, 3, t + 4, 900, &until, &locked_key) == 0 && keys[0].failures == 4);
+
+  TEST_BEGIN("lockout: a disabled user's PIN is a wrong one");
+  TEST_CHECK(sql_exec(path, "UPDATE users SET disabled = 1 WHERE name = 'carol'"));
+  TEST_CHECK(attempt1(s, "printer:desk", right, t, &k, &until) == 0 && k.failures == 1);
+  TEST_CHECK(sql_exec(path, "UPDATE users SET disabled = 0 WHERE name = 'carol'"));
+
+  TEST_BEGIN("lockout: list and clear");
+  n = 0;
+  TEST_CHECK(gwStoreLockoutIterate(s, T1, count_lockout, &n) && n >= 6);
+  TEST_CHECK(gwStoreLockoutClear(s, T1, "desk"));
+  TEST_CHECK(gwStoreLockoutClear(s, T1, NULL));
+  n = 0;
+  TEST_CHECK(gwStoreLockoutIterate(s, T1, count_lockout, &n) && n == 0);
 
   TEST_BEGIN("lockout: bad arguments");
-  TEST_CHECK(!gwStoreLockoutFail(s, T1, "", t, 5, 900, &until));
-  TEST_CHECK(!gwStoreLockoutFail(s, T1, "desk", t, 0, 900, &until));
-  TEST_CHECK(!gwStoreLockoutFail(s, T1, "desk", t, 5, 0, &until));
-  TEST_CHECK(gwStoreLockoutCheck(s, T1, NULL, t) < 0);
+  TEST_CHECK(attempt1(s, "", wrong, t, &k, &until) < 0);
+  k.key = "desk"; k.max_failures = 0;
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, &k, 1, t, 900, NULL, NULL) < 0);
+  k.max_failures = 5;
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, &k, 1, t, 0, NULL, NULL) < 0);
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, &k, 0, t, 900, NULL, NULL) < 0);
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, NULL, &k, 1, t, 900, NULL, NULL) < 0);
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, NULL, 1, t, 900, NULL, NULL) < 0);
 }
 
 
@@ -1266,7 +1321,7 @@ main(void)
     test_users(s);
     test_addresses(s);
     test_credentials(s);
-    test_lockout(s);
+    test_lockout(s, path);
     test_printers(s);
     test_jobs(s, path);
     test_tenants(s);

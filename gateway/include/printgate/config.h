@@ -54,7 +54,8 @@ struct _gw_config_s
   /* Release credentials */
   int           pin_length;                   /* PinLength */
   int64_t       pin_lifetime;                 /* PinLifetime, seconds (0 = never expires) */
-  int           pin_max_failures;             /* PinMaxFailures */
+  int           pin_max_failures;             /* PinMaxFailures (per printer and per client) */
+  int           pin_max_failures_tenant;      /* PinMaxFailuresTenant (the whole tenant) */
   int64_t       pin_lockout;                  /* PinLockout, seconds */
 
   /* Printers */

@@ -123,14 +123,46 @@ extern bool gwStoreCardSet(gw_store_t *s, int64_t tenant, int64_t user_id, const
 extern int64_t gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);
 
 /*
- * Lockout of a release source (a printer/terminal name): gwStoreLockoutCheck()
- * returns the time the lock ends (0 = not locked).  gwStoreLockoutFail()
- * counts a failure and locks the source for lock_secs once max_failures
- * failures happened within lock_secs; gwStoreLockoutReset() clears it.
+ * Lockout of PIN and card release (docs/store.md, "Lockout").  One attempt
+ * is counted against several keys at once, each with its own limit: the
+ * printer ("printer:NAME"), the client ("client:ID") and the tenant
+ * ("tenant").  Failures count in a window of lock_secs from a key's first
+ * one; the failure that reaches a key's max_failures locks that key for
+ * lock_secs.
+ *
+ * gwStoreCredentialAttempt() is one release attempt in one transaction:
+ * if any key is locked it looks nothing up, counts nothing and returns 0
+ * with *locked_until_r (> 0) and *locked_key_r (the key's index);
+ * otherwise it looks the PIN (card false) or card HMAC up (an unexpired
+ * PIN or a card of a user who is not disabled) and returns the user id, or,
+ * when nobody matches, counts the failure in every key and returns 0
+ * (keys[i].failures then say how many).  A right one writes nothing and
+ * forgives nothing.  -1 = store error (nothing counted: refuse).
  */
-extern int64_t gwStoreLockoutCheck(gw_store_t *s, int64_t tenant, const char *source, int64_t now);
-extern bool    gwStoreLockoutFail(gw_store_t *s, int64_t tenant, const char *source, int64_t now, int max_failures, int64_t lock_secs, int64_t *locked_until_r);
-extern bool    gwStoreLockoutReset(gw_store_t *s, int64_t tenant, const char *source);
+#define GW_LOCKOUT_KEYS_MAX    4
+#define GW_LOCKOUT_KEY_MAX_LEN 160
+
+typedef struct gw_lockout_key_s
+{
+  const char *key;             /* In: "printer:NAME", "client:ID", "tenant" */
+  int         max_failures;    /* In: failures within the window that lock the key */
+  int64_t     failures;        /* Out: failures in the key's window after a wrong attempt (0 otherwise) */
+} gw_lockout_key_t;
+
+typedef struct gw_lockout_s    /* One counted key, for listing */
+{
+  char    key[GW_LOCKOUT_KEY_MAX_LEN + 1];
+  int64_t failures;            /* Failures in the current window */
+  int64_t first_failure;       /* Start of the window */
+  int64_t locked_until;        /* 0 = not locked */
+} gw_lockout_t;
+
+typedef bool (*gw_lockout_cb_t)(const gw_lockout_t *lockout, void *data);
+
+extern int64_t gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
+/* Clears one key's failures and lock (key NULL = every key of the tenant): the admin's unlock. */
+extern bool    gwStoreLockoutClear(gw_store_t *s, int64_t tenant, const char *key);
+extern bool    gwStoreLockoutIterate(gw_store_t *s, int64_t tenant, gw_lockout_cb_t cb, void *data);
 
 /* ---- Printers ---------------------------------------------------------------- */
 

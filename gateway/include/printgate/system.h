@@ -38,7 +38,9 @@ typedef struct gw_release_s
   const char *user;            /* by user name (admin/CLI) */
   const char *printer;         /* Required: printer name */
   const char *job_id;          /* NULL = all of the user's held jobs */
-  const char *source;          /* Release point for lockout and audit ("cli", terminal id) */
+  const char *source;          /* Label for the audit log ("cli", terminal id); not trusted for lockout */
+  const char *client;          /* Required for PIN and card: who is asking, as the front-end knows it
+                                * (terminal key, client address, "control:cli:root"); lockout counts per client */
   const char *actor;           /* Who asked ("cli", admin name) */
   const char *page_ranges;     /* NULL = as submitted; "" = all pages; else "2-3,5" (this release only) */
   int         number_up;       /* 0 = as submitted; else 1, 2, 4, 6, 9, 16 (this release only) */
