@@ -112,27 +112,28 @@ gwLogLevelParse(const char *s, gw_loglevel_t *level)
 
 
 /*
- * 'gwLog()' - Write one line.  Control characters in the message are
- *             replaced by '?' so user text cannot forge log lines.
+ * 'log_line()' - Write one line: the prefix, then the message.  Control
+ *                characters in both are replaced by '?' so user text
+ *                cannot forge log lines.
  */
 
-void
-gwLog(gw_log_t *log, gw_loglevel_t level, const char *fmt, ...)
+static void
+log_line(gw_log_t *log, gw_loglevel_t level, const char *prefix, const char *fmt, va_list ap)
 {
   char       msg[2048], stamp[32];
-  va_list    ap;
   time_t     now = time(NULL);
   struct tm  tmv;
   FILE      *fp = log ? log->fp : stderr;
+  size_t     plen;
 
   if (log && level < log->level)
     return;
   if (level > GW_LOG_ERROR)
     level = GW_LOG_ERROR;
 
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
+  snprintf(msg, sizeof(msg), "%s", prefix);
+  plen = strlen(msg);
+  vsnprintf(msg + plen, sizeof(msg) - plen, fmt, ap);
 
   for (char *p = msg; *p; p ++)
   {
@@ -149,4 +150,62 @@ gwLog(gw_log_t *log, gw_loglevel_t level, const char *fmt, ...)
   fflush(fp);
   if (log)
     pthread_mutex_unlock(&log->lock);
+}
+
+
+/*
+ * 'gwLog()' - Write one line.  Control characters in the message are
+ *             replaced by '?' so user text cannot forge log lines.
+ */
+
+void
+gwLog(gw_log_t *log, gw_loglevel_t level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  log_line(log, level, "", fmt, ap);
+  va_end(ap);
+}
+
+
+/*
+ * 'gwLogCtxJob()' - A log context for one job: its lines start
+ *                   "Job <id>: ".
+ */
+
+void
+gwLogCtxJob(gw_log_ctx_t *ctx, gw_log_t *log, const char *job_id)
+{
+  ctx->log = log;
+  snprintf(ctx->prefix, sizeof(ctx->prefix), "Job %.36s: ", job_id ? job_id : "?");
+}
+
+
+/*
+ * 'gwLogCtxRequest()' - A log context for one request: its lines start
+ *                       "<front-end> <client> <method> <path>: " (the path
+ *                       cut to 64 characters; control characters become ?).
+ */
+
+void
+gwLogCtxRequest(gw_log_ctx_t *ctx, gw_log_t *log, const char *frontend, const char *client, const char *method, const char *path)
+{
+  ctx->log = log;
+  snprintf(ctx->prefix, sizeof(ctx->prefix), "%.8s %.46s %.10s %.64s: ", frontend ? frontend : "-", client ? client : "-", method ? method : "-", path ? path : "-");
+}
+
+
+/*
+ * 'gwLogCtx()' - Log a line with a context's prefix.
+ */
+
+void
+gwLogCtx(const gw_log_ctx_t *ctx, gw_loglevel_t level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  log_line(ctx ? ctx->log : NULL, level, ctx ? ctx->prefix : "", fmt, ap);
+  va_end(ap);
 }

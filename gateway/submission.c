@@ -39,6 +39,7 @@ struct _gw_submission_s
   uint64_t           size;           /* Document 0's plaintext size, once committed */
   double             t_commit;       /* Milliseconds End took to commit */
   double             t_queued;       /* clock_ms() when queued for a worker */
+  gw_log_ctx_t       lctx;           /* "Job <id>: " */
 };
 
 
@@ -208,7 +209,8 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
   }
 
-  gwLog(sys->log, GW_LOG_INFO, "Job %s: receiving a document for %s from %s.", sub->job.id, u.name, sub->job.origin);
+  gwLogCtxJob(&sub->lctx, sys->log, sub->job.id);
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "receiving a document for %s from %s (job number %d).", u.name, sub->job.origin, sub->job.number);
 
   return (sub);
 }
@@ -382,7 +384,7 @@ check_name(gw_submission_t *sub, const char *keyword)
     if (!strcmp(gwFormatKeyword((gw_format_t)f), keyword))
     {
       if (gwFormatFilenameLies((gw_format_t)f, sub->job.name))
-        gwLog(sub->sys->log, GW_LOG_WARN, "Job %s: the document's name does not match its content (%s); converted by its content.", sub->job.id, gwFormatName((gw_format_t)f));
+        gwLogCtx(&sub->lctx, GW_LOG_WARN, "the document's name does not match its content (%s); converted by its content.", gwFormatName((gw_format_t)f));
       return;
     }
   }
@@ -502,7 +504,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
 
   if (!gwConfigConverterPath(&c, helper, sizeof(helper)))
   {
-    gwLog(sys->log, GW_LOG_ERROR, "Job %s: the converter %s is missing or not executable (ConverterPath).", sub->job.id, helper);
+    gwLogCtx(&sub->lctx, GW_LOG_ERROR, "the converter %s is missing or not executable (ConverterPath).", helper);
     sub->reason = GW_REASON_INTERNAL;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway's converter is not installed; tell the administrator, then send it again.", sub->job.name);
     return (false);
@@ -545,7 +547,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
     if (gwOfficePoolConvert(office, fd, format, &pdf_fd, &res.reason, res.detail, sizeof(res.detail)))
     {
       if (fcntl(pdf_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) && errno != EPERM)
-        gwLog(sys->log, GW_LOG_DEBUG, "Job %s: the Office PDF could not be sealed: %s", sub->job.id, strerror(errno));
+        gwLogCtx(&sub->lctx, GW_LOG_DEBUG, "the Office PDF could not be sealed: %s", strerror(errno));
       ok = run_helper(sub, &c, helper, pdf_fd, &res, out);
       close(pdf_fd);
       snprintf(res.format, sizeof(res.format), "%s", format);   /* What the original was */
@@ -564,7 +566,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
 
   if (!ok)
   {
-    gwLog(sys->log, GW_LOG_INFO, "Job %s: conversion failed: %s (%s).", sub->job.id, gwReasonCode(res.reason), res.detail);
+    gwLogCtx(&sub->lctx, GW_LOG_INFO, "conversion failed: %s (%s).", gwReasonCode(res.reason), res.detail);
     conversion_text(sub, &res, c.conversion_timeout);
   }
 
@@ -588,7 +590,7 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
     if (gwSpoolExists(sys->spool, sub->job.id, doc))
       gwSpoolRemove(sys->spool, sub->job.id, doc);
   }
-  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s failed: %s", sub->job.id, sub->job.owner, gwReasonCode(sub->reason));
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "owner %s, failed: %s", sub->job.owner, gwReasonCode(sub->reason));
 
   if (!gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job))
   {
@@ -651,7 +653,7 @@ convert_work(void *arg)
   gwStoreJobDropOriginal(sys->store, sub->job.tenant, sub->job.id);
   gwSpoolRemove(sys->spool, sub->job.id, 0);
 
-  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s held: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->job.id, sub->job.owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, clock_ms() - t2);
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "owner %s, held: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->job.owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, clock_ms() - t2);
 
   done:
 
@@ -671,7 +673,7 @@ discard_work(void *arg)
 {
   gw_submission_t *sub = (gw_submission_t *)arg;
 
-  gwLog(sub->sys->log, GW_LOG_INFO, "Job %s: the gateway is stopping; it will be converted at the next start.", sub->job.id);
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "the gateway is stopping; it will be converted at the next start.");
   free_submission(sub);
 }
 
@@ -812,7 +814,8 @@ _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const g
   sub->retention      = gwStoreUserGet(sys->store, job->tenant, job->user_id, &u) && u.role == GW_ROLE_GUEST ? c.guest_retention : c.retention;
   sub->fail_retention = c.retention;
 
-  gwLog(sys->log, GW_LOG_WARN, "Recovery: job %s was converting when the gateway stopped; converting it again.", job->id);
+  gwLogCtxJob(&sub->lctx, sys->log, job->id);
+  gwLogCtx(&sub->lctx, GW_LOG_WARN, "recovery: it was converting when the gateway stopped; converting it again.");
   queue_conversion(sub);
 
   return (true);

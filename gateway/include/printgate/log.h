@@ -27,4 +27,19 @@ extern void     gwLogSetLevel(gw_log_t *log, gw_loglevel_t level);
 extern bool     gwLogLevelParse(const char *s, gw_loglevel_t *level);
 extern void     gwLog(gw_log_t *log, gw_loglevel_t level, const char *fmt, ...) GW_FORMAT(3, 4);
 
+/*
+ * A log context (as Dovecot's log prefixes): the object a line is about,
+ * named once, then every line about it carries it.  Plain value, no
+ * allocation; copy it freely.
+ */
+typedef struct gw_log_ctx_s
+{
+  gw_log_t *log;
+  char      prefix[160];
+} gw_log_ctx_t;
+
+extern void     gwLogCtxJob(gw_log_ctx_t *ctx, gw_log_t *log, const char *job_id);
+extern void     gwLogCtxRequest(gw_log_ctx_t *ctx, gw_log_t *log, const char *frontend, const char *client, const char *method, const char *path);
+extern void     gwLogCtx(const gw_log_ctx_t *ctx, gw_loglevel_t level, const char *fmt, ...) GW_FORMAT(3, 4);
+
 #endif /* !PRINTGATE_LOG_H */
