@@ -48,7 +48,8 @@ static const char * const codes[GW_REASON_COUNT] =
   "none", "unsupported-format", "corrupt-document", "password-protected", "too-large", "too-many-pages",
   "empty-document", "too-many-held-jobs", "interrupted", "printer-unreachable", "printer-busy",
   "printer-refused", "printer-format-unsupported", "printer-no-color", "spool-damaged", "expired",
-  "cancelled", "internal-error", "conversion-timeout", "conversion-failed"
+  "cancelled", "internal-error", "conversion-timeout", "conversion-failed",
+  "may-have-printed"
 };
 
 

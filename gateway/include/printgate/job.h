@@ -57,6 +57,7 @@ typedef enum gw_reason_e
   GW_REASON_INTERNAL,             /* "internal-error" */
   GW_REASON_CONVERSION_TIMEOUT,   /* "conversion-timeout" */
   GW_REASON_CONVERSION_CRASHED,   /* "conversion-failed" (crashed or hit a limit) */
+  GW_REASON_MAY_HAVE_PRINTED,     /* "may-have-printed" (release cut short; the printer cannot say) */
   GW_REASON_COUNT
 } gw_reason_t;
 
