@@ -9,6 +9,10 @@
  * printer answering server-error-busy gets the document again after a
  * backoff that starts at retry_delay_ms and doubles.
  *
+ * The Print-Job's job-name carries the Printgate job id; find() looks for it
+ * in the printer's Get-Jobs answer when a release was cut short by a
+ * restart (docs/printers.md, "A release cut short by a restart").
+ *
  * Every way this can go wrong ends in a gw_sink_result_t with a reason code
  * and a sentence for people: HOLD for anything about the printer (the job
  * goes back to the held queue and can be released elsewhere), FAILED only
