@@ -5,8 +5,11 @@
  * A release: identify the user (PIN/card with per-release-point lockout),
  * pick the jobs, and for each: held -> releasing (atomic in the store, so
  * two terminals cannot print one job twice), verify the whole encrypted
- * file, stream it through the printer's sink, then printed (kept for
- * reprint or removed) or back to held with the printer's reason.
+ * file and stream it through the printer's sink from one open reader,
+ * then printed (kept for reprint or removed) or back to held with the
+ * printer's reason.  A job whose last release was cut short by a restart
+ * (held, "interrupted") is first looked for at the printer it went to
+ * (release_interrupted()), so it does not print twice.
  */
 
 #include "system-private.h"
