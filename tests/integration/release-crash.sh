@@ -17,7 +17,7 @@
 #     sees two copies - the double print the check prevents in 1.
 #  3. A job recorded as `releasing` that never reached the printer (the
 #     crash came before): the printer answers it does not have it, and the
-#     release sends it once.
+#     release sends it once; four releases of such a job at once: one copy.
 #  4. The same crash as 1 on a CUPS queue (cups://): found on the queue
 #     (pending-held), not sent again.
 set -u
@@ -172,6 +172,24 @@ check "3: the release sends it" gw release --user alice --printer lobby --job "$
 sleep 1
 check_eq "3: the printer did not have it: one copy" "$(copies)" $((base + 1))
 check "3: the log says it was not there" grep -q "Job $J3 of alice: its release to lobby was cut short by a restart and the printer does not have it" "$GW_LOG"
+
+# 3b. The same, released from two terminals at once: the look-up happens
+#     before held -> releasing, which stays the one atomic step: one copy.
+J5=$(gw job submit --user alice "$W/doc.pdf")
+base=$(copies)
+gw_stop TERM
+sqlite3 "$GW_STATE/printgate.db" "update jobs set state='releasing', printer='lobby' where id='$J5'"
+gw_restart
+pids=()
+for t in 1 2 3 4; do
+  gw release --user alice --printer lobby --job "$J5" > "$W/par-$t.out" 2>&1 &
+  pids+=($!)
+done
+wait_ok=0
+for p in "${pids[@]}"; do wait "$p" && wait_ok=$((wait_ok + 1)); done
+sleep 1
+check_eq "3b: four releases at once: one succeeds" "$wait_ok" 1
+check_eq "3b: four releases at once: one copy" "$(copies)" $((base + 1))
 
 # 4. The CUPS sink: the same crash on a held CUPS queue.
 if peers_start_cupsd && peers_cups_add_queue campusq held; then
