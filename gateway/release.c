@@ -110,6 +110,23 @@ release_options_apply(const gw_release_t *rel, gw_job_t *job)
 
 
 /*
+ * 'release_key()' - What the printer-side job-name carries to identify this
+ *                   release of the job: the job id, and for a reprint
+ *                   "#N" (N = the print it is), so that an earlier print
+ *                   of a kept job is not taken for an interrupted reprint.
+ */
+
+static void
+release_key(const gw_job_t *job, char *key, size_t keysize)
+{
+  if (job->print_count > 0)
+    snprintf(key, keysize, "%s#%d", job->id, job->print_count + 1);
+  else
+    snprintf(key, keysize, "%s", job->id);
+}
+
+
+/*
  * 'release_printed()' - Record a job as printed (kept for reprint, or
  *                       discarded) with the sentence 'text'.
  */
@@ -143,6 +160,7 @@ release_lookup(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job, gw_s
   const gw_sink_ops_t *sink;
   gw_sink_doc_t        doc;
   gw_sink_options_t    opts;
+  char                 key[GW_UUID_LEN + 16];
 
   memset(sr, 0, sizeof(*sr));
 
@@ -154,8 +172,10 @@ release_lookup(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job, gw_s
     return (GW_SINK_FOUND_UNKNOWN);
   }
 
+  release_key(job, key, sizeof(key));
+
   memset(&doc, 0, sizeof(doc));
-  doc.job_id     = job->id;
+  doc.job_id     = key;
   doc.job_name   = job->name;
   doc.owner      = job->owner;
   doc.format     = job->format;
@@ -254,7 +274,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   _gw_release_doc_t ctx;
   gw_sink_status_t  settled;
   const char       *error = NULL;
-  char              text[512];
+  char              text[512], key[GW_UUID_LEN + 16];
   double            t0, t1 = 0.0, t2 = 0.0;
 
   /* A release of this job was cut short by a restart: ask that printer first. */
@@ -294,8 +314,10 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   }
   else
   {
+    release_key(job, key, sizeof(key));
+
     memset(&doc, 0, sizeof(doc));
-    doc.job_id     = job->id;
+    doc.job_id     = key;                /* In job-name, for release_lookup() after a restart */
     doc.job_name   = job->name;
     doc.owner      = job->owner;
     doc.format     = job->format;

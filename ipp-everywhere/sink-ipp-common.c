@@ -889,7 +889,7 @@ may_have_printed(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const cha
 
 /*
  * 'find_in_jobs()' - Look for the job in one Get-Jobs answer.  Returns
- *                    true when a job carrying doc->job_id in its job-name
+ *                    true when a job carrying " [doc->job_id]" in its job-name
  *                    will print or has printed (not canceled or aborted:
  *                    a Print-Job cut short ends as one of those); its id
  *                    and state go to *id_r and *state_r.
@@ -899,6 +899,10 @@ static bool
 find_in_jobs(ipp_t *response, const char *job_id, int *id_r, int *state_r)
 {
   ipp_attribute_t *attr = ippFirstAttribute(response);
+  char             token[128];
+
+  /* "[ID]" as job_name() wrote it: "[ID]" never matches "[ID#2]" */
+  snprintf(token, sizeof(token), "[%s]", job_id);
 
   while (attr)
   {
@@ -925,7 +929,7 @@ find_in_jobs(ipp_t *response, const char *job_id, int *id_r, int *state_r)
         state = ippGetInteger(attr, 0);
     }
 
-    if (name && strstr(name, job_id) && state != IPP_JSTATE_CANCELED && state != IPP_JSTATE_ABORTED)
+    if (name && strstr(name, token) && state != IPP_JSTATE_CANCELED && state != IPP_JSTATE_ABORTED)
     {
       *id_r    = id;
       *state_r = state;
@@ -962,7 +966,7 @@ _gwSinkFind(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink_
   _gwSinkSettings(opts, &s);
   result->printer_job_id = 0;
 
-  if (!doc || !doc->job_id || strlen(doc->job_id) < 8)
+  if (!doc || !doc->job_id || strlen(doc->job_id) < 8 || strlen(doc->job_id) > 64)
     return (may_have_printed(t, doc, "no job id to look for", result));
 
   if ((http = sink_connect(t, &s, doc, result)) == NULL)

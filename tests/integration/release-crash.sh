@@ -17,7 +17,8 @@
 #     sees two copies - the double print the check prevents in 1.
 #  3. A job recorded as `releasing` that never reached the printer (the
 #     crash came before): the printer answers it does not have it, and the
-#     release sends it once; four releases of such a job at once: one copy.
+#     release sends it once; four releases of such a job at once: one copy;
+#     a kept job's reprint cut short is not mistaken for its first print.
 #  4. The same crash as 1 on a CUPS queue (cups://): found on the queue
 #     (pending-held), not sent again.
 set -u
@@ -190,6 +191,25 @@ for p in "${pids[@]}"; do wait "$p" && wait_ok=$((wait_ok + 1)); done
 sleep 1
 check_eq "3b: four releases at once: one succeeds" "$wait_ok" 1
 check_eq "3b: four releases at once: one copy" "$(copies)" $((base + 1))
+
+# 3c. A kept job's reprint cut short before it reached the printer: the
+#     first print is on the printer, but it is not this release (the
+#     job-name of a reprint carries "#2"): the reprint is sent.
+echo "KeepPrintedJobs yes" >> "$GW_CONF"
+kill -HUP "$GW_PID"; sleep 0.5
+J6=$(gw job submit --user alice "$W/doc.pdf")
+check "3c: first print" gw release --user alice --printer lobby --job "$J6"
+base=$(copies)
+gw_stop TERM
+sqlite3 "$GW_STATE/printgate.db" "update jobs set state='releasing', printer='lobby' where id='$J6'"
+gw_restart
+check_eq "3c: the reprint is held as interrupted" "$(job_field "$J6" reason)" interrupted
+check "3c: the reprint is sent" gw release --user alice --printer lobby --job "$J6"
+sleep 1
+check_eq "3c: the first print was not taken for the reprint: one more copy" "$(copies)" $((base + 1))
+check_eq "3c: printed twice" "$(job_field "$J6" print_count)" 2
+sed -i '/^KeepPrintedJobs/d' "$GW_CONF"
+kill -HUP "$GW_PID"; sleep 0.5
 
 # 4. The CUPS sink: the same crash on a held CUPS queue.
 if peers_start_cupsd && peers_cups_add_queue campusq held; then

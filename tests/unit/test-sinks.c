@@ -888,10 +888,18 @@ test_find(fake_t *fake, const char *uri, const gw_sink_options_t *opts)
   snprintf(cups_uri, sizeof(cups_uri), "cups://127.0.0.1:%d/front", fake->port);
   TEST_CHECKF(gwCupsSink()->find("front", cups_uri, &doc, opts, &r) == GW_SINK_FOUND_YES && r.printer_job_id == job, "%s", r.text);
 
-  TEST_BEGIN("sinks: find: another job id is not found (positive control of the match)");
+  TEST_BEGIN("sinks: find: another job id, or a reprint of the same job, is not found (positive control of the match)");
   doc.job_id = "6f1c2a9e-0000-4000-8000-000000000002";
   found = gwIppSink()->find("fake", uri, &doc, opts, &r);
   TEST_CHECKF(found == GW_SINK_FOUND_NO && r.status == GW_SINK_OK && r.reason == GW_REASON_NONE, "%d: %s", (int)found, r.text);
+  doc.job_id = "6f1c2a9e-0000-4000-8000-000000000001#2";
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_NO, "a reprint (#2) is not the first print: %d: %s", (int)found, r.text);
+  gwIppSink()->send("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && !strcmp(fake->last_name, "minutes.pdf [6f1c2a9e-0000-4000-8000-000000000001#2]"), "%s", fake->last_name);
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_YES && r.printer_job_id == fake->job_ids, "the reprint once sent is found: %d: %s", (int)found, r.text);
+  printed = fake->print_jobs;
   doc.job_id = "6f1c2a9e-0000-4000-8000-000000000001";
 
   TEST_BEGIN("sinks: find: an empty job list: not found");
