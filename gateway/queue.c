@@ -174,13 +174,18 @@ recover_job(const gw_job_t *job, void *data)
   if (job->state == GW_JOB_STATE_RELEASING)
   {
     /*
-     * The gateway stopped while sending it: it may or may not have printed.
-     * Losing it would be worse than a possible second copy, so hold it again
-     * and say so.
+     * The gateway stopped while sending it: the printer may or may not
+     * have it.  Losing it would be worse than a second copy, so hold it
+     * again, as "interrupted" with the printer's name still in the row.
+     * The next release of it first asks that printer whether it has the
+     * job (release.c, release_interrupted()) and sends it only if not.
+     * That is not done here: recovery runs before the daemon serves
+     * anyone, and a printer that is off would hold up the start for its
+     * timeout; at the release the answer is also the current one.
      */
 
-    snprintf(text, sizeof(text), "%s: the gateway restarted while sending this job to %s; it may have printed. It is held again.", job->name, job->printer[0] ? job->printer : "the printer");
-    gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_HELD, GW_REASON_INTERRUPTED, text, -1, NULL, "system", "recovery", "job.recover", &error);
+    snprintf(text, sizeof(text), "%.160s: the gateway restarted while sending this job to %.63s; it may have printed there. It is held again; at its next release %.63s is first asked whether it has it, so it does not print twice.", job->name, job->printer[0] ? job->printer : "the printer", job->printer[0] ? job->printer : "that printer");
+    _gwSystemJobTransition(sys, job, job->state, GW_JOB_STATE_HELD, GW_REASON_INTERRUPTED, text, -1, NULL, "system", "recovery", "job.recover", &error);
   }
   else if (job->state == GW_JOB_STATE_CONVERTING && resume_add(resume, job))
   {

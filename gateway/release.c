@@ -5,8 +5,11 @@
  * A release: identify the user (PIN/card, locked out per printer, client
  * and tenant), pick the jobs, and for each: held -> releasing (atomic in the store, so
  * two terminals cannot print one job twice), verify the whole encrypted
- * file, stream it through the printer's sink, then printed (kept for
- * reprint or removed) or back to held with the printer's reason.
+ * file and stream it through the printer's sink from one open reader,
+ * then printed (kept for reprint or removed) or back to held with the
+ * printer's reason.  A job whose last release was cut short by a restart
+ * (held, "interrupted") is first looked for at the printer it went to
+ * (release_interrupted()), so it does not print twice.
  */
 
 #include "system-private.h"
@@ -107,6 +110,158 @@ release_options_apply(const gw_release_t *rel, gw_job_t *job)
 
 
 /*
+ * 'release_key()' - What the printer-side job-name carries to identify this
+ *                   release of the job: the job id, and for a reprint
+ *                   "#N" (N = the print it is), so that an earlier print
+ *                   of a kept job is not taken for an interrupted reprint.
+ */
+
+static void
+release_key(const gw_job_t *job, char *key, size_t keysize)
+{
+  if (job->print_count > 0)
+    snprintf(key, keysize, "%s#%d", job->id, job->print_count + 1);
+  else
+    snprintf(key, keysize, "%s", job->id);
+}
+
+
+/*
+ * 'release_printed()' - Record a job as printed (kept for reprint, or
+ *                       discarded) with the sentence 'text'.
+ */
+
+static void
+release_printed(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job, const char *printer, const gw_release_t *rel, const char *text)
+{
+  const char *error = NULL;
+
+  if (c->keep_printed_jobs)
+    _gwSystemJobTransition(sys, job, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, text, time(NULL) + c->reprint_retention, printer, rel->actor, rel->source, "job.print", &error);
+  else if (_gwSystemJobTransition(sys, job, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, text, -1, printer, rel->actor, rel->source, "job.print", &error))
+    _gwSystemDiscardJob(sys, job);
+}
+
+
+/*
+ * 'release_lookup()' - Ask the printer a release of this job was cut short
+ *                      at (job->printer) whether it already has the job.
+ *
+ * Only for a held job whose last release was interrupted by a restart
+ * (reason interrupted, or may-have-printed after a look-up that got no
+ * answer): recovery leaves the printer's name in the row.  A printer that
+ * is no longer configured cannot answer.
+ */
+
+static gw_sink_found_t
+release_lookup(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job, gw_sink_result_t *sr)
+{
+  gw_printer_t         at;
+  const gw_sink_ops_t *sink;
+  gw_sink_doc_t        doc;
+  gw_sink_options_t    opts;
+  char                 key[GW_UUID_LEN + 16];
+
+  memset(sr, 0, sizeof(*sr));
+
+  if (!gwStorePrinterFind(sys->store, job->tenant, job->printer, &at) || (sink = _gwSystemFindSink(sys, at.uri)) == NULL || !sink->find)
+  {
+    sr->status = GW_SINK_HOLD;
+    sr->reason = GW_REASON_MAY_HAVE_PRINTED;
+    snprintf(sr->text, sizeof(sr->text), "%.200s: the gateway restarted while sending this job to printer '%s', which cannot be asked any more whether it has it; it may already have printed.", job->name, job->printer);
+    return (GW_SINK_FOUND_UNKNOWN);
+  }
+
+  release_key(job, key, sizeof(key));
+
+  memset(&doc, 0, sizeof(doc));
+  doc.job_id     = key;
+  doc.job_name   = job->name;
+  doc.owner      = job->owner;
+  doc.format     = job->format;
+  doc.copies     = job->copies;
+  doc.sides      = job->sides;
+  doc.color_mode = job->color_mode;
+  doc.size       = job->size;
+
+  memset(&opts, 0, sizeof(opts));
+  opts.timeout        = c->printer_timeout;
+  opts.retries        = 0;
+  opts.retry_delay_ms = c->printer_retry_delay_ms;
+  opts.log            = sys->log;
+
+  return (sink->find(at.name, at.uri, &doc, &opts, sr));
+}
+
+
+/*
+ * 'release_interrupted()' - Settle a job whose last release was cut short
+ *                           by a restart before sending it again.
+ *
+ * The printer that release went to is asked first (docs/printers.md,
+ * "A release cut short by a restart").  Has it: the job is recorded as
+ * printed there and not sent again.  Does not have it: false, send it.
+ * Cannot say: the first time the job is held again as may-have-printed
+ * (check the tray); a release of a job already in that state sends it
+ * anyway (false), which is how a user who checked the tray prints it.
+ * Returns true when the job was settled here (*status_r says how).
+ */
+
+static bool
+release_interrupted(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job, const gw_release_t *rel, gw_release_result_t *result, gw_sink_status_t *status_r)
+{
+  gw_sink_result_t sr;
+  gw_sink_found_t  found = release_lookup(sys, c, job, &sr);
+  const char      *error = NULL;
+
+  if (found == GW_SINK_FOUND_NO)
+  {
+    gwLog(sys->log, GW_LOG_INFO, "Job %s of %s: its release to %s was cut short by a restart and the printer does not have it; sending it.", job->id, job->owner, job->printer);
+    return (false);
+  }
+
+  if (found == GW_SINK_FOUND_UNKNOWN && job->reason == GW_REASON_MAY_HAVE_PRINTED)
+  {
+    gwLog(sys->log, GW_LOG_WARN, "Job %s of %s: printer %s still cannot say whether it has this job; released again, so it is sent anyway.", job->id, job->owner, job->printer);
+    return (false);
+  }
+
+  /* Settled here: held -> releasing (at the printer it went to) -> printed or held. */
+  if (!_gwSystemJobTransition(sys, job, job->state, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, job->printer, rel->actor, rel->source, "job.release", &error))
+  {
+    snprintf(result->text, sizeof(result->text), "%s: %s", job->name, error ? error : "the job changed state");
+    *status_r = GW_SINK_HOLD;
+    return (true);
+  }
+
+  if (found == GW_SINK_FOUND_YES)
+  {
+    release_printed(sys, c, job, job->printer, rel, sr.text);
+    gwLog(sys->log, GW_LOG_WARN, "Job %s of %s was already on printer %s (printer job %d) after a restart: recorded as printed, not sent again.", job->id, job->owner, job->printer, sr.printer_job_id);
+    snprintf(result->text, sizeof(result->text), "%s", sr.text);
+    result->reason = GW_REASON_NONE;
+    result->released ++;
+    *status_r = GW_SINK_OK;
+  }
+  else
+  {
+    size_t len = strlen(sr.text);
+
+    /* The sink's sentence ends "it may already have printed."; say what to do. */
+    snprintf(sr.text + len, sizeof(sr.text) - len, " Check the output tray of printer '%s'; if it is not there, release the job again: it is then sent anyway.", job->printer);
+    _gwSystemJobTransition(sys, job, GW_JOB_STATE_RELEASING, GW_JOB_STATE_HELD, GW_REASON_MAY_HAVE_PRINTED, sr.text, -1, job->printer, "system", rel->source, "job.hold", &error);
+    gwLog(sys->log, GW_LOG_WARN, "Job %s of %s: printer %s cannot say whether it has this job; held as may-have-printed.", job->id, job->owner, job->printer);
+    snprintf(result->text, sizeof(result->text), "%s", sr.text);
+    result->reason = GW_REASON_MAY_HAVE_PRINTED;
+    result->held ++;
+    *status_r = GW_SINK_HOLD;
+  }
+
+  return (true);
+}
+
+
+/*
  * 'release_one()' - Send one job to the printer.  Returns the sink status.
  */
 
@@ -117,11 +272,17 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   gw_sink_result_t  sr;
   gw_sink_doc_t     doc;
   _gw_release_doc_t ctx;
+  gw_sink_status_t  settled;
   const char       *error = NULL;
-  char              text[512], certs[GW_PATH_MAX + 32];
+  char              text[512], certs[GW_PATH_MAX + 32], key[GW_UUID_LEN + 16];
   double            t0, t1 = 0.0, t2 = 0.0;
 
-  if (!gwStoreJobTransition(sys->store, job->tenant, job->id, job->state, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, printer->name, rel->actor, rel->source, "job.release", &error))
+  /* A release of this job was cut short by a restart: ask that printer first. */
+  if (job->state == GW_JOB_STATE_HELD && job->printer[0] && (job->reason == GW_REASON_INTERRUPTED || job->reason == GW_REASON_MAY_HAVE_PRINTED) &&
+      release_interrupted(sys, c, job, rel, result, &settled))
+    return (settled);
+
+  if (!_gwSystemJobTransition(sys, job, job->state, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, printer->name, rel->actor, rel->source, "job.release", &error))
   {
     snprintf(result->text, sizeof(result->text), "%s: %s", job->name, error ? error : "the job changed state");
     return (GW_SINK_HOLD);
@@ -137,17 +298,26 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   ctx.render_fd = -1;
   t0 = now_ms();
 
-  if (!gwSpoolVerify(sys->spool, job->id, 1, &job->key, &error) ||
-      (ctx.reader = gwSpoolReaderOpen(sys->spool, job->id, 1, &job->key, &error)) == NULL)
+  /*
+   * One open of the spool file: the whole file is verified through the
+   * reader, which is rewound and then sent from (no second open, so the
+   * file that was checked is the file that prints).
+   */
+
+  if ((ctx.reader = gwSpoolReaderOpen(sys->spool, job->id, 1, &job->key, &error)) == NULL ||
+      !gwSpoolReaderVerify(ctx.reader, &error))
   {
+    gwSpoolReaderClose(&ctx.reader);
     sr.status = GW_SINK_FAILED;
     sr.reason = GW_REASON_SPOOL_DAMAGED;
     snprintf(sr.text, sizeof(sr.text), "%s: the stored copy is damaged (%s) and cannot be printed; send the document again.", job->name, error ? error : "authentication failed");
   }
   else
   {
+    release_key(job, key, sizeof(key));
+
     memset(&doc, 0, sizeof(doc));
-    doc.job_id     = job->id;
+    doc.job_id     = key;                /* In job-name, for release_lookup() after a restart */
     doc.job_name   = job->name;
     doc.owner      = job->owner;
     doc.format     = job->format;
@@ -181,28 +351,21 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   {
     case GW_SINK_OK :
         snprintf(text, sizeof(text), "%s: sent to %s.", job->name, printer->name);
-        if (c->keep_printed_jobs)
-        {
-          gwStoreJobTransition(sys->store, job->tenant, job->id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, text, time(NULL) + c->reprint_retention, printer->name, rel->actor, rel->source, "job.print", &error);
-        }
-        else if (gwStoreJobTransition(sys->store, job->tenant, job->id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, text, -1, printer->name, rel->actor, rel->source, "job.print", &error))
-        {
-          _gwSystemDiscardJob(sys, job);
-        }
+        release_printed(sys, c, job, printer->name, rel, text);
         gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s)%s, printer job %d; timing: verify=%.1fms send=%.1fms).", job->id, job->owner, printer->name, ctx.pages > 0 ? ctx.pages : job->pages, ctx.pages > 0 ? " rendered" : "", sr.printer_job_id, t1 - t0, t2 - t1);
         snprintf(result->text, sizeof(result->text), "%s", text);
         result->released ++;
         break;
 
     case GW_SINK_HOLD :
-        gwStoreJobTransition(sys->store, job->tenant, job->id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_HELD, sr.reason, sr.text, -1, printer->name, "system", rel->source, "job.hold", &error);
+        _gwSystemJobTransition(sys, job, GW_JOB_STATE_RELEASING, GW_JOB_STATE_HELD, sr.reason, sr.text, -1, printer->name, "system", rel->source, "job.hold", &error);
         gwLog(sys->log, GW_LOG_WARN, "Job %s of %s not printed on %s, held again: %s", job->id, job->owner, printer->name, gwReasonCode(sr.reason));
         snprintf(result->text, sizeof(result->text), "%s", sr.text);
         result->held ++;
         break;
 
     case GW_SINK_FAILED :
-        gwStoreJobTransition(sys->store, job->tenant, job->id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_FAILED, sr.reason, sr.text, time(NULL) + c->retention, printer->name, "system", rel->source, "job.fail", &error);
+        _gwSystemJobTransition(sys, job, GW_JOB_STATE_RELEASING, GW_JOB_STATE_FAILED, sr.reason, sr.text, time(NULL) + c->retention, printer->name, "system", rel->source, "job.fail", &error);
         if (gwSpoolExists(sys->spool, job->id, 1))
           gwSpoolRemove(sys->spool, job->id, 1);
         gwLog(sys->log, GW_LOG_ERROR, "Job %s of %s failed on %s: %s", job->id, job->owner, printer->name, gwReasonCode(sr.reason));

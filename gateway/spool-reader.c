@@ -427,26 +427,32 @@ gwSpoolReaderClose(gw_spool_reader_t **r)
 
 
 /*
- * 'gwSpoolVerify()' - Decrypt a whole document to nowhere: true only if
- *                     the header, the key and every chunk authenticate.
- *                     Use before streaming to a printer, so that a damaged
- *                     file never prints half a job.
+ * 'gwSpoolReaderVerify()' - Decrypt the rest of a document to nowhere from
+ *                           its start, then rewind: true only if the
+ *                           header, the key and every chunk authenticate.
+ *
+ * Use before streaming to a printer, so that a damaged file never prints
+ * half a job.  The check and the send read the same descriptor, so the
+ * bytes that were checked are the bytes that are sent: there is no second
+ * open of the path, and no window to swap the file between the two.
  */
 
 bool
-gwSpoolVerify(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const char **error_r)
+gwSpoolReaderVerify(gw_spool_reader_t *r, const char **error_r)
 {
-  gw_spool_reader_t *r;
-  unsigned char     *buf;
-  ssize_t            n;
-  const char        *error = NULL;
-  size_t             bufsize = SPOOL_BATCH * SPOOL_CHUNK;
+  unsigned char *buf;
+  ssize_t        n;
+  const char    *error = NULL;
+  size_t         bufsize = SPOOL_BATCH * SPOOL_CHUNK;
 
   if (!error_r)
     error_r = &error;
 
-  if ((r = gwSpoolReaderOpen(spool, job_id, docnum, key, error_r)) == NULL)
+  if (!r || !gwSpoolReaderRewind(r))
+  {
+    *error_r = "no spool file to verify";
     return (false);
+  }
 
   if (gwSpoolReaderSize(r) < bufsize)
     bufsize = (size_t)gwSpoolReaderSize(r) + 1;
@@ -454,7 +460,6 @@ gwSpoolVerify(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_w
   if ((buf = malloc(bufsize)) == NULL)
   {
     *error_r = "out of memory";
-    gwSpoolReaderClose(&r);
     return (false);
   }
 
@@ -462,7 +467,6 @@ gwSpoolVerify(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_w
 
   gwWipe(buf, bufsize);
   free(buf);
-  gwSpoolReaderClose(&r);
 
   if (n < 0)
   {
@@ -470,5 +474,29 @@ gwSpoolVerify(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_w
     return (false);
   }
 
-  return (true);
+  return (gwSpoolReaderRewind(r));
+}
+
+
+/*
+ * 'gwSpoolVerify()' - Open a document and verify it (gwSpoolReaderVerify()).
+ */
+
+bool
+gwSpoolVerify(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const char **error_r)
+{
+  gw_spool_reader_t *r;
+  const char        *error = NULL;
+  bool               ok;
+
+  if (!error_r)
+    error_r = &error;
+
+  if ((r = gwSpoolReaderOpen(spool, job_id, docnum, key, error_r)) == NULL)
+    return (false);
+
+  ok = gwSpoolReaderVerify(r, error_r);
+  gwSpoolReaderClose(&r);
+
+  return (ok);
 }

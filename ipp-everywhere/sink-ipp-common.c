@@ -9,6 +9,10 @@
  * printer answering server-error-busy gets the document again after a
  * backoff that starts at retry_delay_ms and doubles.
  *
+ * The Print-Job's job-name carries the Printgate job id; find() looks for it
+ * in the printer's Get-Jobs answer when a release was cut short by a
+ * restart (docs/printers.md, "A release cut short by a restart").
+ *
  * Every way this can go wrong ends in a gw_sink_result_t with a reason code
  * and a sentence for people: HOLD for anything about the printer (the job
  * goes back to the held queue and can be released elsewhere), FAILED only
@@ -958,6 +962,176 @@ _gwSinkCheck(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink
 
 
 /*
+ * 'job_name()' - The job-name a Print-Job carries: the document name, and
+ *                for a real job " [JOB ID]" after it, so that find() can
+ *                recognise the job in the printer's job list after a
+ *                restart.  The name is cut (on a UTF-8 boundary) to leave
+ *                room for the id within IPP's 255 bytes.
+ */
+
+static void
+job_name(const gw_sink_doc_t *doc, char *name, size_t namesize)
+{
+  const char *base = (doc->job_name && *doc->job_name) ? doc->job_name : "document";
+  size_t      idlen = doc->job_id ? strlen(doc->job_id) : 0;
+  char        cut[256];
+
+  if (idlen == 0 || idlen > 64 || namesize > sizeof(cut) || namesize < idlen + 4)
+  {
+    utf8_truncate(name, namesize, (doc->job_name && *doc->job_name) ? doc->job_name : (doc->job_id ? doc->job_id : "document"));
+    return;
+  }
+
+  utf8_truncate(cut, namesize - idlen - 3, base);
+  if (snprintf(name, namesize, "%s [%s]", cut, doc->job_id) >= (int)namesize)
+    utf8_truncate(name, namesize, base);  /* Cannot happen: room was left */
+}
+
+
+/*
+ * 'may_have_printed()' - The result when the printer cannot say whether it
+ *                        has the job: held, may-have-printed.
+ */
+
+static gw_sink_found_t
+may_have_printed(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const char *why, gw_sink_result_t *result)
+{
+  set_result(result, GW_SINK_HOLD, GW_REASON_MAY_HAVE_PRINTED, doc, "the gateway restarted while sending this job to printer '%s', and the printer cannot say whether it has it (%s); it may already have printed.", t->name, why);
+  return (GW_SINK_FOUND_UNKNOWN);
+}
+
+
+/*
+ * 'find_in_jobs()' - Look for the job in one Get-Jobs answer.  Returns
+ *                    true when a job carrying " [doc->job_id]" in its job-name
+ *                    will print or has printed (not canceled or aborted:
+ *                    a Print-Job cut short ends as one of those); its id
+ *                    and state go to *id_r and *state_r.
+ */
+
+static bool
+find_in_jobs(ipp_t *response, const char *job_id, int *id_r, int *state_r)
+{
+  ipp_attribute_t *attr = ippFirstAttribute(response);
+  char             token[128];
+
+  /* "[ID]" as job_name() wrote it: "[ID]" never matches "[ID#2]" */
+  snprintf(token, sizeof(token), "[%s]", job_id);
+
+  while (attr)
+  {
+    const char *name = NULL;
+    int         id = 0, state = 0;
+
+    /* Skip to the next job group */
+    while (attr && ippGetGroupTag(attr) != IPP_TAG_JOB)
+      attr = ippNextAttribute(response);
+    if (!attr)
+      break;
+
+    for (; attr && ippGetGroupTag(attr) == IPP_TAG_JOB; attr = ippNextAttribute(response))
+    {
+      const char *aname = ippGetName(attr);
+
+      if (!aname)
+        continue;
+      if (!strcmp(aname, "job-name") && (ippGetValueTag(attr) == IPP_TAG_NAME || ippGetValueTag(attr) == IPP_TAG_NAMELANG))
+        name = ippGetString(attr, 0, NULL);
+      else if (!strcmp(aname, "job-id") && ippGetValueTag(attr) == IPP_TAG_INTEGER)
+        id = ippGetInteger(attr, 0);
+      else if (!strcmp(aname, "job-state") && ippGetValueTag(attr) == IPP_TAG_ENUM)
+        state = ippGetInteger(attr, 0);
+    }
+
+    if (name && strstr(name, token) && state != IPP_JSTATE_CANCELED && state != IPP_JSTATE_ABORTED)
+    {
+      *id_r    = id;
+      *state_r = state;
+      return (true);
+    }
+  }
+
+  return (false);
+}
+
+
+/*
+ * '_gwSinkFind()' - Does the printer already have the job?  Asks for its
+ *                   not-completed and its completed jobs (the two
+ *                   which-jobs values every IPP printer supports), every
+ *                   user's (my-jobs false), as the job's owner so that a
+ *                   CUPS server shows the job's name.
+ *
+ * The job is recognised by its job id in job-name (job_name() puts it
+ * there); job-uuid cannot be used, because printers assign their own
+ * (ippeveprinter ignores a job-uuid in Print-Job).
+ */
+
+gw_sink_found_t
+_gwSinkFind(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+{
+  static const char * const which[] = { "not-completed", "completed" };
+  static const char * const wanted[] = { "job-id", "job-name", "job-state" };
+  _gw_sink_settings_t s;
+  http_t             *http;
+  int                 id = 0, state = 0;
+  bool                found = false;
+
+  _gwSinkSettings(opts, &s);
+  result->printer_job_id = 0;
+
+  if (!doc || !doc->job_id || strlen(doc->job_id) < 8 || strlen(doc->job_id) > 64)
+    return (may_have_printed(t, doc, "no job id to look for", result));
+
+  if ((http = sink_connect(t, &s, doc, result)) == NULL)
+    return (may_have_printed(t, doc, result->reason == GW_REASON_PRINTER_UNREACHABLE ? "it did not answer" : "it refused the connection", result));
+
+  for (int i = 0; i < 2 && !found; i ++)
+  {
+    ipp_t *request, *response;
+
+    request = ippNewRequest(IPP_OP_GET_JOBS);
+    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, t->printer_uri);
+    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL, (doc->owner && *doc->owner) ? doc->owner : "printgate");
+    ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "which-jobs", NULL, which[i]);
+    ippAddBoolean(request, IPP_TAG_OPERATION, "my-jobs", 0);
+    ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", 3, NULL, wanted);
+
+    response = cupsDoRequest(http, request, t->resource);   /* Frees request */
+
+    if (!response || ippGetStatusCode(response) > IPP_STATUS_OK_EVENTS_COMPLETE)
+    {
+      char why[256];
+
+      ipp_error(t, http, response, &s, doc, "Get-Jobs", NULL, result);
+      snprintf(why, sizeof(why), "%s", result->reason == GW_REASON_PRINTER_UNREACHABLE ? "it did not answer" : "it does not list its jobs");
+      ippDelete(response);
+      httpClose(http);
+      return (may_have_printed(t, doc, why, result));
+    }
+
+    found = find_in_jobs(response, doc->job_id, &id, &state);
+    ippDelete(response);
+  }
+
+  httpClose(http);
+
+  if (!found)
+  {
+    gwLog(s.log, GW_LOG_INFO, "Job %s: printer '%s' at %s does not have it (not-completed and completed jobs listed).", doc->job_id, t->name, t->display);
+    memset(result, 0, sizeof(*result));
+    return (GW_SINK_FOUND_NO);
+  }
+
+  gwLog(s.log, GW_LOG_INFO, "Job %s: printer '%s' at %s already has it as printer job %d (job-state %d).", doc->job_id, t->name, t->display, id, state);
+  result->printer_job_id = id;
+  set_result(result, GW_SINK_OK, GW_REASON_NONE, doc, "found on printer '%s' as job %d (%s) after the gateway restarted; it was not sent again.", t->name, id, state == IPP_JSTATE_COMPLETED ? "printed" : ippEnumString("job-state", state));
+
+  return (GW_SINK_FOUND_YES);
+}
+
+
+/*
  * 'print_job()' - One Print-Job: the request, then the document in 64 KiB
  *                 pieces straight from doc->read, then the response.
  *
@@ -980,7 +1154,7 @@ print_job(const _gw_sink_target_t *t, http_t *http, gw_sink_doc_t *doc, const _g
   bool             busy = false, damaged = false;
   ipp_attribute_t *attr;
 
-  utf8_truncate(name, sizeof(name), (doc->job_name && *doc->job_name) ? doc->job_name : (doc->job_id ? doc->job_id : "document"));
+  job_name(doc, name, sizeof(name));
 
   request = ippNewRequest(IPP_OP_PRINT_JOB);
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, t->printer_uri);

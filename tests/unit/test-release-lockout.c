@@ -41,7 +41,7 @@ fake_send(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const g
 }
 
 static const char *const fake_schemes[] = { "ipp", NULL };
-static const gw_sink_ops_t fake_sink = { "fake", fake_schemes, NULL, fake_send };
+static const gw_sink_ops_t fake_sink = { "fake", fake_schemes, NULL, fake_send, NULL };
 
 
 /*

@@ -60,7 +60,23 @@ typedef struct fake_s           /* The fake printer */
   bool            bytes_ok;     /* Every Print-Job carried the whole pattern */
   bool            tls;          /* Speak ipps (certificate from cupsSetServerCredentials()) */
   int             requests;     /* IPP requests of any kind seen */
+  /* Get-Jobs (release cut short by a restart, find()) */
+  int             jobs_mode;    /* JOBS_* below */
+  int             njobs;        /* Print-Jobs remembered (names and ids) */
+  char            job_names[32][256];
+  int             job_nums[32];
+  int             get_jobs;     /* Get-Jobs requests seen */
+  char            last_which[128], last_jobs_user[256];
+  bool            last_my_jobs;
 } fake_t;
+
+enum                            /* How the fake printer answers Get-Jobs */
+{
+  JOBS_UNSUPPORTED,             /* operation-not-supported (the default) */
+  JOBS_LIST,                    /* Every job it took, as completed */
+  JOBS_EMPTY,                   /* successful-ok, no job */
+  JOBS_ABORTED                  /* Every job it took, as aborted */
+};
 
 typedef struct conn_s
 {
@@ -219,6 +235,11 @@ print_job(fake_t *fake, http_t *http, ipp_t *request, ipp_t *response)
   fake->last_copies = ippGetInteger(ippFindAttribute(request, "copies", IPP_TAG_INTEGER), 0);
   busy = fake->mode == MODE_BUSY || (fake->mode == MODE_BUSY_ONCE && fake->print_jobs == 1);
   id   = ++ fake->job_ids;
+  if (fake->njobs < 32)
+  {
+    snprintf(fake->job_names[fake->njobs], sizeof(fake->job_names[0]), "%s", fake->last_name);
+    fake->job_nums[fake->njobs ++] = id;
+  }
   pthread_mutex_unlock(&fake->lock);
 
   if (fake->mode == MODE_HTTP_503)
@@ -248,6 +269,41 @@ print_job(fake_t *fake, http_t *http, ipp_t *request, ipp_t *response)
 
   respond(http, response);
   return (true);
+}
+
+
+/*
+ * 'get_jobs()' - Answer Get-Jobs: which-jobs=completed lists every job
+ *                taken (completed or aborted, by jobs_mode), anything
+ *                else lists none.
+ */
+
+static void
+get_jobs(fake_t *fake, ipp_t *request, ipp_t *response)
+{
+  char which[64];
+
+  get_text(request, "which-jobs", which, sizeof(which));
+
+  pthread_mutex_lock(&fake->lock);
+  fake->get_jobs ++;
+  if (strlen(fake->last_which) + strlen(which) + 2 < sizeof(fake->last_which))
+    snprintf(fake->last_which + strlen(fake->last_which), sizeof(fake->last_which) - strlen(fake->last_which), "%s%s", fake->last_which[0] ? "," : "", which);
+  get_text(request, "requesting-user-name", fake->last_jobs_user, sizeof(fake->last_jobs_user));
+  fake->last_my_jobs = ippGetBoolean(ippFindAttribute(request, "my-jobs", IPP_TAG_BOOLEAN), 0);
+
+  if (fake->jobs_mode != JOBS_EMPTY && !strcmp(which, "completed"))
+  {
+    for (int i = 0; i < fake->njobs; i ++)
+    {
+      if (i > 0)
+        ippAddSeparator(response);
+      ippAddInteger(response, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-id", fake->job_nums[i]);
+      ippAddString(response, IPP_TAG_JOB, IPP_TAG_NAME, "job-name", NULL, fake->job_names[i]);
+      ippAddInteger(response, IPP_TAG_JOB, IPP_TAG_ENUM, "job-state", fake->jobs_mode == JOBS_ABORTED ? IPP_JSTATE_ABORTED : IPP_JSTATE_COMPLETED);
+    }
+  }
+  pthread_mutex_unlock(&fake->lock);
 }
 
 
@@ -335,6 +391,12 @@ conn_thread(void *data)
     }
     else if (ippGetOperation(request) == IPP_OP_PRINT_JOB)
       keep = print_job(fake, http, request, response);
+    else if (ippGetOperation(request) == IPP_OP_GET_JOBS && fake->jobs_mode != JOBS_UNSUPPORTED)
+    {
+      drain(http);
+      get_jobs(fake, request, response);
+      respond(http, response);
+    }
     else
     {
       drain(http);
@@ -770,6 +832,8 @@ test_trust(gw_log_t *log)
   fake_stop(&fake, tid);
   test_rmtree(tmp);
 }
+static void test_find(fake_t *fake, const char *uri, const gw_sink_options_t *opts);
+static void test_find_gone(const char *uri, const gw_sink_options_t *opts);
 
 
 int
@@ -817,7 +881,7 @@ main(void)
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_OK && r.printer_job_id == fake.job_ids, "%s", r.text);
   TEST_CHECK(fake.last_bytes == 300000 && fake.bytes_ok && !fake.last_chunked);
-  TEST_CHECK(!strcmp(fake.last_user, "dana") && !strcmp(fake.last_name, "minutes.pdf"));
+  TEST_CHECKF(!strcmp(fake.last_user, "dana") && !strcmp(fake.last_name, "minutes.pdf [6f1c2a9e-0000-4000-8000-000000000001]"), "job-name '%s'", fake.last_name);
   TEST_CHECK(fake.last_copies == 3 && !strcmp(fake.last_sides, "two-sided-long-edge") && !strcmp(fake.last_color, "monochrome"));
 
   TEST_BEGIN("sinks: a plain job to a PDF printer is not rendered; a transformed one is rendered to PDF");
@@ -993,6 +1057,8 @@ main(void)
     TEST_CHECKF(ok == N && fake.print_jobs == N && fake.bytes_ok, "%d of %d ok", ok, N);
   }
 
+  test_find(&fake, uri, &opts);
+
   fake_stop(&fake, tid);
 
   TEST_BEGIN("sinks: the printer went away");
@@ -1001,7 +1067,97 @@ main(void)
   TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_UNREACHABLE && strstr(r.text, "did not answer"), "%s", r.text);
 
   test_trust(log);
+  test_find_gone(uri, &opts);
 
   gwLogDelete(&log);
   TEST_EXIT();
+}
+
+
+/*
+ * 'test_find()' - A release cut short by a restart: find() asks the
+ *                 printer's job list (Get-Jobs) whether it already has the
+ *                 job, by the job id the Print-Job put in job-name.
+ */
+
+static void
+test_find(fake_t *fake, const char *uri, const gw_sink_options_t *opts)
+{
+  gw_sink_result_t r;
+  gw_sink_doc_t    doc;
+  doc_t            d;
+  char             cups_uri[256];
+  int              printed, job;
+  gw_sink_found_t  found;
+
+  fake->mode      = MODE_OK;
+  fake->jobs_mode = JOBS_LIST;
+  fake->njobs     = 0;            /* Forget the jobs of the tests above */
+
+  TEST_BEGIN("sinks: find: a job the printer took is found by its job id; nothing is sent");
+  doc = make_doc(&d, 5000, 5000);
+  gwIppSink()->send("fake", uri, &doc, &opts[0], &r);
+  job = r.printer_job_id;
+  TEST_CHECKF(r.status == GW_SINK_OK && job > 0, "%s", r.text);
+  printed = fake->print_jobs;
+  d.pos   = 0;
+  fake->get_jobs      = 0;
+  fake->last_which[0] = '\0';
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_YES && r.status == GW_SINK_OK && r.printer_job_id == job && strstr(r.text, "minutes.pdf: found on printer 'fake' as job") && strstr(r.text, "not sent again"), "%d: %s", (int)found, r.text);
+  TEST_CHECKF(fake->print_jobs == printed && d.pos == 0, "find() sent %d Print-Job(s), read %zu bytes", fake->print_jobs - printed, d.pos);
+  TEST_CHECKF(!strcmp(fake->last_which, "not-completed,completed") && !fake->last_my_jobs && !strcmp(fake->last_jobs_user, "dana"), "which-jobs %s, my-jobs %d, user %s", fake->last_which, fake->last_my_jobs, fake->last_jobs_user);
+
+  TEST_BEGIN("sinks: find: the CUPS sink asks the queue the same way");
+  snprintf(cups_uri, sizeof(cups_uri), "cups://127.0.0.1:%d/front", fake->port);
+  TEST_CHECKF(gwCupsSink()->find("front", cups_uri, &doc, opts, &r) == GW_SINK_FOUND_YES && r.printer_job_id == job, "%s", r.text);
+
+  TEST_BEGIN("sinks: find: another job id, or a reprint of the same job, is not found (positive control of the match)");
+  doc.job_id = "6f1c2a9e-0000-4000-8000-000000000002";
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_NO && r.status == GW_SINK_OK && r.reason == GW_REASON_NONE, "%d: %s", (int)found, r.text);
+  doc.job_id = "6f1c2a9e-0000-4000-8000-000000000001#2";
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_NO, "a reprint (#2) is not the first print: %d: %s", (int)found, r.text);
+  gwIppSink()->send("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(r.status == GW_SINK_OK && !strcmp(fake->last_name, "minutes.pdf [6f1c2a9e-0000-4000-8000-000000000001#2]"), "%s", fake->last_name);
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_YES && r.printer_job_id == fake->job_ids, "the reprint once sent is found: %d: %s", (int)found, r.text);
+  printed = fake->print_jobs;
+  doc.job_id = "6f1c2a9e-0000-4000-8000-000000000001";
+
+  TEST_BEGIN("sinks: find: an empty job list: not found");
+  fake->jobs_mode = JOBS_EMPTY;
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_NO, "%d: %s", (int)found, r.text);
+
+  TEST_BEGIN("sinks: find: a copy the printer aborted (a Print-Job cut short) does not count");
+  fake->jobs_mode = JOBS_ABORTED;
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_NO, "%d: %s", (int)found, r.text);
+
+  TEST_BEGIN("sinks: find: a printer without Get-Jobs cannot say: held, may-have-printed");
+  fake->jobs_mode = JOBS_UNSUPPORTED;
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_UNKNOWN && r.status == GW_SINK_HOLD && r.reason == GW_REASON_MAY_HAVE_PRINTED && strstr(r.text, "minutes.pdf: ") && strstr(r.text, "it may already have printed") && strstr(r.text, "does not list its jobs"), "%d: %s", (int)found, r.text);
+  TEST_CHECK(fake->print_jobs == printed);
+}
+
+
+/*
+ * 'test_find_gone()' - find() at a printer that does not answer.
+ */
+
+static void
+test_find_gone(const char *uri, const gw_sink_options_t *opts)
+{
+  gw_sink_result_t r;
+  gw_sink_doc_t    doc;
+  doc_t            d;
+  gw_sink_found_t  found;
+
+  TEST_BEGIN("sinks: find: a printer that does not answer cannot say: held, may-have-printed");
+  doc   = make_doc(&d, 5000, 5000);
+  found = gwIppSink()->find("fake", uri, &doc, opts, &r);
+  TEST_CHECKF(found == GW_SINK_FOUND_UNKNOWN && r.status == GW_SINK_HOLD && r.reason == GW_REASON_MAY_HAVE_PRINTED && strstr(r.text, "did not answer") && strstr(r.text, "may already have printed"), "%d: %s", (int)found, r.text);
 }

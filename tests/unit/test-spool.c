@@ -1014,6 +1014,80 @@ test_threads(gw_spool_t *spool)
 
 
 /*
+ * 'test_verify_one_open()' - gwSpoolReaderVerify(): a release verifies and
+ *                            sends through one open reader, so a file
+ *                            swapped on disk after the check is never
+ *                            what is sent.
+ */
+
+static void
+test_verify_one_open(gw_spool_t *spool)
+{
+  enum { LEN = 3 * CHUNK + 123 };
+  char               id[GW_UUID_LEN + 1], path[1024], swap[1100];
+  gw_wrapped_key_t   key;
+  gw_spool_reader_t *r, *r2;
+  unsigned char     *data = malloc(LEN), *back = malloc(LEN + 1), *file;
+  size_t             flen = 0, total = 0;
+  ssize_t            n = 0;
+  const char        *error = NULL;
+
+  TEST_BEGIN("verify and send from one open: a file swapped after the check is not what is read");
+  if (!data || !back)
+  {
+    TEST_CHECK(!"memory");
+    free(data);
+    free(back);
+    return;
+  }
+
+  fill_random(data, LEN);
+  gwUUIDNew(id);
+  gwSpoolPath(spool, id, 1, false, path, sizeof(path));
+  TEST_CHECK(write_doc(spool, id, 1, data, LEN, LEN, &key));
+
+  r = gwSpoolReaderOpen(spool, id, 1, &key, &error);
+  TEST_CHECKF(r && gwSpoolReaderVerify(r, &error), "%s", error ? error : "");
+
+  /* Swap in a copy with its last chunk damaged (atomically, by rename). */
+  snprintf(swap, sizeof(swap), "%s.swap", path);
+  file = load_file(path, &flen);
+  TEST_CHECK(file && flen > HDR_LEN + 20);
+  if (file)
+  {
+    file[flen - 20] ^= 0x40;
+    TEST_CHECK(save_file(swap, file, flen) && rename(swap, path) == 0);
+    free(file);
+  }
+
+  /* Positive control: a second open of the path (the old release) reads the damaged file. */
+  r2 = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
+  while (r2 && (n = gwSpoolReaderRead(r2, back, LEN + 1)) > 0);
+  TEST_CHECKF(r2 && n == -1, "a second open must see the swapped, damaged file");
+  gwSpoolReaderClose(&r2);
+
+  /* The verified reader still reads exactly the document it verified. */
+  while (r && (n = gwSpoolReaderRead(r, back + total, LEN + 1 - total)) > 0)
+    total += (size_t)n;
+  TEST_CHECKF(r && n == 0 && total == LEN && !memcmp(back, data, LEN), "read %zu of %d bytes, last %zd", total, LEN, n);
+
+  /* A reader that fails verification says so, and a NULL one is refused. */
+  gwSpoolReaderClose(&r);
+  r = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
+  error = NULL;
+  TEST_CHECKF(r && !gwSpoolReaderVerify(r, &error) && error && strstr(error, "failed authentication"), "%s", error ? error : "(none)");
+  TEST_CHECK(!gwSpoolReaderVerify(NULL, NULL));
+  TEST_CHECK(!gwSpoolVerify(spool, id, 1, &key, NULL));
+
+  gwSpoolReaderClose(&r);
+  gwSpoolRemove(spool, id, 1);
+  gwWipe(back, LEN + 1);
+  free(data);
+  free(back);
+}
+
+
+/*
  * 'main()' - Run the spool tests.
  */
 
@@ -1054,6 +1128,7 @@ main(void)
   test_protocol(sdir, spool);
   test_no_plaintext(sdir, spool);
   test_threads(spool);
+  test_verify_one_open(spool);
 
   gwSpoolClose(&spool);
   gwSpoolClose(&spool2);

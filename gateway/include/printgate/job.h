@@ -60,6 +60,7 @@ typedef enum gw_reason_e
   GW_REASON_BUSY,                 /* "server-busy": try again shortly (IPP server-error-busy, HTTP 503) */
   GW_REASON_UNKNOWN_USER,         /* "unknown-user": no active user by that name */
   GW_REASON_BAD_OPTION,           /* "bad-option": a job option out of range or unknown */
+  GW_REASON_MAY_HAVE_PRINTED,     /* "may-have-printed" (release cut short; the printer cannot say) */
   GW_REASON_COUNT
 } gw_reason_t;
 

@@ -21,6 +21,13 @@ typedef enum gw_sink_status_e
   GW_SINK_FAILED          /* Not printed and never will be at this printer (reason says why) */
 } gw_sink_status_t;
 
+typedef enum gw_sink_found_e     /* Does the printer already have this job? */
+{
+  GW_SINK_FOUND_NO,       /* It answered: no job of it that will print or has printed */
+  GW_SINK_FOUND_YES,      /* It has it (pending, held, printing or printed) */
+  GW_SINK_FOUND_UNKNOWN   /* It cannot say (unreachable, refused, no job list) */
+} gw_sink_found_t;
+
 struct gw_sink_result_s;
 struct gw_sink_doc_s;
 
@@ -33,7 +40,8 @@ typedef struct gw_sink_render_s   /* What a printer needs the held PDF made into
 
 typedef struct gw_sink_doc_s
 {
-  const char *job_id;       /* For logs and job-name suffixes */
+  const char *job_id;       /* For logs, and the job-name suffix " [ID]" that lets
+                             * find() recognise the job at the printer later */
   const char *job_name;     /* Document name (user text) */
   const char *owner;        /* requesting-user-name */
   const char *format;       /* "application/pdf" */
@@ -80,6 +88,11 @@ typedef struct gw_sink_ops_s
   bool (*check)(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
   /* Send the job (check first).  Fills result. */
   void (*send)(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
+  /* Does the printer already have a job sent for doc->job_id (a release cut
+   * short by a restart)?  Looks at its job list (Get-Jobs), never sends a
+   * document.  YES: result OK with printer_job_id and a sentence; UNKNOWN:
+   * result HOLD, may-have-printed and a sentence saying why. */
+  gw_sink_found_t (*find)(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
 } gw_sink_ops_t;
 
 #endif /* !PRINTGATE_SINK_H */

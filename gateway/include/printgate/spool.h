@@ -55,7 +55,10 @@ extern bool     gwSpoolReaderRewind(gw_spool_reader_t *r);
 extern uint64_t gwSpoolReaderSize(gw_spool_reader_t *r);  /* Plaintext size, from the file length */
 extern void     gwSpoolReaderClose(gw_spool_reader_t **r);
 
-/* Decrypt the whole document to nowhere: true only if every chunk authenticates. */
+/* Decrypt the whole document to nowhere: true only if every chunk
+ * authenticates.  gwSpoolReaderVerify() does it on an open reader and
+ * rewinds it, so a release checks and sends the same open file. */
+extern bool     gwSpoolReaderVerify(gw_spool_reader_t *r, const char **error_r);
 extern bool     gwSpoolVerify(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const char **error_r);
 
 #endif /* !PRINTGATE_SPOOL_H */
