@@ -87,7 +87,7 @@ leaks=$(scan_disk); check "marker found nowhere on disk with the job held (found
 #    the job as interrupted, its original is gone and so is the conversion
 #    folder with Ghostscript's plaintext temporary files.
 gw_stop TERM
-echo "ConversionDir $W/conv" >> "$GW_CONF"
+sed -i "s|^ConversionDir .*|ConversionDir $W/conv|" "$GW_CONF"
 echo "ConversionTimeout 60s" >> "$GW_CONF"
 gw_restart
 gw job submit --user dave "$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps" > "$W/loop.out" 2>&1 &

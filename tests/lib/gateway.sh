@@ -81,9 +81,14 @@ gw_start() {
   GW_CONF="$GW_DIR/printgate.conf"
   GW_LOG="$GW_DIR/printgated.log"
   mkdir -p "$GW_DIR"
+  # A conversion folder of this test's own, on tmpfs like the default: the
+  # default /dev/shm/printgate is shared by every daemon on the machine, and
+  # a daemon's recovery empties it at start.
+  GW_CONV=$(mktemp -d /dev/shm/pgtest-conv.XXXXXX)
+  PEERS_EXTRA_DIRS+=("$GW_CONV")
   local line name defaults=(
     "StateDir $GW_STATE" "ListenAddress 127.0.0.1" "ListenPort 0" "ServerName localhost"
-    "LogFile $GW_LOG" "LogLevel debug" "PrinterRetryDelay 200ms")
+    "LogFile $GW_LOG" "LogLevel debug" "PrinterRetryDelay 200ms" "ConversionDir $GW_CONV")
   : > "$GW_CONF"
   for line in "${defaults[@]}"; do     # a line given by the test replaces the default
     name=${line%% *}

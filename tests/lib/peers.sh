@@ -103,6 +103,11 @@ peers_cleanup()
   done
   PEERS_PIDS=()
 
+  for i in "${PEERS_EXTRA_DIRS[@]}"; do     # folders made outside PEERS_DIR (tmpfs)
+    [ -n "$i" ] && rm -rf "$i"
+  done
+  PEERS_EXTRA_DIRS=()
+
   if [ -n "$PEERS_DIR" ] && [ -d "$PEERS_DIR" ]; then
     if [ "${PEERS_KEEP:-0}" = 1 ]; then
       peers_log "kept $PEERS_DIR"
@@ -129,6 +134,7 @@ peers_init()
   PEERS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/printgate-peers.XXXXXX") || return 1
   chmod 0755 "$PEERS_DIR"
   PEERS_PIDS=()
+  PEERS_EXTRA_DIRS=()
   PEERS_FAILURES=0
   PEERS_PASSES=0
   trap peers_cleanup EXIT
