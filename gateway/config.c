@@ -246,7 +246,6 @@ static void  config_error(config_file_t *cf, int line, const char *fmt, ...) GW_
 static void  default_server_name(gw_config_t *c);
 static const config_directive_t *find_directive(const char *name);
 static void  format_duration(int64_t value, bool unit_ms, char *buf, size_t bufsize);
-static void  format_size(int64_t value, char *buf, size_t bufsize);
 static bool  parse_number(const char *value, int64_t *number, const char **rest);
 static bool  parse_value(config_file_t *cf, gw_config_t *c, const config_directive_t *d, const char *value);
 static int   read_line(config_file_t *cf, char *buf, size_t bufsize);
@@ -720,13 +719,25 @@ format_duration(int64_t value, bool unit_ms, char *buf, size_t bufsize)
 
 
 /*
- * 'format_size()' - Write a size in its largest exact unit ("100M").
+ * 'gwConfigSizeText()' - Write a size: for people, in its largest unit
+ *                        ("100 MB", rounded down), else in its largest
+ *                        exact unit as the configuration file writes it
+ *                        ("100M").
  */
 
-static void
-format_size(int64_t value, char *buf, size_t bufsize)
+void
+gwConfigSizeText(int64_t value, bool people, char *buf, size_t bufsize)
 {
-  if (value && value % GIB == 0)
+  if (people)
+  {
+    if (value >= GIB)
+      snprintf(buf, bufsize, "%lld GB", (long long)(value / GIB));
+    else if (value >= MIB)
+      snprintf(buf, bufsize, "%lld MB", (long long)(value / MIB));
+    else
+      snprintf(buf, bufsize, "%lld KB", (long long)(value / KIB));
+  }
+  else if (value && value % GIB == 0)
     snprintf(buf, bufsize, "%lldG", (long long)(value / GIB));
   else if (value && value % MIB == 0)
     snprintf(buf, bufsize, "%lldM", (long long)(value / MIB));
@@ -930,8 +941,8 @@ parse_value(config_file_t *cf, gw_config_t *c, const config_directive_t *d, cons
         {
           char minbuf[32], maxbuf[32];
 
-          format_size(d->min, minbuf, sizeof(minbuf));
-          format_size(d->max, maxbuf, sizeof(maxbuf));
+          gwConfigSizeText(d->min, false, minbuf, sizeof(minbuf));
+          gwConfigSizeText(d->max, false, maxbuf, sizeof(maxbuf));
           config_error(cf, cf->line, "%s must be between %s and %s (got \"%s\")", d->name, minbuf, maxbuf, value);
           return (false);
         }

@@ -11,6 +11,7 @@
  */
 
 #include "printgate/event.h"
+#include "printgate/clock.h"
 #include "printgate/log.h"
 
 #include <errno.h>
@@ -323,17 +324,7 @@ gwEventsFlush(gw_events_t *events, int timeout_ms)
   if (!events)
     return (false);
 
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  if (timeout_ms >= 0)
-  {
-    deadline.tv_sec  += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L)
-    {
-      deadline.tv_sec ++;
-      deadline.tv_nsec -= 1000000000L;
-    }
-  }
+  gwClockDeadline(&deadline, CLOCK_REALTIME, timeout_ms);
 
   pthread_mutex_lock(&events->mutex);
   while (ok && events->pending > 0)

@@ -14,6 +14,7 @@
  */
 
 #include "listener-private.h"
+#include "printgate/clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -161,14 +162,7 @@ _gwDeferredWait(_gw_defer_set_t *set, gw_deferred_t *d, int timeout_ms, _gw_defe
 
   memset(answer, 0, sizeof(*answer));
 
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  deadline.tv_sec  += timeout_ms / 1000;
-  deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (deadline.tv_nsec >= 1000000000L)
-  {
-    deadline.tv_sec ++;
-    deadline.tv_nsec -= 1000000000L;
-  }
+  gwClockDeadline(&deadline, CLOCK_REALTIME, timeout_ms);
 
   pthread_mutex_lock(&set->mutex);
   pthread_mutex_lock(&d->mutex);

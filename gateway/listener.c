@@ -61,6 +61,7 @@
  */
 
 #include "listener-private.h"
+#include "printgate/clock.h"
 #include "printgate/crypto.h"
 
 #include <microhttpd.h>
@@ -226,7 +227,6 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
 static listener_bucket_t *bucket_find(gw_listener_t *l, const unsigned char *key, bool add);
 static void  conn_cut(gw_listener_t *l, listener_conn_t *c, const char *why);
 static void  conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in_body);
-static int64_t now_ms(void);
 static void  notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code);
 static void *watchdog_main(void *data);
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
@@ -1387,7 +1387,7 @@ conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in
 
   pthread_mutex_lock(&l->lock);
 
-  now = now_ms();
+  now = ((int64_t)gwClockMs());
   switch (phase)
   {
     case CONN_HEADERS :
@@ -1413,21 +1413,6 @@ conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in
   c->in_body = in_body;
 
   pthread_mutex_unlock(&l->lock);
-}
-
-
-/*
- * 'now_ms()' - Monotonic time in milliseconds.
- */
-
-static int64_t
-now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-
-  return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 
@@ -1499,7 +1484,7 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
   pthread_mutex_lock(&l->lock);
 
   c->phase    = CONN_HEADERS;
-  c->deadline = now_ms() + (int64_t)l->header_timeout * 1000;
+  c->deadline = ((int64_t)gwClockMs()) + (int64_t)l->header_timeout * 1000;
   c->next     = l->conns;
   if (l->conns)
     l->conns->prev = c;
@@ -1544,7 +1529,7 @@ watchdog_main(void *data)
   while (!l->stopping)
   {
     struct timespec ts;
-    int64_t         now = now_ms();
+    int64_t         now = ((int64_t)gwClockMs());
 
     for (listener_conn_t *c = l->conns; c; c = c->next)
     {

@@ -12,6 +12,7 @@
  */
 
 #include "system-private.h"
+#include "printgate/clock.h"
 #include "printgate/convert.h"
 
 #include <errno.h>
@@ -215,7 +216,6 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
                        e_wm[40 + 2 * 160], wm[2 * 160 + 1];
   int                  n = 0;
   double               t0;
-  struct timespec      ts;
 
   memset(&cr, 0, sizeof(cr));
 
@@ -296,8 +296,7 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
   cj.write_ctx  = d;
   cj.log        = d->sys->log;
 
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  t0 = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+  t0 = gwClockMs();
 
   _gwSystemConvertSlotTake(d->sys, c);
   gwConvertRun(&cj, &cr);
@@ -323,8 +322,7 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
   doc->size    = cr.output_size;
   doc->format  = spec->format;
 
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  gwLog(d->sys->log, GW_LOG_INFO, "Job %s: rendered for '%s' as %s: %d page(s), %lld bytes in %.2fs (pages %s, %d-up, watermark %s).", d->job->id, d->printer, spec->format, cr.pages, (long long)cr.output_size, (double)ts.tv_sec + ts.tv_nsec / 1e9 - t0, d->job->page_ranges[0] ? d->job->page_ranges : "all", d->job->number_up > 1 ? d->job->number_up : 1, c->watermark ? "on" : "off");
+  gwLog(d->sys->log, GW_LOG_INFO, "Job %s: rendered for '%s' as %s: %d page(s), %lld bytes in %.2fs (pages %s, %d-up, watermark %s).", d->job->id, d->printer, spec->format, cr.pages, (long long)cr.output_size, (gwClockMs() - t0) / 1000.0, d->job->page_ranges[0] ? d->job->page_ranges : "all", d->job->number_up > 1 ? d->job->number_up : 1, c->watermark ? "on" : "off");
 
   return (true);
 }

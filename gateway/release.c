@@ -13,6 +13,7 @@
  */
 
 #include "system-private.h"
+#include "printgate/clock.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -25,20 +26,6 @@ typedef struct jobs_s           /* Jobs picked for a release */
   gw_job_t *jobs;
   int       count, alloc;
 } jobs_t;
-
-
-/*
- * 'now_ms()' - Monotonic milliseconds, for the release timing log line.
- */
-
-static double
-now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1000000.0);
-}
 
 
 /*
@@ -296,7 +283,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   ctx.printer   = printer->name;
   ctx.memfd     = -1;
   ctx.render_fd = -1;
-  t0 = now_ms();
+  t0 = gwClockMs();
 
   /*
    * One open of the spool file: the whole file is verified through the
@@ -338,9 +325,9 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
     gwConfigPrinterCertDir(c, certs, sizeof(certs));
     opts.cert_dir       = certs;
 
-    t1 = now_ms();
+    t1 = gwClockMs();
     sink->send(printer->name, printer->uri, &doc, &opts, &sr);
-    t2 = now_ms();
+    t2 = gwClockMs();
     _gwReleaseDocClose(&ctx);
     gwSpoolReaderClose(&ctx.reader);
   }
@@ -569,7 +556,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
   jobs_t               jobs = { NULL, 0, 0 };
   char                 source[64];
   unsigned             states;
-  double               t_start = now_ms(), t_identified;
+  double               t_start = gwClockMs(), t_identified;
 
   memset(result, 0, sizeof(*result));
   if (!sys || !rel || !rel->printer)
@@ -599,7 +586,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
   snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
   if (!identify(sys, tenant, &c, rel, &printer, source, &user, result))
     return (false);
-  t_identified = now_ms();
+  t_identified = gwClockMs();
 
   states = (1u << GW_JOB_STATE_HELD) | (c.keep_printed_jobs ? (1u << GW_JOB_STATE_PRINTED) : 0);
 
@@ -649,7 +636,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     gwWipe(&jobs.jobs[i].key, sizeof(jobs.jobs[i].key));
   free(jobs.jobs);
 
-  gwLog(sys->log, GW_LOG_INFO, "Release for %s at %s: %d printed, %d held, %d failed (timing: identify=%.1fms total=%.1fms).", user.name, printer.name, result->released, result->held, result->failed, t_identified - t_start, now_ms() - t_start);
+  gwLog(sys->log, GW_LOG_INFO, "Release for %s at %s: %d printed, %d held, %d failed (timing: identify=%.1fms total=%.1fms).", user.name, printer.name, result->released, result->held, result->failed, t_identified - t_start, gwClockMs() - t_start);
 
   return (true);
 }

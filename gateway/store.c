@@ -10,6 +10,7 @@
  */
 
 #include "store-private.h"
+#include "printgate/crypto.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -205,31 +206,6 @@ valid_printer_name(const char *s)
   }
 
   return (i > 0);
-}
-
-
-/*
- * 'valid_job_id()' - Is s a textual UUID (8-4-4-4-12 hex digits)?
- */
-
-static bool
-valid_job_id(const char *s)
-{
-  if (!s || strnlen(s, GW_UUID_LEN + 1) != GW_UUID_LEN)
-    return (false);
-
-  for (int i = 0; i < GW_UUID_LEN; i ++)
-  {
-    if (i == 8 || i == 13 || i == 18 || i == 23)
-    {
-      if (s[i] != '-')
-        return (false);
-    }
-    else if (!isxdigit((unsigned char)s[i]))
-      return (false);
-  }
-
-  return (true);
 }
 
 
@@ -916,7 +892,7 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
 {
   gw_job_t j;
 
-  if (!s || !job || job->tenant <= 0 || job->user_id < 0 || !valid_job_id(job->id))
+  if (!s || !job || job->tenant <= 0 || job->user_id < 0 || !gwUUIDValid(job->id))
   {
     set_error(error_r, "invalid store, tenant, user or job id");
     return (false);
@@ -984,7 +960,7 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
 bool
 gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key)
 {
-  if (!s || tenant <= 0 || !valid_job_id(job_id) || !valid_text(format, 63, false) || size < 0 || pages < 0 || color_pages < -1)
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id) || !valid_text(format, 63, false) || size < 0 || pages < 0 || color_pages < -1)
     return (false);
 
   return (s->ops->job_set_document(s->backend, tenant, job_id, format, size, pages, color_pages, key));
@@ -999,7 +975,7 @@ gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const c
 bool
 gwStoreJobSetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key)
 {
-  if (!s || tenant <= 0 || !valid_job_id(job_id) || size < 0 || !key)
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id) || size < 0 || !key)
     return (false);
 
   return (s->ops->job_original_set(s->backend, tenant, job_id, size, key));
@@ -1008,7 +984,7 @@ gwStoreJobSetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, int64_t
 bool
 gwStoreJobGetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key)
 {
-  if (!s || tenant <= 0 || !valid_job_id(job_id) || !size || !key)
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id) || !size || !key)
     return (false);
 
   return (s->ops->job_original_get(s->backend, tenant, job_id, resume, size, key));
@@ -1017,7 +993,7 @@ gwStoreJobGetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, bool re
 bool
 gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *job_id)
 {
-  if (!s || tenant <= 0 || !valid_job_id(job_id))
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id))
     return (false);
 
   return (s->ops->job_original_drop(s->backend, tenant, job_id));
@@ -1031,7 +1007,7 @@ gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *job_id)
 bool
 gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job)
 {
-  if (!s || tenant <= 0 || !job || !valid_job_id(job_id))
+  if (!s || tenant <= 0 || !job || !gwUUIDValid(job_id))
     return (false);
 
   return (s->ops->job_get(s->backend, tenant, job_id, job));
@@ -1049,7 +1025,7 @@ gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_s
 {
   char default_action[32];
 
-  if (!s || tenant <= 0 || !valid_job_id(job_id))
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id))
   {
     set_error(error_r, "invalid store, tenant or job id");
     return (false);
@@ -1106,7 +1082,7 @@ gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_s
 bool
 gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id)
 {
-  if (!s || tenant <= 0 || !valid_job_id(job_id))
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id))
     return (false);
 
   return (s->ops->job_purge(s->backend, tenant, job_id));

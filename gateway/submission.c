@@ -5,6 +5,7 @@
  */
 
 #include "system-private.h"
+#include "printgate/clock.h"
 #include "printgate/convert.h"
 #include "printgate/office.h"
 
@@ -38,25 +39,9 @@ struct _gw_submission_s
   gw_wrapped_key_t   key;            /* Document 0's wrapped key, once committed */
   uint64_t           size;           /* Document 0's plaintext size, once committed */
   double             t_commit;       /* Milliseconds End took to commit */
-  double             t_queued;       /* clock_ms() when queued for a worker */
+  double             t_queued;       /* gwClockMs() when queued for a worker */
   gw_log_ctx_t       lctx;           /* "Job <id>: " */
 };
-
-
-/*
- * 'format_size()' - "100 MB"-style size for messages.
- */
-
-static void
-format_size(int64_t bytes, char *buf, size_t bufsize)
-{
-  if (bytes >= 1024 * 1024 * 1024)
-    snprintf(buf, bufsize, "%lld GB", (long long)(bytes / (1024 * 1024 * 1024)));
-  else if (bytes >= 1024 * 1024)
-    snprintf(buf, bufsize, "%lld MB", (long long)(bytes / (1024 * 1024)));
-  else
-    snprintf(buf, bufsize, "%lld KB", (long long)(bytes / 1024));
-}
 
 
 /*
@@ -150,7 +135,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     char clean[256];
 
     clean_name(name, clean, sizeof(clean));
-    format_size(c.max_document_size, sizebuf, sizeof(sizebuf));
+    gwConfigSizeText(c.max_document_size, true, sizebuf, sizeof(sizebuf));
     *reason_r = GW_REASON_TOO_LARGE;
     snprintf(text, textsize, "%s: the document is larger than this gateway's limit of %s; send a smaller file or split it.", clean, sizebuf);
     _gwSystemAudit(sys, tenant, u.name, "job.refuse", u.name, NULL, NULL, 0, origin, gwReasonCode(*reason_r));
@@ -232,7 +217,7 @@ gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len)
   {
     char sizebuf[32];
 
-    format_size(sub->max_size, sizebuf, sizeof(sizebuf));
+    gwConfigSizeText(sub->max_size, true, sizebuf, sizeof(sizebuf));
     sub->failed = true;
     sub->reason = GW_REASON_TOO_LARGE;
     snprintf(sub->text, sizeof(sub->text), "%s: the document is larger than this gateway's limit of %s; send a smaller file or split it.", sub->job.name, sizebuf);
@@ -294,20 +279,6 @@ typedef struct convert_out_s            /* What a successful conversion gives */
   double           decrypt_ms;          /* Original into the memfd */
   double           helper_ms;           /* Spawn to exit of the helper run(s) */
 } convert_out_t;
-
-
-/*
- * 'clock_ms()' - Monotonic milliseconds, for the timing log line.
- */
-
-static double
-clock_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1000000.0);
-}
 
 
 static ssize_t
@@ -452,9 +423,9 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   cj.log        = sys->log;
 
   _gwSystemConvertSlotTake(sys, c);
-  t0 = clock_ms();
+  t0 = gwClockMs();
   ok = gwConvertRun(&cj, res);
-  out->helper_ms += clock_ms() - t0;
+  out->helper_ms += gwClockMs() - t0;
   _gwSystemConvertSlotGive(sys);
 
   if (ok && (!gwSpoolWriterFinish(writer, &out->key, &out->size) || !gwSpoolWriterCommit(&writer)))
@@ -511,13 +482,13 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   }
 
   /* Plaintext only in memory: a sealed memfd the helper reads. */
-  out->decrypt_ms = clock_ms();
+  out->decrypt_ms = gwClockMs();
   if ((r = gwSpoolReaderOpen(sys->spool, sub->job.id, 0, key, &error)) != NULL)
   {
     fd = gwConvertMemfd(spool_read, r, (int64_t)size);
     gwSpoolReaderClose(&r);
   }
-  out->decrypt_ms = clock_ms() - out->decrypt_ms;
+  out->decrypt_ms = gwClockMs() - out->decrypt_ms;
   if (fd < 0)
   {
     sub->reason = GW_REASON_SPOOL_DAMAGED;
@@ -630,14 +601,14 @@ convert_work(void *arg)
   gw_job_t         job;
   convert_out_t    out = { 0 };
   const char      *error = NULL;
-  double           t1 = clock_ms(), t2;
+  double           t1 = gwClockMs(), t2;
 
   if (!convert_document(sub, &sub->key, sub->size, &out))
   {
     fail_job(sub, GW_JOB_STATE_CONVERTING, &job);
     goto done;
   }
-  t2 = clock_ms();
+  t2 = gwClockMs();
 
   if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, "application/pdf", (int64_t)out.size, out.pages, out.color_pages, &out.key) ||
       !_gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + sub->retention, NULL, "system", sub->job.origin, "job.hold", &error))
@@ -653,7 +624,7 @@ convert_work(void *arg)
   gwStoreJobDropOriginal(sys->store, sub->job.tenant, sub->job.id);
   gwSpoolRemove(sys->spool, sub->job.id, 0);
 
-  gwLogCtx(&sub->lctx, GW_LOG_INFO, "owner %s, held: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->job.owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, clock_ms() - t2);
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "owner %s, held: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->job.owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2);
 
   done:
 
@@ -687,7 +658,7 @@ discard_work(void *arg)
 static void
 queue_conversion(gw_submission_t *sub)
 {
-  sub->t_queued = clock_ms();
+  sub->t_queued = gwClockMs();
   if (!_gwWorkersQueue(sub->sys->workers, convert_work, discard_work, sub))
     discard_work(sub);
 }
@@ -730,7 +701,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   gw_submission_t *sub;
   gw_system_t     *sys;
   const char      *error = NULL;
-  double           t0 = clock_ms();
+  double           t0 = gwClockMs();
 
   if (!subp || !*subp)
     return (false);
@@ -779,7 +750,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     *job = sub->job;
     job->state = GW_JOB_STATE_CONVERTING;
   }
-  sub->t_commit = clock_ms() - t0;
+  sub->t_commit = gwClockMs() - t0;
   queue_conversion(sub);
 
   return (true);

@@ -7,6 +7,7 @@
  */
 
 #include "system-private.h"
+#include "printgate/clock.h"
 #include "printgate/pdf.h"
 
 #include <errno.h>
@@ -806,17 +807,7 @@ gwSystemJobWait(gw_system_t *sys, int64_t tenant, const char *job_id, int timeou
   if (!sys || !job_id || !job)
     return (false);
 
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  if (timeout_ms > 0)
-  {
-    deadline.tv_sec  += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L)
-    {
-      deadline.tv_sec ++;
-      deadline.tv_nsec -= 1000000000L;
-    }
-  }
+  gwClockDeadline(&deadline, CLOCK_REALTIME, timeout_ms);
 
   pthread_mutex_lock(&sys->wait_lock);
   while ((found = gwStoreJobGet(sys->store, tenant, job_id, job)) &&

@@ -93,6 +93,7 @@ struct _gw_config_s
 /* Load a file over the defaults.  On error returns NULL and writes "FILE:LINE: reason" to err. */
 extern gw_config_t *gwConfigLoad(const char *path, char *err, size_t errsize);
 extern gw_config_t *gwConfigNewDefaults(void);
+extern void         gwConfigSizeText(int64_t value, bool people, char *buf, size_t bufsize); /* "100 MB" / "100M" */
 extern void         gwConfigDelete(gw_config_t **config);
 
 /* Iterate the directive table (name, type, default as text, help), for docs and tests. */
