@@ -114,6 +114,30 @@ release_key(const gw_job_t *job, char *key, size_t keysize)
 
 
 /*
+ * 'sink_doc()' - What a sink is told about a job: its names, options and
+ *                size, and the release key (the job id, put in the
+ *                printer's job-name so a release cut short by a restart
+ *                finds it there).  key must outlive doc.
+ */
+
+static void
+sink_doc(const gw_job_t *job, char *key, size_t keysize, gw_sink_doc_t *doc)
+{
+  release_key(job, key, keysize);
+
+  memset(doc, 0, sizeof(*doc));
+  doc->job_id     = key;
+  doc->job_name   = job->name;
+  doc->owner      = job->owner;
+  doc->format     = job->format;
+  doc->copies     = job->copies;
+  doc->sides      = job->sides;
+  doc->color_mode = job->color_mode;
+  doc->size       = job->size;
+}
+
+
+/*
  * 'release_printed()' - Record a job as printed (kept for reprint, or
  *                       discarded) with the sentence 'text'.
  */
@@ -159,17 +183,7 @@ release_lookup(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job, gw_s
     return (GW_SINK_FOUND_UNKNOWN);
   }
 
-  release_key(job, key, sizeof(key));
-
-  memset(&doc, 0, sizeof(doc));
-  doc.job_id     = key;
-  doc.job_name   = job->name;
-  doc.owner      = job->owner;
-  doc.format     = job->format;
-  doc.copies     = job->copies;
-  doc.sides      = job->sides;
-  doc.color_mode = job->color_mode;
-  doc.size       = job->size;
+  sink_doc(job, key, sizeof(key), &doc);
 
   memset(&opts, 0, sizeof(opts));
   opts.timeout        = c->printer_timeout;
@@ -301,17 +315,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   }
   else
   {
-    release_key(job, key, sizeof(key));
-
-    memset(&doc, 0, sizeof(doc));
-    doc.job_id     = key;                /* In job-name, for release_lookup() after a restart */
-    doc.job_name   = job->name;
-    doc.owner      = job->owner;
-    doc.format     = job->format;
-    doc.copies     = job->copies;
-    doc.sides      = job->sides;
-    doc.color_mode = job->color_mode;
-    doc.size       = job->size;
+    sink_doc(job, key, sizeof(key), &doc);
     doc.read       = _gwReleaseDocRead;
     doc.rewind     = _gwReleaseDocRewind;
     doc.ctx        = &ctx;
