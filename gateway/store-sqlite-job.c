@@ -260,10 +260,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
     ok = document_set(b, job->id, job->format, job->size, job->pages, job->color_pages, job->has_key ? &job->key : NULL) &&
          audit_insert(b, job->tenant, &e);
 
-  if (ok)
-    ok = _gwSqlCommit(b);
-  else
-    _gwSqlRollback(b);
+  ok = _gwSqlEnd(b, ok);
 
   done:
 
@@ -329,10 +326,7 @@ _gwSqlJobSetDocument(void *backend, int64_t tenant, const char *job_id, const ch
     if (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &old_pages) == 1 && !gwJobStateIsTerminal(state))
       ok = document_set(b, job_id, format, size, pages, color_pages, key);
 
-    if (ok)
-      ok = _gwSqlCommit(b);
-    else
-      _gwSqlRollback(b);
+    ok = _gwSqlEnd(b, ok);
   }
   _gwSqlUnlock(b);
 
@@ -462,10 +456,7 @@ _gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_st
     ok = audit_insert(b, tenant, &e);
   }
 
-  if (ok)
-    ok = _gwSqlCommit(b);
-  else
-    _gwSqlRollback(b);
+  ok = _gwSqlEnd(b, ok);
 
   if (ok && shredded)
     b->shred_pending = true;
@@ -796,10 +787,7 @@ _gwSqlJobOriginalSet(void *backend, int64_t tenant, const char *job_id, int64_t 
       _gwSqlDone(stmt);
     }
 
-    if (ok)
-      ok = _gwSqlCommit(b);
-    else
-      _gwSqlRollback(b);
+    ok = _gwSqlEnd(b, ok);
   }
   _gwSqlUnlock(b);
 
@@ -862,10 +850,7 @@ _gwSqlJobOriginalGet(void *backend, int64_t tenant, const char *job_id, bool res
       found = false;
   }
 
-  if (found)
-    found = _gwSqlCommit(b);
-  else
-    _gwSqlRollback(b);
+  found = _gwSqlEnd(b, found);
   _gwSqlUnlock(b);
 
   if (!found)

@@ -114,6 +114,7 @@ extern sqlite3_stmt *_gwSqlStmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql);
 extern void          _gwSqlDone(sqlite3_stmt *stmt);
 extern bool          _gwSqlBegin(_gw_sql_t *b);
 extern bool          _gwSqlCommit(_gw_sql_t *b);
+extern bool          _gwSqlEnd(_gw_sql_t *b, bool ok);   /* Commit if ok, else roll back */
 extern void          _gwSqlRollback(_gw_sql_t *b);
 extern void          _gwSqlLogError(_gw_sql_t *b, const char *what);
 extern bool          _gwSqlExists(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, int64_t c);

@@ -146,10 +146,7 @@ _gwSqlUserAdd(void *backend, int64_t tenant, const char *name, const char *displ
       *id_r = sqlite3_last_insert_rowid(b->db);
   }
 
-  if (ok)
-    ok = _gwSqlCommit(b);
-  else
-    _gwSqlRollback(b);
+  ok = _gwSqlEnd(b, ok);
 
   done:
 
@@ -369,10 +366,7 @@ _gwSqlAliasAdd(void *backend, int64_t tenant, int64_t user_id, const char *alias
     _gwSqlDone(stmt);
   }
 
-  if (ok)
-    ok = _gwSqlCommit(b);
-  else
-    _gwSqlRollback(b);
+  ok = _gwSqlEnd(b, ok);
 
   done:
 
@@ -426,10 +420,7 @@ _gwSqlAddressAdd(void *backend, int64_t tenant, int64_t user_id, const char *add
     _gwSqlDone(stmt);
   }
 
-  if (ok)
-    ok = _gwSqlCommit(b);
-  else
-    _gwSqlRollback(b);
+  ok = _gwSqlEnd(b, ok);
 
   done:
 

@@ -229,6 +229,23 @@ _gwSqlCommit(_gw_sql_t *b)
 
 
 /*
+ * '_gwSqlEnd()' - End the open transaction: commit when ok (false if the
+ *                 commit fails, which rolls back), else roll back.
+ *                 Returns whether the work is now committed.
+ */
+
+bool
+_gwSqlEnd(_gw_sql_t *b, bool ok)
+{
+  if (ok)
+    return (_gwSqlCommit(b));
+
+  _gwSqlRollback(b);
+  return (false);
+}
+
+
+/*
  * '_gwSqlRollback()' - Roll back the open transaction, if any.
  */
 
