@@ -6,13 +6,13 @@
 #include "printgate/convert.h"
 #include "printgate/crypto.h"
 #include "printgate/log.h"
+#include "reaper-private.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,29 +100,132 @@ gwConvertMemfd(ssize_t (*read_cb)(void *ctx, void *buf, size_t len), void *ctx, 
 
 
 /*
+ * 'gwConvertOpenDir()' - Open a folder that holds plaintext of conversions
+ *                        (ConversionDir, OfficeTmpDir), made with 'mode'
+ *                        when missing and 'create'.  Refused unless it is a
+ *                        directory (not a link) of the daemon's user that
+ *                        nobody else can write, below folders that belong
+ *                        to root or the daemon's user and that nobody else
+ *                        can write, or that carry the sticky bit (like
+ *                        /dev/shm and /tmp: nobody else can then rename or
+ *                        replace our folder in them).  Returns an
+ *                        O_DIRECTORY descriptor, or -1 with the reason in
+ *                        error (errno ENOENT: missing and not 'create').
+ */
+
+int
+gwConvertOpenDir(const char *path, mode_t mode, bool create, char *error, size_t errsize)
+{
+  char        dir[4096];
+  struct stat st;
+  int         fd;
+  uid_t       uid = geteuid();
+
+  if (!path || path[0] != '/' || strlen(path) >= sizeof(dir))
+  {
+    snprintf(error, errsize, "%s is not an absolute path", path ? path : "(none)");
+    errno = EINVAL;
+    return (-1);
+  }
+
+  /*
+   * The folders above: checked by name from the root down to the parent.
+   */
+
+  snprintf(dir, sizeof(dir), "%s", path);
+  for (size_t len = strlen(dir); len > 1 && dir[len - 1] == '/'; len --)
+    dir[len - 1] = '\0';              /* Trailing slashes */
+
+  for (size_t i = 0; dir[i]; i ++)
+  {
+    char above[sizeof(dir)];
+
+    if (dir[i] != '/' || (i > 0 && dir[i - 1] == '/'))
+      continue;
+    if (!dir[i + 1])
+      break;
+    snprintf(above, sizeof(above), "%.*s", i ? (int)i : 1, dir);
+
+    if (stat(above, &st))
+    {
+      snprintf(error, errsize, "the folder %s above %s cannot be examined: %s", above, path, strerror(errno));
+      return (-1);
+    }
+    if ((st.st_uid != 0 && st.st_uid != uid) || ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+    {
+      snprintf(error, errsize, "the folder %s above %s belongs to another user or can be written by others without the sticky bit", above, path);
+      errno = EPERM;
+      return (-1);
+    }
+  }
+
+  /*
+   * The folder itself.
+   */
+
+  if (create && mkdir(path, mode) && errno != EEXIST)
+  {
+    snprintf(error, errsize, "unable to create %s: %s", path, strerror(errno));
+    return (-1);
+  }
+  if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+  {
+    int e = errno;
+
+    snprintf(error, errsize, "%s cannot be opened as a folder (a link is refused): %s", path, strerror(e));
+    errno = e;
+    return (-1);
+  }
+  if (fstat(fd, &st) || st.st_uid != uid || (st.st_mode & 022))
+  {
+    snprintf(error, errsize, "%s must be a folder of the daemon's user (uid %d) that nobody else can write (it is uid %d, mode %04o)", path,
+             (int)uid, (int)st.st_uid, (unsigned)(st.st_mode & 07777));
+    close(fd);
+    errno = EPERM;
+    return (-1);
+  }
+
+  return (fd);
+}
+
+
+/*
  * 'make_dir()' - Make this conversion's own directory under the parent:
  *                "conv-<random>", mode 0700.  The parent is made (0700)
- *                when missing.
+ *                when missing and must pass gwConvertOpenDir().
  */
 
 static bool
-make_dir(const char *parent, char *path, size_t pathsize)
+make_dir(const char *parent, char *path, size_t pathsize, char *error, size_t errsize)
 {
   unsigned char rnd[8];
   char          hex[17];
+  int           fd;
+  bool          ok;
 
-  if (mkdir(parent, 0700) && errno != EEXIST)
+  if ((fd = gwConvertOpenDir(parent, 0700, true, error, errsize)) < 0)
     return (false);
 
   if (!gwRandomBytes(rnd, sizeof(rnd)))
+  {
+    snprintf(error, errsize, "no random bytes");
+    close(fd);
     return (false);
+  }
   for (size_t i = 0; i < sizeof(rnd); i ++)
     snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
 
   if ((size_t)snprintf(path, pathsize, "%s/conv-%s", parent, hex) >= pathsize)
+  {
+    snprintf(error, errsize, "the path of ConversionDir is too long");
+    close(fd);
     return (false);
+  }
 
-  return (!mkdir(path, 0700));
+  if (!(ok = !mkdirat(fd, strrchr(path, '/') + 1, 0700)))
+    snprintf(error, errsize, "unable to make a conversion directory under %s: %s", parent, strerror(errno));
+  close(fd);
+  return (ok);
 }
 
 
@@ -294,11 +397,10 @@ gwConvertParseResult(const char *line, gw_convert_result_t *result)
 bool
 gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
 {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t          attr;
-  sigset_t                   none, defaults;
+  _gw_reaper_t               reaper = { 0, -1, -1, 0, false, 0 };
+  _gw_reaper_spawn_t         sp;
+  int                        spawn_err = 0;
   int                        in = -1, out[2] = { -1, -1 }, res[2] = { -1, -1 }, err[2] = { -1, -1 };
-  pid_t                      pid = -1;
   char                       resbuf[RESULT_MAX], errbuf[STDERR_MAX], buf[64 * 1024];
   size_t                     reslen = 0, errlen = 0;
   int64_t                    deadline;
@@ -330,9 +432,10 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   {
     size_t nenv = 0;
 
-    if (!make_dir(cj->tmp_parent, dir, sizeof(dir)))
+    if (!make_dir(cj->tmp_parent, dir, sizeof(dir), result->detail, sizeof(result->detail)))
     {
-      snprintf(result->detail, sizeof(result->detail), "unable to make a conversion directory under %s: %s", cj->tmp_parent, strerror(errno));
+      if (cj->log)
+        gwLog(cj->log, GW_LOG_ERROR, "ConversionDir refused: %s", result->detail);
       dir[0] = '\0';
       goto done;
     }
@@ -355,37 +458,25 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   }
 
   /*
-   * The child gets exactly fds 0-3; the daemon blocks SIGHUP/SIGTERM in
-   * every thread, so the child's mask and dispositions are reset.
+   * The helper gets exactly fds 0-3, default signals (the daemon blocks
+   * SIGHUP/SIGTERM in every thread) and a process group of its own, and
+   * runs under a reaper of its own (reaper.c) that kills it, its group and
+   * every descendant, whatever group or session they moved to.
    */
 
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  posix_spawn_file_actions_adddup2(&fa, res[1], 3);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 4);   /* Nothing else of the daemon's leaks in */
+  memset(&sp, 0, sizeof(sp));
+  sp.path   = cj->helper;
+  sp.argv   = (char * const *)cj->argv;
+  sp.envp   = envp;
+  sp.fds[0] = in;
+  sp.fds[1] = out[1];
+  sp.fds[2] = err[1];
+  sp.fds[3] = res[1];
+  sp.nfds   = 4;
 
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGHUP);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGINT);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-  errno = posix_spawn(&pid, cj->helper, &fa, &attr, (char * const *)cj->argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-
-  if (errno || pid <= 0)
+  if (!_gwReaperSpawn(&reaper, &sp, &spawn_err))
   {
-    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(errno));
-    pid = -1;
+    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(spawn_err));
     goto done;
   }
 
@@ -408,7 +499,7 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
     if (left <= 0)
     {
       result->timed_out = true;
-      kill(-pid, SIGKILL);   /* Its whole process group */
+      _gwReaperKill(&reaper);   /* The helper and everything below it */
       break;
     }
 
@@ -448,7 +539,7 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
           {
             /* Stop the helper: its output is not wanted any more. */
             write_failed = true;
-            kill(-pid, SIGKILL);   /* Its whole process group */
+            _gwReaperKill(&reaper);
           }
         }
       }
@@ -485,8 +576,19 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
 
   gwWipe(buf, sizeof(buf));
 
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
-  pid = -1;
+  /*
+   * The deadline holds for the wait too: a helper that closed its pipes and
+   * sleeps (it uses no CPU, so its CPU limit never fires) is killed at the
+   * deadline like one that still writes.
+   */
+
+  if (!_gwReaperWait(&reaper, deadline))
+  {
+    result->timed_out = true;
+    _gwReaperKill(&reaper);
+  }
+  _gwReaperStop(&reaper, GW_REAPER_GRACE_MS);
+  status = reaper.status;
 
   resbuf[reslen] = '\0';
   errbuf[errlen] = '\0';
@@ -540,11 +642,7 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
 
   done:
 
-  if (pid > 0)
-  {
-    kill(-pid, SIGKILL);   /* Its whole process group */
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
-  }
+  _gwReaperStop(&reaper, GW_REAPER_GRACE_MS);   /* Nothing when already stopped */
   if (in >= 0)
     close(in);
   if (dir[0])

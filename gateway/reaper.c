@@ -1,0 +1,643 @@
+/*
+ * reaper.c - run a sandboxed program under a small reaper process of its
+ * own (see reaper-private.h and docs/converters.md, "Stopping a
+ * conversion").
+ *
+ * Why: a process group is no fence.  The program (printgate-convert, the
+ * Office sandbox, or an exploit running in either) may call setpgid() or
+ * setsid(), and a child it leaves behind is reparented to init, out of the
+ * daemon's reach.  So the daemon forks a reaper that marks itself a child
+ * subreaper (PR_SET_CHILD_SUBREAPER): every orphan below it is reparented
+ * to it, whatever group or session it is in.  When the program exits, or
+ * the daemon asks (a byte on, or the end of, the control socket), the
+ * reaper kills the program by pid and its group, then kills and reaps
+ * every child it has (/proc/thread-self/children) until none is left, and
+ * exits with the program's own wait status: it re-raises the signal that
+ * killed the program, or exits with its code.
+ *
+ * The reaper is a fork of the threaded daemon, so between _Fork() and its
+ * _exit() it calls only async-signal-safe functions (system calls, no
+ * malloc, no stdio).  It blocks every signal, cannot be traced or read by
+ * the sandbox's uid (not dumpable), keeps no descriptor of the daemon but
+ * its control socket, and dies with the daemon thread that started it
+ * (parent-death signal); the program dies with the reaper (parent-death
+ * signal set before exec; the helpers set it again after dropping their
+ * user).  The same works as root and unprivileged: no namespace, no cgroup.
+ */
+
+#include "reaper-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#  define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define HIGH_FD 64                      /* First free descriptor while moving ours */
+#define CTL_FD 10                       /* The reaper's control socket */
+#define PROG_FD 11                      /* 11..14: the program's descriptors, in the reaper */
+#define REPORT_FD 20                    /* 20, 21: the exec report pipe */
+
+
+/*
+ * '_gwReaperNowMs()' - Monotonic milliseconds.
+ */
+
+int64_t
+_gwReaperNowMs(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+
+/*
+ * 'pidfd_of()' - pidfd_open() through syscall() (glibc 2.36 has the
+ *                wrapper, older ones do not); -1 on a kernel before 5.3.
+ */
+
+static int
+pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+  return ((int)syscall(SYS_pidfd_open, pid, 0));
+#else
+  (void)pid;
+  errno = ENOSYS;
+  return (-1);
+#endif
+}
+
+
+/*
+ * 'write_all()' - Write a small message (async-signal-safe).
+ */
+
+static void
+write_all(int fd, const void *data, size_t len)
+{
+  const char *p = data;
+
+  while (len > 0)
+  {
+    ssize_t n = write(fd, p, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
+    p   += n;
+    len -= (size_t)n;
+  }
+}
+
+
+/*
+ * 'reaper_kill_children()' - SIGKILL every child the reaper has now, as
+ *                            listed in /proc/thread-self/children (the
+ *                            reaper has one thread).  Returns false when
+ *                            the list cannot be read.  Async-signal-safe.
+ */
+
+static bool
+reaper_kill_children(void)
+{
+  char    buf[4096];
+  ssize_t n;
+  int     fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+  long    pid = 0;
+  bool    digits = false;
+
+  if (fd < 0)
+    return (false);
+
+  /* A pid may straddle two reads: the number is carried over. */
+  while ((n = read(fd, buf, sizeof(buf))) > 0)
+  {
+    for (ssize_t i = 0; i < n; i ++)
+    {
+      if (buf[i] >= '0' && buf[i] <= '9')
+      {
+        if (pid < 100000000)
+          pid = pid * 10 + (buf[i] - '0');
+        digits = true;
+      }
+      else
+      {
+        if (digits && pid > 1)
+          kill((pid_t)pid, SIGKILL);   /* Our unreaped child: the pid cannot have been reused */
+        pid    = 0;
+        digits = false;
+      }
+    }
+  }
+  if (digits && pid > 1)
+    kill((pid_t)pid, SIGKILL);
+
+  close(fd);
+  return (true);
+}
+
+
+/*
+ * 'reaper_finish()' - Kill the program, its group and every descendant the
+ *                     reaper has collected, reap them all and keep the
+ *                     program's status.  Async-signal-safe.
+ */
+
+static void
+reaper_finish(pid_t child, bool *have_status, int *status)
+{
+  int64_t give_up = 0;
+
+  if (!*have_status)
+  {
+    /* Unreaped, so its pid still names it and its group. */
+    kill(child, SIGKILL);              /* By pid: it may have left its group */
+    kill(-child, SIGKILL);
+  }
+
+  for (;;)
+  {
+    int   st;
+    pid_t w;
+
+    if (!reaper_kill_children())
+    {
+      /*
+       * Without /proc the orphans cannot be listed: reap what dies within a
+       * second and leave the rest (docs/converters.md).
+       */
+
+      struct timespec ten_ms = { 0, 10000000 };
+
+      if (!give_up)
+        give_up = _gwReaperNowMs() + 1000;
+      if ((w = waitpid(-1, &st, WNOHANG | __WALL)) == 0)
+      {
+        if (_gwReaperNowMs() >= give_up)
+          break;
+        nanosleep(&ten_ms, NULL);
+        continue;
+      }
+    }
+    else
+      w = waitpid(-1, &st, __WALL);    /* Every child was just sent SIGKILL */
+
+    if (w < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      break;                           /* ECHILD: nothing is left */
+    }
+    if (w == child && !*have_status)
+    {
+      *have_status = true;
+      *status      = st;
+    }
+  }
+}
+
+
+/*
+ * 'reaper_exec_child()' - In the program's process: its own process group,
+ *                         descriptors 0..nfds-1, default signals, death
+ *                         with the reaper, exec.  Reports a failed exec's
+ *                         errno on report_fd.  Async-signal-safe.
+ */
+
+__attribute__((noreturn)) static void
+reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, pid_t reaper)
+{
+  struct sigaction dfl;
+  sigset_t         none;
+  int              err;
+
+  setpgid(0, 0);
+
+  for (int i = 0; i < sp->nfds; i ++)
+  {
+    /* The sources are above REPORT_FD, so no dup2() clobbers another's. */
+    int fd = high[i] >= 0 ? high[i] : open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
+
+    if (fd < 0 || dup2(fd, i) != i)
+      goto fail;
+  }
+  if (syscall(SYS_close_range, (unsigned)sp->nfds, ~0U, CLOSE_RANGE_CLOEXEC))
+  {
+    /* Older kernel: mark them one by one (report_fd is already close-on-exec). */
+    for (int fd = sp->nfds; fd < 1024; fd ++)
+      fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s ++)
+  {
+    if (s == SIGKILL || s == SIGSTOP)
+      continue;
+    if (sp->all_signals || s == SIGPIPE || s == SIGHUP || s == SIGTERM || s == SIGINT)
+      sigaction(s, &dfl, NULL);         /* Fails harmlessly for the real-time signals glibc keeps */
+  }
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != reaper)
+    goto fail;
+
+  execve(sp->path, sp->argv, sp->envp);
+
+  fail:
+
+  err = errno ? errno : EINVAL;
+  write_all(report_fd, &err, sizeof(err));
+  _exit(127);
+}
+
+
+/*
+ * 'reaper_main()' - The reaper process: start the program, wait for it or
+ *                   for the daemon's word, kill and reap everything, exit
+ *                   as the program did.  Async-signal-safe.
+ */
+
+__attribute__((noreturn)) static void
+reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
+{
+  int           high[GW_REAPER_MAX_FDS], tmp[GW_REAPER_MAX_FDS + 1], report[2], msg[2], err = 0, status = 0,
+                pfd_child = -1;
+  pid_t         self = getpid();
+  pid_t         child;
+  bool          have_status = false;
+  sigset_t      all;
+  struct rlimit zero = { 0, 0 };
+
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != daemon)
+    _exit(127);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  /* A copy of the daemon's memory: nobody reads it */
+  setrlimit(RLIMIT_CORE, &zero);       /* The re-raised signal leaves no core */
+
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+  {
+    err = errno;
+    goto report;
+  }
+
+  /*
+   * Keep the control socket (CTL_FD), the program's descriptors (PROG_FD
+   * on) and the exec report pipe (REPORT_FD) at fixed numbers and close
+   * every other descriptor of the daemon's: one kept open here would, for
+   * one, hold another conversion's pipe open.  All are close-on-exec.
+   */
+
+  if ((tmp[0] = fcntl(ctl, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
+    _exit(127);
+  for (int i = 0; i < sp->nfds; i ++)
+  {
+    if ((tmp[i + 1] = sp->fds[i] >= 0 ? fcntl(sp->fds[i], F_DUPFD_CLOEXEC, HIGH_FD) : -1) < 0 && sp->fds[i] >= 0)
+      _exit(127);
+  }
+  syscall(SYS_close_range, 0U, (unsigned)HIGH_FD - 1, 0U);
+  if (dup3(tmp[0], CTL_FD, O_CLOEXEC) != CTL_FD)
+    _exit(127);
+  ctl = CTL_FD;
+  for (int i = 0; i < sp->nfds; i ++)
+  {
+    high[i] = -1;
+    if (tmp[i + 1] >= 0 && (high[i] = dup3(tmp[i + 1], PROG_FD + i, O_CLOEXEC)) != PROG_FD + i)
+      _exit(127);
+  }
+  if (pipe2(report, O_CLOEXEC) || dup3(report[0], REPORT_FD, O_CLOEXEC) != REPORT_FD ||
+      dup3(report[1], REPORT_FD + 1, O_CLOEXEC) != REPORT_FD + 1)
+  {
+    err = errno;
+    goto report;
+  }
+  report[0] = REPORT_FD;
+  report[1] = REPORT_FD + 1;
+  if (syscall(SYS_close_range, (unsigned)REPORT_FD + 2, ~0U, 0U))
+  {
+    for (int fd = REPORT_FD + 2; fd < 4096; fd ++)
+      close(fd);
+  }
+  for (int fd = 0; fd < CTL_FD; fd ++)
+    close(fd);                         /* The originals of the report pipe */
+
+  if ((child = _Fork()) < 0)
+  {
+    err = errno;
+    goto report;
+  }
+  if (child == 0)
+  {
+    close(report[0]);
+    reaper_exec_child(sp, high, report[1], self);
+  }
+
+  close(report[1]);
+  for (int i = 0; i < sp->nfds; i ++)
+  {
+    if (high[i] >= 0)
+      close(high[i]);                  /* Else the daemon never sees end of file */
+  }
+  while (read(report[0], &err, sizeof(err)) < 0 && errno == EINTR);
+  close(report[0]);
+
+  if (err)
+  {
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR);
+    goto report;
+  }
+
+  msg[0] = 0;
+  msg[1] = (int)child;
+  write_all(ctl, msg, sizeof(msg));
+
+  /*
+   * Wait for the program to end or for the daemon's word (a byte, or end
+   * of file when the daemon went away).
+   */
+
+  pfd_child = pidfd_of(child);
+
+  for (;;)
+  {
+    struct pollfd pfd[2];
+    int           n = 1;
+
+    pfd[0].fd     = ctl;
+    pfd[0].events = POLLIN;
+    if (pfd_child >= 0)
+    {
+      pfd[1].fd     = pfd_child;
+      pfd[1].events = POLLIN;
+      n = 2;
+    }
+
+    pfd[0].revents = 0;
+    pfd[1].revents = 0;
+    if (poll(pfd, (nfds_t)n, pfd_child >= 0 ? -1 : 20) < 0 && errno != EINTR)
+      break;
+    if (pfd[0].revents)
+      break;                           /* Kill now */
+    if ((n == 2 && pfd[1].revents) || pfd_child < 0)
+    {
+      siginfo_t info;
+
+      /*
+       * Ended?  Look without reaping: while it is a zombie its pid still
+       * names its group, which is killed before the pid is given back.
+       */
+
+      memset(&info, 0, sizeof(info));
+      if (waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == child)
+      {
+        int st;
+
+        kill(-child, SIGKILL);
+        if (waitpid(child, &st, 0) == child)
+        {
+          have_status = true;
+          status      = st;
+        }
+        break;                         /* Its leftovers go now */
+      }
+    }
+  }
+
+  reaper_finish(child, &have_status, &status);
+
+  /*
+   * Exit as the program did.
+   */
+
+  if (have_status && WIFSIGNALED(status))
+  {
+    struct sigaction dfl;
+    sigset_t         one;
+    int              sig = WTERMSIG(status);
+
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    kill(getpid(), sig);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+    _exit(128 + sig);                   /* Not reached for a fatal signal */
+  }
+  _exit(have_status && WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+
+  report:
+
+  msg[0] = err ? err : EINVAL;
+  msg[1] = 0;
+  write_all(ctl, msg, sizeof(msg));
+  _exit(127);
+}
+
+
+/*
+ * '_gwReaperSpawn()' - Start the reaper and, under it, the program.
+ *                      Returns false with an errno value in *error_r when
+ *                      the program could not be started.  Everything the
+ *                      reaper needs is prepared before the fork.
+ */
+
+bool
+_gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r)
+{
+  int     sv[2], msg[2], got = 0, err = 0;
+  pid_t   daemon = getpid();
+  int64_t deadline;
+
+  r->pid    = 0;
+  r->pidfd  = -1;
+  r->ctl    = -1;
+  r->child  = 0;
+  r->reaped = false;
+  r->status = 0;
+  *error_r  = 0;
+
+  if (sp->nfds < 0 || sp->nfds > GW_REAPER_MAX_FDS)
+  {
+    *error_r = EINVAL;
+    return (false);
+  }
+
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+  {
+    *error_r = errno;
+    return (false);
+  }
+
+  if ((r->pid = _Fork()) < 0)
+  {
+    *error_r = errno;
+    r->pid   = 0;
+    close(sv[0]);
+    close(sv[1]);
+    return (false);
+  }
+  if (r->pid == 0)
+  {
+    close(sv[0]);
+    reaper_main(sp, sv[1], daemon);
+  }
+
+  close(sv[1]);
+  r->ctl   = sv[0];
+  r->pidfd = pidfd_of(r->pid);         /* Our unreaped child: no pid reuse race */
+
+  /*
+   * The reaper's first word: 0 and the program's pid, or an errno value.
+   */
+
+  for (deadline = _gwReaperNowMs() + 10000; got < (int)sizeof(msg);)
+  {
+    struct pollfd pfd = { r->ctl, POLLIN, 0 };
+    int           left = (int)(deadline - _gwReaperNowMs());
+    ssize_t       n;
+
+    if (left <= 0 || (poll(&pfd, 1, left) < 0 && errno != EINTR))
+      break;
+    if (!pfd.revents)
+      continue;
+    if ((n = read(r->ctl, (char *)msg + got, sizeof(msg) - (size_t)got)) < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    got += (int)n;
+  }
+
+  if (got == (int)sizeof(msg) && msg[0] == 0 && msg[1] > 0)
+  {
+    r->child = (pid_t)msg[1];
+    return (true);
+  }
+
+  err = got == (int)sizeof(msg) && msg[0] > 0 ? msg[0] : EIO;
+  _gwReaperStop(r, GW_REAPER_GRACE_MS);
+  *error_r = err;
+  return (false);
+}
+
+
+/*
+ * '_gwReaperKill()' - Ask the reaper to kill the program and everything
+ *                     below it now.  Does not wait.  Any thread.
+ */
+
+void
+_gwReaperKill(_gw_reaper_t *r)
+{
+  int fd = __atomic_load_n(&r->ctl, __ATOMIC_RELAXED);
+
+  if (fd >= 0)
+    send(fd, "k", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+
+/*
+ * '_gwReaperWait()' - Wait for the reaper (which exits only after reaping
+ *                     everything below it) until deadline_ms.  Returns true
+ *                     once it is reaped, with the program's status in
+ *                     r->status.
+ */
+
+bool
+_gwReaperWait(_gw_reaper_t *r, int64_t deadline_ms)
+{
+  for (;;)
+  {
+    int   st, left;
+    pid_t w;
+
+    if (r->reaped || r->pid <= 0)
+      return (true);
+
+    if ((w = waitpid(r->pid, &st, WNOHANG)) == r->pid)
+    {
+      r->reaped = true;
+      r->status = st;
+      return (true);
+    }
+    if (w < 0 && errno != EINTR)
+    {
+      /* Not our child any more (cannot happen): nothing to wait for. */
+      r->reaped = true;
+      r->status = 0;
+      return (true);
+    }
+
+    if ((left = (int)(deadline_ms - _gwReaperNowMs())) <= 0)
+      return (false);
+
+    if (r->pidfd >= 0)
+    {
+      struct pollfd pfd = { r->pidfd, POLLIN, 0 };
+
+      poll(&pfd, 1, left);
+    }
+    else
+    {
+      struct timespec ts = { 0, (left < 10 ? left : 10) * 1000000L };
+
+      nanosleep(&ts, NULL);
+    }
+  }
+}
+
+
+/*
+ * '_gwReaperStop()' - Kill everything, wait up to grace_ms for the reaper
+ *                     to report, then kill the reaper itself (its program
+ *                     dies with it: parent-death signal) and reap it.
+ *                     Closes the descriptors.  Safe to call twice.
+ */
+
+void
+_gwReaperStop(_gw_reaper_t *r, int grace_ms)
+{
+  if (r->pid > 0 && !r->reaped)
+  {
+    _gwReaperKill(r);
+    if (!_gwReaperWait(r, _gwReaperNowMs() + grace_ms))
+    {
+#ifdef SYS_pidfd_send_signal
+      if (r->pidfd < 0 || syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0))
+#endif
+        kill(r->pid, SIGKILL);         /* Unreaped child: the pid is still ours */
+      while (!_gwReaperWait(r, _gwReaperNowMs() + 60000));
+    }
+  }
+
+  if (r->ctl >= 0)
+  {
+    int fd = r->ctl;
+
+    __atomic_store_n(&r->ctl, -1, __ATOMIC_RELAXED);
+    close(fd);
+  }
+  if (r->pidfd >= 0)
+  {
+    close(r->pidfd);
+    r->pidfd = -1;
+  }
+}
