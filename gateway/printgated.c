@@ -13,6 +13,7 @@
 
 #include "printgate/config.h"
 #include "printgate/control.h"
+#include "printgate/convert.h"
 #include "printgate/listener.h"
 #include "printgate/log.h"
 #include "printgate/system.h"
@@ -121,6 +122,18 @@ main(int argc, char *argv[])
 
   if (test_only)
   {
+    char why[1024];
+    int  dirfd;
+
+    /* ConversionDir holds plaintext: refuse one others could change (convert.c). */
+    if ((dirfd = gwConvertOpenDir(config->conversion_dir, 0700, false, why, sizeof(why))) < 0 && errno != ENOENT)
+    {
+      fprintf(stderr, "printgated: %s: ConversionDir refused: %s\n", conffile, why);
+      gwConfigDelete(&config);
+      return (1);
+    }
+    if (dirfd >= 0)
+      close(dirfd);
     printf("%s: configuration OK\n", conffile);
     gwConfigDelete(&config);
     return (0);
