@@ -397,7 +397,7 @@ gwConvertParseResult(const char *line, gw_convert_result_t *result)
 bool
 gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
 {
-  _gw_reaper_t               reaper = { 0, -1, -1, 0, false, 0 };
+  _gw_reaper_t               reaper = { 0, -1, -1, 0, -1, 0, false, 0 };
   _gw_reaper_spawn_t         sp;
   int                        spawn_err = 0;
   int                        in = -1, out[2] = { -1, -1 }, res[2] = { -1, -1 }, err[2] = { -1, -1 };
@@ -589,6 +589,11 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   }
   _gwReaperStop(&reaper, GW_REAPER_GRACE_MS);
   status = reaper.status;
+  if (reaper.exec_errno)
+  {
+    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(reaper.exec_errno));
+    goto done;
+  }
 
   resbuf[reslen] = '\0';
   errbuf[errlen] = '\0';

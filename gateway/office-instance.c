@@ -229,8 +229,9 @@ _gwOfficeInstanceStart(gw_office_pool_t *pool, _gw_office_instance_t *inst, char
   inst->pid     = 0;
   inst->linelen = 0;
   memset(&inst->reaper, 0, sizeof(inst->reaper));
-  inst->reaper.pidfd = -1;
-  inst->reaper.ctl   = -1;
+  inst->reaper.pidfd       = -1;
+  inst->reaper.ctl         = -1;
+  inst->reaper.child_pidfd = -1;
 
   if (!gwRandomBytes(rnd, sizeof(rnd)))
   {
@@ -291,6 +292,8 @@ _gwOfficeInstanceStart(gw_office_pool_t *pool, _gw_office_instance_t *inst, char
 
   if (rc == 1)
     snprintf(error, errsize, "%s", strncmp(line, "fail ", 5) ? line : line + 5);
+  else if (rc == 0 && _gwReaperWait(&inst->reaper, _gwOfficeNowMs() + 1000) && inst->reaper.exec_errno)
+    snprintf(error, errsize, "unable to start %s: %s", pool->sandbox, strerror(inst->reaper.exec_errno));
   else if (rc == 0)
     snprintf(error, errsize, "the instance exited while starting");
   else

@@ -433,8 +433,9 @@ gwOfficePoolNew(const gw_office_config_t *cfg, gw_log_t *log, const char **error
     pool->inst[i].state  = OFFICE_STOPPED;
     pool->inst[i].sock   = -1;
     pool->inst[i].dir_fd = -1;
-    pool->inst[i].reaper.pidfd = -1;
-    pool->inst[i].reaper.ctl   = -1;
+    pool->inst[i].reaper.pidfd       = -1;
+    pool->inst[i].reaper.ctl         = -1;
+    pool->inst[i].reaper.child_pidfd = -1;
   }
 
   if (pthread_create(&pool->supervisor, NULL, supervisor_main, pool))

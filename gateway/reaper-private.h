@@ -28,7 +28,9 @@ typedef struct _gw_reaper_s             /* One reaper and its program */
   pid_t pid;                    /* The reaper (our child), 0 when none */
   int   pidfd;                  /* Its pidfd, -1 without pidfd_open() */
   int   ctl;                    /* Our end of the control socket, -1 when closed */
-  pid_t child;                  /* The program's pid (for logs only: never signalled here) */
+  pid_t child;                  /* The program's pid (logs; signalled only through child_pidfd) */
+  int   child_pidfd;            /* pidfd of the program (made by the reaper before it ran), or -1 */
+  int   exec_errno;             /* Once reaped: why the program could not be started, or 0 */
   bool  reaped;                 /* The reaper was waited for */
   int   status;                 /* Then: the program's wait status, as the reaper's own */
 } _gw_reaper_t;

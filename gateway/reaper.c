@@ -15,6 +15,13 @@
  * exits with the program's own wait status: it re-raises the signal that
  * killed the program, or exits with its code.
  *
+ * The daemon holds a pidfd of the program from before the program runs (the
+ * reaper makes it and passes it over the control socket, and the program
+ * waits for that before its exec), so it also kills the program itself at
+ * once, wherever its group went, and even if it stopped or killed its
+ * reaper (possible for a program of the same uid without the helpers'
+ * seccomp filter, which lets them signal only themselves).
+ *
  * The reaper is a fork of the threaded daemon, so between _Fork() and its
  * _exit() it calls only async-signal-safe functions (system calls, no
  * malloc, no stdio).  It blocks every signal, cannot be traced or read by
@@ -36,6 +43,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,7 +55,7 @@
 #define HIGH_FD 64                      /* First free descriptor while moving ours */
 #define CTL_FD 10                       /* The reaper's control socket */
 #define PROG_FD 11                      /* 11..14: the program's descriptors, in the reaper */
-#define REPORT_FD 20                    /* 20, 21: the exec report pipe */
+#define REPORT_FD 20                    /* 20, 21: the exec report pipe; 22, 23: the word to go */
 
 
 /*
@@ -215,16 +223,18 @@ reaper_finish(pid_t child, bool *have_status, int *status)
 /*
  * 'reaper_exec_child()' - In the program's process: its own process group,
  *                         descriptors 0..nfds-1, default signals, death
- *                         with the reaper, exec.  Reports a failed exec's
+ *                         with the reaper, wait for the word to go (one
+ *                         byte on go_fd), exec.  Reports a failed exec's
  *                         errno on report_fd.  Async-signal-safe.
  */
 
 __attribute__((noreturn)) static void
-reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, pid_t reaper)
+reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, int go_fd, pid_t reaper)
 {
   struct sigaction dfl;
   sigset_t         none;
   int              err;
+  char             go;
 
   setpgid(0, 0);
 
@@ -258,6 +268,14 @@ reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, 
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != reaper)
     goto fail;
 
+  /*
+   * Not a line of the program runs before the daemon holds a pidfd of this
+   * process: then it can kill it even if it turns on its reaper.
+   */
+
+  while (read(go_fd, &go, 1) < 0 && errno == EINTR);
+  close(go_fd);
+
   execve(sp->path, sp->argv, sp->envp);
 
   fail:
@@ -265,6 +283,41 @@ reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, 
   err = errno ? errno : EINVAL;
   write_all(report_fd, &err, sizeof(err));
   _exit(127);
+}
+
+
+/*
+ * 'send_first_word()' - Tell the daemon the program's pid, with its pidfd
+ *                       (-1: none) as SCM_RIGHTS.  Async-signal-safe.
+ */
+
+static void
+send_first_word(int ctl, pid_t child, int pidfd)
+{
+  int            msg[2] = { 0, (int)child };
+  struct iovec   iov = { msg, sizeof(msg) };
+  struct msghdr  mh;
+  union
+  {
+    struct cmsghdr hdr;
+    char           buf[CMSG_SPACE(sizeof(int))];
+  }              cm;
+
+  memset(&mh, 0, sizeof(mh));
+  memset(&cm, 0, sizeof(cm));
+  mh.msg_iov    = &iov;
+  mh.msg_iovlen = 1;
+  if (pidfd >= 0)
+  {
+    mh.msg_control           = cm.buf;
+    mh.msg_controllen        = sizeof(cm.buf);
+    cm.hdr.cmsg_level        = SOL_SOCKET;
+    cm.hdr.cmsg_type         = SCM_RIGHTS;
+    cm.hdr.cmsg_len          = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(&cm.hdr), &pidfd, sizeof(int));
+  }
+
+  while (sendmsg(ctl, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR);
 }
 
 
@@ -277,8 +330,8 @@ reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, 
 __attribute__((noreturn)) static void
 reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
 {
-  int           high[GW_REAPER_MAX_FDS], tmp[GW_REAPER_MAX_FDS + 1], report[2], msg[2], err = 0, status = 0,
-                pfd_child = -1;
+  int           high[GW_REAPER_MAX_FDS], tmp[GW_REAPER_MAX_FDS + 1], report[2], gofd[2], msg[2], err = 0,
+                status = 0, pfd_child = -1;
   pid_t         self = getpid();
   pid_t         child;
   bool          have_status = false;
@@ -331,13 +384,21 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
   }
   report[0] = REPORT_FD;
   report[1] = REPORT_FD + 1;
-  if (syscall(SYS_close_range, (unsigned)REPORT_FD + 2, ~0U, 0U))
+  if (pipe2(gofd, O_CLOEXEC) || dup3(gofd[0], REPORT_FD + 2, O_CLOEXEC) != REPORT_FD + 2 ||
+      dup3(gofd[1], REPORT_FD + 3, O_CLOEXEC) != REPORT_FD + 3)
   {
-    for (int fd = REPORT_FD + 2; fd < 4096; fd ++)
+    err = errno;
+    goto report;
+  }
+  gofd[0] = REPORT_FD + 2;
+  gofd[1] = REPORT_FD + 3;
+  if (syscall(SYS_close_range, (unsigned)REPORT_FD + 4, ~0U, 0U))
+  {
+    for (int fd = REPORT_FD + 4; fd < 4096; fd ++)
       close(fd);
   }
   for (int fd = 0; fd < CTL_FD; fd ++)
-    close(fd);                         /* The originals of the report pipe */
+    close(fd);                         /* The originals of the two pipes */
 
   if ((child = _Fork()) < 0)
   {
@@ -347,34 +408,42 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
   if (child == 0)
   {
     close(report[0]);
-    reaper_exec_child(sp, high, report[1], self);
+    close(gofd[1]);
+    reaper_exec_child(sp, high, report[1], gofd[0], self);
   }
 
   close(report[1]);
+  close(gofd[0]);
   for (int i = 0; i < sp->nfds; i ++)
   {
     if (high[i] >= 0)
       close(high[i]);                  /* Else the daemon never sees end of file */
   }
+
+  /*
+   * First word to the daemon: the program's pid and a pidfd of it, made
+   * while it is our unreaped child and before it runs (so it names that
+   * process and no other); then the program may go.
+   */
+
+  pfd_child = pidfd_of(child);
+  send_first_word(ctl, child, pfd_child);
+  write_all(gofd[1], "g", 1);
+  close(gofd[1]);
+
+  /* Second word, only if the exec failed: its errno. */
   while (read(report[0], &err, sizeof(err)) < 0 && errno == EINTR);
   close(report[0]);
-
   if (err)
   {
     while (waitpid(child, &status, 0) < 0 && errno == EINTR);
     goto report;
   }
 
-  msg[0] = 0;
-  msg[1] = (int)child;
-  write_all(ctl, msg, sizeof(msg));
-
   /*
    * Wait for the program to end or for the daemon's word (a byte, or end
    * of file when the daemon went away).
    */
-
-  pfd_child = pidfd_of(child);
 
   for (;;)
   {
@@ -454,6 +523,62 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
 
 
 /*
+ * 'recv_word()' - Read one word of the reaper (two ints, maybe a
+ *                 descriptor) before deadline_ms (0: only what is there).
+ */
+
+static bool
+recv_word(int ctl, int64_t deadline_ms, int *msg, int *fd_r)
+{
+  size_t got = 0;
+
+  *fd_r = -1;
+  while (got < 2 * sizeof(int))
+  {
+    struct pollfd  pfd = { ctl, POLLIN, 0 };
+    int            left = (int)(deadline_ms - _gwReaperNowMs());
+    struct iovec   iov = { (char *)msg + got, 2 * sizeof(int) - got };
+    struct msghdr  mh;
+    union
+    {
+      struct cmsghdr hdr;
+      char           buf[CMSG_SPACE(sizeof(int))];
+    }              cm;
+    ssize_t        n;
+
+    if (poll(&pfd, 1, left > 0 ? left : 0) < 0 && errno != EINTR)
+      return (false);
+    if (!pfd.revents)
+    {
+      if (left <= 0)
+        return (false);
+      continue;
+    }
+
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov        = &iov;
+    mh.msg_iovlen     = 1;
+    mh.msg_control    = cm.buf;
+    mh.msg_controllen = sizeof(cm.buf);
+    if ((n = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (n <= 0)
+      return (false);
+
+    if (mh.msg_controllen >= CMSG_LEN(sizeof(int)) && cm.hdr.cmsg_level == SOL_SOCKET && cm.hdr.cmsg_type == SCM_RIGHTS)
+    {
+      if (*fd_r >= 0)
+        close(*fd_r);
+      memcpy(fd_r, CMSG_DATA(&cm.hdr), sizeof(int));
+    }
+    got += (size_t)n;
+  }
+
+  return (true);
+}
+
+
+/*
  * '_gwReaperSpawn()' - Start the reaper and, under it, the program.
  *                      Returns false with an errno value in *error_r when
  *                      the program could not be started.  Everything the
@@ -463,14 +588,15 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
 bool
 _gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r)
 {
-  int     sv[2], msg[2], got = 0, err = 0;
+  int     sv[2], msg[2] = { 0, 0 }, err = 0, fd = -1;
   pid_t   daemon = getpid();
-  int64_t deadline;
 
   r->pid    = 0;
   r->pidfd  = -1;
   r->ctl    = -1;
   r->child  = 0;
+  r->child_pidfd = -1;
+  r->exec_errno  = 0;
   r->reaped = false;
   r->status = 0;
   *error_r  = 0;
@@ -506,33 +632,20 @@ _gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r)
   r->pidfd = pidfd_of(r->pid);         /* Our unreaped child: no pid reuse race */
 
   /*
-   * The reaper's first word: 0 and the program's pid, or an errno value.
+   * The reaper's first word: 0, the program's pid and its pidfd, or an
+   * errno value.  Only our code runs until then: the program waits for it.
    */
 
-  for (deadline = _gwReaperNowMs() + 10000; got < (int)sizeof(msg);)
+  if (recv_word(r->ctl, _gwReaperNowMs() + 10000, msg, &fd) && msg[0] == 0 && msg[1] > 0)
   {
-    struct pollfd pfd = { r->ctl, POLLIN, 0 };
-    int           left = (int)(deadline - _gwReaperNowMs());
-    ssize_t       n;
-
-    if (left <= 0 || (poll(&pfd, 1, left) < 0 && errno != EINTR))
-      break;
-    if (!pfd.revents)
-      continue;
-    if ((n = read(r->ctl, (char *)msg + got, sizeof(msg) - (size_t)got)) < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    got += (int)n;
-  }
-
-  if (got == (int)sizeof(msg) && msg[0] == 0 && msg[1] > 0)
-  {
-    r->child = (pid_t)msg[1];
+    r->child       = (pid_t)msg[1];
+    r->child_pidfd = fd;
     return (true);
   }
+  if (fd >= 0)
+    close(fd);
 
-  err = got == (int)sizeof(msg) && msg[0] > 0 ? msg[0] : EIO;
+  err = msg[0] > 0 ? msg[0] : EIO;
   _gwReaperStop(r, GW_REAPER_GRACE_MS);
   *error_r = err;
   return (false);
@@ -551,6 +664,16 @@ _gwReaperKill(_gw_reaper_t *r)
 
   if (fd >= 0)
     send(fd, "k", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+#ifdef SYS_pidfd_send_signal
+  /* And the program itself, now, by pidfd: wherever its group went. */
+  if ((fd = __atomic_load_n(&r->child_pidfd, __ATOMIC_RELAXED)) >= 0)
+    syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+
+  /* A reaper stopped by a program of the same uid goes on. */
+  if ((fd = __atomic_load_n(&r->pidfd, __ATOMIC_RELAXED)) >= 0)
+    syscall(SYS_pidfd_send_signal, fd, SIGCONT, NULL, 0);
+#endif
 }
 
 
@@ -574,8 +697,16 @@ _gwReaperWait(_gw_reaper_t *r, int64_t deadline_ms)
 
     if ((w = waitpid(r->pid, &st, WNOHANG)) == r->pid)
     {
+      int msg[2] = { 0, 0 }, fd;
+
       r->reaped = true;
       r->status = st;
+
+      /* A failed exec leaves its errno as the reaper's second word. */
+      if (r->ctl >= 0 && recv_word(r->ctl, 0, msg, &fd) && msg[0] > 0)
+        r->exec_errno = msg[0];
+      if (fd >= 0)
+        close(fd);
       return (true);
     }
     if (w < 0 && errno != EINTR)
@@ -620,6 +751,16 @@ _gwReaperStop(_gw_reaper_t *r, int grace_ms)
     _gwReaperKill(r);
     if (!_gwReaperWait(r, _gwReaperNowMs() + grace_ms))
     {
+      /*
+       * A stopped reaper (SIGSTOP from a program of the same uid) gets a
+       * last chance; then it is killed, and the program with it (its
+       * parent-death signal) or, if it cleared that, by its pidfd above.
+       */
+
+      kill(r->pid, SIGCONT);           /* Unreaped child: the pid is still ours */
+      _gwReaperKill(r);
+      if (_gwReaperWait(r, _gwReaperNowMs() + 500))
+        goto closing;
 #ifdef SYS_pidfd_send_signal
       if (r->pidfd < 0 || syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0))
 #endif
@@ -628,6 +769,24 @@ _gwReaperStop(_gw_reaper_t *r, int grace_ms)
     }
   }
 
+  closing:
+
+  if (r->child_pidfd >= 0)
+  {
+    int fd = r->child_pidfd;
+
+#ifdef SYS_pidfd_send_signal
+    /*
+     * Normally long gone (then this fails: the pidfd still names that
+     * process, never a new one with its pid); alive only if it killed its
+     * reaper after clearing its parent-death signal.
+     */
+
+    syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+#endif
+    __atomic_store_n(&r->child_pidfd, -1, __ATOMIC_RELAXED);
+    close(fd);
+  }
   if (r->ctl >= 0)
   {
     int fd = r->ctl;
@@ -637,7 +796,9 @@ _gwReaperStop(_gw_reaper_t *r, int grace_ms)
   }
   if (r->pidfd >= 0)
   {
-    close(r->pidfd);
-    r->pidfd = -1;
+    int fd = r->pidfd;
+
+    __atomic_store_n(&r->pidfd, -1, __ATOMIC_RELAXED);
+    close(fd);
   }
 }

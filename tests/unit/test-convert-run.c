@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -137,6 +138,9 @@ record_pid(const char *file)
  *                   pipes and sleeps, and so does a grandchild it started
  *   setsid-holds    exit without a result; a setsid() child keeps stdout
  *                   and fd 3 open and sleeps
+ *   stop-reaper     clear its parent-death signal, SIGSTOP its reaper,
+ *                   close 1-3, sleep
+ *   kill-reaper     the same with SIGKILL
  */
 
 static int
@@ -150,6 +154,17 @@ stand_in(const char *mode, const char *file)
 
   if (!strcmp(mode, "close-sleep"))
   {
+    close(1); close(2); close(3);
+    sleep(60);
+    return (0);
+  }
+
+  if (!strcmp(mode, "stop-reaper") || !strcmp(mode, "kill-reaper"))
+  {
+    /* Turn on the reaper (same uid here; the real helper's seccomp filter
+       lets it signal only itself), with no parent-death signal left. */
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    kill(getppid(), mode[0] == 's' ? SIGSTOP : SIGKILL);
     close(1); close(2); close(3);
     sleep(60);
     return (0);
@@ -234,9 +249,37 @@ read_pids(const char *file, pid_t *pids, int max)
 
 
 /*
+ * 'is_alive()' - Does the process exist and is it not a zombie?  (A process
+ *                whose reaper was killed is reparented to init, which may
+ *                take a moment to reap it: dead, but kill(pid, 0) works.)
+ */
+
+static bool
+is_alive(pid_t pid)
+{
+  char  path[64], line[512], *paren;
+  FILE *fp;
+  bool  zombie = false;
+
+  if (kill(pid, 0) && errno == ESRCH)
+    return (false);
+
+  snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+  if ((fp = fopen(path, "r")) != NULL)
+  {
+    if (fgets(line, sizeof(line), fp) && (paren = strrchr(line, ')')) != NULL)
+      zombie = paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+    fclose(fp);
+  }
+  return (!zombie);
+}
+
+
+/*
  * 'alive_after()' - How many of the pids are still alive grace_ms after now
- *                   (kill(pid, 0) does not fail with ESRCH).  Survivors are
- *                   killed, so the old code leaves nothing behind either.
+ *                   (kill(pid, 0) does not fail with ESRCH and the process
+ *                   is not a zombie).  Survivors are killed, so the old
+ *                   code leaves nothing behind either.
  */
 
 static int
@@ -250,7 +293,7 @@ alive_after(const pid_t *pids, int n, int grace_ms)
     alive = 0;
     for (int i = 0; i < n; i ++)
     {
-      if (kill(pids[i], 0) == 0 || errno != ESRCH)
+      if (is_alive(pids[i]))
         alive ++;
     }
     if (alive)
@@ -260,7 +303,7 @@ alive_after(const pid_t *pids, int n, int grace_ms)
 
   for (int i = 0; i < n && alive; i ++)
   {
-    if (kill(pids[i], 0) == 0)
+    if (is_alive(pids[i]))
     {
       printf("  (pid %d is still alive: killed now)\n", (int)pids[i]);
       kill(pids[i], SIGKILL);
@@ -454,6 +497,34 @@ main(int argc, char *argv[])
   TEST_CHECKF(ms <= 2000, "took %lld ms", ms);
   TEST_CHECK(npids == 2);
   TEST_CHECK(alive_after(pids, npids, 500) == 0);
+
+  TEST_BEGIN("a helper that stops its reaper is still killed at the timeout");
+  ms = run_stand_in(self, "stop-reaper", tmp, 2, &r, pids, &npids);
+  TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
+  TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
+  TEST_CHECK(npids == 1);
+  TEST_CHECK(alive_after(pids, npids, 500) == 0);
+
+  TEST_BEGIN("a helper that kills its reaper does not outlive the conversion");
+  ms = run_stand_in(self, "kill-reaper", tmp, 2, &r, pids, &npids);
+  TEST_CHECK(!r.ok);
+  TEST_CHECKF(ms <= 4000, "took %lld ms", ms);
+  TEST_CHECK(npids == 1);
+  TEST_CHECK(alive_after(pids, npids, 500) == 0);
+
+  TEST_BEGIN("a helper that cannot be started says why");
+  {
+    const char      *nargv[] = { "/nonexistent/printgate-convert", NULL };
+    gw_convert_job_t cj;
+
+    memset(&cj, 0, sizeof(cj));
+    memset(&b, 0, sizeof(b));
+    b.in = "x"; b.inlen = 1;
+    cj.helper = nargv[0]; cj.argv = nargv; cj.timeout = 10; cj.max_output = 1000;
+    cj.read = read_cb; cj.read_ctx = &b; cj.write = write_cb; cj.write_ctx = &b;
+    TEST_CHECKF(!gwConvertRun(&cj, &r) && r.reason == GW_REASON_INTERNAL && strstr(r.detail, "unable to start") != NULL &&
+                strstr(r.detail, "No such file") != NULL, "%s", r.detail);
+  }
 
   TEST_BEGIN("parallel conversions: a long one's reaper does not hold a short one's pipes");
   {
