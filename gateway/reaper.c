@@ -178,32 +178,33 @@ reaper_finish(pid_t child, bool *have_status, int *status)
     kill(-child, SIGKILL);
   }
 
+  /*
+   * Never a blocking wait: the children list may miss a process that was
+   * being reparented while it was read, so it is read again until no child
+   * is left.
+   */
+
   for (;;)
   {
-    int   st;
-    pid_t w;
+    struct timespec one_ms = { 0, 1000000 };
+    int             st;
+    bool            listed = reaper_kill_children();
+    pid_t           w = waitpid(-1, &st, WNOHANG | __WALL);
 
-    if (!reaper_kill_children())
+    if (w == 0)
     {
-      /*
-       * Without /proc the orphans cannot be listed: reap what dies within a
-       * second and leave the rest (docs/converters.md).
-       */
-
-      struct timespec ten_ms = { 0, 10000000 };
-
-      if (!give_up)
-        give_up = _gwReaperNowMs() + 1000;
-      if ((w = waitpid(-1, &st, WNOHANG | __WALL)) == 0)
+      /* Children left, none dead yet. */
+      if (!listed)
       {
-        if (_gwReaperNowMs() >= give_up)
+        /* Without /proc they cannot be listed: what dies within a second is reaped, the rest left. */
+        if (!give_up)
+          give_up = _gwReaperNowMs() + 1000;
+        else if (_gwReaperNowMs() >= give_up)
           break;
-        nanosleep(&ten_ms, NULL);
-        continue;
       }
+      nanosleep(&one_ms, NULL);
+      continue;
     }
-    else
-      w = waitpid(-1, &st, __WALL);    /* Every child was just sent SIGKILL */
 
     if (w < 0)
     {

@@ -314,27 +314,30 @@ alive_after(const pid_t *pids, int n, int grace_ms)
 
 
 /*
- * 'run_stand_in()' - Convert with this program as the helper in MODE.
- *                    Returns the milliseconds gwConvertRun() took and the
- *                    pids the stand-in made.
+ * 'run_stand_in_tag()' - Convert with this program as the helper in MODE
+ *                        (TAG keeps parallel runs' pid files apart).
+ *                        Returns the milliseconds gwConvertRun() took and
+ *                        the pids the stand-in made.
  */
 
 static long long
-run_stand_in(const char *self, const char *mode, const char *dir, int timeout, gw_convert_result_t *r, pid_t *pids, int *npids)
+run_stand_in_tag(const char *self, const char *mode, const char *tag, const char *dir, int timeout, gw_convert_result_t *r,
+                 pid_t *pids, int *npids)
 {
-  static buf_t     b;
+  buf_t           *bp = calloc(1, sizeof(buf_t));
   char             file[1100];
   const char      *argv[5];
   const char      *envp[] = { "PATH=/usr/bin:/bin", NULL };
   gw_convert_job_t cj;
   long long        start;
 
-  snprintf(file, sizeof(file), "%s/%s.pids", dir, mode);
+  snprintf(file, sizeof(file), "%s/%s%s.pids", dir, mode, tag);
   unlink(file);
   argv[0] = self; argv[1] = "--stand-in"; argv[2] = mode; argv[3] = file; argv[4] = NULL;
 
-  memset(&b, 0, sizeof(b));
-  b.in = "x"; b.inlen = 1;
+  if (!bp)
+    return (-1);
+  bp->in = "x"; bp->inlen = 1;
   memset(&cj, 0, sizeof(cj));
   cj.helper     = self;
   cj.argv       = argv;
@@ -342,16 +345,52 @@ run_stand_in(const char *self, const char *mode, const char *dir, int timeout, g
   cj.timeout    = timeout;
   cj.max_output = 1000;
   cj.read       = read_cb;
-  cj.read_ctx   = &b;
+  cj.read_ctx   = bp;
   cj.write      = write_cb;
-  cj.write_ctx  = &b;
+  cj.write_ctx  = bp;
 
   start = now_ms();
   gwConvertRun(&cj, r);
   start = now_ms() - start;
+  free(bp);
   *npids = read_pids(file, pids, MAX_PIDS);
-  printf("  (%s: %lld ms, %d process(es), %s, signal %d)\n", mode, start, *npids, gwReasonCode(r->reason), r->signal);
+  printf("  (%s%s: %lld ms, %d process(es), %s, signal %d)\n", mode, tag, start, *npids, gwReasonCode(r->reason), r->signal);
   return (start);
+}
+
+
+/*
+ * 'run_stand_in()' - The same, untagged.
+ */
+
+static long long
+run_stand_in(const char *self, const char *mode, const char *dir, int timeout, gw_convert_result_t *r, pid_t *pids, int *npids)
+{
+  return (run_stand_in_tag(self, mode, "", dir, timeout, r, pids, npids));
+}
+
+
+typedef struct parallel_s              /* One of the parallel stand-in runs */
+{
+  const char          *self, *mode, *dir;
+  char                 tag[8];
+  gw_convert_result_t  r;
+  long long            ms;
+  pid_t                pids[MAX_PIDS];
+  int                  npids;
+} parallel_t;
+
+/*
+ * 'parallel_main()' - A thread: one stand-in run.
+ */
+
+static void *
+parallel_main(void *data)
+{
+  parallel_t *p = (parallel_t *)data;
+
+  p->ms = run_stand_in_tag(p->self, p->mode, p->tag, p->dir, 2, &p->r, p->pids, &p->npids);
+  return (NULL);
 }
 
 
@@ -511,6 +550,35 @@ main(int argc, char *argv[])
   TEST_CHECKF(ms <= 4000, "took %lld ms", ms);
   TEST_CHECK(npids == 1);
   TEST_CHECK(alive_after(pids, npids, 500) == 0);
+
+  TEST_BEGIN("six misbehaving helpers at once (two of each kind) are all killed at the timeout");
+  {
+    static const char * const modes[] = { "close-sleep", "leave-group", "stop-reaper" };
+    parallel_t par[6];
+    pthread_t  th[6];
+    int        left = 0;
+    long long  worst = 0;
+
+    for (int i = 0; i < 6; i ++)
+    {
+      memset(&par[i], 0, sizeof(par[i]));
+      par[i].self = self;
+      par[i].mode = modes[i % 3];
+      par[i].dir  = tmp;
+      snprintf(par[i].tag, sizeof(par[i].tag), "-p%d", i);
+      TEST_CHECK(pthread_create(&th[i], NULL, parallel_main, &par[i]) == 0);
+    }
+    for (int i = 0; i < 6; i ++)
+    {
+      pthread_join(th[i], NULL);
+      TEST_CHECKF(par[i].r.timed_out, "%s%s", par[i].mode, par[i].tag);
+      if (par[i].ms > worst)
+        worst = par[i].ms;
+      left += alive_after(par[i].pids, par[i].npids, 500);
+    }
+    TEST_CHECKF(worst <= 4000, "the slowest took %lld ms", worst);
+    TEST_CHECK(left == 0);
+  }
 
   TEST_BEGIN("a helper that cannot be started says why");
   {
