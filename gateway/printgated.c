@@ -81,6 +81,30 @@ usage(FILE *fp, int status)
 
 
 /*
+ * 'check_conversion_dir()' - For -t: ConversionDir holds plaintext, so one
+ *                            that others could change is refused
+ *                            (gwConvertOpenDir(), convert.c).  A missing
+ *                            one is made at the first conversion.
+ */
+
+static bool
+check_conversion_dir(const char *conffile, const gw_config_t *config)
+{
+  char why[1024];
+  int  dirfd;
+
+  if ((dirfd = gwConvertOpenDir(config->conversion_dir, 0700, false, why, sizeof(why))) < 0 && errno != ENOENT)
+  {
+    fprintf(stderr, "printgated: %s: ConversionDir refused: %s\n", conffile, why);
+    return (false);
+  }
+  if (dirfd >= 0)
+    close(dirfd);
+  return (true);
+}
+
+
+/*
  * 'main()' - Run the gateway.
  */
 
@@ -122,18 +146,11 @@ main(int argc, char *argv[])
 
   if (test_only)
   {
-    char why[1024];
-    int  dirfd;
-
-    /* ConversionDir holds plaintext: refuse one others could change (convert.c). */
-    if ((dirfd = gwConvertOpenDir(config->conversion_dir, 0700, false, why, sizeof(why))) < 0 && errno != ENOENT)
+    if (!check_conversion_dir(conffile, config))
     {
-      fprintf(stderr, "printgated: %s: ConversionDir refused: %s\n", conffile, why);
       gwConfigDelete(&config);
       return (1);
     }
-    if (dirfd >= 0)
-      close(dirfd);
     printf("%s: configuration OK\n", conffile);
     gwConfigDelete(&config);
     return (0);

@@ -323,6 +323,143 @@ send_first_word(int ctl, pid_t child, int pidfd)
 
 
 /*
+ * 'reaper_fds()' - Keep the control socket (CTL_FD), the program's
+ *                  descriptors (PROG_FD on, high[]), the exec report pipe
+ *                  (REPORT_FD, +1) and the pipe of the word to go
+ *                  (REPORT_FD + 2, + 3) at fixed numbers, all
+ *                  close-on-exec, and close every other descriptor of the
+ *                  daemon's: one kept open here would, for one, hold
+ *                  another conversion's pipe open.  Returns 0 or an errno
+ *                  value.  Async-signal-safe.
+ */
+
+static int
+reaper_fds(const _gw_reaper_spawn_t *sp, int ctl, int *high)
+{
+  int tmp[GW_REAPER_MAX_FDS + 1], p[2];
+
+  if ((tmp[0] = fcntl(ctl, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
+    _exit(127);                        /* Not even the control socket: the daemon sees end of file */
+  for (int i = 0; i < sp->nfds; i ++)
+  {
+    if ((tmp[i + 1] = sp->fds[i] >= 0 ? fcntl(sp->fds[i], F_DUPFD_CLOEXEC, HIGH_FD) : -1) < 0 && sp->fds[i] >= 0)
+      _exit(127);
+  }
+  syscall(SYS_close_range, 0U, (unsigned)HIGH_FD - 1, 0U);
+  if (dup3(tmp[0], CTL_FD, O_CLOEXEC) != CTL_FD)
+    _exit(127);
+  for (int i = 0; i < sp->nfds; i ++)
+  {
+    high[i] = -1;
+    if (tmp[i + 1] >= 0 && (high[i] = dup3(tmp[i + 1], PROG_FD + i, O_CLOEXEC)) != PROG_FD + i)
+      _exit(127);
+  }
+
+  for (int i = 0; i < 2; i ++)
+  {
+    if (pipe2(p, O_CLOEXEC) || dup3(p[0], REPORT_FD + 2 * i, O_CLOEXEC) != REPORT_FD + 2 * i ||
+        dup3(p[1], REPORT_FD + 2 * i + 1, O_CLOEXEC) != REPORT_FD + 2 * i + 1)
+      return (errno ? errno : EMFILE);
+  }
+
+  if (syscall(SYS_close_range, (unsigned)REPORT_FD + 4, ~0U, 0U))
+  {
+    for (int fd = REPORT_FD + 4; fd < 4096; fd ++)
+      close(fd);
+  }
+  for (int fd = 0; fd < CTL_FD; fd ++)
+    close(fd);                         /* The originals of the two pipes */
+
+  return (0);
+}
+
+
+/*
+ * 'reaper_wait()' - Wait for the program to end or for the daemon's word
+ *                   (a byte, or end of file when the daemon went away).
+ *                   A program that ended is reaped here, after its group
+ *                   was killed.  Async-signal-safe.
+ */
+
+static void
+reaper_wait(int ctl, pid_t child, int pfd_child, bool *have_status, int *status)
+{
+  for (;;)
+  {
+    struct pollfd pfd[2];
+    int           n = 1;
+
+    pfd[0].fd      = ctl;
+    pfd[0].events  = POLLIN;
+    pfd[0].revents = 0;
+    pfd[1].revents = 0;
+    if (pfd_child >= 0)
+    {
+      pfd[1].fd     = pfd_child;
+      pfd[1].events = POLLIN;
+      n = 2;
+    }
+
+    if (poll(pfd, (nfds_t)n, pfd_child >= 0 ? -1 : 20) < 0 && errno != EINTR)
+      return;
+    if (pfd[0].revents)
+      return;                          /* Kill now */
+    if ((n == 2 && pfd[1].revents) || pfd_child < 0)
+    {
+      siginfo_t info;
+
+      /*
+       * Ended?  Look without reaping: while it is a zombie its pid still
+       * names its group, which is killed before the pid is given back.
+       */
+
+      memset(&info, 0, sizeof(info));
+      if (waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == child)
+      {
+        int st;
+
+        kill(-child, SIGKILL);
+        if (waitpid(child, &st, 0) == child)
+        {
+          *have_status = true;
+          *status      = st;
+        }
+        return;                        /* Its leftovers go now */
+      }
+    }
+  }
+}
+
+
+/*
+ * 'reaper_exit()' - Exit as the program did: the signal that killed it is
+ *                   raised again, or its exit code given.  Async-signal-
+ *                   safe.
+ */
+
+__attribute__((noreturn)) static void
+reaper_exit(bool have_status, int status)
+{
+  if (have_status && WIFSIGNALED(status))
+  {
+    struct sigaction dfl;
+    sigset_t         one;
+    int              sig = WTERMSIG(status);
+
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    kill(getpid(), sig);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+    _exit(128 + sig);                   /* Not reached for a fatal signal */
+  }
+  _exit(have_status && WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+
+/*
  * 'reaper_main()' - The reaper process: start the program, wait for it or
  *                   for the daemon's word, kill and reap everything, exit
  *                   as the program did.  Async-signal-safe.
@@ -331,10 +468,8 @@ send_first_word(int ctl, pid_t child, int pidfd)
 __attribute__((noreturn)) static void
 reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
 {
-  int           high[GW_REAPER_MAX_FDS], tmp[GW_REAPER_MAX_FDS + 1], report[2], gofd[2], msg[2], err = 0,
-                status = 0, pfd_child = -1;
-  pid_t         self = getpid();
-  pid_t         child;
+  int           high[GW_REAPER_MAX_FDS], msg[2], err = 0, status = 0, pfd_child;
+  pid_t         self = getpid(), child;
   bool          have_status = false;
   sigset_t      all;
   struct rlimit zero = { 0, 0 };
@@ -353,53 +488,12 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
     goto report;
   }
 
-  /*
-   * Keep the control socket (CTL_FD), the program's descriptors (PROG_FD
-   * on) and the exec report pipe (REPORT_FD) at fixed numbers and close
-   * every other descriptor of the daemon's: one kept open here would, for
-   * one, hold another conversion's pipe open.  All are close-on-exec.
-   */
-
-  if ((tmp[0] = fcntl(ctl, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
-    _exit(127);
-  for (int i = 0; i < sp->nfds; i ++)
+  if ((err = reaper_fds(sp, ctl, high)) != 0)
   {
-    if ((tmp[i + 1] = sp->fds[i] >= 0 ? fcntl(sp->fds[i], F_DUPFD_CLOEXEC, HIGH_FD) : -1) < 0 && sp->fds[i] >= 0)
-      _exit(127);
+    ctl = CTL_FD;
+    goto report;
   }
-  syscall(SYS_close_range, 0U, (unsigned)HIGH_FD - 1, 0U);
-  if (dup3(tmp[0], CTL_FD, O_CLOEXEC) != CTL_FD)
-    _exit(127);
   ctl = CTL_FD;
-  for (int i = 0; i < sp->nfds; i ++)
-  {
-    high[i] = -1;
-    if (tmp[i + 1] >= 0 && (high[i] = dup3(tmp[i + 1], PROG_FD + i, O_CLOEXEC)) != PROG_FD + i)
-      _exit(127);
-  }
-  if (pipe2(report, O_CLOEXEC) || dup3(report[0], REPORT_FD, O_CLOEXEC) != REPORT_FD ||
-      dup3(report[1], REPORT_FD + 1, O_CLOEXEC) != REPORT_FD + 1)
-  {
-    err = errno;
-    goto report;
-  }
-  report[0] = REPORT_FD;
-  report[1] = REPORT_FD + 1;
-  if (pipe2(gofd, O_CLOEXEC) || dup3(gofd[0], REPORT_FD + 2, O_CLOEXEC) != REPORT_FD + 2 ||
-      dup3(gofd[1], REPORT_FD + 3, O_CLOEXEC) != REPORT_FD + 3)
-  {
-    err = errno;
-    goto report;
-  }
-  gofd[0] = REPORT_FD + 2;
-  gofd[1] = REPORT_FD + 3;
-  if (syscall(SYS_close_range, (unsigned)REPORT_FD + 4, ~0U, 0U))
-  {
-    for (int fd = REPORT_FD + 4; fd < 4096; fd ++)
-      close(fd);
-  }
-  for (int fd = 0; fd < CTL_FD; fd ++)
-    close(fd);                         /* The originals of the two pipes */
 
   if ((child = _Fork()) < 0)
   {
@@ -408,13 +502,13 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
   }
   if (child == 0)
   {
-    close(report[0]);
-    close(gofd[1]);
-    reaper_exec_child(sp, high, report[1], gofd[0], self);
+    close(REPORT_FD);
+    close(REPORT_FD + 3);
+    reaper_exec_child(sp, high, REPORT_FD + 1, REPORT_FD + 2, self);
   }
 
-  close(report[1]);
-  close(gofd[0]);
+  close(REPORT_FD + 1);
+  close(REPORT_FD + 2);
   for (int i = 0; i < sp->nfds; i ++)
   {
     if (high[i] >= 0)
@@ -429,90 +523,21 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
 
   pfd_child = pidfd_of(child);
   send_first_word(ctl, child, pfd_child);
-  write_all(gofd[1], "g", 1);
-  close(gofd[1]);
+  write_all(REPORT_FD + 3, "g", 1);
+  close(REPORT_FD + 3);
 
   /* Second word, only if the exec failed: its errno. */
-  while (read(report[0], &err, sizeof(err)) < 0 && errno == EINTR);
-  close(report[0]);
+  while (read(REPORT_FD, &err, sizeof(err)) < 0 && errno == EINTR);
+  close(REPORT_FD);
   if (err)
   {
     while (waitpid(child, &status, 0) < 0 && errno == EINTR);
     goto report;
   }
 
-  /*
-   * Wait for the program to end or for the daemon's word (a byte, or end
-   * of file when the daemon went away).
-   */
-
-  for (;;)
-  {
-    struct pollfd pfd[2];
-    int           n = 1;
-
-    pfd[0].fd     = ctl;
-    pfd[0].events = POLLIN;
-    if (pfd_child >= 0)
-    {
-      pfd[1].fd     = pfd_child;
-      pfd[1].events = POLLIN;
-      n = 2;
-    }
-
-    pfd[0].revents = 0;
-    pfd[1].revents = 0;
-    if (poll(pfd, (nfds_t)n, pfd_child >= 0 ? -1 : 20) < 0 && errno != EINTR)
-      break;
-    if (pfd[0].revents)
-      break;                           /* Kill now */
-    if ((n == 2 && pfd[1].revents) || pfd_child < 0)
-    {
-      siginfo_t info;
-
-      /*
-       * Ended?  Look without reaping: while it is a zombie its pid still
-       * names its group, which is killed before the pid is given back.
-       */
-
-      memset(&info, 0, sizeof(info));
-      if (waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == child)
-      {
-        int st;
-
-        kill(-child, SIGKILL);
-        if (waitpid(child, &st, 0) == child)
-        {
-          have_status = true;
-          status      = st;
-        }
-        break;                         /* Its leftovers go now */
-      }
-    }
-  }
-
+  reaper_wait(ctl, child, pfd_child, &have_status, &status);
   reaper_finish(child, &have_status, &status);
-
-  /*
-   * Exit as the program did.
-   */
-
-  if (have_status && WIFSIGNALED(status))
-  {
-    struct sigaction dfl;
-    sigset_t         one;
-    int              sig = WTERMSIG(status);
-
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    sigaction(sig, &dfl, NULL);
-    sigemptyset(&one);
-    sigaddset(&one, sig);
-    kill(getpid(), sig);
-    sigprocmask(SIG_UNBLOCK, &one, NULL);
-    _exit(128 + sig);                   /* Not reached for a fatal signal */
-  }
-  _exit(have_status && WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+  reaper_exit(have_status, status);
 
   report:
 
