@@ -161,10 +161,18 @@ stand_in(const char *mode, const char *file)
 
   if (!strcmp(mode, "stop-reaper") || !strcmp(mode, "kill-reaper"))
   {
-    /* Turn on the reaper (same uid here; the real helper's seccomp filter
-       lets it signal only itself), with no parent-death signal left. */
+    /*
+     * Turn on the reaper (same uid here; the real helper's seccomp filter
+     * lets it signal only itself), with no parent-death signal left.  The
+     * code before the reaper had none: the parent was the test itself,
+     * which is spared (PG_TEST_DAEMON), so this is close-sleep there.
+     */
+
+    const char *daemon = getenv("PG_TEST_DAEMON");
+
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    kill(getppid(), mode[0] == 's' ? SIGSTOP : SIGKILL);
+    if (!daemon || strtol(daemon, NULL, 10) != (long)getppid())
+      kill(getppid(), mode[0] == 's' ? SIGSTOP : SIGKILL);
     close(1); close(2); close(3);
     sleep(60);
     return (0);
@@ -327,10 +335,12 @@ run_stand_in_tag(const char *self, const char *mode, const char *tag, const char
   buf_t           *bp = calloc(1, sizeof(buf_t));
   char             file[1100];
   const char      *argv[5];
-  const char      *envp[] = { "PATH=/usr/bin:/bin", NULL };
+  char             daemon[64];
+  const char      *envp[] = { "PATH=/usr/bin:/bin", daemon, NULL };
   gw_convert_job_t cj;
   long long        start;
 
+  snprintf(daemon, sizeof(daemon), "PG_TEST_DAEMON=%d", (int)getpid());
   snprintf(file, sizeof(file), "%s/%s%s.pids", dir, mode, tag);
   unlink(file);
   argv[0] = self; argv[1] = "--stand-in"; argv[2] = mode; argv[3] = file; argv[4] = NULL;
