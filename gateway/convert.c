@@ -6,13 +6,13 @@
 #include "printgate/convert.h"
 #include "printgate/crypto.h"
 #include "printgate/log.h"
+#include "reaper-private.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,29 +100,132 @@ gwConvertMemfd(ssize_t (*read_cb)(void *ctx, void *buf, size_t len), void *ctx, 
 
 
 /*
+ * 'gwConvertOpenDir()' - Open a folder that holds plaintext of conversions
+ *                        (ConversionDir, OfficeTmpDir), made with 'mode'
+ *                        when missing and 'create'.  Refused unless it is a
+ *                        directory (not a link) of the daemon's user that
+ *                        nobody else can write, below folders that belong
+ *                        to root or the daemon's user and that nobody else
+ *                        can write, or that carry the sticky bit (like
+ *                        /dev/shm and /tmp: nobody else can then rename or
+ *                        replace our folder in them).  Returns an
+ *                        O_DIRECTORY descriptor, or -1 with the reason in
+ *                        error (errno ENOENT: missing and not 'create').
+ */
+
+int
+gwConvertOpenDir(const char *path, mode_t mode, bool create, char *error, size_t errsize)
+{
+  char        dir[4096];
+  struct stat st;
+  int         fd;
+  uid_t       uid = geteuid();
+
+  if (!path || path[0] != '/' || strlen(path) >= sizeof(dir))
+  {
+    snprintf(error, errsize, "%s is not an absolute path", path ? path : "(none)");
+    errno = EINVAL;
+    return (-1);
+  }
+
+  /*
+   * The folders above: checked by name from the root down to the parent.
+   */
+
+  snprintf(dir, sizeof(dir), "%s", path);
+  for (size_t len = strlen(dir); len > 1 && dir[len - 1] == '/'; len --)
+    dir[len - 1] = '\0';              /* Trailing slashes */
+
+  for (size_t i = 0; dir[i]; i ++)
+  {
+    char above[sizeof(dir)];
+
+    if (dir[i] != '/' || (i > 0 && dir[i - 1] == '/'))
+      continue;
+    if (!dir[i + 1])
+      break;
+    snprintf(above, sizeof(above), "%.*s", i ? (int)i : 1, dir);
+
+    if (stat(above, &st))
+    {
+      snprintf(error, errsize, "the folder %s above %s cannot be examined: %s", above, path, strerror(errno));
+      return (-1);
+    }
+    if ((st.st_uid != 0 && st.st_uid != uid) || ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+    {
+      snprintf(error, errsize, "the folder %s above %s belongs to another user or can be written by others without the sticky bit", above, path);
+      errno = EPERM;
+      return (-1);
+    }
+  }
+
+  /*
+   * The folder itself.
+   */
+
+  if (create && mkdir(path, mode) && errno != EEXIST)
+  {
+    snprintf(error, errsize, "unable to create %s: %s", path, strerror(errno));
+    return (-1);
+  }
+  if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+  {
+    int e = errno;
+
+    snprintf(error, errsize, "%s cannot be opened as a folder (a link is refused): %s", path, strerror(e));
+    errno = e;
+    return (-1);
+  }
+  if (fstat(fd, &st) || st.st_uid != uid || (st.st_mode & 022))
+  {
+    snprintf(error, errsize, "%s must be a folder of the daemon's user (uid %d) that nobody else can write (it is uid %d, mode %04o)", path,
+             (int)uid, (int)st.st_uid, (unsigned)(st.st_mode & 07777));
+    close(fd);
+    errno = EPERM;
+    return (-1);
+  }
+
+  return (fd);
+}
+
+
+/*
  * 'make_dir()' - Make this conversion's own directory under the parent:
  *                "conv-<random>", mode 0700.  The parent is made (0700)
- *                when missing.
+ *                when missing and must pass gwConvertOpenDir().
  */
 
 static bool
-make_dir(const char *parent, char *path, size_t pathsize)
+make_dir(const char *parent, char *path, size_t pathsize, char *error, size_t errsize)
 {
   unsigned char rnd[8];
   char          hex[17];
+  int           fd;
+  bool          ok;
 
-  if (mkdir(parent, 0700) && errno != EEXIST)
+  if ((fd = gwConvertOpenDir(parent, 0700, true, error, errsize)) < 0)
     return (false);
 
   if (!gwRandomBytes(rnd, sizeof(rnd)))
+  {
+    snprintf(error, errsize, "no random bytes");
+    close(fd);
     return (false);
+  }
   for (size_t i = 0; i < sizeof(rnd); i ++)
     snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
 
   if ((size_t)snprintf(path, pathsize, "%s/conv-%s", parent, hex) >= pathsize)
+  {
+    snprintf(error, errsize, "the path of ConversionDir is too long");
+    close(fd);
     return (false);
+  }
 
-  return (!mkdir(path, 0700));
+  if (!(ok = !mkdirat(fd, strrchr(path, '/') + 1, 0700)))
+    snprintf(error, errsize, "unable to make a conversion directory under %s: %s", parent, strerror(errno));
+  close(fd);
+  return (ok);
 }
 
 
@@ -286,31 +389,217 @@ gwConvertParseResult(const char *line, gw_convert_result_t *result)
 
 
 /*
+ * The state of one run of the helper, as gwConvertRun() sees it.
+ */
+
+typedef struct conv_run_s
+{
+  _gw_reaper_t reaper;                  /* The helper's reaper (reaper.c) */
+  int          fd[3];                   /* Our ends of fds 1 (output), 3 (result), 2 (stderr); -1 once closed */
+  char         resbuf[RESULT_MAX];      /* The result line */
+  size_t       reslen;
+  char         errbuf[STDERR_MAX];      /* The start of stderr, for the log */
+  size_t       errlen;
+  bool         write_failed;            /* The write callback refused, or the output got too large */
+} conv_run_t;
+
+#define RUN_OUT 0
+#define RUN_RES 1
+#define RUN_ERR 2
+
+
+/*
+ * 'run_take()' - Take what was read from one of the helper's descriptors
+ *                (n <= 0: it closed).
+ */
+
+static void
+run_take(conv_run_t *run, int which, const gw_convert_job_t *cj, const char *buf, ssize_t n, gw_convert_result_t *result)
+{
+  if (n <= 0)
+  {
+    close(run->fd[which]);
+    run->fd[which] = -1;
+  }
+  else if (which == RUN_OUT)
+  {
+    if (run->write_failed)
+      return;
+
+    result->output_size += n;
+    if (result->output_size > cj->max_output || !cj->write(cj->write_ctx, buf, (size_t)n))
+    {
+      /* Stop the helper: its output is not wanted any more. */
+      run->write_failed = true;
+      _gwReaperKill(&run->reaper);
+    }
+  }
+  else if (which == RUN_RES)
+  {
+    if (run->reslen + (size_t)n < sizeof(run->resbuf))
+    {
+      memcpy(run->resbuf + run->reslen, buf, (size_t)n);
+      run->reslen += (size_t)n;
+    }
+  }
+  else if (run->errlen + 1 < sizeof(run->errbuf))
+  {
+    size_t keep = (size_t)n < sizeof(run->errbuf) - 1 - run->errlen ? (size_t)n : sizeof(run->errbuf) - 1 - run->errlen;
+
+    memcpy(run->errbuf + run->errlen, buf, keep);
+    run->errlen += keep;
+  }
+}
+
+
+/*
+ * 'run_read()' - Read output, result and stderr until all three close or
+ *                the deadline passes (then the helper is killed).
+ */
+
+static void
+run_read(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_convert_result_t *result)
+{
+  char buf[64 * 1024];
+
+  while (run->fd[RUN_OUT] >= 0 || run->fd[RUN_RES] >= 0 || run->fd[RUN_ERR] >= 0)
+  {
+    struct pollfd pfd[3];
+    int           which[3], nfds = 0, left = (int)(deadline - now_ms());
+
+    if (left <= 0)
+    {
+      result->timed_out = true;
+      _gwReaperKill(&run->reaper);     /* The helper and everything below it */
+      break;
+    }
+
+    for (int i = 0; i < 3; i ++)
+    {
+      if (run->fd[i] >= 0)
+      {
+        pfd[nfds].fd     = run->fd[i];
+        pfd[nfds].events = POLLIN;
+        which[nfds ++]   = i;
+      }
+    }
+
+    if (poll(pfd, (nfds_t)nfds, left) < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+
+    for (int i = 0; i < nfds; i ++)
+    {
+      ssize_t n;
+
+      if (!pfd[i].revents)
+        continue;
+      if ((n = read(pfd[i].fd, buf, sizeof(buf))) < 0 && errno == EINTR)
+        continue;
+      run_take(run, which[i], cj, buf, n, result);
+    }
+  }
+
+  gwWipe(buf, sizeof(buf));
+}
+
+
+/*
+ * 'run_judge()' - Decide the result from the helper's wait status, its
+ *                 result line and what happened while it ran.
+ */
+
+static void
+run_judge(conv_run_t *run, const gw_convert_job_t *cj, int status, gw_convert_result_t *result)
+{
+  bool parsed = false;
+
+  run->resbuf[run->reslen] = '\0';
+  run->errbuf[run->errlen] = '\0';
+  if (run->errlen && cj->log)
+  {
+    for (char *p = run->errbuf; *p; p ++)
+    {
+      if (*p == '\n')
+        *p = ' ';
+    }
+    gwLog(cj->log, GW_LOG_DEBUG, "Converter stderr: %s", run->errbuf);
+  }
+
+  if (WIFSIGNALED(status))
+    result->signal = WTERMSIG(status);
+  else if (WIFEXITED(status))
+    result->exit_status = WEXITSTATUS(status);
+
+  if (result->timed_out || result->signal == SIGXCPU)
+  {
+    result->timed_out = true;
+    result->reason = GW_REASON_CONVERSION_TIMEOUT;
+    snprintf(result->detail, sizeof(result->detail), "the conversion took longer than %d seconds", cj->timeout);
+  }
+  else if (result->output_size > cj->max_output)
+  {
+    result->reason = GW_REASON_TOO_LARGE;
+    snprintf(result->detail, sizeof(result->detail), "the converted document is larger than %lld bytes", (long long)cj->max_output);
+  }
+  else if (run->write_failed)
+    snprintf(result->detail, sizeof(result->detail), "the converted document could not be stored");
+  else if (!(parsed = gwConvertParseResult(run->resbuf, result)))
+  {
+    result->ok     = false;
+    result->reason = result->signal ? GW_REASON_CONVERSION_CRASHED : GW_REASON_INTERNAL;
+    if (result->signal)
+      snprintf(result->detail, sizeof(result->detail), "the converter was stopped by signal %d (a limit was reached or it crashed)", result->signal);
+    else
+      snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
+  }
+  else if (result->office && (result->signal || result->exit_status != 3))
+  {
+    result->office = false;
+    snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
+  }
+  else if (!result->office)
+    result->ok = !strncmp(run->resbuf, "ok", 2) && result->signal == 0 && result->exit_status == 0;
+
+  if (parsed && !result->ok && !result->office && result->reason == GW_REASON_NONE)
+    result->reason = GW_REASON_INTERNAL;
+}
+
+
+/*
  * 'gwConvertRun()' - Run one conversion.  Returns true only when the helper
  *                    reported "ok", exited 0 within the timeout, and every
- *                    output byte was accepted by the write callback.
+ *                    output byte was accepted by the write callback.  The
+ *                    timeout covers the whole run, the wait included.
  */
 
 bool
 gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
 {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t          attr;
-  sigset_t                   none, defaults;
-  int                        in = -1, out[2] = { -1, -1 }, res[2] = { -1, -1 }, err[2] = { -1, -1 };
-  pid_t                      pid = -1;
-  char                       resbuf[RESULT_MAX], errbuf[STDERR_MAX], buf[64 * 1024];
-  size_t                     reslen = 0, errlen = 0;
-  int64_t                    deadline;
-  bool                       write_failed = false, parsed = false;
-  int                        status = 0;
-  char                       dir[512] = "", dirvar[600];
-  const char                *env[40];
-  char * const              *envp = cj->envp ? (char * const *)cj->envp : environ;
+  conv_run_t        *run;
+  _gw_reaper_spawn_t sp;
+  int                spawn_err = 0, in = -1, out[2] = { -1, -1 }, res[2] = { -1, -1 }, err[2] = { -1, -1 };
+  int64_t            deadline;
+  char               dir[512] = "", dirvar[600];
+  const char        *env[40];
+  char * const      *envp = cj->envp ? (char * const *)cj->envp : environ;
 
   memset(result, 0, sizeof(*result));
   result->reason      = GW_REASON_INTERNAL;
   result->color_pages = -1;
+
+  if ((run = calloc(1, sizeof(conv_run_t))) == NULL)
+  {
+    snprintf(result->detail, sizeof(result->detail), "out of memory");
+    return (false);
+  }
+  run->reaper.pidfd       = -1;
+  run->reaper.ctl         = -1;
+  run->reaper.child_pidfd = -1;
+  run->fd[0] = run->fd[1] = run->fd[2] = -1;
 
   if (cj->read)
     in = gwConvertMemfd(cj->read, cj->read_ctx, 0);
@@ -330,9 +619,10 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   {
     size_t nenv = 0;
 
-    if (!make_dir(cj->tmp_parent, dir, sizeof(dir)))
+    if (!make_dir(cj->tmp_parent, dir, sizeof(dir), result->detail, sizeof(result->detail)))
     {
-      snprintf(result->detail, sizeof(result->detail), "unable to make a conversion directory under %s: %s", cj->tmp_parent, strerror(errno));
+      if (cj->log)
+        gwLog(cj->log, GW_LOG_ERROR, "ConversionDir refused: %s", result->detail);
       dir[0] = '\0';
       goto done;
     }
@@ -355,37 +645,25 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   }
 
   /*
-   * The child gets exactly fds 0-3; the daemon blocks SIGHUP/SIGTERM in
-   * every thread, so the child's mask and dispositions are reset.
+   * The helper gets exactly fds 0-3, default signals (the daemon blocks
+   * SIGHUP/SIGTERM in every thread) and a process group of its own, and
+   * runs under a reaper of its own (reaper.c) that kills it, its group and
+   * every descendant, whatever group or session they moved to.
    */
 
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  posix_spawn_file_actions_adddup2(&fa, res[1], 3);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 4);   /* Nothing else of the daemon's leaks in */
+  memset(&sp, 0, sizeof(sp));
+  sp.path   = cj->helper;
+  sp.argv   = (char * const *)cj->argv;
+  sp.envp   = envp;
+  sp.fds[0] = in;
+  sp.fds[1] = out[1];
+  sp.fds[2] = err[1];
+  sp.fds[3] = res[1];
+  sp.nfds   = 4;
 
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGHUP);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGINT);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-  errno = posix_spawn(&pid, cj->helper, &fa, &attr, (char * const *)cj->argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-
-  if (errno || pid <= 0)
+  if (!_gwReaperSpawn(&run->reaper, &sp, &spawn_err))
   {
-    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(errno));
-    pid = -1;
+    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(spawn_err));
     goto done;
   }
 
@@ -393,162 +671,43 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   close(out[1]); out[1] = -1;
   close(res[1]); res[1] = -1;
   close(err[1]); err[1] = -1;
+  run->fd[RUN_OUT] = out[0]; out[0] = -1;
+  run->fd[RUN_RES] = res[0]; res[0] = -1;
+  run->fd[RUN_ERR] = err[0]; err[0] = -1;
 
   /*
-   * Read output, result and stderr until all three close or time runs out.
+   * The deadline holds for the wait too: a helper that closed its pipes and
+   * sleeps (it uses no CPU, so its CPU limit never fires) is killed at the
+   * deadline like one that still writes.
    */
 
   deadline = now_ms() + (int64_t)cj->timeout * 1000;
+  run_read(run, cj, deadline, result);
 
-  while (out[0] >= 0 || res[0] >= 0 || err[0] >= 0)
-  {
-    struct pollfd pfd[3];
-    int           nfds = 0, left = (int)(deadline - now_ms());
-
-    if (left <= 0)
-    {
-      result->timed_out = true;
-      kill(-pid, SIGKILL);   /* Its whole process group */
-      break;
-    }
-
-    if (out[0] >= 0) { pfd[nfds].fd = out[0]; pfd[nfds ++].events = POLLIN; }
-    if (res[0] >= 0) { pfd[nfds].fd = res[0]; pfd[nfds ++].events = POLLIN; }
-    if (err[0] >= 0) { pfd[nfds].fd = err[0]; pfd[nfds ++].events = POLLIN; }
-
-    if (poll(pfd, (nfds_t)nfds, left) < 0)
-    {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-
-    for (int i = 0; i < nfds; i ++)
-    {
-      ssize_t n;
-
-      if (!pfd[i].revents)
-        continue;
-
-      n = read(pfd[i].fd, buf, sizeof(buf));
-      if (n < 0 && errno == EINTR)
-        continue;
-
-      if (pfd[i].fd == out[0])
-      {
-        if (n <= 0)
-        {
-          close(out[0]);
-          out[0] = -1;
-        }
-        else if (!write_failed)
-        {
-          result->output_size += n;
-          if (result->output_size > cj->max_output || !cj->write(cj->write_ctx, buf, (size_t)n))
-          {
-            /* Stop the helper: its output is not wanted any more. */
-            write_failed = true;
-            kill(-pid, SIGKILL);   /* Its whole process group */
-          }
-        }
-      }
-      else if (pfd[i].fd == res[0])
-      {
-        if (n <= 0)
-        {
-          close(res[0]);
-          res[0] = -1;
-        }
-        else if (reslen + (size_t)n < sizeof(resbuf))
-        {
-          memcpy(resbuf + reslen, buf, (size_t)n);
-          reslen += (size_t)n;
-        }
-      }
-      else
-      {
-        if (n <= 0)
-        {
-          close(err[0]);
-          err[0] = -1;
-        }
-        else if (errlen + 1 < sizeof(errbuf))
-        {
-          size_t keep = (size_t)n < sizeof(errbuf) - 1 - errlen ? (size_t)n : sizeof(errbuf) - 1 - errlen;
-
-          memcpy(errbuf + errlen, buf, keep);
-          errlen += keep;
-        }
-      }
-    }
-  }
-
-  gwWipe(buf, sizeof(buf));
-
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
-  pid = -1;
-
-  resbuf[reslen] = '\0';
-  errbuf[errlen] = '\0';
-  if (errlen && cj->log)
-  {
-    for (char *p = errbuf; *p; p ++)
-    {
-      if (*p == '\n')
-        *p = ' ';
-    }
-    gwLog(cj->log, GW_LOG_DEBUG, "Converter stderr: %s", errbuf);
-  }
-
-  if (WIFSIGNALED(status))
-    result->signal = WTERMSIG(status);
-  else if (WIFEXITED(status))
-    result->exit_status = WEXITSTATUS(status);
-
-  if (result->timed_out || result->signal == SIGXCPU)
+  if (!_gwReaperWait(&run->reaper, deadline))
   {
     result->timed_out = true;
-    result->reason = GW_REASON_CONVERSION_TIMEOUT;
-    snprintf(result->detail, sizeof(result->detail), "the conversion took longer than %d seconds", cj->timeout);
+    _gwReaperKill(&run->reaper);
   }
-  else if (result->output_size > cj->max_output)
-  {
-    result->reason = GW_REASON_TOO_LARGE;
-    snprintf(result->detail, sizeof(result->detail), "the converted document is larger than %lld bytes", (long long)cj->max_output);
-  }
-  else if (write_failed)
-    snprintf(result->detail, sizeof(result->detail), "the converted document could not be stored");
-  else if (!(parsed = gwConvertParseResult(resbuf, result)))
-  {
-    result->ok     = false;
-    result->reason = result->signal ? GW_REASON_CONVERSION_CRASHED : GW_REASON_INTERNAL;
-    if (result->signal)
-      snprintf(result->detail, sizeof(result->detail), "the converter was stopped by signal %d (a limit was reached or it crashed)", result->signal);
-    else
-      snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
-  }
-  else if (result->office && (result->signal || result->exit_status != 3))
-  {
-    result->office = false;
-    snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
-  }
-  else if (!result->office)
-    result->ok = !strncmp(resbuf, "ok", 2) && result->signal == 0 && result->exit_status == 0;
+  _gwReaperStop(&run->reaper, GW_REAPER_GRACE_MS);
 
-  if (parsed && !result->ok && !result->office && result->reason == GW_REASON_NONE)
-    result->reason = GW_REASON_INTERNAL;
+  if (run->reaper.exec_errno)
+    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(run->reaper.exec_errno));
+  else
+    run_judge(run, cj, run->reaper.status, result);
 
   done:
 
-  if (pid > 0)
-  {
-    kill(-pid, SIGKILL);   /* Its whole process group */
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
-  }
+  _gwReaperStop(&run->reaper, GW_REAPER_GRACE_MS);   /* Nothing when already stopped */
   if (in >= 0)
     close(in);
   if (dir[0])
     remove_tree(dir);
+  for (int i = 0; i < 3; i ++)
+  {
+    if (run->fd[i] >= 0)
+      close(run->fd[i]);
+  }
   for (int i = 0; i < 2; i ++)
   {
     if (out[i] >= 0)
@@ -558,6 +717,7 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
     if (err[i] >= 0)
       close(err[i]);
   }
+  free(run);
 
   return (result->ok);
 }

@@ -2,12 +2,14 @@
  * office-instance.c - start, talk to, stop and clean up one instance of the
  * Office pool (docs/office.md).
  *
- * An instance is printgate-office-sandbox started with posix_spawn (never
- * fork: the daemon is threaded) in a process group of its own, with one end
- * of a socketpair as its stdin and stdout; it confines itself and becomes
- * the Python worker, which starts soffice.bin in the same group.  Stopping
- * it is SIGKILL to the group, waitpid, and removing its directory (profile,
- * temporary files, any per-document directory: they may hold plaintext).
+ * An instance is printgate-office-sandbox started under a reaper of its
+ * own (reaper.c) in a process group of its own, with one end of a
+ * socketpair as its stdin and stdout; it confines itself and becomes the
+ * Python worker, which starts soffice.bin.  Stopping it is the reaper
+ * killing the sandbox by pid, its group and every descendant (even one
+ * that called setsid()), a wait bounded by GW_REAPER_GRACE_MS, and removing
+ * its directory (profile, temporary files, any per-document directory:
+ * they may hold plaintext).
  *
  * Only the supervisor thread calls _gwOfficeInstanceStart/Reap (see
  * office-private.h); the instance's process therefore stays tied to a
@@ -23,7 +25,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,16 +163,13 @@ _gwOfficeRemoveTree(int parent_fd, const char *name, int depth)
 static pid_t
 spawn_sandbox(gw_office_pool_t *pool, _gw_office_instance_t *inst, int child_sock, const char *dir, char *error, size_t errsize)
 {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t          attr;
-  sigset_t                   none, defaults;
-  char                       e_dir[GW_PATH_MAX + 200], e_user[96], e_soffice[GW_PATH_MAX + 32],
-                             e_worker[GW_PATH_MAX + 32], e_pipe[96], e_as[64], e_fsize[64];
-  unsigned char              rnd[8];
-  char                      *envp[8], *argv[2];
-  pid_t                      pid = -1;
-  int64_t                    fsize_mb = pool->cfg.max_output / (1024 * 1024) + 64;
-  int                        err;
+  _gw_reaper_spawn_t sp;
+  char               e_dir[GW_PATH_MAX + 200], e_user[96], e_soffice[GW_PATH_MAX + 32],
+                     e_worker[GW_PATH_MAX + 32], e_pipe[96], e_as[64], e_fsize[64];
+  unsigned char      rnd[8];
+  char              *envp[8], *argv[2];
+  int64_t            fsize_mb = pool->cfg.max_output / (1024 * 1024) + 64;
+  int                err;
 
   if (!gwRandomBytes(rnd, sizeof(rnd)))
   {
@@ -192,33 +190,24 @@ spawn_sandbox(gw_office_pool_t *pool, _gw_office_instance_t *inst, int child_soc
   argv[0] = "printgate-office-sandbox";
   argv[1] = NULL;
 
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, child_sock, 0);
-  posix_spawn_file_actions_adddup2(&fa, child_sock, 1);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  /* The socket on 0 and 1, /dev/null on 2, every signal at its default. */
+  memset(&sp, 0, sizeof(sp));
+  sp.path        = pool->sandbox;
+  sp.argv        = argv;
+  sp.envp        = envp;
+  sp.fds[0]      = child_sock;
+  sp.fds[1]      = child_sock;
+  sp.fds[2]      = -1;
+  sp.nfds        = 3;
+  sp.all_signals = true;
 
-  sigemptyset(&none);
-  sigfillset(&defaults);
-  sigdelset(&defaults, SIGKILL);
-  sigdelset(&defaults, SIGSTOP);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-  err = posix_spawn(&pid, pool->sandbox, &fa, &attr, argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-
-  if (err)
+  if (!_gwReaperSpawn(&inst->reaper, &sp, &err))
   {
     snprintf(error, errsize, "unable to start %s: %s", pool->sandbox, strerror(err));
     return (-1);
   }
 
-  return (pid);
+  return (inst->reaper.child);
 }
 
 
@@ -239,6 +228,10 @@ _gwOfficeInstanceStart(gw_office_pool_t *pool, _gw_office_instance_t *inst, char
   inst->dir_fd  = -1;
   inst->pid     = 0;
   inst->linelen = 0;
+  memset(&inst->reaper, 0, sizeof(inst->reaper));
+  inst->reaper.pidfd       = -1;
+  inst->reaper.ctl         = -1;
+  inst->reaper.child_pidfd = -1;
 
   if (!gwRandomBytes(rnd, sizeof(rnd)))
   {
@@ -299,6 +292,8 @@ _gwOfficeInstanceStart(gw_office_pool_t *pool, _gw_office_instance_t *inst, char
 
   if (rc == 1)
     snprintf(error, errsize, "%s", strncmp(line, "fail ", 5) ? line : line + 5);
+  else if (rc == 0 && _gwReaperWait(&inst->reaper, _gwOfficeNowMs() + 1000) && inst->reaper.exec_errno)
+    snprintf(error, errsize, "unable to start %s: %s", pool->sandbox, strerror(inst->reaper.exec_errno));
   else if (rc == 0)
     snprintf(error, errsize, "the instance exited while starting");
   else
@@ -309,34 +304,47 @@ _gwOfficeInstanceStart(gw_office_pool_t *pool, _gw_office_instance_t *inst, char
 
 
 /*
- * '_gwOfficeInstanceReap()' - Kill the instance's process group, wait for
- *                             it and remove its directory.  Supervisor
- *                             thread only (or the pool's last thread).
+ * '_gwOfficeInstanceKill()' - Have the instance killed (sandbox, worker,
+ *                             soffice.bin and anything they started, in
+ *                             whatever group or session) and wait up to
+ *                             wait_ms for all of it to be gone, without
+ *                             reaping (the supervisor reaps).  The thread
+ *                             that owns the instance.
+ */
+
+void
+_gwOfficeInstanceKill(_gw_office_instance_t *inst, int64_t wait_ms)
+{
+  struct pollfd pfd;
+
+  _gwReaperKill(&inst->reaper);
+
+  /* The reaper exits only once everything below it is reaped. */
+  if ((pfd.fd = inst->reaper.pidfd) >= 0 && wait_ms > 0)
+  {
+    pfd.events = POLLIN;
+    while (poll(&pfd, 1, (int)wait_ms) < 0 && errno == EINTR);
+  }
+}
+
+
+/*
+ * '_gwOfficeInstanceReap()' - Have the instance killed, wait for it (at
+ *                             most GW_REAPER_GRACE_MS, then the reaper
+ *                             itself is killed) and remove its directory.
+ *                             Supervisor thread only (or the pool's last
+ *                             thread).
  */
 
 void
 _gwOfficeInstanceReap(gw_office_pool_t *pool, _gw_office_instance_t *inst)
 {
-  if (inst->pid > 0)
+  if (inst->reaper.pid > 0)
   {
-    int status;
-
-    kill(-inst->pid, SIGKILL);
-    while (waitpid(inst->pid, &status, 0) < 0 && errno == EINTR);
-
-    /*
-     * soffice.bin was the worker's child: with the worker gone it has been
-     * reparented, so make sure the whole group is gone before the directory
-     * (its profile and temporary files) is removed.
-     */
-
-    for (int i = 0; i < 100 && kill(-inst->pid, 0) == 0; i ++)
-    {
-      kill(-inst->pid, SIGKILL);
-      usleep(10000);
-    }
-    inst->pid = 0;
+    _gwReaperStop(&inst->reaper, GW_REAPER_GRACE_MS);
+    inst->reaper.pid = 0;
   }
+  inst->pid = 0;
 
   if (inst->sock >= 0)
   {

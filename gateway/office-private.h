@@ -4,9 +4,10 @@
  * Locking: one mutex per pool guards every instance's state, pid, counters
  * and the pool's flags.  A thread converting a document owns its instance
  * (state BUSY) and talks to it without the lock.  Only the supervisor
- * thread starts instances and reaps them (waitpid), so a pid stays valid
- * until the supervisor has seen the instance DEAD; any thread may kill()
- * an instance's process group.  Lock order: pool -> log (the only other
+ * thread starts instances and reaps them (bounded, reaper.c), so an
+ * instance's reaper stays valid until the supervisor has seen the instance
+ * DEAD; the thread that owns an instance, or any thread holding the lock,
+ * may tell the reaper to kill it (_gwReaperKill).  Lock order: pool -> log (the only other
  * lock taken while the pool lock is held).
  */
 
@@ -16,6 +17,7 @@
 #include "printgate/office.h"
 #include "printgate/config.h"
 #include "printgate/log.h"
+#include "reaper-private.h"
 
 #include <pthread.h>
 
@@ -36,7 +38,8 @@ typedef struct _gw_office_instance_s
 {
   int            index;         /* Position in the pool */
   office_state_t state;
-  pid_t          pid;           /* Sandbox/worker process, leader of its group */
+  pid_t          pid;           /* Sandbox/worker process, leader of its group (logs only) */
+  _gw_reaper_t   reaper;        /* Its reaper: kills it and everything below it */
   int            sock;          /* Our end of the worker's stdin/stdout socket */
   int            dir_fd;        /* Instance directory (opened before it was handed over) */
   char           dir_name[64];  /* Its name in the session directory */
@@ -73,6 +76,7 @@ struct _gw_office_pool_s
 /* office-instance.c */
 extern int64_t _gwOfficeNowMs(void);
 extern bool    _gwOfficeInstanceStart(gw_office_pool_t *pool, _gw_office_instance_t *inst, char *error, size_t errsize);
+extern void    _gwOfficeInstanceKill(_gw_office_instance_t *inst, int64_t wait_ms);
 extern void    _gwOfficeInstanceReap(gw_office_pool_t *pool, _gw_office_instance_t *inst);
 extern int     _gwOfficeReadLine(_gw_office_instance_t *inst, int64_t deadline_ms, char *line, size_t linesize);
 extern bool    _gwOfficeRemoveTree(int parent_fd, const char *name, int depth);

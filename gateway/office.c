@@ -18,6 +18,7 @@
  */
 
 #include "office-private.h"
+#include "printgate/convert.h"
 #include "printgate/crypto.h"
 
 #include <dirent.h>
@@ -290,7 +291,7 @@ gwOfficePoolNew(const gw_office_config_t *cfg, gw_log_t *log, const char **error
   int               parent_fd = -1;
   struct stat       st;
   unsigned char     rnd[6];
-  char              name[64];
+  char              name[64], why[1024];
 
   if (!error_r)
     error_r = &error;
@@ -385,15 +386,12 @@ gwOfficePoolNew(const gw_office_config_t *cfg, gw_log_t *log, const char **error
    * session directory below it is made fresh for this pool.
    */
 
-  if (mkdir(pool->tmp_parent, 0711) && errno != EEXIST)
+  /* The same rule as ConversionDir (gwConvertOpenDir(), convert.c). */
+  if ((parent_fd = gwConvertOpenDir(pool->tmp_parent, 0711, true, why, sizeof(why))) < 0 || fstat(parent_fd, &st))
   {
-    *error_r = "unable to create OfficeTmpDir";
-    goto fail;
-  }
-  if ((parent_fd = open(pool->tmp_parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-      fstat(parent_fd, &st) || st.st_uid != geteuid() || (st.st_mode & 022))
-  {
-    *error_r = "OfficeTmpDir must be a directory of the daemon's user, not writable by others";
+    gwLog(log, GW_LOG_ERROR, "OfficeTmpDir refused: %s", why);
+    *error_r = "OfficeTmpDir must be a folder of the daemon's user that nobody else can write, below folders only root or "
+               "the daemon's user can change (or sticky ones such as /dev/shm); see the log";
     goto fail;
   }
   if (pool->as_root && (st.st_mode & 0001) == 0 && fchmod(parent_fd, (st.st_mode & 07777) | 0011))
@@ -435,6 +433,9 @@ gwOfficePoolNew(const gw_office_config_t *cfg, gw_log_t *log, const char **error
     pool->inst[i].state  = OFFICE_STOPPED;
     pool->inst[i].sock   = -1;
     pool->inst[i].dir_fd = -1;
+    pool->inst[i].reaper.pidfd       = -1;
+    pool->inst[i].reaper.ctl         = -1;
+    pool->inst[i].reaper.child_pidfd = -1;
   }
 
   if (pthread_create(&pool->supervisor, NULL, supervisor_main, pool))
@@ -478,7 +479,7 @@ gwOfficePoolFree(gw_office_pool_t **pool)
     for (int i = 0; i < p->cfg.workers; i ++)
     {
       if (p->inst[i].state == OFFICE_BUSY && p->inst[i].pid > 0)
-        kill(-p->inst[i].pid, SIGKILL);    /* Its converting thread sees end of file */
+        _gwReaperKill(&p->inst[i].reaper); /* Its converting thread sees end of file */
     }
     pthread_cond_broadcast(&p->changed);
     pthread_cond_broadcast(&p->wake);
@@ -808,7 +809,7 @@ convert_on(gw_office_pool_t *pool, _gw_office_instance_t *inst, int in_fd, const
   }
   else if (rc == -1)
   {
-    kill(-inst->pid, SIGKILL);    /* The whole instance, now; the supervisor restarts it */
+    _gwReaperKill(&inst->reaper); /* The whole instance, now; the supervisor restarts it */
     *dead_r   = true;
     *reason_r = GW_REASON_CONVERSION_TIMEOUT;
     snprintf(detail, detailsize, "LibreOffice took longer than %d seconds to convert it", pool->cfg.timeout);
@@ -829,7 +830,7 @@ convert_on(gw_office_pool_t *pool, _gw_office_instance_t *inst, int in_fd, const
    */
 
   if (*dead_r && inst->pid > 0)
-    kill(-inst->pid, SIGKILL);
+    _gwOfficeInstanceKill(inst, GW_REAPER_GRACE_MS);
 
   if (file_fd >= 0)
     close(file_fd);

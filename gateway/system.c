@@ -8,6 +8,7 @@
 
 #include "system-private.h"
 #include "printgate/clock.h"
+#include "printgate/convert.h"
 #include "printgate/pdf.h"
 
 #include <errno.h>
@@ -404,6 +405,17 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
 
   if (!gwConfigConverterPath(config, path, sizeof(path)))
     gwLog(sys->log, GW_LOG_ERROR, "The converter %s is missing or not executable: every document will fail until it is installed (ConverterPath).", path);
+
+  {
+    char why[1024];
+    int  dirfd;
+
+    /* Made at the first conversion when missing; refused when others could change it. */
+    if ((dirfd = gwConvertOpenDir(config->conversion_dir, 0700, false, why, sizeof(why))) >= 0)
+      close(dirfd);
+    else if (errno != ENOENT)
+      gwLog(sys->log, GW_LOG_ERROR, "ConversionDir refused: %s; every document will fail until it is fixed.", why);
+  }
 
   if (!start_workers(sys, error_r))
     goto fail;

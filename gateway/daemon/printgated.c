@@ -14,6 +14,7 @@
 
 #include "printgate/config.h"
 #include "printgate/control.h"
+#include "printgate/convert.h"
 #include "printgate/listener.h"
 #include "printgate/log.h"
 #include "printgate/system.h"
@@ -119,6 +120,85 @@ usage(FILE *fp, int status)
 
 
 /*
+ * 'check_conversion_dir()' - For -t: ConversionDir holds plaintext, so one
+ *                            that others could change is refused
+ *                            (gwConvertOpenDir(), convert.c).  A missing
+ *                            one is made at the first conversion.
+ */
+
+static bool
+check_conversion_dir(const char *conffile, const gw_config_t *config)
+{
+  char why[1024];
+  int  dirfd;
+
+  if ((dirfd = gwConvertOpenDir(config->conversion_dir, 0700, false, why, sizeof(why))) < 0 && errno != ENOENT)
+  {
+    fprintf(stderr, "printgated: %s: ConversionDir refused: %s\n", conffile, why);
+    return (false);
+  }
+  if (dirfd >= 0)
+    close(dirfd);
+  return (true);
+}
+
+
+/*
+ * 'serve()' - The main thread's loop until SIGTERM/SIGINT: expiry sweeps
+ *             every ExpiryInterval, a reload on SIGHUP.
+ */
+
+static void
+serve(gw_system_t *sys, const char *conffile, const sigset_t *signals)
+{
+  char   err[1024];
+  time_t next_sweep = time(NULL) + gwSystemGetConfig(sys)->expiry_interval;
+
+  for (;;)
+  {
+    struct timespec timeout;
+    siginfo_t       info;
+    int             sig;
+    time_t          now = time(NULL);
+
+    timeout.tv_sec  = next_sweep > now ? next_sweep - now : 0;
+    timeout.tv_nsec = 0;
+
+    if ((sig = sigtimedwait(signals, &info, &timeout)) < 0)
+    {
+      if (errno == EAGAIN)
+      {
+        gw_config_t *c = gwSystemGetConfig(sys);
+
+        gwSystemExpire(sys, time(NULL));
+        next_sweep = time(NULL) + c->expiry_interval;
+      }
+      continue;
+    }
+
+    if (sig == SIGHUP)
+    {
+      gw_config_t *newconfig;
+
+      notify("RELOADING=1");
+      if ((newconfig = gwConfigLoad(conffile, err, sizeof(err))) == NULL)
+        gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Reload refused, keeping the running configuration: %s", err);
+      else
+        gwSystemReload(sys, newconfig);
+      next_sweep = time(NULL);
+      notify("READY=1");
+      continue;
+    }
+
+    /* SIGTERM / SIGINT: drain and stop. */
+    notify("STOPPING=1");
+    gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "Stopping on signal %d: finishing requests in progress.", sig);
+    break;
+  }
+}
+
+
+/*
  * 'main()' - Run the gateway.
  */
 
@@ -132,7 +212,6 @@ main(int argc, char *argv[])
   gw_system_t  *sys;
   gw_control_t *ctl;
   sigset_t      signals;
-  time_t        next_sweep;
   int           port = 0;
 
   if (!no_core_dumps())
@@ -163,6 +242,11 @@ main(int argc, char *argv[])
 
   if (test_only)
   {
+    if (!check_conversion_dir(conffile, config))
+    {
+      gwConfigDelete(&config);
+      return (1);
+    }
     printf("%s: configuration OK\n", conffile);
     gwConfigDelete(&config);
     return (0);
@@ -225,49 +309,7 @@ main(int argc, char *argv[])
   fflush(stdout);
   notify("READY=1\nSTATUS=Serving");
 
-  next_sweep = time(NULL) + gwSystemGetConfig(sys)->expiry_interval;
-
-  for (;;)
-  {
-    struct timespec timeout;
-    siginfo_t       info;
-    int             sig;
-    time_t          now = time(NULL);
-
-    timeout.tv_sec  = next_sweep > now ? next_sweep - now : 0;
-    timeout.tv_nsec = 0;
-
-    if ((sig = sigtimedwait(&signals, &info, &timeout)) < 0)
-    {
-      if (errno == EAGAIN)
-      {
-        gw_config_t *c = gwSystemGetConfig(sys);
-
-        gwSystemExpire(sys, time(NULL));
-        next_sweep = time(NULL) + c->expiry_interval;
-      }
-      continue;
-    }
-
-    if (sig == SIGHUP)
-    {
-      gw_config_t *newconfig;
-
-      notify("RELOADING=1");
-      if ((newconfig = gwConfigLoad(conffile, err, sizeof(err))) == NULL)
-        gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Reload refused, keeping the running configuration: %s", err);
-      else
-        gwSystemReload(sys, newconfig);
-      next_sweep = time(NULL);
-      notify("READY=1");
-      continue;
-    }
-
-    /* SIGTERM / SIGINT: drain and stop. */
-    notify("STOPPING=1");
-    gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "Stopping on signal %d: finishing requests in progress.", sig);
-    break;
-  }
+  serve(sys, conffile, &signals);
 
   gwControlStop(&ctl, 30);
   gwSystemDelete(&sys);

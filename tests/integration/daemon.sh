@@ -19,6 +19,11 @@ check "printgated -t accepts a good config" "$PRINTGATED" -t -c "$W/good.conf"
 out=$("$PRINTGATED" -t -c "$W/bad.conf" 2>&1); rc=$?
 check "printgated -t refuses a bad config" test $rc -ne 0
 check "the error names line 3 and the directive" sh -c "echo '$out' | grep -q 'bad.conf:3' && echo '$out' | grep -q MaxPagesPerJob"
+# -t: a ConversionDir others can write (it holds plaintext) is refused.
+mkdir -p "$W/opendir" && chmod 0777 "$W/opendir"
+printf 'StateDir %s/x\nConversionDir %s/opendir\n' "$W" "$W" > "$W/opendir.conf"
+"$PRINTGATED" -t -c "$W/opendir.conf" > "$W/opendir.out" 2>&1; rc=$?
+check "printgated -t refuses a ConversionDir others can write" sh -c "test $rc -ne 0 && grep -q 'ConversionDir refused' '$W/opendir.out'"
 
 # systemd readiness.
 "$GW_TOOLS/gw-notify-listen" "$W/notify.sock" > "$W/notify.log" 2>&1 &

@@ -19,11 +19,17 @@
  *     through the pool no connection arrives;
  *   - no per-document directory survives a conversion, and nothing is left
  *     in the tmpfs directory after gwOfficePoolFree().
+ *
+ * Before all that, and without LibreOffice: reaping an instance is bounded
+ * and leaves nothing alive, with stand-in sandboxes (shell and perl) whose
+ * processes leave their process group or start a session of their own
+ * (test_office_reap*() at the end of the file).
  */
 
 #include "test.h"
 #include "printgate/office.h"
 #include "printgate/log.h"
+#include "office-private.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -651,6 +657,9 @@ run_probe(bool sandboxed, const char *request, char *line, size_t linesize)
  * 'main()' - Run the cases.
  */
 
+static void test_office_reap(void);
+
+
 int
 main(void)
 {
@@ -670,8 +679,12 @@ main(void)
   char              path[1200], out[1200], detail[256];
   gw_reason_t       reason;
 
+  test_office_reap();
+
   if (!gwOfficeAvailable(SOFFICE))
   {
+    if (test_failures)
+      TEST_EXIT();
     puts("SKIP: LibreOffice (soffice.bin) or python3-uno is not installed (scripts/deps.sh --test)");
     return (77);
   }
@@ -1069,4 +1082,126 @@ main(void)
   gwLogDelete(&test_log);
 
   TEST_EXIT();
+}
+
+
+/*
+ * 'test_office_reap_one()' - Start one instance of a pool whose sandbox is
+ *                            the stand-in SCRIPT (it records the pid of
+ *                            every process it makes in PIDFILE, then says
+ *                            "ready"), reap it, and check that the reap
+ *                            took at most a few seconds and that none of
+ *                            those processes is left.
+ */
+
+static void
+test_office_reap_one(const char *dir, const char *name, const char *script, int want_pids)
+{
+  gw_office_pool_t      *pool = calloc(1, sizeof(gw_office_pool_t));
+  _gw_office_instance_t  inst;
+  char                   session[1100], pidfile[1100], error[GW_OFFICE_LINE_MAX];
+  FILE                  *fp;
+  pid_t                  pids[8];
+  int                    npids = 0, alive, pid;
+  long long              start, end;
+
+  if (!pool)
+    return;
+
+  snprintf(pidfile, sizeof(pidfile), "%s/%s.pids", dir, name);
+  snprintf(pool->sandbox, sizeof(pool->sandbox), "%s/%s.sh", dir, name);
+  if ((fp = fopen(pool->sandbox, "w")) != NULL)
+  {
+    fprintf(fp, "#!/bin/sh\nPATH=/usr/bin:/bin\nPIDS='%s'\nexport PATH PIDS\n%s", pidfile, script);
+    fclose(fp);
+  }
+  chmod(pool->sandbox, 0700);
+  snprintf(pool->soffice, sizeof(pool->soffice), "/nonexistent/soffice");
+  snprintf(pool->worker, sizeof(pool->worker), "/nonexistent/worker.py");
+  snprintf(pool->user, sizeof(pool->user), "nobody");
+  pool->cfg.max_output = 1 << 20;
+  pool->cfg.max_memory = (int64_t)512 << 20;
+  pool->log            = gwLogNew(NULL, GW_LOG_INFO);
+  snprintf(session, sizeof(session), "%s/session-%s", dir, name);
+  snprintf(pool->session, sizeof(pool->session), "%s", session);
+  TEST_CHECK(mkdir(session, 0700) == 0);
+  pool->session_fd = open(session, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  memset(&inst, 0, sizeof(inst));
+  TEST_CHECKF(_gwOfficeInstanceStart(pool, &inst, error, sizeof(error)), "%s", error);
+
+  if ((fp = fopen(pidfile, "r")) != NULL)
+  {
+    while (npids < 8 && fscanf(fp, "%d", &pid) == 1)
+      pids[npids ++] = (pid_t)pid;
+    fclose(fp);
+  }
+  TEST_CHECKF(npids == want_pids, "%d pids", npids);
+
+  start = now_ms();
+  _gwOfficeInstanceReap(pool, &inst);
+  end = now_ms();
+  printf("  (%s: reaped in %lld ms)\n", name, end - start);
+  TEST_CHECKF(end - start <= 3000, "the reap took %lld ms", end - start);
+
+  /* Nothing of it is left after a short grace (zombies would count too). */
+  do
+  {
+    alive = 0;
+    for (int i = 0; i < npids; i ++)
+    {
+      if (kill(pids[i], 0) == 0 || errno != ESRCH)
+        alive ++;
+    }
+    if (alive)
+      usleep(20000);
+  }
+  while (alive && now_ms() < end + 500);
+  TEST_CHECKF(alive == 0, "%d process(es) of the instance still alive", alive);
+  for (int i = 0; i < npids; i ++)
+  {
+    if (kill(pids[i], 0) == 0)
+      kill(pids[i], SIGKILL);          /* Leave nothing behind, whatever the result */
+  }
+
+  close(pool->session_fd);
+  rmdir(session);
+  gwLogDelete(&pool->log);
+  free(pool);
+}
+
+
+/*
+ * 'test_office_reap()' - Reaping is bounded and complete, whatever group or
+ *                        session the instance's processes moved to.
+ */
+
+static void
+test_office_reap(void)
+{
+  char dir[1024];
+
+  if (!test_tempdir(dir, sizeof(dir)))
+    return;
+
+  TEST_BEGIN("reaping an instance whose child started a session of its own leaves nothing");
+  test_office_reap_one(dir, "setsid",
+                       "echo $$ >> \"$PIDS\"\n"
+                       "setsid sh -c 'echo $$ >> \"$PIDS\"; exec sleep 60' </dev/null >/dev/null 2>&1 &\n"
+                       "while [ \"$(wc -l < \"$PIDS\")\" -lt 2 ]; do sleep 0.05; done\n"
+                       "echo ready\n"
+                       "exec sleep 60\n", 2);
+
+  TEST_BEGIN("reaping an instance that left its process group is bounded and leaves nothing");
+  test_office_reap_one(dir, "leave-group",
+                       "exec perl -e '\n"
+                       "  sub rec { open(my $f, \">>\", $ENV{PIDS}) or die; print $f \"$$\\n\"; close($f); }\n"
+                       "  rec();\n"
+                       "  my $c = fork();\n"
+                       "  if ($c == 0) { setpgrp(0, 0); rec(); sleep(60); exit(0); }\n"
+                       "  select(undef, undef, undef, 0.01) until getpgrp($c) == $c;\n"
+                       "  setpgrp(0, $c) or die;\n"
+                       "  $| = 1; print \"ready\\n\"; sleep(60);'\n", 2);
+
+  test_rmtree(dir);
 }

@@ -56,6 +56,8 @@ typedef struct gw_convert_result_s
 extern int  gwConvertMemfd(ssize_t (*read_cb)(void *ctx, void *buf, size_t len), void *ctx, int64_t max_bytes);
 extern bool gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result);
 extern bool gwConvertParseResult(const char *line, gw_convert_result_t *result);
+/* Open (make when missing) ConversionDir or OfficeTmpDir, refusing one others could change. */
+extern int  gwConvertOpenDir(const char *path, mode_t mode, bool create, char *error, size_t errsize);
 /* Remove every conversion folder ("conv-*") under parent; at start-up only. */
 extern int  gwConvertCleanup(const char *parent);
 
