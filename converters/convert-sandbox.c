@@ -4,14 +4,24 @@
  * The layers, in the order they are applied (docs/converters.md says what
  * each one stops):
  *
- *   1. the private directory (PG_CONVERT_TMPDIR) becomes the working
+ *   0. when not root, a refusal to run at all if the kernel has no Landlock
+ *      (unless the daemon says PG_CONVERT_REQUIRE_LANDLOCK=0);
+ *   1. namespaces and a minimal view (sandbox-view.c): new mount, network
+ *      and IPC namespaces (when not root inside a user namespace that maps
+ *      only our uid, whose capabilities are dropped again), an empty root
+ *      with only the read-only paths Landlock also allows and the private
+ *      directory, no /proc: the daemon's state directory, keys, database
+ *      and control socket do not exist for the helper, and no other
+ *      process's /proc entries either;
+ *      the private directory (PG_CONVERT_TMPDIR) becomes the working
  *      directory; everything the helper writes goes there, by relative name;
  *   2. resource limits: RLIMIT_CORE 0, RLIMIT_NOFILE, RLIMIT_FSIZE,
  *      RLIMIT_CPU and RLIMIT_AS (hard = soft, so they cannot be raised);
  *   3. when started as root: become PG_CONVERT_USER (default "nobody") with
  *      no supplementary groups, which also drops every capability;
  *   4. a parent-death signal, a clean environment (Ghostscript reads
- *      GS_OPTIONS and GS_LIB, which could switch SAFER off);
+ *      GS_OPTIONS and GS_LIB, which could switch SAFER off), not dumpable
+ *      (no core, /proc entries and ptrace closed even to our own uid);
  *   5. no_new_privs, then Landlock (convert-landlock.c), then seccomp
  *      (convert-seccomp.c).
  *
@@ -22,12 +32,14 @@
  */
 
 #include "convert-private.h"
+#include "sandbox-view.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +160,79 @@ drop_user(gw_conv_t *conv)
 
 
 /*
+ * 'enter_view()' - New namespaces (a user namespace of our own when not
+ *                  root) and the minimal file system view; the private
+ *                  directory is reopened there and checked to be the same.
+ */
+
+static bool
+enter_view(gw_conv_t *conv, bool as_root)
+{
+  gw_sandbox_view_t view;
+  char              error[GW_CONV_DETAIL_MAX - 40];
+  struct stat       before, after;
+  int               fd, flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC;
+
+  if (fstat(conv->sandbox.dir_fd, &before))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to stat PG_CONVERT_TMPDIR"));
+
+  if (as_root)
+  {
+    if (unshare(flags))
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to create mount, network and IPC namespaces (errno %d)", errno));
+  }
+  else
+  {
+    if (!_gwSandboxUserns(getuid(), getgid(), flags, error, sizeof(error)))
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
+    conv->sandbox.userns = true;
+  }
+
+  /*
+   * A descriptor from before the unshare names a mount of the daemon's
+   * namespace, which cannot be bound here: reopen by path and check it is
+   * the same directory.
+   */
+
+  fd = open(conv->settings.tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &after) || after.st_dev != before.st_dev || after.st_ino != before.st_ino)
+  {
+    if (fd >= 0)
+      close(fd);
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR is not the same in the new mount namespace"));
+  }
+  close(conv->sandbox.dir_fd);
+  conv->sandbox.dir_fd = fd;
+
+  memset(&view, 0, sizeof(view));
+  view.read_only    = _gwConvReadOnlyPaths;
+  view.private_path = conv->settings.tmpdir;
+  view.private_fd   = conv->sandbox.dir_fd;
+#if defined(__SANITIZE_ADDRESS__) || defined(PRINTGATE_SANITIZE)
+  view.bind_proc    = true;             /* LeakSanitizer reads /proc/self at exit */
+#endif
+
+  if (!_gwSandboxViewEnter(&view, error, sizeof(error)))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
+
+  fd = open(conv->settings.tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &after) || after.st_dev != before.st_dev || after.st_ino != before.st_ino)
+  {
+    if (fd >= 0)
+      close(fd);
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR is not the same inside the sandbox's view"));
+  }
+
+  /* The old descriptor reaches the host's tree (".."): gone. */
+  close(conv->sandbox.dir_fd);
+  conv->sandbox.dir_fd  = fd;
+  conv->sandbox.view_on = true;
+
+  return (true);
+}
+
+
+/*
  * '_gwConvSandboxApply()' - Apply every layer, in order.  On failure the
  *                           conversion is failed (internal-error) and the
  *                           caller must not touch the document.
@@ -169,19 +254,35 @@ _gwConvSandboxApply(gw_conv_t *conv)
   signal(SIGPIPE, SIG_IGN);
   signal(SIGXFSZ, SIG_IGN);
 
+  /*
+   * Not root and no Landlock: the sandbox would share the daemon's uid
+   * with nothing but the view between the helper and everything that uid
+   * owns.  Refused unless the admin said otherwise.
+   */
+
+  if (!as_root && conv->layers.landlock && conv->settings.require_landlock &&
+      (conv->layers.pretend_no_landlock || _gwConvLandlockAbi() < 1))
+  {
+    _gwConvLog("refusing to convert: the kernel has no Landlock and the daemon does not run as root (SandboxRequireLandlock no allows it)");
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the kernel has no Landlock and the daemon does not run as root; refusing to convert (SandboxRequireLandlock)"));
+  }
+
   if ((conv->sandbox.devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to open /dev/null"));
 
   if (!open_private_dir(conv))
     return (false);
 
-  if (as_root)
+  if (as_root && conv->layers.user)
   {
     if (!lookup_user(conv))
       return (false);
     if (fchown(conv->sandbox.dir_fd, conv->sandbox.uid, conv->sandbox.gid))
       return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to hand PG_CONVERT_TMPDIR to PG_CONVERT_USER"));
   }
+
+  if (conv->layers.view && !enter_view(conv, as_root))
+    return (false);
 
   if (fchdir(conv->sandbox.dir_fd))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to enter PG_CONVERT_TMPDIR"));
@@ -209,8 +310,16 @@ _gwConvSandboxApply(gw_conv_t *conv)
    * a credential change clears it.
    */
 
-  if (as_root && !drop_user(conv))
+  if (as_root && conv->layers.user && !drop_user(conv))
     return (false);
+
+  if (conv->sandbox.userns)
+  {
+    char error[200];
+
+    if (!_gwSandboxDropCaps(error, sizeof(error)))
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
+  }
 
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "the daemon went away"));
@@ -222,6 +331,16 @@ _gwConvSandboxApply(gw_conv_t *conv)
 
   if (clearenv() || setenv("TMPDIR", ".", 1) || setenv("TZ", "UTC0", 1))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to reset the environment"));
+
+  /*
+   * Not dumpable: no core file, and /proc entries and ptrace closed even
+   * to processes of our own uid (after the user namespace's maps were
+   * written: they need a dumpable writer).  The seccomp filter then
+   * refuses PR_SET_DUMPABLE, so this cannot be undone.
+   */
+
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to clear the dumpable flag"));
 
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to set no_new_privs"));
