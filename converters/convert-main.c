@@ -138,6 +138,9 @@ setup_fds(gw_conv_t *conv)
  *   --probe-read PATH     read a file (the root key)
  *   --probe-proc          read the parent's /proc environ and cmdline
  *   --probe-prlimit       lower the parent's RLIMIT_NOFILE soft limit by 1
+ *
+ * "The parent" is the daemon's pid as the helper saw it at the start (in
+ * the pid namespace, getppid() says 0): the number an exploit would use.
  */
 
 static void
@@ -178,7 +181,7 @@ run_probe(gw_conv_t *conv)
       char path[64];
       int  fd;
 
-      snprintf(path, sizeof(path), "/proc/%d/%s", (int)getppid(), files[i]);
+      snprintf(path, sizeof(path), "/proc/%d/%s", (int)conv->sandbox.parent, files[i]);
       fd    = open(path, O_RDONLY | O_CLOEXEC);
       open_ = fd >= 0 && read(fd, buf, sizeof(buf)) > 0;
       err   = errno;
@@ -190,11 +193,11 @@ run_probe(gw_conv_t *conv)
   {
     struct rlimit old, lower;
 
-    if (prlimit(getppid(), RLIMIT_NOFILE, NULL, &old) == 0)
+    if (prlimit(conv->sandbox.parent, RLIMIT_NOFILE, NULL, &old) == 0)
     {
       lower          = old;
       lower.rlim_cur = old.rlim_cur - 1;
-      open_          = prlimit(getppid(), RLIMIT_NOFILE, &lower, NULL) == 0;
+      open_          = prlimit(conv->sandbox.parent, RLIMIT_NOFILE, &lower, NULL) == 0;
     }
     err = errno;
   }

@@ -138,6 +138,8 @@ typedef struct gw_conv_sandbox_s
   bool        dropped_user;             /* Became PG_CONVERT_USER */
   bool        userns;                   /* In a user namespace of our own (not root) */
   bool        view_on;                  /* In the minimal file system view */
+  pid_t       parent;                   /* The daemon (getppid() at the start) */
+  int         alive_fd;                 /* In the pid namespace: EOF when the parent outside is gone */
   uid_t       uid;
   gid_t       gid;
 } gw_conv_sandbox_t;
@@ -190,6 +192,7 @@ extern const char *_gwConvRenderFormatKeyword(gw_conv_render_format_t format);
  */
 
 extern bool _gwConvSandboxApply(gw_conv_t *conv);
+extern bool _gwConvSandboxParentAlive(gw_conv_t *conv);
 extern const char * const _gwConvReadOnlyPaths[];
 extern int  _gwConvLandlockAbi(void);
 extern bool _gwConvLandlockApply(gw_conv_t *conv);

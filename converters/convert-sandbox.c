@@ -46,7 +46,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 
@@ -160,9 +162,126 @@ drop_user(gw_conv_t *conv)
 
 
 /*
+ * 'relay_exit()' - Outside the pid namespace: wait for the helper's pid 1
+ *                  and end the way it ended (its exit status, or the same
+ *                  signal, e.g. SIGSYS from seccomp), so the daemon sees
+ *                  what it would have seen without the namespace.
+ */
+
+static void relay_exit(pid_t child) __attribute__((noreturn));
+
+static void
+relay_exit(pid_t child)
+{
+  int      status;
+  sigset_t all;
+
+  while (waitpid(child, &status, 0) < 0)
+  {
+    if (errno != EINTR)
+      _exit(2);
+  }
+
+  if (WIFEXITED(status))
+    _exit(WEXITSTATUS(status));
+
+  if (WIFSIGNALED(status))
+  {
+    int sig = WTERMSIG(status);
+
+    signal(sig, SIG_DFL);
+    sigemptyset(&all);
+    sigaddset(&all, sig);
+    sigprocmask(SIG_UNBLOCK, &all, NULL);
+    raise(sig);
+    _exit(128 + sig);
+  }
+
+  _exit(2);
+}
+
+
+/*
+ * 'enter_pid_ns()' - Fork into the new pid namespace.  The parent stays
+ *                    outside as the daemon's child: it keeps nothing of the
+ *                    protocol's descriptors, drops what it can and waits
+ *                    (relay_exit()).  The child (pid 1 inside) arms its
+ *                    parent-death signal and goes on; false if the parent
+ *                    is already gone.
+ */
+
+static bool
+enter_pid_ns(gw_conv_t *conv, bool as_root)
+{
+  int   alive[2];
+  pid_t child;
+
+  if (pipe2(alive, O_CLOEXEC))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to create a pipe (errno %d)", errno));
+
+  if ((child = fork()) < 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to start in a new pid namespace (errno %d)", errno));
+
+  if (child > 0)
+  {
+    char error[200];
+
+    /* Only the pipe end the child watches stays open, as fd 4. */
+    for (int fd = 0; fd <= GW_CONV_FD_RESULT; fd ++)
+      dup2(conv->sandbox.devnull_fd, fd);
+    if (dup2(alive[1], GW_CONV_FD_RESULT + 1) < 0)
+      _exit(2);
+    close_range(GW_CONV_FD_RESULT + 2, ~0U, 0);
+    set_limit(RLIMIT_CORE, 0, 0);
+    if (as_root && conv->layers.user)
+    {
+      if (!drop_user(conv))
+        _exit(2);
+    }
+    else if (conv->sandbox.userns && !_gwSandboxDropCaps(error, sizeof(error)))
+      _exit(2);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    relay_exit(child);
+  }
+
+  close(alive[1]);
+  conv->sandbox.alive_fd = alive[0];
+
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || !_gwConvSandboxParentAlive(conv))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the daemon went away"));
+
+  return (true);
+}
+
+
+/*
+ * '_gwConvSandboxParentAlive()' - Is our parent still there?  Outside a pid
+ *                                 namespace by getppid(), inside by the
+ *                                 pipe the parent holds open.
+ */
+
+bool
+_gwConvSandboxParentAlive(gw_conv_t *conv)
+{
+  struct pollfd pfd;
+
+  if (conv->sandbox.alive_fd < 0)
+    return (getppid() == conv->sandbox.parent);
+
+  pfd.fd      = conv->sandbox.alive_fd;
+  pfd.events  = POLLIN;
+  pfd.revents = 0;
+
+  return (poll(&pfd, 1, 0) == 0);
+}
+
+
+/*
  * 'enter_view()' - New namespaces (a user namespace of our own when not
- *                  root) and the minimal file system view; the private
- *                  directory is reopened there and checked to be the same.
+ *                  root), pid 1 of a new pid namespace, and the minimal
+ *                  file system view with a /proc of that namespace only;
+ *                  the private directory is reopened there and checked to
+ *                  be the same.
  */
 
 static bool
@@ -171,7 +290,7 @@ enter_view(gw_conv_t *conv, bool as_root)
   gw_sandbox_view_t view;
   char              error[GW_CONV_DETAIL_MAX - 40];
   struct stat       before, after;
-  int               fd, flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC;
+  int               fd, flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID;
 
   if (fstat(conv->sandbox.dir_fd, &before))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to stat PG_CONVERT_TMPDIR"));
@@ -179,7 +298,7 @@ enter_view(gw_conv_t *conv, bool as_root)
   if (as_root)
   {
     if (unshare(flags))
-      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to create mount, network and IPC namespaces (errno %d)", errno));
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to create mount, network, IPC and pid namespaces (errno %d)", errno));
   }
   else
   {
@@ -187,6 +306,9 @@ enter_view(gw_conv_t *conv, bool as_root)
       return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
     conv->sandbox.userns = true;
   }
+
+  if (!enter_pid_ns(conv, as_root))
+    return (false);
 
   /*
    * A descriptor from before the unshare names a mount of the daemon's
@@ -208,9 +330,8 @@ enter_view(gw_conv_t *conv, bool as_root)
   view.read_only    = _gwConvReadOnlyPaths;
   view.private_path = conv->settings.tmpdir;
   view.private_fd   = conv->sandbox.dir_fd;
-#if defined(__SANITIZE_ADDRESS__) || defined(PRINTGATE_SANITIZE)
-  view.bind_proc    = true;             /* LeakSanitizer reads /proc/self at exit */
-#endif
+  view.fresh_proc   = true;             /* Only pid 1, us: Ghostscript opens the memfd as /proc/self/fd/N */
+  view.proc_optional = true;            /* Without it the document is copied (convert-input.c) */
 
   if (!_gwSandboxViewEnter(&view, error, sizeof(error)))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
@@ -243,7 +364,6 @@ _gwConvSandboxApply(gw_conv_t *conv)
 {
   const gw_conv_settings_t *s = &conv->settings;
   bool                      as_root = geteuid() == 0;
-  pid_t                     parent = getppid();
   rlim_t                    fsize = (rlim_t)s->fsize_mb * 1024 * 1024;
 
   /*
@@ -253,6 +373,8 @@ _gwConvSandboxApply(gw_conv_t *conv)
 
   signal(SIGPIPE, SIG_IGN);
   signal(SIGXFSZ, SIG_IGN);
+  conv->sandbox.parent   = getppid();
+  conv->sandbox.alive_fd = -1;
 
   /*
    * Not root and no Landlock: the sandbox would share the daemon's uid
@@ -321,7 +443,7 @@ _gwConvSandboxApply(gw_conv_t *conv)
       return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
   }
 
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || !_gwConvSandboxParentAlive(conv))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "the daemon went away"));
 
   /*

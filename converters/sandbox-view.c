@@ -11,7 +11,9 @@
  *      nodev, noexec, atime), device files read-write, the private
  *      directory read-write by its descriptor (so a private directory
  *      below /tmp still works), the host's top-level symlinks (/lib ->
- *      usr/lib) copied, and optionally a private /tmp and a /proc;
+ *      usr/lib) copied, and optionally a private /tmp and a /proc of the
+ *      caller's new pid namespace (which shows only the sandbox's own
+ *      processes);
  *   3. pivot_root into it and detach the old root, then make the new root
  *      itself read-only.
  *
@@ -38,6 +40,8 @@
 #include <unistd.h>
 
 #define STAGE "/tmp"                    /* Where the new root is built */
+
+static bool enter_view(const gw_sandbox_view_t *view, char *error, size_t errsize);
 
 
 /*
@@ -242,6 +246,21 @@ copy_root_links(void)
 bool
 _gwSandboxViewEnter(const gw_sandbox_view_t *view, char *error, size_t errsize)
 {
+  mode_t old_mask = umask(022);         /* The daemon's 077 would make the view's folders root-only */
+  bool   ok = enter_view(view, error, errsize);
+
+  umask(old_mask);
+  return (ok);
+}
+
+
+/*
+ * 'enter_view()' - _gwSandboxViewEnter() under umask 022.
+ */
+
+static bool
+enter_view(const gw_sandbox_view_t *view, char *error, size_t errsize)
+{
   char target[PATH_MAX], source[64];
   int  root;
 
@@ -292,15 +311,12 @@ _gwSandboxViewEnter(const gw_sandbox_view_t *view, char *error, size_t errsize)
     return (false);
   }
 
-  if (view->fresh_proc || view->bind_proc)
+  if (view->fresh_proc &&
+      (!make_path("/proc", true) ||
+       mount("proc", STAGE "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) && !view->proc_optional)
   {
-    if (!make_path("/proc", true) ||
-        (view->fresh_proc && mount("proc", STAGE "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) ||
-        (!view->fresh_proc && mount("/proc", STAGE "/proc", NULL, MS_BIND | MS_REC, NULL)))
-    {
-      snprintf(error, errsize, "unable to mount /proc in the sandbox (errno %d)", errno);
-      return (false);
-    }
+    snprintf(error, errsize, "unable to mount a /proc of the new pid namespace (errno %d)", errno);
+    return (false);
   }
 
   /*

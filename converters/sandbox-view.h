@@ -26,7 +26,7 @@ typedef struct gw_sandbox_view_s
   int                 private_fd;       /* The private directory, opened before */
   const char         *tmp_options;      /* Non-NULL: a tmpfs on /tmp with these options */
   bool                fresh_proc;       /* Mount a new /proc (the caller is in a new pid namespace) */
-  bool                bind_proc;        /* Bind the host's /proc (sanitizer builds only) */
+  bool                proc_optional;    /* A /proc that cannot be mounted is left out */
 } gw_sandbox_view_t;
 
 extern bool _gwSandboxUserns(uid_t uid, gid_t gid, int extra_flags, char *error, size_t errsize);
