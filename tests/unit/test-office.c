@@ -718,7 +718,7 @@ main(void)
   TEST_BEGIN("the instance sandbox blocks network, files outside, exec, root, the control socket, the root key, the daemon's /proc and limits");
   {
     listener_t l;
-    char       open_dir[1100], secret[1200], request[4000], line[512], state[1100], keys[1200], key[1300],
+    char       open_dir[1100], secret[1200], request[6000], line[512], state[1100], keys[1200], key[1300],
                sock[1300];
     FILE      *fp;
     int        ctl_fd;
