@@ -311,12 +311,37 @@ enter_view(const gw_sandbox_view_t *view, char *error, size_t errsize)
     return (false);
   }
 
-  if (view->fresh_proc &&
-      (!make_path("/proc", true) ||
-       mount("proc", STAGE "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) && !view->proc_optional)
+  /*
+   * A /proc of the new pid namespace.  The kernel refuses it in a user
+   * namespace when the host's /proc is partly covered by locked mounts
+   * (systemd's ProtectKernelTunables=yes binds /proc/sys read-only): then
+   * nothing (the helper copies its document instead) or, where the
+   * program cannot run without /proc (LibreOffice), the host's /proc.
+   */
+
+  if (view->fresh_proc)
   {
-    snprintf(error, errsize, "unable to mount a /proc of the new pid namespace (errno %d)", errno);
-    return (false);
+    if (!make_path("/proc", true))
+    {
+      snprintf(error, errsize, "unable to make /proc in the sandbox (errno %d)", errno);
+      return (false);
+    }
+
+    if (mount("proc", STAGE "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+    {
+      int err = errno;
+
+      if (view->proc_host_fallback && mount("/proc", STAGE "/proc", NULL, MS_BIND | MS_REC, NULL) == 0)
+      {
+        if (view->proc_is_host)
+          *view->proc_is_host = true;
+      }
+      else if (!view->proc_optional)
+      {
+        snprintf(error, errsize, "unable to mount a /proc of the new pid namespace (errno %d)", err);
+        return (false);
+      }
+    }
   }
 
   /*

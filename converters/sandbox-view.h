@@ -27,6 +27,8 @@ typedef struct gw_sandbox_view_s
   const char         *tmp_options;      /* Non-NULL: a tmpfs on /tmp with these options */
   bool                fresh_proc;       /* Mount a new /proc (the caller is in a new pid namespace) */
   bool                proc_optional;    /* A /proc that cannot be mounted is left out */
+  bool                proc_host_fallback; /* ... or the host's /proc is bound instead (Office) */
+  bool               *proc_is_host;     /* Out: set when that fallback was taken */
 } gw_sandbox_view_t;
 
 extern bool _gwSandboxUserns(uid_t uid, gid_t gid, int extra_flags, char *error, size_t errsize);

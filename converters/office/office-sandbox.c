@@ -345,6 +345,7 @@ enter_view(const settings_t *s, bool as_root, const struct stat *st)
   size_t            n = 0;
   struct stat       st2;
   int               fd;
+  bool              proc_is_host = false;
 
   /* The system paths, and LibreOffice's program directory wherever it is. */
   for (int i = 0; read_only[i]; i ++)
@@ -376,10 +377,15 @@ enter_view(const settings_t *s, bool as_root, const struct stat *st)
   view.private_fd   = fd;
   view.tmp_options  = tmp;
   view.fresh_proc   = true;
+  view.proc_host_fallback = true;       /* LibreOffice does not start without /proc */
+  view.proc_is_host = &proc_is_host;
 
   if (!_gwSandboxViewEnter(&view, error, sizeof(error)))
     die("%s", error);
   close(fd);
+
+  if (proc_is_host)
+    fputs("printgate-office-sandbox: the kernel refused a /proc of the instance's own (the host's /proc is partly covered, e.g. systemd's ProtectKernelTunables=yes); the host's /proc is bound instead: the instance can see other processes' command lines (Landlock still denies their environment and memory)\n", stderr);
 
   /*
    * Enter the directory by its path in the view, and check it is still
