@@ -86,10 +86,11 @@ typedef struct landlock_attr_s
  * fontconfig's configuration and cache; and libpaper's default.  Shared
  * libraries are all mapped before the sandbox starts; nothing is loaded
  * later (checked with strace, docs/converters.md).  Missing paths are
- * skipped.
+ * skipped.  The same list is all the helper's minimal file system view
+ * holds (convert-sandbox.c), so the two layers agree.
  */
 
-static const char * const read_only[] =
+const char * const _gwConvReadOnlyPaths[] =
 {
   "/usr/share/ghostscript",
   "/usr/share/color/icc",               /* Ghostscript's iccprofiles links here */
@@ -162,8 +163,10 @@ add_path(int ruleset, const char *path, int dirfd, uint64_t access, uint64_t han
  * '_gwConvLandlockApply()' - Restrict the file system (and, where the ABI
  *                            has them, TCP and signals) for good.
  *
- * No Landlock in the kernel is not an error: it is said once on stderr and
- * the other layers still apply.  Any other failure fails the conversion.
+ * No Landlock in the kernel is said once on stderr and the other layers
+ * still apply (when not root, _gwConvSandboxApply() has already refused
+ * unless PG_CONVERT_REQUIRE_LANDLOCK=0).  Any other failure fails the
+ * conversion.
  */
 
 bool
@@ -171,14 +174,14 @@ _gwConvLandlockApply(gw_conv_t *conv)
 {
   landlock_attr_t attr;
   size_t          attr_size;
-  int             abi = _gwConvLandlockAbi(), ruleset;
+  int             abi = conv->layers.pretend_no_landlock ? 0 : _gwConvLandlockAbi(), ruleset;
   bool            ok = true;
 
   conv->sandbox.landlock_abi = abi;
 
   if (abi < 1)
   {
-    _gwConvLog("Landlock is not available in this kernel; continuing with rlimits, the user switch and seccomp");
+    _gwConvLog("Landlock is not available in this kernel; continuing with the file system view, rlimits, the user switch and seccomp");
     return (true);
   }
 
@@ -206,8 +209,8 @@ _gwConvLandlockApply(gw_conv_t *conv)
   if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0)) < 0)
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to create the Landlock ruleset (errno %d)", errno));
 
-  for (int i = 0; ok && read_only[i]; i ++)
-    ok = add_path(ruleset, read_only[i], -1, ACCESS_READ, attr.handled_access_fs);
+  for (int i = 0; ok && _gwConvReadOnlyPaths[i]; i ++)
+    ok = add_path(ruleset, _gwConvReadOnlyPaths[i], -1, ACCESS_READ, attr.handled_access_fs);
 
 #if defined(__SANITIZE_ADDRESS__) || defined(PRINTGATE_SANITIZE)
   /* LeakSanitizer reads our own /proc entries (maps, task list) at exit. */

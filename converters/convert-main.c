@@ -16,16 +16,26 @@
  * Built with PRINTGATE_CONVERT_TEST_UNSAFE this becomes
  * printgate-convert-unsafe, a test-only program for the sandbox's positive
  * controls: it always passes -dNOSAFER to Ghostscript (standing in for a
- * SAFER bypass) and also takes --no-sandbox, --no-landlock and
- * --no-seccomp.  It is never installed.
+ * SAFER bypass) and also takes --no-sandbox (no view, no user switch,
+ * no Landlock, seccomp or RLIMIT_AS), --no-view, --no-user, --no-landlock,
+ * --no-seccomp, --pretend-no-landlock, and one --probe-* escape (below)
+ * tried in C after the sandbox is on, standing in for code an exploit
+ * runs inside Ghostscript.  It is never installed.
  */
 
 #include "convert-private.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef PRINTGATE_CONVERT_TEST_UNSAFE
+#  include <sys/resource.h>
+#  include <sys/socket.h>
+#  include <sys/un.h>
+#endif
 
 #if defined(__SANITIZE_ADDRESS__) || defined(PRINTGATE_SANITIZE)
 #  define SANITIZER_BUILD 1
@@ -57,7 +67,22 @@ usage_ok(gw_conv_t *conv, int argc, char *argv[])
       conv->layers.landlock  = false;
       conv->layers.seccomp   = false;
       conv->layers.rlimit_as = false;
+      conv->layers.view      = false;
+      conv->layers.user      = false;
     }
+    else if (!strcmp(argv[i], "--no-view"))
+      conv->layers.view = false;
+    else if (!strcmp(argv[i], "--no-user"))
+      conv->layers.user = false;
+    else if (!strcmp(argv[i], "--pretend-no-landlock"))
+      conv->layers.pretend_no_landlock = true;
+    else if ((!strcmp(argv[i], "--probe-connect") || !strcmp(argv[i], "--probe-read")) && i + 1 < argc)
+    {
+      conv->probe     = argv[i];
+      conv->probe_arg = argv[++ i];
+    }
+    else if (!strcmp(argv[i], "--probe-proc") || !strcmp(argv[i], "--probe-prlimit"))
+      conv->probe = argv[i];
     else if (!strcmp(argv[i], "--no-landlock"))
       conv->layers.landlock = false;
     else if (!strcmp(argv[i], "--no-seccomp"))
@@ -66,8 +91,9 @@ usage_ok(gw_conv_t *conv, int argc, char *argv[])
       return (false);
   }
 
-  _gwConvLog("TEST-ONLY UNSAFE BUILD: -dNOSAFER%s%s%s", conv->layers.landlock ? "" : ", no Landlock",
-             conv->layers.seccomp ? "" : ", no seccomp", conv->layers.rlimit_as ? "" : ", no RLIMIT_AS");
+  _gwConvLog("TEST-ONLY UNSAFE BUILD: -dNOSAFER%s%s%s%s%s", conv->layers.landlock ? "" : ", no Landlock",
+             conv->layers.seccomp ? "" : ", no seccomp", conv->layers.rlimit_as ? "" : ", no RLIMIT_AS",
+             conv->layers.view ? "" : ", no view", conv->layers.user ? "" : ", no user switch");
   return (true);
 #else
   (void)conv;
@@ -102,6 +128,90 @@ setup_fds(gw_conv_t *conv)
 }
 
 
+#ifdef PRINTGATE_CONVERT_TEST_UNSAFE
+/*
+ * 'run_probe()' - Try one escape from inside the sandbox and say on stderr
+ *                 "probe NAME: open" or "probe NAME: blocked (errno N)"
+ *                 (a seccomp kill says it by SIGSYS).  Test-only.
+ *
+ *   --probe-connect PATH  connect to a Unix socket (the control socket)
+ *   --probe-read PATH     read a file (the root key)
+ *   --probe-proc          read the parent's /proc environ and cmdline
+ *   --probe-prlimit       lower the parent's RLIMIT_NOFILE soft limit by 1
+ *
+ * "The parent" is the daemon's pid as the helper saw it at the start (in
+ * the pid namespace, getppid() says 0): the number an exploit would use.
+ */
+
+static void
+run_probe(gw_conv_t *conv)
+{
+  bool open_ = false;
+  int  err = 0;
+  char buf[256];
+
+  if (!strcmp(conv->probe, "--probe-connect"))
+  {
+    struct sockaddr_un addr;
+    int                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    memset(&addr, 0, sizeof(addr));
+    addr.sun_family = AF_UNIX;
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", conv->probe_arg);
+    open_ = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+    err   = errno;
+    if (fd >= 0)
+      close(fd);
+  }
+  else if (!strcmp(conv->probe, "--probe-read"))
+  {
+    int fd = open(conv->probe_arg, O_RDONLY | O_CLOEXEC);
+
+    open_ = fd >= 0 && read(fd, buf, sizeof(buf)) > 0;
+    err   = errno;
+    if (fd >= 0)
+      close(fd);
+  }
+  else if (!strcmp(conv->probe, "--probe-proc"))
+  {
+    static const char * const files[] = { "environ", "cmdline" };
+
+    for (int i = 0; i < 2 && !open_; i ++)
+    {
+      char path[64];
+      int  fd;
+
+      snprintf(path, sizeof(path), "/proc/%d/%s", (int)conv->sandbox.parent, files[i]);
+      fd    = open(path, O_RDONLY | O_CLOEXEC);
+      open_ = fd >= 0 && read(fd, buf, sizeof(buf)) > 0;
+      err   = errno;
+      if (fd >= 0)
+        close(fd);
+    }
+  }
+  else
+  {
+    struct rlimit old, lower;
+
+    if (prlimit(conv->sandbox.parent, RLIMIT_NOFILE, NULL, &old) == 0)
+    {
+      lower          = old;
+      lower.rlim_cur = old.rlim_cur - 1;
+      open_          = prlimit(conv->sandbox.parent, RLIMIT_NOFILE, &lower, NULL) == 0;
+    }
+    err = errno;
+  }
+
+  if (open_)
+    _gwConvLog("probe %s: open", conv->probe + 8);
+  else
+    _gwConvLog("probe %s: blocked (errno %d)", conv->probe + 8, err);
+
+  _gwConvFail(conv, GW_REASON_INTERNAL, "probe done");
+}
+#endif /* PRINTGATE_CONVERT_TEST_UNSAFE */
+
+
 /*
  * 'main()' - Run one conversion.
  */
@@ -123,6 +233,8 @@ main(int argc, char *argv[])
   conv.layers.landlock    = true;
   conv.layers.seccomp     = !SANITIZER_BUILD;
   conv.layers.rlimit_as   = !SANITIZER_BUILD;
+  conv.layers.view        = true;
+  conv.layers.user        = true;
 
   if (!setup_fds(&conv))
   {
@@ -155,10 +267,21 @@ main(int argc, char *argv[])
     return (2);
   }
 
-  _gwConvLog("sandbox: user %s, Landlock %s (ABI %d), seccomp %s, RLIMIT_AS %s",
-             conv.sandbox.dropped_user ? conv.settings.user : "unchanged",
+  _gwConvLog("sandbox: user %s, view %s, Landlock %s (ABI %d), seccomp %s, RLIMIT_AS %s",
+             conv.sandbox.dropped_user ? conv.settings.user : conv.sandbox.userns ? "unchanged (own user namespace)" : "unchanged",
+             conv.sandbox.view_on ? "on" : "off",
              conv.sandbox.landlock_on ? "on" : "off", conv.sandbox.landlock_abi,
              conv.sandbox.seccomp_on ? "on" : "off", conv.layers.rlimit_as ? "on" : "off");
+
+#ifdef PRINTGATE_CONVERT_TEST_UNSAFE
+  if (conv.probe)
+  {
+    run_probe(&conv);
+    _gwConvCleanDir(&conv);
+    _gwConvWriteResult(&conv, false);
+    return (2);
+  }
+#endif
 
   /* Ghostscript never sees the protocol's fds 0 and 1. */
   if (dup2(conv.sandbox.devnull_fd, GW_CONV_FD_INPUT) < 0 || dup2(conv.sandbox.devnull_fd, GW_CONV_FD_OUTPUT) < 0)

@@ -74,6 +74,7 @@ typedef struct gw_conv_settings_s
   int         max_mpixels;              /* PG_CONVERT_MAX_MPIXELS: megapixels per image or raster page */
   bool        color;                    /* PG_CONVERT_COLOR: count colour pages */
   bool        office;                   /* PG_CONVERT_OFFICE: the daemon has a LibreOffice pool */
+  bool        require_landlock;         /* PG_CONVERT_REQUIRE_LANDLOCK: refuse to run without Landlock when not root (default 1) */
   char        paper[8];                 /* PG_CONVERT_PAPER: "a4" or "letter" */
   char        tmpdir[256];              /* PG_CONVERT_TMPDIR: this conversion's own directory */
   char        user[33];                 /* PG_CONVERT_USER: who to become when started as root */
@@ -117,6 +118,9 @@ typedef struct gw_conv_layers_s
   bool        landlock;
   bool        seccomp;
   bool        rlimit_as;
+  bool        view;                     /* Namespaces and the minimal file system view */
+  bool        user;                     /* As root: become PG_CONVERT_USER */
+  bool        pretend_no_landlock;      /* Unsafe variant: act as if the kernel had no Landlock */
 } gw_conv_layers_t;
 
 
@@ -132,6 +136,10 @@ typedef struct gw_conv_sandbox_s
   bool        landlock_on;
   bool        seccomp_on;
   bool        dropped_user;             /* Became PG_CONVERT_USER */
+  bool        userns;                   /* In a user namespace of our own (not root) */
+  bool        view_on;                  /* In the minimal file system view */
+  pid_t       parent;                   /* The daemon (getppid() at the start) */
+  int         alive_fd;                 /* In the pid namespace: EOF when the parent outside is gone */
   uid_t       uid;
   gid_t       gid;
 } gw_conv_sandbox_t;
@@ -147,6 +155,8 @@ typedef struct gw_conv_s
   gw_conv_layers_t   layers;
   gw_conv_sandbox_t  sandbox;
   bool               nosafer;           /* Unsafe variant only: -dNOSAFER */
+  const char        *probe;             /* Unsafe variant only: --probe-* (an escape to try) */
+  const char        *probe_arg;
   bool               render_mode;       /* --render (else --normalize) */
   gw_conv_render_t   render;            /* --render's settings */
 
@@ -182,6 +192,8 @@ extern const char *_gwConvRenderFormatKeyword(gw_conv_render_format_t format);
  */
 
 extern bool _gwConvSandboxApply(gw_conv_t *conv);
+extern bool _gwConvSandboxParentAlive(gw_conv_t *conv);
+extern const char * const _gwConvReadOnlyPaths[];
 extern int  _gwConvLandlockAbi(void);
 extern bool _gwConvLandlockApply(gw_conv_t *conv);
 extern bool _gwConvSeccompApply(gw_conv_t *conv);

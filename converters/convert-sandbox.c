@@ -4,14 +4,24 @@
  * The layers, in the order they are applied (docs/converters.md says what
  * each one stops):
  *
- *   1. the private directory (PG_CONVERT_TMPDIR) becomes the working
+ *   0. when not root, a refusal to run at all if the kernel has no Landlock
+ *      (unless the daemon says PG_CONVERT_REQUIRE_LANDLOCK=0);
+ *   1. namespaces and a minimal view (sandbox-view.c): new mount, network
+ *      and IPC namespaces (when not root inside a user namespace that maps
+ *      only our uid, whose capabilities are dropped again), an empty root
+ *      with only the read-only paths Landlock also allows and the private
+ *      directory, no /proc: the daemon's state directory, keys, database
+ *      and control socket do not exist for the helper, and no other
+ *      process's /proc entries either;
+ *      the private directory (PG_CONVERT_TMPDIR) becomes the working
  *      directory; everything the helper writes goes there, by relative name;
  *   2. resource limits: RLIMIT_CORE 0, RLIMIT_NOFILE, RLIMIT_FSIZE,
  *      RLIMIT_CPU and RLIMIT_AS (hard = soft, so they cannot be raised);
  *   3. when started as root: become PG_CONVERT_USER (default "nobody") with
  *      no supplementary groups, which also drops every capability;
  *   4. a parent-death signal, a clean environment (Ghostscript reads
- *      GS_OPTIONS and GS_LIB, which could switch SAFER off);
+ *      GS_OPTIONS and GS_LIB, which could switch SAFER off), not dumpable
+ *      (no core, /proc entries and ptrace closed even to our own uid);
  *   5. no_new_privs, then Landlock (convert-landlock.c), then seccomp
  *      (convert-seccomp.c).
  *
@@ -22,19 +32,23 @@
  */
 
 #include "convert-private.h"
+#include "sandbox-view.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 
@@ -148,6 +162,198 @@ drop_user(gw_conv_t *conv)
 
 
 /*
+ * 'relay_exit()' - Outside the pid namespace: wait for the helper's pid 1
+ *                  and end the way it ended (its exit status, or the same
+ *                  signal, e.g. SIGSYS from seccomp), so the daemon sees
+ *                  what it would have seen without the namespace.
+ */
+
+static void relay_exit(pid_t child) __attribute__((noreturn));
+
+static void
+relay_exit(pid_t child)
+{
+  int      status;
+  sigset_t all;
+
+  while (waitpid(child, &status, 0) < 0)
+  {
+    if (errno != EINTR)
+      _exit(2);
+  }
+
+  if (WIFEXITED(status))
+    _exit(WEXITSTATUS(status));
+
+  if (WIFSIGNALED(status))
+  {
+    int sig = WTERMSIG(status);
+
+    signal(sig, SIG_DFL);
+    sigemptyset(&all);
+    sigaddset(&all, sig);
+    sigprocmask(SIG_UNBLOCK, &all, NULL);
+    raise(sig);
+    _exit(128 + sig);
+  }
+
+  _exit(2);
+}
+
+
+/*
+ * 'enter_pid_ns()' - Fork into the new pid namespace.  The parent stays
+ *                    outside as the daemon's child: it keeps nothing of the
+ *                    protocol's descriptors, drops what it can and waits
+ *                    (relay_exit()).  The child (pid 1 inside) arms its
+ *                    parent-death signal and goes on; false if the parent
+ *                    is already gone.
+ */
+
+static bool
+enter_pid_ns(gw_conv_t *conv, bool as_root)
+{
+  int   alive[2];
+  pid_t child;
+
+  if (pipe2(alive, O_CLOEXEC))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to create a pipe (errno %d)", errno));
+
+  if ((child = fork()) < 0)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to start in a new pid namespace (errno %d)", errno));
+
+  if (child > 0)
+  {
+    char error[200];
+
+    /* Only the pipe end the child watches stays open, as fd 4. */
+    for (int fd = 0; fd <= GW_CONV_FD_RESULT; fd ++)
+      dup2(conv->sandbox.devnull_fd, fd);
+    if (dup2(alive[1], GW_CONV_FD_RESULT + 1) < 0)
+      _exit(2);
+    close_range(GW_CONV_FD_RESULT + 2, ~0U, 0);
+    set_limit(RLIMIT_CORE, 0, 0);
+    if (as_root && conv->layers.user)
+    {
+      if (!drop_user(conv))
+        _exit(2);
+    }
+    else if (conv->sandbox.userns && !_gwSandboxDropCaps(error, sizeof(error)))
+      _exit(2);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    relay_exit(child);
+  }
+
+  close(alive[1]);
+  conv->sandbox.alive_fd = alive[0];
+
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || !_gwConvSandboxParentAlive(conv))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the daemon went away"));
+
+  return (true);
+}
+
+
+/*
+ * '_gwConvSandboxParentAlive()' - Is our parent still there?  Outside a pid
+ *                                 namespace by getppid(), inside by the
+ *                                 pipe the parent holds open.
+ */
+
+bool
+_gwConvSandboxParentAlive(gw_conv_t *conv)
+{
+  struct pollfd pfd;
+
+  if (conv->sandbox.alive_fd < 0)
+    return (getppid() == conv->sandbox.parent);
+
+  pfd.fd      = conv->sandbox.alive_fd;
+  pfd.events  = POLLIN;
+  pfd.revents = 0;
+
+  return (poll(&pfd, 1, 0) == 0);
+}
+
+
+/*
+ * 'enter_view()' - New namespaces (a user namespace of our own when not
+ *                  root), pid 1 of a new pid namespace, and the minimal
+ *                  file system view with a /proc of that namespace only;
+ *                  the private directory is reopened there and checked to
+ *                  be the same.
+ */
+
+static bool
+enter_view(gw_conv_t *conv, bool as_root)
+{
+  gw_sandbox_view_t view;
+  char              error[GW_CONV_DETAIL_MAX - 40];
+  struct stat       before, after;
+  int               fd, flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID;
+
+  if (fstat(conv->sandbox.dir_fd, &before))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to stat PG_CONVERT_TMPDIR"));
+
+  if (as_root)
+  {
+    if (unshare(flags))
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to create mount, network, IPC and pid namespaces (errno %d)", errno));
+  }
+  else
+  {
+    if (!_gwSandboxUserns(getuid(), getgid(), flags, error, sizeof(error)))
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
+    conv->sandbox.userns = true;
+  }
+
+  if (!enter_pid_ns(conv, as_root))
+    return (false);
+
+  /*
+   * A descriptor from before the unshare names a mount of the daemon's
+   * namespace, which cannot be bound here: reopen by path and check it is
+   * the same directory.
+   */
+
+  fd = open(conv->settings.tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &after) || after.st_dev != before.st_dev || after.st_ino != before.st_ino)
+  {
+    if (fd >= 0)
+      close(fd);
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR is not the same in the new mount namespace"));
+  }
+  close(conv->sandbox.dir_fd);
+  conv->sandbox.dir_fd = fd;
+
+  memset(&view, 0, sizeof(view));
+  view.read_only    = _gwConvReadOnlyPaths;
+  view.private_path = conv->settings.tmpdir;
+  view.private_fd   = conv->sandbox.dir_fd;
+  view.fresh_proc   = true;             /* Only pid 1, us: Ghostscript opens the memfd as /proc/self/fd/N */
+  view.proc_optional = true;            /* Without it the document is copied (convert-input.c) */
+
+  if (!_gwSandboxViewEnter(&view, error, sizeof(error)))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
+
+  fd = open(conv->settings.tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &after) || after.st_dev != before.st_dev || after.st_ino != before.st_ino)
+  {
+    if (fd >= 0)
+      close(fd);
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR is not the same inside the sandbox's view"));
+  }
+
+  /* The old descriptor reaches the host's tree (".."): gone. */
+  close(conv->sandbox.dir_fd);
+  conv->sandbox.dir_fd  = fd;
+  conv->sandbox.view_on = true;
+
+  return (true);
+}
+
+
+/*
  * '_gwConvSandboxApply()' - Apply every layer, in order.  On failure the
  *                           conversion is failed (internal-error) and the
  *                           caller must not touch the document.
@@ -158,7 +364,6 @@ _gwConvSandboxApply(gw_conv_t *conv)
 {
   const gw_conv_settings_t *s = &conv->settings;
   bool                      as_root = geteuid() == 0;
-  pid_t                     parent = getppid();
   rlim_t                    fsize = (rlim_t)s->fsize_mb * 1024 * 1024;
 
   /*
@@ -168,6 +373,21 @@ _gwConvSandboxApply(gw_conv_t *conv)
 
   signal(SIGPIPE, SIG_IGN);
   signal(SIGXFSZ, SIG_IGN);
+  conv->sandbox.parent   = getppid();
+  conv->sandbox.alive_fd = -1;
+
+  /*
+   * Not root and no Landlock: the sandbox would share the daemon's uid
+   * with nothing but the view between the helper and everything that uid
+   * owns.  Refused unless the admin said otherwise.
+   */
+
+  if (!as_root && conv->layers.landlock && conv->settings.require_landlock &&
+      (conv->layers.pretend_no_landlock || _gwConvLandlockAbi() < 1))
+  {
+    _gwConvLog("refusing to convert: the kernel has no Landlock and the daemon does not run as root (SandboxRequireLandlock no allows it)");
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the kernel has no Landlock and the daemon does not run as root; refusing to convert (SandboxRequireLandlock)"));
+  }
 
   if ((conv->sandbox.devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to open /dev/null"));
@@ -175,13 +395,16 @@ _gwConvSandboxApply(gw_conv_t *conv)
   if (!open_private_dir(conv))
     return (false);
 
-  if (as_root)
+  if (as_root && conv->layers.user)
   {
     if (!lookup_user(conv))
       return (false);
     if (fchown(conv->sandbox.dir_fd, conv->sandbox.uid, conv->sandbox.gid))
       return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to hand PG_CONVERT_TMPDIR to PG_CONVERT_USER"));
   }
+
+  if (conv->layers.view && !enter_view(conv, as_root))
+    return (false);
 
   if (fchdir(conv->sandbox.dir_fd))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to enter PG_CONVERT_TMPDIR"));
@@ -209,10 +432,18 @@ _gwConvSandboxApply(gw_conv_t *conv)
    * a credential change clears it.
    */
 
-  if (as_root && !drop_user(conv))
+  if (as_root && conv->layers.user && !drop_user(conv))
     return (false);
 
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+  if (conv->sandbox.userns)
+  {
+    char error[200];
+
+    if (!_gwSandboxDropCaps(error, sizeof(error)))
+      return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
+  }
+
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || !_gwConvSandboxParentAlive(conv))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "the daemon went away"));
 
   /*
@@ -222,6 +453,16 @@ _gwConvSandboxApply(gw_conv_t *conv)
 
   if (clearenv() || setenv("TMPDIR", ".", 1) || setenv("TZ", "UTC0", 1))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to reset the environment"));
+
+  /*
+   * Not dumpable: no core file, and /proc entries and ptrace closed even
+   * to processes of our own uid (after the user namespace's maps were
+   * written: they need a dumpable writer).  The seccomp filter then
+   * refuses PR_SET_DUMPABLE, so this cannot be undone.
+   */
+
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to clear the dumpable flag"));
 
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to set no_new_privs"));

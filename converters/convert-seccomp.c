@@ -11,7 +11,12 @@
  * Threads stay allowed (clone with CLONE_THREAD).  clone3 takes its flags
  * in memory that a filter cannot read, so it fails with ENOSYS and glibc
  * falls back to clone, which is checked.  Signals may only go to ourselves,
- * and TIOCSTI (typing into a terminal) is refused.
+ * and TIOCSTI (typing into a terminal) is refused.  Calls that act on
+ * another process by pid (prlimit64, setpriority, the scheduler and I/O
+ * priority calls, migrate_pages, move_pages) are refused unless the pid is
+ * 0, "ourselves" (glibc's getrlimit and setrlimit pass 0), and so are
+ * setpgid and setsid: the daemon kills the helper by its process group,
+ * which it must not leave.
  */
 
 #include "convert-private.h"
@@ -84,6 +89,13 @@ _gwConvSeccompApply(gw_conv_t *conv)
   struct scmp_arg_cmp other_pid  = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self, 0);
   struct scmp_arg_cmp tiocsti    = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSTI);
   struct scmp_arg_cmp dumpable   = SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE, 0);
+  struct scmp_arg_cmp a0_other   = SCMP_A0(SCMP_CMP_NE, 0, 0);
+  struct scmp_arg_cmp a1_other   = SCMP_A1(SCMP_CMP_NE, 0, 0);
+  static const char * const by_a0[] =
+  {
+    "prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr",
+    "migrate_pages", "move_pages", NULL
+  };
 
   if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to create the seccomp filter"));
@@ -114,6 +126,18 @@ _gwConvSeccompApply(gw_conv_t *conv)
     rc = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "pidfd_open", 0, NULL);
   if (rc == 0)
     rc = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "pidfd_send_signal", 0, NULL);
+
+  /* Nothing done to another process by its pid; no leaving the process group. */
+  for (int i = 0; rc == 0 && by_a0[i]; i ++)
+    rc = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), by_a0[i], 1, &a0_other);
+  if (rc == 0)
+    rc = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "setpriority", 1, &a1_other);
+  if (rc == 0)
+    rc = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioprio_set", 1, &a1_other);
+  if (rc == 0)
+    rc = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "setpgid", 0, NULL);
+  if (rc == 0)
+    rc = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "setsid", 0, NULL);
 
   /* No typing into a terminal, no way back to being traceable. */
   if (rc == 0)

@@ -144,11 +144,11 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
   {
     "PG_CONVERT_MAX_PAGES", "PG_CONVERT_AS_MB", "PG_CONVERT_CPU_S", "PG_CONVERT_FSIZE_MB",
     "PG_CONVERT_COLOR", "PG_CONVERT_OFFICE", "PG_CONVERT_PAPER", "PG_CONVERT_TMPDIR", "PG_CONVERT_USER",
-    "PG_CONVERT_MAX_MPIXELS", NULL
+    "PG_CONVERT_MAX_MPIXELS", "PG_CONVERT_REQUIRE_LANDLOCK", NULL
   };
   static const char * const papers[] = { "a4", "letter", NULL };
   static const char * const bools[]  = { "0", "1", NULL };
-  char                      color[2] = "1", office[2] = "0";
+  char                      color[2] = "1", office[2] = "0", landlock[2] = "1";
   const char               *s;
 
   memset(settings, 0, sizeof(*settings));
@@ -190,11 +190,13 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
       !parse_int("PG_CONVERT_MAX_MPIXELS", 1, 1000, &settings->max_mpixels, error, errsize) ||
       !parse_keyword("PG_CONVERT_PAPER", papers, settings->paper, sizeof(settings->paper), error, errsize) ||
       !parse_keyword("PG_CONVERT_COLOR", bools, color, sizeof(color), error, errsize) ||
-      !parse_keyword("PG_CONVERT_OFFICE", bools, office, sizeof(office), error, errsize))
+      !parse_keyword("PG_CONVERT_OFFICE", bools, office, sizeof(office), error, errsize) ||
+      !parse_keyword("PG_CONVERT_REQUIRE_LANDLOCK", bools, landlock, sizeof(landlock), error, errsize))
     return (false);
 
-  settings->color  = color[0] == '1';
-  settings->office = office[0] == '1';
+  settings->color            = color[0] == '1';
+  settings->office           = office[0] == '1';
+  settings->require_landlock = landlock[0] == '1';
 
   if ((s = getenv("PG_CONVERT_USER")) != NULL)
   {

@@ -206,6 +206,8 @@ static const config_directive_t directives[] =
     "RAM-backed folder where each conversion gets a private folder, removed when it ends." },
   { "ConversionUser", CONFIG_STRING, FIELD(conversion_user), "nobody", 0, 0, false, check_system_user,
     "Unprivileged system account the converter runs as when printgated runs as root." },
+  { "SandboxRequireLandlock", CONFIG_BOOL, FIELD(sandbox_require_landlock), "yes", 0, 0, false, NULL,
+    "When printgated is not root, refuse to convert (and to start Office instances) on a kernel without Landlock." },
   { "ConversionWorkers", CONFIG_INT, FIELD(conversion_workers), "0", 0, 64, false, NULL,
     "Conversions run at once (0 = one per processor core); others wait their turn." },
   { "ConversionQueue", CONFIG_INT, FIELD(conversion_queue), "32", 0, 10000, false, NULL,

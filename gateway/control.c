@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/printbuf.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -20,6 +21,10 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef SO_PEERPIDFD
+#  define SO_PEERPIDFD 77               /* Linux 6.5; not in Debian 12's headers */
+#endif
 
 struct _gw_control_s
 {
@@ -107,6 +112,52 @@ read_request(gw_client_t *cl, char *line, size_t linesize)
 
 
 /*
+ * 'wipe_json()' - Overwrite every string in a parsed request or a reply
+ *                 (PINs, passwords) before json-c frees it.  json-c keeps
+ *                 the bytes in memory it owns; const is cast away for
+ *                 this only.
+ */
+
+static void
+wipe_json(json_object *obj)
+{
+  switch (json_object_get_type(obj))
+  {
+    case json_type_string :
+        explicit_bzero((char *)json_object_get_string(obj), (size_t)json_object_get_string_len(obj));
+        break;
+    case json_type_object :
+        {
+          json_object_object_foreach(obj, key, value)
+          {
+            (void)key;
+            wipe_json(value);
+          }
+        }
+        break;
+    case json_type_array :
+        for (size_t i = 0; i < json_object_array_length(obj); i ++)
+          wipe_json(json_object_array_get_idx(obj, i));
+        break;
+    default :
+        break;
+  }
+}
+
+
+/*
+ * 'wipe_tokener()' - Overwrite the tokener's copy of the request's strings.
+ */
+
+static void
+wipe_tokener(json_tokener *tok)
+{
+  if (tok && tok->pb && tok->pb->buf)
+    explicit_bzero(tok->pb->buf, (size_t)tok->pb->size);
+}
+
+
+/*
  * '_gwControlReply()' - Send one JSON line and release the object.
  */
 
@@ -116,6 +167,9 @@ _gwControlReply(gw_client_t *cl, json_object *reply)
   const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
   bool        ok = gwControlWriteAll(cl->fd, text, strlen(text)) && gwControlWriteAll(cl->fd, "\n", 1);
 
+  /* A reply may carry a new PIN: wipe its text and strings before freeing. */
+  explicit_bzero((char *)text, strlen(text));
+  wipe_json(reply);
   json_object_put(reply);
   return (ok);
 }
@@ -164,24 +218,33 @@ client_thread(void *arg)
 
     if (tok && json_tokener_get_error(tok) != json_tokener_success)
     {
+      wipe_json(req);
       json_object_put(req);
       req = NULL;
     }
+    wipe_tokener(tok);
     json_tokener_free(tok);
+    explicit_bzero(line, GW_CONTROL_LINE_MAX + 1);
 
     if (!req || !json_object_is_type(req, json_type_object))
     {
+      wipe_json(req);
       json_object_put(req);
       _gwControlError(cl, NULL, "The request is not a JSON object.");
       break;
     }
 
     ok = _gwControlDispatch(cl, req);
+    wipe_json(req);
     json_object_put(req);
     if (!ok)
       break;
   }
 
+  /* Requests carry PINs and passwords: nothing of them stays in freed memory. */
+  if (line)
+    explicit_bzero(line, GW_CONTROL_LINE_MAX + 1);
+  explicit_bzero(cl->buf, sizeof(cl->buf));
   free(line);
   close(cl->fd);
   free(cl);
@@ -196,7 +259,84 @@ client_thread(void *arg)
 
 
 /*
- * 'peer_allowed()' - Only root and the daemon's own user may connect.
+ * 'same_user_ns()' - Is the peer (by SO_PEERCRED's pid) in our own user
+ *                    namespace?  A sandbox in a user namespace of its own
+ *                    keeps the daemon's uid as seen from here, so the uid
+ *                    alone does not tell it from the daemon's user.
+ *
+ * The namespace link is read by pid right after accept.  Where the kernel
+ * has SO_PEERPIDFD (6.5+), the peer's pidfd is taken first and checked to
+ * be still running after the read, so the pid cannot have been reused by
+ * another process in between; on older kernels the window is the few
+ * microseconds between accept and the read, and the pid would have to be
+ * reused by a process of our namespace.  Any error is "no".
+ */
+
+static bool
+same_user_ns(pid_t pid, char *why, size_t whysize, bool *denied)
+{
+  char          path[64], mine[64], theirs[64];
+  ssize_t       n, m;
+
+  *denied = false;
+  if (pid <= 0)
+  {
+    snprintf(why, whysize, "no peer pid");
+    return (false);
+  }
+
+  snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+  if ((n = readlink("/proc/self/ns/user", mine, sizeof(mine) - 1)) <= 0 ||
+      (m = readlink(path, theirs, sizeof(theirs) - 1)) <= 0)
+  {
+    *denied = errno == EACCES || errno == EPERM;
+    snprintf(why, whysize, "unable to read the peer's user namespace (%s)", strerror(errno));
+    return (false);
+  }
+  mine[n]   = '\0';
+  theirs[m] = '\0';
+
+  if (strcmp(mine, theirs))
+  {
+    snprintf(why, whysize, "the peer is in another user namespace (%s, ours %s)", theirs, mine);
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'peer_alive()' - With the peer's pidfd (SO_PEERPIDFD), is it still
+ *                  running?  true when the kernel has no SO_PEERPIDFD.
+ */
+
+static bool
+peer_alive(int pidfd)
+{
+  struct pollfd pfd;
+
+  if (pidfd < 0)
+    return (true);
+
+  pfd.fd      = pidfd;
+  pfd.events  = POLLIN;
+  pfd.revents = 0;
+
+  return (poll(&pfd, 1, 0) == 0);       /* Readable = exited */
+}
+
+
+/*
+ * 'peer_allowed()' - Only root and the daemon's own user may connect, and
+ *                    only from the daemon's user namespace (a sandbox's
+ *                    user namespace maps the daemon's uid, docs/office.md).
+ *
+ * A peer of uid 0 whose namespace a non-root daemon cannot read (the
+ * kernel asks for ptrace access to read another user's ns link) is let
+ * through: uid 0 as seen from here is real root, which no sandbox can be
+ * (a sandbox's user namespace maps only the daemon's uid; a root daemon's
+ * sandboxes become an unprivileged user).
  */
 
 static bool
@@ -205,7 +345,10 @@ peer_allowed(gw_control_t *ctl, int fd, char *actor, size_t actorsize)
   struct ucred   cred;
   socklen_t      len = sizeof(cred);
   struct passwd  pw, *result = NULL;
-  char           pwbuf[1024];
+  char           pwbuf[1024], why[200] = "";
+  int            pidfd = -1;
+  socklen_t      pidfd_len = sizeof(pidfd);
+  bool           ns_ok, denied;
 
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || len != sizeof(cred))
     return (false);
@@ -213,6 +356,35 @@ peer_allowed(gw_control_t *ctl, int fd, char *actor, size_t actorsize)
   if (cred.uid != 0 && cred.uid != geteuid())
   {
     gwLog(gwSystemGetLog(ctl->sys), GW_LOG_WARN, "Control socket: refused a client with uid %u.", (unsigned)cred.uid);
+    return (false);
+  }
+
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &pidfd_len) || pidfd_len != sizeof(pidfd))
+  {
+    if (errno != ENOPROTOOPT && errno != EINVAL)
+    {
+      gwLog(gwSystemGetLog(ctl->sys), GW_LOG_WARN, "Control socket: refused a client with uid %u, pid %d: %s.",
+            (unsigned)cred.uid, (int)cred.pid, strerror(errno));
+      return (false);
+    }
+    pidfd = -1;                         /* Kernel before 6.5: no pidfd */
+  }
+
+  ns_ok = same_user_ns(cred.pid, why, sizeof(why), &denied);
+  if (!ns_ok && denied && cred.uid == 0 && geteuid() != 0)
+    ns_ok = true;                       /* Real root: see above */
+  if (ns_ok && !peer_alive(pidfd))
+  {
+    ns_ok = false;
+    snprintf(why, sizeof(why), "it exited before it could be checked");
+  }
+  if (pidfd >= 0)
+    close(pidfd);
+
+  if (!ns_ok)
+  {
+    gwLog(gwSystemGetLog(ctl->sys), GW_LOG_WARN, "Control socket: refused a client with uid %u, pid %d: %s.",
+          (unsigned)cred.uid, (int)cred.pid, why);
     return (false);
   }
 

@@ -165,9 +165,9 @@ spawn_sandbox(gw_office_pool_t *pool, _gw_office_instance_t *inst, int child_soc
 {
   _gw_reaper_spawn_t sp;
   char               e_dir[GW_PATH_MAX + 200], e_user[96], e_soffice[GW_PATH_MAX + 32],
-                     e_worker[GW_PATH_MAX + 32], e_pipe[96], e_as[64], e_fsize[64];
+                     e_worker[GW_PATH_MAX + 32], e_pipe[96], e_as[64], e_fsize[64], e_landlock[40];
   unsigned char      rnd[8];
-  char              *envp[8], *argv[2];
+  char              *envp[9], *argv[2];
   int64_t            fsize_mb = pool->cfg.max_output / (1024 * 1024) + 64;
   int                err;
 
@@ -185,8 +185,9 @@ spawn_sandbox(gw_office_pool_t *pool, _gw_office_instance_t *inst, int child_soc
            rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
   snprintf(e_as, sizeof(e_as), "PG_OFFICE_AS_MB=%lld", (long long)(pool->cfg.max_memory / (1024 * 1024)));
   snprintf(e_fsize, sizeof(e_fsize), "PG_OFFICE_FSIZE_MB=%lld", (long long)(fsize_mb > 65536 ? 65536 : fsize_mb));
+  snprintf(e_landlock, sizeof(e_landlock), "PG_OFFICE_REQUIRE_LANDLOCK=%d", pool->cfg.allow_no_landlock ? 0 : 1);
   envp[0] = e_dir; envp[1] = e_user; envp[2] = e_soffice; envp[3] = e_worker;
-  envp[4] = e_pipe; envp[5] = e_as; envp[6] = e_fsize; envp[7] = NULL;
+  envp[4] = e_pipe; envp[5] = e_as; envp[6] = e_fsize; envp[7] = e_landlock; envp[8] = NULL;
   argv[0] = "printgate-office-sandbox";
   argv[1] = NULL;
 

@@ -266,6 +266,8 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
     snprintf(e_wm, sizeof(e_wm), "PG_RENDER_WATERMARK=%s", wm);
     envp[n ++] = e_wm;
   }
+  if (!c->sandbox_require_landlock)
+    envp[n ++] = "PG_CONVERT_REQUIRE_LANDLOCK=0";     /* SandboxRequireLandlock no */
   envp[n] = NULL;
 
   argv[0] = helper;

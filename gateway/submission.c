@@ -376,7 +376,7 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   const char        *error = NULL;
   const char        *argv[] = { helper, "--normalize", NULL };
   char               env[9][80];
-  const char        *envp[10];
+  const char        *envp[11];
   int                fsize_mb;
   double             t0;
   bool               ok;
@@ -400,7 +400,8 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   snprintf(env[8], sizeof(env[8]), "PG_CONVERT_MAX_MPIXELS=%d", c->max_image_megapixels);
   for (int i = 0; i < 9; i ++)
     envp[i] = env[i];
-  envp[9] = NULL;
+  envp[9]  = c->sandbox_require_landlock ? NULL : "PG_CONVERT_REQUIRE_LANDLOCK=0";   /* SandboxRequireLandlock no */
+  envp[10] = NULL;
 
   if ((writer = gwSpoolWriterNew(sys->spool, sub->job.id, 1, &error)) == NULL)
   {

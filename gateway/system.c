@@ -268,6 +268,7 @@ start_office(gw_system_t *sys)
   oc.worker     = worker;
   oc.user       = c->office_user;
   oc.tmp_parent = c->office_tmp_dir;
+  oc.allow_no_landlock = !c->sandbox_require_landlock;
 
   if ((sys->office = gwOfficePoolNew(&oc, sys->log, &error)) == NULL)
     gwLog(sys->log, GW_LOG_ERROR, "Office documents are refused: the LibreOffice pool did not start (%s).", error ? error : "unknown error");

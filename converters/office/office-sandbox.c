@@ -6,13 +6,26 @@
  * sandbox") and a fixed environment (below), in a process group of its own.
  * It applies, in order:
  *
+ *   0. when not root, a refusal to start at all if the kernel has no
+ *      Landlock (unless PG_OFFICE_REQUIRE_LANDLOCK=0: the admin's
+ *      "SandboxRequireLandlock no");
  *   1. namespaces: a new network namespace (only a loopback that is down:
- *      no address of any kind can be reached, not even 127.0.0.1) and a new
- *      mount namespace with a private, size-limited tmpfs on /tmp
- *      (LibreOffice puts its UNO pipe sockets and temporary files there;
- *      the kernel frees it when the instance ends).  As root directly; otherwise inside a new user
- *      namespace that maps only our own uid and gid.  No namespaces, no
- *      instance: the launcher fails;
+ *      no address of any kind can be reached, not even 127.0.0.1), a new
+ *      IPC namespace, a new pid namespace (the instance sees only its own
+ *      processes and can name, signal or prlimit no other) and a new mount
+ *      namespace holding the minimal view of sandbox-view.c: an empty root
+ *      with the read-only system paths below, the instance directory, a
+ *      private, size-limited tmpfs on /tmp (LibreOffice puts its UNO pipe
+ *      sockets and temporary files there; the kernel frees it when the
+ *      instance ends) and a fresh /proc of the new pid namespace.  The
+ *      daemon's state directory, keys, database and control socket are not
+ *      in it.  As root directly; otherwise inside a new user namespace that
+ *      maps only our own uid and gid (its capabilities are dropped again).
+ *      No namespaces, no instance: the launcher fails.  This process stays
+ *      outside the pid namespace, as the daemon's child, and only waits for
+ *      the instance (pid 1 inside) and passes on how it ended; when it is
+ *      killed the instance is killed with it (parent-death signal), and
+ *      when pid 1 ends the kernel kills everything left in the namespace;
  *   2. resource limits: RLIMIT_CORE 0, RLIMIT_NOFILE, RLIMIT_FSIZE, and
  *      RLIMIT_AS last (hard = soft);
  *   3. when root: the unprivileged user PG_OFFICE_USER (setgroups(0),
@@ -36,13 +49,18 @@
  *   PG_OFFICE_PIPE     UNO pipe name of this instance
  *   PG_OFFICE_AS_MB    RLIMIT_AS in MiB (256-65536)
  *   PG_OFFICE_FSIZE_MB RLIMIT_FSIZE in MiB (1-65536)
+ *   PG_OFFICE_REQUIRE_LANDLOCK  0 or 1 (default 1): refuse to start without
+ *                      Landlock when not root
  *
  * Exit status 2 and one "fail reason=internal-error detail=..." line on
  * stdout when a layer cannot be applied (the pool logs the sentence).
  */
 
+#include "sandbox-view.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <grp.h>
 #include <limits.h>
 #include <linux/landlock.h>
@@ -63,6 +81,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define OFFICE_NOFILE 1024      /* RLIMIT_NOFILE (soffice.bin keeps a few hundred) */
@@ -120,6 +139,7 @@ typedef struct settings_s
 {
   const char *dir, *user, *soffice, *worker, *pipe;
   long        as_mb, fsize_mb;
+  bool        require_landlock;
   uid_t       uid;
   gid_t       gid;
 } settings_t;
@@ -140,11 +160,19 @@ static const char * const read_only[] =
   "/etc/python3.11", "/etc/ssl/openssl.cnf",
   "/var/cache/fontconfig",
   "/var/spool/libreoffice",             /* share/uno_packages/cache links here */
-  "/proc",                              /* own /proc/self; other processes: Landlock scope */
+  "/proc",                              /* The pid namespace's own /proc: only the instance's processes */
   "/sys/devices/system/cpu",
   "/dev/urandom", "/dev/random",
   NULL
 };
+
+
+/*
+ * What the file system view holds besides the instance directory, /tmp and
+ * /proc: the same paths (bound read-only), and the devices.
+ */
+
+static const char * const devices[] = { "/dev/null", "/dev/urandom", "/dev/random", NULL };
 
 
 /*
@@ -239,25 +267,6 @@ get_number(const char *name, long min, long max, long def)
 
 
 /*
- * 'write_file()' - Write a short string to a /proc file.
- */
-
-static bool
-write_file(const char *path, const char *text)
-{
-  int     fd = open(path, O_WRONLY | O_CLOEXEC);
-  ssize_t n;
-
-  if (fd < 0)
-    return (false);
-  n = write(fd, text, strlen(text));
-  close(fd);
-
-  return (n == (ssize_t)strlen(text));
-}
-
-
-/*
  * 'read_worker()' - Read the worker's Python source into memory before the
  *                   mount namespace hides anything: it is run with
  *                   "python3 -c", so the worker file need not be reachable
@@ -298,50 +307,119 @@ read_worker(const char *path)
 
 
 /*
- * 'enter_namespaces()' - New network and mount namespaces (and a user
- *                        namespace when not root); a private tmpfs on /tmp.
+ * 'enter_namespaces()' - New network, IPC, mount and pid namespaces (and a
+ *                        user namespace when not root).  The pid namespace
+ *                        takes effect for our next child.
  */
 
 static void
-enter_namespaces(const settings_t *s, bool as_root)
+enter_namespaces(bool as_root)
 {
-  char tmp[256];
-  int  flags = CLONE_NEWNET | CLONE_NEWNS;
+  char error[300];
+  int  flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID;
 
   if (!as_root)
   {
-    uid_t uid = getuid();
-    gid_t gid = getgid();
-    char  map[64];
-
-    if (unshare(flags | CLONE_NEWUSER))
-      die("unable to create user, network and mount namespaces (errno %d); unprivileged user namespaces must be enabled, or run the daemon as root", errno);
-
-    snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
-    if (!write_file("/proc/self/setgroups", "deny") || !write_file("/proc/self/uid_map", map))
-      die("unable to map our uid into the user namespace (errno %d)", errno);
-    snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
-    if (!write_file("/proc/self/gid_map", map))
-      die("unable to map our gid into the user namespace (errno %d)", errno);
+    if (!_gwSandboxUserns(getuid(), getgid(), flags, error, sizeof(error)))
+      die("%s", error);
   }
   else if (unshare(flags))
-    die("unable to create network and mount namespaces (errno %d)", errno);
+    die("unable to create network, IPC, mount and pid namespaces (errno %d)", errno);
+}
 
-  /*
-   * A private tmpfs on /tmp, limited in size: LibreOffice's UNO pipe
-   * sockets and temporary files (copies of the document among them) go
-   * there, and the kernel frees it when the instance's last process ends,
-   * whatever killed it.
-   */
 
-  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-    die("unable to make the mounts private (errno %d)", errno);
+/*
+ * 'enter_view()' - In the new pid namespace: the minimal view with the
+ *                  instance directory, a private tmpfs on /tmp and a fresh
+ *                  /proc; then into the instance directory, checked to be
+ *                  the one we checked before.
+ */
+
+static void
+enter_view(const settings_t *s, bool as_root, const struct stat *st)
+{
+  gw_sandbox_view_t view;
+  const char       *paths[sizeof(read_only) / sizeof(read_only[0]) + 2];
+  char              tmp[256], error[300], program[PATH_MAX], real[PATH_MAX];
+  const char       *slash;
+  size_t            n = 0;
+  struct stat       st2;
+  int               fd;
+  bool              proc_is_host = false;
+
+  /* The system paths, and LibreOffice's program directory wherever it is. */
+  for (int i = 0; read_only[i]; i ++)
+  {
+    if (strcmp(read_only[i], "/proc") && strncmp(read_only[i], "/dev/", 5))
+      paths[n ++] = read_only[i];
+  }
+  if ((slash = strrchr(s->soffice, '/')) == NULL || (size_t)(slash - s->soffice) >= sizeof(program))
+    die("PG_OFFICE_SOFFICE is not a path");
+  snprintf(program, sizeof(program), "%.*s", (int)(slash - s->soffice), s->soffice);
+  if (realpath(program, real))
+    paths[n ++] = real;
+  paths[n] = NULL;
+
+  /* The directory, reopened in the new mount namespace (see main()). */
+  if ((fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st2) ||
+      st2.st_ino != st->st_ino || st2.st_dev != st->st_dev)
+    die("PG_OFFICE_DIR is not the same in the new mount namespace");
+
   if (as_root)
     snprintf(tmp, sizeof(tmp), "size=%ldm,nr_inodes=10000,mode=0700,uid=%u,gid=%u", s->fsize_mb, (unsigned)s->uid, (unsigned)s->gid);
   else
     snprintf(tmp, sizeof(tmp), "size=%ldm,nr_inodes=10000,mode=0700", s->fsize_mb);
-  if (mount("printgate-office", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, tmp))
-    die("unable to mount a private tmpfs on /tmp (errno %d)", errno);
+
+  memset(&view, 0, sizeof(view));
+  view.read_only    = paths;
+  view.devices      = devices;
+  view.private_path = s->dir;
+  view.private_fd   = fd;
+  view.tmp_options  = tmp;
+  view.fresh_proc   = true;
+  view.proc_host_fallback = true;       /* LibreOffice does not start without /proc */
+  view.proc_is_host = &proc_is_host;
+
+  if (!_gwSandboxViewEnter(&view, error, sizeof(error)))
+    die("%s", error);
+  close(fd);
+
+  if (proc_is_host)
+    fputs("printgate-office-sandbox: the kernel refused a /proc of the instance's own (the host's /proc is partly covered, e.g. systemd's ProtectKernelTunables=yes); the host's /proc is bound instead: the instance can see other processes' command lines (Landlock still denies their environment and memory)\n", stderr);
+
+  /*
+   * Enter the directory by its path in the view, and check it is still
+   * the one we checked.
+   */
+
+  if ((fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st2) ||
+      st2.st_ino != st->st_ino || st2.st_dev != st->st_dev || fchdir(fd))
+    die("unable to enter PG_OFFICE_DIR (errno %d)", errno);
+  close(fd);
+}
+
+
+/*
+ * 'wait_instance()' - Outside the pid namespace: wait for the instance
+ *                     (pid 1 inside) and end the way it ended.
+ */
+
+static void wait_instance(pid_t child) __attribute__((noreturn));
+
+static void
+wait_instance(pid_t child)
+{
+  int status;
+
+  while (waitpid(child, &status, 0) < 0)
+  {
+    if (errno != EINTR)
+      _exit(2);
+  }
+
+  if (WIFEXITED(status))
+    _exit(WEXITSTATUS(status));
+  _exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
 }
 
 
@@ -483,7 +561,9 @@ apply_landlock(const settings_t *s)
 
 
 /*
- * 'apply_seccomp()' - Only AF_UNIX sockets; the refused list fails with EPERM.
+ * 'apply_seccomp()' - Only AF_UNIX sockets; the refused list fails with
+ *                     EPERM; prlimit only on ourselves (pid 0); no setsid
+ *                     or setpgid.
  */
 
 static void
@@ -503,6 +583,18 @@ apply_seccomp(void)
       rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
   }
 
+  /*
+   * Nothing done to another process by pid (the pid namespace already
+   * hides every process but the instance's), and no leaving the process
+   * group the daemon kills.
+   */
+
+  if (!rc)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_NE, 0));
+  if (!rc)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setsid), 0);
+  if (!rc)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setpgid), 0);
   if (!rc)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
   if (!rc)
@@ -531,6 +623,79 @@ set_limit(int resource, rlim_t value, const char *name)
 
 
 /*
+ * 'landlock_abi()' - The kernel's Landlock ABI, 0 when it has none.
+ */
+
+static long
+landlock_abi(void)
+{
+  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+  return (abi < 0 ? 0 : abi);
+}
+
+
+/*
+ * 'read_settings()' - The settings from the environment, the Landlock
+ *                     requirement, and the instance directory (a real
+ *                     directory of ours, 0700; handed to the instance's
+ *                     user when root).  Dies on any problem.
+ */
+
+static void
+read_settings(settings_t *s, bool as_root, struct stat *st)
+{
+  int dirfd;
+
+  memset(s, 0, sizeof(*s));
+  s->dir      = get_setting("PG_OFFICE_DIR", true);
+  s->soffice  = get_setting("PG_OFFICE_SOFFICE", true);
+  s->worker   = get_setting("PG_OFFICE_WORKER", true);
+  s->pipe     = get_setting("PG_OFFICE_PIPE", false);
+  s->user     = as_root ? get_setting("PG_OFFICE_USER", false) : NULL;
+  s->as_mb    = get_number("PG_OFFICE_AS_MB", 256, 65536, 2048);
+  s->fsize_mb = get_number("PG_OFFICE_FSIZE_MB", 1, 65536, 512);
+  s->require_landlock = get_number("PG_OFFICE_REQUIRE_LANDLOCK", 0, 1, 1) == 1;
+
+  /*
+   * Not root and no Landlock: the instance would share the daemon's uid
+   * with only the namespaces between it and everything that uid owns.
+   */
+
+  if (!as_root && s->require_landlock && landlock_abi() < 1)
+  {
+    fputs("printgate-office-sandbox: refusing to start: the kernel has no Landlock and the daemon does not run as root (SandboxRequireLandlock no allows it)\n", stderr);
+    die("the kernel has no Landlock and the daemon does not run as root; refusing to start an instance (SandboxRequireLandlock)");
+  }
+
+  /*
+   * The instance directory: a real directory of ours, 0700; when root it
+   * is handed to the instance's user.
+   */
+
+  if ((dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+      fstat(dirfd, st) || st->st_uid != geteuid() || (st->st_mode & 077))
+    die("PG_OFFICE_DIR must be a directory of the daemon's user with mode 0700");
+
+  if (as_root)
+  {
+    struct passwd pw, *pwr = NULL;
+    char          buf[4096];
+
+    if (getpwnam_r(s->user, &pw, buf, sizeof(buf), &pwr) || !pwr)
+      die("PG_OFFICE_USER does not exist");
+    if (pw.pw_uid == 0 || pw.pw_gid == 0)
+      die("PG_OFFICE_USER must not be root");
+    s->uid = pw.pw_uid;
+    s->gid = pw.pw_gid;
+    if (fchown(dirfd, s->uid, s->gid))
+      die("unable to hand PG_OFFICE_DIR to PG_OFFICE_USER (errno %d)", errno);
+  }
+  close(dirfd);       /* A descriptor from before the unshare cannot be bound in the view */
+}
+
+
+/*
  * 'main()' - Confine, then exec the worker.
  */
 
@@ -540,66 +705,61 @@ main(int argc, char *argv[])
   settings_t  s;
   char       *worker_src;
   bool        as_root = geteuid() == 0;
-  pid_t       parent = getppid();
+  pid_t       parent = getppid(), child;
   char        env_soffice[PATH_MAX + 32], env_pipe[128], env_home[PATH_MAX + 8];
   struct stat st;
-  int         dirfd;
+  int         nullfd, alive[2];
 
   if (argc != 1)
     die("takes no arguments");
 
-  memset(&s, 0, sizeof(s));
-  s.dir      = get_setting("PG_OFFICE_DIR", true);
-  s.soffice  = get_setting("PG_OFFICE_SOFFICE", true);
-  s.worker   = get_setting("PG_OFFICE_WORKER", true);
-  s.pipe     = get_setting("PG_OFFICE_PIPE", false);
-  s.user     = as_root ? get_setting("PG_OFFICE_USER", false) : NULL;
-  s.as_mb    = get_number("PG_OFFICE_AS_MB", 256, 65536, 2048);
-  s.fsize_mb = get_number("PG_OFFICE_FSIZE_MB", 1, 65536, 512);
-
-  /*
-   * The instance directory: a real directory of ours, 0700; when root it
-   * is handed to the instance's user.
-   */
-
-  if ((dirfd = open(s.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-      fstat(dirfd, &st) || st.st_uid != geteuid() || (st.st_mode & 077))
-    die("PG_OFFICE_DIR must be a directory of the daemon's user with mode 0700");
-
-  if (as_root)
-  {
-    struct passwd pw, *pwr = NULL;
-    char          buf[4096];
-
-    if (getpwnam_r(s.user, &pw, buf, sizeof(buf), &pwr) || !pwr)
-      die("PG_OFFICE_USER does not exist");
-    if (pw.pw_uid == 0 || pw.pw_gid == 0)
-      die("PG_OFFICE_USER must not be root");
-    s.uid = pw.pw_uid;
-    s.gid = pw.pw_gid;
-    if (fchown(dirfd, s.uid, s.gid))
-      die("unable to hand PG_OFFICE_DIR to PG_OFFICE_USER (errno %d)", errno);
-  }
+  read_settings(&s, as_root, &st);
 
   worker_src = read_worker(s.worker);
-  enter_namespaces(&s, as_root);
+  enter_namespaces(as_root);
 
   /*
-   * Enter the directory by its path in the new mount namespace (a
-   * descriptor from before the unshare would be "unreachable" there), and
-   * check it is still the one we checked.
+   * The instance runs as pid 1 of the new pid namespace; we stay outside
+   * as the daemon's child and wait.  A pipe tells the instance whether we
+   * are still there once its parent-death signal is armed.
    */
 
-  {
-    struct stat st2;
-    int         newfd = open(s.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if ((nullfd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 || pipe2(alive, O_CLOEXEC))
+    die("unable to open /dev/null or a pipe (errno %d)", errno);
 
-    if (newfd < 0 || fstat(newfd, &st2) || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ||
-        fchdir(newfd))
-      die("unable to enter PG_OFFICE_DIR (errno %d)", errno);
-    close(newfd);
-    close(dirfd);
+  if ((child = fork()) < 0)
+    die("unable to start the instance in its pid namespace (errno %d)", errno);
+
+  if (child > 0)
+  {
+    char error[200];
+
+    /* Nothing of the daemon's socket stays with us: EOF when the instance ends. */
+    close(alive[0]);
+    if (dup2(nullfd, 0) < 0 || dup2(nullfd, 1) < 0)
+      _exit(2);
+    if (as_root)
+      drop_user(&s);
+    else if (!_gwSandboxDropCaps(error, sizeof(error)))
+      _exit(2);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+      _exit(2);           /* The instance follows: its parent-death signal */
+    wait_instance(child);
   }
+
+  close(alive[1]);
+  close(nullfd);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+    die("unable to set the parent-death signal");
+  {
+    struct pollfd pfd = { alive[0], POLLIN, 0 };
+
+    if (poll(&pfd, 1, 0) != 0)
+      die("the launcher went away");
+  }
+
+  enter_view(&s, as_root, &st);
 
   set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");
   set_limit(RLIMIT_NOFILE, OFFICE_NOFILE, "RLIMIT_NOFILE");
@@ -607,10 +767,24 @@ main(int argc, char *argv[])
 
   if (as_root)
     drop_user(&s);
+  else
+  {
+    char error[200];
+
+    if (!_gwSandboxDropCaps(error, sizeof(error)))
+      die("%s", error);
+  }
 
   /* After the credential change, which clears it. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
-    die("the daemon went away");
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+    die("unable to set the parent-death signal");
+  {
+    struct pollfd pfd = { alive[0], POLLIN, 0 };
+
+    if (poll(&pfd, 1, 0) != 0)
+      die("the launcher went away");
+  }
+  close(alive[0]);
 
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
     die("unable to set no_new_privs (errno %d)", errno);

@@ -94,6 +94,12 @@ sed -i 's/^Retention .*/Retention 90m/' "$GW_CONF"
 
 # Control socket: other users are refused; bad requests get clear errors.
 check "a non-root user is refused" sh -c "! setpriv --reuid=65534 --regid=65534 --clear-groups $PRINTGATE -c $GW_CONF status"
+# A sandbox's user namespace keeps the daemon's uid as seen from outside:
+# the same uid from another user namespace is refused (positive control:
+# the same command from ours works).
+check "the same uid from another user namespace is refused" sh -c "! unshare --user $PRINTGATE -c $GW_CONF status"
+check "and the refusal is logged" grep -q "another user namespace" "$GW_LOG"
+check "the same command from the daemon's namespace works" gw status
 out=$(printf 'this is not json\n' | timeout 5 "$GW_TOOLS/gw-raw-control" "$GW_STATE/printgated.sock")
 check "malformed request gets an error" sh -c "echo '$out' | grep -q 'not a JSON object'"
 out=$(printf '{"cmd":"launch.rockets"}\n' | timeout 5 "$GW_TOOLS/gw-raw-control" "$GW_STATE/printgated.sock")

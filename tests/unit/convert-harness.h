@@ -69,6 +69,8 @@ typedef struct opts_s                   /* How to run it */
   bool               dirty_tmpdir;      /* Put a file in it first */
   int                timeout;           /* Seconds (default 60) */
   const char        *output;            /* Save fd 1 here */
+  bool               as_nobody;         /* As root: run it as nobody under a shell of nobody's
+                                         * (the parent stands in for a daemon of that uid) */
 } opts_t;
 
 static char build_dir[1024], data_dir[1024], work[1024], helper[1200], unsafe_helper[1200];
@@ -152,7 +154,7 @@ clear_dir(const char *path)
 static bool
 run_helper(const char *input_path, const opts_t *o, run_t *r)
 {
-  char                       tmpdir[256], envbuf[300], *argv[16], *envp[24], *input = NULL, buf[65536];
+  char                       tmpdir[256], envbuf[300], *argv[28], *envp[24], *input = NULL, buf[65536];
   size_t                     inlen = 0, inpos = 0, errlen = 0, reslen = 0;
   int                        in = -1, in_w = -1, out[2], err[2], res[2], argc = 0, envc = 0, status;
   int                        timeout = o->timeout > 0 ? o->timeout : 60;
@@ -209,9 +211,22 @@ run_helper(const char *input_path, const opts_t *o, run_t *r)
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
     return (false);
 
+  if (o->as_nobody && geteuid() == 0)
+  {
+    static const char * const prefix[] =
+    {
+      "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+      "/bin/sh", "-c", "\"$@\"; exit $?", "sh", NULL
+    };
+
+    for (int i = 0; prefix[i]; i ++)
+      argv[argc ++] = (char *)prefix[i];
+    if (chown(tmpdir, 65534, 65534))
+      return (false);
+  }
   argv[argc ++] = (char *)(o->binary ? o->binary : helper);
   argv[argc ++] = (char *)(o->mode ? o->mode : "--normalize");
-  for (int i = 0; o->args && o->args[i] && argc < 14; i ++)
+  for (int i = 0; o->args && o->args[i] && argc < 26; i ++)
     argv[argc ++] = (char *)o->args[i];
   argv[argc] = NULL;
 

@@ -25,6 +25,10 @@
 
 #include "convert-harness.h"
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 
 /*
  * 'run_one()' - --run FILE [NAME=VALUE...]: one conversion for the
@@ -371,6 +375,7 @@ test_positive_controls(void)
   const char *no_sandbox[]  = { "--no-sandbox", NULL };
   const char *no_seccomp[]  = { "--no-seccomp", NULL };
   const char *no_landlock[] = { "--no-landlock", NULL };
+  const char *no_landlock_view[] = { "--no-landlock", "--no-view", NULL };
   bool        have_landlock = landlock_abi() > 0;
 
   memset(&o, 0, sizeof(o));
@@ -423,8 +428,13 @@ test_positive_controls(void)
       TEST_CHECK(!pdf_has_text(out, "root:"));
     }
 
-    TEST_BEGIN("and Landlock is what stops it: with only seccomp, it leaks again");
+    TEST_BEGIN("without Landlock, the file system view stops it too (/etc/passwd is not in it)");
     o.args = no_landlock;
+    if (convert("read-passwd.ps", &o, &r))
+      TEST_CHECKF(is_fail(&r, "corrupt-document") && strstr(r.err, "view on"), "%s", r.result);
+
+    TEST_BEGIN("and those two are what stop it: with only seccomp, it leaks again");
+    o.args = no_landlock_view;
     if (convert("read-passwd.ps", &o, &r))
       TEST_CHECKF(is_ok(&r, 1, 0) && pdf_has_text(out, "root:"), "%s", r.result);
 
@@ -462,6 +472,218 @@ test_positive_controls(void)
 
 
 /*
+ * 'probe()' - Run printgate-convert-unsafe with one --probe-* escape and
+ *             the given layer switches; "open", "blocked" (the probe said
+ *             so, or seccomp killed it) or "error: ..." (it never ran).
+ */
+
+static const char *
+probe(const char *what, const char *arg, const char *const *layers, bool as_nobody, run_t *r)
+{
+  opts_t      o;
+  const char *args[12];
+  int         n = 0;
+  char        want[64];
+
+  for (int i = 0; layers && layers[i] && n < 9; i ++)
+    args[n ++] = layers[i];
+  args[n ++] = what;
+  if (arg)
+    args[n ++] = arg;
+  args[n] = NULL;
+
+  memset(&o, 0, sizeof(o));
+  o.binary    = unsafe_helper;
+  o.args      = args;
+  o.as_nobody = as_nobody;
+
+  if (!convert("read-passwd.ps", &o, r))
+    return ("error: not started");
+  if ((!r->exited && r->signal == SIGSYS) || (as_nobody && r->exited && r->exit_code == 128 + SIGSYS))
+    return ("blocked");                 /* Killed by seccomp (the shell reports it as 128 + SIGSYS) */
+
+  snprintf(want, sizeof(want), "probe %s: open", what + 8);
+  if (strstr(r->err, want))
+    return ("open");
+  snprintf(want, sizeof(want), "probe %s: blocked", what + 8);
+  if (strstr(r->err, want))
+    return ("blocked");
+
+  return ("error: no probe line");
+}
+
+
+/*
+ * 'test_escapes()' - What a compromised helper (code running inside
+ *                    Ghostscript, stood in for by --probe-*) can reach:
+ *                    the daemon's control socket, its root key, its /proc
+ *                    entries, its resource limits.  A state-like folder is
+ *                    made open to everyone (0755, key 0644, socket 0666)
+ *                    so only the sandbox stands in the way.  Each escape
+ *                    works without the sandbox (positive control) and
+ *                    fails with it; as root also as nobody under a parent
+ *                    of nobody's (the daemon run as its own user), which
+ *                    is the case the user switch does not cover.
+ */
+
+static void
+test_escapes(void)
+{
+  static const char * const none[]      = { "--no-sandbox", NULL };
+  static const char * const full[]      = { NULL };
+  static const char * const view_only[] = { "--no-user", "--no-landlock", "--no-seccomp", NULL };
+  static const char * const seccomp_only[] = { "--no-user", "--no-landlock", "--no-view", NULL };
+  char               state[256], keys[300], key[320], sock[320];
+  struct sockaddr_un addr;
+  int                lfd = -1, fd;
+  run_t              r;
+  const char        *got;
+  struct rlimit      before, after;
+
+  snprintf(state, sizeof(state), "%s/pgtest.state.XXXXXX", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
+  if (!mkdtemp(state))
+  {
+    TEST_CHECK(!"mkdtemp");
+    return;
+  }
+  snprintf(keys, sizeof(keys), "%s/keys", state);
+  snprintf(key, sizeof(key), "%s/root.key", keys);
+  snprintf(sock, sizeof(sock), "%s/printgated.sock", state);
+  TEST_CHECK(chmod(state, 0755) == 0 && mkdir(keys, 0755) == 0);
+  if ((fd = open(key, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0)
+  {
+    TEST_CHECK(write(fd, "ROOT-KEY-STAND-IN\n", 18) == 18);
+    close(fd);
+  }
+  chmod(key, 0644);
+
+  memset(&addr, 0, sizeof(addr));
+  addr.sun_family = AF_UNIX;
+  if (strlen(sock) >= sizeof(addr.sun_path))
+  {
+    TEST_CHECK(!"state folder path too long for a socket");
+    return;
+  }
+  memcpy(addr.sun_path, sock, strlen(sock) + 1);
+  lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  TEST_CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) == 0 && chmod(sock, 0666) == 0 &&
+             listen(lfd, 64) == 0);
+
+  for (int nobody = 0; nobody < 1 + (geteuid() == 0); nobody ++)
+  {
+    const char *who = nobody ? " (as nobody, parent of the same uid)" : "";
+
+    /*
+     * Positive controls: the very same probes, no sandbox.
+     */
+
+    printf("positive control%s: without the sandbox every escape works\n", who);
+    TEST_CHECKF(!strcmp((got = probe("--probe-connect", sock, none, nobody, &r)), "open"), "connect: %s %s", got, r.err);
+    TEST_CHECKF(!strcmp((got = probe("--probe-read", key, none, nobody, &r)), "open"), "read: %s %s", got, r.err);
+    TEST_CHECKF(!strcmp((got = probe("--probe-proc", NULL, none, nobody, &r)), "open"), "proc: %s %s", got, r.err);
+    getrlimit(RLIMIT_NOFILE, &before);
+    TEST_CHECKF(!strcmp((got = probe("--probe-prlimit", NULL, none, nobody, &r)), "open"), "prlimit: %s %s", got, r.err);
+    getrlimit(RLIMIT_NOFILE, &after);
+    if (!nobody)
+    {
+      TEST_CHECKF(after.rlim_cur == before.rlim_cur - 1, "our RLIMIT_NOFILE %llu -> %llu", (unsigned long long)before.rlim_cur, (unsigned long long)after.rlim_cur);
+      setrlimit(RLIMIT_NOFILE, &before);
+    }
+
+    /*
+     * The whole sandbox.
+     */
+
+    printf("the sandbox%s: no control socket, no key, no /proc of the parent, no parent's limits\n", who);
+    TEST_CHECKF(!strcmp((got = probe("--probe-connect", sock, full, nobody, &r)), "blocked"), "connect: %s %s", got, r.err);
+    TEST_CHECKF(!strcmp((got = probe("--probe-read", key, full, nobody, &r)), "blocked"), "read: %s %s", got, r.err);
+    TEST_CHECKF(!strcmp((got = probe("--probe-proc", NULL, full, nobody, &r)), "blocked"), "proc: %s %s", got, r.err);
+    getrlimit(RLIMIT_NOFILE, &before);
+    TEST_CHECKF(!strcmp((got = probe("--probe-prlimit", NULL, full, nobody, &r)), "blocked"), "prlimit: %s %s", got, r.err);
+    getrlimit(RLIMIT_NOFILE, &after);
+    TEST_CHECK(after.rlim_cur == before.rlim_cur);
+
+    /*
+     * Each layer on its own where it is the one that answers: the view
+     * (no Landlock, no seccomp, no user switch) hides the socket, the key
+     * and /proc; seccomp alone refuses prlimit on the parent.
+     */
+
+    printf("the file system view alone%s hides the socket, the key and /proc\n", who);
+    TEST_CHECKF(!strcmp((got = probe("--probe-connect", sock, view_only, nobody, &r)), "blocked"), "connect: %s %s", got, r.err);
+    TEST_CHECKF(!strcmp((got = probe("--probe-read", key, view_only, nobody, &r)), "blocked"), "read: %s %s", got, r.err);
+    TEST_CHECKF(!strcmp((got = probe("--probe-proc", NULL, view_only, nobody, &r)), "blocked"), "proc: %s %s", got, r.err);
+
+    if (!SANITIZER_BUILD)
+    {
+      printf("seccomp alone%s refuses prlimit on the parent\n", who);
+      getrlimit(RLIMIT_NOFILE, &before);
+      TEST_CHECKF(!strcmp((got = probe("--probe-prlimit", NULL, seccomp_only, nobody, &r)), "blocked"), "prlimit: %s %s", got, r.err);
+      getrlimit(RLIMIT_NOFILE, &after);
+      TEST_CHECK(after.rlim_cur == before.rlim_cur);
+    }
+  }
+
+  /*
+   * No Landlock in the kernel (pretended): as root the helper goes on with
+   * the other layers; not as root it refuses unless the daemon says
+   * PG_CONVERT_REQUIRE_LANDLOCK=0.
+   */
+
+  {
+    opts_t      o;
+    const char *pretend[] = { "--pretend-no-landlock", NULL };
+    const char *optout[]  = { "PG_CONVERT_REQUIRE_LANDLOCK=0", NULL };
+    const char *bad[]     = { "PG_CONVERT_REQUIRE_LANDLOCK=maybe", NULL };
+    char        out[1200];
+
+    memset(&o, 0, sizeof(o));
+    snprintf(out, sizeof(out), "%s/nolandlock.pdf", work);
+    o.binary = unsafe_helper;
+    o.args   = pretend;
+    o.output = out;
+
+    for (int nobody = 0; nobody < 1 + (geteuid() == 0); nobody ++)
+    {
+      bool root = geteuid() == 0 && !nobody;
+
+      o.as_nobody = nobody;
+      o.env       = NULL;
+      printf("no Landlock, %s: %s\n", root ? "as root" : "not root", root ? "converts with the other layers" : "refused");
+      if (convert("read-passwd.ps", &o, &r))
+      {
+        if (root)
+          TEST_CHECKF(strstr(r.err, "Landlock is not available") && is_fail(&r, "corrupt-document"), "%s", r.result);
+        else
+          TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, "SandboxRequireLandlock") &&
+                      strstr(r.err, "refusing to convert"), "%s", r.result);
+      }
+
+      printf("no Landlock, %s, PG_CONVERT_REQUIRE_LANDLOCK=0: converts; the view still hides /etc/passwd\n", root ? "as root" : "not root");
+      o.env = optout;
+      if (convert("read-passwd.ps", &o, &r))
+        TEST_CHECKF(is_fail(&r, "corrupt-document") && strstr(r.err, "view on"), "%s", r.result);
+    }
+
+    TEST_BEGIN("PG_CONVERT_REQUIRE_LANDLOCK takes only 0 or 1");
+    o.as_nobody = false;
+    o.args      = NULL;
+    o.binary    = NULL;
+    o.env       = bad;
+    if (convert("read-passwd.ps", &o, &r))
+      TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, "PG_CONVERT_REQUIRE_LANDLOCK"), "%s", r.result);
+  }
+
+  if (lfd >= 0)
+    close(lfd);
+  unlink(sock);
+  unlink(key);
+  rmdir(keys);
+  rmdir(state);
+}
+
+
+/*
  * 'main()' - Run the tests.
  */
 
@@ -482,6 +704,7 @@ main(int argc, char *argv[])
   test_settings();
   test_hostile();
   test_positive_controls();
+  test_escapes();
 
   test_rmtree(work);
   TEST_EXIT();

@@ -41,8 +41,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -430,7 +432,39 @@ make_big_rtf(const char *path, int paragraphs)
 
 
 /*
- * 'find_soffice_bin()' - The soffice.bin whose parent is the instance pid.
+ * 'proc_ppid()' - The parent of pid (0 if unknown); name is set to its
+ *                 command name.
+ */
+
+static pid_t
+proc_ppid(long pid, char *name, size_t namesize)
+{
+  char  path[300], stat[1024], *lp, *rp;
+  FILE *fp;
+  int   ppid = 0;
+  size_t n;
+
+  snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+  if ((fp = fopen(path, "r")) == NULL)
+    return (0);
+  n = fread(stat, 1, sizeof(stat) - 1, fp);     /* procfs files have no size: read, don't seek */
+  fclose(fp);
+  stat[n] = '\0';
+  lp      = strchr(stat, '(');
+  rp      = strrchr(stat, ')');
+  if (!lp || !rp || rp < lp || sscanf(rp + 2, "%*c %d", &ppid) != 1)
+    return (0);
+  snprintf(name, namesize, "%.*s", (int)(rp - lp - 1), lp + 1);
+
+  return ((pid_t)ppid);
+}
+
+
+/*
+ * 'find_soffice_bin()' - The soffice.bin of the instance pid: the child of
+ *                        the worker, which is pid 1 of the instance's pid
+ *                        namespace and the child of the instance pid (the
+ *                        sandbox launcher, which waits outside).
  */
 
 static pid_t
@@ -442,25 +476,14 @@ find_soffice_bin(pid_t parent)
 
   while (d && (ent = readdir(d)) != NULL && !found)
   {
-    char  path[300], stat[1024];
     long  pid = strtol(ent->d_name, NULL, 10);
-    FILE *fp;
+    char  name[64], pname[64];
+    pid_t ppid;
 
-    if (pid <= 0)
+    if (pid <= 0 || (ppid = proc_ppid(pid, name, sizeof(name))) <= 0 || strcmp(name, "soffice.bin"))
       continue;
-    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-    if ((fp = fopen(path, "r")) != NULL)     /* procfs files have no size: read, don't seek */
-    {
-      size_t n = fread(stat, 1, sizeof(stat) - 1, fp);
-      char  *rp;
-      int    ppid = 0;
-
-      fclose(fp);
-      stat[n] = '\0';
-      rp      = strrchr(stat, ')');
-      if (strstr(stat, "(soffice.bin)") && rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == parent)
-        found = (pid_t)pid;
-    }
+    if (proc_ppid(ppid, pname, sizeof(pname)) == parent)
+      found = (pid_t)pid;
   }
   if (d)
     closedir(d);
@@ -705,11 +728,39 @@ main(void)
    * tries works outside (positive control) and fails inside.
    */
 
-  TEST_BEGIN("the instance sandbox blocks network, files outside, exec and root");
+  TEST_BEGIN("the instance sandbox blocks network, files outside, exec, root, the control socket, the root key, the daemon's /proc and limits");
   {
     listener_t l;
-    char       open_dir[1100], secret[1200], request[2600], line[512];
+    char       open_dir[1100], secret[1200], request[6000], line[512], state[1100], keys[1200], key[1300],
+               sock[1300];
     FILE      *fp;
+    int        ctl_fd;
+    struct sockaddr_un addr;
+    struct rlimit before, after;
+
+    /*
+     * A state-like folder open to everyone (0755, the key 0644, the
+     * socket 0666): only the sandbox stands between it and the probe.
+     */
+
+    snprintf(state, sizeof(state), "%s/state", shmdir);
+    snprintf(keys, sizeof(keys), "%s/keys", state);
+    snprintf(key, sizeof(key), "%s/root.key", keys);
+    snprintf(sock, sizeof(sock), "%s/printgated.sock", state);
+    TEST_CHECK(mkdir(state, 0755) == 0 && chmod(state, 0755) == 0 && mkdir(keys, 0755) == 0 && chmod(keys, 0755) == 0);
+    if ((fp = fopen(key, "w")) != NULL)
+    {
+      fputs("ROOT-KEY-STAND-IN\n", fp);
+      fclose(fp);
+    }
+    chmod(key, 0644);
+    memset(&addr, 0, sizeof(addr));
+    addr.sun_family = AF_UNIX;
+    TEST_CHECK(strlen(sock) < sizeof(addr.sun_path));
+    memcpy(addr.sun_path, sock, strlen(sock) < sizeof(addr.sun_path) ? strlen(sock) + 1 : 0);
+    ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    TEST_CHECK(ctl_fd >= 0 && bind(ctl_fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 && chmod(sock, 0666) == 0 &&
+               listen(ctl_fd, 16) == 0);
 
     snprintf(open_dir, sizeof(open_dir), "%s/open", shmdir);
     snprintf(secret, sizeof(secret), "%s/secret", open_dir);
@@ -721,15 +772,24 @@ main(void)
     }
     chmod(secret, 0644);     /* Readable by anyone: only the sandbox stands in the way */
     TEST_CHECK(listener_start(&l));
-    snprintf(request, sizeof(request), "%d %s %s\n", l.port, secret, open_dir);
+    snprintf(request, sizeof(request), "%d %s %s %s %s %d\n", l.port, secret, open_dir, sock, key, (int)getpid());
 
+    getrlimit(RLIMIT_NOFILE, &before);
     TEST_CHECK(run_probe(false, request, line, sizeof(line)));
+    getrlimit(RLIMIT_NOFILE, &after);
     printf("  (direct:    %s)\n", line);
-    TEST_CHECKF(strstr(line, "tcp=open inet=open read=open write=open exec=open") != NULL, "positive control: %s", line);
+    TEST_CHECKF(strstr(line, "tcp=open inet=open read=open write=open exec=open ctl=open key=open proc=open prlimit=open") != NULL,
+                "positive control: %s", line);
+    TEST_CHECKF(after.rlim_cur == before.rlim_cur - 1, "positive control: our RLIMIT_NOFILE %llu -> %llu",
+                (unsigned long long)before.rlim_cur, (unsigned long long)after.rlim_cur);
+    setrlimit(RLIMIT_NOFILE, &before);
 
     TEST_CHECK(run_probe(true, request, line, sizeof(line)));
+    getrlimit(RLIMIT_NOFILE, &after);
     printf("  (sandboxed: %s)\n", line);
-    TEST_CHECKF(strstr(line, "tcp=blocked inet=blocked read=blocked write=blocked exec=blocked") != NULL, "%s", line);
+    TEST_CHECKF(strstr(line, "tcp=blocked inet=blocked read=blocked write=blocked exec=blocked ctl=blocked key=blocked proc=blocked prlimit=blocked") != NULL,
+                "%s", line);
+    TEST_CHECK(after.rlim_cur == before.rlim_cur);
     if (geteuid() == 0)
       TEST_CHECKF(strstr(line, "uid=65534") != NULL, "%s", line);
     else
@@ -755,6 +815,12 @@ main(void)
       printf("  (direct again: %s)\n", strstr(line, "ifaces="));
     TEST_CHECK(l.connections == 2);
     listener_stop(&l);
+    if (ctl_fd >= 0)
+      close(ctl_fd);
+    unlink(sock);
+    unlink(key);
+    rmdir(keys);
+    rmdir(state);
     unlink(secret);
     rmdir(open_dir);
     {

@@ -88,6 +88,7 @@ struct _gw_config_s
   int64_t       conversion_memory;            /* ConversionMemory, bytes (RLIMIT_AS) */
   bool          count_color_pages;            /* CountColorPages */
   char          paper_size[8];                /* PaperSize: "a4" or "letter" */
+  bool          sandbox_require_landlock;     /* SandboxRequireLandlock: no sandbox without Landlock when not root */
 };
 
 /* Load a file over the defaults.  On error returns NULL and writes "FILE:LINE: reason" to err. */

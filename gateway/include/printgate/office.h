@@ -35,6 +35,8 @@ typedef struct gw_office_config_s
   const char *worker;           /* Path of printgate-office-worker.py */
   const char *user;             /* Unprivileged user when the daemon runs as root */
   const char *tmp_parent;       /* tmpfs directory for profiles and per-document dirs */
+  bool        allow_no_landlock;/* SandboxRequireLandlock no: start instances on a kernel without
+                                   Landlock even when not root */
 } gw_office_config_t;
 
 typedef struct gw_office_instance_info_s
