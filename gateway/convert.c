@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CONVERT_CANCEL_POLL_MS 200   /* How often a cancellable run looks at its flag */
+
 #define RESULT_MAX 512           /* Longest result line kept */
 #define STDERR_MAX 2048          /* Stderr bytes kept for the log */
 
@@ -467,12 +469,20 @@ run_read(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_conve
     struct pollfd pfd[3];
     int           which[3], nfds = 0, left = (int)(deadline - now_ms());
 
+    if (cj->cancel && __atomic_load_n(cj->cancel, __ATOMIC_ACQUIRE))
+    {
+      result->cancelled = true;
+      _gwReaperKill(&run->reaper);
+      break;
+    }
     if (left <= 0)
     {
       result->timed_out = true;
       _gwReaperKill(&run->reaper);     /* The helper and everything below it */
       break;
     }
+    if (cj->cancel && left > CONVERT_CANCEL_POLL_MS)
+      left = CONVERT_CANCEL_POLL_MS;   /* Look at the cancel flag now and then */
 
     for (int i = 0; i < 3; i ++)
     {
@@ -504,6 +514,37 @@ run_read(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_conve
   }
 
   gwWipe(buf, sizeof(buf));
+}
+
+
+/*
+ * 'run_wait()' - Wait for the reaper until the deadline, looking at the
+ *                cancel flag (if any) every CONVERT_CANCEL_POLL_MS.  False
+ *                at the deadline or on a cancel (result->cancelled).
+ */
+
+static bool
+run_wait(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_convert_result_t *result)
+{
+  if (result->cancelled)
+    return (false);
+  if (!cj->cancel)
+    return (_gwReaperWait(&run->reaper, deadline));
+
+  for (;;)
+  {
+    int64_t now = now_ms(), slice = now + CONVERT_CANCEL_POLL_MS;
+
+    if (__atomic_load_n(cj->cancel, __ATOMIC_ACQUIRE))
+    {
+      result->cancelled = true;
+      return (false);
+    }
+    if (_gwReaperWait(&run->reaper, slice < deadline ? slice : deadline))
+      return (true);
+    if (now_ms() >= deadline)
+      return (false);
+  }
 }
 
 
@@ -684,9 +725,9 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   deadline = now_ms() + (int64_t)cj->timeout * 1000;
   run_read(run, cj, deadline, result);
 
-  if (!_gwReaperWait(&run->reaper, deadline))
+  if (!run_wait(run, cj, deadline, result))
   {
-    result->timed_out = true;
+    result->timed_out = !result->cancelled;
     _gwReaperKill(&run->reaper);
   }
   _gwReaperStop(&run->reaper, GW_REAPER_GRACE_MS);

@@ -41,6 +41,7 @@ struct _gw_submission_s
   double             t_commit;       /* Milliseconds End took to commit */
   double             t_queued;       /* gwClockMs() when queued for a worker */
   gw_log_ctx_t       lctx;           /* "Job <id>: " */
+  bool               cancelled;      /* The conversion was stopped by a stop of the gateway */
 };
 
 
@@ -422,6 +423,7 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   cj.write      = spool_write;
   cj.write_ctx  = writer;
   cj.log        = sys->log;
+  cj.cancel     = &sys->stopping;   /* A stop kills it; the job is converted at the next start */
 
   _gwSystemConvertSlotTake(sys, c);
   t0 = gwClockMs();
@@ -498,6 +500,12 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   }
 
   ok = run_helper(sub, &c, helper, fd, &res, out);
+  if (res.cancelled)
+  {
+    sub->cancelled = true;             /* Left converting, with its original, for the next start */
+    close(fd);
+    return (false);
+  }
 
   if (!ok && res.office)
   {
@@ -606,7 +614,10 @@ convert_work(void *arg)
 
   if (!convert_document(sub, &sub->key, sub->size, &out))
   {
-    fail_job(sub, GW_JOB_STATE_CONVERTING, &job);
+    if (sub->cancelled)
+      gwLogCtx(&sub->lctx, GW_LOG_INFO, "the gateway is stopping; its conversion was stopped and runs again at the next start.");
+    else
+      fail_job(sub, GW_JOB_STATE_CONVERTING, &job);
     goto done;
   }
   t2 = gwClockMs();

@@ -434,6 +434,29 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
 
 
 /*
+ * 'gwSystemBeginStop()' - The gateway is stopping: wake every
+ *                         gwSystemJobWait() (it returns the job as it is)
+ *                         and stop running conversions (their jobs stay
+ *                         converting, with their originals, and run again
+ *                         at the next start, as queued ones do).  Called
+ *                         before front-ends are drained, so no client waits
+ *                         for a conversion during a stop.  Idempotent.
+ */
+
+void
+gwSystemBeginStop(gw_system_t *sys)
+{
+  if (!sys)
+    return;
+
+  pthread_mutex_lock(&sys->wait_lock);
+  __atomic_store_n(&sys->stopping, true, __ATOMIC_RELEASE);
+  pthread_cond_broadcast(&sys->wait_cond);
+  pthread_mutex_unlock(&sys->wait_lock);
+}
+
+
+/*
  * 'gwSystemDelete()' - Stop the listener and close everything.
  */
 
@@ -448,13 +471,7 @@ gwSystemDelete(gw_system_t **sys)
   s = *sys;
   stop_frontends(s);
   gwListenerDelete(&s->listener);
-
-  /* Wake every gwSystemJobWait(); conversions that have not started stay
-   * converting, with their originals, for the next start. */
-  pthread_mutex_lock(&s->wait_lock);
-  s->stopping = true;
-  pthread_cond_broadcast(&s->wait_cond);
-  pthread_mutex_unlock(&s->wait_lock);
+  gwSystemBeginStop(s);
   _gwWorkersDelete(&s->workers);
 
   gwOfficePoolFree(&s->office);      /* After the listener and workers: no conversion can start any more */

@@ -311,6 +311,7 @@ main(int argc, char *argv[])
 
   serve(sys, conffile, &signals);
 
+  gwSystemBeginStop(sys);              /* No client waits for a conversion while we drain */
   gwControlStop(&ctl, 30);
   gwSystemDelete(&sys);
 

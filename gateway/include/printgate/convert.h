@@ -36,6 +36,8 @@ typedef struct gw_convert_job_s
   bool       (*write)(void *ctx, const void *buf, size_t len);
   void        *write_ctx;
   gw_log_t    *log;
+  const bool  *cancel;          /* Optional: when it becomes true (read atomically), the helper is
+                                 * killed within ~0.2 s and the result says cancelled (a stop) */
 } gw_convert_job_t;
 
 typedef struct gw_convert_result_s
@@ -47,6 +49,7 @@ typedef struct gw_convert_result_s
   int          color_pages;
   gw_reason_t  reason;          /* On failure */
   bool         timed_out;       /* Killed by the wall-clock timeout */
+  bool         cancelled;       /* Killed because cj->cancel became true */
   int          signal;          /* Killed by this signal (0 = exited) */
   int          exit_status;
   int64_t      output_size;

@@ -56,6 +56,7 @@ typedef struct gw_release_result_s
 } gw_release_result_t;
 
 extern gw_system_t *gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r); /* Takes ownership of config */
+extern void         gwSystemBeginStop(gw_system_t *sys);                       /* Cancel conversions, wake waiters */
 extern void         gwSystemDelete(gw_system_t **sys);
 extern bool         gwSystemReload(gw_system_t *sys, gw_config_t *config);     /* Takes ownership */
 extern bool         gwSystemRecover(gw_system_t *sys);                         /* After a crash: incoming/, half jobs, orphans */
