@@ -12,7 +12,7 @@
 
 #include "convert-private.h"
 
-#include <printgate/pdf.h>
+#include <printgate-convert/pdf.h>
 #include <printgate-formats/sniff.h>
 
 #include <errno.h>

@@ -300,7 +300,7 @@ main(int argc, char *argv[])
     return (2);
 
   if (ok && conv.kind == GW_CONV_KIND_OFFICE)
-    return (3);
+    return (GW_CONV_EXIT_OFFICE);
   if (ok)
     return (0);
 

@@ -12,22 +12,13 @@
 #define PRINTGATE_CONVERT_PRIVATE_H
 
 #include <printgate/job.h>
+#include <printgate-convert/protocol.h>
 #include <printgate-formats/sniff.h>
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-
-/*
- * Fixed descriptors of the protocol (docs/converters.md).
- */
-
-#define GW_CONV_FD_INPUT    0           /* Document from the daemon (memfd or pipe) */
-#define GW_CONV_FD_OUTPUT   1           /* Normalised PDF to the daemon */
-#define GW_CONV_FD_LOG      2           /* Short diagnostics, never document text */
-#define GW_CONV_FD_RESULT   3           /* The one result line */
 
 
 /*

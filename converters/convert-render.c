@@ -17,7 +17,7 @@
 
 #include "convert-private.h"
 
-#include <printgate/pdf.h>
+#include <printgate-convert/pdf.h>
 #include <printgate-formats/raster.h>
 
 #include <errno.h>

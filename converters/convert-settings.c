@@ -10,6 +10,7 @@
  */
 
 #include "convert-private.h"
+#include <printgate-convert/protocol.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -142,9 +143,9 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
 {
   static const char * const known[] =
   {
-    "PG_CONVERT_MAX_PAGES", "PG_CONVERT_AS_MB", "PG_CONVERT_CPU_S", "PG_CONVERT_FSIZE_MB",
-    "PG_CONVERT_COLOR", "PG_CONVERT_OFFICE", "PG_CONVERT_PAPER", "PG_CONVERT_TMPDIR", "PG_CONVERT_USER",
-    "PG_CONVERT_MAX_MPIXELS", "PG_CONVERT_REQUIRE_LANDLOCK", NULL
+    GW_CONV_ENV_MAX_PAGES, GW_CONV_ENV_AS_MB, GW_CONV_ENV_CPU_S, GW_CONV_ENV_FSIZE_MB,
+    GW_CONV_ENV_COLOR, GW_CONV_ENV_OFFICE, GW_CONV_ENV_PAPER, GW_CONV_ENV_TMPDIR, GW_CONV_ENV_USER,
+    GW_CONV_ENV_MAX_MPIXELS, GW_CONV_ENV_REQUIRE_LANDLOCK, NULL
   };
   static const char * const papers[] = { "a4", "letter", NULL };
   static const char * const bools[]  = { "0", "1", NULL };
@@ -170,7 +171,7 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
     const char *eq = strchr(*env, '=');
     bool        found = false;
 
-    if (strncmp(*env, "PG_CONVERT_", 11) || !eq)
+    if (strncmp(*env, GW_CONV_ENV_PREFIX, sizeof(GW_CONV_ENV_PREFIX) - 1) || !eq)
       continue;
 
     for (int i = 0; known[i] && !found; i ++)
@@ -183,22 +184,22 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
     }
   }
 
-  if (!parse_int("PG_CONVERT_MAX_PAGES", 1, 100000, &settings->max_pages, error, errsize) ||
-      !parse_int("PG_CONVERT_AS_MB", 64, 65536, &settings->as_mb, error, errsize) ||
-      !parse_int("PG_CONVERT_CPU_S", 1, 86400, &settings->cpu_s, error, errsize) ||
-      !parse_int("PG_CONVERT_FSIZE_MB", 1, 65536, &settings->fsize_mb, error, errsize) ||
-      !parse_int("PG_CONVERT_MAX_MPIXELS", 1, 1000, &settings->max_mpixels, error, errsize) ||
-      !parse_keyword("PG_CONVERT_PAPER", papers, settings->paper, sizeof(settings->paper), error, errsize) ||
-      !parse_keyword("PG_CONVERT_COLOR", bools, color, sizeof(color), error, errsize) ||
-      !parse_keyword("PG_CONVERT_OFFICE", bools, office, sizeof(office), error, errsize) ||
-      !parse_keyword("PG_CONVERT_REQUIRE_LANDLOCK", bools, landlock, sizeof(landlock), error, errsize))
+  if (!parse_int(GW_CONV_ENV_MAX_PAGES, 1, 100000, &settings->max_pages, error, errsize) ||
+      !parse_int(GW_CONV_ENV_AS_MB, 64, 65536, &settings->as_mb, error, errsize) ||
+      !parse_int(GW_CONV_ENV_CPU_S, 1, 86400, &settings->cpu_s, error, errsize) ||
+      !parse_int(GW_CONV_ENV_FSIZE_MB, 1, 65536, &settings->fsize_mb, error, errsize) ||
+      !parse_int(GW_CONV_ENV_MAX_MPIXELS, 1, 1000, &settings->max_mpixels, error, errsize) ||
+      !parse_keyword(GW_CONV_ENV_PAPER, papers, settings->paper, sizeof(settings->paper), error, errsize) ||
+      !parse_keyword(GW_CONV_ENV_COLOR, bools, color, sizeof(color), error, errsize) ||
+      !parse_keyword(GW_CONV_ENV_OFFICE, bools, office, sizeof(office), error, errsize) ||
+      !parse_keyword(GW_CONV_ENV_REQUIRE_LANDLOCK, bools, landlock, sizeof(landlock), error, errsize))
     return (false);
 
   settings->color            = color[0] == '1';
   settings->office           = office[0] == '1';
   settings->require_landlock = landlock[0] == '1';
 
-  if ((s = getenv("PG_CONVERT_USER")) != NULL)
+  if ((s = getenv(GW_CONV_ENV_USER)) != NULL)
   {
     if (!valid_user(s))
     {
@@ -208,7 +209,7 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
     snprintf(settings->user, sizeof(settings->user), "%s", s);
   }
 
-  if ((s = getenv("PG_CONVERT_TMPDIR")) == NULL)
+  if ((s = getenv(GW_CONV_ENV_TMPDIR)) == NULL)
   {
     snprintf(error, errsize, "PG_CONVERT_TMPDIR must name this conversion's own empty directory");
     return (false);
@@ -279,8 +280,8 @@ _gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *erro
 {
   static const char * const known[] =
   {
-    "PG_RENDER_FORMAT", "PG_RENDER_COLOR", "PG_RENDER_DPI", "PG_RENDER_PAGES", "PG_RENDER_NUP",
-    "PG_RENDER_WATERMARK", NULL
+    GW_CONV_ENV_RENDER_FORMAT, GW_CONV_ENV_RENDER_COLOR, GW_CONV_ENV_RENDER_DPI, GW_CONV_ENV_RENDER_PAGES, GW_CONV_ENV_RENDER_NUP,
+    GW_CONV_ENV_RENDER_WATERMARK, NULL
   };
   static const char * const formats[] = { "pdf", "pwg", "urf", "pclxl", NULL };
   static const char * const colors[]  = { "gray", "rgb", NULL };
@@ -296,7 +297,7 @@ _gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *erro
     const char *eq = strchr(*env, '=');
     bool        found = false;
 
-    if (strncmp(*env, "PG_RENDER_", 10) || !eq)
+    if (strncmp(*env, GW_CONV_ENV_RENDER_PREFIX, sizeof(GW_CONV_ENV_RENDER_PREFIX) - 1) || !eq)
       continue;
 
     for (int i = 0; known[i] && !found; i ++)
@@ -312,10 +313,10 @@ _gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *erro
   if (!render_mode)
     return (true);
 
-  if (!parse_keyword("PG_RENDER_FORMAT", formats, format, sizeof(format), error, errsize) ||
-      !parse_keyword("PG_RENDER_COLOR", colors, color, sizeof(color), error, errsize) ||
-      !parse_int("PG_RENDER_DPI", 75, 1200, &render->dpi, error, errsize) ||
-      !parse_int("PG_RENDER_NUP", 1, 16, &render->number_up, error, errsize))
+  if (!parse_keyword(GW_CONV_ENV_RENDER_FORMAT, formats, format, sizeof(format), error, errsize) ||
+      !parse_keyword(GW_CONV_ENV_RENDER_COLOR, colors, color, sizeof(color), error, errsize) ||
+      !parse_int(GW_CONV_ENV_RENDER_DPI, 75, 1200, &render->dpi, error, errsize) ||
+      !parse_int(GW_CONV_ENV_RENDER_NUP, 1, 16, &render->number_up, error, errsize))
     return (false);
 
   for (int i = 0; formats[i]; i ++)
@@ -331,7 +332,7 @@ _gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *erro
     return (false);
   }
 
-  if ((s = getenv("PG_RENDER_PAGES")) != NULL)
+  if ((s = getenv(GW_CONV_ENV_RENDER_PAGES)) != NULL)
   {
     if (!*s || !gwJobPageRangesParse(s, render->ranges, &render->num_ranges, &why) ||
         !gwJobPageRangesFormat(render->ranges, render->num_ranges, render->page_list, sizeof(render->page_list)))
@@ -341,7 +342,7 @@ _gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *erro
     }
   }
 
-  if ((s = getenv("PG_RENDER_WATERMARK")) != NULL)
+  if ((s = getenv(GW_CONV_ENV_RENDER_WATERMARK)) != NULL)
   {
     size_t len = strlen(s);
 

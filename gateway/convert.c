@@ -4,6 +4,7 @@
  */
 
 #include "printgate/convert.h"
+#include <printgate-convert/protocol.h>
 #include "printgate/crypto.h"
 #include "printgate/log.h"
 #include "reaper-private.h"
@@ -24,7 +25,6 @@
 
 #define CONVERT_CANCEL_POLL_MS 200   /* How often a cancellable run looks at its flag */
 
-#define RESULT_MAX 512           /* Longest result line kept */
 #define STDERR_MAX 2048          /* Stderr bytes kept for the log */
 
 extern char **environ;
@@ -319,18 +319,18 @@ gwConvertCleanup(const char *parent)
 bool
 gwConvertParseResult(const char *line, gw_convert_result_t *result)
 {
-  char        copy[RESULT_MAX], *word, *save = NULL;
+  char        copy[GW_CONV_RESULT_MAX], *word, *save = NULL;
   bool        ok;
 
   snprintf(copy, sizeof(copy), "%s", line ? line : "");
   copy[strcspn(copy, "\r\n")] = '\0';
 
   result->office = false;
-  if (!strncmp(copy, "ok", 2) && (copy[2] == ' ' || !copy[2]))
+  if (!strncmp(copy, GW_CONV_RESULT_OK, 2) && (copy[2] == ' ' || !copy[2]))
     ok = true;
-  else if (!strncmp(copy, "fail", 4) && (copy[4] == ' ' || !copy[4]))
+  else if (!strncmp(copy, GW_CONV_RESULT_FAIL, 4) && (copy[4] == ' ' || !copy[4]))
     ok = false;
-  else if (!strncmp(copy, "office ", 7))
+  else if (!strncmp(copy, GW_CONV_RESULT_OFFICE " ", 7))
     ok = result->office = true;
   else
     return (false);
@@ -398,7 +398,7 @@ typedef struct conv_run_s
 {
   _gw_reaper_t reaper;                  /* The helper's reaper (reaper.c) */
   int          fd[3];                   /* Our ends of fds 1 (output), 3 (result), 2 (stderr); -1 once closed */
-  char         resbuf[RESULT_MAX];      /* The result line */
+  char         resbuf[GW_CONV_RESULT_MAX];      /* The result line */
   size_t       reslen;
   char         errbuf[STDERR_MAX];      /* The start of stderr, for the log */
   size_t       errlen;
@@ -597,13 +597,13 @@ run_judge(conv_run_t *run, const gw_convert_job_t *cj, int status, gw_convert_re
     else
       snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
   }
-  else if (result->office && (result->signal || result->exit_status != 3))
+  else if (result->office && (result->signal || result->exit_status != GW_CONV_EXIT_OFFICE))
   {
     result->office = false;
     snprintf(result->detail, sizeof(result->detail), "the converter gave no valid result (exit status %d)", result->exit_status);
   }
   else if (!result->office)
-    result->ok = !strncmp(run->resbuf, "ok", 2) && result->signal == 0 && result->exit_status == 0;
+    result->ok = !strncmp(run->resbuf, GW_CONV_RESULT_OK, 2) && result->signal == 0 && result->exit_status == 0;
 
   if (parsed && !result->ok && !result->office && result->reason == GW_REASON_NONE)
     result->reason = GW_REASON_INTERNAL;
@@ -668,10 +668,10 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
       goto done;
     }
 
-    snprintf(dirvar, sizeof(dirvar), "PG_CONVERT_TMPDIR=%s", dir);
+    snprintf(dirvar, sizeof(dirvar), GW_CONV_ENV_TMPDIR "=%s", dir);
     for (char * const *e = envp; e && *e && nenv < sizeof(env) / sizeof(env[0]) - 2; e ++)
     {
-      if (strncmp(*e, "PG_CONVERT_TMPDIR=", 18))
+      if (strncmp(*e, GW_CONV_ENV_TMPDIR "=", sizeof(GW_CONV_ENV_TMPDIR)))
         env[nenv ++] = *e;
     }
     env[nenv ++] = dirvar;
@@ -696,11 +696,11 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   sp.path   = cj->helper;
   sp.argv   = (char * const *)cj->argv;
   sp.envp   = envp;
-  sp.fds[0] = in;
-  sp.fds[1] = out[1];
-  sp.fds[2] = err[1];
-  sp.fds[3] = res[1];
-  sp.nfds   = 4;
+  sp.fds[GW_CONV_FD_INPUT]  = in;
+  sp.fds[GW_CONV_FD_OUTPUT] = out[1];
+  sp.fds[GW_CONV_FD_LOG]    = err[1];
+  sp.fds[GW_CONV_FD_RESULT] = res[1];
+  sp.nfds                   = GW_CONV_NUM_FDS;
 
   if (!_gwReaperSpawn(&run->reaper, &sp, &spawn_err))
   {

@@ -12,6 +12,7 @@
  */
 
 #include "system-private.h"
+#include <printgate-convert/protocol.h>
 #include "printgate/clock.h"
 #include "printgate/convert.h"
 
@@ -198,7 +199,7 @@ render_fail(_gw_release_doc_t *d, const gw_convert_result_t *cr, gw_sink_result_
  *                           spec->format with the job's page ranges,
  *                           N-up and (when configured) the watermark.
  *
- * Runs the helper with a fixed argv ("--render") and the choices as
+ * Runs the helper with a fixed argv (GW_CONV_ARG_RENDER) and the choices as
  * PG_RENDER_* settings; the page ranges are the job's canonical text
  * (checked at submission, checked again by the helper), the watermark is
  * hex.  On success the document callbacks read the memfd from then on.
@@ -243,35 +244,35 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
    * and the watermark (hex).
    */
 
-  snprintf(env[0], sizeof(env[0]), "PG_CONVERT_MAX_PAGES=%d", c->max_pages);
-  snprintf(env[1], sizeof(env[1]), "PG_CONVERT_AS_MB=%lld", (long long)(c->conversion_memory / (1024 * 1024)));
-  snprintf(env[2], sizeof(env[2]), "PG_CONVERT_CPU_S=%d", (c->render_timeout > 0 ? c->render_timeout : 120) + 5);
-  snprintf(env[3], sizeof(env[3]), "PG_CONVERT_FSIZE_MB=%d", RENDER_FSIZE_MB);
-  snprintf(env[4], sizeof(env[4]), "PG_CONVERT_PAPER=%s", c->paper_size);
-  snprintf(env[5], sizeof(env[5]), "PG_CONVERT_USER=%s", c->conversion_user);
-  snprintf(env[6], sizeof(env[6]), "PG_RENDER_FORMAT=%s", format_kw);
-  snprintf(env[7], sizeof(env[7]), "PG_RENDER_COLOR=%s", spec->color ? "rgb" : "gray");
-  snprintf(env[8], sizeof(env[8]), "PG_RENDER_DPI=%d", spec->dpi >= 75 && spec->dpi <= 1200 ? spec->dpi : 300);
-  snprintf(env[9], sizeof(env[9]), "PG_RENDER_NUP=%d", d->job->number_up > 1 ? d->job->number_up : 1);
+  snprintf(env[0], sizeof(env[0]), GW_CONV_ENV_MAX_PAGES "=%d", c->max_pages);
+  snprintf(env[1], sizeof(env[1]), GW_CONV_ENV_AS_MB "=%lld", (long long)(c->conversion_memory / (1024 * 1024)));
+  snprintf(env[2], sizeof(env[2]), GW_CONV_ENV_CPU_S "=%d", (c->render_timeout > 0 ? c->render_timeout : 120) + 5);
+  snprintf(env[3], sizeof(env[3]), GW_CONV_ENV_FSIZE_MB "=%d", RENDER_FSIZE_MB);
+  snprintf(env[4], sizeof(env[4]), GW_CONV_ENV_PAPER "=%s", c->paper_size);
+  snprintf(env[5], sizeof(env[5]), GW_CONV_ENV_USER "=%s", c->conversion_user);
+  snprintf(env[6], sizeof(env[6]), GW_CONV_ENV_RENDER_FORMAT "=%s", format_kw);
+  snprintf(env[7], sizeof(env[7]), GW_CONV_ENV_RENDER_COLOR "=%s", spec->color ? "rgb" : "gray");
+  snprintf(env[8], sizeof(env[8]), GW_CONV_ENV_RENDER_DPI "=%d", spec->dpi >= 75 && spec->dpi <= 1200 ? spec->dpi : 300);
+  snprintf(env[9], sizeof(env[9]), GW_CONV_ENV_RENDER_NUP "=%d", d->job->number_up > 1 ? d->job->number_up : 1);
   for (n = 0; n < 10; n ++)
     envp[n] = env[n];
 
   if (d->job->page_ranges[0])
   {
-    snprintf(e_pages, sizeof(e_pages), "PG_RENDER_PAGES=%s", d->job->page_ranges);
+    snprintf(e_pages, sizeof(e_pages), GW_CONV_ENV_RENDER_PAGES "=%s", d->job->page_ranges);
     envp[n ++] = e_pages;
   }
   if (c->watermark && _gwReleaseWatermark(d->job, time(NULL), wm, sizeof(wm)))
   {
-    snprintf(e_wm, sizeof(e_wm), "PG_RENDER_WATERMARK=%s", wm);
+    snprintf(e_wm, sizeof(e_wm), GW_CONV_ENV_RENDER_WATERMARK "=%s", wm);
     envp[n ++] = e_wm;
   }
   if (!c->sandbox_require_landlock)
-    envp[n ++] = "PG_CONVERT_REQUIRE_LANDLOCK=0";     /* SandboxRequireLandlock no */
+    envp[n ++] = GW_CONV_ENV_REQUIRE_LANDLOCK "=0";     /* SandboxRequireLandlock no */
   envp[n] = NULL;
 
   argv[0] = helper;
-  argv[1] = "--render";
+  argv[1] = GW_CONV_ARG_RENDER;
   argv[2] = NULL;
 
   if ((d->render_fd = memfd_create("printgate-render", MFD_CLOEXEC)) < 0 || !gwSpoolReaderRewind(d->reader))

@@ -5,6 +5,7 @@
  */
 
 #include "system-private.h"
+#include <printgate-convert/protocol.h>
 #include "printgate/clock.h"
 #include "printgate/convert.h"
 #include "printgate/office.h"
@@ -375,7 +376,7 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   gw_spool_writer_t *writer;
   gw_convert_job_t   cj;
   const char        *error = NULL;
-  const char        *argv[] = { helper, "--normalize", NULL };
+  const char        *argv[] = { helper, GW_CONV_ARG_NORMALIZE, NULL };
   char               env[9][80];
   const char        *envp[11];
   int                fsize_mb;
@@ -390,18 +391,18 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   if (fsize_mb > 65536)
     fsize_mb = 65536;
 
-  snprintf(env[0], sizeof(env[0]), "PG_CONVERT_MAX_PAGES=%d", sub->max_pages);
-  snprintf(env[1], sizeof(env[1]), "PG_CONVERT_AS_MB=%lld", (long long)(c->conversion_memory / (1024 * 1024)));
-  snprintf(env[2], sizeof(env[2]), "PG_CONVERT_CPU_S=%d", c->conversion_timeout + 5);
-  snprintf(env[3], sizeof(env[3]), "PG_CONVERT_FSIZE_MB=%d", fsize_mb);
-  snprintf(env[4], sizeof(env[4]), "PG_CONVERT_COLOR=%d", c->count_color_pages ? 1 : 0);
-  snprintf(env[5], sizeof(env[5]), "PG_CONVERT_OFFICE=%d", gwSystemGetOfficePool(sys) ? 1 : 0);
-  snprintf(env[6], sizeof(env[6]), "PG_CONVERT_PAPER=%s", c->paper_size);
-  snprintf(env[7], sizeof(env[7]), "PG_CONVERT_USER=%s", c->conversion_user);
-  snprintf(env[8], sizeof(env[8]), "PG_CONVERT_MAX_MPIXELS=%d", c->max_image_megapixels);
+  snprintf(env[0], sizeof(env[0]), GW_CONV_ENV_MAX_PAGES "=%d", sub->max_pages);
+  snprintf(env[1], sizeof(env[1]), GW_CONV_ENV_AS_MB "=%lld", (long long)(c->conversion_memory / (1024 * 1024)));
+  snprintf(env[2], sizeof(env[2]), GW_CONV_ENV_CPU_S "=%d", c->conversion_timeout + 5);
+  snprintf(env[3], sizeof(env[3]), GW_CONV_ENV_FSIZE_MB "=%d", fsize_mb);
+  snprintf(env[4], sizeof(env[4]), GW_CONV_ENV_COLOR "=%d", c->count_color_pages ? 1 : 0);
+  snprintf(env[5], sizeof(env[5]), GW_CONV_ENV_OFFICE "=%d", gwSystemGetOfficePool(sys) ? 1 : 0);
+  snprintf(env[6], sizeof(env[6]), GW_CONV_ENV_PAPER "=%s", c->paper_size);
+  snprintf(env[7], sizeof(env[7]), GW_CONV_ENV_USER "=%s", c->conversion_user);
+  snprintf(env[8], sizeof(env[8]), GW_CONV_ENV_MAX_MPIXELS "=%d", c->max_image_megapixels);
   for (int i = 0; i < 9; i ++)
     envp[i] = env[i];
-  envp[9]  = c->sandbox_require_landlock ? NULL : "PG_CONVERT_REQUIRE_LANDLOCK=0";   /* SandboxRequireLandlock no */
+  envp[9]  = c->sandbox_require_landlock ? NULL : GW_CONV_ENV_REQUIRE_LANDLOCK "=0";   /* SandboxRequireLandlock no */
   envp[10] = NULL;
 
   if ((writer = gwSpoolWriterNew(sys->spool, sub->job.id, 1, &error)) == NULL)

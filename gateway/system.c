@@ -9,7 +9,6 @@
 #include "system-private.h"
 #include "printgate/clock.h"
 #include "printgate/convert.h"
-#include "printgate/pdf.h"
 
 #include <errno.h>
 #include <fcntl.h>

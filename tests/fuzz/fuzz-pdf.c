@@ -18,7 +18,7 @@
  * from a crash is never swallowed).
  */
 
-#include "printgate/pdf.h"
+#include "printgate-convert/pdf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

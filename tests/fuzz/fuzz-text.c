@@ -23,7 +23,7 @@
 
 #include "../../converters/convert-private.h"
 
-#include <printgate/pdf.h>
+#include <printgate-convert/pdf.h>
 
 #include <fcntl.h>
 #include <stdint.h>

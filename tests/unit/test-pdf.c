@@ -9,7 +9,7 @@
  */
 
 #include "test.h"
-#include "printgate/pdf.h"
+#include "printgate-convert/pdf.h"
 
 #include <stdarg.h>
 #include <sys/stat.h>

@@ -1,16 +1,15 @@
 /*
- * pdf.h - PDF checks (libqpdf adapter).
- *
- * Until the converters land, the core accepts only PDF, and only one that
- * libqpdf opens and counts the pages of.  The document is given in memory
- * (the daemon decrypts into a buffer; nothing touches disk).
+ * pdf.h - PDF checks (libqpdf adapter, converters/pdf-qpdf.c), used by
+ * printgate-convert on every PDF it reads and writes: libqpdf must open it
+ * and count its pages.  The document is given in memory.  A library of its
+ * own (printgate-pdf), so neither the core nor the helper links the other.
  */
 
 #ifndef PRINTGATE_PDF_H
 #define PRINTGATE_PDF_H
 
-#include "base.h"
-#include "job.h"
+#include <printgate/base.h>
+#include <printgate/job.h>
 
 /* true and the page count, or false with reason (UNSUPPORTED_FORMAT, CORRUPT_DOCUMENT, PASSWORD_PROTECTED, EMPTY_DOCUMENT). */
 extern bool gwPdfInspect(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r);

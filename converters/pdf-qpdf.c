@@ -25,7 +25,7 @@
  * for the caller to refuse as too many.
  */
 
-#include "printgate/pdf.h"
+#include "printgate-convert/pdf.h"
 
 #include <qpdf/qpdf-c.h>
 
