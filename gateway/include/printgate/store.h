@@ -113,6 +113,17 @@ extern bool gwStoreAddressFind(gw_store_t *s, int64_t tenant, const char *addres
 extern bool gwStoreAddressSetState(gw_store_t *s, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r);
 extern bool gwStoreAddressIterate(gw_store_t *s, int64_t tenant, int64_t user_id /* 0 = all */, gw_address_cb_t cb, void *data);
 
+/*
+ * Address verification tokens (only their HMAC with the pepper).
+ * gwStoreTokenAdd() keeps one for an address until expires.
+ * gwStoreTokenUse() finds an unexpired token, deletes it in the same
+ * transaction (single use; expired ones of the tenant go too) and sets its
+ * address verified by "self"; addr gets the address.  false = no such
+ * (unexpired, unused) token, or a store error.
+ */
+extern bool gwStoreTokenAdd(gw_store_t *s, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r);
+extern bool gwStoreTokenUse(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr);
+
 /* ---- Release credentials (PIN and card: HMAC-SHA256 with the pepper) ---------- */
 
 /* Replaces the user's PIN.  expires 0 = never.  Fails if the hash collides with another user's PIN. */
