@@ -34,6 +34,7 @@
 #ifndef PRINTGATE_API_H
 #define PRINTGATE_API_H
 
+#include "crypto.h"     /* gwWipe() for the secrets this API returns */
 #include "system.h"
 
 typedef struct gw_actor_s
