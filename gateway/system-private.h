@@ -22,6 +22,7 @@
 #include "printgate/listener.h"
 #include "printgate/office.h"
 #include "printgate/spool.h"
+#include "printgate/store.h"
 
 #include <pthread.h>
 #include <time.h>

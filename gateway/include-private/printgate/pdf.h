@@ -9,8 +9,8 @@
 #ifndef PRINTGATE_PDF_H
 #define PRINTGATE_PDF_H
 
-#include "base.h"
-#include "job.h"
+#include "printgate/base.h"
+#include "printgate/job.h"
 
 /* true and the page count, or false with reason (UNSUPPORTED_FORMAT, CORRUPT_DOCUMENT, PASSWORD_PROTECTED, EMPTY_DOCUMENT). */
 extern bool gwPdfInspect(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r);
