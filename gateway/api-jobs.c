@@ -238,6 +238,11 @@ typedef struct job_iter_s       /* Hands out copies without keys */
   void       *data;
 } job_iter_t;
 
+
+/*
+ * 'job_iter_cb()' - Hand the caller a copy of the job without its key.
+ */
+
 static bool
 job_iter_cb(const gw_job_t *job, void *data)
 {
@@ -374,8 +379,9 @@ gwApiJobRelease(gw_system_t *sys, const gw_actor_t *actor, const gw_release_t *r
 bool
 gwApiPinNew(gw_system_t *sys, const gw_actor_t *actor, const char *user, char *pin, size_t pinsize, const char **error_r)
 {
-  gw_user_t u;
-  char      source[64];
+  gw_user_t   u;
+  char        source[64];
+  const char *error = "unable to change the user's credentials";
 
   if (!_gwApiUserVisible(sys, actor, user, &u))
   {
@@ -384,7 +390,13 @@ gwApiPinNew(gw_system_t *sys, const gw_actor_t *actor, const char *user, char *p
   }
 
   _gwApiSource(actor, source, sizeof(source));
-  return (_gwSystemPinNewAs(sys, actor->tenant, u.name, pin, pinsize, actor->who, source, error_r));
+  if (!_gwSystemPinNewAs(sys, actor->tenant, u.name, pin, pinsize, actor->who, source, &error))
+  {
+    _gwApiError(error_r, error);
+    return (false);
+  }
+
+  return (true);
 }
 
 
@@ -395,8 +407,9 @@ gwApiPinNew(gw_system_t *sys, const gw_actor_t *actor, const char *user, char *p
 bool
 gwApiCardSet(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char *card, const char **error_r)
 {
-  gw_user_t u;
-  char      source[64];
+  gw_user_t   u;
+  char        source[64];
+  const char *error = "unable to change the user's credentials";
 
   if (!_gwApiUserVisible(sys, actor, user, &u))
   {
@@ -405,5 +418,11 @@ gwApiCardSet(gw_system_t *sys, const gw_actor_t *actor, const char *user, const 
   }
 
   _gwApiSource(actor, source, sizeof(source));
-  return (_gwSystemCardSetAs(sys, actor->tenant, u.name, card, actor->who, source, error_r));
+  if (!_gwSystemCardSetAs(sys, actor->tenant, u.name, card, actor->who, source, &error))
+  {
+    _gwApiError(error_r, error);
+    return (false);
+  }
+
+  return (true);
 }

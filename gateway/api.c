@@ -144,6 +144,11 @@ typedef struct user_page_s      /* gwApiUserIterate()'s window */
   void        *data;
 } user_page_t;
 
+
+/*
+ * 'user_page_cb()' - Skip the first 'offset' users, stop after 'limit'.
+ */
+
 static bool
 user_page_cb(const gw_user_t *user, void *data)
 {
@@ -471,6 +476,11 @@ typedef struct locked_s         /* Is one of these keys locked now? */
   const char *keys[2];
   int64_t     now, until;
 } locked_t;
+
+
+/*
+ * 'locked_cb()' - Note the latest lock of the keys being checked.
+ */
 
 static bool
 locked_cb(const gw_lockout_t *l, void *data)

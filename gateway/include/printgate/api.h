@@ -161,7 +161,7 @@ extern bool gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const c
 
 /* Any actor: a row for a front-end's own event ("mail.reject"); actor and source from the actor. */
 extern bool gwApiAuditAdd(gw_system_t *sys, const gw_actor_t *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *detail);
-/* Admin: rows since 'since' (id), oldest first, at most limit. */
+/* Admin: the newest 'limit' rows (<= 0: all) with time >= 'since' (Unix time), handed out oldest first. */
 extern bool gwApiAuditIterate(gw_system_t *sys, const gw_actor_t *actor, int64_t since, int limit, gw_audit_cb_t cb, void *data);
 /* Admin. */
 extern bool gwApiLockoutIterate(gw_system_t *sys, const gw_actor_t *actor, gw_lockout_cb_t cb, void *data);
