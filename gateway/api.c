@@ -533,6 +533,7 @@ gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, c
     return (false);
   }
 
+  memset(&u, 0, sizeof(u));
   ok = gwStoreUserFind(sys->store, actor->tenant, name, &u) && !u.disabled &&
        gwStoreUserGetPasswordHash(sys->store, actor->tenant, u.id, hash, sizeof(hash)) && hash[0] &&
        gwPasswordVerify(hash, password);
@@ -550,7 +551,8 @@ gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, c
   if (gwRandomBytes(nomatch, sizeof(nomatch)))
     gwStoreCredentialAttempt(sys->store, actor->tenant, true, nomatch, keys, 2, locked.now, c.pin_lockout, &until, &which);
 
-  _gwApiAudit(sys, actor, "login.fail", name, NULL, NULL, 0, "");
+  /* The subject only when the name is a user's: a password typed into the name field is not logged. */
+  _gwApiAudit(sys, actor, "login.fail", u.name, NULL, NULL, 0, "");
   _gwApiError(error_r, "wrong user name or password");
   return (false);
 }

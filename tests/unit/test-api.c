@@ -302,10 +302,13 @@ main(void)
 
   TEST_BEGIN("password authentication, rate-limited");
   TEST_CHECK(gwApiAuthPassword(sys, &bob, "alice", "correct horse battery", &user, &error) && !strcmp(user.name, "alice"));
-  TEST_CHECK(!gwApiAuthPassword(sys, &bob, "nobody", "correct horse battery", &user, &error) && strstr(error, "wrong user name or password"));
+  before = audit_rows(sys);
+  TEST_CHECK(!gwApiAuthPassword(sys, &bob, "typed-my-secret", "correct horse battery", &user, &error) && strstr(error, "wrong user name or password"));
+  TEST_CHECK(one_row(sys, before, &bob, "login.fail") && scan.last.subject[0] == '\0');   /* An unknown name is not logged */
+  scan.secrets[6] = "typed-my-secret";
   before = audit_rows(sys);
   TEST_CHECK(!gwApiAuthPassword(sys, &bob, "alice", "wrong password 1", &user, &error) && one_row(sys, before, &bob, "login.fail"));
-  scan.secrets[6] = "wrong password";
+  TEST_CHECK(!strcmp(scan.last.subject, "alice"));
   TEST_CHECK(!gwApiAuthPassword(sys, &bob, "alice", "wrong password 2", &user, &error));
   TEST_CHECK(!gwApiAuthPassword(sys, &bob, "alice", "wrong password 3", &user, &error));
   TEST_CHECK(!gwApiAuthPassword(sys, &bob, "alice", "correct horse battery", &user, &error) && strstr(error, "try again later"));   /* Locked */

@@ -153,7 +153,10 @@ extern bool gwApiCardSet(gw_system_t *sys, const gw_actor_t *actor, const char *
  * password is even checked.  A wrong password, an unknown or a disabled
  * user all answer "wrong user name or password" and count.  On success
  * user gets the user.  Audit "login.fail" on a failure (never the
- * password); a success writes nothing (a session does, later).
+ * password; the subject is the user's name only when one has it, so a
+ * password typed into the name field is not logged); a success writes
+ * nothing (a session does, later).  Argon2 takes its time and memory:
+ * call it from a worker, not a listener thread.
  */
 extern bool gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r);
 
