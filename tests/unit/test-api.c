@@ -16,6 +16,7 @@
 #include "printgate-ipp/sinks.h"
 #include "test.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +76,36 @@ one_row(gw_system_t *sys, int before, const gw_actor_t *a, const char *action)
     return (false);
   }
   return (true);
+}
+
+typedef struct race_s           /* Eight confirmations of one token at once */
+{
+  gw_system_t    *sys;
+  const char     *token;
+  pthread_mutex_t mutex;
+  pthread_cond_t  cond;
+  bool            go;
+  int             ok;
+} race_t;
+
+static void *
+race_confirm(void *data)
+{
+  race_t      *r = (race_t *)data;
+  gw_address_t addr;
+  const char  *error;
+  bool         ok;
+
+  pthread_mutex_lock(&r->mutex);
+  while (!r->go)
+    pthread_cond_wait(&r->cond, &r->mutex);
+  pthread_mutex_unlock(&r->mutex);
+
+  ok = gwApiTokenConfirm(r->sys, &bob, r->token, &addr, &error);
+  pthread_mutex_lock(&r->mutex);
+  r->ok += ok;
+  pthread_mutex_unlock(&r->mutex);
+  return (NULL);
 }
 
 static bool
@@ -250,6 +281,24 @@ main(void)
   sleep(2);
   TEST_CHECK(!gwApiTokenConfirm(sys, &alice, token2, &addr, &error));                        /* Expired */
   TEST_CHECK(gwApiAddressFind(sys, &alice, "alice2@example.org", &addr) && addr.state == GW_ADDRESS_PENDING);
+
+  TEST_BEGIN("eight confirmations of one token at once: exactly one wins");
+  {
+    race_t    race = { sys, token2, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0 };
+    pthread_t threads[8];
+
+    TEST_CHECK(gwApiAddressAdd(sys, &admin, "bob", "bob2@example.org", &error));
+    TEST_CHECK(gwApiTokenCreate(sys, &admin, "bob2@example.org", 600, token2, sizeof(token2), NULL, &error));
+    for (int i = 0; i < 8; i ++)
+      pthread_create(threads + i, NULL, race_confirm, &race);
+    pthread_mutex_lock(&race.mutex);
+    race.go = true;
+    pthread_cond_broadcast(&race.cond);
+    pthread_mutex_unlock(&race.mutex);
+    for (int i = 0; i < 8; i ++)
+      pthread_join(threads[i], NULL);
+    TEST_CHECK(race.ok == 1);
+  }
 
   TEST_BEGIN("printers: an admin adds one a sink takes");
   TEST_CHECK(!gwApiPrinterAdd(sys, &admin, "web", "http://192.0.2.1/print", "", &error) && strstr(error, "unsupported printer URI"));
