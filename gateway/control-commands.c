@@ -2,6 +2,10 @@
  * control-commands.c - what each control-socket command does.  Every
  * command takes a JSON object and answers one JSON object with "ok".
  * docs/cli.md documents them as the printgate CLI exposes them.
+ *
+ * Written on the public front-end API alone (printgate/api.h): every
+ * command acts as the socket's peer (an admin actor "cli:USER" from
+ * "control:cli:USER"), and the API checks, writes and audits.
  */
 
 #include "control-private.h"
