@@ -65,6 +65,8 @@ gwSystemExpire(gw_system_t *sys, int64_t now)
     return (0);
 
   gwStoreJobIterateExpired(sys->store, now, STATES(HELD) | STATES(QUARANTINED) | STATES(PRINTED) | STATES(FAILED) | STATES(EXPIRED) | STATES(CANCELLED), expire_job, &sw);
+  if (gwStoreTokenPurge(sys->store, now) < 0)          /* Address verification tokens past their time */
+    gwLog(sys->log, GW_LOG_ERROR, "Unable to delete expired address verification tokens.");
 
   return (sw.removed);
 }

@@ -90,6 +90,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_TOKEN_TAKE,
   _GW_SQL_TOKEN_VERIFY,
   _GW_SQL_TOKEN_ADDRESS,
+  _GW_SQL_TOKEN_PURGE,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -145,6 +146,7 @@ extern bool    _gwSqlAddressAdd(void *b, int64_t tenant, int64_t user_id, const 
 extern bool    _gwSqlAddressFind(void *b, int64_t tenant, const char *address, gw_address_t *addr);
 extern bool    _gwSqlAddressSetState(void *b, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r);
 extern bool    _gwSqlTokenAdd(void *b, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r);
+extern int     _gwSqlTokenPurge(void *b, int64_t now);
 extern bool    _gwSqlTokenUse(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr);
 extern int     _gwSqlAddressPage(void *b, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_address_t *addrs, int max);
 

@@ -1142,3 +1142,30 @@ _gwSqlTokenUse(void *backend, int64_t tenant, const unsigned char hmac[32], int6
 
   return (found && addr->state == GW_ADDRESS_VERIFIED);
 }
+
+
+/*
+ * '_gwSqlTokenPurge()' - Delete every tenant's expired tokens.
+ */
+
+int
+_gwSqlTokenPurge(void *backend, int64_t now)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           n = -1;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_PURGE, "DELETE FROM address_tokens WHERE expires <= ?1")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, now);
+    if (sqlite3_step(stmt) == SQLITE_DONE)
+      n = sqlite3_changes(b->db);
+    else
+      _gwSqlLogError(b, "token purge");
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (n);
+}

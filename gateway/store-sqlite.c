@@ -83,7 +83,8 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlJobOriginalGet,
   _gwSqlJobOriginalDrop,
   _gwSqlTokenAdd,
-  _gwSqlTokenUse
+  _gwSqlTokenUse,
+  _gwSqlTokenPurge
 };
 
 

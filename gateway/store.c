@@ -705,6 +705,20 @@ gwStoreTokenUse(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int
 
 
 /*
+ * 'gwStoreTokenPurge()' - Delete expired tokens (every tenant).
+ */
+
+int
+gwStoreTokenPurge(gw_store_t *s, int64_t now)
+{
+  if (!s)
+    return (-1);
+
+  return (s->ops->token_purge(s->backend, now));
+}
+
+
+/*
  * 'gwStoreCardSet()' - Replace a user's card (its HMAC).
  */
 

@@ -17,6 +17,7 @@
 #include "test.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -176,6 +177,27 @@ db_has(const char *dir, const char *needle)
   return (file_has(path, needle));
 }
 
+/* Rows in the store's address_tokens table (-1 = error). */
+static int
+token_rows(const char *dir)
+{
+  char          path[600];
+  sqlite3      *db;
+  sqlite3_stmt *stmt;
+  int           n = -1;
+
+  snprintf(path, sizeof(path), "%s/state/printgate.db", dir);
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, "SELECT count(*) FROM address_tokens", -1, &stmt, NULL) == SQLITE_OK)
+  {
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+      n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return (n);
+}
+
 int
 main(void)
 {
@@ -279,6 +301,8 @@ main(void)
   TEST_CHECK(gwApiTokenCreate(sys, &alice, "alice2@example.org", 1, token2, sizeof(token2), NULL, &error));
   scan.secrets[5] = token2;
   sleep(2);
+  TEST_CHECK(token_rows(dir) == 1);                                  /* The expired one is still there ... */
+  TEST_CHECK(gwSystemExpire(sys, time(NULL)) == 0 && token_rows(dir) == 0);   /* ... until the expiry sweep */
   TEST_CHECK(!gwApiTokenConfirm(sys, &alice, token2, &addr, &error));                        /* Expired */
   TEST_CHECK(gwApiAddressFind(sys, &alice, "alice2@example.org", &addr) && addr.state == GW_ADDRESS_PENDING);
 

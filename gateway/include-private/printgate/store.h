@@ -57,6 +57,8 @@ extern bool gwStoreAddressIterate(gw_store_t *s, int64_t tenant, int64_t user_id
  */
 extern bool gwStoreTokenAdd(gw_store_t *s, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r);
 extern bool gwStoreTokenUse(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr);
+/* Deletes every tenant's tokens with expires <= now (the expiry sweep); returns how many, -1 = error. */
+extern int  gwStoreTokenPurge(gw_store_t *s, int64_t now);
 
 /* ---- Release credentials (PIN and card: HMAC-SHA256 with the pepper) ---------- */
 
