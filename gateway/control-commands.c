@@ -2,6 +2,10 @@
  * control-commands.c - what each control-socket command does.  Every
  * command takes a JSON object and answers one JSON object with "ok".
  * docs/cli.md documents them as the printgate CLI exposes them.
+ *
+ * Written on the public front-end API alone (printgate/api.h): every
+ * command acts as the socket's peer (an admin actor "cli:USER" from
+ * "control:cli:USER"), and the API checks, writes and audits.
  */
 
 #include "control-private.h"
@@ -161,13 +165,12 @@ static bool
 cmd_status(gw_client_t *cl, json_object *req)
 {
   json_object *reply = ok_reply();
-  gw_store_t  *store = gwSystemGetStore(cl->sys);
 
   json_object_object_add(reply, "version", json_object_new_string(GW_VERSION));
-  json_object_object_add(reply, "users", json_object_new_int(gwStoreUserCount(store, GW_DEFAULT_TENANT)));
-  json_object_object_add(reply, "held_jobs", json_object_new_int(gwStoreJobCount(store, GW_DEFAULT_TENANT, 0, 1u << GW_JOB_STATE_HELD)));
-  if (gwSystemGetListener(cl->sys))
-    json_object_object_add(reply, "https_port", json_object_new_int(gwListenerGetPort(gwSystemGetListener(cl->sys))));
+  json_object_object_add(reply, "users", json_object_new_int(gwApiUserCount(cl->sys, &cl->as)));
+  json_object_object_add(reply, "held_jobs", json_object_new_int(gwApiJobCount(cl->sys, &cl->as, NULL, 1u << GW_JOB_STATE_HELD)));
+  if (gwApiHttpsPort(cl->sys) > 0)
+    json_object_object_add(reply, "https_port", json_object_new_int(gwApiHttpsPort(cl->sys)));
 
   return (_gwControlReply(cl, reply));
 }
@@ -193,15 +196,11 @@ cmd_user_add(gw_client_t *cl, json_object *req)
   else if (role_s && strcmp(role_s, "user"))
     return (_gwControlError(cl, NULL, "The role must be user, admin or guest."));
 
-  if (!gwStoreUserAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, display ? display : "", role, "", false, &id, &error))
+  if (!gwApiUserAdd(cl->sys, &cl->as, name, display, role, &id, &error))
     return (_gwControlError(cl, NULL, "Unable to add user \"%s\": %s.", name, error ? error : "store error"));
 
-  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "user.add", name, NULL, NULL, 0, "cli", role_s ? role_s : "user");
-
-  if (email && !gwStoreAddressAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, id, email, &error))
+  if (email && !gwApiAddressAdd(cl->sys, &cl->as, name, email, &error))
     return (_gwControlError(cl, NULL, "User \"%s\" was added, but not the address \"%s\": %s.", name, email, error ? error : "store error"));
-  if (email)
-    _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "address.add", name, NULL, NULL, 0, "cli", "pending");
 
   reply = ok_reply();
   json_object_object_add(reply, "id", json_object_new_int64(id));
@@ -228,7 +227,7 @@ add_address(const gw_address_t *addr, void *data)
 
 typedef struct user_list_s
 {
-  gw_store_t  *store;
+  gw_client_t *cl;
   json_object *array;
 } user_list_t;
 
@@ -243,7 +242,7 @@ add_user(const gw_user_t *user, void *data)
   json_object_object_add(u, "display_name", json_object_new_string(user->display_name));
   json_object_object_add(u, "role", json_object_new_string(roles[user->role]));
   json_object_object_add(u, "disabled", json_object_new_boolean(user->disabled));
-  gwStoreAddressIterate(ul->store, GW_DEFAULT_TENANT, user->id, add_address, addrs);
+  gwApiAddressIterate(ul->cl->sys, &ul->cl->as, user->name, add_address, addrs);
   json_object_object_add(u, "addresses", addrs);
   json_object_array_add(ul->array, u);
 
@@ -255,9 +254,9 @@ static bool
 cmd_user_list(gw_client_t *cl, json_object *req)
 {
   json_object *reply = ok_reply();
-  user_list_t  ul = { gwSystemGetStore(cl->sys), json_object_new_array() };
+  user_list_t  ul = { cl, json_object_new_array() };
 
-  gwStoreUserIterate(ul.store, GW_DEFAULT_TENANT, add_user, &ul);
+  gwApiUserIterate(cl->sys, &cl->as, 0, 0, add_user, &ul);
   json_object_object_add(reply, "users", ul.array);
 
   return (_gwControlReply(cl, reply));
@@ -267,22 +266,19 @@ cmd_user_list(gw_client_t *cl, json_object *req)
 static bool
 cmd_user_password(gw_client_t *cl, json_object *req)
 {
-  const char *name = get_string(req, "name");
+  const char *name = get_string(req, "name"), *error = NULL;
   gw_user_t   user;
-  char        password[64], hash[GW_PASSWORD_HASH_MAX];
+  char        password[64];
   json_object *reply;
 
-  if (!name || !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+  if (!name || !gwApiUserFind(cl->sys, &cl->as, name, &user))
     return (_gwControlError(cl, NULL, "No user \"%s\".", name ? name : ""));
 
-  if (!gwPasswordGenerate(password, sizeof(password)) || !gwPasswordHash(password, hash, sizeof(hash)) ||
-      !gwStoreUserSetPassword(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, hash, true))
+  if (!gwApiUserSetPassword(cl->sys, &cl->as, user.name, NULL, password, sizeof(password), &error))
   {
     gwWipe(password, sizeof(password));
     return (_gwControlError(cl, NULL, "Unable to set a new password."));
   }
-
-  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "user.password", user.name, NULL, NULL, 0, "cli", "one-time");
   reply = ok_reply();
   json_object_object_add(reply, "password", json_object_new_string(password));
   gwWipe(password, sizeof(password));
@@ -297,12 +293,10 @@ cmd_alias_add(gw_client_t *cl, json_object *req)
   const char *name = get_string(req, "user"), *alias = get_string(req, "alias"), *error = NULL;
   gw_user_t   user;
 
-  if (!name || !alias || !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+  if (!name || !alias || !gwApiUserFind(cl->sys, &cl->as, name, &user))
     return (_gwControlError(cl, NULL, "No user \"%s\".", name ? name : ""));
-  if (!gwStoreAliasAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, alias, &error))
+  if (!gwApiAliasAdd(cl->sys, &cl->as, user.name, alias, &error))
     return (_gwControlError(cl, NULL, "Unable to add alias \"%s\": %s.", alias, error ? error : "store error"));
-
-  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "alias.add", user.name, NULL, NULL, 0, "cli", "");
   return (_gwControlReply(cl, ok_reply()));
 }
 
@@ -313,33 +307,30 @@ cmd_address_add(gw_client_t *cl, json_object *req)
   const char *name = get_string(req, "user"), *address = get_string(req, "address"), *error = NULL;
   gw_user_t   user;
 
-  if (!name || !address || !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+  if (!name || !address || !gwApiUserFind(cl->sys, &cl->as, name, &user))
     return (_gwControlError(cl, NULL, "No user \"%s\".", name ? name : ""));
-  if (!gwStoreAddressAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, address, &error))
+  if (!gwApiAddressAdd(cl->sys, &cl->as, user.name, address, &error))
     return (_gwControlError(cl, NULL, "Unable to add address \"%s\": %s.", address, error ? error : "store error"));
-
-  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "address.add", user.name, NULL, NULL, 0, "cli", "pending");
   return (_gwControlReply(cl, ok_reply()));
 }
 
 
 static bool
-set_address_state(gw_client_t *cl, json_object *req, gw_address_state_t state, const char *action)
+set_address_state(gw_client_t *cl, json_object *req, gw_address_state_t state)
 {
   const char  *address = get_string(req, "address"), *error = NULL;
   gw_address_t addr;
 
-  if (!address || !gwStoreAddressFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, address, &addr))
+  if (!address || !gwApiAddressFind(cl->sys, &cl->as, address, &addr))
     return (_gwControlError(cl, NULL, "No address \"%s\" on this gateway.", address ? address : ""));
-  if (!gwStoreAddressSetState(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, address, state, cl->actor, &error))
+  if (!gwApiAddressSetState(cl->sys, &cl->as, address, state, &error))
     return (_gwControlError(cl, NULL, "Unable to change \"%s\": %s.", address, error ? error : "store error"));
 
-  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, action, addr.user_name, NULL, NULL, 0, "cli", "");
   return (_gwControlReply(cl, ok_reply()));
 }
 
-static bool cmd_address_verify(gw_client_t *cl, json_object *req) { return (set_address_state(cl, req, GW_ADDRESS_VERIFIED, "address.verify")); }
-static bool cmd_address_revoke(gw_client_t *cl, json_object *req) { return (set_address_state(cl, req, GW_ADDRESS_REVOKED, "address.revoke")); }
+static bool cmd_address_verify(gw_client_t *cl, json_object *req) { return (set_address_state(cl, req, GW_ADDRESS_VERIFIED)); }
+static bool cmd_address_revoke(gw_client_t *cl, json_object *req) { return (set_address_state(cl, req, GW_ADDRESS_REVOKED)); }
 
 
 static bool
@@ -349,13 +340,12 @@ cmd_address_list(gw_client_t *cl, json_object *req)
   gw_user_t    user;
   json_object *reply, *array;
 
-  memset(&user, 0, sizeof(user));
-  if (name && !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+  if (name && !gwApiUserFind(cl->sys, &cl->as, name, &user))
     return (_gwControlError(cl, NULL, "No user \"%s\".", name));
 
   reply = ok_reply();
   array = json_object_new_array();
-  gwStoreAddressIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, add_address, array);
+  gwApiAddressIterate(cl->sys, &cl->as, name ? user.name : NULL, add_address, array);
   json_object_object_add(reply, "addresses", array);
 
   return (_gwControlReply(cl, reply));
@@ -371,12 +361,10 @@ cmd_printer_add(gw_client_t *cl, json_object *req)
 
   if (!name || !uri)
     return (_gwControlError(cl, NULL, "A printer name and URI are needed."));
-  if (!_gwSystemFindSink(cl->sys, uri))
+  if (!gwApiPrinterUriSupported(cl->sys, uri))
     return (_gwControlError(cl, NULL, "Unsupported printer URI \"%s\": use ipp://, ipps:// or cups://HOST:PORT/QUEUE.", uri));
-  if (!gwStorePrinterAdd(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, uri, location ? location : "", &error))
+  if (!gwApiPrinterAdd(cl->sys, &cl->as, name, uri, location, &error))
     return (_gwControlError(cl, NULL, "Unable to add printer \"%s\": %s.", name, error ? error : "store error"));
-
-  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "printer.add", "", NULL, name, 0, "cli", "");
   return (_gwControlReply(cl, ok_reply()));
 }
 
@@ -401,7 +389,7 @@ cmd_printer_list(gw_client_t *cl, json_object *req)
 {
   json_object *reply = ok_reply(), *array = json_object_new_array();
 
-  gwStorePrinterIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, add_printer, array);
+  gwApiPrinterIterate(cl->sys, &cl->as, add_printer, array);
   json_object_object_add(reply, "printers", array);
 
   return (_gwControlReply(cl, reply));
@@ -413,10 +401,8 @@ cmd_printer_delete(gw_client_t *cl, json_object *req)
 {
   const char *name = get_string(req, "name");
 
-  if (!name || !gwStorePrinterDelete(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name))
+  if (!name || !gwApiPrinterDelete(cl->sys, &cl->as, name, NULL))
     return (_gwControlError(cl, NULL, "No printer \"%s\".", name ? name : ""));
-
-  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "printer.delete", "", NULL, name, 0, "cli", "");
   return (_gwControlReply(cl, ok_reply()));
 }
 
@@ -424,41 +410,19 @@ cmd_printer_delete(gw_client_t *cl, json_object *req)
 static bool
 cmd_printer_check(gw_client_t *cl, json_object *req)
 {
-  const char          *name = get_string(req, "name");
-  gw_printer_t         printer;
-  const gw_sink_ops_t *sink;
-  gw_sink_doc_t        doc;
-  gw_sink_options_t    opts;
-  gw_sink_result_t     result;
-  gw_config_t          c;
-  json_object         *reply;
-  char                 certs[GW_PATH_MAX + 32];
-  bool                 ok;
+  const char      *name = get_string(req, "name"), *error = NULL;
+  gw_printer_t     printer;
+  gw_sink_result_t result;
+  json_object     *reply;
+  bool             ok;
 
-  if (!name || !gwStorePrinterFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &printer))
+  if (!name || !gwApiPrinterFind(cl->sys, &cl->as, name, &printer))
     return (_gwControlError(cl, NULL, "No printer \"%s\".", name ? name : ""));
-  if ((sink = _gwSystemFindSink(cl->sys, printer.uri)) == NULL)
+
+  ok = gwApiPrinterCheck(cl->sys, &cl->as, name, &result, &error);
+  if (!ok && error)
     return (_gwControlError(cl, NULL, "Printer \"%s\" has a URI this gateway cannot print to.", name));
 
-  _gwSystemConfigCopy(cl->sys, &c);
-  memset(&doc, 0, sizeof(doc));
-  doc.job_name   = "capability check";
-  doc.owner      = "printgate";
-  doc.format     = "application/pdf";
-  doc.copies     = 1;
-  doc.sides      = "one-sided";
-  doc.color_mode = "auto";
-  doc.render     = _gwReleaseDocRender;   /* Rendering is available (a check never calls it) */
-  memset(&opts, 0, sizeof(opts));
-  opts.timeout        = c.printer_timeout;
-  opts.retries        = 0;
-  opts.retry_delay_ms = c.printer_retry_delay_ms;
-  opts.log            = gwSystemGetLog(cl->sys);
-  gwConfigPrinterCertDir(&c, certs, sizeof(certs));
-  opts.cert_dir       = certs;
-  memset(&result, 0, sizeof(result));
-
-  ok    = sink->check(printer.name, printer.uri, &doc, &opts, &result);
   reply = json_object_new_object();
   json_object_object_add(reply, "ok", json_object_new_boolean(ok));
   if (ok)
@@ -499,7 +463,7 @@ cmd_job_submit(gw_client_t *cl, json_object *req)
   nup                = get_int(req, "number_up", 0);
   options.number_up  = (nup < 0 || nup > 16) ? -1 : (int)nup;   /* -1 is refused */
 
-  if ((sub = gwSubmissionBegin(cl->sys, GW_DEFAULT_TENANT, user, name, "cli", &options, size, &reason, text, sizeof(text))) == NULL)
+  if ((sub = gwApiJobSubmit(cl->sys, &cl->as, user, name, &options, size, &reason, text, sizeof(text))) == NULL)
   {
     /* The bytes that follow are not read: the connection ends here. */
     _gwControlError(cl, reason == GW_REASON_NONE ? NULL : gwReasonCode(reason), "%s", text);
@@ -538,7 +502,7 @@ cmd_job_submit(gw_client_t *cl, json_object *req)
    */
 
   if ((ok = gwSubmissionEnd(&sub, &job)) == true && get_int(req, "wait", 1) &&
-      gwSystemJobWait(cl->sys, GW_DEFAULT_TENANT, job.id, -1, &job))
+      gwApiJobWait(cl->sys, &cl->as, job.id, -1, &job))
     ok = job.state == GW_JOB_STATE_HELD;
   reply = json_object_new_object();
   json_object_object_add(reply, "ok", json_object_new_boolean(ok));
@@ -567,12 +531,11 @@ cmd_job_list(gw_client_t *cl, json_object *req)
   gw_user_t    user;
   stream_t     st;
 
-  memset(&user, 0, sizeof(user));
-  if (name && !gwStoreUserFind(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, name, &user))
+  if (name && !gwApiUserFind(cl->sys, &cl->as, name, &user))
     return (_gwControlError(cl, NULL, "No user \"%s\".", name));
 
   stream_begin(&st, cl, "jobs");
-  gwStoreJobIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, user.id, 0, add_job, &st);
+  gwApiJobIterate(cl->sys, &cl->as, name ? user.name : NULL, 0, add_job, &st);
 
   return (stream_end(&st));
 }
@@ -585,12 +548,11 @@ cmd_job_show(gw_client_t *cl, json_object *req)
   gw_job_t     job;
   json_object *reply;
 
-  if (!id || !gwStoreJobGet(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, id, &job))
+  if (!id || !gwApiJobGet(cl->sys, &cl->as, id, &job))
     return (_gwControlError(cl, NULL, "No job \"%s\".", id ? id : ""));
 
   reply = ok_reply();
   json_object_object_add(reply, "job", job_json(&job));
-  gwWipe(&job.key, sizeof(job.key));
 
   return (_gwControlReply(cl, reply));
 }
@@ -601,7 +563,7 @@ cmd_job_cancel(gw_client_t *cl, json_object *req)
 {
   const char *id = get_string(req, "id"), *error = NULL;
 
-  if (!id || !gwSystemJobCancel(cl->sys, GW_DEFAULT_TENANT, id, cl->actor, &error))
+  if (!id || !gwApiJobCancel(cl->sys, &cl->as, id, &error))
     return (_gwControlError(cl, NULL, "Unable to cancel job \"%s\": %s.", id ? id : "", error ? error : "no such job"));
 
   return (_gwControlReply(cl, ok_reply()));
@@ -617,7 +579,7 @@ cmd_pin_new(gw_client_t *cl, json_object *req)
   char         pin[32];
   json_object *reply;
 
-  if (!user || !gwSystemPinNew(cl->sys, GW_DEFAULT_TENANT, user, pin, sizeof(pin), &error))
+  if (!user || !gwApiPinNew(cl->sys, &cl->as, user, pin, sizeof(pin), &error))
     return (_gwControlError(cl, NULL, "Unable to make a PIN for \"%s\": %s.", user ? user : "", error ? error : "no such user"));
 
   reply = ok_reply();
@@ -633,7 +595,7 @@ cmd_card_set(gw_client_t *cl, json_object *req)
 {
   const char *user = get_string(req, "user"), *card = get_string(req, "card"), *error = NULL;
 
-  if (!user || !card || !gwSystemCardSet(cl->sys, GW_DEFAULT_TENANT, user, card, &error))
+  if (!user || !card || !gwApiCardSet(cl->sys, &cl->as, user, card, &error))
     return (_gwControlError(cl, NULL, "Unable to register the card for \"%s\": %s.", user ? user : "", error ? error : "missing card number"));
 
   return (_gwControlReply(cl, ok_reply()));
@@ -646,7 +608,6 @@ cmd_release(gw_client_t *cl, json_object *req)
   gw_release_t        rel;
   gw_release_result_t result;
   json_object        *reply;
-  char                client[80];
   int64_t             nup;
   bool                ok;
 
@@ -657,15 +618,12 @@ cmd_release(gw_client_t *cl, json_object *req)
   rel.printer = get_string(req, "printer");
   rel.job_id  = get_string(req, "job");
   rel.source  = get_string(req, "source");
-  rel.actor   = cl->actor;
-  /* The client for PIN lockout comes from the socket's peer (SO_PEERCRED), never from the request. */
-  snprintf(client, sizeof(client), "control:%s", cl->actor);
-  rel.client  = client;
+  /* The actor and the client for PIN lockout (cl->as.where) come from the socket's peer (SO_PEERCRED), never from the request. */
   rel.page_ranges = get_string(req, "page_ranges");
   nup             = get_int(req, "number_up", 0);
   rel.number_up   = (nup < 0 || nup > 16) ? -1 : (int)nup;   /* -1 is refused */
 
-  ok    = gwSystemRelease(cl->sys, GW_DEFAULT_TENANT, &rel, &result);
+  ok    = gwApiJobRelease(cl->sys, &cl->as, &rel, &result);
   ok    = ok && result.released > 0 && result.held == 0 && result.failed == 0;
   reply = json_object_new_object();
   json_object_object_add(reply, "ok", json_object_new_boolean(ok));
@@ -703,7 +661,7 @@ cmd_lockout_list(gw_client_t *cl, json_object *req)
   json_object *reply = ok_reply(), *array = json_object_new_array();
 
   (void)req;
-  gwStoreLockoutIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, add_lockout, array);
+  gwApiLockoutIterate(cl->sys, &cl->as, add_lockout, array);
   json_object_object_add(reply, "lockouts", array);
   json_object_object_add(reply, "now", json_object_new_int64((int64_t)time(NULL)));
 
@@ -716,10 +674,8 @@ cmd_lockout_clear(gw_client_t *cl, json_object *req)
 {
   const char *key = get_string(req, "key");
 
-  if (!gwStoreLockoutClear(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, key))
+  if (!gwApiLockoutClear(cl->sys, &cl->as, key, NULL))
     return (_gwControlError(cl, NULL, "Unable to clear the lockout%s%s.", key ? " of " : "", key ? key : ""));
-
-  _gwSystemAudit(cl->sys, GW_DEFAULT_TENANT, cl->actor, "lockout.clear", "", NULL, "", 0, "cli", key ? key : "all");
   return (_gwControlReply(cl, ok_reply()));
 }
 
@@ -754,7 +710,7 @@ cmd_audit(gw_client_t *cl, json_object *req)
   if (limit < 1 || limit > 1000000)
     limit = 1000;
   stream_begin(&st, cl, "audit");
-  gwStoreAuditIterate(gwSystemGetStore(cl->sys), GW_DEFAULT_TENANT, get_int(req, "since", 0), (int)limit, add_audit, &st);
+  gwApiAuditIterate(cl->sys, &cl->as, get_int(req, "since", 0), (int)limit, add_audit, &st);
 
   return (stream_end(&st));
 }
@@ -802,6 +758,14 @@ bool
 _gwControlDispatch(gw_client_t *cl, json_object *req)
 {
   const char *cmd = get_string(req, "cmd");
+
+  /* Every command acts as the socket's peer, an admin (only root and the daemon's own user connect). */
+  snprintf(cl->where, sizeof(cl->where), "control:%s", cl->actor);
+  cl->as.tenant   = GW_DEFAULT_TENANT;
+  cl->as.who      = cl->actor;
+  cl->as.role     = GW_ROLE_ADMIN;
+  cl->as.where    = cl->where;
+  cl->as.frontend = "cli";
 
   for (size_t i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i ++)
   {

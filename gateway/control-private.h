@@ -7,9 +7,11 @@
 #define PRINTGATE_CONTROL_PRIVATE_H
 
 #include "printgate/control.h"
-#include "system-private.h"
+#include "printgate/api.h"
+#include "printgate/crypto.h"
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 typedef struct gw_client_s      /* One connected CLI */
@@ -18,6 +20,8 @@ typedef struct gw_client_s      /* One connected CLI */
   gw_system_t  *sys;
   int           fd;
   char          actor[64];      /* "cli:root" */
+  char          where[80];      /* "control:cli:root" (the release lockout's client) */
+  gw_actor_t    as;             /* The API's actor: actor, admin, where, "cli" */
   char          buf[64 * 1024]; /* Read buffer (request lines, then document bytes) */
   size_t        len, pos;
 } gw_client_t;

@@ -65,6 +65,8 @@ gwSystemExpire(gw_system_t *sys, int64_t now)
     return (0);
 
   gwStoreJobIterateExpired(sys->store, now, STATES(HELD) | STATES(QUARANTINED) | STATES(PRINTED) | STATES(FAILED) | STATES(EXPIRED) | STATES(CANCELLED), expire_job, &sw);
+  if (gwStoreTokenPurge(sys->store, now) < 0)          /* Address verification tokens past their time */
+    gwLog(sys->log, GW_LOG_ERROR, "Unable to delete expired address verification tokens.");
 
   return (sw.removed);
 }
@@ -77,6 +79,17 @@ gwSystemExpire(gw_system_t *sys, int64_t now)
 
 bool
 gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char **error_r)
+{
+  return (_gwSystemJobCancelAs(sys, tenant, job_id, actor, "cli", error_r));
+}
+
+
+/*
+ * '_gwSystemJobCancelAs()' - gwSystemJobCancel() with the audit row's source.
+ */
+
+bool
+_gwSystemJobCancelAs(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char *source, const char **error_r)
 {
   gw_job_t job;
   char     text[512];
@@ -96,7 +109,7 @@ gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const ch
   }
 
   snprintf(text, sizeof(text), "%s: cancelled by %s.", job.name, actor);
-  if (!_gwSystemJobTransition(sys, &job, job.state, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, text, -1, NULL, actor, "cli", "job.cancel", error_r))
+  if (!_gwSystemJobTransition(sys, &job, job.state, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, text, -1, NULL, actor, source, "job.cancel", error_r))
     return (false);
 
   _gwSystemDiscardJob(sys, &job);

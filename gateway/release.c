@@ -654,6 +654,18 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
 bool
 gwSystemPinNew(gw_system_t *sys, int64_t tenant, const char *username, char *pin, size_t pinsize, const char **error_r)
 {
+  return (_gwSystemPinNewAs(sys, tenant, username, pin, pinsize, "cli", "cli", error_r));
+}
+
+
+/*
+ * '_gwSystemPinNewAs()' - gwSystemPinNew() with the audit row's actor and
+ *                         source.
+ */
+
+bool
+_gwSystemPinNewAs(gw_system_t *sys, int64_t tenant, const char *username, char *pin, size_t pinsize, const char *actor, const char *source, const char **error_r)
+{
   gw_config_t   c;
   gw_user_t     user;
   unsigned char hmac[GW_HMAC_LEN];
@@ -680,7 +692,7 @@ gwSystemPinNew(gw_system_t *sys, int64_t tenant, const char *username, char *pin
 
   gwWipe(hmac, sizeof(hmac));
   if (ok)
-    _gwSystemAudit(sys, tenant, "cli", "pin.new", user.name, NULL, NULL, 0, "cli", "");
+    _gwSystemAudit(sys, tenant, actor, "pin.new", user.name, NULL, NULL, 0, source, "");
   else
     gwWipe(pin, pinsize);
 
@@ -694,6 +706,18 @@ gwSystemPinNew(gw_system_t *sys, int64_t tenant, const char *username, char *pin
 
 bool
 gwSystemCardSet(gw_system_t *sys, int64_t tenant, const char *username, const char *card, const char **error_r)
+{
+  return (_gwSystemCardSetAs(sys, tenant, username, card, "cli", "cli", error_r));
+}
+
+
+/*
+ * '_gwSystemCardSetAs()' - gwSystemCardSet() with the audit row's actor and
+ *                          source.
+ */
+
+bool
+_gwSystemCardSetAs(gw_system_t *sys, int64_t tenant, const char *username, const char *card, const char *actor, const char *source, const char **error_r)
 {
   gw_user_t     user;
   unsigned char hmac[GW_HMAC_LEN];
@@ -726,7 +750,7 @@ gwSystemCardSet(gw_system_t *sys, int64_t tenant, const char *username, const ch
   ok = gwStoreCardSet(sys->store, tenant, user.id, hmac, error_r);
   gwWipe(hmac, sizeof(hmac));
   if (ok)
-    _gwSystemAudit(sys, tenant, "cli", "card.set", user.name, NULL, NULL, 0, "cli", "");
+    _gwSystemAudit(sys, tenant, actor, "card.set", user.name, NULL, NULL, 0, source, "");
 
   return (ok);
 }

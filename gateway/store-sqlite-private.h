@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  4    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  5    /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -85,6 +85,12 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_ORIGINAL_RESUMED,
   _GW_SQL_ORIGINAL_DROP,
   _GW_SQL_JOB_NUMBER_NEXT,
+  _GW_SQL_TOKEN_ADD,
+  _GW_SQL_TOKEN_SWEEP,
+  _GW_SQL_TOKEN_TAKE,
+  _GW_SQL_TOKEN_VERIFY,
+  _GW_SQL_TOKEN_ADDRESS,
+  _GW_SQL_TOKEN_PURGE,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -139,6 +145,9 @@ extern bool    _gwSqlAliasAdd(void *b, int64_t tenant, int64_t user_id, const ch
 extern bool    _gwSqlAddressAdd(void *b, int64_t tenant, int64_t user_id, const char *address, const char **error_r);
 extern bool    _gwSqlAddressFind(void *b, int64_t tenant, const char *address, gw_address_t *addr);
 extern bool    _gwSqlAddressSetState(void *b, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r);
+extern bool    _gwSqlTokenAdd(void *b, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r);
+extern int     _gwSqlTokenPurge(void *b, int64_t now);
+extern bool    _gwSqlTokenUse(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr);
 extern int     _gwSqlAddressPage(void *b, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_address_t *addrs, int max);
 
 extern bool    _gwSqlPinSet(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error_r);

@@ -194,10 +194,29 @@ static const char schema_v4[] =
   "CREATE UNIQUE INDEX jobs_number ON jobs (number);";
 
 
+/*
+ * Version 5: single-use address verification tokens (api.h,
+ * gwApiTokenCreate).  Only the token's HMAC with the server pepper is kept,
+ * as for PINs; a token goes when it is used, when it expires (swept when
+ * the next one is used) or with its address.
+ */
+
+static const char schema_v5[] =
+  "CREATE TABLE address_tokens ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL,"
+  " address_id INTEGER NOT NULL REFERENCES addresses (id) ON DELETE CASCADE,"
+  " hmac BLOB NOT NULL UNIQUE,"
+  " expires INTEGER NOT NULL,"
+  " created INTEGER NOT NULL);"
+  "CREATE INDEX address_tokens_expires ON address_tokens (expires);";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
   { 2, "indexes", schema_v2 },
   { 3, "page ranges and number-up", schema_v3 },
-  { 4, "job numbers", schema_v4 }
+  { 4, "job numbers", schema_v4 },
+  { 5, "address tokens", schema_v5 }
 };

@@ -1020,3 +1020,152 @@ _gwSqlLockoutIterate(void *backend, int64_t tenant, gw_lockout_cb_t cb, void *da
 
   return (ok);
 }
+
+
+/* ---- Address verification tokens ------------------------------------------------- */
+
+
+/*
+ * '_gwSqlTokenAdd()' - Keep a token's HMAC for an address until expires.
+ */
+
+bool
+_gwSqlTokenAdd(void *backend, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_ADD,
+         "INSERT INTO address_tokens (tenant_id, address_id, hmac, expires, created)"
+         " SELECT tenant_id, id, ?3, ?4, ?5 FROM addresses WHERE tenant_id = ?1 AND address = ?2")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(stmt, 3, hmac, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, expires);
+    sqlite3_bind_int64(stmt, 5, (int64_t)time(NULL));
+    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  if (!ok && error_r)
+    *error_r = "unable to keep the token (no such address?)";
+
+  return (ok);
+}
+
+
+/*
+ * 'token_take()' - Delete the tenant's expired tokens, then the token with
+ *                  this HMAC; its address id, 0 if none.  Lock held, in a
+ *                  transaction.
+ */
+
+static int64_t
+token_take(_gw_sql_t *b, int64_t tenant, const unsigned char hmac[32], int64_t now)
+{
+  sqlite3_stmt *stmt;
+  int64_t       address_id = 0;
+  bool          ok;
+
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_SWEEP, "DELETE FROM address_tokens WHERE tenant_id = ?1 AND expires <= ?2")) == NULL)
+    return (-1);
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_int64(stmt, 2, now);
+  ok = sqlite3_step(stmt) == SQLITE_DONE;
+  _gwSqlDone(stmt);
+  if (!ok || (stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_TAKE, "DELETE FROM address_tokens WHERE tenant_id = ?1 AND hmac = ?2 RETURNING address_id")) == NULL)
+    return (-1);
+
+  sqlite3_bind_int64(stmt, 1, tenant);
+  sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
+  if (sqlite3_step(stmt) == SQLITE_ROW)
+    address_id = sqlite3_column_int64(stmt, 0);
+  while (sqlite3_step(stmt) == SQLITE_ROW);   /* Finish the statement */
+  _gwSqlDone(stmt);
+
+  return (address_id);
+}
+
+
+/*
+ * '_gwSqlTokenUse()' - Use up an unexpired token and verify its address
+ *                      (by "self"); a revoked address stays revoked and the
+ *                      token is used up all the same.
+ */
+
+bool
+_gwSqlTokenUse(void *backend, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int64_t       address_id;
+  bool          ok = false, found = false;
+
+  _gwSqlLock(b);
+  if (!_gwSqlBegin(b))
+    goto done;
+
+  if ((address_id = token_take(b, tenant, hmac, now)) > 0 &&
+      (stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_VERIFY,
+         "UPDATE addresses SET state = 'verified', verified_by = 'self', verified_at = ?3"
+         " WHERE tenant_id = ?1 AND id = ?2 AND state = 'pending'")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, address_id);
+    sqlite3_bind_int64(stmt, 3, now);
+    ok = sqlite3_step(stmt) == SQLITE_DONE;
+    _gwSqlDone(stmt);
+
+    if (ok && (stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_ADDRESS,
+           "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+           " WHERE a.tenant_id = ?1 AND a.id = ?2")) != NULL)
+    {
+      sqlite3_bind_int64(stmt, 1, tenant);
+      sqlite3_bind_int64(stmt, 2, address_id);
+      if ((found = sqlite3_step(stmt) == SQLITE_ROW))
+        address_row(stmt, addr);
+      _gwSqlDone(stmt);
+    }
+  }
+  else
+    ok = address_id == 0;      /* No such token: commit the sweep */
+
+  if (!_gwSqlEnd(b, ok))
+    found = false;
+
+  done:
+  _gwSqlUnlock(b);
+
+  return (found && addr->state == GW_ADDRESS_VERIFIED);
+}
+
+
+/*
+ * '_gwSqlTokenPurge()' - Delete every tenant's expired tokens.
+ */
+
+int
+_gwSqlTokenPurge(void *backend, int64_t now)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           n = -1;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_PURGE, "DELETE FROM address_tokens WHERE expires <= ?1")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, now);
+    if (sqlite3_step(stmt) == SQLITE_DONE)
+      n = sqlite3_changes(b->db);
+    else
+      _gwSqlLogError(b, "token purge");
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (n);
+}

@@ -81,7 +81,10 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlAuditPage,
   _gwSqlJobOriginalSet,
   _gwSqlJobOriginalGet,
-  _gwSqlJobOriginalDrop
+  _gwSqlJobOriginalDrop,
+  _gwSqlTokenAdd,
+  _gwSqlTokenUse,
+  _gwSqlTokenPurge
 };
 
 

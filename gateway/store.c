@@ -674,6 +674,51 @@ gwStorePinLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], in
 
 
 /*
+ * 'gwStoreTokenAdd()' - Keep an address verification token's HMAC.
+ */
+
+bool
+gwStoreTokenAdd(gw_store_t *s, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r)
+{
+  if (!s || tenant <= 0 || !address || !hmac || expires <= 0)
+  {
+    set_error(error_r, "invalid store, tenant, address or expiry");
+    return (false);
+  }
+
+  return (s->ops->token_add(s->backend, tenant, address, hmac, expires, error_r));
+}
+
+
+/*
+ * 'gwStoreTokenUse()' - Use up an unexpired token and verify its address.
+ */
+
+bool
+gwStoreTokenUse(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr)
+{
+  if (!s || tenant <= 0 || !hmac || !addr)
+    return (false);
+
+  return (s->ops->token_use(s->backend, tenant, hmac, now, addr));
+}
+
+
+/*
+ * 'gwStoreTokenPurge()' - Delete expired tokens (every tenant).
+ */
+
+int
+gwStoreTokenPurge(gw_store_t *s, int64_t now)
+{
+  if (!s)
+    return (-1);
+
+  return (s->ops->token_purge(s->backend, now));
+}
+
+
+/*
  * 'gwStoreCardSet()' - Replace a user's card (its HMAC).
  */
 

@@ -323,6 +323,32 @@ start_workers(gw_system_t *sys, const char **error_r)
 
 
 /*
+ * 'gwSystemCheckConfig()' - What `printgated -t` checks beyond the syntax:
+ *                           ConversionDir holds plaintext, so one that
+ *                           others could change is refused
+ *                           (gwConvertOpenDir()); a missing one is made at
+ *                           the first conversion.  False and why.
+ */
+
+bool
+gwSystemCheckConfig(const gw_config_t *config, char *why, size_t whysize)
+{
+  char reason[1024];
+  int  dirfd;
+
+  if ((dirfd = gwConvertOpenDir(config->conversion_dir, 0700, false, reason, sizeof(reason))) < 0 && errno != ENOENT)
+  {
+    snprintf(why, whysize, "ConversionDir refused: %s", reason);
+    return (false);
+  }
+  if (dirfd >= 0)
+    close(dirfd);
+
+  return (true);
+}
+
+
+/*
  * 'gwSystemNew()' - Open (and on first run create) the gateway state:
  *                   keys, spool, store, certificate and admin account.
  */

@@ -14,7 +14,6 @@
 
 #include "printgate/config.h"
 #include "printgate/control.h"
-#include "printgate/convert.h"
 #include "printgate/listener.h"
 #include "printgate/log.h"
 #include "printgate/system.h"
@@ -120,30 +119,6 @@ usage(FILE *fp, int status)
 
 
 /*
- * 'check_conversion_dir()' - For -t: ConversionDir holds plaintext, so one
- *                            that others could change is refused
- *                            (gwConvertOpenDir(), convert.c).  A missing
- *                            one is made at the first conversion.
- */
-
-static bool
-check_conversion_dir(const char *conffile, const gw_config_t *config)
-{
-  char why[1024];
-  int  dirfd;
-
-  if ((dirfd = gwConvertOpenDir(config->conversion_dir, 0700, false, why, sizeof(why))) < 0 && errno != ENOENT)
-  {
-    fprintf(stderr, "printgated: %s: ConversionDir refused: %s\n", conffile, why);
-    return (false);
-  }
-  if (dirfd >= 0)
-    close(dirfd);
-  return (true);
-}
-
-
-/*
  * 'serve()' - The main thread's loop until SIGTERM/SIGINT: expiry sweeps
  *             every ExpiryInterval, a reload on SIGHUP.
  */
@@ -242,8 +217,11 @@ main(int argc, char *argv[])
 
   if (test_only)
   {
-    if (!check_conversion_dir(conffile, config))
+    char why[1024];
+
+    if (!gwSystemCheckConfig(config, why, sizeof(why)))
     {
+      fprintf(stderr, "printgated: %s: %s\n", conffile, why);
       gwConfigDelete(&config);
       return (1);
     }

@@ -3,7 +3,8 @@
 #
 #   layering  which folder may include which header (docs/architecture.md's
 #             table): third-party headers only in their one adapter file,
-#             no private core header outside gateway/, no front-end header
+#             no private core header outside gateway/ (the object headers of
+#             gateway/include-private/: only the core and the converter), no front-end header
 #             in the core or in another front-end;
 #   banned    no strcpy, sprintf, strcat, gets, atoi, system, popen, ...
 #             in product code (STYLE.md: bounded forms only);
@@ -159,7 +160,23 @@ check_layering() {
                  *) add layering "$f:$inc" "$f:$line: includes the front-end header <$inc>; only gateway/daemon/ and that front-end may" ;;
                esac ;;
           esac ;;
+        printgate/store.h|printgate/spool.h|printgate/convert.h|printgate/office.h|printgate/pdf.h|store.h|spool.h|convert.h|office.h|pdf.h)
+          # The core's private object headers (gateway/include-private/):
+          # the core's own files, those private headers themselves and the
+          # converter helper; never a public header, the daemon, the CLI or
+          # a front-end.
+          case "$f" in
+            gateway/include-private/*|converters/*) ;;
+            gateway/*/*|gateway/control-*) add layering "$f:$inc" "$f:$line: includes <$inc>, a header private to the core (gateway/include-private/)" ;;
+            gateway/*) ;;
+            *) add layering "$f:$inc" "$f:$line: includes <$inc>, a header private to the core (gateway/include-private/)" ;;
+          esac ;;
         *-private.h)
+          # The control socket is a front-end built on api.h: its own private header only.
+          case "$f:$inc" in
+            gateway/control-*:control-private.h) ;;
+            gateway/control-*) add layering "$f:$inc" "$f:$line: the control socket (a front-end on api.h) includes \"$inc\"" ;;
+          esac
           # A private header of the folder the file is in: fine.  Elsewhere no.
           if [ ! -e "$(dirname "$f")/$inc" ] && [ ! -e "$dir/$inc" ]; then
             add layering "$f:$inc" "$f:$line: includes \"$inc\", a private header of another folder"
@@ -172,7 +189,7 @@ check_layering() {
       *" $dir "*)
         while IFS=: read -r line inc; do
           add layering "$f:core-private" "$f:$line: a front-end includes a core private header ($inc)"
-        done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(system|store|spool|crypto|control|office|convert|job|log)(-[a-z]+)?-private\.h"' "$f")
+        done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(system|store|spool|crypto|control|office|convert|job|log|api)(-[a-z]+)?-private\.h"' "$f")
         ;;
     esac
   done < <(product_sources)

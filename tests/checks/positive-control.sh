@@ -40,6 +40,10 @@ mkdir -p "$T/mail"
   echo '}'
 } >"$T/mail/planted.c"
 echo '#include <microhttpd.h>' >"$T/gateway/planted-core.c"
+printf '#include "sink-private.h"\n#include <printgate/store.h>\n' >"$T/ipp-everywhere/planted-store.c"
+echo '#include "spool.h"' >"$T/gateway/include/printgate/planted.h"
+echo '#include "system-private.h"' >>"$T/gateway/control-commands.c"
+ctl_line=$(wc -l <"$T/gateway/control-commands.c")
 printf '#!/bin/sh\necho hi\n' >"$T/scripts/planted.sh"; chmod 644 "$T/scripts/planted.sh"
 echo 'banned gateway/gone.c:strcpy -- an entry whose finding was fixed' >>"$T/allow.txt"
 
@@ -50,6 +54,9 @@ has() { grep -qF -- "$1" <<<"$out"; }
 check "layering: a front-end including <sqlite3.h>" has "mail/planted.c:1: includes <sqlite3.h>"
 check "layering: a front-end including a core private header" has "mail/planted.c:2: includes \"store-private.h\""
 check "layering: a front-end including another front-end's header" has "mail/planted.c:3: includes the front-end header <printgate-ipp/sinks.h>"
+check "layering: a front-end including a core private object header" has "ipp-everywhere/planted-store.c:2: includes <printgate/store.h>, a header private to the core"
+check "layering: a public header including a core private object header" has "gateway/include/printgate/planted.h:1: includes <spool.h>, a header private to the core"
+check "layering: the control socket including a core private header" has "gateway/control-commands.c:$ctl_line: the control socket (a front-end on api.h) includes \"system-private.h\""
 check "layering: the core including <microhttpd.h> outside the listener" has "gateway/planted-core.c:1: includes <microhttpd.h>"
 check "banned: strcpy() called" has "mail/planted.c:9: calls strcpy()"
 check "banned: not in a comment or a string" bash -c "! grep -qE 'planted.c:(4|5): calls' <<<\"\$0\"" "$out"

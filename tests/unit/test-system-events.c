@@ -8,6 +8,7 @@
  */
 
 #include "printgate/system.h"
+#include "printgate/store.h"
 #include "printgate/event.h"
 #include "test.h"
 

@@ -10,7 +10,14 @@
 #define PRINTGATE_JOB_H
 
 #include "base.h"
-#include "spool.h"
+
+/* A wrapped (encrypted) document data key, as the spool makes it and the store keeps it. */
+#define GW_WRAPPED_KEY_LEN 64   /* kek_id(4) | nonce(12) | wrapped DEK(32) | tag(16) */
+
+typedef struct gw_wrapped_key_s
+{
+  unsigned char bytes[GW_WRAPPED_KEY_LEN];
+} gw_wrapped_key_t;
 
 typedef enum gw_job_state_e
 {

@@ -15,9 +15,8 @@
 #include "event.h"
 #include "job.h"
 #include "log.h"
-#include "office.h"
+#include "records.h"
 #include "sink.h"
-#include "store.h"
 
 /* A streaming submission: begin -> write* -> end (or abort). */
 typedef struct _gw_submission_s gw_submission_t;
@@ -56,6 +55,7 @@ typedef struct gw_release_result_s
 } gw_release_result_t;
 
 extern gw_system_t *gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r); /* Takes ownership of config */
+extern bool         gwSystemCheckConfig(const gw_config_t *config, char *why, size_t whysize); /* printgated -t */
 extern void         gwSystemBeginStop(gw_system_t *sys);                       /* Cancel conversions, wake waiters */
 extern void         gwSystemDelete(gw_system_t **sys);
 extern bool         gwSystemReload(gw_system_t *sys, gw_config_t *config);     /* Takes ownership */
@@ -64,11 +64,7 @@ extern bool         gwSystemStartListener(gw_system_t *sys, const char **error_r
 extern void         gwSystemAddSink(gw_system_t *sys, const gw_sink_ops_t *ops);
 extern gw_config_t *gwSystemGetConfig(gw_system_t *sys);   /* Valid until the next reload; read-only */
 extern gw_log_t    *gwSystemGetLog(gw_system_t *sys);
-extern gw_store_t  *gwSystemGetStore(gw_system_t *sys);
 extern gw_listener_t *gwSystemGetListener(gw_system_t *sys);
-/* The LibreOffice pool, or NULL when Office documents are refused (OfficeWorkers 0, not installed,
- * or it failed to start); valid until gwSystemDelete.  See office.h. */
-extern gw_office_pool_t *gwSystemGetOfficePool(gw_system_t *sys);
 extern int          gwSystemExpire(gw_system_t *sys, int64_t now);             /* One sweep; returns jobs removed */
 /* Job events (event.h): valid until gwSystemDelete; subscribe before the listener starts. */
 extern gw_events_t *gwSystemGetEvents(gw_system_t *sys);

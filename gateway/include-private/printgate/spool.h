@@ -18,14 +18,8 @@
 #ifndef PRINTGATE_SPOOL_H
 #define PRINTGATE_SPOOL_H
 
-#include "base.h"
-
-#define GW_WRAPPED_KEY_LEN 64   /* kek_id(4) | nonce(12) | wrapped DEK(32) | tag(16) */
-
-typedef struct gw_wrapped_key_s
-{
-  unsigned char bytes[GW_WRAPPED_KEY_LEN];
-} gw_wrapped_key_t;
+#include "printgate/base.h"
+#include "printgate/job.h"      /* gw_wrapped_key_t */
 
 typedef struct _gw_spool_writer_s gw_spool_writer_t;
 typedef struct _gw_spool_reader_s gw_spool_reader_t;

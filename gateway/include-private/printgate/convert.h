@@ -15,8 +15,8 @@
 #ifndef PRINTGATE_CONVERT_H
 #define PRINTGATE_CONVERT_H
 
-#include "base.h"
-#include "job.h"
+#include "printgate/base.h"
+#include "printgate/job.h"
 
 typedef struct gw_convert_job_s
 {

@@ -15,79 +15,13 @@
 #ifndef PRINTGATE_STORE_H
 #define PRINTGATE_STORE_H
 
-#include "base.h"
-#include "job.h"
+#include "printgate/base.h"
+#include "printgate/job.h"
+#include "printgate/records.h"
 
-/* ---- Users ---------------------------------------------------------------- */
+/* The records (gw_user_t, gw_address_t, gw_printer_t, gw_audit_t, gw_lockout_t) are public: records.h. */
 
-typedef enum gw_role_e
-{
-  GW_ROLE_USER,
-  GW_ROLE_ADMIN,
-  GW_ROLE_GUEST
-} gw_role_t;
-
-typedef struct gw_user_s
-{
-  int64_t   id;
-  int64_t   tenant;
-  char      name[64];              /* Login name, unique per tenant, [a-z0-9._@-] */
-  char      display_name[128];
-  gw_role_t role;
-  bool      disabled;
-  bool      must_change_password;  /* One-time password still in force */
-  int64_t   created;
-} gw_user_t;
-
-typedef enum gw_address_state_e
-{
-  GW_ADDRESS_PENDING,
-  GW_ADDRESS_VERIFIED,
-  GW_ADDRESS_REVOKED
-} gw_address_state_t;
-
-typedef struct gw_address_s
-{
-  int64_t            id;
-  int64_t            user_id;
-  char               user_name[64];
-  char               address[256];   /* Lower-cased */
-  gw_address_state_t state;
-  char               verified_by[64];/* Admin name, "self" (link/code), or "" */
-  int64_t            verified_at;
-  int64_t            created;
-} gw_address_t;
-
-typedef struct gw_printer_s
-{
-  int64_t id;
-  int64_t tenant;
-  char    name[64];
-  char    uri[1024];      /* ipp://, ipps://, cups://host:port/queue */
-  char    location[128];
-  bool    enabled;
-  int64_t created;
-} gw_printer_t;
-
-typedef struct gw_audit_s
-{
-  int64_t id;
-  int64_t time;
-  char    actor[64];      /* Who did it: user name, "system", "cli" */
-  char    action[32];     /* "job.submit", "job.release", "pin.fail", ... */
-  char    subject[64];    /* The user it concerns (or "") */
-  char    job_id[GW_UUID_LEN + 1];
-  char    printer[64];
-  int     pages;
-  char    source[64];     /* Where: "cli", client address, terminal id */
-  char    detail[256];    /* Reason code or short metadata; never content */
-} gw_audit_t;
-
-typedef bool (*gw_user_cb_t)(const gw_user_t *user, void *data);
-typedef bool (*gw_address_cb_t)(const gw_address_t *addr, void *data);
-typedef bool (*gw_printer_cb_t)(const gw_printer_t *printer, void *data);
-typedef bool (*gw_job_cb_t)(const gw_job_t *job, void *data);
-typedef bool (*gw_audit_cb_t)(const gw_audit_t *entry, void *data);
+extern gw_store_t *gwSystemGetStore(gw_system_t *sys);   /* The core's store (core and tests only) */
 
 /* ---- Life cycle ----------------------------------------------------------- */
 
@@ -112,6 +46,19 @@ extern bool gwStoreAddressAdd(gw_store_t *s, int64_t tenant, int64_t user_id, co
 extern bool gwStoreAddressFind(gw_store_t *s, int64_t tenant, const char *address, gw_address_t *addr);
 extern bool gwStoreAddressSetState(gw_store_t *s, int64_t tenant, const char *address, gw_address_state_t state, const char *by, const char **error_r);
 extern bool gwStoreAddressIterate(gw_store_t *s, int64_t tenant, int64_t user_id /* 0 = all */, gw_address_cb_t cb, void *data);
+
+/*
+ * Address verification tokens (only their HMAC with the pepper).
+ * gwStoreTokenAdd() keeps one for an address until expires.
+ * gwStoreTokenUse() finds an unexpired token, deletes it in the same
+ * transaction (single use; expired ones of the tenant go too) and sets its
+ * address verified by "self"; addr gets the address.  false = no such
+ * (unexpired, unused) token, or a store error.
+ */
+extern bool gwStoreTokenAdd(gw_store_t *s, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r);
+extern bool gwStoreTokenUse(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr);
+/* Deletes every tenant's tokens with expires <= now (the expiry sweep); returns how many, -1 = error. */
+extern int  gwStoreTokenPurge(gw_store_t *s, int64_t now);
 
 /* ---- Release credentials (PIN and card: HMAC-SHA256 with the pepper) ---------- */
 
@@ -140,7 +87,6 @@ extern int64_t gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned c
  * forgives nothing.  -1 = store error (nothing counted: refuse).
  */
 #define GW_LOCKOUT_KEYS_MAX    4
-#define GW_LOCKOUT_KEY_MAX_LEN 160
 
 typedef struct gw_lockout_key_s
 {
@@ -149,15 +95,6 @@ typedef struct gw_lockout_key_s
   int64_t     failures;        /* Out: failures in the key's window after a wrong attempt (0 otherwise) */
 } gw_lockout_key_t;
 
-typedef struct gw_lockout_s    /* One counted key, for listing */
-{
-  char    key[GW_LOCKOUT_KEY_MAX_LEN + 1];
-  int64_t failures;            /* Failures in the current window */
-  int64_t first_failure;       /* Start of the window */
-  int64_t locked_until;        /* 0 = not locked */
-} gw_lockout_t;
-
-typedef bool (*gw_lockout_cb_t)(const gw_lockout_t *lockout, void *data);
 
 extern int64_t gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
 /* Clears one key's failures and lock (key NULL = every key of the tenant): the admin's unlock. */

@@ -17,8 +17,8 @@
 #ifndef PRINTGATE_OFFICE_H
 #define PRINTGATE_OFFICE_H
 
-#include "base.h"
-#include "job.h"
+#include "printgate/base.h"
+#include "printgate/job.h"
 
 typedef struct _gw_office_pool_s gw_office_pool_t;
 
@@ -69,5 +69,9 @@ extern bool gwOfficeFormatKnown(const char *format_keyword);
 
 /* Snapshot of the instances (for /health and tests); returns how many were filled. */
 extern int  gwOfficePoolGetInstances(gw_office_pool_t *pool, gw_office_instance_info_t *info, int max);
+
+/* The LibreOffice pool, or NULL when Office documents are refused (OfficeWorkers 0, not installed,
+ * or it failed to start); valid until gwSystemDelete (core and tests only). */
+extern gw_office_pool_t *gwSystemGetOfficePool(gw_system_t *sys);
 
 #endif /* !PRINTGATE_OFFICE_H */

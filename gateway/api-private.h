@@ -1,0 +1,19 @@
+/*
+ * api-private.h - helpers shared by api.c and api-jobs.c (the public
+ * front-end API, api.h).
+ */
+
+#ifndef PRINTGATE_API_PRIVATE_H
+#define PRINTGATE_API_PRIVATE_H
+
+#include "printgate/api.h"
+#include "system-private.h"
+
+extern bool _gwApiActorValid(const gw_actor_t *actor);
+extern bool _gwApiAdmin(const gw_actor_t *actor, const char **error_r);
+extern void _gwApiAudit(gw_system_t *sys, const gw_actor_t *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *detail);
+extern void _gwApiError(const char **error_r, const char *error);
+extern void _gwApiSource(const gw_actor_t *actor, char *buf, size_t bufsize);
+extern bool _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);
+
+#endif /* !PRINTGATE_API_PRIVATE_H */

@@ -1,0 +1,634 @@
+/*
+ * api.c - the public front-end API (api.h): users, addresses, verification
+ * tokens, authentication, audit and lockouts.  Printers and jobs are in
+ * api-jobs.c.  Each call checks what its actor may do, makes the change
+ * and writes its audit row here, so no front-end writes one itself.
+ */
+
+#include "api-private.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define TOKEN_PREFIX "token:"
+
+
+/*
+ * '_gwApiActorValid()' - An actor with a tenant, a name and a front-end.
+ */
+
+bool
+_gwApiActorValid(const gw_actor_t *actor)
+{
+  return (actor && actor->tenant > 0 && actor->who && actor->who[0] && actor->frontend && actor->frontend[0]);
+}
+
+
+/*
+ * '_gwApiAdmin()' - A valid admin actor; else *error_r = "permission denied".
+ */
+
+bool
+_gwApiAdmin(const gw_actor_t *actor, const char **error_r)
+{
+  if (_gwApiActorValid(actor) && actor->role == GW_ROLE_ADMIN)
+    return (true);
+
+  _gwApiError(error_r, "permission denied");
+  return (false);
+}
+
+
+/*
+ * '_gwApiError()' - Set *error_r when the caller wants it.
+ */
+
+void
+_gwApiError(const char **error_r, const char *error)
+{
+  if (error_r)
+    *error_r = error;
+}
+
+
+/*
+ * '_gwApiAudit()' - The audit row of one API call: actor = who, source =
+ *                   "FRONTEND WHERE" (or the front-end alone).
+ */
+
+void
+_gwApiAudit(gw_system_t *sys, const gw_actor_t *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *detail)
+{
+  char source[64];
+
+  _gwApiSource(actor, source, sizeof(source));
+  _gwSystemAudit(sys, actor->tenant, actor->who, action, subject, job_id, printer, pages, source, detail);
+}
+
+
+/*
+ * '_gwApiSource()' - "FRONTEND WHERE", the audit row's source.
+ */
+
+void
+_gwApiSource(const gw_actor_t *actor, char *buf, size_t bufsize)
+{
+  if (actor->where && actor->where[0])
+    snprintf(buf, bufsize, "%s %s", actor->frontend, actor->where);
+  else
+    snprintf(buf, bufsize, "%s", actor->frontend);
+}
+
+
+/*
+ * '_gwApiUserVisible()' - Find a user the actor may see: any for an admin,
+ *                         only itself (by name or alias) otherwise.
+ */
+
+bool
+_gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user)
+{
+  if (!sys || !_gwApiActorValid(actor) || !name || !gwStoreUserFind(sys->store, actor->tenant, name, user))
+    return (false);
+
+  return (actor->role == GW_ROLE_ADMIN || !strcmp(user->name, actor->who));
+}
+
+
+/* ---- Users ------------------------------------------------------------------ */
+
+/*
+ * 'gwApiUserAdd()' - Add a user (admin).
+ */
+
+bool
+gwApiUserAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *display_name, gw_role_t role, int64_t *id_r, const char **error_r)
+{
+  static const char * const roles[] = { "user", "admin", "guest" };
+  int64_t id;
+
+  if (!sys || !_gwApiAdmin(actor, error_r))
+    return (false);
+  if (!name || !name[0] || role < GW_ROLE_USER || role > GW_ROLE_GUEST)
+  {
+    _gwApiError(error_r, "a user name and a role (user, admin or guest) are needed");
+    return (false);
+  }
+  if (!gwStoreUserAdd(sys->store, actor->tenant, name, display_name ? display_name : "", role, "", false, &id, error_r))
+    return (false);
+
+  _gwApiAudit(sys, actor, "user.add", name, NULL, NULL, 0, roles[role]);
+  if (id_r)
+    *id_r = id;
+
+  return (true);
+}
+
+
+/*
+ * 'gwApiUserFind()' - Find a user by name or alias (admin, or itself).
+ */
+
+bool
+gwApiUserFind(gw_system_t *sys, const gw_actor_t *actor, const char *name_or_alias, gw_user_t *user)
+{
+  return (user && _gwApiUserVisible(sys, actor, name_or_alias, user));
+}
+
+
+typedef struct user_page_s      /* gwApiUserIterate()'s window */
+{
+  int          skip, left;      /* left < 0 = no limit */
+  gw_user_cb_t cb;
+  void        *data;
+} user_page_t;
+
+
+/*
+ * 'user_page_cb()' - Skip the first 'offset' users, stop after 'limit'.
+ */
+
+static bool
+user_page_cb(const gw_user_t *user, void *data)
+{
+  user_page_t *p = (user_page_t *)data;
+
+  if (p->skip > 0)
+  {
+    p->skip --;
+    return (true);
+  }
+  if (p->left == 0)
+    return (false);
+  if (p->left > 0)
+    p->left --;
+
+  return ((p->cb)(user, p->data));
+}
+
+
+/*
+ * 'gwApiUserIterate()' - Users oldest first, a window of them (admin).
+ */
+
+bool
+gwApiUserIterate(gw_system_t *sys, const gw_actor_t *actor, int offset, int limit, gw_user_cb_t cb, void *data)
+{
+  user_page_t p = { offset > 0 ? offset : 0, limit > 0 ? limit : -1, cb, data };
+
+  if (!sys || !cb || !_gwApiAdmin(actor, NULL))
+    return (false);
+
+  return (gwStoreUserIterate(sys->store, actor->tenant, user_page_cb, &p));
+}
+
+
+/*
+ * 'gwApiUserCount()' - Number of users (admin); -1 when refused.
+ */
+
+int
+gwApiUserCount(gw_system_t *sys, const gw_actor_t *actor)
+{
+  if (!sys || !_gwApiAdmin(actor, NULL))
+    return (-1);
+
+  return (gwStoreUserCount(sys->store, actor->tenant));
+}
+
+
+/*
+ * 'gwApiUserSetPassword()' - Set a password, or a generated one-time one.
+ */
+
+bool
+gwApiUserSetPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, char *generated, size_t generatedsize, const char **error_r)
+{
+  gw_user_t user;
+  char      hash[GW_PASSWORD_HASH_MAX];
+  size_t    len = password ? strnlen(password, 257) : 0;
+  bool      ok;
+
+  if (!_gwApiUserVisible(sys, actor, name, &user))
+  {
+    _gwApiError(error_r, "no such user");
+    return (false);
+  }
+  if (password && (len < 8 || len > 256))
+  {
+    _gwApiError(error_r, "a password has 8 to 256 characters");
+    return (false);
+  }
+  if (!password && (!generated || generatedsize < 16 || !gwPasswordGenerate(generated, generatedsize)))
+  {
+    _gwApiError(error_r, "unable to make a password");
+    return (false);
+  }
+
+  ok = gwPasswordHash(password ? password : generated, hash, sizeof(hash)) &&
+       gwStoreUserSetPassword(sys->store, actor->tenant, user.id, hash, password == NULL);
+  gwWipe(hash, sizeof(hash));
+  if (!ok)
+  {
+    if (generated)
+      gwWipe(generated, generatedsize);
+    _gwApiError(error_r, "unable to set the password");
+    return (false);
+  }
+
+  _gwApiAudit(sys, actor, "user.password", user.name, NULL, NULL, 0, password ? "set" : "one-time");
+  return (true);
+}
+
+
+/*
+ * 'gwApiAliasAdd()' - Give a user another name (admin).
+ */
+
+bool
+gwApiAliasAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *alias, const char **error_r)
+{
+  gw_user_t user;
+
+  if (!_gwApiAdmin(actor, error_r))
+    return (false);
+  if (!alias || !_gwApiUserVisible(sys, actor, name, &user))
+  {
+    _gwApiError(error_r, alias ? "no such user" : "an alias is needed");
+    return (false);
+  }
+  if (!gwStoreAliasAdd(sys->store, actor->tenant, user.id, alias, error_r))
+    return (false);
+
+  _gwApiAudit(sys, actor, "alias.add", user.name, NULL, NULL, 0, "");
+  return (true);
+}
+
+
+/* ---- Addresses and tokens ------------------------------------------------------ */
+
+/*
+ * 'gwApiAddressAdd()' - Add a pending address (admin, or the user itself).
+ */
+
+bool
+gwApiAddressAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *address, const char **error_r)
+{
+  gw_user_t user;
+
+  if (!address || !_gwApiUserVisible(sys, actor, name, &user))
+  {
+    _gwApiError(error_r, address ? "no such user" : "an address is needed");
+    return (false);
+  }
+  if (!gwStoreAddressAdd(sys->store, actor->tenant, user.id, address, error_r))
+    return (false);
+
+  _gwApiAudit(sys, actor, "address.add", user.name, NULL, NULL, 0, "pending");
+  return (true);
+}
+
+
+/*
+ * 'gwApiAddressFind()' - Find an address (admin, or its owner).
+ */
+
+bool
+gwApiAddressFind(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_t *addr)
+{
+  if (!sys || !_gwApiActorValid(actor) || !address || !addr || !gwStoreAddressFind(sys->store, actor->tenant, address, addr))
+    return (false);
+
+  return (actor->role == GW_ROLE_ADMIN || !strcmp(addr->user_name, actor->who));
+}
+
+
+/*
+ * 'gwApiAddressIterate()' - A user's addresses, or all (admin).
+ */
+
+bool
+gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_address_cb_t cb, void *data)
+{
+  gw_user_t user;
+
+  if (!sys || !cb || !_gwApiActorValid(actor))
+    return (false);
+  if (!name && actor->role != GW_ROLE_ADMIN)
+    name = actor->who;
+
+  memset(&user, 0, sizeof(user));
+  if (name && !_gwApiUserVisible(sys, actor, name, &user))
+    return (false);
+
+  return (gwStoreAddressIterate(sys->store, actor->tenant, user.id, cb, data));
+}
+
+
+/*
+ * 'gwApiAddressSetState()' - Verify, revoke or reset an address (admin).
+ */
+
+bool
+gwApiAddressSetState(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_state_t state, const char **error_r)
+{
+  static const char * const actions[] = { "address.pending", "address.verify", "address.revoke" };
+  gw_address_t addr;
+
+  if (!sys || !_gwApiAdmin(actor, error_r))
+    return (false);
+  if (state < GW_ADDRESS_PENDING || state > GW_ADDRESS_REVOKED)
+  {
+    _gwApiError(error_r, "no such address state");
+    return (false);
+  }
+  if (!address || !gwStoreAddressFind(sys->store, actor->tenant, address, &addr))
+  {
+    _gwApiError(error_r, "no such address");
+    return (false);
+  }
+  if (!gwStoreAddressSetState(sys->store, actor->tenant, address, state, actor->who, error_r))
+    return (false);
+
+  _gwApiAudit(sys, actor, actions[state], addr.user_name, NULL, NULL, 0, "");
+  return (true);
+}
+
+
+/*
+ * 'token_hash()' - HMAC of "token:" + a token with the pepper, so a token
+ *                  never matches a PIN or a card.
+ */
+
+static bool
+token_hash(gw_system_t *sys, const char *token, unsigned char hmac[GW_HMAC_LEN])
+{
+  char buf[sizeof(TOKEN_PREFIX) + GW_API_TOKEN_LEN];
+  bool ok;
+
+  if (!token || strnlen(token, GW_API_TOKEN_LEN + 1) != GW_API_TOKEN_LEN)
+    return (false);
+
+  snprintf(buf, sizeof(buf), TOKEN_PREFIX "%s", token);
+  ok = gwHmacSha256(gwKeysGet(sys->keys, GW_KEY_PIN_PEPPER), GW_KEY_LEN, buf, strlen(buf), hmac);
+  gwWipe(buf, sizeof(buf));
+
+  return (ok);
+}
+
+
+/*
+ * 'gwApiTokenCreate()' - A single-use verification token for an address.
+ */
+
+bool
+gwApiTokenCreate(gw_system_t *sys, const gw_actor_t *actor, const char *address, int64_t ttl, char *token, size_t tokensize, int64_t *expires_r, const char **error_r)
+{
+  static const char hex[] = "0123456789abcdef";
+  gw_address_t  addr;
+  unsigned char raw[GW_API_TOKEN_LEN / 2], hmac[GW_HMAC_LEN];
+  int64_t       expires = (int64_t)time(NULL) + ttl;
+  bool          ok;
+
+  if (!gwApiAddressFind(sys, actor, address, &addr))
+  {
+    _gwApiError(error_r, "no such address");
+    return (false);
+  }
+  if (ttl < 1 || ttl > GW_API_TOKEN_TTL_MAX || !token || tokensize <= GW_API_TOKEN_LEN)
+  {
+    _gwApiError(error_r, "a token lives 1 second to 7 days");
+    return (false);
+  }
+  if (addr.state == GW_ADDRESS_REVOKED)
+  {
+    _gwApiError(error_r, "the address is revoked");
+    return (false);
+  }
+  if (!gwRandomBytes(raw, sizeof(raw)))
+  {
+    _gwApiError(error_r, "unable to make a token");
+    return (false);
+  }
+
+  for (size_t i = 0; i < sizeof(raw); i ++)
+  {
+    token[2 * i]     = hex[raw[i] >> 4];
+    token[2 * i + 1] = hex[raw[i] & 15];
+  }
+  token[GW_API_TOKEN_LEN] = '\0';
+  gwWipe(raw, sizeof(raw));
+
+  ok = token_hash(sys, token, hmac) && gwStoreTokenAdd(sys->store, actor->tenant, addr.address, hmac, expires, error_r);
+  gwWipe(hmac, sizeof(hmac));
+  if (!ok)
+  {
+    gwWipe(token, tokensize);
+    return (false);
+  }
+
+  _gwApiAudit(sys, actor, "token.create", addr.user_name, NULL, NULL, 0, "");
+  if (expires_r)
+    *expires_r = expires;
+
+  return (true);
+}
+
+
+/*
+ * 'gwApiTokenConfirm()' - Use up a token: its address becomes verified.
+ */
+
+bool
+gwApiTokenConfirm(gw_system_t *sys, const gw_actor_t *actor, const char *token, gw_address_t *addr, const char **error_r)
+{
+  unsigned char hmac[GW_HMAC_LEN];
+  gw_address_t  a;
+  bool          ok;
+
+  if (!sys || !_gwApiActorValid(actor))
+  {
+    _gwApiError(error_r, "invalid actor");
+    return (false);
+  }
+
+  ok = token_hash(sys, token, hmac) && gwStoreTokenUse(sys->store, actor->tenant, hmac, time(NULL), &a);
+  gwWipe(hmac, sizeof(hmac));
+  if (!ok)
+  {
+    _gwApiError(error_r, "the link or code is wrong, used or expired");
+    return (false);
+  }
+
+  _gwApiAudit(sys, actor, "address.verify", a.user_name, NULL, NULL, 0, "token");
+  if (addr)
+    *addr = a;
+
+  return (true);
+}
+
+
+/* ---- Authentication -------------------------------------------------------------- */
+
+typedef struct locked_s         /* Is one of these keys locked now? */
+{
+  const char *keys[2];
+  int64_t     now, until;
+} locked_t;
+
+
+/*
+ * 'locked_cb()' - Note the latest lock of the keys being checked.
+ */
+
+static bool
+locked_cb(const gw_lockout_t *l, void *data)
+{
+  locked_t *k = (locked_t *)data;
+
+  for (int i = 0; i < 2; i ++)
+    if (!strcmp(l->key, k->keys[i]) && l->locked_until > k->now && l->locked_until > k->until)
+      k->until = l->locked_until;
+
+  return (true);
+}
+
+
+/*
+ * 'gwApiAuthPassword()' - Check a password, rate-limited per user and client.
+ */
+
+bool
+gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r)
+{
+  char             login_key[GW_LOCKOUT_KEY_MAX_LEN + 1], client_key[GW_LOCKOUT_KEY_MAX_LEN + 1], hash[GW_PASSWORD_HASH_MAX];
+  gw_lockout_key_t keys[2];
+  locked_t         locked;
+  unsigned char    nomatch[GW_HMAC_LEN];
+  gw_config_t      c;
+  gw_user_t        u;
+  int64_t          until = 0;
+  int              which = -1;
+  bool             ok;
+
+  if (!sys || !_gwApiActorValid(actor) || !name || !password || !actor->where || !actor->where[0] ||
+      strlen(name) > 64 || strlen(actor->where) > GW_LOCKOUT_KEY_MAX_LEN - 8)
+  {
+    _gwApiError(error_r, "a user name, a password and the client are needed");
+    return (false);
+  }
+
+  _gwSystemConfigCopy(sys, &c);
+  snprintf(login_key, sizeof(login_key), "login:%s", name);
+  snprintf(client_key, sizeof(client_key), "client:%s", actor->where);
+
+  memset(&locked, 0, sizeof(locked));
+  locked.keys[0] = login_key;
+  locked.keys[1] = client_key;
+  locked.now     = (int64_t)time(NULL);
+  if (!gwStoreLockoutIterate(sys->store, actor->tenant, locked_cb, &locked) || locked.until > 0)
+  {
+    _gwApiError(error_r, "too many wrong passwords: try again later");
+    return (false);
+  }
+
+  memset(&u, 0, sizeof(u));
+  ok = gwStoreUserFind(sys->store, actor->tenant, name, &u) && !u.disabled &&
+       gwStoreUserGetPasswordHash(sys->store, actor->tenant, u.id, hash, sizeof(hash)) && hash[0] &&
+       gwPasswordVerify(hash, password);
+  gwWipe(hash, sizeof(hash));
+  if (ok)
+  {
+    if (user)
+      *user = u;
+    return (true);
+  }
+
+  /* Count the failure: an attempt with an HMAC that matches no card. */
+  keys[0].key = login_key;  keys[0].max_failures = c.pin_max_failures;  keys[0].failures = 0;
+  keys[1].key = client_key; keys[1].max_failures = c.pin_max_failures;  keys[1].failures = 0;
+  if (gwRandomBytes(nomatch, sizeof(nomatch)))
+    gwStoreCredentialAttempt(sys->store, actor->tenant, true, nomatch, keys, 2, locked.now, c.pin_lockout, &until, &which);
+
+  /* The subject only when the name is a user's: a password typed into the name field is not logged. */
+  _gwApiAudit(sys, actor, "login.fail", u.name, NULL, NULL, 0, "");
+  _gwApiError(error_r, "wrong user name or password");
+  return (false);
+}
+
+
+/* ---- Audit and lockouts ------------------------------------------------------------ */
+
+/*
+ * 'gwApiAuditAdd()' - A front-end's own audit row.
+ */
+
+bool
+gwApiAuditAdd(gw_system_t *sys, const gw_actor_t *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *detail)
+{
+  if (!sys || !_gwApiActorValid(actor) || !action || !action[0])
+    return (false);
+
+  _gwApiAudit(sys, actor, action, subject, job_id, printer, pages, detail);
+  return (true);
+}
+
+
+/*
+ * 'gwApiAuditIterate()' - Audit rows (admin).
+ */
+
+bool
+gwApiAuditIterate(gw_system_t *sys, const gw_actor_t *actor, int64_t since, int limit, gw_audit_cb_t cb, void *data)
+{
+  if (!sys || !cb || !_gwApiAdmin(actor, NULL))
+    return (false);
+
+  return (gwStoreAuditIterate(sys->store, actor->tenant, since, limit, cb, data));
+}
+
+
+/*
+ * 'gwApiLockoutIterate()' - Counted lockout keys (admin).
+ */
+
+bool
+gwApiLockoutIterate(gw_system_t *sys, const gw_actor_t *actor, gw_lockout_cb_t cb, void *data)
+{
+  if (!sys || !cb || !_gwApiAdmin(actor, NULL))
+    return (false);
+
+  return (gwStoreLockoutIterate(sys->store, actor->tenant, cb, data));
+}
+
+
+/*
+ * 'gwApiLockoutClear()' - Clear one key's lockout, or all (admin).
+ */
+
+bool
+gwApiLockoutClear(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char **error_r)
+{
+  if (!sys || !_gwApiAdmin(actor, error_r))
+    return (false);
+  if (!gwStoreLockoutClear(sys->store, actor->tenant, key))
+  {
+    _gwApiError(error_r, "unable to clear the lockout");
+    return (false);
+  }
+
+  _gwApiAudit(sys, actor, "lockout.clear", "", NULL, "", 0, key ? key : "all");
+  return (true);
+}
+
+
+/*
+ * 'gwApiHttpsPort()' - The HTTPS listener's port, 0 = none.
+ */
+
+int
+gwApiHttpsPort(gw_system_t *sys)
+{
+  return (sys && sys->listener ? gwListenerGetPort(sys->listener) : 0);
+}

@@ -1,0 +1,178 @@
+/*
+ * api.h - the public front-end API of the Printgate core.
+ *
+ * A front-end (the control socket's commands, IPP, mail, the web portal)
+ * calls these functions and the submission calls of system.h; it never
+ * calls the store, the spool or a core-private function.  Every call takes
+ * an actor: who asks, with which role, from where and through which
+ * front-end.  The call checks what the actor may do, makes the change and
+ * writes the audit row itself, in one place: a front-end never writes an
+ * audit row of its own except through gwApiAuditAdd().
+ *
+ * Scoping: an admin actor sees and acts on everything of its tenant; any
+ * other actor sees only its own user's jobs and addresses.  A job of
+ * another user is reported as "no such job" (its existence is not
+ * revealed).  Admin-only calls refuse other actors with "permission
+ * denied".
+ *
+ * Audit rows written here carry actor = who and source = "FRONTEND WHERE"
+ * (e.g. "cli control:cli:root"), and never a secret (password, PIN, card
+ * number, token).
+ *
+ * Errors: false (or -1) and, when error_r is not NULL, a static English
+ * fragment ("no such user", "permission denied") a front-end can put in a
+ * sentence.
+ *
+ * Ownership and locking: records (gw_user_t, gw_job_t, ...) are copied out
+ * to the caller; a gw_job_t from this API never carries its wrapped key
+ * (it is zeroed).  Every call is thread-safe; iteration callbacks run with
+ * no core lock held, so they may call the API again (and may block, e.g.
+ * to write to a slow client).  The actor's strings are only read during
+ * the call.
+ */
+
+#ifndef PRINTGATE_API_H
+#define PRINTGATE_API_H
+
+#include "crypto.h"     /* gwWipe() for the secrets this API returns */
+#include "system.h"
+
+typedef struct gw_actor_s
+{
+  int64_t     tenant;          /* GW_DEFAULT_TENANT today */
+  const char *who;             /* User name, "system", or the CLI's "cli:root" */
+  gw_role_t   role;            /* GW_ROLE_ADMIN sees everything; USER and GUEST only their own */
+  const char *where;           /* Client address, "control:cli:root", terminal id */
+  const char *frontend;        /* "cli", "ipp", "mail", "web" (also the origin of submitted jobs) */
+} gw_actor_t;
+
+#define GW_API_TOKEN_LEN       64   /* Verification token: 32 random bytes in lower-case hex */
+#define GW_API_TOKEN_TTL_MAX   (7 * 86400)
+
+/* ---- Users ------------------------------------------------------------------ */
+
+/* Admin.  Audit "user.add" (detail: the role). */
+extern bool gwApiUserAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *display_name, gw_role_t role, int64_t *id_r, const char **error_r);
+/* Admin, or the user itself.  false = no such user (or not visible to the actor). */
+extern bool gwApiUserFind(gw_system_t *sys, const gw_actor_t *actor, const char *name_or_alias, gw_user_t *user);
+/* Admin.  Users oldest first, skipping 'offset' and stopping after 'limit' (0 = all). */
+extern bool gwApiUserIterate(gw_system_t *sys, const gw_actor_t *actor, int offset, int limit, gw_user_cb_t cb, void *data);
+/* Admin: the number of users (-1 = refused or store error). */
+extern int  gwApiUserCount(gw_system_t *sys, const gw_actor_t *actor);
+/*
+ * Admin (any user), or the user itself.  password NULL: a random one-time
+ * password is made, returned in generated (the caller wipes it) and must
+ * be changed at the next login; else password (8 to 256 bytes) is set as
+ * is.  Audit "user.password" (detail "one-time" or "set").
+ */
+extern bool gwApiUserSetPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, char *generated, size_t generatedsize, const char **error_r);
+/* Admin.  Audit "alias.add". */
+extern bool gwApiAliasAdd(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char *alias, const char **error_r);
+
+/* ---- Addresses and verification tokens -------------------------------------- */
+
+/* Admin, or the user itself (a new address is pending).  Audit "address.add". */
+extern bool gwApiAddressAdd(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char *address, const char **error_r);
+/* Admin, or the address's owner. */
+extern bool gwApiAddressFind(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_t *addr);
+/* user NULL = all (admin) ; a non-admin always gets its own. */
+extern bool gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_address_cb_t cb, void *data);
+/* Admin: VERIFIED (approve/verify), REVOKED or PENDING.  Audit "address.verify", "address.revoke", "address.pending". */
+extern bool gwApiAddressSetState(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_state_t state, const char **error_r);
+/*
+ * A single-use verification token for an address (admin, or the address's
+ * owner), valid ttl seconds (1 to GW_API_TOKEN_TTL_MAX).  The token is
+ * returned once in token (tokensize > GW_API_TOKEN_LEN; the caller wipes
+ * it); the store keeps only its HMAC with the server pepper, like a PIN.
+ * Audit "token.create" (never the token).
+ */
+extern bool gwApiTokenCreate(gw_system_t *sys, const gw_actor_t *actor, const char *address, int64_t ttl, char *token, size_t tokensize, int64_t *expires_r, const char **error_r);
+/*
+ * Confirm a token (any actor: holding it is the proof): the token is used
+ * up in the same store transaction that finds it, its address becomes
+ * verified (by "self"), and addr (if not NULL) gets the address.  An
+ * unknown, used or expired token is refused.  Audit "address.verify"
+ * (detail "token").
+ */
+extern bool gwApiTokenConfirm(gw_system_t *sys, const gw_actor_t *actor, const char *token, gw_address_t *addr, const char **error_r);
+
+/* ---- Printers --------------------------------------------------------------- */
+
+/* True when a sink takes this URI (ipp://, ipps://, cups://HOST:PORT/QUEUE). */
+extern bool gwApiPrinterUriSupported(gw_system_t *sys, const char *uri);
+/* Admin; the URI must be one a sink takes.  Audit "printer.add". */
+extern bool gwApiPrinterAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *uri, const char *location, const char **error_r);
+/* Admin.  Audit "printer.delete". */
+extern bool gwApiPrinterDelete(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char **error_r);
+/* Any actor (printers are not secret to the tenant's users). */
+extern bool gwApiPrinterFind(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_printer_t *printer);
+extern bool gwApiPrinterIterate(gw_system_t *sys, const gw_actor_t *actor, gw_printer_cb_t cb, void *data);
+/*
+ * Admin: ask the printer whether it answers and what it takes (the sink's
+ * capability check; nothing is printed).  Returns the check's result (its
+ * reason and sentence in result); false with error_r set when the printer
+ * is unknown or its URI has no sink.  Talks to the printer: may take up to
+ * PrinterTimeout.
+ */
+extern bool gwApiPrinterCheck(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_sink_result_t *result, const char **error_r);
+
+/* ---- Jobs ------------------------------------------------------------------- */
+
+/*
+ * Begin a submission for 'user' (NULL = the actor itself; a non-admin may
+ * submit only for itself: else unknown-user), with origin = the actor's
+ * front-end.  Then gwSubmissionWrite/End/Abort (system.h).
+ */
+extern gw_submission_t *gwApiJobSubmit(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char *name, const gw_job_options_t *options, int64_t declared_size, gw_reason_t *reason_r, char *text, size_t textsize);
+/* A job, scoped (key zeroed).  false = "no such job". */
+extern bool gwApiJobGet(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, gw_job_t *job);
+/* Wait as gwSystemJobWait(), scoped. */
+extern bool gwApiJobWait(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, int timeout_ms, gw_job_t *job);
+/* user NULL = every user (admin) or the actor's own; states as gwStoreJobIterate (0 = all).  Keys zeroed. */
+extern bool gwApiJobIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, unsigned states, gw_job_cb_t cb, void *data);
+extern int  gwApiJobCount(gw_system_t *sys, const gw_actor_t *actor, const char *user, unsigned states);
+/* Scoped cancel.  Audit "job.cancel" (in the transition's transaction). */
+extern bool gwApiJobCancel(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, const char **error_r);
+/*
+ * Release (gwSystemRelease), with actor, client (lockout) and source filled
+ * from the actor (rel->source, when set, labels the audit row instead).
+ * A non-admin releases by PIN or card, or its own jobs by name: naming
+ * another user answers "no such job".
+ */
+extern bool gwApiJobRelease(gw_system_t *sys, const gw_actor_t *actor, const gw_release_t *rel, gw_release_result_t *result);
+/* Admin, or the user itself.  Audit "pin.new" / "card.set" (never the PIN or card). */
+extern bool gwApiPinNew(gw_system_t *sys, const gw_actor_t *actor, const char *user, char *pin, size_t pinsize, const char **error_r);
+extern bool gwApiCardSet(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char *card, const char **error_r);
+
+/* ---- Authentication ------------------------------------------------------------ */
+
+/*
+ * Check a user's password (Argon2id).  Rate-limited with the release
+ * lockout's counters (PinMaxFailures per "login:USER" and per
+ * "client:WHERE", PinLockout seconds): a locked key refuses before the
+ * password is even checked.  A wrong password, an unknown or a disabled
+ * user all answer "wrong user name or password" and count.  On success
+ * user gets the user.  Audit "login.fail" on a failure (never the
+ * password; the subject is the user's name only when one has it, so a
+ * password typed into the name field is not logged); a success writes
+ * nothing (a session does, later).  Argon2 takes its time and memory:
+ * call it from a worker, not a listener thread.
+ */
+extern bool gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r);
+
+/* ---- Audit and lockouts -------------------------------------------------------- */
+
+/* Any actor: a row for a front-end's own event ("mail.reject"); actor and source from the actor. */
+extern bool gwApiAuditAdd(gw_system_t *sys, const gw_actor_t *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *detail);
+/* Admin: the newest 'limit' rows (<= 0: all) with time >= 'since' (Unix time), handed out oldest first. */
+extern bool gwApiAuditIterate(gw_system_t *sys, const gw_actor_t *actor, int64_t since, int limit, gw_audit_cb_t cb, void *data);
+/* Admin. */
+extern bool gwApiLockoutIterate(gw_system_t *sys, const gw_actor_t *actor, gw_lockout_cb_t cb, void *data);
+/* Admin: key NULL = every key.  Audit "lockout.clear" (detail: the key or "all"). */
+extern bool gwApiLockoutClear(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char **error_r);
+
+/* ---- Status ------------------------------------------------------------------- */
+
+extern int  gwApiHttpsPort(gw_system_t *sys);      /* The listener's port, 0 = no listener */
+
+#endif /* !PRINTGATE_API_H */

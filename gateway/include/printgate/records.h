@@ -1,0 +1,99 @@
+/*
+ * records.h - the records the core hands to front-ends (users, addresses,
+ * printers, audit rows, lockout counters): plain structs copied out to the
+ * caller, with no pointers into the core.  The store (private to the core)
+ * reads and writes them; front-ends get them through api.h.
+ */
+
+#ifndef PRINTGATE_RECORDS_H
+#define PRINTGATE_RECORDS_H
+
+#include "base.h"
+#include "job.h"
+
+/* ---- Users ---------------------------------------------------------------- */
+
+typedef enum gw_role_e
+{
+  GW_ROLE_USER,
+  GW_ROLE_ADMIN,
+  GW_ROLE_GUEST
+} gw_role_t;
+
+typedef struct gw_user_s
+{
+  int64_t   id;
+  int64_t   tenant;
+  char      name[64];              /* Login name, unique per tenant, [a-z0-9._@-] */
+  char      display_name[128];
+  gw_role_t role;
+  bool      disabled;
+  bool      must_change_password;  /* One-time password still in force */
+  int64_t   created;
+} gw_user_t;
+
+typedef enum gw_address_state_e
+{
+  GW_ADDRESS_PENDING,
+  GW_ADDRESS_VERIFIED,
+  GW_ADDRESS_REVOKED
+} gw_address_state_t;
+
+typedef struct gw_address_s
+{
+  int64_t            id;
+  int64_t            user_id;
+  char               user_name[64];
+  char               address[256];   /* Lower-cased */
+  gw_address_state_t state;
+  char               verified_by[64];/* Admin name, "self" (link/code), or "" */
+  int64_t            verified_at;
+  int64_t            created;
+} gw_address_t;
+
+typedef struct gw_printer_s
+{
+  int64_t id;
+  int64_t tenant;
+  char    name[64];
+  char    uri[1024];      /* ipp://, ipps://, cups://host:port/queue */
+  char    location[128];
+  bool    enabled;
+  int64_t created;
+} gw_printer_t;
+
+typedef struct gw_audit_s
+{
+  int64_t id;
+  int64_t time;
+  char    actor[64];      /* Who did it: user name, "system", "cli" */
+  char    action[32];     /* "job.submit", "job.release", "pin.fail", ... */
+  char    subject[64];    /* The user it concerns (or "") */
+  char    job_id[GW_UUID_LEN + 1];
+  char    printer[64];
+  int     pages;
+  char    source[64];     /* Where: "cli", client address, terminal id */
+  char    detail[256];    /* Reason code or short metadata; never content */
+} gw_audit_t;
+
+typedef bool (*gw_user_cb_t)(const gw_user_t *user, void *data);
+typedef bool (*gw_address_cb_t)(const gw_address_t *addr, void *data);
+typedef bool (*gw_printer_cb_t)(const gw_printer_t *printer, void *data);
+typedef bool (*gw_job_cb_t)(const gw_job_t *job, void *data);
+typedef bool (*gw_audit_cb_t)(const gw_audit_t *entry, void *data);
+
+/* ---- Lockout counters (PIN, card and password attempts) ------------------- */
+
+#define GW_LOCKOUT_KEY_MAX_LEN 160
+
+typedef struct gw_lockout_s    /* One counted key, for listing */
+{
+  char    key[GW_LOCKOUT_KEY_MAX_LEN + 1];
+  int64_t failures;            /* Failures in the current window */
+  int64_t first_failure;       /* Start of the window */
+  int64_t locked_until;        /* 0 = not locked */
+} gw_lockout_t;
+
+typedef bool (*gw_lockout_cb_t)(const gw_lockout_t *lockout, void *data);
+
+#endif /* !PRINTGATE_RECORDS_H */
