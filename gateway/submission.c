@@ -42,6 +42,7 @@ struct _gw_submission_s
   double             t_commit;       /* Milliseconds End took to commit */
   double             t_queued;       /* gwClockMs() when queued for a worker */
   gw_log_ctx_t       lctx;           /* "Job <id>: " */
+  bool               quarantine;     /* Quarantined, not held, once converted */
   bool               cancelled;      /* The conversion was stopped by a stop of the gateway */
 };
 
@@ -156,6 +157,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   sub->max_pages      = c.max_pages;
   sub->retention      = u.role == GW_ROLE_GUEST ? c.guest_retention : c.retention;
   sub->fail_retention = c.retention;
+  sub->quarantine     = options && options->quarantine;
 
   gwUUIDNew(sub->job.id);
   sub->job.tenant      = tenant;
@@ -624,7 +626,7 @@ convert_work(void *arg)
   t2 = gwClockMs();
 
   if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, "application/pdf", (int64_t)out.size, out.pages, out.color_pages, &out.key) ||
-      !_gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + sub->retention, NULL, "system", sub->job.origin, "job.hold", &error))
+      !_gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_CONVERTING, sub->quarantine ? GW_JOB_STATE_QUARANTINED : GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + sub->retention, NULL, "system", sub->job.origin, sub->quarantine ? "job.quarantine" : "job.hold", &error))
   {
     sub->reason = GW_REASON_INTERNAL;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not hold the document (%s); try again later.", sub->job.name, error ? error : "store error");
@@ -637,7 +639,7 @@ convert_work(void *arg)
   gwStoreJobDropOriginal(sys->store, sub->job.tenant, sub->job.id);
   gwSpoolRemove(sys->spool, sub->job.id, 0);
 
-  gwLogCtx(&sub->lctx, GW_LOG_INFO, "owner %s, held: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->job.owner, out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2);
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "owner %s, %s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->job.owner, sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2);
 
   done:
 

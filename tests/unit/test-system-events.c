@@ -62,7 +62,16 @@ count_for(seen_t *s, const char *job_id, gw_job_state_t to)
 }
 
 static bool
+submit_opts(gw_system_t *sys, const char *origin, const char *file, const gw_job_options_t *options, gw_job_t *job);
+
+static bool
 submit(gw_system_t *sys, const char *origin, const char *file, gw_job_t *job)
+{
+  return (submit_opts(sys, origin, file, NULL, job));
+}
+
+static bool
+submit_opts(gw_system_t *sys, const char *origin, const char *file, const gw_job_options_t *options, gw_job_t *job)
 {
   gw_submission_t *sub;
   gw_reason_t      reason;
@@ -73,7 +82,7 @@ submit(gw_system_t *sys, const char *origin, const char *file, gw_job_t *job)
 
   if (!fp)
     return (false);
-  if ((sub = gwSubmissionBegin(sys, GW_DEFAULT_TENANT, "eve", "page.ps", origin, NULL, -1, &reason, text, sizeof(text))) == NULL)
+  if ((sub = gwSubmissionBegin(sys, GW_DEFAULT_TENANT, "eve", "page.ps", origin, options, -1, &reason, text, sizeof(text))) == NULL)
   {
     printf("  Begin: %s\n", text);
     fclose(fp);
@@ -157,6 +166,26 @@ main(void)
   TEST_CHECK(gwEventsFlush(events, 10000));
   TEST_CHECK(count_for(&all, job.id, GW_JOB_STATE_CANCELLED) == 1);
   TEST_CHECK(all.count == 5);
+
+  TEST_BEGIN("a quarantined submission: converted, held back, then released to its owner");
+  {
+    gw_job_options_t q;
+    gw_job_t         qj;
+
+    memset(&q, 0, sizeof(q));
+    q.quarantine = true;
+    TEST_CHECK(submit_opts(sys, "mail", doc, &q, &qj));
+    TEST_CHECK(gwSystemJobWait(sys, GW_DEFAULT_TENANT, qj.id, 60000, &got) && got.state == GW_JOB_STATE_QUARANTINED && got.pages == 3);
+    TEST_CHECK(gwEventsFlush(events, 10000));
+    TEST_CHECK(count_for(&all, qj.id, GW_JOB_STATE_QUARANTINED) == 1 && count_for(&all, qj.id, GW_JOB_STATE_HELD) == 0);
+    error = NULL;
+    TEST_CHECK(!gwSystemJobUnquarantine(sys, GW_DEFAULT_TENANT, job2.id, "admin", "cli", &error) && error && strstr(error, "not quarantined"));
+    TEST_CHECK(gwSystemJobUnquarantine(sys, GW_DEFAULT_TENANT, qj.id, "admin", "cli", &error));
+    TEST_CHECK(gwStoreJobGet(gwSystemGetStore(sys), GW_DEFAULT_TENANT, qj.id, &got) && got.state == GW_JOB_STATE_HELD && got.expires > time(NULL));
+    TEST_CHECK(!gwSystemJobUnquarantine(sys, GW_DEFAULT_TENANT, qj.id, "admin", "cli", &error));
+    TEST_CHECK(gwEventsFlush(events, 10000));
+    TEST_CHECK(count_for(&all, qj.id, GW_JOB_STATE_HELD) == 1);
+  }
 
   TEST_BEGIN("expiry emits before the row is purged");
   TEST_CHECK(gwSystemExpire(sys, time(NULL) + 400 * 86400) >= 1);

@@ -28,6 +28,8 @@ typedef struct gw_job_options_s
   const char *color_mode;      /* NULL = "auto" */
   const char *page_ranges;     /* NULL or "" = all pages; IPP syntax "2-3,5" */
   int         number_up;       /* 0 = default (1); 1, 2, 4, 6, 9, 16 */
+  bool        quarantine;      /* Converted, then held back (quarantined) until
+                                  gwSystemJobUnquarantine(): a sender not yet verified */
 } gw_job_options_t;
 
 typedef struct gw_release_s
@@ -84,6 +86,9 @@ extern bool gwSubmissionEnd(gw_submission_t **sub, gw_job_t *job);
 extern void gwSubmissionAbort(gw_submission_t **sub, gw_reason_t reason);
 extern const char *gwSubmissionError(gw_submission_t *sub);
 
+/* A quarantined job (its sender now verified, or an admin approved it) becomes held, with the
+ * owner's retention from now.  False and why if it is not quarantined. */
+extern bool gwSystemJobUnquarantine(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char *source, const char **error_r);
 extern bool gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char **error_r);
 extern bool gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_release_result_t *result);
 extern bool gwSystemPinNew(gw_system_t *sys, int64_t tenant, const char *user, char *pin, size_t pinsize, const char **error_r);
