@@ -30,6 +30,9 @@ expire_job(const gw_job_t *job, void *data)
   sweep_t     *sw = (sweep_t *)data;
   gw_system_t *sys = sw->sys;
   const char  *error = NULL;
+  gw_log_ctx_t lc;
+
+  gwLogCtxJob(&lc, sys->log, job->id, job->owner);
 
   if (!gwJobStateIsTerminal(job->state))
   {
@@ -39,12 +42,12 @@ expire_job(const gw_job_t *job, void *data)
     if (!_gwSystemJobTransition(sys, job, job->state, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, text, -1, NULL, "system", "expiry", "job.expire", &error))
     {
       /* Someone released or cancelled it at the same moment: leave it. */
-      gwLog(sys->log, GW_LOG_DEBUG, "Job %s: not expired (%s).", job->id, error ? error : "state changed");
+      gwLogCtx(&lc, GW_LOG_DEBUG, "not expired (%s).", error ? error : "state changed");
       return (true);
     }
   }
 
-  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s expired (%s).", job->id, job->owner, gwJobStateString(job->state));
+  gwLogCtx(&lc, GW_LOG_INFO, "expired (%s).", gwJobStateString(job->state));
   _gwSystemDiscardJob(sys, job);
   sw->removed ++;
 
@@ -83,6 +86,7 @@ bool
 gwSystemJobUnquarantine(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char *source, const char **error_r)
 {
   gw_job_t    job;
+  gw_log_ctx_t lc;
   gw_user_t   user;
   gw_config_t c;
   int64_t     retention;
@@ -104,7 +108,8 @@ gwSystemJobUnquarantine(gw_system_t *sys, int64_t tenant, const char *job_id, co
   if (!_gwSystemJobTransition(sys, &job, GW_JOB_STATE_QUARANTINED, GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + retention, NULL, actor ? actor : "system", source ? source : "", "job.unquarantine", error_r))
     return (false);
 
-  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s released from quarantine by %s.", job.id, job.owner, actor ? actor : "system");
+  gwLogCtxJob(&lc, sys->log, job.id, job.owner);
+  gwLogCtx(&lc, GW_LOG_INFO, "released from quarantine by %s.", actor ? actor : "system");
   return (true);
 }
 
@@ -128,8 +133,9 @@ gwSystemJobCancel(gw_system_t *sys, int64_t tenant, const char *job_id, const ch
 bool
 _gwSystemJobCancelAs(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char *source, const char **error_r)
 {
-  gw_job_t job;
-  char     text[512];
+  gw_job_t     job;
+  char         text[512];
+  gw_log_ctx_t lc;
 
   if (!gwStoreJobGet(sys->store, tenant, job_id, &job))
   {
@@ -150,7 +156,8 @@ _gwSystemJobCancelAs(gw_system_t *sys, int64_t tenant, const char *job_id, const
     return (false);
 
   _gwSystemDiscardJob(sys, &job);
-  gwLog(sys->log, GW_LOG_INFO, "Job %s of %s cancelled by %s.", job.id, job.owner, actor);
+  gwLogCtxJob(&lc, sys->log, job.id, job.owner);
+  gwLogCtx(&lc, GW_LOG_INFO, "cancelled by %s.", actor);
 
   return (true);
 }

@@ -171,14 +171,18 @@ gwLog(gw_log_t *log, gw_loglevel_t level, const char *fmt, ...)
 
 /*
  * 'gwLogCtxJob()' - A log context for one job: its lines start
- *                   "Job <id>: ".
+ *                   "Job <id> of <owner>: " ("Job <id>: " without an
+ *                   owner).
  */
 
 void
-gwLogCtxJob(gw_log_ctx_t *ctx, gw_log_t *log, const char *job_id)
+gwLogCtxJob(gw_log_ctx_t *ctx, gw_log_t *log, const char *job_id, const char *owner)
 {
   ctx->log = log;
-  snprintf(ctx->prefix, sizeof(ctx->prefix), "Job %.36s: ", job_id ? job_id : "?");
+  if (owner && *owner)
+    snprintf(ctx->prefix, sizeof(ctx->prefix), "Job %.36s of %.63s: ", job_id ? job_id : "?", owner);
+  else
+    snprintf(ctx->prefix, sizeof(ctx->prefix), "Job %.36s: ", job_id ? job_id : "?");
 }
 
 

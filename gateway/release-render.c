@@ -168,7 +168,10 @@ render_out(void *ctx, const void *buf, size_t len)
 static bool
 render_fail(_gw_release_doc_t *d, const gw_convert_result_t *cr, gw_sink_result_t *result)
 {
-  const char *what;
+  gw_log_ctx_t lc;
+  const char  *what;
+
+  gwLogCtxJob(&lc, d->sys->log, d->job->id, d->job->owner);
 
   result->status = GW_SINK_HOLD;
   result->reason = cr->reason == GW_REASON_NONE ? GW_REASON_INTERNAL : cr->reason;
@@ -188,7 +191,7 @@ render_fail(_gw_release_doc_t *d, const gw_convert_result_t *cr, gw_sink_result_
   }
 
   snprintf(result->text, sizeof(result->text), "%.140s: the document could not be prepared for printer '%.63s' (%.150s); the job stays held. %s", d->job->name, d->printer, cr->detail[0] ? cr->detail : gwReasonCode(result->reason), what);
-  gwLog(d->sys->log, GW_LOG_WARN, "Job %s: rendering for '%s' failed: %s (%s).", d->job->id, d->printer, gwReasonCode(result->reason), cr->detail);
+  gwLogCtx(&lc, GW_LOG_WARN, "rendering for '%s' failed: %s (%s).", d->printer, gwReasonCode(result->reason), cr->detail);
 
   return (false);
 }
@@ -217,8 +220,10 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
                        e_wm[40 + 2 * 160], wm[2 * 160 + 1];
   int                  n = 0;
   double               t0;
+  gw_log_ctx_t         lc;
 
   memset(&cr, 0, sizeof(cr));
+  gwLogCtxJob(&lc, d->sys->log, d->job->id, d->job->owner);
 
   if (!strcmp(spec->format, "image/pwg-raster"))
     format_kw = "pwg";
@@ -325,7 +330,7 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
   doc->size    = cr.output_size;
   doc->format  = spec->format;
 
-  gwLog(d->sys->log, GW_LOG_INFO, "Job %s: rendered for '%s' as %s: %d page(s), %lld bytes in %.2fs (pages %s, %d-up, watermark %s).", d->job->id, d->printer, spec->format, cr.pages, (long long)cr.output_size, (gwClockMs() - t0) / 1000.0, d->job->page_ranges[0] ? d->job->page_ranges : "all", d->job->number_up > 1 ? d->job->number_up : 1, c->watermark ? "on" : "off");
+  gwLogCtx(&lc, GW_LOG_INFO, "rendered for '%s' as %s: %d page(s), %lld bytes in %.2fs (pages %s, %d-up, watermark %s).", d->printer, spec->format, cr.pages, (long long)cr.output_size, (gwClockMs() - t0) / 1000.0, d->job->page_ranges[0] ? d->job->page_ranges : "all", d->job->number_up > 1 ? d->job->number_up : 1, c->watermark ? "on" : "off");
 
   return (true);
 }

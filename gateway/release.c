@@ -214,16 +214,19 @@ release_interrupted(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job,
   gw_sink_result_t sr;
   gw_sink_found_t  found = release_lookup(sys, c, job, &sr);
   const char      *error = NULL;
+  gw_log_ctx_t     lc;
+
+  gwLogCtxJob(&lc, sys->log, job->id, job->owner);
 
   if (found == GW_SINK_FOUND_NO)
   {
-    gwLog(sys->log, GW_LOG_INFO, "Job %s of %s: its release to %s was cut short by a restart and the printer does not have it; sending it.", job->id, job->owner, job->printer);
+    gwLogCtx(&lc, GW_LOG_INFO, "its release to %s was cut short by a restart and the printer does not have it; sending it.", job->printer);
     return (false);
   }
 
   if (found == GW_SINK_FOUND_UNKNOWN && job->reason == GW_REASON_MAY_HAVE_PRINTED)
   {
-    gwLog(sys->log, GW_LOG_WARN, "Job %s of %s: printer %s still cannot say whether it has this job; released again, so it is sent anyway.", job->id, job->owner, job->printer);
+    gwLogCtx(&lc, GW_LOG_WARN, "printer %s still cannot say whether it has this job; released again, so it is sent anyway.", job->printer);
     return (false);
   }
 
@@ -238,7 +241,7 @@ release_interrupted(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job,
   if (found == GW_SINK_FOUND_YES)
   {
     release_printed(sys, c, job, job->printer, rel, sr.text);
-    gwLog(sys->log, GW_LOG_WARN, "Job %s of %s was already on printer %s (printer job %d) after a restart: recorded as printed, not sent again.", job->id, job->owner, job->printer, sr.printer_job_id);
+    gwLogCtx(&lc, GW_LOG_WARN, "was already on printer %s (printer job %d) after a restart: recorded as printed, not sent again.", job->printer, sr.printer_job_id);
     snprintf(result->text, sizeof(result->text), "%s", sr.text);
     result->reason = GW_REASON_NONE;
     result->released ++;
@@ -251,7 +254,7 @@ release_interrupted(gw_system_t *sys, const gw_config_t *c, const gw_job_t *job,
     /* The sink's sentence ends "it may already have printed."; say what to do. */
     snprintf(sr.text + len, sizeof(sr.text) - len, " Check the output tray of printer '%s'; if it is not there, release the job again: it is then sent anyway.", job->printer);
     _gwSystemJobTransition(sys, job, GW_JOB_STATE_RELEASING, GW_JOB_STATE_HELD, GW_REASON_MAY_HAVE_PRINTED, sr.text, -1, job->printer, "system", rel->source, "job.hold", &error);
-    gwLog(sys->log, GW_LOG_WARN, "Job %s of %s: printer %s cannot say whether it has this job; held as may-have-printed.", job->id, job->owner, job->printer);
+    gwLogCtx(&lc, GW_LOG_WARN, "printer %s cannot say whether it has this job; held as may-have-printed.", job->printer);
     snprintf(result->text, sizeof(result->text), "%s", sr.text);
     result->reason = GW_REASON_MAY_HAVE_PRINTED;
     result->held ++;
@@ -277,6 +280,9 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   const char       *error = NULL;
   char              text[512], certs[GW_PATH_MAX + 32], key[GW_UUID_LEN + 16];
   double            t0, t1 = 0.0, t2 = 0.0;
+  gw_log_ctx_t      lc;
+
+  gwLogCtxJob(&lc, sys->log, job->id, job->owner);
 
   /* A release of this job was cut short by a restart: ask that printer first. */
   if (job->state == GW_JOB_STATE_HELD && job->printer[0] && (job->reason == GW_REASON_INTERRUPTED || job->reason == GW_REASON_MAY_HAVE_PRINTED) &&
@@ -343,14 +349,14 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
     case GW_SINK_OK :
         snprintf(text, sizeof(text), "%s: sent to %s.", job->name, printer->name);
         release_printed(sys, c, job, printer->name, rel, text);
-        gwLog(sys->log, GW_LOG_INFO, "Job %s of %s printed on %s (%d page(s)%s, printer job %d; timing: verify=%.1fms send=%.1fms).", job->id, job->owner, printer->name, ctx.pages > 0 ? ctx.pages : job->pages, ctx.pages > 0 ? " rendered" : "", sr.printer_job_id, t1 - t0, t2 - t1);
+        gwLogCtx(&lc, GW_LOG_INFO, "printed on %s (%d page(s)%s, printer job %d; timing: verify=%.1fms send=%.1fms).", printer->name, ctx.pages > 0 ? ctx.pages : job->pages, ctx.pages > 0 ? " rendered" : "", sr.printer_job_id, t1 - t0, t2 - t1);
         snprintf(result->text, sizeof(result->text), "%s", text);
         result->released ++;
         break;
 
     case GW_SINK_HOLD :
         _gwSystemJobTransition(sys, job, GW_JOB_STATE_RELEASING, GW_JOB_STATE_HELD, sr.reason, sr.text, -1, printer->name, "system", rel->source, "job.hold", &error);
-        gwLog(sys->log, GW_LOG_WARN, "Job %s of %s not printed on %s, held again: %s", job->id, job->owner, printer->name, gwReasonCode(sr.reason));
+        gwLogCtx(&lc, GW_LOG_WARN, "not printed on %s, held again: %s", printer->name, gwReasonCode(sr.reason));
         snprintf(result->text, sizeof(result->text), "%s", sr.text);
         result->held ++;
         break;
@@ -359,7 +365,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
         _gwSystemJobTransition(sys, job, GW_JOB_STATE_RELEASING, GW_JOB_STATE_FAILED, sr.reason, sr.text, time(NULL) + c->retention, printer->name, "system", rel->source, "job.fail", &error);
         if (gwSpoolExists(sys->spool, job->id, 1))
           gwSpoolRemove(sys->spool, job->id, 1);
-        gwLog(sys->log, GW_LOG_ERROR, "Job %s of %s failed on %s: %s", job->id, job->owner, printer->name, gwReasonCode(sr.reason));
+        gwLogCtx(&lc, GW_LOG_ERROR, "failed on %s: %s", printer->name, gwReasonCode(sr.reason));
         snprintf(result->text, sizeof(result->text), "%s", sr.text);
         result->failed ++;
         break;

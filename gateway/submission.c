@@ -198,8 +198,8 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
   }
 
-  gwLogCtxJob(&sub->lctx, sys->log, sub->job.id);
-  gwLogCtx(&sub->lctx, GW_LOG_INFO, "receiving a document for %s from %s (job number %d).", u.name, sub->job.origin, sub->job.number);
+  gwLogCtxJob(&sub->lctx, sys->log, sub->job.id, sub->job.owner);
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "receiving a document from %s (job number %d).", sub->job.origin, sub->job.number);
 
   return (sub);
 }
@@ -573,7 +573,7 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
     if (gwSpoolExists(sys->spool, sub->job.id, doc))
       gwSpoolRemove(sys->spool, sub->job.id, doc);
   }
-  gwLogCtx(&sub->lctx, GW_LOG_INFO, "owner %s, failed: %s", sub->job.owner, gwReasonCode(sub->reason));
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "failed: %s", gwReasonCode(sub->reason));
 
   if (!gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job))
   {
@@ -639,7 +639,7 @@ convert_work(void *arg)
   gwStoreJobDropOriginal(sys->store, sub->job.tenant, sub->job.id);
   gwSpoolRemove(sys->spool, sub->job.id, 0);
 
-  gwLogCtx(&sub->lctx, GW_LOG_INFO, "owner %s, %s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->job.owner, sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2);
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "%s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2);
 
   done:
 
@@ -800,7 +800,7 @@ _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const g
   sub->retention      = gwStoreUserGet(sys->store, job->tenant, job->user_id, &u) && u.role == GW_ROLE_GUEST ? c.guest_retention : c.retention;
   sub->fail_retention = c.retention;
 
-  gwLogCtxJob(&sub->lctx, sys->log, job->id);
+  gwLogCtxJob(&sub->lctx, sys->log, job->id, job->owner);
   gwLogCtx(&sub->lctx, GW_LOG_WARN, "recovery: it was converting when the gateway stopped; converting it again.");
   queue_conversion(sub);
 

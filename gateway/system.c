@@ -805,11 +805,14 @@ _gwSystemAudit(gw_system_t *sys, int64_t tenant, const char *actor, const char *
 void
 _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job)
 {
+  gw_log_ctx_t lc;
+
+  gwLogCtxJob(&lc, sys->log, job->id, job->owner);
   if (gwSpoolExists(sys->spool, job->id, 1) && !gwSpoolRemove(sys->spool, job->id, 1))
-    gwLog(sys->log, GW_LOG_ERROR, "Job %s: unable to remove the spool file.", job->id);
+    gwLogCtx(&lc, GW_LOG_ERROR, "unable to remove the spool file.");
 
   if (!gwStoreJobPurge(sys->store, job->tenant, job->id))
-    gwLog(sys->log, GW_LOG_ERROR, "Job %s: unable to delete the job row.", job->id);
+    gwLogCtx(&lc, GW_LOG_ERROR, "unable to delete the job row.");
 }
 
 

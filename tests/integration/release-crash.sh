@@ -141,7 +141,7 @@ sleep 1
 check_eq "1: still one copy at the printer" "$(copies)" $((base + 1))
 check "1: the job is printed (removed, as KeepPrintedJobs is off)" sh -c "! $PRINTGATE -c $GW_CONF job show $J1"
 check "1: the audit has its print" sh -c "$PRINTGATE -c $GW_CONF --json audit | grep -B3 -A8 '\"action\": \"job.print\"' | grep -q '$J1'"
-check "1: the log says so" grep -q "Job $J1 of alice was already on printer lobby" "$GW_LOG"
+check "1: the log says so" grep -q "Job $J1 of alice: was already on printer lobby" "$GW_LOG"
 
 # 2. Positive control: the printer cannot say (Get-Jobs dropped).
 J2=$(gw job submit --user alice "$W/doc.pdf")

@@ -69,12 +69,13 @@ check_eq "2-up: 10 pages become 5" "$(pdf_pages "$(newest "$PDF_DIR" pdf)")" 5
 JOB=$(gw job submit --user alice --number-up 4 --pages 1-6,9 "$W/ten.pdf")
 check "release 4-up of 7 pages" gw release --user alice --printer pdf --job "$JOB"
 check_eq "4-up of 7 selected pages: 2 sides" "$(pdf_pages "$(newest "$PDF_DIR" pdf)")" 2
+check "a rendered job's log line says so (with its id and owner)" grep -q "Job $JOB of alice: rendered for 'pdf' as application/pdf: 2 page(s)" "$GW_LOG"
 
 # A job without page ranges, N-up or watermark reaches a PDF printer byte for byte.
 JOB=$(gw job submit --user alice "$W/three.pdf")
 check "release plain" gw release --user alice --printer pdf --job "$JOB"
 check "a plain job gets the held PDF" gw_same_pdf "$W/three.pdf" "$(newest "$PDF_DIR" pdf)"
-check "a plain job is not rendered" sh -c "grep -q 'Job $JOB of alice printed on pdf (3 page(s),' '$GW_LOG' && ! grep -q 'Job $JOB: render' '$GW_LOG'"
+check "a plain job is not rendered" sh -c "grep -q 'Job $JOB of alice: printed on pdf (3 page(s),' '$GW_LOG' && ! grep -q 'Job $JOB of alice: render' '$GW_LOG'"
 
 # Changed at the printer, for this release only: --pages / --number-up.
 JOB=$(gw job submit --user alice --pages 2-3 "$W/ten.pdf")

@@ -25,7 +25,7 @@ main(void)
 
   TEST_BEGIN("contexts");
   TEST_CHECK((log = gwLogNew(path, GW_LOG_INFO)) != NULL);
-  gwLogCtxJob(&job, log, "2aa28d62-6558-42a4-8b89-d427753a0483");
+  gwLogCtxJob(&job, log, "2aa28d62-6558-42a4-8b89-d427753a0483", "alice");
   gwLogCtx(&job, GW_LOG_INFO, "held: %d page(s).", 3);
   gwLogCtx(&job, GW_LOG_DEBUG, "not written (below the level)");
   gwLogCtxRequest(&req, log, "ipp", "192.0.2.7", "POST", "/ipp/print\nFAKE [error] forged");
@@ -44,7 +44,7 @@ main(void)
     fclose(fp);
   for (char *p = text; *p; p ++)
     lines += *p == '\n';
-  TEST_CHECKF(strstr(text, "[info] Job 2aa28d62-6558-42a4-8b89-d427753a0483: held: 3 page(s).\n") != NULL, "%s", text);
+  TEST_CHECKF(strstr(text, "[info] Job 2aa28d62-6558-42a4-8b89-d427753a0483 of alice: held: 3 page(s).\n") != NULL, "%s", text);
   TEST_CHECK(strstr(text, "not written") == NULL);
   TEST_CHECKF(strstr(text, "[warn] ipp 192.0.2.7 POST /ipp/print?FAKE [error] forged: refused.\n") != NULL, "%s", text);
   TEST_CHECKF(lines == 3, "%d lines", lines);

@@ -38,7 +38,7 @@ typedef struct gw_log_ctx_s
   char      prefix[160];
 } gw_log_ctx_t;
 
-extern void     gwLogCtxJob(gw_log_ctx_t *ctx, gw_log_t *log, const char *job_id);
+extern void     gwLogCtxJob(gw_log_ctx_t *ctx, gw_log_t *log, const char *job_id, const char *owner); /* owner may be NULL */
 extern void     gwLogCtxRequest(gw_log_ctx_t *ctx, gw_log_t *log, const char *frontend, const char *client, const char *method, const char *path);
 extern void     gwLogCtx(const gw_log_ctx_t *ctx, gw_loglevel_t level, const char *fmt, ...) GW_FORMAT(3, 4);
 
