@@ -56,6 +56,7 @@
  * stdout when a layer cannot be applied (the pool logs the sentence).
  */
 
+#include "sandbox-landlock.h"
 #include "sandbox-view.h"
 
 #include <errno.h>
@@ -63,7 +64,6 @@
 #include <poll.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/landlock.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -94,32 +94,7 @@
 #  error "set LOADER (the ELF interpreter) for this architecture"
 #endif
 
-#ifndef LANDLOCK_ACCESS_FS_REFER
-#  define LANDLOCK_ACCESS_FS_REFER            (1ULL << 13)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#  define LANDLOCK_ACCESS_FS_TRUNCATE         (1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#  define LANDLOCK_ACCESS_FS_IOCTL_DEV        (1ULL << 15)
-#endif
-#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#  define LANDLOCK_ACCESS_NET_BIND_TCP        (1ULL << 0)
-#  define LANDLOCK_ACCESS_NET_CONNECT_TCP     (1ULL << 1)
-#endif
-#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-#  define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#  define LANDLOCK_SCOPE_SIGNAL               (1ULL << 1)
-#endif
-#ifndef LANDLOCK_CREATE_RULESET_VERSION
-#  define LANDLOCK_CREATE_RULESET_VERSION     (1U << 0)
-#endif
-
-#define ACCESS_FS_ABI1 ((1ULL << 13) - 1)
-#define ACCESS_FILE    (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
-                        LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
-                        LANDLOCK_ACCESS_FS_IOCTL_DEV)
-#define ACCESS_READ    (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+#define ACCESS_READ    GW_LANDLOCK_READ
 #define ACCESS_EXEC    (ACCESS_READ | LANDLOCK_ACCESS_FS_EXECUTE)
 #define ACCESS_DEV     (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE)
 #define ACCESS_PRIVATE (ACCESS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
@@ -127,13 +102,6 @@
                         LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
                         LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_TRUNCATE | \
                         LANDLOCK_ACCESS_FS_REFER)
-
-typedef struct landlock_attr_s
-{
-  uint64_t handled_access_fs;
-  uint64_t handled_access_net;
-  uint64_t scoped;
-} landlock_attr_t;
 
 typedef struct settings_s
 {
@@ -450,30 +418,8 @@ drop_user(const settings_t *s)
 static void
 add_path(int ruleset, const char *path, uint64_t access, uint64_t handled)
 {
-  struct landlock_path_beneath_attr rule;
-  struct stat                        st;
-  int                                fd;
-
-  if ((fd = open(path, O_PATH | O_CLOEXEC)) < 0)
-  {
-    if (errno == ENOENT || errno == ENOTDIR)
-      return;
-    die("unable to open %s for a Landlock rule (errno %d)", path, errno);
-  }
-
-  if (fstat(fd, &st))
-    die("unable to stat %s (errno %d)", path, errno);
-  if (!S_ISDIR(st.st_mode))
-    access &= ACCESS_FILE;
-
-  memset(&rule, 0, sizeof(rule));
-  rule.allowed_access = access & handled;
-  rule.parent_fd      = fd;
-
-  if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0))
+  if (_gwSandboxLandlockAddPath(ruleset, path, -1, access, handled) < 0)
     die("unable to add a Landlock rule for %s (errno %d)", path, errno);
-
-  close(fd);
 }
 
 
@@ -486,12 +432,10 @@ add_path(int ruleset, const char *path, uint64_t access, uint64_t handled)
 static void
 apply_landlock(const settings_t *s)
 {
-  landlock_attr_t attr;
-  size_t          attr_size;
-  long            abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  int             ruleset;
-  char            program[PATH_MAX], python[PATH_MAX];
-  const char     *slash;
+  uint64_t    handled;
+  int         abi = _gwSandboxLandlockAbi(), ruleset;
+  char        program[PATH_MAX], python[PATH_MAX];
+  const char *slash;
 
   if (abi < 1)
   {
@@ -499,31 +443,11 @@ apply_landlock(const settings_t *s)
     return;
   }
 
-  memset(&attr, 0, sizeof(attr));
-  attr.handled_access_fs = ACCESS_FS_ABI1;
-  attr_size              = sizeof(attr.handled_access_fs);
-  if (abi >= 2)
-    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
-  if (abi >= 3)
-    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
-  if (abi >= 4)
-  {
-    attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
-    attr_size               = offsetof(landlock_attr_t, scoped);
-  }
-  if (abi >= 5)
-    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-  if (abi >= 6)
-  {
-    attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
-    attr_size   = sizeof(attr);
-  }
-
-  if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0)) < 0)
+  if ((ruleset = _gwSandboxLandlockRuleset(abi, &handled)) < 0)
     die("unable to create the Landlock ruleset (errno %d)", errno);
 
   for (int i = 0; read_only[i]; i ++)
-    add_path(ruleset, read_only[i], ACCESS_READ, attr.handled_access_fs);
+    add_path(ruleset, read_only[i], ACCESS_READ, handled);
 
   /*
    * Execute: Python itself, the ELF loader and LibreOffice's program
@@ -532,28 +456,28 @@ apply_landlock(const settings_t *s)
 
   if (!realpath(PYTHON, python))
     die("%s is missing", PYTHON);
-  add_path(ruleset, python, ACCESS_EXEC, attr.handled_access_fs);
+  add_path(ruleset, python, ACCESS_EXEC, handled);
   if (!realpath(LOADER, python))
     die("%s is missing", LOADER);
-  add_path(ruleset, python, ACCESS_EXEC, attr.handled_access_fs);   /* the kernel opens it for exec too */
+  add_path(ruleset, python, ACCESS_EXEC, handled);   /* the kernel opens it for exec too */
 
   if ((slash = strrchr(s->soffice, '/')) == NULL || (size_t)(slash - s->soffice) >= sizeof(program))
     die("PG_OFFICE_SOFFICE is not a path");
   snprintf(program, sizeof(program), "%.*s", (int)(slash - s->soffice), s->soffice);
-  add_path(ruleset, program, ACCESS_EXEC, attr.handled_access_fs);
+  add_path(ruleset, program, ACCESS_EXEC, handled);
   if (realpath(program, python))
-    add_path(ruleset, python, ACCESS_EXEC, attr.handled_access_fs);
+    add_path(ruleset, python, ACCESS_EXEC, handled);
 
-  add_path(ruleset, "/dev/null", ACCESS_DEV, attr.handled_access_fs);
+  add_path(ruleset, "/dev/null", ACCESS_DEV, handled);
 
   /*
    * Read-write: the instance directory, and the private tmpfs on /tmp.
    */
 
-  add_path(ruleset, s->dir, ACCESS_PRIVATE, attr.handled_access_fs);
-  add_path(ruleset, "/tmp", ACCESS_PRIVATE, attr.handled_access_fs);
+  add_path(ruleset, s->dir, ACCESS_PRIVATE, handled);
+  add_path(ruleset, "/tmp", ACCESS_PRIVATE, handled);
 
-  if (syscall(SYS_landlock_restrict_self, ruleset, 0))
+  if (!_gwSandboxLandlockRestrict(ruleset))
     die("unable to enforce Landlock (errno %d)", errno);
 
   close(ruleset);
@@ -623,19 +547,6 @@ set_limit(int resource, rlim_t value, const char *name)
 
 
 /*
- * 'landlock_abi()' - The kernel's Landlock ABI, 0 when it has none.
- */
-
-static long
-landlock_abi(void)
-{
-  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-
-  return (abi < 0 ? 0 : abi);
-}
-
-
-/*
  * 'read_settings()' - The settings from the environment, the Landlock
  *                     requirement, and the instance directory (a real
  *                     directory of ours, 0700; handed to the instance's
@@ -662,7 +573,7 @@ read_settings(settings_t *s, bool as_root, struct stat *st)
    * with only the namespaces between it and everything that uid owns.
    */
 
-  if (!as_root && s->require_landlock && landlock_abi() < 1)
+  if (!as_root && s->require_landlock && _gwSandboxLandlockAbi() < 1)
   {
     fputs("printgate-office-sandbox: refusing to start: the kernel has no Landlock and the daemon does not run as root (SandboxRequireLandlock no allows it)\n", stderr);
     die("the kernel has no Landlock and the daemon does not run as root; refusing to start an instance (SandboxRequireLandlock)");
