@@ -373,6 +373,25 @@ gwApiJobRelease(gw_system_t *sys, const gw_actor_t *actor, const gw_release_t *r
 
 
 /*
+ * 'credential_user()' - The user whose PIN or card changes (admin, or the
+ *                       user itself) and the audit source of the change.
+ */
+
+static bool
+credential_user(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_user_t *u, char *source, size_t sourcesize, const char **error_r)
+{
+  if (!_gwApiUserVisible(sys, actor, user, u))
+  {
+    _gwApiError(error_r, "no such user");
+    return (false);
+  }
+
+  _gwApiSource(actor, source, sourcesize);
+  return (true);
+}
+
+
+/*
  * 'gwApiPinNew()' - A new release PIN (admin, or the user itself).
  */
 
@@ -383,13 +402,8 @@ gwApiPinNew(gw_system_t *sys, const gw_actor_t *actor, const char *user, char *p
   char        source[64];
   const char *error = "unable to change the user's credentials";
 
-  if (!_gwApiUserVisible(sys, actor, user, &u))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!credential_user(sys, actor, user, &u, source, sizeof(source), error_r))
     return (false);
-  }
-
-  _gwApiSource(actor, source, sizeof(source));
   if (!_gwSystemPinNewAs(sys, actor->tenant, u.name, pin, pinsize, actor->who, source, &error))
   {
     _gwApiError(error_r, error);
@@ -411,13 +425,8 @@ gwApiCardSet(gw_system_t *sys, const gw_actor_t *actor, const char *user, const 
   char        source[64];
   const char *error = "unable to change the user's credentials";
 
-  if (!_gwApiUserVisible(sys, actor, user, &u))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!credential_user(sys, actor, user, &u, source, sizeof(source), error_r))
     return (false);
-  }
-
-  _gwApiSource(actor, source, sizeof(source));
   if (!_gwSystemCardSetAs(sys, actor->tenant, u.name, card, actor->who, source, &error))
   {
     _gwApiError(error_r, error);

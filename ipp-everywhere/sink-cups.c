@@ -59,18 +59,7 @@ cups_send(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const g
 static gw_sink_found_t
 cups_find(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
-  _gw_sink_target_t t;
-
-  memset(result, 0, sizeof(*result));
-
-  if (!_gwSinkTargetInit(&t, _GW_SINK_KIND_CUPS, printer_name, uri, doc, result))
-  {
-    result->status = GW_SINK_HOLD;
-    result->reason = GW_REASON_MAY_HAVE_PRINTED;
-    return (GW_SINK_FOUND_UNKNOWN);
-  }
-
-  return (_gwSinkFind(&t, doc, opts, result));
+  return (_gwSinkFindAt(_GW_SINK_KIND_CUPS, printer_name, uri, doc, opts, result));
 }
 
 

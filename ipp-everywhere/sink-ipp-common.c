@@ -1056,6 +1056,30 @@ find_in_jobs(ipp_t *response, const char *job_id, int *id_r, int *state_r)
 
 
 /*
+ * '_gwSinkFindAt()' - The sinks' find(): parse the printer's URI for this
+ *                     kind of sink, then _gwSinkFind().  A URI that cannot
+ *                     be used means the printer cannot say.
+ */
+
+gw_sink_found_t
+_gwSinkFindAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+{
+  _gw_sink_target_t t;
+
+  memset(result, 0, sizeof(*result));
+
+  if (!_gwSinkTargetInit(&t, kind, printer_name, uri, doc, result))
+  {
+    result->status = GW_SINK_HOLD;
+    result->reason = GW_REASON_MAY_HAVE_PRINTED;
+    return (GW_SINK_FOUND_UNKNOWN);
+  }
+
+  return (_gwSinkFind(&t, doc, opts, result));
+}
+
+
+/*
  * '_gwSinkFind()' - Does the printer already have the job?  Asks for its
  *                   not-completed and its completed jobs (the two
  *                   which-jobs values every IPP printer supports), every
