@@ -14,6 +14,7 @@
  */
 
 #include "convert-private.h"
+#include "printgate/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,32 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-
-/*
- * 'write_all()' - Write all of buf to fd.
- */
-
-static bool
-write_all(int fd, const void *buf, size_t len)
-{
-  const char *p = (const char *)buf;
-
-  while (len > 0)
-  {
-    ssize_t n = write(fd, p, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return (false);
-
-    p   += n;
-    len -= (size_t)n;
-  }
-
-  return (true);
-}
 
 
 /*
@@ -72,7 +47,7 @@ _gwConvLog(const char *message, ...)
   len = (int)strlen(line);
   line[len ++] = '\n';
 
-  (void)write_all(GW_CONV_FD_LOG, line, (size_t)len);
+  (void)gwWriteAll(GW_CONV_FD_LOG, line, (size_t)len);
 }
 
 
@@ -134,7 +109,7 @@ _gwConvSendOutput(gw_conv_t *conv, const char *path)
       ok = _gwConvFail(conv, GW_REASON_INTERNAL, "the converted document could not be read back");
       break;
     }
-    if (!write_all(conv->out_fd, buf, (size_t)n))
+    if (!gwWriteAll(conv->out_fd, buf, (size_t)n))
     {
       ok = _gwConvFail(conv, GW_REASON_INTERNAL, "the daemon stopped reading the converted document");
       break;
@@ -173,5 +148,5 @@ _gwConvWriteResult(gw_conv_t *conv, bool ok)
   if (len < 0 || (size_t)len >= sizeof(line))
     return (false);
 
-  return (write_all(conv->result_fd, line, (size_t)len));
+  return (gwWriteAll(conv->result_fd, line, (size_t)len));
 }

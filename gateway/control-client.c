@@ -53,31 +53,6 @@ gwControlConnect(const char *path, const char **error_r)
 
 
 /*
- * 'gwControlWriteAll()' - Write everything (no SIGPIPE).
- */
-
-bool
-gwControlWriteAll(int fd, const void *buf, size_t len)
-{
-  const char *p = (const char *)buf;
-
-  while (len > 0)
-  {
-    ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return (false);
-    p   += n;
-    len -= (size_t)n;
-  }
-
-  return (true);
-}
-
-
-/*
  * 'gwControlReadLine()' - Read one reply line (CLI side; byte at a time is
  *                         fine for one short line per command).
  */

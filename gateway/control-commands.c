@@ -126,7 +126,7 @@ stream_begin(stream_t *st, gw_client_t *cl, const char *name)
   snprintf(head, sizeof(head), "{\"ok\":true,\"%s\":[", name);
   st->cl    = cl;
   st->first = true;
-  st->ok    = gwControlWriteAll(cl->fd, head, strlen(head));
+  st->ok    = gwWriteAll(cl->fd, head, strlen(head));
 }
 
 
@@ -140,7 +140,7 @@ stream_add(stream_t *st, json_object *element)
   const char *text = json_object_to_json_string_ext(element, JSON_C_TO_STRING_PLAIN);
 
   if (st->ok)
-    st->ok = (st->first || gwControlWriteAll(st->cl->fd, ",", 1)) && gwControlWriteAll(st->cl->fd, text, strlen(text));
+    st->ok = (st->first || gwWriteAll(st->cl->fd, ",", 1)) && gwWriteAll(st->cl->fd, text, strlen(text));
   st->first = false;
   json_object_put(element);
 
@@ -155,7 +155,7 @@ stream_add(stream_t *st, json_object *element)
 static bool
 stream_end(stream_t *st)
 {
-  return (st->ok && gwControlWriteAll(st->cl->fd, "]}\n", 3));
+  return (st->ok && gwWriteAll(st->cl->fd, "]}\n", 3));
 }
 
 

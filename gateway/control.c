@@ -165,7 +165,7 @@ bool
 _gwControlReply(gw_client_t *cl, json_object *reply)
 {
   const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-  bool        ok = gwControlWriteAll(cl->fd, text, strlen(text)) && gwControlWriteAll(cl->fd, "\n", 1);
+  bool        ok = gwWriteAll(cl->fd, text, strlen(text)) && gwWriteAll(cl->fd, "\n", 1);
 
   /* A reply may carry a new PIN: wipe its text and strings before freeing. */
   explicit_bzero((char *)text, strlen(text));

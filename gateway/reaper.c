@@ -33,6 +33,7 @@
  */
 
 #include "reaper-private.h"
+#include "printgate/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,29 +88,6 @@ pidfd_of(pid_t pid)
   errno = ENOSYS;
   return (-1);
 #endif
-}
-
-
-/*
- * 'write_all()' - Write a small message (async-signal-safe).
- */
-
-static void
-write_all(int fd, const void *data, size_t len)
-{
-  const char *p = data;
-
-  while (len > 0)
-  {
-    ssize_t n = write(fd, p, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    p   += n;
-    len -= (size_t)n;
-  }
 }
 
 
@@ -282,7 +260,7 @@ reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, 
   fail:
 
   err = errno ? errno : EINVAL;
-  write_all(report_fd, &err, sizeof(err));
+  (void)gwWriteAll(report_fd, &err, sizeof(err));
   _exit(127);
 }
 
@@ -523,7 +501,7 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
 
   pfd_child = pidfd_of(child);
   send_first_word(ctl, child, pfd_child);
-  write_all(REPORT_FD + 3, "g", 1);
+  (void)gwWriteAll(REPORT_FD + 3, "g", 1);
   close(REPORT_FD + 3);
 
   /* Second word, only if the exec failed: its errno. */
@@ -543,7 +521,7 @@ reaper_main(const _gw_reaper_spawn_t *sp, int ctl, pid_t daemon)
 
   msg[0] = err ? err : EINVAL;
   msg[1] = 0;
-  write_all(ctl, msg, sizeof(msg));
+  (void)gwWriteAll(ctl, msg, sizeof(msg));
   _exit(127);
 }
 

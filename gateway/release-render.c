@@ -14,6 +14,7 @@
 #include "system-private.h"
 #include <printgate-convert/protocol.h>
 #include "printgate/clock.h"
+#include "printgate/io.h"
 #include "printgate/convert.h"
 
 #include <errno.h>
@@ -142,21 +143,8 @@ static bool
 render_out(void *ctx, const void *buf, size_t len)
 {
   _gw_release_doc_t *d = (_gw_release_doc_t *)ctx;
-  const char        *p = (const char *)buf;
 
-  while (len > 0)
-  {
-    ssize_t n = write(d->render_fd, p, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return (false);
-    p   += n;
-    len -= (size_t)n;
-  }
-
-  return (true);
+  return (gwWriteAll(d->render_fd, buf, len));
 }
 
 

@@ -25,14 +25,7 @@ static const char * const cups_schemes[] = { "cups", NULL };
 static bool
 cups_check(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
-  _gw_sink_target_t t;
-
-  memset(result, 0, sizeof(*result));
-
-  if (!_gwSinkTargetInit(&t, _GW_SINK_KIND_CUPS, printer_name, uri, doc, result))
-    return (false);
-
-  return (_gwSinkCheck(&t, doc, opts, result));
+  return (_gwSinkCheckAt(_GW_SINK_KIND_CUPS, printer_name, uri, doc, opts, result));
 }
 
 
@@ -43,12 +36,7 @@ cups_check(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, 
 static void
 cups_send(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
-  _gw_sink_target_t t;
-
-  memset(result, 0, sizeof(*result));
-
-  if (_gwSinkTargetInit(&t, _GW_SINK_KIND_CUPS, printer_name, uri, doc, result))
-    _gwSinkSend(&t, doc, opts, result);
+  _gwSinkSendAt(_GW_SINK_KIND_CUPS, printer_name, uri, doc, opts, result);
 }
 
 

@@ -927,11 +927,11 @@ plan_job(const _gw_sink_target_t *t, ipp_t *attrs, const gw_sink_doc_t *doc, con
 
 
 /*
- * '_gwSinkCheck()' - Is the printer reachable and does it take this document?
+ * 'target_check()' - Is the printer reachable and does it take this document?
  */
 
-bool
-_gwSinkCheck(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+static bool
+target_check(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
   _gw_sink_settings_t s;
   _gw_sink_plan_t     plan;
@@ -1056,31 +1056,7 @@ find_in_jobs(ipp_t *response, const char *job_id, int *id_r, int *state_r)
 
 
 /*
- * '_gwSinkFindAt()' - The sinks' find(): parse the printer's URI for this
- *                     kind of sink, then _gwSinkFind().  A URI that cannot
- *                     be used means the printer cannot say.
- */
-
-gw_sink_found_t
-_gwSinkFindAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
-{
-  _gw_sink_target_t t;
-
-  memset(result, 0, sizeof(*result));
-
-  if (!_gwSinkTargetInit(&t, kind, printer_name, uri, doc, result))
-  {
-    result->status = GW_SINK_HOLD;
-    result->reason = GW_REASON_MAY_HAVE_PRINTED;
-    return (GW_SINK_FOUND_UNKNOWN);
-  }
-
-  return (_gwSinkFind(&t, doc, opts, result));
-}
-
-
-/*
- * '_gwSinkFind()' - Does the printer already have the job?  Asks for its
+ * 'target_find()' - Does the printer already have the job?  Asks for its
  *                   not-completed and its completed jobs (the two
  *                   which-jobs values every IPP printer supports), every
  *                   user's (my-jobs false), as the job's owner so that a
@@ -1091,8 +1067,8 @@ _gwSinkFindAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, c
  * (ippeveprinter ignores a job-uuid in Print-Job).
  */
 
-gw_sink_found_t
-_gwSinkFind(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+static gw_sink_found_t
+target_find(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
   static const char * const which[] = { "not-completed", "completed" };
   static const char * const wanted[] = { "job-id", "job-name", "job-state" };
@@ -1274,11 +1250,11 @@ backoff(int64_t ms)
 
 
 /*
- * '_gwSinkSend()' - Check the printer, then send the job with retries.
+ * 'target_send()' - Check the printer, then send the job with retries.
  */
 
-void
-_gwSinkSend(const _gw_sink_target_t *t, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+static void
+target_send(const _gw_sink_target_t *t, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
   _gw_sink_settings_t s;
   _gw_sink_plan_t     plan;
@@ -1385,4 +1361,64 @@ _gwSinkSend(const _gw_sink_target_t *t, gw_sink_doc_t *doc, const gw_sink_option
 
   if (result->status == GW_SINK_OK)
     gwLog(s.log, GW_LOG_INFO, "Job %s sent to '%s' at %s as printer job %d.", doc->job_id ? doc->job_id : "-", t->name, t->display, result->printer_job_id);
+}
+
+
+/*
+ * '_gwSinkCheckAt()' - The sinks' check(): parse the printer's URI for this
+ *                      kind of sink, then ask the printer.
+ */
+
+bool
+_gwSinkCheckAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+{
+  _gw_sink_target_t t;
+
+  memset(result, 0, sizeof(*result));
+
+  if (!_gwSinkTargetInit(&t, kind, printer_name, uri, doc, result))
+    return (false);
+
+  return (target_check(&t, doc, opts, result));
+}
+
+
+/*
+ * '_gwSinkFindAt()' - The sinks' find(): parse the printer's URI for this
+ *                     kind of sink, then ask the printer.  A URI that cannot
+ *                     be used means the printer cannot say.
+ */
+
+gw_sink_found_t
+_gwSinkFindAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+{
+  _gw_sink_target_t t;
+
+  memset(result, 0, sizeof(*result));
+
+  if (!_gwSinkTargetInit(&t, kind, printer_name, uri, doc, result))
+  {
+    result->status = GW_SINK_HOLD;
+    result->reason = GW_REASON_MAY_HAVE_PRINTED;
+    return (GW_SINK_FOUND_UNKNOWN);
+  }
+
+  return (target_find(&t, doc, opts, result));
+}
+
+
+/*
+ * '_gwSinkSendAt()' - The sinks' send(): parse the printer's URI for this
+ *                     kind of sink, then check the printer and send the job.
+ */
+
+void
+_gwSinkSendAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+{
+  _gw_sink_target_t t;
+
+  memset(result, 0, sizeof(*result));
+
+  if (_gwSinkTargetInit(&t, kind, printer_name, uri, doc, result))
+    target_send(&t, doc, opts, result);
 }

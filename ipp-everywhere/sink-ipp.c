@@ -21,14 +21,7 @@ static const char * const ipp_schemes[] = { "ipp", "ipps", NULL };
 static bool
 ipp_check(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
-  _gw_sink_target_t t;
-
-  memset(result, 0, sizeof(*result));
-
-  if (!_gwSinkTargetInit(&t, _GW_SINK_KIND_IPP, printer_name, uri, doc, result))
-    return (false);
-
-  return (_gwSinkCheck(&t, doc, opts, result));
+  return (_gwSinkCheckAt(_GW_SINK_KIND_IPP, printer_name, uri, doc, opts, result));
 }
 
 
@@ -39,12 +32,7 @@ ipp_check(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, c
 static void
 ipp_send(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
-  _gw_sink_target_t t;
-
-  memset(result, 0, sizeof(*result));
-
-  if (_gwSinkTargetInit(&t, _GW_SINK_KIND_IPP, printer_name, uri, doc, result))
-    _gwSinkSend(&t, doc, opts, result);
+  _gwSinkSendAt(_GW_SINK_KIND_IPP, printer_name, uri, doc, opts, result);
 }
 
 

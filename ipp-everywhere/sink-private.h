@@ -63,9 +63,8 @@ typedef struct _gw_sink_settings_s  /* Options with defaults and ceilings applie
 
 extern bool _gwSinkTargetInit(_gw_sink_target_t *t, _gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, gw_sink_result_t *result);
 extern void _gwSinkSettings(const gw_sink_options_t *opts, _gw_sink_settings_t *s);
-extern bool _gwSinkCheck(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
+extern bool _gwSinkCheckAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
 extern gw_sink_found_t _gwSinkFindAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
-extern gw_sink_found_t _gwSinkFind(const _gw_sink_target_t *t, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
-extern void _gwSinkSend(const _gw_sink_target_t *t, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
+extern void _gwSinkSendAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
 
 #endif /* !PRINTGATE_IPP_SINK_PRIVATE_H */

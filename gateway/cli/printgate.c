@@ -360,7 +360,7 @@ run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
   }
 
   text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-  sent = gwControlWriteAll(fd, text, strlen(text)) && gwControlWriteAll(fd, "\n", 1);
+  sent = gwWriteAll(fd, text, strlen(text)) && gwWriteAll(fd, "\n", 1);
 
   if (sent && docfd >= 0)
   {
@@ -373,7 +373,7 @@ run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
     {
       if ((int64_t)n > left)
         n = (ssize_t)left;
-      if (!gwControlWriteAll(fd, buf, (size_t)n))
+      if (!gwWriteAll(fd, buf, (size_t)n))
         break;
       left -= n;
     }

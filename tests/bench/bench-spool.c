@@ -27,6 +27,7 @@
  */
 
 #include "printgate/crypto.h"
+#include "printgate/io.h"
 #include "printgate/spool.h"
 
 #include <errno.h>
@@ -94,29 +95,6 @@ read_full(int fd, unsigned char *buf, size_t len)
 
 
 /*
- * 'write_full()' - write() all of buf.
- */
-
-static bool
-write_full(int fd, const unsigned char *buf, size_t len)
-{
-  while (len > 0)
-  {
-    ssize_t n = write(fd, buf, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return (false);
-    buf += n;
-    len -= (size_t)n;
-  }
-
-  return (true);
-}
-
-
-/*
  * 'make_source()' - Write size bytes of random data to path.
  */
 
@@ -132,7 +110,7 @@ make_source(const char *path, uint64_t size, unsigned char *buf)
   {
     size_t n = size > BUFSIZE ? BUFSIZE : (size_t)size;
 
-    if (!gwRandomBytes(buf, n) || !write_full(fd, buf, n))
+    if (!gwRandomBytes(buf, n) || !gwWriteAll(fd, buf, n))
     {
       close(fd);
       return (false);
@@ -161,7 +139,7 @@ leg_copy(const char *src, const char *dst, unsigned char *buf, uint64_t *bytes)
 
   while ((n = read_full(in, buf, BUFSIZE)) > 0)
   {
-    if (!write_full(out, buf, (size_t)n))
+    if (!gwWriteAll(out, buf, (size_t)n))
       return (-1);
     *bytes += (uint64_t)n;
   }

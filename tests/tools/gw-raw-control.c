@@ -36,7 +36,7 @@ main(int argc, char *argv[])
 
   while ((n = read(0, buf, sizeof(buf))) > 0)
   {
-    if (!gwControlWriteAll(fd, buf, (size_t)n))
+    if (!gwWriteAll(fd, buf, (size_t)n))
       break;
   }
   shutdown(fd, SHUT_WR);

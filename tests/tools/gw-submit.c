@@ -74,12 +74,12 @@ main(int argc, char *argv[])
     off_t   left = st.st_size;
 
     snprintf(req, sizeof(req), "{\"cmd\":\"job.submit\",\"user\":\"%s\",\"name\":\"bench-%lld.pdf\",\"size\":%lld,\"wait\":%d}\n", user, n, (long long)st.st_size, wait);
-    if (!gwControlWriteAll(fd, req, strlen(req)) || lseek(docfd, 0, SEEK_SET))
+    if (!gwWriteAll(fd, req, strlen(req)) || lseek(docfd, 0, SEEK_SET))
       break;
 
     while (left > 0 && (got = read(docfd, buf, sizeof(buf))) > 0)
     {
-      if (!gwControlWriteAll(fd, buf, (size_t)got))
+      if (!gwWriteAll(fd, buf, (size_t)got))
         break;
       left -= got;
       if (rate > 0)

@@ -61,7 +61,6 @@ static const bad_case_t bad_cases[] =
 static bool  check_documented(const char *name, const char *type, const char *default_value, const char *help, void *data);
 static bool  count_directive(const char *name, const char *type, const char *default_value, const char *help, void *data);
 static char *read_file(const char *path);
-static bool  write_file(const char *path, const char *data, size_t len);
 
 
 /*
@@ -138,7 +137,7 @@ main(void)
 
   TEST_BEGIN("an empty file gives the defaults");
   snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-  write_file(path, "", 0);
+  test_write_file(path, "", 0);
   c = gwConfigLoad(path, err, sizeof(err));
   TEST_CHECKF(c != NULL, "%s", err);
   if (c)
@@ -220,7 +219,7 @@ main(void)
       "ExpiryInterval 5000ms\r\n";
 
     snprintf(path, sizeof(path), "%s/units.conf", tmpdir);
-    write_file(path, text, sizeof(text) - 1);
+    test_write_file(path, text, sizeof(text) - 1);
     c = gwConfigLoad(path, err, sizeof(err));
     TEST_CHECKF(c != NULL, "%s", err);
     if (c)
@@ -286,7 +285,7 @@ main(void)
     line[0]    = '#';
     line[4096] = '\n';
     memcpy(line + 4097, "ListenPort 7\n", 13);
-    write_file(path, line, 4097 + 13);
+    test_write_file(path, line, 4097 + 13);
     c = gwConfigLoad(path, err, sizeof(err));
     TEST_CHECKF(c != NULL && c->listen_port == 7, "%s", err);
     gwConfigDelete(&c);
@@ -294,7 +293,7 @@ main(void)
 
   TEST_BEGIN("a NUL byte in a line is refused");
   snprintf(path, sizeof(path), "%s/nul.conf", tmpdir);
-  write_file(path, "LogLevel info\nListenPort 86\00031\n", 28);
+  test_write_file(path, "LogLevel info\nListenPort 86\00031\n", 28);
   c = gwConfigLoad(path, err, sizeof(err));
   TEST_CHECK(c == NULL);
   TEST_CHECKF(strstr(err, ":2: ") != NULL && strstr(err, "NUL"), "%s", err);
@@ -306,14 +305,14 @@ main(void)
 
     snprintf(text, sizeof(text), "LogLevel info\nStateDir /%0120d\n", 0);
     snprintf(path, sizeof(path), "%s/sock.conf", tmpdir);
-    write_file(path, text, strlen(text));
+    test_write_file(path, text, strlen(text));
     c = gwConfigLoad(path, err, sizeof(err));
     TEST_CHECK(c == NULL);
     TEST_CHECKF(strstr(err, ":2: ") != NULL && strstr(err, "ControlSocket"), "%s", err);
     gwConfigDelete(&c);
 
     snprintf(text, sizeof(text), "StateDir /%0120d\nControlSocket /run/pg.sock\n", 0);
-    write_file(path, text, strlen(text));
+    test_write_file(path, text, strlen(text));
     c = gwConfigLoad(path, err, sizeof(err));
     TEST_CHECKF(c != NULL, "%s", err);
     gwConfigDelete(&c);
@@ -405,21 +404,3 @@ read_file(const char *path)
   return (data);
 }
 
-
-/*
- * 'write_file()' - Write a file.
- */
-
-static bool
-write_file(const char *path, const char *data, size_t len)
-{
-  FILE *fp = fopen(path, "wb");
-  bool  ok;
-
-  if (!fp)
-    return (false);
-
-  ok = fwrite(data, 1, len, fp) == len;
-
-  return (fclose(fp) == 0 && ok);
-}

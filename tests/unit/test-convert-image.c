@@ -211,22 +211,6 @@ make_marked_png(unsigned char *buf, int orientation)
 }
 
 
-/*
- * 'write_file()' - Write a file of ours.
- */
-
-static bool
-write_file(const char *path, const void *data, size_t len)
-{
-  FILE *fp = fopen(path, "wb");
-  bool  ok;
-
-  if (!fp)
-    return (false);
-  ok = fwrite(data, 1, len, fp) == len;
-  return (fclose(fp) == 0 && ok);
-}
-
 
 /*
  * 'add_exif_orientation()' - Copy a JPEG with an EXIF APP1 (orientation
@@ -260,7 +244,7 @@ add_exif_orientation(const char *in, const char *out, int orientation)
   memcpy(copy, data, 2);
   memcpy(copy + 2, app1, sizeof(app1));
   memcpy(copy + 2 + sizeof(app1), data + 2, len - 2);
-  ok = write_file(out, copy, len + sizeof(app1));
+  ok = test_write_file(out, copy, len + sizeof(app1));
 
   free(copy);
   free(data);
@@ -338,7 +322,7 @@ test_images(void)
 
     snprintf(path2, sizeof(path2), "%s/exif6.png", work);
     len = make_marked_png(png, 6);
-    if (write_file(path2, png, len) && convert(path2, &o, &r))
+    if (test_write_file(path2, png, len) && convert(path2, &o, &r))
     {
       TEST_CHECKF(is_ok(&r, 1, 1) && strstr(r.result, "format=png"), "%s", r.result);
       TEST_CHECKF(page_size(out, &w, &h) && w < h && find_mark(out, &fx, &fy) && fx > 0.75 && fy < 0.25,
@@ -346,7 +330,7 @@ test_images(void)
     }
     snprintf(path2, sizeof(path2), "%s/plain.png", work);
     len = make_marked_png(png, 0);
-    if (write_file(path2, png, len) && convert(path2, &o, &r))
+    if (test_write_file(path2, png, len) && convert(path2, &o, &r))
       TEST_CHECKF(is_ok(&r, 1, 1) && page_size(out, &w, &h) && w > h && find_mark(out, &fx, &fy) && fx < 0.25 && fy < 0.3,
                   "%s %.1f x %.1f, mark at %.2f, %.2f", r.result, w, h, fx, fy);
   }
@@ -652,7 +636,7 @@ test_hostile_images(void)
   put_chunk(png, &pos, "IDAT", idat, sizeof(idat));
   put_chunk(png, &pos, "IEND", NULL, 0);
   snprintf(path, sizeof(path), "%s/huge.png", work);
-  if (write_file(path, png, pos) && convert(path, &o, &r))
+  if (test_write_file(path, png, pos) && convert(path, &o, &r))
   {
     TEST_CHECKF(is_fail(&r, "too-large") && strstr(r.result, "50000 x 50000 pixels (2500 megapixels); at most 100"), "%s", r.result);
     TEST_CHECKF(r.seconds < (SANITIZER_BUILD ? 5.0 : 1.0), "took %.2f s", r.seconds);
@@ -688,7 +672,7 @@ test_hostile_images(void)
 
   TEST_BEGIN("a corrupt TIFF: a directory past the end, damaged compressed strips");
   snprintf(path, sizeof(path), "%s/bad-ifd.tiff", work);
-  if (write_file(path, "II*\0\377\377\377\0", 8) && convert(path, &o, &r))
+  if (test_write_file(path, "II*\0\377\377\377\0", 8) && convert(path, &o, &r))
     TEST_CHECKF(is_fail(&r, "corrupt-document") && strstr(r.result, "TIFF image is damaged"), "%s", r.result);
   if (make_image(path, sizeof(path), "zip.tiff", "convert -size 600x400 plasma:fractal -seed 5 -compress zip"))
   {

@@ -37,12 +37,7 @@
  * A growing buffer.
  */
 
-typedef struct buf_s
-{
-  unsigned char *data;
-  size_t        len;
-  size_t        size;
-} buf_t;
+typedef test_buf_t buf_t;
 
 
 /*
@@ -97,7 +92,6 @@ typedef struct corrupt_s
  * Local functions.
  */
 
-static void      buf_add(buf_t *b, const void *data, size_t len);
 static void      buf_be32(buf_t *b, uint32_t v);
 static void      buf_free(buf_t *b);
 static void      buf_le16(buf_t *b, unsigned v);
@@ -109,7 +103,6 @@ static uint32_t  crc32_of(const void *data, size_t len);
 static void      doc_decode(doc_t *doc, const void *data, size_t len, gw_raster_type_t type, const gw_raster_limits_t *limits, size_t chunk);
 static void      doc_free(doc_t *doc);
 static const unsigned char *doc_pixel(const doc_t *doc, unsigned page, unsigned x, unsigned y);
-static bool      load_file(const char *path, buf_t *b);
 static ssize_t   mem_read(void *ctx, void *buffer, size_t bytes);
 static void      pwg_build(buf_t *b, uint32_t width, uint32_t height, uint32_t cspace, uint32_t bpc, uint32_t colors, const void *lines, size_t lineslen);
 static bool      run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -480,7 +473,7 @@ test_sniff_zip(void)
     memset(&central, 0, sizeof(central));
     zip_add(&zip, &central, "word/document.xml", rels, sizeof(rels) - 1, false);
     if (j)
-      buf_add(&zip, "junk between two", 16);
+      test_buf_add(&zip, "junk between two", 16);
     zip_add(&zip, &central, "word/media/image1.png", image, 100000, false);
     zip_add(&zip, &central, "[Content_Types].xml", ct, sizeof(ct) - 1, false);
     zip_finish(&zip, &central, 3);
@@ -496,7 +489,7 @@ test_sniff_zip(void)
   memset(&zip, 0, sizeof(zip));
   memset(&central, 0, sizeof(central));
   zip_add(&zip, &central, "word/document.xml", rels, sizeof(rels) - 1, false);
-  buf_add(&zip, "junk between two", 16);
+  test_buf_add(&zip, "junk between two", 16);
   zip_add(&zip, &central, "[Content_Types].xml", ct, sizeof(ct) - 1, false);
   zip_finish(&zip, &central, 2);
   check_sniff("docx read through its central directory", zip.data, zip.len, GW_FORMAT_DOCX);
@@ -600,14 +593,14 @@ test_sniff_samples(const char *tmpdir)
     fclose(fp);
   }
 
-  TEST_CHECK(load_file(ps, &b) && gwFormatSniff(b.data, b.len) == GW_FORMAT_POSTSCRIPT);
+  TEST_CHECK(test_load_file(ps, &b) && gwFormatSniff(b.data, b.len) == GW_FORMAT_POSTSCRIPT);
   buf_free(&b);
 
   for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i ++)
   {
     snprintf(path, sizeof(path), "%s/%s", tmpdir, samples[i].file);
     if (!run("gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=%s %s -sOutputFile='%s' '%s' >/dev/null 2>&1",
-             samples[i].device, samples[i].options, path, ps) || !load_file(path, &b))
+             samples[i].device, samples[i].options, path, ps) || !test_load_file(path, &b))
     {
       TEST_CHECKF(false, "gs -sDEVICE=%s made no file", samples[i].device);
       continue;
@@ -625,7 +618,7 @@ test_sniff_samples(const char *tmpdir)
       buf_t named;
 
       snprintf(path, sizeof(path), "%s/photo-really.pdf", tmpdir);
-      TEST_CHECK(run("cp '%s/%s' '%s'", tmpdir, samples[i].file, path) && load_file(path, &named));
+      TEST_CHECK(run("cp '%s/%s' '%s'", tmpdir, samples[i].file, path) && test_load_file(path, &named));
       check_sniff("a JPEG named .pdf", named.data, named.len, GW_FORMAT_JPEG);
       TEST_CHECK(gwFormatFilenameLies(gwFormatSniff(named.data, named.len), "photo-really.pdf"));
       buf_free(&named);
@@ -638,8 +631,8 @@ test_sniff_samples(const char *tmpdir)
     if (samples[i].want == GW_FORMAT_PDF)
     {
       memset(&prefixed, 0, sizeof(prefixed));
-      buf_add(&prefixed, "Content-Type: application/pdf\r\n\r\n", 34);
-      buf_add(&prefixed, b.data, b.len);
+      test_buf_add(&prefixed, "Content-Type: application/pdf\r\n\r\n", 34);
+      test_buf_add(&prefixed, b.data, b.len);
       check_sniff("PDF behind 34 bytes", prefixed.data, prefixed.len, GW_FORMAT_PDF);
       buf_free(&prefixed);
     }
@@ -695,7 +688,7 @@ test_raster_gs(const char *tmpdir,     /* I - Folder for the files */
 
     snprintf(path, sizeof(path), "%s/%s", tmpdir, docs[i].file);
     if (!run("gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=%s -dcupsColorSpace=%d -dcupsBitsPerColor=%d -r72 -sOutputFile='%s' '%s' >/dev/null 2>&1",
-             docs[i].device, docs[i].cspace, docs[i].bits, path, ps) || !load_file(path, &b))
+             docs[i].device, docs[i].cspace, docs[i].bits, path, ps) || !test_load_file(path, &b))
     {
       TEST_CHECKF(false, "gs made no %s", docs[i].file);
       continue;
@@ -809,7 +802,7 @@ test_raster_gs(const char *tmpdir,     /* I - Folder for the files */
   TEST_BEGIN("duplex from the page header");
   snprintf(path, sizeof(path), "%s/duplex.pwg", tmpdir);
   if (run("gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pwgraster -dcupsColorSpace=18 -dcupsBitsPerColor=8 -r72 -dDuplex -dTumble -sOutputFile='%s' '%s' >/dev/null 2>&1", path, ps) &&
-      load_file(path, &b))
+      test_load_file(path, &b))
   {
     doc_decode(&doc, b.data, b.len, GW_RASTER_TYPE_PWG, NULL, 0);
     TEST_CHECK(doc.status == GW_RASTER_END && doc.header[0].duplex == GW_RASTER_DUPLEX_SHORT_EDGE);
@@ -818,7 +811,7 @@ test_raster_gs(const char *tmpdir,     /* I - Folder for the files */
   }
   snprintf(path, sizeof(path), "%s/duplex.urf", tmpdir);
   if (run("gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=urf -dcupsColorSpace=18 -dcupsBitsPerColor=8 -r72 -dDuplex -sOutputFile='%s' '%s' >/dev/null 2>&1", path, ps) &&
-      load_file(path, &b))
+      test_load_file(path, &b))
   {
     doc_decode(&doc, b.data, b.len, GW_RASTER_TYPE_URF, NULL, 0);
     TEST_CHECK(doc.status == GW_RASTER_END && doc.header[0].duplex == GW_RASTER_DUPLEX_LONG_EDGE);
@@ -925,12 +918,12 @@ test_raster_corrupt(const buf_t *pwg,  /* I - PWG sGray 8-bit, 3 pages */
     const buf_t *base = cases[i].base ? urf : pwg;
 
     memset(&b, 0, sizeof(b));
-    buf_add(&b, base->data, base->len);
+    test_buf_add(&b, base->data, base->len);
 
     if (cases[i].offset >= 0 && cases[i].bytes)
       memcpy(b.data + cases[i].offset, cases[i].bytes, cases[i].nbytes);
     else if (cases[i].bytes)
-      buf_add(&b, cases[i].bytes, cases[i].nbytes);     /* Appended */
+      test_buf_add(&b, cases[i].bytes, cases[i].nbytes);     /* Appended */
 
     len = b.len;
     if (cases[i].cut >= 0)
@@ -949,7 +942,7 @@ test_raster_corrupt(const buf_t *pwg,  /* I - PWG sGray 8-bit, 3 pages */
 
   TEST_BEGIN("a read error is reported as such");
   {
-    mem_t              m = { pwg->data, 2000, 0, 0, true };
+    mem_t              m = { (const unsigned char *)pwg->data, 2000, 0, 0, true };
     gw_raster_t        *r = gwRasterOpen(GW_RASTER_TYPE_PWG, mem_read, &m, NULL);
     gw_raster_page_t   page;
     unsigned char      line[100];
@@ -970,7 +963,7 @@ test_raster_corrupt(const buf_t *pwg,  /* I - PWG sGray 8-bit, 3 pages */
 
   TEST_BEGIN("usage errors change nothing");
   {
-    mem_t            m = { pwg->data, pwg->len, 0, 0, false };
+    mem_t            m = { (const unsigned char *)pwg->data, pwg->len, 0, 0, false };
     gw_raster_t      *r = gwRasterOpen(GW_RASTER_TYPE_AUTO, mem_read, &m, NULL);
     gw_raster_page_t page;
     unsigned char    line[100];
@@ -1082,31 +1075,6 @@ test_raster_synthetic(void)
 }
 
 
-/*
- * 'buf_add()' - Append bytes to a buffer.
- */
-
-static void
-buf_add(buf_t *b, const void *data, size_t len)
-{
-  if (b->len + len > b->size)
-  {
-    size_t newsize = (b->len + len) * 2 + 256;
-
-    if ((b->data = realloc(b->data, newsize)) == NULL)
-    {
-      puts("FAIL out of memory");
-      exit(1);
-    }
-
-    b->size = newsize;
-  }
-
-  if (len)
-    memcpy(b->data + b->len, data, len);
-  b->len += len;
-}
-
 
 /*
  * 'buf_be32()', 'buf_le16()', 'buf_le32()' - Append integers.
@@ -1117,7 +1085,7 @@ buf_be32(buf_t *b, uint32_t v)
 {
   unsigned char p[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v };
 
-  buf_add(b, p, 4);
+  test_buf_add(b, p, 4);
 }
 
 static void
@@ -1125,7 +1093,7 @@ buf_le16(buf_t *b, unsigned v)
 {
   unsigned char p[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
 
-  buf_add(b, p, 2);
+  test_buf_add(b, p, 2);
 }
 
 static void
@@ -1133,7 +1101,7 @@ buf_le32(buf_t *b, uint32_t v)
 {
   unsigned char p[4] = { (unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
 
-  buf_add(b, p, 4);
+  test_buf_add(b, p, 4);
 }
 
 
@@ -1168,14 +1136,14 @@ cfb_build(buf_t *b, const char * const *names, const int *types, const uint32_t 
   * Header.
   */
 
-  buf_add(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
-  buf_add(b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);    /* CLSID */
+  test_buf_add(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+  test_buf_add(b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);    /* CLSID */
   buf_le16(b, 0x3E);                                      /* Minor version */
   buf_le16(b, 3);                                         /* Major version */
   buf_le16(b, 0xFFFE);                                    /* Byte order */
   buf_le16(b, 9);                                         /* Sector shift */
   buf_le16(b, 6);                                         /* Mini sector shift */
-  buf_add(b, "\0\0\0\0\0\0", 6);
+  test_buf_add(b, "\0\0\0\0\0\0", 6);
   buf_le32(b, 0);                                         /* Directory sectors (v3: 0) */
   buf_le32(b, 1);                                         /* FAT sectors */
   buf_le32(b, 1);                                         /* First directory sector */
@@ -1228,7 +1196,7 @@ cfb_build(buf_t *b, const char * const *names, const int *types, const uint32_t 
       memset(entry + 0x44, 0xFF, 12);
     }
 
-    buf_add(b, entry, sizeof(entry));
+    test_buf_add(b, entry, sizeof(entry));
   }
 }
 
@@ -1268,7 +1236,7 @@ cups_read(void *ctx, unsigned char *buffer, size_t bytes)
 static void
 compare_with_cups(const char *what, const buf_t *b, const doc_t *doc)
 {
-  mem_t               m = { b->data, b->len, 0, 0, false };
+  mem_t               m = { (const unsigned char *)b->data, b->len, 0, 0, false };
   cups_raster_t       *ras = cupsRasterOpenIO(cups_read, &m, CUPS_RASTER_READ);
   cups_page_header2_t h;
   unsigned            page = 0, y;
@@ -1424,28 +1392,6 @@ doc_pixel(const doc_t *doc, unsigned page, unsigned x, unsigned y)
 }
 
 
-/*
- * 'load_file()' - Read a whole file.
- */
-
-static bool
-load_file(const char *path, buf_t *b)
-{
-  FILE          *fp = fopen(path, "rb");
-  unsigned char chunk[8192];
-  size_t        n;
-
-  memset(b, 0, sizeof(*b));
-  if (!fp)
-    return (false);
-
-  while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-    buf_add(b, chunk, n);
-  fclose(fp);
-
-  return (b->len > 0);
-}
-
 
 /*
  * 'mem_read()' - Raster read callback over memory.
@@ -1498,9 +1444,9 @@ pwg_build(buf_t *b, uint32_t width, uint32_t height, uint32_t cspace, uint32_t b
   memcpy(h + 1732, "iso_a4_210x297mm", 16);
 #undef PUT
 
-  buf_add(b, "RaS2", 4);
-  buf_add(b, h, sizeof(h));
-  buf_add(b, lines, lineslen);
+  test_buf_add(b, "RaS2", 4);
+  test_buf_add(b, h, sizeof(h));
+  test_buf_add(b, lines, lineslen);
 }
 
 
@@ -1585,7 +1531,7 @@ urf_build(buf_t *b, uint32_t pages, unsigned bpp, unsigned cspace, unsigned dupl
 
   if (b->len == 0)
   {
-    buf_add(b, "UNIRAST\0", 8);
+    test_buf_add(b, "UNIRAST\0", 8);
     buf_be32(b, pages);
   }
 
@@ -1594,12 +1540,12 @@ urf_build(buf_t *b, uint32_t pages, unsigned bpp, unsigned cspace, unsigned dupl
   h[1] = (unsigned char)cspace;
   h[2] = (unsigned char)duplex;
   h[3] = 4;
-  buf_add(b, h, 12);
+  test_buf_add(b, h, 12);
   buf_be32(b, width);
   buf_be32(b, height);
   buf_be32(b, res);
-  buf_add(b, h + 24, 8);
-  buf_add(b, lines, lineslen);
+  test_buf_add(b, h + 24, 8);
+  test_buf_add(b, lines, lineslen);
 }
 
 
@@ -1613,7 +1559,7 @@ zip_add(buf_t *zip, buf_t *central, const char *name, const void *data, size_t l
   uint32_t crc = crc32_of(data, len), offset = (uint32_t)zip->len;
   size_t   namelen = strlen(name);
 
-  buf_add(zip, "PK\3\4", 4);
+  test_buf_add(zip, "PK\3\4", 4);
   buf_le16(zip, 20);                                      /* Version needed */
   buf_le16(zip, descriptor ? 8 : 0);                      /* Flags */
   buf_le16(zip, 0);                                       /* Stored */
@@ -1623,17 +1569,17 @@ zip_add(buf_t *zip, buf_t *central, const char *name, const void *data, size_t l
   buf_le32(zip, descriptor ? 0 : (uint32_t)len);
   buf_le16(zip, (unsigned)namelen);
   buf_le16(zip, 0);                                       /* Extra field */
-  buf_add(zip, name, namelen);
-  buf_add(zip, data, len);
+  test_buf_add(zip, name, namelen);
+  test_buf_add(zip, data, len);
   if (descriptor)
   {
-    buf_add(zip, "PK\7\x08", 4);
+    test_buf_add(zip, "PK\7\x08", 4);
     buf_le32(zip, crc);
     buf_le32(zip, (uint32_t)len);
     buf_le32(zip, (uint32_t)len);
   }
 
-  buf_add(central, "PK\1\2", 4);
+  test_buf_add(central, "PK\1\2", 4);
   buf_le16(central, 20);                                  /* Version made by */
   buf_le16(central, 20);
   buf_le16(central, descriptor ? 8 : 0);
@@ -1649,7 +1595,7 @@ zip_add(buf_t *zip, buf_t *central, const char *name, const void *data, size_t l
   buf_le16(central, 0);                                   /* Internal attributes */
   buf_le32(central, 0);                                   /* External attributes */
   buf_le32(central, offset);
-  buf_add(central, name, namelen);
+  test_buf_add(central, name, namelen);
 }
 
 
@@ -1662,8 +1608,8 @@ zip_finish(buf_t *zip, buf_t *central, unsigned count)
 {
   uint32_t offset = (uint32_t)zip->len;
 
-  buf_add(zip, central->data, central->len);
-  buf_add(zip, "PK\5\6", 4);
+  test_buf_add(zip, central->data, central->len);
+  test_buf_add(zip, "PK\5\6", 4);
   buf_le16(zip, 0);
   buf_le16(zip, 0);
   buf_le16(zip, count);

@@ -20,24 +20,17 @@
  * A growing buffer.
  */
 
-typedef struct buf_s
-{
-  char   *data;
-  size_t  len;
-  size_t  size;
-} buf_t;
+typedef test_buf_t buf_t;
 
 
 /*
  * Local functions.
  */
 
-static void  buf_add(buf_t *b, const void *data, size_t len);
 static void  buf_printf(buf_t *b, const char *fmt, ...) GW_FORMAT(2, 3);
 static void  build_pdf(buf_t *out, const char * const *objects, int count, size_t *offsets);
 static void  check_many_pages(int count, int want_pages);
 static bool  check_inspect(const char *what, const void *data, size_t len, bool want_ok, int want_pages, gw_reason_t want_reason);
-static bool  load_file(const char *path, buf_t *b);
 static int   qpdf_tool_pages(const char *path);
 static bool  run(const char *cmd);
 static bool  save_file(const char *path, const buf_t *b);
@@ -103,7 +96,7 @@ main(void)
   TEST_CHECK(run(cmd));
   snprintf(cmd, sizeof(cmd), "qpdf --encrypt '' owner 256 -- '%s' '%s'", p3, owner);
   TEST_CHECK(run(cmd));
-  TEST_CHECK(load_file(p1, &b1) && load_file(p3, &b3) && load_file(user, &bu) && load_file(owner, &bo));
+  TEST_CHECK(test_load_file(p1, &b1) && test_load_file(p3, &b3) && test_load_file(user, &bu) && test_load_file(owner, &bo));
 
   TEST_BEGIN("good PDFs give their page count");
   check_inspect("1-page PDF", b1.data, b1.len, true, 1, GW_REASON_NONE);
@@ -168,8 +161,8 @@ main(void)
 
     if (pdf.data && (xref = strstr(pdf.data, "xref\n")) != NULL)
     {
-      buf_add(&cut, pdf.data, offsets[3] + 20);
-      buf_add(&cut, xref, pdf.len - (size_t)(xref - pdf.data));
+      test_buf_add(&cut, pdf.data, offsets[3] + 20);
+      test_buf_add(&cut, xref, pdf.len - (size_t)(xref - pdf.data));
       snprintf(path, sizeof(path), "%s/midtree.pdf", tmpdir);
       save_file(path, &cut);
       tool_pages = qpdf_tool_pages(path);
@@ -184,7 +177,7 @@ main(void)
     {
       char *end = strstr(pdf.data + offsets[4], "endobj");
 
-      buf_add(&cut, pdf.data, pdf.len);
+      test_buf_add(&cut, pdf.data, pdf.len);
       if (end)
         memset(cut.data + offsets[4], ' ', (size_t)(end - pdf.data) + 6 - offsets[4]);
       check_inspect("page object missing", cut.data, cut.len, false, 0, GW_REASON_CORRUPT_DOCUMENT);
@@ -193,54 +186,49 @@ main(void)
     }
     free(pdf.data);
 
-    memcpy(objs, good, sizeof(objs));
-    objs[1] = "<< /Type /Pages /Kids [3 0 R 4 0 R 99 0 R] /Count 3 >>";
-    build_pdf(&pdf, objs, 8, offsets);
-    check_inspect("kid is a missing object", pdf.data, pdf.len, false, 0, GW_REASON_CORRUPT_DOCUMENT);
-    free(pdf.data);
+    /*
+     * Variants of the good file: one or two objects replaced, each with the
+     * outcome gwPdfInspect() must give.
+     */
 
-    memcpy(objs, good, sizeof(objs));
-    objs[4] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 99 0 R >>";
-    build_pdf(&pdf, objs, 8, offsets);
-    check_inspect("contents is a missing object", pdf.data, pdf.len, false, 0, GW_REASON_CORRUPT_DOCUMENT);
-    free(pdf.data);
+    static const struct
+    {
+      const char *name;
+      int         obj1;         /* Object index to replace */
+      const char *text1;
+      int         obj2;         /* Second one (text2 NULL = none) */
+      const char *text2;
+      int         count;        /* Objects written */
+      bool        ok;
+      int         pages;
+      gw_reason_t reason;
+    } variants[] =
+    {
+      { "kid is a missing object", 1, "<< /Type /Pages /Kids [3 0 R 4 0 R 99 0 R] /Count 3 >>", 0, NULL, 8, false, 0, GW_REASON_CORRUPT_DOCUMENT },
+      { "contents is a missing object", 4, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 99 0 R >>", 0, NULL, 8, false, 0, GW_REASON_CORRUPT_DOCUMENT },
+      { "content stream shorter than its /Length", 7, "<< /Length 500 >>\nstream\nBT /F1 12 Tf 72 720 Td (Page 3) Tj ET\nendstream", 0, NULL, 8, false, 0, GW_REASON_CORRUPT_DOCUMENT },
+      { "a blank page (no /Contents) is fine", 4, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>", 0, NULL, 8, true, 3, GW_REASON_NONE },
+      { "content arrays and shared streams are fine", 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [6 0 R 7 0 R] >>", 4, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R >>", 8, true, 3, GW_REASON_NONE },
+      { "no pages", 1, "<< /Type /Pages /Kids [] /Count 0 >>", 0, NULL, 2, false, 0, GW_REASON_EMPTY_DOCUMENT },
+      { "page tree with a loop", 1, "<< /Type /Pages /Kids [3 0 R 4 0 R 2 0 R] /Count 3 >>", 0, NULL, 8, false, 0, GW_REASON_CORRUPT_DOCUMENT }
+    };
 
-    memcpy(objs, good, sizeof(objs));
-    objs[7] = "<< /Length 500 >>\nstream\nBT /F1 12 Tf 72 720 Td (Page 3) Tj ET\nendstream";
-    build_pdf(&pdf, objs, 8, offsets);
-    check_inspect("content stream shorter than its /Length", pdf.data, pdf.len, false, 0, GW_REASON_CORRUPT_DOCUMENT);
-    free(pdf.data);
-
-    memcpy(objs, good, sizeof(objs));
-    objs[4] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>";
-    build_pdf(&pdf, objs, 8, offsets);
-    check_inspect("a blank page (no /Contents) is fine", pdf.data, pdf.len, true, 3, GW_REASON_NONE);
-    free(pdf.data);
-
-    memcpy(objs, good, sizeof(objs));
-    objs[3] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [6 0 R 7 0 R] >>";
-    objs[4] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R >>";
-    build_pdf(&pdf, objs, 8, offsets);
-    check_inspect("content arrays and shared streams are fine", pdf.data, pdf.len, true, 3, GW_REASON_NONE);
-    free(pdf.data);
-
-    memcpy(objs, good, sizeof(objs));
-    objs[1] = "<< /Type /Pages /Kids [] /Count 0 >>";
-    build_pdf(&pdf, objs, 2, offsets);
-    check_inspect("no pages", pdf.data, pdf.len, false, 0, GW_REASON_EMPTY_DOCUMENT);
-    free(pdf.data);
-
-    memcpy(objs, good, sizeof(objs));
-    objs[1] = "<< /Type /Pages /Kids [3 0 R 4 0 R 2 0 R] /Count 3 >>";
-    build_pdf(&pdf, objs, 8, offsets);
-    check_inspect("page tree with a loop", pdf.data, pdf.len, false, 0, GW_REASON_CORRUPT_DOCUMENT);
-    free(pdf.data);
+    for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v ++)
+    {
+      memcpy(objs, good, sizeof(objs));
+      objs[variants[v].obj1] = variants[v].text1;
+      if (variants[v].text2)
+        objs[variants[v].obj2] = variants[v].text2;
+      build_pdf(&pdf, objs, variants[v].count, offsets);
+      check_inspect(variants[v].name, pdf.data, pdf.len, variants[v].ok, variants[v].pages, variants[v].reason);
+      free(pdf.data);
+    }
 
     /* A PDF after some junk (allowed within the first 1024 bytes) */
     memset(&pdf, 0, sizeof(pdf));
     buf_printf(&pdf, "%s", "garbage before the header\n");
     build_pdf(&cut, good, 8, offsets);
-    buf_add(&pdf, cut.data, cut.len);
+    test_buf_add(&pdf, cut.data, cut.len);
     check_inspect("leading junk, then a PDF", pdf.data, pdf.len, true, 3, GW_REASON_NONE);
     free(pdf.data);
     free(cut.data);
@@ -260,29 +248,6 @@ main(void)
 }
 
 
-/*
- * 'buf_add()' - Append bytes.
- */
-
-static void
-buf_add(buf_t *b, const void *data, size_t len)
-{
-  if (b->len + len + 1 > b->size)
-  {
-    size_t newsize = (b->len + len + 1) * 2;
-    char  *newdata = realloc(b->data, newsize);
-
-    if (!newdata)
-      abort();
-    b->data = newdata;
-    b->size = newsize;
-  }
-
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  b->data[b->len] = '\0';
-}
-
 
 /*
  * 'buf_printf()' - Append formatted text.
@@ -300,7 +265,7 @@ buf_printf(buf_t *b, const char *fmt, ...)
   va_end(ap);
 
   if (len > 0)
-    buf_add(b, text, (size_t)len < sizeof(text) ? (size_t)len : sizeof(text) - 1);
+    test_buf_add(b, text, (size_t)len < sizeof(text) ? (size_t)len : sizeof(text) - 1);
 }
 
 
@@ -321,7 +286,7 @@ build_pdf(buf_t *out, const char * const *objects, int count, size_t *offsets)
   {
     offsets[i] = out->len;
     buf_printf(out, "%d 0 obj\n", i + 1);
-    buf_add(out, objects[i], strlen(objects[i]));
+    test_buf_add(out, objects[i], strlen(objects[i]));
     buf_printf(out, "\nendobj\n");
   }
 
@@ -414,28 +379,6 @@ check_inspect(const char *what, const void *data, size_t len, bool want_ok, int 
   return (ok == want_ok && pages == want_pages && reason == want_reason);
 }
 
-
-/*
- * 'load_file()' - Read a file into a buffer.
- */
-
-static bool
-load_file(const char *path, buf_t *b)
-{
-  FILE   *fp = fopen(path, "rb");
-  char    chunk[8192];
-  size_t  n;
-
-  memset(b, 0, sizeof(*b));
-  if (!fp)
-    return (false);
-
-  while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-    buf_add(b, chunk, n);
-  fclose(fp);
-
-  return (b->len > 0);
-}
 
 
 /*

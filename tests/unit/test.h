@@ -9,6 +9,7 @@
 #ifndef PRINTGATE_TEST_H
 #define PRINTGATE_TEST_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,68 @@ static inline void test_rmtree(const char *dir)
     return;
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
   if (system(cmd)) { /* best effort */ }
+}
+
+/* A growing byte buffer, always nul-terminated after its last byte (so a
+   text file can be searched), which may hold binary data. */
+typedef struct test_buf_s
+{
+  char   *data;
+  size_t  len;
+  size_t  size;
+} test_buf_t;
+
+/* Append bytes (exits on out of memory). */
+static inline void test_buf_add(test_buf_t *b, const void *data, size_t len)
+{
+  if (b->len + len + 1 > b->size)
+  {
+    size_t newsize = (b->len + len + 1) * 2 + 256;
+    char  *newdata = realloc(b->data, newsize);
+
+    if (!newdata)
+    {
+      puts("FAIL out of memory");
+      exit(1);
+    }
+    b->data = newdata;
+    b->size = newsize;
+  }
+
+  if (len)
+    memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+}
+
+/* Read a whole file into a fresh buffer; false if it cannot be read or is empty. */
+static inline bool test_load_file(const char *path, test_buf_t *b)
+{
+  FILE   *fp = fopen(path, "rb");
+  char    chunk[8192];
+  size_t  n;
+
+  memset(b, 0, sizeof(*b));
+  if (!fp)
+    return (false);
+  while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+    test_buf_add(b, chunk, n);
+  fclose(fp);
+
+  return (b->len > 0);
+}
+
+/* Write a whole file. */
+static inline bool test_write_file(const char *path, const void *data, size_t len)
+{
+  FILE *fp = fopen(path, "wb");
+  bool  ok;
+
+  if (!fp)
+    return (false);
+  ok = fwrite(data, 1, len, fp) == len;
+
+  return (fclose(fp) == 0 && ok);
 }
 
 #endif /* !PRINTGATE_TEST_H */

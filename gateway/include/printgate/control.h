@@ -14,6 +14,7 @@
 #define PRINTGATE_CONTROL_H
 
 #include "base.h"
+#include "io.h"                 /* gwWriteAll() for the client side */
 
 #define GW_CONTROL_LINE_MAX (64 * 1024)
 #define GW_CONTROL_MAX_CLIENTS 32
@@ -26,7 +27,6 @@ extern void          gwControlStop(gw_control_t **ctl, int drain_seconds);   /* 
 
 /* Client side */
 extern int  gwControlConnect(const char *path, const char **error_r);
-extern bool gwControlWriteAll(int fd, const void *buf, size_t len);
 extern bool gwControlReadLine(int fd, char *buf, size_t bufsize);
 
 #endif /* !PRINTGATE_CONTROL_H */
