@@ -27,6 +27,7 @@
  */
 
 #include "printgate/crypto.h"
+#include "printgate/clock.h"
 #include "printgate/io.h"
 #include "printgate/spool.h"
 
@@ -52,20 +53,6 @@ static const char * const leg_names[LEG_COUNT] =
   "spool read+decrypt"
 };
 
-
-/*
- * 'now()' - Monotonic time in seconds.
- */
-
-static double
-now(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-
-  return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-}
 
 
 /*
@@ -129,7 +116,7 @@ make_source(const char *path, uint64_t size, unsigned char *buf)
 static double
 leg_copy(const char *src, const char *dst, unsigned char *buf, uint64_t *bytes)
 {
-  double  t0 = now();
+  double  t0 = (gwClockMs() / 1000.0);
   int     in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ssize_t n;
 
@@ -148,7 +135,7 @@ leg_copy(const char *src, const char *dst, unsigned char *buf, uint64_t *bytes)
     return (-1);
   close(in);
 
-  return (now() - t0);
+  return ((gwClockMs() / 1000.0) - t0);
 }
 
 
@@ -159,7 +146,7 @@ leg_copy(const char *src, const char *dst, unsigned char *buf, uint64_t *bytes)
 static double
 leg_spool_write(gw_spool_t *spool, const char *id, const char *src, unsigned char *buf, gw_wrapped_key_t *key, uint64_t *bytes)
 {
-  double             t0 = now();
+  double             t0 = (gwClockMs() / 1000.0);
   int                in = open(src, O_RDONLY);
   gw_spool_writer_t *w = gwSpoolWriterNew(spool, id, 1, NULL);
   ssize_t            n;
@@ -184,7 +171,7 @@ leg_spool_write(gw_spool_t *spool, const char *id, const char *src, unsigned cha
     return (-1);
   }
 
-  return (now() - t0);
+  return ((gwClockMs() / 1000.0) - t0);
 }
 
 
@@ -195,7 +182,7 @@ leg_spool_write(gw_spool_t *spool, const char *id, const char *src, unsigned cha
 static double
 leg_read(const char *path, unsigned char *buf, uint64_t *bytes)
 {
-  double  t0 = now();
+  double  t0 = (gwClockMs() / 1000.0);
   int     in = open(path, O_RDONLY);
   ssize_t n;
 
@@ -208,7 +195,7 @@ leg_read(const char *path, unsigned char *buf, uint64_t *bytes)
     *bytes += (uint64_t)n;
   close(in);
 
-  return (n < 0 ? -1 : now() - t0);
+  return (n < 0 ? -1 : (gwClockMs() / 1000.0) - t0);
 }
 
 
@@ -219,7 +206,7 @@ leg_read(const char *path, unsigned char *buf, uint64_t *bytes)
 static double
 leg_spool_read(gw_spool_t *spool, const char *id, const gw_wrapped_key_t *key, unsigned char *buf, uint64_t *bytes)
 {
-  double             t0 = now();
+  double             t0 = (gwClockMs() / 1000.0);
   gw_spool_reader_t *r = gwSpoolReaderOpen(spool, id, 1, key, NULL);
   ssize_t            n;
 
@@ -231,7 +218,7 @@ leg_spool_read(gw_spool_t *spool, const char *id, const gw_wrapped_key_t *key, u
     *bytes += (uint64_t)n;
   gwSpoolReaderClose(&r);
 
-  return (n < 0 ? -1 : now() - t0);
+  return (n < 0 ? -1 : (gwClockMs() / 1000.0) - t0);
 }
 
 

@@ -17,6 +17,7 @@
  */
 
 #include "printgate/log.h"
+#include "printgate/clock.h"
 #include "printgate/office.h"
 
 #include <errno.h>
@@ -30,19 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
-/*
- * 'now_ms()' - Monotonic milliseconds.
- */
-
-static long long
-now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 
 /*
@@ -110,7 +98,7 @@ run_main(void *data)
       int         in = load(a->files[i]), out = -1;
       gw_reason_t reason;
       char        detail[256];
-      long long   start = now_ms();
+      long long   start = (long long)gwClockMs();
       bool        ok;
 
       if (in < 0)
@@ -128,7 +116,7 @@ run_main(void *data)
         continue;
       }
       pthread_mutex_lock(&print_lock);
-      printf("%lld %s\n", now_ms() - start, a->files[i]);
+      printf("%lld %s\n", (long long)gwClockMs() - start, a->files[i]);
       fflush(stdout);
       pthread_mutex_unlock(&print_lock);
       a->docs ++;
@@ -224,7 +212,7 @@ main(int argc, char *argv[])
    * Wait for every instance (their start-up is not what is measured).
    */
 
-  for (end = now_ms() + 180000; now_ms() < end;)
+  for (end = (long long)gwClockMs() + 180000; (long long)gwClockMs() < end;)
   {
     gw_office_instance_info_t info[64];
     int                       n = gwOfficePoolGetInstances(pool, info, 64), ready = 0;
@@ -238,7 +226,7 @@ main(int argc, char *argv[])
 
   {
     pthread_t th[16];
-    long long start = now_ms();
+    long long start = (long long)gwClockMs();
     int       docs = 0;
 
     for (int t = 0; t < threads; t ++)
@@ -257,7 +245,7 @@ main(int argc, char *argv[])
       docs   += run_args[t].docs;
     }
     if (print_total)
-      printf("total %lld %d\n", now_ms() - start, docs);
+      printf("total %lld %d\n", (long long)gwClockMs() - start, docs);
   }
 
   gwOfficePoolFree(&pool);

@@ -17,6 +17,7 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 
 #include "test.h"
+#include "printgate/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -76,45 +77,6 @@ typedef struct opts_s                   /* How to run it */
 static char build_dir[1024], data_dir[1024], work[1024], helper[1200], unsafe_helper[1200];
 
 
-/*
- * 'now()' - Monotonic seconds.
- */
-
-static double
-now(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-
-/*
- * 'read_file()' - Read a whole file (caller frees); NULL on error.
- */
-
-static char *
-read_file(const char *path, size_t *len)
-{
-  FILE  *fp = fopen(path, "rb");
-  char  *data = NULL;
-  long   size;
-
-  *len = 0;
-  if (!fp)
-    return (NULL);
-
-  if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-      (data = malloc((size_t)size + 1)) != NULL)
-  {
-    *len = fread(data, 1, (size_t)size, fp);
-    data[*len] = '\0';
-  }
-
-  fclose(fp);
-  return (data);
-}
 
 
 /*
@@ -165,7 +127,7 @@ run_helper(const char *input_path, const opts_t *o, run_t *r)
 
   memset(r, 0, sizeof(*r));
 
-  if ((input = read_file(input_path, &inlen)) == NULL)
+  if ((input = test_read_file(input_path, &inlen)) == NULL)
     return (false);
 
   /* On tmpfs, as the daemon does (plaintext stays in memory). */
@@ -245,7 +207,7 @@ run_helper(const char *input_path, const opts_t *o, run_t *r)
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   posix_spawn_file_actions_adddup2(&fa, res[1], 3);
 
-  start = now();
+  start = (gwClockMs() / 1000.0);
   errno = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   if (errno)
@@ -274,7 +236,7 @@ run_helper(const char *input_path, const opts_t *o, run_t *r)
   while (out[0] >= 0 || err[0] >= 0 || res[0] >= 0)
   {
     struct pollfd pfd[4];
-    int           n = 0, left = (int)((deadline - now()) * 1000);
+    int           n = 0, left = (int)((deadline - (gwClockMs() / 1000.0)) * 1000);
 
     if (left <= 0)
     {
@@ -343,7 +305,7 @@ run_helper(const char *input_path, const opts_t *o, run_t *r)
   }
 
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
-  r->seconds = now() - start;
+  r->seconds = (gwClockMs() / 1000.0) - start;
 
   if (out[0] >= 0) close(out[0]);
   if (err[0] >= 0) close(err[0]);
@@ -546,7 +508,7 @@ pdf_text(const char *pdf, int page, const char *flags)
   else if (!shell("pdftotext %s '%s' '%s' 2>/dev/null", flags, pdf, txt))
     return (NULL);
 
-  return (read_file(txt, &len));
+  return (test_read_file(txt, &len));
 }
 
 

@@ -60,7 +60,6 @@ static const bad_case_t bad_cases[] =
 
 static bool  check_documented(const char *name, const char *type, const char *default_value, const char *help, void *data);
 static bool  count_directive(const char *name, const char *type, const char *default_value, const char *help, void *data);
-static char *read_file(const char *path);
 
 
 /*
@@ -329,7 +328,7 @@ main(void)
     char *doc;
 
     snprintf(path, sizeof(path), "%s/docs/configuration.md", srcdir);
-    doc = read_file(path);
+    doc = test_read_file(path, NULL);
     TEST_CHECKF(doc != NULL, "unable to read %s", path);
     if (doc)
       gwConfigIterateDirectives(check_documented, doc);
@@ -376,31 +375,4 @@ count_directive(const char *name, const char *type, const char *default_value, c
   return (true);
 }
 
-
-/*
- * 'read_file()' - Read a whole (small) file into a nul-terminated buffer.
- */
-
-static char *
-read_file(const char *path)
-{
-  FILE   *fp = fopen(path, "rb");
-  char   *data;
-  size_t  len;
-
-  if (!fp)
-    return (NULL);
-
-  if ((data = calloc(1, 1024 * 1024 + 1)) == NULL)
-  {
-    fclose(fp);
-    return (NULL);
-  }
-
-  len = fread(data, 1, 1024 * 1024, fp);
-  data[len] = '\0';
-  fclose(fp);
-
-  return (data);
-}
 

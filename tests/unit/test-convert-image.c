@@ -55,7 +55,7 @@ find_mark(const char *pdf, double *fx, double *fy)
   snprintf(prefix, sizeof(prefix), "%s/mark", work);
   snprintf(pgm, sizeof(pgm), "%s.pgm", prefix);
   if (!shell("pdftoppm -r 18 -gray -singlefile -f 1 -l 1 '%s' '%s' 2>/dev/null", pdf, prefix) ||
-      (data = (unsigned char *)read_file(pgm, &len)) == NULL)
+      (data = (unsigned char *)test_read_file(pgm, &len)) == NULL)
     return (false);
 
   if (sscanf((char *)data, "P5 %d %d %d%n", &w, &h, &maxval, &off) != 3 || w <= 0 || h <= 0 ||
@@ -235,7 +235,7 @@ add_exif_orientation(const char *in, const char *out, int orientation)
 
   app1[28] = (unsigned char)orientation;
 
-  if ((data = read_file(in, &len)) == NULL || len < 4 || (copy = malloc(len + sizeof(app1))) == NULL)
+  if ((data = test_read_file(in, &len)) == NULL || len < 4 || (copy = malloc(len + sizeof(app1))) == NULL)
   {
     free(data);
     return (false);

@@ -15,6 +15,7 @@
  */
 
 #include "test.h"
+#include "printgate/clock.h"
 
 #include <printgate/convert.h>
 
@@ -92,19 +93,6 @@ run(const char *script, const char *input, int timeout, int64_t max_output, buf_
   return (gwConvertRun(&cj, r));
 }
 
-
-/*
- * 'now_ms()' - Monotonic milliseconds.
- */
-
-static long long
-now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 
 /*
@@ -293,7 +281,7 @@ is_alive(pid_t pid)
 static int
 alive_after(const pid_t *pids, int n, int grace_ms)
 {
-  long long end = now_ms() + grace_ms;
+  long long end = (long long)gwClockMs() + grace_ms;
   int       alive;
 
   do
@@ -307,7 +295,7 @@ alive_after(const pid_t *pids, int n, int grace_ms)
     if (alive)
       usleep(20000);
   }
-  while (alive && now_ms() < end);
+  while (alive && (long long)gwClockMs() < end);
 
   for (int i = 0; i < n && alive; i ++)
   {
@@ -359,9 +347,9 @@ run_stand_in_tag(const char *self, const char *mode, const char *tag, const char
   cj.write      = write_cb;
   cj.write_ctx  = bp;
 
-  start = now_ms();
+  start = (long long)gwClockMs();
   gwConvertRun(&cj, r);
-  start = now_ms() - start;
+  start = (long long)gwClockMs() - start;
   free(bp);
   *npids = read_pids(file, pids, MAX_PIDS);
   printf("  (%s%s: %lld ms, %d process(es), %s, signal %d)\n", mode, tag, start, *npids, gwReasonCode(r->reason), r->signal);
@@ -607,12 +595,12 @@ main(int argc, char *argv[])
   TEST_BEGIN("parallel conversions: a long one's reaper does not hold a short one's pipes");
   {
     pthread_t t;
-    long long t0 = now_ms();
+    long long t0 = (long long)gwClockMs();
 
     /* The long one's reaper is forked while the short one's pipes exist. */
     TEST_CHECK(pthread_create(&t, NULL, long_conversion, NULL) == 0);
     TEST_CHECK(run("sleep 0.5; echo 'ok pages=1' >&3", "x", 10, 1000, &b, &r));
-    ms = now_ms() - t0;
+    ms = (long long)gwClockMs() - t0;
     TEST_CHECKF(ms < 2000, "the short conversion took %lld ms", ms);
     pthread_join(t, NULL);
   }

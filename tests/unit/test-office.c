@@ -27,6 +27,7 @@
  */
 
 #include "test.h"
+#include "printgate/clock.h"
 #include "printgate/office.h"
 #include "printgate/log.h"
 #include "office-private.h"
@@ -57,19 +58,6 @@ static char srcdir[1024], builddir[1024], tmpdir[1024], shmdir[1024];
 static gw_log_t *test_log;
 
 
-/*
- * 'now_ms()' - Monotonic milliseconds.
- */
-
-static long long
-now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 
 /*
  * 'memfd_from()' - A sealed memfd holding len bytes.
@@ -93,39 +81,6 @@ memfd_from(const void *data, size_t len)
 }
 
 
-/*
- * 'read_whole()' - Read a file into memory (NUL-terminated); NULL on error.
- */
-
-static char *
-read_whole(const char *path, size_t *len_r)
-{
-  FILE  *fp = fopen(path, "rb");
-  char  *buf = NULL;
-  long   len;
-
-  if (!fp)
-    return (NULL);
-  if (!fseek(fp, 0, SEEK_END) && (len = ftell(fp)) >= 0 && !fseek(fp, 0, SEEK_SET) &&
-      (buf = malloc((size_t)len + 1)) != NULL)
-  {
-    if (fread(buf, 1, (size_t)len, fp) != (size_t)len)
-    {
-      free(buf);
-      buf = NULL;
-    }
-    else
-    {
-      buf[len] = '\0';
-      if (len_r)
-        *len_r = (size_t)len;
-    }
-  }
-  fclose(fp);
-
-  return (buf);
-}
-
 
 /*
  * 'memfd_of_file()' - A sealed memfd with a corpus file.
@@ -135,7 +90,7 @@ static int
 memfd_of_file(const char *path)
 {
   size_t len = 0;
-  char  *data = read_whole(path, &len);
+  char  *data = test_read_file(path, &len);
   int    fd;
 
   if (!data)
@@ -332,9 +287,9 @@ static bool
 wait_ready(gw_office_pool_t *pool, int n)
 {
   gw_office_instance_info_t info[8];
-  long long                 end = now_ms() + 120000;
+  long long                 end = (long long)gwClockMs() + 120000;
 
-  while (now_ms() < end)
+  while ((long long)gwClockMs() < end)
   {
     int got = gwOfficePoolGetInstances(pool, info, 8), ready = 0;
 
@@ -401,11 +356,11 @@ static void *
 job_main(void *data)
 {
   job_t    *job = data;
-  long long start = now_ms();
+  long long start = (long long)gwClockMs();
 
   job->ok = convert_file(job->pool, job->path, job->format, job->out[0] ? job->out : NULL,
                          &job->reason, job->detail, sizeof(job->detail));
-  job->ms = now_ms() - start;
+  job->ms = (long long)gwClockMs() - start;
 
   return (NULL);
 }
@@ -574,7 +529,7 @@ run_wait(char *const argv[], int timeout)
   posix_spawn_file_actions_t fa;
   pid_t                      pid;
   int                        status = -1;
-  long long                  end = now_ms() + timeout * 1000LL;
+  long long                  end = (long long)gwClockMs() + timeout * 1000LL;
 
   posix_spawnattr_init(&attr);
   posix_spawnattr_setpgroup(&attr, 0);
@@ -591,7 +546,7 @@ run_wait(char *const argv[], int timeout)
 
   while (waitpid(pid, &status, WNOHANG) == 0)
   {
-    if (now_ms() > end)
+    if ((long long)gwClockMs() > end)
     {
       kill(-pid, SIGKILL);
       waitpid(pid, &status, 0);
@@ -1018,7 +973,7 @@ main(void)
     int               in, pdf = -1;
 
     snprintf(path, sizeof(path), "%s/tests/data/office/sample.docx", srcdir);
-    docx = read_whole(path, &len);
+    docx = test_read_file(path, &len);
     TEST_CHECK(docx != NULL);
 
     in = memfd_from(junk, sizeof(junk) - 1);
@@ -1114,10 +1069,10 @@ main(void)
 
     TEST_CHECK(wait_ready(pool, 1));
     snprintf(bigpath, sizeof(bigpath), "%s/big.rtf", tmpdir);
-    start = now_ms();
+    start = (long long)gwClockMs();
     ok    = convert_file(pool, bigpath, "rtf", NULL, &reason, detail, sizeof(detail));
     TEST_CHECKF(!ok && reason == GW_REASON_CONVERSION_TIMEOUT, "%s: %s", gwReasonCode(reason), detail);
-    TEST_CHECKF(now_ms() - start < 10000, "%lld ms", now_ms() - start);   /* the document alone takes minutes */
+    TEST_CHECKF((long long)gwClockMs() - start < 10000, "%lld ms", (long long)gwClockMs() - start);   /* the document alone takes minutes */
     printf("  (%s: %s)\n", gwReasonCode(reason), detail);
 
     snprintf(path, sizeof(path), "%s/tests/data/office/sample.xlsx", srcdir);
@@ -1204,9 +1159,9 @@ test_office_reap_one(const char *dir, const char *name, const char *script, int 
   }
   TEST_CHECKF(npids == want_pids, "%d pids", npids);
 
-  start = now_ms();
+  start = (long long)gwClockMs();
   _gwOfficeInstanceReap(pool, &inst);
-  end = now_ms();
+  end = (long long)gwClockMs();
   printf("  (%s: reaped in %lld ms)\n", name, end - start);
   TEST_CHECKF(end - start <= 3000, "the reap took %lld ms", end - start);
 
@@ -1222,7 +1177,7 @@ test_office_reap_one(const char *dir, const char *name, const char *script, int 
     if (alive)
       usleep(20000);
   }
-  while (alive && now_ms() < end + 500);
+  while (alive && (long long)gwClockMs() < end + 500);
   TEST_CHECKF(alive == 0, "%d process(es) of the instance still alive", alive);
   for (int i = 0; i < npids; i ++)
   {

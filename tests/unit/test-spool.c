@@ -167,32 +167,6 @@ dir_count(const char *dir)
 }
 
 
-/*
- * 'load_file()' - Read a whole file into a new buffer.
- */
-
-static unsigned char *
-load_file(const char *path, size_t *len)
-{
-  long long      size = file_size(path);
-  unsigned char *buf;
-  int            fd;
-
-  if (size < 0 || (buf = malloc((size_t)size + 1)) == NULL)
-    return (NULL);
-  if ((fd = open(path, O_RDONLY)) < 0 || read(fd, buf, (size_t)size) != (ssize_t)size)
-  {
-    if (fd >= 0)
-      close(fd);
-    free(buf);
-    return (NULL);
-  }
-  close(fd);
-  *len = (size_t)size;
-
-  return (buf);
-}
-
 
 /*
  * 'save_file()' - Replace a file with the given bytes.
@@ -241,7 +215,7 @@ scan_tree(const char *dir, const void *needle, size_t nlen)
     else if (S_ISREG(st.st_mode))
     {
       size_t         len;
-      unsigned char *buf = load_file(path, &len);
+      unsigned char *buf = (unsigned char *)test_read_file(path, &len);
 
       if (buf && memmem(buf, len, needle, nlen))
         found ++;
@@ -374,7 +348,7 @@ test_roundtrip(gw_spool_t *spool, gw_keys_t *keys)
     gwUUIDNew(id);
     TEST_CHECK(write_doc(spool, id, 7, data, 1000, 1000, &key));
     gwSpoolPath(spool, id, 7, false, path, sizeof(path));
-    file = load_file(path, &flen);
+    file = (unsigned char *)test_read_file(path, &flen);
     TEST_CHECK(file && flen == sealed_size(1000));
     TEST_CHECK(file && !memcmp(file, "PGQS", 4) && file[4] == 1 && file[5] == 1 && file[6] == 16 && file[7] == 0);
     TEST_CHECK(file && file[8] == (kek >> 24) && file[9] == ((kek >> 16) & 255) && file[10] == ((kek >> 8) & 255) && file[11] == (kek & 255));
@@ -399,10 +373,10 @@ test_roundtrip(gw_spool_t *spool, gw_keys_t *keys)
     gwUUIDNew(id);
     gwSpoolPath(spool, id, 1, false, path, sizeof(path));
     TEST_CHECK(write_doc(spool, id, 1, data, 5000, 5000, &key));
-    f1 = load_file(path, &l1);
+    f1 = (unsigned char *)test_read_file(path, &l1);
     gwSpoolRemove(spool, id, 1);
     TEST_CHECK(write_doc(spool, id, 1, data, 5000, 5000, &k2));
-    f2 = load_file(path, &l2);
+    f2 = (unsigned char *)test_read_file(path, &l2);
     TEST_CHECK(f1 && f2 && l1 == l2 && memcmp(f1 + HDR_LEN, f2 + HDR_LEN, l1 - HDR_LEN));
     TEST_CHECK(memcmp(key.bytes, k2.bytes, sizeof(key.bytes)));
     free(f1);
@@ -501,7 +475,7 @@ test_tamper(gw_spool_t *spool, gw_keys_t *keys, gw_spool_t *spool_other, gw_keys
   gwUUIDNew(id);
   TEST_CHECK(write_doc(spool, id, 1, data, len, 10000, &key));
   gwSpoolPath(spool, id, 1, false, path, sizeof(path));
-  orig = load_file(path, &olen);
+  orig = (unsigned char *)test_read_file(path, &olen);
   TEST_CHECK(orig && olen == flen);
   if (!orig || (mod = malloc(olen + CCHUNK)) == NULL)
     return;
@@ -720,7 +694,7 @@ test_empty_tamper(gw_spool_t *spool)
   r = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
   TEST_CHECK(r && gwSpoolReaderSize(r) == 0 && gwSpoolReaderRead(r, buf, 100) == 0);
   gwSpoolReaderClose(&r);
-  file = load_file(path, &flen);
+  file = (unsigned char *)test_read_file(path, &flen);
   TEST_CHECK(file && flen == HDR_LEN + TAG);
   if (file)
   {
@@ -743,7 +717,7 @@ test_empty_tamper(gw_spool_t *spool)
   r = gwSpoolReaderOpen(spool, id, 1, &key, NULL);
   TEST_CHECK(r && gwSpoolReaderRead(r, buf, 2 * CHUNK) == 2 * CHUNK && gwSpoolReaderRead(r, buf, 1) == 0);
   gwSpoolReaderClose(&r);
-  file = load_file(path, &flen);
+  file = (unsigned char *)test_read_file(path, &flen);
   if (file)
   {
     file[flen - 1] ^= 1;
@@ -1051,7 +1025,7 @@ test_verify_one_open(gw_spool_t *spool)
 
   /* Swap in a copy with its last chunk damaged (atomically, by rename). */
   snprintf(swap, sizeof(swap), "%s.swap", path);
-  file = load_file(path, &flen);
+  file = (unsigned char *)test_read_file(path, &flen);
   TEST_CHECK(file && flen > HDR_LEN + 20);
   if (file)
   {

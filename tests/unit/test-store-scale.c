@@ -10,6 +10,7 @@
  */
 
 #include "test.h"
+#include "printgate/clock.h"
 #include "store-private.h"
 
 #include <time.h>
@@ -48,20 +49,6 @@ rss_kb(void)
   return (kb);
 }
 
-
-/*
- * 'now_ms()' - Monotonic milliseconds.
- */
-
-static double
-now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-
-  return (ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6);
-}
 
 
 typedef struct sweep_s
@@ -127,7 +114,7 @@ main(void)
     gwStoreUserAdd(s, GW_DEFAULT_TENANT, name, "", GW_ROLE_USER, NULL, false, users + u, NULL);
   }
 
-  t0 = now_ms();
+  t0 = gwClockMs();
   for (int i = 0; i < NUM_JOBS; i ++)
   {
     memset(&job, 0, sizeof(job));
@@ -146,17 +133,17 @@ main(void)
         gwStoreJobTransition(s, GW_DEFAULT_TENANT, job.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", now + 1 + i % 100, NULL, "system", "scale", "job.hold", NULL))
       held ++;
   }
-  t_create = now_ms() - t0;
+  t_create = gwClockMs() - t0;
   TEST_CHECK(held == NUM_JOBS);
 
-  t0 = now_ms();
+  t0 = gwClockMs();
   TEST_CHECK(gwStoreJobIterate(s, GW_DEFAULT_TENANT, 0, 1u << GW_JOB_STATE_HELD, count_cb, &n) && n == NUM_JOBS);
-  t_iter = now_ms() - t0;
+  t_iter = gwClockMs() - t0;
 
-  t0 = now_ms();
+  t0 = gwClockMs();
   for (int u = 0; u < NUM_USERS; u ++)
     TEST_CHECK(gwStoreJobCount(s, GW_DEFAULT_TENANT, users[u], 1u << GW_JOB_STATE_HELD) == NUM_JOBS / NUM_USERS);
-  t_count = (now_ms() - t0) / NUM_USERS;
+  t_count = (gwClockMs() - t0) / NUM_USERS;
   TEST_CHECK(gwStoreJobCount(s, GW_DEFAULT_TENANT, 0, 1u << GW_JOB_STATE_HELD) == NUM_JOBS);
 
   rss1 = rss_kb();
@@ -164,9 +151,9 @@ main(void)
   TEST_BEGIN("scale: one expiry sweep expires and purges all of them");
   memset(&sw, 0, sizeof(sw));
   sw.s = s;
-  t0 = now_ms();
+  t0 = gwClockMs();
   TEST_CHECK(gwStoreJobIterateExpired(s, now + 1000, 1u << GW_JOB_STATE_HELD, sweep_cb, &sw));
-  t_sweep = now_ms() - t0;
+  t_sweep = gwClockMs() - t0;
   TEST_CHECK(sw.seen == NUM_JOBS && sw.expired == NUM_JOBS && sw.purged == NUM_JOBS);
   TEST_CHECK(gwStoreJobCount(s, GW_DEFAULT_TENANT, 0, 0) == 0);
 

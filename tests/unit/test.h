@@ -85,21 +85,42 @@ static inline void test_buf_add(test_buf_t *b, const void *data, size_t len)
   b->data[b->len] = '\0';
 }
 
-/* Read a whole file into a fresh buffer; false if it cannot be read or is empty. */
+/* Read a whole file into a fresh buffer (b->data is then never NULL, also
+   for an empty file); false if it cannot be read. */
 static inline bool test_load_file(const char *path, test_buf_t *b)
 {
   FILE   *fp = fopen(path, "rb");
   char    chunk[8192];
   size_t  n;
+  bool    ok;
 
   memset(b, 0, sizeof(*b));
   if (!fp)
     return (false);
+  test_buf_add(b, "", 0);
   while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
     test_buf_add(b, chunk, n);
+  ok = !ferror(fp);
   fclose(fp);
 
-  return (b->len > 0);
+  return (ok);
+}
+
+/* Read a whole file into new memory (nul-terminated; the caller frees it);
+   NULL if it cannot be read. */
+static inline char *test_read_file(const char *path, size_t *len)
+{
+  test_buf_t b;
+
+  if (!test_load_file(path, &b))
+  {
+    free(b.data);
+    return (NULL);
+  }
+  if (len)
+    *len = b.len;
+
+  return (b.data);
 }
 
 /* Write a whole file. */
