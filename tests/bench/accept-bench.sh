@@ -26,7 +26,7 @@ SOCK="$GW_STATE/printgated.sock"
 gw_make_marked_pdf "$W/doc.pdf" $((MB * 1024 * 1024)) "accept-bench"
 SIZE=$(stat -c %s "$W/doc.pdf")
 
-median() { sort -n | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+. "$(dirname "$0")/../lib/bench.sh"
 ms() { echo $(( ($2 - $1) / 100 )) | sed 's/^\(.\)$/0\1/; s/\(.\)$/.\1/'; }
 
 : > "$W/accept.ms"; : > "$W/cp.ms"; : > "$W/held.ms"

@@ -40,15 +40,7 @@ export GW_BUILD_DIR=$B GW_SOURCE_DIR=$S
 W=$(mktemp -d /dev/shm/pgbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-median() {   # median of the numbers given
-  printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
-time_ms() {  # time_ms CMD...: wall milliseconds of one run (output discarded)
-  local t0; t0=$(ms); "$@" >/dev/null 2>&1; echo $(( $(ms) - t0 ))
-}
+. "$(dirname "$0")/../lib/bench.sh"
 
 helper_ms() {  # helper_ms FILE [NAME=VALUE...]: milliseconds from spawn to exit
   "$RUN" --run "$@" | awk '{ printf "%d\n", $1 * 1000 + 0.5 }'

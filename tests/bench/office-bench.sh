@@ -62,8 +62,7 @@ else
   FILES=("$S"/tests/data/office/sample.{docx,xlsx,pptx,odt,ods,odp,rtf,doc,xls,ppt})
 fi
 
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+. "$(dirname "$0")/../lib/bench.sh"
 
 echo "office-bench: ${#FILES[@]} files, $ROUNDS rounds, $(nproc) cores, LibreOffice $(dpkg-query -W -f='${Version}' libreoffice-core-nogui 2>/dev/null || echo '?')"
 

@@ -31,7 +31,7 @@ FILES=("$W/synth100.pdf")
 [ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] && FILES+=(/usr/share/doc/libtasn1-doc/libtasn1.pdf)
 [ $# -gt 0 ] && FILES=("$@")
 
-median() { sort -n | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+. "$(dirname "$0")/../lib/bench.sh"
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
 submit() { gw job submit --user bench "$1" >/dev/null || echo "submit failed" >&2; }

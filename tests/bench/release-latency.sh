@@ -23,7 +23,7 @@ gw printer add bench "ipp://127.0.0.1:$PEERS_IPP_PORT/ipp/print" >/dev/null
 PIN=$(gw pin new bench)
 
 # Times come from $EPOCHREALTIME (bash 5), so no extra process is timed.
-median() { sort -n | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+. "$(dirname "$0")/../lib/bench.sh"
 
 : > "$W/gw.ms"; : > "$W/direct.ms"
 for r in $(seq "$ROUNDS"); do
