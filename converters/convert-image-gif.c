@@ -11,19 +11,9 @@
 #include "convert-image-private.h"
 
 #include <gif_lib.h>
+#include <printgate-formats/raster.h>
 #include <stdlib.h>
 #include <string.h>
-
-
-/*
- * The mapped document as a giflib input.
- */
-
-typedef struct gif_src_s
-{
-  const unsigned char *data;
-  size_t               len, pos;
-} gif_src_t;
 
 
 /*
@@ -33,17 +23,10 @@ typedef struct gif_src_s
 static int
 gif_read(GifFileType *gif, GifByteType *buf, int bytes)
 {
-  gif_src_t *src = (gif_src_t *)gif->UserData;
-  size_t     n;
-
   if (bytes <= 0)
     return (0);
 
-  n = (size_t)bytes < src->len - src->pos ? (size_t)bytes : src->len - src->pos;
-  memcpy(buf, src->data + src->pos, n);
-  src->pos += n;
-
-  return ((int)n);
+  return ((int)gwMemSrcRead(gif->UserData, buf, (size_t)bytes));
 }
 
 
@@ -118,7 +101,7 @@ gif_frame(gw_conv_pdf_t *pdf, GifFileType *gif, cairo_surface_t *canvas, int tra
 bool
 _gwConvImageGif(gw_conv_pdf_t *pdf)
 {
-  gif_src_t        src = { pdf->data, pdf->len, 0 };
+  gw_mem_src_t     src = { pdf->data, pdf->len, 0, 0 };
   GifFileType     *gif;
   GifRecordType    type;
   cairo_surface_t *canvas = NULL;

@@ -143,6 +143,24 @@ typedef struct jpeg_pass_s
 
 
 /*
+ * 'jpeg_err_init()' - Route libjpeg's errors to us: a fatal one longjmps
+ *                     back (err->jmp), messages are dropped.
+ */
+
+static struct jpeg_error_mgr *
+jpeg_err_init(jpeg_err_t *err)
+{
+  memset(err, 0, sizeof(*err));
+  jpeg_std_error(&err->pub);
+  err->pub.error_exit     = jpeg_error_exit;
+  err->pub.emit_message   = jpeg_emit_message;
+  err->pub.output_message = jpeg_output_message;
+
+  return (&err->pub);
+}
+
+
+/*
  * 'jpeg_pass()' - Decode the JPEG once: at 1/8 when its DCT data may be
  *                 kept (try_dct and a grey or YCbCr baseline/progressive
  *                 JPEG), else in full.  False with the reason recorded.
@@ -158,11 +176,7 @@ jpeg_pass(gw_conv_pdf_t *pdf, bool try_dct, jpeg_pass_t *pass)
   volatile bool                 keep_dct = false, cmyk = false;
 
   memset(pass, 0, sizeof(*pass));
-  memset(&err, 0, sizeof(err));
-  cinfo.err              = jpeg_std_error(&err.pub);
-  err.pub.error_exit     = jpeg_error_exit;
-  err.pub.emit_message   = jpeg_emit_message;
-  err.pub.output_message = jpeg_output_message;
+  cinfo.err = jpeg_err_init(&err);
 
   if (setjmp(err.jmp))
   {
@@ -329,11 +343,7 @@ _gwConvImageAttachJpeg(gw_conv_pdf_t *pdf, cairo_surface_t *surface, int quality
 
   (void)pdf;
 
-  memset(&err, 0, sizeof(err));
-  cinfo.err              = jpeg_std_error(&err.pub);
-  err.pub.error_exit     = jpeg_error_exit;
-  err.pub.emit_message   = jpeg_emit_message;
-  err.pub.output_message = jpeg_output_message;
+  cinfo.err = jpeg_err_init(&err);
 
   if (setjmp(err.jmp))
   {

@@ -26,34 +26,6 @@
 
 
 /*
- * The mapped document as the decoder's input.
- */
-
-typedef struct raster_src_s
-{
-  const unsigned char *data;
-  size_t               len, pos;
-} raster_src_t;
-
-
-/*
- * 'raster_read()' - The decoder's read callback.
- */
-
-static ssize_t
-raster_read(void *ctx, void *buffer, size_t bytes)
-{
-  raster_src_t *src = (raster_src_t *)ctx;
-  size_t        n = bytes < src->len - src->pos ? bytes : src->len - src->pos;
-
-  memcpy(buffer, src->data + src->pos, n);
-  src->pos += n;
-
-  return ((ssize_t)n);
-}
-
-
-/*
  * 'sample()' - Colorant c of pixel x in a decoded line, as 0-255.
  */
 
@@ -198,7 +170,7 @@ _gwConvRasterToPdf(gw_conv_t *conv, const char *pdf_path)
   gw_raster_t       *r;
   gw_raster_page_t   page;
   gw_raster_status_t st = GW_RASTER_END;
-  raster_src_t       src;
+  gw_mem_src_t       src;
   unsigned char     *line = NULL;
   size_t             linesize = 0;
   const char        *name = conv->format == GW_FORMAT_URF ? "Apple raster (URF) document" : "PWG raster document";
@@ -213,6 +185,7 @@ _gwConvRasterToPdf(gw_conv_t *conv, const char *pdf_path)
   src.data = map;
   src.len  = (size_t)conv->in_size;
   src.pos  = 0;
+  src.chunk = 0;
 
   memset(&limits, 0, sizeof(limits));
   limits.max_width  = 32767;            /* cairo's largest image side */
@@ -220,7 +193,7 @@ _gwConvRasterToPdf(gw_conv_t *conv, const char *pdf_path)
   limits.max_pixels = (uint64_t)conv->settings.max_mpixels * 1000000U;
   limits.max_pages  = (uint32_t)conv->settings.max_pages;
 
-  if ((r = gwRasterOpen(GW_RASTER_TYPE_AUTO, raster_read, &src, &limits)) == NULL)
+  if ((r = gwRasterOpen(GW_RASTER_TYPE_AUTO, gwMemSrcRead, &src, &limits)) == NULL)
   {
     munmap(map, src.len);
     return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "there is not enough memory to read the %s", name));

@@ -633,3 +633,26 @@ unit_name(const gw_raster_t *r)                /* I - Decoder */
 {
   return (r->page.bits_per_pixel >= 8 ? "pixels" : "bytes");
 }
+
+
+/*
+ * 'gwMemSrcRead()' - Read from a document in memory (a gw_raster_cb_t; the
+ *                    image decoders with callbacks of their own use it too).
+ */
+
+ssize_t
+gwMemSrcRead(void *ctx, void *buffer, size_t bytes)
+{
+  gw_mem_src_t *src = (gw_mem_src_t *)ctx;
+  size_t        n   = src->len - src->pos;
+
+  if (n > bytes)
+    n = bytes;
+  if (src->chunk && n > src->chunk)
+    n = src->chunk;
+
+  memcpy(buffer, src->data + src->pos, n);
+  src->pos += n;
+
+  return ((ssize_t)n);
+}

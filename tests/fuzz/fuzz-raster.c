@@ -44,13 +44,7 @@ static const gw_raster_limits_t fuzz_limits = { 1024, 1024, 262144, 4 };
  * An input read through the raster callback.
  */
 
-typedef struct input_s
-{
-  const uint8_t *data;
-  size_t        size;
-  size_t        pos;
-  size_t        chunk;                 /* Largest read (0 = all that is asked) */
-} input_t;
+typedef gw_mem_src_t input_t;        /* The input, read in chunks of at most .chunk bytes */
 
 
 /*
@@ -98,28 +92,6 @@ hash_add(uint64_t hash, const void *data, size_t len)
 
 
 /*
- * 'input_read()' - Raster read callback over the input.
- */
-
-static ssize_t
-input_read(void *ctx, void *buffer, size_t bytes)
-{
-  input_t *in = ctx;
-  size_t  n = in->size - in->pos;
-
-  if (n > bytes)
-    n = bytes;
-  if (in->chunk && n > in->chunk)
-    n = in->chunk;
-
-  memcpy(buffer, in->data + in->pos, n);
-  in->pos += n;
-
-  return ((ssize_t)n);
-}
-
-
-/*
  * 'check_page()' - Check an accepted page header.
  */
 
@@ -163,7 +135,7 @@ decode(const uint8_t *data, size_t size, gw_raster_type_t type, size_t chunk, bo
   memset(out, 0, sizeof(*out));
   out->hash = 0xCBF29CE484222325ULL;
 
-  if ((r = gwRasterOpen(type, input_read, &in, &fuzz_limits)) == NULL)
+  if ((r = gwRasterOpen(type, gwMemSrcRead, &in, &fuzz_limits)) == NULL)
     fail("gwRasterOpen failed", "memory");
 
   while ((out->status = gwRasterNextPage(r, &page)) == GW_RASTER_OK)

@@ -114,6 +114,14 @@ typedef struct gw_raster_page_s             /* One page header, checked */
 typedef ssize_t (*gw_raster_cb_t)(void *ctx, void *buffer, size_t bytes);
                                             /* Read up to bytes: the count read, 0 at the end, -1 on error */
 
+typedef struct gw_mem_src_s                 /* A document in memory, read by gwMemSrcRead() */
+{
+  const unsigned char *data;
+  size_t               len;
+  size_t               pos;                 /* Next byte to read */
+  size_t               chunk;               /* Largest read (0 = all that is asked) */
+} gw_mem_src_t;
+
 
 /*
  * Functions.
@@ -126,5 +134,6 @@ extern gw_raster_type_t   gwRasterGetType(const gw_raster_t *r);
 extern const char        *gwRasterGetReason(const gw_raster_t *r);
 extern const char        *gwRasterStatusString(gw_raster_status_t status);
 extern void               gwRasterClose(gw_raster_t **r);
+extern ssize_t            gwMemSrcRead(void *ctx, void *buffer, size_t bytes); /* A gw_raster_cb_t over a gw_mem_src_t */
 
 #endif /* !PRINTGATE_FORMATS_RASTER_H */
