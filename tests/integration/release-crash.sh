@@ -109,6 +109,13 @@ job_field() {   # job_field JOB FIELD
   gw --json job show "$1" 2>/dev/null | gw_json_field "$2"
 }
 
+stopped_while_releasing() {   # stopped_while_releasing JOB: the gateway stopped with JOB
+                              # recorded as being released to lobby, then started again
+  gw_stop TERM
+  sqlite3 "$GW_STATE/printgate.db" "update jobs set state='releasing', printer='lobby' where id='$1'"
+  gw_restart
+}
+
 crash_release() {   # crash_release RELAY JOB PRINTER: release, killed when the printer has it
   echo "$GW_PID" > "$W/gw.pid"
   echo kill > "$W/$1.mode"
@@ -165,9 +172,7 @@ echo pass > "$W/ipp.mode"
 # 3. Recorded as releasing, but the printer never got it: sent once.
 J3=$(gw job submit --user alice "$W/doc.pdf")
 base=$(copies)
-gw_stop TERM
-sqlite3 "$GW_STATE/printgate.db" "update jobs set state='releasing', printer='lobby' where id='$J3'"
-gw_restart
+stopped_while_releasing "$J3"
 check_eq "3: held as interrupted after the restart" "$(job_field "$J3" reason)" interrupted
 check "3: the release sends it" gw release --user alice --printer lobby --job "$J3"
 sleep 1
@@ -178,9 +183,7 @@ check "3: the log says it was not there" grep -q "Job $J3 of alice: its release 
 #     before held -> releasing, which stays the one atomic step: one copy.
 J5=$(gw job submit --user alice "$W/doc.pdf")
 base=$(copies)
-gw_stop TERM
-sqlite3 "$GW_STATE/printgate.db" "update jobs set state='releasing', printer='lobby' where id='$J5'"
-gw_restart
+stopped_while_releasing "$J5"
 pids=()
 for t in 1 2 3 4; do
   gw release --user alice --printer lobby --job "$J5" > "$W/par-$t.out" 2>&1 &
@@ -200,9 +203,7 @@ kill -HUP "$GW_PID"; sleep 0.5
 J6=$(gw job submit --user alice "$W/doc.pdf")
 check "3c: first print" gw release --user alice --printer lobby --job "$J6"
 base=$(copies)
-gw_stop TERM
-sqlite3 "$GW_STATE/printgate.db" "update jobs set state='releasing', printer='lobby' where id='$J6'"
-gw_restart
+stopped_while_releasing "$J6"
 check_eq "3c: the reprint is held as interrupted" "$(job_field "$J6" reason)" interrupted
 check "3c: the reprint is sent" gw release --user alice --printer lobby --job "$J6"
 sleep 1

@@ -77,6 +77,20 @@ typedef struct opts_s                   /* How to run it */
 static char build_dir[1024], data_dir[1024], work[1024], helper[1200], unsafe_helper[1200];
 
 
+/*
+ * 'opts_init()' - Fresh options whose output is WORK/name (the path is
+ *                 written to out, which must outlive the options).
+ */
+
+static inline void
+opts_init(opts_t *o, char *out, size_t outsize, const char *name)
+{
+  memset(o, 0, sizeof(*o));
+  snprintf(out, outsize, "%s/%s", work, name);
+  o->output = out;
+}
+
+
 
 
 /*

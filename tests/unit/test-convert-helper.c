@@ -65,9 +65,7 @@ test_normalise(void)
   run_t  r;
   char   out[1200], path[1200];
 
-  memset(&o, 0, sizeof(o));
-  snprintf(out, sizeof(out), "%s/out.pdf", work);
-  o.output = out;
+  opts_init(&o, out, sizeof(out), "out.pdf");
 
   TEST_BEGIN("a 3-page PDF with one colour page: pages=3 color_pages=1, text kept");
   snprintf(path, sizeof(path), "%s/three-pages.pdf", work);
@@ -298,9 +296,7 @@ test_hostile(void)
   run_t  r;
   char   out[1200], path[1200], marker[256];
 
-  memset(&o, 0, sizeof(o));
-  snprintf(out, sizeof(out), "%s/hostile.pdf", work);
-  o.output = out;
+  opts_init(&o, out, sizeof(out), "hostile.pdf");
 
   TEST_BEGIN("PostScript that reads /etc/passwd fails and leaks nothing");
   if (convert("read-passwd.ps", &o, &r))
@@ -378,9 +374,7 @@ test_positive_controls(void)
   const char *no_landlock_view[] = { "--no-landlock", "--no-view", NULL };
   bool        have_landlock = landlock_abi() > 0;
 
-  memset(&o, 0, sizeof(o));
-  snprintf(out, sizeof(out), "%s/control.pdf", work);
-  o.output = out;
+  opts_init(&o, out, sizeof(out), "control.pdf");
   o.binary = unsafe_helper;
 
   snprintf(marker, sizeof(marker), "/tmp/pgtest-pwned-%d", (int)getpid());

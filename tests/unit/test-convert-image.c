@@ -268,9 +268,7 @@ test_images(void)
   /* A light orange 400 x 300 picture, black mark in its top-left corner. */
   static const char *marked = "convert -size 400x300 xc:'#ffe0a0' -fill black -draw 'rectangle 0,0 59,59'";
 
-  memset(&o, 0, sizeof(o));
-  snprintf(out, sizeof(out), "%s/image.pdf", work);
-  o.output = out;
+  opts_init(&o, out, sizeof(out), "image.pdf");
 
   TEST_BEGIN("a landscape JPEG: one landscape A4 page, kept as DCT, the mark top left");
   if (make_image(path, sizeof(path), "marked.jpg", marked) && convert(path, &o, &r))
@@ -521,9 +519,7 @@ test_raster(void)
   char   out[1200], path[1200];
   double w = 0, h = 0, fx = -1, fy = -1;
 
-  memset(&o, 0, sizeof(o));
-  snprintf(out, sizeof(out), "%s/raster.pdf", work);
-  o.output = out;
+  opts_init(&o, out, sizeof(out), "raster.pdf");
 
   /* Two 4 x 3 inch pages: a red square and a black mark top left; grey. */
   snprintf(path, sizeof(path), "%s/raster.ps", work);

@@ -21,9 +21,7 @@ test_text_charsets(void)
   run_t  r;
   char   out[1200], path[1200];
 
-  memset(&o, 0, sizeof(o));
-  snprintf(out, sizeof(out), "%s/text.pdf", work);
-  o.output = out;
+  opts_init(&o, out, sizeof(out), "text.pdf");
 
   TEST_BEGIN("Windows-1252 (Latin-1) text: e-acute, u-umlaut and the euro sign come out as UTF-8");
   {
@@ -141,9 +139,7 @@ test_text_layout(void)
   const char *letter[] = { "PG_CONVERT_PAPER=letter", NULL };
   const char *max2[]   = { "PG_CONVERT_MAX_PAGES=2", NULL };
 
-  memset(&o, 0, sizeof(o));
-  snprintf(out, sizeof(out), "%s/text.pdf", work);
-  o.output = out;
+  opts_init(&o, out, sizeof(out), "text.pdf");
 
   TEST_BEGIN("CR LF, CR and LF end lines; tabs go to every 8th column; control characters are dropped");
   {
