@@ -20,7 +20,7 @@ PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-d
       libavahi-client-dev libcups2-dev libgs-dev libsqlite3-dev libargon2-dev libjson-c-dev libexpat1-dev
       libseccomp-dev libqpdf-dev ghostscript qpdf
       libcairo2-dev libjpeg62-turbo-dev libpng-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
-      libpango1.0-dev fonts-dejavu-core fontconfig)
+      libpango1.0-dev fonts-dejavu-core fontconfig scdoc)
 OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno
              fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)
 if [ "${1:-}" = "--office" ]; then
@@ -30,7 +30,8 @@ if [ "${1:-}" = "--test" ]; then
   PKGS+=("${OFFICE_PKGS[@]}")
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
          curl openssl procps sqlite3 clang libclang-rt-14-dev
-         imagemagick libheif-examples libtiff-tools)
+         imagemagick libheif-examples libtiff-tools
+         debhelper dpkg-dev fakeroot lintian man-db git)
 fi
 
 missing=()
