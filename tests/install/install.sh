@@ -140,8 +140,11 @@ check "unit: systemd-analyze verify" sh -c "out=\$(systemd-analyze verify $U 2>&
 # stays as installed.
 #
 
-UNIT_AS=(setpriv --reuid=printgate --regid=printgate --init-groups --no-new-privs --inh-caps=-all
-         -- sh -c 'umask 0077; ulimit -c 0; exec "$@"' sh)
+# The unit's User=, Group=, NoNewPrivileges=, UMask= and LimitCORE=, read
+# from the installed unit (checked above), no capability (none is granted).
+UNIT_AS=(setpriv --reuid="$(unit User)" --regid="$(unit Group)" --init-groups
+         $([ "$(unit NoNewPrivileges)" = yes ] && echo --no-new-privs) --inh-caps=-all
+         -- sh -c "umask $(unit UMask); ulimit -c $(unit LimitCORE); "'exec "$@"' sh)
 as_unit() {   # as_unit CMD... : run CMD with the unit's user, umask, core limit and no_new_privs
   "${UNIT_AS[@]}" "$@"
 }
