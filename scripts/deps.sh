@@ -3,7 +3,8 @@
 #
 #   scripts/deps.sh          build + run dependencies
 #   scripts/deps.sh --test   also the peers the tests start (cupsd, ippeveprinter, avahi, curl, ...),
-#                            clang + libFuzzer for tests/fuzz/, and the Office group below
+#                            clang + libFuzzer for tests/fuzz/, and the Office group below;
+#                            and what tests/install/ builds, checks and installs the .deb with
 #   scripts/deps.sh --office build + run dependencies and the Office group
 #
 # The Office group (optional at run time: without it Office documents are refused with a reason) is
@@ -31,7 +32,7 @@ if [ "${1:-}" = "--test" ]; then
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
          curl openssl procps sqlite3 clang libclang-rt-14-dev
          imagemagick libheif-examples libtiff-tools
-         debhelper dpkg-dev fakeroot lintian man-db git)
+         debhelper dpkg-dev fakeroot lintian man-db git adduser iproute2 systemd util-linux)
 fi
 
 missing=()
