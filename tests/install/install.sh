@@ -141,13 +141,35 @@ check "unit: systemd-analyze verify" sh -c "out=\$(systemd-analyze verify $U 2>&
 #
 
 # The unit's User=, Group=, NoNewPrivileges=, UMask= and LimitCORE=, read
-# from the installed unit (checked above), no capability (none is granted).
-UNIT_AS=(setpriv --reuid="$(unit User)" --regid="$(unit Group)" --init-groups
-         $([ "$(unit NoNewPrivileges)" = yes ] && echo --no-new-privs) --inh-caps=-all
-         -- sh -c "umask $(unit UMask); ulimit -c $(unit LimitCORE); "'exec "$@"' sh)
-as_unit() {   # as_unit CMD... : run CMD with the unit's user, umask, core limit and no_new_privs
+# from the installed unit (checked above), and no capability unless one is
+# given: unit_as_argv CAP is the drop-in's AmbientCapabilities=CAP.
+unit_as_argv() {   # unit_as_argv [CAP]: sets UNIT_AS to the unit's command prefix
+  local caps=-all
+  [ -n "${1:-}" ] && caps="-all,+$1"
+  UNIT_AS=(setpriv --reuid="$(unit User)" --regid="$(unit Group)" --init-groups
+           $([ "$(unit NoNewPrivileges)" = yes ] && echo --no-new-privs) --inh-caps="$caps"
+           $([ -n "${1:-}" ] && echo --ambient-caps="$caps")
+           -- sh -c "umask $(unit UMask); ulimit -c $(unit LimitCORE); "'exec "$@"' sh)
+}
+unit_as_argv
+as_unit() {   # as_unit CMD...: run CMD as the unit runs the daemon
   "${UNIT_AS[@]}" "$@"
 }
+start_as_unit() {   # start_as_unit CONF JOURNAL: ExecStart on CONF in the background; DAEMON_PID
+  local i
+  "${UNIT_AS[@]}" ${exec_start/\/etc\/printgate\/printgate.conf/$1} > "$2" 2>&1 &   # setpriv, sh, printgated: one PID
+  DAEMON_PID=$!
+  peers_track "$DAEMON_PID"
+  for i in $(seq 150); do
+    grep -q "printgated ready" "$2" && test -S "$SOCK" && return 0
+    kill -0 "$DAEMON_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$2"
+  return 1
+}
+exec_start=$(unit ExecStart)
+SOCK=/var/lib/printgate/printgated.sock
 pre=$(unit ExecStartPre)
 check_eq "ExecStartPre is printgated -t on the packaged config" "$pre" "/usr/sbin/printgated -t -c /etc/printgate/printgate.conf"
 check "ExecStartPre as printgate: the packaged config is OK" sh -c "\"\$@\" | grep -q 'configuration OK'" _ "${UNIT_AS[@]}" $pre
@@ -155,18 +177,10 @@ check "ExecStartPre as printgate: the packaged config is OK" sh -c "\"\$@\" | gr
 CONF=/etc/printgate/install-test.conf
 { cat /etc/printgate/printgate.conf
   printf '%s\n' "ListenAddress 127.0.0.1" "ListenPort 0" "ServerName localhost" "LogLevel debug"; } > "$CONF"
-exec_start=$(unit ExecStart)
-exec_start=${exec_start/\/etc\/printgate\/printgate.conf/$CONF}
 check "printgated -t on the test config" as_unit /usr/sbin/printgated -t -c "$CONF"
 
 # Standard output is not a terminal, as under systemd: it is the "journal".
-"${UNIT_AS[@]}" $exec_start > "$W/journal" 2>&1 &   # setpriv, sh and printgated: one PID
-DAEMON_PID=$!
-peers_track "$DAEMON_PID"
-SOCK=/var/lib/printgate/printgated.sock
-ready() { grep -q "printgated ready" "$W/journal" && test -S "$SOCK"; }
-for i in $(seq 150); do ready && break; kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-check "the daemon started as printgate" ready || { cat "$W/journal"; }
+check "the daemon started as printgate" start_as_unit "$CONF" "$W/journal"
 check_eq "it runs as printgate" "$(ps -o user= -p "$DAEMON_PID" 2>/dev/null | tr -d ' ')" "printgate"
 check_eq "with no capabilities and no_new_privs" "$(awk '/^CapEff|^NoNewPrivs/ {printf "%s ", $2}' /proc/$DAEMON_PID/status 2>/dev/null)" "0000000000000000 1 "
 check_eq "and no core files" "$(awk '/^Max core file size/ {print $5, $6}' /proc/$DAEMON_PID/limits 2>/dev/null)" "0 0"
@@ -199,7 +213,21 @@ check "the printer received the held PDF" gw_same_pdf "$W/doc.pdf" "${got:-/none
 
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; status=$?
 check_eq "SIGTERM: the daemon exits 0" "$status" 0
-rm -f "$CONF"
+
+# A port below 1024: refused without a capability; bound with the drop-in's
+# AmbientCapabilities=CAP_NET_BIND_SERVICE, and then that is the only one.
+# (Port 443 of this test's own network namespace.)
+sed 's/^ListenPort 0$/ListenPort 443/' "$CONF" > "$CONF.443"
+out=$(as_unit /usr/sbin/printgated -c "$CONF.443" 2>&1 </dev/null); rc=$?
+check "ListenPort 443 without the capability: refused with the reason" sh -c "test $rc -ne 0 && echo \"\$1\" | grep -q 'Permission denied'" _ "$out"
+unit_as_argv net_bind_service
+check "ListenPort 443 with AmbientCapabilities=CAP_NET_BIND_SERVICE: it binds" start_as_unit "$CONF.443" "$W/journal.443"
+check "it listens on 443" grep -q 'https://localhost:443/health' "$W/journal.443"
+check_eq "its only capability is CAP_NET_BIND_SERVICE" "$(awk '/^CapEff/ {print $2}' /proc/$DAEMON_PID/status 2>/dev/null)" "0000000000000400"
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; status=$?
+check_eq "SIGTERM: exit 0" "$status" 0
+unit_as_argv
+rm -f "$CONF" "$CONF.443"
 
 #
 # Remove, then purge.
