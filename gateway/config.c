@@ -193,7 +193,7 @@ static const config_directive_t directives[] =
   { "OfficeTmpDir", CONFIG_PATH, FIELD(office_tmp_dir), "/dev/shm/printgate", 0, 0, false, NULL,
     "RAM-backed folder for the instances' profiles and the documents being converted." },
   { "OfficeHelperDir", CONFIG_PATH, FIELD(office_helper_dir), "", 0, 0, false, NULL,
-    "Folder of printgate-office-sandbox and printgate-office-worker.py (empty = the build's converters/)." },
+    "Folder of printgate-office-sandbox and printgate-office-worker.py (empty = the installed ones, or the build's converters/)." },
 
   /* Accounts */
   { "AdminUser", CONFIG_STRING, FIELD(admin_user), "admin", 0, 0, false, check_user_name,
@@ -201,7 +201,7 @@ static const config_directive_t directives[] =
 
   /* Conversion */
   { "ConverterPath", CONFIG_PATH, FIELD(converter_path), "", 0, 0, false, NULL,
-    "The printgate-convert helper (empty = the one installed next to printgated)." },
+    "The printgate-convert helper (empty = the installed one, or the build's converters/)." },
   { "ConversionDir", CONFIG_PATH, FIELD(conversion_dir), "/dev/shm/printgate", 0, 0, false, NULL,
     "RAM-backed folder where each conversion gets a private folder, removed when it ends." },
   { "ConversionUser", CONFIG_STRING, FIELD(conversion_user), "nobody", 0, 0, false, check_system_user,
@@ -249,11 +249,15 @@ static void  default_server_name(gw_config_t *c);
 static const config_directive_t *find_directive(const char *name);
 static void  format_duration(int64_t value, bool unit_ms, char *buf, size_t bufsize);
 static bool  parse_number(const char *value, int64_t *number, const char **rest);
+static void  quote_value(const char *value, char *buf, size_t bufsize);
+static void  range_text(const config_directive_t *d, char *buf, size_t bufsize);
 static bool  parse_value(config_file_t *cf, gw_config_t *c, const config_directive_t *d, const char *value);
 static int   read_line(config_file_t *cf, char *buf, size_t bufsize);
 static bool  set_default(gw_config_t *c, const config_directive_t *d);
 static bool  split_line(config_file_t *cf, char *line, char **name_r, char **value_r, bool *quoted_r);
 static bool  validate(config_file_t *cf, gw_config_t *c, const int *seen);
+static void  write_scdoc(FILE *fp, const char *text);
+static void  write_wrapped(FILE *fp, const char *prefix, const char *text, size_t width);
 
 
 /*
@@ -430,6 +434,67 @@ gwConfigIterateDirectives(gw_directive_cb_t cb, void *data)
 
 
 /*
+ * 'gwConfigWriteReference()' - Write the directive table for people, in
+ *                              table order: a commented example
+ *                              printgate.conf (every directive with its
+ *                              default, commented out) or the scdoc text
+ *                              of printgate.conf(5)'s directive list.
+ *                              Both are generated at build time, so
+ *                              neither can drift from the table.
+ */
+
+bool
+gwConfigWriteReference(FILE *fp, gw_config_ref_t format)
+{
+  char value[GW_PATH_MAX + 8], range[96];
+
+  if (!fp)
+    return (false);
+
+  if (format == GW_CONFIG_REF_EXAMPLE)
+    fputs("# printgate.conf - the Printgate gateway's configuration (printgate.conf(5)).\n"
+          "#\n"
+          "# Every directive is listed below with its default value, commented out: this\n"
+          "# file as it is (like an empty one) runs the gateway on its defaults.  To change\n"
+          "# one, remove the '#' in front of it and edit the value; each directive may\n"
+          "# appear once.  Check the file with: printgated -t -c FILE\n"
+          "#\n"
+          "# Generated from the directive table in the daemon (printgated\n"
+          "# --print-config-example); the details are in printgate.conf(5).\n", fp);
+
+  for (size_t i = 0; i < NUM_DIRECTIVES; i ++)
+  {
+    const config_directive_t *d = directives + i;
+
+    quote_value(d->default_value, value, sizeof(value));
+    range_text(d, range, sizeof(range));
+
+    if (format == GW_CONFIG_REF_EXAMPLE)
+    {
+      fputs("\n", fp);
+      write_wrapped(fp, "# ", d->help, 78);
+      fprintf(fp, "# Type: %s%s%s.\n#%s %s\n", type_names[d->type], range[0] ? ", " : "", range, d->name, value);
+    }
+    else
+    {
+      fprintf(fp, "*%s* _%s_\n\t", d->name, type_names[d->type]);
+      write_scdoc(fp, d->help);
+      fputs(" Default: ", fp);
+      write_scdoc(fp, d->default_value[0] ? value : "empty");
+      if (range[0])
+      {
+        fputs(". Range: ", fp);
+        write_scdoc(fp, range);
+      }
+      fputs(".\n\n", fp);
+    }
+  }
+
+  return (!ferror(fp));
+}
+
+
+/*
  * 'gwConfigControlSocket()' - The control socket path (ControlSocket, or
  *                             STATE/printgated.sock).
  */
@@ -523,27 +588,19 @@ check_server_name(const char *value, const char **why)
 
 
 /*
- * 'gwConfigConverterPath()' - The printgate-convert helper to run:
- *                             ConverterPath, or the first executable of
- *                             printgate-convert next to this program,
- *                             in the build tree's converters/ folder
- *                             (running from a build), and
- *                             /usr/libexec/printgate/.  Returns false
- *                             (and the configured or last path tried)
- *                             when none is executable.
+ * 'find_helper()' - Look for the helper program name: next to this
+ *                   program, in the build tree's converters/ folder
+ *                   (running from a build), then in the installed
+ *                   helper folder (PRINTGATE_LIBEXEC_DIR, from CMake's
+ *                   install prefix).  Returns false (and the last path
+ *                   tried) when none is executable.
  */
 
-bool
-gwConfigConverterPath(const gw_config_t *c, char *buf, size_t bufsize)
+static bool
+find_helper(const char *name, char *buf, size_t bufsize)
 {
   char    self[GW_PATH_MAX], *slash;
   ssize_t len;
-
-  if (c && c->converter_path[0])
-  {
-    snprintf(buf, bufsize, "%s", c->converter_path);
-    return (!access(buf, X_OK));
-  }
 
   if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0)
   {
@@ -551,15 +608,60 @@ gwConfigConverterPath(const gw_config_t *c, char *buf, size_t bufsize)
     if ((slash = strrchr(self, '/')) != NULL)
     {
       *slash = '\0';
-      if ((size_t)snprintf(buf, bufsize, "%s/printgate-convert", self) < bufsize && !access(buf, X_OK))
+      if ((size_t)snprintf(buf, bufsize, "%s/%s", self, name) < bufsize && !access(buf, X_OK))
         return (true);
-      if ((size_t)snprintf(buf, bufsize, "%s/../converters/printgate-convert", self) < bufsize && !access(buf, X_OK))
+      if ((size_t)snprintf(buf, bufsize, "%s/../converters/%s", self, name) < bufsize && !access(buf, X_OK))
         return (true);
     }
   }
 
-  snprintf(buf, bufsize, "/usr/libexec/printgate/printgate-convert");
+  snprintf(buf, bufsize, "%s/%s", PRINTGATE_LIBEXEC_DIR, name);
   return (!access(buf, X_OK));
+}
+
+
+/*
+ * 'gwConfigConverterPath()' - The printgate-convert helper to run:
+ *                             ConverterPath, or the first executable
+ *                             printgate-convert find_helper() finds.
+ *                             Returns false (and the configured or last
+ *                             path tried) when none is executable.
+ */
+
+bool
+gwConfigConverterPath(const gw_config_t *c, char *buf, size_t bufsize)
+{
+  if (c && c->converter_path[0])
+  {
+    snprintf(buf, bufsize, "%s", c->converter_path);
+    return (!access(buf, X_OK));
+  }
+
+  return (find_helper("printgate-convert", buf, bufsize));
+}
+
+
+/*
+ * 'gwConfigOfficeHelperDir()' - The folder of printgate-office-sandbox and
+ *                               the worker: OfficeHelperDir, or the folder
+ *                               where find_helper() finds the sandbox
+ *                               (the installed one when there is none).
+ */
+
+void
+gwConfigOfficeHelperDir(const gw_config_t *c, char *buf, size_t bufsize)
+{
+  char *slash;
+
+  if (c && c->office_helper_dir[0])
+  {
+    snprintf(buf, bufsize, "%s", c->office_helper_dir);
+    return;
+  }
+
+  find_helper("printgate-office-sandbox", buf, bufsize);
+  if ((slash = strrchr(buf, '/')) != NULL)
+    *slash = '\0';
 }
 
 
@@ -747,6 +849,136 @@ gwConfigSizeText(int64_t value, bool people, char *buf, size_t bufsize)
     snprintf(buf, bufsize, "%lldK", (long long)(value / KIB));
   else
     snprintf(buf, bufsize, "%lld", (long long)value);
+}
+
+
+/*
+ * 'quote_value()' - Write a value as the file wants it: as is when it is
+ *                   one plain word, else double-quoted with '"' and '\'
+ *                   escaped (so "" for an empty value).
+ */
+
+static void
+quote_value(const char *value, char *buf, size_t bufsize)
+{
+  size_t len = 0;
+
+  if (!bufsize)
+    return;
+
+  if (*value && !strpbrk(value, " \t#\"\\"))
+  {
+    snprintf(buf, bufsize, "%s", value);
+    return;
+  }
+
+  if (bufsize < 3)
+  {
+    *buf = '\0';
+    return;
+  }
+
+  buf[len ++] = '"';
+  for (; *value && len + 4 < bufsize; value ++)
+  {
+    if (*value == '"' || *value == '\\')
+      buf[len ++] = '\\';
+    buf[len ++] = *value;
+  }
+  buf[len ++] = '"';
+  buf[len]    = '\0';
+}
+
+
+/*
+ * 'range_text()' - The limits of a number, size or duration as a person
+ *                  reads them ("1 to 10000", "1K to 2G", "1s to 1h");
+ *                  empty for other types.
+ */
+
+static void
+range_text(const config_directive_t *d, char *buf, size_t bufsize)
+{
+  char minbuf[32], maxbuf[32];
+
+  switch (d->type)
+  {
+    case CONFIG_INT :
+        snprintf(minbuf, sizeof(minbuf), "%lld", (long long)d->min);
+        snprintf(maxbuf, sizeof(maxbuf), "%lld", (long long)d->max);
+        break;
+    case CONFIG_SIZE :
+        gwConfigSizeText(d->min, false, minbuf, sizeof(minbuf));
+        gwConfigSizeText(d->max, false, maxbuf, sizeof(maxbuf));
+        break;
+    case CONFIG_DURATION :
+        format_duration(d->min, d->unit_ms, minbuf, sizeof(minbuf));
+        format_duration(d->max, d->unit_ms, maxbuf, sizeof(maxbuf));
+        break;
+    default :
+        *buf = '\0';
+        return;
+  }
+
+  snprintf(buf, bufsize, "%s to %s", minbuf, maxbuf);
+}
+
+
+/*
+ * 'write_scdoc()' - Write text for scdoc: its markup characters ('*', '_'
+ *                   and '\') escaped, so they print as themselves.
+ */
+
+static void
+write_scdoc(FILE *fp, const char *text)
+{
+  for (; *text; text ++)
+  {
+    if (strchr("*_\\", *text))
+      putc('\\', fp);
+    putc(*text, fp);
+  }
+}
+
+
+/*
+ * 'write_wrapped()' - Write text as lines of at most width columns (a word
+ *                     longer than that gets a line of its own), each
+ *                     starting with prefix.
+ */
+
+static void
+write_wrapped(FILE *fp, const char *prefix, const char *text, size_t width)
+{
+  size_t plen = strlen(prefix), col = 0;
+
+  while (*text)
+  {
+    size_t word = strcspn(text, " ");
+
+    if (col && col + 1 + word > width)
+    {
+      putc('\n', fp);
+      col = 0;
+    }
+    if (!col)
+    {
+      fputs(prefix, fp);
+      col = plen;
+    }
+    else
+    {
+      putc(' ', fp);
+      col ++;
+    }
+    fwrite(text, 1, word, fp);
+    col  += word;
+    text += word;
+    text += strspn(text, " ");
+  }
+
+  if (col)
+    putc('\n', fp);
 }
 
 

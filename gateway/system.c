@@ -237,8 +237,7 @@ start_office(gw_system_t *sys)
 {
   const gw_config_t  *c = sys->config;
   gw_office_config_t  oc;
-  char                sandbox[GW_PATH_MAX + 64], worker[GW_PATH_MAX + 64];
-  const char         *dir = c->office_helper_dir[0] ? c->office_helper_dir : PRINTGATE_CONVERTERS_DIR;
+  char                sandbox[GW_PATH_MAX + 64], worker[GW_PATH_MAX + 64], dir[GW_PATH_MAX];
   const char         *error = NULL;
   int64_t             max_output = c->max_document_size * 4;
 
@@ -253,6 +252,7 @@ start_office(gw_system_t *sys)
     return;
   }
 
+  gwConfigOfficeHelperDir(c, dir, sizeof(dir));
   snprintf(sandbox, sizeof(sandbox), "%s/printgate-office-sandbox", dir);
   snprintf(worker, sizeof(worker), "%s/printgate-office-worker.py", dir);
 

@@ -38,6 +38,12 @@ usage(FILE *fp, int status)
 {
   fputs("Usage: printgate [-c FILE] [--json] COMMAND ...\n"
         "\n"
+        "Options: -c FILE  configuration file (default $PRINTGATE_CONF, else " DEFAULT_CONFIG ")\n"
+        "         --json   print the daemon's reply as is\n"
+        "         --help   this help (printgate COMMAND --help: that command's)\n"
+        "         --version\n"
+        "\n"
+        "Commands (see printgate(1)):\n"
         "  status\n"
         "  user add NAME [--email ADDR] [--display TEXT] [--role user|admin|guest]\n"
         "  user list\n"
@@ -59,6 +65,62 @@ usage(FILE *fp, int status)
         "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
         "  audit [--since UNIXTIME] [--limit N]\n", fp);
   return (status);
+}
+
+
+/*
+ * 'command_usage()' - Show the usage lines of one command ("printgate user
+ *                     --help"): the lines of usage() that start with the
+ *                     command's word, with their continuation lines, so a
+ *                     command added to usage() gets its help for free.
+ *                     Returns 0, or 2 (after saying so) for an unknown
+ *                     command.
+ */
+
+static int
+command_usage(const char *noun)
+{
+  char   *text = NULL, *line, *next;
+  size_t  size = 0, nlen = strlen(noun);
+  FILE   *fp;
+  bool    found = false, in = false;
+
+  if ((fp = open_memstream(&text, &size)) == NULL)
+    return (usage(stdout, 0));
+  usage(fp, 0);
+  if (fclose(fp) || !text)
+  {
+    free(text);
+    return (usage(stdout, 0));
+  }
+
+  for (line = text; line && *line; line = next)
+  {
+    if ((next = strchr(line, '\n')) != NULL)
+      *next++ = '\0';
+
+    if (!strncmp(line, "  ", 2) && line[2] != ' ')
+      in = !strncmp(line + 2, noun, nlen) && (line[2 + nlen] == ' ' || !line[2 + nlen]);
+    else if (strncmp(line, "   ", 3))
+      in = false;                       /* Not a continuation line */
+
+    if (in)
+    {
+      if (!found)
+        puts("Usage: printgate [-c FILE] [--json] COMMAND ...\n");
+      found = true;
+      puts(line);
+    }
+  }
+  free(text);
+
+  if (!found)
+  {
+    fprintf(stderr, "printgate: unknown command \"%s\" (printgate --help lists them)\n", noun);
+    return (2);
+  }
+
+  return (0);
 }
 
 
@@ -610,14 +672,31 @@ main(int argc, char *argv[])
       cli.json = true;
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
       return (usage(stdout, 0));
+    else if (!strcmp(argv[i], "--version"))
+    {
+      puts("printgate " GW_VERSION);
+      return (0);
+    }
     else
+    {
+      fprintf(stderr, "printgate: unknown option \"%s\"\n", argv[i]);
       return (usage(stderr, 2));
+    }
   }
 
   cli.argc = argc - i;
   cli.argv = argv + i;
   if (cli.argc < 1)
     return (usage(stderr, 2));
+
+  /* "printgate help [COMMAND]" and "printgate COMMAND ... --help". */
+  if (!strcmp(cli.argv[0], "help"))
+    return (cli.argc > 1 ? command_usage(cli.argv[1]) : usage(stdout, 0));
+  for (int j = 1; j < cli.argc; j ++)
+  {
+    if (!strcmp(cli.argv[j], "--help") || !strcmp(cli.argv[j], "-h"))
+      return (command_usage(cli.argv[0]));
+  }
 
   /* --json may also follow the command words. */
   for (int j = 0; j < cli.argc; j ++)

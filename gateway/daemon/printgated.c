@@ -3,6 +3,7 @@
  *
  *   printgated [-c FILE]        run in the foreground
  *   printgated -t [-c FILE]     check the configuration and exit
+ *   printgated --version        the version (CMake's project version)
  *
  * Start-up: turn off core dumps, load the config, open (on first run:
  * create) the state dir, keys, certificate, printer certificate store,
@@ -111,9 +112,16 @@ static int
 usage(FILE *fp, int status)
 {
   fputs("Usage: printgated [-c FILE] [-t]\n"
-        "  -c FILE   configuration file (default " DEFAULT_CONFIG ")\n"
-        "  -t        check the configuration and exit\n"
-        "  --version show the version\n", fp);
+        "       printgated --version | --help\n"
+        "\n"
+        "Printgate print gateway daemon: runs in the foreground (systemd starts it).\n"
+        "\n"
+        "  -c FILE    configuration file (default " DEFAULT_CONFIG ")\n"
+        "  -t         check the configuration and exit\n"
+        "  --version  show the version and exit\n"
+        "  --help     show this help and exit\n"
+        "\n"
+        "See printgated(8) and printgate.conf(5).\n", fp);
   return (status);
 }
 
@@ -205,8 +213,17 @@ main(int argc, char *argv[])
     }
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
       return (usage(stdout, 0));
+    else if (!strcmp(argv[i], "--print-config-example") || !strcmp(argv[i], "--print-config-scdoc"))
+    {
+      /* Hidden: the build generates the example printgate.conf and the
+         directive list of printgate.conf(5) from the directive table. */
+      return (gwConfigWriteReference(stdout, !strcmp(argv[i], "--print-config-example") ? GW_CONFIG_REF_EXAMPLE : GW_CONFIG_REF_SCDOC) && !fflush(stdout) ? 0 : 1);
+    }
     else
+    {
+      fprintf(stderr, "printgated: unknown option \"%s\"\n", argv[i]);
       return (usage(stderr, 2));
+    }
   }
 
   if ((config = gwConfigLoad(conffile, err, sizeof(err))) == NULL)

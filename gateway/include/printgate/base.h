@@ -14,7 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define GW_VERSION "0.1.0"
+#ifndef GW_VERSION                     /* CMake's project version (CMakeLists.txt) */
+#  error "GW_VERSION is defined by the build (CMakeLists.txt: project(... VERSION ...))"
+#endif
 
 #define GW_FORMAT(a, b) __attribute__((format(printf, a, b)))
 

@@ -17,6 +17,8 @@
 #include "base.h"
 #include "log.h"
 
+#include <stdio.h>
+
 #define GW_PATH_MAX 1024
 
 struct _gw_config_s
@@ -73,7 +75,7 @@ struct _gw_config_s
   char          office_path[GW_PATH_MAX];     /* OfficePath: soffice */
   char          office_user[64];              /* OfficeUser */
   char          office_tmp_dir[GW_PATH_MAX];  /* OfficeTmpDir (tmpfs) */
-  char          office_helper_dir[GW_PATH_MAX]; /* OfficeHelperDir ("" = the build's converters/) */
+  char          office_helper_dir[GW_PATH_MAX]; /* OfficeHelperDir ("" = the installed helpers) */
 
   /* Accounts */
   char          admin_user[64];               /* AdminUser: first admin account name */
@@ -101,10 +103,20 @@ extern void         gwConfigDelete(gw_config_t **config);
 typedef bool (*gw_directive_cb_t)(const char *name, const char *type, const char *default_value, const char *help, void *data);
 extern void         gwConfigIterateDirectives(gw_directive_cb_t cb, void *data);
 
+/* The directive table for people: a commented example printgate.conf, or
+   the scdoc directive list of printgate.conf(5) (both built at build time). */
+typedef enum gw_config_ref_e
+{
+  GW_CONFIG_REF_EXAMPLE,        /* printgate.conf with every directive commented */
+  GW_CONFIG_REF_SCDOC           /* scdoc text for the man page */
+} gw_config_ref_t;
+extern bool         gwConfigWriteReference(FILE *fp, gw_config_ref_t format);
+
 /* Resolved paths (defaults below the state dir). */
 extern void gwConfigControlSocket(const gw_config_t *c, char *buf, size_t bufsize);
 extern void gwConfigPrinterCertDir(const gw_config_t *c, char *buf, size_t bufsize);
 extern void gwConfigTLSPaths(const gw_config_t *c, char *cert, size_t certsize, char *key, size_t keysize);
 extern bool gwConfigConverterPath(const gw_config_t *c, char *buf, size_t bufsize);
+extern void gwConfigOfficeHelperDir(const gw_config_t *c, char *buf, size_t bufsize);
 
 #endif /* !PRINTGATE_CONFIG_H */
