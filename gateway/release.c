@@ -501,7 +501,7 @@ identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_releas
   keys[2].key          = "tenant";
   keys[2].max_failures = c->pin_max_failures_tenant;
 
-  user_id = gwStoreCredentialAttempt(sys->store, tenant, !rel->pin, hmac, keys, 3, now, c->pin_lockout, &locked, &locked_key);
+  user_id = gwStoreCredentialAttempt(sys->store, tenant, rel->pin ? GW_CREDENTIAL_PIN : GW_CREDENTIAL_CARD, hmac, keys, 3, now, c->pin_lockout, &locked, &locked_key);
   gwWipe(hmac, sizeof(hmac));
 
   if (user_id < 0)

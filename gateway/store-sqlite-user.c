@@ -8,6 +8,7 @@
 
 #include "store-sqlite-private.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,10 @@ static const char name_taken[] = "that name is already taken by a user or an ali
  */
 
 static void
-user_row(sqlite3_stmt *stmt, gw_user_t *user)
+user_row(sqlite3_stmt *stmt, void *row)
 {
-  char role[16];
+  gw_user_t *user = (gw_user_t *)row;
+  char       role[16];
 
   memset(user, 0, sizeof(gw_user_t));
   user->id     = sqlite3_column_int64(stmt, 0);
@@ -48,9 +50,10 @@ user_row(sqlite3_stmt *stmt, gw_user_t *user)
  */
 
 static void
-address_row(sqlite3_stmt *stmt, gw_address_t *addr)
+address_row(sqlite3_stmt *stmt, void *row)
 {
-  char state[16];
+  gw_address_t *addr = (gw_address_t *)row;
+  char          state[16];
 
   memset(addr, 0, sizeof(gw_address_t));
   addr->id      = sqlite3_column_int64(stmt, 0);
@@ -310,28 +313,8 @@ _gwSqlUserCount(void *backend, int64_t tenant)
 int
 _gwSqlUserPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_user_t *users, int max)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1, rc = SQLITE_DONE;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_PAGE, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name > ?2 ORDER BY u.name LIMIT ?3")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, cursor->text, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 3, max);
-    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
-      user_row(stmt, users + n);
-    if (n < max && rc != SQLITE_DONE)
-      n = -1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  if (n > 0)
-    snprintf(cursor->text, sizeof(cursor->text), "%s", users[n - 1].name);
-
-  return (n);
+  return (_gwSqlNamePage((_gw_sql_t *)backend, _GW_SQL_USER_PAGE, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name > ?3 ORDER BY u.name LIMIT ?4",
+                         tenant, 0, cursor, user_row, users, sizeof(gw_user_t), offsetof(gw_user_t, name), max));
 }
 
 
@@ -509,38 +492,18 @@ _gwSqlAddressSetState(void *backend, int64_t tenant, const char *address, gw_add
 int
 _gwSqlAddressPage(void *backend, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_address_t *addrs, int max)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1, rc = SQLITE_DONE;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
 
-  _gwSqlLock(b);
   if (user_id)
-    stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_PAGE_USER,
-             "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-             " WHERE a.tenant_id = ?1 AND a.user_id = ?2 AND a.address > ?3 ORDER BY a.address LIMIT ?4");
-  else
-    stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_PAGE,
-             "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-             " WHERE a.tenant_id = ?1 AND ?2 = 0 AND a.address > ?3 ORDER BY a.address LIMIT ?4");
+    return (_gwSqlNamePage(b, _GW_SQL_ADDRESS_PAGE_USER,
+                           "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                           " WHERE a.tenant_id = ?1 AND a.user_id = ?2 AND a.address > ?3 ORDER BY a.address LIMIT ?4",
+                           tenant, user_id, cursor, address_row, addrs, sizeof(gw_address_t), offsetof(gw_address_t, address), max));
 
-  if (stmt)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    sqlite3_bind_text(stmt, 3, cursor->text, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 4, max);
-    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
-      address_row(stmt, addrs + n);
-    if (n < max && rc != SQLITE_DONE)
-      n = -1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  if (n > 0)
-    snprintf(cursor->text, sizeof(cursor->text), "%s", addrs[n - 1].address);
-
-  return (n);
+  return (_gwSqlNamePage(b, _GW_SQL_ADDRESS_PAGE,
+                         "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                         " WHERE a.tenant_id = ?1 AND a.address > ?3 ORDER BY a.address LIMIT ?4",
+                         tenant, 0, cursor, address_row, addrs, sizeof(gw_address_t), offsetof(gw_address_t, address), max));
 }
 
 
@@ -859,7 +822,8 @@ lockout_check_keys(_gw_sql_t *b, int64_t tenant, const gw_lockout_key_t *keys, i
 
 
 /*
- * '_gwSqlCredentialAttempt()' - One PIN or card attempt: check the lockout
+ * '_gwSqlCredentialAttempt()' - One PIN, card or device attempt (or a
+ *                               reservation): check the lockout
  *                               keys, look the HMAC up and count a wrong
  *                               one in every key, all in one transaction
  *                               under the connection's mutex, so parallel
@@ -875,7 +839,7 @@ lockout_check_keys(_gw_sql_t *b, int64_t tenant, const gw_lockout_key_t *keys, i
  */
 
 int64_t
-_gwSqlCredentialAttempt(void *backend, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
+_gwSqlCredentialAttempt(void *backend, int64_t tenant, gw_credential_t kind, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
 {
   _gw_sql_t    *b = (_gw_sql_t *)backend;
   int64_t       failures[GW_LOCKOUT_KEYS_MAX], first[GW_LOCKOUT_KEYS_MAX], until[GW_LOCKOUT_KEYS_MAX];
@@ -901,26 +865,32 @@ _gwSqlCredentialAttempt(void *backend, int64_t tenant, bool card, const unsigned
     return (locked > 0 ? 0 : -1);
   }
 
-  /* The lookup: an unexpired PIN, or a card, of a user who is not disabled. */
-  if (card)
-    stmt = _gwSqlStmt(b, _GW_SQL_CARD_ATTEMPT, "SELECT c.user_id FROM cards c JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id"
-                                               " WHERE c.tenant_id = ?1 AND c.hmac = ?2 AND u.disabled = 0");
+  /* The lookup: an unexpired PIN, a card or a device of a user who is not disabled. */
+  if (kind == GW_CREDENTIAL_NONE)
+    user_id = 0;
+  else if (kind == GW_CREDENTIAL_DEVICE_TOKEN || kind == GW_CREDENTIAL_DEVICE_PASSWORD)
+    ok = _gwSqlDeviceUsed(b, tenant, hmac, kind, now, &user_id);
   else
-    stmt = _gwSqlStmt(b, _GW_SQL_PIN_ATTEMPT, "SELECT p.user_id FROM pins p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id"
-                                              " WHERE p.tenant_id = ?1 AND p.hmac = ?2 AND (p.expires = 0 OR p.expires > ?3) AND u.disabled = 0");
-  if (stmt)
   {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-    if (!card)
-      sqlite3_bind_int64(stmt, 3, now);
-    if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-      user_id = sqlite3_column_int64(stmt, 0);
-    else if (rc == SQLITE_DONE)
-      user_id = 0;
+    if (kind == GW_CREDENTIAL_CARD)
+      stmt = _gwSqlStmt(b, _GW_SQL_CARD_ATTEMPT, "SELECT c.user_id FROM cards c JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id"
+                                                 " WHERE c.tenant_id = ?1 AND c.hmac = ?2 AND u.disabled = 0");
     else
-      _gwSqlLogError(b, "credential lookup");
-    _gwSqlDone(stmt);
+      stmt = _gwSqlStmt(b, _GW_SQL_PIN_ATTEMPT, "SELECT p.user_id FROM pins p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id"
+                                                " WHERE p.tenant_id = ?1 AND p.hmac = ?2 AND (p.expires = 0 OR p.expires > ?3) AND u.disabled = 0");
+    if (stmt)
+    {
+      sqlite3_bind_int64(stmt, 1, tenant);
+      sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
+      sqlite3_bind_int64(stmt, 3, now);
+      if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        user_id = sqlite3_column_int64(stmt, 0);
+      else if (rc == SQLITE_DONE)
+        user_id = 0;
+      else
+        _gwSqlLogError(b, "credential lookup");
+      _gwSqlDone(stmt);
+    }
   }
 
   /* Wrong: count the failure in every key. */
@@ -944,6 +914,42 @@ _gwSqlCredentialAttempt(void *backend, int64_t tenant, bool card, const unsigned
   _gwSqlUnlock(b);
 
   return (user_id);
+}
+
+
+/*
+ * '_gwSqlLockoutRefund()' - Take back one reserved failure in every key
+ *                           (never below zero), and the lock of a key
+ *                           that is then under its limit, in one
+ *                           transaction.
+ */
+
+bool
+_gwSqlLockoutRefund(void *backend, int64_t tenant, const gw_lockout_key_t *keys, int nkeys)
+{
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  int64_t    failures, first, until;
+  int        found;
+  bool       ok;
+
+  _gwSqlLock(b);
+  if ((ok = _gwSqlBegin(b)) == true)
+  {
+    for (int i = 0; i < nkeys && ok; i ++)
+    {
+      if ((found = lockout_get(b, tenant, keys[i].key, &failures, &first, &until)) < 0)
+        ok = false;
+      else if (found && failures > 0)
+      {
+        failures --;
+        ok = lockout_set(b, tenant, keys[i].key, failures, first, failures < keys[i].max_failures ? 0 : until);
+      }
+    }
+    ok = _gwSqlEnd(b, ok);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
 }
 
 
