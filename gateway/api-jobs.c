@@ -373,6 +373,49 @@ gwApiJobRelease(gw_system_t *sys, const gw_actor_t *actor, const gw_release_t *r
 
 
 /*
+ * 'gwApiIdentify()' - Who a PIN or card belongs to, at a printer, under
+ *                     the release lockout (the very check release makes).
+ */
+
+bool
+gwApiIdentify(gw_system_t *sys, const gw_actor_t *actor, const char *printer, const char *pin, const char *card, gw_user_t *user, char *text, size_t textsize)
+{
+  gw_release_t        r;
+  gw_release_result_t result;
+  gw_printer_t        p;
+  gw_config_t         c;
+  gw_user_t           u;
+  char                source[64];
+  bool                ok = false;
+
+  memset(&result, 0, sizeof(result));
+  memset(&r, 0, sizeof(r));
+  if (!sys || !_gwApiActorValid(actor) || !actor->where || !actor->where[0] || (!pin == !card))
+    snprintf(result.text, sizeof(result.text), "A PIN or a card, and the client, are needed.");
+  else if (!printer || !gwStorePrinterFind(sys->store, actor->tenant, printer, &p) || !p.enabled)
+    snprintf(result.text, sizeof(result.text), "No printer \"%s\" on this gateway.", printer ? printer : "");
+  else
+  {
+    _gwApiSource(actor, source, sizeof(source));
+    _gwSystemConfigCopy(sys, &c);
+    r.pin     = pin;
+    r.card    = card;
+    r.printer = p.name;
+    r.actor   = actor->who;
+    r.client  = actor->where;
+    r.source  = source;
+    if ((ok = _gwReleaseIdentify(sys, actor->tenant, &c, &r, &p, source, &u, &result)) == true && user)
+      *user = u;
+  }
+
+  if (text && textsize > 0)
+    snprintf(text, textsize, "%s", ok ? "" : result.text);
+
+  return (ok);
+}
+
+
+/*
  * 'credential_user()' - The user whose PIN or card changes (admin, or the
  *                       user itself) and the audit source of the change.
  */

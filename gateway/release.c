@@ -437,7 +437,8 @@ card_or_pin_hash(gw_system_t *sys, const char *pin, const char *card, unsigned c
 
 
 /*
- * 'identify()' - Find the releasing user by PIN, card or name.
+ * '_gwReleaseIdentify()' - Find the releasing user by PIN, card or name
+ *                          (release, and gwApiIdentify() on its own).
  *
  * PIN and card attempts are limited per printer, per client and across the
  * tenant (docs/store.md, "Lockout").  gwStoreCredentialAttempt() checks
@@ -448,8 +449,8 @@ card_or_pin_hash(gw_system_t *sys, const char *pin, const char *card, unsigned c
  * window).  A store error refuses the attempt.
  */
 
-static bool
-identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const gw_printer_t *printer, const char *source, gw_user_t *user, gw_release_result_t *result)
+bool
+_gwReleaseIdentify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const gw_printer_t *printer, const char *source, gw_user_t *user, gw_release_result_t *result)
 {
   int64_t          now = time(NULL), user_id = -1, locked = 0;
   unsigned char    hmac[GW_HMAC_LEN];
@@ -594,7 +595,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     return (false);
 
   snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
-  if (!identify(sys, tenant, &c, rel, &printer, source, &user, result))
+  if (!_gwReleaseIdentify(sys, tenant, &c, rel, &printer, source, &user, result))
     return (false);
   t_identified = gwClockMs();
 
