@@ -205,7 +205,6 @@ gwApiJobGet(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, gw_jo
     return (false);
 
   ok = gwStoreJobGet(sys->store, actor->tenant, job_id, job) && (uid == 0 || job->user_id == uid);
-  gwWipe(&job->key, sizeof(job->key));
   if (!ok)
     memset(job, 0, sizeof(*job));
 
@@ -226,7 +225,6 @@ gwApiJobWait(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, int 
     return (false);
 
   ok = gwSystemJobWait(sys, actor->tenant, job_id, timeout_ms, job);
-  gwWipe(&job->key, sizeof(job->key));
 
   return (ok);
 }
@@ -250,7 +248,6 @@ job_iter_cb(const gw_job_t *job, void *data)
   gw_job_t    copy = *job;
   bool        ok;
 
-  gwWipe(&copy.key, sizeof(copy.key));
   ok = (it->cb)(&copy, it->data);
   gwWipe(&copy, sizeof(copy));
 

@@ -116,6 +116,7 @@ typedef struct _gw_store_ops_s
   bool    (*device_find)(void *b, int64_t tenant, int64_t id, const unsigned char hmac[32], gw_device_t *device);
   int     (*device_page)(void *b, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_device_t *devices, int max);
   bool    (*device_revoke)(void *b, int64_t tenant, int64_t id);
+  bool    (*job_get_key)(void *b, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
 } _gw_store_ops_t;
 
 struct _gw_store_s

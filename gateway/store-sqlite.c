@@ -89,7 +89,8 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlDeviceAdd,
   _gwSqlDeviceFind,
   _gwSqlDevicePage,
-  _gwSqlDeviceRevoke
+  _gwSqlDeviceRevoke,
+  _gwSqlJobGetKey
 };
 
 

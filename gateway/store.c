@@ -1232,6 +1232,20 @@ gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job)
 
 
 /*
+ * 'gwStoreJobGetKey()' - Document 1's wrapped key (false once shredded).
+ */
+
+bool
+gwStoreJobGetKey(gw_store_t *s, int64_t tenant, const char *job_id, gw_wrapped_key_t *key)
+{
+  if (!s || tenant <= 0 || !key || !gwUUIDValid(job_id))
+    return (false);
+
+  return (s->ops->job_get_key(s->backend, tenant, job_id, key));
+}
+
+
+/*
  * 'gwStoreJobTransition()' - Move a job from 'from' to 'to' in one
  *                            transaction with its audit row.  A move to a
  *                            terminal state also shreds the wrapped key.
@@ -1307,14 +1321,13 @@ gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id)
 
 
 /*
- * 'iterate_jobs()' - Page through the jobs a filter selects.  Pages hold
- *                    wrapped keys, so they are wiped before they are freed.
+ * 'iterate_jobs()' - Page through the jobs a filter selects.
  */
 
 static bool
 iterate_jobs(gw_store_t *s, const _gw_job_filter_t *filter, gw_job_cb_t cb, void *data)
 {
-  return (iterate_pages(s, job_page, filter, sizeof(gw_job_t), ROW_JOB, (row_cb_t){ .job = cb }, data, true));
+  return (iterate_pages(s, job_page, filter, sizeof(gw_job_t), ROW_JOB, (row_cb_t){ .job = cb }, data, false));
 }
 
 

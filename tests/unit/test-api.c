@@ -136,12 +136,8 @@ submit(gw_system_t *sys, const gw_actor_t *a, const char *user, const char *file
 static bool
 count_job(const gw_job_t *job, void *data)
 {
-  static const gw_wrapped_key_t zero;
-
-  if (!memcmp(&job->key, &zero, sizeof(zero)))
-    (*(int *)data) ++;
-  else
-    (*(int *)data) += 1000;       /* A key came out: fail */
+  (void)job;                    /* A gw_job_t has no key to leak any more (job.h) */
+  (*(int *)data) ++;
   return (true);
 }
 

@@ -181,6 +181,20 @@ make_key(gw_wrapped_key_t *key, unsigned char seed)
 
 
 /*
+ * 'has_key()' - Does a tenant-1 job still have document 1's wrapped key
+ *               (equal to 'expect' when given)?  Keys live outside gw_job_t.
+ */
+
+static bool
+has_key(gw_store_t *s, const char *job_id, const gw_wrapped_key_t *expect)
+{
+  gw_wrapped_key_t k;
+
+  return (gwStoreJobGetKey(s, 1, job_id, &k) && (!expect || !memcmp(k.bytes, expect->bytes, sizeof(k.bytes))));
+}
+
+
+/*
  * 'fill_job()' - A new job record for a user (with a fresh id).
  */
 
@@ -784,7 +798,7 @@ test_jobs(gw_store_t *s, const char *path)
   job.state = GW_JOB_STATE_HELD;                 /* Ignored: new jobs are RECEIVING */
   TEST_CHECK(gwStoreJobCreate(s, &job, "alice", "ipp", NULL));
   TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got));
-  TEST_CHECK(got.state == GW_JOB_STATE_RECEIVING && got.reason == GW_REASON_NONE && !got.has_key);
+  TEST_CHECK(got.state == GW_JOB_STATE_RECEIVING && got.reason == GW_REASON_NONE && !has_key(s, got.id, NULL));
   TEST_CHECK(!strcmp(got.name, "report.pdf") && !strcmp(got.owner, "alice") && got.user_id == alice.id && got.tenant == T1);
   TEST_CHECK(got.copies == 2 && !strcmp(got.sides, "two-sided-long-edge") && !strcmp(got.color_mode, "auto"));
   TEST_CHECK(got.created >= before && got.print_count == 0 && got.printer[0] == '\0' && !strcmp(got.format, "application/pdf"));
@@ -792,7 +806,7 @@ test_jobs(gw_store_t *s, const char *path)
 
   make_key(&key, 200);
   TEST_CHECK(gwStoreJobSetDocument(s, T1, job.id, "application/pdf", 12345, 3, 1, &key));
-  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.has_key && !memcmp(got.key.bytes, key.bytes, sizeof(key.bytes)));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && has_key(s, job.id, &key));
   TEST_CHECK(got.size == 12345 && got.pages == 3 && got.color_pages == 1);
 
   TEST_BEGIN("jobs: bad jobs refused");
@@ -816,12 +830,12 @@ test_jobs(gw_store_t *s, const char *path)
   TEST_BEGIN("jobs: the legal path receiving -> converting -> held -> releasing -> printed");
   TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", "ipp", "job.convert", NULL));
   TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", before + 3600, NULL, "system", "ipp", "job.hold", NULL));
-  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_HELD && got.expires == before + 3600 && got.has_key);
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_HELD && got.expires == before + 3600 && has_key(s, got.id, NULL));
   TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_HELD, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, "Lobby", "alice", "terminal-7", "job.release", NULL));
   TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_RELEASING && !strcmp(got.printer, "Lobby") && got.expires == before + 3600);
   TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, "report.pdf: printed on Lobby.", before + 7200, "Lobby", "alice", "terminal-7", "job.print", NULL));
   TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_PRINTED && got.print_count == 1 && got.expires == before + 7200);
-  TEST_CHECK(!strcmp(got.reason_text, "report.pdf: printed on Lobby.") && got.has_key && got.updated >= before);
+  TEST_CHECK(!strcmp(got.reason_text, "report.pdf: printed on Lobby.") && has_key(s, got.id, NULL) && got.updated >= before);
   /* A reprint counts again. */
   TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_PRINTED, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, "Lobby", "alice", "web", "job.release", NULL));
   TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_PRINTED, GW_REASON_NONE, "", -1, "Lobby", "alice", "web", "job.print", NULL));
@@ -855,7 +869,7 @@ test_jobs(gw_store_t *s, const char *path)
   TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_HELD, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, NULL, "x", "y", "job.release", &error));
   TEST_CHECKF(error && !strcmp(error, "job is printed, not held"), "%s", error ? error : "(none)");
   TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_HELD, GW_JOB_STATE_RECEIVING, GW_REASON_NONE, "", -1, NULL, "x", "y", NULL, NULL));
-  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_PRINTED && got.print_count == 2 && got.has_key);
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_PRINTED && got.print_count == 2 && has_key(s, got.id, NULL));
   TEST_CHECK(audit_count(s, T1, job.id, NULL) == 7);
   error = NULL;
   TEST_CHECK(!gwStoreJobTransition(s, T1, "00000000-0000-4000-8000-000000000000", GW_JOB_STATE_HELD, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, "", -1, NULL, "x", "y", NULL, &error));
@@ -867,25 +881,25 @@ test_jobs(gw_store_t *s, const char *path)
   TEST_BEGIN("jobs: a terminal state shreds the wrapped key, in the row and on disk");
   TEST_CHECK(key_on_disk(path, &key));             /* Positive control: it is there now */
   TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_PRINTED, GW_JOB_STATE_EXPIRED, GW_REASON_EXPIRED, "report.pdf: kept copy expired.", -1, NULL, "system", "expiry", "job.expire", NULL));
-  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_EXPIRED && !got.has_key && got.reason == GW_REASON_EXPIRED);
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.state == GW_JOB_STATE_EXPIRED && !has_key(s, got.id, NULL) && got.reason == GW_REASON_EXPIRED);
   TEST_CHECK(sql_int(path, "SELECT count(*) FROM documents WHERE wrapped_key IS NOT NULL AND job_id IN (SELECT id FROM jobs WHERE state = 'expired')") == 0);
   TEST_CHECK(!key_on_disk(path, &key));
   /* No key comes back to a finished job. */
   TEST_CHECK(!gwStoreJobSetDocument(s, T1, job.id, "application/pdf", 1, 1, 0, &key));
-  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && !got.has_key);
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && !has_key(s, got.id, NULL));
   error = NULL;
   TEST_CHECK(!gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_EXPIRED, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, "x", "y", NULL, &error) && error && !strcmp(error, "cannot go from expired to held"));
 
   TEST_BEGIN("jobs: failed and cancelled shred too; failed cannot be held again");
   TEST_CHECK(held_job(s, &other, T1, bob.id, "bob.smith@example.com", "a.pdf", 1, 0));
-  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && got.has_key);
+  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && has_key(s, got.id, NULL));
   TEST_CHECK(gwStoreJobTransition(s, T1, other.id, GW_JOB_STATE_HELD, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, "", -1, NULL, "bob", "web", "job.cancel", NULL));
-  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && !got.has_key && got.state == GW_JOB_STATE_CANCELLED);
+  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && !has_key(s, got.id, NULL) && got.state == GW_JOB_STATE_CANCELLED);
   fill_job(&other, T1, bob.id, "bob.smith@example.com", "b.pdf");
   TEST_CHECK(gwStoreJobCreate(s, &other, "bob", "mail", NULL));
   TEST_CHECK(gwStoreJobSetDocument(s, T1, other.id, "image/jpeg", 10, 0, -1, &key));
   TEST_CHECK(gwStoreJobTransition(s, T1, other.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_FAILED, GW_REASON_CORRUPT_DOCUMENT, "b.pdf: damaged.", before + 60, NULL, "system", "mail", "job.fail", NULL));
-  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && !got.has_key && got.reason == GW_REASON_CORRUPT_DOCUMENT && got.expires == before + 60);
+  TEST_CHECK(gwStoreJobGet(s, T1, other.id, &got) && !has_key(s, got.id, NULL) && got.reason == GW_REASON_CORRUPT_DOCUMENT && got.expires == before + 60);
   TEST_CHECK(!gwStoreJobTransition(s, T1, other.id, GW_JOB_STATE_FAILED, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, "x", "y", NULL, NULL));
 
   TEST_BEGIN("jobs: purge removes the row and its documents");
