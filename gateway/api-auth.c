@@ -489,6 +489,30 @@ gwApiDeviceAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, cons
 
 
 /*
+ * 'gwApiDeviceUrl()' - The token URL of a device: the ServerName (bracketed
+ *                      when it is an IPv6 address) and the HTTPS port.
+ */
+
+bool
+gwApiDeviceUrl(gw_system_t *sys, const char *token, char *url, size_t urlsize)
+{
+  gw_config_t c;
+  int         port, len;
+  bool        v6;
+
+  if (!sys || !token || !url || urlsize == 0)
+    return (false);
+
+  _gwSystemConfigCopy(sys, &c);
+  port = gwApiHttpsPort(sys) > 0 ? gwApiHttpsPort(sys) : c.listen_port;
+  v6   = strchr(c.server_name, ':') != NULL;
+  len  = snprintf(url, urlsize, "ipps://%s%s%s:%d/ipp/print/%s", v6 ? "[" : "", c.server_name, v6 ? "]" : "", port, token);
+
+  return (len > 0 && (size_t)len < urlsize);
+}
+
+
+/*
  * 'gwApiDeviceIterate()' - A user's devices, or all (admin).
  */
 

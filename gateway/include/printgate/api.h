@@ -171,6 +171,8 @@ extern bool gwApiCardSet(gw_system_t *sys, const gw_actor_t *actor, const char *
 extern bool gwApiDeviceAdd(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char *device, char *token, size_t tokensize, char *password, size_t passwordsize, int64_t *id_r, const char **error_r);
 /* user NULL = all (admin) ; a non-admin always gets its own.  Oldest first. */
 extern bool gwApiDeviceIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_device_cb_t cb, void *data);
+/* The token URL a device prints to: ipps://SERVERNAME:PORT/ipp/print/TOKEN (ServerName, the HTTPS port).  false = too long. */
+extern bool gwApiDeviceUrl(gw_system_t *sys, const char *token, char *url, size_t urlsize);
 /* Admin, or the device's owner ("no such device" otherwise): its token and password stop at once.  Audit "device.revoke". */
 extern bool gwApiDeviceRevoke(gw_system_t *sys, const gw_actor_t *actor, int64_t id, const char **error_r);
 
