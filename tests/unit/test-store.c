@@ -391,6 +391,29 @@ test_migrations(void)
   TEST_CHECK(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_expires'") == 1);
   TEST_CHECK(sql_int(path, "SELECT max(version) FROM schema_version") == gwStoreLatestSchemaVersion());
 
+  TEST_BEGIN("migrations: a version 5 database gets devices (version 6) and keeps its users");
+  unlink(path);
+  s = _gwStoreOpenVersion(path, NULL, 5, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == 5);
+  TEST_CHECK(gwStoreUserAdd(s, T1, "v5user", "", GW_ROLE_USER, "", false, &uid, &error));
+  gwStoreClose(&s);
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'devices'") == 0);
+  s = gwStoreOpen(path, NULL, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == 6 && gwStoreLatestSchemaVersion() >= 6);
+  {
+    unsigned char th[32], ph[32];
+    gw_device_t   d;
+    int64_t       did;
+
+    memset(th, 1, sizeof(th));
+    memset(ph, 2, sizeof(ph));
+    TEST_CHECK(gwStoreUserFind(s, T1, "v5user", &user) && user.id == uid);
+    TEST_CHECK(gwStoreDeviceAdd(s, T1, uid, "old-phone", th, ph, &did, &error) && gwStoreDeviceFind(s, T1, did, NULL, &d) && !strcmp(d.name, "old-phone"));
+  }
+  gwStoreClose(&s);
+  TEST_CHECK(sql_int(path, "SELECT description = 'devices' FROM schema_version WHERE version = 6") == 1);
+  TEST_CHECK(!sql_exec(path, "INSERT INTO devices (tenant_id, user_id, name, token_hmac, password_hmac, created) VALUES (1, 1, 'x', x'00', x'00', 0)"));   /* 32-byte HMACs only */
+
   TEST_BEGIN("migrations: a database from a newer Printgate is refused");
   TEST_CHECK(sql_exec(path, "INSERT INTO schema_version (version, applied, description) VALUES (99, 0, 'future')"));
   error = NULL;
@@ -660,6 +683,15 @@ attempt1(gw_store_t *s, const char *key, const unsigned char hmac[32], int64_t n
 
 
 static bool
+count_device(const gw_device_t *d, void *data)
+{
+  (void)d;
+  (*(int *)data) ++;
+  return (true);
+}
+
+
+static bool
 count_lockout(const gw_lockout_t *l, void *data)
 {
   (void)l;
@@ -676,6 +708,7 @@ test_lockout(gw_store_t *s, const char *path)
   unsigned char    wrong[32], right[32], card[32];
   gw_user_t        carol;
   int              locked_key, n;
+  const char      *error = NULL;
 
   memset(wrong, 0x5a, sizeof(wrong));
   memset(right, 0xc3, sizeof(right));
@@ -741,6 +774,48 @@ test_lockout(gw_store_t *s, const char *path)
   TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, &k, 0, t, 900, NULL, NULL) < 0);
   TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, NULL, &k, 1, t, 900, NULL, NULL) < 0);
   TEST_CHECK(gwStoreCredentialAttempt(s, T1, false, wrong, NULL, 1, t, 900, NULL, NULL) < 0);
+  TEST_CHECK(gwStoreCredentialAttempt(s, T1, (gw_credential_t)9, wrong, &k, 1, t, 900, NULL, NULL) < 0);
+
+  TEST_BEGIN("devices: token and password HMACs find their owner and mark the device used; revoked at once");
+  {
+    unsigned char tok[32], pw[32], tok2[32];
+    gw_device_t   d;
+    int64_t       dev = 0, dev2 = 0;
+
+    memset(tok, 0x71, sizeof(tok));      /* Bytes no PIN or card of this file uses */
+    memset(pw, 0x72, sizeof(pw));
+    memset(tok2, 0x73, sizeof(tok2));
+    TEST_CHECK(gwStoreDeviceAdd(s, T1, carol.id, "carol-phone", tok, pw, &dev, &error) && dev > 0);
+    TEST_CHECK(!gwStoreDeviceAdd(s, T1, carol.id, "carol-phone", tok2, wrong, NULL, &error) && strstr(error, "already has a device"));
+    TEST_CHECK(!gwStoreDeviceAdd(s, T1, carol.id, "carol-mac", tok, wrong, NULL, &error));   /* Same token HMAC */
+    TEST_CHECK(!gwStoreDeviceAdd(s, T1, 999999, "x", tok2, wrong, NULL, &error) && !strcmp(error, "no such user"));
+    TEST_CHECK(!gwStoreDeviceAdd(s, T1, carol.id, "bad/name", tok2, wrong, NULL, &error));
+    TEST_CHECK(gwStoreDeviceAdd(s, T1, carol.id, "carol-mac", tok2, wrong, &dev2, &error) && dev2 > dev);
+    TEST_CHECK(gwStoreDeviceFind(s, T1, dev, NULL, &d) && d.user_id == carol.id && !strcmp(d.user_name, "carol") && d.last_used == 0);
+    TEST_CHECK(!gwStoreDeviceFind(s, 2, dev, NULL, &d));                                   /* Another tenant */
+    memset(&k, 0, sizeof(k));
+    k.key = "device:c1"; k.max_failures = 3;
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_DEVICE_TOKEN, tok, &k, 1, t, 900, &until, NULL) == carol.id && k.failures == 0);
+    TEST_CHECK(gwStoreDeviceFind(s, T1, 0, tok, &d) && d.id == dev && d.last_used == t);
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_DEVICE_TOKEN, pw, &k, 1, t, 900, &until, NULL) == 0 && k.failures == 1);   /* A password is no token */
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_DEVICE_PASSWORD, pw, &k, 1, t + 1, 900, &until, NULL) == carol.id);
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_PIN, tok, &k, 1, t + 1, 900, &until, NULL) == 0 && k.failures == 2);      /* A token is no PIN */
+    TEST_CHECK(gwStoreDeviceRevoke(s, T1, dev) && !gwStoreDeviceRevoke(s, T1, dev));
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_DEVICE_TOKEN, tok, &k, 1, t + 2, 900, &until, NULL) == 0 && k.failures == 3 && until == 0);
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_DEVICE_TOKEN, tok2, &k, 1, t + 3, 900, &until, NULL) == 0 && until == t + 902);   /* Locked */
+
+    TEST_BEGIN("lockout: a reservation counts, its refund takes back only itself and the lock it set");
+    k.key = "login:carol@c1"; k.max_failures = 3;
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t, 900, &until, NULL) == 0 && k.failures == 1);   /* NONE matches nothing */
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t, 900, &until, NULL) == 0 && k.failures == 2);
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t, 900, &until, NULL) == 0 && k.failures == 3);   /* Reached: locked */
+    TEST_CHECK(gwStoreLockoutRefund(s, T1, &k, 1));                                                                                  /* Right: back to 2, unlocked */
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t + 1, 900, &until, NULL) == 0 && until == 0 && k.failures == 3);
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t + 2, 900, &until, NULL) == 0 && until == t + 901);
+    n = 0;
+    TEST_CHECK(gwStoreDeviceIterate(s, T1, 0, count_device, &n) && n == 1);
+    TEST_CHECK(gwStoreLockoutClear(s, T1, NULL));
+  }
 }
 
 
