@@ -319,46 +319,63 @@ _gwSqlUserPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_use
 
 
 /*
- * '_gwSqlAliasAdd()' - Add an alias that is not taken in the tenant.
+ * 'user_insert()' - INSERT a row that belongs to a user (?1 = tenant, ?2 =
+ *                   user id, ?3 = text, ?4 = now) in a transaction that
+ *                   first checks the user exists and, for a name, that no
+ *                   user or alias has it.  'what' is the error otherwise;
+ *                   'unique' the error of a UNIQUE violation.
  */
 
-bool
-_gwSqlAliasAdd(void *backend, int64_t tenant, int64_t user_id, const char *alias, const char **error_r)
+static bool
+user_insert(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t tenant, int64_t user_id, const char *text, bool is_name, const char *what, const char *unique, const char **error_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
   sqlite3_stmt *stmt;
-  const char   *error = "unable to add the alias";
+  const char   *error = what;
   bool          ok = false;
+  int           rc;
 
   _gwSqlLock(b);
-  if (!_gwSqlBegin(b))
-    goto done;
-
-  if (!user_exists(b, tenant, user_id))
-    error = "no such user";
-  else if (name_taken_by(b, tenant, alias))
-    error = name_taken;
-  else if ((stmt = _gwSqlStmt(b, _GW_SQL_ALIAS_ADD, "INSERT INTO aliases (tenant_id, alias, user_id, created) VALUES (?1, ?2, ?3, ?4)")) != NULL)
+  if (_gwSqlBegin(b))
   {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, alias, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, user_id);
-    sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-    if (!(ok = sqlite3_step(stmt) == SQLITE_DONE))
-      _gwSqlLogError(b, "alias add");
-    _gwSqlDone(stmt);
+    if (!user_exists(b, tenant, user_id))
+      error = "no such user";
+    else if (is_name && name_taken_by(b, tenant, text))
+      error = name_taken;
+    else if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
+    {
+      sqlite3_bind_int64(stmt, 1, tenant);
+      sqlite3_bind_int64(stmt, 2, user_id);
+      sqlite3_bind_text(stmt, 3, text, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+      if (!(ok = (rc = sqlite3_step(stmt)) == SQLITE_DONE))
+      {
+        if (rc == SQLITE_CONSTRAINT_UNIQUE && unique)
+          error = unique;
+        else
+          _gwSqlLogError(b, what);
+      }
+      _gwSqlDone(stmt);
+    }
+    ok = _gwSqlEnd(b, ok);
   }
-
-  ok = _gwSqlEnd(b, ok);
-
-  done:
-
   _gwSqlUnlock(b);
 
   if (!ok && error_r)
     *error_r = error;
 
   return (ok);
+}
+
+
+/*
+ * '_gwSqlAliasAdd()' - Add an alias that is not taken in the tenant.
+ */
+
+bool
+_gwSqlAliasAdd(void *backend, int64_t tenant, int64_t user_id, const char *alias, const char **error_r)
+{
+  return (user_insert((_gw_sql_t *)backend, _GW_SQL_ALIAS_ADD, "INSERT INTO aliases (tenant_id, alias, user_id, created) VALUES (?1, ?3, ?2, ?4)",
+                      tenant, user_id, alias, true, "unable to add the alias", NULL, error_r));
 }
 
 
@@ -372,47 +389,9 @@ _gwSqlAliasAdd(void *backend, int64_t tenant, int64_t user_id, const char *alias
 bool
 _gwSqlAddressAdd(void *backend, int64_t tenant, int64_t user_id, const char *address, const char **error_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  const char   *error = "unable to add the address";
-  bool          ok = false;
-  int           rc;
-
-  _gwSqlLock(b);
-  if (!_gwSqlBegin(b))
-    goto done;
-
-  if (!user_exists(b, tenant, user_id))
-    error = "no such user";
-  else if ((stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_ADD,
-             "INSERT INTO addresses (tenant_id, user_id, address, state, verified_by, verified_at, created)"
-             " VALUES (?1, ?2, ?3, 'pending', '', 0, ?4)")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    sqlite3_bind_text(stmt, 3, address, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-    rc = sqlite3_step(stmt);
-    if (!(ok = rc == SQLITE_DONE))
-    {
-      if (rc == SQLITE_CONSTRAINT_UNIQUE)
-        error = "that address is already registered";
-      else
-        _gwSqlLogError(b, "address add");
-    }
-    _gwSqlDone(stmt);
-  }
-
-  ok = _gwSqlEnd(b, ok);
-
-  done:
-
-  _gwSqlUnlock(b);
-
-  if (!ok && error_r)
-    *error_r = error;
-
-  return (ok);
+  return (user_insert((_gw_sql_t *)backend, _GW_SQL_ADDRESS_ADD,
+                      "INSERT INTO addresses (tenant_id, user_id, address, state, verified_by, verified_at, created) VALUES (?1, ?2, ?3, 'pending', '', 0, ?4)",
+                      tenant, user_id, address, false, "unable to add the address", "that address is already registered", error_r));
 }
 
 
