@@ -85,17 +85,16 @@ _gwSqlDeviceFind(void *backend, int64_t tenant, int64_t id, const unsigned char 
   sqlite3_stmt *stmt;
   int           n = -1;
 
+  if (!hmac)
+    return (_gwSqlRow(b, _GW_SQL_DEVICE_FIND, "SELECT " DEVICE_COLS " " DEVICE_JOIN " WHERE d.tenant_id = ?1 AND d.id = ?2",
+                      tenant, NULL, id, device_row, device));
+
   _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_DEVICE_FIND,
-         "SELECT " DEVICE_COLS " " DEVICE_JOIN
-         " WHERE d.tenant_id = ?1 AND (d.id = ?2 OR d.token_hmac = ?3 OR d.password_hmac = ?3)")) != NULL)
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_DEVICE_FIND_HMAC,
+         "SELECT " DEVICE_COLS " " DEVICE_JOIN " WHERE d.tenant_id = ?1 AND (d.token_hmac = ?2 OR d.password_hmac = ?2)")) != NULL)
   {
     sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, id);
-    if (hmac)
-      sqlite3_bind_blob(stmt, 3, hmac, 32, SQLITE_STATIC);
-    else
-      sqlite3_bind_null(stmt, 3);
+    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
     n = _gwSqlRows(b, stmt, device_row, device, sizeof(gw_device_t), 1);
   }
   _gwSqlUnlock(b);

@@ -328,28 +328,25 @@ _gwSqlJobSetDocument(void *backend, int64_t tenant, const char *job_id, const ch
 
 
 /*
- * '_gwSqlJobGet()' - Copy a job (with document 1) out.
+ * 'job_row_cb()' - job_row() as a _gwSqlRow() callback.
+ */
+
+static void
+job_row_cb(sqlite3_stmt *stmt, void *row)
+{
+  job_row(stmt, (gw_job_t *)row);
+}
+
+
+/*
+ * '_gwSqlJobGet()' - A job by id (with document 1's format and size).
  */
 
 bool
 _gwSqlJobGet(void *backend, int64_t tenant, const char *job_id, gw_job_t *job)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_JOB_GET, "SELECT " JOB_COLS JOB_FROM " WHERE j.tenant_id = ?1 AND j.id = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      job_row(stmt, job);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_JOB_GET, "SELECT " JOB_COLS JOB_FROM " WHERE j.tenant_id = ?1 AND j.id = ?2",
+                    tenant, job_id, 0, job_row_cb, job));
 }
 
 

@@ -78,22 +78,8 @@ _gwSqlPrinterAdd(void *backend, int64_t tenant, const char *name, const char *ur
 bool
 _gwSqlPrinterFind(void *backend, int64_t tenant, const char *name, gw_printer_t *printer)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_FIND, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      printer_row(stmt, printer);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_PRINTER_FIND, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name = ?2",
+                    tenant, name, 0, printer_row, printer));
 }
 
 

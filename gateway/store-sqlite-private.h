@@ -94,6 +94,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_JOB_KEY,
   _GW_SQL_DEVICE_ADD,
   _GW_SQL_DEVICE_FIND,
+  _GW_SQL_DEVICE_FIND_HMAC,
   _GW_SQL_DEVICE_PAGE,
   _GW_SQL_DEVICE_REVOKE,
   _GW_SQL_DEVICE_TOKEN_ATTEMPT,
@@ -138,6 +139,8 @@ extern void          _gwSqlStatesList(unsigned states, char *buf, size_t bufsize
 typedef void (*_gw_sql_row_cb_t)(sqlite3_stmt *stmt, void *row);
 /* Step a bound statement into up to max rows of rowsize bytes, then reset it: rows filled, -1 on error. */
 extern int           _gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, int max);
+/* One row (?1 = a, ?2 = text, or c when text is NULL) into 'row'; false = none (or an error). */
+extern bool          _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row);
 /*
  * A page keyed by a name (?1 = a, ?2 = c, ?3 = the cursor's text, ?4 = max): locks,
  * runs the cached query, fills rows and moves the cursor to the last row's

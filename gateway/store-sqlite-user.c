@@ -171,26 +171,11 @@ _gwSqlUserAdd(void *backend, int64_t tenant, const char *name, const char *displ
 bool
 _gwSqlUserFind(void *backend, int64_t tenant, const char *name_or_alias, gw_user_t *user)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_FIND,
-         "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name = ?2"
-         " UNION ALL"
-         " SELECT " USER_COLS " FROM aliases a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-         " WHERE a.tenant_id = ?1 AND a.alias = ?2 LIMIT 1")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, name_or_alias, -1, SQLITE_STATIC);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      user_row(stmt, user);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_USER_FIND,
+                    "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name = ?2"
+                    " UNION ALL"
+                    " SELECT " USER_COLS " FROM aliases a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                    " WHERE a.tenant_id = ?1 AND a.alias = ?2 LIMIT 1", tenant, name_or_alias, 0, user_row, user));
 }
 
 
@@ -201,22 +186,8 @@ _gwSqlUserFind(void *backend, int64_t tenant, const char *name_or_alias, gw_user
 bool
 _gwSqlUserGet(void *backend, int64_t tenant, int64_t id, gw_user_t *user)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_GET, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.id = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, id);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      user_row(stmt, user);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_USER_GET, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.id = ?2",
+                    tenant, NULL, id, user_row, user));
 }
 
 
@@ -402,24 +373,9 @@ _gwSqlAddressAdd(void *backend, int64_t tenant, int64_t user_id, const char *add
 bool
 _gwSqlAddressFind(void *backend, int64_t tenant, const char *address, gw_address_t *addr)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_FIND,
-         "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-         " WHERE a.tenant_id = ?1 AND a.address = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      address_row(stmt, addr);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_ADDRESS_FIND,
+                    "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                    " WHERE a.tenant_id = ?1 AND a.address = ?2", tenant, address, 0, address_row, addr));
 }
 
 

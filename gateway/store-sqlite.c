@@ -328,6 +328,33 @@ _gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb_t row_cb, void *rows
 
 
 /*
+ * '_gwSqlRow()' - One row of a cached query: ?1 = a, ?2 = text (or the
+ *                 number c when text is NULL).  True when a row was copied.
+ */
+
+bool
+_gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row)
+{
+  sqlite3_stmt *stmt;
+  int           n = -1;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, a);
+    if (text)
+      sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_int64(stmt, 2, c);
+    n = _gwSqlRows(b, stmt, row_cb, row, 0, 1);
+  }
+  _gwSqlUnlock(b);
+
+  return (n == 1);
+}
+
+
+/*
  * '_gwSqlNamePage()' - A keyset page ordered by a name: ?1 = a, ?2 = c
  *                      (a query may leave it out), ?3 = the cursor's text
  *                      (the last name handed out), ?4 = max.  Moves the
