@@ -519,18 +519,9 @@ gwApiDeviceUrl(gw_system_t *sys, const char *token, char *url, size_t urlsize)
 bool
 gwApiDeviceIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_device_cb_t cb, void *data)
 {
-  gw_user_t user;
+  int64_t user_id;
 
-  if (!sys || !cb || !_gwApiActorValid(actor))
-    return (false);
-  if (!name && actor->role != GW_ROLE_ADMIN)
-    name = actor->who;
-
-  memset(&user, 0, sizeof(user));
-  if (name && !_gwApiUserVisible(sys, actor, name, &user))
-    return (false);
-
-  return (gwStoreDeviceIterate(sys->store, actor->tenant, user.id, cb, data));
+  return (_gwApiListScope(sys, actor, name, cb != NULL, &user_id) && gwStoreDeviceIterate(sys->store, actor->tenant, user_id, cb, data));
 }
 
 

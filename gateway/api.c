@@ -306,15 +306,18 @@ gwApiAddressFind(gw_system_t *sys, const gw_actor_t *actor, const char *address,
 
 
 /*
- * 'gwApiAddressIterate()' - A user's addresses, or all (admin).
+ * '_gwApiListScope()' - Whose rows a listing shows: *user_id_r = the named
+ *                       user's id (admin, or the user itself), 0 for all
+ *                       (admin, no name); a non-admin without a name gets
+ *                       its own.  false = refused or no such user.
  */
 
 bool
-gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_address_cb_t cb, void *data)
+_gwApiListScope(gw_system_t *sys, const gw_actor_t *actor, const char *name, bool cb_set, int64_t *user_id_r)
 {
   gw_user_t user;
 
-  if (!sys || !cb || !_gwApiActorValid(actor))
+  if (!sys || !cb_set || !_gwApiActorValid(actor))
     return (false);
   if (!name && actor->role != GW_ROLE_ADMIN)
     name = actor->who;
@@ -323,7 +326,21 @@ gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name,
   if (name && !_gwApiUserVisible(sys, actor, name, &user))
     return (false);
 
-  return (gwStoreAddressIterate(sys->store, actor->tenant, user.id, cb, data));
+  *user_id_r = user.id;
+  return (true);
+}
+
+
+/*
+ * 'gwApiAddressIterate()' - A user's addresses, or all (admin).
+ */
+
+bool
+gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_address_cb_t cb, void *data)
+{
+  int64_t user_id;
+
+  return (_gwApiListScope(sys, actor, name, cb != NULL, &user_id) && gwStoreAddressIterate(sys->store, actor->tenant, user_id, cb, data));
 }
 
 

@@ -142,21 +142,7 @@ _gwSqlDevicePage(void *backend, int64_t tenant, int64_t user_id, _gw_store_curso
 bool
 _gwSqlDeviceRevoke(void *backend, int64_t tenant, int64_t id)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_DEVICE_REVOKE, "DELETE FROM devices WHERE tenant_id = ?1 AND id = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, id);
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (_gwSqlChange((_gw_sql_t *)backend, _GW_SQL_DEVICE_REVOKE, "DELETE FROM devices WHERE tenant_id = ?1 AND id = ?2", tenant, NULL, id));
 }
 
 

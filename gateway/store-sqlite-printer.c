@@ -90,21 +90,7 @@ _gwSqlPrinterFind(void *backend, int64_t tenant, const char *name, gw_printer_t 
 bool
 _gwSqlPrinterDelete(void *backend, int64_t tenant, const char *name)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_DELETE, "DELETE FROM printers WHERE tenant_id = ?1 AND name = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (_gwSqlChange((_gw_sql_t *)backend, _GW_SQL_PRINTER_DELETE, "DELETE FROM printers WHERE tenant_id = ?1 AND name = ?2", tenant, name, 0));
 }
 
 

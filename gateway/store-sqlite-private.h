@@ -141,6 +141,8 @@ typedef void (*_gw_sql_row_cb_t)(sqlite3_stmt *stmt, void *row);
 extern int           _gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, int max);
 /* One row (?1 = a, ?2 = text, or c when text is NULL) into 'row'; false = none (or an error). */
 extern bool          _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row);
+/* Run a statement that changes one row (binds as _gwSqlRow()); true when exactly one changed. */
+extern bool          _gwSqlChange(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c);
 /*
  * A page keyed by a name (?1 = a, ?2 = c, ?3 = the cursor's text, ?4 = max): locks,
  * runs the cached query, fills rows and moves the cursor to the last row's

@@ -328,6 +328,33 @@ _gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb_t row_cb, void *rows
 
 
 /*
+ * 'query_stmt()' - Lock, and the cached statement with ?1 = a, ?2 = text
+ *                  (or the number c when text is NULL); NULL = unlocked.
+ */
+
+static sqlite3_stmt *
+query_stmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c)
+{
+  sqlite3_stmt *stmt;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, id, sql)) == NULL)
+  {
+    _gwSqlUnlock(b);
+    return (NULL);
+  }
+
+  sqlite3_bind_int64(stmt, 1, a);
+  if (text)
+    sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_int64(stmt, 2, c);
+
+  return (stmt);
+}
+
+
+/*
  * '_gwSqlRow()' - One row of a cached query: ?1 = a, ?2 = text (or the
  *                 number c when text is NULL).  True when a row was copied.
  */
@@ -336,21 +363,38 @@ bool
 _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row)
 {
   sqlite3_stmt *stmt;
-  int           n = -1;
+  int           n;
 
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, a);
-    if (text)
-      sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
-    else
-      sqlite3_bind_int64(stmt, 2, c);
-    n = _gwSqlRows(b, stmt, row_cb, row, 0, 1);
-  }
+  if ((stmt = query_stmt(b, id, sql, a, text, c)) == NULL)
+    return (false);
+
+  n = _gwSqlRows(b, stmt, row_cb, row, 0, 1);
   _gwSqlUnlock(b);
 
   return (n == 1);
+}
+
+
+/*
+ * '_gwSqlChange()' - Run a cached statement that changes one row (?1 = a,
+ *                    ?2 = text, or c when text is NULL): true when it
+ *                    changed exactly one.
+ */
+
+bool
+_gwSqlChange(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c)
+{
+  sqlite3_stmt *stmt;
+  bool          ok;
+
+  if ((stmt = query_stmt(b, id, sql, a, text, c)) == NULL)
+    return (false);
+
+  ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+  _gwSqlDone(stmt);
+  _gwSqlUnlock(b);
+
+  return (ok);
 }
 
 
