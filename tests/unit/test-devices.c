@@ -13,10 +13,9 @@
  * the scans find a planted string.
  */
 
-#include "printgate/api.h"
-#include "api-private.h"
-#include "printgate-ipp/sinks.h"
 #include "test.h"
+#include "gateway-harness.h"
+#include "api-private.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -231,17 +230,15 @@ base64url(const char *s, size_t len)
 int
 main(void)
 {
-  char          conf[512], err[512], path[600], token[64], token2[64], password[32], password2[32], pin[32];
+  char          token[64], token2[64], password[32], password2[32], pin[32];
   char          text[512], before_pw[] = "correct horse battery", after_pw[] = "a new staple battery";
   const char   *error = NULL;
-  gw_config_t  *c;
   gw_system_t  *sys;
   gw_user_t     user;
   gw_device_t   dev;
   count_t       cnt;
   secrets_t     sc;
   race_t        r;
-  FILE         *fp;
   int64_t       id, id2, id3, until;
   unsigned long argon2, hits, argon2b, hitsb;
   int           ok;
@@ -249,22 +246,10 @@ main(void)
   memset(&sc, 0, sizeof(sc));
   if (!test_tempdir(test_dir, sizeof(test_dir)))
     return (1);
-  snprintf(conf, sizeof(conf), "%s/printgate.conf", test_dir);
-  fp = fopen(conf, "w");
-  fprintf(fp, "StateDir %s/state\nListenAddress 127.0.0.1\nListenPort 0\nLogFile %s/log\nLogLevel debug\nOfficeWorkers 0\nConversionDir %s/conv\n"
-              "PinMaxFailures 10\nPinMaxFailuresTenant 1000\nPinLockout 600\nPrinterRetries 0\nPrinterTimeout 5\n", test_dir, test_dir, test_dir);
-  fclose(fp);
-  snprintf(path, sizeof(path), "%s/state", test_dir);
-  mkdir(path, 0700);
-  snprintf(path, sizeof(path), "%s/conv", test_dir);
-  mkdir(path, 0700);
 
   TEST_BEGIN("a gateway with alice, bob and carol");
-  TEST_CHECKF((c = gwConfigLoad(conf, err, sizeof(err))) != NULL, "%s", err);
-  TEST_CHECKF((sys = gwSystemNew(c, true, &error)) != NULL, "%s", error ? error : "");
-  if (!sys)
+  if ((sys = test_gateway(test_dir, "LogLevel debug\nPinMaxFailures 10\nPinMaxFailuresTenant 1000\nPinLockout 600\nPrinterRetries 0\nPrinterTimeout 5\n")) == NULL)
     TEST_EXIT();
-  gwSystemAddSink(sys, gwIppSink());
   TEST_CHECK(gwApiUserAdd(sys, &admin, "alice", "Alice", GW_ROLE_USER, NULL, &error));
   TEST_CHECK(gwApiUserAdd(sys, &admin, "bob", "Bob", GW_ROLE_USER, NULL, &error));
   TEST_CHECK(gwApiUserAdd(sys, &admin, "carol", "Carol", GW_ROLE_USER, NULL, &error));
