@@ -223,9 +223,8 @@ states_mask(unsigned states)
 
 /*
  * Iteration: every gwStoreXIterate() pages through its rows with
- * iterate_pages(), which calls the backend for a page (through a small
- * adapter per record type) and calls back for each row with no store lock
- * held.  The callbacks differ only in their record type, so they travel in
+ * iterate_pages(), which asks the backend for a page (fetch_page()) and
+ * calls back for each row with no store lock held.  The callbacks differ only in their record type, so they travel in
  * a union and call_back() picks the member.
  */
 
@@ -244,7 +243,6 @@ typedef union row_cb_u
   gw_device_cb_t  device;
 } row_cb_t;
 
-typedef int (*page_fn_t)(gw_store_t *s, const void *query, _gw_store_cursor_t *cursor, void *rows, int max);
 
 
 /*
@@ -269,7 +267,32 @@ call_back(row_kind_t kind, row_cb_t cb, const void *row, void *data)
 
 
 /*
- * 'iterate_pages()' - Page through rows (page() fills at most
+ * 'fetch_page()' - The backend's page of one record type: query is the
+ *                  job filter for jobs, else int64_t { tenant, user_id }
+ *                  ({ tenant, since, limit } for audit rows).
+ */
+
+static int
+fetch_page(gw_store_t *s, row_kind_t kind, const void *query, _gw_store_cursor_t *cursor, void *rows, int max)
+{
+  const int64_t *q = (const int64_t *)query;
+
+  switch (kind)
+  {
+    case ROW_USER :    return (s->ops->user_page(s->backend, q[0], cursor, (gw_user_t *)rows, max));
+    case ROW_ADDRESS : return (s->ops->address_page(s->backend, q[0], q[1], cursor, (gw_address_t *)rows, max));
+    case ROW_PRINTER : return (s->ops->printer_page(s->backend, q[0], cursor, (gw_printer_t *)rows, max));
+    case ROW_JOB :     return (s->ops->job_page(s->backend, (const _gw_job_filter_t *)query, cursor, (gw_job_t *)rows, max));
+    case ROW_AUDIT :   return (s->ops->audit_page(s->backend, q[0], q[1], (int)q[2], cursor, (gw_audit_t *)rows, max));
+    case ROW_DEVICE :  return (s->ops->device_page(s->backend, q[0], q[1], cursor, (gw_device_t *)rows, max));
+  }
+
+  return (-1);
+}
+
+
+/*
+ * 'iterate_pages()' - Page through rows (fetch_page() fills at most
  *                     _GW_STORE_PAGE after the cursor) and call back for
  *                     each with no store lock held.  'wipe': the rows hold
  *                     secrets (wrapped keys), wiped before they are freed.
@@ -277,7 +300,7 @@ call_back(row_kind_t kind, row_cb_t cb, const void *row, void *data)
  */
 
 static bool
-iterate_pages(gw_store_t *s, page_fn_t page_fn, const void *query, size_t rowsize, row_kind_t kind, row_cb_t cb, void *data, bool wipe)
+iterate_pages(gw_store_t *s, const void *query, size_t rowsize, row_kind_t kind, row_cb_t cb, void *data, bool wipe)
 {
   _gw_store_cursor_t cursor;
   char               *page;
@@ -288,7 +311,7 @@ iterate_pages(gw_store_t *s, page_fn_t page_fn, const void *query, size_t rowsiz
     return (false);
 
   memset(&cursor, 0, sizeof(cursor));
-  while (more && (n = (page_fn)(s, query, &cursor, page, _GW_STORE_PAGE)) > 0)
+  while (more && (n = fetch_page(s, kind, query, &cursor, page, _GW_STORE_PAGE)) > 0)
   {
     for (int i = 0; more && i < n; i ++)
       more = call_back(kind, cb, page + (size_t)i * rowsize, data);
@@ -555,46 +578,6 @@ gwStoreUserCount(gw_store_t *s, int64_t tenant)
 
 
 /*
- * 'user_page()', 'address_page()', 'printer_page()', 'job_page()',
- * 'audit_page()' - iterate_pages() adapters of the backend's pages.
- */
-
-static int
-user_page(gw_store_t *s, const void *query, _gw_store_cursor_t *cursor, void *rows, int max)
-{
-  return (s->ops->user_page(s->backend, *(const int64_t *)query, cursor, (gw_user_t *)rows, max));
-}
-
-static int
-address_page(gw_store_t *s, const void *query, _gw_store_cursor_t *cursor, void *rows, int max)
-{
-  const int64_t *q = (const int64_t *)query;   /* { tenant, user_id } */
-
-  return (s->ops->address_page(s->backend, q[0], q[1], cursor, (gw_address_t *)rows, max));
-}
-
-static int
-printer_page(gw_store_t *s, const void *query, _gw_store_cursor_t *cursor, void *rows, int max)
-{
-  return (s->ops->printer_page(s->backend, *(const int64_t *)query, cursor, (gw_printer_t *)rows, max));
-}
-
-static int
-job_page(gw_store_t *s, const void *query, _gw_store_cursor_t *cursor, void *rows, int max)
-{
-  return (s->ops->job_page(s->backend, (const _gw_job_filter_t *)query, cursor, (gw_job_t *)rows, max));
-}
-
-static int
-audit_page(gw_store_t *s, const void *query, _gw_store_cursor_t *cursor, void *rows, int max)
-{
-  const int64_t *q = (const int64_t *)query;   /* { tenant, since, limit } */
-
-  return (s->ops->audit_page(s->backend, q[0], q[1], (int)q[2], cursor, (gw_audit_t *)rows, max));
-}
-
-
-/*
  * 'gwStoreUserIterate()' - Call back for each user of a tenant, by name.
  *                          No store lock is held during the callback.
  */
@@ -605,7 +588,7 @@ gwStoreUserIterate(gw_store_t *s, int64_t tenant, gw_user_cb_t cb, void *data)
   if (!s || tenant <= 0 || !cb)
     return (false);
 
-  return (iterate_pages(s, user_page, &tenant, sizeof(gw_user_t), ROW_USER, (row_cb_t){ .user = cb }, data, false));
+  return (iterate_pages(s, &tenant, sizeof(gw_user_t), ROW_USER, (row_cb_t){ .user = cb }, data, false));
 }
 
 
@@ -724,7 +707,7 @@ gwStoreAddressIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_address
   if (!s || tenant <= 0 || user_id < 0 || !cb)
     return (false);
 
-  return (iterate_pages(s, address_page, q, sizeof(gw_address_t), ROW_ADDRESS, (row_cb_t){ .address = cb }, data, false));
+  return (iterate_pages(s, q, sizeof(gw_address_t), ROW_ADDRESS, (row_cb_t){ .address = cb }, data, false));
 }
 
 
@@ -972,19 +955,6 @@ gwStoreDeviceFind(gw_store_t *s, int64_t tenant, int64_t id, const unsigned char
 
 
 /*
- * 'device_page()' - iterate_pages() adapter of the device pages.
- */
-
-static int
-device_page(gw_store_t *s, const void *query, _gw_store_cursor_t *cursor, void *rows, int max)
-{
-  const int64_t *q = (const int64_t *)query;   /* { tenant, user_id } */
-
-  return (s->ops->device_page(s->backend, q[0], q[1], cursor, (gw_device_t *)rows, max));
-}
-
-
-/*
  * 'gwStoreDeviceIterate()' - Devices of a tenant (or one user), oldest first.
  */
 
@@ -996,7 +966,7 @@ gwStoreDeviceIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_device_c
   if (!s || tenant <= 0 || user_id < 0 || !cb)
     return (false);
 
-  return (iterate_pages(s, device_page, q, sizeof(gw_device_t), ROW_DEVICE, (row_cb_t){ .device = cb }, data, false));
+  return (iterate_pages(s, q, sizeof(gw_device_t), ROW_DEVICE, (row_cb_t){ .device = cb }, data, false));
 }
 
 
@@ -1092,7 +1062,7 @@ gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *d
   if (!s || tenant <= 0 || !cb)
     return (false);
 
-  return (iterate_pages(s, printer_page, &tenant, sizeof(gw_printer_t), ROW_PRINTER, (row_cb_t){ .printer = cb }, data, false));
+  return (iterate_pages(s, &tenant, sizeof(gw_printer_t), ROW_PRINTER, (row_cb_t){ .printer = cb }, data, false));
 }
 
 
@@ -1327,7 +1297,7 @@ gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id)
 static bool
 iterate_jobs(gw_store_t *s, const _gw_job_filter_t *filter, gw_job_cb_t cb, void *data)
 {
-  return (iterate_pages(s, job_page, filter, sizeof(gw_job_t), ROW_JOB, (row_cb_t){ .job = cb }, data, false));
+  return (iterate_pages(s, filter, sizeof(gw_job_t), ROW_JOB, (row_cb_t){ .job = cb }, data, false));
 }
 
 
@@ -1444,5 +1414,5 @@ gwStoreAuditIterate(gw_store_t *s, int64_t tenant, int64_t since, int limit, gw_
   if (!s || tenant <= 0 || limit < 0 || !cb)
     return (false);
 
-  return (iterate_pages(s, audit_page, q, sizeof(gw_audit_t), ROW_AUDIT, (row_cb_t){ .audit = cb }, data, false));
+  return (iterate_pages(s, q, sizeof(gw_audit_t), ROW_AUDIT, (row_cb_t){ .audit = cb }, data, false));
 }
