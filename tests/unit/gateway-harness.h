@@ -47,4 +47,44 @@ test_gateway(const char *dir, const char *extra)
   return (sys);
 }
 
+
+/*
+ * 'test_file_has()' - Whether DIR/NAME holds a string (first 16 MB).
+ */
+
+static bool
+test_file_has(const char *dir, const char *name, const char *needle)
+{
+  char    path[600], *buf;
+  FILE   *fp;
+  size_t  n, len = strlen(needle);
+  bool    found = false;
+
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  if ((fp = fopen(path, "rb")) == NULL || (buf = malloc(1 << 24)) == NULL)
+  {
+    if (fp)
+      fclose(fp);
+    return (false);
+  }
+  n = fread(buf, 1, (1 << 24) - 1, fp);
+  fclose(fp);
+  for (size_t i = 0; i + len <= n && !found; i ++)
+    found = !memcmp(buf + i, needle, len);
+  free(buf);
+
+  return (found);
+}
+
+
+/*
+ * 'db_has()' - Whether the store's database (or its WAL) holds a string.
+ */
+
+static bool
+db_has(const char *dir, const char *needle)
+{
+  return (test_file_has(dir, "state/printgate.db", needle) || test_file_has(dir, "state/printgate.db-wal", needle));
+}
+
 #endif /* !PRINTGATE_GATEWAY_HARNESS_H */

@@ -140,38 +140,6 @@ count_job(const gw_job_t *job, void *data)
   return (true);
 }
 
-/* Whether a file holds a string (the store's database and its WAL). */
-static bool
-file_has(const char *path, const char *needle)
-{
-  FILE   *fp = fopen(path, "rb");
-  char   *buf;
-  size_t  n, len = strlen(needle);
-  bool    found = false;
-
-  if (!fp)
-    return (false);
-  buf = malloc(1 << 24);
-  n   = fread(buf, 1, (1 << 24) - 1, fp);
-  fclose(fp);
-  for (size_t i = 0; i + len <= n && !found; i ++)
-    found = !memcmp(buf + i, needle, len);
-  free(buf);
-  return (found);
-}
-
-static bool
-db_has(const char *dir, const char *needle)
-{
-  char path[600];
-
-  snprintf(path, sizeof(path), "%s/state/printgate.db", dir);
-  if (file_has(path, needle))
-    return (true);
-  snprintf(path, sizeof(path), "%s/state/printgate.db-wal", dir);
-  return (file_has(path, needle));
-}
-
 /* Rows in the store's address_tokens table (-1 = error). */
 static int
 token_rows(const char *dir)

@@ -59,32 +59,11 @@ audit_leaks(gw_system_t *sys, secrets_t *sc)
   return (sc->leaks);
 }
 
-/* Whether a file of the state holds a string. */
-static bool
-file_has(const char *name, const char *needle)
-{
-  char    path[600], *buf;
-  FILE   *fp;
-  size_t  n, len = strlen(needle);
-  bool    found = false;
-
-  snprintf(path, sizeof(path), "%s/%s", test_dir, name);
-  if ((fp = fopen(path, "rb")) == NULL)
-    return (false);
-  buf = malloc(1 << 24);
-  n   = fread(buf, 1, (1 << 24) - 1, fp);
-  fclose(fp);
-  for (size_t i = 0; i + len <= n && !found; i ++)
-    found = !memcmp(buf + i, needle, len);
-  free(buf);
-  return (found);
-}
-
 /* Whether the log or the database (and its WAL) holds a string. */
 static bool
 leaked(const char *needle)
 {
-  return (file_has("log", needle) || file_has("state/printgate.db", needle) || file_has("state/printgate.db-wal", needle));
+  return (test_file_has(test_dir, "log", needle) || db_has(test_dir, needle));
 }
 
 /* Run SQL on the gateway's database from another connection (another process could). */
