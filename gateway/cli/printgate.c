@@ -584,16 +584,14 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
       json_object_object_add(req, "number_up", json_object_new_int64(strict_int(option(cli, 2, "--number-up"))));
     json_object_object_add(req, "size", json_object_new_int64(*docsize));
   }
-  else if (!strcmp(cmd, "lockout.clear"))
-    add(req, "key", positional(cli, 2, 0));   /* None: every key */
+  else if (!strcmp(cmd, "lockout.clear") || !strcmp(cmd, "device.list"))
+    add(req, cmd[0] == 'l' ? "key" : "user", positional(cli, 2, 0));   /* None: every key, every user's devices */
   else if (!strcmp(cmd, "device.add"))
   {
     NEED(positional(cli, 2, 1), "USER NAME");
     add(req, "user", positional(cli, 2, 0));
     add(req, "name", positional(cli, 2, 1));
   }
-  else if (!strcmp(cmd, "device.list"))
-    add(req, "user", positional(cli, 2, 0));  /* None: every user's */
   else if (!strcmp(cmd, "device.revoke"))
   {
     NEED(positional(cli, 2, 0), "ID");
