@@ -325,6 +325,23 @@ iterate_pages(gw_store_t *s, const void *query, size_t rowsize, row_kind_t kind,
 }
 
 
+/*
+ * 'iterate_user_rows()' - Rows of a tenant, or of one user (user_id > 0),
+ *                         that belong to users (addresses, devices).
+ */
+
+static bool
+iterate_user_rows(gw_store_t *s, int64_t tenant, int64_t user_id, row_kind_t kind, size_t rowsize, row_cb_t cb, bool cb_set, void *data)
+{
+  int64_t q[2] = { tenant, user_id };
+
+  if (!s || tenant <= 0 || user_id < 0 || !cb_set)
+    return (false);
+
+  return (iterate_pages(s, q, rowsize, kind, cb, data, false));
+}
+
+
 /* ---- Life cycle ------------------------------------------------------------ */
 
 
@@ -702,12 +719,7 @@ gwStoreAddressSetState(gw_store_t *s, int64_t tenant, const char *address, gw_ad
 bool
 gwStoreAddressIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_address_cb_t cb, void *data)
 {
-  int64_t q[2] = { tenant, user_id };
-
-  if (!s || tenant <= 0 || user_id < 0 || !cb)
-    return (false);
-
-  return (iterate_pages(s, q, sizeof(gw_address_t), ROW_ADDRESS, (row_cb_t){ .address = cb }, data, false));
+  return (iterate_user_rows(s, tenant, user_id, ROW_ADDRESS, sizeof(gw_address_t), (row_cb_t){ .address = cb }, cb != NULL, data));
 }
 
 
@@ -961,12 +973,7 @@ gwStoreDeviceFind(gw_store_t *s, int64_t tenant, int64_t id, const unsigned char
 bool
 gwStoreDeviceIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_device_cb_t cb, void *data)
 {
-  int64_t q[2] = { tenant, user_id };
-
-  if (!s || tenant <= 0 || user_id < 0 || !cb)
-    return (false);
-
-  return (iterate_pages(s, q, sizeof(gw_device_t), ROW_DEVICE, (row_cb_t){ .device = cb }, data, false));
+  return (iterate_user_rows(s, tenant, user_id, ROW_DEVICE, sizeof(gw_device_t), (row_cb_t){ .device = cb }, cb != NULL, data));
 }
 
 
