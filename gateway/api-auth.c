@@ -111,6 +111,8 @@ cache_check(const gw_user_t *u, const char *password, const char *hash, unsigned
   int64_t now = (int64_t)time(NULL);
   bool    hit = false, ok;
 
+  memset(mac, 0, GW_HMAC_LEN);
+  memset(hash_mac, 0, GW_HMAC_LEN);
   pthread_mutex_lock(&cache.lock);
   ok = len > 0 && (size_t)len + 1 + strlen(password) < sizeof(buf);
   if (ok)
