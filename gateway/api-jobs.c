@@ -205,7 +205,6 @@ gwApiJobGet(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, gw_jo
     return (false);
 
   ok = gwStoreJobGet(sys->store, actor->tenant, job_id, job) && (uid == 0 || job->user_id == uid);
-  gwWipe(&job->key, sizeof(job->key));
   if (!ok)
     memset(job, 0, sizeof(*job));
 
@@ -226,7 +225,6 @@ gwApiJobWait(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, int 
     return (false);
 
   ok = gwSystemJobWait(sys, actor->tenant, job_id, timeout_ms, job);
-  gwWipe(&job->key, sizeof(job->key));
 
   return (ok);
 }
@@ -250,7 +248,6 @@ job_iter_cb(const gw_job_t *job, void *data)
   gw_job_t    copy = *job;
   bool        ok;
 
-  gwWipe(&copy.key, sizeof(copy.key));
   ok = (it->cb)(&copy, it->data);
   gwWipe(&copy, sizeof(copy));
 
@@ -369,6 +366,49 @@ gwApiJobRelease(gw_system_t *sys, const gw_actor_t *actor, const gw_release_t *r
     r.source = source;
 
   return (gwSystemRelease(sys, actor->tenant, &r, result));
+}
+
+
+/*
+ * 'gwApiIdentify()' - Who a PIN or card belongs to, at a printer, under
+ *                     the release lockout (the very check release makes).
+ */
+
+bool
+gwApiIdentify(gw_system_t *sys, const gw_actor_t *actor, const char *printer, const char *pin, const char *card, gw_user_t *user, char *text, size_t textsize)
+{
+  gw_release_t        r;
+  gw_release_result_t result;
+  gw_printer_t        p;
+  gw_config_t         c;
+  gw_user_t           u;
+  char                source[64];
+  bool                ok = false;
+
+  memset(&result, 0, sizeof(result));
+  memset(&r, 0, sizeof(r));
+  if (!sys || !_gwApiActorValid(actor) || !actor->where || !actor->where[0] || (!pin == !card))
+    snprintf(result.text, sizeof(result.text), "A PIN or a card, and the client, are needed.");
+  else if (!printer || !gwStorePrinterFind(sys->store, actor->tenant, printer, &p) || !p.enabled)
+    snprintf(result.text, sizeof(result.text), "No printer \"%s\" on this gateway.", printer ? printer : "");
+  else
+  {
+    _gwApiSource(actor, source, sizeof(source));
+    _gwSystemConfigCopy(sys, &c);
+    r.pin     = pin;
+    r.card    = card;
+    r.printer = p.name;
+    r.actor   = actor->who;
+    r.client  = actor->where;
+    r.source  = source;
+    if ((ok = _gwReleaseIdentify(sys, actor->tenant, &c, &r, &p, source, &u, &result)) == true && user)
+      *user = u;
+  }
+
+  if (text && textsize > 0)
+    snprintf(text, textsize, "%s", ok ? "" : result.text);
+
+  return (ok);
 }
 
 

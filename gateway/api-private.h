@@ -14,6 +14,10 @@ extern bool _gwApiAdmin(const gw_actor_t *actor, const char **error_r);
 extern void _gwApiAudit(gw_system_t *sys, const gw_actor_t *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *detail);
 extern void _gwApiError(const char **error_r, const char *error);
 extern void _gwApiSource(const gw_actor_t *actor, char *buf, size_t bufsize);
+/* api-auth.c: forget a user's remembered password checks; the cache's counters (tests). */
+extern void _gwApiAuthCacheDrop(int64_t tenant, int64_t user_id);
+extern void _gwApiAuthCounters(unsigned long *argon2_r, unsigned long *hits_r);
+extern bool _gwApiListScope(gw_system_t *sys, const gw_actor_t *actor, const char *name, bool cb_set, int64_t *user_id_r);
 extern bool _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);
 
 #endif /* !PRINTGATE_API_PRIVATE_H */

@@ -1,7 +1,7 @@
 /*
  * api.c - the public front-end API (api.h): users, addresses, verification
- * tokens, authentication, audit and lockouts.  Printers and jobs are in
- * api-jobs.c.  Each call checks what its actor may do, makes the change
+ * tokens, audit and lockouts.  Printers and jobs are in api-jobs.c, devices
+ * and authentication in api-auth.c.  Each call checks what its actor may do, makes the change
  * and writes its audit row here, so no front-end writes one itself.
  */
 
@@ -237,6 +237,7 @@ gwApiUserSetPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name
     return (false);
   }
 
+  _gwApiAuthCacheDrop(actor->tenant, user.id);
   _gwApiAudit(sys, actor, "user.password", user.name, NULL, NULL, 0, password ? "set" : "one-time");
   return (true);
 }
@@ -305,15 +306,18 @@ gwApiAddressFind(gw_system_t *sys, const gw_actor_t *actor, const char *address,
 
 
 /*
- * 'gwApiAddressIterate()' - A user's addresses, or all (admin).
+ * '_gwApiListScope()' - Whose rows a listing shows: *user_id_r = the named
+ *                       user's id (admin, or the user itself), 0 for all
+ *                       (admin, no name); a non-admin without a name gets
+ *                       its own.  false = refused or no such user.
  */
 
 bool
-gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_address_cb_t cb, void *data)
+_gwApiListScope(gw_system_t *sys, const gw_actor_t *actor, const char *name, bool cb_set, int64_t *user_id_r)
 {
   gw_user_t user;
 
-  if (!sys || !cb || !_gwApiActorValid(actor))
+  if (!sys || !cb_set || !_gwApiActorValid(actor))
     return (false);
   if (!name && actor->role != GW_ROLE_ADMIN)
     name = actor->who;
@@ -322,7 +326,21 @@ gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name,
   if (name && !_gwApiUserVisible(sys, actor, name, &user))
     return (false);
 
-  return (gwStoreAddressIterate(sys->store, actor->tenant, user.id, cb, data));
+  *user_id_r = user.id;
+  return (true);
+}
+
+
+/*
+ * 'gwApiAddressIterate()' - A user's addresses, or all (admin).
+ */
+
+bool
+gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_address_cb_t cb, void *data)
+{
+  int64_t user_id;
+
+  return (_gwApiListScope(sys, actor, name, cb != NULL, &user_id) && gwStoreAddressIterate(sys->store, actor->tenant, user_id, cb, data));
 }
 
 
@@ -466,95 +484,6 @@ gwApiTokenConfirm(gw_system_t *sys, const gw_actor_t *actor, const char *token, 
     *addr = a;
 
   return (true);
-}
-
-
-/* ---- Authentication -------------------------------------------------------------- */
-
-typedef struct locked_s         /* Is one of these keys locked now? */
-{
-  const char *keys[2];
-  int64_t     now, until;
-} locked_t;
-
-
-/*
- * 'locked_cb()' - Note the latest lock of the keys being checked.
- */
-
-static bool
-locked_cb(const gw_lockout_t *l, void *data)
-{
-  locked_t *k = (locked_t *)data;
-
-  for (int i = 0; i < 2; i ++)
-    if (!strcmp(l->key, k->keys[i]) && l->locked_until > k->now && l->locked_until > k->until)
-      k->until = l->locked_until;
-
-  return (true);
-}
-
-
-/*
- * 'gwApiAuthPassword()' - Check a password, rate-limited per user and client.
- */
-
-bool
-gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r)
-{
-  char             login_key[GW_LOCKOUT_KEY_MAX_LEN + 1], client_key[GW_LOCKOUT_KEY_MAX_LEN + 1], hash[GW_PASSWORD_HASH_MAX];
-  gw_lockout_key_t keys[2];
-  locked_t         locked;
-  unsigned char    nomatch[GW_HMAC_LEN];
-  gw_config_t      c;
-  gw_user_t        u;
-  int64_t          until = 0;
-  int              which = -1;
-  bool             ok;
-
-  if (!sys || !_gwApiActorValid(actor) || !name || !password || !actor->where || !actor->where[0] ||
-      strlen(name) > 64 || strlen(actor->where) > GW_LOCKOUT_KEY_MAX_LEN - 8)
-  {
-    _gwApiError(error_r, "a user name, a password and the client are needed");
-    return (false);
-  }
-
-  _gwSystemConfigCopy(sys, &c);
-  snprintf(login_key, sizeof(login_key), "login:%s", name);
-  snprintf(client_key, sizeof(client_key), "client:%s", actor->where);
-
-  memset(&locked, 0, sizeof(locked));
-  locked.keys[0] = login_key;
-  locked.keys[1] = client_key;
-  locked.now     = (int64_t)time(NULL);
-  if (!gwStoreLockoutIterate(sys->store, actor->tenant, locked_cb, &locked) || locked.until > 0)
-  {
-    _gwApiError(error_r, "too many wrong passwords: try again later");
-    return (false);
-  }
-
-  memset(&u, 0, sizeof(u));
-  ok = gwStoreUserFind(sys->store, actor->tenant, name, &u) && !u.disabled &&
-       gwStoreUserGetPasswordHash(sys->store, actor->tenant, u.id, hash, sizeof(hash)) && hash[0] &&
-       gwPasswordVerify(hash, password);
-  gwWipe(hash, sizeof(hash));
-  if (ok)
-  {
-    if (user)
-      *user = u;
-    return (true);
-  }
-
-  /* Count the failure: an attempt with an HMAC that matches no card. */
-  keys[0].key = login_key;  keys[0].max_failures = c.pin_max_failures;  keys[0].failures = 0;
-  keys[1].key = client_key; keys[1].max_failures = c.pin_max_failures;  keys[1].failures = 0;
-  if (gwRandomBytes(nomatch, sizeof(nomatch)))
-    gwStoreCredentialAttempt(sys->store, actor->tenant, true, nomatch, keys, 2, locked.now, c.pin_lockout, &until, &which);
-
-  /* The subject only when the name is a user's: a password typed into the name field is not logged. */
-  _gwApiAudit(sys, actor, "login.fail", u.name, NULL, NULL, 0, "");
-  _gwApiError(error_r, "wrong user name or password");
-  return (false);
 }
 
 

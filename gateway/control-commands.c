@@ -570,6 +570,89 @@ cmd_job_cancel(gw_client_t *cl, json_object *req)
 }
 
 
+/* ---- devices ----------------------------------------------------------------- */
+
+static bool
+cmd_device_add(gw_client_t *cl, json_object *req)
+{
+  const char  *user = get_string(req, "user"), *name = get_string(req, "name"), *error = NULL;
+  char         token[GW_API_DEVICE_TOKEN_LEN + 1], password[GW_API_DEVICE_PASSWORD_LEN + 1], url[512];
+  int64_t      id = 0;
+  json_object *reply;
+  bool         ok;
+
+  if (!user || !name)
+    return (_gwControlError(cl, NULL, "A user name and a device name are needed."));
+  if (!gwApiDeviceAdd(cl->sys, &cl->as, user, name, token, sizeof(token), password, sizeof(password), &id, &error))
+    return (_gwControlError(cl, NULL, "Unable to add device \"%s\" for \"%s\": %s.", name, user, error ? error : "store error"));
+
+  if ((ok = gwApiDeviceUrl(cl->sys, token, url, sizeof(url))) == true)
+  {
+    reply = ok_reply();
+    json_object_object_add(reply, "id", json_object_new_int64(id));
+    json_object_object_add(reply, "url", json_object_new_string(url));
+    json_object_object_add(reply, "password", json_object_new_string(password));
+  }
+  gwWipe(token, sizeof(token));
+  gwWipe(password, sizeof(password));
+  gwWipe(url, sizeof(url));
+  if (!ok)
+  {
+    gwApiDeviceRevoke(cl->sys, &cl->as, id, NULL);
+    return (_gwControlError(cl, NULL, "Unable to add device \"%s\": the server name is too long for a URL.", name));
+  }
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+add_device(const gw_device_t *device, void *data)
+{
+  json_object *d = json_object_new_object();
+
+  json_object_object_add(d, "id", json_object_new_int64(device->id));
+  json_object_object_add(d, "user", json_object_new_string(device->user_name));
+  json_object_object_add(d, "name", json_object_new_string(device->name));
+  json_object_object_add(d, "created", json_object_new_int64(device->created));
+  json_object_object_add(d, "last_used", json_object_new_int64(device->last_used));
+  json_object_array_add((json_object *)data, d);
+
+  return (true);
+}
+
+
+static bool
+cmd_device_list(gw_client_t *cl, json_object *req)
+{
+  const char  *user = get_string(req, "user");
+  json_object *reply, *array = json_object_new_array();
+
+  if (!gwApiDeviceIterate(cl->sys, &cl->as, user, add_device, array))
+  {
+    json_object_put(array);
+    return (_gwControlError(cl, NULL, "No user \"%s\".", user ? user : ""));
+  }
+
+  reply = ok_reply();
+  json_object_object_add(reply, "devices", array);
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_device_revoke(gw_client_t *cl, json_object *req)
+{
+  int64_t     id = get_int(req, "id", 0);
+  const char *error = NULL;
+
+  if (!gwApiDeviceRevoke(cl->sys, &cl->as, id, &error))
+    return (_gwControlError(cl, NULL, "Unable to revoke device %lld: %s.", (long long)id, error ? error : "store error"));
+
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
 /* ---- release credentials and release --------------------------------------- */
 
 static bool
@@ -731,6 +814,9 @@ static const struct
   { "alias.add",      cmd_alias_add },
   { "audit",          cmd_audit },
   { "card.set",       cmd_card_set },
+  { "device.add",     cmd_device_add },
+  { "device.list",    cmd_device_list },
+  { "device.revoke",  cmd_device_revoke },
   { "job.cancel",     cmd_job_cancel },
   { "job.list",       cmd_job_list },
   { "job.show",       cmd_job_show },

@@ -31,7 +31,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#define GW_KEY_USES        4         /* Number of gw_key_use_t values */
+#define GW_KEY_USES        5         /* Number of gw_key_use_t values */
 #define ROOT_KEY_NAME      "root.key"
 
 /*
@@ -72,7 +72,8 @@ static const char * const key_info[GW_KEY_USES] =  /* HKDF info per use */
   "printgate spool kek v1",
   "printgate pin pepper v1",
   "printgate secrets v1",
-  "printgate session v1"
+  "printgate session v1",
+  "printgate device v1"
 };
 
 /* Unambiguous alphabet for generated passwords: no 0/O/o, 1/l/I/i, L */

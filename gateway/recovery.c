@@ -123,6 +123,7 @@ typedef struct keyed_s          /* Ids of every job (any tenant) that still has 
   char   (*ids)[GW_UUID_LEN + 1];
   size_t   count, alloc;
   bool     failed;
+  gw_store_t *store;            /* Where the keys are (not in the job rows) */
 } keyed_t;
 
 
@@ -133,9 +134,12 @@ typedef struct keyed_s          /* Ids of every job (any tenant) that still has 
 static bool
 collect_keyed(const gw_job_t *job, void *data)
 {
-  keyed_t *k = (keyed_t *)data;
+  keyed_t         *k = (keyed_t *)data;
+  gw_wrapped_key_t key;
+  bool             has_key = gwStoreJobGetKey(k->store, job->tenant, job->id, &key);
 
-  if (!job->has_key)
+  gwWipe(&key, sizeof(key));
+  if (!has_key)
     return (true);
 
   if (k->count == k->alloc)
@@ -250,7 +254,7 @@ gwSystemRecover(gw_system_t *sys)
       gwLog(sys->log, GW_LOG_WARN, "Recovery: removed %d conversion folder(s) left in %s.", dirs, c.conversion_dir);
   }
 
-  keyed_t  keyed = { NULL, 0, 0, false };
+  keyed_t  keyed = { NULL, 0, 0, false, sys->store };
   orphan_t orphan = { sys, &keyed, &resume };
   bool     ok;
 

@@ -281,6 +281,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
   char              text[512], certs[GW_PATH_MAX + 32], key[GW_UUID_LEN + 16];
   double            t0, t1 = 0.0, t2 = 0.0;
   gw_log_ctx_t      lc;
+  gw_wrapped_key_t  wrapped;
 
   gwLogCtxJob(&lc, sys->log, job->id, job->owner);
 
@@ -311,8 +312,12 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
    * file that was checked is the file that prints).
    */
 
-  if ((ctx.reader = gwSpoolReaderOpen(sys->spool, job->id, 1, &job->key, &error)) == NULL ||
-      !gwSpoolReaderVerify(ctx.reader, &error))
+  if (!gwStoreJobGetKey(sys->store, job->tenant, job->id, &wrapped))
+    error = "its key is gone";
+  else
+    ctx.reader = gwSpoolReaderOpen(sys->spool, job->id, 1, &wrapped, &error);
+  gwWipe(&wrapped, sizeof(wrapped));
+  if (!ctx.reader || !gwSpoolReaderVerify(ctx.reader, &error))
   {
     gwSpoolReaderClose(&ctx.reader);
     sr.status = GW_SINK_FAILED;
@@ -437,7 +442,8 @@ card_or_pin_hash(gw_system_t *sys, const char *pin, const char *card, unsigned c
 
 
 /*
- * 'identify()' - Find the releasing user by PIN, card or name.
+ * '_gwReleaseIdentify()' - Find the releasing user by PIN, card or name
+ *                          (release, and gwApiIdentify() on its own).
  *
  * PIN and card attempts are limited per printer, per client and across the
  * tenant (docs/store.md, "Lockout").  gwStoreCredentialAttempt() checks
@@ -448,8 +454,8 @@ card_or_pin_hash(gw_system_t *sys, const char *pin, const char *card, unsigned c
  * window).  A store error refuses the attempt.
  */
 
-static bool
-identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const gw_printer_t *printer, const char *source, gw_user_t *user, gw_release_result_t *result)
+bool
+_gwReleaseIdentify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const gw_printer_t *printer, const char *source, gw_user_t *user, gw_release_result_t *result)
 {
   int64_t          now = time(NULL), user_id = -1, locked = 0;
   unsigned char    hmac[GW_HMAC_LEN];
@@ -501,7 +507,7 @@ identify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_releas
   keys[2].key          = "tenant";
   keys[2].max_failures = c->pin_max_failures_tenant;
 
-  user_id = gwStoreCredentialAttempt(sys->store, tenant, !rel->pin, hmac, keys, 3, now, c->pin_lockout, &locked, &locked_key);
+  user_id = gwStoreCredentialAttempt(sys->store, tenant, rel->pin ? GW_CREDENTIAL_PIN : GW_CREDENTIAL_CARD, hmac, keys, 3, now, c->pin_lockout, &locked, &locked_key);
   gwWipe(hmac, sizeof(hmac));
 
   if (user_id < 0)
@@ -594,7 +600,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     return (false);
 
   snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
-  if (!identify(sys, tenant, &c, rel, &printer, source, &user, result))
+  if (!_gwReleaseIdentify(sys, tenant, &c, rel, &printer, source, &user, result))
     return (false);
   t_identified = gwClockMs();
 
@@ -642,8 +648,6 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     snprintf(result->text, sizeof(result->text), "%d of %d job(s) sent to %s; %d held, %d failed.%s%.300s", result->released, jobs.count, printer.name, result->held, result->failed, result->released == jobs.count ? "" : " Last: ", result->released == jobs.count ? "" : last);
   }
 
-  for (int i = 0; i < jobs.count; i ++)
-    gwWipe(&jobs.jobs[i].key, sizeof(jobs.jobs[i].key));
   free(jobs.jobs);
 
   gwLog(sys->log, GW_LOG_INFO, "Release for %s at %s: %d printed, %d held, %d failed (timing: identify=%.1fms total=%.1fms).", user.name, printer.name, result->released, result->held, result->failed, t_identified - t_start, gwClockMs() - t_start);

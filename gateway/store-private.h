@@ -85,7 +85,7 @@ typedef struct _gw_store_ops_s
   int64_t (*pin_lookup)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now);
   bool    (*card_set)(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r);
   int64_t (*card_lookup)(void *b, int64_t tenant, const unsigned char hmac[32]);
-  int64_t (*credential_attempt)(void *b, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
+  int64_t (*credential_attempt)(void *b, int64_t tenant, gw_credential_t kind, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
   bool    (*lockout_clear)(void *b, int64_t tenant, const char *key);
   bool    (*lockout_iterate)(void *b, int64_t tenant, gw_lockout_cb_t cb, void *data);
 
@@ -111,6 +111,12 @@ typedef struct _gw_store_ops_s
   bool    (*token_add)(void *b, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r);
   bool    (*token_use)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr);
   int     (*token_purge)(void *b, int64_t now);
+  bool    (*lockout_refund)(void *b, int64_t tenant, const gw_lockout_key_t *keys, int nkeys);
+  bool    (*device_add)(void *b, int64_t tenant, int64_t user_id, const char *name, const unsigned char token_hmac[32], const unsigned char password_hmac[32], int64_t *id_r, const char **error_r);
+  bool    (*device_find)(void *b, int64_t tenant, int64_t id, const unsigned char hmac[32], gw_device_t *device);
+  int     (*device_page)(void *b, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_device_t *devices, int max);
+  bool    (*device_revoke)(void *b, int64_t tenant, int64_t id);
+  bool    (*job_get_key)(void *b, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
 } _gw_store_ops_t;
 
 struct _gw_store_s

@@ -16,7 +16,7 @@
 #define JOB_COLS "j.id, j.tenant_id, coalesce(j.user_id, 0), j.owner, j.name, j.origin, j.state, j.reason," \
                  " j.reason_text, coalesce(d.format, ''), coalesce(d.pages, 0), coalesce(d.color_pages, -1)," \
                  " j.copies, j.sides, j.color_mode, coalesce(d.size, 0), j.created, j.updated, j.expires," \
-                 " j.print_count, j.printer, d.wrapped_key, j.seq, j.page_ranges, j.number_up, coalesce(j.number, 0)"
+                 " j.print_count, j.printer, NULL, j.seq, j.page_ranges, j.number_up, coalesce(j.number, 0)"
 #define JOB_FROM " FROM jobs j LEFT JOIN documents d ON d.job_id = j.id AND d.num = 1"
 #define AUDIT_COLS "id, time, actor, action, subject, job_id, printer, pages, source, detail"
 
@@ -28,8 +28,7 @@
 static int64_t
 job_row(sqlite3_stmt *stmt, gw_job_t *job)
 {
-  char        text[32];
-  const void *key;
+  char text[32];
 
   memset(job, 0, sizeof(gw_job_t));
   _gwSqlText(stmt, 0, job->id, sizeof(job->id));
@@ -58,13 +57,7 @@ job_row(sqlite3_stmt *stmt, gw_job_t *job)
   job->print_count = sqlite3_column_int(stmt, 19);
   _gwSqlText(stmt, 20, job->printer, sizeof(job->printer));
 
-  if (sqlite3_column_type(stmt, 21) == SQLITE_BLOB && sqlite3_column_bytes(stmt, 21) == GW_WRAPPED_KEY_LEN &&
-      (key = sqlite3_column_blob(stmt, 21)) != NULL)
-  {
-    memcpy(job->key.bytes, key, GW_WRAPPED_KEY_LEN);
-    job->has_key = true;
-  }
-
+  /* Column 21 is NULL: a job row never carries its wrapped key (_gwSqlJobGetKey()). */
   _gwSqlText(stmt, 23, job->page_ranges, sizeof(job->page_ranges));
   job->number_up = sqlite3_column_int(stmt, 24);
   if (job->number_up < 1)
@@ -257,7 +250,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
   else if ((rc = job_insert(b, job)) == SQLITE_CONSTRAINT_UNIQUE)
     error = "a job with this id already exists";
   else if (rc == SQLITE_DONE)
-    ok = document_set(b, job->id, job->format, job->size, job->pages, job->color_pages, job->has_key ? &job->key : NULL) &&
+    ok = document_set(b, job->id, job->format, job->size, job->pages, job->color_pages, NULL) &&
          audit_insert(b, job->tenant, &e);
 
   ok = _gwSqlEnd(b, ok);
@@ -335,23 +328,51 @@ _gwSqlJobSetDocument(void *backend, int64_t tenant, const char *job_id, const ch
 
 
 /*
- * '_gwSqlJobGet()' - Copy a job (with document 1) out.
+ * 'job_row_cb()' - job_row() as a _gwSqlRow() callback.
+ */
+
+static void
+job_row_cb(sqlite3_stmt *stmt, void *row)
+{
+  job_row(stmt, (gw_job_t *)row);
+}
+
+
+/*
+ * '_gwSqlJobGet()' - A job by id (with document 1's format and size).
  */
 
 bool
 _gwSqlJobGet(void *backend, int64_t tenant, const char *job_id, gw_job_t *job)
 {
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_JOB_GET, "SELECT " JOB_COLS JOB_FROM " WHERE j.tenant_id = ?1 AND j.id = ?2",
+                    tenant, job_id, 0, job_row_cb, job));
+}
+
+
+/*
+ * '_gwSqlJobGetKey()' - Document 1's wrapped key, if it has one.
+ */
+
+bool
+_gwSqlJobGetKey(void *backend, int64_t tenant, const char *job_id, gw_wrapped_key_t *key)
+{
   _gw_sql_t    *b = (_gw_sql_t *)backend;
   sqlite3_stmt *stmt;
+  const void   *blob;
   bool          found = false;
 
   _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_JOB_GET, "SELECT " JOB_COLS JOB_FROM " WHERE j.tenant_id = ?1 AND j.id = ?2")) != NULL)
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_JOB_KEY, "SELECT d.wrapped_key FROM documents d JOIN jobs j ON j.id = d.job_id"
+                                             " WHERE j.tenant_id = ?1 AND d.job_id = ?2 AND d.num = 1 AND d.wrapped_key IS NOT NULL")) != NULL)
   {
     sqlite3_bind_int64(stmt, 1, tenant);
     sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      job_row(stmt, job);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == GW_WRAPPED_KEY_LEN && (blob = sqlite3_column_blob(stmt, 0)) != NULL)
+    {
+      memcpy(key->bytes, blob, GW_WRAPPED_KEY_LEN);
+      found = true;
+    }
     _gwSqlDone(stmt);
   }
   _gwSqlUnlock(b);

@@ -7,6 +7,7 @@
 
 #include "store-sqlite-private.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,8 +19,10 @@
  */
 
 static void
-printer_row(sqlite3_stmt *stmt, gw_printer_t *printer)
+printer_row(sqlite3_stmt *stmt, void *row)
 {
+  gw_printer_t *printer = (gw_printer_t *)row;
+
   memset(printer, 0, sizeof(gw_printer_t));
   printer->id     = sqlite3_column_int64(stmt, 0);
   printer->tenant = sqlite3_column_int64(stmt, 1);
@@ -75,22 +78,8 @@ _gwSqlPrinterAdd(void *backend, int64_t tenant, const char *name, const char *ur
 bool
 _gwSqlPrinterFind(void *backend, int64_t tenant, const char *name, gw_printer_t *printer)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_FIND, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      printer_row(stmt, printer);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_PRINTER_FIND, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name = ?2",
+                    tenant, name, 0, printer_row, printer));
 }
 
 
@@ -101,21 +90,7 @@ _gwSqlPrinterFind(void *backend, int64_t tenant, const char *name, gw_printer_t 
 bool
 _gwSqlPrinterDelete(void *backend, int64_t tenant, const char *name)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_DELETE, "DELETE FROM printers WHERE tenant_id = ?1 AND name = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (_gwSqlChange((_gw_sql_t *)backend, _GW_SQL_PRINTER_DELETE, "DELETE FROM printers WHERE tenant_id = ?1 AND name = ?2", tenant, name, 0));
 }
 
 
@@ -127,26 +102,6 @@ _gwSqlPrinterDelete(void *backend, int64_t tenant, const char *name)
 int
 _gwSqlPrinterPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1, rc = SQLITE_DONE;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_PAGE, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name > ?2 ORDER BY name LIMIT ?3")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, cursor->text, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 3, max);
-    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
-      printer_row(stmt, printers + n);
-    if (n < max && rc != SQLITE_DONE)
-      n = -1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  if (n > 0)
-    snprintf(cursor->text, sizeof(cursor->text), "%s", printers[n - 1].name);
-
-  return (n);
+  return (_gwSqlNamePage((_gw_sql_t *)backend, _GW_SQL_PRINTER_PAGE, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name > ?3 ORDER BY name LIMIT ?4",
+                         tenant, 0, cursor, printer_row, printers, sizeof(gw_printer_t), offsetof(gw_printer_t, name), max));
 }

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  5    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  6    /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -91,6 +91,14 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_TOKEN_VERIFY,
   _GW_SQL_TOKEN_ADDRESS,
   _GW_SQL_TOKEN_PURGE,
+  _GW_SQL_JOB_KEY,
+  _GW_SQL_DEVICE_ADD,
+  _GW_SQL_DEVICE_FIND,
+  _GW_SQL_DEVICE_FIND_HMAC,
+  _GW_SQL_DEVICE_PAGE,
+  _GW_SQL_DEVICE_REVOKE,
+  _GW_SQL_DEVICE_TOKEN_ATTEMPT,
+  _GW_SQL_DEVICE_PASSWORD_ATTEMPT,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -127,6 +135,21 @@ extern bool          _gwSqlExists(_gw_sql_t *b, _gw_sql_id_t id, const char *sql
 extern void          _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize);
 extern void          _gwSqlStatesList(unsigned states, char *buf, size_t bufsize);
 
+/* One row of a page: copy the current row of stmt into 'row'. */
+typedef void (*_gw_sql_row_cb_t)(sqlite3_stmt *stmt, void *row);
+/* Step a bound statement into up to max rows of rowsize bytes, then reset it: rows filled, -1 on error. */
+extern int           _gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, int max);
+/* One row (?1 = a, ?2 = text, or c when text is NULL) into 'row'; false = none (or an error). */
+extern bool          _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row);
+/* Run a statement that changes one row (binds as _gwSqlRow()); true when exactly one changed. */
+extern bool          _gwSqlChange(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c);
+/*
+ * A page keyed by a name (?1 = a, ?2 = c, ?3 = the cursor's text, ?4 = max): locks,
+ * runs the cached query, fills rows and moves the cursor to the last row's
+ * name (at 'name_offset' in a row).
+ */
+extern int           _gwSqlNamePage(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, int64_t c, _gw_store_cursor_t *cursor, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, size_t name_offset, int max);
+
 /* Operations, by file */
 extern void   *_gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r);
 extern void    _gwSqlClose(void *b);
@@ -154,9 +177,16 @@ extern bool    _gwSqlPinSet(void *b, int64_t tenant, int64_t user_id, const unsi
 extern int64_t _gwSqlPinLookup(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now);
 extern bool    _gwSqlCardSet(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r);
 extern int64_t _gwSqlCardLookup(void *b, int64_t tenant, const unsigned char hmac[32]);
-extern int64_t _gwSqlCredentialAttempt(void *b, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
+extern int64_t _gwSqlCredentialAttempt(void *b, int64_t tenant, gw_credential_t kind, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
 extern bool    _gwSqlLockoutClear(void *b, int64_t tenant, const char *key);
 extern bool    _gwSqlLockoutIterate(void *b, int64_t tenant, gw_lockout_cb_t cb, void *data);
+extern bool    _gwSqlLockoutRefund(void *b, int64_t tenant, const gw_lockout_key_t *keys, int nkeys);
+
+extern bool    _gwSqlDeviceAdd(void *b, int64_t tenant, int64_t user_id, const char *name, const unsigned char token_hmac[32], const unsigned char password_hmac[32], int64_t *id_r, const char **error_r);
+extern bool    _gwSqlDeviceFind(void *b, int64_t tenant, int64_t id, const unsigned char hmac[32], gw_device_t *device);
+extern int     _gwSqlDevicePage(void *b, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_device_t *devices, int max);
+extern bool    _gwSqlDeviceRevoke(void *b, int64_t tenant, int64_t id);
+extern bool    _gwSqlDeviceUsed(_gw_sql_t *b, int64_t tenant, const unsigned char hmac[32], gw_credential_t kind, int64_t now, int64_t *user_id_r);
 
 extern bool    _gwSqlPrinterAdd(void *b, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r);
 extern bool    _gwSqlPrinterFind(void *b, int64_t tenant, const char *name, gw_printer_t *printer);
@@ -166,6 +196,7 @@ extern int     _gwSqlPrinterPage(void *b, int64_t tenant, _gw_store_cursor_t *cu
 extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
 extern bool    _gwSqlJobSetDocument(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobGet(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
+extern bool    _gwSqlJobGetKey(void *b, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
 extern bool    _gwSqlJobTransition(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
 extern bool    _gwSqlJobPurge(void *b, int64_t tenant, const char *job_id);
 extern int     _gwSqlJobPage(void *b, const _gw_job_filter_t *filter, _gw_store_cursor_t *cursor, gw_job_t *jobs, int max);

@@ -212,11 +212,34 @@ static const char schema_v5[] =
   "CREATE INDEX address_tokens_expires ON address_tokens (expires);";
 
 
+/*
+ * Version 6: devices (api.h, gwApiDeviceAdd).  A device is a user's phone
+ * or laptop with its own token (the token URL) and password, both random
+ * and kept only as HMAC-SHA256 with the device key (docs/keys.md); the
+ * password's HMAC binds the owner's id.  Revoking deletes the row, so the
+ * token and password stop at once; the device goes with its user.
+ */
+
+static const char schema_v6[] =
+  "CREATE TABLE devices ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " name TEXT NOT NULL,"
+  " token_hmac BLOB NOT NULL UNIQUE CHECK (length(token_hmac) = 32),"
+  " password_hmac BLOB NOT NULL UNIQUE CHECK (length(password_hmac) = 32),"
+  " created INTEGER NOT NULL,"
+  " last_used INTEGER NOT NULL DEFAULT 0,"
+  " UNIQUE (tenant_id, user_id, name),"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
   { 2, "indexes", schema_v2 },
   { 3, "page ranges and number-up", schema_v3 },
   { 4, "job numbers", schema_v4 },
-  { 5, "address tokens", schema_v5 }
+  { 5, "address tokens", schema_v5 },
+  { 6, "devices", schema_v6 }
 };

@@ -8,6 +8,7 @@
 
 #include "store-sqlite-private.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,10 @@ static const char name_taken[] = "that name is already taken by a user or an ali
  */
 
 static void
-user_row(sqlite3_stmt *stmt, gw_user_t *user)
+user_row(sqlite3_stmt *stmt, void *row)
 {
-  char role[16];
+  gw_user_t *user = (gw_user_t *)row;
+  char       role[16];
 
   memset(user, 0, sizeof(gw_user_t));
   user->id     = sqlite3_column_int64(stmt, 0);
@@ -48,9 +50,10 @@ user_row(sqlite3_stmt *stmt, gw_user_t *user)
  */
 
 static void
-address_row(sqlite3_stmt *stmt, gw_address_t *addr)
+address_row(sqlite3_stmt *stmt, void *row)
 {
-  char state[16];
+  gw_address_t *addr = (gw_address_t *)row;
+  char          state[16];
 
   memset(addr, 0, sizeof(gw_address_t));
   addr->id      = sqlite3_column_int64(stmt, 0);
@@ -168,26 +171,11 @@ _gwSqlUserAdd(void *backend, int64_t tenant, const char *name, const char *displ
 bool
 _gwSqlUserFind(void *backend, int64_t tenant, const char *name_or_alias, gw_user_t *user)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_FIND,
-         "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name = ?2"
-         " UNION ALL"
-         " SELECT " USER_COLS " FROM aliases a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-         " WHERE a.tenant_id = ?1 AND a.alias = ?2 LIMIT 1")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, name_or_alias, -1, SQLITE_STATIC);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      user_row(stmt, user);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_USER_FIND,
+                    "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name = ?2"
+                    " UNION ALL"
+                    " SELECT " USER_COLS " FROM aliases a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                    " WHERE a.tenant_id = ?1 AND a.alias = ?2 LIMIT 1", tenant, name_or_alias, 0, user_row, user));
 }
 
 
@@ -198,22 +186,8 @@ _gwSqlUserFind(void *backend, int64_t tenant, const char *name_or_alias, gw_user
 bool
 _gwSqlUserGet(void *backend, int64_t tenant, int64_t id, gw_user_t *user)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_GET, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.id = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, id);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      user_row(stmt, user);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_USER_GET, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.id = ?2",
+                    tenant, NULL, id, user_row, user));
 }
 
 
@@ -310,28 +284,57 @@ _gwSqlUserCount(void *backend, int64_t tenant)
 int
 _gwSqlUserPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_user_t *users, int max)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  return (_gwSqlNamePage((_gw_sql_t *)backend, _GW_SQL_USER_PAGE, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name > ?3 ORDER BY u.name LIMIT ?4",
+                         tenant, 0, cursor, user_row, users, sizeof(gw_user_t), offsetof(gw_user_t, name), max));
+}
+
+
+/*
+ * 'user_insert()' - INSERT a row that belongs to a user (?1 = tenant, ?2 =
+ *                   user id, ?3 = text, ?4 = now) in a transaction that
+ *                   first checks the user exists and, for a name, that no
+ *                   user or alias has it.  'what' is the error otherwise;
+ *                   'unique' the error of a UNIQUE violation.
+ */
+
+static bool
+user_insert(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t tenant, int64_t user_id, const char *text, bool is_name, const char *what, const char *unique, const char **error_r)
+{
   sqlite3_stmt *stmt;
-  int           n = -1, rc = SQLITE_DONE;
+  const char   *error = what;
+  bool          ok = false;
+  int           rc;
 
   _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_PAGE, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name > ?2 ORDER BY u.name LIMIT ?3")) != NULL)
+  if (_gwSqlBegin(b))
   {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, cursor->text, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 3, max);
-    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
-      user_row(stmt, users + n);
-    if (n < max && rc != SQLITE_DONE)
-      n = -1;
-    _gwSqlDone(stmt);
+    if (!user_exists(b, tenant, user_id))
+      error = "no such user";
+    else if (is_name && name_taken_by(b, tenant, text))
+      error = name_taken;
+    else if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
+    {
+      sqlite3_bind_int64(stmt, 1, tenant);
+      sqlite3_bind_int64(stmt, 2, user_id);
+      sqlite3_bind_text(stmt, 3, text, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+      if (!(ok = (rc = sqlite3_step(stmt)) == SQLITE_DONE))
+      {
+        if (rc == SQLITE_CONSTRAINT_UNIQUE && unique)
+          error = unique;
+        else
+          _gwSqlLogError(b, what);
+      }
+      _gwSqlDone(stmt);
+    }
+    ok = _gwSqlEnd(b, ok);
   }
   _gwSqlUnlock(b);
 
-  if (n > 0)
-    snprintf(cursor->text, sizeof(cursor->text), "%s", users[n - 1].name);
+  if (!ok && error_r)
+    *error_r = error;
 
-  return (n);
+  return (ok);
 }
 
 
@@ -342,40 +345,8 @@ _gwSqlUserPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_use
 bool
 _gwSqlAliasAdd(void *backend, int64_t tenant, int64_t user_id, const char *alias, const char **error_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  const char   *error = "unable to add the alias";
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if (!_gwSqlBegin(b))
-    goto done;
-
-  if (!user_exists(b, tenant, user_id))
-    error = "no such user";
-  else if (name_taken_by(b, tenant, alias))
-    error = name_taken;
-  else if ((stmt = _gwSqlStmt(b, _GW_SQL_ALIAS_ADD, "INSERT INTO aliases (tenant_id, alias, user_id, created) VALUES (?1, ?2, ?3, ?4)")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, alias, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, user_id);
-    sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-    if (!(ok = sqlite3_step(stmt) == SQLITE_DONE))
-      _gwSqlLogError(b, "alias add");
-    _gwSqlDone(stmt);
-  }
-
-  ok = _gwSqlEnd(b, ok);
-
-  done:
-
-  _gwSqlUnlock(b);
-
-  if (!ok && error_r)
-    *error_r = error;
-
-  return (ok);
+  return (user_insert((_gw_sql_t *)backend, _GW_SQL_ALIAS_ADD, "INSERT INTO aliases (tenant_id, alias, user_id, created) VALUES (?1, ?3, ?2, ?4)",
+                      tenant, user_id, alias, true, "unable to add the alias", NULL, error_r));
 }
 
 
@@ -389,47 +360,9 @@ _gwSqlAliasAdd(void *backend, int64_t tenant, int64_t user_id, const char *alias
 bool
 _gwSqlAddressAdd(void *backend, int64_t tenant, int64_t user_id, const char *address, const char **error_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  const char   *error = "unable to add the address";
-  bool          ok = false;
-  int           rc;
-
-  _gwSqlLock(b);
-  if (!_gwSqlBegin(b))
-    goto done;
-
-  if (!user_exists(b, tenant, user_id))
-    error = "no such user";
-  else if ((stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_ADD,
-             "INSERT INTO addresses (tenant_id, user_id, address, state, verified_by, verified_at, created)"
-             " VALUES (?1, ?2, ?3, 'pending', '', 0, ?4)")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    sqlite3_bind_text(stmt, 3, address, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-    rc = sqlite3_step(stmt);
-    if (!(ok = rc == SQLITE_DONE))
-    {
-      if (rc == SQLITE_CONSTRAINT_UNIQUE)
-        error = "that address is already registered";
-      else
-        _gwSqlLogError(b, "address add");
-    }
-    _gwSqlDone(stmt);
-  }
-
-  ok = _gwSqlEnd(b, ok);
-
-  done:
-
-  _gwSqlUnlock(b);
-
-  if (!ok && error_r)
-    *error_r = error;
-
-  return (ok);
+  return (user_insert((_gw_sql_t *)backend, _GW_SQL_ADDRESS_ADD,
+                      "INSERT INTO addresses (tenant_id, user_id, address, state, verified_by, verified_at, created) VALUES (?1, ?2, ?3, 'pending', '', 0, ?4)",
+                      tenant, user_id, address, false, "unable to add the address", "that address is already registered", error_r));
 }
 
 
@@ -440,24 +373,9 @@ _gwSqlAddressAdd(void *backend, int64_t tenant, int64_t user_id, const char *add
 bool
 _gwSqlAddressFind(void *backend, int64_t tenant, const char *address, gw_address_t *addr)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_FIND,
-         "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-         " WHERE a.tenant_id = ?1 AND a.address = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
-    if ((found = sqlite3_step(stmt) == SQLITE_ROW))
-      address_row(stmt, addr);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_ADDRESS_FIND,
+                    "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                    " WHERE a.tenant_id = ?1 AND a.address = ?2", tenant, address, 0, address_row, addr));
 }
 
 
@@ -509,38 +427,18 @@ _gwSqlAddressSetState(void *backend, int64_t tenant, const char *address, gw_add
 int
 _gwSqlAddressPage(void *backend, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_address_t *addrs, int max)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1, rc = SQLITE_DONE;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
 
-  _gwSqlLock(b);
   if (user_id)
-    stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_PAGE_USER,
-             "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-             " WHERE a.tenant_id = ?1 AND a.user_id = ?2 AND a.address > ?3 ORDER BY a.address LIMIT ?4");
-  else
-    stmt = _gwSqlStmt(b, _GW_SQL_ADDRESS_PAGE,
-             "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-             " WHERE a.tenant_id = ?1 AND ?2 = 0 AND a.address > ?3 ORDER BY a.address LIMIT ?4");
+    return (_gwSqlNamePage(b, _GW_SQL_ADDRESS_PAGE_USER,
+                           "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                           " WHERE a.tenant_id = ?1 AND a.user_id = ?2 AND a.address > ?3 ORDER BY a.address LIMIT ?4",
+                           tenant, user_id, cursor, address_row, addrs, sizeof(gw_address_t), offsetof(gw_address_t, address), max));
 
-  if (stmt)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    sqlite3_bind_text(stmt, 3, cursor->text, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 4, max);
-    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
-      address_row(stmt, addrs + n);
-    if (n < max && rc != SQLITE_DONE)
-      n = -1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  if (n > 0)
-    snprintf(cursor->text, sizeof(cursor->text), "%s", addrs[n - 1].address);
-
-  return (n);
+  return (_gwSqlNamePage(b, _GW_SQL_ADDRESS_PAGE,
+                         "SELECT " ADDR_COLS " FROM addresses a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                         " WHERE a.tenant_id = ?1 AND a.address > ?3 ORDER BY a.address LIMIT ?4",
+                         tenant, 0, cursor, address_row, addrs, sizeof(gw_address_t), offsetof(gw_address_t, address), max));
 }
 
 
@@ -859,7 +757,8 @@ lockout_check_keys(_gw_sql_t *b, int64_t tenant, const gw_lockout_key_t *keys, i
 
 
 /*
- * '_gwSqlCredentialAttempt()' - One PIN or card attempt: check the lockout
+ * '_gwSqlCredentialAttempt()' - One PIN, card or device attempt (or a
+ *                               reservation): check the lockout
  *                               keys, look the HMAC up and count a wrong
  *                               one in every key, all in one transaction
  *                               under the connection's mutex, so parallel
@@ -875,7 +774,7 @@ lockout_check_keys(_gw_sql_t *b, int64_t tenant, const gw_lockout_key_t *keys, i
  */
 
 int64_t
-_gwSqlCredentialAttempt(void *backend, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
+_gwSqlCredentialAttempt(void *backend, int64_t tenant, gw_credential_t kind, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
 {
   _gw_sql_t    *b = (_gw_sql_t *)backend;
   int64_t       failures[GW_LOCKOUT_KEYS_MAX], first[GW_LOCKOUT_KEYS_MAX], until[GW_LOCKOUT_KEYS_MAX];
@@ -901,26 +800,32 @@ _gwSqlCredentialAttempt(void *backend, int64_t tenant, bool card, const unsigned
     return (locked > 0 ? 0 : -1);
   }
 
-  /* The lookup: an unexpired PIN, or a card, of a user who is not disabled. */
-  if (card)
-    stmt = _gwSqlStmt(b, _GW_SQL_CARD_ATTEMPT, "SELECT c.user_id FROM cards c JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id"
-                                               " WHERE c.tenant_id = ?1 AND c.hmac = ?2 AND u.disabled = 0");
+  /* The lookup: an unexpired PIN, a card or a device of a user who is not disabled. */
+  if (kind == GW_CREDENTIAL_NONE)
+    user_id = 0;
+  else if (kind == GW_CREDENTIAL_DEVICE_TOKEN || kind == GW_CREDENTIAL_DEVICE_PASSWORD)
+    ok = _gwSqlDeviceUsed(b, tenant, hmac, kind, now, &user_id);
   else
-    stmt = _gwSqlStmt(b, _GW_SQL_PIN_ATTEMPT, "SELECT p.user_id FROM pins p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id"
-                                              " WHERE p.tenant_id = ?1 AND p.hmac = ?2 AND (p.expires = 0 OR p.expires > ?3) AND u.disabled = 0");
-  if (stmt)
   {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-    if (!card)
-      sqlite3_bind_int64(stmt, 3, now);
-    if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-      user_id = sqlite3_column_int64(stmt, 0);
-    else if (rc == SQLITE_DONE)
-      user_id = 0;
+    if (kind == GW_CREDENTIAL_CARD)
+      stmt = _gwSqlStmt(b, _GW_SQL_CARD_ATTEMPT, "SELECT c.user_id FROM cards c JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id"
+                                                 " WHERE c.tenant_id = ?1 AND c.hmac = ?2 AND u.disabled = 0");
     else
-      _gwSqlLogError(b, "credential lookup");
-    _gwSqlDone(stmt);
+      stmt = _gwSqlStmt(b, _GW_SQL_PIN_ATTEMPT, "SELECT p.user_id FROM pins p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id"
+                                                " WHERE p.tenant_id = ?1 AND p.hmac = ?2 AND (p.expires = 0 OR p.expires > ?3) AND u.disabled = 0");
+    if (stmt)
+    {
+      sqlite3_bind_int64(stmt, 1, tenant);
+      sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
+      sqlite3_bind_int64(stmt, 3, now);
+      if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        user_id = sqlite3_column_int64(stmt, 0);
+      else if (rc == SQLITE_DONE)
+        user_id = 0;
+      else
+        _gwSqlLogError(b, "credential lookup");
+      _gwSqlDone(stmt);
+    }
   }
 
   /* Wrong: count the failure in every key. */
@@ -944,6 +849,42 @@ _gwSqlCredentialAttempt(void *backend, int64_t tenant, bool card, const unsigned
   _gwSqlUnlock(b);
 
   return (user_id);
+}
+
+
+/*
+ * '_gwSqlLockoutRefund()' - Take back one reserved failure in every key
+ *                           (never below zero), and the lock of a key
+ *                           that is then under its limit, in one
+ *                           transaction.
+ */
+
+bool
+_gwSqlLockoutRefund(void *backend, int64_t tenant, const gw_lockout_key_t *keys, int nkeys)
+{
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  int64_t    failures, first, until;
+  int        found;
+  bool       ok;
+
+  _gwSqlLock(b);
+  if ((ok = _gwSqlBegin(b)) == true)
+  {
+    for (int i = 0; i < nkeys && ok; i ++)
+    {
+      if ((found = lockout_get(b, tenant, keys[i].key, &failures, &first, &until)) < 0)
+        ok = false;
+      else if (found && failures > 0)
+      {
+        failures --;
+        ok = lockout_set(b, tenant, keys[i].key, failures, first, failures < keys[i].max_failures ? 0 : until);
+      }
+    }
+    ok = _gwSqlEnd(b, ok);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
 }
 
 

@@ -84,7 +84,13 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlJobOriginalDrop,
   _gwSqlTokenAdd,
   _gwSqlTokenUse,
-  _gwSqlTokenPurge
+  _gwSqlTokenPurge,
+  _gwSqlLockoutRefund,
+  _gwSqlDeviceAdd,
+  _gwSqlDeviceFind,
+  _gwSqlDevicePage,
+  _gwSqlDeviceRevoke,
+  _gwSqlJobGetKey
 };
 
 
@@ -294,6 +300,132 @@ _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize)
   const unsigned char *text = sqlite3_column_text(stmt, col);
 
   snprintf(buf, bufsize, "%s", text ? (const char *)text : "");
+}
+
+
+/*
+ * '_gwSqlRows()' - Step a bound statement (lock held) into up to max rows
+ *                  of rowsize bytes, then reset it.  Returns the rows
+ *                  filled, -1 on a step error.
+ */
+
+int
+_gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, int max)
+{
+  int n, rc = SQLITE_DONE;
+
+  for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
+    (row_cb)(stmt, (char *)rows + (size_t)n * rowsize);
+  if (n < max && rc != SQLITE_DONE)
+  {
+    _gwSqlLogError(b, "page");
+    n = -1;
+  }
+  _gwSqlDone(stmt);
+
+  return (n);
+}
+
+
+/*
+ * 'query_stmt()' - Lock, and the cached statement with ?1 = a, ?2 = text
+ *                  (or the number c when text is NULL); NULL = unlocked.
+ */
+
+static sqlite3_stmt *
+query_stmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c)
+{
+  sqlite3_stmt *stmt;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, id, sql)) == NULL)
+  {
+    _gwSqlUnlock(b);
+    return (NULL);
+  }
+
+  sqlite3_bind_int64(stmt, 1, a);
+  if (text)
+    sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_int64(stmt, 2, c);
+
+  return (stmt);
+}
+
+
+/*
+ * '_gwSqlRow()' - One row of a cached query: ?1 = a, ?2 = text (or the
+ *                 number c when text is NULL).  True when a row was copied.
+ */
+
+bool
+_gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row)
+{
+  sqlite3_stmt *stmt;
+  int           n;
+
+  if ((stmt = query_stmt(b, id, sql, a, text, c)) == NULL)
+    return (false);
+
+  n = _gwSqlRows(b, stmt, row_cb, row, 0, 1);
+  _gwSqlUnlock(b);
+
+  return (n == 1);
+}
+
+
+/*
+ * '_gwSqlChange()' - Run a cached statement that changes one row (?1 = a,
+ *                    ?2 = text, or c when text is NULL): true when it
+ *                    changed exactly one.
+ */
+
+bool
+_gwSqlChange(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c)
+{
+  sqlite3_stmt *stmt;
+  bool          ok;
+
+  if ((stmt = query_stmt(b, id, sql, a, text, c)) == NULL)
+    return (false);
+
+  ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+  _gwSqlDone(stmt);
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlNamePage()' - A keyset page ordered by a name: ?1 = a, ?2 = c
+ *                      (a query may leave it out), ?3 = the cursor's text
+ *                      (the last name handed out), ?4 = max.  Moves the
+ *                      cursor to the page's last name.
+ */
+
+int
+_gwSqlNamePage(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, int64_t c, _gw_store_cursor_t *cursor, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, size_t name_offset, int max)
+{
+  sqlite3_stmt *stmt;
+  int           n = -1;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, a);
+    sqlite3_bind_int64(stmt, 2, c);
+    sqlite3_bind_text(stmt, 3, cursor->text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(stmt, 4, max);
+    n = _gwSqlRows(b, stmt, row_cb, rows, rowsize, max);
+  }
+  _gwSqlUnlock(b);
+
+  if (n > 0)
+    snprintf(cursor->text, sizeof(cursor->text), "%s", (const char *)rows + (size_t)(n - 1) * rowsize + name_offset);
+
+  return (n);
 }
 
 

@@ -221,6 +221,127 @@ states_mask(unsigned states)
 }
 
 
+/*
+ * Iteration: every gwStoreXIterate() pages through its rows with
+ * iterate_pages(), which asks the backend for a page (fetch_page()) and
+ * calls back for each row with no store lock held.  The callbacks differ only in their record type, so they travel in
+ * a union and call_back() picks the member.
+ */
+
+typedef enum row_kind_e
+{
+  ROW_USER, ROW_ADDRESS, ROW_PRINTER, ROW_JOB, ROW_AUDIT, ROW_DEVICE
+} row_kind_t;
+
+typedef union row_cb_u
+{
+  gw_user_cb_t    user;
+  gw_address_cb_t address;
+  gw_printer_cb_t printer;
+  gw_job_cb_t     job;
+  gw_audit_cb_t   audit;
+  gw_device_cb_t  device;
+} row_cb_t;
+
+
+
+/*
+ * 'call_back()' - Call a caller's callback with one row of its type.
+ */
+
+static bool
+call_back(row_kind_t kind, row_cb_t cb, const void *row, void *data)
+{
+  switch (kind)
+  {
+    case ROW_USER :    return ((cb.user)((const gw_user_t *)row, data));
+    case ROW_ADDRESS : return ((cb.address)((const gw_address_t *)row, data));
+    case ROW_PRINTER : return ((cb.printer)((const gw_printer_t *)row, data));
+    case ROW_JOB :     return ((cb.job)((const gw_job_t *)row, data));
+    case ROW_AUDIT :   return ((cb.audit)((const gw_audit_t *)row, data));
+    case ROW_DEVICE :  return ((cb.device)((const gw_device_t *)row, data));
+  }
+
+  return (false);
+}
+
+
+/*
+ * 'fetch_page()' - The backend's page of one record type: query is the
+ *                  job filter for jobs, else int64_t { tenant, user_id }
+ *                  ({ tenant, since, limit } for audit rows).
+ */
+
+static int
+fetch_page(gw_store_t *s, row_kind_t kind, const void *query, _gw_store_cursor_t *cursor, void *rows, int max)
+{
+  const int64_t *q = (const int64_t *)query;
+
+  switch (kind)
+  {
+    case ROW_USER :    return (s->ops->user_page(s->backend, q[0], cursor, (gw_user_t *)rows, max));
+    case ROW_ADDRESS : return (s->ops->address_page(s->backend, q[0], q[1], cursor, (gw_address_t *)rows, max));
+    case ROW_PRINTER : return (s->ops->printer_page(s->backend, q[0], cursor, (gw_printer_t *)rows, max));
+    case ROW_JOB :     return (s->ops->job_page(s->backend, (const _gw_job_filter_t *)query, cursor, (gw_job_t *)rows, max));
+    case ROW_AUDIT :   return (s->ops->audit_page(s->backend, q[0], q[1], (int)q[2], cursor, (gw_audit_t *)rows, max));
+    case ROW_DEVICE :  return (s->ops->device_page(s->backend, q[0], q[1], cursor, (gw_device_t *)rows, max));
+  }
+
+  return (-1);
+}
+
+
+/*
+ * 'iterate_pages()' - Page through rows (fetch_page() fills at most
+ *                     _GW_STORE_PAGE after the cursor) and call back for
+ *                     each with no store lock held.  'wipe': the rows hold
+ *                     secrets (wrapped keys), wiped before they are freed.
+ *                     True at the end or when a callback stopped.
+ */
+
+static bool
+iterate_pages(gw_store_t *s, const void *query, size_t rowsize, row_kind_t kind, row_cb_t cb, void *data, bool wipe)
+{
+  _gw_store_cursor_t cursor;
+  char               *page;
+  int                n = 0;
+  bool               more = true;
+
+  if ((page = calloc(_GW_STORE_PAGE, rowsize)) == NULL)
+    return (false);
+
+  memset(&cursor, 0, sizeof(cursor));
+  while (more && (n = fetch_page(s, kind, query, &cursor, page, _GW_STORE_PAGE)) > 0)
+  {
+    for (int i = 0; more && i < n; i ++)
+      more = call_back(kind, cb, page + (size_t)i * rowsize, data);
+  }
+
+  if (wipe)
+    explicit_bzero(page, _GW_STORE_PAGE * rowsize);   /* libc's non-elidable wipe, as gwWipe() */
+  free(page);
+
+  return (!more || n == 0);
+}
+
+
+/*
+ * 'iterate_user_rows()' - Rows of a tenant, or of one user (user_id > 0),
+ *                         that belong to users (addresses, devices).
+ */
+
+static bool
+iterate_user_rows(gw_store_t *s, int64_t tenant, int64_t user_id, row_kind_t kind, size_t rowsize, row_cb_t cb, bool cb_set, void *data)
+{
+  int64_t q[2] = { tenant, user_id };
+
+  if (!s || tenant <= 0 || user_id < 0 || !cb_set)
+    return (false);
+
+  return (iterate_pages(s, q, rowsize, kind, cb, data, false));
+}
+
+
 /* ---- Life cycle ------------------------------------------------------------ */
 
 
@@ -481,27 +602,10 @@ gwStoreUserCount(gw_store_t *s, int64_t tenant)
 bool
 gwStoreUserIterate(gw_store_t *s, int64_t tenant, gw_user_cb_t cb, void *data)
 {
-  _gw_store_cursor_t cursor;
-  gw_user_t          *page;
-  int                n = 0;
-  bool               more = true;
-
   if (!s || tenant <= 0 || !cb)
     return (false);
 
-  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_user_t))) == NULL)
-    return (false);
-
-  memset(&cursor, 0, sizeof(cursor));
-  while (more && (n = s->ops->user_page(s->backend, tenant, &cursor, page, _GW_STORE_PAGE)) > 0)
-  {
-    for (int i = 0; more && i < n; i ++)
-      more = (cb)(page + i, data);
-  }
-
-  free(page);
-
-  return (!more || n == 0);
+  return (iterate_pages(s, &tenant, sizeof(gw_user_t), ROW_USER, (row_cb_t){ .user = cb }, data, false));
 }
 
 
@@ -615,27 +719,7 @@ gwStoreAddressSetState(gw_store_t *s, int64_t tenant, const char *address, gw_ad
 bool
 gwStoreAddressIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_address_cb_t cb, void *data)
 {
-  _gw_store_cursor_t cursor;
-  gw_address_t       *page;
-  int                n = 0;
-  bool               more = true;
-
-  if (!s || tenant <= 0 || user_id < 0 || !cb)
-    return (false);
-
-  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_address_t))) == NULL)
-    return (false);
-
-  memset(&cursor, 0, sizeof(cursor));
-  while (more && (n = s->ops->address_page(s->backend, tenant, user_id, &cursor, page, _GW_STORE_PAGE)) > 0)
-  {
-    for (int i = 0; more && i < n; i ++)
-      more = (cb)(page + i, data);
-  }
-
-  free(page);
-
-  return (!more || n == 0);
+  return (iterate_user_rows(s, tenant, user_id, ROW_ADDRESS, sizeof(gw_address_t), (row_cb_t){ .address = cb }, cb != NULL, data));
 }
 
 
@@ -770,7 +854,7 @@ lockout_keys_valid(const gw_lockout_key_t *keys, int nkeys)
 
 
 /*
- * 'gwStoreCredentialAttempt()' - One PIN or card attempt under the lockout
+ * 'gwStoreCredentialAttempt()' - One PIN, card or device attempt under the lockout
  *                                keys, in one transaction: refused while a
  *                                key is locked, else looked up, and a wrong
  *                                one counted in every key.  Returns the
@@ -778,20 +862,34 @@ lockout_keys_valid(const gw_lockout_key_t *keys, int nkeys)
  */
 
 int64_t
-gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
+gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, gw_credential_t kind, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r)
 {
   if (locked_until_r)
     *locked_until_r = 0;
   if (locked_key_r)
     *locked_key_r = -1;
 
-  if (!s || tenant <= 0 || !hmac || !lockout_keys_valid(keys, nkeys) || lock_secs < 1)
+  if (!s || tenant <= 0 || !hmac || (unsigned)kind > GW_CREDENTIAL_NONE || !lockout_keys_valid(keys, nkeys) || lock_secs < 1)
     return (-1);
 
   for (int i = 0; i < nkeys; i ++)
     keys[i].failures = 0;
 
-  return (s->ops->credential_attempt(s->backend, tenant, card, hmac, keys, nkeys, now, lock_secs, locked_until_r, locked_key_r));
+  return (s->ops->credential_attempt(s->backend, tenant, kind, hmac, keys, nkeys, now, lock_secs, locked_until_r, locked_key_r));
+}
+
+
+/*
+ * 'gwStoreLockoutRefund()' - Take back the failure a reservation counted.
+ */
+
+bool
+gwStoreLockoutRefund(gw_store_t *s, int64_t tenant, const gw_lockout_key_t *keys, int nkeys)
+{
+  if (!s || tenant <= 0 || !lockout_keys_valid(keys, nkeys))
+    return (false);
+
+  return (s->ops->lockout_refund(s->backend, tenant, keys, nkeys));
 }
 
 
@@ -822,6 +920,74 @@ gwStoreLockoutIterate(gw_store_t *s, int64_t tenant, gw_lockout_cb_t cb, void *d
     return (false);
 
   return (s->ops->lockout_iterate(s->backend, tenant, cb, data));
+}
+
+
+/* ---- Devices -------------------------------------------------------------------- */
+
+
+/*
+ * 'gwStoreDeviceAdd()' - Add a device (token and password HMACs) to a user.
+ */
+
+bool
+gwStoreDeviceAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *name, const unsigned char token_hmac[32], const unsigned char password_hmac[32], int64_t *id_r, const char **error_r)
+{
+  if (id_r)
+    *id_r = 0;
+
+  if (!s || tenant <= 0 || user_id <= 0 || !token_hmac || !password_hmac)
+  {
+    set_error(error_r, "invalid store, tenant or user");
+    return (false);
+  }
+
+  if (!valid_printer_name(name))
+  {
+    set_error(error_r, "device names are 1 to 63 characters: letters, digits, '.', '_' and '-'");
+    return (false);
+  }
+
+  return (s->ops->device_add(s->backend, tenant, user_id, name, token_hmac, password_hmac, id_r, error_r));
+}
+
+
+/*
+ * 'gwStoreDeviceFind()' - A device by id (hmac NULL) or by one of its HMACs.
+ */
+
+bool
+gwStoreDeviceFind(gw_store_t *s, int64_t tenant, int64_t id, const unsigned char hmac[32], gw_device_t *device)
+{
+  if (!s || tenant <= 0 || !device || (hmac ? id != 0 : id <= 0))
+    return (false);
+
+  return (s->ops->device_find(s->backend, tenant, id, hmac, device));
+}
+
+
+/*
+ * 'gwStoreDeviceIterate()' - Devices of a tenant (or one user), oldest first.
+ */
+
+bool
+gwStoreDeviceIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_device_cb_t cb, void *data)
+{
+  return (iterate_user_rows(s, tenant, user_id, ROW_DEVICE, sizeof(gw_device_t), (row_cb_t){ .device = cb }, cb != NULL, data));
+}
+
+
+/*
+ * 'gwStoreDeviceRevoke()' - Delete a device; false if there is none.
+ */
+
+bool
+gwStoreDeviceRevoke(gw_store_t *s, int64_t tenant, int64_t id)
+{
+  if (!s || tenant <= 0 || id <= 0)
+    return (false);
+
+  return (s->ops->device_revoke(s->backend, tenant, id));
 }
 
 
@@ -900,27 +1066,10 @@ gwStorePrinterDelete(gw_store_t *s, int64_t tenant, const char *name)
 bool
 gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *data)
 {
-  _gw_store_cursor_t cursor;
-  gw_printer_t       *page;
-  int                n = 0;
-  bool               more = true;
-
   if (!s || tenant <= 0 || !cb)
     return (false);
 
-  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_printer_t))) == NULL)
-    return (false);
-
-  memset(&cursor, 0, sizeof(cursor));
-  while (more && (n = s->ops->printer_page(s->backend, tenant, &cursor, page, _GW_STORE_PAGE)) > 0)
-  {
-    for (int i = 0; more && i < n; i ++)
-      more = (cb)(page + i, data);
-  }
-
-  free(page);
-
-  return (!more || n == 0);
+  return (iterate_pages(s, &tenant, sizeof(gw_printer_t), ROW_PRINTER, (row_cb_t){ .printer = cb }, data, false));
 }
 
 
@@ -1060,6 +1209,20 @@ gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job)
 
 
 /*
+ * 'gwStoreJobGetKey()' - Document 1's wrapped key (false once shredded).
+ */
+
+bool
+gwStoreJobGetKey(gw_store_t *s, int64_t tenant, const char *job_id, gw_wrapped_key_t *key)
+{
+  if (!s || tenant <= 0 || !key || !gwUUIDValid(job_id))
+    return (false);
+
+  return (s->ops->job_get_key(s->backend, tenant, job_id, key));
+}
+
+
+/*
  * 'gwStoreJobTransition()' - Move a job from 'from' to 'to' in one
  *                            transaction with its audit row.  A move to a
  *                            terminal state also shreds the wrapped key.
@@ -1135,33 +1298,13 @@ gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id)
 
 
 /*
- * 'iterate_jobs()' - Page through the jobs a filter selects and call back
- *                    for each with no store lock held.  Pages hold wrapped
- *                    keys, so they are wiped before they are freed.
+ * 'iterate_jobs()' - Page through the jobs a filter selects.
  */
 
 static bool
 iterate_jobs(gw_store_t *s, const _gw_job_filter_t *filter, gw_job_cb_t cb, void *data)
 {
-  _gw_store_cursor_t cursor;
-  gw_job_t           *page;
-  int                n = 0;
-  bool               more = true;
-
-  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_job_t))) == NULL)
-    return (false);
-
-  memset(&cursor, 0, sizeof(cursor));
-  while (more && (n = s->ops->job_page(s->backend, filter, &cursor, page, _GW_STORE_PAGE)) > 0)
-  {
-    for (int i = 0; more && i < n; i ++)
-      more = (cb)(page + i, data);
-  }
-
-  explicit_bzero(page, _GW_STORE_PAGE * sizeof(gw_job_t));   /* libc's non-elidable wipe, as gwWipe() */
-  free(page);
-
-  return (!more || n == 0);
+  return (iterate_pages(s, filter, sizeof(gw_job_t), ROW_JOB, (row_cb_t){ .job = cb }, data, false));
 }
 
 
@@ -1273,25 +1416,10 @@ gwStoreAuditAdd(gw_store_t *s, int64_t tenant, const gw_audit_t *entry)
 bool
 gwStoreAuditIterate(gw_store_t *s, int64_t tenant, int64_t since, int limit, gw_audit_cb_t cb, void *data)
 {
-  _gw_store_cursor_t cursor;
-  gw_audit_t         *page;
-  int                n = 0;
-  bool               more = true;
+  int64_t q[3] = { tenant, since, limit };
 
   if (!s || tenant <= 0 || limit < 0 || !cb)
     return (false);
 
-  if ((page = calloc(_GW_STORE_PAGE, sizeof(gw_audit_t))) == NULL)
-    return (false);
-
-  memset(&cursor, 0, sizeof(cursor));
-  while (more && (n = s->ops->audit_page(s->backend, tenant, since, limit, &cursor, page, _GW_STORE_PAGE)) > 0)
-  {
-    for (int i = 0; more && i < n; i ++)
-      more = (cb)(page + i, data);
-  }
-
-  free(page);
-
-  return (!more || n == 0);
+  return (iterate_pages(s, q, sizeof(gw_audit_t), ROW_AUDIT, (row_cb_t){ .audit = cb }, data, false));
 }

@@ -77,6 +77,8 @@ extern bool _gwSystemJobOptionsCheck(const gw_job_options_t *options, char *text
 extern void _gwSystemJobOptionsApply(const gw_job_options_t *options, gw_job_t *job);
 extern ssize_t _gwReleaseDocRead(void *ctx, void *buf, size_t len);
 extern bool    _gwReleaseDocRewind(void *ctx);
+/* PIN, card or name to a user at a printer, PIN and card under the lockout (release.c; gwApiIdentify()). */
+extern bool    _gwReleaseIdentify(gw_system_t *sys, int64_t tenant, const gw_config_t *c, const gw_release_t *rel, const gw_printer_t *printer, const char *source, gw_user_t *user, gw_release_result_t *result);
 extern bool    _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc, gw_sink_result_t *result);
 extern void    _gwReleaseDocClose(_gw_release_doc_t *d);
 extern bool    _gwReleaseDocTransform(const gw_config_t *c, const gw_job_t *job);

@@ -58,6 +58,8 @@ usage(FILE *fp, int status)
         "  job list [--user NAME] | job show ID | job cancel ID\n"
         "  pin new USER                       (prints the PIN once)\n"
         "  card set USER CARD|-\n"
+        "  device add USER NAME               (prints the token URL and password once)\n"
+        "  device list [USER] | device revoke ID\n"
         "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
         "          [--pages RANGES|all] [--number-up N]   (for this release only)\n"
         "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
@@ -347,6 +349,19 @@ print_reply(const char *cmd, json_object *reply)
   }
   else if (!strcmp(cmd, "pin.new"))
     printf("%s\n", jstr(reply, "pin"));
+  else if (!strcmp(cmd, "device.add"))
+    printf("Device %d added; shown once, keep them safe:\n  URL:      %s\n  Password: %s\n", (int)jint(reply, "id"), jstr(reply, "url"), jstr(reply, "password"));
+  else if (!strcmp(cmd, "device.list") && json_object_object_get_ex(reply, "devices", &list))
+  {
+    printf("%-6s %-24s %-24s %-16s  %s\n", "ID", "USER", "DEVICE", "ADDED", "LAST USED");
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      item = json_object_array_get_idx(list, i);
+      print_time(jint(item, "created"), t1, sizeof(t1));
+      print_time(jint(item, "last_used"), t2, sizeof(t2));
+      printf("%-6d %-24s %-24s %-16s  %s\n", (int)jint(item, "id"), jstr(item, "user"), jstr(item, "name"), t1, jint(item, "last_used") ? t2 : "never");
+    }
+  }
   else if (!strcmp(cmd, "user.password"))
     printf("%s\n", jstr(reply, "password"));
   else if (!strcmp(cmd, "release") || !strcmp(cmd, "printer.check"))
@@ -631,8 +646,19 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
       json_object_object_add(req, "number_up", json_object_new_int64(strict_int(option(cli, 2, "--number-up"))));
     json_object_object_add(req, "size", json_object_new_int64(*docsize));
   }
-  else if (!strcmp(cmd, "lockout.clear"))
-    add(req, "key", positional(cli, 2, 0));   /* None: every key */
+  else if (!strcmp(cmd, "lockout.clear") || !strcmp(cmd, "device.list"))
+    add(req, cmd[0] == 'l' ? "key" : "user", positional(cli, 2, 0));   /* None: every key, every user's devices */
+  else if (!strcmp(cmd, "device.add"))
+  {
+    NEED(positional(cli, 2, 1), "USER NAME");
+    add(req, "user", positional(cli, 2, 0));
+    add(req, "name", positional(cli, 2, 1));
+  }
+  else if (!strcmp(cmd, "device.revoke"))
+  {
+    NEED(positional(cli, 2, 0), "ID");
+    json_object_object_add(req, "id", json_object_new_int64(strict_int(positional(cli, 2, 0))));
+  }
   else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "lockout.list"))
   {
     fprintf(stderr, "printgate: unknown command \"%s %s\"\n", noun, verb);

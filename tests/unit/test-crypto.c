@@ -128,9 +128,9 @@ test_primitives(void)
 static void
 test_keys(const char *tmp)
 {
-  static const char * const infos[4] = { "printgate spool kek v1", "printgate pin pepper v1", "printgate secrets v1", "printgate session v1" };
+  static const char * const infos[5] = { "printgate spool kek v1", "printgate pin pepper v1", "printgate secrets v1", "printgate session v1", "printgate device v1" };
   char          dir1[1024], dir2[1024], dir3[1024], path[1100];
-  unsigned char root[64], expect[32], saved[4][GW_KEY_LEN], mac[GW_HMAC_LEN];
+  unsigned char root[64], expect[32], saved[5][GW_KEY_LEN], mac[GW_HMAC_LEN];
   gw_keys_t    *k1, *k2, *k3;
   struct stat   st;
   uint32_t      id1;
@@ -162,7 +162,7 @@ test_keys(const char *tmp)
    * Each use gets HKDF-SHA256(root, info), and they all differ.
    */
 
-  for (int use = 0; use < 4; use ++)
+  for (int use = 0; use < 5; use ++)
   {
     hkdf_ref(root, 32, infos[use], expect);
     if (!gwKeysGet(k1, (gw_key_use_t)use) || memcmp(gwKeysGet(k1, (gw_key_use_t)use), expect, 32))
@@ -174,7 +174,7 @@ test_keys(const char *tmp)
   }
   TEST_CHECKF(derived_ok, "derived keys differ from HKDF-SHA256(root, info)");
   TEST_CHECKF(distinct, "two uses share a key");
-  TEST_CHECK(gwKeysGet(k1, (gw_key_use_t)4) == NULL);
+  TEST_CHECK(gwKeysGet(k1, (gw_key_use_t)5) == NULL);
 
   /*
    * The KEK id is the first 4 bytes of HMAC(KEK, "printgate kek id v1").

@@ -70,36 +70,62 @@ extern bool gwStoreCardSet(gw_store_t *s, int64_t tenant, int64_t user_id, const
 extern int64_t gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);
 
 /*
- * Lockout of PIN and card release (docs/store.md, "Lockout").  One attempt
- * is counted against several keys at once, each with its own limit: the
- * printer ("printer:NAME"), the client ("client:ID") and the tenant
- * ("tenant").  Failures count in a window of lock_secs from a key's first
- * one; the failure that reaches a key's max_failures locks that key for
- * lock_secs.
+ * Lockout of PIN, card, password and device attempts (docs/store.md,
+ * "Lockout").  One attempt is counted against several keys at once, each
+ * with its own limit: the printer ("printer:NAME"), the client
+ * ("client:ID"), the tenant ("tenant"), a login ("login:USER@CLIENT").
+ * Failures count in a window of lock_secs from a key's first one; the
+ * failure that reaches a key's max_failures locks that key for lock_secs.
  *
- * gwStoreCredentialAttempt() is one release attempt in one transaction:
- * if any key is locked it looks nothing up, counts nothing and returns 0
- * with *locked_until_r (> 0) and *locked_key_r (the key's index);
- * otherwise it looks the PIN (card false) or card HMAC up (an unexpired
- * PIN or a card of a user who is not disabled) and returns the user id, or,
- * when nobody matches, counts the failure in every key and returns 0
- * (keys[i].failures then say how many).  A right one writes nothing and
- * forgives nothing.  -1 = store error (nothing counted: refuse).
+ * gwStoreCredentialAttempt() is one attempt in one transaction: if any key
+ * is locked it looks nothing up, counts nothing and returns 0 with
+ * *locked_until_r (> 0) and *locked_key_r (the key's index); otherwise it
+ * looks the credential's HMAC up (an unexpired PIN, a card, a device token
+ * or a device password, of a user who is not disabled; a device's
+ * last_used is set to now) and returns the user id, or, when nobody
+ * matches, counts the failure in every key and returns 0 (keys[i].failures
+ * then say how many).  GW_CREDENTIAL_NONE matches nothing: it counts a
+ * failure up front (a reservation before a slow check made elsewhere, such
+ * as Argon2id), and gwStoreLockoutRefund() takes that one failure back when
+ * the slow check succeeds.  A right one writes nothing and forgives
+ * nothing.  -1 = store error (nothing counted: refuse).
  */
 #define GW_LOCKOUT_KEYS_MAX    4
 
+typedef enum gw_credential_e    /* What gwStoreCredentialAttempt() looks up */
+{
+  GW_CREDENTIAL_PIN,            /* An unexpired release PIN */
+  GW_CREDENTIAL_CARD,           /* A card number */
+  GW_CREDENTIAL_DEVICE_TOKEN,   /* A device's token (its URL) */
+  GW_CREDENTIAL_DEVICE_PASSWORD,/* A device's password (its HMAC binds the owner's id) */
+  GW_CREDENTIAL_NONE            /* Nothing: count a failure (reservation) */
+} gw_credential_t;
+
 typedef struct gw_lockout_key_s
 {
-  const char *key;             /* In: "printer:NAME", "client:ID", "tenant" */
+  const char *key;             /* In: "printer:NAME", "client:ID", "tenant", "login:USER@ID" */
   int         max_failures;    /* In: failures within the window that lock the key */
   int64_t     failures;        /* Out: failures in the key's window after a wrong attempt (0 otherwise) */
 } gw_lockout_key_t;
 
 
-extern int64_t gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, bool card, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
+extern int64_t gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, gw_credential_t kind, const unsigned char hmac[32], gw_lockout_key_t *keys, int nkeys, int64_t now, int64_t lock_secs, int64_t *locked_until_r, int *locked_key_r);
+/* Takes back one reserved failure (GW_CREDENTIAL_NONE) in every key, and a lock it set. */
+extern bool    gwStoreLockoutRefund(gw_store_t *s, int64_t tenant, const gw_lockout_key_t *keys, int nkeys);
 /* Clears one key's failures and lock (key NULL = every key of the tenant): the admin's unlock. */
 extern bool    gwStoreLockoutClear(gw_store_t *s, int64_t tenant, const char *key);
 extern bool    gwStoreLockoutIterate(gw_store_t *s, int64_t tenant, gw_lockout_cb_t cb, void *data);
+
+/* ---- Devices (api.h: a token and a password per device, as keyed HMACs) ------- */
+
+/* Names [A-Za-z0-9._-]{1,63}, unique per user.  Fails if a hash collides. */
+extern bool gwStoreDeviceAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *name, const unsigned char token_hmac[32], const unsigned char password_hmac[32], int64_t *id_r, const char **error_r);
+/* By id (hmac NULL), or by its token or password HMAC (id 0). */
+extern bool gwStoreDeviceFind(gw_store_t *s, int64_t tenant, int64_t id, const unsigned char hmac[32], gw_device_t *device);
+/* user_id 0 = every user's; by owner, then name. */
+extern bool gwStoreDeviceIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_device_cb_t cb, void *data);
+/* Deletes the device (its token and password stop at once); false = no such device. */
+extern bool gwStoreDeviceRevoke(gw_store_t *s, int64_t tenant, int64_t id);
 
 /* ---- Printers ---------------------------------------------------------------- */
 
@@ -123,6 +149,8 @@ extern bool gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t
 extern bool gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
 extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job);
+/* Document 1's wrapped key (never part of a gw_job_t): false once shredded, or if there is none.  The caller wipes it. */
+extern bool gwStoreJobGetKey(gw_store_t *s, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
 /*
  * The original (document 0) while its job converts: its wrapped key and size
  * are recorded when it is committed, so a conversion cut short by a stop runs

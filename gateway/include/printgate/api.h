@@ -140,25 +140,72 @@ extern bool gwApiJobCancel(gw_system_t *sys, const gw_actor_t *actor, const char
  * another user answers "no such job".
  */
 extern bool gwApiJobRelease(gw_system_t *sys, const gw_actor_t *actor, const gw_release_t *rel, gw_release_result_t *result);
+/*
+ * Who a PIN or a card (exactly one of them) belongs to, at a printer: the
+ * check release makes, in the same store transaction and under the same
+ * lockout (per printer, per client = the actor's where, per tenant).  Any
+ * actor (holding the PIN is the proof).  On success user gets the user;
+ * else text gets the sentence (wrong, locked for N minutes, no printer).
+ * A wrong one writes "pin.fail" / "card.fail", a locked one
+ * "release.locked", like a release.
+ */
+extern bool gwApiIdentify(gw_system_t *sys, const gw_actor_t *actor, const char *printer, const char *pin, const char *card, gw_user_t *user, char *text, size_t textsize);
 /* Admin, or the user itself.  Audit "pin.new" / "card.set" (never the PIN or card). */
 extern bool gwApiPinNew(gw_system_t *sys, const gw_actor_t *actor, const char *user, char *pin, size_t pinsize, const char **error_r);
 extern bool gwApiCardSet(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char *card, const char **error_r);
 
+/* ---- Devices ---------------------------------------------------------------- */
+
+#define GW_API_DEVICE_TOKEN_LEN    43   /* 32 random bytes in base64url (no padding) */
+#define GW_API_DEVICE_PASSWORD_LEN 20   /* gwPasswordGenerate(): ~115 bits, unambiguous letters and digits */
+
+/*
+ * A device (a phone, a laptop) of a user (admin, or the user itself),
+ * named 'device' ([A-Za-z0-9._-]{1,63}, unique per user).  Its token
+ * (token, tokensize > GW_API_DEVICE_TOKEN_LEN: the token URL's last part)
+ * and its password (password, passwordsize > GW_API_DEVICE_PASSWORD_LEN)
+ * are returned once, for the caller to show and wipe; the store keeps only
+ * their HMAC with the device key (docs/keys.md).  Audit "device.add"
+ * (detail: the device's name; never the token or password).
+ */
+extern bool gwApiDeviceAdd(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char *device, char *token, size_t tokensize, char *password, size_t passwordsize, int64_t *id_r, const char **error_r);
+/* user NULL = all (admin) ; a non-admin always gets its own.  Oldest first. */
+extern bool gwApiDeviceIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_device_cb_t cb, void *data);
+/* The token URL a device prints to: ipps://SERVERNAME:PORT/ipp/print/TOKEN (ServerName, the HTTPS port).  false = too long. */
+extern bool gwApiDeviceUrl(gw_system_t *sys, const char *token, char *url, size_t urlsize);
+/* Admin, or the device's owner ("no such device" otherwise): its token and password stop at once.  Audit "device.revoke". */
+extern bool gwApiDeviceRevoke(gw_system_t *sys, const gw_actor_t *actor, int64_t id, const char **error_r);
+
 /* ---- Authentication ------------------------------------------------------------ */
 
 /*
- * Check a user's password (Argon2id).  Rate-limited with the release
- * lockout's counters (PinMaxFailures per "login:USER" and per
- * "client:WHERE", PinLockout seconds): a locked key refuses before the
- * password is even checked.  A wrong password, an unknown or a disabled
- * user all answer "wrong user name or password" and count.  On success
- * user gets the user.  Audit "login.fail" on a failure (never the
- * password; the subject is the user's name only when one has it, so a
- * password typed into the name field is not logged); a success writes
- * nothing (a session does, later).  Argon2 takes its time and memory:
- * call it from a worker, not a listener thread.
+ * Every call here needs the actor's where (the client's address): it is
+ * the lockout key.  A password attempt counts under "login:USER@WHERE"
+ * ("login:?@WHERE" for an unknown or disabled user), a token attempt under
+ * "device:WHERE", each locked for PinLockout seconds after PinMaxFailures
+ * failures in its window (gwApiLockoutIterate/Clear list and clear them).
+ * The failure is counted in the store before the credential is checked,
+ * so parallel attempts never get more than the limit checked, and a right
+ * one never forgives another's failures.  A refusal writes an audit row
+ * "login.fail" (detail "password" or "token", plus " locked" when it
+ * locked the key; the subject is the user's name only when it is one, so a
+ * password typed into the name field is not logged); a locked key refuses
+ * before anything is checked.  A success writes nothing (a session does,
+ * later).  Never a secret in a row or the log.
+ *
+ * A right password check (Argon2id, ~0.4 s and 64 MiB: call these from a
+ * worker, not a listener thread) is remembered for 60 s, keyed by an HMAC
+ * of the name and password with a per-process random key, and trusted only
+ * while the user's stored password hash is unchanged and the user is not
+ * disabled (gwApiUserSetPassword() also drops it).
  */
+
+/* A user's password (not a device password).  On success user gets the user. */
 extern bool gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r);
+/* HTTP Basic: the user's password or one of its device passwords (device, if not NULL, gets it; id 0 for the password). */
+extern bool gwApiAuthBasic(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, gw_device_t *device, const char **error_r);
+/* A device token (a token URL's last part): its owner (user) and device; a revoked token fails at once. */
+extern bool gwApiAuthToken(gw_system_t *sys, const gw_actor_t *actor, const char *token, gw_user_t *user, gw_device_t *device, const char **error_r);
 
 /* ---- Audit and lockouts -------------------------------------------------------- */
 

@@ -23,7 +23,8 @@ typedef enum gw_key_use_e       /* What a derived key is for (the HKDF info) */
   GW_KEY_SPOOL_KEK,             /* Wraps per-document spool data keys */
   GW_KEY_PIN_PEPPER,            /* HMAC key for release PINs and card numbers */
   GW_KEY_SECRETS,               /* AES-GCM key for secrets kept in the config/store */
-  GW_KEY_SESSION                /* MAC key for web sessions */
+  GW_KEY_SESSION,               /* MAC key for web sessions */
+  GW_KEY_DEVICE                 /* HMAC key for device tokens and device passwords */
 } gw_key_use_t;
 
 /* Root key and derived keys */

@@ -128,8 +128,6 @@ typedef struct gw_job_s
   int64_t         expires;              /* 0 = never */
   int             print_count;          /* Times printed (reprints) */
   char            printer[64];          /* Last printer it went to (or "") */
-  bool            has_key;              /* Wrapped key present (false once shredded) */
-  gw_wrapped_key_t key;                 /* Wrapped DEK of document 1 */
-} gw_job_t;
+} gw_job_t;                             /* The wrapped data key is not here: the core reads it (gwStoreJobGetKey) */
 
 #endif /* !PRINTGATE_JOB_H */

@@ -82,6 +82,21 @@ typedef bool (*gw_printer_cb_t)(const gw_printer_t *printer, void *data);
 typedef bool (*gw_job_cb_t)(const gw_job_t *job, void *data);
 typedef bool (*gw_audit_cb_t)(const gw_audit_t *entry, void *data);
 
+/* ---- Devices (a phone's or laptop's own token and password, api.h) ------- */
+
+typedef struct gw_device_s
+{
+  int64_t id;
+  int64_t tenant;
+  int64_t user_id;
+  char    user_name[64];  /* The owner */
+  char    name[64];       /* "alice-iphone" (the owner's label) */
+  int64_t created;
+  int64_t last_used;      /* 0 = never */
+} gw_device_t;
+
+typedef bool (*gw_device_cb_t)(const gw_device_t *device, void *data);
+
 /* ---- Lockout counters (PIN, card and password attempts) ------------------- */
 
 #define GW_LOCKOUT_KEY_MAX_LEN 160

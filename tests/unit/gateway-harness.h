@@ -1,0 +1,90 @@
+/*
+ * gateway-harness.h - a real gateway (gw_system_t with its store, spool,
+ * converter and the IPP sink) in a private folder, for the API tests.
+ * Include after test.h.
+ */
+
+#ifndef PRINTGATE_GATEWAY_HARNESS_H
+#define PRINTGATE_GATEWAY_HARNESS_H
+
+#include "printgate/api.h"
+#include "printgate-ipp/sinks.h"
+
+#include <sys/stat.h>
+
+/*
+ * 'test_gateway()' - Write DIR/printgate.conf (state, log and conversion
+ *                    folders in DIR, a loopback listener on a free port, no
+ *                    Office workers, then the lines in 'extra'), and start a
+ *                    gateway on it.  NULL (after a FAIL line) on error.
+ */
+
+static gw_system_t *
+test_gateway(const char *dir, const char *extra)
+{
+  char         conf[512], err[512], path[600];
+  const char  *error = NULL;
+  gw_config_t *c;
+  gw_system_t *sys = NULL;
+  FILE        *fp;
+
+  snprintf(conf, sizeof(conf), "%s/printgate.conf", dir);
+  if ((fp = fopen(conf, "w")) == NULL)
+    return (NULL);
+  fprintf(fp, "StateDir %s/state\nListenAddress 127.0.0.1\nListenPort 0\nLogFile %s/log\nOfficeWorkers 0\nConversionDir %s/conv\n%s", dir, dir, dir, extra);
+  fclose(fp);
+  snprintf(path, sizeof(path), "%s/state", dir);
+  mkdir(path, 0700);
+  snprintf(path, sizeof(path), "%s/conv", dir);
+  mkdir(path, 0700);
+
+  TEST_CHECKF((c = gwConfigLoad(conf, err, sizeof(err))) != NULL, "%s", err);
+  if (c)
+    TEST_CHECKF((sys = gwSystemNew(c, true, &error)) != NULL, "%s", error ? error : "");
+  if (sys)
+    gwSystemAddSink(sys, gwIppSink());
+
+  return (sys);
+}
+
+
+/*
+ * 'test_file_has()' - Whether DIR/NAME holds a string (first 16 MB).
+ */
+
+static bool
+test_file_has(const char *dir, const char *name, const char *needle)
+{
+  char    path[600], *buf;
+  FILE   *fp;
+  size_t  n, len = strlen(needle);
+  bool    found = false;
+
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  if ((fp = fopen(path, "rb")) == NULL || (buf = malloc(1 << 24)) == NULL)
+  {
+    if (fp)
+      fclose(fp);
+    return (false);
+  }
+  n = fread(buf, 1, (1 << 24) - 1, fp);
+  fclose(fp);
+  for (size_t i = 0; i + len <= n && !found; i ++)
+    found = !memcmp(buf + i, needle, len);
+  free(buf);
+
+  return (found);
+}
+
+
+/*
+ * 'db_has()' - Whether the store's database (or its WAL) holds a string.
+ */
+
+static bool
+db_has(const char *dir, const char *needle)
+{
+  return (test_file_has(dir, "state/printgate.db", needle) || test_file_has(dir, "state/printgate.db-wal", needle));
+}
+
+#endif /* !PRINTGATE_GATEWAY_HARNESS_H */
