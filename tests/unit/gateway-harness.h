@@ -19,7 +19,7 @@
  *                    gateway on it.  NULL (after a FAIL line) on error.
  */
 
-static gw_system_t *
+static inline gw_system_t *
 test_gateway(const char *dir, const char *extra)
 {
   char         conf[512], err[512], path[600];
@@ -52,7 +52,7 @@ test_gateway(const char *dir, const char *extra)
  * 'test_file_has()' - Whether DIR/NAME holds a string (first 16 MB).
  */
 
-static bool
+static inline bool
 test_file_has(const char *dir, const char *name, const char *needle)
 {
   char    path[600], *buf;
@@ -81,10 +81,36 @@ test_file_has(const char *dir, const char *name, const char *needle)
  * 'db_has()' - Whether the store's database (or its WAL) holds a string.
  */
 
-static bool
+static inline bool
 db_has(const char *dir, const char *needle)
 {
   return (test_file_has(dir, "state/printgate.db", needle) || test_file_has(dir, "state/printgate.db-wal", needle));
 }
+
+/*
+ * 'test_submission_send()' - Write a file's bytes into a begun submission
+ *                            and end it (the job comes back converting);
+ *                            false if the file cannot be read or End fails.
+ */
+
+static inline bool
+test_submission_send(gw_submission_t *sub, const char *file, gw_job_t *job)
+{
+  FILE   *fp = fopen(file, "rb");
+  char    buf[65536];
+  size_t  n;
+
+  if (!fp)
+  {
+    gwSubmissionAbort(&sub, GW_REASON_INTERNAL);
+    return (false);
+  }
+  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+    gwSubmissionWrite(sub, buf, n);
+  fclose(fp);
+
+  return (gwSubmissionEnd(&sub, job));
+}
+
 
 #endif /* !PRINTGATE_GATEWAY_HARNESS_H */

@@ -113,23 +113,15 @@ submit(gw_system_t *sys, const gw_actor_t *a, const char *user, const char *file
 {
   gw_submission_t *sub;
   gw_reason_t      reason;
-  char             text[512], buf[65536];
-  FILE            *fp = fopen(file, "rb");
-  size_t           n;
+  char             text[512];
 
-  if (!fp)
-    return (false);
   if ((sub = gwApiJobSubmit(sys, a, user, "page.ps", NULL, -1, &reason, text, sizeof(text))) == NULL)
   {
     printf("  Submit: %s (%s)\n", text, gwReasonCode(reason));
-    fclose(fp);
     return (false);
   }
-  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-    gwSubmissionWrite(sub, buf, n);
-  fclose(fp);
 
-  return (gwSubmissionEnd(&sub, job) && gwApiJobWait(sys, a, job->id, 60000, job) && job->state == GW_JOB_STATE_HELD);
+  return (test_submission_send(sub, file, job) && gwApiJobWait(sys, a, job->id, 60000, job) && job->state == GW_JOB_STATE_HELD);
 }
 
 static bool

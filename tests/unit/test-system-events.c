@@ -11,6 +11,7 @@
 #include "printgate/store.h"
 #include "printgate/event.h"
 #include "test.h"
+#include "gateway-harness.h"
 
 #include <pthread.h>
 #include <sys/stat.h>
@@ -75,24 +76,15 @@ submit_opts(gw_system_t *sys, const char *origin, const char *file, const gw_job
 {
   gw_submission_t *sub;
   gw_reason_t      reason;
-  char             text[512], buf[65536];
-  FILE            *fp = fopen(file, "rb");
-  size_t           n;
-  bool             ok;
+  char             text[512];
 
-  if (!fp)
-    return (false);
   if ((sub = gwSubmissionBegin(sys, GW_DEFAULT_TENANT, "eve", "page.ps", origin, options, -1, &reason, text, sizeof(text))) == NULL)
   {
     printf("  Begin: %s\n", text);
-    fclose(fp);
     return (false);
   }
-  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-    gwSubmissionWrite(sub, buf, n);
-  fclose(fp);
-  ok = gwSubmissionEnd(&sub, job);
-  return (ok);
+
+  return (test_submission_send(sub, file, job));
 }
 
 int
