@@ -24,15 +24,15 @@
  */
 
 #include "test.h"
+#include "listener-harness.h"
+#include "printgate/clock.h"
 #include "printgate/listener.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,10 +206,7 @@ count_threads(void)
 static int64_t
 now_ms(void)
 {
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+  return ((int64_t)gwClockMs());
 }
 
 
@@ -233,17 +230,11 @@ clients_main(int port, int n, int ms, int hangup_ms)
   SSL                *ssl[MAX_HELD];
   int                 fds[MAX_HELD], ok = 0, busy = 0, other = 0;
   int64_t             start;
-  struct sockaddr_in  sin;
-  struct timeval      tv = { 60, 0 };
 
   if (!ctx || n < 1 || n > MAX_HELD)
     return (1);
 
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
-  sin.sin_port        = htons((uint16_t)port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
   start = now_ms();
   for (int k = 0; k < n; k ++)
@@ -251,9 +242,8 @@ clients_main(int port, int n, int ms, int hangup_ms)
     char req[256];
 
     ssl[k] = NULL;
-    if ((fds[k] = socket(AF_INET, SOCK_STREAM, 0)) < 0 || connect(fds[k], (struct sockaddr *)&sin, sizeof(sin)))
+    if ((fds[k] = harness_connect(port, 60000)) < 0)
       continue;
-    setsockopt(fds[k], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     ssl[k] = SSL_new(ctx);
     SSL_set_fd(ssl[k], fds[k]);
     snprintf(req, sizeof(req), "GET /defer?i=%d&ms=%d HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", k, ms);
@@ -283,7 +273,9 @@ clients_main(int port, int n, int ms, int hangup_ms)
       }
       usleep(1000);
     }
+    SSL_CTX_free(ctx);
     printf("hung up\n");
+    fflush(stdout);
     return (0);
   }
 
@@ -312,8 +304,9 @@ clients_main(int port, int n, int ms, int hangup_ms)
       close(fds[k]);
   }
 
-  printf("ok=%d busy=%d other=%d ms=%d\n", ok, busy, other, (int)(now_ms() - start));
   SSL_CTX_free(ctx);
+  printf("ok=%d busy=%d other=%d ms=%d\n", ok, busy, other, (int)(now_ms() - start));
+  fflush(stdout);
 
   return (0);
 }
@@ -396,21 +389,13 @@ health_ms(int port)
 static int
 raw_idle_closed_ms(int port, int ms)
 {
-  struct sockaddr_in sin;
-  struct timeval     tv = { ms / 1000, (ms % 1000) * 1000 };
-  int                fd = socket(AF_INET, SOCK_STREAM, 0), result = -1;
-  int64_t            start = now_ms();
-  char               c;
-
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
-  sin.sin_port        = htons((uint16_t)port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int64_t start = now_ms();
+  int     fd = harness_connect(port, ms), result = -1;
+  char    c;
 
   if (fd < 0)
     return (-1);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  if (!connect(fd, (struct sockaddr *)&sin, sizeof(sin)) && recv(fd, &c, 1, 0) <= 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+  if (recv(fd, &c, 1, 0) <= 0 && errno != EAGAIN && errno != EWOULDBLOCK)
     result = (int)(now_ms() - start);
   close(fd);
 
@@ -452,11 +437,9 @@ new_listener(const char *cert, const char *key, int header_timeout, gw_log_t *lo
   gwListenerAddRoute(l, &route);
 
   gwListenerSetDeadlines(l, header_timeout, 0, 0);
-  if (!gwListenerStart(l, &error))
-  {
-    printf("  listener: %s\n", error ? error : "?");
+  TEST_CHECKF(gwListenerStart(l, &error), "the listener did not start: %s", error ? error : "?");
+  if (!gwListenerGetPort(l))
     gwListenerDelete(&l);
-  }
 
   return (l);
 }
@@ -477,10 +460,7 @@ test_no_thread_held(const char *cert, const char *key, gw_log_t *log)
   held_reset();
   before = count_threads();
   if ((l = new_listener(cert, key, 2, log)) == NULL)
-  {
-    TEST_CHECKF(false, "listener did not start");
     return;
-  }
   usleep(100000);
   idle = count_threads();
 
@@ -522,10 +502,7 @@ test_deadline(const char *cert, const char *key, gw_log_t *log)
   TEST_BEGIN("a deferral nobody answers: 503 with Retry-After at its deadline");
   held_reset();
   if ((l = new_listener(cert, key, 30, log)) == NULL)
-  {
-    TEST_CHECKF(false, "listener did not start");
     return;
-  }
 
   fp = clients_start(gwListenerGetPort(l), 5, 500, -1);
   TEST_CHECK(clients_finish(fp, &ok, &s503, &other, &ms));
@@ -559,10 +536,7 @@ test_race_deadline(const char *cert, const char *key, gw_log_t *log)
 
   TEST_BEGIN("answers racing the deadline: taken answers arrive, the others get 503");
   if ((l = new_listener(cert, key, 30, log)) == NULL)
-  {
-    TEST_CHECKF(false, "listener did not start");
     return;
-  }
 
   for (int round = 0; round < 8; round ++)
   {
@@ -601,10 +575,7 @@ test_race_hangup(const char *cert, const char *key, gw_log_t *log)
 
   TEST_BEGIN("answers racing clients that hang up: every cleanup() runs once");
   if ((l = new_listener(cert, key, 30, log)) == NULL)
-  {
-    TEST_CHECKF(false, "listener did not start");
     return;
-  }
 
   for (int round = 0; round < 6; round ++)
   {
@@ -657,10 +628,7 @@ test_stop(const char *cert, const char *key, gw_log_t *log)
   TEST_BEGIN("a stop with 50 requests deferred: prompt, every cleanup() ran, late answers refused");
   held_reset();
   if ((l = new_listener(cert, key, 30, log)) == NULL)
-  {
-    TEST_CHECKF(false, "listener did not start");
     return;
-  }
 
   fp = clients_start(gwListenerGetPort(l), 50, 60000, -1);
   n  = held_wait(&num_held, 50, 20000);
@@ -713,11 +681,8 @@ main(int argc, char *argv[])
     return (1);
   }
 
-  snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-  snprintf(key, sizeof(key), "%s/key.pem", dir);
-  snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost -keyout '%s' -out '%s' 2>/dev/null", key, cert);
   TEST_BEGIN("self-signed certificate");
-  TEST_CHECK(system(cmd) == 0);
+  TEST_CHECK(harness_make_cert(dir, cert, sizeof(cert), key, sizeof(key)));
 
   snprintf(logfile, sizeof(logfile), "%s/listener.log", dir);
   log = gwLogNew(logfile, GW_LOG_INFO);
