@@ -99,12 +99,10 @@
  * Limits.
  */
 
-#define LISTENER_MAX_ROUTES     64                  /* Routes in the table */
 #define LISTENER_MAX_HEADERS    32                  /* Extra response headers per request */
 #define LISTENER_PEM_MAX        (1024 * 1024)       /* Largest certificate/key file */
 #define LISTENER_MEMORY_LIMIT   (128 * 1024)        /* Per-connection memory (headers, buffers) */
 #define LISTENER_DRAIN_MAX      (1024 * 1024)       /* Bytes dropped after max_body before closing */
-#define LISTENER_WATCH_MS       200                 /* Watchdog period */
 #define LISTENER_POOL_MIN       4                   /* Pool threads, at least ... */
 #define LISTENER_POOL_MAX       16                  /* ... and at most */
 
@@ -124,76 +122,6 @@
 /*
  * Types.
  */
-
-typedef enum conn_phase_e               /* What a connection is doing, for the watchdog */
-{
-  CONN_HEADERS,                         /* Handshake and request header: HeaderTimeout */
-  CONN_BODY,                            /* Reading a body: MinBodyRate */
-  CONN_BUSY                             /* In a route callback or answering: idle timeout only */
-} conn_phase_t;
-
-typedef struct listener_conn_s          /* One TCP connection (MHD's socket context) */
-{
-  struct listener_conn_s *prev, *next;  /* All connections of the listener */
-  int                     fd;           /* Its socket (shut down, never closed, here) */
-  unsigned char           key[LISTENER_KEY_SIZE];
-                                        /* Client bucket (see _gwListenerAddressKey()) */
-  bool                    counted;      /* Counted in a bucket */
-  conn_phase_t            phase;        /* See above */
-  bool                    in_body;      /* BUSY inside a body() callback (window paused) */
-  int64_t                 deadline;     /* CONN_HEADERS: when the header must be complete (ms) */
-  int64_t                 window_start; /* CONN_BODY: start of the current rate window (ms) */
-  int64_t                 window_bytes; /* Body bytes in the current window */
-  int64_t                 busy_since;   /* When the current callback began (ms) */
-  bool                    cut;          /* Shut down by the watchdog or the limit */
-  char                    client[INET6_ADDRSTRLEN];
-                                        /* Numeric client address, for the log */
-} listener_conn_t;
-
-typedef struct listener_bucket_s        /* Connections of one client (address or /64) */
-{
-  unsigned char key[LISTENER_KEY_SIZE];
-  int           count;                  /* 0 = free slot */
-} listener_bucket_t;
-
-typedef struct listener_route_s         /* A route and its own copies of its strings */
-{
-  gw_route_t  route;                    /* Route (method/path point into the copies below) */
-  char       *method;                   /* Copy of route.method, or NULL for any */
-  char       *path;                     /* Copy of route.path */
-  size_t      prefix_len;               /* Length before the '*', or 0 for an exact path */
-} listener_route_t;
-
-struct _gw_listener_s
-{
-  struct MHD_Daemon *daemon;            /* Running daemon, or NULL */
-  gw_log_t          *log;               /* Where errors go */
-  char               address[256];      /* "*", IPv4 or IPv6 literal */
-  int                port;              /* Port asked for (0 = any) */
-  int                bound_port;        /* Port really bound (after start) */
-  char               certfile[1024];    /* PEM certificate chain */
-  char               keyfile[1024];     /* PEM private key */
-  int                max_connections;   /* MaxConnections */
-  int                timeout;           /* ConnectionTimeout, seconds */
-  int                header_timeout;    /* HeaderTimeout, seconds (0 = off) */
-  int64_t            min_body_rate;     /* MinBodyRate, bytes per second (0 = off) */
-  int                rate_window;       /* BodyRateWindow, seconds */
-  int                per_client;        /* Connections per client bucket */
-  const char        *priorities;        /* GnuTLS priority string (static) */
-  pthread_mutex_t    lock;              /* Protects conns, buckets, their fields */
-  pthread_cond_t     cond;              /* Wakes the watchdog to stop */
-  pthread_t          watchdog;          /* Deadline thread */
-  bool               watchdog_running;
-  bool               stopping;          /* Tells the watchdog to end */
-  unsigned int       pool_size;         /* libmicrohttpd pool threads */
-  listener_conn_t   *conns;             /* Open connections */
-  listener_bucket_t *buckets;           /* max_connections + 1 slots */
-  int                num_buckets;
-  bool               starting;          /* MHD messages now are start-up errors */
-  listener_route_t   routes[LISTENER_MAX_ROUTES];
-  int                num_routes;
-  _gw_defer_set_t   *defers;            /* Deferred responses (suspended connections) */
-};
 
 typedef enum request_phase_e            /* Where a request is */
 {
@@ -239,13 +167,9 @@ struct _gw_request_s
  */
 
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen);
-static listener_bucket_t *bucket_find(gw_listener_t *l, const unsigned char *key, bool add);
-static void  conn_cut(gw_listener_t *l, listener_conn_t *c, const char *why);
 static void  conn_resume(void *conn);
 static void  conn_suspend(void *conn);
-static void  conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in_body);
 static void  notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code);
-static void *watchdog_main(void *data);
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
 static bool  answer_error(gw_request_t *req, int status, const char *code, const char *message);
 static void  answer_deferred(gw_request_t *req);
@@ -530,7 +454,7 @@ gwListenerStart(gw_listener_t *l, const char **error_r)
     l->bound_port = l->port;
 
   /* The watchdog runs always: it also ends deferred requests at their deadline */
-  if (pthread_create(&l->watchdog, NULL, watchdog_main, l))
+  if (pthread_create(&l->watchdog, NULL, _gwListenerWatchdog, l))
   {
     MHD_stop_daemon(l->daemon);
     l->daemon = NULL;
@@ -850,7 +774,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
   /* The header is complete: no more header deadline while begin() runs */
   if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT)) != NULL)
     req->lconn = (listener_conn_t *)ci->socket_context;
-  conn_set_phase(l, req->lconn, CONN_BUSY, false);
+  _gwListenerConnSetPhase(l, req->lconn, CONN_BUSY, false);
 
   /* Numeric client address; IPv4 clients of a dual-stack socket without "::ffff:" */
   if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL && ci->client_addr)
@@ -869,7 +793,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
   if ((req->route = find_route(l, url, method, &path_matched)) == NULL)
   {
     answer_no_route(req, path_matched);
-    conn_set_phase(l, req->lconn, CONN_BODY, false);
+    _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
     return (MHD_YES);
   }
 
@@ -887,7 +811,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
     {
       req->over_limit = true;
       answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
-      conn_set_phase(l, req->lconn, CONN_BODY, false);
+      _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
       return (MHD_YES);
     }
   }
@@ -903,7 +827,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
   }
 
   /* The body (if any) now has to keep up with MinBodyRate */
-  conn_set_phase(l, req->lconn, CONN_BODY, false);
+  _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
 
   return (MHD_YES);
 }
@@ -959,9 +883,9 @@ request_body(gw_request_t *req, const char *data, size_t len)
     bool ok;
 
     /* The window pauses while the route works (the listener reads nothing then) */
-    conn_set_phase(l, req->lconn, CONN_BUSY, true);
+    _gwListenerConnSetPhase(l, req->lconn, CONN_BUSY, true);
     ok = (*route->body)(req, data, len, route->data);
-    conn_set_phase(l, req->lconn, CONN_BODY, false);
+    _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
 
     if (!ok)
     {
@@ -1056,7 +980,7 @@ request_end(gw_request_t *req)
   }
 
   req->phase = REQUEST_END;
-  conn_set_phase(req->listener, req->lconn, CONN_BUSY, false);
+  _gwListenerConnSetPhase(req->listener, req->lconn, CONN_BUSY, false);
 
   if (req->pending)
   {
@@ -1339,7 +1263,7 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum M
     (*req->route->route.cleanup)(req, req->route->route.data);
 
   /* A kept-alive connection has HeaderTimeout for its next request */
-  conn_set_phase(req->listener, req->lconn, CONN_HEADERS, false);
+  _gwListenerConnSetPhase(req->listener, req->lconn, CONN_HEADERS, false);
 
   free_request(req);
   *con_cls = NULL;
@@ -1402,54 +1326,10 @@ accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
     return (MHD_YES);
 
   pthread_mutex_lock(&l->lock);
-  full = (b = bucket_find(l, key, false)) != NULL && b->count >= l->per_client;
+  full = (b = _gwListenerBucketFind(l, key, false)) != NULL && b->count >= l->per_client;
   pthread_mutex_unlock(&l->lock);
 
   return (full ? MHD_NO : MHD_YES);
-}
-
-
-/*
- * 'bucket_find()' - Find a client's bucket, or (add) a free slot for it.
- *                   Caller holds l->lock.
- */
-
-static listener_bucket_t *
-bucket_find(gw_listener_t *l, const unsigned char *key, bool add)
-{
-  listener_bucket_t *free_slot = NULL;
-
-  for (int i = 0; i < l->num_buckets; i ++)
-  {
-    listener_bucket_t *b = l->buckets + i;
-
-    if (b->count > 0 && !memcmp(b->key, key, LISTENER_KEY_SIZE))
-      return (b);
-    if (b->count == 0 && !free_slot)
-      free_slot = b;
-  }
-
-  if (!add || !free_slot)
-    return (NULL);
-
-  memcpy(free_slot->key, key, LISTENER_KEY_SIZE);
-
-  return (free_slot);
-}
-
-
-/*
- * 'conn_cut()' - Shut a connection's socket down (libmicrohttpd sees
- *                end-of-file, ends the request and closes it).  Caller
- *                holds l->lock, so the socket cannot have been closed.
- */
-
-static void
-conn_cut(gw_listener_t *l, listener_conn_t *c, const char *why)
-{
-  c->cut = true;
-  shutdown(c->fd, SHUT_RDWR);
-  gwLog(l->log, GW_LOG_INFO, "HTTPS: connection from %s closed: %s.", c->client, why);
 }
 
 
@@ -1474,53 +1354,6 @@ static void
 conn_suspend(void *conn)
 {
   MHD_suspend_connection((struct MHD_Connection *)conn);
-}
-
-
-/*
- * 'conn_set_phase()' - Tell the watchdog what a connection does now.
- *                      Entering CONN_HEADERS starts HeaderTimeout; CONN_BODY
- *                      from CONN_HEADERS/CONN_BUSY starts a new rate window,
- *                      but after a body() callback (in_body) it resumes the
- *                      paused window.
- */
-
-static void
-conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in_body)
-{
-  int64_t now;
-
-  if (!c)
-    return;
-
-  pthread_mutex_lock(&l->lock);
-
-  now = ((int64_t)gwClockMs());
-  switch (phase)
-  {
-    case CONN_HEADERS :
-        c->deadline = now + (int64_t)l->header_timeout * 1000;
-        break;
-
-    case CONN_BODY :
-        if (c->phase == CONN_BUSY && c->in_body)
-          c->window_start += now - c->busy_since;
-        else if (c->phase != CONN_BODY)
-        {
-          c->window_start = now;
-          c->window_bytes = 0;
-        }
-        break;
-
-    case CONN_BUSY :
-        c->busy_since = now;
-        break;
-  }
-
-  c->phase   = phase;
-  c->in_body = in_body;
-
-  pthread_mutex_unlock(&l->lock);
 }
 
 
@@ -1552,7 +1385,7 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
       c->next->prev = c->prev;
     if (c->counted)
     {
-      listener_bucket_t *b = bucket_find(l, c->key, false);
+      listener_bucket_t *b = _gwListenerBucketFind(l, c->key, false);
 
       if (b)
         b->count --;
@@ -1600,7 +1433,7 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 
   if (c->counted)
   {
-    listener_bucket_t *b = bucket_find(l, c->key, true);
+    listener_bucket_t *b = _gwListenerBucketFind(l, c->key, true);
 
     if (b && b->count < l->per_client)
       b->count ++;
@@ -1616,64 +1449,4 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
   pthread_mutex_unlock(&l->lock);
 
   *socket_context = c;
-}
-
-
-/*
- * 'watchdog_main()' - The deadline thread: every LISTENER_WATCH_MS, shut
- *                     down connections past HeaderTimeout or below
- *                     MinBodyRate over a whole window, and end deferred
- *                     requests past their deadline (waking up for the
- *                     next one if it is due sooner).
- */
-
-static void *
-watchdog_main(void *data)
-{
-  gw_listener_t *l = (gw_listener_t *)data;
-  int64_t        window_ms = (int64_t)l->rate_window * 1000,
-                 need = l->min_body_rate * (int64_t)l->rate_window;
-
-  pthread_mutex_lock(&l->lock);
-
-  while (!l->stopping)
-  {
-    struct timespec ts;
-    int64_t         now = ((int64_t)gwClockMs()), next, wait_ms = LISTENER_WATCH_MS;
-
-    for (listener_conn_t *c = l->conns; c; c = c->next)
-    {
-      if (c->cut)
-        continue;
-
-      if (c->phase == CONN_HEADERS && l->header_timeout > 0 && now >= c->deadline)
-        conn_cut(l, c, "no complete request header within HeaderTimeout");
-      else if (c->phase == CONN_BODY && l->min_body_rate > 0 && now - c->window_start >= window_ms)
-      {
-        if (c->window_bytes < need)
-          conn_cut(l, c, "request body slower than MinBodyRate");
-        else
-        {
-          c->window_start = now;
-          c->window_bytes = 0;
-        }
-      }
-    }
-
-    /* Deferred requests: not under l->lock (resuming takes libmicrohttpd's locks) */
-    pthread_mutex_unlock(&l->lock);
-    next = _gwDeferSetExpire(l->defers, now);
-    pthread_mutex_lock(&l->lock);
-
-    if (next - now < wait_ms)
-      wait_ms = next - now > 0 ? next - now : 1;
-
-    gwClockDeadline(&ts, CLOCK_REALTIME, wait_ms);
-    if (!l->stopping)
-      pthread_cond_timedwait(&l->cond, &l->lock, &ts);
-  }
-
-  pthread_mutex_unlock(&l->lock);
-
-  return (NULL);
 }
