@@ -7,8 +7,9 @@
  *
  * Thread model (docs/https.md "Thread model"): a fixed pool of
  * libmicrohttpd threads (MHD_OPTION_THREAD_POOL_SIZE, see pool_size()),
- * each running an epoll event loop over its share of the connections;
- * TLS handshakes, reads and writes are non-blocking.  Route callbacks run
+ * each running a poll() event loop over its share of the connections
+ * (poll(), not epoll: see docs/https.md); TLS handshakes, reads and
+ * writes are non-blocking.  Route callbacks run
  * on the pool thread of their connection, so while one runs, the other
  * connections of that thread wait: callbacks may do a short spool write
  * or store query, never a slow operation.  A route that must wait for one
@@ -59,7 +60,7 @@
  *     longer than one window.  Time spent in the route's callbacks (when
  *     the listener does not read) does not count.
  *
- * Its pool thread's epoll then reports end-of-file, libmicrohttpd ends the
+ * Its pool thread's poll() then reports end-of-file, libmicrohttpd ends the
  * request as aborted and request_completed() runs the route's cleanup(),
  * so nothing of an upload is kept.  The socket is shut down, never closed,
  * by the watchdog: libmicrohttpd closes it only after the "closed"
@@ -1288,7 +1289,7 @@ start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, 
     bind_opts[1].option    = MHD_OPTION_END;
   }
 
-  flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS | MHD_USE_ERROR_LOG;
+  flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS | MHD_USE_ERROR_LOG;
 
   /* The logger must come first, or MHD logs the other options' errors to stderr */
   /* Connections per client are counted by notify_connection(), per /64 for IPv6 */
