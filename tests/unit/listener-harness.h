@@ -19,12 +19,14 @@
 
 
 /*
- * 'harness_connect()' - A TCP connection to 127.0.0.1:port, reads timing
- *                       out after recv_ms (0 = never); -1 on error.
+ * 'harness_connect()' - A TCP connection to 127.0.0.1:port from src (an
+ *                       IPv4 loopback address such as "127.0.0.2", or NULL
+ *                       for any), reads timing out after recv_ms (0 =
+ *                       never); -1 on error.
  */
 
 static inline int
-harness_connect(int port, int recv_ms)
+harness_connect(const char *src, int port, int recv_ms)
 {
   struct sockaddr_in sin;
   struct timeval     tv = { recv_ms / 1000, (recv_ms % 1000) * 1000 };
@@ -34,7 +36,13 @@ harness_connect(int port, int recv_ms)
     return (-1);
 
   memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
+  sin.sin_family = AF_INET;
+  if (src && (inet_pton(AF_INET, src, &sin.sin_addr) != 1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin))))
+  {
+    close(fd);
+    return (-1);
+  }
+
   sin.sin_port        = htons((uint16_t)port);
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 

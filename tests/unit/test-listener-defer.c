@@ -30,6 +30,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -242,7 +243,7 @@ clients_main(int port, int n, int ms, int hangup_ms)
     char req[256];
 
     ssl[k] = NULL;
-    if ((fds[k] = harness_connect(port, 60000)) < 0)
+    if ((fds[k] = harness_connect(NULL, port, 60000)) < 0)
       continue;
     ssl[k] = SSL_new(ctx);
     SSL_set_fd(ssl[k], fds[k]);
@@ -369,7 +370,7 @@ health_ms(int port)
   int64_t start = now_ms();
   int     rc;
 
-  snprintf(cmd, sizeof(cmd), "curl -sk --max-time 10 -o /dev/null -w '%%{http_code}' https://127.0.0.1:%d/health", port);
+  snprintf(cmd, sizeof(cmd), "curl -sk --max-time 3 -o /dev/null -w '%%{http_code}' https://127.0.0.1:%d/health", port);
   if ((fp = popen(cmd, "r")) == NULL)
     return (-1);
   if (!fgets(code, sizeof(code), fp))
@@ -390,7 +391,7 @@ static int
 raw_idle_closed_ms(int port, int ms)
 {
   int64_t start = now_ms();
-  int     fd = harness_connect(port, ms), result = -1;
+  int     fd = harness_connect(NULL, port, ms), result = -1;
   char    c;
 
   if (fd < 0)
@@ -409,18 +410,18 @@ raw_idle_closed_ms(int port, int ms)
 
 /*
  * 'new_listener()' - A started listener with /defer and /health:
- *                    MaxConnections 1024 (256 per client), HeaderTimeout
- *                    header_timeout s.
+ *                    max_connections (1024: 256 per client),
+ *                    HeaderTimeout header_timeout s.
  */
 
 static gw_listener_t *
-new_listener(const char *cert, const char *key, int header_timeout, gw_log_t *log)
+new_listener(const char *cert, const char *key, int max_connections, int header_timeout, gw_log_t *log)
 {
   gw_listener_t *l;
   gw_route_t     route;
   const char    *error = NULL;
 
-  if ((l = gwListenerNew("127.0.0.1", 0, cert, key, 1024, 30, log, &error)) == NULL)
+  if ((l = gwListenerNew("127.0.0.1", 0, cert, key, max_connections, 30, log, &error)) == NULL)
     return (NULL);
 
   memset(&route, 0, sizeof(route));
@@ -459,7 +460,7 @@ test_no_thread_held(const char *cert, const char *key, gw_log_t *log)
   TEST_BEGIN("200 deferred requests hold no thread; /health answers meanwhile");
   held_reset();
   before = count_threads();
-  if ((l = new_listener(cert, key, 2, log)) == NULL)
+  if ((l = new_listener(cert, key, 1024, 2, log)) == NULL)
     return;
   usleep(100000);
   idle = count_threads();
@@ -501,7 +502,7 @@ test_deadline(const char *cert, const char *key, gw_log_t *log)
 
   TEST_BEGIN("a deferral nobody answers: 503 with Retry-After at its deadline");
   held_reset();
-  if ((l = new_listener(cert, key, 30, log)) == NULL)
+  if ((l = new_listener(cert, key, 1024, 30, log)) == NULL)
     return;
 
   fp = clients_start(gwListenerGetPort(l), 5, 500, -1);
@@ -535,7 +536,7 @@ test_race_deadline(const char *cert, const char *key, gw_log_t *log)
   int            total_taken = 0, total_ok = 0, total_503 = 0;
 
   TEST_BEGIN("answers racing the deadline: taken answers arrive, the others get 503");
-  if ((l = new_listener(cert, key, 30, log)) == NULL)
+  if ((l = new_listener(cert, key, 1024, 30, log)) == NULL)
     return;
 
   for (int round = 0; round < 8; round ++)
@@ -574,7 +575,7 @@ test_race_hangup(const char *cert, const char *key, gw_log_t *log)
   int            hms;
 
   TEST_BEGIN("answers racing clients that hang up: every cleanup() runs once");
-  if ((l = new_listener(cert, key, 30, log)) == NULL)
+  if ((l = new_listener(cert, key, 1024, 30, log)) == NULL)
     return;
 
   for (int round = 0; round < 6; round ++)
@@ -627,7 +628,7 @@ test_stop(const char *cert, const char *key, gw_log_t *log)
 
   TEST_BEGIN("a stop with 50 requests deferred: prompt, every cleanup() ran, late answers refused");
   held_reset();
-  if ((l = new_listener(cert, key, 30, log)) == NULL)
+  if ((l = new_listener(cert, key, 1024, 30, log)) == NULL)
     return;
 
   fp = clients_start(gwListenerGetPort(l), 50, 60000, -1);
@@ -649,6 +650,59 @@ test_stop(const char *cert, const char *key, gw_log_t *log)
 
   late = answer_all(50, 0);
   TEST_CHECKF(late == 0, "%d answers taken after the stop", late);
+}
+
+
+/*
+ * 'test_max_connections()' - MaxConnections 16 (4 per client), split
+ *                            across the pool threads: four clients
+ *                            (127.0.0.2-5) with four connections each
+ *                            fill it, and a fifth client (127.0.0.1) is
+ *                            served only when one of them closes.
+ */
+
+static void
+test_max_connections(const char *cert, const char *key, gw_log_t *log)
+{
+  gw_listener_t *l;
+  int            fds[16], open16 = 0, hms;
+
+  TEST_BEGIN("MaxConnections 16 with the pool: sixteen held, another client served only when one closes");
+  if ((l = new_listener(cert, key, 16, 30, log)) == NULL)
+    return;
+
+  /* Positive control: served while there is room */
+  hms = health_ms(gwListenerGetPort(l));
+  TEST_CHECKF(hms >= 0, "/health with no connection open failed");
+
+  for (int i = 0; i < 16; i ++)
+  {
+    char src[32];
+
+    snprintf(src, sizeof(src), "127.0.0.%d", 2 + i / 4);
+    fds[i] = harness_connect(src, gwListenerGetPort(l), 0);
+  }
+  usleep(500000);
+  for (int i = 0; i < 16; i ++)
+  {
+    struct pollfd pfd = { fds[i], POLLIN, 0 };
+
+    open16 += fds[i] >= 0 && poll(&pfd, 1, 0) == 0;
+  }
+  TEST_CHECKF(open16 == 16, "%d of 16 connections open", open16);
+
+  hms = health_ms(gwListenerGetPort(l));
+  TEST_CHECKF(hms < 0, "/health answered in %d ms with 16 of 16 connections taken", hms);
+
+  close(fds[0]);
+  fds[0] = -1;
+  hms = health_ms(gwListenerGetPort(l));
+  TEST_CHECKF(hms >= 0, "/health failed after one of the 16 connections closed");
+
+  for (int i = 1; i < 16; i ++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  gwListenerDelete(&l);
 }
 
 
@@ -692,6 +746,7 @@ main(int argc, char *argv[])
   test_race_deadline(cert, key, log);
   test_race_hangup(cert, key, log);
   test_stop(cert, key, log);
+  test_max_connections(cert, key, log);
 
   gwLogDelete(&log);
   if (test_failures || getenv("GW_TEST_SHOW_LOG"))

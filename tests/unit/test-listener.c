@@ -941,7 +941,7 @@ slow_main(void *data)
   slow_t             *s = (slow_t *)data;
   SSL_CTX            *ctx = SSL_CTX_new(TLS_client_method());
   SSL                *ssl = NULL;
-  int                 fd = harness_connect(s->port, 0);
+  int                 fd = harness_connect(NULL, s->port, 0);
   int64_t             start;
   size_t              sent = 0, steps = 0;
   char                buf[65536];
