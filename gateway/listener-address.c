@@ -2,7 +2,8 @@
  * listener-address.c - client addresses for the HTTPS listener: the key
  * connections are counted under (an IPv4 address, or an IPv6 /64: one
  * IPv6 client usually holds a whole /64), and lists of addresses and CIDR
- * blocks (HealthDetailsFrom).  No libmicrohttpd here.
+ * blocks (HealthDetailsFrom), and the buckets connections are counted
+ * in.  No libmicrohttpd here.
  */
 
 #include "listener-private.h"
@@ -259,3 +260,31 @@ parse_cidr(const char *text, size_t len, int *family, unsigned char addr[16], in
   return (true);
 }
 
+
+/*
+ * '_gwListenerBucketFind()' - Find a client's bucket, or (add) a free slot
+ *                             for it.  Caller holds l->lock.
+ */
+
+listener_bucket_t *
+_gwListenerBucketFind(gw_listener_t *l, const unsigned char *key, bool add)
+{
+  listener_bucket_t *free_slot = NULL;
+
+  for (int i = 0; i < l->num_buckets; i ++)
+  {
+    listener_bucket_t *b = l->buckets + i;
+
+    if (b->count > 0 && !memcmp(b->key, key, LISTENER_KEY_SIZE))
+      return (b);
+    if (b->count == 0 && !free_slot)
+      free_slot = b;
+  }
+
+  if (!add || !free_slot)
+    return (NULL);
+
+  memcpy(free_slot->key, key, LISTENER_KEY_SIZE);
+
+  return (free_slot);
+}

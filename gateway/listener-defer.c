@@ -1,36 +1,60 @@
 /*
  * listener-defer.c - responses given later, from another thread
- * (gwRequestDefer(), listener.h).
+ * (gwRequestDefer(), listener.h), without a thread waiting for them.
  *
- * A deferred response has two owners: the connection's thread, which waits
- * for the answer in _gwDeferredWait() (no CPU, no lock held but the
- * deferred's own), and the route, which answers once with
+ * A deferred response has two owners: the request, which parks its
+ * connection (libmicrohttpd suspends it: no thread, no polling) and later
+ * takes the outcome, and the route, which answers once with
  * gwDeferredRespond() from any thread.  Whichever lets go last frees it,
- * so a route answering after the deadline (or after a stop) touches only
- * memory it still owns, never the freed request.
+ * so a route answering after the deadline, after the client went away or
+ * after a stop touches only memory it still owns, never the freed request
+ * or connection.
+ *
+ * A deferred is PENDING until exactly one of these ends it: the route's
+ * answer (ANSWERED), its deadline (the listener's watchdog calls
+ * _gwDeferSetExpire()), a stop (_gwDeferSetStop()) or its request ending
+ * first (EXPIRED).  Whoever ends it resumes the parked connection, under
+ * the deferred's mutex, so a connection is resumed exactly once, never
+ * before it was suspended (parking happens under the same mutex) and never
+ * after it is gone (a suspended connection cannot end until resumed).
+ * libmicrohttpd then calls the access handler again, on a pool thread,
+ * and the request takes the answer (_gwDeferredTake()) and queues it: only
+ * that thread may queue a response.
+ *
+ * The set lists every deferred its request still holds, so the watchdog
+ * finds expired ones and a stop resumes every parked connection before
+ * libmicrohttpd stops (it must not stop with suspended connections).
  *
  * Locking: the set's mutex guards its list and 'stopping'; each deferred's
- * mutex guards its fields.  Order: set, then deferred.
+ * mutex guards its fields.  Order: set, then deferred, then (inside the
+ * suspend/resume callbacks) libmicrohttpd's own; libmicrohttpd never calls
+ * the listener with its locks held.
  */
 
 #include "listener-private.h"
 #include "printgate/clock.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+typedef enum deferred_state_e
+{
+  DEFERRED_PENDING,                     /* Waiting for the route */
+  DEFERRED_ANSWERED,                    /* The route answered: 'answer' */
+  DEFERRED_EXPIRED                      /* Deadline, stop, or the request ended */
+} deferred_state_t;
 
 struct _gw_deferred_s
 {
-  struct _gw_deferred_s *next;          /* In the set while waited for */
+  struct _gw_deferred_s *prev, *next;   /* In the set while the request holds it */
   pthread_mutex_t        mutex;
-  pthread_cond_t         cond;          /* Answered, or stopped */
-  int                    refs;          /* Waiter + route */
-  bool                   answered;
-  bool                   expired;       /* The wait ended without an answer */
+  int                    refs;          /* Request + route */
+  deferred_state_t       state;
+  int64_t                deadline;      /* Monotonic ms */
+  void                  *conn;          /* Parked (suspended) connection, or NULL */
+  _gw_defer_cb_t         resume;        /* Resumes 'conn' (copied: the set may be gone) */
   _gw_deferred_answer_t  answer;
 };
 
@@ -39,6 +63,7 @@ struct _gw_defer_set_s
   pthread_mutex_t  mutex;
   gw_deferred_t   *head;
   bool             stopping;
+  _gw_defer_cb_t   suspend, resume;
 };
 
 
@@ -58,28 +83,94 @@ deferred_unref(gw_deferred_t *d)
   if (last)
   {
     free(d->answer.body);
-    pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->mutex);
     free(d);
   }
 }
 
 
-_gw_defer_set_t *
-_gwDeferSetNew(void)
-{
-  _gw_defer_set_t *set = calloc(1, sizeof(_gw_defer_set_t));
+/*
+ * 'deferred_end_nolock()' - End a pending deferred (caller holds its
+ *                           mutex): set the state and resume its parked
+ *                           connection, if any.  False if it had ended.
+ */
 
-  if (set)
-    pthread_mutex_init(&set->mutex, NULL);
+static bool
+deferred_end_nolock(gw_deferred_t *d, deferred_state_t state)
+{
+  if (d->state != DEFERRED_PENDING)
+    return (false);
+
+  d->state = state;
+  if (d->conn)
+  {
+    (*d->resume)(d->conn);
+    d->conn = NULL;
+  }
+
+  return (true);
+}
+
+
+/*
+ * '_gwDeferSetNew()' - A listener's set of deferred responses; suspend and
+ *                      resume park and wake one connection.
+ */
+
+_gw_defer_set_t *
+_gwDeferSetNew(_gw_defer_cb_t suspend, _gw_defer_cb_t resume)
+{
+  _gw_defer_set_t *set;
+
+  if (!suspend || !resume || (set = calloc(1, sizeof(_gw_defer_set_t))) == NULL)
+    return (NULL);
+
+  pthread_mutex_init(&set->mutex, NULL);
+  set->suspend = suspend;
+  set->resume  = resume;
 
   return (set);
 }
 
 
 /*
- * '_gwDeferSetStop()' - End every wait now (the listener is stopping);
- *                       later deferrals are refused.
+ * '_gwDeferSetExpire()' - End every deferred past its deadline (its
+ *                         client gets 503).  Returns the next deadline
+ *                         (monotonic ms), or INT64_MAX when none waits.
+ */
+
+int64_t
+_gwDeferSetExpire(_gw_defer_set_t *set, int64_t now)
+{
+  int64_t next = INT64_MAX;
+
+  if (!set)
+    return (next);
+
+  pthread_mutex_lock(&set->mutex);
+  for (gw_deferred_t *d = set->head; d; d = d->next)
+  {
+    pthread_mutex_lock(&d->mutex);
+    if (d->state == DEFERRED_PENDING)
+    {
+      if (now >= d->deadline)
+        deferred_end_nolock(d, DEFERRED_EXPIRED);
+      else if (d->deadline < next)
+        next = d->deadline;
+    }
+    pthread_mutex_unlock(&d->mutex);
+  }
+  pthread_mutex_unlock(&set->mutex);
+
+  return (next);
+}
+
+
+/*
+ * '_gwDeferSetStop()' - End every wait now (the listener is stopping) and
+ *                       refuse later deferrals.  When it returns, no
+ *                       connection is left suspended: every parked one has
+ *                       been resumed.
  */
 
 void
@@ -93,12 +184,17 @@ _gwDeferSetStop(_gw_defer_set_t *set)
   for (gw_deferred_t *d = set->head; d; d = d->next)
   {
     pthread_mutex_lock(&d->mutex);
-    pthread_cond_broadcast(&d->cond);
+    deferred_end_nolock(d, DEFERRED_EXPIRED);
     pthread_mutex_unlock(&d->mutex);
   }
   pthread_mutex_unlock(&set->mutex);
 }
 
+
+/*
+ * '_gwDeferSetDelete()' - Free a set (after the daemon stopped: every
+ *                         request has let go of its deferred by then).
+ */
 
 void
 _gwDeferSetDelete(_gw_defer_set_t **set)
@@ -113,12 +209,12 @@ _gwDeferSetDelete(_gw_defer_set_t **set)
 
 
 /*
- * '_gwDeferredNew()' - A deferred response owned by the waiter and the
- *                      route.  NULL when the listener is stopping.
+ * '_gwDeferredNew()' - A pending deferred owned by the request and the
+ *                      route, due in timeout_ms.  NULL when stopping.
  */
 
 gw_deferred_t *
-_gwDeferredNew(_gw_defer_set_t *set)
+_gwDeferredNew(_gw_defer_set_t *set, int timeout_ms)
 {
   gw_deferred_t *d;
 
@@ -126,19 +222,21 @@ _gwDeferredNew(_gw_defer_set_t *set)
     return (NULL);
 
   pthread_mutex_init(&d->mutex, NULL);
-  pthread_cond_init(&d->cond, NULL);
-  d->refs = 2;
+  d->refs     = 2;
+  d->state    = DEFERRED_PENDING;
+  d->deadline = (int64_t)gwClockMs() + timeout_ms;
+  d->resume   = set->resume;
 
   pthread_mutex_lock(&set->mutex);
   if (set->stopping)
   {
     pthread_mutex_unlock(&set->mutex);
-    pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->mutex);
     free(d);
     return (NULL);
   }
-  d->next   = set->head;
+  if ((d->next = set->head) != NULL)
+    d->next->prev = d;
   set->head = d;
   pthread_mutex_unlock(&set->mutex);
 
@@ -147,55 +245,60 @@ _gwDeferredNew(_gw_defer_set_t *set)
 
 
 /*
- * '_gwDeferredWait()' - The connection's thread waits for the route's
- *                       answer until timeout_ms or a stop.  True and the
- *                       answer (the caller frees answer->body), or false:
- *                       the route's later answer is dropped.  Drops the
- *                       waiter's reference either way.
+ * '_gwDeferredPark()' - From the access handler, after finish() deferred:
+ *                       suspend the connection until the deferred ends.
+ *                       False when it already has (answered at once, or
+ *                       stopped): take the outcome now instead.
  */
 
 bool
-_gwDeferredWait(_gw_defer_set_t *set, gw_deferred_t *d, int timeout_ms, _gw_deferred_answer_t *answer)
+_gwDeferredPark(_gw_defer_set_t *set, gw_deferred_t *d, void *conn)
 {
-  struct timespec deadline;
-  bool            answered;
+  bool parked = false;
+
+  pthread_mutex_lock(&d->mutex);
+  if (d->state == DEFERRED_PENDING)
+  {
+    (*set->suspend)(conn);
+    d->conn = conn;
+    parked  = true;
+  }
+  pthread_mutex_unlock(&d->mutex);
+
+  return (parked);
+}
+
+
+/*
+ * '_gwDeferredTake()' - The request lets go of its deferred (when its
+ *                       connection is resumed, or when the request ends):
+ *                       true and the answer (the caller frees
+ *                       answer->body), or false when it expired; a later
+ *                       answer from the route is refused.
+ */
+
+bool
+_gwDeferredTake(_gw_defer_set_t *set, gw_deferred_t *d, _gw_deferred_answer_t *answer)
+{
+  bool answered;
 
   memset(answer, 0, sizeof(*answer));
 
-  gwClockDeadline(&deadline, CLOCK_REALTIME, timeout_ms);
-
   pthread_mutex_lock(&set->mutex);
-  pthread_mutex_lock(&d->mutex);
-  while (!d->answered && !set->stopping)
-  {
-    pthread_mutex_unlock(&set->mutex);        /* Set before deferred: never wait holding the set */
-    if (pthread_cond_timedwait(&d->cond, &d->mutex, &deadline) == ETIMEDOUT)
-    {
-      pthread_mutex_unlock(&d->mutex);
-      pthread_mutex_lock(&set->mutex);
-      pthread_mutex_lock(&d->mutex);
-      break;
-    }
-    pthread_mutex_unlock(&d->mutex);
-    pthread_mutex_lock(&set->mutex);
-    pthread_mutex_lock(&d->mutex);
-  }
-
-  if ((answered = d->answered) == true)
-  {
-    *answer        = d->answer;                /* The body moves to the caller */
-    d->answer.body = NULL;
-  }
+  if (d->prev)
+    d->prev->next = d->next;
   else
-    d->expired = true;
+    set->head = d->next;
+  if (d->next)
+    d->next->prev = d->prev;
+  d->prev = d->next = NULL;
 
-  for (gw_deferred_t **p = &set->head; *p; p = &(*p)->next)
+  pthread_mutex_lock(&d->mutex);
+  deferred_end_nolock(d, DEFERRED_EXPIRED);     /* Still pending: the request ended first */
+  if ((answered = d->state == DEFERRED_ANSWERED) == true)
   {
-    if (*p == d)
-    {
-      *p = d->next;
-      break;
-    }
+    *answer        = d->answer;                 /* The body moves to the caller */
+    d->answer.body = NULL;
   }
   pthread_mutex_unlock(&d->mutex);
   pthread_mutex_unlock(&set->mutex);
@@ -208,8 +311,9 @@ _gwDeferredWait(_gw_defer_set_t *set, gw_deferred_t *d, int timeout_ms, _gw_defe
 
 /*
  * 'gwDeferredRespond()' - Answer a deferred request, from any thread, once.
- *                         The body is copied.  False when the wait already
- *                         ended (deadline or stop): the client got 503.
+ *                         The body is copied.  False when the request's
+ *                         wait already ended (deadline, stop, or the
+ *                         request ended): the client got 503 or nothing.
  *                         Always lets go of *d and sets it to NULL.
  */
 
@@ -224,7 +328,7 @@ gwDeferredRespond(gw_deferred_t **dp, int status, const char *content_type, cons
   *dp = NULL;
 
   pthread_mutex_lock(&d->mutex);
-  if (!d->expired && !d->answered && status >= 100 && status <= 599 &&
+  if (d->state == DEFERRED_PENDING && status >= 100 && status <= 599 &&
       (len == 0 || (d->answer.body = malloc(len)) != NULL))
   {
     if (len)
@@ -232,8 +336,7 @@ gwDeferredRespond(gw_deferred_t **dp, int status, const char *content_type, cons
     d->answer.len    = len;
     d->answer.status = status;
     snprintf(d->answer.content_type, sizeof(d->answer.content_type), "%s", content_type ? content_type : "");
-    d->answered = ok = true;
-    pthread_cond_broadcast(&d->cond);
+    ok = deferred_end_nolock(d, DEFERRED_ANSWERED);
   }
   pthread_mutex_unlock(&d->mutex);
 

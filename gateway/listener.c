@@ -5,12 +5,22 @@
  * daemon, always with TLS (1.2 or 1.3, GnuTLS inside libmicrohttpd), and a
  * fixed-size route table that front-ends fill before the daemon starts.
  *
- * Thread model (docs/https.md): one internal thread accepts connections
- * and every connection gets a thread of its own
- * (MHD_USE_THREAD_PER_CONNECTION), bounded by MaxConnections.  Route
- * handlers write to the spool, query the store and inspect PDFs, which can
- * block; with a thread per connection a slow handler holds up only its own
- * client, never the others.
+ * Thread model (docs/https.md "Thread model"): a fixed pool of
+ * libmicrohttpd threads (MHD_OPTION_THREAD_POOL_SIZE, see pool_size()),
+ * each running a poll() event loop over its share of the connections
+ * (poll(), not epoll: see docs/https.md); TLS handshakes, reads and
+ * writes are non-blocking.  Route callbacks run
+ * on the pool thread of their connection, so while one runs, the other
+ * connections of that thread wait: callbacks may do a short spool write
+ * or store query, never a slow operation.  A route that must wait for one
+ * defers its answer (gwRequestDefer()): the connection is suspended
+ * (MHD_ALLOW_SUSPEND_RESUME; no thread waits, nothing polls it) and
+ * resumed by whoever ends the deferral (the route's answer from any
+ * thread, the watchdog at the deadline, a stop), after which libmicrohttpd
+ * calls the access handler again on a pool thread, which queues the
+ * answer (listener-defer.c has the ownership rules).  The thread count is
+ * the pool plus the watchdog, whatever the number of connections or
+ * deferred requests.
  *
  * Request flow, per request (one gw_request_t, always freed in
  * request_completed()):
@@ -21,7 +31,9 @@
  *      pass them to body() while the total stays within max_body;
  *   3. end of body: finish(), which responds; or the 413 when the body
  *      went past the limit;
- *   4. request_completed() (MHD_OPTION_NOTIFY_COMPLETED): cleanup(), also
+ *   4. finish() deferred: the connection is suspended; when the deferral
+ *      ends the access handler runs again and queues the answer (or 503);
+ *   5. request_completed() (MHD_OPTION_NOTIFY_COMPLETED): cleanup(), also
  *      when the client went away.
  *
  * libmicrohttpd 0.9.75 accepts a response only before the body is read or
@@ -34,9 +46,10 @@
  *
  * Slow clients (docs/https.md "Deadlines"): libmicrohttpd's timeout counts
  * only idle time, so a client sending a byte now and then would hold a
- * connection and its thread forever.  Each connection is tracked from
+ * connection forever.  Each connection is tracked from
  * MHD_OPTION_NOTIFY_CONNECTION (socket context) and a watchdog thread
- * shuts down the socket of one that
+ * (which also ends deferred requests at their deadline) shuts down the
+ * socket of one that
  *
  *   - has not sent a whole request header (TLS handshake included) within
  *     HeaderTimeout of connecting or of the end of its previous request;
@@ -47,7 +60,7 @@
  *     longer than one window.  Time spent in the route's callbacks (when
  *     the listener does not read) does not count.
  *
- * The connection thread then sees end-of-file, libmicrohttpd ends the
+ * Its pool thread's poll() then reports end-of-file, libmicrohttpd ends the
  * request as aborted and request_completed() runs the route's cleanup(),
  * so nothing of an upload is kept.  The socket is shut down, never closed,
  * by the watchdog: libmicrohttpd closes it only after the "closed"
@@ -87,12 +100,12 @@
  * Limits.
  */
 
-#define LISTENER_MAX_ROUTES     64                  /* Routes in the table */
 #define LISTENER_MAX_HEADERS    32                  /* Extra response headers per request */
 #define LISTENER_PEM_MAX        (1024 * 1024)       /* Largest certificate/key file */
 #define LISTENER_MEMORY_LIMIT   (128 * 1024)        /* Per-connection memory (headers, buffers) */
 #define LISTENER_DRAIN_MAX      (1024 * 1024)       /* Bytes dropped after max_body before closing */
-#define LISTENER_WATCH_MS       200                 /* Watchdog period */
+#define LISTENER_POOL_MIN       4                   /* Pool threads, at least ... */
+#define LISTENER_POOL_MAX       16                  /* ... and at most */
 
 /*
  * TLS 1.3, and TLS 1.2 with ECDHE key exchange and AEAD ciphers only (AES-GCM,
@@ -110,75 +123,6 @@
 /*
  * Types.
  */
-
-typedef enum conn_phase_e               /* What a connection is doing, for the watchdog */
-{
-  CONN_HEADERS,                         /* Handshake and request header: HeaderTimeout */
-  CONN_BODY,                            /* Reading a body: MinBodyRate */
-  CONN_BUSY                             /* In a route callback or answering: idle timeout only */
-} conn_phase_t;
-
-typedef struct listener_conn_s          /* One TCP connection (MHD's socket context) */
-{
-  struct listener_conn_s *prev, *next;  /* All connections of the listener */
-  int                     fd;           /* Its socket (shut down, never closed, here) */
-  unsigned char           key[LISTENER_KEY_SIZE];
-                                        /* Client bucket (see _gwListenerAddressKey()) */
-  bool                    counted;      /* Counted in a bucket */
-  conn_phase_t            phase;        /* See above */
-  bool                    in_body;      /* BUSY inside a body() callback (window paused) */
-  int64_t                 deadline;     /* CONN_HEADERS: when the header must be complete (ms) */
-  int64_t                 window_start; /* CONN_BODY: start of the current rate window (ms) */
-  int64_t                 window_bytes; /* Body bytes in the current window */
-  int64_t                 busy_since;   /* When the current callback began (ms) */
-  bool                    cut;          /* Shut down by the watchdog or the limit */
-  char                    client[INET6_ADDRSTRLEN];
-                                        /* Numeric client address, for the log */
-} listener_conn_t;
-
-typedef struct listener_bucket_s        /* Connections of one client (address or /64) */
-{
-  unsigned char key[LISTENER_KEY_SIZE];
-  int           count;                  /* 0 = free slot */
-} listener_bucket_t;
-
-typedef struct listener_route_s         /* A route and its own copies of its strings */
-{
-  gw_route_t  route;                    /* Route (method/path point into the copies below) */
-  char       *method;                   /* Copy of route.method, or NULL for any */
-  char       *path;                     /* Copy of route.path */
-  size_t      prefix_len;               /* Length before the '*', or 0 for an exact path */
-} listener_route_t;
-
-struct _gw_listener_s
-{
-  struct MHD_Daemon *daemon;            /* Running daemon, or NULL */
-  gw_log_t          *log;               /* Where errors go */
-  char               address[256];      /* "*", IPv4 or IPv6 literal */
-  int                port;              /* Port asked for (0 = any) */
-  int                bound_port;        /* Port really bound (after start) */
-  char               certfile[1024];    /* PEM certificate chain */
-  char               keyfile[1024];     /* PEM private key */
-  int                max_connections;   /* MaxConnections */
-  int                timeout;           /* ConnectionTimeout, seconds */
-  int                header_timeout;    /* HeaderTimeout, seconds (0 = off) */
-  int64_t            min_body_rate;     /* MinBodyRate, bytes per second (0 = off) */
-  int                rate_window;       /* BodyRateWindow, seconds */
-  int                per_client;        /* Connections per client bucket */
-  const char        *priorities;        /* GnuTLS priority string (static) */
-  pthread_mutex_t    lock;              /* Protects conns, buckets, their fields */
-  pthread_cond_t     cond;              /* Wakes the watchdog to stop */
-  pthread_t          watchdog;          /* Deadline thread */
-  bool               watchdog_running;
-  bool               stopping;          /* Tells the watchdog to end */
-  listener_conn_t   *conns;             /* Open connections */
-  listener_bucket_t *buckets;           /* max_connections + 1 slots */
-  int                num_buckets;
-  bool               starting;          /* MHD messages now are start-up errors */
-  listener_route_t   routes[LISTENER_MAX_ROUTES];
-  int                num_routes;
-  _gw_defer_set_t   *defers;            /* Deferred responses being waited for */
-};
 
 typedef enum request_phase_e            /* Where a request is */
 {
@@ -213,7 +157,7 @@ struct _gw_request_s
   bool                    refused;      /* begin()/body() refused: drop the rest of the body */
   listener_conn_t        *lconn;        /* Its connection's tracking, or NULL */
   gw_deferred_t          *deferred;     /* finish() deferred the answer (gwRequestDefer()) */
-  int                     defer_ms;     /* How long to wait for it */
+  int                     defer_ms;     /* How long it may take */
   request_header_t        headers[LISTENER_MAX_HEADERS];
   int                     num_headers;
 };
@@ -224,11 +168,9 @@ struct _gw_request_s
  */
 
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen);
-static listener_bucket_t *bucket_find(gw_listener_t *l, const unsigned char *key, bool add);
-static void  conn_cut(gw_listener_t *l, listener_conn_t *c, const char *why);
-static void  conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in_body);
+static void  conn_resume(void *conn);
+static void  conn_suspend(void *conn);
 static void  notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code);
-static void *watchdog_main(void *data);
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
 static bool  answer_error(gw_request_t *req, int status, const char *code, const char *message);
 static void  answer_deferred(gw_request_t *req);
@@ -236,6 +178,7 @@ static void  answer_no_route(gw_request_t *req, bool path_matched);
 static const listener_route_t *find_route(gw_listener_t *l, const char *path, const char *method, bool *path_matched);
 static void  free_request(gw_request_t *req);
 static void  log_mhd(void *cls, const char *fmt, va_list ap);
+static unsigned int pool_size(int max_connections);
 static bool  read_pem(const char *path, char **data_r, size_t *len_r, const char **error_r);
 static enum MHD_Result request_body(gw_request_t *req, const char *data, size_t len);
 static void  request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe);
@@ -299,7 +242,7 @@ gwListenerNew(const char *address, int port, const char *certfile, const char *k
   l->priorities      = LISTENER_TLS_PRIORITIES;
   l->log             = log;
 
-  if ((l->defers = _gwDeferSetNew()) == NULL)
+  if ((l->defers = _gwDeferSetNew(conn_suspend, conn_resume)) == NULL)
   {
     *error_r = "out of memory";
     free(l);
@@ -485,8 +428,9 @@ gwListenerStart(gw_listener_t *l, const char **error_r)
     return (false);
   }
 
-  l->starting = true;
-  l->daemon   = start_daemon(l, flags, addr, cert, key);
+  l->pool_size = pool_size(l->max_connections);
+  l->starting  = true;
+  l->daemon    = start_daemon(l, flags, addr, cert, key);
   if (!l->daemon && flags == MHD_USE_DUAL_STACK)
   {
     gwLog(l->log, GW_LOG_INFO, "HTTPS: no IPv6 here; listening on IPv4 only.");
@@ -510,19 +454,17 @@ gwListenerStart(gw_listener_t *l, const char **error_r)
   else
     l->bound_port = l->port;
 
-  if (l->header_timeout > 0 || l->min_body_rate > 0)
+  /* The watchdog runs always: it also ends deferred requests at their deadline */
+  if (pthread_create(&l->watchdog, NULL, _gwListenerWatchdog, l))
   {
-    if (pthread_create(&l->watchdog, NULL, watchdog_main, l))
-    {
-      MHD_stop_daemon(l->daemon);
-      l->daemon = NULL;
-      *error_r  = "unable to start the HTTPS deadline thread";
-      return (false);
-    }
-    l->watchdog_running = true;
+    MHD_stop_daemon(l->daemon);
+    l->daemon = NULL;
+    *error_r  = "unable to start the HTTPS deadline thread";
+    return (false);
   }
+  l->watchdog_running = true;
 
-  gwLog(l->log, GW_LOG_INFO, "HTTPS: listening on %s port %d (TLS 1.2+, %d routes, %d connections at most, %d per client).", l->address, l->bound_port, l->num_routes, l->max_connections, l->per_client);
+  gwLog(l->log, GW_LOG_INFO, "HTTPS: listening on %s port %d (TLS 1.2+, %d routes, %d connections at most, %d per client, %u threads).", l->address, l->bound_port, l->num_routes, l->max_connections, l->per_client, l->pool_size);
 
   return (true);
 }
@@ -540,9 +482,11 @@ gwListenerGetPort(gw_listener_t *l)
 
 
 /*
- * 'gwListenerDelete()' - Stop the daemon, waiting for the connection
- *                        threads (their cleanup() callbacks run), and free
- *                        the listener.  NULL-safe; sets *l to NULL.
+ * 'gwListenerDelete()' - Stop the daemon, waiting for its pool threads
+ *                        (every request's cleanup() runs), and free the
+ *                        listener.  Deferred requests are ended first (their
+ *                        connections resumed: libmicrohttpd must not stop
+ *                        with suspended ones).  NULL-safe; sets *l to NULL.
  */
 
 void
@@ -560,7 +504,7 @@ gwListenerDelete(gw_listener_t **l)
     pthread_join((*l)->watchdog, NULL);
   }
 
-  _gwDeferSetStop((*l)->defers);        /* Deferred waits end (503) so the threads can go */
+  _gwDeferSetStop((*l)->defers);        /* Every suspended connection resumed (503 or closed) */
   if ((*l)->daemon)
     MHD_stop_daemon((*l)->daemon);
   _gwDeferSetDelete(&(*l)->defers);
@@ -831,7 +775,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
   /* The header is complete: no more header deadline while begin() runs */
   if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT)) != NULL)
     req->lconn = (listener_conn_t *)ci->socket_context;
-  conn_set_phase(l, req->lconn, CONN_BUSY, false);
+  _gwListenerConnSetPhase(l, req->lconn, CONN_BUSY, false);
 
   /* Numeric client address; IPv4 clients of a dual-stack socket without "::ffff:" */
   if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL && ci->client_addr)
@@ -850,7 +794,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
   if ((req->route = find_route(l, url, method, &path_matched)) == NULL)
   {
     answer_no_route(req, path_matched);
-    conn_set_phase(l, req->lconn, CONN_BODY, false);
+    _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
     return (MHD_YES);
   }
 
@@ -868,7 +812,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
     {
       req->over_limit = true;
       answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
-      conn_set_phase(l, req->lconn, CONN_BODY, false);
+      _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
       return (MHD_YES);
     }
   }
@@ -884,7 +828,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
   }
 
   /* The body (if any) now has to keep up with MinBodyRate */
-  conn_set_phase(l, req->lconn, CONN_BODY, false);
+  _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
 
   return (MHD_YES);
 }
@@ -940,9 +884,9 @@ request_body(gw_request_t *req, const char *data, size_t len)
     bool ok;
 
     /* The window pauses while the route works (the listener reads nothing then) */
-    conn_set_phase(l, req->lconn, CONN_BUSY, true);
+    _gwListenerConnSetPhase(l, req->lconn, CONN_BUSY, true);
     ok = (*route->body)(req, data, len, route->data);
-    conn_set_phase(l, req->lconn, CONN_BODY, false);
+    _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
 
     if (!ok)
     {
@@ -960,13 +904,13 @@ request_body(gw_request_t *req, const char *data, size_t len)
 
 
 /*
- * 'gwRequestDefer()' - From finish(): answer later, from another thread,
- *                      with gwDeferredRespond() (exactly once; false when
- *                      too late).  This connection's own thread waits up
- *                      to timeout_ms (then answers 503 with Retry-After);
- *                      no other listener thread and no worker is held.
- *                      NULL if the request cannot be deferred (not in
- *                      finish(), answered already, listener stopping).
+ * 'gwRequestDefer()' - From finish(): answer later, from any thread, with
+ *                      gwDeferredRespond() (exactly once; false when too
+ *                      late).  When finish() returns, the connection is
+ *                      suspended, holding no thread, for up to timeout_ms
+ *                      (then the client gets 503 with Retry-After).  NULL
+ *                      if the request cannot be deferred (not in finish(),
+ *                      answered already, listener stopping).
  */
 
 gw_deferred_t *
@@ -975,7 +919,7 @@ gwRequestDefer(gw_request_t *req, int timeout_ms)
   if (!req || req->phase != REQUEST_END || req->responded || req->deferred || timeout_ms <= 0)
     return (NULL);
 
-  if ((req->deferred = _gwDeferredNew(req->listener->defers)) != NULL)
+  if ((req->deferred = _gwDeferredNew(req->listener->defers, timeout_ms)) != NULL)
     req->defer_ms = timeout_ms;
 
   return (req->deferred);
@@ -983,8 +927,10 @@ gwRequestDefer(gw_request_t *req, int timeout_ms)
 
 
 /*
- * 'answer_deferred()' - Wait for a deferred answer and queue it, or 503
- *                       at the deadline or a stop.
+ * 'answer_deferred()' - The deferral ended (its connection was resumed, or
+ *                       it ended before the connection was suspended):
+ *                       queue the route's answer, or 503 past the
+ *                       deadline or at a stop.
  */
 
 static void
@@ -992,9 +938,19 @@ answer_deferred(gw_request_t *req)
 {
   _gw_deferred_answer_t answer;
   gw_deferred_t        *d = req->deferred;
+  bool                  answered;
 
   req->deferred = NULL;
-  if (_gwDeferredWait(req->listener->defers, d, req->defer_ms, &answer))
+  answered      = _gwDeferredTake(req->listener->defers, d, &answer);
+
+  if (req->responded)
+  {
+    /* finish() deferred and then answered itself: its answer stands */
+    free(answer.body);
+    return;
+  }
+
+  if (answered)
   {
     gwRequestRespond(req, answer.status, answer.content_type, answer.body, answer.len);
     free(answer.body);
@@ -1017,8 +973,15 @@ request_end(gw_request_t *req)
 {
   const gw_route_t *route = req->route ? &req->route->route : NULL;
 
+  if (req->deferred)
+  {
+    /* Called again after the deferral ended and resumed the connection */
+    answer_deferred(req);
+    return (req->responded ? MHD_YES : MHD_NO);
+  }
+
   req->phase = REQUEST_END;
-  conn_set_phase(req->listener, req->lconn, CONN_BUSY, false);
+  _gwListenerConnSetPhase(req->listener, req->lconn, CONN_BUSY, false);
 
   if (req->pending)
   {
@@ -1038,8 +1001,13 @@ request_end(gw_request_t *req)
 
   (*route->finish)(req, route->data);
 
-  if (req->deferred && !req->responded)
+  if (req->deferred)
+  {
+    /* Suspend until the deferral ends, unless it already has */
+    if (!req->responded && _gwDeferredPark(req->listener->defers, req->deferred, req->conn))
+      return (MHD_YES);
     answer_deferred(req);
+  }
 
   if (!req->responded)
   {
@@ -1168,6 +1136,36 @@ log_mhd(void *cls, const char *fmt, va_list ap)
 
 
 /*
+ * 'pool_size()' - How many libmicrohttpd threads serve the connections:
+ *                 twice the online CPUs, within LISTENER_POOL_MIN..MAX and
+ *                 never more than max_connections.  Callbacks are meant to
+ *                 be short, but a spool write or an fsync can still wait
+ *                 on the disk, and while it does its thread's other
+ *                 connections wait too; twice the CPUs (at least 4) keeps
+ *                 a few such waits from stalling every client, and past 16
+ *                 more threads only add contention (the TLS work is
+ *                 CPU-bound and the slow work belongs to the core's
+ *                 workers anyway).
+ */
+
+static unsigned int
+pool_size(int max_connections)
+{
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+  n = n > 0 ? 2 * n : LISTENER_POOL_MIN;
+  if (n < LISTENER_POOL_MIN)
+    n = LISTENER_POOL_MIN;
+  if (n > LISTENER_POOL_MAX)
+    n = LISTENER_POOL_MAX;
+  if (n > max_connections)
+    n = max_connections;
+
+  return ((unsigned int)n);
+}
+
+
+/*
  * 'read_pem()' - Read a PEM file (at most LISTENER_PEM_MAX bytes) into a
  *                nul-terminated buffer the caller frees.
  */
@@ -1249,6 +1247,16 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum M
   if (!req)
     return;
 
+  if (req->deferred)
+  {
+    /* Ended while deferred (a stop): the route's answer is refused */
+    _gw_deferred_answer_t answer;
+
+    _gwDeferredTake(req->listener->defers, req->deferred, &answer);
+    free(answer.body);
+    req->deferred = NULL;
+  }
+
   if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN)
     gwLog(req->listener->log, GW_LOG_DEBUG, "HTTPS: %s %s from %s ended early (%d).", req->method, req->path, req->client, (int)toe);
 
@@ -1256,7 +1264,7 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum M
     (*req->route->route.cleanup)(req, req->route->route.data);
 
   /* A kept-alive connection has HeaderTimeout for its next request */
-  conn_set_phase(req->listener, req->lconn, CONN_HEADERS, false);
+  _gwListenerConnSetPhase(req->listener, req->lconn, CONN_HEADERS, false);
 
   free_request(req);
   *con_cls = NULL;
@@ -1281,7 +1289,7 @@ start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, 
     bind_opts[1].option    = MHD_OPTION_END;
   }
 
-  flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG;
+  flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS | MHD_USE_ERROR_LOG;
 
   /* The logger must come first, or MHD logs the other options' errors to stderr */
   /* Connections per client are counted by notify_connection(), per /64 for IPv6 */
@@ -1291,6 +1299,7 @@ start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, 
                            MHD_OPTION_HTTPS_MEM_CERT, cert,
                            MHD_OPTION_HTTPS_MEM_KEY, key,
                            MHD_OPTION_HTTPS_PRIORITIES, l->priorities,
+                           MHD_OPTION_THREAD_POOL_SIZE, l->pool_size,
                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)l->max_connections,
                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)l->timeout,
                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LISTENER_MEMORY_LIMIT,
@@ -1302,7 +1311,7 @@ start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, 
 
 /*
  * 'accept_policy()' - MHD's accept callback: refuse a client whose bucket
- *                     is full before a thread is made for it.  (The
+ *                     is full before its TLS handshake.  (The
  *                     authoritative count is in notify_connection().)
  */
 
@@ -1318,7 +1327,7 @@ accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
     return (MHD_YES);
 
   pthread_mutex_lock(&l->lock);
-  full = (b = bucket_find(l, key, false)) != NULL && b->count >= l->per_client;
+  full = (b = _gwListenerBucketFind(l, key, false)) != NULL && b->count >= l->per_client;
   pthread_mutex_unlock(&l->lock);
 
   return (full ? MHD_NO : MHD_YES);
@@ -1326,93 +1335,26 @@ accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 
 
 /*
- * 'bucket_find()' - Find a client's bucket, or (add) a free slot for it.
- *                   Caller holds l->lock.
+ * 'conn_resume()' - Resume a suspended connection (any thread; the defer
+ *                   set's callback, called exactly once per suspension).
  */
 
-static listener_bucket_t *
-bucket_find(gw_listener_t *l, const unsigned char *key, bool add)
+static void
+conn_resume(void *conn)
 {
-  listener_bucket_t *free_slot = NULL;
-
-  for (int i = 0; i < l->num_buckets; i ++)
-  {
-    listener_bucket_t *b = l->buckets + i;
-
-    if (b->count > 0 && !memcmp(b->key, key, LISTENER_KEY_SIZE))
-      return (b);
-    if (b->count == 0 && !free_slot)
-      free_slot = b;
-  }
-
-  if (!add || !free_slot)
-    return (NULL);
-
-  memcpy(free_slot->key, key, LISTENER_KEY_SIZE);
-
-  return (free_slot);
+  MHD_resume_connection((struct MHD_Connection *)conn);
 }
 
 
 /*
- * 'conn_cut()' - Shut a connection's socket down (libmicrohttpd sees
- *                end-of-file, ends the request and closes it).  Caller
- *                holds l->lock, so the socket cannot have been closed.
+ * 'conn_suspend()' - Suspend a connection (from its access handler: the
+ *                    defer set's callback while parking a deferral).
  */
 
 static void
-conn_cut(gw_listener_t *l, listener_conn_t *c, const char *why)
+conn_suspend(void *conn)
 {
-  c->cut = true;
-  shutdown(c->fd, SHUT_RDWR);
-  gwLog(l->log, GW_LOG_INFO, "HTTPS: connection from %s closed: %s.", c->client, why);
-}
-
-
-/*
- * 'conn_set_phase()' - Tell the watchdog what a connection does now.
- *                      Entering CONN_HEADERS starts HeaderTimeout; CONN_BODY
- *                      from CONN_HEADERS/CONN_BUSY starts a new rate window,
- *                      but after a body() callback (in_body) it resumes the
- *                      paused window.
- */
-
-static void
-conn_set_phase(gw_listener_t *l, listener_conn_t *c, conn_phase_t phase, bool in_body)
-{
-  int64_t now;
-
-  if (!c)
-    return;
-
-  pthread_mutex_lock(&l->lock);
-
-  now = ((int64_t)gwClockMs());
-  switch (phase)
-  {
-    case CONN_HEADERS :
-        c->deadline = now + (int64_t)l->header_timeout * 1000;
-        break;
-
-    case CONN_BODY :
-        if (c->phase == CONN_BUSY && c->in_body)
-          c->window_start += now - c->busy_since;
-        else if (c->phase != CONN_BODY)
-        {
-          c->window_start = now;
-          c->window_bytes = 0;
-        }
-        break;
-
-    case CONN_BUSY :
-        c->busy_since = now;
-        break;
-  }
-
-  c->phase   = phase;
-  c->in_body = in_body;
-
-  pthread_mutex_unlock(&l->lock);
+  MHD_suspend_connection((struct MHD_Connection *)conn);
 }
 
 
@@ -1444,7 +1386,7 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
       c->next->prev = c->prev;
     if (c->counted)
     {
-      listener_bucket_t *b = bucket_find(l, c->key, false);
+      listener_bucket_t *b = _gwListenerBucketFind(l, c->key, false);
 
       if (b)
         b->count --;
@@ -1492,7 +1434,7 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 
   if (c->counted)
   {
-    listener_bucket_t *b = bucket_find(l, c->key, true);
+    listener_bucket_t *b = _gwListenerBucketFind(l, c->key, true);
 
     if (b && b->count < l->per_client)
       b->count ++;
@@ -1508,59 +1450,4 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
   pthread_mutex_unlock(&l->lock);
 
   *socket_context = c;
-}
-
-
-/*
- * 'watchdog_main()' - The deadline thread: every LISTENER_WATCH_MS, shut
- *                     down connections past HeaderTimeout or below
- *                     MinBodyRate over a whole window.
- */
-
-static void *
-watchdog_main(void *data)
-{
-  gw_listener_t *l = (gw_listener_t *)data;
-  int64_t        window_ms = (int64_t)l->rate_window * 1000,
-                 need = l->min_body_rate * (int64_t)l->rate_window;
-
-  pthread_mutex_lock(&l->lock);
-
-  while (!l->stopping)
-  {
-    struct timespec ts;
-    int64_t         now = ((int64_t)gwClockMs());
-
-    for (listener_conn_t *c = l->conns; c; c = c->next)
-    {
-      if (c->cut)
-        continue;
-
-      if (c->phase == CONN_HEADERS && l->header_timeout > 0 && now >= c->deadline)
-        conn_cut(l, c, "no complete request header within HeaderTimeout");
-      else if (c->phase == CONN_BODY && l->min_body_rate > 0 && now - c->window_start >= window_ms)
-      {
-        if (c->window_bytes < need)
-          conn_cut(l, c, "request body slower than MinBodyRate");
-        else
-        {
-          c->window_start = now;
-          c->window_bytes = 0;
-        }
-      }
-    }
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += LISTENER_WATCH_MS * 1000000L;
-    if (ts.tv_nsec >= 1000000000L)
-    {
-      ts.tv_sec ++;
-      ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&l->cond, &l->lock, &ts);
-  }
-
-  pthread_mutex_unlock(&l->lock);
-
-  return (NULL);
 }

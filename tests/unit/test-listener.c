@@ -19,6 +19,8 @@
  */
 
 #include "test.h"
+#include "listener-harness.h"
+#include "printgate/clock.h"
 #include "printgate/listener.h"
 
 #include <arpa/inet.h>
@@ -121,12 +123,8 @@ main(int argc, char *argv[])
     return (1);
   }
 
-  snprintf(cert, sizeof(cert), "%s/cert.pem", test_dir);
-  snprintf(key, sizeof(key), "%s/key.pem", test_dir);
-  snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost -keyout '%s' -out '%s' 2>/dev/null", key, cert);
-
   TEST_BEGIN("self-signed certificate");
-  TEST_CHECK(system(cmd) == 0);
+  TEST_CHECK(harness_make_cert(test_dir, cert, sizeof(cert), key, sizeof(key)));
 
   snprintf(file, sizeof(file), "%s/listener.log", test_dir);
   log = gwLogNew(file, GW_LOG_DEBUG);
@@ -905,10 +903,7 @@ slow_init(const char *name, int port, const char *head, size_t burst, size_t tot
 static int64_t
 slow_now(void)
 {
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+  return ((int64_t)gwClockMs());
 }
 
 /*
@@ -946,19 +941,14 @@ slow_main(void *data)
   slow_t             *s = (slow_t *)data;
   SSL_CTX            *ctx = SSL_CTX_new(TLS_client_method());
   SSL                *ssl = NULL;
-  struct sockaddr_in  sin;
-  int                 fd = socket(AF_INET, SOCK_STREAM, 0);
+  int                 fd = harness_connect(NULL, s->port, 0);
   int64_t             start;
   size_t              sent = 0, steps = 0;
   char                buf[65536];
 
   memset(buf, 'b', sizeof(buf));
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
-  sin.sin_port        = htons((uint16_t)s->port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-  if (!ctx || fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+  if (!ctx || fd < 0)
     goto done;
 
   if (s->raw)

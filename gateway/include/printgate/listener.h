@@ -5,25 +5,32 @@
  * (/ipp/print), the web pages and the REST API.  Front-ends register
  * routes; they never see libmicrohttpd (listener.c is its only adapter).
  *
- * Threads: every connection has a thread of its own (libmicrohttpd's
- * thread-per-connection mode, bounded by MaxConnections), and a route's
- * callbacks run on it.  They may block briefly (a spool write, a store
- * query): that holds up only their own client.  Slow work (a conversion,
- * mail) never runs there: it goes to the core's workers, and a route that
- * must wait for its outcome defers the answer.  begin() runs when the
- * headers have arrived, body() for each piece of the request body (never
- * more than route->max_body bytes in all: the listener answers 413 itself
- * past that), finish() when the body is complete: it calls
- * gwRequestRespond(), or gwRequestDefer() and returns, after which any
- * thread answers once with gwDeferredRespond() (the connection's thread
- * waits, without CPU, until then or the deadline, when the client gets 503
- * with Retry-After; a stop of the listener ends every wait at once and
- * closes the connection, as for any request in flight).  Response headers
- * are added in finish(), before deferring.
- * cleanup() always runs last, also when the client went away, so
- * per-request state is never leaked.  (libmicrohttpd 0.9.75 offers
- * suspend/resume only in its event-loop modes, where no callback may block
- * at all; docs/https.md says why this listener does not use them yet.)
+ * Threads: a fixed pool of listener threads (2 per CPU, 4 to 16) serves
+ * every connection; each thread runs an event loop over its share of them,
+ * and a route's callbacks run on the thread of their connection, one
+ * request of a connection at a time, requests of different connections
+ * concurrently.  While a callback runs, every other connection of its
+ * thread waits, so callbacks must be short: a spool write of the piece at
+ * hand, a store query, an fsync at the end of an upload.  Anything slower
+ * (a conversion, a printer, mail, a wait for a job event) never runs
+ * there: it goes to the core's workers, and a route that must wait for
+ * its outcome defers the answer.  begin() runs when the headers have
+ * arrived, body() for each piece of the request body (never more than
+ * route->max_body bytes in all: the listener answers 413 itself past
+ * that), finish() when the body is complete: it calls gwRequestRespond(),
+ * or gwRequestDefer() and returns.  A deferred request holds no thread:
+ * its connection is suspended until any thread answers once with
+ * gwDeferredRespond() or the deadline passes (the client then gets 503
+ * with Retry-After, and a later gwDeferredRespond() returns false); a stop
+ * of the listener ends every deferral at once.  gwDeferredRespond() waits
+ * for no client and no listener thread, and is safe at any time, also
+ * after the request or the listener is gone (it returns false then); it
+ * frees the handle.  True means the answer was taken for the client, not
+ * that it arrived: a client that hung up while its request was deferred
+ * is noticed when the answer is sent.  Response headers are added in
+ * finish(), before deferring.
+ * cleanup() always runs last, exactly once, also when the client went away
+ * or the listener stopped, so per-request state is never leaked.
  *
  * Slow clients: the whole request header must arrive within HeaderTimeout
  * of connecting (TLS handshake included), and a body must keep up with
@@ -76,7 +83,7 @@ extern void        gwRequestSetState(gw_request_t *req, void *state);
 extern void       *gwRequestGetState(gw_request_t *req);
 extern bool        gwRequestRespond(gw_request_t *req, int status, const char *content_type, const void *body, size_t len);
 extern bool        gwRequestAddHeader(gw_request_t *req, const char *name, const char *value); /* Before respond */
-/* From finish(): answer later from any thread (see the threading note above). */
+/* From finish(): answer later from any thread, no thread held (see the threading note above). */
 extern gw_deferred_t *gwRequestDefer(gw_request_t *req, int timeout_ms);
 extern bool        gwDeferredRespond(gw_deferred_t **deferred, int status, const char *content_type, const void *body, size_t len);
 

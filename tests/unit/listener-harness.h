@@ -1,0 +1,77 @@
+/*
+ * listener-harness.h - what the listener tests (test-listener.c,
+ * test-listener-defer.c) share: a self-signed certificate and a TCP
+ * connection to the listener on 127.0.0.1.
+ */
+
+#ifndef PRINTGATE_LISTENER_HARNESS_H
+#define PRINTGATE_LISTENER_HARNESS_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+
+/*
+ * 'harness_connect()' - A TCP connection to 127.0.0.1:port from src (an
+ *                       IPv4 loopback address such as "127.0.0.2", or NULL
+ *                       for any), reads timing out after recv_ms (0 =
+ *                       never); -1 on error.
+ */
+
+static inline int
+harness_connect(const char *src, int port, int recv_ms)
+{
+  struct sockaddr_in sin;
+  struct timeval     tv = { recv_ms / 1000, (recv_ms % 1000) * 1000 };
+  int                fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  if (fd < 0)
+    return (-1);
+
+  memset(&sin, 0, sizeof(sin));
+  sin.sin_family = AF_INET;
+  if (src && (inet_pton(AF_INET, src, &sin.sin_addr) != 1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin))))
+  {
+    close(fd);
+    return (-1);
+  }
+
+  sin.sin_port        = htons((uint16_t)port);
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+  if ((recv_ms > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) || connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+  {
+    close(fd);
+    return (-1);
+  }
+
+  return (fd);
+}
+
+
+/*
+ * 'harness_make_cert()' - A self-signed ECDSA certificate for localhost in
+ *                         dir (cert.pem, key.pem), made with the openssl
+ *                         tool; their paths in cert and key.
+ */
+
+static inline bool
+harness_make_cert(const char *dir, char *cert, size_t certsize, char *key, size_t keysize)
+{
+  char cmd[4096];
+
+  snprintf(cert, certsize, "%s/cert.pem", dir);
+  snprintf(key, keysize, "%s/key.pem", dir);
+  snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost -keyout '%s' -out '%s' 2>/dev/null", key, cert);
+
+  return (system(cmd) == 0);
+}
+
+#endif /* !PRINTGATE_LISTENER_HARNESS_H */
