@@ -7,6 +7,9 @@
 #ifndef PRINTGATE_LISTENER_HARNESS_H
 #define PRINTGATE_LISTENER_HARNESS_H
 
+#include "printgate/log.h"
+#include "test.h"
+
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -73,5 +76,29 @@ harness_make_cert(const char *dir, char *cert, size_t certsize, char *key, size_
 
   return (system(cmd) == 0);
 }
+
+/*
+ * 'harness_setup()' - A fresh temporary folder (dir), a certificate in it
+ *                     and a log there (logfile); false after a FAIL line.
+ */
+
+static inline bool
+harness_setup(char *dir, size_t dirsize, char *cert, size_t certsize, char *key, size_t keysize, char *logfile, size_t logsize, gw_loglevel_t level, gw_log_t **log)
+{
+  if (!test_tempdir(dir, dirsize))
+  {
+    puts("FAIL unable to make a temporary folder");
+    return (false);
+  }
+
+  TEST_BEGIN("self-signed certificate");
+  TEST_CHECK(harness_make_cert(dir, cert, certsize, key, keysize));
+
+  snprintf(logfile, logsize, "%s/listener.log", dir);
+  *log = gwLogNew(logfile, level);
+
+  return (true);
+}
+
 
 #endif /* !PRINTGATE_LISTENER_HARNESS_H */

@@ -729,17 +729,8 @@ main(int argc, char *argv[])
   }
   self_exe[len] = '\0';
 
-  if (!test_tempdir(dir, sizeof(dir)))
-  {
-    puts("FAIL unable to make a temporary folder");
+  if (!harness_setup(dir, sizeof(dir), cert, sizeof(cert), key, sizeof(key), logfile, sizeof(logfile), GW_LOG_INFO, &log))
     return (1);
-  }
-
-  TEST_BEGIN("self-signed certificate");
-  TEST_CHECK(harness_make_cert(dir, cert, sizeof(cert), key, sizeof(key)));
-
-  snprintf(logfile, sizeof(logfile), "%s/listener.log", dir);
-  log = gwLogNew(logfile, GW_LOG_INFO);
 
   test_no_thread_held(cert, key, log);
   test_deadline(cert, key, log);

@@ -117,17 +117,8 @@ main(int argc, char *argv[])
   memset(&seen, 0, sizeof(seen));
   pthread_mutex_init(&seen.lock, NULL);
 
-  if (!test_tempdir(test_dir, sizeof(test_dir)))
-  {
-    puts("FAIL unable to make a temporary folder");
+  if (!harness_setup(test_dir, sizeof(test_dir), cert, sizeof(cert), key, sizeof(key), file, sizeof(file), GW_LOG_DEBUG, &log))
     return (1);
-  }
-
-  TEST_BEGIN("self-signed certificate");
-  TEST_CHECK(harness_make_cert(test_dir, cert, sizeof(cert), key, sizeof(key)));
-
-  snprintf(file, sizeof(file), "%s/listener.log", test_dir);
-  log = gwLogNew(file, GW_LOG_DEBUG);
 
   /*
    * Errors before serving...
