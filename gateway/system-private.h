@@ -28,6 +28,8 @@
 #include <time.h>
 
 #define GW_MAX_SINKS 8
+#define GW_SYSTEM_TASK_THREADS 2      /* gwSystemRunTask(): two password checks at once (Argon2id is memory-hard) */
+#define GW_SYSTEM_TASK_QUEUE   256    /* ... and this many waiting, then "busy" */
 
 struct _gw_system_s
 {
@@ -47,6 +49,7 @@ struct _gw_system_s
   int                  convert_busy;             /* Conversions running now */
   gw_events_t         *events;                   /* Job events (owned) */
   _gw_workers_t       *workers;                  /* Conversion worker pool (owned) */
+  _gw_workers_t       *tasks;                    /* Short blocking work for front-ends (owned; gwSystemRunTask()) */
   pthread_mutex_t      wait_lock;                /* gwSystemJobWait(): guards stopping, */
   pthread_cond_t       wait_cond;                /* broadcast on every job event */
   bool                 stopping;                 /* gwSystemDelete() has begun */

@@ -318,7 +318,36 @@ start_workers(gw_system_t *sys, const char **error_r)
     return (false);
   }
 
+  if ((sys->tasks = _gwWorkersNew(sys->log, "task worker", GW_SYSTEM_TASK_THREADS, GW_SYSTEM_TASK_QUEUE)) == NULL)
+  {
+    *error_r = "unable to start the task workers";
+    return (false);
+  }
+
   return (true);
+}
+
+
+/*
+ * 'gwSystemRunTask()' - Run a short blocking piece of a front-end's work
+ *                       (a password check: Argon2id takes ~0.4 s) on the
+ *                       core's task workers, never on a listener thread.
+ *
+ * The task pool is not the conversion pool, so a sign-in never waits behind
+ * a conversion.  False when the pool is full or stopping: nothing was
+ * queued and arg is still the caller's (answer "busy").  A task still
+ * queued at the stop is handed to discard() instead of run() (it must
+ * free arg, and answer a deferred request), so exactly one of the two is
+ * called for every task accepted.
+ */
+
+bool
+gwSystemRunTask(gw_system_t *sys, gw_task_fn_t run, gw_task_fn_t discard, void *arg)
+{
+  if (!sys || !run || !discard || _gwWorkersFull(sys->tasks))
+    return (false);
+
+  return (_gwWorkersQueue(sys->tasks, run, discard, arg));
 }
 
 
@@ -498,6 +527,7 @@ gwSystemDelete(gw_system_t **sys)
   gwListenerDelete(&s->listener);
   gwSystemBeginStop(s);
   _gwWorkersDelete(&s->workers);
+  _gwWorkersDelete(&s->tasks);       /* After the listener: no front-end queues one any more */
 
   gwOfficePoolFree(&s->office);      /* After the listener and workers: no conversion can start any more */
   gwEventsDelete(&s->events);        /* Delivers what is queued */

@@ -620,12 +620,7 @@ silent_finish(gw_request_t *req, void *data)
 static bool
 refuse_begin(gw_request_t *req, void *data)
 {
-  seen_t *seen = (seen_t *)data;
-
-  pthread_mutex_lock(&seen->lock);
-  seen->begins ++;
-  pthread_mutex_unlock(&seen->lock);
-
+  route_begin(req, data);
   gwRequestRespond(req, 403, "text/plain", "not today", 9);
   return (false);
 }

@@ -70,6 +70,13 @@ extern gw_listener_t *gwSystemGetListener(gw_system_t *sys);
 extern int          gwSystemExpire(gw_system_t *sys, int64_t now);             /* One sweep; returns jobs removed */
 /* Job events (event.h): valid until gwSystemDelete; subscribe before the listener starts. */
 extern gw_events_t *gwSystemGetEvents(gw_system_t *sys);
+
+/* Short blocking work a front-end must not do on a listener thread (a
+   password check): run() on a small core pool; false = busy (nothing
+   queued).  A task still queued at the stop gets discard() instead; exactly
+   one of the two runs, and it frees arg. */
+typedef void (*gw_task_fn_t)(void *arg);
+extern bool         gwSystemRunTask(gw_system_t *sys, gw_task_fn_t run, gw_task_fn_t discard, void *arg);
 /* Wait until a job has left receiving/converting (or timeout_ms passes, or the gateway stops);
  * fills job with its state then.  Returns false if the job is unknown. */
 extern bool         gwSystemJobWait(gw_system_t *sys, int64_t tenant, const char *job_id, int timeout_ms, gw_job_t *job);
