@@ -132,6 +132,8 @@ _gwIppFormatSupported(const gw_ipp_printer_t *printer, const char *format)
 bool
 _gwIppMediaSupported(const char *media)
 {
+  if (!media)
+    return (false);
   for (size_t i = 0; i < sizeof(media_sizes) / sizeof(media_sizes[0]); i ++)
     if (!strcmp(media, media_sizes[i].name))
       return (true);

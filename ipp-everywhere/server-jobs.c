@@ -298,8 +298,12 @@ _gwIppGetJobs(gw_ipp_request_t *r)
     for (ctx.which = 0; ctx.which < 3 && strcmp(which, whiches[ctx.which]); ctx.which ++);
     if (ctx.which == 3)
     {
-      r->unsupported = ippNew();
-      ippCopyAttribute(r->unsupported, attr, 0);
+      ipp_attribute_t *copy;
+
+      if (!r->unsupported)
+        r->unsupported = ippNew();
+      if ((copy = ippCopyAttribute(r->unsupported, attr, 0)) != NULL)
+        ippSetGroupTag(r->unsupported, &copy, IPP_TAG_UNSUPPORTED_GROUP);
       r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "which-jobs must be completed, not-completed or all.");
       return;
     }

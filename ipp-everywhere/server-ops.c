@@ -68,7 +68,7 @@ check_operation(gw_ipp_request_t *r)
     return (false);
   }
   value = ippGetString(charset, 0, NULL);
-  if (strcasecmp(value, "utf-8") && strcasecmp(value, "us-ascii"))
+  if (!value || (strcasecmp(value, "utf-8") && strcasecmp(value, "us-ascii")))
   {
     r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_CHARSET, "Only utf-8 is supported.");
     return (false);

@@ -39,7 +39,8 @@ one_of(ipp_attribute_t *attr, const char * const *list)
 
   if (ippGetCount(attr) != 1 || (ippGetValueTag(attr) != IPP_TAG_KEYWORD && ippGetValueTag(attr) != IPP_TAG_NAME))
     return (false);
-  value = ippGetString(attr, 0, NULL);
+  if ((value = ippGetString(attr, 0, NULL)) == NULL)
+    return (false);
   for (; *list; list ++)
     if (!strcmp(value, *list))
       return (true);
@@ -114,7 +115,8 @@ check_job_attribute(gw_ipp_request_t *r, ipp_attribute_t *attr)
   else if (!strcmp(name, "page-ranges"))
     return (page_ranges(r, attr));
   else if (!strcmp(name, "media"))
-    return (ippGetCount(attr) == 1 && _gwIppMediaSupported(ippGetString(attr, 0, NULL)));
+    return (ippGetCount(attr) == 1 && (ippGetValueTag(attr) == IPP_TAG_KEYWORD || ippGetValueTag(attr) == IPP_TAG_NAME) &&
+            _gwIppMediaSupported(ippGetString(attr, 0, NULL)));
   else if (!strcmp(name, "media-col") || !strcmp(name, "printer-resolution") || !strcmp(name, "job-name") ||
            !strcmp(name, "print-content-optimize") || !strcmp(name, "print-rendering-intent") || !strcmp(name, "print-scaling") ||
            !strcmp(name, "multiple-document-handling") || !strcmp(name, "job-account-id") || !strcmp(name, "job-accounting-user-id"))

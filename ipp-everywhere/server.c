@@ -158,6 +158,7 @@ request_free(gw_ipp_request_t *r)
   gwIppReaderDelete(&r->reader);
   ippDelete(r->request);
   ippDelete(r->response);
+  ippDelete(r->unsupported);
   free(r);
 }
 
