@@ -3,7 +3,7 @@
  * submission and parks it in the server's table of open jobs (at most
  * GW_IPP_MAX_OPEN, each for GW_IPP_OPEN_TIMEOUT seconds); Send-Document
  * takes it out, streams its one document into it and ends it like
- * Print-Job; Close-Job or the timeout aborts a job that never got one.
+ * Print-Job (_gwIppSubmissionEnd()); Close-Job or the timeout aborts a job that never got one.
  * Cancel-My-Jobs cancels all of the user's jobs (or the listed ones).
  *
  * Locking: the table is guarded by the server's lock; a submission is
@@ -178,27 +178,6 @@ _gwIppSendDocumentHead(gw_ipp_request_t *r)
 
 
 /*
- * '_gwIppSendDocumentEnd()' - The document is in: end the job as Print-Job does.
- */
-
-void
-_gwIppSendDocumentEnd(gw_ipp_request_t *r)
-{
-  gw_job_t job;
-  int      number = r->sub ? gwSubmissionJobNumber(r->sub) : 0;
-
-  memset(&job, 0, sizeof(job));
-  if (!r->sub || !gwSubmissionEnd(&r->sub, &job))
-  {
-    r->response = _gwIppResponseNew(r, _gwIppReasonStatus(job.reason), job.reason_text[0] ? job.reason_text : "The document could not be stored.");
-    return;
-  }
-  gwLog(gwSystemGetLog(r->sys), GW_LOG_INFO, "IPP: job %d (%s) of %s received from %s.", number, job.id, r->user.name, r->client);
-  _gwIppJobCreated(r, number, IPP_JSTATE_PROCESSING, "job-transforming", "Converting; the job will be held for you.");
-}
-
-
-/*
  * '_gwIppCloseJob()' - Close-Job: a job that never got a document ends
  *                      (aborted); one that did is already closed.
  */
@@ -234,7 +213,7 @@ cancel_cb(const gw_job_t *job, void *data)
 
   for (int i = 0; ctx->ids && i < ippGetCount(ctx->ids); i ++)
     want |= ippGetInteger(ctx->ids, i) == job->number;
-  if (want && !gwJobStateIsTerminal(job->state))
+  if (want && !_gwIppJobDone(job))
     ctx->jobs[ctx->count ++] = *job;
   return (ctx->count < 64);
 }
@@ -260,8 +239,9 @@ _gwIppCancelMyJobs(gw_ipp_request_t *r)
   _gwIppActor(r, &actor);
   gwApiJobIterate(r->sys, &actor, NULL, 0, cancel_cb, ctx);
   for (int i = 0; i < ctx->count; i ++)
-    if (!_gwIppOpenCancel(r->server, r->user.name, ctx->jobs[i].number, GW_REASON_CANCELLED))
-      gwApiJobCancel(r->sys, &actor, ctx->jobs[i].id, NULL);
+    if (!_gwIppOpenCancel(r->server, r->user.name, ctx->jobs[i].number, GW_REASON_CANCELLED) &&
+        gwApiJobCancel(r->sys, &actor, ctx->jobs[i].id, NULL))
+      _gwIppHistoryAdd(r->server, ctx->jobs + i);
   free(ctx);
   r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
 }

@@ -66,6 +66,21 @@ job_state(const gw_job_t *job, const char **reason_r)
 
 
 /*
+ * '_gwIppJobDone()' - Has the job ended, as a phone sees it (completed,
+ *                     canceled or aborted)?  A printed job kept for
+ *                     reprints has ended too.
+ */
+
+bool
+_gwIppJobDone(const gw_job_t *job)
+{
+  const char *reason;
+
+  return (job_state(job, &reason) >= IPP_JSTATE_CANCELED);
+}
+
+
+/*
  * 'job_attributes()' - Every attribute of one job.
  */
 
@@ -130,17 +145,6 @@ job_attributes(gw_ipp_request_t *r, const gw_job_t *job, ipp_t *response)
 
 
 /*
- * 'want()' - Was the attribute asked for (NULL = all)?
- */
-
-static int
-want(void *data, ipp_t *dst, ipp_attribute_t *attr)
-{
-  (void)dst;
-  return (!data || cupsArrayFind((cups_array_t *)data, (void *)ippGetName(attr)) != NULL);
-}
-
-/*
  * 'add_job()' - Add one job to the response, filtered.
  */
 
@@ -150,7 +154,7 @@ add_job(gw_ipp_request_t *r, const gw_job_t *job, cups_array_t *requested)
   ipp_t *all = ippNew();
 
   job_attributes(r, job, all);
-  ippCopyAttributes(r->response, all, 0, want, requested);
+  ippCopyAttributes(r->response, all, 0, _gwIppWant, requested);
   ippDelete(all);
 }
 
@@ -185,6 +189,63 @@ find_cb(const gw_job_t *job, void *data)
 
 
 /*
+ * '_gwIppHistoryAdd()' - Remember a job cancelled over IPP: the core
+ *                        purges a cancelled job at once, and a client asks
+ *                        for its state right after (RFC 8011 job history).
+ */
+
+void
+_gwIppHistoryAdd(gw_ipp_server_t *server, const gw_job_t *job)
+{
+  gw_job_t *h;
+
+  if (!server)
+    return;
+  pthread_mutex_lock(&server->lock);
+  h  = server->history + server->history_next;
+  *h = *job;
+  h->state   = GW_JOB_STATE_CANCELLED;
+  h->reason  = GW_REASON_CANCELLED;
+  h->updated = time(NULL);
+  memset(&h->key, 0, sizeof(h->key));
+  server->history_next = (server->history_next + 1) % GW_IPP_HISTORY;
+  pthread_mutex_unlock(&server->lock);
+}
+
+
+/*
+ * 'history_each()' - Call cb for the user's remembered jobs (number 0 =
+ *                    all of them) until it returns false.
+ */
+
+static void
+history_each(gw_ipp_request_t *r, int number, gw_job_cb_t cb, void *data)
+{
+  gw_job_t *copy = calloc(GW_IPP_HISTORY, sizeof(gw_job_t));
+  int       count = 0;
+  time_t    since = time(NULL) - GW_IPP_HISTORY_TTL;
+
+  if (!copy || !r->server)
+  {
+    free(copy);
+    return;
+  }
+  pthread_mutex_lock(&r->server->lock);
+  for (int i = 0; i < GW_IPP_HISTORY; i ++)
+  {
+    const gw_job_t *h = r->server->history + i;
+
+    if (h->number > 0 && h->updated >= since && (!number || h->number == number) && !strcmp(h->owner, r->user.name))
+      copy[count ++] = *h;
+  }
+  pthread_mutex_unlock(&r->server->lock);
+
+  for (int i = 0; i < count && (*cb)(copy + i, data); i ++);
+  free(copy);
+}
+
+
+/*
  * '_gwIppJobFind()' - The authenticated user's job with this number.
  */
 
@@ -198,6 +259,8 @@ _gwIppJobFind(gw_ipp_request_t *r, int number, gw_job_t *job)
     return (false);
   _gwIppActor(r, &actor);
   gwApiJobIterate(r->sys, &actor, NULL, 0, find_cb, &ctx);
+  if (!ctx.found)
+    history_each(r, number, find_cb, &ctx);
   return (ctx.found);
 }
 
@@ -265,7 +328,7 @@ static bool
 list_cb(const gw_job_t *job, void *data)
 {
   list_ctx_t *ctx  = (list_ctx_t *)data;
-  bool        done = gwJobStateIsTerminal(job->state);
+  bool        done = _gwIppJobDone(job);
 
   if ((ctx->which == 0 && done) || (ctx->which == 1 && !done))
     return (true);
@@ -322,7 +385,8 @@ _gwIppGetJobs(gw_ipp_request_t *r)
 
   r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
   _gwIppActor(r, &actor);
-  gwApiJobIterate(r->sys, &actor, NULL, 0, list_cb, &ctx);
+  if (gwApiJobIterate(r->sys, &actor, NULL, 0, list_cb, &ctx) && ctx.which != 0 && (ctx.limit <= 0 || ctx.count < ctx.limit))
+    history_each(r, 0, list_cb, &ctx);
   cupsArrayDelete(ctx.requested);
 }
 
@@ -345,7 +409,7 @@ _gwIppCancelJob(gw_ipp_request_t *r)
     r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
     return;
   }
-  if (gwJobStateIsTerminal(job.state))
+  if (_gwIppJobDone(&job))
   {
     r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "The job has already ended.");
     return;
@@ -356,5 +420,6 @@ _gwIppCancelJob(gw_ipp_request_t *r)
     r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_POSSIBLE, error ? error : "The job cannot be cancelled now.");
     return;
   }
+  _gwIppHistoryAdd(r->server, &job);
   r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
 }

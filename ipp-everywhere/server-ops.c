@@ -210,11 +210,12 @@ _gwIppRequestData(gw_ipp_request_t *r, const char *buf, size_t len)
 
 
 /*
- * 'want()' - Was the attribute asked for (requested NULL = all)?
+ * '_gwIppWant()' - ippCopyAttributes() filter: was the attribute asked for
+ *                  (data: the requested names, NULL = all)?
  */
 
-static int
-want(void *data, ipp_t *dst, ipp_attribute_t *attr)
+int
+_gwIppWant(void *data, ipp_t *dst, ipp_attribute_t *attr)
 {
   cups_array_t *requested = (cups_array_t *)data;
 
@@ -234,19 +235,20 @@ get_printer_attributes(gw_ipp_request_t *r)
   ipp_t        *attrs     = _gwIppPrinterAttributes(r, r->server ? r->server->started : time(NULL));
 
   r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
-  ippCopyAttributes(r->response, attrs, 0, want, requested);
+  ippCopyAttributes(r->response, attrs, 0, _gwIppWant, requested);
   ippDelete(attrs);
   cupsArrayDelete(requested);
 }
 
 
 /*
- * 'end_print()' - Print-Job's end: commit the document durably, answer
- *                 with the job (converting on the core's workers).
+ * '_gwIppSubmissionEnd()' - Print-Job's and Send-Document's end: commit
+ *                           the document durably, answer with the job
+ *                           (converting on the core's workers).
  */
 
-static void
-end_print(gw_ipp_request_t *r)
+void
+_gwIppSubmissionEnd(gw_ipp_request_t *r)
 {
   gw_job_t job;
   int      number = r->sub ? gwSubmissionJobNumber(r->sub) : 0;
@@ -303,7 +305,8 @@ _gwIppRequestFinish(gw_ipp_request_t *r)
         get_printer_attributes(r);
         break;
     case IPP_OP_PRINT_JOB :
-        end_print(r);
+    case IPP_OP_SEND_DOCUMENT :
+        _gwIppSubmissionEnd(r);
         break;
     case IPP_OP_VALIDATE_JOB :
         r->response = _gwIppResponseNew(r, r->ignored ? IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED : IPP_STATUS_OK, NULL);
@@ -323,9 +326,6 @@ _gwIppRequestFinish(gw_ipp_request_t *r)
         break;
     case IPP_OP_CREATE_JOB :
         _gwIppCreateJob(r);
-        break;
-    case IPP_OP_SEND_DOCUMENT :
-        _gwIppSendDocumentEnd(r);
         break;
     case IPP_OP_CLOSE_JOB :
         _gwIppCloseJob(r);

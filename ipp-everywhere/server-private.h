@@ -27,6 +27,8 @@
 #define GW_IPP_NUM_ICONS  3             /* 48, 128, 512 px */
 #define GW_IPP_MAX_OPEN   64            /* Created jobs waiting for their document */
 #define GW_IPP_OPEN_TIMEOUT 60          /* multiple-operation-time-out, seconds */
+#define GW_IPP_HISTORY    64            /* Jobs cancelled over IPP, still answered for a while */
+#define GW_IPP_HISTORY_TTL 600          /* ... this many seconds (RFC 8011 job history) */
 
 typedef struct gw_ipp_open_s            /* A Create-Job waiting for Send-Document */
 {
@@ -46,6 +48,8 @@ struct _gw_ipp_server_s
   unsigned char     *icons[GW_IPP_NUM_ICONS]; /* PNGs (read-only after New) */
   size_t             icon_lens[GW_IPP_NUM_ICONS];
   gw_ipp_open_t      open[GW_IPP_MAX_OPEN];   /* Guarded by lock */
+  gw_job_t           history[GW_IPP_HISTORY]; /* Guarded by lock: ring of cancelled jobs (the core purges them) */
+  int                history_next;
 };
 
 typedef enum gw_ipp_auth_e          /* Outcome of _gwIppAuthenticate() */
@@ -95,10 +99,14 @@ extern void   _gwIppRequestData(gw_ipp_request_t *r, const char *buf, size_t len
 extern void   _gwIppRequestFinish(gw_ipp_request_t *r);
 extern ipp_status_t _gwIppReasonStatus(gw_reason_t reason);
 extern void   _gwIppBeginSubmission(gw_ipp_request_t *r);
+extern void   _gwIppSubmissionEnd(gw_ipp_request_t *r);
+extern int    _gwIppWant(void *data, ipp_t *dst, ipp_attribute_t *attr);
 extern void   _gwIppJobCreated(gw_ipp_request_t *r, int number, ipp_jstate_t state, const char *reason, const char *message);
 extern ipp_t *_gwIppResponseNew(gw_ipp_request_t *r, ipp_status_t status, const char *message);
 
 /* server-jobs.c */
+extern bool   _gwIppJobDone(const gw_job_t *job);
+extern void   _gwIppHistoryAdd(gw_ipp_server_t *server, const gw_job_t *job);
 extern bool   _gwIppJobFind(gw_ipp_request_t *r, int number, gw_job_t *job);
 extern bool   _gwIppRequestJob(gw_ipp_request_t *r, gw_job_t *job);
 extern void   _gwIppGetJobs(gw_ipp_request_t *r);
@@ -114,7 +122,6 @@ extern bool   _gwIppIconMake(int size, unsigned char **png, size_t *pnglen);
 /* server-create.c */
 extern void   _gwIppCreateJob(gw_ipp_request_t *r);
 extern bool   _gwIppSendDocumentHead(gw_ipp_request_t *r);
-extern void   _gwIppSendDocumentEnd(gw_ipp_request_t *r);
 extern void   _gwIppCloseJob(gw_ipp_request_t *r);
 extern void   _gwIppCancelMyJobs(gw_ipp_request_t *r);
 extern bool   _gwIppOpenCancel(gw_ipp_server_t *server, const char *owner, int number, gw_reason_t reason);

@@ -10,6 +10,8 @@
 
 #include <printgate-ipp/ipp-reader.h>
 
+#include <cups/ipp.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,7 +350,7 @@ gwIppReaderEnd(gw_ipp_reader_t *r)
 }
 
 
-ipp_status_t gwIppReaderStatus(gw_ipp_reader_t *r) { return (r->error ? r->status : IPP_STATUS_OK); }
+int          gwIppReaderStatus(gw_ipp_reader_t *r) { return (r->error ? (int)r->status : IPP_STATUS_OK); }
 const char  *gwIppReaderError(gw_ipp_reader_t *r)  { return (r->error); }
 int          gwIppReaderRequestId(gw_ipp_reader_t *r) { return (r->header ? r->request_id : 0); }
 
@@ -390,27 +392,38 @@ read_memory(void *data, ipp_uchar_t *buf, size_t bytes)
 
 
 /*
+ * 'gwIppDecodeTrusted()' - Decode a whole message with libcups (no
+ *                          limits: only for what has been checked or
+ *                          what we made).
+ */
+
+ipp_t *
+gwIppDecodeTrusted(const void *buf, size_t len)
+{
+  read_ctx_t ctx = { (const unsigned char *)buf, len, 0 };
+  ipp_t     *ipp;
+
+  if ((ipp = ippNew()) != NULL && ippReadIO(&ctx, (ipp_iocb_t)read_memory, 1, NULL, ipp) != IPP_STATE_DATA)
+  {
+    ippDelete(ipp);
+    ipp = NULL;
+  }
+  return (ipp);
+}
+
+
+/*
  * 'gwIppReaderDecode()' - Decode the checked section with libcups.
  */
 
 ipp_t *
 gwIppReaderDecode(gw_ipp_reader_t *r)
 {
-  read_ctx_t ctx = { r->buf, r->len, 0 };
-  ipp_t     *ipp;
+  ipp_t *ipp;
 
   if (!r->done || r->error)
     return (NULL);
-  if ((ipp = ippNew()) == NULL)
-  {
-    fail(r, IPP_STATUS_ERROR_INTERNAL, "Out of memory.");
-    return (NULL);
-  }
-  if (ippReadIO(&ctx, (ipp_iocb_t)read_memory, 1, NULL, ipp) != IPP_STATE_DATA)
-  {
-    ippDelete(ipp);
+  if ((ipp = gwIppDecodeTrusted(r->buf, r->len)) == NULL)
     fail(r, IPP_STATUS_ERROR_BAD_REQUEST, "The request's attributes cannot be decoded.");
-    return (NULL);
-  }
   return (ipp);
 }

@@ -185,12 +185,12 @@ feed(gw_ipp_request_t *r, const char *buf, size_t len)
     case GW_IPP_READ_MORE :
         return;
     case GW_IPP_READ_ERROR :
-        r->response = _gwIppResponseNew(r, gwIppReaderStatus(r->reader), gwIppReaderError(r->reader));
+        r->response = _gwIppResponseNew(r, (ipp_status_t)gwIppReaderStatus(r->reader), gwIppReaderError(r->reader));
         return;
     case GW_IPP_READ_DONE :
         if ((r->request = gwIppReaderDecode(r->reader)) == NULL)
         {
-          r->response = _gwIppResponseNew(r, gwIppReaderStatus(r->reader), gwIppReaderError(r->reader));
+          r->response = _gwIppResponseNew(r, (ipp_status_t)gwIppReaderStatus(r->reader), gwIppReaderError(r->reader));
           return;
         }
         _gwIppRequestHead(r);
@@ -209,7 +209,7 @@ static void
 end_body(gw_ipp_request_t *r)
 {
   if (!r->request && !r->response && gwIppReaderEnd(r->reader) == GW_IPP_READ_ERROR)
-    r->response = _gwIppResponseNew(r, gwIppReaderStatus(r->reader), gwIppReaderError(r->reader));
+    r->response = _gwIppResponseNew(r, (ipp_status_t)gwIppReaderStatus(r->reader), gwIppReaderError(r->reader));
   if (!r->response)
     _gwIppRequestFinish(r);
 }

@@ -17,6 +17,8 @@
 #include <printgate-ipp/server.h>
 #include "test.h"
 
+#include <cups/ipp.h>
+
 #include <stdint.h>
 
 typedef struct buf_s
@@ -113,7 +115,7 @@ read_all(const buf_t *b, size_t piece, ipp_status_t *status, size_t *section)
   }
   if (result == GW_IPP_READ_MORE)
     result = gwIppReaderEnd(r);
-  *status = gwIppReaderStatus(r);
+  *status = (ipp_status_t)gwIppReaderStatus(r);
   if (section)
     *section = total;
   if (result == GW_IPP_READ_DONE)
@@ -144,24 +146,6 @@ accepted(const buf_t *b)
   return (read_all(b, 0, &status, NULL) == GW_IPP_READ_DONE);
 }
 
-/* ippReadIO() callback over our own (trusted) answer. */
-typedef struct mem_s
-{
-  const unsigned char *p;
-  size_t               len, pos;
-} mem_t;
-
-static ssize_t
-mem_read(void *data, ipp_uchar_t *buf, size_t bytes)
-{
-  mem_t *m = (mem_t *)data;
-  size_t n = m->len - m->pos < bytes ? m->len - m->pos : bytes;
-
-  memcpy(buf, m->p + m->pos, n);
-  m->pos += n;
-  return ((ssize_t)n);
-}
-
 /* Run the request path: the IPP status of the answer (-1: none, -2: 'unsupported' not echoed) and the HTTP status. */
 static int
 process(const buf_t *b, int *http, const char *unsupported)
@@ -173,12 +157,11 @@ process(const buf_t *b, int *http, const char *unsupported)
   *http = gwIppServerProcess(b->data, b->len, &out, &outlen);
   if (out && outlen >= 8)
   {
-    ipp_t           *answer = ippNew();
-    mem_t            m = { out, outlen, 0 };
+    ipp_t           *answer = gwIppDecodeTrusted(out, outlen);
     ipp_attribute_t *attr;
 
     status = (out[2] << 8) | out[3];
-    if (unsupported && (ippReadIO(&m, (ipp_iocb_t)mem_read, 1, NULL, answer) != IPP_STATE_DATA ||
+    if (unsupported && (!answer ||
                         (attr = ippFindAttribute(answer, unsupported, IPP_TAG_ZERO)) == NULL ||
                         ippGetGroupTag(attr) != IPP_TAG_UNSUPPORTED_GROUP))
       status = -2;

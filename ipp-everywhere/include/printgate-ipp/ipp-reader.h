@@ -18,7 +18,6 @@
 #ifndef PRINTGATE_IPP_READER_H
 #define PRINTGATE_IPP_READER_H
 
-#include <cups/ipp.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,11 +41,14 @@ extern void             gwIppReaderDelete(gw_ipp_reader_t **reader);
 extern gw_ipp_read_t    gwIppReaderFeed(gw_ipp_reader_t *reader, const void *buf, size_t len, size_t *used_r);
 /* The body ended: DONE if the section was complete, else ERROR (truncated). */
 extern gw_ipp_read_t    gwIppReaderEnd(gw_ipp_reader_t *reader);
-extern ipp_status_t     gwIppReaderStatus(gw_ipp_reader_t *reader);   /* Status to answer an ERROR with */
+extern int              gwIppReaderStatus(gw_ipp_reader_t *reader);   /* ipp_status_t to answer an ERROR with */
 extern const char      *gwIppReaderError(gw_ipp_reader_t *reader);    /* Sentence for the status-message */
 extern int              gwIppReaderRequestId(gw_ipp_reader_t *reader); /* 0 until the header is read */
 extern int              gwIppReaderVersion(gw_ipp_reader_t *reader, int *minor); /* Major version (0 until read or unsupported) */
 /* After DONE: the request decoded by libcups (the caller deletes it), or NULL with the error set. */
-extern ipp_t           *gwIppReaderDecode(gw_ipp_reader_t *reader);
+extern struct _ipp_s    *gwIppReaderDecode(gw_ipp_reader_t *reader);  /* libcups' ipp_t */
+
+/* Decode a message we made ourselves (an answer, in tests): no limits, never for outside input.  NULL if it does not decode. */
+extern struct _ipp_s    *gwIppDecodeTrusted(const void *buf, size_t len);
 
 #endif /* !PRINTGATE_IPP_READER_H */
