@@ -15,8 +15,10 @@
 #     Content-Length and chunked), a client that stops halfway, one that
 #     sends a byte a second;
 #  4. a JPEG declared as PDF is converted by its content;
-#  5. (last, as it locks out 127.0.0.1 too) failures lock a user out;
-#  6. printer-uuid stays the same across a restart.
+#  5. kill -9 while a Print-Job is half sent: after the restart no job and
+#     no spool file of it remain;
+#  6. (last, as it locks out 127.0.0.1 too) failures lock a user out;
+#  7. printer-uuid stays the same across a restart.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -126,7 +128,25 @@ out=$(ipc print --auth "alice:$APW" --format application/pdf --document "$JPEG")
 check "JPEG declared as PDF accepted" has "$out" "IPP 0x0000 job-id="
 check "and held, converted by its content" peers_wait 30 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | grep -c ' held ' | grep -q 3"
 
-# ---- 5. Lockout, last: it also locks the client address (127.0.0.1) -------------
+# ---- 5. kill -9 while a Print-Job is half sent ----------------------------------
+gw_make_marked_pdf "$W/crash.pdf" 900000 CRASHMARK
+$IPC "$GW_PORT" print --auth "bob:$BPW" --document "$W/crash.pdf" --pause-after 450000 --timeout 60 > "$W/crash.out" 2>&1 &
+CPID=$!
+peers_track $CPID
+peers_wait 20 grep -q PAUSED "$W/crash.out"
+sleep 0.5
+check "the half-sent job is being received" sh -c "$PRINTGATE -c $GW_CONF job list | grep -q receiving"
+check "its partial spool file is in incoming/ (control)" sh -c "test -n \"\$(find $GW_STATE -path '*incoming*' -type f)\""
+gw_stop KILL
+peers_stop $CPID
+gw_restart
+"$PRINTGATE" -c "$GW_CONF" job list --user bob | sed 's/^/    /'
+check_eq "after kill -9 and restart: no job of the half-sent document left" \
+  "$("$PRINTGATE" -c "$GW_CONF" job list --user bob | awk '$3 == "receiving" || $3 == "converting" || $3 == "held"' | wc -l)" 0
+check "nothing left in incoming/" sh -c "test -z \"\$(find $GW_STATE -path '*incoming*' -type f)\""
+check "and the daemon serves" serving
+
+# ---- 6. Lockout, last: it also locks the client address (127.0.0.1) -------------
 # PinMaxFailures 4: a good password in between does not forgive.
 for i in 1 2; do ipc validate --auth "carol:bad $i" >/dev/null; done
 out=$(ipc validate --auth "carol:$CPW")
@@ -135,7 +155,7 @@ for i in 3 4; do ipc validate --auth "carol:bad $i" >/dev/null; done
 out=$(ipc validate --auth "carol:$CPW")
 check "carol is locked out after 4 failures (good password interleaved)" has "$out" "IPP 0x0403"
 
-# ---- 6. printer-uuid across a restart ------------------------------------------
+# ---- 7. printer-uuid across a restart -----------------------------------------
 gw_stop
 gw_restart
 check_eq "printer-uuid is stable across a restart" "$(ipc gpa | sed -n 's/.*printer-uuid=\(urn:uuid:[0-9a-f-]*\).*/\1/p')" "$UUID"

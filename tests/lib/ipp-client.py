@@ -115,6 +115,7 @@ def main():
     p.add_argument("--chunked", action="store_true")
     p.add_argument("--stop-after", type=int)       # close after sending this many body bytes
     p.add_argument("--rate", type=float)           # body bytes per second
+    p.add_argument("--pause-after", type=int)      # send this many body bytes, then wait (to be killed)
     p.add_argument("--path", default="/ipp/print")
     p.add_argument("--timeout", type=float, default=60)
     a = p.parse_args()
@@ -144,6 +145,12 @@ def main():
                 if n <= 0:
                     s.close()
                     print("STOPPED after %d bytes" % sent)
+                    return
+            if a.pause_after is not None and sent + n > a.pause_after:
+                n = a.pause_after - sent
+                if n <= 0:
+                    print("PAUSED after %d bytes" % sent, flush=True)
+                    time.sleep(a.timeout)
                     return
             piece = body[sent : sent + n]
             s.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if a.chunked else piece)
