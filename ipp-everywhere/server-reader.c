@@ -19,6 +19,7 @@
 struct _gw_ipp_reader_s
 {
   unsigned char *buf;            /* Header + attribute section so far */
+  size_t         size;           /* Allocated (grows by doubling up to GW_IPP_MAX_SECTION) */
   size_t         len;            /* Bytes in buf */
   size_t         pos;            /* Next unchecked byte */
   bool           header;         /* The 8-byte header was checked */
@@ -202,7 +203,7 @@ check_value(gw_ipp_reader_t *r, int tag)
     if (r->depth == 0 || namelen)
       return (fail(r, IPP_STATUS_ERROR_BAD_REQUEST, "An end of collection has no matching start."));
     r->depth --;
-    r->have_attr = r->depth > 0 ? false : true;
+    r->have_attr = true;                       /* More values of a 1setOf collection may follow */
   }
   else if (tag == IPP_TAG_MEMBERNAME)
   {
@@ -273,7 +274,7 @@ gwIppReaderNew(void)
 {
   gw_ipp_reader_t *r = calloc(1, sizeof(gw_ipp_reader_t));
 
-  if (r && (r->buf = malloc(GW_IPP_MAX_SECTION)) == NULL)
+  if (r && (r->buf = malloc(r->size = 4096)) == NULL)
   {
     free(r);
     r = NULL;
@@ -300,8 +301,9 @@ gwIppReaderDelete(gw_ipp_reader_t **reader)
 /*
  * 'gwIppReaderFeed()' - Take the next piece of the body.
  *
- * Only what fits in the section buffer is taken; if the section is still
- * not complete when the buffer is full, the request is too large.
+ * Only what fits in the section (GW_IPP_MAX_SECTION) is taken, in a buffer
+ * that grows as needed; if the section is still not complete when it is
+ * full, the request is too large.
  */
 
 gw_ipp_read_t
@@ -318,6 +320,20 @@ gwIppReaderFeed(gw_ipp_reader_t *r, const void *buf, size_t len, size_t *used_r)
 
   before = r->len;
   take   = len < GW_IPP_MAX_SECTION - r->len ? len : GW_IPP_MAX_SECTION - r->len;
+  if (r->len + take > r->size)
+  {
+    size_t         size = r->size;
+    unsigned char *grown;
+
+    while (size < r->len + take)
+      size *= 2;
+    if (size > GW_IPP_MAX_SECTION)
+      size = GW_IPP_MAX_SECTION;
+    if ((grown = realloc(r->buf, size)) == NULL)
+      return (fail(r, IPP_STATUS_ERROR_INTERNAL, "Out of memory."));
+    r->buf  = grown;
+    r->size = size;
+  }
   memcpy(r->buf + r->len, buf, take);
   r->len += take;
 

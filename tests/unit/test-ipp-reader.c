@@ -215,6 +215,11 @@ main(void)
   TEST_BEGIN("collections: 8 levels taken, 9 refused, 20,000 refused without recursion");
   start(&b, 2, 0, IPP_OP_VALIDATE_JOB, 1); put_byte(&b, 2); nested(&b, GW_IPP_MAX_DEPTH); put_byte(&b, 3);
   TEST_CHECK(accepted(&b));
+  start(&b, 2, 0, IPP_OP_VALIDATE_JOB, 1); put_byte(&b, 2);    /* A member that is a 1setOf collection, then a second value of the whole */
+  put_attr(&b, 0x34, "x-col", "", 0); put_attr(&b, 0x4A, "", "x-set", 5);
+  put_attr(&b, 0x34, "", "", 0); put_attr(&b, 0x37, "", "", 0); put_attr(&b, 0x34, "", "", 0); put_attr(&b, 0x37, "", "", 0);
+  put_attr(&b, 0x37, "", "", 0); put_attr(&b, 0x34, "", "", 0); put_attr(&b, 0x37, "", "", 0); put_byte(&b, 3);
+  TEST_CHECK(accepted(&b));
   start(&b, 2, 0, IPP_OP_VALIDATE_JOB, 1); put_byte(&b, 2); nested(&b, GW_IPP_MAX_DEPTH + 1); put_byte(&b, 3);
   TEST_CHECK(refused(&b, IPP_STATUS_ERROR_BAD_REQUEST));
   start(&b, 2, 0, IPP_OP_VALIDATE_JOB, 1); put_byte(&b, 2); nested(&b, 20000); put_byte(&b, 3);
