@@ -28,6 +28,7 @@ struct _gw_ipp_reader_s
   int            group;          /* Current group tag (0 = none yet) */
   bool           seen_operation; /* The operation group came */
   bool           have_attr;      /* An attribute to add values to (at this level) */
+  bool           need_value;     /* A memberAttrName came: a value must follow */
   int            depth;          /* Collection nesting */
   int            attributes;     /* Named attributes */
   int            values;         /* All items */
@@ -136,7 +137,7 @@ check_header(gw_ipp_reader_t *r)
 static gw_ipp_read_t
 check_group(gw_ipp_reader_t *r, int tag)
 {
-  if (r->depth > 0)
+  if (r->depth > 0 || r->need_value)
     return (fail(r, IPP_STATUS_ERROR_BAD_REQUEST, "A collection is not closed."));
 
   if (tag == IPP_TAG_END)
@@ -197,7 +198,11 @@ check_value(gw_ipp_reader_t *r, int tag)
   if (exact < 0 && valuelen > (size_t)limit)
     return (fail(r, IPP_STATUS_ERROR_REQUEST_VALUE, "An attribute value is longer than IPP allows for its syntax."));
 
-  /* Structure: names at the top level, memberAttrName inside collections. */
+  /* Structure: names at the top level, memberAttrName inside collections, each followed by a value. */
+  if (r->need_value && (tag == IPP_TAG_END_COLLECTION || tag == IPP_TAG_MEMBERNAME))
+    return (fail(r, IPP_STATUS_ERROR_BAD_REQUEST, "A member attribute name has no value."));
+  r->need_value = tag == IPP_TAG_MEMBERNAME;
+
   if (tag == IPP_TAG_END_COLLECTION)
   {
     if (r->depth == 0 || namelen)

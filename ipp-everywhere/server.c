@@ -144,6 +144,31 @@ encode(ipp_t *response, unsigned char **out, size_t *outlen)
 
 
 /*
+ * 'answer()' - Encode the response; one that cannot be encoded (an echoed
+ *              attribute libcups cannot write back) is answered with its
+ *              status alone.
+ */
+
+static bool
+answer(gw_ipp_request_t *r, unsigned char **out, size_t *outlen)
+{
+  ipp_status_t status;
+
+  if (!r->response)
+    return (false);
+  if (encode(r->response, out, outlen))
+    return (true);
+
+  status = ippGetStatusCode(r->response);
+  ippDelete(r->response);
+  ippDelete(r->unsupported);
+  r->unsupported = NULL;
+  r->response    = _gwIppResponseNew(r, status, "Some attributes of the request cannot be echoed back.");
+  return (r->response && encode(r->response, out, outlen));
+}
+
+
+/*
  * 'request_free()' - Drop a request's state (the submission is aborted
  *                    when the request did not end with a job).
  */
@@ -367,7 +392,7 @@ route_finish(gw_request_t *req, void *data)
     gwRequestRespond(req, 401, "text/plain", "Authentication required.\n", 25);
     return;
   }
-  if (!r->response || !encode(r->response, &out, &outlen))
+  if (!answer(r, &out, &outlen))
   {
     gwRequestRespond(req, 500, "text/plain", "The answer could not be encoded.\n", 33);
     return;
@@ -670,7 +695,7 @@ gwIppServerProcess(const void *data, size_t len, unsigned char **out, size_t *ou
   end_body(r);
 
   status = r->http_status;
-  if (status == 200 && (!r->response || !encode(r->response, out, outlen)))
+  if (status == 200 && !answer(r, out, outlen))
     status = 500;
   request_free(r);
   return (status);

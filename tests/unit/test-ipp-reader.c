@@ -284,6 +284,8 @@ main(void)
   TEST_CHECK(refused(&b, IPP_STATUS_ERROR_BAD_REQUEST));
   start(&b, 2, 0, IPP_OP_GET_PRINTER_ATTRIBUTES, 1); put_attr(&b, 0x4A, "", "x", 1); put_byte(&b, 3);
   TEST_CHECK(refused(&b, IPP_STATUS_ERROR_BAD_REQUEST));
+  start(&b, 2, 0, IPP_OP_GET_PRINTER_ATTRIBUTES, 1); put_attr(&b, 0x34, "media-col", "", 0); put_attr(&b, 0x4A, "", "x", 1); put_attr(&b, 0x37, "", "", 0); put_byte(&b, 3);
+  TEST_CHECK(refused(&b, IPP_STATUS_ERROR_BAD_REQUEST));      /* A member name with no value (found by fuzz-ipp) */
   start(&b, 2, 0, IPP_OP_GET_PRINTER_ATTRIBUTES, 1); put_attr(&b, 0x37, "", "", 0); put_byte(&b, 3);
   TEST_CHECK(refused(&b, IPP_STATUS_ERROR_BAD_REQUEST));
   start(&b, 2, 0, IPP_OP_GET_PRINTER_ATTRIBUTES, 1); put_attr(&b, 0x34, "media-col", "", 0); put_byte(&b, 3);
