@@ -199,6 +199,14 @@ static const config_directive_t directives[] =
   { "AdminUser", CONFIG_STRING, FIELD(admin_user), "admin", 0, 0, false, check_user_name,
     "Name of the admin account created on first run." },
 
+  /* IPP Everywhere (docs/ipp.md) */
+  { "IppPrinterName", CONFIG_STRING, FIELD(ipp_printer_name), "Printgate", 0, 0, false, NULL,
+    "The name phones show for the gateway's IPP printer (printer-name)." },
+  { "IppPrinterInfo", CONFIG_STRING, FIELD(ipp_printer_info), "Printgate secure print", 0, 0, false, NULL,
+    "A description of the IPP printer (printer-info)." },
+  { "IppPrinterLocation", CONFIG_STRING, FIELD(ipp_printer_location), "", 0, 0, false, NULL,
+    "Where the gateway's printers are, in words (printer-location)." },
+
   /* Conversion */
   { "ConverterPath", CONFIG_PATH, FIELD(converter_path), "", 0, 0, false, NULL,
     "The printgate-convert helper (empty = the installed one, or the build's converters/)." },

@@ -20,7 +20,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-dev libmicrohttpd-dev
       libavahi-client-dev libcups2-dev libgs-dev libsqlite3-dev libargon2-dev libjson-c-dev libexpat1-dev
       libseccomp-dev libqpdf-dev ghostscript qpdf
-      libcairo2-dev libjpeg62-turbo-dev libpng-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
+      libcairo2-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
       libpango1.0-dev fonts-dejavu-core fontconfig scdoc)
 OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno
              fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)

@@ -18,6 +18,7 @@
 #include "printgate/listener.h"
 #include "printgate/log.h"
 #include "printgate/system.h"
+#include "printgate-ipp/server.h"
 #include "printgate-ipp/sinks.h"
 
 #include <errno.h>
@@ -194,6 +195,7 @@ main(int argc, char *argv[])
   gw_config_t  *config;
   gw_system_t  *sys;
   gw_control_t *ctl;
+  gw_ipp_server_t *ipp;
   sigset_t      signals;
   int           port = 0;
 
@@ -279,6 +281,14 @@ main(int argc, char *argv[])
   gwSystemAddSink(sys, gwIppSink());
   gwSystemAddSink(sys, gwCupsSink());
 
+  if ((ipp = gwIppServerNew(sys, &error)) == NULL || !gwSystemAddFrontend(sys, gwIppServerFrontend(ipp)))
+  {
+    fprintf(stderr, "printgated: IPP server: %s\n", error ? error : "unable to register");
+    gwSystemDelete(&sys);
+    gwIppServerDelete(&ipp);
+    return (1);
+  }
+
   if (!gwSystemRecover(sys))
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Recovery did not complete; see the messages above.");
 
@@ -309,6 +319,7 @@ main(int argc, char *argv[])
   gwSystemBeginStop(sys);              /* No client waits for a conversion while we drain */
   gwControlStop(&ctl, 30);
   gwSystemDelete(&sys);
+  gwIppServerDelete(&ipp);
 
   return (0);
 }

@@ -80,6 +80,11 @@ struct _gw_config_s
   /* Accounts */
   char          admin_user[64];               /* AdminUser: first admin account name */
 
+  /* IPP Everywhere (docs/ipp.md) */
+  char          ipp_printer_name[128];        /* IppPrinterName */
+  char          ipp_printer_info[256];        /* IppPrinterInfo */
+  char          ipp_printer_location[256];    /* IppPrinterLocation */
+
   /* Conversion (docs/converters.md) */
   char          converter_path[GW_PATH_MAX];  /* ConverterPath ("" = next to printgated) */
   char          conversion_dir[GW_PATH_MAX];  /* ConversionDir: tmpfs parent of conversion dirs */

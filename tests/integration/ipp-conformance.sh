@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# ipp-conformance.sh - the gateway's IPP Everywhere server against CUPS's
+# own conformance files (cups-ipp-utils): ipptool -t with ipp-1.1.test,
+# ipp-2.0.test and ipp-everywhere.test over IPPS with a test user.
+#
+# "Get-Job-Attributes Until Job Complete" waits for the job it printed to
+# complete; a gateway job is held until its owner releases it, so a loop in
+# the background releases the user's held jobs to a private cupsd queue
+# (the same release a person does at a printer), and the job completes
+# (KeepPrintedJobs yes: a printed job that is discarded at once answers
+# client-error-not-found, as any job gone from the gateway does).
+# Every test of every file must pass: the PASS/FAIL counts are printed, and
+# any [FAIL] fails this test (the failing lines are shown).
+set -u
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+peers_init
+W=$PEERS_DIR
+export HOME=$W                         # ipptool keeps trust-on-first-use credentials in ~/.cups
+peers_start_cupsd
+peers_cups_add_queue done
+gw_start "KeepPrintedJobs yes"
+gw user add alice >/dev/null
+PW=$(gw user password alice | tail -1)
+gw printer add lobby "cups://127.0.0.1:$PEERS_CUPS_PORT/done" >/dev/null
+gw_make_pdf "$W/sample.pdf" 2 "IPP conformance"
+URI="ipps://alice:$PW@localhost:$GW_PORT/ipp/print"
+
+# The owner releases whatever is held, as a person at the printer would.
+( while :; do "$PRINTGATE" -c "$GW_CONF" release --user alice --printer lobby >/dev/null 2>&1; sleep 0.5; done ) &
+peers_track $!
+sleep 1                                 # printer-up-time must be > 0
+
+for t in ipp-1.1 ipp-2.0 ipp-everywhere; do
+  v=2.0; [ $t = ipp-1.1 ] && v=1.1
+  (cd /usr/share/cups/ipptool && timeout 300 ipptool -V $v -t -f "$W/sample.pdf" "$URI" $t.test) > "$W/$t.out" 2>&1
+  pass=$(grep -c '\[PASS\]' "$W/$t.out"); fail=$(grep -c '\[FAIL\]' "$W/$t.out")
+  echo "$t.test: $pass PASS, $fail FAIL, $(grep -c '\[SKIP\]' "$W/$t.out") SKIP"
+  check "$t.test ran its tests" test "$pass" -gt 10
+  check_eq "$t.test: no test fails" "$fail" 0
+  [ "$fail" -eq 0 ] || grep -A8 '\[FAIL\]' "$W/$t.out" | sed 's/^/    /' | head -60
+done
+
+# Positive control: the same suite against a gateway URI without credentials must fail.
+(cd /usr/share/cups/ipptool && timeout 120 ipptool -V 2.0 -t -f "$W/sample.pdf" "ipps://localhost:$GW_PORT/ipp/print" ipp-1.1.test) > "$W/noauth.out" 2>&1
+check "control: without credentials Print-Job fails" grep -q 'Print-Job.*\[FAIL\]' "$W/noauth.out"
+
+check "jobs landed for alice and were released" sh -c "$PRINTGATE -c $GW_CONF job list --user alice | grep -q printed"
+gw_finish
