@@ -207,7 +207,6 @@ _gwIppHistoryAdd(gw_ipp_server_t *server, const gw_job_t *job)
   h->state   = GW_JOB_STATE_CANCELLED;
   h->reason  = GW_REASON_CANCELLED;
   h->updated = time(NULL);
-  memset(&h->key, 0, sizeof(h->key));
   server->history_next = (server->history_next + 1) % GW_IPP_HISTORY;
   pthread_mutex_unlock(&server->lock);
 }
