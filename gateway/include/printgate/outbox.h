@@ -67,6 +67,9 @@ typedef struct gw_outmail_s     /* A message to queue (strings read during the c
  */
 extern bool gwApiOutboxAdd(gw_system_t *sys, const gw_actor_t *actor, const gw_outmail_t *m, int64_t *id_r, const char **error_r);
 
+/* True for an addr-spec the outbox sends to: ASCII local@domain, no quotes or comments, within the limits. */
+extern bool gwOutboxAddressValid(const char *address);
+
 /* ---- Listing and managing the outbox (admin) --------------------------------- */
 
 typedef enum gw_outbox_state_e
@@ -88,6 +91,7 @@ typedef struct gw_outbox_entry_s /* One outbox row, copied out */
   int64_t           created;                             /* Unix time */
   int64_t           next_attempt;                        /* Unix time (queued) */
   int64_t           updated;                             /* Last change (sent: when) */
+  int64_t           since;                               /* Start of the give-up clock (queued, or the last retry) */
   char              key[GW_OUTMAIL_KEY_MAX + 1];
   char              from[GW_OUTMAIL_ADDRESS_MAX + 1];
   char              to[GW_OUTMAIL_ADDRESS_MAX + 1];
@@ -158,7 +162,7 @@ extern bool gwApiSecretEncrypt(gw_system_t *sys, const gw_actor_t *actor, const 
  * "enc:v1:" value is decrypted (a damaged value, one made under another
  * root key, or a tampered one is refused); any other value is copied as it
  * is and a warning naming the directive (never the value) is logged
- * (by the sender: once per start).  The caller wipes buf (gwWipe()).  For front-ends
+ * at each call.  The caller wipes buf (gwWipe()).  For front-ends
  * that need a configured credential (IMAP passwords, OAuth secrets).
  */
 extern bool gwSystemSecretOpen(gw_system_t *sys, const char *directive, const char *value, char *buf, size_t bufsize, const char **error_r);
