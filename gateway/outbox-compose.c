@@ -292,9 +292,10 @@ msgid_list_ok(const char *s, size_t max, bool single)
 
 /*
  * 'add_subject()' - "Subject:", as is when ASCII (folded at spaces),
- *                   else RFC 2047 encoded words of at most 45 bytes
- *                   (60 base64 characters) each, never splitting a
- *                   UTF-8 sequence.
+ *                   else RFC 2047 encoded words of at most 39 bytes
+ *                   (52 base64 characters, 64 in all, so the first line
+ *                   is 73 characters) each, never splitting a UTF-8
+ *                   sequence.
  */
 
 static void
@@ -336,7 +337,7 @@ add_subject(buf_t *b, const char *subject)
 
   for (start = 0; start < len; start += chunk)
   {
-    chunk = len - start > 45 ? 45 : len - start;
+    chunk = len - start > 39 ? 39 : len - start;
     while (chunk > 0 && start + chunk < len && (subject[start + chunk] & 0xc0) == 0x80)
       chunk --;                         /* Do not cut a UTF-8 sequence */
     _gwOutboxBase64Encode(subject + start, chunk, false, word, sizeof(word));
