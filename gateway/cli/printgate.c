@@ -67,6 +67,8 @@ usage(FILE *fp, int status)
         "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
         "  audit [--since UNIXTIME] [--limit N]\n"
         "  outbox list [--state queued|sending|sent|failed] | outbox retry ID | outbox delete ID\n"
+        "  outbox send ADDRESS SUBJECT [--key KEY] [--in-reply-to MSGID]  (body on standard input;\n"
+        "          --in-reply-to marks it an automatic reply)\n"
         "  secret encrypt                     (reads a secret on standard input, prints enc:v1:...)\n", fp);
   return (status);
 }
@@ -363,6 +365,8 @@ print_reply(const char *cmd, json_object *reply)
   }
   else if (!strcmp(cmd, "secret.encrypt"))
     printf("%s\n", jstr(reply, "value"));
+  else if (!strcmp(cmd, "outbox.send"))
+    printf("Queued as %d.\n", (int)jint(reply, "id"));
   else if (!strcmp(cmd, "pin.new"))
     printf("%s\n", jstr(reply, "pin"));
   else if (!strcmp(cmd, "device.add"))
@@ -542,12 +546,30 @@ outbox_request(cli_t *cli, char *secret, size_t secretsize, bool *mine_r)
 
   snprintf(cmd, sizeof(cmd), "%s.%s", noun, verb);
   if ((*mine_r = !strcmp(cmd, "outbox.list") || !strcmp(cmd, "outbox.retry") || !strcmp(cmd, "outbox.delete") ||
-                 !strcmp(cmd, "secret.encrypt")) == false)
+                 !strcmp(cmd, "outbox.send") || !strcmp(cmd, "secret.encrypt")) == false)
     return (NULL);
 
   req = json_object_new_object();
   if (!strcmp(cmd, "outbox.list"))
     add(req, "state", option(cli, 2, "--state"));
+  else if (!strcmp(cmd, "outbox.send"))
+  {
+    static char body[65536];
+    size_t      n = fread(body, 1, sizeof(body) - 1, stdin);
+
+    body[n] = '\0';
+    if (!positional(cli, 2, 1) || !feof(stdin))
+    {
+      fprintf(stderr, "printgate: outbox send ADDRESS SUBJECT: the body (up to 64 KB) on standard input\n");
+      json_object_put(req);
+      return (NULL);
+    }
+    add(req, "to", positional(cli, 2, 0));
+    add(req, "subject", positional(cli, 2, 1));
+    add(req, "key", option(cli, 2, "--key"));
+    add(req, "in_reply_to", option(cli, 2, "--in-reply-to"));
+    add(req, "body", body);
+  }
   else if (!strcmp(cmd, "secret.encrypt"))
   {
     if (!read_secret("-", "a secret", secret, secretsize) || !secret[0] || strlen(secret) + 1 >= secretsize)
