@@ -17,6 +17,7 @@
 #include "gateway-harness.h"
 #include "outbox-private.h"
 #include "api-private.h"
+#include "store-private.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -676,6 +677,38 @@ test_secrets(gw_system_t *sys, gw_system_t *other, const char *dir)
 }
 
 
+static void
+test_migration(const char *dir)
+{
+  char               path[600];
+  const char        *error = NULL;
+  gw_store_t        *store;
+  gw_outbox_entry_t  e;
+  int64_t            uid = 0, id = 0;
+  bool               existed = true;
+  gw_user_t          user;
+
+  TEST_BEGIN("migration: a version 6 database gets the outbox, its users kept");
+  snprintf(path, sizeof(path), "%s/v6.db", dir);
+  TEST_CHECKF((store = _gwStoreOpenVersion(path, NULL, 6, &error)) != NULL, "%s", error ? error : "");
+  TEST_CHECK(store && gwStoreUserAdd(store, GW_DEFAULT_TENANT, "erin", "Erin", GW_ROLE_USER, NULL, false, &uid, &error));
+  gwStoreClose(&store);
+  TEST_CHECKF((store = gwStoreOpen(path, NULL, &error)) != NULL, "%s", error ? error : "");
+  TEST_CHECK(gwStoreSchemaVersion(store) == 7 && gwStoreLatestSchemaVersion() == 7);
+  TEST_CHECK(gwStoreUserFind(store, GW_DEFAULT_TENANT, "erin", &user) && user.id == uid);
+  memset(&e, 0, sizeof(e));
+  e.tenant  = GW_DEFAULT_TENANT;
+  e.created = 1000;
+  snprintf(e.key, sizeof(e.key), "k");
+  snprintf(e.from, sizeof(e.from), "a@example.test");
+  snprintf(e.to, sizeof(e.to), "b@example.test");
+  snprintf(e.message_id, sizeof(e.message_id), "<x@example.test>");
+  TEST_CHECK(gwStoreOutboxAdd(store, &e, "sealed", 6, &id, &existed, &error) && id > 0 && !existed);
+  TEST_CHECK(gwStoreOutboxNextDue(store) == 1000);
+  gwStoreClose(&store);
+}
+
+
 int
 main(void)
 {
@@ -698,6 +731,7 @@ main(void)
   test_backoff(sys, dir);
   test_delivery(sys);
   test_secrets(sys, other, dir);
+  test_migration(dir2);
 
   gwSystemDelete(&other);
   gwSystemDelete(&sys);
