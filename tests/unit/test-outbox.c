@@ -195,19 +195,34 @@ smtp_thread(void *data)
   return (NULL);
 }
 
-static bool
-smtp_start(smtp_t *s)
+/* A TCP socket bound to a free loopback port (*port), or -1. */
+static int
+loopback_socket(int *port)
 {
   struct sockaddr_in sin;
   socklen_t          len = sizeof(sin);
+  int                fd;
 
   memset(&sin, 0, sizeof(sin));
   sin.sin_family      = AF_INET;
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if ((s->fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 || bind(s->fd, (struct sockaddr *)&sin, sizeof(sin)) ||
-      listen(s->fd, 4) || getsockname(s->fd, (struct sockaddr *)&sin, &len))
+  if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+      getsockname(fd, (struct sockaddr *)&sin, &len))
+  {
+    if (fd >= 0)
+      close(fd);
+    return (-1);
+  }
+  *port = ntohs(sin.sin_port);
+
+  return (fd);
+}
+
+static bool
+smtp_start(smtp_t *s)
+{
+  if ((s->fd = loopback_socket(&s->port)) < 0 || listen(s->fd, 4))
     return (false);
-  s->port = ntohs(sin.sin_port);
 
   return (pthread_create(&s->thread, NULL, smtp_thread, s) == 0);
 }
@@ -225,17 +240,10 @@ smtp_stop(smtp_t *s)
 static int
 closed_port(void)
 {
-  struct sockaddr_in sin;
-  socklen_t          len = sizeof(sin);
-  int                fd = socket(AF_INET, SOCK_STREAM, 0), port;
+  int port = 0, fd = loopback_socket(&port);
 
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, (struct sockaddr *)&sin, sizeof(sin));
-  getsockname(fd, (struct sockaddr *)&sin, &len);
-  port = ntohs(sin.sin_port);
-  close(fd);
+  if (fd >= 0)
+    close(fd);
 
   return (port);
 }
@@ -267,6 +275,17 @@ rows_of(gw_system_t *sys, unsigned states)
   memset(&r, 0, sizeof(r));
   gwApiOutboxIterate(sys, &admin, states, row_cb, &r);
   return (r);
+}
+
+
+/* Delete every row (none is being sent: the sender thread is stopped). */
+static void
+clear_outbox(gw_system_t *sys)
+{
+  rows_t all = rows_of(sys, 0);
+
+  while (all.n > 0 && gwApiOutboxDelete(sys, &admin, all.last.id, NULL))
+    all = rows_of(sys, 0);
 }
 
 
@@ -544,13 +563,8 @@ test_backoff(gw_system_t *sys, const char *dir)
   for (i = 0; i < 8; i ++)
     TEST_CHECKF(_gwOutboxBackoff(i + 1, 60, 3600) == expect[i], "attempt %d: %lld", i + 1, (long long)_gwOutboxBackoff(i + 1, 60, 3600));
 
-  /* Every queued row from the test before is removed, then a row against a closed port */
-  {
-    rows_t all = rows_of(sys, 0);
-
-    while (all.n > 0 && gwApiOutboxDelete(sys, &admin, all.last.id, NULL))
-      all = rows_of(sys, 0);
-  }
+  /* The rows of the test before are removed, then a row against a closed port */
+  clear_outbox(sys);
   snprintf(c->smtp_server, sizeof(c->smtp_server), "127.0.0.1:%d", closed_port());
   snprintf(c->smtp_tls, sizeof(c->smtp_tls), "off");
   TEST_CHECKF(gwApiOutboxAdd(sys, &admin, &m, &id, &error), "%s", error);
@@ -602,12 +616,7 @@ test_delivery(gw_system_t *sys)
     TEST_CHECK(!"fake SMTP server");
     return;
   }
-  {
-    rows_t all = rows_of(sys, 0);
-
-    while (all.n > 0 && gwApiOutboxDelete(sys, &admin, all.last.id, NULL))
-      all = rows_of(sys, 0);
-  }
+  clear_outbox(sys);
   snprintf(c->smtp_server, sizeof(c->smtp_server), "127.0.0.1:%d", s.port);
   snprintf(c->smtp_tls, sizeof(c->smtp_tls), "off");
 
