@@ -208,7 +208,7 @@ permanent_code(CURLcode rc, long code)
 static bool
 set_options(CURL *curl, const gw_config_t *c, const char *url, const char *password, const char *from, struct curl_slist *rcpt, upload_t *u, reply_t *reply, char *errbuf)
 {
-  bool tls_required = !strcmp(c->smtp_tls, "required");
+  bool tls_required = !strcmp(c->smtp_tls, "required"), xoauth2 = !strcmp(c->smtp_auth, "xoauth2");
 
   return (curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") == CURLE_OK &&
@@ -220,7 +220,10 @@ set_options(CURL *curl, const gw_config_t *c, const char *url, const char *passw
           curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
           (!c->smtp_ca_file[0] || curl_easy_setopt(curl, CURLOPT_CAINFO, c->smtp_ca_file) == CURLE_OK) &&
           (!c->smtp_user[0] || curl_easy_setopt(curl, CURLOPT_USERNAME, c->smtp_user) == CURLE_OK) &&
-          (!c->smtp_user[0] || !password || curl_easy_setopt(curl, CURLOPT_PASSWORD, password) == CURLE_OK) &&
+          (!c->smtp_user[0] || !password || xoauth2 || curl_easy_setopt(curl, CURLOPT_PASSWORD, password) == CURLE_OK) &&
+          (!c->smtp_user[0] || !password || !xoauth2 ||
+           (curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, password) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2") == CURLE_OK)) &&
           curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb) == CURLE_OK &&

@@ -13,7 +13,9 @@
 #     refused before AUTH (Postfix logs no new AUTH), stays queued with the
 #     certificate reason in the row and the log, and is not delivered; with
 #     the right CA again it is delivered once (positive control);
-#  4. SmtpTLS off towards a relay that is not on loopback sends nothing.
+#  4. XOAUTH2 with the rig's OAuth user: a wrong token stays queued (an AUTH
+#     refusal is not a permanent failure), the right one delivers once;
+#  5. SmtpTLS off towards a relay that is not on loopback sends nothing.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -117,7 +119,26 @@ gw outbox retry "$ID" >/dev/null
 check "with the right CA it is delivered (positive control)" wait_for 20 sh -c "[ \$(grep -lF 'Subject: outbox-test wrong ca' '$MAILDIR'/new/* 2>/dev/null | wc -l) -eq 1 ]"
 check "after an AUTH" test "$(auths)" -gt "$BEFORE"
 
-# 4. SmtpTLS off is for loopback only.
+# 4. XOAUTH2 (the rig's oauth user: its password is the bearer token): a wrong token is an
+#    AUTH failure the admin can fix (queued, not failed); the right one delivers.
+TOKEN_ENC=$(echo "wrong-token" | gw secret encrypt)
+sed -i -e "s|^SmtpUser .*|SmtpUser oauth@example.test|" -e "s|^SmtpPassword .*|SmtpPassword $TOKEN_ENC|" "$GW_CONF"
+echo "SmtpAuth xoauth2" >> "$GW_CONF"
+check "reload with XOAUTH2 and a wrong token" reload
+echo "By XOAUTH2." | gw outbox send alice@example.test "outbox-test xoauth2" --key rig:xoauth2 >/dev/null
+check "a wrong token is tried" \
+  wait_for 20 sh -c "$PRINTGATE -c $GW_CONF --json outbox list --state queued | grep -qE '\"attempts\": ?[1-9]'"
+check_eq "and kept queued (an AUTH refusal is not the message's fault)" "$(outbox_count failed)" 0
+TOKEN_ENC=$(echo "test-access-token-123" | gw secret encrypt)
+sed -i "s|^SmtpPassword .*|SmtpPassword $TOKEN_ENC|" "$GW_CONF"
+check "reload with the right token" reload
+ID=$(gw --json outbox list --state queued | grep -oE '"id": ?[0-9]+' | grep -oE '[0-9]+' | head -1)
+gw outbox retry "$ID" >/dev/null
+check "the right token delivers it once" wait_for 20 sh -c "[ \$(grep -lF 'Subject: outbox-test xoauth2' '$MAILDIR'/new/* 2>/dev/null | wc -l) -eq 1 ]"
+check "Postfix logged an XOAUTH2 AUTH" grep -q 'sasl_method=XOAUTH2, sasl_username=oauth@example.test' "$PFLOG"
+check "the token is in neither the log nor the state" sh -c "! grep -rqaF test-access-token-123 '$GW_LOG' '$GW_STATE'"
+
+# 5. SmtpTLS off is for loopback only.
 sed -i -e "s|^SmtpServer .*|SmtpServer 192.0.2.1:25|" -e "s|^SmtpTLS .*|SmtpTLS off|" "$GW_CONF"
 gw_stop
 check "restart with SmtpTLS off towards 192.0.2.1" gw_restart
