@@ -7,7 +7,9 @@
  * backoff schedule with the time injected (a closed port: 60 s doubling to
  * 1 h, failed after 48 h, nothing tried before it is due), delivery to a
  * small loopback SMTP responder in this file (sent once; a 550 fails at
- * once; the server saw Auto-Submitted and the QP body), the sealed message
+ * once; the server saw Auto-Submitted and the QP body; a row left "sending"
+ * by a crash is not taken again until the next start's sender, which sends
+ * it), the sealed message
  * (its text is not in the database), and enc:v1: secrets (round trip; a
  * changed character, another root key, a truncated value are refused; the
  * plain-text warning never logs the value).
@@ -599,12 +601,12 @@ test_backoff(gw_system_t *sys, const char *dir)
 
 
 static void
-test_delivery(gw_system_t *sys)
+test_delivery(gw_system_t *sys, const char *dir)
 {
   gw_config_t *c = gwSystemGetConfig(sys);
   smtp_t       s;
   gw_outmail_t m = { "print@example.test", "dave@example.test", "Réponse", "Done: 2 pages.\n", "<in@example.test>", NULL, true, "deliver:1" };
-  int64_t      id = 0, now;
+  int64_t      id = 0, id_nobody = 0, now;
   const char  *error = NULL;
   rows_t       r;
 
@@ -634,15 +636,37 @@ test_delivery(gw_system_t *sys)
 
   m.to  = "nobody@example.test";
   m.key = "deliver:2";
-  TEST_CHECK(gwApiOutboxAdd(sys, &admin, &m, &id, &error));
+  TEST_CHECK(gwApiOutboxAdd(sys, &admin, &m, &id_nobody, &error));
   TEST_CHECK(_gwOutboxRunOnce(sys, now + 7200) == 1);
   r = rows_of(sys, GW_OUTBOX_STATE_BIT(GW_OUTBOX_FAILED));
   TEST_CHECKF(r.n == 1 && r.last.attempts == 1 && strstr(r.last.last_error, "550"), "%d failed: %s", r.n, r.last.last_error);
   TEST_CHECK(s.messages == 1);
 
+  /* A row left "sending" (a crash during its attempt) is not taken again; the next start's sender queues it and sends it */
+  {
+    gw_outbox_entry_t e;
+    void             *sealed = NULL;
+    size_t            slen;
+
+    m.to  = "erin@example.test";
+    m.key = "deliver:3";
+    TEST_CHECK(gwApiOutboxAdd(sys, &admin, &m, &id, &error));
+    TEST_CHECK(gwStoreOutboxTake(gwSystemGetStore(sys), (int64_t)time(NULL), &e, &sealed, &slen) && e.id == id && e.state == GW_OUTBOX_SENDING);
+    free(sealed);
+    TEST_CHECK(_gwOutboxRunOnce(sys, (int64_t)time(NULL) + 7200) == 0);
+    sys->outbox = _gwOutboxStart(sys);
+    for (int i = 0; i < 100 && __atomic_load_n(&s.messages, __ATOMIC_SEQ_CST) < 2; i ++)
+      usleep(50000);
+    _gwOutboxStop(&sys->outbox);
+    TEST_CHECKF(s.messages == 2 && strstr(s.last, "To: erin@example.test\r\n"), "%d messages", s.messages);
+    r = rows_of(sys, GW_OUTBOX_STATE_BIT(GW_OUTBOX_SENT));
+    TEST_CHECKF(r.n == 2 && r.last.id == id && r.last.attempts == 2, "%d sent, last %lld, %d attempts", r.n, (long long)r.last.id, r.last.attempts);
+    TEST_CHECK(test_file_has(dir, "log", "were being sent when the daemon stopped"));
+  }
+
   /* SmtpTLS off refused for a relay that is not on loopback: nothing is tried */
   snprintf(c->smtp_server, sizeof(c->smtp_server), "192.0.2.1:%d", s.port);
-  TEST_CHECK(gwApiOutboxRetry(sys, &admin, id, &error));
+  TEST_CHECK(gwApiOutboxRetry(sys, &admin, id_nobody, &error));
   TEST_CHECK(_gwOutboxRunOnce(sys, now + 7300) == 0);
   c->smtp_server[0] = '\0';
 
@@ -738,7 +762,7 @@ main(void)
   test_guard(sys);
   test_queue(sys, dir);
   test_backoff(sys, dir);
-  test_delivery(sys);
+  test_delivery(sys, dir);
   test_secrets(sys, other, dir);
   test_migration(dir2);
 
