@@ -291,7 +291,9 @@ msgid_list_ok(const char *s, size_t max, bool single)
 
 
 /*
- * 'add_subject()' - "Subject:", as is when ASCII (folded at spaces),
+ * 'add_subject()' - "Subject:", as is when ASCII (folded before a space
+ *                   past column 70; a subject without spaces stays one
+ *                   line, at most 409 characters),
  *                   else RFC 2047 encoded words of at most 39 bytes
  *                   (52 base64 characters, 64 in all, so the first line
  *                   is 73 characters) each, never splitting a UTF-8
@@ -312,29 +314,25 @@ add_subject(buf_t *b, const char *subject)
       ascii = false;
   }
 
-  buf_strs(b, "Subject:", NULL);
   if (ascii)
   {
-    const char *s = subject, *sp;
+    const char *s;
 
-    for (col = 8; *s; col ++)          /* Fold before a space past column 70 */
+    buf_strs(b, "Subject: ", NULL);
+    for (s = subject, col = 9; *s; s ++, col ++)
     {
-      if (*s == ' ' && col > 70 && (sp = strchr(s + 1, ' ')) != NULL && sp != s + 1)
+      if (*s == ' ' && col > 70 && s[1] && s[1] != ' ')
       {
-        buf_add(b, "\r\n", 2);
+        buf_add(b, "\r\n", 2);        /* Fold: the space starts the next line */
         col = 0;
       }
-      if (s == subject && *s != ' ')
-        buf_add(b, " ", 1), col ++;
       buf_add(b, s, 1);
-      s ++;
     }
-    if (!*subject)
-      buf_add(b, " ", 1);
     buf_add(b, "\r\n", 2);
     return;
   }
 
+  buf_strs(b, "Subject:", NULL);
   for (start = 0; start < len; start += chunk)
   {
     chunk = len - start > 39 ? 39 : len - start;

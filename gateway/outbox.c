@@ -10,7 +10,8 @@
  * message; a crash inside SMTP DATA may send one twice (docs/mail.md).
  *
  * Locking: the sender's mutex guards only its stop and wake flags; no
- * core lock is held while it talks to the relay.
+ * core lock is held while it talks to the relay.  gwSystemDelete() stops
+ * the sender after the front-ends, so no API call wakes a freed sender.
  */
 
 #include "outbox-private.h"

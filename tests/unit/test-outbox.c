@@ -408,6 +408,17 @@ test_compose_encoding(void)
   TEST_CHECK(strstr(msg, "\r\nIn-Reply-To: <orig@example.test>\r\n") != NULL);
   TEST_CHECK(strstr(msg, "References: <a1@example.test> <a2@example.test>") != NULL && strstr(msg, "\r\n <a3-long") != NULL);
   TEST_CHECK(!strstr(msg, "Auto-Submitted"));
+  free(msg);
+
+  /* A long ASCII subject is folded before a space: every line at most 78, the words kept */
+  m.subject = "Your print job quarterly-report-final-v2.pdf is held at the gateway until you release it at a printer";
+  TEST_CHECKF(_gwOutboxCompose(&m, "print@example.test", "example.test", 0, &msg, &len, msgid, sizeof(msgid), &error), "%s", error);
+  TEST_CHECK(msg && strstr(msg, "Subject: Your print job quarterly-report-final-v2.pdf is held at the gateway\r\n until you release it at a printer\r\n"));
+  TEST_CHECK(msg && longest_line(msg, &bare) <= 78);
+  free(msg);
+  m.subject = subject;
+  if (!_gwOutboxCompose(&m, "print@example.test", "example.test", 0, &msg, &len, msgid, sizeof(msgid), &error))
+    return;
 
   /* Every encoded word decodes to whole UTF-8 characters; together, the subject */
   for (p = strstr(msg, "Subject:"); p && (p = strstr(p, "=?UTF-8?B?")) != NULL && p < strstr(msg, "\r\nDate:"); )
