@@ -523,6 +523,24 @@ test_guard(gw_system_t *sys)
 }
 
 
+typedef struct racer_s          /* One of the threads queuing the same key at once */
+{
+  gw_system_t *sys;
+  int64_t      id;
+  bool         ok;
+} racer_t;
+
+static void *
+racer(void *data)
+{
+  racer_t     *r = (racer_t *)data;
+  gw_outmail_t m = { NULL, "frank@example.test", "race", "Same key from eight threads.\n", NULL, NULL, true, "race:1" };
+
+  r->ok = gwApiOutboxAdd(r->sys, &admin, &m, &r->id, NULL);
+  return (NULL);
+}
+
+
 static void
 test_queue(gw_system_t *sys, const char *dir)
 {
@@ -555,10 +573,29 @@ test_queue(gw_system_t *sys, const char *dir)
   TEST_CHECK(!db_has(dir, "Marker-body-7f3a"));
   TEST_CHECK(db_has(dir, "imap:1:43"));
 
+  /* Eight threads queue the same key at once: one row, every caller gets its id */
+  {
+    pthread_t threads[8];
+    racer_t   racers[8];
+    int       same = 0, before = rows_of(sys, 0).n;
+
+    for (int i = 0; i < 8; i ++)
+    {
+      racers[i].sys = sys;
+      pthread_create(&threads[i], NULL, racer, &racers[i]);
+    }
+    for (int i = 0; i < 8; i ++)
+    {
+      pthread_join(threads[i], NULL);
+      same += racers[i].ok && racers[i].id == racers[0].id && racers[0].id > 0;
+    }
+    TEST_CHECKF(same == 8 && rows_of(sys, 0).n == before + 1, "%d same ids, %d new rows", same, rows_of(sys, 0).n - before);
+  }
+
   /* Delete, retry */
   TEST_CHECK(gwApiOutboxDelete(sys, &admin, id4, &error));
   TEST_CHECK(!gwApiOutboxDelete(sys, &admin, id4, &error));
-  TEST_CHECK(rows_of(sys, 0).n == 3);
+  TEST_CHECK(rows_of(sys, 0).n == 4);
 }
 
 
