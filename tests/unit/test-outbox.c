@@ -9,7 +9,8 @@
  * small loopback SMTP responder in this file (sent once; a 550 fails at
  * once; the server saw Auto-Submitted and the QP body; a row left "sending"
  * by a crash is not taken again until the next start's sender, which sends
- * it), the sealed message
+ * it; a stop during an attempt hanging on a silent relay returns at once
+ * and leaves the row due), the sealed message
  * (its text is not in the database), and enc:v1: secrets (round trip; a
  * changed character, another root key, a truncated value are refused; the
  * plain-text warning never logs the value).
@@ -25,6 +26,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static const gw_actor_t admin = { GW_DEFAULT_TENANT, "system", GW_ROLE_ADMIN, "mail", "mail" };
@@ -723,6 +725,48 @@ test_delivery(gw_system_t *sys, const char *dir)
 
 
 static void
+test_stop(gw_system_t *sys)
+{
+  gw_config_t *c = gwSystemGetConfig(sys);
+  gw_outmail_t m = { NULL, "gina@example.test", "tarpit", "Never greeted.\n", NULL, NULL, true, "tarpit:1" };
+  int64_t      id = 0, t0;
+  int          port = 0, fd, i;
+  rows_t       r;
+  struct timespec a, b;
+
+  TEST_BEGIN("stop: an attempt hanging on a silent relay is abandoned at once, its row due again");
+  clear_outbox(sys);
+  if ((fd = loopback_socket(&port)) < 0 || listen(fd, 4))
+  {
+    TEST_CHECK(!"tarpit socket");
+    return;
+  }
+  snprintf(c->smtp_server, sizeof(c->smtp_server), "127.0.0.1:%d", port);
+  snprintf(c->smtp_tls, sizeof(c->smtp_tls), "off");
+  c->smtp_timeout = 60;
+  TEST_CHECK(gwApiOutboxAdd(sys, &admin, &m, &id, NULL));
+  sys->outbox = _gwOutboxStart(sys);
+  for (i = 0; i < 100 && rows_of(sys, 0).last.state != GW_OUTBOX_SENDING; i ++)
+    usleep(20000);
+  TEST_CHECK(rows_of(sys, 0).last.state == GW_OUTBOX_SENDING);
+  usleep(300000);                       /* Connected, waiting for a greeting that never comes */
+
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  _gwOutboxStop(&sys->outbox);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  t0 = (int64_t)time(NULL);
+  TEST_CHECKF((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 3000, "the stop took %lld ms",
+              (long long)((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000));
+  r = rows_of(sys, 0);
+  TEST_CHECKF(r.last.state == GW_OUTBOX_QUEUED && r.last.attempts == 1 && r.last.next_attempt <= t0, "%s, %d attempts, next in %llds",
+              gwOutboxStateString(r.last.state), r.last.attempts, (long long)(r.last.next_attempt - t0));
+  close(fd);
+  c->smtp_server[0] = '\0';
+  c->smtp_timeout   = 5;
+}
+
+
+static void
 test_secrets(gw_system_t *sys, gw_system_t *other, const char *dir)
 {
   char        value[2 * GW_SECRET_MAX], plain[GW_SECRET_MAX + 1], changed[2 * GW_SECRET_MAX];
@@ -811,6 +855,7 @@ main(void)
   test_queue(sys, dir);
   test_backoff(sys, dir);
   test_delivery(sys, dir);
+  test_stop(sys);
   test_secrets(sys, other, dir);
   test_migration(dir2);
 
