@@ -234,6 +234,35 @@ static const char schema_v6[] =
   " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);";
 
 
+/*
+ * Version 7: the outbox (outbox.h, docs/mail.md "Outgoing mail").  One row
+ * per outgoing message; message is the composed RFC 5322 text sealed
+ * under the secrets key (NULL once sent); key is the sender's idempotency
+ * key, unique per tenant (NULL = none, any number of them).  since starts
+ * the give-up clock (queued, or the last retry).
+ */
+
+static const char schema_v7[] =
+  "CREATE TABLE outbox ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " key TEXT,"
+  " state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),"
+  " sender TEXT NOT NULL,"
+  " recipient TEXT NOT NULL,"
+  " subject TEXT NOT NULL DEFAULT '',"
+  " message_id TEXT NOT NULL,"
+  " message BLOB,"
+  " attempts INTEGER NOT NULL DEFAULT 0,"
+  " since INTEGER NOT NULL,"
+  " next_attempt INTEGER NOT NULL,"
+  " last_error TEXT NOT NULL DEFAULT '',"
+  " created INTEGER NOT NULL,"
+  " updated INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, key));"
+  "CREATE INDEX outbox_due ON outbox (state, next_attempt);";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -241,5 +270,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 3, "page ranges and number-up", schema_v3 },
   { 4, "job numbers", schema_v4 },
   { 5, "address tokens", schema_v5 },
-  { 6, "devices", schema_v6 }
+  { 6, "devices", schema_v6 },
+  { 7, "outbox", schema_v7 }
 };

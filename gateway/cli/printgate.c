@@ -65,7 +65,11 @@ usage(FILE *fp, int status)
         "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
         "          on the command line is visible to other processes (/proc/PID/cmdline)\n"
         "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
-        "  audit [--since UNIXTIME] [--limit N]\n", fp);
+        "  audit [--since UNIXTIME] [--limit N]\n"
+        "  outbox list [--state queued|sending|sent|failed] | outbox retry ID | outbox delete ID\n"
+        "  outbox send ADDRESS SUBJECT [--key KEY] [--in-reply-to MSGID]  (body on standard input;\n"
+        "          --in-reply-to marks it an automatic reply)\n"
+        "  secret encrypt                     (reads a secret on standard input, prints enc:v1:...)\n", fp);
   return (status);
 }
 
@@ -347,6 +351,22 @@ print_reply(const char *cmd, json_object *reply)
       printf("%-40s %8d  %-16s  %s\n", jstr(item, "key"), (int)jint(item, "failures"), t1, jint(item, "locked_until") > jint(reply, "now") ? t2 : "-");
     }
   }
+  else if (!strcmp(cmd, "outbox.list") && json_object_object_get_ex(reply, "outbox", &list))
+  {
+    printf("%-6s %-8s %4s  %-16s  %-32s %s\n", "ID", "STATE", "TRY", "QUEUED", "TO", "SUBJECT / LAST ERROR");
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      item = json_object_array_get_idx(list, i);
+      print_time(jint(item, "created"), t1, sizeof(t1));
+      printf("%-6d %-8s %4d  %-16s  %-32s %s\n", (int)jint(item, "id"), jstr(item, "state"), (int)jint(item, "attempts"), t1, jstr(item, "to"), jstr(item, "subject"));
+      if (*jstr(item, "last_error"))
+        printf("%52s %s\n", "", jstr(item, "last_error"));
+    }
+  }
+  else if (!strcmp(cmd, "secret.encrypt"))
+    printf("%s\n", jstr(reply, "value"));
+  else if (!strcmp(cmd, "outbox.send"))
+    printf("Queued as %d.\n", (int)jint(reply, "id"));
   else if (!strcmp(cmd, "pin.new"))
     printf("%s\n", jstr(reply, "pin"));
   else if (!strcmp(cmd, "device.add"))
@@ -508,6 +528,70 @@ add(json_object *req, const char *name, const char *value)
 {
   if (value)
     json_object_object_add(req, name, json_object_new_string(value));
+}
+
+
+/*
+ * 'outbox_request()' - The request of an outbox or secret command, or NULL
+ *                      (the reason said).  *mine_r = false for any other
+ *                      command (then build_request() makes it).
+ */
+
+static json_object *
+outbox_request(cli_t *cli, char *secret, size_t secretsize, bool *mine_r)
+{
+  const char  *noun = cli->argc > 0 ? cli->argv[0] : "", *verb = cli->argc > 1 ? cli->argv[1] : "";
+  json_object *req;
+  char         cmd[64];
+
+  snprintf(cmd, sizeof(cmd), "%s.%s", noun, verb);
+  if ((*mine_r = !strcmp(cmd, "outbox.list") || !strcmp(cmd, "outbox.retry") || !strcmp(cmd, "outbox.delete") ||
+                 !strcmp(cmd, "outbox.send") || !strcmp(cmd, "secret.encrypt")) == false)
+    return (NULL);
+
+  req = json_object_new_object();
+  if (!strcmp(cmd, "outbox.list"))
+    add(req, "state", option(cli, 2, "--state"));
+  else if (!strcmp(cmd, "outbox.send"))
+  {
+    static char body[65536];
+    size_t      n = fread(body, 1, sizeof(body) - 1, stdin);
+
+    body[n] = '\0';
+    if (!positional(cli, 2, 1) || !feof(stdin))
+    {
+      fprintf(stderr, "printgate: outbox send ADDRESS SUBJECT: the body (up to 64 KB) on standard input\n");
+      json_object_put(req);
+      return (NULL);
+    }
+    add(req, "to", positional(cli, 2, 0));
+    add(req, "subject", positional(cli, 2, 1));
+    add(req, "key", option(cli, 2, "--key"));
+    add(req, "in_reply_to", option(cli, 2, "--in-reply-to"));
+    add(req, "body", body);
+  }
+  else if (!strcmp(cmd, "secret.encrypt"))
+  {
+    if (!read_secret("-", "a secret", secret, secretsize) || !secret[0] || strlen(secret) + 1 >= secretsize)
+    {
+      fprintf(stderr, "printgate: secret encrypt: give one secret (1 to 1024 bytes) as a line on standard input\n");
+      json_object_put(req);
+      return (NULL);
+    }
+    add(req, "secret", secret);
+  }
+  else if (!positional(cli, 2, 0))
+  {
+    fprintf(stderr, "printgate: %s %s: missing ID\n", noun, verb);
+    json_object_put(req);
+    return (NULL);
+  }
+  else
+    json_object_object_add(req, "id", json_object_new_int64(strict_int(positional(cli, 2, 0))));
+
+  json_object_object_add(req, "cmd", json_object_new_string(cmd));
+
+  return (req);
 }
 
 
@@ -681,11 +765,12 @@ int
 main(int argc, char *argv[])
 {
   cli_t        cli;
-  char         err[1024], sock[GW_PATH_MAX], secret[256];
+  char         err[1024], sock[GW_PATH_MAX], secret[1100];
   gw_config_t *config;
   json_object *req;
   int          i, docfd = -1, status;
   int64_t      docsize = 0;
+  bool         mine;
 
   memset(&cli, 0, sizeof(cli));
   cli.conffile = getenv("PRINTGATE_CONF") ? getenv("PRINTGATE_CONF") : DEFAULT_CONFIG;
@@ -744,7 +829,8 @@ main(int argc, char *argv[])
   gwConfigControlSocket(config, sock, sizeof(sock));
   gwConfigDelete(&config);
 
-  if ((req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL)
+  if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL &&
+      (mine || (req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL))
     return (2);
 
   status = run(&cli, sock, req, docfd, docsize);
