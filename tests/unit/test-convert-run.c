@@ -358,13 +358,21 @@ run_stand_in_tag(const char *self, const char *mode, const char *tag, const char
 
 
 /*
- * 'run_stand_in()' - The same, untagged.
+ * 'run_reaped()' - The same, untagged, checking that want_pids processes
+ *                  ran and that none is left 500 ms later.
  */
 
 static long long
-run_stand_in(const char *self, const char *mode, const char *dir, int timeout, gw_convert_result_t *r, pid_t *pids, int *npids)
+run_reaped(const char *self, const char *mode, const char *dir, int timeout, gw_convert_result_t *r, int want_pids)
 {
-  return (run_stand_in_tag(self, mode, "", dir, timeout, r, pids, npids));
+  pid_t     pids[MAX_PIDS];
+  int       npids;
+  long long ms = run_stand_in_tag(self, mode, "", dir, timeout, r, pids, &npids);
+
+  TEST_CHECKF(npids == want_pids, "%s: %d process(es), want %d", mode, npids, want_pids);
+  TEST_CHECK(alive_after(pids, npids, 500) == 0);
+
+  return (ms);
 }
 
 
@@ -419,8 +427,6 @@ main(int argc, char *argv[])
   int                 leak;
   char                self[1024], tmp[1024];
   ssize_t             len;
-  pid_t               pids[MAX_PIDS];
-  int                 npids;
   long long           ms;
 
   if (argc == 4 && !strcmp(argv[1], "--stand-in"))
@@ -508,46 +514,34 @@ main(int argc, char *argv[])
    */
 
   TEST_BEGIN("a helper that closes its descriptors and sleeps is killed at the timeout");
-  ms = run_stand_in(self, "close-sleep", tmp, 2, &r, pids, &npids);
+  ms = run_reaped(self, "close-sleep", tmp, 2, &r, 1);
   TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
   TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
-  TEST_CHECK(npids == 1);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
 
   TEST_BEGIN("a helper that leaves its process group is killed at the timeout");
-  ms = run_stand_in(self, "leave-group", tmp, 2, &r, pids, &npids);
+  ms = run_reaped(self, "leave-group", tmp, 2, &r, 2);
   TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
   TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
-  TEST_CHECK(npids == 2);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
 
   TEST_BEGIN("a child (and grandchild) in a session of its own does not outlive the conversion");
-  ms = run_stand_in(self, "setsid-child", tmp, 5, &r, pids, &npids);
+  ms = run_reaped(self, "setsid-child", tmp, 5, &r, 3);
   TEST_CHECK(r.ok && r.pages == 1);
   TEST_CHECKF(ms <= 2000, "took %lld ms", ms);
-  TEST_CHECK(npids == 3);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
 
   TEST_BEGIN("a child in a session of its own that holds the pipes does not hold the conversion");
-  ms = run_stand_in(self, "setsid-holds", tmp, 5, &r, pids, &npids);
+  ms = run_reaped(self, "setsid-holds", tmp, 5, &r, 2);
   TEST_CHECK(!r.ok && !r.timed_out && r.reason == GW_REASON_INTERNAL);
   TEST_CHECKF(ms <= 2000, "took %lld ms", ms);
-  TEST_CHECK(npids == 2);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
 
   TEST_BEGIN("a helper that stops its reaper is still killed at the timeout");
-  ms = run_stand_in(self, "stop-reaper", tmp, 2, &r, pids, &npids);
+  ms = run_reaped(self, "stop-reaper", tmp, 2, &r, 1);
   TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
   TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
-  TEST_CHECK(npids == 1);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
 
   TEST_BEGIN("a helper that kills its reaper does not outlive the conversion");
-  ms = run_stand_in(self, "kill-reaper", tmp, 2, &r, pids, &npids);
+  ms = run_reaped(self, "kill-reaper", tmp, 2, &r, 1);
   TEST_CHECK(!r.ok);
   TEST_CHECKF(ms <= 4000, "took %lld ms", ms);
-  TEST_CHECK(npids == 1);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
 
   TEST_BEGIN("six misbehaving helpers at once (two of each kind) are all killed at the timeout");
   {
