@@ -376,6 +376,39 @@ run_reaped(const char *self, const char *mode, const char *dir, int timeout, gw_
 }
 
 
+/*
+ * Helpers that try to outlive the conversion, and what must come of each.
+ */
+
+typedef struct outlive_s
+{
+  const char *what;                     /* Test name */
+  const char *mode;                     /* Stand-in mode */
+  int         timeout;                  /* Seconds */
+  int         npids;                    /* Processes it makes, all reaped */
+  int         min_ms, max_ms;           /* How long the conversion takes */
+  bool        ok;                       /* Converted (1 page)? */
+  int         timed_out;                /* 1, 0, or -1 for either */
+  int         reason;                   /* gw_reason_t, or -1 for any */
+} outlive_t;
+
+static const outlive_t outlive[] =
+{
+  { "a helper that closes its descriptors and sleeps is killed at the timeout",
+    "close-sleep", 2, 1, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+  { "a helper that leaves its process group is killed at the timeout",
+    "leave-group", 2, 2, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+  { "a child (and grandchild) in a session of its own does not outlive the conversion",
+    "setsid-child", 5, 3, 0, 2000, true, -1, -1 },
+  { "a child in a session of its own that holds the pipes does not hold the conversion",
+    "setsid-holds", 5, 2, 0, 2000, false, 0, GW_REASON_INTERNAL },
+  { "a helper that stops its reaper is still killed at the timeout",
+    "stop-reaper", 2, 1, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+  { "a helper that kills its reaper does not outlive the conversion",
+    "kill-reaper", 2, 1, 0, 4000, false, -1, -1 }
+};
+
+
 typedef struct parallel_s              /* One of the parallel stand-in runs */
 {
   const char          *self, *mode, *dir;
@@ -513,35 +546,16 @@ main(int argc, char *argv[])
    * Helpers that try to outlive the timeout (2 s here).
    */
 
-  TEST_BEGIN("a helper that closes its descriptors and sleeps is killed at the timeout");
-  ms = run_reaped(self, "close-sleep", tmp, 2, &r, 1);
-  TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
-  TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
+  for (size_t i = 0; i < sizeof(outlive) / sizeof(outlive[0]); i ++)
+  {
+    const outlive_t *c = outlive + i;
 
-  TEST_BEGIN("a helper that leaves its process group is killed at the timeout");
-  ms = run_reaped(self, "leave-group", tmp, 2, &r, 2);
-  TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
-  TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
-
-  TEST_BEGIN("a child (and grandchild) in a session of its own does not outlive the conversion");
-  ms = run_reaped(self, "setsid-child", tmp, 5, &r, 3);
-  TEST_CHECK(r.ok && r.pages == 1);
-  TEST_CHECKF(ms <= 2000, "took %lld ms", ms);
-
-  TEST_BEGIN("a child in a session of its own that holds the pipes does not hold the conversion");
-  ms = run_reaped(self, "setsid-holds", tmp, 5, &r, 2);
-  TEST_CHECK(!r.ok && !r.timed_out && r.reason == GW_REASON_INTERNAL);
-  TEST_CHECKF(ms <= 2000, "took %lld ms", ms);
-
-  TEST_BEGIN("a helper that stops its reaper is still killed at the timeout");
-  ms = run_reaped(self, "stop-reaper", tmp, 2, &r, 1);
-  TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
-  TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
-
-  TEST_BEGIN("a helper that kills its reaper does not outlive the conversion");
-  ms = run_reaped(self, "kill-reaper", tmp, 2, &r, 1);
-  TEST_CHECK(!r.ok);
-  TEST_CHECKF(ms <= 4000, "took %lld ms", ms);
+    TEST_BEGIN(c->what);
+    ms = run_reaped(self, c->mode, tmp, c->timeout, &r, c->npids);
+    TEST_CHECKF(r.ok == c->ok && (!r.ok || r.pages == 1) && (c->timed_out < 0 || r.timed_out == (c->timed_out > 0)) &&
+                (c->reason < 0 || (int)r.reason == c->reason), "%s: ok %d, timed out %d, %s", c->mode, r.ok, r.timed_out, gwReasonCode(r.reason));
+    TEST_CHECKF(ms >= c->min_ms && ms <= c->max_ms, "took %lld ms", ms);
+  }
 
   TEST_BEGIN("six misbehaving helpers at once (two of each kind) are all killed at the timeout");
   {
