@@ -185,11 +185,12 @@ error_name(const gs_run_t *run, int code)
 
 
 /*
- * Display device callbacks (colour pass).
+ * Display device callbacks (colour pass).  'dsp_nothing()' serves open,
+ * preclose, close and sync, which have nothing to do.
  */
 
 static int
-dsp_open(void *handle, void *device)
+dsp_nothing(void *handle, void *device)
 {
   (void)handle;
   (void)device;
@@ -225,14 +226,6 @@ dsp_size(void *handle, void *device, int width, int height, int raster, unsigned
   run->width  = width;
   run->height = height;
   run->raster = raster > 0 ? (size_t)raster : 0;
-  return (0);
-}
-
-static int
-dsp_sync(void *handle, void *device)
-{
-  (void)handle;
-  (void)device;
   return (0);
 }
 
@@ -275,16 +268,22 @@ dsp_callout(void *instance, void *handle, const char *device_name, int id, int s
 
 
 /*
- * 'run_gs()' - Run one Ghostscript instance with argv.  Returns 0 on
- *              success or a Ghostscript error code.
+ * 'run_gs()' - Run one Ghostscript instance with argv and "-f input" added
+ *              (argv must have room for three more); what it printed is
+ *              counted in the log when 'during' names the pass.  Returns 0
+ *              on success or a Ghostscript error code.
  */
 
 static int
-run_gs(gs_run_t *run, int argc, const char **argv)
+run_gs(gs_run_t *run, int argc, const char **argv, const char *input, const char *during)
 {
   void *inst = NULL;
   int   code, code1;
   bool  started = false;
+
+  argv[argc ++] = "-f";
+  argv[argc ++] = input;
+  argv[argc]    = NULL;
 
   if ((code = gsapi_new_instance(&inst, run)) < 0)
     return (code);
@@ -299,12 +298,12 @@ run_gs(gs_run_t *run, int argc, const char **argv)
     run->dcb.size             = sizeof(run->dcb);
     run->dcb.version_major    = DISPLAY_VERSION_MAJOR;
     run->dcb.version_minor    = DISPLAY_VERSION_MINOR;
-    run->dcb.display_open     = dsp_open;
-    run->dcb.display_preclose = dsp_open;
-    run->dcb.display_close    = dsp_open;
+    run->dcb.display_open     = dsp_nothing;
+    run->dcb.display_preclose = dsp_nothing;
+    run->dcb.display_close    = dsp_nothing;
     run->dcb.display_presize  = dsp_presize;
     run->dcb.display_size     = dsp_size;
-    run->dcb.display_sync     = dsp_sync;
+    run->dcb.display_sync     = dsp_nothing;
     run->dcb.display_page     = dsp_page;
     code = gsapi_register_callout(inst, dsp_callout, run);
   }
@@ -334,6 +333,9 @@ run_gs(gs_run_t *run, int argc, const char **argv)
   }
 
   gsapi_delete_instance(inst);
+
+  if (during && run->out.total + run->err.total > 0)
+    _gwConvLog("ghostscript printed %zu bytes %s (not shown)", run->out.total + run->err.total, during);
 
   return (code);
 }
@@ -397,14 +399,8 @@ _gwConvGsNormalize(gw_conv_t *conv, const char *out_path)
     argv[argc ++] = "-dEPSFitPage";            /* Scale and centre an EPS on the page */
   argv[argc ++] = last_page;
   argv[argc ++] = output;
-  argv[argc ++] = "-f";
-  argv[argc ++] = conv->in_path;
-  argv[argc]    = NULL;
 
-  code = run_gs(&run, argc, argv);
-
-  if (run.out.total + run.err.total > 0)
-    _gwConvLog("ghostscript printed %zu bytes during normalisation (not shown)", run.out.total + run.err.total);
+  code = run_gs(&run, argc, argv, conv->in_path, "during normalisation");
 
   if (code == 0 && run.device_pages == 0 && conv->kind == GW_CONV_KIND_PDF)
     return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "no page of the PDF could be read"));
@@ -468,11 +464,8 @@ _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path)
   argv[argc ++] = "-dTextAlphaBits=1";
   argv[argc ++] = "-dNOINTERPOLATE";
   argv[argc ++] = "-dPrinted";                 /* Annotations as printed, not as on screen */
-  argv[argc ++] = "-f";
-  argv[argc ++] = pdf_path;
-  argv[argc]    = NULL;
 
-  code = run_gs(&run, argc, argv);
+  code = run_gs(&run, argc, argv, pdf_path, NULL);
 
   if (code == gs_error_VMerror || printed(&run, "VMerror"))
     return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "counting colour pages needs more memory than the converter may use (%d MB)", conv->settings.as_mb));
@@ -591,15 +584,8 @@ _gwConvGsRender(gw_conv_t *conv, const char *prolog_path, const char *out_path, 
     argv[argc ++] = prolog_path;
   }
 
-  argv[argc ++] = "-f";
-  argv[argc ++] = conv->in_path;
-  argv[argc]    = NULL;
-
-  code = run_gs(&run, argc, argv);
+  code = run_gs(&run, argc, argv, conv->in_path, "while rendering");
   *device_pages = run.device_pages;
-
-  if (run.out.total + run.err.total > 0)
-    _gwConvLog("ghostscript printed %zu bytes while rendering (not shown)", run.out.total + run.err.total);
 
   if (code == 0)
     return (true);

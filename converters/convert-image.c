@@ -374,9 +374,20 @@ _gwConvPdfClose(gw_conv_pdf_t *pdf, bool ok)
 bool
 _gwConvImageToPdf(gw_conv_t *conv, const char *pdf_path)
 {
+  static const struct
+  {
+    gw_format_t format;                 /* Sniffed format */
+    bool        (*decode)(gw_conv_pdf_t *pdf);
+  } decoders[] =
+  {
+    { GW_FORMAT_JPEG, _gwConvImageJpeg }, { GW_FORMAT_PNG, _gwConvImagePng }, { GW_FORMAT_TIFF, _gwConvImageTiff },
+    { GW_FORMAT_GIF, _gwConvImageGif }, { GW_FORMAT_WEBP, _gwConvImageWebp }, { GW_FORMAT_HEIC, _gwConvImageHeif },
+    { GW_FORMAT_HEIF, _gwConvImageHeif }, { GW_FORMAT_BMP, _gwConvImageBmp }
+  };
   gw_conv_pdf_t pdf;
   void         *map;
   bool          ok;
+  size_t        i;
 
   memset(&pdf, 0, sizeof(pdf));
 
@@ -393,34 +404,16 @@ _gwConvImageToPdf(gw_conv_t *conv, const char *pdf_path)
     return (false);
   }
 
-  switch (conv->format)
+  for (i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i ++)
   {
-    case GW_FORMAT_JPEG :
-        ok = _gwConvImageJpeg(&pdf);
-        break;
-    case GW_FORMAT_PNG :
-        ok = _gwConvImagePng(&pdf);
-        break;
-    case GW_FORMAT_TIFF :
-        ok = _gwConvImageTiff(&pdf);
-        break;
-    case GW_FORMAT_GIF :
-        ok = _gwConvImageGif(&pdf);
-        break;
-    case GW_FORMAT_WEBP :
-        ok = _gwConvImageWebp(&pdf);
-        break;
-    case GW_FORMAT_HEIC :
-    case GW_FORMAT_HEIF :
-        ok = _gwConvImageHeif(&pdf);
-        break;
-    case GW_FORMAT_BMP :
-        ok = _gwConvImageBmp(&pdf);
-        break;
-    default :
-        ok = _gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "%s documents cannot be converted by this build of the gateway", gwFormatName(conv->format));
-        break;
+    if (decoders[i].format == conv->format)
+      break;
   }
+
+  if (i < sizeof(decoders) / sizeof(decoders[0]))
+    ok = (decoders[i].decode)(&pdf);
+  else
+    ok = _gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "%s documents cannot be converted by this build of the gateway", gwFormatName(conv->format));
 
   /* cairo may still read JPEG data attached to a surface: finish first. */
   ok = _gwConvPdfClose(&pdf, ok);

@@ -277,6 +277,32 @@ _gwConvSandboxParentAlive(gw_conv_t *conv)
 
 
 /*
+ * 'reopen_tmpdir()' - Reopen PG_CONVERT_TMPDIR by path, check it is still
+ *                     the directory 'before' describes and put the new
+ *                     descriptor in place of the old one.
+ */
+
+static bool
+reopen_tmpdir(gw_conv_t *conv, const struct stat *before, const char *where)
+{
+  struct stat after;
+  int         fd;
+
+  fd = open(conv->settings.tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &after) || after.st_dev != before->st_dev || after.st_ino != before->st_ino)
+  {
+    if (fd >= 0)
+      close(fd);
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR is not the same %s", where));
+  }
+  close(conv->sandbox.dir_fd);
+  conv->sandbox.dir_fd = fd;
+
+  return (true);
+}
+
+
+/*
  * 'enter_view()' - New namespaces (a user namespace of our own when not
  *                  root), pid 1 of a new pid namespace, and the minimal
  *                  file system view with a /proc of that namespace only;
@@ -289,8 +315,8 @@ enter_view(gw_conv_t *conv, bool as_root)
 {
   gw_sandbox_view_t view;
   char              error[GW_CONV_DETAIL_MAX - 40];
-  struct stat       before, after;
-  int               fd, flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID;
+  struct stat       before;
+  int               flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID;
 
   if (fstat(conv->sandbox.dir_fd, &before))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to stat PG_CONVERT_TMPDIR"));
@@ -316,15 +342,8 @@ enter_view(gw_conv_t *conv, bool as_root)
    * the same directory.
    */
 
-  fd = open(conv->settings.tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 || fstat(fd, &after) || after.st_dev != before.st_dev || after.st_ino != before.st_ino)
-  {
-    if (fd >= 0)
-      close(fd);
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR is not the same in the new mount namespace"));
-  }
-  close(conv->sandbox.dir_fd);
-  conv->sandbox.dir_fd = fd;
+  if (!reopen_tmpdir(conv, &before, "in the new mount namespace"))
+    return (false);
 
   memset(&view, 0, sizeof(view));
   view.read_only    = _gwConvReadOnlyPaths;
@@ -336,17 +355,9 @@ enter_view(gw_conv_t *conv, bool as_root)
   if (!_gwSandboxViewEnter(&view, error, sizeof(error)))
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "%s", error));
 
-  fd = open(conv->settings.tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 || fstat(fd, &after) || after.st_dev != before.st_dev || after.st_ino != before.st_ino)
-  {
-    if (fd >= 0)
-      close(fd);
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "PG_CONVERT_TMPDIR is not the same inside the sandbox's view"));
-  }
-
   /* The old descriptor reaches the host's tree (".."): gone. */
-  close(conv->sandbox.dir_fd);
-  conv->sandbox.dir_fd  = fd;
+  if (!reopen_tmpdir(conv, &before, "inside the sandbox's view"))
+    return (false);
   conv->sandbox.view_on = true;
 
   return (true);

@@ -21,6 +21,39 @@ extern char **environ;
 
 
 /*
+ * 'check_env_names()' - Refuse a variable under prefix whose name is not
+ *                       in known, and (with refused non-NULL) one that is:
+ *                       "<refused> setting NAME".
+ */
+
+static bool
+check_env_names(const char *prefix, const char * const *known, const char *refused, char *error, size_t errsize)
+{
+  size_t prefix_len = strlen(prefix);
+
+  for (char **env = environ; env && *env; env ++)
+  {
+    const char *eq = strchr(*env, '=');
+    bool        found = false;
+
+    if (strncmp(*env, prefix, prefix_len) || !eq)
+      continue;
+
+    for (int i = 0; known[i] && !found; i ++)
+      found = strlen(known[i]) == (size_t)(eq - *env) && !strncmp(*env, known[i], (size_t)(eq - *env));
+
+    if (!found || refused)
+    {
+      snprintf(error, errsize, "%s setting %.*s", found ? refused : "unknown", (int)(eq - *env < 40 ? eq - *env : 40), *env);
+      return (false);
+    }
+  }
+
+  return (true);
+}
+
+
+/*
  * 'parse_int()' - Parse a decimal setting within [min, max].
  */
 
@@ -166,23 +199,8 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
    * Refuse PG_CONVERT_* names we do not know.
    */
 
-  for (char **env = environ; env && *env; env ++)
-  {
-    const char *eq = strchr(*env, '=');
-    bool        found = false;
-
-    if (strncmp(*env, GW_CONV_ENV_PREFIX, sizeof(GW_CONV_ENV_PREFIX) - 1) || !eq)
-      continue;
-
-    for (int i = 0; known[i] && !found; i ++)
-      found = strlen(known[i]) == (size_t)(eq - *env) && !strncmp(*env, known[i], (size_t)(eq - *env));
-
-    if (!found)
-    {
-      snprintf(error, errsize, "unknown setting %.*s", (int)(eq - *env < 40 ? eq - *env : 40), *env);
-      return (false);
-    }
-  }
+  if (!check_env_names(GW_CONV_ENV_PREFIX, known, NULL, error, errsize))
+    return (false);
 
   if (!parse_int(GW_CONV_ENV_MAX_PAGES, 1, 100000, &settings->max_pages, error, errsize) ||
       !parse_int(GW_CONV_ENV_AS_MB, 64, 65536, &settings->as_mb, error, errsize) ||
@@ -292,23 +310,8 @@ _gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *erro
   render->dpi       = 300;
   render->number_up = 1;
 
-  for (char **env = environ; env && *env; env ++)
-  {
-    const char *eq = strchr(*env, '=');
-    bool        found = false;
-
-    if (strncmp(*env, GW_CONV_ENV_RENDER_PREFIX, sizeof(GW_CONV_ENV_RENDER_PREFIX) - 1) || !eq)
-      continue;
-
-    for (int i = 0; known[i] && !found; i ++)
-      found = strlen(known[i]) == (size_t)(eq - *env) && !strncmp(*env, known[i], (size_t)(eq - *env));
-
-    if (!found || !render_mode)
-    {
-      snprintf(error, errsize, "%s setting %.*s", found ? "--normalize takes no" : "unknown", (int)(eq - *env < 40 ? eq - *env : 40), *env);
-      return (false);
-    }
-  }
+  if (!check_env_names(GW_CONV_ENV_RENDER_PREFIX, known, render_mode ? NULL : "--normalize takes no", error, errsize))
+    return (false);
 
   if (!render_mode)
     return (true);

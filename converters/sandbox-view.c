@@ -144,24 +144,22 @@ make_path(const char *path, bool dir)
 static unsigned long
 locked_flags(const char *path)
 {
+  static const unsigned long st_ms[][2] =      /* statvfs flag, mount flag */
+  {
+    { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
+    { ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME }
+  };
   struct statvfs sv;
   unsigned long  flags = 0;
 
   if (statvfs(path, &sv))
     return (MS_NOSUID | MS_NODEV);
 
-  if (sv.f_flag & ST_NOSUID)
-    flags |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
-    flags |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC)
-    flags |= MS_NOEXEC;
-  if (sv.f_flag & ST_NOATIME)
-    flags |= MS_NOATIME;
-  if (sv.f_flag & ST_NODIRATIME)
-    flags |= MS_NODIRATIME;
-  if (sv.f_flag & ST_RELATIME)
-    flags |= MS_RELATIME;
+  for (size_t i = 0; i < sizeof(st_ms) / sizeof(st_ms[0]); i ++)
+  {
+    if (sv.f_flag & st_ms[i][0])
+      flags |= st_ms[i][1];
+  }
 
   return (flags);
 }

@@ -480,6 +480,25 @@ accept_thread(void *arg)
 
 
 /*
+ * 'start_failed()' - Undo a start that failed after the wake pipe: close,
+ *                    free, and say why.
+ */
+
+static gw_control_t *
+start_failed(gw_control_t *ctl, const char **error_r, const char *why)
+{
+  *error_r = why;
+  if (ctl->fd >= 0)
+    close(ctl->fd);
+  close(ctl->wake[0]);
+  close(ctl->wake[1]);
+  free(ctl);
+
+  return (NULL);
+}
+
+
+/*
  * 'gwControlStart()' - Listen on the control socket.
  */
 
@@ -526,25 +545,14 @@ gwControlStart(gw_system_t *sys, const char *path, const char **error_r)
   {
     umask(old_mask);
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Control socket \"%s\": %s", path, strerror(errno));
-    *error_r = "unable to listen on the control socket";
-    if (ctl->fd >= 0)
-      close(ctl->fd);
-    close(ctl->wake[0]);
-    close(ctl->wake[1]);
-    free(ctl);
-    return (NULL);
+    return (start_failed(ctl, error_r, "unable to listen on the control socket"));
   }
   umask(old_mask);
 
   if (pthread_create(&ctl->thread, NULL, accept_thread, ctl))
   {
-    *error_r = "unable to start the control thread";
-    close(ctl->fd);
-    close(ctl->wake[0]);
-    close(ctl->wake[1]);
     unlink(path);
-    free(ctl);
-    return (NULL);
+    return (start_failed(ctl, error_r, "unable to start the control thread"));
   }
 
   return (ctl);

@@ -24,6 +24,13 @@ static const char * const level_names[] = { "debug", "info", "warn", "error" };
 
 
 /*
+ * Local functions...
+ */
+
+static void log_line(gw_log_t *log, gw_loglevel_t level, const char *prefix, const char *fmt, va_list ap) GW_FORMAT(4, 0);
+
+
+/*
  * 'gwLogNew()' - Open a log: path NULL or "" = stderr.  Returns NULL if the
  *                file cannot be opened.
  */

@@ -701,7 +701,7 @@ _gwReaperWait(_gw_reaper_t *r, int64_t deadline_ms)
 
     if ((w = waitpid(r->pid, &st, WNOHANG)) == r->pid)
     {
-      int msg[2] = { 0, 0 }, fd;
+      int msg[2] = { 0, 0 }, fd = -1;
 
       r->reaped = true;
       r->status = st;

@@ -207,6 +207,29 @@ open_dir(const char *path, gw_log_t *log)
 
 
 /*
+ * 'read_dir()' - Open one of the spool's folders (by its descriptor) for
+ *                reading; logs and returns NULL on error.
+ */
+
+static DIR *
+read_dir(gw_spool_t *spool, int dir_fd, const char *path)
+{
+  DIR *d;
+  int  fd;
+
+  if ((fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
+  {
+    gwLog(spool->log, GW_LOG_ERROR, "Unable to read the spool folder %s: %s", path, strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return (NULL);
+  }
+
+  return (d);
+}
+
+
+/*
  * 'gwSpoolOpen()' - Open the spool in dir, creating dir, dir/incoming and
  *                   dir/jobs (mode 0700) when missing.  keys and log are
  *                   borrowed and must outlive the spool.
@@ -288,20 +311,14 @@ gwSpoolRecover(gw_spool_t *spool, unsigned *removed_r)
   struct dirent *de;
   unsigned       removed = 0;
   bool           ok = true;
-  int            fd;
 
   if (removed_r)
     *removed_r = 0;
   if (!spool)
     return (false);
 
-  if ((fd = openat(spool->incoming_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
-  {
-    gwLog(spool->log, GW_LOG_ERROR, "Unable to read the spool folder %s: %s", spool->incoming, strerror(errno));
-    if (fd >= 0)
-      close(fd);
+  if ((d = read_dir(spool, spool->incoming_fd, spool->incoming)) == NULL)
     return (false);
-  }
 
   while ((de = readdir(d)) != NULL)
   {
@@ -401,18 +418,12 @@ gwSpoolIterate(gw_spool_t *spool, gw_spool_cb_t cb, void *data)
   struct dirent *de;
   char           job_id[GW_UUID_LEN + 1];
   unsigned       docnum;
-  int            fd;
 
   if (!spool || !cb)
     return (false);
 
-  if ((fd = openat(spool->jobs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
-  {
-    gwLog(spool->log, GW_LOG_ERROR, "Unable to read the spool folder %s: %s", spool->jobs, strerror(errno));
-    if (fd >= 0)
-      close(fd);
+  if ((d = read_dir(spool, spool->jobs_fd, spool->jobs)) == NULL)
     return (false);
-  }
 
   while ((de = readdir(d)) != NULL)
   {

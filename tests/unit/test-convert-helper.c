@@ -235,6 +235,21 @@ test_refusals(void)
 
 
 /*
+ * 'check_refused()' - The helper stops with internal-error, its detail
+ *                     naming what.
+ */
+
+static void
+check_refused(const char *path, const opts_t *o, const char *what)
+{
+  run_t r;
+
+  if (convert(path, o, &r))
+    TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, what), "%s: %s", what, r.result);
+}
+
+
+/*
  * 'test_settings()' - Bad settings and directories stop the helper before
  *                     it reads anything (exit 2, internal-error).
  */
@@ -259,28 +274,22 @@ test_settings(void)
   if (convert(path, &o, &r))
     TEST_CHECKF(is_fail(&r, "internal-error") && r.exit_code == 2 && strstr(r.result, "PG_CONVERT_MAX_PAGES"), "%s", r.result);
   o.env = too_big;
-  if (convert(path, &o, &r))
-    TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, "PG_CONVERT_AS_MB"), "%s", r.result);
+  check_refused(path, &o, "PG_CONVERT_AS_MB");
   o.env = unknown;
-  if (convert(path, &o, &r))
-    TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, "unknown setting PG_CONVERT_MAXPAGES"), "%s", r.result);
+  check_refused(path, &o, "unknown setting PG_CONVERT_MAXPAGES");
   o.env = bad_user;
-  if (convert(path, &o, &r))
-    TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, "PG_CONVERT_USER"), "%s", r.result);
+  check_refused(path, &o, "PG_CONVERT_USER");
   o.env  = NULL;
   o.args = extra_arg;
-  if (convert(path, &o, &r))
-    TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, "usage"), "%s", r.result);
+  check_refused(path, &o, "usage");
   o.args = NULL;
 
   TEST_BEGIN("PG_CONVERT_TMPDIR must be set and empty");
   o.no_tmpdir = true;
-  if (convert(path, &o, &r))
-    TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, "PG_CONVERT_TMPDIR"), "%s", r.result);
+  check_refused(path, &o, "PG_CONVERT_TMPDIR");
   o.no_tmpdir    = false;
   o.dirty_tmpdir = true;
-  if (convert(path, &o, &r))
-    TEST_CHECKF(is_fail(&r, "internal-error") && strstr(r.result, "not empty"), "%s", r.result);
+  check_refused(path, &o, "not empty");
 }
 
 

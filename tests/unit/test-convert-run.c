@@ -358,14 +358,55 @@ run_stand_in_tag(const char *self, const char *mode, const char *tag, const char
 
 
 /*
- * 'run_stand_in()' - The same, untagged.
+ * 'run_reaped()' - The same, untagged, checking that want_pids processes
+ *                  ran and that none is left 500 ms later.
  */
 
 static long long
-run_stand_in(const char *self, const char *mode, const char *dir, int timeout, gw_convert_result_t *r, pid_t *pids, int *npids)
+run_reaped(const char *self, const char *mode, const char *dir, int timeout, gw_convert_result_t *r, int want_pids)
 {
-  return (run_stand_in_tag(self, mode, "", dir, timeout, r, pids, npids));
+  pid_t     pids[MAX_PIDS];
+  int       npids;
+  long long ms = run_stand_in_tag(self, mode, "", dir, timeout, r, pids, &npids);
+
+  TEST_CHECKF(npids == want_pids, "%s: %d process(es), want %d", mode, npids, want_pids);
+  TEST_CHECK(alive_after(pids, npids, 500) == 0);
+
+  return (ms);
 }
+
+
+/*
+ * Helpers that try to outlive the conversion, and what must come of each.
+ */
+
+typedef struct outlive_s
+{
+  const char *what;                     /* Test name */
+  const char *mode;                     /* Stand-in mode */
+  int         timeout;                  /* Seconds */
+  int         npids;                    /* Processes it makes, all reaped */
+  int         min_ms, max_ms;           /* How long the conversion takes */
+  bool        ok;                       /* Converted (1 page)? */
+  int         timed_out;                /* 1, 0, or -1 for either */
+  int         reason;                   /* gw_reason_t, or -1 for any */
+} outlive_t;
+
+static const outlive_t outlive[] =
+{
+  { "a helper that closes its descriptors and sleeps is killed at the timeout",
+    "close-sleep", 2, 1, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+  { "a helper that leaves its process group is killed at the timeout",
+    "leave-group", 2, 2, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+  { "a child (and grandchild) in a session of its own does not outlive the conversion",
+    "setsid-child", 5, 3, 0, 2000, true, -1, -1 },
+  { "a child in a session of its own that holds the pipes does not hold the conversion",
+    "setsid-holds", 5, 2, 0, 2000, false, 0, GW_REASON_INTERNAL },
+  { "a helper that stops its reaper is still killed at the timeout",
+    "stop-reaper", 2, 1, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+  { "a helper that kills its reaper does not outlive the conversion",
+    "kill-reaper", 2, 1, 0, 4000, false, -1, -1 }
+};
 
 
 typedef struct parallel_s              /* One of the parallel stand-in runs */
@@ -419,8 +460,6 @@ main(int argc, char *argv[])
   int                 leak;
   char                self[1024], tmp[1024];
   ssize_t             len;
-  pid_t               pids[MAX_PIDS];
-  int                 npids;
   long long           ms;
 
   if (argc == 4 && !strcmp(argv[1], "--stand-in"))
@@ -507,47 +546,16 @@ main(int argc, char *argv[])
    * Helpers that try to outlive the timeout (2 s here).
    */
 
-  TEST_BEGIN("a helper that closes its descriptors and sleeps is killed at the timeout");
-  ms = run_stand_in(self, "close-sleep", tmp, 2, &r, pids, &npids);
-  TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
-  TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
-  TEST_CHECK(npids == 1);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
+  for (size_t i = 0; i < sizeof(outlive) / sizeof(outlive[0]); i ++)
+  {
+    const outlive_t *c = outlive + i;
 
-  TEST_BEGIN("a helper that leaves its process group is killed at the timeout");
-  ms = run_stand_in(self, "leave-group", tmp, 2, &r, pids, &npids);
-  TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
-  TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
-  TEST_CHECK(npids == 2);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
-
-  TEST_BEGIN("a child (and grandchild) in a session of its own does not outlive the conversion");
-  ms = run_stand_in(self, "setsid-child", tmp, 5, &r, pids, &npids);
-  TEST_CHECK(r.ok && r.pages == 1);
-  TEST_CHECKF(ms <= 2000, "took %lld ms", ms);
-  TEST_CHECK(npids == 3);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
-
-  TEST_BEGIN("a child in a session of its own that holds the pipes does not hold the conversion");
-  ms = run_stand_in(self, "setsid-holds", tmp, 5, &r, pids, &npids);
-  TEST_CHECK(!r.ok && !r.timed_out && r.reason == GW_REASON_INTERNAL);
-  TEST_CHECKF(ms <= 2000, "took %lld ms", ms);
-  TEST_CHECK(npids == 2);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
-
-  TEST_BEGIN("a helper that stops its reaper is still killed at the timeout");
-  ms = run_stand_in(self, "stop-reaper", tmp, 2, &r, pids, &npids);
-  TEST_CHECK(r.timed_out && r.reason == GW_REASON_CONVERSION_TIMEOUT);
-  TEST_CHECKF(ms >= 1900 && ms <= 4000, "took %lld ms", ms);
-  TEST_CHECK(npids == 1);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
-
-  TEST_BEGIN("a helper that kills its reaper does not outlive the conversion");
-  ms = run_stand_in(self, "kill-reaper", tmp, 2, &r, pids, &npids);
-  TEST_CHECK(!r.ok);
-  TEST_CHECKF(ms <= 4000, "took %lld ms", ms);
-  TEST_CHECK(npids == 1);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
+    TEST_BEGIN(c->what);
+    ms = run_reaped(self, c->mode, tmp, c->timeout, &r, c->npids);
+    TEST_CHECKF(r.ok == c->ok && (!r.ok || r.pages == 1) && (c->timed_out < 0 || r.timed_out == (c->timed_out > 0)) &&
+                (c->reason < 0 || (int)r.reason == c->reason), "%s: ok %d, timed out %d, %s", c->mode, r.ok, r.timed_out, gwReasonCode(r.reason));
+    TEST_CHECKF(ms >= c->min_ms && ms <= c->max_ms, "took %lld ms", ms);
+  }
 
   TEST_BEGIN("six misbehaving helpers at once (two of each kind) are all killed at the timeout");
   {

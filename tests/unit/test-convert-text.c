@@ -9,6 +9,25 @@
 
 
 /*
+ * 'convert_text()' - Write a text file and convert it: true when it was
+ *                    converted, checked to be one mono page of format.
+ */
+
+static bool
+convert_text(const char *name, const void *data, size_t len, const char *format, const opts_t *o, run_t *r)
+{
+  char path[1200];
+
+  write_bytes(name, data, len, path, sizeof(path));
+  if (!convert(path, o, r))
+    return (false);
+
+  TEST_CHECKF(is_ok(r, 1, 0) && strstr(r->result, format), "%s: %s", name, r->result);
+  return (true);
+}
+
+
+/*
  * 'test_text_charsets()' - Plain text in every charset the sniffer names
  *                          becomes a mono PDF in a monospace font, with the
  *                          right characters.
@@ -19,7 +38,7 @@ test_text_charsets(void)
 {
   opts_t o;
   run_t  r;
-  char   out[1200], path[1200];
+  char   out[1200];
 
   opts_init(&o, out, sizeof(out), "text.pdf");
 
@@ -27,10 +46,8 @@ test_text_charsets(void)
   {
     static const char latin1[] = "Caf\xe9 M\xfcller pays \x80 5 \x93quoted\x94\r\nsecond line\r\n";
 
-    write_bytes("latin1.txt", latin1, sizeof(latin1) - 1, path, sizeof(path));
-    if (convert(path, &o, &r))
+    if (convert_text("latin1.txt", latin1, sizeof(latin1) - 1, "format=text-windows-1252", &o, &r))
     {
-      TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-windows-1252"), "%s", r.result);
       TEST_CHECK(pdf_has_text(out, "Caf\xc3\xa9 M\xc3\xbcller pays \xe2\x82\xac 5 \xe2\x80\x9cquoted\xe2\x80\x9d"));
       TEST_CHECK(pdf_has_text(out, "second line"));
       TEST_CHECK(shell("pdffonts '%s' | grep -q DejaVuSansMono", out));
@@ -42,10 +59,8 @@ test_text_charsets(void)
     static const char utf8[] = "Greek: \xce\xb1\xce\xb2\xce\xb3 \xce\x94\xce\xad\xce\xbb\xcf\x84\xce\xb1\n"
                                "Cyrillic: \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82, \xd0\xbc\xd0\xb8\xd1\x80\n";
 
-    write_bytes("utf8.txt", utf8, sizeof(utf8) - 1, path, sizeof(path));
-    if (convert(path, &o, &r))
+    if (convert_text("utf8.txt", utf8, sizeof(utf8) - 1, "format=text-utf-8", &o, &r))
     {
-      TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-8"), "%s", r.result);
       TEST_CHECK(pdf_has_text(out, "Greek: \xce\xb1\xce\xb2\xce\xb3 \xce\x94\xce\xad\xce\xbb\xcf\x84\xce\xb1"));
       TEST_CHECK(pdf_has_text(out, "Cyrillic: \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82, \xd0\xbc\xd0\xb8\xd1\x80"));
     }
@@ -55,10 +70,8 @@ test_text_charsets(void)
   {
     static const char bom[] = "\xef\xbb\xbfwith BOM\nHebrew \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n";
 
-    write_bytes("bom.txt", bom, sizeof(bom) - 1, path, sizeof(path));
-    if (convert(path, &o, &r))
+    if (convert_text("bom.txt", bom, sizeof(bom) - 1, "format=text-utf-8", &o, &r))
     {
-      TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-8"), "%s", r.result);
       TEST_CHECK(pdf_has_text(out, "with BOM"));
       TEST_CHECK(shell("pdftotext '%s' - | head -1 | grep -q '^with BOM$'", out));
       TEST_CHECK(shell("pdffonts '%s' | grep -v Mono | grep -q 'DejaVuSans'", out));
@@ -80,18 +93,14 @@ test_text_charsets(void)
       be[i + 1] = le[i];
     }
 
-    write_bytes("utf16le.txt", le, sizeof(le), path, sizeof(path));
-    if (convert(path, &o, &r))
+    if (convert_text("utf16le.txt", le, sizeof(le), "format=text-utf-16", &o, &r))
     {
-      TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-16"), "%s", r.result);
       TEST_CHECK(pdf_has_text(out, "Zo\xc3\xab \xe2\x82\xac \xce\xa9"));
       TEST_CHECK(pdf_has_text(out, "ok\xef\xbf\xbd"));
     }
 
-    write_bytes("utf16be.txt", be, sizeof(be), path, sizeof(path));
-    if (convert(path, &o, &r))
+    if (convert_text("utf16be.txt", be, sizeof(be), "format=text-utf-16", &o, &r))
     {
-      TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-16"), "%s", r.result);
       TEST_CHECK(pdf_has_text(out, "Zo\xc3\xab \xe2\x82\xac \xce\xa9"));
       TEST_CHECK(pdf_has_text(out, "ok\xef\xbf\xbd"));
     }
@@ -101,10 +110,8 @@ test_text_charsets(void)
   {
     static const char cut[] = "caf\xc3\xa9 au lait \xe2\x82";
 
-    write_bytes("cut.txt", cut, sizeof(cut) - 1, path, sizeof(path));
-    if (convert(path, &o, &r))
+    if (convert_text("cut.txt", cut, sizeof(cut) - 1, "format=text-utf-8", &o, &r))
     {
-      TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-8"), "%s", r.result);
       TEST_CHECK(shell("pdftotext '%s' - | grep -qx 'caf\xc3\xa9 au lait \xef\xbf\xbd'", out));   /* One U+FFFD */
     }
   }
@@ -113,10 +120,8 @@ test_text_charsets(void)
   {
     static const char nonchar[] = "before \xef\xbf\xbf \xef\xb7\x90 after\n";
 
-    write_bytes("nonchar.txt", nonchar, sizeof(nonchar) - 1, path, sizeof(path));
-    if (convert(path, &o, &r))
+    if (convert_text("nonchar.txt", nonchar, sizeof(nonchar) - 1, "format=text-utf-8", &o, &r))
     {
-      TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-8"), "%s", r.result);
       TEST_CHECK(pdf_has_text(out, "before \xef\xbf\xbd \xef\xbf\xbd after"));
     }
   }

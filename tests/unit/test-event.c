@@ -66,6 +66,25 @@ wait_count(rec_t *r, int n)
 }
 
 static void
+wait_in_callback(rec_t *r)
+{
+  pthread_mutex_lock(&r->mutex);
+  while (!r->in_callback)
+    pthread_cond_wait(&r->cond, &r->mutex);
+  pthread_mutex_unlock(&r->mutex);
+}
+
+static gw_events_t *
+events_with(gw_log_t *log, size_t queue_max, rec_t *r)
+{
+  gw_events_t *ev = gwEventsNew(log, queue_max);
+
+  rec_init(r);
+  gwEventsSubscribe(ev, NULL, record, r);
+  return (ev);
+}
+
+static void
 set_block(rec_t *r, bool block)
 {
   pthread_mutex_lock(&r->mutex);
@@ -131,10 +150,9 @@ main(void)
   TEST_CHECK(ev == NULL);
 
   TEST_BEGIN("a slow subscriber delays neither the emitter nor the others");
-  ev = gwEventsNew(log, 0);
-  rec_init(&slow); rec_init(&fast);
+  ev = events_with(log, 0, &slow);
   slow.block = true;
-  gwEventsSubscribe(ev, NULL, record, &slow);
+  rec_init(&fast);
   gwEventsSubscribe(ev, NULL, record, &fast);
   for (int i = 0; i < 10; i ++)
     TEST_CHECK(emit(ev, "mail", i) == (uint64_t)i + 1);   /* Returns while slow is stuck */
@@ -148,15 +166,10 @@ main(void)
   gwEventsDelete(&ev);
 
   TEST_BEGIN("a full queue loses the newest events and says how many");
-  ev = gwEventsNew(log, 4);
-  rec_init(&slow);
+  ev = events_with(log, 4, &slow);
   slow.block = true;
-  gwEventsSubscribe(ev, NULL, record, &slow);
   emit(ev, "web", 1);
-  pthread_mutex_lock(&slow.mutex);
-  while (!slow.in_callback)
-    pthread_cond_wait(&slow.cond, &slow.mutex);            /* Event 1 is being delivered */
-  pthread_mutex_unlock(&slow.mutex);
+  wait_in_callback(&slow);                                 /* Event 1 is being delivered */
   for (int i = 2; i <= 11; i ++)
     emit(ev, "web", i);                                    /* 2..5 queued, 6..11 lost */
   set_block(&slow, false);
@@ -170,10 +183,8 @@ main(void)
   gwEventsDelete(&ev);
 
   TEST_BEGIN("a callback may emit; delete delivers what is queued");
-  ev = gwEventsNew(log, 0);
-  rec_init(&all);
+  ev = events_with(log, 0, &all);
   all.emit_back = ev;
-  gwEventsSubscribe(ev, NULL, record, &all);
   emit(ev, "cli", 1);
   TEST_CHECK(gwEventsFlush(ev, 10000));
   TEST_CHECK(all.count == 2 && all.values[1] == 999);
@@ -199,9 +210,7 @@ main(void)
   gwEventsDelete(&ev);
 
   TEST_BEGIN("eight parallel emitters: every event once, each emitter's in order");
-  ev = gwEventsNew(log, 20000);
-  rec_init(&all);
-  gwEventsSubscribe(ev, NULL, record, &all);
+  ev = events_with(log, 20000, &all);
   {
     pthread_t th[8];
     emitter_t em[8];

@@ -97,6 +97,7 @@ static void      buf_free(buf_t *b);
 static void      buf_le16(buf_t *b, unsigned v);
 static void      buf_le32(buf_t *b, uint32_t v);
 static void      cfb_build(buf_t *b, const char * const *names, const int *types, const uint32_t *links, int count);
+static void      check_cfb(const char *what, const char * const *names, const int *types, const uint32_t *links, int count, gw_format_t want);
 static bool      check_sniff(const char *what, const void *data, size_t len, gw_format_t want);
 static void      compare_with_cups(const char *what, const buf_t *b, const doc_t *doc);
 static uint32_t  crc32_of(const void *data, size_t len);
@@ -535,22 +536,15 @@ test_sniff_ole2(void)
   check_sniff("bad sector shift", b.data, b.len, GW_FORMAT_UNKNOWN);
   buf_free(&b);
 
-  cfb_build(&b, xls_names, xls_types, xls_links, 4);
-  check_sniff("xls with a Word object inside", b.data, b.len, GW_FORMAT_XLS);
-  buf_free(&b);
+  check_cfb("xls with a Word object inside", xls_names, xls_types, xls_links, 4, GW_FORMAT_XLS);
 
   cfb_build(&b, ppt_names, ppt_types, ppt_links, 7);
   check_sniff("ppt (entry in the second directory sector)", b.data, b.len, GW_FORMAT_PPT);
   check_sniff("ppt, second directory sector cut", b.data, 512 * 3, GW_FORMAT_MS_OLE2);
   buf_free(&b);
 
-  cfb_build(&b, msg_names, msg_types, msg_links, 3);
-  check_sniff("Outlook message", b.data, b.len, GW_FORMAT_UNKNOWN);
-  buf_free(&b);
-
-  cfb_build(&b, loop_names, loop_types, loop_links, 2);
-  check_sniff("a sibling loop ends", b.data, b.len, GW_FORMAT_MS_OLE2);
-  buf_free(&b);
+  check_cfb("Outlook message", msg_names, msg_types, msg_links, 3, GW_FORMAT_UNKNOWN);
+  check_cfb("a sibling loop ends", loop_names, loop_types, loop_links, 2, GW_FORMAT_MS_OLE2);
 }
 
 
@@ -1198,6 +1192,22 @@ cfb_build(buf_t *b, const char * const *names, const int *types, const uint32_t 
 
     test_buf_add(b, entry, sizeof(entry));
   }
+}
+
+
+/*
+ * 'check_cfb()' - Build a compound file of count entries and sniff it.
+ */
+
+static void
+check_cfb(const char *what, const char * const *names, const int *types, const uint32_t *links, int count, gw_format_t want)
+{
+  buf_t b;
+
+  memset(&b, 0, sizeof(b));
+  cfb_build(&b, names, types, links, count);
+  check_sniff(what, b.data, b.len, want);
+  buf_free(&b);
 }
 
 

@@ -632,6 +632,23 @@ run_probe(bool sandboxed, const char *request, char *line, size_t linesize)
 
 
 /*
+ * 'probe_limits()' - run_probe(), then our RLIMIT_NOFILE into after and the
+ *                    probe's line on the output.
+ */
+
+static bool
+probe_limits(bool sandboxed, const char *request, char *line, size_t linesize, struct rlimit *after)
+{
+  bool ok = run_probe(sandboxed, request, line, linesize);
+
+  getrlimit(RLIMIT_NOFILE, after);
+  printf("  (%s %s)\n", sandboxed ? "sandboxed:" : "direct:   ", line);
+
+  return (ok);
+}
+
+
+/*
  * 'main()' - Run the cases.
  */
 
@@ -730,18 +747,14 @@ main(void)
     snprintf(request, sizeof(request), "%d %s %s %s %s %d\n", l.port, secret, open_dir, sock, key, (int)getpid());
 
     getrlimit(RLIMIT_NOFILE, &before);
-    TEST_CHECK(run_probe(false, request, line, sizeof(line)));
-    getrlimit(RLIMIT_NOFILE, &after);
-    printf("  (direct:    %s)\n", line);
+    TEST_CHECK(probe_limits(false, request, line, sizeof(line), &after));
     TEST_CHECKF(strstr(line, "tcp=open inet=open read=open write=open exec=open ctl=open key=open proc=open prlimit=open") != NULL,
                 "positive control: %s", line);
     TEST_CHECKF(after.rlim_cur == before.rlim_cur - 1, "positive control: our RLIMIT_NOFILE %llu -> %llu",
                 (unsigned long long)before.rlim_cur, (unsigned long long)after.rlim_cur);
     setrlimit(RLIMIT_NOFILE, &before);
 
-    TEST_CHECK(run_probe(true, request, line, sizeof(line)));
-    getrlimit(RLIMIT_NOFILE, &after);
-    printf("  (sandboxed: %s)\n", line);
+    TEST_CHECK(probe_limits(true, request, line, sizeof(line), &after));
     TEST_CHECKF(strstr(line, "tcp=blocked inet=blocked read=blocked write=blocked exec=blocked ctl=blocked key=blocked proc=blocked prlimit=blocked") != NULL,
                 "%s", line);
     TEST_CHECK(after.rlim_cur == before.rlim_cur);

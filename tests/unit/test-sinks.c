@@ -601,6 +601,24 @@ make_doc(doc_t *d, size_t len, int64_t declared)
 }
 
 
+/*
+ * 'render_doc()' - A 4000-byte document the sink may have rendered, in
+ *                  color_mode (NULL: make_doc()'s).
+ */
+
+static gw_sink_doc_t
+render_doc(doc_t *d, const char *color_mode)
+{
+  gw_sink_doc_t doc = make_doc(d, 4000, 4000);
+
+  doc.render = doc_render;
+  if (color_mode)
+    doc.color_mode = color_mode;
+
+  return (doc);
+}
+
+
 typedef struct many_s           /* One of many concurrent releases */
 {
   const char       *uri;
@@ -885,40 +903,31 @@ main(void)
   TEST_CHECK(fake.last_copies == 3 && !strcmp(fake.last_sides, "two-sided-long-edge") && !strcmp(fake.last_color, "monochrome"));
 
   TEST_BEGIN("sinks: a plain job to a PDF printer is not rendered; a transformed one is rendered to PDF");
-  doc = make_doc(&d, 4000, 4000);
-  doc.render = doc_render;
+  doc = render_doc(&d, NULL);
   renders    = 0;
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_OK && renders == 0 && !strcmp(fake.last_format, "application/pdf"), "%s", r.text);
-  doc = make_doc(&d, 4000, 4000);
-  doc.render    = doc_render;
+  doc = render_doc(&d, NULL);
   doc.transform = true;
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_OK && renders == 1 && !strcmp(last_render.format, "application/pdf") && !strcmp(fake.last_format, "application/pdf"), "%s", r.text);
 
   TEST_BEGIN("sinks: no PDF: URF before PCL-XL, 300 dpi from RS300-600, sGray for a monochrome job");
   fake.mode = MODE_URF;
-  doc = make_doc(&d, 4000, 4000);
-  doc.render = doc_render;
+  doc = render_doc(&d, NULL);
   renders    = 0;
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_OK && renders == 1, "%s", r.text);
   TEST_CHECK(!strcmp(last_render.format, "image/urf") && last_render.dpi == 300 && !last_render.color && !strcmp(fake.last_format, "image/urf") && fake.bytes_ok);
-  doc = make_doc(&d, 4000, 4000);
-  doc.render     = doc_render;
-  doc.color_mode = "auto";
+  doc = render_doc(&d, "auto");
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_OK && last_render.color, "auto on a colour printer: sRGB; %s", r.text);
-  doc = make_doc(&d, 4000, 4000);
-  doc.render     = doc_render;
-  doc.color_mode = "auto";
+  doc = render_doc(&d, "auto");
   TEST_CHECK(gwIppSink()->check("fake", uri, &doc, &opts, &r) && strstr(r.text, "image/urf (rendered at release, sRGB, 300 dpi)"));
 
   TEST_BEGIN("sinks: no PDF: PWG with sgray_8 at 600 dpi only; a colour job on it is held first");
   fake.mode = MODE_PWG_GRAY_600;
-  doc = make_doc(&d, 4000, 4000);
-  doc.render     = doc_render;
-  doc.color_mode = "auto";
+  doc = render_doc(&d, "auto");
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_OK && !strcmp(last_render.format, "image/pwg-raster") && last_render.dpi == 600 && !last_render.color, "%s", r.text);
   renders        = 0;
@@ -928,17 +937,14 @@ main(void)
 
   TEST_BEGIN("sinks: no PDF: PCL-XL at 300 dpi from 1200/600/300");
   fake.mode = MODE_PCLXL;
-  doc = make_doc(&d, 4000, 4000);
-  doc.render     = doc_render;
-  doc.color_mode = "auto";
+  doc = render_doc(&d, "auto");
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_OK && !strcmp(last_render.format, "application/vnd.hp-pclxl") && last_render.dpi == 300 && last_render.color && !strcmp(fake.last_format, "application/vnd.hp-pclxl"), "%s", r.text);
 
   TEST_BEGIN("sinks: a failed rendering holds the job with its reason; nothing reaches the printer");
   fake.print_jobs = 0;
   render_fails    = true;
-  doc = make_doc(&d, 4000, 4000);
-  doc.render = doc_render;
+  doc = render_doc(&d, NULL);
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_EMPTY_DOCUMENT && fake.print_jobs == 0, "%s", r.text);
   render_fails = false;
@@ -946,8 +952,7 @@ main(void)
   TEST_BEGIN("sinks: no format Printgate renders: held, printer-format-unsupported; without a renderer, the old sentence");
   fake.mode = MODE_TEXT;
   renders   = 0;
-  doc = make_doc(&d, 4000, 4000);
-  doc.render = doc_render;
+  doc = render_doc(&d, NULL);
   gwIppSink()->send("fake", uri, &doc, &opts, &r);
   TEST_CHECKF(r.status == GW_SINK_HOLD && r.reason == GW_REASON_PRINTER_NO_PDF && renders == 0 && strstr(r.text, "cannot take PDF, PWG raster, URF or PCL-XL (it takes text/plain)"), "%s", r.text);
   fake.mode  = MODE_URF;

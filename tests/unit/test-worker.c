@@ -69,10 +69,10 @@ reset(void)
 }
 
 static void
-wait_started(int n)
+wait_for(const int *count, int n)
 {
   pthread_mutex_lock(&lock);
-  while (started < n)
+  while (*count < n)
     pthread_cond_wait(&cond, &lock);
   pthread_mutex_unlock(&lock);
 }
@@ -129,10 +129,7 @@ main(void)
   w = _gwWorkersNew(log, "t", 1, 100);
   for (int i = 0; i < 100; i ++)
     queue(w, i, false);
-  pthread_mutex_lock(&lock);
-  while (num_order < 100)
-    pthread_cond_wait(&cond, &lock);
-  pthread_mutex_unlock(&lock);
+  wait_for(&num_order, 100);
   ok = true;
   for (int i = 0; i < 100; i ++)
     ok = ok && order[i] == i && ran[i] == 1;
@@ -147,7 +144,7 @@ main(void)
   TEST_CHECK(!_gwWorkersFull(w));
   queue(w, 0, true);
   queue(w, 1, true);
-  wait_started(2);
+  wait_for(&started, 2);
   _gwWorkersCounts(w, &running, &queued);
   TEST_CHECK(running == 2 && queued == 0);
   TEST_CHECK(!_gwWorkersFull(w));
@@ -160,10 +157,7 @@ main(void)
   _gwWorkersCounts(w, &running, &queued);
   TEST_CHECK(running == 2 && queued == 4);
   set_gate(false);
-  pthread_mutex_lock(&lock);
-  while (num_order < 6)
-    pthread_cond_wait(&cond, &lock);
-  pthread_mutex_unlock(&lock);
+  wait_for(&num_order, 6);
   TEST_CHECK(!_gwWorkersFull(w));
   _gwWorkersDelete(&w);
 
@@ -173,7 +167,7 @@ main(void)
   w = _gwWorkersNew(log, "t", 2, 10);
   for (int i = 0; i < 10; i ++)
     queue(w, i, true);
-  wait_started(2);
+  wait_for(&started, 2);
   {
     _gw_workers_t *stopping = w, *pool = w;
     pthread_t      th;
@@ -207,10 +201,7 @@ main(void)
     for (int t = 0; t < 4; t ++)
       pthread_join(th[t], NULL);
   }
-  pthread_mutex_lock(&lock);
-  while (num_order < 4000)
-    pthread_cond_wait(&cond, &lock);
-  pthread_mutex_unlock(&lock);
+  wait_for(&num_order, 4000);
   ok = true;
   for (int i = 0; i < 4000; i ++)
     ok = ok && ran[i] == 1;
