@@ -202,28 +202,11 @@ _gwSqlOutboxTake(void *backend, int64_t now, gw_outbox_entry_t *e, void **sealed
 bool
 _gwSqlOutboxFinish(void *backend, int64_t tenant, int64_t id, gw_outbox_state_t state, int64_t next_attempt, const char *last_error, int64_t now)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_OUTBOX_FINISH,
-         "UPDATE outbox SET state = ?3, next_attempt = ?4, last_error = ?5, updated = ?6,"
-         " message = CASE WHEN ?3 = 'sent' THEN NULL ELSE message END"
-         " WHERE tenant_id = ?1 AND id = ?2 AND state = 'sending'")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, id);
-    sqlite3_bind_text(stmt, 3, outbox_states[state], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 4, next_attempt);
-    sqlite3_bind_text(stmt, 5, last_error ? last_error : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 6, now);
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (_gwSqlChangef((_gw_sql_t *)backend, _GW_SQL_OUTBOX_FINISH,
+            "UPDATE outbox SET state = ?3, next_attempt = ?4, last_error = ?5, updated = ?6,"
+            " message = CASE WHEN ?3 = 'sent' THEN NULL ELSE message END"
+            " WHERE tenant_id = ?1 AND id = ?2 AND state = 'sending'",
+            "lltltl", tenant, id, outbox_states[state], next_attempt, last_error ? last_error : "", now));
 }
 
 
@@ -268,24 +251,10 @@ _gwSqlOutboxPage(void *backend, int64_t tenant, unsigned states, _gw_store_curso
 bool
 _gwSqlOutboxRetry(void *backend, int64_t tenant, int64_t id, int64_t now)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_OUTBOX_RETRY,
-         "UPDATE outbox SET state = 'queued', attempts = 0, since = ?3, next_attempt = ?3, updated = ?3"
-         " WHERE tenant_id = ?1 AND id = ?2 AND state IN ('queued', 'failed') AND message IS NOT NULL")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, id);
-    sqlite3_bind_int64(stmt, 3, now);
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (_gwSqlChangef((_gw_sql_t *)backend, _GW_SQL_OUTBOX_RETRY,
+            "UPDATE outbox SET state = 'queued', attempts = 0, since = ?3, next_attempt = ?3, updated = ?3"
+            " WHERE tenant_id = ?1 AND id = ?2 AND state IN ('queued', 'failed') AND message IS NOT NULL",
+            "lll", tenant, id, now));
 }
 
 

@@ -153,6 +153,7 @@ extern int           _gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb
 /* One row (?1 = a, ?2 = text, or c when text is NULL) into 'row'; false = none (or an error). */
 extern bool          _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row);
 /* Run a statement that changes one row (binds as _gwSqlRow()); true when exactly one changed. */
+extern bool          _gwSqlChangef(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *binds, ...); /* binds: l int64, i int, t text, h HMAC */
 extern bool          _gwSqlChange(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c);
 /*
  * A page keyed by a name (?1 = a, ?2 = c, ?3 = the cursor's text, ?4 = max): locks,

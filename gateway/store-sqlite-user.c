@@ -232,23 +232,9 @@ _gwSqlUserGetPasswordHash(void *backend, int64_t tenant, int64_t id, char *buf, 
 bool
 _gwSqlUserSetPassword(void *backend, int64_t tenant, int64_t id, const char *password_hash, bool must_change)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_SET_PASSWORD, "UPDATE users SET password_hash = ?3, must_change = ?4 WHERE tenant_id = ?1 AND id = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, id);
-    sqlite3_bind_text(stmt, 3, password_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 4, must_change ? 1 : 0);
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (_gwSqlChangef((_gw_sql_t *)backend, _GW_SQL_USER_SET_PASSWORD,
+            "UPDATE users SET password_hash = ?3, must_change = ?4 WHERE tenant_id = ?1 AND id = ?2",
+            "llti", tenant, id, password_hash, must_change ? 1 : 0));
 }
 
 

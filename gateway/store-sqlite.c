@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,61 @@ _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char 
 
 
 /*
+ * '_gwSqlChangef()' - Run a cached statement that changes one row, with
+ *                     its parameters ?1, ?2, ... bound from the arguments
+ *                     as 'binds' spells them: 'l' an int64_t, 'i' an int,
+ *                     't' a string (NULL binds NULL), 'h' a 32-byte HMAC.
+ *                     True when it changed exactly one row.
+ */
+
+bool
+_gwSqlChangef(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *binds, ...)
+{
+  sqlite3_stmt *stmt;
+  va_list       ap;
+  bool          ok = false;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
+  {
+    va_start(ap, binds);
+    for (int col = 1; binds[col - 1]; col ++)
+    {
+      switch (binds[col - 1])
+      {
+        case 'l' :
+            sqlite3_bind_int64(stmt, col, va_arg(ap, int64_t));
+            break;
+        case 'i' :
+            sqlite3_bind_int(stmt, col, va_arg(ap, int));
+            break;
+        case 't' :
+            {
+              const char *text = va_arg(ap, const char *);
+
+              if (text)
+                sqlite3_bind_text(stmt, col, text, -1, SQLITE_TRANSIENT);
+              else
+                sqlite3_bind_null(stmt, col);
+            }
+            break;
+        case 'h' :
+            sqlite3_bind_blob(stmt, col, va_arg(ap, const unsigned char *), 32, SQLITE_TRANSIENT);
+            break;
+      }
+    }
+    va_end(ap);
+
+    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}
+
+
+/*
  * '_gwSqlChange()' - Run a cached statement that changes one row (?1 = a,
  *                    ?2 = text, or c when text is NULL): true when it
  *                    changed exactly one.
@@ -392,17 +448,7 @@ _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char 
 bool
 _gwSqlChange(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c)
 {
-  sqlite3_stmt *stmt;
-  bool          ok;
-
-  if ((stmt = query_stmt(b, id, sql, a, text, c)) == NULL)
-    return (false);
-
-  ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-  _gwSqlDone(stmt);
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (text ? _gwSqlChangef(b, id, sql, "lt", a, text) : _gwSqlChangef(b, id, sql, "ll", a, c));
 }
 
 
