@@ -217,14 +217,17 @@ check_length() {
     case "$f" in *.c) ;; *) continue ;; esac
     strip "$f" | awk -v file="$f" -v max="$MAX_LINES" '
       # CUPS style: a function body opens and closes with a brace in column 0;
-      # its name is the last identifier followed by "(" before the brace.
+      # its name is the last identifier followed by "(" before the brace.  A
+      # declaration (a prototype, ending in ";") names no body, so a table
+      # initialiser opening in column 0 after one is data, not a function.
       /^\{/ && !infn { infn = 1; start = FNR; name = sig; next }
       /^\}/ && infn  { infn = 0; len = FNR - start - 1
-                       if (len > max) printf "length\t%s:%s\t%s:%d: %s() is %d lines (limit %d)\n", file, name, file, start, name, len, max
+                       if (name != "" && len > max) printf "length\t%s:%s\t%s:%d: %s() is %d lines (limit %d)\n", file, name, file, start, name, len, max
                        sig = ""; next }
       !infn && match($0, /[A-Za-z_][A-Za-z0-9_]*[ \t]*\(/) {
         s = substr($0, RSTART, RLENGTH); sub(/[ \t]*\($/, "", s); sig = s
-      }' >>"$findings"
+      }
+      !infn && /;[ \t]*$/ { sig = "" }' >>"$findings"
   done < <(product_sources)
 }
 
