@@ -7,6 +7,7 @@
 
 #include "printgate/config.h"
 #include "printgate/control.h"
+#include "printgate/profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +61,8 @@ usage(FILE *fp, int status)
         "  card set USER CARD|-\n"
         "  device add USER NAME               (prints the token URL and password once)\n"
         "  device list [USER] | device revoke ID\n"
+        "  mobileconfig USER DEVICE [--output FILE]  (a new device and its iOS/macOS profile)\n"
+        "  qr URL [--output FILE] [--scale PIXELS]    (a PNG QR code of a printer or token URL)\n"
         "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
         "          [--pages RANGES|all] [--number-up N]   (for this release only)\n"
         "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
@@ -416,6 +419,68 @@ read_reply(int fd, size_t *size_r)
 
 
 /*
+ * 'write_output()' - Write bytes to a new file (mode 0600; an existing one
+ *                    is not overwritten), or to standard output when path
+ *                    is NULL.
+ */
+
+static bool
+write_output(const char *path, const void *data, size_t len)
+{
+  int fd = path ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : STDOUT_FILENO;
+
+  if (fd < 0)
+  {
+    fprintf(stderr, "printgate: %s: %s\n", path, strerror(errno));
+    return (false);
+  }
+  if (!gwWriteAll(fd, data, len) || (path && close(fd)))
+  {
+    fprintf(stderr, "printgate: %s: %s\n", path ? path : "standard output", strerror(errno));
+    if (path)
+      unlink(path);
+    return (false);
+  }
+  return (true);
+}
+
+
+/*
+ * 'qr_command()' - "printgate qr URL [--output FILE] [--scale N]": the PNG
+ *                  QR code, made here (no daemon needed).
+ */
+
+static int
+qr_command(cli_t *cli)
+{
+  const char    *url = positional(cli, 1, 0), *out = option(cli, 1, "--output"), *error = NULL;
+  int            scale = option(cli, 1, "--scale") ? (int)strict_int(option(cli, 1, "--scale")) : 8;
+  unsigned char *png;
+  size_t         pnglen;
+  bool           ok;
+
+  if (!url)
+  {
+    fprintf(stderr, "printgate: qr: missing URL\n");
+    return (2);
+  }
+  if (!out && isatty(STDOUT_FILENO))
+  {
+    fprintf(stderr, "printgate: qr: standard output is a terminal: give --output FILE or redirect it\n");
+    return (2);
+  }
+  if (!gwProfileQrPng(url, scale, &png, &pnglen, &error))
+  {
+    fprintf(stderr, "printgate: qr: %s\n", error);
+    return (1);
+  }
+  ok = write_output(out, png, pnglen);
+  free(png);
+  return (ok ? 0 : 1);
+}
+
+
+/*
  * 'run()' - Send one request (plus a document for job.submit) and print
  *           the reply.  Returns the exit status.
  */
@@ -472,6 +537,15 @@ run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
 
   if (cli->json)
     printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+  else if (status == 0 && !strcmp(cmd, "device.mobileconfig"))
+  {
+    const char *profile = jstr(reply, "profile");
+
+    if (!write_output(option(cli, 1, "--output"), profile, strlen(profile)))
+      status = 1;
+    else if (option(cli, 1, "--output"))
+      fprintf(stderr, "Device %d added; its profile (holding its token URL, keep it safe) is in %s.\n", (int)jint(reply, "id"), option(cli, 1, "--output"));
+  }
   else if (status == 0)
     print_reply(cmd, reply);
   else
@@ -533,6 +607,15 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
       json_object_object_add(req, "since", json_object_new_int64(strtoll(option(cli, 1, "--since"), NULL, 10)));
     if (option(cli, 1, "--limit"))
       json_object_object_add(req, "limit", json_object_new_int64(strtoll(option(cli, 1, "--limit"), NULL, 10)));
+    return (req);
+  }
+
+  if (!strcmp(noun, "mobileconfig"))
+  {
+    json_object_object_add(req, "cmd", json_object_new_string("device.mobileconfig"));
+    NEED(positional(cli, 1, 1), "USER DEVICE");
+    add(req, "user", positional(cli, 1, 0));
+    add(req, "name", positional(cli, 1, 1));
     return (req);
   }
 
@@ -735,6 +818,9 @@ main(int argc, char *argv[])
       j --;
     }
   }
+
+  if (!strcmp(cli.argv[0], "qr"))
+    return (qr_command(&cli));
 
   if ((config = gwConfigLoad(cli.conffile, err, sizeof(err))) == NULL)
   {
