@@ -614,6 +614,12 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
   {
     json_object_object_add(req, "cmd", json_object_new_string("device.mobileconfig"));
     NEED(positional(cli, 1, 1), "USER DEVICE");
+    if (option(cli, 1, "--output") && access(option(cli, 1, "--output"), F_OK) == 0)
+    {
+      fprintf(stderr, "printgate: %s exists; it is not overwritten (no device was made)\n", option(cli, 1, "--output"));
+      json_object_put(req);
+      return (NULL);
+    }
     add(req, "user", positional(cli, 1, 0));
     add(req, "name", positional(cli, 1, 1));
     return (req);
