@@ -586,6 +586,37 @@ add(json_object *req, const char *name, const char *value)
 
 
 /*
+ * 'mobileconfig_request()' - "mobileconfig USER DEVICE [--output FILE]"; an
+ *                            existing FILE is refused before a device is
+ *                            made.  NULL (req freed) on a usage error.
+ */
+
+static json_object *
+mobileconfig_request(cli_t *cli)
+{
+  const char  *out = option(cli, 1, "--output");
+  json_object *req = json_object_new_object();
+
+  if (!positional(cli, 1, 1))
+  {
+    fprintf(stderr, "printgate: mobileconfig: missing USER DEVICE\n");
+    json_object_put(req);
+    return (NULL);
+  }
+  if (out && access(out, F_OK) == 0)
+  {
+    fprintf(stderr, "printgate: %s exists; it is not overwritten (no device was made)\n", out);
+    json_object_put(req);
+    return (NULL);
+  }
+  json_object_object_add(req, "cmd", json_object_new_string("device.mobileconfig"));
+  add(req, "user", positional(cli, 1, 0));
+  add(req, "name", positional(cli, 1, 1));
+  return (req);
+}
+
+
+/*
  * 'build_request()' - Turn the command words into a request.  Returns NULL
  *                     (after printing why) on a usage error.  For
  *                     "job submit" opens the file and sets docfd and docsize.
@@ -607,21 +638,6 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
       json_object_object_add(req, "since", json_object_new_int64(strtoll(option(cli, 1, "--since"), NULL, 10)));
     if (option(cli, 1, "--limit"))
       json_object_object_add(req, "limit", json_object_new_int64(strtoll(option(cli, 1, "--limit"), NULL, 10)));
-    return (req);
-  }
-
-  if (!strcmp(noun, "mobileconfig"))
-  {
-    json_object_object_add(req, "cmd", json_object_new_string("device.mobileconfig"));
-    NEED(positional(cli, 1, 1), "USER DEVICE");
-    if (option(cli, 1, "--output") && access(option(cli, 1, "--output"), F_OK) == 0)
-    {
-      fprintf(stderr, "printgate: %s exists; it is not overwritten (no device was made)\n", option(cli, 1, "--output"));
-      json_object_put(req);
-      return (NULL);
-    }
-    add(req, "user", positional(cli, 1, 0));
-    add(req, "name", positional(cli, 1, 1));
     return (req);
   }
 
@@ -836,7 +852,11 @@ main(int argc, char *argv[])
   gwConfigControlSocket(config, sock, sizeof(sock));
   gwConfigDelete(&config);
 
-  if ((req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL)
+  if (!strcmp(cli.argv[0], "mobileconfig"))
+    req = mobileconfig_request(&cli);
+  else
+    req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret));
+  if (!req)
     return (2);
 
   status = run(&cli, sock, req, docfd, docsize);
