@@ -7,11 +7,11 @@
 #include <printgate/profile.h>
 #include <printgate/crypto.h>
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 typedef struct plist_s                  /* A growing buffer */
 {
@@ -91,21 +91,15 @@ put_string(plist_t *p, const char *indent, const char *key, const char *value)
 
 
 /*
- * 'make_uuid()' - A random (version 4) UUID in upper case, as Apple's tools write them.
+ * 'make_uuid()' - A random UUID in upper case, as Apple's tools write them.
  */
 
-static bool
-make_uuid(char *uuid, size_t uuidsize)
+static void
+make_uuid(char uuid[GW_UUID_LEN + 1])
 {
-  unsigned char b[16];
-
-  if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-    return (false);
-  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-  snprintf(uuid, uuidsize, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return (true);
+  gwUUIDNew(uuid);
+  for (char *u = uuid; *u; u ++)
+    *u = (char)toupper((unsigned char)*u);
 }
 
 
@@ -168,7 +162,7 @@ split_url(const char *url, char *host, size_t hostsize, int *port, char *path, s
 bool
 gwProfileMobileconfig(const char *url, const char *display, char **profile, size_t *profilelen, const char **error_r)
 {
-  char    host[256], path[512], outer[40], inner[40];
+  char    host[256], path[512], outer[GW_UUID_LEN + 1], inner[GW_UUID_LEN + 1];
   int     port;
   plist_t p;
 
@@ -179,11 +173,8 @@ gwProfileMobileconfig(const char *url, const char *display, char **profile, size
     *error_r = "the URL must be ipps://HOST[:PORT]/PATH";
     return (false);
   }
-  if (!make_uuid(outer, sizeof(outer)) || !make_uuid(inner, sizeof(inner)))
-  {
-    *error_r = "no random numbers";
-    return (false);
-  }
+  make_uuid(outer);
+  make_uuid(inner);
 
   memset(&p, 0, sizeof(p));
   p.size = 4096;
