@@ -16,7 +16,8 @@
 #  6. 20 concurrent Get-Jobs of 20 users (cold checks) do not delay
 #     unauthenticated Get-Printer-Attributes on the same listener (the
 #     checks run on core tasks); positive control: the old inline check
-#     (PRINTGATE_TEST_IPP_AUTH_INLINE) does delay it.
+#     (PRINTGATE_TEST_IPP_AUTH_INLINE) does delay it;
+#  7. a stop while checks are queued and answers deferred exits cleanly.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -147,12 +148,15 @@ def request(op, cred):
     return ok, time.monotonic() - t0
 results = []
 def worker(cred):
+  try:
     # Four wrong passwords (never cached: each a full check), then the right one.
     wrong = [request(0x0A, "%s:wrong%d" % (cred.split(":")[0], k))[0] for k in range(4)]
     results.append(request(0x0A, cred)[0] if wrong == ["401"] * 4 else "wrong-not-refused")
+  except OSError:
+    results.append("connection-lost")
 threads = [threading.Thread(target=worker, args=(c,)) for c in creds]
 for t in threads: t.start()
-for _ in threads: sent.acquire()       # all 20 in the gateway's hands
+for _ in threads: sent.acquire(timeout=30)   # all 20 in the gateway's hands
 time.sleep(0.05)
 gpas = [request(0x0B, None) for _ in range(5)]   # one after the other, each on a new connection
 for t in threads: t.join()
@@ -166,6 +170,19 @@ for i in $(seq 20); do
 done
 fast=$(python3 "$W/burst.py" "$GW_PORT" "$W/creds")
 gw lockout clear >/dev/null           # the control starts from no failures too
+# 7. A stop while checks are queued and answers deferred: a clean exit, no hang.
+gw_restart
+python3 "$W/burst.py" "$GW_PORT" "$W/creds" > "$W/stopped.out" 2>&1 &
+BURST=$!
+peers_track "$BURST"
+peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF audit | grep -q login.fail"   # checks are running
+t0=$(date +%s)
+gw_stop
+check "stopped while Basic checks were queued: exit status 0 ($GW_STATUS)" test "$GW_STATUS" -eq 0
+check "and within 20 s" test $(( $(date +%s) - t0 )) -le 20
+kill "$BURST" 2>/dev/null; wait "$BURST" 2>/dev/null
+gw_restart
+gw lockout clear >/dev/null
 gw_stop
 PRINTGATE_TEST_IPP_AUTH_INLINE=1 gw_restart
 slow=$(python3 "$W/burst.py" "$GW_PORT" "$W/creds")
@@ -173,7 +190,8 @@ gw_stop
 echo "deferred checks: $fast; inline checks (control): $slow"
 secs() { echo "$1" | sed -n 's/^gpa=200,200,200,200,200 \([0-9.]*\).*/\1/p'; }
 check "all 20 clients refused four times (401) then answered 200 (deferred) ($fast)" has "$fast" "gets=20/20"
-check "five Get-Printer-Attributes under the burst in < 0.5 s in all ($fast)" awk -v t="$(secs "$fast")" 'BEGIN { exit !(t != "" && t < 0.5) }'
-check "positive control: with the inline check they take > 0.8 s ($slow)" awk -v t="$(secs "$slow")" 'BEGIN { exit !(t != "" && t > 0.8) }'
+# Measured here: 0.24-0.39 s deferred, 23-33 s inline; the bounds leave room for a loaded machine.
+check "five Get-Printer-Attributes under the burst in < 2 s in all ($fast)" awk -v t="$(secs "$fast")" 'BEGIN { exit !(t != "" && t < 2) }'
+check "positive control: with the inline check they take > 6 s ($slow)" awk -v t="$(secs "$slow")" 'BEGIN { exit !(t != "" && t > 6) }'
 
 gw_finish
