@@ -20,6 +20,8 @@ pkg_check_modules(PG_AVAHI   REQUIRED IMPORTED_TARGET avahi-client)
 pkg_check_modules(PG_SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 pkg_check_modules(PG_EXPAT   REQUIRED IMPORTED_TARGET expat)
 pkg_check_modules(PG_CURL    REQUIRED IMPORTED_TARGET libcurl)
+pkg_check_modules(PG_QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+pkg_check_modules(PG_PNG     REQUIRED IMPORTED_TARGET libpng)
 
 add_library(pg::ssl     ALIAS PkgConfig::PG_SSL)
 add_library(pg::sqlite  ALIAS PkgConfig::PG_SQLITE)
@@ -31,6 +33,8 @@ add_library(pg::avahi   ALIAS PkgConfig::PG_AVAHI)
 add_library(pg::seccomp ALIAS PkgConfig::PG_SECCOMP)
 add_library(pg::expat   ALIAS PkgConfig::PG_EXPAT)
 add_library(pg::curl    ALIAS PkgConfig::PG_CURL)
+add_library(pg::qrencode ALIAS PkgConfig::PG_QRENCODE)
+add_library(pg::png     ALIAS PkgConfig::PG_PNG)
 
 
 # libcups via cups-config

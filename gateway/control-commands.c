@@ -10,6 +10,7 @@
 
 #include "control-private.h"
 #include "printgate/outbox.h"
+#include "printgate/profile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -573,36 +574,93 @@ cmd_job_cancel(gw_client_t *cl, json_object *req)
 
 /* ---- devices ----------------------------------------------------------------- */
 
+/*
+ * 'device_new()' - A new device of user: its token URL and password
+ *                  (the caller wipes them).  false: why says it.
+ */
+
+static bool
+device_new(gw_client_t *cl, const char *user, const char *name, char *url, size_t urlsize, char *password, size_t passwordsize, int64_t *id, char *why, size_t whysize)
+{
+  char        token[GW_API_DEVICE_TOKEN_LEN + 1];
+  const char *error = NULL;
+  bool        ok;
+
+  if (!user || !name)
+  {
+    snprintf(why, whysize, "A user name and a device name are needed.");
+    return (false);
+  }
+  if (!gwApiDeviceAdd(cl->sys, &cl->as, user, name, token, sizeof(token), password, passwordsize, id, &error))
+  {
+    snprintf(why, whysize, "Unable to add device \"%s\" for \"%s\": %s.", name, user, error ? error : "store error");
+    return (false);
+  }
+  ok = gwApiDeviceUrl(cl->sys, token, url, urlsize);
+  gwWipe(token, sizeof(token));
+  if (!ok)
+  {
+    gwApiDeviceRevoke(cl->sys, &cl->as, *id, NULL);
+    gwWipe(password, passwordsize);
+    snprintf(why, whysize, "Unable to add device \"%s\": the server name is too long for a URL.", name);
+  }
+  return (ok);
+}
+
+
 static bool
 cmd_device_add(gw_client_t *cl, json_object *req)
 {
-  const char  *user = get_string(req, "user"), *name = get_string(req, "name"), *error = NULL;
-  char         token[GW_API_DEVICE_TOKEN_LEN + 1], password[GW_API_DEVICE_PASSWORD_LEN + 1], url[512];
+  char         password[GW_API_DEVICE_PASSWORD_LEN + 1], url[512], why[512];
   int64_t      id = 0;
   json_object *reply;
-  bool         ok;
 
-  if (!user || !name)
-    return (_gwControlError(cl, NULL, "A user name and a device name are needed."));
-  if (!gwApiDeviceAdd(cl->sys, &cl->as, user, name, token, sizeof(token), password, sizeof(password), &id, &error))
-    return (_gwControlError(cl, NULL, "Unable to add device \"%s\" for \"%s\": %s.", name, user, error ? error : "store error"));
+  if (!device_new(cl, get_string(req, "user"), get_string(req, "name"), url, sizeof(url), password, sizeof(password), &id, why, sizeof(why)))
+    return (_gwControlError(cl, NULL, "%s", why));
 
-  if ((ok = gwApiDeviceUrl(cl->sys, token, url, sizeof(url))) == true)
-  {
-    reply = ok_reply();
-    json_object_object_add(reply, "id", json_object_new_int64(id));
-    json_object_object_add(reply, "url", json_object_new_string(url));
-    json_object_object_add(reply, "password", json_object_new_string(password));
-  }
-  gwWipe(token, sizeof(token));
+  reply = ok_reply();
+  json_object_object_add(reply, "id", json_object_new_int64(id));
+  json_object_object_add(reply, "url", json_object_new_string(url));
+  json_object_object_add(reply, "password", json_object_new_string(password));
   gwWipe(password, sizeof(password));
   gwWipe(url, sizeof(url));
-  if (!ok)
+  return (_gwControlReply(cl, reply));
+}
+
+
+/*
+ * 'cmd_device_mobileconfig()' - A new device and an iOS/macOS profile
+ *                               with its token URL (a token is stored only
+ *                               as a keyed hash: an existing device's
+ *                               cannot be put in a profile).
+ */
+
+static bool
+cmd_device_mobileconfig(gw_client_t *cl, json_object *req)
+{
+  const char  *user = get_string(req, "user"), *name = get_string(req, "name"), *error = NULL;
+  char         password[GW_API_DEVICE_PASSWORD_LEN + 1], url[512], why[512], display[256], *profile = NULL;
+  size_t       profilelen = 0;
+  int64_t      id = 0;
+  json_object *reply;
+
+  if (!device_new(cl, user, name, url, sizeof(url), password, sizeof(password), &id, why, sizeof(why)))
+    return (_gwControlError(cl, NULL, "%s", why));
+  gwWipe(password, sizeof(password));
+  snprintf(display, sizeof(display), "Printgate for %s (%s)", user, name);
+  if (!gwProfileMobileconfig(url, display, &profile, &profilelen, &error))
   {
     gwApiDeviceRevoke(cl->sys, &cl->as, id, NULL);
-    return (_gwControlError(cl, NULL, "Unable to add device \"%s\": the server name is too long for a URL.", name));
+    gwWipe(url, sizeof(url));
+    return (_gwControlError(cl, NULL, "Unable to make a profile for \"%s\": %s.", name, error));
   }
 
+  reply = ok_reply();
+  json_object_object_add(reply, "id", json_object_new_int64(id));
+  json_object_object_add(reply, "profile", json_object_new_string_len(profile, (int)profilelen));
+  gwWipe(profile, profilelen);
+  gwWipe(url, sizeof(url));
+  free(profile);
   return (_gwControlReply(cl, reply));
 }
 
@@ -923,6 +981,7 @@ static const struct
   { "device.add",     cmd_device_add },
   { "device.list",    cmd_device_list },
   { "device.revoke",  cmd_device_revoke },
+  { "device.mobileconfig", cmd_device_mobileconfig },
   { "job.cancel",     cmd_job_cancel },
   { "job.list",       cmd_job_list },
   { "job.show",       cmd_job_show },

@@ -240,7 +240,7 @@ add_description(ipp_t *ipp, const gw_ipp_request_t *r, time_t started)
 
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uri-supported", NULL, r->printer_uri);
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-security-supported", NULL, "tls");
-  ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-authentication-supported", NULL, "basic");
+  ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-authentication-supported", NULL, r->token_uri ? "none" : "basic");
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_NAME, "printer-name", NULL, p->name);
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-info", NULL, p->info);
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-location", NULL, p->location);

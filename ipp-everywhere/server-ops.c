@@ -84,25 +84,51 @@ check_operation(gw_ipp_request_t *r)
 
 
 /*
- * 'authenticate()' - Require an authenticated user.  false: the answer is
- *                    set (401, or not-authorized while locked out).
+ * '_gwIppAuthAnswer()' - What an authentication outcome means for the
+ *                        request.  false: the answer is set (401, not-
+ *                        authorized, busy) or the check is still running
+ *                        (auth_pending: finish() defers the answer).
  */
 
-static bool
-authenticate(gw_ipp_request_t *r)
+bool
+_gwIppAuthAnswer(gw_ipp_request_t *r, gw_ipp_auth_t auth)
 {
-  switch (_gwIppAuthenticate(r))
+  switch (auth)
   {
     case GW_IPP_AUTH_OK :
         return (true);
+    case GW_IPP_AUTH_PENDING :
+        r->auth_pending = true;
+        return (false);
     case GW_IPP_AUTH_LOCKED :
         r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "Too many failed sign-ins: try again later.");
+        return (false);
+    case GW_IPP_AUTH_BAD_TOKEN :
+        r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "This print URL is not valid; ask for a new one.");
+        return (false);
+    case GW_IPP_AUTH_BUSY :
+        r->http_status = 503;
+        r->response    = _gwIppResponseNew(r, IPP_STATUS_ERROR_BUSY, "The gateway is busy: try again in a moment.");
         return (false);
     default :
         r->http_status = 401;
         r->response    = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_AUTHENTICATED, "Sign in to print.");
         return (false);
   }
+}
+
+
+/*
+ * 'authenticate()' - Require an authenticated user.  A document operation
+ *                    waits for a password check (the owner is needed
+ *                    before the first document byte); the others let
+ *                    finish() defer.
+ */
+
+static bool
+authenticate(gw_ipp_request_t *r)
+{
+  return (_gwIppAuthAnswer(r, _gwIppAuthenticate(r, r->op == IPP_OP_PRINT_JOB || r->op == IPP_OP_SEND_DOCUMENT)));
 }
 
 
@@ -154,7 +180,7 @@ void
 _gwIppRequestHead(gw_ipp_request_t *r)
 {
   r->op = ippGetOperation(r->request);
-  snprintf(r->printer_uri, sizeof(r->printer_uri), "ipps://%s%s", r->host, GW_IPP_RESOURCE);
+  snprintf(r->printer_uri, sizeof(r->printer_uri), "ipps://%s%s%s%s", r->host, GW_IPP_RESOURCE, r->token_uri ? "/" : "", r->token_uri ? r->token : "");
 
   if (!check_operation(r))
     return;
@@ -163,8 +189,11 @@ _gwIppRequestHead(gw_ipp_request_t *r)
   {
     case IPP_OP_GET_PRINTER_ATTRIBUTES :       /* Never needs a user */
         return;
+    case IPP_OP_VALIDATE_JOB :                 /* On a token URI: no check at all (Windows loops on a refusal) */
+        if (_gwIppJobTemplateCheck(r) && !r->token_uri)
+          authenticate(r);
+        return;
     case IPP_OP_PRINT_JOB :
-    case IPP_OP_VALIDATE_JOB :
     case IPP_OP_CREATE_JOB :
         if (!_gwIppJobTemplateCheck(r) || !authenticate(r))
           return;

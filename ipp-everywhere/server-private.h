@@ -44,6 +44,7 @@ struct _gw_ipp_server_s
   pthread_mutex_t    lock;          /* Guards printer */
   gw_ipp_printer_t   printer;       /* What the printer says of itself */
   time_t             started;       /* For printer-up-time */
+  bool               auth_inline;   /* Tests only (PRINTGATE_TEST_IPP_AUTH_INLINE): the old password check on the listener thread */
   gw_frontend_t      frontend;      /* The ops table, data = this server */
   unsigned char     *icons[GW_IPP_NUM_ICONS]; /* PNGs (read-only after New) */
   size_t             icon_lens[GW_IPP_NUM_ICONS];
@@ -57,8 +58,13 @@ typedef enum gw_ipp_auth_e          /* Outcome of _gwIppAuthenticate() */
   GW_IPP_AUTH_OK,                   /* user is set */
   GW_IPP_AUTH_NONE,                 /* No credentials: 401 */
   GW_IPP_AUTH_FAILED,               /* Wrong credentials: 401 */
-  GW_IPP_AUTH_LOCKED                /* Too many failures: client-error-not-authorized */
+  GW_IPP_AUTH_LOCKED,               /* Too many failures: client-error-not-authorized */
+  GW_IPP_AUTH_BAD_TOKEN,            /* Unknown or revoked token URL: client-error-not-authorized */
+  GW_IPP_AUTH_PENDING,              /* The password check runs on a core task: finish() defers */
+  GW_IPP_AUTH_BUSY                  /* The task pool is full: server-error-busy (HTTP 503) */
 } gw_ipp_auth_t;
+
+typedef struct _gw_ipp_check_s gw_ipp_check_t; /* A password check on a core task (server.c) */
 
 typedef struct _gw_ipp_request_s    /* One request in flight */
 {
@@ -72,12 +78,16 @@ typedef struct _gw_ipp_request_s    /* One request in flight */
   ipp_t            *unsupported;    /* Attributes to echo in the unsupported group */
   bool              ignored;        /* Some were ignored (successful-ok-ignored-...) */
   char              job_name[256];  /* job-name (or document-name) */
-  int               http_status;    /* 200, or 401 */
+  int               http_status;    /* 200, 401, or 503 (busy) */
   ipp_op_t          op;
   gw_submission_t  *sub;            /* Print-Job's document, streaming */
   int64_t           received;       /* Body bytes so far */
   int64_t           max_document;   /* MaxDocumentSize when the request began */
   bool              authenticated;
+  bool              auth_pending;   /* finish() must defer until check is done */
+  bool              token_uri;      /* /ipp/print/<token>: the token names the owner */
+  char              token[64];      /* ... that token ("" when not URL-safe or too long) */
+  gw_ipp_check_t   *check;          /* The Basic check on a core task, or NULL */
   gw_user_t         user;
   char              client[64];     /* Client address */
   char              host[280];      /* Host header, checked ("localhost:8631") */
@@ -97,6 +107,7 @@ extern bool   _gwIppMediaSupported(const char *media);
 extern void   _gwIppRequestHead(gw_ipp_request_t *r);
 extern void   _gwIppRequestData(gw_ipp_request_t *r, const char *buf, size_t len);
 extern void   _gwIppRequestFinish(gw_ipp_request_t *r);
+extern bool   _gwIppAuthAnswer(gw_ipp_request_t *r, gw_ipp_auth_t auth);
 extern ipp_status_t _gwIppReasonStatus(gw_reason_t reason);
 extern void   _gwIppBeginSubmission(gw_ipp_request_t *r);
 extern void   _gwIppSubmissionEnd(gw_ipp_request_t *r);
@@ -128,7 +139,7 @@ extern bool   _gwIppOpenCancel(gw_ipp_server_t *server, const char *owner, int n
 extern void   _gwIppOpenSweep(gw_ipp_server_t *server, bool all);
 
 /* server.c */
-extern gw_ipp_auth_t _gwIppAuthenticate(gw_ipp_request_t *r);
+extern gw_ipp_auth_t _gwIppAuthenticate(gw_ipp_request_t *r, bool wait);
 extern void   _gwIppActor(const gw_ipp_request_t *r, gw_actor_t *actor);
 
 #endif /* !PRINTGATE_IPP_SERVER_PRIVATE_H */

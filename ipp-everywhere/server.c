@@ -47,30 +47,160 @@ _gwIppActor(const gw_ipp_request_t *r, gw_actor_t *actor)
 
 
 /*
- * '_gwIppAuthenticate()' - Who sends this request: the one place that
- *                          decides.
- *
- * Today: HTTP Basic (over the TLS listener) with the user's password.
- * A failure and a lockout are counted by gwApiAuthPassword() per user and
- * per client address.  Next: a device token in the path, a device
- * password.  The answer is kept for the rest of the request.
+ * A Basic check on a core task (gwSystemRunTask()): Argon2id takes ~0.4 s,
+ * which would stall every connection of a listener thread.  Two owners,
+ * counted in refs: the request (r->check) and the task.  The task fills
+ * the outcome under lock; a request that reached finish() first hands
+ * itself over (owned, deferred) and the task runs the operation, answers
+ * with gwDeferredRespond() and frees the request.
  */
 
-gw_ipp_auth_t
-_gwIppAuthenticate(gw_ipp_request_t *r)
+struct _gw_ipp_check_s
 {
-  const char *header, *error = NULL;
-  char        decoded[512], *colon;
-  int         decodedlen = (int)sizeof(decoded) - 1;
-  gw_actor_t  actor;
-  bool        ok;
+  pthread_mutex_t   lock;
+  pthread_cond_t    cond;
+  int               refs;
+  gw_system_t      *sys;
+  char              client[64];
+  char              name[512];      /* Wiped after the check */
+  char              password[512];  /* Wiped after the check */
+  bool              done;
+  gw_ipp_auth_t     result;
+  gw_user_t         user;
+  gw_ipp_request_t *owned;          /* Handed over by finish(), or NULL */
+  gw_deferred_t    *deferred;
+};
 
-  if (r->authenticated)
-    return (GW_IPP_AUTH_OK);
-  if (!r->http || !r->sys || (header = gwRequestHeader(r->http, "Authorization")) == NULL)
-    return (GW_IPP_AUTH_NONE);
-  if (strncasecmp(header, "Basic ", 6) || strlen(header + 6) > 4 * sizeof(decoded) / 3)
-    return (GW_IPP_AUTH_NONE);
+static void reply(gw_request_t *req, gw_deferred_t **deferred, gw_ipp_request_t *r);
+static void request_free(gw_ipp_request_t *r);
+
+
+/*
+ * 'check_release()' - Drop one reference to a check.
+ */
+
+static void
+check_release(gw_ipp_check_t *c)
+{
+  bool last;
+
+  if (!c)
+    return;
+  pthread_mutex_lock(&c->lock);
+  last = -- c->refs == 0;
+  pthread_mutex_unlock(&c->lock);
+  if (!last)
+    return;
+  gwWipe(c->name, sizeof(c->name));
+  gwWipe(c->password, sizeof(c->password));
+  pthread_mutex_destroy(&c->lock);
+  pthread_cond_destroy(&c->cond);
+  free(c);
+}
+
+
+/*
+ * 'check_apply()' - Copy a finished check's outcome into its request.
+ */
+
+static gw_ipp_auth_t
+check_apply(gw_ipp_request_t *r, gw_ipp_check_t *c)
+{
+  if (c->result == GW_IPP_AUTH_OK)
+  {
+    r->user          = c->user;
+    r->authenticated = true;
+  }
+  return (c->result);
+}
+
+
+/*
+ * 'check_finish()' - The outcome is known: record it, and if finish()
+ *                    handed the request over, end it here and answer.
+ */
+
+static void
+check_finish(gw_ipp_check_t *c, gw_ipp_auth_t result, const gw_user_t *user)
+{
+  gw_ipp_request_t *r;
+  gw_deferred_t    *deferred;
+
+  pthread_mutex_lock(&c->lock);
+  c->done   = true;
+  c->result = result;
+  if (user)
+    c->user = *user;
+  r           = c->owned;
+  deferred    = c->deferred;
+  c->owned    = NULL;
+  c->deferred = NULL;
+  pthread_cond_broadcast(&c->cond);
+  pthread_mutex_unlock(&c->lock);
+
+  if (r)
+  {
+    r->auth_pending = false;
+    if (_gwIppAuthAnswer(r, check_apply(r, c)))
+      _gwIppRequestFinish(r);
+    reply(NULL, &deferred, r);
+    request_free(r);
+  }
+  check_release(c);
+}
+
+
+/*
+ * 'check_run()' - The task: the password or device password.
+ */
+
+static void
+check_run(void *arg)
+{
+  gw_ipp_check_t *c = (gw_ipp_check_t *)arg;
+  gw_actor_t      actor;
+  gw_user_t       user;
+  const char     *error = NULL;
+  gw_ipp_auth_t   result = GW_IPP_AUTH_FAILED;
+
+  memset(&actor, 0, sizeof(actor));
+  actor.tenant   = GW_DEFAULT_TENANT;
+  actor.who      = "ipp";
+  actor.role     = GW_ROLE_USER;
+  actor.where    = c->client[0] ? c->client : "ipp";
+  actor.frontend = "ipp";
+  memset(&user, 0, sizeof(user));
+  if (gwApiAuthBasic(c->sys, &actor, c->name, c->password, &user, NULL, &error) && !user.disabled)
+    result = GW_IPP_AUTH_OK;
+  else if (error && strstr(error, "try again later"))
+    result = GW_IPP_AUTH_LOCKED;
+  gwWipe(c->name, sizeof(c->name));
+  gwWipe(c->password, sizeof(c->password));
+  check_finish(c, result, &user);
+}
+
+
+/*
+ * 'check_discard()' - The gateway stops before the task ran: busy.
+ */
+
+static void
+check_discard(void *arg)
+{
+  check_finish((gw_ipp_check_t *)arg, GW_IPP_AUTH_BUSY, NULL);
+}
+
+
+/*
+ * 'check_start()' - Decode the Basic credentials and queue their check.
+ */
+
+static gw_ipp_auth_t
+check_start(gw_ipp_request_t *r, const char *header)
+{
+  gw_ipp_check_t *c;
+  char            decoded[512], *colon;
+  int             decodedlen = (int)sizeof(decoded) - 1;
 
   memset(decoded, 0, sizeof(decoded));
   if (!httpDecode64_2(decoded, &decodedlen, header + 6) || decodedlen <= 0 || (colon = strchr(decoded, ':')) == NULL)
@@ -79,19 +209,104 @@ _gwIppAuthenticate(gw_ipp_request_t *r)
     return (GW_IPP_AUTH_FAILED);
   }
   *colon = '\0';
-
-  _gwIppActor(r, &actor);
-  ok = gwApiAuthPassword(r->sys, &actor, decoded, colon + 1, &r->user, &error);
-  gwWipe(decoded, sizeof(decoded));
-
-  if (ok && !r->user.disabled)
+  if ((c = calloc(1, sizeof(gw_ipp_check_t))) == NULL)
   {
-    r->authenticated = true;
-    return (GW_IPP_AUTH_OK);
+    gwWipe(decoded, sizeof(decoded));
+    return (GW_IPP_AUTH_BUSY);
   }
-  if (error && strstr(error, "try again later"))
-    return (GW_IPP_AUTH_LOCKED);
-  return (GW_IPP_AUTH_FAILED);
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->cond, NULL);
+  c->refs = 2;
+  c->sys  = r->sys;
+  snprintf(c->client, sizeof(c->client), "%s", r->client);
+  snprintf(c->name, sizeof(c->name), "%s", decoded);
+  snprintf(c->password, sizeof(c->password), "%s", colon + 1);
+  gwWipe(decoded, sizeof(decoded));
+  r->check = c;
+
+  if (r->server && r->server->auth_inline)
+    check_run(c);                      /* The old way, for the tests' positive control */
+  else if (!gwSystemRunTask(r->sys, check_run, check_discard, c))
+  {
+    c->refs = 1;
+    check_finish(c, GW_IPP_AUTH_BUSY, NULL);
+    r->check = NULL;
+    return (GW_IPP_AUTH_BUSY);
+  }
+  return (GW_IPP_AUTH_PENDING);
+}
+
+
+/*
+ * 'check_wait()' - The check's outcome, waiting for it when asked to.
+ */
+
+static gw_ipp_auth_t
+check_wait(gw_ipp_request_t *r, bool wait)
+{
+  gw_ipp_check_t *c = r->check;
+  struct timespec until;
+  bool            done;
+
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 30;
+  pthread_mutex_lock(&c->lock);
+  while (wait && !c->done)
+    if (pthread_cond_timedwait(&c->cond, &c->lock, &until))
+      break;
+  done = c->done;
+  pthread_mutex_unlock(&c->lock);
+  if (!done)
+    return (wait ? GW_IPP_AUTH_BUSY : GW_IPP_AUTH_PENDING);
+  return (check_apply(r, c));
+}
+
+
+/*
+ * '_gwIppAuthenticate()' - Who sends this request: the one place that
+ *                          decides.
+ *
+ * A token URI (/ipp/print/<token>): the token's owner (gwApiAuthToken(), a
+ * keyed hash: cheap enough for the listener thread), no prompt.  Else
+ * HTTP Basic (over the TLS listener) with the user's password or a device
+ * password (gwApiAuthBasic()), checked on a core task: PENDING until it is
+ * done, unless wait (a document operation: the owner is needed before the
+ * first document byte).  Failures and lockouts are counted by the core
+ * (per user@client for passwords, per client for tokens).  The answer is
+ * kept for the rest of the request.
+ */
+
+gw_ipp_auth_t
+_gwIppAuthenticate(gw_ipp_request_t *r, bool wait)
+{
+  const char *header, *error = NULL;
+  gw_actor_t  actor;
+
+  if (r->authenticated)
+    return (GW_IPP_AUTH_OK);
+  if (!r->sys)
+    return (GW_IPP_AUTH_NONE);
+  if (r->token_uri)
+  {
+    _gwIppActor(r, &actor);
+    if (gwApiAuthToken(r->sys, &actor, r->token, &r->user, NULL, &error) && !r->user.disabled)
+    {
+      r->authenticated = true;
+      return (GW_IPP_AUTH_OK);
+    }
+    return (error && strstr(error, "try again later") ? GW_IPP_AUTH_LOCKED : GW_IPP_AUTH_BAD_TOKEN);
+  }
+  if (r->check)
+    return (check_wait(r, wait));
+  if (!r->http || (header = gwRequestHeader(r->http, "Authorization")) == NULL)
+    return (GW_IPP_AUTH_NONE);
+  if (strncasecmp(header, "Basic ", 6) || strlen(header + 6) > 4 * 512 / 3)
+    return (GW_IPP_AUTH_NONE);
+  {
+    gw_ipp_auth_t started = check_start(r, header);
+
+    return (started == GW_IPP_AUTH_PENDING ? check_wait(r, wait) : started);
+  }
 }
 
 
@@ -180,6 +395,7 @@ request_free(gw_ipp_request_t *r)
     return;
   if (r->sub)
     gwSubmissionAbort(&r->sub, GW_REASON_INTERRUPTED);
+  check_release(r->check);
   gwIppReaderDelete(&r->reader);
   ippDelete(r->request);
   ippDelete(r->response);
@@ -235,7 +451,17 @@ end_body(gw_ipp_request_t *r)
 {
   if (!r->request && !r->response && gwIppReaderEnd(r->reader) == GW_IPP_READ_ERROR)
     r->response = _gwIppResponseNew(r, (ipp_status_t)gwIppReaderStatus(r->reader), gwIppReaderError(r->reader));
-  if (!r->response)
+  if (r->auth_pending && r->check)
+  {
+    gw_ipp_auth_t auth = check_wait(r, false);
+
+    if (auth != GW_IPP_AUTH_PENDING)   /* The check ended while the body arrived */
+    {
+      r->auth_pending = false;
+      _gwIppAuthAnswer(r, auth);
+    }
+  }
+  if (!r->response && !r->auth_pending)
     _gwIppRequestFinish(r);
 }
 
@@ -293,6 +519,28 @@ host_valid(const char *host)
 
 
 /*
+ * 'token_path()' - /ipp/print/<token>: a token URI.  A token that is not
+ *                  URL-safe or too long is kept as "" (refused like any
+ *                  unknown token, never echoed in a URI).
+ */
+
+static void
+token_path(gw_ipp_request_t *r)
+{
+  const char *t = r->path + sizeof(GW_IPP_RESOURCE) - 1;
+  size_t      len;
+
+  if (strncmp(r->path, GW_IPP_RESOURCE "/", sizeof(GW_IPP_RESOURCE)) || !t[1])
+    return;
+  t ++;
+  len          = strlen(t);
+  r->token_uri = true;
+  if (len < sizeof(r->token) && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len)
+    memcpy(r->token, t, len + 1);
+}
+
+
+/*
  * 'route_begin()' - Headers arrived: POST application/ipp within the cap.
  */
 
@@ -337,6 +585,7 @@ route_begin(gw_request_t *req, void *data)
   if (host && host_valid(host))
     snprintf(r->host, sizeof(r->host), "%s", host);
   snprintf(r->path, sizeof(r->path), "%s", gwRequestPath(req));
+  token_path(r);
   snprintf(r->client, sizeof(r->client), "%s", gwRequestClientAddress(req) ? gwRequestClientAddress(req) : "");
   gwRequestSetState(req, r);
   return (true);
@@ -368,15 +617,58 @@ route_body(gw_request_t *req, const char *buf, size_t len, void *data)
 
 
 /*
- * 'route_finish()' - The body is complete: end the operation and answer.
+ * 'reply()' - Answer a request: to req, or (req NULL) through deferred.
+ *             A deferred answer's headers were added before deferring.
+ */
+
+static void
+reply(gw_request_t *req, gw_deferred_t **deferred, gw_ipp_request_t *r)
+{
+  unsigned char *out = NULL;
+  size_t         outlen = 0;
+  int            status = r->http_status;
+  const char    *type = "application/ipp";
+  const void    *body;
+  static const char *text = "Authentication required.\n", *failed = "The answer could not be encoded.\n";
+
+  if (req && status == 401)
+    gwRequestAddHeader(req, "WWW-Authenticate", "Basic realm=\"Printgate\"");
+  if (req && status == 503)
+    gwRequestAddHeader(req, "Retry-After", "2");
+  if (status == 401)
+  {
+    type   = "text/plain";
+    body   = text;
+    outlen = strlen(text);
+  }
+  else if (answer(r, &out, &outlen))
+    body = out;
+  else
+  {
+    status = 500;
+    type   = "text/plain";
+    body   = failed;
+    outlen = strlen(failed);
+  }
+  if (req)
+    gwRequestRespond(req, status, type, body, outlen);
+  else
+    gwDeferredRespond(deferred, status, type, body, outlen);
+  free(out);
+}
+
+
+/*
+ * 'route_finish()' - The body is complete: end the operation and answer,
+ *                    or, while a password check runs on a core task, hand
+ *                    the request to it and defer the answer.
  */
 
 static void
 route_finish(gw_request_t *req, void *data)
 {
   gw_ipp_request_t *r = (gw_ipp_request_t *)gwRequestGetState(req);
-  unsigned char    *out = NULL;
-  size_t            outlen = 0;
+  gw_ipp_check_t   *c;
 
   (void)data;
   if (!r)
@@ -386,19 +678,32 @@ route_finish(gw_request_t *req, void *data)
   }
 
   end_body(r);
-  if (r->http_status == 401)
+  if (!r->auth_pending)
   {
-    gwRequestAddHeader(req, "WWW-Authenticate", "Basic realm=\"Printgate\"");
-    gwRequestRespond(req, 401, "text/plain", "Authentication required.\n", 25);
+    reply(req, NULL, r);
     return;
   }
-  if (!answer(r, &out, &outlen))
+
+  /* Any answer may be a 401 or a 503 now: its headers go first (harmless on a 200). */
+  gwRequestAddHeader(req, "WWW-Authenticate", "Basic realm=\"Printgate\"");
+  gwRequestAddHeader(req, "Retry-After", "2");
+  c = r->check;
+  pthread_mutex_lock(&c->lock);
+  if (!c->done && (c->deferred = gwRequestDefer(req, 60000)) != NULL)
   {
-    gwRequestRespond(req, 500, "text/plain", "The answer could not be encoded.\n", 33);
+    c->owned = r;                      /* The task answers and frees it */
+    r->http  = NULL;
+    gwRequestSetState(req, NULL);
+    pthread_mutex_unlock(&c->lock);
     return;
   }
-  gwRequestRespond(req, 200, "application/ipp", out, outlen);
-  free(out);
+  pthread_mutex_unlock(&c->lock);
+
+  /* Done meanwhile (or no deferral possible): answer here. */
+  r->auth_pending = false;
+  if (_gwIppAuthAnswer(r, check_wait(r, true)))
+    _gwIppRequestFinish(r);
+  reply(req, NULL, r);
 }
 
 
@@ -620,7 +925,8 @@ gwIppServerNew(gw_system_t *sys, const char **error_r)
     }
   }
   _gwIppPrinterDefaults(gwSystemGetConfig(sys), uuid, &server->printer);
-  server->started = time(NULL);
+  server->started     = time(NULL);
+  server->auth_inline = getenv("PRINTGATE_TEST_IPP_AUTH_INLINE") != NULL;
   server->frontend.name   = "ipp";
   server->frontend.routes = fe_routes;
   server->frontend.start  = fe_start;

@@ -7,6 +7,7 @@
 
 #include "printgate/config.h"
 #include "printgate/control.h"
+#include "printgate/profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +61,8 @@ usage(FILE *fp, int status)
         "  card set USER CARD|-\n"
         "  device add USER NAME               (prints the token URL and password once)\n"
         "  device list [USER] | device revoke ID\n"
+        "  mobileconfig USER DEVICE [--output FILE]  (a new device and its iOS/macOS profile)\n"
+        "  qr URL [--output FILE] [--scale PIXELS]    (a PNG QR code of a printer or token URL)\n"
         "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
         "          [--pages RANGES|all] [--number-up N]   (for this release only)\n"
         "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
@@ -436,6 +439,68 @@ read_reply(int fd, size_t *size_r)
 
 
 /*
+ * 'write_output()' - Write bytes to a new file (mode 0600; an existing one
+ *                    is not overwritten), or to standard output when path
+ *                    is NULL.
+ */
+
+static bool
+write_output(const char *path, const void *data, size_t len)
+{
+  int fd = path ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : STDOUT_FILENO;
+
+  if (fd < 0)
+  {
+    fprintf(stderr, "printgate: %s: %s\n", path, strerror(errno));
+    return (false);
+  }
+  if (!gwWriteAll(fd, data, len) || (path && close(fd)))
+  {
+    fprintf(stderr, "printgate: %s: %s\n", path ? path : "standard output", strerror(errno));
+    if (path)
+      unlink(path);
+    return (false);
+  }
+  return (true);
+}
+
+
+/*
+ * 'qr_command()' - "printgate qr URL [--output FILE] [--scale N]": the PNG
+ *                  QR code, made here (no daemon needed).
+ */
+
+static int
+qr_command(cli_t *cli)
+{
+  const char    *url = positional(cli, 1, 0), *out = option(cli, 1, "--output"), *error = NULL;
+  int            scale = option(cli, 1, "--scale") ? (int)strict_int(option(cli, 1, "--scale")) : 8;
+  unsigned char *png;
+  size_t         pnglen;
+  bool           ok;
+
+  if (!url)
+  {
+    fprintf(stderr, "printgate: qr: missing URL\n");
+    return (2);
+  }
+  if (!out && isatty(STDOUT_FILENO))
+  {
+    fprintf(stderr, "printgate: qr: standard output is a terminal: give --output FILE or redirect it\n");
+    return (2);
+  }
+  if (!gwProfileQrPng(url, scale, &png, &pnglen, &error))
+  {
+    fprintf(stderr, "printgate: qr: %s\n", error);
+    return (1);
+  }
+  ok = write_output(out, png, pnglen);
+  free(png);
+  return (ok ? 0 : 1);
+}
+
+
+/*
  * 'run()' - Send one request (plus a document for job.submit) and print
  *           the reply.  Returns the exit status.
  */
@@ -492,6 +557,15 @@ run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
 
   if (cli->json)
     printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+  else if (status == 0 && !strcmp(cmd, "device.mobileconfig"))
+  {
+    const char *profile = jstr(reply, "profile");
+
+    if (!write_output(option(cli, 1, "--output"), profile, strlen(profile)))
+      status = 1;
+    else if (option(cli, 1, "--output"))
+      fprintf(stderr, "Device %d added; its profile (holding its token URL, keep it safe) is in %s.\n", (int)jint(reply, "id"), option(cli, 1, "--output"));
+  }
   else if (status == 0)
     print_reply(cmd, reply);
   else
@@ -591,6 +665,37 @@ outbox_request(cli_t *cli, char *secret, size_t secretsize, bool *mine_r)
 
   json_object_object_add(req, "cmd", json_object_new_string(cmd));
 
+  return (req);
+}
+
+
+/*
+ * 'mobileconfig_request()' - "mobileconfig USER DEVICE [--output FILE]"; an
+ *                            existing FILE is refused before a device is
+ *                            made.  NULL (req freed) on a usage error.
+ */
+
+static json_object *
+mobileconfig_request(cli_t *cli)
+{
+  const char  *out = option(cli, 1, "--output");
+  json_object *req = json_object_new_object();
+
+  if (!positional(cli, 1, 1))
+  {
+    fprintf(stderr, "printgate: mobileconfig: missing USER DEVICE\n");
+    json_object_put(req);
+    return (NULL);
+  }
+  if (out && access(out, F_OK) == 0)
+  {
+    fprintf(stderr, "printgate: %s exists; it is not overwritten (no device was made)\n", out);
+    json_object_put(req);
+    return (NULL);
+  }
+  json_object_object_add(req, "cmd", json_object_new_string("device.mobileconfig"));
+  add(req, "user", positional(cli, 1, 0));
+  add(req, "name", positional(cli, 1, 1));
   return (req);
 }
 
@@ -821,6 +926,9 @@ main(int argc, char *argv[])
     }
   }
 
+  if (!strcmp(cli.argv[0], "qr"))
+    return (qr_command(&cli));
+
   if ((config = gwConfigLoad(cli.conffile, err, sizeof(err))) == NULL)
   {
     fprintf(stderr, "printgate: %s\n", err);
@@ -829,8 +937,11 @@ main(int argc, char *argv[])
   gwConfigControlSocket(config, sock, sizeof(sock));
   gwConfigDelete(&config);
 
-  if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL &&
-      (mine || (req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL))
+  if (!strcmp(cli.argv[0], "mobileconfig"))
+    req = mobileconfig_request(&cli);
+  else if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL && !mine)
+    req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret));
+  if (!req)
     return (2);
 
   status = run(&cli, sock, req, docfd, docsize);

@@ -114,6 +114,7 @@ adapter_for() {   # adapter_for HEADER -> glob of the files allowed, or nothing
     sqlite3.h)                 echo "gateway/store-sqlite*" ;;
     openssl/*)                 echo "gateway/crypto*" ;;
     argon2.h)                  echo "gateway/crypto.c" ;;
+    qrencode.h)                echo "gateway/profile-qr.c" ;;
     qpdf/*)                    echo "converters/pdf-qpdf.c" ;;
     ghostscript/*)             echo "converters/convert-gs.c" ;;
     seccomp.h)                 echo "converters/convert-seccomp.c converters/office/office-sandbox.c" ;;
