@@ -65,7 +65,9 @@ usage(FILE *fp, int status)
         "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
         "          on the command line is visible to other processes (/proc/PID/cmdline)\n"
         "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
-        "  audit [--since UNIXTIME] [--limit N]\n", fp);
+        "  audit [--since UNIXTIME] [--limit N]\n"
+        "  dnssd-zone DOMAIN [HOST [ADDRESS...]]  (unicast DNS-SD records, zone-file syntax;\n"
+        "          HOST defaults to ServerName, ADDRESS to HOST's addresses; docs/dnssd.md)\n", fp);
   return (status);
 }
 
@@ -364,6 +366,8 @@ print_reply(const char *cmd, json_object *reply)
   }
   else if (!strcmp(cmd, "user.password"))
     printf("%s\n", jstr(reply, "password"));
+  else if (!strcmp(cmd, "dnssd.zone"))
+    fputs(jstr(reply, "zone"), stdout);
   else if (!strcmp(cmd, "release") || !strcmp(cmd, "printer.check"))
     printf("%s\n", jstr(reply, "message"));
   else if (!strcmp(cmd, "status"))
@@ -512,6 +516,32 @@ add(json_object *req, const char *name, const char *value)
 
 
 /*
+ * 'dnssd_request()' - "dnssd-zone DOMAIN [HOST [ADDRESS...]]".
+ */
+
+static json_object *
+dnssd_request(cli_t *cli)
+{
+  json_object *req, *addrs;
+
+  if (!positional(cli, 1, 0))
+  {
+    fputs("printgate: dnssd-zone: missing DOMAIN\n", stderr);
+    return (NULL);
+  }
+  req = json_object_new_object();
+  json_object_object_add(req, "cmd", json_object_new_string("dnssd.zone"));
+  add(req, "domain", positional(cli, 1, 0));
+  add(req, "host", positional(cli, 1, 1));
+  addrs = json_object_new_array();
+  for (int n = 2; positional(cli, 1, n); n ++)
+    json_object_array_add(addrs, json_object_new_string(positional(cli, 1, n)));
+  json_object_object_add(req, "addresses", addrs);
+  return (req);
+}
+
+
+/*
  * 'build_request()' - Turn the command words into a request.  Returns NULL
  *                     (after printing why) on a usage error.  For
  *                     "job submit" opens the file and sets docfd and docsize.
@@ -534,6 +564,12 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     if (option(cli, 1, "--limit"))
       json_object_object_add(req, "limit", json_object_new_int64(strtoll(option(cli, 1, "--limit"), NULL, 10)));
     return (req);
+  }
+
+  if (!strcmp(noun, "dnssd-zone"))
+  {
+    json_object_put(req);
+    return (dnssd_request(cli));
   }
 
   if (!strcmp(noun, "release"))

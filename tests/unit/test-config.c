@@ -323,7 +323,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 56, "%d directives", count);
+  TEST_CHECKF(count == 57, "%d directives", count);
   {
     char *doc;
 
