@@ -19,8 +19,8 @@
 
 /*
  * 'valid_name()' - A host or domain name: letters, digits, '-', '_' in
- *                  labels of 1..63 bytes, at most 253 in all; an optional
- *                  final '.'.
+ *                  labels of 1..63 bytes that neither start nor end with
+ *                  '-', at most 253 in all; an optional final '.'.
  */
 
 static bool
@@ -38,6 +38,8 @@ valid_name(const char *name)
         return (false);
       label = 0;
     }
+    else if (*p == '-' && (label == 0 || p[1] == '.' || p[1] == '\0'))
+      return (false);
     else if ((isalnum((unsigned char)*p) || *p == '-' || *p == '_') && ++ label <= 63)
       continue;
     else

@@ -255,6 +255,11 @@ check_zone(void)
   TEST_CHECK(gwDnssdZone(&p, "example.com", "", NULL, 0, &error) == NULL);
   TEST_CHECK(gwDnssdZone(&p, "a$(id).com", "gate", NULL, 0, &error) == NULL);
   TEST_CHECK(gwDnssdZone(&p, NULL, "gate", NULL, 0, &error) == NULL);
+  TEST_CHECK(gwDnssdZone(&p, "-", "gate", NULL, 0, &error) == NULL);
+  TEST_CHECK(gwDnssdZone(&p, "example.com", "gate-.example.com", NULL, 0, &error) == NULL);
+  zone = gwDnssdZone(&p, "my-site.example.com", "gate-1", NULL, 0, &error);
+  TEST_CHECK(zone != NULL);                           /* '-' inside a label is fine */
+  free(zone);
 }
 
 
