@@ -566,12 +566,6 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     return (req);
   }
 
-  if (!strcmp(noun, "dnssd-zone"))
-  {
-    json_object_put(req);
-    return (dnssd_request(cli));
-  }
-
   if (!strcmp(noun, "release"))
   {
     json_object_object_add(req, "cmd", json_object_new_string("release"));
@@ -780,7 +774,7 @@ main(int argc, char *argv[])
   gwConfigControlSocket(config, sock, sizeof(sock));
   gwConfigDelete(&config);
 
-  if ((req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL)
+  if ((req = !strcmp(cli.argv[0], "dnssd-zone") ? dnssd_request(&cli) : build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL)
     return (2);
 
   status = run(&cli, sock, req, docfd, docsize);

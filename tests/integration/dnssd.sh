@@ -37,6 +37,9 @@ published() {   # published NAME PORT [TYPES...]: resolved with that port under 
 unpublished() {   # unpublished PORT: no _ipps._tcp service resolves to that port
   ! timeout 5 avahi-browse -rtpk _ipps._tcp 2>/dev/null | grep -q ";$1;"
 }
+fingerprint() {   # fingerprint PORT: SHA-256 of the listener's certificate
+  openssl s_client -connect "127.0.0.1:$1" -servername localhost < /dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
 restart_avahi() {
   avahi-daemon -f "$W/avahi/avahi.conf" --no-drop-root --no-chroot --no-rlimits > "$W/avahi/avahi2.log" 2>&1 &
   PEERS_AVAHI_PID=$!
@@ -77,6 +80,9 @@ check_eq "TXT Duplex = sides-supported has two-sided" "$(txt Duplex)" "$(gpa sid
 check_eq "TXT air = uri-authentication-supported basic" "$(txt air)/$(gpa uri-authentication-supported)" "username,password/basic"
 check_eq "TXT txtvers, qtotal, TLS" "$(txt txtvers) $(txt qtotal) $(txt TLS)" "1 1 1.2"
 check "media-col-ready carries media-source" grep -q "media-col-ready (collection) = {.*media-source=main" "$W/gpa"
+UUID1=$(txt UUID)
+FP1=$(fingerprint "$GW_PORT")
+check "the certificate's fingerprint was read" test -n "$FP1"
 
 # avahi-daemon goes away and comes back: the service comes back.
 peers_stop "$PEERS_AVAHI_PID"
@@ -108,6 +114,11 @@ sleep 3
 check_eq "no avahi-daemon: said once in the log" "$(grep -c 'no avahi-daemon' "$GW_LOG")" 1
 check "avahi-daemon started late" restart_avahi
 check "avahi-daemon started late: published" peers_wait 20 published "$NAME" "$GW_PORT"
+
+# Two restarts later: the same UUID in the TXT record and the same TLS certificate (Android pins both).
+browse_line _ipps._tcp "$NAME" | cut -d';' -f10- | grep -o '"[^"]*"' | sed 's/^"//; s/"$//; s/=/\t/' > "$W/txt"
+check_eq "after restarts: the same TXT UUID" "$(txt UUID)" "$UUID1"
+check_eq "after restarts: the same TLS certificate" "$(fingerprint "$GW_PORT")" "$FP1"
 
 # DnssdEnable no: nothing is published (the browsing above can fail).
 gw_stop
