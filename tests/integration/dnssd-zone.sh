@@ -80,4 +80,5 @@ check_eq "AAAA of the SRV target" "$(q AAAA "$HOST")" "::1"
 check_eq "no answer for another instance (negative control)" "$(q SRV "Other._ipps._tcp.$D")" ""
 
 gw_stop
+check_eq "printgated exited cleanly (0: no sanitizer report)" "$GW_STATUS" 0
 gw_finish

@@ -129,4 +129,5 @@ check "DnssdEnable no: not published" unpublished "$GW_PORT"
 check "DnssdEnable no: logged" grep -q "DNS-SD: off" "$GW_LOG"
 
 gw_stop
+check_eq "printgated exited cleanly (0: no sanitizer report)" "$GW_STATUS" 0
 gw_finish
