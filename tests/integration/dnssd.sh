@@ -8,6 +8,7 @@
 #  - a name already taken (avahi-publish) gives the gateway a new name;
 #  - no avahi-daemon: the gateway serves, says so once in the log, and
 #    publishes when the daemon appears;
+#  - SIGHUP with a new name publishes under it;
 #  - DnssdEnable no publishes nothing (negative control for the browsing).
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
@@ -33,6 +34,9 @@ published() {   # published NAME PORT [TYPES...]: resolved with that port under 
     l=$(browse_line "$t" "$name")
     [ "$(echo "$l" | cut -d';' -f9)" = "$port" ] || return 1
   done
+}
+gone() {   # gone NAME: no _ipps._tcp service of that name resolves
+  [ -z "$(browse_line _ipps._tcp "$1")" ]
 }
 unpublished() {   # unpublished PORT: no _ipps._tcp service resolves to that port
   ! timeout 5 avahi-browse -rtpk _ipps._tcp 2>/dev/null | grep -q ";$1;"
@@ -119,6 +123,12 @@ check "avahi-daemon started late: published" peers_wait 20 published "$NAME" "$G
 browse_line _ipps._tcp "$NAME" | cut -d';' -f10- | grep -o '"[^"]*"' | sed 's/^"//; s/"$//; s/=/\t/' > "$W/txt"
 check_eq "after restarts: the same TXT UUID" "$(txt UUID)" "$UUID1"
 check_eq "after restarts: the same TLS certificate" "$(fingerprint "$GW_PORT")" "$FP1"
+
+# SIGHUP with a new IppPrinterName: published again under it, the old name withdrawn.
+sed -i "s/^IppPrinterName .*/IppPrinterName \"$NAME R\"/" "$GW_CONF"
+kill -HUP "$GW_PID"
+check "reload: published under the new name" peers_wait 20 published "$NAME R" "$GW_PORT"
+check "reload: the old name is withdrawn" peers_wait 10 gone "$NAME"
 
 # DnssdEnable no: nothing is published (the browsing above can fail).
 gw_stop
