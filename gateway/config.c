@@ -211,6 +211,8 @@ static const config_directive_t directives[] =
     "A description of the IPP printer (printer-info)." },
   { "IppPrinterLocation", CONFIG_STRING, FIELD(ipp_printer_location), "", 0, 0, false, NULL,
     "Where the gateway's printers are, in words (printer-location)." },
+  { "DnssdEnable", CONFIG_BOOL, FIELD(dnssd_enable), "yes", 0, 0, false, NULL,
+    "Advertise the IPP printer on the local network through Avahi (mDNS/DNS-SD)." },
 
   /* Conversion */
   { "ConverterPath", CONFIG_PATH, FIELD(converter_path), "", 0, 0, false, NULL,

@@ -11,6 +11,7 @@
 #include "control-private.h"
 #include "printgate/outbox.h"
 #include "printgate/profile.h"
+#include "printgate/frontend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -712,6 +713,38 @@ cmd_device_revoke(gw_client_t *cl, json_object *req)
 }
 
 
+/* ---- DNS-SD --------------------------------------------------------------- */
+
+static bool
+cmd_dnssd_zone(gw_client_t *cl, json_object *req)
+{
+  const char  *args[18], *error = NULL;
+  char        *text = NULL;
+  int          nargs = 0;
+  json_object *addrs, *reply;
+
+  if ((args[nargs] = get_string(req, "domain")) == NULL)
+    return (_gwControlError(cl, NULL, "Missing domain."));
+  nargs ++;
+  args[nargs ++] = get_string(req, "host") ? get_string(req, "host") : "";
+  if (json_object_object_get_ex(req, "addresses", &addrs) && json_object_is_type(addrs, json_type_array))
+  {
+    for (size_t i = 0; i < json_object_array_length(addrs) && nargs < 18; i ++)
+      args[nargs ++] = json_object_get_string(json_object_array_get_idx(addrs, i));
+  }
+  if (!gwSystemFrontendCommand(cl->sys, "dnssd-zone", args, nargs, &text, &error))
+    return (_gwControlError(cl, NULL, "DNS-SD is not running in this gateway."));
+  if (!text)
+    return (_gwControlError(cl, NULL, "Unable to make the zone: %s.", error ? error : "error"));
+
+  reply = ok_reply();
+  json_object_object_add(reply, "zone", json_object_new_string(text));
+  free(text);
+
+  return (_gwControlReply(cl, reply));
+}
+
+
 /* ---- release credentials and release --------------------------------------- */
 
 static bool
@@ -982,6 +1015,7 @@ static const struct
   { "device.list",    cmd_device_list },
   { "device.revoke",  cmd_device_revoke },
   { "device.mobileconfig", cmd_device_mobileconfig },
+  { "dnssd.zone",     cmd_dnssd_zone },
   { "job.cancel",     cmd_job_cancel },
   { "job.list",       cmd_job_list },
   { "job.show",       cmd_job_show },

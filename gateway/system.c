@@ -789,6 +789,27 @@ gwSystemAddFrontend(gw_system_t *sys, const gw_frontend_t *frontend)
 
 
 /*
+ * 'gwSystemFrontendCommand()' - Run an admin command a front-end answers
+ *                               (started front-ends only; frontend.h).
+ */
+
+bool
+gwSystemFrontendCommand(gw_system_t *sys, const char *command, const char * const *args, int nargs, char **text_r, const char **error_r)
+{
+  *text_r  = NULL;
+  *error_r = NULL;
+  for (int i = 0; i < sys->started_frontends; i ++)
+  {
+    gw_frontend_t *fe = sys->frontends + i;
+
+    if (fe->command && (fe->command)(sys, command, args, nargs, text_r, error_r, fe->data))
+      return (true);
+  }
+  return (false);
+}
+
+
+/*
  * 'stop_frontends()' - stop() of every started front-end, last first.
  */
 

@@ -1,8 +1,8 @@
 /*
  * server-attrs.c - what the printer says of itself: the description
  * (gw_ipp_printer_t, from the configuration) and the Get-Printer-Attributes
- * set made from it.  The DNS-SD TXT record will be made from the same
- * description, so the two cannot disagree.
+ * set made from it.  The DNS-SD TXT record (dnssd-txt.c) is made from the
+ * same description, so the two cannot disagree.
  */
 
 #include "server-private.h"
@@ -51,8 +51,30 @@ static const char * const creation[]   = { "copies", "finishings", "ipp-attribut
 static const char * const media_col[]  = { "media-bottom-margin", "media-left-margin", "media-right-margin", "media-size", "media-source", "media-top-margin", "media-type" };
 static const char * const raster[]     = { "black_1", "sgray_8", "srgb_8" };
 static const char * const which[]      = { "completed", "not-completed", "all" };
-static const char * const kinds[]      = { "document", "photo" };
 static const char * const scalings[]   = { "auto", "auto-fit", "fill", "fit", "none" };
+
+
+/*
+ * 'paper_max()' - The TXT PaperMax class of the longest size in media_sizes
+ *                 (Bonjour Printing 1.2.1: up to legal/A4, tabloid/A3, C/A2).
+ */
+
+static const char *
+paper_max(void)
+{
+  int longest = 0;
+
+  for (size_t i = 0; i < sizeof(media_sizes) / sizeof(media_sizes[0]); i ++)
+    if (media_sizes[i].length > longest)
+      longest = media_sizes[i].length;
+  if (longest <= 35560)                 /* Legal: 14 in */
+    return ("legal-A4");
+  if (longest <= 43180)                 /* Tabloid: 17 in (A3 is 420 mm) */
+    return ("tabloid-A3");
+  if (longest <= 59400)                 /* A2 */
+    return ("isoC-A2");
+  return (">isoC-A2");
+}
 
 
 /*
@@ -78,6 +100,9 @@ _gwIppPrinterDefaults(const gw_config_t *config, const char *uuid, gw_ipp_printe
   p->pdl            = p->office ? PDL_OFFICE : PDL_BASE;
   p->color          = true;
   p->duplex         = true;
+  p->kind           = "document,photo";
+  p->paper_max      = paper_max();
+  p->resource       = GW_IPP_RESOURCE;
 }
 
 
@@ -253,7 +278,7 @@ add_description(ipp_t *ipp, const gw_ipp_request_t *r, time_t started)
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-more-info", NULL, buf);
   snprintf(buf, sizeof(buf), "MFG:Printgate;MDL:Printgate;CMD:PDF,JPEG,PWGRaster,URF;");
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-device-id", NULL, buf);
-  ippAddStrings(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "printer-kind", 2, NULL, kinds);
+  add_list(ipp, IPP_TAG_KEYWORD, "printer-kind", p->kind);
   snprintf(buf, sizeof(buf), "https://%s" GW_IPP_ICONS "/printer-48.png,https://%s" GW_IPP_ICONS "/printer-128.png,https://%s" GW_IPP_ICONS "/printer-512.png", r->host, r->host, r->host);
   add_list(ipp, IPP_TAG_URI, "printer-icons", buf);
 

@@ -30,6 +30,7 @@ fi
 if [ "${1:-}" = "--test" ]; then
   PKGS+=("${OFFICE_PKGS[@]}")
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
+         bind9 bind9-dnsutils
          curl openssl procps sqlite3 clang libclang-rt-14-dev
          imagemagick libheif-examples libtiff-tools zbar-tools libplist-utils
          debhelper dpkg-dev fakeroot lintian man-db git adduser iproute2 systemd util-linux)

@@ -72,7 +72,9 @@ usage(FILE *fp, int status)
         "  outbox list [--state queued|sending|sent|failed] | outbox retry ID | outbox delete ID\n"
         "  outbox send ADDRESS SUBJECT [--key KEY] [--in-reply-to MSGID]  (body on standard input;\n"
         "          --in-reply-to marks it an automatic reply)\n"
-        "  secret encrypt                     (reads a secret on standard input, prints enc:v1:...)\n", fp);
+        "  secret encrypt                     (reads a secret on standard input, prints enc:v1:...)\n"
+        "  dnssd-zone DOMAIN [HOST [ADDRESS...]]  (unicast DNS-SD records, zone-file syntax;\n"
+        "          HOST defaults to ServerName, ADDRESS to HOST's addresses; docs/dnssd.md)\n", fp);
   return (status);
 }
 
@@ -670,6 +672,32 @@ outbox_request(cli_t *cli, char *secret, size_t secretsize, bool *mine_r)
 
 
 /*
+ * 'dnssd_request()' - "dnssd-zone DOMAIN [HOST [ADDRESS...]]".
+ */
+
+static json_object *
+dnssd_request(cli_t *cli)
+{
+  json_object *req, *addrs;
+
+  if (!positional(cli, 1, 0))
+  {
+    fputs("printgate: dnssd-zone: missing DOMAIN\n", stderr);
+    return (NULL);
+  }
+  req = json_object_new_object();
+  json_object_object_add(req, "cmd", json_object_new_string("dnssd.zone"));
+  add(req, "domain", positional(cli, 1, 0));
+  add(req, "host", positional(cli, 1, 1));
+  addrs = json_object_new_array();
+  for (int n = 2; positional(cli, 1, n); n ++)
+    json_object_array_add(addrs, json_object_new_string(positional(cli, 1, n)));
+  json_object_object_add(req, "addresses", addrs);
+  return (req);
+}
+
+
+/*
  * 'mobileconfig_request()' - "mobileconfig USER DEVICE [--output FILE]"; an
  *                            existing FILE is refused before a device is
  *                            made.  NULL (req freed) on a usage error.
@@ -939,6 +967,8 @@ main(int argc, char *argv[])
 
   if (!strcmp(cli.argv[0], "mobileconfig"))
     req = mobileconfig_request(&cli);
+  else if (!strcmp(cli.argv[0], "dnssd-zone"))
+    req = dnssd_request(&cli);
   else if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL && !mine)
     req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret));
   if (!req)

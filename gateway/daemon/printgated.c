@@ -18,6 +18,7 @@
 #include "printgate/listener.h"
 #include "printgate/log.h"
 #include "printgate/system.h"
+#include "printgate-ipp/dnssd.h"
 #include "printgate-ipp/server.h"
 #include "printgate-ipp/sinks.h"
 
@@ -196,6 +197,7 @@ main(int argc, char *argv[])
   gw_system_t  *sys;
   gw_control_t *ctl;
   gw_ipp_server_t *ipp;
+  gw_dnssd_t      *dnssd = NULL;
   sigset_t      signals;
   int           port = 0;
 
@@ -281,10 +283,12 @@ main(int argc, char *argv[])
   gwSystemAddSink(sys, gwIppSink());
   gwSystemAddSink(sys, gwCupsSink());
 
-  if ((ipp = gwIppServerNew(sys, &error)) == NULL || !gwSystemAddFrontend(sys, gwIppServerFrontend(ipp)))
-  {
+  if ((ipp = gwIppServerNew(sys, &error)) == NULL || !gwSystemAddFrontend(sys, gwIppServerFrontend(ipp)) ||
+      (dnssd = gwDnssdNew(sys, ipp)) == NULL || !gwSystemAddFrontend(sys, gwDnssdFrontend(dnssd)))
+  {                                    /* DNS-SD after IPP: its start() reads the port IPP's start() set */
     fprintf(stderr, "printgated: IPP server: %s\n", error ? error : "unable to register");
     gwSystemDelete(&sys);
+    gwDnssdDelete(&dnssd);
     gwIppServerDelete(&ipp);
     return (1);
   }
@@ -319,6 +323,7 @@ main(int argc, char *argv[])
   gwSystemBeginStop(sys);              /* No client waits for a conversion while we drain */
   gwControlStop(&ctl, 30);
   gwSystemDelete(&sys);
+  gwDnssdDelete(&dnssd);
   gwIppServerDelete(&ipp);
 
   return (0);

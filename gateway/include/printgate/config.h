@@ -84,6 +84,7 @@ struct _gw_config_s
   char          ipp_printer_name[128];        /* IppPrinterName */
   char          ipp_printer_info[256];        /* IppPrinterInfo */
   char          ipp_printer_location[256];    /* IppPrinterLocation */
+  bool          dnssd_enable;                 /* DnssdEnable (docs/dnssd.md) */
 
   /* Conversion (docs/converters.md) */
   char          converter_path[GW_PATH_MAX];  /* ConverterPath ("" = next to printgated) */

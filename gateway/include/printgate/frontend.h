@@ -31,10 +31,13 @@ typedef struct gw_frontend_s
   void      (*reload)(gw_system_t *sys, const gw_config_t *config, void *data);
   void      (*stop)(gw_system_t *sys, void *data);
   void       *data;
+  /* Optional: an admin command this front-end answers ("dnssd-zone"): false = not ours; else *text_r (malloc'd) or NULL and *error_r. */
+  bool      (*command)(gw_system_t *sys, const char *command, const char * const *args, int nargs, char **text_r, const char **error_r, void *data);
 } gw_frontend_t;
 
 #define GW_MAX_FRONTENDS 8
 
 extern bool gwSystemAddFrontend(gw_system_t *sys, const gw_frontend_t *frontend); /* Before gwSystemStartListener(); copied */
+extern bool gwSystemFrontendCommand(gw_system_t *sys, const char *command, const char * const *args, int nargs, char **text_r, const char **error_r); /* false = no front-end has it */
 
 #endif /* !PRINTGATE_FRONTEND_H */

@@ -30,6 +30,9 @@ typedef struct gw_ipp_printer_s
   const char *urf;                  /* urf-supported / TXT URF, comma separated */
   const char *pdl;                  /* document-format-supported / TXT pdl, comma separated */
   bool        color, duplex;        /* TXT Color / Duplex */
+  const char *kind;                 /* printer-kind / TXT kind, comma separated */
+  const char *paper_max;            /* TXT PaperMax, from the largest media-size-supported */
+  const char *resource;             /* "/ipp/print": printer-uri-supported's path / TXT rp */
 } gw_ipp_printer_t;
 
 /* A new server for the daemon to register (gwSystemAddFrontend(sys, gwIppServerFrontend(...))). */
