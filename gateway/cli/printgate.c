@@ -389,6 +389,8 @@ print_reply(const char *cmd, json_object *reply)
   }
   else if (!strcmp(cmd, "user.password"))
     printf("%s\n", jstr(reply, "password"));
+  else if (!strcmp(cmd, "dnssd.zone"))
+    fputs(jstr(reply, "zone"), stdout);
   else if (!strcmp(cmd, "release") || !strcmp(cmd, "printer.check"))
     printf("%s\n", jstr(reply, "message"));
   else if (!strcmp(cmd, "status"))
