@@ -234,6 +234,21 @@ static const char schema_v6[] =
   " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);";
 
 
+/*
+ * Version 7: a front-end's own idempotency key per job (gw_job_options_t.
+ * origin_ref: a mail source's message and part).  Unique per tenant and
+ * origin while the job is not a failed "interrupted" one (the gateway
+ * stopped before its document was kept), so a message fetched again after
+ * a crash finds its job instead of making a second one, and a part the
+ * crash lost can be sent again.  Existing jobs get "" (no key).
+ */
+
+static const char schema_v7[] =
+  "ALTER TABLE jobs ADD COLUMN origin_ref TEXT NOT NULL DEFAULT '';"
+  "CREATE UNIQUE INDEX jobs_origin_ref ON jobs (tenant_id, origin, origin_ref)"
+  " WHERE origin_ref <> '' AND NOT (state = 'failed' AND reason = 'interrupted');";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -241,5 +256,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 3, "page ranges and number-up", schema_v3 },
   { 4, "job numbers", schema_v4 },
   { 5, "address tokens", schema_v5 },
-  { 6, "devices", schema_v6 }
+  { 6, "devices", schema_v6 },
+  { 7, "origin references", schema_v7 }
 };
