@@ -17,6 +17,7 @@
 
 #include "printgate/config.h"
 #include "printgate/listener.h"
+#include "printgate/outbox.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -96,6 +97,9 @@ static bool check_user_name(const char *value, const char **why);
 static bool check_system_user(const char *value, const char **why);
 static bool check_paper_size(const char *value, const char **why);
 static bool check_address_list(const char *value, const char **why);
+static bool check_smtp_server(const char *value, const char **why);
+static bool check_smtp_tls(const char *value, const char **why);
+static bool check_smtp_address(const char *value, const char **why);
 
 static const config_directive_t directives[] =
 {
@@ -219,7 +223,33 @@ static const config_directive_t directives[] =
   { "CountColorPages", CONFIG_BOOL, FIELD(count_color_pages), "yes", 0, 0, false, NULL,
     "Count the pages that really use colour (renders each page once more at 36 dpi)." },
   { "PaperSize", CONFIG_STRING, FIELD(paper_size), "a4", 0, 0, false, check_paper_size,
-    "Page size for images, text and PostScript that sets none: a4 or letter." }
+    "Page size for images, text and PostScript that sets none: a4 or letter." },
+
+  /* Outgoing mail (docs/mail.md, "Outgoing mail") */
+  { "SmtpServer", CONFIG_STRING, FIELD(smtp_server), "", 0, 0, false, check_smtp_server,
+    "Mail relay as HOST or HOST:PORT (empty = nothing is sent; replies wait in the outbox)." },
+  { "SmtpTLS", CONFIG_STRING, FIELD(smtp_tls), "required", 0, 0, false, check_smtp_tls,
+    "required (STARTTLS, port 587), implicit (TLS from the start, port 465) or off (a loopback relay only, port 25)." },
+  { "SmtpCAFile", CONFIG_PATH, FIELD(smtp_ca_file), "", 0, 0, false, NULL,
+    "CA certificates (PEM) the relay's certificate must chain to (empty = the system store)." },
+  { "SmtpUser", CONFIG_STRING, FIELD(smtp_user), "", 0, 0, false, NULL,
+    "Account for SMTP AUTH (empty = no AUTH)." },
+  { "SmtpPassword", CONFIG_STRING, FIELD(smtp_password), "", 0, 0, false, NULL,
+    "Password for SMTP AUTH: an enc:v1: value from printgate secret encrypt (plain text works, with a warning)." },
+  { "SmtpFrom", CONFIG_STRING, FIELD(smtp_from), "", 0, 0, false, check_smtp_address,
+    "Sender address of the gateway's mail (empty = printgate@ServerName)." },
+  { "SmtpDomain", CONFIG_STRING, FIELD(smtp_domain), "", 0, 0, false, NULL,
+    "Domain of the Message-IDs the gateway makes (empty = SmtpFrom's domain)." },
+  { "SmtpTimeout", CONFIG_DURATION, FIELD(smtp_timeout), "60s", 1, HOUR, false, NULL,
+    "Longest time one SMTP attempt may take (connect, TLS, AUTH and the message)." },
+  { "SmtpRetryDelay", CONFIG_DURATION, FIELD(smtp_retry_delay), "1m", 1, DAY, false, NULL,
+    "Wait after the first failed attempt; each further failure doubles it, up to SmtpRetryMax." },
+  { "SmtpRetryMax", CONFIG_DURATION, FIELD(smtp_retry_max), "1h", 1, DAY, false, NULL,
+    "Longest wait between two attempts." },
+  { "SmtpGiveUp", CONFIG_DURATION, FIELD(smtp_give_up), "48h", 1, 30 * DAY, false, NULL,
+    "A message the relay has not taken this long after it was queued is marked failed." },
+  { "SmtpKeepSent", CONFIG_DURATION, FIELD(smtp_keep_sent), "7d", 0, 365 * DAY, false, NULL,
+    "How long sent messages stay listed in the outbox before they are deleted." }
 };
 
 #define NUM_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -705,6 +735,42 @@ static bool
 check_address_list(const char *value, const char **why)
 {
   return (gwListenerAddressListValid(value, why));
+}
+
+
+/*
+ * 'check_smtp_server()' - "" or HOST or HOST:PORT (letters, digits, ".-:[]").
+ */
+
+static bool
+check_smtp_server(const char *value, const char **why)
+{
+  *why = "must be HOST or HOST:PORT";
+  return (strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(value));
+}
+
+
+/*
+ * 'check_smtp_tls()' - "required", "implicit" or "off".
+ */
+
+static bool
+check_smtp_tls(const char *value, const char **why)
+{
+  *why = "must be required, implicit or off";
+  return (!strcmp(value, "required") || !strcmp(value, "implicit") || !strcmp(value, "off"));
+}
+
+
+/*
+ * 'check_smtp_address()' - "" or an addr-spec (the outbox's own check).
+ */
+
+static bool
+check_smtp_address(const char *value, const char **why)
+{
+  *why = "must be an address like printgate@example.org";
+  return (!*value || gwOutboxAddressValid(value));
 }
 
 

@@ -9,6 +9,7 @@
  */
 
 #include "control-private.h"
+#include "printgate/outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -799,6 +800,84 @@ cmd_audit(gw_client_t *cl, json_object *req)
 }
 
 
+/* ---- outbox and secrets (outbox.h) ------------------------------------------------ */
+
+static bool
+add_outbox(const gw_outbox_entry_t *e, void *data)
+{
+  json_object *o = json_object_new_object();
+
+  json_object_object_add(o, "id", json_object_new_int64(e->id));
+  json_object_object_add(o, "state", json_object_new_string(gwOutboxStateString(e->state)));
+  json_object_object_add(o, "attempts", json_object_new_int(e->attempts));
+  json_object_object_add(o, "created", json_object_new_int64(e->created));
+  json_object_object_add(o, "next_attempt", json_object_new_int64(e->next_attempt));
+  json_object_object_add(o, "updated", json_object_new_int64(e->updated));
+  json_object_object_add(o, "key", json_object_new_string(e->key));
+  json_object_object_add(o, "from", json_object_new_string(e->from));
+  json_object_object_add(o, "to", json_object_new_string(e->to));
+  json_object_object_add(o, "subject", json_object_new_string(e->subject));
+  json_object_object_add(o, "message_id", json_object_new_string(e->message_id));
+  json_object_object_add(o, "last_error", json_object_new_string(e->last_error));
+
+  return (stream_add((stream_t *)data, o));
+}
+
+
+static bool
+cmd_outbox_list(gw_client_t *cl, json_object *req)
+{
+  const char *state = get_string(req, "state");
+  unsigned    states = 0;
+  stream_t    st;
+
+  for (int i = GW_OUTBOX_QUEUED; state && i <= GW_OUTBOX_FAILED; i ++)
+  {
+    if (!strcmp(state, gwOutboxStateString((gw_outbox_state_t)i)))
+      states = GW_OUTBOX_STATE_BIT(i);
+  }
+  if (state && !states)
+    return (_gwControlError(cl, NULL, "Unknown outbox state \"%s\" (queued, sending, sent or failed).", state));
+
+  stream_begin(&st, cl, "outbox");
+  gwApiOutboxIterate(cl->sys, &cl->as, states, add_outbox, &st);
+
+  return (stream_end(&st));
+}
+
+
+static bool
+cmd_outbox_retry_delete(gw_client_t *cl, json_object *req, bool retry)
+{
+  const char *error = NULL;
+  int64_t     id = get_int(req, "id", 0);
+
+  if (!(retry ? gwApiOutboxRetry : gwApiOutboxDelete)(cl->sys, &cl->as, id, &error))
+    return (_gwControlError(cl, NULL, "Unable to %s outbox message %lld: %s.", retry ? "retry" : "delete", (long long)id, error ? error : "refused"));
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+static bool cmd_outbox_retry(gw_client_t *cl, json_object *req)  { return (cmd_outbox_retry_delete(cl, req, true)); }
+static bool cmd_outbox_delete(gw_client_t *cl, json_object *req) { return (cmd_outbox_retry_delete(cl, req, false)); }
+
+
+static bool
+cmd_secret_encrypt(gw_client_t *cl, json_object *req)
+{
+  char         value[2 * GW_SECRET_MAX];
+  const char  *error = NULL;
+  json_object *reply;
+
+  if (!gwApiSecretEncrypt(cl->sys, &cl->as, get_string(req, "secret"), value, sizeof(value), &error))
+    return (_gwControlError(cl, NULL, "Unable to encrypt the secret: %s.", error ? error : "refused"));
+
+  reply = ok_reply();
+  json_object_object_add(reply, "value", json_object_new_string(value));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 static const struct
@@ -823,12 +902,16 @@ static const struct
   { "job.submit",     cmd_job_submit },
   { "lockout.clear",  cmd_lockout_clear },
   { "lockout.list",   cmd_lockout_list },
+  { "outbox.delete",  cmd_outbox_delete },
+  { "outbox.list",    cmd_outbox_list },
+  { "outbox.retry",   cmd_outbox_retry },
   { "pin.new",        cmd_pin_new },
   { "printer.add",    cmd_printer_add },
   { "printer.check",  cmd_printer_check },
   { "printer.delete", cmd_printer_delete },
   { "printer.list",   cmd_printer_list },
   { "release",        cmd_release },
+  { "secret.encrypt", cmd_secret_encrypt },
   { "status",         cmd_status },
   { "user.add",       cmd_user_add },
   { "user.list",      cmd_user_list },
@@ -857,7 +940,7 @@ _gwControlDispatch(gw_client_t *cl, json_object *req)
   {
     if (!strcmp(cmd, commands[i].name))
     {
-      if (strcmp(cmd, "status") && strcmp(cmd, "job.list") && strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "audit"))
+      if (strcmp(cmd, "status") && strcmp(cmd, "job.list") && strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "audit") && strcmp(cmd, "outbox.list"))
         gwLog(gwSystemGetLog(cl->sys), GW_LOG_DEBUG, "Control: %s by %s.", cmd, cl->actor);
       return (commands[i].fn(cl, req));
     }

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  7    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  8    /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -99,6 +99,17 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_DEVICE_REVOKE,
   _GW_SQL_DEVICE_TOKEN_ATTEMPT,
   _GW_SQL_DEVICE_PASSWORD_ATTEMPT,
+  _GW_SQL_OUTBOX_ADD,
+  _GW_SQL_OUTBOX_KEY,
+  _GW_SQL_OUTBOX_DUE,
+  _GW_SQL_OUTBOX_SENDING,
+  _GW_SQL_OUTBOX_FINISH,
+  _GW_SQL_OUTBOX_PAGE,
+  _GW_SQL_OUTBOX_RETRY,
+  _GW_SQL_OUTBOX_DELETE,
+  _GW_SQL_OUTBOX_RECOVER,
+  _GW_SQL_OUTBOX_PURGE,
+  _GW_SQL_OUTBOX_NEXT,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -206,5 +217,14 @@ extern int     _gwSqlAuditPage(void *b, int64_t tenant, int64_t since, int limit
 extern bool    _gwSqlJobOriginalSet(void *b, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobOriginalGet(void *b, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
 extern bool    _gwSqlJobOriginalDrop(void *b, int64_t tenant, const char *job_id);
+
+extern bool    _gwSqlOutboxAdd(void *b, const gw_outbox_entry_t *e, const void *sealed, size_t len, int64_t *id_r, bool *existed_r, const char **error_r);
+extern bool    _gwSqlOutboxTake(void *b, int64_t now, gw_outbox_entry_t *e, void **sealed_r, size_t *len_r);
+extern bool    _gwSqlOutboxFinish(void *b, int64_t tenant, int64_t id, gw_outbox_state_t state, int64_t next_attempt, const char *last_error, int64_t now);
+extern int     _gwSqlOutboxPage(void *b, int64_t tenant, unsigned states, _gw_store_cursor_t *cursor, gw_outbox_entry_t *rows, int max);
+extern bool    _gwSqlOutboxRetry(void *b, int64_t tenant, int64_t id, int64_t now);
+extern bool    _gwSqlOutboxDelete(void *b, int64_t tenant, int64_t id);
+extern int     _gwSqlOutboxSweep(void *b, bool recover, int64_t when);
+extern int64_t _gwSqlOutboxNextDue(void *b);
 
 #endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

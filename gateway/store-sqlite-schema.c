@@ -235,7 +235,36 @@ static const char schema_v6[] =
 
 
 /*
- * Version 7: a front-end's own idempotency key per job (gw_job_options_t.
+ * Version 7: the outbox (outbox.h, docs/mail.md "Outgoing mail").  One row
+ * per outgoing message; message is the composed RFC 5322 text sealed
+ * under the secrets key (NULL once sent); key is the sender's idempotency
+ * key, unique per tenant (NULL = none, any number of them).  since starts
+ * the give-up clock (queued, or the last retry).
+ */
+
+static const char schema_v7[] =
+  "CREATE TABLE outbox ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " key TEXT,"
+  " state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),"
+  " sender TEXT NOT NULL,"
+  " recipient TEXT NOT NULL,"
+  " subject TEXT NOT NULL DEFAULT '',"
+  " message_id TEXT NOT NULL,"
+  " message BLOB,"
+  " attempts INTEGER NOT NULL DEFAULT 0,"
+  " since INTEGER NOT NULL,"
+  " next_attempt INTEGER NOT NULL,"
+  " last_error TEXT NOT NULL DEFAULT '',"
+  " created INTEGER NOT NULL,"
+  " updated INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, key));"
+  "CREATE INDEX outbox_due ON outbox (state, next_attempt);";
+
+
+/*
+ * Version 8: a front-end's own idempotency key per job (gw_job_options_t.
  * origin_ref: a mail source's message and part).  Unique per tenant and
  * origin while the job is not a failed "interrupted" one (the gateway
  * stopped before its document was kept), so a message fetched again after
@@ -243,7 +272,7 @@ static const char schema_v6[] =
  * crash lost can be sent again.  Existing jobs get "" (no key).
  */
 
-static const char schema_v7[] =
+static const char schema_v8[] =
   "ALTER TABLE jobs ADD COLUMN origin_ref TEXT NOT NULL DEFAULT '';"
   "CREATE UNIQUE INDEX jobs_origin_ref ON jobs (tenant_id, origin, origin_ref)"
   " WHERE origin_ref <> '' AND NOT (state = 'failed' AND reason = 'interrupted');";
@@ -257,5 +286,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 4, "job numbers", schema_v4 },
   { 5, "address tokens", schema_v5 },
   { 6, "devices", schema_v6 },
-  { 7, "origin references", schema_v7 }
+  { 7, "outbox", schema_v7 },
+  { 8, "origin references", schema_v8 }
 };

@@ -90,7 +90,15 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlDeviceFind,
   _gwSqlDevicePage,
   _gwSqlDeviceRevoke,
-  _gwSqlJobGetKey
+  _gwSqlJobGetKey,
+  _gwSqlOutboxAdd,
+  _gwSqlOutboxTake,
+  _gwSqlOutboxFinish,
+  _gwSqlOutboxPage,
+  _gwSqlOutboxRetry,
+  _gwSqlOutboxDelete,
+  _gwSqlOutboxSweep,
+  _gwSqlOutboxNextDue
 };
 
 

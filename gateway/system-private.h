@@ -57,6 +57,7 @@ struct _gw_system_s
   gw_frontend_t        frontends[GW_MAX_FRONTENDS]; /* Registered front-ends (frontend.h) */
   int                  num_frontends;
   int                  started_frontends;        /* start() succeeded for the first N */
+  struct _gw_outbox_s *outbox;                   /* Outgoing mail sender (owned; outbox.c) */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */

@@ -7,6 +7,7 @@
  */
 
 #include "system-private.h"
+#include "outbox-private.h"
 #include "printgate/clock.h"
 #include "printgate/convert.h"
 
@@ -476,6 +477,7 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
     goto fail;
 
   start_office(sys);
+  sys->outbox = _gwOutboxStart(sys);
 
   return (sys);
 
@@ -524,6 +526,7 @@ gwSystemDelete(gw_system_t **sys)
 
   s = *sys;
   stop_frontends(s);
+  _gwOutboxStop(&s->outbox);          /* Before the store: the sender records each outcome there */
   gwListenerDelete(&s->listener);
   gwSystemBeginStop(s);
   _gwWorkersDelete(&s->workers);

@@ -65,7 +65,9 @@ usage(FILE *fp, int status)
         "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
         "          on the command line is visible to other processes (/proc/PID/cmdline)\n"
         "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
-        "  audit [--since UNIXTIME] [--limit N]\n", fp);
+        "  audit [--since UNIXTIME] [--limit N]\n"
+        "  outbox list [--state queued|sending|sent|failed] | outbox retry ID | outbox delete ID\n"
+        "  secret encrypt                     (reads a secret on standard input, prints enc:v1:...)\n", fp);
   return (status);
 }
 
@@ -347,6 +349,20 @@ print_reply(const char *cmd, json_object *reply)
       printf("%-40s %8d  %-16s  %s\n", jstr(item, "key"), (int)jint(item, "failures"), t1, jint(item, "locked_until") > jint(reply, "now") ? t2 : "-");
     }
   }
+  else if (!strcmp(cmd, "outbox.list") && json_object_object_get_ex(reply, "outbox", &list))
+  {
+    printf("%-6s %-8s %4s  %-16s  %-32s %s\n", "ID", "STATE", "TRY", "QUEUED", "TO", "SUBJECT / LAST ERROR");
+    for (size_t i = 0; i < json_object_array_length(list); i ++)
+    {
+      item = json_object_array_get_idx(list, i);
+      print_time(jint(item, "created"), t1, sizeof(t1));
+      printf("%-6d %-8s %4d  %-16s  %-32s %s\n", (int)jint(item, "id"), jstr(item, "state"), (int)jint(item, "attempts"), t1, jstr(item, "to"), jstr(item, "subject"));
+      if (*jstr(item, "last_error"))
+        printf("%52s %s\n", "", jstr(item, "last_error"));
+    }
+  }
+  else if (!strcmp(cmd, "secret.encrypt"))
+    printf("%s\n", jstr(reply, "value"));
   else if (!strcmp(cmd, "pin.new"))
     printf("%s\n", jstr(reply, "pin"));
   else if (!strcmp(cmd, "device.add"))
@@ -512,6 +528,44 @@ add(json_object *req, const char *name, const char *value)
 
 
 /*
+ * 'outbox_request()' - The members of the outbox and secret commands:
+ *                      1 = done, 0 = not one of them, -1 = refused (said,
+ *                      and req freed).
+ */
+
+static int
+outbox_request(cli_t *cli, const char *cmd, json_object *req, char *secret, size_t secretsize)
+{
+  if (!strcmp(cmd, "outbox.list"))
+    add(req, "state", option(cli, 2, "--state"));
+  else if (!strcmp(cmd, "outbox.retry") || !strcmp(cmd, "outbox.delete"))
+  {
+    if (!positional(cli, 2, 0))
+    {
+      fprintf(stderr, "printgate: %s: missing ID\n", cmd);
+      json_object_put(req);
+      return (-1);
+    }
+    json_object_object_add(req, "id", json_object_new_int64(strict_int(positional(cli, 2, 0))));
+  }
+  else if (!strcmp(cmd, "secret.encrypt"))
+  {
+    if (!read_secret("-", "a secret", secret, secretsize) || !secret[0] || strlen(secret) + 1 >= secretsize)
+    {
+      fprintf(stderr, "printgate: secret encrypt: give one secret (1 to 1024 bytes) as a line on standard input\n");
+      json_object_put(req);
+      return (-1);
+    }
+    add(req, "secret", secret);
+  }
+  else
+    return (0);
+
+  return (1);
+}
+
+
+/*
  * 'build_request()' - Turn the command words into a request.  Returns NULL
  *                     (after printing why) on a usage error.  For
  *                     "job submit" opens the file and sets docfd and docsize.
@@ -523,6 +577,7 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
   const char  *noun = cli->argc > 0 ? cli->argv[0] : "", *verb = cli->argc > 1 ? cli->argv[1] : "";
   json_object *req = json_object_new_object();
   char         cmd[64];
+  int          mine;
 
 #define NEED(x, what) do { if (!(x)) { fprintf(stderr, "printgate: %s %s: missing %s\n", noun, verb, what); json_object_put(req); return (NULL); } } while (0)
 
@@ -659,7 +714,9 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     NEED(positional(cli, 2, 0), "ID");
     json_object_object_add(req, "id", json_object_new_int64(strict_int(positional(cli, 2, 0))));
   }
-  else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "lockout.list"))
+  else if ((mine = outbox_request(cli, cmd, req, secret, secretsize)) < 0)
+    return (NULL);                      /* req freed, the reason said */
+  else if (mine == 0 && strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "lockout.list"))
   {
     fprintf(stderr, "printgate: unknown command \"%s %s\"\n", noun, verb);
     json_object_put(req);
@@ -681,7 +738,7 @@ int
 main(int argc, char *argv[])
 {
   cli_t        cli;
-  char         err[1024], sock[GW_PATH_MAX], secret[256];
+  char         err[1024], sock[GW_PATH_MAX], secret[1100];
   gw_config_t *config;
   json_object *req;
   int          i, docfd = -1, status;

@@ -18,6 +18,7 @@
 #include "printgate/base.h"
 #include "printgate/job.h"
 #include "printgate/records.h"
+#include "printgate/outbox.h"
 
 /* The records (gw_user_t, gw_address_t, gw_printer_t, gw_audit_t, gw_lockout_t) are public: records.h. */
 
@@ -177,5 +178,28 @@ extern bool gwStoreJobIterateAll(gw_store_t *s, unsigned states, gw_job_cb_t cb,
 
 extern bool gwStoreAuditAdd(gw_store_t *s, int64_t tenant, const gw_audit_t *entry);
 extern bool gwStoreAuditIterate(gw_store_t *s, int64_t tenant, int64_t since, int limit, gw_audit_cb_t cb, void *data);
+
+/* ---- Outbox (outbox.h; store-outbox.c) ------------------------------------------ */
+
+/*
+ * gwStoreOutboxAdd() inserts e (tenant, key, from, to, subject, message_id,
+ * created) as "queued", due at created, with the sealed message; a key
+ * already in the tenant's outbox inserts nothing: *existed_r and that
+ * row's id.  gwStoreOutboxTake() makes the oldest due queued row of any
+ * tenant "sending" (attempts + 1) and copies its sealed message out
+ * (*sealed_r, the caller frees it); false = none due.
+ * gwStoreOutboxFinish() moves a sending row to sent (its message dropped),
+ * failed or queued (due at next_attempt) with its last error.
+ * gwStoreOutboxSweep(): recover = queue every "sending" row again (at
+ * start), else delete sent and failed rows last changed before 'when'.
+ */
+extern bool    gwStoreOutboxAdd(gw_store_t *s, const gw_outbox_entry_t *e, const void *sealed, size_t len, int64_t *id_r, bool *existed_r, const char **error_r);
+extern bool    gwStoreOutboxTake(gw_store_t *s, int64_t now, gw_outbox_entry_t *e, void **sealed_r, size_t *len_r);
+extern bool    gwStoreOutboxFinish(gw_store_t *s, int64_t tenant, int64_t id, gw_outbox_state_t state, int64_t next_attempt, const char *last_error, int64_t now);
+extern bool    gwStoreOutboxIterate(gw_store_t *s, int64_t tenant, unsigned states, gw_outbox_cb_t cb, void *data);
+extern bool    gwStoreOutboxRetry(gw_store_t *s, int64_t tenant, int64_t id, int64_t now, const char **error_r);
+extern bool    gwStoreOutboxDelete(gw_store_t *s, int64_t tenant, int64_t id, const char **error_r);
+extern int     gwStoreOutboxSweep(gw_store_t *s, bool recover, int64_t when);
+extern int64_t gwStoreOutboxNextDue(gw_store_t *s);   /* Earliest due time of a queued row; 0 = none, -1 = error */
 
 #endif /* !PRINTGATE_STORE_H */

@@ -91,6 +91,20 @@ struct _gw_config_s
   bool          count_color_pages;            /* CountColorPages */
   char          paper_size[8];                /* PaperSize: "a4" or "letter" */
   bool          sandbox_require_landlock;     /* SandboxRequireLandlock: no sandbox without Landlock when not root */
+
+  /* Outgoing mail (outbox.h, docs/mail.md) */
+  char          smtp_server[256];             /* SmtpServer: HOST[:PORT] ("" = nothing is sent) */
+  char          smtp_tls[16];                 /* SmtpTLS: required, implicit or off */
+  char          smtp_ca_file[GW_PATH_MAX];    /* SmtpCAFile ("" = system store) */
+  char          smtp_user[256];               /* SmtpUser ("" = no AUTH) */
+  char          smtp_password[1024];          /* SmtpPassword: enc:v1:... (or plain text) */
+  char          smtp_from[255];               /* SmtpFrom ("" = printgate@ServerName) */
+  char          smtp_domain[256];             /* SmtpDomain (Message-IDs; "" = SmtpFrom's domain) */
+  int           smtp_timeout;                 /* SmtpTimeout, seconds */
+  int64_t       smtp_retry_delay;             /* SmtpRetryDelay, seconds */
+  int64_t       smtp_retry_max;               /* SmtpRetryMax, seconds */
+  int64_t       smtp_give_up;                 /* SmtpGiveUp, seconds */
+  int64_t       smtp_keep_sent;               /* SmtpKeepSent, seconds */
 };
 
 /* Load a file over the defaults.  On error returns NULL and writes "FILE:LINE: reason" to err. */

@@ -1,0 +1,445 @@
+/*
+ * outbox.c - the outbox's API calls (outbox.h) and its sender thread.
+ *
+ * gwApiOutboxAdd() composes and seals the message and stores it queued; the
+ * sender thread takes due rows one at a time (queued -> sending in one
+ * store transaction), sends each over SMTP (outbox-smtp.c) and records the
+ * outcome: sent, failed (a 5xx for the message, or SmtpGiveUp passed), or
+ * queued again after the backoff.  A row left "sending" by a crash is
+ * queued again at the next start, so a relay outage or a crash loses no
+ * message; a crash inside SMTP DATA may send one twice (docs/mail.md).
+ *
+ * Locking: the sender's mutex guards only its stop and wake flags; no
+ * core lock is held while it talks to the relay.
+ */
+
+#include "outbox-private.h"
+#include "api-private.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SENDER_IDLE_SECS  60    /* Longest sleep between two looks at the outbox */
+#define SENDER_BATCH      100   /* Rows per pass before the stop flag is looked at again */
+
+struct _gw_outbox_s
+{
+  gw_system_t     *sys;
+  pthread_t        thread;
+  pthread_mutex_t  lock;        /* Guards stop and wake */
+  pthread_cond_t   cond;
+  bool             stop;
+  bool             wake;
+};
+
+static const char * const state_names[] = { "queued", "sending", "sent", "failed" };
+
+
+/*
+ * 'gwOutboxStateString()' - The state's keyword.
+ */
+
+const char *
+gwOutboxStateString(gw_outbox_state_t state)
+{
+  return (state >= GW_OUTBOX_QUEUED && state <= GW_OUTBOX_FAILED ? state_names[state] : "unknown");
+}
+
+
+/*
+ * 'message_domain()' - SmtpDomain, or the domain of the sender address.
+ */
+
+static const char *
+message_domain(const gw_config_t *c, const char *from)
+{
+  const char *at;
+
+  if (c->smtp_domain[0])
+    return (c->smtp_domain);
+
+  return ((at = strchr(from, '@')) != NULL ? at + 1 : "");
+}
+
+
+/*
+ * 'store_message()' - Seal a composed message (AAD: its Message-ID) and
+ *                     store its row; *existed_r when its key was there.
+ */
+
+static bool
+store_message(gw_system_t *sys, gw_outbox_entry_t *e, const char *msg, size_t len, int64_t *id_r, bool *existed_r, const char **error_r)
+{
+  unsigned char *sealed;
+  bool           ok;
+
+  if ((sealed = malloc(len + _GW_SEAL_OVERHEAD)) == NULL)
+  {
+    _gwApiError(error_r, "out of memory");
+    return (false);
+  }
+
+  if ((ok = _gwOutboxSeal(sys->keys, e->message_id, msg, len, sealed)) == false)
+    _gwApiError(error_r, "unable to seal the message");
+  else
+    ok = gwStoreOutboxAdd(sys->store, e, sealed, len + _GW_SEAL_OVERHEAD, id_r, existed_r, error_r);
+
+  free(sealed);
+
+  return (ok);
+}
+
+
+/*
+ * 'gwApiOutboxAdd()' - Queue a message (outbox.h).
+ */
+
+bool
+gwApiOutboxAdd(gw_system_t *sys, const gw_actor_t *actor, const gw_outmail_t *m, int64_t *id_r, const char **error_r)
+{
+  gw_config_t        c;
+  gw_outbox_entry_t *e;
+  char              *msg = NULL;
+  size_t             len = 0;
+  int64_t            id = 0;
+  bool               existed = false, ok = false;
+  const char        *error = NULL;
+
+  if (!sys || !m || !_gwApiAdmin(actor, error_r))
+    return (false);
+
+  if ((e = calloc(1, sizeof(gw_outbox_entry_t))) == NULL)
+  {
+    _gwApiError(error_r, "out of memory");
+    return (false);
+  }
+
+  _gwSystemConfigCopy(sys, &c);
+  if (m->from && *m->from)
+    snprintf(e->from, sizeof(e->from), "%s", m->from);
+  else
+    _gwOutboxDefaultFrom(&c, e->from, sizeof(e->from));
+
+  e->tenant  = actor->tenant;
+  e->created = (int64_t)time(NULL);
+
+  if (_gwOutboxCompose(m, e->from, message_domain(&c, e->from), (time_t)e->created, &msg, &len, e->message_id, sizeof(e->message_id), &error))
+  {
+    snprintf(e->key, sizeof(e->key), "%s", m->key ? m->key : "");
+    snprintf(e->to, sizeof(e->to), "%s", m->to);
+    snprintf(e->subject, sizeof(e->subject), "%s", m->subject ? m->subject : "");
+    ok = store_message(sys, e, msg, len, &id, &existed, &error);
+    gwWipe(msg, len);
+    free(msg);
+  }
+
+  if (!ok)
+    _gwApiError(error_r, error);
+  else
+  {
+    if (!existed)
+    {
+      _gwApiAudit(sys, actor, "outbox.add", e->to, "", "", 0, e->message_id);
+      _gwOutboxWake(sys->outbox);
+    }
+    if (id_r)
+      *id_r = id;
+  }
+
+  free(e);
+
+  return (ok);
+}
+
+
+/*
+ * 'gwApiOutboxIterate()' - Admin: the tenant's rows, oldest first.
+ */
+
+bool
+gwApiOutboxIterate(gw_system_t *sys, const gw_actor_t *actor, unsigned states, gw_outbox_cb_t cb, void *data)
+{
+  if (!sys || !cb || !_gwApiAdmin(actor, NULL))
+    return (false);
+
+  return (gwStoreOutboxIterate(sys->store, actor->tenant, states, cb, data));
+}
+
+
+/*
+ * 'gwApiOutboxRetry()' - Admin: try a queued or failed row again now.
+ */
+
+bool
+gwApiOutboxRetry(gw_system_t *sys, const gw_actor_t *actor, int64_t id, const char **error_r)
+{
+  char subject[32];
+
+  if (!sys || !_gwApiAdmin(actor, error_r) || !gwStoreOutboxRetry(sys->store, actor->tenant, id, (int64_t)time(NULL), error_r))
+    return (false);
+
+  snprintf(subject, sizeof(subject), "%lld", (long long)id);
+  _gwApiAudit(sys, actor, "outbox.retry", subject, "", "", 0, "");
+  _gwOutboxWake(sys->outbox);
+
+  return (true);
+}
+
+
+/*
+ * 'gwApiOutboxDelete()' - Admin: delete a row that is not being sent.
+ */
+
+bool
+gwApiOutboxDelete(gw_system_t *sys, const gw_actor_t *actor, int64_t id, const char **error_r)
+{
+  char subject[32];
+
+  if (!sys || !_gwApiAdmin(actor, error_r) || !gwStoreOutboxDelete(sys->store, actor->tenant, id, error_r))
+    return (false);
+
+  snprintf(subject, sizeof(subject), "%lld", (long long)id);
+  _gwApiAudit(sys, actor, "outbox.delete", subject, "", "", 0, "");
+
+  return (true);
+}
+
+
+/*
+ * 'send_row()' - One attempt for a row taken by the sender: open its
+ *                message, send it, record the outcome and log it.
+ */
+
+static void
+send_row(gw_system_t *sys, const gw_config_t *c, const char *password, const gw_outbox_entry_t *e, const unsigned char *sealed, size_t len, int64_t now)
+{
+  _gw_outbox_result_t r;
+  gw_outbox_state_t   state;
+  int64_t             next = 0;
+  char               *msg;
+
+  memset(&r, 0, sizeof(r));
+  if ((msg = malloc(len + 1)) == NULL)
+    snprintf(r.error, sizeof(r.error), "out of memory");
+  else if (!_gwOutboxOpen(sys->keys, e->message_id, sealed, len, msg))
+  {
+    snprintf(r.error, sizeof(r.error), "the stored message does not open (changed, or made under another root key)");
+    r.permanent = true;
+  }
+  else
+    _gwOutboxSmtpSend(c, password, e->from, e->to, msg, len - _GW_SEAL_OVERHEAD, &r);
+
+  if (msg)
+  {
+    gwWipe(msg, len + 1);
+    free(msg);
+  }
+
+  state = _gwOutboxNextState(&r, e->attempts, e->since, now, c, &next);
+  if (!gwStoreOutboxFinish(sys->store, e->tenant, e->id, state, next, r.error, now))
+    gwLog(sys->log, GW_LOG_ERROR, "Outbox %lld: unable to record the outcome (%s); it is sent again at the next start.", (long long)e->id, gwOutboxStateString(state));
+
+  if (state == GW_OUTBOX_SENT)
+    gwLog(sys->log, GW_LOG_INFO, "Outbox %lld: sent %s to %s (attempt %d): %s", (long long)e->id, e->message_id, e->to, e->attempts, r.error);
+  else if (state == GW_OUTBOX_FAILED)
+    gwLog(sys->log, GW_LOG_ERROR, "Outbox %lld: gave up on %s to %s after %d attempts: %s", (long long)e->id, e->message_id, e->to, e->attempts, r.error);
+  else
+    gwLog(sys->log, GW_LOG_WARN, "Outbox %lld: attempt %d for %s failed, next in %llds: %s", (long long)e->id, e->attempts, e->to, (long long)(next - now), r.error);
+}
+
+
+/*
+ * '_gwOutboxRunOnce()' - Send every row due at 'now' (up to a batch).
+ *                        Returns the rows tried.
+ */
+
+int
+_gwOutboxRunOnce(gw_system_t *sys, int64_t now)
+{
+  gw_config_t       c;
+  gw_outbox_entry_t e;
+  void             *sealed;
+  size_t            len;
+  char              password[GW_SECRET_MAX + 1] = "";
+  const char       *why;
+  int               n = 0;
+
+  _gwSystemConfigCopy(sys, &c);
+  if (!_gwOutboxSmtpConfigValid(&c, &why))
+    return (0);
+
+  if (c.smtp_password[0])
+  {
+    if (!strncmp(c.smtp_password, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+    {
+      if (!_gwSecretDecrypt(sys->keys, c.smtp_password, password, sizeof(password), &why))
+      {
+        gwLog(sys->log, GW_LOG_ERROR, "SmtpPassword: %s; nothing is sent until it is fixed.", why);
+        return (0);
+      }
+    }
+    else
+      snprintf(password, sizeof(password), "%s", c.smtp_password);
+  }
+
+  while (n < SENDER_BATCH && gwStoreOutboxTake(sys->store, now, &e, &sealed, &len))
+  {
+    send_row(sys, &c, c.smtp_user[0] ? password : NULL, &e, sealed, len, now);
+    free(sealed);
+    n ++;
+  }
+
+  gwWipe(password, sizeof(password));
+  gwWipe(c.smtp_password, sizeof(c.smtp_password));
+
+  return (n);
+}
+
+
+/*
+ * 'sender_wait()' - Sleep until 'until' (Unix time), a wake-up or a stop;
+ *                   true when stopping.
+ */
+
+static bool
+sender_wait(_gw_outbox_t *ob, int64_t until)
+{
+  struct timespec ts = { (time_t)until, 0 };
+  bool            stop;
+
+  pthread_mutex_lock(&ob->lock);
+  while (!ob->stop && !ob->wake && (int64_t)time(NULL) < until)
+  {
+    if (pthread_cond_timedwait(&ob->cond, &ob->lock, &ts) != 0)
+      break;
+  }
+  ob->wake = false;
+  stop     = ob->stop;
+  pthread_mutex_unlock(&ob->lock);
+
+  return (stop);
+}
+
+
+/*
+ * 'sender_thread()' - Recover interrupted rows, then send due rows, purge
+ *                     old ones, and sleep until the next is due.
+ */
+
+static void *
+sender_thread(void *data)
+{
+  _gw_outbox_t *ob = (_gw_outbox_t *)data;
+  gw_system_t  *sys = ob->sys;
+  gw_config_t   c;
+  int64_t       now, due, last_purge = 0;
+  int           n;
+  const char   *why;
+
+  if ((n = gwStoreOutboxSweep(sys->store, true, (int64_t)time(NULL))) > 0)
+    gwLog(sys->log, GW_LOG_WARN, "Outbox: %d message(s) were being sent when the daemon stopped; they are sent again (the relay may see one twice).", n);
+
+  _gwSystemConfigCopy(sys, &c);
+  if (!_gwOutboxSmtpConfigValid(&c, &why))
+    gwLog(sys->log, c.smtp_server[0] ? GW_LOG_ERROR : GW_LOG_INFO, "Outbox: %s.", why);
+  else if (c.smtp_password[0] && strncmp(c.smtp_password, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+    gwLog(sys->log, GW_LOG_WARN, "SmtpPassword is in plain text in the configuration; encrypt it with \"printgate secret encrypt\".");
+  gwWipe(c.smtp_password, sizeof(c.smtp_password));
+
+  for (;;)
+  {
+    now = (int64_t)time(NULL);
+    _gwOutboxRunOnce(sys, now);
+
+    _gwSystemConfigCopy(sys, &c);
+    if (now - last_purge >= SENDER_IDLE_SECS)
+    {
+      gwStoreOutboxSweep(sys->store, false, now - c.smtp_keep_sent);
+      last_purge = now;
+    }
+    gwWipe(c.smtp_password, sizeof(c.smtp_password));
+
+    due = gwStoreOutboxNextDue(sys->store);
+    now = (int64_t)time(NULL);
+    if (due <= 0 || due > now + SENDER_IDLE_SECS)
+      due = now + SENDER_IDLE_SECS;
+    if (sender_wait(ob, due))
+      break;
+  }
+
+  return (NULL);
+}
+
+
+/*
+ * '_gwOutboxStart()' - Start the sender thread (NULL on error, logged).
+ */
+
+_gw_outbox_t *
+_gwOutboxStart(gw_system_t *sys)
+{
+  _gw_outbox_t *ob;
+
+  _gwOutboxSmtpGlobalInit();
+
+  if ((ob = calloc(1, sizeof(_gw_outbox_t))) == NULL)
+    return (NULL);
+
+  ob->sys = sys;
+  pthread_mutex_init(&ob->lock, NULL);
+  pthread_cond_init(&ob->cond, NULL);
+
+  if (pthread_create(&ob->thread, NULL, sender_thread, ob))
+  {
+    gwLog(sys->log, GW_LOG_ERROR, "Outbox: unable to start the sender thread; queued mail is not sent.");
+    pthread_mutex_destroy(&ob->lock);
+    pthread_cond_destroy(&ob->cond);
+    free(ob);
+    return (NULL);
+  }
+
+  return (ob);
+}
+
+
+/*
+ * '_gwOutboxWake()' - Wake the sender (a row was queued); NULL-safe.
+ */
+
+void
+_gwOutboxWake(_gw_outbox_t *ob)
+{
+  if (!ob)
+    return;
+
+  pthread_mutex_lock(&ob->lock);
+  ob->wake = true;
+  pthread_cond_signal(&ob->cond);
+  pthread_mutex_unlock(&ob->lock);
+}
+
+
+/*
+ * '_gwOutboxStop()' - Stop the sender (after its current attempt, at most
+ *                     SmtpTimeout) and free it; NULL-safe.
+ */
+
+void
+_gwOutboxStop(_gw_outbox_t **ob)
+{
+  if (!ob || !*ob)
+    return;
+
+  pthread_mutex_lock(&(*ob)->lock);
+  (*ob)->stop = true;
+  pthread_cond_signal(&(*ob)->cond);
+  pthread_mutex_unlock(&(*ob)->lock);
+
+  pthread_join((*ob)->thread, NULL);
+  pthread_mutex_destroy(&(*ob)->lock);
+  pthread_cond_destroy(&(*ob)->cond);
+  free(*ob);
+  *ob = NULL;
+}
