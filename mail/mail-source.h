@@ -53,7 +53,10 @@ typedef struct gw_mail_source_s
   bool             started;
   int              wake[2];             /* Pipe: a byte wakes the poller (stop) */
   volatile bool    stop;
-  char             uidl_path[1024];     /* POP3: done UIDLs, one a line */
+  char             uidl_path[GW_PATH_MAX + 96];     /* POP3: done UIDLs, one a line */
+  pthread_mutex_t  mutex;               /* Guards pending (the poller and the event thread) */
+  pthread_cond_t   cond;                /* An outcome arrived */
+  void            *pending;             /* The message waiting for its outcomes, or NULL */
 } gw_mail_source_t;
 
 /* mail-source-config.c: read MailSourceFile; false with "FILE:LINE: why". */
@@ -64,6 +67,8 @@ extern void          *_gwMailSourceRun(void *arg);
 extern bool           _gwMailSourceSleep(gw_mail_source_t *src, int seconds);
 /* mail-intake.c: one whole message, its key (for the jobs' origin references) unique in the source. */
 extern gw_mail_done_t _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t size);
+/* A job event of origin "mail" (the front-end's subscriber thread). */
+extern void           _gwMailIntakeEvent(gw_mail_source_t *src, const gw_job_event_t *event);
 /* A message over the size cap, refused before download. */
 extern void           _gwMailIntakeTooLarge(gw_mail_source_t *src, const char *key, size_t size);
 

@@ -19,6 +19,7 @@
 #include "printgate/log.h"
 #include "printgate/system.h"
 #include "printgate-ipp/sinks.h"
+#include "printgate-mail/mail.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -278,6 +279,13 @@ main(int argc, char *argv[])
 
   gwSystemAddSink(sys, gwIppSink());
   gwSystemAddSink(sys, gwCupsSink());
+
+  {
+    gw_frontend_t mail;                 /* Mail intake (docs/mail.md): MailSourceFile */
+
+    gwMailFrontend(&mail);
+    gwSystemAddFrontend(sys, &mail);
+  }
 
   if (!gwSystemRecover(sys))
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Recovery did not complete; see the messages above.");

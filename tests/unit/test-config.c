@@ -323,7 +323,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 53, "%d directives", count);
+  TEST_CHECKF(count == 54, "%d directives", count);
   {
     char *doc;
 
