@@ -33,6 +33,9 @@ if [ "${1:-}" = "--test" ]; then
          curl openssl procps sqlite3 clang libclang-rt-14-dev
          imagemagick libheif-examples libtiff-tools
          debhelper dpkg-dev fakeroot lintian man-db git adduser iproute2 systemd util-linux)
+  # The mail rig (tests/lib/mail-rig.sh): private Dovecot + Postfix on loopback.
+  PKGS+=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix)
+  if [ "$(id -u)" -eq 0 ]; then echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true; fi
 fi
 
 missing=()
