@@ -245,8 +245,12 @@ content_type(const struct mailmime_content *ct, char *buf, size_t bufsize)
   }
 
   snprintf(buf, bufsize, "%s/%s", type, sub);
-  for (char *p = buf; *p; p ++)
+  for (char *p = buf; *p; p ++)       /* A token from the sender: only token characters go on */
+  {
     *p = (char)tolower((unsigned char)*p);
+    if (!isalnum((unsigned char)*p) && !strchr("/.+-_", *p))
+      *p = '_';
+  }
 }
 
 
