@@ -66,7 +66,7 @@ typedef enum gw_mail_trust_e
 /* One header's verdict for a From: domain; 'why' gets a short reason. */
 extern gw_mail_trust_t gwMailAuthResCheck(const char *header, const char *authserv_id, const char *from_domain, char *why, size_t whysize);
 
-/* ---- MIME walk (mail-mime.c) ------------------------------------------------- */
+/* ---- MIME walk (mail-etpan-mime.c) ------------------------------------------------- */
 
 typedef enum gw_mail_part_kind_e
 {

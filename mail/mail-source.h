@@ -61,7 +61,7 @@ typedef struct gw_mail_source_s
 
 /* mail-source-config.c: read MailSourceFile; false with "FILE:LINE: why". */
 extern bool           _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char *why, size_t whysize);
-/* mail-source-etpan.c: the poller thread of one source (IMAP or POP3). */
+/* mail-etpan-source.c: the poller thread of one source (IMAP or POP3). */
 extern void          *_gwMailSourceRun(void *arg);
 /* True when the stop was asked; waits up to seconds (or until woken). */
 extern bool           _gwMailSourceSleep(gw_mail_source_t *src, int seconds);

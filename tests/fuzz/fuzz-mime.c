@@ -1,5 +1,5 @@
 /*
- * fuzz-mime.c - libFuzzer harness for the MIME walk (mail/mail-mime.c:
+ * fuzz-mime.c - libFuzzer harness for the MIME walk (mail/mail-etpan-mime.c:
  *               gwMailMessageParse() over libetpan, the header reader, the
  *               From: parser) with small caps so they are reached.
  *

@@ -1,5 +1,5 @@
 /*
- * mail-mime.c - the MIME walk: one parse of a whole message (libetpan's
+ * mail-etpan-mime.c - the MIME walk: one parse of a whole message (libetpan's
  * mailmime_parse), then a bounded walk that lists what to print, what to
  * skip and what to refuse with a reason (docs/mail.md, "What is printed").
  *

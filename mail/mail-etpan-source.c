@@ -1,5 +1,5 @@
 /*
- * mail-source-etpan.c - the poller of one mail source over libetpan (the
+ * mail-etpan-source.c - the poller of one mail source over libetpan (the
  * only file that calls libetpan's network API): IMAP with IDLE or polling,
  * POP3 with stored UIDLs.
  *
