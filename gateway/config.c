@@ -99,6 +99,7 @@ static bool check_paper_size(const char *value, const char **why);
 static bool check_address_list(const char *value, const char **why);
 static bool check_smtp_server(const char *value, const char **why);
 static bool check_smtp_tls(const char *value, const char **why);
+static bool check_smtp_auth(const char *value, const char **why);
 static bool check_smtp_address(const char *value, const char **why);
 
 static const config_directive_t directives[] =
@@ -236,6 +237,8 @@ static const config_directive_t directives[] =
     "Account for SMTP AUTH (empty = no AUTH)." },
   { "SmtpPassword", CONFIG_STRING, FIELD(smtp_password), "", 0, 0, false, NULL,
     "Password for SMTP AUTH: an enc:v1: value from printgate secret encrypt (plain text works, with a warning)." },
+  { "SmtpAuth", CONFIG_STRING, FIELD(smtp_auth), "password", 0, 0, false, check_smtp_auth,
+    "password (AUTH PLAIN or LOGIN with SmtpPassword) or xoauth2 (SmtpPassword is an OAuth 2.0 bearer token)." },
   { "SmtpFrom", CONFIG_STRING, FIELD(smtp_from), "", 0, 0, false, check_smtp_address,
     "Sender address of the gateway's mail (empty = printgate@ServerName)." },
   { "SmtpDomain", CONFIG_STRING, FIELD(smtp_domain), "", 0, 0, false, NULL,
@@ -760,6 +763,18 @@ check_smtp_tls(const char *value, const char **why)
 {
   *why = "must be required, implicit or off";
   return (!strcmp(value, "required") || !strcmp(value, "implicit") || !strcmp(value, "off"));
+}
+
+
+/*
+ * 'check_smtp_auth()' - "password" or "xoauth2".
+ */
+
+static bool
+check_smtp_auth(const char *value, const char **why)
+{
+  *why = "must be password or xoauth2";
+  return (!strcmp(value, "password") || !strcmp(value, "xoauth2"));
 }
 
 

@@ -862,6 +862,33 @@ static bool cmd_outbox_delete(gw_client_t *cl, json_object *req) { return (cmd_o
 
 
 static bool
+cmd_outbox_send(gw_client_t *cl, json_object *req)
+{
+  gw_outmail_t m;
+  int64_t      id = 0;
+  const char  *error = NULL;
+  json_object *reply;
+
+  memset(&m, 0, sizeof(m));
+  m.to           = get_string(req, "to");
+  m.subject      = get_string(req, "subject");
+  m.body         = get_string(req, "body");
+  m.key          = get_string(req, "key");
+  m.in_reply_to  = get_string(req, "in_reply_to");
+  m.references   = m.in_reply_to;
+  m.auto_replied = m.in_reply_to != NULL;
+
+  if (!gwApiOutboxAdd(cl->sys, &cl->as, &m, &id, &error))
+    return (_gwControlError(cl, NULL, "Unable to queue the message: %s.", error ? error : "refused"));
+
+  reply = ok_reply();
+  json_object_object_add(reply, "id", json_object_new_int64(id));
+
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
 cmd_secret_encrypt(gw_client_t *cl, json_object *req)
 {
   char         value[2 * GW_SECRET_MAX];
@@ -905,6 +932,7 @@ static const struct
   { "outbox.delete",  cmd_outbox_delete },
   { "outbox.list",    cmd_outbox_list },
   { "outbox.retry",   cmd_outbox_retry },
+  { "outbox.send",    cmd_outbox_send },
   { "pin.new",        cmd_pin_new },
   { "printer.add",    cmd_printer_add },
   { "printer.check",  cmd_printer_check },

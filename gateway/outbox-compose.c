@@ -291,10 +291,13 @@ msgid_list_ok(const char *s, size_t max, bool single)
 
 
 /*
- * 'add_subject()' - "Subject:", as is when ASCII (folded at spaces),
- *                   else RFC 2047 encoded words of at most 45 bytes
- *                   (60 base64 characters) each, never splitting a
- *                   UTF-8 sequence.
+ * 'add_subject()' - "Subject:", as is when ASCII (folded before a space
+ *                   past column 70; a subject without spaces stays one
+ *                   line, at most 409 characters),
+ *                   else RFC 2047 encoded words of at most 39 bytes
+ *                   (52 base64 characters, 64 in all, so the first line
+ *                   is 73 characters) each, never splitting a UTF-8
+ *                   sequence.
  */
 
 static void
@@ -311,32 +314,28 @@ add_subject(buf_t *b, const char *subject)
       ascii = false;
   }
 
-  buf_strs(b, "Subject:", NULL);
   if (ascii)
   {
-    const char *s = subject, *sp;
+    const char *s;
 
-    for (col = 8; *s; col ++)          /* Fold before a space past column 70 */
+    buf_strs(b, "Subject: ", NULL);
+    for (s = subject, col = 9; *s; s ++, col ++)
     {
-      if (*s == ' ' && col > 70 && (sp = strchr(s + 1, ' ')) != NULL && sp != s + 1)
+      if (*s == ' ' && col > 70 && s[1] && s[1] != ' ')
       {
-        buf_add(b, "\r\n", 2);
+        buf_add(b, "\r\n", 2);        /* Fold: the space starts the next line */
         col = 0;
       }
-      if (s == subject && *s != ' ')
-        buf_add(b, " ", 1), col ++;
       buf_add(b, s, 1);
-      s ++;
     }
-    if (!*subject)
-      buf_add(b, " ", 1);
     buf_add(b, "\r\n", 2);
     return;
   }
 
+  buf_strs(b, "Subject:", NULL);
   for (start = 0; start < len; start += chunk)
   {
-    chunk = len - start > 45 ? 45 : len - start;
+    chunk = len - start > 39 ? 39 : len - start;
     while (chunk > 0 && start + chunk < len && (subject[start + chunk] & 0xc0) == 0x80)
       chunk --;                         /* Do not cut a UTF-8 sequence */
     _gwOutboxBase64Encode(subject + start, chunk, false, word, sizeof(word));

@@ -65,9 +65,11 @@ extern bool   _gwSecretEncrypt(gw_keys_t *keys, const char *secret, char *out, s
 
 /*
  * Send one composed message from 'from' to 'to' through the configured
- * relay; password is the decrypted SmtpPassword (or NULL).  Fills r.
+ * relay; password is the decrypted SmtpPassword (or NULL).  The attempt is
+ * abandoned within about a second once *cancel (read atomically; may be
+ * NULL) becomes true.  Fills r.
  */
-extern void   _gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, const char *to, const char *msg, size_t len, _gw_outbox_result_t *r);
+extern void   _gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, const char *to, const char *msg, size_t len, const bool *cancel, _gw_outbox_result_t *r);
 /* Checks the SMTP settings (SmtpTLS off only for a loopback relay); false with a reason. */
 extern bool   _gwOutboxSmtpConfigValid(const gw_config_t *c, const char **why);
 extern void   _gwOutboxSmtpGlobalInit(void);

@@ -187,6 +187,21 @@ debug_cb(CURL *curl, curl_infotype type, char *text, size_t size, void *data)
 
 
 /*
+ * 'progress_cb()' - Abandon the attempt when the sender is stopping.
+ */
+
+static int
+progress_cb(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+  const bool *cancel = (const bool *)data;
+
+  (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+
+  return (cancel && __atomic_load_n(cancel, __ATOMIC_ACQUIRE) ? 1 : 0);
+}
+
+
+/*
  * 'permanent_code()' - A 5xx answer about the message (not about our
  *                      login or TLS, which the admin can fix): no retry.
  */
@@ -206,9 +221,9 @@ permanent_code(CURLcode rc, long code)
  */
 
 static bool
-set_options(CURL *curl, const gw_config_t *c, const char *url, const char *password, const char *from, struct curl_slist *rcpt, upload_t *u, reply_t *reply, char *errbuf)
+set_options(CURL *curl, const gw_config_t *c, const char *url, const char *password, const char *from, struct curl_slist *rcpt, upload_t *u, reply_t *reply, char *errbuf, const bool *cancel)
 {
-  bool tls_required = !strcmp(c->smtp_tls, "required");
+  bool tls_required = !strcmp(c->smtp_tls, "required"), xoauth2 = !strcmp(c->smtp_auth, "xoauth2");
 
   return (curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") == CURLE_OK &&
@@ -220,7 +235,10 @@ set_options(CURL *curl, const gw_config_t *c, const char *url, const char *passw
           curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
           (!c->smtp_ca_file[0] || curl_easy_setopt(curl, CURLOPT_CAINFO, c->smtp_ca_file) == CURLE_OK) &&
           (!c->smtp_user[0] || curl_easy_setopt(curl, CURLOPT_USERNAME, c->smtp_user) == CURLE_OK) &&
-          (!c->smtp_user[0] || !password || curl_easy_setopt(curl, CURLOPT_PASSWORD, password) == CURLE_OK) &&
+          (!c->smtp_user[0] || !password || xoauth2 || curl_easy_setopt(curl, CURLOPT_PASSWORD, password) == CURLE_OK) &&
+          (!c->smtp_user[0] || !password || !xoauth2 ||
+           (curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, password) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2") == CURLE_OK)) &&
           curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb) == CURLE_OK &&
@@ -229,6 +247,9 @@ set_options(CURL *curl, const gw_config_t *c, const char *url, const char *passw
           curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u->len) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, debug_cb) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_DEBUGDATA, reply) == CURLE_OK &&
+          curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_cb) == CURLE_OK &&
+          curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)cancel) == CURLE_OK &&
+          curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L) == CURLE_OK);
 }
 
@@ -238,7 +259,7 @@ set_options(CURL *curl, const gw_config_t *c, const char *url, const char *passw
  */
 
 void
-_gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, const char *to, const char *msg, size_t len, _gw_outbox_result_t *r)
+_gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, const char *to, const char *msg, size_t len, const bool *cancel, _gw_outbox_result_t *r)
 {
   CURL              *curl;
   struct curl_slist *rcpt = NULL;
@@ -274,7 +295,7 @@ _gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, 
   }
 
   snprintf(addr, sizeof(addr), "<%s>", from);
-  if (!set_options(curl, c, url, password, addr, rcpt, &u, &reply, errbuf))
+  if (!set_options(curl, c, url, password, addr, rcpt, &u, &reply, errbuf, cancel))
   {
     snprintf(r->error, sizeof(r->error), "this libcurl lacks an SMTP option the outbox needs");
   }

@@ -10,7 +10,8 @@
  * message; a crash inside SMTP DATA may send one twice (docs/mail.md).
  *
  * Locking: the sender's mutex guards only its stop and wake flags; no
- * core lock is held while it talks to the relay.
+ * core lock is held while it talks to the relay.  gwSystemDelete() stops
+ * the sender after the front-ends, so no API call wakes a freed sender.
  */
 
 #include "outbox-private.h"
@@ -213,7 +214,7 @@ gwApiOutboxDelete(gw_system_t *sys, const gw_actor_t *actor, int64_t id, const c
  */
 
 static void
-send_row(gw_system_t *sys, const gw_config_t *c, const char *password, const gw_outbox_entry_t *e, const unsigned char *sealed, size_t len, int64_t now)
+send_row(gw_system_t *sys, const gw_config_t *c, const char *password, const gw_outbox_entry_t *e, const unsigned char *sealed, size_t len, int64_t now, const bool *cancel)
 {
   _gw_outbox_result_t r;
   gw_outbox_state_t   state;
@@ -229,7 +230,7 @@ send_row(gw_system_t *sys, const gw_config_t *c, const char *password, const gw_
     r.permanent = true;
   }
   else
-    _gwOutboxSmtpSend(c, password, e->from, e->to, msg, len - _GW_SEAL_OVERHEAD, &r);
+    _gwOutboxSmtpSend(c, password, e->from, e->to, msg, len - _GW_SEAL_OVERHEAD, cancel, &r);
 
   if (msg)
   {
@@ -238,6 +239,8 @@ send_row(gw_system_t *sys, const gw_config_t *c, const char *password, const gw_
   }
 
   state = _gwOutboxNextState(&r, e->attempts, e->since, now, c, &next);
+  if (state == GW_OUTBOX_QUEUED && cancel && __atomic_load_n(cancel, __ATOMIC_ACQUIRE))
+    next = now;                         /* Stopped mid-attempt: due again at the next start */
   if (!gwStoreOutboxFinish(sys->store, e->tenant, e->id, state, next, r.error, now))
     gwLog(sys->log, GW_LOG_ERROR, "Outbox %lld: unable to record the outcome (%s); it is sent again at the next start.", (long long)e->id, gwOutboxStateString(state));
 
@@ -265,6 +268,7 @@ _gwOutboxRunOnce(gw_system_t *sys, int64_t now)
   char              password[GW_SECRET_MAX + 1] = "";
   const char       *why;
   int               n = 0;
+  const bool       *cancel = sys->outbox ? &sys->outbox->stop : NULL;   /* The sender's stop flag */
 
   _gwSystemConfigCopy(sys, &c);
   if (!_gwOutboxSmtpConfigValid(&c, &why))
@@ -284,9 +288,10 @@ _gwOutboxRunOnce(gw_system_t *sys, int64_t now)
       snprintf(password, sizeof(password), "%s", c.smtp_password);
   }
 
-  while (n < SENDER_BATCH && gwStoreOutboxTake(sys->store, now, &e, &sealed, &len))
+  while (n < SENDER_BATCH && !(cancel && __atomic_load_n(cancel, __ATOMIC_ACQUIRE)) &&
+         gwStoreOutboxTake(sys->store, now, &e, &sealed, &len))
   {
-    send_row(sys, &c, c.smtp_user[0] ? password : NULL, &e, sealed, len, now);
+    send_row(sys, &c, c.smtp_user[0] ? password : NULL, &e, sealed, len, now, cancel);
     free(sealed);
     n ++;
   }
@@ -422,8 +427,9 @@ _gwOutboxWake(_gw_outbox_t *ob)
 
 
 /*
- * '_gwOutboxStop()' - Stop the sender (after its current attempt, at most
- *                     SmtpTimeout) and free it; NULL-safe.
+ * '_gwOutboxStop()' - Stop the sender (an attempt in progress is abandoned
+ *                     within about a second and its row is due again at the
+ *                     next start) and free it; NULL-safe.
  */
 
 void
@@ -433,7 +439,7 @@ _gwOutboxStop(_gw_outbox_t **ob)
     return;
 
   pthread_mutex_lock(&(*ob)->lock);
-  (*ob)->stop = true;
+  __atomic_store_n(&(*ob)->stop, true, __ATOMIC_RELEASE);   /* Also read by an attempt in progress */
   pthread_cond_signal(&(*ob)->cond);
   pthread_mutex_unlock(&(*ob)->lock);
 

@@ -33,9 +33,8 @@ if [ "${1:-}" = "--test" ]; then
          curl openssl procps sqlite3 clang libclang-rt-14-dev
          imagemagick libheif-examples libtiff-tools
          debhelper dpkg-dev fakeroot lintian man-db git adduser iproute2 systemd util-linux)
-  # The mail rig (tests/lib/mail-rig.sh): private Dovecot + Postfix on loopback.
+  # The mail rig (tests/lib/mail-rig.sh): private Dovecot + Postfix on loopback for the outbox and mail tests.
   PKGS+=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix)
-  if [ "$(id -u)" -eq 0 ]; then echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true; fi
 fi
 
 missing=()
@@ -58,4 +57,6 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   $SUDO chmod 755 /usr/sbin/policy-rc.d
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
+# Postfix asks what kind of mail server it is: none (the rig writes its own private config).
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -67,6 +67,8 @@ usage(FILE *fp, int status)
         "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
         "  audit [--since UNIXTIME] [--limit N]\n"
         "  outbox list [--state queued|sending|sent|failed] | outbox retry ID | outbox delete ID\n"
+        "  outbox send ADDRESS SUBJECT [--key KEY] [--in-reply-to MSGID]  (body on standard input;\n"
+        "          --in-reply-to marks it an automatic reply)\n"
         "  secret encrypt                     (reads a secret on standard input, prints enc:v1:...)\n", fp);
   return (status);
 }
@@ -363,6 +365,8 @@ print_reply(const char *cmd, json_object *reply)
   }
   else if (!strcmp(cmd, "secret.encrypt"))
     printf("%s\n", jstr(reply, "value"));
+  else if (!strcmp(cmd, "outbox.send"))
+    printf("Queued as %d.\n", (int)jint(reply, "id"));
   else if (!strcmp(cmd, "pin.new"))
     printf("%s\n", jstr(reply, "pin"));
   else if (!strcmp(cmd, "device.add"))
@@ -528,25 +532,43 @@ add(json_object *req, const char *name, const char *value)
 
 
 /*
- * 'outbox_request()' - The members of the outbox and secret commands:
- *                      1 = done, 0 = not one of them, -1 = refused (said,
- *                      and req freed).
+ * 'outbox_request()' - The request of an outbox or secret command, or NULL
+ *                      (the reason said).  *mine_r = false for any other
+ *                      command (then build_request() makes it).
  */
 
-static int
-outbox_request(cli_t *cli, const char *cmd, json_object *req, char *secret, size_t secretsize)
+static json_object *
+outbox_request(cli_t *cli, char *secret, size_t secretsize, bool *mine_r)
 {
+  const char  *noun = cli->argc > 0 ? cli->argv[0] : "", *verb = cli->argc > 1 ? cli->argv[1] : "";
+  json_object *req;
+  char         cmd[64];
+
+  snprintf(cmd, sizeof(cmd), "%s.%s", noun, verb);
+  if ((*mine_r = !strcmp(cmd, "outbox.list") || !strcmp(cmd, "outbox.retry") || !strcmp(cmd, "outbox.delete") ||
+                 !strcmp(cmd, "outbox.send") || !strcmp(cmd, "secret.encrypt")) == false)
+    return (NULL);
+
+  req = json_object_new_object();
   if (!strcmp(cmd, "outbox.list"))
     add(req, "state", option(cli, 2, "--state"));
-  else if (!strcmp(cmd, "outbox.retry") || !strcmp(cmd, "outbox.delete"))
+  else if (!strcmp(cmd, "outbox.send"))
   {
-    if (!positional(cli, 2, 0))
+    static char body[65536];
+    size_t      n = fread(body, 1, sizeof(body) - 1, stdin);
+
+    body[n] = '\0';
+    if (!positional(cli, 2, 1) || !feof(stdin))
     {
-      fprintf(stderr, "printgate: %s: missing ID\n", cmd);
+      fprintf(stderr, "printgate: outbox send ADDRESS SUBJECT: the body (up to 64 KB) on standard input\n");
       json_object_put(req);
-      return (-1);
+      return (NULL);
     }
-    json_object_object_add(req, "id", json_object_new_int64(strict_int(positional(cli, 2, 0))));
+    add(req, "to", positional(cli, 2, 0));
+    add(req, "subject", positional(cli, 2, 1));
+    add(req, "key", option(cli, 2, "--key"));
+    add(req, "in_reply_to", option(cli, 2, "--in-reply-to"));
+    add(req, "body", body);
   }
   else if (!strcmp(cmd, "secret.encrypt"))
   {
@@ -554,14 +576,22 @@ outbox_request(cli_t *cli, const char *cmd, json_object *req, char *secret, size
     {
       fprintf(stderr, "printgate: secret encrypt: give one secret (1 to 1024 bytes) as a line on standard input\n");
       json_object_put(req);
-      return (-1);
+      return (NULL);
     }
     add(req, "secret", secret);
   }
+  else if (!positional(cli, 2, 0))
+  {
+    fprintf(stderr, "printgate: %s %s: missing ID\n", noun, verb);
+    json_object_put(req);
+    return (NULL);
+  }
   else
-    return (0);
+    json_object_object_add(req, "id", json_object_new_int64(strict_int(positional(cli, 2, 0))));
 
-  return (1);
+  json_object_object_add(req, "cmd", json_object_new_string(cmd));
+
+  return (req);
 }
 
 
@@ -577,7 +607,6 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
   const char  *noun = cli->argc > 0 ? cli->argv[0] : "", *verb = cli->argc > 1 ? cli->argv[1] : "";
   json_object *req = json_object_new_object();
   char         cmd[64];
-  int          mine;
 
 #define NEED(x, what) do { if (!(x)) { fprintf(stderr, "printgate: %s %s: missing %s\n", noun, verb, what); json_object_put(req); return (NULL); } } while (0)
 
@@ -714,9 +743,7 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     NEED(positional(cli, 2, 0), "ID");
     json_object_object_add(req, "id", json_object_new_int64(strict_int(positional(cli, 2, 0))));
   }
-  else if ((mine = outbox_request(cli, cmd, req, secret, secretsize)) < 0)
-    return (NULL);                      /* req freed, the reason said */
-  else if (mine == 0 && strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "lockout.list"))
+  else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "lockout.list"))
   {
     fprintf(stderr, "printgate: unknown command \"%s %s\"\n", noun, verb);
     json_object_put(req);
@@ -743,6 +770,7 @@ main(int argc, char *argv[])
   json_object *req;
   int          i, docfd = -1, status;
   int64_t      docsize = 0;
+  bool         mine;
 
   memset(&cli, 0, sizeof(cli));
   cli.conffile = getenv("PRINTGATE_CONF") ? getenv("PRINTGATE_CONF") : DEFAULT_CONFIG;
@@ -801,7 +829,8 @@ main(int argc, char *argv[])
   gwConfigControlSocket(config, sock, sizeof(sock));
   gwConfigDelete(&config);
 
-  if ((req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL)
+  if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL &&
+      (mine || (req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret))) == NULL))
     return (2);
 
   status = run(&cli, sock, req, docfd, docsize);

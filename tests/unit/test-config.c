@@ -192,6 +192,12 @@ main(void)
     TEST_CHECK(c->watermark == true);
     TEST_CHECK(c->render_timeout == 300);
     TEST_CHECK(!strcmp(c->admin_user, "root-admin"));
+    TEST_CHECK(!strcmp(c->smtp_server, "mail.example.org:2525") && !strcmp(c->smtp_tls, "implicit"));
+    TEST_CHECK(!strcmp(c->smtp_ca_file, "/etc/printgate/smtp-ca.pem") && !strcmp(c->smtp_user, "print@example.org"));
+    TEST_CHECK(!strcmp(c->smtp_password, "enc:v1:AAAA") && !strcmp(c->smtp_from, "print@example.org"));
+    TEST_CHECK(!strcmp(c->smtp_auth, "xoauth2"));
+    TEST_CHECK(!strcmp(c->smtp_domain, "gw.example.org") && c->smtp_timeout == 30);
+    TEST_CHECK(c->smtp_retry_delay == 120 && c->smtp_retry_max == 7200 && c->smtp_give_up == 3 * 86400 && c->smtp_keep_sent == 86400);
 
     gwConfigControlSocket(c, sock, sizeof(sock));
     gwConfigTLSPaths(c, cert, sizeof(cert), key, sizeof(key));
@@ -323,7 +329,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 54, "%d directives", count);
+  TEST_CHECKF(count == 67, "%d directives", count);
   {
     char *doc;
 

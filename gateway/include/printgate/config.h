@@ -98,6 +98,7 @@ struct _gw_config_s
   char          smtp_ca_file[GW_PATH_MAX];    /* SmtpCAFile ("" = system store) */
   char          smtp_user[256];               /* SmtpUser ("" = no AUTH) */
   char          smtp_password[1024];          /* SmtpPassword: enc:v1:... (or plain text) */
+  char          smtp_auth[16];                /* SmtpAuth: password or xoauth2 */
   char          smtp_from[255];               /* SmtpFrom ("" = printgate@ServerName) */
   char          smtp_domain[256];             /* SmtpDomain (Message-IDs; "" = SmtpFrom's domain) */
   int           smtp_timeout;                 /* SmtpTimeout, seconds */

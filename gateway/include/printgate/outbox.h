@@ -59,11 +59,12 @@ typedef struct gw_outmail_s     /* A message to queue (strings read during the c
  * Queue a message (admin actor: the mail front-end and the web portal act
  * as "system").  The message is composed and checked now (a bad address,
  * CR/LF in a header value, an over-long field, a body that is not UTF-8 are
- * refused with the reason and queue nothing), then stored as "queued" in
- * one store transaction with its audit row ("outbox.add", detail: the
- * recipient); the sender thread is woken.  id_r gets the row's id.  A key
- * already in the tenant's outbox queues nothing and returns true with that
- * row's id (whatever its state).
+ * refused with the reason and queue nothing), then sealed and stored as
+ * "queued" (one row, committed before the call returns), audited
+ * ("outbox.add", subject: the recipient, detail: the Message-ID), and the
+ * sender thread is woken.  id_r gets the row's id.  A key already in the
+ * tenant's outbox queues nothing (and writes no audit row) and returns
+ * true with that row's id (whatever its state).
  */
 extern bool gwApiOutboxAdd(gw_system_t *sys, const gw_actor_t *actor, const gw_outmail_t *m, int64_t *id_r, const char **error_r);
 
