@@ -10,6 +10,7 @@
  */
 
 #include "mail-private.h"
+#include "printgate/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,23 +20,6 @@
 #include <strings.h>
 
 #define RAW_MAX 2048                    /* Bytes of a parameter before charset conversion */
-
-
-/*
- * 'hex_value()' - Value of a hex digit, or -1.
- */
-
-static int
-hex_value(int c)
-{
-  if (c >= '0' && c <= '9')
-    return (c - '0');
-  if (c >= 'a' && c <= 'f')
-    return (c - 'a' + 10);
-  if (c >= 'A' && c <= 'F')
-    return (c - 'A' + 10);
-  return (-1);
-}
 
 
 /*
@@ -146,7 +130,7 @@ percent_decode(const char *s, char *buf, size_t bufsize, size_t *len)
   {
     int c = (unsigned char)*s, h, l;
 
-    if (c == '%' && (h = hex_value(s[1])) >= 0 && (l = hex_value(s[2])) >= 0)
+    if (c == '%' && (h = gwHexValue(s[1])) >= 0 && (l = gwHexValue(s[2])) >= 0)
     {
       c = h * 16 + l;
       s += 2;
@@ -313,7 +297,7 @@ decode_word(const char *s, char *out, size_t outsize)
 
       if (*p == '_')
         raw[len ++] = ' ';
-      else if (*p == '=' && p + 2 < end + 1 && (h = hex_value(p[1])) >= 0 && (l = hex_value(p[2])) >= 0)
+      else if (*p == '=' && p + 2 < end + 1 && (h = gwHexValue(p[1])) >= 0 && (l = gwHexValue(p[2])) >= 0)
       {
         raw[len ++] = (char)(h * 16 + l);
         p += 2;
