@@ -127,6 +127,12 @@ check "forged: a reply arrived" wait_for 60 test_replies "forged test" 1
 reply_text "forged test" > "$W/reply.txt"
 check "forged: the reply says quarantined and has a verification code" sh -c "grep -q 'forged.pdf: quarantined until your address is verified' $W/reply.txt && grep -q 'printgate address confirm [0-9a-f]\{64\}' $W/reply.txt"
 check "forged: the reply says why (dmarc=fail)" grep -q "dmarc=fail" "$W/reply.txt"
+CODE=$(grep -o 'printgate address confirm [0-9a-f]\{64\}' "$W/reply.txt" | awk '{print $4}')
+check "a wrong code is refused" sh -c "! $PRINTGATE -c $GW_CONF address confirm $(printf '%064d' 0)"
+check_eq "after a wrong code the job is still quarantined" "$(held_count forged.pdf quarantined)" 1
+check "the code from the reply confirms" gw address confirm "$CODE"
+check_eq "confirmed: the quarantined job is held" "$(held_count forged.pdf held)" 1
+check "the code works once" sh -c "! $PRINTGATE -c $GW_CONF address confirm $CODE"
 gw_stop
 
 # ---- 3. wrong CA, wrong host name: stopped before LOGIN ------------------------------------
