@@ -568,7 +568,7 @@ _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t s
   pending_t         *pm;
   char               why[512], trust_why[256], notes[3000] = "", intro[600], ref[128];
   const char        *from;
-  bool               quarantine, retry = false, all;
+  bool               quarantine, retry = false, all, planned;
   int                submit;
   gw_mail_done_t     done;
 
@@ -611,9 +611,20 @@ _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t s
     gwMailMessageDelete(&msg);
     return (GW_MAIL_RETRY);
   }
-  if (!plan_parts(src, msg, key, o.body || src->print_body, pm, &submit) || submit == 0)
+  planned = plan_parts(src, msg, key, o.body || src->print_body, pm, &submit);
+  if (planned && submit == 0 && pm->nparts > 0)
   {
-    snprintf(why, sizeof(why), submit ? "the message has more than %d attachments; send fewer per message" : "the message has no attachment this gateway can print", PARTS_MAX);
+    /* Only refused parts (winmail.dat ...): the reply lists each with its reason. */
+    snprintf(intro, sizeof(intro), "Nothing in your message \"%.200s\" was printed:", gwMailMessageHeader(msg, "Subject"));
+    gwApiAuditAdd(src->sys, &actor, "mail.reject", from, NULL, NULL, 0, "no printable attachment");
+    done = queue_reply(src, msg, key, intro, pm, notes) ? GW_MAIL_DONE_REJECTED : GW_MAIL_RETRY;
+    free(pm);
+    gwMailMessageDelete(&msg);
+    return (done);
+  }
+  if (!planned || submit == 0)
+  {
+    snprintf(why, sizeof(why), !planned ? "the message has more than %d attachments; send fewer per message" : "the message has no attachment this gateway can print", PARTS_MAX);
     free(pm);
     done = refuse_message(src, msg, key, why);
     gwMailMessageDelete(&msg);

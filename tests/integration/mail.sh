@@ -133,6 +133,19 @@ check_eq "after a wrong code the job is still quarantined" "$(held_count forged.
 check "the code from the reply confirms" gw address confirm "$CODE"
 check_eq "confirmed: the quarantined job is held" "$(held_count forged.pdf held)" 1
 check "the code works once" sh -c "! $PRINTGATE -c $GW_CONF address confirm $CODE"
+
+# ---- 2b. awkward mail from the corpus (tests/data/mail/) through the intake ----------------
+for f in winmail 500-parts auto-submitted; do
+  curl -sS "smtp://127.0.0.1:$MAILRIG_SMTP" --mail-from alice@example.test --mail-rcpt print@example.test -T "$GW_SOURCE_DIR/tests/data/mail/$f.eml"
+done
+check "winmail.dat: a reply" wait_for 60 test_replies "tnef" 1
+check "winmail.dat: the reply says why it was not printed" sh -c "$(declare -f reply_text); ALICE_MD=$ALICE_MD reply_text tnef | grep -q 'winmail.dat: not printed: Outlook rich-text'"
+check "500 parts: a reply" wait_for 60 test_replies "many" 1
+check "500 parts: the reply says why" sh -c "$(declare -f reply_text); ALICE_MD=$ALICE_MD reply_text many | grep -q 'more than 500 parts'"
+check "auto-submitted: its attachment is held" wait_for 60 test_held loop.pdf held 1
+sleep 2
+check "auto-submitted: no reply to the loop bait" test_replies "Out of office" 0
+check "auto-submitted: the log says why" grep -q "no reply (auto-submitted)" "$GW_LOG"
 gw_stop
 
 # ---- 3. wrong CA, wrong host name: stopped before LOGIN ------------------------------------
