@@ -198,9 +198,19 @@ check_eq "after 3 kills: no attachment held twice" "$dups" 0
 check_eq "after 3 kills: no attachment lost" "$missing" 0
 wait_for 60 test_replies "batch $N of $N" 1
 sleep 2
+# One reply each: one outbox row (one Message-ID). The outbox delivers at
+# least once (docs/mail.md, "Outgoing mail": a kill in the middle of SMTP
+# DATA sends that row again), so a second copy with the same Message-ID is
+# counted and reported, not failed; two Message-IDs would be two replies.
+resent=0
 for ((i = 1; i <= N; i ++)); do
-  check_eq "after 3 kills: message $i has exactly one reply" "$(grep -lE "^Subject: Printed: batch $i of $N"$'\r?$' "$ALICE_MD"/new/* 2>/dev/null | wc -l)" 1
+  files=$(grep -lE "^Subject: Printed: batch $i of $N"$'\r?$' "$ALICE_MD"/new/* 2>/dev/null)
+  ids=$(for f in $files; do grep -im1 '^Message-ID:' "$f"; done | sort -u | wc -l)
+  copies=$(echo "$files" | grep -c .)
+  check_eq "after 3 kills: message $i has exactly one reply (one Message-ID)" "$ids" 1
+  resent=$((resent + copies - 1))
 done
+echo "note: $resent reply copies sent again by the outbox after a kill during SMTP (at least once, same Message-ID)"
 gw_stop
 
 gw_finish
