@@ -9,6 +9,7 @@
  * the user: the daemon sets these from its configuration.
  */
 
+#include "printgate/text.h"
 #include "convert-private.h"
 #include <printgate-convert/protocol.h>
 
@@ -265,23 +266,6 @@ _gwConvRenderFormatKeyword(gw_conv_render_format_t format)
 
 
 /*
- * 'hex_value()' - Value of one hex digit, or -1.
- */
-
-static int
-hex_value(char c)
-{
-  if (c >= '0' && c <= '9')
-    return (c - '0');
-  if (c >= 'a' && c <= 'f')
-    return (c - 'a' + 10);
-  if (c >= 'A' && c <= 'F')
-    return (c - 'A' + 10);
-  return (-1);
-}
-
-
-/*
  * '_gwConvRenderSettingsLoad()' - Load --render's PG_RENDER_* settings.
  *
  * Every PG_RENDER_* name must be known, and none may be set for
@@ -357,7 +341,7 @@ _gwConvRenderSettingsLoad(gw_conv_render_t *render, bool render_mode, char *erro
 
     for (size_t i = 0; i < len; i += 2)
     {
-      int hi = hex_value(s[i]), lo = hex_value(s[i + 1]), c;
+      int hi = gwHexValue(s[i]), lo = gwHexValue(s[i + 1]), c;
 
       if (hi < 0 || lo < 0)
       {

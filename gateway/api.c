@@ -8,6 +8,7 @@
 #include "api-private.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -345,6 +346,53 @@ gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *name,
 
 
 /*
+ * 'quarantined_cb()' - Collect a user's quarantined mail jobs (64 a round).
+ */
+
+typedef struct quarantined_s
+{
+  char ids[64][GW_UUID_LEN + 1];
+  int  count;
+} quarantined_t;
+
+static bool
+quarantined_cb(const gw_job_t *job, void *data)
+{
+  quarantined_t *q = (quarantined_t *)data;
+
+  if (!strcmp(job->origin, "mail") && job->state == GW_JOB_STATE_QUARANTINED)
+    snprintf(q->ids[q->count ++], sizeof(q->ids[0]), "%s", job->id);
+
+  return (q->count < 64);
+}
+
+
+/*
+ * 'release_quarantine()' - An address of the user was verified: the user's
+ *                          quarantined mail jobs (held back because the
+ *                          sender was not proven) become held.
+ */
+
+static void
+release_quarantine(gw_system_t *sys, const gw_actor_t *actor, int64_t user_id)
+{
+  quarantined_t *q = calloc(1, sizeof(quarantined_t));
+  int            released = 1;
+
+  for (int round = 0; q && released > 0 && round < 1000; round ++)
+  {
+    q->count = 0;
+    released = 0;
+    if (!gwStoreJobIterate(sys->store, actor->tenant, user_id, 1u << GW_JOB_STATE_QUARANTINED, quarantined_cb, q))
+      break;
+    for (int i = 0; i < q->count; i ++)
+      released += gwSystemJobUnquarantine(sys, actor->tenant, q->ids[i], actor->who, "address.verify", NULL);
+  }
+  free(q);
+}
+
+
+/*
  * 'gwApiAddressSetState()' - Verify, revoke or reset an address (admin).
  */
 
@@ -370,6 +418,8 @@ gwApiAddressSetState(gw_system_t *sys, const gw_actor_t *actor, const char *addr
     return (false);
 
   _gwApiAudit(sys, actor, actions[state], addr.user_name, NULL, NULL, 0, "");
+  if (state == GW_ADDRESS_VERIFIED)
+    release_quarantine(sys, actor, addr.user_id);
   return (true);
 }
 
@@ -480,6 +530,7 @@ gwApiTokenConfirm(gw_system_t *sys, const gw_actor_t *actor, const char *token, 
   }
 
   _gwApiAudit(sys, actor, "address.verify", a.user_name, NULL, NULL, 0, "token");
+  release_quarantine(sys, actor, a.user_id);
   if (addr)
     *addr = a;
 

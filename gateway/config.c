@@ -262,7 +262,8 @@ static const config_directive_t directives[] =
   { "SmtpGiveUp", CONFIG_DURATION, FIELD(smtp_give_up), "48h", 1, 30 * DAY, false, NULL,
     "A message the relay has not taken this long after it was queued is marked failed." },
   { "SmtpKeepSent", CONFIG_DURATION, FIELD(smtp_keep_sent), "7d", 0, 365 * DAY, false, NULL,
-    "How long sent messages stay listed in the outbox before they are deleted." }
+    "How long sent messages stay listed in the outbox before they are deleted." },
+  { "MailSourceFile", CONFIG_PATH, FIELD(mail_source_file), "", 0, 0, false, NULL, "Mail sources (IMAP, POP3), one a line, mode 0600: it holds passwords (empty = no mail intake; docs/mail.md)." }
 };
 
 #define NUM_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))

@@ -336,6 +336,25 @@ static bool cmd_address_verify(gw_client_t *cl, json_object *req) { return (set_
 static bool cmd_address_revoke(gw_client_t *cl, json_object *req) { return (set_address_state(cl, req, GW_ADDRESS_REVOKED)); }
 
 
+/*
+ * 'cmd_address_confirm()' - A verification code (a mail reply's): the
+ *                           address becomes verified and its user's
+ *                           quarantined mail jobs held (gwApiTokenConfirm).
+ */
+
+static bool
+cmd_address_confirm(gw_client_t *cl, json_object *req)
+{
+  const char  *token = get_string(req, "token"), *error = NULL;
+  gw_address_t addr;
+
+  if (!token || !gwApiTokenConfirm(cl->sys, &cl->as, token, &addr, &error))
+    return (_gwControlError(cl, NULL, "Unable to confirm: %s.", error ? error : "no code"));
+
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
 static bool
 cmd_address_list(gw_client_t *cl, json_object *req)
 {
@@ -1005,6 +1024,7 @@ static const struct
 } commands[] =
 {
   { "address.add",    cmd_address_add },
+  { "address.confirm", cmd_address_confirm },
   { "address.list",   cmd_address_list },
   { "address.revoke", cmd_address_revoke },
   { "address.verify", cmd_address_verify },

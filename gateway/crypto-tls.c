@@ -286,3 +286,73 @@ gwTLSCreateSelfSigned(const char *certfile, const char *keyfile, const char *com
 
   return (ok);
 }
+
+
+/*
+ * 'gwTLSVerifyChain()' - Verify a peer's chain (DER, leaf first) and host
+ *                        name with OpenSSL (notes/mail-stack.md 2.1).
+ */
+
+bool
+gwTLSVerifyChain(const unsigned char * const *der, const size_t *derlen, int count, const char *host, const char *cafile, char *why, size_t whysize)
+{
+  X509            *leaf = NULL;
+  STACK_OF(X509)  *untrusted = NULL;
+  X509_STORE      *store = NULL;
+  X509_STORE_CTX  *ctx = NULL;
+  X509_VERIFY_PARAM *vp;
+  bool             ok = false;
+
+  snprintf(why, whysize, "no certificate");
+  if (count < 1 || count > 16 || !host || !*host)
+    return (false);
+
+  for (int i = 0; i < count; i ++)
+  {
+    const unsigned char *p = der[i];
+    X509                *x = d2i_X509(NULL, &p, (long)derlen[i]);
+
+    if (!x)
+    {
+      snprintf(why, whysize, "a certificate could not be read");
+      goto done;
+    }
+    if (i == 0)
+      leaf = x;
+    else if ((untrusted || (untrusted = sk_X509_new_null()) != NULL) && sk_X509_push(untrusted, x))
+      ;
+    else
+    {
+      X509_free(x);
+      goto done;
+    }
+  }
+
+  if ((store = X509_STORE_new()) == NULL || (ctx = X509_STORE_CTX_new()) == NULL)
+    goto done;
+  if (cafile && *cafile ? X509_STORE_load_file(store, cafile) != 1 : X509_STORE_set_default_paths(store) != 1)
+  {
+    snprintf(why, whysize, "the trusted certificates could not be loaded");
+    goto done;
+  }
+  if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
+    goto done;
+  vp = X509_STORE_CTX_get0_param(ctx);
+  X509_VERIFY_PARAM_set_purpose(vp, X509_PURPOSE_SSL_SERVER);
+  if (X509_VERIFY_PARAM_set1_ip_asc(vp, host) != 1 && X509_VERIFY_PARAM_set1_host(vp, host, 0) != 1)
+    goto done;
+
+  if (X509_verify_cert(ctx) == 1)
+    ok = true;
+  else
+    snprintf(why, whysize, "%s", X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+
+ done:
+  X509_STORE_CTX_free(ctx);
+  X509_STORE_free(store);
+  sk_X509_pop_free(untrusted, X509_free);
+  X509_free(leaf);
+  ERR_clear_error();
+
+  return (ok);
+}

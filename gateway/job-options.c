@@ -39,6 +39,12 @@ _gwSystemJobOptionsCheck(const gw_job_options_t *options, char *text, size_t tex
     return (false);
   }
 
+  if (options->origin_ref && strlen(options->origin_ref) >= sizeof(((gw_job_t *)0)->origin_ref))
+  {
+    snprintf(text, textsize, "The front-end's reference for this job is too long.");
+    return (false);
+  }
+
   return (true);
 }
 

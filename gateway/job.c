@@ -43,7 +43,8 @@ static const char * const reason_codes[GW_REASON_COUNT] =
   "interrupted", "printer-unreachable", "printer-busy", "printer-refused",
   "printer-format-unsupported", "printer-no-color", "spool-damaged",
   "expired", "cancelled", "internal-error", "conversion-timeout",
-  "conversion-failed", "server-busy", "unknown-user", "bad-option", "may-have-printed"
+  "conversion-failed", "server-busy", "unknown-user", "bad-option", "may-have-printed",
+  "duplicate"
 };
 
 

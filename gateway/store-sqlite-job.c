@@ -16,7 +16,7 @@
 #define JOB_COLS "j.id, j.tenant_id, coalesce(j.user_id, 0), j.owner, j.name, j.origin, j.state, j.reason," \
                  " j.reason_text, coalesce(d.format, ''), coalesce(d.pages, 0), coalesce(d.color_pages, -1)," \
                  " j.copies, j.sides, j.color_mode, coalesce(d.size, 0), j.created, j.updated, j.expires," \
-                 " j.print_count, j.printer, NULL, j.seq, j.page_ranges, j.number_up, coalesce(j.number, 0)"
+                 " j.print_count, j.printer, NULL, j.seq, j.page_ranges, j.number_up, coalesce(j.number, 0), j.origin_ref"
 #define JOB_FROM " FROM jobs j LEFT JOIN documents d ON d.job_id = j.id AND d.num = 1"
 #define AUDIT_COLS "id, time, actor, action, subject, job_id, printer, pages, source, detail"
 
@@ -63,6 +63,7 @@ job_row(sqlite3_stmt *stmt, gw_job_t *job)
   if (job->number_up < 1)
     job->number_up = 1;
   job->number = sqlite3_column_int(stmt, 25);
+  _gwSqlText(stmt, 26, job->origin_ref, sizeof(job->origin_ref));
 
   return (sqlite3_column_int64(stmt, 22));
 }
@@ -165,9 +166,10 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
 {
   sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_ADD,
     "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, reason, reason_text, copies, sides,"
-    " color_mode, created, updated, expires, print_count, printer, page_ranges, number_up, number)"
+    " color_mode, created, updated, expires, print_count, printer, page_ranges, number_up, number,"
+    " origin_ref)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'none', '', ?8, ?9, ?10, ?11, ?11, ?12, 0, '', ?13, ?14,"
-    " (SELECT value FROM counters WHERE name = 'job_number'))");
+    " (SELECT value FROM counters WHERE name = 'job_number'), ?15)");
   int rc;
 
   if (!stmt)
@@ -190,6 +192,7 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
   sqlite3_bind_int64(stmt, 12, job->expires);
   sqlite3_bind_text(stmt, 13, job->page_ranges, -1, SQLITE_STATIC);
   sqlite3_bind_int(stmt, 14, job->number_up >= 1 ? job->number_up : 1);
+  sqlite3_bind_text(stmt, 15, job->origin_ref, -1, SQLITE_STATIC);
   if ((rc = sqlite3_step(stmt)) != SQLITE_DONE && rc != SQLITE_CONSTRAINT_UNIQUE)
     _gwSqlLogError(b, "job add");
   _gwSqlDone(stmt);
@@ -248,7 +251,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
   else if (!job_number_next(b))
     error = "unable to number the job";
   else if ((rc = job_insert(b, job)) == SQLITE_CONSTRAINT_UNIQUE)
-    error = "a job with this id already exists";
+    error = job->origin_ref[0] ? "duplicate" : "a job with this id already exists";
   else if (rc == SQLITE_DONE)
     ok = document_set(b, job->id, job->format, job->size, job->pages, job->color_pages, NULL) &&
          audit_insert(b, job->tenant, &e);

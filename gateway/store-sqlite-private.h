@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  7    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  8    /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {

@@ -263,6 +263,21 @@ static const char schema_v7[] =
   "CREATE INDEX outbox_due ON outbox (state, next_attempt);";
 
 
+/*
+ * Version 8: a front-end's own idempotency key per job (gw_job_options_t.
+ * origin_ref: a mail source's message and part).  Unique per tenant and
+ * origin while the job is not a failed "interrupted" one (the gateway
+ * stopped before its document was kept), so a message fetched again after
+ * a crash finds its job instead of making a second one, and a part the
+ * crash lost can be sent again.  Existing jobs get "" (no key).
+ */
+
+static const char schema_v8[] =
+  "ALTER TABLE jobs ADD COLUMN origin_ref TEXT NOT NULL DEFAULT '';"
+  "CREATE UNIQUE INDEX jobs_origin_ref ON jobs (tenant_id, origin, origin_ref)"
+  " WHERE origin_ref <> '' AND NOT (state = 'failed' AND reason = 'interrupted');";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -271,5 +286,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 4, "job numbers", schema_v4 },
   { 5, "address tokens", schema_v5 },
   { 6, "devices", schema_v6 },
-  { 7, "outbox", schema_v7 }
+  { 7, "outbox", schema_v7 },
+  { 8, "origin references", schema_v8 }
 };

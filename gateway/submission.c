@@ -174,8 +174,18 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   snprintf(sub->job.format, sizeof(sub->job.format), "application/octet-stream");
   _gwSystemJobOptionsApply(options, &sub->job);
 
+  if (options && options->origin_ref)
+    snprintf(sub->job.origin_ref, sizeof(sub->job.origin_ref), "%s", options->origin_ref);
+
   if (!gwStoreJobCreate(sys->store, &sub->job, u.name, sub->job.origin, &error))
   {
+    if (error && !strcmp(error, "duplicate"))
+    {
+      *reason_r = GW_REASON_DUPLICATE;
+      snprintf(text, textsize, "%s: this document was already received (%s).", sub->job.name, sub->job.origin_ref);
+      free(sub);
+      return (NULL);
+    }
     *reason_r = GW_REASON_INTERNAL;
     snprintf(text, textsize, "The gateway could not record the job (%s); try again later.", error ? error : "store error");
     free(sub);

@@ -894,6 +894,7 @@ _gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t fro
   event.time      = time(NULL);
   snprintf(event.job_id, sizeof(event.job_id), "%s", job->id);
   snprintf(event.origin, sizeof(event.origin), "%s", job->origin);
+  snprintf(event.origin_ref, sizeof(event.origin_ref), "%s", job->origin_ref);
   snprintf(event.text, sizeof(event.text), "%s", text ? text : "");
   snprintf(event.printer, sizeof(event.printer), "%s", printer ? printer : "");
   gwEventsEmit(sys->events, &event);

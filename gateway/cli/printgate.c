@@ -50,7 +50,7 @@ usage(FILE *fp, int status)
         "  user list\n"
         "  user password NAME                 (new one-time password)\n"
         "  user alias NAME ALIAS\n"
-        "  address add USER ADDR | address verify ADDR | address revoke ADDR\n"
+        "  address add USER ADDR | address verify ADDR | address revoke ADDR | address confirm CODE\n"
         "  address list [--user NAME]\n"
         "  printer add NAME URI [--location TEXT] | printer list | printer delete NAME\n"
         "  printer check NAME                 (reachable? takes PDF?)\n"
@@ -801,10 +801,10 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     add(req, "user", positional(cli, 2, 0));
     add(req, "address", positional(cli, 2, 1));
   }
-  else if (!strcmp(cmd, "address.verify") || !strcmp(cmd, "address.revoke"))
+  else if (!strcmp(cmd, "address.verify") || !strcmp(cmd, "address.revoke") || !strcmp(cmd, "address.confirm"))
   {
-    NEED(positional(cli, 2, 0), "ADDRESS");
-    add(req, "address", positional(cli, 2, 0));
+    NEED(positional(cli, 2, 0), strcmp(cmd, "address.confirm") ? "ADDRESS" : "CODE");
+    add(req, strcmp(cmd, "address.confirm") ? "address" : "token", positional(cli, 2, 0));
   }
   else if (!strcmp(cmd, "address.list") || !strcmp(cmd, "job.list"))
     add(req, "user", option(cli, 2, "--user"));

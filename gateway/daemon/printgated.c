@@ -21,6 +21,7 @@
 #include "printgate-ipp/dnssd.h"
 #include "printgate-ipp/server.h"
 #include "printgate-ipp/sinks.h"
+#include "printgate-mail/mail.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -291,6 +292,13 @@ main(int argc, char *argv[])
     gwDnssdDelete(&dnssd);
     gwIppServerDelete(&ipp);
     return (1);
+  }
+
+  {
+    gw_frontend_t mail;                 /* Mail intake (docs/mail.md): MailSourceFile */
+
+    gwMailFrontend(&mail);
+    gwSystemAddFrontend(sys, &mail);
   }
 
   if (!gwSystemRecover(sys))

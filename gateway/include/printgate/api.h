@@ -77,7 +77,8 @@ extern bool gwApiAddressAdd(gw_system_t *sys, const gw_actor_t *actor, const cha
 extern bool gwApiAddressFind(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_t *addr);
 /* user NULL = all (admin) ; a non-admin always gets its own. */
 extern bool gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_address_cb_t cb, void *data);
-/* Admin: VERIFIED (approve/verify), REVOKED or PENDING.  Audit "address.verify", "address.revoke", "address.pending". */
+/* Admin: VERIFIED (approve/verify), REVOKED or PENDING.  Audit "address.verify", "address.revoke", "address.pending".
+   VERIFIED also releases the user's quarantined mail jobs into the held queue (as gwApiTokenConfirm). */
 extern bool gwApiAddressSetState(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_state_t state, const char **error_r);
 /*
  * A single-use verification token for an address (admin, or the address's
@@ -92,7 +93,8 @@ extern bool gwApiTokenCreate(gw_system_t *sys, const gw_actor_t *actor, const ch
  * up in the same store transaction that finds it, its address becomes
  * verified (by "self"), and addr (if not NULL) gets the address.  An
  * unknown, used or expired token is refused.  Audit "address.verify"
- * (detail "token").
+ * (detail "token").  The user's quarantined mail jobs (origin "mail",
+ * held back until the sender proved the address) then become held.
  */
 extern bool gwApiTokenConfirm(gw_system_t *sys, const gw_actor_t *actor, const char *token, gw_address_t *addr, const char **error_r);
 

@@ -112,6 +112,9 @@ struct _gw_config_s
   int64_t       smtp_retry_max;               /* SmtpRetryMax, seconds */
   int64_t       smtp_give_up;                 /* SmtpGiveUp, seconds */
   int64_t       smtp_keep_sent;               /* SmtpKeepSent, seconds */
+
+  /* Mail intake (docs/mail.md) */
+  char          mail_source_file[GW_PATH_MAX]; /* MailSourceFile: the mail sources ("" = none) */
 };
 
 /* Load a file over the defaults.  On error returns NULL and writes "FILE:LINE: reason" to err. */

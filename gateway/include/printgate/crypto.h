@@ -53,5 +53,12 @@ extern bool gwPasswordGenerate(char *out, size_t outlen);
 
 /* TLS: create a self-signed certificate + key (PEM) for the HTTPS listener. */
 extern bool gwTLSCreateSelfSigned(const char *certfile, const char *keyfile, const char *common_name, gw_log_t *log);
+/*
+ * TLS: verify a server's certificate chain as received (DER, leaf first;
+ * for a client library that does not, e.g. libetpan on Debian): chain to
+ * cafile (NULL or "" = the system store), purpose TLS server, and the host
+ * name (or IP address) matching.  false with a short reason in why.
+ */
+extern bool gwTLSVerifyChain(const unsigned char * const *der, const size_t *derlen, int count, const char *host, const char *cafile, char *why, size_t whysize);
 
 #endif /* !PRINTGATE_CRYPTO_H */

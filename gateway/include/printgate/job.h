@@ -68,6 +68,7 @@ typedef enum gw_reason_e
   GW_REASON_UNKNOWN_USER,         /* "unknown-user": no active user by that name */
   GW_REASON_BAD_OPTION,           /* "bad-option": a job option out of range or unknown */
   GW_REASON_MAY_HAVE_PRINTED,     /* "may-have-printed" (release cut short; the printer cannot say) */
+  GW_REASON_DUPLICATE,            /* "duplicate": a job with this origin reference exists (gw_job_options_t.origin_ref) */
   GW_REASON_COUNT
 } gw_reason_t;
 
@@ -128,6 +129,7 @@ typedef struct gw_job_s
   int64_t         expires;              /* 0 = never */
   int             print_count;          /* Times printed (reprints) */
   char            printer[64];          /* Last printer it went to (or "") */
+  char            origin_ref[128];      /* The front-end's own reference (gw_job_options_t.origin_ref), or "" */
 } gw_job_t;                             /* The wrapped data key is not here: the core reads it (gwStoreJobGetKey) */
 
 #endif /* !PRINTGATE_JOB_H */

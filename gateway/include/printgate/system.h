@@ -30,6 +30,12 @@ typedef struct gw_job_options_s
   int         number_up;       /* 0 = default (1); 1, 2, 4, 6, 9, 16 */
   bool        quarantine;      /* Converted, then held back (quarantined) until
                                   gwSystemJobUnquarantine(): a sender not yet verified */
+  const char *origin_ref;      /* NULL or "": none.  The front-end's own idempotency key (at most
+                                  127 bytes, e.g. "mail:SOURCE:UIDVALIDITY:UID:PART"): unique per
+                                  tenant and origin, so a second Begin with it is refused with
+                                  GW_REASON_DUPLICATE, unless the first job failed "interrupted"
+                                  (the gateway stopped before its document was kept).  It also
+                                  travels in the job's events (gw_job_event_t.origin_ref). */
 } gw_job_options_t;
 
 typedef struct gw_release_s

@@ -1,0 +1,584 @@
+/*
+ * mail-etpan-source.c - the poller of one mail source over libetpan (the
+ * only file that calls libetpan's network API): IMAP with IDLE or polling,
+ * POP3 with stored UIDLs.
+ *
+ * TLS: libetpan on Debian verifies nothing (notes/mail-stack.md 0.2).  After
+ * the handshake and before any credential is sent, the peer's chain is
+ * verified with OpenSSL (gwTLSVerifyChain: chain to cafile or the system
+ * store, host name); a failure stops the source with one error line and
+ * never falls back, unless the source says verify=no.
+ *
+ * Exactly once: a message is flagged, moved or deleted (IMAP), or its UIDL
+ * written (POP3), only after _gwMailIntake() says its jobs are committed;
+ * the jobs' origin references make a message fetched again find its jobs
+ * instead of making new ones (docs/mail.md, "Exactly once").
+ */
+
+#include "mail-source.h"
+#include "printgate/log.h"
+
+#include <libetpan/libetpan.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NET_TIMEOUT   30                /* Seconds per network operation */
+#define BACKOFF_MAX   300               /* Seconds between reconnects, at most */
+#define BATCH_MAX     100               /* Messages per round */
+
+typedef enum { CONNECT_OK, CONNECT_RETRY, CONNECT_STOP } connect_rc_t;
+
+
+/*
+ * '_gwMailSourceSleep()' - Wait up to 'seconds' or until woken; true when
+ *                          the source must stop.
+ */
+
+bool
+_gwMailSourceSleep(gw_mail_source_t *src, int seconds)
+{
+  struct pollfd pfd = { src->wake[0], POLLIN, 0 };
+
+  if (src->stop)
+    return (true);
+  poll(&pfd, 1, seconds * 1000);
+
+  return (src->stop);
+}
+
+
+/*
+ * 'set_sni()' - libetpan's TLS callback: the server name (SNI).
+ */
+
+static void
+set_sni(struct mailstream_ssl_context *ctx, void *data)
+{
+  mailstream_ssl_set_server_name(ctx, (char *)data);
+}
+
+
+/*
+ * 'verify_stream()' - Verify the stream's certificate chain before any
+ *                     credential goes out.  false = stop this source.
+ */
+
+static bool
+verify_stream(gw_mail_source_t *src, mailstream *stream)
+{
+  gw_log_t            *log = gwSystemGetLog(src->sys);
+  carray              *chain;
+  const unsigned char *der[16];
+  size_t               len[16];
+  int                  n = 0;
+  char                 why[256];
+  bool                 ok;
+
+  if (!src->verify)
+  {
+    gwLog(log, GW_LOG_WARN, "Mail source %s: certificate verification is off for this source (verify=no).", src->name);
+    return (true);
+  }
+  if (!stream || (chain = mailstream_get_certificate_chain(stream)) == NULL)
+  {
+    gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d sent no certificate; the source is stopped and no password was sent.", src->name, src->host, src->port);
+    return (false);
+  }
+  for (unsigned i = 0; i < carray_count(chain) && n < 16; i ++)
+  {
+    MMAPString *s = carray_get(chain, i);
+
+    der[n]   = (const unsigned char *)s->str;
+    len[n ++] = s->len;
+  }
+  ok = gwTLSVerifyChain(der, len, n, src->host, src->cafile, why, sizeof(why));
+  mailstream_certificate_chain_free(chain);
+  if (!ok)
+    gwLog(log, GW_LOG_ERROR, "Mail source %s: the certificate of %s:%d is not trusted (%s); the source is stopped and no password was sent. Fix the server's certificate or cafile=, then reload.", src->name, src->host, src->port, why);
+
+  return (ok);
+}
+
+
+/*
+ * 'imap_connect()' - Connect, TLS, verify, log in, select.
+ */
+
+static connect_rc_t
+imap_connect(gw_mail_source_t *src, mailimap *imap, uint32_t *uidvalidity)
+{
+  gw_log_t                        *log = gwSystemGetLog(src->sys);
+  struct mailimap_capability_data *caps = NULL;
+  int                              r;
+
+  mailimap_set_timeout(imap, NET_TIMEOUT);
+  if (src->implicit_tls)
+    r = mailimap_ssl_connect_with_callback(imap, src->host, (uint16_t)src->port, set_sni, src->host);
+  else if ((r = mailimap_socket_connect(imap, src->host, (uint16_t)src->port)) == MAILIMAP_NO_ERROR_NON_AUTHENTICATED || r == MAILIMAP_NO_ERROR)
+  {
+    if ((r = mailimap_socket_starttls_with_callback(imap, set_sni, src->host)) != MAILIMAP_NO_ERROR)
+    {
+      gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d refused STARTTLS; the source is stopped (it never logs in without TLS).", src->name, src->host, src->port);
+      return (CONNECT_STOP);
+    }
+    r = MAILIMAP_NO_ERROR_NON_AUTHENTICATED;
+  }
+  if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
+  {
+    gwLog(log, GW_LOG_WARN, "Mail source %s: cannot connect to %s:%d (libetpan error %d); trying again later.", src->name, src->host, src->port, r);
+    return (CONNECT_RETRY);
+  }
+
+  if (!verify_stream(src, imap->imap_stream))
+    return (CONNECT_STOP);
+
+  if ((r = mailimap_login(imap, src->user, src->password)) != MAILIMAP_NO_ERROR)
+  {
+    gwLog(log, GW_LOG_ERROR, "Mail source %s: the server refused the login of %s (error %d); trying again later.", src->name, src->user, r);
+    return (CONNECT_RETRY);
+  }
+  if (mailimap_capability(imap, &caps) == MAILIMAP_NO_ERROR && caps)
+    mailimap_capability_data_free(caps);
+  if ((r = mailimap_select(imap, src->mailbox)) != MAILIMAP_NO_ERROR || !imap->imap_selection_info)
+  {
+    gwLog(log, GW_LOG_ERROR, "Mail source %s: cannot open mailbox \"%s\" (error %d); trying again later.", src->name, src->mailbox, r);
+    return (CONNECT_RETRY);
+  }
+  *uidvalidity = imap->imap_selection_info->sel_uidvalidity;
+
+  return (CONNECT_OK);
+}
+
+
+/*
+ * 'imap_search()' - UIDs of messages not yet done (no $Printed or
+ *                   $Rejected keyword), NULL on error.
+ */
+
+static clist *
+imap_search(mailimap *imap)
+{
+  struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+  clist                      *result = NULL;
+
+  mailimap_search_key_multiple_add(key, mailimap_search_key_new_unkeyword(strdup("$Printed")));
+  mailimap_search_key_multiple_add(key, mailimap_search_key_new_unkeyword(strdup("$Rejected")));
+  if (mailimap_uid_search(imap, NULL, key, &result) != MAILIMAP_NO_ERROR)
+    result = NULL;
+  mailimap_search_key_free(key);
+
+  return (result);
+}
+
+
+/*
+ * 'imap_fetch()' - RFC822.SIZE (body NULL) or the whole message
+ *                  (BODY.PEEK[], copied to *body).  false on error.
+ */
+
+static bool
+imap_fetch(mailimap *imap, uint32_t uid, size_t *size, char **body)
+{
+  struct mailimap_set        *set = mailimap_set_new_single(uid);
+  struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+  clist                      *res = NULL;
+  bool                        ok = false;
+
+  if (body)
+    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+  else
+    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+
+  if (mailimap_uid_fetch(imap, set, ft, &res) == MAILIMAP_NO_ERROR)
+  {
+    for (clistiter *m = clist_begin(res); m; m = clist_next(m))
+    {
+      struct mailimap_msg_att *att = clist_content(m);
+
+      for (clistiter *i = clist_begin(att->att_list); i; i = clist_next(i))
+      {
+        struct mailimap_msg_att_item *item = clist_content(i);
+
+        if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+          continue;
+        if (!body && item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+        {
+          *size = item->att_data.att_static->att_data.att_rfc822_size;
+          ok    = true;
+        }
+        else if (body && item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
+        {
+          struct mailimap_msg_att_body_section *sec = item->att_data.att_static->att_data.att_body_section;
+
+          if ((*body = malloc(sec->sec_length + 1)) != NULL)
+          {
+            memcpy(*body, sec->sec_body_part, sec->sec_length);
+            (*body)[sec->sec_length] = '\0';
+            *size = sec->sec_length;
+            ok    = true;
+          }
+        }
+      }
+    }
+    mailimap_fetch_list_free(res);
+  }
+  mailimap_fetch_type_free(ft);
+  mailimap_set_free(set);
+
+  return (ok);
+}
+
+
+/*
+ * 'imap_done()' - After the commit: keyword (and \Seen), then move to
+ *                 the Printed/Rejected folder, or delete, as configured.
+ */
+
+static bool
+imap_done(gw_mail_source_t *src, mailimap *imap, uint32_t uid, bool printed)
+{
+  struct mailimap_set       *set = mailimap_set_new_single(uid);
+  struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+  struct mailimap_store_att_flags *sa;
+  const char                *folder = printed ? src->printed : src->rejected;
+  bool                       ok;
+
+  mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(strdup(printed ? "$Printed" : "$Rejected")));
+  mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+  if (!strcmp(src->done, "delete"))
+    mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+  sa = mailimap_store_att_flags_new_add_flags_silent(fl);
+  ok = mailimap_uid_store(imap, set, sa) == MAILIMAP_NO_ERROR;
+  mailimap_store_att_flags_free(sa);
+
+  if (ok && !strcmp(src->done, "move"))
+  {
+    if (mailimap_has_extension(imap, "MOVE"))
+      ok = mailimap_uid_move(imap, set, folder) == MAILIMAP_NO_ERROR;
+    else if ((ok = mailimap_uid_copy(imap, set, folder) == MAILIMAP_NO_ERROR))
+    {
+      fl = mailimap_flag_list_new_empty();
+      mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+      sa = mailimap_store_att_flags_new_add_flags_silent(fl);
+      ok = mailimap_uid_store(imap, set, sa) == MAILIMAP_NO_ERROR && mailimap_expunge(imap) == MAILIMAP_NO_ERROR;
+      mailimap_store_att_flags_free(sa);
+    }
+  }
+  else if (ok && !strcmp(src->done, "delete"))
+    ok = mailimap_expunge(imap) == MAILIMAP_NO_ERROR;
+  mailimap_set_free(set);
+
+  return (ok);
+}
+
+
+/*
+ * 'imap_round()' - Take every waiting message once.  false = the
+ *                  connection broke (reconnect).
+ */
+
+static bool
+imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
+{
+  clist *uids = imap_search(imap);
+  int    n = 0;
+  bool   ok = true;
+
+  if (!uids)
+    return (false);
+
+  for (clistiter *it = clist_begin(uids); it && n < BATCH_MAX && !src->stop; it = clist_next(it), n ++)
+  {
+    uint32_t       uid = *(uint32_t *)clist_content(it);
+    char           key[96], *body = NULL;
+    size_t         size = 0;
+    gw_mail_done_t done;
+
+    snprintf(key, sizeof(key), "%u:%u", (unsigned)uidvalidity, (unsigned)uid);
+    if (!imap_fetch(imap, uid, &size, NULL))
+    {
+      ok = false;
+      break;
+    }
+    if (size > src->limits.max_message)
+    {
+      _gwMailIntakeTooLarge(src, key, size);
+      done = GW_MAIL_DONE_REJECTED;
+    }
+    else if (!imap_fetch(imap, uid, &size, &body))
+    {
+      ok = false;
+      break;
+    }
+    else
+    {
+      done = _gwMailIntake(src, key, body, size);
+      free(body);
+    }
+    if (done == GW_MAIL_RETRY)
+      continue;
+    if (!imap_done(src, imap, uid, done == GW_MAIL_DONE_PRINTED))
+    {
+      ok = false;
+      break;
+    }
+  }
+  mailimap_search_result_free(uids);
+
+  return (ok);
+}
+
+
+/*
+ * 'imap_wait()' - Wait for new mail: IDLE with a bounded wait when the
+ *                 server has it (DONE before poll seconds, so re-IDLE is
+ *                 always well before 29 minutes), else sleep.  false =
+ *                 the connection broke.
+ */
+
+static bool
+imap_wait(gw_mail_source_t *src, mailimap *imap)
+{
+  struct pollfd pfd[2];
+
+  if (!mailimap_has_idle(imap))
+  {
+    _gwMailSourceSleep(src, src->poll);
+    return (true);
+  }
+
+  if (mailimap_idle(imap) != MAILIMAP_NO_ERROR)
+    return (false);
+  pfd[0].fd     = mailimap_idle_get_fd(imap);
+  pfd[0].events = POLLIN;
+  pfd[1].fd     = src->wake[0];
+  pfd[1].events = POLLIN;
+  pfd[0].revents = pfd[1].revents = 0;
+  poll(pfd, 2, src->poll * 1000);
+
+  return (mailimap_idle_done(imap) == MAILIMAP_NO_ERROR);
+}
+
+
+/*
+ * 'run_imap()' - Connect, then rounds and waits until stopped; reconnect
+ *                with backoff.  false = stopped for good (TLS).
+ */
+
+static void
+run_imap(gw_mail_source_t *src)
+{
+  int backoff = 1;
+
+  while (!src->stop)
+  {
+    mailimap     *imap = mailimap_new(0, NULL);
+    uint32_t      uidvalidity = 0;
+    connect_rc_t  rc;
+
+    if (!imap)
+      break;
+    rc = imap_connect(src, imap, &uidvalidity);
+    if (rc == CONNECT_OK)
+    {
+      gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: connected to %s:%d, mailbox %s (%s).", src->name, src->host, src->port, src->mailbox, mailimap_has_idle(imap) ? "IDLE" : "polling");
+      backoff = 1;
+      while (!src->stop && imap_round(src, imap, uidvalidity) && !src->stop && imap_wait(src, imap));
+      if (!src->stop)
+        gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: the connection broke; reconnecting.", src->name);
+      else
+        mailimap_logout(imap);
+    }
+    mailimap_free(imap);
+    if (rc == CONNECT_STOP)
+      return;
+    if (_gwMailSourceSleep(src, backoff))
+      break;
+    backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+  }
+}
+
+
+/*
+ * 'uidl_done()' - Whether a POP3 UIDL is in the done file.
+ */
+
+static bool
+uidl_done(gw_mail_source_t *src, const char *uidl)
+{
+  FILE *fp = fopen(src->uidl_path, "re");
+  char  line[128];
+  bool  found = false;
+
+  if (!fp)
+    return (false);
+  while (!found && fgets(line, sizeof(line), fp))
+  {
+    line[strcspn(line, "\n")] = '\0';
+    found = !strcmp(line, uidl);
+  }
+  fclose(fp);
+
+  return (found);
+}
+
+
+/*
+ * 'uidl_add()' - Append a done UIDL, durably (after its jobs' commit).
+ */
+
+static bool
+uidl_add(gw_mail_source_t *src, const char *uidl)
+{
+  int  fd = open(src->uidl_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  char line[128];
+  int  len = snprintf(line, sizeof(line), "%s\n", uidl);
+  bool ok;
+
+  if (fd < 0)
+    return (false);
+  ok = write(fd, line, (size_t)len) == len && fsync(fd) == 0;
+  close(fd);
+
+  return (ok);
+}
+
+
+/*
+ * 'pop3_round()' - One POP3 session: connect, TLS, verify, log in, take
+ *                  every message whose UIDL is not done, QUIT.
+ */
+
+static connect_rc_t
+pop3_round(gw_mail_source_t *src)
+{
+  gw_log_t *log = gwSystemGetLog(src->sys);
+  mailpop3 *pop = mailpop3_new(0, NULL);
+  carray   *list = NULL;
+  int       r;
+  connect_rc_t rc = CONNECT_RETRY;
+
+  if (!pop)
+    return (CONNECT_RETRY);
+  mailpop3_set_timeout(pop, NET_TIMEOUT);
+  if (src->implicit_tls)
+    r = mailpop3_ssl_connect_with_callback(pop, src->host, (uint16_t)src->port, set_sni, src->host);
+  else if ((r = mailpop3_socket_connect(pop, src->host, (uint16_t)src->port)) == MAILPOP3_NO_ERROR &&
+           (r = mailpop3_socket_starttls_with_callback(pop, set_sni, src->host)) != MAILPOP3_NO_ERROR)
+  {
+    gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d refused STLS; the source is stopped (it never logs in without TLS).", src->name, src->host, src->port);
+    mailpop3_free(pop);
+    return (CONNECT_STOP);
+  }
+  if (r != MAILPOP3_NO_ERROR)
+  {
+    gwLog(log, GW_LOG_WARN, "Mail source %s: cannot connect to %s:%d (libetpan error %d); trying again later.", src->name, src->host, src->port, r);
+    mailpop3_free(pop);
+    return (CONNECT_RETRY);
+  }
+  if (!verify_stream(src, pop->pop3_stream))
+  {
+    mailpop3_free(pop);
+    return (CONNECT_STOP);
+  }
+  if ((r = mailpop3_login(pop, src->user, src->password)) != MAILPOP3_NO_ERROR)
+  {
+    gwLog(log, GW_LOG_ERROR, "Mail source %s: the server refused the login of %s (error %d); trying again later.", src->name, src->user, r);
+    mailpop3_free(pop);
+    return (CONNECT_RETRY);
+  }
+
+  if (mailpop3_list(pop, &list) == MAILPOP3_NO_ERROR && list)
+  {
+    rc = CONNECT_OK;
+    for (unsigned i = 0, n = 0; i < carray_count(list) && n < BATCH_MAX && !src->stop; i ++)
+    {
+      struct mailpop3_msg_info *info = carray_get(list, i);
+      char                      key[128], *msg = NULL;
+      size_t                    len = 0;
+      gw_mail_done_t            done;
+
+      if (!info || !info->msg_uidl || strlen(info->msg_uidl) > 70 || uidl_done(src, info->msg_uidl))
+        continue;
+      n ++;
+      snprintf(key, sizeof(key), "%s", info->msg_uidl);
+      if (info->msg_size > src->limits.max_message)
+      {
+        _gwMailIntakeTooLarge(src, key, info->msg_size);
+        done = GW_MAIL_DONE_REJECTED;
+      }
+      else if (mailpop3_retr(pop, info->msg_index, &msg, &len) != MAILPOP3_NO_ERROR)
+      {
+        rc = CONNECT_RETRY;
+        break;
+      }
+      else
+      {
+        done = _gwMailIntake(src, key, msg, len);
+        mailpop3_retr_free(msg);
+      }
+      if (done == GW_MAIL_RETRY)
+        continue;
+      if (!uidl_add(src, info->msg_uidl))
+      {
+        gwLog(log, GW_LOG_ERROR, "Mail source %s: cannot write %s: %s.", src->name, src->uidl_path, strerror(errno));
+        break;
+      }
+      if (!strcmp(src->done, "delete"))
+        mailpop3_dele(pop, info->msg_index);
+    }
+  }
+  mailpop3_quit(pop);
+  mailpop3_free(pop);
+
+  return (rc);
+}
+
+
+/*
+ * 'run_pop3()' - A session every poll seconds; backoff after failures.
+ */
+
+static void
+run_pop3(gw_mail_source_t *src)
+{
+  int backoff = 1;
+
+  while (!src->stop)
+  {
+    connect_rc_t rc = pop3_round(src);
+
+    if (rc == CONNECT_STOP)
+      return;
+    if (rc == CONNECT_OK)
+      backoff = src->poll;
+    else
+      backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+    if (_gwMailSourceSleep(src, rc == CONNECT_OK ? src->poll : backoff))
+      break;
+  }
+}
+
+
+/*
+ * '_gwMailSourceRun()' - A source's poller thread.
+ */
+
+void *
+_gwMailSourceRun(void *arg)
+{
+  gw_mail_source_t *src = (gw_mail_source_t *)arg;
+
+  if (src->proto == GW_MAIL_PROTO_IMAP)
+    run_imap(src);
+  else
+    run_pop3(src);
+
+  return (NULL);
+}

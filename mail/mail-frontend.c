@@ -1,0 +1,154 @@
+/*
+ * mail-frontend.c - the mail front-end's ops table (frontend.h): sources
+ * from MailSourceFile, one poller thread each, job events of origin "mail"
+ * routed to the source whose message waits for them (docs/mail.md).
+ */
+
+#include "mail-source.h"
+#include "printgate-mail/mail.h"
+#include "printgate/outbox.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct mail_frontend_s
+{
+  gw_mail_source_t sources[GW_MAIL_SOURCES_MAX];
+  int              count;
+  int              subscription;
+} mail_frontend_t;
+
+
+/*
+ * 'mail_event()' - A job event of origin "mail": to every source (each
+ *                  matches it against its waiting message).
+ */
+
+static void
+mail_event(const gw_job_event_t *event, void *data)
+{
+  mail_frontend_t *fe = (mail_frontend_t *)data;
+
+  for (int i = 0; i < fe->count; i ++)
+    _gwMailIntakeEvent(fe->sources + i, event);
+}
+
+
+/*
+ * 'mail_start()' - Read the sources and start their pollers.
+ */
+
+static bool
+mail_start(gw_system_t *sys, void *data, const char **error_r)
+{
+  mail_frontend_t   *fe = (mail_frontend_t *)data;
+  const gw_config_t *c = gwSystemGetConfig(sys);
+  static char        why[1200];         /* Only written here, at start, before any thread */
+
+  if (!c->mail_source_file[0])
+    return (true);
+  if (!_gwMailSourcesLoad(c->mail_source_file, fe->sources, &fe->count, why, sizeof(why)))
+  {
+    *error_r = why;
+    return (false);
+  }
+
+  fe->subscription = gwEventsSubscribe(gwSystemGetEvents(sys), "mail", mail_event, fe);
+  for (int i = 0; i < fe->count; i ++)
+  {
+    gw_mail_source_t *src = fe->sources + i;
+    char              plain[256];
+    const char       *error = NULL;
+
+    src->sys = sys;
+    snprintf(src->uidl_path, sizeof(src->uidl_path), "%s/mail-%s.uidl", c->state_dir, src->name);
+    if (!gwSystemSecretOpen(sys, "MailSourceFile", src->password, plain, sizeof(plain), &error))
+    {
+      snprintf(why, sizeof(why), "mail source %s: the password cannot be read: %s", src->name, error ? error : "bad secret");
+      *error_r = why;
+      return (false);
+    }
+    snprintf(src->password, sizeof(src->password), "%s", plain);
+    gwWipe(plain, sizeof(plain));
+
+    pthread_mutex_init(&src->mutex, NULL);
+    pthread_cond_init(&src->cond, NULL);
+    if (pipe2(src->wake, O_CLOEXEC | O_NONBLOCK) || pthread_create(&src->thread, NULL, _gwMailSourceRun, src))
+    {
+      snprintf(why, sizeof(why), "mail source %s: cannot start its poller", src->name);
+      *error_r = why;
+      return (false);
+    }
+    src->started = true;
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'mail_stop()' - Stop and join every poller, then free.
+ */
+
+static void
+mail_stop(gw_system_t *sys, void *data)
+{
+  mail_frontend_t *fe = (mail_frontend_t *)data;
+
+  for (int i = 0; i < fe->count; i ++)
+  {
+    gw_mail_source_t *src = fe->sources + i;
+
+    src->stop = true;
+    if (src->wake[1] >= 0)
+    {
+      ssize_t n = write(src->wake[1], "x", 1);   /* A full pipe is woken already */
+
+      (void)n;
+    }
+    if (src->started)
+    {
+      pthread_mutex_lock(&src->mutex);
+      pthread_cond_broadcast(&src->cond);
+      pthread_mutex_unlock(&src->mutex);
+    }
+  }
+  for (int i = 0; i < fe->count; i ++)
+  {
+    gw_mail_source_t *src = fe->sources + i;
+
+    if (src->started)
+    {
+      pthread_join(src->thread, NULL);
+      pthread_mutex_destroy(&src->mutex);
+      pthread_cond_destroy(&src->cond);
+    }
+    if (src->wake[0] >= 0)
+      close(src->wake[0]);
+    if (src->wake[1] >= 0)
+      close(src->wake[1]);
+    gwWipe(src->password, sizeof(src->password));
+  }
+  if (fe->subscription > 0)
+    gwEventsUnsubscribe(gwSystemGetEvents(sys), fe->subscription);
+  free(fe);
+}
+
+
+/*
+ * 'gwMailFrontend()' - The mail front-end's ops table (its state is made
+ *                      here and freed by stop()).
+ */
+
+void
+gwMailFrontend(gw_frontend_t *frontend)
+{
+  memset(frontend, 0, sizeof(*frontend));
+  frontend->name  = "mail";
+  frontend->start = mail_start;
+  frontend->stop  = mail_stop;
+  frontend->data  = calloc(1, sizeof(mail_frontend_t));
+}

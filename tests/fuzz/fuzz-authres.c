@@ -1,0 +1,53 @@
+/*
+ * fuzz-authres.c - libFuzzer harness for the Authentication-Results reader
+ *                  (mail/mail-authres.c, gwMailAuthResCheck()).
+ *
+ * The input's first line is the From: domain, the rest the header value.
+ * Promises: the verdict is one of the three; a pass needs the configured
+ * authserv-id and "pass" in the header; the
+ * reason is nul-terminated within its buffer.
+ */
+
+#include "../../mail/mail-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void
+fail(const char *what)
+{
+  fprintf(stderr, "fuzz-authres: %s\n", what);
+  abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+  char            buf[8192], why[64], *nl, *header, *domain;
+  gw_mail_trust_t t;
+
+  if (size >= sizeof(buf))
+    return (0);
+  memcpy(buf, data, size);
+  buf[size] = '\0';
+  domain = buf;
+  if ((nl = strchr(buf, '\n')) == NULL)
+    return (0);
+  *nl    = '\0';
+  header = nl + 1;
+
+  t = gwMailAuthResCheck(header, "mx.example.test", domain, why, sizeof(why));
+  if (t != GW_MAIL_TRUST_NONE && t != GW_MAIL_TRUST_FAIL && t != GW_MAIL_TRUST_PASS)
+    fail("verdict");
+  if (strlen(why) >= sizeof(why))
+    fail("reason overran");
+  if (t == GW_MAIL_TRUST_PASS)
+  {
+    if (!strcasestr(header, "mx.example.test") || !strcasestr(header, "pass"))
+      fail("pass without the trusted id or a pass result");
+  }
+
+  return (0);
+}
