@@ -21,11 +21,12 @@
 # held: the 1 MB load (8 clients, 4 x ConversionWorkers jobs) until every job
 #   is held, pages/s, against bare gs -sDEVICE=pdfwrite on the same file with
 #   as many parallel processes as ConversionWorkers.
-# mem: printgated's RSS with 10,000 held jobs of a small PDF (IPP Print-Job,
+# mem: printgated's RSS with MEMJOBS (default 10,000) held jobs of a small PDF (IPP Print-Job,
 #   8 clients), and cupsd's with 10,000 held jobs, each against idle.
 set -u
 SECS=${1:-3}
 PHASES=${2:-load held mem}
+MEMJOBS=${MEMJOBS:-10000}
 . "$GW_SOURCE_DIR/tests/lib/bench.sh"
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -54,6 +55,8 @@ start_cupsd() {   # start_cupsd tls|plain: a private cupsd with a held raw queue
   else
     PEERS_CUPSD_EXTRA=""
   fi
+  mkdir -p "$PEERS_DIR/cups/etc/ssl"        # where cupsd makes its self-signed certificate
+  chown root:lp "$PEERS_DIR/cups/etc/ssl"; chmod 0770 "$PEERS_DIR/cups/etc/ssl"
   PEERS_CUPSD_LOGLEVEL=warn peers_start_cupsd && peers_cups_add_queue held held || { echo "cupsd did not start"; exit 1; }
   CUPS_URI="ipp://127.0.0.1:$PEERS_CUPS_PORT/printers/held"
 }
@@ -164,21 +167,21 @@ if [[ " $PHASES " == *" mem "* ]]; then
   GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
   sleep 1
   idle=$(rss_kb "$GW_PID")
-  "$LOAD" --tls --clients 8 --jobs 1249 --auth "bench:$PW" "$GW_URI" "$W/small.pdf" > "$W/mem.out" 2>&1
+  "$LOAD" --tls --clients 8 --jobs $(( (MEMJOBS + 7) / 8 - 1 )) --auth "bench:$PW" "$GW_URI" "$W/small.pdf" > "$W/mem.out" 2>&1
   sed 's/^/  /' "$W/mem.out"
   for i in $(seq 900); do
     [ "$(pending)" = 0 ] && break; sleep 1
   done
   sleep 1
   loaded=$(rss_kb "$GW_PID")
-  echo "printgated RSS: idle $idle kB, with $(gw --json status | gw_json_field held_jobs) held jobs $loaded kB ($(( (loaded - idle) * 1024 / 10000 )) bytes per job)"
+  echo "printgated RSS: idle $idle kB, with $(gw --json status | gw_json_field held_jobs) held jobs $loaded kB ($(( (loaded - idle) * 1024 / MEMJOBS )) bytes per job)"
   start_cupsd plain
   sleep 1
   idle=$(rss_kb "$PEERS_CUPS_PID")
-  "$LOAD" --clients 8 --jobs 1249 "$CUPS_URI" "$W/small.pdf" > "$W/memc.out" 2>&1
+  "$LOAD" --clients 8 --jobs $(( (MEMJOBS + 7) / 8 - 1 )) "$CUPS_URI" "$W/small.pdf" > "$W/memc.out" 2>&1
   sed 's/^/  /' "$W/memc.out"
   sleep 1
   loaded=$(rss_kb "$PEERS_CUPS_PID")
-  echo "cupsd RSS: idle $idle kB, with $(lpstat -h "127.0.0.1:$PEERS_CUPS_PORT" -o held | wc -l) held jobs $loaded kB ($(( (loaded - idle) * 1024 / 10000 )) bytes per job)"
+  echo "cupsd RSS: idle $idle kB, with $(lpstat -h "127.0.0.1:$PEERS_CUPS_PORT" -o held | wc -l) held jobs $loaded kB ($(( (loaded - idle) * 1024 / MEMJOBS )) bytes per job)"
 fi
 gw_stop TERM

@@ -179,6 +179,8 @@ worker_main(void *arg)
   http = httpConnect2(l->host, l->port, NULL, AF_INET, l->encryption, 1, 30000, NULL);
   if (http)
     httpSetTimeout(http, 120.0, NULL, NULL);
+  else
+    fprintf(stderr, "gw-ipp-load: cannot connect to %s:%d: %s\n", l->host, l->port, cupsLastErrorString());
   w->warm_ok = http && one_job(http, w, 0, false);
   pthread_barrier_wait(&l->ready);
   pthread_barrier_wait(&l->go);
