@@ -18,8 +18,9 @@
 #   Also printgated's and cupsd's RSS peak (VmRSS sampled) during the
 #   32-client runs.  Conversions run meanwhile on printgated's workers (the
 #   jobs are answered once durable, converted after).
-# held: the 1 MB load (8 clients, 4 x ConversionWorkers jobs) until every job
-#   is held, pages/s, against bare gs -sDEVICE=pdfwrite on the same file with
+# held: the 1 MB load (8 clients, HELDJOBS = 16 x ConversionWorkers jobs)
+#   until every job is held (printgated restarted with CountColorPages no,
+#   as the peer counts no colour pages), pages/s, against bare gs -sDEVICE=pdfwrite on the same file with
 #   as many parallel processes as ConversionWorkers.
 # mem: printgated's RSS with MEMJOBS (default 10,000) held jobs of a small PDF (IPP Print-Job,
 #   8 clients), and cupsd's with 10,000 held jobs, each against idle.
@@ -61,9 +62,11 @@ start_cupsd() {   # start_cupsd tls|plain: a private cupsd with a held raw queue
   CUPS_URI="ipp://127.0.0.1:$PEERS_CUPS_PORT/printers/held"
 }
 
-peers_start_avahi || { echo "avahi did not start"; exit 1; }
-PEERS_IPP_COMMAND=/bin/true peers_start_ippeveprinter bench application/pdf || { echo "ippeveprinter did not start"; exit 1; }
-EVE_URI=$PEERS_IPP_URI
+if [[ " $PHASES " == *" load "* ]]; then
+  peers_start_avahi || { echo "avahi did not start"; exit 1; }
+  PEERS_IPP_COMMAND=/bin/true peers_start_ippeveprinter bench application/pdf || { echo "ippeveprinter did not start"; exit 1; }
+  EVE_URI=$PEERS_IPP_URI
+fi
 
 # run NAME PID TLS? URI FILE N [AUTH]: one timed run; prints its line and
 # keeps jobs/s in R[NAME]; samples the server's RSS while it runs.
@@ -129,10 +132,14 @@ if [[ " $PHASES " == *" load "* ]]; then
 fi
 
 if [[ " $PHASES " == *" held "* ]]; then
-  JOBS=$((4 * WORKERS))
+  JOBS=${HELDJOBS:-$((16 * WORKERS))}
   PAGES=$(pdfinfo "$W/1m.pdf" | awk '/^Pages:/ {print $2}')
   echo
   echo "== Held throughput: $JOBS x 1 MB PDF ($PAGES page each), 8 clients, until every job is held; ConversionWorkers $WORKERS =="
+  # bare pdfwrite is the peer: no colour-page count (CountColorPages adds an inkcov pass)
+  echo "CountColorPages no" >> "$GW_CONF"
+  gw_stop TERM; gw_restart || exit 1
+  GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
   before=$(gw --json status | gw_json_field held_jobs)
   t0=$(ms)
   "$LOAD" --tls --clients 8 --jobs $((JOBS / 8)) --auth "bench:$PW" "$GW_URI" "$W/1m.pdf" > "$W/held.out" 2>&1
@@ -141,12 +148,14 @@ if [[ " $PHASES " == *" held "* ]]; then
   t1=$(ms)
   gw_ms=$((t1 - t0))
   t0=$(ms)
+  gspids=()
   for w in $(seq "$WORKERS"); do
     ( for j in $(seq $(( (JOBS + 8) / WORKERS ))); do
         gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile="$W/gs-$w.pdf" "$W/1m.pdf" >/dev/null 2>&1
       done ) &
+    gspids+=($!)
   done
-  wait
+  wait "${gspids[@]}"
   t1=$(ms)
   gs_ms=$((t1 - t0))
   awk -v n=$((JOBS + 8)) -v p="$PAGES" -v g="$gw_ms" -v b="$gs_ms" -v w="$WORKERS" 'BEGIN {
