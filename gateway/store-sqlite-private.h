@@ -121,6 +121,14 @@ typedef struct _gw_sql_s        /* The backend state */
   sqlite3_stmt   *stmts[_GW_SQL_COUNT];     /* Cached statements */
   bool            shred_pending;            /* Keys were removed since the last checkpoint */
   time_t          checkpoint_time;          /* Last shredding checkpoint */
+  sqlite3_int64   changes_at_lock;          /* sqlite3_total_changes64() when locked */
+  char           *wal_path;                 /* The -wal file (group commit on once set) */
+  pthread_mutex_t sync_lock;                /* Guards the group commit's fields below */
+  pthread_cond_t  sync_cond;                /* A WAL fsync finished */
+  uint64_t        write_seq;                /* Writes committed */
+  uint64_t        synced_seq;               /* Highest write_seq a WAL fsync covered */
+  bool            syncing;                  /* A thread is running the fsync */
+  unsigned long   syncs;                    /* WAL fsyncs run */
 } _gw_sql_t;
 
 typedef struct _gw_sql_migration_s /* One schema step */
@@ -135,6 +143,12 @@ extern const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION];  /* S
 /* Connection helpers (store-sqlite.c) */
 extern void          _gwSqlLock(_gw_sql_t *b);
 extern void          _gwSqlUnlock(_gw_sql_t *b);
+
+/* Group commit (store-sqlite-sync.c): one WAL fsync for many threads' commits */
+extern bool          _gwSqlSyncInit(_gw_sql_t *b, const char *path);
+extern bool          _gwSqlSyncWait(_gw_sql_t *b);
+extern unsigned long _gwSqlSyncCount(_gw_sql_t *b);
+extern void        (*_gwSqlSyncHook)(void);    /* Tests: run by a leader before its fsync */
 extern sqlite3_stmt *_gwSqlStmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql);
 extern void          _gwSqlDone(sqlite3_stmt *stmt);
 extern bool          _gwSqlBegin(_gw_sql_t *b);

@@ -7,8 +7,11 @@
  *   journal_mode=WAL      readers never block the writer;
  *   synchronous=FULL      a commit survives a power cut (mail is flagged on
  *                         the server only after the job's commit, so a lost
- *                         commit would lose a message; jobs are few per
- *                         second, so one WAL fsync per commit is cheap);
+ *                         commit would lose a message) while migrating;
+ *                         once open, synchronous=NORMAL plus the group
+ *                         commit of store-sqlite-sync.c: a call that wrote
+ *                         returns only after a WAL fsync that covers it,
+ *                         shared by the threads that committed meanwhile;
  *   foreign_keys=ON       documents cascade with their job, users keep
  *                         their tenant;
  *   secure_delete=ON      freed content (a shredded wrapped key) is zeroed
@@ -114,6 +117,7 @@ void
 _gwSqlLock(_gw_sql_t *b)
 {
   pthread_mutex_lock(&b->lock);
+  b->changes_at_lock = sqlite3_total_changes64(b->db);
 }
 
 
@@ -122,12 +126,16 @@ _gwSqlLock(_gw_sql_t *b)
  *                    were removed since the last checkpoint (and none ran
  *                    in the last _GW_SQL_CHECKPOINT_SECS seconds), first
  *                    checkpoint and truncate the WAL so no old page image
- *                    holding a key stays in the -wal file.
+ *                    holding a key stays in the -wal file.  When the call
+ *                    committed changes, wait (unlocked) until they are
+ *                    durable (group commit, store-sqlite-sync.c).
  */
 
 void
 _gwSqlUnlock(_gw_sql_t *b)
 {
+  bool wrote = sqlite3_get_autocommit(b->db) && sqlite3_total_changes64(b->db) != b->changes_at_lock;
+
   if (b->shred_pending && sqlite3_get_autocommit(b->db))
   {
     time_t now = time(NULL);
@@ -145,6 +153,9 @@ _gwSqlUnlock(_gw_sql_t *b)
   }
 
   pthread_mutex_unlock(&b->lock);
+
+  if (wrote)
+    _gwSqlSyncWait(b);                  /* Logs a failed fsync */
 }
 
 
@@ -743,6 +754,8 @@ _gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r)
   }
 
   pthread_mutex_init(&b->lock, NULL);
+  pthread_mutex_init(&b->sync_lock, NULL);
+  pthread_cond_init(&b->sync_cond, NULL);
   b->log = log;
 
   if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
@@ -752,8 +765,12 @@ _gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r)
   }
   else if (configure(b, &error) && migrate(b, version, &error))
   {
-    gwLog(log, GW_LOG_DEBUG, "Store: opened \"%s\" (schema version %d).", path, version);
-    return (b);
+    if (_gwSqlSyncInit(b, path))
+    {
+      gwLog(log, GW_LOG_DEBUG, "Store: opened \"%s\" (schema version %d).", path, version);
+      return (b);
+    }
+    error = "unable to configure the database";
   }
 
   if (error_r)
@@ -792,6 +809,9 @@ _gwSqlClose(void *backend)
   }
   pthread_mutex_unlock(&b->lock);
   pthread_mutex_destroy(&b->lock);
+  pthread_mutex_destroy(&b->sync_lock);
+  pthread_cond_destroy(&b->sync_cond);
+  free(b->wal_path);
   free(b);
 }
 

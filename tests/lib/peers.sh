@@ -499,8 +499,10 @@ EOF
 
   for attempt in 1 2 3; do
     port=$(peers_free_port) || return 1
+    # PEERS_CUPSD_LOGLEVEL / PEERS_CUPSD_EXTRA (lines): for benchmarks.
     cat > "$c/cupsd.conf" <<EOF
-LogLevel debug
+LogLevel ${PEERS_CUPSD_LOGLEVEL:-debug}
+${PEERS_CUPSD_EXTRA:-}
 Listen 127.0.0.1:$port
 Browsing No
 DefaultAuthType None

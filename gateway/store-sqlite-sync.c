@@ -1,0 +1,147 @@
+/*
+ * store-sqlite-sync.c - group commit for the SQLite store: several threads'
+ * commits share one fsync of the WAL.
+ *
+ * The connection runs with synchronous=NORMAL once open (SQLite writes a
+ * commit's WAL frames without an fsync; the database stays consistent
+ * after a crash), and every backend call that wrote something waits in
+ * _gwSqlUnlock(), after releasing the connection's mutex, until an fsync
+ * of the -wal file that started after its commit has finished.  The
+ * guarantee is the one synchronous=FULL gave: a store call that changed
+ * rows returns only once they survive a power cut.  The difference: the
+ * fsync runs without the connection's mutex, so other threads commit
+ * meanwhile, and one fsync (by whichever waiting thread finds none
+ * running, the leader) covers every commit before it.
+ *
+ * Sequence numbers: write_seq counts committed writes, synced_seq the
+ * highest write_seq an fsync covered.  A leader takes target = write_seq,
+ * fsyncs, then sets synced_seq = target; a write numbered after the
+ * leader took its target waits for the next fsync.
+ */
+
+#include "store-sqlite-private.h"
+#include "printgate/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void (*_gwSqlSyncHook)(void) = NULL;  /* Tests: called by a leader before its fsync */
+
+
+/*
+ * '_gwSqlSyncInit()' - Set up the group commit once the database is open
+ *                      and migrated: switch to synchronous=NORMAL and
+ *                      remember the -wal path.  False on error.
+ */
+
+bool
+_gwSqlSyncInit(_gw_sql_t *b, const char *path)
+{
+  size_t len = strlen(path) + 5;
+
+  if ((b->wal_path = malloc(len)) == NULL)
+    return (false);
+  snprintf(b->wal_path, len, "%s-wal", path);
+
+  if (sqlite3_exec(b->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+  {
+    _gwSqlLogError(b, "PRAGMA synchronous=NORMAL");
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'sync_wal()' - fsync the -wal file (any descriptor of the inode will do).
+ *                No -wal file means every commit was checkpointed into the
+ *                database file, which the checkpoint synced.
+ */
+
+static bool
+sync_wal(_gw_sql_t *b)
+{
+  int  fd;
+  bool ok;
+
+  if (_gwSqlSyncHook)
+    (*_gwSqlSyncHook)();
+
+  if ((fd = open(b->wal_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+    return (errno == ENOENT);
+
+  ok = !fsync(fd);
+  if (!ok)
+    gwLog(b->log, GW_LOG_ERROR, "Store: unable to sync \"%s\": %s", b->wal_path, strerror(errno));
+  close(fd);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlSyncWait()' - A write was committed (connection mutex released):
+ *                      number it, then return once an fsync of the WAL
+ *                      that started after it has finished (running that
+ *                      fsync when no other thread is).  False when the
+ *                      fsync failed (logged).
+ */
+
+bool
+_gwSqlSyncWait(_gw_sql_t *b)
+{
+  uint64_t seq, target;
+  bool     ok = true;
+
+  if (!b->wal_path)
+    return (true);                      /* Still opening: synchronous=FULL */
+
+  pthread_mutex_lock(&b->sync_lock);
+  seq = ++ b->write_seq;
+  while (ok && b->synced_seq < seq)
+  {
+    if (b->syncing)
+    {
+      pthread_cond_wait(&b->sync_cond, &b->sync_lock);
+      continue;
+    }
+
+    b->syncing = true;
+    target     = b->write_seq;
+    pthread_mutex_unlock(&b->sync_lock);
+
+    ok = sync_wal(b);
+
+    pthread_mutex_lock(&b->sync_lock);
+    b->syncing = false;
+    b->syncs ++;
+    if (ok && target > b->synced_seq)
+      b->synced_seq = target;
+    pthread_cond_broadcast(&b->sync_cond);
+  }
+  pthread_mutex_unlock(&b->sync_lock);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlSyncCount()' - How many WAL fsyncs the group commit has run.
+ */
+
+unsigned long
+_gwSqlSyncCount(_gw_sql_t *b)
+{
+  unsigned long n;
+
+  pthread_mutex_lock(&b->sync_lock);
+  n = b->syncs;
+  pthread_mutex_unlock(&b->sync_lock);
+
+  return (n);
+}

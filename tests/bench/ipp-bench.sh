@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# ipp-bench.sh - Print-Job throughput and latency of printgated's IPP intake
+# beside a private cupsd (held raw queue) and ippeveprinter -c /bin/true, in
+# the same run, with the same load generator (tests/tools/gw-ipp-load.c).
+#
+#   GW_BUILD_DIR=build GW_SOURCE_DIR=. tests/bench/ipp-bench.sh [SECONDS] [PHASES]
+#
+# SECONDS: length of each timed run (default 3).  PHASES: any of "load held
+# mem" (default all three).
+#
+# load: a 1 MB and a 100 KB PDF, 1, 8 and 32 clients, each with its own
+#   kept-alive connection; jobs/s, p50/p99 ms to the response.  TLS for all
+#   (printgated ipps with Basic auth for user "bench", its password-check
+#   cache warmed by one job of a new user before each run, and each client's
+#   first job is not timed; printgated's conversion backlog is drained
+#   before and after each of its runs, so no run pays for another's
+#   conversions); cupsd with
+#   DefaultEncryption Required; ippeveprinter over TLS), then plain HTTP for
+#   cupsd and ippeveprinter.  printgated has no plain listener: its TLS
+#   numbers are printed against the peers' plain numbers too, labelled so.
+#   Also printgated's and cupsd's RSS peak (VmRSS sampled) during the
+#   32-client runs.  Conversions run meanwhile on printgated's workers (the
+#   jobs are answered once durable, converted after).
+# held: the 1 MB load (8 clients, HELDJOBS = 16 x ConversionWorkers jobs)
+#   until every job is held (printgated restarted with CountColorPages no,
+#   as the peer counts no colour pages), pages/s, against bare gs -sDEVICE=pdfwrite on the same file with
+#   as many parallel processes as ConversionWorkers.
+# mem: printgated's RSS with MEMJOBS (default 10,000) held jobs of a small PDF (IPP Print-Job,
+#   8 clients), and cupsd's with 10,000 held jobs, each against idle.
+set -u
+SECS=${1:-3}
+PHASES=${2:-load held mem}
+MEMJOBS=${MEMJOBS:-10000}
+. "$GW_SOURCE_DIR/tests/lib/bench.sh"
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+peers_init
+W=$PEERS_DIR
+LOAD="$GW_TOOLS/gw-ipp-load"
+WORKERS=$(nproc)
+pending() { gw job list | grep -c -E ' (converting|receiving) '; }
+rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# Documents: valid one-page PDFs of 1 MB and 100 KB, and a small one.
+gw_make_marked_pdf "$W/1m.pdf" 1048000 "ipp-bench"
+gw_make_marked_pdf "$W/100k.pdf" 102000 "ipp-bench"
+gw_make_pdf "$W/small.pdf" 1 "ipp-bench"
+
+gw_start "LogLevel warn" "ConversionQueue 10000" "MaxHeldJobsPerUser 100000" "MaxConnections 512" \
+         "ConversionWorkers $WORKERS"
+gw user add bench >/dev/null
+PW=$(gw user password bench | tail -1)
+GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
+
+start_cupsd() {   # start_cupsd tls|plain: a private cupsd with a held raw queue
+  [ -n "${PEERS_CUPS_PID:-}" ] && peers_stop "$PEERS_CUPS_PID"
+  if [ "$1" = tls ]; then
+    PEERS_CUPSD_EXTRA="DefaultEncryption Required"
+  else
+    PEERS_CUPSD_EXTRA=""
+  fi
+  mkdir -p "$PEERS_DIR/cups/etc/ssl"        # where cupsd makes its self-signed certificate
+  chown root:lp "$PEERS_DIR/cups/etc/ssl"; chmod 0770 "$PEERS_DIR/cups/etc/ssl"
+  PEERS_CUPSD_LOGLEVEL=warn peers_start_cupsd && peers_cups_add_queue held held || { echo "cupsd did not start"; exit 1; }
+  CUPS_URI="ipp://127.0.0.1:$PEERS_CUPS_PORT/printers/held"
+}
+
+if [[ " $PHASES " == *" load "* ]]; then
+  peers_start_avahi || { echo "avahi did not start"; exit 1; }
+  PEERS_IPP_COMMAND=/bin/true peers_start_ippeveprinter bench application/pdf || { echo "ippeveprinter did not start"; exit 1; }
+  EVE_URI=$PEERS_IPP_URI
+fi
+
+# run NAME PID TLS? URI FILE N [AUTH]: one timed run; prints its line and
+# keeps jobs/s in R[NAME]; samples the server's RSS while it runs.
+declare -A R P50 P99 RSS
+run() {
+  local name=$1 pid=$2 tls=$3 uri=$4 file=$5 n=$6 auth=${7:-} out peak=0 v
+  local -a opt=(--clients "$n" --seconds "$SECS")
+  [ "$tls" = tls ] && opt+=(--tls)
+  [ -n "$auth" ] && opt+=(--auth "$auth")
+  "$LOAD" "${opt[@]}" "$uri" "$file" > "$W/run.out" 2> "$W/run.err" &
+  local lpid=$!
+  while kill -0 "$lpid" 2>/dev/null; do
+    v=$(rss_kb "$pid"); [ "${v:-0}" -gt "$peak" ] && peak=$v
+    sleep 0.2
+  done
+  wait "$lpid"
+  out=$(cat "$W/run.out")
+  R[$name]=$(sed -n 's/.*jobs_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
+  P50[$name]=$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+  P99[$name]=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+  RSS[$name]=$peak
+  printf '  %-34s %s rss_peak_kb=%s\n' "$name" "$out" "$peak"
+  [ -s "$W/run.err" ] && sed 's/^/      /' "$W/run.err" | head -3
+  return 0
+}
+
+# The password-check cache keeps a check 60 s from when it was made, and
+# expires under load: every client then runs Argon2id (64 MiB, ~0.4 s) at
+# once.  So every printgated run gets a user of its own whose check one
+# untimed job has just made (the run's per-client warm-up jobs hit it).
+USERS=0
+gw_fresh_user() {
+  USERS=$((USERS + 1))
+  gw user add "bench$USERS" >/dev/null
+  GW_AUTH="bench$USERS:$(gw user password "bench$USERS" | tail -1)"
+  "$LOAD" --tls --jobs 1 --auth "$GW_AUTH" "$GW_URI" "$W/100k.pdf" >/dev/null 2>&1
+  drain
+}
+
+drain() {   # wait until printgated has converted everything it took
+  local i
+  for i in $(seq 900); do [ "$(pending)" = 0 ] && return 0; sleep 0.5; done
+}
+
+ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
+
+if [[ " $PHASES " == *" load "* ]]; then
+  echo "== Print-Job load: ${SECS}s per run, one kept-alive connection per client; generator CPU in % of a core =="
+  for mode in tls plain; do
+    start_cupsd "$mode"
+    for size in 1m 100k; do
+      for n in 1 8 32; do
+        echo "-- $mode $size N=$n"
+        if [ "$mode" = tls ]; then
+          gw_fresh_user
+          run "gw/tls/$size/$n" "$GW_PID" tls "$GW_URI" "$W/$size.pdf" "$n" "$GW_AUTH"
+          drain
+        fi
+        run "cupsd/$mode/$size/$n" "$PEERS_CUPS_PID" "$mode" "$CUPS_URI" "$W/$size.pdf" "$n"
+        run "ippeve/$mode/$size/$n" "$PEERS_IPP_PID" "$mode" "$EVE_URI" "$W/$size.pdf" "$n"
+      done
+    done
+  done
+  echo
+  echo "== Summary (jobs/s; p50/p99 ms) =="
+  printf '%-6s %-5s %3s | %-22s | %-22s %-22s | %-22s %-22s | %s\n' size N "" "printgated TLS" "cupsd TLS" "ippeve TLS" "cupsd plain" "ippeve plain" "ratios gw/cupsd TLS, gw/ippeve TLS, gw(TLS)/cupsd plain, gw(TLS)/ippeve plain"
+  for size in 1m 100k; do
+    for n in 1 8 32; do
+      cell() { printf '%7s %6s/%-7s' "${R[$1]:-}" "${P50[$1]:-}" "${P99[$1]:-}"; }
+      printf '%-6s %-5s %3s | %s | %s %s | %s %s | %s %s %s %s\n' "$size" "$n" "" \
+        "$(cell gw/tls/$size/$n)" "$(cell cupsd/tls/$size/$n)" "$(cell ippeve/tls/$size/$n)" \
+        "$(cell cupsd/plain/$size/$n)" "$(cell ippeve/plain/$size/$n)" \
+        "$(ratio "${R[gw/tls/$size/$n]:-}" "${R[cupsd/tls/$size/$n]:-}")" \
+        "$(ratio "${R[gw/tls/$size/$n]:-}" "${R[ippeve/tls/$size/$n]:-}")" \
+        "$(ratio "${R[gw/tls/$size/$n]:-}" "${R[cupsd/plain/$size/$n]:-}")" \
+        "$(ratio "${R[gw/tls/$size/$n]:-}" "${R[ippeve/plain/$size/$n]:-}")"
+    done
+  done
+  echo "RSS peak during the 32-client 1 MB TLS run: printgated ${RSS[gw/tls/1m/32]:-?} kB, cupsd ${RSS[cupsd/tls/1m/32]:-?} kB, ippeveprinter ${RSS[ippeve/tls/1m/32]:-?} kB"
+  echo "printgated RSS after: $(rss_kb "$GW_PID") kB; held jobs: $(gw --json status | gw_json_field held_jobs)"
+fi
+
+if [[ " $PHASES " == *" held "* ]]; then
+  JOBS=${HELDJOBS:-$((16 * WORKERS))}
+  PAGES=$(pdfinfo "$W/1m.pdf" | awk '/^Pages:/ {print $2}')
+  echo
+  echo "== Held throughput: $JOBS x 1 MB PDF ($PAGES page each), 8 clients, until every job is held; ConversionWorkers $WORKERS =="
+  # bare pdfwrite is the peer: no colour-page count (CountColorPages adds an inkcov pass)
+  echo "CountColorPages no" >> "$GW_CONF"
+  gw_stop TERM; gw_restart || exit 1
+  GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
+  gw_fresh_user
+  before=$(gw --json status | gw_json_field held_jobs)
+  t0=$(ms)
+  "$LOAD" --tls --clients 8 --jobs $((JOBS / 8)) --auth "$GW_AUTH" "$GW_URI" "$W/1m.pdf" > "$W/held.out" 2>&1
+  want=$((before + 8 + JOBS))          # each client's warm-up job too
+  while [ "$(gw --json status | gw_json_field held_jobs)" -lt "$want" ]; do sleep 0.02; done
+  t1=$(ms)
+  gw_ms=$((t1 - t0))
+  t0=$(ms)
+  gspids=()
+  for w in $(seq "$WORKERS"); do
+    ( for j in $(seq $(( (JOBS + 8) / WORKERS ))); do
+        gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile="$W/gs-$w.pdf" "$W/1m.pdf" >/dev/null 2>&1
+      done ) &
+    gspids+=($!)
+  done
+  wait "${gspids[@]}"
+  t1=$(ms)
+  gs_ms=$((t1 - t0))
+  awk -v n=$((JOBS + 8)) -v p="$PAGES" -v g="$gw_ms" -v b="$gs_ms" -v w="$WORKERS" 'BEGIN {
+    printf "printgated: %d jobs held in %d ms = %.1f pages/s\n", n, g, n * p * 1000 / g
+    printf "bare gs pdfwrite, %d at once: %d files in %d ms = %.1f pages/s\n", w, n, b, n * p * 1000 / b
+    printf "ratio: %.1f %% (target >= 85 %%)\n", 100 * b / g }'
+fi
+
+if [[ " $PHASES " == *" mem "* ]]; then
+  echo
+  echo "== Memory with 10,000 held jobs (small PDF, Print-Job over IPP, 8 clients) =="
+  gw_stop TERM
+  rm -rf "$GW_STATE"
+  gw_start "LogLevel warn" "ConversionQueue 10000" "MaxHeldJobsPerUser 100000" "MaxConnections 512" \
+           "ConversionWorkers $WORKERS" "CountColorPages no"
+  gw user add bench >/dev/null
+  PW=$(gw user password bench | tail -1)
+  GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
+  sleep 1
+  idle=$(rss_kb "$GW_PID")
+  "$LOAD" --tls --clients 8 --jobs $(( (MEMJOBS + 7) / 8 - 1 )) --auth "bench:$PW" "$GW_URI" "$W/small.pdf" > "$W/mem.out" 2>&1
+  sed 's/^/  /' "$W/mem.out"
+  for i in $(seq 900); do
+    [ "$(pending)" = 0 ] && break; sleep 1
+  done
+  sleep 1
+  loaded=$(rss_kb "$GW_PID")
+  echo "printgated RSS: idle $idle kB, with $(gw --json status | gw_json_field held_jobs) held jobs $loaded kB ($(( (loaded - idle) * 1024 / MEMJOBS )) bytes per job)"
+  start_cupsd plain
+  sleep 1
+  idle=$(rss_kb "$PEERS_CUPS_PID")
+  "$LOAD" --clients 8 --jobs $(( (MEMJOBS + 7) / 8 - 1 )) "$CUPS_URI" "$W/small.pdf" > "$W/memc.out" 2>&1
+  sed 's/^/  /' "$W/memc.out"
+  sleep 1
+  loaded=$(rss_kb "$PEERS_CUPS_PID")
+  echo "cupsd RSS: idle $idle kB, with $(lpstat -h "127.0.0.1:$PEERS_CUPS_PORT" -o held | wc -l) held jobs $loaded kB ($(( (loaded - idle) * 1024 / MEMJOBS )) bytes per job)"
+fi
+gw_stop TERM

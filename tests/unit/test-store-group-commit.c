@@ -1,0 +1,185 @@
+/*
+ * test-store-group-commit.c - the store's group commit (store-sqlite-sync.c):
+ *
+ *   1. a call that wrote returns only after a WAL fsync that started after
+ *      its commit: with the fsync held back (a hook), eight concurrent
+ *      writers all commit (a second connection reads their eight rows) and
+ *      none of them returns until the fsync is let go;
+ *   2. they share fsyncs: the eight writes cost one to three fsyncs (the
+ *      held one, which covers only what was committed before it started,
+ *      and one or two for everything committed meanwhile), not eight;
+ *   3. a read costs no fsync, one write alone costs exactly one;
+ *   4. everything written is there after closing and reopening.
+ */
+
+#include "test.h"
+#include "store-sqlite-private.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#define WRITERS 8
+
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  gate_cond = PTHREAD_COND_INITIALIZER;
+static bool            gate_closed = false;
+static int             hook_calls = 0;
+static int             returned = 0;     /* Writers whose call returned */
+
+
+/*
+ * 'gate_hook()' - The fsync hook: count, and wait while the gate is closed.
+ */
+
+static void
+gate_hook(void)
+{
+  pthread_mutex_lock(&gate_lock);
+  hook_calls ++;
+  while (gate_closed)
+    pthread_cond_wait(&gate_cond, &gate_lock);
+  pthread_mutex_unlock(&gate_lock);
+}
+
+
+typedef struct writer_s
+{
+  gw_store_t *s;
+  int         n;
+  bool        ok;
+} writer_t;
+
+
+/*
+ * 'writer_main()' - Add one user; note the return.
+ */
+
+static void *
+writer_main(void *arg)
+{
+  writer_t *w = (writer_t *)arg;
+  char      name[32];
+
+  snprintf(name, sizeof(name), "writer%d", w->n);
+  w->ok = gwStoreUserAdd(w->s, GW_DEFAULT_TENANT, name, "", GW_ROLE_USER, NULL, false, NULL, NULL);
+  pthread_mutex_lock(&gate_lock);
+  returned ++;
+  pthread_mutex_unlock(&gate_lock);
+
+  return (NULL);
+}
+
+
+/*
+ * 'count_rows()' - Users named writer% seen by a second connection.
+ */
+
+static int
+count_rows(const char *path)
+{
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int           n = -1;
+
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, "SELECT count(*) FROM users WHERE name LIKE 'writer%'", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW)
+    n = sqlite3_column_int(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+
+  return (n);
+}
+
+
+/*
+ * 'snapshot()' - hook_calls and returned, under the lock.
+ */
+
+static void
+snapshot(int *calls, int *ret)
+{
+  pthread_mutex_lock(&gate_lock);
+  *calls = hook_calls;
+  *ret   = returned;
+  pthread_mutex_unlock(&gate_lock);
+}
+
+
+int
+main(void)
+{
+  char       dir[256], path[300];
+  gw_store_t *s;
+  _gw_sql_t  *b;
+  writer_t    w[WRITERS];
+  pthread_t   t[WRITERS];
+  gw_user_t   u;
+  int         calls, ret, i, rows;
+  unsigned long base;
+  bool        all_ok = true;
+
+  TEST_BEGIN("store group commit");
+  TEST_CHECK(test_tempdir(dir, sizeof(dir)) != NULL);
+  snprintf(path, sizeof(path), "%s/store.db", dir);
+  TEST_CHECK((s = gwStoreOpen(path, NULL, NULL)) != NULL);
+  if (!s)
+    TEST_EXIT();
+  b = (_gw_sql_t *)s->backend;
+  _gwSqlSyncHook = gate_hook;
+
+  /* 3. A read costs no fsync; one write alone exactly one. */
+  calls = hook_calls;
+  gwStoreUserFind(s, GW_DEFAULT_TENANT, "nobody", &u);
+  TEST_CHECKF(hook_calls == calls, "a read ran %d fsync(s)", hook_calls - calls);
+  TEST_CHECK(gwStoreUserAdd(s, GW_DEFAULT_TENANT, "alone", "", GW_ROLE_USER, NULL, false, NULL, NULL));
+  TEST_CHECKF(hook_calls == calls + 1, "one write ran %d fsync(s)", hook_calls - calls);
+
+  /* 1. Held fsync: every writer commits, none returns. */
+  base = _gwSqlSyncCount(b);
+  pthread_mutex_lock(&gate_lock);
+  gate_closed = true;
+  calls       = hook_calls;
+  pthread_mutex_unlock(&gate_lock);
+  for (i = 0; i < WRITERS; i ++)
+  {
+    w[i].s  = s;
+    w[i].n  = i;
+    w[i].ok = false;
+    pthread_create(t + i, NULL, writer_main, w + i);
+  }
+  for (i = 0; i < 200 && count_rows(path) < WRITERS; i ++)
+    usleep(10000);
+  usleep(100000);
+  rows = count_rows(path);
+  snapshot(&calls, &ret);
+  TEST_CHECKF(rows == WRITERS, "a second connection sees %d of %d committed rows while the fsync is held", rows, WRITERS);
+  TEST_CHECKF(ret == 0, "%d writer(s) returned before the fsync that covers them", ret);
+
+  pthread_mutex_lock(&gate_lock);
+  gate_closed = false;
+  pthread_cond_broadcast(&gate_cond);
+  pthread_mutex_unlock(&gate_lock);
+  for (i = 0; i < WRITERS; i ++)
+  {
+    pthread_join(t[i], NULL);
+    all_ok = all_ok && w[i].ok;
+  }
+  TEST_CHECK(all_ok);
+
+  /* 2. Shared fsyncs. */
+  snapshot(&calls, &ret);
+  TEST_CHECKF(ret == WRITERS, "%d writers returned", ret);
+  TEST_CHECKF(_gwSqlSyncCount(b) - base >= 1 && _gwSqlSyncCount(b) - base <= 3, "%lu fsyncs for %d concurrent writes", _gwSqlSyncCount(b) - base, WRITERS);
+  TEST_CHECKF(b->synced_seq == b->write_seq, "synced %llu of %llu writes", (unsigned long long)b->synced_seq, (unsigned long long)b->write_seq);
+
+  /* 4. Durable rows are there after reopening. */
+  _gwSqlSyncHook = NULL;
+  gwStoreClose(&s);
+  TEST_CHECK((s = gwStoreOpen(path, NULL, NULL)) != NULL);
+  TEST_CHECK(s && gwStoreUserFind(s, GW_DEFAULT_TENANT, "writer7", &u) && gwStoreUserFind(s, GW_DEFAULT_TENANT, "alone", &u));
+  gwStoreClose(&s);
+
+  test_rmtree(dir);
+  TEST_EXIT();
+}
