@@ -8,10 +8,7 @@
 #    printer's;
 #  - bad arguments are refused with a message and no output.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-peers_init
-W=$PEERS_DIR
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 D=example.test
 gw_start "IppPrinterName \"Lobby Printer 2.0\"" "IppPrinterLocation \"Hall B\"" "DnssdEnable no" || exit 1
 

@@ -11,11 +11,7 @@
 #  - SIGHUP with a new name publishes under it;
 #  - DnssdEnable no publishes nothing (negative control for the browsing).
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-peers_init
-W=$PEERS_DIR
-export HOME=$W                         # ipptool keeps trust-on-first-use credentials in ~/.cups
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 NAME="Printgate Test $$"
 peers_start_avahi || { echo "FAIL avahi-daemon did not start"; exit 1; }
 gw_start "IppPrinterName \"$NAME\"" "IppPrinterLocation \"Room 101, east wing\"" || exit 1

@@ -15,12 +15,7 @@
 #  3. printgate qr URL: a PNG that zbarimg decodes back to the URL; a bad
 #     scale is refused.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-peers_init
-W=$PEERS_DIR
-export HOME=$W                         # ipptool keeps trust-on-first-use credentials in ~/.cups
-IPC="python3 $GW_SOURCE_DIR/tests/lib/ipp-client.py"
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 
 gw_start
 gw user add erin >/dev/null

@@ -19,11 +19,7 @@
 #     (PRINTGATE_TEST_IPP_AUTH_INLINE) does delay it;
 #  7. a stop while checks are queued and answers deferred exits cleanly.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-peers_init
-W=$PEERS_DIR
-IPC="python3 $GW_SOURCE_DIR/tests/lib/ipp-client.py"
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 
 gw_start "PinMaxFailures 10"
 gw user add alice >/dev/null

@@ -12,11 +12,7 @@
 # Every test of every file must pass: the PASS/FAIL counts are printed, and
 # any [FAIL] fails this test (the failing lines are shown).
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-peers_init
-W=$PEERS_DIR
-export HOME=$W                         # ipptool keeps trust-on-first-use credentials in ~/.cups
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 peers_start_cupsd
 peers_cups_add_queue done
 gw_start "KeepPrintedJobs yes"

@@ -7,10 +7,7 @@
 # requesting-user-name, root) with its page count, and `lpstat` lists the
 # jobs.  Positive control: a queue with a wrong password gets no job held.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-peers_init
-W=$PEERS_DIR
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 peers_start_cupsd
 mkdir -p "$PEERS_CUPS_DIR/etc/ssl"                 # cupsd's trust-on-first-use store
 chown root:lp "$PEERS_CUPS_DIR/etc/ssl"; chmod 0770 "$PEERS_CUPS_DIR/etc/ssl"

@@ -20,11 +20,7 @@
 #  6. (last, as it locks out 127.0.0.1 too) failures lock a user out;
 #  7. printer-uuid stays the same across a restart.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-peers_init
-W=$PEERS_DIR
-IPC="python3 $GW_SOURCE_DIR/tests/lib/ipp-client.py"
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 
 gw_start "MaxDocumentSize 1M" "PinMaxFailures 4" "MinBodyRate 100" "BodyRateWindow 3s"
 gw user add alice >/dev/null
