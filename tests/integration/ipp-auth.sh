@@ -186,8 +186,9 @@ gw_stop
 echo "deferred checks: $fast; inline checks (control): $slow"
 secs() { echo "$1" | sed -n 's/^gpa=200,200,200,200,200 \([0-9.]*\).*/\1/p'; }
 check "all 20 clients refused four times (401) then answered 200 (deferred) ($fast)" has "$fast" "gets=20/20"
-# Measured here: 0.24-0.39 s deferred, 23-33 s inline; the bounds leave room for a loaded machine.
+# Measured here: 0.24-0.39 s deferred, 4.8-33 s inline (it depends on the machine's load).  The control
+# shows the first check can fail: with the inline check the same five miss the same 2 s bound.
 check "five Get-Printer-Attributes under the burst in < 2 s in all ($fast)" awk -v t="$(secs "$fast")" 'BEGIN { exit !(t != "" && t < 2) }'
-check "positive control: with the inline check they take > 6 s ($slow)" awk -v t="$(secs "$slow")" 'BEGIN { exit !(t != "" && t > 6) }'
+check "positive control: with the inline check they miss that bound, >= 2 s ($slow)" awk -v t="$(secs "$slow")" 'BEGIN { exit !(t != "" && t >= 2) }'
 
 gw_finish
