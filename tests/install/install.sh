@@ -32,7 +32,7 @@ if [ "${1:-}" != "--in-root" ]; then
     ls -ld /usr/sbin/printgated /etc/printgate /var/lib/printgate /lib/systemd/system/printgated.service 2>&1 | sed 's/^/file: /'
   }
   before=$(host_state)
-  T=$(mktemp -d /tmp/printgate-install-root.XXXXXX)   # the throwaway root's tmpfs goes here
+  T=$(mktemp -d /tmp/printgate-install-root.XXXXXX)   # mount point of the throwaway root's tmpfs
   DEB=$DEB T=$T unshare --mount --net --propagation private --fork bash "$0" --in-root
   rc=$?
   rmdir "$T"
