@@ -29,8 +29,10 @@
  * What it accepts (strict where the RFCs are):
  *
  *   - lines end in CRLF: a bare LF in a delimiter line or in part headers
- *     is GW_MULTIPART_ERROR_BARE_LF (a body written with bare LFs fails at
- *     its first delimiter line); inside content any byte is content;
+ *     is GW_MULTIPART_ERROR_BARE_LF, so a body written with bare LFs fails
+ *     at its first delimiter line when the body starts with it (as every
+ *     browser's does; after a preamble "\n--BOUNDARY" is not a delimiter,
+ *     and such a body ends TRUNCATED); inside content any byte is content;
  *   - a preamble before the first delimiter and an epilogue after the
  *     close delimiter are ignored (RFC 2046 5.1.1), though they count
  *     towards max_total;
@@ -45,6 +47,10 @@
  *     decoded and wins over filename;
  *   - a part without Content-Type is text/plain (RFC 7578 4.4);
  *   - header continuation lines (obsolete folding) are joined;
+ *   - a part is bounded by max_field when it has no file name, a file
+ *     part only by max_total: the caller counts each file against its own
+ *     cap; a part of type multipart/mixed (RFC 2388's old way of sending
+ *     several files in one field) is content like any other;
  *   - a parameter given twice, a NUL byte in the headers, a CR without LF
  *     are syntax errors.
  *

@@ -284,6 +284,7 @@ static const err_case_t err_cases[] =
   { "bad percent in filename*", {0, 0, 0, 0}, 0, D CD "a; filename*=UTF-8''%zz\r\n\r\nv" END, "!8@68", 0 },
   { "continuation line first", {0, 0, 0, 0}, 0, D " " CD "a\r\n\r\nv" END, "!8@47", 0 },
   { "bare LF: the first delimiter line", {0, 0, 0, 0}, 0, "--b\n" CD "a\n\nv\n--b--\n", "!9@3", 0 },
+  { "bare LF: a whole body after a preamble", {0, 0, 0, 0}, 0, "x\n--b\n" CD "a\n\nv\n--b--\n", "!13@54", 0 },
   { "bare LF: a header line", {0, 0, 0, 0}, 0, D CD "a\n\r\nv" END, "!9@43", 0 },
   { "bare LF: after padding", {0, 0, 0, 0}, 0, "--b \n", "!9@4", 0 },
   { "positive: bare LF in content is content", {0, 0, 0, 0}, 0, D CD "a\r\n\r\nx\n--b\ny" END, "B(0|a|-|text/plain)x\\x0a--b\\x0ayEOK", 0 },
