@@ -26,6 +26,7 @@
  */
 
 #include "../../web-upload/multipart.h"
+#include "../unit/utf8-check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,32 +61,13 @@ hash_bytes(run_t *r, const void *data, size_t len)
     r->hash = (r->hash ^ p[i]) * 0x100000001b3ULL;
 }
 
-static bool
-utf8_ok(const char *s)
-{
-  const unsigned char *u = (const unsigned char *)s;
-
-  while (*u)
-  {
-    int n = *u < 0x80 ? 1 : (*u >= 0xc2 && *u <= 0xdf) ? 2 : (*u & 0xf0) == 0xe0 ? 3 : (*u >= 0xf0 && *u <= 0xf4) ? 4 : 0;
-
-    if (n == 0)
-      return (false);
-    for (int k = 1; k < n; k ++)
-      if ((u[k] & 0xc0) != 0x80)
-        return (false);
-    u += n;
-  }
-  return (true);
-}
-
 static void
 check_name(const char *raw, size_t len)
 {
   char out[GW_WEB_FILENAME_MAX + 1], again[GW_WEB_FILENAME_MAX + 1], small[8];
 
   gwWebFilenameSanitize(raw, len, out, sizeof(out));
-  if (!out[0] || strlen(out) > GW_WEB_FILENAME_MAX || !utf8_ok(out) || strchr(out, '/') || strchr(out, '\\'))
+  if (!out[0] || strlen(out) > GW_WEB_FILENAME_MAX || !test_utf8_ok(out) || strchr(out, '/') || strchr(out, '\\'))
     fail("unclean display name");
   for (const char *c = out; *c; c ++)
     if ((unsigned char)*c < ' ' || *c == 0x7f)
@@ -93,7 +75,7 @@ check_name(const char *raw, size_t len)
   if (gwWebFilenameSanitize(out, strlen(out), again, sizeof(again)) != 0 || strcmp(out, again))
     fail("sanitising is not idempotent");
   gwWebFilenameSanitize(raw, len, small, sizeof(small));
-  if (strlen(small) >= sizeof(small) || !utf8_ok(small))
+  if (strlen(small) >= sizeof(small) || !test_utf8_ok(small))
     fail("a small display-name buffer overran or was cut inside a character");
 }
 

@@ -14,6 +14,7 @@
 
 #include "test.h"
 #include "multipart.h"
+#include "utf8-check.h"
 
 #include <inttypes.h>
 #include <sys/resource.h>
@@ -581,31 +582,12 @@ static const name_case_t name_cases[] =
   { "\x01\x02", 0, "upload", GW_WEB_FILENAME_CONTROL | GW_WEB_FILENAME_EMPTY },
 };
 
-static bool
-utf8_ok(const char *s)
-{
-  const unsigned char *u = (const unsigned char *)s;
-
-  while (*u)
-  {
-    int n = *u < 0x80 ? 1 : (*u >= 0xc2 && *u <= 0xdf) ? 2 : (*u & 0xf0) == 0xe0 ? 3 : (*u >= 0xf0 && *u <= 0xf4) ? 4 : 0;
-
-    if (n == 0)
-      return (false);
-    for (int k = 1; k < n; k ++)
-      if ((u[k] & 0xc0) != 0x80)
-        return (false);
-    u += n;
-  }
-  return (true);
-}
-
 static void
 check_name(const char *what, const char *raw, size_t len, size_t outsize, const char *want, unsigned changes, bool check_changes)
 {
   char     out[GW_WEB_FILENAME_MAX + 1], again[GW_WEB_FILENAME_MAX + 1];
   unsigned got = gwWebFilenameSanitize(raw, len, out, outsize);
-  bool     clean = utf8_ok(out) && !strchr(out, '/') && !strchr(out, '\\') && strlen(out) < outsize &&
+  bool     clean = test_utf8_ok(out) && !strchr(out, '/') && !strchr(out, '\\') && strlen(out) < outsize &&
                    strlen(out) <= GW_WEB_FILENAME_MAX && out[0] != '.' && out[0] != ' ' && out[0];
 
   for (const char *c = out; *c; c ++)
