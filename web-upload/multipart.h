@@ -36,9 +36,10 @@
  *   - a preamble before the first delimiter and an epilogue after the
  *     close delimiter are ignored (RFC 2046 5.1.1), though they count
  *     towards max_total;
- *   - "\r\n--BOUNDARY" followed by something other than "--", spaces or
- *     tabs, or CRLF is content (it is not a delimiter); transport padding
- *     (spaces, tabs) after a delimiter must end in CRLF;
+ *   - "\r\n--BOUNDARY" followed by anything but '-', a space, a tab, CR
+ *     or LF is content (it is not a delimiter), and so is "\r\n--BOUNDARY-"
+ *     followed by anything but a second '-'; transport padding (spaces,
+ *     tabs) after a delimiter must end in CRLF (else DELIMITER);
  *   - each part needs Content-Disposition: form-data with a name;
  *     filename="..." (quoted-string, backslash escaping only '"' and '\'
  *     so a Windows path keeps its separators) is reported as sent, not
@@ -61,6 +62,21 @@
  *
  * Errors are sticky: after one, every call returns false with the same
  * error; no part_end() is called for the part that was open.
+ *
+ * Use, from an upload route (HTTP statuses are the caller's choice; 413
+ * fits TOO_LARGE, FIELD_TOO_LARGE and TOO_MANY_PARTS, 400 the others,
+ * ABORTED whatever stopped it):
+ *
+ *   char boundary[GW_MULTIPART_BOUNDARY_MAX + 1];
+ *
+ *   if (!gwMultipartBoundaryGet(content_type, boundary, sizeof(boundary), &err))
+ *     -> refuse with gwMultipartErrorString(err)
+ *   mp = gwMultipartNew(boundary, &limits, &callbacks, ctx, &err);
+ *   for each piece of the body:
+ *     if (!gwMultipartFeed(mp, piece, len)) -> refuse with gwMultipartGetError(mp)
+ *   at the end of the body:
+ *     if (!gwMultipartFinish(mp)) -> refuse (TRUNCATED)
+ *   gwMultipartDelete(&mp);
  */
 
 #ifndef PRINTGATE_WEB_MULTIPART_H
