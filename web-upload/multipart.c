@@ -115,9 +115,11 @@ static const char       *skip_ows(const char *s);
  *
  * The type must be multipart/form-data (any case); the boundary parameter
  * a token or a quoted-string (RFC 7230 quoted-pairs), given once, 1 to 70
- * of RFC 2046's bchars, not ending in a space.  bsize must be at least
- * GW_MULTIPART_BOUNDARY_MAX + 1.  On failure *error (when not NULL) says
- * why: TYPE, BOUNDARY_MISSING or BOUNDARY_INVALID.
+ * of RFC 2046's bchars, not ending in a space.  A boundary that does not
+ * fit in bsize bytes is invalid (GW_MULTIPART_BOUNDARY_MAX + 1 fits every
+ * valid one); so is any parameter value longer than 255 bytes, or
+ * malformed parameters.  On failure *error (when not NULL) says why: TYPE,
+ * BOUNDARY_MISSING or BOUNDARY_INVALID, and boundary is emptied.
  */
 
 bool                                    /* O - true when found and valid */
