@@ -332,6 +332,47 @@ test_errors(void)
 
 
 /*
+ * Two parsers fed alternately, a byte at a time: one body that is refused
+ * (too many parts) beside a valid one.  Nothing is shared: the valid one
+ * gives its parts, the other its error, as when each is parsed alone.
+ */
+
+static void
+test_interleaved(void)
+{
+  static const char    good[] = D CD "a\r\n\r\n1\r\n" D CD "b\r\n\r\n2" END;
+  static const char    bad[]  = D CD "a\r\n\r\n1\r\n" D CD "b\r\n\r\n2\r\n" D CD "c\r\n\r\n3" END;
+  gw_multipart_limits_t limits = { 2, 0, 0, 0 };
+  rec_t                rg, rb;
+  gw_multipart_t       *mg, *mb;
+  size_t               glen = sizeof(good) - 1, blen = sizeof(bad) - 1;
+
+  TEST_BEGIN("two parsers fed alternately do not share state");
+  memset(&rg, 0, sizeof(rg));
+  memset(&rb, 0, sizeof(rb));
+  test_buf_add(&rg.out, "", 0);
+  test_buf_add(&rb.out, "", 0);
+  mg = gwMultipartNew("b", &limits, &rec_cb, &rg, NULL);
+  mb = gwMultipartNew("b", &limits, &rec_cb, &rb, NULL);
+  for (size_t i = 0; i < glen || i < blen; i ++)
+  {
+    if (i < blen)
+      gwMultipartFeed(mb, bad + i, 1);
+    if (i < glen)
+      gwMultipartFeed(mg, good + i, 1);
+  }
+  TEST_CHECK(gwMultipartFinish(mg) && !strcmp(rg.out.data, "B(0|a|-|text/plain)1EB(1|b|-|text/plain)2E"));
+  TEST_CHECK(!gwMultipartFinish(mb) && gwMultipartGetError(mb) == GW_MULTIPART_ERROR_TOO_MANY_PARTS &&
+             gwMultipartGetErrorOffset(mb) == 104 && gwMultipartGetParts(mb) == 2);
+  TEST_CHECK(!gwMultipartFeed(mb, "x", 1) && gwMultipartGetError(mb) == GW_MULTIPART_ERROR_TOO_MANY_PARTS);
+  gwMultipartDelete(&mg);
+  gwMultipartDelete(&mb);
+  free(rg.out.data);
+  free(rb.out.data);
+}
+
+
+/*
  * Boundaries from Content-Type values.
  */
 
@@ -648,6 +689,7 @@ main(void)
   test_large();                 /* First: it measures the peak RSS */
   test_splits();
   test_errors();
+  test_interleaved();
   test_boundary();
   test_sanitize();
 
