@@ -107,6 +107,40 @@ verify_stream(gw_mail_source_t *src, mailstream *stream)
 
 
 /*
+ * 'imap_oauth2()' - AUTHENTICATE XOAUTH2 with the source's access token (a
+ *                   refused token: one new token, one more try).  *r gets
+ *                   libetpan's answer.
+ */
+
+static connect_rc_t
+imap_oauth2(gw_mail_source_t *src, mailimap *imap, int *r)
+{
+  struct mailimap_capability_data *caps = NULL;
+  bool                             tls = false;
+
+  *r = MAILIMAP_ERROR_LOGIN;
+  if (mailimap_capability(imap, &caps) == MAILIMAP_NO_ERROR && caps)   /* After TLS: the list afresh */
+    mailimap_capability_data_free(caps);
+  if (!mailimap_has_xoauth2(imap))
+  {
+    _gwMailHealthError(src, 0, true, "%s:%d does not offer AUTH=XOAUTH2; the source is stopped (auth=oauth2).", src->host, src->port);
+    return (CONNECT_STOP);
+  }
+  for (int attempt = 0; attempt < 2 && *r == MAILIMAP_ERROR_LOGIN; attempt ++)
+  {
+    const char *token = _gwMailOAuthToken(src, &tls);
+
+    if (!token)
+      return (tls ? CONNECT_STOP : CONNECT_RETRY);
+    if ((*r = mailimap_oauth2_authenticate(imap, src->user, token)) == MAILIMAP_ERROR_LOGIN)
+      _gwMailOAuthInvalidate(src);
+  }
+
+  return (CONNECT_OK);
+}
+
+
+/*
  * 'imap_connect()' - Connect, TLS, verify, log in, select.
  */
 
@@ -138,7 +172,16 @@ imap_connect(gw_mail_source_t *src, mailimap *imap, uint32_t *uidvalidity)
   if (!verify_stream(src, imap->imap_stream))
     return (CONNECT_STOP);
 
-  if ((r = mailimap_login(imap, src->user, src->password)) != MAILIMAP_NO_ERROR)
+  if (src->auth == GW_MAIL_AUTH_OAUTH2)
+  {
+    connect_rc_t arc = imap_oauth2(src, imap, &r);
+
+    if (arc != CONNECT_OK)
+      return (arc);
+  }
+  else
+    r = mailimap_login(imap, src->user, src->password);
+  if (r != MAILIMAP_NO_ERROR)
   {
     gwLog(log, GW_LOG_ERROR, "Mail source %s: the server refused the login of %s (error %d); trying again later.", src->name, src->user, r);
     return (CONNECT_RETRY);
@@ -577,8 +620,12 @@ _gwMailSourceRun(void *arg)
 
   if (src->proto == GW_MAIL_PROTO_IMAP)
     run_imap(src);
-  else
+  else if (src->proto == GW_MAIL_PROTO_POP3)
     run_pop3(src);
+  else if (src->proto == GW_MAIL_PROTO_GRAPH)
+    _gwMailGraphRun(src);
+  else
+    _gwMailEwsRun(src);
 
   return (NULL);
 }

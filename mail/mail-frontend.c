@@ -38,6 +38,30 @@ mail_event(const gw_job_event_t *event, void *data)
 
 
 /*
+ * 'open_secret()' - Decrypt an "enc:v1:" value of a source in place (plain
+ *                   text is kept, with the core's warning).
+ */
+
+static bool
+open_secret(gw_system_t *sys, char *field, size_t size, const char **error_r)
+{
+  char *plain;
+  bool  ok;
+
+  if (!field[0])
+    return (true);
+  if ((plain = calloc(1, size)) == NULL)
+    return (false);
+  if ((ok = gwSystemSecretOpen(sys, "MailSourceFile", field, plain, size, error_r)))
+    snprintf(field, size, "%s", plain);
+  gwWipe(plain, size);
+  free(plain);
+
+  return (ok);
+}
+
+
+/*
  * 'mail_start()' - Read the sources and start their pollers.
  */
 
@@ -60,25 +84,24 @@ mail_start(gw_system_t *sys, void *data, const char **error_r)
   for (int i = 0; i < fe->count; i ++)
   {
     gw_mail_source_t *src = fe->sources + i;
-    char              plain[256];
     const char       *error = NULL;
 
     src->sys = sys;
-    snprintf(src->uidl_path, sizeof(src->uidl_path), "%s/mail-%s.uidl", c->state_dir, src->name);
-    if (!gwSystemSecretOpen(sys, "MailSourceFile", src->password, plain, sizeof(plain), &error))
+    snprintf(src->uidl_path, sizeof(src->uidl_path), "%s/mail-%.63s.uidl", c->state_dir, src->name);
+    if (!open_secret(sys, src->password, sizeof(src->password), &error) ||
+        !open_secret(sys, src->oauth.client_secret, sizeof(src->oauth.client_secret), &error) ||
+        !open_secret(sys, src->oauth.refresh_token, sizeof(src->oauth.refresh_token), &error))
     {
-      snprintf(why, sizeof(why), "mail source %s: the password cannot be read: %s", src->name, error ? error : "bad secret");
+      snprintf(why, sizeof(why), "mail source %.63s: a secret (password, client-secret or refresh-token) cannot be read: %.200s", src->name, error ? error : "bad secret");
       *error_r = why;
       return (false);
     }
-    snprintf(src->password, sizeof(src->password), "%s", plain);
-    gwWipe(plain, sizeof(plain));
 
     pthread_mutex_init(&src->mutex, NULL);
     pthread_cond_init(&src->cond, NULL);
     if (pipe2(src->wake, O_CLOEXEC | O_NONBLOCK) || pthread_create(&src->thread, NULL, _gwMailSourceRun, src))
     {
-      snprintf(why, sizeof(why), "mail source %s: cannot start its poller", src->name);
+      snprintf(why, sizeof(why), "mail source %.63s: cannot start its poller", src->name);
       *error_r = why;
       return (false);
     }
@@ -131,6 +154,7 @@ mail_stop(gw_system_t *sys, void *data)
     if (src->wake[1] >= 0)
       close(src->wake[1]);
     gwWipe(src->password, sizeof(src->password));
+    gwWipe(&src->oauth, sizeof(src->oauth));
   }
   if (fe->subscription > 0)
     gwEventsUnsubscribe(gwSystemGetEvents(sys), fe->subscription);
