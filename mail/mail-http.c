@@ -315,7 +315,7 @@ void
 _gwMailHealthError(gw_mail_source_t *src, int backoff, bool stopped, const char *fmt, ...)
 {
   va_list ap;
-  char    text[256];
+  char    text[640];
 
   va_start(ap, fmt);
   vsnprintf(text, sizeof(text), fmt, ap);
@@ -324,7 +324,7 @@ _gwMailHealthError(gw_mail_source_t *src, int backoff, bool stopped, const char 
   gwLog(gwSystemGetLog(src->sys), stopped ? GW_LOG_ERROR : GW_LOG_WARN, "Mail source %s: %s", src->name, text);
   pthread_mutex_lock(&src->mutex);
   src->health.last_error_at = time(NULL);
-  snprintf(src->health.last_error, sizeof(src->health.last_error), "%s", text);
+  snprintf(src->health.last_error, sizeof(src->health.last_error), "%.255s", text);
   src->health.backoff = backoff;
   src->health.stopped = stopped;
   pthread_mutex_unlock(&src->mutex);

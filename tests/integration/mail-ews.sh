@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# mail-ews.sh - an ews:// mail source against the FAKE EWS server
+# (tests/tools/fake-ews.py, not Microsoft's), docs/mail.md "EWS":
+#  1. Basic auth (on-premises): three unread items (a PDF and a JPEG; a PDF;
+#     a PDF) become held jobs of the verified sender; each message gets exactly
+#     one reply through the outbox; each is marked read (UpdateItem) and moved
+#     (MoveItem) to Printed once, after its jobs; FindItem is paged
+#     (IndexedPageItemView, one item a page); the MIME comes base64 in GetItem;
+#  2. the first FindItem answers 503 Retry-After: 2: the next request comes no
+#     sooner than 2 s later;
+#  3. the first GetItem of every item is cut half way: each is taken again
+#     later and still held exactly once;
+#  4. OAuth2 bearer (a second fake, client credentials, ExchangeImpersonation):
+#     the token expires after two requests: one new grant, one 401;
+#  5. another CA / a wrong host name: the source stops with one clear line and
+#     the fake saw no request (no Authorization header); verify=no reaches it.
+set -u
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+. "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
+peers_init
+W=$PEERS_DIR
+F=$W/fake
+fakems_tls "$F" || { echo "FAIL cannot make the test certificates"; exit 1; }
+mkdir -p "$F/mailbox"
+
+gw_make_pdf "$W/doc.pdf" 2 "EWS PDF"
+gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=jpeg -r30 -sOutputFile="$W/photo.jpg" -c "0 1 0 setrgbcolor 0 0 200 200 rectfill showpage" >/dev/null
+fakems_message "$F/mailbox/1.eml" "ews one" pass "$W/doc.pdf=e1.pdf" "$W/photo.jpg=e1.jpg"
+fakems_message "$F/mailbox/2.eml" "ews two" pass "$W/doc.pdf=e2.pdf"
+fakems_message "$F/mailbox/3.eml" "ews three" pass "$W/doc.pdf=e3.pdf"
+
+fakems_start ews "$F" --user 'EXAMPLE\print' --password 'ews pw' --page-size 1 --throttle 2 --drop-first || exit 1
+
+: > "$W/sources"; chmod 600 "$W/sources"
+gw_start "MailSourceFile $W/sources" "SmtpServer localhost:1" "SmtpRetryDelay 1h" || exit 1
+gw user add alice --email alice@example.test >/dev/null
+gw address verify alice@example.test >/dev/null
+PW=$(printf 'ews pw\n' | gw secret encrypt)
+printf '%s\n' "ews ews://localhost:$FAKE_PORT user=EXAMPLE\\print password=$PW cafile=$F/ca.crt authserv-id=mx.example.test poll=1" > "$W/sources"
+gw_stop; gw_restart || exit 1
+
+# ---- 1. held jobs, one reply each, marked and moved after the commit ------------------------
+for n in e1.pdf e1.jpg e2.pdf e3.pdf; do
+  check "$n is held for alice" fakems_wait 60 fakems_is 1 fakems_held $n
+done
+for s in one two three; do
+  check "ews $s: exactly one reply in the outbox" fakems_wait 30 fakems_is 1 fakems_replies "ews $s"
+done
+check "every item is read and in Printed" fakems_wait 20 fakems_is True fakems_state 'all(x["isRead"] and x["folder"] == "Printed" for x in m.values())'
+sleep 3
+for n in e1.pdf e1.jpg e2.pdf e3.pdf; do
+  check_eq "$n: still exactly one job" "$(( $(fakems_held $n) + $(fakems_held $n converting) + $(fakems_held $n failed) ))" 1
+done
+check_eq "each item marked read once and moved once" "$(fakems_state 'sorted((x["marks"], x["moves"]) for x in m.values())')" "[(1, 1), (1, 1), (1, 1)]"
+check_eq "the folder Printed was made once" "$(fakems_state 'list(s["folders"].values()).count("Printed")')" 1
+check "FindItem was paged (an Offset past 0)" test "$(fakems_log 'sum(1 for e in r if e["op"].startswith("FindItem@") and e["op"] != "FindItem@0")')" -ge 1
+for s in one two three; do
+  check_eq "ews $s: still one reply" "$(fakems_replies "ews $s")" 1
+done
+check_eq "every request had an Authorization header" "$(fakems_log 'sum(1 for e in r if not e["auth"])')" 0
+
+# ---- 2. throttling: 503 + Retry-After honoured ----------------------------------------------
+check_eq "the first FindItem was throttled (503)" "$(fakems_log '[e["status"] for e in r][0]')" 503
+GAP=$(fakems_log '"%.2f" % (r[1]["t"] - r[0]["t"])')
+echo "note: the request after the 503 came ${GAP} s later (Retry-After: 2)"
+check "the next request waited Retry-After (>= 2 s)" /usr/bin/python3 -c "import sys; sys.exit(0 if $GAP >= 1.95 else 1)"
+
+# ---- 3. dropped GetItem: taken again, no duplicate ------------------------------------------
+check_eq "every item's first GetItem was cut (and taken again)" "$(fakems_state 'sorted(x["downloads"] for x in m.values())')" "[2, 2, 2]"
+gw_stop
+peers_stop "$FAKE_PID"
+
+# ---- 4. OAuth2 bearer, an expired token -----------------------------------------------------
+F2=$W/fake2
+mkdir -p "$F2/mailbox"
+cp "$F"/ca.* "$F"/server.* "$F"/other-ca.* "$F2/"
+fakems_message "$F2/mailbox/1.eml" "ews bearer" pass "$W/doc.pdf=b1.pdf"
+fakems_message "$F2/mailbox/2.eml" "ews bearer two" pass "$W/doc.pdf=b2.pdf"
+fakems_start ews "$F2" --client-id ews-app --client-secret app-secret --expire-after 2 || exit 1
+printf '%s\n' "ews ews://localhost:$FAKE_PORT user=print@example.test auth=oauth2 token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=ews-app client-secret=app-secret cafile=$F/ca.crt authserv-id=mx.example.test poll=1" > "$W/sources"
+gw_restart || exit 1
+check "bearer: b1.pdf is held" fakems_wait 60 fakems_is 1 fakems_held b1.pdf
+check "bearer: b2.pdf is held" fakems_wait 60 fakems_is 1 fakems_held b2.pdf
+check "bearer: both items in Printed" fakems_wait 20 fakems_is True fakems_state 'all(x["folder"] == "Printed" for x in m.values())'
+check_eq "bearer: one 401 for the expired token" "$(fakems_log 'sum(1 for e in r if e["status"] == 401)')" 1
+check_eq "bearer: two grants in all" "$(fakems_state 's["grants"]')" 2
+gw_stop
+
+# ---- 5. a certificate that is not trusted: stopped before any credential --------------------
+tls_refused() {   # tls_refused LABEL HOST CAFILE
+  printf '%s\n' "bad ews://$2:$FAKE_PORT user=EXAMPLE\\print password=$PW cafile=$3 poll=1" > "$W/sources"
+  local before
+  before=$(wc -l < "$FAKE_LOG")
+  : > "$GW_LOG"
+  gw_restart || return
+  check "$1: the source stops with one clear line" fakems_wait 20 grep -q "Mail source bad: the certificate of $2 is not trusted.*no credential was sent" "$GW_LOG"
+  sleep 2
+  check_eq "$1: the fake saw no request (no Authorization header)" "$(wc -l < "$FAKE_LOG")" "$before"
+  check_eq "$1: it did not try again" "$(grep -c 'is not trusted' "$GW_LOG")" 1
+  gw_stop
+}
+tls_refused "another CA" localhost "$F/other-ca.crt"
+tls_refused "wrong host name" 127.0.0.1 "$F/ca.crt"
+printf '%s\n' "bad ews://127.0.0.1:$FAKE_PORT user=EXAMPLE\\print password=$PW cafile=$F/ca.crt poll=1 verify=no" > "$W/sources"
+before=$(wc -l < "$FAKE_LOG")
+gw_restart
+check "verify=no (the admin's choice): the fake is reached" fakems_wait 20 fakems_is yes fakems_log "'yes' if len(r) > $before else 'no'"
+gw_stop
+
+gw_finish
