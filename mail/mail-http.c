@@ -355,6 +355,13 @@ _gwMailHttpCall(gw_mail_source_t *src, const char *method, const char *url, cons
 {
   bool oauth = src->auth == GW_MAIL_AUTH_OAUTH2, refreshed = false, tls = false;
   int  throttled = 0;
+  char shown[140];                      /* The URL for the log: ids make it long */
+  size_t len = strlen(url);
+
+  if (len < sizeof(shown))
+    snprintf(shown, sizeof(shown), "%s", url);
+  else
+    snprintf(shown, sizeof(shown), "%.70s...%s", url, url + len - 60);
 
   for (;;)
   {
@@ -370,7 +377,7 @@ _gwMailHttpCall(gw_mail_source_t *src, const char *method, const char *url, cons
       if (resp->tls_refused)
         _gwMailHealthError(src, 0, true, "the certificate of %s is not trusted (%s); the source is stopped and no credential was sent. Fix the server's certificate or cafile=, then restart.", src->host, resp->error);
       else if (!src->stop)
-        _gwMailHealthError(src, 0, false, "%s %.200s: %s; trying again later.", method, url, resp->error);
+        _gwMailHealthError(src, 0, false, "%s %s: %s; trying again later.", method, shown, resp->error);
       _gwMailHttpFree(resp);
       return (resp->tls_refused || src->stop ? GW_MAIL_ROUND_STOP : GW_MAIL_ROUND_FAIL);
     }
@@ -395,7 +402,7 @@ _gwMailHttpCall(gw_mail_source_t *src, const char *method, const char *url, cons
         return (GW_MAIL_ROUND_STOP);
       continue;
     }
-    _gwMailHealthError(src, 0, false, "%s %.200s: HTTP %ld; trying again later.", method, url, resp->status);
+    _gwMailHealthError(src, 0, false, "%s %s: HTTP %ld; trying again later.", method, shown, resp->status);
     return (GW_MAIL_ROUND_FAIL);
   }
 }
