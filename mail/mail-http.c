@@ -140,10 +140,11 @@ set_auth(CURL *curl, gw_mail_source_t *src, const char *bearer)
 /*
  * '_gwMailHttp()' - One request; true when an answer came (any status).
  *                   resp is filled either way (free with _gwMailHttpFree).
+ *                   cafile "" = the system store.
  */
 
 bool
-_gwMailHttp(gw_mail_source_t *src, const char *method, const char *url, const char *type, const char *body, const char *bearer, size_t max, gw_mail_http_t *resp)
+_gwMailHttp(gw_mail_source_t *src, const char *method, const char *url, const char *type, const char *body, const char *bearer, const char *cafile, size_t max, gw_mail_http_t *resp)
 {
   CURL              *curl;
   struct curl_slist *headers = NULL;
@@ -184,7 +185,7 @@ _gwMailHttp(gw_mail_source_t *src, const char *method, const char *url, const ch
        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long)HTTP_STALL_TIME) == CURLE_OK &&
        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, src->verify ? 1L : 0L) == CURLE_OK &&
        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, src->verify ? 2L : 0L) == CURLE_OK &&
-       (!src->cafile[0] || curl_easy_setopt(curl, CURLOPT_CAINFO, src->cafile) == CURLE_OK) &&
+       (!cafile[0] || curl_easy_setopt(curl, CURLOPT_CAINFO, cafile) == CURLE_OK) &&
        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK &&
        (!body || (curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body) == CURLE_OK &&
                   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body)) == CURLE_OK)) &&
@@ -372,7 +373,7 @@ _gwMailHttpCall(gw_mail_source_t *src, const char *method, const char *url, cons
       memset(resp, 0, sizeof(*resp));
       return (tls || src->stop ? GW_MAIL_ROUND_STOP : GW_MAIL_ROUND_FAIL);
     }
-    if (!_gwMailHttp(src, method, url, type, body, token, max, resp))
+    if (!_gwMailHttp(src, method, url, type, body, token, src->cafile, max, resp))
     {
       if (resp->tls_refused)
         _gwMailHealthError(src, 0, true, "the certificate of %s is not trusted (%s); the source is stopped and no credential was sent. Fix the server's certificate or cafile=, then restart.", src->host, resp->error);

@@ -139,7 +139,7 @@ _gwMailOAuthToken(gw_mail_source_t *src, bool *tls_refused)
        (!refresh || form_add(form, size, "refresh_token", o->refresh_token)) &&
        form_add(form, size, "scope", o->scope);
   if (ok)
-    ok = _gwMailHttp(src, "POST", o->token_url, "application/x-www-form-urlencoded", form, NULL, TOKEN_ANSWER_MAX, &resp);
+    ok = _gwMailHttp(src, "POST", o->token_url, "application/x-www-form-urlencoded", form, NULL, o->cafile[0] ? o->cafile : src->cafile, TOKEN_ANSWER_MAX, &resp);
   else
     memset(&resp, 0, sizeof(resp));
   gwWipe(form, size);

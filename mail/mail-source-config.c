@@ -114,7 +114,8 @@ set_option(gw_mail_source_t *s, const char *key, const char *value, const char *
     { "client-id", s->oauth.client_id, sizeof(s->oauth.client_id) },
     { "client-secret", s->oauth.client_secret, sizeof(s->oauth.client_secret) },
     { "refresh-token", s->oauth.refresh_token, sizeof(s->oauth.refresh_token) },
-    { "scope", s->oauth.scope, sizeof(s->oauth.scope) }
+    { "scope", s->oauth.scope, sizeof(s->oauth.scope) },
+    { "token-cafile", s->oauth.cafile, sizeof(s->oauth.cafile) }
   };
 
   for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i ++)

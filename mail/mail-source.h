@@ -38,6 +38,7 @@ typedef struct gw_mail_oauth_s          /* OAuth2 client of one source (mail-oau
   char   client_secret[1024];           /* client-secret= (enc:v1: in the file) */
   char   refresh_token[GW_MAIL_TOKEN_MAX]; /* refresh-token= (enc:v1:); set: refresh-token grant */
   char   scope[256];                    /* scope= (default per kind) */
+  char   cafile[1024];                  /* token-cafile= ("" = the source's cafile=) */
   char   access_token[GW_MAIL_TOKEN_MAX]; /* Cached */
   time_t expires;                       /* When the cached token stops being used */
   int    grants;                        /* Tokens obtained (log, tests) */
@@ -124,7 +125,7 @@ typedef enum gw_mail_round_e           /* How a round (or one request of it) wen
 } gw_mail_round_t;
 
 /* mail-http.c: one HTTPS request of a source (TLS verified, bounded answer, no redirects). */
-extern bool           _gwMailHttp(gw_mail_source_t *src, const char *method, const char *url, const char *type, const char *body, const char *bearer, size_t max, gw_mail_http_t *resp);
+extern bool           _gwMailHttp(gw_mail_source_t *src, const char *method, const char *url, const char *type, const char *body, const char *bearer, const char *cafile, size_t max, gw_mail_http_t *resp);
 extern void           _gwMailHttpFree(gw_mail_http_t *resp);
 /* A request with the source's credentials: the OAuth2 token (one new one on 401), Retry-After
    waits on 429/503.  ROUND_OK: a 2xx answer in resp (free it); else logged, resp freed. */

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # mail.sh - mail intake against real servers (tests/lib/mail-rig.sh: private
 # Dovecot + Postfix on loopback, TLS from a test CA):
-#  1. IMAPS, IMAP+STARTTLS (with IDLE) and POP3S sources each turn a mailed
-#     PDF and JPEG into two held jobs of the verified sender, and one reply
-#     listing both arrives in the sender's mailbox;
+#  1. IMAPS, IMAP+STARTTLS (with IDLE, signing in with XOAUTH2: the rig's
+#     OAuth user, the token from a local token endpoint, the fake of
+#     tests/tools/fake-graph.py with its own CA in token-cafile=) and POP3S
+#     sources each turn a mailed PDF and JPEG into two held jobs of the
+#     verified sender, and one reply listing both arrives in the sender's
+#     mailbox;
 #  2. a sender whose Authentication-Results fail gets quarantined jobs and a
 #     reply with a verification code;
 #  3. a wrong CA and a wrong host name: the source stops before LOGIN (the
@@ -16,6 +19,7 @@
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+. "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
 peers_init
 W=$PEERS_DIR
 RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
@@ -92,9 +96,14 @@ test_replies() {   # test_replies SUBJECT COUNT: replies in alice's mailbox to t
   [ "$(grep -lE "^Subject: Printed: $1"$'\r?$' "$ALICE_MD"/new/* 2>/dev/null | wc -l)" = "$2" ]
 }
 
+# The token endpoint for the XOAUTH2 source: it grants the token the rig's
+# Dovecot takes for oauth@example.test (client credentials).
+fakems_tls "$W/token" && mkdir -p "$W/token/mailbox" &&
+  fakems_start graph "$W/token" --client-id imap-app --client-secret imap-secret --token-value test-access-token-123 || exit 1
+
 cat > "$W/sources" <<EOF
 imaps imaps://localhost:$MAILRIG_IMAPS/INBOX user=print@example.test password=printpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=2
-starttls imap://localhost:$MAILRIG_IMAP/INBOX user=oauth@example.test password=test-access-token-123 cafile=$MAILRIG_CA authserv-id=mx.example.test poll=20 done=flag
+starttls imap://localhost:$MAILRIG_IMAP/INBOX user=oauth@example.test auth=oauth2 token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=imap-app client-secret=imap-secret token-cafile=$W/token/ca.crt cafile=$MAILRIG_CA authserv-id=mx.example.test poll=20 done=flag
 pop pop3s://localhost:$MAILRIG_POP3S user=bob@example.test password=bobpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=1 done=delete
 EOF
 chmod 600 "$W/sources"
@@ -116,6 +125,9 @@ for s in imaps starttls pop3s; do
   reply_text "$s test" > "$W/reply.txt"
   check "$s: the reply lists both" sh -c "grep -q '$s.jpg: held, 1 page' $W/reply.txt && grep -q '$s.pdf: held, 2 page' $W/reply.txt"
 done
+check "starttls: signed in with XOAUTH2 (Dovecot's log)" grep -q "imap-login: Info: Login: user=<oauth@example.test>, method=XOAUTH2" "$DLOG"
+check "starttls: one token grant (cached)" fakems_is 1 fakems_state 's["grants"]'
+check "starttls: no LOGIN with a password for the OAuth user" sh -c "! grep 'Login: user=<oauth@example.test>' '$DLOG' | grep -qv XOAUTH2"
 check "IMAPS message moved to Printed" wait_for 10 sh -c "ls $MAILRIG_DIR/mail/print@example.test/Maildir/.Printed/cur/* >/dev/null 2>&1"
 check "POP3 message deleted" wait_for 10 sh -c "[ \$(find $MAILRIG_DIR/mail/bob@example.test/Maildir/cur $MAILRIG_DIR/mail/bob@example.test/Maildir/new -type f | wc -l) = 0 ]"
 
