@@ -87,7 +87,7 @@ verify_stream(gw_mail_source_t *src, mailstream *stream)
   }
   if (!stream || (chain = mailstream_get_certificate_chain(stream)) == NULL)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d sent no certificate; the source is stopped and no password was sent.", src->name, src->host, src->port);
+    _gwMailHealthError(src, 0, true, "%s:%d sent no certificate; the source is stopped and no password was sent.", src->host, src->port);
     return (false);
   }
   for (unsigned i = 0; i < carray_count(chain) && n < 16; i ++)
@@ -100,7 +100,7 @@ verify_stream(gw_mail_source_t *src, mailstream *stream)
   ok = gwTLSVerifyChain(der, len, n, src->host, src->cafile, why, sizeof(why));
   mailstream_certificate_chain_free(chain);
   if (!ok)
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: the certificate of %s:%d is not trusted (%s); the source is stopped and no password was sent. Fix the server's certificate or cafile=, then reload.", src->name, src->host, src->port, why);
+    _gwMailHealthError(src, 0, true, "the certificate of %s:%d is not trusted (%s); the source is stopped and no password was sent. Fix the server's certificate or cafile=, then reload.", src->host, src->port, why);
 
   return (ok);
 }
@@ -147,7 +147,6 @@ imap_oauth2(gw_mail_source_t *src, mailimap *imap, int *r)
 static connect_rc_t
 imap_connect(gw_mail_source_t *src, mailimap *imap, uint32_t *uidvalidity)
 {
-  gw_log_t                        *log = gwSystemGetLog(src->sys);
   struct mailimap_capability_data *caps = NULL;
   int                              r;
 
@@ -158,14 +157,14 @@ imap_connect(gw_mail_source_t *src, mailimap *imap, uint32_t *uidvalidity)
   {
     if ((r = mailimap_socket_starttls_with_callback(imap, set_sni, src->host)) != MAILIMAP_NO_ERROR)
     {
-      gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d refused STARTTLS; the source is stopped (it never logs in without TLS).", src->name, src->host, src->port);
+      _gwMailHealthError(src, 0, true, "%s:%d refused STARTTLS; the source is stopped (it never logs in without TLS).", src->host, src->port);
       return (CONNECT_STOP);
     }
     r = MAILIMAP_NO_ERROR_NON_AUTHENTICATED;
   }
   if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
   {
-    gwLog(log, GW_LOG_WARN, "Mail source %s: cannot connect to %s:%d (libetpan error %d); trying again later.", src->name, src->host, src->port, r);
+    _gwMailHealthError(src, 0, false, "cannot connect to %s:%d (libetpan error %d); trying again later.", src->host, src->port, r);
     return (CONNECT_RETRY);
   }
 
@@ -183,14 +182,14 @@ imap_connect(gw_mail_source_t *src, mailimap *imap, uint32_t *uidvalidity)
     r = mailimap_login(imap, src->user, src->password);
   if (r != MAILIMAP_NO_ERROR)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: the server refused the login of %s (error %d); trying again later.", src->name, src->user, r);
+    _gwMailHealthError(src, 0, false, "the server refused the login of %s (error %d); trying again later.", src->user, r);
     return (CONNECT_RETRY);
   }
   if (mailimap_capability(imap, &caps) == MAILIMAP_NO_ERROR && caps)
     mailimap_capability_data_free(caps);
   if ((r = mailimap_select(imap, src->mailbox)) != MAILIMAP_NO_ERROR || !imap->imap_selection_info)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: cannot open mailbox \"%s\" (error %d); trying again later.", src->name, src->mailbox, r);
+    _gwMailHealthError(src, 0, false, "cannot open mailbox \"%s\" (error %d); trying again later.", src->mailbox, r);
     return (CONNECT_RETRY);
   }
   *uidvalidity = imap->imap_selection_info->sel_uidvalidity;
@@ -432,7 +431,12 @@ run_imap(gw_mail_source_t *src)
     {
       gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: connected to %s:%d, mailbox %s (%s).", src->name, src->host, src->port, src->mailbox, mailimap_has_idle(imap) ? "IDLE" : "polling");
       backoff = 1;
-      while (!src->stop && imap_round(src, imap, uidvalidity) && !src->stop && imap_wait(src, imap));
+      while (!src->stop && imap_round(src, imap, uidvalidity) && !src->stop)
+      {
+        _gwMailHealthOk(src);
+        if (!imap_wait(src, imap))
+          break;
+      }
       if (!src->stop)
         gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: the connection broke; reconnecting.", src->name);
       else
@@ -501,7 +505,6 @@ uidl_add(gw_mail_source_t *src, const char *uidl)
 static connect_rc_t
 pop3_round(gw_mail_source_t *src)
 {
-  gw_log_t *log = gwSystemGetLog(src->sys);
   mailpop3 *pop = mailpop3_new(0, NULL);
   carray   *list = NULL;
   int       r;
@@ -515,13 +518,13 @@ pop3_round(gw_mail_source_t *src)
   else if ((r = mailpop3_socket_connect(pop, src->host, (uint16_t)src->port)) == MAILPOP3_NO_ERROR &&
            (r = mailpop3_socket_starttls_with_callback(pop, set_sni, src->host)) != MAILPOP3_NO_ERROR)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d refused STLS; the source is stopped (it never logs in without TLS).", src->name, src->host, src->port);
+    _gwMailHealthError(src, 0, true, "%s:%d refused STLS; the source is stopped (it never logs in without TLS).", src->host, src->port);
     mailpop3_free(pop);
     return (CONNECT_STOP);
   }
   if (r != MAILPOP3_NO_ERROR)
   {
-    gwLog(log, GW_LOG_WARN, "Mail source %s: cannot connect to %s:%d (libetpan error %d); trying again later.", src->name, src->host, src->port, r);
+    _gwMailHealthError(src, 0, false, "cannot connect to %s:%d (libetpan error %d); trying again later.", src->host, src->port, r);
     mailpop3_free(pop);
     return (CONNECT_RETRY);
   }
@@ -532,7 +535,7 @@ pop3_round(gw_mail_source_t *src)
   }
   if ((r = mailpop3_login(pop, src->user, src->password)) != MAILPOP3_NO_ERROR)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: the server refused the login of %s (error %d); trying again later.", src->name, src->user, r);
+    _gwMailHealthError(src, 0, false, "the server refused the login of %s (error %d); trying again later.", src->user, r);
     mailpop3_free(pop);
     return (CONNECT_RETRY);
   }
@@ -570,7 +573,7 @@ pop3_round(gw_mail_source_t *src)
         continue;
       if (!uidl_add(src, info->msg_uidl))
       {
-        gwLog(log, GW_LOG_ERROR, "Mail source %s: cannot write %s: %s.", src->name, src->uidl_path, strerror(errno));
+        _gwMailHealthError(src, 0, false, "cannot write %s: %s.", src->uidl_path, strerror(errno));
         break;
       }
       if (!strcmp(src->done, "delete"))
@@ -600,7 +603,10 @@ run_pop3(gw_mail_source_t *src)
     if (rc == CONNECT_STOP)
       return;
     if (rc == CONNECT_OK)
+    {
+      _gwMailHealthOk(src);
       backoff = src->poll;
+    }
     else
       backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
     if (_gwMailSourceSleep(src, rc == CONNECT_OK ? src->poll : backoff))

@@ -9,6 +9,7 @@
 #include "printgate/outbox.h"
 
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,11 @@ typedef struct mail_frontend_s
   int              count;
   int              subscription;
 } mail_frontend_t;
+
+
+/* The front-end's state while it runs, for /health (which may ask while stop() runs) */
+static pthread_mutex_t  live_mutex = PTHREAD_MUTEX_INITIALIZER;
+static mail_frontend_t *live = NULL;
 
 
 /*
@@ -107,8 +113,69 @@ mail_start(gw_system_t *sys, void *data, const char **error_r)
     }
     src->started = true;
   }
+  pthread_mutex_lock(&live_mutex);
+  live = fe;
+  pthread_mutex_unlock(&live_mutex);
 
   return (true);
+}
+
+
+/*
+ * 'source_health()' - One source's health entry.
+ */
+
+static json_object *
+source_health(gw_mail_source_t *src)
+{
+  static const char * const kinds[] = { "imap", "pop3", "graph", "ews" };
+  json_object              *o = json_object_new_object();
+  gw_mail_health_t          h;
+
+  pthread_mutex_lock(&src->mutex);
+  h = src->health;
+  pthread_mutex_unlock(&src->mutex);
+
+  json_object_object_add(o, "name", json_object_new_string(src->name));
+  json_object_object_add(o, "kind", json_object_new_string(kinds[src->proto]));
+  json_object_object_add(o, "status", json_object_new_string(h.stopped ? "stopped" : h.last_error_at > h.last_success ? "error" : h.last_success ? "ok" : "starting"));
+  json_object_object_add(o, "last_success", json_object_new_int64((int64_t)h.last_success));
+  json_object_object_add(o, "last_error_at", json_object_new_int64((int64_t)h.last_error_at));
+  json_object_object_add(o, "last_error", json_object_new_string(h.last_error));
+  json_object_object_add(o, "backoff", json_object_new_int(h.backoff));
+
+  return (o);
+}
+
+
+/*
+ * 'mail_health()' - The sources' health for /health's details.
+ */
+
+static bool
+mail_health(gw_system_t *sys, char **json_r, void *data)
+{
+  json_object *root, *list;
+
+  (void)sys;
+  pthread_mutex_lock(&live_mutex);
+  if (live != data)
+  {
+    pthread_mutex_unlock(&live_mutex);
+    return (false);
+  }
+  root = json_object_new_object();
+  list = json_object_new_array();
+  for (int i = 0; i < live->count; i ++)
+    if (live->sources[i].started)
+      json_object_array_add(list, source_health(live->sources + i));
+  pthread_mutex_unlock(&live_mutex);
+
+  json_object_object_add(root, "sources", list);
+  *json_r = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+  json_object_put(root);
+
+  return (*json_r != NULL);
 }
 
 
@@ -121,6 +188,10 @@ mail_stop(gw_system_t *sys, void *data)
 {
   mail_frontend_t *fe = (mail_frontend_t *)data;
 
+  pthread_mutex_lock(&live_mutex);
+  if (live == fe)
+    live = NULL;
+  pthread_mutex_unlock(&live_mutex);
   for (int i = 0; i < fe->count; i ++)
   {
     gw_mail_source_t *src = fe->sources + i;
@@ -174,5 +245,6 @@ gwMailFrontend(gw_frontend_t *frontend)
   frontend->name  = "mail";
   frontend->start = mail_start;
   frontend->stop  = mail_stop;
+  frontend->health = mail_health;
   frontend->data  = calloc(1, sizeof(mail_frontend_t));
 }

@@ -47,6 +47,7 @@ done
 for s in one two three; do
   check "ews $s: exactly one reply in the outbox" fakems_wait 30 fakems_is 1 fakems_replies "ews $s"
 done
+check "/health: the source is ok, with a last success" fakems_wait 10 fakems_is True fakems_health 'src["name"] == "ews" and src["status"] == "ok" and src["last_success"] > 0'
 check "every item is read and in Printed" fakems_wait 20 fakems_is True fakems_state 'all(x["isRead"] and x["folder"] == "Printed" for x in m.values())'
 sleep 3
 for n in e1.pdf e1.jpg e2.pdf e3.pdf; do
@@ -95,6 +96,7 @@ tls_refused() {   # tls_refused LABEL HOST CAFILE
   : > "$GW_LOG"
   gw_restart || return
   check "$1: the source stops with one clear line" fakems_wait 20 grep -q "Mail source bad: the certificate of $2 is not trusted.*no credential was sent" "$GW_LOG"
+  check "$1: /health says the source stopped, and why" fakems_is True fakems_health 'src["status"] == "stopped" and "not trusted" in src["last_error"]'
   sleep 2
   check_eq "$1: the fake saw no request (no Authorization header)" "$(wc -l < "$FAKE_LOG")" "$before"
   check_eq "$1: it did not try again" "$(grep -c 'is not trusted' "$GW_LOG")" 1

@@ -52,6 +52,7 @@ done
 for s in one two three; do
   check "graph $s: exactly one reply in the outbox" fakems_wait 30 fakems_is 1 fakems_replies "graph $s"
 done
+check "/health: the source is ok, with a last success" fakems_wait 10 fakems_is True fakems_health 'src["name"] == "graph" and src["status"] == "ok" and src["last_success"] > 0'
 check "every message is read and in Printed" fakems_wait 20 fakems_is True fakems_state 'all(x["isRead"] and x["folder"] == "Printed" for x in m.values())'
 sleep 3   # more polls: nothing is taken twice
 for n in g1.pdf g1.jpg g2.pdf g3.pdf; do
@@ -91,6 +92,7 @@ tls_refused() {   # tls_refused LABEL HOST CAFILE
   : > "$GW_LOG"
   gw_restart || return
   check "$1: the source stops with one clear line" fakems_wait 20 grep -q "Mail source bad: the certificate of the token endpoint .* is not trusted.*no secret was sent" "$GW_LOG"
+  check "$1: /health says the source stopped, and why" fakems_is True fakems_health 'src["status"] == "stopped" and "not trusted" in src["last_error"]'
   sleep 2
   check_eq "$1: the fake saw no request (no secret, no Authorization)" "$(wc -l < "$FAKE_LOG")" "$before"
   check_eq "$1: it did not try again" "$(grep -c 'is not trusted' "$GW_LOG")" 1

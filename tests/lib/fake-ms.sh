@@ -97,6 +97,14 @@ fakems_replies() {
   gw outbox list | grep -c "Printed: $1\$"
 }
 
+# fakems_health EXPR: a Python expression over the daemon's /health details
+# (src: the first mail source's entry, from loopback, which gets the details).
+fakems_health() {
+  curl -sk "https://127.0.0.1:$GW_PORT/health" | /usr/bin/python3 -c 'import json, sys
+h = json.load(sys.stdin); src = h["frontends"]["mail"]["sources"][0]
+print(eval(sys.argv[1]))' "$1"
+}
+
 # fakems_is COUNT CMD...: CMD prints COUNT (for fakems_wait, which runs it again each time).
 fakems_is() {
   local want=$1; shift
