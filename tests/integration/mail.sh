@@ -39,43 +39,17 @@ gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=jpeg -r30 -sOutputFile="$W/photo.jpg" -
 
 # mail_send TO SUBJECT AR-RESULT FILE...: a message from alice with attachments, by SMTP.
 mail_send() {
-  local to=$1 subject=$2 ar=$3; shift 3
-  /usr/bin/python3 - "$to" "$subject" "$ar" "$@" > "$W/msg.eml" <<'PY'
-import sys, email.message, email.utils, os
-to, subject, ar, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-m = email.message.EmailMessage()
-m["Authentication-Results"] = "mx.example.test; spf=%s smtp.mailfrom=alice@example.test; dkim=%s header.d=example.test; dmarc=%s header.from=example.test" % (ar, ar, ar)
-m["From"] = "Alice <alice@example.test>"; m["To"] = to; m["Subject"] = subject
-m["Message-ID"] = email.utils.make_msgid(domain="example.test")
-m.set_content("Please print.\n")
-for f in files:
-    path, _, name = f.partition("=")
-    data = open(path, "rb").read()
-    maintype, subtype = ("image", "jpeg") if path.endswith(".jpg") else ("application", "pdf")
-    m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name or os.path.basename(path))
-sys.stdout.write(m.as_string())
-PY
+  local to=$1; shift
+  FAKEMS_TO=$to fakems_message "$W/msg.eml" "$@" &&
   curl -sS "smtp://127.0.0.1:$MAILRIG_SMTP" --mail-from alice@example.test --mail-rcpt "$to" -T "$W/msg.eml"
 }
 
-# held_count NAME: held jobs of alice with that document name.
-held_count() {
-  gw --json job list --user alice | /usr/bin/python3 -c '
-import json, sys
-def jobs(x):
-    if isinstance(x, dict):
-        if "state" in x and "name" in x: yield x
-        for v in x.values(): yield from jobs(v)
-    elif isinstance(x, list):
-        for v in x: yield from jobs(v)
-print(sum(1 for j in jobs(json.load(sys.stdin)) if j["name"] == sys.argv[1] and j["state"] == sys.argv[2]))' "$1" "${2:-held}"
+held_count() {    # held_count NAME [STATE]: alice's jobs with that document name
+  fakems_held "$@"
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds.
-wait_for() {
-  local t=$1 i; shift
-  for ((i = 0; i < t * 5; i ++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  return 1
+wait_for() {      # wait_for SECONDS CMD...: until CMD succeeds
+  fakems_wait "$@"
 }
 
 reply_text() {     # reply_text SUBJECT: the decoded bodies of alice's replies to that subject

@@ -7,9 +7,21 @@
 #                               DNS:localhost only (DIR/server.crt, .key), and a
 #                               second, unrelated CA (DIR/other-ca.crt)
 #   fakems_message OUT SUBJECT AR FILE[=NAME]...
-#                               a message from alice@example.test with those
+#                               a message from alice@example.test to $FAKEMS_TO
+#                               (default print@example.test) with those
 #                               attachments and the Authentication-Results the
 #                               trusted MTA (mx.example.test) would add (AR: pass/fail)
+#   fakems_mailbox KIND DIR     DIR/mailbox with three messages: "KIND one" (a PDF
+#                               and a JPEG, K1.pdf K1.jpg), "KIND two" (K2.pdf),
+#                               "KIND three" (K3.pdf), K the first letter of KIND
+#   fakems_check_taken KIND     the three messages of fakems_mailbox: each attachment held
+#                               once, one outbox reply each, each marked read once and
+#                               moved to Printed once (the folder made once), /health ok
+#   fakems_check_throttled STATUS  the first request (not the token's) got STATUS and
+#                               the next came Retry-After (2 s) later
+#   fakems_tls_refused LABEL SOURCE-LINE LOG-REGEX
+#                               the source stops with one line matching LOG-REGEX,
+#                               /health says stopped, the fake saw no request
 #   fakems_start KIND DIR ARGS...   start fake-KIND.py (graph or ews) on a free
 #                               port with DIR/mailbox/*.eml; sets FAKE_PORT FAKE_PID
 #                               FAKE_LOG (JSON lines) FAKE_STATE (JSON)
@@ -32,12 +44,12 @@ fakems_tls() {
 
 fakems_message() {
   local out=$1 subject=$2 ar=$3; shift 3
-  /usr/bin/python3 - "$subject" "$ar" "$@" > "$out" <<'PY'
+  /usr/bin/python3 - "${FAKEMS_TO:-print@example.test}" "$subject" "$ar" "$@" > "$out" <<'PY'
 import sys, email.message, email.utils, os
-subject, ar, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+to, subject, ar, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 m = email.message.EmailMessage()
 m["Authentication-Results"] = "mx.example.test; spf=%s smtp.mailfrom=alice@example.test; dkim=%s header.d=example.test; dmarc=%s header.from=example.test" % (ar, ar, ar)
-m["From"] = "Alice <alice@example.test>"; m["To"] = "print@example.test"; m["Subject"] = subject
+m["From"] = "Alice <alice@example.test>"; m["To"] = to; m["Subject"] = subject
 m["Message-ID"] = email.utils.make_msgid(domain="example.test")
 m.set_content("Please print.\n")
 for f in files:
@@ -47,6 +59,61 @@ for f in files:
     m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name or os.path.basename(path))
 sys.stdout.write(m.as_string())
 PY
+}
+
+fakems_mailbox() {
+  local kind=$1 d=$2 k=${1:0:1}
+  mkdir -p "$d/mailbox"
+  gw_make_pdf "$d/doc.pdf" 2 "$kind PDF" &&
+  gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=jpeg -r30 -sOutputFile="$d/photo.jpg" -c "0 0 1 setrgbcolor 0 0 200 200 rectfill showpage" >/dev/null &&
+  fakems_message "$d/mailbox/1.eml" "$kind one" pass "$d/doc.pdf=${k}1.pdf" "$d/photo.jpg=${k}1.jpg" &&
+  fakems_message "$d/mailbox/2.eml" "$kind two" pass "$d/doc.pdf=${k}2.pdf" &&
+  fakems_message "$d/mailbox/3.eml" "$kind three" pass "$d/doc.pdf=${k}3.pdf"
+}
+
+fakems_check_taken() {
+  local kind=$1 k=${1:0:1} n s
+  for n in ${k}1.pdf ${k}1.jpg ${k}2.pdf ${k}3.pdf; do
+    check "$n is held for alice" fakems_wait 60 fakems_is 1 fakems_held $n
+  done
+  for s in one two three; do
+    check "$kind $s: exactly one reply in the outbox" fakems_wait 30 fakems_is 1 fakems_replies "$kind $s"
+  done
+  check "/health: the source is ok, with a last success" fakems_wait 10 fakems_is True fakems_health "src['name'] == '$kind' and src['status'] == 'ok' and src['last_success'] > 0"
+  check "every message is read and in Printed" fakems_wait 20 fakems_is True fakems_state 'all(x["isRead"] and x["folder"] == "Printed" for x in m.values())'
+  sleep 3   # more polls: nothing is taken twice
+  for n in ${k}1.pdf ${k}1.jpg ${k}2.pdf ${k}3.pdf; do
+    check_eq "$n: still exactly one job" "$(( $(fakems_held $n) + $(fakems_held $n converting) + $(fakems_held $n failed) ))" 1
+  done
+  check_eq "each message marked read once and moved once" "$(fakems_state 'sorted((x["marks"], x["moves"]) for x in m.values())')" "[(1, 1), (1, 1), (1, 1)]"
+  check_eq "the folder Printed was made once" "$(fakems_state 'list(s["folders"].values()).count("Printed")')" 1
+  for s in one two three; do
+    check_eq "$kind $s: still one reply" "$(fakems_replies "$kind $s")" 1
+  done
+  gw outbox list > "$PEERS_DIR/outbox.txt"
+  check "the replies go to alice" grep -q "alice@example.test" "$PEERS_DIR/outbox.txt"
+}
+
+fakems_check_throttled() {
+  local gap
+  check_eq "the first request was throttled ($1)" "$(fakems_log '[e["status"] for e in r if e["op"] != "token"][0]')" "$1"
+  gap=$(fakems_log '"%.2f" % ([e for e in r if e["op"] != "token"][1]["t"] - [e for e in r if e["op"] != "token"][0]["t"])')
+  echo "note: the request after the $1 came $gap s later (Retry-After: 2)"
+  check "the next request waited Retry-After (>= 2 s)" /usr/bin/python3 -c "import sys; sys.exit(0 if $gap >= 1.95 else 1)"
+}
+
+fakems_tls_refused() {
+  local before
+  printf '%s\n' "$2" > "$W/sources"
+  before=$(wc -l < "$FAKE_LOG")
+  : > "$GW_LOG"
+  gw_restart || return
+  check "$1: the source stops with one clear line" fakems_wait 20 grep -q "$3" "$GW_LOG"
+  check "$1: /health says the source stopped, and why" fakems_is True fakems_health 'src["status"] == "stopped" and "not trusted" in src["last_error"]'
+  sleep 2
+  check_eq "$1: the fake saw no request (no credential, no Authorization header)" "$(wc -l < "$FAKE_LOG")" "$before"
+  check_eq "$1: it did not try again" "$(grep -c 'is not trusted' "$GW_LOG")" 1
+  gw_stop
 }
 
 fakems_start() {
