@@ -498,6 +498,112 @@ uidl_add(gw_mail_source_t *src, const char *uidl)
 
 
 /*
+ * 'b64_encode()' - Base64 of len bytes; false when out is too small.
+ */
+
+static bool
+b64_encode(const unsigned char *in, size_t len, char *out, size_t outsize)
+{
+  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t            o = 0;
+
+  if ((len + 2) / 3 * 4 + 1 > outsize)
+    return (false);
+  for (size_t i = 0; i < len; i += 3)
+  {
+    unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < len ? in[i + 2] : 0);
+
+    out[o ++] = abc[(v >> 18) & 63];
+    out[o ++] = abc[(v >> 12) & 63];
+    out[o ++] = i + 1 < len ? abc[(v >> 6) & 63] : '=';
+    out[o ++] = i + 2 < len ? abc[v & 63] : '=';
+  }
+  out[o] = '\0';
+
+  return (true);
+}
+
+
+/*
+ * 'pop3_xoauth2()' - AUTH XOAUTH2 with an initial response (RFC 5034).
+ *                    libetpan 1.9.4 has no POP3 XOAUTH2: the command goes
+ *                    on the session's own stream and, on +OK, the session is
+ *                    put in libetpan's TRANSACTION state (its private enum:
+ *                    2, as mailpop3_pass() does).  A refusal ("+ " with an
+ *                    error, answered with an empty line, then -ERR) gives
+ *                    MAILPOP3_ERROR_BAD_PASSWORD.
+ */
+
+static int
+pop3_xoauth2(mailpop3 *pop, const char *user, const char *token)
+{
+  size_t  slen = strlen(user) + strlen(token) + 32, lsize = (slen + 2) / 3 * 4 + 32;
+  char   *sasl = malloc(slen), *line = malloc(lsize), *resp = NULL;
+  int     r = MAILPOP3_ERROR_MEMORY, n;
+  ssize_t len;
+
+  if (sasl && line && (n = snprintf(sasl, slen, "user=%s\001auth=Bearer %s\001\001", user, token)) > 0 &&
+      (size_t)n < slen && b64_encode((unsigned char *)sasl, (size_t)n, line + 13, lsize - 16))
+  {
+    memcpy(line, "AUTH XOAUTH2 ", 13);
+    len = (ssize_t)strlen(line);
+    line[len ++] = '\r';
+    line[len ++] = '\n';
+    if (mailstream_write(pop->pop3_stream, line, (size_t)len) == len && mailstream_flush(pop->pop3_stream) != -1)
+      resp = mailstream_read_line_remove_eol(pop->pop3_stream, pop->pop3_stream_buffer);
+    if (resp && resp[0] == '+' && resp[1] == ' ' &&
+        mailstream_write(pop->pop3_stream, "\r\n", 2) == 2 && mailstream_flush(pop->pop3_stream) != -1)
+      resp = mailstream_read_line_remove_eol(pop->pop3_stream, pop->pop3_stream_buffer);
+    if (resp && !strncmp(resp, "+OK", 3))
+    {
+      pop->pop3_state = 2;              /* POP3_STATE_TRANSACTION in mailpop3.c */
+      r = MAILPOP3_NO_ERROR;
+    }
+    else
+      r = resp ? MAILPOP3_ERROR_BAD_PASSWORD : MAILPOP3_ERROR_STREAM;
+  }
+  if (sasl)
+    gwWipe(sasl, slen);
+  if (line)
+    gwWipe(line, lsize);
+  free(sasl);
+  free(line);
+
+  return (r);
+}
+
+
+/*
+ * 'pop3_login()' - USER/PASS, or XOAUTH2 with the source's token (a refused
+ *                  token: one new token, one more try).
+ */
+
+static connect_rc_t
+pop3_login(gw_mail_source_t *src, mailpop3 *pop, int *r)
+{
+  bool tls = false;
+
+  if (src->auth != GW_MAIL_AUTH_OAUTH2)
+  {
+    *r = mailpop3_login(pop, src->user, src->password);
+    return (CONNECT_OK);
+  }
+  *r = MAILPOP3_ERROR_BAD_PASSWORD;
+  for (int attempt = 0; attempt < 2 && *r == MAILPOP3_ERROR_BAD_PASSWORD; attempt ++)
+  {
+    const char *token = _gwMailOAuthToken(src, &tls);
+
+    if (!token)
+      return (tls ? CONNECT_STOP : CONNECT_RETRY);
+    if ((*r = pop3_xoauth2(pop, src->user, token)) == MAILPOP3_ERROR_BAD_PASSWORD)
+      _gwMailOAuthInvalidate(src);
+  }
+
+  return (CONNECT_OK);
+}
+
+
+/*
  * 'pop3_round()' - One POP3 session: connect, TLS, verify, log in, take
  *                  every message whose UIDL is not done, QUIT.
  */
@@ -533,7 +639,13 @@ pop3_round(gw_mail_source_t *src)
     mailpop3_free(pop);
     return (CONNECT_STOP);
   }
-  if ((r = mailpop3_login(pop, src->user, src->password)) != MAILPOP3_NO_ERROR)
+  if ((rc = pop3_login(src, pop, &r)) != CONNECT_OK)
+  {
+    mailpop3_free(pop);
+    return (rc);
+  }
+  rc = CONNECT_RETRY;
+  if (r != MAILPOP3_NO_ERROR)
   {
     _gwMailHealthError(src, 0, false, "the server refused the login of %s (error %d); trying again later.", src->user, r);
     mailpop3_free(pop);

@@ -235,8 +235,6 @@ check_source(gw_mail_source_t *s)
     return ("a source needs user= (the mailbox's account or address)");
   if (s->auth != GW_MAIL_AUTH_OAUTH2 && !s->password[0])
     return ("a source needs password= (or auth=oauth2)");
-  if (s->auth == GW_MAIL_AUTH_OAUTH2 && s->proto == GW_MAIL_PROTO_POP3)
-    return ("auth=oauth2 is not available for POP3 sources yet (libetpan has no POP3 XOAUTH2): use imaps:// or imap://");
   if (s->auth == GW_MAIL_AUTH_NTLM && s->proto != GW_MAIL_PROTO_EWS)
     return ("auth=ntlm is for ews:// sources only");
   if (s->proto == GW_MAIL_PROTO_GRAPH && s->auth != GW_MAIL_AUTH_OAUTH2)

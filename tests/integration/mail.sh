@@ -6,7 +6,8 @@
 #     tests/tools/fake-graph.py with its own CA in token-cafile=) and POP3S
 #     sources each turn a mailed PDF and JPEG into two held jobs of the
 #     verified sender, and one reply listing both arrives in the sender's
-#     mailbox;
+#     mailbox; the POP3S source signs in with XOAUTH2 too (a raw AUTH XOAUTH2
+#     on libetpan's stream);
 #  2. a sender whose Authentication-Results fail gets quarantined jobs and a
 #     reply with a verification code;
 #  3. a wrong CA and a wrong host name: the source stops before LOGIN (the
@@ -72,13 +73,17 @@ test_replies() {   # test_replies SUBJECT COUNT: replies in alice's mailbox to t
 
 # The token endpoint for the XOAUTH2 source: it grants the token the rig's
 # Dovecot takes for oauth@example.test (client credentials).
-fakems_tls "$W/token" && mkdir -p "$W/token/mailbox" &&
-  fakems_start graph "$W/token" --client-id imap-app --client-secret imap-secret --token-value test-access-token-123 || exit 1
+# The POP3 source signs in with XOAUTH2 too, as bob: the rig's Dovecot checks
+# an XOAUTH2 token like a password, so a second endpoint grants "bobpw".
+fakems_tls "$W/token" && mkdir -p "$W/token/mailbox" "$W/token2/mailbox" && cp "$W"/token/*.crt "$W"/token/*.key "$W/token2/" &&
+  fakems_start graph "$W/token2" --client-id pop-app --client-secret pop-secret --token-value bobpw || exit 1
+POP_TOKEN_PORT=$FAKE_PORT POP_TOKEN_STATE=$FAKE_STATE
+fakems_start graph "$W/token" --client-id imap-app --client-secret imap-secret --token-value test-access-token-123 || exit 1
 
 cat > "$W/sources" <<EOF
 imaps imaps://localhost:$MAILRIG_IMAPS/INBOX user=print@example.test password=printpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=2
 starttls imap://localhost:$MAILRIG_IMAP/INBOX user=oauth@example.test auth=oauth2 token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=imap-app client-secret=imap-secret token-cafile=$W/token/ca.crt cafile=$MAILRIG_CA authserv-id=mx.example.test poll=20 done=flag
-pop pop3s://localhost:$MAILRIG_POP3S user=bob@example.test password=bobpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=1 done=delete
+pop pop3s://localhost:$MAILRIG_POP3S user=bob@example.test auth=oauth2 token-url=https://localhost:$POP_TOKEN_PORT/t/oauth2/v2.0/token client-id=pop-app client-secret=pop-secret token-cafile=$W/token/ca.crt cafile=$MAILRIG_CA authserv-id=mx.example.test poll=1 done=delete
 EOF
 chmod 600 "$W/sources"
 
@@ -102,6 +107,9 @@ done
 check "starttls: signed in with XOAUTH2 (Dovecot's log)" grep -q "imap-login: Info: Login: user=<oauth@example.test>, method=XOAUTH2" "$DLOG"
 check "starttls: one token grant (cached)" fakems_is 1 fakems_state 's["grants"]'
 check "starttls: no LOGIN with a password for the OAuth user" sh -c "! grep 'Login: user=<oauth@example.test>' '$DLOG' | grep -qv XOAUTH2"
+check "pop3s: signed in with XOAUTH2 (Dovecot's log)" grep -q "pop3-login: Info: Login: user=<bob@example.test>, method=XOAUTH2" "$DLOG"
+check "pop3s: no USER/PASS login for bob" sh -c "! grep 'Login: user=<bob@example.test>' '$DLOG' | grep -qv XOAUTH2"
+check "pop3s: one token grant (cached across sessions)" sh -c "grep -q '\"grants\": 1,' '$POP_TOKEN_STATE'"
 check "IMAPS message moved to Printed" wait_for 10 sh -c "ls $MAILRIG_DIR/mail/print@example.test/Maildir/.Printed/cur/* >/dev/null 2>&1"
 check "POP3 message deleted" wait_for 10 sh -c "[ \$(find $MAILRIG_DIR/mail/bob@example.test/Maildir/cur $MAILRIG_DIR/mail/bob@example.test/Maildir/new -type f | wc -l) = 0 ]"
 
