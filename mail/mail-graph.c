@@ -24,6 +24,7 @@
 #include "printgate/log.h"
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,31 @@ typedef gw_mail_round_t call_rc_t;
 typedef struct graph_s                  /* One round's state */
 {
   gw_mail_source_t *src;
-  char              base[700];          /* https://HOST[:PORT]/v1.0/users/UPN */
+  char              base[1200];         /* https://HOST[:PORT]/v1.0/users/UPN */
   char              origin[300];        /* https://HOST[:PORT]/ (nextLink must start so) */
   char              folder_id[2][256];  /* Printed, Rejected ("" = not known yet) */
   char             *ids[BATCH_MAX];
   int               nids;
 } graph_t;
+
+
+/*
+ * 'graph_url()' - Format a URL; false (nothing to request) when it does
+ *                 not fit.
+ */
+
+static bool GW_FORMAT(3, 4)
+graph_url(char *buf, size_t size, const char *fmt, ...)
+{
+  va_list ap;
+  int     n;
+
+  va_start(ap, fmt);
+  n = vsnprintf(buf, size, fmt, ap);
+  va_end(ap);
+
+  return (n > 0 && (size_t)n < size);
+}
 
 
 /*
@@ -99,7 +119,8 @@ list_unread(graph_t *g)
 
   if (!_gwMailUrlEncode(g->src->folder, folder, sizeof(folder)))
     return (CALL_FAIL);
-  snprintf(url, sizeof(url), "%s/mailFolders/%s/messages?%%24filter=isRead%%20eq%%20false&%%24select=id,subject&%%24top=50", g->base, folder);
+  if (!graph_url(url, sizeof(url), "%s/mailFolders/%s/messages?%%24filter=isRead%%20eq%%20false&%%24select=id,subject&%%24top=50", g->base, folder))
+    return (CALL_FAIL);
 
   for (int page = 0; page < PAGES_MAX && g->nids < BATCH_MAX && url[0]; page ++)
   {
@@ -155,7 +176,8 @@ find_folder(graph_t *g, const char *name, char *id, size_t idsize)
   json_object   *root, *value, *v;
   call_rc_t      rc;
 
-  snprintf(url, sizeof(url), "%s/mailFolders?%%24top=100&%%24select=id,displayName", g->base);
+  if (!graph_url(url, sizeof(url), "%s/mailFolders?%%24top=100&%%24select=id,displayName", g->base))
+    return (CALL_FAIL);
   if ((rc = graph_call(g, "GET", url, NULL, LIST_MAX, &resp)) != CALL_OK)
     return (rc);
   root = parse_json(&resp);
@@ -176,7 +198,8 @@ find_folder(graph_t *g, const char *name, char *id, size_t idsize)
     return (CALL_OK);
 
   /* Not there: make it (names are letters, digits, '-', '_', '.', checked at load) */
-  snprintf(url, sizeof(url), "%s/mailFolders", g->base);
+  if (!graph_url(url, sizeof(url), "%s/mailFolders", g->base))
+    return (CALL_FAIL);
   snprintf(ename, sizeof(ename), "%s", name);
   snprintf(body, sizeof(body), "{\"displayName\":\"%s\"}", ename);
   if ((rc = graph_call(g, "POST", url, body, LIST_MAX, &resp)) != CALL_OK)
@@ -216,7 +239,8 @@ message_done(graph_t *g, const char *url, bool printed)
 
   if (!g->folder_id[which][0] && (rc = find_folder(g, printed ? src->printed : src->rejected, g->folder_id[which], sizeof(g->folder_id[which]))) != CALL_OK)
     return (rc);
-  snprintf(move, sizeof(move), "%s/move", url);
+  if (!graph_url(move, sizeof(move), "%s/move", url))
+    return (CALL_FAIL);
   snprintf(body, sizeof(body), "{\"destinationId\":\"%s\"}", g->folder_id[which]);
   if ((rc = graph_call(g, "POST", move, body, LIST_MAX, &resp)) == CALL_OK)
     _gwMailHttpFree(&resp);
@@ -241,7 +265,8 @@ take_message(graph_t *g, const char *id)
   if (!_gwMailUrlEncode(id, eid, sizeof(eid)))
     return (CALL_FAIL);
   _gwMailIdKey(id, key, sizeof(key));
-  snprintf(url, sizeof(url), "%s/messages/%s/%%24value", g->base, eid);
+  if (!graph_url(url, sizeof(url), "%s/messages/%s/%%24value", g->base, eid))
+    return (CALL_FAIL);
 
   rc = graph_call(g, "GET", url, NULL, src->limits.max_message, &resp);
   if (rc != CALL_OK && resp.too_large)
@@ -259,7 +284,8 @@ take_message(graph_t *g, const char *id)
   if (done == GW_MAIL_RETRY)
     return (CALL_OK);
 
-  snprintf(url, sizeof(url), "%s/messages/%s", g->base, eid);
+  if (!graph_url(url, sizeof(url), "%s/messages/%s", g->base, eid))
+    return (CALL_FAIL);
 
   return (message_done(g, url, done == GW_MAIL_DONE_PRINTED));
 }

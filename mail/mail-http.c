@@ -377,7 +377,7 @@ _gwMailHttpCall(gw_mail_source_t *src, const char *method, const char *url, cons
     {
       if (resp->tls_refused)
         _gwMailHealthError(src, 0, true, "the certificate of %s is not trusted (%s); the source is stopped and no credential was sent. Fix the server's certificate or cafile=, then restart.", src->host, resp->error);
-      else if (!src->stop)
+      else if (!src->stop && !resp->too_large)   /* Too large: the caller refuses the message */
         _gwMailHealthError(src, 0, false, "%s %s: %s; trying again later.", method, shown, resp->error);
       _gwMailHttpFree(resp);
       return (resp->tls_refused || src->stop ? GW_MAIL_ROUND_STOP : GW_MAIL_ROUND_FAIL);

@@ -223,6 +223,18 @@ source_defaults(gw_mail_source_t *s)
 
 
 /*
+ * 'folder_name_ok()' - A folder name that goes into a JSON or XML request
+ *                      as it is: letters, digits, '-', '_', '.'.
+ */
+
+static bool
+folder_name_ok(const char *name)
+{
+  return (*name && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == strlen(name));
+}
+
+
+/*
  * 'check_source()' - What a complete source line needs; NULL when it is fine.
  */
 
@@ -252,8 +264,8 @@ check_source(gw_mail_source_t *s)
     return ("user= of an ews:// or graph:// source is an account or address (no <, >, &, quotes)");
   if (http && !s->folder[0])
     snprintf(s->folder, sizeof(s->folder), "inbox");
-  if (http && strspn(s->folder, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. ") != strlen(s->folder))
-    return ("folder= must be letters, digits, spaces, '-', '_' or '.'");
+  if (http && (!folder_name_ok(s->folder) || !folder_name_ok(s->printed) || !folder_name_ok(s->rejected)))
+    return ("folder=, printed= and rejected= must be letters, digits, '-', '_' or '.' (ews:// and graph://)");
 
   return (NULL);
 }

@@ -11,7 +11,9 @@
 #  3. the first GetItem of every item is cut half way: each is taken again
 #     later and still held exactly once;
 #  4. OAuth2 bearer (a second fake, client credentials, ExchangeImpersonation):
-#     the token expires after two requests: one new grant, one 401;
+#     the token expires after two requests: one new grant, one 401; a message
+#     over max-message-mb is refused by its item:Size without a GetItem and
+#     moved to Rejected;
 #  5. another CA / a wrong host name: the source stops with one clear line and
 #     the fake saw no request (no Authorization header); verify=no reaches it.
 set -u
@@ -52,12 +54,17 @@ mkdir -p "$F2/mailbox"
 cp "$F"/ca.* "$F"/server.* "$F"/other-ca.* "$F2/"
 fakems_message "$F2/mailbox/1.eml" "ews bearer" pass "$F/doc.pdf=b1.pdf"
 fakems_message "$F2/mailbox/2.eml" "ews bearer two" pass "$F/doc.pdf=b2.pdf"
+head -c 1500000 /dev/urandom > "$W/big.bin"
+fakems_message "$F2/mailbox/3.eml" "ews too big" pass "$W/big.bin=big.pdf"
 fakems_start ews "$F2" --client-id ews-app --client-secret app-secret --expire-after 2 || exit 1
-printf '%s\n' "ews ews://localhost:$FAKE_PORT user=print@example.test auth=oauth2 token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=ews-app client-secret=app-secret cafile=$F/ca.crt authserv-id=mx.example.test poll=1" > "$W/sources"
+printf '%s\n' "ews ews://localhost:$FAKE_PORT user=print@example.test auth=oauth2 token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=ews-app client-secret=app-secret cafile=$F/ca.crt authserv-id=mx.example.test poll=1 max-message-mb=1" > "$W/sources"
 gw_restart || exit 1
 check "bearer: b1.pdf is held" fakems_wait 60 fakems_is 1 fakems_held b1.pdf
 check "bearer: b2.pdf is held" fakems_wait 60 fakems_is 1 fakems_held b2.pdf
-check "bearer: both items in Printed" fakems_wait 20 fakems_is True fakems_state 'all(x["folder"] == "Printed" for x in m.values())'
+check "bearer: both items in Printed" fakems_wait 20 fakems_is True fakems_state 'm["1.eml"]["folder"] == m["2.eml"]["folder"] == "Printed"'
+check "over max-message-mb: moved to Rejected" fakems_wait 20 fakems_is Rejected fakems_state 'm["3.eml"]["folder"]'
+check_eq "over max-message-mb: refused by its Size, never downloaded" "$(fakems_state 'm["3.eml"]["downloads"]')" 0
+check "over max-message-mb: the log says why" grep -q "larger than this gateway's limit of 1 MB" "$GW_LOG"
 check_eq "bearer: one 401 for the expired token" "$(fakems_log 'sum(1 for e in r if e["status"] == 401)')" 1
 check_eq "bearer: two grants in all" "$(fakems_state 's["grants"]')" 2
 gw_stop

@@ -11,7 +11,9 @@
 #     all), one 401, and no loop;
 #  4. the first download of every message is cut half way: each is taken
 #     again later and still held exactly once;
-#  5. the client secret is an enc:v1: value (printgate secret encrypt);
+#  5. the client secret is an enc:v1: value (printgate secret encrypt); a
+#     message over max-message-mb is refused once the download passes the
+#     cap and moved to Rejected, the message next to it is held;
 #  6. a certificate from another CA, and a host name the certificate does not
 #     name: the source stops with one clear line and the fake saw no request
 #     at all (so no Authorization header and no client secret); positive
@@ -54,6 +56,23 @@ check "the log says the token was refused and renewed" grep -q "access token was
 check_eq "every message's first download was cut (and taken again)" "$(fakems_state 'sorted(x["downloads"] for x in m.values())')" "[2, 2, 2]"
 check "the cut download is logged" grep -q "Mail source graph: GET .*value: " "$GW_LOG"
 check "no request without a bearer token but the token's" test "$(fakems_log 'sum(1 for e in r if not e["auth"] and e["op"] != "token")')" = 0
+gw_stop
+
+# ---- 5. over max-message-mb: refused while downloading, moved to Rejected --------------------
+peers_stop "$FAKE_PID"
+F2=$W/fake2
+mkdir -p "$F2/mailbox"
+cp "$F"/*.crt "$F"/*.key "$F2/"
+head -c 1500000 /dev/urandom > "$W/big.bin"
+fakems_message "$F2/mailbox/1.eml" "graph too big" pass "$W/big.bin=big.pdf"
+fakems_message "$F2/mailbox/2.eml" "graph small" pass "$F/doc.pdf=small.pdf"
+fakems_start graph "$F2" --client-id app-123 --client-secret 's3cret value' || exit 1
+printf '%s\n' "graph graph://localhost:$FAKE_PORT user=print@example.test token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=app-123 client-secret=$SECRET cafile=$F/ca.crt authserv-id=mx.example.test poll=1 max-message-mb=1" > "$W/sources"
+gw_restart || exit 1
+check "over max-message-mb: moved to Rejected" fakems_wait 30 fakems_is Rejected fakems_state 'm["1.eml"]["folder"]'
+check "the small one next to it is held" fakems_wait 60 fakems_is 1 fakems_held small.pdf
+check "over max-message-mb: the log says why" grep -q "larger than this gateway's limit of 1 MB" "$GW_LOG"
+check_eq "over max-message-mb: no job" "$(fakems_held big.pdf failed)$(fakems_held big.pdf)" 00
 gw_stop
 
 # ---- 6. a certificate that is not trusted: stopped before any credential --------------------
