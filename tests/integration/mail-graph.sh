@@ -14,6 +14,9 @@
 #  5. the client secret is an enc:v1: value (printgate secret encrypt); a
 #     message over max-message-mb is refused once the download passes the
 #     cap and moved to Rejected, the message next to it is held;
+#  5b. kill -9 three times at random moments during a batch of 8 messages
+#     (1-3 PDFs each), then a restart: every attachment held exactly once,
+#     every message read and exactly one reply each;
 #  6. a certificate from another CA, and a host name the certificate does not
 #     name: the source stops with one clear line and the fake saw no request
 #     at all (so no Authorization header and no client secret); positive
@@ -73,6 +76,42 @@ check "over max-message-mb: moved to Rejected" fakems_wait 30 fakems_is Rejected
 check "the small one next to it is held" fakems_wait 60 fakems_is 1 fakems_held small.pdf
 check "over max-message-mb: the log says why" grep -q "larger than this gateway's limit of 1 MB" "$GW_LOG"
 check_eq "over max-message-mb: no job" "$(fakems_held big.pdf failed)$(fakems_held big.pdf)" 00
+gw_stop
+
+# ---- 5b. kill -9 during a batch: every attachment held once, one reply a message -------------
+peers_stop "$FAKE_PID"
+F3=$W/fake3
+mkdir -p "$F3/mailbox"
+cp "$F"/*.crt "$F"/*.key "$F3/"
+N=8
+for ((i = 1; i <= N; i ++)); do
+  files=()
+  for ((j = 1; j <= 1 + i % 3; j ++)); do files+=("$F/doc.pdf=batch-$i-$j.pdf"); done
+  fakems_message "$F3/mailbox/$(printf %02d $i).eml" "graph batch $i" pass "${files[@]}"
+done
+fakems_start graph "$F3" --client-id app-123 --client-secret 's3cret value' --page-size 3 || exit 1
+printf '%s\n' "graph graph://localhost:$FAKE_PORT user=print@example.test token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=app-123 client-secret=$SECRET cafile=$F/ca.crt authserv-id=mx.example.test poll=1" > "$W/sources"
+for k in 1 2 3; do
+  gw_restart
+  sleep "0.$((RANDOM % 9 + 1))"
+  gw_stop KILL
+done
+gw_restart
+check "after 3 kills: every message is read" fakems_wait 120 fakems_is True fakems_state 'all(x["isRead"] for x in m.values())'
+dups=0 missing=0 replies=0
+for ((i = 1; i <= N; i ++)); do
+  for ((j = 1; j <= 1 + i % 3; j ++)); do
+    fakems_wait 60 fakems_is 1 fakems_held "batch-$i-$j.pdf"
+    c=$(fakems_held "batch-$i-$j.pdf")
+    if [ "$c" = 0 ]; then missing=$((missing + 1)); elif [ "$c" != 1 ]; then dups=$((dups + 1)); fi
+  done
+  fakems_wait 30 fakems_is 1 fakems_replies "graph batch $i"
+  [ "$(fakems_replies "graph batch $i")" = 1 ] || replies=$((replies + 1))
+done
+check_eq "after 3 kills: no attachment held twice" "$dups" 0
+check_eq "after 3 kills: no attachment lost" "$missing" 0
+check_eq "after 3 kills: every message has exactly one reply" "$replies" 0
+echo "note: after 3 kills, $(fakems_state 'sum(x["downloads"] for x in m.values())') downloads for $N messages, $(fakems_state 'sum(1 for x in m.values() if x["folder"] == "Printed")') moved to Printed (a kill between mark-read and move leaves one read in the inbox, not printed again)"
 gw_stop
 
 # ---- 6. a certificate that is not trusted: stopped before any credential --------------------
