@@ -14,6 +14,8 @@
 #     the token expires after two requests: one new grant, one 401; a message
 #     over max-message-mb is refused by its item:Size without a GetItem and
 #     moved to Rejected;
+#  4b. a hostile answer (a DOCTYPE with nested entities) is refused with a
+#     log line and an error in /health, nothing is downloaded or marked;
 #  5. another CA / a wrong host name: the source stops with one clear line and
 #     the fake saw no request (no Authorization header); verify=no reaches it.
 set -u
@@ -67,6 +69,22 @@ check_eq "over max-message-mb: refused by its Size, never downloaded" "$(fakems_
 check "over max-message-mb: the log says why" grep -q "larger than this gateway's limit of 1 MB" "$GW_LOG"
 check_eq "bearer: one 401 for the expired token" "$(fakems_log 'sum(1 for e in r if e["status"] == 401)')" 1
 check_eq "bearer: two grants in all" "$(fakems_state 's["grants"]')" 2
+gw_stop
+
+# ---- 4b. a hostile server: a DOCTYPE with nested entities is refused, nothing taken ---------
+peers_stop "$FAKE_PID"
+F3=$W/fake3
+mkdir -p "$F3/mailbox"
+cp "$F"/*.crt "$F"/*.key "$F3/"
+fakems_message "$F3/mailbox/1.eml" "ews hostile" pass "$F/doc.pdf=hostile.pdf"
+fakems_start ews "$F3" --user 'EXAMPLE\print' --password 'ews pw' --hostile doctype || exit 1
+printf '%s\n' "ews ews://localhost:$FAKE_PORT user=EXAMPLE\\print password=$PW cafile=$F/ca.crt authserv-id=mx.example.test poll=1" > "$W/sources"
+gw_restart || exit 1
+check "DOCTYPE: the answer is refused, with a log line" fakems_wait 20 grep -q "Mail source ews: the answer to FindItem is not EWS's SOAP" "$GW_LOG"
+check "DOCTYPE: tried again after the backoff" fakems_wait 20 fakems_is True fakems_log 'sum(1 for e in r if e["op"].startswith("FindItem")) >= 2'
+check_eq "DOCTYPE: nothing downloaded, nothing marked" "$(fakems_state 'm["1.eml"]["downloads"] + m["1.eml"]["marks"]')" 0
+check "DOCTYPE: /health says error" fakems_is True fakems_health 'src["status"] == "error" and "SOAP" in src["last_error"]'
+check "DOCTYPE: the daemon still answers" gw status
 gw_stop
 
 # ---- 5. a certificate that is not trusted: stopped before any credential --------------------

@@ -17,6 +17,9 @@
 #  5b. kill -9 three times at random moments during a batch of 8 messages
 #     (1-3 PDFs each), then a restart: every attachment held exactly once,
 #     every message read and exactly one reply each;
+#  5c. a hostile @odata.nextLink naming another origin is not followed
+#     (no request reaches it: the token stays home), the message it hid is
+#     taken in a later round;
 #  6. a certificate from another CA, and a host name the certificate does not
 #     name: the source stops with one clear line and the fake saw no request
 #     at all (so no Authorization header and no client secret); positive
@@ -112,6 +115,22 @@ check_eq "after 3 kills: no attachment held twice" "$dups" 0
 check_eq "after 3 kills: no attachment lost" "$missing" 0
 check_eq "after 3 kills: every message has exactly one reply" "$replies" 0
 echo "note: after 3 kills, $(fakems_state 'sum(x["downloads"] for x in m.values())') downloads for $N messages, $(fakems_state 'sum(1 for x in m.values() if x["folder"] == "Printed")') moved to Printed (a kill between mark-read and move leaves one read in the inbox, not printed again)"
+gw_stop
+
+# ---- 5c. a next link to another origin: not followed with the token -------------------------
+peers_stop "$FAKE_PID"
+F4=$W/fake4
+mkdir -p "$F4/mailbox"
+cp "$F"/*.crt "$F"/*.key "$F4/"
+for i in 1 2 3; do fakems_message "$F4/mailbox/$i.eml" "graph foreign $i" pass "$F/doc.pdf=foreign-$i.pdf"; done
+fakems_start graph "$F4" --client-id app-123 --client-secret 's3cret value' --page-size 2 --hostile foreign-next || exit 1
+printf '%s\n' "graph graph://localhost:$FAKE_PORT user=print@example.test token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=app-123 client-secret=$SECRET cafile=$F/ca.crt authserv-id=mx.example.test poll=1" > "$W/sources"
+gw_restart || exit 1
+for i in 1 2 3; do
+  check "foreign next link: foreign-$i.pdf is held (the third in a later round)" fakems_wait 60 fakems_is 1 fakems_held foreign-$i.pdf
+done
+check "foreign next link: the log says it was ignored" grep -q "a next page link to another server was ignored" "$GW_LOG"
+check_eq "foreign next link: no request went to the other origin" "$(fakems_log 'sum(1 for e in r if e["host"].startswith("127.0.0.1"))')" 0
 gw_stop
 
 # ---- 6. a certificate that is not trusted: stopped before any credential --------------------

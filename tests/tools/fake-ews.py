@@ -10,6 +10,7 @@ dropped download).
        items a page, item:Size), GetItem (IncludeMimeContent: base64),
        UpdateItem (message:IsRead), MoveItem, DeleteItem, FindFolder
        (folder:DisplayName under msgfolderroot), CreateFolder.
+  --hostile doctype: every answer starts with a DOCTYPE of nested entities.
 """
 
 import base64
@@ -31,8 +32,14 @@ def ews_id():
     return base64.b64encode(b"\x00\x00\x00fake" + secrets.token_bytes(100)).decode()
 
 
+HOSTILE = ""
+
+
 def envelope(body):
-    return ('<?xml version="1.0" encoding="utf-8"?>'
+    # --hostile doctype: nested entities (a parser must refuse the DOCTYPE, not expand them)
+    doctype = ('<!DOCTYPE s:Envelope [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+               '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>') if HOSTILE == "doctype" else ""
+    return ('<?xml version="1.0" encoding="utf-8"?>' + doctype +
             '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
             '<s:Header><h:ServerVersionInfo xmlns:h="http://schemas.microsoft.com/exchange/services/2006/types" '
             'MajorVersion="15" MinorVersion="2" MajorBuildNumber="1544" MinorBuildNumber="4" Version="V2017_07_11"/></s:Header>'
@@ -160,4 +167,6 @@ class Ews(fake_ms.Handler):
 
 
 if __name__ == "__main__":
-    fake_ms.serve(Ews, fake_ms.options(__doc__).parse_args(), ews_id)
+    options = fake_ms.options(__doc__).parse_args()
+    HOSTILE = options.hostile
+    fake_ms.serve(Ews, options, ews_id)

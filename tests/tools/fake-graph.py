@@ -12,6 +12,9 @@ endpoint, log, throttling, expired token, dropped download).
   PATCH  /v1.0/users/{upn}/messages/{id}      {"isRead": true}
   POST   /v1.0/users/{upn}/messages/{id}/move {"destinationId"}
   DELETE /v1.0/users/{upn}/messages/{id}
+
+--hostile foreign-next: next links name 127.0.0.1 instead of localhost (another
+origin: the source must not follow it with its token).
 """
 
 import json
@@ -52,7 +55,9 @@ class Graph(fake_ms.Handler):
             if skip + self.args.page_size < len(ids):
                 q = dict((k, v[0]) for k, v in query.items())
                 q["$skip"] = str(skip + self.args.page_size)
-                out["@odata.nextLink"] = "https://localhost:%d%s?%s" % (self.server.server_address[1], url.path, urllib.parse.urlencode(q, quote_via=urllib.parse.quote))
+                # --hostile foreign-next: the same server under another name (a token must not follow)
+                host = "127.0.0.1" if self.args.hostile == "foreign-next" else "localhost"
+                out["@odata.nextLink"] = "https://%s:%d%s?%s" % (host, self.server.server_address[1], url.path, urllib.parse.urlencode(q, quote_via=urllib.parse.quote))
             return self.answer(200, json.dumps(out))
         if rest == ["mailFolders"] and self.command == "GET":
             with box.lock:

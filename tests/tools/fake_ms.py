@@ -15,6 +15,7 @@ What is shared:
     an Authorization header came, status) the tests read;
   * a mailbox (--mailbox DIR: every *.eml, in name order) whose state (folder,
     read flag, downloads) is written to --state after each change;
+  * hostile answers (--hostile: see fake-graph.py and fake-ews.py);
   * throttling (--throttle SECONDS: the first listing answers 429 or 503 with
     Retry-After) and a dropped connection (--drop-first: the first download of
     each message stops half way and the connection is closed).
@@ -50,6 +51,7 @@ def options(description):
     p.add_argument("--throttle", type=int, default=0)
     p.add_argument("--expire-after", type=int, default=0)
     p.add_argument("--drop-first", action="store_true")
+    p.add_argument("--hostile", default="", help="graph: foreign-next (a next link to another host); ews: doctype (entities in every answer)")
     return p
 
 
@@ -111,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def record(self, status):
-        entry = {"t": time.time(), "method": self.command, "path": self.path,
+        entry = {"t": time.time(), "method": self.command, "path": self.path, "host": self.headers.get("Host", ""),
                  "auth": "Authorization" in self.headers, "status": status,
                  "op": getattr(self, "op", "")}
         with self.box.lock:
