@@ -46,6 +46,7 @@ typedef struct graph_s                  /* One round's state */
   char              origin[300];        /* https://HOST[:PORT]/ (nextLink must start so) */
   char              folder_id[2][256];  /* Printed, Rejected ("" = not known yet) */
   char             *ids[BATCH_MAX];
+  size_t            sizes[BATCH_MAX];   /* PidTagMessageSize, 0 = not given */
   int               nids;
 } graph_t;
 
@@ -106,6 +107,35 @@ parse_json(const gw_mail_http_t *resp)
 
 
 /*
+ * 'message_size()' - The message's size (the MAPI property PidTagMessageSize,
+ *                    "Integer 0x0E08", asked for with $expand), 0 when absent.
+ */
+
+static size_t
+message_size(json_object *msg)
+{
+  json_object *props, *v;
+
+  if (!json_object_object_get_ex(msg, "singleValueExtendedProperties", &props) || !json_object_is_type(props, json_type_array))
+    return (0);
+  for (size_t i = 0; i < json_object_array_length(props); i ++)
+  {
+    json_object *p = json_object_array_get_idx(props, i);
+
+    if (json_object_object_get_ex(p, "id", &v) && (!strcasecmp(json_object_get_string(v), "Integer 0xe08") || !strcasecmp(json_object_get_string(v), "Integer 0x0e08")) &&
+        json_object_object_get_ex(p, "value", &v))
+    {
+      int64_t n = json_object_get_int64(v);    /* A string of digits in Graph's answer */
+
+      return (n > 0 ? (size_t)n : 0);
+    }
+  }
+
+  return (0);
+}
+
+
+/*
  * 'list_unread()' - The ids of the folder's unread messages, every page
  *                   (bounded).  CALL_OK when the listing completed.
  */
@@ -119,7 +149,8 @@ list_unread(graph_t *g)
 
   if (!_gwMailUrlEncode(g->src->folder, folder, sizeof(folder)))
     return (CALL_FAIL);
-  if (!graph_url(url, sizeof(url), "%s/mailFolders/%s/messages?%%24filter=isRead%%20eq%%20false&%%24select=id,subject&%%24top=50", g->base, folder))
+  if (!graph_url(url, sizeof(url), "%s/mailFolders/%s/messages?%%24filter=isRead%%20eq%%20false&%%24select=id,subject&%%24top=50"
+                 "&%%24expand=singleValueExtendedProperties(%%24filter=id%%20eq%%20'Integer%%200x0E08')", g->base, folder))
     return (CALL_FAIL);
 
   for (int page = 0; page < PAGES_MAX && g->nids < BATCH_MAX && url[0]; page ++)
@@ -141,9 +172,11 @@ list_unread(graph_t *g)
       json_object *id;
       const char  *s;
 
-      if (json_object_object_get_ex(json_object_array_get_idx(value, i), "id", &id) &&
+      json_object *msg = json_object_array_get_idx(value, i);
+
+      if (json_object_object_get_ex(msg, "id", &id) &&
           (s = json_object_get_string(id)) != NULL && *s && strlen(s) < 512 && (g->ids[g->nids] = strdup(s)) != NULL)
-        g->nids ++;
+        g->sizes[g->nids ++] = message_size(msg);
     }
     url[0] = '\0';
     if (json_object_object_get_ex(root, "@odata.nextLink", &next) && json_object_is_type(next, json_type_string))
@@ -254,7 +287,7 @@ message_done(graph_t *g, const char *url, bool printed)
  */
 
 static call_rc_t
-take_message(graph_t *g, const char *id)
+take_message(graph_t *g, const char *id, size_t size)
 {
   gw_mail_source_t *src = g->src;
   char              url[2048], eid[1024], key[40];
@@ -268,8 +301,12 @@ take_message(graph_t *g, const char *id)
   if (!graph_url(url, sizeof(url), "%s/messages/%s/%%24value", g->base, eid))
     return (CALL_FAIL);
 
-  rc = graph_call(g, "GET", url, NULL, src->limits.max_message, &resp);
-  if (rc != CALL_OK && resp.too_large)
+  if (size > src->limits.max_message)
+  {
+    _gwMailIntakeTooLarge(src, key, size);      /* Refused before download */
+    done = GW_MAIL_DONE_REJECTED;
+  }
+  else if ((rc = graph_call(g, "GET", url, NULL, src->limits.max_message, &resp)) != CALL_OK && resp.too_large)
   {
     _gwMailIntakeTooLarge(src, key, src->limits.max_message + 1);
     done = GW_MAIL_DONE_REJECTED;
@@ -302,7 +339,7 @@ graph_round(void *data)
   call_rc_t rc = list_unread(g);
 
   for (int i = 0; i < g->nids && rc == CALL_OK && !g->src->stop; i ++)
-    rc = take_message(g, g->ids[i]);
+    rc = take_message(g, g->ids[i], g->sizes[i]);
   for (int i = 0; i < g->nids; i ++)
     free(g->ids[i]);
   g->nids = 0;

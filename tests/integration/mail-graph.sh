@@ -12,8 +12,10 @@
 #  4. the first download of every message is cut half way: each is taken
 #     again later and still held exactly once;
 #  5. the client secret is an enc:v1: value (printgate secret encrypt); a
-#     message over max-message-mb is refused once the download passes the
-#     cap and moved to Rejected, the message next to it is held;
+#     message over max-message-mb is refused by its listed size
+#     (PidTagMessageSize) without a download, one whose size is not listed
+#     once the download passes the cap; both moved to Rejected, the message
+#     next to them held;
 #  5b. kill -9 three times at random moments during a batch of 8 messages
 #     (1-3 PDFs each), then a restart: every attachment held exactly once,
 #     every message read and exactly one reply each;
@@ -72,13 +74,16 @@ cp "$F"/*.crt "$F"/*.key "$F2/"
 head -c 1500000 /dev/urandom > "$W/big.bin"
 fakems_message "$F2/mailbox/1.eml" "graph too big" pass "$W/big.bin=big.pdf"
 fakems_message "$F2/mailbox/2.eml" "graph small" pass "$F/doc.pdf=small.pdf"
+fakems_message "$F2/mailbox/3-nosize.eml" "graph too big, size unknown" pass "$W/big.bin=big2.pdf"
 fakems_start graph "$F2" --client-id app-123 --client-secret 's3cret value' || exit 1
 printf '%s\n' "graph graph://localhost:$FAKE_PORT user=print@example.test token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=app-123 client-secret=$SECRET cafile=$F/ca.crt authserv-id=mx.example.test poll=1 max-message-mb=1" > "$W/sources"
 gw_restart || exit 1
 check "over max-message-mb: moved to Rejected" fakems_wait 30 fakems_is Rejected fakems_state 'm["1.eml"]["folder"]'
-check "the small one next to it is held" fakems_wait 60 fakems_is 1 fakems_held small.pdf
+check_eq "over max-message-mb: refused by its listed size, never downloaded" "$(fakems_state 'm["1.eml"]["downloads"]')" 0
+check "size not listed: moved to Rejected once the download passed the cap" fakems_wait 30 fakems_is "Rejected 1" fakems_state '"%s %d" % (m["3-nosize.eml"]["folder"], m["3-nosize.eml"]["downloads"])'
+check "the small one next to them is held" fakems_wait 60 fakems_is 1 fakems_held small.pdf
 check "over max-message-mb: the log says why" grep -q "larger than this gateway's limit of 1 MB" "$GW_LOG"
-check_eq "over max-message-mb: no job" "$(fakems_held big.pdf failed)$(fakems_held big.pdf)" 00
+check_eq "over max-message-mb: no job" "$(fakems_held big.pdf failed)$(fakems_held big.pdf)$(fakems_held big2.pdf failed)$(fakems_held big2.pdf)" 0000
 gw_stop
 
 # ---- 5b. kill -9 during a batch: every attachment held once, one reply a message -------------

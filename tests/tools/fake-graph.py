@@ -5,7 +5,9 @@ makes, in Graph's documented JSON shapes, over HTTPS (fake_ms.py: TLS, token
 endpoint, log, throttling, expired token, dropped download).
 
   GET    /v1.0/users/{upn}/mailFolders/{folder}/messages?$filter=isRead eq false&$top=N[&$skip=K]
-         -> {"value": [{"id", "subject"}], "@odata.nextLink": ...} (--page-size a page)
+         [&$expand=singleValueExtendedProperties($filter=id eq 'Integer 0x0E08')]
+         -> {"value": [{"id", "subject", "singleValueExtendedProperties": [{"id": "Integer 0xe08",
+            "value": SIZE}]}], "@odata.nextLink": ...} (--page-size a page; no size for files named *nosize*)
   GET    /v1.0/users/{upn}/mailFolders        -> {"value": [{"id", "displayName"}]}
   POST   /v1.0/users/{upn}/mailFolders        {"displayName"} -> the folder
   GET    /v1.0/users/{upn}/messages/{id}/$value -> the MIME message
@@ -31,6 +33,14 @@ def graph_id():
 
 
 class Graph(fake_ms.Handler):
+    def item(self, mid, query):
+        """A listed message; its size (PidTagMessageSize) when $expand asks, except for files named *nosize*."""
+        m = self.box.messages[mid]
+        out = {"id": mid, "subject": m["file"]}
+        if "0x0E08" in query.get("$expand", [""])[0] and "nosize" not in m["file"]:
+            out["singleValueExtendedProperties"] = [{"id": "Integer 0xe08", "value": str(len(m["data"]))}]
+        return out
+
     def route(self):
         url = urllib.parse.urlsplit(self.path)
         parts = [urllib.parse.unquote(p) for p in url.path.split("/")]
@@ -51,7 +61,7 @@ class Graph(fake_ms.Handler):
                 ids = box.unread(folder)
             skip = int(query.get("$skip", ["0"])[0])
             page = ids[skip: skip + self.args.page_size]
-            out = {"value": [{"id": i, "subject": box.messages[i]["file"]} for i in page]}
+            out = {"value": [self.item(i, query) for i in page]}
             if skip + self.args.page_size < len(ids):
                 q = dict((k, v[0]) for k, v in query.items())
                 q["$skip"] = str(skip + self.args.page_size)
