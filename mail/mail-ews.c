@@ -65,7 +65,6 @@ typedef struct ews_answer_s             /* What an answer held */
   unsigned    b64_acc;                  /* Base64 decoder state */
   int         b64_bits;
   char        num[24];                  /* Size text */
-  size_t      textlen;
 } ews_answer_t;
 
 enum { IN_NONE, IN_CODE, IN_TEXT, IN_SIZE, IN_MIME };
@@ -94,8 +93,9 @@ local_name(const char *name)
 
 
 /*
- * 'b64_feed()' - Decode base64 text as it streams (white space skipped,
- *                '=' ends it); bounded by mime_max.
+ * 'b64_feed()' - Decode base64 text as it streams (white space and '='
+ *                padding skipped, any other byte makes the answer bad);
+ *                bounded by mime_max.
  */
 
 static void
@@ -167,7 +167,6 @@ start_cb(void *data, const XML_Char *name, const XML_Char **attrs)
     return;
   }
   a->in = IN_NONE;
-  a->textlen = 0;
   for (int i = 0; attrs[i]; i += 2)
   {
     const char *an = local_name(attrs[i]), *v = attrs[i + 1];
