@@ -3,7 +3,8 @@
 # Dovecot + Postfix on loopback, TLS from a test CA):
 #  1. IMAPS, IMAP+STARTTLS (with IDLE, signing in with XOAUTH2: the rig's
 #     OAuth user, the token from a local token endpoint, the fake of
-#     tests/tools/fake-graph.py with its own CA in token-cafile=) and POP3S
+#     tests/tools/fake-graph.py with its own CA in token-cafile=, whose first
+#     token is refused: one new grant, then the login) and POP3S
 #     sources each turn a mailed PDF and JPEG into two held jobs of the
 #     verified sender, and one reply listing both arrives in the sender's
 #     mailbox; the POP3S source signs in with XOAUTH2 too (a raw AUTH XOAUTH2
@@ -78,7 +79,7 @@ test_replies() {   # test_replies SUBJECT COUNT: replies in alice's mailbox to t
 fakems_tls "$W/token" && mkdir -p "$W/token/mailbox" "$W/token2/mailbox" && cp "$W"/token/*.crt "$W"/token/*.key "$W/token2/" &&
   fakems_start graph "$W/token2" --client-id pop-app --client-secret pop-secret --token-value bobpw || exit 1
 POP_TOKEN_PORT=$FAKE_PORT POP_TOKEN_STATE=$FAKE_STATE
-fakems_start graph "$W/token" --client-id imap-app --client-secret imap-secret --token-value test-access-token-123 || exit 1
+fakems_start graph "$W/token" --client-id imap-app --client-secret imap-secret --token-value test-access-token-123 --token-first expired-token || exit 1
 
 cat > "$W/sources" <<EOF
 imaps imaps://localhost:$MAILRIG_IMAPS/INBOX user=print@example.test password=printpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=2
@@ -105,7 +106,7 @@ for s in imaps starttls pop3s; do
   check "$s: the reply lists both" sh -c "grep -q '$s.jpg: held, 1 page' $W/reply.txt && grep -q '$s.pdf: held, 2 page' $W/reply.txt"
 done
 check "starttls: signed in with XOAUTH2 (Dovecot's log)" grep -q "imap-login: Info: Login: user=<oauth@example.test>, method=XOAUTH2" "$DLOG"
-check "starttls: one token grant (cached)" fakems_is 1 fakems_state 's["grants"]'
+check "starttls: the first token (expired) was refused once, the second taken and kept: two grants" fakems_is 2 fakems_state 's["grants"]'
 check "starttls: no LOGIN with a password for the OAuth user" sh -c "! grep 'Login: user=<oauth@example.test>' '$DLOG' | grep -qv XOAUTH2"
 check "pop3s: signed in with XOAUTH2 (Dovecot's log)" grep -q "pop3-login: Info: Login: user=<bob@example.test>, method=XOAUTH2" "$DLOG"
 check "pop3s: no USER/PASS login for bob" sh -c "! grep 'Login: user=<bob@example.test>' '$DLOG' | grep -qv XOAUTH2"

@@ -45,6 +45,7 @@ def options(description):
     p.add_argument("--client-secret", default="")
     p.add_argument("--refresh-token", default="")
     p.add_argument("--token-value", default="", help="issue this token (else fresh random ones)")
+    p.add_argument("--token-first", default="", help="the first grant issues this token instead (an expired one)")
     p.add_argument("--user", default="")
     p.add_argument("--password", default="")
     p.add_argument("--page-size", type=int, default=2)
@@ -164,6 +165,8 @@ class Handler(BaseHTTPRequestHandler):
         with self.box.lock:
             self.box.grants += 1
             tok = self.args.token_value or "fake-token-%d-%s" % (self.box.grants, secrets.token_hex(8))
+            if self.box.grants == 1 and self.args.token_first:
+                tok = self.args.token_first
             self.box.tokens[tok] = 0
             self.box.save()
         return self.answer(200, json.dumps({"token_type": "Bearer", "expires_in": 3599, "access_token": tok}))
