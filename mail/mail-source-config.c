@@ -224,13 +224,16 @@ source_defaults(gw_mail_source_t *s)
 
 /*
  * 'folder_name_ok()' - A folder name that goes into a JSON or XML request
- *                      as it is: letters, digits, '-', '_', '.'.
+ *                      as it is: letters, digits, '-', '_', '.' (and '=',
+ *                      of a Graph folder id, when id is true).
  */
 
 static bool
-folder_name_ok(const char *name)
+folder_name_ok(const char *name, bool id)
 {
-  return (*name && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == strlen(name));
+  const char *chars = id ? "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.=" : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+
+  return (*name && strspn(name, chars) == strlen(name));
 }
 
 
@@ -264,8 +267,8 @@ check_source(gw_mail_source_t *s)
     return ("user= of an ews:// or graph:// source is an account or address (no <, >, &, quotes)");
   if (http && !s->folder[0])
     snprintf(s->folder, sizeof(s->folder), "inbox");
-  if (http && (!folder_name_ok(s->folder) || !folder_name_ok(s->printed) || !folder_name_ok(s->rejected)))
-    return ("folder=, printed= and rejected= must be letters, digits, '-', '_' or '.' (ews:// and graph://)");
+  if (http && (!folder_name_ok(s->folder, true) || !folder_name_ok(s->printed, false) || !folder_name_ok(s->rejected, false)))
+    return ("folder=, printed= and rejected= must be letters, digits, '-', '_' or '.' ('=' too in folder=) (ews:// and graph://)");
 
   return (NULL);
 }

@@ -54,6 +54,8 @@ static const struct
   { "g graph://graph.microsoft.com user=p@example.test " TOKEN " client-secret=s folder=Print/../x", "folder=, printed= and rejected= must be" },
   { "e ews://exchange.example.test user=u password=pw printed=Done\"/><x", "folder=, printed= and rejected= must be" },
   { "e ews://exchange.example.test user=u password=pw printed=Done.2026 rejected=Not-printed", NULL },
+  { "g graph://graph.microsoft.com user=p@example.test " TOKEN " client-secret=s folder=AAMkAGI2TAAA=", NULL },
+  { "g graph://graph.microsoft.com user=p@example.test " TOKEN " client-secret=s printed=Done=", "folder=, printed= and rejected= must be" },
   { "g graph://graph.microsoft.com/v1.0?x=1 user=p@example.test " TOKEN " client-secret=s", "path must be" },
   { "g graph://graph.microsoft.com user=a<b@example.test " TOKEN " client-secret=s", "no <, >, &, quotes" },
   { "e ews://exchange.example.test user=EXAMPLE\\print password=pw", NULL },
