@@ -86,6 +86,7 @@ mail_start(gw_system_t *sys, void *data, const char **error_r)
     return (false);
   }
 
+  _gwMailHttpInit();
   fe->subscription = gwEventsSubscribe(gwSystemGetEvents(sys), "mail", mail_event, fe);
   for (int i = 0; i < fe->count; i ++)
   {

@@ -39,6 +39,19 @@ typedef struct http_state_s
 
 
 /*
+ * '_gwMailHttpInit()' - libcurl's global set-up, before any poller thread
+ *                       (curl_global_init counts its callers; the core's
+ *                       outbox calls it too).
+ */
+
+void
+_gwMailHttpInit(void)
+{
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+
+/*
  * 'write_cb()' - Keep the answer, up to the limit.
  */
 

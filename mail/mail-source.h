@@ -124,7 +124,9 @@ typedef enum gw_mail_round_e           /* How a round (or one request of it) wen
   GW_MAIL_ROUND_STOP                    /* Stopped (asked, or for good: TLS) */
 } gw_mail_round_t;
 
-/* mail-http.c: one HTTPS request of a source (TLS verified, bounded answer, no redirects). */
+/* mail-http.c: libcurl's global set-up (mail_start, before the pollers start). */
+extern void           _gwMailHttpInit(void);
+/* One HTTPS request of a source (TLS verified, bounded answer, no redirects). */
 extern bool           _gwMailHttp(gw_mail_source_t *src, const char *method, const char *url, const char *type, const char *body, const char *bearer, const char *cafile, size_t max, gw_mail_http_t *resp);
 extern void           _gwMailHttpFree(gw_mail_http_t *resp);
 /* A request with the source's credentials: the OAuth2 token (one new one on 401), Retry-After
