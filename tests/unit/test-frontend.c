@@ -3,6 +3,7 @@
  * and a route can answer later from another thread:
  *  - routes(), the listener start, start(), reload(), stop() in that order;
  *    no front-end can be added once the listener runs;
+ *  - its health() part appears in /health's details under its name;
  *  - eight requests deferred at once, answered together from one other
  *    thread (proving none holds up the others: the answering thread waits
  *    until all eight are deferred);
@@ -37,6 +38,15 @@ called(const char *what)
     strncat(calls, ",", sizeof(calls) - strlen(calls) - 1);
   strncat(calls, what, sizeof(calls) - strlen(calls) - 1);
   pthread_mutex_unlock(&lock);
+}
+
+/* health(): this front-end's part of /health's details. */
+static bool
+fe_health(gw_system_t *sys, char **json_r, void *data)
+{
+  (void)sys; (void)data;
+  *json_r = strdup("{\"answer\":42}");
+  return (*json_r != NULL);
 }
 
 /* /fe/batch: defer, and park the handle for the answering thread. */
@@ -145,7 +155,7 @@ main(void)
   int          port;
   FILE        *fp;
   pthread_t    answerer;
-  gw_frontend_t fe = { "test", fe_routes, fe_start, fe_reload, fe_stop, NULL, NULL };
+  gw_frontend_t fe = { "test", fe_routes, fe_start, fe_reload, fe_stop, NULL, NULL, fe_health };
 
   if (!test_tempdir(dir, sizeof(dir)))
     return (1);
@@ -168,6 +178,11 @@ main(void)
   TEST_CHECKF(!strcmp(calls, "routes,start"), "calls: %s", calls);
   TEST_CHECK(!gwSystemAddFrontend(sys, &fe));          /* Too late: the listener runs */
   port = gwListenerGetPort(gwSystemGetListener(sys));
+
+  TEST_BEGIN("/health's details carry the front-end's own part");
+  snprintf(cmd, sizeof(cmd), "curl -sk -m 30 https://127.0.0.1:%d/health", port);
+  run(cmd, out, sizeof(out));
+  TEST_CHECKF(strstr(out, "\"frontends\":{\"test\":{\"answer\":42}}"), "%s", out);
 
   TEST_BEGIN("eight deferred requests answered together from another thread");
   pthread_create(&answerer, NULL, batch_answerer, NULL);
