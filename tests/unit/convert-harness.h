@@ -394,22 +394,13 @@ shell(const char *fmt, ...)
 static int
 pdf_pages(const char *path)
 {
-  char  cmd[1300], line[512];
-  FILE *fp;
-  int   pages = -1;
+  char        cmd[1300], out[8192];
+  const char *pages;
 
   snprintf(cmd, sizeof(cmd), "pdfinfo '%s' 2>/dev/null", path);
-  if ((fp = popen(cmd, "r")) == NULL)
-    return (-1);
+  test_run(cmd, out, sizeof(out));
 
-  while (fgets(line, sizeof(line), fp))
-  {
-    if (!strncmp(line, "Pages:", 6))
-      pages = (int)strtol(line + 6, NULL, 10);
-  }
-
-  pclose(fp);
-  return (pages);
+  return ((pages = test_line_after(out, "Pages:")) != NULL ? (int)strtol(pages, NULL, 10) : -1);
 }
 
 

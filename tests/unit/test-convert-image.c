@@ -17,22 +17,13 @@
 static bool
 page_size(const char *pdf, double *w, double *h)
 {
-  char  cmd[1200], line[512];
-  FILE *fp;
-  bool  found = false;
+  char        cmd[1200], out[8192];
+  const char *size;
 
   snprintf(cmd, sizeof(cmd), "pdfinfo '%s' 2>/dev/null", pdf);
-  if ((fp = popen(cmd, "r")) == NULL)
-    return (false);
+  test_run(cmd, out, sizeof(out));
 
-  while (fgets(line, sizeof(line), fp))
-  {
-    if (!strncmp(line, "Page size:", 10) && sscanf(line + 10, "%lf x %lf", w, h) == 2)
-      found = true;
-  }
-
-  pclose(fp);
-  return (found);
+  return ((size = test_line_after(out, "Page size:")) != NULL && sscanf(size, "%lf x %lf", w, h) == 2);
 }
 
 

@@ -66,7 +66,6 @@ typedef struct upload_s                 /* Per-request state of POST /upload */
  */
 
 static bool  curl(const char *args, const char *url, int *status, char *body, size_t bodysize, char *headers, size_t headersize);
-static int   free_port(void);
 static bool  make_file(const char *path, size_t len, char fill);
 static bool  read_text(const char *path, char *buf, size_t bufsize);
 
@@ -216,7 +215,7 @@ main(int argc, char *argv[])
 
   TEST_BEGIN("TLS 1.1 is refused");
   {
-    int   sport = free_port();
+    int   sport = test_free_port();
     pid_t pid;
 
     /* Positive control: the same client speaks TLS 1.1 to a server that allows it */
@@ -444,12 +443,8 @@ main(int argc, char *argv[])
   TEST_CHECK(!curl("", url, &status, body, sizeof(body), NULL, 0));
 
   gwLogDelete(&log);
-  if (test_failures || getenv("GW_TEST_SHOW_LOG"))
-  {
-    snprintf(cmd, sizeof(cmd), "cat '%s/listener.log'", test_dir);
-    fflush(stdout);
-    if (system(cmd)) { /* best effort */ }
-  }
+  snprintf(cmd, sizeof(cmd), "%s/listener.log", test_dir);
+  test_show_log(cmd, 0);
   test_rmtree(test_dir);
   pthread_mutex_destroy(&seen.lock);
 
@@ -465,9 +460,8 @@ main(int argc, char *argv[])
 static bool
 curl(const char *args, const char *url, int *status, char *body, size_t bodysize, char *headers, size_t headersize)
 {
-  char  cmd[4096], bodyfile[1100], headfile[1100], code[32] = "";
-  FILE *fp;
-  int   rc;
+  char cmd[4096], bodyfile[1100], headfile[1100], code[32];
+  int  rc;
 
   snprintf(bodyfile, sizeof(bodyfile), "%s/curl.body", test_dir);
   snprintf(headfile, sizeof(headfile), "%s/curl.head", test_dir);
@@ -475,11 +469,8 @@ curl(const char *args, const char *url, int *status, char *body, size_t bodysize
   unlink(headfile);
 
   snprintf(cmd, sizeof(cmd), "curl -sk --max-time 20 %s -o '%s' -D '%s' -w '%%{http_code}' '%s'", args, bodyfile, headfile, url);
-  if ((fp = popen(cmd, "r")) == NULL)
+  if ((rc = test_run(cmd, code, sizeof(code))) < 0)
     return (false);
-  if (!fgets(code, sizeof(code), fp))
-    code[0] = '\0';
-  rc = pclose(fp);
 
   *status = (int)strtol(code, NULL, 10);
   read_text(bodyfile, body, bodysize);
@@ -490,31 +481,6 @@ curl(const char *args, const char *url, int *status, char *body, size_t bodysize
   }
 
   return (WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
-}
-
-
-/*
- * 'free_port()' - A TCP port on 127.0.0.1 that is free right now.
- */
-
-static int
-free_port(void)
-{
-  struct sockaddr_in sin;
-  socklen_t          len = sizeof(sin);
-  int                fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-  if (fd < 0)
-    return (-1);
-
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (!bind(fd, (struct sockaddr *)&sin, sizeof(sin)) && !getsockname(fd, (struct sockaddr *)&sin, &len))
-    port = ntohs(sin.sin_port);
-  close(fd);
-
-  return (port);
 }
 
 
