@@ -91,19 +91,15 @@ int
 main(void)
 {
   char          dir[256], doc[1024];
-  const char   *src = getenv("GW_SOURCE_DIR"), *error = NULL;
+  const char   *error = NULL;
   gw_system_t  *sys;
   gw_events_t  *events;
   gw_job_t      job, job2, got;
   static seen_t all, slow, web;
   int64_t       uid;
 
-  if (!test_tempdir(dir, sizeof(dir)))
-    return (1);
-  snprintf(doc, sizeof(doc), "%s/tests/data/convert/three-pages.ps", src ? src : ".");
-
   TEST_BEGIN("a gateway with its events");
-  if ((sys = test_gateway(dir, "")) == NULL)
+  if ((sys = test_gateway_start(dir, sizeof(dir), doc, sizeof(doc), "")) == NULL)
     TEST_EXIT();
   TEST_CHECK((events = gwSystemGetEvents(sys)) != NULL);
   TEST_CHECK(gwStoreUserAdd(gwSystemGetStore(sys), GW_DEFAULT_TENANT, "eve", "", GW_ROLE_USER, NULL, false, &uid, &error));
