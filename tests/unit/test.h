@@ -12,6 +12,8 @@
 #ifndef PRINTGATE_TEST_H
 #define PRINTGATE_TEST_H
 
+#include "printgate/text.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -62,35 +64,19 @@ static inline void test_rmtree(const char *dir)
 }
 
 /* A growing byte buffer, always nul-terminated after its last byte (so a
-   text file can be searched), which may hold binary data. */
-typedef struct test_buf_s
-{
-  char   *data;
-  size_t  len;
-  size_t  size;
-} test_buf_t;
+   text file can be searched), which may hold binary data: the core's own
+   (printgate/text.h). */
+typedef gw_buffer_t test_buf_t;
 
 /* Append bytes (exits on out of memory). */
 static inline void test_buf_add(test_buf_t *b, const void *data, size_t len)
 {
-  if (b->len + len + 1 > b->size)
+  gwBufferAdd(b, data, len);
+  if (b->failed)
   {
-    size_t newsize = (b->len + len + 1) * 2 + 256;
-    char  *newdata = realloc(b->data, newsize);
-
-    if (!newdata)
-    {
-      puts("FAIL out of memory");
-      exit(1);
-    }
-    b->data = newdata;
-    b->size = newsize;
+    puts("FAIL out of memory");
+    exit(1);
   }
-
-  if (len)
-    memcpy(b->data + b->len, data, len);
-  b->len += len;
-  b->data[b->len] = '\0';
 }
 
 /* Read a whole file into a fresh buffer (b->data is then never NULL, also
