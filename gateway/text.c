@@ -1,9 +1,11 @@
 /*
- * text.c - small text helpers and the growing byte buffer (text.h).
+ * text.c - small text helpers, the growing byte buffer and growing
+ *          arrays (text.h).
  */
 
 #include "printgate/text.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,4 +57,31 @@ gwHexValue(int c)
   if (c >= 'A' && c <= 'F')
     return (c - 'A' + 10);
   return (-1);
+}
+
+
+/*
+ * 'gwArrayGrow()' - Make room for one more element in a growing array of
+ *                   'count' elements of 'elemsize' bytes, '*alloc'
+ *                   allocated: when it is full, double it ('first' for an
+ *                   empty one).  Returns the array (maybe moved; store it
+ *                   back), or NULL when out of memory (the old array is
+ *                   still valid and still the caller's).
+ */
+
+void *
+gwArrayGrow(void *array, size_t count, size_t *alloc, size_t elemsize, size_t first)
+{
+  size_t n;
+  void  *bigger;
+
+  if (count < *alloc)
+    return (array);
+
+  n = *alloc ? 2 * *alloc : first;
+  if (n <= count || n > SIZE_MAX / elemsize || (bigger = realloc(array, n * elemsize)) == NULL)
+    return (NULL);
+  *alloc = n;
+
+  return (bigger);
 }
