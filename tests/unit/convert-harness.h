@@ -462,6 +462,27 @@ is_fail(const run_t *r, const char *reason)
 
 
 /*
+ * 'check_max_pages()' - convert() with PG_CONVERT_MAX_PAGES=max (and o's
+ *                       other options): it must fail as too-many-pages
+ *                       with 'text' in its result line.
+ */
+
+static void
+check_max_pages(const char *name, const opts_t *o, int max, const char *text)
+{
+  char        limit[64];
+  const char *env[] = { limit, NULL };
+  opts_t      limited = *o;
+  run_t       r;
+
+  memset(&r, 0, sizeof(r));
+  snprintf(limit, sizeof(limit), "PG_CONVERT_MAX_PAGES=%d", max);
+  limited.env = env;
+  TEST_CHECKF(convert(name, &limited, &r) && is_fail(&r, "too-many-pages") && strstr(r.result, text), "%s: %s", name, r.result);
+}
+
+
+/*
  * 'landlock_abi()' - The kernel's Landlock ABI (0 = none).
  */
 
@@ -607,6 +628,28 @@ harness_init(void)
   }
 
   return (true);
+}
+
+
+/*
+ * 'harness_main()' - A test program's main: harness_init(), each test of
+ *                    the NULL-terminated list, then the work directory is
+ *                    removed.  Returns the exit status.
+ */
+
+typedef void (*harness_test_t)(void);
+
+static int
+harness_main(const harness_test_t *tests)
+{
+  if (!harness_init())
+    return (1);
+
+  for (; *tests; tests ++)
+    (*tests)();
+
+  test_rmtree(work);
+  TEST_EXIT();
 }
 
 #endif /* !PRINTGATE_CONVERT_HARNESS_H */
