@@ -261,6 +261,23 @@ job_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t *stat
 }
 
 
+
+/*
+ * 'job_unfinished()' - Is there such a job, in a state it can still leave
+ *                      (so a document or key may still be recorded)?  Lock
+ *                      and transaction held.
+ */
+
+static bool
+job_unfinished(_gw_sql_t *b, int64_t tenant, const char *job_id)
+{
+  gw_job_state_t state;
+  char           owner[64];
+  int            pages;
+
+  return (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &pages) == 1 && !gwJobStateIsTerminal(state));
+}
+
 /*
  * '_gwSqlJobSetDocument()' - Record document 1 of a job that can still
  *                            print (never give a finished job a key again).
@@ -269,20 +286,12 @@ job_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t *stat
 bool
 _gwSqlJobSetDocument(void *backend, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key)
 {
-  _gw_sql_t      *b = (_gw_sql_t *)backend;
-  gw_job_state_t  state;
-  char            owner[64];
-  int             old_pages;
-  bool            ok = false;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  bool       ok = false;
 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
-  {
-    if (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &old_pages) == 1 && !gwJobStateIsTerminal(state))
-      ok = document_set(b, job_id, format, size, pages, color_pages, key);
-
-    ok = _gwSqlEnd(b, ok);
-  }
+    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id) && document_set(b, job_id, format, size, pages, color_pages, key));
   _gwSqlUnlock(b);
 
   return (ok);
@@ -709,32 +718,17 @@ _gwSqlAuditPage(void *backend, int64_t tenant, int64_t since, int limit, _gw_sto
 bool
 _gwSqlJobOriginalSet(void *backend, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key)
 {
-  _gw_sql_t      *b = (_gw_sql_t *)backend;
-  sqlite3_stmt   *stmt;
-  gw_job_state_t  state;
-  char            owner[64];
-  int             pages;
-  bool            ok = false;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  bool       ok = false;
 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
-  {
-    if (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &pages) == 1 && !gwJobStateIsTerminal(state) &&
-        (stmt = _gwSqlStmt(b, _GW_SQL_ORIGINAL_SET,
-           "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
-           " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
-           " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key")) != NULL)
-    {
-      sqlite3_bind_text(stmt, 1, job_id, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(stmt, 2, size);
-      sqlite3_bind_blob(stmt, 3, key->bytes, GW_WRAPPED_KEY_LEN, SQLITE_STATIC);
-      if ((ok = sqlite3_step(stmt) == SQLITE_DONE) == false)
-        _gwSqlLogError(b, "original");
-      _gwSqlDone(stmt);
-    }
-
-    ok = _gwSqlEnd(b, ok);
-  }
+    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id) &&
+                      _gwSqlRunf(b, _GW_SQL_ORIGINAL_SET,
+                        "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
+                        " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
+                        " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key",
+                        "original", NULL, "tlk", job_id, size, key) == SQLITE_DONE);
   _gwSqlUnlock(b);
 
   return (ok);

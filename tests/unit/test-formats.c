@@ -46,11 +46,8 @@ typedef test_buf_t buf_t;
 
 typedef struct mem_s
 {
-  const unsigned char *data;
-  size_t              len;
-  size_t              pos;
-  size_t              chunk;           /* Largest read (0 = any) */
-  bool                fail;            /* Return -1 once the data is used up */
+  gw_mem_src_t src;                     /* The document (read by gwMemSrcRead()) */
+  bool         fail;                    /* Return -1 once the data is used up */
 } mem_t;
 
 
@@ -921,7 +918,7 @@ test_raster_corrupt(const buf_t *pwg,  /* I - PWG sGray 8-bit, 3 pages */
 
   TEST_BEGIN("a read error is reported as such");
   {
-    mem_t              m = { (const unsigned char *)pwg->data, 2000, 0, 0, true };
+    mem_t              m = { { (const unsigned char *)pwg->data, 2000, 0, 0 }, true };
     gw_raster_t        *r = gwRasterOpen(GW_RASTER_TYPE_PWG, mem_read, &m, NULL);
     gw_raster_page_t   page;
     unsigned char      line[100];
@@ -942,7 +939,7 @@ test_raster_corrupt(const buf_t *pwg,  /* I - PWG sGray 8-bit, 3 pages */
 
   TEST_BEGIN("usage errors change nothing");
   {
-    mem_t            m = { (const unsigned char *)pwg->data, pwg->len, 0, 0, false };
+    mem_t            m = { { (const unsigned char *)pwg->data, pwg->len, 0, 0 }, false };
     gw_raster_t      *r = gwRasterOpen(GW_RASTER_TYPE_AUTO, mem_read, &m, NULL);
     gw_raster_page_t page;
     unsigned char    line[100];
@@ -1231,7 +1228,7 @@ cups_read(void *ctx, unsigned char *buffer, size_t bytes)
 static void
 compare_with_cups(const char *what, const buf_t *b, const doc_t *doc)
 {
-  mem_t               m = { (const unsigned char *)b->data, b->len, 0, 0, false };
+  mem_t               m = { { (const unsigned char *)b->data, b->len, 0, 0 }, false };
   cups_raster_t       *ras = cupsRasterOpenIO(cups_read, &m, CUPS_RASTER_READ);
   cups_page_header2_t h;
   unsigned            page = 0, y;
@@ -1317,7 +1314,7 @@ crc32_of(const void *data, size_t len)
 static void
 doc_decode(doc_t *doc, const void *data, size_t len, gw_raster_type_t type, const gw_raster_limits_t *limits, size_t chunk)
 {
-  mem_t            m = { data, len, 0, chunk, false };
+  mem_t            m = { { data, len, 0, chunk }, false };
   gw_raster_t      *r;
   gw_raster_page_t page;
   unsigned         y;
@@ -1395,21 +1392,12 @@ doc_pixel(const doc_t *doc, unsigned page, unsigned x, unsigned y)
 static ssize_t
 mem_read(void *ctx, void *buffer, size_t bytes)
 {
-  mem_t  *m = ctx;
-  size_t n = m->len - m->pos;
+  mem_t *m = ctx;
 
-  if (n == 0 && m->fail)
+  if (m->src.pos == m->src.len && m->fail)
     return (-1);
 
-  if (n > bytes)
-    n = bytes;
-  if (m->chunk && n > m->chunk)
-    n = m->chunk;
-
-  memcpy(buffer, m->data + m->pos, n);
-  m->pos += n;
-
-  return ((ssize_t)n);
+  return (gwMemSrcRead(&m->src, buffer, bytes));
 }
 
 
