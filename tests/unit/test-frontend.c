@@ -132,19 +132,6 @@ static void fe_reload(gw_system_t *sys, const gw_config_t *c, void *data)
   called(buf);
 }
 
-static int
-run(const char *cmd, char *out, size_t outsize)
-{
-  FILE  *fp = popen(cmd, "r");
-  size_t n = 0;
-
-  if (!fp)
-    return (-1);
-  n = fread(out, 1, outsize - 1, fp);
-  out[n] = '\0';
-  return (pclose(fp));
-}
-
 int
 main(void)
 {
@@ -187,7 +174,7 @@ main(void)
   TEST_BEGIN("eight deferred requests answered together from another thread");
   pthread_create(&answerer, NULL, batch_answerer, NULL);
   snprintf(cmd, sizeof(cmd), "for i in 1 2 3 4 5 6 7 8; do curl -sk -m 30 https://127.0.0.1:%d/fe/batch & done; wait", port);
-  run(cmd, out, sizeof(out));
+  test_run(cmd, out, sizeof(out));
   pthread_join(answerer, NULL);
   {
     int n = 0;
@@ -198,7 +185,7 @@ main(void)
 
   TEST_BEGIN("an answer after the deadline: 503 with Retry-After, the late answer refused");
   snprintf(cmd, sizeof(cmd), "curl -sk -m 30 -D - https://127.0.0.1:%d/fe/late", port);
-  run(cmd, out, sizeof(out));
+  test_run(cmd, out, sizeof(out));
   TEST_CHECKF(strstr(out, " 503") && strcasestr(out, "Retry-After: 5") && strstr(out, "server-busy"), "%s", out);
   usleep(1500000);
   TEST_CHECKF(late_result == 0, "late gwDeferredRespond() returned %d", late_result);
