@@ -168,7 +168,7 @@ main(void)
 
   TEST_BEGIN("/health's details carry the front-end's own part");
   snprintf(cmd, sizeof(cmd), "curl -sk -m 30 https://127.0.0.1:%d/health", port);
-  run(cmd, out, sizeof(out));
+  test_run(cmd, out, sizeof(out));
   TEST_CHECKF(strstr(out, "\"frontends\":{\"test\":{\"answer\":42}}"), "%s", out);
 
   TEST_BEGIN("eight deferred requests answered together from another thread");
