@@ -22,7 +22,7 @@ PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-d
       libseccomp-dev libqpdf-dev ghostscript qpdf
       libcairo2-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
       libpango1.0-dev fonts-dejavu-core fontconfig scdoc libqrencode-dev)
-OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno
+OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui python3-uno
              fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)
 if [ "${1:-}" = "--office" ]; then
   PKGS+=("${OFFICE_PKGS[@]}")

@@ -88,7 +88,12 @@ odf_mimetype(const unsigned char *data,        /* I - Entry data */
   {
     { "application/vnd.oasis.opendocument.text", GW_FORMAT_ODT },
     { "application/vnd.oasis.opendocument.spreadsheet", GW_FORMAT_ODS },
-    { "application/vnd.oasis.opendocument.presentation", GW_FORMAT_ODP }
+    { "application/vnd.oasis.opendocument.presentation", GW_FORMAT_ODP },
+    { "application/vnd.oasis.opendocument.text-template", GW_FORMAT_ODT },
+    { "application/vnd.oasis.opendocument.spreadsheet-template", GW_FORMAT_ODS },
+    { "application/vnd.oasis.opendocument.presentation-template", GW_FORMAT_ODP },
+    { "application/vnd.oasis.opendocument.graphics", GW_FORMAT_ODG },
+    { "application/vnd.oasis.opendocument.graphics-template", GW_FORMAT_ODG }
   };
   size_t i;
 

@@ -54,6 +54,27 @@ FORMATS = {
     "pptx": ("Impress MS PowerPoint 2007 XML", "impress_pdf_Export"),
     "odp":  ("impress8", "impress_pdf_Export"),
     "ppt":  ("MS PowerPoint 97", "impress_pdf_Export"),
+    "odg":  ("draw8", "draw_pdf_Export"),
+}
+
+#
+# Templates are sniffed as the kind of document they make (an .ott is
+# "odt", a .dotx "docx"); the worker reads which it is from the package
+# itself (the ODF "mimetype" member, the OOXML main part's content type) and
+# opens it with the template filter of that kind.
+#
+
+TEMPLATE_FILTERS = {
+    "odt":  ("application/vnd.oasis.opendocument.text-template", "writer8_template"),
+    "ods":  ("application/vnd.oasis.opendocument.spreadsheet-template", "calc8_template"),
+    "odp":  ("application/vnd.oasis.opendocument.presentation-template", "impress8_template"),
+    "odg":  ("application/vnd.oasis.opendocument.graphics-template", "draw8_template"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+             "MS Word 2007 XML Template"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+             "Calc MS Excel 2007 XML Template"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.template.main+xml",
+             "Impress MS PowerPoint 2007 XML Template"),
 }
 
 START_TIMEOUT = 60          # seconds for soffice to accept the UNO connection
@@ -113,8 +134,29 @@ def write_registry(profile):
                 + items + '</oor:items>\n')
 
 
-ODF_FORMATS = ("odt", "ods", "odp")
+ODF_FORMATS = ("odt", "ods", "odp", "odg")
 MANIFEST_MAX = 1024 * 1024
+
+
+def import_filter(path, fmt):
+    """The import filter for DOCPATH: the template filter of FMT when the
+    package says it is a template (ODF mimetype member, or the OOXML main
+    part's content type in [Content_Types].xml, read at most MANIFEST_MAX
+    bytes), else FORMATS[fmt][0]."""
+    if fmt not in TEMPLATE_FILTERS:
+        return FORMATS[fmt][0]
+    mime, template = TEMPLATE_FILTERS[fmt]
+    try:
+        with zipfile.ZipFile(path) as z:
+            if fmt in ODF_FORMATS:
+                with z.open("mimetype") as f:
+                    is_template = f.read(128).strip() == mime.encode()
+            else:
+                with z.open("[Content_Types].xml") as f:
+                    is_template = ('ContentType="%s"' % mime).encode() in f.read(MANIFEST_MAX)
+    except Exception:
+        is_template = False
+    return template if is_template else FORMATS[fmt][0]
 
 
 def odf_encrypted(path):
@@ -177,14 +219,14 @@ class Office:
 
     def convert(self, docdir, fmt):
         """Convert DOCDIR/in.FMT to DOCDIR/out.pdf; return None or (reason, detail)."""
-        import_filter, export_filter = FORMATS[fmt]
+        export_filter = FORMATS[fmt][1]
         if fmt in ODF_FORMATS and odf_encrypted(os.path.join(docdir, "in." + fmt)):
             return ("password-protected",
                     "it is protected with a password; save it without the password and send it again")
         src = uno.systemPathToFileUrl(os.path.abspath(os.path.join(docdir, "in." + fmt)))
         dst = uno.systemPathToFileUrl(os.path.abspath(os.path.join(docdir, "out.pdf")))
         load = (prop("Hidden", True), prop("ReadOnly", True), prop("Silent", True),
-                prop("FilterName", import_filter),
+                prop("FilterName", import_filter(os.path.join(docdir, "in." + fmt), fmt)),
                 prop("MacroExecutionMode", 0),      # css.document.MacroExecMode.NEVER_EXECUTE
                 prop("UpdateDocMode", 0))           # css.document.UpdateDocMode.NO_UPDATE
         try:

@@ -108,6 +108,7 @@ check_one(const uint8_t *data, size_t size)
     case GW_FORMAT_ODT :
     case GW_FORMAT_ODS :
     case GW_FORMAT_ODP :
+    case GW_FORMAT_ODG :
         if (!starts(data, size, "PK\3\4", 4))
           fail("an Office container that is not a ZIP", format, size);
         break;

@@ -418,13 +418,22 @@ test_sniff_zip(void)
     { "odt", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODT },
     { "ods", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODS },
     { "odp", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODP },
-    { "ODF template", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
+    { "ODF text template (ott)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODT },
+    { "ODF spreadsheet template (ots)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODS },
+    { "ODF presentation template (otp)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODP },
+    { "ODF drawing (odg)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODG },
+    { "ODF drawing template (otg)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODG },
+    { "ODF chart (not a document we print)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
+    { "ODF template with a suffix too many", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
     { "mimetype not first", { "content.xml", "mimetype", NULL, NULL }, false, GW_FORMAT_UNKNOWN }
   };
   static const char * const odf_types[] =
   {
     "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
     "application/vnd.oasis.opendocument.presentation", "application/vnd.oasis.opendocument.text-template",
+    "application/vnd.oasis.opendocument.spreadsheet-template", "application/vnd.oasis.opendocument.presentation-template",
+    "application/vnd.oasis.opendocument.graphics", "application/vnd.oasis.opendocument.graphics-template",
+    "application/vnd.oasis.opendocument.chart", "application/vnd.oasis.opendocument.text-templatex",
     "application/vnd.oasis.opendocument.text"
   };
   size_t        i, j, odf = 0;

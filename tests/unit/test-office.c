@@ -32,6 +32,8 @@
 #include "printgate/log.h"
 #include "office-private.h"
 
+#include <printgate-formats/sniff.h>
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -155,6 +157,27 @@ run_capture(const char *cmd)
   pclose(fp);
 
   return (out);
+}
+
+
+/*
+ * 'sniff_file()' - What the content sniffer says of a whole file (at most
+ *                  16 MB of it).
+ */
+
+static gw_format_t
+sniff_file(const char *path)
+{
+  static unsigned char data[16 * 1024 * 1024];
+  size_t      len = 0;
+  FILE        *fp;
+
+  if ((fp = fopen(path, "rb")) == NULL)
+    return (GW_FORMAT_UNKNOWN);
+  len = fread(data, 1, sizeof(data), fp);
+  fclose(fp);
+
+  return (gwFormatSniff(data, len));
 }
 
 
@@ -831,6 +854,51 @@ main(void)
       TEST_CHECKF(pdf_pages(out) == 2, "pptx: %d pages (2 slides)", pdf_pages(out));
   }
 
+  /*
+   * Templates (ODF from Debian's LibreOffice, OOXML made by
+   * make-corpus.sh) and drawings: the sniffer names them by content (a
+   * template by the kind of document it makes), the worker picks the
+   * template filter from the package, and the page counts are exact.
+   */
+
+  TEST_BEGIN("templates and drawings are sniffed by content and converted with their pages");
+  {
+    static const struct
+    {
+      const char *path, *format, *phrase;
+      int         pages;
+    } more[] =
+    {
+      { "@/tests/data/office/sample.odg", "odg", "Printgate Draw sample", 2 },
+      { "@/tests/data/office/sample.dotx", "docx", "Printgate Writer sample", 1 },
+      { "@/tests/data/office/sample.xltx", "xlsx", "Printgate Calc sample", 1 },
+      { "@/tests/data/office/sample.potx", "pptx", "Printgate Impress sample", 2 },
+      { "/usr/lib/libreoffice/share/template/common/presnt/Progress.otp", "odp", NULL, 4 },
+      { "/usr/lib/libreoffice/share/template/common/officorr/Modern_business_letter_serif.ott", "odt", NULL, 1 },
+      { "/usr/lib/libreoffice/share/template/common/wizard/styles/default.ots", "ods", NULL, 1 },
+      { "/usr/lib/libreoffice/share/template/common/draw/bpmn.otg", "odg", NULL, 7 }
+    };
+
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i ++)
+    {
+      const char *format;
+      bool        ok;
+
+      if (more[i].path[0] == '@')
+        snprintf(path, sizeof(path), "%s%s", srcdir, more[i].path + 1);
+      else
+        snprintf(path, sizeof(path), "%s", more[i].path);
+      snprintf(out, sizeof(out), "%s/out-more-%d.pdf", tmpdir, (int)i);
+      format = gwFormatKeyword(sniff_file(path));
+      TEST_CHECKF(!strcmp(format, more[i].format), "%s: sniffed as %s, not %s", path, format, more[i].format);
+      ok = convert_file(pool, path, more[i].format, out, &reason, detail, sizeof(detail));
+      TEST_CHECKF(ok, "%s: %s (%s)", path, detail, gwReasonCode(reason));
+      TEST_CHECKF(pdf_pages(out) == more[i].pages, "%s: %d pages, not %d", path, pdf_pages(out), more[i].pages);
+      if (more[i].phrase)
+        TEST_CHECKF(pdf_has_text(out, more[i].phrase), "%s: no \"%s\" in the PDF", path, more[i].phrase);
+    }
+  }
+
   TEST_BEGIN("no pool: Office documents are refused as unsupported-format");
   {
     int pdf = -1;
@@ -1008,6 +1076,30 @@ main(void)
     TEST_CHECK(!convert_file(pool, path, "odt", NULL, &reason, detail, sizeof(detail)));
     TEST_CHECKF(reason == GW_REASON_PASSWORD_PROTECTED, "password odt: %s: %s", gwReasonCode(reason), detail);
     printf("  (%s: %s)\n", gwReasonCode(reason), detail);
+
+    /*
+     * The same package as a text template: sniffed as odt, and the
+     * template path still refuses it for its password (the worker reads
+     * the manifest before choosing the template filter).
+     */
+
+    {
+      char cmd[4096], ott[1200], *res;
+
+      snprintf(ott, sizeof(ott), "%s/password.ott", tmpdir);
+      snprintf(cmd, sizeof(cmd),
+               "/usr/bin/python3 -c 'import sys, zipfile\n"
+               "src = zipfile.ZipFile(sys.argv[1]); dst = zipfile.ZipFile(sys.argv[2], \"w\")\n"
+               "dst.writestr(\"mimetype\", \"application/vnd.oasis.opendocument.text-template\", zipfile.ZIP_STORED)\n"
+               "[dst.writestr(i, src.read(i.filename)) for i in src.infolist() if i.filename != \"mimetype\"]\n"
+               "dst.close(); print(\"made\")' '%s' '%s'", path, ott);
+      res = run_capture(cmd);
+      TEST_CHECKF(res && strstr(res, "made"), "%s", res ? res : "python3 failed");
+      free(res);
+      TEST_CHECK(sniff_file(ott) == GW_FORMAT_ODT);
+      TEST_CHECK(!convert_file(pool, ott, "odt", NULL, &reason, detail, sizeof(detail)));
+      TEST_CHECKF(reason == GW_REASON_PASSWORD_PROTECTED, "password ott: %s: %s", gwReasonCode(reason), detail);
+    }
 
     in = memfd_from("", 0);
     TEST_CHECK(!gwOfficePoolConvert(pool, in, "docx", &pdf, &reason, detail, sizeof(detail)));
