@@ -43,6 +43,7 @@ _gwSniffBe32(const unsigned char *p)
  * Functions.
  */
 
+extern gw_format_t _gwSniffMarkup(const unsigned char *p, size_t len); /* sniff-markup.c */
 extern gw_format_t _gwSniffOle2(const unsigned char *p, size_t len);   /* sniff-ole2.c */
 extern gw_format_t _gwSniffText(const unsigned char *p, size_t len);   /* sniff-text.c */
 extern gw_format_t _gwSniffZip(const unsigned char *p, size_t len);    /* sniff-zip.c */

@@ -77,6 +77,8 @@ static const sniff_format_t formats[GW_FORMAT_COUNT] =
   [GW_FORMAT_TEXT_UTF16]       = { "text-utf-16", "text/plain; charset=utf-16", "plain text (UTF-16)", GW_FORMAT_FAMILY_TEXT, "utf-16", "txt text asc" },
   [GW_FORMAT_TEXT_WINDOWS1252] = { "text-windows-1252", "text/plain; charset=windows-1252", "plain text (Western European)", GW_FORMAT_FAMILY_TEXT, "windows-1252", "txt text asc" },
   [GW_FORMAT_ODG]              = { "odg", "application/vnd.oasis.opendocument.graphics", "OpenDocument drawing", GW_FORMAT_FAMILY_OFFICE, NULL, "odg otg" },
+  [GW_FORMAT_SVG]              = { "svg", "image/svg+xml", "SVG drawing", GW_FORMAT_FAMILY_IMAGE, NULL, "svg" },
+  [GW_FORMAT_XPS]              = { "xps", "application/oxps", "XPS document", GW_FORMAT_FAMILY_IMAGE, NULL, "xps oxps" },
 };
 
 
@@ -169,6 +171,9 @@ gwFormatSniff(const void *head, size_t len)
 
   if (memmem(p, len < SNIFF_PDF_BYTES ? len : SNIFF_PDF_BYTES, "%PDF-", 5))
     return (GW_FORMAT_PDF);
+
+  if ((format = _gwSniffMarkup(p, len)) != GW_FORMAT_UNKNOWN)
+    return (format);
 
   return (_gwSniffText(p, len));
 }
@@ -282,11 +287,11 @@ const char *
 gwFormatSupportedList(bool office)
 {
   if (office)
-    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, PWG raster, Apple raster (URF), "
+    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, SVG, XPS, PWG raster, Apple raster (URF), "
             "plain text, Word (doc, docx), Excel (xls, xlsx), PowerPoint (ppt, pptx), "
             "OpenDocument (odt, ods, odp, odg and their templates) and RTF");
   else
-    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, PWG raster, Apple raster (URF) "
+    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, SVG, XPS, PWG raster, Apple raster (URF) "
             "and plain text");
 }
 

@@ -113,6 +113,16 @@ check_one(const uint8_t *data, size_t size)
           fail("an Office container that is not a ZIP", format, size);
         break;
 
+    case GW_FORMAT_XPS :
+        if (!starts(data, size, "PK\3\4", 4))
+          fail("an XPS package that is not a ZIP", format, size);
+        break;
+
+    case GW_FORMAT_SVG :
+        if (!memmem(data, size, "<svg", 4))
+          fail("an SVG without <svg", format, size);
+        break;
+
     case GW_FORMAT_DOC :
     case GW_FORMAT_XLS :
     case GW_FORMAT_PPT :

@@ -414,6 +414,33 @@ pdf_pages(const char *path)
 
 
 /*
+ * 'page_size()' - Width and height in points of a PDF's first page
+ *                 (pdfinfo), false on error.
+ */
+
+static bool
+page_size(const char *pdf, double *w, double *h)
+{
+  char  cmd[1200], line[512];
+  FILE *fp;
+  bool  found = false;
+
+  snprintf(cmd, sizeof(cmd), "pdfinfo '%s' 2>/dev/null", pdf);
+  if ((fp = popen(cmd, "r")) == NULL)
+    return (false);
+
+  while (fgets(line, sizeof(line), fp))
+  {
+    if (!strncmp(line, "Page size:", 10) && sscanf(line + 10, "%lf x %lf", w, h) == 2)
+      found = true;
+  }
+
+  pclose(fp);
+  return (found);
+}
+
+
+/*
  * 'pdf_has_text()' - Does pdftotext find text in a PDF?
  */
 

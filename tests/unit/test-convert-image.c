@@ -10,33 +10,6 @@
 
 
 /*
- * 'page_size()' - Width and height in points of a PDF's first page
- *                 (pdfinfo), false on error.
- */
-
-static bool
-page_size(const char *pdf, double *w, double *h)
-{
-  char  cmd[1200], line[512];
-  FILE *fp;
-  bool  found = false;
-
-  snprintf(cmd, sizeof(cmd), "pdfinfo '%s' 2>/dev/null", pdf);
-  if ((fp = popen(cmd, "r")) == NULL)
-    return (false);
-
-  while (fgets(line, sizeof(line), fp))
-  {
-    if (!strncmp(line, "Page size:", 10) && sscanf(line + 10, "%lf x %lf", w, h) == 2)
-      found = true;
-  }
-
-  pclose(fp);
-  return (found);
-}
-
-
-/*
  * 'find_mark()' - Render a PDF's first page at 18 dpi in grey (pdftoppm)
  *                 and give the centre of its dark pixels (< 64) as a
  *                 fraction of the page width and height (0,0 = top left).

@@ -117,6 +117,7 @@ static void      test_sniff_ole2(void);
 static void      test_sniff_samples(const char *tmpdir);
 static void      test_sniff_text(void);
 static void      test_sniff_zip(void);
+static void      test_sniff_markup(void);
 static void      urf_build(buf_t *b, uint32_t pages, unsigned bpp, unsigned cspace, unsigned duplex, uint32_t width, uint32_t height, uint32_t res, const void *lines, size_t lineslen);
 static void      zip_add(buf_t *zip, buf_t *central, const char *name, const void *data, size_t len, bool descriptor);
 static void      zip_finish(buf_t *zip, buf_t *central, unsigned count);
@@ -159,6 +160,7 @@ main(void)
   test_sniff_bytes();
   test_sniff_text();
   test_sniff_zip();
+  test_sniff_markup();
   test_sniff_ole2();
   test_sniff_samples(tmpdir);
   test_raster_gs(tmpdir, &pwg8, &urf8);
@@ -412,7 +414,10 @@ test_sniff_zip(void)
     { "xlsx", { "[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", NULL }, false, GW_FORMAT_XLSX },
     { "pptx", { "[Content_Types].xml", "_rels/.rels", "ppt/presentation.xml", NULL }, false, GW_FORMAT_PPTX },
     { "docx with data descriptors", { "_rels/.rels", "word/document.xml", "[Content_Types].xml", NULL }, true, GW_FORMAT_DOCX },
-    { "OOXML that is not Office (XPS)", { "[Content_Types].xml", "Documents/1/FixedDoc.fdoc", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
+    { "XPS (a fixed document)", { "[Content_Types].xml", "Documents/1/FixedDoc.fdoc", NULL, NULL }, false, GW_FORMAT_XPS },
+    { "OpenXPS (sequence, page)", { "[Content_Types].xml", "FixedDocumentSequence.fdseq", "Documents/1/Pages/1.fpage", NULL }, false, GW_FORMAT_XPS },
+    { "XPS parts without content types", { "FixedDocumentSequence.fdseq", "Documents/1/Pages/1.fpage", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
+    { "a name that only contains .fpage", { "[Content_Types].xml", "notes.fpage.txt", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
     { "word/ without content types", { "word/document.xml", NULL, NULL, NULL }, false, GW_FORMAT_UNKNOWN },
     { "a plain archive", { "notes.txt", "photo.jpg", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
     { "odt", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODT },
@@ -505,6 +510,37 @@ test_sniff_zip(void)
   check_sniff("docx read through its central directory", zip.data, zip.len, GW_FORMAT_DOCX);
   buf_free(&zip);
   buf_free(&central);
+}
+
+
+/*
+ * 'test_sniff_markup()' - Text formats told by their root element.
+ */
+
+static void
+test_sniff_markup(void)
+{
+  static const struct
+  {
+    const char  *what, *text;
+    gw_format_t want;
+  } cases[] =
+  {
+    { "bare <svg>", "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>", GW_FORMAT_SVG },
+    { "XML declaration, comment, DOCTYPE PUBLIC", "<?xml version=\"1.0\"?>\n<!-- made by hand -->\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"svg11.dtd\">\n<svg>\n</svg>\n", GW_FORMAT_SVG },
+    { "a DOCTYPE with an internal subset (billion laughs)", "<?xml version=\"1.0\"?>\n<!DOCTYPE svg [\n <!ENTITY a \"aaaa\">\n <!ENTITY b \"&a;&a;>\">\n]>\n<svg><text>&b;</text></svg>\n", GW_FORMAT_SVG },
+    { "a UTF-8 byte order mark first", "\xEF\xBB\xBF<svg>\n</svg>\n", GW_FORMAT_SVG },
+    { "<svgfoo> is not <svg>", "<svgfoo>\n</svgfoo>\n", GW_FORMAT_TEXT_ASCII },
+    { "SVG in capitals is not XML's <svg>", "<SVG>\n</SVG>\n", GW_FORMAT_TEXT_ASCII },
+    { "an XML file of another kind", "<?xml version=\"1.0\"?>\n<note><to>svg</to></note>\n", GW_FORMAT_TEXT_ASCII },
+    { "text that mentions <svg> later", "Dear all,\nplease draw <svg> by hand.\n", GW_FORMAT_TEXT_ASCII },
+    { "a comment that never ends", "<!-- <svg>\n", GW_FORMAT_TEXT_ASCII }
+  };
+  size_t i;
+
+  TEST_BEGIN("SVG by its root element, after any XML prolog");
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i ++)
+    check_sniff(cases[i].what, cases[i].text, strlen(cases[i].text), cases[i].want);
 }
 
 

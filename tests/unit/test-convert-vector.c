@@ -1,0 +1,270 @@
+/*
+ * test-convert-vector.c - SVG (librsvg) and XPS/OpenXPS (libgxps) through
+ * printgate-convert, run the way the daemon runs it (convert-harness.h):
+ * detection by content, page counts and sizes, and the hostile variants
+ * (billion laughs, references to /etc/passwd and to a neighbouring file, a
+ * 100,000-part XPS package, with and without a lying ZIP directory), each
+ * with its positive control.
+ */
+
+#include "convert-harness.h"
+
+
+/*
+ * 'pdf_image_count()' - Images pdfimages lists (-1 on error).
+ */
+
+static int
+pdf_image_count(const char *pdf)
+{
+  char  cmd[1300], line[512];
+  FILE *fp;
+  int   n = 0;
+
+  snprintf(cmd, sizeof(cmd), "pdfimages -list '%s' 2>/dev/null | tail -n +3", pdf);
+  if ((fp = popen(cmd, "r")) == NULL)
+    return (-1);
+
+  while (fgets(line, sizeof(line), fp))
+    n ++;
+
+  pclose(fp);
+  return (n);
+}
+
+
+/*
+ * 'test_svg()' - SVG drawings and their hostile variants.
+ */
+
+static void
+test_svg(void)
+{
+  opts_t      o;
+  run_t       r;
+  char        out[1200], path[1200];
+  double      w = 0, h = 0;
+  const char *no_sandbox[]  = { "--no-sandbox", NULL };
+  const char *probe_view[]  = { "--probe-read", "/etc/passwd", NULL };
+  const char *probe_ll[]    = { "--no-view", "--probe-read", "/etc/passwd", NULL };
+
+  opts_init(&o, out, sizeof(out), "svg.pdf");
+
+  TEST_BEGIN("an SVG (with a DOCTYPE naming a remote DTD) is one landscape A4 page with its text, in colour");
+  if (convert("sample.svg", &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 1, 1) && strstr(r.result, "format=svg"), "%s", r.result);
+    TEST_CHECKF(page_size(out, &w, &h) && w > 841 && w < 842 && h > 595 && h < 596, "%.1f x %.1f", w, h);
+    TEST_CHECK(pdf_has_text(out, "Printgate SVG sample"));
+    TEST_CHECKF(pdf_image_count(out) == 0, "%d images: the drawing stayed vector", pdf_image_count(out));
+  }
+
+  TEST_BEGIN("an SVG named .pdf converts by its content; a Debian icon with only a viewBox is a portrait page");
+  snprintf(path, sizeof(path), "%s/drawing.pdf", work);
+  if (shell("cp '%s/sample.svg' '%s'", data_dir, path) && convert(path, &o, &r))
+    TEST_CHECKF(is_ok(&r, 1, 1) && strstr(r.result, "format=svg"), "%s", r.result);
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+  if (convert("/usr/share/icons/hicolor/scalable/apps/libreoffice-writer.svg", &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 1, 1) && strstr(r.result, "format=svg"), "%s", r.result);
+    TEST_CHECKF(page_size(out, &w, &h) && w > 595 && w < 596 && h > 841 && h < 842, "%.1f x %.1f", w, h);
+  }
+
+  TEST_BEGIN("a billion-laughs SVG is refused at once (corrupt-document); one internal entity still expands");
+  if (convert("billion-laughs.svg", &o, &r))
+    TEST_CHECKF(is_fail(&r, "corrupt-document") && strstr(r.result, "entity") && r.seconds < 5.0, "%s (%.2f s)", r.result, r.seconds);
+  if (convert("entity-one.svg", &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 1, 0), "%s", r.result);
+    TEST_CHECK(pdf_has_text(out, "Printgate entity text"));
+  }
+
+  TEST_BEGIN("an external entity naming /etc/passwd is not loaded, even without the sandbox");
+  o.binary = unsafe_helper;
+  o.args   = no_sandbox;
+  if (convert("external-entity.svg", &o, &r))
+  {
+    TEST_CHECKF(is_fail(&r, "corrupt-document") && strstr(r.result, "pw"), "%s", r.result);
+    TEST_CHECK(!pdf_has_text(out, "root:"));
+  }
+
+  /*
+   * References by name.  Positive control: rsvg-convert, which gives
+   * librsvg the file's folder as its base, embeds the neighbouring
+   * picture; the helper gives no base, so nothing is loaded by name, with
+   * the sandbox or without it.
+   */
+
+  TEST_BEGIN("references by name (/etc/passwd as image and XInclude, a neighbouring PNG) load nothing");
+  snprintf(path, sizeof(path), "%s/external-refs.svg", work);
+  if (shell("cp '%s/external-refs.svg' '%s' && convert -size 40x40 xc:blue '%s/mark.png' && "
+            "rsvg-convert -f pdf -o '%s/control.pdf' '%s'", data_dir, path, work, work, path))
+  {
+    char control[1200];
+
+    snprintf(control, sizeof(control), "%s/control.pdf", work);
+    TEST_CHECKF(pdf_image_count(control) == 1, "positive control: rsvg-convert embedded %d images", pdf_image_count(control));
+
+    if (convert(path, &o, &r))
+    {
+      TEST_CHECKF(is_ok(&r, 1, 0), "no sandbox: %s", r.result);
+      TEST_CHECKF(pdf_image_count(out) == 0 && !pdf_has_text(out, "root:"), "no sandbox: %d images", pdf_image_count(out));
+      TEST_CHECK(strstr(r.err, "TEST-ONLY UNSAFE BUILD") != NULL);
+    }
+
+    o.binary = NULL;
+    o.args   = NULL;
+    if (convert(path, &o, &r))
+    {
+      TEST_CHECKF(is_ok(&r, 1, 0), "%s", r.result);
+      TEST_CHECKF(pdf_image_count(out) == 0 && !pdf_has_text(out, "root:"), "%d images", pdf_image_count(out));
+    }
+  }
+  else
+    TEST_CHECKF(false, "could not make the positive control (convert, rsvg-convert)");
+
+  /*
+   * The sandbox's own wall, on an SVG conversion: a read of /etc/passwd
+   * from inside fails, by the file system view (ENOENT) and, without the
+   * view, by Landlock (EACCES).
+   */
+
+  TEST_BEGIN("inside the helper converting an SVG, /etc/passwd cannot be read (view, then Landlock alone)");
+  o.binary = unsafe_helper;
+  o.args   = probe_view;
+  if (convert("sample.svg", &o, &r))
+    TEST_CHECKF(strstr(r.err, "probe read: blocked (errno 2)") != NULL, "%s", r.err);
+  if (landlock_abi() > 0)
+  {
+    o.args = probe_ll;
+    if (convert("sample.svg", &o, &r))
+      TEST_CHECKF(strstr(r.err, "probe read: blocked (errno 13)") != NULL, "%s", r.err);
+  }
+  else
+    printf("  SKIP Landlock probe: this kernel has no Landlock\n");
+  o.binary = NULL;
+  o.args   = NULL;
+
+  TEST_BEGIN("an SVG cut short, and one without any size, are corrupt-document");
+  snprintf(path, sizeof(path), "%s/cut.svg", work);
+  if (shell("head -c 300 '%s/sample.svg' > '%s'", data_dir, path) && convert(path, &o, &r))
+    TEST_CHECKF(is_fail(&r, "corrupt-document"), "%s", r.result);
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+  {
+    static const char nosize[] = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\"><rect width=\"5\" height=\"5\"/></svg>";
+
+    if (convert(write_bytes("nosize.svg", nosize, sizeof(nosize) - 1, path, sizeof(path)), &o, &r))
+      TEST_CHECKF(is_fail(&r, "corrupt-document") && strstr(r.result, "size"), "%s", r.result);
+    else
+      TEST_CHECK(false);
+  }
+}
+
+
+/*
+ * 'make_parts()' - WORK/three.xps with n empty parts appended (Python's
+ *                  zipfile); with lie, the end record's count says 7.
+ */
+
+static bool
+make_parts(const char *path, int n, int lie)
+{
+  return (shell("python3 -c 'import sys, zipfile\n"
+                "src = zipfile.ZipFile(sys.argv[1]); n = int(sys.argv[3])\n"
+                "with zipfile.ZipFile(sys.argv[2], \"w\") as z:\n"
+                "  [z.writestr(i.filename, src.read(i.filename)) for i in src.infolist()]\n"
+                "  [z.writestr(\"Resources/r%%d.bin\" %% k, b\"\") for k in range(n)]\n"
+                "if sys.argv[4] == \"1\":\n"
+                "  d = bytearray(open(sys.argv[2], \"rb\").read()); e = d.rfind(b\"PK\\x05\\x06\")\n"
+                "  d[e + 8:e + 12] = (7).to_bytes(2, \"little\") * 2; open(sys.argv[2], \"wb\").write(d)\n"
+                "' '%s/three.xps' '%s' %d %d", work, path, n, lie));
+}
+
+
+/*
+ * 'test_xps()' - XPS/OpenXPS documents and their hostile variants.
+ */
+
+static void
+test_xps(void)
+{
+  opts_t o;
+  run_t  r;
+  char   out[1200], path[1200];
+  double w = 0, h = 0;
+
+
+  opts_init(&o, out, sizeof(out), "xps.pdf");
+
+  TEST_BEGIN("an XPS of three A4 pages (Ghostscript's xpswrite) is three A4 pages, through a pipe too");
+  if (shell("gs -q -dSAFER -sDEVICE=xpswrite -o '%s/three.xps' '%s/three-pages.ps' >/dev/null 2>&1", work, data_dir))
+  {
+    snprintf(path, sizeof(path), "%s/three.xps", work);
+    if (convert(path, &o, &r))
+    {
+      TEST_CHECKF(is_ok(&r, 3, 1) && strstr(r.result, "format=xps"), "%s", r.result);
+      TEST_CHECKF(pdf_pages(out) == 3, "%d pages", pdf_pages(out));
+      TEST_CHECKF(page_size(out, &w, &h) && w > 590 && w < 600 && h > 838 && h < 845, "%.1f x %.1f", w, h);
+    }
+    o.pipe_input = true;
+    if (convert(path, &o, &r))
+      TEST_CHECKF(is_ok(&r, 3, 1), "pipe: %s", r.result);
+    o.pipe_input = false;
+  }
+  else
+    TEST_CHECKF(false, "gs -sDEVICE=xpswrite failed");
+
+  TEST_BEGIN("an XPS with 100,000 parts is refused before libgxps opens it; 2,000 parts still convert");
+  snprintf(path, sizeof(path), "%s/many.xps", work);
+  if (make_parts(path, 100000, 0) && convert(path, &o, &r))
+    TEST_CHECKF(is_fail(&r, "too-large") && strstr(r.result, "parts") && r.seconds < 5.0, "%s (%.2f s)", r.result, r.seconds);
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+  snprintf(path, sizeof(path), "%s/lying.xps", work);
+  if (make_parts(path, 100000, 1) && convert(path, &o, &r))
+    TEST_CHECKF(is_fail(&r, "too-large") && strstr(r.result, "parts"), "end record says 7: %s", r.result);
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+  snprintf(path, sizeof(path), "%s/some.xps", work);
+  if (make_parts(path, 2000, 0) && convert(path, &o, &r))
+    TEST_CHECKF(is_ok(&r, 3, 1), "positive control: %s", r.result);
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+
+  TEST_BEGIN("an XPS over PG_CONVERT_MAX_PAGES is too-many-pages; a cut-short one corrupt-document");
+  {
+    static const char *two_pages[] = { "PG_CONVERT_MAX_PAGES=2", NULL };
+
+    snprintf(path, sizeof(path), "%s/three.xps", work);
+    o.env = two_pages;
+    if (convert(path, &o, &r))
+      TEST_CHECKF(is_fail(&r, "too-many-pages") && strstr(r.result, "3 pages"), "%s", r.result);
+    o.env = NULL;
+
+    snprintf(path, sizeof(path), "%s/cut.xps", work);
+    if (shell("head -c 20000 '%s/three.xps' > '%s'", work, path) && convert(path, &o, &r))
+      TEST_CHECKF(is_fail(&r, "corrupt-document"), "%s", r.result);
+    else
+      TEST_CHECKF(false, "the test input could not be made");
+  }
+}
+
+
+/*
+ * 'main()' - Run the tests.
+ */
+
+int
+main(void)
+{
+  if (!harness_init())
+    return (1);
+
+  test_svg();
+  test_xps();
+
+  test_rmtree(work);
+  TEST_EXIT();
+}
