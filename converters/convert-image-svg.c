@@ -11,7 +11,7 @@
  * limits on entity expansion (a billion-laughs file is refused) and on
  * depth and sizes.  Landlock (convert-landlock.c) would deny a file read
  * anyway, and seccomp any socket: three walls, each tested on its own in
- * tests/unit/test-convert-vector.c.
+ * tests/unit/test-convert-formats.c.
  */
 
 #include "convert-image-private.h"

@@ -774,6 +774,7 @@ _gwConvTextToPdf(gw_conv_t  *conv,     /* I - Conversion (format = GW_FORMAT_TEX
   text_doc_t          *doc;
   text_input_t         in;
   const unsigned char *data;
+  unsigned char       *mail = NULL;
   bool                 ok;
   struct timespec      start, end;
 
@@ -795,8 +796,21 @@ _gwConvTextToPdf(gw_conv_t  *conv,     /* I - Conversion (format = GW_FORMAT_TEX
     ok = _gwConvFail(conv, GW_REASON_INTERNAL, "unable to create the PDF for the text (errno %d)", errno);
   else
   {
-    start_input(&in, conv->format, data, (size_t)conv->in_size);
-    ok = set_up(doc) && lay_out(doc, &in);
+    if (conv->format == GW_FORMAT_MAIL)
+    {
+      /* A mail prints as its main headers and its text body (convert-mail.c). */
+      size_t textlen = 0;
+
+      if ((mail = _gwConvMailToText(conv, data, (size_t)conv->in_size, &textlen)) != NULL)
+        start_input(&in, GW_FORMAT_TEXT_UTF8, mail, textlen);
+      ok = mail != NULL;
+    }
+    else
+    {
+      start_input(&in, conv->format, data, (size_t)conv->in_size);
+      ok = true;
+    }
+    ok = ok && set_up(doc) && lay_out(doc, &in);
   }
 
   /*
@@ -832,6 +846,7 @@ _gwConvTextToPdf(gw_conv_t  *conv,     /* I - Conversion (format = GW_FORMAT_TEX
                (double)(end.tv_sec - start.tv_sec) * 1000.0 + (double)(end.tv_nsec - start.tv_nsec) / 1e6);
 
   free(doc);
+  free(mail);
   munmap((void *)data, (size_t)conv->in_size);
 
   return (ok);

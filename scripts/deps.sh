@@ -33,7 +33,7 @@ if [ "${1:-}" = "--test" ]; then
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
          bind9 bind9-dnsutils
          curl openssl procps sqlite3 clang libclang-rt-14-dev
-         imagemagick libheif-examples libtiff-tools zbar-tools libplist-utils librsvg2-bin libgxps-utils
+         imagemagick libheif-examples libtiff-tools zbar-tools libplist-utils librsvg2-bin libgxps-utils distro-info-data
          debhelper dpkg-dev fakeroot lintian man-db git adduser iproute2 systemd util-linux)
   # The mail rig (tests/lib/mail-rig.sh): private Dovecot + Postfix on loopback for the outbox and mail tests.
   PKGS+=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix)

@@ -79,6 +79,9 @@ static const sniff_format_t formats[GW_FORMAT_COUNT] =
   [GW_FORMAT_ODG]              = { "odg", "application/vnd.oasis.opendocument.graphics", "OpenDocument drawing", GW_FORMAT_FAMILY_OFFICE, NULL, "odg otg" },
   [GW_FORMAT_SVG]              = { "svg", "image/svg+xml", "SVG drawing", GW_FORMAT_FAMILY_IMAGE, NULL, "svg" },
   [GW_FORMAT_XPS]              = { "xps", "application/oxps", "XPS document", GW_FORMAT_FAMILY_IMAGE, NULL, "xps oxps" },
+  [GW_FORMAT_CSV]              = { "csv", "text/csv", "CSV table", GW_FORMAT_FAMILY_OFFICE, NULL, "csv tsv tab" },
+  [GW_FORMAT_HTML]             = { "html", "text/html", "HTML page", GW_FORMAT_FAMILY_OFFICE, NULL, "html htm xhtml" },
+  [GW_FORMAT_MAIL]             = { "mail", "message/rfc822", "mail message", GW_FORMAT_FAMILY_TEXT, "utf-8", "eml" },
 };
 
 
@@ -288,11 +291,11 @@ gwFormatSupportedList(bool office)
 {
   if (office)
     return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, SVG, XPS, PWG raster, Apple raster (URF), "
-            "plain text, Word (doc, docx), Excel (xls, xlsx), PowerPoint (ppt, pptx), "
-            "OpenDocument (odt, ods, odp, odg and their templates) and RTF");
+            "plain text, mail (eml), Word (doc, docx), Excel (xls, xlsx), PowerPoint (ppt, pptx), "
+            "OpenDocument (odt, ods, odp, odg and their templates), RTF, CSV and HTML");
   else
-    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, SVG, XPS, PWG raster, Apple raster (URF) "
-            "and plain text");
+    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, SVG, XPS, PWG raster, Apple raster (URF), "
+            "plain text and mail (eml)");
 }
 
 

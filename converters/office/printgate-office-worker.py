@@ -55,7 +55,12 @@ FORMATS = {
     "odp":  ("impress8", "impress_pdf_Export"),
     "ppt":  ("MS PowerPoint 97", "impress_pdf_Export"),
     "odg":  ("draw8", "draw_pdf_Export"),
+    "csv":  ("Text - txt - csv (StarCalc)", "calc_pdf_Export"),
+    "html": ("HTML (StarWriter)", "writer_pdf_Export"),
 }
+
+CSV_HEAD = 64 * 1024            # bytes read to find the separator
+CSV_MAX_COL_WIDTH = 8000        # 1/100 mm: a column wider than 8 cm wraps its text
 
 #
 # Templates are sniffed as the kind of document they make (an .ott is
@@ -172,6 +177,49 @@ def odf_encrypted(path):
         return False
 
 
+def csv_options(path):
+    """The CSV import options: the separator the first line has most of
+    (comma, semicolon or tab, as the daemon's sniffer chose it), '"' quotes,
+    UTF-8 (the sniffer took US-ASCII or UTF-8 only), from line 1."""
+    with open(path, "rb") as f:
+        first = f.read(CSV_HEAD).split(b"\n", 1)[0]
+    sep = max((first.count(b","), 44), (first.count(b";"), 59), (first.count(b"\t"), 9))[1]
+    return "%d,34,76,1" % sep
+
+
+def csv_page_setup(doc):
+    """A sane page for a table: columns at their optimal width (at most
+    8 cm, wrapped beyond), landscape when they are wider than a portrait
+    page, scaled to one page wide (as many tall as it takes), grid lines,
+    and the first row repeated on every page."""
+    from com.sun.star.table import CellRangeAddress
+    sheet = doc.Sheets.getByIndex(0)
+    cursor = sheet.createCursor()
+    cursor.gotoEndOfUsedArea(False)
+    ncols = cursor.RangeAddress.EndColumn + 1
+    width = 0
+    for i in range(ncols):
+        col = sheet.Columns.getByIndex(i)
+        col.OptimalWidth = True
+        if col.Width > CSV_MAX_COL_WIDTH:
+            col.Width = CSV_MAX_COL_WIDTH
+            col.IsTextWrapped = True
+        width += col.Width
+    ps = doc.StyleFamilies.getByName("PageStyles").getByName(sheet.PageStyle)
+    portrait = min(ps.Width, ps.Height) - ps.LeftMargin - ps.RightMargin
+    if width > portrait and ps.Width < ps.Height:
+        w, h = ps.Width, ps.Height
+        ps.IsLandscape = True
+        ps.Width, ps.Height = h, w
+    ps.ScaleToPagesX = 1
+    ps.ScaleToPagesY = 0
+    ps.PrintGrid = True
+    title = CellRangeAddress()
+    title.Sheet, title.StartColumn, title.EndColumn, title.StartRow, title.EndRow = 0, 0, max(ncols - 1, 0), 0, 0
+    sheet.setTitleRows(title)
+    sheet.setPrintTitleRows(True)
+
+
 def set_pdeathsig():
     """In the soffice child: die with the worker (prctl PR_SET_PDEATHSIG)."""
     import ctypes
@@ -229,6 +277,8 @@ class Office:
                 prop("FilterName", import_filter(os.path.join(docdir, "in." + fmt), fmt)),
                 prop("MacroExecutionMode", 0),      # css.document.MacroExecMode.NEVER_EXECUTE
                 prop("UpdateDocMode", 0))           # css.document.UpdateDocMode.NO_UPDATE
+        if fmt == "csv":
+            load += (prop("FilterOptions", csv_options(os.path.join(docdir, "in." + fmt))),)
         try:
             doc = self.desktop.loadComponentFromURL(src, "_blank", 0, load)
         except Exception as e:
@@ -240,6 +290,8 @@ class Office:
                     "LibreOffice could not open it as a %s document (it is damaged or not really %s)"
                     % (fmt, fmt))
         try:
+            if fmt == "csv":
+                csv_page_setup(doc)
             doc.storeToURL(dst, (prop("FilterName", export_filter),))
         except Exception as e:
             if is_disconnect(e) or not self.alive():

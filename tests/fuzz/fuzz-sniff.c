@@ -118,6 +118,16 @@ check_one(const uint8_t *data, size_t size)
           fail("an XPS package that is not a ZIP", format, size);
         break;
 
+    case GW_FORMAT_CSV :
+        if (memchr(data, 0, size) || !memchr(data, '\n', size))
+          fail("CSV with a NUL or without a line", format, size);
+        break;
+
+    case GW_FORMAT_HTML :
+        if (!memmem(data, size, "<", 1))
+          fail("HTML without a tag", format, size);
+        break;
+
     case GW_FORMAT_SVG :
         if (!memmem(data, size, "<svg", 4))
           fail("an SVG without <svg", format, size);

@@ -534,11 +534,32 @@ test_sniff_markup(void)
     { "SVG in capitals is not XML's <svg>", "<SVG>\n</SVG>\n", GW_FORMAT_TEXT_ASCII },
     { "an XML file of another kind", "<?xml version=\"1.0\"?>\n<note><to>svg</to></note>\n", GW_FORMAT_TEXT_ASCII },
     { "text that mentions <svg> later", "Dear all,\nplease draw <svg> by hand.\n", GW_FORMAT_TEXT_ASCII },
-    { "a comment that never ends", "<!-- <svg>\n", GW_FORMAT_TEXT_ASCII }
+    { "a comment that never ends", "<!-- <svg>\n", GW_FORMAT_TEXT_ASCII },
+    { "<!DOCTYPE html>", "<!DOCTYPE html>\n<title>x</title><p>hello\n", GW_FORMAT_HTML },
+    { "<!doctype HTML PUBLIC> after a comment", "<!-- page -->\n<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\n<HTML>\n", GW_FORMAT_HTML },
+    { "a root <html lang>", "<?xml version=\"1.0\"?>\n<html lang=\"en\"><body>x</body></html>\n", GW_FORMAT_HTML },
+    { "<htmlx> is not HTML", "<htmlx>\n</htmlx>\n", GW_FORMAT_TEXT_ASCII },
+    { "CSV, comma", "Item,Quantity,Price\nToner,1,42.00\nPaper,5,4.25\n", GW_FORMAT_CSV },
+    { "CSV, semicolon, quoted field with a line break", "Name;Note\n\"Olga\";\"two\nlines; here\"\nIvan;x\n", GW_FORMAT_CSV },
+    { "CSV, tab", "a\tb\tc\n1\t2\t3\n", GW_FORMAT_CSV },
+    { "CSV, ragged rows (fewer fields than the header)", "version,codename,release,eol\n1.1,Buzz,1996\n1.2,Rex,1996,1998\n", GW_FORMAT_CSV },
+    { "CSV, UTF-8 and CRLF", "Stadt,Einwohner\r\nM\xC3\xBCnchen,1500000\r\nK\xC3\xB6ln,1000000\r\n", GW_FORMAT_CSV },
+    { "prose with commas", "Hello, world.\nYes, this is text, not a table.\n", GW_FORMAT_TEXT_ASCII },
+    { "one line is not a table", "a,b,c\n", GW_FORMAT_TEXT_ASCII },
+    { "a line without a separator", "a,b\nplain line\nc,d\n", GW_FORMAT_TEXT_ASCII },
+    { "a line with more fields than the header", "a,b\n1,2,3,4\n", GW_FORMAT_TEXT_ASCII },
+    { "tab-indented text", "if x:\n\ty = 1\tz\n", GW_FORMAT_TEXT_ASCII },
+    { "a mail", "Received: from x\n\tby y\nFrom: a@example.org\nSubject: hi\n\nbody\n", GW_FORMAT_MAIL },
+    { "a mail with CRLF and no body", "From: a@example.org\r\nDate: Fri, 4 Dec 2026\r\n\r\n", GW_FORMAT_MAIL },
+    { "headers without From", "To: a@example.org\nSubject: hi\n\nbody\n", GW_FORMAT_TEXT_ASCII },
+    { "headers without an end", "From: a@example.org\nSubject: hi\n", GW_FORMAT_TEXT_ASCII },
+    { "an mbox (From line first)", "From a@example.org Fri Dec  4 10:00:00 2026\nFrom: a@example.org\nSubject: hi\n\nx\n", GW_FORMAT_TEXT_ASCII },
+    { "a header name with a space", "From: a\nMy Subject: hi\n\nx\n", GW_FORMAT_TEXT_ASCII },
+    { "Western European text with commas", "Caf\xE9,cr\xE8me\nth\xE9,lait\n", GW_FORMAT_TEXT_WINDOWS1252 }
   };
   size_t i;
 
-  TEST_BEGIN("SVG by its root element, after any XML prolog");
+  TEST_BEGIN("SVG and HTML by their root element (after any prolog), CSV by its shape, mail by its header block");
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i ++)
     check_sniff(cases[i].what, cases[i].text, strlen(cases[i].text), cases[i].want);
 }

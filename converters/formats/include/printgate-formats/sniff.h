@@ -64,6 +64,9 @@ typedef enum gw_format_e
   GW_FORMAT_ODG,                        /* "odg": ODF drawing or drawing template */
   GW_FORMAT_SVG,                        /* "svg": XML whose root element is <svg> */
   GW_FORMAT_XPS,                        /* "xps": XPS or OpenXPS (OPC package with fixed-layout parts) */
+  GW_FORMAT_CSV,                        /* "csv": comma-, semicolon- or tab-separated values (US-ASCII or UTF-8) */
+  GW_FORMAT_HTML,                       /* "html": <!DOCTYPE html> or a root <html> element */
+  GW_FORMAT_MAIL,                       /* "mail": message/rfc822, printed as its headers and text body */
   GW_FORMAT_COUNT
 } gw_format_t;
 

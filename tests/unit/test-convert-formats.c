@@ -1,10 +1,14 @@
 /*
- * test-convert-vector.c - SVG (librsvg) and XPS/OpenXPS (libgxps) through
+ * test-convert-formats.c - SVG (librsvg) and XPS/OpenXPS (libgxps) through
  * printgate-convert, run the way the daemon runs it (convert-harness.h):
  * detection by content, page counts and sizes, and the hostile variants
  * (billion laughs, references to /etc/passwd and to a neighbouring file, a
  * 100,000-part XPS package, with and without a lying ZIP directory), each
- * with its positive control.
+ * with its positive control; and how the helper hands the new Office-family
+ * formats (templates, drawings, CSV, HTML) to the daemon's pool, or prints
+ * a CSV as text when there is no pool; and a mail (message/rfc822) printed
+ * as its headers and text body, with multipart trees too deep or too wide
+ * for the bounds.
  */
 
 #include "convert-harness.h"
@@ -253,6 +257,142 @@ test_xps(void)
 
 
 /*
+ * 'test_office_family()' - Templates, drawings, CSV and HTML: handed to the
+ *                          pool ("office format=..."), or a CSV printed as
+ *                          text without one.
+ */
+
+static void
+test_office_family(void)
+{
+  static const char *office_on[] = { "PG_CONVERT_OFFICE=1", NULL };
+  static const struct
+  {
+    const char *path, *keyword;
+  } files[] =
+  {
+    { "@/tests/data/office/calc.csv", "csv" },
+    { "@/tests/data/office/sample.odg", "odg" },
+    { "@/tests/data/office/sample.dotx", "docx" },
+    { "/usr/lib/libreoffice/share/template/common/presnt/Progress.otp", "odp" },
+    { "/usr/share/doc/base-passwd/users-and-groups.html", "html" }
+  };
+  opts_t      o;
+  run_t       r;
+  char        out[1200], path[1200], want[64];
+  const char *src = getenv("GW_SOURCE_DIR");
+
+  opts_init(&o, out, sizeof(out), "office.pdf");
+
+  TEST_BEGIN("with a pool, templates, drawings, CSV and HTML go to it by their content");
+  o.env = office_on;
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i ++)
+  {
+    if (files[i].path[0] == '@')
+      snprintf(path, sizeof(path), "%s%s", src ? src : "..", files[i].path + 1);
+    else
+      snprintf(path, sizeof(path), "%s", files[i].path);
+    snprintf(want, sizeof(want), "office format=%s\n", files[i].keyword);
+    if (convert(path, &o, &r))
+      TEST_CHECKF(!strcmp(r.result, want) && r.exited && r.exit_code == 3, "%s: %s", path, r.result);
+    else
+      TEST_CHECKF(false, "could not run the helper on %s", path);
+  }
+  o.env = NULL;
+
+  TEST_BEGIN("without a pool, a CSV prints as text; HTML is refused with the Office sentence");
+  snprintf(path, sizeof(path), "%s/tests/data/office/calc.csv", src ? src : "..");
+  if (convert(path, &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=text-utf-8"), "%s", r.result);
+    TEST_CHECK(pdf_has_text(out, "Printgate Calc sample,3,1.50"));
+  }
+  if (convert("/usr/share/doc/base-passwd/users-and-groups.html", &o, &r))
+    TEST_CHECKF(is_fail(&r, "unsupported-format") && strstr(r.result, "Office documents are not enabled"), "%s", r.result);
+}
+
+
+/*
+ * 'test_mail()' - A mail as a document.
+ */
+
+static void
+test_mail(void)
+{
+  opts_t o;
+  run_t  r;
+  char   out[1200], path[1200];
+
+  opts_init(&o, out, sizeof(out), "mail.pdf");
+
+  TEST_BEGIN("a mail prints From, To, Date, Subject (encoded words decoded) and its quoted-printable body");
+  if (convert("mail-plain.eml", &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=mail"), "%s", r.result);
+    TEST_CHECK(pdf_has_text(out, "From: Olga K\xC3\xB6nig <olga@example.org>"));
+    TEST_CHECK(pdf_has_text(out, "Subject: Caf\xC3\xA9 menu for the week"));
+    TEST_CHECK(pdf_has_text(out, "Date: Fri, 4 Dec 2026 10:00:00 +0000"));
+    TEST_CHECK(pdf_has_text(out, "cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e"));
+    TEST_CHECK(pdf_has_text(out, "must be joined again"));
+    TEST_CHECK(!pdf_has_text(out, "Return-Path") && !pdf_has_text(out, "Message-ID") && !pdf_has_text(out, "=C3"));
+  }
+
+  TEST_BEGIN("a multipart mail named .txt prints its Latin-1 base64 text part, not the HTML or the attachment");
+  snprintf(path, sizeof(path), "%s/forwarded.txt", work);
+  if (shell("cp '%s/mail-multipart.eml' '%s'", data_dir, path) && convert(path, &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=mail"), "%s", r.result);
+    TEST_CHECK(pdf_has_text(out, "Gr\xC3\xBC\xC3\x9F" "e aus K\xC3\xB6ln."));
+    TEST_CHECK(pdf_has_text(out, "Subject: Report attached"));
+    TEST_CHECK(!pdf_has_text(out, "HTML version") && !pdf_has_text(out, "attachment bytes") && !pdf_has_text(out, "JVBER"));
+  }
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+
+  /*
+   * Hostile trees: 300 nested multiparts with the text at the bottom, and
+   * 20,000 pictures before the text.  The bounds (8 levels, 256 parts)
+   * stop both at once; the mail still prints its headers and says why the
+   * body is missing.  Positive control: the same text 3 levels deep and
+   * after 10 parts is found.
+   */
+
+  TEST_BEGIN("300 nested multiparts and 20,000 parts stop at the bounds at once; 3 levels and 10 parts print the text");
+  {
+    static const struct
+    {
+      const char *name;
+      int         depth, parts;
+      bool        found;
+    } trees[] =
+    {
+      { "deep.eml", 300, 0, false }, { "wide.eml", 1, 20000, false }, { "shallow.eml", 3, 10, true }
+    };
+
+    for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i ++)
+    {
+      snprintf(path, sizeof(path), "%s/%s", work, trees[i].name);
+      if (shell("python3 -c 'import sys\n"
+                "d, n = int(sys.argv[2]), int(sys.argv[3])\n"
+                "m = \"Content-Type: text/plain\\n\\nThe hidden text.\\n\"\n"
+                "for k in range(d):\n"
+                "  m = \"Content-Type: multipart/mixed; boundary=b%%d\\n\\n\" %% k + \"\".join(\"--b%%d\\nContent-Type: image/png\\n\\nempty\\n\" %% k for j in range(n if k == d - 1 else 0)) + \"--b%%d\\n\" %% k + m + \"\\n--b%%d--\\n\" %% k\n"
+                "open(sys.argv[1], \"w\").write(\"From: a@example.org\\nSubject: tree\\n\" + m)' '%s' %d %d",
+                path, trees[i].depth, trees[i].parts) && convert(path, &o, &r))
+      {
+        TEST_CHECKF(is_ok(&r, 1, 0) && strstr(r.result, "format=mail"), "%s: %s", trees[i].name, r.result);
+        TEST_CHECKF(pdf_has_text(out, "The hidden text.") == trees[i].found, "%s: text %s", trees[i].name, trees[i].found ? "missing" : "found");
+        TEST_CHECKF(pdf_has_text(out, "no plain-text part") != trees[i].found, "%s: sentence", trees[i].name);
+        TEST_CHECKF(r.seconds < 5.0, "%s: %.2f s", trees[i].name, r.seconds);
+      }
+      else
+        TEST_CHECKF(false, "the test input could not be made");
+    }
+  }
+}
+
+
+/*
  * 'main()' - Run the tests.
  */
 
@@ -264,6 +404,8 @@ main(void)
 
   test_svg();
   test_xps();
+  test_office_family();
+  test_mail();
 
   test_rmtree(work);
   TEST_EXIT();
