@@ -9,7 +9,8 @@
 # (postgresql-common's dependencies.svg, a 65 x 24 cm diagram with text;
 # LibreOffice's Writer icon, gradients); an XPS of three A4 pages made by
 # Ghostscript's xpswrite from tests/data/convert/three-pages.ps, and a
-# 50-page one from tests/bench/synth100.ps (cut to 50 pages).
+# 50-page one from tests/bench/synth100.ps (cut to 50 pages); the two mails
+# of tests/data/convert (no peer: no library with its own tool).
 #
 # helper = tests/unit/test-convert-helper --run: posix_spawn, the document
 #          in a memfd, the sandbox, librsvg/libgxps onto the cairo PDF
@@ -40,7 +41,7 @@ FILES=("$S/tests/data/convert/sample.svg")
 for f in /usr/share/doc/postgresql-common/dependencies.svg /usr/share/icons/hicolor/scalable/apps/libreoffice-writer.svg; do
   [ -r "$f" ] && FILES+=("$f")
 done
-FILES+=("$W/three.xps" "$W/fifty.xps")
+FILES+=("$W/three.xps" "$W/fifty.xps" "$S/tests/data/convert/mail-plain.eml" "$S/tests/data/convert/mail-multipart.eml")
 
 echo "vector-bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each, medians; librsvg $(dpkg-query -W -f '${Version}' librsvg2-2 2>/dev/null); libgxps $(dpkg-query -W -f '${Version}' libgxps2 2>/dev/null)"
 printf '%-28s %6s %10s %10s %10s %8s\n' "file" "pages" "helper" "no colour" "peer" "peer/h"
@@ -52,10 +53,10 @@ for f in "${FILES[@]}"; do
   for _ in $(seq "$RUNS"); do
     h1+=("$(helper_ms "$f")")
     h0+=("$(helper_ms "$f" PG_CONVERT_COLOR=0)")
-    p+=("$(time_ms peer "$f")")
+    case "$f" in *.eml) p+=(0) ;; *) p+=("$(time_ms peer "$f")") ;; esac
   done
   H1=$(median "${h1[@]}"); H0=$(median "${h0[@]}"); P=$(median "${p[@]}")
   pages=$(echo "$res" | sed -n 's/^ok pages=\([0-9]*\).*/\1/p')
-  printf '%-28s %6s %7s ms %7s ms %7s ms %8s\n' "$(basename "$f")" "${pages:-fail}" "$H1" "$H0" "$P" \
-         "$(awk -v p="$P" -v h="$H1" 'BEGIN { printf "%.2f", p / h }')"
+  case "$f" in *.eml) P=-; R=- ;; *) R=$(awk -v p="$P" -v h="$H1" 'BEGIN { printf "%.2f", p / h }') ;; esac
+  printf '%-28s %6s %7s ms %7s ms %7s ms %8s\n' "$(basename "$f")" "${pages:-fail}" "$H1" "$H0" "$P" "$R"
 done
