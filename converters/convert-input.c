@@ -161,8 +161,7 @@ sniff_kind(gw_conv_t *conv)
         if (!conv->settings.office && conv->format == GW_FORMAT_CSV)
         {
           /* A table is still text: without Calc it prints as such (the sniffer took US-ASCII or UTF-8 only). */
-          conv->format = GW_FORMAT_TEXT_UTF8;
-          conv->kind   = GW_CONV_KIND_TEXT;
+          conv->kind = GW_CONV_KIND_TEXT;
           break;
         }
         if (!conv->settings.office)

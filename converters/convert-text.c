@@ -813,7 +813,8 @@ _gwConvTextToPdf(gw_conv_t  *conv,     /* I - Conversion (format = GW_FORMAT_TEX
     }
     else
     {
-      start_input(&in, conv->format, data, (size_t)conv->in_size);
+      /* A CSV without the Office pool is UTF-8 (or US-ASCII) text (convert-input.c). */
+      start_input(&in, conv->format == GW_FORMAT_CSV ? GW_FORMAT_TEXT_UTF8 : conv->format, data, (size_t)conv->in_size);
       ok = true;
     }
     ok = ok && set_up(doc) && lay_out(doc, &in);

@@ -77,7 +77,7 @@ _gwSniffMarkup(const unsigned char *p, /* I - Head */
       off = skip_past(p, len, off + 2, "?>");
     else if (len - off >= 4 && !memcmp(p + off, "<!--", 4))
       off = skip_past(p, len, off + 4, "-->");
-    else if (len - off >= 14 && !strncasecmp((const char *)p + off, "<!DOCTYPE html", 14) &&
+    else if (len - off >= 15 && !strncasecmp((const char *)p + off, "<!DOCTYPE html", 14) &&
              (p[off + 14] == '>' || p[off + 14] == ' ' || p[off + 14] == '\t' || p[off + 14] == '\r' || p[off + 14] == '\n'))
       return (GW_FORMAT_HTML);
     else if (len - off >= 9 && !strncasecmp((const char *)p + off, "<!DOCTYPE", 9))

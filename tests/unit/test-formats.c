@@ -538,6 +538,7 @@ test_sniff_markup(void)
     { "<!DOCTYPE html>", "<!DOCTYPE html>\n<title>x</title><p>hello\n", GW_FORMAT_HTML },
     { "<!doctype HTML PUBLIC> after a comment", "<!-- page -->\n<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\n<HTML>\n", GW_FORMAT_HTML },
     { "a root <html lang>", "<?xml version=\"1.0\"?>\n<html lang=\"en\"><body>x</body></html>\n", GW_FORMAT_HTML },
+    { "a head cut right after <!DOCTYPE html", "<!DOCTYPE html", GW_FORMAT_TEXT_ASCII },
     { "<htmlx> is not HTML", "<htmlx>\n</htmlx>\n", GW_FORMAT_TEXT_ASCII },
     { "CSV, comma", "Item,Quantity,Price\nToner,1,42.00\nPaper,5,4.25\n", GW_FORMAT_CSV },
     { "CSV, semicolon, quoted field with a line break", "Name;Note\n\"Olga\";\"two\nlines; here\"\nIvan;x\n", GW_FORMAT_CSV },
