@@ -188,6 +188,39 @@ make_parts(const char *path, int n, int lie)
 
 
 /*
+ * 'make_bomb()' - WORK/three.xps whose first page holds an XML comment of
+ *                 mb MB of spaces (deflated to a few hundred KB); with lie,
+ *                 every size the package declares for that page (local
+ *                 header, ZIP64 field, data descriptor, central directory)
+ *                 says 1000 bytes.
+ */
+
+static bool
+make_bomb(const char *path, int mb, int lie)
+{
+  return (shell("python3 -c 'import struct, sys, zipfile\n"
+                "src = zipfile.ZipFile(sys.argv[1]); mb = int(sys.argv[3])\n"
+                "with zipfile.ZipFile(sys.argv[2], \"w\", zipfile.ZIP_DEFLATED) as z:\n"
+                "  for i in src.infolist():\n"
+                "    d = src.read(i.filename)\n"
+                "    if i.filename.endswith(\"/1.fpage\"):\n"
+                "      h, s, t = d.partition(b\"?>\")\n"
+                "      with z.open(i.filename, \"w\", force_zip64=True) as f:\n"
+                "        f.write(h + s + b\"<!--\")\n"
+                "        [f.write(b\" \" * 1048576) for k in range(mb)]\n"
+                "        f.write(b\"-->\" + t)\n"
+                "    else:\n"
+                "      z.writestr(i.filename, d)\n"
+                "if sys.argv[4] == \"1\":\n"
+                "  n = [i.file_size for i in zipfile.ZipFile(sys.argv[2]).infolist() if i.filename.endswith(\"/1.fpage\")][0]\n"
+                "  d = open(sys.argv[2], \"rb\").read()\n"
+                "  d = d.replace(struct.pack(\"<Q\", n), struct.pack(\"<Q\", 1000)).replace(struct.pack(\"<I\", n), struct.pack(\"<I\", 1000))\n"
+                "  open(sys.argv[2], \"wb\").write(d)\n"
+                "' '%s/three.xps' '%s' %d %d", work, path, mb, lie));
+}
+
+
+/*
  * 'test_xps()' - XPS/OpenXPS documents and their hostile variants.
  */
 
@@ -233,6 +266,30 @@ test_xps(void)
     TEST_CHECKF(false, "the test input could not be made");
   snprintf(path, sizeof(path), "%s/some.xps", work);
   if (make_parts(path, 2000, 0) && convert(path, &o, &r))
+    TEST_CHECKF(is_ok(&r, 3, 1), "positive control: %s", r.result);
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+
+  /*
+   * A page that inflates to 200 MB: refused from its declared size, and
+   * when every size says 1000 bytes, from what its data really inflates to
+   * (before that check, libgxps streamed it into GMarkup and GLib aborted
+   * the helper with SIGTRAP at the memory limit).  1 MB converts (control).
+   */
+
+  TEST_BEGIN("an XPS page that inflates to 200 MB is too-large, also when its sizes say 1000 bytes; 1 MB converts");
+  snprintf(path, sizeof(path), "%s/bomb.xps", work);
+  if (make_bomb(path, 200, 0) && convert(path, &o, &r))
+    TEST_CHECKF(is_fail(&r, "too-large") && strstr(r.result, "unpack") && r.seconds < 5.0, "%s (%.2f s)", r.result, r.seconds);
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+  snprintf(path, sizeof(path), "%s/liar.xps", work);
+  if (make_bomb(path, 200, 1) && shell("python3 -c 'import sys, zipfile; sys.exit(0 if [i for i in zipfile.ZipFile(sys.argv[1]).infolist() if i.filename.endswith(\"/1.fpage\") and i.file_size == 1000] else 1)' '%s'", path) && convert(path, &o, &r))
+    TEST_CHECKF(is_fail(&r, "too-large") && strstr(r.result, "unpack") && r.seconds < 5.0, "sizes say 1000: %s (%.2f s)", r.result, r.seconds);
+  else
+    TEST_CHECKF(false, "the test input could not be made (or its page does not say 1000 bytes)");
+  snprintf(path, sizeof(path), "%s/padded.xps", work);
+  if (make_bomb(path, 1, 0) && convert(path, &o, &r))
     TEST_CHECKF(is_ok(&r, 3, 1), "positive control: %s", r.result);
   else
     TEST_CHECKF(false, "the test input could not be made");
