@@ -84,6 +84,17 @@ test_svg(void)
     TEST_CHECK(pdf_has_text(out, "Printgate entity text"));
   }
 
+  TEST_BEGIN("billion laughs by <use> (10 levels of 10 references) stops at librsvg's 500,000 references");
+  snprintf(path, sizeof(path), "%s/use-laughs.svg", work);
+  if (shell("python3 -c 'import sys\n"
+            "o = [\"<svg xmlns=\\\"http://www.w3.org/2000/svg\\\" width=\\\"100\\\" height=\\\"100\\\"><defs><rect id=\\\"l0\\\" width=\\\"1\\\" height=\\\"1\\\"/>\"]\n"
+            "o += [\"<g id=\\\"l%%d\\\">\" %% i + \"<use href=\\\"#l%%d\\\"/>\" %% (i - 1) * 10 + \"</g>\" for i in range(1, 11)]\n"
+            "open(sys.argv[1], \"w\").write(\"\".join(o) + \"</defs><use href=\\\"#l10\\\"/></svg>\")' '%s'", path) &&
+      convert(path, &o, &r))
+    TEST_CHECKF(is_fail(&r, "corrupt-document") && strstr(r.result, "referenced elements") && r.seconds < 30.0, "%s (%.2f s)", r.result, r.seconds);
+  else
+    TEST_CHECKF(false, "the test input could not be made");
+
   TEST_BEGIN("an external entity naming /etc/passwd is not loaded, even without the sandbox");
   o.binary = unsafe_helper;
   o.args   = no_sandbox;
