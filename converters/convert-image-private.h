@@ -52,6 +52,9 @@ extern bool             _gwConvImageCheckSize(gw_conv_pdf_t *pdf, const char *wh
 extern cairo_surface_t *_gwConvImageSurface(gw_conv_pdf_t *pdf, int width, int height);
 extern void             _gwConvImageFromRGBA(cairo_surface_t *surface, bool premultiplied);
 extern bool             _gwConvPdfImagePage(gw_conv_pdf_t *pdf, cairo_surface_t *image, double width, double height, int orientation);
+extern bool             _gwConvPdfFitBegin(gw_conv_pdf_t *pdf, double ow, double oh);
+extern bool             _gwConvPdfPageBegin(gw_conv_pdf_t *pdf, double width_pt, double height_pt);
+extern bool             _gwConvPdfPageEnd(gw_conv_pdf_t *pdf);
 extern bool             _gwConvPdfRasterPage(gw_conv_pdf_t *pdf, cairo_surface_t *image, double width_pt, double height_pt);
 extern bool             _gwConvPdfOpen(gw_conv_pdf_t *pdf, gw_conv_t *conv, const char *path);
 extern bool             _gwConvPdfClose(gw_conv_pdf_t *pdf, bool ok);
@@ -69,6 +72,8 @@ extern bool _gwConvImageGif(gw_conv_pdf_t *pdf);
 extern bool _gwConvImageWebp(gw_conv_pdf_t *pdf);
 extern bool _gwConvImageHeif(gw_conv_pdf_t *pdf);
 extern bool _gwConvImageBmp(gw_conv_pdf_t *pdf);
+extern bool _gwConvImageSvg(gw_conv_pdf_t *pdf);     /* librsvg: a vector picture, fitted like an image */
+extern bool _gwConvImageXps(gw_conv_pdf_t *pdf);     /* libgxps: each page at its own size */
 
 /*
  * convert-image-jpeg.c: encode a decoded photo as a JPEG and attach it to

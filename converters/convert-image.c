@@ -169,6 +169,73 @@ finish_page(gw_conv_pdf_t *pdf)
 
 
 /*
+ * '_gwConvPdfFitBegin()' - Start a page for a picture of ow x oh (upright,
+ *                          any unit): the policy paper, landscape when the
+ *                          picture is wider than tall, and pdf->cr saved
+ *                          and set so that (0, 0)-(ow, oh) is the picture
+ *                          fitted inside the margin and centred.  The
+ *                          caller draws, then calls _gwConvPdfPageEnd().
+ */
+
+bool
+_gwConvPdfFitBegin(gw_conv_pdf_t *pdf, double ow, double oh)
+{
+  double pw, ph, scale;
+
+  if (pdf->pages >= pdf->conv->settings.max_pages)
+    return (_gwConvFail(pdf->conv, GW_REASON_TOO_MANY_PAGES, "the document has more than %d pages", pdf->conv->settings.max_pages));
+
+  pw = ow > oh ? pdf->paper_h : pdf->paper_w;
+  ph = ow > oh ? pdf->paper_w : pdf->paper_h;
+
+  scale = (pw - 2.0 * GW_CONV_IMAGE_MARGIN) / ow;
+  if ((ph - 2.0 * GW_CONV_IMAGE_MARGIN) / oh < scale)
+    scale = (ph - 2.0 * GW_CONV_IMAGE_MARGIN) / oh;
+
+  cairo_pdf_surface_set_size(pdf->surface, pw, ph);
+
+  cairo_save(pdf->cr);
+  cairo_translate(pdf->cr, (pw - ow * scale) / 2.0, (ph - oh * scale) / 2.0);
+  cairo_scale(pdf->cr, scale, scale);
+
+  return (true);
+}
+
+
+/*
+ * '_gwConvPdfPageBegin()' - Start a page of exactly width_pt x height_pt
+ *                           (an XPS page), pdf->cr saved; the caller
+ *                           draws, then calls _gwConvPdfPageEnd().
+ */
+
+bool
+_gwConvPdfPageBegin(gw_conv_pdf_t *pdf, double width_pt, double height_pt)
+{
+  if (pdf->pages >= pdf->conv->settings.max_pages)
+    return (_gwConvFail(pdf->conv, GW_REASON_TOO_MANY_PAGES, "the document has more than %d pages", pdf->conv->settings.max_pages));
+
+  cairo_pdf_surface_set_size(pdf->surface, width_pt, height_pt);
+  cairo_save(pdf->cr);
+
+  return (true);
+}
+
+
+/*
+ * '_gwConvPdfPageEnd()' - Restore pdf->cr and emit the page (after
+ *                         _gwConvPdfFitBegin() or _gwConvPdfPageBegin()).
+ */
+
+bool
+_gwConvPdfPageEnd(gw_conv_pdf_t *pdf)
+{
+  cairo_restore(pdf->cr);
+
+  return (finish_page(pdf));
+}
+
+
+/*
  * '_gwConvPdfImagePage()' - Add a page showing an image: width x height is
  *                           the image's stored size in pixels (the surface
  *                           may be smaller, e.g. a JPEG decoded at 1/8 that
@@ -182,39 +249,23 @@ bool
 _gwConvPdfImagePage(gw_conv_pdf_t *pdf, cairo_surface_t *image, double width, double height, int orientation)
 {
   cairo_matrix_t m;
-  double         ow, oh, pw, ph, scale;
   int            sw = cairo_image_surface_get_width(image),
                  sh = cairo_image_surface_get_height(image);
-
-  if (pdf->pages >= pdf->conv->settings.max_pages)
-    return (_gwConvFail(pdf->conv, GW_REASON_TOO_MANY_PAGES, "the document has more than %d pages", pdf->conv->settings.max_pages));
 
   if (orientation < 1 || orientation > 8)
     orientation = 1;
 
   /* Upright size, and the page turned the same way. */
-  ow = orientation >= 5 ? height : width;
-  oh = orientation >= 5 ? width : height;
-  pw = ow > oh ? pdf->paper_h : pdf->paper_w;
-  ph = ow > oh ? pdf->paper_w : pdf->paper_h;
+  if (!_gwConvPdfFitBegin(pdf, orientation >= 5 ? height : width, orientation >= 5 ? width : height))
+    return (false);
 
-  scale = (pw - 2.0 * GW_CONV_IMAGE_MARGIN) / ow;
-  if ((ph - 2.0 * GW_CONV_IMAGE_MARGIN) / oh < scale)
-    scale = (ph - 2.0 * GW_CONV_IMAGE_MARGIN) / oh;
-
-  cairo_pdf_surface_set_size(pdf->surface, pw, ph);
-
-  cairo_save(pdf->cr);
-  cairo_translate(pdf->cr, (pw - ow * scale) / 2.0, (ph - oh * scale) / 2.0);
-  cairo_scale(pdf->cr, scale, scale);
   orientation_matrix(&m, orientation, width, height);
   cairo_transform(pdf->cr, &m);
   cairo_scale(pdf->cr, width / sw, height / sh);
   cairo_set_source_surface(pdf->cr, image, 0, 0);
   cairo_paint(pdf->cr);
-  cairo_restore(pdf->cr);
 
-  return (finish_page(pdf));
+  return (_gwConvPdfPageEnd(pdf));
 }
 
 
@@ -382,7 +433,8 @@ _gwConvImageToPdf(gw_conv_t *conv, const char *pdf_path)
   {
     { GW_FORMAT_JPEG, _gwConvImageJpeg }, { GW_FORMAT_PNG, _gwConvImagePng }, { GW_FORMAT_TIFF, _gwConvImageTiff },
     { GW_FORMAT_GIF, _gwConvImageGif }, { GW_FORMAT_WEBP, _gwConvImageWebp }, { GW_FORMAT_HEIC, _gwConvImageHeif },
-    { GW_FORMAT_HEIF, _gwConvImageHeif }, { GW_FORMAT_BMP, _gwConvImageBmp }
+    { GW_FORMAT_HEIF, _gwConvImageHeif }, { GW_FORMAT_BMP, _gwConvImageBmp },
+    { GW_FORMAT_SVG, _gwConvImageSvg }, { GW_FORMAT_XPS, _gwConvImageXps }
   };
   gw_conv_pdf_t pdf;
   void         *map;

@@ -158,6 +158,12 @@ sniff_kind(gw_conv_t *conv)
         conv->kind = GW_CONV_KIND_TEXT;
         break;
     case GW_FORMAT_FAMILY_OFFICE :
+        if (!conv->settings.office && conv->format == GW_FORMAT_CSV)
+        {
+          /* A table is still text: without Calc it prints as such (the sniffer took US-ASCII or UTF-8 only). */
+          conv->kind = GW_CONV_KIND_TEXT;
+          break;
+        }
         if (!conv->settings.office)
           return (_gwConvFail(conv, GW_REASON_UNSUPPORTED_FORMAT, "Office documents are not enabled on this gateway; send a PDF instead"));
         conv->kind = GW_CONV_KIND_OFFICE;

@@ -224,6 +224,7 @@ extern bool _gwConvRasterToPdf(gw_conv_t *conv, const char *pdf_path);
  */
 
 extern bool _gwConvTextToPdf(gw_conv_t *conv, const char *path);
+extern unsigned char *_gwConvMailToText(gw_conv_t *conv, const unsigned char *data, size_t len, size_t *textlen); /* convert-mail.c */
 
 /*
  * convert-protocol.c

@@ -42,7 +42,7 @@
 
 static const char * const formats[] =
 {
-  "docx", "xlsx", "pptx", "odt", "ods", "odp", "rtf", "doc", "xls", "ppt", NULL
+  "docx", "xlsx", "pptx", "odt", "ods", "odp", "rtf", "doc", "xls", "ppt", "odg", "csv", "html", NULL
 };
 
 

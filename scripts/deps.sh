@@ -21,8 +21,9 @@ PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-d
       libavahi-client-dev libcups2-dev libgs-dev libsqlite3-dev libargon2-dev libjson-c-dev libexpat1-dev
       libseccomp-dev libqpdf-dev ghostscript qpdf
       libcairo2-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
-      libpango1.0-dev fonts-dejavu-core fontconfig scdoc libqrencode-dev)
-OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno
+      libpango1.0-dev fonts-dejavu-core fontconfig scdoc libqrencode-dev
+      librsvg2-dev libgxps-dev)
+OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui python3-uno
              fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)
 if [ "${1:-}" = "--office" ]; then
   PKGS+=("${OFFICE_PKGS[@]}")
@@ -32,7 +33,7 @@ if [ "${1:-}" = "--test" ]; then
   PKGS+=(poppler-utils cups-ipp-utils avahi-daemon avahi-utils dbus cups-daemon cups-client cups-filters
          bind9 bind9-dnsutils
          curl openssl procps sqlite3 clang libclang-rt-14-dev
-         imagemagick libheif-examples libtiff-tools zbar-tools libplist-utils
+         imagemagick libheif-examples libtiff-tools zbar-tools libplist-utils librsvg2-bin libgxps-utils distro-info-data
          debhelper dpkg-dev fakeroot lintian man-db git adduser iproute2 systemd util-linux)
   # The mail rig (tests/lib/mail-rig.sh): private Dovecot + Postfix on loopback for the outbox and mail tests.
   PKGS+=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix)

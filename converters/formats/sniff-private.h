@@ -55,6 +55,7 @@ _gwSniffBe32(const unsigned char *p)
  * Functions.
  */
 
+extern gw_format_t _gwSniffMarkup(const unsigned char *p, size_t len); /* sniff-markup.c */
 extern gw_format_t _gwSniffName(const _gw_sniff_name_t *names, size_t count, const unsigned char *name, size_t namelen, bool prefix); /* sniff.c */
 extern gw_format_t _gwSniffOle2(const unsigned char *p, size_t len);   /* sniff-ole2.c */
 extern gw_format_t _gwSniffText(const unsigned char *p, size_t len);   /* sniff-text.c */

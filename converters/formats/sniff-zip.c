@@ -11,7 +11,8 @@
  * and holds the end-of-central-directory record, the central directory's
  * names are read too, since they list every entry.  Both walks stop after
  * ZIP_MAX_ENTRIES names.  Any other ZIP is unknown: archives are not
- * documents we print.
+ * documents we print.  XPS and OpenXPS are OPC packages too: content types
+ * and fixed-layout parts (*.fdseq, *.fdoc, *.fpage) and no Office part.
  */
 
 #include "sniff-private.h"
@@ -38,6 +39,7 @@ typedef struct zip_seen_s
 {
   bool        content_types;            /* [Content_Types].xml */
   gw_format_t ooxml;                    /* First of word/, xl/, ppt/ seen */
+  bool        xps;                      /* A *.fdseq, *.fdoc or *.fpage part (XPS, OpenXPS) */
 } zip_seen_t;
 
 
@@ -47,6 +49,7 @@ typedef struct zip_seen_s
 
 static gw_format_t odf_mimetype(const unsigned char *data, size_t datalen);
 static void        see_name(zip_seen_t *seen, const unsigned char *name, size_t namelen);
+static bool        see_xps_part(const unsigned char *name, size_t namelen);
 static void        walk_central(const unsigned char *p, size_t len, zip_seen_t *seen);
 static gw_format_t walk_local(const unsigned char *p, size_t len, zip_seen_t *seen);
 
@@ -59,7 +62,7 @@ gw_format_t
 _gwSniffZip(const unsigned char *p,    /* I - Head, starting with PK\3\4 */
             size_t              len)   /* I - Head length */
 {
-  zip_seen_t  seen = { false, GW_FORMAT_UNKNOWN };
+  zip_seen_t  seen = { false, GW_FORMAT_UNKNOWN, false };
   gw_format_t format;
 
   if ((format = walk_local(p, len, &seen)) != GW_FORMAT_UNKNOWN)
@@ -67,6 +70,9 @@ _gwSniffZip(const unsigned char *p,    /* I - Head, starting with PK\3\4 */
 
   if (!seen.content_types || seen.ooxml == GW_FORMAT_UNKNOWN)
     walk_central(p, len, &seen);
+
+  if (seen.content_types && seen.ooxml == GW_FORMAT_UNKNOWN && seen.xps)
+    return (GW_FORMAT_XPS);
 
   return (seen.content_types ? seen.ooxml : GW_FORMAT_UNKNOWN);
 }
@@ -84,7 +90,12 @@ odf_mimetype(const unsigned char *data,        /* I - Entry data */
   {
     { "application/vnd.oasis.opendocument.text", GW_FORMAT_ODT },
     { "application/vnd.oasis.opendocument.spreadsheet", GW_FORMAT_ODS },
-    { "application/vnd.oasis.opendocument.presentation", GW_FORMAT_ODP }
+    { "application/vnd.oasis.opendocument.presentation", GW_FORMAT_ODP },
+    { "application/vnd.oasis.opendocument.text-template", GW_FORMAT_ODT },
+    { "application/vnd.oasis.opendocument.spreadsheet-template", GW_FORMAT_ODS },
+    { "application/vnd.oasis.opendocument.presentation-template", GW_FORMAT_ODP },
+    { "application/vnd.oasis.opendocument.graphics", GW_FORMAT_ODG },
+    { "application/vnd.oasis.opendocument.graphics-template", GW_FORMAT_ODG }
   };
 
   return (_gwSniffName(odf, sizeof(odf) / sizeof(odf[0]), data, datalen, false));
@@ -113,8 +124,35 @@ see_name(zip_seen_t          *seen,    /* IO - What we saw so far */
     return;
   }
 
+  if (see_xps_part(name, namelen))
+    seen->xps = true;
+
   if (seen->ooxml == GW_FORMAT_UNKNOWN)
     seen->ooxml = _gwSniffName(parts, sizeof(parts) / sizeof(parts[0]), name, namelen, true);
+}
+
+
+/*
+ * 'see_xps_part()' - Tell whether an entry name is an XPS fixed document
+ *                    sequence, document or page (ECMA-388 9.1; OpenXPS
+ *                    and Microsoft XPS name them alike).
+ */
+
+static bool
+see_xps_part(const unsigned char *name,        /* I - Entry name (not terminated) */
+             size_t              namelen)      /* I - Its length */
+{
+  static const char * const suffixes[] = { ".fdseq", ".fdoc", ".fpage" };
+  size_t i, slen;
+
+  for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i ++)
+  {
+    slen = strlen(suffixes[i]);
+    if (namelen > slen && !memcmp(name + namelen - slen, suffixes[i], slen))
+      return (true);
+  }
+
+  return (false);
 }
 
 

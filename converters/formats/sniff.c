@@ -64,9 +64,9 @@ static const sniff_format_t formats[GW_FORMAT_COUNT] =
   [GW_FORMAT_DOCX]             = { "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word document", GW_FORMAT_FAMILY_OFFICE, NULL, "docx docm dotx dotm" },
   [GW_FORMAT_XLSX]             = { "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel workbook", GW_FORMAT_FAMILY_OFFICE, NULL, "xlsx xlsm xltx xltm" },
   [GW_FORMAT_PPTX]             = { "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "PowerPoint presentation", GW_FORMAT_FAMILY_OFFICE, NULL, "pptx pptm ppsx potx" },
-  [GW_FORMAT_ODT]              = { "odt", "application/vnd.oasis.opendocument.text", "OpenDocument text", GW_FORMAT_FAMILY_OFFICE, NULL, "odt" },
-  [GW_FORMAT_ODS]              = { "ods", "application/vnd.oasis.opendocument.spreadsheet", "OpenDocument spreadsheet", GW_FORMAT_FAMILY_OFFICE, NULL, "ods" },
-  [GW_FORMAT_ODP]              = { "odp", "application/vnd.oasis.opendocument.presentation", "OpenDocument presentation", GW_FORMAT_FAMILY_OFFICE, NULL, "odp" },
+  [GW_FORMAT_ODT]              = { "odt", "application/vnd.oasis.opendocument.text", "OpenDocument text", GW_FORMAT_FAMILY_OFFICE, NULL, "odt ott" },
+  [GW_FORMAT_ODS]              = { "ods", "application/vnd.oasis.opendocument.spreadsheet", "OpenDocument spreadsheet", GW_FORMAT_FAMILY_OFFICE, NULL, "ods ots" },
+  [GW_FORMAT_ODP]              = { "odp", "application/vnd.oasis.opendocument.presentation", "OpenDocument presentation", GW_FORMAT_FAMILY_OFFICE, NULL, "odp otp" },
   [GW_FORMAT_RTF]              = { "rtf", "application/rtf", "RTF document", GW_FORMAT_FAMILY_OFFICE, NULL, "rtf" },
   [GW_FORMAT_DOC]              = { "doc", "application/msword", "Word 97-2003 document", GW_FORMAT_FAMILY_OFFICE, NULL, "doc dot" },
   [GW_FORMAT_XLS]              = { "xls", "application/vnd.ms-excel", "Excel 97-2003 workbook", GW_FORMAT_FAMILY_OFFICE, NULL, "xls xlt" },
@@ -76,6 +76,12 @@ static const sniff_format_t formats[GW_FORMAT_COUNT] =
   [GW_FORMAT_TEXT_UTF8]        = { "text-utf-8", "text/plain; charset=utf-8", "plain text (UTF-8)", GW_FORMAT_FAMILY_TEXT, "utf-8", "txt text asc" },
   [GW_FORMAT_TEXT_UTF16]       = { "text-utf-16", "text/plain; charset=utf-16", "plain text (UTF-16)", GW_FORMAT_FAMILY_TEXT, "utf-16", "txt text asc" },
   [GW_FORMAT_TEXT_WINDOWS1252] = { "text-windows-1252", "text/plain; charset=windows-1252", "plain text (Western European)", GW_FORMAT_FAMILY_TEXT, "windows-1252", "txt text asc" },
+  [GW_FORMAT_ODG]              = { "odg", "application/vnd.oasis.opendocument.graphics", "OpenDocument drawing", GW_FORMAT_FAMILY_OFFICE, NULL, "odg otg" },
+  [GW_FORMAT_SVG]              = { "svg", "image/svg+xml", "SVG drawing", GW_FORMAT_FAMILY_IMAGE, NULL, "svg" },
+  [GW_FORMAT_XPS]              = { "xps", "application/oxps", "XPS document", GW_FORMAT_FAMILY_IMAGE, NULL, "xps oxps" },
+  [GW_FORMAT_CSV]              = { "csv", "text/csv", "CSV table", GW_FORMAT_FAMILY_OFFICE, NULL, "csv tsv tab" },
+  [GW_FORMAT_HTML]             = { "html", "text/html", "HTML page", GW_FORMAT_FAMILY_OFFICE, NULL, "html htm xhtml" },
+  [GW_FORMAT_MAIL]             = { "mail", "message/rfc822", "mail message", GW_FORMAT_FAMILY_TEXT, "utf-8", "eml" },
 };
 
 
@@ -195,6 +201,9 @@ gwFormatSniff(const void *head, size_t len)
   if (memmem(p, len < SNIFF_PDF_BYTES ? len : SNIFF_PDF_BYTES, "%PDF-", 5))
     return (GW_FORMAT_PDF);
 
+  if ((format = _gwSniffMarkup(p, len)) != GW_FORMAT_UNKNOWN)
+    return (format);
+
   return (_gwSniffText(p, len));
 }
 
@@ -307,12 +316,12 @@ const char *
 gwFormatSupportedList(bool office)
 {
   if (office)
-    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, PWG raster, Apple raster (URF), "
-            "plain text, Word (doc, docx), Excel (xls, xlsx), PowerPoint (ppt, pptx), "
-            "OpenDocument (odt, ods, odp) and RTF");
+    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, SVG, XPS, PWG raster, Apple raster (URF), "
+            "plain text, mail (eml), Word (doc, docx), Excel (xls, xlsx), PowerPoint (ppt, pptx), "
+            "OpenDocument (odt, ods, odp, odg and their templates), RTF, CSV and HTML");
   else
-    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, PWG raster, Apple raster (URF) "
-            "and plain text");
+    return ("PDF, PostScript, EPS, JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF, SVG, XPS, PWG raster, Apple raster (URF), "
+            "plain text and mail (eml)");
 }
 
 

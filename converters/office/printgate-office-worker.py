@@ -54,6 +54,32 @@ FORMATS = {
     "pptx": ("Impress MS PowerPoint 2007 XML", "impress_pdf_Export"),
     "odp":  ("impress8", "impress_pdf_Export"),
     "ppt":  ("MS PowerPoint 97", "impress_pdf_Export"),
+    "odg":  ("draw8", "draw_pdf_Export"),
+    "csv":  ("Text - txt - csv (StarCalc)", "calc_pdf_Export"),
+    "html": ("HTML (StarWriter)", "writer_pdf_Export"),
+}
+
+CSV_HEAD = 64 * 1024            # bytes read to find the separator
+CSV_MAX_COL_WIDTH = 8000        # 1/100 mm: a column wider than 8 cm wraps its text
+
+#
+# Templates are sniffed as the kind of document they make (an .ott is
+# "odt", a .dotx "docx"); the worker reads which it is from the package
+# itself (the ODF "mimetype" member, the OOXML main part's content type) and
+# opens it with the template filter of that kind.
+#
+
+TEMPLATE_FILTERS = {
+    "odt":  ("application/vnd.oasis.opendocument.text-template", "writer8_template"),
+    "ods":  ("application/vnd.oasis.opendocument.spreadsheet-template", "calc8_template"),
+    "odp":  ("application/vnd.oasis.opendocument.presentation-template", "impress8_template"),
+    "odg":  ("application/vnd.oasis.opendocument.graphics-template", "draw8_template"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+             "MS Word 2007 XML Template"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+             "Calc MS Excel 2007 XML Template"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.template.main+xml",
+             "Impress MS PowerPoint 2007 XML Template"),
 }
 
 START_TIMEOUT = 60          # seconds for soffice to accept the UNO connection
@@ -113,8 +139,29 @@ def write_registry(profile):
                 + items + '</oor:items>\n')
 
 
-ODF_FORMATS = ("odt", "ods", "odp")
+ODF_FORMATS = ("odt", "ods", "odp", "odg")
 MANIFEST_MAX = 1024 * 1024
+
+
+def import_filter(path, fmt):
+    """The import filter for DOCPATH: the template filter of FMT when the
+    package says it is a template (ODF mimetype member, or the OOXML main
+    part's content type in [Content_Types].xml, read at most MANIFEST_MAX
+    bytes), else FORMATS[fmt][0]."""
+    if fmt not in TEMPLATE_FILTERS:
+        return FORMATS[fmt][0]
+    mime, template = TEMPLATE_FILTERS[fmt]
+    try:
+        with zipfile.ZipFile(path) as z:
+            if fmt in ODF_FORMATS:
+                with z.open("mimetype") as f:
+                    is_template = f.read(128).strip() == mime.encode()
+            else:
+                with z.open("[Content_Types].xml") as f:
+                    is_template = ('ContentType="%s"' % mime).encode() in f.read(MANIFEST_MAX)
+    except Exception:
+        is_template = False
+    return template if is_template else FORMATS[fmt][0]
 
 
 def odf_encrypted(path):
@@ -128,6 +175,49 @@ def odf_encrypted(path):
                 return b"encryption-data" in f.read(MANIFEST_MAX)
     except Exception:
         return False
+
+
+def csv_options(path):
+    """The CSV import options: the separator the first line has most of
+    (comma, semicolon or tab, as the daemon's sniffer chose it), '"' quotes,
+    UTF-8 (the sniffer took US-ASCII or UTF-8 only), from line 1."""
+    with open(path, "rb") as f:
+        first = f.read(CSV_HEAD).split(b"\n", 1)[0]
+    sep = max((first.count(b","), 44), (first.count(b";"), 59), (first.count(b"\t"), 9))[1]
+    return "%d,34,76,1" % sep
+
+
+def csv_page_setup(doc):
+    """A sane page for a table: columns at their optimal width (at most
+    8 cm, wrapped beyond), landscape when they are wider than a portrait
+    page, scaled to one page wide (as many tall as it takes), grid lines,
+    and the first row repeated on every page."""
+    from com.sun.star.table import CellRangeAddress
+    sheet = doc.Sheets.getByIndex(0)
+    cursor = sheet.createCursor()
+    cursor.gotoEndOfUsedArea(False)
+    ncols = cursor.RangeAddress.EndColumn + 1
+    width = 0
+    for i in range(ncols):
+        col = sheet.Columns.getByIndex(i)
+        col.OptimalWidth = True
+        if col.Width > CSV_MAX_COL_WIDTH:
+            col.Width = CSV_MAX_COL_WIDTH
+            col.IsTextWrapped = True
+        width += col.Width
+    ps = doc.StyleFamilies.getByName("PageStyles").getByName(sheet.PageStyle)
+    portrait = min(ps.Width, ps.Height) - ps.LeftMargin - ps.RightMargin
+    if width > portrait and ps.Width < ps.Height:
+        w, h = ps.Width, ps.Height
+        ps.IsLandscape = True
+        ps.Width, ps.Height = h, w
+    ps.ScaleToPagesX = 1
+    ps.ScaleToPagesY = 0
+    ps.PrintGrid = True
+    title = CellRangeAddress()
+    title.Sheet, title.StartColumn, title.EndColumn, title.StartRow, title.EndRow = 0, 0, max(ncols - 1, 0), 0, 0
+    sheet.setTitleRows(title)
+    sheet.setPrintTitleRows(True)
 
 
 def set_pdeathsig():
@@ -177,16 +267,18 @@ class Office:
 
     def convert(self, docdir, fmt):
         """Convert DOCDIR/in.FMT to DOCDIR/out.pdf; return None or (reason, detail)."""
-        import_filter, export_filter = FORMATS[fmt]
+        export_filter = FORMATS[fmt][1]
         if fmt in ODF_FORMATS and odf_encrypted(os.path.join(docdir, "in." + fmt)):
             return ("password-protected",
                     "it is protected with a password; save it without the password and send it again")
         src = uno.systemPathToFileUrl(os.path.abspath(os.path.join(docdir, "in." + fmt)))
         dst = uno.systemPathToFileUrl(os.path.abspath(os.path.join(docdir, "out.pdf")))
         load = (prop("Hidden", True), prop("ReadOnly", True), prop("Silent", True),
-                prop("FilterName", import_filter),
+                prop("FilterName", import_filter(os.path.join(docdir, "in." + fmt), fmt)),
                 prop("MacroExecutionMode", 0),      # css.document.MacroExecMode.NEVER_EXECUTE
                 prop("UpdateDocMode", 0))           # css.document.UpdateDocMode.NO_UPDATE
+        if fmt == "csv":
+            load += (prop("FilterOptions", csv_options(os.path.join(docdir, "in." + fmt))),)
         try:
             doc = self.desktop.loadComponentFromURL(src, "_blank", 0, load)
         except Exception as e:
@@ -198,6 +290,8 @@ class Office:
                     "LibreOffice could not open it as a %s document (it is damaged or not really %s)"
                     % (fmt, fmt))
         try:
+            if fmt == "csv":
+                csv_page_setup(doc)
             doc.storeToURL(dst, (prop("FilterName", export_filter),))
         except Exception as e:
             if is_disconnect(e) or not self.alive():

@@ -108,8 +108,29 @@ check_one(const uint8_t *data, size_t size)
     case GW_FORMAT_ODT :
     case GW_FORMAT_ODS :
     case GW_FORMAT_ODP :
+    case GW_FORMAT_ODG :
         if (!starts(data, size, "PK\3\4", 4))
           fail("an Office container that is not a ZIP", format, size);
+        break;
+
+    case GW_FORMAT_XPS :
+        if (!starts(data, size, "PK\3\4", 4))
+          fail("an XPS package that is not a ZIP", format, size);
+        break;
+
+    case GW_FORMAT_CSV :
+        if (memchr(data, 0, size) || !memchr(data, '\n', size))
+          fail("CSV with a NUL or without a line", format, size);
+        break;
+
+    case GW_FORMAT_HTML :
+        if (!memmem(data, size, "<", 1))
+          fail("HTML without a tag", format, size);
+        break;
+
+    case GW_FORMAT_SVG :
+        if (!memmem(data, size, "<svg", 4))
+          fail("an SVG without <svg", format, size);
         break;
 
     case GW_FORMAT_DOC :

@@ -1,12 +1,14 @@
 /*
  * fuzz-text.c - libFuzzer harness for the converter's text path
  *               (converters/convert-text.c): the charset decoders and the
- *               layout with pango and cairo.
+ *               layout with pango and cairo, and a mail's headers and
+ *               MIME tree (convert-mail.c).
  *
  * The first input byte picks the charset the text is decoded as (bits
  * 0-1: US-ASCII, UTF-8, UTF-16, Windows-1252, whatever the bytes are, so
  * every decoder meets invalid sequences the sniffer would have turned
- * away) and the paper (bit 2); the rest is the document, handed over in a
+ * away), the paper (bit 2) and, with bit 3, a mail (message/rfc822,
+ * made into text by convert-mail.c first); the rest is the document, handed over in a
  * memfd as the daemon does.  The page limit is 3, so one input costs at
  * most three pages of layout.  Besides "no crash, no leak, no hang", the
  * harness checks:
@@ -140,7 +142,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   conv.settings.max_pages = MAX_PAGES;
   conv.settings.fsize_mb  = 64;
   snprintf(conv.settings.paper, sizeof(conv.settings.paper), "%s", (data[0] & 4) ? "letter" : "a4");
-  conv.format  = formats[data[0] & 3];
+  conv.format  = (data[0] & 8) ? GW_FORMAT_MAIL : formats[data[0] & 3];   /* A mail: convert-mail.c first */
   conv.kind    = GW_CONV_KIND_TEXT;
   conv.in_size = (int64_t)(size - 1);
 

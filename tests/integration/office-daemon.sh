@@ -47,6 +47,15 @@ for f in sample.docx sample.xlsx sample.odp; do
   check "$f: pages counted" sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show '$J' | grep -Eq '\"pages\": [1-9]'"
 done
 check "the log says what the documents were" sh -c "grep -q 'held: docx converted to' '$GW_LOG' && grep -q 'held: odp converted to' '$GW_LOG'"
+# The formats of issue 15: a drawing, an OOXML and an ODF template (Debian's), a CSV and an HTML page,
+# each held with its exact page count.
+for fp in "$O/sample.odg:2" "$O/sample.dotx:1" "/usr/lib/libreoffice/share/template/common/presnt/Progress.otp:4" \
+          "$O/calc.csv:1" "/usr/share/doc/base-passwd/users-and-groups.html:"; do
+  f=${fp%:*}; n=${fp##*:}
+  J=$(gw job submit --user olga "$f" 2>&1)
+  check "$(basename "$f"): held with ${n:-its} pages" sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show '$J' | grep -q '\"state\": \"held\"' && '$PRINTGATE' -c '$GW_CONF' --json job show '$J' | grep -Eq '\"pages\": ${n:-[1-9]}'"
+done
+check "the log names them by content" sh -c "grep -q 'held: odg converted to' '$GW_LOG' && grep -q 'held: csv converted to' '$GW_LOG' && grep -q 'held: html converted to' '$GW_LOG'"
 head -c 3000 "$O/sample.docx" > "$T/cut.docx"
 out=$(gw job submit --user olga "$T/cut.docx" 2>&1); rc=$?
 check "a cut docx fails with its reason and name" sh -c "test $rc -ne 0 && echo \"\$1\" | grep -q 'cut.docx: '" _ "$out"

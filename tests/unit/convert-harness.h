@@ -405,6 +405,24 @@ pdf_pages(const char *path)
 
 
 /*
+ * 'page_size()' - Width and height in points of a PDF's first page
+ *                 (pdfinfo), false on error.
+ */
+
+static bool
+page_size(const char *pdf, double *w, double *h)
+{
+  char        cmd[1200], out[8192];
+  const char *size;
+
+  snprintf(cmd, sizeof(cmd), "pdfinfo '%s' 2>/dev/null", pdf);
+  test_run(cmd, out, sizeof(out));
+
+  return ((size = test_line_after(out, "Page size:")) != NULL && sscanf(size, "%lf x %lf", w, h) == 2);
+}
+
+
+/*
  * 'pdf_has_text()' - Does pdftotext find text in a PDF?
  */
 

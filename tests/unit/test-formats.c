@@ -115,6 +115,7 @@ static void      test_sniff_ole2(void);
 static void      test_sniff_samples(const char *tmpdir);
 static void      test_sniff_text(void);
 static void      test_sniff_zip(void);
+static void      test_sniff_markup(void);
 static void      urf_build(buf_t *b, uint32_t pages, unsigned bpp, unsigned cspace, unsigned duplex, uint32_t width, uint32_t height, uint32_t res, const void *lines, size_t lineslen);
 static void      zip_add(buf_t *zip, buf_t *central, const char *name, const void *data, size_t len, bool descriptor);
 static void      zip_finish(buf_t *zip, buf_t *central, unsigned count);
@@ -157,6 +158,7 @@ main(void)
   test_sniff_bytes();
   test_sniff_text();
   test_sniff_zip();
+  test_sniff_markup();
   test_sniff_ole2();
   test_sniff_samples(tmpdir);
   test_raster_gs(tmpdir, &pwg8, &urf8);
@@ -410,19 +412,31 @@ test_sniff_zip(void)
     { "xlsx", { "[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", NULL }, false, GW_FORMAT_XLSX },
     { "pptx", { "[Content_Types].xml", "_rels/.rels", "ppt/presentation.xml", NULL }, false, GW_FORMAT_PPTX },
     { "docx with data descriptors", { "_rels/.rels", "word/document.xml", "[Content_Types].xml", NULL }, true, GW_FORMAT_DOCX },
-    { "OOXML that is not Office (XPS)", { "[Content_Types].xml", "Documents/1/FixedDoc.fdoc", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
+    { "XPS (a fixed document)", { "[Content_Types].xml", "Documents/1/FixedDoc.fdoc", NULL, NULL }, false, GW_FORMAT_XPS },
+    { "OpenXPS (sequence, page)", { "[Content_Types].xml", "FixedDocumentSequence.fdseq", "Documents/1/Pages/1.fpage", NULL }, false, GW_FORMAT_XPS },
+    { "XPS parts without content types", { "FixedDocumentSequence.fdseq", "Documents/1/Pages/1.fpage", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
+    { "a name that only contains .fpage", { "[Content_Types].xml", "notes.fpage.txt", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
     { "word/ without content types", { "word/document.xml", NULL, NULL, NULL }, false, GW_FORMAT_UNKNOWN },
     { "a plain archive", { "notes.txt", "photo.jpg", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
     { "odt", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODT },
     { "ods", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODS },
     { "odp", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODP },
-    { "ODF template", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
+    { "ODF text template (ott)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODT },
+    { "ODF spreadsheet template (ots)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODS },
+    { "ODF presentation template (otp)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODP },
+    { "ODF drawing (odg)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODG },
+    { "ODF drawing template (otg)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_ODG },
+    { "ODF chart (not a document we print)", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
+    { "ODF template with a suffix too many", { "mimetype", "content.xml", NULL, NULL }, false, GW_FORMAT_UNKNOWN },
     { "mimetype not first", { "content.xml", "mimetype", NULL, NULL }, false, GW_FORMAT_UNKNOWN }
   };
   static const char * const odf_types[] =
   {
     "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
     "application/vnd.oasis.opendocument.presentation", "application/vnd.oasis.opendocument.text-template",
+    "application/vnd.oasis.opendocument.spreadsheet-template", "application/vnd.oasis.opendocument.presentation-template",
+    "application/vnd.oasis.opendocument.graphics", "application/vnd.oasis.opendocument.graphics-template",
+    "application/vnd.oasis.opendocument.chart", "application/vnd.oasis.opendocument.text-templatex",
     "application/vnd.oasis.opendocument.text"
   };
   size_t        i, j, odf = 0;
@@ -494,6 +508,59 @@ test_sniff_zip(void)
   check_sniff("docx read through its central directory", zip.data, zip.len, GW_FORMAT_DOCX);
   buf_free(&zip);
   buf_free(&central);
+}
+
+
+/*
+ * 'test_sniff_markup()' - Text formats told by their root element.
+ */
+
+static void
+test_sniff_markup(void)
+{
+  static const struct
+  {
+    const char  *what, *text;
+    gw_format_t want;
+  } cases[] =
+  {
+    { "bare <svg>", "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>", GW_FORMAT_SVG },
+    { "XML declaration, comment, DOCTYPE PUBLIC", "<?xml version=\"1.0\"?>\n<!-- made by hand -->\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"svg11.dtd\">\n<svg>\n</svg>\n", GW_FORMAT_SVG },
+    { "a DOCTYPE with an internal subset (billion laughs)", "<?xml version=\"1.0\"?>\n<!DOCTYPE svg [\n <!ENTITY a \"aaaa\">\n <!ENTITY b \"&a;&a;>\">\n]>\n<svg><text>&b;</text></svg>\n", GW_FORMAT_SVG },
+    { "a UTF-8 byte order mark first", "\xEF\xBB\xBF<svg>\n</svg>\n", GW_FORMAT_SVG },
+    { "<svgfoo> is not <svg>", "<svgfoo>\n</svgfoo>\n", GW_FORMAT_TEXT_ASCII },
+    { "SVG in capitals is not XML's <svg>", "<SVG>\n</SVG>\n", GW_FORMAT_TEXT_ASCII },
+    { "an XML file of another kind", "<?xml version=\"1.0\"?>\n<note><to>svg</to></note>\n", GW_FORMAT_TEXT_ASCII },
+    { "text that mentions <svg> later", "Dear all,\nplease draw <svg> by hand.\n", GW_FORMAT_TEXT_ASCII },
+    { "a comment that never ends", "<!-- <svg>\n", GW_FORMAT_TEXT_ASCII },
+    { "<!DOCTYPE html>", "<!DOCTYPE html>\n<title>x</title><p>hello\n", GW_FORMAT_HTML },
+    { "<!doctype HTML PUBLIC> after a comment", "<!-- page -->\n<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\n<HTML>\n", GW_FORMAT_HTML },
+    { "a root <html lang>", "<?xml version=\"1.0\"?>\n<html lang=\"en\"><body>x</body></html>\n", GW_FORMAT_HTML },
+    { "a head cut right after <!DOCTYPE html", "<!DOCTYPE html", GW_FORMAT_TEXT_ASCII },
+    { "<htmlx> is not HTML", "<htmlx>\n</htmlx>\n", GW_FORMAT_TEXT_ASCII },
+    { "CSV, comma", "Item,Quantity,Price\nToner,1,42.00\nPaper,5,4.25\n", GW_FORMAT_CSV },
+    { "CSV, semicolon, quoted field with a line break", "Name;Note\n\"Olga\";\"two\nlines; here\"\nIvan;x\n", GW_FORMAT_CSV },
+    { "CSV, tab", "a\tb\tc\n1\t2\t3\n", GW_FORMAT_CSV },
+    { "CSV, ragged rows (fewer fields than the header)", "version,codename,release,eol\n1.1,Buzz,1996\n1.2,Rex,1996,1998\n", GW_FORMAT_CSV },
+    { "CSV, UTF-8 and CRLF", "Stadt,Einwohner\r\nM\xC3\xBCnchen,1500000\r\nK\xC3\xB6ln,1000000\r\n", GW_FORMAT_CSV },
+    { "prose with commas", "Hello, world.\nYes, this is text, not a table.\n", GW_FORMAT_TEXT_ASCII },
+    { "one line is not a table", "a,b,c\n", GW_FORMAT_TEXT_ASCII },
+    { "a line without a separator", "a,b\nplain line\nc,d\n", GW_FORMAT_TEXT_ASCII },
+    { "a line with more fields than the header", "a,b\n1,2,3,4\n", GW_FORMAT_TEXT_ASCII },
+    { "tab-indented text", "if x:\n\ty = 1\tz\n", GW_FORMAT_TEXT_ASCII },
+    { "a mail", "Received: from x\n\tby y\nFrom: a@example.org\nSubject: hi\n\nbody\n", GW_FORMAT_MAIL },
+    { "a mail with CRLF and no body", "From: a@example.org\r\nDate: Fri, 4 Dec 2026\r\n\r\n", GW_FORMAT_MAIL },
+    { "headers without From", "To: a@example.org\nSubject: hi\n\nbody\n", GW_FORMAT_TEXT_ASCII },
+    { "headers without an end", "From: a@example.org\nSubject: hi\n", GW_FORMAT_TEXT_ASCII },
+    { "an mbox (From line first)", "From a@example.org Fri Dec  4 10:00:00 2026\nFrom: a@example.org\nSubject: hi\n\nx\n", GW_FORMAT_TEXT_ASCII },
+    { "a header name with a space", "From: a\nMy Subject: hi\n\nx\n", GW_FORMAT_TEXT_ASCII },
+    { "Western European text with commas", "Caf\xE9,cr\xE8me\nth\xE9,lait\n", GW_FORMAT_TEXT_WINDOWS1252 }
+  };
+  size_t i;
+
+  TEST_BEGIN("SVG and HTML by their root element (after any prolog), CSV by its shape, mail by its header block");
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i ++)
+    check_sniff(cases[i].what, cases[i].text, strlen(cases[i].text), cases[i].want);
 }
 
 

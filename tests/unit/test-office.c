@@ -32,6 +32,8 @@
 #include "printgate/log.h"
 #include "office-private.h"
 
+#include <printgate-formats/sniff.h>
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -155,6 +157,27 @@ run_capture(const char *cmd)
   pclose(fp);
 
   return (out);
+}
+
+
+/*
+ * 'sniff_file()' - What the content sniffer says of a whole file (at most
+ *                  16 MB of it).
+ */
+
+static gw_format_t
+sniff_file(const char *path)
+{
+  static unsigned char data[16 * 1024 * 1024];
+  size_t      len = 0;
+  FILE        *fp;
+
+  if ((fp = fopen(path, "rb")) == NULL)
+    return (GW_FORMAT_UNKNOWN);
+  len = fread(data, 1, sizeof(data), fp);
+  fclose(fp);
+
+  return (gwFormatSniff(data, len));
 }
 
 
@@ -643,6 +666,8 @@ probe_limits(bool sandboxed, const char *request, char *line, size_t linesize, s
  */
 
 static void test_office_reap(void);
+static void test_office_csv(gw_office_pool_t *pool);
+static void test_office_html(gw_office_pool_t *pool);
 
 
 int
@@ -819,6 +844,57 @@ main(void)
       TEST_CHECKF(pdf_images(out) >= 1, "docx: %d images in the PDF", pdf_images(out));
     if (!strcmp(corpus[i].format, "pptx"))
       TEST_CHECKF(pdf_pages(out) == 2, "pptx: %d pages (2 slides)", pdf_pages(out));
+  }
+
+  /*
+   * Templates (ODF from Debian's LibreOffice, OOXML made by
+   * make-corpus.sh) and drawings: the sniffer names them by content (a
+   * template by the kind of document it makes), the worker picks the
+   * template filter from the package, and the page counts are exact.
+   */
+
+  TEST_BEGIN("templates, drawings, CSV and HTML are sniffed by content and converted with their pages");
+  {
+    static const struct
+    {
+      const char *path, *format, *phrase;
+      int         pages;
+    } more[] =
+    {
+      { "@/tests/data/office/sample.odg", "odg", "Printgate Draw sample", 2 },
+      { "@/tests/data/office/sample.dotx", "docx", "Printgate Writer sample", 1 },
+      { "@/tests/data/office/sample.xltx", "xlsx", "Printgate Calc sample", 1 },
+      { "@/tests/data/office/sample.potx", "pptx", "Printgate Impress sample", 2 },
+      { "/usr/lib/libreoffice/share/template/common/presnt/Progress.otp", "odp", NULL, 4 },
+      { "/usr/lib/libreoffice/share/template/common/officorr/Modern_business_letter_serif.ott", "odt", NULL, 1 },
+      { "/usr/lib/libreoffice/share/template/common/wizard/styles/default.ots", "ods", NULL, 1 },
+      { "/usr/lib/libreoffice/share/template/common/draw/bpmn.otg", "odg", NULL, 7 },
+      { "@/tests/data/office/calc.csv", "csv", "Printgate Calc sample", 1 },
+      { "/usr/share/distro-info/debian.csv", "csv", "Bookworm", 1 },
+      { "/usr/share/doc/base-passwd/users-and-groups.html", "html", "Users and Groups", 0 }
+    };
+
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i ++)
+    {
+      const char *format;
+      bool        ok;
+
+      if (more[i].path[0] == '@')
+        snprintf(path, sizeof(path), "%s%s", srcdir, more[i].path + 1);
+      else
+        snprintf(path, sizeof(path), "%s", more[i].path);
+      snprintf(out, sizeof(out), "%s/out-more-%d.pdf", tmpdir, (int)i);
+      format = gwFormatKeyword(sniff_file(path));
+      TEST_CHECKF(!strcmp(format, more[i].format), "%s: sniffed as %s, not %s", path, format, more[i].format);
+      ok = convert_file(pool, path, more[i].format, out, &reason, detail, sizeof(detail));
+      TEST_CHECKF(ok, "%s: %s (%s)", path, detail, gwReasonCode(reason));
+      if (more[i].pages > 0)
+        TEST_CHECKF(pdf_pages(out) == more[i].pages, "%s: %d pages, not %d", path, pdf_pages(out), more[i].pages);
+      else
+        TEST_CHECKF(pdf_pages(out) >= 2, "%s: %d pages", path, pdf_pages(out));
+      if (more[i].phrase)
+        TEST_CHECKF(pdf_has_text(out, more[i].phrase), "%s: no \"%s\" in the PDF", path, more[i].phrase);
+    }
   }
 
   TEST_BEGIN("no pool: Office documents are refused as unsupported-format");
@@ -999,6 +1075,30 @@ main(void)
     TEST_CHECKF(reason == GW_REASON_PASSWORD_PROTECTED, "password odt: %s: %s", gwReasonCode(reason), detail);
     printf("  (%s: %s)\n", gwReasonCode(reason), detail);
 
+    /*
+     * The same package as a text template: sniffed as odt, and the
+     * template path still refuses it for its password (the worker reads
+     * the manifest before choosing the template filter).
+     */
+
+    {
+      char cmd[4096], ott[1200], *res;
+
+      snprintf(ott, sizeof(ott), "%s/password.ott", tmpdir);
+      snprintf(cmd, sizeof(cmd),
+               "/usr/bin/python3 -c 'import sys, zipfile\n"
+               "src = zipfile.ZipFile(sys.argv[1]); dst = zipfile.ZipFile(sys.argv[2], \"w\")\n"
+               "dst.writestr(\"mimetype\", \"application/vnd.oasis.opendocument.text-template\", zipfile.ZIP_STORED)\n"
+               "[dst.writestr(i, src.read(i.filename)) for i in src.infolist() if i.filename != \"mimetype\"]\n"
+               "dst.close(); print(\"made\")' '%s' '%s'", path, ott);
+      res = run_capture(cmd);
+      TEST_CHECKF(res && strstr(res, "made"), "%s", res ? res : "python3 failed");
+      free(res);
+      TEST_CHECK(sniff_file(ott) == GW_FORMAT_ODT);
+      TEST_CHECK(!convert_file(pool, ott, "odt", NULL, &reason, detail, sizeof(detail)));
+      TEST_CHECKF(reason == GW_REASON_PASSWORD_PROTECTED, "password ott: %s: %s", gwReasonCode(reason), detail);
+    }
+
     in = memfd_from("", 0);
     TEST_CHECK(!gwOfficePoolConvert(pool, in, "docx", &pdf, &reason, detail, sizeof(detail)));
     TEST_CHECKF(reason == GW_REASON_EMPTY_DOCUMENT, "%s: %s", gwReasonCode(reason), detail);
@@ -1049,6 +1149,9 @@ main(void)
     }
     listener_stop(&l);
   }
+
+  test_office_csv(pool);
+  test_office_html(pool);
 
   gwOfficePoolFree(&pool);
   TEST_CHECK(pool == NULL);
@@ -1228,4 +1331,169 @@ test_office_reap(void)
                        "  $| = 1; print \"ready\\n\"; sleep(60);'\n", 2);
 
   test_rmtree(dir);
+}
+
+
+/*
+ * 'write_text()' - Write a string to a file; false on error.
+ */
+
+static bool
+write_text(const char *path, const char *text)
+{
+  FILE *fp;
+  bool  ok;
+
+  if ((fp = fopen(path, "w")) == NULL)
+    return (false);
+  ok = fputs(text, fp) >= 0;
+  return (fclose(fp) == 0 && ok);
+}
+
+
+/*
+ * 'has_mark_image()' - Does the PDF embed a 16 x 16 image (the test's
+ *                      PNG; LibreOffice's placeholders for pictures it
+ *                      could not load have other sizes)?  pdfimages -list
+ *                      is printed for the log.
+ */
+
+static bool
+has_mark_image(const char *pdf)
+{
+  char cmd[2048], *res;
+  bool found;
+
+  snprintf(cmd, sizeof(cmd), "pdfimages -list '%s' 2>/dev/null | awk 'NR > 2 { print \"  image\", $4, \"x\", $5 }'", pdf);
+  res   = run_capture(cmd);
+  found = res && strstr(res, "image 16 x 16") != NULL;
+  printf("%s", res ? res : "");
+  free(res);
+
+  return (found);
+}
+
+
+/*
+ * 'test_office_csv()' - The page setup of a table: one page wide, the
+ *                       first row on every page.
+ */
+
+static void
+test_office_csv(gw_office_pool_t *pool)
+{
+  char        path[1200], out[1200], detail[256];
+  gw_reason_t reason;
+  FILE       *fp;
+
+  TEST_BEGIN("a CSV of 30 columns is one page wide; 400 rows repeat the header row on every page");
+  snprintf(path, sizeof(path), "%s/wide.csv", tmpdir);
+  if ((fp = fopen(path, "w")) != NULL)
+  {
+    for (int r = 0; r < 10; r ++)
+      for (int c = 0; c < 30; c ++)
+        fprintf(fp, "%s%02d%c", r ? "value" : "Heading", c, c == 29 ? '\n' : ',');
+    TEST_CHECK(fclose(fp) == 0);
+  }
+  TEST_CHECKF(sniff_file(path) == GW_FORMAT_CSV, "sniffed as %s", gwFormatKeyword(sniff_file(path)));
+  snprintf(out, sizeof(out), "%s/wide.pdf", tmpdir);
+  TEST_CHECKF(convert_file(pool, path, "csv", out, &reason, detail, sizeof(detail)), "%s", detail);
+  TEST_CHECKF(pdf_pages(out) == 1, "%d pages (Calc's default page setup gives several)", pdf_pages(out));
+  TEST_CHECK(pdf_has_text(out, "Heading29"));
+
+  snprintf(path, sizeof(path), "%s/long.csv", tmpdir);
+  if ((fp = fopen(path, "w")) != NULL)
+  {
+    fputs("Name;Count;Price\n", fp);
+    for (int r = 1; r < 400; r ++)
+      fprintf(fp, "row %d;%d;%d.5\n", r, r * 3, r);
+    TEST_CHECK(fclose(fp) == 0);
+  }
+  TEST_CHECKF(sniff_file(path) == GW_FORMAT_CSV, "semicolons: sniffed as %s", gwFormatKeyword(sniff_file(path)));
+  snprintf(out, sizeof(out), "%s/long.pdf", tmpdir);
+  TEST_CHECKF(convert_file(pool, path, "csv", out, &reason, detail, sizeof(detail)), "%s", detail);
+  TEST_CHECKF(pdf_pages(out) >= 4, "%d pages", pdf_pages(out));
+  {
+    char cmd[2048], *page2;
+
+    snprintf(cmd, sizeof(cmd), "pdftotext -q -f 2 -l 2 '%s' -", out);
+    page2 = run_capture(cmd);
+    TEST_CHECKF(page2 && strstr(page2, "Price") && strstr(page2, "row 3") == NULL, "page 2: %.80s", page2 ? page2 : "(none)");
+    free(page2);
+  }
+}
+
+
+/*
+ * 'test_office_html()' - An HTML page through the pool: converted, and
+ *                        neither a remote image nor a local file outside
+ *                        the instance's view is fetched; plain soffice
+ *                        fetches both (positive control).
+ */
+
+static void
+test_office_html(gw_office_pool_t *pool)
+{
+  listener_t  l;
+  char        html[1300], open_dir[1100], png[1200], page[4096], out[1300], profile[1300], detail[256], *res;
+  gw_reason_t reason;
+  int         before;
+
+  TEST_BEGIN("an HTML page converts; its remote image, file:///etc/passwd and a readable PNG outside are not fetched");
+  snprintf(open_dir, sizeof(open_dir), "%s/html-open", shmdir);
+  snprintf(png, sizeof(png), "%s/mark.png", open_dir);
+  TEST_CHECK(mkdir(open_dir, 0755) == 0 && chmod(open_dir, 0755) == 0);
+  {
+    char cmd[2048];
+
+    snprintf(cmd, sizeof(cmd),
+             "/usr/bin/python3 -c 'import struct, sys, zlib\n"
+             "c = lambda t, d: struct.pack(\">I\", len(d)) + t + d + struct.pack(\">I\", zlib.crc32(t + d))\n"
+             "rows = (b\"\\0\" + b\"\\0\\0\\xff\" * 16) * 16\n"
+             "open(sys.argv[1], \"wb\").write(b\"\\x89PNG\\r\\n\\x1a\\n\" + c(b\"IHDR\", struct.pack(\">IIBBBBB\", 16, 16, 8, 2, 0, 0, 0))"
+             " + c(b\"IDAT\", zlib.compress(rows)) + c(b\"IEND\", b\"\")); print(\"made\")' '%s'", png);
+    res = run_capture(cmd);
+    TEST_CHECKF(res && strstr(res, "made"), "%s", res ? res : "python3 failed");
+    free(res);
+    chmod(png, 0644);
+  }
+
+  TEST_CHECK(listener_start(&l));
+  snprintf(page, sizeof(page),
+           "<!DOCTYPE html>\n<html><head><title>t</title><link rel=\"stylesheet\" href=\"http://127.0.0.1:%d/style.css\"></head>\n"
+           "<body><p>Printgate HTML sample</p>\n"
+           "<img src=\"http://127.0.0.1:%d/img.png\" width=\"50\" height=\"50\">\n"
+           "<img src=\"file://%s\" width=\"50\" height=\"50\">\n"
+           "<img src=\"file:///etc/passwd\" width=\"50\" height=\"50\">\n"
+           "<iframe src=\"file:///etc/passwd\" width=\"400\" height=\"200\"></iframe>\n"
+           "<p>end of page</p></body></html>\n", l.port, l.port, png);
+  snprintf(html, sizeof(html), "%s/page.html", tmpdir);
+  TEST_CHECK(write_text(html, page));
+  TEST_CHECK(sniff_file(html) == GW_FORMAT_HTML);
+
+  snprintf(profile, sizeof(profile), "-env:UserInstallation=file://%s/control-profile", tmpdir);
+  {
+    char outdir[1200];
+    char *const argv[] = { SOFFICE, profile, "--headless", "--norestore", "--infilter=HTML (StarWriter)",
+                           "--convert-to", "pdf", "--outdir", outdir, html, NULL };
+
+    snprintf(outdir, sizeof(outdir), "%s/html-control", tmpdir);
+    run_wait(argv, 120);
+    snprintf(out, sizeof(out), "%s/page.pdf", outdir);
+  }
+  TEST_CHECKF(l.connections >= 1, "positive control: %d connections from plain soffice", l.connections);
+  TEST_CHECKF(has_mark_image(out), "positive control: plain soffice did not embed the 16 x 16 PNG");
+  printf("  (plain soffice: %d connection(s), %d image(s))\n", l.connections, pdf_images(out));
+
+  before = l.connections;
+  snprintf(out, sizeof(out), "%s/page-pool.pdf", tmpdir);
+  TEST_CHECKF(convert_file(pool, html, "html", out, &reason, detail, sizeof(detail)), "%s", detail);
+  usleep(1000000);
+  TEST_CHECKF(l.connections == before, "%d connections from the pool", l.connections - before);
+  TEST_CHECKF(!has_mark_image(out), "the pool embedded the 16 x 16 PNG from outside its view");
+  TEST_CHECK(pdf_has_text(out, "Printgate HTML sample") && pdf_has_text(out, "end of page"));
+  TEST_CHECK(!pdf_has_text(out, "root:"));
+  listener_stop(&l);
+  unlink(png);
+  rmdir(open_dir);
 }

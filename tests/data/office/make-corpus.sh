@@ -6,6 +6,8 @@
 #   writer.fodt  (text + an embedded PNG)  -> sample.docx sample.odt sample.rtf sample.doc
 #   calc.csv                               -> sample.xlsx sample.ods sample.xls
 #   impress.fodp                           -> sample.pptx sample.odp sample.ppt
+#   sample.odt, .ods, .odp                 -> sample.dotx sample.xltx sample.potx (OOXML templates)
+#   drawing.fodg (two pages)               -> sample.odg
 #
 # The outputs are committed (a few KB each); run this only to change them.
 # It needs soffice (libreoffice-*-nogui) and python3.  A throw-away profile
@@ -45,7 +47,12 @@ so --infilter='Text - txt - csv (StarCalc):44,34,76' --convert-to 'xls:MS Excel 
 so --convert-to 'pptx:Impress MS PowerPoint 2007 XML' sample.fodp
 so --convert-to odp sample.fodp
 so --convert-to 'ppt:MS PowerPoint 97' sample.fodp
-for f in docx odt rtf doc xlsx ods xls pptx odp ppt; do
+so --convert-to 'dotx:MS Word 2007 XML Template' sample.odt
+so --convert-to 'xltx:Calc MS Excel 2007 XML Template' sample.ods
+so --convert-to 'potx:Impress MS PowerPoint 2007 XML Template' sample.odp
+cp "$here/drawing.fodg" sample.fodg
+so --convert-to odg sample.fodg
+for f in docx odt rtf doc xlsx ods xls pptx odp ppt dotx xltx potx odg; do
   cp "sample.$f" "$here/sample.$f"
 done
 ls -l "$here"/sample.*

@@ -61,6 +61,12 @@ typedef enum gw_format_e
   GW_FORMAT_TEXT_UTF8,                  /* "text-utf-8" (with or without a byte order mark) */
   GW_FORMAT_TEXT_UTF16,                 /* "text-utf-16": UTF-16 with a byte order mark */
   GW_FORMAT_TEXT_WINDOWS1252,           /* "text-windows-1252": 8-bit Western text (a guess; Latin-1 is a subset) */
+  GW_FORMAT_ODG,                        /* "odg": ODF drawing or drawing template */
+  GW_FORMAT_SVG,                        /* "svg": XML whose root element is <svg> */
+  GW_FORMAT_XPS,                        /* "xps": XPS or OpenXPS (OPC package with fixed-layout parts) */
+  GW_FORMAT_CSV,                        /* "csv": comma-, semicolon- or tab-separated values (US-ASCII or UTF-8) */
+  GW_FORMAT_HTML,                       /* "html": <!DOCTYPE html> or a root <html> element */
+  GW_FORMAT_MAIL,                       /* "mail": message/rfc822, printed as its headers and text body */
   GW_FORMAT_COUNT
 } gw_format_t;
 
