@@ -311,7 +311,7 @@ test_hostile(void)
   snprintf(marker, sizeof(marker), "/tmp/pgtest-pwned-%d", (int)getpid());
   snprintf(path, sizeof(path), "%s/pipe.ps", work);
   unlink(marker);
-  if (shell("printf '%%%%!PS\\n/f (%%%%pipe%%%%touch %s) (w) file def f (x) writestring f closefile\\n"
+  if (shell("printf '%%%%!PS\\n/f (%%%%pipe%%%%touch %s; cat >/dev/null) (w) file def f (x) writestring f closefile\\n"
             "/Helvetica findfont 10 scalefont setfont 72 700 moveto (piped) show showpage\\n' > '%s'", marker, path) &&
       convert(path, &o, &r))
   {
