@@ -22,6 +22,7 @@
 #include "printgate-ipp/server.h"
 #include "printgate-ipp/sinks.h"
 #include "printgate-mail/mail.h"
+#include "printgate-web/web.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -199,6 +200,7 @@ main(int argc, char *argv[])
   gw_control_t *ctl;
   gw_ipp_server_t *ipp;
   gw_dnssd_t      *dnssd = NULL;
+  gw_web_t        *web = NULL;
   sigset_t      signals;
   int           port = 0;
 
@@ -301,6 +303,14 @@ main(int argc, char *argv[])
     gwSystemAddFrontend(sys, &mail);
   }
 
+  if ((web = gwWebNew()) != NULL)
+  {
+    gw_frontend_t fe;                   /* Web portal and REST API (docs/web.md) */
+
+    gwWebFrontend(web, &fe);
+    gwSystemAddFrontend(sys, &fe);
+  }
+
   if (!gwSystemRecover(sys))
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Recovery did not complete; see the messages above.");
 
@@ -309,6 +319,7 @@ main(int argc, char *argv[])
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "HTTPS listener: %s", error ? error : "unable to start");
     fprintf(stderr, "printgated: HTTPS listener: %s\n", error ? error : "unable to start");
     gwSystemDelete(&sys);
+    gwWebDelete(&web);
     return (1);
   }
   port = gwListenerGetPort(gwSystemGetListener(sys));
@@ -317,6 +328,7 @@ main(int argc, char *argv[])
   {
     fprintf(stderr, "printgated: %s\n", error);
     gwSystemDelete(&sys);
+    gwWebDelete(&web);
     return (1);
   }
 
@@ -333,6 +345,7 @@ main(int argc, char *argv[])
   gwSystemDelete(&sys);
   gwDnssdDelete(&dnssd);
   gwIppServerDelete(&ipp);
+  gwWebDelete(&web);
 
   return (0);
 }
