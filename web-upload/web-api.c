@@ -344,7 +344,7 @@ _gwWebReleaseText(web_req_t *r, const char *job_id, const char *printer, char *t
   rel.printer     = p.name;
   rel.job_id      = job_id;
   rel.page_ranges = _gwWebField(r, "page_ranges", ranges, sizeof(ranges));
-  rel.number_up   = _gwWebField(r, "number_up", nup, sizeof(nup)) ? atoi(nup) : 0;
+  rel.number_up   = _gwWebField(r, "number_up", nup, sizeof(nup)) ? (int)strtol(nup, NULL, 10) : 0;
 
   gwApiJobRelease(r->web->sys, &actor, &rel, &result);
   snprintf(text, textsize, "%s", result.text[0] ? result.text : result.released ? "Sent to the printer." : "Nothing was released.");

@@ -628,6 +628,27 @@ gwWebFrontend(gw_web_t *web, gw_frontend_t *frontend)
 
 
 /*
+ * 'gwWebAdd()' - A new web portal front-end, registered with the gateway.
+ */
+
+gw_web_t *
+gwWebAdd(gw_system_t *sys)
+{
+  gw_web_t     *web = gwWebNew();
+  gw_frontend_t fe;
+
+  if (web)
+  {
+    gwWebFrontend(web, &fe);
+    if (!gwSystemAddFrontend(sys, &fe))
+      gwWebDelete(&web);
+  }
+
+  return (web);
+}
+
+
+/*
  * 'gwWebDelete()' - Free the front-end (after the listener stopped).
  */
 
