@@ -221,4 +221,5 @@ check_eq "  reason guests-off" "$(field reason)" guests-off
 check_eq "  no mail to it" "$(mails_to eve@example.test)" 0
 
 gw_stop
+check_eq "printgated stops cleanly (no sanitizer report)" "$GW_STATUS" 0
 gw_finish
