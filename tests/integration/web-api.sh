@@ -120,6 +120,17 @@ check_eq "two.pdf has 2 pages" "$(api GET "/api/v1/jobs/$J1" '' "$W/alice"; fiel
 check_eq "one.pdf has 1 page" "$(api GET "/api/v1/jobs/$J2" '' "$W/alice"; field pages)" "2001"
 check "my jobs page lists them with page counts" sh -c "curl -sk -b $W/alice $BASE/jobs | grep -A3 'two.pdf' | grep -q 'job-pages\">2<'"
 
+# ---- the form upload without JavaScript (multipart/form-data) ----------------------------
+njobs() { curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | grep -o '"id"' | wc -l; }
+F0=$(njobs)
+check_eq "form upload of two files: 202" "$(curl -sk -o "$W/out" -w '%{http_code}' -b "$W/alice" -F "csrf=$CSRF" -F "files=@$W/one.pdf;filename=form-a.pdf" -F "files=@$W/two.pdf;filename=form-b.pdf" "$BASE/jobs/upload")" 202
+check "  the page names both" sh -c "grep -q 'form-a.pdf: converting' $W/out && grep -q 'form-b.pdf: converting' $W/out"
+check_eq "  two more jobs" "$(njobs)" "$((F0 + 2))"
+check_eq "form upload without the CSRF field: 403" "$(curl -sk -o /dev/null -w '%{http_code}' -b "$W/alice" -F "files=@$W/one.pdf" "$BASE/jobs/upload")" 403
+check_eq "form upload with the CSRF field after the file: 403" "$(curl -sk -o /dev/null -w '%{http_code}' -b "$W/alice" -F "files=@$W/one.pdf" -F "csrf=$CSRF" "$BASE/jobs/upload")" 403
+check_eq "  no job from either" "$(njobs)" "$((F0 + 2))"
+check "form jobs held" peers_wait 60 sh -c "! curl -sk -b $W/alice $BASE/api/v1/jobs | grep -q converting"
+
 # ---- hostile names -----------------------------------------------------------------
 LONG=$(head -c 5000 /dev/zero | tr '\0' 'n')
 for name in '..%2F..%2Fetc%2Fpasswd' 'a%00b.pdf' 'ctl%01%1b%7f.pdf' '%3Cscript%3Ealert(1)%3Cscript%3E.pdf' "$LONG.pdf"; do
