@@ -57,5 +57,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR
 file(GLOB PG_DOCS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${PG_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 
-# Web assets (share/printgate): none yet; the web front-end installs its
-# files there with install(DIRECTORY ... DESTINATION ${CMAKE_INSTALL_DATADIR}/printgate).
+# Web assets: the web portal's static files (web-upload/static) go to
+# share/printgate/web, where the front-end looks first (WebRoot "").
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/web-upload/static/ DESTINATION ${CMAKE_INSTALL_DATADIR}/printgate/web
+        FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)

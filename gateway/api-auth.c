@@ -420,12 +420,12 @@ gwApiAuthToken(gw_system_t *sys, const gw_actor_t *actor, const char *token, gw_
 
 
 /*
- * 'token_make()' - GW_API_DEVICE_TOKEN_LEN base64url characters from 32
+ * '_gwApiTokenMake()' - GW_API_DEVICE_TOKEN_LEN base64url characters from 32
  *                  random bytes (256 bits).
  */
 
-static bool
-token_make(char *token, size_t tokensize)
+bool
+_gwApiTokenMake(char *token, size_t tokensize)
 {
   static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   unsigned char     raw[33];
@@ -466,7 +466,7 @@ gwApiDeviceAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, cons
     _gwApiError(error_r, "no such user");
     return (false);
   }
-  if (!token || !password || passwordsize <= GW_API_DEVICE_PASSWORD_LEN || !token_make(token, tokensize) || !gwPasswordGenerate(password, passwordsize))
+  if (!token || !password || passwordsize <= GW_API_DEVICE_PASSWORD_LEN || !_gwApiTokenMake(token, tokensize) || !gwPasswordGenerate(password, passwordsize))
   {
     if (token)
       gwWipe(token, tokensize);

@@ -368,13 +368,13 @@ quarantined_cb(const gw_job_t *job, void *data)
 
 
 /*
- * 'release_quarantine()' - An address of the user was verified: the user's
+ * '_gwApiReleaseQuarantine()' - An address of the user was verified: the user's
  *                          quarantined mail jobs (held back because the
  *                          sender was not proven) become held.
  */
 
-static void
-release_quarantine(gw_system_t *sys, const gw_actor_t *actor, int64_t user_id)
+void
+_gwApiReleaseQuarantine(gw_system_t *sys, const gw_actor_t *actor, int64_t user_id)
 {
   quarantined_t *q = calloc(1, sizeof(quarantined_t));
   int            released = 1;
@@ -419,7 +419,7 @@ gwApiAddressSetState(gw_system_t *sys, const gw_actor_t *actor, const char *addr
 
   _gwApiAudit(sys, actor, actions[state], addr.user_name, NULL, NULL, 0, "");
   if (state == GW_ADDRESS_VERIFIED)
-    release_quarantine(sys, actor, addr.user_id);
+    _gwApiReleaseQuarantine(sys, actor, addr.user_id);
   return (true);
 }
 
@@ -530,7 +530,7 @@ gwApiTokenConfirm(gw_system_t *sys, const gw_actor_t *actor, const char *token, 
   }
 
   _gwApiAudit(sys, actor, "address.verify", a.user_name, NULL, NULL, 0, "token");
-  release_quarantine(sys, actor, a.user_id);
+  _gwApiReleaseQuarantine(sys, actor, a.user_id);
   if (addr)
     *addr = a;
 

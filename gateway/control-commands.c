@@ -732,6 +732,73 @@ cmd_device_revoke(gw_client_t *cl, json_object *req)
 }
 
 
+/* ---- release terminals (docs/web.md) ------------------------------------------- */
+
+static bool
+cmd_terminal_add(gw_client_t *cl, json_object *req)
+{
+  const char  *name = get_string(req, "name"), *printer = get_string(req, "printer"), *error = NULL;
+  char         key[GW_API_TERMINAL_KEY_LEN + 1];
+  int64_t      id = 0;
+  json_object *reply;
+
+  if (!gwApiTerminalAdd(cl->sys, &cl->as, name, printer, key, sizeof(key), &id, &error))
+    return (_gwControlError(cl, NULL, "Unable to add terminal \"%s\": %s.", name ? name : "", error ? error : "store error"));
+
+  reply = ok_reply();
+  json_object_object_add(reply, "id", json_object_new_int64(id));
+  json_object_object_add(reply, "key", json_object_new_string(key));
+  gwWipe(key, sizeof(key));
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+add_terminal(const gw_terminal_t *t, void *data)
+{
+  json_object *o = json_object_new_object();
+
+  json_object_object_add(o, "id", json_object_new_int64(t->id));
+  json_object_object_add(o, "name", json_object_new_string(t->name));
+  json_object_object_add(o, "printer", json_object_new_string(t->printer));
+  json_object_object_add(o, "created", json_object_new_int64(t->created));
+  json_object_object_add(o, "last_used", json_object_new_int64(t->last_used));
+  json_object_array_add((json_object *)data, o);
+
+  return (true);
+}
+
+
+static bool
+cmd_terminal_list(gw_client_t *cl, json_object *req)
+{
+  json_object *reply, *array = json_object_new_array();
+
+  (void)req;
+  if (!gwApiTerminalIterate(cl->sys, &cl->as, add_terminal, array))
+  {
+    json_object_put(array);
+    return (_gwControlError(cl, NULL, "Unable to list the terminals."));
+  }
+
+  reply = ok_reply();
+  json_object_object_add(reply, "terminals", array);
+  return (_gwControlReply(cl, reply));
+}
+
+
+static bool
+cmd_terminal_revoke(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name"), *error = NULL;
+
+  if (!gwApiTerminalRevoke(cl->sys, &cl->as, name, &error))
+    return (_gwControlError(cl, NULL, "Unable to revoke terminal \"%s\": %s.", name ? name : "", error ? error : "store error"));
+
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
 /* ---- DNS-SD --------------------------------------------------------------- */
 
 static bool
@@ -1035,6 +1102,9 @@ static const struct
   { "device.list",    cmd_device_list },
   { "device.revoke",  cmd_device_revoke },
   { "device.mobileconfig", cmd_device_mobileconfig },
+  { "terminal.add",   cmd_terminal_add },
+  { "terminal.list",  cmd_terminal_list },
+  { "terminal.revoke", cmd_terminal_revoke },
   { "dnssd.zone",     cmd_dnssd_zone },
   { "job.cancel",     cmd_job_cancel },
   { "job.list",       cmd_job_list },

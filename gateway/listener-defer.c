@@ -33,6 +33,7 @@
 
 #include "listener-private.h"
 #include "printgate/clock.h"
+#include "printgate/crypto.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -82,6 +83,7 @@ deferred_unref(gw_deferred_t *d)
 
   if (last)
   {
+    gwWipe(d->answer.value, sizeof(d->answer.value));
     free(d->answer.body);
     pthread_mutex_destroy(&d->mutex);
     free(d);
@@ -299,6 +301,7 @@ _gwDeferredTake(_gw_defer_set_t *set, gw_deferred_t *d, _gw_deferred_answer_t *a
   {
     *answer        = d->answer;                 /* The body moves to the caller */
     d->answer.body = NULL;
+    gwWipe(d->answer.value, sizeof(d->answer.value));
   }
   pthread_mutex_unlock(&d->mutex);
   pthread_mutex_unlock(&set->mutex);
@@ -320,6 +323,18 @@ _gwDeferredTake(_gw_defer_set_t *set, gw_deferred_t *d, _gw_deferred_answer_t *a
 bool
 gwDeferredRespond(gw_deferred_t **dp, int status, const char *content_type, const void *body, size_t len)
 {
+  return (gwDeferredRespondHeader(dp, status, content_type, body, len, NULL, NULL));
+}
+
+
+/*
+ * 'gwDeferredRespondHeader()' - Answer a deferred request with one more
+ *                               response header.
+ */
+
+bool
+gwDeferredRespondHeader(gw_deferred_t **dp, int status, const char *content_type, const void *body, size_t len, const char *header, const char *value)
+{
   gw_deferred_t *d;
   bool           ok = false;
 
@@ -329,6 +344,7 @@ gwDeferredRespond(gw_deferred_t **dp, int status, const char *content_type, cons
 
   pthread_mutex_lock(&d->mutex);
   if (d->state == DEFERRED_PENDING && status >= 100 && status <= 599 &&
+      (!header || (strlen(header) < sizeof(d->answer.header) && value && strlen(value) < sizeof(d->answer.value))) &&
       (len == 0 || (d->answer.body = malloc(len)) != NULL))
   {
     if (len)
@@ -336,6 +352,11 @@ gwDeferredRespond(gw_deferred_t **dp, int status, const char *content_type, cons
     d->answer.len    = len;
     d->answer.status = status;
     snprintf(d->answer.content_type, sizeof(d->answer.content_type), "%s", content_type ? content_type : "");
+    if (header)
+    {
+      snprintf(d->answer.header, sizeof(d->answer.header), "%s", header);
+      snprintf(d->answer.value, sizeof(d->answer.value), "%s", value);
+    }
     ok = deferred_end_nolock(d, DEFERRED_ANSWERED);
   }
   pthread_mutex_unlock(&d->mutex);

@@ -36,6 +36,8 @@ typedef struct _gw_deferred_answer_s    /* What the route answered */
   char   content_type[128];
   void  *body;                          /* malloc'd, the taker frees it */
   size_t len;
+  char   header[64];                    /* One extra response header ("" = none) */
+  char   value[512];                    /* Its value (may be a cookie: the taker wipes it) */
 } _gw_deferred_answer_t;
 
 extern _gw_defer_set_t *_gwDeferSetNew(_gw_defer_cb_t suspend, _gw_defer_cb_t resume);

@@ -946,12 +946,16 @@ answer_deferred(gw_request_t *req)
   if (req->responded)
   {
     /* finish() deferred and then answered itself: its answer stands */
+    gwWipe(answer.value, sizeof(answer.value));
     free(answer.body);
     return;
   }
 
   if (answered)
   {
+    if (answer.header[0])
+      gwRequestAddHeader(req, answer.header, answer.value);
+    gwWipe(answer.value, sizeof(answer.value));
     gwRequestRespond(req, answer.status, answer.content_type, answer.body, answer.len);
     free(answer.body);
     return;

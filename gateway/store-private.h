@@ -125,6 +125,17 @@ typedef struct _gw_store_ops_s
   bool    (*outbox_delete)(void *b, int64_t tenant, int64_t id);
   int     (*outbox_sweep)(void *b, bool recover, int64_t when);
   int64_t (*outbox_next_due)(void *b);
+
+  bool    (*signin_set)(void *b, int64_t tenant, const char *address, const unsigned char code_hmac[32], const unsigned char link_hmac[32], int64_t now, int64_t expires);
+  bool    (*signin_get)(void *b, int64_t tenant, const char *address, int64_t now, unsigned char code_hmac[32]);
+  bool    (*signin_use)(void *b, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t now, char *addr_r, size_t addrsize);
+  bool    (*session_add)(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t now, int64_t expires);
+  bool    (*session_get)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, int64_t idle, int64_t *user_id_r, int64_t *created_r, int64_t *expires_r);
+  int     (*session_delete)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t user_id);
+  bool    (*terminal_add)(void *b, int64_t tenant, const char *name, const char *printer, const unsigned char hmac[32], int64_t *id_r, const char **error_r);
+  bool    (*terminal_find)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
+  int     (*terminal_list)(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
+  bool    (*terminal_revoke)(void *b, int64_t tenant, const char *name);
 } _gw_store_ops_t;
 
 struct _gw_store_s

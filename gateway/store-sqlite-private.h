@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  8    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  9    /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -110,6 +110,22 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_OUTBOX_RECOVER,
   _GW_SQL_OUTBOX_PURGE,
   _GW_SQL_OUTBOX_NEXT,
+  _GW_SQL_SIGNIN_SWEEP,
+  _GW_SQL_SIGNIN_SET,
+  _GW_SQL_SIGNIN_GET,
+  _GW_SQL_SIGNIN_USE_CODE,
+  _GW_SQL_SIGNIN_USE_LINK,
+  _GW_SQL_SESSION_SWEEP,
+  _GW_SQL_SESSION_ADD,
+  _GW_SQL_SESSION_GET,
+  _GW_SQL_SESSION_TOUCH,
+  _GW_SQL_SESSION_DELETE,
+  _GW_SQL_SESSION_DELETE_USER,
+  _GW_SQL_TERMINAL_ADD,
+  _GW_SQL_TERMINAL_FIND,
+  _GW_SQL_TERMINAL_USED,
+  _GW_SQL_TERMINAL_LIST,
+  _GW_SQL_TERMINAL_REVOKE,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -257,5 +273,16 @@ extern bool    _gwSqlOutboxRetry(void *b, int64_t tenant, int64_t id, int64_t no
 extern bool    _gwSqlOutboxDelete(void *b, int64_t tenant, int64_t id);
 extern int     _gwSqlOutboxSweep(void *b, bool recover, int64_t when);
 extern int64_t _gwSqlOutboxNextDue(void *b);
+/* store-sqlite-web.c */
+extern bool    _gwSqlSigninSet(void *b, int64_t tenant, const char *address, const unsigned char code_hmac[32], const unsigned char link_hmac[32], int64_t now, int64_t expires);
+extern bool    _gwSqlSigninGet(void *b, int64_t tenant, const char *address, int64_t now, unsigned char code_hmac[32]);
+extern bool    _gwSqlSigninUse(void *b, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t now, char *addr_r, size_t addrsize);
+extern bool    _gwSqlSessionAdd(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t now, int64_t expires);
+extern bool    _gwSqlSessionGet(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, int64_t idle, int64_t *user_id_r, int64_t *created_r, int64_t *expires_r);
+extern int     _gwSqlSessionDelete(void *b, int64_t tenant, const unsigned char hmac[32], int64_t user_id);
+extern bool    _gwSqlTerminalAdd(void *b, int64_t tenant, const char *name, const char *printer, const unsigned char hmac[32], int64_t *id_r, const char **error_r);
+extern bool    _gwSqlTerminalFind(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
+extern int     _gwSqlTerminalList(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
+extern bool    _gwSqlTerminalRevoke(void *b, int64_t tenant, const char *name);
 
 #endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

@@ -278,6 +278,47 @@ static const char schema_v8[] =
   " WHERE origin_ref <> '' AND NOT (state = 'failed' AND reason = 'interrupted');";
 
 
+/*
+ * Version 9: the web portal (api.h, "Web sign-in, sessions and
+ * terminals"; docs/web.md).  signin_codes holds one pending sign-in per
+ * address: the 6-digit code's and the link token's HMACs with the session
+ * key (both bind the address), single use (the row goes when either is
+ * used), 15 minutes.  sessions holds only the HMAC of each session id;
+ * expires is the absolute end, last_used the idle clock.  terminals are
+ * release terminals and card readers, each bound to one printer by name,
+ * with the HMAC of its key.
+ */
+
+static const char schema_v9[] =
+  "CREATE TABLE signin_codes ("
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " address TEXT NOT NULL,"
+  " code_hmac BLOB NOT NULL CHECK (length(code_hmac) = 32),"
+  " link_hmac BLOB NOT NULL UNIQUE CHECK (length(link_hmac) = 32),"
+  " expires INTEGER NOT NULL,"
+  " created INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, address));"
+  "CREATE TABLE sessions ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " hmac BLOB NOT NULL UNIQUE CHECK (length(hmac) = 32),"
+  " created INTEGER NOT NULL,"
+  " last_used INTEGER NOT NULL,"
+  " expires INTEGER NOT NULL,"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+  "CREATE INDEX sessions_user ON sessions (tenant_id, user_id);"
+  "CREATE TABLE terminals ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " name TEXT NOT NULL COLLATE NOCASE,"
+  " printer TEXT NOT NULL,"
+  " key_hmac BLOB NOT NULL UNIQUE CHECK (length(key_hmac) = 32),"
+  " created INTEGER NOT NULL,"
+  " last_used INTEGER NOT NULL DEFAULT 0,"
+  " UNIQUE (tenant_id, name));";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -287,5 +328,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 5, "address tokens", schema_v5 },
   { 6, "devices", schema_v6 },
   { 7, "outbox", schema_v7 },
-  { 8, "origin references", schema_v8 }
+  { 8, "origin references", schema_v8 },
+  { 9, "web sign-in, sessions and terminals", schema_v9 }
 };

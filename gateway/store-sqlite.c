@@ -102,7 +102,17 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlOutboxRetry,
   _gwSqlOutboxDelete,
   _gwSqlOutboxSweep,
-  _gwSqlOutboxNextDue
+  _gwSqlOutboxNextDue,
+  _gwSqlSigninSet,
+  _gwSqlSigninGet,
+  _gwSqlSigninUse,
+  _gwSqlSessionAdd,
+  _gwSqlSessionGet,
+  _gwSqlSessionDelete,
+  _gwSqlTerminalAdd,
+  _gwSqlTerminalFind,
+  _gwSqlTerminalList,
+  _gwSqlTerminalRevoke
 };
 
 

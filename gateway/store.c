@@ -1333,3 +1333,169 @@ gwStoreAuditIterate(gw_store_t *s, int64_t tenant, int64_t since, int limit, gw_
 
   return (iterate_pages(s, q, sizeof(gw_audit_t), ROW_AUDIT, (row_cb_t){ .audit = cb }, data, false));
 }
+
+
+/* ---- Web sign-in codes, sessions and terminals ------------------------------------ */
+
+
+/*
+ * 'gwStoreSigninSet()' - Keep the one pending sign-in of an address.
+ */
+
+bool
+gwStoreSigninSet(gw_store_t *s, int64_t tenant, const char *address, const unsigned char code_hmac[32], const unsigned char link_hmac[32], int64_t now, int64_t expires)
+{
+  char norm[ADDR_MAX_LEN + 1];
+
+  if (!s || tenant <= 0 || !code_hmac || !link_hmac || expires <= now || !norm_address(address, norm))
+    return (false);
+
+  return (s->ops->signin_set(s->backend, tenant, norm, code_hmac, link_hmac, now, expires));
+}
+
+
+/*
+ * 'gwStoreSigninGet()' - The unexpired code HMAC of an address.
+ */
+
+bool
+gwStoreSigninGet(gw_store_t *s, int64_t tenant, const char *address, int64_t now, unsigned char code_hmac[32])
+{
+  char norm[ADDR_MAX_LEN + 1];
+
+  if (!s || tenant <= 0 || !code_hmac || !norm_address(address, norm))
+    return (false);
+
+  return (s->ops->signin_get(s->backend, tenant, norm, now, code_hmac));
+}
+
+
+/*
+ * 'gwStoreSigninUse()' - Use a pending sign-in up (by code or by link).
+ */
+
+bool
+gwStoreSigninUse(gw_store_t *s, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t now, char *addr_r, size_t addrsize)
+{
+  char norm[ADDR_MAX_LEN + 1];
+
+  if (!s || tenant <= 0 || !hmac || (address && !norm_address(address, norm)))
+    return (false);
+
+  return (s->ops->signin_use(s->backend, tenant, address ? norm : NULL, hmac, now, addr_r, addrsize));
+}
+
+
+/*
+ * 'gwStoreSessionAdd()' - Keep a new session (its id's HMAC only).
+ */
+
+bool
+gwStoreSessionAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t now, int64_t expires)
+{
+  if (!s || tenant <= 0 || user_id <= 0 || !hmac || expires <= now)
+    return (false);
+
+  return (s->ops->session_add(s->backend, tenant, user_id, hmac, now, expires));
+}
+
+
+/*
+ * 'gwStoreSessionGet()' - A live session; its idle clock restarts.
+ */
+
+bool
+gwStoreSessionGet(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, int64_t idle, int64_t *user_id_r, int64_t *created_r, int64_t *expires_r)
+{
+  if (!s || tenant <= 0 || !hmac || idle < 1 || !user_id_r)
+    return (false);
+
+  return (s->ops->session_get(s->backend, tenant, hmac, now, idle, user_id_r, created_r, expires_r));
+}
+
+
+/*
+ * 'gwStoreSessionDelete()' - End one session, or every session of a user.
+ */
+
+int
+gwStoreSessionDelete(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t user_id)
+{
+  if (!s || tenant <= 0 || (!hmac && user_id <= 0))
+    return (-1);
+
+  return (s->ops->session_delete(s->backend, tenant, hmac, user_id));
+}
+
+
+/*
+ * 'gwStoreTerminalAdd()' - Add a release terminal bound to one printer.
+ */
+
+bool
+gwStoreTerminalAdd(gw_store_t *s, int64_t tenant, const char *name, const char *printer, const unsigned char hmac[32], int64_t *id_r, const char **error_r)
+{
+  if (!s || tenant <= 0 || !hmac)
+  {
+    set_error(error_r, "invalid store or tenant");
+    return (false);
+  }
+
+  if (!valid_printer_name(name) || !valid_printer_name(printer))
+  {
+    set_error(error_r, "terminal and printer names are 1 to 63 characters: letters, digits, '.', '_' and '-'");
+    return (false);
+  }
+
+  return (s->ops->terminal_add(s->backend, tenant, name, printer, hmac, id_r, error_r));
+}
+
+
+/*
+ * 'gwStoreTerminalFind()' - A terminal by its key's HMAC.
+ */
+
+bool
+gwStoreTerminalFind(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal)
+{
+  if (!s || tenant <= 0 || !hmac || !terminal)
+    return (false);
+
+  return (s->ops->terminal_find(s->backend, tenant, hmac, now, terminal));
+}
+
+
+/*
+ * 'gwStoreTerminalIterate()' - Every terminal of a tenant, by name (at
+ *                              most 1,024: terminals are few).
+ */
+
+bool
+gwStoreTerminalIterate(gw_store_t *s, int64_t tenant, gw_terminal_cb_t cb, void *data)
+{
+  gw_terminal_t *rows;
+  int            n;
+
+  if (!s || tenant <= 0 || !cb || (rows = calloc(1024, sizeof(gw_terminal_t))) == NULL)
+    return (false);
+
+  n = s->ops->terminal_list(s->backend, tenant, rows, 1024);
+  for (int i = 0; i < n && (cb)(rows + i, data); i ++);
+  free(rows);
+
+  return (n >= 0);
+}
+
+
+/*
+ * 'gwStoreTerminalRevoke()' - Delete a terminal (its key stops at once).
+ */
+
+bool
+gwStoreTerminalRevoke(gw_store_t *s, int64_t tenant, const char *name)
+{
+  if (!s || tenant <= 0 || !valid_printer_name(name))
+    return (false);
+
+  return (s->ops->terminal_revoke(s->backend, tenant, name));
+}

@@ -110,6 +110,11 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
 
   if (options && !_gwSystemJobOptionsCheck(options, text, textsize))
     return (NULL);
+  if (u.role == GW_ROLE_GUEST && options && options->color_mode && !strcmp(options->color_mode, "color"))
+  {
+    snprintf(text, textsize, "Guest accounts print in black and white only; choose monochrome.");
+    return (NULL);
+  }
   *reason_r = GW_REASON_NONE;
 
   /*
@@ -173,6 +178,14 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   snprintf(sub->job.color_mode, sizeof(sub->job.color_mode), "%s", options && options->color_mode ? options->color_mode : "auto");
   snprintf(sub->job.format, sizeof(sub->job.format), "application/octet-stream");
   _gwSystemJobOptionsApply(options, &sub->job);
+
+  if (u.role == GW_ROLE_GUEST)
+  {
+    /* Guest limits (docs/web.md): black and white, GuestMaxPages. */
+    snprintf(sub->job.color_mode, sizeof(sub->job.color_mode), "monochrome");
+    if (c.guest_max_pages < sub->max_pages)
+      sub->max_pages = c.guest_max_pages;
+  }
 
   if (options && options->origin_ref)
     snprintf(sub->job.origin_ref, sizeof(sub->job.origin_ref), "%s", options->origin_ref);
@@ -796,6 +809,7 @@ _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const g
   gw_config_t      c;
   gw_user_t        u;
 
+  memset(&u, 0, sizeof(u));
   if (size <= 0 || (sub = calloc(1, sizeof(gw_submission_t))) == NULL)
     return (false);
 
@@ -809,6 +823,8 @@ _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const g
   sub->max_pages      = c.max_pages;
   sub->retention      = gwStoreUserGet(sys->store, job->tenant, job->user_id, &u) && u.role == GW_ROLE_GUEST ? c.guest_retention : c.retention;
   sub->fail_retention = c.retention;
+  if (sub->retention == c.guest_retention && u.role == GW_ROLE_GUEST && c.guest_max_pages < sub->max_pages)
+    sub->max_pages = c.guest_max_pages;
 
   gwLogCtxJob(&sub->lctx, sys->log, job->id, job->owner);
   gwLogCtx(&sub->lctx, GW_LOG_WARN, "recovery: it was converting when the gateway stopped; converting it again.");

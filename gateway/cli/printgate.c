@@ -61,6 +61,8 @@ usage(FILE *fp, int status)
         "  card set USER CARD|-\n"
         "  device add USER NAME               (prints the token URL and password once)\n"
         "  device list [USER] | device revoke ID\n"
+        "  terminal add NAME PRINTER          (a release terminal's key, printed once)\n"
+        "  terminal list | terminal revoke NAME\n"
         "  mobileconfig USER DEVICE [--output FILE]  (a new device and its iOS/macOS profile)\n"
         "  qr URL [--output FILE] [--scale PIXELS]    (a PNG QR code of a printer or token URL)\n"
         "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
@@ -255,6 +257,28 @@ jint(json_object *o, const char *name)
 
 
 /*
+ * 'print_used_rows()' - A list of devices or terminals: id, two named
+ *                       columns, when added and last used.
+ */
+
+static void
+print_used_rows(json_object *list, const char *h1, const char *h2, const char *k1, const char *k2)
+{
+  char t1[32], t2[32];
+
+  printf("%-6s %-24s %-24s %-16s  %s\n", "ID", h1, h2, "ADDED", "LAST USED");
+  for (size_t i = 0; i < json_object_array_length(list); i ++)
+  {
+    json_object *item = json_object_array_get_idx(list, i);
+
+    print_time(jint(item, "created"), t1, sizeof(t1));
+    print_time(jint(item, "last_used"), t2, sizeof(t2));
+    printf("%-6d %-24s %-24s %-16s  %s\n", (int)jint(item, "id"), jstr(item, k1), jstr(item, k2), t1, t2);
+  }
+}
+
+
+/*
  * 'print_reply()' - Human output for a successful reply.
  */
 
@@ -377,16 +401,11 @@ print_reply(const char *cmd, json_object *reply)
   else if (!strcmp(cmd, "device.add"))
     printf("Device %d added; shown once, keep them safe:\n  URL:      %s\n  Password: %s\n", (int)jint(reply, "id"), jstr(reply, "url"), jstr(reply, "password"));
   else if (!strcmp(cmd, "device.list") && json_object_object_get_ex(reply, "devices", &list))
-  {
-    printf("%-6s %-24s %-24s %-16s  %s\n", "ID", "USER", "DEVICE", "ADDED", "LAST USED");
-    for (size_t i = 0; i < json_object_array_length(list); i ++)
-    {
-      item = json_object_array_get_idx(list, i);
-      print_time(jint(item, "created"), t1, sizeof(t1));
-      print_time(jint(item, "last_used"), t2, sizeof(t2));
-      printf("%-6d %-24s %-24s %-16s  %s\n", (int)jint(item, "id"), jstr(item, "user"), jstr(item, "name"), t1, jint(item, "last_used") ? t2 : "never");
-    }
-  }
+    print_used_rows(list, "USER", "DEVICE", "user", "name");
+  else if (!strcmp(cmd, "terminal.add"))
+    printf("Terminal %d added; its key, shown once:\n  %s\n", (int)jint(reply, "id"), jstr(reply, "key"));
+  else if (!strcmp(cmd, "terminal.list") && json_object_object_get_ex(reply, "terminals", &list))
+    print_used_rows(list, "TERMINAL", "PRINTER", "name", "printer");
   else if (!strcmp(cmd, "user.password"))
     printf("%s\n", jstr(reply, "password"));
   else if (!strcmp(cmd, "dnssd.zone"))
@@ -736,6 +755,19 @@ mobileconfig_request(cli_t *cli)
  *                     "job submit" opens the file and sets docfd and docsize.
  */
 
+static const struct                   /* Commands that take only positional arguments */
+{
+  const char *cmd, *key1, *key2, *usage;
+} positional_cmds[] =
+{
+  { "job.show", "id", NULL, "JOB-ID" },
+  { "job.cancel", "id", NULL, "JOB-ID" },
+  { "pin.new", "user", NULL, "USER" },
+  { "device.add", "user", "name", "USER NAME" },
+  { "terminal.add", "name", "printer", "NAME PRINTER" },
+  { "terminal.revoke", "name", NULL, "NAME" }
+};
+
 static json_object *
 build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t secretsize)
 {
@@ -774,6 +806,19 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
   }
 
   snprintf(cmd, sizeof(cmd), "%s.%s", noun, verb);
+
+  for (size_t i = 0; i < sizeof(positional_cmds) / sizeof(positional_cmds[0]); i ++)
+  {
+    if (!strcmp(cmd, positional_cmds[i].cmd))
+    {
+      NEED(positional(cli, 2, positional_cmds[i].key2 ? 1 : 0), positional_cmds[i].usage);
+      add(req, positional_cmds[i].key1, positional(cli, 2, 0));
+      if (positional_cmds[i].key2)
+        add(req, positional_cmds[i].key2, positional(cli, 2, 1));
+      json_object_object_add(req, "cmd", json_object_new_string(cmd));
+      return (req);
+    }
+  }
 
   if (!strcmp(cmd, "user.add"))
   {
@@ -820,16 +865,6 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     NEED(positional(cli, 2, 0), "NAME");
     add(req, "name", positional(cli, 2, 0));
   }
-  else if (!strcmp(cmd, "job.show") || !strcmp(cmd, "job.cancel"))
-  {
-    NEED(positional(cli, 2, 0), "JOB-ID");
-    add(req, "id", positional(cli, 2, 0));
-  }
-  else if (!strcmp(cmd, "pin.new"))
-  {
-    NEED(positional(cli, 2, 0), "USER");
-    add(req, "user", positional(cli, 2, 0));
-  }
   else if (!strcmp(cmd, "card.set"))
   {
     NEED(positional(cli, 2, 1), "USER CARD");
@@ -867,18 +902,12 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
   }
   else if (!strcmp(cmd, "lockout.clear") || !strcmp(cmd, "device.list"))
     add(req, cmd[0] == 'l' ? "key" : "user", positional(cli, 2, 0));   /* None: every key, every user's devices */
-  else if (!strcmp(cmd, "device.add"))
-  {
-    NEED(positional(cli, 2, 1), "USER NAME");
-    add(req, "user", positional(cli, 2, 0));
-    add(req, "name", positional(cli, 2, 1));
-  }
   else if (!strcmp(cmd, "device.revoke"))
   {
     NEED(positional(cli, 2, 0), "ID");
     json_object_object_add(req, "id", json_object_new_int64(strict_int(positional(cli, 2, 0))));
   }
-  else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "lockout.list"))
+  else if (strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "lockout.list") && strcmp(cmd, "terminal.list"))
   {
     fprintf(stderr, "printgate: unknown command \"%s %s\"\n", noun, verb);
     json_object_put(req);

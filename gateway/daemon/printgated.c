@@ -22,6 +22,7 @@
 #include "printgate-ipp/server.h"
 #include "printgate-ipp/sinks.h"
 #include "printgate-mail/mail.h"
+#include "printgate-web/web.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -199,6 +200,7 @@ main(int argc, char *argv[])
   gw_control_t *ctl;
   gw_ipp_server_t *ipp;
   gw_dnssd_t      *dnssd = NULL;
+  gw_web_t        *web = NULL;
   sigset_t      signals;
   int           port = 0;
 
@@ -300,6 +302,7 @@ main(int argc, char *argv[])
     gwMailFrontend(&mail);
     gwSystemAddFrontend(sys, &mail);
   }
+  web = gwWebAdd(sys);                 /* Web portal and REST API (docs/web.md) */
 
   if (!gwSystemRecover(sys))
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Recovery did not complete; see the messages above.");
@@ -333,6 +336,7 @@ main(int argc, char *argv[])
   gwSystemDelete(&sys);
   gwDnssdDelete(&dnssd);
   gwIppServerDelete(&ipp);
+  gwWebDelete(&web);
 
   return (0);
 }

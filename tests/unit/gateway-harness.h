@@ -10,6 +10,7 @@
 #include "printgate/api.h"
 #include "printgate-ipp/sinks.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 /*
@@ -109,6 +110,28 @@ db_has(const char *dir, const char *needle)
 {
   return (test_file_has(dir, "state/printgate.db", needle) || test_file_has(dir, "state/printgate.db-wal", needle));
 }
+
+/*
+ * 'test_sql()' - Run SQL on DIR's gateway database from another connection
+ *                (as another process could).
+ */
+
+static inline bool
+test_sql(const char *dir, const char *statement)
+{
+  char     path[600];
+  sqlite3 *db;
+  bool     ok;
+
+  snprintf(path, sizeof(path), "%s/state/printgate.db", dir);
+  if (sqlite3_open(path, &db) != SQLITE_OK)
+    return (false);
+  sqlite3_busy_timeout(db, 5000);
+  ok = sqlite3_exec(db, statement, NULL, NULL, NULL) == SQLITE_OK;
+  sqlite3_close(db);
+  return (ok);
+}
+
 
 /*
  * 'test_submission_send()' - Write a file's bytes into a begun submission

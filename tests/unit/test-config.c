@@ -110,6 +110,7 @@ main(void)
     TEST_CHECK(c->max_held_jobs == 200);
     TEST_CHECK(c->retention == 8 * 3600);
     TEST_CHECK(c->guest_retention == 2 * 3600);
+    TEST_CHECK(!c->guest_accounts && c->guest_max_pages == 20 && c->session_idle == 1800 && c->session_lifetime == 12 * 3600 && !c->web_root[0]);
     TEST_CHECK(c->keep_printed_jobs == false);
     TEST_CHECK(c->reprint_retention == 24 * 3600);
     TEST_CHECK(c->expiry_interval == 60);
@@ -178,6 +179,7 @@ main(void)
     TEST_CHECK(c->max_held_jobs == 20);
     TEST_CHECK(c->retention == 12 * 3600);
     TEST_CHECK(c->guest_retention == 30 * 60);
+    TEST_CHECK(c->guest_accounts && c->guest_max_pages == 7 && c->session_idle == 600 && c->session_lifetime == 7200 && !strcmp(c->web_root, "/srv/printgate-web"));
     TEST_CHECK(c->keep_printed_jobs == true);
     TEST_CHECK(c->reprint_retention == 2 * 86400);
     TEST_CHECK(c->expiry_interval == 90);
@@ -329,7 +331,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 71, "%d directives", count);
+  TEST_CHECKF(count == 76, "%d directives", count);
   {
     char *doc;
 

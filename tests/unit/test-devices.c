@@ -70,17 +70,7 @@ leaked(const char *needle)
 static bool
 sql(const char *statement)
 {
-  char     path[600];
-  sqlite3 *db;
-  bool     ok;
-
-  snprintf(path, sizeof(path), "%s/state/printgate.db", test_dir);
-  if (sqlite3_open(path, &db) != SQLITE_OK)
-    return (false);
-  sqlite3_busy_timeout(db, 5000);
-  ok = sqlite3_exec(db, statement, NULL, NULL, NULL) == SQLITE_OK;
-  sqlite3_close(db);
-  return (ok);
+  return (test_sql(test_dir, statement));
 }
 
 typedef struct count_s

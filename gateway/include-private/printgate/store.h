@@ -202,4 +202,24 @@ extern bool    gwStoreOutboxDelete(gw_store_t *s, int64_t tenant, int64_t id, co
 extern int     gwStoreOutboxSweep(gw_store_t *s, bool recover, int64_t when);
 extern int64_t gwStoreOutboxNextDue(gw_store_t *s);   /* Earliest due time of a queued row; 0 = none, -1 = error */
 
+/* ---- Web sign-in codes, sessions and terminals (api-web.c, docs/web.md) ------- */
+
+/* One pending sign-in per address (a new one replaces it; expired ones are swept). */
+extern bool gwStoreSigninSet(gw_store_t *s, int64_t tenant, const char *address, const unsigned char code_hmac[32], const unsigned char link_hmac[32], int64_t now, int64_t expires);
+/* The unexpired code HMAC of an address (the caller compares in constant time). */
+extern bool gwStoreSigninGet(gw_store_t *s, int64_t tenant, const char *address, int64_t now, unsigned char code_hmac[32]);
+/* Use a sign-in up: address + its code HMAC, or address NULL + a link HMAC.  Deletes the row
+   (exactly one: two parallel uses cannot both succeed); addr_r gets the address. */
+extern bool gwStoreSigninUse(gw_store_t *s, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t now, char *addr_r, size_t addrsize);
+extern bool gwStoreSessionAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t now, int64_t expires);
+/* A session that has neither passed expires nor been idle idle seconds; its last use becomes now. */
+extern bool gwStoreSessionGet(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, int64_t idle, int64_t *user_id_r, int64_t *created_r, int64_t *expires_r);
+/* hmac: that session; hmac NULL: every session of user_id.  Returns how many went, -1 = error. */
+extern int  gwStoreSessionDelete(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t user_id);
+extern bool gwStoreTerminalAdd(gw_store_t *s, int64_t tenant, const char *name, const char *printer, const unsigned char hmac[32], int64_t *id_r, const char **error_r);
+/* By its key's HMAC; its last use becomes now. */
+extern bool gwStoreTerminalFind(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
+extern bool gwStoreTerminalIterate(gw_store_t *s, int64_t tenant, gw_terminal_cb_t cb, void *data);
+extern bool gwStoreTerminalRevoke(gw_store_t *s, int64_t tenant, const char *name);
+
 #endif /* !PRINTGATE_STORE_H */

@@ -209,6 +209,83 @@ extern bool gwApiAuthBasic(gw_system_t *sys, const gw_actor_t *actor, const char
 /* A device token (a token URL's last part): its owner (user) and device; a revoked token fails at once. */
 extern bool gwApiAuthToken(gw_system_t *sys, const gw_actor_t *actor, const char *token, gw_user_t *user, gw_device_t *device, const char **error_r);
 
+/* ---- Web sign-in, sessions and terminals (api-web.c, docs/web.md) ------------- */
+
+#define GW_API_SIGNIN_CODE_LEN  6    /* Digits of a sign-in code */
+#define GW_API_SIGNIN_TTL       900  /* A code and its link live 15 minutes */
+#define GW_API_SESSION_ID_LEN   43   /* 32 random bytes in base64url (the cookie's value) */
+#define GW_API_CSRF_LEN         43   /* base64url of an HMAC bound to the session */
+#define GW_API_TERMINAL_KEY_LEN 43   /* 32 random bytes in base64url */
+
+typedef struct gw_session_s     /* A signed-in web session, as a lookup gives it */
+{
+  gw_user_t user;                             /* Who (role: admin, user or guest) */
+  char      csrf[GW_API_CSRF_LEN + 1];        /* The CSRF token every state change must carry */
+  int64_t   created;                          /* Sign-in time */
+  int64_t   expires;                          /* Absolute end (SessionLifetime) */
+} gw_session_t;
+
+/*
+ * Ask for a sign-in code (any actor; actor->where is the client's
+ * address).  A 6-digit code and a link token are made for the address,
+ * kept only as HMACs with the session key bound to the address (one
+ * pending sign-in per address: a new one replaces the old), valid
+ * GW_API_SIGNIN_TTL seconds, and mailed through the outbox with the link
+ * link_prefix + token (link_prefix: "https://HOST:PORT/signin/link?t=").
+ * Rate limited: 5 requests per address and 20 per client address in 15
+ * minutes (lockout keys "signin-send:ADDRESS", "signin-send:@WHERE").  An
+ * address of no user is refused unless GuestAccounts is on (reason
+ * "guests-off"), a revoked one is refused ("revoked").  reason_r gets a
+ * stable code ("bad-address", "rate-limited", "guests-off", "revoked",
+ * "mail"), error_r the sentence.  Audit "signin.code" (never the code).
+ */
+extern bool gwApiSigninCodeSend(gw_system_t *sys, const gw_actor_t *actor, const char *address, const char *link_prefix, const char **reason_r, const char **error_r);
+/*
+ * Sign in with an address and its code, or (address NULL) with a link
+ * token.  A code attempt is counted before it is checked (lockout keys
+ * "signin:ADDRESS", PinMaxFailures, and "signin:@WHERE",
+ * PinMaxFailuresTenant; both for PinLockout): parallel guesses never get
+ * more than the limit checked, a right code takes back only its own count
+ * (a right code for another address forgives nothing), and the failure
+ * that locks writes "signin.fail" with detail "code locked".  The code
+ * HMAC is compared in constant time and used up in the same statement
+ * that finds it.  Proof of an address verifies it (quarantined mail jobs
+ * are released as by gwApiTokenConfirm()); an unknown address becomes a
+ * guest account when GuestAccounts is on.  Then a session is made: sid
+ * (sidsize > GW_API_SESSION_ID_LEN) gets its id once (the caller sets the
+ * cookie and wipes it) and session the user and CSRF token.  reason_r:
+ * "wrong-code", "locked", "guests-off", "revoked", "internal".  Audit
+ * "signin" (detail "code", "link"; "guest" for a new guest).
+ */
+extern bool gwApiSigninCode(gw_system_t *sys, const gw_actor_t *actor, const char *address, const char *code, char *sid, size_t sidsize, gw_session_t *session, const char **reason_r, const char **error_r);
+/* Sign in with a password (gwApiAuthPassword(): Argon2id, call from a worker): a session as above.  Audit "signin" (detail "password"). */
+extern bool gwApiSigninPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, char *sid, size_t sidsize, gw_session_t *session, const char **error_r);
+/* The session of a cookie value (any actor): false when unknown, ended, idle past SessionIdleTimeout, past SessionLifetime, or its user is disabled.  Restarts the idle clock. */
+extern bool gwApiSessionGet(gw_system_t *sys, const gw_actor_t *actor, const char *sid, gw_session_t *session);
+/* Sign out (the session's holder): everywhere false ends this session, true every session of its user.  Audit "signout" (detail "everywhere" and the count). */
+extern bool gwApiSessionEnd(gw_system_t *sys, const gw_actor_t *actor, const char *sid, bool everywhere, const char **error_r);
+/* Is token the session's CSRF token?  Constant time. */
+extern bool gwApiSessionCsrfValid(const gw_session_t *session, const char *token);
+
+/*
+ * Admin: a release terminal (a card reader, a kiosk) named 'name' that
+ * releases only to 'printer' (which must exist).  Its key (key, keysize >
+ * GW_API_TERMINAL_KEY_LEN) is returned once; the store keeps its HMAC with
+ * the device key.  Audit "terminal.add".
+ */
+extern bool gwApiTerminalAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *printer, char *key, size_t keysize, int64_t *id_r, const char **error_r);
+extern bool gwApiTerminalIterate(gw_system_t *sys, const gw_actor_t *actor, gw_terminal_cb_t cb, void *data);   /* Admin */
+extern bool gwApiTerminalRevoke(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char **error_r); /* Admin.  Audit "terminal.revoke" */
+/*
+ * A terminal releases (any actor: the key is the proof): the PIN's or
+ * card's owner's held jobs (job_id NULL = all) go to the terminal's own
+ * printer, never another.  The PIN or card is checked as gwApiJobRelease()
+ * checks it, with the terminal ("terminal:NAME") as the lockout's client
+ * and the actor of the audit rows.  An unknown key: false with
+ * result->reason GW_REASON_NONE and its sentence in result->text.
+ */
+extern bool gwApiTerminalRelease(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char *pin, const char *card, const char *job_id, gw_terminal_t *terminal, gw_release_result_t *result);
+
 /* ---- Audit and lockouts -------------------------------------------------------- */
 
 /* Any actor: a row for a front-end's own event ("mail.reject"); actor and source from the actor. */

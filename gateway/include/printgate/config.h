@@ -49,6 +49,11 @@ struct _gw_config_s
   int           max_held_jobs;                /* MaxHeldJobsPerUser */
   int64_t       retention;                    /* Retention, seconds */
   int64_t       guest_retention;              /* GuestRetention, seconds */
+  bool          guest_accounts;               /* GuestAccounts: an unknown address that proves itself becomes a guest */
+  int           guest_max_pages;              /* GuestMaxPages: most pages of a guest's job */
+  int64_t       session_idle;                 /* SessionIdleTimeout, seconds (web sessions) */
+  int64_t       session_lifetime;             /* SessionLifetime, seconds (web sessions, absolute) */
+  char          web_root[GW_PATH_MAX];        /* WebRoot: the web portal's static files ("" = installed, else the source tree) */
   bool          keep_printed_jobs;            /* KeepPrintedJobs (reprint) */
   int64_t       reprint_retention;            /* ReprintRetention, seconds */
   int64_t       expiry_interval;              /* ExpiryInterval, seconds between sweeps */

@@ -86,5 +86,7 @@ extern bool        gwRequestAddHeader(gw_request_t *req, const char *name, const
 /* From finish(): answer later from any thread, no thread held (see the threading note above). */
 extern gw_deferred_t *gwRequestDefer(gw_request_t *req, int timeout_ms);
 extern bool        gwDeferredRespond(gw_deferred_t **deferred, int status, const char *content_type, const void *body, size_t len);
+/* The same with one more response header known only now (a sign-in's Set-Cookie; value < 512 bytes, wiped after use). */
+extern bool        gwDeferredRespondHeader(gw_deferred_t **deferred, int status, const char *content_type, const void *body, size_t len, const char *header, const char *value);
 
 #endif /* !PRINTGATE_LISTENER_H */

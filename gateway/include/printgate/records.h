@@ -97,6 +97,20 @@ typedef struct gw_device_s
 
 typedef bool (*gw_device_cb_t)(const gw_device_t *device, void *data);
 
+/* ---- Release terminals (api.h, gwApiTerminalAdd) ------------------------- */
+
+typedef struct gw_terminal_s
+{
+  int64_t id;
+  int64_t tenant;
+  char    name[64];       /* "lobby-reader" */
+  char    printer[128];   /* The one printer it releases to */
+  int64_t created;
+  int64_t last_used;      /* 0 = never */
+} gw_terminal_t;
+
+typedef bool (*gw_terminal_cb_t)(const gw_terminal_t *terminal, void *data);
+
 /* ---- Lockout counters (PIN, card and password attempts) ------------------- */
 
 #define GW_LOCKOUT_KEY_MAX_LEN 160

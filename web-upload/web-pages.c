@@ -1,0 +1,643 @@
+/*
+ * web-pages.c - the web portal's HTML pages (docs/web.md): sign-in by
+ * code, link or password; my jobs (cancel, release to a chosen printer,
+ * release all, a new PIN, my addresses); /p/PRINTER (the page behind a
+ * printer's QR code); the sender verification link; sign out.
+ *
+ * Server-rendered, phone first, working without JavaScript wherever a
+ * form can (web.js only adds the upload with progress and drag and drop);
+ * no inline script or style (the CSP forbids them).  Every user string is
+ * HTML-escaped (_gwWebBufAddHtml()); every form that changes something
+ * carries the session's CSRF token.  The selectors the browser tests use
+ * are listed in docs/web.md.
+ */
+
+#include "web-private.h"
+
+#include <printgate/system.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+
+/*
+ * '_gwWebPageBegin()' - The page's head, header and navigation.
+ */
+
+void
+_gwWebPageBegin(web_buf_t *b, web_req_t *r, const char *title)
+{
+  _gwWebBufAdd(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+  _gwWebBufAddHtml(b, title);
+  _gwWebBufAdd(b, " - Printgate</title><link rel=\"stylesheet\" href=\"/static/web.css\"></head>\n<body>"
+                  "<a class=\"skip\" href=\"#main\">Skip to the content</a><header><a class=\"brand\" href=\"/jobs\">Printgate</a>");
+  if (r->signed_in)
+  {
+    _gwWebBufAdd(b, "<nav><a href=\"/jobs\" id=\"nav-jobs\">My jobs</a> <a href=\"/setup\" id=\"nav-setup\">Phone set-up</a> "
+                    "<form method=\"post\" action=\"/signout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"");
+    _gwWebBufAddHtml(b, r->session.csrf);
+    _gwWebBufAdd(b, "\"><button type=\"submit\" id=\"signout\">Sign out</button></form></nav>");
+  }
+  _gwWebBufAdd(b, "</header>\n<main id=\"main\"><h1>");
+  _gwWebBufAddHtml(b, title);
+  _gwWebBufAdd(b, "</h1>\n");
+}
+
+
+/*
+ * '_gwWebPageEnd()' - The page's end (and its one script).
+ */
+
+void
+_gwWebPageEnd(web_buf_t *b)
+{
+  _gwWebBufAdd(b, "</main>\n<script src=\"/static/web.js\" defer></script></body></html>\n");
+}
+
+
+/*
+ * '_gwWebPageSend()' - Answer a page (and free its buffer).
+ */
+
+void
+_gwWebPageSend(web_req_t *r, int status, web_buf_t *b)
+{
+  if (b->failed)
+    _gwWebRespond(r, 500, "text/plain", "The page was too large.\n", 24);
+  else
+    _gwWebRespond(r, status, "text/html; charset=utf-8", b->data, b->len);
+  _gwWebBufFree(b);
+}
+
+
+/*
+ * '_gwWebPageMessage()' - A page with one sentence and a way on.
+ */
+
+void
+_gwWebPageMessage(web_req_t *r, int status, const char *title, const char *sentence)
+{
+  web_buf_t b = { 0 };
+
+  _gwWebPageBegin(&b, r, title);
+  _gwWebBufAdd(&b, "<p class=\"message\" id=\"message\" role=\"status\">");
+  _gwWebBufAddHtml(&b, sentence);
+  _gwWebBufAdd(&b, r->signed_in ? "</p><p><a href=\"/jobs\">Back to my jobs</a></p>" : "</p><p><a href=\"/signin\">Sign in</a></p>");
+  _gwWebPageEnd(&b);
+  _gwWebPageSend(r, status, &b);
+}
+
+
+/*
+ * 'csrf_field()' - The hidden CSRF field of a form.
+ */
+
+static void
+csrf_field(web_buf_t *b, web_req_t *r)
+{
+  _gwWebBufAdd(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+  _gwWebBufAddHtml(b, r->session.csrf);
+  _gwWebBufAdd(b, "\">");
+}
+
+
+/*
+ * 'next_path()' - Where to go after signing in: a "next" field or query
+ *                 of ours (/p/NAME, /jobs, /setup), else /jobs.
+ */
+
+static const char *
+next_path(web_req_t *r, char *buf, size_t bufsize)
+{
+  const char *next = r->req ? gwRequestQuery(r->req, "next") : NULL;
+
+  if (!next)
+    next = _gwWebField(r, "next", buf, bufsize);
+  if (next && ((!strncmp(next, "/p/", 3) && _gwWebSafeName(next + 3)) || !strcmp(next, "/setup")))
+  {
+    if (next != buf)
+      snprintf(buf, bufsize, "%s", next);
+    return (buf);
+  }
+
+  return ("/jobs");
+}
+
+
+/*
+ * 'page_root()' - GET /: my jobs, or the sign-in page.
+ */
+
+static void
+page_root(web_req_t *r)
+{
+  _gwWebRedirect(r, r->signed_in ? "/jobs" : "/signin");
+}
+
+
+/*
+ * 'signin_form()' - The sign-in page: an address for a code, or a name and password.
+ */
+
+static void
+signin_form(web_req_t *r, int status, const char *sentence)
+{
+  web_buf_t b = { 0 };
+  char      next[160];
+
+  next_path(r, next, sizeof(next));
+  _gwWebPageBegin(&b, r, "Sign in");
+  if (sentence)
+  {
+    _gwWebBufAdd(&b, "<p class=\"error\" id=\"error\" role=\"alert\">");
+    _gwWebBufAddHtml(&b, sentence);
+    _gwWebBufAdd(&b, "</p>");
+  }
+  _gwWebBufAdd(&b, "<form method=\"post\" action=\"/signin/code\" id=\"signin-code\"><input type=\"hidden\" name=\"next\" value=\"");
+  _gwWebBufAddHtml(&b, next);
+  _gwWebBufAdd(&b, "\"><label for=\"address\">Your email address</label>"
+                   "<input type=\"email\" id=\"address\" name=\"address\" autocomplete=\"email\" required autofocus>"
+                   "<button type=\"submit\">Send me a code</button></form>"
+                   "<details><summary>Sign in with a password</summary>"
+                   "<form method=\"post\" action=\"/signin/password\" id=\"signin-password\"><input type=\"hidden\" name=\"next\" value=\"");
+  _gwWebBufAddHtml(&b, next);
+  _gwWebBufAdd(&b, "\"><label for=\"name\">Name</label><input id=\"name\" name=\"name\" autocomplete=\"username\" required>"
+                   "<label for=\"password\">Password</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>"
+                   "<button type=\"submit\">Sign in</button></form></details>");
+  _gwWebPageEnd(&b);
+  _gwWebPageSend(r, status, &b);
+}
+
+static void page_signin(web_req_t *r) { signin_form(r, 200, NULL); }
+
+
+/*
+ * 'page_signin_code()' - POST /signin/code: mail a code, ask for it.
+ */
+
+static void
+page_signin_code(web_req_t *r)
+{
+  gw_actor_t  actor;
+  web_buf_t   b = { 0 };
+  char        address[256], prefix[512], next[160];
+  const char *reason = NULL, *error = NULL;
+
+  _gwWebActor(r, &actor);
+  _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
+  if (!_gwWebField(r, "address", address, sizeof(address)) || !gwApiSigninCodeSend(r->web->sys, &actor, address, prefix, &reason, &error))
+  {
+    signin_form(r, 400, error ? error : "Type your email address.");
+    return;
+  }
+
+  next_path(r, next, sizeof(next));
+  _gwWebPageBegin(&b, r, "Type the code");
+  _gwWebBufAdd(&b, "<p>We sent a 6-digit code and a link to <strong>");
+  _gwWebBufAddHtml(&b, address);
+  _gwWebBufAdd(&b, "</strong>. They work once, for 15 minutes.</p><form method=\"post\" action=\"/signin/verify\" id=\"signin-verify\">"
+                   "<input type=\"hidden\" name=\"address\" value=\"");
+  _gwWebBufAddHtml(&b, address);
+  _gwWebBufAdd(&b, "\"><input type=\"hidden\" name=\"next\" value=\"");
+  _gwWebBufAddHtml(&b, next);
+  _gwWebBufAdd(&b, "\"><label for=\"code\">Code</label><input id=\"code\" name=\"code\" inputmode=\"numeric\" pattern=\"[0-9]{6}\" "
+                   "maxlength=\"6\" autocomplete=\"one-time-code\" required autofocus><button type=\"submit\">Sign in</button></form>");
+  _gwWebPageEnd(&b);
+  _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
+ * 'signin_done()' - Signed in: the cookie, and on to next.
+ */
+
+static void
+signin_done(web_req_t *r, char *sid, const gw_session_t *s)
+{
+  char next[160];
+
+  _gwWebSetCookie(r, sid, s->expires - (int64_t)time(NULL));
+  gwWipe(sid, GW_API_SESSION_ID_LEN + 1);
+  _gwWebRedirect(r, next_path(r, next, sizeof(next)));
+}
+
+
+/*
+ * 'page_signin_verify()' - POST /signin/verify (address and code) or
+ *                          /signin/link (a link's token t).
+ */
+
+static void
+page_signin_verify(web_req_t *r)
+{
+  gw_actor_t   actor;
+  gw_session_t s;
+  char         address[256], code[64], sid[GW_API_SESSION_ID_LEN + 1];
+  const char  *reason = NULL, *error = NULL, *a = _gwWebField(r, "address", address, sizeof(address));
+
+  _gwWebActor(r, &actor);
+  if (!_gwWebField(r, a ? "code" : "t", code, sizeof(code)) || !gwApiSigninCode(r->web->sys, &actor, a, code, sid, sizeof(sid), &s, &reason, &error))
+    signin_form(r, reason && !strcmp(reason, "locked") ? 429 : 401, error ? error : "The code is wrong, used or expired.");
+  else
+    signin_done(r, sid, &s);
+  gwWipe(code, sizeof(code));
+}
+
+
+/*
+ * 'token_form()' - A page with one button that posts the link's token t
+ *                  (a mail scanner opening a link must not use it up).
+ */
+
+static void
+token_form(web_req_t *r, const char *title, const char *intro, const char *action, const char *id, const char *button)
+{
+  web_buf_t   b = { 0 };
+  const char *t = gwRequestQuery(r->req, "t");
+
+  _gwWebPageBegin(&b, r, title);
+  if (intro)
+    _gwWebBufAddf(&b, "<p>%s</p>", intro);
+  _gwWebBufAddf(&b, "<form method=\"post\" action=\"%s\" id=\"%s\"><input type=\"hidden\" name=\"t\" value=\"", action, id);
+  _gwWebBufAddHtml(&b, t ? t : "");
+  _gwWebBufAddf(&b, "\"><button type=\"submit\" autofocus>%s</button></form>", button);
+  _gwWebPageEnd(&b);
+  _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
+ * 'page_signin_link()' - GET /signin/link?t=: a button, so that a mail
+ *                        scanner opening the link does not use it up.
+ */
+
+static void
+page_signin_link(web_req_t *r)
+{
+  token_form(r, "Sign in", NULL, "/signin/link", "signin-link", "Sign in to Printgate");
+}
+
+
+/*
+ * 'page_signin_password()' - POST /signin/password (slow: on a task; the
+ *                            answer carries only the cookie, so the way on
+ *                            is a link, not a redirect).
+ */
+
+static void
+page_signin_password(web_req_t *r)
+{
+  gw_actor_t   actor;
+  gw_session_t s;
+  web_buf_t    b = { 0 };
+  char         name[128], password[300], sid[GW_API_SESSION_ID_LEN + 1], next[160];
+  const char  *error = NULL;
+
+  _gwWebActor(r, &actor);
+  if (!_gwWebField(r, "name", name, sizeof(name)) || !_gwWebField(r, "password", password, sizeof(password)) ||
+      !gwApiSigninPassword(r->web->sys, &actor, name, password, sid, sizeof(sid), &s, &error))
+  {
+    gwWipe(password, sizeof(password));
+    signin_form(r, 401, "The name or the password is wrong (or sign-in is locked for a while).");
+    return;
+  }
+  gwWipe(password, sizeof(password));
+
+  _gwWebSetCookie(r, sid, s.expires - (int64_t)time(NULL));
+  gwWipe(sid, sizeof(sid));
+  _gwWebPageBegin(&b, r, "Signed in");
+  _gwWebBufAdd(&b, "<p><a href=\"");
+  _gwWebBufAddHtml(&b, next_path(r, next, sizeof(next)));
+  _gwWebBufAdd(&b, "\" id=\"continue\" autofocus>Continue</a></p>");
+  _gwWebPageEnd(&b);
+  _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
+ * 'page_signout()' - POST /signout.
+ */
+
+static void
+page_signout(web_req_t *r)
+{
+  gw_actor_t actor;
+
+  _gwWebActor(r, &actor);
+  gwApiSessionEnd(r->web->sys, &actor, r->sid, false, NULL);
+  _gwWebSetCookie(r, NULL, 0);
+  _gwWebRedirect(r, "/signin");
+}
+
+
+typedef struct jobs_page_s      /* What the jobs page collects */
+{
+  web_buf_t  *b;
+  web_req_t  *r;
+  web_buf_t   printers;         /* <option>s */
+  int         held;
+} jobs_page_t;
+
+
+/*
+ * 'printer_option()' - A printer as an <option>.
+ */
+
+static bool
+printer_option(const gw_printer_t *p, void *data)
+{
+  web_buf_t *b = (web_buf_t *)data;
+
+  _gwWebBufAdd(b, "<option value=\"");
+  _gwWebBufAddHtml(b, p->name);
+  _gwWebBufAdd(b, "\">");
+  _gwWebBufAddHtml(b, p->name);
+  if (p->location[0])
+  {
+    _gwWebBufAdd(b, " (");
+    _gwWebBufAddHtml(b, p->location);
+    _gwWebBufAdd(b, ")");
+  }
+  _gwWebBufAdd(b, "</option>");
+  return (true);
+}
+
+
+/*
+ * 'job_row()' - One job of the list, with its forms when it is held.
+ */
+
+static bool
+job_row(const gw_job_t *job, void *data)
+{
+  jobs_page_t *jp = (jobs_page_t *)data;
+  web_buf_t   *b = jp->b;
+  char         when[32], expires[32];
+  struct tm    tmv;
+  time_t       t = (time_t)job->created, e = (time_t)job->expires;
+
+  strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tmv));
+  if (job->expires > 0)
+    strftime(expires, sizeof(expires), "%H:%M", localtime_r(&e, &tmv));
+  else
+    snprintf(expires, sizeof(expires), "-");
+
+  _gwWebBufAddf(b, "<li class=\"job state-%s\" data-job=\"%s\"><h2 class=\"job-name\">", gwJobStateString(job->state), job->id);
+  _gwWebBufAddHtml(b, job->name);
+  _gwWebBufAddf(b, "</h2><p class=\"job-facts\"><span class=\"job-state\">%s</span> &middot; %s &middot; <span class=\"job-pages\">%d</span> pages",
+                gwJobStateString(job->state), when, job->pages);
+  if (job->color_pages >= 0)
+    _gwWebBufAddf(b, ", %d in colour", job->color_pages);
+  _gwWebBufAddf(b, " &middot; %d cop%s, %s, %s &middot; expires %s</p>", job->copies, job->copies == 1 ? "y" : "ies", job->sides, job->color_mode, expires);
+  if (job->reason_text[0])
+  {
+    _gwWebBufAdd(b, "<p class=\"job-reason\">");
+    _gwWebBufAddHtml(b, job->reason_text);
+    _gwWebBufAdd(b, "</p>");
+  }
+  if (job->state == GW_JOB_STATE_HELD)
+  {
+    jp->held ++;
+    _gwWebBufAddf(b, "<form method=\"post\" action=\"/jobs/release\" class=\"release\"><input type=\"hidden\" name=\"id\" value=\"%s\">", job->id);
+    csrf_field(b, jp->r);
+    _gwWebBufAddf(b, "<label for=\"printer-%s\">Printer</label><select id=\"printer-%s\" name=\"printer\">", job->id, job->id);
+    _gwWebBufAdd(b, jp->printers.data ? jp->printers.data : "");
+    _gwWebBufAdd(b, "</select><button type=\"submit\" class=\"release-button\">Print</button></form>");
+  }
+  if (job->state == GW_JOB_STATE_HELD || job->state == GW_JOB_STATE_QUARANTINED || job->state == GW_JOB_STATE_PRINTED)
+  {
+    _gwWebBufAddf(b, "<form method=\"post\" action=\"/jobs/cancel\" class=\"cancel\"><input type=\"hidden\" name=\"id\" value=\"%s\">", job->id);
+    csrf_field(b, jp->r);
+    _gwWebBufAdd(b, "<button type=\"submit\" class=\"cancel-button\">Cancel</button></form>");
+  }
+  _gwWebBufAdd(b, "</li>\n");
+
+  return (true);
+}
+
+
+/*
+ * 'page_jobs()' - GET /jobs: upload, my jobs, release all, PIN, addresses.
+ */
+
+static void
+page_jobs(web_req_t *r)
+{
+  gw_actor_t  actor;
+  web_buf_t   b = { 0 };
+  jobs_page_t jp;
+
+  memset(&jp, 0, sizeof(jp));
+  jp.b = &b;
+  jp.r = r;
+  _gwWebActor(r, &actor);
+  gwApiPrinterIterate(r->web->sys, &actor, printer_option, &jp.printers);
+
+  _gwWebPageBegin(&b, r, "My jobs");
+  _gwWebBufAdd(&b, "<section class=\"upload\" id=\"upload\"><h2>Print a document</h2><p>PDF, PostScript, images, text"
+                   " (and Office files when the gateway has them).</p><div id=\"drop\" class=\"drop\" data-csrf=\"");
+  _gwWebBufAddHtml(&b, r->session.csrf);
+  _gwWebBufAdd(&b, "\"><label for=\"files\">Choose files, or drop them here</label><input type=\"file\" id=\"files\" multiple>"
+                   "<ul id=\"progress\" class=\"progress\" aria-live=\"polite\"></ul></div>"
+                   "<noscript><form method=\"post\" action=\"/jobs/upload\" enctype=\"multipart/form-data\" id=\"upload-form\">"
+                   "<input type=\"hidden\" name=\"csrf\" value=\"");
+  _gwWebBufAddHtml(&b, r->session.csrf);
+  _gwWebBufAdd(&b, "\"><label for=\"form-files\">Files</label><input type=\"file\" id=\"form-files\" name=\"files\" multiple required>"
+                   "<button type=\"submit\">Upload</button></form></noscript></section>\n"
+                   "<section><h2>Waiting to print</h2><ul class=\"jobs\" id=\"jobs\">");
+  gwApiJobIterate(r->web->sys, &actor, r->session.user.name, 0, job_row, &jp);
+  _gwWebBufAdd(&b, "</ul>");
+  if (jp.held == 0)
+    _gwWebBufAdd(&b, "<p id=\"no-jobs\">Nothing is waiting.</p>");
+  else
+  {
+    _gwWebBufAdd(&b, "<form method=\"post\" action=\"/jobs/release\" id=\"release-all\">");
+    csrf_field(&b, r);
+    _gwWebBufAdd(&b, "<label for=\"printer-all\">Printer</label><select id=\"printer-all\" name=\"printer\">");
+    _gwWebBufAdd(&b, jp.printers.data ? jp.printers.data : "");
+    _gwWebBufAdd(&b, "</select><button type=\"submit\">Print all</button></form>");
+  }
+  _gwWebBufAdd(&b, "</section><section><h2>Release PIN</h2><p>Type it at a printer's panel to print your jobs there.</p>"
+                   "<form method=\"post\" action=\"/jobs/pin\" id=\"pin-new\">");
+  csrf_field(&b, r);
+  _gwWebBufAdd(&b, "<button type=\"submit\">Make a new PIN</button></form></section>");
+  _gwWebPageEnd(&b);
+  _gwWebBufFree(&jp.printers);
+  _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
+ * 'page_job_cancel()' - POST /jobs/cancel (id).
+ */
+
+static void
+page_job_cancel(web_req_t *r)
+{
+  gw_actor_t  actor;
+  gw_job_t    job;
+  char        id[64];
+  const char *error = NULL;
+
+  _gwWebActor(r, &actor);
+  if (!_gwWebField(r, "id", id, sizeof(id)) || !gwApiJobGet(r->web->sys, &actor, id, &job))
+    _gwWebError(r, 404, "no-such-job", "No such job.");
+  else if (!gwApiJobCancel(r->web->sys, &actor, id, &error))
+    _gwWebError(r, 409, "not-cancellable", "This job cannot be cancelled now.");
+  else
+    _gwWebRedirect(r, "/jobs");
+}
+
+
+/*
+ * 'page_job_release()' - POST /jobs/release (printer, id or none = all); slow.
+ */
+
+static void
+page_job_release(web_req_t *r)
+{
+  char id[64], printer[128], text[600];
+  int  status;
+  bool ok = _gwWebReleaseText(r, _gwWebField(r, "id", id, sizeof(id)), _gwWebField(r, "printer", printer, sizeof(printer)), text, sizeof(text), &status);
+
+  _gwWebPageMessage(r, ok ? 200 : status, ok ? "Printing" : "Not printed", text);
+}
+
+
+/*
+ * 'page_pin()' - POST /jobs/pin: a new PIN, shown once.
+ */
+
+static void
+page_pin(web_req_t *r)
+{
+  gw_actor_t  actor;
+  web_buf_t   b = { 0 };
+  char        pin[32];
+  const char *error = NULL;
+
+  _gwWebActor(r, &actor);
+  if (!gwApiPinNew(r->web->sys, &actor, r->session.user.name, pin, sizeof(pin), &error))
+  {
+    _gwWebPageMessage(r, 500, "No PIN", "A PIN could not be made; try again.");
+    return;
+  }
+
+  _gwWebPageBegin(&b, r, "Your new PIN");
+  _gwWebBufAdd(&b, "<p class=\"secret\" id=\"pin\">");
+  _gwWebBufAddHtml(&b, pin);
+  _gwWebBufAdd(&b, "</p><p>It is shown only now; the old one no longer works.</p><p><a href=\"/jobs\">Back to my jobs</a></p>");
+  _gwWebPageEnd(&b);
+  gwWipe(pin, sizeof(pin));
+  _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
+ * 'page_printer()' - GET /p/NAME: the page behind a printer's QR code.
+ */
+
+static void
+page_printer(web_req_t *r)
+{
+  gw_actor_t   actor;
+  gw_printer_t p;
+  web_buf_t    b = { 0 };
+  int          held;
+
+  _gwWebActor(r, &actor);
+  if (!gwApiPrinterFind(r->web->sys, &actor, r->param[0], &p))
+  {
+    _gwWebError(r, 404, "no-such-printer", "There is no such printer on this gateway.");
+    return;
+  }
+
+  held = gwApiJobCount(r->web->sys, &actor, r->session.user.name, 1u << GW_JOB_STATE_HELD);
+  _gwWebPageBegin(&b, r, p.name);
+  _gwWebBufAdd(&b, "<p class=\"location\" id=\"location\">");
+  _gwWebBufAddHtml(&b, p.location[0] ? p.location : "No location given.");
+  _gwWebBufAddf(&b, "</p><p id=\"held\">You have %d job%s waiting.</p>", held < 0 ? 0 : held, held == 1 ? "" : "s");
+  if (held > 0)
+  {
+    _gwWebBufAdd(&b, "<form method=\"post\" action=\"/jobs/release\" id=\"release-here\"><input type=\"hidden\" name=\"printer\" value=\"");
+    _gwWebBufAddHtml(&b, p.name);
+    _gwWebBufAdd(&b, "\">");
+    csrf_field(&b, r);
+    _gwWebBufAdd(&b, "<button type=\"submit\" autofocus>Print all here</button></form>");
+  }
+  _gwWebBufAdd(&b, "<p><a href=\"/jobs\">Choose jobs one by one</a></p>");
+  _gwWebPageEnd(&b);
+  _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
+ * 'page_verify()' - GET /verify?t=: confirm a mail sender's address (a
+ *                   button, so a mail scanner does not use the link up).
+ */
+
+static void
+page_verify(web_req_t *r)
+{
+  token_form(r, "Confirm your address", "Confirm that this address is yours: the documents you mailed to the gateway then wait for you at the printers.",
+             "/verify", "verify", "Confirm");
+}
+
+
+/*
+ * 'page_verify_post()' - POST /verify: use the token (gwApiTokenConfirm()).
+ */
+
+static void
+page_verify_post(web_req_t *r)
+{
+  gw_actor_t   actor;
+  gw_address_t addr;
+  char         t[128], sentence[400];
+  const char  *error = NULL;
+
+  _gwWebActor(r, &actor);
+  if (!_gwWebField(r, "t", t, sizeof(t)) || !gwApiTokenConfirm(r->web->sys, &actor, t, &addr, &error))
+    _gwWebPageMessage(r, 404, "Not confirmed", "The link is wrong, used or expired.");
+  else
+  {
+    snprintf(sentence, sizeof(sentence), "%s is confirmed; your mailed documents now wait for you at the printers.", addr.address);
+    _gwWebPageMessage(r, 200, "Confirmed", sentence);
+  }
+  gwWipe(t, sizeof(t));
+}
+
+
+/*
+ * The pages.
+ */
+
+const web_call_t _gwWebPageCalls[] =
+{
+  { "GET",  "/",                  WEB_AUTH_NONE,    false, page_root },
+  { "GET",  "/signin",            WEB_AUTH_NONE,    false, page_signin },
+  { "POST", "/signin/code",       WEB_AUTH_NONE,    false, page_signin_code },
+  { "POST", "/signin/verify",     WEB_AUTH_NONE,    false, page_signin_verify },
+  { "GET",  "/signin/link",       WEB_AUTH_NONE,    false, page_signin_link },
+  { "POST", "/signin/link",       WEB_AUTH_NONE,    false, page_signin_verify },
+  { "POST", "/signin/password",   WEB_AUTH_NONE,    true,  page_signin_password },
+  { "POST", "/signout",           WEB_AUTH_CSRF,    false, page_signout },
+  { "GET",  "/jobs",              WEB_AUTH_SESSION, false, page_jobs },
+  { "POST", "/jobs/upload",       WEB_AUTH_SESSION, false, NULL },   /* Streamed; its CSRF field is checked as it arrives */
+  { "POST", "/jobs/cancel",       WEB_AUTH_CSRF,    false, page_job_cancel },
+  { "POST", "/jobs/release",      WEB_AUTH_CSRF,    true,  page_job_release },
+  { "POST", "/jobs/pin",          WEB_AUTH_CSRF,    false, page_pin },
+  { "GET",  "/p/{printer}",       WEB_AUTH_SESSION, false, page_printer },
+  { "GET",  "/setup",             WEB_AUTH_SESSION, false, _gwWebSetupPage },
+  { "POST", "/setup/device",      WEB_AUTH_CSRF,    false, _gwWebSetupDevice },
+  { "POST", "/setup/revoke",      WEB_AUTH_CSRF,    false, _gwWebSetupDevice },
+  { "POST", "/setup/mobileconfig", WEB_AUTH_CSRF,   false, _gwWebDeviceMobileconfig },
+  { "GET",  "/verify",            WEB_AUTH_NONE,    false, page_verify },
+  { "POST", "/verify",            WEB_AUTH_NONE,    false, page_verify_post },
+  { "GET",  "/static/{file}",     WEB_AUTH_NONE,    false, _gwWebStatic }
+};
+
+const int _gwWebPageNumCalls = (int)(sizeof(_gwWebPageCalls) / sizeof(_gwWebPageCalls[0]));

@@ -1,0 +1,141 @@
+/*
+ * web-private.h - what the web portal's files share (docs/web.md): the
+ * front-end's state, one request's state, the text buffer, and the
+ * answers (every one with the security headers).
+ *
+ * Files: web-frontend.c (ops table, routes, requests, sessions, CSRF,
+ * answers), web-api.c (the REST API's table and calls), web-upload.c (the
+ * streamed upload), web-pages.c and web-pages-setup.c (the HTML pages),
+ * web-static.c (static files), web-text.c (buffer, escaping, forms, JSON).
+ */
+
+#ifndef PRINTGATE_WEB_PRIVATE_H
+#define PRINTGATE_WEB_PRIVATE_H
+
+#include "printgate-web/web.h"
+
+#include <printgate/api.h>
+#include <printgate/listener.h>
+#include <printgate/log.h>
+#include <json-c/json.h>
+
+#define WEB_SMALL_BODY   (64 * 1024)   /* Largest JSON or form body */
+#define WEB_COOKIE       "pg_session"  /* The session cookie's name */
+#define WEB_PARAM_MAX    128           /* A path part ({id}, {printer}) */
+
+typedef struct web_s            /* The front-end */
+{
+  gw_system_t *sys;
+  char         root[1024];      /* Static files */
+} web_t;
+
+typedef struct web_buf_s        /* A growing text buffer (NUL-terminated) */
+{
+  char   *data;
+  size_t  len, size;
+  bool    failed;               /* Out of memory or over WEB_BUF_MAX: the text is cut */
+} web_buf_t;
+
+#define WEB_BUF_MAX (8 * 1024 * 1024)
+
+struct web_req_s;
+typedef struct web_form_s web_form_t;     /* A form upload (web-upload-form.c) */
+typedef void (*web_fn_t)(struct web_req_s *r);
+
+typedef enum web_auth_e         /* What a call needs */
+{
+  WEB_AUTH_NONE,                /* Anyone */
+  WEB_AUTH_SESSION,             /* A session (GET) */
+  WEB_AUTH_CSRF                 /* A session and its CSRF token (a change) */
+} web_auth_t;
+
+typedef struct web_call_s       /* One API call or page */
+{
+  const char *method;
+  const char *pattern;          /* "/api/v1/jobs/{id}": "{...}" is one path part */
+  web_auth_t  auth;
+  bool        slow;             /* Runs on a core task; the answer is deferred */
+  web_fn_t    fn;
+} web_call_t;
+
+typedef struct web_req_s        /* One request */
+{
+  web_t              *web;
+  gw_request_t       *req;
+  gw_deferred_t      *deferred;         /* Set while a slow call runs */
+  const web_call_t   *call;
+  bool                api;              /* JSON answers (else HTML) */
+  bool                signed_in;
+  gw_session_t        session;
+  char                sid[GW_API_SESSION_ID_LEN + 1]; /* The cookie's value (wiped at the end) */
+  char                client[64];
+  char                param[2][WEB_PARAM_MAX];
+  web_buf_t           body;             /* A small body (JSON or form) */
+  json_object        *json;             /* The body, parsed (API) */
+  char                terminal_key[GW_API_TERMINAL_KEY_LEN + 1];
+  char                accept_language[8];
+  /* Upload */
+  gw_submission_t    *sub;
+  int64_t             received;
+  web_form_t         *form;             /* The form upload (multipart) */
+  /* Answer of a slow call (set on the task, sent by gwDeferredRespondHeader()) */
+  int                 status;
+  char                type[64];
+  web_buf_t           out;
+  char                cookie[256];      /* Set-Cookie value, or "" */
+} web_req_t;
+
+/* web-frontend.c */
+extern void        _gwWebActor(web_req_t *r, gw_actor_t *actor);
+extern void        _gwWebRespond(web_req_t *r, int status, const char *type, const char *body, size_t len);
+extern void        _gwWebError(web_req_t *r, int status, const char *reason, const char *sentence);
+extern void        _gwWebJson(web_req_t *r, int status, json_object *obj);   /* Takes obj */
+extern void        _gwWebRedirect(web_req_t *r, const char *location);
+extern void        _gwWebSetCookie(web_req_t *r, const char *sid, int64_t max_age);
+extern const char *_gwWebField(web_req_t *r, const char *name, char *buf, size_t bufsize); /* JSON member or form field */
+extern bool        _gwWebCall(web_req_t *r, const web_call_t *calls, int ncalls);
+extern void        _gwWebLinkPrefix(web_req_t *r, const char *path, char *buf, size_t bufsize);
+
+/* web-api.c */
+extern const web_call_t _gwWebApiCalls[];
+extern const int        _gwWebApiNumCalls;
+extern json_object *_gwWebJobJson(const gw_job_t *job);
+extern void        _gwWebDeviceMobileconfig(web_req_t *r);
+extern bool        _gwWebReleaseText(web_req_t *r, const char *job_id, const char *printer, char *text, size_t textsize, int *status_r);
+
+/* web-upload.c */
+extern bool        _gwWebUploadBegin(web_req_t *r);
+extern bool        _gwWebUploadBody(web_req_t *r, const char *buf, size_t len);
+extern void        _gwWebUploadFinish(web_req_t *r);
+extern void        _gwWebUploadCleanup(web_req_t *r);
+
+/* web-upload-form.c */
+extern bool        _gwWebFormUploadBegin(web_req_t *r);
+extern bool        _gwWebFormUploadBody(web_req_t *r, const char *buf, size_t len);
+extern void        _gwWebFormUploadFinish(web_req_t *r);
+extern void        _gwWebFormUploadCleanup(web_req_t *r);
+
+/* web-pages.c, web-pages-setup.c */
+extern const web_call_t _gwWebPageCalls[];
+extern const int        _gwWebPageNumCalls;
+extern void        _gwWebPageBegin(web_buf_t *b, web_req_t *r, const char *title);
+extern void        _gwWebPageEnd(web_buf_t *b);
+extern void        _gwWebPageSend(web_req_t *r, int status, web_buf_t *b);
+extern void        _gwWebPageMessage(web_req_t *r, int status, const char *title, const char *sentence);
+extern void        _gwWebSetupPage(web_req_t *r);
+extern void        _gwWebSetupDevice(web_req_t *r);
+
+/* web-static.c */
+extern void        _gwWebStatic(web_req_t *r);
+
+/* web-text.c */
+extern void        _gwWebBufAdd(web_buf_t *b, const char *s);
+extern void        _gwWebBufAddf(web_buf_t *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+extern void        _gwWebBufAddHtml(web_buf_t *b, const char *s);
+extern bool        _gwWebBufAppend(web_buf_t *b, const void *data, size_t len);
+extern void        _gwWebBufFree(web_buf_t *b);
+extern bool        _gwWebFormValue(const char *form, const char *name, char *buf, size_t bufsize);
+extern bool        _gwWebBase64(const unsigned char *in, size_t len, web_buf_t *b);
+extern bool        _gwWebSafeName(const char *s);
+
+#endif /* !PRINTGATE_WEB_PRIVATE_H */

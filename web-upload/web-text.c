@@ -1,0 +1,252 @@
+/*
+ * web-text.c - text for the web portal: a growing buffer with a ceiling,
+ * HTML escaping (every user string on a page goes through
+ * _gwWebBufAddHtml()), urlencoded form fields, base64 (QR codes as data:
+ * images) and the name check for path parts.
+ */
+
+#include "web-private.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/*
+ * '_gwWebBufAppend()' - Append bytes; false (and the buffer marked failed)
+ *                       past WEB_BUF_MAX or out of memory.
+ */
+
+bool
+_gwWebBufAppend(web_buf_t *b, const void *data, size_t len)
+{
+  if (b->failed)
+    return (false);
+
+  if (b->len + len + 1 > b->size)
+  {
+    size_t size = b->size ? b->size : 1024;
+    char  *p;
+
+    while (size < b->len + len + 1)
+      size *= 2;
+    if (size > WEB_BUF_MAX + 1 || (p = realloc(b->data, size)) == NULL)
+    {
+      b->failed = true;
+      return (false);
+    }
+    b->data = p;
+    b->size = size;
+  }
+
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+
+  return (true);
+}
+
+
+/*
+ * '_gwWebBufAdd()' - Append a string.
+ */
+
+void
+_gwWebBufAdd(web_buf_t *b, const char *s)
+{
+  if (s)
+    _gwWebBufAppend(b, s, strlen(s));
+}
+
+
+/*
+ * '_gwWebBufAddf()' - Append formatted text (never user text: that goes
+ *                     through _gwWebBufAddHtml()).
+ */
+
+void
+_gwWebBufAddf(web_buf_t *b, const char *format, ...)
+{
+  char    buf[2048];
+  va_list ap;
+  int     n;
+
+  va_start(ap, format);
+  n = vsnprintf(buf, sizeof(buf), format, ap);
+  va_end(ap);
+
+  if (n < 0 || (size_t)n >= sizeof(buf))
+    b->failed = true;
+  else
+    _gwWebBufAppend(b, buf, (size_t)n);
+}
+
+
+/*
+ * '_gwWebBufAddHtml()' - Append a string HTML-escaped (text and attribute
+ *                        values alike); control characters become U+FFFD.
+ */
+
+void
+_gwWebBufAddHtml(web_buf_t *b, const char *s)
+{
+  for (; s && *s; s ++)
+  {
+    unsigned char ch = (unsigned char)*s;
+
+    switch (ch)
+    {
+      case '&' :
+          _gwWebBufAdd(b, "&amp;");
+          break;
+      case '<' :
+          _gwWebBufAdd(b, "&lt;");
+          break;
+      case '>' :
+          _gwWebBufAdd(b, "&gt;");
+          break;
+      case '"' :
+          _gwWebBufAdd(b, "&quot;");
+          break;
+      case '\'' :
+          _gwWebBufAdd(b, "&#39;");
+          break;
+      default :
+          if (ch < 0x20 || ch == 0x7f)
+            _gwWebBufAdd(b, "\xEF\xBF\xBD");
+          else
+            _gwWebBufAppend(b, s, 1);
+          break;
+    }
+  }
+}
+
+
+/*
+ * '_gwWebBufFree()' - Free a buffer's text (wiped: it may be a secret).
+ */
+
+void
+_gwWebBufFree(web_buf_t *b)
+{
+  if (b->data)
+  {
+    gwWipe(b->data, b->size);
+    free(b->data);
+  }
+  memset(b, 0, sizeof(web_buf_t));
+}
+
+
+/*
+ * 'hex_value()' - A hex digit's value, or -1.
+ */
+
+static int
+hex_value(int ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return (ch - '0');
+  if (ch >= 'a' && ch <= 'f')
+    return (ch - 'a' + 10);
+  if (ch >= 'A' && ch <= 'F')
+    return (ch - 'A' + 10);
+  return (-1);
+}
+
+
+/*
+ * '_gwWebFormValue()' - A field of an application/x-www-form-urlencoded
+ *                       body, decoded ('+' = space, %XX); false when it is
+ *                       missing, too long for buf, or holds a NUL.
+ */
+
+bool
+_gwWebFormValue(const char *form, const char *name, char *buf, size_t bufsize)
+{
+  size_t namelen = strlen(name);
+
+  for (const char *p = form; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+  {
+    size_t o = 0;
+
+    if (strncmp(p, name, namelen) || p[namelen] != '=')
+      continue;
+
+    for (p += namelen + 1; *p && *p != '&'; p ++)
+    {
+      int ch = *p;
+
+      if (ch == '+')
+        ch = ' ';
+      else if (ch == '%')
+      {
+        int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+          return (false);
+        ch = hi * 16 + lo;
+        p += 2;
+      }
+      if (o + 1 >= bufsize)
+        return (false);
+      buf[o ++] = (char)ch;
+    }
+    buf[o] = '\0';
+    return (true);
+  }
+
+  return (false);
+}
+
+
+/*
+ * '_gwWebBase64()' - Append base64 (with padding) of some bytes.
+ */
+
+bool
+_gwWebBase64(const unsigned char *in, size_t len, web_buf_t *b)
+{
+  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char              out[4];
+
+  for (size_t i = 0; i < len; i += 3)
+  {
+    uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) | (i + 2 < len ? in[i + 2] : 0);
+
+    out[0] = b64[(v >> 18) & 63];
+    out[1] = b64[(v >> 12) & 63];
+    out[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+    out[3] = i + 2 < len ? b64[v & 63] : '=';
+    if (!_gwWebBufAppend(b, out, 4))
+      return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * '_gwWebSafeName()' - Is s a path part we take: [A-Za-z0-9._@-]{1,127},
+ *                      not "." or ".."?
+ */
+
+bool
+_gwWebSafeName(const char *s)
+{
+  size_t i;
+
+  if (!s || !strcmp(s, ".") || !strcmp(s, ".."))
+    return (false);
+
+  for (i = 0; s[i]; i ++)
+  {
+    char ch = s[i];
+
+    if (i >= WEB_PARAM_MAX - 1 || !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '@' || ch == '-'))
+      return (false);
+  }
+
+  return (i > 0);
+}
