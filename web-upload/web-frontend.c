@@ -39,7 +39,7 @@ static const char * const security_headers[][2] =
   { "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" },
   { "X-Content-Type-Options", "nosniff" },
-  { "Referrer-Policy", "no-referrer" },
+  { "Referrer-Policy", "same-origin" },
   { "X-Frame-Options", "DENY" },
   { "Cache-Control", "no-store" }
 };

@@ -82,7 +82,7 @@ gw_make_pdf "$W/one.pdf" 1 "Web one"
 # ---- security headers, sign-in ------------------------------------------------
 check_eq "sign-in page answers" "$(api GET /signin)" 200
 for h in 'Strict-Transport-Security: max-age' "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'" \
-         'X-Content-Type-Options: nosniff' 'Referrer-Policy: no-referrer' 'X-Frame-Options: DENY' "frame-ancestors 'none'"; do
+         'X-Content-Type-Options: nosniff' 'Referrer-Policy: same-origin' 'X-Frame-Options: DENY' "frame-ancestors 'none'"; do
   check "header: $h" grep -qi "$h" "$W/hdr"
 done
 check "no inline script or style on the sign-in page" sh -c "! grep -Eqi '<script>|<style|style=|onclick=|onload=' $W/out"
