@@ -124,7 +124,21 @@ class ChromeDriver:
                 self.proc.wait()
 
 
-class Element:
+class Finder:
+    """Finding elements, in the whole page (Browser) or below one (Element)."""
+
+    def find(self, css):
+        """The first element matching CSS, or WebDriverError "no such element"."""
+        return Element(self.b, self._call("POST", "/element", {"using": "css selector", "value": css})[ELEMENT])
+
+    def find_all(self, css):
+        return [Element(self.b, e[ELEMENT]) for e in self._call("POST", "/elements", {"using": "css selector", "value": css})]
+
+    def exists(self, css):
+        return len(self.find_all(css)) > 0
+
+
+class Element(Finder):
     """One element of the page (a W3C web element reference)."""
 
     def __init__(self, browser, ref):
@@ -158,19 +172,14 @@ class Element:
     def displayed(self):
         return self._call("GET", "/displayed")
 
-    def find(self, css):
-        return Element(self.b, self._call("POST", "/element", {"using": "css selector", "value": css})[ELEMENT])
 
-    def find_all(self, css):
-        return [Element(self.b, e[ELEMENT]) for e in self._call("POST", "/elements", {"using": "css selector", "value": css})]
-
-
-class Browser:
+class Browser(Finder):
     """One browser session."""
 
     def __init__(self, driver, sid):
         self.driver = driver
         self.sid = sid
+        self.b = self
 
     def _call(self, method, what, body=None):
         return self.driver.call(method, "/session/%s%s" % (self.sid, what), body)
@@ -189,16 +198,6 @@ class Browser:
     @property
     def source(self):
         return self._call("GET", "/source")
-
-    def find(self, css):
-        """The first element matching CSS, or WebDriverError "no such element"."""
-        return Element(self, self._call("POST", "/element", {"using": "css selector", "value": css})[ELEMENT])
-
-    def find_all(self, css):
-        return [Element(self, e[ELEMENT]) for e in self._call("POST", "/elements", {"using": "css selector", "value": css})]
-
-    def exists(self, css):
-        return len(self.find_all(css)) > 0
 
     def js(self, script, *args):
         """Run SCRIPT (a function body) in the page; its return value."""
