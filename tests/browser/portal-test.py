@@ -39,6 +39,7 @@ import email.policy
 import glob
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -341,6 +342,8 @@ def main():
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--files", nargs=2, required=True)
     args = ap.parse_args()
+    # A TERM (the test's clean-up, a ctest timeout) unwinds, so chromedriver and Chromium are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     run = Run(args.out)
     run.step("TLS trust", lambda: test_tls(run, args))

@@ -69,7 +69,10 @@ class ChromeDriver:
         args = [exe, "--port=%d" % self.port, "--allowed-ips=127.0.0.1"]
         if log:
             args.append("--log-path=" + log)
-        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Its own process group (its id is chromedriver's PID): stop() ends the Chromiums it started too.
+        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.sessions = []
         deadline = time.time() + 20
         while True:
             try:
@@ -111,17 +114,27 @@ class ChromeDriver:
                                                  "unhandledPromptBehavior": "ignore",
                                                  "goog:chromeOptions": options}}}
         value = self.call("POST", "/session", caps)
-        return Browser(self, value["sessionId"])
+        self.sessions.append(Browser(self, value["sessionId"]))
+        return self.sessions[-1]
 
     def stop(self):
-        """Stop chromedriver by PID (TERM, then KILL after 5 s); its Chromiums go with it."""
+        """Close the sessions still open, then stop chromedriver's process
+        group by its PID (TERM, then KILL after 5 s): no Chromium is left."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            for b in self.sessions:
+                b.quit()
+        if self.proc.returncode is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            deadline = time.time() + 5
+            # Wait without reaping it: while chromedriver is unreaped its PID, the group's id, cannot be reused.
+            while time.time() < deadline and not os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                time.sleep(0.1)
+            os.killpg(self.proc.pid, signal.SIGKILL)   # whatever of the group is left
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
 
 
 class Finder:
@@ -252,7 +265,9 @@ class Browser(Finder):
         raise AssertionError("timed out after %d s waiting for %s%s" % (timeout, what, " (%s)" % last if last else ""))
 
     def quit(self):
-        try:
-            self._call("DELETE", "")
-        except (OSError, WebDriverError):
-            pass
+        if self.sid:
+            try:
+                self._call("DELETE", "")
+            except (OSError, WebDriverError):
+                pass
+            self.sid = None

@@ -36,9 +36,9 @@ OUT="$GW_BUILD_DIR/browser-output"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-check "mail rig starts" bash "$RIG" start
 peers_start_avahi || { echo "FAIL: no avahi-daemon of our own for ippeveprinter"; exit 1; }
 peers_start_ippeveprinter "PG Browser" application/pdf || { echo "FAIL: ippeveprinter did not start"; exit 1; }
+check "mail rig starts" bash "$RIG" start
 PRN_PORT=$PEERS_IPP_PORT PRN_DIR=$PEERS_IPP_DIR
 
 # A test CA, and the gateway's certificate for 127.0.0.1 and localhost signed by it.
