@@ -79,4 +79,6 @@ check_eq "the browser test (tests/browser/portal-test.py) passed" "$RC" 0
 
 check "the device made on /setup is in the store" sh -c "$PRINTGATE -c $GW_CONF device list alice | grep -q browser-phone"
 gw_stop
+check_eq "printgated exits 0 on TERM" "$GW_STATUS" 0
+check "no sanitizer report from printgated" sh -c "! grep -q 'Sanitizer' $GW_DIR/stdout"
 gw_finish
