@@ -162,52 +162,12 @@ drop_user(gw_conv_t *conv)
 
 
 /*
- * 'relay_exit()' - Outside the pid namespace: wait for the helper's pid 1
- *                  and end the way it ended (its exit status, or the same
- *                  signal, e.g. SIGSYS from seccomp), so the daemon sees
- *                  what it would have seen without the namespace.
- */
-
-static void relay_exit(pid_t child) __attribute__((noreturn));
-
-static void
-relay_exit(pid_t child)
-{
-  int      status;
-  sigset_t all;
-
-  while (waitpid(child, &status, 0) < 0)
-  {
-    if (errno != EINTR)
-      _exit(2);
-  }
-
-  if (WIFEXITED(status))
-    _exit(WEXITSTATUS(status));
-
-  if (WIFSIGNALED(status))
-  {
-    int sig = WTERMSIG(status);
-
-    signal(sig, SIG_DFL);
-    sigemptyset(&all);
-    sigaddset(&all, sig);
-    sigprocmask(SIG_UNBLOCK, &all, NULL);
-    raise(sig);
-    _exit(128 + sig);
-  }
-
-  _exit(2);
-}
-
-
-/*
  * 'enter_pid_ns()' - Fork into the new pid namespace.  The parent stays
  *                    outside as the daemon's child: it keeps nothing of the
  *                    protocol's descriptors, drops what it can and waits
- *                    (relay_exit()).  The child (pid 1 inside) arms its
- *                    parent-death signal and goes on; false if the parent
- *                    is already gone.
+ *                    (_gwSandboxRelayExit()).  The child (pid 1 inside)
+ *                    arms its parent-death signal and goes on; false if
+ *                    the parent is already gone.
  */
 
 static bool
@@ -241,7 +201,7 @@ enter_pid_ns(gw_conv_t *conv, bool as_root)
     else if (conv->sandbox.userns && !_gwSandboxDropCaps(error, sizeof(error)))
       _exit(2);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    relay_exit(child);
+    _gwSandboxRelayExit(child);
   }
 
   close(alive[1]);

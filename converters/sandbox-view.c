@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -37,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define STAGE "/tmp"                    /* Where the new root is built */
@@ -400,4 +402,43 @@ _gwSandboxDropCaps(char *error, size_t errsize)
   }
 
   return (true);
+}
+
+
+/*
+ * '_gwSandboxRelayExit()' - Outside the pid namespace: wait for the
+ *                           sandbox's pid 1 and end the way it ended (its
+ *                           exit status, or the same signal, e.g. SIGSYS
+ *                           from seccomp), so the daemon sees what it would
+ *                           have seen without the namespace.
+ */
+
+void
+_gwSandboxRelayExit(pid_t child)
+{
+  int      status;
+  sigset_t all;
+
+  while (waitpid(child, &status, 0) < 0)
+  {
+    if (errno != EINTR)
+      _exit(2);
+  }
+
+  if (WIFEXITED(status))
+    _exit(WEXITSTATUS(status));
+
+  if (WIFSIGNALED(status))
+  {
+    int sig = WTERMSIG(status);
+
+    signal(sig, SIG_DFL);
+    sigemptyset(&all);
+    sigaddset(&all, sig);
+    sigprocmask(SIG_UNBLOCK, &all, NULL);
+    raise(sig);
+    _exit(128 + sig);
+  }
+
+  _exit(2);
 }

@@ -34,5 +34,7 @@ typedef struct gw_sandbox_view_s
 extern bool _gwSandboxUserns(uid_t uid, gid_t gid, int extra_flags, char *error, size_t errsize);
 extern bool _gwSandboxViewEnter(const gw_sandbox_view_t *view, char *error, size_t errsize);
 extern bool _gwSandboxDropCaps(char *error, size_t errsize);
+/* Outside the sandbox's pid namespace: wait for its pid 1 and end the same way */
+extern void _gwSandboxRelayExit(pid_t child) __attribute__((noreturn));
 
 #endif /* !PRINTGATE_SANDBOX_VIEW_H */

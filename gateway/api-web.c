@@ -169,7 +169,7 @@ gwApiSigninCodeSend(gw_system_t *sys, const gw_actor_t *actor, const char *addre
 
   if (ok)
   {
-    snprintf(subject, sizeof(subject), "Your Printgate sign-in code: %s", code);
+    snprintf(subject, sizeof(subject), "Your Printgate sign-in code");   /* Not the code: the subject is kept unsealed */
     snprintf(body, sizeof(body),
              "Your sign-in code is %s\n\nOr open this link to sign in:\n%s%s\n\n"
              "The code and the link work once, for 15 minutes.  If you did not ask to sign in\n"

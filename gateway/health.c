@@ -13,6 +13,7 @@
 #include "system-private.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/statvfs.h>
@@ -74,6 +75,31 @@ office_status(gw_system_t *sys)
 
 
 /*
+ * 'frontends_status()' - Each started front-end's own health object
+ *                        (frontend.h: mail sources ...), by name.
+ */
+
+static json_object *
+frontends_status(gw_system_t *sys)
+{
+  json_object *all = json_object_new_object();
+
+  for (int i = 0; i < sys->started_frontends; i ++)
+  {
+    gw_frontend_t *fe = sys->frontends + i;
+    char          *text = NULL;
+    json_object   *obj;
+
+    if (fe->health && (fe->health)(sys, &text, fe->data) && text && (obj = json_tokener_parse(text)) != NULL)
+      json_object_object_add(all, fe->name, obj);
+    free(text);
+  }
+
+  return (all);
+}
+
+
+/*
  * 'health_finish()' - Answer GET /health.
  */
 
@@ -117,6 +143,7 @@ health_finish(gw_request_t *req, void *data)
   json_object_object_add(root, "printers", printers);
   json_object_object_add(root, "held_jobs", json_object_new_int(gwStoreJobCount(sys->store, GW_DEFAULT_TENANT, 0, 1u << GW_JOB_STATE_HELD)));
   json_object_object_add(root, "office", office_status(sys));
+  json_object_object_add(root, "frontends", frontends_status(sys));
 
   text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
   gwRequestRespond(req, store_ok && spool_ok ? 200 : 503, "application/json", text, strlen(text));

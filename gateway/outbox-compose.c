@@ -10,51 +10,15 @@
 
 #include "outbox-private.h"
 #include "printgate/crypto.h"
+#include "printgate/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct buf_s            /* A growing message buffer */
-{
-  char   *data;
-  size_t  len, size;
-  bool    failed;               /* Out of memory (or too big) */
-} buf_t;
-
 static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-
-/*
- * 'buf_add()' - Append len bytes.
- */
-
-static void
-buf_add(buf_t *b, const char *s, size_t len)
-{
-  if (b->failed)
-    return;
-
-  if (b->len + len + 1 > b->size)
-  {
-    size_t size = (b->len + len + 1) * 2;
-    char  *data;
-
-    if ((data = realloc(b->data, size)) == NULL)
-    {
-      b->failed = true;
-      return;
-    }
-    b->data = data;
-    b->size = size;
-  }
-
-  memcpy(b->data + b->len, s, len);
-  b->len += len;
-  b->data[b->len] = '\0';
-}
 
 
 /*
@@ -62,13 +26,13 @@ buf_add(buf_t *b, const char *s, size_t len)
  */
 
 static void
-buf_strs(buf_t *b, const char *s, ...)
+buf_strs(gw_buffer_t *b, const char *s, ...)
 {
   va_list ap;
 
   va_start(ap, s);
   for (; s; s = va_arg(ap, const char *))
-    buf_add(b, s, strlen(s));
+    gwBufferAdd(b, s, strlen(s));
   va_end(ap);
 }
 
@@ -301,7 +265,7 @@ msgid_list_ok(const char *s, size_t max, bool single)
  */
 
 static void
-add_subject(buf_t *b, const char *subject)
+add_subject(gw_buffer_t *b, const char *subject)
 {
   const unsigned char *p;
   bool                 ascii = true;
@@ -323,12 +287,12 @@ add_subject(buf_t *b, const char *subject)
     {
       if (*s == ' ' && col > 70 && s[1] && s[1] != ' ')
       {
-        buf_add(b, "\r\n", 2);        /* Fold: the space starts the next line */
+        gwBufferAdd(b, "\r\n", 2);        /* Fold: the space starts the next line */
         col = 0;
       }
-      buf_add(b, s, 1);
+      gwBufferAdd(b, s, 1);
     }
-    buf_add(b, "\r\n", 2);
+    gwBufferAdd(b, "\r\n", 2);
     return;
   }
 
@@ -341,7 +305,7 @@ add_subject(buf_t *b, const char *subject)
     _gwOutboxBase64Encode(subject + start, chunk, false, word, sizeof(word));
     buf_strs(b, start ? "\r\n =?UTF-8?B?" : " =?UTF-8?B?", word, "?=", NULL);
   }
-  buf_add(b, "\r\n", 2);
+  gwBufferAdd(b, "\r\n", 2);
 }
 
 
@@ -350,7 +314,7 @@ add_subject(buf_t *b, const char *subject)
  */
 
 static void
-add_references(buf_t *b, const char *refs)
+add_references(gw_buffer_t *b, const char *refs)
 {
   const char *p = refs, *end;
   size_t      col = 11;
@@ -365,15 +329,15 @@ add_references(buf_t *b, const char *refs)
     end = strchr(p, '>') + 1;           /* Checked by msgid_list_ok() */
     if (col > 11 && col + (size_t)(end - p) > 76)
     {
-      buf_add(b, "\r\n", 2);
+      gwBufferAdd(b, "\r\n", 2);
       col = 0;
     }
-    buf_add(b, " ", 1);
-    buf_add(b, p, (size_t)(end - p));
+    gwBufferAdd(b, " ", 1);
+    gwBufferAdd(b, p, (size_t)(end - p));
     col += 1 + (size_t)(end - p);
     p = end;
   }
-  buf_add(b, "\r\n", 2);
+  gwBufferAdd(b, "\r\n", 2);
 }
 
 
@@ -384,7 +348,7 @@ add_references(buf_t *b, const char *refs)
  */
 
 static void
-add_body_qp(buf_t *b, const char *body)
+add_body_qp(gw_buffer_t *b, const char *body)
 {
   const unsigned char *p;
   size_t               col = 0;
@@ -398,7 +362,7 @@ add_body_qp(buf_t *b, const char *body)
       continue;
     if (*p == '\n' || *p == '\r')
     {
-      buf_add(b, "\r\n", 2);
+      gwBufferAdd(b, "\r\n", 2);
       col = 0;
       continue;
     }
@@ -408,7 +372,7 @@ add_body_qp(buf_t *b, const char *body)
 
     if (col + (literal ? 1 : 3) > 75)
     {
-      buf_add(b, "=\r\n", 3);
+      gwBufferAdd(b, "=\r\n", 3);
       col = 0;
       if (*p == '.')
         literal = false;
@@ -416,19 +380,19 @@ add_body_qp(buf_t *b, const char *body)
 
     if (literal)
     {
-      buf_add(b, (const char *)p, 1);
+      gwBufferAdd(b, (const char *)p, 1);
       col ++;
     }
     else
     {
       snprintf(enc, sizeof(enc), "=%02X", *p);
-      buf_add(b, enc, 3);
+      gwBufferAdd(b, enc, 3);
       col += 3;
     }
   }
 
   if (col > 0)
-    buf_add(b, "\r\n", 2);
+    gwBufferAdd(b, "\r\n", 2);
 }
 
 
@@ -437,7 +401,7 @@ add_body_qp(buf_t *b, const char *body)
  */
 
 static void
-add_date(buf_t *b, time_t now)
+add_date(gw_buffer_t *b, time_t now)
 {
   static const char * const days[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
   static const char * const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
@@ -489,7 +453,7 @@ check_message(const gw_outmail_t *m, const char *from, const char *domain)
 bool
 _gwOutboxCompose(const gw_outmail_t *m, const char *from, const char *domain, time_t now, char **msg_r, size_t *len_r, char *msgid, size_t msgidsize, const char **error_r)
 {
-  buf_t         b = { NULL, 0, 0, false };
+  gw_buffer_t         b = { NULL, 0, 0, false };
   unsigned char rnd[16];
   char          hex[33];
   const char   *why;

@@ -5,6 +5,7 @@
  */
 
 #include <printgate/profile.h>
+#include <printgate/text.h>
 
 #include <png.h>
 #include <qrencode.h>
@@ -51,12 +52,6 @@ gwProfileQrMatrix(const char *text, unsigned char **modules, int *width, const c
 }
 
 
-typedef struct png_out_s                /* libpng's output, in memory */
-{
-  unsigned char *buf;
-  size_t         len, size;
-  bool           failed;
-} png_out_t;
 
 
 /*
@@ -66,25 +61,7 @@ typedef struct png_out_s                /* libpng's output, in memory */
 static void
 png_write(png_structp png, png_bytep data, size_t len)
 {
-  png_out_t *out = (png_out_t *)png_get_io_ptr(png);
-
-  if (out->failed)
-    return;
-  if (len > out->size - out->len)
-  {
-    size_t         size = (out->size + len) * 2;
-    unsigned char *buf  = realloc(out->buf, size);
-
-    if (!buf)
-    {
-      out->failed = true;
-      return;
-    }
-    out->buf  = buf;
-    out->size = size;
-  }
-  memcpy(out->buf + out->len, data, len);
-  out->len += len;
+  gwBufferAdd((gw_buffer_t *)png_get_io_ptr(png), data, len);
 }
 
 
@@ -104,7 +81,7 @@ png_flush(png_structp png)
  */
 
 static bool
-encode_png(const unsigned char *modules, int width, int scale, png_out_t *out)
+encode_png(const unsigned char *modules, int width, int scale, gw_buffer_t *out)
 {
   png_structp   png;
   png_infop     info;
@@ -158,7 +135,7 @@ gwProfileQrPng(const char *text, int scale, unsigned char **png, size_t *pnglen,
 {
   unsigned char *modules;
   int            width;
-  png_out_t      out;
+  gw_buffer_t    out;
 
   *png    = NULL;
   *pnglen = 0;
@@ -173,12 +150,12 @@ gwProfileQrPng(const char *text, int scale, unsigned char **png, size_t *pnglen,
   if (!encode_png(modules, width, scale, &out))
   {
     free(modules);
-    free(out.buf);
+    free(out.data);
     *error_r = "unable to write the PNG";
     return (false);
   }
   free(modules);
-  *png    = out.buf;
+  *png    = (unsigned char *)out.data;
   *pnglen = out.len;
   return (true);
 }

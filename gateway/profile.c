@@ -20,6 +20,8 @@ typedef struct plist_s                  /* A growing buffer */
   bool    failed;
 } plist_t;
 
+static void put(plist_t *p, const char *format, ...) GW_FORMAT(2, 3);
+
 
 /*
  * 'put()' - Append formatted text.

@@ -5,6 +5,7 @@
 
 #include "system-private.h"
 #include "printgate/convert.h"
+#include "printgate/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,16 +44,9 @@ resume_add(resume_t *r, const gw_job_t *job)
   if (!gwSpoolExists(r->sys->spool, job->id, 0))
     return (false);
 
-  if (r->count == r->alloc)
-  {
-    size_t alloc = r->alloc ? 2 * r->alloc : 16;
-    void  *jobs = realloc(r->jobs, alloc * sizeof(resumed_t));
-
-    if (!jobs)
-      return (false);
-    r->jobs  = jobs;
-    r->alloc = alloc;
-  }
+  if ((slot = gwArrayGrow(r->jobs, r->count, &r->alloc, sizeof(resumed_t), 16)) == NULL)
+    return (false);
+  r->jobs = slot;
 
   slot = r->jobs + r->count;
   if (!gwStoreJobGetOriginal(r->sys->store, job->tenant, job->id, true, &slot->size, &slot->key))
@@ -137,24 +131,18 @@ collect_keyed(const gw_job_t *job, void *data)
   keyed_t         *k = (keyed_t *)data;
   gw_wrapped_key_t key;
   bool             has_key = gwStoreJobGetKey(k->store, job->tenant, job->id, &key);
+  char           (*ids)[GW_UUID_LEN + 1];
 
   gwWipe(&key, sizeof(key));
   if (!has_key)
     return (true);
 
-  if (k->count == k->alloc)
+  if ((ids = gwArrayGrow(k->ids, k->count, &k->alloc, sizeof(k->ids[0]), 256)) == NULL)
   {
-    size_t alloc = k->alloc ? 2 * k->alloc : 256;
-    void  *ids = realloc(k->ids, alloc * sizeof(k->ids[0]));
-
-    if (!ids)
-    {
-      k->failed = true;
-      return (false);
-    }
-    k->ids   = ids;
-    k->alloc = alloc;
+    k->failed = true;
+    return (false);
   }
+  k->ids = ids;
 
   memcpy(k->ids[k->count ++], job->id, sizeof(k->ids[0]));
   return (true);

@@ -43,34 +43,21 @@ device_row(sqlite3_stmt *stmt, void *row)
 bool
 _gwSqlDeviceAdd(void *backend, int64_t tenant, int64_t user_id, const char *name, const unsigned char token_hmac[32], const unsigned char password_hmac[32], int64_t *id_r, const char **error_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           rc = SQLITE_ERROR;
+  _gw_sql_step_t r;
 
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_DEVICE_ADD,
+  if (_gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_DEVICE_ADD,
          "INSERT INTO devices (tenant_id, user_id, name, token_hmac, password_hmac, created)"
-         " SELECT tenant_id, id, ?3, ?4, ?5, ?6 FROM users WHERE tenant_id = ?1 AND id = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 4, token_hmac, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 5, password_hmac, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
-    if ((rc = sqlite3_step(stmt)) == SQLITE_DONE && sqlite3_changes(b->db) != 1)
-      rc = SQLITE_NOTFOUND;
-    if (rc == SQLITE_DONE && id_r)
-      *id_r = sqlite3_last_insert_rowid(b->db);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+         " SELECT tenant_id, id, ?3, ?4, ?5, ?6 FROM users WHERE tenant_id = ?1 AND id = ?2",
+         NULL, &r, "llthhl", tenant, user_id, name, token_hmac, password_hmac, (int64_t)time(NULL)) == SQLITE_DONE && r.changes != 1)
+    r.rc = SQLITE_NOTFOUND;
+  if (r.rc == SQLITE_DONE && id_r)
+    *id_r = r.rowid;
 
-  if (rc != SQLITE_DONE && error_r)
-    *error_r = rc == SQLITE_CONSTRAINT_UNIQUE ? "that user already has a device with that name" :
-               rc == SQLITE_NOTFOUND ? "no such user" : "unable to add the device";
+  if (r.rc != SQLITE_DONE && error_r)
+    *error_r = r.rc == SQLITE_CONSTRAINT_UNIQUE ? "that user already has a device with that name" :
+               r.rc == SQLITE_NOTFOUND ? "no such user" : "unable to add the device";
 
-  return (rc == SQLITE_DONE);
+  return (r.rc == SQLITE_DONE);
 }
 
 
@@ -111,22 +98,10 @@ _gwSqlDeviceFind(void *backend, int64_t tenant, int64_t id, const unsigned char 
 int
 _gwSqlDevicePage(void *backend, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_device_t *devices, int max)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_DEVICE_PAGE,
-         "SELECT " DEVICE_COLS " " DEVICE_JOIN
-         " WHERE d.tenant_id = ?1 AND (?2 = 0 OR d.user_id = ?2) AND d.id > ?3 ORDER BY d.id LIMIT ?4")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    sqlite3_bind_int64(stmt, 3, cursor->num[0]);
-    sqlite3_bind_int(stmt, 4, max);
-    n = _gwSqlRows(b, stmt, device_row, devices, sizeof(gw_device_t), max);
-  }
-  _gwSqlUnlock(b);
+  int n = _gwSqlRowsf((_gw_sql_t *)backend, _GW_SQL_DEVICE_PAGE,
+                      "SELECT " DEVICE_COLS " " DEVICE_JOIN
+                      " WHERE d.tenant_id = ?1 AND (?2 = 0 OR d.user_id = ?2) AND d.id > ?3 ORDER BY d.id LIMIT ?4",
+                      device_row, devices, sizeof(gw_device_t), max, "llli", tenant, user_id, cursor->num[0], max);
 
   if (n > 0)
     cursor->num[0] = devices[n - 1].id;

@@ -76,30 +76,10 @@ job_row(sqlite3_stmt *stmt, gw_job_t *job)
 static bool
 audit_insert(_gw_sql_t *b, int64_t tenant, const gw_audit_t *e)
 {
-  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_AUDIT_ADD,
-    "INSERT INTO audit (tenant_id, time, actor, action, subject, job_id, printer, pages, source, detail)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  bool ok;
-
-  if (!stmt)
-    return (false);
-
-  sqlite3_bind_int64(stmt, 1, tenant);
-  sqlite3_bind_int64(stmt, 2, e->time);
-  sqlite3_bind_text(stmt, 3, e->actor, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 4, e->action, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 5, e->subject, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 6, e->job_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 7, e->printer, -1, SQLITE_STATIC);
-  sqlite3_bind_int(stmt, 8, e->pages);
-  sqlite3_bind_text(stmt, 9, e->source, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 10, e->detail, -1, SQLITE_STATIC);
-  ok = sqlite3_step(stmt) == SQLITE_DONE;
-  if (!ok)
-    _gwSqlLogError(b, "audit");
-  _gwSqlDone(stmt);
-
-  return (ok);
+  return (_gwSqlRunf(b, _GW_SQL_AUDIT_ADD,
+            "INSERT INTO audit (tenant_id, time, actor, action, subject, job_id, printer, pages, source, detail)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", "audit", NULL,
+            "lltttttitt", tenant, e->time, e->actor, e->action, e->subject, e->job_id, e->printer, e->pages, e->source, e->detail) == SQLITE_DONE);
 }
 
 
@@ -130,30 +110,11 @@ audit_fill(gw_audit_t *e, const char *actor, const char *action, const char *sub
 static bool
 document_set(_gw_sql_t *b, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key)
 {
-  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_DOCUMENT_SET,
-    "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)"
-    " ON CONFLICT (job_id, num) DO UPDATE SET format = excluded.format, size = excluded.size, pages = excluded.pages,"
-    " color_pages = excluded.color_pages, wrapped_key = excluded.wrapped_key");
-  bool ok;
-
-  if (!stmt)
-    return (false);
-
-  sqlite3_bind_text(stmt, 1, job_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 2, format, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(stmt, 3, size);
-  sqlite3_bind_int(stmt, 4, pages);
-  sqlite3_bind_int(stmt, 5, color_pages);
-  if (key)
-    sqlite3_bind_blob(stmt, 6, key->bytes, GW_WRAPPED_KEY_LEN, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(stmt, 6);
-  ok = sqlite3_step(stmt) == SQLITE_DONE;
-  if (!ok)
-    _gwSqlLogError(b, "document");
-  _gwSqlDone(stmt);
-
-  return (ok);
+  return (_gwSqlRunf(b, _GW_SQL_DOCUMENT_SET,
+            "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)"
+            " ON CONFLICT (job_id, num) DO UPDATE SET format = excluded.format, size = excluded.size, pages = excluded.pages,"
+            " color_pages = excluded.color_pages, wrapped_key = excluded.wrapped_key", "document", NULL,
+            "ttliik", job_id, format, size, pages, color_pages, key) == SQLITE_DONE);
 }
 
 
@@ -209,18 +170,16 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
 static bool
 job_number_next(_gw_sql_t *b)
 {
-  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_NUMBER_NEXT,
-    "UPDATE counters SET value = CASE WHEN value >= 2147483647 THEN 1 ELSE value + 1 END WHERE name = 'job_number'");
-  bool ok;
+  _gw_sql_step_t r;
 
-  if (!stmt)
+  if (_gwSqlRunf(b, _GW_SQL_JOB_NUMBER_NEXT,
+        "UPDATE counters SET value = CASE WHEN value >= 2147483647 THEN 1 ELSE value + 1 END WHERE name = 'job_number'",
+        "job number", &r, "") != SQLITE_DONE)
     return (false);
-  ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-  if (!ok)
+  if (r.changes != 1)
     _gwSqlLogError(b, "job number");
-  _gwSqlDone(stmt);
 
-  return (ok);
+  return (r.changes == 1);
 }
 
 
@@ -302,6 +261,23 @@ job_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t *stat
 }
 
 
+
+/*
+ * 'job_unfinished()' - Is there such a job, in a state it can still leave
+ *                      (so a document or key may still be recorded)?  Lock
+ *                      and transaction held.
+ */
+
+static bool
+job_unfinished(_gw_sql_t *b, int64_t tenant, const char *job_id)
+{
+  gw_job_state_t state;
+  char           owner[64];
+  int            pages;
+
+  return (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &pages) == 1 && !gwJobStateIsTerminal(state));
+}
+
 /*
  * '_gwSqlJobSetDocument()' - Record document 1 of a job that can still
  *                            print (never give a finished job a key again).
@@ -310,20 +286,12 @@ job_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t *stat
 bool
 _gwSqlJobSetDocument(void *backend, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key)
 {
-  _gw_sql_t      *b = (_gw_sql_t *)backend;
-  gw_job_state_t  state;
-  char            owner[64];
-  int             old_pages;
-  bool            ok = false;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  bool       ok = false;
 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
-  {
-    if (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &old_pages) == 1 && !gwJobStateIsTerminal(state))
-      ok = document_set(b, job_id, format, size, pages, color_pages, key);
-
-    ok = _gwSqlEnd(b, ok);
-  }
+    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id) && document_set(b, job_id, format, size, pages, color_pages, key));
   _gwSqlUnlock(b);
 
   return (ok);
@@ -391,34 +359,20 @@ _gwSqlJobGetKey(void *backend, int64_t tenant, const char *job_id, gw_wrapped_ke
 static bool
 job_update_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer)
 {
-  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_UPDATE_STATE,
-    "UPDATE jobs SET state = ?3, reason = ?4, reason_text = ?5, updated = ?6,"
-    " expires = CASE WHEN ?7 >= 0 THEN ?7 ELSE expires END,"
-    " printer = coalesce(?8, printer), print_count = print_count + ?9"
-    " WHERE tenant_id = ?1 AND id = ?2");
-  bool ok;
+  _gw_sql_step_t r;
 
-  if (!stmt)
+  if (_gwSqlRunf(b, _GW_SQL_JOB_UPDATE_STATE,
+        "UPDATE jobs SET state = ?3, reason = ?4, reason_text = ?5, updated = ?6,"
+        " expires = CASE WHEN ?7 >= 0 THEN ?7 ELSE expires END,"
+        " printer = coalesce(?8, printer), print_count = print_count + ?9"
+        " WHERE tenant_id = ?1 AND id = ?2", "job state", &r,
+        "lttttllti", tenant, job_id, gwJobStateString(to), gwReasonCode(reason), reason_text, (int64_t)time(NULL), expires, printer,
+        to == GW_JOB_STATE_PRINTED ? 1 : 0) != SQLITE_DONE)
     return (false);
-
-  sqlite3_bind_int64(stmt, 1, tenant);
-  sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 3, gwJobStateString(to), -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 4, gwReasonCode(reason), -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 5, reason_text, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
-  sqlite3_bind_int64(stmt, 7, expires);
-  if (printer)
-    sqlite3_bind_text(stmt, 8, printer, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(stmt, 8);
-  sqlite3_bind_int(stmt, 9, to == GW_JOB_STATE_PRINTED ? 1 : 0);
-  ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-  if (!ok)
+  if (r.changes != 1)
     _gwSqlLogError(b, "job state");
-  _gwSqlDone(stmt);
 
-  return (ok);
+  return (r.changes == 1);
 }
 
 
@@ -430,21 +384,15 @@ job_update_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_
 static bool
 job_shred(_gw_sql_t *b, const char *job_id, bool *shredded)
 {
-  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_SHRED, "UPDATE documents SET wrapped_key = NULL WHERE job_id = ?1 AND wrapped_key IS NOT NULL");
-  bool          ok;
+  _gw_sql_step_t r;
 
-  if (!stmt)
+  if (_gwSqlRunf(b, _GW_SQL_JOB_SHRED, "UPDATE documents SET wrapped_key = NULL WHERE job_id = ?1 AND wrapped_key IS NOT NULL",
+                 "shred", &r, "t", job_id) != SQLITE_DONE)
     return (false);
-
-  sqlite3_bind_text(stmt, 1, job_id, -1, SQLITE_STATIC);
-  ok = sqlite3_step(stmt) == SQLITE_DONE;
-  if (ok && sqlite3_changes(b->db) > 0)
+  if (r.changes > 0)
     *shredded = true;
-  if (!ok)
-    _gwSqlLogError(b, "shred");
-  _gwSqlDone(stmt);
 
-  return (ok);
+  return (true);
 }
 
 
@@ -503,20 +451,14 @@ _gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_st
 bool
 _gwSqlJobPurge(void *backend, int64_t tenant, const char *job_id)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
+  _gw_sql_t     *b = (_gw_sql_t *)backend;
+  _gw_sql_step_t r;
+  bool           ok;
 
   _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_JOB_PURGE, "DELETE FROM jobs WHERE tenant_id = ?1 AND id = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-    if (ok)
-      b->shred_pending = true;
-  }
+  ok = _gwSqlRunf(b, _GW_SQL_JOB_PURGE, "DELETE FROM jobs WHERE tenant_id = ?1 AND id = ?2", NULL, &r, "lt", tenant, job_id) == SQLITE_DONE && r.changes == 1;
+  if (ok)
+    b->shred_pending = true;
   _gwSqlUnlock(b);
 
   return (ok);
@@ -630,31 +572,20 @@ _gwSqlJobPage(void *backend, const _gw_job_filter_t *filter, _gw_store_cursor_t 
 int
 _gwSqlJobCount(void *backend, const _gw_job_filter_t *filter)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  char          states[128];
-  int           count = -1;
+  _gw_sql_t     *b = (_gw_sql_t *)backend;
+  _gw_sql_step_t r;
+  char           states[128];
 
   _gwSqlStatesList(filter->states, states, sizeof(states));
 
-  _gwSqlLock(b);
   if (filter->user_id)
-    stmt = _gwSqlStmt(b, _GW_SQL_JOB_COUNT_USER, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND instr(?3, ',' || state || ',') > 0");
+    _gwSqlStepf(b, _GW_SQL_JOB_COUNT_USER, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND instr(?3, ',' || state || ',') > 0",
+                NULL, &r, "llt", filter->tenant, filter->user_id, states);
   else
-    stmt = _gwSqlStmt(b, _GW_SQL_JOB_COUNT_TENANT, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND ?2 = 0 AND instr(?3, ',' || state || ',') > 0");
+    _gwSqlStepf(b, _GW_SQL_JOB_COUNT_TENANT, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND ?2 = 0 AND instr(?3, ',' || state || ',') > 0",
+                NULL, &r, "llt", filter->tenant, filter->user_id, states);
 
-  if (stmt)
-  {
-    sqlite3_bind_int64(stmt, 1, filter->tenant);
-    sqlite3_bind_int64(stmt, 2, filter->user_id);
-    sqlite3_bind_text(stmt, 3, states, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-      count = sqlite3_column_int(stmt, 0);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (count);
+  return (r.rc == SQLITE_ROW ? (int)r.value : -1);
 }
 
 
@@ -787,32 +718,17 @@ _gwSqlAuditPage(void *backend, int64_t tenant, int64_t since, int limit, _gw_sto
 bool
 _gwSqlJobOriginalSet(void *backend, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key)
 {
-  _gw_sql_t      *b = (_gw_sql_t *)backend;
-  sqlite3_stmt   *stmt;
-  gw_job_state_t  state;
-  char            owner[64];
-  int             pages;
-  bool            ok = false;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  bool       ok = false;
 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
-  {
-    if (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &pages) == 1 && !gwJobStateIsTerminal(state) &&
-        (stmt = _gwSqlStmt(b, _GW_SQL_ORIGINAL_SET,
-           "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
-           " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
-           " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key")) != NULL)
-    {
-      sqlite3_bind_text(stmt, 1, job_id, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(stmt, 2, size);
-      sqlite3_bind_blob(stmt, 3, key->bytes, GW_WRAPPED_KEY_LEN, SQLITE_STATIC);
-      if ((ok = sqlite3_step(stmt) == SQLITE_DONE) == false)
-        _gwSqlLogError(b, "original");
-      _gwSqlDone(stmt);
-    }
-
-    ok = _gwSqlEnd(b, ok);
-  }
+    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id) &&
+                      _gwSqlRunf(b, _GW_SQL_ORIGINAL_SET,
+                        "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
+                        " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
+                        " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key",
+                        "original", NULL, "tlk", job_id, size, key) == SQLITE_DONE);
   _gwSqlUnlock(b);
 
   return (ok);
@@ -892,21 +808,7 @@ _gwSqlJobOriginalGet(void *backend, int64_t tenant, const char *job_id, bool res
 bool
 _gwSqlJobOriginalDrop(void *backend, int64_t tenant, const char *job_id)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_ORIGINAL_DROP,
-         "DELETE FROM documents WHERE num = 0 AND job_id = ?2 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1)")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
-    if ((ok = sqlite3_step(stmt) == SQLITE_DONE) == false)
-      _gwSqlLogError(b, "original");
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (_gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_ORIGINAL_DROP,
+                      "DELETE FROM documents WHERE num = 0 AND job_id = ?2 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1)",
+                      "original", NULL, "lt", tenant, job_id) == SQLITE_DONE);
 }

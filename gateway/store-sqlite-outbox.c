@@ -218,23 +218,11 @@ _gwSqlOutboxFinish(void *backend, int64_t tenant, int64_t id, gw_outbox_state_t 
 int
 _gwSqlOutboxPage(void *backend, int64_t tenant, unsigned states, _gw_store_cursor_t *cursor, gw_outbox_entry_t *rows, int max)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_OUTBOX_PAGE,
-         "SELECT " OUTBOX_COLS " FROM outbox WHERE tenant_id = ?1 AND id > ?2"
-         " AND ((?3 & 1 AND state = 'queued') OR (?3 & 2 AND state = 'sending') OR (?3 & 4 AND state = 'sent')"
-         " OR (?3 & 8 AND state = 'failed')) ORDER BY id LIMIT ?4")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, cursor->num[0]);
-    sqlite3_bind_int64(stmt, 3, states);
-    sqlite3_bind_int(stmt, 4, max);
-    n = _gwSqlRows(b, stmt, outbox_row, rows, sizeof(gw_outbox_entry_t), max);
-  }
-  _gwSqlUnlock(b);
+  int n = _gwSqlRowsf((_gw_sql_t *)backend, _GW_SQL_OUTBOX_PAGE,
+                      "SELECT " OUTBOX_COLS " FROM outbox WHERE tenant_id = ?1 AND id > ?2"
+                      " AND ((?3 & 1 AND state = 'queued') OR (?3 & 2 AND state = 'sending') OR (?3 & 4 AND state = 'sent')"
+                      " OR (?3 & 8 AND state = 'failed')) ORDER BY id LIMIT ?4",
+                      outbox_row, rows, sizeof(gw_outbox_entry_t), max, "llli", tenant, cursor->num[0], (int64_t)states, max);
 
   if (n > 0)
     cursor->num[0] = rows[n - 1].id;
@@ -281,25 +269,17 @@ _gwSqlOutboxDelete(void *backend, int64_t tenant, int64_t id)
 int
 _gwSqlOutboxSweep(void *backend, bool recover, int64_t when)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1;
+  _gw_sql_t     *b = (_gw_sql_t *)backend;
+  _gw_sql_step_t r;
 
-  _gwSqlLock(b);
-  if ((stmt = recover ?
-         _gwSqlStmt(b, _GW_SQL_OUTBOX_RECOVER,
-           "UPDATE outbox SET state = 'queued', next_attempt = ?1, updated = ?1,"
-           " last_error = 'interrupted while sending (the daemon stopped); sent again' WHERE state = 'sending'") :
-         _gwSqlStmt(b, _GW_SQL_OUTBOX_PURGE,
-           "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated < ?1")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, when);
-    n = sqlite3_step(stmt) == SQLITE_DONE ? sqlite3_changes(b->db) : -1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  if (recover)
+    _gwSqlStepf(b, _GW_SQL_OUTBOX_RECOVER,
+                "UPDATE outbox SET state = 'queued', next_attempt = ?1, updated = ?1,"
+                " last_error = 'interrupted while sending (the daemon stopped); sent again' WHERE state = 'sending'", NULL, &r, "l", when);
+  else
+    _gwSqlStepf(b, _GW_SQL_OUTBOX_PURGE, "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated < ?1", NULL, &r, "l", when);
 
-  return (n);
+  return (r.rc == SQLITE_DONE ? r.changes : -1);
 }
 
 
@@ -310,18 +290,10 @@ _gwSqlOutboxSweep(void *backend, bool recover, int64_t when)
 int64_t
 _gwSqlOutboxNextDue(void *backend)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int64_t       due = -1;
+  _gw_sql_step_t r;
 
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_OUTBOX_NEXT, "SELECT coalesce(min(next_attempt), 0) FROM outbox WHERE state = 'queued'")) != NULL)
-  {
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-      due = sqlite3_column_int64(stmt, 0);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  if (_gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_OUTBOX_NEXT, "SELECT coalesce(min(next_attempt), 0) FROM outbox WHERE state = 'queued'", NULL, &r, "") != SQLITE_ROW)
+    return (-1);
 
-  return (due);
+  return (r.value);
 }

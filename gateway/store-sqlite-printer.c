@@ -41,24 +41,9 @@ printer_row(sqlite3_stmt *stmt, void *row)
 bool
 _gwSqlPrinterAdd(void *backend, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           rc = SQLITE_ERROR;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_PRINTER_ADD,
-         "INSERT INTO printers (tenant_id, name, uri, location, enabled, created) VALUES (?1, ?2, ?3, ?4, 1, ?5)")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, uri, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, location, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 5, (int64_t)time(NULL));
-    if ((rc = sqlite3_step(stmt)) != SQLITE_DONE && rc != SQLITE_CONSTRAINT_UNIQUE && rc != SQLITE_CONSTRAINT_FOREIGNKEY)
-      _gwSqlLogError(b, "printer add");
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  int rc = _gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_PRINTER_ADD,
+                       "INSERT INTO printers (tenant_id, name, uri, location, enabled, created) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+                       "printer add", NULL, "ltttl", tenant, name, uri, location, (int64_t)time(NULL));
 
   if (rc == SQLITE_DONE)
     return (true);

@@ -176,14 +176,30 @@ extern bool          _gwSqlExists(_gw_sql_t *b, _gw_sql_id_t id, const char *sql
 extern void          _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize);
 extern void          _gwSqlStatesList(unsigned states, char *buf, size_t bufsize);
 
+/* What one run of a statement did (_gwSqlStepf()). */
+typedef struct _gw_sql_step_s
+{
+  int     rc;           /* sqlite3_step()'s result; SQLITE_ERROR when the statement could not be prepared */
+  int64_t value;        /* SQLITE_ROW: column 0 of the first row */
+  int     changes;      /* SQLITE_DONE: rows changed */
+  int64_t rowid;        /* SQLITE_DONE: the last inserted rowid */
+} _gw_sql_step_t;
+
+/* Run a cached statement once (binds as _gwSqlChangef()), lock held; failures other than a constraint logged under 'what' (NULL: none).  Returns r->rc. */
+extern int           _gwSqlRunf(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *what, _gw_sql_step_t *r, const char *binds, ...);
+/* The same, locked for the call. */
+extern int           _gwSqlStepf(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *what, _gw_sql_step_t *r, const char *binds, ...);
+
 /* One row of a page: copy the current row of stmt into 'row'. */
 typedef void (*_gw_sql_row_cb_t)(sqlite3_stmt *stmt, void *row);
 /* Step a bound statement into up to max rows of rowsize bytes, then reset it: rows filled, -1 on error. */
 extern int           _gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, int max);
+/* The same for a cached query with its parameters bound as _gwSqlChangef()'s, locked for the call. */
+extern int           _gwSqlRowsf(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, int max, const char *binds, ...);
 /* One row (?1 = a, ?2 = text, or c when text is NULL) into 'row'; false = none (or an error). */
 extern bool          _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row);
 /* Run a statement that changes one row (binds as _gwSqlRow()); true when exactly one changed. */
-extern bool          _gwSqlChangef(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *binds, ...); /* binds: l int64, i int, t text, h HMAC */
+extern bool          _gwSqlChangef(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *binds, ...); /* binds: l int64, i int, t text, h HMAC, k wrapped key */
 extern bool          _gwSqlChange(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c);
 /*
  * A page keyed by a name (?1 = a, ?2 = c, ?3 = the cursor's text, ?4 = max): locks,

@@ -245,21 +245,12 @@ _gwSqlUserSetPassword(void *backend, int64_t tenant, int64_t id, const char *pas
 int
 _gwSqlUserCount(void *backend, int64_t tenant)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           count = -1;
+  _gw_sql_step_t r;
 
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_COUNT, "SELECT count(*) FROM users WHERE tenant_id = ?1")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-      count = sqlite3_column_int(stmt, 0);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  if (_gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_USER_COUNT, "SELECT count(*) FROM users WHERE tenant_id = ?1", NULL, &r, "l", tenant) != SQLITE_ROW)
+    return (-1);
 
-  return (count);
+  return ((int)r.value);
 }
 
 
@@ -439,8 +430,8 @@ _gwSqlAddressPage(void *backend, int64_t tenant, int64_t user_id, _gw_store_curs
 static bool
 credential_set(_gw_sql_t *b, bool pin, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error)
 {
-  sqlite3_stmt *stmt;
-  bool          taken, ok;
+  int64_t now = (int64_t)time(NULL);
+  int     rc;
 
   if (!user_exists(b, tenant, user_id))
   {
@@ -448,62 +439,35 @@ credential_set(_gw_sql_t *b, bool pin, int64_t tenant, int64_t user_id, const un
     return (false);
   }
 
-  if (pin && (stmt = _gwSqlStmt(b, _GW_SQL_PIN_FREE_EXPIRED,
-                "DELETE FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3 AND expires > 0 AND expires <= ?4")) != NULL)
-  {
-    /* An expired PIN of someone else no longer holds its value. */
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, user_id);
-    sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-    ok = sqlite3_step(stmt) == SQLITE_DONE;
-    _gwSqlDone(stmt);
-    if (!ok)
-      return (false);
-  }
-
-  if (pin)
-    stmt = _gwSqlStmt(b, _GW_SQL_PIN_OWNER, "SELECT 1 FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3");
-  else
-    stmt = _gwSqlStmt(b, _GW_SQL_CARD_OWNER, "SELECT 1 FROM cards WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3");
-  if (!stmt)
+  /* An expired PIN of someone else no longer holds its value. */
+  if (pin && _gwSqlRunf(b, _GW_SQL_PIN_FREE_EXPIRED, "DELETE FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3 AND expires > 0 AND expires <= ?4",
+                        NULL, NULL, "lhll", tenant, hmac, user_id, now) != SQLITE_DONE)
     return (false);
 
-  sqlite3_bind_int64(stmt, 1, tenant);
-  sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-  sqlite3_bind_int64(stmt, 3, user_id);
-  taken = sqlite3_step(stmt) == SQLITE_ROW;
-  _gwSqlDone(stmt);
-
-  if (taken)
+  if (pin)
+    rc = _gwSqlRunf(b, _GW_SQL_PIN_OWNER, "SELECT 1 FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3", NULL, NULL, "lhl", tenant, hmac, user_id);
+  else
+    rc = _gwSqlRunf(b, _GW_SQL_CARD_OWNER, "SELECT 1 FROM cards WHERE tenant_id = ?1 AND hmac = ?2 AND user_id <> ?3", NULL, NULL, "lhl", tenant, hmac, user_id);
+  if (rc == SQLITE_ERROR)
+    return (false);
+  if (rc == SQLITE_ROW)
   {
     *error = pin ? "PIN already in use; choose another" : "card already registered to another user";
     return (false);
   }
 
   if (pin)
-    stmt = _gwSqlStmt(b, _GW_SQL_PIN_SET,
-             "INSERT INTO pins (tenant_id, user_id, hmac, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)"
-             " ON CONFLICT (tenant_id, user_id) DO UPDATE SET hmac = excluded.hmac, created = excluded.created, expires = excluded.expires");
+    rc = _gwSqlRunf(b, _GW_SQL_PIN_SET,
+           "INSERT INTO pins (tenant_id, user_id, hmac, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)"
+           " ON CONFLICT (tenant_id, user_id) DO UPDATE SET hmac = excluded.hmac, created = excluded.created, expires = excluded.expires",
+           "PIN set", NULL, "llhll", tenant, user_id, hmac, now, expires);
   else
-    stmt = _gwSqlStmt(b, _GW_SQL_CARD_SET,
-             "INSERT INTO cards (tenant_id, user_id, hmac, created) VALUES (?1, ?2, ?3, ?4)"
-             " ON CONFLICT (tenant_id, user_id) DO UPDATE SET hmac = excluded.hmac, created = excluded.created");
-  if (!stmt)
-    return (false);
+    rc = _gwSqlRunf(b, _GW_SQL_CARD_SET,
+           "INSERT INTO cards (tenant_id, user_id, hmac, created) VALUES (?1, ?2, ?3, ?4)"
+           " ON CONFLICT (tenant_id, user_id) DO UPDATE SET hmac = excluded.hmac, created = excluded.created",
+           "card set", NULL, "llhl", tenant, user_id, hmac, now);
 
-  sqlite3_bind_int64(stmt, 1, tenant);
-  sqlite3_bind_int64(stmt, 2, user_id);
-  sqlite3_bind_blob(stmt, 3, hmac, 32, SQLITE_STATIC);
-  sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-  if (pin)
-    sqlite3_bind_int64(stmt, 5, expires);
-  ok = sqlite3_step(stmt) == SQLITE_DONE;
-  if (!ok)
-    _gwSqlLogError(b, pin ? "PIN set" : "card set");
-  _gwSqlDone(stmt);
-
-  return (ok);
+  return (rc == SQLITE_DONE);
 }
 
 
@@ -541,28 +505,15 @@ credential_locked_set(_gw_sql_t *b, bool pin, int64_t tenant, int64_t user_id, c
 static int64_t
 credential_lookup(_gw_sql_t *b, bool pin, int64_t tenant, const unsigned char hmac[32], int64_t now)
 {
-  sqlite3_stmt *stmt;
-  int64_t       user_id = 0;
+  _gw_sql_step_t r;
 
-  _gwSqlLock(b);
   if (pin)
-    stmt = _gwSqlStmt(b, _GW_SQL_PIN_LOOKUP, "SELECT user_id FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND (expires = 0 OR expires > ?3)");
+    _gwSqlStepf(b, _GW_SQL_PIN_LOOKUP, "SELECT user_id FROM pins WHERE tenant_id = ?1 AND hmac = ?2 AND (expires = 0 OR expires > ?3)",
+                NULL, &r, "lhl", tenant, hmac, now);
   else
-    stmt = _gwSqlStmt(b, _GW_SQL_CARD_LOOKUP, "SELECT user_id FROM cards WHERE tenant_id = ?1 AND hmac = ?2");
+    _gwSqlStepf(b, _GW_SQL_CARD_LOOKUP, "SELECT user_id FROM cards WHERE tenant_id = ?1 AND hmac = ?2", NULL, &r, "lh", tenant, hmac);
 
-  if (stmt)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-    if (pin)
-      sqlite3_bind_int64(stmt, 3, now);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-      user_id = sqlite3_column_int64(stmt, 0);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (user_id);
+  return (r.rc == SQLITE_ROW ? r.value : 0);
 }
 
 
@@ -674,25 +625,11 @@ lockout_delete(_gw_sql_t *b, int64_t tenant, const char *source)
 static bool
 lockout_set(_gw_sql_t *b, int64_t tenant, const char *key, int64_t failures, int64_t first, int64_t until)
 {
-  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_SET,
-         "INSERT INTO lockouts (tenant_id, source, failures, first_failure, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)"
-         " ON CONFLICT (tenant_id, source) DO UPDATE SET failures = excluded.failures,"
-         " first_failure = excluded.first_failure, locked_until = excluded.locked_until");
-  bool          ok;
-
-  if (!stmt)
-    return (false);
-
-  sqlite3_bind_int64(stmt, 1, tenant);
-  sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(stmt, 3, failures);
-  sqlite3_bind_int64(stmt, 4, first);
-  sqlite3_bind_int64(stmt, 5, until);
-  if ((ok = sqlite3_step(stmt) == SQLITE_DONE) == false)
-    _gwSqlLogError(b, "lockout");
-  _gwSqlDone(stmt);
-
-  return (ok);
+  return (_gwSqlRunf(b, _GW_SQL_LOCKOUT_SET,
+            "INSERT INTO lockouts (tenant_id, source, failures, first_failure, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)"
+            " ON CONFLICT (tenant_id, source) DO UPDATE SET failures = excluded.failures,"
+            " first_failure = excluded.first_failure, locked_until = excluded.locked_until", "lockout", NULL,
+            "ltlll", tenant, key, failures, first, until) == SQLITE_DONE);
 }
 
 
@@ -882,19 +819,14 @@ _gwSqlLockoutRefund(void *backend, int64_t tenant, const gw_lockout_key_t *keys,
 bool
 _gwSqlLockoutClear(void *backend, int64_t tenant, const char *key)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  bool       ok;
+
+  if (!key)
+    return (_gwSqlStepf(b, _GW_SQL_LOCKOUT_CLEAR_ALL, "DELETE FROM lockouts WHERE tenant_id = ?1", NULL, NULL, "l", tenant) == SQLITE_DONE);
 
   _gwSqlLock(b);
-  if (key)
-    ok = lockout_delete(b, tenant, key);
-  else if ((stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_CLEAR_ALL, "DELETE FROM lockouts WHERE tenant_id = ?1")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    ok = sqlite3_step(stmt) == SQLITE_DONE;
-    _gwSqlDone(stmt);
-  }
+  ok = lockout_delete(b, tenant, key);
   _gwSqlUnlock(b);
 
   return (ok);
@@ -959,24 +891,10 @@ _gwSqlLockoutIterate(void *backend, int64_t tenant, gw_lockout_cb_t cb, void *da
 bool
 _gwSqlTokenAdd(void *backend, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_ADD,
-         "INSERT INTO address_tokens (tenant_id, address_id, hmac, expires, created)"
-         " SELECT tenant_id, id, ?3, ?4, ?5 FROM addresses WHERE tenant_id = ?1 AND address = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 3, hmac, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 4, expires);
-    sqlite3_bind_int64(stmt, 5, (int64_t)time(NULL));
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  bool ok = _gwSqlChangef((_gw_sql_t *)backend, _GW_SQL_TOKEN_ADD,
+                          "INSERT INTO address_tokens (tenant_id, address_id, hmac, expires, created)"
+                          " SELECT tenant_id, id, ?3, ?4, ?5 FROM addresses WHERE tenant_id = ?1 AND address = ?2",
+                          "lthll", tenant, address, hmac, expires, (int64_t)time(NULL));
 
   if (!ok && error_r)
     *error_r = "unable to keep the token (no such address?)";
@@ -1078,21 +996,10 @@ _gwSqlTokenUse(void *backend, int64_t tenant, const unsigned char hmac[32], int6
 int
 _gwSqlTokenPurge(void *backend, int64_t now)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1;
+  _gw_sql_step_t r;
 
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_TOKEN_PURGE, "DELETE FROM address_tokens WHERE expires <= ?1")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, now);
-    if (sqlite3_step(stmt) == SQLITE_DONE)
-      n = sqlite3_changes(b->db);
-    else
-      _gwSqlLogError(b, "token purge");
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  if (_gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_TOKEN_PURGE, "DELETE FROM address_tokens WHERE expires <= ?1", "token purge", &r, "l", now) != SQLITE_DONE)
+    return (-1);
 
-  return (n);
+  return (r.changes);
 }

@@ -358,29 +358,161 @@ _gwSqlRows(_gw_sql_t *b, sqlite3_stmt *stmt, _gw_sql_row_cb_t row_cb, void *rows
 
 
 /*
- * 'query_stmt()' - Lock, and the cached statement with ?1 = a, ?2 = text
- *                  (or the number c when text is NULL); NULL = unlocked.
+ * 'bind_args()' - Bind a statement's parameters ?1, ?2, ... from the
+ *                 arguments as 'binds' spells them: 'l' an int64_t, 'i' an
+ *                 int, 't' a string (NULL binds NULL), 'h' a 32-byte HMAC,
+ *                 'k' a gw_wrapped_key_t (NULL binds NULL).
  */
 
-static sqlite3_stmt *
-query_stmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c)
+static void
+bind_args(sqlite3_stmt *stmt, const char *binds, va_list ap)
+{
+  for (int col = 1; binds[col - 1]; col ++)
+  {
+    switch (binds[col - 1])
+    {
+      case 'l' :
+          sqlite3_bind_int64(stmt, col, va_arg(ap, int64_t));
+          break;
+      case 'i' :
+          sqlite3_bind_int(stmt, col, va_arg(ap, int));
+          break;
+      case 't' :
+          {
+            const char *text = va_arg(ap, const char *);
+
+            if (text)
+              sqlite3_bind_text(stmt, col, text, -1, SQLITE_TRANSIENT);
+            else
+              sqlite3_bind_null(stmt, col);
+          }
+          break;
+      case 'h' :
+          sqlite3_bind_blob(stmt, col, va_arg(ap, const unsigned char *), 32, SQLITE_TRANSIENT);
+          break;
+      case 'k' :
+          {
+            const gw_wrapped_key_t *key = va_arg(ap, const gw_wrapped_key_t *);
+
+            if (key)
+              sqlite3_bind_blob(stmt, col, key->bytes, GW_WRAPPED_KEY_LEN, SQLITE_TRANSIENT);
+            else
+              sqlite3_bind_null(stmt, col);
+          }
+          break;
+    }
+  }
+}
+
+
+/*
+ * 'run_args()' - Run a cached statement once, its parameters bound from
+ *                'ap' (bind_args()).  Lock held.  See _gwSqlRunf().
+ */
+
+static int
+run_args(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *what, _gw_sql_step_t *r, const char *binds, va_list ap)
 {
   sqlite3_stmt *stmt;
 
-  _gwSqlLock(b);
+  memset(r, 0, sizeof(*r));
+  r->rc = SQLITE_ERROR;
+
   if ((stmt = _gwSqlStmt(b, id, sql)) == NULL)
+    return (r->rc);
+
+  bind_args(stmt, binds, ap);
+  if ((r->rc = sqlite3_step(stmt)) == SQLITE_ROW)
   {
-    _gwSqlUnlock(b);
-    return (NULL);
+    r->value = sqlite3_column_int64(stmt, 0);
   }
+  else if (r->rc == SQLITE_DONE)
+  {
+    r->changes = sqlite3_changes(b->db);
+    r->rowid   = sqlite3_last_insert_rowid(b->db);
+  }
+  else if (what && (r->rc & 0xff) != SQLITE_CONSTRAINT)
+  {
+    _gwSqlLogError(b, what);
+  }
+  _gwSqlDone(stmt);
 
-  sqlite3_bind_int64(stmt, 1, a);
-  if (text)
-    sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_int64(stmt, 2, c);
+  return (r->rc);
+}
 
-  return (stmt);
+
+/*
+ * '_gwSqlRunf()' - Run a cached statement once (lock held, e.g. inside a
+ *                  transaction), its parameters bound as 'binds' spells
+ *                  them (bind_args()).  Fills r (NULL: not wanted): the
+ *                  step's result, and column 0 of a first row, or the rows
+ *                  changed and the last inserted rowid.  A failure other
+ *                  than a constraint is logged under 'what' (NULL: not
+ *                  logged).  Returns the step's result (SQLITE_ERROR when
+ *                  the statement cannot be prepared).
+ */
+
+int
+_gwSqlRunf(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *what, _gw_sql_step_t *r, const char *binds, ...)
+{
+  _gw_sql_step_t ignored;
+  va_list        ap;
+  int            rc;
+
+  va_start(ap, binds);
+  rc = run_args(b, id, sql, what, r ? r : &ignored, binds, ap);
+  va_end(ap);
+
+  return (rc);
+}
+
+
+/*
+ * '_gwSqlStepf()' - _gwSqlRunf() under the lock, taken for the call.
+ */
+
+int
+_gwSqlStepf(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *what, _gw_sql_step_t *r, const char *binds, ...)
+{
+  _gw_sql_step_t ignored;
+  va_list        ap;
+  int            rc;
+
+  _gwSqlLock(b);
+  va_start(ap, binds);
+  rc = run_args(b, id, sql, what, r ? r : &ignored, binds, ap);
+  va_end(ap);
+  _gwSqlUnlock(b);
+
+  return (rc);
+}
+
+
+/*
+ * '_gwSqlRowsf()' - Lock, step a cached query with its parameters bound
+ *                   as 'binds' spells them (bind_args()) into up to max
+ *                   rows (_gwSqlRows()), unlock.  Returns the rows filled,
+ *                   -1 on error.
+ */
+
+int
+_gwSqlRowsf(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, int max, const char *binds, ...)
+{
+  sqlite3_stmt *stmt;
+  va_list       ap;
+  int           n = -1;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
+  {
+    va_start(ap, binds);
+    bind_args(stmt, binds, ap);
+    va_end(ap);
+    n = _gwSqlRows(b, stmt, row_cb, rows, rowsize, max);
+  }
+  _gwSqlUnlock(b);
+
+  return (n);
 }
 
 
@@ -392,71 +524,33 @@ query_stmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char
 bool
 _gwSqlRow(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const char *text, int64_t c, _gw_sql_row_cb_t row_cb, void *row)
 {
-  sqlite3_stmt *stmt;
-  int           n;
-
-  if ((stmt = query_stmt(b, id, sql, a, text, c)) == NULL)
-    return (false);
-
-  n = _gwSqlRows(b, stmt, row_cb, row, 0, 1);
-  _gwSqlUnlock(b);
-
-  return (n == 1);
+  if (text)
+    return (_gwSqlRowsf(b, id, sql, row_cb, row, 0, 1, "lt", a, text) == 1);
+  else
+    return (_gwSqlRowsf(b, id, sql, row_cb, row, 0, 1, "ll", a, c) == 1);
 }
 
 
 /*
  * '_gwSqlChangef()' - Run a cached statement that changes one row, with
  *                     its parameters ?1, ?2, ... bound from the arguments
- *                     as 'binds' spells them: 'l' an int64_t, 'i' an int,
- *                     't' a string (NULL binds NULL), 'h' a 32-byte HMAC.
- *                     True when it changed exactly one row.
+ *                     as 'binds' spells them (bind_args()).  True when it
+ *                     changed exactly one row.
  */
 
 bool
 _gwSqlChangef(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, const char *binds, ...)
 {
-  sqlite3_stmt *stmt;
-  va_list       ap;
-  bool          ok = false;
+  _gw_sql_step_t r;
+  va_list        ap;
 
   _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
-  {
-    va_start(ap, binds);
-    for (int col = 1; binds[col - 1]; col ++)
-    {
-      switch (binds[col - 1])
-      {
-        case 'l' :
-            sqlite3_bind_int64(stmt, col, va_arg(ap, int64_t));
-            break;
-        case 'i' :
-            sqlite3_bind_int(stmt, col, va_arg(ap, int));
-            break;
-        case 't' :
-            {
-              const char *text = va_arg(ap, const char *);
-
-              if (text)
-                sqlite3_bind_text(stmt, col, text, -1, SQLITE_TRANSIENT);
-              else
-                sqlite3_bind_null(stmt, col);
-            }
-            break;
-        case 'h' :
-            sqlite3_bind_blob(stmt, col, va_arg(ap, const unsigned char *), 32, SQLITE_TRANSIENT);
-            break;
-      }
-    }
-    va_end(ap);
-
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    _gwSqlDone(stmt);
-  }
+  va_start(ap, binds);
+  run_args(b, id, sql, NULL, &r, binds, ap);
+  va_end(ap);
   _gwSqlUnlock(b);
 
-  return (ok);
+  return (r.rc == SQLITE_DONE && r.changes == 1);
 }
 
 
@@ -483,19 +577,7 @@ _gwSqlChange(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, const ch
 int
 _gwSqlNamePage(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, int64_t c, _gw_store_cursor_t *cursor, _gw_sql_row_cb_t row_cb, void *rows, size_t rowsize, size_t name_offset, int max)
 {
-  sqlite3_stmt *stmt;
-  int           n = -1;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, id, sql)) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, a);
-    sqlite3_bind_int64(stmt, 2, c);
-    sqlite3_bind_text(stmt, 3, cursor->text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(stmt, 4, max);
-    n = _gwSqlRows(b, stmt, row_cb, rows, rowsize, max);
-  }
-  _gwSqlUnlock(b);
+  int n = _gwSqlRowsf(b, id, sql, row_cb, rows, rowsize, max, "llti", a, c, cursor->text, max);
 
   if (n > 0)
     snprintf(cursor->text, sizeof(cursor->text), "%s", (const char *)rows + (size_t)(n - 1) * rowsize + name_offset);
@@ -874,20 +956,8 @@ _gwSqlCheck(void *backend)
 bool
 _gwSqlTenantAdd(void *backend, int64_t id, const char *name, const char **error_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           rc = SQLITE_ERROR;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_TENANT_ADD, "INSERT INTO tenants (id, name, created) VALUES (?1, ?2, ?3)")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-    rc = sqlite3_step(stmt);
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  int rc = _gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_TENANT_ADD, "INSERT INTO tenants (id, name, created) VALUES (?1, ?2, ?3)",
+                       NULL, NULL, "ltl", id, name, (int64_t)time(NULL));
 
   if (rc == SQLITE_DONE)
     return (true);

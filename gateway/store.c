@@ -82,14 +82,17 @@ _gwStoreMismatchMessage(gw_job_state_t current, gw_job_state_t expected)
 
 
 /*
- * 'set_error()' - Set *error_r when the caller asked for it.
+ * 'set_error()' - Set *error_r when the caller asked for it; returns false
+ *                 (a refused call returns set_error(...)).
  */
 
-static void
+static bool
 set_error(const char **error_r, const char *message)
 {
   if (error_r)
     *error_r = message;
+
+  return (false);
 }
 
 
@@ -456,10 +459,7 @@ bool
 _gwStoreTenantAdd(gw_store_t *store, int64_t id, const char *name, const char **error_r)
 {
   if (!store || id <= 0 || !valid_text(name, NAME_MAX_LEN, false))
-  {
-    set_error(error_r, "invalid tenant");
-    return (false);
-  }
+    return (set_error(error_r, "invalid tenant"));
 
   return (store->ops->tenant_add(store->backend, id, name, error_r));
 }
@@ -482,38 +482,23 @@ gwStoreUserAdd(gw_store_t *s, int64_t tenant, const char *name, const char *disp
     *id_r = 0;
 
   if (!s || tenant <= 0)
-  {
-    set_error(error_r, "invalid store or tenant");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store or tenant"));
 
   if (!norm_user_name(name, norm))
-  {
-    set_error(error_r, "user names are 1 to 63 characters: letters, digits, '.', '_', '@' and '-'");
-    return (false);
-  }
+    return (set_error(error_r, "user names are 1 to 63 characters: letters, digits, '.', '_', '@' and '-'"));
 
   if (!display_name)
     display_name = "";
   if (!valid_text(display_name, 127, true))
-  {
-    set_error(error_r, "display names are at most 127 bytes without control characters");
-    return (false);
-  }
+    return (set_error(error_r, "display names are at most 127 bytes without control characters"));
 
   if ((unsigned)role > GW_ROLE_GUEST)
-  {
-    set_error(error_r, "unknown role");
-    return (false);
-  }
+    return (set_error(error_r, "unknown role"));
 
   if (password_hash && !*password_hash)
     password_hash = NULL;                 /* "" = no password (yet) */
   if (password_hash && !valid_text(password_hash, HASH_MAX_LEN, false))
-  {
-    set_error(error_r, "invalid password hash");
-    return (false);
-  }
+    return (set_error(error_r, "invalid password hash"));
 
   return (s->ops->user_add(s->backend, tenant, norm, display_name, role, password_hash, must_change, id_r, error_r));
 }
@@ -620,16 +605,10 @@ gwStoreAliasAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *alia
   char norm[NAME_MAX_LEN + 1];
 
   if (!s || tenant <= 0 || user_id <= 0)
-  {
-    set_error(error_r, "invalid store, tenant or user");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant or user"));
 
   if (!norm_user_name(alias, norm))
-  {
-    set_error(error_r, "aliases are 1 to 63 characters: letters, digits, '.', '_', '@' and '-'");
-    return (false);
-  }
+    return (set_error(error_r, "aliases are 1 to 63 characters: letters, digits, '.', '_', '@' and '-'"));
 
   return (s->ops->alias_add(s->backend, tenant, user_id, norm, error_r));
 }
@@ -645,16 +624,10 @@ gwStoreAddressAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *ad
   char norm[ADDR_MAX_LEN + 1];
 
   if (!s || tenant <= 0 || user_id <= 0)
-  {
-    set_error(error_r, "invalid store, tenant or user");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant or user"));
 
   if (!norm_address(address, norm))
-  {
-    set_error(error_r, "not an email address (one '@', no spaces, at most 255 bytes)");
-    return (false);
-  }
+    return (set_error(error_r, "not an email address (one '@', no spaces, at most 255 bytes)"));
 
   return (s->ops->address_add(s->backend, tenant, user_id, norm, error_r));
 }
@@ -688,24 +661,15 @@ gwStoreAddressSetState(gw_store_t *s, int64_t tenant, const char *address, gw_ad
   char norm[ADDR_MAX_LEN + 1];
 
   if (!s || tenant <= 0 || (unsigned)state > GW_ADDRESS_REVOKED)
-  {
-    set_error(error_r, "invalid store, tenant or address state");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant or address state"));
 
   if (!norm_address(address, norm))
-  {
-    set_error(error_r, "not an email address (one '@', no spaces, at most 255 bytes)");
-    return (false);
-  }
+    return (set_error(error_r, "not an email address (one '@', no spaces, at most 255 bytes)"));
 
   if (!by)
     by = "";
   if (!valid_text(by, NAME_MAX_LEN, state != GW_ADDRESS_VERIFIED))
-  {
-    set_error(error_r, "say who verified the address (\"self\" or an admin name)");
-    return (false);
-  }
+    return (set_error(error_r, "say who verified the address (\"self\" or an admin name)"));
 
   return (s->ops->address_set_state(s->backend, tenant, norm, state, by, error_r));
 }
@@ -734,10 +698,7 @@ bool
 gwStorePinSet(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32], int64_t expires, const char **error_r)
 {
   if (!s || tenant <= 0 || user_id <= 0 || !hmac || expires < 0)
-  {
-    set_error(error_r, "invalid store, tenant, user or expiry");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant, user or expiry"));
 
   return (s->ops->pin_set(s->backend, tenant, user_id, hmac, expires, error_r));
 }
@@ -765,10 +726,7 @@ bool
 gwStoreTokenAdd(gw_store_t *s, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r)
 {
   if (!s || tenant <= 0 || !address || !hmac || expires <= 0)
-  {
-    set_error(error_r, "invalid store, tenant, address or expiry");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant, address or expiry"));
 
   return (s->ops->token_add(s->backend, tenant, address, hmac, expires, error_r));
 }
@@ -810,10 +768,7 @@ bool
 gwStoreCardSet(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32], const char **error_r)
 {
   if (!s || tenant <= 0 || user_id <= 0 || !hmac)
-  {
-    set_error(error_r, "invalid store, tenant or user");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant or user"));
 
   return (s->ops->card_set(s->backend, tenant, user_id, hmac, error_r));
 }
@@ -937,16 +892,10 @@ gwStoreDeviceAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *nam
     *id_r = 0;
 
   if (!s || tenant <= 0 || user_id <= 0 || !token_hmac || !password_hmac)
-  {
-    set_error(error_r, "invalid store, tenant or user");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant or user"));
 
   if (!valid_printer_name(name))
-  {
-    set_error(error_r, "device names are 1 to 63 characters: letters, digits, '.', '_' and '-'");
-    return (false);
-  }
+    return (set_error(error_r, "device names are 1 to 63 characters: letters, digits, '.', '_' and '-'"));
 
   return (s->ops->device_add(s->backend, tenant, user_id, name, token_hmac, password_hmac, id_r, error_r));
 }
@@ -1002,30 +951,18 @@ bool
 gwStorePrinterAdd(gw_store_t *s, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r)
 {
   if (!s || tenant <= 0)
-  {
-    set_error(error_r, "invalid store or tenant");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store or tenant"));
 
   if (!valid_printer_name(name))
-  {
-    set_error(error_r, "printer names are 1 to 63 characters: letters, digits, '.', '_' and '-'");
-    return (false);
-  }
+    return (set_error(error_r, "printer names are 1 to 63 characters: letters, digits, '.', '_' and '-'"));
 
   if (!valid_text(uri, 1023, false) || strchr(uri, ' ') || !strstr(uri, "://"))
-  {
-    set_error(error_r, "printer URIs look like ipp://host/path, ipps://host/path or cups://host:port/queue");
-    return (false);
-  }
+    return (set_error(error_r, "printer URIs look like ipp://host/path, ipps://host/path or cups://host:port/queue"));
 
   if (!location)
     location = "";
   if (!valid_text(location, 127, true))
-  {
-    set_error(error_r, "printer locations are at most 127 bytes without control characters");
-    return (false);
-  }
+    return (set_error(error_r, "printer locations are at most 127 bytes without control characters"));
 
   return (s->ops->printer_add(s->backend, tenant, name, uri, location, error_r));
 }
@@ -1087,10 +1024,7 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
   gw_job_t j;
 
   if (!s || !job || job->tenant <= 0 || job->user_id < 0 || !gwUUIDValid(job->id))
-  {
-    set_error(error_r, "invalid store, tenant, user or job id");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant, user or job id"));
 
   /*
    * Work on a copy: fill the defaults and make sure every text field is
@@ -1104,10 +1038,7 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
       strnlen(j.format, sizeof(j.format)) >= sizeof(j.format) ||
       strnlen(j.sides, sizeof(j.sides)) >= sizeof(j.sides) ||
       strnlen(j.color_mode, sizeof(j.color_mode)) >= sizeof(j.color_mode))
-  {
-    set_error(error_r, "invalid job owner, origin, name or format");
-    return (false);
-  }
+    return (set_error(error_r, "invalid job owner, origin, name or format"));
 
   if (!j.sides[0])
     snprintf(j.sides, sizeof(j.sides), "one-sided");
@@ -1117,16 +1048,10 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
     snprintf(j.format, sizeof(j.format), "application/octet-stream");
 
   if (!gwJobCopiesValid(j.copies) || !gwJobSidesValid(j.sides) || !gwJobColorModeValid(j.color_mode))
-  {
-    set_error(error_r, "copies must be 1 to 999, sides one-sided or two-sided-long/short-edge, colour auto, color or monochrome");
-    return (false);
-  }
+    return (set_error(error_r, "copies must be 1 to 999, sides one-sided or two-sided-long/short-edge, colour auto, color or monochrome"));
 
   if (j.expires < 0 || j.created < 0)
-  {
-    set_error(error_r, "invalid job times");
-    return (false);
-  }
+    return (set_error(error_r, "invalid job times"));
 
   j.state       = GW_JOB_STATE_RECEIVING;
   j.reason      = GW_REASON_NONE;
@@ -1234,36 +1159,21 @@ gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_s
   char default_action[32];
 
   if (!s || tenant <= 0 || !gwUUIDValid(job_id))
-  {
-    set_error(error_r, "invalid store, tenant or job id");
-    return (false);
-  }
+    return (set_error(error_r, "invalid store, tenant or job id"));
 
   if ((unsigned)from >= GW_JOB_STATE_COUNT || (unsigned)to >= GW_JOB_STATE_COUNT || (unsigned)reason >= GW_REASON_COUNT)
-  {
-    set_error(error_r, "unknown job state or reason");
-    return (false);
-  }
+    return (set_error(error_r, "unknown job state or reason"));
 
   if (!gwJobStateAllowed(from, to))
-  {
-    set_error(error_r, cannot_msgs[from][to]);
-    return (false);
-  }
+    return (set_error(error_r, cannot_msgs[from][to]));
 
   if (!reason_text)
     reason_text = "";
   if (strnlen(reason_text, sizeof(((gw_job_t *)0)->reason_text)) >= sizeof(((gw_job_t *)0)->reason_text))
-  {
-    set_error(error_r, "the reason text is too long");
-    return (false);
-  }
+    return (set_error(error_r, "the reason text is too long"));
 
   if (printer && *printer && !valid_printer_name(printer))
-  {
-    set_error(error_r, "invalid printer name");
-    return (false);
-  }
+    return (set_error(error_r, "invalid printer name"));
 
   if (!actor || !valid_text(actor, NAME_MAX_LEN, false))
     actor = "system";

@@ -1,8 +1,46 @@
 /*
- * text.c - small text helpers (text.h).
+ * text.c - small text helpers, the growing byte buffer and growing
+ *          arrays (text.h).
  */
 
 #include "printgate/text.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/*
+ * 'gwBufferAdd()' - Append len bytes (growing the buffer by doubling), and
+ *                   keep a nul after them.  Once out of memory the buffer
+ *                   is marked failed and nothing more is added.
+ */
+
+void
+gwBufferAdd(gw_buffer_t *b, const void *data, size_t len)
+{
+  if (b->failed)
+    return;
+
+  if (len >= b->size - b->len)            /* Also true for an empty buffer */
+  {
+    size_t size = (b->len + len + 1) * 2;
+    char  *bigger;
+
+    if ((bigger = realloc(b->data, size)) == NULL)
+    {
+      b->failed = true;
+      return;
+    }
+    b->data = bigger;
+    b->size = size;
+  }
+
+  if (len)
+    memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+}
 
 
 /*
@@ -19,4 +57,31 @@ gwHexValue(int c)
   if (c >= 'A' && c <= 'F')
     return (c - 'A' + 10);
   return (-1);
+}
+
+
+/*
+ * 'gwArrayGrow()' - Make room for one more element in a growing array of
+ *                   'count' elements of 'elemsize' bytes, '*alloc'
+ *                   allocated: when it is full, double it ('first' for an
+ *                   empty one).  Returns the array (maybe moved; store it
+ *                   back), or NULL when out of memory (the old array is
+ *                   still valid and still the caller's).
+ */
+
+void *
+gwArrayGrow(void *array, size_t count, size_t *alloc, size_t elemsize, size_t first)
+{
+  size_t n;
+  void  *bigger;
+
+  if (count < *alloc)
+    return (array);
+
+  n = *alloc ? 2 * *alloc : first;
+  if (n <= count || n > SIZE_MAX / elemsize || (bigger = realloc(array, n * elemsize)) == NULL)
+    return (NULL);
+  *alloc = n;
+
+  return (bigger);
 }

@@ -184,6 +184,8 @@ _gwSinkSettings(const gw_sink_options_t *opts, _gw_sink_settings_t *s)
 /*
  * '_gwSinkTargetInit()' - Parse a printer URI into a target.
  *
+ * The scheme says the kind: cups:// is a CUPS queue, anything else (the
+ * IPP sink serves ipp:// and ipps://) a printer spoken to directly.
  * ipp://host[:port]/path and ipps://... go to that path; cups://host[:port]/QUEUE
  * (or .../printers/QUEUE, .../classes/CLASS) goes to /printers/QUEUE on the
  * CUPS server over plain IPP.  User info in a URI is never used and never
@@ -191,18 +193,18 @@ _gwSinkSettings(const gw_sink_options_t *opts, _gw_sink_settings_t *s)
  */
 
 bool
-_gwSinkTargetInit(_gw_sink_target_t *t, _gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, gw_sink_result_t *result)
+_gwSinkTargetInit(_gw_sink_target_t *t, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, gw_sink_result_t *result)
 {
   char              scheme[32], userpass[256], resource[1024];
   const char       *queue = NULL, *collection = "printers";
   http_uri_status_t status;
 
   memset(t, 0, sizeof(*t));
-  t->kind = kind;
   t->name = (printer_name && *printer_name) ? printer_name : "(unnamed)";
 
   status = uri ? httpSeparateURI(HTTP_URI_CODING_ALL, uri, scheme, sizeof(scheme), userpass, sizeof(userpass), t->host, sizeof(t->host), &t->port, resource, sizeof(resource)) : HTTP_URI_STATUS_BAD_URI;
   explicit_bzero(userpass, sizeof(userpass));     /* May hold a password */
+  t->kind = (status >= HTTP_URI_STATUS_OK && !strcmp(scheme, "cups")) ? _GW_SINK_KIND_CUPS : _GW_SINK_KIND_IPP;
 
   if (status < HTTP_URI_STATUS_OK || !t->host[0])
   {
@@ -213,7 +215,7 @@ _gwSinkTargetInit(_gw_sink_target_t *t, _gw_sink_kind_t kind, const char *printe
   if (t->port <= 0)
     t->port = 631;
 
-  if (kind == _GW_SINK_KIND_CUPS)
+  if (t->kind == _GW_SINK_KIND_CUPS)
   {
     /* cups://host:port/QUEUE, /printers/QUEUE or /classes/CLASS */
     queue = resource + 1;
@@ -1365,18 +1367,18 @@ target_send(const _gw_sink_target_t *t, gw_sink_doc_t *doc, const gw_sink_option
 
 
 /*
- * '_gwSinkCheckAt()' - The sinks' check(): parse the printer's URI for this
- *                      kind of sink, then ask the printer.
+ * '_gwSinkCheck()' - Both sinks' check(): parse the printer's URI (its
+ *                    scheme says the kind of sink), then ask the printer.
  */
 
 bool
-_gwSinkCheckAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+_gwSinkCheck(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
   _gw_sink_target_t t;
 
   memset(result, 0, sizeof(*result));
 
-  if (!_gwSinkTargetInit(&t, kind, printer_name, uri, doc, result))
+  if (!_gwSinkTargetInit(&t, printer_name, uri, doc, result))
     return (false);
 
   return (target_check(&t, doc, opts, result));
@@ -1384,19 +1386,19 @@ _gwSinkCheckAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, 
 
 
 /*
- * '_gwSinkFindAt()' - The sinks' find(): parse the printer's URI for this
- *                     kind of sink, then ask the printer.  A URI that cannot
- *                     be used means the printer cannot say.
+ * '_gwSinkFind()' - Both sinks' find(): parse the printer's URI (its
+ *                   scheme says the kind of sink), then ask the printer.
+ *                   A URI that cannot be used means the printer cannot say.
  */
 
 gw_sink_found_t
-_gwSinkFindAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+_gwSinkFind(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
   _gw_sink_target_t t;
 
   memset(result, 0, sizeof(*result));
 
-  if (!_gwSinkTargetInit(&t, kind, printer_name, uri, doc, result))
+  if (!_gwSinkTargetInit(&t, printer_name, uri, doc, result))
   {
     result->status = GW_SINK_HOLD;
     result->reason = GW_REASON_MAY_HAVE_PRINTED;
@@ -1408,17 +1410,18 @@ _gwSinkFindAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, c
 
 
 /*
- * '_gwSinkSendAt()' - The sinks' send(): parse the printer's URI for this
- *                     kind of sink, then check the printer and send the job.
+ * '_gwSinkSend()' - Both sinks' send(): parse the printer's URI (its
+ *                   scheme says the kind of sink), then check the printer
+ *                   and send the job.
  */
 
 void
-_gwSinkSendAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+_gwSinkSend(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
 {
   _gw_sink_target_t t;
 
   memset(result, 0, sizeof(*result));
 
-  if (_gwSinkTargetInit(&t, kind, printer_name, uri, doc, result))
+  if (_gwSinkTargetInit(&t, printer_name, uri, doc, result))
     target_send(&t, doc, opts, result);
 }

@@ -1,59 +1,30 @@
 /*
- * sink-ipp.c - the IPP printer sink: ipp:// and ipps:// printers (IPP
- * Everywhere, or any IPP/2.0 printer that takes the held format, PDF).
+ * sink-ipp.c - the two printer sinks' ops tables.  Both speak IPP through
+ * the conversation in sink-ipp-common.c; the printer's URI scheme picks the
+ * target (_gwSinkTargetInit()).
  *
- * The conversation itself (capability check, streaming Print-Job, retries
- * on server-error-busy) lives in sink-ipp-common.c; this file maps the
- * ops table onto it.
+ * The IPP sink: ipp:// and ipps:// printers (IPP Everywhere, or any
+ * IPP/2.0 printer that takes the held format, PDF).
+ *
+ * The CUPS sink hands a released job to an existing CUPS queue, held there
+ * under its owner's name.  cups://HOST[:PORT]/QUEUE becomes an IPP
+ * conversation with http://HOST:PORT/printers/QUEUE (plain IPP; CUPS
+ * upgrades to TLS itself when its policy asks).  The Print-Job carries
+ * job-hold-until=indefinite and requesting-user-name=owner, so the job
+ * waits on the CUPS server as pending-held, owned by the person, for
+ * whatever release the site uses there.  The capability check also
+ * requires the queue to offer job-hold-until "indefinite".
  */
 
 #include "sink-private.h"
 
-#include <string.h>
+static const char * const ipp_schemes[]  = { "ipp", "ipps", NULL };
+static const char * const cups_schemes[] = { "cups", NULL };
 
-static const char * const ipp_schemes[] = { "ipp", "ipps", NULL };
-
-
-/*
- * 'ipp_check()' - Is the printer reachable and does it take this document?
- */
-
-static bool
-ipp_check(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
+static const gw_sink_ops_t sinks[] =
 {
-  return (_gwSinkCheckAt(_GW_SINK_KIND_IPP, printer_name, uri, doc, opts, result));
-}
-
-
-/*
- * 'ipp_send()' - Check the printer, then send the job (Print-Job).
- */
-
-static void
-ipp_send(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
-{
-  _gwSinkSendAt(_GW_SINK_KIND_IPP, printer_name, uri, doc, opts, result);
-}
-
-
-/*
- * 'ipp_find()' - Does the printer already have this job (Get-Jobs)?
- */
-
-static gw_sink_found_t
-ipp_find(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result)
-{
-  return (_gwSinkFindAt(_GW_SINK_KIND_IPP, printer_name, uri, doc, opts, result));
-}
-
-
-static const gw_sink_ops_t ipp_ops =
-{
-  "ipp",
-  ipp_schemes,
-  ipp_check,
-  ipp_send,
-  ipp_find
+  { "ipp",  ipp_schemes,  _gwSinkCheck, _gwSinkSend, _gwSinkFind },
+  { "cups", cups_schemes, _gwSinkCheck, _gwSinkSend, _gwSinkFind }
 };
 
 
@@ -64,5 +35,16 @@ static const gw_sink_ops_t ipp_ops =
 const gw_sink_ops_t *
 gwIppSink(void)
 {
-  return (&ipp_ops);
+  return (sinks + 0);
+}
+
+
+/*
+ * 'gwCupsSink()' - The sink for cups://HOST:PORT/QUEUE printers.
+ */
+
+const gw_sink_ops_t *
+gwCupsSink(void)
+{
+  return (sinks + 1);
 }

@@ -6,7 +6,8 @@
  * owner travels in requesting-user-name), so any number of releases can
  * run on different threads at once.  sink-ipp-common.c holds the target
  * parsing, the capability check and the streaming Print-Job with retries;
- * sink-ipp.c and sink-cups.c only say how a URI maps onto a target.
+ * sink-ipp.c holds the two ops tables (the URI's scheme picks the target
+ * kind).
  */
 
 #ifndef PRINTGATE_IPP_SINK_PRIVATE_H
@@ -61,10 +62,10 @@ typedef struct _gw_sink_settings_s  /* Options with defaults and ceilings applie
   const char *cert_dir;           /* Pinned ipps certificates (NULL = none) */
 } _gw_sink_settings_t;
 
-extern bool _gwSinkTargetInit(_gw_sink_target_t *t, _gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, gw_sink_result_t *result);
+extern bool _gwSinkTargetInit(_gw_sink_target_t *t, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, gw_sink_result_t *result);
 extern void _gwSinkSettings(const gw_sink_options_t *opts, _gw_sink_settings_t *s);
-extern bool _gwSinkCheckAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
-extern gw_sink_found_t _gwSinkFindAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
-extern void _gwSinkSendAt(_gw_sink_kind_t kind, const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
+extern bool _gwSinkCheck(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
+extern gw_sink_found_t _gwSinkFind(const char *printer_name, const char *uri, const gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
+extern void _gwSinkSend(const char *printer_name, const char *uri, gw_sink_doc_t *doc, const gw_sink_options_t *opts, gw_sink_result_t *result);
 
 #endif /* !PRINTGATE_IPP_SINK_PRIVATE_H */

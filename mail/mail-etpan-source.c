@@ -87,7 +87,7 @@ verify_stream(gw_mail_source_t *src, mailstream *stream)
   }
   if (!stream || (chain = mailstream_get_certificate_chain(stream)) == NULL)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d sent no certificate; the source is stopped and no password was sent.", src->name, src->host, src->port);
+    _gwMailHealthError(src, 0, true, "%s:%d sent no certificate; the source is stopped and no password was sent.", src->host, src->port);
     return (false);
   }
   for (unsigned i = 0; i < carray_count(chain) && n < 16; i ++)
@@ -100,9 +100,43 @@ verify_stream(gw_mail_source_t *src, mailstream *stream)
   ok = gwTLSVerifyChain(der, len, n, src->host, src->cafile, why, sizeof(why));
   mailstream_certificate_chain_free(chain);
   if (!ok)
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: the certificate of %s:%d is not trusted (%s); the source is stopped and no password was sent. Fix the server's certificate or cafile=, then reload.", src->name, src->host, src->port, why);
+    _gwMailHealthError(src, 0, true, "the certificate of %s:%d is not trusted (%s); the source is stopped and no password was sent. Fix the server's certificate or cafile=, then reload.", src->host, src->port, why);
 
   return (ok);
+}
+
+
+/*
+ * 'imap_oauth2()' - AUTHENTICATE XOAUTH2 with the source's access token (a
+ *                   refused token: one new token, one more try).  *r gets
+ *                   libetpan's answer.
+ */
+
+static connect_rc_t
+imap_oauth2(gw_mail_source_t *src, mailimap *imap, int *r)
+{
+  struct mailimap_capability_data *caps = NULL;
+  bool                             tls = false;
+
+  *r = MAILIMAP_ERROR_LOGIN;
+  if (mailimap_capability(imap, &caps) == MAILIMAP_NO_ERROR && caps)   /* After TLS: the list afresh */
+    mailimap_capability_data_free(caps);
+  if (!mailimap_has_xoauth2(imap))
+  {
+    _gwMailHealthError(src, 0, true, "%s:%d does not offer AUTH=XOAUTH2; the source is stopped (auth=oauth2).", src->host, src->port);
+    return (CONNECT_STOP);
+  }
+  for (int attempt = 0; attempt < 2 && *r == MAILIMAP_ERROR_LOGIN; attempt ++)
+  {
+    const char *token = _gwMailOAuthToken(src, &tls);
+
+    if (!token)
+      return (tls ? CONNECT_STOP : CONNECT_RETRY);
+    if ((*r = mailimap_oauth2_authenticate(imap, src->user, token)) == MAILIMAP_ERROR_LOGIN)
+      _gwMailOAuthInvalidate(src);
+  }
+
+  return (CONNECT_OK);
 }
 
 
@@ -113,7 +147,6 @@ verify_stream(gw_mail_source_t *src, mailstream *stream)
 static connect_rc_t
 imap_connect(gw_mail_source_t *src, mailimap *imap, uint32_t *uidvalidity)
 {
-  gw_log_t                        *log = gwSystemGetLog(src->sys);
   struct mailimap_capability_data *caps = NULL;
   int                              r;
 
@@ -124,30 +157,39 @@ imap_connect(gw_mail_source_t *src, mailimap *imap, uint32_t *uidvalidity)
   {
     if ((r = mailimap_socket_starttls_with_callback(imap, set_sni, src->host)) != MAILIMAP_NO_ERROR)
     {
-      gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d refused STARTTLS; the source is stopped (it never logs in without TLS).", src->name, src->host, src->port);
+      _gwMailHealthError(src, 0, true, "%s:%d refused STARTTLS; the source is stopped (it never logs in without TLS).", src->host, src->port);
       return (CONNECT_STOP);
     }
     r = MAILIMAP_NO_ERROR_NON_AUTHENTICATED;
   }
   if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
   {
-    gwLog(log, GW_LOG_WARN, "Mail source %s: cannot connect to %s:%d (libetpan error %d); trying again later.", src->name, src->host, src->port, r);
+    _gwMailHealthError(src, 0, false, "cannot connect to %s:%d (libetpan error %d); trying again later.", src->host, src->port, r);
     return (CONNECT_RETRY);
   }
 
   if (!verify_stream(src, imap->imap_stream))
     return (CONNECT_STOP);
 
-  if ((r = mailimap_login(imap, src->user, src->password)) != MAILIMAP_NO_ERROR)
+  if (src->auth == GW_MAIL_AUTH_OAUTH2)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: the server refused the login of %s (error %d); trying again later.", src->name, src->user, r);
+    connect_rc_t arc = imap_oauth2(src, imap, &r);
+
+    if (arc != CONNECT_OK)
+      return (arc);
+  }
+  else
+    r = mailimap_login(imap, src->user, src->password);
+  if (r != MAILIMAP_NO_ERROR)
+  {
+    _gwMailHealthError(src, 0, false, "the server refused the login of %s (error %d); trying again later.", src->user, r);
     return (CONNECT_RETRY);
   }
   if (mailimap_capability(imap, &caps) == MAILIMAP_NO_ERROR && caps)
     mailimap_capability_data_free(caps);
   if ((r = mailimap_select(imap, src->mailbox)) != MAILIMAP_NO_ERROR || !imap->imap_selection_info)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: cannot open mailbox \"%s\" (error %d); trying again later.", src->name, src->mailbox, r);
+    _gwMailHealthError(src, 0, false, "cannot open mailbox \"%s\" (error %d); trying again later.", src->mailbox, r);
     return (CONNECT_RETRY);
   }
   *uidvalidity = imap->imap_selection_info->sel_uidvalidity;
@@ -389,7 +431,12 @@ run_imap(gw_mail_source_t *src)
     {
       gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: connected to %s:%d, mailbox %s (%s).", src->name, src->host, src->port, src->mailbox, mailimap_has_idle(imap) ? "IDLE" : "polling");
       backoff = 1;
-      while (!src->stop && imap_round(src, imap, uidvalidity) && !src->stop && imap_wait(src, imap));
+      while (!src->stop && imap_round(src, imap, uidvalidity) && !src->stop)
+      {
+        _gwMailHealthOk(src);
+        if (!imap_wait(src, imap))
+          break;
+      }
       if (!src->stop)
         gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: the connection broke; reconnecting.", src->name);
       else
@@ -451,6 +498,112 @@ uidl_add(gw_mail_source_t *src, const char *uidl)
 
 
 /*
+ * 'b64_encode()' - Base64 of len bytes; false when out is too small.
+ */
+
+static bool
+b64_encode(const unsigned char *in, size_t len, char *out, size_t outsize)
+{
+  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t            o = 0;
+
+  if ((len + 2) / 3 * 4 + 1 > outsize)
+    return (false);
+  for (size_t i = 0; i < len; i += 3)
+  {
+    unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < len ? in[i + 2] : 0);
+
+    out[o ++] = abc[(v >> 18) & 63];
+    out[o ++] = abc[(v >> 12) & 63];
+    out[o ++] = i + 1 < len ? abc[(v >> 6) & 63] : '=';
+    out[o ++] = i + 2 < len ? abc[v & 63] : '=';
+  }
+  out[o] = '\0';
+
+  return (true);
+}
+
+
+/*
+ * 'pop3_xoauth2()' - AUTH XOAUTH2 with an initial response (RFC 5034).
+ *                    libetpan 1.9.4 has no POP3 XOAUTH2: the command goes
+ *                    on the session's own stream and, on +OK, the session is
+ *                    put in libetpan's TRANSACTION state (its private enum:
+ *                    2, as mailpop3_pass() does).  A refusal ("+ " with an
+ *                    error, answered with an empty line, then -ERR) gives
+ *                    MAILPOP3_ERROR_BAD_PASSWORD.
+ */
+
+static int
+pop3_xoauth2(mailpop3 *pop, const char *user, const char *token)
+{
+  size_t  slen = strlen(user) + strlen(token) + 32, lsize = (slen + 2) / 3 * 4 + 32;
+  char   *sasl = malloc(slen), *line = malloc(lsize), *resp = NULL;
+  int     r = MAILPOP3_ERROR_MEMORY, n;
+  ssize_t len;
+
+  if (sasl && line && (n = snprintf(sasl, slen, "user=%s\001auth=Bearer %s\001\001", user, token)) > 0 &&
+      (size_t)n < slen && b64_encode((unsigned char *)sasl, (size_t)n, line + 13, lsize - 16))
+  {
+    memcpy(line, "AUTH XOAUTH2 ", 13);
+    len = (ssize_t)strlen(line);
+    line[len ++] = '\r';
+    line[len ++] = '\n';
+    if (mailstream_write(pop->pop3_stream, line, (size_t)len) == len && mailstream_flush(pop->pop3_stream) != -1)
+      resp = mailstream_read_line_remove_eol(pop->pop3_stream, pop->pop3_stream_buffer);
+    if (resp && resp[0] == '+' && resp[1] == ' ' &&
+        mailstream_write(pop->pop3_stream, "\r\n", 2) == 2 && mailstream_flush(pop->pop3_stream) != -1)
+      resp = mailstream_read_line_remove_eol(pop->pop3_stream, pop->pop3_stream_buffer);
+    if (resp && !strncmp(resp, "+OK", 3))
+    {
+      pop->pop3_state = 2;              /* POP3_STATE_TRANSACTION in mailpop3.c */
+      r = MAILPOP3_NO_ERROR;
+    }
+    else
+      r = resp ? MAILPOP3_ERROR_BAD_PASSWORD : MAILPOP3_ERROR_STREAM;
+  }
+  if (sasl)
+    gwWipe(sasl, slen);
+  if (line)
+    gwWipe(line, lsize);
+  free(sasl);
+  free(line);
+
+  return (r);
+}
+
+
+/*
+ * 'pop3_login()' - USER/PASS, or XOAUTH2 with the source's token (a refused
+ *                  token: one new token, one more try).
+ */
+
+static connect_rc_t
+pop3_login(gw_mail_source_t *src, mailpop3 *pop, int *r)
+{
+  bool tls = false;
+
+  if (src->auth != GW_MAIL_AUTH_OAUTH2)
+  {
+    *r = mailpop3_login(pop, src->user, src->password);
+    return (CONNECT_OK);
+  }
+  *r = MAILPOP3_ERROR_BAD_PASSWORD;
+  for (int attempt = 0; attempt < 2 && *r == MAILPOP3_ERROR_BAD_PASSWORD; attempt ++)
+  {
+    const char *token = _gwMailOAuthToken(src, &tls);
+
+    if (!token)
+      return (tls ? CONNECT_STOP : CONNECT_RETRY);
+    if ((*r = pop3_xoauth2(pop, src->user, token)) == MAILPOP3_ERROR_BAD_PASSWORD)
+      _gwMailOAuthInvalidate(src);
+  }
+
+  return (CONNECT_OK);
+}
+
+
+/*
  * 'pop3_round()' - One POP3 session: connect, TLS, verify, log in, take
  *                  every message whose UIDL is not done, QUIT.
  */
@@ -458,7 +611,6 @@ uidl_add(gw_mail_source_t *src, const char *uidl)
 static connect_rc_t
 pop3_round(gw_mail_source_t *src)
 {
-  gw_log_t *log = gwSystemGetLog(src->sys);
   mailpop3 *pop = mailpop3_new(0, NULL);
   carray   *list = NULL;
   int       r;
@@ -472,13 +624,13 @@ pop3_round(gw_mail_source_t *src)
   else if ((r = mailpop3_socket_connect(pop, src->host, (uint16_t)src->port)) == MAILPOP3_NO_ERROR &&
            (r = mailpop3_socket_starttls_with_callback(pop, set_sni, src->host)) != MAILPOP3_NO_ERROR)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: %s:%d refused STLS; the source is stopped (it never logs in without TLS).", src->name, src->host, src->port);
+    _gwMailHealthError(src, 0, true, "%s:%d refused STLS; the source is stopped (it never logs in without TLS).", src->host, src->port);
     mailpop3_free(pop);
     return (CONNECT_STOP);
   }
   if (r != MAILPOP3_NO_ERROR)
   {
-    gwLog(log, GW_LOG_WARN, "Mail source %s: cannot connect to %s:%d (libetpan error %d); trying again later.", src->name, src->host, src->port, r);
+    _gwMailHealthError(src, 0, false, "cannot connect to %s:%d (libetpan error %d); trying again later.", src->host, src->port, r);
     mailpop3_free(pop);
     return (CONNECT_RETRY);
   }
@@ -487,9 +639,15 @@ pop3_round(gw_mail_source_t *src)
     mailpop3_free(pop);
     return (CONNECT_STOP);
   }
-  if ((r = mailpop3_login(pop, src->user, src->password)) != MAILPOP3_NO_ERROR)
+  if ((rc = pop3_login(src, pop, &r)) != CONNECT_OK)
   {
-    gwLog(log, GW_LOG_ERROR, "Mail source %s: the server refused the login of %s (error %d); trying again later.", src->name, src->user, r);
+    mailpop3_free(pop);
+    return (rc);
+  }
+  rc = CONNECT_RETRY;
+  if (r != MAILPOP3_NO_ERROR)
+  {
+    _gwMailHealthError(src, 0, false, "the server refused the login of %s (error %d); trying again later.", src->user, r);
     mailpop3_free(pop);
     return (CONNECT_RETRY);
   }
@@ -527,7 +685,7 @@ pop3_round(gw_mail_source_t *src)
         continue;
       if (!uidl_add(src, info->msg_uidl))
       {
-        gwLog(log, GW_LOG_ERROR, "Mail source %s: cannot write %s: %s.", src->name, src->uidl_path, strerror(errno));
+        _gwMailHealthError(src, 0, false, "cannot write %s: %s.", src->uidl_path, strerror(errno));
         break;
       }
       if (!strcmp(src->done, "delete"))
@@ -557,7 +715,10 @@ run_pop3(gw_mail_source_t *src)
     if (rc == CONNECT_STOP)
       return;
     if (rc == CONNECT_OK)
+    {
+      _gwMailHealthOk(src);
       backoff = src->poll;
+    }
     else
       backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
     if (_gwMailSourceSleep(src, rc == CONNECT_OK ? src->poll : backoff))
@@ -577,8 +738,12 @@ _gwMailSourceRun(void *arg)
 
   if (src->proto == GW_MAIL_PROTO_IMAP)
     run_imap(src);
-  else
+  else if (src->proto == GW_MAIL_PROTO_POP3)
     run_pop3(src);
+  else if (src->proto == GW_MAIL_PROTO_GRAPH)
+    _gwMailGraphRun(src);
+  else
+    _gwMailEwsRun(src);
 
   return (NULL);
 }

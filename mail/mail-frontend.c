@@ -9,6 +9,7 @@
 #include "printgate/outbox.h"
 
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,11 @@ typedef struct mail_frontend_s
   int              count;
   int              subscription;
 } mail_frontend_t;
+
+
+/* The front-end's state while it runs, for /health (which may ask while stop() runs) */
+static pthread_mutex_t  live_mutex = PTHREAD_MUTEX_INITIALIZER;
+static mail_frontend_t *live = NULL;
 
 
 /*
@@ -34,6 +40,30 @@ mail_event(const gw_job_event_t *event, void *data)
 
   for (int i = 0; i < fe->count; i ++)
     _gwMailIntakeEvent(fe->sources + i, event);
+}
+
+
+/*
+ * 'open_secret()' - Decrypt an "enc:v1:" value of a source in place (plain
+ *                   text is kept, with the core's warning).
+ */
+
+static bool
+open_secret(gw_system_t *sys, char *field, size_t size, const char **error_r)
+{
+  char *plain;
+  bool  ok;
+
+  if (!field[0])
+    return (true);
+  if ((plain = calloc(1, size)) == NULL)
+    return (false);
+  if ((ok = gwSystemSecretOpen(sys, "MailSourceFile", field, plain, size, error_r)))
+    snprintf(field, size, "%s", plain);
+  gwWipe(plain, size);
+  free(plain);
+
+  return (ok);
 }
 
 
@@ -56,36 +86,97 @@ mail_start(gw_system_t *sys, void *data, const char **error_r)
     return (false);
   }
 
+  _gwMailHttpInit();
   fe->subscription = gwEventsSubscribe(gwSystemGetEvents(sys), "mail", mail_event, fe);
   for (int i = 0; i < fe->count; i ++)
   {
     gw_mail_source_t *src = fe->sources + i;
-    char              plain[256];
     const char       *error = NULL;
 
     src->sys = sys;
-    snprintf(src->uidl_path, sizeof(src->uidl_path), "%s/mail-%s.uidl", c->state_dir, src->name);
-    if (!gwSystemSecretOpen(sys, "MailSourceFile", src->password, plain, sizeof(plain), &error))
+    snprintf(src->uidl_path, sizeof(src->uidl_path), "%s/mail-%.63s.uidl", c->state_dir, src->name);
+    if (!open_secret(sys, src->password, sizeof(src->password), &error) ||
+        !open_secret(sys, src->oauth.client_secret, sizeof(src->oauth.client_secret), &error) ||
+        !open_secret(sys, src->oauth.refresh_token, sizeof(src->oauth.refresh_token), &error))
     {
-      snprintf(why, sizeof(why), "mail source %s: the password cannot be read: %s", src->name, error ? error : "bad secret");
+      snprintf(why, sizeof(why), "mail source %.63s: a secret (password, client-secret or refresh-token) cannot be read: %.200s", src->name, error ? error : "bad secret");
       *error_r = why;
       return (false);
     }
-    snprintf(src->password, sizeof(src->password), "%s", plain);
-    gwWipe(plain, sizeof(plain));
 
     pthread_mutex_init(&src->mutex, NULL);
     pthread_cond_init(&src->cond, NULL);
     if (pipe2(src->wake, O_CLOEXEC | O_NONBLOCK) || pthread_create(&src->thread, NULL, _gwMailSourceRun, src))
     {
-      snprintf(why, sizeof(why), "mail source %s: cannot start its poller", src->name);
+      snprintf(why, sizeof(why), "mail source %.63s: cannot start its poller", src->name);
       *error_r = why;
       return (false);
     }
     src->started = true;
   }
+  pthread_mutex_lock(&live_mutex);
+  live = fe;
+  pthread_mutex_unlock(&live_mutex);
 
   return (true);
+}
+
+
+/*
+ * 'source_health()' - One source's health entry.
+ */
+
+static json_object *
+source_health(gw_mail_source_t *src)
+{
+  static const char * const kinds[] = { "imap", "pop3", "graph", "ews" };
+  json_object              *o = json_object_new_object();
+  gw_mail_health_t          h;
+
+  pthread_mutex_lock(&src->mutex);
+  h = src->health;
+  pthread_mutex_unlock(&src->mutex);
+
+  json_object_object_add(o, "name", json_object_new_string(src->name));
+  json_object_object_add(o, "kind", json_object_new_string(kinds[src->proto]));
+  json_object_object_add(o, "status", json_object_new_string(h.stopped ? "stopped" : h.last_error_at > h.last_success ? "error" : h.last_success ? "ok" : "starting"));
+  json_object_object_add(o, "last_success", json_object_new_int64((int64_t)h.last_success));
+  json_object_object_add(o, "last_error_at", json_object_new_int64((int64_t)h.last_error_at));
+  json_object_object_add(o, "last_error", json_object_new_string(h.last_error));
+  json_object_object_add(o, "backoff", json_object_new_int(h.backoff));
+
+  return (o);
+}
+
+
+/*
+ * 'mail_health()' - The sources' health for /health's details.
+ */
+
+static bool
+mail_health(gw_system_t *sys, char **json_r, void *data)
+{
+  json_object *root, *list;
+
+  (void)sys;
+  pthread_mutex_lock(&live_mutex);
+  if (live != data)
+  {
+    pthread_mutex_unlock(&live_mutex);
+    return (false);
+  }
+  root = json_object_new_object();
+  list = json_object_new_array();
+  for (int i = 0; i < live->count; i ++)
+    if (live->sources[i].started)
+      json_object_array_add(list, source_health(live->sources + i));
+  pthread_mutex_unlock(&live_mutex);
+
+  json_object_object_add(root, "sources", list);
+  *json_r = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+  json_object_put(root);
+
+  return (*json_r != NULL);
 }
 
 
@@ -98,6 +189,10 @@ mail_stop(gw_system_t *sys, void *data)
 {
   mail_frontend_t *fe = (mail_frontend_t *)data;
 
+  pthread_mutex_lock(&live_mutex);
+  if (live == fe)
+    live = NULL;
+  pthread_mutex_unlock(&live_mutex);
   for (int i = 0; i < fe->count; i ++)
   {
     gw_mail_source_t *src = fe->sources + i;
@@ -131,6 +226,7 @@ mail_stop(gw_system_t *sys, void *data)
     if (src->wake[1] >= 0)
       close(src->wake[1]);
     gwWipe(src->password, sizeof(src->password));
+    gwWipe(&src->oauth, sizeof(src->oauth));
   }
   if (fe->subscription > 0)
     gwEventsUnsubscribe(gwSystemGetEvents(sys), fe->subscription);
@@ -150,5 +246,6 @@ gwMailFrontend(gw_frontend_t *frontend)
   frontend->name  = "mail";
   frontend->start = mail_start;
   frontend->stop  = mail_stop;
+  frontend->health = mail_health;
   frontend->data  = calloc(1, sizeof(mail_frontend_t));
 }

@@ -5,9 +5,11 @@
  *   NAME URL [key=value ...]
  *
  * URL is imaps://HOST[:PORT][/MAILBOX], imap://... (STARTTLS required),
- * pop3s://HOST[:PORT] or pop3://... (STLS required).  The file holds
+ * pop3s://HOST[:PORT] or pop3://... (STLS required), graph://HOST[:PORT][/PATH]
+ * (Microsoft Graph over HTTPS, PATH default /v1.0) or ews://HOST[:PORT][/PATH]
+ * (EWS over HTTPS, PATH default /EWS/Exchange.asmx).  The file holds
  * passwords: it must be a regular file not readable by group or others.
- * Bounded: GW_MAIL_SOURCES_MAX sources, 2 KB lines.
+ * Bounded: GW_MAIL_SOURCES_MAX sources, 8 KB lines.
  */
 
 #include "mail-source.h"
@@ -40,9 +42,13 @@ parse_url(gw_mail_source_t *s, const char *url, const char **why)
     s->proto = GW_MAIL_PROTO_POP3, s->implicit_tls = true, rest = url + 8, port = 995;
   else if (!strncasecmp(url, "pop3://", 7))
     s->proto = GW_MAIL_PROTO_POP3, s->implicit_tls = false, rest = url + 7, port = 110;
+  else if (!strncasecmp(url, "graph://", 8))
+    s->proto = GW_MAIL_PROTO_GRAPH, s->implicit_tls = true, rest = url + 8, port = 443;
+  else if (!strncasecmp(url, "ews://", 6))
+    s->proto = GW_MAIL_PROTO_EWS, s->implicit_tls = true, rest = url + 6, port = 443;
   else
   {
-    *why = "the URL must start with imaps://, imap://, pop3s:// or pop3://";
+    *why = "the URL must start with imaps://, imap://, pop3s://, pop3://, graph:// or ews://";
     return (false);
   }
 
@@ -71,6 +77,18 @@ parse_url(gw_mail_source_t *s, const char *url, const char **why)
   }
   s->port = (int)port;
   snprintf(s->mailbox, sizeof(s->mailbox), "%s", slash && slash[1] ? slash + 1 : "INBOX");
+  if (s->proto == GW_MAIL_PROTO_GRAPH || s->proto == GW_MAIL_PROTO_EWS)
+  {
+    const char *dflt = s->proto == GW_MAIL_PROTO_GRAPH ? "/v1.0" : "/EWS/Exchange.asmx";
+
+    if (slash && (strlen(slash) >= sizeof(s->path) || strspn(slash, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") != strlen(slash)))
+    {
+      *why = "the URL's path must be letters, digits, '-', '_', '.' or '/'";
+      return (false);
+    }
+    snprintf(s->path, sizeof(s->path), "%s", slash && slash[1] ? slash : dflt);
+    s->auth = s->proto == GW_MAIL_PROTO_GRAPH ? GW_MAIL_AUTH_OAUTH2 : GW_MAIL_AUTH_PASSWORD;
+  }
 
   return (true);
 }
@@ -90,7 +108,14 @@ set_option(gw_mail_source_t *s, const char *key, const char *value, const char *
     { "cafile", s->cafile, sizeof(s->cafile) },
     { "authserv-id", s->authserv_id, sizeof(s->authserv_id) },
     { "printed", s->printed, sizeof(s->printed) },
-    { "rejected", s->rejected, sizeof(s->rejected) }
+    { "rejected", s->rejected, sizeof(s->rejected) },
+    { "folder", s->folder, sizeof(s->folder) },
+    { "token-url", s->oauth.token_url, sizeof(s->oauth.token_url) },
+    { "client-id", s->oauth.client_id, sizeof(s->oauth.client_id) },
+    { "client-secret", s->oauth.client_secret, sizeof(s->oauth.client_secret) },
+    { "refresh-token", s->oauth.refresh_token, sizeof(s->oauth.refresh_token) },
+    { "scope", s->oauth.scope, sizeof(s->oauth.scope) },
+    { "token-cafile", s->oauth.cafile, sizeof(s->oauth.cafile) }
   };
 
   for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i ++)
@@ -152,6 +177,20 @@ set_option(gw_mail_source_t *s, const char *key, const char *value, const char *
     s->force_mono   = strstr(value, "mono") != NULL;
     s->force_duplex = strstr(value, "duplex") != NULL;
   }
+  else if (!strcasecmp(key, "auth"))
+  {
+    if (!strcasecmp(value, "password"))
+      s->auth = GW_MAIL_AUTH_PASSWORD;
+    else if (!strcasecmp(value, "ntlm"))
+      s->auth = GW_MAIL_AUTH_NTLM;
+    else if (!strcasecmp(value, "oauth2"))
+      s->auth = GW_MAIL_AUTH_OAUTH2;
+    else
+    {
+      *why = "auth takes password, ntlm or oauth2";
+      return (false);
+    }
+  }
   else if (!strcasecmp(key, "attached-messages"))
     s->limits.rfc822_as_document = !strcasecmp(value, "document");
   else
@@ -184,6 +223,58 @@ source_defaults(gw_mail_source_t *s)
 
 
 /*
+ * 'folder_name_ok()' - A folder name that goes into a JSON or XML request
+ *                      as it is: letters, digits, '-', '_', '.' (and '=',
+ *                      of a Graph folder id, when id is true).
+ */
+
+static bool
+folder_name_ok(const char *name, bool id)
+{
+  const char *chars = id ? "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.=" : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+
+  return (*name && strspn(name, chars) == strlen(name));
+}
+
+
+/*
+ * 'check_source()' - What a complete source line needs; NULL when it is fine.
+ */
+
+static const char *
+check_source(gw_mail_source_t *s)
+{
+  bool http = s->proto == GW_MAIL_PROTO_GRAPH || s->proto == GW_MAIL_PROTO_EWS;
+
+  if (!s->user[0])
+    return ("a source needs user= (the mailbox's account or address)");
+  if (s->auth != GW_MAIL_AUTH_OAUTH2 && !s->password[0])
+    return ("a source needs password= (or auth=oauth2)");
+  if (s->auth == GW_MAIL_AUTH_NTLM && s->proto != GW_MAIL_PROTO_EWS)
+    return ("auth=ntlm is for ews:// sources only");
+  if (s->proto == GW_MAIL_PROTO_GRAPH && s->auth != GW_MAIL_AUTH_OAUTH2)
+    return ("a graph:// source signs in with auth=oauth2 only");
+  if (s->auth == GW_MAIL_AUTH_OAUTH2)
+  {
+    if (strncasecmp(s->oauth.token_url, "https://", 8))
+      return ("auth=oauth2 needs token-url=https://...");
+    if (!s->oauth.client_id[0] || (!s->oauth.client_secret[0] && !s->oauth.refresh_token[0]))
+      return ("auth=oauth2 needs client-id= and client-secret= (client credentials) or refresh-token=");
+    if (!s->oauth.scope[0])
+      snprintf(s->oauth.scope, sizeof(s->oauth.scope), "%s", s->proto == GW_MAIL_PROTO_GRAPH ? "https://graph.microsoft.com/.default" : "https://outlook.office365.com/.default");
+  }
+  if (http && strpbrk(s->user, "<>&\"'"))
+    return ("user= of an ews:// or graph:// source is an account or address (no <, >, &, quotes)");
+  if (http && !s->folder[0])
+    snprintf(s->folder, sizeof(s->folder), "inbox");
+  if (http && (!folder_name_ok(s->folder, true) || !folder_name_ok(s->printed, false) || !folder_name_ok(s->rejected, false)))
+    return ("folder=, printed= and rejected= must be letters, digits, '-', '_' or '.' ('=' too in folder=) (ews:// and graph://)");
+
+  return (NULL);
+}
+
+
+/*
  * '_gwMailSourcesLoad()' - Read the sources file.
  */
 
@@ -191,7 +282,7 @@ bool
 _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char *why, size_t whysize)
 {
   FILE        *fp;
-  char         line[2048];
+  char         line[8192];
   int          lineno = 0;
   struct stat  st;
   const char  *error = NULL;
@@ -256,8 +347,8 @@ _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char
     }
     if (!error && nword < 2)
       error = "a source needs a name and a URL";
-    if (!error && (!s->user[0] || !s->password[0]))
-      error = "a source needs user= and password=";
+    if (!error)
+      error = check_source(s);
     for (int i = 0; !error && i < *count; i ++)
       if (!strcmp(sources[i].name, s->name))
         error = "two sources with the same name";
@@ -271,7 +362,7 @@ _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char
   {
     snprintf(why, whysize, "%s:%d: %s", path, lineno, error);
     for (int i = 0; i <= *count && i < GW_MAIL_SOURCES_MAX; i ++)
-      gwWipe(sources[i].password, sizeof(sources[i].password));
+      gwWipe(sources + i, sizeof(sources[i]));
     *count = 0;
     return (false);
   }

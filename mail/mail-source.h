@@ -10,14 +10,48 @@
 #include "printgate/api.h"
 
 #include <pthread.h>
+#include <time.h>
 
 #define GW_MAIL_SOURCES_MAX  32
 
 typedef enum gw_mail_proto_e
 {
   GW_MAIL_PROTO_IMAP,
-  GW_MAIL_PROTO_POP3
+  GW_MAIL_PROTO_POP3,
+  GW_MAIL_PROTO_GRAPH,                  /* Microsoft Graph (graph://), HTTPS */
+  GW_MAIL_PROTO_EWS                     /* Exchange Web Services (ews://), HTTPS */
 } gw_mail_proto_t;
+
+typedef enum gw_mail_auth_e             /* auth= */
+{
+  GW_MAIL_AUTH_PASSWORD,                /* LOGIN / USER+PASS / HTTP Basic */
+  GW_MAIL_AUTH_NTLM,                    /* EWS only: HTTP NTLM */
+  GW_MAIL_AUTH_OAUTH2                   /* XOAUTH2 (IMAP, POP3), bearer (EWS, Graph) */
+} gw_mail_auth_t;
+
+#define GW_MAIL_TOKEN_MAX    4096       /* Bytes of an access or refresh token */
+
+typedef struct gw_mail_oauth_s          /* OAuth2 client of one source (mail-oauth.c) */
+{
+  char   token_url[512];                /* token-url= (https://) */
+  char   client_id[256];                /* client-id= */
+  char   client_secret[1024];           /* client-secret= (enc:v1: in the file) */
+  char   refresh_token[GW_MAIL_TOKEN_MAX]; /* refresh-token= (enc:v1:); set: refresh-token grant */
+  char   scope[256];                    /* scope= (default per kind) */
+  char   cafile[1024];                  /* token-cafile= ("" = the source's cafile=) */
+  char   access_token[GW_MAIL_TOKEN_MAX]; /* Cached */
+  time_t expires;                       /* When the cached token stops being used */
+  int    grants;                        /* Tokens obtained (log, tests) */
+} gw_mail_oauth_t;
+
+typedef struct gw_mail_health_s         /* The source's health (/health details) */
+{
+  time_t last_success;                  /* Last round that completed, 0 = never */
+  time_t last_error_at;
+  char   last_error[256];
+  int    backoff;                       /* Seconds until the next attempt after an error, 0 = none */
+  bool   stopped;                       /* Stopped for good (TLS, configuration) */
+} gw_mail_health_t;
 
 typedef enum gw_mail_done_e             /* What became of a message */
 {
@@ -35,8 +69,12 @@ typedef struct gw_mail_source_s
   char             host[256];
   int              port;
   char             mailbox[128];        /* IMAP only */
+  char             path[256];           /* EWS / Graph: the URL's path ("/EWS/Exchange.asmx", "/v1.0") */
+  char             folder[128];         /* EWS / Graph: folder= (default inbox) */
   char             user[256];
   char             password[256];
+  gw_mail_auth_t   auth;
+  gw_mail_oauth_t  oauth;
   char             cafile[1024];        /* "" = the system store */
   bool             verify;              /* verify=no: the admin turned verification off for this source */
   char             authserv_id[256];    /* Trusted Authentication-Results id ("" = none trusted) */
@@ -57,12 +95,58 @@ typedef struct gw_mail_source_s
   pthread_mutex_t  mutex;               /* Guards pending (the poller and the event thread) */
   pthread_cond_t   cond;                /* An outcome arrived */
   void            *pending;             /* The message waiting for its outcomes, or NULL */
+  gw_mail_health_t health;              /* Guarded by mutex */
 } gw_mail_source_t;
+
+typedef struct gw_mail_http_s           /* One HTTPS exchange (mail-http.c) */
+{
+  long    status;                       /* HTTP status, 0 = no answer */
+  char   *body;                         /* The answer (malloc'd, NUL-terminated), or NULL */
+  size_t  len;
+  int     retry_after;                  /* Retry-After seconds (429, 503), 0 = none */
+  bool    tls_refused;                  /* The server's certificate was not trusted: stop the source */
+  bool    too_large;                    /* The answer passed the limit */
+  bool    invalid_token;                /* 401: the bearer token was refused */
+  char    error[256];                   /* Transport error, "" if an answer came */
+} gw_mail_http_t;
 
 /* mail-source-config.c: read MailSourceFile; false with "FILE:LINE: why". */
 extern bool           _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char *why, size_t whysize);
-/* mail-etpan-source.c: the poller thread of one source (IMAP or POP3). */
+/* mail-etpan-source.c: the poller thread of one source (IMAP or POP3; EWS and Graph handed on). */
 extern void          *_gwMailSourceRun(void *arg);
+/* mail-graph.c, mail-ews.c: the poller of a Graph or EWS source. */
+extern void           _gwMailGraphRun(gw_mail_source_t *src);
+extern void           _gwMailEwsRun(gw_mail_source_t *src);
+typedef enum gw_mail_round_e           /* How a round (or one request of it) went */
+{
+  GW_MAIL_ROUND_OK,
+  GW_MAIL_ROUND_FAIL,                   /* Try again after the backoff */
+  GW_MAIL_ROUND_STOP                    /* Stopped (asked, or for good: TLS) */
+} gw_mail_round_t;
+
+/* mail-http.c: libcurl's global set-up (mail_start, before the pollers start). */
+extern void           _gwMailHttpInit(void);
+/* One HTTPS request of a source (TLS verified, bounded answer, no redirects). */
+extern bool           _gwMailHttp(gw_mail_source_t *src, const char *method, const char *url, const char *type, const char *body, const char *bearer, const char *cafile, size_t max, gw_mail_http_t *resp);
+extern void           _gwMailHttpFree(gw_mail_http_t *resp);
+/* A request with the source's credentials: the OAuth2 token (one new one on 401), Retry-After
+   waits on 429/503.  ROUND_OK: a 2xx answer in resp (free it); else logged, resp freed. */
+extern gw_mail_round_t _gwMailHttpCall(gw_mail_source_t *src, const char *method, const char *url, const char *type, const char *body, size_t max, gw_mail_http_t *resp);
+/* "https://HOST[:PORT]/" of an EWS or Graph source. */
+extern void           _gwMailHttpOrigin(gw_mail_source_t *src, char *origin, size_t size);
+/* Rounds every poll seconds, backoff (1 s doubling to 5 min) after a failed one, until stopped. */
+extern void           _gwMailPollLoop(gw_mail_source_t *src, gw_mail_round_t (*round)(void *data), void *data);
+/* A stable, short key (32 hex digits) for a long server id (Graph, EWS). */
+extern void           _gwMailIdKey(const char *id, char *key, size_t keysize);
+/* URL-encode a path segment or form value. */
+extern bool           _gwMailUrlEncode(const char *in, char *out, size_t outsize);
+/* mail-oauth.c: the access token (cached, or a new grant); NULL (health and log set) on failure. */
+extern const char    *_gwMailOAuthToken(gw_mail_source_t *src, bool *tls_refused);
+/* The token was refused (401): forget it, so the next call grants a new one. */
+extern void           _gwMailOAuthInvalidate(gw_mail_source_t *src);
+/* mail-source-health.c: health of a source (thread-safe). */
+extern void           _gwMailHealthOk(gw_mail_source_t *src);
+extern void           _gwMailHealthError(gw_mail_source_t *src, int backoff, bool stopped, const char *fmt, ...) GW_FORMAT(4, 5);
 /* True when the stop was asked; waits up to seconds (or until woken). */
 extern bool           _gwMailSourceSleep(gw_mail_source_t *src, int seconds);
 /* mail-intake.c: one whole message, its key (for the jobs' origin references) unique in the source. */

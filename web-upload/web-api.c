@@ -255,23 +255,6 @@ add_job(const gw_job_t *job, void *data)
 
 
 /*
- * 'api_jobs()' - GET /api/v1/jobs: my jobs, oldest first.
- */
-
-static void
-api_jobs(web_req_t *r)
-{
-  gw_actor_t   actor;
-  json_object *o = json_object_new_object(), *a = json_object_new_array();
-
-  _gwWebActor(r, &actor);
-  gwApiJobIterate(r->web->sys, &actor, r->session.user.name, 0, add_job, a);
-  json_object_object_add(o, "jobs", a);
-  _gwWebJson(r, 200, o);
-}
-
-
-/*
  * 'api_job_get()' - GET /api/v1/jobs/{id}: another user's is 404.
  */
 
@@ -344,7 +327,7 @@ _gwWebReleaseText(web_req_t *r, const char *job_id, const char *printer, char *t
   rel.printer     = p.name;
   rel.job_id      = job_id;
   rel.page_ranges = _gwWebField(r, "page_ranges", ranges, sizeof(ranges));
-  rel.number_up   = _gwWebField(r, "number_up", nup, sizeof(nup)) ? atoi(nup) : 0;
+  rel.number_up   = _gwWebField(r, "number_up", nup, sizeof(nup)) ? (int)strtol(nup, NULL, 10) : 0;
 
   gwApiJobRelease(r->web->sys, &actor, &rel, &result);
   snprintf(text, textsize, "%s", result.text[0] ? result.text : result.released ? "Sent to the printer." : "Nothing was released.");
@@ -403,23 +386,6 @@ add_printer(const gw_printer_t *p, void *data)
 
 
 /*
- * 'api_printers()' - GET /api/v1/printers.
- */
-
-static void
-api_printers(web_req_t *r)
-{
-  gw_actor_t   actor;
-  json_object *o = json_object_new_object(), *a = json_object_new_array();
-
-  _gwWebActor(r, &actor);
-  gwApiPrinterIterate(r->web->sys, &actor, add_printer, a);
-  json_object_object_add(o, "printers", a);
-  _gwWebJson(r, 200, o);
-}
-
-
-/*
  * 'api_pin()' - POST /api/v1/pin: a new release PIN, shown once.
  */
 
@@ -453,23 +419,6 @@ add_address(const gw_address_t *a, void *data)
   json_object_object_add(o, "state", json_object_new_string(states[a->state <= GW_ADDRESS_REVOKED ? a->state : 0]));
   json_object_array_add((json_object *)data, o);
   return (true);
-}
-
-
-/*
- * 'api_addresses()' - GET /api/v1/addresses: my addresses.
- */
-
-static void
-api_addresses(web_req_t *r)
-{
-  gw_actor_t   actor;
-  json_object *o = json_object_new_object(), *a = json_object_new_array();
-
-  _gwWebActor(r, &actor);
-  gwApiAddressIterate(r->web->sys, &actor, r->session.user.name, add_address, a);
-  json_object_object_add(o, "addresses", a);
-  _gwWebJson(r, 200, o);
 }
 
 
@@ -554,20 +503,44 @@ add_device(const gw_device_t *d, void *data)
 
 
 /*
- * 'api_devices()' - GET /api/v1/devices: my devices with last use.
+ * 'list()' - GET of one of my lists (jobs oldest first, printers,
+ *            addresses, devices with their last use) as {"KEY": [...]}.
  */
 
+typedef enum list_e { LIST_JOBS, LIST_PRINTERS, LIST_ADDRESSES, LIST_DEVICES } list_t;
+
 static void
-api_devices(web_req_t *r)
+list(web_req_t *r, list_t what)
 {
-  gw_actor_t   actor;
-  json_object *o = json_object_new_object(), *a = json_object_new_array();
+  static const char * const keys[] = { "jobs", "printers", "addresses", "devices" };
+  gw_actor_t                actor;
+  const char               *me = r->session.user.name;
+  json_object              *o = json_object_new_object(), *a = json_object_new_array();
 
   _gwWebActor(r, &actor);
-  gwApiDeviceIterate(r->web->sys, &actor, r->session.user.name, add_device, a);
-  json_object_object_add(o, "devices", a);
+  switch (what)
+  {
+    case LIST_JOBS :
+        gwApiJobIterate(r->web->sys, &actor, me, 0, add_job, a);
+        break;
+    case LIST_PRINTERS :
+        gwApiPrinterIterate(r->web->sys, &actor, add_printer, a);
+        break;
+    case LIST_ADDRESSES :
+        gwApiAddressIterate(r->web->sys, &actor, me, add_address, a);
+        break;
+    case LIST_DEVICES :
+        gwApiDeviceIterate(r->web->sys, &actor, me, add_device, a);
+        break;
+  }
+  json_object_object_add(o, keys[what], a);
   _gwWebJson(r, 200, o);
 }
+
+static void api_jobs(web_req_t *r) { list(r, LIST_JOBS); }
+static void api_printers(web_req_t *r) { list(r, LIST_PRINTERS); }
+static void api_addresses(web_req_t *r) { list(r, LIST_ADDRESSES); }
+static void api_devices(web_req_t *r) { list(r, LIST_DEVICES); }
 
 
 /*

@@ -56,6 +56,7 @@ owner_unref(web_owner_t *o)
     return;
 
   _gwWebUploadCleanup(&o->r);
+  _gwWebFormUploadCleanup(&o->r);
   _gwWebBufFree(&o->r.body);
   _gwWebBufFree(&o->r.out);
   if (o->r.json)
@@ -388,7 +389,8 @@ route_begin(gw_request_t *req, void *data)
     return (false);
   }
 
-  return (r->call->fn != NULL || _gwWebUploadBegin(r));
+  /* fn NULL: a streamed upload, raw (API) or a form (page) */
+  return (r->call->fn != NULL || (r->api ? _gwWebUploadBegin(r) : _gwWebFormUploadBegin(r)));
 }
 
 
@@ -406,7 +408,7 @@ route_body(gw_request_t *req, const char *buf, size_t len, void *data)
     return (false);
 
   if (!o->r.call->fn)
-    return (_gwWebUploadBody(&o->r, buf, len));
+    return (o->r.api ? _gwWebUploadBody(&o->r, buf, len) : _gwWebFormUploadBody(&o->r, buf, len));
 
   if (o->r.body.len + len > WEB_SMALL_BODY || !_gwWebBufAppend(&o->r.body, buf, len))
   {
@@ -475,7 +477,10 @@ route_finish(gw_request_t *req, void *data)
 
   if (!r->call->fn)
   {
-    _gwWebUploadFinish(r);
+    if (r->api)
+      _gwWebUploadFinish(r);
+    else
+      _gwWebFormUploadFinish(r);
     return;
   }
 
@@ -582,6 +587,16 @@ web_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **e
     }
   }
 
+  /* The form upload: files and a few fields */
+  route.path     = "/jobs/upload";
+  route.method   = "POST";
+  route.max_body = gwSystemGetConfig(sys)->max_document_size + WEB_SMALL_BODY;
+  if (!gwListenerAddRoute(listener, &route))
+  {
+    *error_r = "unable to add the web upload form's route";
+    return (false);
+  }
+
   route.max_body = WEB_SMALL_BODY;
   for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i ++)
   {
@@ -624,6 +639,27 @@ gwWebFrontend(gw_web_t *web, gw_frontend_t *frontend)
   frontend->name   = "web";
   frontend->routes = web_routes;
   frontend->data   = web;
+}
+
+
+/*
+ * 'gwWebAdd()' - A new web portal front-end, registered with the gateway.
+ */
+
+gw_web_t *
+gwWebAdd(gw_system_t *sys)
+{
+  gw_web_t     *web = gwWebNew();
+  gw_frontend_t fe;
+
+  if (web)
+  {
+    gwWebFrontend(web, &fe);
+    if (!gwSystemAddFrontend(sys, &fe))
+      gwWebDelete(&web);
+  }
+
+  return (web);
 }
 
 

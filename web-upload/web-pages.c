@@ -248,6 +248,28 @@ page_signin_verify(web_req_t *r)
 
 
 /*
+ * 'token_form()' - A page with one button that posts the link's token t
+ *                  (a mail scanner opening a link must not use it up).
+ */
+
+static void
+token_form(web_req_t *r, const char *title, const char *intro, const char *action, const char *id, const char *button)
+{
+  web_buf_t   b = { 0 };
+  const char *t = gwRequestQuery(r->req, "t");
+
+  _gwWebPageBegin(&b, r, title);
+  if (intro)
+    _gwWebBufAddf(&b, "<p>%s</p>", intro);
+  _gwWebBufAddf(&b, "<form method=\"post\" action=\"%s\" id=\"%s\"><input type=\"hidden\" name=\"t\" value=\"", action, id);
+  _gwWebBufAddHtml(&b, t ? t : "");
+  _gwWebBufAddf(&b, "\"><button type=\"submit\" autofocus>%s</button></form>", button);
+  _gwWebPageEnd(&b);
+  _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
  * 'page_signin_link()' - GET /signin/link?t=: a button, so that a mail
  *                        scanner opening the link does not use it up.
  */
@@ -255,15 +277,7 @@ page_signin_verify(web_req_t *r)
 static void
 page_signin_link(web_req_t *r)
 {
-  web_buf_t   b = { 0 };
-  const char *t = gwRequestQuery(r->req, "t");
-
-  _gwWebPageBegin(&b, r, "Sign in");
-  _gwWebBufAdd(&b, "<form method=\"post\" action=\"/signin/link\" id=\"signin-link\"><input type=\"hidden\" name=\"t\" value=\"");
-  _gwWebBufAddHtml(&b, t ? t : "");
-  _gwWebBufAdd(&b, "\"><button type=\"submit\" autofocus>Sign in to Printgate</button></form>");
-  _gwWebPageEnd(&b);
-  _gwWebPageSend(r, 200, &b);
+  token_form(r, "Sign in", NULL, "/signin/link", "signin-link", "Sign in to Printgate");
 }
 
 
@@ -428,7 +442,11 @@ page_jobs(web_req_t *r)
   _gwWebBufAddHtml(&b, r->session.csrf);
   _gwWebBufAdd(&b, "\"><label for=\"files\">Choose files, or drop them here</label><input type=\"file\" id=\"files\" multiple>"
                    "<ul id=\"progress\" class=\"progress\" aria-live=\"polite\"></ul></div>"
-                   "<noscript><p>Uploading from this page needs JavaScript; you can also print from your phone (Phone set-up) or by mail.</p></noscript></section>\n"
+                   "<noscript><form method=\"post\" action=\"/jobs/upload\" enctype=\"multipart/form-data\" id=\"upload-form\">"
+                   "<input type=\"hidden\" name=\"csrf\" value=\"");
+  _gwWebBufAddHtml(&b, r->session.csrf);
+  _gwWebBufAdd(&b, "\"><label for=\"form-files\">Files</label><input type=\"file\" id=\"form-files\" name=\"files\" multiple required>"
+                   "<button type=\"submit\">Upload</button></form></noscript></section>\n"
                    "<section><h2>Waiting to print</h2><ul class=\"jobs\" id=\"jobs\">");
   gwApiJobIterate(r->web->sys, &actor, r->session.user.name, 0, job_row, &jp);
   _gwWebBufAdd(&b, "</ul>");
@@ -564,16 +582,8 @@ page_printer(web_req_t *r)
 static void
 page_verify(web_req_t *r)
 {
-  web_buf_t   b = { 0 };
-  const char *t = gwRequestQuery(r->req, "t");
-
-  _gwWebPageBegin(&b, r, "Confirm your address");
-  _gwWebBufAdd(&b, "<p>Confirm that this address is yours: the documents you mailed to the gateway then wait for you at the printers.</p>"
-                   "<form method=\"post\" action=\"/verify\" id=\"verify\"><input type=\"hidden\" name=\"t\" value=\"");
-  _gwWebBufAddHtml(&b, t ? t : "");
-  _gwWebBufAdd(&b, "\"><button type=\"submit\" autofocus>Confirm</button></form>");
-  _gwWebPageEnd(&b);
-  _gwWebPageSend(r, 200, &b);
+  token_form(r, "Confirm your address", "Confirm that this address is yours: the documents you mailed to the gateway then wait for you at the printers.",
+             "/verify", "verify", "Confirm");
 }
 
 
@@ -616,6 +626,7 @@ const web_call_t _gwWebPageCalls[] =
   { "POST", "/signin/password",   WEB_AUTH_NONE,    true,  page_signin_password },
   { "POST", "/signout",           WEB_AUTH_CSRF,    false, page_signout },
   { "GET",  "/jobs",              WEB_AUTH_SESSION, false, page_jobs },
+  { "POST", "/jobs/upload",       WEB_AUTH_SESSION, false, NULL },   /* Streamed; its CSRF field is checked as it arrives */
   { "POST", "/jobs/cancel",       WEB_AUTH_CSRF,    false, page_job_cancel },
   { "POST", "/jobs/release",      WEB_AUTH_CSRF,    true,  page_job_release },
   { "POST", "/jobs/pin",          WEB_AUTH_CSRF,    false, page_pin },

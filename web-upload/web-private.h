@@ -39,6 +39,7 @@ typedef struct web_buf_s        /* A growing text buffer (NUL-terminated) */
 #define WEB_BUF_MAX (8 * 1024 * 1024)
 
 struct web_req_s;
+typedef struct web_form_s web_form_t;     /* A form upload (web-upload-form.c) */
 typedef void (*web_fn_t)(struct web_req_s *r);
 
 typedef enum web_auth_e         /* What a call needs */
@@ -76,6 +77,7 @@ typedef struct web_req_s        /* One request */
   /* Upload */
   gw_submission_t    *sub;
   int64_t             received;
+  web_form_t         *form;             /* The form upload (multipart) */
   /* Answer of a slow call (set on the task, sent by gwDeferredRespondHeader()) */
   int                 status;
   char                type[64];
@@ -106,6 +108,12 @@ extern bool        _gwWebUploadBegin(web_req_t *r);
 extern bool        _gwWebUploadBody(web_req_t *r, const char *buf, size_t len);
 extern void        _gwWebUploadFinish(web_req_t *r);
 extern void        _gwWebUploadCleanup(web_req_t *r);
+
+/* web-upload-form.c */
+extern bool        _gwWebFormUploadBegin(web_req_t *r);
+extern bool        _gwWebFormUploadBody(web_req_t *r, const char *buf, size_t len);
+extern void        _gwWebFormUploadFinish(web_req_t *r);
+extern void        _gwWebFormUploadCleanup(web_req_t *r);
 
 /* web-pages.c, web-pages-setup.c */
 extern const web_call_t _gwWebPageCalls[];

@@ -219,11 +219,7 @@ dir_read(ole2_dir_t          *dir,     /* O - Directory sectors */
 static gw_format_t
 entry_format(const unsigned char *entry)       /* I - Directory entry */
 {
-  static const struct
-  {
-    const char  *name;
-    gw_format_t format;
-  } streams[] =
+  static const _gw_sniff_name_t streams[] =
   {
     { "WordDocument", GW_FORMAT_DOC },
     { "Workbook", GW_FORMAT_XLS },
@@ -247,13 +243,6 @@ entry_format(const unsigned char *entry)       /* I - Directory entry */
 
     name[i] = (char)entry[2 * i];
   }
-  name[chars] = '\0';
 
-  for (i = 0; i < sizeof(streams) / sizeof(streams[0]); i ++)
-  {
-    if (!strcmp(name, streams[i].name))
-      return (streams[i].format);
-  }
-
-  return (GW_FORMAT_UNKNOWN);
+  return (_gwSniffName(streams, sizeof(streams) / sizeof(streams[0]), (const unsigned char *)name, chars, false));
 }

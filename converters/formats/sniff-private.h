@@ -12,7 +12,19 @@
 
 #include "printgate-formats/sniff.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+
+
+/*
+ * A name (a stream, a part prefix, a MIME type) that says a format.
+ */
+
+typedef struct _gw_sniff_name_s
+{
+  const char  *name;
+  gw_format_t format;
+} _gw_sniff_name_t;
 
 
 /*
@@ -43,6 +55,7 @@ _gwSniffBe32(const unsigned char *p)
  * Functions.
  */
 
+extern gw_format_t _gwSniffName(const _gw_sniff_name_t *names, size_t count, const unsigned char *name, size_t namelen, bool prefix); /* sniff.c */
 extern gw_format_t _gwSniffOle2(const unsigned char *p, size_t len);   /* sniff-ole2.c */
 extern gw_format_t _gwSniffText(const unsigned char *p, size_t len);   /* sniff-text.c */
 extern gw_format_t _gwSniffZip(const unsigned char *p, size_t len);    /* sniff-zip.c */

@@ -80,25 +80,14 @@ static gw_format_t
 odf_mimetype(const unsigned char *data,        /* I - Entry data */
              size_t              datalen)      /* I - Its length (compressed size) */
 {
-  static const struct
-  {
-    const char  *mime;
-    gw_format_t format;
-  } odf[] =
+  static const _gw_sniff_name_t odf[] =
   {
     { "application/vnd.oasis.opendocument.text", GW_FORMAT_ODT },
     { "application/vnd.oasis.opendocument.spreadsheet", GW_FORMAT_ODS },
     { "application/vnd.oasis.opendocument.presentation", GW_FORMAT_ODP }
   };
-  size_t i;
 
-  for (i = 0; i < sizeof(odf) / sizeof(odf[0]); i ++)
-  {
-    if (datalen == strlen(odf[i].mime) && !memcmp(data, odf[i].mime, datalen))
-      return (odf[i].format);
-  }
-
-  return (GW_FORMAT_UNKNOWN);
+  return (_gwSniffName(odf, sizeof(odf) / sizeof(odf[0]), data, datalen, false));
 }
 
 
@@ -111,17 +100,12 @@ see_name(zip_seen_t          *seen,    /* IO - What we saw so far */
          const unsigned char *name,    /* I  - Entry name (not terminated) */
          size_t              namelen)  /* I  - Its length */
 {
-  static const struct
-  {
-    const char  *prefix;
-    gw_format_t format;
-  } parts[] =
+  static const _gw_sniff_name_t parts[] =
   {
     { "word/", GW_FORMAT_DOCX },
     { "xl/", GW_FORMAT_XLSX },
     { "ppt/", GW_FORMAT_PPTX }
   };
-  size_t i, plen;
 
   if (namelen == 19 && !memcmp(name, "[Content_Types].xml", 19))
   {
@@ -129,18 +113,8 @@ see_name(zip_seen_t          *seen,    /* IO - What we saw so far */
     return;
   }
 
-  if (seen->ooxml != GW_FORMAT_UNKNOWN)
-    return;
-
-  for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i ++)
-  {
-    plen = strlen(parts[i].prefix);
-    if (namelen > plen && !memcmp(name, parts[i].prefix, plen))
-    {
-      seen->ooxml = parts[i].format;
-      return;
-    }
-  }
+  if (seen->ooxml == GW_FORMAT_UNKNOWN)
+    seen->ooxml = _gwSniffName(parts, sizeof(parts) / sizeof(parts[0]), name, namelen, true);
 }
 
 

@@ -94,6 +94,32 @@ static bool        starts(const unsigned char *p, size_t len, const void *magic,
 
 
 /*
+ * '_gwSniffName()' - The format of the first of 'names' that is 'name'
+ *                    (namelen bytes, not terminated) or, with 'prefix',
+ *                    that 'name' starts with and goes on after;
+ *                    GW_FORMAT_UNKNOWN if none.
+ */
+
+gw_format_t
+_gwSniffName(const _gw_sniff_name_t *names,    /* I - Names and their formats */
+             size_t                 count,     /* I - Number of names */
+             const unsigned char    *name,     /* I - Name seen */
+             size_t                 namelen,   /* I - Its length */
+             bool                   prefix)    /* I - Match a prefix of it */
+{
+  for (size_t i = 0; i < count; i ++)
+  {
+    size_t len = strlen(names[i].name);
+
+    if ((prefix ? namelen > len : namelen == len) && !memcmp(name, names[i].name, len))
+      return (names[i].format);
+  }
+
+  return (GW_FORMAT_UNKNOWN);
+}
+
+
+/*
  * 'gwFormatSniff()' - Tell what a document is from its first bytes.
  *
  * "head" is the start of the document (GW_FORMAT_SNIFF_BYTES bytes, or the

@@ -368,30 +368,6 @@ enter_view(const settings_t *s, bool as_root, const struct stat *st)
 
 
 /*
- * 'wait_instance()' - Outside the pid namespace: wait for the instance
- *                     (pid 1 inside) and end the way it ended.
- */
-
-static void wait_instance(pid_t child) __attribute__((noreturn));
-
-static void
-wait_instance(pid_t child)
-{
-  int status;
-
-  while (waitpid(child, &status, 0) < 0)
-  {
-    if (errno != EINTR)
-      _exit(2);
-  }
-
-  if (WIFEXITED(status))
-    _exit(WEXITSTATUS(status));
-  _exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
-}
-
-
-/*
  * 'drop_user()' - Become PG_OFFICE_USER for good and check it held.
  */
 
@@ -514,15 +490,15 @@ apply_seccomp(void)
    */
 
   if (!rc)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_NE, 0));
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_NE, 0, 0));
   if (!rc)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setsid), 0);
   if (!rc)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setpgid), 0);
   if (!rc)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0));
   if (!rc)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0));
   if (!rc)
     rc = seccomp_load(ctx);
 
@@ -656,7 +632,7 @@ main(int argc, char *argv[])
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
       _exit(2);           /* The instance follows: its parent-death signal */
-    wait_instance(child);
+    _gwSandboxRelayExit(child);
   }
 
   close(alive[1]);

@@ -302,14 +302,7 @@ main(int argc, char *argv[])
     gwMailFrontend(&mail);
     gwSystemAddFrontend(sys, &mail);
   }
-
-  if ((web = gwWebNew()) != NULL)
-  {
-    gw_frontend_t fe;                   /* Web portal and REST API (docs/web.md) */
-
-    gwWebFrontend(web, &fe);
-    gwSystemAddFrontend(sys, &fe);
-  }
+  web = gwWebAdd(sys);                 /* Web portal and REST API (docs/web.md) */
 
   if (!gwSystemRecover(sys))
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Recovery did not complete; see the messages above.");
@@ -319,7 +312,6 @@ main(int argc, char *argv[])
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "HTTPS listener: %s", error ? error : "unable to start");
     fprintf(stderr, "printgated: HTTPS listener: %s\n", error ? error : "unable to start");
     gwSystemDelete(&sys);
-    gwWebDelete(&web);
     return (1);
   }
   port = gwListenerGetPort(gwSystemGetListener(sys));
@@ -328,7 +320,6 @@ main(int argc, char *argv[])
   {
     fprintf(stderr, "printgated: %s\n", error);
     gwSystemDelete(&sys);
-    gwWebDelete(&web);
     return (1);
   }
 

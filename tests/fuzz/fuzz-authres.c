@@ -10,17 +10,11 @@
 
 #include "../../mail/mail-private.h"
 
-#include <stdio.h>
-#include <stdlib.h>
+#define GW_FUZZ_NAME "fuzz-authres"
+#include "fuzz-common.h"
+
 #include <string.h>
 #include <strings.h>
-
-static void
-fail(const char *what)
-{
-  fprintf(stderr, "fuzz-authres: %s\n", what);
-  abort();
-}
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -28,10 +22,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
   char            buf[8192], why[64], *nl, *header, *domain;
   gw_mail_trust_t t;
 
-  if (size >= sizeof(buf))
+  if (!gw_fuzz_text(data, size, buf, sizeof(buf)))
     return (0);
-  memcpy(buf, data, size);
-  buf[size] = '\0';
   domain = buf;
   if ((nl = strchr(buf, '\n')) == NULL)
     return (0);

@@ -14,16 +14,10 @@
 
 #include "../../mail/mail-private.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define GW_FUZZ_NAME "fuzz-mime-filename"
+#include "fuzz-common.h"
 
-static void
-fail(const char *what)
-{
-  fprintf(stderr, "fuzz-mime-filename: %s\n", what);
-  abort();
-}
+#include <string.h>
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -32,10 +26,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
   gw_mail_param_t params[GW_MAIL_PARAM_MAX];
   int             n;
 
-  if (size >= sizeof(buf))
+  if (!gw_fuzz_text(data, size, buf, sizeof(buf)))
     return (0);
-  memcpy(buf, data, size);
-  buf[size] = '\0';
   n = gwMailParamSplit(buf, params, GW_MAIL_PARAM_MAX);
   if (n < 0 || n > GW_MAIL_PARAM_MAX)
     fail("parameter count");

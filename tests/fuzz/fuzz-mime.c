@@ -12,16 +12,10 @@
 
 #include "../../mail/mail-private.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define GW_FUZZ_NAME "fuzz-mime"
+#include "fuzz-common.h"
 
-static void
-fail(const char *what)
-{
-  fprintf(stderr, "fuzz-mime: %s\n", what);
-  abort();
-}
+#include <string.h>
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

@@ -15,21 +15,10 @@
 
 #include "printgate/job.h"
 
-#include <stdio.h>
-#include <stdlib.h>
+#define GW_FUZZ_NAME "fuzz-page-ranges"
+#include "fuzz-common.h"
+
 #include <string.h>
-
-
-/*
- * 'fail()' - Report a broken promise and abort (libFuzzer saves the input).
- */
-
-static void
-fail(const char *what)
-{
-  fprintf(stderr, "fuzz-page-ranges: %s\n", what);
-  abort();
-}
 
 
 int
@@ -40,10 +29,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
   int             count = -1, count2 = -1;
   const char     *why = NULL;
 
-  if (size >= sizeof(text))
+  if (!gw_fuzz_text(data, size, text, sizeof(text)))
     return (0);
-  memcpy(text, data, size);
-  text[size] = '\0';
 
   if (!gwJobPageRangesParse(text, ranges, &count, &why))
   {

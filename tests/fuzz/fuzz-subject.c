@@ -11,16 +11,10 @@
 #include "../../mail/mail-private.h"
 #include "printgate/job.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define GW_FUZZ_NAME "fuzz-subject"
+#include "fuzz-common.h"
 
-static void
-fail(const char *what)
-{
-  fprintf(stderr, "fuzz-subject: %s\n", what);
-  abort();
-}
+#include <string.h>
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -28,10 +22,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
   char              buf[2048];
   gw_mail_options_t o;
 
-  if (size >= sizeof(buf))
+  if (!gw_fuzz_text(data, size, buf, sizeof(buf)))
     return (0);
-  memcpy(buf, data, size);
-  buf[size] = '\0';
   gwMailSubjectParse(buf, &o);
 
   if (o.copies != 0 && !gwJobCopiesValid(o.copies))

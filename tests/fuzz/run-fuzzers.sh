@@ -16,7 +16,8 @@
 # the script exits 1 if any harness failed.  The input that failed is kept
 # in BUILD_DIR/fuzz-artifacts/<harness>/ and the whole log in
 # BUILD_DIR/fuzz-logs/<harness>.log.  One summary line per harness, then
-# "fuzz: N passed, N failed".
+# "fuzz: N passed, N failed".  Harnesses run side by side, one per CPU
+# (FUZZ_LANES=N sets how many).
 set -uo pipefail
 
 if [ $# -lt 2 ]; then
@@ -63,18 +64,15 @@ trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0:handle_abort=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-passed=0
-failed=0
-
-for h in "${harnesses[@]}"; do
-  exe="$bindir/$h"
-  log="$logdir/$h.log"
-  corpus="$work/$h"
+# fuzz_one HARNESS: fuzz one harness; its summary (and report, on failure)
+# goes to $work/HARNESS.out, and $work/HARNESS.ok exists when it passed.
+fuzz_one() {
+  local h=$1 exe="$bindir/$1" log="$logdir/$1.log" corpus="$work/$1"
+  local out="$work/$1.out" seeds args start rc elapsed execs cov ft corp summary first a
 
   if [ ! -x "$exe" ]; then
-    echo "$h: FAILED, no such harness ($exe)"
-    failed=$((failed + 1))
-    continue
+    echo "$h: FAILED, no such harness ($exe)" >"$out"
+    return
   fi
 
   # A fresh copy of the seeds, and an empty folder for what fails.
@@ -105,9 +103,11 @@ for h in "${harnesses[@]}"; do
 
   # A clean run ends with DONE and exit 0; anything else is a failure.
   if [ $rc -eq 0 ] && grep -qE "^#[0-9]+[[:space:]]+DONE" "$log"; then
-    echo "$h: ok, $summary"
-    passed=$((passed + 1))
-  else
+    echo "$h: ok, $summary" >"$out"
+    : >"$work/$h.ok"
+    return
+  fi
+  {
     echo "$h: FAILED (exit $rc), $summary"
     # The report: from the first error line (sanitizer, libFuzzer or a
     # broken promise printed by the harness), else the end of the log.
@@ -122,6 +122,31 @@ for h in "${harnesses[@]}"; do
     for a in "$artdir/$h"/*; do
       [ -f "$a" ] && echo "reproduce: $exe $a"
     done
+  } >"$out"
+}
+
+# Harnesses are single-threaded: run as many at once as there are CPUs
+# (FUZZ_LANES overrides), each for its full SECONDS.
+lanes=${FUZZ_LANES:-$(nproc)}
+case "$lanes" in
+  ''|*[!0-9]*|0) echo "run-fuzzers: FUZZ_LANES must be a whole number above 0, got \"$lanes\"" >&2; exit 2 ;;
+esac
+for h in "${harnesses[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$lanes" ]; do
+    wait -n
+  done
+  fuzz_one "$h" &
+done
+wait
+
+# The summaries, in the harnesses' order.
+passed=0
+failed=0
+for h in "${harnesses[@]}"; do
+  cat "$work/$h.out"
+  if [ -e "$work/$h.ok" ]; then
+    passed=$((passed + 1))
+  else
     failed=$((failed + 1))
   fi
 done

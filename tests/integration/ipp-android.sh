@@ -27,14 +27,9 @@ check "a token URL ($TURL)" test ${#TOKEN} -eq 43
 held_of() { "$PRINTGATE" -c "$GW_CONF" job list --user "$1" 2>/dev/null | grep -c " held "; }
 
 # ---- 1. Android, emulated ------------------------------------------------------
-cat > "$W/android.test" <<'EOF'
 {
-  NAME "Get-Printer-Attributes as the Android print service (no credentials)"
-  OPERATION Get-Printer-Attributes
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
-  ATTR uri printer-uri $uri
+peers_ipp_request "Get-Printer-Attributes as the Android print service (no credentials)" Get-Printer-Attributes
+cat <<'EOF'
   ATTR name requesting-user-name "Pixel 8"
   STATUS successful-ok
   EXPECT printer-uri-supported OF-TYPE uri COUNT 1 WITH-VALUE "/\/ipp\/print\/[A-Za-z0-9_-]{43}$/"
@@ -42,13 +37,9 @@ cat > "$W/android.test" <<'EOF'
   EXPECT uri-security-supported OF-TYPE keyword COUNT 1 WITH-VALUE tls
   EXPECT printer-uuid
 }
-{
-  NAME "Print-Job of a PDF as Pixel 8"
-  OPERATION Print-Job
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
-  ATTR uri printer-uri $uri
+EOF
+peers_ipp_request "Print-Job of a PDF as Pixel 8" Print-Job
+cat <<'EOF'
   ATTR name requesting-user-name "Pixel 8"
   ATTR name job-name "Boarding pass"
   ATTR mimeMediaType document-format application/pdf
@@ -57,19 +48,16 @@ cat > "$W/android.test" <<'EOF'
   EXPECT job-id OF-TYPE integer
 }
 EOF
-cat > "$W/basic.test" <<'EOF'
+} > "$W/android.test"
 {
-  NAME "Get-Printer-Attributes on /ipp/print"
-  OPERATION Get-Printer-Attributes
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
-  ATTR uri printer-uri $uri
+peers_ipp_request "Get-Printer-Attributes on /ipp/print" Get-Printer-Attributes
+cat <<'EOF'
   STATUS successful-ok
   EXPECT printer-uri-supported OF-TYPE uri COUNT 1 WITH-VALUE "/\/ipp\/print$/"
   EXPECT uri-authentication-supported OF-TYPE keyword COUNT 1 WITH-VALUE basic
 }
 EOF
+} > "$W/basic.test"
 before=$(held_of erin)
 check "ipptool: the token URI, no credentials, uri-authentication-supported none, Print-Job as Pixel 8" \
   sh -c "timeout 60 ipptool -t -f '$W/doc.pdf' '$TURL' '$W/android.test' > '$W/android.out' 2>&1"

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # mail.sh - mail intake against real servers (tests/lib/mail-rig.sh: private
 # Dovecot + Postfix on loopback, TLS from a test CA):
-#  1. IMAPS, IMAP+STARTTLS (with IDLE) and POP3S sources each turn a mailed
-#     PDF and JPEG into two held jobs of the verified sender, and one reply
-#     listing both arrives in the sender's mailbox;
+#  1. IMAPS, IMAP+STARTTLS (with IDLE, signing in with XOAUTH2: the rig's
+#     OAuth user, the token from a local token endpoint, the fake of
+#     tests/tools/fake-graph.py with its own CA in token-cafile=, whose first
+#     token is refused: one new grant, then the login) and POP3S
+#     sources each turn a mailed PDF and JPEG into two held jobs of the
+#     verified sender, and one reply listing both arrives in the sender's
+#     mailbox; the POP3S source signs in with XOAUTH2 too (a raw AUTH XOAUTH2
+#     on libetpan's stream);
 #  2. a sender whose Authentication-Results fail gets quarantined jobs and a
 #     reply with a verification code;
 #  3. a wrong CA and a wrong host name: the source stops before LOGIN (the
@@ -16,6 +21,7 @@
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+. "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
 peers_init
 W=$PEERS_DIR
 RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
@@ -35,43 +41,17 @@ gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=jpeg -r30 -sOutputFile="$W/photo.jpg" -
 
 # mail_send TO SUBJECT AR-RESULT FILE...: a message from alice with attachments, by SMTP.
 mail_send() {
-  local to=$1 subject=$2 ar=$3; shift 3
-  /usr/bin/python3 - "$to" "$subject" "$ar" "$@" > "$W/msg.eml" <<'PY'
-import sys, email.message, email.utils, os
-to, subject, ar, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-m = email.message.EmailMessage()
-m["Authentication-Results"] = "mx.example.test; spf=%s smtp.mailfrom=alice@example.test; dkim=%s header.d=example.test; dmarc=%s header.from=example.test" % (ar, ar, ar)
-m["From"] = "Alice <alice@example.test>"; m["To"] = to; m["Subject"] = subject
-m["Message-ID"] = email.utils.make_msgid(domain="example.test")
-m.set_content("Please print.\n")
-for f in files:
-    path, _, name = f.partition("=")
-    data = open(path, "rb").read()
-    maintype, subtype = ("image", "jpeg") if path.endswith(".jpg") else ("application", "pdf")
-    m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name or os.path.basename(path))
-sys.stdout.write(m.as_string())
-PY
+  local to=$1; shift
+  FAKEMS_TO=$to fakems_message "$W/msg.eml" "$@" &&
   curl -sS "smtp://127.0.0.1:$MAILRIG_SMTP" --mail-from alice@example.test --mail-rcpt "$to" -T "$W/msg.eml"
 }
 
-# held_count NAME: held jobs of alice with that document name.
-held_count() {
-  gw --json job list --user alice | /usr/bin/python3 -c '
-import json, sys
-def jobs(x):
-    if isinstance(x, dict):
-        if "state" in x and "name" in x: yield x
-        for v in x.values(): yield from jobs(v)
-    elif isinstance(x, list):
-        for v in x: yield from jobs(v)
-print(sum(1 for j in jobs(json.load(sys.stdin)) if j["name"] == sys.argv[1] and j["state"] == sys.argv[2]))' "$1" "${2:-held}"
+held_count() {    # held_count NAME [STATE]: alice's jobs with that document name
+  fakems_held "$@"
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds.
-wait_for() {
-  local t=$1 i; shift
-  for ((i = 0; i < t * 5; i ++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  return 1
+wait_for() {      # wait_for SECONDS CMD...: until CMD succeeds
+  fakems_wait "$@"
 }
 
 reply_text() {     # reply_text SUBJECT: the decoded bodies of alice's replies to that subject
@@ -92,10 +72,19 @@ test_replies() {   # test_replies SUBJECT COUNT: replies in alice's mailbox to t
   [ "$(grep -lE "^Subject: Printed: $1"$'\r?$' "$ALICE_MD"/new/* 2>/dev/null | wc -l)" = "$2" ]
 }
 
+# The token endpoint for the XOAUTH2 source: it grants the token the rig's
+# Dovecot takes for oauth@example.test (client credentials).
+# The POP3 source signs in with XOAUTH2 too, as bob: the rig's Dovecot checks
+# an XOAUTH2 token like a password, so a second endpoint grants "bobpw".
+fakems_tls "$W/token" && mkdir -p "$W/token/mailbox" "$W/token2/mailbox" && cp "$W"/token/*.crt "$W"/token/*.key "$W/token2/" &&
+  fakems_start graph "$W/token2" --client-id pop-app --client-secret pop-secret --token-value bobpw || exit 1
+POP_TOKEN_PORT=$FAKE_PORT POP_TOKEN_STATE=$FAKE_STATE
+fakems_start graph "$W/token" --client-id imap-app --client-secret imap-secret --token-value test-access-token-123 --token-first expired-token || exit 1
+
 cat > "$W/sources" <<EOF
 imaps imaps://localhost:$MAILRIG_IMAPS/INBOX user=print@example.test password=printpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=2
-starttls imap://localhost:$MAILRIG_IMAP/INBOX user=oauth@example.test password=test-access-token-123 cafile=$MAILRIG_CA authserv-id=mx.example.test poll=20 done=flag
-pop pop3s://localhost:$MAILRIG_POP3S user=bob@example.test password=bobpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=1 done=delete
+starttls imap://localhost:$MAILRIG_IMAP/INBOX user=oauth@example.test auth=oauth2 token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=imap-app client-secret=imap-secret token-cafile=$W/token/ca.crt cafile=$MAILRIG_CA authserv-id=mx.example.test poll=20 done=flag
+pop pop3s://localhost:$MAILRIG_POP3S user=bob@example.test auth=oauth2 token-url=https://localhost:$POP_TOKEN_PORT/t/oauth2/v2.0/token client-id=pop-app client-secret=pop-secret token-cafile=$W/token/ca.crt cafile=$MAILRIG_CA authserv-id=mx.example.test poll=1 done=delete
 EOF
 chmod 600 "$W/sources"
 
@@ -116,6 +105,12 @@ for s in imaps starttls pop3s; do
   reply_text "$s test" > "$W/reply.txt"
   check "$s: the reply lists both" sh -c "grep -q '$s.jpg: held, 1 page' $W/reply.txt && grep -q '$s.pdf: held, 2 page' $W/reply.txt"
 done
+check "starttls: signed in with XOAUTH2 (Dovecot's log)" grep -q "imap-login: Info: Login: user=<oauth@example.test>, method=XOAUTH2" "$DLOG"
+check "starttls: the first token (expired) was refused once, the second taken and kept: two grants" fakems_is 2 fakems_state 's["grants"]'
+check "starttls: no LOGIN with a password for the OAuth user" sh -c "! grep 'Login: user=<oauth@example.test>' '$DLOG' | grep -qv XOAUTH2"
+check "pop3s: signed in with XOAUTH2 (Dovecot's log)" grep -q "pop3-login: Info: Login: user=<bob@example.test>, method=XOAUTH2" "$DLOG"
+check "pop3s: no USER/PASS login for bob" sh -c "! grep 'Login: user=<bob@example.test>' '$DLOG' | grep -qv XOAUTH2"
+check "pop3s: one token grant (cached across sessions)" sh -c "grep -q '\"grants\": 1,' '$POP_TOKEN_STATE'"
 check "IMAPS message moved to Printed" wait_for 10 sh -c "ls $MAILRIG_DIR/mail/print@example.test/Maildir/.Printed/cur/* >/dev/null 2>&1"
 check "POP3 message deleted" wait_for 10 sh -c "[ \$(find $MAILRIG_DIR/mail/bob@example.test/Maildir/cur $MAILRIG_DIR/mail/bob@example.test/Maildir/new -type f | wc -l) = 0 ]"
 

@@ -116,6 +116,18 @@ stopped_while_releasing() {   # stopped_while_releasing JOB: the gateway stopped
   gw_restart
 }
 
+interrupted_then_sent() {   # interrupted_then_sent LABEL JOB COPY-TEXT: JOB's release to lobby is
+                            # cut short before the printer has it (stopped_while_releasing): held
+                            # as interrupted, the next release sends it: one more copy
+  local base
+  base=$(copies)
+  stopped_while_releasing "$2"
+  check_eq "$1: held as interrupted after the restart" "$(job_field "$2" reason)" interrupted
+  check "$1: the release sends it" gw release --user alice --printer lobby --job "$2"
+  sleep 1
+  check_eq "$1: $3" "$(copies)" $((base + 1))
+}
+
 crash_release() {   # crash_release RELAY JOB PRINTER: release, killed when the printer has it
   echo "$GW_PID" > "$W/gw.pid"
   echo kill > "$W/$1.mode"
@@ -171,12 +183,7 @@ echo pass > "$W/ipp.mode"
 
 # 3. Recorded as releasing, but the printer never got it: sent once.
 J3=$(gw job submit --user alice "$W/doc.pdf")
-base=$(copies)
-stopped_while_releasing "$J3"
-check_eq "3: held as interrupted after the restart" "$(job_field "$J3" reason)" interrupted
-check "3: the release sends it" gw release --user alice --printer lobby --job "$J3"
-sleep 1
-check_eq "3: the printer did not have it: one copy" "$(copies)" $((base + 1))
+interrupted_then_sent 3 "$J3" "the printer did not have it: one copy"
 check "3: the log says it was not there" grep -q "Job $J3 of alice: its release to lobby was cut short by a restart and the printer does not have it" "$GW_LOG"
 
 # 3b. The same, released from two terminals at once: the look-up happens
@@ -202,12 +209,7 @@ echo "KeepPrintedJobs yes" >> "$GW_CONF"
 kill -HUP "$GW_PID"; sleep 0.5
 J6=$(gw job submit --user alice "$W/doc.pdf")
 check "3c: first print" gw release --user alice --printer lobby --job "$J6"
-base=$(copies)
-stopped_while_releasing "$J6"
-check_eq "3c: the reprint is held as interrupted" "$(job_field "$J6" reason)" interrupted
-check "3c: the reprint is sent" gw release --user alice --printer lobby --job "$J6"
-sleep 1
-check_eq "3c: the first print was not taken for the reprint: one more copy" "$(copies)" $((base + 1))
+interrupted_then_sent 3c "$J6" "the first print was not taken for the reprint: one more copy"
 check_eq "3c: printed twice" "$(job_field "$J6" print_count)" 2
 sed -i '/^KeepPrintedJobs/d' "$GW_CONF"
 kill -HUP "$GW_PID"; sleep 0.5

@@ -266,19 +266,15 @@ expect "send to a CUPS queue" ok none "held on CUPS queue 'front'"
 CUPS_JOB=$(job_id)
 sleep 1
 
-cat > "$W/get-jobs.test" <<'EOF'
 {
-  NAME "Get-Jobs"
-  OPERATION Get-Jobs
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
-  ATTR uri printer-uri $uri
+peers_ipp_request Get-Jobs Get-Jobs
+cat <<'EOF'
   ATTR keyword which-jobs not-completed
   ATTR keyword requested-attributes job-id,job-state,job-hold-until,job-originating-user-name,job-name
   STATUS successful-ok
 }
 EOF
+} > "$W/get-jobs.test"
 ipptool -tv "ipp://$CUPS_HOST/printers/front" "$W/get-jobs.test" > "$W/get-jobs.out" 2>&1
 if grep -q "job-id (integer) = $CUPS_JOB\$" "$W/get-jobs.out" &&
    grep -q "job-state (enum) = pending-held" "$W/get-jobs.out" &&

@@ -31,6 +31,10 @@
 #   peers_pid_alive PID           Is PID a running process?
 #   peers_wait_port PORT [SECS]   Wait until 127.0.0.1:PORT accepts connections.
 #   peers_wait_ipp URI [SECS]     Wait until URI answers Get-Printer-Attributes.
+#   peers_ipp_request NAME OPERATION
+#                                 Echo the opening of an ipptool test: NAME, OPERATION and
+#                                 the operation attributes every request carries (charset,
+#                                 language, printer-uri $uri); the test adds the rest and "}".
 #   peers_start_avahi             Private dbus-daemon + avahi-daemon on lo only; exports
 #                                 DBUS_SYSTEM_BUS_ADDRESS; sets PEERS_DBUS_PID, PEERS_AVAHI_PID.
 #   peers_start_ippeveprinter NAME [FORMATS] [EXTRA ARGS...]
@@ -274,6 +278,17 @@ peers_wait_port()
 peers_wait_ipp()
 {
   peers_wait "${2:-15}" ipptool -q -T 2 "$1" get-printer-attributes.test
+}
+
+
+#
+# 'peers_ipp_request()' - The opening lines of an ipptool test (see above).
+#
+
+peers_ipp_request()
+{
+  # shellcheck disable=SC2016  # $uri is ipptool's variable, not the shell's
+  printf '{\n  NAME "%s"\n  OPERATION %s\n  GROUP operation-attributes-tag\n  ATTR charset attributes-charset utf-8\n  ATTR naturalLanguage attributes-natural-language en\n  ATTR uri printer-uri $uri\n' "$1" "$2"
 }
 
 

@@ -21,6 +21,8 @@
  * Exit status 0 when no job failed.
  */
 
+#include "printgate/text.h"
+
 #include <cups/cups.h>
 
 #include <errno.h>
@@ -147,16 +149,11 @@ one_job(http_t *http, worker_t *w, long n, bool record)
     }
     if (record)
     {
-      if (w->nlat == w->alat)
-      {
-        size_t a = w->alat ? 2 * w->alat : 1024;
-        double *p = realloc(w->lat, a * sizeof(double));
+      double *lat = gwArrayGrow(w->lat, w->nlat, &w->alat, sizeof(double), 1024);
 
-        if (!p)
-          return (false);
-        w->lat  = p;
-        w->alat = a;
-      }
+      if (!lat)
+        return (false);
+      w->lat = lat;
       w->lat[w->nlat ++] = (now_s() - t0) * 1000.0;
     }
     return (true);

@@ -394,22 +394,13 @@ shell(const char *fmt, ...)
 static int
 pdf_pages(const char *path)
 {
-  char  cmd[1300], line[512];
-  FILE *fp;
-  int   pages = -1;
+  char        cmd[1300], out[8192];
+  const char *pages;
 
   snprintf(cmd, sizeof(cmd), "pdfinfo '%s' 2>/dev/null", path);
-  if ((fp = popen(cmd, "r")) == NULL)
-    return (-1);
+  test_run(cmd, out, sizeof(out));
 
-  while (fgets(line, sizeof(line), fp))
-  {
-    if (!strncmp(line, "Pages:", 6))
-      pages = (int)strtol(line + 6, NULL, 10);
-  }
-
-  pclose(fp);
-  return (pages);
+  return ((pages = test_line_after(out, "Pages:")) != NULL ? (int)strtol(pages, NULL, 10) : -1);
 }
 
 
@@ -467,6 +458,27 @@ is_fail(const run_t *r, const char *reason)
   snprintf(want, sizeof(want), "fail reason=%s detail=", reason);
   return (!strncmp(r->result, want, strlen(want)) && strchr(r->result, '\n') == r->result + strlen(r->result) - 1 &&
           r->exited && r->exit_code != 0 && r->out_len == 0);
+}
+
+
+/*
+ * 'check_max_pages()' - convert() with PG_CONVERT_MAX_PAGES=max (and o's
+ *                       other options): it must fail as too-many-pages
+ *                       with 'text' in its result line.
+ */
+
+static void
+check_max_pages(const char *name, const opts_t *o, int max, const char *text)
+{
+  char        limit[64];
+  const char *env[] = { limit, NULL };
+  opts_t      limited = *o;
+  run_t       r;
+
+  memset(&r, 0, sizeof(r));
+  snprintf(limit, sizeof(limit), "PG_CONVERT_MAX_PAGES=%d", max);
+  limited.env = env;
+  TEST_CHECKF(convert(name, &limited, &r) && is_fail(&r, "too-many-pages") && strstr(r.result, text), "%s: %s", name, r.result);
 }
 
 
@@ -616,6 +628,28 @@ harness_init(void)
   }
 
   return (true);
+}
+
+
+/*
+ * 'harness_main()' - A test program's main: harness_init(), each test of
+ *                    the NULL-terminated list, then the work directory is
+ *                    removed.  Returns the exit status.
+ */
+
+typedef void (*harness_test_t)(void);
+
+static int
+harness_main(const harness_test_t *tests)
+{
+  if (!harness_init())
+    return (1);
+
+  for (; *tests; tests ++)
+    (*tests)();
+
+  test_rmtree(work);
+  TEST_EXIT();
 }
 
 #endif /* !PRINTGATE_CONVERT_HARNESS_H */

@@ -50,6 +50,29 @@ test_gateway(const char *dir, const char *extra)
 
 
 /*
+ * 'test_gateway_start()' - A private folder (in dir), the path of the
+ *                          three-page PostScript test document (in doc,
+ *                          below $GW_SOURCE_DIR) and test_gateway() in the
+ *                          folder.  NULL (after a FAIL line) on error.
+ */
+
+static inline gw_system_t *
+test_gateway_start(char *dir, size_t dirsize, char *doc, size_t docsize, const char *extra)
+{
+  const char *src = getenv("GW_SOURCE_DIR");
+
+  snprintf(doc, docsize, "%s/tests/data/convert/three-pages.ps", src ? src : ".");
+  if (!test_tempdir(dir, dirsize))
+  {
+    TEST_CHECK(!"a private folder");
+    return (NULL);
+  }
+
+  return (test_gateway(dir, extra));
+}
+
+
+/*
  * 'test_file_has()' - Whether DIR/NAME holds a string (first 16 MB).
  */
 

@@ -157,7 +157,7 @@ int
 main(void)
 {
   char          dir[256], doc[1024], pin[32], password[64], token[GW_API_TOKEN_LEN + 1], token2[GW_API_TOKEN_LEN + 1];
-  const char   *src = getenv("GW_SOURCE_DIR"), *error = NULL;
+  const char   *error = NULL;
   gw_system_t  *sys;
   gw_job_t      job, job2, got;
   gw_user_t     user;
@@ -167,12 +167,8 @@ main(void)
   int64_t       id, expires;
   int           before, n;
 
-  if (!test_tempdir(dir, sizeof(dir)))
-    return (1);
-  snprintf(doc, sizeof(doc), "%s/tests/data/convert/three-pages.ps", src ? src : ".");
-
   TEST_BEGIN("a gateway");
-  if ((sys = test_gateway(dir, "PinMaxFailures 3\nPinLockout 600\nPrinterRetries 0\nPrinterTimeout 5\n")) == NULL)
+  if ((sys = test_gateway_start(dir, sizeof(dir), doc, sizeof(doc), "PinMaxFailures 3\nPinLockout 600\nPrinterRetries 0\nPrinterTimeout 5\n")) == NULL)
     TEST_EXIT();
 
   TEST_BEGIN("users: an admin adds them, one audit row each, with who/where/front-end");

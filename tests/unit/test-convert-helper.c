@@ -211,14 +211,7 @@ test_refusals(void)
     TEST_CHECK(!"could not make the 20,000-page PDF");
 
   TEST_BEGIN("PostScript with more pages than allowed stops at the limit");
-  {
-    const char *env[] = { "PG_CONVERT_MAX_PAGES=2", NULL };
-
-    o.env = env;
-    if (convert("three-pages.ps", &o, &r))
-      TEST_CHECKF(is_fail(&r, "too-many-pages") && strstr(r.result, "more than 2 pages"), "%s", r.result);
-    o.env = NULL;
-  }
+  check_max_pages("three-pages.ps", &o, 2, "more than 2 pages");
 
   TEST_BEGIN("a document over PG_CONVERT_FSIZE_MB through a pipe: too-large");
   {
@@ -517,6 +510,25 @@ probe(const char *what, const char *arg, const char *const *layers, bool as_nobo
 
 
 /*
+ * 'check_file_escapes()' - The connect (to sock), read (of key) and /proc
+ *                          probes under these sandbox layers: each must
+ *                          answer 'want' ("open" or "blocked").
+ */
+
+static void
+check_file_escapes(const char *sock, const char *key, const char *const *layers, bool as_nobody, const char *want)
+{
+  static const char * const probes[] = { "--probe-connect", "--probe-read", "--probe-proc" };
+  const char                *args[]  = { sock, key, NULL };
+  const char                *got;
+  run_t                      r;
+
+  for (int i = 0; i < 3; i ++)
+    TEST_CHECKF(!strcmp((got = probe(probes[i], args[i], layers, as_nobody, &r)), want), "%s: %s %s", probes[i] + 8, got, r.err);
+}
+
+
+/*
  * 'test_escapes()' - What a compromised helper (code running inside
  *                    Ghostscript, stood in for by --probe-*) can reach:
  *                    the daemon's control socket, its root key, its /proc
@@ -581,9 +593,7 @@ test_escapes(void)
      */
 
     printf("positive control%s: without the sandbox every escape works\n", who);
-    TEST_CHECKF(!strcmp((got = probe("--probe-connect", sock, none, nobody, &r)), "open"), "connect: %s %s", got, r.err);
-    TEST_CHECKF(!strcmp((got = probe("--probe-read", key, none, nobody, &r)), "open"), "read: %s %s", got, r.err);
-    TEST_CHECKF(!strcmp((got = probe("--probe-proc", NULL, none, nobody, &r)), "open"), "proc: %s %s", got, r.err);
+    check_file_escapes(sock, key, none, nobody, "open");
     getrlimit(RLIMIT_NOFILE, &before);
     TEST_CHECKF(!strcmp((got = probe("--probe-prlimit", NULL, none, nobody, &r)), "open"), "prlimit: %s %s", got, r.err);
     getrlimit(RLIMIT_NOFILE, &after);
@@ -598,9 +608,7 @@ test_escapes(void)
      */
 
     printf("the sandbox%s: no control socket, no key, no /proc of the parent, no parent's limits\n", who);
-    TEST_CHECKF(!strcmp((got = probe("--probe-connect", sock, full, nobody, &r)), "blocked"), "connect: %s %s", got, r.err);
-    TEST_CHECKF(!strcmp((got = probe("--probe-read", key, full, nobody, &r)), "blocked"), "read: %s %s", got, r.err);
-    TEST_CHECKF(!strcmp((got = probe("--probe-proc", NULL, full, nobody, &r)), "blocked"), "proc: %s %s", got, r.err);
+    check_file_escapes(sock, key, full, nobody, "blocked");
     getrlimit(RLIMIT_NOFILE, &before);
     TEST_CHECKF(!strcmp((got = probe("--probe-prlimit", NULL, full, nobody, &r)), "blocked"), "prlimit: %s %s", got, r.err);
     getrlimit(RLIMIT_NOFILE, &after);
@@ -613,9 +621,7 @@ test_escapes(void)
      */
 
     printf("the file system view alone%s hides the socket, the key and /proc\n", who);
-    TEST_CHECKF(!strcmp((got = probe("--probe-connect", sock, view_only, nobody, &r)), "blocked"), "connect: %s %s", got, r.err);
-    TEST_CHECKF(!strcmp((got = probe("--probe-read", key, view_only, nobody, &r)), "blocked"), "read: %s %s", got, r.err);
-    TEST_CHECKF(!strcmp((got = probe("--probe-proc", NULL, view_only, nobody, &r)), "blocked"), "proc: %s %s", got, r.err);
+    check_file_escapes(sock, key, view_only, nobody, "blocked");
 
     if (!SANITIZER_BUILD)
     {
@@ -693,22 +699,13 @@ test_escapes(void)
 int
 main(int argc, char *argv[])
 {
+  static const harness_test_t tests[] = { test_normalise, test_refusals, test_settings, test_hostile, test_positive_controls, test_escapes, NULL };
+
   if (argc >= 3 && !strcmp(argv[1], "--run"))
   {
     harness_init();
     return (run_one(argc, argv));
   }
 
-  if (!harness_init())
-    return (1);
-
-  test_normalise();
-  test_refusals();
-  test_settings();
-  test_hostile();
-  test_positive_controls();
-  test_escapes();
-
-  test_rmtree(work);
-  TEST_EXIT();
+  return (harness_main(tests));
 }

@@ -17,22 +17,13 @@
 static bool
 page_size(const char *pdf, double *w, double *h)
 {
-  char  cmd[1200], line[512];
-  FILE *fp;
-  bool  found = false;
+  char        cmd[1200], out[8192];
+  const char *size;
 
   snprintf(cmd, sizeof(cmd), "pdfinfo '%s' 2>/dev/null", pdf);
-  if ((fp = popen(cmd, "r")) == NULL)
-    return (false);
+  test_run(cmd, out, sizeof(out));
 
-  while (fgets(line, sizeof(line), fp))
-  {
-    if (!strncmp(line, "Page size:", 10) && sscanf(line + 10, "%lf x %lf", w, h) == 2)
-      found = true;
-  }
-
-  pclose(fp);
-  return (found);
+  return ((size = test_line_after(out, "Page size:")) != NULL && sscanf(size, "%lf x %lf", w, h) == 2);
 }
 
 
@@ -352,14 +343,7 @@ test_images(void)
     TEST_CHECK(!"could not make or convert the 3-page TIFF");
 
   TEST_BEGIN("a TIFF with more pages than PG_CONVERT_MAX_PAGES is refused before decoding");
-  {
-    const char *env[] = { "PG_CONVERT_MAX_PAGES=2", NULL };
-
-    o.env = env;
-    if (convert(path, &o, &r))
-      TEST_CHECKF(is_fail(&r, "too-many-pages") && strstr(r.result, "3 pages; at most 2"), "%s", r.result);
-    o.env = NULL;
-  }
+  check_max_pages(path, &o, 2, "3 pages; at most 2");
 
   TEST_BEGIN("a HEIC photo (heif-enc) converts, through a pipe too");
   if (!make_image(path, sizeof(path), "photo.png", "convert -size 640x480 plasma:red-yellow -seed 4"))
@@ -578,14 +562,7 @@ test_raster(void)
   }
   else
     TEST_CHECK(!"could not make or convert the URF");
-  {
-    const char *env[] = { "PG_CONVERT_MAX_PAGES=1", NULL };
-
-    o.env = env;
-    if (convert(path, &o, &r))
-      TEST_CHECKF(is_fail(&r, "too-many-pages") && strstr(r.result, "URF) document has more than 1 pages"), "%s", r.result);
-    o.env = NULL;
-  }
+  check_max_pages(path, &o, 1, "URF) document has more than 1 pages");
   snprintf(path, sizeof(path), "%s/gray.urf", work);
   if (shell("cd '%s' && gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=urf -r100 -dcupsColorSpace=18 -dcupsBitsPerColor=8 -o gray.urf raster.ps >/dev/null 2>&1", work) &&
       convert(path, &o, &r))
@@ -712,13 +689,7 @@ test_hostile_images(void)
 int
 main(void)
 {
-  if (!harness_init())
-    return (1);
+  static const harness_test_t tests[] = { test_images, test_raster, test_hostile_images, NULL };
 
-  test_images();
-  test_raster();
-  test_hostile_images();
-
-  test_rmtree(work);
-  TEST_EXIT();
+  return (harness_main(tests));
 }

@@ -170,11 +170,7 @@ test_render(void)
 int
 main(void)
 {
-  if (!harness_init())
-    return (1);
+  static const harness_test_t tests[] = { test_render, NULL };
 
-  test_render();
-
-  test_rmtree(work);
-  TEST_EXIT();
+  return (harness_main(tests));
 }

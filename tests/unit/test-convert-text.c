@@ -142,7 +142,6 @@ test_text_layout(void)
   char        out[1200], path[1200], *text, *buf;
   size_t      len, longest;
   const char *letter[] = { "PG_CONVERT_PAPER=letter", NULL };
-  const char *max2[]   = { "PG_CONVERT_MAX_PAGES=2", NULL };
 
   opts_init(&o, out, sizeof(out), "text.pdf");
 
@@ -251,11 +250,8 @@ test_text_layout(void)
   o.pipe_input = false;
 
   TEST_BEGIN("text over PG_CONVERT_MAX_PAGES: too-many-pages; 20 MB of text fails fast");
-  o.env = max2;
   snprintf(path, sizeof(path), "%s/long-line.txt", work);              /* 3 pages */
-  if (convert(path, &o, &r))
-    TEST_CHECKF(is_fail(&r, "too-many-pages") && strstr(r.result, "more than 2 pages"), "%s", r.result);
-  o.env = NULL;
+  check_max_pages(path, &o, 2, "more than 2 pages");
 
   snprintf(path, sizeof(path), "%s/big.txt", work);
   if (shell("yes 'The quick brown fox jumps over the lazy dog, again and again and again.' 2>/dev/null | head -c 20000000 > '%s'", path) &&
@@ -319,12 +315,7 @@ test_text_layout(void)
 int
 main(void)
 {
-  if (!harness_init())
-    return (1);
+  static const harness_test_t tests[] = { test_text_charsets, test_text_layout, NULL };
 
-  test_text_charsets();
-  test_text_layout();
-
-  test_rmtree(work);
-  TEST_EXIT();
+  return (harness_main(tests));
 }

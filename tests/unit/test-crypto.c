@@ -138,12 +138,9 @@ test_keys(const char *tmp)
 
   TEST_BEGIN("keys: create 0400, reload, derive, refuse bad root keys");
 
-  snprintf(dir1, sizeof(dir1), "%s/keys1", tmp);
-  snprintf(dir2, sizeof(dir2), "%s/keys2", tmp);
-  snprintf(dir3, sizeof(dir3), "%s/keys3", tmp);
-  mkdir(dir1, 0700);
-  mkdir(dir2, 0700);
-  mkdir(dir3, 0700);
+  test_subdir(dir1, sizeof(dir1), tmp, "keys1");
+  test_subdir(dir2, sizeof(dir2), tmp, "keys2");
+  test_subdir(dir3, sizeof(dir3), tmp, "keys3");
 
   TEST_CHECKF(gwKeysLoad(dir1, false, NULL) == NULL, "no root key and create=false must fail");
 
@@ -359,12 +356,8 @@ test_pin_hash(const char *tmp)
 
   TEST_BEGIN("PIN hash: HMAC-SHA256 under the pepper");
 
-  snprintf(d1, sizeof(d1), "%s/pin1", tmp);
-  snprintf(d2, sizeof(d2), "%s/pin2", tmp);
-  mkdir(d1, 0700);
-  mkdir(d2, 0700);
-  k1 = gwKeysLoad(d1, true, NULL);
-  k2 = gwKeysLoad(d2, true, NULL);
+  k1 = gwKeysLoad(test_subdir(d1, sizeof(d1), tmp, "pin1"), true, NULL);
+  k2 = gwKeysLoad(test_subdir(d2, sizeof(d2), tmp, "pin2"), true, NULL);
   TEST_CHECK(k1 && k2);
   if (!k1 || !k2)
     return;
@@ -557,27 +550,6 @@ test_uuid(void)
 
 
 /*
- * 'run()' - Run a command, return its stdout (first bufsize-1 bytes) and
- *           exit status.
- */
-
-static int
-run(const char *cmd, char *buf, size_t bufsize)
-{
-  FILE  *fp = popen(cmd, "r");
-  size_t n = 0;
-
-  buf[0] = '\0';
-  if (!fp)
-    return (-1);
-  n = fread(buf, 1, bufsize - 1, fp);
-  buf[n] = '\0';
-
-  return (pclose(fp));
-}
-
-
-/*
  * 'test_tls()' - The self-signed certificate, read back by openssl(1).
  */
 
@@ -600,7 +572,7 @@ test_tls(const char *tmp)
   TEST_CHECK(stat(cert, &st) == 0 && st.st_size > 0);
 
   snprintf(cmd, sizeof(cmd), "openssl x509 -noout -in '%s' -subject -ext subjectAltName,basicConstraints,extendedKeyUsage 2>&1", cert);
-  TEST_CHECK(run(cmd, out, sizeof(out)) == 0);
+  TEST_CHECK(test_run(cmd, out, sizeof(out)) == 0);
   printf("%s", out);
   TEST_CHECK(strstr(out, "CN = printgate.example.test") != NULL);
   TEST_CHECK(strstr(out, "DNS:printgate.example.test") != NULL);
@@ -614,16 +586,16 @@ test_tls(const char *tmp)
    */
 
   snprintf(cmd, sizeof(cmd), "openssl x509 -noout -in '%s' -checkend %ld >/dev/null 2>&1", cert, 9L * 365 * 86400);
-  TEST_CHECK(run(cmd, out, sizeof(out)) == 0);
+  TEST_CHECK(test_run(cmd, out, sizeof(out)) == 0);
   snprintf(cmd, sizeof(cmd), "openssl verify -CAfile '%s' '%s' 2>&1", cert, cert);
-  TEST_CHECKF(run(cmd, out, sizeof(out)) == 0, "%s", out);
+  TEST_CHECKF(test_run(cmd, out, sizeof(out)) == 0, "%s", out);
   snprintf(cmd, sizeof(cmd), "openssl x509 -noout -pubkey -in '%s'", cert);
-  TEST_CHECK(run(cmd, pub1, sizeof(pub1)) == 0);
+  TEST_CHECK(test_run(cmd, pub1, sizeof(pub1)) == 0);
   snprintf(cmd, sizeof(cmd), "openssl pkey -pubout -in '%s'", key);
-  TEST_CHECK(run(cmd, pub2, sizeof(pub2)) == 0);
+  TEST_CHECK(test_run(cmd, pub2, sizeof(pub2)) == 0);
   TEST_CHECK(pub1[0] && !strcmp(pub1, pub2));
   snprintf(cmd, sizeof(cmd), "openssl pkey -noout -text -in '%s' 2>&1", key);
-  TEST_CHECK(run(cmd, out, sizeof(out)) == 0 && strstr(out, "prime256v1") != NULL);
+  TEST_CHECK(test_run(cmd, out, sizeof(out)) == 0 && strstr(out, "prime256v1") != NULL);
 
   /*
    * An IP address as the server name goes in as an IP SAN.
@@ -631,7 +603,7 @@ test_tls(const char *tmp)
 
   TEST_CHECK(gwTLSCreateSelfSigned(cert, key, "192.0.2.7", NULL));
   snprintf(cmd, sizeof(cmd), "openssl x509 -noout -in '%s' -ext subjectAltName 2>&1", cert);
-  TEST_CHECK(run(cmd, out, sizeof(out)) == 0 && strstr(out, "IP Address:192.0.2.7") != NULL);
+  TEST_CHECK(test_run(cmd, out, sizeof(out)) == 0 && strstr(out, "IP Address:192.0.2.7") != NULL);
   snprintf(cmd, sizeof(cmd), "%s.tmp", cert);
   TEST_CHECK(stat(cmd, &st) != 0);
 }

@@ -46,11 +46,8 @@ typedef test_buf_t buf_t;
 
 typedef struct mem_s
 {
-  const unsigned char *data;
-  size_t              len;
-  size_t              pos;
-  size_t              chunk;           /* Largest read (0 = any) */
-  bool                fail;            /* Return -1 once the data is used up */
+  gw_mem_src_t src;                     /* The document (read by gwMemSrcRead()) */
+  bool         fail;                    /* Return -1 once the data is used up */
 } mem_t;
 
 
@@ -103,6 +100,7 @@ static void      compare_with_cups(const char *what, const buf_t *b, const doc_t
 static uint32_t  crc32_of(const void *data, size_t len);
 static void      doc_decode(doc_t *doc, const void *data, size_t len, gw_raster_type_t type, const gw_raster_limits_t *limits, size_t chunk);
 static void      doc_free(doc_t *doc);
+static int       gs_duplex(const char *tmpdir, const char *file, const char *device, const char *options, gw_raster_type_t type);
 static const unsigned char *doc_pixel(const doc_t *doc, unsigned page, unsigned x, unsigned y);
 static ssize_t   mem_read(void *ctx, void *buffer, size_t bytes);
 static void      pwg_build(buf_t *b, uint32_t width, uint32_t height, uint32_t cspace, uint32_t bpc, uint32_t colors, const void *lines, size_t lineslen);
@@ -794,24 +792,8 @@ test_raster_gs(const char *tmpdir,     /* I - Folder for the files */
     return;
 
   TEST_BEGIN("duplex from the page header");
-  snprintf(path, sizeof(path), "%s/duplex.pwg", tmpdir);
-  if (run("gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pwgraster -dcupsColorSpace=18 -dcupsBitsPerColor=8 -r72 -dDuplex -dTumble -sOutputFile='%s' '%s' >/dev/null 2>&1", path, ps) &&
-      test_load_file(path, &b))
-  {
-    doc_decode(&doc, b.data, b.len, GW_RASTER_TYPE_PWG, NULL, 0);
-    TEST_CHECK(doc.status == GW_RASTER_END && doc.header[0].duplex == GW_RASTER_DUPLEX_SHORT_EDGE);
-    doc_free(&doc);
-    buf_free(&b);
-  }
-  snprintf(path, sizeof(path), "%s/duplex.urf", tmpdir);
-  if (run("gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=urf -dcupsColorSpace=18 -dcupsBitsPerColor=8 -r72 -dDuplex -sOutputFile='%s' '%s' >/dev/null 2>&1", path, ps) &&
-      test_load_file(path, &b))
-  {
-    doc_decode(&doc, b.data, b.len, GW_RASTER_TYPE_URF, NULL, 0);
-    TEST_CHECK(doc.status == GW_RASTER_END && doc.header[0].duplex == GW_RASTER_DUPLEX_LONG_EDGE);
-    doc_free(&doc);
-    buf_free(&b);
-  }
+  TEST_CHECK(gs_duplex(tmpdir, "duplex.pwg", "pwgraster", "-dDuplex -dTumble", GW_RASTER_TYPE_PWG) == GW_RASTER_DUPLEX_SHORT_EDGE);
+  TEST_CHECK(gs_duplex(tmpdir, "duplex.urf", "urf", "-dDuplex", GW_RASTER_TYPE_URF) == GW_RASTER_DUPLEX_LONG_EDGE);
 
   TEST_BEGIN("limits");
   {
@@ -936,7 +918,7 @@ test_raster_corrupt(const buf_t *pwg,  /* I - PWG sGray 8-bit, 3 pages */
 
   TEST_BEGIN("a read error is reported as such");
   {
-    mem_t              m = { (const unsigned char *)pwg->data, 2000, 0, 0, true };
+    mem_t              m = { { (const unsigned char *)pwg->data, 2000, 0, 0 }, true };
     gw_raster_t        *r = gwRasterOpen(GW_RASTER_TYPE_PWG, mem_read, &m, NULL);
     gw_raster_page_t   page;
     unsigned char      line[100];
@@ -957,7 +939,7 @@ test_raster_corrupt(const buf_t *pwg,  /* I - PWG sGray 8-bit, 3 pages */
 
   TEST_BEGIN("usage errors change nothing");
   {
-    mem_t            m = { (const unsigned char *)pwg->data, pwg->len, 0, 0, false };
+    mem_t            m = { { (const unsigned char *)pwg->data, pwg->len, 0, 0 }, false };
     gw_raster_t      *r = gwRasterOpen(GW_RASTER_TYPE_AUTO, mem_read, &m, NULL);
     gw_raster_page_t page;
     unsigned char    line[100];
@@ -1246,7 +1228,7 @@ cups_read(void *ctx, unsigned char *buffer, size_t bytes)
 static void
 compare_with_cups(const char *what, const buf_t *b, const doc_t *doc)
 {
-  mem_t               m = { (const unsigned char *)b->data, b->len, 0, 0, false };
+  mem_t               m = { { (const unsigned char *)b->data, b->len, 0, 0 }, false };
   cups_raster_t       *ras = cupsRasterOpenIO(cups_read, &m, CUPS_RASTER_READ);
   cups_page_header2_t h;
   unsigned            page = 0, y;
@@ -1332,7 +1314,7 @@ crc32_of(const void *data, size_t len)
 static void
 doc_decode(doc_t *doc, const void *data, size_t len, gw_raster_type_t type, const gw_raster_limits_t *limits, size_t chunk)
 {
-  mem_t            m = { data, len, 0, chunk, false };
+  mem_t            m = { { data, len, 0, chunk }, false };
   gw_raster_t      *r;
   gw_raster_page_t page;
   unsigned         y;
@@ -1410,21 +1392,12 @@ doc_pixel(const doc_t *doc, unsigned page, unsigned x, unsigned y)
 static ssize_t
 mem_read(void *ctx, void *buffer, size_t bytes)
 {
-  mem_t  *m = ctx;
-  size_t n = m->len - m->pos;
+  mem_t *m = ctx;
 
-  if (n == 0 && m->fail)
+  if (m->src.pos == m->src.len && m->fail)
     return (-1);
 
-  if (n > bytes)
-    n = bytes;
-  if (m->chunk && n > m->chunk)
-    n = m->chunk;
-
-  memcpy(buffer, m->data + m->pos, n);
-  m->pos += n;
-
-  return ((ssize_t)n);
+  return (gwMemSrcRead(&m->src, buffer, bytes));
 }
 
 
@@ -1504,6 +1477,44 @@ seed_save(const char *harness, const char *what, const void *data, size_t len)
       printf("    could not write %s\n", path);
     fclose(fp);
   }
+}
+
+
+/*
+ * 'gs_duplex()' - Render the test page (tmpdir/page.ps) with Ghostscript's
+ *                 device and duplex options into tmpdir/file and decode it:
+ *                 the duplex mode of its first page header, -1 (after a
+ *                 FAIL line when gs made no file) otherwise.
+ */
+
+static int
+gs_duplex(const char       *tmpdir,    /* I - Folder with page.ps */
+          const char       *file,      /* I - File to make there */
+          const char       *device,    /* I - Ghostscript device */
+          const char       *options,   /* I - Duplex options */
+          gw_raster_type_t type)       /* I - What to decode it as */
+{
+  char  ps[1100], path[1100];
+  buf_t b;
+  doc_t doc;
+  int   duplex = -1;
+
+  snprintf(ps, sizeof(ps), "%s/page.ps", tmpdir);
+  snprintf(path, sizeof(path), "%s/%s", tmpdir, file);
+  if (!run("gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=%s -dcupsColorSpace=18 -dcupsBitsPerColor=8 -r72 %s -sOutputFile='%s' '%s' >/dev/null 2>&1",
+           device, options, path, ps) || !test_load_file(path, &b))
+  {
+    TEST_CHECKF(false, "gs made no %s", file);
+    return (-1);
+  }
+
+  doc_decode(&doc, b.data, b.len, type, NULL, 0);
+  if (doc.status == GW_RASTER_END)
+    duplex = (int)doc.header[0].duplex;
+  doc_free(&doc);
+  buf_free(&b);
+
+  return (duplex);
 }
 
 

@@ -3,6 +3,7 @@
  * and a route can answer later from another thread:
  *  - routes(), the listener start, start(), reload(), stop() in that order;
  *    no front-end can be added once the listener runs;
+ *  - its health() part appears in /health's details under its name;
  *  - eight requests deferred at once, answered together from one other
  *    thread (proving none holds up the others: the answering thread waits
  *    until all eight are deferred);
@@ -37,6 +38,15 @@ called(const char *what)
     strncat(calls, ",", sizeof(calls) - strlen(calls) - 1);
   strncat(calls, what, sizeof(calls) - strlen(calls) - 1);
   pthread_mutex_unlock(&lock);
+}
+
+/* health(): this front-end's part of /health's details. */
+static bool
+fe_health(gw_system_t *sys, char **json_r, void *data)
+{
+  (void)sys; (void)data;
+  *json_r = strdup("{\"answer\":42}");
+  return (*json_r != NULL);
 }
 
 /* /fe/batch: defer, and park the handle for the answering thread. */
@@ -122,19 +132,6 @@ static void fe_reload(gw_system_t *sys, const gw_config_t *c, void *data)
   called(buf);
 }
 
-static int
-run(const char *cmd, char *out, size_t outsize)
-{
-  FILE  *fp = popen(cmd, "r");
-  size_t n = 0;
-
-  if (!fp)
-    return (-1);
-  n = fread(out, 1, outsize - 1, fp);
-  out[n] = '\0';
-  return (pclose(fp));
-}
-
 int
 main(void)
 {
@@ -145,7 +142,7 @@ main(void)
   int          port;
   FILE        *fp;
   pthread_t    answerer;
-  gw_frontend_t fe = { "test", fe_routes, fe_start, fe_reload, fe_stop, NULL, NULL };
+  gw_frontend_t fe = { "test", fe_routes, fe_start, fe_reload, fe_stop, NULL, NULL, fe_health };
 
   if (!test_tempdir(dir, sizeof(dir)))
     return (1);
@@ -169,10 +166,15 @@ main(void)
   TEST_CHECK(!gwSystemAddFrontend(sys, &fe));          /* Too late: the listener runs */
   port = gwListenerGetPort(gwSystemGetListener(sys));
 
+  TEST_BEGIN("/health's details carry the front-end's own part");
+  snprintf(cmd, sizeof(cmd), "curl -sk -m 30 https://127.0.0.1:%d/health", port);
+  test_run(cmd, out, sizeof(out));
+  TEST_CHECKF(strstr(out, "\"frontends\":{\"test\":{\"answer\":42}}"), "%s", out);
+
   TEST_BEGIN("eight deferred requests answered together from another thread");
   pthread_create(&answerer, NULL, batch_answerer, NULL);
   snprintf(cmd, sizeof(cmd), "for i in 1 2 3 4 5 6 7 8; do curl -sk -m 30 https://127.0.0.1:%d/fe/batch & done; wait", port);
-  run(cmd, out, sizeof(out));
+  test_run(cmd, out, sizeof(out));
   pthread_join(answerer, NULL);
   {
     int n = 0;
@@ -183,7 +185,7 @@ main(void)
 
   TEST_BEGIN("an answer after the deadline: 503 with Retry-After, the late answer refused");
   snprintf(cmd, sizeof(cmd), "curl -sk -m 30 -D - https://127.0.0.1:%d/fe/late", port);
-  run(cmd, out, sizeof(out));
+  test_run(cmd, out, sizeof(out));
   TEST_CHECKF(strstr(out, " 503") && strcasestr(out, "Retry-After: 5") && strstr(out, "server-busy"), "%s", out);
   usleep(1500000);
   TEST_CHECKF(late_result == 0, "late gwDeferredRespond() returned %d", late_result);

@@ -365,17 +365,12 @@ clients_finish(FILE *fp, int *ok, int *busy, int *other, int *ms)
 static int
 health_ms(int port)
 {
-  char    cmd[512], code[16] = "";
-  FILE   *fp;
+  char    cmd[512], code[16];
   int64_t start = now_ms();
   int     rc;
 
   snprintf(cmd, sizeof(cmd), "curl -sk --max-time 3 -o /dev/null -w '%%{http_code}' https://127.0.0.1:%d/health", port);
-  if ((fp = popen(cmd, "r")) == NULL)
-    return (-1);
-  if (!fgets(code, sizeof(code), fp))
-    code[0] = '\0';
-  rc = pclose(fp);
+  rc = test_run(cmd, code, sizeof(code));
 
   return (rc == 0 && !strcmp(code, "200") ? (int)(now_ms() - start) : -1);
 }
@@ -713,7 +708,7 @@ test_max_connections(const char *cert, const char *key, gw_log_t *log)
 int
 main(int argc, char *argv[])
 {
-  char        dir[1024], cert[1100], key[1100], cmd[4096], logfile[1100];
+  char        dir[1024], cert[1100], key[1100], logfile[1100];
   gw_log_t   *log;
   ssize_t     len;
 
@@ -740,12 +735,7 @@ main(int argc, char *argv[])
   test_max_connections(cert, key, log);
 
   gwLogDelete(&log);
-  if (test_failures || getenv("GW_TEST_SHOW_LOG"))
-  {
-    snprintf(cmd, sizeof(cmd), "tail -50 '%s'", logfile);
-    fflush(stdout);
-    if (system(cmd)) { /* best effort */ }
-  }
+  test_show_log(logfile, 50);
   test_rmtree(dir);
 
   TEST_EXIT();

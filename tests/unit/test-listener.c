@@ -66,7 +66,7 @@ typedef struct upload_s                 /* Per-request state of POST /upload */
  */
 
 static bool  curl(const char *args, const char *url, int *status, char *body, size_t bodysize, char *headers, size_t headersize);
-static int   free_port(void);
+static bool  get(int port, const char *path, int *status, char *body, size_t bodysize);
 static bool  make_file(const char *path, size_t len, char fill);
 static bool  read_text(const char *path, char *buf, size_t bufsize);
 
@@ -144,41 +144,21 @@ main(int argc, char *argv[])
   if (!l)
     return (1);
 
-  memset(&route, 0, sizeof(route));
-  route.method  = "GET";
-  route.path    = "/hello";
-  route.begin   = route_begin;
-  route.finish  = hello_finish;
-  route.cleanup = route_cleanup;
-  route.data    = &seen;
-  TEST_CHECK(gwListenerAddRoute(l, &route));
+  {
+    /* "/files/exact" wins over the prefix; "/silent" forgets to respond */
+    const gw_route_t routes[] =
+    {
+      { "GET",  "/hello",       0,    route_begin,  NULL,        hello_finish,  route_cleanup,  &seen },
+      { "GET",  "/files/*",     0,    route_begin,  NULL,        files_finish,  route_cleanup,  &seen },
+      { "GET",  "/files/exact", 0,    route_begin,  NULL,        hello_finish,  route_cleanup,  &seen },
+      { "GET",  "/silent",      0,    route_begin,  NULL,        silent_finish, route_cleanup,  &seen },
+      { "POST", "/upload",      1000, upload_begin, upload_body, upload_finish, upload_cleanup, &seen },
+      { "POST", "/refuse",      1000, refuse_begin, upload_body, upload_finish, upload_cleanup, &seen }
+    };
 
-  route.path    = "/files/*";
-  route.finish  = files_finish;
-  TEST_CHECK(gwListenerAddRoute(l, &route));
-
-  route.path    = "/files/exact";           /* exact wins over the prefix */
-  route.finish  = hello_finish;
-  TEST_CHECK(gwListenerAddRoute(l, &route));
-
-  route.path    = "/silent";                /* forgets to respond */
-  route.finish  = silent_finish;
-  TEST_CHECK(gwListenerAddRoute(l, &route));
-
-  memset(&route, 0, sizeof(route));
-  route.method   = "POST";
-  route.path     = "/upload";
-  route.max_body = 1000;
-  route.begin    = upload_begin;
-  route.body     = upload_body;
-  route.finish   = upload_finish;
-  route.cleanup  = upload_cleanup;
-  route.data     = &seen;
-  TEST_CHECK(gwListenerAddRoute(l, &route));
-
-  route.path     = "/refuse";
-  route.begin    = refuse_begin;
-  TEST_CHECK(gwListenerAddRoute(l, &route));
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i ++)
+      TEST_CHECKF(gwListenerAddRoute(l, routes + i), "%s", routes[i].path);
+  }
 
   memset(&route, 0, sizeof(route));
   route.path   = "/nofinish";
@@ -216,7 +196,7 @@ main(int argc, char *argv[])
 
   TEST_BEGIN("TLS 1.1 is refused");
   {
-    int   sport = free_port();
+    int   sport = test_free_port();
     pid_t pid;
 
     /* Positive control: the same client speaks TLS 1.1 to a server that allows it */
@@ -277,24 +257,19 @@ main(int argc, char *argv[])
   TEST_CHECKF(status == 405, "status %d", status);
   TEST_CHECKF(strcasestr(headers, "\nAllow: GET\r") != NULL, "one GET for two matching GET routes: %s", headers);
 
-  snprintf(url, sizeof(url), "https://127.0.0.1:%d/upload", port);
-  TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0));
+  TEST_CHECK(get(port, "/upload", &status, body, sizeof(body)));
   TEST_CHECKF(status == 405, "GET /upload: status %d", status);
 
   TEST_BEGIN("prefix routes, exact paths first");
-  snprintf(url, sizeof(url), "https://127.0.0.1:%d/files/report.pdf", port);
-  TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0));
+  TEST_CHECK(get(port, "/files/report.pdf", &status, body, sizeof(body)));
   TEST_CHECKF(status == 200 && !strcmp(body, "file /files/report.pdf"), "%d \"%s\"", status, body);
-  snprintf(url, sizeof(url), "https://127.0.0.1:%d/files/exact", port);
-  TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0));
+  TEST_CHECK(get(port, "/files/exact", &status, body, sizeof(body)));
   TEST_CHECKF(status == 200 && !strncmp(body, "hello", 5), "%d \"%s\"", status, body);
-  snprintf(url, sizeof(url), "https://127.0.0.1:%d/files", port);
-  TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0));
+  TEST_CHECK(get(port, "/files", &status, body, sizeof(body)));
   TEST_CHECKF(status == 404, "/files: status %d", status);
 
   TEST_BEGIN("a route that does not respond gives 500");
-  snprintf(url, sizeof(url), "https://127.0.0.1:%d/silent", port);
-  TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0));
+  TEST_CHECK(get(port, "/silent", &status, body, sizeof(body)));
   TEST_CHECKF(status == 500 && strstr(body, "internal-error"), "%d \"%s\"", status, body);
 
   /*
@@ -385,8 +360,7 @@ main(int argc, char *argv[])
     TEST_CHECKF(any && gwListenerStart(any, &error), "%s", error ? error : "");
     anyport = gwListenerGetPort(any);
     TEST_CHECK(anyport > 0 && anyport != port);
-    snprintf(url, sizeof(url), "https://127.0.0.1:%d/hello", anyport);
-    TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0));
+    TEST_CHECK(get(anyport, "/hello", &status, body, sizeof(body)));
     TEST_CHECKF(status == 200 && strstr(body, "from 127.0.0.1 "), "%d \"%s\"", status, body);
     gwListenerDelete(&any);
   }
@@ -440,16 +414,11 @@ main(int argc, char *argv[])
   gwListenerDelete(&l);
   TEST_CHECK(l == NULL);
   gwListenerDelete(&l);
-  snprintf(url, sizeof(url), "https://127.0.0.1:%d/hello", port);
-  TEST_CHECK(!curl("", url, &status, body, sizeof(body), NULL, 0));
+  TEST_CHECK(!get(port, "/hello", &status, body, sizeof(body)));
 
   gwLogDelete(&log);
-  if (test_failures || getenv("GW_TEST_SHOW_LOG"))
-  {
-    snprintf(cmd, sizeof(cmd), "cat '%s/listener.log'", test_dir);
-    fflush(stdout);
-    if (system(cmd)) { /* best effort */ }
-  }
+  snprintf(cmd, sizeof(cmd), "%s/listener.log", test_dir);
+  test_show_log(cmd, 0);
   test_rmtree(test_dir);
   pthread_mutex_destroy(&seen.lock);
 
@@ -465,9 +434,8 @@ main(int argc, char *argv[])
 static bool
 curl(const char *args, const char *url, int *status, char *body, size_t bodysize, char *headers, size_t headersize)
 {
-  char  cmd[4096], bodyfile[1100], headfile[1100], code[32] = "";
-  FILE *fp;
-  int   rc;
+  char cmd[4096], bodyfile[1100], headfile[1100], code[32];
+  int  rc;
 
   snprintf(bodyfile, sizeof(bodyfile), "%s/curl.body", test_dir);
   snprintf(headfile, sizeof(headfile), "%s/curl.head", test_dir);
@@ -475,11 +443,8 @@ curl(const char *args, const char *url, int *status, char *body, size_t bodysize
   unlink(headfile);
 
   snprintf(cmd, sizeof(cmd), "curl -sk --max-time 20 %s -o '%s' -D '%s' -w '%%{http_code}' '%s'", args, bodyfile, headfile, url);
-  if ((fp = popen(cmd, "r")) == NULL)
+  if ((rc = test_run(cmd, code, sizeof(code))) < 0)
     return (false);
-  if (!fgets(code, sizeof(code), fp))
-    code[0] = '\0';
-  rc = pclose(fp);
 
   *status = (int)strtol(code, NULL, 10);
   read_text(bodyfile, body, bodysize);
@@ -493,30 +458,20 @@ curl(const char *args, const char *url, int *status, char *body, size_t bodysize
 }
 
 
+
 /*
- * 'free_port()' - A TCP port on 127.0.0.1 that is free right now.
+ * 'get()' - curl() a GET of https://127.0.0.1:PORT/PATH without headers.
  */
 
-static int
-free_port(void)
+static bool
+get(int port, const char *path, int *status, char *body, size_t bodysize)
 {
-  struct sockaddr_in sin;
-  socklen_t          len = sizeof(sin);
-  int                fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+  char url[1024];
 
-  if (fd < 0)
-    return (-1);
+  snprintf(url, sizeof(url), "https://127.0.0.1:%d%s", port, path);
 
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (!bind(fd, (struct sockaddr *)&sin, sizeof(sin)) && !getsockname(fd, (struct sockaddr *)&sin, &len))
-    port = ntohs(sin.sin_port);
-  close(fd);
-
-  return (port);
+  return (curl("", url, status, body, bodysize, NULL, 0));
 }
-
 
 /*
  * 'make_file()' - Write len bytes: fill, or printable varying text if 0.
@@ -560,29 +515,28 @@ read_text(const char *path, char *buf, size_t bufsize)
 
 
 /*
- * Route callbacks.
+ * Route callbacks.  seen_count() counts a call under the lock.
  */
+
+static void
+seen_count(seen_t *seen, int *calls)
+{
+  pthread_mutex_lock(&seen->lock);
+  (*calls) ++;
+  pthread_mutex_unlock(&seen->lock);
+}
 
 static bool
 route_begin(gw_request_t *req, void *data)
 {
-  seen_t *seen = (seen_t *)data;
-
-  pthread_mutex_lock(&seen->lock);
-  seen->begins ++;
-  pthread_mutex_unlock(&seen->lock);
-
+  seen_count(data, &((seen_t *)data)->begins);
   return (true);
 }
 
 static void
 route_cleanup(gw_request_t *req, void *data)
 {
-  seen_t *seen = (seen_t *)data;
-
-  pthread_mutex_lock(&seen->lock);
-  seen->cleanups ++;
-  pthread_mutex_unlock(&seen->lock);
+  seen_count(data, &((seen_t *)data)->cleanups);
 }
 
 static void

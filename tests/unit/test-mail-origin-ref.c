@@ -52,17 +52,14 @@ int
 main(void)
 {
   char             dir[256], doc[1024], text[512], longref[200];
-  const char      *src = getenv("GW_SOURCE_DIR"), *error = NULL;
+  const char      *error = NULL;
   gw_system_t     *sys;
   gw_submission_t *sub;
   gw_reason_t      reason;
   gw_job_t         job, got;
   int64_t          uid;
 
-  if (!test_tempdir(dir, sizeof(dir)))
-    return (1);
-  snprintf(doc, sizeof(doc), "%s/tests/data/convert/three-pages.ps", src ? src : ".");
-  if ((sys = test_gateway(dir, "")) == NULL)
+  if ((sys = test_gateway_start(dir, sizeof(dir), doc, sizeof(doc), "")) == NULL)
     TEST_EXIT();
   TEST_CHECK(gwStoreUserAdd(gwSystemGetStore(sys), GW_DEFAULT_TENANT, "eve", "", GW_ROLE_USER, NULL, false, &uid, &error));
   TEST_CHECK(gwEventsSubscribe(gwSystemGetEvents(sys), "mail", record, NULL) > 0);

@@ -46,16 +46,13 @@ int
 main(void)
 {
   char          dir[256], doc[1024], token[GW_API_TOKEN_LEN + 1];
-  const char   *src = getenv("GW_SOURCE_DIR"), *error = NULL;
+  const char   *error = NULL;
   gw_system_t  *sys;
   gw_job_t      mine, web, other, later;
   int64_t       id, expires;
   gw_address_t  addr;
 
-  if (!test_tempdir(dir, sizeof(dir)))
-    return (1);
-  snprintf(doc, sizeof(doc), "%s/tests/data/convert/three-pages.ps", src ? src : ".");
-  if ((sys = test_gateway(dir, "")) == NULL)
+  if ((sys = test_gateway_start(dir, sizeof(dir), doc, sizeof(doc), "")) == NULL)
     TEST_EXIT();
   TEST_CHECK(gwApiUserAdd(sys, &admin, "alice", "", GW_ROLE_USER, &id, &error));
   TEST_CHECK(gwApiUserAdd(sys, &admin, "bob", "", GW_ROLE_USER, &id, &error));

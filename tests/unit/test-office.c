@@ -491,19 +491,9 @@ listener_main(void *data)
 static bool
 listener_start(listener_t *l)
 {
-  struct sockaddr_in sin;
-  socklen_t          len = sizeof(sin);
-
   memset(l, 0, sizeof(*l));
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-  if ((l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-      bind(l->fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(l->fd, 16) ||
-      getsockname(l->fd, (struct sockaddr *)&sin, &len))
+  if ((l->fd = test_loopback_socket(16, &l->port)) < 0)
     return (false);
-  l->port = ntohs(sin.sin_port);
 
   return (pthread_create(&l->thread, NULL, listener_main, l) == 0);
 }

@@ -199,33 +199,10 @@ smtp_thread(void *data)
   return (NULL);
 }
 
-/* A TCP socket bound to a free loopback port (*port), or -1. */
-static int
-loopback_socket(int *port)
-{
-  struct sockaddr_in sin;
-  socklen_t          len = sizeof(sin);
-  int                fd;
-
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family      = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
-      getsockname(fd, (struct sockaddr *)&sin, &len))
-  {
-    if (fd >= 0)
-      close(fd);
-    return (-1);
-  }
-  *port = ntohs(sin.sin_port);
-
-  return (fd);
-}
-
 static bool
 smtp_start(smtp_t *s)
 {
-  if ((s->fd = loopback_socket(&s->port)) < 0 || listen(s->fd, 4))
+  if ((s->fd = test_loopback_socket(4, &s->port)) < 0)
     return (false);
 
   return (pthread_create(&s->thread, NULL, smtp_thread, s) == 0);
@@ -239,18 +216,6 @@ smtp_stop(smtp_t *s)
   pthread_join(s->thread, NULL);
 }
 
-
-/* A free loopback port with nothing listening. */
-static int
-closed_port(void)
-{
-  int port = 0, fd = loopback_socket(&port);
-
-  if (fd >= 0)
-    close(fd);
-
-  return (port);
-}
 
 
 /* ---- Rows ------------------------------------------------------------------------ */
@@ -617,7 +582,7 @@ test_backoff(gw_system_t *sys, const char *dir)
 
   /* The rows of the test before are removed, then a row against a closed port */
   clear_outbox(sys);
-  snprintf(c->smtp_server, sizeof(c->smtp_server), "127.0.0.1:%d", closed_port());
+  snprintf(c->smtp_server, sizeof(c->smtp_server), "127.0.0.1:%d", test_free_port());
   snprintf(c->smtp_tls, sizeof(c->smtp_tls), "off");
   TEST_CHECKF(gwApiOutboxAdd(sys, &admin, &m, &id, &error), "%s", error);
   t0 = rows_of(sys, 0).last.created;
@@ -736,7 +701,7 @@ test_stop(gw_system_t *sys)
 
   TEST_BEGIN("stop: an attempt hanging on a silent relay is abandoned at once, its row due again");
   clear_outbox(sys);
-  if ((fd = loopback_socket(&port)) < 0 || listen(fd, 4))
+  if ((fd = test_loopback_socket(4, &port)) < 0)
   {
     TEST_CHECK(!"tarpit socket");
     return;

@@ -389,19 +389,13 @@ check_inspect(const char *what, const void *data, size_t len, bool want_ok, int 
 static int
 qpdf_tool_pages(const char *path)
 {
-  char  cmd[2048], line[256];
-  FILE *fp;
-  int   pages = -1;
+  char cmd[2048], out[256];
 
   snprintf(cmd, sizeof(cmd), "qpdf --show-npages '%s' 2>/dev/null", path);
-  if ((fp = popen(cmd, "r")) == NULL)
+  if (test_run(cmd, out, sizeof(out)) < 0 || !out[0])
     return (-1);
 
-  if (fgets(line, sizeof(line), fp))
-    pages = (int)strtol(line, NULL, 10);
-  pclose(fp);
-
-  return (pages);
+  return ((int)strtol(out, NULL, 10));
 }
 
 

@@ -467,23 +467,12 @@ accept_thread(void *data)
 static bool
 fake_start(fake_t *fake, pthread_t *tid)
 {
-  struct sockaddr_in addr;
-  socklen_t          len = sizeof(addr);
-
   memset(fake, 0, sizeof(*fake));
   pthread_mutex_init(&fake->lock, NULL);
   fake->bytes_ok = true;
 
-  memset(&addr, 0, sizeof(addr));
-  addr.sin_family      = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-  if ((fake->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-      bind(fake->fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fake->fd, 64) ||
-      getsockname(fake->fd, (struct sockaddr *)&addr, &len))
+  if ((fake->fd = test_loopback_socket(64, &fake->port)) < 0)
     return (false);
-
-  fake->port = ntohs(addr.sin_port);
 
   return (pthread_create(tid, NULL, accept_thread, fake) == 0);
 }
@@ -729,13 +718,10 @@ test_trust(gw_log_t *log)
     return;
   }
   chmod(tmp, 0755);                     /* The unprivileged child reaches its store through it */
-  snprintf(keys1, sizeof(keys1), "%s/printer-keys-1", tmp);
-  snprintf(keys2, sizeof(keys2), "%s/printer-keys-2", tmp);
-  snprintf(store, sizeof(store), "%s/printer-certs", tmp);
+  test_subdir(keys1, sizeof(keys1), tmp, "printer-keys-1");
+  test_subdir(keys2, sizeof(keys2), tmp, "printer-keys-2");
+  test_subdir(store, sizeof(store), tmp, "printer-certs");
   snprintf(pin, sizeof(pin), "%s/127.0.0.1.crt", store);
-  mkdir(keys1, 0700);
-  mkdir(keys2, 0700);
-  mkdir(store, 0700);
 
   cupsSetServerCredentials(keys1, "fake-printer", 1);
   if (!fake_start(&fake, &tid))

@@ -1078,14 +1078,9 @@ main(void)
     return (1);
   }
 
-  snprintf(kdir, sizeof(kdir), "%s/keys", tmp);
-  snprintf(kdir2, sizeof(kdir2), "%s/keys-other", tmp);
   snprintf(sdir, sizeof(sdir), "%s/spool", tmp);
-  mkdir(kdir, 0700);
-  mkdir(kdir2, 0700);
-
-  keys   = gwKeysLoad(kdir, true, NULL);
-  keys2  = gwKeysLoad(kdir2, true, NULL);
+  keys   = gwKeysLoad(test_subdir(kdir, sizeof(kdir), tmp, "keys"), true, NULL);
+  keys2  = gwKeysLoad(test_subdir(kdir2, sizeof(kdir2), tmp, "keys-other"), true, NULL);
   spool  = keys ? gwSpoolOpen(sdir, keys, NULL) : NULL;
   spool2 = keys2 ? gwSpoolOpen(sdir, keys2, NULL) : NULL;
 

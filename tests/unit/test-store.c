@@ -244,52 +244,39 @@ typedef struct names_s
   char names[32][64];
 } names_t;
 
+/* 'names_add()' - Note one more name (the first 32 kept, cut to 63 bytes). */
 static bool
-collect_user(const gw_user_t *user, void *data)
+names_add(names_t *n, const char *name)
 {
-  names_t *n = (names_t *)data;
-
   if (n->count < 32)
-    snprintf(n->names[n->count], sizeof(n->names[0]), "%s", user->name);
+    snprintf(n->names[n->count], sizeof(n->names[0]), "%.63s", name);
   n->count ++;
 
   return (true);
+}
+
+static bool
+collect_user(const gw_user_t *user, void *data)
+{
+  return (names_add(data, user->name));
 }
 
 static bool
 collect_address(const gw_address_t *addr, void *data)
 {
-  names_t *n = (names_t *)data;
-
-  if (n->count < 32)
-    snprintf(n->names[n->count], sizeof(n->names[0]), "%.63s", addr->address);
-  n->count ++;
-
-  return (true);
+  return (names_add(data, addr->address));
 }
 
 static bool
 collect_printer(const gw_printer_t *printer, void *data)
 {
-  names_t *n = (names_t *)data;
-
-  if (n->count < 32)
-    snprintf(n->names[n->count], sizeof(n->names[0]), "%s", printer->name);
-  n->count ++;
-
-  return (true);
+  return (names_add(data, printer->name));
 }
 
 static bool
 collect_job(const gw_job_t *job, void *data)
 {
-  names_t *n = (names_t *)data;
-
-  if (n->count < 32)
-    snprintf(n->names[n->count], sizeof(n->names[0]), "%s", job->id);
-  n->count ++;
-
-  return (true);
+  return (names_add(data, job->id));
 }
 
 typedef struct audits_s

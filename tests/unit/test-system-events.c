@@ -90,32 +90,16 @@ submit_opts(gw_system_t *sys, const char *origin, const char *file, const gw_job
 int
 main(void)
 {
-  char          dir[256], conf[512], doc[1024], err[512], path[600];
-  const char   *src = getenv("GW_SOURCE_DIR"), *error = NULL;
-  gw_config_t  *c;
+  char          dir[256], doc[1024];
+  const char   *error = NULL;
   gw_system_t  *sys;
   gw_events_t  *events;
   gw_job_t      job, job2, got;
   static seen_t all, slow, web;
-  FILE         *fp;
   int64_t       uid;
 
-  if (!test_tempdir(dir, sizeof(dir)))
-    return (1);
-  snprintf(doc, sizeof(doc), "%s/tests/data/convert/three-pages.ps", src ? src : ".");
-  snprintf(conf, sizeof(conf), "%s/printgate.conf", dir);
-  fp = fopen(conf, "w");
-  fprintf(fp, "StateDir %s/state\nListenAddress 127.0.0.1\nListenPort 0\nLogFile %s/log\nOfficeWorkers 0\nConversionDir %s/conv\n", dir, dir, dir);
-  fclose(fp);
-  snprintf(path, sizeof(path), "%s/state", dir);
-  mkdir(path, 0700);
-  snprintf(path, sizeof(path), "%s/conv", dir);
-  mkdir(path, 0700);
-
   TEST_BEGIN("a gateway with its events");
-  TEST_CHECKF((c = gwConfigLoad(conf, err, sizeof(err))) != NULL, "%s", err);
-  TEST_CHECKF((sys = gwSystemNew(c, true, &error)) != NULL, "%s", error ? error : "");
-  if (!sys)
+  if ((sys = test_gateway_start(dir, sizeof(dir), doc, sizeof(doc), "")) == NULL)
     TEST_EXIT();
   TEST_CHECK((events = gwSystemGetEvents(sys)) != NULL);
   TEST_CHECK(gwStoreUserAdd(gwSystemGetStore(sys), GW_DEFAULT_TENANT, "eve", "", GW_ROLE_USER, NULL, false, &uid, &error));

@@ -3,16 +3,26 @@
  *
  * TEST_BEGIN("what"); ... TEST_CHECK(expr); ... prints PASS/FAIL per check on
  * stdout; TEST_EXIT() returns non-zero if anything failed.  tempdir helpers
- * make a private folder under $TMPDIR and remove it at exit.
+ * make a private folder under $TMPDIR and remove it at exit.  Also: whole
+ * files in and out, a command's output (test_run()), a loopback socket on a
+ * free port (test_loopback_socket()) and a log shown on failure
+ * (test_show_log()).
  */
 
 #ifndef PRINTGATE_TEST_H
 #define PRINTGATE_TEST_H
 
+#include "printgate/text.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int test_failures = 0;
 static int test_checks = 0;
@@ -54,35 +64,19 @@ static inline void test_rmtree(const char *dir)
 }
 
 /* A growing byte buffer, always nul-terminated after its last byte (so a
-   text file can be searched), which may hold binary data. */
-typedef struct test_buf_s
-{
-  char   *data;
-  size_t  len;
-  size_t  size;
-} test_buf_t;
+   text file can be searched), which may hold binary data: the core's own
+   (printgate/text.h). */
+typedef gw_buffer_t test_buf_t;
 
 /* Append bytes (exits on out of memory). */
 static inline void test_buf_add(test_buf_t *b, const void *data, size_t len)
 {
-  if (b->len + len + 1 > b->size)
+  gwBufferAdd(b, data, len);
+  if (b->failed)
   {
-    size_t newsize = (b->len + len + 1) * 2 + 256;
-    char  *newdata = realloc(b->data, newsize);
-
-    if (!newdata)
-    {
-      puts("FAIL out of memory");
-      exit(1);
-    }
-    b->data = newdata;
-    b->size = newsize;
+    puts("FAIL out of memory");
+    exit(1);
   }
-
-  if (len)
-    memcpy(b->data + b->len, data, len);
-  b->len += len;
-  b->data[b->len] = '\0';
 }
 
 /* Read a whole file into a fresh buffer (b->data is then never NULL, also
@@ -134,6 +128,98 @@ static inline bool test_write_file(const char *path, const void *data, size_t le
   ok = fwrite(data, 1, len, fp) == len;
 
   return (fclose(fp) == 0 && ok);
+}
+
+/* Make DIR/NAME (mode 0700; it may exist already); its path in buf. */
+static inline char *test_subdir(char *buf, size_t bufsize, const char *dir, const char *name)
+{
+  snprintf(buf, bufsize, "%s/%s", dir, name);
+  mkdir(buf, 0700);
+  return (buf);
+}
+
+/* Run a shell command: its stdout (the first bufsize-1 bytes) in buf, nul-
+   terminated.  Returns its wait status (pclose()), -1 if it cannot start. */
+static inline int test_run(const char *cmd, char *buf, size_t bufsize)
+{
+  FILE   *fp = popen(cmd, "r");
+  size_t  n;
+
+  buf[0] = '\0';
+  if (!fp)
+    return (-1);
+  n = fread(buf, 1, bufsize - 1, fp);
+  buf[n] = '\0';
+
+  return (pclose(fp));
+}
+
+/* What follows 'key' on the line of 'text' that starts with it (a tool's
+   "Pages: 3"), or NULL. */
+static inline const char *test_line_after(const char *text, const char *key)
+{
+  size_t      len = strlen(key);
+  const char *line = text;
+
+  while (line && strncmp(line, key, len))
+  {
+    if ((line = strchr(line, '\n')) != NULL)
+      line ++;
+  }
+
+  return (line ? line + len : NULL);
+}
+
+/* A TCP socket (close-on-exec) bound to a free port on 127.0.0.1 (*port),
+   listening when backlog > 0; -1 on error. */
+static inline int test_loopback_socket(int backlog, int *port)
+{
+  struct sockaddr_in sin;
+  socklen_t          len = sizeof(sin);
+  int                fd;
+
+  memset(&sin, 0, sizeof(sin));
+  sin.sin_family      = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+      (backlog > 0 && listen(fd, backlog)) || getsockname(fd, (struct sockaddr *)&sin, &len))
+  {
+    if (fd >= 0)
+      close(fd);
+    return (-1);
+  }
+  *port = ntohs(sin.sin_port);
+
+  return (fd);
+}
+
+/* A TCP port on 127.0.0.1 that is free right now, nothing listening
+   (-1 on error). */
+static inline int test_free_port(void)
+{
+  int port = -1, fd = test_loopback_socket(0, &port);
+
+  if (fd < 0)
+    return (-1);
+  close(fd);
+
+  return (port);
+}
+
+/* Show a log file (its last 'lines' lines; 0 = all of it) when a check
+   failed or GW_TEST_SHOW_LOG is set. */
+static inline void test_show_log(const char *path, int lines)
+{
+  char cmd[4200];
+
+  if (!test_failures && !getenv("GW_TEST_SHOW_LOG"))
+    return;
+  if (lines > 0)
+    snprintf(cmd, sizeof(cmd), "tail -n %d '%s'", lines, path);
+  else
+    snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+  fflush(stdout);
+  if (system(cmd)) { /* best effort */ }
 }
 
 #endif /* !PRINTGATE_TEST_H */

@@ -33,6 +33,9 @@ typedef struct gw_frontend_s
   void       *data;
   /* Optional: an admin command this front-end answers ("dnssd-zone"): false = not ours; else *text_r (malloc'd) or NULL and *error_r. */
   bool      (*command)(gw_system_t *sys, const char *command, const char * const *args, int nargs, char **text_r, const char **error_r, void *data);
+  /* Optional: the front-end's part of /health's details, a JSON object (malloc'd text) in *json_r; false = none.
+     Called on a listener thread, possibly while stop() runs: the front-end guards its own state. */
+  bool      (*health)(gw_system_t *sys, char **json_r, void *data);
 } gw_frontend_t;
 
 #define GW_MAX_FRONTENDS 8

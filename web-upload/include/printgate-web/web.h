@@ -2,10 +2,7 @@
  * web.h - the web portal front-end (docs/web.md), as the daemon registers
  * it:
  *
- *   gw_web_t     *web = gwWebNew();
- *   gw_frontend_t fe;
- *   gwWebFrontend(web, &fe);
- *   gwSystemAddFrontend(sys, &fe);
+ *   gw_web_t *web = gwWebAdd(sys);   (gwWebNew() + gwWebFrontend() + gwSystemAddFrontend())
  *   ...
  *   gwSystemDelete(&sys);     (the listener stops)
  *   gwWebDelete(&web);
@@ -24,6 +21,7 @@ typedef struct web_s gw_web_t;
 
 extern gw_web_t *gwWebNew(void);
 extern void      gwWebFrontend(gw_web_t *web, gw_frontend_t *frontend);
+extern gw_web_t *gwWebAdd(gw_system_t *sys);     /* New, registered; NULL = out of memory or refused */
 extern void      gwWebDelete(gw_web_t **web);
 
 /* The REST API's routes (method and path pattern, "{id}" for a path part), for the OpenAPI check. */

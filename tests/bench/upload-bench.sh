@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# upload-bench.sh - browser-sized uploads over TLS: printgated's raw upload
+# route against a bare libmicrohttpd server that only discards the body
+# (tests/tools/mhd-discard, the listener's TLS set-up), same machine, same
+# run, same bytes.
+#
+#   GW_BUILD_DIR=build GW_SOURCE_DIR=. tests/bench/upload-bench.sh [MB] [CLIENTS] [EACH_MB]
+#
+# 1. One upload of MB (default 200) MB, curl -T (streamed, Content-Length)
+#    POST over TLS: throughput for each, the ratio, and the peak RSS growth
+#    of each server during the upload (VmRSS sampled every 50 ms from
+#    /proc/PID/status, and VmHWM before/after).
+#    Targets: printgated >= 70 % of the peer's throughput, RSS growth < 16 MB.
+# 2. CLIENTS (default 50) concurrent uploads of EACH_MB (default 5) MB, one
+#    user each: all answered 200, none lost (the peer's replies carry the
+#    byte count; printgated's jobs are counted held), the time to finish,
+#    and meanwhile the p50/p99 of GET /jobs for one more user (on the peer:
+#    of a GET, for scale).
+#
+# printgated's side uses POST /api/v1/jobs (the web portal's raw-body
+# upload: the document is the body, Content-Type its type, X-Filename its
+# name) with HTTP Basic authentication of a test user.  The route is
+# probed first: while it does not exist (404) the script says "gateway
+# upload route not present" and measures the peer alone; the same for
+# GET /jobs.  GW_UPLOAD_PATH and GW_JOBS_PATH name other routes.  Build
+# everything first (printgated needs printgate-convert to hold a job).
+# Exit status 0 unless a server could not be started.
+set -u
+MB=${1:-200}
+CLIENTS=${2:-50}
+EACH=${3:-5}
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+. "$GW_SOURCE_DIR/tests/lib/bench.sh"
+peers_init
+W=$PEERS_DIR
+DISCARD="$GW_BUILD_DIR/tests/mhd-discard"
+UPLOAD_PATH=${GW_UPLOAD_PATH:-/api/v1/jobs}
+JOBS_PATH=${GW_JOBS_PATH:-/jobs}
+
+if [ ! -x "$DISCARD" ]; then
+  echo "upload-bench: $DISCARD is missing (cmake --build $GW_BUILD_DIR --target mhd-discard)" >&2
+  exit 1
+fi
+
+rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null; }
+hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$1/status" 2>/dev/null; }
+mb1() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }   # kB -> "12.3" (MB)
+
+percentile() {   # percentile P FILE: the P-th percentile (nearest rank) of the numbers in FILE
+  sort -n "$2" | awk -v p="$1" '{ a[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int((p * NR + 99) / 100); if (i < 1) i = 1; print a[i] }'
+}
+
+# sampler PID FILE: append PID's VmRSS (kB) to FILE every 50 ms until killed
+sampler() {
+  while kill -0 "$1" 2>/dev/null; do
+    rss_kb "$1" >> "$2"
+    sleep 0.05
+  done
+}
+
+# upload_one NAME PID URL FILE [CURL ARGS...]: one streamed POST of FILE;
+# prints the line for NAME and sets SPEED (bytes/s), GROWTH_KB, REPLY, CODE.
+upload_one() {
+  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out
+  shift 4
+  base=$(rss_kb "$pid"); hwm0=$(hwm_kb "$pid")
+  : > "$W/rss.$name"
+  sampler "$pid" "$W/rss.$name" &
+  spid=$!
+  out=$(curl -sk -o "$W/reply.$name" -w '%{http_code} %{time_total} %{speed_upload}' -X POST -T "$file" \
+          -H 'Content-Type: application/pdf' -H "X-Filename: $(basename "$file")" "$@" "$url")
+  kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+  rss_kb "$pid" >> "$W/rss.$name"
+  hwm1=$(hwm_kb "$pid")
+  read -r CODE secs SPEED <<< "$out"
+  SPEED=${SPEED%.*}
+  peak=$(sort -n "$W/rss.$name" | tail -1)
+  GROWTH_KB=$(( ${peak:-$base} - base ))
+  REPLY=$(head -c 200 "$W/reply.$name" | tr -d '\r\n')
+  awk -v n="$name" -v c="$CODE" -v s="$secs" -v b="$SPEED" -v r="$REPLY" \
+      -v base="$(mb1 "$base")" -v peak="$(mb1 "${peak:-$base}")" -v g="$(mb1 "$GROWTH_KB")" -v h="$(mb1 $((hwm1 - hwm0)))" \
+      'BEGIN { printf "%s: HTTP %s in %.2f s = %.0f MB/s; RSS %s MB before, peak %s MB (growth %s MB; VmHWM +%s MB); reply \"%s\"\n", n, c, s, b / 1048576, base, peak, g, h, r }'
+}
+
+# parallel_uploads NAME FILE URL OUTDIR [USERS-FILE]: CLIENTS streamed
+# POSTs at once (curl --parallel), each its own connection (and its own
+# user from USERS-FILE, "user:password" lines); prints "ok total ms".
+parallel_uploads() {
+  local name=$1 file=$2 url=$3 dir=$4 users=${5:-} i t0 t1 ok
+  mkdir -p "$dir"
+  : > "$W/par.$name"
+  for i in $(seq "$CLIENTS"); do
+    echo "url = \"$url\""
+    echo "upload-file = \"$file\""
+    echo "request = \"POST\""
+    echo "header = \"Content-Type: application/pdf\""
+    echo "header = \"X-Filename: part$i.pdf\""
+    echo "output = \"$dir/reply.$i\""
+    [ -n "$users" ] && echo "user = \"$(sed -n "${i}p" "$users")\""
+  done > "$W/par.$name"
+  t0=$(ms)
+  curl -sk --parallel --parallel-max "$CLIENTS" -w '%{http_code}\n' -K "$W/par.$name" > "$dir/codes" 2>/dev/null
+  t1=$(ms)
+  ok=$(grep -c '^20[01]$' "$dir/codes")
+  echo "$ok $(wc -l < "$dir/codes") $((t1 - t0))"
+}
+
+# page_loads URL FILE STOPFILE [CURL ARGS...]: GET URL (new TLS connection
+# each) until STOPFILE exists; one time_total (ms) per line in FILE.
+page_loads() {
+  local url=$1 file=$2 stop=$3
+  shift 3
+  : > "$file"
+  while [ ! -e "$stop" ]; do
+    curl -sk -o /dev/null -w '%{time_total}\n' "$@" "$url" | awk '{ printf "%.1f\n", $1 * 1000 }' >> "$file"
+  done
+}
+
+# users_held: how many of u1..uCLIENTS have exactly one job, held; and how
+# many of their jobs are still being received or converted
+users_held() {
+  gw --json job list | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+jobs = [j for j in json.load(sys.stdin)["jobs"] if j["owner"] in {"u%d" % i for i in range(1, n + 1)}]
+owners = [j["owner"] for j in jobs if j["state"] == "held"]
+print(len([o for o in set(owners) if owners.count(o) == 1]), sum(j["state"] in ("receiving", "converting") for j in jobs))' "$CLIENTS"
+}
+
+# The documents: valid PDFs (so the gateway holds them), the same bytes for both servers.
+gw_make_marked_pdf "$W/big.pdf" $((MB * 1024 * 1024)) "upload benchmark"
+gw_make_marked_pdf "$W/each.pdf" $((EACH * 1024 * 1024)) "upload benchmark"
+BIG=$(stat -c %s "$W/big.pdf")
+echo "documents: one of $BIG bytes, and $CLIENTS x $(stat -c %s "$W/each.pdf") bytes at once"
+
+# ---- the peer ---------------------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+  -keyout "$W/key.pem" -out "$W/cert.pem" 2>/dev/null
+"$DISCARD" --cert "$W/cert.pem" --key "$W/key.pem" > "$W/discard.out" 2>&1 &
+DPID=$!
+peers_track "$DPID"
+peers_wait_pid "$DPID" 10 grep -q 'listening on port' "$W/discard.out" || { echo "mhd-discard did not start:"; cat "$W/discard.out"; exit 1; }
+DPORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$W/discard.out")
+echo "peer: $(cat "$W/discard.out")"
+
+echo "== 1. one upload of $MB MB over TLS =="
+upload_one "peer (mhd-discard)" "$DPID" "https://127.0.0.1:$DPORT/upload" "$W/big.pdf"
+PEER_SPEED=$SPEED
+[ "$CODE" = 200 ] && [ "$REPLY" = "$BIG" ] || echo "peer: FAILED, the reply is not the byte count $BIG"
+
+# ---- printgated ---------------------------------------------------------------
+gw_start "LogLevel warn" "MaxDocumentSize $((MB + 16))M" "MaxHeldJobsPerUser 1000"
+GW="https://127.0.0.1:$GW_PORT"
+gw user add bench >/dev/null
+BENCH_PASS=$(gw user password bench | tail -1)
+probe=$(curl -sk -o /dev/null -w '%{http_code}' -X POST --data-binary '' "$GW$UPLOAD_PATH")
+if [ "$probe" = 404 ]; then
+  HAVE_UPLOAD=0
+  echo "printgated: gateway upload route not present (POST $UPLOAD_PATH answers 404): only the peer is measured"
+else
+  HAVE_UPLOAD=1
+  upload_one "printgated" "$GW_PID" "$GW$UPLOAD_PATH" "$W/big.pdf" -u "bench:$BENCH_PASS"
+  awk -v g="$SPEED" -v p="$PEER_SPEED" -v rss="$GROWTH_KB" -v c="$CODE" 'BEGIN {
+    r = p > 0 ? 100 * g / p : 0
+    printf "printgated / peer: %.0f %% of the peer'"'"'s throughput (target >= 70 %%: %s); RSS growth %.1f MB (target < 16 MB: %s)\n",
+      r, (c ~ /^20/ && r >= 70) ? "met" : "NOT met", rss / 1024, rss < 16384 ? "met" : "NOT met" }'
+fi
+
+# ---- 2. concurrent uploads ------------------------------------------------------
+echo "== 2. $CLIENTS concurrent uploads of $EACH MB =="
+rm -f "$W/stop"
+page_loads "https://127.0.0.1:$DPORT/jobs" "$W/peer-get.ms" "$W/stop" &
+LPID=$!
+read -r ok n took <<< "$(parallel_uploads peer "$W/each.pdf" "https://127.0.0.1:$DPORT/upload" "$W/peer-par")"
+touch "$W/stop"; wait "$LPID"
+lost=0
+for i in $(seq "$CLIENTS"); do
+  [ "$(tr -d '\n' < "$W/peer-par/reply.$i" 2>/dev/null)" = "$(stat -c %s "$W/each.pdf")" ] || lost=$((lost + 1))
+done
+echo "peer (mhd-discard): $ok of $CLIENTS answered 200 ($n transfers), $lost replies without the full byte count, all done in $took ms;" \
+     "GET meanwhile: $(wc -l < "$W/peer-get.ms") requests, p50 $(percentile 50 "$W/peer-get.ms") ms, p99 $(percentile 99 "$W/peer-get.ms") ms"
+
+if [ "$HAVE_UPLOAD" = 0 ]; then
+  echo "printgated: skipped, gateway upload route not present"
+else
+  for i in $(seq $((CLIENTS + 1))); do
+    gw user add "u$i" >/dev/null
+    echo "u$i:$(gw user password "u$i" | tail -1)"
+  done > "$W/users"
+  jobs_code=$(curl -sk -o /dev/null -w '%{http_code}' -u "$(tail -1 "$W/users")" "$GW$JOBS_PATH")
+  rm -f "$W/stop"
+  if [ "$jobs_code" = 404 ]; then
+    echo "printgated: GET $JOBS_PATH answers 404: the page-load p99 is skipped"
+  else
+    page_loads "$GW$JOBS_PATH" "$W/gw-get.ms" "$W/stop" -u "$(tail -1 "$W/users")" &
+    LPID=$!
+  fi
+  read -r ok n took <<< "$(parallel_uploads gw "$W/each.pdf" "$GW$UPLOAD_PATH" "$W/gw-par" "$W/users")"
+  touch "$W/stop"
+  [ "$jobs_code" = 404 ] || wait "$LPID"
+  # Every accepted upload must end held (the conversion runs after the answer)
+  for i in $(seq 600); do
+    read -r held busy <<< "$(users_held)"
+    [ "$busy" = 0 ] && break
+    sleep 0.5
+  done
+  echo "printgated: $ok of $CLIENTS answered 2xx ($n transfers) in $took ms; $held of $CLIENTS users have their job held," \
+       "$busy still converting (none lost: $([ "$held" -eq "$CLIENTS" ] && echo yes || echo NO))"
+  [ "$jobs_code" = 404 ] || echo "printgated: GET $JOBS_PATH for user $((CLIENTS + 1)) meanwhile: $(wc -l < "$W/gw-get.ms") loads, p50 $(percentile 50 "$W/gw-get.ms") ms, p99 $(percentile 99 "$W/gw-get.ms") ms"
+fi
+
+peers_stop "$DPID"
+gw_stop TERM
