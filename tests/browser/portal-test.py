@@ -27,8 +27,9 @@ What it does and checks, at a phone's width (390x844) unless said:
      afterwards lists the device and shows neither again.
   7. Sign out: /jobs then asks to sign in again.
   8. With JavaScript off (a second browser, content setting javascript=2):
-     the sign-in by code works through the plain forms and /jobs says
-     that uploading needs JavaScript.
+     the sign-in by code works through the plain forms; /jobs shows its
+     <noscript> upload form, which takes two files at once; both are then
+     held with 2 and 1 pages.
 Every page is shot at phone and desktop widths into --out (paths printed).
 Prints PASS/FAIL lines and "N passed, N failed"; exits 1 on any failure.
 """
@@ -39,6 +40,7 @@ import email.policy
 import glob
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -326,9 +328,24 @@ def test_nojs(run, b, args):
     """8: sign-in by code with JavaScript off."""
     b.viewport(*PHONE, mobile=True)
     sign_in(run, b, args, "nojs", shoot=False)
-    text = b.find("#upload").text
-    run.check("nojs: /jobs shows its <noscript>: uploading needs JavaScript", "needs JavaScript" in text, text)
+    run.check("nojs: /jobs shows its <noscript> upload form", b.find("#upload-form").displayed())
     run.shoot(b, "nojs-jobs")
+    names = ["form-two.pdf", "form-one.pdf"]
+    for src, name in zip(args.files, names):
+        shutil.copyfile(src, os.path.join(args.work, name))
+    b.find("#form-files").send_keys("\n".join(os.path.join(args.work, n) for n in names))
+    b.find("#upload-form button[type=submit]").click()
+    b.wait("the upload's answer", lambda: b.exists("#received"), timeout=30)
+    got = [li.text for li in b.find_all("#received li")]
+    run.check("nojs: the form upload received both files", got == [n + ": converting" for n in names], got)
+    run.shoot(b, "nojs-received")
+
+    def held():
+        b.get(args.base + "/jobs")
+        rows = job_rows(b)
+        return [rows.get(n, (None, "", ""))[1:] for n in names] == [("held", "2"), ("held", "1")]
+    run.check("nojs: both are then held in the list with 2 and 1 pages", b.wait("both held", held, timeout=60, interval=1))
+    run.shoot(b, "nojs-held")
 
 
 def main():
