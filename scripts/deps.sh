@@ -37,6 +37,9 @@ if [ "${1:-}" = "--test" ]; then
          debhelper dpkg-dev fakeroot lintian man-db git adduser iproute2 systemd util-linux)
   # The mail rig (tests/lib/mail-rig.sh): private Dovecot + Postfix on loopback for the outbox and mail tests.
   PKGS+=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix)
+  # The browser test (tests/browser/, tests/integration/web-browser.sh): headless Chromium through
+  # chromedriver, and certutil to put the test CA into Chromium's NSS database.
+  PKGS+=(chromium chromium-driver libnss3-tools)
 fi
 
 missing=()

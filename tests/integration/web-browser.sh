@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# web-browser.sh - the web portal in a real browser: Debian's headless
+# Chromium driven through chromedriver (tests/browser/webdriver.py, Python
+# standard library only) against printgated on a random loopback port, with
+# a real ippeveprinter and the mail rig (tests/lib/mail-rig.sh) delivering
+# the sign-in codes to alice's Maildir.  The gateway's certificate is signed
+# by a test CA that Chromium trusts through an NSS database in its own HOME
+# (no --ignore-certificate-errors; a browser without the CA is refused: the
+# positive control).  What the browser does and checks is listed at the top
+# of tests/browser/portal-test.py.  Screenshots of every page at phone
+# (390x844) and desktop (1280x800) widths are kept in
+# $GW_BUILD_DIR/browser-output/ (their paths are printed).
+set -u
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+
+# CI installs these (scripts/deps.sh --test): missing, they are a failure, not a skip.
+for p in chromium chromedriver certutil openssl; do
+  if ! command -v "$p" >/dev/null; then
+    echo "FAIL: $p is missing: the browser test needs chromium chromium-driver libnss3-tools (scripts/deps.sh --test)"
+    exit 1
+  fi
+done
+if ! command -v dovecot >/dev/null || [ ! -x /usr/lib/postfix/sbin/master ]; then
+  echo "FAIL: the mail rig needs dovecot-imapd dovecot-lmtpd postfix (scripts/deps.sh --test)"
+  exit 1
+fi
+
+peers_init
+RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
+export MAILRIG_PORT_BASE=45500 MAILRIG_DIR="$PEERS_DIR/rig"
+rig_stop() { [ -d "$MAILRIG_DIR" ] && bash "$RIG" stop >/dev/null 2>&1; return 0; }
+trap 'rig_stop; peers_cleanup' EXIT
+W=$PEERS_DIR
+OUT="$GW_BUILD_DIR/browser-output"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+peers_start_avahi || { echo "FAIL: no avahi-daemon of our own for ippeveprinter"; exit 1; }
+peers_start_ippeveprinter "PG Browser" application/pdf || { echo "FAIL: ippeveprinter did not start"; exit 1; }
+check "mail rig starts" bash "$RIG" start
+PRN_PORT=$PEERS_IPP_PORT PRN_DIR=$PEERS_IPP_DIR
+
+# A test CA, and the gateway's certificate for 127.0.0.1 and localhost signed by it.
+mkdir -p "$W/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=Printgate browser test CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$W/tls/ca.key" -out "$W/tls/ca.crt" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+  -keyout "$W/tls/server.key" -out "$W/tls/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' > "$W/tls/server.ext"
+openssl x509 -req -in "$W/tls/server.csr" -CA "$W/tls/ca.crt" -CAkey "$W/tls/ca.key" -CAcreateserial -days 30 \
+  -extfile "$W/tls/server.ext" -out "$W/tls/server.crt" 2>/dev/null
+# Chromium on Linux trusts the NSS database in $HOME/.pki/nssdb: one HOME with the CA, one without.
+mkdir -p "$W/home/.pki/nssdb" "$W/home-noca/.pki/nssdb"
+check "the test CA goes into the browser's NSS database" sh -c "
+  certutil -d sql:$W/home/.pki/nssdb -N --empty-password && certutil -d sql:$W/home-noca/.pki/nssdb -N --empty-password &&
+  certutil -d sql:$W/home/.pki/nssdb -A -t C,, -n printgate-test-ca -i $W/tls/ca.crt"
+
+gw_start "TLSCertificate $W/tls/server.crt" "TLSKey $W/tls/server.key" \
+         "SmtpServer 127.0.0.1:$((MAILRIG_PORT_BASE + 25))" "SmtpTLS off" "SmtpFrom print@example.test" \
+         "SmtpRetryDelay 1s" "MaxDocumentSize 4M" "ConversionWorkers 2"
+check "alice (verified address) and the printer lobby" sh -c "
+  $PRINTGATE -c $GW_CONF user add alice --email alice@example.test && $PRINTGATE -c $GW_CONF address verify alice@example.test &&
+  $PRINTGATE -c $GW_CONF printer add lobby ipp://127.0.0.1:$PRN_PORT/ipp/print --location 'Ground floor, by the lifts'"
+
+gw_make_pdf "$W/two-pages.pdf" 2 "Browser two"
+gw_make_pdf "$W/one-page.pdf" 1 "Browser one"
+gw_make_pdf "$W/<script>alert(1)<script>.pdf" 1 "Browser script name"
+
+HOME="$W/home" python3 "$GW_SOURCE_DIR/tests/browser/portal-test.py" \
+  --base "https://127.0.0.1:$GW_PORT" --out "$OUT" --work "$W" \
+  --maildir "$MAILRIG_DIR/mail/alice@example.test/Maildir" --address alice@example.test \
+  --printer lobby --printer-location 'Ground floor, by the lifts' --printer-dir "$PRN_DIR" \
+  --noca-home "$W/home-noca" \
+  --files "$W/two-pages.pdf" "$W/one-page.pdf" --script-file "$W/<script>alert(1)<script>.pdf"
+RC=$?
+check_eq "the browser test (tests/browser/portal-test.py) passed" "$RC" 0
+
+check "the device made on /setup is in the store" sh -c "$PRINTGATE -c $GW_CONF device list alice | grep -q browser-phone"
+gw_stop
+check_eq "printgated exits 0 on TERM" "$GW_STATUS" 0
+check "no sanitizer report from printgated" sh -c "! grep -q 'Sanitizer' $GW_DIR/stdout"
+gw_finish
