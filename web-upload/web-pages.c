@@ -387,10 +387,12 @@ job_row(const gw_job_t *job, void *data)
 
   _gwWebBufAddf(b, "<li class=\"job state-%s\" data-job=\"%s\"><h2 class=\"job-name\">", gwJobStateString(job->state), job->id);
   _gwWebBufAddHtml(b, job->name);
-  _gwWebBufAddf(b, "</h2><p class=\"job-facts\"><span class=\"job-state\">%s</span> &middot; %s &middot; <span class=\"job-pages\">%d</span> pages",
-                gwJobStateString(job->state), when, job->pages);
-  if (job->color_pages >= 0)
+  _gwWebBufAddf(b, "</h2><p class=\"job-facts\"><span class=\"job-state\">%s</span> &middot; %s &middot; <span class=\"job-pages\">%d</span> page%s",
+                gwJobStateString(job->state), when, job->pages, job->pages == 1 ? "" : "s");
+  if (job->color_pages > 0)
     _gwWebBufAddf(b, ", %d in colour", job->color_pages);
+  else if (job->color_pages == 0)
+    _gwWebBufAddf(b, ", black and white");
   _gwWebBufAddf(b, " &middot; %d cop%s, %s, %s &middot; expires %s</p>", job->copies, job->copies == 1 ? "y" : "ies", job->sides, job->color_mode, expires);
   if (job->reason_text[0])
   {
