@@ -167,9 +167,9 @@ device_made(web_req_t *r, const char *name, const char *url, const char *passwor
   _gwWebBufAdd(&b, "<p>For <strong>");
   _gwWebBufAddHtml(&b, name);
   _gwWebBufAdd(&b, "</strong>; shown only now.</p><label for=\"device-url\">Printer address</label>"
-                   "<input id=\"device-url\" class=\"secret\" readonly value=\"");
+                   "<textarea id=\"device-url\" class=\"secret\" readonly rows=\"3\">");
   _gwWebBufAddHtml(&b, url);
-  _gwWebBufAdd(&b, "\"><button type=\"button\" class=\"copy\" data-copy=\"device-url\" hidden>Copy</button>"
+  _gwWebBufAdd(&b, "</textarea><button type=\"button\" class=\"copy\" data-copy=\"device-url\" hidden>Copy</button>"
                    "<label for=\"device-password\">Device password (where a password is asked)</label>"
                    "<input id=\"device-password\" class=\"secret\" readonly value=\"");
   _gwWebBufAddHtml(&b, password);
