@@ -440,7 +440,7 @@ page_jobs(web_req_t *r)
 
   _gwWebPageBegin(&b, r, "My jobs");
   _gwWebBufAdd(&b, "<section class=\"upload\" id=\"upload\"><h2>Print a document</h2><p>PDF, PostScript, images, text"
-                   " (and Office files when the gateway has them).</p><div id=\"drop\" class=\"drop\" data-csrf=\"");
+                   " (and Office files when the gateway has them).</p><div id=\"drop\" class=\"drop\" hidden data-csrf=\"");
   _gwWebBufAddHtml(&b, r->session.csrf);
   _gwWebBufAdd(&b, "\"><label for=\"files\">Choose files, or drop them here</label><input type=\"file\" id=\"files\" multiple>"
                    "<ul id=\"progress\" class=\"progress\" aria-live=\"polite\"></ul></div>"

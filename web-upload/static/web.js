@@ -59,6 +59,7 @@
 
   var drop = document.getElementById("drop"), input = document.getElementById("files"), list = document.getElementById("progress");
   if (drop && input && list) {
+    drop.hidden = false;
     var csrf = drop.getAttribute("data-csrf");
     var each = function (files) { for (var i = 0; i < files.length; i++) { upload(files[i], csrf, list); } };
     input.addEventListener("change", function () { each(input.files); input.value = ""; });
