@@ -24,15 +24,7 @@ set -u
 . "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
 peers_init
 W=$PEERS_DIR
-RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
-
-export MAILRIG_PORT_BASE=$(( 20000 + (RANDOM % 25) * 1000 ))
-export MAILRIG_DIR="$W/rig"
-if ! bash "$RIG" start > "$W/rig.env" 2>&1; then
-  echo "FAIL mail rig did not start"; cat "$W/rig.env"; exit 1
-fi
-eval "$(grep '^MAILRIG_' "$W/rig.env")"
-trap 'bash "$RIG" stop >/dev/null 2>&1; peers_cleanup' EXIT
+fakems_rig_start
 DLOG="$MAILRIG_DIR/log/dovecot.log"
 ALICE_MD="$MAILRIG_DIR/mail/alice@example.test/Maildir"
 
