@@ -21,7 +21,8 @@ PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-d
       libavahi-client-dev libcups2-dev libgs-dev libsqlite3-dev libargon2-dev libjson-c-dev libexpat1-dev
       libseccomp-dev libqpdf-dev ghostscript qpdf
       libcairo2-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
-      libpango1.0-dev fonts-dejavu-core fontconfig scdoc libqrencode-dev)
+      libpango1.0-dev fonts-dejavu-core fontconfig scdoc libqrencode-dev
+      libytnef0-dev)
 OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno
              fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)
 if [ "${1:-}" = "--office" ]; then
@@ -36,6 +37,8 @@ if [ "${1:-}" = "--test" ]; then
          debhelper dpkg-dev fakeroot lintian man-db git adduser iproute2 systemd util-linux)
   # The mail rig (tests/lib/mail-rig.sh): private Dovecot + Postfix on loopback for the outbox and mail tests.
   PKGS+=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix)
+  # ytnef: mail-tnef tests check the generated winmail.dat with libytnef's own tool.
+  PKGS+=(ytnef-tools)
 fi
 
 missing=()

@@ -54,7 +54,7 @@ PY
 }
 
 held_total() {
-  fakems_jobs | awk '$2 == "held"' | wc -l
+  fakems_jobs | awk -F '\t' '$2 == "held"' | wc -l
 }
 
 all_held() {
@@ -81,7 +81,7 @@ import sys, collections
 n = int(sys.argv[1])
 held, other = collections.Counter(), collections.Counter()
 for line in open(sys.argv[2]):
-    name, state, reason = line.split()
+    name, state, reason = line.rstrip("\n").split("\t")
     if state == "held":
         held[name] += 1
     elif not (state == "failed" and reason == "interrupted"):
@@ -184,7 +184,7 @@ echo "note: $(awk '$1 == "resent" {print $2}' "$W/replycheck.txt") reply copies 
 gw_stop
 
 # Positive controls: the checkers see a duplicate, a loss and a second reply.
-{ grep -v '^imap-1-1\.' "$W/jobs.txt"; grep '^imap-2-1\..* held' "$W/jobs.txt"; } > "$W/bad-jobs.txt"
+{ grep -v '^imap-1-1\.' "$W/jobs.txt"; grep -P '^imap-2-1\.\w+\theld' "$W/jobs.txt"; } > "$W/bad-jobs.txt"
 job_check "$W/bad-jobs.txt" > "$W/bad-jobcheck.txt"
 check "control: a lost attachment is seen" grep -q '^lost 1 imap-1-1' "$W/bad-jobcheck.txt"
 check "control: a duplicate is seen" grep -q '^dup 1 imap-2-1' "$W/bad-jobcheck.txt"

@@ -30,7 +30,7 @@
 #   fakems_log EXPR             the same over the request log (r: list of entries)
 #   fakems_rig_start            start the mail rig (tests/lib/mail-rig.sh) in $W/rig on a
 #                               random port base, set MAILRIG_*, stop it on exit; exit 1 if it fails
-#   fakems_jobs                 "NAME STATE REASON" for every job of alice, one a line
+#   fakems_jobs                 "NAME<TAB>STATE<TAB>REASON" for every job of alice, one a line
 
 fakems_tls() {
   local d=$1
@@ -170,12 +170,12 @@ def jobs(x):
     elif isinstance(x, list):
         for v in x: yield from jobs(v)
 for j in jobs(json.load(sys.stdin)):
-    print(j["name"], j["state"], j.get("reason") or "-")'
+    print(j["name"], j["state"], j.get("reason") or "-", sep="\t")'
 }
 
 # fakems_held NAME [STATE]: alice's jobs with that document name in that state (default held).
 fakems_held() {
-  fakems_jobs | awk -v n="$1" -v s="${2:-held}" '$1 == n && $2 == s {c ++} END {print c + 0}'
+  fakems_jobs | awk -F '\t' -v n="$1" -v s="${2:-held}" '$1 == n && $2 == s {c ++} END {print c + 0}'
 }
 
 # fakems_replies SUBJECT: outbox rows replying to that subject ("Printed: SUBJECT").
