@@ -11,6 +11,9 @@
 #    the sender's mailbox; a second copy of the same Message-ID is the
 #    outbox's documented at-least-once delivery and is reported, not failed);
 #  - every IMAP message was moved to Printed, every POP3 message deleted.
+# Then SIGHUP: a source added to MailSourceFile starts (the message waiting
+# in its mailbox, not read before, is held); a file that does not read
+# keeps the running sources.
 # Prints the time the batch took.  CountColorPages no: conversion is cheaper.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
@@ -185,6 +188,26 @@ check_eq "every message has exactly one reply (one Message-ID) in alice's mailbo
 grep -E '^(rows|ids)_bad [1-9]' "$W/replycheck.txt" | sed 's/^/    /'
 awk '$2 == "queued" || $2 == "sending" || $2 == "failed"' "$W/outbox.txt" | head -5 | sed 's/^/    not sent: /'
 echo "note: $(awk '$1 == "resent" {print $2}' "$W/replycheck.txt") reply copies sent again by the outbox after a kill during SMTP (at least once, same Message-ID)"
+
+# SIGHUP reloads MailSourceFile: a source added to the file starts; a file
+# that does not read (group-readable) keeps the running sources.
+send_to() {   # send_to ADDRESS NAME: one message from alice with doc.pdf as NAME
+  FAKEMS_TO=$1 fakems_message "$W/one.eml" "reload $2" pass "$W/doc.pdf=$2" &&
+  curl -sS "smtp://127.0.0.1:$MAILRIG_SMTP" --mail-from alice@example.test --mail-rcpt "$1" -T "$W/one.eml"
+}
+send_to oauth@example.test reload-0.pdf
+sleep 3
+check_eq "before the reload: a mailbox that is no source is not read" "$(fakems_held reload-0.pdf)" 0
+echo "extra imaps://localhost:$MAILRIG_IMAPS/INBOX user=oauth@example.test password=test-access-token-123 cafile=$MAILRIG_CA authserv-id=mx.example.test poll=1" >> "$W/sources"
+kill -HUP "$GW_PID"
+check "SIGHUP: the sources are read again (3 now)" fakems_wait 20 grep -q "Mail sources reloaded from .*: 3 source(s)" "$GW_LOG"
+check "SIGHUP: the added source takes the message waiting in its mailbox" fakems_wait 60 fakems_is 1 fakems_held reload-0.pdf
+chmod 644 "$W/sources"
+kill -HUP "$GW_PID"
+check "SIGHUP with a group-readable file: refused, the running sources go on" fakems_wait 20 grep -q "Mail sources not reloaded" "$GW_LOG"
+send_to oauth@example.test reload-1.pdf
+check "after the refused reload the sources still run" fakems_wait 60 fakems_is 1 fakems_held reload-1.pdf
+check "the daemon is still running" kill -0 "$GW_PID"
 gw_stop
 
 # Positive controls: the checkers see a duplicate, a loss and a second reply.
