@@ -172,6 +172,10 @@ check_eq "no attachment held twice" "$(awk '$1 == "dup" {print $2}' "$W/jobcheck
 check_eq "no other job (only failed-interrupted ones besides the held)" "$(awk '$1 == "other" {print $2}' "$W/jobcheck.txt")" 0
 check_eq "no held job that was not sent" "$(awk '$1 == "stray" {print $2}' "$W/jobcheck.txt")" 0
 grep -vE '^[a-z]+ 0 *$' "$W/jobcheck.txt" | sed 's/^/    /'
+for n in $(awk '$1 == "lost" {for (i = 3; i <= NF; i ++) print $i}' "$W/jobcheck.txt"); do   # a lost part: its jobs and log lines
+  grep -F "$n" "$W/jobs.txt" | sed 's/^/    job: /'
+  grep -F "$n" "$GW_LOG" | grep -v "Converter stderr" | tail -6 | sed 's/^/    log: /'
+done
 if ! grep -q '^other 0' "$W/jobcheck.txt"; then   # what failed, and the daemon's lines about it
   gw job list --user alice | grep -A1 ' failed ' | grep -v interrupted | head -6 | sed 's/^/    /'
   for id in $(gw job list --user alice | awk '$3 == "failed" {print $1}'); do grep -F "$id" "$GW_LOG" | grep -v "Converter stderr" | tail -8 | sed 's/^/    log: /'; done
