@@ -144,7 +144,7 @@ _gwMailIntakeEvent(gw_mail_source_t *in, const gw_job_event_t *event)
 
 
 /*
- * 'find_ref_cb()' - gwApiJobIterate callback: the job with a reference.
+ * 'find_ref_cb()' - gwApiJobIterate callback: the job holding a reference.
  */
 
 typedef struct find_ref_s { const char *ref; gw_job_t job; bool found; } find_ref_t;
@@ -154,8 +154,8 @@ find_ref_cb(const gw_job_t *job, void *data)
 {
   find_ref_t *f = (find_ref_t *)data;
 
-  if (!strcmp(job->origin_ref, f->ref))
-  {
+  if (!strcmp(job->origin_ref, f->ref) && !(job->state == GW_JOB_STATE_FAILED && job->reason == GW_REASON_INTERRUPTED))
+  {                                     /* (an interrupted job no longer holds the reference) */
     f->job   = *job;
     f->found = true;
     return (false);
