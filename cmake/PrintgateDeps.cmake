@@ -1,7 +1,7 @@
 # PrintgateDeps.cmake - find every dependency from Debian 12 packages.
 #
 # Imported targets: pg::ssl pg::sqlite pg::argon2 pg::jsonc pg::mhd pg::cups
-# pg::qpdf pg::gs pg::etpan pg::avahi pg::seccomp pg::expat pg::curl (the
+# pg::qpdf pg::gs pg::etpan pg::ytnef pg::avahi pg::seccomp pg::expat pg::curl (the
 # last five are for the converters, IPP Everywhere and mail issues; they are
 # found now so a machine that builds today builds those too).  libcups has no cups.pc on
 # Debian (cups-config is used), libgs has no .pc at all, and libetpan's .pc
@@ -57,6 +57,13 @@ find_library(ETPAN_LIBRARY etpan REQUIRED)
 add_library(pg::etpan UNKNOWN IMPORTED)
 set_target_properties(pg::etpan PROPERTIES IMPORTED_LOCATION ${ETPAN_LIBRARY}
                       INTERFACE_INCLUDE_DIRECTORIES ${ETPAN_INCLUDE_DIR})
+
+# libytnef: TNEF (winmail.dat) in mail/mail-tnef.c
+find_path(YTNEF_INCLUDE_DIR ytnef.h REQUIRED)
+find_library(YTNEF_LIBRARY ytnef REQUIRED)
+add_library(pg::ytnef UNKNOWN IMPORTED)
+set_target_properties(pg::ytnef PROPERTIES IMPORTED_LOCATION ${YTNEF_LIBRARY}
+                      INTERFACE_INCLUDE_DIRECTORIES ${YTNEF_INCLUDE_DIR})
 
 # Tools the tests use
 find_program(IPPEVEPRINTER ippeveprinter)

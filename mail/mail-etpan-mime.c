@@ -47,9 +47,14 @@ struct _gw_mail_message_s
   int               nparts, aparts;
   char            **owned;              /* Decoded part data to free */
   int               nowned, aowned;
+  char            **copies;             /* Files from a TNEF stream (malloc'd) to free */
+  int               ncopies, acopies;
   gw_mail_limits_t  limits;
   int               nodes;              /* MIME nodes seen (the part cap) */
   bool              body_seen;
+  int               body_index;         /* The body's part (0-based), -1 = none */
+  bool              body_html;          /* It is the text rendering of an HTML part */
+  int               nested;             /* Inside an attached message (its body is not ours) */
 };
 
 
@@ -402,6 +407,129 @@ part_data(gw_mail_message_t *msg, const struct mailmime *mime, int encoding, con
 
 
 /*
+ * 'own_copy()' - Keep a malloc'd buffer until the message is freed.
+ */
+
+static bool
+own_copy(gw_mail_message_t *msg, char *copy)
+{
+  if (msg->ncopies >= msg->acopies)
+  {
+    int    n = msg->acopies ? msg->acopies * 2 : 8;
+    char **nc = realloc(msg->copies, (size_t)n * sizeof(char *));
+
+    if (!nc)
+    {
+      free(copy);
+      return (false);
+    }
+    msg->copies  = nc;
+    msg->acopies = n;
+  }
+  msg->copies[msg->ncopies ++] = copy;
+
+  return (true);
+}
+
+
+/*
+ * 'tnef_file()' - gwMailTnefUnpack callback: one file becomes an
+ *                 attachment (a copy the message owns).
+ */
+
+static bool
+tnef_file(void *ctx, const char *filename, const char *data, size_t size)
+{
+  gw_mail_message_t *msg = (gw_mail_message_t *)ctx;
+  gw_mail_part_t    *p;
+  char              *copy;
+
+  if ((copy = malloc(size ? size : 1)) == NULL)
+    return (false);
+  memcpy(copy, data, size);
+  if (!own_copy(msg, copy))
+    return (false);
+  if ((p = add_part(msg, GW_MAIL_PART_ATTACHMENT, filename, "application/octet-stream", NULL)) == NULL)
+    return (false);
+  p->data = copy;
+  p->size = size;
+
+  return (true);
+}
+
+
+/*
+ * 'walk_tnef()' - A winmail.dat: each file inside is an attachment,
+ *                 within what is left of the part cap; a stream that
+ *                 cannot be read is one refused part (none of its files).
+ */
+
+static bool
+walk_tnef(gw_mail_message_t *msg, const char *label, const char *type, const char *data, size_t size)
+{
+  int  before = msg->nparts, left = msg->limits.max_parts - msg->nodes, n;
+  char why[200], sentence[400];
+
+  n = gwMailTnefUnpack(data, size, left > 0 ? left : 0, msg->limits.max_message, tnef_file, msg, why, sizeof(why));
+  if (n >= 0)
+  {
+    msg->nodes += n;
+    return (true);
+  }
+
+  msg->nparts = before;                 /* Nothing of it is taken (the copies are freed with msg) */
+  snprintf(sentence, sizeof(sentence), "Outlook rich-text attachments (winmail.dat) cannot be printed: %s; ask the sender to send the files as normal attachments (not \"Rich Text\")", why);
+
+  return (add_part(msg, GW_MAIL_PART_REFUSED, label, type, sentence) != NULL);
+}
+
+
+/*
+ * 'html_body()' - An HTML body: its text rendering (gwMailHtmlToText,
+ *                 after the charset is made UTF-8) is the body, as
+ *                 text/plain.  false when out of memory.
+ */
+
+static bool
+html_body(gw_mail_message_t *msg, const struct mailmime *mime, const char *data, size_t size)
+{
+  const char     *charset = NULL, *html = data;
+  char           *utf8 = NULL, *text;
+  size_t          hsize = size;
+  gw_mail_part_t *p;
+
+  for (clistiter *it = mime->mm_content_type ? clist_begin(mime->mm_content_type->ct_parameters) : NULL; it; it = clist_next(it))
+  {
+    struct mailmime_parameter *param = clist_content(it);
+
+    if (param->pa_name && param->pa_value && !strcasecmp(param->pa_name, "charset"))
+      charset = param->pa_value;
+  }
+  if (charset && strcasecmp(charset, "utf-8") && strcasecmp(charset, "us-ascii") && (utf8 = malloc(4 * size + 16)) != NULL &&
+      gwMailCharsetDecode(charset, data, size, utf8, 4 * size + 16))
+  {
+    html  = utf8;
+    hsize = strlen(utf8);
+  }
+  if ((text = malloc(gwMailHtmlTextSize(hsize))) == NULL || !own_copy(msg, text))
+  {
+    free(utf8);
+    return (false);
+  }
+  size = gwMailHtmlToText(html, hsize, text, gwMailHtmlTextSize(hsize));
+  free(utf8);
+  if ((p = add_part(msg, GW_MAIL_PART_BODY, "message body", "text/plain", NULL)) == NULL)
+    return (false);
+  p->data         = text;
+  p->size         = size;
+  msg->body_index = msg->nparts - 1;
+  msg->body_html  = true;
+
+  return (true);
+}
+
+
+/*
  * 'walk_single()' - Classify one leaf part.
  */
 
@@ -424,16 +552,25 @@ walk_single(gw_mail_message_t *msg, const struct mailmime *mime)
 
   if (!strncmp(type, "text/", 5) && !attachment && !filename[0])
   {
-    /* The body: the first text/plain (or the first text part) is it. */
-    if (msg->body_seen)
+    /* The body: the first text part, but a text/plain one over an HTML one. */
+    if (msg->body_seen && !(msg->body_html && !msg->nested && !strcmp(type, "text/plain")))
       return (add_part(msg, GW_MAIL_PART_SKIPPED, label, type, "another form of the body") != NULL);
+    if (msg->body_seen)
+    {
+      msg->parts[msg->body_index].kind = GW_MAIL_PART_SKIPPED;
+      snprintf(msg->parts[msg->body_index].why, sizeof(msg->parts[msg->body_index].why), "another form of the body");
+    }
     msg->body_seen = true;
+    msg->body_html = false;
+    if (!strcmp(type, "text/html"))
+      return (html_body(msg, mime, data, size));
     p = add_part(msg, GW_MAIL_PART_BODY, "message body", type, NULL);
+    msg->body_index = msg->nparts - 1;
   }
   else if (!strncmp(type, "image/", 6) && !attachment && (has_cid || is_inline || size < msg->limits.tiny_image))
     p = add_part(msg, GW_MAIL_PART_SKIPPED, label, type, has_cid ? "an image inside the message (cid:)" : "a small inline image (a signature logo)");
   else if (!strcasecmp(type, "application/ms-tnef") || !strcasecmp(type, "application/vnd.ms-tnef") || !strcasecmp(filename, "winmail.dat"))
-    p = add_part(msg, GW_MAIL_PART_REFUSED, label, type, "Outlook rich-text attachments (winmail.dat) cannot be printed; ask the sender to send the files as normal attachments (not \"Rich Text\")");
+    return (walk_tnef(msg, label, type, data, size));
   else if (!strcmp(type, "application/pkcs7-signature") || !strcmp(type, "application/pgp-signature") || !strcmp(type, "application/x-pkcs7-signature"))
     p = add_part(msg, GW_MAIL_PART_SKIPPED, label, type, "a signature");
   else
@@ -493,10 +630,12 @@ walk(gw_mail_message_t *msg, const struct mailmime *mime, int depth, char *why, 
           bool saved = msg->body_seen;  /* An attached message's body is not ours */
 
           if (depth > 0)
-            msg->body_seen = true;
+            msg->body_seen = true, msg->nested ++;
           if (!walk(msg, mime->mm_data.mm_message.mm_msg_mime, depth + 1, why, whysize))
             return (false);
           msg->body_seen = saved;
+          if (depth > 0)
+            msg->nested --;
         }
         return (true);
 
@@ -560,7 +699,8 @@ gwMailMessageParse(const char *data, size_t size, const gw_mail_limits_t *limits
     snprintf(why, whysize, "the gateway ran out of memory reading the message; it will try again");
     return (NULL);
   }
-  msg->limits = *limits;
+  msg->limits     = *limits;
+  msg->body_index = -1;
 
   if (!read_header(msg, data, size))
   {
@@ -601,6 +741,9 @@ gwMailMessageDelete(gw_mail_message_t **msg)
   for (int i = 0; i < (*msg)->nowned; i ++)
     mailmime_decoded_part_free((*msg)->owned[i]);
   free((*msg)->owned);
+  for (int i = 0; i < (*msg)->ncopies; i ++)
+    free((*msg)->copies[i]);
+  free((*msg)->copies);
   free((*msg)->parts);
   free((*msg)->header);
   free(*msg);

@@ -662,8 +662,15 @@ pop3_round(gw_mail_source_t *src)
       size_t                    len = 0;
       gw_mail_done_t            done;
 
-      if (!info || !info->msg_uidl || strlen(info->msg_uidl) > 70 || uidl_done(src, info->msg_uidl))
+      if (!info || !info->msg_uidl || strlen(info->msg_uidl) > 70)
         continue;
+      if (uidl_done(src, info->msg_uidl))
+      {
+        /* Done before, but its DELE was lost (a crash before QUIT rolls DELE back). */
+        if (!strcmp(src->done, "delete"))
+          mailpop3_dele(pop, info->msg_index);
+        continue;
+      }
       n ++;
       snprintf(key, sizeof(key), "%s", info->msg_uidl);
       if (info->msg_size > src->limits.max_message)

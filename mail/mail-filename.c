@@ -119,6 +119,17 @@ charset_to_utf8(const char *charset, const char *in, size_t len, char *out, size
 
 
 /*
+ * 'gwMailCharsetDecode()' - Text in a named charset to UTF-8 (TNEF names).
+ */
+
+bool
+gwMailCharsetDecode(const char *charset, const char *in, size_t len, char *out, size_t outsize)
+{
+  return (charset_to_utf8(charset, in, len, out, outsize));
+}
+
+
+/*
  * 'percent_decode()' - Append RFC 2231 %XX-encoded text to buf; false when
  *                      it does not fit.
  */

@@ -20,6 +20,7 @@ typedef struct mail_frontend_s
   gw_mail_source_t sources[GW_MAIL_SOURCES_MAX];
   int              count;
   int              subscription;
+  pthread_mutex_t  lock;                /* The sources (events against a reload) */
 } mail_frontend_t;
 
 
@@ -38,8 +39,10 @@ mail_event(const gw_job_event_t *event, void *data)
 {
   mail_frontend_t *fe = (mail_frontend_t *)data;
 
+  pthread_mutex_lock(&fe->lock);
   for (int i = 0; i < fe->count; i ++)
     _gwMailIntakeEvent(fe->sources + i, event);
+  pthread_mutex_unlock(&fe->lock);
 }
 
 
@@ -68,6 +71,46 @@ open_secret(gw_system_t *sys, char *field, size_t size, const char **error_r)
 
 
 /*
+ * 'start_sources()' - Open the secrets and start a poller per source;
+ *                     false with why on the first that cannot start.
+ */
+
+static bool
+start_sources(gw_system_t *sys, mail_frontend_t *fe, char *why, size_t whysize)
+{
+  const gw_config_t *c = gwSystemGetConfig(sys);
+
+  for (int i = 0; i < fe->count; i ++)
+  {
+    gw_mail_source_t *src = fe->sources + i;
+    const char       *error = NULL;
+
+    src->sys = sys;
+    src->wake[0] = src->wake[1] = -1;
+    snprintf(src->uidl_path, sizeof(src->uidl_path), "%s/mail-%.63s.uidl", c->state_dir, src->name);
+    if (!open_secret(sys, src->password, sizeof(src->password), &error) ||
+        !open_secret(sys, src->oauth.client_secret, sizeof(src->oauth.client_secret), &error) ||
+        !open_secret(sys, src->oauth.refresh_token, sizeof(src->oauth.refresh_token), &error))
+    {
+      snprintf(why, whysize, "mail source %.63s: a secret (password, client-secret or refresh-token) cannot be read: %.200s", src->name, error ? error : "bad secret");
+      return (false);
+    }
+
+    pthread_mutex_init(&src->mutex, NULL);
+    pthread_cond_init(&src->cond, NULL);
+    if (pipe2(src->wake, O_CLOEXEC | O_NONBLOCK) || pthread_create(&src->thread, NULL, _gwMailSourceRun, src))
+    {
+      snprintf(why, whysize, "mail source %.63s: cannot start its poller", src->name);
+      return (false);
+    }
+    src->started = true;
+  }
+
+  return (true);
+}
+
+
+/*
  * 'mail_start()' - Read the sources and start their pollers.
  */
 
@@ -78,6 +121,7 @@ mail_start(gw_system_t *sys, void *data, const char **error_r)
   const gw_config_t *c = gwSystemGetConfig(sys);
   static char        why[1200];         /* Only written here, at start, before any thread */
 
+  pthread_mutex_init(&fe->lock, NULL);
   if (!c->mail_source_file[0])
     return (true);
   if (!_gwMailSourcesLoad(c->mail_source_file, fe->sources, &fe->count, why, sizeof(why)))
@@ -88,31 +132,10 @@ mail_start(gw_system_t *sys, void *data, const char **error_r)
 
   _gwMailHttpInit();
   fe->subscription = gwEventsSubscribe(gwSystemGetEvents(sys), "mail", mail_event, fe);
-  for (int i = 0; i < fe->count; i ++)
+  if (!start_sources(sys, fe, why, sizeof(why)))
   {
-    gw_mail_source_t *src = fe->sources + i;
-    const char       *error = NULL;
-
-    src->sys = sys;
-    snprintf(src->uidl_path, sizeof(src->uidl_path), "%s/mail-%.63s.uidl", c->state_dir, src->name);
-    if (!open_secret(sys, src->password, sizeof(src->password), &error) ||
-        !open_secret(sys, src->oauth.client_secret, sizeof(src->oauth.client_secret), &error) ||
-        !open_secret(sys, src->oauth.refresh_token, sizeof(src->oauth.refresh_token), &error))
-    {
-      snprintf(why, sizeof(why), "mail source %.63s: a secret (password, client-secret or refresh-token) cannot be read: %.200s", src->name, error ? error : "bad secret");
-      *error_r = why;
-      return (false);
-    }
-
-    pthread_mutex_init(&src->mutex, NULL);
-    pthread_cond_init(&src->cond, NULL);
-    if (pipe2(src->wake, O_CLOEXEC | O_NONBLOCK) || pthread_create(&src->thread, NULL, _gwMailSourceRun, src))
-    {
-      snprintf(why, sizeof(why), "mail source %.63s: cannot start its poller", src->name);
-      *error_r = why;
-      return (false);
-    }
-    src->started = true;
+    *error_r = why;
+    return (false);
   }
   pthread_mutex_lock(&live_mutex);
   live = fe;
@@ -181,24 +204,18 @@ mail_health(gw_system_t *sys, char **json_r, void *data)
 
 
 /*
- * 'mail_stop()' - Stop and join every poller, then free.
+ * 'stop_sources()' - Stop and join every poller, wipe the secrets.
  */
 
 static void
-mail_stop(gw_system_t *sys, void *data)
+stop_sources(mail_frontend_t *fe)
 {
-  mail_frontend_t *fe = (mail_frontend_t *)data;
-
-  pthread_mutex_lock(&live_mutex);
-  if (live == fe)
-    live = NULL;
-  pthread_mutex_unlock(&live_mutex);
   for (int i = 0; i < fe->count; i ++)
   {
     gw_mail_source_t *src = fe->sources + i;
 
     src->stop = true;
-    if (src->wake[1] >= 0)
+    if (src->started && src->wake[1] >= 0)
     {
       ssize_t n = write(src->wake[1], "x", 1);   /* A full pipe is woken already */
 
@@ -220,16 +237,90 @@ mail_stop(gw_system_t *sys, void *data)
       pthread_join(src->thread, NULL);
       pthread_mutex_destroy(&src->mutex);
       pthread_cond_destroy(&src->cond);
+      if (src->wake[0] >= 0)
+        close(src->wake[0]);
+      if (src->wake[1] >= 0)
+        close(src->wake[1]);
     }
-    if (src->wake[0] >= 0)
-      close(src->wake[0]);
-    if (src->wake[1] >= 0)
-      close(src->wake[1]);
     gwWipe(src->password, sizeof(src->password));
     gwWipe(&src->oauth, sizeof(src->oauth));
+    src->started = false;
   }
+}
+
+
+/*
+ * 'mail_reload()' - SIGHUP: read MailSourceFile again; when it reads
+ *                   well, stop every poller and start the new sources
+ *                   (a message in progress is taken again: exactly once
+ *                   holds as after a stop).  A file that does not read
+ *                   keeps the running sources, with a log line.
+ */
+
+static void
+mail_reload(gw_system_t *sys, const gw_config_t *config, void *data)
+{
+  mail_frontend_t  *fe = (mail_frontend_t *)data;
+  gw_mail_source_t *fresh;
+  int               count = 0;
+  char              why[1200];
+  bool              ok;
+
+  if (!config->mail_source_file[0] || (fresh = calloc(GW_MAIL_SOURCES_MAX, sizeof(gw_mail_source_t))) == NULL)
+    return;
+  if (!_gwMailSourcesLoad(config->mail_source_file, fresh, &count, why, sizeof(why)))
+  {
+    gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Mail sources not reloaded (the running ones go on): %s", why);
+    free(fresh);
+    return;
+  }
+
+  pthread_mutex_lock(&live_mutex);
+  live = NULL;
+  pthread_mutex_unlock(&live_mutex);
+  pthread_mutex_lock(&fe->lock);
+  stop_sources(fe);
+  memcpy(fe->sources, fresh, sizeof(fe->sources));
+  fe->count = count;
+  gwWipe(fresh, GW_MAIL_SOURCES_MAX * sizeof(gw_mail_source_t));
+  free(fresh);
+  if (fe->subscription <= 0)
+  {
+    _gwMailHttpInit();
+    fe->subscription = gwEventsSubscribe(gwSystemGetEvents(sys), "mail", mail_event, fe);
+  }
+  ok = start_sources(sys, fe, why, sizeof(why));
+  pthread_mutex_unlock(&fe->lock);
+  pthread_mutex_lock(&live_mutex);
+  live = fe;
+  pthread_mutex_unlock(&live_mutex);
+
+  if (ok)
+    gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "Mail sources reloaded from %s: %d source(s).", config->mail_source_file, count);
+  else
+    gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Mail sources reloaded, but %s; the sources before it run.", why);
+}
+
+
+/*
+ * 'mail_stop()' - Stop and join every poller, then free.
+ */
+
+static void
+mail_stop(gw_system_t *sys, void *data)
+{
+  mail_frontend_t *fe = (mail_frontend_t *)data;
+
+  pthread_mutex_lock(&live_mutex);
+  if (live == fe)
+    live = NULL;
+  pthread_mutex_unlock(&live_mutex);
+  pthread_mutex_lock(&fe->lock);
+  stop_sources(fe);
+  pthread_mutex_unlock(&fe->lock);
   if (fe->subscription > 0)
     gwEventsUnsubscribe(gwSystemGetEvents(sys), fe->subscription);
+  pthread_mutex_destroy(&fe->lock);
   free(fe);
 }
 
@@ -247,5 +338,6 @@ gwMailFrontend(gw_frontend_t *frontend)
   frontend->start = mail_start;
   frontend->stop  = mail_stop;
   frontend->health = mail_health;
+  frontend->reload = mail_reload;
   frontend->data  = calloc(1, sizeof(mail_frontend_t));
 }

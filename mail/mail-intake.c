@@ -35,6 +35,7 @@ typedef struct pending_part_s
   char  name[GW_MAIL_FILENAME_MAX + 1];
   char  job_id[40];
   bool  final;
+  bool  interrupted;                    /* Its job failed "interrupted": submit it again (message taken again) */
   char  outcome[1100];                   /* The reply's line */
 } pending_part_t;
 
@@ -81,7 +82,8 @@ is_final(gw_job_state_t s)
 static void
 outcome_from_job(pending_part_t *p, const gw_job_t *job)
 {
-  p->final = is_final(job->state);
+  p->final       = is_final(job->state);
+  p->interrupted = job->state == GW_JOB_STATE_FAILED && job->reason == GW_REASON_INTERRUPTED;
   if (job->state == GW_JOB_STATE_HELD || job->state == GW_JOB_STATE_RELEASING || job->state == GW_JOB_STATE_PRINTED)
   {
     if (job->color_pages >= 0)
@@ -117,8 +119,8 @@ _gwMailIntakeEvent(gw_mail_source_t *in, const gw_job_event_t *event)
 
     for (int i = 0; i < pm->nparts; i ++)
     {
-      if (strcmp(pm->parts[i].ref, event->origin_ref))
-        continue;
+      if (strcmp(pm->parts[i].ref, event->origin_ref) || (pm->parts[i].job_id[0] && strcmp(pm->parts[i].job_id, event->job_id)))
+        continue;                       /* Another part, or an older job of this part */
       memset(&actor, 0, sizeof(actor));
       actor.tenant = event->tenant, actor.who = "system", actor.role = GW_ROLE_ADMIN, actor.where = "events", actor.frontend = "mail";
       pthread_mutex_unlock(&in->mutex);
@@ -142,7 +144,7 @@ _gwMailIntakeEvent(gw_mail_source_t *in, const gw_job_event_t *event)
 
 
 /*
- * 'find_ref_cb()' - gwApiJobIterate callback: the job with a reference.
+ * 'find_ref_cb()' - gwApiJobIterate callback: the job holding a reference.
  */
 
 typedef struct find_ref_s { const char *ref; gw_job_t job; bool found; } find_ref_t;
@@ -152,8 +154,8 @@ find_ref_cb(const gw_job_t *job, void *data)
 {
   find_ref_t *f = (find_ref_t *)data;
 
-  if (!strcmp(job->origin_ref, f->ref))
-  {
+  if (!strcmp(job->origin_ref, f->ref) && !(job->state == GW_JOB_STATE_FAILED && job->reason == GW_REASON_INTERRUPTED))
+  {                                     /* (an interrupted job no longer holds the reference) */
     f->job   = *job;
     f->found = true;
     return (false);
@@ -209,7 +211,9 @@ submit_part(gw_mail_source_t *src, const gw_actor_t *actor, const char *user, co
     return (true);
   }
 
+  pthread_mutex_lock(&src->mutex);      /* The event thread compares it */
   snprintf(p->job_id, sizeof(p->job_id), "%s", gwSubmissionJobId(sub));
+  pthread_mutex_unlock(&src->mutex);
   if (!gwSubmissionWrite(sub, part->data, part->size) || !gwSubmissionEnd(&sub, &job))
   {
     if (sub)
@@ -648,9 +652,11 @@ _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t s
   }
 
   all = wait_outcomes(src, pm);
+  for (int i = 0; i < pm->nparts && !retry; i ++)
+    retry = pm->parts[i].interrupted;  /* Its reference is free again: the part is submitted anew */
   if (retry || !all)
   {
-    gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: message %s: %s; it is taken again later.", src->name, key, retry ? "the gateway is busy" : "not every document has an outcome yet");
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: message %s: %s; it is taken again later.", src->name, key, retry ? "the gateway is busy, or a document was interrupted" : "not every document has an outcome yet");
     free(pm);
     gwMailMessageDelete(&msg);
     return (GW_MAIL_RETRY);

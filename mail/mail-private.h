@@ -34,6 +34,8 @@ extern bool gwMailParamDecode(const gw_mail_param_t *params, int count, const ch
 extern bool gwMailDecodeWords(const char *in, char *out, size_t outsize);
 /* A filename safe to show and store: no path, no control characters, valid UTF-8, at most GW_MAIL_FILENAME_MAX bytes. */
 extern void gwMailFilenameClean(const char *in, char *out, size_t outsize);
+/* Text in a named charset (iconv) to UTF-8, bounded; false if unknown, invalid or too long. */
+extern bool gwMailCharsetDecode(const char *charset, const char *in, size_t len, char *out, size_t outsize);
 /* Split a raw header value ("attachment; filename*0*=...") into parameters, in place; returns the count. */
 extern int  gwMailParamSplit(char *value, gw_mail_param_t *params, int max);
 
@@ -82,7 +84,7 @@ typedef struct gw_mail_part_s
   int                 index;            /* 1-based, in walk order (the origin reference's PART) */
   char                filename[GW_MAIL_FILENAME_MAX + 1];
   char                type[96];         /* "application/pdf" */
-  char                why[160];         /* REFUSED / SKIPPED: the reason */
+  char                why[320];         /* REFUSED / SKIPPED: the reason */
   const char         *data;             /* Decoded bytes (owned by the walk) */
   size_t              size;
 } gw_mail_part_t;
@@ -110,5 +112,22 @@ extern const char        *gwMailMessageHeader(gw_mail_message_t *msg, const char
 extern const char        *gwMailMessageHeaderN(gw_mail_message_t *msg, const char *name, int n);
 /* The From: address (lower-case "user@domain"), "" if none. */
 extern const char        *gwMailMessageFrom(gw_mail_message_t *msg);
+
+/* ---- HTML bodies (mail-html.c) ---------------------------------------------- */
+
+/* The buffer size that always holds the text of len bytes of HTML. */
+extern size_t gwMailHtmlTextSize(size_t len);
+/* Text rendering of HTML (tags stripped, blocks as line breaks, entities decoded, script/style/head
+   dropped, nothing fetched) into out, NUL-terminated; returns its length. */
+extern size_t gwMailHtmlToText(const char *in, size_t len, char *out, size_t outsize);
+
+/* ---- TNEF, winmail.dat (mail-tnef.c, libytnef) ------------------------------ */
+
+/* One file of the stream: its cleaned name and bytes (valid during the call); false = stop. */
+typedef bool (*gw_mail_tnef_cb_t)(void *ctx, const char *filename, const char *data, size_t size);
+
+/* Hand each file of a TNEF stream to cb; the count, or -1 with why (damaged, no file, over max_files or
+   max_bytes in all, or cb refused). */
+extern int gwMailTnefUnpack(const char *data, size_t size, int max_files, size_t max_bytes, gw_mail_tnef_cb_t cb, void *ctx, char *why, size_t whysize);
 
 #endif /* !PRINTGATE_MAIL_PRIVATE_H */

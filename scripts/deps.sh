@@ -22,7 +22,7 @@ PKGS=(build-essential cmake pkg-config libetpan-dev libcurl4-gnutls-dev libssl-d
       libseccomp-dev libqpdf-dev ghostscript qpdf
       libcairo2-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libtiff-dev libgif-dev libwebp-dev libheif-dev libexif-dev
       libpango1.0-dev fonts-dejavu-core fontconfig scdoc libqrencode-dev
-      librsvg2-dev libgxps-dev)
+      librsvg2-dev libgxps-dev libytnef0-dev)
 OFFICE_PKGS=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui python3-uno
              fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)
 if [ "${1:-}" = "--office" ]; then
@@ -40,6 +40,8 @@ if [ "${1:-}" = "--test" ]; then
   # The browser test (tests/browser/, tests/integration/web-browser.sh): headless Chromium through
   # chromedriver, and certutil to put the test CA into Chromium's NSS database.
   PKGS+=(chromium chromium-driver libnss3-tools)
+  # ytnef: mail-tnef tests check the generated winmail.dat with libytnef's own tool.
+  PKGS+=(ytnef-tools)
 fi
 
 missing=()

@@ -119,6 +119,7 @@ adapter_for() {   # adapter_for HEADER -> glob of the files allowed, or nothing
     ghostscript/*)             echo "converters/convert-gs.c" ;;
     seccomp.h)                 echo "converters/convert-seccomp.c converters/office/office-sandbox.c" ;;
     libetpan/*)                echo "mail/mail-etpan*" ;;
+    ytnef.h|tnef-*.h|mapi*.h)  echo "mail/mail-tnef.c" ;;
     avahi-*)                   echo "ipp-everywhere/dnssd*" ;;
     curl/*)                    echo "gateway/outbox* mail/*" ;;
     cups/*)                    echo "ipp-everywhere/*" ;;

@@ -16,6 +16,9 @@
 #  4. kill -9 during a batch, then restart (a smaller version of issue 12's
 #     test: 8 messages with 1-3 attachments, 3 kills): every attachment is
 #     held exactly once and every message has exactly one reply.
+#  Also from the corpus: winmail.dat with two files (both held, by their long
+#  names), a damaged one (refused with the reason), an HTML-only body printed
+#  as its text rendering.
 # The rig's Postfix adds no Authentication-Results: the test writes the one
 # the trusted MTA ("mx.example.test") would have added.
 set -u
@@ -24,15 +27,7 @@ set -u
 . "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
 peers_init
 W=$PEERS_DIR
-RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
-
-export MAILRIG_PORT_BASE=$(( 20000 + (RANDOM % 25) * 1000 ))
-export MAILRIG_DIR="$W/rig"
-if ! bash "$RIG" start > "$W/rig.env" 2>&1; then
-  echo "FAIL mail rig did not start"; cat "$W/rig.env"; exit 1
-fi
-eval "$(grep '^MAILRIG_' "$W/rig.env")"
-trap 'bash "$RIG" stop >/dev/null 2>&1; peers_cleanup' EXIT
+fakems_rig_start
 DLOG="$MAILRIG_DIR/log/dovecot.log"
 ALICE_MD="$MAILRIG_DIR/mail/alice@example.test/Maildir"
 
@@ -130,11 +125,19 @@ check_eq "confirmed: the quarantined job is held" "$(held_count forged.pdf held)
 check "the code works once" sh -c "! $PRINTGATE -c $GW_CONF address confirm $CODE"
 
 # ---- 2b. awkward mail from the corpus (tests/data/mail/) through the intake ----------------
-for f in winmail 500-parts auto-submitted; do
+for f in winmail winmail-files winmail-corrupt html-only 500-parts auto-submitted; do
   curl -sS "smtp://127.0.0.1:$MAILRIG_SMTP" --mail-from alice@example.test --mail-rcpt print@example.test -T "$GW_SOURCE_DIR/tests/data/mail/$f.eml"
 done
 check "winmail.dat: a reply" wait_for 60 test_replies "tnef" 1
 check "winmail.dat: the reply says why it was not printed" sh -c "$(declare -f reply_text); ALICE_MD=$ALICE_MD reply_text tnef | grep -q 'winmail.dat: not printed: Outlook rich-text'"
+check "TNEF: the PDF inside winmail.dat is held, with its long name" wait_for 60 test_held "Quarterly report 2026.pdf" held 1
+check "TNEF: the text file inside winmail.dat is held" wait_for 60 test_held "meeting notes.txt" held 1
+check "TNEF: one reply" wait_for 60 test_replies "outlook files" 1
+check "TNEF: the reply lists both files" sh -c "$(declare -f reply_text); ALICE_MD=$ALICE_MD reply_text 'outlook files' | grep -q 'Quarterly report 2026.pdf: held, 1 page' && ALICE_MD=$ALICE_MD reply_text 'outlook files' | grep -q 'meeting notes.txt: held, 1 page'"
+check "TNEF damaged: a reply" wait_for 60 test_replies "outlook corrupt" 1
+check "TNEF damaged: the reply says why it was not printed" sh -c "$(declare -f reply_text); ALICE_MD=$ALICE_MD reply_text 'outlook corrupt' | grep -q 'winmail.dat: not printed: Outlook rich-text attachments (winmail.dat) cannot be printed: the winmail.dat attachment is damaged'"
+check "HTML-only body (subject 'body'): printed as its text rendering, one page" wait_for 60 test_held "message body" held 1
+check "HTML-only body: the reply lists the body" wait_for 30 sh -c "$(declare -f reply_text); ALICE_MD=$ALICE_MD reply_text 'body html only' | grep -q 'message body: held, 1 page'"
 check "500 parts: a reply" wait_for 60 test_replies "many" 1
 check "500 parts: the reply says why" sh -c "$(declare -f reply_text); ALICE_MD=$ALICE_MD reply_text many | grep -q 'more than 500 parts'"
 check "auto-submitted: its attachment is held" wait_for 60 test_held loop.pdf held 1

@@ -28,6 +28,9 @@
 #   fakems_state EXPR           evaluate a Python expression over the state
 #                               (s: the state, m: its messages by file name)
 #   fakems_log EXPR             the same over the request log (r: list of entries)
+#   fakems_rig_start            start the mail rig (tests/lib/mail-rig.sh) in $W/rig on a
+#                               random port base, set MAILRIG_*, stop it on exit; exit 1 if it fails
+#   fakems_jobs                 "NAME<TAB>STATE<TAB>REASON" for every job of alice, one a line
 
 fakems_tls() {
   local d=$1
@@ -146,8 +149,18 @@ r = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(eval(sys.argv[2]))' "$FAKE_LOG" "$1"
 }
 
-# fakems_held NAME [STATE]: alice's jobs with that document name in that state (default held).
-fakems_held() {
+fakems_rig_start() {
+  RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
+  export MAILRIG_PORT_BASE=$(( 20000 + (RANDOM % 25) * 1000 ))
+  export MAILRIG_DIR="$W/rig"
+  if ! bash "$RIG" start > "$W/rig.env" 2>&1; then
+    echo "FAIL mail rig did not start"; cat "$W/rig.env"; exit 1
+  fi
+  eval "$(grep '^MAILRIG_' "$W/rig.env")"
+  trap 'bash "$RIG" stop >/dev/null 2>&1; peers_cleanup' EXIT
+}
+
+fakems_jobs() {
   gw --json job list --user alice | /usr/bin/python3 -c '
 import json, sys
 def jobs(x):
@@ -156,7 +169,13 @@ def jobs(x):
         for v in x.values(): yield from jobs(v)
     elif isinstance(x, list):
         for v in x: yield from jobs(v)
-print(sum(1 for j in jobs(json.load(sys.stdin)) if j["name"] == sys.argv[1] and j["state"] == sys.argv[2]))' "$1" "${2:-held}"
+for j in jobs(json.load(sys.stdin)):
+    print(j["name"], j["state"], j.get("reason") or "-", sep="\t")'
+}
+
+# fakems_held NAME [STATE]: alice's jobs with that document name in that state (default held).
+fakems_held() {
+  fakems_jobs | awk -F '\t' -v n="$1" -v s="${2:-held}" '$1 == n && $2 == s {c ++} END {print c + 0}'
 }
 
 # fakems_replies SUBJECT: outbox rows replying to that subject ("Printed: SUBJECT").

@@ -53,6 +53,15 @@ find(gw_mail_message_t *m, gw_mail_part_kind_t kind)
   return (NULL);
 }
 
+/* 'count_file()' - gwMailTnefUnpack callback: count. */
+static bool
+count_file(void *ctx, const char *filename, const char *data, size_t size)
+{
+  (void)filename, (void)data, (void)size;
+  (*(int *)ctx) ++;
+  return (true);
+}
+
 static gw_mail_message_t *
 parse(const char *name, char **buf, char *why, size_t whysize)
 {
@@ -72,6 +81,7 @@ main(void)
   const gw_mail_part_t *p = NULL;
   char                  why[512], *buf, *big;
   size_t                size;
+  int                   n = 0;
 
   TEST_BEGIN("two attachments and a body: both listed, the body apart, headers read");
   TEST_CHECKF((m = parse("two-attachments.eml", &buf, why, sizeof(why))) != NULL, "%s", why);
@@ -128,6 +138,69 @@ main(void)
   free(buf);
   TEST_CHECK((m = parse("unsupported.eml", &buf, why, sizeof(why))) != NULL);
   TEST_CHECK(m && count(m, GW_MAIL_PART_ATTACHMENT) == 1 && !strcmp(find(m, GW_MAIL_PART_ATTACHMENT)->filename, "tools.exe"));
+  gwMailMessageDelete(&m);
+  free(buf);
+
+  TEST_BEGIN("TNEF: the files inside winmail.dat are attachments, with their long names and bytes");
+  TEST_CHECKF((m = parse("winmail-files.eml", &buf, why, sizeof(why))) != NULL, "%s", why);
+  TEST_CHECKF(m && count(m, GW_MAIL_PART_ATTACHMENT) == 2 && count(m, GW_MAIL_PART_REFUSED) == 0, "%d attachments", m ? count(m, GW_MAIL_PART_ATTACHMENT) : -1);
+  TEST_CHECKF(m && (p = find(m, GW_MAIL_PART_ATTACHMENT)) && !strcmp(p->filename, "Quarterly report 2026.pdf") && p->size > 100 && !memcmp(p->data, "%PDF-", 5), "%s", m && p ? p->filename : "");
+  TEST_CHECK(m && gwMailMessagePartCount(m) == 3 && !strcmp(gwMailMessagePart(m, 2)->filename, "meeting notes.txt") && gwMailMessagePart(m, 2)->size == 34 && !memcmp(gwMailMessagePart(m, 2)->data, "Notes from the meeting.", 23));
+  TEST_CHECK(m && gwMailMessagePart(m, 1)->index == 2 && gwMailMessagePart(m, 2)->index == 3);
+  gwMailMessageDelete(&m);
+  free(buf);
+  TEST_CHECK((m = parse("winmail-corrupt.eml", &buf, why, sizeof(why))) != NULL);
+  TEST_CHECKF(m && count(m, GW_MAIL_PART_REFUSED) == 1 && count(m, GW_MAIL_PART_ATTACHMENT) == 0 && strstr(find(m, GW_MAIL_PART_REFUSED)->why, "damaged") && strstr(find(m, GW_MAIL_PART_REFUSED)->why, "cannot be printed"), "%s", m && find(m, GW_MAIL_PART_REFUSED) ? find(m, GW_MAIL_PART_REFUSED)->why : "");
+  gwMailMessageDelete(&m);
+  free(buf);
+
+  TEST_BEGIN("TNEF: the part cap counts the files inside (12 files: refused under a cap of 10, taken under 20)");
+  buf = load("winmail-many.eml", &size);
+  gwMailLimitsDefault(&l);
+  l.max_parts = 10;
+  TEST_CHECK((m = gwMailMessageParse(buf, size, &l, why, sizeof(why))) != NULL);
+  TEST_CHECKF(m && count(m, GW_MAIL_PART_ATTACHMENT) == 0 && count(m, GW_MAIL_PART_REFUSED) == 1 && strstr(find(m, GW_MAIL_PART_REFUSED)->why, "more than"), "%s", m && find(m, GW_MAIL_PART_REFUSED) ? find(m, GW_MAIL_PART_REFUSED)->why : "");
+  gwMailMessageDelete(&m);
+  l.max_parts = 20;                                                     /* Positive control */
+  TEST_CHECK((m = gwMailMessageParse(buf, size, &l, why, sizeof(why))) != NULL && count(m, GW_MAIL_PART_ATTACHMENT) == 12);
+  TEST_CHECK(m && !strcmp(gwMailMessagePart(m, 12)->filename, "part-11.txt"));
+  gwMailMessageDelete(&m);
+  free(buf);
+  buf = load("winmail-many.dat", &size);                               /* The byte cap: 12 files of 7 or 8 bytes */
+  TEST_CHECKF(gwMailTnefUnpack(buf, size, 20, 60, count_file, &n, why, sizeof(why)) == -1 && strstr(why, "larger"), "%s", why);
+  n = 0;
+  TEST_CHECK(gwMailTnefUnpack(buf, size, 20, 100, count_file, &n, why, sizeof(why)) == 12 && n == 12);   /* Positive control */
+  TEST_CHECK(gwMailTnefUnpack(buf, 6, 20, 100, count_file, &n, why, sizeof(why)) == -1 && strstr(why, "no file"));
+  TEST_CHECK(gwMailTnefUnpack("xxxxxxxxxxxx", 12, 20, 100, count_file, &n, why, sizeof(why)) == -1 && strstr(why, "not a TNEF"));
+  TEST_CHECK(gwMailTnefUnpack(buf, size - 1, 20, 100, count_file, &n, why, sizeof(why)) == -1 && strstr(why, "damaged (at byte"));
+  free(buf);
+  buf = load("winmail-repeat.dat", &size);                             /* A title twice: libytnef would leak the first */
+  TEST_CHECKF(gwMailTnefUnpack(buf, size, 20, 1000, count_file, &n, why, sizeof(why)) == -1 && strstr(why, "twice"), "%s", why);
+  free(buf);
+
+  TEST_BEGIN("HTML-only body: its text rendering is the body (Latin-1 to UTF-8, no tags, no script, no URL)");
+  TEST_CHECKF((m = parse("html-only.eml", &buf, why, sizeof(why))) != NULL, "%s", why);
+  TEST_CHECK(m && count(m, GW_MAIL_PART_BODY) == 1 && count(m, GW_MAIL_PART_ATTACHMENT) == 1);
+  if (m && (p = find(m, GW_MAIL_PART_BODY)) != NULL)
+  {
+    char text[4096];
+
+    snprintf(text, sizeof(text), "%.*s", (int)p->size, p->data);
+    TEST_CHECKF(!strcmp(p->type, "text/plain") && !strncmp(text, "Meeting notes\n\nCaf\xc3\xa9 at 10 & lunch <noon> \xe2\x80\x93 bring the \xe2\x80\x9creport\xe2\x80\x9d.\n\n- First item\n- Second item\n", 98), "%s", text);
+    TEST_CHECK(strstr(text, "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln\n") && strstr(text, "Cell A Cell B") && strstr(text, "Line one\nLine two\n"));
+    TEST_CHECK(strstr(text, "the link text") && strchr(text, '<') == strstr(text, "<noon>") && strchr(strstr(text, "<noon>") + 1, '<') == NULL);   /* The one '<' is the text's */
+    TEST_CHECK(!strstr(text, "evil") && !strstr(text, "Ignored title") && !strstr(text, "hidden") && !strstr(text, "http") && !strstr(text, "color"));
+  }
+  gwMailMessageDelete(&m);
+  free(buf);
+  TEST_BEGIN("multipart/alternative with the HTML form first: the text part is the body");
+  TEST_CHECKF((m = parse("alternative-html-first.eml", &buf, why, sizeof(why))) != NULL, "%s", why);
+  TEST_CHECK(m && count(m, GW_MAIL_PART_BODY) == 1 && count(m, GW_MAIL_PART_SKIPPED) == 1);
+  TEST_CHECK(m && (p = find(m, GW_MAIL_PART_BODY)) && p->size > 10 && !strncmp(p->data, "Plain form of the body.", 23));
+  gwMailMessageDelete(&m);
+  free(buf);
+  TEST_CHECK((m = parse("outlook-inline-logo.eml", &buf, why, sizeof(why))) != NULL);   /* Text first: kept, the HTML skipped */
+  TEST_CHECK(m && (p = find(m, GW_MAIL_PART_BODY)) && !strcmp(p->type, "text/plain") && !memchr(p->data, '<', p->size));
   gwMailMessageDelete(&m);
   free(buf);
 

@@ -137,5 +137,65 @@ main(void)
   TEST_CHECK(gwMailAuthResCheck("mx.example.test; dmarc=pass (open header.from=example.test", "mx.example.test", "example.test", why, sizeof(why)) == GW_MAIL_TRUST_FAIL);
   TEST_CHECK(gwMailAuthResCheck("mx.example.test; dmarc=pass header.from=example.test", "", "example.test", why, sizeof(why)) == GW_MAIL_TRUST_NONE);
 
+  TEST_BEGIN("HTML bodies: the text rendering, table-driven");
+  {
+    static const struct { const char *html, *text; } cases[] =
+    {
+      { "<p>Hello <b>world</b></p>", "Hello world\n" },
+      { "<h1>Title</h1><p>One</p><p>Two</p>", "Title\n\nOne\n\nTwo\n" },
+      { "a<br>b<br><br>c", "a\nb\n\nc\n" },
+      { "<ul><li>x</li><li>y</li></ul>", "- x\n- y\n" },
+      { "<table><tr><td>A</td><td>B</td></tr><tr><td>C</td></tr></table>", "A B\nC\n" },
+      { "x<script>alert('<p>no</p>')</script>y", "xy\n" },
+      { "x<SCRIPT type=text/javascript>a</SCRIPT >y", "xy\n" },
+      { "<style>p{}</style><head><title>t</title></head>body", "body\n" },
+      { "a<!-- <p>hidden</p> -->b", "ab\n" },
+      { "a<!-- never closed <p>x</p>", "a\n" },
+      { "x<script>never closed", "x\n" },
+      { "&lt;tag&gt; &amp; &quot;q&quot; &#65;&#x42;&#67", "<tag> & \"q\" ABC\n" },
+      { "caf&eacute; &euro;5 &nbsp;x", "caf\xc3\xa9 \xe2\x82\xac" "5 x\n" },
+      { "&unknown; & &#0; &#xD800; &#99999999;", "&unknown; & \xef\xbf\xbd \xef\xbf\xbd &#99999999;\n" },
+      { "a&shy;b&#173;c", "abc\n" },
+      { "  lots   of\n\n\n  space  ", "lots of space\n" },
+      { "<pre>a  b\n  c</pre>d", "a b\nc\n\nd\n" },
+      { "<img src=\"https://tracker.example/p.gif\" alt=\"pixel\"><a href='https://x.example/?a=\"1>2\"'>link</a>", "link\n" },
+      { "<p title=\"a > b\">quoted &gt; in an attribute</p>", "quoted > in an attribute\n" },
+      { "x < y and y<3", "x < y and y<3\n" },
+      { "ctrl\x01\x7f" "chars", "ctrlchars\n" },
+      { "", "" },
+      { "<p></p><br><div></div>", "" },
+      { "a<hr>b", "a\n----\nb\n" },
+      { "<unclosed attr=\"x", "" },
+    };
+    char res[256];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i ++)
+    {
+      size_t n = gwMailHtmlToText(cases[i].html, strlen(cases[i].html), res, sizeof(res));
+
+      TEST_CHECKF(n == strlen(res) && !strcmp(res, cases[i].text), "case %zu: got \"%s\", want \"%s\"", i, res, cases[i].text);
+    }
+  }
+
+  TEST_BEGIN("HTML bodies: bounded (the output never passes the buffer, gwMailHtmlTextSize always holds it)");
+  {
+    char   big[4096], small[64], *full;
+    size_t n;
+
+    for (size_t i = 0; i < sizeof(big) - 1; i ++)
+      big[i] = "<li>&euro;"[i % 10];
+    big[sizeof(big) - 1] = '\0';
+    n = gwMailHtmlToText(big, strlen(big), small, sizeof(small));
+    TEST_CHECK(n < sizeof(small) && small[n] == '\0');
+    TEST_CHECK((full = malloc(gwMailHtmlTextSize(strlen(big)))) != NULL);
+    if (full)
+    {
+      n = gwMailHtmlToText(big, strlen(big), full, gwMailHtmlTextSize(strlen(big)));
+      TEST_CHECKF(n > 1000 && n < gwMailHtmlTextSize(strlen(big)) - 1 && full[n - 1] == '\n', "%zu", n);   /* Not cut: it ends as a whole text does */
+      free(full);
+    }
+    TEST_CHECK(gwMailHtmlToText("<p>x</p>", 8, small, 1) == 0 && small[0] == '\0');
+  }
+
   TEST_EXIT();
 }
