@@ -19,11 +19,7 @@
 #  5. another CA / a wrong host name: the source stops with one clear line and
 #     the fake saw no request (no Authorization header); verify=no reaches it.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-. "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
-peers_init
-W=$PEERS_DIR
+. "$GW_SOURCE_DIR/tests/lib/mail-test.sh"
 F=$W/fake
 fakems_tls "$F" && fakems_mailbox ews "$F" || { echo "FAIL cannot make the test certificates and messages"; exit 1; }
 

@@ -27,11 +27,7 @@
 #     at all (so no Authorization header and no client secret); positive
 #     control: verify=no reaches it.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-. "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
-peers_init
-W=$PEERS_DIR
+. "$GW_SOURCE_DIR/tests/lib/mail-test.sh"
 F=$W/fake
 fakems_tls "$F" && fakems_mailbox graph "$F" || { echo "FAIL cannot make the test certificates and messages"; exit 1; }
 

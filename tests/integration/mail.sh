@@ -22,11 +22,7 @@
 # The rig's Postfix adds no Authentication-Results: the test writes the one
 # the trusted MTA ("mx.example.test") would have added.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-. "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
-peers_init
-W=$PEERS_DIR
+. "$GW_SOURCE_DIR/tests/lib/mail-test.sh"
 fakems_rig_start
 DLOG="$MAILRIG_DIR/log/dovecot.log"
 ALICE_MD="$MAILRIG_DIR/mail/alice@example.test/Maildir"
