@@ -17,6 +17,7 @@ extern void _gwApiSource(const gw_actor_t *actor, char *buf, size_t bufsize);
 /* api-auth.c: forget a user's remembered password checks; the cache's counters (tests). */
 extern void _gwApiAuthCacheDrop(int64_t tenant, int64_t user_id);
 extern void _gwApiAuthCounters(unsigned long *argon2_r, unsigned long *hits_r);
+extern void _gwApiAuthCacheShift(int64_t seconds);   /* Tests: move the cache's clock */
 extern bool _gwApiListScope(gw_system_t *sys, const gw_actor_t *actor, const char *name, bool cb_set, int64_t *user_id_r);
 extern bool _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);
 

@@ -329,7 +329,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 71, "%d directives", count);
+  TEST_CHECKF(count == 72, "%d directives", count);
   {
     char *doc;
 

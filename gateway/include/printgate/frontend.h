@@ -33,6 +33,8 @@ typedef struct gw_frontend_s
   void       *data;
   /* Optional: an admin command this front-end answers ("dnssd-zone"): false = not ours; else *text_r (malloc'd) or NULL and *error_r. */
   bool      (*command)(gw_system_t *sys, const char *command, const char * const *args, int nargs, char **text_r, const char **error_r, void *data);
+  /* Optional: routes on the plain-HTTP listener (IppPlainPort; called only when it is on, after routes()). */
+  bool      (*plain_routes)(gw_system_t *sys, gw_listener_t *listener, void *data, const char **error_r);
 } gw_frontend_t;
 
 #define GW_MAX_FRONTENDS 8
