@@ -214,6 +214,28 @@ main(int argc, char *argv[])
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/hello", port);
   TEST_CHECK(!curl("", url, &status, body, sizeof(body), NULL, 0) || status != 200);
 
+  TEST_BEGIN("a listener made without a certificate serves plain HTTP only (IppPlainPort); a key alone is refused");
+  TEST_CHECK(gwListenerNew("127.0.0.1", 0, cert, NULL, 16, 5, log, &error) == NULL && strstr(error, "together"));
+  {
+    gw_listener_t *plain = gwListenerNew("127.0.0.1", 0, NULL, NULL, 16, 5, log, &error);
+    gw_route_t     proute;
+    int            pport;
+
+    memset(&proute, 0, sizeof(proute));
+    proute.method = "GET";
+    proute.path   = "/hello";
+    proute.finish = hello_finish;
+    proute.data   = &seen;
+    TEST_CHECK(plain && gwListenerAddRoute(plain, &proute) && gwListenerStart(plain, &error));
+    pport = gwListenerGetPort(plain);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hello?name=plain", pport);
+    TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0) && status == 200);
+    TEST_CHECKF(!strncmp(body, "hello plain from 127.0.0.1", 26), "body \"%s\"", body);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/hello", pport);
+    TEST_CHECK(!curl("", url, &status, body, sizeof(body), NULL, 0) || status != 200);   /* No TLS there */
+    gwListenerDelete(&plain);
+  }
+
   TEST_BEGIN("TLS 1.1 is refused");
   {
     int   sport = free_port();
