@@ -602,16 +602,17 @@ gwSystemReload(gw_system_t *sys, gw_config_t *config)
   if (strcmp(old->state_dir, config->state_dir) || strcmp(old->listen_address, config->listen_address) ||
       old->listen_port != config->listen_port || strcmp(old->tls_certificate, config->tls_certificate) ||
       strcmp(old->tls_key, config->tls_key) || strcmp(old->control_socket, config->control_socket) ||
-      strcmp(old->log_file, config->log_file))
+      strcmp(old->log_file, config->log_file) || old->ipp_plain_port != config->ipp_plain_port)
   {
-    gwLog(sys->log, GW_LOG_WARN, "Reload: StateDir, ControlSocket, LogFile, Listen*, and TLS* changes need a restart; keeping the running values.");
+    gwLog(sys->log, GW_LOG_WARN, "Reload: StateDir, ControlSocket, LogFile, Listen*, IppPlainPort and TLS* changes need a restart; keeping the running values.");
     memcpy(config->state_dir, old->state_dir, sizeof(config->state_dir));
     memcpy(config->control_socket, old->control_socket, sizeof(config->control_socket));
     memcpy(config->log_file, old->log_file, sizeof(config->log_file));
     memcpy(config->listen_address, old->listen_address, sizeof(config->listen_address));
     memcpy(config->tls_certificate, old->tls_certificate, sizeof(config->tls_certificate));
     memcpy(config->tls_key, old->tls_key, sizeof(config->tls_key));
-    config->listen_port = old->listen_port;
+    config->listen_port    = old->listen_port;
+    config->ipp_plain_port = old->ipp_plain_port;
   }
 
   if (old->office_workers != config->office_workers || old->office_timeout != config->office_timeout ||

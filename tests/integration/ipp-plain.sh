@@ -11,7 +11,8 @@
 #     token not even looked at: a dozen unknown tokens in clear lock
 #     nothing out, while over TLS (the control) fewer lock the client out;
 #     the TLS port still asks for Basic and takes the same password and
-#     token; _ipp._tcp is published on the plain port.
+#     token; _ipp._tcp is published on the plain port; a reload without
+#     IppPlainPort keeps it (a restart is needed) and says so.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 peers_start_avahi || { echo "FAIL avahi-daemon did not start"; exit 1; }
@@ -75,6 +76,10 @@ check "and takes alice's password" has "$out" "HTTP 200 IPP 0x0000 job-id="
 check "_ipp._tcp is published on the plain port" peers_wait 15 browsed _ipp._tcp "$PLAIN"
 check "... and _ipps._tcp on the TLS port" browsed _ipps._tcp "$GW_PORT"
 check "the log says plain ipp:// is on" grep -q "plain ipp://.* is on (IppPlainPort)" "$GW_LOG"
+sed -i '/^IppPlainPort /d' "$GW_CONF"
+kill -HUP "$GW_PID"
+check "a reload without IppPlainPort keeps it until a restart (warned)" peers_wait 10 grep -q "IppPlainPort and TLS\* changes need a restart" "$GW_LOG"
+check "... still served" has "$(plain gpa)" "HTTP 200 IPP 0x0000"
 
 # Control, last (it locks 127.0.0.1 out for tokens): over TLS, unknown tokens are tried and counted.
 for i in 1 2 3 4; do ipc gpa >/dev/null; ipc gjobs --path "/ipp/print/not-a-token-$i" >/dev/null; done
