@@ -10,7 +10,11 @@
  * successful check is remembered for AUTH_CACHE_TTL seconds, keyed by an
  * HMAC of the name and password with a per-process random key, and only
  * trusted while the user's stored hash is the one it was checked against
- * and the user is not disabled.
+ * and the user is not disabled.  A hit in the last AUTH_CACHE_REFRESH
+ * seconds of an entry's life gives it AUTH_CACHE_TTL more, up to its
+ * maximum age (AUTH_CACHE_MAX_AGE less a random part of up to a quarter),
+ * so the entries of users who keep printing do not all expire at once
+ * under load (each expiry costs one Argon2id run, ~0.4 s of a core).
  *
  * Lockout: a password attempt counts under "login:USER@CLIENT" (an unknown
  * user name under "login:?@CLIENT", so a password typed into the name
@@ -31,8 +35,10 @@
 #include <string.h>
 #include <time.h>
 
-#define AUTH_CACHE_SIZE 256     /* Remembered password checks */
-#define AUTH_CACHE_TTL  60      /* Seconds one is trusted */
+#define AUTH_CACHE_SIZE    256  /* Remembered password checks */
+#define AUTH_CACHE_TTL     60   /* Seconds one is trusted after its check or refresh */
+#define AUTH_CACHE_REFRESH 20   /* A hit this close to expiry refreshes it */
+#define AUTH_CACHE_MAX_AGE 900  /* Seconds after the Argon2id check at most (less up to 1/4, random) */
 
 typedef struct auth_entry_s     /* One remembered password check */
 {
@@ -40,6 +46,7 @@ typedef struct auth_entry_s     /* One remembered password check */
   unsigned char hash_mac[GW_HMAC_LEN];  /* HMAC(cache key, the stored Argon2id string) */
   int64_t       tenant, user_id;
   int64_t       expires;                /* 0 = free slot */
+  int64_t       until;                  /* Refreshes end here (checked + max age - jitter) */
 } auth_entry_t;
 
 static struct                   /* The process's cache */
@@ -49,7 +56,8 @@ static struct                   /* The process's cache */
   unsigned char   key[GW_KEY_LEN];      /* Per-process random key */
   auth_entry_t    entries[AUTH_CACHE_SIZE];
   unsigned long   argon2, hits;         /* Counters (tests) */
-} cache = { PTHREAD_MUTEX_INITIALIZER, false, { 0 }, { { { 0 }, { 0 }, 0, 0, 0 } }, 0, 0 };
+  int64_t         shift;                /* Seconds added to the clock (tests) */
+} cache = { PTHREAD_MUTEX_INITIALIZER, false, { 0 }, { { { 0 }, { 0 }, 0, 0, 0, 0 } }, 0, 0, 0 };
 
 typedef enum auth_outcome_e     /* What an attempt came to */
 {
@@ -108,12 +116,13 @@ cache_check(const gw_user_t *u, const char *password, const char *hash, unsigned
 {
   char    buf[400];
   int     len = snprintf(buf, sizeof(buf), "%lld:%s", (long long)u->tenant, u->name);
-  int64_t now = (int64_t)time(NULL);
+  int64_t now;
   bool    hit = false, ok;
 
   memset(mac, 0, GW_HMAC_LEN);
   memset(hash_mac, 0, GW_HMAC_LEN);
   pthread_mutex_lock(&cache.lock);
+  now = (int64_t)time(NULL) + cache.shift;
   ok = len > 0 && (size_t)len + 1 + strlen(password) < sizeof(buf);
   if (ok)
   {
@@ -126,6 +135,8 @@ cache_check(const gw_user_t *u, const char *password, const char *hash, unsigned
 
     hit = e->expires > now && e->tenant == u->tenant && e->user_id == u->id &&
           gwConstantTimeEqual(e->mac, mac, GW_HMAC_LEN) && gwConstantTimeEqual(e->hash_mac, hash_mac, GW_HMAC_LEN);
+    if (hit && e->expires - now <= AUTH_CACHE_REFRESH)
+      e->expires = now + AUTH_CACHE_TTL < e->until ? now + AUTH_CACHE_TTL : e->until;
   }
   if (hit)
     cache.hits ++;
@@ -147,9 +158,13 @@ static void
 cache_add(const gw_user_t *u, const unsigned char mac[GW_HMAC_LEN], const unsigned char hash_mac[GW_HMAC_LEN])
 {
   auth_entry_t *slot = cache.entries;
-  int64_t       now = (int64_t)time(NULL);
+  int64_t       now;
+  uint16_t      jitter = 0;
 
+  if (!gwRandomBytes(&jitter, sizeof(jitter)))
+    jitter = 0;
   pthread_mutex_lock(&cache.lock);
+  now = (int64_t)time(NULL) + cache.shift;
   for (int i = 0; i < AUTH_CACHE_SIZE; i ++)
   {
     if (cache.entries[i].expires < slot->expires)
@@ -160,6 +175,7 @@ cache_add(const gw_user_t *u, const unsigned char mac[GW_HMAC_LEN], const unsign
   slot->tenant  = u->tenant;
   slot->user_id = u->id;
   slot->expires = now + AUTH_CACHE_TTL;
+  slot->until   = now + AUTH_CACHE_MAX_AGE - jitter % (AUTH_CACHE_MAX_AGE / 4 + 1);
   pthread_mutex_unlock(&cache.lock);
 }
 
@@ -178,6 +194,19 @@ _gwApiAuthCacheDrop(int64_t tenant, int64_t user_id)
     if (cache.entries[i].tenant == tenant && cache.entries[i].user_id == user_id)
       memset(cache.entries + i, 0, sizeof(auth_entry_t));
   }
+  pthread_mutex_unlock(&cache.lock);
+}
+
+
+/*
+ * '_gwApiAuthCacheShift()' - Move the cache's clock forward (tests only).
+ */
+
+void
+_gwApiAuthCacheShift(int64_t seconds)
+{
+  pthread_mutex_lock(&cache.lock);
+  cache.shift += seconds;
   pthread_mutex_unlock(&cache.lock);
 }
 

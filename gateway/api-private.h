@@ -21,6 +21,7 @@ extern void _gwApiAuthCounters(unsigned long *argon2_r, unsigned long *hits_r);
 extern void _gwApiReleaseQuarantine(gw_system_t *sys, const gw_actor_t *actor, int64_t user_id);
 /* api-auth.c: 43 base64url characters from 32 random bytes (tokens, keys, session ids). */
 extern bool _gwApiTokenMake(char *token, size_t tokensize);
+extern void _gwApiAuthCacheShift(int64_t seconds);   /* Tests: move the cache's clock */
 extern bool _gwApiListScope(gw_system_t *sys, const gw_actor_t *actor, const char *name, bool cb_set, int64_t *user_id_r);
 extern bool _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);
 

@@ -604,6 +604,17 @@ gwApiLockoutClear(gw_system_t *sys, const gw_actor_t *actor, const char *key, co
 
 
 /*
+ * 'gwApiPlainPort()' - The plain-HTTP (ipp://) listener's port, 0 = none.
+ */
+
+int
+gwApiPlainPort(gw_system_t *sys)
+{
+  return (sys && sys->plain_listener ? gwListenerGetPort(sys->plain_listener) : 0);
+}
+
+
+/*
  * 'gwApiHttpsPort()' - The HTTPS listener's port, 0 = none.
  */
 

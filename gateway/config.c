@@ -221,6 +221,8 @@ static const config_directive_t directives[] =
     "A description of the IPP printer (printer-info)." },
   { "IppPrinterLocation", CONFIG_STRING, FIELD(ipp_printer_location), "", 0, 0, false, NULL,
     "Where the gateway's printers are, in words (printer-location)." },
+  { "IppPlainPort", CONFIG_INT, FIELD(ipp_plain_port), "0", 0, 65535, false, NULL,
+    "TCP port of plain (unencrypted) ipp://, which only describes the printer and takes no credentials or tokens; 0 = off." },
   { "DnssdEnable", CONFIG_BOOL, FIELD(dnssd_enable), "yes", 0, 0, false, NULL,
     "Advertise the IPP printer on the local network through Avahi (mDNS/DNS-SD)." },
 

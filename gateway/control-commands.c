@@ -174,6 +174,8 @@ cmd_status(gw_client_t *cl, json_object *req)
   json_object_object_add(reply, "held_jobs", json_object_new_int(gwApiJobCount(cl->sys, &cl->as, NULL, 1u << GW_JOB_STATE_HELD)));
   if (gwApiHttpsPort(cl->sys) > 0)
     json_object_object_add(reply, "https_port", json_object_new_int(gwApiHttpsPort(cl->sys)));
+  if (gwApiPlainPort(cl->sys) > 0)
+    json_object_object_add(reply, "plain_port", json_object_new_int(gwApiPlainPort(cl->sys)));
 
   return (_gwControlReply(cl, reply));
 }

@@ -701,6 +701,7 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   sp.fds[GW_CONV_FD_LOG]    = err[1];
   sp.fds[GW_CONV_FD_RESULT] = res[1];
   sp.nfds                   = GW_CONV_NUM_FDS;
+  sp.nice                   = cj->nice;
 
   if (!_gwReaperSpawn(&run->reaper, &sp, &spawn_err))
   {

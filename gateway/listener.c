@@ -2,8 +2,10 @@
  * listener.c - the core HTTPS listener and its route table (see listener.h).
  *
  * This is the only file that includes libmicrohttpd.  It owns one MHD
- * daemon, always with TLS (1.2 or 1.3, GnuTLS inside libmicrohttpd), and a
- * fixed-size route table that front-ends fill before the daemon starts.
+ * daemon, with TLS (1.2 or 1.3, GnuTLS inside libmicrohttpd) unless it was
+ * made without a certificate (the plain IPP port, IppPlainPort, that the
+ * core opens only when the admin asks), and a fixed-size route table that
+ * front-ends fill before the daemon starts.
  *
  * Thread model (docs/https.md "Thread model"): a fixed pool of
  * libmicrohttpd threads (MHD_OPTION_THREAD_POOL_SIZE, see pool_size()),
@@ -194,7 +196,7 @@ static struct MHD_Daemon *start_daemon(gw_listener_t *l, unsigned int flags, con
  * address is "*" (every address, IPv6 and IPv4 where the host has IPv6),
  * "0.0.0.0", "::" or a numeric address; port 0 lets the OS pick a free one
  * (see gwListenerGetPort()).  The certificate and key files are read when
- * the listener starts.
+ * the listener starts; with neither (NULL or ""), it speaks plain HTTP.
  */
 
 gw_listener_t *
@@ -206,9 +208,9 @@ gwListenerNew(const char *address, int port, const char *certfile, const char *k
   if (!error_r)
     error_r = &error;
 
-  if (!certfile || !*certfile || !keyfile || !*keyfile)
+  if ((certfile && *certfile) != (keyfile && *keyfile))
   {
-    *error_r = "a TLS certificate and key are required";
+    *error_r = "a TLS certificate and key go together";
     return (NULL);
   }
 
@@ -225,8 +227,8 @@ gwListenerNew(const char *address, int port, const char *certfile, const char *k
   }
 
   if (snprintf(l->address, sizeof(l->address), "%s", address && *address ? address : "*") >= (int)sizeof(l->address) ||
-      snprintf(l->certfile, sizeof(l->certfile), "%s", certfile) >= (int)sizeof(l->certfile) ||
-      snprintf(l->keyfile, sizeof(l->keyfile), "%s", keyfile) >= (int)sizeof(l->keyfile))
+      snprintf(l->certfile, sizeof(l->certfile), "%s", certfile ? certfile : "") >= (int)sizeof(l->certfile) ||
+      snprintf(l->keyfile, sizeof(l->keyfile), "%s", keyfile ? keyfile : "") >= (int)sizeof(l->keyfile))
   {
     *error_r = "address or file name too long";
     free(l);
@@ -419,10 +421,10 @@ gwListenerStart(gw_listener_t *l, const char **error_r)
     }
   }
 
-  if (!read_pem(l->certfile, &cert, &certlen, error_r))
+  if (l->certfile[0] && !read_pem(l->certfile, &cert, &certlen, error_r))
     return (false);
 
-  if (!read_pem(l->keyfile, &key, &keylen, error_r))
+  if (l->certfile[0] && !read_pem(l->keyfile, &key, &keylen, error_r))
   {
     free(cert);
     return (false);
@@ -439,7 +441,8 @@ gwListenerStart(gw_listener_t *l, const char **error_r)
   l->starting = false;
 
   /* The key now lives inside GnuTLS; wipe our copy */
-  gwWipe(key, keylen);
+  if (key)
+    gwWipe(key, keylen);
   free(key);
   free(cert);
 
@@ -464,7 +467,7 @@ gwListenerStart(gw_listener_t *l, const char **error_r)
   }
   l->watchdog_running = true;
 
-  gwLog(l->log, GW_LOG_INFO, "HTTPS: listening on %s port %d (TLS 1.2+, %d routes, %d connections at most, %d per client, %u threads).", l->address, l->bound_port, l->num_routes, l->max_connections, l->per_client, l->pool_size);
+  gwLog(l->log, GW_LOG_INFO, "%s: listening on %s port %d (%s, %d routes, %d connections at most, %d per client, %u threads).", l->certfile[0] ? "HTTPS" : "HTTP", l->address, l->bound_port, l->certfile[0] ? "TLS 1.2+" : "plain, no TLS", l->num_routes, l->max_connections, l->per_client, l->pool_size);
 
   return (true);
 }
@@ -1283,7 +1286,21 @@ static struct MHD_Daemon *
 start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, const char *cert, const char *key)
 {
   struct MHD_OptionItem bind_opts[2];   /* The bind address, when there is one */
+  struct MHD_OptionItem tls_opts[4];    /* Certificate, key, priorities; none for plain HTTP */
 
+  memset(tls_opts, 0, sizeof(tls_opts));
+  tls_opts[0].option = MHD_OPTION_END;
+  if (cert)
+  {
+    tls_opts[0].option    = MHD_OPTION_HTTPS_MEM_CERT;
+    tls_opts[0].ptr_value = (void *)cert;
+    tls_opts[1].option    = MHD_OPTION_HTTPS_MEM_KEY;
+    tls_opts[1].ptr_value = (void *)key;
+    tls_opts[2].option    = MHD_OPTION_HTTPS_PRIORITIES;
+    tls_opts[2].ptr_value = (void *)l->priorities;
+    tls_opts[3].option    = MHD_OPTION_END;
+    flags |= MHD_USE_TLS;
+  }
   memset(bind_opts, 0, sizeof(bind_opts));
   bind_opts[0].option = MHD_OPTION_END;
   if (addr)
@@ -1293,16 +1310,14 @@ start_daemon(gw_listener_t *l, unsigned int flags, const struct sockaddr *addr, 
     bind_opts[1].option    = MHD_OPTION_END;
   }
 
-  flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS | MHD_USE_ERROR_LOG;
+  flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
   /* The logger must come first, or MHD logs the other options' errors to stderr */
   /* Connections per client are counted by notify_connection(), per /64 for IPv6 */
   return (MHD_start_daemon(flags, (uint16_t)l->port, accept_policy, l, access_handler, l,
                            MHD_OPTION_EXTERNAL_LOGGER, log_mhd, l,
                            MHD_OPTION_ARRAY, bind_opts,
-                           MHD_OPTION_HTTPS_MEM_CERT, cert,
-                           MHD_OPTION_HTTPS_MEM_KEY, key,
-                           MHD_OPTION_HTTPS_PRIORITIES, l->priorities,
+                           MHD_OPTION_ARRAY, tls_opts,
                            MHD_OPTION_THREAD_POOL_SIZE, l->pool_size,
                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)l->max_connections,
                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)l->timeout,

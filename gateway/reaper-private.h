@@ -43,6 +43,7 @@ typedef struct _gw_reaper_spawn_s       /* What to start */
   int           fds[GW_REAPER_MAX_FDS];   /* fds[i] becomes descriptor i; -1 = /dev/null */
   int           nfds;           /* How many of fds[] are used */
   bool          all_signals;    /* Reset every signal to default (else PIPE, HUP, TERM, INT) */
+  int           nice;           /* 0, or a lower CPU priority (1-19) for the program and what it starts */
 } _gw_reaper_spawn_t;
 
 extern bool _gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r);

@@ -247,6 +247,10 @@ reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, 
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != reaper)
     goto fail;
 
+  /* Below the daemon's threads (inherited by everything it starts): see the caller. */
+  if (sp->nice > 0 && sp->nice < 20)
+    setpriority(PRIO_PROCESS, 0, sp->nice);
+
   /*
    * Not a line of the program runs before the daemon holds a pidfd of this
    * process: then it can kill it even if it turns on its reaper.

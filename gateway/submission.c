@@ -450,6 +450,15 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   cj.write_ctx  = writer;
   cj.log        = sys->log;
   cj.cancel     = &sys->stopping;   /* A stop kills it; the job is converted at the next start */
+  /*
+   * Below the listener threads: a phone waits for its Print-Job answer,
+   * nobody waits for a held job's conversion, and with both on the same
+   * cores the conversions of earlier jobs took half the CPU from intake
+   * (docs/benchmarks.md).  CFS never starves nice 10 (about a tenth of a
+   * busy core is still its own), and the CPU limit counts CPU time, so
+   * only the wall time grows, and only while intake keeps the cores busy.
+   */
+  cj.nice       = GW_CONVERT_INTAKE_NICE;
 
   _gwSystemConvertSlotTake(sys, c);
   t0 = gwClockMs();

@@ -40,6 +40,7 @@ struct _gw_system_s
   gw_spool_t          *spool;                    /* Encrypted spool (owned) */
   gw_store_t          *store;                    /* Store (owned) */
   gw_listener_t       *listener;                 /* HTTPS listener (owned, may be NULL) */
+  gw_listener_t       *plain_listener;           /* Plain HTTP for ipp:// (IppPlainPort; owned, usually NULL) */
   gw_office_pool_t    *office;                   /* LibreOffice pool (owned, NULL = Office refused) */
   const gw_sink_ops_t *sinks[GW_MAX_SINKS];      /* Registered printer sinks */
   int                  num_sinks;

@@ -528,6 +528,7 @@ gwSystemDelete(gw_system_t **sys)
   stop_frontends(s);
   _gwOutboxStop(&s->outbox);          /* Before the store: the sender records each outcome there */
   gwListenerDelete(&s->listener);
+  gwListenerDelete(&s->plain_listener);
   gwSystemBeginStop(s);
   _gwWorkersDelete(&s->workers);
   _gwWorkersDelete(&s->tasks);       /* After the listener: no front-end queues one any more */
@@ -601,16 +602,17 @@ gwSystemReload(gw_system_t *sys, gw_config_t *config)
   if (strcmp(old->state_dir, config->state_dir) || strcmp(old->listen_address, config->listen_address) ||
       old->listen_port != config->listen_port || strcmp(old->tls_certificate, config->tls_certificate) ||
       strcmp(old->tls_key, config->tls_key) || strcmp(old->control_socket, config->control_socket) ||
-      strcmp(old->log_file, config->log_file))
+      strcmp(old->log_file, config->log_file) || old->ipp_plain_port != config->ipp_plain_port)
   {
-    gwLog(sys->log, GW_LOG_WARN, "Reload: StateDir, ControlSocket, LogFile, Listen*, and TLS* changes need a restart; keeping the running values.");
+    gwLog(sys->log, GW_LOG_WARN, "Reload: StateDir, ControlSocket, LogFile, Listen*, IppPlainPort and TLS* changes need a restart; keeping the running values.");
     memcpy(config->state_dir, old->state_dir, sizeof(config->state_dir));
     memcpy(config->control_socket, old->control_socket, sizeof(config->control_socket));
     memcpy(config->log_file, old->log_file, sizeof(config->log_file));
     memcpy(config->listen_address, old->listen_address, sizeof(config->listen_address));
     memcpy(config->tls_certificate, old->tls_certificate, sizeof(config->tls_certificate));
     memcpy(config->tls_key, old->tls_key, sizeof(config->tls_key));
-    config->listen_port = old->listen_port;
+    config->listen_port    = old->listen_port;
+    config->ipp_plain_port = old->ipp_plain_port;
   }
 
   if (old->office_workers != config->office_workers || old->office_timeout != config->office_timeout ||
@@ -718,6 +720,34 @@ _gwSystemFindSink(gw_system_t *sys, const char *uri)
 
 
 /*
+ * 'start_plain_listener()' - With IppPlainPort set, a plain-HTTP listener
+ *                            with the routes front-ends give it (only the
+ *                            IPP server's; no /health, no web pages).
+ */
+
+static bool
+start_plain_listener(gw_system_t *sys, const gw_config_t *c, const char **error_r)
+{
+  if (c->ipp_plain_port <= 0)
+    return (true);
+  if ((sys->plain_listener = gwListenerNew(c->listen_address, c->ipp_plain_port, NULL, NULL, c->max_connections, c->connection_timeout, sys->log, error_r)) == NULL)
+    return (false);
+  gwListenerSetDeadlines(sys->plain_listener, c->header_timeout, c->min_body_rate, c->body_rate_window);
+  for (int i = 0; i < sys->num_frontends; i ++)
+  {
+    gw_frontend_t *fe = sys->frontends + i;
+
+    if (fe->plain_routes && !(fe->plain_routes)(sys, sys->plain_listener, fe->data, error_r))
+    {
+      gwLog(sys->log, GW_LOG_ERROR, "Front-end %s could not register its plain-HTTP routes: %s", fe->name, *error_r ? *error_r : "unknown error");
+      return (false);
+    }
+  }
+  return (gwListenerStart(sys->plain_listener, error_r));
+}
+
+
+/*
  * 'gwSystemStartListener()' - Start the HTTPS listener with /health and
  *                             whatever routes front-ends registered.
  */
@@ -753,7 +783,7 @@ gwSystemStartListener(gw_system_t *sys, const char **error_r)
     }
   }
 
-  if (!gwListenerStart(sys->listener, error_r))
+  if (!gwListenerStart(sys->listener, error_r) || !start_plain_listener(sys, &c, error_r))
     return (false);
 
   for (sys->started_frontends = 0; sys->started_frontends < sys->num_frontends; sys->started_frontends ++)

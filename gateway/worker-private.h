@@ -30,5 +30,6 @@ extern void           _gwWorkersDelete(_gw_workers_t **workers);
 extern bool           _gwWorkersFull(_gw_workers_t *workers);
 extern bool           _gwWorkersQueue(_gw_workers_t *workers, _gw_work_fn_t fn, _gw_work_fn_t discard, void *arg);
 extern void           _gwWorkersCounts(_gw_workers_t *workers, int *running_r, int *queued_r);
+extern unsigned long  _gwWorkersTrims(_gw_workers_t *workers);  /* malloc_trim() calls after bursts (tests) */
 
 #endif /* !PRINTGATE_WORKER_PRIVATE_H */

@@ -3,18 +3,29 @@
  *
  * One mutex guards the queue and the counters; work functions run with it
  * released.  Items are taken in the order they were queued.
+ *
+ * Memory: a burst can queue thousands of items (a conversion queue of
+ * 10,000 submissions holds ~3.3 KB each), allocated by the threads that
+ * queue them, in between long-lived allocations.  Freed, that memory stays
+ * in the allocator's arenas (glibc returns only the top of a heap), so the
+ * daemon's RSS kept the burst's peak for good (docs/benchmarks.md,
+ * "Memory").  So when a pool that held more than GW_WORKERS_TRIM_AFTER
+ * items at once is idle again, the thread that ran its last item returns
+ * the free memory to the system (malloc_trim()), once per such burst.
  */
 
 #include "worker-private.h"
 #include "printgate/log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define GW_WORKERS_MAX_THREADS 64
+#define GW_WORKERS_TRIM_AFTER  256      /* Items queued at once that make an idle pool trim */
 
 typedef struct work_s
 {
@@ -36,6 +47,8 @@ struct _gw_workers_s
   work_t          *head, *tail;
   int              queued;
   int              running;
+  int              peak;               /* Most items queued at once since the last trim */
+  unsigned long    trims;              /* malloc_trim() calls (tests) */
   bool             stopping;
 };
 
@@ -70,6 +83,14 @@ worker_thread(void *arg)
 
     pthread_mutex_lock(&w->mutex);
     w->running --;
+    if (!w->head && !w->running && w->peak > GW_WORKERS_TRIM_AFTER)
+    {
+      w->peak = 0;                     /* A burst ended: give its memory back */
+      w->trims ++;
+      pthread_mutex_unlock(&w->mutex);
+      malloc_trim(0);
+      pthread_mutex_lock(&w->mutex);
+    }
   }
   pthread_mutex_unlock(&w->mutex);
 
@@ -205,11 +226,31 @@ _gwWorkersQueue(_gw_workers_t *w, _gw_work_fn_t fn, _gw_work_fn_t discard, void 
   else
     w->head = item;
   w->tail = item;
-  w->queued ++;
+  if (++ w->queued > w->peak)
+    w->peak = w->queued;
   pthread_cond_signal(&w->cond);
   pthread_mutex_unlock(&w->mutex);
 
   return (true);
+}
+
+
+/*
+ * '_gwWorkersTrims()' - How many times the pool gave memory back (tests).
+ */
+
+unsigned long
+_gwWorkersTrims(_gw_workers_t *w)
+{
+  unsigned long trims = 0;
+
+  if (w)
+  {
+    pthread_mutex_lock(&w->mutex);
+    trims = w->trims;
+    pthread_mutex_unlock(&w->mutex);
+  }
+  return (trims);
 }
 
 

@@ -20,6 +20,13 @@ const char * const gwDnssdSubtypes[] =
   NULL
 };
 
+const char * const gwDnssdPlainSubtypes[] =
+{
+  "_universal._sub." GW_DNSSD_TYPE_PLAIN,
+  "_print._sub." GW_DNSSD_TYPE_PLAIN,
+  NULL
+};
+
 
 /*
  * 'txt_add()' - Add "key=value" (a value that would not fit in 255 bytes

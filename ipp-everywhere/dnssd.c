@@ -1,7 +1,8 @@
 /*
  * dnssd.c - publication of the IPP printer through Avahi (the only Avahi
  * file): _ipps._tcp with the _universal and _print subtypes on the HTTPS
- * port, IPv4 and IPv6, with the TXT record of dnssd-txt.c.
+ * port, IPv4 and IPv6, with the TXT record of dnssd-txt.c; _ipp._tcp the
+ * same way on the plain port only when IppPlainPort is on.
  *
  * Threads: every Avahi object belongs to the threaded poll; start(),
  * reload() and stop() take the poll's lock.  A name collision publishes
@@ -87,6 +88,12 @@ publish(gw_dnssd_t *d, AvahiClient *c)
   }
   for (int i = 0; !err && gwDnssdSubtypes[i]; i ++)
     err = avahi_entry_group_add_service_subtype(d->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0, d->name, GW_DNSSD_TYPE, NULL, gwDnssdSubtypes[i]);
+  if (!err && d->printer.plain_port > 0)      /* _ipp._tcp only when plain ipp:// is on (IppPlainPort) */
+  {
+    err = avahi_entry_group_add_service_strlst(d->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0, d->name, GW_DNSSD_TYPE_PLAIN, NULL, NULL, (uint16_t)d->printer.plain_port, list);
+    for (int i = 0; !err && gwDnssdPlainSubtypes[i]; i ++)
+      err = avahi_entry_group_add_service_subtype(d->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0, d->name, GW_DNSSD_TYPE_PLAIN, NULL, gwDnssdPlainSubtypes[i]);
+  }
   if (!err)
     err = avahi_entry_group_commit(d->group);
   avahi_string_list_free(list);

@@ -252,6 +252,40 @@ add_media(ipp_t *ipp, const gw_ipp_printer_t *p)
 
 
 /*
+ * 'add_uris()' - printer-uri-supported and its security and
+ *                authentication.  On the plain ipp:// listener the ipps://
+ *                URI (same host, the TLS port) comes first, where jobs go;
+ *                the plain one is listed after it with security and
+ *                authentication none (it takes no credentials at all).
+ */
+
+static void
+add_uris(ipp_t *ipp, const gw_ipp_request_t *r)
+{
+  char        host[sizeof(r->host)], secure[sizeof(r->host) + 64];
+  const char *uris[2], *security[2] = { "tls", "none" }, *auth[2] = { "basic", "none" };
+  char       *colon;
+
+  if (!r->plain)
+  {
+    ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uri-supported", NULL, r->printer_uri);
+    ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-security-supported", NULL, "tls");
+    ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-authentication-supported", NULL, r->token_uri ? "none" : "basic");
+    return;
+  }
+  snprintf(host, sizeof(host), "%s", r->host);
+  if ((colon = strrchr(host, ':')) != NULL && !strchr(colon, ']') && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+    *colon = '\0';                    /* "name:631" and "[::1]:631" lose the plain port */
+  snprintf(secure, sizeof(secure), "ipps://%s:%d%s", host, r->printer.port, GW_IPP_RESOURCE);
+  uris[0] = secure;
+  uris[1] = r->printer_uri;
+  ippAddStrings(ipp, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uri-supported", 2, NULL, uris);
+  ippAddStrings(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-security-supported", 2, NULL, security);
+  ippAddStrings(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-authentication-supported", 2, NULL, auth);
+}
+
+
+/*
  * 'add_description()' - Names, URIs, state and time.
  */
 
@@ -263,9 +297,7 @@ add_description(ipp_t *ipp, const gw_ipp_request_t *r, time_t started)
   time_t                  now = time(NULL);
   int                     up  = (int)(now - started) + 1;
 
-  ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uri-supported", NULL, r->printer_uri);
-  ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-security-supported", NULL, "tls");
-  ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "uri-authentication-supported", NULL, r->token_uri ? "none" : "basic");
+  add_uris(ipp, r);
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_NAME, "printer-name", NULL, p->name);
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-info", NULL, p->info);
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-location", NULL, p->location);

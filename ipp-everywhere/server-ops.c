@@ -106,6 +106,9 @@ _gwIppAuthAnswer(gw_ipp_request_t *r, gw_ipp_auth_t auth)
     case GW_IPP_AUTH_BAD_TOKEN :
         r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "This print URL is not valid; ask for a new one.");
         return (false);
+    case GW_IPP_AUTH_PLAIN :
+        r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "Plain ipp:// takes no credentials: print to the ipps:// address.");
+        return (false);
     case GW_IPP_AUTH_BUSY :
         r->http_status = 503;
         r->response    = _gwIppResponseNew(r, IPP_STATUS_ERROR_BUSY, "The gateway is busy: try again in a moment.");
@@ -171,6 +174,28 @@ _gwIppBeginSubmission(gw_ipp_request_t *r)
 
 
 /*
+ * 'plain_allowed()' - On the plain ipp:// listener (IppPlainPort): only
+ *                     Get-Printer-Attributes, and nothing that carries a
+ *                     credential or a token (neither is looked at: one
+ *                     sent in clear must not be usable).  false:
+ *                     r->response is set (never a 401, which would ask
+ *                     for a password in clear).
+ */
+
+static bool
+plain_allowed(gw_ipp_request_t *r)
+{
+  if (!r->plain)
+    return (true);
+  if (r->has_credentials || r->token_uri)
+    r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "Plain ipp:// takes no credentials and no print URLs: use the ipps:// address.");
+  else if (r->op != IPP_OP_GET_PRINTER_ATTRIBUTES)
+    r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "Plain ipp:// only describes the printer: print to the ipps:// address.");
+  return (!r->response);
+}
+
+
+/*
  * '_gwIppRequestHead()' - The attribute section is decoded: check it,
  *                         authenticate when the operation needs it, and
  *                         for Print-Job begin the submission.
@@ -180,9 +205,9 @@ void
 _gwIppRequestHead(gw_ipp_request_t *r)
 {
   r->op = ippGetOperation(r->request);
-  snprintf(r->printer_uri, sizeof(r->printer_uri), "ipps://%s%s%s%s", r->host, GW_IPP_RESOURCE, r->token_uri ? "/" : "", r->token_uri ? r->token : "");
+  snprintf(r->printer_uri, sizeof(r->printer_uri), "%s://%s%s%s%s", r->plain ? "ipp" : "ipps", r->host, GW_IPP_RESOURCE, r->token_uri ? "/" : "", r->token_uri ? r->token : "");
 
-  if (!check_operation(r))
+  if (!check_operation(r) || !plain_allowed(r))
     return;
 
   switch (r->op)

@@ -2,7 +2,8 @@
  * server-options.c - the job template attributes of Print-Job and
  * Validate-Job: checked against what the printer lists, turned into the
  * held job's options (copies, sides, colour, page ranges, N-up), the rest
- * accepted or ignored.  Values outside what is supported are echoed in the
+ * accepted or ignored; `overrides` (options per page range) are refused,
+ * since a held job has one set of options.  Values outside what is supported are echoed in the
  * unsupported group with client-error-attributes-or-values-not-supported.
  */
 
@@ -137,6 +138,8 @@ check_job_attribute(gw_ipp_request_t *r, ipp_attribute_t *attr)
     return (one_of(attr, holds));
   else if (!strcmp(name, "copies") || !strcmp(name, "sides") || !strcmp(name, "print-color-mode") || !strcmp(name, "number-up"))
     return (false);
+  else if (!strcmp(name, "overrides"))
+    return (false);                            /* Per-page options: a held job has one set (never silently dropped) */
   else
   {
     unsupported(r, attr);                      /* Not a template we know: ignored */

@@ -61,7 +61,8 @@ typedef enum gw_ipp_auth_e          /* Outcome of _gwIppAuthenticate() */
   GW_IPP_AUTH_LOCKED,               /* Too many failures: client-error-not-authorized */
   GW_IPP_AUTH_BAD_TOKEN,            /* Unknown or revoked token URL: client-error-not-authorized */
   GW_IPP_AUTH_PENDING,              /* The password check runs on a core task: finish() defers */
-  GW_IPP_AUTH_BUSY                  /* The task pool is full: server-error-busy (HTTP 503) */
+  GW_IPP_AUTH_BUSY,                 /* The task pool is full: server-error-busy (HTTP 503) */
+  GW_IPP_AUTH_PLAIN                 /* Plain ipp://: no credentials, no tokens: client-error-not-authorized */
 } gw_ipp_auth_t;
 
 typedef struct _gw_ipp_check_s gw_ipp_check_t; /* A password check on a core task (server.c) */
@@ -86,13 +87,15 @@ typedef struct _gw_ipp_request_s    /* One request in flight */
   bool              authenticated;
   bool              auth_pending;   /* finish() must defer until check is done */
   bool              token_uri;      /* /ipp/print/<token>: the token names the owner */
+  bool              plain;          /* On the plain ipp:// listener (IppPlainPort) */
+  bool              has_credentials; /* ... and it came with an Authorization header */
   char              token[64];      /* ... that token ("" when not URL-safe or too long) */
   gw_ipp_check_t   *check;          /* The Basic check on a core task, or NULL */
   gw_user_t         user;
   char              client[64];     /* Client address */
   char              host[280];      /* Host header, checked ("localhost:8631") */
   char              path[256];      /* Request path */
-  char              printer_uri[512]; /* ipps://HOST/ipp/print */
+  char              printer_uri[512]; /* ipps://HOST/ipp/print (ipp:// on the plain listener) */
   char              page_ranges[GW_JOB_PAGE_RANGES_MAX + 1];
   gw_job_options_t  options;        /* Job template values (strings point into request) */
 } gw_ipp_request_t;

@@ -284,6 +284,8 @@ _gwIppAuthenticate(gw_ipp_request_t *r, bool wait)
 
   if (r->authenticated)
     return (GW_IPP_AUTH_OK);
+  if (r->plain)                        /* Never a token or a password in clear (not even looked at) */
+    return (GW_IPP_AUTH_PLAIN);
   if (!r->sys)
     return (GW_IPP_AUTH_NONE);
   if (r->token_uri)
@@ -593,6 +595,26 @@ route_begin(gw_request_t *req, void *data)
 
 
 /*
+ * 'route_begin_plain()' - The same on the plain ipp:// listener: the
+ *                         request is marked, so it takes no credentials
+ *                         and no token (server-ops.c refuses them).
+ */
+
+static bool
+route_begin_plain(gw_request_t *req, void *data)
+{
+  gw_ipp_request_t *r;
+
+  if (!route_begin(req, data))
+    return (false);
+  r        = (gw_ipp_request_t *)gwRequestGetState(req);
+  r->plain = true;
+  r->has_credentials = gwRequestHeader(req, "Authorization") != NULL;
+  return (true);
+}
+
+
+/*
  * 'route_body()' - A piece of the body (the total is capped).
  */
 
@@ -744,21 +766,21 @@ icon_finish(gw_request_t *req, void *data)
 
 
 /*
- * 'fe_routes()' - Register /ipp/print and /ipp/print/... (POST only; the
- *                 body cap is the largest document plus the attributes).
+ * 'add_ipp_routes()' - Register /ipp/print and /ipp/print/... (POST only;
+ *                      the body cap is the largest document plus the
+ *                      attributes).
  */
 
 static bool
-fe_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **error_r)
+add_ipp_routes(gw_system_t *sys, gw_listener_t *listener, gw_ipp_server_t *server, bool plain, const char **error_r)
 {
-  gw_ipp_server_t *server = (gw_ipp_server_t *)data;
-  gw_route_t       route;
-  int64_t          cap = gwSystemGetConfig(sys)->max_document_size + GW_IPP_MAX_SECTION;
+  gw_route_t route;
+  int64_t    cap = gwSystemGetConfig(sys)->max_document_size + GW_IPP_MAX_SECTION;
 
   memset(&route, 0, sizeof(route));
   route.method   = NULL;                       /* begin() answers 405 to anything but POST */
   route.max_body = cap;
-  route.begin    = route_begin;
+  route.begin    = plain ? route_begin_plain : route_begin;
   route.body     = route_body;
   route.finish   = route_finish;
   route.cleanup  = route_cleanup;
@@ -776,6 +798,34 @@ fe_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **er
     *error_r = "unable to add the IPP route";
     return (false);
   }
+  return (true);
+}
+
+
+/*
+ * 'fe_plain_routes()' - The same IPP routes on the plain ipp:// listener
+ *                       (IppPlainPort), marked plain; no icons.
+ */
+
+static bool
+fe_plain_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **error_r)
+{
+  return (add_ipp_routes(sys, listener, (gw_ipp_server_t *)data, true, error_r));
+}
+
+
+/*
+ * 'fe_routes()' - Register /ipp/print and /ipp/print/... and the icons.
+ */
+
+static bool
+fe_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **error_r)
+{
+  gw_ipp_server_t *server = (gw_ipp_server_t *)data;
+  gw_route_t       route;
+
+  if (!add_ipp_routes(sys, listener, server, false, error_r))
+    return (false);
 
   memset(&route, 0, sizeof(route));
   route.method = "GET";
@@ -802,10 +852,13 @@ fe_start(gw_system_t *sys, void *data, const char **error_r)
 
   (void)error_r;
   pthread_mutex_lock(&server->lock);
-  server->printer.port = gwApiHttpsPort(sys);
-  server->started      = time(NULL);
+  server->printer.port       = gwApiHttpsPort(sys);
+  server->printer.plain_port = gwApiPlainPort(sys);
+  server->started            = time(NULL);
   pthread_mutex_unlock(&server->lock);
   gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "IPP Everywhere: ipps://%s:%d" GW_IPP_RESOURCE " (%s).", server->printer.server_name, server->printer.port, server->printer.uuid);
+  if (server->printer.plain_port)
+    gwLog(gwSystemGetLog(sys), GW_LOG_WARN, "IPP Everywhere: plain ipp://%s:%d" GW_IPP_RESOURCE " is on (IppPlainPort): it answers Get-Printer-Attributes only, and refuses credentials and print URLs.", server->printer.server_name, server->printer.plain_port);
   return (true);
 }
 
@@ -825,6 +878,7 @@ fe_reload(gw_system_t *sys, const gw_config_t *config, void *data)
   pthread_mutex_lock(&server->lock);
   _gwIppPrinterDefaults(config, server->printer.uuid, &p);
   p.port          = server->printer.port;
+  p.plain_port    = server->printer.plain_port;
   server->printer = p;
   pthread_mutex_unlock(&server->lock);
 }
@@ -929,6 +983,7 @@ gwIppServerNew(gw_system_t *sys, const char **error_r)
   server->auth_inline = getenv("PRINTGATE_TEST_IPP_AUTH_INLINE") != NULL;
   server->frontend.name   = "ipp";
   server->frontend.routes = fe_routes;
+  server->frontend.plain_routes = fe_plain_routes;
   server->frontend.start  = fe_start;
   server->frontend.reload = fe_reload;
   server->frontend.stop   = fe_stop;

@@ -16,8 +16,9 @@
 #   before and after each of its runs, so no run pays for another's
 #   conversions); cupsd with
 #   DefaultEncryption Required; ippeveprinter over TLS), then plain HTTP for
-#   cupsd and ippeveprinter.  printgated has no plain listener: its TLS
-#   numbers are printed against the peers' plain numbers too, labelled so.
+#   cupsd and ippeveprinter.  printgated takes no jobs over plain HTTP (its
+#   plain port, IppPlainPort, only describes the printer: docs/ipp.md): its
+#   TLS numbers are printed against the peers' plain numbers too, labelled so.
 #   Also printgated's and cupsd's RSS peak (VmRSS sampled) during the
 #   32-client runs.  Conversions run meanwhile on printgated's workers (the
 #   jobs are answered once durable, converted after).
@@ -96,10 +97,10 @@ run() {
   return 0
 }
 
-# The password-check cache keeps a check 60 s from when it was made, and
-# expires under load: every client then runs Argon2id (64 MiB, ~0.4 s) at
-# once.  So every printgated run gets a user of its own whose check one
-# untimed job has just made (the run's per-client warm-up jobs hit it).
+# The password-check cache is refreshed on use now (docs/auth.md), but a
+# run still should not pay for a check made by another: every printgated
+# run gets a user of its own whose check one untimed job has just made (the
+# run's per-client warm-up jobs hit it).
 USERS=0
 gw_fresh_user() {
   USERS=$((USERS + 1))

@@ -4,10 +4,11 @@
 Builds requests byte by byte (so tests can send what no real client would)
 and sends them over TLS (certificate not checked: the test daemon's is
 self-signed), optionally with HTTP Basic, slowly, in chunked encoding, or
-stopping halfway.  Prints one line: "HTTP <code> IPP 0x<status> <text>"
+stopping halfway; or over plain HTTP (--plain, ipp://).  Prints one line: "HTTP <code> IPP 0x<status> <text>"
 (IPP part only for application/ipp answers), plus "job-id=N" when the
 answer has one, plus "attr NAME" for each attribute name in an unsupported
-group.
+group, plus "printer-uri-supported=URI" (and its security and
+authentication) for each value.
 
   ipp-client.py PORT KIND [options]
   KIND: gpa, print, validate, create, send, gja, gjobs, cancel, raw-hex,
@@ -45,7 +46,7 @@ def collection(name, depth):
     return out + attr(0x37, "", b"")
 
 def build(a):
-    uri = "ipps://localhost:%d/ipp/print" % a.port
+    uri = "%s://localhost:%d/ipp/print" % ("ipp" if a.plain else "ipps", a.port)
     ops = {"gpa": 0x0B, "print": 0x02, "validate": 0x04, "create": 0x05, "send": 0x06, "gja": 0x09, "gjobs": 0x0A, "cancel": 0x08}
     k = a.kind
     extra = b""
@@ -118,6 +119,7 @@ def main():
     p.add_argument("--pause-after", type=int)      # send this many body bytes, then wait (to be killed)
     p.add_argument("--path", default="/ipp/print")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--plain", action="store_true")   # plain HTTP (ipp://), no TLS
     a = p.parse_args()
 
     body = build(a)
@@ -129,7 +131,13 @@ def main():
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout), server_hostname="localhost")
+    try:
+        s = socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout)
+    except OSError as e:
+        print("CONNECT-ERROR %s" % type(e).__name__)
+        return
+    if not a.plain:
+        s = ctx.wrap_socket(s, server_hostname="localhost")
     hdr = "POST %s HTTP/1.1\r\nHost: localhost:%d\r\nContent-Type: application/ipp\r\n" % (a.path, a.port)
     if a.auth:
         hdr += "Authorization: Basic %s\r\n" % base64.b64encode(a.auth.encode()).decode()
@@ -191,7 +199,7 @@ def main():
 
 def describe(msg):
     """status-message, job-id and unsupported attribute names, by walking the answer."""
-    i, group, extra = 8, 0, ""
+    i, group, extra, last = 8, 0, "", ""
     while i < len(msg):
         tag = msg[i]
         if tag == 0x03:
@@ -203,7 +211,11 @@ def describe(msg):
         name = msg[i + 3 : i + 3 + nl].decode("latin-1")
         vl = struct.unpack(">H", msg[i + 3 + nl : i + 5 + nl])[0]
         val = msg[i + 5 + nl : i + 5 + nl + vl]
-        if name == "status-message":
+        if nl:
+            last = name
+        if last in ("printer-uri-supported", "uri-security-supported", "uri-authentication-supported"):
+            extra += " %s=%s" % (last, val.decode())
+        elif name == "status-message":
             extra += " (%s)" % val.decode("utf-8", "replace")
         elif name == "job-id" and vl == 4:
             extra += " job-id=%d" % struct.unpack(">i", val)[0]

@@ -303,6 +303,31 @@ main(void)
   TEST_CHECK(argon2b == argon2 && hitsb == hits + 1);                           /* carol: neither a hit nor a check */
   TEST_CHECK(gwApiLockoutClear(sys, &admin, NULL, &error));
 
+  TEST_BEGIN("password cache: a hit near expiry refreshes it, up to its maximum age; an unused one expires");
+  TEST_CHECK(gwApiUserSetPassword(sys, &alice, "alice", after_pw, NULL, 0, &error));
+  TEST_CHECK(gwApiUserSetPassword(sys, &admin, "bob", before_pw, NULL, 0, &error));
+  TEST_CHECK(gwApiAuthBasic(sys, &phone, "alice", after_pw, &user, NULL, &error));   /* Both checked now */
+  TEST_CHECK(gwApiAuthBasic(sys, &phone, "bob", before_pw, &user, NULL, &error));
+  _gwApiAuthCounters(&argon2, &hits);
+  _gwApiAuthCacheShift(45);                                                     /* 15 s left: a hit refreshes */
+  TEST_CHECK(gwApiAuthBasic(sys, &phone, "alice", after_pw, &user, NULL, &error));
+  _gwApiAuthCacheShift(45);                                                     /* 90 s after both checks */
+  TEST_CHECK(gwApiAuthBasic(sys, &phone, "alice", after_pw, &user, NULL, &error));
+  _gwApiAuthCounters(&argon2b, &hitsb);
+  TEST_CHECKF(argon2b == argon2 && hitsb == hits + 2, "%lu Argon2id, %lu hits", argon2b - argon2, hitsb - hits);
+  TEST_CHECK(gwApiAuthBasic(sys, &phone, "bob", before_pw, &user, NULL, &error));   /* Unused: expired */
+  _gwApiAuthCounters(&argon2, &hits);
+  TEST_CHECKF(argon2 == argon2b + 1 && hits == hitsb, "%lu Argon2id, %lu hits", argon2 - argon2b, hits - hitsb);
+  /* Kept in use every 45 s for 25 x 45 s: the maximum age (675-900 s) ends it once, one Argon2id run. */
+  for (int i = 0; i < 25; i ++)
+  {
+    _gwApiAuthCacheShift(45);
+    TEST_CHECK(gwApiAuthBasic(sys, &phone, "alice", after_pw, &user, NULL, &error));
+  }
+  _gwApiAuthCounters(&argon2b, &hitsb);
+  TEST_CHECKF(argon2b == argon2 + 1 && hitsb == hits + 24, "%lu Argon2id, %lu hits", argon2b - argon2, hitsb - hits);
+  TEST_CHECK(gwApiUserSetPassword(sys, &alice, "alice", before_pw, NULL, 0, &error));
+
   TEST_BEGIN("lockout: ten wrong passwords lock (user, client), a right one in between forgives nothing");
   for (int i = 0; i < 9; i ++)
     TEST_CHECK(!gwApiAuthBasic(sys, &phone, "alice", "wrong password!", &user, NULL, &error) && strstr(error, "wrong user name"));

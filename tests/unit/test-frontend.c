@@ -142,7 +142,7 @@ main(void)
   int          port;
   FILE        *fp;
   pthread_t    answerer;
-  gw_frontend_t fe = { "test", fe_routes, fe_start, fe_reload, fe_stop, NULL, NULL, fe_health };
+  gw_frontend_t fe = { "test", fe_routes, fe_start, fe_reload, fe_stop, NULL, NULL, fe_health, NULL };
 
   if (!test_tempdir(dir, sizeof(dir)))
     return (1);

@@ -322,6 +322,29 @@ main(void)
   b.len = 8; put_byte(&b, 0x01); put_attr(&b, 0x45, "printer-uri", "ipps://x/ipp/print", 18); put_byte(&b, 3);
   TEST_CHECK(process(&b, &http, NULL) == IPP_STATUS_ERROR_BAD_REQUEST);
 
+  TEST_BEGIN("overrides (options per page range) are refused and echoed, never silently dropped");
+  {
+    unsigned char pages[8] = { 0, 0, 0, 2, 0, 0, 0, 3 };
+
+    start(&b, 2, 0, IPP_OP_VALIDATE_JOB, 1); put_byte(&b, 2);
+    put_attr(&b, 0x34, "overrides", "", 0);
+    put_attr(&b, 0x4A, "", "pages", 5); put_attr(&b, 0x33, "", pages, 8);
+    put_attr(&b, 0x4A, "", "sides", 5); put_attr(&b, 0x44, "", "one-sided", 9);
+    put_attr(&b, 0x37, "", "", 0);
+    put_byte(&b, 3);
+    TEST_CHECK(process(&b, &http, "overrides") == IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES && http == 200);
+    start(&b, 2, 0, IPP_OP_PRINT_JOB, 1); put_byte(&b, 2);
+    put_attr(&b, 0x34, "overrides", "", 0);
+    put_attr(&b, 0x4A, "", "pages", 5); put_attr(&b, 0x33, "", pages, 8);
+    put_attr(&b, 0x37, "", "", 0);
+    put_byte(&b, 3); put(&b, "%PDF-1.4", 8);
+    TEST_CHECK(process(&b, &http, "overrides") == IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES && http == 200);
+    start(&b, 2, 0, IPP_OP_VALIDATE_JOB, 1); put_byte(&b, 2);        /* Control: another unknown one is only ignored */
+    put_attr(&b, 0x44, "x-unknown-template", "y", 1);
+    put_byte(&b, 3);
+    TEST_CHECK(process(&b, &http, NULL) == -1 && http == 401);
+  }
+
   free(b.data);
   TEST_EXIT();
 }

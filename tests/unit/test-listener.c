@@ -73,6 +73,7 @@ static bool  read_text(const char *path, char *buf, size_t bufsize);
 static bool  route_begin(gw_request_t *req, void *data);
 static void  route_cleanup(gw_request_t *req, void *data);
 static void  hello_finish(gw_request_t *req, void *data);
+static gw_listener_t *hello_listener(const char *address, const char *cert, const char *key, gw_log_t *log, seen_t *seen);
 static void  files_finish(gw_request_t *req, void *data);
 static void  silent_finish(gw_request_t *req, void *data);
 static bool  refuse_begin(gw_request_t *req, void *data);
@@ -193,6 +194,20 @@ main(int argc, char *argv[])
   TEST_BEGIN("plain HTTP is not served");
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/hello", port);
   TEST_CHECK(!curl("", url, &status, body, sizeof(body), NULL, 0) || status != 200);
+
+  TEST_BEGIN("a listener made without a certificate serves plain HTTP only (IppPlainPort); a key alone is refused");
+  TEST_CHECK(gwListenerNew("127.0.0.1", 0, cert, NULL, 16, 5, log, &error) == NULL && strstr(error, "together"));
+  {
+    gw_listener_t *plain = hello_listener("127.0.0.1", NULL, NULL, log, &seen);
+    int            pport = gwListenerGetPort(plain);
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hello?name=plain", pport);
+    TEST_CHECK(curl("", url, &status, body, sizeof(body), NULL, 0) && status == 200);
+    TEST_CHECKF(!strncmp(body, "hello plain from 127.0.0.1", 26), "body \"%s\"", body);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/hello", pport);
+    TEST_CHECK(!curl("", url, &status, body, sizeof(body), NULL, 0) || status != 200);   /* No TLS there */
+    gwListenerDelete(&plain);
+  }
 
   TEST_BEGIN("TLS 1.1 is refused");
   {
@@ -348,17 +363,9 @@ main(int argc, char *argv[])
 
   TEST_BEGIN("ListenAddress * serves IPv4 (IPv4-mapped clients show as 127.0.0.1)");
   {
-    gw_listener_t *any = gwListenerNew("*", 0, cert, key, 8, 5, log, &error);
-    int            anyport;
+    gw_listener_t *any = hello_listener("*", cert, key, log, &seen);
+    int            anyport = gwListenerGetPort(any);
 
-    memset(&route, 0, sizeof(route));
-    route.method = "GET";
-    route.path   = "/hello";
-    route.finish = hello_finish;
-    route.data   = &seen;
-    TEST_CHECK(any && gwListenerAddRoute(any, &route));
-    TEST_CHECKF(any && gwListenerStart(any, &error), "%s", error ? error : "");
-    anyport = gwListenerGetPort(any);
     TEST_CHECK(anyport > 0 && anyport != port);
     TEST_CHECK(get(anyport, "/hello", &status, body, sizeof(body)));
     TEST_CHECKF(status == 200 && strstr(body, "from 127.0.0.1 "), "%d \"%s\"", status, body);
@@ -538,6 +545,29 @@ route_cleanup(gw_request_t *req, void *data)
 {
   seen_count(data, &((seen_t *)data)->cleanups);
 }
+
+/*
+ * 'hello_listener()' - A started listener with only GET /hello (TLS with
+ *                      cert and key, plain HTTP without), or NULL.
+ */
+
+static gw_listener_t *
+hello_listener(const char *address, const char *cert, const char *key, gw_log_t *log, seen_t *seen)
+{
+  gw_listener_t *l = gwListenerNew(address, 0, cert, key, 8, 5, log, NULL);
+  gw_route_t     route;
+  const char    *error = NULL;
+
+  memset(&route, 0, sizeof(route));
+  route.method = "GET";
+  route.path   = "/hello";
+  route.finish = hello_finish;
+  route.data   = seen;
+  TEST_CHECK(l && gwListenerAddRoute(l, &route));
+  TEST_CHECKF(l && gwListenerStart(l, &error), "%s", error ? error : "");
+  return (l);
+}
+
 
 static void
 hello_finish(gw_request_t *req, void *data)

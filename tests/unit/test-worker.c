@@ -2,7 +2,8 @@
  * test-worker.c - the core's worker pool: items run in order, a pool with
  * every thread busy and a full queue says so (and still takes what is
  * queued anyway), a stop lets running items finish and discards queued ones
- * (each item either run or discarded, exactly once), parallel producers.
+ * (each item either run or discarded, exactly once), parallel producers,
+ * the memory of a large burst given back once the pool is idle.
  */
 
 #include "worker-private.h"
@@ -207,6 +208,32 @@ main(void)
     ok = ok && ran[i] == 1;
   TEST_CHECKF(ok, "4000 items, each once");
   _gwWorkersDelete(&w);
+  _gwWorkersDelete(&w);
+
+  TEST_BEGIN("a burst of 300 queued items gives its memory back once idle (one trim); 10 at once do not");
+  reset();
+  w = _gwWorkersNew(log, "t", 1, 10000);
+  set_gate(true);
+  queue(w, 0, true);
+  wait_for(&started, 1);
+  for (int i = 1; i <= 300; i ++)
+    queue(w, i, false);
+  TEST_CHECK(_gwWorkersTrims(w) == 0);
+  set_gate(false);
+  wait_for(&num_order, 301);
+  for (int i = 0; i < 200 && _gwWorkersTrims(w) == 0; i ++)
+    usleep(10000);
+  TEST_CHECKF(_gwWorkersTrims(w) == 1, "%lu trims", _gwWorkersTrims(w));
+  reset();
+  set_gate(true);
+  queue(w, 0, true);
+  wait_for(&started, 1);
+  for (int i = 1; i <= 10; i ++)
+    queue(w, i, false);
+  set_gate(false);
+  wait_for(&num_order, 11);
+  usleep(200000);
+  TEST_CHECKF(_gwWorkersTrims(w) == 1, "%lu trims", _gwWorkersTrims(w));
   _gwWorkersDelete(&w);
 
   gwLogDelete(&log);

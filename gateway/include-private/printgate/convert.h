@@ -38,7 +38,10 @@ typedef struct gw_convert_job_s
   gw_log_t    *log;
   const bool  *cancel;          /* Optional: when it becomes true (read atomically), the helper is
                                  * killed within ~0.2 s and the result says cancelled (a stop) */
+  int          nice;            /* 0, or the helper's lower CPU priority (1-19, setpriority()) */
 } gw_convert_job_t;
+
+#define GW_CONVERT_INTAKE_NICE 10   /* Conversions of new jobs run below intake (submission.c) */
 
 typedef struct gw_convert_result_s
 {

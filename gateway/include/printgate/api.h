@@ -300,5 +300,6 @@ extern bool gwApiLockoutClear(gw_system_t *sys, const gw_actor_t *actor, const c
 /* ---- Status ------------------------------------------------------------------- */
 
 extern int  gwApiHttpsPort(gw_system_t *sys);      /* The listener's port, 0 = no listener */
+extern int  gwApiPlainPort(gw_system_t *sys);      /* The plain ipp:// port (IppPlainPort), 0 = off */
 
 #endif /* !PRINTGATE_API_H */

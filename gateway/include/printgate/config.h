@@ -89,6 +89,7 @@ struct _gw_config_s
   char          ipp_printer_name[128];        /* IppPrinterName */
   char          ipp_printer_info[256];        /* IppPrinterInfo */
   char          ipp_printer_location[256];    /* IppPrinterLocation */
+  int           ipp_plain_port;               /* IppPlainPort (0 = no plain ipp://) */
   bool          dnssd_enable;                 /* DnssdEnable (docs/dnssd.md) */
 
   /* Conversion (docs/converters.md) */

@@ -36,6 +36,8 @@ typedef struct gw_frontend_s
   /* Optional: the front-end's part of /health's details, a JSON object (malloc'd text) in *json_r; false = none.
      Called on a listener thread, possibly while stop() runs: the front-end guards its own state. */
   bool      (*health)(gw_system_t *sys, char **json_r, void *data);
+  /* Optional: routes on the plain-HTTP listener (IppPlainPort; called only when it is on, after routes()). */
+  bool      (*plain_routes)(gw_system_t *sys, gw_listener_t *listener, void *data, const char **error_r);
 } gw_frontend_t;
 
 #define GW_MAX_FRONTENDS 8

@@ -2,7 +2,9 @@
  * listener.h - the core HTTPS listener and its route table.
  *
  * One HTTPS port (TLS 1.2+) carries /health today and, later, IPP
- * (/ipp/print), the web pages and the REST API.  Front-ends register
+ * (/ipp/print), the web pages and the REST API.  A listener made without
+ * a certificate speaks plain HTTP: the core opens one only for the plain
+ * IPP port (IppPlainPort), with the routes front-ends give plain_routes().  Front-ends register
  * routes; they never see libmicrohttpd (listener.c is its only adapter).
  *
  * Threads: a fixed pool of listener threads (2 per CPU, 4 to 16) serves
@@ -60,7 +62,7 @@ typedef struct gw_route_s
   void       *data;
 } gw_route_t;
 
-extern gw_listener_t *gwListenerNew(const char *address, int port, const char *certfile, const char *keyfile, int max_connections, int timeout, gw_log_t *log, const char **error_r);
+extern gw_listener_t *gwListenerNew(const char *address, int port, const char *certfile, const char *keyfile, int max_connections, int timeout, gw_log_t *log, const char **error_r); /* No certfile and keyfile = plain HTTP */
 extern bool  gwListenerSetDeadlines(gw_listener_t *l, int header_timeout, int64_t min_body_rate, int rate_window); /* Before start; 0 = off */
 extern bool  gwListenerSetTLSPriorities(gw_listener_t *l, const char *priorities); /* Tests only; NULL = default */
 extern bool  gwListenerAddRoute(gw_listener_t *l, const gw_route_t *route);   /* Before gwListenerStart() */

@@ -11,6 +11,7 @@
 #include <printgate-ipp/server.h>
 
 #define GW_DNSSD_TYPE      "_ipps._tcp"
+#define GW_DNSSD_TYPE_PLAIN "_ipp._tcp"                /* Only with IppPlainPort */
 #define GW_DNSSD_MAX_TXT   24                   /* Keys in the TXT record */
 #define GW_DNSSD_MAX_VALUE 256                  /* "key=value" is at most 255 bytes (RFC 6763) */
 
@@ -25,6 +26,7 @@ typedef struct _gw_dnssd_s gw_dnssd_t;
 
 /* The service's subtypes, NULL-terminated ("_universal._sub._ipps._tcp", ...). */
 extern const char * const gwDnssdSubtypes[];
+extern const char * const gwDnssdPlainSubtypes[];      /* The same for _ipp._tcp */
 
 /* dnssd-txt.c: the TXT record of a printer description. */
 extern void        gwDnssdTxt(const gw_ipp_printer_t *printer, gw_dnssd_txt_t *txt);

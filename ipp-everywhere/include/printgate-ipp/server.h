@@ -23,6 +23,7 @@ typedef struct gw_ipp_printer_s
   char        location[256];        /* IppPrinterLocation */
   char        server_name[256];     /* ServerName */
   int         port;                 /* HTTPS port */
+  int         plain_port;           /* Plain ipp:// port (IppPlainPort), 0 = off */
   bool        office;               /* Office formats taken (OfficeWorkers > 0) */
   bool        letter;               /* PaperSize letter (else A4) */
   int64_t     max_document;         /* MaxDocumentSize */
