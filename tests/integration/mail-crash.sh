@@ -16,11 +16,7 @@
 # keeps the running sources.
 # Prints the time the batch took.  CountColorPages no: conversion is cheaper.
 set -u
-. "$GW_SOURCE_DIR/tests/lib/peers.sh"
-. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
-. "$GW_SOURCE_DIR/tests/lib/fake-ms.sh"
-peers_init
-W=$PEERS_DIR
+. "$GW_SOURCE_DIR/tests/lib/mail-test.sh"
 N=${MAIL_CRASH_MESSAGES:-30}
 ROUNDS=${MAIL_CRASH_ROUNDS:-5}
 
