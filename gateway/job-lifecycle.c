@@ -90,7 +90,10 @@ gwSystemJobUnquarantine(gw_system_t *sys, int64_t tenant, const char *job_id, co
   gw_user_t   user;
   gw_config_t c;
   int64_t     retention;
+  const char *unused;
 
+  if (!error_r)                         /* NULL = the caller wants no sentence */
+    error_r = &unused;
   if (!gwStoreJobGet(sys->store, tenant, job_id, &job))
   {
     *error_r = "no such job";
@@ -136,7 +139,10 @@ _gwSystemJobCancelAs(gw_system_t *sys, int64_t tenant, const char *job_id, const
   gw_job_t     job;
   char         text[512];
   gw_log_ctx_t lc;
+  const char  *unused;
 
+  if (!error_r)                         /* NULL = the caller wants no sentence */
+    error_r = &unused;
   if (!gwStoreJobGet(sys->store, tenant, job_id, &job))
   {
     *error_r = "no such job";

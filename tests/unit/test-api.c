@@ -290,6 +290,7 @@ main(void)
 
   before = audit_rows(sys);
   TEST_CHECK(!gwApiJobCancel(sys, &bob, job.id, &error) && !strcmp(error, "no such job"));
+  TEST_CHECK(!gwApiJobCancel(sys, &bob, job.id, NULL));        /* NULL error_r: no sentence, no crash */
   TEST_CHECK(audit_rows(sys) == before && gwApiJobGet(sys, &alice, job.id, &got) && got.state == GW_JOB_STATE_HELD);
 
   memset(&rel, 0, sizeof(rel));
@@ -309,6 +310,7 @@ main(void)
   before = audit_rows(sys);
   TEST_CHECK(gwApiJobCancel(sys, &alice, job.id, &error) && one_row(sys, before, &alice, "job.cancel"));
   TEST_CHECK(gwApiJobCancel(sys, &admin, job2.id, &error));
+  TEST_CHECK(!gwApiJobCancel(sys, &admin, job2.id, NULL));      /* Already cancelled, NULL error_r */
 
   TEST_BEGIN("password authentication, rate-limited");
   TEST_CHECK(gwApiAuthPassword(sys, &bob, "alice", "correct horse battery", &user, &error) && !strcmp(user.name, "alice"));
