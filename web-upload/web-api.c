@@ -115,15 +115,33 @@ signin_status(const char *reason)
 
 
 /*
+ * 'send_code()' - Mail a sign-in code (and link) to an address and answer
+ *                 202, or the reason it was not sent.
+ */
+
+static void
+send_code(web_req_t *r, const gw_actor_t *actor, const char *address)
+{
+  char        prefix[512];
+  const char *reason = NULL, *error = NULL;
+
+  _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
+  if (!gwApiSigninCodeSend(r->web->sys, actor, address, prefix, &reason, &error))
+    _gwWebError(r, signin_status(reason), reason ? reason : "internal", error ? error : "The code could not be sent.");
+  else
+    _gwWebJson(r, 202, ok_json("sent", address));
+}
+
+
+/*
  * 'api_signin_code()' - POST /api/v1/signin/code {address}: mail a code.
  */
 
 static void
 api_signin_code(web_req_t *r)
 {
-  gw_actor_t  actor;
-  char        address[256], prefix[512];
-  const char *reason = NULL, *error = NULL;
+  gw_actor_t actor;
+  char       address[256];
 
   if (!_gwWebField(r, "address", address, sizeof(address)))
   {
@@ -132,11 +150,7 @@ api_signin_code(web_req_t *r)
   }
 
   _gwWebActor(r, &actor);
-  _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
-  if (!gwApiSigninCodeSend(r->web->sys, &actor, address, prefix, &reason, &error))
-    _gwWebError(r, signin_status(reason), reason ? reason : "internal", error ? error : "The code could not be sent.");
-  else
-    _gwWebJson(r, 202, ok_json("sent", address));
+  send_code(r, &actor, address);
 }
 
 
@@ -431,8 +445,8 @@ static void
 api_address_add(web_req_t *r)
 {
   gw_actor_t  actor;
-  char        address[256], prefix[512];
-  const char *error = NULL, *reason = NULL;
+  char        address[256];
+  const char *error = NULL;
 
   _gwWebActor(r, &actor);
   if (!_gwWebField(r, "address", address, sizeof(address)) || !gwOutboxAddressValid(address))
@@ -440,13 +454,7 @@ api_address_add(web_req_t *r)
   else if (!gwApiAddressAdd(r->web->sys, &actor, r->session.user.name, address, &error))
     _gwWebError(r, 409, "address-taken", "That address cannot be added (it may belong to another account).");
   else
-  {
-    _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
-    if (!gwApiSigninCodeSend(r->web->sys, &actor, address, prefix, &reason, &error))
-      _gwWebError(r, signin_status(reason), reason ? reason : "internal", error ? error : "The code could not be sent.");
-    else
-      _gwWebJson(r, 202, ok_json("sent", address));
-  }
+    send_code(r, &actor, address);
 }
 
 

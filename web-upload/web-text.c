@@ -7,6 +7,8 @@
 
 #include "web-private.h"
 
+#include <printgate/text.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,23 +142,6 @@ _gwWebBufFree(web_buf_t *b)
 
 
 /*
- * 'hex_value()' - A hex digit's value, or -1.
- */
-
-static int
-hex_value(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return (ch - '0');
-  if (ch >= 'a' && ch <= 'f')
-    return (ch - 'a' + 10);
-  if (ch >= 'A' && ch <= 'F')
-    return (ch - 'A' + 10);
-  return (-1);
-}
-
-
-/*
  * '_gwWebFormValue()' - A field of an application/x-www-form-urlencoded
  *                       body, decoded ('+' = space, %XX); false when it is
  *                       missing, too long for buf, or holds a NUL.
@@ -182,7 +167,7 @@ _gwWebFormValue(const char *form, const char *name, char *buf, size_t bufsize)
         ch = ' ';
       else if (ch == '%')
       {
-        int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+        int hi = gwHexValue(p[1]), lo = hi < 0 ? -1 : gwHexValue(p[2]);
 
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
           return (false);
