@@ -384,18 +384,30 @@ static void api_release_all(web_req_t *r) { release(r, NULL); }
 
 
 /*
+ * 'add_pair()' - Add an object of two strings to a JSON array; true (an
+ *                iterator callback's "go on").
+ */
+
+static bool
+add_pair(json_object *array, const char *key1, const char *value1, const char *key2, const char *value2)
+{
+  json_object *o = json_object_new_object();
+
+  json_object_object_add(o, key1, json_object_new_string(value1));
+  json_object_object_add(o, key2, json_object_new_string(value2));
+  json_object_array_add(array, o);
+  return (true);
+}
+
+
+/*
  * 'add_printer()' - Add a printer (name and location) to a JSON array.
  */
 
 static bool
 add_printer(const gw_printer_t *p, void *data)
 {
-  json_object *o = json_object_new_object();
-
-  json_object_object_add(o, "name", json_object_new_string(p->name));
-  json_object_object_add(o, "location", json_object_new_string(p->location));
-  json_object_array_add((json_object *)data, o);
-  return (true);
+  return (add_pair((json_object *)data, "name", p->name, "location", p->location));
 }
 
 
@@ -427,12 +439,8 @@ static bool
 add_address(const gw_address_t *a, void *data)
 {
   static const char * const states[] = { "pending", "verified", "revoked" };
-  json_object              *o = json_object_new_object();
 
-  json_object_object_add(o, "address", json_object_new_string(a->address));
-  json_object_object_add(o, "state", json_object_new_string(states[a->state <= GW_ADDRESS_REVOKED ? a->state : 0]));
-  json_object_array_add((json_object *)data, o);
-  return (true);
+  return (add_pair((json_object *)data, "address", a->address, "state", states[a->state <= GW_ADDRESS_REVOKED ? a->state : 0]));
 }
 
 
