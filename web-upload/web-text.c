@@ -93,34 +93,20 @@ _gwWebBufAddf(web_buf_t *b, const char *format, ...)
 void
 _gwWebBufAddHtml(web_buf_t *b, const char *s)
 {
+  static const char         specials[] = "&<>\"'";
+  static const char * const entities[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&#39;" };
+
   for (; s && *s; s ++)
   {
     unsigned char ch = (unsigned char)*s;
+    const char   *special = strchr(specials, ch);   /* ch is not NUL here */
 
-    switch (ch)
-    {
-      case '&' :
-          _gwWebBufAdd(b, "&amp;");
-          break;
-      case '<' :
-          _gwWebBufAdd(b, "&lt;");
-          break;
-      case '>' :
-          _gwWebBufAdd(b, "&gt;");
-          break;
-      case '"' :
-          _gwWebBufAdd(b, "&quot;");
-          break;
-      case '\'' :
-          _gwWebBufAdd(b, "&#39;");
-          break;
-      default :
-          if (ch < 0x20 || ch == 0x7f)
-            _gwWebBufAdd(b, "\xEF\xBF\xBD");
-          else
-            _gwWebBufAppend(b, s, 1);
-          break;
-    }
+    if (special)
+      _gwWebBufAdd(b, entities[special - specials]);
+    else if (ch < 0x20 || ch == 0x7f)
+      _gwWebBufAdd(b, "\xEF\xBF\xBD");
+    else
+      _gwWebBufAppend(b, s, 1);
   }
 }
 
