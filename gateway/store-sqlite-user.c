@@ -33,15 +33,9 @@ user_row(sqlite3_stmt *stmt, void *row)
   char       role[16];
 
   memset(user, 0, sizeof(gw_user_t));
-  user->id     = sqlite3_column_int64(stmt, 0);
-  user->tenant = sqlite3_column_int64(stmt, 1);
-  _gwSqlText(stmt, 2, user->name, sizeof(user->name));
-  _gwSqlText(stmt, 3, user->display_name, sizeof(user->display_name));
-  _gwSqlText(stmt, 4, role, sizeof(role));
+  _gwSqlColumnsf(stmt, "lltttbbl", &user->id, &user->tenant, user->name, sizeof(user->name), user->display_name, sizeof(user->display_name),
+                 role, sizeof(role), &user->must_change_password, &user->disabled, &user->created);
   user->role = !strcmp(role, "admin") ? GW_ROLE_ADMIN : !strcmp(role, "guest") ? GW_ROLE_GUEST : GW_ROLE_USER;
-  user->must_change_password = sqlite3_column_int(stmt, 5) != 0;
-  user->disabled = sqlite3_column_int(stmt, 6) != 0;
-  user->created  = sqlite3_column_int64(stmt, 7);
 }
 
 
@@ -56,15 +50,9 @@ address_row(sqlite3_stmt *stmt, void *row)
   char          state[16];
 
   memset(addr, 0, sizeof(gw_address_t));
-  addr->id      = sqlite3_column_int64(stmt, 0);
-  addr->user_id = sqlite3_column_int64(stmt, 1);
-  _gwSqlText(stmt, 2, addr->user_name, sizeof(addr->user_name));
-  _gwSqlText(stmt, 3, addr->address, sizeof(addr->address));
-  _gwSqlText(stmt, 4, state, sizeof(state));
+  _gwSqlColumnsf(stmt, "llttttll", &addr->id, &addr->user_id, addr->user_name, sizeof(addr->user_name), addr->address, sizeof(addr->address),
+                 state, sizeof(state), addr->verified_by, sizeof(addr->verified_by), &addr->verified_at, &addr->created);
   addr->state = !strcmp(state, "verified") ? GW_ADDRESS_VERIFIED : !strcmp(state, "revoked") ? GW_ADDRESS_REVOKED : GW_ADDRESS_PENDING;
-  _gwSqlText(stmt, 5, addr->verified_by, sizeof(addr->verified_by));
-  addr->verified_at = sqlite3_column_int64(stmt, 6);
-  addr->created     = sqlite3_column_int64(stmt, 7);
 }
 
 

@@ -201,12 +201,7 @@ terminal_row(sqlite3_stmt *stmt, void *row)
   gw_terminal_t *t = (gw_terminal_t *)row;
 
   memset(t, 0, sizeof(gw_terminal_t));
-  t->id        = sqlite3_column_int64(stmt, 0);
-  t->tenant    = sqlite3_column_int64(stmt, 1);
-  _gwSqlText(stmt, 2, t->name, sizeof(t->name));
-  _gwSqlText(stmt, 3, t->printer, sizeof(t->printer));
-  t->created   = sqlite3_column_int64(stmt, 4);
-  t->last_used = sqlite3_column_int64(stmt, 5);
+  _gwSqlColumnsf(stmt, "llttll", &t->id, &t->tenant, t->name, sizeof(t->name), t->printer, sizeof(t->printer), &t->created, &t->last_used);
 }
 
 

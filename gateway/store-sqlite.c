@@ -334,6 +334,47 @@ _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize)
 
 
 /*
+ * '_gwSqlColumnsf()' - Copy the current row's columns 0, 1, ... into the
+ *                      arguments as 'cols' spells them (the letters of
+ *                      bind_args()): 'l' an int64_t *, 'i' an int *, 'b' a
+ *                      bool * (non-zero), 't' a char * and its size_t size
+ *                      (_gwSqlText()), '_' a column passed over.
+ */
+
+void
+_gwSqlColumnsf(sqlite3_stmt *stmt, const char *cols, ...)
+{
+  va_list ap;
+
+  va_start(ap, cols);
+  for (int col = 0; cols[col]; col ++)
+  {
+    switch (cols[col])
+    {
+      case 'l' :
+          *va_arg(ap, int64_t *) = sqlite3_column_int64(stmt, col);
+          break;
+      case 'i' :
+          *va_arg(ap, int *) = sqlite3_column_int(stmt, col);
+          break;
+      case 'b' :
+          *va_arg(ap, bool *) = sqlite3_column_int(stmt, col) != 0;
+          break;
+      case 't' :
+          {
+            char   *buf     = va_arg(ap, char *);
+            size_t  bufsize = va_arg(ap, size_t);
+
+            _gwSqlText(stmt, col, buf, bufsize);
+          }
+          break;
+    }
+  }
+  va_end(ap);
+}
+
+
+/*
  * '_gwSqlRows()' - Step a bound statement (lock held) into up to max rows
  *                  of rowsize bytes, then reset it.  Returns the rows
  *                  filled, -1 on a step error.
