@@ -18,25 +18,6 @@ static const char * const outbox_states[] = { "queued", "sending", "sent", "fail
 
 
 /*
- * 'outbox_state()' - The state of a keyword.
- */
-
-static gw_outbox_state_t
-outbox_state(const char *s)
-{
-  int i;
-
-  for (i = 0; i < 4; i ++)
-  {
-    if (!strcmp(s, outbox_states[i]))
-      return ((gw_outbox_state_t)i);
-  }
-
-  return (GW_OUTBOX_FAILED);
-}
-
-
-/*
  * 'outbox_row()' - Copy an OUTBOX_COLS row.
  */
 
@@ -44,13 +25,12 @@ static void
 outbox_row(sqlite3_stmt *stmt, void *row)
 {
   gw_outbox_entry_t *e = (gw_outbox_entry_t *)row;
-  char               state[16];
 
   memset(e, 0, sizeof(gw_outbox_entry_t));
-  _gwSqlColumnsf(stmt, "lltilllttttttl", &e->id, &e->tenant, state, sizeof(state), &e->attempts, &e->created, &e->next_attempt, &e->updated,
+  _gwSqlColumnsf(stmt, "ll_illlttttttl", &e->id, &e->tenant, &e->attempts, &e->created, &e->next_attempt, &e->updated,
                  e->key, sizeof(e->key), e->from, sizeof(e->from), e->to, sizeof(e->to), e->subject, sizeof(e->subject),
                  e->message_id, sizeof(e->message_id), e->last_error, sizeof(e->last_error), &e->since);
-  e->state = outbox_state(state);
+  e->state = (gw_outbox_state_t)_gwSqlKeyword(stmt, 2, outbox_states, 4, GW_OUTBOX_FAILED);
 }
 
 

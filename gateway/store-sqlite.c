@@ -334,6 +334,26 @@ _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize)
 
 
 /*
+ * '_gwSqlKeyword()' - The index of a text column's keyword in
+ *                     keywords[count] (an enum's names), or dflt.
+ */
+
+int
+_gwSqlKeyword(sqlite3_stmt *stmt, int col, const char * const *keywords, int count, int dflt)
+{
+  const unsigned char *text = sqlite3_column_text(stmt, col);
+
+  for (int i = 0; text && i < count; i ++)
+  {
+    if (!strcmp((const char *)text, keywords[i]))
+      return (i);
+  }
+
+  return (dflt);
+}
+
+
+/*
  * '_gwSqlColumnsf()' - Copy the current row's columns 0, 1, ... into the
  *                      arguments as 'cols' spells them (the letters of
  *                      bind_args()): 'l' an int64_t *, 'i' an int *, 'b' a
