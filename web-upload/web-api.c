@@ -719,17 +719,12 @@ api_terminal_release(web_req_t *r)
 static void
 api_verify(web_req_t *r)
 {
-  gw_actor_t   actor;
   gw_address_t addr;
-  char         token[128];
-  const char  *error = NULL;
 
-  _gwWebActor(r, &actor);
-  if (!_gwWebField(r, "token", token, sizeof(token)) || !gwApiTokenConfirm(r->web->sys, &actor, token, &addr, &error))
+  if (!_gwWebTokenConfirm(r, "token", &addr))
     _gwWebError(r, 404, "wrong-token", "The link is wrong, used or expired.");
   else
     _gwWebJson(r, 200, ok_json("verified", addr.address));
-  gwWipe(token, sizeof(token));
 }
 
 

@@ -89,6 +89,10 @@ check "no inline script or style on the sign-in page" sh -c "! grep -Eqi '<scrip
 check_eq "API error is JSON with reason" "$(api GET /api/v1/me)" 401
 check_eq "  its reason" "$(field reason)" signed-out
 check "  and the headers" grep -qi 'Content-Security-Policy' "$W/hdr"
+check_eq "a wrong mail verification token: 404" "$(api POST /api/v1/verify '{"token":"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"}')" 404
+check_eq "  its reason" "$(field reason)" wrong-token
+check_eq "the verification page, a wrong token: 404" "$(api POST /verify 't=nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn' '' -H 'Content-Type: application/x-www-form-urlencoded')" 404
+check "  saying so" grep -q 'The link is wrong, used or expired' "$W/out"
 
 check "alice signs in by a mailed code" signin alice@example.test "$W/alice"
 check "the cookie is HttpOnly; Secure; SameSite=Strict" grep -qi 'Set-Cookie: pg_session=[A-Za-z0-9_-]\{43\}; Path=/; Max-Age=[0-9]*; HttpOnly; Secure; SameSite=Strict' "$W/hdr"
