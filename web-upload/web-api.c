@@ -204,14 +204,13 @@ api_signin_password(web_req_t *r)
   gw_actor_t   actor;
   gw_session_t s;
   char         name[128], password[300], sid[GW_API_SESSION_ID_LEN + 1];
-  const char  *error = NULL;
 
   if (!_gwWebField(r, "name", name, sizeof(name)) || !_gwWebField(r, "password", password, sizeof(password)))
     _gwWebError(r, 400, "bad-request", "A name and a password are needed.");
   else
   {
     _gwWebActor(r, &actor);
-    if (!gwApiSigninPassword(r->web->sys, &actor, name, password, sid, sizeof(sid), &s, &error))
+    if (!gwApiSigninPassword(r->web->sys, &actor, name, password, sid, sizeof(sid), &s, NULL))
       _gwWebError(r, 401, "wrong-password", "The name or the password is wrong (or sign-in is locked for a while).");
     else
       signed_in(r, sid, &s);
@@ -228,10 +227,9 @@ static void
 signout(web_req_t *r, bool everywhere)
 {
   gw_actor_t  actor;
-  const char *error = NULL;
 
   _gwWebActor(r, &actor);
-  if (!gwApiSessionEnd(r->web->sys, &actor, r->sid, everywhere, &error))
+  if (!gwApiSessionEnd(r->web->sys, &actor, r->sid, everywhere, NULL))
   {
     _gwWebError(r, 401, "signed-out", "Not signed in.");
     return;
@@ -420,10 +418,9 @@ api_pin(web_req_t *r)
 {
   gw_actor_t  actor;
   char        pin[32];
-  const char *error = NULL;
 
   _gwWebActor(r, &actor);
-  if (!gwApiPinNew(r->web->sys, &actor, r->session.user.name, pin, sizeof(pin), &error))
+  if (!gwApiPinNew(r->web->sys, &actor, r->session.user.name, pin, sizeof(pin), NULL))
     _gwWebError(r, 500, "internal", "A PIN could not be made; try again.");
   else
     _gwWebJson(r, 200, ok_json("pin", pin));
@@ -454,12 +451,11 @@ api_address_add(web_req_t *r)
 {
   gw_actor_t  actor;
   char        address[256];
-  const char *error = NULL;
 
   _gwWebActor(r, &actor);
   if (!_gwWebField(r, "address", address, sizeof(address)) || !gwOutboxAddressValid(address))
     _gwWebError(r, 400, "bad-address", "That is not an email address this gateway can send to.");
-  else if (!gwApiAddressAdd(r->web->sys, &actor, r->session.user.name, address, &error))
+  else if (!gwApiAddressAdd(r->web->sys, &actor, r->session.user.name, address, NULL))
     _gwWebError(r, 409, "address-taken", "That address cannot be added (it may belong to another account).");
   else
     send_code(r, &actor, address);
@@ -659,12 +655,11 @@ static void
 api_device_revoke(web_req_t *r)
 {
   gw_actor_t  actor;
-  const char *error = NULL;
   char       *end;
   long long   id = strtoll(r->param[0], &end, 10);
 
   _gwWebActor(r, &actor);
-  if (*end || id <= 0 || !gwApiDeviceRevoke(r->web->sys, &actor, id, &error))
+  if (*end || id <= 0 || !gwApiDeviceRevoke(r->web->sys, &actor, id, NULL))
     _gwWebError(r, 404, "no-such-device", "No such device.");
   else
     _gwWebJson(r, 200, ok_json("id", r->param[0]));
