@@ -25,6 +25,7 @@
 
 #include "store-sqlite-private.h"
 #include "printgate/log.h"
+#include "printgate/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -341,15 +342,9 @@ _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize)
 int
 _gwSqlKeyword(sqlite3_stmt *stmt, int col, const char * const *keywords, int count, int dflt)
 {
-  const unsigned char *text = sqlite3_column_text(stmt, col);
+  int i = gwKeywordFind((const char *)sqlite3_column_text(stmt, col), keywords, count);
 
-  for (int i = 0; text && i < count; i ++)
-  {
-    if (!strcmp((const char *)text, keywords[i]))
-      return (i);
-  }
-
-  return (dflt);
+  return (i < 0 ? dflt : i);
 }
 
 
