@@ -74,6 +74,9 @@ extern bool _gwConvImageHeif(gw_conv_pdf_t *pdf);
 extern bool _gwConvImageBmp(gw_conv_pdf_t *pdf);
 extern bool _gwConvImageSvg(gw_conv_pdf_t *pdf);     /* librsvg: a vector picture, fitted like an image */
 extern bool _gwConvImageXps(gw_conv_pdf_t *pdf);     /* libgxps: each page at its own size */
+struct _GError;                                      /* GLib's GError */
+/* convert-image-xps.c: fail corrupt-document with "what: <the GLib error's message>", clear the error; false. */
+extern bool _gwConvFailGError(gw_conv_t *conv, struct _GError **error, const char *what, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * convert-image-jpeg.c: encode a decoded photo as a JPEG and attach it to

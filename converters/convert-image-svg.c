@@ -45,10 +45,7 @@ _gwConvImageSvg(gw_conv_pdf_t *pdf)
 
   if (!handle)
   {
-    ok = _gwConvFail(pdf->conv, GW_REASON_CORRUPT_DOCUMENT, "librsvg could not read the SVG: %.200s",
-                     error ? error->message : "no reason given");
-    g_clear_error(&error);
-    return (ok);
+    return (_gwConvFailGError(pdf->conv, &error, "librsvg could not read the SVG"));
   }
 
   rsvg_handle_set_dpi(handle, SVG_DPI);
@@ -87,9 +84,7 @@ _gwConvImageSvg(gw_conv_pdf_t *pdf)
 
   if (!rsvg_handle_render_document(handle, pdf->cr, &viewport, &error))
   {
-    ok = _gwConvFail(pdf->conv, GW_REASON_CORRUPT_DOCUMENT, "librsvg could not draw the SVG: %.200s",
-                     error ? error->message : "no reason given");
-    g_clear_error(&error);
+    ok = _gwConvFailGError(pdf->conv, &error, "librsvg could not draw the SVG");
     cairo_restore(pdf->cr);
     g_object_unref(handle);
     return (ok);

@@ -25,6 +25,7 @@
 
 #include <libgxps/gxps.h>
 #include <zlib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,30 @@ xps_zip_read(const unsigned char *p, size_t len, long long limit, xps_zip_t *zip
 
 
 /*
+ * '_gwConvFailGError()' - Fail corrupt-document with what a GLib library
+ *                         said: 'what' (a printf format), then ": " and
+ *                         the error's message.  Clears the error; returns
+ *                         false.
+ */
+
+bool
+_gwConvFailGError(gw_conv_t *conv, GError **error, const char *what, ...)
+{
+  char    text[256];
+  va_list ap;
+
+  va_start(ap, what);
+  vsnprintf(text, sizeof(text), what, ap);
+  va_end(ap);
+
+  _gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "%s: %.200s", text, *error ? (*error)->message : "no reason given");
+  g_clear_error(error);
+
+  return (false);
+}
+
+
+/*
  * 'xps_page()' - Draw one page at its own size.
  */
 
@@ -253,10 +278,7 @@ xps_page(gw_conv_pdf_t *pdf, GXPSDocument *doc, guint n)
 
   if ((page = gxps_document_get_page(doc, n, &error)) == NULL)
   {
-    ok = _gwConvFail(pdf->conv, GW_REASON_CORRUPT_DOCUMENT, "libgxps could not read page %u: %.200s", n + 1,
-                     error ? error->message : "no reason given");
-    g_clear_error(&error);
-    return (ok);
+    return (_gwConvFailGError(pdf->conv, &error, "libgxps could not read page %u", n + 1));
   }
 
   gxps_page_get_size(page, &w, &h);
@@ -278,9 +300,7 @@ xps_page(gw_conv_pdf_t *pdf, GXPSDocument *doc, guint n)
 
   if (!ok)
   {
-    ok = _gwConvFail(pdf->conv, GW_REASON_CORRUPT_DOCUMENT, "libgxps could not draw page %u: %.200s", n + 1,
-                     error ? error->message : "no reason given");
-    g_clear_error(&error);
+    ok = _gwConvFailGError(pdf->conv, &error, "libgxps could not draw page %u", n + 1);
     cairo_restore(pdf->cr);
     return (ok);
   }
@@ -321,10 +341,7 @@ _gwConvImageXps(gw_conv_pdf_t *pdf)
 
   if (!xps)
   {
-    ok = _gwConvFail(pdf->conv, GW_REASON_CORRUPT_DOCUMENT, "libgxps could not open the XPS package: %.200s",
-                     error ? error->message : "no reason given");
-    g_clear_error(&error);
-    return (ok);
+    return (_gwConvFailGError(pdf->conv, &error, "libgxps could not open the XPS package"));
   }
 
   /* Count every page first: the limit holds before anything is drawn. */
@@ -345,9 +362,7 @@ _gwConvImageXps(gw_conv_pdf_t *pdf)
   {
     if ((doc = gxps_file_get_document(xps, d, &error)) == NULL)
     {
-      ok = _gwConvFail(pdf->conv, GW_REASON_CORRUPT_DOCUMENT, "libgxps could not read document %u: %.200s", d + 1,
-                       error ? error->message : "no reason given");
-      g_clear_error(&error);
+      ok = _gwConvFailGError(pdf->conv, &error, "libgxps could not read document %u", d + 1);
       break;
     }
 

@@ -20,6 +20,8 @@
 
 #include "convert-private.h"
 
+#include <printgate/text.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,23 +113,6 @@ out_text(mail_out_t *out, const unsigned char *p, size_t len, const char *charse
 
 
 /*
- * 'hexval()' - Value of a hex digit, -1 if it is not one.
- */
-
-static int
-hexval(int c)
-{
-  if (c >= '0' && c <= '9')
-    return (c - '0');
-  if (c >= 'A' && c <= 'F')
-    return (c - 'A' + 10);
-  if (c >= 'a' && c <= 'f')
-    return (c - 'a' + 10);
-  return (-1);
-}
-
-
-/*
  * 'decode_qp()' - Undo quoted-printable (RFC 2045 6.7; with q, the RFC
  *                 2047 Q form where "_" is a space) into dst (at least
  *                 len bytes); returns the bytes written.
@@ -142,9 +127,9 @@ decode_qp(const unsigned char *p, size_t len, unsigned char *dst, bool q)
   {
     if (p[i] == '=' && i + 1 < len && (p[i + 1] == '\n' || (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n')))
       i += p[i + 1] == '\r' ? 2 : 1;    /* Soft line break */
-    else if (p[i] == '=' && i + 2 < len && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0)
+    else if (p[i] == '=' && i + 2 < len && gwHexValue(p[i + 1]) >= 0 && gwHexValue(p[i + 2]) >= 0)
     {
-      dst[n ++] = (unsigned char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+      dst[n ++] = (unsigned char)(gwHexValue(p[i + 1]) * 16 + gwHexValue(p[i + 2]));
       i += 2;
     }
     else if (q && p[i] == '_')

@@ -59,14 +59,9 @@ gwApiPrinterDelete(gw_system_t *sys, const gw_actor_t *actor, const char *name, 
 {
   if (!sys || !_gwApiAdmin(actor, error_r))
     return (false);
-  if (!name || !gwStorePrinterDelete(sys->store, actor->tenant, name))
-  {
-    _gwApiError(error_r, "no such printer");
-    return (false);
-  }
 
-  _gwApiAudit(sys, actor, "printer.delete", "", NULL, name, 0, "");
-  return (true);
+  return (_gwApiAdminDone(sys, actor, name && gwStorePrinterDelete(sys->store, actor->tenant, name), error_r, "no such printer",
+                          "printer.delete", "", name, ""));
 }
 
 

@@ -579,14 +579,9 @@ gwApiTerminalRevoke(gw_system_t *sys, const gw_actor_t *actor, const char *name,
 {
   if (!sys || !_gwApiAdmin(actor, error_r))
     return (false);
-  if (!name || !gwStoreTerminalRevoke(sys->store, actor->tenant, name))
-  {
-    _gwApiError(error_r, "no such terminal");
-    return (false);
-  }
 
-  _gwApiAudit(sys, actor, "terminal.revoke", name, NULL, NULL, 0, "");
-  return (true);
+  return (_gwApiAdminDone(sys, actor, name && gwStoreTerminalRevoke(sys->store, actor->tenant, name), error_r, "no such terminal",
+                          "terminal.revoke", name, NULL, ""));
 }
 
 

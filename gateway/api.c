@@ -54,6 +54,26 @@ _gwApiError(const char **error_r, const char *error)
 
 
 /*
+ * '_gwApiAdminDone()' - The end of an admin's change: when it worked
+ *                       ('ok'), audit it and return true; else set the
+ *                       error and return false.
+ */
+
+bool
+_gwApiAdminDone(gw_system_t *sys, const gw_actor_t *actor, bool ok, const char **error_r, const char *error, const char *action, const char *subject, const char *printer, const char *detail)
+{
+  if (!ok)
+  {
+    _gwApiError(error_r, error);
+    return (false);
+  }
+
+  _gwApiAudit(sys, actor, action, subject, NULL, printer, 0, detail);
+  return (true);
+}
+
+
+/*
  * '_gwApiAudit()' - The audit row of one API call: actor = who, source =
  *                   "FRONTEND WHERE" (or the front-end alone).
  */
@@ -245,26 +265,42 @@ gwApiUserSetPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name
 
 
 /*
+ * 'user_name_add()' - Give a visible user another name or address
+ *                     ('value', by the store's 'add') and audit it as
+ *                     'action' with 'detail'.
+ */
+
+static bool
+user_name_add(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *value,
+              bool (*add)(gw_store_t *s, int64_t tenant, int64_t user_id, const char *value, const char **error_r),
+              const char *needed, const char *action, const char *detail, const char **error_r)
+{
+  gw_user_t user;
+
+  if (!value || !_gwApiUserVisible(sys, actor, name, &user))
+  {
+    _gwApiError(error_r, value ? "no such user" : needed);
+    return (false);
+  }
+  if (!(add)(sys->store, actor->tenant, user.id, value, error_r))
+    return (false);
+
+  _gwApiAudit(sys, actor, action, user.name, NULL, NULL, 0, detail);
+  return (true);
+}
+
+
+/*
  * 'gwApiAliasAdd()' - Give a user another name (admin).
  */
 
 bool
 gwApiAliasAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *alias, const char **error_r)
 {
-  gw_user_t user;
-
   if (!_gwApiAdmin(actor, error_r))
     return (false);
-  if (!alias || !_gwApiUserVisible(sys, actor, name, &user))
-  {
-    _gwApiError(error_r, alias ? "no such user" : "an alias is needed");
-    return (false);
-  }
-  if (!gwStoreAliasAdd(sys->store, actor->tenant, user.id, alias, error_r))
-    return (false);
 
-  _gwApiAudit(sys, actor, "alias.add", user.name, NULL, NULL, 0, "");
-  return (true);
+  return (user_name_add(sys, actor, name, alias, gwStoreAliasAdd, "an alias is needed", "alias.add", "", error_r));
 }
 
 
@@ -277,18 +313,7 @@ gwApiAliasAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const
 bool
 gwApiAddressAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *address, const char **error_r)
 {
-  gw_user_t user;
-
-  if (!address || !_gwApiUserVisible(sys, actor, name, &user))
-  {
-    _gwApiError(error_r, address ? "no such user" : "an address is needed");
-    return (false);
-  }
-  if (!gwStoreAddressAdd(sys->store, actor->tenant, user.id, address, error_r))
-    return (false);
-
-  _gwApiAudit(sys, actor, "address.add", user.name, NULL, NULL, 0, "pending");
-  return (true);
+  return (user_name_add(sys, actor, name, address, gwStoreAddressAdd, "an address is needed", "address.add", "pending", error_r));
 }
 
 
@@ -592,14 +617,9 @@ gwApiLockoutClear(gw_system_t *sys, const gw_actor_t *actor, const char *key, co
 {
   if (!sys || !_gwApiAdmin(actor, error_r))
     return (false);
-  if (!gwStoreLockoutClear(sys->store, actor->tenant, key))
-  {
-    _gwApiError(error_r, "unable to clear the lockout");
-    return (false);
-  }
 
-  _gwApiAudit(sys, actor, "lockout.clear", "", NULL, "", 0, key ? key : "all");
-  return (true);
+  return (_gwApiAdminDone(sys, actor, gwStoreLockoutClear(sys->store, actor->tenant, key), error_r, "unable to clear the lockout",
+                          "lockout.clear", "", "", key ? key : "all"));
 }
 
 

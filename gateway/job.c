@@ -3,6 +3,7 @@
  */
 
 #include "printgate/job.h"
+#include "printgate/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -69,16 +70,12 @@ gwJobStateString(gw_job_state_t state)
 bool
 gwJobStateParse(const char *s, gw_job_state_t *state)
 {
-  for (int i = 0; s && i < GW_JOB_STATE_COUNT; i ++)
-  {
-    if (!strcmp(s, state_names[i]))
-    {
-      *state = (gw_job_state_t)i;
-      return (true);
-    }
-  }
+  int i = gwKeywordFind(s, state_names, GW_JOB_STATE_COUNT);
 
-  return (false);
+  if (i >= 0)
+    *state = (gw_job_state_t)i;
+
+  return (i >= 0);
 }
 
 
@@ -128,16 +125,12 @@ gwReasonCode(gw_reason_t reason)
 bool
 gwReasonParse(const char *code, gw_reason_t *reason)
 {
-  for (int i = 0; code && i < GW_REASON_COUNT; i ++)
-  {
-    if (!strcmp(code, reason_codes[i]))
-    {
-      *reason = (gw_reason_t)i;
-      return (true);
-    }
-  }
+  int i = gwKeywordFind(code, reason_codes, GW_REASON_COUNT);
 
-  return (false);
+  if (i >= 0)
+    *reason = (gw_reason_t)i;
+
+  return (i >= 0);
 }
 
 

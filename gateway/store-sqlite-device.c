@@ -26,13 +26,8 @@ device_row(sqlite3_stmt *stmt, void *row)
   gw_device_t *device = (gw_device_t *)row;
 
   memset(device, 0, sizeof(gw_device_t));
-  device->id        = sqlite3_column_int64(stmt, 0);
-  device->tenant    = sqlite3_column_int64(stmt, 1);
-  device->user_id   = sqlite3_column_int64(stmt, 2);
-  _gwSqlText(stmt, 3, device->user_name, sizeof(device->user_name));
-  _gwSqlText(stmt, 4, device->name, sizeof(device->name));
-  device->created   = sqlite3_column_int64(stmt, 5);
-  device->last_used = sqlite3_column_int64(stmt, 6);
+  _gwSqlColumnsf(stmt, "lllttll", &device->id, &device->tenant, &device->user_id, device->user_name, sizeof(device->user_name),
+                 device->name, sizeof(device->name), &device->created, &device->last_used);
 }
 
 

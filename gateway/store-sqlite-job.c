@@ -28,44 +28,26 @@
 static int64_t
 job_row(sqlite3_stmt *stmt, gw_job_t *job)
 {
-  char text[32];
+  char    state[32], reason[32];
+  int64_t seq;
 
+  /* Column 21 is NULL ('_'): a job row never carries its wrapped key (_gwSqlJobGetKey()). */
   memset(job, 0, sizeof(gw_job_t));
-  _gwSqlText(stmt, 0, job->id, sizeof(job->id));
-  job->tenant  = sqlite3_column_int64(stmt, 1);
-  job->user_id = sqlite3_column_int64(stmt, 2);
-  _gwSqlText(stmt, 3, job->owner, sizeof(job->owner));
-  _gwSqlText(stmt, 4, job->name, sizeof(job->name));
-  _gwSqlText(stmt, 5, job->origin, sizeof(job->origin));
-  _gwSqlText(stmt, 6, text, sizeof(text));
-  if (!gwJobStateParse(text, &job->state))
+  _gwSqlColumnsf(stmt, "tlltttttttiiittllllit_ltiit",
+                 job->id, sizeof(job->id), &job->tenant, &job->user_id, job->owner, sizeof(job->owner), job->name, sizeof(job->name),
+                 job->origin, sizeof(job->origin), state, sizeof(state), reason, sizeof(reason), job->reason_text, sizeof(job->reason_text),
+                 job->format, sizeof(job->format), &job->pages, &job->color_pages, &job->copies, job->sides, sizeof(job->sides),
+                 job->color_mode, sizeof(job->color_mode), &job->size, &job->created, &job->updated, &job->expires, &job->print_count,
+                 job->printer, sizeof(job->printer), &seq, job->page_ranges, sizeof(job->page_ranges), &job->number_up, &job->number,
+                 job->origin_ref, sizeof(job->origin_ref));
+  if (!gwJobStateParse(state, &job->state))
     job->state = GW_JOB_STATE_FAILED;
-  _gwSqlText(stmt, 7, text, sizeof(text));
-  if (!gwReasonParse(text, &job->reason))
+  if (!gwReasonParse(reason, &job->reason))
     job->reason = GW_REASON_INTERNAL;
-  _gwSqlText(stmt, 8, job->reason_text, sizeof(job->reason_text));
-  _gwSqlText(stmt, 9, job->format, sizeof(job->format));
-  job->pages       = sqlite3_column_int(stmt, 10);
-  job->color_pages = sqlite3_column_int(stmt, 11);
-  job->copies      = sqlite3_column_int(stmt, 12);
-  _gwSqlText(stmt, 13, job->sides, sizeof(job->sides));
-  _gwSqlText(stmt, 14, job->color_mode, sizeof(job->color_mode));
-  job->size        = sqlite3_column_int64(stmt, 15);
-  job->created     = sqlite3_column_int64(stmt, 16);
-  job->updated     = sqlite3_column_int64(stmt, 17);
-  job->expires     = sqlite3_column_int64(stmt, 18);
-  job->print_count = sqlite3_column_int(stmt, 19);
-  _gwSqlText(stmt, 20, job->printer, sizeof(job->printer));
-
-  /* Column 21 is NULL: a job row never carries its wrapped key (_gwSqlJobGetKey()). */
-  _gwSqlText(stmt, 23, job->page_ranges, sizeof(job->page_ranges));
-  job->number_up = sqlite3_column_int(stmt, 24);
   if (job->number_up < 1)
     job->number_up = 1;
-  job->number = sqlite3_column_int(stmt, 25);
-  _gwSqlText(stmt, 26, job->origin_ref, sizeof(job->origin_ref));
 
-  return (sqlite3_column_int64(stmt, 22));
+  return (seq);
 }
 
 
@@ -656,6 +638,21 @@ audit_bounds(_gw_sql_t *b, int64_t tenant, int64_t since, int limit, _gw_store_c
 
 
 /*
+ * 'audit_row()' - Copy an AUDIT_COLS row.
+ */
+
+static void
+audit_row(sqlite3_stmt *stmt, void *row)
+{
+  gw_audit_t *e = (gw_audit_t *)row;
+
+  memset(e, 0, sizeof(gw_audit_t));
+  _gwSqlColumnsf(stmt, "lltttttitt", &e->id, &e->time, e->actor, sizeof(e->actor), e->action, sizeof(e->action), e->subject, sizeof(e->subject),
+                 e->job_id, sizeof(e->job_id), e->printer, sizeof(e->printer), &e->pages, e->source, sizeof(e->source), e->detail, sizeof(e->detail));
+}
+
+
+/*
  * '_gwSqlAuditPage()' - Next page of an audit listing, oldest first.
  */
 
@@ -664,7 +661,7 @@ _gwSqlAuditPage(void *backend, int64_t tenant, int64_t since, int limit, _gw_sto
 {
   _gw_sql_t    *b = (_gw_sql_t *)backend;
   sqlite3_stmt *stmt;
-  int           n = -1, rc = SQLITE_DONE;
+  int           n = -1;
 
   _gwSqlLock(b);
   if ((cursor->started || audit_bounds(b, tenant, since, limit, cursor)) &&
@@ -676,25 +673,7 @@ _gwSqlAuditPage(void *backend, int64_t tenant, int64_t since, int limit, _gw_sto
     sqlite3_bind_int64(stmt, 3, cursor->num[0]);
     sqlite3_bind_int64(stmt, 4, cursor->num[1]);
     sqlite3_bind_int(stmt, 5, max);
-    for (n = 0; n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW; n ++)
-    {
-      gw_audit_t *e = entries + n;
-
-      memset(e, 0, sizeof(gw_audit_t));
-      e->id   = sqlite3_column_int64(stmt, 0);
-      e->time = sqlite3_column_int64(stmt, 1);
-      _gwSqlText(stmt, 2, e->actor, sizeof(e->actor));
-      _gwSqlText(stmt, 3, e->action, sizeof(e->action));
-      _gwSqlText(stmt, 4, e->subject, sizeof(e->subject));
-      _gwSqlText(stmt, 5, e->job_id, sizeof(e->job_id));
-      _gwSqlText(stmt, 6, e->printer, sizeof(e->printer));
-      e->pages = sqlite3_column_int(stmt, 7);
-      _gwSqlText(stmt, 8, e->source, sizeof(e->source));
-      _gwSqlText(stmt, 9, e->detail, sizeof(e->detail));
-    }
-    if (n < max && rc != SQLITE_DONE)
-      n = -1;
-    _gwSqlDone(stmt);
+    n = _gwSqlRows(b, stmt, audit_row, entries, sizeof(gw_audit_t), max);
   }
   _gwSqlUnlock(b);
 

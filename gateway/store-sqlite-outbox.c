@@ -18,25 +18,6 @@ static const char * const outbox_states[] = { "queued", "sending", "sent", "fail
 
 
 /*
- * 'outbox_state()' - The state of a keyword.
- */
-
-static gw_outbox_state_t
-outbox_state(const char *s)
-{
-  int i;
-
-  for (i = 0; i < 4; i ++)
-  {
-    if (!strcmp(s, outbox_states[i]))
-      return ((gw_outbox_state_t)i);
-  }
-
-  return (GW_OUTBOX_FAILED);
-}
-
-
-/*
  * 'outbox_row()' - Copy an OUTBOX_COLS row.
  */
 
@@ -44,24 +25,12 @@ static void
 outbox_row(sqlite3_stmt *stmt, void *row)
 {
   gw_outbox_entry_t *e = (gw_outbox_entry_t *)row;
-  char               state[16];
 
   memset(e, 0, sizeof(gw_outbox_entry_t));
-  e->id           = sqlite3_column_int64(stmt, 0);
-  e->tenant       = sqlite3_column_int64(stmt, 1);
-  _gwSqlText(stmt, 2, state, sizeof(state));
-  e->state        = outbox_state(state);
-  e->attempts     = sqlite3_column_int(stmt, 3);
-  e->created      = sqlite3_column_int64(stmt, 4);
-  e->next_attempt = sqlite3_column_int64(stmt, 5);
-  e->updated      = sqlite3_column_int64(stmt, 6);
-  _gwSqlText(stmt, 7, e->key, sizeof(e->key));
-  _gwSqlText(stmt, 8, e->from, sizeof(e->from));
-  _gwSqlText(stmt, 9, e->to, sizeof(e->to));
-  _gwSqlText(stmt, 10, e->subject, sizeof(e->subject));
-  _gwSqlText(stmt, 11, e->message_id, sizeof(e->message_id));
-  _gwSqlText(stmt, 12, e->last_error, sizeof(e->last_error));
-  e->since        = sqlite3_column_int64(stmt, 13);
+  _gwSqlColumnsf(stmt, "ll_illlttttttl", &e->id, &e->tenant, &e->attempts, &e->created, &e->next_attempt, &e->updated,
+                 e->key, sizeof(e->key), e->from, sizeof(e->from), e->to, sizeof(e->to), e->subject, sizeof(e->subject),
+                 e->message_id, sizeof(e->message_id), e->last_error, sizeof(e->last_error), &e->since);
+  e->state = (gw_outbox_state_t)_gwSqlKeyword(stmt, 2, outbox_states, 4, GW_OUTBOX_FAILED);
 }
 
 

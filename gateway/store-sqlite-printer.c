@@ -24,13 +24,8 @@ printer_row(sqlite3_stmt *stmt, void *row)
   gw_printer_t *printer = (gw_printer_t *)row;
 
   memset(printer, 0, sizeof(gw_printer_t));
-  printer->id     = sqlite3_column_int64(stmt, 0);
-  printer->tenant = sqlite3_column_int64(stmt, 1);
-  _gwSqlText(stmt, 2, printer->name, sizeof(printer->name));
-  _gwSqlText(stmt, 3, printer->uri, sizeof(printer->uri));
-  _gwSqlText(stmt, 4, printer->location, sizeof(printer->location));
-  printer->enabled = sqlite3_column_int(stmt, 5) != 0;
-  printer->created = sqlite3_column_int64(stmt, 6);
+  _gwSqlColumnsf(stmt, "lltttbl", &printer->id, &printer->tenant, printer->name, sizeof(printer->name), printer->uri, sizeof(printer->uri),
+                 printer->location, sizeof(printer->location), &printer->enabled, &printer->created);
 }
 
 

@@ -174,6 +174,10 @@ extern void          _gwSqlRollback(_gw_sql_t *b);
 extern void          _gwSqlLogError(_gw_sql_t *b, const char *what);
 extern bool          _gwSqlExists(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, int64_t c);
 extern void          _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize);
+/* The index of a text column's keyword in keywords[count], or dflt. */
+extern int           _gwSqlKeyword(sqlite3_stmt *stmt, int col, const char * const *keywords, int count, int dflt);
+/* Copy the current row's columns into the arguments: 'l' int64_t *, 'i' int *, 'b' bool *, 't' char * + size_t, '_' none. */
+extern void          _gwSqlColumnsf(sqlite3_stmt *stmt, const char *cols, ...);
 extern void          _gwSqlStatesList(unsigned states, char *buf, size_t bufsize);
 
 /* What one run of a statement did (_gwSqlStepf()). */

@@ -30,18 +30,11 @@ static void
 user_row(sqlite3_stmt *stmt, void *row)
 {
   gw_user_t *user = (gw_user_t *)row;
-  char       role[16];
 
   memset(user, 0, sizeof(gw_user_t));
-  user->id     = sqlite3_column_int64(stmt, 0);
-  user->tenant = sqlite3_column_int64(stmt, 1);
-  _gwSqlText(stmt, 2, user->name, sizeof(user->name));
-  _gwSqlText(stmt, 3, user->display_name, sizeof(user->display_name));
-  _gwSqlText(stmt, 4, role, sizeof(role));
-  user->role = !strcmp(role, "admin") ? GW_ROLE_ADMIN : !strcmp(role, "guest") ? GW_ROLE_GUEST : GW_ROLE_USER;
-  user->must_change_password = sqlite3_column_int(stmt, 5) != 0;
-  user->disabled = sqlite3_column_int(stmt, 6) != 0;
-  user->created  = sqlite3_column_int64(stmt, 7);
+  _gwSqlColumnsf(stmt, "lltt_bbl", &user->id, &user->tenant, user->name, sizeof(user->name), user->display_name, sizeof(user->display_name),
+                 &user->must_change_password, &user->disabled, &user->created);
+  user->role = (gw_role_t)_gwSqlKeyword(stmt, 4, role_keywords, 3, GW_ROLE_USER);
 }
 
 
@@ -53,18 +46,11 @@ static void
 address_row(sqlite3_stmt *stmt, void *row)
 {
   gw_address_t *addr = (gw_address_t *)row;
-  char          state[16];
 
   memset(addr, 0, sizeof(gw_address_t));
-  addr->id      = sqlite3_column_int64(stmt, 0);
-  addr->user_id = sqlite3_column_int64(stmt, 1);
-  _gwSqlText(stmt, 2, addr->user_name, sizeof(addr->user_name));
-  _gwSqlText(stmt, 3, addr->address, sizeof(addr->address));
-  _gwSqlText(stmt, 4, state, sizeof(state));
-  addr->state = !strcmp(state, "verified") ? GW_ADDRESS_VERIFIED : !strcmp(state, "revoked") ? GW_ADDRESS_REVOKED : GW_ADDRESS_PENDING;
-  _gwSqlText(stmt, 5, addr->verified_by, sizeof(addr->verified_by));
-  addr->verified_at = sqlite3_column_int64(stmt, 6);
-  addr->created     = sqlite3_column_int64(stmt, 7);
+  _gwSqlColumnsf(stmt, "lltt_tll", &addr->id, &addr->user_id, addr->user_name, sizeof(addr->user_name), addr->address, sizeof(addr->address),
+                 addr->verified_by, sizeof(addr->verified_by), &addr->verified_at, &addr->created);
+  addr->state = (gw_address_state_t)_gwSqlKeyword(stmt, 4, address_keywords, 3, GW_ADDRESS_PENDING);
 }
 
 
@@ -87,19 +73,10 @@ user_exists(_gw_sql_t *b, int64_t tenant, int64_t id)
 static bool
 name_taken_by(_gw_sql_t *b, int64_t tenant, const char *name)
 {
-  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_USER_NAME_TAKEN,
-    "SELECT 1 FROM users WHERE tenant_id = ?1 AND name = ?2 UNION ALL SELECT 1 FROM aliases WHERE tenant_id = ?1 AND alias = ?2");
-  bool found;
-
-  if (!stmt)
-    return (true);
-
-  sqlite3_bind_int64(stmt, 1, tenant);
-  sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-  found = sqlite3_step(stmt) == SQLITE_ROW;
-  _gwSqlDone(stmt);
-
-  return (found);
+  /* Anything but "no row" (a row, or an error) counts as taken */
+  return (_gwSqlRunf(b, _GW_SQL_USER_NAME_TAKEN,
+                     "SELECT 1 FROM users WHERE tenant_id = ?1 AND name = ?2 UNION ALL SELECT 1 FROM aliases WHERE tenant_id = ?1 AND alias = ?2",
+                     NULL, NULL, "lt", tenant, name) != SQLITE_DONE);
 }
 
 
@@ -603,18 +580,7 @@ lockout_get(_gw_sql_t *b, int64_t tenant, const char *source, int64_t *failures,
 static bool
 lockout_delete(_gw_sql_t *b, int64_t tenant, const char *source)
 {
-  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_LOCKOUT_DELETE, "DELETE FROM lockouts WHERE tenant_id = ?1 AND source = ?2");
-  bool          ok;
-
-  if (!stmt)
-    return (false);
-
-  sqlite3_bind_int64(stmt, 1, tenant);
-  sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
-  ok = sqlite3_step(stmt) == SQLITE_DONE;
-  _gwSqlDone(stmt);
-
-  return (ok);
+  return (_gwSqlRunf(b, _GW_SQL_LOCKOUT_DELETE, "DELETE FROM lockouts WHERE tenant_id = ?1 AND source = ?2", NULL, NULL, "lt", tenant, source) == SQLITE_DONE);
 }
 
 

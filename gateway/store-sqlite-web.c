@@ -15,6 +15,61 @@
 
 #define TERMINAL_COLS "id, tenant_id, name, printer, created, last_used"
 
+typedef struct hmac_row_s               /* A 32-byte HMAC column (hmac_row()) */
+{
+  unsigned char *hmac;                  /* Where it goes */
+  bool           found;                 /* Column 0 was 32 bytes */
+} hmac_row_t;
+
+typedef struct text_row_s               /* A text column (text_row()) */
+{
+  char          *buf;                   /* Where it goes (NULL: not wanted) */
+  size_t         bufsize;
+} text_row_t;
+
+
+/*
+ * 'hmac_row()' - Copy column 0 when it is a 32-byte HMAC.
+ */
+
+static void
+hmac_row(sqlite3_stmt *stmt, void *row)
+{
+  hmac_row_t *h = (hmac_row_t *)row;
+
+  h->found = sqlite3_column_bytes(stmt, 0) == 32;
+  if (h->found)
+    memcpy(h->hmac, sqlite3_column_blob(stmt, 0), 32);
+}
+
+
+/*
+ * 'text_row()' - Copy column 0 as text.
+ */
+
+static void
+text_row(sqlite3_stmt *stmt, void *row)
+{
+  text_row_t *t = (text_row_t *)row;
+
+  if (t->buf)
+    _gwSqlText(stmt, 0, t->buf, t->bufsize);
+}
+
+
+/*
+ * 'int64_row()' - Copy columns 0 to 2 as numbers.
+ */
+
+static void
+int64_row(sqlite3_stmt *stmt, void *row)
+{
+  int64_t *v = (int64_t *)row;
+
+  for (int col = 0; col < 3; col ++)
+    v[col] = sqlite3_column_int64(stmt, col);
+}
+
 
 /*
  * '_gwSqlSigninSet()' - Sweep expired sign-ins, then keep this one (it
@@ -41,27 +96,11 @@ _gwSqlSigninSet(void *backend, int64_t tenant, const char *address, const unsign
 bool
 _gwSqlSigninGet(void *backend, int64_t tenant, const char *address, int64_t now, unsigned char code_hmac[32])
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
+  hmac_row_t row = { code_hmac, false };
 
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_SIGNIN_GET,
-         "SELECT code_hmac FROM signin_codes WHERE tenant_id = ?1 AND address = ?2 AND expires > ?3")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, now);
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == 32)
-    {
-      memcpy(code_hmac, sqlite3_column_blob(stmt, 0), 32);
-      found = true;
-    }
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (found);
+  return (_gwSqlRowsf((_gw_sql_t *)backend, _GW_SQL_SIGNIN_GET,
+                      "SELECT code_hmac FROM signin_codes WHERE tenant_id = ?1 AND address = ?2 AND expires > ?3",
+                      hmac_row, &row, 0, 1, "ltl", tenant, address, now) == 1 && row.found);
 }
 
 
@@ -73,33 +112,16 @@ _gwSqlSigninGet(void *backend, int64_t tenant, const char *address, int64_t now,
 bool
 _gwSqlSigninUse(void *backend, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t now, char *addr_r, size_t addrsize)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          used = false;
+  text_row_t row = { addr_r, addrsize };
 
-  _gwSqlLock(b);
-  if ((stmt = address ?
-         _gwSqlStmt(b, _GW_SQL_SIGNIN_USE_CODE, "DELETE FROM signin_codes WHERE tenant_id = ?1 AND code_hmac = ?2 AND expires > ?3"
-                                                " AND address = ?4 RETURNING address") :
-         _gwSqlStmt(b, _GW_SQL_SIGNIN_USE_LINK, "DELETE FROM signin_codes WHERE tenant_id = ?1 AND link_hmac = ?2 AND expires > ?3"
-                                                " RETURNING address")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, now);
-    if (address)
-      sqlite3_bind_text(stmt, 4, address, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-    {
-      used = true;
-      if (addr_r)
-        _gwSqlText(stmt, 0, addr_r, addrsize);
-    }
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (used);
+  if (address)
+    return (_gwSqlRowsf((_gw_sql_t *)backend, _GW_SQL_SIGNIN_USE_CODE,
+                        "DELETE FROM signin_codes WHERE tenant_id = ?1 AND code_hmac = ?2 AND expires > ?3"
+                        " AND address = ?4 RETURNING address", text_row, &row, 0, 1, "lhlt", tenant, hmac, now, address) == 1);
+  else
+    return (_gwSqlRowsf((_gw_sql_t *)backend, _GW_SQL_SIGNIN_USE_LINK,
+                        "DELETE FROM signin_codes WHERE tenant_id = ?1 AND link_hmac = ?2 AND expires > ?3"
+                        " RETURNING address", text_row, &row, 0, 1, "lhl", tenant, hmac, now) == 1);
 }
 
 
@@ -129,36 +151,23 @@ _gwSqlSessionAdd(void *backend, int64_t tenant, int64_t user_id, const unsigned 
 bool
 _gwSqlSessionGet(void *backend, int64_t tenant, const unsigned char hmac[32], int64_t now, int64_t idle, int64_t *user_id_r, int64_t *created_r, int64_t *expires_r)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          found = false;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  int64_t    row[3];
 
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_SESSION_GET,
-         "SELECT user_id, created, expires FROM sessions WHERE tenant_id = ?1 AND hmac = ?2 AND expires > ?3"
-         " AND last_used > ?3 - ?4")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, now);
-    sqlite3_bind_int64(stmt, 4, idle);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-    {
-      found      = true;
-      *user_id_r = sqlite3_column_int64(stmt, 0);
-      if (created_r)
-        *created_r = sqlite3_column_int64(stmt, 1);
-      if (expires_r)
-        *expires_r = sqlite3_column_int64(stmt, 2);
-    }
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  if (_gwSqlRowsf(b, _GW_SQL_SESSION_GET,
+                  "SELECT user_id, created, expires FROM sessions WHERE tenant_id = ?1 AND hmac = ?2 AND expires > ?3"
+                  " AND last_used > ?3 - ?4", int64_row, row, 0, 1, "lhll", tenant, hmac, now, idle) != 1)
+    return (false);
 
-  if (found)
-    _gwSqlChangef(b, _GW_SQL_SESSION_TOUCH, "UPDATE sessions SET last_used = ?3 WHERE tenant_id = ?1 AND hmac = ?2", "lhl", tenant, hmac, now);
+  *user_id_r = row[0];
+  if (created_r)
+    *created_r = row[1];
+  if (expires_r)
+    *expires_r = row[2];
 
-  return (found);
+  _gwSqlChangef(b, _GW_SQL_SESSION_TOUCH, "UPDATE sessions SET last_used = ?3 WHERE tenant_id = ?1 AND hmac = ?2", "lhl", tenant, hmac, now);
+
+  return (true);
 }
 
 
@@ -169,28 +178,16 @@ _gwSqlSessionGet(void *backend, int64_t tenant, const unsigned char hmac[32], in
 int
 _gwSqlSessionDelete(void *backend, int64_t tenant, const unsigned char hmac[32], int64_t user_id)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1;
+  _gw_sql_step_t r;
 
-  _gwSqlLock(b);
-  if ((stmt = hmac ? _gwSqlStmt(b, _GW_SQL_SESSION_DELETE, "DELETE FROM sessions WHERE tenant_id = ?1 AND hmac = ?2") :
-                     _gwSqlStmt(b, _GW_SQL_SESSION_DELETE_USER, "DELETE FROM sessions WHERE tenant_id = ?1 AND user_id = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    if (hmac)
-      sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-    else
-      sqlite3_bind_int64(stmt, 2, user_id);
-    if (sqlite3_step(stmt) == SQLITE_DONE)
-      n = sqlite3_changes(b->db);
-    else
-      _gwSqlLogError(b, "session delete");
-    _gwSqlDone(stmt);
-  }
-  _gwSqlUnlock(b);
+  if (hmac)
+    _gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_SESSION_DELETE, "DELETE FROM sessions WHERE tenant_id = ?1 AND hmac = ?2",
+                "session delete", &r, "lh", tenant, hmac);
+  else
+    _gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_SESSION_DELETE_USER, "DELETE FROM sessions WHERE tenant_id = ?1 AND user_id = ?2",
+                "session delete", &r, "ll", tenant, user_id);
 
-  return (n);
+  return (r.rc == SQLITE_DONE ? r.changes : -1);
 }
 
 
@@ -204,12 +201,7 @@ terminal_row(sqlite3_stmt *stmt, void *row)
   gw_terminal_t *t = (gw_terminal_t *)row;
 
   memset(t, 0, sizeof(gw_terminal_t));
-  t->id        = sqlite3_column_int64(stmt, 0);
-  t->tenant    = sqlite3_column_int64(stmt, 1);
-  _gwSqlText(stmt, 2, t->name, sizeof(t->name));
-  _gwSqlText(stmt, 3, t->printer, sizeof(t->printer));
-  t->created   = sqlite3_column_int64(stmt, 4);
-  t->last_used = sqlite3_column_int64(stmt, 5);
+  _gwSqlColumnsf(stmt, "llttll", &t->id, &t->tenant, t->name, sizeof(t->name), t->printer, sizeof(t->printer), &t->created, &t->last_used);
 }
 
 
@@ -246,23 +238,15 @@ _gwSqlTerminalAdd(void *backend, int64_t tenant, const char *name, const char *p
 bool
 _gwSqlTerminalFind(void *backend, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1;
+  _gw_sql_t *b = (_gw_sql_t *)backend;
 
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_TERMINAL_FIND, "SELECT " TERMINAL_COLS " FROM terminals WHERE tenant_id = ?1 AND key_hmac = ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_blob(stmt, 2, hmac, 32, SQLITE_STATIC);
-    n = _gwSqlRows(b, stmt, terminal_row, terminal, sizeof(gw_terminal_t), 1);
-  }
-  _gwSqlUnlock(b);
+  if (_gwSqlRowsf(b, _GW_SQL_TERMINAL_FIND, "SELECT " TERMINAL_COLS " FROM terminals WHERE tenant_id = ?1 AND key_hmac = ?2",
+                  terminal_row, terminal, sizeof(gw_terminal_t), 1, "lh", tenant, hmac) != 1)
+    return (false);
 
-  if (n == 1)
-    _gwSqlChangef(b, _GW_SQL_TERMINAL_USED, "UPDATE terminals SET last_used = ?3 WHERE tenant_id = ?1 AND id = ?2", "lll", tenant, terminal->id, now);
+  _gwSqlChangef(b, _GW_SQL_TERMINAL_USED, "UPDATE terminals SET last_used = ?3 WHERE tenant_id = ?1 AND id = ?2", "lll", tenant, terminal->id, now);
 
-  return (n == 1);
+  return (true);
 }
 
 
@@ -273,20 +257,8 @@ _gwSqlTerminalFind(void *backend, int64_t tenant, const unsigned char hmac[32], 
 int
 _gwSqlTerminalList(void *backend, int64_t tenant, gw_terminal_t *terminals, int max)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  int           n = -1;
-
-  _gwSqlLock(b);
-  if ((stmt = _gwSqlStmt(b, _GW_SQL_TERMINAL_LIST, "SELECT " TERMINAL_COLS " FROM terminals WHERE tenant_id = ?1 ORDER BY name LIMIT ?2")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int(stmt, 2, max);
-    n = _gwSqlRows(b, stmt, terminal_row, terminals, sizeof(gw_terminal_t), max);
-  }
-  _gwSqlUnlock(b);
-
-  return (n);
+  return (_gwSqlRowsf((_gw_sql_t *)backend, _GW_SQL_TERMINAL_LIST, "SELECT " TERMINAL_COLS " FROM terminals WHERE tenant_id = ?1 ORDER BY name LIMIT ?2",
+                      terminal_row, terminals, sizeof(gw_terminal_t), max, "li", tenant, max));
 }
 
 

@@ -25,6 +25,7 @@
 
 #include "store-sqlite-private.h"
 #include "printgate/log.h"
+#include "printgate/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -330,6 +331,61 @@ _gwSqlText(sqlite3_stmt *stmt, int col, char *buf, size_t bufsize)
   const unsigned char *text = sqlite3_column_text(stmt, col);
 
   snprintf(buf, bufsize, "%s", text ? (const char *)text : "");
+}
+
+
+/*
+ * '_gwSqlKeyword()' - The index of a text column's keyword in
+ *                     keywords[count] (an enum's names), or dflt.
+ */
+
+int
+_gwSqlKeyword(sqlite3_stmt *stmt, int col, const char * const *keywords, int count, int dflt)
+{
+  int i = gwKeywordFind((const char *)sqlite3_column_text(stmt, col), keywords, count);
+
+  return (i < 0 ? dflt : i);
+}
+
+
+/*
+ * '_gwSqlColumnsf()' - Copy the current row's columns 0, 1, ... into the
+ *                      arguments as 'cols' spells them (the letters of
+ *                      bind_args()): 'l' an int64_t *, 'i' an int *, 'b' a
+ *                      bool * (non-zero), 't' a char * and its size_t size
+ *                      (_gwSqlText()), '_' a column passed over.
+ */
+
+void
+_gwSqlColumnsf(sqlite3_stmt *stmt, const char *cols, ...)
+{
+  va_list ap;
+
+  va_start(ap, cols);
+  for (int col = 0; cols[col]; col ++)
+  {
+    switch (cols[col])
+    {
+      case 'l' :
+          *va_arg(ap, int64_t *) = sqlite3_column_int64(stmt, col);
+          break;
+      case 'i' :
+          *va_arg(ap, int *) = sqlite3_column_int(stmt, col);
+          break;
+      case 'b' :
+          *va_arg(ap, bool *) = sqlite3_column_int(stmt, col) != 0;
+          break;
+      case 't' :
+          {
+            char   *buf     = va_arg(ap, char *);
+            size_t  bufsize = va_arg(ap, size_t);
+
+            _gwSqlText(stmt, col, buf, bufsize);
+          }
+          break;
+    }
+  }
+  va_end(ap);
 }
 
 

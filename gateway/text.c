@@ -61,6 +61,24 @@ gwHexValue(int c)
 
 
 /*
+ * 'gwKeywordFind()' - Index of 's' in keywords[count] (an enum's names),
+ *                     or -1 when s is NULL or none of them.
+ */
+
+int
+gwKeywordFind(const char *s, const char * const *keywords, int count)
+{
+  for (int i = 0; s && i < count; i ++)
+  {
+    if (!strcmp(s, keywords[i]))
+      return (i);
+  }
+
+  return (-1);
+}
+
+
+/*
  * 'gwArrayGrow()' - Make room for one more element in a growing array of
  *                   'count' elements of 'elemsize' bytes, '*alloc'
  *                   allocated: when it is full, double it ('first' for an

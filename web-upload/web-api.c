@@ -115,15 +115,33 @@ signin_status(const char *reason)
 
 
 /*
+ * 'send_code()' - Mail a sign-in code (and link) to an address and answer
+ *                 202, or the reason it was not sent.
+ */
+
+static void
+send_code(web_req_t *r, const gw_actor_t *actor, const char *address)
+{
+  char        prefix[512];
+  const char *reason = NULL, *error = NULL;
+
+  _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
+  if (!gwApiSigninCodeSend(r->web->sys, actor, address, prefix, &reason, &error))
+    _gwWebError(r, signin_status(reason), reason ? reason : "internal", error ? error : "The code could not be sent.");
+  else
+    _gwWebJson(r, 202, ok_json("sent", address));
+}
+
+
+/*
  * 'api_signin_code()' - POST /api/v1/signin/code {address}: mail a code.
  */
 
 static void
 api_signin_code(web_req_t *r)
 {
-  gw_actor_t  actor;
-  char        address[256], prefix[512];
-  const char *reason = NULL, *error = NULL;
+  gw_actor_t actor;
+  char       address[256];
 
   if (!_gwWebField(r, "address", address, sizeof(address)))
   {
@@ -132,11 +150,7 @@ api_signin_code(web_req_t *r)
   }
 
   _gwWebActor(r, &actor);
-  _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
-  if (!gwApiSigninCodeSend(r->web->sys, &actor, address, prefix, &reason, &error))
-    _gwWebError(r, signin_status(reason), reason ? reason : "internal", error ? error : "The code could not be sent.");
-  else
-    _gwWebJson(r, 202, ok_json("sent", address));
+  send_code(r, &actor, address);
 }
 
 
@@ -190,14 +204,13 @@ api_signin_password(web_req_t *r)
   gw_actor_t   actor;
   gw_session_t s;
   char         name[128], password[300], sid[GW_API_SESSION_ID_LEN + 1];
-  const char  *error = NULL;
 
   if (!_gwWebField(r, "name", name, sizeof(name)) || !_gwWebField(r, "password", password, sizeof(password)))
     _gwWebError(r, 400, "bad-request", "A name and a password are needed.");
   else
   {
     _gwWebActor(r, &actor);
-    if (!gwApiSigninPassword(r->web->sys, &actor, name, password, sid, sizeof(sid), &s, &error))
+    if (!gwApiSigninPassword(r->web->sys, &actor, name, password, sid, sizeof(sid), &s, NULL))
       _gwWebError(r, 401, "wrong-password", "The name or the password is wrong (or sign-in is locked for a while).");
     else
       signed_in(r, sid, &s);
@@ -214,10 +227,9 @@ static void
 signout(web_req_t *r, bool everywhere)
 {
   gw_actor_t  actor;
-  const char *error = NULL;
 
   _gwWebActor(r, &actor);
-  if (!gwApiSessionEnd(r->web->sys, &actor, r->sid, everywhere, &error))
+  if (!gwApiSessionEnd(r->web->sys, &actor, r->sid, everywhere, NULL))
   {
     _gwWebError(r, 401, "signed-out", "Not signed in.");
     return;
@@ -370,18 +382,30 @@ static void api_release_all(web_req_t *r) { release(r, NULL); }
 
 
 /*
+ * 'add_pair()' - Add an object of two strings to a JSON array; true (an
+ *                iterator callback's "go on").
+ */
+
+static bool
+add_pair(json_object *array, const char *key1, const char *value1, const char *key2, const char *value2)
+{
+  json_object *o = json_object_new_object();
+
+  json_object_object_add(o, key1, json_object_new_string(value1));
+  json_object_object_add(o, key2, json_object_new_string(value2));
+  json_object_array_add(array, o);
+  return (true);
+}
+
+
+/*
  * 'add_printer()' - Add a printer (name and location) to a JSON array.
  */
 
 static bool
 add_printer(const gw_printer_t *p, void *data)
 {
-  json_object *o = json_object_new_object();
-
-  json_object_object_add(o, "name", json_object_new_string(p->name));
-  json_object_object_add(o, "location", json_object_new_string(p->location));
-  json_object_array_add((json_object *)data, o);
-  return (true);
+  return (add_pair((json_object *)data, "name", p->name, "location", p->location));
 }
 
 
@@ -394,10 +418,9 @@ api_pin(web_req_t *r)
 {
   gw_actor_t  actor;
   char        pin[32];
-  const char *error = NULL;
 
   _gwWebActor(r, &actor);
-  if (!gwApiPinNew(r->web->sys, &actor, r->session.user.name, pin, sizeof(pin), &error))
+  if (!gwApiPinNew(r->web->sys, &actor, r->session.user.name, pin, sizeof(pin), NULL))
     _gwWebError(r, 500, "internal", "A PIN could not be made; try again.");
   else
     _gwWebJson(r, 200, ok_json("pin", pin));
@@ -413,12 +436,8 @@ static bool
 add_address(const gw_address_t *a, void *data)
 {
   static const char * const states[] = { "pending", "verified", "revoked" };
-  json_object              *o = json_object_new_object();
 
-  json_object_object_add(o, "address", json_object_new_string(a->address));
-  json_object_object_add(o, "state", json_object_new_string(states[a->state <= GW_ADDRESS_REVOKED ? a->state : 0]));
-  json_object_array_add((json_object *)data, o);
-  return (true);
+  return (add_pair((json_object *)data, "address", a->address, "state", states[a->state <= GW_ADDRESS_REVOKED ? a->state : 0]));
 }
 
 
@@ -431,22 +450,15 @@ static void
 api_address_add(web_req_t *r)
 {
   gw_actor_t  actor;
-  char        address[256], prefix[512];
-  const char *error = NULL, *reason = NULL;
+  char        address[256];
 
   _gwWebActor(r, &actor);
   if (!_gwWebField(r, "address", address, sizeof(address)) || !gwOutboxAddressValid(address))
     _gwWebError(r, 400, "bad-address", "That is not an email address this gateway can send to.");
-  else if (!gwApiAddressAdd(r->web->sys, &actor, r->session.user.name, address, &error))
+  else if (!gwApiAddressAdd(r->web->sys, &actor, r->session.user.name, address, NULL))
     _gwWebError(r, 409, "address-taken", "That address cannot be added (it may belong to another account).");
   else
-  {
-    _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
-    if (!gwApiSigninCodeSend(r->web->sys, &actor, address, prefix, &reason, &error))
-      _gwWebError(r, signin_status(reason), reason ? reason : "internal", error ? error : "The code could not be sent.");
-    else
-      _gwWebJson(r, 202, ok_json("sent", address));
-  }
+    send_code(r, &actor, address);
 }
 
 
@@ -643,12 +655,11 @@ static void
 api_device_revoke(web_req_t *r)
 {
   gw_actor_t  actor;
-  const char *error = NULL;
   char       *end;
   long long   id = strtoll(r->param[0], &end, 10);
 
   _gwWebActor(r, &actor);
-  if (*end || id <= 0 || !gwApiDeviceRevoke(r->web->sys, &actor, id, &error))
+  if (*end || id <= 0 || !gwApiDeviceRevoke(r->web->sys, &actor, id, NULL))
     _gwWebError(r, 404, "no-such-device", "No such device.");
   else
     _gwWebJson(r, 200, ok_json("id", r->param[0]));
@@ -703,17 +714,12 @@ api_terminal_release(web_req_t *r)
 static void
 api_verify(web_req_t *r)
 {
-  gw_actor_t   actor;
   gw_address_t addr;
-  char         token[128];
-  const char  *error = NULL;
 
-  _gwWebActor(r, &actor);
-  if (!_gwWebField(r, "token", token, sizeof(token)) || !gwApiTokenConfirm(r->web->sys, &actor, token, &addr, &error))
+  if (!_gwWebTokenConfirm(r, "token", &addr))
     _gwWebError(r, 404, "wrong-token", "The link is wrong, used or expired.");
   else
     _gwWebJson(r, 200, ok_json("verified", addr.address));
-  gwWipe(token, sizeof(token));
 }
 
 

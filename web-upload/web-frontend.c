@@ -226,6 +226,28 @@ _gwWebLinkPrefix(web_req_t *r, const char *path, char *buf, size_t bufsize)
 
 
 /*
+ * '_gwWebTokenConfirm()' - Confirm the address of the verification link
+ *                          whose token is in the field 'field' (then its
+ *                          quarantined jobs become held); the token is
+ *                          wiped.
+ */
+
+bool
+_gwWebTokenConfirm(web_req_t *r, const char *field, gw_address_t *addr)
+{
+  gw_actor_t actor;
+  char       token[128];
+  bool       ok;
+
+  _gwWebActor(r, &actor);
+  ok = _gwWebField(r, field, token, sizeof(token)) && gwApiTokenConfirm(r->web->sys, &actor, token, addr, NULL);
+  gwWipe(token, sizeof(token));
+
+  return (ok);
+}
+
+
+/*
  * 'match()' - Does a path match a call's pattern?  Fills r->param[] with
  *             its "{...}" parts (each a safe name).
  */

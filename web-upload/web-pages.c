@@ -596,20 +596,16 @@ page_verify(web_req_t *r)
 static void
 page_verify_post(web_req_t *r)
 {
-  gw_actor_t   actor;
   gw_address_t addr;
-  char         t[128], sentence[400];
-  const char  *error = NULL;
+  char         sentence[400];
 
-  _gwWebActor(r, &actor);
-  if (!_gwWebField(r, "t", t, sizeof(t)) || !gwApiTokenConfirm(r->web->sys, &actor, t, &addr, &error))
+  if (!_gwWebTokenConfirm(r, "t", &addr))
     _gwWebPageMessage(r, 404, "Not confirmed", "The link is wrong, used or expired.");
   else
   {
     snprintf(sentence, sizeof(sentence), "%s is confirmed; your mailed documents now wait for you at the printers.", addr.address);
     _gwWebPageMessage(r, 200, "Confirmed", sentence);
   }
-  gwWipe(t, sizeof(t));
 }
 
 

@@ -95,6 +95,7 @@ extern void        _gwWebSetCookie(web_req_t *r, const char *sid, int64_t max_ag
 extern const char *_gwWebField(web_req_t *r, const char *name, char *buf, size_t bufsize); /* JSON member or form field */
 extern bool        _gwWebCall(web_req_t *r, const web_call_t *calls, int ncalls);
 extern void        _gwWebLinkPrefix(web_req_t *r, const char *path, char *buf, size_t bufsize);
+extern bool        _gwWebTokenConfirm(web_req_t *r, const char *field, gw_address_t *addr);  /* The verification link's token in 'field' */
 
 /* web-api.c */
 extern const web_call_t _gwWebApiCalls[];

@@ -7,6 +7,8 @@
 
 #include "web-private.h"
 
+#include <printgate/text.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,34 +93,20 @@ _gwWebBufAddf(web_buf_t *b, const char *format, ...)
 void
 _gwWebBufAddHtml(web_buf_t *b, const char *s)
 {
+  static const char         specials[] = "&<>\"'";
+  static const char * const entities[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&#39;" };
+
   for (; s && *s; s ++)
   {
     unsigned char ch = (unsigned char)*s;
+    const char   *special = strchr(specials, ch);   /* ch is not NUL here */
 
-    switch (ch)
-    {
-      case '&' :
-          _gwWebBufAdd(b, "&amp;");
-          break;
-      case '<' :
-          _gwWebBufAdd(b, "&lt;");
-          break;
-      case '>' :
-          _gwWebBufAdd(b, "&gt;");
-          break;
-      case '"' :
-          _gwWebBufAdd(b, "&quot;");
-          break;
-      case '\'' :
-          _gwWebBufAdd(b, "&#39;");
-          break;
-      default :
-          if (ch < 0x20 || ch == 0x7f)
-            _gwWebBufAdd(b, "\xEF\xBF\xBD");
-          else
-            _gwWebBufAppend(b, s, 1);
-          break;
-    }
+    if (special)
+      _gwWebBufAdd(b, entities[special - specials]);
+    else if (ch < 0x20 || ch == 0x7f)
+      _gwWebBufAdd(b, "\xEF\xBF\xBD");
+    else
+      _gwWebBufAppend(b, s, 1);
   }
 }
 
@@ -136,23 +124,6 @@ _gwWebBufFree(web_buf_t *b)
     free(b->data);
   }
   memset(b, 0, sizeof(web_buf_t));
-}
-
-
-/*
- * 'hex_value()' - A hex digit's value, or -1.
- */
-
-static int
-hex_value(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return (ch - '0');
-  if (ch >= 'a' && ch <= 'f')
-    return (ch - 'a' + 10);
-  if (ch >= 'A' && ch <= 'F')
-    return (ch - 'A' + 10);
-  return (-1);
 }
 
 
@@ -182,7 +153,7 @@ _gwWebFormValue(const char *form, const char *name, char *buf, size_t bufsize)
         ch = ' ';
       else if (ch == '%')
       {
-        int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+        int hi = gwHexValue(p[1]), lo = hi < 0 ? -1 : gwHexValue(p[2]);
 
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
           return (false);

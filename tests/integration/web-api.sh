@@ -89,6 +89,10 @@ check "no inline script or style on the sign-in page" sh -c "! grep -Eqi '<scrip
 check_eq "API error is JSON with reason" "$(api GET /api/v1/me)" 401
 check_eq "  its reason" "$(field reason)" signed-out
 check "  and the headers" grep -qi 'Content-Security-Policy' "$W/hdr"
+check_eq "a wrong mail verification token: 404" "$(api POST /api/v1/verify '{"token":"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"}')" 404
+check_eq "  its reason" "$(field reason)" wrong-token
+check_eq "the verification page, a wrong token: 404" "$(api POST /verify 't=nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn' '' -H 'Content-Type: application/x-www-form-urlencoded')" 404
+check "  saying so" grep -q 'The link is wrong, used or expired' "$W/out"
 
 check "alice signs in by a mailed code" signin alice@example.test "$W/alice"
 check "the cookie is HttpOnly; Secure; SameSite=Strict" grep -qi 'Set-Cookie: pg_session=[A-Za-z0-9_-]\{43\}; Path=/; Max-Age=[0-9]*; HttpOnly; Secure; SameSite=Strict' "$W/hdr"
@@ -133,12 +137,13 @@ check "form jobs held" peers_wait 60 sh -c "! curl -sk -b $W/alice $BASE/api/v1/
 
 # ---- hostile names -----------------------------------------------------------------
 LONG=$(head -c 5000 /dev/zero | tr '\0' 'n')
-for name in '..%2F..%2Fetc%2Fpasswd' 'a%00b.pdf' 'ctl%01%1b%7f.pdf' '%3Cscript%3Ealert(1)%3Cscript%3E.pdf' "$LONG.pdf"; do
+for name in '..%2F..%2Fetc%2Fpasswd' 'a%00b.pdf' 'ctl%01%1b%7f.pdf' '%3Cscript%3Ealert(1)%3Cscript%3E.pdf' 'q%26%22%27.pdf' "$LONG.pdf"; do
   check "hostile name ${name:0:40} stored" sh -c "[ \"\$(curl -sk -o /dev/null -w '%{http_code}' -b $W/alice -H 'X-CSRF-Token: $CSRF' --data-binary @$W/one.pdf '$BASE/api/v1/jobs?name=$name')\" = 202 ]"
 done
 curl -sk -b "$W/alice" "$BASE/jobs" > "$W/jobs.html"
 check "the <script> name is shown escaped" grep -q '&lt;script&gt;alert(1)&lt;script&gt;.pdf' "$W/jobs.html"
 check "  and never as markup" sh -c "! grep -q '<script>alert' $W/jobs.html"
+check "the name with & \" ' is shown escaped" grep -q 'q&amp;&quot;&#39;.pdf' "$W/jobs.html"
 check "no control characters on the page" sh -c "! LC_ALL=C grep -qP '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' $W/jobs.html"
 check "the ../ name kept only its last part" sh -c "curl -sk -b $W/alice $BASE/api/v1/jobs | grep -q '\"name\":\"passwd\"'"
 check "the long name was cut, not refused" sh -c "curl -sk -b $W/alice $BASE/api/v1/jobs | grep -q '\"name\":\"nnnnnnnnnn'"

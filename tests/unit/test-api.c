@@ -124,13 +124,7 @@ submit(gw_system_t *sys, const gw_actor_t *a, const char *user, const char *file
   return (test_submission_send(sub, file, job) && gwApiJobWait(sys, a, job->id, 60000, job) && job->state == GW_JOB_STATE_HELD);
 }
 
-static bool
-count_job(const gw_job_t *job, void *data)
-{
-  (void)job;                    /* A gw_job_t has no key to leak any more (job.h) */
-  (*(int *)data) ++;
-  return (true);
-}
+TEST_COUNT_CB(count_job, gw_job_t)
 
 /* Rows in the store's address_tokens table (-1 = error). */
 static int

@@ -57,14 +57,7 @@ typedef struct sweep_s
   int         seen, expired, purged;
 } sweep_t;
 
-static bool
-count_cb(const gw_job_t *job, void *data)
-{
-  (void)job;
-  (*(int *)data) ++;
-
-  return (true);
-}
+TEST_COUNT_CB(count_cb, gw_job_t)
 
 static bool
 sweep_cb(const gw_job_t *job, void *data)

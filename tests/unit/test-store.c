@@ -255,29 +255,14 @@ names_add(names_t *n, const char *name)
   return (true);
 }
 
-static bool
-collect_user(const gw_user_t *user, void *data)
-{
-  return (names_add(data, user->name));
-}
+/* Define 'static bool fn(const type *row, void *data)', an iterator callback that collects row->field (names_add()). */
+#define COLLECT_CB(fn, type, field) \
+  static bool fn(const type *row, void *data) { return (names_add(data, row->field)); }
 
-static bool
-collect_address(const gw_address_t *addr, void *data)
-{
-  return (names_add(data, addr->address));
-}
-
-static bool
-collect_printer(const gw_printer_t *printer, void *data)
-{
-  return (names_add(data, printer->name));
-}
-
-static bool
-collect_job(const gw_job_t *job, void *data)
-{
-  return (names_add(data, job->id));
-}
+COLLECT_CB(collect_user, gw_user_t, name)
+COLLECT_CB(collect_address, gw_address_t, address)
+COLLECT_CB(collect_printer, gw_printer_t, name)
+COLLECT_CB(collect_job, gw_job_t, id)
 
 typedef struct audits_s
 {
@@ -669,22 +654,8 @@ attempt1(gw_store_t *s, const char *key, const unsigned char hmac[32], int64_t n
 }
 
 
-static bool
-count_device(const gw_device_t *d, void *data)
-{
-  (void)d;
-  (*(int *)data) ++;
-  return (true);
-}
-
-
-static bool
-count_lockout(const gw_lockout_t *l, void *data)
-{
-  (void)l;
-  (*(int *)data) ++;
-  return (true);
-}
+TEST_COUNT_CB(count_device, gw_device_t)
+TEST_COUNT_CB(count_lockout, gw_lockout_t)
 
 
 static void

@@ -41,6 +41,15 @@ static int test_checks = 0;
 
 #define TEST_BEGIN(name) printf("%s\n", name)
 
+/* Define 'static bool fn(const type *row, void *data)', an iterator callback that counts rows in *(int *)data. */
+#define TEST_COUNT_CB(fn, type) \
+  static bool fn(const type *row, void *data) \
+  { \
+    (void)row; \
+    (*(int *)data) ++; \
+    return (true); \
+  }
+
 #define TEST_EXIT() do { \
     printf("%d checks, %d failed\n", test_checks, test_failures); \
     return (test_failures ? 1 : 0); \
