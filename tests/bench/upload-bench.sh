@@ -18,8 +18,9 @@
 #    of a GET, for scale).
 #
 # printgated's side uses POST /api/v1/jobs (the web portal's raw-body
-# upload: the document is the body, Content-Type its type, X-Filename its
-# name) with HTTP Basic authentication of a test user.  The route is
+# upload: the document is the body, Content-Type its type, ?name= its
+# name) in a session of a test user (password sign-in, cookie + CSRF
+# token, as the portal's own script does).  The route is
 # probed first: while it does not exist (404) the script says "gateway
 # upload route not present" and measures the peer alone; the same for
 # GET /jobs.  GW_UPLOAD_PATH and GW_JOBS_PATH name other routes.  Build
@@ -83,26 +84,46 @@ upload_one() {
       'BEGIN { printf "%s: HTTP %s in %.2f s = %.0f MB/s; RSS %s MB before, peak %s MB (growth %s MB; VmHWM +%s MB); reply \"%s\"\n", n, c, s, b / 1048576, base, peak, g, h, r }'
 }
 
+# web_signin USER PASSWORD: sign in on the portal (POST /api/v1/signin/password);
+# prints "pg_session=ID CSRF-TOKEN" for the session (curl -b COOKIE -H "X-CSRF-Token: T").
+web_signin() {
+  local jar="$W/jar.$1" csrf
+  csrf=$(curl -sk -c "$jar" -H 'Content-Type: application/json' \
+           --data "{\"name\":\"$1\",\"password\":\"$2\"}" "$GW/api/v1/signin/password" |
+         sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p')
+  echo "pg_session=$(awk '$6 == "pg_session" { print $7 }' "$jar") $csrf"
+}
+
 # parallel_uploads NAME FILE URL OUTDIR [USERS-FILE]: CLIENTS streamed
 # POSTs at once (curl --parallel), each its own connection (and its own
-# user from USERS-FILE, "user:password" lines); prints "ok total ms".
+# session from USERS-FILE, "COOKIE-JAR CSRF-TOKEN" lines); prints "ok total ms".
 parallel_uploads() {
-  local name=$1 file=$2 url=$3 dir=$4 users=${5:-} i t0 t1 ok
+  local name=$1 file=$2 url=$3 dir=$4 users=${5:-} i t0 t1 ok cookie csrf
   mkdir -p "$dir"
   : > "$W/par.$name"
   for i in $(seq "$CLIENTS"); do
-    echo "url = \"$url\""
+    # Each transfer its own option group ("next"): headers and cookies
+    # given once would go with every transfer.
+    [ "$i" -gt 1 ] && echo "next"
+    echo "insecure"
+    echo "silent"
+    echo "write-out = \"%{http_code}\\n\""
+    echo "url = \"$url?name=part$i.pdf\""
     echo "upload-file = \"$file\""
     echo "request = \"POST\""
     echo "header = \"Content-Type: application/pdf\""
     echo "header = \"X-Filename: part$i.pdf\""
     echo "output = \"$dir/reply.$i\""
-    [ -n "$users" ] && echo "user = \"$(sed -n "${i}p" "$users")\""
+    if [ -n "$users" ]; then
+      read -r cookie csrf <<< "$(sed -n "${i}p" "$users")"
+      echo "cookie = \"$cookie\""
+      echo "header = \"X-CSRF-Token: $csrf\""
+    fi
   done > "$W/par.$name"
   t0=$(ms)
-  curl -sk --parallel --parallel-max "$CLIENTS" -w '%{http_code}\n' -K "$W/par.$name" > "$dir/codes" 2>/dev/null
+  curl --parallel --parallel-max "$CLIENTS" -K "$W/par.$name" > "$dir/codes" 2>/dev/null
   t1=$(ms)
-  ok=$(grep -c '^20[01]$' "$dir/codes")
+  ok=$(grep -c '^20[0-9]$' "$dir/codes")
   echo "$ok $(wc -l < "$dir/codes") $((t1 - t0))"
 }
 
@@ -160,7 +181,9 @@ if [ "$probe" = 404 ]; then
   echo "printgated: gateway upload route not present (POST $UPLOAD_PATH answers 404): only the peer is measured"
 else
   HAVE_UPLOAD=1
-  upload_one "printgated" "$GW_PID" "$GW$UPLOAD_PATH" "$W/big.pdf" -u "bench:$BENCH_PASS"
+  read -r cookie csrf <<< "$(web_signin bench "$BENCH_PASS")"
+  [ -n "$csrf" ] || { echo "printgated: password sign-in failed"; exit 1; }
+  upload_one "printgated" "$GW_PID" "$GW$UPLOAD_PATH?name=big.pdf" "$W/big.pdf" -b "$cookie" -H "X-CSRF-Token: $csrf"
   awk -v g="$SPEED" -v p="$PEER_SPEED" -v rss="$GROWTH_KB" -v c="$CODE" 'BEGIN {
     r = p > 0 ? 100 * g / p : 0
     printf "printgated / peer: %.0f %% of the peer'"'"'s throughput (target >= 70 %%: %s); RSS growth %.1f MB (target < 16 MB: %s)\n",
@@ -186,14 +209,15 @@ if [ "$HAVE_UPLOAD" = 0 ]; then
 else
   for i in $(seq $((CLIENTS + 1))); do
     gw user add "u$i" >/dev/null
-    echo "u$i:$(gw user password "u$i" | tail -1)"
+    web_signin "u$i" "$(gw user password "u$i" | tail -1)"
   done > "$W/users"
-  jobs_code=$(curl -sk -o /dev/null -w '%{http_code}' -u "$(tail -1 "$W/users")" "$GW$JOBS_PATH")
+  read -r last_cookie _ <<< "$(tail -1 "$W/users")"
+  jobs_code=$(curl -sk -o /dev/null -w '%{http_code}' -b "$last_cookie" "$GW$JOBS_PATH")
   rm -f "$W/stop"
   if [ "$jobs_code" = 404 ]; then
     echo "printgated: GET $JOBS_PATH answers 404: the page-load p99 is skipped"
   else
-    page_loads "$GW$JOBS_PATH" "$W/gw-get.ms" "$W/stop" -u "$(tail -1 "$W/users")" &
+    page_loads "$GW$JOBS_PATH" "$W/gw-get.ms" "$W/stop" -b "$last_cookie" &
     LPID=$!
   fi
   read -r ok n took <<< "$(parallel_uploads gw "$W/each.pdf" "$GW$UPLOAD_PATH" "$W/gw-par" "$W/users")"
