@@ -95,12 +95,7 @@ for ((i = 1; i <= N; i ++)); do
 done
 fakems_start graph "$F3" --client-id app-123 --client-secret 's3cret value' --page-size 3 || exit 1
 printf '%s\n' "graph graph://localhost:$FAKE_PORT user=print@example.test token-url=https://localhost:$FAKE_PORT/t/oauth2/v2.0/token client-id=app-123 client-secret=$SECRET cafile=$F/ca.crt authserv-id=mx.example.test poll=1" > "$W/sources"
-for k in 1 2 3; do
-  gw_restart
-  sleep "0.$((RANDOM % 9 + 1))"
-  gw_stop KILL
-done
-gw_restart
+mail_kill_rounds 3
 check "after 3 kills: every message is read" fakems_wait 120 fakems_is True fakems_state 'all(x["isRead"] for x in m.values())'
 dups=0 missing=0 replies=0
 for ((i = 1; i <= N; i ++)); do

@@ -174,12 +174,7 @@ for ((i = 1; i <= N; i ++)); do
   for ((j = 1; j <= 1 + i % 3; j ++)); do files+=("$W/doc.pdf=batch-$i-$j.pdf"); done
   mail_send print@example.test "batch $i of $N" pass "${files[@]}"
 done
-for k in 1 2 3; do
-  gw_restart
-  sleep "0.$((RANDOM % 9 + 1))"
-  gw_stop KILL
-done
-gw_restart
+mail_kill_rounds 3
 check "after 3 kills: every message is done (moved to Printed)" wait_for 120 sh -c "[ \$(find $MAILRIG_DIR/mail/print@example.test/Maildir/new $MAILRIG_DIR/mail/print@example.test/Maildir/cur -type f | wc -l) = 0 ]"
 dups=0 missing=0
 for ((i = 1; i <= N; i ++)); do
