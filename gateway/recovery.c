@@ -186,7 +186,8 @@ resuming(const resume_t *r, const char *job_id)
  *                     or has no key any more (in any tenant), and every
  *                     original (document 0) but those of the jobs whose
  *                     conversion runs again: an original is only kept
- *                     while its job converts.
+ *                     while its job converts.  Those jobs lose any
+ *                     converted document instead.
  */
 
 static bool
@@ -194,8 +195,21 @@ remove_orphan(const char *job_id, unsigned docnum, void *data)
 {
   orphan_t *o = (orphan_t *)data;
 
-  if (docnum == 0 && resuming(o->resume, job_id))
+  if (resuming(o->resume, job_id))
+  {
+    /*
+     * The original stays for the conversion that runs again; a converted
+     * document committed just before the stop (the job row still said
+     * converting) goes, or the new conversion could not commit its own.
+     */
+
+    if (docnum != 0)
+    {
+      gwLog(o->sys->log, GW_LOG_WARN, "Recovery: removing the converted document of job %s (it converts again).", job_id);
+      gwSpoolRemove(o->sys->spool, job_id, docnum);
+    }
     return (true);
+  }
 
   if (docnum == 0)
   {
