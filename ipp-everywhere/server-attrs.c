@@ -12,13 +12,20 @@
 
 /* Every format the converters take, as IPP MIME types (docs/formats.md). */
 #define PDL_BASE   "application/pdf,application/postscript,image/jpeg,image/png,image/tiff,image/gif,image/bmp," \
-                   "image/webp,image/heic,image/heif,image/pwg-raster,image/urf,text/plain,application/octet-stream"
+                   "image/webp,image/heic,image/heif,image/pwg-raster,image/urf,text/plain,image/svg+xml," \
+                   "application/oxps,application/vnd.ms-xpsdocument,message/rfc822,application/octet-stream"
 #define PDL_OFFICE PDL_BASE ",application/vnd.openxmlformats-officedocument.wordprocessingml.document," \
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet," \
                    "application/vnd.openxmlformats-officedocument.presentationml.presentation," \
                    "application/vnd.oasis.opendocument.text,application/vnd.oasis.opendocument.spreadsheet," \
                    "application/vnd.oasis.opendocument.presentation,application/rtf,application/msword," \
-                   "application/vnd.ms-excel,application/vnd.ms-powerpoint"
+                   "application/vnd.ms-excel,application/vnd.ms-powerpoint,text/csv,text/html," \
+                   "application/vnd.oasis.opendocument.graphics,application/vnd.oasis.opendocument.text-template," \
+                   "application/vnd.oasis.opendocument.spreadsheet-template," \
+                   "application/vnd.oasis.opendocument.presentation-template," \
+                   "application/vnd.openxmlformats-officedocument.wordprocessingml.template," \
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.template," \
+                   "application/vnd.openxmlformats-officedocument.presentationml.template"
 #define URF        "V1.4,W8,SRGB24,CP1,RS300-600,DM1,PQ3-4-5,IS1,MT1"
 
 typedef struct media_s                 /* A paper size (hundredths of millimetres) */

@@ -113,6 +113,19 @@ out=$($IPC "$GW_PORT" print --document "$W/doc.pdf" --format application/pdf --p
 check "Print-Job with the profile's token, no credentials ($out)" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id='"
 peers_wait 30 sh -c "test \$($PRINTGATE -c $GW_CONF job list --user erin | grep -c ' held ') -gt $before"
 check "held for erin" test "$(held_of erin)" -gt "$before"
+# The formats the converter takes besides PDF, typed by the phone (issue 15
+# item 4): listed in document-format-supported, and each one held.
+for f in image/svg+xml application/oxps message/rfc822; do
+  check "document-format-supported lists $f" grep -qaF "$f" "$W/curl.body"
+done
+before=$(held_of erin)
+for doc in "sample.svg image/svg+xml" "mail-plain.eml message/rfc822"; do
+  set -- $doc
+  out=$($IPC "$GW_PORT" print --document "$GW_SOURCE_DIR/tests/data/convert/$1" --format "$2" --path "$RP" 2>&1)
+  check "Print-Job of $1 as $2 ($out)" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id='"
+done
+peers_wait 60 sh -c "test \$($PRINTGATE -c $GW_CONF job list --user erin | grep -c ' held ') -ge $((before + 2))"
+check "both held for erin" test "$(held_of erin)" -ge "$((before + 2))"
 check "the same device name again is refused" sh -c "! $PRINTGATE -c $GW_CONF mobileconfig erin erin-iphone --output '$W/again.mobileconfig' 2>/dev/null"
 check "and no file is left" test ! -e "$W/again.mobileconfig"
 echo keep > "$W/exists"
