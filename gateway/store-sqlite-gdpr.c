@@ -394,11 +394,13 @@ _gwSqlUserErase(void *backend, int64_t tenant, int64_t user_id, const char *pseu
 
 /*
  * '_gwSqlAuditQuerySql()' - The SELECT of an audit query: ?1 tenant, ?2
- *                           before (cursor), ?3/?4 the id bounds of the
- *                           time range, ?5 since, ?6 until, ?7 action,
- *                           ?8 printer, ?9 outcome, ?10 limit, ?11 user.
- *                           A user is the actor or the subject: the union
- *                           of two index ranges, each stopping at ?10.
+ *                           before (the cursor), ?5 since, ?6 until, ?7
+ *                           action, ?8 printer, ?9 outcome, ?10 limit,
+ *                           ?11 user.  A user is the actor or the subject:
+ *                           the union of two index ranges, each stopping
+ *                           at ?10.  Only the filters given are in the
+ *                           text, so SQLite picks the index of one of them
+ *                           (the time range's, for times alone).
  */
 
 bool
@@ -406,8 +408,15 @@ _gwSqlAuditQuerySql(const gw_audit_query_t *q, char *buf, size_t bufsize)
 {
   char where[512];
   int  n;
+  bool equality = (q->user && q->user[0]) || (q->action && q->action[0]) || (q->printer && q->printer[0]) || q->outcome != GW_AUDIT_OUTCOME_ANY;
 
-  n = snprintf(where, sizeof(where), "tenant_id = ?1 AND id < ?2 AND id >= ?3 AND id <= ?4%s%s%s%s%s",
+  /*
+   * With no filter, the newest rows are a walk down the row ids: "+" keeps
+   * SQLite from taking an index for the tenant alone (and then sorting
+   * every row of it).
+   */
+
+  n = snprintf(where, sizeof(where), "%stenant_id = ?1 AND id < ?2%s%s%s%s%s", equality || q->since > 0 || q->until > 0 ? "" : "+",
                q->since > 0 ? " AND time >= ?5" : "", q->until > 0 ? " AND time <= ?6" : "",
                q->action && q->action[0] ? " AND action = ?7" : "", q->printer && q->printer[0] ? " AND printer = ?8" : "",
                q->outcome != GW_AUDIT_OUTCOME_ANY ? " AND outcome = ?9" : "");
@@ -422,34 +431,6 @@ _gwSqlAuditQuerySql(const gw_audit_query_t *q, char *buf, size_t bufsize)
     n = snprintf(buf, bufsize, "SELECT " AUDIT_COLS " FROM audit WHERE %s ORDER BY id DESC LIMIT ?10", where);
 
   return (n > 0 && (size_t)n < bufsize);
-}
-
-
-/*
- * 'audit_id_bound()' - The id bound of a time limit.  Rows are written in
- *                      time order give or take a few seconds (their time
- *                      is taken just before the write), so a 5-minute
- *                      margin makes the bound safe; the exact time
- *                      condition is applied in the query.  Lock held.
- */
-
-static int64_t
-audit_id_bound(_gw_sql_t *b, int64_t tenant, int64_t t, bool lower)
-{
-  sqlite3_stmt *stmt;
-  int64_t       id = lower ? INT64_MAX : 0;
-
-  if ((stmt = prepare(b, lower ? "SELECT id FROM audit WHERE tenant_id = ?1 AND time >= ?2 ORDER BY time, id LIMIT 1" :
-                                 "SELECT id FROM audit WHERE tenant_id = ?1 AND time <= ?2 ORDER BY time DESC, id DESC LIMIT 1")) == NULL)
-    return (lower ? 0 : INT64_MAX);
-
-  sqlite3_bind_int64(stmt, 1, tenant);
-  sqlite3_bind_int64(stmt, 2, lower ? t - 300 : t + 300);
-  if (sqlite3_step(stmt) == SQLITE_ROW)
-    id = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-
-  return (id);
 }
 
 
@@ -473,8 +454,6 @@ _gwSqlAuditQuery(void *backend, int64_t tenant, const gw_audit_query_t *q, int64
   {
     sqlite3_bind_int64(stmt, 1, tenant);
     sqlite3_bind_int64(stmt, 2, before > 0 ? before : INT64_MAX);
-    sqlite3_bind_int64(stmt, 3, q->since > 0 ? audit_id_bound(b, tenant, q->since, true) : 0);
-    sqlite3_bind_int64(stmt, 4, q->until > 0 ? audit_id_bound(b, tenant, q->until, false) : INT64_MAX);
     sqlite3_bind_int64(stmt, 5, q->since);
     sqlite3_bind_int64(stmt, 6, q->until);
     sqlite3_bind_text(stmt, 7, q->action ? q->action : "", -1, SQLITE_STATIC);
