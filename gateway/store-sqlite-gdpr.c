@@ -393,14 +393,17 @@ _gwSqlUserErase(void *backend, int64_t tenant, int64_t user_id, const char *pseu
 
 
 /*
- * '_gwSqlAuditQuerySql()' - The SELECT of an audit query: ?1 tenant, ?2
- *                           before (the cursor), ?5 since, ?6 until, ?7
- *                           action, ?8 printer, ?9 outcome, ?10 limit,
- *                           ?11 user.  A user is the actor or the subject:
- *                           the union of two index ranges, each stopping
- *                           at ?10.  Only the filters given are in the
- *                           text, so SQLite picks the index of one of them
- *                           (the time range's, for times alone).
+ * '_gwSqlAuditQuerySql()' - The SELECT of an audit query, newest first by
+ *                           (time, id): ?1 tenant, ?2/?3 the cursor's id
+ *                           and time (until folded in: one upper bound
+ *                           keeps SQLite on the filter's index), ?5 since,
+ *                           ?7 action, ?8 printer, ?9 outcome, ?10 limit,
+ *                           ?11 user.
+ *                           Every filter's index ends in (time, row id),
+ *                           so a page is one index range read backwards
+ *                           that stops at ?10, never a sort; a user is the
+ *                           actor or the subject: the union of two such
+ *                           ranges.  Only the filters given are in the text.
  */
 
 bool
@@ -408,34 +411,29 @@ _gwSqlAuditQuerySql(const gw_audit_query_t *q, char *buf, size_t bufsize)
 {
   char where[512];
   int  n;
-  bool equality = (q->user && q->user[0]) || (q->action && q->action[0]) || (q->printer && q->printer[0]) || q->outcome != GW_AUDIT_OUTCOME_ANY;
 
-  /*
-   * With no filter, the newest rows are a walk down the row ids: "+" keeps
-   * SQLite from taking an index for the tenant alone (and then sorting
-   * every row of it).
-   */
-
-  n = snprintf(where, sizeof(where), "%stenant_id = ?1 AND id < ?2%s%s%s%s%s", equality || q->since > 0 || q->until > 0 ? "" : "+",
-               q->since > 0 ? " AND time >= ?5" : "", q->until > 0 ? " AND time <= ?6" : "",
+  n = snprintf(where, sizeof(where), "tenant_id = ?1 AND (time, id) < (?3, ?2)%s%s%s%s",
+               q->since > 0 ? " AND time >= ?5" : "",
                q->action && q->action[0] ? " AND action = ?7" : "", q->printer && q->printer[0] ? " AND printer = ?8" : "",
                q->outcome != GW_AUDIT_OUTCOME_ANY ? " AND outcome = ?9" : "");
   if (n < 0 || (size_t)n >= sizeof(where))
     return (false);
 
   if (q->user && q->user[0])
-    n = snprintf(buf, bufsize, "SELECT * FROM (SELECT " AUDIT_COLS " FROM audit WHERE %s AND actor = ?11 ORDER BY id DESC LIMIT ?10)"
-                               " UNION SELECT * FROM (SELECT " AUDIT_COLS " FROM audit WHERE %s AND subject = ?11 ORDER BY id DESC LIMIT ?10)"
-                               " ORDER BY 1 DESC LIMIT ?10", where, where);
+    n = snprintf(buf, bufsize, "SELECT * FROM (SELECT " AUDIT_COLS " FROM audit WHERE %s AND actor = ?11 ORDER BY time DESC, id DESC LIMIT ?10)"
+                               " UNION SELECT * FROM (SELECT " AUDIT_COLS " FROM audit WHERE %s AND subject = ?11 ORDER BY time DESC, id DESC LIMIT ?10)"
+                               " ORDER BY 2 DESC, 1 DESC LIMIT ?10", where, where);
   else
-    n = snprintf(buf, bufsize, "SELECT " AUDIT_COLS " FROM audit WHERE %s ORDER BY id DESC LIMIT ?10", where);
+    n = snprintf(buf, bufsize, "SELECT " AUDIT_COLS " FROM audit WHERE %s ORDER BY time DESC, id DESC LIMIT ?10", where);
 
   return (n > 0 && (size_t)n < bufsize);
 }
 
 
 /*
- * '_gwSqlAuditQuery()' - One page of an audit query: rows with id < before, newest first.
+ * '_gwSqlAuditQuery()' - One page of an audit query: the rows after the
+ *                        row 'before' (0 = from the newest), newest first.
+ *                        -1 when 'before' is no row of the tenant.
  */
 
 int
@@ -444,18 +442,36 @@ _gwSqlAuditQuery(void *backend, int64_t tenant, const gw_audit_query_t *q, int64
   _gw_sql_t    *b = (_gw_sql_t *)backend;
   sqlite3_stmt *stmt;
   char          sql[2048];
+  int64_t       before_time = INT64_MAX;
   int           n = -1;
 
   if (!_gwSqlAuditQuerySql(q, sql, sizeof(sql)))
     return (-1);
 
   _gwSqlLock(b);
-  if ((stmt = prepare(b, sql)) != NULL)
+  if (before > 0 && (stmt = prepare(b, "SELECT time FROM audit WHERE tenant_id = ?1 AND id = ?2")) != NULL)
   {
     sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, before > 0 ? before : INT64_MAX);
+    sqlite3_bind_int64(stmt, 2, before);
+    before_time = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+  }
+
+  if (before <= 0)
+    before = INT64_MAX;
+  if (q->until > 0 && before_time > q->until)
+  {
+    /* (time, id) < (until, max): time <= until. */
+    before_time = q->until;
+    before      = INT64_MAX;
+  }
+
+  if (before_time >= 0 && (stmt = prepare(b, sql)) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, before);
+    sqlite3_bind_int64(stmt, 3, before_time);
     sqlite3_bind_int64(stmt, 5, q->since);
-    sqlite3_bind_int64(stmt, 6, q->until);
     sqlite3_bind_text(stmt, 7, q->action ? q->action : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 8, q->printer ? q->printer : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 9, q->outcome == GW_AUDIT_OUTCOME_REFUSED ? "refused" : "ok", -1, SQLITE_STATIC);

@@ -331,8 +331,9 @@ static const char schema_v9[] =
  *   *.refuse, *.reject, *.locked), else "ok"; a virtual column, so
  *   existing rows get it too and nothing writes it.
  * - One index per audit filter (user as actor or subject, action,
- *   printer, outcome); each ends in the row id, so a page newest first
- *   after a cursor is an index range, never a full scan.
+ *   printer, outcome), each ending in (time, row id): a page newest
+ *   first after a cursor, with or without a time range, is one index
+ *   range read backwards, never a full scan or a sort.
  */
 
 static const char schema_v10[] =
@@ -342,11 +343,11 @@ static const char schema_v10[] =
   "ALTER TABLE audit ADD COLUMN outcome TEXT GENERATED ALWAYS AS"
   " (CASE WHEN action LIKE '%.fail' OR action LIKE '%.refuse' OR action LIKE '%.reject' OR action LIKE '%.locked'"
   " THEN 'refused' ELSE 'ok' END) VIRTUAL;"
-  "CREATE INDEX audit_actor ON audit (tenant_id, actor);"
-  "CREATE INDEX audit_subject ON audit (tenant_id, subject);"
-  "CREATE INDEX audit_action ON audit (tenant_id, action);"
-  "CREATE INDEX audit_printer ON audit (tenant_id, printer);"
-  "CREATE INDEX audit_outcome ON audit (tenant_id, outcome);";
+  "CREATE INDEX audit_actor ON audit (tenant_id, actor, time);"
+  "CREATE INDEX audit_subject ON audit (tenant_id, subject, time);"
+  "CREATE INDEX audit_action ON audit (tenant_id, action, time);"
+  "CREATE INDEX audit_printer ON audit (tenant_id, printer, time);"
+  "CREATE INDEX audit_outcome ON audit (tenant_id, outcome, time);";
 
 
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =

@@ -10,15 +10,16 @@
  *    export its own data but not another's;
  *  - the audit query: filters (user as actor or subject, action, printer,
  *    outcome, since/until) give exactly the rows a brute-force filter of
- *    all rows gives, newest first; keyset pages of 7 walk them without a
- *    gap or a repeat and end with cursor 0; bad queries and non-admins
- *    are refused;
+ *    all rows gives, newest first (by time, then id: rows written out of
+ *    time order, as a clock set back writes them, are no exception);
+ *    keyset pages of 7 walk them without a gap or a repeat and end with
+ *    cursor 0; bad queries, an unknown cursor and non-admins are refused;
  *  - the query plans: for every combination of filters, the SQL the store
  *    runs (EXPLAIN QUERY PLAN) never scans the audit table (nor searches
- *    it by tenant alone), and with an equality filter each search uses
- *    the index of one of the filters given (or the time index when a time
- *    is given); positive control: with the action index dropped, the
- *    action query is caught.
+ *    it by tenant alone), never sorts the matching rows (the index gives
+ *    the order), and with an equality filter each search uses the index of
+ *    one of the filters given; positive control: with the action index
+ *    dropped, the action query is caught.
  */
 
 #include "test.h"
@@ -34,8 +35,9 @@ static const gw_actor_t root  = { GW_DEFAULT_TENANT, "root", GW_ROLE_ADMIN, "192
 typedef struct rows_s           /* Audit rows a query handed out */
 {
   int64_t ids[4096];
+  int64_t last_time;
   int     count;
-  bool    ordered;              /* Newest first throughout */
+  bool    ordered;              /* Newest first (time, then id) throughout */
 } rows_t;
 
 static bool
@@ -50,8 +52,9 @@ rows_cb(const gw_audit_t *a, void *data)
 {
   rows_t *r = (rows_t *)data;
 
-  if (r->count > 0 && a->id >= r->ids[r->count - 1])
+  if (r->count > 0 && (a->time > r->last_time || (a->time == r->last_time && a->id >= r->ids[r->count - 1])))
     r->ordered = false;
+  r->last_time = a->time;
   if (r->count < 4096)
     r->ids[r->count ++] = a->id;
   return (true);
@@ -115,7 +118,7 @@ expected(sqlite3 *db, const gw_audit_query_t *q, int64_t *ids, int max)
   if (sqlite3_prepare_v2(db, "SELECT id FROM audit WHERE (?1 = '' OR actor = ?1 OR subject = ?1) AND (?2 = '' OR action = ?2)"
                              " AND (?3 = '' OR printer = ?3) AND (?4 = 0 OR time >= ?4) AND (?5 = 0 OR time <= ?5)"
                              " AND (?6 = 0 OR (?6 = 2) = (action LIKE '%.fail' OR action LIKE '%.refuse' OR action LIKE '%.reject' OR action LIKE '%.locked'))"
-                             " ORDER BY id DESC", -1, &stmt, NULL) != SQLITE_OK)
+                             " ORDER BY time DESC, id DESC", -1, &stmt, NULL) != SQLITE_OK)
     return (-1);
   sqlite3_bind_text(stmt, 1, q->user ? q->user : "", -1, SQLITE_STATIC);
   sqlite3_bind_text(stmt, 2, q->action ? q->action : "", -1, SQLITE_STATIC);
@@ -153,8 +156,6 @@ plan_ok(sqlite3 *db, const gw_audit_query_t *q)
   if (q->action)  { equality = true; strncat(allowed, " audit_action", sizeof(allowed) - strlen(allowed) - 1); }
   if (q->printer) { equality = true; strncat(allowed, " audit_printer", sizeof(allowed) - strlen(allowed) - 1); }
   if (q->outcome) { equality = true; strncat(allowed, " audit_outcome", sizeof(allowed) - strlen(allowed) - 1); }
-  if (q->since || q->until)
-    strncat(allowed, " audit_tenant_time", sizeof(allowed) - strlen(allowed) - 1);
 
   while (sqlite3_step(stmt) == SQLITE_ROW)
   {
@@ -165,6 +166,8 @@ plan_ok(sqlite3 *db, const gw_audit_query_t *q)
     snprintf(plan + strlen(plan), sizeof(plan) - strlen(plan), "    %s\n", detail);
     if (!strncmp(detail, "SCAN audit", 10) || (!strncmp(detail, "SEARCH audit", 12) && strstr(detail, "(tenant_id=?)")))
       ok = false;                   /* The whole table (one tenant: an index on the tenant alone is no better) */
+    else if (strstr(detail, "TEMP B-TREE") && !q->user)
+      ok = false;                   /* A sort of every matching row (the user's union sorts two pages only) */
     else if (!strncmp(detail, "SEARCH audit", 12) && equality)
     {
       if ((index = strstr(detail, "INDEX ")) == NULL || sscanf(index + 6, "%63s", name) != 1 || !strstr(allowed, name))
@@ -264,7 +267,7 @@ main(void)
     q.user    = mask & 1 ? "alice" : NULL;
     q.action  = mask & 2 ? "pin.fail" : NULL;
     q.printer = mask & 4 ? "lobby" : NULL;
-    q.outcome = mask & 8 ? GW_AUDIT_OUTCOME_REFUSED : GW_AUDIT_OUTCOME_ANY;
+    q.outcome = mask & 8 ? GW_AUDIT_OUTCOME_REFUSED : GW_AUDIT_OUTCOME_ANY;   /* (ok is tested below) */
     q.since   = mask & 16 ? 1100 : 0;
     q.until   = mask & 32 ? 1450 : 0;
     n = expected(db, &q, want, 4096);
@@ -293,6 +296,8 @@ main(void)
   TEST_CHECK(!gwApiAuditQuery(sys, &admin, &q, rows_cb, &rows, NULL, &error));
   q.limit = 10;
   q.after = -1;
+  TEST_CHECK(!gwApiAuditQuery(sys, &admin, &q, rows_cb, &rows, NULL, &error));
+  q.after = 999999;
   TEST_CHECK(!gwApiAuditQuery(sys, &admin, &q, rows_cb, &rows, NULL, &error));
   q.after = 0;
   TEST_CHECK(!gwApiAuditQuery(sys, &alice, &q, rows_cb, &rows, NULL, &error) && !strcmp(error, "permission denied"));

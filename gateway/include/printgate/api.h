@@ -339,8 +339,10 @@ extern bool gwApiUserRestrict(gw_system_t *sys, const gw_actor_t *actor, const c
 extern bool gwApiUserRestricted(gw_system_t *sys, const gw_actor_t *actor, const char *name, char *reason, size_t reasonsize);
 /*
  * The audit log, filtered (gw_audit_query_t in records.h): up to q->limit
- * rows newest first, after the cursor q->after; *next_r (if not NULL) gets
- * the cursor of the next page, 0 when there is none.  Every filter has
+ * rows newest first (by time, then id), after the cursor q->after (the id
+ * of the previous page's last row); *next_r (if not NULL) gets the cursor
+ * of the next page, 0 when there is none.  A cursor that is no row is
+ * refused.  Every filter has
  * its index (no full scan; tests/unit/test-gdpr.c checks the plans).
  * Admin (the auditor role, once it exists, is for the roles change to
  * add).  cb runs with no core lock held.

@@ -144,7 +144,7 @@ typedef struct gw_audit_query_s      /* What an audit page selects; NULL / 0 = n
   int64_t            since;          /* time >= since (Unix time) */
   int64_t            until;          /* time <= until */
   gw_audit_outcome_t outcome;
-  int64_t            after;          /* Cursor: only rows with id < after (0 = from the newest) */
+  int64_t            after;          /* Cursor: the id of the last row of the previous page (0 = from the newest) */
   int                limit;          /* Rows wanted, 1 to GW_AUDIT_QUERY_MAX */
 } gw_audit_query_t;
 
