@@ -66,24 +66,25 @@ export_section(gw_system_t *sys, int64_t tenant, int64_t user_id, gw_export_sect
   char    head[64];
   char   *text;
   int64_t cursor = 0;
-  int     n;
+  int     n = 0, page = section == GW_EXPORT_USER ? 1 : EXPORT_PAGE;
   bool    ok, first = true;
 
   snprintf(head, sizeof(head), ",\"%s\":%s", gwStoreExportSectionName(section), section == GW_EXPORT_USER ? "" : "[");
   ok = write_text(write, data, head);
 
-  while (ok && (n = gwStoreUserExportPage(sys->store, tenant, user_id, section, &cursor, section == GW_EXPORT_USER ? 1 : EXPORT_PAGE, &text)) > 0)
+  /* A short page is the last: the next would only read the table again to find nothing. */
+  while (ok && (n = gwStoreUserExportPage(sys->store, tenant, user_id, section, &cursor, page, &text)) > 0)
   {
     ok = (first || write_text(write, data, ",")) && write_text(write, data, text);
     first = false;
     free(text);
-    if (section == GW_EXPORT_USER)
+    if (n < page)
       break;
   }
   if (n < 0)
     ok = false;
 
-  return (ok && write_text(write, data, section == GW_EXPORT_USER ? "" : "]"));
+  return (ok && write_text(write, data, section != GW_EXPORT_USER ? "]" : first ? "null" : ""));
 }
 
 
