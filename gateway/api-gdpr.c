@@ -31,13 +31,14 @@ typedef struct job_ids_s                /* The erased user's job ids (collect_jo
  */
 
 bool
-_gwSystemRestricted(gw_system_t *sys, int64_t tenant, const gw_user_t *user, const char *origin, char *text, size_t textsize)
+_gwSystemRestricted(gw_system_t *sys, int64_t tenant, const gw_user_t *user, const char *origin, gw_reason_t *reason_r, char *text, size_t textsize)
 {
   char reason[256];
 
   if (!gwStoreUserRestricted(sys->store, tenant, user->id, reason, sizeof(reason)))
     return (false);
 
+  *reason_r = GW_REASON_RESTRICTED;
   snprintf(text, textsize, "Processing of %s's documents is restricted (%s); new jobs and mail are refused until an administrator lifts the restriction.", user->name, reason);
   _gwSystemAudit(sys, tenant, user->name, "job.refuse", user->name, NULL, NULL, 0, origin, gwReasonCode(GW_REASON_RESTRICTED));
 

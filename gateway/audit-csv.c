@@ -83,27 +83,25 @@ gwCsvFlush(gw_csv_t *csv)
 
 
 /*
- * 'put()' - Append bytes, flushing when the buffer is full.
+ * 'put()' - Append bytes: into the buffer (flushed first when they do not
+ *           fit), or, as long as the buffer or longer, straight to the
+ *           callback.
  */
 
 static bool
 put(gw_csv_t *csv, const char *bytes, size_t len)
 {
-  while (csv->ok && len > 0)
-  {
-    size_t n = CSV_BUFSIZE - csv->used;
+  if (csv->ok && csv->used + len > CSV_BUFSIZE)
+    gwCsvFlush(csv);
+  if (!csv->ok)
+    return (false);
 
-    if (n == 0)
-    {
-      gwCsvFlush(csv);
-      continue;
-    }
-    if (n > len)
-      n = len;
-    memcpy(csv->buf + csv->used, bytes, n);
-    csv->used += n;
-    bytes     += n;
-    len       -= n;
+  if (len >= CSV_BUFSIZE)
+    csv->ok = (*csv->write)(bytes, len, csv->data);
+  else
+  {
+    memcpy(csv->buf + csv->used, bytes, len);
+    csv->used += len;
   }
 
   return (csv->ok);

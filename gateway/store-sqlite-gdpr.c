@@ -117,28 +117,37 @@ prepare(_gw_sql_t *b, const char *sql)
 
 
 /*
+ * 'reason_row()' - Copy column 0 (a restriction's reason).
+ */
+
+typedef struct reason_row_s
+{
+  char   *buf;
+  size_t  bufsize;
+} reason_row_t;
+
+static void
+reason_row(sqlite3_stmt *stmt, void *row)
+{
+  reason_row_t *r = (reason_row_t *)row;
+
+  if (r->buf && r->bufsize)
+    _gwSqlText(stmt, 0, r->buf, r->bufsize);
+}
+
+
+/*
  * '_gwSqlUserRestricted()' - Is the user restricted, and why.
  */
 
 bool
 _gwSqlUserRestricted(void *backend, int64_t tenant, int64_t user_id, char *reason, size_t reasonsize)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          restricted = false;
+  reason_row_t r = { reason, reasonsize };
 
-  _gwSqlLock(b);
-  if ((stmt = prepare(b, "SELECT restricted_reason FROM users WHERE tenant_id = ?1 AND id = ?2 AND restricted <> 0")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    if ((restricted = sqlite3_step(stmt) == SQLITE_ROW) && reason)
-      _gwSqlText(stmt, 0, reason, reasonsize);
-    sqlite3_finalize(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (restricted);
+  return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_USER_RESTRICTED,
+                    "SELECT restricted_reason FROM users WHERE tenant_id = ?1 AND id = ?2 AND restricted <> 0",
+                    tenant, NULL, user_id, reason_row, &r));
 }
 
 
@@ -149,23 +158,9 @@ _gwSqlUserRestricted(void *backend, int64_t tenant, int64_t user_id, char *reaso
 bool
 _gwSqlUserRestrict(void *backend, int64_t tenant, int64_t user_id, bool on, const char *reason)
 {
-  _gw_sql_t    *b = (_gw_sql_t *)backend;
-  sqlite3_stmt *stmt;
-  bool          ok = false;
-
-  _gwSqlLock(b);
-  if ((stmt = prepare(b, "UPDATE users SET restricted = ?3, restricted_reason = ?4 WHERE tenant_id = ?1 AND id = ?2 AND erased = 0")) != NULL)
-  {
-    sqlite3_bind_int64(stmt, 1, tenant);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    sqlite3_bind_int(stmt, 3, on ? 1 : 0);
-    sqlite3_bind_text(stmt, 4, on ? reason : "", -1, SQLITE_STATIC);
-    ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(b->db) == 1;
-    sqlite3_finalize(stmt);
-  }
-  _gwSqlUnlock(b);
-
-  return (ok);
+  return (_gwSqlChangef((_gw_sql_t *)backend, _GW_SQL_USER_RESTRICT,
+                        "UPDATE users SET restricted = ?3, restricted_reason = ?4 WHERE tenant_id = ?1 AND id = ?2 AND erased = 0",
+                        "llit", tenant, user_id, on ? 1 : 0, on ? reason : ""));
 }
 
 

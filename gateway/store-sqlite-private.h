@@ -126,6 +126,8 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_TERMINAL_USED,
   _GW_SQL_TERMINAL_LIST,
   _GW_SQL_TERMINAL_REVOKE,
+  _GW_SQL_USER_RESTRICTED,
+  _GW_SQL_USER_RESTRICT,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
