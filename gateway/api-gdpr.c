@@ -292,7 +292,7 @@ gwApiAuditQuery(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_
 
   if (!gwStoreAuditQuery(sys->store, actor->tenant, q, cb, data, next_r))
   {
-    _gwApiError(error_r, "store error");
+    _gwApiError(error_r, q->after > 0 ? "no such cursor (or a store error)" : "store error");
     return (false);
   }
 

@@ -162,6 +162,19 @@ strict_int(const char *s)
 
 
 /*
+ * 'whole_number()' - A whole number of 1 to 18 digits (a row id), or -1.
+ */
+
+static int64_t
+whole_number(const char *s)
+{
+  size_t len = strlen(s);
+
+  return (len == 0 || len > 18 || strspn(s, "0123456789") != len ? -1 : strtoll(s, NULL, 10));
+}
+
+
+/*
  * 'option()' - Find "--name VALUE" among the words; NULL if absent.
  */
 
@@ -823,8 +836,8 @@ parse_time(const char *s)
   struct tm tmv;
   size_t    len = strlen(s);
 
-  if (len > 0 && len <= 12 && strspn(s, "0123456789") == len)
-    return (strtoll(s, NULL, 10));
+  if (len <= 12 && whole_number(s) >= 0)
+    return (whole_number(s));
 
   for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i ++)
   {
@@ -876,7 +889,7 @@ gdpr_request(cli_t *cli, bool *mine_r)
         json_object_object_add(req, i ? "until" : "since", json_object_new_int64(parse_time(times[i])));
     }
     if (option(cli, 1, "--after"))
-      json_object_object_add(req, "after", json_object_new_int64(strict_int(option(cli, 1, "--after")) < 0 ? -1 : strtoll(option(cli, 1, "--after"), NULL, 10)));
+      json_object_object_add(req, "after", json_object_new_int64(whole_number(option(cli, 1, "--after"))));
     if (option(cli, 1, "--limit"))
       json_object_object_add(req, "limit", json_object_new_int64(strict_int(option(cli, 1, "--limit"))));
     return (req);
@@ -922,10 +935,18 @@ write_stdout(const void *bytes, size_t len, void *data)
 static int
 audit_csv(cli_t *cli, const char *sock, json_object *req)
 {
-  int64_t      left = option(cli, 1, "--limit") ? strict_int(option(cli, 1, "--limit")) : -1, next = 0;
+  int64_t      left = option(cli, 1, "--limit") ? whole_number(option(cli, 1, "--limit")) : -1, next = 0;
   gw_csv_t    *csv = gwCsvNew(write_stdout, NULL);
   json_object *reply = NULL, *list;
-  bool         ok = csv && gwAuditCsvHeader(csv);
+  bool         ok;
+
+  if (left == 0 || (left < 0 && option(cli, 1, "--limit")))
+  {
+    fprintf(stderr, "printgate: audit: --limit takes a whole number from 1\n");
+    gwCsvDelete(&csv);
+    return (2);
+  }
+  ok = csv && gwAuditCsvHeader(csv);
 
   while (ok && left != 0)
   {

@@ -165,6 +165,30 @@ check "erasing her again is refused" sh -c "$PRINTGATE -c $GW_CONF user erase al
 check "erasing the pseudonym is refused" sh -c "! $PRINTGATE -c $GW_CONF user erase $P 2>/dev/null"
 check "a new user named erased-... is refused" sh -c "$PRINTGATE -c $GW_CONF user add erased-999 2>&1 | grep -q 'kept for erased users'"
 
+# The audit command's paging, CSV and refusals.
+gw audit --limit 3 > "$W/page1" 2> "$W/page1.err"
+AFTER=$(sed -n 's/.*--after \([0-9]*\).*/\1/p' "$W/page1.err")
+check "audit --limit 3: three rows and the next page's cursor ($AFTER)" sh -c "[ \$(wc -l < $W/page1) = 3 ] && [ -n '$AFTER' ]"
+gw --json audit --limit 3 --after "$AFTER" > "$W/page2.json"
+check "the next page goes on below the cursor, no row twice" python3 -c "
+import json, sys
+rows = json.load(open('$W/page2.json'))['audit']
+assert len(rows) == 3 and all(r['id'] < $AFTER for r in rows), rows"
+gw audit --user "$P" --csv > "$W/audit.csv"
+check "audit --csv: the header, then a CRLF line per row of the pseudonym, none naming her" python3 - "$W/audit.csv" "$HERS" "$NAMES" <<'EOF'
+import csv, io, re, sys
+data = open(sys.argv[1], newline="").read()
+rows = list(csv.reader(io.StringIO(data, newline="")))
+assert rows[0] == ["id", "time", "actor", "action", "subject", "job", "printer", "pages", "source", "detail"], rows[0]
+assert data.count("\r\n") == len(rows) and "\n" not in data.replace("\r\n", ""), "not CRLF rows"
+assert len(rows) - 1 >= int(sys.argv[2]), (len(rows), sys.argv[2])
+assert not re.search(sys.argv[3], data, re.I), "names her"
+EOF
+check "audit --outcome bogus is refused" sh -c "! $PRINTGATE -c $GW_CONF audit --outcome bogus 2>/dev/null"
+check "audit --since 2026-13-45 is refused" sh -c "$PRINTGATE -c $GW_CONF audit --since 2026-13-45 2>&1 | grep -q 'Unix time or YYYY-MM-DD'"
+check "audit --since 2000-01-01 --until 2000-01-02 finds nothing" sh -c "[ -z \"\$($PRINTGATE -c $GW_CONF audit --since 2000-01-01 --until 2000-01-02)\" ]"
+check "audit --csv --limit 0 is refused" sh -c "! $PRINTGATE -c $GW_CONF audit --csv --limit 0 2>/dev/null"
+
 # The database files themselves, once the daemon closed them (the WAL checkpointed, secure_delete on).
 gw_stop TERM
 check "nothing in the state directory names her (database, spool)" sh -c "! grep -rEilas '$NAMES' $GW_STATE"
