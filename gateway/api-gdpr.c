@@ -200,7 +200,7 @@ gwApiUserErase(gw_system_t *sys, const gw_actor_t *actor, const char *name, char
     if (!was_restricted)
       gwStoreUserRestrict(sys->store, actor->tenant, user.id, false, NULL);
     free(jobs.ids);
-    _gwApiError(error_r, error && !strcmp(error, "busy") ? "one of the user's jobs is being received, converted or printed; try again in a minute" :
+    _gwApiError(error_r, error && !strcmp(error, "busy") ? "one of the user's jobs is being received, converted or printed, or a mail to the user is being sent; try again in a minute" :
                          error ? error : "store error");
     return (false);
   }

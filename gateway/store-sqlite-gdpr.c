@@ -351,9 +351,12 @@ _gwSqlUserErase(void *backend, int64_t tenant, int64_t user_id, const char *pseu
     return (false);
   }
 
+  /* Busy: a job of the user on its way, or a mail to it being sent (whose sender would log the address after the erasure). */
   if ((stmt = prepare(b, "SELECT name, (SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2"
-                         " AND state IN ('receiving', 'converting', 'releasing')) FROM users"
-                         " WHERE tenant_id = ?1 AND id = ?2 AND erased = 0")) != NULL)
+                         " AND state IN ('receiving', 'converting', 'releasing'))"
+                         " + (SELECT count(*) FROM outbox o WHERE tenant_id = ?1 AND state = 'sending' AND EXISTS (SELECT 1 FROM addresses a"
+                         " WHERE a.tenant_id = ?1 AND a.user_id = ?2 AND instr(lower(o.recipient), a.address) > 0))"
+                         " FROM users WHERE tenant_id = ?1 AND id = ?2 AND erased = 0")) != NULL)
   {
     sqlite3_bind_int64(stmt, 1, tenant);
     sqlite3_bind_int64(stmt, 2, user_id);

@@ -7,7 +7,10 @@
  *    sentence, bob's is not (positive control), and lifting it restores
  *    service;
  *  - erasure and export: only an admin erases, never itself; a user may
- *    export its own data but not another's;
+ *    export its own data but not another's; an erasure while one of the
+ *    user's jobs is being received is refused and leaves the user as it
+ *    was (not restricted), then, the job gone, it works: the name is free,
+ *    the pseudonym a disabled user that cannot submit;
  *  - the audit query: filters (user as actor or subject, action, printer,
  *    outcome, since/until) give exactly the rows a brute-force filter of
  *    all rows gives, newest first (by time, then id: rows written out of
@@ -237,6 +240,21 @@ main(void)
   TEST_CHECK(!gwApiUserErase(sys, &root, "root", NULL, 0, &error) && strstr(error, "itself"));
   TEST_CHECK(!gwApiUserErase(sys, &admin, "nobody", NULL, 0, &error) && strstr(error, "no such user"));
   TEST_CHECK(!gwApiUserExport(sys, &alice, "bob", write_nothing, NULL, &error) && strstr(error, "no such user"));
+
+  TEST_BEGIN("erasure waits for a job being received; the refusal leaves the user as it was");
+  {
+    gw_submission_t *sub = gwApiJobSubmit(sys, &admin, "bob", "doc.pdf", NULL, 100, &why, text, sizeof(text));
+    char             pseudonym[64] = "";
+    gw_user_t        user;
+
+    TEST_CHECK(sub != NULL);
+    TEST_CHECK(!gwApiUserErase(sys, &admin, "bob", pseudonym, sizeof(pseudonym), &error) && strstr(error, "try again"));
+    TEST_CHECK(gwApiUserFind(sys, &admin, "bob", &user) && !gwApiUserRestricted(sys, &admin, "bob", NULL, 0));
+    gwSubmissionAbort(&sub, GW_REASON_CANCELLED);
+    TEST_CHECK(gwApiUserErase(sys, &admin, "bob", pseudonym, sizeof(pseudonym), &error) && !strncmp(pseudonym, "erased-", 7));
+    TEST_CHECK(!gwApiUserFind(sys, &admin, "bob", &user) && gwApiUserFind(sys, &admin, pseudonym, &user) && user.disabled && !user.display_name[0]);
+    TEST_CHECK(!submit_as(sys, &admin, pseudonym, &why, text, sizeof(text)) && why == GW_REASON_UNKNOWN_USER);
+  }
 
   TEST_BEGIN("the audit query: filters match a brute-force filter, pages walk every row once");
   snprintf(path, sizeof(path), "%s/state/printgate.db", dir);

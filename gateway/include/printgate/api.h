@@ -324,7 +324,7 @@ extern bool gwApiUserExport(gw_system_t *sys, const gw_actor_t *actor, const cha
  * kept with its name, aliases and addresses replaced by the pseudonym
  * "erased-<id>" (returned in pseudonym), which also names the user row
  * that stays, blanked and disabled.  Refused while one of its jobs is being
- * received, converted or printed (try again).  Audit "user.erase" (subject:
+ * received, converted or printed, or a mail to it is being sent (try again).  Audit "user.erase" (subject:
  * the pseudonym).  Log lines from then on carry only the pseudonym.
  */
 extern bool gwApiUserErase(gw_system_t *sys, const gw_actor_t *actor, const char *name, char *pseudonym, size_t pseudonymsize, const char **error_r);
