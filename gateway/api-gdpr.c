@@ -298,3 +298,61 @@ gwApiAuditQuery(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_
 
   return (true);
 }
+
+
+/*
+ * 'csv_row()' - One audit row into the CSV writer (gwApiAuditCsv()).
+ */
+
+static bool
+csv_row(const gw_audit_t *entry, void *data)
+{
+  return (gwAuditCsvRow((gw_csv_t *)data, entry));
+}
+
+
+/*
+ * 'gwApiAuditCsv()' - Filtered audit rows as CSV, a page at a time (admin).
+ */
+
+bool
+gwApiAuditCsv(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t *q, gw_write_cb_t write, void *data, const char **error_r)
+{
+  gw_audit_query_t page;
+  gw_csv_t        *csv;
+  int64_t          left, next = 0;
+  bool             ok;
+
+  if (!sys || !write || !_gwApiAdmin(actor, error_r))
+    return (false);
+  if (!q || q->limit < 0)
+  {
+    _gwApiError(error_r, "bad audit query");
+    return (false);
+  }
+  if ((csv = gwCsvNew(write, data)) == NULL)
+  {
+    _gwApiError(error_r, "out of memory");
+    return (false);
+  }
+
+  page = *q;
+  left = q->limit > 0 ? q->limit : INT64_MAX;
+  ok   = gwAuditCsvHeader(csv);
+  while (ok && left > 0)
+  {
+    page.limit = left < 1000 ? (int)left : 1000;
+    if ((ok = gwApiAuditQuery(sys, actor, &page, csv_row, csv, &next, error_r)) == false || next == 0)
+      break;
+    left      -= page.limit;
+    page.after = next;
+  }
+
+  if (!gwCsvDelete(&csv) && ok)
+  {
+    _gwApiError(error_r, "the CSV could not be written");
+    ok = false;
+  }
+
+  return (ok);
+}

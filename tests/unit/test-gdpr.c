@@ -17,6 +17,8 @@
  *    time order, as a clock set back writes them, are no exception);
  *    keyset pages of 7 walk them without a gap or a repeat and end with
  *    cursor 0; bad queries, an unknown cursor and non-admins are refused;
+ *    the CSV of a query (gwApiAuditCsv()) has the header and one line per
+ *    matching row, or limit of them;
  *  - the query plans: for every combination of filters, the SQL the store
  *    runs (EXPLAIN QUERY PLAN) never scans the audit table (nor searches
  *    it by tenant alone), never sorts the matching rows (the index gives
@@ -28,6 +30,7 @@
 #include "test.h"
 #include "gateway-harness.h"
 #include "store-sqlite-private.h"
+#include "printgate/text.h"
 
 #include <sqlite3.h>
 
@@ -48,6 +51,23 @@ write_nothing(const void *bytes, size_t len, void *data)
 {
   (void)bytes; (void)len; (void)data;
   return (true);
+}
+
+static bool
+buffer_write(const void *bytes, size_t len, void *data)
+{
+  gwBufferAdd((gw_buffer_t *)data, bytes, len);
+  return (!((gw_buffer_t *)data)->failed);
+}
+
+static int
+count_lines(const char *text)
+{
+  int n = 0;
+
+  for (; text && *text; text ++)
+    n += *text == '\n';
+  return (n);
 }
 
 static bool
@@ -260,12 +280,12 @@ main(void)
   snprintf(path, sizeof(path), "%s/state/printgate.db", dir);
   TEST_CHECK(sqlite3_open(path, &db) == SQLITE_OK && sqlite3_busy_timeout(db, 5000) == SQLITE_OK);
   {
-    /* 600 rows at known times (1000 + i), spread over users, actions and printers. */
+    /* 2,400 rows at known times (1000 + i), spread over users, actions and printers. */
     sqlite3_stmt *stmt = NULL;
 
     TEST_CHECK(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
                sqlite3_prepare_v2(db, "INSERT INTO audit (tenant_id, time, actor, action, subject, printer) VALUES (1, ?1, ?2, ?3, ?4, ?5)", -1, &stmt, NULL) == SQLITE_OK);
-    for (int i = 0; stmt && i < 600; i ++)
+    for (int i = 0; stmt && i < 2400; i ++)
     {
       sqlite3_bind_int64(stmt, 1, 1000 + i);
       sqlite3_bind_text(stmt, 2, users[i % 4], -1, SQLITE_STATIC);
@@ -299,12 +319,34 @@ main(void)
   memset(&q, 0, sizeof(q));
   q.outcome = GW_AUDIT_OUTCOME_OK;
   q.action  = "job.print";
-  TEST_CHECK(query_all(sys, q, 1000, &rows) && rows.count == 100);                 /* 600 / 6 */
+  TEST_CHECK(query_all(sys, q, 1000, &rows) && rows.count == 400);                 /* 2,400 / 6 */
   q.action  = NULL;
   q.outcome = GW_AUDIT_OUTCOME_ANY;
   q.user    = "carol";
   q.until   = 1003;
   TEST_CHECK(query_all(sys, q, 1, &rows) && rows.count == 1);                      /* 1000-1003: actors alice, bob, carol, system; subject alice */
+
+  TEST_BEGIN("the audit CSV for a console: every matching row over several pages, or limit of them");
+  {
+    gw_buffer_t out;
+
+    memset(&q, 0, sizeof(q));
+    q.action = "job.print";
+    memset(&out, 0, sizeof(out));
+    TEST_CHECK(gwApiAuditCsv(sys, &admin, &q, buffer_write, &out, &error) && count_lines(out.data) == 1 + 400 && !strncmp(out.data, "id,time,", 8));
+    free(out.data);
+    memset(&q, 0, sizeof(q));                       /* All 2,400 + the gateway's own: three pages of 1,000 */
+    memset(&out, 0, sizeof(out));
+    n = expected(db, &q, want, 4096);
+    TEST_CHECKF(gwApiAuditCsv(sys, &admin, &q, buffer_write, &out, &error) && count_lines(out.data) == 1 + n, "%d lines, %d rows", count_lines(out.data), n);
+    free(out.data);
+    q.limit = 7;
+    memset(&out, 0, sizeof(out));
+    TEST_CHECK(gwApiAuditCsv(sys, &admin, &q, buffer_write, &out, &error) && count_lines(out.data) == 1 + 7);
+    free(out.data);
+    memset(&out, 0, sizeof(out));
+    TEST_CHECK(!gwApiAuditCsv(sys, &alice, &q, buffer_write, &out, &error) && !strcmp(error, "permission denied") && out.len == 0);
+  }
 
   TEST_BEGIN("the audit query: bad queries and non-admins are refused");
   memset(&q, 0, sizeof(q));

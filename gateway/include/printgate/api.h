@@ -348,6 +348,14 @@ extern bool gwApiUserRestricted(gw_system_t *sys, const gw_actor_t *actor, const
  * add).  cb runs with no core lock held.
  */
 extern bool gwApiAuditQuery(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t *q, gw_audit_cb_t cb, void *data, int64_t *next_r, const char **error_r);
+/*
+ * The same rows as CSV (printgate/audit.h: header, then one row each),
+ * streamed to write a page of 1,000 rows at a time, from q->after on:
+ * every matching row when q->limit is 0, else up to q->limit (any number).
+ * For a console's download: memory stays bounded, no core lock is held
+ * while write runs.  Admin.  false when refused, or when write failed.
+ */
+extern bool gwApiAuditCsv(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t *q, gw_write_cb_t write, void *data, const char **error_r);
 
 /* ---- Status ------------------------------------------------------------------- */
 
