@@ -136,6 +136,11 @@ gwApiUserAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const 
     _gwApiError(error_r, "a user name and a role (user, admin or guest) are needed");
     return (false);
   }
+  if (!strncmp(name, GW_API_ERASED_PREFIX, strlen(GW_API_ERASED_PREFIX)))
+  {
+    _gwApiError(error_r, "names starting with \"" GW_API_ERASED_PREFIX "\" are kept for erased users");
+    return (false);
+  }
   if (!gwStoreUserAdd(sys->store, actor->tenant, name, display_name ? display_name : "", role, "", false, &id, error_r))
     return (false);
 

@@ -950,6 +950,7 @@ add_audit(const gw_audit_t *a, void *data)
 {
   json_object *e = json_object_new_object();
 
+  json_object_object_add(e, "id", json_object_new_int64(a->id));
   json_object_object_add(e, "time", json_object_new_int64(a->time));
   json_object_object_add(e, "actor", json_object_new_string(a->actor));
   json_object_object_add(e, "action", json_object_new_string(a->action));
@@ -976,6 +977,44 @@ cmd_audit(gw_client_t *cl, json_object *req)
   gwApiAuditIterate(cl->sys, &cl->as, get_int(req, "since", 0), (int)limit, add_audit, &st);
 
   return (stream_end(&st));
+}
+
+
+/*
+ * 'cmd_audit_query()' - "audit.query": filtered rows newest first
+ *                       (gwApiAuditQuery()), then "next", the cursor of
+ *                       the next page (0 = none).
+ */
+
+static bool
+cmd_audit_query(gw_client_t *cl, json_object *req)
+{
+  gw_audit_query_t q;
+  const char      *outcome = get_string(req, "outcome"), *error = NULL;
+  int64_t          next = 0;
+  char             tail[64];
+  stream_t         st;
+
+  memset(&q, 0, sizeof(q));
+  q.user    = get_string(req, "user");
+  q.action  = get_string(req, "action");
+  q.printer = get_string(req, "printer");
+  q.since   = get_int(req, "since", 0);
+  q.until   = get_int(req, "until", 0);
+  q.after   = get_int(req, "after", 0);
+  q.limit   = (int)get_int(req, "limit", 1000);
+  q.outcome = !outcome ? GW_AUDIT_OUTCOME_ANY : !strcmp(outcome, "ok") ? GW_AUDIT_OUTCOME_OK :
+              !strcmp(outcome, "refused") ? GW_AUDIT_OUTCOME_REFUSED : (gw_audit_outcome_t)-1;
+  if (get_int(req, "limit", 1000) < 1 || get_int(req, "limit", 1000) > GW_AUDIT_QUERY_MAX || (unsigned)q.outcome > GW_AUDIT_OUTCOME_REFUSED ||
+      q.since < 0 || q.until < 0 || q.after < 0)
+    return (_gwControlError(cl, NULL, "Bad audit query: --limit 1 to %d, --outcome ok or refused, times and --after not negative.", GW_AUDIT_QUERY_MAX));
+
+  stream_begin(&st, cl, "audit");
+  if (!gwApiAuditQuery(cl->sys, &cl->as, &q, add_audit, &st, &next, &error))
+    return (false);                         /* Half-written reply: close, the CLI says so */
+
+  snprintf(tail, sizeof(tail), "],\"next\":%lld}\n", (long long)next);
+  return (st.ok && gwWriteAll(cl->fd, tail, strlen(tail)));
 }
 
 
@@ -1099,6 +1138,10 @@ static const struct
   { "address.verify", cmd_address_verify },
   { "alias.add",      cmd_alias_add },
   { "audit",          cmd_audit },
+  { "audit.query",    cmd_audit_query },
+  { "user.erase",     _gwControlUserErase },
+  { "user.export",    _gwControlUserExport },
+  { "user.restrict",  _gwControlUserRestrict },
   { "card.set",       cmd_card_set },
   { "device.add",     cmd_device_add },
   { "device.list",    cmd_device_list },
@@ -1153,7 +1196,7 @@ _gwControlDispatch(gw_client_t *cl, json_object *req)
   {
     if (!strcmp(cmd, commands[i].name))
     {
-      if (strcmp(cmd, "status") && strcmp(cmd, "job.list") && strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "audit") && strcmp(cmd, "outbox.list"))
+      if (strcmp(cmd, "status") && strcmp(cmd, "job.list") && strcmp(cmd, "user.list") && strcmp(cmd, "printer.list") && strcmp(cmd, "audit") && strcmp(cmd, "outbox.list") && strcmp(cmd, "audit.query"))
         gwLog(gwSystemGetLog(cl->sys), GW_LOG_DEBUG, "Control: %s by %s.", cmd, cl->actor);
       return (commands[i].fn(cl, req));
     }

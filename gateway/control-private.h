@@ -31,4 +31,9 @@ extern bool    _gwControlReply(gw_client_t *cl, json_object *reply);
 extern bool    _gwControlError(gw_client_t *cl, const char *reason, const char *fmt, ...) GW_FORMAT(3, 4);
 extern bool    _gwControlDispatch(gw_client_t *cl, json_object *req);
 
+/* control-gdpr.c: "user.export", "user.erase", "user.restrict" (docs/gdpr.md) */
+extern bool    _gwControlUserExport(gw_client_t *cl, json_object *req);
+extern bool    _gwControlUserErase(gw_client_t *cl, json_object *req);
+extern bool    _gwControlUserRestrict(gw_client_t *cl, json_object *req);
+
 #endif /* !PRINTGATE_CONTROL_PRIVATE_H */

@@ -136,6 +136,11 @@ typedef struct _gw_store_ops_s
   bool    (*terminal_find)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
   int     (*terminal_list)(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
   bool    (*terminal_revoke)(void *b, int64_t tenant, const char *name);
+  bool    (*user_restricted)(void *b, int64_t tenant, int64_t user_id, char *reason, size_t reasonsize);
+  bool    (*user_restrict)(void *b, int64_t tenant, int64_t user_id, bool on, const char *reason);
+  int     (*user_export_page)(void *b, int64_t tenant, int64_t user_id, gw_export_section_t section, int64_t *cursor, int max, char **text_r);
+  bool    (*user_erase)(void *b, int64_t tenant, int64_t user_id, const char *pseudonym, int64_t now, int *jobs_r, const char **error_r);
+  int     (*audit_query)(void *b, int64_t tenant, const gw_audit_query_t *q, int64_t before, gw_audit_t *rows, int max);
 } _gw_store_ops_t;
 
 struct _gw_store_s

@@ -638,11 +638,12 @@ audit_bounds(_gw_sql_t *b, int64_t tenant, int64_t since, int limit, _gw_store_c
 
 
 /*
- * 'audit_row()' - Copy an AUDIT_COLS row.
+ * '_gwSqlAuditRow()' - Copy an AUDIT_COLS row (also the audit query's,
+ *                    store-sqlite-gdpr.c).
  */
 
-static void
-audit_row(sqlite3_stmt *stmt, void *row)
+void
+_gwSqlAuditRow(sqlite3_stmt *stmt, void *row)
 {
   gw_audit_t *e = (gw_audit_t *)row;
 
@@ -673,7 +674,7 @@ _gwSqlAuditPage(void *backend, int64_t tenant, int64_t since, int limit, _gw_sto
     sqlite3_bind_int64(stmt, 3, cursor->num[0]);
     sqlite3_bind_int64(stmt, 4, cursor->num[1]);
     sqlite3_bind_int(stmt, 5, max);
-    n = _gwSqlRows(b, stmt, audit_row, entries, sizeof(gw_audit_t), max);
+    n = _gwSqlRows(b, stmt, _gwSqlAuditRow, entries, sizeof(gw_audit_t), max);
   }
   _gwSqlUnlock(b);
 

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  9    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  10   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -126,6 +126,8 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_TERMINAL_USED,
   _GW_SQL_TERMINAL_LIST,
   _GW_SQL_TERMINAL_REVOKE,
+  _GW_SQL_USER_RESTRICTED,
+  _GW_SQL_USER_RESTRICT,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -288,5 +290,16 @@ extern bool    _gwSqlTerminalAdd(void *b, int64_t tenant, const char *name, cons
 extern bool    _gwSqlTerminalFind(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
 extern int     _gwSqlTerminalList(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
 extern bool    _gwSqlTerminalRevoke(void *b, int64_t tenant, const char *name);
+
+/* store-sqlite-gdpr.c */
+extern bool    _gwSqlUserRestricted(void *b, int64_t tenant, int64_t user_id, char *reason, size_t reasonsize);
+extern bool    _gwSqlUserRestrict(void *b, int64_t tenant, int64_t user_id, bool on, const char *reason);
+extern int     _gwSqlUserExportPage(void *b, int64_t tenant, int64_t user_id, gw_export_section_t section, int64_t *cursor, int max, char **text_r);
+extern bool    _gwSqlUserErase(void *b, int64_t tenant, int64_t user_id, const char *pseudonym, int64_t now, int *jobs_r, const char **error_r);
+extern int     _gwSqlAuditQuery(void *b, int64_t tenant, const gw_audit_query_t *q, int64_t before, gw_audit_t *rows, int max);
+/* The SQL of an audit query (tests: its EXPLAIN QUERY PLAN); false = too long. */
+extern bool    _gwSqlAuditQuerySql(const gw_audit_query_t *q, char *buf, size_t bufsize);
+/* Copy an audit row ("id, time, actor, action, subject, job_id, printer, pages, source, detail"); store-sqlite-job.c. */
+extern void    _gwSqlAuditRow(sqlite3_stmt *stmt, void *row);
 
 #endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

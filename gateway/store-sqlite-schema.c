@@ -319,6 +319,37 @@ static const char schema_v9[] =
   " UNIQUE (tenant_id, name));";
 
 
+/*
+ * Version 10: GDPR tools and the audit query (docs/gdpr.md, api.h "GDPR").
+ *
+ * - users.restricted (0/1) and restricted_reason: restriction of
+ *   processing (the user's new jobs and mail are refused with the reason);
+ *   users.erased: the time the user was erased (its row is kept, blanked,
+ *   under the pseudonym "erased-<id>", so audit and report rows stay
+ *   consistent).
+ * - audit.outcome: "refused" for the actions that say no (*.fail,
+ *   *.refuse, *.reject, *.locked), else "ok"; a virtual column, so
+ *   existing rows get it too and nothing writes it.
+ * - One index per audit filter (user as actor or subject, action,
+ *   printer, outcome), each ending in (time, row id): a page newest
+ *   first after a cursor, with or without a time range, is one index
+ *   range read backwards, never a full scan or a sort.
+ */
+
+static const char schema_v10[] =
+  "ALTER TABLE users ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE users ADD COLUMN restricted_reason TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE users ADD COLUMN erased INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE audit ADD COLUMN outcome TEXT GENERATED ALWAYS AS"
+  " (CASE WHEN action LIKE '%.fail' OR action LIKE '%.refuse' OR action LIKE '%.reject' OR action LIKE '%.locked'"
+  " THEN 'refused' ELSE 'ok' END) VIRTUAL;"
+  "CREATE INDEX audit_actor ON audit (tenant_id, actor, time);"
+  "CREATE INDEX audit_subject ON audit (tenant_id, subject, time);"
+  "CREATE INDEX audit_action ON audit (tenant_id, action, time);"
+  "CREATE INDEX audit_printer ON audit (tenant_id, printer, time);"
+  "CREATE INDEX audit_outcome ON audit (tenant_id, outcome, time);";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -329,5 +360,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 6, "devices", schema_v6 },
   { 7, "outbox", schema_v7 },
   { 8, "origin references", schema_v8 },
-  { 9, "web sign-in, sessions and terminals", schema_v9 }
+  { 9, "web sign-in, sessions and terminals", schema_v9 },
+  { 10, "gdpr: restriction, erasure and audit query indexes", schema_v10 }
 };

@@ -96,6 +96,9 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
   }
 
+  if (_gwSystemRestricted(sys, tenant, &u, origin, reason_r, text, textsize))
+    return (NULL);
+
   *reason_r = GW_REASON_BAD_OPTION;
   if (options && options->copies != 0 && !gwJobCopiesValid(options->copies))
   {

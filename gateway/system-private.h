@@ -95,5 +95,7 @@ extern bool    _gwSystemJobCancelAs(gw_system_t *sys, int64_t tenant, const char
 extern bool    _gwSystemPinNewAs(gw_system_t *sys, int64_t tenant, const char *username, char *pin, size_t pinsize, const char *actor, const char *source, const char **error_r);
 extern bool    _gwSystemCardSetAs(gw_system_t *sys, int64_t tenant, const char *username, const char *card, const char *actor, const char *source, const char **error_r);
 extern bool    _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key);
+/* api-gdpr.c: is the user's processing restricted?  Then *reason_r = GW_REASON_RESTRICTED, text gets the sentence and a "job.refuse" row is written. */
+extern bool    _gwSystemRestricted(gw_system_t *sys, int64_t tenant, const gw_user_t *user, const char *origin, gw_reason_t *reason_r, char *text, size_t textsize);
 
 #endif /* !PRINTGATE_SYSTEM_PRIVATE_H */

@@ -149,6 +149,7 @@ _gwIppReasonStatus(gw_reason_t reason)
     case GW_REASON_BUSY :           return (IPP_STATUS_ERROR_BUSY);
     case GW_REASON_BAD_OPTION :     return (IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES);
     case GW_REASON_UNKNOWN_USER :   return (IPP_STATUS_ERROR_NOT_AUTHORIZED);
+    case GW_REASON_RESTRICTED :     return (IPP_STATUS_ERROR_NOT_POSSIBLE);
     case GW_REASON_UNSUPPORTED_FORMAT : return (IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED);
     default :                       return (IPP_STATUS_ERROR_INTERNAL);
   }

@@ -40,6 +40,7 @@ reason_status(gw_reason_t reason)
     case GW_REASON_BUSY :
         return (503);
     case GW_REASON_UNKNOWN_USER :
+    case GW_REASON_RESTRICTED :
         return (403);
     case GW_REASON_INTERNAL :
         return (500);

@@ -5,6 +5,7 @@
  * docs/cli.md documents every command.
  */
 
+#include "printgate/audit.h"
 #include "printgate/config.h"
 #include "printgate/control.h"
 #include "printgate/profile.h"
@@ -50,6 +51,10 @@ usage(FILE *fp, int status)
         "  user list\n"
         "  user password NAME                 (new one-time password)\n"
         "  user alias NAME ALIAS\n"
+        "  user export NAME                   (everything held about NAME, as JSON; docs/gdpr.md)\n"
+        "  user erase NAME                    (crypto-shred NAME's jobs, delete what names NAME,\n"
+        "          keep audit rows under the pseudonym erased-ID; cannot be undone)\n"
+        "  user restrict NAME --reason TEXT | user restrict NAME --off  (refuse NAME's new jobs and mail)\n"
         "  address add USER ADDR | address verify ADDR | address revoke ADDR | address confirm CODE\n"
         "  address list [--user NAME]\n"
         "  printer add NAME URI [--location TEXT] | printer list | printer delete NAME\n"
@@ -70,7 +75,9 @@ usage(FILE *fp, int status)
         "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
         "          on the command line is visible to other processes (/proc/PID/cmdline)\n"
         "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
-        "  audit [--since UNIXTIME] [--limit N]\n"
+        "  audit [--user U] [--action A] [--since T] [--until T] [--printer P] [--outcome ok|refused]\n"
+        "        [--limit N] [--after CURSOR] [--csv]   (newest first; T: Unix time or YYYY-MM-DD[THH:MM[:SS]] UTC;\n"
+        "        --csv writes every matching row, or N, as CSV)\n"
         "  outbox list [--state queued|sending|sent|failed] | outbox retry ID | outbox delete ID\n"
         "  outbox send ADDRESS SUBJECT [--key KEY] [--in-reply-to MSGID]  (body on standard input;\n"
         "          --in-reply-to marks it an automatic reply)\n"
@@ -151,6 +158,19 @@ strict_int(const char *s)
     return (-1);
 
   return (strtoll(s, NULL, 10));
+}
+
+
+/*
+ * 'whole_number()' - A whole number of 1 to 18 digits (a row id), or -1.
+ */
+
+static int64_t
+whole_number(const char *s)
+{
+  size_t len = strlen(s);
+
+  return (len == 0 || len > 18 || strspn(s, "0123456789") != len ? -1 : strtoll(s, NULL, 10));
 }
 
 
@@ -360,7 +380,7 @@ print_reply(const char *cmd, json_object *reply)
       printf("%-20s %-8s %s\n", jstr(item, "name"), json_object_get_boolean(json_object_object_get(item, "enabled")) ? "yes" : "no", jstr(item, "uri"));
     }
   }
-  else if (!strcmp(cmd, "audit") && json_object_object_get_ex(reply, "audit", &list))
+  else if (!strncmp(cmd, "audit", 5) && json_object_object_get_ex(reply, "audit", &list))
   {
     for (size_t i = 0; i < json_object_array_length(list); i ++)
     {
@@ -368,6 +388,8 @@ print_reply(const char *cmd, json_object *reply)
       print_time(jint(item, "time"), t1, sizeof(t1));
       printf("%s  %-16s %-15s %-12s %-36s %-12s %3d  %s %s\n", t1, jstr(item, "actor"), jstr(item, "action"), jstr(item, "subject"), jstr(item, "job"), jstr(item, "printer"), (int)jint(item, "pages"), jstr(item, "source"), jstr(item, "detail"));
     }
+    if (jint(reply, "next") > 0)
+      fprintf(stderr, "printgate: more rows: --after %lld\n", (long long)jint(reply, "next"));
   }
   else if (!strcmp(cmd, "lockout.list") && json_object_object_get_ex(reply, "lockouts", &list))
   {
@@ -392,6 +414,12 @@ print_reply(const char *cmd, json_object *reply)
         printf("%52s %s\n", "", jstr(item, "last_error"));
     }
   }
+  else if (!strcmp(cmd, "user.export") && json_object_object_get_ex(reply, "export", &item))
+    printf("%s\n", json_object_to_json_string_ext(item, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+  else if (!strcmp(cmd, "user.erase"))
+    printf("Erased; the user's audit rows now name %s.\n", jstr(reply, "pseudonym"));
+  else if (!strcmp(cmd, "user.restrict"))
+    printf("%s\n", json_object_get_boolean(json_object_object_get(reply, "restricted")) ? "Restricted: new jobs and mail are refused." : "Restriction lifted.");
   else if (!strcmp(cmd, "secret.encrypt"))
     printf("%s\n", jstr(reply, "value"));
   else if (!strcmp(cmd, "outbox.send"))
@@ -750,6 +778,221 @@ mobileconfig_request(cli_t *cli)
 
 
 /*
+ * 'has_flag()' - Is the flag (an option without a value) among the words?
+ */
+
+static bool
+has_flag(cli_t *cli, const char *flag)
+{
+  for (int i = 1; i < cli->argc; i ++)
+  {
+    if (!strcmp(cli->argv[i], flag))
+      return (true);
+  }
+
+  return (false);
+}
+
+
+/*
+ * 'exchange()' - One request without a document, its parsed reply (NULL,
+ *                said why, when the daemon cannot be reached or answers
+ *                nothing).
+ */
+
+static json_object *
+exchange(const char *sock, json_object *req)
+{
+  const char  *error = NULL, *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+  char        *line = NULL;
+  size_t       linesize = 0;
+  json_object *reply = NULL;
+  int          fd;
+
+  if ((fd = gwControlConnect(sock, &error)) < 0)
+  {
+    fprintf(stderr, "printgate: %s\n", error);
+    return (NULL);
+  }
+  if (gwWriteAll(fd, text, strlen(text)) && gwWriteAll(fd, "\n", 1) && (line = read_reply(fd, &linesize)) != NULL)
+    reply = json_tokener_parse(line);
+  close(fd);
+  free(line);
+  if (!reply)
+    fprintf(stderr, "printgate: no answer from printgated (did it stop?).\n");
+
+  return (reply);
+}
+
+
+/*
+ * 'parse_time()' - A Unix time, or YYYY-MM-DD[THH:MM[:SS]] in UTC; -1 if neither.
+ */
+
+static int64_t
+parse_time(const char *s)
+{
+  static const char * const formats[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d" };
+  struct tm tmv;
+  size_t    len = strlen(s);
+
+  if (len <= 12 && whole_number(s) >= 0)
+    return (whole_number(s));
+
+  for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i ++)
+  {
+    const char *end;
+
+    memset(&tmv, 0, sizeof(tmv));
+    if ((end = strptime(s, formats[i], &tmv)) != NULL && (!*end || !strcmp(end, "Z")))
+      return ((int64_t)timegm(&tmv));
+  }
+
+  return (-1);
+}
+
+
+/*
+ * 'gdpr_request()' - "user export|erase|restrict NAME ..." and "audit
+ *                    [filters]" (an audit.query request), or NULL (the
+ *                    reason said).  *mine_r = false for any other command.
+ */
+
+static json_object *
+gdpr_request(cli_t *cli, bool *mine_r)
+{
+  static const char * const filters[][2] = { { "--user", "user" }, { "--action", "action" }, { "--printer", "printer" }, { "--outcome", "outcome" } };
+  const char  *noun = cli->argc > 0 ? cli->argv[0] : "", *verb = cli->argc > 1 ? cli->argv[1] : "";
+  json_object *req;
+  bool         audit = !strcmp(noun, "audit");
+
+  if ((*mine_r = audit || (!strcmp(noun, "user") && (!strcmp(verb, "export") || !strcmp(verb, "erase") || !strcmp(verb, "restrict")))) == false)
+    return (NULL);
+
+  req = json_object_new_object();
+  if (audit)
+  {
+    const char *times[2] = { option(cli, 1, "--since"), option(cli, 1, "--until") };
+
+    json_object_object_add(req, "cmd", json_object_new_string("audit.query"));
+    for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i ++)
+      add(req, filters[i][1], option(cli, 1, filters[i][0]));
+    for (int i = 0; i < 2; i ++)
+    {
+      if (times[i] && parse_time(times[i]) < 0)
+      {
+        fprintf(stderr, "printgate: audit: %s: give a Unix time or YYYY-MM-DD[THH:MM[:SS]] (UTC)\n", times[i]);
+        json_object_put(req);
+        return (NULL);
+      }
+      if (times[i])
+        json_object_object_add(req, i ? "until" : "since", json_object_new_int64(parse_time(times[i])));
+    }
+    if (option(cli, 1, "--after"))
+      json_object_object_add(req, "after", json_object_new_int64(whole_number(option(cli, 1, "--after"))));
+    if (option(cli, 1, "--limit"))
+      json_object_object_add(req, "limit", json_object_new_int64(strict_int(option(cli, 1, "--limit"))));
+    return (req);
+  }
+
+  if (!positional(cli, 2, 0) || (!strcmp(verb, "restrict") && !option(cli, 2, "--reason") && !has_flag(cli, "--off")))
+  {
+    fprintf(stderr, "printgate: user %s: missing NAME%s\n", verb, strcmp(verb, "restrict") ? "" : " and --reason TEXT (or --off)");
+    json_object_put(req);
+    return (NULL);
+  }
+  json_object_object_add(req, "cmd", json_object_new_string(!strcmp(verb, "export") ? "user.export" : !strcmp(verb, "erase") ? "user.erase" : "user.restrict"));
+  add(req, "name", positional(cli, 2, 0));
+  if (!strcmp(verb, "restrict"))
+  {
+    json_object_object_add(req, "on", json_object_new_boolean(!has_flag(cli, "--off")));
+    add(req, "reason", option(cli, 2, "--reason"));
+  }
+
+  return (req);
+}
+
+
+/*
+ * 'write_stdout()' - The CSV writer's callback.
+ */
+
+static bool
+write_stdout(const void *bytes, size_t len, void *data)
+{
+  (void)data;
+
+  return (gwWriteAll(STDOUT_FILENO, bytes, len));
+}
+
+
+/*
+ * 'audit_csv()' - "audit ... --csv": every matching row (or --limit of
+ *                 them), fetched a page of 1,000 at a time and written as
+ *                 CSV as it comes, so memory stays bounded.
+ */
+
+static int
+audit_csv(cli_t *cli, const char *sock, json_object *req)
+{
+  int64_t      left = option(cli, 1, "--limit") ? whole_number(option(cli, 1, "--limit")) : -1, next = 0;
+  gw_csv_t    *csv = gwCsvNew(write_stdout, NULL);
+  json_object *reply = NULL, *list;
+  bool         ok;
+
+  if (left == 0 || (left < 0 && option(cli, 1, "--limit")))
+  {
+    fprintf(stderr, "printgate: audit: --limit takes a whole number from 1\n");
+    gwCsvDelete(&csv);
+    return (2);
+  }
+  ok = csv && gwAuditCsvHeader(csv);
+
+  while (ok && left != 0)
+  {
+    json_object_object_add(req, "limit", json_object_new_int64(left < 0 || left > 1000 ? 1000 : left));
+    if ((reply = exchange(sock, req)) == NULL)
+      break;
+    if (!json_object_get_boolean(json_object_object_get(reply, "ok")) || !json_object_object_get_ex(reply, "audit", &list))
+    {
+      fprintf(stderr, "printgate: %s\n", jstr(reply, "error"));
+      break;
+    }
+    for (size_t i = 0; ok && i < json_object_array_length(list); i ++)
+    {
+      json_object *item = json_object_array_get_idx(list, i);
+      gw_audit_t   a;
+
+      memset(&a, 0, sizeof(a));
+      a.id    = jint(item, "id");
+      a.time  = jint(item, "time");
+      a.pages = (int)jint(item, "pages");
+      snprintf(a.actor, sizeof(a.actor), "%s", jstr(item, "actor"));
+      snprintf(a.action, sizeof(a.action), "%s", jstr(item, "action"));
+      snprintf(a.subject, sizeof(a.subject), "%s", jstr(item, "subject"));
+      snprintf(a.job_id, sizeof(a.job_id), "%s", jstr(item, "job"));
+      snprintf(a.printer, sizeof(a.printer), "%s", jstr(item, "printer"));
+      snprintf(a.source, sizeof(a.source), "%s", jstr(item, "source"));
+      snprintf(a.detail, sizeof(a.detail), "%s", jstr(item, "detail"));
+      ok = gwAuditCsvRow(csv, &a);
+    }
+    if (left > 0)
+      left -= (int64_t)json_object_array_length(list);
+    if ((next = jint(reply, "next")) <= 0)
+      left = 0;
+    json_object_object_add(req, "after", json_object_new_int64(next));
+    json_object_put(reply);
+    reply = NULL;
+  }
+  json_object_put(reply);
+
+  if (!gwCsvDelete(&csv) || !ok)
+    return (1);
+  return (left == 0 ? 0 : 1);
+}
+
+
+/*
  * 'build_request()' - Turn the command words into a request.  Returns NULL
  *                     (after printing why) on a usage error.  For
  *                     "job submit" opens the file and sets docfd and docsize.
@@ -777,13 +1020,9 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
 
 #define NEED(x, what) do { if (!(x)) { fprintf(stderr, "printgate: %s %s: missing %s\n", noun, verb, what); json_object_put(req); return (NULL); } } while (0)
 
-  if (!strcmp(noun, "status") || !strcmp(noun, "audit"))
+  if (!strcmp(noun, "status"))
   {
     json_object_object_add(req, "cmd", json_object_new_string(noun));
-    if (option(cli, 1, "--since"))
-      json_object_object_add(req, "since", json_object_new_int64(strtoll(option(cli, 1, "--since"), NULL, 10)));
-    if (option(cli, 1, "--limit"))
-      json_object_object_add(req, "limit", json_object_new_int64(strtoll(option(cli, 1, "--limit"), NULL, 10)));
     return (req);
   }
 
@@ -1000,10 +1239,18 @@ main(int argc, char *argv[])
     req = mobileconfig_request(&cli);
   else if (!strcmp(cli.argv[0], "dnssd-zone"))
     req = dnssd_request(&cli);
-  else if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL && !mine)
+  else if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL && !mine &&
+           (req = gdpr_request(&cli, &mine)) == NULL && !mine)
     req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret));
   if (!req)
     return (2);
+
+  if (!strcmp(cli.argv[0], "audit") && has_flag(&cli, "--csv"))
+  {
+    status = audit_csv(&cli, sock, req);
+    json_object_put(req);
+    return (status);
+  }
 
   status = run(&cli, sock, req, docfd, docsize);
 

@@ -222,4 +222,39 @@ extern bool gwStoreTerminalFind(gw_store_t *s, int64_t tenant, const unsigned ch
 extern bool gwStoreTerminalIterate(gw_store_t *s, int64_t tenant, gw_terminal_cb_t cb, void *data);
 extern bool gwStoreTerminalRevoke(gw_store_t *s, int64_t tenant, const char *name);
 
+/* ---- GDPR and the audit query (store-gdpr.c, store-sqlite-gdpr.c, docs/gdpr.md) -- */
+
+typedef enum gw_export_section_e   /* The parts of a user's export, in order */
+{
+  GW_EXPORT_USER, GW_EXPORT_ALIASES, GW_EXPORT_ADDRESSES, GW_EXPORT_ADDRESS_TOKENS, GW_EXPORT_PINS,
+  GW_EXPORT_CARDS, GW_EXPORT_DEVICES, GW_EXPORT_SESSIONS, GW_EXPORT_SIGNIN_CODES, GW_EXPORT_LOCKOUTS,
+  GW_EXPORT_JOBS, GW_EXPORT_OUTBOX, GW_EXPORT_AUDIT,
+  GW_EXPORT_COUNT
+} gw_export_section_t;
+
+extern const char *gwStoreExportSectionName(gw_export_section_t section);   /* "jobs" */
+/* Is the user's processing restricted?  reason gets the admin's reason.  false = not restricted (or no such user). */
+extern bool gwStoreUserRestricted(gw_store_t *s, int64_t tenant, int64_t user_id, char *reason, size_t reasonsize);
+/* Restrict (on, with a reason of 1 to 255 bytes) or lift it.  false = no such (unerased) user. */
+extern bool gwStoreUserRestrict(gw_store_t *s, int64_t tenant, int64_t user_id, bool on, const char *reason);
+/*
+ * One section of a user's export as JSON objects, after *cursor (0 at the
+ * start; advanced): *text_r (malloc'd, the caller frees it) gets up to
+ * 'max' objects separated by commas.  Returns the number, 0 at the end,
+ * -1 on error.  Never a secret (hashes, HMACs, keys) or document content.
+ */
+extern int  gwStoreUserExportPage(gw_store_t *s, int64_t tenant, int64_t user_id, gw_export_section_t section, int64_t *cursor, int max, char **text_r);
+/*
+ * Erase a user in one transaction (docs/gdpr.md): its jobs, documents
+ * (wrapped keys), aliases, addresses, tokens, PIN, card, devices, sessions,
+ * sign-in codes, lockout keys and outbox rows to its addresses go; audit
+ * rows about it keep their place with its name, aliases and addresses
+ * replaced by 'pseudonym'; the user row stays, blanked and disabled, named
+ * 'pseudonym'.  Refused ("busy") while one of its jobs is being received,
+ * converted or released.  *jobs_r = jobs deleted.
+ */
+extern bool gwStoreUserErase(gw_store_t *s, int64_t tenant, int64_t user_id, const char *pseudonym, int64_t now, int *jobs_r, const char **error_r);
+/* Audit rows newest first (gw_audit_query_t); *next_r = the cursor of the next page, 0 = no more.  No lock held in cb. */
+extern bool gwStoreAuditQuery(gw_store_t *s, int64_t tenant, const gw_audit_query_t *q, gw_audit_cb_t cb, void *data, int64_t *next_r);
+
 #endif /* !PRINTGATE_STORE_H */

@@ -34,6 +34,7 @@
 #ifndef PRINTGATE_API_H
 #define PRINTGATE_API_H
 
+#include "audit.h"      /* gw_write_cb_t, the audit CSV writer */
 #include "crypto.h"     /* gwWipe() for the secrets this API returns */
 #include "system.h"
 
@@ -296,6 +297,65 @@ extern bool gwApiAuditIterate(gw_system_t *sys, const gw_actor_t *actor, int64_t
 extern bool gwApiLockoutIterate(gw_system_t *sys, const gw_actor_t *actor, gw_lockout_cb_t cb, void *data);
 /* Admin: key NULL = every key.  Audit "lockout.clear" (detail: the key or "all"). */
 extern bool gwApiLockoutClear(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char **error_r);
+
+/* ---- GDPR and the audit query (api-gdpr.c, docs/gdpr.md) --------------------------- */
+
+#define GW_API_ERASED_PREFIX "erased-"   /* An erased user's pseudonym: "erased-<user id>" */
+
+/*
+ * Right of access: everything held about one user (by name or alias) as
+ * one JSON object, streamed to write (no newline in it): "format"
+ * ("printgate-user-export/1"), "exported", "user", then arrays "aliases",
+ * "addresses", "address_tokens", "pins", "cards" (times only), "devices"
+ * (no token or password), "sessions" (times only), "signin_codes" (times
+ * only), "lockouts", "jobs" (metadata and documents' formats and page
+ * counts; never content or keys), "outbox" (rows to the user's addresses,
+ * never the sealed message), "audit" (rows by or about the user, its jobs
+ * or its addresses).  No core lock is held while write runs.  Admin, or
+ * the user itself (helpdesk, once that role exists, is for the roles change
+ * to add).  Audit "user.export".
+ */
+extern bool gwApiUserExport(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_write_cb_t write, void *data, const char **error_r);
+/*
+ * Erasure (admin only, not oneself): the user's jobs are crypto-shredded
+ * (rows and wrapped keys deleted, spool files removed), its aliases,
+ * addresses, tokens, PIN, card, devices, sessions, sign-in codes, lockout
+ * keys and the outbox rows to its addresses deleted, and the audit rows
+ * kept with its name, aliases and addresses replaced by the pseudonym
+ * "erased-<id>" (returned in pseudonym), which also names the user row
+ * that stays, blanked and disabled.  Refused while one of its jobs is being
+ * received, converted or printed, or a mail to it is being sent (try again).  Audit "user.erase" (subject:
+ * the pseudonym).  Log lines from then on carry only the pseudonym.
+ */
+extern bool gwApiUserErase(gw_system_t *sys, const gw_actor_t *actor, const char *name, char *pseudonym, size_t pseudonymsize, const char **error_r);
+/*
+ * Restriction of processing (admin only): on, every new job of the user
+ * (IPP, mail, web, CLI) is refused with reason GW_REASON_RESTRICTED and a
+ * sentence quoting 'reason' (1 to 255 bytes); off lifts it.  Held jobs
+ * stay held.  Audit "user.restrict" (detail: the reason) / "user.unrestrict".
+ */
+extern bool gwApiUserRestrict(gw_system_t *sys, const gw_actor_t *actor, const char *name, bool on, const char *reason, const char **error_r);
+/* Is the user restricted?  reason (if not NULL) gets why.  Admin, or the user itself. */
+extern bool gwApiUserRestricted(gw_system_t *sys, const gw_actor_t *actor, const char *name, char *reason, size_t reasonsize);
+/*
+ * The audit log, filtered (gw_audit_query_t in records.h): up to q->limit
+ * rows newest first (by time, then id), after the cursor q->after (the id
+ * of the previous page's last row); *next_r (if not NULL) gets the cursor
+ * of the next page, 0 when there is none.  A cursor that is no row is
+ * refused.  Every filter has
+ * its index (no full scan; tests/unit/test-gdpr.c checks the plans).
+ * Admin (the auditor role, once it exists, is for the roles change to
+ * add).  cb runs with no core lock held.
+ */
+extern bool gwApiAuditQuery(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t *q, gw_audit_cb_t cb, void *data, int64_t *next_r, const char **error_r);
+/*
+ * The same rows as CSV (printgate/audit.h: header, then one row each),
+ * streamed to write a page of 1,000 rows at a time, from q->after on:
+ * every matching row when q->limit is 0, else up to q->limit (any number).
+ * For a console's download: memory stays bounded, no core lock is held
+ * while write runs.  Admin.  false when refused, or when write failed.
+ */
+extern bool gwApiAuditCsv(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t *q, gw_write_cb_t write, void *data, const char **error_r);
 
 /* ---- Status ------------------------------------------------------------------- */
 

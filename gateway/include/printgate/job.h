@@ -69,6 +69,7 @@ typedef enum gw_reason_e
   GW_REASON_BAD_OPTION,           /* "bad-option": a job option out of range or unknown */
   GW_REASON_MAY_HAVE_PRINTED,     /* "may-have-printed" (release cut short; the printer cannot say) */
   GW_REASON_DUPLICATE,            /* "duplicate": a job with this origin reference exists (gw_job_options_t.origin_ref) */
+  GW_REASON_RESTRICTED,           /* "restricted": the user's processing is restricted (GDPR, docs/gdpr.md) */
   GW_REASON_COUNT
 } gw_reason_t;
 

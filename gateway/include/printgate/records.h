@@ -125,4 +125,27 @@ typedef struct gw_lockout_s    /* One counted key, for listing */
 
 typedef bool (*gw_lockout_cb_t)(const gw_lockout_t *lockout, void *data);
 
+/* ---- Audit queries (api.h gwApiAuditQuery(), docs/gdpr.md) --------------- */
+
+#define GW_AUDIT_QUERY_MAX 10000     /* Most rows one query (page) returns */
+
+typedef enum gw_audit_outcome_e
+{
+  GW_AUDIT_OUTCOME_ANY,
+  GW_AUDIT_OUTCOME_OK,               /* Every action that is not a refusal */
+  GW_AUDIT_OUTCOME_REFUSED           /* *.fail, *.refuse, *.reject, *.locked */
+} gw_audit_outcome_t;
+
+typedef struct gw_audit_query_s      /* What an audit page selects; NULL / 0 = no filter */
+{
+  const char        *user;           /* The actor or the subject is this name */
+  const char        *action;         /* "job.print" */
+  const char        *printer;
+  int64_t            since;          /* time >= since (Unix time) */
+  int64_t            until;          /* time <= until */
+  gw_audit_outcome_t outcome;
+  int64_t            after;          /* Cursor: the id of the last row of the previous page (0 = from the newest) */
+  int                limit;          /* Rows wanted, 1 to GW_AUDIT_QUERY_MAX */
+} gw_audit_query_t;
+
 #endif /* !PRINTGATE_RECORDS_H */
