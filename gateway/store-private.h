@@ -136,6 +136,8 @@ typedef struct _gw_store_ops_s
   bool    (*terminal_find)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
   int     (*terminal_list)(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
   bool    (*terminal_revoke)(void *b, int64_t tenant, const char *name);
+  bool    (*totals)(void *b, gw_store_totals_t *totals);
+  int     (*report)(void *b, int64_t tenant, const gw_report_query_t *q, gw_report_row_t *rows, int max);
 } _gw_store_ops_t;
 
 struct _gw_store_s

@@ -113,7 +113,9 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlTerminalAdd,
   _gwSqlTerminalFind,
   _gwSqlTerminalList,
-  _gwSqlTerminalRevoke
+  _gwSqlTerminalRevoke,
+  _gwSqlTotals,
+  _gwSqlReport
 };
 
 

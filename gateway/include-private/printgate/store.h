@@ -19,6 +19,7 @@
 #include "printgate/job.h"
 #include "printgate/records.h"
 #include "printgate/outbox.h"
+#include "printgate/report.h"
 
 /* The records (gw_user_t, gw_address_t, gw_printer_t, gw_audit_t, gw_lockout_t) are public: records.h. */
 
@@ -221,5 +222,19 @@ extern bool gwStoreTerminalAdd(gw_store_t *s, int64_t tenant, const char *name, 
 extern bool gwStoreTerminalFind(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
 extern bool gwStoreTerminalIterate(gw_store_t *s, int64_t tenant, gw_terminal_cb_t cb, void *data);
 extern bool gwStoreTerminalRevoke(gw_store_t *s, int64_t tenant, const char *name);
+
+/* ---- Totals and reports (store-sqlite-report.c; docs/metrics.md, docs/reports.md) ---- */
+
+typedef struct gw_store_totals_s  /* Gateway-wide counts, every tenant */
+{
+  int64_t jobs[GW_JOB_STATE_COUNT]; /* Jobs by state (kept by triggers: no count of the jobs) */
+  int64_t spool_bytes;              /* Plaintext bytes of the documents that still have a key */
+  int64_t outbox_queued;            /* Outgoing messages queued or being sent */
+  int64_t outbox_failed;            /* ... that gave up */
+} gw_store_totals_t;
+
+extern bool gwStoreTotals(gw_store_t *s, gw_store_totals_t *totals);
+/* The report's rows, ordered by key, handed out with no store lock held; false = store error (or q invalid). */
+extern bool gwStoreReport(gw_store_t *s, int64_t tenant, const gw_report_query_t *q, gw_report_cb_t cb, void *data);
 
 #endif /* !PRINTGATE_STORE_H */

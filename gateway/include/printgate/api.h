@@ -36,6 +36,7 @@
 
 #include "crypto.h"     /* gwWipe() for the secrets this API returns */
 #include "system.h"
+#include "report.h"
 
 typedef struct gw_actor_s
 {
@@ -296,6 +297,23 @@ extern bool gwApiAuditIterate(gw_system_t *sys, const gw_actor_t *actor, int64_t
 extern bool gwApiLockoutIterate(gw_system_t *sys, const gw_actor_t *actor, gw_lockout_cb_t cb, void *data);
 /* Admin: key NULL = every key.  Audit "lockout.clear" (detail: the key or "all"). */
 extern bool gwApiLockoutClear(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char **error_r);
+
+/* ---- Reports and health (report.c, health.c; docs/reports.md, docs/metrics.md) ---- */
+
+/*
+ * A usage report (admin; the auditor role too once it exists): rows
+ * ordered by key, handed to cb with no core lock held (cb false stops).
+ * Metadata only.  Audit "report" (detail: grouping, period, bounds).
+ */
+extern bool gwApiReport(gw_system_t *sys, const gw_actor_t *actor, const gw_report_query_t *q, gw_report_cb_t cb, void *data, const char **error_r);
+/*
+ * The health report (admin; the auditor role too once it exists) as JSON
+ * text in *json_r (malloc'd; the caller frees it): jobs by state,
+ * conversions running, queued and their recent times, mail sources,
+ * outbox backlog, the Office pool, certificate expiry of the gateway and
+ * of each ipps printer whose certificate is pinned, disk and spool use.
+ */
+extern bool gwApiHealth(gw_system_t *sys, const gw_actor_t *actor, char **json_r, const char **error_r);
 
 /* ---- Status ------------------------------------------------------------------- */
 
