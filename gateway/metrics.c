@@ -20,6 +20,7 @@
 #include "system-private.h"
 #include "outbox-private.h"
 #include "printgate/text.h"
+#include "printgate/clock.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -453,6 +454,7 @@ metrics_finish(gw_request_t *req, void *data)
   gw_system_t      *sys = (gw_system_t *)data;
   gw_config_t       c;
   gw_buffer_t       b;
+  double            t0 = gwClockMs();
 
   _gwSystemConfigCopy(sys, &c);
 
@@ -483,6 +485,7 @@ metrics_finish(gw_request_t *req, void *data)
       respond_text(req, 500, "Out of memory.\n");
     else
       gwRequestRespond(req, 200, type, b.data, b.len);
+    gwLog(sys->log, GW_LOG_DEBUG, "Metrics: %zu bytes for %s in %.2f ms.", b.len, gwRequestClientAddress(req), gwClockMs() - t0);
     free(b.data);
   }
 
