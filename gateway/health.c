@@ -152,21 +152,33 @@ health_finish(gw_request_t *req, void *data)
 
 
 /*
+ * '_gwSystemAddGetRoute()' - Add a core GET route (no body) to the
+ *                            HTTPS listener: /health, /metrics.
+ */
+
+bool
+_gwSystemAddGetRoute(gw_system_t *sys, const char *path, void (*finish)(gw_request_t *req, void *data))
+{
+  gw_route_t route;
+
+  memset(&route, 0, sizeof(route));
+  route.method = "GET";
+  route.path   = path;
+  route.finish = finish;
+  route.data   = sys;
+
+  return (gwListenerAddRoute(sys->listener, &route));
+}
+
+
+/*
  * '_gwHealthRegister()' - Add GET /health to the listener.
  */
 
 bool
 _gwHealthRegister(gw_system_t *sys)
 {
-  gw_route_t route;
-
-  memset(&route, 0, sizeof(route));
-  route.method = "GET";
-  route.path   = "/health";
-  route.finish = health_finish;
-  route.data   = sys;
-
-  return (gwListenerAddRoute(sys->listener, &route));
+  return (_gwSystemAddGetRoute(sys, "/health", health_finish));
 }
 
 

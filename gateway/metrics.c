@@ -502,7 +502,6 @@ metrics_finish(gw_request_t *req, void *data)
 bool
 _gwMetricsRegister(gw_system_t *sys)
 {
-  gw_route_t  route;
   gw_config_t c;
 
   _gwSystemConfigCopy(sys, &c);
@@ -511,11 +510,5 @@ _gwMetricsRegister(gw_system_t *sys)
   gwWipe(c.metrics_token, sizeof(c.metrics_token));
   gwWipe(c.smtp_password, sizeof(c.smtp_password));
 
-  memset(&route, 0, sizeof(route));
-  route.method = "GET";
-  route.path   = "/metrics";
-  route.finish = metrics_finish;
-  route.data   = sys;
-
-  return (gwListenerAddRoute(sys->listener, &route));
+  return (_gwSystemAddGetRoute(sys, "/metrics", metrics_finish));
 }

@@ -8,6 +8,7 @@
 
 #include "api-private.h"
 #include "printgate/report.h"
+#include "printgate/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,21 +31,14 @@ gwReportByString(gw_report_by_t by)
 bool
 gwReportByParse(const char *s, gw_report_by_t *by)
 {
-  for (size_t i = 0; s && i < sizeof(by_names) / sizeof(by_names[0]); i ++)
-  {
-    if (!strcmp(s, by_names[i]))
-    {
-      *by = (gw_report_by_t)i;
-      return (true);
-    }
-  }
-  if (s && !strcmp(s, "group"))
-  {
-    *by = GW_REPORT_BY_ROLE;
-    return (true);
-  }
+  int i = s ? gwKeywordFind(s, by_names, (int)(sizeof(by_names) / sizeof(by_names[0]))) : -1;
 
-  return (false);
+  if (i < 0 && s && !strcmp(s, "group"))
+    i = GW_REPORT_BY_ROLE;
+  if (i >= 0)
+    *by = (gw_report_by_t)i;
+
+  return (i >= 0);
 }
 
 
@@ -61,16 +55,12 @@ gwReportPeriodString(gw_report_period_t period)
 bool
 gwReportPeriodParse(const char *s, gw_report_period_t *period)
 {
-  for (size_t i = 0; s && i < sizeof(period_names) / sizeof(period_names[0]); i ++)
-  {
-    if (!strcmp(s, period_names[i]))
-    {
-      *period = (gw_report_period_t)i;
-      return (true);
-    }
-  }
+  int i = s ? gwKeywordFind(s, period_names, (int)(sizeof(period_names) / sizeof(period_names[0]))) : -1;
 
-  return (false);
+  if (i >= 0)
+    *period = (gw_report_period_t)i;
+
+  return (i >= 0);
 }
 
 

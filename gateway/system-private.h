@@ -80,6 +80,7 @@ extern const gw_sink_ops_t *_gwSystemFindSink(gw_system_t *sys, const char *uri)
 extern void _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job);
 extern void _gwSystemAudit(gw_system_t *sys, int64_t tenant, const char *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *source, const char *detail);
 extern bool _gwHealthRegister(gw_system_t *sys);
+extern bool _gwSystemAddGetRoute(gw_system_t *sys, const char *path, void (*finish)(gw_request_t *req, void *data)); /* health.c */
 extern bool _gwMetricsRegister(gw_system_t *sys);                      /* GET /metrics (metrics.c) */
 extern struct json_object *_gwHealthFrontends(gw_system_t *sys);      /* Each started front-end's health object, by name (health.c) */
 extern bool _gwSystemJobOptionsCheck(const gw_job_options_t *options, char *text, size_t textsize);
