@@ -62,6 +62,20 @@ LAST=${TOKEN: -1}; [ "$LAST" = "A" ] && OTHER=B || OTHER=A
 check_eq "last character differs: 403" "$(scrape -H "Authorization: Bearer ${TOKEN%?}$OTHER")" "403"
 check_eq "Basic instead of Bearer: 403" "$(scrape -u "x:$TOKEN")" "403"
 check "refusals carry no metrics" sh -c "! grep -q printgate_ '$W/scrape.out'"
+# 30 wrong tokens in parallel with the right one in their middle: no lockout
+# to trip, the right one is served, every wrong one refused.
+PIDS=()
+for i in $(seq 30); do
+  curl -sk -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer guess-$i-$TOKEN" "$URL" > "$W/par.$i" &
+  PIDS+=($!)
+  if [ "$i" = 15 ]; then
+    curl -sk -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" "$URL" > "$W/par.right" &
+    PIDS+=($!)
+  fi
+done
+wait "${PIDS[@]}"   # not a bare wait: printgated is a child of this shell too
+check_eq "parallel: the right token among 30 wrong ones: 200" "$(cat "$W/par.right")" "200"
+check_eq "parallel: the 30 wrong ones: 403" "$(cat "$W"/par.[0-9]* | sort | uniq -c | tr -s ' ')" " 30 403"
 check_eq "right token: 200" "$(scrape -H "Authorization: Bearer $TOKEN")" "200"
 check "content type is the text format 0.0.4" grep -qi '^Content-Type: text/plain; version=0.0.4' "$W/scrape.hdr"
 check "promtool check metrics accepts it" sh -c "promtool check metrics < '$W/scrape.out'"
@@ -72,7 +86,7 @@ check_eq "before: spool empty" "$(metric 'printgate_spool_bytes')" "0"
 check_eq "store answered" "$(metric 'printgate_store_up')" "1"
 check "resident memory reported" sh -c "test $(metric 'process_resident_memory_bytes' | cut -d. -f1 | tr -dc 0-9) -gt 1000000"
 R403=$(metric 'printgate_http_responses_total{code="403"}')
-check_eq "the refusals were counted" "$R403" "5"
+check_eq "the refusals were counted" "$R403" "35"
 
 # Allowed address: loopback scrapes without the token.
 sed -i 's/^MetricsAllow .*/MetricsAllow 127.0.0.0\/8/' "$GW_CONF"
@@ -103,6 +117,14 @@ check_eq "after release: spool empty again" "$(metric 'printgate_spool_bytes')" 
 check "200 responses counted" sh -c "test $(metric 'printgate_http_responses_total{code="200"}') -ge 2"
 check "promtool accepts the scrape with printers" sh -c "promtool check metrics < '$W/scrape.out'"
 
+# An ipps printer: its certificate is pinned on first use, and the health
+# report gives its expiry.
+check "ipps printer add" gw printer add secure "ipps://127.0.0.1:$PRN_PORT/ipp/print"
+gw job submit --user alice "$W/doc.pdf" >/dev/null
+check "release over ipps" gw release --pin "$PIN" --printer secure
+scrape -H "Authorization: Bearer $TOKEN" >/dev/null
+check_eq "after ipps release: secure printed 1" "$(metric 'printgate_releases_total{printer="secure",outcome="printed"}')" "1"
+
 # A printer that is down: the job is held again, counted as such.
 JOB2=$(gw job submit --user alice "$W/doc.pdf")
 peers_stop "$PRN_PID"
@@ -112,15 +134,17 @@ check_eq "printer down: lobby held 1" "$(metric 'printgate_releases_total{printe
 check_eq "printer down: the job is held" "$(metric 'printgate_jobs{state="held"}')" "1"
 
 # Reports (metadata only) and health.
-check "report by user: alice printed 1 job, 3 pages, 0 colour, 1 held" sh -c "'$PRINTGATE' -c '$GW_CONF' report --by user | grep -Eq '^alice +1 +3 +0 +0 +1\$'"
-check_eq "report by printer as CSV" "$(gw report --by printer --csv | tr -d '\r')" "$(printf 'printer,printed,pages,color_pages,failed,held\nlobby,1,3,0,0,0')"
+check "report by user: alice printed 2 jobs, 6 pages, 0 colour, 1 held" sh -c "'$PRINTGATE' -c '$GW_CONF' report --by user | grep -Eq '^alice +2 +6 +0 +0 +1\$'"
+check_eq "report by printer as CSV" "$(gw report --by printer --csv | tr -d '\r')" "$(printf 'printer,printed,pages,color_pages,failed,held\nlobby,1,3,0,0,0\nsecure,1,3,0,0,0')"
 check "report by period (day)" sh -c "'$PRINTGATE' -c '$GW_CONF' report --by period --period day | grep -q \"^$(date -u +%Y-%m-%d) \""
 check "report refuses a bad --since" sh -c "! '$PRINTGATE' -c '$GW_CONF' report --since yesterday"
 check "report refuses a bad --by" sh -c "! '$PRINTGATE' -c '$GW_CONF' report --by colour"
 check "report rows never name the document" sh -c "! '$PRINTGATE' -c '$GW_CONF' --json report --by user | grep -q doc.pdf"
 gw --json health > "$W/health.json"
 check "health: jobs by state" grep -q '"held": 1' "$W/health.json"
-check "health: gateway certificate expiry" grep -q '"days_left"' "$W/health.json"
+check "health: gateway certificate expiry" sh -c "tr -d ' \n' < '$W/health.json' | grep -q '\"gateway\":{\"not_after\":[0-9]*,\"days_left\":36[0-9][0-9]'"
+check "health: the ipps printer's pinned certificate expiry" sh -c "tr -d ' \n' < '$W/health.json' | grep -Eq '\"not_after\":[0-9]+,\"days_left\":[0-9]+,\"printer\":\"secure\"'"
+check "health summary names the ipps printer's certificate" sh -c "'$PRINTGATE' -c '$GW_CONF' health | grep -q '^printer secure certificate: [0-9]* day(s) left'"
 check "health: conversions and their recent times" sh -c "grep -q '\"recent_ms\"' '$W/health.json' && grep -q '\"running\"' '$W/health.json'"
 check "health: disk and spool" sh -c "grep -q '\"spool_bytes\"' '$W/health.json' && grep -q '\"free_bytes\"' '$W/health.json'"
 check "health: outbox and Office" sh -c "grep -q '\"outbox\"' '$W/health.json' && grep -q '\"office\"' '$W/health.json'"
