@@ -97,6 +97,8 @@ static bool check_user_name(const char *value, const char **why);
 static bool check_system_user(const char *value, const char **why);
 static bool check_paper_size(const char *value, const char **why);
 static bool check_address_list(const char *value, const char **why);
+static bool check_metrics_token(const char *value, const char **why);
+static bool check_metrics_allow(const char *value, const char **why);
 static bool check_smtp_server(const char *value, const char **why);
 static bool check_smtp_tls(const char *value, const char **why);
 static bool check_smtp_auth(const char *value, const char **why);
@@ -137,6 +139,10 @@ static const config_directive_t directives[] =
     "Window over which MinBodyRate is checked; the first one is the grace period." },
   { "HealthDetailsFrom", CONFIG_STRING, FIELD(health_details_from), "127.0.0.0/8,::1", 0, 0, false, check_address_list,
     "Addresses and CIDR blocks that get the details of /health (others get only the status)." },
+  { "MetricsToken", CONFIG_STRING, FIELD(metrics_token), "", 0, 0, false, check_metrics_token,
+    "Bearer token a scraper of /metrics sends: an enc:v1: value from printgate secret encrypt, or 16+ characters (empty = none)." },
+  { "MetricsAllow", CONFIG_STRING, FIELD(metrics_allow), "", 0, 0, false, check_metrics_allow,
+    "Addresses and CIDR blocks that may scrape /metrics without the token (empty = none; neither set = /metrics is off)." },
 
   /* Limits and policy */
   { "MaxDocumentSize", CONFIG_SIZE, FIELD(max_document_size), "100M", KIB, 2 * GIB, false, NULL,
@@ -761,6 +767,41 @@ static bool
 check_address_list(const char *value, const char **why)
 {
   return (gwListenerAddressListValid(value, why));
+}
+
+
+/*
+ * 'check_metrics_token()' - "", an enc:v1: value, or a plain token of 16
+ *                           to 256 printable characters with no space.
+ */
+
+static bool
+check_metrics_token(const char *value, const char **why)
+{
+  size_t len = strlen(value);
+
+  *why = "must be an enc:v1: value or 16 to 256 printable characters without spaces";
+  if (!*value || !strncmp(value, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+    return (true);
+  if (len < 16 || len > 256)
+    return (false);
+  for (const char *s = value; *s; s ++)
+  {
+    if (*s <= ' ' || *s >= 0x7f)
+      return (false);
+  }
+  return (true);
+}
+
+
+/*
+ * 'check_metrics_allow()' - "" or a list of addresses and CIDR blocks.
+ */
+
+static bool
+check_metrics_allow(const char *value, const char **why)
+{
+  return (!*value || gwListenerAddressListValid(value, why));
 }
 
 

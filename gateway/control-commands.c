@@ -1147,6 +1147,8 @@ static const struct
   { "device.list",    cmd_device_list },
   { "device.revoke",  cmd_device_revoke },
   { "device.mobileconfig", cmd_device_mobileconfig },
+  { "health",         _gwControlCmdHealth },
+  { "report",         _gwControlCmdReport },
   { "terminal.add",   cmd_terminal_add },
   { "terminal.list",  cmd_terminal_list },
   { "terminal.revoke", cmd_terminal_revoke },

@@ -30,6 +30,8 @@ extern ssize_t _gwControlRead(gw_client_t *cl, void *buf, size_t len);
 extern bool    _gwControlReply(gw_client_t *cl, json_object *reply);
 extern bool    _gwControlError(gw_client_t *cl, const char *reason, const char *fmt, ...) GW_FORMAT(3, 4);
 extern bool    _gwControlDispatch(gw_client_t *cl, json_object *req);
+extern bool    _gwControlCmdReport(gw_client_t *cl, json_object *req);   /* report-control.c */
+extern bool    _gwControlCmdHealth(gw_client_t *cl, json_object *req);
 
 /* control-gdpr.c: "user.export", "user.erase", "user.restrict" (docs/gdpr.md) */
 extern bool    _gwControlUserExport(gw_client_t *cl, json_object *req);

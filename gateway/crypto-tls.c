@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -353,6 +354,38 @@ gwTLSVerifyChain(const unsigned char * const *der, const size_t *derlen, int cou
   sk_X509_pop_free(untrusted, X509_free);
   X509_free(leaf);
   ERR_clear_error();
+
+  return (ok);
+}
+
+
+/*
+ * 'gwTLSCertificateExpiry()' - notAfter of the first certificate in a PEM
+ *                              file, as Unix time (for the health report).
+ */
+
+bool
+gwTLSCertificateExpiry(const char *certfile, int64_t *not_after)
+{
+  FILE      *fp;
+  X509      *cert;
+  struct tm  tm;
+  bool       ok = false;
+
+  if (!certfile || !not_after || (fp = fopen(certfile, "re")) == NULL)
+    return (false);
+
+  if ((cert = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL)
+  {
+    memset(&tm, 0, sizeof(tm));
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+    {
+      *not_after = (int64_t)timegm(&tm);
+      ok         = true;
+    }
+    X509_free(cert);
+  }
+  fclose(fp);
 
   return (ok);
 }

@@ -10,7 +10,7 @@
  * public.  It says whether things work, never who printed what.
  */
 
-#include "system-private.h"
+#include "api-private.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -75,12 +75,12 @@ office_status(gw_system_t *sys)
 
 
 /*
- * 'frontends_status()' - Each started front-end's own health object
- *                        (frontend.h: mail sources ...), by name.
+ * '_gwHealthFrontends()' - Each started front-end's own health object
+ *                          (frontend.h: mail sources ...), by name.
  */
 
-static json_object *
-frontends_status(gw_system_t *sys)
+json_object *
+_gwHealthFrontends(gw_system_t *sys)
 {
   json_object *all = json_object_new_object();
 
@@ -143,11 +143,31 @@ health_finish(gw_request_t *req, void *data)
   json_object_object_add(root, "printers", printers);
   json_object_object_add(root, "held_jobs", json_object_new_int(gwStoreJobCount(sys->store, GW_DEFAULT_TENANT, 0, 1u << GW_JOB_STATE_HELD)));
   json_object_object_add(root, "office", office_status(sys));
-  json_object_object_add(root, "frontends", frontends_status(sys));
+  json_object_object_add(root, "frontends", _gwHealthFrontends(sys));
 
   text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
   gwRequestRespond(req, store_ok && spool_ok ? 200 : 503, "application/json", text, strlen(text));
   json_object_put(root);
+}
+
+
+/*
+ * '_gwSystemAddGetRoute()' - Add a core GET route (no body) to the
+ *                            HTTPS listener: /health, /metrics.
+ */
+
+bool
+_gwSystemAddGetRoute(gw_system_t *sys, const char *path, void (*finish)(gw_request_t *req, void *data))
+{
+  gw_route_t route;
+
+  memset(&route, 0, sizeof(route));
+  route.method = "GET";
+  route.path   = path;
+  route.finish = finish;
+  route.data   = sys;
+
+  return (gwListenerAddRoute(sys->listener, &route));
 }
 
 
@@ -158,13 +178,192 @@ health_finish(gw_request_t *req, void *data)
 bool
 _gwHealthRegister(gw_system_t *sys)
 {
-  gw_route_t route;
+  return (_gwSystemAddGetRoute(sys, "/health", health_finish));
+}
 
-  memset(&route, 0, sizeof(route));
-  route.method = "GET";
-  route.path   = "/health";
-  route.finish = health_finish;
-  route.data   = sys;
 
-  return (gwListenerAddRoute(sys->listener, &route));
+/*
+ * 'cert_json()' - Expiry of a certificate file: {"not_after", "days_left"}
+ *                 or {"status": "unknown"} when it cannot be read.
+ */
+
+static json_object *
+cert_json(const char *certfile, time_t now)
+{
+  json_object *o = json_object_new_object();
+  int64_t      not_after;
+
+  if (gwTLSCertificateExpiry(certfile, &not_after))
+  {
+    json_object_object_add(o, "not_after", json_object_new_int64(not_after));
+    json_object_object_add(o, "days_left", json_object_new_int64((not_after - (int64_t)now) / 86400));
+  }
+  else
+    json_object_object_add(o, "status", json_object_new_string("unknown"));
+
+  return (o);
+}
+
+
+/*
+ * 'printer_cert()' - An ipps printer's pinned certificate (the sink keeps
+ *                    it as CERTDIR/HOST.crt, the host name's characters
+ *                    other than letters, digits, '-' and '.' as '_').
+ */
+
+typedef struct health_certs_s
+{
+  json_object *list;
+  const char  *dir;
+  time_t       now;
+} health_certs_t;
+
+static bool
+printer_cert(const gw_printer_t *printer, void *data)
+{
+  health_certs_t *hc = (health_certs_t *)data;
+  const char     *host = printer->uri + 7, *end;
+  char            path[GW_PATH_MAX + 300], *p;
+  json_object    *o;
+
+  if (strncmp(printer->uri, "ipps://", 7) || strlen(hc->dir) + 262 >= sizeof(path))
+    return (true);
+
+  end = *host == '[' ? strchr(host, ']') : host + strcspn(host, ":/");
+  if (!end)
+    return (true);
+  if (*host == '[')
+    end ++;
+
+  snprintf(path, sizeof(path), "%s/%.*s", hc->dir, (int)(end - host) < 255 ? (int)(end - host) : 255, host);
+  for (p = path + strlen(hc->dir) + 1; *p; p ++)
+  {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+      *p = '_';
+  }
+  if (p[-1] != '.')
+    *p++ = '.';
+  snprintf(p, sizeof(path) - (size_t)(p - path), "crt");
+
+  o = cert_json(path, hc->now);
+  json_object_object_add(o, "printer", json_object_new_string(printer->name));
+  json_object_array_add(hc->list, o);
+
+  return (true);
+}
+
+
+/*
+ * 'disk_json()' - Size and free space of the file system of a folder.
+ */
+
+static json_object *
+disk_json(const char *path)
+{
+  json_object   *o = json_object_new_object();
+  struct statvfs vfs;
+
+  if (statvfs(path, &vfs) == 0)
+  {
+    json_object_object_add(o, "total_bytes", json_object_new_int64((int64_t)vfs.f_blocks * (int64_t)vfs.f_frsize));
+    json_object_object_add(o, "free_bytes", json_object_new_int64((int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize));
+  }
+  else
+    json_object_object_add(o, "status", json_object_new_string("error"));
+
+  return (o);
+}
+
+
+/*
+ * 'conversions_json()' - Conversions running, queued, counted and their
+ *                        recent times (ms, newest first).
+ */
+
+static json_object *
+conversions_json(gw_system_t *sys)
+{
+  json_object *o = json_object_new_object(), *recent = json_object_new_array();
+  int          running = 0, queued = 0, ms[_GW_METRICS_RECENT], n;
+
+  _gwWorkersCounts(sys->workers, &running, &queued);
+  json_object_object_add(o, "running", json_object_new_int(running));
+  json_object_object_add(o, "queued", json_object_new_int(queued));
+  json_object_object_add(o, "ok", json_object_new_int64((int64_t)atomic_load(&sys->metrics.conversions[0])));
+  json_object_object_add(o, "failed", json_object_new_int64((int64_t)atomic_load(&sys->metrics.conversions[1])));
+  n = _gwMetricsRecent(&sys->metrics, ms, _GW_METRICS_RECENT);
+  for (int i = 0; i < n; i ++)
+    json_object_array_add(recent, json_object_new_int(ms[i]));
+  json_object_object_add(o, "recent_ms", recent);
+
+  return (o);
+}
+
+
+/*
+ * 'gwApiHealth()' - The health report for the admin pages and the CLI
+ *                   (api.h).  Counts only: no user, no document.
+ */
+
+bool
+gwApiHealth(gw_system_t *sys, const gw_actor_t *actor, char **json_r, const char **error_r)
+{
+  json_object      *root, *jobs, *outbox, *certs, *disk;
+  gw_store_totals_t t;
+  gw_config_t       c;
+  health_certs_t    hc;
+  char              cert[GW_PATH_MAX], key[GW_PATH_MAX], dir[GW_PATH_MAX + 16];
+  time_t            now = time(NULL);
+
+  if (!sys || !json_r || !_gwApiAdmin(actor, error_r))
+    return (false);
+  if (!gwStoreTotals(sys->store, &t))
+  {
+    _gwApiError(error_r, "store error");
+    return (false);
+  }
+
+  _gwSystemConfigCopy(sys, &c);
+  root   = json_object_new_object();
+  jobs   = json_object_new_object();
+  outbox = json_object_new_object();
+  certs  = json_object_new_object();
+  disk   = json_object_new_object();
+
+  json_object_object_add(root, "time", json_object_new_int64((int64_t)now));
+  for (int s = 0; s < GW_JOB_STATE_COUNT; s ++)
+    json_object_object_add(jobs, gwJobStateString((gw_job_state_t)s), json_object_new_int64(t.jobs[s]));
+  json_object_object_add(root, "jobs", jobs);
+  json_object_object_add(root, "conversions", conversions_json(sys));
+  json_object_object_add(root, "frontends", _gwHealthFrontends(sys));
+  json_object_object_add(outbox, "queued", json_object_new_int64(t.outbox_queued));
+  json_object_object_add(outbox, "failed", json_object_new_int64(t.outbox_failed));
+  json_object_object_add(root, "outbox", outbox);
+  json_object_object_add(root, "office", office_status(sys));
+
+  gwConfigTLSPaths(&c, cert, sizeof(cert), key, sizeof(key));
+  json_object_object_add(certs, "gateway", cert_json(cert, now));
+  gwConfigPrinterCertDir(&c, dir, sizeof(dir));
+  hc.list = json_object_new_array();
+  hc.dir  = dir;
+  hc.now  = now;
+  gwStorePrinterIterate(sys->store, actor->tenant, printer_cert, &hc);
+  json_object_object_add(certs, "printers", hc.list);
+  json_object_object_add(root, "certificates", certs);
+
+  snprintf(dir, sizeof(dir), "%s/spool", c.state_dir);
+  json_object_object_add(disk, "spool", disk_json(dir));
+  json_object_object_add(disk, "spool_bytes", json_object_new_int64(t.spool_bytes));
+  json_object_object_add(disk, "conversion_dir", disk_json(c.conversion_dir));
+  json_object_object_add(root, "disk", disk);
+
+  *json_r = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+  json_object_put(root);
+  gwWipe(c.metrics_token, sizeof(c.metrics_token));
+  gwWipe(c.smtp_password, sizeof(c.smtp_password));
+
+  if (!*json_r)
+    _gwApiError(error_r, "out of memory");
+
+  return (*json_r != NULL);
 }

@@ -12,6 +12,7 @@
 
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #define LISTENER_KEY_SIZE       9                   /* Client bucket: family + 8 address bytes */
@@ -123,6 +124,7 @@ struct _gw_listener_s
   listener_route_t   routes[LISTENER_MAX_ROUTES];
   int                num_routes;
   _gw_defer_set_t   *defers;            /* Deferred responses (suspended connections) */
+  atomic_uint_fast64_t responses[500];  /* Responses queued, by status - 100 (gwListenerResponseCount()) */
 };
 
 /*

@@ -485,6 +485,17 @@ gwListenerGetPort(gw_listener_t *l)
 
 
 /*
+ * 'gwListenerResponseCount()' - Responses queued with a status so far.
+ */
+
+uint64_t
+gwListenerResponseCount(gw_listener_t *l, int status)
+{
+  return (l && status >= 100 && status <= 599 ? atomic_load_explicit(&l->responses[status - 100], memory_order_relaxed) : 0);
+}
+
+
+/*
  * 'gwListenerDelete()' - Stop the daemon, waiting for its pool threads
  *                        (every request's cleanup() runs), and free the
  *                        listener.  Deferred requests are ended first (their
@@ -655,6 +666,8 @@ gwRequestRespond(gw_request_t *req, int status, const char *content_type, const 
 
   ret = MHD_queue_response(req->conn, (unsigned int)status, response);
   MHD_destroy_response(response);
+  if (ret == MHD_YES)
+    atomic_fetch_add_explicit(&req->listener->responses[status - 100], 1, memory_order_relaxed);
 
   if (ret != MHD_YES)
   {
@@ -995,6 +1008,8 @@ request_end(gw_request_t *req)
     /* A response given while the body was read */
     enum MHD_Result ret = MHD_queue_response(req->conn, req->pending_status, req->pending);
 
+    if (ret == MHD_YES)
+      atomic_fetch_add_explicit(&req->listener->responses[req->pending_status - 100], 1, memory_order_relaxed);
     MHD_destroy_response(req->pending);
     req->pending = NULL;
     return (ret);

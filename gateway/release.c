@@ -375,6 +375,7 @@ release_one(gw_system_t *sys, const gw_config_t *c, const gw_printer_t *printer,
         result->failed ++;
         break;
   }
+  _gwMetricsRelease(&sys->metrics, printer->name, sr.status);
 
   return (sr.status);
 }

@@ -141,6 +141,8 @@ typedef struct _gw_store_ops_s
   int     (*user_export_page)(void *b, int64_t tenant, int64_t user_id, gw_export_section_t section, int64_t *cursor, int max, char **text_r);
   bool    (*user_erase)(void *b, int64_t tenant, int64_t user_id, const char *pseudonym, int64_t now, int *jobs_r, const char **error_r);
   int     (*audit_query)(void *b, int64_t tenant, const gw_audit_query_t *q, int64_t before, gw_audit_t *rows, int max);
+  bool    (*totals)(void *b, gw_store_totals_t *totals);
+  int     (*report)(void *b, int64_t tenant, const gw_report_query_t *q, gw_report_row_t *rows, int max);
 } _gw_store_ops_t;
 
 struct _gw_store_s

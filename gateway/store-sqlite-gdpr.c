@@ -92,7 +92,11 @@ static const char * const export_sql[GW_EXPORT_COUNT] =
   [GW_EXPORT_AUDIT] =
     "SELECT id, json_object('id', id, 'time', time, 'actor', actor, 'action', action, 'subject', subject,"
     " 'job', job_id, 'printer', printer, 'pages', pages, 'source', source, 'detail', detail)"
-    " FROM audit WHERE tenant_id = ?1 AND id > ?3 AND " AUDIT_ABOUT " ORDER BY id LIMIT ?4"
+    " FROM audit WHERE tenant_id = ?1 AND id > ?3 AND " AUDIT_ABOUT " ORDER BY id LIMIT ?4",
+  [GW_EXPORT_USAGE] =
+    "SELECT id, json_object('id', id, 'time', time, 'user', user_name, 'role', role, 'intake', origin,"
+    " 'printer', printer, 'outcome', outcome, 'pages', pages, 'color_pages', color_pages)"
+    " FROM print_usage WHERE tenant_id = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
 };
 
 
@@ -327,6 +331,7 @@ _gwSqlUserErase(void *backend, int64_t tenant, int64_t user_id, const char *pseu
     " WHERE substr(lockouts.source, 1, length(n.x) + 7) = 'login:' || n.x || '@'"
     " OR lockouts.source = 'signin:' || n.x OR lockouts.source = 'signin-send:' || n.x)",
     "DELETE FROM signin_codes WHERE tenant_id = ?1 AND address IN " ADDRS,
+    "UPDATE print_usage SET user_name = ?4 WHERE tenant_id = ?1 AND user_id = ?2",
     "DELETE FROM sessions WHERE tenant_id = ?1 AND user_id = ?2",
     "DELETE FROM devices WHERE tenant_id = ?1 AND user_id = ?2",
     "DELETE FROM pins WHERE tenant_id = ?1 AND user_id = ?2",

@@ -404,7 +404,8 @@ _gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_st
   else if (found > 0 && current != from)
     error = _gwStoreMismatchMessage(current, from);
   else if (found > 0 && job_update_state(b, tenant, job_id, to, reason, reason_text, expires, printer) &&
-           (!gwJobStateIsTerminal(to) || job_shred(b, job_id, &shredded)))
+           (!gwJobStateIsTerminal(to) || job_shred(b, job_id, &shredded)) &&
+           ((to != GW_JOB_STATE_PRINTED && to != GW_JOB_STATE_FAILED) || _gwSqlUsageAdd(b, tenant, job_id, to, printer)))
   {
     audit_fill(&e, actor, action, owner, job_id, printer, pages, source, gwReasonCode(reason));
     ok = audit_insert(b, tenant, &e);

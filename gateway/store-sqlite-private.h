@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  10   /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  11   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -128,6 +128,10 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_TERMINAL_REVOKE,
   _GW_SQL_USER_RESTRICTED,
   _GW_SQL_USER_RESTRICT,
+  _GW_SQL_USAGE_JOB,
+  _GW_SQL_USAGE_ADD,
+  _GW_SQL_TOTALS,
+  _GW_SQL_OUTBOX_BACKLOG,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -290,6 +294,10 @@ extern bool    _gwSqlTerminalAdd(void *b, int64_t tenant, const char *name, cons
 extern bool    _gwSqlTerminalFind(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
 extern int     _gwSqlTerminalList(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
 extern bool    _gwSqlTerminalRevoke(void *b, int64_t tenant, const char *name);
+/* Reports and totals (store-sqlite-report.c) */
+extern bool    _gwSqlUsageAdd(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t to, const char *printer);  /* Lock held, in the transition's transaction */
+extern bool    _gwSqlTotals(void *b, gw_store_totals_t *totals);
+extern int     _gwSqlReport(void *b, int64_t tenant, const gw_report_query_t *q, gw_report_row_t *rows, int max);
 
 /* store-sqlite-gdpr.c */
 extern bool    _gwSqlUserRestricted(void *b, int64_t tenant, int64_t user_id, char *reason, size_t reasonsize);

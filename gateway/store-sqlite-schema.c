@@ -350,6 +350,58 @@ static const char schema_v10[] =
   "CREATE INDEX audit_outcome ON audit (tenant_id, outcome, time);";
 
 
+/*
+ * Version 11: reports and metrics (docs/reports.md, docs/metrics.md).
+ * print_usage keeps one row per job that printed or failed, written in the
+ * transaction of that transition, with metadata only (who, role, intake,
+ * printer, pages and colour pages charged): jobs are deleted once printed,
+ * these rows stay for reports.  user_name is blanked when a user is
+ * erased (the row and its counts stay).  store_totals holds counts that
+ * triggers keep exact in the same transactions (jobs by state, plaintext
+ * bytes of the documents that still have a key), so /metrics reads a few
+ * rows instead of counting the jobs.
+ */
+
+static const char schema_v11[] =
+  "CREATE TABLE print_usage ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " time INTEGER NOT NULL,"
+  " user_id INTEGER,"
+  " user_name TEXT NOT NULL,"
+  " role TEXT NOT NULL,"
+  " origin TEXT NOT NULL,"
+  " printer TEXT NOT NULL DEFAULT '',"
+  " outcome TEXT NOT NULL CHECK (outcome IN ('printed', 'failed')),"
+  " pages INTEGER NOT NULL DEFAULT 0,"
+  " color_pages INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX print_usage_time ON print_usage (tenant_id, time);"
+  "CREATE INDEX print_usage_user ON print_usage (tenant_id, user_id);"
+  "CREATE TABLE store_totals ("
+  " name TEXT PRIMARY KEY,"
+  " value INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+  "INSERT INTO store_totals (name, value) SELECT 'jobs:' || s, (SELECT count(*) FROM jobs WHERE state = s) FROM"
+  " (SELECT 'receiving' AS s UNION ALL SELECT 'converting' UNION ALL SELECT 'quarantined' UNION ALL SELECT 'held'"
+  "  UNION ALL SELECT 'releasing' UNION ALL SELECT 'printed' UNION ALL SELECT 'failed' UNION ALL SELECT 'expired'"
+  "  UNION ALL SELECT 'cancelled');"
+  "INSERT INTO store_totals (name, value) VALUES ('spool_bytes',"
+  " (SELECT coalesce(sum(size), 0) FROM documents WHERE wrapped_key IS NOT NULL));"
+  "CREATE TRIGGER jobs_total_add AFTER INSERT ON jobs BEGIN"
+  " UPDATE store_totals SET value = value + 1 WHERE name = 'jobs:' || new.state; END;"
+  "CREATE TRIGGER jobs_total_move AFTER UPDATE OF state ON jobs WHEN old.state <> new.state BEGIN"
+  " UPDATE store_totals SET value = value - 1 WHERE name = 'jobs:' || old.state;"
+  " UPDATE store_totals SET value = value + 1 WHERE name = 'jobs:' || new.state; END;"
+  "CREATE TRIGGER jobs_total_drop AFTER DELETE ON jobs BEGIN"
+  " UPDATE store_totals SET value = value - 1 WHERE name = 'jobs:' || old.state; END;"
+  "CREATE TRIGGER spool_total_add AFTER INSERT ON documents WHEN new.wrapped_key IS NOT NULL BEGIN"
+  " UPDATE store_totals SET value = value + new.size WHERE name = 'spool_bytes'; END;"
+  "CREATE TRIGGER spool_total_change AFTER UPDATE ON documents BEGIN"
+  " UPDATE store_totals SET value = value - (CASE WHEN old.wrapped_key IS NULL THEN 0 ELSE old.size END)"
+  "  + (CASE WHEN new.wrapped_key IS NULL THEN 0 ELSE new.size END) WHERE name = 'spool_bytes'; END;"
+  "CREATE TRIGGER spool_total_drop AFTER DELETE ON documents WHEN old.wrapped_key IS NOT NULL BEGIN"
+  " UPDATE store_totals SET value = value - old.size WHERE name = 'spool_bytes'; END;";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -361,5 +413,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 7, "outbox", schema_v7 },
   { 8, "origin references", schema_v8 },
   { 9, "web sign-in, sessions and terminals", schema_v9 },
-  { 10, "gdpr: restriction, erasure and audit query indexes", schema_v10 }
+  { 10, "gdpr: restriction, erasure and audit query indexes", schema_v10 },
+  { 11, "reports and metrics", schema_v11 }
 };

@@ -118,7 +118,9 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlUserRestrict,
   _gwSqlUserExportPage,
   _gwSqlUserErase,
-  _gwSqlAuditQuery
+  _gwSqlAuditQuery,
+  _gwSqlTotals,
+  _gwSqlReport
 };
 
 

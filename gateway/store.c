@@ -1499,3 +1499,45 @@ gwStoreTerminalRevoke(gw_store_t *s, int64_t tenant, const char *name)
 
   return (s->ops->terminal_revoke(s->backend, tenant, name));
 }
+
+
+/*
+ * 'gwStoreTotals()' - Jobs by state, spool bytes and the outbox backlog,
+ *                     gateway-wide (for /metrics and the health report).
+ */
+
+bool
+gwStoreTotals(gw_store_t *s, gw_store_totals_t *totals)
+{
+  if (!s || !totals)
+    return (false);
+
+  memset(totals, 0, sizeof(*totals));
+
+  return (s->ops->totals(s->backend, totals));
+}
+
+
+/*
+ * 'gwStoreReport()' - A report's rows (GW_REPORT_MAX_ROWS at most), handed
+ *                     to cb with no store lock held.
+ */
+
+bool
+gwStoreReport(gw_store_t *s, int64_t tenant, const gw_report_query_t *q, gw_report_cb_t cb, void *data)
+{
+  gw_report_row_t *rows;
+  int              n;
+
+  if (!s || tenant <= 0 || !q || !cb || (q->until && q->until <= q->since))
+    return (false);
+
+  if ((rows = calloc(GW_REPORT_MAX_ROWS, sizeof(gw_report_row_t))) == NULL)
+    return (false);
+
+  n = s->ops->report(s->backend, tenant, q, rows, GW_REPORT_MAX_ROWS);
+  for (int i = 0; i < n && (cb)(rows + i, data); i ++);
+  free(rows);
+
+  return (n >= 0);
+}

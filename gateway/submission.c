@@ -649,8 +649,11 @@ convert_work(void *arg)
   convert_out_t    out = { 0 };
   const char      *error = NULL;
   double           t1 = gwClockMs(), t2;
+  bool             converted = convert_document(sub, &sub->key, sub->size, &out);
 
-  if (!convert_document(sub, &sub->key, sub->size, &out))
+  if (!sub->cancelled)
+    _gwMetricsConversion(&sys->metrics, converted, gwClockMs() - t1);
+  if (!converted)
   {
     if (sub->cancelled)
       gwLogCtx(&sub->lctx, GW_LOG_INFO, "the gateway is stopping; its conversion was stopped and runs again at the next start.");

@@ -19,6 +19,7 @@
 #include "printgate/crypto.h"
 #include "printgate/frontend.h"
 #include "worker-private.h"
+#include "metrics-private.h"
 #include "printgate/listener.h"
 #include "printgate/office.h"
 #include "printgate/spool.h"
@@ -59,6 +60,7 @@ struct _gw_system_s
   int                  num_frontends;
   int                  started_frontends;        /* start() succeeded for the first N */
   struct _gw_outbox_s *outbox;                   /* Outgoing mail sender (owned; outbox.c) */
+  _gw_metrics_t        metrics;                  /* Counters for /metrics and the health report (metrics.c) */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */
@@ -78,6 +80,9 @@ extern const gw_sink_ops_t *_gwSystemFindSink(gw_system_t *sys, const char *uri)
 extern void _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job);
 extern void _gwSystemAudit(gw_system_t *sys, int64_t tenant, const char *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *source, const char *detail);
 extern bool _gwHealthRegister(gw_system_t *sys);
+extern bool _gwSystemAddGetRoute(gw_system_t *sys, const char *path, void (*finish)(gw_request_t *req, void *data)); /* health.c */
+extern bool _gwMetricsRegister(gw_system_t *sys);                      /* GET /metrics (metrics.c) */
+extern struct json_object *_gwHealthFrontends(gw_system_t *sys);      /* Each started front-end's health object, by name (health.c) */
 extern bool _gwSystemJobOptionsCheck(const gw_job_options_t *options, char *text, size_t textsize);
 extern void _gwSystemJobOptionsApply(const gw_job_options_t *options, gw_job_t *job);
 extern ssize_t _gwReleaseDocRead(void *ctx, void *buf, size_t len);

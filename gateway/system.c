@@ -406,6 +406,7 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
   pthread_cond_init(&sys->convert_cond, NULL);
   pthread_mutex_init(&sys->wait_lock, NULL);
   pthread_cond_init(&sys->wait_cond, NULL);
+  _gwMetricsInit(&sys->metrics);
   sys->config     = config;
   sys->start_time = time(NULL);
 
@@ -545,6 +546,7 @@ gwSystemDelete(gw_system_t **sys)
   pthread_cond_destroy(&s->convert_cond);
   pthread_mutex_destroy(&s->wait_lock);
   pthread_cond_destroy(&s->wait_cond);
+  _gwMetricsDestroy(&s->metrics);
   free(s);
   *sys = NULL;
 }
@@ -766,9 +768,9 @@ gwSystemStartListener(gw_system_t *sys, const char **error_r)
 
   gwListenerSetDeadlines(sys->listener, c.header_timeout, c.min_body_rate, c.body_rate_window);
 
-  if (!_gwHealthRegister(sys))
+  if (!_gwHealthRegister(sys) || !_gwMetricsRegister(sys))
   {
-    *error_r = "unable to register /health";
+    *error_r = "unable to register /health and /metrics";
     return (false);
   }
 

@@ -5,7 +5,9 @@
 
 #include "printgate/text.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,4 +104,27 @@ gwArrayGrow(void *array, size_t count, size_t *alloc, size_t elemsize, size_t fi
   *alloc = n;
 
   return (bigger);
+}
+
+
+/*
+ * 'gwBufferAddf()' - Append formatted text (at most 2 KB a call; longer
+ *                    marks the buffer failed rather than cutting it).
+ */
+
+void
+gwBufferAddf(gw_buffer_t *b, const char *format, ...)
+{
+  char    text[2048];
+  va_list ap;
+  int     n;
+
+  va_start(ap, format);
+  n = vsnprintf(text, sizeof(text), format, ap);
+  va_end(ap);
+
+  if (n < 0 || (size_t)n >= sizeof(text))
+    b->failed = true;
+  else
+    gwBufferAdd(b, text, (size_t)n);
 }

@@ -42,6 +42,8 @@ if [ "${1:-}" = "--test" ]; then
   PKGS+=(chromium chromium-driver libnss3-tools)
   # ytnef: mail-tnef tests check the generated winmail.dat with libytnef's own tool.
   PKGS+=(ytnef-tools)
+  # promtool (tests/integration/metrics.sh checks /metrics with `promtool check metrics`).
+  PKGS+=(prometheus)
 fi
 
 missing=()

@@ -9,6 +9,7 @@
 #include "printgate/config.h"
 #include "printgate/control.h"
 #include "printgate/profile.h"
+#include "printgate/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +79,11 @@ usage(FILE *fp, int status)
         "  audit [--user U] [--action A] [--since T] [--until T] [--printer P] [--outcome ok|refused]\n"
         "        [--limit N] [--after CURSOR] [--csv]   (newest first; T: Unix time or YYYY-MM-DD[THH:MM[:SS]] UTC;\n"
         "        --csv writes every matching row, or N, as CSV)\n"
+        "  report [--by user|role|printer|intake|period] [--period day|week|month]\n"
+        "         [--since DATE] [--until DATE] [--csv]  (pages and colour pages; DATE is\n"
+        "          YYYY-MM-DD, UTC, --until's day included, or a Unix time)\n"
+        "  health                             (queues, conversions, mail, outbox, Office,\n"
+        "          certificates, disk; --json for all of it)\n"
         "  outbox list [--state queued|sending|sent|failed] | outbox retry ID | outbox delete ID\n"
         "  outbox send ADDRESS SUBJECT [--key KEY] [--in-reply-to MSGID]  (body on standard input;\n"
         "          --in-reply-to marks it an automatic reply)\n"
@@ -446,6 +452,84 @@ print_reply(const char *cmd, json_object *reply)
 
 
 /*
+ * 'print_report()' - A report's rows as a table, or as CSV (RFC 4180).
+ */
+
+static void
+print_report(json_object *reply, bool csv)
+{
+  json_object    *list;
+  gw_report_by_t  by = GW_REPORT_BY_USER;
+  char            line[1024];
+
+  gwReportByParse(jstr(reply, "by"), &by);
+  if (csv && gwReportCsvHeader(by, line, sizeof(line)))
+    fputs(line, stdout);
+  else if (!csv)
+    printf("%-32s %8s %10s %12s %7s %6s\n", gwReportByString(by), "PRINTED", "PAGES", "COLOUR PAGES", "FAILED", "HELD");
+
+  if (!json_object_object_get_ex(reply, "rows", &list))
+    return;
+
+  for (size_t i = 0; i < json_object_array_length(list); i ++)
+  {
+    json_object     *item = json_object_array_get_idx(list, i);
+    gw_report_row_t  row;
+
+    memset(&row, 0, sizeof(row));
+    snprintf(row.key, sizeof(row.key), "%s", jstr(item, "key"));
+    row.printed     = jint(item, "printed");
+    row.pages       = jint(item, "pages");
+    row.color_pages = jint(item, "color_pages");
+    row.failed      = jint(item, "failed");
+    row.held        = jint(item, "held");
+    if (csv && gwReportCsvRow(&row, line, sizeof(line)))
+      fputs(line, stdout);
+    else if (!csv)
+      printf("%-32s %8lld %10lld %12lld %7lld %6lld\n", row.key[0] ? row.key : "(none)", (long long)row.printed, (long long)row.pages, (long long)row.color_pages, (long long)row.failed, (long long)row.held);
+  }
+}
+
+
+/*
+ * 'print_health()' - The health report in a few lines (--json: all of it).
+ */
+
+static void
+print_health(json_object *reply)
+{
+  json_object *h = json_object_object_get(reply, "health"), *o, *certs, *list;
+  static const char * const states[] = { "receiving", "converting", "quarantined", "held", "releasing", "failed" };
+
+  printf("jobs:");
+  o = json_object_object_get(h, "jobs");
+  for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i ++)
+    printf(" %s %d%s", states[i], (int)jint(o, states[i]), i + 1 < sizeof(states) / sizeof(states[0]) ? "," : "\n");
+  o = json_object_object_get(h, "conversions");
+  printf("conversions: %d running, %d queued, %d ok, %d failed since the start\n", (int)jint(o, "running"), (int)jint(o, "queued"), (int)jint(o, "ok"), (int)jint(o, "failed"));
+  o = json_object_object_get(h, "outbox");
+  printf("outbox: %d queued, %d failed\n", (int)jint(o, "queued"), (int)jint(o, "failed"));
+  o = json_object_object_get(h, "office");
+  printf("office: %s\n", jstr(o, "status"));
+  certs = json_object_object_get(h, "certificates");
+  o = json_object_object_get(certs, "gateway");
+  if (json_object_object_get(o, "days_left"))
+    printf("gateway certificate: %d day(s) left\n", (int)jint(o, "days_left"));
+  else
+    printf("gateway certificate: unknown\n");
+  list = json_object_object_get(certs, "printers");
+  for (size_t i = 0; list && i < json_object_array_length(list); i ++)
+  {
+    o = json_object_array_get_idx(list, i);
+    if (json_object_object_get(o, "days_left"))
+      printf("printer %s certificate: %d day(s) left\n", jstr(o, "printer"), (int)jint(o, "days_left"));
+  }
+  o = json_object_object_get(h, "disk");
+  printf("spool: %lld bytes held, %lld bytes free\n", (long long)jint(o, "spool_bytes"), (long long)jint(json_object_object_get(o, "spool"), "free_bytes"));
+}
+
+
+/*
  * 'read_reply()' - Read the daemon's reply line, however long (a list of
  *                  10,000 jobs is several MB), up to 1 GB.  Returns a
  *                  malloc'd string or NULL.
@@ -617,6 +701,16 @@ run(cli_t *cli, const char *sock, json_object *req, int docfd, int64_t docsize)
     else if (option(cli, 1, "--output"))
       fprintf(stderr, "Device %d added; its profile (holding its token URL, keep it safe) is in %s.\n", (int)jint(reply, "id"), option(cli, 1, "--output"));
   }
+  else if (status == 0 && !strcmp(cmd, "report"))
+  {
+    bool csv = false;
+
+    for (int i = 1; i < cli->argc; i ++)
+      csv |= !strcmp(cli->argv[i], "--csv");
+    print_report(reply, csv);
+  }
+  else if (status == 0 && !strcmp(cmd, "health"))
+    print_health(reply);
   else if (status == 0)
     print_reply(cmd, reply);
   else
@@ -993,6 +1087,58 @@ audit_csv(cli_t *cli, const char *sock, json_object *req)
 
 
 /*
+ * 'report_time()' - "--since"/"--until": parse_time(), where a bare date
+ *                   given as the end of a period means the next midnight
+ *                   (its day included).  -1 when it is no time.
+ */
+
+static int64_t
+report_time(const char *s, bool end)
+{
+  int64_t t = parse_time(s);
+
+  if (t >= 0 && end && strlen(s) == 10 && s[4] == '-')
+    t += 86400;
+
+  return (t);
+}
+
+
+/*
+ * 'report_request()' - "report [--by ...] [--period ...] [--since DATE]
+ *                      [--until DATE] [--csv]".  NULL on a usage error.
+ */
+
+static json_object *
+report_request(cli_t *cli)
+{
+  json_object *req = json_object_new_object();
+  const char  *names[2] = { "--since", "--until" };
+
+  json_object_object_add(req, "cmd", json_object_new_string("report"));
+  add(req, "by", option(cli, 1, "--by"));
+  add(req, "period", option(cli, 1, "--period"));
+  for (int i = 0; i < 2; i ++)
+  {
+    const char *value = option(cli, 1, names[i]);
+    int64_t     t;
+
+    if (!value)
+      continue;
+    if ((t = report_time(value, i == 1)) < 0)
+    {
+      fprintf(stderr, "printgate: report: %s must be YYYY-MM-DD or a Unix time (got \"%s\")\n", names[i], value);
+      json_object_put(req);
+      return (NULL);
+    }
+    json_object_object_add(req, names[i] + 2, json_object_new_int64(t));
+  }
+
+  return (req);
+}
+
+
+/*
  * 'build_request()' - Turn the command words into a request.  Returns NULL
  *                     (after printing why) on a usage error.  For
  *                     "job submit" opens the file and sets docfd and docsize.
@@ -1237,6 +1383,13 @@ main(int argc, char *argv[])
 
   if (!strcmp(cli.argv[0], "mobileconfig"))
     req = mobileconfig_request(&cli);
+  else if (!strcmp(cli.argv[0], "report"))
+    req = report_request(&cli);
+  else if (!strcmp(cli.argv[0], "health"))
+  {
+    req = json_object_new_object();
+    json_object_object_add(req, "cmd", json_object_new_string("health"));
+  }
   else if (!strcmp(cli.argv[0], "dnssd-zone"))
     req = dnssd_request(&cli);
   else if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL && !mine &&

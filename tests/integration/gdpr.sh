@@ -22,6 +22,9 @@
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 DEAD=$(peers_free_port)       # nothing listens there: outbox rows stay queued
+peers_start_avahi
+peers_start_ippeveprinter "PG GDPR" application/pdf
+PRN_PORT=$PEERS_IPP_PORT
 gw_start "SmtpServer 127.0.0.1:$DEAD" "SmtpTLS off" "SmtpFrom print@example.test" || exit 1
 DB="$GW_STATE/printgate.db"
 BASE="https://127.0.0.1:$GW_PORT"
@@ -49,6 +52,10 @@ PIN=$(tail -1 "$W/pin.txt")
 DPW=$(sed -n 's/^ *Password: *//p' "$W/device.txt")
 DTOKEN=$(sed -n 's/^ *URL: *//p' "$W/device.txt"); DTOKEN=${DTOKEN##*/}
 gw_make_pdf "$W/a.pdf" 2 "GDPR test"
+# A job alice printed: its print_usage row (reports) names her until the erasure.
+check "printer add lobby" gw printer add lobby "ipp://127.0.0.1:$PRN_PORT/ipp/print"
+check "alice prints a job at lobby" sh -c "$PRINTGATE -c $GW_CONF job submit --user alice --name alice-printed.pdf $W/a.pdf >/dev/null && $PRINTGATE -c $GW_CONF release --pin $PIN --printer lobby"
+check "the usage report names alice with 2 pages" sh -c "$PRINTGATE -c $GW_CONF report --by user --csv | grep -q '^alice,1,2,'"
 check "two held jobs of alice" sh -c "$PRINTGATE -c $GW_CONF job submit --user alice --name alice-report.pdf $W/a.pdf && $PRINTGATE -c $GW_CONF job submit --user aliddell $W/a.pdf"
 check "one held job of bob" gw job submit --user bob --name bob.pdf "$W/a.pdf"
 check "outbox rows to alice and to bob" sh -c "echo hi | $PRINTGATE -c $GW_CONF outbox send alice@example.test 'For Alice' && echo hi | $PRINTGATE -c $GW_CONF outbox send bob@example.test 'For Bob'"
@@ -65,7 +72,8 @@ check "the export has every row that names her" python3 - "$W/before.sql" "$W/ex
 import json, re, sys
 dump, export, names = open(sys.argv[1]).read().splitlines(), json.load(open(sys.argv[2])), re.compile(sys.argv[3], re.I)
 section = {"users": "user", "aliases": "aliases", "addresses": "addresses", "devices": "devices", "jobs": "jobs",
-           "outbox": "outbox", "audit": "audit", "lockouts": "lockouts", "signin_codes": "signin_codes"}
+           "outbox": "outbox", "audit": "audit", "lockouts": "lockouts", "signin_codes": "signin_codes",
+           "print_usage": "usage"}
 counts, audit_ids, job_ids = {}, set(), set()
 for line in dump:
     m = re.match(r'INSERT INTO "?(\w+)"? VALUES\((.*)\);$', line)
@@ -151,6 +159,7 @@ gw job submit --user bob "$W/a.pdf" >/dev/null; gw audit --user "$P" >/dev/null
 check "her login fails now" sh -c "[ \$(curl -sk -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary '{\"name\":\"alice\",\"password\":\"$APW\"}' $BASE/api/v1/signin/password) = 401 ]"
 sqlite3 "$DB" .dump > "$W/after.sql"
 check "nothing in the store names her ($(grep -Eio "$NAMES" "$W/after.sql" | sort | uniq -c | tr '\n' ' '))" sh -c "! grep -Eqi '$NAMES' $W/after.sql"
+check "the usage report keeps her printed pages under $P, and no alice" sh -c "$PRINTGATE -c $GW_CONF report --by user --csv > $W/report.csv && grep -q '^$P,1,2,' $W/report.csv && ! grep -qi alice $W/report.csv"
 check "her jobs' spool files are gone" test -z "$(spool_of "$JOBS")"
 check "bob's job and its spool file are there (positive control)" sh -c "[ \$(sqlite3 $DB \"SELECT state FROM jobs WHERE id = '$BOBJOB'\") = held ] && test -n \"$(spool_of "$BOBJOB")\""
 check "no log line after the erasure names her" sh -c "! tail -n +$((LOGLINES + 1)) $GW_LOG | grep -Eqi '$NAMES'"

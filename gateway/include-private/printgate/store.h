@@ -19,6 +19,7 @@
 #include "printgate/job.h"
 #include "printgate/records.h"
 #include "printgate/outbox.h"
+#include "printgate/report.h"
 
 /* The records (gw_user_t, gw_address_t, gw_printer_t, gw_audit_t, gw_lockout_t) are public: records.h. */
 
@@ -228,7 +229,7 @@ typedef enum gw_export_section_e   /* The parts of a user's export, in order */
 {
   GW_EXPORT_USER, GW_EXPORT_ALIASES, GW_EXPORT_ADDRESSES, GW_EXPORT_ADDRESS_TOKENS, GW_EXPORT_PINS,
   GW_EXPORT_CARDS, GW_EXPORT_DEVICES, GW_EXPORT_SESSIONS, GW_EXPORT_SIGNIN_CODES, GW_EXPORT_LOCKOUTS,
-  GW_EXPORT_JOBS, GW_EXPORT_OUTBOX, GW_EXPORT_AUDIT,
+  GW_EXPORT_JOBS, GW_EXPORT_OUTBOX, GW_EXPORT_AUDIT, GW_EXPORT_USAGE,
   GW_EXPORT_COUNT
 } gw_export_section_t;
 
@@ -256,5 +257,18 @@ extern int  gwStoreUserExportPage(gw_store_t *s, int64_t tenant, int64_t user_id
 extern bool gwStoreUserErase(gw_store_t *s, int64_t tenant, int64_t user_id, const char *pseudonym, int64_t now, int *jobs_r, const char **error_r);
 /* Audit rows newest first (gw_audit_query_t); *next_r = the cursor of the next page, 0 = no more.  No lock held in cb. */
 extern bool gwStoreAuditQuery(gw_store_t *s, int64_t tenant, const gw_audit_query_t *q, gw_audit_cb_t cb, void *data, int64_t *next_r);
+/* ---- Totals and reports (store-sqlite-report.c; docs/metrics.md, docs/reports.md) ---- */
+
+typedef struct gw_store_totals_s  /* Gateway-wide counts, every tenant */
+{
+  int64_t jobs[GW_JOB_STATE_COUNT]; /* Jobs by state (kept by triggers: no count of the jobs) */
+  int64_t spool_bytes;              /* Plaintext bytes of the documents that still have a key */
+  int64_t outbox_queued;            /* Outgoing messages queued or being sent */
+  int64_t outbox_failed;            /* ... that gave up */
+} gw_store_totals_t;
+
+extern bool gwStoreTotals(gw_store_t *s, gw_store_totals_t *totals);
+/* The report's rows, ordered by key, handed out with no store lock held; false = store error (or q invalid). */
+extern bool gwStoreReport(gw_store_t *s, int64_t tenant, const gw_report_query_t *q, gw_report_cb_t cb, void *data);
 
 #endif /* !PRINTGATE_STORE_H */

@@ -37,6 +37,7 @@
 #include "audit.h"      /* gw_write_cb_t, the audit CSV writer */
 #include "crypto.h"     /* gwWipe() for the secrets this API returns */
 #include "system.h"
+#include "report.h"
 
 typedef struct gw_actor_s
 {
@@ -356,6 +357,22 @@ extern bool gwApiAuditQuery(gw_system_t *sys, const gw_actor_t *actor, const gw_
  * while write runs.  Admin.  false when refused, or when write failed.
  */
 extern bool gwApiAuditCsv(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t *q, gw_write_cb_t write, void *data, const char **error_r);
+/* ---- Reports and health (report.c, health.c; docs/reports.md, docs/metrics.md) ---- */
+
+/*
+ * A usage report (admin; the auditor role too once it exists): rows
+ * ordered by key, handed to cb with no core lock held (cb false stops).
+ * Metadata only.  Audit "report" (detail: grouping, period, bounds).
+ */
+extern bool gwApiReport(gw_system_t *sys, const gw_actor_t *actor, const gw_report_query_t *q, gw_report_cb_t cb, void *data, const char **error_r);
+/*
+ * The health report (admin; the auditor role too once it exists) as JSON
+ * text in *json_r (malloc'd; the caller frees it): jobs by state,
+ * conversions running, queued and their recent times, mail sources,
+ * outbox backlog, the Office pool, certificate expiry of the gateway and
+ * of each ipps printer whose certificate is pinned, disk and spool use.
+ */
+extern bool gwApiHealth(gw_system_t *sys, const gw_actor_t *actor, char **json_r, const char **error_r);
 
 /* ---- Status ------------------------------------------------------------------- */
 

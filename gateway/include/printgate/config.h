@@ -41,6 +41,8 @@ struct _gw_config_s
   int64_t       min_body_rate;                /* MinBodyRate, bytes per second (0 = off) */
   int           body_rate_window;             /* BodyRateWindow, seconds */
   char          health_details_from[512];     /* HealthDetailsFrom: CIDR list */
+  char          metrics_token[1024];          /* MetricsToken: bearer token of /metrics, enc:v1:... (or plain text; "" = none) */
+  char          metrics_allow[512];           /* MetricsAllow: addresses that may scrape /metrics without it ("" = none) */
 
   /* Limits and policy */
   int64_t       max_document_size;            /* MaxDocumentSize, bytes */

@@ -53,6 +53,8 @@ extern bool gwPasswordGenerate(char *out, size_t outlen);
 
 /* TLS: create a self-signed certificate + key (PEM) for the HTTPS listener. */
 extern bool gwTLSCreateSelfSigned(const char *certfile, const char *keyfile, const char *common_name, gw_log_t *log);
+/* notAfter of the first certificate of a PEM file (Unix time); false when it cannot be read. */
+extern bool gwTLSCertificateExpiry(const char *certfile, int64_t *not_after);
 /*
  * TLS: verify a server's certificate chain as received (DER, leaf first;
  * for a client library that does not, e.g. libetpan on Debian): chain to

@@ -69,6 +69,7 @@ extern bool  gwListenerAddRoute(gw_listener_t *l, const gw_route_t *route);   /*
 extern bool  gwListenerStart(gw_listener_t *l, const char **error_r);
 extern int   gwListenerGetPort(gw_listener_t *l);                            /* Actual port (after start) */
 extern void  gwListenerDelete(gw_listener_t **l);                            /* Stops, waits for handlers */
+extern uint64_t gwListenerResponseCount(gw_listener_t *l, int status);        /* Responses with this status so far (100-599; atomic, for /metrics) */
 
 /* Per-client connection limit key: the IPv4 address, or the IPv6 /64 ("2001:db8:1:2::/64") */
 extern bool  gwListenerClientBucket(const char *address, char *bucket, size_t bucketsize);
