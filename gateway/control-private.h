@@ -30,5 +30,6 @@ extern ssize_t _gwControlRead(gw_client_t *cl, void *buf, size_t len);
 extern bool    _gwControlReply(gw_client_t *cl, json_object *reply);
 extern bool    _gwControlError(gw_client_t *cl, const char *reason, const char *fmt, ...) GW_FORMAT(3, 4);
 extern bool    _gwControlDispatch(gw_client_t *cl, json_object *req);
+extern bool    _gwPolicyControlDispatch(gw_client_t *cl, const char *cmd, json_object *req, bool *result_r);  /* policy-control.c */
 
 #endif /* !PRINTGATE_CONTROL_PRIVATE_H */

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  9    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  10   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -126,6 +126,28 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_TERMINAL_USED,
   _GW_SQL_TERMINAL_LIST,
   _GW_SQL_TERMINAL_REVOKE,
+  _GW_SQL_RULE_LIST,
+  _GW_SQL_RULE_ADD,
+  _GW_SQL_RULE_REMOVE,
+  _GW_SQL_RULE_CLEAR,
+  _GW_SQL_GROUP_ADD,
+  _GW_SQL_GROUP_MEMBER_ADD,
+  _GW_SQL_GROUP_MEMBER_REMOVE,
+  _GW_SQL_GROUP_LIST,
+  _GW_SQL_USER_GROUPS,
+  _GW_SQL_TAGS_SET,
+  _GW_SQL_TAGS_GET,
+  _GW_SQL_DELEGATE_ADD,
+  _GW_SQL_DELEGATE_REMOVE,
+  _GW_SQL_DELEGATE_CHECK,
+  _GW_SQL_DELEGATE_LIST,
+  _GW_SQL_USAGE_ADD,
+  _GW_SQL_USAGE_DELETE,
+  _GW_SQL_USAGE_SUM_USER,
+  _GW_SQL_USAGE_SUM_GROUP,
+  _GW_SQL_JOB_POLICY_SET,
+  _GW_SQL_JOB_POLICY_GET,
+  _GW_SQL_JOB_POLICY_REASON,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -288,5 +310,24 @@ extern bool    _gwSqlTerminalAdd(void *b, int64_t tenant, const char *name, cons
 extern bool    _gwSqlTerminalFind(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
 extern int     _gwSqlTerminalList(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
 extern bool    _gwSqlTerminalRevoke(void *b, int64_t tenant, const char *name);
+/* store-sqlite-policy.c */
+extern int     _gwSqlRuleList(void *b, int64_t tenant, _gw_store_pair_t *rows, int max);
+extern bool    _gwSqlRuleAdd(void *b, int64_t tenant, const char *name, const char *line, const char **error_r);
+extern bool    _gwSqlRuleRemove(void *b, int64_t tenant, const char *name);
+extern bool    _gwSqlRuleReplace(void *b, int64_t tenant, const _gw_store_pair_t *rows, int n, const char **error_r);
+extern bool    _gwSqlGroupAdd(void *b, int64_t tenant, const char *name, const char **error_r);
+extern bool    _gwSqlGroupMember(void *b, int64_t tenant, const char *group, int64_t user_id, bool add, const char **error_r);
+extern int     _gwSqlGroupList(void *b, int64_t tenant, _gw_store_pair_t *rows, int max);
+extern int     _gwSqlUserGroups(void *b, int64_t tenant, int64_t user_id, _gw_store_pair_t *rows, int max);
+extern bool    _gwSqlPrinterTagsSet(void *b, int64_t tenant, const char *printer, const char *tags);
+extern bool    _gwSqlPrinterTagsGet(void *b, int64_t tenant, const char *printer, char *tags, size_t tagsize);
+extern bool    _gwSqlDelegate(void *b, int64_t tenant, int64_t owner_id, int64_t delegate_id, int op);
+extern int     _gwSqlDelegateList(void *b, int64_t tenant, int64_t user_id, _gw_store_pair_t *rows, int max);
+extern bool    _gwSqlUsageAdd(void *b, int64_t tenant, int64_t user_id, const char *job_id, int64_t time, int pages, int color_pages, int64_t *id_r);
+extern bool    _gwSqlUsageDelete(void *b, int64_t tenant, int64_t id);
+extern bool    _gwSqlJobPolicySet(void *b, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
+extern bool    _gwSqlJobPolicyGet(void *b, int64_t tenant, const char *job_id);
+extern bool    _gwSqlJobPolicyReason(void *b, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
+extern bool    _gwSqlUsageSum(void *b, int64_t tenant, int64_t user_id, const char *group, int64_t since, int *pages, int *color_pages);
 
 #endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

@@ -319,6 +319,65 @@ static const char schema_v9[] =
   " UNIQUE (tenant_id, name));";
 
 
+/*
+ * Version 10: the print policy (docs/policy.md).  policy_rules holds the
+ * rule lines in evaluation order (position), named uniquely per tenant;
+ * user_groups and group_members are local groups; printer_tags the tags
+ * of a printer (by its name, one comma-separated list); delegates who may
+ * release whose jobs; print_usage the pages and colour pages each release
+ * used (reserved before sending, removed when nothing printed), which the
+ * page quotas sum by user and time.  A job records whether the policy
+ * asked for a watermark at submission (policy_watermark).
+ */
+
+static const char schema_v10[] =
+  "CREATE TABLE policy_rules ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " position INTEGER NOT NULL,"
+  " name TEXT NOT NULL COLLATE NOCASE,"
+  " line TEXT NOT NULL,"
+  " created INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, name));"
+  "CREATE INDEX policy_rules_order ON policy_rules (tenant_id, position);"
+  "CREATE TABLE user_groups ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " name TEXT NOT NULL COLLATE NOCASE,"
+  " created INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, name));"
+  "CREATE TABLE group_members ("
+  " tenant_id INTEGER NOT NULL,"
+  " group_id INTEGER NOT NULL REFERENCES user_groups (id) ON DELETE CASCADE,"
+  " user_id INTEGER NOT NULL,"
+  " PRIMARY KEY (group_id, user_id),"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+  "CREATE INDEX group_members_user ON group_members (tenant_id, user_id);"
+  "CREATE TABLE printer_tags ("
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " printer TEXT NOT NULL COLLATE NOCASE,"
+  " tags TEXT NOT NULL,"
+  " PRIMARY KEY (tenant_id, printer));"
+  "CREATE TABLE delegates ("
+  " tenant_id INTEGER NOT NULL,"
+  " owner_id INTEGER NOT NULL,"
+  " delegate_id INTEGER NOT NULL,"
+  " created INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, owner_id, delegate_id),"
+  " FOREIGN KEY (tenant_id, owner_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE,"
+  " FOREIGN KEY (tenant_id, delegate_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+  "CREATE TABLE print_usage ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " job_id TEXT NOT NULL,"
+  " time INTEGER NOT NULL,"
+  " pages INTEGER NOT NULL,"
+  " color_pages INTEGER NOT NULL);"
+  "CREATE INDEX print_usage_user ON print_usage (tenant_id, user_id, time);"
+  "ALTER TABLE jobs ADD COLUMN policy_watermark INTEGER NOT NULL DEFAULT 0;";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -329,5 +388,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 6, "devices", schema_v6 },
   { 7, "outbox", schema_v7 },
   { 8, "origin references", schema_v8 },
-  { 9, "web sign-in, sessions and terminals", schema_v9 }
+  { 9, "web sign-in, sessions and terminals", schema_v9 },
+  { 10, "print policy: rules, groups, printer tags, delegates, usage", schema_v10 }
 };

@@ -113,7 +113,25 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlTerminalAdd,
   _gwSqlTerminalFind,
   _gwSqlTerminalList,
-  _gwSqlTerminalRevoke
+  _gwSqlTerminalRevoke,
+  _gwSqlRuleList,
+  _gwSqlRuleAdd,
+  _gwSqlRuleRemove,
+  _gwSqlRuleReplace,
+  _gwSqlGroupAdd,
+  _gwSqlGroupMember,
+  _gwSqlGroupList,
+  _gwSqlUserGroups,
+  _gwSqlPrinterTagsSet,
+  _gwSqlPrinterTagsGet,
+  _gwSqlDelegate,
+  _gwSqlDelegateList,
+  _gwSqlUsageAdd,
+  _gwSqlUsageDelete,
+  _gwSqlUsageSum,
+  _gwSqlJobPolicySet,
+  _gwSqlJobPolicyGet,
+  _gwSqlJobPolicyReason
 };
 
 

@@ -19,6 +19,7 @@
 #include "printgate/job.h"
 #include "printgate/records.h"
 #include "printgate/outbox.h"
+#include "printgate/policy.h"
 
 /* The records (gw_user_t, gw_address_t, gw_printer_t, gw_audit_t, gw_lockout_t) are public: records.h. */
 
@@ -221,5 +222,34 @@ extern bool gwStoreTerminalAdd(gw_store_t *s, int64_t tenant, const char *name, 
 extern bool gwStoreTerminalFind(gw_store_t *s, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
 extern bool gwStoreTerminalIterate(gw_store_t *s, int64_t tenant, gw_terminal_cb_t cb, void *data);
 extern bool gwStoreTerminalRevoke(gw_store_t *s, int64_t tenant, const char *name);
+
+/* ---- Print policy (policy-store.c, docs/policy.md) ------------------------------ */
+
+/* Rules (name, line) in evaluation order; names unique per tenant (any case). */
+extern bool gwStoreRuleIterate(gw_store_t *s, int64_t tenant, gw_policy_name_cb_t cb, void *data);
+extern bool gwStoreRuleAdd(gw_store_t *s, int64_t tenant, const char *name, const char *line, const char **error_r);   /* Appended last */
+extern bool gwStoreRuleRemove(gw_store_t *s, int64_t tenant, const char *name);
+extern bool gwStoreRuleReplace(gw_store_t *s, int64_t tenant, const char * const *names, const char * const *lines, int n, const char **error_r); /* All or nothing */
+/* Local groups: names as rule names ([A-Za-z0-9._-]{1,63}). */
+extern bool gwStoreGroupAdd(gw_store_t *s, int64_t tenant, const char *name, const char **error_r);
+extern bool gwStoreGroupMember(gw_store_t *s, int64_t tenant, const char *group, int64_t user_id, bool add, const char **error_r);
+extern bool gwStoreGroupIterate(gw_store_t *s, int64_t tenant, gw_policy_name_cb_t cb, void *data);   /* (group, member or "") */
+/* The groups of a user, into names[max][64]; returns how many, -1 = error. */
+extern int  gwStoreUserGroups(gw_store_t *s, int64_t tenant, int64_t user_id, char (*names)[64], int max);
+/* A printer's tags, comma-separated ("" = none). */
+extern bool gwStorePrinterTagsSet(gw_store_t *s, int64_t tenant, const char *printer, const char *tags);
+extern bool gwStorePrinterTagsGet(gw_store_t *s, int64_t tenant, const char *printer, char *tags, size_t tagsize);
+/* Delegation: op 1 adds, -1 removes, 0 checks (true = delegate may release owner's jobs). */
+extern bool gwStoreDelegate(gw_store_t *s, int64_t tenant, int64_t owner_id, int64_t delegate_id, int op);
+extern bool gwStoreDelegateIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_policy_name_cb_t cb, void *data); /* (owner, delegate); user_id 0 = all */
+/* Pages a release used (quotas): add (reserve), delete (give back), sum since a time (group NULL = the user). */
+extern bool gwStoreUsageAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *job_id, int64_t time, int pages, int color_pages, int64_t *id_r);
+extern bool gwStoreUsageDelete(gw_store_t *s, int64_t tenant, int64_t id);
+extern bool gwStoreUsageSum(gw_store_t *s, int64_t tenant, int64_t user_id, const char *group, int64_t since, int *pages, int *color_pages);
+/* A job's options as the policy changed them at submission (the job converting), and its watermark flag. */
+extern bool gwStoreJobPolicySet(gw_store_t *s, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
+extern bool gwStoreJobPolicyWatermark(gw_store_t *s, int64_t tenant, const char *job_id);
+/* A held job's reason and sentence (a refusal at release: the job stays held and says why). */
+extern bool gwStoreJobPolicyReason(gw_store_t *s, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
 
 #endif /* !PRINTGATE_STORE_H */
