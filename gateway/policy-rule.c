@@ -831,13 +831,13 @@ text_add(gw_policy_decision_t *d, const char *what, const char *rule)
 
 /*
  * 'apply_rule()' - Add a matching rule's changes and quotas to d.  The
- *                  strictest cap and the shortest retention win.
+ *                  strictest cap and the shortest retention win (their
+ *                  rules are kept for the sentence, written at the end).
  */
 
 static void
-apply_rule(const _gw_rule_t *r, const _gw_policy_facts_t *f, gw_policy_decision_t *d)
+apply_rule(const _gw_rule_t *r, const _gw_policy_facts_t *f, gw_policy_decision_t *d, const char **cap_rule, const char **retention_rule)
 {
-  char what[64];
 
   if (r->mono && !d->force_mono)
   {
@@ -853,20 +853,12 @@ apply_rule(const _gw_rule_t *r, const _gw_policy_facts_t *f, gw_policy_decision_
   if (r->max_pages && (!d->max_pages || r->max_pages < d->max_pages))
   {
     d->max_pages = r->max_pages;
-    if (f->pages > r->max_pages)
-    {
-      snprintf(what, sizeof(what), "Only pages 1-%d print", r->max_pages);
-      text_add(d, what, r->name);
-    }
+    *cap_rule    = r->name;
   }
   if (r->retention && (!d->retention || r->retention < d->retention))
   {
-    d->retention = r->retention;
-    if (f->phase == GW_POLICY_SUBMIT)
-    {
-      snprintf(what, sizeof(what), "Held for %lld minute(s)", (long long)(r->retention + 59) / 60);
-      text_add(d, what, r->name);
-    }
+    d->retention    = r->retention;
+    *retention_rule = r->name;
   }
   if (r->watermark && !d->watermark)
   {
@@ -955,6 +947,9 @@ check_quotas(const _gw_policy_facts_t *f, _gw_policy_usage_cb_t usage, void *dat
 void
 _gwPolicyEvaluate(const _gw_rules_t *rules, const _gw_policy_facts_t *f, _gw_policy_usage_cb_t usage, void *data, gw_policy_decision_t *d)
 {
+  const char *cap_rule = NULL, *retention_rule = NULL;
+  char        what[64];
+
   memset(d, 0, sizeof(*d));
   d->allowed = true;
 
@@ -966,7 +961,7 @@ _gwPolicyEvaluate(const _gw_rules_t *rules, const _gw_policy_facts_t *f, _gw_pol
       continue;
 
     d->matched ++;
-    apply_rule(r, f, d);
+    apply_rule(r, f, d, &cap_rule, &retention_rule);
 
     if (r->refuse)
     {
@@ -984,6 +979,17 @@ _gwPolicyEvaluate(const _gw_rules_t *rules, const _gw_policy_facts_t *f, _gw_pol
     check_quotas(f, usage, data, d);
   if (!d->allowed)
     return;
+
+  if (cap_rule && f->pages > d->max_pages)
+  {
+    snprintf(what, sizeof(what), "Only pages 1-%d print", d->max_pages);
+    text_add(d, what, cap_rule);
+  }
+  if (retention_rule && f->phase == GW_POLICY_SUBMIT)
+  {
+    snprintf(what, sizeof(what), "Held for %lld minute(s)", (long long)(d->retention + 59) / 60);
+    text_add(d, what, retention_rule);
+  }
 
   if (d->text[0])
   {
