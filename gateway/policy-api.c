@@ -171,7 +171,9 @@ gwApiPolicyDryRun(gw_system_t *sys, const gw_actor_t *actor, const gw_policy_job
   _gwPolicyFactsJob(&fs->f, pj->phase, &job, pj->format ? pj->format : "pdf", pj->size, pj->pages, pj->color_pages);
   if (pj->time > 0)
     fs->f.now = pj->time;
+  pthread_mutex_lock(&sys->policy->quota_lock);
   _gwPolicyDecide(sys, actor->tenant, user.id, &fs->f, pj->phase == GW_POLICY_RELEASE, d);
+  pthread_mutex_unlock(&sys->policy->quota_lock);
   free(fs);
 
   return (true);
@@ -202,7 +204,9 @@ gwApiPolicyQuotas(gw_system_t *sys, const gw_actor_t *actor, const char *name, g
   snprintf(job.color_mode, sizeof(job.color_mode), "auto");
   _gwPolicyFacts(sys, actor->tenant, &user, NULL, fs);
   _gwPolicyFactsJob(&fs->f, GW_POLICY_RELEASE, &job, "pdf", 0, 0, 0);
+  pthread_mutex_lock(&sys->policy->quota_lock);
   _gwPolicyDecide(sys, actor->tenant, user.id, &fs->f, true, &d);
+  pthread_mutex_unlock(&sys->policy->quota_lock);
   free(fs);
 
   n = d.num_quotas < max ? d.num_quotas : max;

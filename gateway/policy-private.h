@@ -92,20 +92,32 @@ extern const char *_gwPolicyRoleName(gw_role_t role);
 /* Evaluate: usage may be NULL (quotas are then listed, not checked). */
 extern void        _gwPolicyEvaluate(const _gw_rules_t *rules, const _gw_policy_facts_t *facts, _gw_policy_usage_cb_t usage, void *data, gw_policy_decision_t *d);
 
-/* policy.c: the core's rule set and hooks (system-private.h declares the hooks) */
+/* policy.c: the core's rule set and hooks */
+typedef struct _gw_policy_hold_s /* The pages of a job being sent, counted against quotas until recorded */
+{
+  int64_t id, tenant, user_id;
+  int     pages, color;
+  int     num_groups;
+  char    groups[GW_POLICY_GROUPS_MAX][64];
+} _gw_policy_hold_t;
+
 typedef struct _gw_policy_s
 {
-  pthread_rwlock_t lock;                     /* Guards rules and loaded */
-  _gw_rules_t      rules;
-  bool             loaded;
-  pthread_mutex_t  quota_lock;               /* A quota's check and its use are one step */
+  pthread_rwlock_t   lock;                   /* Guards rules and loaded */
+  _gw_rules_t        rules;
+  bool               loaded;
+  pthread_mutex_t    quota_lock;             /* Guards holds: a quota's check and its hold are one step */
+  _gw_policy_hold_t *holds;                  /* Jobs being sent under a quota */
+  size_t             num_holds, alloc_holds;
+  int64_t            next_hold;
 } _gw_policy_t;
 
 typedef struct _gw_policy_release_s /* One release's policy state (policy-release.c) */
 {
   char                     by[64];           /* The delegate releasing for the owner, or "" */
   _gw_policy_facts_store_t fs;               /* Owner and printer facts */
-  int64_t                  usage_id;         /* The pages reserved for the job being sent (0 = none) */
+  int64_t                  hold_id;          /* The job being sent is held against quotas (0 = none) */
+  int                      pages, color;     /* What it prints */
 } _gw_policy_release_t;
 
 extern _gw_policy_t *_gwPolicyNew(void);
@@ -113,6 +125,7 @@ extern void          _gwPolicyDelete(_gw_policy_t **p);
 extern bool          _gwPolicyReload(gw_system_t *sys);
 extern void          _gwPolicyFacts(gw_system_t *sys, int64_t tenant, const gw_user_t *user, const gw_printer_t *printer, _gw_policy_facts_store_t *s);
 extern void          _gwPolicyFactsJob(_gw_policy_facts_t *f, gw_policy_phase_t phase, const gw_job_t *job, const char *format, int64_t size, int pages, int color_pages);
+/* check_quotas: the caller holds sys->policy->quota_lock (lock order: quota_lock, rule lock, store) */
 extern void          _gwPolicyDecide(gw_system_t *sys, int64_t tenant, int64_t user_id, const _gw_policy_facts_t *f, bool check_quotas, gw_policy_decision_t *d);
 extern bool          _gwPolicyApply(const gw_policy_decision_t *d, gw_job_t *job);
 

@@ -10,6 +10,7 @@
 #include "policy-private.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -92,45 +93,83 @@ printed_pages(const gw_job_t *job, int *pages, int *color)
 
 
 /*
+ * 'hold_add()' - Count a job being sent against its owner's quotas
+ *                (quota_lock held).  false = out of memory.
+ */
+
+static bool
+hold_add(_gw_policy_t *p, const gw_job_t *job, _gw_policy_release_t *pr)
+{
+  _gw_policy_hold_t *h;
+
+  if (p->num_holds == p->alloc_holds)
+  {
+    size_t alloc = p->alloc_holds ? 2 * p->alloc_holds : 8;
+    void  *holds = realloc(p->holds, alloc * sizeof(_gw_policy_hold_t));
+
+    if (!holds)
+      return (false);
+    p->holds       = holds;
+    p->alloc_holds = alloc;
+  }
+
+  h = p->holds + p->num_holds ++;
+  memset(h, 0, sizeof(*h));
+  h->id         = pr->hold_id = ++ p->next_hold;
+  h->tenant     = job->tenant;
+  h->user_id    = job->user_id;
+  h->pages      = pr->pages;
+  h->color      = pr->color;
+  h->num_groups = pr->fs.f.num_groups;
+  memcpy(h->groups, pr->fs.groups, sizeof(h->groups));
+
+  return (true);
+}
+
+
+/*
  * '_gwPolicyReleaseJob()' - Before one job is sent: the rules at this
  *                           printer with the job's real counts and the
  *                           owner's quotas.  Refused: the job stays held
  *                           with the sentence (false).  Allowed: the
  *                           changes are made on the job copy and on jc
- *                           (the watermark), the pages are reserved in
- *                           the usage table, and a delegate's release is
- *                           audited "released by X for Y".
+ *                           (the watermark); a job under a quota is held
+ *                           against it (in memory) until it is recorded
+ *                           or given back (_gwPolicyReleaseEnd()); a
+ *                           delegate's release is audited "released by X
+ *                           for Y".  Nothing is written to the store here
+ *                           unless the job is refused or delegated.
  */
 
 bool
 _gwPolicyReleaseJob(gw_system_t *sys, _gw_policy_release_t *pr, const gw_release_t *rel, gw_job_t *job, gw_config_t *jc, gw_release_result_t *result)
 {
   gw_policy_decision_t d;
-  int                  pages, color;
-  bool                 reserved;
+  bool                 held = true;
 
-  pr->usage_id = 0;
+  pr->hold_id = 0;
   _gwPolicyFactsJob(&pr->fs.f, GW_POLICY_RELEASE, job, job->format, job->size, job->pages, job->color_pages);
   pr->fs.f.now = (int64_t)time(NULL);
 
   pthread_mutex_lock(&sys->policy->quota_lock);
   _gwPolicyDecide(sys, job->tenant, job->user_id, &pr->fs.f, true, &d);
-  if (!d.allowed)
+  if (d.allowed)
   {
-    pthread_mutex_unlock(&sys->policy->quota_lock);
-    refuse_job(sys, rel, job, &d, result);
-    return (false);
+    _gwPolicyApply(&d, job);
+    printed_pages(job, &pr->pages, &pr->color);
+    if (d.num_quotas > 0)
+      held = hold_add(sys->policy, job, pr);
   }
-
-  _gwPolicyApply(&d, job);
-  printed_pages(job, &pages, &color);
-  reserved = gwStoreUsageAdd(sys->store, job->tenant, job->user_id, job->id, pr->fs.f.now, pages, color, &pr->usage_id);
   pthread_mutex_unlock(&sys->policy->quota_lock);
 
-  if (!reserved && d.num_quotas > 0)
+  if (d.allowed && !held)
   {
-    d.reason = GW_REASON_INTERNAL;
-    snprintf(d.text, sizeof(d.text), "%s: not printed: the gateway could not record the pages against the quota; try again later.", job->name);
+    d.allowed = false;
+    d.reason  = GW_REASON_INTERNAL;
+    snprintf(d.text, sizeof(d.text), "%s: not printed: the gateway is out of memory to count the quota; try again later.", job->name);
+  }
+  if (!d.allowed)
+  {
     refuse_job(sys, rel, job, &d, result);
     return (false);
   }
@@ -146,7 +185,7 @@ _gwPolicyReleaseJob(gw_system_t *sys, _gw_policy_release_t *pr, const gw_release
     char detail[160];
 
     snprintf(detail, sizeof(detail), "released by %s for %s", pr->by, job->owner);
-    _gwSystemAudit(sys, job->tenant, pr->by, "job.delegate", job->owner, job->id, rel->printer, pages, rel->source, detail);
+    _gwSystemAudit(sys, job->tenant, pr->by, "job.delegate", job->owner, job->id, rel->printer, pr->pages, rel->source, detail);
   }
 
   return (true);
@@ -154,15 +193,34 @@ _gwPolicyReleaseJob(gw_system_t *sys, _gw_policy_release_t *pr, const gw_release
 
 
 /*
- * '_gwPolicyReleaseEnd()' - After one job was sent: when nothing printed,
- *                           the reserved pages are given back.
+ * '_gwPolicyReleaseEnd()' - After one job was sent: a job under a quota
+ *                           that printed has its pages recorded (before
+ *                           its hold goes, so no parallel release sees
+ *                           them missing); then the hold goes.
  */
 
 void
 _gwPolicyReleaseEnd(gw_system_t *sys, _gw_policy_release_t *pr, const gw_job_t *job, bool printed)
 {
-  if (!printed && pr->usage_id > 0)
-    gwStoreUsageDelete(sys->store, job->tenant, pr->usage_id);
+  _gw_policy_t *p = sys->policy;
+  int64_t       now = (int64_t)time(NULL);
 
-  pr->usage_id = 0;
+  if (!pr->hold_id)
+    return;
+
+  if (printed && !gwStoreUsageAdd(sys->store, job->tenant, job->user_id, _gwPolicyPeriodStart(GW_POLICY_DAY, now), pr->pages, pr->color))
+    gwLog(sys->log, GW_LOG_ERROR, "Job %s printed %d page(s) (%d in colour) that could not be counted against its owner's quota (store error).", job->id, pr->pages, pr->color);
+
+  pthread_mutex_lock(&p->quota_lock);
+  for (size_t i = 0; i < p->num_holds; i ++)
+  {
+    if (p->holds[i].id == pr->hold_id)
+    {
+      p->holds[i] = p->holds[-- p->num_holds];
+      break;
+    }
+  }
+  pthread_mutex_unlock(&p->quota_lock);
+
+  pr->hold_id = 0;
 }

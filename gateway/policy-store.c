@@ -259,23 +259,17 @@ gwStoreDelegateIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_policy
 
 
 /*
- * 'gwStoreUsageAdd()' / 'gwStoreUsageDelete()' / 'gwStoreUsageSum()' - The
- *                      pages releases used, for quotas.
+ * 'gwStoreUsageAdd()' / 'gwStoreUsageSum()' - The pages users printed,
+ *                                              per day, for quotas.
  */
 
 bool
-gwStoreUsageAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *job_id, int64_t time, int pages, int color_pages, int64_t *id_r)
+gwStoreUsageAdd(gw_store_t *s, int64_t tenant, int64_t user_id, int64_t day, int pages, int color_pages)
 {
-  if (!s || tenant <= 0 || user_id <= 0 || !job_id || pages < 0 || color_pages < 0 || !id_r)
+  if (!s || tenant <= 0 || user_id <= 0 || pages < 0 || color_pages < 0)
     return (false);
 
-  return (s->ops->usage_add(s->backend, tenant, user_id, job_id, time, pages, color_pages, id_r));
-}
-
-bool
-gwStoreUsageDelete(gw_store_t *s, int64_t tenant, int64_t id)
-{
-  return (s && tenant > 0 && id > 0 && s->ops->usage_delete(s->backend, tenant, id));
+  return (s->ops->usage_add(s->backend, tenant, user_id, day, pages, color_pages));
 }
 
 bool

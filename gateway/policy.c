@@ -6,9 +6,11 @@
  * at release (delegation, the rules at this printer, quotas).
  *
  * Locking: the rule set has one rwlock (read for an evaluation, write for
- * a reload); quota_lock makes a quota's check and the reservation of the
- * pages one step, so parallel releases cannot both fit in the last pages.
- * Lock order: policy lock, then quota_lock, then the store's own lock.
+ * a reload); quota_lock guards the holds (jobs being sent under a quota,
+ * counted as used until their pages are recorded) and makes a quota's
+ * check and the job's hold one step, so parallel releases cannot both fit
+ * in the last pages.  Lock order: quota_lock, the rule lock, the store's
+ * own lock.
  * No event is raised and no front-end called with either held.
  */
 
@@ -26,6 +28,22 @@ typedef struct usage_ctx_s      /* What the usage callback sums */
   gw_system_t *sys;
   int64_t      tenant, user_id;
 } usage_ctx_t;
+
+
+/*
+ * 'hold_in_group()' - Is a hold's user in the group?
+ */
+
+static bool
+hold_in_group(const _gw_policy_hold_t *h, const char *group)
+{
+  for (int i = 0; i < h->num_groups; i ++)
+  {
+    if (!strcasecmp(h->groups[i], group))
+      return (true);
+  }
+  return (false);
+}
 
 
 /*
@@ -56,6 +74,7 @@ _gwPolicyDelete(_gw_policy_t **pp)
     return;
 
   _gwRulesFree(&p->rules);
+  free(p->holds);
   pthread_rwlock_destroy(&p->lock);
   pthread_mutex_destroy(&p->quota_lock);
   free(p);
@@ -228,9 +247,25 @@ _gwPolicyFactsJob(_gw_policy_facts_t *f, gw_policy_phase_t phase, const gw_job_t
 static bool
 usage_sum(void *data, const char *group, int64_t since, int *pages, int *color)
 {
-  usage_ctx_t *u = (usage_ctx_t *)data;
+  usage_ctx_t  *u = (usage_ctx_t *)data;
+  _gw_policy_t *p = u->sys->policy;
 
-  return (gwStoreUsageSum(u->sys->store, u->tenant, u->user_id, group, since, pages, color));
+  if (!gwStoreUsageSum(u->sys->store, u->tenant, u->user_id, group, since, pages, color))
+    return (false);
+
+  /* Jobs being sent count as used (quota_lock held). */
+  for (size_t i = 0; i < p->num_holds; i ++)
+  {
+    const _gw_policy_hold_t *h = p->holds + i;
+
+    if (h->tenant == u->tenant && (group ? hold_in_group(h, group) : h->user_id == u->user_id))
+    {
+      *pages += h->pages;
+      *color += h->color;
+    }
+  }
+
+  return (true);
 }
 
 

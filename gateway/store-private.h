@@ -156,8 +156,7 @@ typedef struct _gw_store_ops_s
   bool    (*printer_tags_get)(void *b, int64_t tenant, const char *printer, char *tags, size_t tagsize);
   bool    (*delegate)(void *b, int64_t tenant, int64_t owner_id, int64_t delegate_id, int op);
   int     (*delegate_list)(void *b, int64_t tenant, int64_t user_id, _gw_store_pair_t *rows, int max);
-  bool    (*usage_add)(void *b, int64_t tenant, int64_t user_id, const char *job_id, int64_t time, int pages, int color_pages, int64_t *id_r);
-  bool    (*usage_delete)(void *b, int64_t tenant, int64_t id);
+  bool    (*usage_add)(void *b, int64_t tenant, int64_t user_id, int64_t day, int pages, int color_pages);
   bool    (*usage_sum)(void *b, int64_t tenant, int64_t user_id, const char *group, int64_t since, int *pages, int *color_pages);
   bool    (*job_policy_set)(void *b, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
   bool    (*job_policy_get)(void *b, int64_t tenant, const char *job_id);

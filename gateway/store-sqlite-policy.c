@@ -261,27 +261,20 @@ _gwSqlDelegateList(void *backend, int64_t tenant, int64_t user_id, _gw_store_pai
 
 
 /*
- * '_gwSqlUsageAdd()' / '_gwSqlUsageDelete()' - Record (reserve) the pages
- *                                               of one release / take the
- *                                               record back.
+ * '_gwSqlUsageAdd()' - Add printed pages to a user's day.
  */
 
 bool
-_gwSqlUsageAdd(void *backend, int64_t tenant, int64_t user_id, const char *job_id, int64_t time, int pages, int color_pages, int64_t *id_r)
+_gwSqlUsageAdd(void *backend, int64_t tenant, int64_t user_id, int64_t day, int pages, int color_pages)
 {
   _gw_sql_step_t r;
 
-  _gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_USAGE_ADD, "INSERT INTO print_usage (tenant_id, user_id, job_id, time, pages, color_pages) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-              "usage add", &r, "lltlii", tenant, user_id, job_id, time, pages, color_pages);
-  *id_r = r.rowid;
+  _gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_USAGE_ADD,
+              "INSERT INTO print_usage (tenant_id, user_id, day, pages, color_pages) VALUES (?1, ?2, ?3, ?4, ?5)"
+              " ON CONFLICT (tenant_id, user_id, day) DO UPDATE SET pages = pages + excluded.pages, color_pages = color_pages + excluded.color_pages",
+              "usage add", &r, "lllii", tenant, user_id, day, pages, color_pages);
 
   return (r.rc == SQLITE_DONE);
-}
-
-bool
-_gwSqlUsageDelete(void *backend, int64_t tenant, int64_t id)
-{
-  return (_gwSqlChangef((_gw_sql_t *)backend, _GW_SQL_USAGE_DELETE, "DELETE FROM print_usage WHERE tenant_id = ?1 AND id = ?2", "ll", tenant, id));
 }
 
 
@@ -310,12 +303,12 @@ _gwSqlUsageSum(void *backend, int64_t tenant, int64_t user_id, const char *group
 
   if (group)
     n = _gwSqlRowsf((_gw_sql_t *)backend, _GW_SQL_USAGE_SUM_GROUP,
-                    "SELECT IFNULL(SUM(pages), 0), IFNULL(SUM(color_pages), 0) FROM print_usage WHERE tenant_id = ?1 AND time >= ?3"
+                    "SELECT IFNULL(SUM(pages), 0), IFNULL(SUM(color_pages), 0) FROM print_usage WHERE tenant_id = ?1 AND day >= ?3"
                     " AND user_id IN (SELECT m.user_id FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE g.tenant_id = ?1 AND g.name = ?2)",
                     usage_row, sums, sizeof(sums), 1, "ltl", tenant, group, since);
   else
     n = _gwSqlRowsf((_gw_sql_t *)backend, _GW_SQL_USAGE_SUM_USER,
-                    "SELECT IFNULL(SUM(pages), 0), IFNULL(SUM(color_pages), 0) FROM print_usage WHERE tenant_id = ?1 AND user_id = ?2 AND time >= ?3",
+                    "SELECT IFNULL(SUM(pages), 0), IFNULL(SUM(color_pages), 0) FROM print_usage WHERE tenant_id = ?1 AND user_id = ?2 AND day >= ?3",
                     usage_row, sums, sizeof(sums), 1, "lll", tenant, user_id, since);
 
   *pages       = sums[0];

@@ -142,7 +142,6 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_DELEGATE_CHECK,
   _GW_SQL_DELEGATE_LIST,
   _GW_SQL_USAGE_ADD,
-  _GW_SQL_USAGE_DELETE,
   _GW_SQL_USAGE_SUM_USER,
   _GW_SQL_USAGE_SUM_GROUP,
   _GW_SQL_JOB_POLICY_SET,
@@ -323,8 +322,7 @@ extern bool    _gwSqlPrinterTagsSet(void *b, int64_t tenant, const char *printer
 extern bool    _gwSqlPrinterTagsGet(void *b, int64_t tenant, const char *printer, char *tags, size_t tagsize);
 extern bool    _gwSqlDelegate(void *b, int64_t tenant, int64_t owner_id, int64_t delegate_id, int op);
 extern int     _gwSqlDelegateList(void *b, int64_t tenant, int64_t user_id, _gw_store_pair_t *rows, int max);
-extern bool    _gwSqlUsageAdd(void *b, int64_t tenant, int64_t user_id, const char *job_id, int64_t time, int pages, int color_pages, int64_t *id_r);
-extern bool    _gwSqlUsageDelete(void *b, int64_t tenant, int64_t id);
+extern bool    _gwSqlUsageAdd(void *b, int64_t tenant, int64_t user_id, int64_t day, int pages, int color_pages);
 extern bool    _gwSqlJobPolicySet(void *b, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
 extern bool    _gwSqlJobPolicyGet(void *b, int64_t tenant, const char *job_id);
 extern bool    _gwSqlJobPolicyReason(void *b, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);

@@ -324,9 +324,9 @@ static const char schema_v9[] =
  * rule lines in evaluation order (position), named uniquely per tenant;
  * user_groups and group_members are local groups; printer_tags the tags
  * of a printer (by its name, one comma-separated list); delegates who may
- * release whose jobs; print_usage the pages and colour pages each release
- * used (reserved before sending, removed when nothing printed), which the
- * page quotas sum by user and time.  A job records whether the policy
+ * release whose jobs; print_usage the pages and colour pages each user
+ * printed per day (local midnight), added to as jobs print, which the
+ * page quotas sum (at most 31 rows per user for a month).  A job records whether the policy
  * asked for a watermark at submission (policy_watermark).
  */
 
@@ -367,14 +367,12 @@ static const char schema_v10[] =
   " FOREIGN KEY (tenant_id, owner_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE,"
   " FOREIGN KEY (tenant_id, delegate_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
   "CREATE TABLE print_usage ("
-  " id INTEGER PRIMARY KEY,"
   " tenant_id INTEGER NOT NULL,"
   " user_id INTEGER NOT NULL,"
-  " job_id TEXT NOT NULL,"
-  " time INTEGER NOT NULL,"
+  " day INTEGER NOT NULL,"
   " pages INTEGER NOT NULL,"
-  " color_pages INTEGER NOT NULL);"
-  "CREATE INDEX print_usage_user ON print_usage (tenant_id, user_id, time);"
+  " color_pages INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, user_id, day));"
   "ALTER TABLE jobs ADD COLUMN policy_watermark INTEGER NOT NULL DEFAULT 0;";
 
 

@@ -127,7 +127,6 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlDelegate,
   _gwSqlDelegateList,
   _gwSqlUsageAdd,
-  _gwSqlUsageDelete,
   _gwSqlUsageSum,
   _gwSqlJobPolicySet,
   _gwSqlJobPolicyGet,

@@ -242,9 +242,8 @@ extern bool gwStorePrinterTagsGet(gw_store_t *s, int64_t tenant, const char *pri
 /* Delegation: op 1 adds, -1 removes, 0 checks (true = delegate may release owner's jobs). */
 extern bool gwStoreDelegate(gw_store_t *s, int64_t tenant, int64_t owner_id, int64_t delegate_id, int op);
 extern bool gwStoreDelegateIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_policy_name_cb_t cb, void *data); /* (owner, delegate); user_id 0 = all */
-/* Pages a release used (quotas): add (reserve), delete (give back), sum since a time (group NULL = the user). */
-extern bool gwStoreUsageAdd(gw_store_t *s, int64_t tenant, int64_t user_id, const char *job_id, int64_t time, int pages, int color_pages, int64_t *id_r);
-extern bool gwStoreUsageDelete(gw_store_t *s, int64_t tenant, int64_t id);
+/* Pages printed (quotas): add to a user's day (its local midnight), sum the days since a day (group NULL = the user). */
+extern bool gwStoreUsageAdd(gw_store_t *s, int64_t tenant, int64_t user_id, int64_t day, int pages, int color_pages);
 extern bool gwStoreUsageSum(gw_store_t *s, int64_t tenant, int64_t user_id, const char *group, int64_t since, int *pages, int *color_pages);
 /* A job's options as the policy changed them at submission (the job converting), and its watermark flag. */
 extern bool gwStoreJobPolicySet(gw_store_t *s, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
