@@ -5,10 +5,11 @@
  *                  the release latency of release-latency.sh).
  *
  * Usage: bench-policy [-n ITERATIONS] [-r RULES]
+ *        bench-policy -p RULES     (print the rule file and exit)
  *
  * A real gateway core (store, no listener use) in a fresh folder, with a
- * guest user in 2 of 10 local groups, a tagged printer, a held-for-quota
- * usage history of 1,000 releases this month, and RULES rules of every
+ * guest user in 2 of 10 local groups, a tagged printer, a usage history
+ * of 1,000 releases over 40 days, and RULES rules of every
  * condition kind of which the last three match (mono for a group, quotas
  * for the guest's role, a watermark at the tagged printer): so every rule
  * is looked at and the quotas are summed.  It times the very hooks the
@@ -283,10 +284,17 @@ main(int argc, char *argv[])
   gw_system_t *sys;
   gw_actor_t   admin = { GW_DEFAULT_TENANT, "bench", GW_ROLE_ADMIN, "bench", "cli" };
   double      *ms;
-  char        *text;
+  char        *text = NULL;
   const char  *error = NULL;
   int          loaded = 0, line = 0;
   bool         ok;
+
+  if (argc == 3 && !strcmp(argv[1], "-p") && (text = rule_text((int)strtol(argv[2], NULL, 10))) != NULL)
+  {
+    fputs(text, stdout);
+    free(text);
+    return (0);
+  }
 
   for (int i = 1; i + 1 < argc; i += 2)
   {
