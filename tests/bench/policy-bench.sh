@@ -56,7 +56,7 @@ check "the quota counted every printed page" sh -c "$PRINTGATE -c $GW_CONF quota
 gw_stop TERM
 
 p50() {   # p50 WHAT RULES: the hook's median (us) from bench-policy's output
-  echo "$GW_BENCH_POLICY_OUT" | awk -v w="$1" -v r="$2" '$1 == w && $2 == r { print $7 }'
+  echo "$GW_BENCH_POLICY_OUT" | awk -v w="$1" -v r="$2" '$1 == w && $2 == r { print $8 }'
 }
 echo
 echo "Policy share of the release latency (release-latency.sh median ${REL} ms):"
