@@ -46,7 +46,8 @@ typedef struct _gw_rule_s       /* One parsed rule line */
 
 typedef struct _gw_rules_s      /* An ordered rule set */
 {
-  int         count, alloc;
+  int         count;
+  size_t      alloc;
   _gw_rule_t *rules;
 } _gw_rules_t;
 

@@ -8,6 +8,7 @@
 
 #include "system-private.h"
 #include "policy-private.h"
+#include "printgate/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,16 +103,9 @@ hold_add(_gw_policy_t *p, const gw_job_t *job, _gw_policy_release_t *pr)
 {
   _gw_policy_hold_t *h;
 
-  if (p->num_holds == p->alloc_holds)
-  {
-    size_t alloc = p->alloc_holds ? 2 * p->alloc_holds : 8;
-    void  *holds = realloc(p->holds, alloc * sizeof(_gw_policy_hold_t));
-
-    if (!holds)
-      return (false);
-    p->holds       = holds;
-    p->alloc_holds = alloc;
-  }
+  if ((h = gwArrayGrow(p->holds, p->num_holds, &p->alloc_holds, sizeof(_gw_policy_hold_t), 8)) == NULL)
+    return (false);
+  p->holds = h;
 
   h = p->holds + p->num_holds ++;
   memset(h, 0, sizeof(*h));

@@ -10,6 +10,7 @@
  */
 
 #include "policy-private.h"
+#include "printgate/text.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -616,19 +617,12 @@ _gwRulesAdd(_gw_rules_t *rules, const _gw_rule_t *rule, const char **error_r)
     return (false);
   }
 
-  if (rules->count == rules->alloc)
+  if ((r = gwArrayGrow(rules->rules, (size_t)rules->count, &rules->alloc, sizeof(_gw_rule_t), 16)) == NULL)
   {
-    int   alloc = rules->alloc ? 2 * rules->alloc : 16;
-    void *p     = realloc(rules->rules, (size_t)alloc * sizeof(_gw_rule_t));
-
-    if (!p)
-    {
-      *error_r = "out of memory";
-      return (false);
-    }
-    rules->rules = p;
-    rules->alloc = alloc;
+    *error_r = "out of memory";
+    return (false);
   }
+  rules->rules = r;
 
   r  = rules->rules + rules->count ++;
   *r = *rule;
