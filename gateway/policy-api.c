@@ -106,8 +106,8 @@ gwApiRuleLoad(gw_system_t *sys, const gw_actor_t *actor, const char *text, size_
   }
   for (int i = 0; ok && i < rules.count; i ++)
   {
-    names[i] = rules.rules[i].name;
-    lines[i] = rules.rules[i].line;
+    names[i] = rules.rules[i]->name;
+    lines[i] = rules.rules[i]->line;
   }
   ok = ok && gwStoreRuleReplace(sys->store, actor->tenant, names, lines, rules.count, &error);
 

@@ -46,9 +46,9 @@ typedef struct _gw_rule_s       /* One parsed rule line */
 
 typedef struct _gw_rules_s      /* An ordered rule set */
 {
-  int         count;
-  size_t      alloc;
-  _gw_rule_t *rules;
+  int          count;
+  size_t       alloc;
+  _gw_rule_t **rules;           /* Each allocated alone: its pointers point into itself */
 } _gw_rules_t;
 
 /* The facts a rule looks at (the engine's input). */

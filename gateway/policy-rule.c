@@ -580,6 +580,8 @@ _gwRulesInit(_gw_rules_t *rules)
 void
 _gwRulesFree(_gw_rules_t *rules)
 {
+  for (int i = 0; i < rules->count; i ++)
+    free(rules->rules[i]);
   free(rules->rules);
   memset(rules, 0, sizeof(*rules));
 }
@@ -588,13 +590,15 @@ _gwRulesFree(_gw_rules_t *rules)
 /*
  * '_gwRulesAdd()' - Append a copy of a rule (names unique, at most
  *                   GW_POLICY_RULES_MAX).  The copy's pointers are moved
- *                   into its own buffer.
+ *                   into its own buffer; each rule has an allocation of
+ *                   its own, which never moves when the set grows (its
+ *                   pointers point into itself).
  */
 
 bool
 _gwRulesAdd(_gw_rules_t *rules, const _gw_rule_t *rule, const char **error_r)
 {
-  _gw_rule_t *r;
+  _gw_rule_t  *r, **grown;
   const char **src, **dst;
   static const size_t ptrs[] =
   {
@@ -605,7 +609,7 @@ _gwRulesAdd(_gw_rules_t *rules, const _gw_rule_t *rule, const char **error_r)
 
   for (int i = 0; i < rules->count; i ++)
   {
-    if (!strcasecmp(rules->rules[i].name, rule->name))
+    if (!strcasecmp(rules->rules[i]->name, rule->name))
     {
       *error_r = "a rule by that name exists";
       return (false);
@@ -617,14 +621,16 @@ _gwRulesAdd(_gw_rules_t *rules, const _gw_rule_t *rule, const char **error_r)
     return (false);
   }
 
-  if ((r = gwArrayGrow(rules->rules, (size_t)rules->count, &rules->alloc, sizeof(_gw_rule_t), 16)) == NULL)
+  if ((grown = gwArrayGrow(rules->rules, (size_t)rules->count, &rules->alloc, sizeof(_gw_rule_t *), 16)) == NULL || (r = malloc(sizeof(_gw_rule_t))) == NULL)
   {
+    if (grown)
+      rules->rules = grown;
     *error_r = "out of memory";
     return (false);
   }
-  rules->rules = r;
+  rules->rules = grown;
+  rules->rules[rules->count ++] = r;
 
-  r  = rules->rules + rules->count ++;
   *r = *rule;
   for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i ++)
   {
@@ -949,7 +955,7 @@ _gwPolicyEvaluate(const _gw_rules_t *rules, const _gw_policy_facts_t *f, _gw_pol
 
   for (int i = 0; rules && i < rules->count; i ++)
   {
-    const _gw_rule_t *r = rules->rules + i;
+    const _gw_rule_t *r = rules->rules[i];
 
     if (!rule_match(r, f))
       continue;

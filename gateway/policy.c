@@ -149,7 +149,8 @@ _gwPolicyReload(gw_system_t *sys)
 
 /*
  * 'rules_read()' - Take the rule set for reading (loading it first if it
- *                  never was).  Returns NULL when there is no policy object.
+ *                  never was).  Returns NULL (nothing taken) when the
+ *                  rules could not be read.
  */
 
 static const _gw_rules_t *
@@ -167,6 +168,12 @@ rules_read(gw_system_t *sys)
     _gwPolicyReload(sys);
 
   pthread_rwlock_rdlock(&sys->policy->lock);
+  if (!sys->policy->loaded)
+  {
+    pthread_rwlock_unlock(&sys->policy->lock);
+    return (NULL);
+  }
+
   return (&sys->policy->rules);
 }
 
@@ -272,7 +279,8 @@ usage_sum(void *data, const char *group, int64_t since, int *pages, int *color)
 /*
  * '_gwPolicyDecide()' - Evaluate the current rules against the facts;
  *                       quotas are checked (for user_id) when
- *                       check_quotas.  No rules: allowed.
+ *                       check_quotas.  No rules: allowed.  Rules that
+ *                       cannot be read refuse (the policy fails closed).
  */
 
 void
@@ -281,9 +289,16 @@ _gwPolicyDecide(gw_system_t *sys, int64_t tenant, int64_t user_id, const _gw_pol
   const _gw_rules_t *rules = rules_read(sys);
   usage_ctx_t        u = { sys, tenant, user_id };
 
+  if (!rules)
+  {
+    memset(d, 0, sizeof(*d));
+    d->reason = GW_REASON_INTERNAL;
+    snprintf(d->text, sizeof(d->text), "%.200s: not printed: the gateway could not read its print policy; try again later.", f->document ? f->document : "job");
+    return;
+  }
+
   _gwPolicyEvaluate(rules, f, check_quotas ? usage_sum : NULL, &u, d);
-  if (rules)
-    rules_done(sys);
+  rules_done(sys);
 }
 
 

@@ -83,13 +83,15 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
   for (int i = 0; i < rules.count; i ++)
   {
-    const _gw_rule_t *r = rules.rules + i;
+    const _gw_rule_t *r = rules.rules[i];
 
     if (!_gwPolicyNameValid(r->name, strlen(r->name)) || strlen(r->line) > GW_POLICY_LINE_MAX)
       fail("an invalid name or line was accepted");
+    if ((r->users && (r->users < r->buf || r->users >= r->buf + sizeof(r->buf))) || (r->refuse_text && (r->refuse_text < r->buf || r->refuse_text >= r->buf + sizeof(r->buf))))
+      fail("a rule's values are not in its own buffer");
     for (int j = 0; j < i; j ++)
     {
-      if (!strcasecmp(rules.rules[j].name, r->name))
+      if (!strcasecmp(rules.rules[j]->name, r->name))
         fail("two rules by one name");
     }
     if (!_gwRuleParse(r->line, strlen(r->line), &again, &error) || !same_rule(r, &again))

@@ -167,7 +167,7 @@ test_parse(void)
   TEST_BEGIN("rule files");
   _gwRulesInit(&rules);
   TEST_CHECK(_gwRulesParseText("# c\n\n  \na => allow\r\n  # indented\nb => mono", 42, &rules, &lineno, &error) && rules.count == 2 && lineno == 0);
-  TEST_CHECK(!strcmp(rules.rules[1].name, "b") && rules.rules[1].mono);
+  TEST_CHECK(!strcmp(rules.rules[1]->name, "b") && rules.rules[1]->mono);
   _gwRulesFree(&rules);
   TEST_CHECK(!_gwRulesParseText("a => allow\n\nb => bad\nc => allow\n", 33, &rules, &lineno, &error) && lineno == 3 && strstr(error, "malformed"));
   _gwRulesFree(&rules);
@@ -182,6 +182,42 @@ test_parse(void)
     TEST_CHECK(text && !_gwRulesParseText(text, len, &rules, &lineno, &error) && lineno == 1001 && strstr(error, "too many rules") && rules.count == 1000);
     _gwRulesFree(&rules);
     TEST_CHECK(text && !_gwRulesParseText(text, GW_POLICY_FILE_MAX + 1, &rules, &lineno, &error) && strstr(error, "larger than 1 MB"));
+    _gwRulesFree(&rules);
+
+    /* A set that grows far past its first allocation: every rule's values
+     * stay in that rule (found as a use after free under ASan before). */
+    len = 0;
+    for (int i = 0; text && i < 200; i ++)
+      len += (size_t)snprintf(text + len, size - len, "u%d user=user%d => refuse=\"No %d.\"\n", i, i, i);
+    TEST_CHECK(text && _gwRulesParseText(text, len, &rules, &lineno, &error) && rules.count == 200);
+    {
+      int inside = 0, right = 0;
+
+      for (int i = 0; i < rules.count; i ++)
+      {
+        const _gw_rule_t *r = rules.rules[i];
+        char              want[32];
+
+        snprintf(want, sizeof(want), "user%d", i);
+        inside += r->users >= r->buf && r->users < r->buf + sizeof(r->buf) && r->refuse_text >= r->buf && r->refuse_text < r->buf + sizeof(r->buf);
+        right  += !strcmp(r->users, want);
+      }
+      TEST_CHECKF(inside == 200 && right == 200, "%d of 200 rules keep their values inside, %d right", inside, right);
+    }
+    {
+      _gw_policy_facts_t   f;
+      gw_policy_decision_t d;
+
+      memset(&f, 0, sizeof(f));
+      f.user  = "user0";
+      f.pages = 1;
+      f.now   = MON_1200;
+      _gwPolicyEvaluate(&rules, &f, NULL, NULL, &d);
+      TEST_CHECKF(!d.allowed && !strcmp(d.rule, "u0") && strstr(d.text, "No 0."), "first of 200 rules: %s", d.text);
+      f.user = "user199";
+      _gwPolicyEvaluate(&rules, &f, NULL, NULL, &d);
+      TEST_CHECKF(!d.allowed && !strcmp(d.rule, "u199") && strstr(d.text, "No 199."), "last of 200 rules: %s", d.text);
+    }
     free(text);
   }
   _gwRulesFree(&rules);
