@@ -280,13 +280,8 @@ gwApiPrinterTagsSet(gw_system_t *sys, const gw_actor_t *actor, const char *print
   int          count = 0;
   bool         ok;
 
-  if (!sys || !_gwApiAdmin(actor, error_r))
+  if (!_gwApiAdminPrinter(sys, actor, printer, &p, error_r))
     return (false);
-  if (!printer || !gwStorePrinterFind(sys->store, actor->tenant, printer, &p))
-  {
-    _gwApiError(error_r, "no such printer");
-    return (false);
-  }
   if (!tags)
     tags = "";
 
