@@ -11,6 +11,7 @@
 
 extern bool _gwApiActorValid(const gw_actor_t *actor);
 extern bool _gwApiAdmin(const gw_actor_t *actor, const char **error_r);
+extern bool _gwApiAdminPrinter(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_printer_t *printer, const char **error_r);  /* An admin, and the printer */
 /* The end of an admin's change: 'ok' audits it (job and pages none) and returns true; else sets 'error' and returns false. */
 extern bool _gwApiAdminDone(gw_system_t *sys, const gw_actor_t *actor, bool ok, const char **error_r, const char *error, const char *action, const char *subject, const char *printer, const char *detail);
 extern void _gwApiAudit(gw_system_t *sys, const gw_actor_t *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *detail);

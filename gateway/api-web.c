@@ -530,13 +530,8 @@ gwApiTerminalAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, co
   unsigned char mac[GW_HMAC_LEN];
   bool          ok;
 
-  if (!sys || !_gwApiAdmin(actor, error_r))
+  if (!_gwApiAdminPrinter(sys, actor, printer, &p, error_r))
     return (false);
-  if (!printer || !gwStorePrinterFind(sys->store, actor->tenant, printer, &p))
-  {
-    _gwApiError(error_r, "no such printer");
-    return (false);
-  }
   if (!key || keysize <= GW_API_TERMINAL_KEY_LEN || !_gwApiTokenMake(key, keysize))
   {
     _gwApiError(error_r, "unable to make a key");

@@ -42,6 +42,27 @@ _gwApiAdmin(const gw_actor_t *actor, const char **error_r)
 
 
 /*
+ * '_gwApiAdminPrinter()' - An admin actor and an existing printer (into
+ *                          printer); else *error_r = "permission denied"
+ *                          or "no such printer".
+ */
+
+bool
+_gwApiAdminPrinter(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_printer_t *printer, const char **error_r)
+{
+  if (!sys || !_gwApiAdmin(actor, error_r))
+    return (false);
+  if (!name || !gwStorePrinterFind(sys->store, actor->tenant, name, printer))
+  {
+    _gwApiError(error_r, "no such printer");
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
  * '_gwApiError()' - Set *error_r when the caller wants it.
  */
 

@@ -881,6 +881,7 @@ cmd_release(gw_client_t *cl, json_object *req)
   rel.printer = get_string(req, "printer");
   rel.job_id  = get_string(req, "job");
   rel.source  = get_string(req, "source");
+  rel.owner   = get_string(req, "for");     /* A delegate's release of another user's jobs */
   /* The actor and the client for PIN lockout (cl->as.where) come from the socket's peer (SO_PEERCRED), never from the request. */
   rel.page_ranges = get_string(req, "page_ranges");
   nup             = get_int(req, "number_up", 0);
@@ -1185,6 +1186,7 @@ bool
 _gwControlDispatch(gw_client_t *cl, json_object *req)
 {
   const char *cmd = get_string(req, "cmd");
+  bool        policy_result;
 
   /* Every command acts as the socket's peer, an admin (only root and the daemon's own user connect). */
   snprintf(cl->where, sizeof(cl->where), "control:%s", cl->actor);
@@ -1203,6 +1205,9 @@ _gwControlDispatch(gw_client_t *cl, json_object *req)
       return (commands[i].fn(cl, req));
     }
   }
+
+  if (cmd && _gwPolicyControlDispatch(cl, cmd, req, &policy_result))
+    return (policy_result);
 
   return (_gwControlError(cl, NULL, "Unknown command \"%s\".", cmd ? cmd : ""));
 }

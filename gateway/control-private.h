@@ -37,5 +37,6 @@ extern bool    _gwControlCmdHealth(gw_client_t *cl, json_object *req);
 extern bool    _gwControlUserExport(gw_client_t *cl, json_object *req);
 extern bool    _gwControlUserErase(gw_client_t *cl, json_object *req);
 extern bool    _gwControlUserRestrict(gw_client_t *cl, json_object *req);
+extern bool    _gwPolicyControlDispatch(gw_client_t *cl, const char *cmd, json_object *req, bool *result_r);  /* policy-control.c */
 
 #endif /* !PRINTGATE_CONTROL_PRIVATE_H */

@@ -45,7 +45,7 @@ static const char * const reason_codes[GW_REASON_COUNT] =
   "printer-format-unsupported", "printer-no-color", "spool-damaged",
   "expired", "cancelled", "internal-error", "conversion-timeout",
   "conversion-failed", "server-busy", "unknown-user", "bad-option", "may-have-printed",
-  "duplicate", "restricted"
+  "duplicate", "restricted", "policy-refused", "quota-exceeded"
 };
 
 

@@ -13,6 +13,7 @@
  */
 
 #include "system-private.h"
+#include "policy-private.h"
 #include "printgate/clock.h"
 
 #include <ctype.h>
@@ -572,6 +573,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
   const gw_sink_ops_t *sink;
   jobs_t               jobs = { NULL, 0, 0 };
   char                 source[64];
+  _gw_policy_release_t pr;
   unsigned             states;
   double               t_start = gwClockMs(), t_identified;
 
@@ -601,7 +603,7 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
     return (false);
 
   snprintf(source, sizeof(source), "%s", rel->source && *rel->source ? rel->source : printer.name);
-  if (!_gwReleaseIdentify(sys, tenant, &c, rel, &printer, source, &user, result))
+  if (!_gwReleaseIdentify(sys, tenant, &c, rel, &printer, source, &user, result) || !_gwPolicyReleaseBegin(sys, tenant, rel, &printer, &user, &pr, result))
     return (false);
   t_identified = gwClockMs();
 
@@ -631,8 +633,15 @@ gwSystemRelease(gw_system_t *sys, int64_t tenant, const gw_release_t *rel, gw_re
 
   for (int i = 0; i < jobs.count; i ++)
   {
+    gw_config_t      jc = c;               /* The policy may ask this job for a watermark */
+    gw_sink_status_t status;
+
     release_options_apply(rel, jobs.jobs + i);
-    if (release_one(sys, &c, &printer, sink, jobs.jobs + i, rel, result) == GW_SINK_HOLD && result->reason != GW_REASON_NONE &&
+    if (!_gwPolicyReleaseJob(sys, &pr, rel, jobs.jobs + i, &jc, result))
+      continue;                            /* Held, the sentence says why */
+    status = release_one(sys, &jc, &printer, sink, jobs.jobs + i, rel, result);
+    _gwPolicyReleaseEnd(sys, &pr, jobs.jobs + i, status == GW_SINK_OK);
+    if (status == GW_SINK_HOLD && result->reason != GW_REASON_NONE &&
         (result->reason == GW_REASON_PRINTER_UNREACHABLE || result->reason == GW_REASON_PRINTER_REFUSED))
     {
       /* The printer is down: the rest stays held without trying each. */

@@ -22,7 +22,8 @@ gwStoreExportSectionName(gw_export_section_t section)
   static const char * const names[GW_EXPORT_COUNT] =
   {
     "user", "aliases", "addresses", "address_tokens", "pins", "cards", "devices", "sessions",
-    "signin_codes", "lockouts", "jobs", "outbox", "audit", "usage"
+    "signin_codes", "lockouts", "jobs", "outbox", "audit", "usage", "groups",
+    "delegates", "quota_usage"
   };
 
   return ((unsigned)section < GW_EXPORT_COUNT ? names[section] : "unknown");

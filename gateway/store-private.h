@@ -49,6 +49,12 @@ typedef struct _gw_store_cursor_s /* Keyset position of an iteration (backend-de
   char    text[256];            /* Text key (a name or an address) */
 } _gw_store_cursor_t;
 
+typedef struct _gw_store_pair_s  /* Two text columns (policy rows: name and line, group and member, owner and delegate) */
+{
+  char a[64];
+  char b[1025];                 /* GW_POLICY_LINE_MAX + 1 */
+} _gw_store_pair_t;
+
 /*
  * The backend operations.  Each mirrors the public call of the same name
  * with the backend pointer first; "page" operations fill at most 'max'
@@ -143,6 +149,25 @@ typedef struct _gw_store_ops_s
   int     (*audit_query)(void *b, int64_t tenant, const gw_audit_query_t *q, int64_t before, gw_audit_t *rows, int max);
   bool    (*totals)(void *b, gw_store_totals_t *totals);
   int     (*report)(void *b, int64_t tenant, const gw_report_query_t *q, gw_report_row_t *rows, int max);
+
+  /* The print policy (policy-store.c; store.h) */
+  int     (*rule_list)(void *b, int64_t tenant, _gw_store_pair_t *rows, int max);
+  bool    (*rule_add)(void *b, int64_t tenant, const char *name, const char *line, const char **error_r);
+  bool    (*rule_remove)(void *b, int64_t tenant, const char *name);
+  bool    (*rule_replace)(void *b, int64_t tenant, const _gw_store_pair_t *rows, int n, const char **error_r);
+  bool    (*group_add)(void *b, int64_t tenant, const char *name, const char **error_r);
+  bool    (*group_member)(void *b, int64_t tenant, const char *group, int64_t user_id, bool add, const char **error_r);
+  int     (*group_list)(void *b, int64_t tenant, _gw_store_pair_t *rows, int max);
+  int     (*user_groups)(void *b, int64_t tenant, int64_t user_id, _gw_store_pair_t *rows, int max);
+  bool    (*printer_tags_set)(void *b, int64_t tenant, const char *printer, const char *tags);
+  bool    (*printer_tags_get)(void *b, int64_t tenant, const char *printer, char *tags, size_t tagsize);
+  bool    (*delegate)(void *b, int64_t tenant, int64_t owner_id, int64_t delegate_id, int op);
+  int     (*delegate_list)(void *b, int64_t tenant, int64_t user_id, _gw_store_pair_t *rows, int max);
+  bool    (*quota_add)(void *b, int64_t tenant, int64_t user_id, int64_t day, int pages, int color_pages);
+  bool    (*quota_sum)(void *b, int64_t tenant, int64_t user_id, const char *group, int64_t since, int *pages, int *color_pages);
+  bool    (*job_policy_set)(void *b, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
+  bool    (*job_policy_get)(void *b, int64_t tenant, const char *job_id);
+  bool    (*job_policy_reason)(void *b, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
 } _gw_store_ops_t;
 
 struct _gw_store_s

@@ -96,7 +96,17 @@ static const char * const export_sql[GW_EXPORT_COUNT] =
   [GW_EXPORT_USAGE] =
     "SELECT id, json_object('id', id, 'time', time, 'user', user_name, 'role', role, 'intake', origin,"
     " 'printer', printer, 'outcome', outcome, 'pages', pages, 'color_pages', color_pages)"
-    " FROM print_usage WHERE tenant_id = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+    " FROM print_usage WHERE tenant_id = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+  [GW_EXPORT_GROUPS] =
+    "SELECT m.rowid, json_object('group', g.name) FROM group_members m JOIN user_groups g ON g.id = m.group_id"
+    " WHERE m.tenant_id = ?1 AND m.user_id = ?2 AND m.rowid > ?3 ORDER BY m.rowid LIMIT ?4",
+  [GW_EXPORT_DELEGATES] =
+    "SELECT d.rowid, json_object('owner', o.name, 'delegate', u.name, 'created', d.created) FROM delegates d"
+    " JOIN users o ON o.tenant_id = d.tenant_id AND o.id = d.owner_id JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.delegate_id"
+    " WHERE d.tenant_id = ?1 AND (d.owner_id = ?2 OR d.delegate_id = ?2) AND d.rowid > ?3 ORDER BY d.rowid LIMIT ?4",
+  [GW_EXPORT_QUOTA_USAGE] =
+    "SELECT rowid, json_object('day', day, 'pages', pages, 'color_pages', color_pages) FROM quota_usage"
+    " WHERE tenant_id = ?1 AND user_id = ?2 AND rowid > ?3 ORDER BY rowid LIMIT ?4"
 };
 
 
@@ -332,6 +342,8 @@ _gwSqlUserErase(void *backend, int64_t tenant, int64_t user_id, const char *pseu
     " OR lockouts.source = 'signin:' || n.x OR lockouts.source = 'signin-send:' || n.x)",
     "DELETE FROM signin_codes WHERE tenant_id = ?1 AND address IN " ADDRS,
     "UPDATE print_usage SET user_name = ?4 WHERE tenant_id = ?1 AND user_id = ?2",
+    "DELETE FROM group_members WHERE tenant_id = ?1 AND user_id = ?2",
+    "DELETE FROM delegates WHERE tenant_id = ?1 AND (owner_id = ?2 OR delegate_id = ?2)",
     "DELETE FROM sessions WHERE tenant_id = ?1 AND user_id = ?2",
     "DELETE FROM devices WHERE tenant_id = ?1 AND user_id = ?2",
     "DELETE FROM pins WHERE tenant_id = ?1 AND user_id = ?2",

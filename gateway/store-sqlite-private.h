@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  11   /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  12   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -132,6 +132,27 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_USAGE_ADD,
   _GW_SQL_TOTALS,
   _GW_SQL_OUTBOX_BACKLOG,
+  _GW_SQL_RULE_LIST,
+  _GW_SQL_RULE_ADD,
+  _GW_SQL_RULE_REMOVE,
+  _GW_SQL_RULE_CLEAR,
+  _GW_SQL_GROUP_ADD,
+  _GW_SQL_GROUP_MEMBER_ADD,
+  _GW_SQL_GROUP_MEMBER_REMOVE,
+  _GW_SQL_GROUP_LIST,
+  _GW_SQL_USER_GROUPS,
+  _GW_SQL_TAGS_SET,
+  _GW_SQL_TAGS_GET,
+  _GW_SQL_DELEGATE_ADD,
+  _GW_SQL_DELEGATE_REMOVE,
+  _GW_SQL_DELEGATE_CHECK,
+  _GW_SQL_DELEGATE_LIST,
+  _GW_SQL_QUOTA_ADD,
+  _GW_SQL_QUOTA_SUM_USER,
+  _GW_SQL_QUOTA_SUM_GROUP,
+  _GW_SQL_JOB_POLICY_SET,
+  _GW_SQL_JOB_POLICY_GET,
+  _GW_SQL_JOB_POLICY_REASON,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -309,5 +330,23 @@ extern int     _gwSqlAuditQuery(void *b, int64_t tenant, const gw_audit_query_t 
 extern bool    _gwSqlAuditQuerySql(const gw_audit_query_t *q, char *buf, size_t bufsize);
 /* Copy an audit row ("id, time, actor, action, subject, job_id, printer, pages, source, detail"); store-sqlite-job.c. */
 extern void    _gwSqlAuditRow(sqlite3_stmt *stmt, void *row);
+/* store-sqlite-policy.c */
+extern int     _gwSqlRuleList(void *b, int64_t tenant, _gw_store_pair_t *rows, int max);
+extern bool    _gwSqlRuleAdd(void *b, int64_t tenant, const char *name, const char *line, const char **error_r);
+extern bool    _gwSqlRuleRemove(void *b, int64_t tenant, const char *name);
+extern bool    _gwSqlRuleReplace(void *b, int64_t tenant, const _gw_store_pair_t *rows, int n, const char **error_r);
+extern bool    _gwSqlGroupAdd(void *b, int64_t tenant, const char *name, const char **error_r);
+extern bool    _gwSqlGroupMember(void *b, int64_t tenant, const char *group, int64_t user_id, bool add, const char **error_r);
+extern int     _gwSqlGroupList(void *b, int64_t tenant, _gw_store_pair_t *rows, int max);
+extern int     _gwSqlUserGroups(void *b, int64_t tenant, int64_t user_id, _gw_store_pair_t *rows, int max);
+extern bool    _gwSqlPrinterTagsSet(void *b, int64_t tenant, const char *printer, const char *tags);
+extern bool    _gwSqlPrinterTagsGet(void *b, int64_t tenant, const char *printer, char *tags, size_t tagsize);
+extern bool    _gwSqlDelegate(void *b, int64_t tenant, int64_t owner_id, int64_t delegate_id, int op);
+extern int     _gwSqlDelegateList(void *b, int64_t tenant, int64_t user_id, _gw_store_pair_t *rows, int max);
+extern bool    _gwSqlQuotaAdd(void *b, int64_t tenant, int64_t user_id, int64_t day, int pages, int color_pages);
+extern bool    _gwSqlJobPolicySet(void *b, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
+extern bool    _gwSqlJobPolicyGet(void *b, int64_t tenant, const char *job_id);
+extern bool    _gwSqlJobPolicyReason(void *b, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
+extern bool    _gwSqlQuotaSum(void *b, int64_t tenant, int64_t user_id, const char *group, int64_t since, int *pages, int *color_pages);
 
 #endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

@@ -402,6 +402,63 @@ static const char schema_v11[] =
   " UPDATE store_totals SET value = value - old.size WHERE name = 'spool_bytes'; END;";
 
 
+/*
+ * Version 12: the print policy (docs/policy.md).  policy_rules holds the
+ * rule lines in evaluation order (position), named uniquely per tenant;
+ * user_groups and group_members are local groups; printer_tags the tags
+ * of a printer (by its name, one comma-separated list); delegates who may
+ * release whose jobs; quota_usage the pages and colour pages each user
+ * printed per day (local midnight), added to as jobs print, which the
+ * page quotas sum (at most 31 rows per user for a month).  A job records whether the policy
+ * asked for a watermark at submission (policy_watermark).
+ */
+
+static const char schema_v12[] =
+  "CREATE TABLE policy_rules ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " position INTEGER NOT NULL,"
+  " name TEXT NOT NULL COLLATE NOCASE,"
+  " line TEXT NOT NULL,"
+  " created INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, name));"
+  "CREATE INDEX policy_rules_order ON policy_rules (tenant_id, position);"
+  "CREATE TABLE user_groups ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " name TEXT NOT NULL COLLATE NOCASE,"
+  " created INTEGER NOT NULL,"
+  " UNIQUE (tenant_id, name));"
+  "CREATE TABLE group_members ("
+  " tenant_id INTEGER NOT NULL,"
+  " group_id INTEGER NOT NULL REFERENCES user_groups (id) ON DELETE CASCADE,"
+  " user_id INTEGER NOT NULL,"
+  " PRIMARY KEY (group_id, user_id),"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+  "CREATE INDEX group_members_user ON group_members (tenant_id, user_id);"
+  "CREATE TABLE printer_tags ("
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " printer TEXT NOT NULL COLLATE NOCASE,"
+  " tags TEXT NOT NULL,"
+  " PRIMARY KEY (tenant_id, printer));"
+  "CREATE TABLE delegates ("
+  " tenant_id INTEGER NOT NULL,"
+  " owner_id INTEGER NOT NULL,"
+  " delegate_id INTEGER NOT NULL,"
+  " created INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, owner_id, delegate_id),"
+  " FOREIGN KEY (tenant_id, owner_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE,"
+  " FOREIGN KEY (tenant_id, delegate_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+  "CREATE TABLE quota_usage ("
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " day INTEGER NOT NULL,"
+  " pages INTEGER NOT NULL,"
+  " color_pages INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, user_id, day));"
+  "ALTER TABLE jobs ADD COLUMN policy_watermark INTEGER NOT NULL DEFAULT 0;";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -414,5 +471,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 8, "origin references", schema_v8 },
   { 9, "web sign-in, sessions and terminals", schema_v9 },
   { 10, "gdpr: restriction, erasure and audit query indexes", schema_v10 },
-  { 11, "reports and metrics", schema_v11 }
+  { 11, "reports and metrics", schema_v11 },
+  { 12, "print policy: rules, groups, printer tags, delegates, quota usage", schema_v12 }
 };

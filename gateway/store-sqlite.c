@@ -120,7 +120,24 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlUserErase,
   _gwSqlAuditQuery,
   _gwSqlTotals,
-  _gwSqlReport
+  _gwSqlReport,
+  _gwSqlRuleList,
+  _gwSqlRuleAdd,
+  _gwSqlRuleRemove,
+  _gwSqlRuleReplace,
+  _gwSqlGroupAdd,
+  _gwSqlGroupMember,
+  _gwSqlGroupList,
+  _gwSqlUserGroups,
+  _gwSqlPrinterTagsSet,
+  _gwSqlPrinterTagsGet,
+  _gwSqlDelegate,
+  _gwSqlDelegateList,
+  _gwSqlQuotaAdd,
+  _gwSqlQuotaSum,
+  _gwSqlJobPolicySet,
+  _gwSqlJobPolicyGet,
+  _gwSqlJobPolicyReason
 };
 
 

@@ -5,6 +5,7 @@
  */
 
 #include "system-private.h"
+#include "policy-private.h"
 #include <printgate-convert/protocol.h>
 #include "printgate/clock.h"
 #include "printgate/convert.h"
@@ -650,6 +651,7 @@ convert_work(void *arg)
   const char      *error = NULL;
   double           t1 = gwClockMs(), t2;
   bool             converted = convert_document(sub, &sub->key, sub->size, &out);
+  gw_policy_decision_t policy;
 
   if (!sub->cancelled)
     _gwMetricsConversion(&sys->metrics, converted, gwClockMs() - t1);
@@ -663,8 +665,17 @@ convert_work(void *arg)
   }
   t2 = gwClockMs();
 
+  /* The print policy, with the real page and colour-page counts (docs/policy.md). */
+  if (!_gwPolicySubmit(sys, &sub->job, out.format, (int64_t)out.size, out.pages, out.color_pages, &policy))
+  {
+    sub->reason = policy.reason;
+    snprintf(sub->text, sizeof(sub->text), "%s", policy.text);
+    fail_job(sub, GW_JOB_STATE_CONVERTING, &job);
+    goto done;
+  }
+
   if (!gwStoreJobSetDocument(sys->store, sub->job.tenant, sub->job.id, "application/pdf", (int64_t)out.size, out.pages, out.color_pages, &out.key) ||
-      !_gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_CONVERTING, sub->quarantine ? GW_JOB_STATE_QUARANTINED : GW_JOB_STATE_HELD, GW_REASON_NONE, "", time(NULL) + sub->retention, NULL, "system", sub->job.origin, sub->quarantine ? "job.quarantine" : "job.hold", &error))
+      !_gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_CONVERTING, sub->quarantine ? GW_JOB_STATE_QUARANTINED : GW_JOB_STATE_HELD, GW_REASON_NONE, policy.text, time(NULL) + (policy.retention ? policy.retention : sub->retention), NULL, "system", sub->job.origin, sub->quarantine ? "job.quarantine" : "job.hold", &error))
   {
     sub->reason = GW_REASON_INTERNAL;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not hold the document (%s); try again later.", sub->job.name, error ? error : "store error");

@@ -61,6 +61,7 @@ struct _gw_system_s
   int                  started_frontends;        /* start() succeeded for the first N */
   struct _gw_outbox_s *outbox;                   /* Outgoing mail sender (owned; outbox.c) */
   _gw_metrics_t        metrics;                  /* Counters for /metrics and the health report (metrics.c) */
+  struct _gw_policy_s *policy;                   /* Print policy rules (owned; policy.c) */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */

@@ -8,6 +8,7 @@
 
 #include "system-private.h"
 #include "outbox-private.h"
+#include "policy-private.h"
 #include "printgate/clock.h"
 #include "printgate/convert.h"
 
@@ -474,6 +475,12 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
       gwLog(sys->log, GW_LOG_ERROR, "ConversionDir refused: %s; every document will fail until it is fixed.", why);
   }
 
+  if ((sys->policy = _gwPolicyNew()) == NULL)
+  {
+    *error_r = "out of memory";
+    goto fail;
+  }
+
   if (!start_workers(sys, error_r))
     goto fail;
 
@@ -537,6 +544,7 @@ gwSystemDelete(gw_system_t **sys)
   gwOfficePoolFree(&s->office);      /* After the listener and workers: no conversion can start any more */
   gwEventsDelete(&s->events);        /* Delivers what is queued */
   gwStoreClose(&s->store);
+  _gwPolicyDelete(&s->policy);
   gwSpoolClose(&s->spool);
   gwKeysDelete(&s->keys);
   gwLogDelete(&s->log);

@@ -73,8 +73,16 @@ usage(FILE *fp, int status)
         "  qr URL [--output FILE] [--scale PIXELS]    (a PNG QR code of a printer or token URL)\n"
         "  release (--pin PIN|- | --card CARD|- | --user NAME) --printer NAME [--job ID] [--source ID]\n"
         "          [--pages RANGES|all] [--number-up N]   (for this release only)\n"
+        "          [--for OWNER]   (release OWNER's jobs, as one of OWNER's delegates)\n"
         "          \"-\" reads the PIN or card from standard input: use it, a PIN or card\n"
         "          on the command line is visible to other processes (/proc/PID/cmdline)\n"
+        "  rule list | rule add 'LINE' | rule remove NAME | rule load FILE|-  (print policy, docs/policy.md)\n"
+        "  rule dry-run --user NAME [--at submit|release] [--intake I] [--format F] [--size BYTES]\n"
+        "          [--pages N] [--colour-pages N] [--color-mode M] [--printer NAME] [--time UNIXTIME]\n"
+        "  group add NAME | group member GROUP USER [--remove] | group list\n"
+        "  printer tags NAME [TAG,TAG...|\"\"]  (show or set a printer's tags)\n"
+        "  delegate add OWNER DELEGATE | delegate remove OWNER DELEGATE | delegate list [USER]\n"
+        "  quota show USER                    (quotas and what is left)\n"
         "  lockout list | lockout clear [KEY]  (PIN/card lockouts; KEY as listed, none = all)\n"
         "  audit [--user U] [--action A] [--since T] [--until T] [--printer P] [--outcome ok|refused]\n"
         "        [--limit N] [--after CURSOR] [--csv]   (newest first; T: Unix time or YYYY-MM-DD[THH:MM[:SS]] UTC;\n"
@@ -446,6 +454,8 @@ print_reply(const char *cmd, json_object *reply)
     fputs(jstr(reply, "zone"), stdout);
   else if (!strcmp(cmd, "release") || !strcmp(cmd, "printer.check"))
     printf("%s\n", jstr(reply, "message"));
+  else if (json_object_object_get_ex(reply, "text", &item))
+    fputs(json_object_get_string(item), stdout);        /* Policy commands (policy-control.c) */
   else if (!strcmp(cmd, "status"))
     printf("printgated %s: %d user(s), %d held job(s), https port %d\n", jstr(reply, "version"), (int)jint(reply, "users"), (int)jint(reply, "held_jobs"), (int)jint(reply, "https_port"));
 }
@@ -810,6 +820,148 @@ outbox_request(cli_t *cli, char *secret, size_t secretsize, bool *mine_r)
 
   json_object_object_add(req, "cmd", json_object_new_string(cmd));
 
+  return (req);
+}
+
+
+/*
+ * 'count_arg()' - "--name N" (0 to 10^12) into req[key]; false (after
+ *                 saying so) when N is not a whole number.
+ */
+
+static bool
+count_arg(cli_t *cli, json_object *req, const char *name, const char *key)
+{
+  const char *v = option(cli, 2, name);
+  size_t      len = v ? strlen(v) : 0;
+
+  if (!v)
+    return (true);
+  if (len == 0 || len > 12 || strspn(v, "0123456789") != len)
+  {
+    fprintf(stderr, "printgate: %s takes a whole number\n", name);
+    return (false);
+  }
+  json_object_object_add(req, key, json_object_new_int64(strtoll(v, NULL, 10)));
+  return (true);
+}
+
+
+/*
+ * 'rule_file()' - Read a rule file (FILE or "-" = standard input, at most
+ *                 1 MB) into req["text"]: the daemon never opens a path.
+ */
+
+static bool
+rule_file(const char *path, json_object *req)
+{
+  static char buf[1024 * 1024 + 1];
+  FILE       *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+  size_t      n;
+  bool        whole;
+
+  if (!fp)
+  {
+    fprintf(stderr, "printgate: %s: %s\n", path, strerror(errno));
+    return (false);
+  }
+  n     = fread(buf, 1, sizeof(buf) - 1, fp);
+  whole = feof(fp) && !ferror(fp);
+  if (fp != stdin)
+    fclose(fp);
+  if (!whole || memchr(buf, '\0', n))
+  {
+    fprintf(stderr, "printgate: %s: a rule file is text of at most 1 MB\n", path);
+    return (false);
+  }
+  buf[n] = '\0';
+  add(req, "text", buf);
+
+  return (true);
+}
+
+
+/*
+ * 'policy_request()' - The request of a policy command (rule, group,
+ *                      delegate, quota, printer tags), or NULL (the reason
+ *                      said).  *mine_r = false for any other command.
+ */
+
+static json_object *
+policy_request(cli_t *cli, bool *mine_r)
+{
+  const char  *noun = cli->argc > 0 ? cli->argv[0] : "", *verb = cli->argc > 1 ? cli->argv[1] : "";
+  const char  *a = positional(cli, 2, 0), *b = positional(cli, 2, 1);
+  json_object *req;
+  char         cmd[64];
+  bool         ok = true;
+
+  snprintf(cmd, sizeof(cmd), "%s.%s", noun, verb);
+  if ((*mine_r = !strcmp(noun, "rule") || !strcmp(noun, "group") || !strcmp(noun, "delegate") || !strcmp(noun, "quota") || !strcmp(cmd, "printer.tags")) == false)
+    return (NULL);
+
+  req = json_object_new_object();
+  if (!strcmp(cmd, "rule.add"))
+  {
+    ok = cli->argc == 3;               /* One word: the line, quoted for the shell */
+    add(req, "line", cli->argc == 3 ? cli->argv[2] : NULL);
+  }
+  else if (!strcmp(cmd, "rule.remove") || !strcmp(cmd, "group.add"))
+    add(req, "name", (ok = a != NULL) ? a : NULL);
+  else if (!strcmp(cmd, "rule.load"))
+    ok = a && rule_file(a, req);
+  else if (!strcmp(cmd, "rule.dry-run"))
+  {
+    static const char * const strs[][2] = { { "--user", "user" }, { "--at", "at" }, { "--intake", "intake" }, { "--format", "format" }, { "--color-mode", "color_mode" }, { "--printer", "printer" } };
+
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i ++)
+      add(req, strs[i][1], option(cli, 2, strs[i][0]));
+    ok = option(cli, 2, "--user") && count_arg(cli, req, "--size", "size") && count_arg(cli, req, "--pages", "pages") &&
+         count_arg(cli, req, "--colour-pages", "color_pages") && count_arg(cli, req, "--time", "time");
+  }
+  else if (!strcmp(cmd, "group.member") || !strcmp(cmd, "delegate.add") || !strcmp(cmd, "delegate.remove"))
+  {
+    bool group = cmd[0] == 'g';
+
+    ok = a && b;
+    add(req, group ? "group" : "owner", a);
+    add(req, group ? "user" : "delegate", b);
+    for (int i = 2; group && i < cli->argc; i ++)
+    {
+      if (!strcmp(cli->argv[i], "--remove"))
+        json_object_object_add(req, "remove", json_object_new_int(1));
+    }
+    if (!strcmp(cmd, "delegate.remove"))
+      json_object_object_add(req, "remove", json_object_new_int(1));
+  }
+  else if (!strcmp(cmd, "delegate.list") || !strcmp(cmd, "quota.show"))
+  {
+    add(req, "user", a);
+    ok = a || cmd[0] == 'd';
+  }
+  else if (!strcmp(cmd, "printer.tags"))
+  {
+    add(req, "name", a);
+    if (cli->argc > 3)
+      add(req, "tags", cli->argv[3]);
+    ok = a != NULL;
+  }
+  else if (strcmp(cmd, "rule.list") && strcmp(cmd, "group.list"))
+  {
+    fprintf(stderr, "printgate: unknown command \"%s %s\"\n", noun, verb);
+    ok = false;
+  }
+  else if (cli->argc > 2)
+    ok = false;
+
+  if (!ok)
+  {
+    command_usage(noun);
+    json_object_put(req);
+    return (NULL);
+  }
+
+  json_object_object_add(req, "cmd", json_object_new_string(cmd));
   return (req);
 }
 
@@ -1181,6 +1333,7 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     add(req, "printer", option(cli, 1, "--printer"));
     add(req, "job", option(cli, 1, "--job"));
     add(req, "source", option(cli, 1, "--source"));
+    add(req, "for", option(cli, 1, "--for"));
     if (option(cli, 1, "--pages"))   /* "all" undoes the job's page ranges */
       add(req, "page_ranges", strcmp(option(cli, 1, "--pages"), "all") ? option(cli, 1, "--pages") : "");
     if (option(cli, 1, "--number-up"))
@@ -1393,7 +1546,8 @@ main(int argc, char *argv[])
   else if (!strcmp(cli.argv[0], "dnssd-zone"))
     req = dnssd_request(&cli);
   else if ((req = outbox_request(&cli, secret, sizeof(secret), &mine)) == NULL && !mine &&
-           (req = gdpr_request(&cli, &mine)) == NULL && !mine)
+           (req = gdpr_request(&cli, &mine)) == NULL && !mine &&
+           (req = policy_request(&cli, &mine)) == NULL && !mine)
     req = build_request(&cli, &docfd, &docsize, secret, sizeof(secret));
   if (!req)
     return (2);

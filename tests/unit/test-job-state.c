@@ -49,7 +49,7 @@ static const char * const codes[GW_REASON_COUNT] =
   "empty-document", "too-many-held-jobs", "interrupted", "printer-unreachable", "printer-busy",
   "printer-refused", "printer-format-unsupported", "printer-no-color", "spool-damaged", "expired",
   "cancelled", "internal-error", "conversion-timeout", "conversion-failed", "server-busy", "unknown-user",
-  "bad-option", "may-have-printed", "duplicate", "restricted"
+  "bad-option", "may-have-printed", "duplicate", "restricted", "policy-refused", "quota-exceeded"
 };
 
 

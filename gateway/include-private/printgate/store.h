@@ -20,6 +20,7 @@
 #include "printgate/records.h"
 #include "printgate/outbox.h"
 #include "printgate/report.h"
+#include "printgate/policy.h"
 
 /* The records (gw_user_t, gw_address_t, gw_printer_t, gw_audit_t, gw_lockout_t) are public: records.h. */
 
@@ -229,7 +230,8 @@ typedef enum gw_export_section_e   /* The parts of a user's export, in order */
 {
   GW_EXPORT_USER, GW_EXPORT_ALIASES, GW_EXPORT_ADDRESSES, GW_EXPORT_ADDRESS_TOKENS, GW_EXPORT_PINS,
   GW_EXPORT_CARDS, GW_EXPORT_DEVICES, GW_EXPORT_SESSIONS, GW_EXPORT_SIGNIN_CODES, GW_EXPORT_LOCKOUTS,
-  GW_EXPORT_JOBS, GW_EXPORT_OUTBOX, GW_EXPORT_AUDIT, GW_EXPORT_USAGE,
+  GW_EXPORT_JOBS, GW_EXPORT_OUTBOX, GW_EXPORT_AUDIT, GW_EXPORT_USAGE, GW_EXPORT_GROUPS,
+  GW_EXPORT_DELEGATES, GW_EXPORT_QUOTA_USAGE,
   GW_EXPORT_COUNT
 } gw_export_section_t;
 
@@ -270,5 +272,32 @@ typedef struct gw_store_totals_s  /* Gateway-wide counts, every tenant */
 extern bool gwStoreTotals(gw_store_t *s, gw_store_totals_t *totals);
 /* The report's rows, ordered by key, handed out with no store lock held; false = store error (or q invalid). */
 extern bool gwStoreReport(gw_store_t *s, int64_t tenant, const gw_report_query_t *q, gw_report_cb_t cb, void *data);
+/* ---- Print policy (policy-store.c, docs/policy.md) ------------------------------ */
+
+/* Rules (name, line) in evaluation order; names unique per tenant (any case). */
+extern bool gwStoreRuleIterate(gw_store_t *s, int64_t tenant, gw_policy_name_cb_t cb, void *data);
+extern bool gwStoreRuleAdd(gw_store_t *s, int64_t tenant, const char *name, const char *line, const char **error_r);   /* Appended last */
+extern bool gwStoreRuleRemove(gw_store_t *s, int64_t tenant, const char *name);
+extern bool gwStoreRuleReplace(gw_store_t *s, int64_t tenant, const char * const *names, const char * const *lines, int n, const char **error_r); /* All or nothing */
+/* Local groups: names as rule names ([A-Za-z0-9._-]{1,63}). */
+extern bool gwStoreGroupAdd(gw_store_t *s, int64_t tenant, const char *name, const char **error_r);
+extern bool gwStoreGroupMember(gw_store_t *s, int64_t tenant, const char *group, int64_t user_id, bool add, const char **error_r);
+extern bool gwStoreGroupIterate(gw_store_t *s, int64_t tenant, gw_policy_name_cb_t cb, void *data);   /* (group, member or "") */
+/* The groups of a user, into names[max][64]; returns how many, -1 = error. */
+extern int  gwStoreUserGroups(gw_store_t *s, int64_t tenant, int64_t user_id, char (*names)[64], int max);
+/* A printer's tags, comma-separated ("" = none). */
+extern bool gwStorePrinterTagsSet(gw_store_t *s, int64_t tenant, const char *printer, const char *tags);
+extern bool gwStorePrinterTagsGet(gw_store_t *s, int64_t tenant, const char *printer, char *tags, size_t tagsize);
+/* Delegation: op 1 adds, -1 removes, 0 checks (true = delegate may release owner's jobs). */
+extern bool gwStoreDelegate(gw_store_t *s, int64_t tenant, int64_t owner_id, int64_t delegate_id, int op);
+extern bool gwStoreDelegateIterate(gw_store_t *s, int64_t tenant, int64_t user_id, gw_policy_name_cb_t cb, void *data); /* (owner, delegate); user_id 0 = all */
+/* Pages printed (quotas): add to a user's day (its local midnight), sum the days since a day (group NULL = the user). */
+extern bool gwStoreQuotaAdd(gw_store_t *s, int64_t tenant, int64_t user_id, int64_t day, int pages, int color_pages);
+extern bool gwStoreQuotaSum(gw_store_t *s, int64_t tenant, int64_t user_id, const char *group, int64_t since, int *pages, int *color_pages);
+/* A job's options as the policy changed them at submission (the job converting), and its watermark flag. */
+extern bool gwStoreJobPolicySet(gw_store_t *s, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
+extern bool gwStoreJobPolicyWatermark(gw_store_t *s, int64_t tenant, const char *job_id);
+/* A held job's reason and sentence (a refusal at release: the job stays held and says why). */
+extern bool gwStoreJobPolicyReason(gw_store_t *s, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
 
 #endif /* !PRINTGATE_STORE_H */

@@ -380,3 +380,6 @@ extern int  gwApiHttpsPort(gw_system_t *sys);      /* The listener's port, 0 = n
 extern int  gwApiPlainPort(gw_system_t *sys);      /* The plain ipp:// port (IppPlainPort), 0 = off */
 
 #endif /* !PRINTGATE_API_H */
+
+/* The print policy's calls (rules, dry-run, quotas, groups, printer tags, delegation) are part of this API. */
+#include "policy.h"

@@ -70,6 +70,8 @@ typedef enum gw_reason_e
   GW_REASON_MAY_HAVE_PRINTED,     /* "may-have-printed" (release cut short; the printer cannot say) */
   GW_REASON_DUPLICATE,            /* "duplicate": a job with this origin reference exists (gw_job_options_t.origin_ref) */
   GW_REASON_RESTRICTED,           /* "restricted": the user's processing is restricted (GDPR, docs/gdpr.md) */
+  GW_REASON_POLICY_REFUSED,       /* "policy-refused": a policy rule refuses it (docs/policy.md) */
+  GW_REASON_QUOTA_EXCEEDED,       /* "quota-exceeded": a page or colour-page quota is used up */
   GW_REASON_COUNT
 } gw_reason_t;
 

@@ -51,6 +51,8 @@ typedef struct gw_release_s
   const char *actor;           /* Who asked ("cli", admin name) */
   const char *page_ranges;     /* NULL = as submitted; "" = all pages; else "2-3,5" (this release only) */
   int         number_up;       /* 0 = as submitted; else 1, 2, 4, 6, 9, 16 (this release only) */
+  const char *owner;           /* NULL = the releasing user's own jobs; else this user's, who must have
+                                  named the releasing user a delegate (docs/policy.md) */
 } gw_release_t;
 
 typedef struct gw_release_result_s
