@@ -25,7 +25,6 @@
 #include "pdf-color.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define SCAN_OPERANDS   16              /* Operands kept (the last ones) */
@@ -131,6 +130,50 @@ skip_string(scan_t *s)
   }
 
   return (false);
+}
+
+
+/*
+ * 'parse_number()' - A PDF number: an optional sign, digits with at most
+ *                    one '.', at least one digit, within +/- 1e15 (exact
+ *                    enough to compare colour components for equality:
+ *                    the same text gives the same value).
+ */
+
+static bool
+parse_number(const unsigned char *p, size_t len, double *value)
+{
+  double ipart = 0.0, frac = 0.0, scale = 1.0;
+  bool   neg = false, dot = false, digits = false;
+  size_t i = 0;
+
+  if (i < len && (p[i] == '-' || p[i] == '+'))
+    neg = p[i ++] == '-';
+
+  for (; i < len; i ++)
+  {
+    if (p[i] == '.' && !dot)
+      dot = true;
+    else if (p[i] >= '0' && p[i] <= '9')
+    {
+      digits = true;
+      if (dot)
+      {
+        if (scale > 1e-15)
+        {
+          scale *= 0.1;
+          frac  += (p[i] - '0') * scale;
+        }
+      }
+      else if ((ipart = ipart * 10.0 + (p[i] - '0')) > 1e15)
+        return (false);
+    }
+    else
+      return (false);
+  }
+
+  *value = neg ? -(ipart + frac) : ipart + frac;
+  return (digits);
 }
 
 
@@ -244,12 +287,9 @@ next_token(scan_t *s, tok_t *t)
   memcpy(t->text, start, len);
   t->text[len] = '\0';
 
-  if (strspn(t->text, "+-.0123456789") == len)
+  if ((t->text[0] >= '0' && t->text[0] <= '9') || t->text[0] == '-' || t->text[0] == '+' || t->text[0] == '.')
   {
-    char *end;
-
-    t->num  = strtod(t->text, &end);
-    t->type = (*end || !isfinite(t->num)) ? TOK_ERROR : TOK_NUMBER;
+    t->type = parse_number(start, len, &t->num) ? TOK_NUMBER : TOK_ERROR;
     return;
   }
 
@@ -451,7 +491,8 @@ gwPdfScanContent(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *
     else if (depth > 0)
       continue;
 
-    if (t.type != TOK_KEYWORD || !strcmp(t.text, "true") || !strcmp(t.text, "false") || !strcmp(t.text, "null"))
+    if (t.type != TOK_KEYWORD || ((t.text[0] == 't' || t.text[0] == 'f' || t.text[0] == 'n') &&
+                                  (!strcmp(t.text, "true") || !strcmp(t.text, "false") || !strcmp(t.text, "null"))))
     {
       if (nops == SCAN_OPERANDS)
       {
@@ -461,7 +502,8 @@ gwPdfScanContent(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *
       ops[nops].type     = t.type;
       ops[nops].num      = t.num;
       ops[nops].bad_name = t.too_long;
-      memcpy(ops[nops].name, t.text, sizeof(ops[nops].name));
+      if (t.type == TOK_NAME)
+        memcpy(ops[nops].name, t.text, strlen(t.text) + 1);
       nops ++;
       continue;
     }
@@ -476,6 +518,13 @@ gwPdfScanContent(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *
     op   = t.text;
     last = nops > 0 ? ops + nops - 1 : NULL;
     r    = GW_PDF_GREY;
+
+    /* Most operators (paths, text, matrices) change nothing here. */
+    if (!strchr("qQdgGrRkKcCsSDTB", op[0]) || (op[1] && op[2] && op[3]))
+    {
+      nops = 0;
+      continue;
+    }
 
     if (!strcmp(op, "q"))
     {
