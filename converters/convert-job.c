@@ -113,6 +113,12 @@ _gwConvNormalize(gw_conv_t *conv)
     case GW_CONV_KIND_TEXT :
     case GW_CONV_KIND_IMAGE :
     case GW_CONV_KIND_RASTER :
+#ifdef PRINTGATE_CONVERT_LEAN
+        /* printgate-convert-pdf has none of these libraries: the daemon runs printgate-convert. */
+        conv->needs_full = true;
+        return (_gwConvFail(conv, GW_REASON_INTERNAL, "not PDF or PostScript: printgate-convert converts it"));
+#else
+
         /*
          * Our own cairo PDF is the output: a Ghostscript pass over it
          * would change nothing and costs 15 % of a HEIC photo's time, and
@@ -126,6 +132,7 @@ _gwConvNormalize(gw_conv_t *conv)
           return (false);
         own_pdf = true;
         break;
+#endif /* PRINTGATE_CONVERT_LEAN */
     default :
         if (!_gwConvInputInspect(conv))
           return (false);

@@ -307,6 +307,8 @@ main(int argc, char *argv[])
 
   if (ok && conv.kind == GW_CONV_KIND_OFFICE)
     return (GW_CONV_EXIT_OFFICE);
+  if (conv.needs_full)
+    return (GW_CONV_EXIT_FULL);
   if (ok)
     return (0);
 

@@ -188,6 +188,7 @@ typedef struct gw_conv_s
   int64_t            stage_us[GW_CONV_STAGE_COUNT];
   int                color_rendered;    /* Pages the colour count had to render, -1 = none asked */
 
+  bool               needs_full;        /* printgate-convert-pdf: a kind for printgate-convert */
   gw_reason_t        reason;            /* On failure */
   char               detail[GW_CONV_DETAIL_MAX];
 } gw_conv_t;

@@ -39,7 +39,11 @@ _gwConvLog(const char *message, ...)
   int     len;
   va_list ap;
 
+#ifdef PRINTGATE_CONVERT_LEAN
+  len = snprintf(line, sizeof(line), GW_CONV_HELPER_PDF ": ");
+#else
   len = snprintf(line, sizeof(line), "printgate-convert: ");
+#endif /* PRINTGATE_CONVERT_LEAN */
 
   va_start(ap, message);
   vsnprintf(line + len, sizeof(line) - (size_t)len - 1, message, ap);
