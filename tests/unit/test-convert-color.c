@@ -18,6 +18,7 @@
 #include "../../converters/pdf-color.h"
 
 #include <printgate-convert/pdf.h>
+#include <printgate-convert/protocol.h>
 
 #include <glob.h>
 
@@ -364,13 +365,63 @@ test_known_pages(void)
 
 
 /*
+ * 'test_lean_helper()' - printgate-convert-pdf converts PDF and PostScript
+ *                        as printgate-convert does, in the same sandbox,
+ *                        and hands anything else back (exit 4, nothing on
+ *                        fd 1).
+ */
+
+static void
+test_lean_helper(void)
+{
+  char        lean[1200], out[1200], path[1200];
+  opts_t      o;
+  run_t       r;
+
+  snprintf(lean, sizeof(lean), "%s/converters/printgate-convert-pdf", build_dir);
+  opts_init(&o, out, sizeof(out), "lean.pdf");
+  o.binary = lean;
+
+  TEST_BEGIN("printgate-convert-pdf: a 3-page PostScript program with one colour page, in the sandbox");
+  if (convert("three-pages.ps", &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 3, 1), "%s", r.result);
+    TEST_CHECK(pdf_pages(out) == 3);
+    TEST_CHECKF(strstr(r.err, "printgate-convert-pdf: sandbox: user ") && strstr(r.err, "view on"), "%s", r.err);
+  }
+
+  TEST_BEGIN("printgate-convert-pdf: a grey RGB photo is mono, a 1 cm logo is colour");
+  snprintf(path, sizeof(path), "%s/lean-grey.pdf", work);
+  if (gs_to_pdf("grey-rgb.ps", "lean-grey.pdf", NULL) && convert(path, &o, &r))
+    TEST_CHECKF(is_ok(&r, 1, 0), "%s", r.result);
+  snprintf(path, sizeof(path), "%s/lean-logo.pdf", work);
+  if (gs_to_pdf("logo-1cm.ps", "lean-logo.pdf", NULL) && convert(path, &o, &r))
+    TEST_CHECKF(is_ok(&r, 1, 1), "%s", r.result);
+
+  TEST_BEGIN("printgate-convert-pdf: a PNG, an SVG and a text file are handed back (exit 4, no output)");
+  {
+    static const char * const others[] = { "sample.svg", "mail-plain.eml" };
+
+    if (make_image(path, sizeof(path), "lean.png", "convert -size 40x30 xc:red") && run_helper(path, &o, &r))
+      TEST_CHECKF(r.exited && r.exit_code == GW_CONV_EXIT_FULL && r.out_len == 0 && strstr(r.result, "fail reason=internal-error"), "%d %s", r.exit_code, r.result);
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i ++)
+      if (convert(others[i], &o, &r))
+        TEST_CHECKF(r.exited && r.exit_code == GW_CONV_EXIT_FULL && r.out_len == 0, "%s: %d %s", others[i], r.exit_code, r.result);
+  }
+
+  TEST_BEGIN("printgate-convert-pdf starts with fewer shared libraries than printgate-convert");
+  TEST_CHECK(shell("test $(ldd '%s' | wc -l) -lt $(ldd '%s' | wc -l)", lean, helper));
+}
+
+
+/*
  * 'main()' - Run the tests, or --scan PDF.
  */
 
 int
 main(int argc, char *argv[])
 {
-  static const harness_test_t tests[] = { test_scan_table, test_known_pages, test_corpus, NULL };
+  static const harness_test_t tests[] = { test_scan_table, test_known_pages, test_lean_helper, test_corpus, NULL };
 
   if (argc == 3 && !strcmp(argv[1], "--scan"))
   {
