@@ -70,15 +70,15 @@ for f in "${FILES[@]}"; do
   load0=$(loadavg)
   submit "$f"; bare_pdfwrite "$f" w          # warm both (page cache, fonts)
   : > "$W/p0"; : > "$W/g0"; : > "$W/p1"; : > "$W/g1"; : > "$W/pp"; : > "$W/gp"
-  colour no
+  # Every measure in every round, so a load that comes and goes on a shared
+  # machine falls on printgated and on bare gs alike.
   for _ in $(seq "$ROUNDS"); do
+    colour no
     one_ms submit "$f" >> "$W/p0"
     one_ms bare_pdfwrite "$f" x >> "$W/g0"
     two_ms submit "$f" >> "$W/pp"
     two_ms bare_pdfwrite "$f" >> "$W/gp"
-  done
-  colour yes
-  for _ in $(seq "$ROUNDS"); do
+    colour yes
     one_ms submit "$f" >> "$W/p1"
     one_ms bare_both "$f" x >> "$W/g1"
   done
