@@ -23,6 +23,7 @@
  */
 
 #include "pdf-color.h"
+#include "printgate/text.h"
 
 #include <math.h>
 #include <string.h>
@@ -84,23 +85,6 @@ static bool
 is_delim(int c)
 {
   return (c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' || c == '/' || c == '%');
-}
-
-
-/*
- * 'hexval()' - Value of a hex digit, or -1.
- */
-
-static int
-hexval(int c)
-{
-  if (c >= '0' && c <= '9')
-    return (c - '0');
-  if (c >= 'a' && c <= 'f')
-    return (c - 'a' + 10);
-  if (c >= 'A' && c <= 'F')
-    return (c - 'A' + 10);
-  return (-1);
 }
 
 
@@ -221,7 +205,7 @@ next_token(scan_t *s, tok_t *t)
           return;
         }
         s->p ++;
-        while (s->p < s->end && *s->p != '>' && (is_space(*s->p) || hexval(*s->p) >= 0))
+        while (s->p < s->end && *s->p != '>' && (is_space(*s->p) || gwHexValue(*s->p) >= 0))
           s->p ++;
         t->type = s->p < s->end && *s->p == '>' ? TOK_STRING : TOK_ERROR;
         s->p ++;
@@ -255,9 +239,9 @@ next_token(scan_t *s, tok_t *t)
         {
           int c = *s->p ++;
 
-          if (c == '#' && s->p + 1 < s->end && hexval(s->p[0]) >= 0 && hexval(s->p[1]) >= 0)
+          if (c == '#' && s->p + 1 < s->end && gwHexValue(s->p[0]) >= 0 && gwHexValue(s->p[1]) >= 0)
           {
-            c = hexval(s->p[0]) * 16 + hexval(s->p[1]);
+            c = gwHexValue(s->p[0]) * 16 + gwHexValue(s->p[1]);
             s->p += 2;
           }
           if (len < GW_PDF_NAME_MAX && c != 0)

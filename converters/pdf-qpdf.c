@@ -85,6 +85,8 @@ typedef struct color_ctx_s         /* One content stream being scanned */
  */
 
 static gw_pdf_shade_t color_page(color_doc_t *doc, qpdf_oh page);
+static gw_pdf_shade_t color_page_safely(color_doc_t *doc, int i);
+static bool read_pages(qpdf_data q, qpdf_oh root, int pages, size_t len, pdf_idset_t *seen, size_t *budget, unsigned char *grey);
 static gw_pdf_shade_t color_stream(color_doc_t *doc, qpdf_oh stream, qpdf_oh resources, int depth);
 static int  count_pages(qpdf_data q, qpdf_oh node, int depth, pdf_idset_t *nodes, int count);
 static bool idset_add(pdf_idset_t *set, int id);
@@ -141,7 +143,6 @@ bool
 gwPdfInspectColor(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r, unsigned char **grey_r)
 {
   qpdf_data    q;
-  color_doc_t  doc;
   unsigned char *grey = NULL;
   int          rc, pages;
   gw_reason_t  reason = GW_REASON_NONE;
@@ -155,7 +156,6 @@ gwPdfInspectColor(const void *data, size_t len, int *pages_r, gw_reason_t *reaso
     *reason_r = GW_REASON_NONE;
   if (grey_r)
     *grey_r = NULL;
-  memset(&doc, 0, sizeof(doc));
 
   if (!data || len == 0)
   {
@@ -255,53 +255,13 @@ gwPdfInspectColor(const void *data, size_t len, int *pages_r, gw_reason_t *reaso
     goto done;
   }
 
-  if (grey_r && (grey = calloc((size_t)pages, 1)) != NULL)
+  if (grey_r)
+    grey = calloc((size_t)pages, 1);    /* NULL: no colour scan, every page is rendered */
+
+  if (!read_pages(q, root, pages, len, &seen, &budget, grey))
   {
-    doc.q         = q;
-    doc.cmyk_grey = !qpdf_oh_is_dictionary(q, root) || !qpdf_oh_has_key(q, root, "/OutputIntents");
-    doc.budget    = len < COLOR_INFLATE_MIN / 16 ? COLOR_INFLATE_MIN : len * 16;
-  }
-
-  for (int i = 0; i < pages; i ++)
-  {
-    qpdf_oh page = qpdf_get_page_n(q, (size_t)i);
-    bool    ok   = page && qpdf_oh_is_dictionary(q, page) && verify_contents(q, page, &seen, &budget);
-
-    qpdf_oh_release(q, page);
-
-    if (!ok || qpdf_has_error(q) || qpdf_more_warnings(q))
-    {
-      reason = GW_REASON_CORRUPT_DOCUMENT;
-      goto done;
-    }
-
-    /*
-     * The colour scan reads more of the file (forms, images, fonts) than
-     * the check: what it stumbles on only makes the page "render to
-     * know", it does not fail a document the check passed.
-     */
-
-    if (grey)
-    {
-      bool trouble = false;
-
-      page    = qpdf_get_page_n(q, (size_t)i);
-      grey[i] = color_page(&doc, page) == GW_PDF_GREY;
-      qpdf_oh_release(q, page);
-
-      if (qpdf_has_error(q))
-      {
-        (void)qpdf_get_error(q);
-        trouble = true;
-      }
-      while (qpdf_more_warnings(q))
-      {
-        (void)qpdf_next_warning(q);
-        trouble = true;
-      }
-      if (trouble)
-        grey[i] = 0;
-    }
+    reason = GW_REASON_CORRUPT_DOCUMENT;
+    goto done;
   }
 
   if (pages_r)
@@ -325,8 +285,6 @@ gwPdfInspectColor(const void *data, size_t len, int *pages_r, gw_reason_t *reaso
 
   free(seen.ids);
   free(nodes.ids);
-  free(doc.grey.ids);
-  free(doc.undecided.ids);
   free(grey);
   qpdf_cleanup(&q);
 
@@ -1037,4 +995,75 @@ color_page(color_doc_t *doc, qpdf_oh page)
     shade = color_annots(doc, page);
 
   return (shade);
+}
+
+
+/*
+ * 'color_page_safely()' - color_page() of page i (0-based).  The colour
+ *                         scan reads more of the file (forms, images,
+ *                         fonts) than the check: what it stumbles on (a
+ *                         qpdf error or warning) only makes the page
+ *                         "render to know", it does not fail a document
+ *                         the check passed.
+ */
+
+static gw_pdf_shade_t
+color_page_safely(color_doc_t *doc, int i)
+{
+  qpdf_data      q = doc->q;
+  qpdf_oh        page = qpdf_get_page_n(q, (size_t)i);
+  gw_pdf_shade_t shade = color_page(doc, page);
+
+  qpdf_oh_release(q, page);
+
+  if (qpdf_has_error(q))
+  {
+    (void)qpdf_get_error(q);
+    shade = GW_PDF_UNDECIDED;
+  }
+  while (qpdf_more_warnings(q))
+  {
+    (void)qpdf_next_warning(q);
+    shade = GW_PDF_UNDECIDED;
+  }
+
+  return (shade);
+}
+
+
+/*
+ * 'read_pages()' - Read every page's content streams (raw) for the check,
+ *                  and with grey non-NULL scan each page for colour into
+ *                  grey[] (1 = certainly grey).  False when the check
+ *                  fails (the document is corrupt).
+ */
+
+static bool
+read_pages(qpdf_data q, qpdf_oh root, int pages, size_t len, pdf_idset_t *seen, size_t *budget, unsigned char *grey)
+{
+  color_doc_t doc;
+  bool        ok = true;
+
+  memset(&doc, 0, sizeof(doc));
+  doc.q         = q;
+  doc.cmyk_grey = !qpdf_oh_is_dictionary(q, root) || !qpdf_oh_has_key(q, root, "/OutputIntents");
+  doc.budget    = len < COLOR_INFLATE_MIN / 16 ? COLOR_INFLATE_MIN : len * 16;
+
+  for (int i = 0; ok && i < pages; i ++)
+  {
+    qpdf_oh page = qpdf_get_page_n(q, (size_t)i);
+
+    ok = page && qpdf_oh_is_dictionary(q, page) && verify_contents(q, page, seen, budget);
+    qpdf_oh_release(q, page);
+
+    if (!ok || qpdf_has_error(q) || qpdf_more_warnings(q))
+      ok = false;
+    else if (grey)
+      grey[i] = color_page_safely(&doc, i) == GW_PDF_GREY;
+  }
+
+  free(doc.grey.ids);
+  free(doc.undecided.ids);
+
+  return (ok);
 }
