@@ -16,12 +16,16 @@
 # 4. the colour pages printgated counted (the content scan, rendering only
 #    the pages it cannot call grey) against the method before it (every page
 #    rendered: test-convert-helper --run with PG_CONVERT_COLOR=render).
+# BARE_NICE=10 runs bare gs at the priority printgated gives its conversions
+# (GW_CONVERT_INTAKE_NICE): on a machine others load, a nice-10 helper
+# against a nice-0 gs measures the priority, not the pipeline.
 # Default files: synth100 (made here) and the three documents of issue 15
 # that Debian ships.  The load average before and after each file is
 # printed: the machines are shared.
 # Medians of ROUNDS (default 5).  A benchmark: prints numbers, never fails on them.
 set -u
 ROUNDS=${1:-5}
+BARE_NICE=${BARE_NICE:-0}
 shift $(( $# > 0 ? 1 : 0 ))
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -45,8 +49,8 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 
 submit() { gw job submit --user bench "$1" > "$W/last-job" || echo "submit failed" >&2; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-bare_pdfwrite() { gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$CONV/bare-$2.pdf" "$1" >/dev/null 2>&1; }
-bare_both() { bare_pdfwrite "$1" "$2" && gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=inkcov -r36 -o /dev/null "$CONV/bare-$2.pdf" >/dev/null 2>&1; }
+bare_pdfwrite() { nice -n "$BARE_NICE" gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$CONV/bare-$2.pdf" "$1" >/dev/null 2>&1; }
+bare_both() { bare_pdfwrite "$1" "$2" && nice -n "$BARE_NICE" gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=inkcov -r36 -o /dev/null "$CONV/bare-$2.pdf" >/dev/null 2>&1; }
 
 one_ms() {   # one_ms CMD...: wall milliseconds of one run
   local t0 t1; t0=$(now_us); "$@"; t1=$(now_us); echo $(( (t1 - t0) / 1000 ))
@@ -64,7 +68,7 @@ colour() {   # colour yes|no: switch CountColorPages with a reload
   peers_wait 10 sh -c "[ \$(grep -c 'Configuration reloaded' '$GW_LOG') -gt $n ]"
 }
 
-echo "printgated submission pipeline vs bare gs: $(nproc) cores, $ROUNDS rounds, medians; gs $(gs --version)"
+echo "printgated submission pipeline vs bare gs (at nice $BARE_NICE): $(nproc) cores, $ROUNDS rounds, medians; gs $(gs --version)"
 for f in "${FILES[@]}"; do
   pages=$(pdfinfo "$f" | awk '/^Pages:/ { print $2 }')
   load0=$(loadavg)
