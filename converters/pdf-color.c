@@ -521,8 +521,12 @@ gwPdfScanContent(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *
       if (nsaved > 0)
         gs = saved[-- nsaved];
     }
-    else if (!strcmp(op, "d1"))
-      uncoloured = true;
+    else if (!strcmp(op, "d1") || !strcmp(op, "d0"))
+    {
+      if (!cb->glyph)
+        return (GW_PDF_UNDECIDED);      /* Not in a glyph: Ghostscript would not ignore colours after it */
+      uncoloured = uncoloured || op[1] == '1';
+    }
     else if (!strcmp(op, "g") || !strcmp(op, "G") || !strcmp(op, "rg") || !strcmp(op, "RG") ||
              !strcmp(op, "k") || !strcmp(op, "K"))
     {

@@ -43,6 +43,7 @@ typedef struct gw_pdf_scan_cb_s
 {
   void *ctx;
   bool  cmyk_grey;                      /* C = M = Y = 0 renders neutral (no output intent) */
+  bool  glyph;                          /* A Type 3 glyph: d1 makes it uncoloured; elsewhere d0/d1 are undecided */
   int (*resource)(void *ctx, gw_pdf_res_t category, const char *name);
 } gw_pdf_scan_cb_t;
 

@@ -87,7 +87,7 @@ typedef struct color_ctx_s         /* One content stream being scanned */
 static gw_pdf_shade_t color_page(color_doc_t *doc, qpdf_oh page);
 static gw_pdf_shade_t color_page_safely(color_doc_t *doc, int i);
 static bool read_pages(qpdf_data q, qpdf_oh root, int pages, size_t len, pdf_idset_t *seen, size_t *budget, unsigned char *grey);
-static gw_pdf_shade_t color_stream(color_doc_t *doc, qpdf_oh stream, qpdf_oh resources, int depth);
+static gw_pdf_shade_t color_stream(color_doc_t *doc, qpdf_oh stream, qpdf_oh resources, int depth, bool glyph);
 static int  count_pages(qpdf_data q, qpdf_oh node, int depth, pdf_idset_t *nodes, int count);
 static bool idset_add(pdf_idset_t *set, int id);
 static bool idset_has(const pdf_idset_t *set, int id);
@@ -738,7 +738,7 @@ color_xobject(color_ctx_t *ctx, qpdf_oh xobj)
   else if (qpdf_oh_is_name_and_equals(q, subtype, "/Form") && ctx->depth < COLOR_DEPTH_MAX)
   {
     res   = qpdf_oh_get_key_if_dict(q, dict, "/Resources");
-    shade = color_stream(ctx->doc, xobj, qpdf_oh_is_dictionary(q, res) ? res : ctx->resources, ctx->depth + 1);
+    shade = color_stream(ctx->doc, xobj, qpdf_oh_is_dictionary(q, res) ? res : ctx->resources, ctx->depth + 1, false);
   }
 
   return (color_remember(ctx->doc, id, shade));
@@ -784,7 +784,7 @@ color_font(color_ctx_t *ctx, qpdf_oh font)
   }
 
   for (int i = 0; i < n && shade == GW_PDF_GREY; i ++)
-    shade = qpdf_oh_is_stream(q, glyphs[i]) ? color_stream(ctx->doc, glyphs[i], qpdf_oh_is_dictionary(q, res) ? res : ctx->resources, ctx->depth + 1)
+    shade = qpdf_oh_is_stream(q, glyphs[i]) ? color_stream(ctx->doc, glyphs[i], qpdf_oh_is_dictionary(q, res) ? res : ctx->resources, ctx->depth + 1, true)
                                             : GW_PDF_UNDECIDED;
 
   return (color_remember(ctx->doc, id, shade));
@@ -840,7 +840,7 @@ color_resource(void *data, gw_pdf_res_t category, const char *name)
  */
 
 static gw_pdf_shade_t
-color_scan(color_doc_t *doc, const unsigned char *bytes, size_t len, qpdf_oh resources, int depth)
+color_scan(color_doc_t *doc, const unsigned char *bytes, size_t len, qpdf_oh resources, int depth, bool glyph)
 {
   qpdf_data        q = doc->q;
   qpdf_oh          spaces = qpdf_oh_get_key_if_dict(q, resources, "/ColorSpace");
@@ -855,6 +855,7 @@ color_scan(color_doc_t *doc, const unsigned char *bytes, size_t len, qpdf_oh res
   ctx.depth     = depth;
   cb.ctx        = &ctx;
   cb.cmyk_grey  = doc->cmyk_grey;
+  cb.glyph      = glyph;
   cb.resource   = color_resource;
 
   return (gwPdfScanContent(bytes, len, &cb));
@@ -866,11 +867,11 @@ color_scan(color_doc_t *doc, const unsigned char *bytes, size_t len, qpdf_oh res
  */
 
 static gw_pdf_shade_t
-color_stream(color_doc_t *doc, qpdf_oh stream, qpdf_oh resources, int depth)
+color_stream(color_doc_t *doc, qpdf_oh stream, qpdf_oh resources, int depth, bool glyph)
 {
   size_t         len;
   unsigned char *bytes = color_bytes(doc, stream, &len);
-  gw_pdf_shade_t shade = bytes ? color_scan(doc, bytes, len, resources, depth) : GW_PDF_UNDECIDED;
+  gw_pdf_shade_t shade = bytes ? color_scan(doc, bytes, len, resources, depth, glyph) : GW_PDF_UNDECIDED;
 
   free(bytes);
   return (shade);
@@ -926,7 +927,7 @@ color_annots(color_doc_t *doc, qpdf_oh page)
       return (GW_PDF_UNDECIDED);
 
     res = qpdf_oh_get_key_if_dict(q, stream_dict(q, ap), "/Resources");
-    if (color_stream(doc, ap, res, 1) != GW_PDF_GREY)
+    if (color_stream(doc, ap, res, 1, false) != GW_PDF_GREY)
       return (GW_PDF_UNDECIDED);
   }
 
@@ -988,7 +989,7 @@ color_page(color_doc_t *doc, qpdf_oh page)
     free(bytes);
   }
 
-  shade = color_scan(doc, all ? all : (const unsigned char *)"", total, res, 0);
+  shade = color_scan(doc, all ? all : (const unsigned char *)"", total, res, 0, false);
   free(all);
 
   if (shade == GW_PDF_GREY)

@@ -52,53 +52,55 @@ test_scan_table(void)
   {
     const char     *content;
     bool            cmyk_grey;
+    bool            glyph;
     gw_pdf_shade_t  want;
     const char     *why;
   } cases[] =
   {
-    { "", true, GW_PDF_GREY, "an empty page" },
-    { "0 0 m 100 100 l S BT /GreyF1 12 Tf (Hello) Tj ET", true, GW_PDF_GREY, "black text and a line (initial DeviceGray black)" },
-    { "0.5 g 0.2 G 0 0 10 10 re f", true, GW_PDF_GREY, "grey fill and stroke" },
-    { "0.6 0.6 0.6 rg 0.1 0.1 0.1 RG", true, GW_PDF_GREY, "RGB with R = G = B" },
-    { "1 0 0 rg 0 0 1 1 re f", true, GW_PDF_UNDECIDED, "red" },
-    { "0.5 0.5 0.51 RG", true, GW_PDF_UNDECIDED, "an almost-grey stroke" },
-    { "0 0 0 0.7 k", true, GW_PDF_GREY, "CMYK with only K, no output intent" },
-    { "0 0 0 0.7 k", false, GW_PDF_UNDECIDED, "CMYK with only K under an output intent" },
-    { "0 0.1 0 0 K", true, GW_PDF_UNDECIDED, "CMYK with magenta" },
-    { "/DeviceRGB cs 0.3 0.3 0.3 sc /DeviceRGB CS 1 1 1 SC", true, GW_PDF_GREY, "sc in DeviceRGB, neutral" },
-    { "/DeviceRGB cs 0.3 0.3 0.4 scn", true, GW_PDF_UNDECIDED, "scn in DeviceRGB, not neutral" },
-    { "/Grey1 cs 0.3 scn", true, GW_PDF_GREY, "a named grey space" },
-    { "/Grey1 cs 0.3 0.2 0.1 scn", true, GW_PDF_UNDECIDED, "three components in a grey space (an inherited RGB space)" },
-    { "0.3 0.2 0.1 sc", true, GW_PDF_UNDECIDED, "sc in the initial grey space with three operands" },
-    { "/Rgb2 cs 0.3 0.3 0.3 sc", true, GW_PDF_GREY, "a named RGB space, neutral" },
-    { "/Pattern cs /P1 scn", true, GW_PDF_UNDECIDED, "a pattern" },
-    { "/Sep cs 1 scn", true, GW_PDF_UNDECIDED, "an unknown space (Separation)" },
-    { "q /DeviceRGB cs Q 0.5 sc", true, GW_PDF_GREY, "Q restores the grey space" },
-    { "q /DeviceRGB cs 0.5 sc Q", true, GW_PDF_UNDECIDED, "one operand in RGB" },
-    { "(1 0 0 rg) Tj [(a) 1 0 0 (b)] TJ", true, GW_PDF_GREY, "colour operators inside strings and arrays are text" },
-    { "(a \\) 1 0 0 rg (nested) ) Tj", true, GW_PDF_GREY, "escaped and nested parentheses" },
-    { "<48656c6c6f> Tj % 1 0 0 rg\n 0 g", true, GW_PDF_GREY, "hex strings and comments" },
-    { "/Span << /MCID 0 /Alt (1 0 0 rg) >> BDC EMC", true, GW_PDF_GREY, "a marked-content dictionary" },
-    { "(unterminated 1 0 0 rg", true, GW_PDF_UNDECIDED, "an unterminated string" },
-    { "[ [ [ 1 ] ] ", true, GW_PDF_UNDECIDED, "an unterminated array" },
-    { "] 0 g", true, GW_PDF_UNDECIDED, "a stray ]" },
-    { "/GreyImage Do /GreyForm Do", true, GW_PDF_GREY, "grey XObjects" },
-    { "/Im1 Do", true, GW_PDF_UNDECIDED, "a colour (or unknown) XObject" },
-    { "Do", true, GW_PDF_UNDECIDED, "Do without a name" },
-    { "/Sh1 sh", true, GW_PDF_UNDECIDED, "a shading" },
-    { "/GreyGS gs /GS1 gs", true, GW_PDF_UNDECIDED, "an ExtGState with a transfer function" },
-    { "/GreyF 12 Tf /T3 12 Tf", true, GW_PDF_UNDECIDED, "a Type 3 font with a coloured glyph" },
-    { "0 0 d0 1 0 0 rg 0 0 1 1 re f", true, GW_PDF_UNDECIDED, "a coloured Type 3 glyph (d0)" },
-    { "1000 0 0 0 750 750 d1 1 0 0 rg 0 0 1 1 re f", true, GW_PDF_GREY, "an uncoloured glyph (d1) ignores colour" },
-    { "1000 0 0 0 750 750 d1 /Im1 Do", true, GW_PDF_UNDECIDED, "an uncoloured glyph still checks its images" },
-    { "BI /IM true /W 8 /H 2 ID \x01\x02 EI 0 g", true, GW_PDF_GREY, "an inline image mask" },
-    { "BI /W 2 /H 2 /CS /G /BPC 8 ID \x01\x02\x03\x04 EI", true, GW_PDF_GREY, "an inline grey image" },
-    { "BI /W 2 /H 1 /CS /RGB /BPC 8 ID \x01\x02\x03\x04\x05\x06 EI", true, GW_PDF_UNDECIDED, "an inline RGB image" },
-    { "BI /IM true /W 8 /H 2 /F /Fl ID xy EI", true, GW_PDF_UNDECIDED, "a filtered inline image (its end is not known)" },
-    { "BI /IM true /W 8 /H 4 ID \x01\x02 EI", true, GW_PDF_UNDECIDED, "an inline image shorter than its size" },
-    { "BI /IM true /W 8 /H 2 ID \x01\x02 XX 1 0 0 rg", true, GW_PDF_UNDECIDED, "an inline image without EI" },
-    { "BI /W 100001 /H 1 /CS /G ID x EI", true, GW_PDF_UNDECIDED, "an inline image too wide" },
-    { "1e999 g", true, GW_PDF_UNDECIDED, "a number out of range" },
+    { "", true, false, GW_PDF_GREY, "an empty page" },
+    { "0 0 m 100 100 l S BT /GreyF1 12 Tf (Hello) Tj ET", true, false, GW_PDF_GREY, "black text and a line (initial DeviceGray black)" },
+    { "0.5 g 0.2 G 0 0 10 10 re f", true, false, GW_PDF_GREY, "grey fill and stroke" },
+    { "0.6 0.6 0.6 rg 0.1 0.1 0.1 RG", true, false, GW_PDF_GREY, "RGB with R = G = B" },
+    { "1 0 0 rg 0 0 1 1 re f", true, false, GW_PDF_UNDECIDED, "red" },
+    { "0.5 0.5 0.51 RG", true, false, GW_PDF_UNDECIDED, "an almost-grey stroke" },
+    { "0 0 0 0.7 k", true, false, GW_PDF_GREY, "CMYK with only K, no output intent" },
+    { "0 0 0 0.7 k", false, false, GW_PDF_UNDECIDED, "CMYK with only K under an output intent" },
+    { "0 0.1 0 0 K", true, false, GW_PDF_UNDECIDED, "CMYK with magenta" },
+    { "/DeviceRGB cs 0.3 0.3 0.3 sc /DeviceRGB CS 1 1 1 SC", true, false, GW_PDF_GREY, "sc in DeviceRGB, neutral" },
+    { "/DeviceRGB cs 0.3 0.3 0.4 scn", true, false, GW_PDF_UNDECIDED, "scn in DeviceRGB, not neutral" },
+    { "/Grey1 cs 0.3 scn", true, false, GW_PDF_GREY, "a named grey space" },
+    { "/Grey1 cs 0.3 0.2 0.1 scn", true, false, GW_PDF_UNDECIDED, "three components in a grey space (an inherited RGB space)" },
+    { "0.3 0.2 0.1 sc", true, false, GW_PDF_UNDECIDED, "sc in the initial grey space with three operands" },
+    { "/Rgb2 cs 0.3 0.3 0.3 sc", true, false, GW_PDF_GREY, "a named RGB space, neutral" },
+    { "/Pattern cs /P1 scn", true, false, GW_PDF_UNDECIDED, "a pattern" },
+    { "/Sep cs 1 scn", true, false, GW_PDF_UNDECIDED, "an unknown space (Separation)" },
+    { "q /DeviceRGB cs Q 0.5 sc", true, false, GW_PDF_GREY, "Q restores the grey space" },
+    { "q /DeviceRGB cs 0.5 sc Q", true, false, GW_PDF_UNDECIDED, "one operand in RGB" },
+    { "(1 0 0 rg) Tj [(a) 1 0 0 (b)] TJ", true, false, GW_PDF_GREY, "colour operators inside strings and arrays are text" },
+    { "(a \\) 1 0 0 rg (nested) ) Tj", true, false, GW_PDF_GREY, "escaped and nested parentheses" },
+    { "<48656c6c6f> Tj % 1 0 0 rg\n 0 g", true, false, GW_PDF_GREY, "hex strings and comments" },
+    { "/Span << /MCID 0 /Alt (1 0 0 rg) >> BDC EMC", true, false, GW_PDF_GREY, "a marked-content dictionary" },
+    { "(unterminated 1 0 0 rg", true, false, GW_PDF_UNDECIDED, "an unterminated string" },
+    { "[ [ [ 1 ] ] ", true, false, GW_PDF_UNDECIDED, "an unterminated array" },
+    { "] 0 g", true, false, GW_PDF_UNDECIDED, "a stray ]" },
+    { "/GreyImage Do /GreyForm Do", true, false, GW_PDF_GREY, "grey XObjects" },
+    { "/Im1 Do", true, false, GW_PDF_UNDECIDED, "a colour (or unknown) XObject" },
+    { "Do", true, false, GW_PDF_UNDECIDED, "Do without a name" },
+    { "/Sh1 sh", true, false, GW_PDF_UNDECIDED, "a shading" },
+    { "/GreyGS gs /GS1 gs", true, false, GW_PDF_UNDECIDED, "an ExtGState with a transfer function" },
+    { "/GreyF 12 Tf /T3 12 Tf", true, false, GW_PDF_UNDECIDED, "a Type 3 font with a coloured glyph" },
+    { "0 0 d0 1 0 0 rg 0 0 1 1 re f", true, true, GW_PDF_UNDECIDED, "a coloured Type 3 glyph (d0)" },
+    { "1000 0 0 0 750 750 d1 1 0 0 rg 0 0 1 1 re f", true, true, GW_PDF_GREY, "an uncoloured glyph (d1) ignores colour" },
+    { "1000 0 0 0 750 750 d1 /Im1 Do", true, true, GW_PDF_UNDECIDED, "an uncoloured glyph still checks its images" },
+    { "1000 0 0 0 750 750 d1 1 0 0 rg 0 0 1 1 re f", true, false, GW_PDF_UNDECIDED, "d1 outside a glyph hides no colour (found by fuzz-pdf-color)" },
+    { "BI /IM true /W 8 /H 2 ID \x01\x02 EI 0 g", true, false, GW_PDF_GREY, "an inline image mask" },
+    { "BI /W 2 /H 2 /CS /G /BPC 8 ID \x01\x02\x03\x04 EI", true, false, GW_PDF_GREY, "an inline grey image" },
+    { "BI /W 2 /H 1 /CS /RGB /BPC 8 ID \x01\x02\x03\x04\x05\x06 EI", true, false, GW_PDF_UNDECIDED, "an inline RGB image" },
+    { "BI /IM true /W 8 /H 2 /F /Fl ID xy EI", true, false, GW_PDF_UNDECIDED, "a filtered inline image (its end is not known)" },
+    { "BI /IM true /W 8 /H 4 ID \x01\x02 EI", true, false, GW_PDF_UNDECIDED, "an inline image shorter than its size" },
+    { "BI /IM true /W 8 /H 2 ID \x01\x02 XX 1 0 0 rg", true, false, GW_PDF_UNDECIDED, "an inline image without EI" },
+    { "BI /W 100001 /H 1 /CS /G ID x EI", true, false, GW_PDF_UNDECIDED, "an inline image too wide" },
+    { "1e999 g", true, false, GW_PDF_UNDECIDED, "a number out of range" },
   };
   gw_pdf_scan_cb_t cb;
 
@@ -111,11 +113,13 @@ test_scan_table(void)
 
     /* The inline images hold bytes < 0x20; strlen() stops at none of them (no NUL). */
     cb.cmyk_grey = cases[i].cmyk_grey;
+    cb.glyph     = cases[i].glyph;
     TEST_BEGIN(cases[i].why);
     TEST_CHECKF(gwPdfScanContent((const unsigned char *)cases[i].content, len, &cb) == cases[i].want, "%s: want %s",
                 cases[i].content, cases[i].want == GW_PDF_GREY ? "grey" : "undecided");
   }
 
+  cb.glyph = false;
   TEST_BEGIN("64 nested q are followed, a 65th is not");
   {
     char deep[200];
