@@ -1060,7 +1060,10 @@ read_pages(qpdf_data q, qpdf_oh root, int pages, size_t len, pdf_idset_t *seen, 
     if (!ok || qpdf_has_error(q) || qpdf_more_warnings(q))
       ok = false;
     else if (grey)
+    {
       grey[i] = color_page_safely(&doc, i) == GW_PDF_GREY;
+      qpdf_oh_release_all(q);           /* The scan's handles (verdicts are kept by object id) */
+    }
   }
 
   free(doc.grey.ids);
