@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -432,22 +433,79 @@ _gwConvGsNormalize(gw_conv_t *conv, const char *out_path)
 
 
 /*
- * '_gwConvGsCountColor()' - Pass 2: render pdf_path and count the pages
- *                           that use colour into conv->color_pages.  The
- *                           number of pages rendered must be conv->pages.
+ * 'page_list()' - "-sPageList=1-3,7" of the pages grey[] leaves undecided
+ *                 (grey[i] == 0), into a malloc'd string, with their
+ *                 number in *count.  NULL when every page is undecided (no
+ *                 list: render all) or none is (nothing to render), or out
+ *                 of memory (*count = -1).
+ */
+
+static char *
+page_list(const unsigned char *grey, int pages, int *count)
+{
+  char   *list;
+  size_t  size = 16 + (size_t)pages * 12, len;
+
+  *count = 0;
+  for (int i = 0; i < pages; i ++)
+    *count += !grey[i];
+
+  if (*count == 0 || *count == pages)
+    return (NULL);
+
+  if ((list = malloc(size)) == NULL)
+  {
+    *count = -1;
+    return (NULL);
+  }
+
+  len = (size_t)snprintf(list, size, "-sPageList=");
+  for (int i = 0; i < pages; i ++)
+  {
+    int last = i;
+
+    if (grey[i])
+      continue;
+    while (last + 1 < pages && !grey[last + 1])
+      last ++;
+
+    len += (size_t)snprintf(list + len, size - len, last > i ? "%s%d-%d" : "%s%d", list[len - 1] == '=' ? "" : ",", i + 1, last + 1);
+    i = last;
+  }
+
+  return (list);
+}
+
+
+/*
+ * '_gwConvGsCountColor()' - Pass 2: render the pages of pdf_path that the
+ *                           content scan left undecided (grey[i] == 0;
+ *                           grey NULL = every page) and count those that
+ *                           use colour into conv->color_pages.  The
+ *                           number of pages rendered must be the number
+ *                           asked for.
  */
 
 bool
-_gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path)
+_gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path, const unsigned char *grey)
 {
   gs_run_t    run;
-  char        format[48], res[16];
-  const char *argv[16];
-  int         argc = 0, code;
+  char        format[48], res[16], *list = NULL;
+  const char *argv[20];
+  int         argc = 0, code, wanted = conv->pages;
 
   memset(&run, 0, sizeof(run));
   run.conv    = conv;
   run.display = true;
+
+  if (grey && (list = page_list(grey, conv->pages, &wanted)) == NULL && wanted == 0)
+  {
+    conv->color_pages    = 0;           /* Every page is certainly grey: nothing to render */
+    conv->color_rendered = 0;
+    return (true);
+  }
+  if (wanted < 0)
+    wanted = conv->pages;               /* Out of memory for the list: render them all */
 
   snprintf(format, sizeof(format), "-dDisplayFormat=%u", (unsigned)DISPLAY_FORMAT);
   snprintf(res, sizeof(res), "-r%d", GW_CONV_COLOR_DPI);
@@ -464,8 +522,11 @@ _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path)
   argv[argc ++] = "-dTextAlphaBits=1";
   argv[argc ++] = "-dNOINTERPOLATE";
   argv[argc ++] = "-dPrinted";                 /* Annotations as printed, not as on screen */
+  if (list)
+    argv[argc ++] = list;
 
   code = run_gs(&run, argc, argv, pdf_path, NULL);
+  free(list);
 
   if (code == gs_error_VMerror || printed(&run, "VMerror"))
     return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "counting colour pages needs more memory than the converter may use (%d MB)", conv->settings.as_mb));
@@ -476,10 +537,11 @@ _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path)
   if (code != 0)
     return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the converted document could not be rendered (%s)", error_name(&run, code)));
 
-  if (run.pages != conv->pages)
-    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the colour pass rendered %d of %d pages", run.pages, conv->pages));
+  if (run.pages != wanted)
+    return (_gwConvFail(conv, GW_REASON_INTERNAL, "the colour pass rendered %d of %d pages", run.pages, wanted));
 
-  conv->color_pages = run.color_pages;
+  conv->color_pages    = run.color_pages;
+  conv->color_rendered = run.pages;
   return (true);
 }
 

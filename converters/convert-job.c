@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,10 +30,13 @@
 /*
  * 'check_output()' - Count the pages of the normalised PDF with libqpdf
  *                    (strict: any warning fails), and apply the page limit.
+ *                    With grey non-NULL the same parse also tells which
+ *                    pages certainly print without colour (*grey, one byte
+ *                    a page, to free; NULL = render them all).
  */
 
 static bool
-check_output(gw_conv_t *conv)
+check_output(gw_conv_t *conv, unsigned char **grey)
 {
   struct stat  st;
   gw_reason_t  reason = GW_REASON_NONE;
@@ -54,7 +58,7 @@ check_output(gw_conv_t *conv)
     if (map == MAP_FAILED)
       return (_gwConvFail(conv, GW_REASON_INTERNAL, "unable to map the converted document (errno %d)", errno));
 
-    ok = gwPdfInspect(map, (size_t)st.st_size, &pages, &reason);
+    ok = gwPdfInspectColor(map, (size_t)st.st_size, &pages, &reason, grey);
     munmap(map, (size_t)st.st_size);
 
     if (ok && pages > conv->settings.max_pages)
@@ -86,13 +90,16 @@ check_output(gw_conv_t *conv)
 bool
 _gwConvNormalize(gw_conv_t *conv)
 {
-  bool own_pdf = false;                 /* An image or raster made into our PDF */
+  bool           own_pdf = false;       /* An image or raster made into our PDF */
+  bool           ok;
+  unsigned char *grey = NULL;           /* Pages that certainly print grey */
 
   conv->pages       = 0;
   conv->color_pages = -1;
 
   if (!_gwConvInputOpen(conv))
     return (false);
+  _gwConvStageEnd(conv, GW_CONV_STAGE_INPUT);
 
   /*
    * Formats Ghostscript does not read are first made into a PDF of our
@@ -106,6 +113,12 @@ _gwConvNormalize(gw_conv_t *conv)
     case GW_CONV_KIND_TEXT :
     case GW_CONV_KIND_IMAGE :
     case GW_CONV_KIND_RASTER :
+#ifdef PRINTGATE_CONVERT_LEAN
+        /* printgate-convert-pdf has none of these libraries: the daemon runs printgate-convert. */
+        conv->needs_full = true;
+        return (_gwConvFail(conv, GW_REASON_INTERNAL, "not PDF or PostScript: printgate-convert converts it"));
+#else
+
         /*
          * Our own cairo PDF is the output: a Ghostscript pass over it
          * would change nothing and costs 15 % of a HEIC photo's time, and
@@ -119,9 +132,11 @@ _gwConvNormalize(gw_conv_t *conv)
           return (false);
         own_pdf = true;
         break;
+#endif /* PRINTGATE_CONVERT_LEAN */
     default :
         if (!_gwConvInputInspect(conv))
           return (false);
+        _gwConvStageEnd(conv, GW_CONV_STAGE_INPUT);
         break;
   }
 
@@ -132,13 +147,29 @@ _gwConvNormalize(gw_conv_t *conv)
   if (conv->in_copied)
     unlink("input");
 
-  if (!check_output(conv))
-    return (false);
+  _gwConvStageEnd(conv, GW_CONV_STAGE_CONVERT);
 
-  if (conv->settings.color && !_gwConvGsCountColor(conv, OUTPUT_NAME))
-    return (false);
+  /*
+   * One libqpdf parse checks the output, counts its pages and, when colour
+   * pages are counted, scans each page's content for colour: only the
+   * pages it cannot call grey are rendered (docs/converters.md, "Colour
+   * pages").
+   */
 
-  return (_gwConvSendOutput(conv, OUTPUT_NAME));
+  ok = check_output(conv, conv->settings.color && !conv->settings.color_render_all ? &grey : NULL);
+  _gwConvStageEnd(conv, GW_CONV_STAGE_CHECK);
+
+  if (ok && conv->settings.color)
+    ok = _gwConvGsCountColor(conv, OUTPUT_NAME, grey);
+  free(grey);
+  if (!ok)
+    return (false);
+  _gwConvStageEnd(conv, GW_CONV_STAGE_COLOR);
+
+  ok = _gwConvSendOutput(conv, OUTPUT_NAME);
+  _gwConvStageEnd(conv, GW_CONV_STAGE_SEND);
+
+  return (ok);
 }
 
 

@@ -224,6 +224,8 @@ main(int argc, char *argv[])
   bool      ok;
 
   memset(&conv, 0, sizeof(conv));
+  _gwConvStageEnd(&conv, GW_CONV_STAGE_SETUP);
+  conv.color_rendered     = -1;
   conv.in_fd              = -1;
   conv.out_fd             = -1;
   conv.result_fd          = -1;
@@ -257,6 +259,8 @@ main(int argc, char *argv[])
     return (2);
   }
 
+  _gwConvStageEnd(&conv, GW_CONV_STAGE_SETUP);
+
   if (SANITIZER_BUILD)
     _gwConvLog("sanitizer build: no RLIMIT_AS and no seccomp filter (DESIGN.md 6)");
 
@@ -267,6 +271,7 @@ main(int argc, char *argv[])
     return (2);
   }
 
+  _gwConvStageEnd(&conv, GW_CONV_STAGE_SANDBOX);
   _gwConvLog("sandbox: user %s, view %s, Landlock %s (ABI %d), seccomp %s, RLIMIT_AS %s",
              conv.sandbox.dropped_user ? conv.settings.user : conv.sandbox.userns ? "unchanged (own user namespace)" : "unchanged",
              conv.sandbox.view_on ? "on" : "off",
@@ -295,12 +300,15 @@ main(int argc, char *argv[])
     ok = _gwConvNormalize(&conv);
 
   _gwConvCleanDir(&conv);
+  _gwConvLogProfile(&conv);
 
   if (!_gwConvWriteResult(&conv, ok))
     return (2);
 
   if (ok && conv.kind == GW_CONV_KIND_OFFICE)
     return (GW_CONV_EXIT_OFFICE);
+  if (conv.needs_full)
+    return (GW_CONV_EXIT_FULL);
   if (ok)
     return (0);
 

@@ -63,7 +63,8 @@ typedef struct gw_conv_settings_s
   int         cpu_s;                    /* PG_CONVERT_CPU_S: RLIMIT_CPU */
   int         fsize_mb;                 /* PG_CONVERT_FSIZE_MB: RLIMIT_FSIZE */
   int         max_mpixels;              /* PG_CONVERT_MAX_MPIXELS: megapixels per image or raster page */
-  bool        color;                    /* PG_CONVERT_COLOR: count colour pages */
+  bool        color;                    /* PG_CONVERT_COLOR: count colour pages (1 or render) */
+  bool        color_render_all;         /* PG_CONVERT_COLOR=render: render every page (the method before the scan; tests) */
   bool        office;                   /* PG_CONVERT_OFFICE: the daemon has a LibreOffice pool */
   bool        require_landlock;         /* PG_CONVERT_REQUIRE_LANDLOCK: refuse to run without Landlock when not root (default 1) */
   char        paper[8];                 /* PG_CONVERT_PAPER: "a4" or "letter" */
@@ -137,6 +138,24 @@ typedef struct gw_conv_sandbox_s
 
 
 /*
+ * Stages of one conversion, timed for the profile line on stderr
+ * ("printgate-convert: profile: ..."; docs/converters.md, "Profile").
+ */
+
+typedef enum gw_conv_stage_e
+{
+  GW_CONV_STAGE_SETUP,                  /* main() to the settings parsed */
+  GW_CONV_STAGE_SANDBOX,                /* Namespaces, view, user, Landlock, seccomp */
+  GW_CONV_STAGE_INPUT,                  /* fd 0 reachable, sniffed, the PDF input checked */
+  GW_CONV_STAGE_CONVERT,                /* Ghostscript pdfwrite (or our own cairo PDF) */
+  GW_CONV_STAGE_CHECK,                  /* The output checked and counted (libqpdf) */
+  GW_CONV_STAGE_COLOR,                  /* Colour pages counted */
+  GW_CONV_STAGE_SEND,                   /* The PDF sent to the daemon */
+  GW_CONV_STAGE_COUNT
+} gw_conv_stage_t;
+
+
+/*
  * The conversion.
  */
 
@@ -165,6 +184,11 @@ typedef struct gw_conv_s
   int                pages;             /* Of the output */
   int                color_pages;       /* -1 = not counted */
 
+  int64_t            stage_mark_us;     /* Monotonic µs when the current stage began */
+  int64_t            stage_us[GW_CONV_STAGE_COUNT];
+  int                color_rendered;    /* Pages the colour count had to render, -1 = none asked */
+
+  bool               needs_full;        /* printgate-convert-pdf: a kind for printgate-convert */
   gw_reason_t        reason;            /* On failure */
   char               detail[GW_CONV_DETAIL_MAX];
 } gw_conv_t;
@@ -202,7 +226,7 @@ extern const unsigned char *_gwConvInputMap(gw_conv_t *conv);
  */
 
 extern bool _gwConvGsNormalize(gw_conv_t *conv, const char *out_path);
-extern bool _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path);
+extern bool _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path, const unsigned char *grey);
 extern bool _gwConvGsRender(gw_conv_t *conv, const char *prolog_path, const char *out_path, int *device_pages);
 
 /*
@@ -234,6 +258,8 @@ extern bool _gwConvFail(gw_conv_t *conv, gw_reason_t reason, const char *detail,
 extern bool _gwConvSendOutput(gw_conv_t *conv, const char *path);
 extern bool _gwConvWriteResult(gw_conv_t *conv, bool ok);
 extern void _gwConvLog(const char *message, ...) __attribute__((format(printf, 1, 2)));
+extern void _gwConvStageEnd(gw_conv_t *conv, gw_conv_stage_t stage);
+extern void _gwConvLogProfile(gw_conv_t *conv);
 
 /*
  * convert-job.c

@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -38,7 +39,11 @@ _gwConvLog(const char *message, ...)
   int     len;
   va_list ap;
 
+#ifdef PRINTGATE_CONVERT_LEAN
+  len = snprintf(line, sizeof(line), GW_CONV_HELPER_PDF ": ");
+#else
   len = snprintf(line, sizeof(line), "printgate-convert: ");
+#endif /* PRINTGATE_CONVERT_LEAN */
 
   va_start(ap, message);
   vsnprintf(line + len, sizeof(line) - (size_t)len - 1, message, ap);
@@ -149,4 +154,66 @@ _gwConvWriteResult(gw_conv_t *conv, bool ok)
     return (false);
 
   return (gwWriteAll(conv->result_fd, line, (size_t)len));
+}
+
+
+/*
+ * 'now_us()' - Monotonic microseconds.
+ */
+
+static int64_t
+now_us(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+
+/*
+ * '_gwConvStageEnd()' - Add the time since the last mark to a stage of the
+ *                       profile and start the next one.  The first call
+ *                       (mark 0) starts the clock.
+ */
+
+void
+_gwConvStageEnd(gw_conv_t *conv, gw_conv_stage_t stage)
+{
+  int64_t now = now_us();
+
+  if (conv->stage_mark_us > 0 && stage < GW_CONV_STAGE_COUNT)
+    conv->stage_us[stage] += now - conv->stage_mark_us;
+
+  conv->stage_mark_us = now;
+}
+
+
+/*
+ * '_gwConvLogProfile()' - Write the per-stage profile to stderr (the daemon
+ *                         logs the helper's stderr at debug level):
+ *
+ *   profile: setup=0.4 sandbox=2.1 input=1.0 convert=61.2 check=0.6
+ *            color=0.3 (rendered 0 of 1) send=0.1 total=65.7 ms
+ */
+
+void
+_gwConvLogProfile(gw_conv_t *conv)
+{
+  static const char * const names[GW_CONV_STAGE_COUNT] =
+  { "setup", "sandbox", "input", "convert", "check", "color", "send" };
+  char    line[200], rendered[40] = "";
+  size_t  len = 0;
+  int64_t total = 0;
+
+  for (int i = 0; i < GW_CONV_STAGE_COUNT && len < sizeof(line); i ++)
+  {
+    total += conv->stage_us[i];
+    len   += (size_t)snprintf(line + len, sizeof(line) - len, "%s=%.1f ", names[i], conv->stage_us[i] / 1000.0);
+  }
+
+  if (conv->color_rendered >= 0)
+    snprintf(rendered, sizeof(rendered), ", colour rendered %d of %d pages", conv->color_rendered, conv->pages);
+
+  _gwConvLog("profile: %stotal=%.1f ms%s", len < sizeof(line) ? line : "", total / 1000.0, rendered);
 }

@@ -183,7 +183,8 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
   };
   static const char * const papers[] = { "a4", "letter", NULL };
   static const char * const bools[]  = { "0", "1", NULL };
-  char                      color[2] = "1", office[2] = "0", landlock[2] = "1";
+  static const char * const colors[] = { "0", "1", "render", NULL };
+  char                      color[8] = "1", office[2] = "0", landlock[2] = "1";
   const char               *s;
 
   memset(settings, 0, sizeof(*settings));
@@ -209,12 +210,13 @@ _gwConvSettingsLoad(gw_conv_settings_t *settings, char *error, size_t errsize)
       !parse_int(GW_CONV_ENV_FSIZE_MB, 1, 65536, &settings->fsize_mb, error, errsize) ||
       !parse_int(GW_CONV_ENV_MAX_MPIXELS, 1, 1000, &settings->max_mpixels, error, errsize) ||
       !parse_keyword(GW_CONV_ENV_PAPER, papers, settings->paper, sizeof(settings->paper), error, errsize) ||
-      !parse_keyword(GW_CONV_ENV_COLOR, bools, color, sizeof(color), error, errsize) ||
+      !parse_keyword(GW_CONV_ENV_COLOR, colors, color, sizeof(color), error, errsize) ||
       !parse_keyword(GW_CONV_ENV_OFFICE, bools, office, sizeof(office), error, errsize) ||
       !parse_keyword(GW_CONV_ENV_REQUIRE_LANDLOCK, bools, landlock, sizeof(landlock), error, errsize))
     return (false);
 
-  settings->color            = color[0] == '1';
+  settings->color            = color[0] != '0';
+  settings->color_render_all = color[0] == 'r';
   settings->office           = office[0] == '1';
   settings->require_landlock = landlock[0] == '1';
 

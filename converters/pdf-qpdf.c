@@ -26,9 +26,12 @@
  */
 
 #include "printgate-convert/pdf.h"
+#include "pdf-color.h"
 
 #include <qpdf/qpdf-c.h>
+#include <zlib.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +43,9 @@
 #define PDF_SNIFF_BYTES   1024     /* "%PDF-" must start within this many bytes */
 #define PDF_MAX_PAGES     100000   /* Pages counted exactly (the largest MaxPagesPerJob) */
 #define PDF_MAX_DEPTH     256      /* Deepest page tree walked */
+#define COLOR_DEPTH_MAX   12       /* Forms in forms (and glyphs) followed for colour */
+#define COLOR_GLYPHS_MAX  4096     /* Type 3 glyphs followed per font */
+#define COLOR_INFLATE_MIN (64 << 20) /* Content bytes inflated for colour, at least (else 16 x the file) */
 
 
 /*
@@ -55,11 +61,36 @@ typedef struct pdf_idset_s
 
 
 /*
+ * The colour scan of one document (gwPdfInspectColor()).
+ */
+
+typedef struct color_doc_s
+{
+  qpdf_data    q;
+  bool         cmyk_grey;          /* No output intent: C = M = Y = 0 renders neutral */
+  size_t       budget;             /* Content bytes we may still inflate */
+  pdf_idset_t  grey, undecided;    /* Forms, glyph sets and images already judged */
+} color_doc_t;
+
+typedef struct color_ctx_s         /* One content stream being scanned */
+{
+  color_doc_t *doc;
+  qpdf_oh      resources;
+  int          depth;
+} color_ctx_t;
+
+
+/*
  * Local functions.
  */
 
+static gw_pdf_shade_t color_page(color_doc_t *doc, qpdf_oh page);
+static gw_pdf_shade_t color_page_safely(color_doc_t *doc, int i);
+static bool read_pages(qpdf_data q, qpdf_oh root, int pages, size_t len, pdf_idset_t *seen, size_t *budget, unsigned char *grey);
+static gw_pdf_shade_t color_stream(color_doc_t *doc, qpdf_oh stream, qpdf_oh resources, int depth, bool glyph);
 static int  count_pages(qpdf_data q, qpdf_oh node, int depth, pdf_idset_t *nodes, int count);
 static bool idset_add(pdf_idset_t *set, int id);
+static bool idset_has(const pdf_idset_t *set, int id);
 static bool verify_contents(qpdf_data q, qpdf_oh page, pdf_idset_t *seen, size_t *budget);
 static bool verify_stream(qpdf_data q, qpdf_oh stream, pdf_idset_t *seen, size_t *budget);
 
@@ -95,7 +126,24 @@ gwPdfSniff(const void *data, size_t len)
 bool
 gwPdfInspect(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r)
 {
+  return (gwPdfInspectColor(data, len, pages_r, reason_r, NULL));
+}
+
+
+/*
+ * 'gwPdfInspectColor()' - gwPdfInspect(), and with grey_r also tell which
+ *                         pages certainly print without colour, from the
+ *                         same parse: *grey_r is a malloc'd array of one
+ *                         byte per page, 1 = certainly grey (pdf-color.c),
+ *                         0 = render it to know.  NULL on failure (or when
+ *                         out of memory: then every page must be rendered).
+ */
+
+bool
+gwPdfInspectColor(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r, unsigned char **grey_r)
+{
   qpdf_data    q;
+  unsigned char *grey = NULL;
   int          rc, pages;
   gw_reason_t  reason = GW_REASON_NONE;
   pdf_idset_t  seen, nodes;
@@ -106,6 +154,8 @@ gwPdfInspect(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r)
     *pages_r = 0;
   if (reason_r)
     *reason_r = GW_REASON_NONE;
+  if (grey_r)
+    *grey_r = NULL;
 
   if (!data || len == 0)
   {
@@ -205,22 +255,22 @@ gwPdfInspect(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r)
     goto done;
   }
 
-  for (int i = 0; i < pages; i ++)
+  if (grey_r)
+    grey = calloc((size_t)pages, 1);    /* NULL: no colour scan, every page is rendered */
+
+  if (!read_pages(q, root, pages, len, &seen, &budget, grey))
   {
-    qpdf_oh page = qpdf_get_page_n(q, (size_t)i);
-    bool    ok   = page && qpdf_oh_is_dictionary(q, page) && verify_contents(q, page, &seen, &budget);
-
-    qpdf_oh_release(q, page);
-
-    if (!ok || qpdf_has_error(q) || qpdf_more_warnings(q))
-    {
-      reason = GW_REASON_CORRUPT_DOCUMENT;
-      goto done;
-    }
+    reason = GW_REASON_CORRUPT_DOCUMENT;
+    goto done;
   }
 
   if (pages_r)
     *pages_r = pages;
+  if (grey_r)
+  {
+    *grey_r = grey;
+    grey    = NULL;
+  }
 
  done:
   /*
@@ -235,6 +285,7 @@ gwPdfInspect(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r)
 
   free(seen.ids);
   free(nodes.ids);
+  free(grey);
   qpdf_cleanup(&q);
 
   if (reason_r)
@@ -405,4 +456,618 @@ verify_stream(qpdf_data q, qpdf_oh stream, pdf_idset_t *seen, size_t *budget)
   *budget = len < *budget ? *budget - len : 0;
 
   return (!qpdf_more_warnings(q));
+}
+
+
+/*
+ * 'dict_has()', 'stream_dict()' - Accessors that do not make qpdf warn
+ *                                 on an object of another type (the
+ *                                 colour scan asks of objects it has not
+ *                                 checked; a warning would end the scan).
+ */
+
+static bool
+dict_has(qpdf_data q, qpdf_oh dict, const char *key)
+{
+  return (qpdf_oh_is_dictionary(q, dict) && qpdf_oh_has_key(q, dict, key));
+}
+
+static qpdf_oh
+stream_dict(qpdf_data q, qpdf_oh stream)
+{
+  return (qpdf_oh_is_stream(q, stream) ? qpdf_oh_get_dict(q, stream) : qpdf_oh_new_null(q));
+}
+
+
+/*
+ * 'idset_has()' - Is the id in the set?
+ */
+
+static bool
+idset_has(const pdf_idset_t *set, int id)
+{
+  size_t slot;
+
+  if (id <= 0 || set->size == 0)
+    return (false);
+
+  for (slot = ((size_t)id * 2654435761u) & (set->size - 1); set->ids[slot]; slot = (slot + 1) & (set->size - 1))
+  {
+    if (set->ids[slot] == id)
+      return (true);
+  }
+
+  return (false);
+}
+
+
+/*
+ * 'color_bytes()' - A stream's data for the colour scan: raw when it has no
+ *                   filter, inflated (bounded by the document's budget)
+ *                   when its only filter is FlateDecode without
+ *                   parameters.  NULL for anything else: the caller then
+ *                   renders the page.  The caller frees the buffer.
+ */
+
+static unsigned char *
+color_bytes(color_doc_t *doc, qpdf_oh stream, size_t *len_r)
+{
+  qpdf_data      q = doc->q;
+  qpdf_oh        dict = stream_dict(q, stream), filter = qpdf_oh_get_key_if_dict(q, dict, "/Filter");
+  unsigned char *raw = NULL, *out = NULL;
+  size_t         rawlen = 0, size = 0;
+  bool           flate = false, ok = true;
+  z_stream       z;
+  int            zr;
+
+  *len_r = 0;
+
+  if (qpdf_oh_is_array(q, filter) && qpdf_oh_get_array_n_items(q, filter) == 1)
+  {
+    qpdf_oh item = qpdf_oh_get_array_item(q, filter, 0);
+
+    qpdf_oh_release(q, filter);
+    filter = item;
+  }
+
+  if (qpdf_oh_is_name_and_equals(q, filter, "/FlateDecode"))
+    flate = true;
+  else if (!qpdf_oh_is_null(q, filter))
+    ok = false;
+
+  if (dict_has(q, dict, "/DecodeParms") && !qpdf_oh_is_null(q, qpdf_oh_get_key_if_dict(q, dict, "/DecodeParms")))
+    ok = false;
+
+  qpdf_oh_release(q, filter);
+  qpdf_oh_release(q, dict);
+
+  if (!ok || (qpdf_oh_get_stream_data(q, stream, qpdf_dl_none, NULL, &raw, &rawlen) & QPDF_ERRORS))
+  {
+    free(raw);
+    return (NULL);
+  }
+
+  if (!flate)
+  {
+    if (rawlen > doc->budget)
+    {
+      free(raw);
+      return (NULL);
+    }
+    doc->budget -= rawlen;
+    *len_r = rawlen;
+    return (raw);
+  }
+
+  /*
+   * Inflate at most the budget: a content stream that would inflate to
+   * more is rendered instead.
+   */
+
+  memset(&z, 0, sizeof(z));
+  if (inflateInit(&z) != Z_OK)
+  {
+    free(raw);
+    return (NULL);
+  }
+
+  z.next_in  = raw;
+  z.avail_in = (uInt)(rawlen < UINT32_MAX ? rawlen : UINT32_MAX);
+
+  do
+  {
+    size_t         grow = size < 65536 ? 65536 : size;
+    unsigned char *bigger;
+
+    if (size + grow > doc->budget)
+      grow = doc->budget - size;
+    if (grow == 0 || (bigger = realloc(out, size + grow)) == NULL)
+    {
+      zr = Z_MEM_ERROR;
+      break;
+    }
+
+    out         = bigger;
+    z.next_out  = out + size;
+    z.avail_out = (uInt)grow;
+    zr          = inflate(&z, Z_NO_FLUSH);
+    size       += grow - z.avail_out;
+  }
+  while (zr == Z_OK);
+
+  inflateEnd(&z);
+  free(raw);
+
+  if (zr != Z_STREAM_END)
+  {
+    free(out);
+    return (NULL);
+  }
+
+  doc->budget -= size;
+  *len_r = size;
+  return (out);
+}
+
+
+/*
+ * 'color_space()' - How grey a colour space object is: a name, or an array
+ *                   ([/CalGray ...], [/ICCBased stream] with N = 1,
+ *                   [/Indexed base hival lookup] whose entries are all
+ *                   neutral).
+ */
+
+static gw_pdf_space_t
+color_space(color_doc_t *doc, qpdf_oh cs)
+{
+  qpdf_data      q = doc->q;
+  qpdf_oh        family;
+  gw_pdf_space_t space = GW_PDF_SPACE_OTHER;
+
+  if (qpdf_oh_is_name(q, cs))
+    return (strcmp(qpdf_oh_get_name(q, cs), "/Pattern") ? gwPdfSpaceByName(qpdf_oh_get_name(q, cs) + 1) : GW_PDF_SPACE_OTHER);
+
+  if (!qpdf_oh_is_array(q, cs) || qpdf_oh_get_array_n_items(q, cs) < 1)
+    return (GW_PDF_SPACE_OTHER);
+
+  family = qpdf_oh_get_array_item(q, cs, 0);
+
+  if (qpdf_oh_is_name_and_equals(q, family, "/CalGray"))
+    space = GW_PDF_SPACE_GRAY;
+  else if (qpdf_oh_is_name_and_equals(q, family, "/ICCBased"))
+  {
+    qpdf_oh stream = qpdf_oh_get_array_item(q, cs, 1);
+    qpdf_oh n      = qpdf_oh_get_key_if_dict(q, stream_dict(q, stream), "/N");
+
+    if (qpdf_oh_is_stream(q, stream) && qpdf_oh_is_integer(q, n) && qpdf_oh_get_int_value(q, n) == 1)
+      space = GW_PDF_SPACE_GRAY;
+  }
+  else if (qpdf_oh_is_name_and_equals(q, family, "/Indexed") && qpdf_oh_get_array_n_items(q, cs) == 4)
+  {
+    qpdf_oh        base   = qpdf_oh_get_array_item(q, cs, 1);
+    qpdf_oh        lookup = qpdf_oh_get_array_item(q, cs, 3);
+    gw_pdf_space_t bspace = qpdf_oh_is_name(q, base) ? color_space(doc, base) : GW_PDF_SPACE_OTHER;
+    int            ncomp  = bspace == GW_PDF_SPACE_GRAY ? 1 : bspace == GW_PDF_SPACE_RGB ? 3 : bspace == GW_PDF_SPACE_CMYK && doc->cmyk_grey ? 4 : 0;
+    unsigned char *bytes  = NULL;
+    size_t         len    = 0;
+
+    if (qpdf_oh_is_string(q, lookup))
+    {
+      const char *str = qpdf_oh_get_binary_string_value(q, lookup, &len);
+
+      if (str && (bytes = malloc(len ? len : 1)) != NULL)
+        memcpy(bytes, str, len);
+    }
+    else if (qpdf_oh_is_stream(q, lookup))
+      bytes = color_bytes(doc, lookup, &len);
+
+    if (bytes && ncomp > 0)
+    {
+      bool neutral = true;
+
+      for (size_t i = 0; neutral && i + (size_t)ncomp <= len; i += (size_t)ncomp)
+        neutral = ncomp == 1 || (ncomp == 3 ? bytes[i] == bytes[i + 1] && bytes[i + 1] == bytes[i + 2] : !bytes[i] && !bytes[i + 1] && !bytes[i + 2]);
+
+      space = neutral ? GW_PDF_SPACE_GRAY : GW_PDF_SPACE_OTHER;
+    }
+
+    free(bytes);
+  }
+
+  return (space);
+}
+
+
+/*
+ * 'color_judge_once()' - The cached verdict on an object judged before
+ *                        (forms, fonts, images), else -1.
+ */
+
+static int
+color_judge_once(color_doc_t *doc, int id)
+{
+  if (idset_has(&doc->grey, id))
+    return (GW_PDF_GREY);
+  if (idset_has(&doc->undecided, id))
+    return (GW_PDF_UNDECIDED);
+  return (-1);
+}
+
+
+/*
+ * 'color_remember()' - Keep a verdict on an object.
+ */
+
+static gw_pdf_shade_t
+color_remember(color_doc_t *doc, int id, gw_pdf_shade_t shade)
+{
+  (void)idset_add(shade == GW_PDF_GREY ? &doc->grey : &doc->undecided, id);
+  return (shade);
+}
+
+
+/*
+ * 'color_xobject()' - An image is grey when it is a mask or in a grey
+ *                     space; a form when its content is.
+ */
+
+static gw_pdf_shade_t
+color_xobject(color_ctx_t *ctx, qpdf_oh xobj)
+{
+  qpdf_data      q = ctx->doc->q;
+  qpdf_oh        dict, subtype, res;
+  int            id = qpdf_oh_get_object_id(q, xobj), known;
+  gw_pdf_shade_t shade = GW_PDF_UNDECIDED;
+
+  if (!qpdf_oh_is_stream(q, xobj))
+    return (GW_PDF_UNDECIDED);
+  if ((known = color_judge_once(ctx->doc, id)) >= 0)
+    return ((gw_pdf_shade_t)known);
+
+  dict    = stream_dict(q, xobj);
+  subtype = qpdf_oh_get_key_if_dict(q, dict, "/Subtype");
+
+  if (qpdf_oh_is_name_and_equals(q, subtype, "/Image"))
+  {
+    qpdf_oh mask = qpdf_oh_get_key_if_dict(q, dict, "/ImageMask");
+
+    if ((qpdf_oh_is_bool(q, mask) && qpdf_oh_get_bool_value(q, mask)) ||
+        color_space(ctx->doc, qpdf_oh_get_key_if_dict(q, dict, "/ColorSpace")) == GW_PDF_SPACE_GRAY)
+      shade = GW_PDF_GREY;
+  }
+  else if (qpdf_oh_is_name_and_equals(q, subtype, "/Form") && ctx->depth < COLOR_DEPTH_MAX)
+  {
+    res   = qpdf_oh_get_key_if_dict(q, dict, "/Resources");
+    shade = color_stream(ctx->doc, xobj, qpdf_oh_is_dictionary(q, res) ? res : ctx->resources, ctx->depth + 1, false);
+  }
+
+  return (color_remember(ctx->doc, id, shade));
+}
+
+
+/*
+ * 'color_font()' - A font is grey unless it is a Type 3 font with a glyph
+ *                  that is not.
+ */
+
+static gw_pdf_shade_t
+color_font(color_ctx_t *ctx, qpdf_oh font)
+{
+  qpdf_data      q = ctx->doc->q;
+  qpdf_oh        procs, res, glyphs[COLOR_GLYPHS_MAX];
+  int            id = qpdf_oh_get_object_id(q, font), known, n = 0;
+  gw_pdf_shade_t shade = GW_PDF_GREY;
+
+  if (!qpdf_oh_is_dictionary(q, font))
+    return (GW_PDF_UNDECIDED);
+  if (!qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, font, "/Subtype"), "/Type3"))
+    return (GW_PDF_GREY);
+  if ((known = color_judge_once(ctx->doc, id)) >= 0)
+    return ((gw_pdf_shade_t)known);
+  if (ctx->depth >= COLOR_DEPTH_MAX)
+    return (GW_PDF_UNDECIDED);
+
+  procs = qpdf_oh_get_key_if_dict(q, font, "/CharProcs");
+  res   = qpdf_oh_get_key_if_dict(q, font, "/Resources");
+  if (!qpdf_oh_is_dictionary(q, procs))
+    return (color_remember(ctx->doc, id, GW_PDF_UNDECIDED));
+
+  /* qpdf has one key iterator: take the glyphs first, then scan them. */
+  qpdf_oh_begin_dict_key_iter(q, procs);
+  while (qpdf_oh_dict_more_keys(q))
+  {
+    const char *key = qpdf_oh_dict_next_key(q);
+
+    if (n == COLOR_GLYPHS_MAX)
+      return (color_remember(ctx->doc, id, GW_PDF_UNDECIDED));
+    glyphs[n ++] = qpdf_oh_get_key_if_dict(q, procs, key);
+  }
+
+  for (int i = 0; i < n && shade == GW_PDF_GREY; i ++)
+    shade = qpdf_oh_is_stream(q, glyphs[i]) ? color_stream(ctx->doc, glyphs[i], qpdf_oh_is_dictionary(q, res) ? res : ctx->resources, ctx->depth + 1, true)
+                                            : GW_PDF_UNDECIDED;
+
+  return (color_remember(ctx->doc, id, shade));
+}
+
+
+/*
+ * 'color_resource()' - The scanner's question about a named resource.
+ */
+
+static int
+color_resource(void *data, gw_pdf_res_t category, const char *name)
+{
+  static const char * const dicts[] = { "/ColorSpace", "/XObject", "/Shading", "/ExtGState", "/Font" };
+  color_ctx_t *ctx = (color_ctx_t *)data;
+  qpdf_data    q = ctx->doc->q;
+  qpdf_oh      obj, tr;
+  char         key[GW_PDF_NAME_MAX + 2];
+
+  snprintf(key, sizeof(key), "/%s", name);
+  obj = qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key_if_dict(q, ctx->resources, dicts[category]), key);
+
+  switch (category)
+  {
+    case GW_PDF_RES_COLORSPACE :
+        return (color_space(ctx->doc, obj));
+    case GW_PDF_RES_XOBJECT :
+        return (color_xobject(ctx, obj));
+    case GW_PDF_RES_SHADING :
+        if (qpdf_oh_is_stream(q, obj))
+          obj = stream_dict(q, obj);
+        return (qpdf_oh_is_dictionary(q, obj) && color_space(ctx->doc, qpdf_oh_get_key_if_dict(q, obj, "/ColorSpace")) == GW_PDF_SPACE_GRAY ?
+                GW_PDF_GREY : GW_PDF_UNDECIDED);
+    case GW_PDF_RES_EXTGSTATE :
+        /* Transfer functions can tint a grey; anything else keeps it grey. */
+        if (!qpdf_oh_is_dictionary(q, obj))
+          return (GW_PDF_UNDECIDED);
+        tr = dict_has(q, obj, "/TR2") ? qpdf_oh_get_key_if_dict(q, obj, "/TR2") : qpdf_oh_get_key_if_dict(q, obj, "/TR");
+        return (qpdf_oh_is_null(q, tr) || qpdf_oh_is_name_and_equals(q, tr, "/Identity") || qpdf_oh_is_name_and_equals(q, tr, "/Default") ?
+                GW_PDF_GREY : GW_PDF_UNDECIDED);
+    case GW_PDF_RES_FONT :
+        return (color_font(ctx, obj));
+  }
+
+  return (GW_PDF_UNDECIDED);
+}
+
+
+/*
+ * 'color_scan()' - Scan content bytes with these resources.  A resource
+ *                  dictionary that redefines a device colour space
+ *                  (DefaultRGB, ...) is not followed.
+ */
+
+static gw_pdf_shade_t
+color_scan(color_doc_t *doc, const unsigned char *bytes, size_t len, qpdf_oh resources, int depth, bool glyph)
+{
+  qpdf_data        q = doc->q;
+  qpdf_oh          spaces = qpdf_oh_get_key_if_dict(q, resources, "/ColorSpace");
+  color_ctx_t      ctx;
+  gw_pdf_scan_cb_t cb;
+
+  if (dict_has(q, spaces, "/DefaultGray") || dict_has(q, spaces, "/DefaultRGB") || dict_has(q, spaces, "/DefaultCMYK"))
+    return (GW_PDF_UNDECIDED);
+
+  ctx.doc       = doc;
+  ctx.resources = resources;
+  ctx.depth     = depth;
+  cb.ctx        = &ctx;
+  cb.cmyk_grey  = doc->cmyk_grey;
+  cb.glyph      = glyph;
+  cb.resource   = color_resource;
+
+  return (gwPdfScanContent(bytes, len, &cb));
+}
+
+
+/*
+ * 'color_stream()' - Scan one stream (a form or a glyph).
+ */
+
+static gw_pdf_shade_t
+color_stream(color_doc_t *doc, qpdf_oh stream, qpdf_oh resources, int depth, bool glyph)
+{
+  size_t         len;
+  unsigned char *bytes = color_bytes(doc, stream, &len);
+  gw_pdf_shade_t shade = bytes ? color_scan(doc, bytes, len, resources, depth, glyph) : GW_PDF_UNDECIDED;
+
+  free(bytes);
+  return (shade);
+}
+
+
+/*
+ * 'color_annots()' - Are the page's printed annotations grey?  One that
+ *                    is not printed (no Print flag, or Hidden) is skipped,
+ *                    as Ghostscript's -dPrinted does; a printed one must
+ *                    have a normal appearance stream that is grey.
+ */
+
+static gw_pdf_shade_t
+color_annots(color_doc_t *doc, qpdf_oh page)
+{
+  qpdf_data q = doc->q;
+  qpdf_oh   annots = qpdf_oh_get_key_if_dict(q, page, "/Annots");
+  int       n;
+
+  if (qpdf_oh_is_null(q, annots))
+    return (GW_PDF_GREY);
+  if (!qpdf_oh_is_array(q, annots))
+    return (GW_PDF_UNDECIDED);
+
+  n = qpdf_oh_get_array_n_items(q, annots);
+  for (int i = 0; i < n; i ++)
+  {
+    qpdf_oh annot = qpdf_oh_get_array_item(q, annots, i), flags, ap, res;
+    int     f;
+
+    if (!qpdf_oh_is_dictionary(q, annot))
+      return (GW_PDF_UNDECIDED);
+
+    flags = qpdf_oh_get_key_if_dict(q, annot, "/F");
+    f     = qpdf_oh_is_integer(q, flags) ? qpdf_oh_get_int_value_as_int(q, flags) : 0;
+    if (!(f & 4) || (f & 2))
+      continue;                         /* Not printed */
+
+    if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, annot, "/Subtype"), "/Widget"))
+      return (GW_PDF_UNDECIDED);        /* Form fields may be drawn anew from their values */
+
+    ap = qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key_if_dict(q, annot, "/AP"), "/N");
+    if (qpdf_oh_is_dictionary(q, ap))
+    {
+      qpdf_oh as = qpdf_oh_get_key_if_dict(q, annot, "/AS");
+
+      if (!qpdf_oh_is_name(q, as))
+        return (GW_PDF_UNDECIDED);
+      ap = qpdf_oh_get_key_if_dict(q, ap, qpdf_oh_get_name(q, as));
+    }
+    if (!qpdf_oh_is_stream(q, ap))
+      return (GW_PDF_UNDECIDED);
+
+    res = qpdf_oh_get_key_if_dict(q, stream_dict(q, ap), "/Resources");
+    if (color_stream(doc, ap, res, 1, false) != GW_PDF_GREY)
+      return (GW_PDF_UNDECIDED);
+  }
+
+  return (GW_PDF_GREY);
+}
+
+
+/*
+ * 'color_page()' - Does the page certainly print grey?  Its content
+ *                  streams (joined, as a page's are), with its resources
+ *                  (inherited from the page tree when the page has none),
+ *                  and its printed annotations.
+ */
+
+static gw_pdf_shade_t
+color_page(color_doc_t *doc, qpdf_oh page)
+{
+  qpdf_data      q = doc->q;
+  qpdf_oh        contents = qpdf_oh_get_key_if_dict(q, page, "/Contents"), node = page, res;
+  unsigned char *all = NULL;
+  size_t         total = 0;
+  int            n;
+  gw_pdf_shade_t shade;
+
+  res = qpdf_oh_get_key_if_dict(q, node, "/Resources");
+  for (int up = 0; up < PDF_MAX_DEPTH && !qpdf_oh_is_dictionary(q, res) && dict_has(q, node, "/Parent"); up ++)
+  {
+    node = qpdf_oh_get_key_if_dict(q, node, "/Parent");
+    res  = qpdf_oh_get_key_if_dict(q, node, "/Resources");
+  }
+
+  n = qpdf_oh_is_array(q, contents) ? qpdf_oh_get_array_n_items(q, contents) : 1;
+
+  for (int i = 0; i < n; i ++)
+  {
+    qpdf_oh        stream = qpdf_oh_is_array(q, contents) ? qpdf_oh_get_array_item(q, contents, i) : contents;
+    size_t         len = 0;
+    unsigned char *bytes, *bigger;
+
+    if (qpdf_oh_is_null(q, stream))
+      continue;
+    if (!qpdf_oh_is_stream(q, stream) || (bytes = color_bytes(doc, stream, &len)) == NULL)
+    {
+      free(all);
+      return (GW_PDF_UNDECIDED);
+    }
+
+    /* Streams of one page are one content: join them with a space. */
+    if ((bigger = realloc(all, total + len + 1)) == NULL)
+    {
+      free(bytes);
+      free(all);
+      return (GW_PDF_UNDECIDED);
+    }
+    all = bigger;
+    memcpy(all + total, bytes, len);
+    all[total + len] = ' ';
+    total += len + 1;
+    free(bytes);
+  }
+
+  shade = color_scan(doc, all ? all : (const unsigned char *)"", total, res, 0, false);
+  free(all);
+
+  if (shade == GW_PDF_GREY)
+    shade = color_annots(doc, page);
+
+  return (shade);
+}
+
+
+/*
+ * 'color_page_safely()' - color_page() of page i (0-based).  The colour
+ *                         scan reads more of the file (forms, images,
+ *                         fonts) than the check: what it stumbles on (a
+ *                         qpdf error or warning) only makes the page
+ *                         "render to know", it does not fail a document
+ *                         the check passed.
+ */
+
+static gw_pdf_shade_t
+color_page_safely(color_doc_t *doc, int i)
+{
+  qpdf_data      q = doc->q;
+  qpdf_oh        page = qpdf_get_page_n(q, (size_t)i);
+  gw_pdf_shade_t shade = color_page(doc, page);
+
+  qpdf_oh_release(q, page);
+
+  if (qpdf_has_error(q))
+  {
+    (void)qpdf_get_error(q);
+    shade = GW_PDF_UNDECIDED;
+  }
+  while (qpdf_more_warnings(q))
+  {
+    (void)qpdf_next_warning(q);
+    shade = GW_PDF_UNDECIDED;
+  }
+
+  return (shade);
+}
+
+
+/*
+ * 'read_pages()' - Read every page's content streams (raw) for the check,
+ *                  and with grey non-NULL scan each page for colour into
+ *                  grey[] (1 = certainly grey).  False when the check
+ *                  fails (the document is corrupt).
+ */
+
+static bool
+read_pages(qpdf_data q, qpdf_oh root, int pages, size_t len, pdf_idset_t *seen, size_t *budget, unsigned char *grey)
+{
+  color_doc_t doc;
+  bool        ok = true;
+
+  memset(&doc, 0, sizeof(doc));
+  doc.q         = q;
+  doc.cmyk_grey = !qpdf_oh_is_dictionary(q, root) || !qpdf_oh_has_key(q, root, "/OutputIntents");
+  doc.budget    = len < COLOR_INFLATE_MIN / 16 ? COLOR_INFLATE_MIN : len * 16;
+
+  for (int i = 0; ok && i < pages; i ++)
+  {
+    qpdf_oh page = qpdf_get_page_n(q, (size_t)i);
+
+    ok = page && qpdf_oh_is_dictionary(q, page) && verify_contents(q, page, seen, budget);
+    qpdf_oh_release(q, page);
+
+    if (!ok || qpdf_has_error(q) || qpdf_more_warnings(q))
+      ok = false;
+    else if (grey)
+    {
+      grey[i] = color_page_safely(&doc, i) == GW_PDF_GREY;
+      qpdf_oh_release_all(q);           /* The scan's handles (verdicts are kept by object id) */
+    }
+  }
+
+  free(doc.grey.ids);
+  free(doc.undecided.ids);
+
+  return (ok);
 }

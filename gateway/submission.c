@@ -489,6 +489,53 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
 
 
 /*
+ * 'pdf_helper()' - printgate-convert-pdf next to helper, when it is there
+ *                  and head (the document's first bytes, or NULL for a
+ *                  PDF of our own) says PDF or PostScript; else helper.
+ *                  The lean helper starts with Ghostscript's libraries
+ *                  only (docs/converters.md, "Fixed cost"); what it cannot
+ *                  convert it hands back with GW_CONV_EXIT_FULL.
+ */
+
+static const char *
+pdf_helper(const char *helper, const unsigned char *head, size_t headlen, char *buf, size_t bufsize)
+{
+  const char         *slash = strrchr(helper, '/');
+  gw_format_family_t  family = head ? gwFormatFamily(gwFormatSniff(head, headlen)) : GW_FORMAT_FAMILY_PDF;
+
+  if (!slash || (family != GW_FORMAT_FAMILY_PDF && family != GW_FORMAT_FAMILY_POSTSCRIPT) ||
+      (size_t)snprintf(buf, bufsize, "%.*s/" GW_CONV_HELPER_PDF, (int)(slash - helper), helper) >= bufsize || access(buf, X_OK))
+    return (helper);
+
+  return (buf);
+}
+
+
+/*
+ * 'run_helpers()' - run_helper() with the lean helper when it fits, and
+ *                   with printgate-convert when the lean one hands the
+ *                   document back (or there is none).
+ */
+
+static bool
+run_helpers(gw_submission_t *sub, const gw_config_t *c, const char *helper, const unsigned char *head, size_t headlen,
+            int in_fd, gw_convert_result_t *res, convert_out_t *out)
+{
+  char        buf[GW_PATH_MAX];
+  const char *first = pdf_helper(helper, head, headlen, buf, sizeof(buf));
+  bool        ok = run_helper(sub, c, first, in_fd, res, out);
+
+  if (!ok && first != helper && !res->cancelled && !res->signal && res->exit_status == GW_CONV_EXIT_FULL)
+  {
+    gwLogCtx(&sub->lctx, GW_LOG_DEBUG, "%s handed the document back (%s); running the full converter.", GW_CONV_HELPER_PDF, res->detail);
+    ok = run_helper(sub, c, helper, in_fd, res, out);
+  }
+
+  return (ok);
+}
+
+
+/*
  * 'convert_document()' - Convert the committed original (document 0) into
  *                        the held PDF (document 1).  On failure sub->reason
  *                        and sub->text say why.
@@ -538,7 +585,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
     return (false);
   }
 
-  ok = run_helper(sub, &c, helper, fd, &res, out);
+  ok = run_helpers(sub, &c, helper, sub->head, sub->headlen, fd, &res, out);
   if (res.cancelled)
   {
     sub->cancelled = true;             /* Left converting, with its original, for the next start */
@@ -567,7 +614,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
     {
       if (fcntl(pdf_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) && errno != EPERM)
         gwLogCtx(&sub->lctx, GW_LOG_DEBUG, "the Office PDF could not be sealed: %s", strerror(errno));
-      ok = run_helper(sub, &c, helper, pdf_fd, &res, out);
+      ok = run_helpers(sub, &c, helper, NULL, 0, pdf_fd, &res, out);
       close(pdf_fd);
       snprintf(res.format, sizeof(res.format), "%s", format);   /* What the original was */
     }

@@ -38,8 +38,9 @@
 static int
 run_one(int argc, char *argv[])
 {
-  opts_t o;
-  run_t  r;
+  opts_t      o;
+  run_t       r;
+  const char *profile;
 
   memset(&o, 0, sizeof(o));
   o.env     = (const char *const *)argv + 3;
@@ -50,6 +51,8 @@ run_one(int argc, char *argv[])
     return (1);
 
   printf("%.4f %s", r.seconds, r.result[0] ? r.result : "none\n");
+  if ((profile = strstr(r.err, "profile: ")) != NULL)
+    printf("%.*s\n", (int)strcspn(profile, "\n"), profile);
   return (r.exited && r.exit_code == 0 ? 0 : 1);
 }
 

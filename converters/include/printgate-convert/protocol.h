@@ -60,5 +60,7 @@
 #define GW_CONV_RESULT_MAX    512       /* Longest result line the daemon keeps */
 #define GW_CONV_EXIT_OK       0
 #define GW_CONV_EXIT_OFFICE   3         /* "office": hand the document to the LibreOffice pool */
+#define GW_CONV_EXIT_FULL     4         /* printgate-convert-pdf: not PDF or PostScript, run printgate-convert */
+#define GW_CONV_HELPER_PDF    "printgate-convert-pdf"   /* Next to printgate-convert */
 
 #endif /* !PRINTGATE_CONVERT_PROTOCOL_H */

@@ -1,0 +1,445 @@
+/*
+ * test-convert-color.c - colour pages from one interpretation (issue 15,
+ * docs/converters.md "Colour pages"): the content scan of pdf-color.c on a
+ * table of content streams, and the helper's counts with the scan against
+ * the method before it (PG_CONVERT_COLOR=render: every page rendered) over
+ * a corpus: the test files of tests/data/convert/ made into PDFs, PDFs made
+ * here for the cases the scan follows (grey and coloured images, indexed
+ * palettes, CMYK, shadings, forms, annotations), and the PDFs Debian ships
+ * under /usr/share/doc and /usr/share/cups/data.  The counts must be equal
+ * on every document, and the scan must have spared the rendering of some
+ * pages (else it does nothing).
+ *
+ *   test-convert-color                 the tests
+ *   test-convert-color --scan PDF      print the scan's verdict per page
+ */
+
+#include "convert-harness.h"
+#include "../../converters/pdf-color.h"
+
+#include <printgate-convert/pdf.h>
+#include <printgate-convert/protocol.h>
+
+#include <glob.h>
+
+
+/*
+ * 'fake_resource()' - Resources of the table's streams, by name: "Grey*"
+ *                     is grey (a DeviceGray space), "Rgb*" an RGB space,
+ *                     anything else undecided.
+ */
+
+static int
+fake_resource(void *ctx, gw_pdf_res_t category, const char *name)
+{
+  (void)ctx;
+
+  if (category == GW_PDF_RES_COLORSPACE)
+    return (!strncmp(name, "Grey", 4) ? GW_PDF_SPACE_GRAY : !strncmp(name, "Rgb", 3) ? GW_PDF_SPACE_RGB : GW_PDF_SPACE_OTHER);
+
+  return (!strncmp(name, "Grey", 4) ? GW_PDF_GREY : GW_PDF_UNDECIDED);
+}
+
+
+/*
+ * 'test_scan_table()' - The scanner on content streams.
+ */
+
+static void
+test_scan_table(void)
+{
+  static const struct
+  {
+    const char     *content;
+    bool            cmyk_grey;
+    bool            glyph;
+    gw_pdf_shade_t  want;
+    const char     *why;
+  } cases[] =
+  {
+    { "", true, false, GW_PDF_GREY, "an empty page" },
+    { "0 0 m 100 100 l S BT /GreyF1 12 Tf (Hello) Tj ET", true, false, GW_PDF_GREY, "black text and a line (initial DeviceGray black)" },
+    { "0.5 g 0.2 G 0 0 10 10 re f", true, false, GW_PDF_GREY, "grey fill and stroke" },
+    { "0.6 0.6 0.6 rg 0.1 0.1 0.1 RG", true, false, GW_PDF_GREY, "RGB with R = G = B" },
+    { "1 0 0 rg 0 0 1 1 re f", true, false, GW_PDF_UNDECIDED, "red" },
+    { "0.5 0.5 0.51 RG", true, false, GW_PDF_UNDECIDED, "an almost-grey stroke" },
+    { "0 0 0 0.7 k", true, false, GW_PDF_GREY, "CMYK with only K, no output intent" },
+    { "0 0 0 0.7 k", false, false, GW_PDF_UNDECIDED, "CMYK with only K under an output intent" },
+    { "0 0.1 0 0 K", true, false, GW_PDF_UNDECIDED, "CMYK with magenta" },
+    { "/DeviceRGB cs 0.3 0.3 0.3 sc /DeviceRGB CS 1 1 1 SC", true, false, GW_PDF_GREY, "sc in DeviceRGB, neutral" },
+    { "/DeviceRGB cs 0.3 0.3 0.4 scn", true, false, GW_PDF_UNDECIDED, "scn in DeviceRGB, not neutral" },
+    { "/Grey1 cs 0.3 scn", true, false, GW_PDF_GREY, "a named grey space" },
+    { "/Grey1 cs 0.3 0.2 0.1 scn", true, false, GW_PDF_UNDECIDED, "three components in a grey space (an inherited RGB space)" },
+    { "0.3 0.2 0.1 sc", true, false, GW_PDF_UNDECIDED, "sc in the initial grey space with three operands" },
+    { "/Rgb2 cs 0.3 0.3 0.3 sc", true, false, GW_PDF_GREY, "a named RGB space, neutral" },
+    { "/Pattern cs /P1 scn", true, false, GW_PDF_UNDECIDED, "a pattern" },
+    { "/Sep cs 1 scn", true, false, GW_PDF_UNDECIDED, "an unknown space (Separation)" },
+    { "q /DeviceRGB cs Q 0.5 sc", true, false, GW_PDF_GREY, "Q restores the grey space" },
+    { "q /DeviceRGB cs 0.5 sc Q", true, false, GW_PDF_UNDECIDED, "one operand in RGB" },
+    { "(1 0 0 rg) Tj [(a) 1 0 0 (b)] TJ", true, false, GW_PDF_GREY, "colour operators inside strings and arrays are text" },
+    { "(a \\) 1 0 0 rg (nested) ) Tj", true, false, GW_PDF_GREY, "escaped and nested parentheses" },
+    { "<48656c6c6f> Tj % 1 0 0 rg\n 0 g", true, false, GW_PDF_GREY, "hex strings and comments" },
+    { "/Span << /MCID 0 /Alt (1 0 0 rg) >> BDC EMC", true, false, GW_PDF_GREY, "a marked-content dictionary" },
+    { "(unterminated 1 0 0 rg", true, false, GW_PDF_UNDECIDED, "an unterminated string" },
+    { "[ [ [ 1 ] ] ", true, false, GW_PDF_UNDECIDED, "an unterminated array" },
+    { "] 0 g", true, false, GW_PDF_UNDECIDED, "a stray ]" },
+    { "/GreyImage Do /GreyForm Do", true, false, GW_PDF_GREY, "grey XObjects" },
+    { "/Im1 Do", true, false, GW_PDF_UNDECIDED, "a colour (or unknown) XObject" },
+    { "Do", true, false, GW_PDF_UNDECIDED, "Do without a name" },
+    { "/Sh1 sh", true, false, GW_PDF_UNDECIDED, "a shading" },
+    { "/GreyGS gs /GS1 gs", true, false, GW_PDF_UNDECIDED, "an ExtGState with a transfer function" },
+    { "/GreyF 12 Tf /T3 12 Tf", true, false, GW_PDF_UNDECIDED, "a Type 3 font with a coloured glyph" },
+    { "0 0 d0 1 0 0 rg 0 0 1 1 re f", true, true, GW_PDF_UNDECIDED, "a coloured Type 3 glyph (d0)" },
+    { "1000 0 0 0 750 750 d1 1 0 0 rg 0 0 1 1 re f", true, true, GW_PDF_GREY, "an uncoloured glyph (d1) ignores colour" },
+    { "1000 0 0 0 750 750 d1 /Im1 Do", true, true, GW_PDF_UNDECIDED, "an uncoloured glyph still checks its images" },
+    { "1000 0 0 0 750 750 d1 1 0 0 rg 0 0 1 1 re f", true, false, GW_PDF_UNDECIDED, "d1 outside a glyph hides no colour (found by fuzz-pdf-color)" },
+    { "BI /IM true /W 8 /H 2 ID \x01\x02 EI 0 g", true, false, GW_PDF_GREY, "an inline image mask" },
+    { "BI /W 2 /H 2 /CS /G /BPC 8 ID \x01\x02\x03\x04 EI", true, false, GW_PDF_GREY, "an inline grey image" },
+    { "BI /W 2 /H 1 /CS /RGB /BPC 8 ID \x01\x02\x03\x04\x05\x06 EI", true, false, GW_PDF_UNDECIDED, "an inline RGB image" },
+    { "BI /IM true /W 8 /H 2 /F /Fl ID xy EI", true, false, GW_PDF_UNDECIDED, "a filtered inline image (its end is not known)" },
+    { "BI /IM true /W 8 /H 4 ID \x01\x02 EI", true, false, GW_PDF_UNDECIDED, "an inline image shorter than its size" },
+    { "BI /IM true /W 8 /H 2 ID \x01\x02 XX 1 0 0 rg", true, false, GW_PDF_UNDECIDED, "an inline image without EI" },
+    { "BI /W 100001 /H 1 /CS /G ID x EI", true, false, GW_PDF_UNDECIDED, "an inline image too wide" },
+    { "1e999 g", true, false, GW_PDF_UNDECIDED, "a number out of range" },
+  };
+  gw_pdf_scan_cb_t cb;
+
+  memset(&cb, 0, sizeof(cb));
+  cb.resource = fake_resource;
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i ++)
+  {
+    size_t len = strlen(cases[i].content);
+
+    /* The inline images hold bytes < 0x20; strlen() stops at none of them (no NUL). */
+    cb.cmyk_grey = cases[i].cmyk_grey;
+    cb.glyph     = cases[i].glyph;
+    TEST_BEGIN(cases[i].why);
+    TEST_CHECKF(gwPdfScanContent((const unsigned char *)cases[i].content, len, &cb) == cases[i].want, "%s: want %s",
+                cases[i].content, cases[i].want == GW_PDF_GREY ? "grey" : "undecided");
+  }
+
+  cb.glyph = false;
+  TEST_BEGIN("64 nested q are followed, a 65th is not");
+  {
+    char deep[200];
+
+    memset(deep, 0, sizeof(deep));
+    for (int i = 0; i < 65; i ++)
+      memcpy(deep + 2 * i, "q ", 2);
+    TEST_CHECK(gwPdfScanContent((const unsigned char *)deep, 128, &cb) == GW_PDF_GREY);
+    TEST_CHECK(gwPdfScanContent((const unsigned char *)deep, 130, &cb) == GW_PDF_UNDECIDED);
+  }
+}
+
+
+/*
+ * 'scan_file()' - gwPdfInspectColor() on a file: the pages, and how many
+ *                 are certainly grey (-1 on failure).
+ */
+
+static int
+scan_file(const char *path, int *pages, unsigned char **grey)
+{
+  FILE          *fp = fopen(path, "rb");
+  unsigned char *data = NULL;
+  size_t         len = 0;
+  long           size;
+  gw_reason_t    reason;
+  int            n = -1;
+
+  *pages = 0;
+  *grey  = NULL;
+
+  if (fp && !fseek(fp, 0, SEEK_END) && (size = ftell(fp)) > 0 && !fseek(fp, 0, SEEK_SET) &&
+      (data = malloc((size_t)size)) != NULL)
+    len = fread(data, 1, (size_t)size, fp);
+  if (fp)
+    fclose(fp);
+
+  if (len > 0 && gwPdfInspectColor(data, len, pages, &reason, grey) && *grey)
+  {
+    n = 0;
+    for (int i = 0; i < *pages; i ++)
+      n += (*grey)[i];
+  }
+
+  free(data);
+  return (n);
+}
+
+
+/*
+ * 'color_count()' - The helper's colour pages for a document (-1 when it
+ *                   failed), with PG_CONVERT_COLOR=method; *rendered gets
+ *                   the pages its profile says it rendered.
+ */
+
+static int
+color_count(const char *path, const char *method, int *pages, int *rendered)
+{
+  char        env[40];
+  const char *envs[2] = { env, NULL };
+  const char *p;
+  opts_t      o;
+  run_t       r;
+  int         color = -1, total = 0, drawn = -1;
+
+  memset(&o, 0, sizeof(o));
+  o.env     = envs;
+  o.timeout = 300;
+  snprintf(env, sizeof(env), "PG_CONVERT_COLOR=%s", method);
+
+  if (run_helper(path, &o, &r) && r.exited && r.exit_code == 0 &&
+      sscanf(r.result, "ok pages=%d color_pages=%d", &total, &color) != 2)
+    color = -1;
+  if ((p = strstr(r.err, "colour rendered ")) != NULL && sscanf(p, "colour rendered %d", &drawn) != 1)
+    drawn = -1;
+
+  *pages    = total;
+  *rendered = drawn;
+  return (color);
+}
+
+
+/*
+ * 'make_corpus_pdf()' - Make a PDF of the corpus from PostScript (a
+ *                       program of the test data, or one given inline).
+ */
+
+static bool
+make_corpus_pdf(const char *name, const char *ps_file, const char *ps_code, char *path, size_t pathsize)
+{
+  char src[1300];
+
+  snprintf(path, pathsize, "%s/%s.pdf", work, name);
+  if (ps_code)
+  {
+    FILE *fp;
+
+    snprintf(src, sizeof(src), "%s/%s.ps", work, name);
+    if ((fp = fopen(src, "w")) == NULL)
+      return (false);
+    fputs(ps_code, fp);
+    fclose(fp);
+  }
+  else
+    snprintf(src, sizeof(src), "%s/%s", data_dir, ps_file);
+
+  return (shell("gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -sPAPERSIZE=a4 %s -o '%s' '%s' >/dev/null 2>&1",
+                strstr(ps_file ? ps_file : "", ".eps") ? "-dEPSFitPage" : "", path, src));
+}
+
+
+/*
+ * 'test_corpus()' - The helper's colour counts with the scan against the
+ *                   method before it, document by document.
+ */
+
+static void
+test_corpus(void)
+{
+  static const char * const data_files[] =
+  {
+    "grey-rgb.ps", "logo-1cm.ps", "logo.eps", "pale-5mm.ps", "blue-link.ps", "three-pages.ps", "prints-text.ps"
+  };
+  static const struct
+  {
+    const char *name, *ps;
+  } made[] =
+  {
+    { "grey-image", "/DeviceGray setcolorspace 100 100 translate 200 200 scale 16 16 8 [16 0 0 16 0 0] "
+                    "{ 256 string 0 1 255 { 1 index exch dup put } for } image showpage\n" },
+    { "rgb-grey-image", "100 100 translate 200 200 scale 16 16 8 [16 0 0 16 0 0] "
+                        "{ 768 string 0 1 767 { 1 index exch dup 3 idiv put } for } false 3 colorimage showpage\n" },
+    { "rgb-colour-image", "100 100 translate 200 200 scale 16 16 8 [16 0 0 16 0 0] "
+                          "{ 768 string 0 1 767 { 1 index exch dup 7 mul 256 mod put } for } false 3 colorimage showpage\n" },
+    { "indexed-grey", "[/Indexed /DeviceRGB 1 <000000 808080>] setcolorspace 100 100 translate 200 200 scale "
+                      "<< /ImageType 1 /Width 8 /Height 8 /BitsPerComponent 1 /Decode [0 1] /ImageMatrix [8 0 0 8 0 0] "
+                      "/DataSource <55AA55AA55AA55AA> >> image showpage\n" },
+    { "indexed-colour", "[/Indexed /DeviceRGB 1 <000000 FF0000>] setcolorspace 100 100 translate 200 200 scale "
+                        "<< /ImageType 1 /Width 8 /Height 8 /BitsPerComponent 1 /Decode [0 1] /ImageMatrix [8 0 0 8 0 0] "
+                        "/DataSource <55AA55AA55AA55AA> >> image showpage\n" },
+    { "cmyk-black", "0 0 0 0.6 setcmykcolor 100 100 300 300 rectfill showpage\n" },
+    { "cmyk-cyan", "0.8 0 0 0 setcmykcolor 100 100 300 300 rectfill showpage\n" },
+    { "grey-shading", "<< /ShadingType 2 /ColorSpace /DeviceGray /Coords [0 0 400 0] /Function "
+                      "<< /FunctionType 2 /Domain [0 1] /C0 [0] /C1 [1] /N 1 >> >> shfill showpage\n" },
+    { "colour-shading", "<< /ShadingType 2 /ColorSpace /DeviceRGB /Coords [0 0 400 0] /Function "
+                        "<< /FunctionType 2 /Domain [0 1] /C0 [1 0 0] /C1 [0 0 1] /N 1 >> >> shfill showpage\n" },
+    { "grey-form", "/F << /FormType 1 /BBox [0 0 100 100] /Matrix [1 0 0 1 0 0] /PaintProc { pop 0.5 setgray 0 0 100 100 rectfill } >> def "
+                   "F execform 200 200 translate F execform showpage\n" },
+    { "tiny-red-dot", "1 0 0 setrgbcolor 300 400 0.5 0.5 rectfill showpage\n" },
+    { "mixed-pages", "/Helvetica findfont 20 scalefont setfont 72 700 moveto (grey page) show showpage "
+                     "0 0 1 setrgbcolor 72 700 moveto (blue page) show showpage "
+                     "0.3 0.3 0.3 setrgbcolor 72 600 400 100 rectfill showpage "
+                     "0 0.5 0 setrgbcolor 100 100 200 200 rectfill showpage\n" },
+    { "link-annot", "[ /Rect [72 700 300 720] /Border [0 0 2] /Color [1 0 0] /Subtype /Link /URI (http://example.com) /ANN pdfmark "
+                    "/Helvetica findfont 20 scalefont setfont 72 705 moveto (a link) show showpage\n" },
+  };
+  char       path[1300];
+  int        documents = 0, equal = 0, spared = 0, pages_total = 0;
+  glob_t     g;
+
+  TEST_BEGIN("colour pages with the content scan equal the method that renders every page, on every document of the corpus");
+
+  /*
+   * The corpus: paths collected, then each run with both methods.
+   */
+
+  memset(&g, 0, sizeof(g));
+  for (size_t i = 0; i < sizeof(data_files) / sizeof(data_files[0]); i ++)
+  {
+    char name[64];
+
+    snprintf(name, sizeof(name), "data-%s", data_files[i]);
+    if (make_corpus_pdf(name, data_files[i], NULL, path, sizeof(path)))
+      (void)glob(path, g.gl_pathc ? GLOB_APPEND : 0, NULL, &g);
+    else
+      TEST_CHECKF(false, "could not make a PDF of %s", data_files[i]);
+  }
+  for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i ++)
+  {
+    if (make_corpus_pdf(made[i].name, NULL, made[i].ps, path, sizeof(path)))
+      (void)glob(path, GLOB_APPEND, NULL, &g);
+    else
+      TEST_CHECKF(false, "could not make %s", made[i].name);
+  }
+  (void)glob("/usr/share/doc/*/*.pdf", GLOB_APPEND, NULL, &g);
+  (void)glob("/usr/share/doc/*/*/*.pdf", GLOB_APPEND, NULL, &g);
+  (void)glob("/usr/share/cups/data/*.pdf", GLOB_APPEND, NULL, &g);
+
+  for (size_t i = 0; i < g.gl_pathc; i ++)
+  {
+    struct stat st;
+    int         pages_new, pages_old, drawn_new, drawn_old, c_new, c_old;
+
+    if (stat(g.gl_pathv[i], &st) || st.st_size > 20 * 1024 * 1024)
+      continue;                         /* The large manuals of some packages: too slow for a unit test */
+
+    c_new = color_count(g.gl_pathv[i], "1", &pages_new, &drawn_new);
+    c_old = color_count(g.gl_pathv[i], "render", &pages_old, &drawn_old);
+
+    printf("  %s: %d pages, colour %d (scan, rendered %d) / %d (every page rendered)\n", g.gl_pathv[i], pages_new, c_new, drawn_new, c_old);
+
+    documents ++;
+    pages_total += pages_new;
+    if (c_new >= 0 && c_new == c_old && pages_new == pages_old && drawn_old == pages_old)
+      equal ++;
+    else
+      TEST_CHECKF(false, "%s: colour pages %d with the scan, %d rendering every page", g.gl_pathv[i], c_new, c_old);
+    if (drawn_new >= 0)
+      spared += pages_new - drawn_new;
+  }
+
+  globfree(&g);
+
+  TEST_CHECKF(documents >= 20 && equal == documents, "%d of %d documents equal", equal, documents);
+  TEST_BEGIN("the scan spares the rendering of pages (the grey ones)");
+  TEST_CHECKF(spared > 0, "%d of %d pages not rendered", spared, pages_total);
+  printf("  %d documents, %d pages, %d pages not rendered\n", documents, pages_total, spared);
+}
+
+
+/*
+ * 'test_known_pages()' - Which pages the scan calls grey, on documents made
+ *                        for it: the colour ones are never called grey.
+ */
+
+static void
+test_known_pages(void)
+{
+  char           path[1300];
+  int            pages, n;
+  unsigned char *grey;
+
+  TEST_BEGIN("mixed pages: the grey text page and the R = G = B page are grey, the blue and green ones are not");
+  if (make_corpus_pdf("known-mixed", NULL,
+                      "/Helvetica findfont 20 scalefont setfont 72 700 moveto (grey) show showpage "
+                      "0 0 1 setrgbcolor 72 700 moveto (blue) show showpage "
+                      "0.3 0.3 0.3 setrgbcolor 72 600 400 100 rectfill showpage "
+                      "0 0.5 0 setrgbcolor 100 100 200 200 rectfill showpage\n", path, sizeof(path)))
+  {
+    n = scan_file(path, &pages, &grey);
+    TEST_CHECKF(n == 2 && pages == 4 && grey[0] && !grey[1] && grey[2] && !grey[3], "%d grey of %d", n, pages);
+    free(grey);
+  }
+  else
+    TEST_CHECK(false);
+}
+
+
+/*
+ * 'test_lean_helper()' - printgate-convert-pdf converts PDF and PostScript
+ *                        as printgate-convert does, in the same sandbox,
+ *                        and hands anything else back (exit 4, nothing on
+ *                        fd 1).
+ */
+
+static void
+test_lean_helper(void)
+{
+  char        lean[1200], out[1200], path[1200];
+  opts_t      o;
+  run_t       r;
+
+  snprintf(lean, sizeof(lean), "%s/converters/printgate-convert-pdf", build_dir);
+  opts_init(&o, out, sizeof(out), "lean.pdf");
+  o.binary = lean;
+
+  TEST_BEGIN("printgate-convert-pdf: a 3-page PostScript program with one colour page, in the sandbox");
+  if (convert("three-pages.ps", &o, &r))
+  {
+    TEST_CHECKF(is_ok(&r, 3, 1), "%s", r.result);
+    TEST_CHECK(pdf_pages(out) == 3);
+    TEST_CHECKF(strstr(r.err, "printgate-convert-pdf: sandbox: user ") && strstr(r.err, "view on"), "%s", r.err);
+  }
+
+  TEST_BEGIN("printgate-convert-pdf: a grey RGB photo is mono, a 1 cm logo is colour");
+  snprintf(path, sizeof(path), "%s/lean-grey.pdf", work);
+  if (gs_to_pdf("grey-rgb.ps", "lean-grey.pdf", NULL) && convert(path, &o, &r))
+    TEST_CHECKF(is_ok(&r, 1, 0), "%s", r.result);
+  snprintf(path, sizeof(path), "%s/lean-logo.pdf", work);
+  if (gs_to_pdf("logo-1cm.ps", "lean-logo.pdf", NULL) && convert(path, &o, &r))
+    TEST_CHECKF(is_ok(&r, 1, 1), "%s", r.result);
+
+  TEST_BEGIN("printgate-convert-pdf: a PNG, an SVG and a text file are handed back (exit 4, no output)");
+  {
+    static const char * const others[] = { "sample.svg", "mail-plain.eml" };
+
+    if (make_image(path, sizeof(path), "lean.png", "convert -size 40x30 xc:red") && run_helper(path, &o, &r))
+      TEST_CHECKF(r.exited && r.exit_code == GW_CONV_EXIT_FULL && r.out_len == 0 && strstr(r.result, "fail reason=internal-error"), "%d %s", r.exit_code, r.result);
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i ++)
+      if (convert(others[i], &o, &r))
+        TEST_CHECKF(r.exited && r.exit_code == GW_CONV_EXIT_FULL && r.out_len == 0, "%s: %d %s", others[i], r.exit_code, r.result);
+  }
+
+  TEST_BEGIN("printgate-convert-pdf starts with fewer shared libraries than printgate-convert");
+  TEST_CHECK(shell("test $(ldd '%s' | wc -l) -lt $(ldd '%s' | wc -l)", lean, helper));
+}
+
+
+/*
+ * 'main()' - Run the tests, or --scan PDF.
+ */
+
+int
+main(int argc, char *argv[])
+{
+  static const harness_test_t tests[] = { test_scan_table, test_known_pages, test_lean_helper, test_corpus, NULL };
+
+  if (argc == 3 && !strcmp(argv[1], "--scan"))
+  {
+    int            pages, n;
+    unsigned char *grey;
+
+    n = scan_file(argv[2], &pages, &grey);
+    printf("%d pages, %d certainly grey:", pages, n);
+    for (int i = 0; grey && i < pages; i ++)
+      printf(" %c", grey[i] ? 'g' : '?');
+    putchar('\n');
+    free(grey);
+    return (n < 0);
+  }
+
+  return (harness_main(tests));
+}
