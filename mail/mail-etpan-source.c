@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,14 +322,30 @@ imap_done(gw_mail_source_t *src, mailimap *imap, uint32_t uid, bool printed)
 
 
 /*
- * 'imap_round()' - Take every waiting message once.  false = the
- *                  connection broke (reconnect).
+ * 'imap_done_cb()' - The window's callback: a message is done (tag: its UID).
+ */
+
+static bool
+imap_done_cb(void *data, const char *key, void *tag, gw_mail_done_t done)
+{
+  void **ctx = (void **)data;           /* { source, session } */
+
+  (void)key;
+  return (imap_done((gw_mail_source_t *)ctx[0], (mailimap *)ctx[1], (uint32_t)(uintptr_t)tag, done == GW_MAIL_DONE_PRINTED));
+}
+
+
+/*
+ * 'imap_round()' - Take every waiting message once, up to the window's
+ *                  size in flight at a time.  false = the connection broke
+ *                  (reconnect).
  */
 
 static bool
 imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
 {
   clist *uids = imap_search(imap);
+  void  *ctx[2] = { src, imap };
   int    n = 0;
   bool   ok = true;
 
@@ -342,6 +359,11 @@ imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
     size_t         size = 0;
     gw_mail_done_t done;
 
+    if (!_gwMailWindowRoom(src, imap_done_cb, ctx))
+    {
+      ok = false;
+      break;
+    }
     snprintf(key, sizeof(key), "%u:%u", (unsigned)uidvalidity, (unsigned)uid);
     if (!imap_fetch(imap, uid, &size, NULL))
     {
@@ -360,10 +382,10 @@ imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
     }
     else
     {
-      done = _gwMailIntake(src, key, body, size);
+      done = _gwMailIntake(src, key, body, size, (void *)(uintptr_t)uid);
       free(body);
     }
-    if (done == GW_MAIL_RETRY)
+    if (done == GW_MAIL_RETRY || done == GW_MAIL_IN_FLIGHT)
       continue;
     if (!imap_done(src, imap, uid, done == GW_MAIL_DONE_PRINTED))
     {
@@ -372,6 +394,9 @@ imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
     }
   }
   mailimap_search_result_free(uids);
+  if (ok)
+    ok = _gwMailWindowDrain(src, imap_done_cb, ctx);
+  _gwMailWindowAbandon(src);            /* A broken connection or a stop: taken again later */
 
   return (ok);
 }
@@ -604,6 +629,32 @@ pop3_login(gw_mail_source_t *src, mailpop3 *pop, int *r)
 
 
 /*
+ * 'pop3_done_cb()' - A message is done (key: its UIDL, tag: its number in
+ *                    this session): the UIDL written (fsync), then DELE
+ *                    with done=delete (committed by QUIT).  false = the
+ *                    UIDL could not be written (the session ends).
+ */
+
+static bool
+pop3_done_cb(void *data, const char *key, void *tag, gw_mail_done_t done)
+{
+  void             **ctx = (void **)data;   /* { source, session } */
+  gw_mail_source_t  *src = (gw_mail_source_t *)ctx[0];
+
+  (void)done;
+  if (!uidl_add(src, key))
+  {
+    _gwMailHealthError(src, 0, false, "cannot write %s: %s.", src->uidl_path, strerror(errno));
+    return (false);
+  }
+  if (!strcmp(src->done, "delete"))
+    mailpop3_dele((mailpop3 *)ctx[1], (unsigned int)(uintptr_t)tag);
+
+  return (true);
+}
+
+
+/*
  * 'pop3_round()' - One POP3 session: connect, TLS, verify, log in, take
  *                  every message whose UIDL is not done, QUIT.
  */
@@ -654,6 +705,8 @@ pop3_round(gw_mail_source_t *src)
 
   if (mailpop3_list(pop, &list) == MAILPOP3_NO_ERROR && list)
   {
+    void *ctx[2] = { src, pop };
+
     rc = CONNECT_OK;
     for (unsigned i = 0, n = 0; i < carray_count(list) && n < BATCH_MAX && !src->stop; i ++)
     {
@@ -672,6 +725,11 @@ pop3_round(gw_mail_source_t *src)
         continue;
       }
       n ++;
+      if (!_gwMailWindowRoom(src, pop3_done_cb, ctx))
+      {
+        rc = CONNECT_RETRY;
+        break;
+      }
       snprintf(key, sizeof(key), "%s", info->msg_uidl);
       if (info->msg_size > src->limits.max_message)
       {
@@ -685,19 +743,21 @@ pop3_round(gw_mail_source_t *src)
       }
       else
       {
-        done = _gwMailIntake(src, key, msg, len);
+        done = _gwMailIntake(src, key, msg, len, (void *)(uintptr_t)info->msg_index);
         mailpop3_retr_free(msg);
       }
-      if (done == GW_MAIL_RETRY)
+      if (done == GW_MAIL_RETRY || done == GW_MAIL_IN_FLIGHT)
         continue;
-      if (!uidl_add(src, info->msg_uidl))
+      if (!pop3_done_cb(ctx, key, (void *)(uintptr_t)info->msg_index, done))
       {
-        _gwMailHealthError(src, 0, false, "cannot write %s: %s.", src->uidl_path, strerror(errno));
+        rc = CONNECT_RETRY;
         break;
       }
-      if (!strcmp(src->done, "delete"))
-        mailpop3_dele(pop, info->msg_index);
     }
+    /* The window applies within the session: every message is done before QUIT commits the DELEs. */
+    if (rc == CONNECT_OK && !_gwMailWindowDrain(src, pop3_done_cb, ctx))
+      rc = CONNECT_RETRY;
+    _gwMailWindowAbandon(src);
   }
   mailpop3_quit(pop);
   mailpop3_free(pop);
@@ -751,6 +811,7 @@ _gwMailSourceRun(void *arg)
     _gwMailGraphRun(src);
   else
     _gwMailEwsRun(src);
+  _gwMailWindowAbandon(src);
 
   return (NULL);
 }
