@@ -644,6 +644,7 @@ _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t s
   char                why[512], trust_why[256], notes[3000] = "";
   const char         *from;
   bool                quarantine;
+  int                 inflight;
   gw_mail_done_t      done = GW_MAIL_IN_FLIGHT;
 
   _gwMailIntakeActor(src, &actor);
@@ -716,6 +717,10 @@ _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t s
     free(m);
     return (GW_MAIL_RETRY);
   }
+  pthread_mutex_lock(&src->mutex);
+  inflight = src->ninflight;
+  pthread_mutex_unlock(&src->mutex);
+  gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s: %d document(s) submitted; %d message(s) in flight.", src->name, key, m->nparts, inflight);
 
   return (GW_MAIL_IN_FLIGHT);
 }
