@@ -345,9 +345,10 @@ static bool
 imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
 {
   clist *uids = imap_search(imap);
-  void  *ctx[2] = { src, imap };
-  int    n = 0;
-  bool   ok = true;
+  void    *ctx[2] = { src, imap };
+  int      n = 0;
+  bool     ok = true;
+  unsigned taken = src->taken;
 
   if (!uids)
     return (false);
@@ -393,6 +394,7 @@ imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
       break;
     }
   }
+  src->more = ok && clist_count(uids) > BATCH_MAX && src->taken != taken;
   mailimap_search_result_free(uids);
   if (ok)
     ok = _gwMailWindowDrain(src, imap_done_cb, ctx);
@@ -459,7 +461,7 @@ run_imap(gw_mail_source_t *src)
       while (!src->stop && imap_round(src, imap, uidvalidity) && !src->stop)
       {
         _gwMailHealthOk(src);
-        if (!imap_wait(src, imap))
+        if (!src->more && !imap_wait(src, imap))   /* More waiting than a round takes: at once */
           break;
       }
       if (!src->stop)
@@ -703,12 +705,14 @@ pop3_round(gw_mail_source_t *src)
     return (CONNECT_RETRY);
   }
 
+  src->more = false;
   if (mailpop3_list(pop, &list) == MAILPOP3_NO_ERROR && list)
   {
-    void *ctx[2] = { src, pop };
+    void    *ctx[2] = { src, pop };
+    unsigned taken = src->taken, n = 0;
 
     rc = CONNECT_OK;
-    for (unsigned i = 0, n = 0; i < carray_count(list) && n < BATCH_MAX && !src->stop; i ++)
+    for (unsigned i = 0; i < carray_count(list) && n < BATCH_MAX && !src->stop; i ++)
     {
       struct mailpop3_msg_info *info = carray_get(list, i);
       char                      key[128], *msg = NULL;
@@ -757,6 +761,7 @@ pop3_round(gw_mail_source_t *src)
     /* The window applies within the session: every message is done before QUIT commits the DELEs. */
     if (rc == CONNECT_OK && !_gwMailWindowDrain(src, pop3_done_cb, ctx))
       rc = CONNECT_RETRY;
+    src->more = rc == CONNECT_OK && n >= BATCH_MAX && src->taken != taken;
     _gwMailWindowAbandon(src);
   }
   mailpop3_quit(pop);
@@ -788,7 +793,7 @@ run_pop3(gw_mail_source_t *src)
     }
     else
       backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
-    if (_gwMailSourceSleep(src, rc == CONNECT_OK ? src->poll : backoff))
+    if (_gwMailSourceSleep(src, rc == CONNECT_OK ? (src->more ? 0 : src->poll) : backoff))
       break;
   }
 }

@@ -536,6 +536,7 @@ ews_round(void *data)
 {
   ews_t          *e = (ews_t *)data;
   gw_mail_round_t rc = find_unread(e);
+  unsigned        taken = e->src->taken;
 
   e->rc = GW_MAIL_ROUND_OK;
   for (int i = 0; i < e->nitems && rc == GW_MAIL_ROUND_OK && !e->src->stop; i ++)
@@ -543,6 +544,7 @@ ews_round(void *data)
   if (rc == GW_MAIL_ROUND_OK && !_gwMailWindowDrain(e->src, ews_done_cb, e))
     rc = e->rc != GW_MAIL_ROUND_OK ? e->rc : GW_MAIL_ROUND_STOP;
   _gwMailWindowAbandon(e->src);
+  e->src->more = rc == GW_MAIL_ROUND_OK && e->nitems >= BATCH_MAX && e->src->taken != taken;
 
   return (e->src->stop ? GW_MAIL_ROUND_STOP : rc);
 }

@@ -360,6 +360,7 @@ graph_round(void *data)
 {
   graph_t  *g = (graph_t *)data;
   call_rc_t rc = list_unread(g);
+  unsigned  taken = g->src->taken;
 
   g->rc = CALL_OK;
   for (int i = 0; i < g->nids && rc == CALL_OK && !g->src->stop; i ++)
@@ -367,6 +368,7 @@ graph_round(void *data)
   if (rc == CALL_OK && !_gwMailWindowDrain(g->src, graph_done_cb, g))
     rc = g->rc != CALL_OK ? g->rc : CALL_STOP;
   _gwMailWindowAbandon(g->src);
+  g->src->more = rc == CALL_OK && g->nids >= BATCH_MAX && g->src->taken != taken;
   for (int i = 0; i < g->nids; i ++)
     free(g->ids[i]);
   g->nids = 0;

@@ -201,7 +201,19 @@ taken_before(gw_mail_source_t *src, const gw_actor_t *actor, const char *user, g
     gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: %s: internal error at attempt %d (%s); submitting it again as %s.", src->name, f.job.origin_ref, f.attempt, f.job.reason_text, next);
     return (1);
   }
-  part_set(src, p, f.job.origin_ref, f.attempt, &f.job, NULL);
+  /* Its reference and job first, then its state: an outcome that comes meanwhile is either read here or
+     matched by its event (events follow the committed transition). */
+  pthread_mutex_lock(&src->mutex);
+  snprintf(p->ref, sizeof(p->ref), "%s", f.job.origin_ref);
+  snprintf(p->job_id, sizeof(p->job_id), "%s", f.job.id);
+  p->attempt = f.attempt;
+  pthread_mutex_unlock(&src->mutex);
+  if (!_gwMailJobFinal(f.job.state))
+    gwApiJobGet(src->sys, actor, f.job.id, &f.job);
+  pthread_mutex_lock(&src->mutex);
+  if (!p->final)
+    _gwMailPartOutcome(p, &f.job);
+  pthread_mutex_unlock(&src->mutex);
 
   return (0);
 }
@@ -447,6 +459,7 @@ _gwMailIntakeTooLarge(gw_mail_source_t *src, const char *key, size_t size)
 
   snprintf(why, sizeof(why), "the message (%zu MB) is larger than this gateway's limit of %zu MB", size / (1024 * 1024), src->limits.max_message / (1024 * 1024));
   refuse_message(src, NULL, key, why);
+  src->taken ++;                        /* Done, as a taken message */
 }
 
 
@@ -629,11 +642,11 @@ message_new(gw_mail_source_t *src, gw_mail_message_t *msg, const char *key, bool
 
 
 /*
- * '_gwMailIntake()' - Take one whole message (see the file comment).
+ * 'intake()' - Take one whole message (see the file comment).
  */
 
-gw_mail_done_t
-_gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t size, void *tag)
+static gw_mail_done_t
+intake(gw_mail_source_t *src, const char *key, const char *data, size_t size, void *tag)
 {
   gw_mail_message_t  *msg;
   gw_mail_inflight_t *m;
@@ -723,6 +736,23 @@ _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t s
   gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s: %d document(s) submitted; %d message(s) in flight.", src->name, key, m->nparts, inflight);
 
   return (GW_MAIL_IN_FLIGHT);
+}
+
+
+/*
+ * '_gwMailIntake()' - Take one whole message; counted as taken unless it is
+ *                     left for later (a round that took some may go on).
+ */
+
+gw_mail_done_t
+_gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t size, void *tag)
+{
+  gw_mail_done_t done = intake(src, key, data, size, tag);
+
+  if (done != GW_MAIL_RETRY)
+    src->taken ++;
+
+  return (done);
 }
 
 

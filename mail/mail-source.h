@@ -109,6 +109,8 @@ typedef struct gw_mail_source_s
   int              ninflight;
   int              window;              /* Its size (in_flight, or the default), set at start */
   bool             resync;              /* Events were lost: read the waiting parts' jobs again */
+  unsigned         taken;               /* Messages taken (done or in flight, not left for later): the poller's */
+  bool             more;                /* The last round stopped at its batch size having taken some: go on at once */
   gw_mail_health_t health;              /* Guarded by mutex */
 } gw_mail_source_t;
 
