@@ -344,7 +344,7 @@ imap_done_cb(void *data, const char *key, void *tag, gw_mail_done_t done)
 static bool
 imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
 {
-  clist *uids = imap_search(imap);
+  clist   *uids = imap_search(imap);
   void    *ctx[2] = { src, imap };
   int      n = 0;
   bool     ok = true;

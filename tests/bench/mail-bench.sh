@@ -128,10 +128,10 @@ awk '{ if (NR == 1) first = $2; if ($2 > max) max = $2; last = $2; n ++; v[n] = 
 
 # ---- 4. the same batch, one message at a time (in-flight=1) ----------------------------------
 if [ "${MAIL_BENCH_AB:-0}" = 1 ]; then
+  h0=$(held_now)
+  s0=$(sent_now)
   gw_stop TERM
   sed -i 's/ in-flight=[0-9]*//; s/$/ in-flight=1/' "$W/sources"
-  h0=$(gw --json status | gw_json_field held_jobs)
-  s0=$(gw outbox list --state sent | awk '$2 == "sent"' | wc -l)
   inject "$MESSAGES" $((MESSAGES + 1))
   for ((i = 0; i < 600 && $(in_inbox) < MESSAGES; i ++)); do sleep 0.1; done
   t0=$(ms)

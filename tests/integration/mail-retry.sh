@@ -13,8 +13,10 @@
 #     (1 + 3 retries) spaced at least 1, 2, 4 s apart (poll=1), then one
 #     reply saying "not printed (tried 4 times)", the message moved, and no
 #     further attempt.
-# A window of messages in flight (in-flight=3) with 6 messages, one of whose
-# parts fails once: the others are held and replied to meanwhile.
+#  3. A window of messages in flight (in-flight=3), 8 messages: each held
+#     and replied to once, 2 and 3 in flight at once, never more than 3.
+#  4. 105 messages (nothing to print) with poll=60: a round takes 100, the
+#     next comes at once (not after the IDLE wait): all taken within 40 s.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/mail-test.sh"
 fakems_rig_start
@@ -135,4 +137,27 @@ check "3: the inbox is empty" fakems_wait 20 fakems_is 0 in_inbox
 grep -oE "[0-9]+ message\(s\) in flight" "$GW_LOG" | sort -n | uniq -c | sed 's/^/    /'
 check "3: more than one message was in flight at once" grep -qE "(2|3) message\(s\) in flight" "$GW_LOG"
 check "3: never more than the window (3)" sh -c "! grep -qE '([4-9]|[1-9][0-9]) message\(s\) in flight' '$GW_LOG'"
+
+# ---- 4. more than a round's 100 messages with poll=60: the next round at once ------------------
+# 105 messages with nothing to print (refused at once, no conversion): without going on at once,
+# the last 5 wait for the IDLE timeout (poll=60 s).
+gw_stop
+sed -i 's/poll=1/poll=60/' "$W/sources"
+/usr/bin/python3 - "$MAILRIG_SMTP" <<'PY'
+import sys, smtplib, email.message, email.utils
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+for i in range(1, 106):
+    m = email.message.EmailMessage()
+    m["Authentication-Results"] = "mx.example.test; dmarc=pass header.from=example.test"
+    m["From"] = "alice@example.test"; m["To"] = "print@example.test"; m["Subject"] = "batch %d" % i
+    m["Message-ID"] = email.utils.make_msgid(domain="example.test")
+    m.set_content("Nothing attached.\n")
+    s.sendmail("alice@example.test", ["print@example.test"], m.as_bytes())
+s.quit()
+PY
+check "4: all 105 messages in the inbox" fakems_wait 60 fakems_is 105 in_inbox
+t0=$(date +%s)
+gw_restart || exit 1
+check "4: all 105 taken (refused: nothing to print) within 40 s, poll=60" fakems_wait 40 fakems_is 0 in_inbox
+echo "note: 105 messages taken in $(( $(date +%s) - t0 )) s"
 gw_finish
