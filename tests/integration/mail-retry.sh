@@ -16,7 +16,7 @@
 #  3. A window of messages in flight (in-flight=3), 8 messages: each held
 #     and replied to once, 2 and 3 in flight at once, never more than 3.
 #  4. 105 messages (nothing to print) with poll=60: a round takes 100, the
-#     next comes at once (not after the IDLE wait): all taken within 40 s.
+#     next comes at once (not after the IDLE wait): all taken within 12 s.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/mail-test.sh"
 fakems_rig_start
@@ -140,7 +140,8 @@ check "3: never more than the window (3)" sh -c "! grep -qE '([4-9]|[1-9][0-9]) 
 
 # ---- 4. more than a round's 100 messages with poll=60: the next round at once ------------------
 # 105 messages with nothing to print (refused at once, no conversion): without going on at once,
-# the last 5 wait for the IDLE timeout (poll=60 s).
+# the last 5 wait in IDLE until Dovecot's next mailbox check (mailbox_idle_check_interval, 30 s)
+# or the poll (60 s): 27 s measured without the change, 2 s with it.
 gw_stop
 sed -i 's/poll=1/poll=60/' "$W/sources"
 /usr/bin/python3 - "$MAILRIG_SMTP" <<'PY'
@@ -158,6 +159,6 @@ PY
 check "4: all 105 messages in the inbox" fakems_wait 60 fakems_is 105 in_inbox
 t0=$(date +%s)
 gw_restart || exit 1
-check "4: all 105 taken (refused: nothing to print) within 40 s, poll=60" fakems_wait 40 fakems_is 0 in_inbox
+check "4: all 105 taken (refused: nothing to print) within 12 s, poll=60" fakems_wait 12 fakems_is 0 in_inbox
 echo "note: 105 messages taken in $(( $(date +%s) - t0 )) s"
 gw_finish
