@@ -541,7 +541,8 @@ ews_round(void *data)
   e->rc = GW_MAIL_ROUND_OK;
   for (int i = 0; i < e->nitems && rc == GW_MAIL_ROUND_OK && !e->src->stop; i ++)
     rc = take_item(e, e->items + i);
-  if (rc == GW_MAIL_ROUND_OK && !_gwMailWindowDrain(e->src, ews_done_cb, e))
+  /* A failed request (a cut GetItem) breaks no other: the items in flight are still done and marked. */
+  if (rc != GW_MAIL_ROUND_STOP && !_gwMailWindowDrain(e->src, ews_done_cb, e) && rc == GW_MAIL_ROUND_OK)
     rc = e->rc != GW_MAIL_ROUND_OK ? e->rc : GW_MAIL_ROUND_STOP;
   _gwMailWindowAbandon(e->src);
   e->src->more = rc == GW_MAIL_ROUND_OK && e->nitems >= BATCH_MAX && e->src->taken != taken;

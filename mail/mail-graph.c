@@ -365,7 +365,8 @@ graph_round(void *data)
   g->rc = CALL_OK;
   for (int i = 0; i < g->nids && rc == CALL_OK && !g->src->stop; i ++)
     rc = take_message(g, g->ids[i], g->sizes[i]);
-  if (rc == CALL_OK && !_gwMailWindowDrain(g->src, graph_done_cb, g))
+  /* A failed request (a cut download) breaks no other: the messages in flight are still done and marked. */
+  if (rc != CALL_STOP && !_gwMailWindowDrain(g->src, graph_done_cb, g) && rc == CALL_OK)
     rc = g->rc != CALL_OK ? g->rc : CALL_STOP;
   _gwMailWindowAbandon(g->src);
   g->src->more = rc == CALL_OK && g->nids >= BATCH_MAX && g->src->taken != taken;
