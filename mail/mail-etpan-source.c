@@ -279,6 +279,32 @@ imap_fetch(mailimap *imap, uint32_t uid, size_t *size, char **body)
 
 
 /*
+ * 'imap_move()' - Move one message to a folder (MOVE, or COPY + \Deleted +
+ *                 EXPUNGE where the server has no MOVE).
+ */
+
+static bool
+imap_move(mailimap *imap, struct mailimap_set *set, const char *folder)
+{
+  struct mailimap_flag_list       *fl;
+  struct mailimap_store_att_flags *sa;
+  bool                             ok;
+
+  if (mailimap_has_extension(imap, "MOVE"))
+    return (mailimap_uid_move(imap, set, folder) == MAILIMAP_NO_ERROR);
+  if (mailimap_uid_copy(imap, set, folder) != MAILIMAP_NO_ERROR)
+    return (false);
+  fl = mailimap_flag_list_new_empty();
+  mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+  sa = mailimap_store_att_flags_new_add_flags_silent(fl);
+  ok = mailimap_uid_store(imap, set, sa) == MAILIMAP_NO_ERROR && mailimap_expunge(imap) == MAILIMAP_NO_ERROR;
+  mailimap_store_att_flags_free(sa);
+
+  return (ok);
+}
+
+
+/*
  * 'imap_done()' - After the commit: keyword (and \Seen), then move to
  *                 the Printed/Rejected folder, or delete, as configured.
  */
@@ -289,7 +315,6 @@ imap_done(gw_mail_source_t *src, mailimap *imap, uint32_t uid, bool printed)
   struct mailimap_set       *set = mailimap_set_new_single(uid);
   struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
   struct mailimap_store_att_flags *sa;
-  const char                *folder = printed ? src->printed : src->rejected;
   bool                       ok;
 
   mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(strdup(printed ? "$Printed" : "$Rejected")));
@@ -301,23 +326,48 @@ imap_done(gw_mail_source_t *src, mailimap *imap, uint32_t uid, bool printed)
   mailimap_store_att_flags_free(sa);
 
   if (ok && !strcmp(src->done, "move"))
-  {
-    if (mailimap_has_extension(imap, "MOVE"))
-      ok = mailimap_uid_move(imap, set, folder) == MAILIMAP_NO_ERROR;
-    else if ((ok = mailimap_uid_copy(imap, set, folder) == MAILIMAP_NO_ERROR))
-    {
-      fl = mailimap_flag_list_new_empty();
-      mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
-      sa = mailimap_store_att_flags_new_add_flags_silent(fl);
-      ok = mailimap_uid_store(imap, set, sa) == MAILIMAP_NO_ERROR && mailimap_expunge(imap) == MAILIMAP_NO_ERROR;
-      mailimap_store_att_flags_free(sa);
-    }
-  }
+    ok = imap_move(imap, set, printed ? src->printed : src->rejected);
   else if (ok && !strcmp(src->done, "delete"))
     ok = mailimap_expunge(imap) == MAILIMAP_NO_ERROR;
   mailimap_set_free(set);
 
   return (ok);
+}
+
+
+/*
+ * 'imap_move_marked()' - done=move: messages that carry $Printed or
+ *                        $Rejected but are still here (a stop or a crash
+ *                        between the keyword and the move) are moved now.
+ *                        false = the connection broke.
+ */
+
+static bool
+imap_move_marked(gw_mail_source_t *src, mailimap *imap)
+{
+  for (int which = 0; which < 2 && !strcmp(src->done, "move"); which ++)
+  {
+    struct mailimap_search_key *key = mailimap_search_key_new_keyword(strdup(which ? "$Rejected" : "$Printed"));
+    clist                      *uids = NULL;
+    int                         r = mailimap_uid_search(imap, NULL, key, &uids);
+
+    mailimap_search_key_free(key);
+    if (r != MAILIMAP_NO_ERROR)
+      return (false);
+    for (clistiter *it = clist_begin(uids); it; it = clist_next(it))
+    {
+      uint32_t             uid = *(uint32_t *)clist_content(it);
+      struct mailimap_set *set = mailimap_set_new_single(uid);
+
+      gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message UID %u is marked %s but was not moved (a stop in between); moving it now.", src->name, (unsigned)uid, which ? "$Rejected" : "$Printed");
+      if (!imap_move(imap, set, which ? src->rejected : src->printed))
+        gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: message UID %u could not be moved to \"%s\".", src->name, (unsigned)uid, which ? src->rejected : src->printed);
+      mailimap_set_free(set);
+    }
+    mailimap_search_result_free(uids);
+  }
+
+  return (true);
 }
 
 
@@ -352,6 +402,11 @@ imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
 
   if (!uids)
     return (false);
+  if (!imap_move_marked(src, imap))
+  {
+    mailimap_search_result_free(uids);
+    return (false);
+  }
 
   for (clistiter *it = clist_begin(uids); it && n < BATCH_MAX && !src->stop; it = clist_next(it), n ++)
   {
