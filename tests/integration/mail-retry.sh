@@ -50,15 +50,8 @@ PY
 }
 
 gaps() {           # gaps NAME: seconds between the creations of the internal-error jobs of that name
-  gw --json job list --user alice | /usr/bin/python3 -c '
-import json, sys
-def jobs(x):
-    if isinstance(x, dict):
-        if "state" in x and "name" in x: yield x
-        for v in x.values(): yield from jobs(v)
-    elif isinstance(x, list):
-        for v in x: yield from jobs(v)
-c = sorted(j["created"] for j in jobs(json.load(sys.stdin)) if j["name"] == sys.argv[1] and j.get("reason") == "internal-error")
+  gw --json job list --user alice | /usr/bin/python3 -c 'import json, sys
+c = sorted(j["created"] for j in json.load(sys.stdin)["jobs"] if j["name"] == sys.argv[1] and j.get("reason") == "internal-error")
 print(" ".join(str(b - a) for a, b in zip(c, c[1:])))' "$1"
 }
 
