@@ -13,8 +13,9 @@
 #     (1 + 3 retries) spaced at least 1, 2, 4 s apart (poll=1), then one
 #     reply saying "not printed (tried 4 times)", the message moved, and no
 #     further attempt.
-#  3. A window of messages in flight (in-flight=3), 8 messages: each held
-#     and replied to once, 2 and 3 in flight at once, never more than 3.
+#  3. A window of messages in flight (in-flight=3), 8 messages, and a SIGHUP
+#     while some are in flight: each held and replied to once, no other job,
+#     2 and 3 in flight at once, never more than 3.
 #  4. 105 messages (nothing to print) with poll=60: a round takes 100, the
 #     next comes at once (not after the IDLE wait): all taken within 12 s.
 set -u
@@ -122,11 +123,20 @@ for i in 1 2 3 4 5 6 7 8; do send "window $i" "w$i.pdf"; done
 check "3: all 8 messages in the inbox" fakems_wait 30 fakems_is 8 in_inbox
 : > "$GW_LOG"
 gw_restart || exit 1
+# SIGHUP while messages are in flight: the pollers stop, leave them unmarked, and the new ones take
+# them again (their parts found as duplicates): nothing lost, nothing twice.
+check "3: messages in flight" fakems_wait 30 grep -qE "[1-3] message\(s\) in flight" "$GW_LOG"
+kill -HUP "$GW_PID"
+check "3: SIGHUP with messages in flight: the sources reload" fakems_wait 20 grep -q "Mail sources reloaded from" "$GW_LOG"
 check "3: every part is held once" fakems_wait 90 held_all 8
 for i in 1 2 3 4 5 6 7 8; do
   check "3: window $i: one reply" fakems_wait 30 fakems_is 1 fakems_replies "window $i"
 done
 check "3: the inbox is empty" fakems_wait 20 fakems_is 0 in_inbox
+check_eq "3: no other job of the 8 parts (none twice, none failed)" "$(fakems_jobs | awk -F '\t' '$1 ~ /^w[0-9]\.pdf$/ && $2 != "held"' | wc -l)" 0
+n=$(grep -c 'submitted; ' "$GW_LOG")
+echo "note: $n intakes of the 8 messages: $((n - 8)) in flight at the reload, taken again by the new poller"
+check "3: the reload came with messages in flight (some taken again)" test "$n" -gt 8
 grep -oE "[0-9]+ message\(s\) in flight" "$GW_LOG" | sort -n | uniq -c | sed 's/^/    /'
 check "3: more than one message was in flight at once" grep -qE "(2|3) message\(s\) in flight" "$GW_LOG"
 check "3: never more than the window (3)" sh -c "! grep -qE '([4-9]|[1-9][0-9]) message\(s\) in flight' '$GW_LOG'"
