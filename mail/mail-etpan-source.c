@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,32 @@ imap_fetch(mailimap *imap, uint32_t uid, size_t *size, char **body)
 
 
 /*
+ * 'imap_move()' - Move one message to a folder (MOVE, or COPY + \Deleted +
+ *                 EXPUNGE where the server has no MOVE).
+ */
+
+static bool
+imap_move(mailimap *imap, struct mailimap_set *set, const char *folder)
+{
+  struct mailimap_flag_list       *fl;
+  struct mailimap_store_att_flags *sa;
+  bool                             ok;
+
+  if (mailimap_has_extension(imap, "MOVE"))
+    return (mailimap_uid_move(imap, set, folder) == MAILIMAP_NO_ERROR);
+  if (mailimap_uid_copy(imap, set, folder) != MAILIMAP_NO_ERROR)
+    return (false);
+  fl = mailimap_flag_list_new_empty();
+  mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+  sa = mailimap_store_att_flags_new_add_flags_silent(fl);
+  ok = mailimap_uid_store(imap, set, sa) == MAILIMAP_NO_ERROR && mailimap_expunge(imap) == MAILIMAP_NO_ERROR;
+  mailimap_store_att_flags_free(sa);
+
+  return (ok);
+}
+
+
+/*
  * 'imap_done()' - After the commit: keyword (and \Seen), then move to
  *                 the Printed/Rejected folder, or delete, as configured.
  */
@@ -288,7 +315,6 @@ imap_done(gw_mail_source_t *src, mailimap *imap, uint32_t uid, bool printed)
   struct mailimap_set       *set = mailimap_set_new_single(uid);
   struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
   struct mailimap_store_att_flags *sa;
-  const char                *folder = printed ? src->printed : src->rejected;
   bool                       ok;
 
   mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(strdup(printed ? "$Printed" : "$Rejected")));
@@ -300,18 +326,7 @@ imap_done(gw_mail_source_t *src, mailimap *imap, uint32_t uid, bool printed)
   mailimap_store_att_flags_free(sa);
 
   if (ok && !strcmp(src->done, "move"))
-  {
-    if (mailimap_has_extension(imap, "MOVE"))
-      ok = mailimap_uid_move(imap, set, folder) == MAILIMAP_NO_ERROR;
-    else if ((ok = mailimap_uid_copy(imap, set, folder) == MAILIMAP_NO_ERROR))
-    {
-      fl = mailimap_flag_list_new_empty();
-      mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
-      sa = mailimap_store_att_flags_new_add_flags_silent(fl);
-      ok = mailimap_uid_store(imap, set, sa) == MAILIMAP_NO_ERROR && mailimap_expunge(imap) == MAILIMAP_NO_ERROR;
-      mailimap_store_att_flags_free(sa);
-    }
-  }
+    ok = imap_move(imap, set, printed ? src->printed : src->rejected);
   else if (ok && !strcmp(src->done, "delete"))
     ok = mailimap_expunge(imap) == MAILIMAP_NO_ERROR;
   mailimap_set_free(set);
@@ -321,19 +336,77 @@ imap_done(gw_mail_source_t *src, mailimap *imap, uint32_t uid, bool printed)
 
 
 /*
- * 'imap_round()' - Take every waiting message once.  false = the
- *                  connection broke (reconnect).
+ * 'imap_move_marked()' - done=move: messages that carry $Printed or
+ *                        $Rejected but are still here (a stop or a crash
+ *                        between the keyword and the move) are moved now.
+ *                        false = the connection broke.
+ */
+
+static bool
+imap_move_marked(gw_mail_source_t *src, mailimap *imap)
+{
+  for (int which = 0; which < 2 && !strcmp(src->done, "move"); which ++)
+  {
+    struct mailimap_search_key *key = mailimap_search_key_new_keyword(strdup(which ? "$Rejected" : "$Printed"));
+    clist                      *uids = NULL;
+    int                         r = mailimap_uid_search(imap, NULL, key, &uids);
+
+    mailimap_search_key_free(key);
+    if (r != MAILIMAP_NO_ERROR)
+      return (false);
+    for (clistiter *it = clist_begin(uids); it; it = clist_next(it))
+    {
+      uint32_t             uid = *(uint32_t *)clist_content(it);
+      struct mailimap_set *set = mailimap_set_new_single(uid);
+
+      gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message UID %u is marked %s but was not moved (a stop in between); moving it now.", src->name, (unsigned)uid, which ? "$Rejected" : "$Printed");
+      if (!imap_move(imap, set, which ? src->rejected : src->printed))
+        gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: message UID %u could not be moved to \"%s\".", src->name, (unsigned)uid, which ? src->rejected : src->printed);
+      mailimap_set_free(set);
+    }
+    mailimap_search_result_free(uids);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'imap_done_cb()' - The window's callback: a message is done (tag: its UID).
+ */
+
+static bool
+imap_done_cb(void *data, const char *key, void *tag, gw_mail_done_t done)
+{
+  void **ctx = (void **)data;           /* { source, session } */
+
+  (void)key;
+  return (imap_done((gw_mail_source_t *)ctx[0], (mailimap *)ctx[1], (uint32_t)(uintptr_t)tag, done == GW_MAIL_DONE_PRINTED));
+}
+
+
+/*
+ * 'imap_round()' - Take every waiting message once, up to the window's
+ *                  size in flight at a time.  false = the connection broke
+ *                  (reconnect).
  */
 
 static bool
 imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
 {
-  clist *uids = imap_search(imap);
-  int    n = 0;
-  bool   ok = true;
+  clist   *uids = imap_search(imap);
+  void    *ctx[2] = { src, imap };
+  int      n = 0;
+  bool     ok = true;
+  unsigned taken = src->taken;
 
   if (!uids)
     return (false);
+  if (!imap_move_marked(src, imap))
+  {
+    mailimap_search_result_free(uids);
+    return (false);
+  }
 
   for (clistiter *it = clist_begin(uids); it && n < BATCH_MAX && !src->stop; it = clist_next(it), n ++)
   {
@@ -342,6 +415,11 @@ imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
     size_t         size = 0;
     gw_mail_done_t done;
 
+    if (!_gwMailWindowRoom(src, imap_done_cb, ctx))
+    {
+      ok = false;
+      break;
+    }
     snprintf(key, sizeof(key), "%u:%u", (unsigned)uidvalidity, (unsigned)uid);
     if (!imap_fetch(imap, uid, &size, NULL))
     {
@@ -360,10 +438,10 @@ imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
     }
     else
     {
-      done = _gwMailIntake(src, key, body, size);
+      done = _gwMailIntake(src, key, body, size, (void *)(uintptr_t)uid);
       free(body);
     }
-    if (done == GW_MAIL_RETRY)
+    if (done == GW_MAIL_RETRY || done == GW_MAIL_IN_FLIGHT)
       continue;
     if (!imap_done(src, imap, uid, done == GW_MAIL_DONE_PRINTED))
     {
@@ -371,7 +449,11 @@ imap_round(gw_mail_source_t *src, mailimap *imap, uint32_t uidvalidity)
       break;
     }
   }
+  src->more = ok && clist_count(uids) > BATCH_MAX && src->taken != taken;
   mailimap_search_result_free(uids);
+  if (ok)
+    ok = _gwMailWindowDrain(src, imap_done_cb, ctx);
+  _gwMailWindowAbandon(src);            /* A broken connection or a stop: taken again later */
 
   return (ok);
 }
@@ -434,7 +516,7 @@ run_imap(gw_mail_source_t *src)
       while (!src->stop && imap_round(src, imap, uidvalidity) && !src->stop)
       {
         _gwMailHealthOk(src);
-        if (!imap_wait(src, imap))
+        if (!src->more && !imap_wait(src, imap))   /* More waiting than a round takes: at once */
           break;
       }
       if (!src->stop)
@@ -604,6 +686,32 @@ pop3_login(gw_mail_source_t *src, mailpop3 *pop, int *r)
 
 
 /*
+ * 'pop3_done_cb()' - A message is done (key: its UIDL, tag: its number in
+ *                    this session): the UIDL written (fsync), then DELE
+ *                    with done=delete (committed by QUIT).  false = the
+ *                    UIDL could not be written (the session ends).
+ */
+
+static bool
+pop3_done_cb(void *data, const char *key, void *tag, gw_mail_done_t done)
+{
+  void             **ctx = (void **)data;   /* { source, session } */
+  gw_mail_source_t  *src = (gw_mail_source_t *)ctx[0];
+
+  (void)done;
+  if (!uidl_add(src, key))
+  {
+    _gwMailHealthError(src, 0, false, "cannot write %s: %s.", src->uidl_path, strerror(errno));
+    return (false);
+  }
+  if (!strcmp(src->done, "delete"))
+    mailpop3_dele((mailpop3 *)ctx[1], (unsigned int)(uintptr_t)tag);
+
+  return (true);
+}
+
+
+/*
  * 'pop3_round()' - One POP3 session: connect, TLS, verify, log in, take
  *                  every message whose UIDL is not done, QUIT.
  */
@@ -652,10 +760,14 @@ pop3_round(gw_mail_source_t *src)
     return (CONNECT_RETRY);
   }
 
+  src->more = false;
   if (mailpop3_list(pop, &list) == MAILPOP3_NO_ERROR && list)
   {
+    void    *ctx[2] = { src, pop };
+    unsigned taken = src->taken, n = 0;
+
     rc = CONNECT_OK;
-    for (unsigned i = 0, n = 0; i < carray_count(list) && n < BATCH_MAX && !src->stop; i ++)
+    for (unsigned i = 0; i < carray_count(list) && n < BATCH_MAX && !src->stop; i ++)
     {
       struct mailpop3_msg_info *info = carray_get(list, i);
       char                      key[128], *msg = NULL;
@@ -672,6 +784,11 @@ pop3_round(gw_mail_source_t *src)
         continue;
       }
       n ++;
+      if (!_gwMailWindowRoom(src, pop3_done_cb, ctx))
+      {
+        rc = CONNECT_RETRY;
+        break;
+      }
       snprintf(key, sizeof(key), "%s", info->msg_uidl);
       if (info->msg_size > src->limits.max_message)
       {
@@ -685,19 +802,22 @@ pop3_round(gw_mail_source_t *src)
       }
       else
       {
-        done = _gwMailIntake(src, key, msg, len);
+        done = _gwMailIntake(src, key, msg, len, (void *)(uintptr_t)info->msg_index);
         mailpop3_retr_free(msg);
       }
-      if (done == GW_MAIL_RETRY)
+      if (done == GW_MAIL_RETRY || done == GW_MAIL_IN_FLIGHT)
         continue;
-      if (!uidl_add(src, info->msg_uidl))
+      if (!pop3_done_cb(ctx, key, (void *)(uintptr_t)info->msg_index, done))
       {
-        _gwMailHealthError(src, 0, false, "cannot write %s: %s.", src->uidl_path, strerror(errno));
+        rc = CONNECT_RETRY;
         break;
       }
-      if (!strcmp(src->done, "delete"))
-        mailpop3_dele(pop, info->msg_index);
     }
+    /* The window applies within the session: every message is done before QUIT commits the DELEs. */
+    if (rc == CONNECT_OK && !_gwMailWindowDrain(src, pop3_done_cb, ctx))
+      rc = CONNECT_RETRY;
+    src->more = rc == CONNECT_OK && n >= BATCH_MAX && src->taken != taken;
+    _gwMailWindowAbandon(src);
   }
   mailpop3_quit(pop);
   mailpop3_free(pop);
@@ -728,7 +848,7 @@ run_pop3(gw_mail_source_t *src)
     }
     else
       backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
-    if (_gwMailSourceSleep(src, rc == CONNECT_OK ? src->poll : backoff))
+    if (_gwMailSourceSleep(src, rc == CONNECT_OK ? (src->more ? 0 : src->poll) : backoff))
       break;
   }
 }
@@ -751,6 +871,7 @@ _gwMailSourceRun(void *arg)
     _gwMailGraphRun(src);
   else
     _gwMailEwsRun(src);
+  _gwMailWindowAbandon(src);
 
   return (NULL);
 }

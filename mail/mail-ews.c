@@ -76,6 +76,7 @@ typedef struct ews_s                    /* The source's state */
   char              folder_id[2][ID_MAX];       /* Printed, Rejected */
   ews_item_t        items[BATCH_MAX];
   int               nitems;
+  gw_mail_round_t   rc;                 /* How the last mark of an item from the window went */
 } ews_t;
 
 
@@ -453,11 +454,29 @@ item_done(ews_t *e, const char *id, bool printed)
 
 
 /*
- * 'take_item()' - One item: size, GetItem with its MIME, intake, done.
+ * 'ews_done_cb()' - The window's callback: an item is done (tag: the
+ *                   item), IsRead and MoveItem.  false = the round ends.
+ */
+
+static bool
+ews_done_cb(void *data, const char *key, void *tag, gw_mail_done_t done)
+{
+  ews_t *e = (ews_t *)data;
+
+  (void)key;
+  e->rc = item_done(e, ((const ews_item_t *)tag)->id, done == GW_MAIL_DONE_PRINTED);
+
+  return (e->rc == GW_MAIL_ROUND_OK);
+}
+
+
+/*
+ * 'take_item()' - One item: size, GetItem with its MIME, intake (its mark
+ *                 comes when it is done: at once, or from the window).
  */
 
 static gw_mail_round_t
-take_item(ews_t *e, const ews_item_t *item)
+take_item(ews_t *e, ews_item_t *item)
 {
   gw_mail_source_t *src = e->src;
   char              req[1024], key[40];
@@ -466,6 +485,8 @@ take_item(ews_t *e, const ews_item_t *item)
   gw_mail_done_t    done;
   size_t            cap = src->limits.max_message;
 
+  if (!_gwMailWindowRoom(src, ews_done_cb, e))
+    return (e->rc != GW_MAIL_ROUND_OK ? e->rc : GW_MAIL_ROUND_STOP);
   _gwMailIdKey(item->id, key, sizeof(key));
   if (item->size > cap)
   {
@@ -496,9 +517,9 @@ take_item(ews_t *e, const ews_item_t *item)
     return (rc == GW_MAIL_ROUND_OK ? GW_MAIL_ROUND_FAIL : rc);
   }
   a.mime[a.mime_len] = '\0';
-  done = _gwMailIntake(src, key, a.mime, a.mime_len);
+  done = _gwMailIntake(src, key, a.mime, a.mime_len, item);
   free(a.mime);
-  if (done == GW_MAIL_RETRY)
+  if (done == GW_MAIL_RETRY || done == GW_MAIL_IN_FLIGHT)
     return (GW_MAIL_ROUND_OK);
 
   return (item_done(e, item->id, done == GW_MAIL_DONE_PRINTED));
@@ -506,7 +527,8 @@ take_item(ews_t *e, const ews_item_t *item)
 
 
 /*
- * 'ews_round()' - One FindItem listing and every item in it.
+ * 'ews_round()' - One FindItem listing and every item in it (those in
+ *                 flight done before the next listing).
  */
 
 static gw_mail_round_t
@@ -514,9 +536,16 @@ ews_round(void *data)
 {
   ews_t          *e = (ews_t *)data;
   gw_mail_round_t rc = find_unread(e);
+  unsigned        taken = e->src->taken;
 
+  e->rc = GW_MAIL_ROUND_OK;
   for (int i = 0; i < e->nitems && rc == GW_MAIL_ROUND_OK && !e->src->stop; i ++)
     rc = take_item(e, e->items + i);
+  /* A failed request (a cut GetItem) breaks no other: the items in flight are still done and marked. */
+  if (rc != GW_MAIL_ROUND_STOP && !_gwMailWindowDrain(e->src, ews_done_cb, e) && rc == GW_MAIL_ROUND_OK)
+    rc = e->rc != GW_MAIL_ROUND_OK ? e->rc : GW_MAIL_ROUND_STOP;
+  _gwMailWindowAbandon(e->src);
+  e->src->more = rc == GW_MAIL_ROUND_OK && e->nitems >= BATCH_MAX && e->src->taken != taken;
 
   return (e->src->stop ? GW_MAIL_ROUND_STOP : rc);
 }

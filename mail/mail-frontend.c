@@ -71,6 +71,24 @@ open_secret(gw_system_t *sys, char *field, size_t size, const char **error_r)
 
 
 /*
+ * 'window_default()' - Messages in flight per source when in-flight= is not
+ *                      given: two per conversion worker, so the workers
+ *                      never wait for the poller.
+ */
+
+static int
+window_default(const gw_config_t *c)
+{
+  long workers = c->conversion_workers > 0 ? c->conversion_workers : sysconf(_SC_NPROCESSORS_ONLN);
+
+  if (workers < 1)
+    workers = 1;
+
+  return (2 * workers > GW_MAIL_IN_FLIGHT_MAX ? GW_MAIL_IN_FLIGHT_MAX : (int)(2 * workers));
+}
+
+
+/*
  * 'start_sources()' - Open the secrets and start a poller per source;
  *                     false with why on the first that cannot start.
  */
@@ -96,6 +114,7 @@ start_sources(gw_system_t *sys, mail_frontend_t *fe, char *why, size_t whysize)
       return (false);
     }
 
+    src->window = src->in_flight > 0 ? src->in_flight : window_default(c);
     pthread_mutex_init(&src->mutex, NULL);
     pthread_cond_init(&src->cond, NULL);
     if (pipe2(src->wake, O_CLOEXEC | O_NONBLOCK) || pthread_create(&src->thread, NULL, _gwMailSourceRun, src))
@@ -155,9 +174,11 @@ source_health(gw_mail_source_t *src)
   static const char * const kinds[] = { "imap", "pop3", "graph", "ews" };
   json_object              *o = json_object_new_object();
   gw_mail_health_t          h;
+  int                       inflight;
 
   pthread_mutex_lock(&src->mutex);
-  h = src->health;
+  h        = src->health;
+  inflight = src->ninflight;
   pthread_mutex_unlock(&src->mutex);
 
   json_object_object_add(o, "name", json_object_new_string(src->name));
@@ -167,6 +188,8 @@ source_health(gw_mail_source_t *src)
   json_object_object_add(o, "last_error_at", json_object_new_int64((int64_t)h.last_error_at));
   json_object_object_add(o, "last_error", json_object_new_string(h.last_error));
   json_object_object_add(o, "backoff", json_object_new_int(h.backoff));
+  json_object_object_add(o, "in_flight", json_object_new_int(inflight));
+  json_object_object_add(o, "window", json_object_new_int(src->window));
 
   return (o);
 }

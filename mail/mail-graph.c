@@ -48,6 +48,7 @@ typedef struct graph_s                  /* One round's state */
   char             *ids[BATCH_MAX];
   size_t            sizes[BATCH_MAX];   /* PidTagMessageSize, 0 = not given */
   int               nids;
+  call_rc_t         rc;                 /* How the last mark of a message from the window went */
 } graph_t;
 
 
@@ -283,7 +284,29 @@ message_done(graph_t *g, const char *url, bool printed)
 
 
 /*
- * 'take_message()' - Download one message's MIME, take it, then mark it.
+ * 'graph_done_cb()' - The window's callback: a message is done (tag: its
+ *                     id), mark it read and move it.  false = the round ends.
+ */
+
+static bool
+graph_done_cb(void *data, const char *key, void *tag, gw_mail_done_t done)
+{
+  graph_t *g = (graph_t *)data;
+  char     url[2048], eid[1024];
+
+  (void)key;
+  if (!_gwMailUrlEncode((const char *)tag, eid, sizeof(eid)) || !graph_url(url, sizeof(url), "%s/messages/%s", g->base, eid))
+    return (false);
+  if ((g->rc = message_done(g, url, done == GW_MAIL_DONE_PRINTED)) != CALL_OK)
+    return (false);
+
+  return (true);
+}
+
+
+/*
+ * 'take_message()' - Download one message's MIME and take it (its mark
+ *                    comes when it is done: at once, or from the window).
  */
 
 static call_rc_t
@@ -295,6 +318,8 @@ take_message(graph_t *g, const char *id, size_t size)
   gw_mail_done_t    done;
   call_rc_t         rc;
 
+  if (!_gwMailWindowRoom(src, graph_done_cb, g))
+    return (g->rc != CALL_OK ? g->rc : CALL_STOP);
   if (!_gwMailUrlEncode(id, eid, sizeof(eid)))
     return (CALL_FAIL);
   _gwMailIdKey(id, key, sizeof(key));
@@ -315,21 +340,19 @@ take_message(graph_t *g, const char *id, size_t size)
     return (rc);
   else
   {
-    done = _gwMailIntake(src, key, resp.body ? resp.body : "", resp.len);
+    done = _gwMailIntake(src, key, resp.body ? resp.body : "", resp.len, (void *)id);
     _gwMailHttpFree(&resp);
   }
-  if (done == GW_MAIL_RETRY)
+  if (done == GW_MAIL_RETRY || done == GW_MAIL_IN_FLIGHT)
     return (CALL_OK);
 
-  if (!graph_url(url, sizeof(url), "%s/messages/%s", g->base, eid))
-    return (CALL_FAIL);
-
-  return (message_done(g, url, done == GW_MAIL_DONE_PRINTED));
+  return (graph_done_cb(g, key, (void *)id, done) ? CALL_OK : (g->rc != CALL_OK ? g->rc : CALL_FAIL));
 }
 
 
 /*
- * 'graph_round()' - One listing and every message in it.
+ * 'graph_round()' - One listing and every message in it (those in flight
+ *                   done before the ids are freed).
  */
 
 static gw_mail_round_t
@@ -337,9 +360,16 @@ graph_round(void *data)
 {
   graph_t  *g = (graph_t *)data;
   call_rc_t rc = list_unread(g);
+  unsigned  taken = g->src->taken;
 
+  g->rc = CALL_OK;
   for (int i = 0; i < g->nids && rc == CALL_OK && !g->src->stop; i ++)
     rc = take_message(g, g->ids[i], g->sizes[i]);
+  /* A failed request (a cut download) breaks no other: the messages in flight are still done and marked. */
+  if (rc != CALL_STOP && !_gwMailWindowDrain(g->src, graph_done_cb, g) && rc == CALL_OK)
+    rc = g->rc != CALL_OK ? g->rc : CALL_STOP;
+  _gwMailWindowAbandon(g->src);
+  g->src->more = rc == CALL_OK && g->nids >= BATCH_MAX && g->src->taken != taken;
   for (int i = 0; i < g->nids; i ++)
     free(g->ids[i]);
   g->nids = 0;

@@ -452,7 +452,7 @@ _gwMailPollLoop(gw_mail_source_t *src, gw_mail_round_t (*round)(void *data), voi
       src->health.backoff = backoff;
       pthread_mutex_unlock(&src->mutex);
     }
-    if (_gwMailSourceSleep(src, rc == GW_MAIL_ROUND_OK ? src->poll : backoff))
+    if (_gwMailSourceSleep(src, rc == GW_MAIL_ROUND_OK ? (src->more ? 0 : src->poll) : backoff))
       break;
     if (rc != GW_MAIL_ROUND_OK)
       backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;

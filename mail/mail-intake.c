@@ -7,16 +7,25 @@
  * "SOURCE:KEY:PART" (exactly once), and the reply, queued in the core's
  * outbox under the key "reply:SOURCE:KEY" once every part has an outcome.
  *
- * Outcomes come from job events (origin "mail"): the front-end's event
- * callback (_gwMailIntakeEvent) fills the waiting message's parts; the
- * poller thread waits (bounded) until the reply is queued, and only then
- * the source flags or moves the message.  A crash anywhere before that
- * fetches the message again: its parts find their jobs (GW_REASON_DUPLICATE,
- * their outcome read from the job), and the outbox's key keeps the reply
- * single.
+ * _gwMailIntake() parses the message and submits its parts, then puts it
+ * in the source's window (mail-intake-window.c), where job events (origin
+ * "mail") fill its parts' outcomes while the poller takes the next
+ * messages; _gwMailIntakeFinish() queues its reply once every part has one,
+ * and only then the poller flags, moves or deletes it.  A crash anywhere
+ * before that fetches the message again: its parts find their jobs
+ * (GW_REASON_DUPLICATE, their outcome read from the job), and the outbox's
+ * key keeps the reply single.
+ *
+ * A part whose job failed "internal-error" (a fault of the gateway, not of
+ * the document: a full disk, a missing converter) is not answered at once:
+ * the message is left and, when it is taken again at least poll, 2 x poll,
+ * 4 x poll seconds after the failure, the part is submitted again as
+ * "SOURCE:KEY:PART#2", "#3", "#4" (GW_MAIL_RETRIES times).  The failed jobs
+ * themselves count the attempts, so a crash or a reload neither loses nor
+ * resets the count; the last failure is final and the reply says so.
  */
 
-#include "mail-source.h"
+#include "mail-intake.h"
 #include "printgate/outbox.h"
 
 #include <stdarg.h>
@@ -27,33 +36,15 @@
 #include <time.h>
 
 #define PARTS_MAX  64                   /* Attachments listed per message (more: refused as too many) */
-#define REPLY_WAIT 300                  /* Seconds the poller waits for the outcomes */
-
-typedef struct pending_part_s
-{
-  char  ref[128];                       /* Origin reference */
-  char  name[GW_MAIL_FILENAME_MAX + 1];
-  char  job_id[40];
-  bool  final;
-  bool  interrupted;                    /* Its job failed "interrupted": submit it again (message taken again) */
-  char  outcome[1100];                   /* The reply's line */
-} pending_part_t;
-
-typedef struct pending_s                /* A message waiting for its outcomes */
-{
-  pending_part_t parts[PARTS_MAX];
-  int            nparts;
-} pending_t;
-
-static void outcome_from_job(pending_part_t *p, const gw_job_t *job);
+#define REPLY_WAIT 300                  /* Seconds a message waits for its outcomes */
 
 
 /*
- * 'intake_actor()' - The actor the intake acts as: the system, for the mail origin.
+ * '_gwMailIntakeActor()' - The actor the intake acts as: the system, for the mail origin.
  */
 
-static void
-intake_actor(gw_mail_source_t *src, gw_actor_t *actor)
+void
+_gwMailIntakeActor(gw_mail_source_t *src, gw_actor_t *actor)
 {
   memset(actor, 0, sizeof(*actor));
   actor->tenant   = GW_DEFAULT_TENANT;
@@ -65,25 +56,26 @@ intake_actor(gw_mail_source_t *src, gw_actor_t *actor)
 
 
 /*
- * 'is_final()' - Whether a job state is an outcome for the reply.
+ * '_gwMailJobFinal()' - Whether a job state is an outcome for the reply.
  */
 
-static bool
-is_final(gw_job_state_t s)
+bool
+_gwMailJobFinal(gw_job_state_t s)
 {
   return (s != GW_JOB_STATE_RECEIVING && s != GW_JOB_STATE_CONVERTING);
 }
 
 
 /*
- * 'outcome_from_job()' - The reply's line for a job that has an outcome.
+ * '_gwMailPartOutcome()' - The reply's line for a job that has an outcome.
  */
 
-static void
-outcome_from_job(pending_part_t *p, const gw_job_t *job)
+void
+_gwMailPartOutcome(gw_mail_part_state_t *p, const gw_job_t *job)
 {
-  p->final       = is_final(job->state);
+  p->final       = _gwMailJobFinal(job->state);
   p->interrupted = job->state == GW_JOB_STATE_FAILED && job->reason == GW_REASON_INTERRUPTED;
+  p->internal    = job->state == GW_JOB_STATE_FAILED && job->reason == GW_REASON_INTERNAL;
   if (job->state == GW_JOB_STATE_HELD || job->state == GW_JOB_STATE_RELEASING || job->state == GW_JOB_STATE_PRINTED)
   {
     if (job->color_pages >= 0)
@@ -93,121 +85,174 @@ outcome_from_job(pending_part_t *p, const gw_job_t *job)
   }
   else if (job->state == GW_JOB_STATE_QUARANTINED)
     snprintf(p->outcome, sizeof(p->outcome), "%s: quarantined until your address is verified (%d page(s)).", p->name, job->pages);
+  else if (p->final && p->internal && p->attempt > 1)
+    snprintf(p->outcome, sizeof(p->outcome), "%s: not printed (tried %d times): %s", p->name, p->attempt, job->reason_text[0] ? job->reason_text : gwReasonCode(job->reason));
   else if (p->final)
     snprintf(p->outcome, sizeof(p->outcome), "%s: not printed: %s", p->name, job->reason_text[0] ? job->reason_text : gwReasonCode(job->reason));
 }
 
 
 /*
- * '_gwMailIntakeEvent()' - A job event of origin "mail": the waiting
- *                          message whose part it is gets its outcome.
+ * 'retry_ref()' - The origin reference of a part's attempt n (2 ..
+ *                 1 + GW_MAIL_RETRIES); false when there is no such attempt
+ *                 (past the bound, or a reference too long for a suffix).
  */
 
-void
-_gwMailIntakeEvent(gw_mail_source_t *in, const gw_job_event_t *event)
+static bool
+retry_ref(const gw_mail_part_state_t *p, int n, char *ref, size_t refsize)
 {
-  gw_job_t   job;
-  gw_actor_t actor;
-
-  if (!is_final(event->new_state))
-    return;
-
-  pthread_mutex_lock(&in->mutex);
-  if (in->pending)
-  {
-    pending_t *pm = (pending_t *)in->pending;
-
-    for (int i = 0; i < pm->nparts; i ++)
-    {
-      if (strcmp(pm->parts[i].ref, event->origin_ref) || (pm->parts[i].job_id[0] && strcmp(pm->parts[i].job_id, event->job_id)))
-        continue;                       /* Another part, or an older job of this part */
-      memset(&actor, 0, sizeof(actor));
-      actor.tenant = event->tenant, actor.who = "system", actor.role = GW_ROLE_ADMIN, actor.where = "events", actor.frontend = "mail";
-      pthread_mutex_unlock(&in->mutex);
-      if (!gwApiJobGet(in->sys, &actor, event->job_id, &job))
-      {
-        memset(&job, 0, sizeof(job));
-        job.state = event->new_state;
-        job.reason = event->reason;
-        job.color_pages = -1;
-        snprintf(job.reason_text, sizeof(job.reason_text), "%s", event->text);
-      }
-      pthread_mutex_lock(&in->mutex);
-      if (in->pending == pm)
-        outcome_from_job(pm->parts + i, &job);
-      break;
-    }
-    pthread_cond_broadcast(&in->cond);
-  }
-  pthread_mutex_unlock(&in->mutex);
+  return (n >= 2 && n <= 1 + GW_MAIL_RETRIES && (size_t)snprintf(ref, refsize, "%s#%d", p->base, n) < refsize);
 }
 
 
 /*
- * 'find_ref_cb()' - gwApiJobIterate callback: the job holding a reference.
+ * 'find_ref_cb()' - gwApiJobIterate callback: the newest attempt of a part
+ *                   (its base reference, or "base#N"), failed "interrupted"
+ *                   jobs left out (they no longer hold their reference).
  */
 
-typedef struct find_ref_s { const char *ref; gw_job_t job; bool found; } find_ref_t;
+typedef struct find_ref_s { const char *base; size_t len; gw_job_t job; int attempt; } find_ref_t;
 
 static bool
 find_ref_cb(const gw_job_t *job, void *data)
 {
   find_ref_t *f = (find_ref_t *)data;
+  const char *s = job->origin_ref + f->len;
+  int         n = 0;
 
-  if (!strcmp(job->origin_ref, f->ref) && !(job->state == GW_JOB_STATE_FAILED && job->reason == GW_REASON_INTERRUPTED))
-  {                                     /* (an interrupted job no longer holds the reference) */
-    f->job   = *job;
-    f->found = true;
-    return (false);
+  if (strncmp(job->origin_ref, f->base, f->len) || (job->state == GW_JOB_STATE_FAILED && job->reason == GW_REASON_INTERRUPTED))
+    return (true);
+  if (!*s)
+    n = 1;
+  else if (*s == '#' && s[1] >= '2' && s[1] <= '9' && !s[2])
+    n = s[1] - '0';
+  if (n > f->attempt)
+  {
+    f->job     = *job;
+    f->attempt = n;
   }
+
   return (true);
 }
 
 
 /*
- * 'submit_part()' - Submit one part.  false = the gateway could not take
- *                   it now (retry the message later).
+ * 'part_set()' - A part's current attempt and, when known, its job's outcome
+ *                (under the source's mutex: the event thread reads them).
+ */
+
+static void
+part_set(gw_mail_source_t *src, gw_mail_part_state_t *p, const char *ref, int attempt, const gw_job_t *job, const char *outcome)
+{
+  pthread_mutex_lock(&src->mutex);
+  snprintf(p->ref, sizeof(p->ref), "%s", ref);
+  p->attempt = attempt;
+  if (job)
+  {
+    snprintf(p->job_id, sizeof(p->job_id), "%s", job->id);
+    _gwMailPartOutcome(p, job);
+  }
+  if (outcome)
+  {
+    size_t n = strnlen(outcome, sizeof(p->outcome) - 1);
+
+    p->final = true;
+    memcpy(p->outcome, outcome, n);
+    p->outcome[n] = '\0';
+  }
+  pthread_mutex_unlock(&src->mutex);
+}
+
+
+/*
+ * 'taken_before()' - A part whose reference is taken (a message fetched
+ *                    again): its newest attempt's job says what became of
+ *                    it, or, when that failed "internal-error" and a retry
+ *                    is left, the reference of the next attempt goes to
+ *                    *next (1: submit it now; -1: not due yet).  Returns 0
+ *                    when the part's state is set.
+ */
+
+static int
+taken_before(gw_mail_source_t *src, const gw_actor_t *actor, const char *user, gw_mail_part_state_t *p, char *next, size_t nextsize)
+{
+  find_ref_t f;
+  char       text[400];
+
+  memset(&f, 0, sizeof(f));
+  f.base = p->base;
+  f.len  = strlen(p->base);
+  gwApiJobIterate(src->sys, actor, user, 0, find_ref_cb, &f);
+  if (!f.attempt)
+  {
+    snprintf(text, sizeof(text), "%s: received earlier.", p->name);
+    part_set(src, p, p->base, 1, NULL, text);
+    return (0);
+  }
+  if (f.job.state == GW_JOB_STATE_FAILED && f.job.reason == GW_REASON_INTERNAL && retry_ref(p, f.attempt + 1, next, nextsize))
+  {
+    int64_t due = f.job.updated + (int64_t)src->poll * (1 << (f.attempt - 1));
+
+    if (time(NULL) < due)
+    {
+      gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: %s: internal error at attempt %d; the next attempt is due in %lld s.", src->name, f.job.origin_ref, f.attempt, (long long)(due - time(NULL)));
+      return (-1);
+    }
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: %s: internal error at attempt %d (%s); submitting it again as %s.", src->name, f.job.origin_ref, f.attempt, f.job.reason_text, next);
+    return (1);
+  }
+  /* Its reference and job first, then its state: an outcome that comes meanwhile is either read here or
+     matched by its event (events follow the committed transition). */
+  pthread_mutex_lock(&src->mutex);
+  snprintf(p->ref, sizeof(p->ref), "%s", f.job.origin_ref);
+  snprintf(p->job_id, sizeof(p->job_id), "%s", f.job.id);
+  p->attempt = f.attempt;
+  pthread_mutex_unlock(&src->mutex);
+  if (!_gwMailJobFinal(f.job.state))
+    gwApiJobGet(src->sys, actor, f.job.id, &f.job);
+  pthread_mutex_lock(&src->mutex);
+  if (!p->final)
+    _gwMailPartOutcome(p, &f.job);
+  pthread_mutex_unlock(&src->mutex);
+
+  return (0);
+}
+
+
+/*
+ * 'submit_part()' - Submit one part (again, for a retry after an internal
+ *                   error).  false = the gateway could not take it now, or
+ *                   its next attempt is not due yet (retry the message later).
  */
 
 static bool
-submit_part(gw_mail_source_t *src, const gw_actor_t *actor, const char *user, const gw_mail_part_t *part, const gw_job_options_t *options, pending_part_t *p)
+submit_part(gw_mail_source_t *src, const gw_actor_t *actor, const char *user, const gw_mail_part_t *part, gw_job_options_t *options, gw_mail_part_state_t *p)
 {
   gw_submission_t *sub;
   gw_reason_t      reason;
-  char             text[512];
+  char             text[512], ref[128], line[1100];
   gw_job_t         job;
+  int              attempt = 1, t;
 
-  sub = gwApiJobSubmit(src->sys, actor, user, part->filename, options, (int64_t)part->size, &reason, text, sizeof(text));
-  if (!sub && reason == GW_REASON_DUPLICATE)
+  snprintf(ref, sizeof(ref), "%s", p->base);
+  for (;;)
   {
-    find_ref_t f;
-
-    /* Taken before a crash: its job says what became of it. */
-    memset(&f, 0, sizeof(f));
-    f.ref = p->ref;
-    gwApiJobIterate(src->sys, actor, user, 0, find_ref_cb, &f);
-    pthread_mutex_lock(&src->mutex);
-    if (f.found)
-    {
-      snprintf(p->job_id, sizeof(p->job_id), "%s", f.job.id);
-      outcome_from_job(p, &f.job);
-    }
-    else
-    {
-      p->final = true;
-      snprintf(p->outcome, sizeof(p->outcome), "%s: received earlier.", p->name);
-    }
-    pthread_mutex_unlock(&src->mutex);
-    return (true);
+    options->origin_ref = ref;
+    if ((sub = gwApiJobSubmit(src->sys, actor, user, part->filename, options, (int64_t)part->size, &reason, text, sizeof(text))) != NULL ||
+        reason != GW_REASON_DUPLICATE || attempt > 1)
+      break;
+    /* Taken before (a crash, a reload, an earlier poll): its newest job says what became of it. */
+    if ((t = taken_before(src, actor, user, p, ref, sizeof(ref))) <= 0)
+      return (t == 0);
+    attempt = (int)strtol(strrchr(ref, '#') + 1, NULL, 10);
   }
+  part_set(src, p, ref, attempt, NULL, NULL);
   if (!sub)
   {
-    if (reason == GW_REASON_BUSY || reason == GW_REASON_INTERNAL)
+    if (reason == GW_REASON_BUSY || reason == GW_REASON_INTERNAL || reason == GW_REASON_DUPLICATE)
       return (false);
-    pthread_mutex_lock(&src->mutex);
-    p->final = true;
-    snprintf(p->outcome, sizeof(p->outcome), "%s: not printed: %s", p->name, text);
-    pthread_mutex_unlock(&src->mutex);
+    snprintf(line, sizeof(line), "%s: not printed: %s", p->name, text);
+    part_set(src, p, ref, attempt, NULL, line);
     return (true);
   }
 
@@ -219,12 +264,7 @@ submit_part(gw_mail_source_t *src, const gw_actor_t *actor, const char *user, co
     if (sub)
       gwSubmissionAbort(&sub, GW_REASON_NONE);
     if (gwApiJobGet(src->sys, actor, p->job_id, &job))
-    {
-      pthread_mutex_lock(&src->mutex);
-      outcome_from_job(p, &job);
-      pthread_mutex_unlock(&src->mutex);
-    }
-    return (true);
+      part_set(src, p, ref, attempt, &job, NULL);
   }
 
   return (true);
@@ -266,15 +306,18 @@ trust_check(gw_mail_source_t *src, gw_mail_message_t *msg, char *why, size_t why
 
 
 /*
- * 'may_reply()' - The core's RFC 3834 guard on the message's header.
+ * 'reply_head()' - What the reply needs of a message's header, with the
+ *                  core's RFC 3834 guard decided now (the message is freed
+ *                  while its parts convert).
  */
 
-static bool
-may_reply(gw_mail_source_t *src, gw_mail_message_t *msg, const char **reason)
+static void
+reply_head(gw_mail_source_t *src, gw_mail_message_t *msg, gw_mail_reply_head_t *head)
 {
   static const char * const names[] = { "Auto-Submitted", "Precedence", "List-Id", "List-Unsubscribe", "List-Post", "Return-Path", "X-Auto-Response-Suppress", "X-Loop" };
   const char *headers[2 * 8 + 1];
   const char *own[2] = { src->user, NULL };
+  const char *msgid = gwMailMessageHeaderN(msg, "Message-ID", 0);
   int         n = 0;
 
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i ++)
@@ -289,7 +332,11 @@ may_reply(gw_mail_source_t *src, gw_mail_message_t *msg, const char **reason)
   }
   headers[n] = NULL;
 
-  return (gwMailShouldReply(src->sys, headers, gwMailMessageFrom(msg), own, reason));
+  memset(head, 0, sizeof(*head));
+  head->may_reply = gwMailShouldReply(src->sys, headers, gwMailMessageFrom(msg), own, &head->no_reply);
+  snprintf(head->from, sizeof(head->from), "%s", gwMailMessageFrom(msg));
+  snprintf(head->subject, sizeof(head->subject), "%s", gwMailMessageHeader(msg, "Subject"));
+  snprintf(head->msgid, sizeof(head->msgid), "%s", msgid && strlen(msgid) < 250 && msgid[0] == '<' ? msgid : "");
 }
 
 
@@ -320,48 +367,47 @@ append(char *buf, size_t size, size_t *len, const char *fmt, ...)
  */
 
 static bool
-queue_reply(gw_mail_source_t *src, gw_mail_message_t *msg, const char *key, const char *intro, const pending_t *pm, const char *notes)
+queue_reply(gw_mail_source_t *src, const gw_mail_reply_head_t *head, const char *key, const char *intro, const gw_mail_inflight_t *m, const char *notes)
 {
   gw_actor_t   actor;
-  gw_outmail_t m;
-  char        *body, subject[300], okey[256], refs[600];
+  gw_outmail_t om;
+  char        *body, subject[300], okey[256];
   size_t       len = 0, size = 64 * 1024;
-  const char  *error = NULL, *msgid = gwMailMessageHeaderN(msg, "Message-ID", 0), *reason = NULL;
+  const char  *error = NULL;
   int64_t      id;
   bool         ok;
 
-  if (!may_reply(src, msg, &reason))
+  if (!head->may_reply)
   {
-    gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s: no reply (%s).", src->name, key, reason ? reason : "guard");
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s: no reply (%s).", src->name, key, head->no_reply ? head->no_reply : "guard");
     return (true);
   }
   if ((body = malloc(size)) == NULL)
     return (false);
 
   append(body, size, &len, "%s\n\n", intro);
-  for (int i = 0; pm && i < pm->nparts; i ++)
-    append(body, size, &len, "- %s\n", pm->parts[i].outcome);
+  for (int i = 0; m && i < m->nparts; i ++)
+    append(body, size, &len, "- %s\n", m->parts[i].outcome);
   if (notes && *notes)
     append(body, size, &len, "\n%s", notes);
   append(body, size, &len, "\nHeld documents wait for you at any printer of this gateway: release them there with your PIN or card, or ask your administrator.\n-- \nPrintgate\n");
 
-  snprintf(subject, sizeof(subject), "Printed: %.250s", gwMailMessageHeader(msg, "Subject"));
+  snprintf(subject, sizeof(subject), "Printed: %.250s", head->subject);
   for (char *p = subject; *p; p ++)
     if ((unsigned char)*p < ' ')
       *p = ' ';
   snprintf(okey, sizeof(okey), "reply:%s:%s", src->name, key);
-  snprintf(refs, sizeof(refs), "%s", msgid && strlen(msgid) < 250 && msgid[0] == '<' ? msgid : "");
 
-  intake_actor(src, &actor);
-  memset(&m, 0, sizeof(m));
-  m.to           = gwMailMessageFrom(msg);
-  m.subject      = subject;
-  m.body         = body;
-  m.in_reply_to  = refs[0] ? refs : NULL;
-  m.references   = refs[0] ? refs : NULL;
-  m.auto_replied = true;
-  m.key          = okey;
-  ok = gwApiOutboxAdd(src->sys, &actor, &m, &id, &error);
+  _gwMailIntakeActor(src, &actor);
+  memset(&om, 0, sizeof(om));
+  om.to           = head->from;
+  om.subject      = subject;
+  om.body         = body;
+  om.in_reply_to  = head->msgid[0] ? head->msgid : NULL;
+  om.references   = head->msgid[0] ? head->msgid : NULL;
+  om.auto_replied = true;
+  om.key          = okey;
+  ok = gwApiOutboxAdd(src->sys, &actor, &om, &id, &error);
   if (!ok)
   {
     /* A reply the outbox refuses (a bad address) can never be sent: log it, do not retry forever. */
@@ -383,15 +429,17 @@ refuse_message(gw_mail_source_t *src, gw_mail_message_t *msg, const char *key, c
 {
   gw_actor_t actor;
 
-  intake_actor(src, &actor);
+  _gwMailIntakeActor(src, &actor);
   gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s from %s refused: %s.", src->name, key, msg ? gwMailMessageFrom(msg) : "?", why);
   gwApiAuditAdd(src->sys, &actor, "mail.reject", msg ? gwMailMessageFrom(msg) : "", NULL, NULL, 0, why);
   if (msg)
   {
-    char intro[700];
+    gw_mail_reply_head_t head;
+    char                 intro[700];
 
+    reply_head(src, msg, &head);
     snprintf(intro, sizeof(intro), "Your message was not printed: %s.", why);
-    if (!queue_reply(src, msg, key, intro, NULL, NULL))
+    if (!queue_reply(src, &head, key, intro, NULL, NULL))
       return (GW_MAIL_RETRY);
   }
 
@@ -411,6 +459,7 @@ _gwMailIntakeTooLarge(gw_mail_source_t *src, const char *key, size_t size)
 
   snprintf(why, sizeof(why), "the message (%zu MB) is larger than this gateway's limit of %zu MB", size / (1024 * 1024), src->limits.max_message / (1024 * 1024));
   refuse_message(src, NULL, key, why);
+  src->taken ++;                        /* Done, as a taken message */
 }
 
 
@@ -440,64 +489,43 @@ header_only(gw_mail_source_t *src, const char *data, size_t size)
 
 /*
  * 'plan_parts()' - The parts to submit (attachments, and the body when
- *                  asked) and the refused ones' lines.  false = too many.
+ *                  asked) and the refused ones' lines, into m (NULL: only
+ *                  count them).  Returns the count; *submit gets those to submit.
  */
 
-static bool
-plan_parts(gw_mail_source_t *src, gw_mail_message_t *msg, const char *key, bool body, pending_t *pm, int *submit)
+static int
+plan_parts(gw_mail_source_t *src, gw_mail_message_t *msg, const char *key, bool body, gw_mail_inflight_t *m, int *submit)
 {
+  int n = 0;
+
   *submit = 0;
   for (int i = 0; i < gwMailMessagePartCount(msg); i ++)
   {
     const gw_mail_part_t *part = gwMailMessagePart(msg, i);
-    pending_part_t       *p;
+    gw_mail_part_state_t *p;
 
     if (part->kind == GW_MAIL_PART_SKIPPED || (part->kind == GW_MAIL_PART_BODY && !body))
       continue;
-    if (pm->nparts >= PARTS_MAX)
-      return (false);
-    p = pm->parts + pm->nparts ++;
-    snprintf(p->ref, sizeof(p->ref), "%s:%s:%d", src->name, key, part->index);
+    if (part->kind != GW_MAIL_PART_REFUSED)
+      (*submit) ++;
+    if (!m || n >= m->nparts)
+    {
+      n ++;
+      continue;
+    }
+    p = m->parts + n ++;
+    snprintf(p->base, sizeof(p->base), "%s:%s:%d", src->name, key, part->index);
+    snprintf(p->ref, sizeof(p->ref), "%s", p->base);
     snprintf(p->name, sizeof(p->name), "%s", part->kind == GW_MAIL_PART_BODY ? "message body" : part->filename);
+    p->attempt = 1;
     if (part->kind == GW_MAIL_PART_REFUSED)
     {
       p->final = true;
       snprintf(p->outcome, sizeof(p->outcome), "%s: not printed: %s.", p->name, part->why);
     }
-    else
-      (*submit) ++;
   }
 
-  return (true);
-}
-
-
-/*
- * 'wait_outcomes()' - Wait (bounded) until every part has its outcome.
- */
-
-static bool
-wait_outcomes(gw_mail_source_t *src, pending_t *pm)
-{
-  struct timespec until;
-  bool            all = false;
-
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += REPLY_WAIT;
-
-  pthread_mutex_lock(&src->mutex);
-  while (!src->stop)
-  {
-    all = true;
-    for (int i = 0; i < pm->nparts; i ++)
-      all = all && pm->parts[i].final;
-    if (all || pthread_cond_timedwait(&src->cond, &src->mutex, &until) != 0)
-      break;
-  }
-  src->pending = NULL;
-  pthread_mutex_unlock(&src->mutex);
-
-  return (all);
+  return (n);
 }
 
 
@@ -558,25 +586,81 @@ quarantine_note(gw_mail_source_t *src, const gw_actor_t *actor, const char *from
 
 
 /*
- * '_gwMailIntake()' - Take one whole message (see the file comment).
+ * 'message_new()' - A message to put in flight, its parts planned; NULL
+ *                   with *done set when it is done at once (nothing to
+ *                   submit: refused, or only refused parts answered).
  */
 
-gw_mail_done_t
-_gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t size)
+static gw_mail_inflight_t *
+message_new(gw_mail_source_t *src, gw_mail_message_t *msg, const char *key, bool body, gw_mail_done_t *done)
 {
-  gw_mail_message_t *msg;
-  gw_actor_t         actor;
-  gw_address_t       addr;
-  gw_mail_options_t  o;
-  gw_job_options_t   opts;
-  pending_t         *pm;
-  char               why[512], trust_why[256], notes[3000] = "", intro[600], ref[128];
-  const char        *from;
-  bool               quarantine, retry = false, all, planned;
-  int                submit;
-  gw_mail_done_t     done;
+  gw_mail_inflight_t *m;
+  gw_actor_t          actor;
+  char                why[512], intro[600];
+  int                 n, submit;
 
-  intake_actor(src, &actor);
+  n = plan_parts(src, msg, key, body, NULL, &submit);
+  if (n > PARTS_MAX || submit == 0)
+  {
+    if (n > 0 && n <= PARTS_MAX)
+    {
+      gw_mail_reply_head_t head;
+
+      /* Only refused parts (winmail.dat ...): the reply lists each with its reason. */
+      if ((m = calloc(1, sizeof(gw_mail_inflight_t) + (size_t)n * sizeof(gw_mail_part_state_t))) == NULL)
+      {
+        *done = GW_MAIL_RETRY;
+        return (NULL);
+      }
+      m->nparts = n;
+      plan_parts(src, msg, key, body, m, &submit);
+      _gwMailIntakeActor(src, &actor);
+      reply_head(src, msg, &head);
+      snprintf(intro, sizeof(intro), "Nothing in your message \"%.200s\" was printed:", head.subject);
+      gwApiAuditAdd(src->sys, &actor, "mail.reject", head.from, NULL, NULL, 0, "no printable attachment");
+      *done = queue_reply(src, &head, key, intro, m, NULL) ? GW_MAIL_DONE_REJECTED : GW_MAIL_RETRY;
+      free(m);
+      return (NULL);
+    }
+    snprintf(why, sizeof(why), n > PARTS_MAX ? "the message has more than %d attachments; send fewer per message" : "the message has no attachment this gateway can print", PARTS_MAX);
+    *done = refuse_message(src, msg, key, why);
+    return (NULL);
+  }
+
+  if ((m = calloc(1, sizeof(gw_mail_inflight_t) + (size_t)n * sizeof(gw_mail_part_state_t))) == NULL)
+  {
+    *done = GW_MAIL_RETRY;
+    return (NULL);
+  }
+  m->nparts = n;
+  plan_parts(src, msg, key, body, m, &submit);
+  reply_head(src, msg, &m->head);
+  snprintf(m->key, sizeof(m->key), "%s", key);
+
+  return (m);
+}
+
+
+/*
+ * 'intake()' - Take one whole message (see the file comment).
+ */
+
+static gw_mail_done_t
+intake(gw_mail_source_t *src, const char *key, const char *data, size_t size, void *tag)
+{
+  gw_mail_message_t  *msg;
+  gw_mail_inflight_t *m;
+  gw_actor_t          actor;
+  gw_address_t        addr;
+  gw_mail_options_t   o;
+  gw_job_options_t    opts;
+  char                why[512], trust_why[256], notes[3000] = "";
+  const char         *from;
+  bool                quarantine;
+  int                 inflight;
+  gw_mail_done_t      done = GW_MAIL_IN_FLIGHT;
+
+  _gwMailIntakeActor(src, &actor);
   if ((msg = gwMailMessageParse(data, size, &src->limits, why, sizeof(why))) == NULL)
   {
     gw_mail_message_t *h = header_only(src, data, size);
@@ -610,66 +694,112 @@ _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t s
   job_options(src, &o, &opts, notes, sizeof(notes));
   opts.quarantine = quarantine;
 
-  if ((pm = calloc(1, sizeof(pending_t))) == NULL)
+  if ((m = message_new(src, msg, key, o.body || src->print_body, &done)) == NULL)
   {
-    gwMailMessageDelete(&msg);
-    return (GW_MAIL_RETRY);
-  }
-  planned = plan_parts(src, msg, key, o.body || src->print_body, pm, &submit);
-  if (planned && submit == 0 && pm->nparts > 0)
-  {
-    /* Only refused parts (winmail.dat ...): the reply lists each with its reason. */
-    snprintf(intro, sizeof(intro), "Nothing in your message \"%.200s\" was printed:", gwMailMessageHeader(msg, "Subject"));
-    gwApiAuditAdd(src->sys, &actor, "mail.reject", from, NULL, NULL, 0, "no printable attachment");
-    done = queue_reply(src, msg, key, intro, pm, notes) ? GW_MAIL_DONE_REJECTED : GW_MAIL_RETRY;
-    free(pm);
     gwMailMessageDelete(&msg);
     return (done);
   }
-  if (!planned || submit == 0)
-  {
-    snprintf(why, sizeof(why), !planned ? "the message has more than %d attachments; send fewer per message" : "the message has no attachment this gateway can print", PARTS_MAX);
-    free(pm);
-    done = refuse_message(src, msg, key, why);
-    gwMailMessageDelete(&msg);
-    return (done);
-  }
+  m->tag        = tag;
+  m->quarantine = quarantine;
+  m->deadline   = time(NULL) + REPLY_WAIT;
+  snprintf(m->user, sizeof(m->user), "%s", addr.user_name);
+  snprintf(m->trust_why, sizeof(m->trust_why), "%s", trust_why);
+  snprintf(m->notes, sizeof(m->notes), "%s", notes);
 
-  pthread_mutex_lock(&src->mutex);
-  src->pending = pm;
-  pthread_mutex_unlock(&src->mutex);
-
-  for (int i = 0, j = 0; i < gwMailMessagePartCount(msg) && !retry; i ++)
+  /* In the window before the first submission: no event of its parts can be missed. */
+  _gwMailWindowAdd(src, m);
+  for (int i = 0, j = 0; i < gwMailMessagePartCount(msg) && !m->retry; i ++)
   {
     const gw_mail_part_t *part = gwMailMessagePart(msg, i);
+    char                  base[128];
 
-    snprintf(ref, sizeof(ref), "%s:%s:%d", src->name, key, part->index);
-    for (j = 0; j < pm->nparts && strcmp(pm->parts[j].ref, ref); j ++);
-    if (j >= pm->nparts || pm->parts[j].final || (part->kind != GW_MAIL_PART_ATTACHMENT && part->kind != GW_MAIL_PART_BODY))
+    if (part->kind != GW_MAIL_PART_ATTACHMENT && part->kind != GW_MAIL_PART_BODY)
       continue;
-    opts.origin_ref = ref;
-    retry = !submit_part(src, &actor, addr.user_name, part, &opts, pm->parts + j);
+    snprintf(base, sizeof(base), "%s:%s:%d", src->name, key, part->index);
+    for (j = 0; j < m->nparts && strcmp(m->parts[j].base, base); j ++);
+    if (j < m->nparts && !m->parts[j].final)
+      m->retry = !submit_part(src, &actor, addr.user_name, part, &opts, m->parts + j);
   }
+  gwMailMessageDelete(&msg);
 
-  all = wait_outcomes(src, pm);
-  for (int i = 0; i < pm->nparts && !retry; i ++)
-    retry = pm->parts[i].interrupted;  /* Its reference is free again: the part is submitted anew */
-  if (retry || !all)
+  if (m->retry)
   {
-    gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: message %s: %s; it is taken again later.", src->name, key, retry ? "the gateway is busy, or a document was interrupted" : "not every document has an outcome yet");
-    free(pm);
-    gwMailMessageDelete(&msg);
+    /* Busy, or a retry not due yet: the parts submitted go on; the message is taken again later. */
+    _gwMailWindowRemove(src, m);
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s: the gateway cannot take every document now (busy, or a retry after an internal error is not due yet); it is taken again later.", src->name, key);
+    free(m);
+    return (GW_MAIL_RETRY);
+  }
+  pthread_mutex_lock(&src->mutex);
+  inflight = src->ninflight;
+  pthread_mutex_unlock(&src->mutex);
+  gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s: %d document(s) submitted; %d message(s) in flight.", src->name, key, m->nparts, inflight);
+
+  return (GW_MAIL_IN_FLIGHT);
+}
+
+
+/*
+ * '_gwMailIntake()' - Take one whole message; counted as taken unless it is
+ *                     left for later (a round that took some may go on).
+ */
+
+gw_mail_done_t
+_gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t size, void *tag)
+{
+  gw_mail_done_t done = intake(src, key, data, size, tag);
+
+  if (done != GW_MAIL_RETRY)
+    src->taken ++;
+
+  return (done);
+}
+
+
+/*
+ * '_gwMailIntakeFinish()' - A message out of the window: every part has an
+ *                           outcome (else it is taken again later): its
+ *                           reply.  *m is freed; key and tag are given back.
+ */
+
+gw_mail_done_t
+_gwMailIntakeFinish(gw_mail_source_t *src, gw_mail_inflight_t **mp, char *key, size_t keysize, void **tag)
+{
+  gw_mail_inflight_t *m = *mp;
+  gw_actor_t          actor;
+  char                intro[600], next[128];
+  const char         *why = NULL;
+  gw_mail_done_t      done;
+
+  *mp = NULL;
+  snprintf(key, keysize, "%s", m->key);
+  *tag = m->tag;
+  for (int i = 0; i < m->nparts && !why; i ++)
+  {
+    const gw_mail_part_state_t *p = m->parts + i;
+
+    if (!p->final)
+      why = "not every document has an outcome yet";
+    else if (p->interrupted)
+      why = "a document was interrupted";    /* Its reference is free again: the part is submitted anew */
+    else if (p->internal && retry_ref(p, p->attempt + 1, next, sizeof(next)))
+      why = "a document failed with an internal error; it is submitted again at a later poll";
+  }
+  if (why)
+  {
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: message %s: %s; it is taken again later.", src->name, m->key, why);
+    free(m);
     return (GW_MAIL_RETRY);
   }
 
-  if (quarantine)
-    quarantine_note(src, &actor, from, trust_why, notes, sizeof(notes));
-  snprintf(intro, sizeof(intro), "Your message \"%.200s\" was received by the print gateway for %s:", gwMailMessageHeader(msg, "Subject"), addr.user_name);
-  gwApiAuditAdd(src->sys, &actor, quarantine ? "mail.quarantine" : "mail.receive", addr.user_name, NULL, NULL, pm->nparts, key);
-  gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s from %s: %d document(s)%s.", src->name, key, from, pm->nparts, quarantine ? ", quarantined" : "");
-  done = queue_reply(src, msg, key, intro, pm, notes) ? GW_MAIL_DONE_PRINTED : GW_MAIL_RETRY;
-  free(pm);
-  gwMailMessageDelete(&msg);
+  _gwMailIntakeActor(src, &actor);
+  if (m->quarantine)
+    quarantine_note(src, &actor, m->head.from, m->trust_why, m->notes, sizeof(m->notes));
+  snprintf(intro, sizeof(intro), "Your message \"%.200s\" was received by the print gateway for %s:", m->head.subject, m->user);
+  gwApiAuditAdd(src->sys, &actor, m->quarantine ? "mail.quarantine" : "mail.receive", m->user, NULL, NULL, m->nparts, m->key);
+  gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s from %s: %d document(s)%s.", src->name, m->key, m->head.from, m->nparts, m->quarantine ? ", quarantined" : "");
+  done = queue_reply(src, &m->head, m->key, intro, m, m->notes) ? GW_MAIL_DONE_PRINTED : GW_MAIL_RETRY;
+  free(m);
 
   return (done);
 }

@@ -163,6 +163,18 @@ set_option(gw_mail_source_t *s, const char *key, const char *value, const char *
     else
       s->limits.max_message = (size_t)n * 1024 * 1024;
   }
+  else if (!strcasecmp(key, "in-flight"))
+  {
+    char *end;
+    long  n = strtol(value, &end, 10);
+
+    if (*end || n < 1 || n > GW_MAIL_IN_FLIGHT_MAX)
+    {
+      *why = "in-flight takes a number from 1 to 64";
+      return (false);
+    }
+    s->in_flight = (int)n;
+  }
   else if (!strcasecmp(key, "done"))
   {
     if (strcmp(value, "move") && strcmp(value, "flag") && strcmp(value, "delete"))

@@ -57,8 +57,18 @@ typedef enum gw_mail_done_e             /* What became of a message */
 {
   GW_MAIL_DONE_PRINTED,                 /* Its jobs are committed (or were before): flag/move/delete it */
   GW_MAIL_DONE_REJECTED,                /* Nothing to print, for good: flag/move it to Rejected */
-  GW_MAIL_RETRY                         /* The gateway could not take it now: leave it, try later */
+  GW_MAIL_RETRY,                        /* The gateway could not take it now: leave it, try later */
+  GW_MAIL_IN_FLIGHT                     /* Its parts are submitted: it is done later, through the window */
 } gw_mail_done_t;
+
+#define GW_MAIL_IN_FLIGHT_MAX  64       /* in-flight= at most */
+#define GW_MAIL_RETRIES        3        /* Submissions again of a part whose job failed internal-error */
+
+typedef struct _gw_mail_inflight_s gw_mail_inflight_t;   /* A message waiting for its outcomes (mail-intake.c) */
+
+/* What a poller does once a message is done (PRINTED or REJECTED): flag, move, delete, UIDL.
+   key and tag are those the message was taken with; false = the connection broke. */
+typedef bool (*gw_mail_done_cb_t)(void *data, const char *key, void *tag, gw_mail_done_t done);
 
 typedef struct gw_mail_source_s
 {
@@ -83,6 +93,7 @@ typedef struct gw_mail_source_s
   char             printed[64], rejected[64];
   bool             force_mono, force_duplex, print_body;
   int              quarantine_max;      /* Quarantined jobs per sender address */
+  int              in_flight;           /* in-flight=: messages in flight at once (0 = 2 x ConversionWorkers) */
   gw_mail_limits_t limits;
 
   /* Runtime */
@@ -92,9 +103,14 @@ typedef struct gw_mail_source_s
   int              wake[2];             /* Pipe: a byte wakes the poller (stop) */
   volatile bool    stop;
   char             uidl_path[GW_PATH_MAX + 96];     /* POP3: done UIDLs, one a line */
-  pthread_mutex_t  mutex;               /* Guards pending (the poller and the event thread) */
+  pthread_mutex_t  mutex;               /* Guards the window (the poller and the event thread) and health */
   pthread_cond_t   cond;                /* An outcome arrived */
-  void            *pending;             /* The message waiting for its outcomes, or NULL */
+  gw_mail_inflight_t *inflight;         /* The window: messages waiting for their outcomes, oldest first */
+  int              ninflight;
+  int              window;              /* Its size (in_flight, or the default), set at start */
+  bool             resync;              /* Events were lost: read the waiting parts' jobs again */
+  unsigned         taken;               /* Messages taken (done or in flight, not left for later): the poller's */
+  bool             more;                /* The last round stopped at its batch size having taken some: go on at once */
   gw_mail_health_t health;              /* Guarded by mutex */
 } gw_mail_source_t;
 
@@ -149,8 +165,22 @@ extern void           _gwMailHealthOk(gw_mail_source_t *src);
 extern void           _gwMailHealthError(gw_mail_source_t *src, int backoff, bool stopped, const char *fmt, ...) GW_FORMAT(4, 5);
 /* True when the stop was asked; waits up to seconds (or until woken). */
 extern bool           _gwMailSourceSleep(gw_mail_source_t *src, int seconds);
-/* mail-intake.c: one whole message, its key (for the jobs' origin references) unique in the source. */
-extern gw_mail_done_t _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t size);
+/* mail-intake.c: one whole message, its key (for the jobs' origin references) unique in the source:
+   done at once (PRINTED, REJECTED, RETRY), or IN_FLIGHT (kept in the window with its tag, done later by
+   _gwMailWindowRoom / _gwMailWindowDrain).  data may be freed when it returns. */
+extern gw_mail_done_t _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t size, void *tag);
+/* A message of the window whose parts all have outcomes (or past its wait): its reply; freed. */
+extern gw_mail_done_t _gwMailIntakeFinish(gw_mail_source_t *src, gw_mail_inflight_t **m, char *key, size_t keysize, void **tag);
+/* mail-intake-window.c: finish the done messages of the window (done() for each), then wait while it is
+   full.  false = stopped, or done() failed (the connection broke). */
+extern bool           _gwMailWindowRoom(gw_mail_source_t *src, gw_mail_done_cb_t done, void *data);
+/* Finish every message in flight (the end of a round or POP3 session).  false as above. */
+extern bool           _gwMailWindowDrain(gw_mail_source_t *src, gw_mail_done_cb_t done, void *data);
+/* Forget the messages in flight (a stop, a broken connection): not marked, taken again later. */
+extern void           _gwMailWindowAbandon(gw_mail_source_t *src);
+/* Put a message in the window / take it out (mail-intake.c, under no lock). */
+extern void           _gwMailWindowAdd(gw_mail_source_t *src, gw_mail_inflight_t *m);
+extern void           _gwMailWindowRemove(gw_mail_source_t *src, gw_mail_inflight_t *m);
 /* A job event of origin "mail" (the front-end's subscriber thread). */
 extern void           _gwMailIntakeEvent(gw_mail_source_t *src, const gw_job_event_t *event);
 /* A message over the size cap, refused before download. */

@@ -19,6 +19,11 @@
 #    conversion of the PDF through the core.  Target: p50 < 1 s + conversion.
 # 3. printgated's RSS (VmRSS every 0.5 s) while the MESSAGES stream
 #    through: the series as a small figure, first / max / last.
+# 4. With MAIL_BENCH_AB=1, the batch again (MESSAGES new messages) with
+#    in-flight=1 (one message at a time, as before the window), in the same
+#    run: the window's gain on the same machine and load.
+# The source's window is the default (2 x ConversionWorkers) unless
+# MAIL_IN_FLIGHT says otherwise.
 set -u
 MESSAGES=${1:-300}
 SINGLES=${2:-20}
@@ -66,7 +71,7 @@ ATTACH=0
 for ((i = 1; i <= MESSAGES; i ++)); do ATTACH=$((ATTACH + 1 + i % 3)); done
 
 cat > "$W/sources" <<EOF
-bench imaps://localhost:$MAILRIG_IMAPS/INBOX user=print@example.test password=printpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=60
+bench imaps://localhost:$MAILRIG_IMAPS/INBOX user=print@example.test password=printpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=60${MAIL_IN_FLIGHT:+ in-flight=$MAIL_IN_FLIGHT}
 EOF
 chmod 600 "$W/sources"
 gw_start "LogLevel warn" "MaxHeldJobsPerUser 100000" "CountColorPages no" "MailSourceFile $W/sources" \
@@ -100,7 +105,7 @@ while [ "$(held_now)" -lt "$ATTACH" ] || [ "$(sent_now)" -lt "$MESSAGES" ]; do
 done
 t_mail=$(( $(ms) - t0 ))
 t_held=$t_mail
-echo "printgated: $MESSAGES messages -> $(held_now) held, $(sent_now) replies sent in $t_mail ms ($(( MESSAGES * 1000 / t_mail )).$(( MESSAGES * 10000 / t_mail % 10 )) messages/s; start-up $start_ms ms), $(in_inbox) left in the inbox"
+echo "printgated (window $(curl -sk "https://127.0.0.1:$GW_PORT/health" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["frontends"]["mail"]["sources"][0]["window"])' 2>/dev/null)): $MESSAGES messages -> $(held_now) held, $(sent_now) replies sent in $t_mail ms ($(( MESSAGES * 1000 / t_mail )).$(( MESSAGES * 10000 / t_mail % 10 )) messages/s; start-up $start_ms ms), $(in_inbox) left in the inbox"
 awk -v f="$t_fetch" -v m="$t_mail" 'BEGIN { printf "ratio: %.2f of the raw fetch rate (target >= 0.50)\n", f / m }'
 kill "$RSS_PID" 2>/dev/null
 
@@ -120,6 +125,25 @@ awk '{ if (NR == 1) first = $2; if ($2 > max) max = $2; last = $2; n ++; v[n] = 
        step = n > 20 ? int(n / 20) : 1
        for (i = 1; i <= n; i += step) { bar = ""; for (k = 0; k < v[i] / 1024; k += 1) bar = bar "#"; printf "  %6.1f s %6.1f MB %s\n", t[i] / 1000, v[i] / 1024, bar }
      }' M="$MESSAGES" "$W/rss.txt"
+
+# ---- 4. the same batch, one message at a time (in-flight=1) ----------------------------------
+if [ "${MAIL_BENCH_AB:-0}" = 1 ]; then
+  h0=$(held_now)
+  s0=$(sent_now)
+  gw_stop TERM
+  sed -i 's/ in-flight=[0-9]*//; s/$/ in-flight=1/' "$W/sources"
+  inject "$MESSAGES" $((MESSAGES + 1))
+  for ((i = 0; i < 600 && $(in_inbox) < MESSAGES; i ++)); do sleep 0.1; done
+  t0=$(ms)
+  gw_restart || exit 1
+  while [ "$(held_now)" -lt $((h0 + ATTACH)) ] || [ "$(sent_now)" -lt $((s0 + MESSAGES)) ]; do
+    sleep 0.2
+    [ $(( $(ms) - t0 )) -gt 900000 ] && { echo "gave up after 900 s"; break; }
+  done
+  t_one=$(( $(ms) - t0 ))
+  echo "printgated, in-flight=1 (one message at a time), same run: $MESSAGES messages in $t_one ms ($(( MESSAGES * 1000 / t_one )).$(( MESSAGES * 10000 / t_one % 10 )) messages/s)"
+  awk -v a="$t_one" -v b="$t_mail" 'BEGIN { printf "window gain: %.2f x (in-flight=1 %d ms / window %d ms)\n", a / b, a, b }'
+fi
 
 # ---- 2. single-message latency with IDLE ----------------------------------------------------
 lat=()

@@ -68,6 +68,11 @@ static const struct
   { "p pop3s://mail.example.test user=print@example.test auth=oauth2 " TOKEN " client-secret=s", NULL },
   { "p pop3s://mail.example.test user=print@example.test auth=oauth2 client-secret=s", "needs token-url" },
   { "x smtp://mail.example.test user=print@example.test password=pw", "must start with imaps://" },
+  { "i imaps://mail.example.test user=print@example.test password=pw in-flight=1", NULL },
+  { "i imaps://mail.example.test user=print@example.test password=pw in-flight=64", NULL },
+  { "i imaps://mail.example.test user=print@example.test password=pw in-flight=0", "in-flight takes a number from 1 to 64" },
+  { "i imaps://mail.example.test user=print@example.test password=pw in-flight=65", "in-flight takes a number from 1 to 64" },
+  { "i imaps://mail.example.test user=print@example.test password=pw in-flight=4x", "in-flight takes a number from 1 to 64" },
 };
 
 
@@ -101,6 +106,10 @@ main(void)
   TEST_CHECK(load(dir, "e ews://exchange.example.test:8443/EWS/Exchange.asmx user=EXAMPLE\\print password=pw", 0600, why, sizeof(why)) == 1);
   TEST_CHECK(sources[0].proto == GW_MAIL_PROTO_EWS && sources[0].port == 8443 && sources[0].auth == GW_MAIL_AUTH_PASSWORD);
   TEST_CHECK(!strcmp(sources[0].path, "/EWS/Exchange.asmx") && !strcmp(sources[0].host, "exchange.example.test"));
+
+  /* in-flight=: absent is 0 (the default, 2 x ConversionWorkers, set at start), else the number */
+  TEST_CHECK(load(dir, "i imaps://mail.example.test user=print@example.test password=pw", 0600, why, sizeof(why)) == 1 && sources[0].in_flight == 0);
+  TEST_CHECK(load(dir, "i imaps://mail.example.test user=print@example.test password=pw in-flight=12", 0600, why, sizeof(why)) == 1 && sources[0].in_flight == 12);
 
   /* IMAP with OAuth2: the Outlook scope, the token's own CA */
   TEST_CHECK(load(dir, "i imaps://mail.example.test user=print@example.test auth=oauth2 " TOKEN " client-secret=s token-cafile=/etc/ca.pem", 0600, why, sizeof(why)) == 1);
