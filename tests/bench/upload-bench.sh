@@ -11,6 +11,9 @@
 #    of each server during the upload (VmRSS sampled every 50 ms from
 #    /proc/PID/status, and VmHWM before/after).
 #    Targets: printgated >= 70 % of the peer's throughput, RSS growth < 16 MB.
+#    The same document then goes through the upload form (POST /jobs/upload,
+#    multipart/form-data) for its own line.  GW_UPLOAD_PERF=DIR records a
+#    perf profile of each server during its upload (perf.NAME.data).
 # 2. CLIENTS (default 50) concurrent uploads of EACH_MB (default 5) MB, one
 #    user each: all answered 200, none lost (the peer's replies carry the
 #    byte count; printgated's jobs are counted held), the time to finish,
@@ -63,15 +66,27 @@ sampler() {
 # upload_one NAME PID URL FILE [CURL ARGS...]: one streamed POST of FILE;
 # prints the line for NAME and sets SPEED (bytes/s), GROWTH_KB, REPLY, CODE.
 upload_one() {
-  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out
+  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out ppid=
   shift 4
   base=$(rss_kb "$pid"); hwm0=$(hwm_kb "$pid")
   : > "$W/rss.$name"
   sampler "$pid" "$W/rss.$name" &
   spid=$!
-  out=$(curl -sk -o "$W/reply.$name" -w '%{http_code} %{time_total} %{speed_upload}' -X POST -T "$file" \
-          -H 'Content-Type: application/pdf' -H "X-Filename: $(basename "$file")" "$@" "$url")
+  # GW_UPLOAD_PERF=DIR: a perf profile of the server during the upload
+  if [ -n "${GW_UPLOAD_PERF:-}" ]; then
+    perf record -q -g -p "$pid" -o "$GW_UPLOAD_PERF/perf.${name%% *}.data" 2>/dev/null &
+    ppid=$!
+    sleep 0.5
+  fi
+  if [ -n "${UPLOAD_FORM:-}" ]; then   # the multipart form: "csrf" first, then the file
+    out=$(curl -sk -o "$W/reply.$name" -w '%{http_code} %{time_total} %{speed_upload}' \
+            -F "csrf=$UPLOAD_FORM" -F "files=@$file;type=application/pdf" "$@" "$url")
+  else
+    out=$(curl -sk -o "$W/reply.$name" -w '%{http_code} %{time_total} %{speed_upload}' -X POST -T "$file" \
+            -H 'Content-Type: application/pdf' -H "X-Filename: $(basename "$file")" "$@" "$url")
+  fi
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+  [ -z "${ppid:-}" ] || { kill -INT "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null; ppid=; }
   rss_kb "$pid" >> "$W/rss.$name"
   hwm1=$(hwm_kb "$pid")
   read -r CODE secs SPEED <<< "$out"
@@ -188,6 +203,16 @@ else
     r = p > 0 ? 100 * g / p : 0
     printf "printgated / peer: %.0f %% of the peer'"'"'s throughput (target >= 70 %%: %s); RSS growth %.1f MB (target < 16 MB: %s)\n",
       r, (c ~ /^20/ && r >= 70) ? "met" : "NOT met", rss / 1024, rss < 16384 ? "met" : "NOT met" }'
+  # The same document through the form for browsers without JavaScript
+  # (POST /jobs/upload, multipart/form-data, parsed as it streams), once
+  # the first one has converted (its Ghostscript would share the cores)
+  for i in $(seq 600); do
+    gw --json job list | grep -Eq '"state": *"(receiving|converting)"' || break
+    sleep 0.5
+  done
+  UPLOAD_FORM=$csrf upload_one "printgated-form" "$GW_PID" "$GW/jobs/upload" "$W/big.pdf" -b "$cookie"
+  awk -v g="$SPEED" -v p="$PEER_SPEED" -v c="$CODE" 'BEGIN {
+    printf "printgated form / peer: %.0f %% of the peer'"'"'s throughput (HTTP %s)\n", p > 0 ? 100 * g / p : 0, c }'
 fi
 
 # ---- 2. concurrent uploads ------------------------------------------------------
