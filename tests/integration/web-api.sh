@@ -80,11 +80,23 @@ gw_make_pdf "$W/two.pdf" 2 "Web two"
 gw_make_pdf "$W/one.pdf" 1 "Web one"
 
 # ---- security headers, sign-in ------------------------------------------------
+# security_headers WHAT: every security header in $W/hdr (the last answer)
+security_headers() {
+  local h
+  for h in 'Strict-Transport-Security: max-age' "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'" \
+           'X-Content-Type-Options: nosniff' 'Referrer-Policy: same-origin' 'X-Frame-Options: DENY' "frame-ancestors 'none'" \
+           'Cache-Control: no-store'; do
+    check "$1: header $h" grep -qi "$h" "$W/hdr"
+  done
+  check_eq "$1: each header once" "$(grep -ci '^Content-Security-Policy:' "$W/hdr")$(grep -ci '^X-Content-Type-Options:' "$W/hdr")" 11
+}
 check_eq "sign-in page answers" "$(api GET /signin)" 200
-for h in 'Strict-Transport-Security: max-age' "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'" \
-         'X-Content-Type-Options: nosniff' 'Referrer-Policy: same-origin' 'X-Frame-Options: DENY' "frame-ancestors 'none'"; do
-  check "header: $h" grep -qi "$h" "$W/hdr"
-done
+security_headers "the sign-in page"
+# The listener's own answers carry them too (no route, a wrong method, a declared body over the limit)
+check_eq "an unknown address: 404" "$(api GET /no/such/page)" 404
+security_headers "the listener's 404"
+check_eq "a wrong method: 405" "$(api PUT /api/v1/jobs)" 405
+security_headers "the listener's 405"
 check "no inline script or style on the sign-in page" sh -c "! grep -Eqi '<script>|<style|style=|onclick=|onload=' $W/out"
 check_eq "API error is JSON with reason" "$(api GET /api/v1/me)" 401
 check_eq "  its reason" "$(field reason)" signed-out
@@ -153,6 +165,17 @@ check "no job still converting" peers_wait 60 sh -c "! curl -sk -b $W/alice $BAS
 head -c 2000000 /dev/urandom > "$W/big.bin"
 BEFORE=$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | grep -o '"id"' | wc -l)
 check_eq "upload over the cap: 413" "$(api POST '/api/v1/jobs?name=big.bin' '' "$W/alice" -H "X-CSRF-Token: $CSRF" --data-binary @"$W/big.bin")" 413
+security_headers "the listener's 413 (Content-Length)"
+check_eq "the same without a Content-Length (chunked): 413" "$(api POST '/api/v1/jobs?name=big.bin' '' "$W/alice" -H "X-CSRF-Token: $CSRF" -H 'Transfer-Encoding: chunked' --data-binary @"$W/big.bin")" 413
+security_headers "the 413 while reading"
+# Without a declared size the job exists once the bytes come: it ends failed, too-large, its bytes gone
+check_eq "  the job it began failed as too-large" "$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | python3 -c '
+import json, sys
+jobs = [j for j in json.load(sys.stdin)["jobs"] if j["name"] == "big.bin"]
+print(len(jobs), jobs[0]["state"] if jobs else "-", jobs[0]["reason"] if jobs else "-")')" "1 failed too-large"
+BEFORE=$((BEFORE + 1))
+check_eq "the form over the cap: 413" "$(api POST /jobs/upload '' "$W/alice" -F "csrf=$CSRF" -F "files=@$W/big.bin;filename=big.bin" -F "files=@$W/big.bin;filename=big2.bin")" 413
+security_headers "the form's 413"
 check_eq "  nothing stored" "$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | grep -o '"id"' | wc -l)" "$BEFORE"
 check "  nothing in the spool's incoming" sh -c "ls -A $GW_STATE/spool/incoming; [ -z \"\$(ls -A $GW_STATE/spool/incoming)\" ]"
 
