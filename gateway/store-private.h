@@ -136,6 +136,7 @@ typedef struct _gw_store_ops_s
   bool    (*terminal_find)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
   int     (*terminal_list)(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
   bool    (*terminal_revoke)(void *b, int64_t tenant, const char *name);
+  bool    (*job_set_options)(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 } _gw_store_ops_t;
 
 struct _gw_store_s

@@ -113,7 +113,8 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlTerminalAdd,
   _gwSqlTerminalFind,
   _gwSqlTerminalList,
-  _gwSqlTerminalRevoke
+  _gwSqlTerminalRevoke,
+  _gwSqlJobSetOptions
 };
 
 

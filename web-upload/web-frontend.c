@@ -575,7 +575,7 @@ route_cleanup(gw_request_t *req, void *data)
 static bool
 web_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **error_r)
 {
-  static const char * const pages[] = { "/", "/signin*", "/signout*", "/jobs*", "/p/*", "/setup*", "/verify*", "/static/*" };
+  static const char * const pages[] = { "/", "/signin*", "/signout*", "/jobs*", "/p/*", "/setup*", "/verify*", "/static/*", "/addresses/*" };
   web_t      *web = (web_t *)data;
   gw_route_t  route;
   const char *root = gwSystemGetConfig(sys)->web_root;
