@@ -817,7 +817,7 @@ _gwSqlJobSetOptions(void *backend, int64_t tenant, const char *job_id, const gw_
         _gwSqlRunf(b, _GW_SQL_JOB_SET_OPTIONS,
                    "UPDATE jobs SET copies = ?3, sides = ?4, color_mode = ?5, page_ranges = ?6, number_up = ?7, updated = ?8"
                    " WHERE tenant_id = ?1 AND id = ?2 AND state = ?9", "job options", &r,
-                   "ltittilt", tenant, job_id, o->copies, o->sides, o->color_mode, o->page_ranges, o->number_up, (int64_t)time(NULL),
+                   "ltitttilt", tenant, job_id, o->copies, o->sides, o->color_mode, o->page_ranges, o->number_up, (int64_t)time(NULL),
                    gwJobStateString(GW_JOB_STATE_HELD)) == SQLITE_DONE && r.changes == 1)
     {
       snprintf(detail, sizeof(detail), "copies=%d sides=%s color=%s pages=%s number-up=%d", o->copies, o->sides, o->color_mode,
