@@ -535,24 +535,25 @@ api_address_add(web_req_t *r)
 
 
 /*
- * '_gwWebAddressVerify()' - The code proves one of the session user's
- *                           addresses (the sign-in it also makes is ended
- *                           at once).  False with the HTTP status, the
- *                           reason code and the sentence.
+ * '_gwWebAddressVerify()' - The request's code (field "code") proves its
+ *                           address (field "address", copied to address)
+ *                           of the session user's (the sign-in it also
+ *                           makes is ended at once).  False with the HTTP
+ *                           status, the reason code and the sentence.
  */
 
 bool
-_gwWebAddressVerify(web_req_t *r, const char *address, const char *code, int *status_r, const char **reason_r, char *text, size_t textsize)
+_gwWebAddressVerify(web_req_t *r, char *address, size_t addresssize, int *status_r, const char **reason_r, char *text, size_t textsize)
 {
   gw_actor_t   actor;
   gw_address_t addr;
   gw_session_t s;
-  char         sid[GW_API_SESSION_ID_LEN + 1];
+  char         sid[GW_API_SESSION_ID_LEN + 1], code[16];
   const char  *reason = NULL, *error = NULL;
   bool         ok;
 
   _gwWebActor(r, &actor);
-  if (!address || !code || !gwApiAddressFind(r->web->sys, &actor, address, &addr) || addr.user_id != r->session.user.id)
+  if (!_gwWebField(r, "address", address, addresssize) || !_gwWebField(r, "code", code, sizeof(code)) || !gwApiAddressFind(r->web->sys, &actor, address, &addr) || addr.user_id != r->session.user.id)
   {
     *status_r = 404;
     *reason_r = "no-such-address";
@@ -581,11 +582,11 @@ _gwWebAddressVerify(web_req_t *r, const char *address, const char *code, int *st
 static void
 api_address_verify(web_req_t *r)
 {
-  char        address[256], code[16], text[512];
+  char        address[256], text[512];
   const char *reason = NULL;
   int         status;
 
-  if (_gwWebAddressVerify(r, _gwWebField(r, "address", address, sizeof(address)), _gwWebField(r, "code", code, sizeof(code)), &status, &reason, text, sizeof(text)))
+  if (_gwWebAddressVerify(r, address, sizeof(address), &status, &reason, text, sizeof(text)))
     _gwWebJson(r, 200, ok_json("verified", address));
   else
     _gwWebError(r, status, reason, text);

@@ -592,11 +592,11 @@ page_address_add(web_req_t *r)
 static void
 page_address_verify(web_req_t *r)
 {
-  char        address[256], code[16], text[512];
+  char        address[256], text[512];
   const char *reason = NULL;
   int         status;
 
-  if (_gwWebAddressVerify(r, _gwWebField(r, "address", address, sizeof(address)), _gwWebField(r, "code", code, sizeof(code)), &status, &reason, text, sizeof(text)))
+  if (_gwWebAddressVerify(r, address, sizeof(address), &status, &reason, text, sizeof(text)))
     _gwWebRedirect(r, "/jobs");
   else
     _gwWebPageMessage(r, status, "Address not confirmed", text);

@@ -251,6 +251,45 @@ def test_upload(run, b, args):
     run.shoot(b, "jobs-after")
 
 
+def test_options(run, b, args):
+    """Print options on the upload form go with the script's upload; a held job's options change on its row."""
+    b.get(args.base + "/jobs")
+    run.check("with the script, the form's own file field is hidden", not b.find("#form-pick").displayed())
+    run.check("the options have labels", all(b.exists("label[for=%s]" % i) for i in ("copies", "sides", "color-mode", "page-ranges", "number-up")))
+    b.find("#copies").clear()
+    b.find("#copies").send_keys("2")
+    b.find("#number-up").send_keys("2")
+    b.find("#page-ranges").send_keys("1")
+    name = os.path.basename(args.files[0])
+    b.find("#files").send_keys(args.files[0])
+    b.wait("the progress row saying held",
+           lambda: next((li.text for li in b.find_all("#progress li") if "held" in li.text), None), timeout=60)
+
+    def held_row(copies):
+        b.get(args.base + "/jobs")
+        return next((li for li in b.find_all("#jobs li.job") if li.find(".job-name").text == name and
+                     li.find(".job-state").text == "held" and li.find(".job-options").text.startswith(copies)), None)
+
+    li = held_row("2 copies")
+    opts = li.find(".job-options").text if li else ""
+    run.check("the held job has the options chosen (2 copies, page 1, 2 per side)", "pages 1" in opts and "2 per side" in opts, opts)
+    run.shoot(b, "jobs-options")
+    if li:
+        li.find("details.change summary").click()
+        copies = li.find("input[name=copies]")
+        copies.clear()
+        copies.send_keys("3")
+        run.shoot(b, "jobs-options-open")
+        li.find(".options-button").click()
+        b.wait("/jobs after the change", lambda: b.url.endswith("/jobs") and b.exists("#jobs"))
+        li = held_row("3 copies")
+        run.check("Save options: the job now has 3 copies, the rest kept", li is not None and "pages 1" in li.find(".job-options").text,
+                  li.find(".job-options").text if li else None)
+        if li:
+            li.find(".cancel-button").click()
+            b.wait("/jobs after cancel", lambda: b.url.endswith("/jobs") and b.exists("#jobs"))
+
+
 def test_script_name(run, b, args):
     """4: a file name with <script> is text."""
     name = os.path.basename(args.script_file)
@@ -365,6 +404,7 @@ def main():
         b.viewport(*PHONE, mobile=True)
         if run.step("sign-in", b=b, fn=lambda: test_signin(run, b, args)):
             run.step("upload, release, cancel", b=b, fn=lambda: test_upload(run, b, args))
+            run.step("print options", b=b, fn=lambda: test_options(run, b, args))
             run.step("a <script> file name", b=b, fn=lambda: test_script_name(run, b, args))
             run.step("/p/PRINTER", b=b, fn=lambda: test_printer_page(run, b, args))
             run.step("/setup", b=b, fn=lambda: test_setup(run, b, args))
