@@ -28,7 +28,7 @@ What it does and checks, at a phone's width (390x844) unless said:
   7. Sign out: /jobs then asks to sign in again.
   8. With JavaScript off (a second browser, content setting javascript=2):
      the sign-in by code works through the plain forms; /jobs shows its
-     <noscript> upload form, which takes two files at once; both are then
+     upload form (its own file field), which takes two files at once; both are then
      held with 2 and 1 pages.
 Every page is shot at phone and desktop widths into --out (paths printed).
 Prints PASS/FAIL lines and "N passed, N failed"; exits 1 on any failure.
@@ -367,7 +367,7 @@ def test_nojs(run, b, args):
     """8: sign-in by code with JavaScript off."""
     b.viewport(*PHONE, mobile=True)
     sign_in(run, b, args, "nojs", shoot=False)
-    run.check("nojs: /jobs shows its <noscript> upload form", b.find("#upload-form").displayed())
+    run.check("nojs: /jobs shows its upload form with its own file field", b.find("#form-files").displayed())
     run.shoot(b, "nojs-jobs")
     names = ["form-two.pdf", "form-one.pdf"]
     for src, name in zip(args.files, names):
