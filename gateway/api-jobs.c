@@ -325,6 +325,51 @@ gwApiJobCancel(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, co
 
 
 /*
+ * 'gwApiJobSetOptions()' - Change a held job's options, as the actor.
+ */
+
+bool
+gwApiJobSetOptions(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, const gw_job_options_t *options, gw_reason_t *reason_r, char *text, size_t textsize)
+{
+  gw_job_t  job;
+  gw_user_t owner;
+  char      source[64];
+
+  *reason_r = GW_REASON_NONE;
+  if (!gwApiJobGet(sys, actor, job_id, &job))
+  {
+    snprintf(text, textsize, "No such job.");
+    return (false);
+  }
+  if (job.state != GW_JOB_STATE_HELD)
+  {
+    snprintf(text, textsize, "Only a job waiting to print can change its options; this one is %s.", gwJobStateString(job.state));
+    return (false);
+  }
+  if (!gwStoreUserGet(sys->store, job.tenant, job.user_id, &owner))
+  {
+    snprintf(text, textsize, "No such job.");
+    return (false);
+  }
+  if (!_gwSystemJobOptionsValid(options, owner.role, text, textsize))
+  {
+    *reason_r = GW_REASON_BAD_OPTION;
+    return (false);
+  }
+
+  _gwSystemJobOptionsSet(options, owner.role, &job);
+  _gwApiSource(actor, source, sizeof(source));
+  if (!gwStoreJobSetOptions(sys->store, job.tenant, job_id, &job, actor->who, source))
+  {
+    snprintf(text, textsize, "Only a job waiting to print can change its options; this one is no longer waiting.");
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
  * 'gwApiJobRelease()' - Release, as the actor.
  */
 

@@ -50,6 +50,58 @@ _gwSystemJobOptionsCheck(const gw_job_options_t *options, char *text, size_t tex
 
 
 /*
+ * '_gwSystemJobOptionsValid()' - Every check of a job's options, for a
+ *                                user of this role: copies, the sides and
+ *                                colour keywords, page ranges, number-up,
+ *                                and the guest policy (black and white).
+ *                                False with the sentence in text.
+ */
+
+bool
+_gwSystemJobOptionsValid(const gw_job_options_t *options, gw_role_t role, char *text, size_t textsize)
+{
+  if (!options)
+    return (true);
+
+  if (options->copies != 0 && !gwJobCopiesValid(options->copies))
+  {
+    snprintf(text, textsize, "Copies must be between 1 and 999.");
+    return (false);
+  }
+  if ((options->sides && !gwJobSidesValid(options->sides)) || (options->color_mode && !gwJobColorModeValid(options->color_mode)))
+  {
+    snprintf(text, textsize, "Sides must be one-sided, two-sided-long-edge or two-sided-short-edge, and colour auto, color or monochrome.");
+    return (false);
+  }
+  if (!_gwSystemJobOptionsCheck(options, text, textsize))
+    return (false);
+  if (role == GW_ROLE_GUEST && options->color_mode && !strcmp(options->color_mode, "color"))
+  {
+    snprintf(text, textsize, "Guest accounts print in black and white only; choose monochrome.");
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * '_gwSystemJobOptionsSet()' - Set all of a job's options from checked
+ *                              ones (defaults where absent; guests always
+ *                              black and white).
+ */
+
+void
+_gwSystemJobOptionsSet(const gw_job_options_t *options, gw_role_t role, gw_job_t *job)
+{
+  job->copies = options && options->copies > 0 ? options->copies : 1;
+  snprintf(job->sides, sizeof(job->sides), "%s", options && options->sides ? options->sides : "one-sided");
+  snprintf(job->color_mode, sizeof(job->color_mode), "%s", role == GW_ROLE_GUEST ? "monochrome" : options && options->color_mode ? options->color_mode : "auto");
+  _gwSystemJobOptionsApply(options, job);
+}
+
+
+/*
  * '_gwSystemJobOptionsApply()' - Copy checked page ranges (canonical form)
  *                                and number-up into a new job.
  */

@@ -111,6 +111,7 @@ struct _gw_listener_s
   int                rate_window;       /* BodyRateWindow, seconds */
   int                per_client;        /* Connections per client bucket */
   const char        *priorities;        /* GnuTLS priority string (static) */
+  const char * const *headers;          /* gwListenerSetHeaders(): name, value, ..., NULL */
   pthread_mutex_t    lock;              /* Protects conns, buckets, their fields */
   pthread_cond_t     cond;              /* Wakes the watchdog to stop */
   pthread_t          watchdog;          /* Deadline thread */

@@ -280,6 +280,26 @@ gwListenerSetTLSPriorities(gw_listener_t *l, const char *priorities)
 
 
 /*
+ * 'gwListenerSetHeaders()' - Headers for every answer of the listener
+ *                            (before start): a front-end's security
+ *                            headers reach the listener's own answers
+ *                            too (a 413 before begin(), a 404).  The
+ *                            array (name, value, ..., NULL) is kept.
+ */
+
+bool
+gwListenerSetHeaders(gw_listener_t *l, const char * const *headers)
+{
+  if (!l || l->daemon)
+    return (false);
+
+  l->headers = headers;
+
+  return (true);
+}
+
+
+/*
  * 'gwListenerSetDeadlines()' - Set the slow-client limits (before start):
  *                              the whole request header within
  *                              header_timeout seconds (0 = off), and a
@@ -619,7 +639,8 @@ gwRequestAddHeader(gw_request_t *req, const char *name, const char *value)
 
 /*
  * 'gwRequestRespond()' - Queue the response (the body is copied).  Once
- *                        per request, from a route callback.  Adds
+ *                        per request, from a route callback.  Adds the
+ *                        listener's headers (gwListenerSetHeaders()),
  *                        "X-Content-Type-Options: nosniff" and
  *                        "Cache-Control: no-store" unless the route set
  *                        them.
@@ -628,9 +649,9 @@ gwRequestAddHeader(gw_request_t *req, const char *name, const char *value)
 bool
 gwRequestRespond(gw_request_t *req, int status, const char *content_type, const void *body, size_t len)
 {
-  struct MHD_Response *response;
-  enum MHD_Result      ret;
-  bool                 have_cache = false, have_nosniff = false;
+  static const char * const defaults[] = { "X-Content-Type-Options", "nosniff", "Cache-Control", "no-store", NULL };
+  struct MHD_Response      *response;
+  enum MHD_Result           ret;
 
   if (!req || req->responded || status < 100 || status > 599)
     return (false);
@@ -639,19 +660,19 @@ gwRequestRespond(gw_request_t *req, int status, const char *content_type, const 
     return (false);
 
   for (int i = 0; i < req->num_headers; i ++)
-  {
-    if (!strcasecmp(req->headers[i].name, "Cache-Control"))
-      have_cache = true;
-    else if (!strcasecmp(req->headers[i].name, "X-Content-Type-Options"))
-      have_nosniff = true;
-
     MHD_add_response_header(response, req->headers[i].name, req->headers[i].value);
+
+  for (int set = 0; set < 2; set ++)
+  {
+    const char * const *h = set ? defaults : req->listener->headers;
+
+    for (; h && h[0] && h[1]; h += 2)
+    {
+      if (!MHD_get_response_header(response, h[0]))
+        MHD_add_response_header(response, h[0], h[1]);
+    }
   }
 
-  if (!have_nosniff)
-    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
-  if (!have_cache)
-    MHD_add_response_header(response, "Cache-Control", "no-store");
   if (content_type && *content_type)
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 

@@ -46,6 +46,7 @@
 #define SPOOL_SUFFIX       ".pgs"
 #define SPOOL_NAME_MAX     (GW_UUID_LEN + 1 + 10 + sizeof(SPOOL_SUFFIX))
 #define SPOOL_WRITEBACK    (8 * 1024 * 1024)   /* Start writeback every 8 MiB */
+#define SPOOL_DIRECT_ALIGN 4096                /* O_DIRECT offset/length/buffer alignment */
 #define SPOOL_PATH_MAX     4096
 
 struct _gw_spool_s
@@ -58,6 +59,8 @@ struct _gw_spool_s
   gw_keys_t  *keys;                       /* Not owned */
   gw_log_t   *log;                        /* Not owned */
 };
+
+typedef struct spool_io_s spool_io_t;   /* spool-writer.c: the writer's I/O thread */
 
 struct _gw_spool_writer_s
 {
@@ -80,6 +83,8 @@ struct _gw_spool_writer_s
   size_t          out_len;
   uint64_t        written;                /* Bytes written to the file */
   uint64_t        kicked;                 /* Bytes handed to writeback */
+  bool            direct;                 /* O_DIRECT: whole blocks bypass the page cache */
+  spool_io_t     *io;                     /* Background writes of large documents, or NULL */
 };
 
 struct _gw_spool_reader_s

@@ -168,6 +168,7 @@ typedef struct _gw_store_ops_s
   bool    (*job_policy_set)(void *b, int64_t tenant, const char *job_id, const char *color_mode, const char *sides, const char *page_ranges, bool watermark);
   bool    (*job_policy_get)(void *b, int64_t tenant, const char *job_id);
   bool    (*job_policy_reason)(void *b, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
+  bool    (*job_set_options)(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 } _gw_store_ops_t;
 
 struct _gw_store_s

@@ -793,3 +793,43 @@ _gwSqlJobOriginalDrop(void *backend, int64_t tenant, const char *job_id)
                       "DELETE FROM documents WHERE num = 0 AND job_id = ?2 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1)",
                       "original", NULL, "lt", tenant, job_id) == SQLITE_DONE);
 }
+
+
+/*
+ * '_gwSqlJobSetOptions()' - One transaction: a held job's options change
+ *                           (the UPDATE matches only while it is held)
+ *                           and the audit row "job.options" says to what.
+ */
+
+bool
+_gwSqlJobSetOptions(void *backend, int64_t tenant, const char *job_id, const gw_job_t *o, const char *actor, const char *source)
+{
+  _gw_sql_t      *b = (_gw_sql_t *)backend;
+  _gw_sql_step_t  r;
+  gw_audit_t      e;
+  gw_job_state_t  current;
+  char            owner[64], detail[256];
+  int             pages = 0;
+  bool            ok = false;
+
+  _gwSqlLock(b);
+  if (_gwSqlBegin(b))
+  {
+    if (job_state(b, tenant, job_id, &current, owner, sizeof(owner), &pages) == 1 && current == GW_JOB_STATE_HELD &&
+        _gwSqlRunf(b, _GW_SQL_JOB_SET_OPTIONS,
+                   "UPDATE jobs SET copies = ?3, sides = ?4, color_mode = ?5, page_ranges = ?6, number_up = ?7, updated = ?8"
+                   " WHERE tenant_id = ?1 AND id = ?2 AND state = ?9", "job options", &r,
+                   "ltitttilt", tenant, job_id, o->copies, o->sides, o->color_mode, o->page_ranges, o->number_up, (int64_t)time(NULL),
+                   gwJobStateString(GW_JOB_STATE_HELD)) == SQLITE_DONE && r.changes == 1)
+    {
+      snprintf(detail, sizeof(detail), "copies=%d sides=%s color=%s pages=%s number-up=%d", o->copies, o->sides, o->color_mode,
+               o->page_ranges[0] ? o->page_ranges : "all", o->number_up);
+      audit_fill(&e, actor, "job.options", owner, job_id, NULL, pages, source, detail);
+      ok = audit_insert(b, tenant, &e);
+    }
+    ok = _gwSqlEnd(b, ok);
+  }
+  _gwSqlUnlock(b);
+
+  return (ok);
+}

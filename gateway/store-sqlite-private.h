@@ -153,6 +153,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_JOB_POLICY_SET,
   _GW_SQL_JOB_POLICY_GET,
   _GW_SQL_JOB_POLICY_REASON,
+  _GW_SQL_JOB_SET_OPTIONS,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -283,6 +284,7 @@ extern bool    _gwSqlPrinterDelete(void *b, int64_t tenant, const char *name);
 extern int     _gwSqlPrinterPage(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
 
 extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
+extern bool    _gwSqlJobSetOptions(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 extern bool    _gwSqlJobSetDocument(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobGet(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
 extern bool    _gwSqlJobGetKey(void *b, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);

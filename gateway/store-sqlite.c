@@ -137,7 +137,8 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlQuotaSum,
   _gwSqlJobPolicySet,
   _gwSqlJobPolicyGet,
-  _gwSqlJobPolicyReason
+  _gwSqlJobPolicyReason,
+  _gwSqlJobSetOptions
 };
 
 

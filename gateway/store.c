@@ -1087,6 +1087,22 @@ gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const c
 
 
 /*
+ * 'gwStoreJobSetOptions()' - Change a held job's options (checked by the
+ *                            caller: job-options.c).
+ */
+
+bool
+gwStoreJobSetOptions(gw_store_t *s, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source)
+{
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id) || !options || !valid_text(options->sides, 63, false) || !valid_text(options->color_mode, 63, false) ||
+      !valid_text(options->page_ranges, GW_JOB_PAGE_RANGES_MAX, true) || !gwJobCopiesValid(options->copies) || !gwJobNumberUpValid(options->number_up))
+    return (false);
+
+  return (s->ops->job_set_options(s->backend, tenant, job_id, options, actor, source));
+}
+
+
+/*
  * 'gwStoreJobSetOriginal()', 'gwStoreJobGetOriginal()',
  * 'gwStoreJobDropOriginal()' - The original's key while its job converts.
  */

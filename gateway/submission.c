@@ -101,24 +101,8 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
 
   *reason_r = GW_REASON_BAD_OPTION;
-  if (options && options->copies != 0 && !gwJobCopiesValid(options->copies))
-  {
-    snprintf(text, textsize, "Copies must be between 1 and 999.");
+  if (!_gwSystemJobOptionsValid(options, u.role, text, textsize))
     return (NULL);
-  }
-  if (options && ((options->sides && !gwJobSidesValid(options->sides)) || (options->color_mode && !gwJobColorModeValid(options->color_mode))))
-  {
-    snprintf(text, textsize, "Sides must be one-sided, two-sided-long-edge or two-sided-short-edge, and colour auto, color or monochrome.");
-    return (NULL);
-  }
-
-  if (options && !_gwSystemJobOptionsCheck(options, text, textsize))
-    return (NULL);
-  if (u.role == GW_ROLE_GUEST && options && options->color_mode && !strcmp(options->color_mode, "color"))
-  {
-    snprintf(text, textsize, "Guest accounts print in black and white only; choose monochrome.");
-    return (NULL);
-  }
   *reason_r = GW_REASON_NONE;
 
   /*
@@ -172,21 +156,17 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   sub->job.tenant      = tenant;
   sub->job.user_id     = u.id;
   sub->job.state       = GW_JOB_STATE_RECEIVING;
-  sub->job.copies      = options && options->copies > 0 ? options->copies : 1;
   sub->job.color_pages = -1;
   sub->job.created     = sub->job.updated = time(NULL);
   snprintf(sub->job.owner, sizeof(sub->job.owner), "%s", u.name);
   clean_name(name, sub->job.name, sizeof(sub->job.name));
   snprintf(sub->job.origin, sizeof(sub->job.origin), "%s", origin ? origin : "cli");
-  snprintf(sub->job.sides, sizeof(sub->job.sides), "%s", options && options->sides ? options->sides : "one-sided");
-  snprintf(sub->job.color_mode, sizeof(sub->job.color_mode), "%s", options && options->color_mode ? options->color_mode : "auto");
   snprintf(sub->job.format, sizeof(sub->job.format), "application/octet-stream");
-  _gwSystemJobOptionsApply(options, &sub->job);
+  _gwSystemJobOptionsSet(options, u.role, &sub->job);
 
   if (u.role == GW_ROLE_GUEST)
   {
-    /* Guest limits (docs/web.md): black and white, GuestMaxPages. */
-    snprintf(sub->job.color_mode, sizeof(sub->job.color_mode), "monochrome");
+    /* Guest limits (docs/web.md): black and white (above), GuestMaxPages. */
     if (c.guest_max_pages < sub->max_pages)
       sub->max_pages = c.guest_max_pages;
   }

@@ -86,6 +86,8 @@ extern bool _gwMetricsRegister(gw_system_t *sys);                      /* GET /m
 extern struct json_object *_gwHealthFrontends(gw_system_t *sys);      /* Each started front-end's health object, by name (health.c) */
 extern bool _gwSystemJobOptionsCheck(const gw_job_options_t *options, char *text, size_t textsize);
 extern void _gwSystemJobOptionsApply(const gw_job_options_t *options, gw_job_t *job);
+extern bool _gwSystemJobOptionsValid(const gw_job_options_t *options, gw_role_t role, char *text, size_t textsize);
+extern void _gwSystemJobOptionsSet(const gw_job_options_t *options, gw_role_t role, gw_job_t *job);
 extern ssize_t _gwReleaseDocRead(void *ctx, void *buf, size_t len);
 extern bool    _gwReleaseDocRewind(void *ctx);
 /* PIN, card or name to a user at a printer, PIN and card under the lockout (release.c; gwApiIdentify()). */

@@ -115,6 +115,29 @@ signin_status(const char *reason)
 
 
 /*
+ * 'mail_code()' - Mail a sign-in code (and link) to an address.  False
+ *                 with the HTTP status, the reason code and the sentence.
+ */
+
+static bool
+mail_code(web_req_t *r, const gw_actor_t *actor, const char *address, int *status_r, const char **reason_r, char *text, size_t textsize)
+{
+  char        prefix[512];
+  const char *reason = NULL, *error = NULL;
+
+  _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
+  if (gwApiSigninCodeSend(r->web->sys, actor, address, prefix, &reason, &error))
+    return (true);
+
+  *status_r = signin_status(reason);
+  *reason_r = reason ? reason : "internal";
+  snprintf(text, textsize, "%s", error ? error : "The code could not be sent.");
+
+  return (false);
+}
+
+
+/*
  * 'send_code()' - Mail a sign-in code (and link) to an address and answer
  *                 202, or the reason it was not sent.
  */
@@ -122,14 +145,14 @@ signin_status(const char *reason)
 static void
 send_code(web_req_t *r, const gw_actor_t *actor, const char *address)
 {
-  char        prefix[512];
-  const char *reason = NULL, *error = NULL;
+  char        text[512];
+  const char *reason = NULL;
+  int         status;
 
-  _gwWebLinkPrefix(r, "/signin/link?t=", prefix, sizeof(prefix));
-  if (!gwApiSigninCodeSend(r->web->sys, actor, address, prefix, &reason, &error))
-    _gwWebError(r, signin_status(reason), reason ? reason : "internal", error ? error : "The code could not be sent.");
-  else
+  if (mail_code(r, actor, address, &status, &reason, text, sizeof(text)))
     _gwWebJson(r, 202, ok_json("sent", address));
+  else
+    _gwWebError(r, status, reason, text);
 }
 
 
@@ -306,6 +329,26 @@ api_job_cancel(web_req_t *r)
 
 
 /*
+ * 'api_job_options()' - POST /api/v1/jobs/{id}/options {copies, sides,
+ *                       color_mode, page_ranges, number_up}: the held job
+ *                       as it now is.
+ */
+
+static void
+api_job_options(web_req_t *r)
+{
+  gw_job_t job;
+  char     text[512];
+  int      status;
+
+  if (_gwWebJobOptionsChange(r, r->param[0], &job, &status, text, sizeof(text)))
+    _gwWebJson(r, 200, _gwWebJobJson(&job));
+  else
+    _gwWebError(r, status, status == 400 ? "bad-option" : status == 404 ? "no-such-job" : "not-held", text);
+}
+
+
+/*
  * '_gwWebReleaseText()' - Release one job (or all, job_id NULL) of the
  *                         session's user to a printer.  False with the
  *                         status (404 no such job or printer) and text.
@@ -442,6 +485,37 @@ add_address(const gw_address_t *a, void *data)
 
 
 /*
+ * '_gwWebAddressAdd()' - Add an address (pending) to the session's user
+ *                        and mail it a code.  False with the HTTP status,
+ *                        the reason code and the sentence.
+ */
+
+bool
+_gwWebAddressAdd(web_req_t *r, const char *address, int *status_r, const char **reason_r, char *text, size_t textsize)
+{
+  gw_actor_t actor;
+
+  _gwWebActor(r, &actor);
+  if (!address || !gwOutboxAddressValid(address))
+  {
+    *status_r = 400;
+    *reason_r = "bad-address";
+    snprintf(text, textsize, "That is not an email address this gateway can send to.");
+    return (false);
+  }
+  if (!gwApiAddressAdd(r->web->sys, &actor, r->session.user.name, address, NULL))
+  {
+    *status_r = 409;
+    *reason_r = "address-taken";
+    snprintf(text, textsize, "That address cannot be added (it may belong to another account).");
+    return (false);
+  }
+
+  return (mail_code(r, &actor, address, status_r, reason_r, text, textsize));
+}
+
+
+/*
  * 'api_address_add()' - POST /api/v1/addresses {address}: add it (pending)
  *                       and mail it a code.
  */
@@ -449,50 +523,73 @@ add_address(const gw_address_t *a, void *data)
 static void
 api_address_add(web_req_t *r)
 {
-  gw_actor_t  actor;
-  char        address[256];
+  char        address[256], text[512];
+  const char *reason = NULL, *a = _gwWebField(r, "address", address, sizeof(address));
+  int         status;
 
-  _gwWebActor(r, &actor);
-  if (!_gwWebField(r, "address", address, sizeof(address)) || !gwOutboxAddressValid(address))
-    _gwWebError(r, 400, "bad-address", "That is not an email address this gateway can send to.");
-  else if (!gwApiAddressAdd(r->web->sys, &actor, r->session.user.name, address, NULL))
-    _gwWebError(r, 409, "address-taken", "That address cannot be added (it may belong to another account).");
+  if (_gwWebAddressAdd(r, a, &status, &reason, text, sizeof(text)))
+    _gwWebJson(r, 202, ok_json("sent", address));
   else
-    send_code(r, &actor, address);
+    _gwWebError(r, status, reason, text);
 }
 
 
 /*
- * 'api_address_verify()' - POST /api/v1/addresses/verify {address, code}:
- *                          the code proves one of my addresses (the
- *                          sign-in it also makes is ended at once).
+ * '_gwWebAddressVerify()' - The request's code (field "code") proves its
+ *                           address (field "address", copied to address)
+ *                           of the session user's (the sign-in it also
+ *                           makes is ended at once).  False with the HTTP
+ *                           status, the reason code and the sentence.
+ */
+
+bool
+_gwWebAddressVerify(web_req_t *r, char *address, size_t addresssize, int *status_r, const char **reason_r, char *text, size_t textsize)
+{
+  gw_actor_t   actor;
+  gw_address_t addr;
+  gw_session_t s;
+  char         sid[GW_API_SESSION_ID_LEN + 1], code[16];
+  const char  *reason = NULL, *error = NULL;
+  bool         ok;
+
+  _gwWebActor(r, &actor);
+  if (!_gwWebField(r, "address", address, addresssize) || !_gwWebField(r, "code", code, sizeof(code)) || !gwApiAddressFind(r->web->sys, &actor, address, &addr) || addr.user_id != r->session.user.id)
+  {
+    *status_r = 404;
+    *reason_r = "no-such-address";
+    snprintf(text, textsize, "No such address of yours.");
+    return (false);
+  }
+
+  if ((ok = gwApiSigninCode(r->web->sys, &actor, address, code, sid, sizeof(sid), &s, &reason, &error)) == false)
+  {
+    *status_r = signin_status(reason);
+    *reason_r = reason ? reason : "internal";
+    snprintf(text, textsize, "%s", error ? error : "The code is wrong.");
+  }
+  else
+    gwApiSessionEnd(r->web->sys, &actor, sid, false, NULL);
+  gwWipe(sid, sizeof(sid));
+
+  return (ok);
+}
+
+
+/*
+ * 'api_address_verify()' - POST /api/v1/addresses/verify {address, code}.
  */
 
 static void
 api_address_verify(web_req_t *r)
 {
-  gw_actor_t   actor;
-  gw_address_t addr;
-  gw_session_t s;
-  char         address[256], code[16], sid[GW_API_SESSION_ID_LEN + 1];
-  const char  *reason = NULL, *error = NULL;
+  char        address[256], text[512];
+  const char *reason = NULL;
+  int         status;
 
-  _gwWebActor(r, &actor);
-  if (!_gwWebField(r, "address", address, sizeof(address)) || !_gwWebField(r, "code", code, sizeof(code)) ||
-      !gwApiAddressFind(r->web->sys, &actor, address, &addr) || addr.user_id != r->session.user.id)
-  {
-    _gwWebError(r, 404, "no-such-address", "No such address of yours.");
-    return;
-  }
-
-  if (!gwApiSigninCode(r->web->sys, &actor, address, code, sid, sizeof(sid), &s, &reason, &error))
-    _gwWebError(r, signin_status(reason), reason ? reason : "internal", error ? error : "The code is wrong.");
-  else
-  {
-    gwApiSessionEnd(r->web->sys, &actor, sid, false, NULL);
+  if (_gwWebAddressVerify(r, address, sizeof(address), &status, &reason, text, sizeof(text)))
     _gwWebJson(r, 200, ok_json("verified", address));
-  }
-  gwWipe(sid, sizeof(sid));
+  else
+    _gwWebError(r, status, reason, text);
 }
 
 
@@ -741,6 +838,7 @@ const web_call_t _gwWebApiCalls[] =
   { "GET",    "/api/v1/jobs/{id}",            WEB_AUTH_SESSION, false, api_job_get },
   { "DELETE", "/api/v1/jobs/{id}",            WEB_AUTH_CSRF,    false, api_job_cancel },
   { "POST",   "/api/v1/jobs/{id}/release",    WEB_AUTH_CSRF,    true,  api_job_release },
+  { "POST",   "/api/v1/jobs/{id}/options",    WEB_AUTH_CSRF,    false, api_job_options },
   { "GET",    "/api/v1/printers",             WEB_AUTH_SESSION, false, api_printers },
   { "POST",   "/api/v1/pin",                  WEB_AUTH_CSRF,    false, api_pin },
   { "GET",    "/api/v1/addresses",            WEB_AUTH_SESSION, false, api_addresses },

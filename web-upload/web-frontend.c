@@ -33,15 +33,17 @@ typedef struct web_owner_s      /* A request state and its owners */
   int       refs;
 } web_owner_t;
 
-static const char * const security_headers[][2] =
+/* On every answer of the listener (gwListenerSetHeaders()): the pages', and the listener's own 404, 413, 503 */
+static const char * const security_headers[] =
 {
-  { "Strict-Transport-Security", "max-age=31536000" },
-  { "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" },
-  { "X-Content-Type-Options", "nosniff" },
-  { "Referrer-Policy", "same-origin" },
-  { "X-Frame-Options", "DENY" },
-  { "Cache-Control", "no-store" }
+  "Strict-Transport-Security", "max-age=31536000",
+  "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                             "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  "X-Content-Type-Options", "nosniff",
+  "Referrer-Policy", "same-origin",
+  "X-Frame-Options", "DENY",
+  "Cache-Control", "no-store",
+  NULL
 };
 
 
@@ -350,8 +352,8 @@ origin_ok(web_req_t *r)
 
 
 /*
- * 'route_begin()' - Headers arrived: security headers, the call, the
- *                   session, and the checks that need no body.
+ * 'route_begin()' - Headers arrived: the call, the session, and the
+ *                   checks that need no body.
  */
 
 static bool
@@ -361,9 +363,6 @@ route_begin(gw_request_t *req, void *data)
   web_req_t   *r;
   gw_actor_t   actor;
   const char  *path = gwRequestPath(req), *auth;
-
-  for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i ++)
-    gwRequestAddHeader(req, security_headers[i][0], security_headers[i][1]);
 
   if (!o)
   {
@@ -576,7 +575,7 @@ route_cleanup(gw_request_t *req, void *data)
 static bool
 web_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **error_r)
 {
-  static const char * const pages[] = { "/", "/signin*", "/signout*", "/jobs*", "/p/*", "/setup*", "/verify*", "/static/*" };
+  static const char * const pages[] = { "/", "/signin*", "/signout*", "/jobs*", "/p/*", "/setup*", "/verify*", "/static/*", "/addresses/*" };
   web_t      *web = (web_t *)data;
   gw_route_t  route;
   const char *root = gwSystemGetConfig(sys)->web_root;
@@ -589,6 +588,12 @@ web_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **e
   else
     snprintf(web->root, sizeof(web->root), "%s", PRINTGATE_WEB_SOURCE_DIR);
 
+  if (!gwListenerSetHeaders(listener, security_headers))
+  {
+    *error_r = "unable to set the web portal's security headers";
+    return (false);
+  }
+
   memset(&route, 0, sizeof(route));
   route.begin   = route_begin;
   route.body    = route_body;
@@ -596,9 +601,15 @@ web_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **e
   route.cleanup = route_cleanup;
   route.data    = web;
 
-  /* The API: an upload's body may be a whole document */
+  /*
+   * The API: an upload's body may be a whole document.  The listener's
+   * limit is a little above MaxDocumentSize so that the upload's own
+   * count stops a body without Content-Length first: the job then fails
+   * as too-large, not as interrupted.
+   */
+
   route.path     = "/api/v1/*";
-  route.max_body = gwSystemGetConfig(sys)->max_document_size;
+  route.max_body = gwSystemGetConfig(sys)->max_document_size + WEB_SMALL_BODY;
   for (int i = 0; i < 3; i ++)
   {
     route.method = (const char * const[]){ "GET", "POST", "DELETE" }[i];

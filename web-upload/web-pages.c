@@ -367,6 +367,58 @@ printer_option(const gw_printer_t *p, void *data)
 
 
 /*
+ * 'select_field()' - A <select> of keywords with one chosen.
+ */
+
+static void
+select_field(web_buf_t *b, const char *id, const char *name, const char *label, const char * const *values, const char * const *labels, int count, const char *chosen)
+{
+  _gwWebBufAddf(b, "<label for=\"%s\">%s</label><select id=\"%s\" name=\"%s\">", id, label, id, name);
+  for (int i = 0; i < count; i ++)
+    _gwWebBufAddf(b, "<option value=\"%s\"%s>%s</option>", values[i], chosen && !strcmp(chosen, values[i]) ? " selected" : "", labels[i]);
+  _gwWebBufAdd(b, "</select>");
+}
+
+
+/*
+ * 'options_fields()' - The print options as form fields (ids end in
+ *                      suffix: "" on the upload form, "-ID" on a held
+ *                      job), set from a job's options when one is given.
+ *                      Guests get black and white only (their policy).
+ */
+
+static void
+options_fields(web_buf_t *b, const char *suffix, bool guest, const gw_job_t *job)
+{
+  static const char * const sides[]        = { "one-sided", "two-sided-long-edge", "two-sided-short-edge" };
+  static const char * const sides_text[]   = { "One-sided", "Two-sided (long edge)", "Two-sided (short edge)" };
+  static const char * const colors[]       = { "auto", "monochrome", "color" };
+  static const char * const colors_text[]  = { "As the document", "Black and white", "Colour" };
+  static const char * const nup[]          = { "1", "2", "4", "6", "9", "16" };
+  char                      id[80], chosen[16];
+
+  _gwWebBufAddf(b, "<fieldset class=\"options\" id=\"options%s\"><legend>Print options</legend>", suffix);
+  _gwWebBufAddf(b, "<label for=\"copies%s\">Copies</label><input type=\"number\" id=\"copies%s\" name=\"copies\" min=\"1\" max=\"999\" value=\"%d\">",
+                suffix, suffix, job && job->copies > 0 ? job->copies : 1);
+  snprintf(id, sizeof(id), "sides%s", suffix);
+  select_field(b, id, "sides", "Sides", sides, sides_text, 3, job ? job->sides : NULL);
+  snprintf(id, sizeof(id), "color-mode%s", suffix);
+  if (guest)
+    select_field(b, id, "color_mode", "Colour", colors + 1, colors_text + 1, 1, NULL);
+  else
+    select_field(b, id, "color_mode", "Colour", colors, colors_text, 3, job ? job->color_mode : NULL);
+  _gwWebBufAddf(b, "<label for=\"page-ranges%s\">Pages</label><input type=\"text\" id=\"page-ranges%s\" name=\"page_ranges\" "
+                   "placeholder=\"all, or e.g. 1-3,5\" maxlength=\"%d\" value=\"", suffix, suffix, GW_JOB_PAGE_RANGES_MAX);
+  _gwWebBufAddHtml(b, job ? job->page_ranges : "");
+  _gwWebBufAdd(b, "\">");
+  snprintf(id, sizeof(id), "number-up%s", suffix);
+  snprintf(chosen, sizeof(chosen), "%d", job && job->number_up > 0 ? job->number_up : 1);
+  select_field(b, id, "number_up", "Pages per side", nup, nup, 6, chosen);
+  _gwWebBufAdd(b, "</fieldset>");
+}
+
+
+/*
  * 'job_row()' - One job of the list, with its forms when it is held.
  */
 
@@ -375,7 +427,7 @@ job_row(const gw_job_t *job, void *data)
 {
   jobs_page_t *jp = (jobs_page_t *)data;
   web_buf_t   *b = jp->b;
-  char         when[32], expires[32];
+  char         when[32], expires[32], suffix[GW_UUID_LEN + 2];
   struct tm    tmv;
   time_t       t = (time_t)job->created, e = (time_t)job->expires;
 
@@ -393,7 +445,15 @@ job_row(const gw_job_t *job, void *data)
     _gwWebBufAddf(b, ", %d in colour", job->color_pages);
   else if (job->color_pages == 0)
     _gwWebBufAddf(b, ", black and white");
-  _gwWebBufAddf(b, " &middot; %d cop%s, %s, %s &middot; expires %s</p>", job->copies, job->copies == 1 ? "y" : "ies", job->sides, job->color_mode, expires);
+  _gwWebBufAddf(b, " &middot; <span class=\"job-options\">%d cop%s, %s, %s", job->copies, job->copies == 1 ? "y" : "ies", job->sides, job->color_mode);
+  if (job->page_ranges[0])
+  {
+    _gwWebBufAdd(b, ", pages ");
+    _gwWebBufAddHtml(b, job->page_ranges);
+  }
+  if (job->number_up > 1)
+    _gwWebBufAddf(b, ", %d per side", job->number_up);
+  _gwWebBufAddf(b, "</span> &middot; expires %s</p>", expires);
   if (job->reason_text[0])
   {
     _gwWebBufAdd(b, "<p class=\"job-reason\">");
@@ -408,6 +468,12 @@ job_row(const gw_job_t *job, void *data)
     _gwWebBufAddf(b, "<label for=\"printer-%s\">Printer</label><select id=\"printer-%s\" name=\"printer\">", job->id, job->id);
     _gwWebBufAdd(b, jp->printers.data ? jp->printers.data : "");
     _gwWebBufAdd(b, "</select><button type=\"submit\" class=\"release-button\">Print</button></form>");
+    _gwWebBufAddf(b, "<details class=\"change\"><summary>Change options</summary><form method=\"post\" action=\"/jobs/options\" class=\"options\">"
+                     "<input type=\"hidden\" name=\"id\" value=\"%s\">", job->id);
+    csrf_field(b, jp->r);
+    snprintf(suffix, sizeof(suffix), "-%s", job->id);
+    options_fields(b, suffix, jp->r->session.user.role == GW_ROLE_GUEST, job);
+    _gwWebBufAdd(b, "<button type=\"submit\" class=\"options-button\">Save options</button></form></details>");
   }
   if (job->state == GW_JOB_STATE_HELD || job->state == GW_JOB_STATE_QUARANTINED || job->state == GW_JOB_STATE_PRINTED)
   {
@@ -418,6 +484,122 @@ job_row(const gw_job_t *job, void *data)
   _gwWebBufAdd(b, "</li>\n");
 
   return (true);
+}
+
+
+/*
+ * 'code_form()' - The form that proves an address with its mailed code.
+ */
+
+static void
+code_form(web_buf_t *b, web_req_t *r, const char *address, const char *id)
+{
+  _gwWebBufAddf(b, "<form method=\"post\" action=\"/addresses/verify\" class=\"address-verify\" id=\"%s\"><input type=\"hidden\" name=\"address\" value=\"", id);
+  _gwWebBufAddHtml(b, address);
+  _gwWebBufAdd(b, "\">");
+  csrf_field(b, r);
+  _gwWebBufAddf(b, "<label for=\"%s-code\">Code from the mail</label><input type=\"text\" id=\"%s-code\" name=\"code\" inputmode=\"numeric\" "
+                   "autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\" maxlength=\"6\" required>"
+                   "<button type=\"submit\">Confirm</button></form>", id, id);
+}
+
+
+/*
+ * 'address_row()' - One of my addresses, with the code form while pending.
+ */
+
+typedef struct address_page_s   /* address_row()'s state */
+{
+  web_buf_t *b;
+  web_req_t *r;
+  int        count;
+} address_page_t;
+
+static bool
+address_row(const gw_address_t *a, void *data)
+{
+  static const char * const states[] = { "waiting for its code", "verified", "revoked" };
+  address_page_t           *ap = (address_page_t *)data;
+  char                      id[32];
+
+  _gwWebBufAdd(ap->b, "<li class=\"address\"><span class=\"address-name\">");
+  _gwWebBufAddHtml(ap->b, a->address);
+  _gwWebBufAddf(ap->b, "</span> &middot; <span class=\"address-state\">%s</span>", states[a->state <= GW_ADDRESS_REVOKED ? a->state : 0]);
+  if (a->state == GW_ADDRESS_PENDING)
+  {
+    snprintf(id, sizeof(id), "address-verify-%d", ap->count);
+    code_form(ap->b, ap->r, a->address, id);
+  }
+  _gwWebBufAdd(ap->b, "</li>");
+  ap->count ++;
+
+  return (true);
+}
+
+
+/*
+ * 'addresses_section()' - My addresses, and the form that adds one.
+ */
+
+static void
+addresses_section(web_buf_t *b, web_req_t *r, const gw_actor_t *actor)
+{
+  address_page_t ap = { b, r, 0 };
+
+  _gwWebBufAdd(b, "<section><h2>My email addresses</h2><p>Documents mailed from a verified address are yours; each address "
+                  "can sign you in.</p><ul class=\"addresses\" id=\"addresses\">");
+  gwApiAddressIterate(r->web->sys, actor, r->session.user.name, address_row, &ap);
+  _gwWebBufAdd(b, "</ul><form method=\"post\" action=\"/addresses/add\" id=\"address-add\">");
+  csrf_field(b, r);
+  _gwWebBufAdd(b, "<label for=\"new-address\">Add an address</label><input type=\"email\" id=\"new-address\" name=\"address\" "
+                  "autocomplete=\"email\" maxlength=\"254\" required><button type=\"submit\">Send a code</button></form></section>");
+}
+
+
+/*
+ * 'page_address_add()' - POST /addresses/add (address): a code is mailed;
+ *                        the answer is the form for it.
+ */
+
+static void
+page_address_add(web_req_t *r)
+{
+  web_buf_t   b = { 0 };
+  char        address[256], text[512];
+  const char *reason = NULL, *a = _gwWebField(r, "address", address, sizeof(address));
+  int         status;
+
+  if (!_gwWebAddressAdd(r, a, &status, &reason, text, sizeof(text)))
+  {
+    _gwWebPageMessage(r, status, "Address not added", text);
+    return;
+  }
+
+  _gwWebPageBegin(&b, r, "Check your mail");
+  _gwWebBufAdd(&b, "<p class=\"message\" id=\"message\" role=\"status\">A code is on its way to ");
+  _gwWebBufAddHtml(&b, address);
+  _gwWebBufAdd(&b, ". Type it here (it works for 15 minutes).</p>");
+  code_form(&b, r, address, "address-verify");
+  _gwWebPageEnd(&b);
+  _gwWebPageSend(r, 202, &b);
+}
+
+
+/*
+ * 'page_address_verify()' - POST /addresses/verify (address, code).
+ */
+
+static void
+page_address_verify(web_req_t *r)
+{
+  char        address[256], text[512];
+  const char *reason = NULL;
+  int         status;
+
+  if (_gwWebAddressVerify(r, address, sizeof(address), &status, &reason, text, sizeof(text)))
+    _gwWebRedirect(r, "/jobs");
+  else
+    _gwWebPageMessage(r, status, "Address not confirmed", text);
 }
 
 
@@ -438,17 +620,24 @@ page_jobs(web_req_t *r)
   _gwWebActor(r, &actor);
   gwApiPrinterIterate(r->web->sys, &actor, printer_option, &jp.printers);
 
+  /*
+   * One form: the token, the print options, then the files (the order the
+   * streamed form handler needs).  The script shows the drop box, hides
+   * the form's own file field and sends each file with the same options.
+   */
+
   _gwWebPageBegin(&b, r, "My jobs");
   _gwWebBufAdd(&b, "<section class=\"upload\" id=\"upload\"><h2>Print a document</h2><p>PDF, PostScript, images, text"
-                   " (and Office files when the gateway has them).</p><div id=\"drop\" class=\"drop\" hidden data-csrf=\"");
+                   " (and Office files when the gateway has them).</p>"
+                   "<form method=\"post\" action=\"/jobs/upload\" enctype=\"multipart/form-data\" id=\"upload-form\">");
+  csrf_field(&b, r);
+  options_fields(&b, "", r->session.user.role == GW_ROLE_GUEST, NULL);
+  _gwWebBufAdd(&b, "<div id=\"drop\" class=\"drop\" hidden data-csrf=\"");
   _gwWebBufAddHtml(&b, r->session.csrf);
   _gwWebBufAdd(&b, "\"><label for=\"files\">Choose files, or drop them here</label><input type=\"file\" id=\"files\" multiple>"
                    "<ul id=\"progress\" class=\"progress\" aria-live=\"polite\"></ul></div>"
-                   "<noscript><form method=\"post\" action=\"/jobs/upload\" enctype=\"multipart/form-data\" id=\"upload-form\">"
-                   "<input type=\"hidden\" name=\"csrf\" value=\"");
-  _gwWebBufAddHtml(&b, r->session.csrf);
-  _gwWebBufAdd(&b, "\"><label for=\"form-files\">Files</label><input type=\"file\" id=\"form-files\" name=\"files\" multiple required>"
-                   "<button type=\"submit\">Upload</button></form></noscript></section>\n"
+                   "<div id=\"form-pick\"><label for=\"form-files\">Files</label><input type=\"file\" id=\"form-files\" name=\"files\" multiple required>"
+                   "<button type=\"submit\">Upload</button></div></form></section>\n"
                    "<section><h2>Waiting to print</h2><ul class=\"jobs\" id=\"jobs\">");
   gwApiJobIterate(r->web->sys, &actor, r->session.user.name, 0, job_row, &jp);
   _gwWebBufAdd(&b, "</ul>");
@@ -466,6 +655,7 @@ page_jobs(web_req_t *r)
                    "<form method=\"post\" action=\"/jobs/pin\" id=\"pin-new\">");
   csrf_field(&b, r);
   _gwWebBufAdd(&b, "<button type=\"submit\">Make a new PIN</button></form></section>");
+  addresses_section(&b, r, &actor);
   _gwWebPageEnd(&b);
   _gwWebBufFree(&jp.printers);
   _gwWebPageSend(r, 200, &b);
@@ -491,6 +681,24 @@ page_job_cancel(web_req_t *r)
     _gwWebError(r, 409, "not-cancellable", "This job cannot be cancelled now.");
   else
     _gwWebRedirect(r, "/jobs");
+}
+
+
+/*
+ * 'page_job_options()' - POST /jobs/options (id and the options).
+ */
+
+static void
+page_job_options(web_req_t *r)
+{
+  gw_job_t job;
+  char     id[64], text[512];
+  int      status;
+
+  if (_gwWebJobOptionsChange(r, _gwWebField(r, "id", id, sizeof(id)), &job, &status, text, sizeof(text)))
+    _gwWebRedirect(r, "/jobs");
+  else
+    _gwWebPageMessage(r, status, "Options not changed", text);
 }
 
 
@@ -627,6 +835,9 @@ const web_call_t _gwWebPageCalls[] =
   { "POST", "/jobs/upload",       WEB_AUTH_SESSION, false, NULL },   /* Streamed; its CSRF field is checked as it arrives */
   { "POST", "/jobs/cancel",       WEB_AUTH_CSRF,    false, page_job_cancel },
   { "POST", "/jobs/release",      WEB_AUTH_CSRF,    true,  page_job_release },
+  { "POST", "/jobs/options",      WEB_AUTH_CSRF,    false, page_job_options },
+  { "POST", "/addresses/add",     WEB_AUTH_CSRF,    false, page_address_add },
+  { "POST", "/addresses/verify",  WEB_AUTH_CSRF,    false, page_address_verify },
   { "POST", "/jobs/pin",          WEB_AUTH_CSRF,    false, page_pin },
   { "GET",  "/p/{printer}",       WEB_AUTH_SESSION, false, page_printer },
   { "GET",  "/setup",             WEB_AUTH_SESSION, false, _gwWebSetupPage },

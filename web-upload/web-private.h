@@ -111,6 +111,15 @@ extern void        _gwWebUploadFinish(web_req_t *r);
 extern void        _gwWebUploadCleanup(web_req_t *r);
 
 /* web-upload-form.c */
+typedef struct web_options_s    /* Job options as text (a query or form fields; NULL or "" = default) */
+{
+  const char *copies, *sides, *color_mode, *page_ranges, *number_up;
+} web_options_t;
+
+extern bool        _gwWebJobOptions(const web_options_t *text, gw_job_options_t *opts, const char **error_r);
+extern bool        _gwWebAddressAdd(web_req_t *r, const char *address, int *status_r, const char **reason_r, char *text, size_t textsize);
+extern bool        _gwWebAddressVerify(web_req_t *r, char *address, size_t addresssize, int *status_r, const char **reason_r, char *text, size_t textsize);
+extern bool        _gwWebJobOptionsChange(web_req_t *r, const char *id, gw_job_t *job, int *status_r, char *text, size_t textsize);
 extern bool        _gwWebFormUploadBegin(web_req_t *r);
 extern bool        _gwWebFormUploadBody(web_req_t *r, const char *buf, size_t len);
 extern void        _gwWebFormUploadFinish(web_req_t *r);

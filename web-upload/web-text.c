@@ -131,12 +131,16 @@ _gwWebBufFree(web_buf_t *b)
  * '_gwWebFormValue()' - A field of an application/x-www-form-urlencoded
  *                       body, decoded ('+' = space, %XX); false when it is
  *                       missing, too long for buf, or holds a NUL.
+ *                       tests/fuzz/fuzz-form.c holds it to a reference.
  */
 
 bool
 _gwWebFormValue(const char *form, const char *name, char *buf, size_t bufsize)
 {
   size_t namelen = strlen(name);
+
+  if (bufsize == 0)
+    return (false);                     /* Not even room for the NUL */
 
   for (const char *p = form; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
   {

@@ -8,6 +8,9 @@
  *
  * The CSRF token is the form's first field ("csrf"): a file part that
  * comes before a valid token is refused (403) before a byte of it is kept.
+ * The print options (copies, sides, color_mode, page_ranges, number_up)
+ * are the fields before the files and go with each of them; the core
+ * checks them as for the API (a refused option: 400 with its sentence).
  * File names go through gwWebFilenameSanitize() (the core cleans them
  * again).  The body is bounded by MaxDocumentSize plus 64 KB for the form
  * (a Content-Length over it: 413 before reading), each file by the core.
@@ -25,15 +28,23 @@
 #include <string.h>
 
 #define FORM_MAX_FILES 16
+#define FORM_VALUE_MAX 128              /* An option field's value */
+
+static const char * const form_fields[] =   /* The fields kept (before the files), csrf first */
+{
+  "csrf", "copies", "sides", "color_mode", "page_ranges", "number_up"
+};
+#define FORM_FIELDS (int)(sizeof(form_fields) / sizeof(form_fields[0]))
 
 struct web_form_s               /* One form upload */
 {
   web_req_t       *r;
   gw_multipart_t  *mp;
   gw_submission_t *sub;                     /* The file part being received */
-  bool             in_csrf, csrf_ok;
-  char             csrf[GW_API_CSRF_LEN + 8];
-  size_t           csrflen;
+  int              field;                   /* The form_fields[] being read, or -1 */
+  bool             csrf_ok;
+  char             values[FORM_FIELDS][FORM_VALUE_MAX];   /* values[0] is the CSRF token */
+  size_t           lens[FORM_FIELDS];
   int              status;                  /* 0, or the refusal's HTTP status */
   char             text[512];               /* The refusal's sentence */
   int              files;
@@ -71,8 +82,21 @@ part_begin(void *data, const gw_multipart_part_t *part)
   gw_reason_t      reason = GW_REASON_NONE;
   char             name[GW_WEB_FILENAME_MAX + 1];
 
-  f->in_csrf = !strcmp(part->name, "csrf") && !part->filename;
-  if (f->in_csrf || !part->filename || !part->filename_len)
+  gw_job_options_t opts;
+  web_options_t    text;
+  const char      *error = NULL;
+
+  f->field = -1;
+  for (int i = 0; !part->filename && i < FORM_FIELDS; i ++)
+  {
+    if (!strcmp(part->name, form_fields[i]))
+    {
+      f->field   = i;
+      f->lens[i] = 0;
+      f->values[i][0] = '\0';
+    }
+  }
+  if (f->field >= 0 || !part->filename || !part->filename_len)
     return (true);                              /* Other fields, and "no file chosen", are skipped */
 
   if (!f->csrf_ok)
@@ -80,9 +104,18 @@ part_begin(void *data, const gw_multipart_part_t *part)
   if (f->files >= FORM_MAX_FILES)
     return (refuse(f, 413, "Send at most 16 files at once."));
 
+  /* The options are the fields before the file (the form puts them first) */
+  text.copies      = f->values[1];
+  text.sides       = f->values[2];
+  text.color_mode  = f->values[3];
+  text.page_ranges = f->values[4];
+  text.number_up   = f->values[5];
+  if (!_gwWebJobOptions(&text, &opts, &error))
+    return (refuse(f, 400, error));
+
   gwWebFilenameSanitize(part->filename, part->filename_len, name, sizeof(name));
   _gwWebActor(f->r, &actor);
-  if ((f->sub = gwApiJobSubmit(f->r->web->sys, &actor, NULL, name, NULL, -1, &reason, f->text, sizeof(f->text))) == NULL)
+  if ((f->sub = gwApiJobSubmit(f->r->web->sys, &actor, NULL, name, &opts, -1, &reason, f->text, sizeof(f->text))) == NULL)
     return (refuse(f, reason == GW_REASON_TOO_MANY_JOBS ? 429 : reason == GW_REASON_BUSY ? 503 : 400, f->text));
 
   snprintf(f->names[f->files], sizeof(f->names[0]), "%s", name);
@@ -91,7 +124,7 @@ part_begin(void *data, const gw_multipart_part_t *part)
 
 
 /*
- * 'part_data()' - A piece of the CSRF field or of a file.
+ * 'part_data()' - A piece of a kept field or of a file.
  */
 
 static bool
@@ -99,13 +132,15 @@ part_data(void *data, const char *buf, size_t len)
 {
   web_form_t *f = (web_form_t *)data;
 
-  if (f->in_csrf)
+  if (f->field >= 0)
   {
-    if (f->csrflen + len >= sizeof(f->csrf))
-      return (refuse(f, 403, "The form's token is not this session's."));
-    memcpy(f->csrf + f->csrflen, buf, len);
-    f->csrflen += len;
-    f->csrf[f->csrflen] = '\0';
+    int i = f->field;
+
+    if (f->lens[i] + len >= FORM_VALUE_MAX)
+      return (i == 0 ? refuse(f, 403, "The form's token is not this session's.") : refuse(f, 400, "A print option is too long."));
+    memcpy(f->values[i] + f->lens[i], buf, len);
+    f->lens[i] += len;
+    f->values[i][f->lens[i]] = '\0';
     return (true);
   }
 
@@ -120,7 +155,8 @@ part_data(void *data, const char *buf, size_t len)
 
 
 /*
- * 'part_end()' - A part ended: check the token, or commit the file.
+ * 'part_end()' - A part ended: check the token, keep a field, or commit
+ *                the file.
  */
 
 static bool
@@ -129,10 +165,11 @@ part_end(void *data)
   web_form_t *f = (web_form_t *)data;
   gw_job_t    job;
 
-  if (f->in_csrf)
+  if (f->field >= 0)
   {
-    f->in_csrf = false;
-    f->csrf_ok = gwApiSessionCsrfValid(&f->r->session, f->csrf);
+    if (f->field == 0)
+      f->csrf_ok = gwApiSessionCsrfValid(&f->r->session, f->values[0]);
+    f->field = -1;
     return (true);
   }
 
@@ -174,7 +211,7 @@ _gwWebFormUploadBegin(web_req_t *r)
   }
 
   memset(&limits, 0, sizeof(limits));
-  limits.max_parts = FORM_MAX_FILES + 4;
+  limits.max_parts = FORM_MAX_FILES + FORM_FIELDS + 4;
   limits.max_total = (uint64_t)max;
   if ((r->form = calloc(1, sizeof(web_form_t))) == NULL ||
       (r->form->mp = gwMultipartNew(boundary, &limits, &cb, r->form, &err)) == NULL)
@@ -182,7 +219,8 @@ _gwWebFormUploadBegin(web_req_t *r)
     _gwWebError(r, 503, "busy", "The gateway is busy; try again in a minute.");
     return (false);
   }
-  r->form->r = r;
+  r->form->r     = r;
+  r->form->field = -1;
 
   return (true);
 }
@@ -260,7 +298,7 @@ _gwWebFormUploadCleanup(web_req_t *r)
     if (r->form->sub)
       gwSubmissionAbort(&r->form->sub, GW_REASON_INTERRUPTED);
     gwMultipartDelete(&r->form->mp);
-    gwWipe(r->form->csrf, sizeof(r->form->csrf));
+    gwWipe(r->form->values[0], sizeof(r->form->values[0]));
     free(r->form);
     r->form = NULL;
   }

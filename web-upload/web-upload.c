@@ -51,22 +51,104 @@ reason_status(gw_reason_t reason)
 
 
 /*
- * 'query_int()' - An integer query parameter (0 when absent; -1 when not a number 1..9999).
+ * 'option_int()' - A whole-number option (0 when absent or ""; -1 when not
+ *                  a number 1..9999).
  */
 
 static int
-query_int(web_req_t *r, const char *name)
+option_int(const char *v)
 {
-  const char *v = gwRequestQuery(r->req, name);
-  char       *end;
-  long        n;
+  char *end;
+  long  n;
 
-  if (!v)
+  if (!v || !*v)
     return (0);
   errno = 0;
   n     = strtol(v, &end, 10);
 
   return (errno || *end || end == v || n < 1 || n > 9999 ? -1 : (int)n);
+}
+
+
+/*
+ * '_gwWebJobOptions()' - Job options from their text (the upload's query,
+ *                        or the upload form's fields; NULL or "" is the
+ *                        default).  The strings are borrowed.  False with
+ *                        the sentence when a number is not one; the core
+ *                        checks the rest (keywords, ranges, policy).
+ */
+
+bool
+_gwWebJobOptions(const web_options_t *text, gw_job_options_t *opts, const char **error_r)
+{
+  memset(opts, 0, sizeof(*opts));
+  opts->copies      = option_int(text->copies);
+  opts->number_up   = option_int(text->number_up);
+  opts->sides       = text->sides && *text->sides ? text->sides : NULL;
+  opts->color_mode  = text->color_mode && *text->color_mode ? text->color_mode : NULL;
+  opts->page_ranges = text->page_ranges && *text->page_ranges ? text->page_ranges : NULL;
+  if (opts->copies < 0 || opts->number_up < 0)
+  {
+    *error_r = "Copies and pages per side must be whole numbers.";
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * '_gwWebJobOptionsChange()' - Change a held job's options from the
+ *                              request's fields (form or JSON: copies,
+ *                              sides, color_mode, page_ranges, number_up;
+ *                              a field left out keeps the job's value, an
+ *                              empty page_ranges is all pages).  True with
+ *                              the job as it now is; false with the HTTP
+ *                              status and the sentence.
+ */
+
+bool
+_gwWebJobOptionsChange(web_req_t *r, const char *id, gw_job_t *job, int *status_r, char *text, size_t textsize)
+{
+  gw_actor_t       actor;
+  gw_job_options_t opts;
+  web_options_t    option;
+  gw_reason_t      reason = GW_REASON_NONE;
+  const char      *error = NULL;
+  char             copies[16], sides[64], color[64], ranges[GW_JOB_PAGE_RANGES_MAX + 2], nup[16];
+  char             was_copies[16], was_nup[16];
+
+  _gwWebActor(r, &actor);
+  if (!id || !gwApiJobGet(r->web->sys, &actor, id, job))
+  {
+    *status_r = 404;
+    snprintf(text, textsize, "No such job.");
+    return (false);
+  }
+
+  snprintf(was_copies, sizeof(was_copies), "%d", job->copies);
+  snprintf(was_nup, sizeof(was_nup), "%d", job->number_up);
+  option.copies      = _gwWebField(r, "copies", copies, sizeof(copies)) ? copies : was_copies;
+  option.sides       = _gwWebField(r, "sides", sides, sizeof(sides)) ? sides : job->sides;
+  option.color_mode  = _gwWebField(r, "color_mode", color, sizeof(color)) ? color : job->color_mode;
+  option.page_ranges = _gwWebField(r, "page_ranges", ranges, sizeof(ranges)) ? ranges : job->page_ranges;
+  option.number_up   = _gwWebField(r, "number_up", nup, sizeof(nup)) ? nup : was_nup;
+
+  if (!_gwWebJobOptions(&option, &opts, &error))
+  {
+    *status_r = 400;
+    snprintf(text, textsize, "%s", error);
+    return (false);
+  }
+  if (!gwApiJobSetOptions(r->web->sys, &actor, id, &opts, &reason, text, textsize))
+  {
+    *status_r = reason == GW_REASON_BAD_OPTION ? 400 : gwApiJobGet(r->web->sys, &actor, id, job) ? 409 : 404;
+    return (false);
+  }
+
+  gwApiJobGet(r->web->sys, &actor, id, job);
+
+  return (true);
 }
 
 
@@ -80,7 +162,9 @@ _gwWebUploadBegin(web_req_t *r)
 {
   gw_actor_t       actor;
   gw_job_options_t opts;
+  web_options_t    option;
   gw_reason_t      reason = GW_REASON_NONE;
+  const char      *error = NULL;
   const char      *clen = gwRequestHeader(r->req, "Content-Length"), *name = gwRequestQuery(r->req, "name");
   char             text[512], *end;
   long long        declared = -1;
@@ -111,15 +195,14 @@ _gwWebUploadBegin(web_req_t *r)
     }
   }
 
-  memset(&opts, 0, sizeof(opts));
-  opts.copies      = query_int(r, "copies");
-  opts.number_up   = query_int(r, "number_up");
-  opts.sides       = gwRequestQuery(r->req, "sides");
-  opts.color_mode  = gwRequestQuery(r->req, "color_mode");
-  opts.page_ranges = gwRequestQuery(r->req, "page_ranges");
-  if (opts.copies < 0 || opts.number_up < 0)
+  option.copies      = gwRequestQuery(r->req, "copies");
+  option.number_up   = gwRequestQuery(r->req, "number_up");
+  option.sides       = gwRequestQuery(r->req, "sides");
+  option.color_mode  = gwRequestQuery(r->req, "color_mode");
+  option.page_ranges = gwRequestQuery(r->req, "page_ranges");
+  if (!_gwWebJobOptions(&option, &opts, &error))
   {
-    _gwWebError(r, 400, "bad-option", "copies and number_up must be whole numbers.");
+    _gwWebError(r, 400, "bad-option", error);
     return (false);
   }
 

@@ -11,6 +11,12 @@
 #    of each server during the upload (VmRSS sampled every 50 ms from
 #    /proc/PID/status, and VmHWM before/after).
 #    Targets: printgated >= 70 % of the peer's throughput, RSS growth < 16 MB.
+#    The same document then goes through the upload form (POST /jobs/upload,
+#    multipart/form-data) for its own line.  GW_UPLOAD_PERF=DIR records a
+#    perf profile of each server during its upload (perf.NAME.data).
+#    GW_UPLOAD_PAIRS=N repeats the peer/printgated pair N times in all (each
+#    printgated upload once the last one has converted) and prints the
+#    medians and the median ratio.
 # 2. CLIENTS (default 50) concurrent uploads of EACH_MB (default 5) MB, one
 #    user each: all answered 200, none lost (the peer's replies carry the
 #    byte count; printgated's jobs are counted held), the time to finish,
@@ -63,15 +69,27 @@ sampler() {
 # upload_one NAME PID URL FILE [CURL ARGS...]: one streamed POST of FILE;
 # prints the line for NAME and sets SPEED (bytes/s), GROWTH_KB, REPLY, CODE.
 upload_one() {
-  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out
+  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out ppid=
   shift 4
   base=$(rss_kb "$pid"); hwm0=$(hwm_kb "$pid")
   : > "$W/rss.$name"
   sampler "$pid" "$W/rss.$name" &
   spid=$!
-  out=$(curl -sk -o "$W/reply.$name" -w '%{http_code} %{time_total} %{speed_upload}' -X POST -T "$file" \
-          -H 'Content-Type: application/pdf' -H "X-Filename: $(basename "$file")" "$@" "$url")
+  # GW_UPLOAD_PERF=DIR: a perf profile of the server during the upload
+  if [ -n "${GW_UPLOAD_PERF:-}" ]; then
+    perf record -q -g -p "$pid" -o "$GW_UPLOAD_PERF/perf.${name%% *}.data" 2>/dev/null &
+    ppid=$!
+    sleep 0.5
+  fi
+  if [ -n "${UPLOAD_FORM:-}" ]; then   # the multipart form: "csrf" first, then the file
+    out=$(curl -sk -o "$W/reply.$name" -w '%{http_code} %{time_total} %{speed_upload}' \
+            -F "csrf=$UPLOAD_FORM" -F "files=@$file;type=application/pdf" "$@" "$url")
+  else
+    out=$(curl -sk -o "$W/reply.$name" -w '%{http_code} %{time_total} %{speed_upload}' -X POST -T "$file" \
+            -H 'Content-Type: application/pdf' -H "X-Filename: $(basename "$file")" "$@" "$url")
+  fi
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+  [ -z "${ppid:-}" ] || { kill -INT "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null; ppid=; }
   rss_kb "$pid" >> "$W/rss.$name"
   hwm1=$(hwm_kb "$pid")
   read -r CODE secs SPEED <<< "$out"
@@ -138,6 +156,15 @@ page_loads() {
   done
 }
 
+# wait_converted: until none of printgated's jobs is being received or converted
+wait_converted() {
+  local i
+  for i in $(seq 600); do
+    gw --json job list | grep -Eq '"state": *"(receiving|converting)"' || return 0
+    sleep 0.5
+  done
+}
+
 # users_held: how many of u1..uCLIENTS have exactly one job, held; and how
 # many of their jobs are still being received or converted
 users_held() {
@@ -184,10 +211,36 @@ else
   read -r cookie csrf <<< "$(web_signin bench "$BENCH_PASS")"
   [ -n "$csrf" ] || { echo "printgated: password sign-in failed"; exit 1; }
   upload_one "printgated" "$GW_PID" "$GW$UPLOAD_PATH?name=big.pdf" "$W/big.pdf" -b "$cookie" -H "X-CSRF-Token: $csrf"
+  GW_SPEED=$SPEED
   awk -v g="$SPEED" -v p="$PEER_SPEED" -v rss="$GROWTH_KB" -v c="$CODE" 'BEGIN {
     r = p > 0 ? 100 * g / p : 0
     printf "printgated / peer: %.0f %% of the peer'"'"'s throughput (target >= 70 %%: %s); RSS growth %.1f MB (target < 16 MB: %s)\n",
       r, (c ~ /^20/ && r >= 70) ? "met" : "NOT met", rss / 1024, rss < 16384 ? "met" : "NOT met" }'
+  # The same document through the form for browsers without JavaScript
+  # (POST /jobs/upload, multipart/form-data, parsed as it streams), once
+  # the first one has converted (its Ghostscript would share the cores)
+  wait_converted
+  UPLOAD_FORM=$csrf upload_one "printgated-form" "$GW_PID" "$GW/jobs/upload" "$W/big.pdf" -b "$cookie"
+  awk -v g="$SPEED" -v p="$PEER_SPEED" -v c="$CODE" 'BEGIN {
+    printf "printgated form / peer: %.0f %% of the peer'"'"'s throughput (HTTP %s)\n", (p > 0 ? 100 * g / p : 0), c }'
+fi
+
+# ---- 1b. more pairs (GW_UPLOAD_PAIRS=N): on a shared machine one pair says little
+if [ "$HAVE_UPLOAD" = 1 ] && [ "${GW_UPLOAD_PAIRS:-1}" -gt 1 ]; then
+  : > "$W/pairs"
+  echo "$PEER_SPEED $GW_SPEED" >> "$W/pairs"
+  for i in $(seq 2 "$GW_UPLOAD_PAIRS"); do
+    wait_converted
+    upload_one "peer (pair $i)" "$DPID" "https://127.0.0.1:$DPORT/upload" "$W/big.pdf" > /dev/null
+    p=$SPEED
+    upload_one "printgated (pair $i)" "$GW_PID" "$GW$UPLOAD_PATH?name=big$i.pdf" "$W/big.pdf" -b "$cookie" -H "X-CSRF-Token: $csrf" > /dev/null
+    echo "$p $SPEED" >> "$W/pairs"
+  done
+  awk '{ r[NR] = 100 * $2 / $1; a[NR] = $1; b[NR] = $2; printf "pair %d: peer %.0f MB/s, printgated %.0f MB/s, %.0f %%\n", NR, $1 / 1048576, $2 / 1048576, r[NR] }
+       function median(x, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+                                        return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
+       END { printf "%d pairs, medians: peer %.0f MB/s, printgated %.0f MB/s, ratio %.0f %% (target >= 70 %%: %s)\n",
+                    NR, median(a, NR) / 1048576, median(b, NR) / 1048576, median(r, NR), (median(r, NR) >= 70 ? "met" : "NOT met") }' "$W/pairs"
 fi
 
 # ---- 2. concurrent uploads ------------------------------------------------------

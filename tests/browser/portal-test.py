@@ -28,7 +28,7 @@ What it does and checks, at a phone's width (390x844) unless said:
   7. Sign out: /jobs then asks to sign in again.
   8. With JavaScript off (a second browser, content setting javascript=2):
      the sign-in by code works through the plain forms; /jobs shows its
-     <noscript> upload form, which takes two files at once; both are then
+     upload form (its own file field), which takes two files at once; both are then
      held with 2 and 1 pages.
 Every page is shot at phone and desktop widths into --out (paths printed).
 Prints PASS/FAIL lines and "N passed, N failed"; exits 1 on any failure.
@@ -251,6 +251,45 @@ def test_upload(run, b, args):
     run.shoot(b, "jobs-after")
 
 
+def test_options(run, b, args):
+    """Print options on the upload form go with the script's upload; a held job's options change on its row."""
+    b.get(args.base + "/jobs")
+    run.check("with the script, the form's own file field is hidden", not b.find("#form-pick").displayed())
+    run.check("the options have labels", all(b.exists("label[for=%s]" % i) for i in ("copies", "sides", "color-mode", "page-ranges", "number-up")))
+    b.find("#copies").clear()
+    b.find("#copies").send_keys("2")
+    b.find("#number-up").send_keys("2")
+    b.find("#page-ranges").send_keys("1")
+    name = os.path.basename(args.files[0])
+    b.find("#files").send_keys(args.files[0])
+    b.wait("the progress row saying held",
+           lambda: next((li.text for li in b.find_all("#progress li") if "held" in li.text), None), timeout=60)
+
+    def held_row(copies):
+        b.get(args.base + "/jobs")
+        return next((li for li in b.find_all("#jobs li.job") if li.find(".job-name").text == name and
+                     li.find(".job-state").text == "held" and li.find(".job-options").text.startswith(copies)), None)
+
+    li = held_row("2 copies")
+    opts = li.find(".job-options").text if li else ""
+    run.check("the held job has the options chosen (2 copies, page 1, 2 per side)", "pages 1" in opts and "2 per side" in opts, opts)
+    run.shoot(b, "jobs-options")
+    if li:
+        li.find("details.change summary").click()
+        copies = li.find("input[name=copies]")
+        copies.clear()
+        copies.send_keys("3")
+        run.shoot(b, "jobs-options-open")
+        li.find(".options-button").click()
+        b.wait("/jobs after the change", lambda: b.url.endswith("/jobs") and b.exists("#jobs"))
+        li = held_row("3 copies")
+        run.check("Save options: the job now has 3 copies, the rest kept", li is not None and "pages 1" in li.find(".job-options").text,
+                  li.find(".job-options").text if li else None)
+        if li:
+            li.find(".cancel-button").click()
+            b.wait("/jobs after cancel", lambda: b.url.endswith("/jobs") and b.exists("#jobs"))
+
+
 def test_script_name(run, b, args):
     """4: a file name with <script> is text."""
     name = os.path.basename(args.script_file)
@@ -328,7 +367,7 @@ def test_nojs(run, b, args):
     """8: sign-in by code with JavaScript off."""
     b.viewport(*PHONE, mobile=True)
     sign_in(run, b, args, "nojs", shoot=False)
-    run.check("nojs: /jobs shows its <noscript> upload form", b.find("#upload-form").displayed())
+    run.check("nojs: /jobs shows its upload form with its own file field", b.find("#form-files").displayed())
     run.shoot(b, "nojs-jobs")
     names = ["form-two.pdf", "form-one.pdf"]
     for src, name in zip(args.files, names):
@@ -365,6 +404,7 @@ def main():
         b.viewport(*PHONE, mobile=True)
         if run.step("sign-in", b=b, fn=lambda: test_signin(run, b, args)):
             run.step("upload, release, cancel", b=b, fn=lambda: test_upload(run, b, args))
+            run.step("print options", b=b, fn=lambda: test_options(run, b, args))
             run.step("a <script> file name", b=b, fn=lambda: test_script_name(run, b, args))
             run.step("/p/PRINTER", b=b, fn=lambda: test_printer_page(run, b, args))
             run.step("/setup", b=b, fn=lambda: test_setup(run, b, args))

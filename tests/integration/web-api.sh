@@ -36,6 +36,8 @@ api() {
   curl -sk -o "$W/out" -D "$W/hdr" -w '%{http_code}' -X "$method" -b "$jar" -c "$jar" \
        -H 'Content-Type: application/json' ${body:+--data-binary "$body"} "$@" "$BASE$path"
 }
+# form JAR [CURL -F ARGS...]: POST /jobs/upload as multipart/form-data (api() would send JSON's type); echo the status.
+form() { local jar=$1; shift; curl -sk -o "$W/out" -D "$W/hdr" -w '%{http_code}' -b "$jar" "$@" "$BASE/jobs/upload"; }
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$W/out" "$1"; }
 
 # The newest sign-in code (or link token) mailed to an address.
@@ -80,11 +82,23 @@ gw_make_pdf "$W/two.pdf" 2 "Web two"
 gw_make_pdf "$W/one.pdf" 1 "Web one"
 
 # ---- security headers, sign-in ------------------------------------------------
+# security_headers WHAT: every security header in $W/hdr (the last answer)
+security_headers() {
+  local h
+  for h in 'Strict-Transport-Security: max-age' "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'" \
+           'X-Content-Type-Options: nosniff' 'Referrer-Policy: same-origin' 'X-Frame-Options: DENY' "frame-ancestors 'none'" \
+           'Cache-Control: no-store'; do
+    check "$1: header $h" grep -qi "$h" "$W/hdr"
+  done
+  check_eq "$1: each header once" "$(grep -ci '^Content-Security-Policy:' "$W/hdr")$(grep -ci '^X-Content-Type-Options:' "$W/hdr")" 11
+}
 check_eq "sign-in page answers" "$(api GET /signin)" 200
-for h in 'Strict-Transport-Security: max-age' "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'" \
-         'X-Content-Type-Options: nosniff' 'Referrer-Policy: same-origin' 'X-Frame-Options: DENY' "frame-ancestors 'none'"; do
-  check "header: $h" grep -qi "$h" "$W/hdr"
-done
+security_headers "the sign-in page"
+# The listener's own answers carry them too (no route, a wrong method, a declared body over the limit)
+check_eq "an unknown address: 404" "$(api GET /no/such/page)" 404
+security_headers "the listener's 404"
+check_eq "a wrong method: 405" "$(api PUT /api/v1/jobs)" 405
+security_headers "the listener's 405"
 check "no inline script or style on the sign-in page" sh -c "! grep -Eqi '<script>|<style|style=|onclick=|onload=' $W/out"
 check_eq "API error is JSON with reason" "$(api GET /api/v1/me)" 401
 check_eq "  its reason" "$(field reason)" signed-out
@@ -153,6 +167,17 @@ check "no job still converting" peers_wait 60 sh -c "! curl -sk -b $W/alice $BAS
 head -c 2000000 /dev/urandom > "$W/big.bin"
 BEFORE=$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | grep -o '"id"' | wc -l)
 check_eq "upload over the cap: 413" "$(api POST '/api/v1/jobs?name=big.bin' '' "$W/alice" -H "X-CSRF-Token: $CSRF" --data-binary @"$W/big.bin")" 413
+security_headers "the listener's 413 (Content-Length)"
+check_eq "the same without a Content-Length (chunked): 413" "$(api POST '/api/v1/jobs?name=big.bin' '' "$W/alice" -H "X-CSRF-Token: $CSRF" -H 'Transfer-Encoding: chunked' --data-binary @"$W/big.bin")" 413
+security_headers "the 413 while reading"
+# Without a declared size the job exists once the bytes come: it ends failed, too-large, its bytes gone
+check_eq "  the job it began failed as too-large" "$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | python3 -c '
+import json, sys
+jobs = [j for j in json.load(sys.stdin)["jobs"] if j["name"] == "big.bin"]
+print(len(jobs), jobs[0]["state"] if jobs else "-", jobs[0]["reason"] if jobs else "-")')" "1 failed too-large"
+BEFORE=$((BEFORE + 1))
+check_eq "the form over the cap: 413" "$(form "$W/alice" -F "csrf=$CSRF" -F "files=@$W/big.bin;filename=big.bin" -F "files=@$W/big.bin;filename=big2.bin")" 413
+security_headers "the form's 413"
 check_eq "  nothing stored" "$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | grep -o '"id"' | wc -l)" "$BEFORE"
 check "  nothing in the spool's incoming" sh -c "ls -A $GW_STATE/spool/incoming; [ -z \"\$(ls -A $GW_STATE/spool/incoming)\" ]"
 
@@ -194,6 +219,83 @@ check_eq "  to lobby" "$(field printer)" lobby
 check "  the printer got it" peers_wait 20 sh -c "[ \$(find $PRN_DIR -name '*.pdf' | wc -l) -gt $N1 ]"
 check "revoke t-lobby" gw terminal revoke t-lobby
 check_eq "  its key stops" "$(api POST /api/v1/terminal/release "{\"pin\":\"$ALICE_PIN\"}" '' -H "Authorization: Bearer $KEY_LOBBY")" 401
+
+# ---- print options: at upload (API, form), changed while held (API, page) ---------------
+jobs_count() { curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | grep -o '"id"' | wc -l; }
+opts() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("/".join(str(j.get(k, "?")) for k in ("copies","sides","color_mode","page_ranges","number_up")))' "$W/out"; }
+job_opts() { curl -sk -o "$W/out" -b "$W/alice" "$BASE/api/v1/jobs/$1"; opts; }
+check_eq "upload with options: 202" "$(api POST '/api/v1/jobs?name=opt.pdf&copies=2&sides=two-sided-long-edge&color_mode=monochrome&page_ranges=2&number_up=2' '' "$W/alice" -H "X-CSRF-Token: $CSRF" --data-binary @"$W/two.pdf")" 202
+J4=$(field id)
+check_eq "  the options are the job's" "$(opts)" "2/two-sided-long-edge/monochrome/2/2"
+check "  held" wait_state "$W/alice" "$J4" held
+C0=$(jobs_count)
+check_eq "upload with number_up=3: 400" "$(api POST '/api/v1/jobs?name=bad.pdf&number_up=3' '' "$W/alice" -H "X-CSRF-Token: $CSRF" --data-binary @"$W/one.pdf")" 400
+check_eq "  reason bad-option" "$(field reason)" bad-option
+check_eq "upload with copies=two: 400" "$(api POST '/api/v1/jobs?name=bad.pdf&copies=two' '' "$W/alice" -H "X-CSRF-Token: $CSRF" --data-binary @"$W/one.pdf")" 400
+check_eq "  nothing stored" "$(jobs_count)" "$C0"
+check_eq "the form with options (fields before the file): 202" "$(form "$W/alice" -F "csrf=$CSRF" -F copies=3 -F sides=two-sided-short-edge \
+  -F color_mode=monochrome -F page_ranges=1 -F number_up=4 -F "files=@$W/one.pdf;filename=formopt.pdf;type=application/pdf")" 202
+check_eq "  the job has them" "$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | python3 -c '
+import json, sys
+j = [j for j in json.load(sys.stdin)["jobs"] if j["name"] == "formopt.pdf"][0]
+print("/".join(str(j[k]) for k in ("copies", "sides", "color_mode", "page_ranges", "number_up")))')" "3/two-sided-short-edge/monochrome/1/4"
+C0=$(jobs_count)
+check_eq "the form with pages 5-2: 400" "$(form "$W/alice" -F "csrf=$CSRF" -F page_ranges=5-2 -F "files=@$W/one.pdf;filename=badrange.pdf")" 400
+check "  saying why" grep -q 'page ranges cannot be used' "$W/out"
+check_eq "  nothing stored" "$(jobs_count)" "$C0"
+check_eq "an option field of 200 bytes: 400" "$(form "$W/alice" -F "csrf=$CSRF" -F "sides=$(printf 'x%.0s' $(seq 200))" -F "files=@$W/one.pdf;filename=long.pdf")" 400
+check_eq "  nothing stored" "$(jobs_count)" "$C0"
+curl -sk -b "$W/alice" "$BASE/jobs" > "$W/jobs2.html"
+check "the upload form has the options before the files" python3 -c '
+import re, sys
+page = open(sys.argv[1]).read()
+form = re.search(r"<form[^>]*id=\"upload-form\".*?</form>", page, re.S).group(0)
+names = re.findall(r"name=\"([a-z_]+)\"", form)
+sys.exit(0 if names[:7] == ["csrf", "copies", "sides", "color_mode", "page_ranges", "number_up", "files"] else 1)' "$W/jobs2.html"
+check "each option has its label" sh -c "for i in copies sides color-mode page-ranges number-up; do grep -q \"<label for=\\\"\$i\\\">\" $W/jobs2.html || exit 1; done"
+check "a held job shows its options in its form" grep -q "id=\"copies-$J4\" name=\"copies\" min=\"1\" max=\"999\" value=\"2\"" "$W/jobs2.html"
+check "  and its pages" grep -q "id=\"page-ranges-$J4\"[^>]*value=\"2\"" "$W/jobs2.html"
+check "still no inline script or style" sh -c "! grep -Eqi '<script>|<style|style=|onclick=|onload=' $W/jobs2.html"
+
+check_eq "change a held job by API: 200" "$(api POST "/api/v1/jobs/$J4/options" '{"copies":"1","page_ranges":""}' "$W/alice" -H "X-CSRF-Token: $CSRF")" 200
+check_eq "  copies and pages changed, the others kept" "$(opts)" "1/two-sided-long-edge/monochrome//2"
+check "  audited" sh -c "$PRINTGATE -c $GW_CONF audit | grep job.options | grep -q 'copies=1 sides=two-sided-long-edge color=monochrome pages=all number-up=2'"
+check_eq "without the CSRF token: 403" "$(api POST "/api/v1/jobs/$J4/options" '{"copies":"5"}' "$W/alice")" 403
+check_eq "number_up 5: 400" "$(api POST "/api/v1/jobs/$J4/options" '{"number_up":"5"}' "$W/alice" -H "X-CSRF-Token: $CSRF")" 400
+check_eq "  reason bad-option" "$(field reason)" bad-option
+check_eq "copies 1000: 400" "$(api POST "/api/v1/jobs/$J4/options" '{"copies":"1000"}' "$W/alice" -H "X-CSRF-Token: $CSRF")" 400
+check_eq "  unchanged" "$(job_opts "$J4")" "1/two-sided-long-edge/monochrome//2"
+check_eq "bob cannot change it: 404" "$(api POST "/api/v1/jobs/$J4/options" '{"copies":"9"}' "$W/bob" -H "X-CSRF-Token: $BOB_CSRF")" 404
+check_eq "  nor by page: 404" "$(api POST /jobs/options '' "$W/bob" -H 'Content-Type: application/x-www-form-urlencoded' --data "id=$J4&csrf=$BOB_CSRF&copies=9")" 404
+check_eq "  unchanged" "$(job_opts "$J4")" "1/two-sided-long-edge/monochrome//2"
+FAILED_JOB=$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | python3 -c 'import json, sys; print([j["id"] for j in json.load(sys.stdin)["jobs"] if j["name"] == "big.bin"][0])')
+check_eq "a failed job (the chunked big.bin): 409" "$(api POST "/api/v1/jobs/$FAILED_JOB/options" '{"copies":"2"}' "$W/alice" -H "X-CSRF-Token: $CSRF")" 409
+check_eq "  reason not-held" "$(field reason)" not-held
+check_eq "change by the page: 303" "$(api POST /jobs/options '' "$W/alice" -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data "id=$J4&csrf=$CSRF&copies=4&sides=one-sided&color_mode=auto&page_ranges=2&number_up=1")" 303
+check_eq "  seen by the API" "$(job_opts "$J4")" "4/one-sided/auto/2/1"
+check_eq "the page with pages 9-1: 400" "$(api POST /jobs/options '' "$W/alice" -H 'Content-Type: application/x-www-form-urlencoded' --data "id=$J4&csrf=$CSRF&page_ranges=9-1")" 400
+check "  saying why" grep -q 'Options not changed' "$W/out"
+N2=$(pdfs)
+check_eq "release it to lobby" "$(api POST "/api/v1/jobs/$J4/release" '{"printer":"lobby"}' "$W/alice" -H "X-CSRF-Token: $CSRF")" 200
+check "  the printer got it" peers_wait 20 sh -c "[ \$(find $PRN_DIR -name '*.pdf' | wc -l) -gt $N2 ]"
+check_eq "  only page 2 of two.pdf, as changed" "$(pdfinfo "$(ls -t "$PRN_DIR"/*.pdf "$PRN_DIR"/*/*.pdf 2>/dev/null | head -1)" | sed -n 's/^Pages: *//p')" 1
+
+# ---- my addresses, from the pages -----------------------------------------------------------
+A0=$(mails_to alice.two@example.test)
+check_eq "add an address by the page: 202" "$(api POST /addresses/add '' "$W/alice" -H 'Content-Type: application/x-www-form-urlencoded' --data "csrf=$CSRF&address=alice.two%40example.test")" 202
+check "  the answer asks for the code" grep -q 'id="address-verify"' "$W/out"
+A2_CODE=$(mail_code alice.two@example.test code "$A0")
+check "  a code was mailed" test -n "$A2_CODE"
+curl -sk -b "$W/alice" "$BASE/jobs" > "$W/jobs3.html"
+check "/jobs lists it, waiting for its code, with a code form" sh -c "grep -q 'alice.two@example.test</span> &middot; <span class=\"address-state\">waiting for its code' $W/jobs3.html && grep -q 'id=\"address-verify-' $W/jobs3.html"
+check_eq "without the CSRF token: 403" "$(api POST /addresses/add '' "$W/alice" -H 'Content-Type: application/x-www-form-urlencoded' --data "address=x%40example.test")" 403
+check_eq "not an address: 400" "$(api POST /addresses/add '' "$W/alice" -H 'Content-Type: application/x-www-form-urlencoded' --data "csrf=$CSRF&address=nope")" 400
+check_eq "bob cannot confirm alice's address: 404" "$(api POST /addresses/verify '' "$W/bob" -H 'Content-Type: application/x-www-form-urlencoded' --data "csrf=$BOB_CSRF&address=alice.two%40example.test&code=$A2_CODE")" 404
+check_eq "a wrong code: 401" "$(api POST /addresses/verify '' "$W/alice" -H 'Content-Type: application/x-www-form-urlencoded' --data "csrf=$CSRF&address=alice.two%40example.test&code=$(printf '%06d' $(( (10#$A2_CODE + 1) % 1000000 )))")" 401
+check_eq "the right code: 303" "$(api POST /addresses/verify '' "$W/alice" -H 'Content-Type: application/x-www-form-urlencoded' --data "csrf=$CSRF&address=alice.two%40example.test&code=$A2_CODE")" 303
+check "  verified" sh -c "curl -sk -b $W/alice $BASE/api/v1/addresses | grep -q '\"address\":\"alice.two@example.test\",\"state\":\"verified\"'"
+check_eq "  alice's session still works" "$(api GET /api/v1/me '' "$W/alice"; field user)" "200alice"
 
 # ---- sign-out -------------------------------------------------------------------------------
 cp "$W/alice" "$W/alice-old"

@@ -1286,6 +1286,53 @@ test_threads(void)
  *                        key kept, resumed once, dropped, shredded.
  */
 
+/*
+ * 'test_job_options()' - A held job's options change (audited); a job not
+ *                        held, a bad value or another tenant changes nothing.
+ */
+
+static void
+test_job_options(gw_store_t *s)
+{
+  gw_job_t  job, opts, got;
+  gw_user_t alice;
+
+  gwStoreUserFind(s, T1, "alice", &alice);
+
+  TEST_BEGIN("job options: a held job's change, audited");
+  TEST_CHECK(held_job(s, &job, T1, alice.id, "alice", "options.pdf", 4, -1));
+  opts = job;
+  opts.copies = 3;
+  opts.number_up = 2;
+  snprintf(opts.sides, sizeof(opts.sides), "two-sided-short-edge");
+  snprintf(opts.color_mode, sizeof(opts.color_mode), "monochrome");
+  snprintf(opts.page_ranges, sizeof(opts.page_ranges), "2-3");
+  TEST_CHECK(gwStoreJobSetOptions(s, T1, job.id, &opts, "alice", "test"));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.copies == 3 && got.number_up == 2 && !strcmp(got.sides, "two-sided-short-edge") &&
+             !strcmp(got.color_mode, "monochrome") && !strcmp(got.page_ranges, "2-3") && got.state == GW_JOB_STATE_HELD && got.pages == 4);
+  TEST_CHECK(audit_count(s, T1, job.id, "job.options") == 1);
+
+  TEST_BEGIN("job options: bad values, another tenant, a job no longer held change nothing");
+  opts.copies = 0;
+  TEST_CHECK(!gwStoreJobSetOptions(s, T1, job.id, &opts, "alice", "test"));
+  opts.copies = 5;
+  opts.number_up = 3;
+  TEST_CHECK(!gwStoreJobSetOptions(s, T1, job.id, &opts, "alice", "test"));
+  opts.number_up = 1;
+  snprintf(opts.page_ranges, sizeof(opts.page_ranges), "1\n2");
+  TEST_CHECK(!gwStoreJobSetOptions(s, T1, job.id, &opts, "alice", "test"));
+  opts.page_ranges[0] = '\0';
+  TEST_CHECK(!gwStoreJobSetOptions(s, T2, job.id, &opts, "alice", "test"));
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_HELD, GW_JOB_STATE_RELEASING, GW_REASON_NONE, "", -1, "lobby", "alice", "test", "job.release", NULL));
+  TEST_CHECK(!gwStoreJobSetOptions(s, T1, job.id, &opts, "alice", "test"));
+  TEST_CHECK(gwStoreJobGet(s, T1, job.id, &got) && got.copies == 3 && got.number_up == 2 && !strcmp(got.page_ranges, "2-3"));
+  TEST_CHECK(audit_count(s, T1, job.id, "job.options") == 1);
+  opts.copies = 5;
+  TEST_CHECK(gwStoreJobTransition(s, T1, job.id, GW_JOB_STATE_RELEASING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, "system", "test", "job.hold", NULL));
+  TEST_CHECK(gwStoreJobSetOptions(s, T1, job.id, &opts, "alice", "test") && gwStoreJobGet(s, T1, job.id, &got) && got.copies == 5 && got.page_ranges[0] == '\0');
+}
+
+
 static void
 test_job_numbers(void)
 {
@@ -1371,6 +1418,7 @@ main(void)
     test_lockout(s, path);
     test_printers(s);
     test_jobs(s, path);
+    test_job_options(s);
     test_tenants(s);
     test_expiry(s);
     gwStoreClose(&s);

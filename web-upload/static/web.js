@@ -1,6 +1,7 @@
 /*
  * web.js - the web portal's only script: uploads with a progress bar per
  * file and drag and drop (POST /api/v1/jobs, the raw file as the body,
+ * the upload form's print options in the query,
  * the CSRF token in X-CSRF-Token), each file's outcome as it happens
  * (polling GET /api/v1/jobs/{id}), and the copy buttons of /setup.  The
  * pages work without it wherever a form can.  File names are shown with
@@ -35,9 +36,19 @@
     });
   }
 
+  // The upload form's print options, as the API's query ("&copies=2&sides=...")
+  function options() {
+    var q = "", fields = ["copies", "sides", "color_mode", "page_ranges", "number_up"], form = document.getElementById("upload-form");
+    for (var i = 0; form && i < fields.length; i++) {
+      var field = form.elements.namedItem(fields[i]);
+      if (field && field.value) { q += "&" + fields[i] + "=" + encodeURIComponent(field.value); }
+    }
+    return q;
+  }
+
   function upload(file, csrf, list) {
     var row = line(list, file.name), xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/v1/jobs?name=" + encodeURIComponent(file.name));
+    xhr.open("POST", "/api/v1/jobs?name=" + encodeURIComponent(file.name) + options());
     xhr.setRequestHeader("X-CSRF-Token", csrf);
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
     xhr.upload.onprogress = function (e) { if (e.lengthComputable) { row.bar.value = Math.round(100 * e.loaded / e.total); } };
@@ -59,7 +70,9 @@
 
   var drop = document.getElementById("drop"), input = document.getElementById("files"), list = document.getElementById("progress");
   if (drop && input && list) {
+    var pick = document.getElementById("form-pick");
     drop.hidden = false;
+    if (pick) { pick.hidden = true; document.getElementById("form-files").required = false; }
     var csrf = drop.getAttribute("data-csrf");
     var each = function (files) { for (var i = 0; i < files.length; i++) { upload(files[i], csrf, list); } };
     input.addEventListener("change", function () { each(input.files); input.value = ""; });

@@ -152,6 +152,8 @@ extern bool gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t
 extern bool gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
 extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job);
+/* A held job's options (copies, sides, color_mode, page_ranges, number_up of 'options'), with the audit row "job.options"; false when it is not held (any more). */
+extern bool gwStoreJobSetOptions(gw_store_t *s, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 /* Document 1's wrapped key (never part of a gw_job_t): false once shredded, or if there is none.  The caller wipes it. */
 extern bool gwStoreJobGetKey(gw_store_t *s, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
 /*

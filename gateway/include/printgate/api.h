@@ -137,6 +137,10 @@ extern bool gwApiJobIterate(gw_system_t *sys, const gw_actor_t *actor, const cha
 extern int  gwApiJobCount(gw_system_t *sys, const gw_actor_t *actor, const char *user, unsigned states);
 /* Scoped cancel.  Audit "job.cancel" (in the transition's transaction). */
 extern bool gwApiJobCancel(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, const char **error_r);
+/* Change a held job's options (copies, sides, color_mode, page_ranges, number_up; absent ones take their defaults),
+   checked as at submission for its owner (guests: black and white).  Owner or admin; another's job is "no such job".
+   False with *reason_r (GW_REASON_BAD_OPTION, or GW_REASON_NONE: no such job / not held) and the sentence.  Audit "job.options". */
+extern bool gwApiJobSetOptions(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, const gw_job_options_t *options, gw_reason_t *reason_r, char *text, size_t textsize);
 /*
  * Release (gwSystemRelease), with actor, client (lockout) and source filled
  * from the actor (rel->source, when set, labels the audit row instead).
