@@ -565,9 +565,10 @@ bool
 gwApiDeviceRevoke(gw_system_t *sys, const gw_actor_t *actor, int64_t id, const char **error_r)
 {
   gw_device_t d;
+  gw_user_t   owner;
 
   if (!sys || !_gwApiActorValid(actor) || id <= 0 || !gwStoreDeviceFind(sys->store, actor->tenant, id, NULL, &d) ||
-      (actor->role != GW_ROLE_ADMIN && strcmp(d.user_name, actor->who)))
+      !_gwApiUserVisible(sys, actor, d.user_name, &owner))
   {
     _gwApiError(error_r, "no such device");
     return (false);

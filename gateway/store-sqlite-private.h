@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  9    /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  10   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -126,6 +126,18 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_TERMINAL_USED,
   _GW_SQL_TERMINAL_LIST,
   _GW_SQL_TERMINAL_REVOKE,
+  _GW_SQL_USER_SEARCH,
+  _GW_SQL_USER_EDIT,
+  _GW_SQL_FACTOR_SET,
+  _GW_SQL_FACTOR_GET,
+  _GW_SQL_FACTOR_STEP,
+  _GW_SQL_FACTOR_DELETE,
+  _GW_SQL_RECOVERY_DELETE,
+  _GW_SQL_RECOVERY_ADD,
+  _GW_SQL_RECOVERY_USE,
+  _GW_SQL_RECOVERY_COUNT,
+  _GW_SQL_SESSION_ELEVATE,
+  _GW_SQL_SESSION_ELEVATED,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -288,5 +300,18 @@ extern bool    _gwSqlTerminalAdd(void *b, int64_t tenant, const char *name, cons
 extern bool    _gwSqlTerminalFind(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_terminal_t *terminal);
 extern int     _gwSqlTerminalList(void *b, int64_t tenant, gw_terminal_t *terminals, int max);
 extern bool    _gwSqlTerminalRevoke(void *b, int64_t tenant, const char *name);
+/* store-sqlite-admin.c */
+extern void    _gwSqlUserRow(sqlite3_stmt *stmt, void *row);   /* store-sqlite-user.c: a user's columns */
+extern int     _gwSqlUserSearch(void *b, int64_t tenant, const char *after, const char *query, gw_user_t *users, int max);
+extern bool    _gwSqlUserEdit(void *b, int64_t tenant, int64_t id, const char *display_name, gw_role_t role, bool disabled);
+extern bool    _gwSqlFactorSet(void *b, int64_t tenant, int64_t user_id, const void *sealed, size_t len);
+extern bool    _gwSqlFactorGet(void *b, int64_t tenant, int64_t user_id, void *sealed, size_t sealedsize, size_t *len_r, bool *enabled_r, int64_t *last_step_r);
+extern bool    _gwSqlFactorStep(void *b, int64_t tenant, int64_t user_id, int64_t step);
+extern bool    _gwSqlFactorDelete(void *b, int64_t tenant, int64_t user_id);
+extern bool    _gwSqlRecoverySet(void *b, int64_t tenant, int64_t user_id, const unsigned char (*hmacs)[32], int n);
+extern bool    _gwSqlRecoveryUse(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32]);
+extern int     _gwSqlRecoveryCount(void *b, int64_t tenant, int64_t user_id);
+extern bool    _gwSqlSessionElevate(void *b, int64_t tenant, const unsigned char hmac[32]);
+extern int     _gwSqlSessionElevated(void *b, int64_t tenant, const unsigned char hmac[32]);
 
 #endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

@@ -113,7 +113,18 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlTerminalAdd,
   _gwSqlTerminalFind,
   _gwSqlTerminalList,
-  _gwSqlTerminalRevoke
+  _gwSqlTerminalRevoke,
+  _gwSqlUserSearch,
+  _gwSqlUserEdit,
+  _gwSqlFactorSet,
+  _gwSqlFactorGet,
+  _gwSqlFactorStep,
+  _gwSqlFactorDelete,
+  _gwSqlRecoverySet,
+  _gwSqlRecoveryUse,
+  _gwSqlRecoveryCount,
+  _gwSqlSessionElevate,
+  _gwSqlSessionElevated
 };
 
 

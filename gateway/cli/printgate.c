@@ -46,7 +46,7 @@ usage(FILE *fp, int status)
         "\n"
         "Commands (see printgate(1)):\n"
         "  status\n"
-        "  user add NAME [--email ADDR] [--display TEXT] [--role user|admin|guest]\n"
+        "  user add NAME [--email ADDR] [--display TEXT] [--role user|admin|guest|helpdesk|auditor]\n"
         "  user list\n"
         "  user password NAME                 (new one-time password)\n"
         "  user alias NAME ALIAS\n"
@@ -324,13 +324,13 @@ print_reply(const char *cmd, json_object *reply)
   }
   else if (!strcmp(cmd, "user.list") && json_object_object_get_ex(reply, "users", &list))
   {
-    printf("%-24s %-6s %s\n", "USER", "ROLE", "ADDRESSES");
+    printf("%-24s %-8s %s\n", "USER", "ROLE", "ADDRESSES");
     for (size_t i = 0; i < json_object_array_length(list); i ++)
     {
       json_object *addrs;
 
       item = json_object_array_get_idx(list, i);
-      printf("%-24s %-6s", jstr(item, "name"), jstr(item, "role"));
+      printf("%-24s %-8s", jstr(item, "name"), jstr(item, "role"));
       if (json_object_object_get_ex(item, "addresses", &addrs))
       {
         for (size_t j = 0; j < json_object_array_length(addrs); j ++)
