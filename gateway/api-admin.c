@@ -504,11 +504,8 @@ gwApiUserEdit(gw_system_t *sys, const gw_actor_t *actor, const char *name, const
 
   if (!sys || !_gwApiMay(actor, GW_RIGHT_USERS, error_r))
     return (false);
-  if (!name || !gwStoreUserFind(sys->store, actor->tenant, name, &user) || !_gwApiMayChangeUser(actor, &user))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!_gwApiUserChange(sys, actor, name, &user, error_r))
     return (false);
-  }
   if ((unsigned)role > GW_ROLE_LAST || (actor->role != GW_ROLE_ADMIN && gwRoleIsStaff(role)))
   {
     _gwApiError(error_r, "permission denied");

@@ -490,11 +490,8 @@ gwApiDeviceAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, cons
   unsigned char token_hmac[GW_HMAC_LEN], password_hmac[GW_HMAC_LEN];
   bool          ok;
 
-  if (!_gwApiUserVisible(sys, actor, name, &user))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!_gwApiUserChange(sys, actor, name, &user, error_r))
     return (false);
-  }
   if (!token || !password || passwordsize <= GW_API_DEVICE_PASSWORD_LEN || !_gwApiTokenMake(token, tokensize) || !gwPasswordGenerate(password, passwordsize))
   {
     if (token)

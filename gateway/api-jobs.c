@@ -417,11 +417,8 @@ gwApiIdentify(gw_system_t *sys, const gw_actor_t *actor, const char *printer, co
 static bool
 credential_user(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_user_t *u, char *source, size_t sourcesize, const char **error_r)
 {
-  if (!_gwApiUserVisible(sys, actor, user, u))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!_gwApiUserChange(sys, actor, user, u, error_r))
     return (false);
-  }
 
   _gwApiSource(actor, source, sourcesize);
   return (true);

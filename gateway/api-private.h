@@ -26,6 +26,7 @@ extern bool _gwApiTokenMake(char *token, size_t tokensize);
 extern void _gwApiAuthCacheShift(int64_t seconds);   /* Tests: move the cache's clock */
 extern bool _gwApiListScope(gw_system_t *sys, const gw_actor_t *actor, const char *name, bool cb_set, int64_t *user_id_r);
 extern bool _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);   /* May change it */
+extern bool _gwApiUserChange(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user, const char **error_r);  /* Visible, with the reason */
 extern bool _gwApiUserReadable(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);  /* May see it */
 
 /* api-web.c: HMAC-SHA256 with the session key of "KIND:TENANT:A[:B]"; a new session (elevated: past the second factor). */

@@ -120,6 +120,24 @@ _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, g
 
 
 /*
+ * '_gwApiUserChange()' - _gwApiUserVisible() with the reason: "permission
+ *                        denied" for a user the actor may see but not
+ *                        change (an auditor, a helpdesk actor and an
+ *                        admin's account), else "no such user".
+ */
+
+bool
+_gwApiUserChange(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user, const char **error_r)
+{
+  if (_gwApiUserVisible(sys, actor, name, user))
+    return (true);
+
+  _gwApiError(error_r, _gwApiUserReadable(sys, actor, name, user) ? "permission denied" : "no such user");
+  return (false);
+}
+
+
+/*
  * '_gwApiUserReadable()' - Find a user the actor may see: any for a
  *                          console role (GW_RIGHT_READ), only itself
  *                          otherwise.
@@ -250,11 +268,8 @@ gwApiUserSetPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name
   size_t    len = password ? strnlen(password, 257) : 0;
   bool      ok;
 
-  if (!_gwApiUserVisible(sys, actor, name, &user))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!_gwApiUserChange(sys, actor, name, &user, error_r))
     return (false);
-  }
   if (password && (len < 8 || len > 256))
   {
     _gwApiError(error_r, "a password has 8 to 256 characters");
@@ -296,11 +311,13 @@ user_name_add(gw_system_t *sys, const gw_actor_t *actor, const char *name, const
 {
   gw_user_t user;
 
-  if (!value || !_gwApiUserVisible(sys, actor, name, &user))
+  if (!value)
   {
-    _gwApiError(error_r, value ? "no such user" : needed);
+    _gwApiError(error_r, needed);
     return (false);
   }
+  if (!_gwApiUserChange(sys, actor, name, &user, error_r))
+    return (false);
   if (!(add)(sys->store, actor->tenant, user.id, value, error_r))
     return (false);
 

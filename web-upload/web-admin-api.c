@@ -40,17 +40,18 @@ _gwWebAdminFail(web_req_t *r, const char *error)
 
 
 /*
- * 'ok_done()' - {"ok": true}, or the core's refusal.
+ * 'ok_done()' - {"ok": true}, or the core's refusal (*error, read after
+ *               the call that set it: C leaves the order of arguments open).
  */
 
 static void
-ok_done(web_req_t *r, bool ok, const char *error)
+ok_done(web_req_t *r, bool ok, const char * const *error)
 {
   json_object *o;
 
   if (!ok)
   {
-    _gwWebAdminFail(r, error);
+    _gwWebAdminFail(r, *error);
     return;
   }
 
@@ -318,7 +319,7 @@ api_user_add(web_req_t *r)
 
   ok = gwApiUserAdd(r->web->sys, &actor, name, _gwWebField(r, "display_name", display, sizeof(display)), role, NULL, &error) &&
        (!_gwWebField(r, "email", email, sizeof(email)) || gwApiAddressAdd(r->web->sys, &actor, name, email, &error));
-  ok_done(r, ok, error);
+  ok_done(r, ok, &error);
 }
 
 
@@ -396,7 +397,7 @@ api_user_edit(web_req_t *r)
   const char *error = NULL;
 
   if (gate(r, &actor))
-    ok_done(r, _gwWebAdminUserEdit(r, &actor, r->param[0], &error), error);
+    ok_done(r, _gwWebAdminUserEdit(r, &actor, r->param[0], &error), &error);
 }
 
 
@@ -412,7 +413,7 @@ api_alias_add(web_req_t *r)
   const char *error = "an alias is needed";
 
   if (gate(r, &actor))
-    ok_done(r, _gwWebField(r, "alias", alias, sizeof(alias)) && gwApiAliasAdd(r->web->sys, &actor, r->param[0], alias, &error), error);
+    ok_done(r, _gwWebField(r, "alias", alias, sizeof(alias)) && gwApiAliasAdd(r->web->sys, &actor, r->param[0], alias, &error), &error);
 }
 
 
@@ -421,14 +422,14 @@ api_alias_add(web_req_t *r)
  */
 
 static void
-secret_done(web_req_t *r, bool ok, const char *error, const char *name, char *secret, size_t secretsize)
+secret_done(web_req_t *r, bool ok, const char * const *error, const char *name, char *secret, size_t secretsize)
 {
   json_object *o;
 
   if (!ok)
   {
     gwWipe(secret, secretsize);
-    _gwWebAdminFail(r, error);
+    _gwWebAdminFail(r, *error);
     return;
   }
 
@@ -461,7 +462,7 @@ api_password(web_req_t *r)
   p  = _gwWebField(r, "password", password, sizeof(password));
   ok = gwApiUserSetPassword(r->web->sys, &actor, r->param[0], p, generated, sizeof(generated), &error);
   gwWipe(password, sizeof(password));
-  secret_done(r, ok, error, "password", generated, sizeof(generated));
+  secret_done(r, ok, &error, "password", generated, sizeof(generated));
 }
 
 
@@ -478,7 +479,7 @@ api_pin(web_req_t *r)
 
   pin[0] = '\0';
   if (gate(r, &actor))
-    secret_done(r, gwApiPinNew(r->web->sys, &actor, r->param[0], pin, sizeof(pin), &error), error, "pin", pin, sizeof(pin));
+    secret_done(r, gwApiPinNew(r->web->sys, &actor, r->param[0], pin, sizeof(pin), &error), &error, "pin", pin, sizeof(pin));
 }
 
 
@@ -499,7 +500,7 @@ api_card(web_req_t *r)
 
   ok = _gwWebField(r, "card", card, sizeof(card)) && gwApiCardSet(r->web->sys, &actor, r->param[0], card, &error);
   gwWipe(card, sizeof(card));
-  ok_done(r, ok, error);
+  ok_done(r, ok, &error);
 }
 
 
@@ -534,7 +535,7 @@ api_device_revoke(web_req_t *r)
   const char *error = NULL;
 
   if (gate(r, &actor))
-    ok_done(r, gwApiDeviceRevoke(r->web->sys, &actor, strtoll(r->param[0], NULL, 10), &error), error);
+    ok_done(r, gwApiDeviceRevoke(r->web->sys, &actor, strtoll(r->param[0], NULL, 10), &error), &error);
 }
 
 
@@ -617,7 +618,7 @@ api_address_state(web_req_t *r)
 
   s = _gwWebAdminAddressState(_gwWebField(r, "state", state, sizeof(state)));
   ok_done(r, s >= 0 && _gwWebField(r, "address", address, sizeof(address)) &&
-             gwApiAddressSetState(r->web->sys, &actor, address, (gw_address_state_t)s, &error), error);
+             gwApiAddressSetState(r->web->sys, &actor, address, (gw_address_state_t)s, &error), &error);
 }
 
 
@@ -660,7 +661,7 @@ api_job_release(web_req_t *r)
   const char *error = NULL;
 
   if (gate(r, &actor))
-    ok_done(r, gwApiJobUnquarantine(r->web->sys, &actor, r->param[0], &error), error);
+    ok_done(r, gwApiJobUnquarantine(r->web->sys, &actor, r->param[0], &error), &error);
 }
 
 
@@ -675,7 +676,7 @@ api_job_delete(web_req_t *r)
   const char *error = NULL;
 
   if (gate(r, &actor))
-    ok_done(r, gwApiJobCancel(r->web->sys, &actor, r->param[0], &error), error);
+    ok_done(r, gwApiJobCancel(r->web->sys, &actor, r->param[0], &error), &error);
 }
 
 
@@ -735,7 +736,7 @@ api_factor_reset(web_req_t *r)
   const char *error = "a user is needed";
 
   if (gate(r, &actor))
-    ok_done(r, _gwWebField(r, "user", user, sizeof(user)) && gwApiAdminFactorReset(r->web->sys, &actor, user, &error), error);
+    ok_done(r, _gwWebField(r, "user", user, sizeof(user)) && gwApiAdminFactorReset(r->web->sys, &actor, user, &error), &error);
 }
 
 

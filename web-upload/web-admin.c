@@ -595,17 +595,18 @@ page_user(web_req_t *r)
 
 
 /*
- * 'back_to_user()' - After a change on a user's page: back to it.
+ * 'back_to_user()' - After a change on a user's page: back to it (or the
+ *                    refusal *error, read after the call that set it).
  */
 
 static void
-back_to_user(web_req_t *r, bool ok, const char *error)
+back_to_user(web_req_t *r, bool ok, const char * const *error)
 {
   char to[200];
 
   if (!ok)
   {
-    page_fail(r, error);
+    page_fail(r, *error);
     return;
   }
 
@@ -628,7 +629,7 @@ page_user_edit(web_req_t *r)
     return;
 
   _gwWebActor(r, &actor);
-  back_to_user(r, _gwWebAdminUserEdit(r, &actor, r->param[0], &error), error);
+  back_to_user(r, _gwWebAdminUserEdit(r, &actor, r->param[0], &error), &error);
 }
 
 
@@ -647,7 +648,7 @@ page_alias(web_req_t *r)
     return;
 
   _gwWebActor(r, &actor);
-  back_to_user(r, _gwWebField(r, "alias", alias, sizeof(alias)) && gwApiAliasAdd(r->web->sys, &actor, r->param[0], alias, &error), error);
+  back_to_user(r, _gwWebField(r, "alias", alias, sizeof(alias)) && gwApiAliasAdd(r->web->sys, &actor, r->param[0], alias, &error), &error);
 }
 
 
@@ -669,7 +670,7 @@ page_card(web_req_t *r)
   _gwWebActor(r, &actor);
   ok = _gwWebField(r, "card", card, sizeof(card)) && gwApiCardSet(r->web->sys, &actor, r->param[0], card, &error);
   gwWipe(card, sizeof(card));
-  back_to_user(r, ok, error);
+  back_to_user(r, ok, &error);
 }
 
 
@@ -678,14 +679,14 @@ page_card(web_req_t *r)
  */
 
 static void
-secret_page(web_req_t *r, bool ok, const char *error, const char *title, const char *id, char *secret, size_t secretsize)
+secret_page(web_req_t *r, bool ok, const char * const *error, const char *title, const char *id, char *secret, size_t secretsize)
 {
   web_buf_t b = { 0 };
 
   if (!ok)
   {
     gwWipe(secret, secretsize);
-    page_fail(r, error);
+    page_fail(r, *error);
     return;
   }
 
@@ -717,7 +718,7 @@ page_password(web_req_t *r)
 
   _gwWebActor(r, &actor);
   generated[0] = '\0';
-  secret_page(r, gwApiUserSetPassword(r->web->sys, &actor, r->param[0], NULL, generated, sizeof(generated), &error), error,
+  secret_page(r, gwApiUserSetPassword(r->web->sys, &actor, r->param[0], NULL, generated, sizeof(generated), &error), &error,
               "One-time password", "one-time-password", generated, sizeof(generated));
 }
 
@@ -738,7 +739,7 @@ page_pin(web_req_t *r)
 
   _gwWebActor(r, &actor);
   pin[0] = '\0';
-  secret_page(r, gwApiPinNew(r->web->sys, &actor, r->param[0], pin, sizeof(pin), &error), error, "New release PIN", "pin", pin, sizeof(pin));
+  secret_page(r, gwApiPinNew(r->web->sys, &actor, r->param[0], pin, sizeof(pin), &error), &error, "New release PIN", "pin", pin, sizeof(pin));
 }
 
 
