@@ -11,7 +11,9 @@
 #include "printgate/api.h"
 #include "printgate/crypto.h"
 #include "printgate/store.h"
+#include "store-private.h"
 
+#include <sqlite3.h>
 #include <time.h>
 
 
@@ -188,6 +190,47 @@ test_store(void)
 
 
 /*
+ * 'test_migration()' - Users of a version 9 store keep their roles at
+ *                      version 10, and a session made before is not
+ *                      elevated.
+ */
+
+static void
+test_migration(void)
+{
+  char          dir[256], path[300];
+  const char   *error = NULL;
+  gw_store_t   *s;
+  gw_user_t     u;
+  sqlite3      *db = NULL;
+  unsigned char mac[32];
+
+  TEST_BEGIN("migration from version 9: roles kept, sessions not elevated");
+  test_tempdir(dir, sizeof(dir));
+  snprintf(path, sizeof(path), "%s/m.db", dir);
+  memset(mac, 7, sizeof(mac));
+  TEST_CHECK((s = _gwStoreOpenVersion(path, NULL, 9, &error)) != NULL && gwStoreSchemaVersion(s) == 9);
+  gwStoreClose(&s);
+
+  /* Version 9's rows, written as version 9 wrote them (today's insert names staff_role) */
+  TEST_CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+             sqlite3_exec(db, "INSERT INTO users (id, tenant_id, name, role, created) VALUES (1, 1, 'root', 'admin', 0), (2, 1, 'gus', 'guest', 0);"
+                              "INSERT INTO sessions (tenant_id, user_id, hmac, created, last_used, expires)"
+                              " VALUES (1, 1, x'0707070707070707070707070707070707070707070707070707070707070707', 0, 4000000000, 4000000000)",
+                          NULL, NULL, NULL) == SQLITE_OK);
+  sqlite3_close(db);
+
+  TEST_CHECK((s = gwStoreOpen(path, NULL, &error)) != NULL && gwStoreSchemaVersion(s) == gwStoreLatestSchemaVersion());
+  TEST_CHECK(gwStoreUserFind(s, 1, "root", &u) && u.role == GW_ROLE_ADMIN);
+  TEST_CHECK(gwStoreUserFind(s, 1, "gus", &u) && u.role == GW_ROLE_GUEST);
+  TEST_CHECK(gwStoreSessionElevated(s, 1, mac) == 0);
+  TEST_CHECK(gwStoreSessionElevate(s, 1, mac) && gwStoreSessionElevated(s, 1, mac) == 1);
+  gwStoreClose(&s);
+  test_rmtree(dir);
+}
+
+
+/*
  * 'main()' - Run the tests.
  */
 
@@ -198,6 +241,7 @@ main(void)
   test_base32();
   test_roles();
   test_store();
+  test_migration();
 
   TEST_EXIT();
 }
