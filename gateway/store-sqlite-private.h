@@ -138,6 +138,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_RECOVERY_COUNT,
   _GW_SQL_SESSION_ELEVATE,
   _GW_SQL_SESSION_ELEVATED,
+  _GW_SQL_USER_STAFF_ROLE,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 

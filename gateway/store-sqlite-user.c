@@ -105,14 +105,13 @@ _gwSqlUserAdd(void *backend, int64_t tenant, const char *name, const char *displ
   else if (name_taken_by(b, tenant, name))
     error = name_taken;
   else if ((stmt = _gwSqlStmt(b, _GW_SQL_USER_ADD,
-             "INSERT INTO users (tenant_id, name, display_name, role, password_hash, must_change, disabled, created, staff_role)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)")) != NULL)
+             "INSERT INTO users (tenant_id, name, display_name, role, password_hash, must_change, disabled, created)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)")) != NULL)
   {
     sqlite3_bind_int64(stmt, 1, tenant);
     sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, display_name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, role <= GW_ROLE_GUEST ? role_keywords[role] : "user", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 8, role <= GW_ROLE_GUEST ? "" : role_keywords[role], -1, SQLITE_STATIC);
     if (password_hash)
       sqlite3_bind_text(stmt, 5, password_hash, -1, SQLITE_STATIC);
     else
@@ -126,6 +125,15 @@ _gwSqlUserAdd(void *backend, int64_t tenant, const char *name, const char *displ
 
     if (ok && id_r)
       *id_r = sqlite3_last_insert_rowid(b->db);
+
+    /* helpdesk and auditor are users.staff_role (version 10), set apart so that the insert stays version 1's */
+    if (ok && role > GW_ROLE_GUEST)
+    {
+      _gw_sql_step_t r;
+
+      ok = _gwSqlRunf(b, _GW_SQL_USER_STAFF_ROLE, "UPDATE users SET staff_role = ?2 WHERE id = ?1", "user staff role", &r, "lt",
+                      (int64_t)sqlite3_last_insert_rowid(b->db), role_keywords[role]) == SQLITE_DONE && r.changes == 1;
+    }
   }
 
   ok = _gwSqlEnd(b, ok);

@@ -807,26 +807,62 @@ address_row(const gw_address_t *a, void *data)
 
 
 /*
- * 'page_addresses()' - GET /admin/addresses: every address, pending first.
+ * 'list_page()' - A console page around one listing: the gate, the
+ *                 heading HTML, the listing (false: the core refused the
+ *                 role, a 403 page), the closing HTML and 'after' (NULL:
+ *                 nothing more).
  */
 
+typedef bool (*list_fn_t)(web_req_t *r, const gw_actor_t *actor, web_buf_t *b);
+
 static void
-page_addresses(web_req_t *r)
+list_page(web_req_t *r, const char *title, const char *head, list_fn_t list, const char *tail, void (*after)(web_req_t *r, web_buf_t *b))
 {
-  gw_actor_t  actor;
-  web_buf_t   b = { 0 };
-  user_page_t up = { &b, r };
+  gw_actor_t actor;
+  web_buf_t  b = { 0 };
 
   if (!_gwWebAdminGate(r))
     return;
 
   _gwWebActor(r, &actor);
-  page_begin(&b, r, "Email addresses");
-  _gwWebBufAdd(&b, "<table class=\"addresses\" id=\"addresses\"><thead><tr><th>Address</th><th>User</th><th>State</th><th></th></tr></thead><tbody>\n");
-  gwApiAddressIterate(r->web->sys, &actor, NULL, address_row, &up);
-  _gwWebBufAdd(&b, "</tbody></table>");
+  page_begin(&b, r, title);
+  _gwWebBufAdd(&b, head);
+  if (!(list)(r, &actor, &b))
+  {
+    _gwWebBufFree(&b);
+    page_fail(r, "permission denied");
+    return;
+  }
+  _gwWebBufAdd(&b, tail);
+  if (after)
+    (after)(r, &b);
   _gwWebPageEnd(&b);
   _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
+ * 'list_addresses()' - Every address (list_page()).
+ */
+
+static bool
+list_addresses(web_req_t *r, const gw_actor_t *actor, web_buf_t *b)
+{
+  user_page_t up = { b, r };
+
+  return (gwApiAddressIterate(r->web->sys, actor, NULL, address_row, &up));
+}
+
+
+/*
+ * 'page_addresses()' - GET /admin/addresses: every address.
+ */
+
+static void
+page_addresses(web_req_t *r)
+{
+  list_page(r, "Email addresses", "<table class=\"addresses\" id=\"addresses\"><thead><tr><th>Address</th><th>User</th><th>State</th><th></th></tr></thead><tbody>\n",
+            list_addresses, "</tbody></table>", NULL);
 }
 
 
@@ -882,26 +918,27 @@ quarantined_row(const gw_job_t *job, void *data)
 
 
 /*
+ * 'list_quarantined()' - Quarantined jobs of every user (list_page()).
+ */
+
+static bool
+list_quarantined(web_req_t *r, const gw_actor_t *actor, web_buf_t *b)
+{
+  user_page_t up = { b, r };
+
+  return (gwApiJobIterate(r->web->sys, actor, NULL, 1u << GW_JOB_STATE_QUARANTINED, quarantined_row, &up));
+}
+
+
+/*
  * 'page_jobs()' - GET /admin/jobs: quarantined jobs.
  */
 
 static void
 page_jobs(web_req_t *r)
 {
-  gw_actor_t  actor;
-  web_buf_t   b = { 0 };
-  user_page_t up = { &b, r };
-
-  if (!_gwWebAdminGate(r))
-    return;
-
-  _gwWebActor(r, &actor);
-  page_begin(&b, r, "Quarantined jobs");
-  _gwWebBufAdd(&b, "<p>Mailed documents from senders who have not proved their address yet.</p><ul class=\"jobs\" id=\"quarantined\">");
-  gwApiJobIterate(r->web->sys, &actor, NULL, 1u << GW_JOB_STATE_QUARANTINED, quarantined_row, &up);
-  _gwWebBufAdd(&b, "</ul>");
-  _gwWebPageEnd(&b);
-  _gwWebPageSend(r, 200, &b);
+  list_page(r, "Quarantined jobs", "<p>Mailed documents from senders who have not proved their address yet.</p><ul class=\"jobs\" id=\"quarantined\">",
+            list_quarantined, "</ul>", NULL);
 }
 
 
@@ -961,31 +998,25 @@ audit_row(const gw_audit_t *e, void *data)
 
 
 /*
+ * 'list_audit()' - The newest 200 audit rows (list_page()).
+ */
+
+static bool
+list_audit(web_req_t *r, const gw_actor_t *actor, web_buf_t *b)
+{
+  return (gwApiAuditIterate(r->web->sys, actor, 0, 200, audit_row, b));
+}
+
+
+/*
  * 'page_audit()' - GET /admin/audit: the newest 200 rows (admin, auditor).
  */
 
 static void
 page_audit(web_req_t *r)
 {
-  gw_actor_t actor;
-  web_buf_t  b = { 0 };
-
-  if (!_gwWebAdminGate(r))
-    return;
-
-  _gwWebActor(r, &actor);
-  page_begin(&b, r, "Audit log");
-  _gwWebBufAdd(&b, "<table class=\"audit\" id=\"audit\"><thead><tr><th>Time (UTC)</th><th>Who</th><th>What</th><th>Concerning</th>"
-                   "<th>From</th><th>Detail</th></tr></thead><tbody>\n");
-  if (!gwApiAuditIterate(r->web->sys, &actor, 0, 200, audit_row, &b))
-  {
-    _gwWebBufFree(&b);
-    page_fail(r, "permission denied");
-    return;
-  }
-  _gwWebBufAdd(&b, "</tbody></table>");
-  _gwWebPageEnd(&b);
-  _gwWebPageSend(r, 200, &b);
+  list_page(r, "Audit log", "<table class=\"audit\" id=\"audit\"><thead><tr><th>Time (UTC)</th><th>Who</th><th>What</th><th>Concerning</th>"
+                            "<th>From</th><th>Detail</th></tr></thead><tbody>\n", list_audit, "</tbody></table>", NULL);
 }
 
 
@@ -1009,35 +1040,39 @@ terminal_row(const gw_terminal_t *t, void *data)
 
 
 /*
+ * 'list_terminals()' - Release terminals (list_page(); admin).
+ */
+
+static bool
+list_terminals(web_req_t *r, const gw_actor_t *actor, web_buf_t *b)
+{
+  return (gwApiTerminalIterate(r->web->sys, actor, terminal_row, b));
+}
+
+
+/*
+ * 'settings_after()' - The second-factor part of the settings page.
+ */
+
+static void
+settings_after(web_req_t *r, web_buf_t *b)
+{
+  _gwWebBufAddf(b, "<h2>Second factor</h2><p>AdminSecondFactor is <strong id=\"second-factor\">%s</strong> (configuration file).</p>",
+                gwSystemGetConfig(r->web->sys)->admin_second_factor);
+  post_form(b, r, "/admin/settings/factor-reset", "factor-reset");
+  _gwWebBufAdd(b, "<label for=\"reset-user\">Reset the authenticator app of</label><input id=\"reset-user\" name=\"user\" required>"
+                  "<button type=\"submit\">Reset</button></form>");
+}
+
+
+/*
  * 'page_settings()' - GET /admin/settings: terminals and second factors (admin).
  */
 
 static void
 page_settings(web_req_t *r)
 {
-  gw_actor_t actor;
-  web_buf_t  b = { 0 };
-
-  if (!_gwWebAdminGate(r))
-    return;
-
-  _gwWebActor(r, &actor);
-  page_begin(&b, r, "Settings");
-  _gwWebBufAdd(&b, "<h2>Release terminals</h2><ul class=\"terminals\" id=\"terminals\">");
-  if (!gwApiTerminalIterate(r->web->sys, &actor, terminal_row, &b))
-  {
-    _gwWebBufFree(&b);
-    page_fail(r, "permission denied");
-    return;
-  }
-  _gwWebBufAdd(&b, "</ul><h2>Second factor</h2>");
-  _gwWebBufAddf(&b, "<p>AdminSecondFactor is <strong id=\"second-factor\">%s</strong> (configuration file).</p>",
-                gwSystemGetConfig(r->web->sys)->admin_second_factor);
-  post_form(&b, r, "/admin/settings/factor-reset", "factor-reset");
-  _gwWebBufAdd(&b, "<label for=\"reset-user\">Reset the authenticator app of</label><input id=\"reset-user\" name=\"user\" required>"
-                   "<button type=\"submit\">Reset</button></form>");
-  _gwWebPageEnd(&b);
-  _gwWebPageSend(r, 200, &b);
+  list_page(r, "Settings", "<h2>Release terminals</h2><ul class=\"terminals\" id=\"terminals\">", list_terminals, "</ul>", settings_after);
 }
 
 

@@ -22,13 +22,7 @@ gw_start "PinMaxFailures 5" "PinMaxFailuresTenant 1000" "PinLockout 10m"
 BASE="https://127.0.0.1:$GW_PORT"
 DB="$GW_STATE/printgate.db"
 
-# api METHOD PATH [BODY] [JAR] [EXTRA CURL ARGS...]: body to $W/out, headers to $W/hdr, echo the status.
-api() {
-  local method=$1 path=$2 body=${3:-} jar=${4:-$W/none}; shift 4 2>/dev/null || shift $#
-  curl -sk -o "$W/out" -D "$W/hdr" -w '%{http_code}' -X "$method" -b "$jar" -c "$jar" \
-       -H 'Content-Type: application/json' ${body:+--data-binary "$body"} "$@" "$BASE$path"
-}
-field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2], ""); print(len(v) if isinstance(v, list) else v)' "$W/out" "$1"; }
+. "$GW_SOURCE_DIR/tests/lib/web-client.sh"
 sql() { sqlite3 "$DB" "$1"; }
 has() { grep -c -- "$1" "$W/out" | tr -d '\n'; }   # has PATTERN: lines of the last answer with it, no newline
 
