@@ -354,9 +354,15 @@ page_elevate(web_req_t *r)
 
   _gwWebPageBegin(&b, r, "Recovery codes");
   _gwWebBufAdd(&b, "<p>Keep these codes somewhere safe: each one signs you in once if you lose your phone. They are shown only now.</p>"
-                   "<pre class=\"secret\" id=\"recovery-codes\">");
-  _gwWebBufAddHtml(&b, recovery);
-  _gwWebBufAdd(&b, "</pre><p><a href=\"/admin\" id=\"continue\">Continue to the console</a></p>");
+                   "<ol class=\"secret\" id=\"recovery-codes\">");
+  for (char *line = recovery, *nl; *line && (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+  {
+    *nl = '\0';       /* One code a line; _gwWebBufAddHtml() would show a newline as U+FFFD */
+    _gwWebBufAdd(&b, "<li>");
+    _gwWebBufAddHtml(&b, line);
+    _gwWebBufAdd(&b, "</li>");
+  }
+  _gwWebBufAdd(&b, "</ol><p><a href=\"/admin\" id=\"continue\">Continue to the console</a></p>");
   _gwWebPageEnd(&b);
   gwWipe(recovery, sizeof(recovery));
   _gwWebPageSend(r, 200, &b);
