@@ -287,6 +287,46 @@ cmd_user_password(gw_client_t *cl, json_object *req)
 }
 
 
+/*
+ * 'cmd_user_role()' - user.role {name, role}: give a user a role (admin
+ *                     console roles included; docs/admin.md).
+ */
+
+static bool
+cmd_user_role(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name"), *role_s = get_string(req, "role"), *error = NULL;
+  gw_user_t   user;
+  gw_role_t   role;
+
+  if (!name || !gwApiUserFind(cl->sys, &cl->as, name, &user))
+    return (_gwControlError(cl, NULL, "No user \"%s\".", name ? name : ""));
+  if (!role_s || !gwRoleParse(role_s, &role))
+    return (_gwControlError(cl, NULL, "The role must be user, admin, guest, helpdesk or auditor."));
+  if (!gwApiUserEdit(cl->sys, &cl->as, user.name, NULL, role, user.disabled, &error))
+    return (_gwControlError(cl, NULL, "Unable to change the role of \"%s\": %s.", user.name, error ? error : "store error"));
+
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
+/*
+ * 'cmd_user_factor_reset()' - user.factor-reset {name}: forget a user's
+ *                             second factor (a lost phone; docs/admin.md).
+ */
+
+static bool
+cmd_user_factor_reset(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name"), *error = NULL;
+
+  if (!name || !gwApiAdminFactorReset(cl->sys, &cl->as, name, &error))
+    return (_gwControlError(cl, NULL, "Unable to reset the second factor of \"%s\": %s.", name ? name : "", error ? error : "store error"));
+
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
 static bool
 cmd_alias_add(gw_client_t *cl, json_object *req)
 {
@@ -1123,7 +1163,9 @@ static const struct
   { "status",         cmd_status },
   { "user.add",       cmd_user_add },
   { "user.list",      cmd_user_list },
-  { "user.password",  cmd_user_password }
+  { "user.password",  cmd_user_password },
+  { "user.role",      cmd_user_role },
+  { "user.factor-reset", cmd_user_factor_reset }
 };
 
 

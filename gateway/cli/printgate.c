@@ -49,6 +49,8 @@ usage(FILE *fp, int status)
         "  user add NAME [--email ADDR] [--display TEXT] [--role user|admin|guest|helpdesk|auditor]\n"
         "  user list\n"
         "  user password NAME                 (new one-time password)\n"
+        "  user role NAME user|admin|guest|helpdesk|auditor\n"
+        "  user factor-reset NAME             (forget the admin console's second factor)\n"
         "  user alias NAME ALIAS\n"
         "  address add USER ADDR | address verify ADDR | address revoke ADDR | address confirm CODE\n"
         "  address list [--user NAME]\n"
@@ -829,6 +831,17 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     add(req, "role", option(cli, 2, "--role"));
   }
   else if (!strcmp(cmd, "user.password"))
+  {
+    NEED(positional(cli, 2, 0), "NAME");
+    add(req, "name", positional(cli, 2, 0));
+  }
+  else if (!strcmp(cmd, "user.role"))
+  {
+    NEED(positional(cli, 2, 1), "NAME ROLE");
+    add(req, "name", positional(cli, 2, 0));
+    add(req, "role", positional(cli, 2, 1));
+  }
+  else if (!strcmp(cmd, "user.factor-reset"))
   {
     NEED(positional(cli, 2, 0), "NAME");
     add(req, "name", positional(cli, 2, 0));

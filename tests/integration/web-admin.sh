@@ -264,6 +264,19 @@ for p in /admin /admin/users /admin/users/erin /admin/addresses /admin/jobs /adm
   check_eq "page $p answers" "$(api GET "$p" '' "$W/page")" 200
 done
 
+# ---- the CLI: roles and a lost phone ---------------------------------------------------------------------
+check "printgate user role alice helpdesk" $PRINTGATE -c $GW_CONF user role alice helpdesk
+check_eq "  in the store" "$(sql "SELECT role || '/' || staff_role FROM users WHERE name = 'alice'")" user/helpdesk
+check_eq "  alice's session ended" "$(api GET /api/v1/me '' "$W/alice")" 401
+check "  a bad role is refused" sh -c "! $PRINTGATE -c $GW_CONF user role alice root 2>/dev/null"
+check "printgate user role alice user" $PRINTGATE -c $GW_CONF user role alice user
+check_eq "  back" "$(sql "SELECT role || '/' || staff_role FROM users WHERE name = 'alice'")" user/
+check "printgate user factor-reset boss (a lost phone)" $PRINTGATE -c $GW_CONF user factor-reset boss
+check_eq "  boss's factor and codes are gone" "$(sql "SELECT count(*) FROM second_factors f JOIN users u ON u.id = f.user_id WHERE u.name = 'boss'")$(sql "SELECT count(*) FROM recovery_codes r JOIN users u ON u.id = r.user_id WHERE u.name = 'boss'")" 00
+check "  a second reset says there is none" sh -c "! $PRINTGATE -c $GW_CONF user factor-reset boss 2>/dev/null"
+check "boss signs in again" password boss "$PW_boss" "$W/boss6"
+check_eq "  and is sent to enrolment" "$(elevate "$W/boss6" 123456; field reason)" 403enrol
+
 # ---- 10,000 users: paging and search on the name index -----------------------------------------------------
 N0=$(sql "SELECT count(*) FROM users")
 sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
