@@ -767,7 +767,9 @@ static const struct                   /* Commands that take only positional argu
   { "pin.new", "user", NULL, "USER" },
   { "device.add", "user", "name", "USER NAME" },
   { "terminal.add", "name", "printer", "NAME PRINTER" },
-  { "terminal.revoke", "name", NULL, "NAME" }
+  { "terminal.revoke", "name", NULL, "NAME" },
+  { "user.role", "name", "role", "NAME ROLE" },
+  { "user.factor-reset", "name", NULL, "NAME" }
 };
 
 static json_object *
@@ -831,17 +833,6 @@ build_request(cli_t *cli, int *docfd, int64_t *docsize, char *secret, size_t sec
     add(req, "role", option(cli, 2, "--role"));
   }
   else if (!strcmp(cmd, "user.password"))
-  {
-    NEED(positional(cli, 2, 0), "NAME");
-    add(req, "name", positional(cli, 2, 0));
-  }
-  else if (!strcmp(cmd, "user.role"))
-  {
-    NEED(positional(cli, 2, 1), "NAME ROLE");
-    add(req, "name", positional(cli, 2, 0));
-    add(req, "role", positional(cli, 2, 1));
-  }
-  else if (!strcmp(cmd, "user.factor-reset"))
   {
     NEED(positional(cli, 2, 0), "NAME");
     add(req, "name", positional(cli, 2, 0));
