@@ -245,29 +245,8 @@ page_admin(web_req_t *r)
 static void
 page_signin(web_req_t *r)
 {
-  gw_actor_t   actor;
-  gw_session_t s;
-  web_buf_t    b = { 0 };
-  char         name[128], password[300], sid[GW_API_SESSION_ID_LEN + 1];
-  const char  *error = NULL;
-  bool         ok;
-
-  _gwWebActor(r, &actor);
-  ok = _gwWebField(r, "name", name, sizeof(name)) && _gwWebField(r, "password", password, sizeof(password)) &&
-       gwApiSigninPassword(r->web->sys, &actor, name, password, sid, sizeof(sid), &s, &error);
-  gwWipe(password, sizeof(password));
-  if (!ok)
-  {
+  if (!_gwWebPasswordSignin(r, "/admin"))
     signin_form(r, 401, "The name or the password is wrong (or sign-in is locked for a while).");
-    return;
-  }
-
-  _gwWebSetCookie(r, sid, s.expires - (int64_t)time(NULL));
-  gwWipe(sid, sizeof(sid));
-  _gwWebPageBegin(&b, r, "Password accepted");
-  _gwWebBufAdd(&b, "<p><a href=\"/admin\" id=\"continue\" autofocus>Continue</a></p>");
-  _gwWebPageEnd(&b);
-  _gwWebPageSend(r, 200, &b);
 }
 
 

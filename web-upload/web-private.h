@@ -124,6 +124,7 @@ extern void        _gwWebPageEnd(web_buf_t *b);
 extern void        _gwWebPageSend(web_req_t *r, int status, web_buf_t *b);
 extern void        _gwWebPageMessage(web_req_t *r, int status, const char *title, const char *sentence);
 extern void        _gwWebSetupPage(web_req_t *r);
+extern bool        _gwWebPasswordSignin(web_req_t *r, const char *next);   /* Slow; false = refused, nothing answered */
 extern void        _gwWebSetupDevice(web_req_t *r);
 
 /* web-admin.c, web-admin-api.c: the admin console (docs/admin.md) */
