@@ -5,8 +5,9 @@
 # otpauth:// URI, a first code, 10 recovery codes shown once); TOTP codes
 # computed here with python3's hmac (a wrong one and a replayed one
 # refused, the next step accepted); a recovery code works once; 5 wrong
-# codes lock even with a right (recovery) code in between, and a right one
-# is then refused too; roles: a plain user gets 403 on /admin, helpdesk
+# codes lock even with right codes (TOTP, recovery) in between, a right one
+# is then refused too; in parallel a code wins once and a burst of wrong
+# codes gets 5 checked; roles: a plain user gets 403 on /admin, helpdesk
 # cannot reach settings or secrets nor touch an admin, an auditor reads but
 # changes nothing (403, and the store shows no effect); every change is an
 # audit row with who and from where, and no secret is in the audit table;
@@ -212,14 +213,17 @@ for s in "$CAROL_PIN" "$CAROL_PW" "$BOSS_SECRET" "$R1" "04A1B2C3" "$AUD_SECRET";
   check "no secret in the audit table (${#s} characters)" sh -c "! echo \"\$1\" | grep -qiF -- \"$s\"" _ "$ALL"
 done
 
-# ---- lockout: 5 wrong codes lock, a right one in between forgives nothing -----------------------------
+# ---- lockout: 5 wrong codes lock, right ones in between forgive nothing -----------------------------
 check "aud signs in again" password aud "$PW_aud" "$W/aud2"
 WRONG=$(printf '%06d' $(( (10#$(totp "$AUD_SECRET") + 500000) % 1000000 )))
-for i in 1 2 3; do
+for i in 1 2; do
   check_eq "wrong code $i: 401" "$(elevate "$W/aud2" "$WRONG")" 401
 done
-check "aud signs in again (a right recovery code in between)" password aud "$PW_aud" "$W/aud3"
-check_eq "  the right recovery code works" "$(elevate "$W/aud3" "$(echo "$AUD_RECOVERY" | sed -n 1p)")" 200
+step_fresh
+check_eq "  a right TOTP code in between works" "$(elevate "$W/aud2" "$(totp "$AUD_SECRET" 1)")" 200
+check "aud signs in again" password aud "$PW_aud" "$W/aud3"
+check_eq "wrong code 3: 401" "$(elevate "$W/aud3" "$WRONG")" 401
+check_eq "  a right recovery code in between works" "$(elevate "$W/aud3" "$(echo "$AUD_RECOVERY" | sed -n 1p)")" 200
 check "aud signs in again" password aud "$PW_aud" "$W/aud4"
 check_eq "wrong code 4: 401" "$(elevate "$W/aud4" "$WRONG")" 401
 check_eq "wrong code 5: 401 (and it locks)" "$(elevate "$W/aud4" "$WRONG")" 401
@@ -231,6 +235,38 @@ check_eq "  the locked attempts used nothing up" "$(sql "SELECT count(*) FROM re
 check "  the lock is in the lockout table" sh -c "sqlite3 $DB \"SELECT source FROM lockouts WHERE locked_until > 0\" | grep -qx 'totp:aud'"
 check "boss signs in again" password boss "$PW_boss" "$W/boss5"
 check_eq "  the lock is aud's alone: boss's recovery code works" "$(elevate "$W/boss5" "$(echo "$BOSS_RECOVERY" | sed -n 4p)")" 200
+
+# ---- in parallel: the same code twice wins once; a burst of wrong codes gets 5 checked ---------------
+check "two more auditors" sh -c "$PRINTGATE -c $GW_CONF user add par1 --role auditor && $PRINTGATE -c $GW_CONF user add par2 --role auditor"
+PW_par1=$($PRINTGATE -c $GW_CONF user password par1) PW_par2=$($PRINTGATE -c $GW_CONF user password par2)
+check "par1 enrols" enrol par1 "$PW_par1" "$W/par1"
+P1_SECRET=$SECRET
+password par1 "$PW_par1" "$W/par1a"; CSRF_A=$CSRF
+password par1 "$PW_par1" "$W/par1b"; CSRF_B=$CSRF
+step_fresh
+CODE=$(totp "$P1_SECRET" 1)
+PAR=()
+for x in a b; do
+  eval "T=\$CSRF_$(echo $x | tr a-z A-Z)"
+  curl -sk -o /dev/null -w '%{http_code}\n' -b "$W/par1$x" -H 'Content-Type: application/json' -H "X-CSRF-Token: $T" \
+       --data "{\"code\":\"$CODE\"}" "$BASE/api/v1/admin/elevate" > "$W/race.$x" &
+  PAR+=($!)
+done
+wait "${PAR[@]}"
+check_eq "the same right code sent twice at once: one 200" "$(cat "$W"/race.* | grep -c 200)" 1
+check_eq "  and one 401" "$(cat "$W"/race.* | grep -c 401)" 1
+check "par2 enrols" enrol par2 "$PW_par2" "$W/par2"
+password par2 "$PW_par2" "$W/par2a"
+WRONG2=$(printf '%06d' $(( (10#$(totp "$SECRET") + 500000) % 1000000 )))
+PAR=()
+for i in 1 2 3 4 5 6 7; do
+  curl -sk -o /dev/null -w '%{http_code}\n' -b "$W/par2a" -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+       --data "{\"code\":\"$WRONG2\"}" "$BASE/api/v1/admin/elevate" > "$W/burst.$i" &
+  PAR+=($!)
+done
+wait "${PAR[@]}"
+check_eq "7 parallel wrong codes: 5 checked (401)" "$(cat "$W"/burst.* | grep -c 401)" 5
+check_eq "  and 2 locked (429)" "$(cat "$W"/burst.* | grep -c 429)" 2
 
 # ---- a disabled or demoted account loses its sessions ----------------------------------------------------
 B=(-H "X-CSRF-Token: $BOSS_CSRF")
