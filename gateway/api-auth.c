@@ -490,11 +490,8 @@ gwApiDeviceAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, cons
   unsigned char token_hmac[GW_HMAC_LEN], password_hmac[GW_HMAC_LEN];
   bool          ok;
 
-  if (!_gwApiUserVisible(sys, actor, name, &user))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!_gwApiUserChange(sys, actor, name, &user, error_r))
     return (false);
-  }
   if (!token || !password || passwordsize <= GW_API_DEVICE_PASSWORD_LEN || !_gwApiTokenMake(token, tokensize) || !gwPasswordGenerate(password, passwordsize))
   {
     if (token)
@@ -565,9 +562,10 @@ bool
 gwApiDeviceRevoke(gw_system_t *sys, const gw_actor_t *actor, int64_t id, const char **error_r)
 {
   gw_device_t d;
+  gw_user_t   owner;
 
   if (!sys || !_gwApiActorValid(actor) || id <= 0 || !gwStoreDeviceFind(sys->store, actor->tenant, id, NULL, &d) ||
-      (actor->role != GW_ROLE_ADMIN && strcmp(d.user_name, actor->who)))
+      !_gwApiUserVisible(sys, actor, d.user_name, &owner))
   {
     _gwApiError(error_r, "no such device");
     return (false);

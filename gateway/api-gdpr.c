@@ -281,7 +281,7 @@ gwApiAuditQuery(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_
 {
   if (next_r)
     *next_r = 0;
-  if (!sys || !cb || !_gwApiAdmin(actor, error_r))
+  if (!sys || !cb || !_gwApiMay(actor, GW_RIGHT_AUDIT, error_r))
     return (false);
   if (!q || q->limit < 1 || q->limit > GW_AUDIT_QUERY_MAX || q->after < 0 || q->since < 0 || q->until < 0 ||
       (unsigned)q->outcome > GW_AUDIT_OUTCOME_REFUSED)
@@ -323,7 +323,7 @@ gwApiAuditCsv(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t 
   int64_t          left, next = 0;
   bool             ok;
 
-  if (!sys || !write || !_gwApiAdmin(actor, error_r))
+  if (!sys || !write || !_gwApiMay(actor, GW_RIGHT_AUDIT, error_r))
     return (false);
   if (!q || q->limit < 0)
   {

@@ -151,7 +151,7 @@ actor_user_id(gw_system_t *sys, const gw_actor_t *actor)
 
   if (!sys || !_gwApiActorValid(actor))
     return (-1);
-  if (actor->role == GW_ROLE_ADMIN)
+  if (gwRoleHas(actor->role, GW_RIGHT_READ))
     return (0);
   if (!gwStoreUserFind(sys->store, actor->tenant, actor->who, &user) || strcmp(user.name, actor->who))
     return (-1);
@@ -263,7 +263,7 @@ job_scope(gw_system_t *sys, const gw_actor_t *actor, const char *user)
 
   if (uid < 0 || !user)
     return (uid);
-  if (!_gwApiUserVisible(sys, actor, user, &u))
+  if (!_gwApiUserReadable(sys, actor, user, &u))
     return (-1);
 
   return (u.id);
@@ -318,6 +318,8 @@ gwApiJobCancel(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, co
     _gwApiError(error_r, "no such job");
     return (false);
   }
+  if (strcmp(job.owner, actor->who) && !_gwApiMay(actor, GW_RIGHT_USERS, error_r))
+    return (false);
 
   _gwApiSource(actor, source, sizeof(source));
   return (_gwSystemJobCancelAs(sys, actor->tenant, job_id, actor->who, source, error_r));
@@ -460,11 +462,8 @@ gwApiIdentify(gw_system_t *sys, const gw_actor_t *actor, const char *printer, co
 static bool
 credential_user(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_user_t *u, char *source, size_t sourcesize, const char **error_r)
 {
-  if (!_gwApiUserVisible(sys, actor, user, u))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!_gwApiUserChange(sys, actor, user, u, error_r))
     return (false);
-  }
 
   _gwApiSource(actor, source, sourcesize);
   return (true);

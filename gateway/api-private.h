@@ -26,6 +26,17 @@ extern void _gwApiReleaseQuarantine(gw_system_t *sys, const gw_actor_t *actor, i
 extern bool _gwApiTokenMake(char *token, size_t tokensize);
 extern void _gwApiAuthCacheShift(int64_t seconds);   /* Tests: move the cache's clock */
 extern bool _gwApiListScope(gw_system_t *sys, const gw_actor_t *actor, const char *name, bool cb_set, int64_t *user_id_r);
-extern bool _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);
+extern bool _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);   /* May change it */
+extern bool _gwApiUserChange(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user, const char **error_r);  /* Visible, with the reason */
+extern bool _gwApiUserReadable(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user);  /* May see it */
+
+/* api-web.c: HMAC-SHA256 with the session key of "KIND:TENANT:A[:B]"; a new session (elevated: past the second factor). */
+extern bool _gwApiReason(const char **reason_r, const char *reason, const char **error_r, const char *error);
+extern bool _gwApiWebHmac(gw_system_t *sys, const char *kind, int64_t tenant, const char *a, const char *b, unsigned char hmac[GW_HMAC_LEN]);
+extern bool _gwApiSessionMake(gw_system_t *sys, const gw_actor_t *actor, const gw_user_t *user, const char *detail, bool elevated, char *sid, size_t sidsize, gw_session_t *session);
+/* api-admin.c: may the actor do what 'right' covers (GW_ROLE_ADMIN may do everything)?  Else *error_r = "permission denied". */
+extern bool _gwApiMay(const gw_actor_t *actor, gw_right_t right, const char **error_r);
+/* May the actor change this user?  Itself; an admin any; a helpdesk actor users and guests (never a console role). */
+extern bool _gwApiMayChangeUser(const gw_actor_t *actor, const gw_user_t *user);
 
 #endif /* !PRINTGATE_API_PRIVATE_H */

@@ -34,11 +34,11 @@
 
 
 /*
- * 'web_hmac()' - HMAC-SHA256 with the session key of "KIND:TENANT:A[:B]".
+ * '_gwApiWebHmac()' - HMAC-SHA256 with the session key of "KIND:TENANT:A[:B]".
  */
 
-static bool
-web_hmac(gw_system_t *sys, const char *kind, int64_t tenant, const char *a, const char *b, unsigned char hmac[GW_HMAC_LEN])
+bool
+_gwApiWebHmac(gw_system_t *sys, const char *kind, int64_t tenant, const char *a, const char *b, unsigned char hmac[GW_HMAC_LEN])
 {
   char buf[512];
   int  len;
@@ -94,11 +94,11 @@ system_actor(const gw_actor_t *actor)
 
 
 /*
- * 'set_reason()' - Set the reason code and sentence (each may be NULL).
+ * '_gwApiReason()' - Set the reason code and sentence (each may be NULL); false.
  */
 
-static bool
-set_reason(const char **reason_r, const char *reason, const char **error_r, const char *error)
+bool
+_gwApiReason(const char **reason_r, const char *reason, const char **error_r, const char *error)
 {
   if (reason_r)
     *reason_r = reason;
@@ -129,18 +129,18 @@ gwApiSigninCodeSend(gw_system_t *sys, const gw_actor_t *actor, const char *addre
   bool             ok;
 
   if (!sys || !_gwApiActorValid(actor) || !link_prefix || strlen(link_prefix) > 300)
-    return (set_reason(reason_r, "internal", error_r, "invalid actor"));
+    return (_gwApiReason(reason_r, "internal", error_r, "invalid actor"));
   if (!norm_address(address, addr))
-    return (set_reason(reason_r, "bad-address", error_r, "that is not an email address this gateway can send to"));
+    return (_gwApiReason(reason_r, "bad-address", error_r, "that is not an email address this gateway can send to"));
 
   _gwSystemConfigCopy(sys, &c);
   if (gwStoreAddressFind(sys->store, actor->tenant, addr, &known))
   {
     if (known.state == GW_ADDRESS_REVOKED)
-      return (set_reason(reason_r, "revoked", error_r, "this address was revoked by the administrator"));
+      return (_gwApiReason(reason_r, "revoked", error_r, "this address was revoked by the administrator"));
   }
   else if (!c.guest_accounts)
-    return (set_reason(reason_r, "guests-off", error_r, "this address is not registered here and guest accounts are off; ask the administrator to add it"));
+    return (_gwApiReason(reason_r, "guests-off", error_r, "this address is not registered here and guest accounts are off; ask the administrator to add it"));
 
   /* Count the request first: a locked key refuses before anything is made or sent. */
   snprintf(k_addr, sizeof(k_addr), "signin-send:%s", addr);
@@ -148,21 +148,21 @@ gwApiSigninCodeSend(gw_system_t *sys, const gw_actor_t *actor, const char *addre
   keys[0] = (gw_lockout_key_t){ k_addr, SIGNIN_SEND_MAX, 0 };
   keys[1] = (gw_lockout_key_t){ k_client, SIGNIN_SEND_CLIENT, 0 };
   if (gwStoreCredentialAttempt(sys->store, actor->tenant, GW_CREDENTIAL_NONE, none, keys, 2, now, SIGNIN_SEND_WINDOW, &until, NULL) < 0)
-    return (set_reason(reason_r, "internal", error_r, "the store could not count the request"));
+    return (_gwApiReason(reason_r, "internal", error_r, "the store could not count the request"));
   if (until > 0)
-    return (set_reason(reason_r, "rate-limited", error_r, "too many codes were asked for; wait 15 minutes and try again"));
+    return (_gwApiReason(reason_r, "rate-limited", error_r, "too many codes were asked for; wait 15 minutes and try again"));
 
   /* A uniform 6-digit code (rejection sampling) and a 256-bit link token. */
   while (r >= 4294000000u)
   {
     if (!gwRandomBytes(&r, sizeof(r)))
-      return (set_reason(reason_r, "internal", error_r, "unable to make a code"));
+      return (_gwApiReason(reason_r, "internal", error_r, "unable to make a code"));
   }
   snprintf(code, sizeof(code), "%06u", (unsigned)(r % 1000000u));
   r = 0;
 
-  ok = _gwApiTokenMake(link, sizeof(link)) && web_hmac(sys, "signin-code", actor->tenant, addr, code, code_hmac) &&
-       web_hmac(sys, "signin-link", actor->tenant, link, NULL, link_hmac) &&
+  ok = _gwApiTokenMake(link, sizeof(link)) && _gwApiWebHmac(sys, "signin-code", actor->tenant, addr, code, code_hmac) &&
+       _gwApiWebHmac(sys, "signin-link", actor->tenant, link, NULL, link_hmac) &&
        gwStoreSigninSet(sys->store, actor->tenant, addr, code_hmac, link_hmac, now, now + GW_API_SIGNIN_TTL);
   gwWipe(code_hmac, sizeof(code_hmac));
   gwWipe(link_hmac, sizeof(link_hmac));
@@ -183,10 +183,10 @@ gwApiSigninCodeSend(gw_system_t *sys, const gw_actor_t *actor, const char *addre
     gwWipe(body, sizeof(body));
     gwWipe(subject, sizeof(subject));
     if (!ok)
-      set_reason(reason_r, "mail", NULL, NULL);
+      _gwApiReason(reason_r, "mail", NULL, NULL);
   }
   else
-    set_reason(reason_r, "internal", error_r, "unable to keep the code");
+    _gwApiReason(reason_r, "internal", error_r, "unable to keep the code");
 
   gwWipe(code, sizeof(code));
   gwWipe(link, sizeof(link));
@@ -215,7 +215,7 @@ guest_add(gw_system_t *sys, const gw_actor_t *actor, const char *addr, gw_user_t
 
   _gwSystemConfigCopy(sys, &c);
   if (!c.guest_accounts)
-    return (set_reason(reason_r, "guests-off", error_r, "this address is not registered here and guest accounts are off; ask the administrator to add it"));
+    return (_gwApiReason(reason_r, "guests-off", error_r, "this address is not registered here and guest accounts are off; ask the administrator to add it"));
 
   for (int attempt = 0; attempt < 3 && !ok; attempt ++)
   {
@@ -231,7 +231,7 @@ guest_add(gw_system_t *sys, const gw_actor_t *actor, const char *addr, gw_user_t
   if (!ok || !gwApiAddressAdd(sys, &sa, name, addr, error_r) ||
       !gwStoreAddressSetState(sys->store, actor->tenant, addr, GW_ADDRESS_VERIFIED, "self", error_r) ||
       !gwStoreUserFind(sys->store, actor->tenant, name, user))
-    return (set_reason(reason_r, "internal", error_r, "unable to make the guest account"));
+    return (_gwApiReason(reason_r, "internal", error_r, "unable to make the guest account"));
 
   return (true);
 }
@@ -256,38 +256,45 @@ proven_user(gw_system_t *sys, const gw_actor_t *actor, const char *addr, gw_user
   }
 
   if (a.state == GW_ADDRESS_REVOKED)
-    return (set_reason(reason_r, "revoked", error_r, "this address was revoked by the administrator"));
+    return (_gwApiReason(reason_r, "revoked", error_r, "this address was revoked by the administrator"));
 
   if (a.state == GW_ADDRESS_PENDING)
   {
     if (!gwStoreAddressSetState(sys->store, actor->tenant, addr, GW_ADDRESS_VERIFIED, "self", error_r))
-      return (set_reason(reason_r, "internal", NULL, NULL));
+      return (_gwApiReason(reason_r, "internal", NULL, NULL));
     _gwApiAudit(sys, actor, "address.verify", a.user_name, NULL, NULL, 0, "signin");
     _gwApiReleaseQuarantine(sys, actor, a.user_id);
   }
 
   if (!gwStoreUserGet(sys->store, actor->tenant, a.user_id, user) || user->disabled)
-    return (set_reason(reason_r, "disabled", error_r, "this account is disabled"));
+    return (_gwApiReason(reason_r, "disabled", error_r, "this account is disabled"));
 
   return (true);
 }
 
 
 /*
- * 'session_fill()' - A session's record from its user and id.
+ * 'session_fill()' - A session's record from its user and id.  A console
+ *                    role (admin, helpdesk, auditor) is the session's only
+ *                    once it is elevated (past the second factor); before,
+ *                    its holder acts as a plain user.
  */
 
 static bool
-session_fill(gw_system_t *sys, int64_t tenant, const char *sid, const gw_user_t *user, int64_t created, int64_t expires, gw_session_t *session)
+session_fill(gw_system_t *sys, int64_t tenant, const char *sid, const gw_user_t *user, int64_t created, int64_t expires, bool elevated, gw_session_t *session)
 {
   unsigned char mac[GW_HMAC_LEN];
   bool          ok;
 
   memset(session, 0, sizeof(gw_session_t));
-  session->user    = *user;
-  session->created = created;
-  session->expires = expires;
-  ok = web_hmac(sys, "csrf", tenant, sid, NULL, mac) && _gwOutboxBase64Encode(mac, sizeof(mac), true, session->csrf, sizeof(session->csrf));
+  session->user      = *user;
+  session->created   = created;
+  session->expires   = expires;
+  session->held_role = user->role;
+  session->elevated  = elevated && gwRoleIsStaff(user->role);
+  if (gwRoleIsStaff(user->role) && !session->elevated)
+    session->user.role = GW_ROLE_USER;
+  ok = _gwApiWebHmac(sys, "csrf", tenant, sid, NULL, mac) && _gwOutboxBase64Encode(mac, sizeof(mac), true, session->csrf, sizeof(session->csrf));
   gwWipe(mac, sizeof(mac));
 
   return (ok);
@@ -295,12 +302,13 @@ session_fill(gw_system_t *sys, int64_t tenant, const char *sid, const gw_user_t 
 
 
 /*
- * 'session_make()' - A new session for a user who just proved who they
- *                    are; audit "signin" with detail.
+ * '_gwApiSessionMake()' - A new session (elevated: past the second factor)
+ *                         for a user who just proved who they are; audit
+ *                         "signin" with detail.
  */
 
-static bool
-session_make(gw_system_t *sys, const gw_actor_t *actor, const gw_user_t *user, const char *detail, char *sid, size_t sidsize, gw_session_t *session)
+bool
+_gwApiSessionMake(gw_system_t *sys, const gw_actor_t *actor, const gw_user_t *user, const char *detail, bool elevated, char *sid, size_t sidsize, gw_session_t *session)
 {
   unsigned char mac[GW_HMAC_LEN];
   gw_config_t   c;
@@ -308,9 +316,10 @@ session_make(gw_system_t *sys, const gw_actor_t *actor, const gw_user_t *user, c
   bool          ok;
 
   _gwSystemConfigCopy(sys, &c);
-  ok = sid && sidsize > GW_API_SESSION_ID_LEN && _gwApiTokenMake(sid, sidsize) && web_hmac(sys, "session", actor->tenant, sid, NULL, mac) &&
+  ok = sid && sidsize > GW_API_SESSION_ID_LEN && _gwApiTokenMake(sid, sidsize) && _gwApiWebHmac(sys, "session", actor->tenant, sid, NULL, mac) &&
        gwStoreSessionAdd(sys->store, actor->tenant, user->id, mac, now, now + c.session_lifetime) &&
-       session_fill(sys, actor->tenant, sid, user, now, now + c.session_lifetime, session);
+       (!elevated || gwStoreSessionElevate(sys->store, actor->tenant, mac)) &&
+       session_fill(sys, actor->tenant, sid, user, now, now + c.session_lifetime, elevated, session);
   gwWipe(mac, sizeof(mac));
 
   if (!ok)
@@ -348,17 +357,17 @@ code_check(gw_system_t *sys, const gw_actor_t *actor, const char *addr, const ch
   keys[1] = (gw_lockout_key_t){ k_client, c.pin_max_failures_tenant, 0 };
 
   if (gwStoreCredentialAttempt(sys->store, actor->tenant, GW_CREDENTIAL_NONE, none, keys, 2, now, c.pin_lockout, &until, NULL) < 0)
-    return (set_reason(reason_r, "internal", error_r, "the store could not count the attempt"));
+    return (_gwApiReason(reason_r, "internal", error_r, "the store could not count the attempt"));
   if (until > 0)
   {
     _gwApiAudit(sys, actor, "signin.locked", addr, NULL, NULL, 0, "code");
-    return (set_reason(reason_r, "locked", error_r, "too many wrong codes; sign-in for this address is locked for a while, ask for a new code later"));
+    return (_gwApiReason(reason_r, "locked", error_r, "too many wrong codes; sign-in for this address is locked for a while, ask for a new code later"));
   }
 
   for (size_t i = 0; digits && i < GW_API_SIGNIN_CODE_LEN; i ++)
     digits = isdigit((unsigned char)code[i]) != 0;
 
-  right = digits && web_hmac(sys, "signin-code", actor->tenant, addr, code, mac) &&
+  right = digits && _gwApiWebHmac(sys, "signin-code", actor->tenant, addr, code, mac) &&
           gwStoreSigninGet(sys->store, actor->tenant, addr, now, stored) && gwConstantTimeEqual(mac, stored, GW_HMAC_LEN) &&
           gwStoreSigninUse(sys->store, actor->tenant, addr, mac, now, NULL, 0);
   gwWipe(mac, sizeof(mac));
@@ -373,7 +382,7 @@ code_check(gw_system_t *sys, const gw_actor_t *actor, const char *addr, const ch
   _gwApiAudit(sys, actor, "signin.fail", addr, NULL, NULL, 0,
               keys[0].failures >= keys[0].max_failures || keys[1].failures >= keys[1].max_failures ? "code locked" : "code");
 
-  return (set_reason(reason_r, "wrong-code", error_r, "the code is wrong, used or expired"));
+  return (_gwApiReason(reason_r, "wrong-code", error_r, "the code is wrong, used or expired"));
 }
 
 
@@ -390,30 +399,30 @@ gwApiSigninCode(gw_system_t *sys, const gw_actor_t *actor, const char *address, 
   bool          guest, ok;
 
   if (!sys || !_gwApiActorValid(actor) || !session || !code)
-    return (set_reason(reason_r, "internal", error_r, "invalid actor"));
+    return (_gwApiReason(reason_r, "internal", error_r, "invalid actor"));
 
   if (address)
   {
     if (!norm_address(address, addr))
-      return (set_reason(reason_r, "wrong-code", error_r, "the code is wrong, used or expired"));
+      return (_gwApiReason(reason_r, "wrong-code", error_r, "the code is wrong, used or expired"));
     if (!code_check(sys, actor, addr, code, reason_r, error_r))
       return (false);
   }
   else
   {
     /* A link token has 256 bits: nothing to count. */
-    ok = strlen(code) == GW_API_SESSION_ID_LEN && web_hmac(sys, "signin-link", actor->tenant, code, NULL, mac) &&
+    ok = strlen(code) == GW_API_SESSION_ID_LEN && _gwApiWebHmac(sys, "signin-link", actor->tenant, code, NULL, mac) &&
          gwStoreSigninUse(sys->store, actor->tenant, NULL, mac, (int64_t)time(NULL), used, sizeof(used)) && norm_address(used, addr);
     gwWipe(mac, sizeof(mac));
     if (!ok)
-      return (set_reason(reason_r, "wrong-code", error_r, "the link is wrong, used or expired; ask for a new code"));
+      return (_gwApiReason(reason_r, "wrong-code", error_r, "the link is wrong, used or expired; ask for a new code"));
   }
 
   if (!proven_user(sys, actor, addr, &user, &guest, reason_r, error_r))
     return (false);
 
-  if (!session_make(sys, actor, &user, guest ? "guest" : address ? "code" : "link", sid, sidsize, session))
-    return (set_reason(reason_r, "internal", error_r, "unable to make a session"));
+  if (!_gwApiSessionMake(sys, actor, &user, guest ? "guest" : address ? "code" : "link", false, sid, sidsize, session))
+    return (_gwApiReason(reason_r, "internal", error_r, "unable to make a session"));
 
   return (true);
 }
@@ -431,7 +440,7 @@ gwApiSigninPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name,
   if (!session || !gwApiAuthPassword(sys, actor, name, password, &user, error_r))
     return (false);
 
-  if (!session_make(sys, actor, &user, "password", sid, sidsize, session))
+  if (!_gwApiSessionMake(sys, actor, &user, "password", false, sid, sidsize, session))
   {
     _gwApiError(error_r, "unable to make a session");
     return (false);
@@ -458,10 +467,10 @@ gwApiSessionGet(gw_system_t *sys, const gw_actor_t *actor, const char *sid, gw_s
     return (false);
 
   _gwSystemConfigCopy(sys, &c);
-  ok = web_hmac(sys, "session", actor->tenant, sid, NULL, mac) &&
+  ok = _gwApiWebHmac(sys, "session", actor->tenant, sid, NULL, mac) &&
        gwStoreSessionGet(sys->store, actor->tenant, mac, (int64_t)time(NULL), c.session_idle, &user_id, &created, &expires) &&
        gwStoreUserGet(sys->store, actor->tenant, user_id, &user) && !user.disabled &&
-       session_fill(sys, actor->tenant, sid, &user, created, expires, session);
+       session_fill(sys, actor->tenant, sid, &user, created, expires, gwStoreSessionElevated(sys->store, actor->tenant, mac) == 1, session);
   gwWipe(mac, sizeof(mac));
 
   return (ok);
@@ -486,7 +495,7 @@ gwApiSessionEnd(gw_system_t *sys, const gw_actor_t *actor, const char *sid, bool
     return (false);
   }
 
-  if (!web_hmac(sys, "session", actor->tenant, sid, NULL, mac))
+  if (!_gwApiWebHmac(sys, "session", actor->tenant, sid, NULL, mac))
     return (false);
   n = gwStoreSessionDelete(sys->store, actor->tenant, everywhere ? NULL : mac, session.user.id);
   gwWipe(mac, sizeof(mac));
@@ -538,7 +547,7 @@ gwApiTerminalAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, co
     return (false);
   }
 
-  ok = web_hmac(sys, "terminal", actor->tenant, key, NULL, mac) && gwStoreTerminalAdd(sys->store, actor->tenant, name, p.name, mac, id_r, error_r);
+  ok = _gwApiWebHmac(sys, "terminal", actor->tenant, key, NULL, mac) && gwStoreTerminalAdd(sys->store, actor->tenant, name, p.name, mac, id_r, error_r);
   gwWipe(mac, sizeof(mac));
   if (!ok)
   {
@@ -602,7 +611,7 @@ gwApiTerminalRelease(gw_system_t *sys, const gw_actor_t *actor, const char *key,
     found = false;
   else
   {
-    found = web_hmac(sys, "terminal", actor->tenant, key, NULL, mac) && gwStoreTerminalFind(sys->store, actor->tenant, mac, (int64_t)time(NULL), &t);
+    found = _gwApiWebHmac(sys, "terminal", actor->tenant, key, NULL, mac) && gwStoreTerminalFind(sys->store, actor->tenant, mac, (int64_t)time(NULL), &t);
     gwWipe(mac, sizeof(mac));
   }
   if (!found)

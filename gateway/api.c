@@ -124,8 +124,10 @@ _gwApiSource(const gw_actor_t *actor, char *buf, size_t bufsize)
 
 
 /*
- * '_gwApiUserVisible()' - Find a user the actor may see: any for an admin,
- *                         only itself (by name or alias) otherwise.
+ * '_gwApiUserVisible()' - Find a user the actor may change: any for an
+ *                         admin, users and guests for helpdesk
+ *                         (_gwApiMayChangeUser()), only itself (by name or
+ *                         alias) otherwise.
  */
 
 bool
@@ -134,7 +136,41 @@ _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, g
   if (!sys || !_gwApiActorValid(actor) || !name || !gwStoreUserFind(sys->store, actor->tenant, name, user))
     return (false);
 
-  return (actor->role == GW_ROLE_ADMIN || !strcmp(user->name, actor->who));
+  return (_gwApiMayChangeUser(actor, user));
+}
+
+
+/*
+ * '_gwApiUserChange()' - _gwApiUserVisible() with the reason: "permission
+ *                        denied" for a user the actor may see but not
+ *                        change (an auditor, a helpdesk actor and an
+ *                        admin's account), else "no such user".
+ */
+
+bool
+_gwApiUserChange(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user, const char **error_r)
+{
+  if (_gwApiUserVisible(sys, actor, name, user))
+    return (true);
+
+  _gwApiError(error_r, _gwApiUserReadable(sys, actor, name, user) ? "permission denied" : "no such user");
+  return (false);
+}
+
+
+/*
+ * '_gwApiUserReadable()' - Find a user the actor may see: any for a
+ *                          console role (GW_RIGHT_READ), only itself
+ *                          otherwise.
+ */
+
+bool
+_gwApiUserReadable(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_user_t *user)
+{
+  if (!sys || !_gwApiActorValid(actor) || !name || !gwStoreUserFind(sys->store, actor->tenant, name, user))
+    return (false);
+
+  return (gwRoleHas(actor->role, GW_RIGHT_READ) || !strcmp(user->name, actor->who));
 }
 
 
@@ -147,14 +183,13 @@ _gwApiUserVisible(gw_system_t *sys, const gw_actor_t *actor, const char *name, g
 bool
 gwApiUserAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *display_name, gw_role_t role, int64_t *id_r, const char **error_r)
 {
-  static const char * const roles[] = { "user", "admin", "guest" };
   int64_t id;
 
-  if (!sys || !_gwApiAdmin(actor, error_r))
+  if (!sys || !_gwApiMay(actor, GW_RIGHT_USERS, error_r))
     return (false);
-  if (!name || !name[0] || role < GW_ROLE_USER || role > GW_ROLE_GUEST)
+  if (!name || !name[0] || role < GW_ROLE_USER || role > GW_ROLE_LAST)
   {
-    _gwApiError(error_r, "a user name and a role (user, admin or guest) are needed");
+    _gwApiError(error_r, "a user name and a role (user, admin, guest, helpdesk or auditor) are needed");
     return (false);
   }
   if (!strncmp(name, GW_API_ERASED_PREFIX, strlen(GW_API_ERASED_PREFIX)))
@@ -162,10 +197,12 @@ gwApiUserAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const 
     _gwApiError(error_r, "names starting with \"" GW_API_ERASED_PREFIX "\" are kept for erased users");
     return (false);
   }
+  if (gwRoleIsStaff(role) && !_gwApiMay(actor, GW_RIGHT_SETTINGS, error_r))
+    return (false);
   if (!gwStoreUserAdd(sys->store, actor->tenant, name, display_name ? display_name : "", role, "", false, &id, error_r))
     return (false);
 
-  _gwApiAudit(sys, actor, "user.add", name, NULL, NULL, 0, roles[role]);
+  _gwApiAudit(sys, actor, "user.add", name, NULL, NULL, 0, gwRoleString(role));
   if (id_r)
     *id_r = id;
 
@@ -180,7 +217,7 @@ gwApiUserAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const 
 bool
 gwApiUserFind(gw_system_t *sys, const gw_actor_t *actor, const char *name_or_alias, gw_user_t *user)
 {
-  return (user && _gwApiUserVisible(sys, actor, name_or_alias, user));
+  return (user && _gwApiUserReadable(sys, actor, name_or_alias, user));
 }
 
 
@@ -224,7 +261,7 @@ gwApiUserIterate(gw_system_t *sys, const gw_actor_t *actor, int offset, int limi
 {
   user_page_t p = { offset > 0 ? offset : 0, limit > 0 ? limit : -1, cb, data };
 
-  if (!sys || !cb || !_gwApiAdmin(actor, NULL))
+  if (!sys || !cb || !_gwApiMay(actor, GW_RIGHT_READ, NULL))
     return (false);
 
   return (gwStoreUserIterate(sys->store, actor->tenant, user_page_cb, &p));
@@ -238,7 +275,7 @@ gwApiUserIterate(gw_system_t *sys, const gw_actor_t *actor, int offset, int limi
 int
 gwApiUserCount(gw_system_t *sys, const gw_actor_t *actor)
 {
-  if (!sys || !_gwApiAdmin(actor, NULL))
+  if (!sys || !_gwApiMay(actor, GW_RIGHT_READ, NULL))
     return (-1);
 
   return (gwStoreUserCount(sys->store, actor->tenant));
@@ -257,11 +294,8 @@ gwApiUserSetPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name
   size_t    len = password ? strnlen(password, 257) : 0;
   bool      ok;
 
-  if (!_gwApiUserVisible(sys, actor, name, &user))
-  {
-    _gwApiError(error_r, "no such user");
+  if (!_gwApiUserChange(sys, actor, name, &user, error_r))
     return (false);
-  }
   if (password && (len < 8 || len > 256))
   {
     _gwApiError(error_r, "a password has 8 to 256 characters");
@@ -303,11 +337,13 @@ user_name_add(gw_system_t *sys, const gw_actor_t *actor, const char *name, const
 {
   gw_user_t user;
 
-  if (!value || !_gwApiUserVisible(sys, actor, name, &user))
+  if (!value)
   {
-    _gwApiError(error_r, value ? "no such user" : needed);
+    _gwApiError(error_r, needed);
     return (false);
   }
+  if (!_gwApiUserChange(sys, actor, name, &user, error_r))
+    return (false);
   if (!(add)(sys->store, actor->tenant, user.id, value, error_r))
     return (false);
 
@@ -323,7 +359,7 @@ user_name_add(gw_system_t *sys, const gw_actor_t *actor, const char *name, const
 bool
 gwApiAliasAdd(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *alias, const char **error_r)
 {
-  if (!_gwApiAdmin(actor, error_r))
+  if (!_gwApiMay(actor, GW_RIGHT_USERS, error_r))
     return (false);
 
   return (user_name_add(sys, actor, name, alias, gwStoreAliasAdd, "an alias is needed", "alias.add", "", error_r));
@@ -353,7 +389,7 @@ gwApiAddressFind(gw_system_t *sys, const gw_actor_t *actor, const char *address,
   if (!sys || !_gwApiActorValid(actor) || !address || !addr || !gwStoreAddressFind(sys->store, actor->tenant, address, addr))
     return (false);
 
-  return (actor->role == GW_ROLE_ADMIN || !strcmp(addr->user_name, actor->who));
+  return (gwRoleHas(actor->role, GW_RIGHT_READ) || !strcmp(addr->user_name, actor->who));
 }
 
 
@@ -371,11 +407,11 @@ _gwApiListScope(gw_system_t *sys, const gw_actor_t *actor, const char *name, boo
 
   if (!sys || !cb_set || !_gwApiActorValid(actor))
     return (false);
-  if (!name && actor->role != GW_ROLE_ADMIN)
+  if (!name && !gwRoleHas(actor->role, GW_RIGHT_READ))
     name = actor->who;
 
   memset(&user, 0, sizeof(user));
-  if (name && !_gwApiUserVisible(sys, actor, name, &user))
+  if (name && !_gwApiUserReadable(sys, actor, name, &user))
     return (false);
 
   *user_id_r = user.id;
@@ -452,15 +488,17 @@ gwApiAddressSetState(gw_system_t *sys, const gw_actor_t *actor, const char *addr
 {
   static const char * const actions[] = { "address.pending", "address.verify", "address.revoke" };
   gw_address_t addr;
+  gw_user_t    owner;
 
-  if (!sys || !_gwApiAdmin(actor, error_r))
+  if (!sys || !_gwApiMay(actor, GW_RIGHT_USERS, error_r))
     return (false);
   if (state < GW_ADDRESS_PENDING || state > GW_ADDRESS_REVOKED)
   {
     _gwApiError(error_r, "no such address state");
     return (false);
   }
-  if (!address || !gwStoreAddressFind(sys->store, actor->tenant, address, &addr))
+  if (!address || !gwStoreAddressFind(sys->store, actor->tenant, address, &addr) ||
+      !_gwApiUserVisible(sys, actor, addr.user_name, &owner))
   {
     _gwApiError(error_r, "no such address");
     return (false);
@@ -506,11 +544,12 @@ gwApiTokenCreate(gw_system_t *sys, const gw_actor_t *actor, const char *address,
 {
   static const char hex[] = "0123456789abcdef";
   gw_address_t  addr;
+  gw_user_t     owner;
   unsigned char raw[GW_API_TOKEN_LEN / 2], hmac[GW_HMAC_LEN];
   int64_t       expires = (int64_t)time(NULL) + ttl;
   bool          ok;
 
-  if (!gwApiAddressFind(sys, actor, address, &addr))
+  if (!gwApiAddressFind(sys, actor, address, &addr) || !_gwApiUserVisible(sys, actor, addr.user_name, &owner))
   {
     _gwApiError(error_r, "no such address");
     return (false);
@@ -613,7 +652,7 @@ gwApiAuditAdd(gw_system_t *sys, const gw_actor_t *actor, const char *action, con
 bool
 gwApiAuditIterate(gw_system_t *sys, const gw_actor_t *actor, int64_t since, int limit, gw_audit_cb_t cb, void *data)
 {
-  if (!sys || !cb || !_gwApiAdmin(actor, NULL))
+  if (!sys || !cb || !_gwApiMay(actor, GW_RIGHT_AUDIT, NULL))
     return (false);
 
   return (gwStoreAuditIterate(sys->store, actor->tenant, since, limit, cb, data));
@@ -627,7 +666,7 @@ gwApiAuditIterate(gw_system_t *sys, const gw_actor_t *actor, int64_t since, int 
 bool
 gwApiLockoutIterate(gw_system_t *sys, const gw_actor_t *actor, gw_lockout_cb_t cb, void *data)
 {
-  if (!sys || !cb || !_gwApiAdmin(actor, NULL))
+  if (!sys || !cb || !_gwApiMay(actor, GW_RIGHT_AUDIT, NULL))
     return (false);
 
   return (gwStoreLockoutIterate(sys->store, actor->tenant, cb, data));

@@ -93,6 +93,7 @@ typedef struct config_directive_s
 #define GIB     ((int64_t)1024 * 1024 * 1024)
 
 static bool check_server_name(const char *value, const char **why);
+static bool check_second_factor(const char *value, const char **why);
 static bool check_user_name(const char *value, const char **why);
 static bool check_system_user(const char *value, const char **why);
 static bool check_paper_size(const char *value, const char **why);
@@ -219,6 +220,8 @@ static const config_directive_t directives[] =
   /* Accounts */
   { "AdminUser", CONFIG_STRING, FIELD(admin_user), "admin", 0, 0, false, check_user_name,
     "Name of the admin account created on first run." },
+  { "AdminSecondFactor", CONFIG_STRING, FIELD(admin_second_factor), "required", 0, 0, false, check_second_factor,
+    "required: the admin console (roles admin, helpdesk, auditor) needs a password and a TOTP code; optional: only from those who enrolled an authenticator app." },
 
   /* IPP Everywhere (docs/ipp.md) */
   { "IppPrinterName", CONFIG_STRING, FIELD(ipp_printer_name), "Printgate", 0, 0, false, NULL,
@@ -873,6 +876,23 @@ check_user_name(const char *value, const char **why)
       *why = "must be an account name (letters, digits, '.', '_', '@' or '-')";
       return (false);
     }
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'check_second_factor()' - AdminSecondFactor is "required" or "optional".
+ */
+
+static bool
+check_second_factor(const char *value, const char **why)
+{
+  if (strcmp(value, "required") && strcmp(value, "optional"))
+  {
+    *why = "must be required or optional";
+    return (false);
   }
 
   return (true);

@@ -194,12 +194,8 @@ cmd_user_add(gw_client_t *cl, json_object *req)
 
   if (!name)
     return (_gwControlError(cl, NULL, "A user name is needed."));
-  if (role_s && !strcmp(role_s, "admin"))
-    role = GW_ROLE_ADMIN;
-  else if (role_s && !strcmp(role_s, "guest"))
-    role = GW_ROLE_GUEST;
-  else if (role_s && strcmp(role_s, "user"))
-    return (_gwControlError(cl, NULL, "The role must be user, admin or guest."));
+  if (role_s && !gwRoleParse(role_s, &role))
+    return (_gwControlError(cl, NULL, "The role must be user, admin, guest, helpdesk or auditor."));
 
   if (!gwApiUserAdd(cl->sys, &cl->as, name, display, role, &id, &error))
     return (_gwControlError(cl, NULL, "Unable to add user \"%s\": %s.", name, error ? error : "store error"));
@@ -239,13 +235,12 @@ typedef struct user_list_s
 static bool
 add_user(const gw_user_t *user, void *data)
 {
-  static const char * const roles[] = { "user", "admin", "guest" };
   user_list_t *ul = (user_list_t *)data;
   json_object *u = json_object_new_object(), *addrs = json_object_new_array();
 
   json_object_object_add(u, "name", json_object_new_string(user->name));
   json_object_object_add(u, "display_name", json_object_new_string(user->display_name));
-  json_object_object_add(u, "role", json_object_new_string(roles[user->role]));
+  json_object_object_add(u, "role", json_object_new_string(gwRoleString(user->role)));
   json_object_object_add(u, "disabled", json_object_new_boolean(user->disabled));
   gwApiAddressIterate(ul->cl->sys, &ul->cl->as, user->name, add_address, addrs);
   json_object_object_add(u, "addresses", addrs);
@@ -289,6 +284,46 @@ cmd_user_password(gw_client_t *cl, json_object *req)
   gwWipe(password, sizeof(password));
 
   return (_gwControlReply(cl, reply));
+}
+
+
+/*
+ * 'cmd_user_role()' - user.role {name, role}: give a user a role (admin
+ *                     console roles included; docs/admin.md).
+ */
+
+static bool
+cmd_user_role(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name"), *role_s = get_string(req, "role"), *error = NULL;
+  gw_user_t   user;
+  gw_role_t   role;
+
+  if (!name || !gwApiUserFind(cl->sys, &cl->as, name, &user))
+    return (_gwControlError(cl, NULL, "No user \"%s\".", name ? name : ""));
+  if (!role_s || !gwRoleParse(role_s, &role))
+    return (_gwControlError(cl, NULL, "The role must be user, admin, guest, helpdesk or auditor."));
+  if (!gwApiUserEdit(cl->sys, &cl->as, user.name, NULL, role, user.disabled, &error))
+    return (_gwControlError(cl, NULL, "Unable to change the role of \"%s\": %s.", user.name, error ? error : "store error"));
+
+  return (_gwControlReply(cl, ok_reply()));
+}
+
+
+/*
+ * 'cmd_user_factor_reset()' - user.factor-reset {name}: forget a user's
+ *                             second factor (a lost phone; docs/admin.md).
+ */
+
+static bool
+cmd_user_factor_reset(gw_client_t *cl, json_object *req)
+{
+  const char *name = get_string(req, "name"), *error = NULL;
+
+  if (!name || !gwApiAdminFactorReset(cl->sys, &cl->as, name, &error))
+    return (_gwControlError(cl, NULL, "Unable to reset the second factor of \"%s\": %s.", name ? name : "", error ? error : "store error"));
+
+  return (_gwControlReply(cl, ok_reply()));
 }
 
 
@@ -1174,7 +1209,9 @@ static const struct
   { "status",         cmd_status },
   { "user.add",       cmd_user_add },
   { "user.list",      cmd_user_list },
-  { "user.password",  cmd_user_password }
+  { "user.password",  cmd_user_password },
+  { "user.role",      cmd_user_role },
+  { "user.factor-reset", cmd_user_factor_reset }
 };
 
 

@@ -315,7 +315,7 @@ gwApiHealth(gw_system_t *sys, const gw_actor_t *actor, char **json_r, const char
   char              cert[GW_PATH_MAX], key[GW_PATH_MAX], dir[GW_PATH_MAX + 16];
   time_t            now = time(NULL);
 
-  if (!sys || !json_r || !_gwApiAdmin(actor, error_r))
+  if (!sys || !json_r || !_gwApiMay(actor, GW_RIGHT_AUDIT, error_r))
     return (false);
   if (!gwStoreTotals(sys->store, &t))
   {

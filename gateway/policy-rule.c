@@ -1045,20 +1045,11 @@ _gwPolicyPeriodName(gw_policy_period_t period)
 
 
 /*
- * '_gwPolicyRoleName()' - The role= name of a role.  Rules match roles by
- *                         name, so roles added later (helpdesk, auditor)
- *                         need only a name here.
+ * '_gwPolicyRoleName()' - The role= name of a role (gwRoleString()).
  */
 
 const char *
 _gwPolicyRoleName(gw_role_t role)
 {
-  switch (role)
-  {
-    case GW_ROLE_ADMIN : return ("admin");
-    case GW_ROLE_GUEST : return ("guest");
-    case GW_ROLE_USER  : return ("user");
-  }
-
-  return ("");
+  return (gwRoleString(role));
 }

@@ -160,7 +160,7 @@ gwApiReport(gw_system_t *sys, const gw_actor_t *actor, const gw_report_query_t *
 {
   char detail[128];
 
-  if (!sys || !_gwApiAdmin(actor, error_r))
+  if (!sys || !_gwApiMay(actor, GW_RIGHT_AUDIT, error_r))
     return (false);
 
   if (!q || !cb || (unsigned)q->by > GW_REPORT_BY_PERIOD || (unsigned)q->period > GW_REPORT_MONTH || q->since < 0 || q->until < 0 ||

@@ -169,7 +169,21 @@ typedef struct _gw_store_ops_s
   bool    (*job_policy_get)(void *b, int64_t tenant, const char *job_id);
   bool    (*job_policy_reason)(void *b, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
   bool    (*job_set_options)(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
+  int     (*user_search)(void *b, int64_t tenant, const char *after, const char *query, gw_user_t *users, int max);
+  bool    (*user_edit)(void *b, int64_t tenant, int64_t id, const char *display_name, gw_role_t role, bool disabled);
+  bool    (*factor_set)(void *b, int64_t tenant, int64_t user_id, const void *sealed, size_t len);
+  bool    (*factor_get)(void *b, int64_t tenant, int64_t user_id, void *sealed, size_t sealedsize, size_t *len_r, bool *enabled_r, int64_t *last_step_r);
+  bool    (*factor_step)(void *b, int64_t tenant, int64_t user_id, int64_t step);
+  bool    (*factor_delete)(void *b, int64_t tenant, int64_t user_id);
+  bool    (*recovery_set)(void *b, int64_t tenant, int64_t user_id, const unsigned char (*hmacs)[32], int n);
+  bool    (*recovery_use)(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32]);
+  int     (*recovery_count)(void *b, int64_t tenant, int64_t user_id);
+  bool    (*session_elevate)(void *b, int64_t tenant, const unsigned char hmac[32]);
+  int     (*session_elevated)(void *b, int64_t tenant, const unsigned char hmac[32]);
 } _gw_store_ops_t;
+
+/* store.c: at most maxlen bytes, no control characters (empty when allow_empty). */
+extern bool _gwStoreTextValid(const char *s, size_t maxlen, bool allow_empty);
 
 struct _gw_store_s
 {

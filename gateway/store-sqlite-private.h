@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  12   /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  13   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -154,6 +154,19 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_JOB_POLICY_GET,
   _GW_SQL_JOB_POLICY_REASON,
   _GW_SQL_JOB_SET_OPTIONS,
+  _GW_SQL_USER_SEARCH,
+  _GW_SQL_USER_EDIT,
+  _GW_SQL_FACTOR_SET,
+  _GW_SQL_FACTOR_GET,
+  _GW_SQL_FACTOR_STEP,
+  _GW_SQL_FACTOR_DELETE,
+  _GW_SQL_RECOVERY_DELETE,
+  _GW_SQL_RECOVERY_ADD,
+  _GW_SQL_RECOVERY_USE,
+  _GW_SQL_RECOVERY_COUNT,
+  _GW_SQL_SESSION_ELEVATE,
+  _GW_SQL_SESSION_ELEVATED,
+  _GW_SQL_USER_STAFF_ROLE,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -350,5 +363,18 @@ extern bool    _gwSqlJobPolicySet(void *b, int64_t tenant, const char *job_id, c
 extern bool    _gwSqlJobPolicyGet(void *b, int64_t tenant, const char *job_id);
 extern bool    _gwSqlJobPolicyReason(void *b, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
 extern bool    _gwSqlQuotaSum(void *b, int64_t tenant, int64_t user_id, const char *group, int64_t since, int *pages, int *color_pages);
+/* store-sqlite-admin.c */
+extern void    _gwSqlUserRow(sqlite3_stmt *stmt, void *row);   /* store-sqlite-user.c: a user's columns */
+extern int     _gwSqlUserSearch(void *b, int64_t tenant, const char *after, const char *query, gw_user_t *users, int max);
+extern bool    _gwSqlUserEdit(void *b, int64_t tenant, int64_t id, const char *display_name, gw_role_t role, bool disabled);
+extern bool    _gwSqlFactorSet(void *b, int64_t tenant, int64_t user_id, const void *sealed, size_t len);
+extern bool    _gwSqlFactorGet(void *b, int64_t tenant, int64_t user_id, void *sealed, size_t sealedsize, size_t *len_r, bool *enabled_r, int64_t *last_step_r);
+extern bool    _gwSqlFactorStep(void *b, int64_t tenant, int64_t user_id, int64_t step);
+extern bool    _gwSqlFactorDelete(void *b, int64_t tenant, int64_t user_id);
+extern bool    _gwSqlRecoverySet(void *b, int64_t tenant, int64_t user_id, const unsigned char (*hmacs)[32], int n);
+extern bool    _gwSqlRecoveryUse(void *b, int64_t tenant, int64_t user_id, const unsigned char hmac[32]);
+extern int     _gwSqlRecoveryCount(void *b, int64_t tenant, int64_t user_id);
+extern bool    _gwSqlSessionElevate(void *b, int64_t tenant, const unsigned char hmac[32]);
+extern int     _gwSqlSessionElevated(void *b, int64_t tenant, const unsigned char hmac[32]);
 
 #endif /* !PRINTGATE_STORE_SQLITE_PRIVATE_H */

@@ -459,6 +459,40 @@ static const char schema_v12[] =
   "ALTER TABLE jobs ADD COLUMN policy_watermark INTEGER NOT NULL DEFAULT 0;";
 
 
+/*
+ * Version 13: the admin console (api.h, "Admin console"; docs/admin.md).
+ * The roles helpdesk and auditor: SQLite cannot change the CHECK of
+ * users.role without rebuilding the table (and every table refers to it),
+ * so they live in users.staff_role, which overrides role when not empty
+ * (such users keep role 'user').  sessions.elevated marks a session that
+ * passed the second factor.  second_factors holds a user's TOTP secret,
+ * sealed with the secrets key (it must be read back), whether enrolment
+ * finished, and the last time step used (a code works once);
+ * recovery_codes only the HMACs of the unused recovery codes.
+ */
+
+static const char schema_v13[] =
+  "ALTER TABLE users ADD COLUMN staff_role TEXT NOT NULL DEFAULT '' CHECK (staff_role IN ('', 'helpdesk', 'auditor'));"
+  "ALTER TABLE sessions ADD COLUMN elevated INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE second_factors ("
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " secret BLOB NOT NULL,"
+  " enabled INTEGER NOT NULL DEFAULT 0,"
+  " last_step INTEGER NOT NULL DEFAULT 0,"
+  " created INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, user_id),"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+  "CREATE TABLE recovery_codes ("
+  " id INTEGER PRIMARY KEY,"
+  " tenant_id INTEGER NOT NULL,"
+  " user_id INTEGER NOT NULL,"
+  " hmac BLOB NOT NULL UNIQUE CHECK (length(hmac) = 32),"
+  " created INTEGER NOT NULL,"
+  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE);"
+  "CREATE INDEX recovery_codes_user ON recovery_codes (tenant_id, user_id);";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -472,5 +506,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 9, "web sign-in, sessions and terminals", schema_v9 },
   { 10, "gdpr: restriction, erasure and audit query indexes", schema_v10 },
   { 11, "reports and metrics", schema_v11 },
-  { 12, "print policy: rules, groups, printer tags, delegates, quota usage", schema_v12 }
+  { 12, "print policy: rules, groups, printer tags, delegates, quota usage", schema_v12 },
+  { 13, "admin roles, second factors and elevated sessions", schema_v13 }
 };

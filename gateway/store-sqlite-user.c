@@ -13,28 +13,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLS "u.id, u.tenant_id, u.name, u.display_name, u.role, u.must_change, u.disabled, u.created"
+#define USER_COLS "u.id, u.tenant_id, u.name, u.display_name, CASE u.staff_role WHEN '' THEN u.role ELSE u.staff_role END," \
+                  " u.must_change, u.disabled, u.created"
 #define ADDR_COLS "a.id, a.user_id, u.name, a.address, a.state, a.verified_by, a.verified_at, a.created"
 
-static const char * const role_keywords[] = { "user", "admin", "guest" };
+static const char * const role_keywords[] = { "user", "admin", "guest", "helpdesk", "auditor" };   /* gw_role_t; the last two are users.staff_role (version 10) */
 static const char * const address_keywords[] = { "pending", "verified", "revoked" };
 
 static const char name_taken[] = "that name is already taken by a user or an alias";
 
 
 /*
- * 'user_row()' - Copy a USER_COLS row.
+ * '_gwSqlUserRow()' - Copy a USER_COLS row.
  */
 
-static void
-user_row(sqlite3_stmt *stmt, void *row)
+void
+_gwSqlUserRow(sqlite3_stmt *stmt, void *row)
 {
   gw_user_t *user = (gw_user_t *)row;
 
   memset(user, 0, sizeof(gw_user_t));
   _gwSqlColumnsf(stmt, "lltt_bbl", &user->id, &user->tenant, user->name, sizeof(user->name), user->display_name, sizeof(user->display_name),
                  &user->must_change_password, &user->disabled, &user->created);
-  user->role = (gw_role_t)_gwSqlKeyword(stmt, 4, role_keywords, 3, GW_ROLE_USER);
+  user->role = (gw_role_t)_gwSqlKeyword(stmt, 4, role_keywords, GW_ROLE_LAST + 1, GW_ROLE_USER);
 }
 
 
@@ -110,7 +111,7 @@ _gwSqlUserAdd(void *backend, int64_t tenant, const char *name, const char *displ
     sqlite3_bind_int64(stmt, 1, tenant);
     sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, display_name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, role_keywords[role], -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, role <= GW_ROLE_GUEST ? role_keywords[role] : "user", -1, SQLITE_STATIC);
     if (password_hash)
       sqlite3_bind_text(stmt, 5, password_hash, -1, SQLITE_STATIC);
     else
@@ -124,6 +125,15 @@ _gwSqlUserAdd(void *backend, int64_t tenant, const char *name, const char *displ
 
     if (ok && id_r)
       *id_r = sqlite3_last_insert_rowid(b->db);
+
+    /* helpdesk and auditor are users.staff_role (version 10), set apart so that the insert stays version 1's */
+    if (ok && role > GW_ROLE_GUEST)
+    {
+      _gw_sql_step_t r;
+
+      ok = _gwSqlRunf(b, _GW_SQL_USER_STAFF_ROLE, "UPDATE users SET staff_role = ?2 WHERE id = ?1", "user staff role", &r, "lt",
+                      (int64_t)sqlite3_last_insert_rowid(b->db), role_keywords[role]) == SQLITE_DONE && r.changes == 1;
+    }
   }
 
   ok = _gwSqlEnd(b, ok);
@@ -152,7 +162,7 @@ _gwSqlUserFind(void *backend, int64_t tenant, const char *name_or_alias, gw_user
                     "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name = ?2"
                     " UNION ALL"
                     " SELECT " USER_COLS " FROM aliases a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
-                    " WHERE a.tenant_id = ?1 AND a.alias = ?2 LIMIT 1", tenant, name_or_alias, 0, user_row, user));
+                    " WHERE a.tenant_id = ?1 AND a.alias = ?2 LIMIT 1", tenant, name_or_alias, 0, _gwSqlUserRow, user));
 }
 
 
@@ -164,7 +174,7 @@ bool
 _gwSqlUserGet(void *backend, int64_t tenant, int64_t id, gw_user_t *user)
 {
   return (_gwSqlRow((_gw_sql_t *)backend, _GW_SQL_USER_GET, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.id = ?2",
-                    tenant, NULL, id, user_row, user));
+                    tenant, NULL, id, _gwSqlUserRow, user));
 }
 
 
@@ -239,7 +249,7 @@ int
 _gwSqlUserPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_user_t *users, int max)
 {
   return (_gwSqlNamePage((_gw_sql_t *)backend, _GW_SQL_USER_PAGE, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = ?1 AND u.name > ?3 ORDER BY u.name LIMIT ?4",
-                         tenant, 0, cursor, user_row, users, sizeof(gw_user_t), offsetof(gw_user_t, name), max));
+                         tenant, 0, cursor, _gwSqlUserRow, users, sizeof(gw_user_t), offsetof(gw_user_t, name), max));
 }
 
 

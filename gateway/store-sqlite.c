@@ -138,7 +138,18 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlJobPolicySet,
   _gwSqlJobPolicyGet,
   _gwSqlJobPolicyReason,
-  _gwSqlJobSetOptions
+  _gwSqlJobSetOptions,
+  _gwSqlUserSearch,
+  _gwSqlUserEdit,
+  _gwSqlFactorSet,
+  _gwSqlFactorGet,
+  _gwSqlFactorStep,
+  _gwSqlFactorDelete,
+  _gwSqlRecoverySet,
+  _gwSqlRecoveryUse,
+  _gwSqlRecoveryCount,
+  _gwSqlSessionElevate,
+  _gwSqlSessionElevated
 };
 
 

@@ -124,6 +124,17 @@ valid_text(const char *s, size_t maxlen, bool allow_empty)
 
 
 /*
+ * '_gwStoreTextValid()' - valid_text() for the store's other files.
+ */
+
+bool
+_gwStoreTextValid(const char *s, size_t maxlen, bool allow_empty)
+{
+  return (valid_text(s, maxlen, allow_empty));
+}
+
+
+/*
  * 'norm_user_name()' - Lower-case a user name or alias into out[64] and
  *                      check it is [a-z0-9._@-]{1,63}.
  */
@@ -492,7 +503,7 @@ gwStoreUserAdd(gw_store_t *s, int64_t tenant, const char *name, const char *disp
   if (!valid_text(display_name, 127, true))
     return (set_error(error_r, "display names are at most 127 bytes without control characters"));
 
-  if ((unsigned)role > GW_ROLE_GUEST)
+  if ((unsigned)role > GW_ROLE_LAST)
     return (set_error(error_r, "unknown role"));
 
   if (password_hash && !*password_hash)

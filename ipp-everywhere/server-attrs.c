@@ -12,8 +12,8 @@
 
 /* Every format the converters take, as IPP MIME types (docs/formats.md). */
 #define PDL_BASE   "application/pdf,application/postscript,image/jpeg,image/png,image/tiff,image/gif,image/bmp," \
-                   "image/webp,image/heic,image/heif,image/pwg-raster,image/urf,text/plain,image/svg+xml," \
-                   "application/oxps,application/vnd.ms-xpsdocument,message/rfc822,application/octet-stream"
+                   "image/webp,image/heic,image/heif,image/pwg-raster,image/urf,text/plain,application/octet-stream," \
+                   "image/svg+xml,application/oxps,application/vnd.ms-xpsdocument,message/rfc822"
 #define PDL_OFFICE PDL_BASE ",application/vnd.openxmlformats-officedocument.wordprocessingml.document," \
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet," \
                    "application/vnd.openxmlformats-officedocument.presentationml.presentation," \

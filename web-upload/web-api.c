@@ -79,12 +79,13 @@ ok_json(const char *name, const char *value)
 static json_object *
 session_json(const gw_session_t *s)
 {
-  static const char * const roles[] = { "user", "admin", "guest" };
-  json_object              *o = json_object_new_object();
+  json_object *o = json_object_new_object();
 
   json_object_object_add(o, "user", json_object_new_string(s->user.name));
   json_object_object_add(o, "display_name", json_object_new_string(s->user.display_name));
-  json_object_object_add(o, "role", json_object_new_string(roles[s->user.role <= GW_ROLE_GUEST ? s->user.role : 0]));
+  json_object_object_add(o, "role", json_object_new_string(gwRoleString(s->user.role)));
+  json_object_object_add(o, "account_role", json_object_new_string(gwRoleString(s->held_role)));
+  json_object_object_add(o, "elevated", json_object_new_boolean(s->elevated));
   json_object_object_add(o, "csrf", json_object_new_string(s->csrf));
   json_object_object_add(o, "expires", json_object_new_int64(s->expires));
 

@@ -378,7 +378,8 @@ route_begin(gw_request_t *req, void *data)
   snprintf(r->client, sizeof(r->client), "%s", gwRequestClientAddress(req));
   gwRequestSetState(req, o);
 
-  if (!(r->api ? _gwWebCall(r, _gwWebApiCalls, _gwWebApiNumCalls) : _gwWebCall(r, _gwWebPageCalls, _gwWebPageNumCalls)))
+  if (!(r->api ? _gwWebCall(r, _gwWebApiCalls, _gwWebApiNumCalls) || _gwWebCall(r, _gwWebAdminApiCalls, _gwWebAdminApiNumCalls) :
+                 _gwWebCall(r, _gwWebPageCalls, _gwWebPageNumCalls) || _gwWebCall(r, _gwWebAdminPageCalls, _gwWebAdminPageNumCalls)))
   {
     _gwWebError(r, 404, "not-found", "There is nothing at this address.");
     return (false);
@@ -405,6 +406,8 @@ route_begin(gw_request_t *req, void *data)
       _gwWebError(r, 401, "signed-out", "Sign in first.");
     else if (!strncmp(path, "/p/", 3) && _gwWebSafeName(path + 3) && snprintf(next, sizeof(next), "/signin?next=%s", path) < (int)sizeof(next))
       _gwWebRedirect(r, next);
+    else if (!strncmp(path, "/admin/", 7))
+      _gwWebRedirect(r, "/admin");
     else
       _gwWebRedirect(r, "/signin");
     return (false);
@@ -575,7 +578,7 @@ route_cleanup(gw_request_t *req, void *data)
 static bool
 web_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **error_r)
 {
-  static const char * const pages[] = { "/", "/signin*", "/signout*", "/jobs*", "/p/*", "/setup*", "/verify*", "/static/*", "/addresses/*" };
+  static const char * const pages[] = { "/", "/signin*", "/signout*", "/jobs*", "/p/*", "/setup*", "/verify*", "/static/*", "/addresses/*", "/admin*" };
   web_t      *web = (web_t *)data;
   gw_route_t  route;
   const char *root = gwSystemGetConfig(sys)->web_root;
@@ -718,7 +721,7 @@ gwWebDelete(gw_web_t **web)
 int
 gwWebApiRouteCount(void)
 {
-  return (_gwWebApiNumCalls);
+  return (_gwWebApiNumCalls + _gwWebAdminApiNumCalls);
 }
 
 
@@ -729,10 +732,13 @@ gwWebApiRouteCount(void)
 bool
 gwWebApiRoute(int i, const char **method, const char **pattern)
 {
-  if (i < 0 || i >= _gwWebApiNumCalls)
+  const web_call_t *call = i >= 0 && i < _gwWebApiNumCalls ? _gwWebApiCalls + i :
+                           i >= _gwWebApiNumCalls && i < _gwWebApiNumCalls + _gwWebAdminApiNumCalls ? _gwWebAdminApiCalls + i - _gwWebApiNumCalls : NULL;
+
+  if (!call)
     return (false);
 
-  *method  = _gwWebApiCalls[i].method;
-  *pattern = _gwWebApiCalls[i].pattern;
+  *method  = call->method;
+  *pattern = call->pattern;
   return (true);
 }

@@ -282,38 +282,53 @@ page_signin_link(web_req_t *r)
 
 
 /*
- * 'page_signin_password()' - POST /signin/password (slow: on a task; the
- *                            answer carries only the cookie, so the way on
- *                            is a link, not a redirect).
+ * '_gwWebPasswordSignin()' - Sign in with the form's name and password
+ *                            (slow: on a task; the answer carries only the
+ *                            cookie, so the way on to 'next' is a link, not
+ *                            a redirect).  false (nothing answered) when
+ *                            refused.
  */
 
-static void
-page_signin_password(web_req_t *r)
+bool
+_gwWebPasswordSignin(web_req_t *r, const char *next)
 {
   gw_actor_t   actor;
   gw_session_t s;
   web_buf_t    b = { 0 };
-  char         name[128], password[300], sid[GW_API_SESSION_ID_LEN + 1], next[160];
+  char         name[128], password[300], sid[GW_API_SESSION_ID_LEN + 1];
   const char  *error = NULL;
+  bool         ok;
 
   _gwWebActor(r, &actor);
-  if (!_gwWebField(r, "name", name, sizeof(name)) || !_gwWebField(r, "password", password, sizeof(password)) ||
-      !gwApiSigninPassword(r->web->sys, &actor, name, password, sid, sizeof(sid), &s, &error))
-  {
-    gwWipe(password, sizeof(password));
-    signin_form(r, 401, "The name or the password is wrong (or sign-in is locked for a while).");
-    return;
-  }
+  ok = _gwWebField(r, "name", name, sizeof(name)) && _gwWebField(r, "password", password, sizeof(password)) &&
+       gwApiSigninPassword(r->web->sys, &actor, name, password, sid, sizeof(sid), &s, &error);
   gwWipe(password, sizeof(password));
+  if (!ok)
+    return (false);
 
   _gwWebSetCookie(r, sid, s.expires - (int64_t)time(NULL));
   gwWipe(sid, sizeof(sid));
   _gwWebPageBegin(&b, r, "Signed in");
   _gwWebBufAdd(&b, "<p><a href=\"");
-  _gwWebBufAddHtml(&b, next_path(r, next, sizeof(next)));
+  _gwWebBufAddHtml(&b, next);
   _gwWebBufAdd(&b, "\" id=\"continue\" autofocus>Continue</a></p>");
   _gwWebPageEnd(&b);
   _gwWebPageSend(r, 200, &b);
+  return (true);
+}
+
+
+/*
+ * 'page_signin_password()' - POST /signin/password.
+ */
+
+static void
+page_signin_password(web_req_t *r)
+{
+  char next[160];
+
+  if (!_gwWebPasswordSignin(r, next_path(r, next, sizeof(next))))
+    signin_form(r, 401, "The name or the password is wrong (or sign-in is locked for a while).");
 }
 
 

@@ -133,7 +133,19 @@ extern void        _gwWebPageEnd(web_buf_t *b);
 extern void        _gwWebPageSend(web_req_t *r, int status, web_buf_t *b);
 extern void        _gwWebPageMessage(web_req_t *r, int status, const char *title, const char *sentence);
 extern void        _gwWebSetupPage(web_req_t *r);
+extern bool        _gwWebPasswordSignin(web_req_t *r, const char *next);   /* Slow; false = refused, nothing answered */
 extern void        _gwWebSetupDevice(web_req_t *r);
+
+/* web-admin.c, web-admin-api.c: the admin console (docs/admin.md) */
+extern const web_call_t _gwWebAdminPageCalls[];
+extern const int        _gwWebAdminPageNumCalls;
+extern const web_call_t _gwWebAdminApiCalls[];
+extern const int        _gwWebAdminApiNumCalls;
+extern bool        _gwWebAdminGate(web_req_t *r);      /* An elevated console session; else answered */
+extern void        _gwWebAdminFail(web_req_t *r, const char *error);
+extern bool        _gwWebAdminUserEdit(web_req_t *r, const gw_actor_t *actor, const char *name, const char **error_r);
+extern int         _gwWebAdminAddressState(const char *s);
+extern json_object *_gwWebUserJson(const gw_user_t *u);
 
 /* web-static.c */
 extern void        _gwWebStatic(web_req_t *r);

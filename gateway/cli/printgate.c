@@ -48,9 +48,11 @@ usage(FILE *fp, int status)
         "\n"
         "Commands (see printgate(1)):\n"
         "  status\n"
-        "  user add NAME [--email ADDR] [--display TEXT] [--role user|admin|guest]\n"
+        "  user add NAME [--email ADDR] [--display TEXT] [--role user|admin|guest|helpdesk|auditor]\n"
         "  user list\n"
         "  user password NAME                 (new one-time password)\n"
+        "  user role NAME user|admin|guest|helpdesk|auditor\n"
+        "  user factor-reset NAME             (forget the admin console's second factor)\n"
         "  user alias NAME ALIAS\n"
         "  user export NAME                   (everything held about NAME, as JSON; docs/gdpr.md)\n"
         "  user erase NAME                    (crypto-shred NAME's jobs, delete what names NAME,\n"
@@ -358,13 +360,13 @@ print_reply(const char *cmd, json_object *reply)
   }
   else if (!strcmp(cmd, "user.list") && json_object_object_get_ex(reply, "users", &list))
   {
-    printf("%-24s %-6s %s\n", "USER", "ROLE", "ADDRESSES");
+    printf("%-24s %-8s %s\n", "USER", "ROLE", "ADDRESSES");
     for (size_t i = 0; i < json_object_array_length(list); i ++)
     {
       json_object *addrs;
 
       item = json_object_array_get_idx(list, i);
-      printf("%-24s %-6s", jstr(item, "name"), jstr(item, "role"));
+      printf("%-24s %-8s", jstr(item, "name"), jstr(item, "role"));
       if (json_object_object_get_ex(item, "addresses", &addrs))
       {
         for (size_t j = 0; j < json_object_array_length(addrs); j ++)
@@ -1306,7 +1308,9 @@ static const struct                   /* Commands that take only positional argu
   { "pin.new", "user", NULL, "USER" },
   { "device.add", "user", "name", "USER NAME" },
   { "terminal.add", "name", "printer", "NAME PRINTER" },
-  { "terminal.revoke", "name", NULL, "NAME" }
+  { "terminal.revoke", "name", NULL, "NAME" },
+  { "user.role", "name", "role", "NAME ROLE" },
+  { "user.factor-reset", "name", NULL, "NAME" }
 };
 
 static json_object *

@@ -30,15 +30,9 @@ gw_start "SmtpServer 127.0.0.1:$SMTP_PORT" "SmtpTLS off" "SmtpFrom print@example
          "PinMaxFailuresTenant 1000" "PinLockout 10m" "MaxDocumentSize 1M" "ConversionWorkers 2"
 BASE="https://127.0.0.1:$GW_PORT"
 
-# api METHOD PATH [BODY] [JAR] [EXTRA CURL ARGS...]: body to $W/out, headers to $W/hdr, echo the status.
-api() {
-  local method=$1 path=$2 body=${3:-} jar=${4:-$W/none}; shift 4 2>/dev/null || shift $#
-  curl -sk -o "$W/out" -D "$W/hdr" -w '%{http_code}' -X "$method" -b "$jar" -c "$jar" \
-       -H 'Content-Type: application/json' ${body:+--data-binary "$body"} "$@" "$BASE$path"
-}
+. "$GW_SOURCE_DIR/tests/lib/web-client.sh"
 # form JAR [CURL -F ARGS...]: POST /jobs/upload as multipart/form-data (api() would send JSON's type); echo the status.
 form() { local jar=$1; shift; curl -sk -o "$W/out" -D "$W/hdr" -w '%{http_code}' -b "$jar" "$@" "$BASE/jobs/upload"; }
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$W/out" "$1"; }
 
 # The newest sign-in code (or link token) mailed to an address.
 mail_code() {   # mail_code ADDRESS [code|link] [COUNT-BEFORE]

@@ -9,7 +9,8 @@
 # positive control).  What the browser does and checks is listed at the top
 # of tests/browser/portal-test.py.  Screenshots of every page at phone
 # (390x844) and desktop (1280x800) widths are kept in
-# $GW_BUILD_DIR/browser-output/ (their paths are printed).
+# $GW_BUILD_DIR/browser-output/ (their paths are printed); the admin console's
+# (tests/browser/admin-test.py) in browser-output/admin/.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -76,6 +77,13 @@ HOME="$W/home" python3 "$GW_SOURCE_DIR/tests/browser/portal-test.py" \
   --files "$W/two-pages.pdf" "$W/one-page.pdf" --script-file "$W/<script>alert(1)<script>.pdf"
 RC=$?
 check_eq "the browser test (tests/browser/portal-test.py) passed" "$RC" 0
+
+# The admin console (tests/browser/admin-test.py): password, TOTP enrolment, a user, an address approved.
+check "an admin account for the console" sh -c "$PRINTGATE -c $GW_CONF user add boss --role admin && $PRINTGATE -c $GW_CONF user password boss > $W/boss.pw"
+HOME="$W/home" python3 "$GW_SOURCE_DIR/tests/browser/admin-test.py" --base "https://127.0.0.1:$GW_PORT" --out "$OUT/admin" --work "$W" \
+  --name boss --password "$(cat "$W/boss.pw")" --new-address browser-user@example.test
+check_eq "the console's browser test (tests/browser/admin-test.py) passed" "$?" 0
+check_eq "  its address is verified by boss in the store" "$($PRINTGATE -c $GW_CONF address list --user browser-user | grep -c 'verified.*boss')" 1
 
 check "the device made on /setup is in the store" sh -c "$PRINTGATE -c $GW_CONF device list alice | grep -q browser-phone"
 gw_stop

@@ -301,5 +301,22 @@ extern bool gwStoreJobPolicySet(gw_store_t *s, int64_t tenant, const char *job_i
 extern bool gwStoreJobPolicyWatermark(gw_store_t *s, int64_t tenant, const char *job_id);
 /* A held job's reason and sentence (a refusal at release: the job stays held and says why). */
 extern bool gwStoreJobPolicyReason(gw_store_t *s, int64_t tenant, const char *job_id, gw_reason_t reason, const char *text);
+/* ---- Admin console (api-admin.c, store-admin.c, docs/admin.md) ----------------- */
+
+/* Up to limit users (1 to 500) by name after 'after' ("" = from the start) whose name or display name holds 'query' (lower-cased; "" = all). */
+extern bool gwStoreUserSearch(gw_store_t *s, int64_t tenant, const char *after, const char *query, int limit, gw_user_cb_t cb, void *data);
+extern bool gwStoreUserEdit(gw_store_t *s, int64_t tenant, int64_t id, const char *display_name, gw_role_t role, bool disabled, const char **error_r);
+/* A user's TOTP secret, sealed by the caller (at most GW_STORE_FACTOR_MAX bytes): a new one is not enabled and drops the recovery codes. */
+#define GW_STORE_FACTOR_MAX 256
+extern bool gwStoreFactorSet(gw_store_t *s, int64_t tenant, int64_t user_id, const void *sealed, size_t len);
+extern bool gwStoreFactorGet(gw_store_t *s, int64_t tenant, int64_t user_id, void *sealed, size_t sealedsize, size_t *len_r, bool *enabled_r, int64_t *last_step_r);
+/* Use time step 'step' (enabling the factor): false when a step as late was used already. */
+extern bool gwStoreFactorStep(gw_store_t *s, int64_t tenant, int64_t user_id, int64_t step);
+extern bool gwStoreFactorDelete(gw_store_t *s, int64_t tenant, int64_t user_id);
+extern bool gwStoreRecoverySet(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char (*hmacs)[32], int n);
+extern bool gwStoreRecoveryUse(gw_store_t *s, int64_t tenant, int64_t user_id, const unsigned char hmac[32]);
+extern int  gwStoreRecoveryCount(gw_store_t *s, int64_t tenant, int64_t user_id);
+extern bool gwStoreSessionElevate(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);
+extern int  gwStoreSessionElevated(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);   /* 1, 0 (not, or no session), -1 error */
 
 #endif /* !PRINTGATE_STORE_H */

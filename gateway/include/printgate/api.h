@@ -43,10 +43,25 @@ typedef struct gw_actor_s
 {
   int64_t     tenant;          /* GW_DEFAULT_TENANT today */
   const char *who;             /* User name, "system", or the CLI's "cli:root" */
-  gw_role_t   role;            /* GW_ROLE_ADMIN sees everything; USER and GUEST only their own */
+  gw_role_t   role;            /* GW_ROLE_ADMIN may do everything; HELPDESK and AUDITOR what gwRoleHas() says; USER and GUEST only their own */
   const char *where;           /* Client address, "control:cli:root", terminal id */
   const char *frontend;        /* "cli", "ipp", "mail", "web" (also the origin of submitted jobs) */
 } gw_actor_t;
+
+/* ---- Roles (api-admin.c, docs/admin.md) ------------------------------------- */
+
+typedef enum gw_right_e         /* What a console role may do (gwRoleHas()) */
+{
+  GW_RIGHT_READ,                /* See every user, address, device and job (metadata): admin, helpdesk, auditor */
+  GW_RIGHT_USERS,               /* Change users (a helpdesk actor never a console role's), addresses, devices, jobs: admin, helpdesk */
+  GW_RIGHT_AUDIT,               /* Read the audit log, lockouts and health: admin, auditor */
+  GW_RIGHT_SETTINGS             /* Printers, terminals, the outbox, secrets, lockout clearing, second factors: admin */
+} gw_right_t;
+
+extern bool        gwRoleHas(gw_role_t role, gw_right_t right);
+extern bool        gwRoleIsStaff(gw_role_t role);          /* admin, helpdesk, auditor: the console's roles */
+extern const char *gwRoleString(gw_role_t role);           /* "user", "admin", "guest", "helpdesk", "auditor" */
+extern bool        gwRoleParse(const char *s, gw_role_t *role);
 
 #define GW_API_TOKEN_LEN       64   /* Verification token: 32 random bytes in lower-case hex */
 #define GW_API_TOKEN_TTL_MAX   (7 * 86400)
@@ -229,6 +244,8 @@ typedef struct gw_session_s     /* A signed-in web session, as a lookup gives it
   char      csrf[GW_API_CSRF_LEN + 1];        /* The CSRF token every state change must carry */
   int64_t   created;                          /* Sign-in time */
   int64_t   expires;                          /* Absolute end (SessionLifetime) */
+  gw_role_t held_role;                        /* The account's role: user.role is a console role only when elevated */
+  bool      elevated;                         /* Past the admin console's second factor (gwApiAdminElevate()) */
 } gw_session_t;
 
 /*
@@ -317,8 +334,7 @@ extern bool gwApiLockoutClear(gw_system_t *sys, const gw_actor_t *actor, const c
  * counts; never content or keys), "outbox" (rows to the user's addresses,
  * never the sealed message), "audit" (rows by or about the user, its jobs
  * or its addresses).  No core lock is held while write runs.  Admin, or
- * the user itself (helpdesk, once that role exists, is for the roles change
- * to add).  Audit "user.export".
+ * the user itself.  Audit "user.export".
  */
 extern bool gwApiUserExport(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_write_cb_t write, void *data, const char **error_r);
 /*
@@ -349,8 +365,7 @@ extern bool gwApiUserRestricted(gw_system_t *sys, const gw_actor_t *actor, const
  * of the next page, 0 when there is none.  A cursor that is no row is
  * refused.  Every filter has
  * its index (no full scan; tests/unit/test-gdpr.c checks the plans).
- * Admin (the auditor role, once it exists, is for the roles change to
- * add).  cb runs with no core lock held.
+ * GW_RIGHT_AUDIT (admin, auditor).  cb runs with no core lock held.
  */
 extern bool gwApiAuditQuery(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t *q, gw_audit_cb_t cb, void *data, int64_t *next_r, const char **error_r);
 /*
@@ -358,25 +373,77 @@ extern bool gwApiAuditQuery(gw_system_t *sys, const gw_actor_t *actor, const gw_
  * streamed to write a page of 1,000 rows at a time, from q->after on:
  * every matching row when q->limit is 0, else up to q->limit (any number).
  * For a console's download: memory stays bounded, no core lock is held
- * while write runs.  Admin.  false when refused, or when write failed.
+ * while write runs.  GW_RIGHT_AUDIT.  false when refused, or when write failed.
  */
 extern bool gwApiAuditCsv(gw_system_t *sys, const gw_actor_t *actor, const gw_audit_query_t *q, gw_write_cb_t write, void *data, const char **error_r);
 /* ---- Reports and health (report.c, health.c; docs/reports.md, docs/metrics.md) ---- */
 
 /*
- * A usage report (admin; the auditor role too once it exists): rows
+ * A usage report (GW_RIGHT_AUDIT: admin, auditor): rows
  * ordered by key, handed to cb with no core lock held (cb false stops).
  * Metadata only.  Audit "report" (detail: grouping, period, bounds).
  */
 extern bool gwApiReport(gw_system_t *sys, const gw_actor_t *actor, const gw_report_query_t *q, gw_report_cb_t cb, void *data, const char **error_r);
 /*
- * The health report (admin; the auditor role too once it exists) as JSON
+ * The health report (GW_RIGHT_AUDIT: admin, auditor) as JSON
  * text in *json_r (malloc'd; the caller frees it): jobs by state,
  * conversions running, queued and their recent times, mail sources,
  * outbox backlog, the Office pool, certificate expiry of the gateway and
  * of each ipps printer whose certificate is pinned, disk and spool use.
  */
 extern bool gwApiHealth(gw_system_t *sys, const gw_actor_t *actor, char **json_r, const char **error_r);
+/* ---- Admin console (api-admin.c, docs/admin.md) ------------------------------------ */
+
+#define GW_API_RECOVERY_CODES    10    /* Recovery codes made at enrolment */
+#define GW_API_RECOVERY_CODE_LEN 11    /* "xxxxx-xxxxx" (50 random bits) */
+
+/*
+ * The console's sign-in: a password session (gwApiSigninPassword()) of a
+ * console role acts as a plain user until it is elevated here with the
+ * second factor, a TOTP code (RFC 6238: HMAC-SHA1, 30 s steps, the step
+ * before and after accepted, each step once) or a recovery code (single
+ * use).  Every attempt is counted before it is checked (lockout keys
+ * "totp:USER", PinMaxFailures, and "totp:@WHERE", PinMaxFailuresTenant;
+ * PinLockout), a right one takes back only its own count.  Elevation
+ * makes a new session (newsid, shown once) and ends the old one.
+ *
+ * gwApiAdminFactorState(): 0 = no factor, 1 = enrolment begun (a code
+ * finishes it), 2 = enrolled; -1 = refused (the session's user is not a
+ * console role) or a store error.
+ */
+extern int  gwApiAdminFactorState(gw_system_t *sys, const gw_actor_t *actor, const gw_session_t *session);
+/*
+ * Begin (or begin again) the enrolment of the session's own authenticator
+ * app: a new 160-bit secret (kept sealed with the secrets key) is returned
+ * in base32 (secret, secretsize > 32) and as an otpauth:// URI (uri, for a
+ * QR code).  Refused when a factor is enrolled (an admin resets it).
+ * Audit "admin.enrol" (never the secret).
+ */
+extern bool gwApiAdminEnrolBegin(gw_system_t *sys, const gw_actor_t *actor, const gw_session_t *session, char *secret, size_t secretsize, char *uri, size_t urisize, const char **error_r);
+/*
+ * Elevate a session (sid) past the second factor with a code: the first
+ * right code of an enrolment finishes it and returns the recovery codes
+ * once in recovery (GW_API_RECOVERY_CODES lines, recoverysize >= 128; NULL
+ * refuses an enrolment); with AdminSecondFactor optional, a user with no
+ * factor is elevated without a code.  reason_r: "wrong-code", "locked",
+ * "enrol" (a factor is required and there is none), "denied",
+ * "internal".  Audit "admin.signin" (detail "totp", "recovery", "enrol",
+ * "no second factor"), "admin.signin.fail" (detail "totp", plus " locked").
+ */
+extern bool gwApiAdminElevate(gw_system_t *sys, const gw_actor_t *actor, const char *sid, const char *code, char *recovery, size_t recoverysize, char *newsid, size_t newsidsize, gw_session_t *session, const char **reason_r, const char **error_r);
+/* GW_RIGHT_SETTINGS: forget a user's second factor and recovery codes (it enrols again).  Audit "admin.factor.reset". */
+extern bool gwApiAdminFactorReset(gw_system_t *sys, const gw_actor_t *actor, const char *user, const char **error_r);
+/* GW_RIGHT_READ: up to limit (1 to 500) users by name after 'after' (NULL or "" = first) whose name or display name holds query. */
+extern bool gwApiUserSearch(gw_system_t *sys, const gw_actor_t *actor, const char *after, const char *query, int limit, gw_user_cb_t cb, void *data);
+/*
+ * GW_RIGHT_USERS: set a user's display name, role and disabled flag (a
+ * helpdesk actor: never to or of a console role; nobody changes their own
+ * role or disables themselves).  A change of role or a disable ends the
+ * user's sessions.  Audit "user.edit" (detail: the new role and state).
+ */
+extern bool gwApiUserEdit(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *display_name, gw_role_t role, bool disabled, const char **error_r);
+/* GW_RIGHT_USERS: a quarantined job goes to its owner's held queue.  Audit "job.unquarantine". */
+extern bool gwApiJobUnquarantine(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, const char **error_r);
 
 /* ---- Status ------------------------------------------------------------------- */
 

@@ -86,6 +86,7 @@ struct _gw_config_s
 
   /* Accounts */
   char          admin_user[64];               /* AdminUser: first admin account name */
+  char          admin_second_factor[16];      /* AdminSecondFactor: "required" or "optional" (TOTP for the admin console) */
 
   /* IPP Everywhere (docs/ipp.md) */
   char          ipp_printer_name[128];        /* IppPrinterName */

@@ -51,6 +51,13 @@ extern bool gwPasswordHash(const char *password, char *out, size_t outlen);
 extern bool gwPasswordVerify(const char *encoded, const char *password);
 extern bool gwPasswordGenerate(char *out, size_t outlen);
 
+/* TOTP (RFC 6238 over RFC 4226 HOTP, HMAC-SHA1; crypto-totp.c): the 'digits'-digit (6 to 8) code of counter 'step'. */
+#define GW_TOTP_STEP       30   /* Seconds a code lives */
+#define GW_TOTP_SECRET_LEN 20   /* 160-bit secrets, as RFC 4226 recommends */
+extern bool gwTotpCode(const unsigned char *key, size_t keylen, uint64_t step, unsigned digits, char *code, size_t codesize);
+/* RFC 4648 base32 without padding (what authenticator apps take): false when out is too small. */
+extern bool gwBase32Encode(const unsigned char *in, size_t len, char *out, size_t outsize);
+
 /* TLS: create a self-signed certificate + key (PEM) for the HTTPS listener. */
 extern bool gwTLSCreateSelfSigned(const char *certfile, const char *keyfile, const char *common_name, gw_log_t *log);
 /* notAfter of the first certificate of a PEM file (Unix time); false when it cannot be read. */

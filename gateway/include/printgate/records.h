@@ -16,9 +16,13 @@
 typedef enum gw_role_e
 {
   GW_ROLE_USER,
-  GW_ROLE_ADMIN,
-  GW_ROLE_GUEST
+  GW_ROLE_ADMIN,                   /* Everything */
+  GW_ROLE_GUEST,
+  GW_ROLE_HELPDESK,                /* Users, addresses, jobs; no settings or secrets (api.h, "Roles") */
+  GW_ROLE_AUDITOR                  /* Read only: users, audit, health */
 } gw_role_t;
+
+#define GW_ROLE_LAST GW_ROLE_AUDITOR
 
 typedef struct gw_user_s
 {
