@@ -46,27 +46,6 @@ num(json_object *req, const char *name, int64_t def)
 
 
 /*
- * 'textf()' - Append a line to the CLI's text.
- */
-
-static void textf(gw_buffer_t *b, const char *fmt, ...) GW_FORMAT(2, 3);
-
-static void
-textf(gw_buffer_t *b, const char *fmt, ...)
-{
-  char    line[2048];
-  va_list ap;
-  int     n;
-
-  va_start(ap, fmt);
-  n = vsnprintf(line, sizeof(line), fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    gwBufferAdd(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-
-/*
  * 'add_pair()' - gw_policy_name_cb_t: a pair into the reply's array and text.
  */
 
@@ -87,9 +66,9 @@ add_pair(const char *a, const char *b, void *data)
   json_object_object_add(o, p->k2, json_object_new_string(b));
   json_object_array_add(p->array, o);
   if (p->sep)
-    textf(p->text, "%-24s%s%s\n", a, p->sep, b);
+    gwBufferAddf(p->text, "%-24s%s%s\n", a, p->sep, b);
   else
-    textf(p->text, "%s\n", b);
+    gwBufferAddf(p->text, "%s\n", b);
 
   return (true);
 }
@@ -139,7 +118,7 @@ cmd_rule_add(gw_client_t *cl, json_object *req, json_object *reply, gw_buffer_t 
   if (!gwApiRuleAdd(cl->sys, &cl->as, arg(req, "line"), &error))
     return (*keep = _gwControlError(cl, NULL, "Unable to add the rule: %s.", error ? error : "refused"), false);
 
-  textf(text, "Rule added.\n");
+  gwBufferAddf(text, "Rule added.\n");
   return (true);
 }
 
@@ -152,7 +131,7 @@ cmd_rule_remove(gw_client_t *cl, json_object *req, json_object *reply, gw_buffer
   if (!gwApiRuleRemove(cl->sys, &cl->as, name, &error))
     return (*keep = _gwControlError(cl, NULL, "Unable to remove rule \"%s\": %s.", name ? name : "", error ? error : "refused"), false);
 
-  textf(text, "Rule %s removed.\n", name);
+  gwBufferAddf(text, "Rule %s removed.\n", name);
   return (true);
 }
 
@@ -170,7 +149,7 @@ cmd_rule_load(gw_client_t *cl, json_object *req, json_object *reply, gw_buffer_t
   }
 
   json_object_object_add(reply, "count", json_object_new_int(count));
-  textf(text, "%d rule(s) loaded.\n", count);
+  gwBufferAddf(text, "%d rule(s) loaded.\n", count);
   return (true);
 }
 
@@ -197,7 +176,7 @@ quotas_json(const gw_policy_quota_t *q, int n, json_object *reply, gw_buffer_t *
     json_object_object_add(o, "used", json_object_new_int(q->used));
     json_object_object_add(o, "remaining", json_object_new_int(q->remaining));
     json_object_array_add(array, o);
-    textf(text, "%s: %d of %d %s left this %s%s%s (rule %s)\n", q->group[0] ? "group" : "user", q->remaining, q->limit, q->color ? "colour page(s)" : "page(s)", periods[q->period], q->group[0] ? ", shared by " : "", q->group, q->rule);
+    gwBufferAddf(text, "%s: %d of %d %s left this %s%s%s (rule %s)\n", q->group[0] ? "group" : "user", q->remaining, q->limit, q->color ? "colour page(s)" : "page(s)", periods[q->period], q->group[0] ? ", shared by " : "", q->group, q->rule);
   }
   json_object_object_add(reply, "quotas", array);
 }
@@ -236,7 +215,7 @@ cmd_rule_dry_run(gw_client_t *cl, json_object *req, json_object *reply, gw_buffe
   json_object_object_add(reply, "max_pages", json_object_new_int(d.max_pages));
   json_object_object_add(reply, "retention", json_object_new_int64(d.retention));
   json_object_object_add(reply, "sentence", json_object_new_string(d.text));
-  textf(text, "%s%s%s\n", d.allowed ? "allowed" : "refused", d.text[0] ? ": " : "", d.text);
+  gwBufferAddf(text, "%s%s%s\n", d.allowed ? "allowed" : "refused", d.text[0] ? ": " : "", d.text);
   quotas_json(d.quotas, d.num_quotas, reply, text);
 
   return (true);
@@ -269,7 +248,7 @@ cmd_group_add(gw_client_t *cl, json_object *req, json_object *reply, gw_buffer_t
   if (!gwApiGroupAdd(cl->sys, &cl->as, name, &error))
     return (*keep = _gwControlError(cl, NULL, "Unable to add group \"%s\": %s.", name ? name : "", error ? error : "refused"), false);
 
-  textf(text, "Group %s added.\n", name);
+  gwBufferAddf(text, "Group %s added.\n", name);
   return (true);
 }
 
@@ -283,7 +262,7 @@ cmd_group_member(gw_client_t *cl, json_object *req, json_object *reply, gw_buffe
   if (!gwApiGroupMember(cl->sys, &cl->as, group, user, !remove, &error))
     return (*keep = _gwControlError(cl, NULL, "Unable to %s \"%s\" %s group \"%s\": %s.", remove ? "remove" : "add", user ? user : "", remove ? "from" : "to", group ? group : "", error ? error : "refused"), false);
 
-  textf(text, "%s %s group %s.\n", user, remove ? "removed from" : "added to", group);
+  gwBufferAddf(text, "%s %s group %s.\n", user, remove ? "removed from" : "added to", group);
   return (true);
 }
 
@@ -299,7 +278,7 @@ cmd_printer_tags(gw_client_t *cl, json_object *req, json_object *reply, gw_buffe
     return (*keep = _gwControlError(cl, NULL, "No printer \"%s\".", name ? name : ""), false);
 
   json_object_object_add(reply, "tags", json_object_new_string(now));
-  textf(text, "%s\n", now);
+  gwBufferAddf(text, "%s\n", now);
   return (true);
 }
 
@@ -313,7 +292,7 @@ cmd_delegate_set(gw_client_t *cl, json_object *req, json_object *reply, gw_buffe
   if (!gwApiDelegateSet(cl->sys, &cl->as, owner, delegate, !remove, &error))
     return (*keep = _gwControlError(cl, NULL, "Unable to %s delegate \"%s\" for \"%s\": %s.", remove ? "remove" : "add", delegate ? delegate : "", owner ? owner : "", error ? error : "refused"), false);
 
-  textf(text, "%s %s release the jobs of %s.\n", delegate, remove ? "may no longer" : "may", owner);
+  gwBufferAddf(text, "%s %s release the jobs of %s.\n", delegate, remove ? "may no longer" : "may", owner);
   return (true);
 }
 
@@ -349,7 +328,7 @@ cmd_quota_show(gw_client_t *cl, json_object *req, json_object *reply, gw_buffer_
   if (n < 0)
     return (*keep = _gwControlError(cl, NULL, "No user \"%s\".", user ? user : ""), false);
   if (n == 0)
-    textf(text, "No quota applies to %s.\n", user);
+    gwBufferAddf(text, "No quota applies to %s.\n", user);
   quotas_json(q, n, reply, text);
 
   return (true);
