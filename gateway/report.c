@@ -1,7 +1,8 @@
 /*
  * report.c - usage reports (report.h, docs/reports.md): the API call that
  * makes one from the store's print_usage rows and held jobs, the names of
- * groupings and periods, and a small CSV writer for the rows.  Metadata
+ * groupings and periods, and the rows as CSV lines (through the audit log's
+ * CSV writer).  Metadata
  * only: who, role, intake, printer, pages and colour pages; never a
  * document's name or content.
  */
@@ -65,44 +66,54 @@ gwReportPeriodParse(const char *s, gw_report_period_t *period)
 
 
 /*
- * 'csv_field()' - Append one CSV field (RFC 4180 quoting, formula guard)
- *                 at *pos.  false = no room.
+ * 'line_write()' - gw_write_cb_t into a caller's line buffer (NUL kept);
+ *                  false when it would not fit.
+ */
+
+typedef struct csv_line_s { char *buf; size_t size, pos; } csv_line_t;
+
+static bool
+line_write(const void *bytes, size_t len, void *data)
+{
+  csv_line_t *l = (csv_line_t *)data;
+
+  if (len >= l->size - l->pos)
+    return (false);
+  memcpy(l->buf + l->pos, bytes, len);
+  l->pos += len;
+  l->buf[l->pos] = '\0';
+
+  return (true);
+}
+
+
+/*
+ * 'csv_line()' - One CSV line into buf through the audit log's CSV writer
+ *                (printgate/audit.h: RFC 4180 quoting, formula guard):
+ *                the text cells, then the numbers.  false = no room.
  */
 
 static bool
-csv_field(char *buf, size_t bufsize, size_t *pos, const char *text, bool last)
+csv_line(char *buf, size_t bufsize, const char * const *texts, size_t ntexts, const int64_t *nums, size_t nnums)
 {
-  bool   quote = strpbrk(text, ",\"\r\n") != NULL, guard = strchr("=+-@\t\r", text[0]) != NULL && text[0];
-  size_t p = *pos;
+  csv_line_t l = { buf, bufsize, 0 };
+  gw_csv_t  *csv;
+  bool       ok;
 
-#define PUT(ch) do { if (p + 1 >= bufsize) return (false); buf[p ++] = (ch); } while (0)
+  if (!buf || !bufsize)
+    return (false);
+  buf[0] = '\0';
+  if ((csv = gwCsvNew(line_write, &l)) == NULL)
+    return (false);
 
-  if (quote || guard)
-    PUT('"');
-  if (guard)
-    PUT('\'');
-  for (const char *s = text; *s; s ++)
-  {
-    if (*s == '"')
-      PUT('"');
-    PUT(*s);
-  }
-  if (quote || guard)
-    PUT('"');
-  if (last)
-  {
-    PUT('\r');
-    PUT('\n');
-  }
-  else
-    PUT(',');
+  ok = true;
+  for (size_t i = 0; ok && i < ntexts; i ++)
+    ok = gwCsvCell(csv, texts[i]);
+  for (size_t i = 0; ok && i < nnums; i ++)
+    ok = gwCsvCellInt(csv, nums[i]);
+  ok = ok && gwCsvRowEnd(csv);
 
-#undef PUT
-
-  buf[p] = '\0';
-  *pos   = p;
-
-  return (true);
+  return (gwCsvDelete(&csv) && ok);
 }
 
 
@@ -113,14 +124,9 @@ csv_field(char *buf, size_t bufsize, size_t *pos, const char *text, bool last)
 bool
 gwReportCsvHeader(gw_report_by_t by, char *buf, size_t bufsize)
 {
-  int n;
+  const char * const names[] = { gwReportByString(by), "printed", "pages", "color_pages", "failed", "held" };
 
-  if (!buf || !bufsize)
-    return (false);
-
-  n = snprintf(buf, bufsize, "%s,printed,pages,color_pages,failed,held\r\n", gwReportByString(by));
-
-  return (n > 0 && (size_t)n < bufsize);
+  return (csv_line(buf, bufsize, names, sizeof(names) / sizeof(names[0]), NULL, 0));
 }
 
 
@@ -131,21 +137,13 @@ gwReportCsvHeader(gw_report_by_t by, char *buf, size_t bufsize)
 bool
 gwReportCsvRow(const gw_report_row_t *row, char *buf, size_t bufsize)
 {
-  const int64_t values[] = { row->printed, row->pages, row->color_pages, row->failed, row->held };
-  char          num[32];
-  size_t        pos = 0;
-
-  if (!row || !buf || !bufsize || !csv_field(buf, bufsize, &pos, row->key, false))
+  if (!row)
     return (false);
 
-  for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i ++)
-  {
-    snprintf(num, sizeof(num), "%lld", (long long)values[i]);
-    if (!csv_field(buf, bufsize, &pos, num, i + 1 == sizeof(values) / sizeof(values[0])))
-      return (false);
-  }
+  const char    *key = row->key;
+  const int64_t  values[] = { row->printed, row->pages, row->color_pages, row->failed, row->held };
 
-  return (true);
+  return (csv_line(buf, bufsize, &key, 1, values, sizeof(values) / sizeof(values[0])));
 }
 
 
