@@ -253,7 +253,7 @@ _gwWebAdminPrinterAdd(web_req_t *r)
     /* Not kept: the check's (or the tags') sentence says why. */
     char sentence[600];
 
-    snprintf(sentence, sizeof(sentence), "%s", check.text[0] ? check.text : error ? error : "the printer did not pass the check");
+    snprintf(sentence, sizeof(sentence), "The printer was not added: %s", check.text[0] ? check.text : error ? error : "it did not pass the check.");
     gwApiPrinterDelete(r->web->sys, &actor, name, NULL);
     _gwWebError(r, 400, check.reason != GW_REASON_NONE ? gwReasonCode(check.reason) : "refused", sentence);
     return;
