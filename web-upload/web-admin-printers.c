@@ -41,13 +41,13 @@ uri_public(const char *uri, char *buf, size_t bufsize)
 
 
 /*
- * 'done()' - The end of a change: the API's {"ok": true} or the page
- *            'back'; a refusal as _gwWebAdminFail() (403 denied, 404, 400
- *            with the core's sentence).
+ * '_gwWebAdminDone()' - The end of a change: the API's {"ok": true} or
+ *                       the page 'back'; a refusal as _gwWebAdminFail()
+ *                       (403 denied, 404, 400 with the core's sentence).
  */
 
-static void
-done(web_req_t *r, bool ok, const char *error, const char *back)
+void
+_gwWebAdminDone(web_req_t *r, bool ok, const char *error, const char *back)
 {
   json_object *o;
 
@@ -61,6 +61,41 @@ done(web_req_t *r, bool ok, const char *error, const char *back)
     json_object_object_add(o, "ok", json_object_new_boolean(1));
     _gwWebJson(r, 200, o);
   }
+}
+
+
+/*
+ * '_gwWebAdminButton()' - A one-button POST form to BASE/NAME/WHAT.
+ */
+
+void
+_gwWebAdminButton(web_buf_t *b, web_req_t *r, const char *base, const char *name, const char *what, const char *label)
+{
+  char action[256];
+
+  snprintf(action, sizeof(action), "%s/%s/%s", base, name, what);
+  _gwWebAdminPostForm(b, r, action, what);
+  _gwWebBufAddf(b, "<button type=\"submit\" class=\"%s-button\">%s</button></form>", what, label);
+}
+
+
+/*
+ * '_gwWebAdminRemove()' - A removal by the name in the path (a printer,
+ *                         a terminal, a rule): fn is the core's call.
+ */
+
+void
+_gwWebAdminRemove(web_req_t *r, web_admin_remove_fn_t fn, const char *back)
+{
+  gw_actor_t  actor;
+  const char *error = NULL;
+  bool        ok;
+
+  if (!_gwWebAdminGate(r))
+    return;
+  _gwWebActor(r, &actor);
+  ok = (fn)(r->web->sys, &actor, r->param[0], &error);
+  _gwWebAdminDone(r, ok, error, back);
 }
 
 
@@ -163,11 +198,7 @@ printer_row(const gw_printer_t *p, void *data)
       static const char * const what[][2] = { { "check", "Check" }, { "test-page", "Test page" }, { "delete", "Remove" } };
 
       for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i ++)
-      {
-        snprintf(action, sizeof(action), "/admin/printers/%s/%s", p->name, what[i][0]);
-        _gwWebAdminPostForm(b, pl->r, action, what[i][0]);
-        _gwWebBufAddf(b, "<button type=\"submit\" class=\"%s-button\">%s</button></form>", what[i][0], what[i][1]);
-      }
+        _gwWebAdminButton(b, pl->r, "/admin/printers", p->name, what[i][0], what[i][1]);
     }
   }
   _gwWebBufAdd(b, "</td></tr>\n");
@@ -259,7 +290,7 @@ _gwWebAdminPrinterAdd(web_req_t *r)
     return;
   }
 
-  done(r, true, NULL, "/admin/printers");
+  _gwWebAdminDone(r, true, NULL, "/admin/printers");
 }
 
 
@@ -281,7 +312,7 @@ _gwWebAdminPrinterTags(web_req_t *r)
   if (!_gwWebField(r, "tags", tags, sizeof(tags)))
     tags[0] = '\0';
   ok = gwApiPrinterTagsSet(r->web->sys, &actor, r->param[0], tags, &error);
-  done(r, ok, error, "/admin/printers");
+  _gwWebAdminDone(r, ok, error, "/admin/printers");
 }
 
 
@@ -292,15 +323,7 @@ _gwWebAdminPrinterTags(web_req_t *r)
 void
 _gwWebAdminPrinterDelete(web_req_t *r)
 {
-  gw_actor_t  actor;
-  const char *error = NULL;
-  bool        ok;
-
-  if (!_gwWebAdminGate(r))
-    return;
-  _gwWebActor(r, &actor);
-  ok = gwApiPrinterDelete(r->web->sys, &actor, r->param[0], &error);
-  done(r, ok, error, "/admin/printers");
+  _gwWebAdminRemove(r, gwApiPrinterDelete, "/admin/printers");
 }
 
 
@@ -418,7 +441,6 @@ static bool
 terminal_item(const gw_terminal_t *t, void *data)
 {
   printer_list_t *pl = (printer_list_t *)data;
-  char            action[160];
 
   _gwWebBufAdd(pl->b, "<li class=\"terminal\" data-terminal=\"");
   _gwWebBufAddHtml(pl->b, t->name);
@@ -428,11 +450,7 @@ terminal_item(const gw_terminal_t *t, void *data)
   _gwWebBufAddHtml(pl->b, t->printer);
   _gwWebBufAddf(pl->b, "</span> <span class=\"terminal-used\">%s</span>", t->last_used ? "used" : "never used");
   if (_gwWebSafeName(t->name))
-  {
-    snprintf(action, sizeof(action), "/admin/terminals/%s/revoke", t->name);
-    _gwWebAdminPostForm(pl->b, pl->r, action, "terminal-revoke");
-    _gwWebBufAdd(pl->b, "<button type=\"submit\" class=\"revoke-button\">Revoke</button></form>");
-  }
+    _gwWebAdminButton(pl->b, pl->r, "/admin/terminals", t->name, "revoke", "Revoke");
   _gwWebBufAdd(pl->b, "</li>\n");
   return (true);
 }
@@ -529,13 +547,5 @@ _gwWebAdminTerminalAdd(web_req_t *r)
 void
 _gwWebAdminTerminalRevoke(web_req_t *r)
 {
-  gw_actor_t  actor;
-  const char *error = NULL;
-  bool        ok;
-
-  if (!_gwWebAdminGate(r))
-    return;
-  _gwWebActor(r, &actor);
-  ok = gwApiTerminalRevoke(r->web->sys, &actor, r->param[0], &error);
-  done(r, ok, error, "/admin/terminals");
+  _gwWebAdminRemove(r, gwApiTerminalRevoke, "/admin/terminals");
 }

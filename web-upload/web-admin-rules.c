@@ -37,7 +37,6 @@ rule_row(const char *name, const char *line, void *data)
 {
   rule_list_t *rl = (rule_list_t *)data;
   json_object *o;
-  char         action[160];
 
   if (rl->list)
   {
@@ -54,11 +53,7 @@ rule_row(const char *name, const char *line, void *data)
   _gwWebBufAddHtml(rl->b, line);
   _gwWebBufAdd(rl->b, "</code>");
   if (rl->admin && _gwWebSafeName(name))
-  {
-    snprintf(action, sizeof(action), "/admin/rules/%s/delete", name);
-    _gwWebAdminPostForm(rl->b, rl->r, action, "rule-remove");
-    _gwWebBufAdd(rl->b, "<button type=\"submit\" class=\"remove-button\">Remove</button></form>");
-  }
+    _gwWebAdminButton(rl->b, rl->r, "/admin/rules", name, "delete", "Remove");
   _gwWebBufAdd(rl->b, "</li>\n");
   return (true);
 }
@@ -141,28 +136,6 @@ _gwWebAdminRulesGet(web_req_t *r)
 
 
 /*
- * 'rule_done()' - The end of a change: {"ok": true} or back to the page.
- */
-
-static void
-rule_done(web_req_t *r, bool ok, const char *error)
-{
-  json_object *o;
-
-  if (!ok)
-    _gwWebAdminFail(r, error);
-  else if (!r->api)
-    _gwWebRedirect(r, "/admin/rules");
-  else
-  {
-    o = json_object_new_object();
-    json_object_object_add(o, "ok", json_object_new_boolean(1));
-    _gwWebJson(r, 200, o);
-  }
-}
-
-
-/*
  * '_gwWebAdminRuleAdd()' - POST /admin/rules, /api/v1/admin/rules {line}.
  */
 
@@ -178,7 +151,7 @@ _gwWebAdminRuleAdd(web_req_t *r)
     return;
   _gwWebActor(r, &actor);
   ok = _gwWebField(r, "line", line, sizeof(line)) && gwApiRuleAdd(r->web->sys, &actor, line, &error);
-  rule_done(r, ok, error);
+  _gwWebAdminDone(r, ok, error, "/admin/rules");
 }
 
 
@@ -189,15 +162,7 @@ _gwWebAdminRuleAdd(web_req_t *r)
 void
 _gwWebAdminRuleRemove(web_req_t *r)
 {
-  gw_actor_t  actor;
-  const char *error = NULL;
-  bool        ok;
-
-  if (!_gwWebAdminGate(r))
-    return;
-  _gwWebActor(r, &actor);
-  ok = gwApiRuleRemove(r->web->sys, &actor, r->param[0], &error);
-  rule_done(r, ok, error);
+  _gwWebAdminRemove(r, gwApiRuleRemove, "/admin/rules");
 }
 
 
