@@ -66,13 +66,13 @@ gwApiRuleRemove(gw_system_t *sys, const gw_actor_t *actor, const char *name, con
 
 
 /*
- * 'gwApiRuleIterate()' - Every rule in order (admin).
+ * 'gwApiRuleIterate()' - Every rule in order (admin, auditor).
  */
 
 bool
 gwApiRuleIterate(gw_system_t *sys, const gw_actor_t *actor, gw_policy_name_cb_t cb, void *data)
 {
-  if (!sys || !_gwApiAdmin(actor, NULL))
+  if (!sys || !_gwApiMay(actor, GW_RIGHT_AUDIT, NULL))
     return (false);
 
   return (gwStoreRuleIterate(sys->store, actor->tenant, cb, data));
@@ -126,7 +126,7 @@ gwApiRuleLoad(gw_system_t *sys, const gw_actor_t *actor, const char *text, size_
 
 
 /*
- * 'gwApiPolicyDryRun()' - What would happen to a job (admin).
+ * 'gwApiPolicyDryRun()' - What would happen to a job (admin, auditor).
  */
 
 bool
@@ -138,7 +138,7 @@ gwApiPolicyDryRun(gw_system_t *sys, const gw_actor_t *actor, const gw_policy_job
   gw_job_t                  job;
 
   memset(d, 0, sizeof(*d));
-  if (!sys || !_gwApiAdmin(actor, error_r))
+  if (!sys || !_gwApiMay(actor, GW_RIGHT_AUDIT, error_r))   /* Changes nothing: the auditor too */
     return (false);
   if (!pj || !pj->user || !gwStoreUserFind(sys->store, actor->tenant, pj->user, &user))
   {

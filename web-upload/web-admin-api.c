@@ -761,7 +761,19 @@ const web_call_t _gwWebAdminApiCalls[] =
   { "DELETE", "/api/v1/admin/jobs/{id}",               WEB_AUTH_CSRF,    false, api_job_delete },
   { "GET",    "/api/v1/admin/audit",                   WEB_AUTH_SESSION, false, api_audit },
   { "GET",    "/api/v1/admin/terminals",               WEB_AUTH_SESSION, false, api_terminals },
-  { "POST",   "/api/v1/admin/factor/reset",            WEB_AUTH_CSRF,    false, api_factor_reset }
+  { "POST",   "/api/v1/admin/factor/reset",            WEB_AUTH_CSRF,    false, api_factor_reset },
+  { "GET",    "/api/v1/admin/printers",                WEB_AUTH_SESSION, false, _gwWebAdminPrintersGet },
+  { "POST",   "/api/v1/admin/printers",                WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterAdd },
+  { "DELETE", "/api/v1/admin/printers/{name}",         WEB_AUTH_CSRF,    false, _gwWebAdminPrinterDelete },
+  { "POST",   "/api/v1/admin/printers/{name}/tags",    WEB_AUTH_CSRF,    false, _gwWebAdminPrinterTags },
+  { "POST",   "/api/v1/admin/printers/{name}/check",   WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterCheck },
+  { "POST",   "/api/v1/admin/printers/{name}/test-page", WEB_AUTH_CSRF,  true,  _gwWebAdminPrinterTestPage },
+  { "POST",   "/api/v1/admin/terminals",               WEB_AUTH_CSRF,    false, _gwWebAdminTerminalAdd },
+  { "DELETE", "/api/v1/admin/terminals/{name}",        WEB_AUTH_CSRF,    false, _gwWebAdminTerminalRevoke },
+  { "GET",    "/api/v1/admin/rules",                   WEB_AUTH_SESSION, false, _gwWebAdminRulesGet },
+  { "POST",   "/api/v1/admin/rules",                   WEB_AUTH_CSRF,    false, _gwWebAdminRuleAdd },
+  { "POST",   "/api/v1/admin/rules/dry-run",           WEB_AUTH_CSRF,    false, _gwWebAdminRuleDryRun },
+  { "DELETE", "/api/v1/admin/rules/{name}",            WEB_AUTH_CSRF,    false, _gwWebAdminRuleRemove }
 };
 
 const int _gwWebAdminApiNumCalls = (int)(sizeof(_gwWebAdminApiCalls) / sizeof(_gwWebAdminApiCalls[0]));

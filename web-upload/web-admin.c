@@ -82,9 +82,25 @@ page_begin(web_buf_t *b, web_req_t *r, const char *title)
     _gwWebBufAdd(b, " <a href=\"/admin/audit\" id=\"nav-audit\">Audit log</a>");
   if (gwRoleHas(role, GW_RIGHT_SETTINGS))
     _gwWebBufAdd(b, " <a href=\"/admin/settings\" id=\"nav-settings\">Settings</a>");
+  _gwWebBufAdd(b, " <a href=\"/admin/printers\" id=\"nav-printers\">Printers</a>");
+  if (gwRoleHas(role, GW_RIGHT_AUDIT))
+    _gwWebBufAdd(b, " <a href=\"/admin/rules\" id=\"nav-rules\">Rules</a>");
+  if (gwRoleHas(role, GW_RIGHT_SETTINGS))
+    _gwWebBufAdd(b, " <a href=\"/admin/terminals\" id=\"nav-terminals\">Terminals</a>");
   _gwWebBufAdd(b, "</nav><p class=\"role\" id=\"role\">Signed in as <strong>");
   _gwWebBufAddHtml(b, r->session.user.name);
   _gwWebBufAddf(b, "</strong> (%s)</p>\n", gwRoleString(role));
+}
+
+
+/*
+ * '_gwWebAdminPageBegin()' - page_begin() for the console's other files.
+ */
+
+void
+_gwWebAdminPageBegin(web_buf_t *b, web_req_t *r, const char *title)
+{
+  page_begin(b, r, title);
 }
 
 
@@ -113,6 +129,17 @@ post_form(web_buf_t *b, web_req_t *r, const char *action, const char *id)
   _gwWebBufAdd(b, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
   _gwWebBufAddHtml(b, r->session.csrf);
   _gwWebBufAdd(b, "\">");
+}
+
+
+/*
+ * '_gwWebAdminPostForm()' - post_form() for the console's other files.
+ */
+
+void
+_gwWebAdminPostForm(web_buf_t *b, web_req_t *r, const char *action, const char *id)
+{
+  post_form(b, r, action, id);
 }
 
 
@@ -1105,7 +1132,21 @@ const web_call_t _gwWebAdminPageCalls[] =
   { "POST", "/admin/jobs/{id}/delete",          WEB_AUTH_CSRF,    false, page_job_delete },
   { "GET",  "/admin/audit",                     WEB_AUTH_SESSION, false, page_audit },
   { "GET",  "/admin/settings",                  WEB_AUTH_SESSION, false, page_settings },
-  { "POST", "/admin/settings/factor-reset",     WEB_AUTH_CSRF,    false, page_factor_reset }
+  { "POST", "/admin/settings/factor-reset",     WEB_AUTH_CSRF,    false, page_factor_reset },
+  { "GET",  "/admin/printers",                  WEB_AUTH_SESSION, false, _gwWebAdminPrintersGet },
+  { "POST", "/admin/printers",                  WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterAdd },
+  { "POST", "/admin/printers/{name}/tags",      WEB_AUTH_CSRF,    false, _gwWebAdminPrinterTags },
+  { "POST", "/admin/printers/{name}/delete",    WEB_AUTH_CSRF,    false, _gwWebAdminPrinterDelete },
+  { "POST", "/admin/printers/{name}/check",     WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterCheck },
+  { "POST", "/admin/printers/{name}/test-page", WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterTestPage },
+  { "GET",  "/admin/printers/{name}/qr",        WEB_AUTH_SESSION, false, _gwWebAdminPrinterQr },
+  { "GET",  "/admin/terminals",                 WEB_AUTH_SESSION, false, _gwWebAdminTerminalsGet },
+  { "POST", "/admin/terminals",                 WEB_AUTH_CSRF,    false, _gwWebAdminTerminalAdd },
+  { "POST", "/admin/terminals/{name}/revoke",   WEB_AUTH_CSRF,    false, _gwWebAdminTerminalRevoke },
+  { "GET",  "/admin/rules",                     WEB_AUTH_SESSION, false, _gwWebAdminRulesGet },
+  { "POST", "/admin/rules",                     WEB_AUTH_CSRF,    false, _gwWebAdminRuleAdd },
+  { "POST", "/admin/rules/dry-run",             WEB_AUTH_CSRF,    false, _gwWebAdminRuleDryRun },
+  { "POST", "/admin/rules/{name}/delete",       WEB_AUTH_CSRF,    false, _gwWebAdminRuleRemove }
 };
 
 const int _gwWebAdminPageNumCalls = (int)(sizeof(_gwWebAdminPageCalls) / sizeof(_gwWebAdminPageCalls[0]));

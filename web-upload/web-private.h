@@ -146,6 +146,28 @@ extern void        _gwWebAdminFail(web_req_t *r, const char *error);
 extern bool        _gwWebAdminUserEdit(web_req_t *r, const gw_actor_t *actor, const char *name, const char **error_r);
 extern int         _gwWebAdminAddressState(const char *s);
 extern json_object *_gwWebUserJson(const gw_user_t *u);
+extern void        _gwWebAdminPageBegin(web_buf_t *b, web_req_t *r, const char *title); /* Head and navigation by role */
+extern void        _gwWebAdminPostForm(web_buf_t *b, web_req_t *r, const char *action, const char *id); /* <form> with the CSRF field */
+
+/* web-admin-printers.c, web-admin-rules.c: printers, terminals, policy rules (pages and API calls alike) */
+typedef bool (*web_admin_remove_fn_t)(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char **error_r);
+extern void        _gwWebAdminDone(web_req_t *r, bool ok, const char *error, const char *back); /* {"ok": true}, or the page back */
+extern void        _gwWebAdminButton(web_buf_t *b, web_req_t *r, const char *base, const char *name, const char *what, const char *label);
+extern void        _gwWebAdminRemove(web_req_t *r, web_admin_remove_fn_t fn, const char *back); /* By the name in the path */
+extern void        _gwWebAdminPrintersGet(web_req_t *r);
+extern void        _gwWebAdminPrinterAdd(web_req_t *r);        /* Slow */
+extern void        _gwWebAdminPrinterTags(web_req_t *r);
+extern void        _gwWebAdminPrinterDelete(web_req_t *r);
+extern void        _gwWebAdminPrinterCheck(web_req_t *r);      /* Slow */
+extern void        _gwWebAdminPrinterTestPage(web_req_t *r);   /* Slow */
+extern void        _gwWebAdminPrinterQr(web_req_t *r);
+extern void        _gwWebAdminTerminalsGet(web_req_t *r);
+extern void        _gwWebAdminTerminalAdd(web_req_t *r);
+extern void        _gwWebAdminTerminalRevoke(web_req_t *r);
+extern void        _gwWebAdminRulesGet(web_req_t *r);
+extern void        _gwWebAdminRuleAdd(web_req_t *r);
+extern void        _gwWebAdminRuleRemove(web_req_t *r);
+extern void        _gwWebAdminRuleDryRun(web_req_t *r);
 
 /* web-static.c */
 extern void        _gwWebStatic(web_req_t *r);

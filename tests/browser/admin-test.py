@@ -94,7 +94,8 @@ def test_enrol(run, b, args, state):
     b.find("#continue").click()
     b.wait("the dashboard", lambda: b.exists("#dashboard"))
     nav = [a.attr("id") for a in b.find_all("#admin-nav a")]
-    run.check("the dashboard with the admin's navigation", nav == ["nav-admin", "nav-users", "nav-addresses", "nav-quarantine", "nav-audit", "nav-settings"], nav)
+    run.check("the dashboard with the admin's navigation", nav == ["nav-admin", "nav-users", "nav-addresses", "nav-quarantine", "nav-audit", "nav-settings",
+                                                                "nav-printers", "nav-rules", "nav-terminals"], nav)
     run.shoot(b, "admin-dashboard")
     state["codes"] = codes
     state["secret"] = secret
@@ -155,13 +156,13 @@ def test_addresses(run, b, args):
 
 
 def test_audit(run, b, args):
-    """6: the audit log and the other pages."""
+    """6: the audit log and the other pages (printers, terminals and rules too)."""
     b.get(args.base + "/admin/audit")
     rows = [tr.text for tr in b.find_all("#audit tr.audit")]
     run.check("the audit log: user.add by the admin", any(args.name in r and "user.add" in r and "browser-user" in r for r in rows), rows[-5:])
     run.check("the audit log: address.verify by the admin", any(args.name in r and "address.verify" in r for r in rows), rows[-5:])
     run.shoot(b, "admin-audit")
-    for page in ("jobs", "settings"):
+    for page in ("jobs", "settings", "printers", "terminals", "rules"):
         b.get(args.base + "/admin/" + page)
         run.check("/admin/%s answers" % page, b.exists("#admin-nav"), b.title)
         run.shoot(b, "admin-" + page)

@@ -134,6 +134,14 @@ extern bool gwApiPrinterIterate(gw_system_t *sys, const gw_actor_t *actor, gw_pr
  * PrinterTimeout.
  */
 extern bool gwApiPrinterCheck(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_sink_result_t *result, const char **error_r);
+/*
+ * Admin: print a built-in one-page test page on the printer: submitted as
+ * the actor's own job (converted as any job), released there at once; one
+ * that did not print is cancelled.  result as a release's; false with
+ * error_r set (the release's sentence) when it did not print.  Audit
+ * "printer.testpage".  Slow: call from a worker.
+ */
+extern bool gwApiPrinterTestPage(gw_system_t *sys, const gw_actor_t *actor, const char *printer, gw_release_result_t *result, const char **error_r);
 
 /* ---- Jobs ------------------------------------------------------------------- */
 

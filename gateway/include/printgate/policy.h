@@ -95,7 +95,7 @@ typedef bool (*gw_policy_name_cb_t)(const char *name, const char *value, void *d
 extern bool gwApiRuleAdd(gw_system_t *sys, const gw_actor_t *actor, const char *line, const char **error_r);
 /* Audit "rule.remove". */
 extern bool gwApiRuleRemove(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char **error_r);
-/* Every rule (name, line) in evaluation order. */
+/* Every rule (name, line) in evaluation order (admin, auditor: GW_RIGHT_AUDIT). */
 extern bool gwApiRuleIterate(gw_system_t *sys, const gw_actor_t *actor, gw_policy_name_cb_t cb, void *data);
 /*
  * Replace every rule by a rule file's (len bytes, at most GW_POLICY_FILE_MAX):
@@ -104,7 +104,7 @@ extern bool gwApiRuleIterate(gw_system_t *sys, const gw_actor_t *actor, gw_polic
  */
 extern bool gwApiRuleLoad(gw_system_t *sys, const gw_actor_t *actor, const char *text, size_t len, int *count_r, int *line_r, const char **error_r);
 /*
- * What would happen to this job (admin): the rules, the owner's role and
+ * What would happen to this job (admin, auditor): the rules, the owner's role and
  * groups, the printer's tags and location; at release also the owner's
  * quotas as they stand (nothing is reserved).  Nothing changes.
  */
