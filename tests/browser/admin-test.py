@@ -148,8 +148,16 @@ def test_addresses(run, b, args):
     run.check("the address awaits verification", row is not None and "state-pending" in row.attr("class"))
     run.shoot(b, "admin-addresses")
     row.find(".approve-button").click()
-    b.wait("the addresses page again", lambda: b.exists("#addresses"))
-    row = next((tr for tr in b.find_all("#addresses tr.address") if tr.attr("data-address") == args.new_address), None)
+
+    def approved_row():
+        # The old page still has #addresses while the new one loads: wait for
+        # the row to say verified (a stale element raises, and is retried).
+        r = next((tr for tr in b.find_all("#addresses tr.address") if tr.attr("data-address") == args.new_address), None)
+        return r if r is not None and "state-verified" in r.attr("class") else None
+    try:
+        row = b.wait("the address row to say verified", approved_row, timeout=15)
+    except AssertionError:
+        row = next((tr for tr in b.find_all("#addresses tr.address") if tr.attr("data-address") == args.new_address), None)
     run.check("approved: verified by the admin", row is not None and "state-verified" in row.attr("class") and ("by " + args.name) in row.text,
               row.text if row else None)
     run.shoot(b, "admin-addresses-approved")
