@@ -505,7 +505,10 @@ gwApiSessionEnd(gw_system_t *sys, const gw_actor_t *actor, const char *sid, bool
     return (false);
   }
 
-  snprintf(detail, sizeof(detail), everywhere ? "everywhere %d" : "", n);
+  if (everywhere)
+    snprintf(detail, sizeof(detail), "everywhere %d", n);
+  else
+    detail[0] = '\0';
   _gwApiAudit(sys, actor, "signout", session.user.name, NULL, NULL, 0, detail);
   return (true);
 }
