@@ -210,7 +210,9 @@ main(void)
       { "a blank page (no /Contents) is fine", 4, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>", 0, NULL, 8, true, 3, GW_REASON_NONE },
       { "content arrays and shared streams are fine", 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [6 0 R 7 0 R] >>", 4, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R >>", 8, true, 3, GW_REASON_NONE },
       { "no pages", 1, "<< /Type /Pages /Kids [] /Count 0 >>", 0, NULL, 2, false, 0, GW_REASON_EMPTY_DOCUMENT },
-      { "page tree with a loop", 1, "<< /Type /Pages /Kids [3 0 R 4 0 R 2 0 R] /Count 3 >>", 0, NULL, 8, false, 0, GW_REASON_CORRUPT_DOCUMENT }
+      { "page tree with a loop", 1, "<< /Type /Pages /Kids [3 0 R 4 0 R 2 0 R] /Count 3 >>", 0, NULL, 8, false, 0, GW_REASON_CORRUPT_DOCUMENT },
+      { "a /Columns of 1,000,000 is fine", 7, "<< /Length 37 /DecodeParms << /Columns 1000000 >> >>\nstream\nBT /F1 12 Tf 72 720 Td (Page 3) Tj ET\nendstream", 0, NULL, 8, true, 3, GW_REASON_NONE },
+      { "a /Columns of 40000000000 is refused (qpdf took 1.6 GB for it: fuzz-pdf)", 7, "<< /Length 37 /DecodeParms << /Columns 40000000000 >> >>\nstream\nBT /F1 12 Tf 72 720 Td (Page 3) Tj ET\nendstream", 0, NULL, 8, false, 0, GW_REASON_CORRUPT_DOCUMENT }
     };
 
     for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v ++)
