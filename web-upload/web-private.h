@@ -146,6 +146,18 @@ extern void        _gwWebAdminFail(web_req_t *r, const char *error);
 extern bool        _gwWebAdminUserEdit(web_req_t *r, const gw_actor_t *actor, const char *name, const char **error_r);
 extern int         _gwWebAdminAddressState(const char *s);
 extern json_object *_gwWebUserJson(const gw_user_t *u);
+extern void        _gwWebAdminPageBegin(web_buf_t *b, web_req_t *r, const char *title);  /* Head and navigation by role */
+
+/* web-admin-reports.c: audit log, reports, health (admin, auditor) */
+extern void        _gwWebAdminAuditPage(web_req_t *r);
+extern void        _gwWebAdminAuditApi(web_req_t *r);
+extern void        _gwWebAdminAuditCsv(web_req_t *r);
+extern void        _gwWebAdminReportPage(web_req_t *r);
+extern void        _gwWebAdminReportApi(web_req_t *r);
+extern void        _gwWebAdminReportCsv(web_req_t *r);
+extern void        _gwWebAdminReportSvg(web_req_t *r);
+extern void        _gwWebAdminHealthPage(web_req_t *r);
+extern void        _gwWebAdminHealthApi(web_req_t *r);
 
 /* web-static.c */
 extern void        _gwWebStatic(web_req_t *r);
