@@ -802,6 +802,8 @@ health_value(web_buf_t *b, json_object *v, int depth)
           _gwWebBufAddHtml(b, key);
           _gwWebBufAdd(b, "</dt><dd>");
           health_value(b, val, depth + 1);
+          if (json_object_is_type(val, json_type_int) && strlen(key) > 6 && !strcmp(key + strlen(key) - 6, "_bytes"))
+            _gwWebBufAddf(b, " (%.1f GB)", (double)json_object_get_int64(val) / 1e9);
           _gwWebBufAdd(b, "</dd>");
         }
         _gwWebBufAdd(b, "</dl>");
@@ -974,7 +976,7 @@ _gwWebAdminHealthPage(web_req_t *r)
   health_section(&b, root, "outbox", "health-outbox", "Outgoing mail");
   health_section(&b, root, "office", "health-office", "Office pool");
   health_certs(&b, root);
-  health_section(&b, root, "disk", "health-disk", "Disk and spool (bytes)");
+  health_section(&b, root, "disk", "health-disk", "Disk and spool");
   json_object_put(root);
   _gwWebPageEnd(&b);
   _gwWebPageSend(r, 200, &b);
