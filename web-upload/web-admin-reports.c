@@ -440,25 +440,22 @@ _gwWebAdminAuditCsv(web_req_t *r)
 static bool
 audit_row(const gw_audit_t *e, void *data)
 {
-  web_buf_t *b = (web_buf_t *)data;
-  char       when[32];
-  struct tm  tmv;
-  time_t     t = (time_t)e->time;
+  web_buf_t  *b = (web_buf_t *)data;
+  char        when[32];
+  struct tm   tmv;
+  time_t      t = (time_t)e->time;
+  const char *cells[][2] = { { "audit-actor", e->actor }, { "audit-action", e->action }, { "audit-subject", e->subject },
+                             { "audit-printer", e->printer }, { "audit-source", e->source }, { "audit-detail", e->detail } };
 
   strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tmv));
-  _gwWebBufAddf(b, "<tr class=\"audit\" data-id=\"%lld\"><td>%s</td><td class=\"audit-actor\">", (long long)e->id, when);
-  _gwWebBufAddHtml(b, e->actor);
-  _gwWebBufAdd(b, "</td><td class=\"audit-action\">");
-  _gwWebBufAddHtml(b, e->action);
-  _gwWebBufAdd(b, "</td><td class=\"audit-subject\">");
-  _gwWebBufAddHtml(b, e->subject);
-  _gwWebBufAdd(b, "</td><td class=\"audit-printer\">");
-  _gwWebBufAddHtml(b, e->printer);
-  _gwWebBufAdd(b, "</td><td>");
-  _gwWebBufAddHtml(b, e->source);
-  _gwWebBufAdd(b, "</td><td>");
-  _gwWebBufAddHtml(b, e->detail);
-  _gwWebBufAdd(b, "</td></tr>\n");
+  _gwWebBufAddf(b, "<tr class=\"audit\" data-id=\"%lld\"><td>%s</td>", (long long)e->id, when);
+  for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i ++)
+  {
+    _gwWebBufAddf(b, "<td class=\"%s\">", cells[i][0]);
+    _gwWebBufAddHtml(b, cells[i][1]);
+    _gwWebBufAdd(b, "</td>");
+  }
+  _gwWebBufAdd(b, "</tr>\n");
 
   return (true);
 }
