@@ -157,6 +157,26 @@ columns_sane(const char *data, size_t len)
 
 
 /*
+ * 'precheck()' - What refuses a document before qpdf opens it: nothing
+ *                (EMPTY_DOCUMENT), no "%PDF-" (UNSUPPORTED_FORMAT), an
+ *                absurd predictor (CORRUPT_DOCUMENT); else NONE.
+ */
+
+static gw_reason_t
+precheck(const void *data, size_t len)
+{
+  if (!data || len == 0)
+    return (GW_REASON_EMPTY_DOCUMENT);
+  if (!gwPdfSniff(data, len))
+    return (GW_REASON_UNSUPPORTED_FORMAT);
+  if (!columns_sane((const char *)data, len))
+    return (GW_REASON_CORRUPT_DOCUMENT);
+
+  return (GW_REASON_NONE);
+}
+
+
+/*
  * 'gwPdfInspect()' - Open a PDF in memory and count its pages.
  *
  * Returns true with *pages_r set, or false with *reason_r:
@@ -200,24 +220,10 @@ gwPdfInspectColor(const void *data, size_t len, int *pages_r, gw_reason_t *reaso
   if (grey_r)
     *grey_r = NULL;
 
-  if (!data || len == 0)
+  if ((reason = precheck(data, len)) != GW_REASON_NONE)
   {
     if (reason_r)
-      *reason_r = GW_REASON_EMPTY_DOCUMENT;
-    return (false);
-  }
-
-  if (!gwPdfSniff(data, len))
-  {
-    if (reason_r)
-      *reason_r = GW_REASON_UNSUPPORTED_FORMAT;
-    return (false);
-  }
-
-  if (!columns_sane((const char *)data, len))
-  {
-    if (reason_r)
-      *reason_r = GW_REASON_CORRUPT_DOCUMENT;
+      *reason_r = reason;
     return (false);
   }
 

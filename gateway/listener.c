@@ -638,26 +638,19 @@ gwRequestAddHeader(gw_request_t *req, const char *name, const char *value)
 
 
 /*
- * 'gwRequestRespond()' - Queue the response (the body is copied).  Once
- *                        per request, from a route callback.  Adds the
- *                        listener's headers (gwListenerSetHeaders()),
- *                        "X-Content-Type-Options: nosniff" and
- *                        "Cache-Control: no-store" unless the route set
- *                        them.
+ * 'respond_queue()' - Queue a response made by gwRequestRespond() or
+ *                     gwRequestRespondStream(): the route's headers, the
+ *                     listener's headers (gwListenerSetHeaders()),
+ *                     "X-Content-Type-Options: nosniff" and
+ *                     "Cache-Control: no-store" unless the route set them.
+ *                     Takes the response.
  */
 
-bool
-gwRequestRespond(gw_request_t *req, int status, const char *content_type, const void *body, size_t len)
+static bool
+respond_queue(gw_request_t *req, int status, const char *content_type, struct MHD_Response *response)
 {
   static const char * const defaults[] = { "X-Content-Type-Options", "nosniff", "Cache-Control", "no-store", NULL };
-  struct MHD_Response      *response;
   enum MHD_Result           ret;
-
-  if (!req || req->responded || status < 100 || status > 599)
-    return (false);
-
-  if ((response = MHD_create_response_from_buffer(len, (void *)(len ? body : ""), MHD_RESPMEM_MUST_COPY)) == NULL)
-    return (false);
 
   for (int i = 0; i < req->num_headers; i ++)
     MHD_add_response_header(response, req->headers[i].name, req->headers[i].value);
@@ -699,6 +692,105 @@ gwRequestRespond(gw_request_t *req, int status, const char *content_type, const 
   req->responded = true;
 
   return (true);
+}
+
+
+/*
+ * 'gwRequestRespond()' - Queue the response (the body is copied).  Once
+ *                        per request, from a route callback.
+ */
+
+bool
+gwRequestRespond(gw_request_t *req, int status, const char *content_type, const void *body, size_t len)
+{
+  struct MHD_Response *response;
+
+  if (!req || req->responded || status < 100 || status > 599)
+    return (false);
+
+  if ((response = MHD_create_response_from_buffer(len, (void *)(len ? body : ""), MHD_RESPMEM_MUST_COPY)) == NULL)
+    return (false);
+
+  return (respond_queue(req, status, content_type, response));
+}
+
+
+typedef struct stream_s         /* A streamed answer's reader (gwRequestRespondStream()) */
+{
+  gw_stream_read_t read;
+  void           (*done)(void *data);
+  void            *data;
+} stream_t;
+
+
+/*
+ * 'stream_read()' - MHD's content reader: the route's reader, its 0 the
+ *                   end of the answer, its -1 an error (the connection is
+ *                   closed, so a cut-short download never looks complete).
+ */
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+  stream_t *st = (stream_t *)cls;
+  ssize_t   n;
+
+  (void)pos;
+
+  if ((n = (st->read)(st->data, buf, max)) > 0)
+    return (n);
+
+  return (n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR);
+}
+
+
+/*
+ * 'stream_free()' - MHD is done with a streamed answer (sent, or the client went away).
+ */
+
+static void
+stream_free(void *cls)
+{
+  stream_t *st = (stream_t *)cls;
+
+  if (st->done)
+    (st->done)(st->data);
+  free(st);
+}
+
+
+/*
+ * 'gwRequestRespondStream()' - Queue a streamed answer (chunked, length
+ *                              unknown): read() is asked for each piece
+ *                              as the client takes them, on the listener
+ *                              thread, so it must be short (a store page).
+ *                              done(data) runs once in every case, also
+ *                              when this returns false.
+ */
+
+bool
+gwRequestRespondStream(gw_request_t *req, int status, const char *content_type, gw_stream_read_t read, void (*done)(void *data), void *data)
+{
+  struct MHD_Response *response;
+  stream_t            *st;
+
+  if (!req || req->responded || status < 100 || status > 599 || !read || (st = calloc(1, sizeof(stream_t))) == NULL)
+  {
+    if (done)
+      (done)(data);
+    return (false);
+  }
+
+  st->read = read;
+  st->done = done;
+  st->data = data;
+  if ((response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, st, stream_free)) == NULL)
+  {
+    stream_free(st);
+    return (false);
+  }
+
+  return (respond_queue(req, status, content_type, response));
 }
 
 

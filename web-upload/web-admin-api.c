@@ -2,8 +2,8 @@
  * web-admin-api.c - the admin console's REST API under /api/v1/admin
  * (docs/admin.md, docs/api/openapi.yaml): the second factor (enrol,
  * elevate), users (list with search and paging, create, edit, aliases,
- * password, PIN, card, devices), addresses, quarantined jobs, the audit
- * log and terminals.
+ * password, PIN, card, devices), addresses, quarantined jobs and
+ * terminals (the audit log, reports and health: web-admin-reports.c).
  *
  * A call needs an elevated session of a console role (admin, helpdesk,
  * auditor; web-admin.c, _gwWebAdminGate()); what the role may do is the
@@ -81,7 +81,7 @@ _gwWebUserJson(const gw_user_t *u)
 
 
 /*
- * 'add_user()', 'add_address()', 'add_device()', 'add_job()', 'add_audit()',
+ * 'add_user()', 'add_address()', 'add_device()', 'add_job()',
  * 'add_terminal()' - Iteration callbacks that add to a JSON array.
  */
 
@@ -127,23 +127,6 @@ add_job(const gw_job_t *job, void *data)
   json_object *o = _gwWebJobJson(job);
 
   json_object_object_add(o, "owner", json_object_new_string(job->owner));
-  json_object_array_add((json_object *)data, o);
-  return (true);
-}
-
-static bool
-add_audit(const gw_audit_t *e, void *data)
-{
-  json_object *o = json_object_new_object();
-
-  json_object_object_add(o, "time", json_object_new_int64(e->time));
-  json_object_object_add(o, "actor", json_object_new_string(e->actor));
-  json_object_object_add(o, "action", json_object_new_string(e->action));
-  json_object_object_add(o, "subject", json_object_new_string(e->subject));
-  json_object_object_add(o, "job", json_object_new_string(e->job_id));
-  json_object_object_add(o, "printer", json_object_new_string(e->printer));
-  json_object_object_add(o, "source", json_object_new_string(e->source));
-  json_object_object_add(o, "detail", json_object_new_string(e->detail));
   json_object_array_add((json_object *)data, o);
   return (true);
 }
@@ -681,30 +664,6 @@ api_job_delete(web_req_t *r)
 
 
 /*
- * 'api_audit()' - GET /api/v1/admin/audit?limit=: the newest rows.
- */
-
-static void
-api_audit(web_req_t *r)
-{
-  gw_actor_t   actor;
-  const char  *l = gwRequestQuery(r->req, "limit");
-  long         limit = l ? strtol(l, NULL, 10) : 100;
-  json_object *list = json_object_new_array();
-
-  if (!gate(r, &actor))
-  {
-    json_object_put(list);
-    return;
-  }
-  if (limit < 1 || limit > 1000)
-    limit = 100;
-
-  list_done(r, gwApiAuditIterate(r->web->sys, &actor, 0, (int)limit, add_audit, list), "audit", list);
-}
-
-
-/*
  * 'api_terminals()' - GET /api/v1/admin/terminals (settings: admin).
  */
 
@@ -759,7 +718,12 @@ const web_call_t _gwWebAdminApiCalls[] =
   { "GET",    "/api/v1/admin/jobs",                    WEB_AUTH_SESSION, false, api_jobs },
   { "POST",   "/api/v1/admin/jobs/{id}/release",       WEB_AUTH_CSRF,    false, api_job_release },
   { "DELETE", "/api/v1/admin/jobs/{id}",               WEB_AUTH_CSRF,    false, api_job_delete },
-  { "GET",    "/api/v1/admin/audit",                   WEB_AUTH_SESSION, false, api_audit },
+  { "GET",    "/api/v1/admin/audit",                   WEB_AUTH_SESSION, false, _gwWebAdminAuditApi },
+  { "GET",    "/api/v1/admin/audit.csv",               WEB_AUTH_SESSION, false, _gwWebAdminAuditCsv },
+  { "GET",    "/api/v1/admin/reports",                 WEB_AUTH_SESSION, false, _gwWebAdminReportApi },
+  { "GET",    "/api/v1/admin/reports.csv",             WEB_AUTH_SESSION, false, _gwWebAdminReportCsv },
+  { "GET",    "/api/v1/admin/reports.svg",             WEB_AUTH_SESSION, false, _gwWebAdminReportSvg },
+  { "GET",    "/api/v1/admin/health",                  WEB_AUTH_SESSION, false, _gwWebAdminHealthApi },
   { "GET",    "/api/v1/admin/terminals",               WEB_AUTH_SESSION, false, api_terminals },
   { "POST",   "/api/v1/admin/factor/reset",            WEB_AUTH_CSRF,    false, api_factor_reset },
   { "GET",    "/api/v1/admin/printers",                WEB_AUTH_SESSION, false, _gwWebAdminPrintersGet },

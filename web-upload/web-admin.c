@@ -4,7 +4,8 @@
  * otpauth:// URI and its QR code, then a code or a recovery code), the
  * dashboard with navigation by role, users (search and paging, create,
  * edit, aliases, password, PIN, card, devices), addresses awaiting
- * verification, quarantined jobs, the audit log and settings.
+ * verification, quarantined jobs and settings (the audit log, reports
+ * and health: web-admin-reports.c).
  *
  * Server-rendered and working without JavaScript, with the portal's
  * conventions (web-pages.c): no inline script or style, every user string
@@ -79,7 +80,8 @@ page_begin(web_buf_t *b, web_req_t *r, const char *title)
                   "<a href=\"/admin/users\" id=\"nav-users\">Users</a> <a href=\"/admin/addresses\" id=\"nav-addresses\">Addresses</a> "
                   "<a href=\"/admin/jobs\" id=\"nav-quarantine\">Quarantine</a>");
   if (gwRoleHas(role, GW_RIGHT_AUDIT))
-    _gwWebBufAdd(b, " <a href=\"/admin/audit\" id=\"nav-audit\">Audit log</a>");
+    _gwWebBufAdd(b, " <a href=\"/admin/audit\" id=\"nav-audit\">Audit log</a> <a href=\"/admin/reports\" id=\"nav-reports\">Reports</a>"
+                    " <a href=\"/admin/health\" id=\"nav-health\">Health</a>");
   if (gwRoleHas(role, GW_RIGHT_SETTINGS))
     _gwWebBufAdd(b, " <a href=\"/admin/settings\" id=\"nav-settings\">Settings</a>");
   _gwWebBufAdd(b, " <a href=\"/admin/printers\" id=\"nav-printers\">Printers</a>");
@@ -981,58 +983,6 @@ static void page_job_delete(web_req_t *r) { job_done(r, false); }
 
 
 /*
- * 'audit_row()' - An audit row as a table row.
- */
-
-static bool
-audit_row(const gw_audit_t *e, void *data)
-{
-  web_buf_t *b = (web_buf_t *)data;
-  char       when[32];
-  struct tm  tmv;
-  time_t     t = (time_t)e->time;
-
-  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tmv));
-  _gwWebBufAddf(b, "<tr class=\"audit\"><td>%s</td><td>", when);
-  _gwWebBufAddHtml(b, e->actor);
-  _gwWebBufAdd(b, "</td><td class=\"audit-action\">");
-  _gwWebBufAddHtml(b, e->action);
-  _gwWebBufAdd(b, "</td><td>");
-  _gwWebBufAddHtml(b, e->subject);
-  _gwWebBufAdd(b, "</td><td>");
-  _gwWebBufAddHtml(b, e->source);
-  _gwWebBufAdd(b, "</td><td>");
-  _gwWebBufAddHtml(b, e->detail);
-  _gwWebBufAdd(b, "</td></tr>\n");
-
-  return (true);
-}
-
-
-/*
- * 'list_audit()' - The newest 200 audit rows (list_page()).
- */
-
-static bool
-list_audit(web_req_t *r, const gw_actor_t *actor, web_buf_t *b)
-{
-  return (gwApiAuditIterate(r->web->sys, actor, 0, 200, audit_row, b));
-}
-
-
-/*
- * 'page_audit()' - GET /admin/audit: the newest 200 rows (admin, auditor).
- */
-
-static void
-page_audit(web_req_t *r)
-{
-  list_page(r, "Audit log", "<table class=\"audit\" id=\"audit\"><thead><tr><th>Time (UTC)</th><th>Who</th><th>What</th><th>Concerning</th>"
-                            "<th>From</th><th>Detail</th></tr></thead><tbody>\n", list_audit, "</tbody></table>", NULL);
-}
-
-
-/*
  * 'terminal_row()' - A release terminal of the settings page.
  */
 
@@ -1130,7 +1080,9 @@ const web_call_t _gwWebAdminPageCalls[] =
   { "GET",  "/admin/jobs",                      WEB_AUTH_SESSION, false, page_jobs },
   { "POST", "/admin/jobs/{id}/release",         WEB_AUTH_CSRF,    false, page_job_release },
   { "POST", "/admin/jobs/{id}/delete",          WEB_AUTH_CSRF,    false, page_job_delete },
-  { "GET",  "/admin/audit",                     WEB_AUTH_SESSION, false, page_audit },
+  { "GET",  "/admin/audit",                     WEB_AUTH_SESSION, false, _gwWebAdminAuditPage },
+  { "GET",  "/admin/reports",                   WEB_AUTH_SESSION, false, _gwWebAdminReportPage },
+  { "GET",  "/admin/health",                    WEB_AUTH_SESSION, false, _gwWebAdminHealthPage },
   { "GET",  "/admin/settings",                  WEB_AUTH_SESSION, false, page_settings },
   { "POST", "/admin/settings/factor-reset",     WEB_AUTH_CSRF,    false, page_factor_reset },
   { "GET",  "/admin/printers",                  WEB_AUTH_SESSION, false, _gwWebAdminPrintersGet },

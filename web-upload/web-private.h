@@ -169,6 +169,17 @@ extern void        _gwWebAdminRuleAdd(web_req_t *r);
 extern void        _gwWebAdminRuleRemove(web_req_t *r);
 extern void        _gwWebAdminRuleDryRun(web_req_t *r);
 
+/* web-admin-reports.c: audit log, reports, health (admin, auditor) */
+extern void        _gwWebAdminAuditPage(web_req_t *r);
+extern void        _gwWebAdminAuditApi(web_req_t *r);
+extern void        _gwWebAdminAuditCsv(web_req_t *r);
+extern void        _gwWebAdminReportPage(web_req_t *r);
+extern void        _gwWebAdminReportApi(web_req_t *r);
+extern void        _gwWebAdminReportCsv(web_req_t *r);
+extern void        _gwWebAdminReportSvg(web_req_t *r);
+extern void        _gwWebAdminHealthPage(web_req_t *r);
+extern void        _gwWebAdminHealthApi(web_req_t *r);
+
 /* web-static.c */
 extern void        _gwWebStatic(web_req_t *r);
 

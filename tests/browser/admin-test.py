@@ -94,8 +94,8 @@ def test_enrol(run, b, args, state):
     b.find("#continue").click()
     b.wait("the dashboard", lambda: b.exists("#dashboard"))
     nav = [a.attr("id") for a in b.find_all("#admin-nav a")]
-    run.check("the dashboard with the admin's navigation", nav == ["nav-admin", "nav-users", "nav-addresses", "nav-quarantine", "nav-audit", "nav-settings",
-                                                                "nav-printers", "nav-rules", "nav-terminals"], nav)
+    run.check("the dashboard with the admin's navigation", nav == ["nav-admin", "nav-users", "nav-addresses", "nav-quarantine", "nav-audit", "nav-reports", "nav-health",
+                                                                "nav-settings", "nav-printers", "nav-rules", "nav-terminals"], nav)
     run.shoot(b, "admin-dashboard")
     state["codes"] = codes
     state["secret"] = secret
@@ -167,9 +167,24 @@ def test_audit(run, b, args):
     """6: the audit log and the other pages (printers, terminals and rules too)."""
     b.get(args.base + "/admin/audit")
     rows = [tr.text for tr in b.find_all("#audit tr.audit")]
-    run.check("the audit log: user.add by the admin", any(args.name in r and "user.add" in r and "browser-user" in r for r in rows), rows[-5:])
-    run.check("the audit log: address.verify by the admin", any(args.name in r and "address.verify" in r for r in rows), rows[-5:])
+    run.check("the audit log: user.add by the admin", any(args.name in r and "user.add" in r and "browser-user" in r for r in rows), rows[:5])
+    run.check("the audit log: address.verify by the admin", any(args.name in r and "address.verify" in r for r in rows), rows[:5])
     run.shoot(b, "admin-audit")
+    b.find("#f-action").send_keys("user.add")
+    b.find("#audit-filter button[type=submit]").click()
+    b.wait("the filtered audit log", lambda: "action=user.add" in b.url)
+    rows = [tr.find(".audit-action").text for tr in b.find_all("#audit tr.audit")]
+    run.check("the audit filter: only user.add rows", rows and all(a == "user.add" for a in rows), rows)
+    run.shoot(b, "admin-audit-filtered")
+    b.get(args.base + "/admin/reports?by=intake")
+    run.check("the reports page: the table and two charts as images", b.exists("#report") and b.exists("#chart-pages") and b.exists("#chart-color"), b.title)
+    b.wait("the charts drawn", lambda: b.js("return document.getElementById('chart-pages').complete"))
+    widths = b.js("return [document.getElementById('chart-pages').naturalWidth, document.getElementById('chart-color').naturalWidth]")
+    run.check("the charts load under the page's CSP (same-origin SVG images)", all(w > 0 for w in widths), widths)
+    run.shoot(b, "admin-reports")
+    b.get(args.base + "/admin/health")
+    run.check("the health page: every section", all(b.exists("#health-" + s) for s in ("jobs", "conversions", "mail", "outbox", "office", "certificates", "disk")), b.title)
+    run.shoot(b, "admin-health")
     for page in ("jobs", "settings", "printers", "terminals", "rules"):
         b.get(args.base + "/admin/" + page)
         run.check("/admin/%s answers" % page, b.exists("#admin-nav"), b.title)

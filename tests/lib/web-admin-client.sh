@@ -1,6 +1,7 @@
 # web-admin-client.sh - console sign-in helpers of the admin web tests
-# (web-admin.sh, web-admin-printers.sh); source after tests/lib/web-client.sh
-# (W, BASE, api, field).
+# (web-admin.sh, web-admin-printers.sh, web-admin-reports.sh): TOTP codes
+# computed with python3's hmac, a password session, the second factor,
+# enrolment.  Source after tests/lib/web-client.sh (W, BASE, api, field).
 #
 #   totp SECRET [STEPS]        the RFC 6238 code of now (+ STEPS steps)
 #   step_fresh                 wait until 3 s or more remain in this 30 s step

@@ -88,6 +88,15 @@ extern void        gwRequestSetState(gw_request_t *req, void *state);
 extern void       *gwRequestGetState(gw_request_t *req);
 extern bool        gwRequestRespond(gw_request_t *req, int status, const char *content_type, const void *body, size_t len);
 extern bool        gwRequestAddHeader(gw_request_t *req, const char *name, const char *value); /* Before respond */
+/*
+ * A streamed answer (chunked; for a download of any size in bounded
+ * memory): read fills buf with up to max bytes and returns how many, 0 at
+ * the end, -1 on an error (the connection is then closed).  It runs on
+ * the listener thread as the client takes the bytes: keep it short.
+ * done(data) runs once in every case (sent, client gone, refused).
+ */
+typedef ssize_t (*gw_stream_read_t)(void *data, char *buf, size_t max);
+extern bool        gwRequestRespondStream(gw_request_t *req, int status, const char *content_type, gw_stream_read_t read, void (*done)(void *data), void *data);
 /* From finish(): answer later from any thread, no thread held (see the threading note above). */
 extern gw_deferred_t *gwRequestDefer(gw_request_t *req, int timeout_ms);
 extern bool        gwDeferredRespond(gw_deferred_t **deferred, int status, const char *content_type, const void *body, size_t len);
