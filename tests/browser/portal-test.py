@@ -159,6 +159,20 @@ def job_rows(b):
     return rows
 
 
+def settled(b, what, fn, timeout=15):
+    """FN() once the page that a click loads has replaced the old one: the
+    old page still matches "#jobs" while the new one loads, and reading it
+    then raises a stale-element error.  Waits for FN() to be true (retrying
+    on such errors); after the timeout, FN() as it is (None if it raises)."""
+    try:
+        return b.wait(what, fn, timeout=timeout)
+    except AssertionError:
+        try:
+            return fn()
+        except webdriver.WebDriverError:
+            return None
+
+
 def sign_in(run, b, args, tag, shoot=True):
     """Sign in by a mailed code through the pages; lands on /jobs."""
     before = len(maildir_messages(args.maildir, args.address))
@@ -242,8 +256,8 @@ def test_upload(run, b, args):
 
     b.get(args.base + "/jobs")
     job_rows(b)[names[1]][0].find(".cancel-button").click()
-    b.wait("/jobs after cancel", lambda: b.url.endswith("/jobs") and b.exists("#jobs"))
-    after = job_rows(b)
+    settled(b, "/jobs after cancel, the job no longer held", lambda: job_rows(b).get(names[1], (None, "gone"))[1] != "held")
+    after = job_rows(b)   # the new page by now (or still the old one, which shows it held: the check fails)
     run.check("the cancelled job is no longer held", after.get(names[1], (None, "gone"))[1] != "held", after.keys())
     run.check("the released job is no longer held", after.get(names[0], (None, "gone"))[1] != "held", after.keys())
     time.sleep(2)
@@ -281,8 +295,7 @@ def test_options(run, b, args):
         copies.send_keys("3")
         run.shoot(b, "jobs-options-open")
         li.find(".options-button").click()
-        b.wait("/jobs after the change", lambda: b.url.endswith("/jobs") and b.exists("#jobs"))
-        li = held_row("3 copies")
+        li = settled(b, "/jobs after the change: the job with 3 copies", lambda: held_row("3 copies"))
         run.check("Save options: the job now has 3 copies, the rest kept", li is not None and "pages 1" in li.find(".job-options").text,
                   li.find(".job-options").text if li else None)
         if li:
