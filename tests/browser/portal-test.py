@@ -159,18 +159,16 @@ def job_rows(b):
     return rows
 
 
-def settled(b, what, fn, timeout=15):
-    """FN() once the page that a click loads has replaced the old one: the
-    old page still matches "#jobs" while the new one loads, and reading it
-    then raises a stale-element error.  Waits for FN() to be true (retrying
-    on such errors); after the timeout, FN() as it is (None if it raises)."""
-    try:
-        return b.wait(what, fn, timeout=timeout)
-    except AssertionError:
+def gone(b, what, element, timeout=30):
+    """Wait until ELEMENT is no longer in the document: the page a click
+    loads has replaced it (Selenium's staleness_of)."""
+    def stale():
         try:
-            return fn()
+            element.text
+            return False
         except webdriver.WebDriverError:
-            return None
+            return True
+    b.wait(what, stale, timeout=timeout)
 
 
 def sign_in(run, b, args, tag, shoot=True):
@@ -255,9 +253,11 @@ def test_upload(run, b, args):
     n1 = printer_docs(args.printer_dir)
 
     b.get(args.base + "/jobs")
-    job_rows(b)[names[1]][0].find(".cancel-button").click()
-    settled(b, "/jobs after cancel, the job no longer held", lambda: job_rows(b).get(names[1], (None, "gone"))[1] != "held")
-    after = job_rows(b)   # the new page by now (or still the old one, which shows it held: the check fails)
+    row = job_rows(b)[names[1]][0]
+    row.find(".cancel-button").click()
+    gone(b, "the page after Cancel", row)
+    b.wait("the new page loaded", lambda: b.js("return document.readyState") == "complete")
+    after = job_rows(b)
     run.check("the cancelled job is no longer held", after.get(names[1], (None, "gone"))[1] != "held", after.keys())
     run.check("the released job is no longer held", after.get(names[0], (None, "gone"))[1] != "held", after.keys())
     time.sleep(2)
@@ -295,12 +295,14 @@ def test_options(run, b, args):
         copies.send_keys("3")
         run.shoot(b, "jobs-options-open")
         li.find(".options-button").click()
-        li = settled(b, "/jobs after the change: the job with 3 copies", lambda: held_row("3 copies"))
+        gone(b, "the page after Save options", li)   # held_row() loads /jobs: not before the POST's answer
+        b.wait("the new page loaded", lambda: b.js("return document.readyState") == "complete")
+        li = held_row("3 copies")
         run.check("Save options: the job now has 3 copies, the rest kept", li is not None and "pages 1" in li.find(".job-options").text,
                   li.find(".job-options").text if li else None)
         if li:
             li.find(".cancel-button").click()
-            b.wait("/jobs after cancel", lambda: b.url.endswith("/jobs") and b.exists("#jobs"))
+            gone(b, "the page after Cancel", li)
 
 
 def test_script_name(run, b, args):
