@@ -33,6 +33,7 @@
 #include "printgate/text.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/types.h>
@@ -430,8 +431,8 @@ gwMultipartNew(
  * out is the raw name.
  */
 
-unsigned                                /* O - GW_WEB_FILENAME_* changes */
-gwWebFilenameSanitize(
+static unsigned                         /* O - GW_WEB_FILENAME_* changes */
+sanitize_once(
     const char *raw,                    /* I - Raw name (may hold NUL), or NULL */
     size_t     rawlen,                  /* I - Its length in bytes */
     char       *out,                    /* O - Display name */
@@ -518,6 +519,38 @@ gwWebFilenameSanitize(
     len = 6;
   }
   out[len] = '\0';
+
+  return (changes);
+}
+
+
+/*
+ * 'gwWebFilenameSanitize()' - sanitize_once() until the name no longer
+ *                             changes: a cut at the length limit can
+ *                             leave what a second pass would trim
+ *                             (found by fuzz-multipart), and a display
+ *                             name must come out the same when cleaned
+ *                             again.  Each pass only shortens, so a few
+ *                             are enough.
+ */
+
+unsigned                                /* O - GW_WEB_FILENAME_* changes */
+gwWebFilenameSanitize(
+    const char *raw,                    /* I - Raw name (may hold NUL), or NULL */
+    size_t     rawlen,                  /* I - Its length in bytes */
+    char       *out,                    /* O - Display name */
+    size_t     outsize)                 /* I - Size of out (>= 8) */
+{
+  unsigned changes = sanitize_once(raw, rawlen, out, outsize);
+  char     again[GW_WEB_FILENAME_MAX + 1];
+
+  for (int pass = 0; pass < 8 && outsize >= 8; pass ++)
+  {
+    sanitize_once(out, strlen(out), again, sizeof(again) < outsize ? sizeof(again) : outsize);
+    if (!strcmp(again, out))
+      break;
+    snprintf(out, outsize, "%s", again);
+  }
 
   return (changes);
 }
