@@ -89,8 +89,11 @@ fuzz_one() {
     args+=(-dict="$here/$h.dict")
   fi
 
+  # libFuzzer reports on stderr; a library's own printf (libytnef prints
+  # "ERROR: Field with size of 0" to stdout) goes to a file of its own, so
+  # it cannot split libFuzzer's DONE line in the log.
   start=$(date +%s)
-  "$exe" "${args[@]}" "$corpus" >"$log" 2>&1
+  "$exe" "${args[@]}" "$corpus" >"$log.stdout" 2>"$log"
   rc=$?
   elapsed=$(( $(date +%s) - start ))
 
