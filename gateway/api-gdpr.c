@@ -205,6 +205,7 @@ gwApiUserErase(gw_system_t *sys, const gw_actor_t *actor, const char *name, char
     return (false);
   }
 
+  _gwJobHistoryForget(sys, actor->tenant, user.id, 0);  /* Its ended jobs' names and states too */
   for (int i = 0; i < jobs.count; i ++)
   {
     for (unsigned doc = 0; doc <= 1; doc ++)

@@ -288,6 +288,23 @@ gwApiJobIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, uns
 
 
 /*
+ * 'gwApiJobHistoryIterate()' - Ended jobs the actor may see, oldest first.
+ */
+
+bool
+gwApiJobHistoryIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_job_cb_t cb, void *data)
+{
+  int64_t uid;
+
+  if (!cb || (uid = job_scope(sys, actor, user)) < 0)
+    return (false);
+
+  _gwJobHistoryEach(sys, actor->tenant, uid, cb, data);
+  return (true);
+}
+
+
+/*
  * 'gwApiJobCount()' - Number of jobs the actor may see (-1 = refused).
  */
 

@@ -172,6 +172,8 @@ static const config_directive_t directives[] =
     "Keep printed jobs for reprint (for ReprintRetention) instead of shredding them at once." },
   { "ReprintRetention", CONFIG_DURATION, FIELD(reprint_retention), "24h", 1, 365 * DAY, false, NULL,
     "How long a printed job stays available for reprint when KeepPrintedJobs is on." },
+  { "JobHistory", CONFIG_DURATION, FIELD(job_history), "1h", 0, 7 * DAY, false, NULL,
+    "How long an ended job (printed, cancelled, failed, expired) stays listed to its owner, by name and state only (IPP Get-Jobs which-jobs=completed); 0 = not listed." },
   { "ExpiryInterval", CONFIG_DURATION, FIELD(expiry_interval), "60s", 1, DAY, false, NULL,
     "Time between two sweeps that expire and shred old jobs." },
 

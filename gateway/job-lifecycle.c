@@ -63,11 +63,16 @@ int
 gwSystemExpire(gw_system_t *sys, int64_t now)
 {
   sweep_t sw = { sys, 0 };
+  int64_t before;
 
   if (!sys)
     return (0);
 
   gwStoreJobIterateExpired(sys->store, now, STATES(HELD) | STATES(QUARANTINED) | STATES(PRINTED) | STATES(FAILED) | STATES(EXPIRED) | STATES(CANCELLED), expire_job, &sw);
+  pthread_rwlock_rdlock(&sys->rwlock);
+  before = now - sys->config->job_history;
+  pthread_rwlock_unlock(&sys->rwlock);
+  _gwJobHistoryForget(sys, 0, 0, before);             /* Ended jobs past JobHistory: wiped */
   if (gwStoreTokenPurge(sys->store, now) < 0)          /* Address verification tokens past their time */
     gwLog(sys->log, GW_LOG_ERROR, "Unable to delete expired address verification tokens.");
 

@@ -62,6 +62,7 @@ struct _gw_system_s
   struct _gw_outbox_s *outbox;                   /* Outgoing mail sender (owned; outbox.c) */
   _gw_metrics_t        metrics;                  /* Counters for /metrics and the health report (metrics.c) */
   struct _gw_policy_s *policy;                   /* Print policy rules (owned; policy.c) */
+  struct _gw_job_history_s *history;             /* Ended jobs still listed to their owners (owned; job-history.c) */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */
@@ -77,6 +78,12 @@ typedef struct _gw_release_doc_s  /* The document one release sends (release-ren
 } _gw_release_doc_t;
 
 extern void _gwSystemConfigCopy(gw_system_t *sys, gw_config_t *copy);
+typedef struct _gw_job_history_s _gw_job_history_t;  /* job-history.c: ended jobs, metadata only */
+extern _gw_job_history_t *_gwJobHistoryNew(void);
+extern void _gwJobHistoryDelete(_gw_job_history_t **h);
+extern void _gwJobHistoryAdd(gw_system_t *sys, const gw_job_t *job);
+extern void _gwJobHistoryForget(gw_system_t *sys, int64_t tenant, int64_t user_id, int64_t before);
+extern void _gwJobHistoryEach(gw_system_t *sys, int64_t tenant, int64_t user_id, gw_job_cb_t cb, void *data);
 extern const gw_sink_ops_t *_gwSystemFindSink(gw_system_t *sys, const char *uri);
 extern void _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job);
 extern void _gwSystemAudit(gw_system_t *sys, int64_t tenant, const char *actor, const char *action, const char *subject, const char *job_id, const char *printer, int pages, const char *source, const char *detail);

@@ -475,7 +475,7 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
       gwLog(sys->log, GW_LOG_ERROR, "ConversionDir refused: %s; every document will fail until it is fixed.", why);
   }
 
-  if ((sys->policy = _gwPolicyNew()) == NULL)
+  if ((sys->policy = _gwPolicyNew()) == NULL || (sys->history = _gwJobHistoryNew()) == NULL)
   {
     *error_r = "out of memory";
     goto fail;
@@ -545,6 +545,7 @@ gwSystemDelete(gw_system_t **sys)
   gwEventsDelete(&s->events);        /* Delivers what is queued */
   gwStoreClose(&s->store);
   _gwPolicyDelete(&s->policy);
+  _gwJobHistoryDelete(&s->history);
   gwSpoolClose(&s->spool);
   gwKeysDelete(&s->keys);
   gwLogDelete(&s->log);
@@ -893,7 +894,8 @@ _gwSystemAudit(gw_system_t *sys, int64_t tenant, const char *actor, const char *
 
 /*
  * '_gwSystemDiscardJob()' - Remove a job's spool file and its row (and so
- *                           its wrapped key).
+ *                           its wrapped key); the row as it ended goes to
+ *                           the job history first (job-history.c).
  */
 
 void
@@ -901,9 +903,17 @@ _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job)
 {
   gw_log_ctx_t lc;
 
+  gw_job_t     ended;
+
   gwLogCtxJob(&lc, sys->log, job->id, job->owner);
   if (gwSpoolExists(sys->spool, job->id, 1) && !gwSpoolRemove(sys->spool, job->id, 1))
     gwLogCtx(&lc, GW_LOG_ERROR, "unable to remove the spool file.");
+
+  if (gwStoreJobGet(sys->store, job->tenant, job->id, &ended))
+  {
+    _gwJobHistoryAdd(sys, &ended);     /* Its owner still sees it ended, for JobHistory */
+    gwWipe(&ended, sizeof(ended));
+  }
 
   if (!gwStoreJobPurge(sys->store, job->tenant, job->id))
     gwLogCtx(&lc, GW_LOG_ERROR, "unable to delete the job row.");

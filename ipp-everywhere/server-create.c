@@ -238,10 +238,9 @@ _gwIppCancelMyJobs(gw_ipp_request_t *r)
   ctx->ids = ippFindAttribute(r->request, "job-ids", IPP_TAG_INTEGER);
   _gwIppActor(r, &actor);
   gwApiJobIterate(r->sys, &actor, NULL, 0, cancel_cb, ctx);
-  for (int i = 0; i < ctx->count; i ++)
-    if (!_gwIppOpenCancel(r->server, r->user.name, ctx->jobs[i].number, GW_REASON_CANCELLED) &&
-        gwApiJobCancel(r->sys, &actor, ctx->jobs[i].id, NULL))
-      _gwIppHistoryAdd(r->server, ctx->jobs + i);
+  for (int i = 0; i < ctx->count; i ++)       /* The core's job history lists the cancelled ones */
+    if (!_gwIppOpenCancel(r->server, r->user.name, ctx->jobs[i].number, GW_REASON_CANCELLED))
+      gwApiJobCancel(r->sys, &actor, ctx->jobs[i].id, NULL);
   free(ctx);
   r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
 }

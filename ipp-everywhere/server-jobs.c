@@ -2,7 +2,9 @@
  * server-jobs.c - the job operations: Get-Jobs, Get-Job-Attributes and
  * Cancel-Job, always scoped to the authenticated user (another user's
  * job-id answers client-error-not-found, as an unknown one does), and the
- * mapping of the gateway's job states to what a phone shows.
+ * mapping of the gateway's job states to what a phone shows.  Jobs that
+ * have ended and whose rows the core purged (printed, cancelled, expired)
+ * come from the core's job history (JobHistory).
  */
 
 #include "server-private.h"
@@ -24,6 +26,9 @@ typedef struct list_ctx_s            /* Get-Jobs */
   cups_array_t     *requested;
   int               which;           /* 0 not-completed, 1 completed, 2 all */
   int               limit, count;
+  int              *seen;            /* Numbers listed from the store (job history: not twice) */
+  int               num_seen, max_seen;
+  bool              history;         /* Listing the job history now */
 } list_ctx_t;
 
 
@@ -189,58 +194,21 @@ find_cb(const gw_job_t *job, void *data)
 
 
 /*
- * '_gwIppHistoryAdd()' - Remember a job cancelled over IPP: the core
- *                        purges a cancelled job at once, and a client asks
- *                        for its state right after (RFC 8011 job history).
+ * 'history_find_cb()' - gwApiJobHistoryIterate() callback: the ended job
+ *                       with this number (the newest, if numbers repeat).
  */
 
-void
-_gwIppHistoryAdd(gw_ipp_server_t *server, const gw_job_t *job)
+static bool
+history_find_cb(const gw_job_t *job, void *data)
 {
-  gw_job_t *h;
+  find_ctx_t *ctx = (find_ctx_t *)data;
 
-  if (!server)
-    return;
-  pthread_mutex_lock(&server->lock);
-  h  = server->history + server->history_next;
-  *h = *job;
-  h->state   = GW_JOB_STATE_CANCELLED;
-  h->reason  = GW_REASON_CANCELLED;
-  h->updated = time(NULL);
-  server->history_next = (server->history_next + 1) % GW_IPP_HISTORY;
-  pthread_mutex_unlock(&server->lock);
-}
-
-
-/*
- * 'history_each()' - Call cb for the user's remembered jobs (number 0 =
- *                    all of them) until it returns false.
- */
-
-static void
-history_each(gw_ipp_request_t *r, int number, gw_job_cb_t cb, void *data)
-{
-  gw_job_t *copy = calloc(GW_IPP_HISTORY, sizeof(gw_job_t));
-  int       count = 0;
-  time_t    since = time(NULL) - GW_IPP_HISTORY_TTL;
-
-  if (!copy || !r->server)
+  if (job->number == ctx->number)
   {
-    free(copy);
-    return;
+    *ctx->job  = *job;
+    ctx->found = true;
   }
-  pthread_mutex_lock(&r->server->lock);
-  for (int i = 0; i < GW_IPP_HISTORY; i ++)
-  {
-    const gw_job_t *h = r->server->history + i;
-
-    if (h->number > 0 && h->updated >= since && (!number || h->number == number) && !strcmp(h->owner, r->user.name))
-      copy[count ++] = *h;
-  }
-  pthread_mutex_unlock(&r->server->lock);
-
-  for (int i = 0; i < count && (*cb)(copy + i, data); i ++);
-  free(copy);
+  return (true);
 }
 
 
@@ -258,8 +226,8 @@ _gwIppJobFind(gw_ipp_request_t *r, int number, gw_job_t *job)
     return (false);
   _gwIppActor(r, &actor);
   gwApiJobIterate(r->sys, &actor, NULL, 0, find_cb, &ctx);
-  if (!ctx.found)
-    history_each(r, number, find_cb, &ctx);
+  if (!ctx.found)                      /* Ended, and its row gone: the core's job history */
+    gwApiJobHistoryIterate(r->sys, &actor, NULL, history_find_cb, &ctx);
   return (ctx.found);
 }
 
@@ -331,6 +299,25 @@ list_cb(const gw_job_t *job, void *data)
 
   if ((ctx->which == 0 && done) || (ctx->which == 1 && !done))
     return (true);
+  if (ctx->history)
+  {
+    for (int i = 0; i < ctx->num_seen; i ++)
+      if (ctx->seen[i] == job->number)
+        return (true);                /* Ended while the store was listed */
+  }
+  else
+  {
+    if (ctx->num_seen >= ctx->max_seen)
+    {
+      int *seen = realloc(ctx->seen, (size_t)(ctx->max_seen + 64) * sizeof(int));
+
+      if (!seen)
+        return (false);
+      ctx->seen      = seen;
+      ctx->max_seen += 64;
+    }
+    ctx->seen[ctx->num_seen ++] = job->number;
+  }
   if (ctx->count > 0)
     ippAddSeparator(ctx->r->response);
   add_job(ctx->r, job, ctx->requested);
@@ -385,7 +372,11 @@ _gwIppGetJobs(gw_ipp_request_t *r)
   r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
   _gwIppActor(r, &actor);
   if (gwApiJobIterate(r->sys, &actor, NULL, 0, list_cb, &ctx) && ctx.which != 0 && (ctx.limit <= 0 || ctx.count < ctx.limit))
-    history_each(r, 0, list_cb, &ctx);
+  {
+    ctx.history = true;               /* Then the ended ones whose rows are gone */
+    gwApiJobHistoryIterate(r->sys, &actor, NULL, list_cb, &ctx);
+  }
+  free(ctx.seen);
   cupsArrayDelete(ctx.requested);
 }
 
@@ -419,6 +410,5 @@ _gwIppCancelJob(gw_ipp_request_t *r)
     r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_POSSIBLE, error ? error : "The job cannot be cancelled now.");
     return;
   }
-  _gwIppHistoryAdd(r->server, &job);
   r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
 }

@@ -27,8 +27,6 @@
 #define GW_IPP_NUM_ICONS  3             /* 48, 128, 512 px */
 #define GW_IPP_MAX_OPEN   64            /* Created jobs waiting for their document */
 #define GW_IPP_OPEN_TIMEOUT 60          /* multiple-operation-time-out, seconds */
-#define GW_IPP_HISTORY    64            /* Jobs cancelled over IPP, still answered for a while */
-#define GW_IPP_HISTORY_TTL 600          /* ... this many seconds (RFC 8011 job history) */
 
 typedef struct gw_ipp_open_s            /* A Create-Job waiting for Send-Document */
 {
@@ -49,8 +47,6 @@ struct _gw_ipp_server_s
   unsigned char     *icons[GW_IPP_NUM_ICONS]; /* PNGs (read-only after New) */
   size_t             icon_lens[GW_IPP_NUM_ICONS];
   gw_ipp_open_t      open[GW_IPP_MAX_OPEN];   /* Guarded by lock */
-  gw_job_t           history[GW_IPP_HISTORY]; /* Guarded by lock: ring of cancelled jobs (the core purges them) */
-  int                history_next;
 };
 
 typedef enum gw_ipp_auth_e          /* Outcome of _gwIppAuthenticate() */
@@ -120,7 +116,6 @@ extern ipp_t *_gwIppResponseNew(gw_ipp_request_t *r, ipp_status_t status, const 
 
 /* server-jobs.c */
 extern bool   _gwIppJobDone(const gw_job_t *job);
-extern void   _gwIppHistoryAdd(gw_ipp_server_t *server, const gw_job_t *job);
 extern bool   _gwIppJobFind(gw_ipp_request_t *r, int number, gw_job_t *job);
 extern bool   _gwIppRequestJob(gw_ipp_request_t *r, gw_job_t *job);
 extern void   _gwIppGetJobs(gw_ipp_request_t *r);

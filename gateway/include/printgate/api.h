@@ -158,6 +158,10 @@ extern bool gwApiJobWait(gw_system_t *sys, const gw_actor_t *actor, const char *
 /* user NULL = every user (admin) or the actor's own; states as gwStoreJobIterate (0 = all).  Keys zeroed. */
 extern bool gwApiJobIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, unsigned states, gw_job_cb_t cb, void *data);
 extern int  gwApiJobCount(gw_system_t *sys, const gw_actor_t *actor, const char *user, unsigned states);
+/* Jobs that have ended (printed, cancelled, expired) and whose rows are gone, as they ended, for JobHistory,
+   oldest first, scoped as gwApiJobIterate (gateway/job-history.c).  A job is in one of the two lists, or in
+   both for a moment while it ends: a caller listing both skips a number it has seen. */
+extern bool gwApiJobHistoryIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_job_cb_t cb, void *data);
 /* Scoped cancel.  Audit "job.cancel" (in the transition's transaction). */
 extern bool gwApiJobCancel(gw_system_t *sys, const gw_actor_t *actor, const char *job_id, const char **error_r);
 /* Change a held job's options (copies, sides, color_mode, page_ranges, number_up; absent ones take their defaults),

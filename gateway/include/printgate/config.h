@@ -58,6 +58,7 @@ struct _gw_config_s
   char          web_root[GW_PATH_MAX];        /* WebRoot: the web portal's static files ("" = installed, else the source tree) */
   bool          keep_printed_jobs;            /* KeepPrintedJobs (reprint) */
   int64_t       reprint_retention;            /* ReprintRetention, seconds */
+  int64_t       job_history;                  /* JobHistory, seconds an ended job stays listed (0 = none) */
   int64_t       expiry_interval;              /* ExpiryInterval, seconds between sweeps */
 
   /* Release credentials */
