@@ -6,16 +6,17 @@
 # "Get-Job-Attributes Until Job Complete" waits for the job it printed to
 # complete; a gateway job is held until its owner releases it, so a loop in
 # the background releases the user's held jobs to a private cupsd queue
-# (the same release a person does at a printer), and the job completes
-# (KeepPrintedJobs yes: a printed job that is discarded at once answers
-# client-error-not-found, as any job gone from the gateway does).
+# (the same release a person does at a printer), and the job completes.
+# With the default KeepPrintedJobs no the printed job is shredded at once and
+# answered from the core's job history (JobHistory); the control sets
+# JobHistory 0 and that test fails with client-error-not-found.
 # Every test of every file must pass: the PASS/FAIL counts are printed, and
 # any [FAIL] fails this test (the failing lines are shown).
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 peers_start_cupsd
 peers_cups_add_queue done
-gw_start "KeepPrintedJobs yes"
+gw_start
 gw user add alice >/dev/null
 PW=$(gw user password alice | tail -1)
 gw printer add lobby "cups://127.0.0.1:$PEERS_CUPS_PORT/done" >/dev/null
@@ -41,5 +42,10 @@ done
 (cd /usr/share/cups/ipptool && timeout 120 ipptool -V 2.0 -t -f "$W/sample.pdf" "ipps://localhost:$GW_PORT/ipp/print" ipp-1.1.test) > "$W/noauth.out" 2>&1
 check "control: without credentials Print-Job fails" grep -q 'Print-Job.*\[FAIL\]' "$W/noauth.out"
 
-check "jobs landed for alice and were released" sh -c "$PRINTGATE -c $GW_CONF job list --user alice | grep -q printed"
+check "jobs landed for alice and were released" sh -c "$PRINTGATE -c $GW_CONF audit | grep -q job.print"
+
+# Control: without the job history a printed (shredded) job is not found.
+echo "JobHistory 0" >> "$GW_CONF"; kill -HUP "$GW_PID"; sleep 0.5
+(cd /usr/share/cups/ipptool && timeout 30 ipptool -V 1.1 -t -f "$W/sample.pdf" "$URI" ipp-1.1.test) > "$W/nohistory.out" 2>&1
+check "control: with JobHistory 0, Get-Job-Attributes Until Job Complete fails" sh -c "grep -A3 'Until Job Complete.*\[FAIL\]' '$W/nohistory.out' | grep -q client-error-not-found"
 gw_finish
