@@ -203,6 +203,18 @@ set_option(gw_mail_source_t *s, const char *key, const char *value, const char *
       return (false);
     }
   }
+  else if (!strcasecmp(key, "sasl"))
+  {
+    if (!strcasecmp(value, "xoauth2"))
+      s->sasl = GW_SASL_XOAUTH2;
+    else if (!strcasecmp(value, "oauthbearer"))
+      s->sasl = GW_SASL_OAUTHBEARER;
+    else
+    {
+      *why = "sasl takes xoauth2 or oauthbearer";
+      return (false);
+    }
+  }
   else if (!strcasecmp(key, "attached-messages"))
     s->limits.rfc822_as_document = !strcasecmp(value, "document");
   else
@@ -266,6 +278,8 @@ check_source(gw_mail_source_t *s)
     return ("auth=ntlm is for ews:// sources only");
   if (s->proto == GW_MAIL_PROTO_GRAPH && s->auth != GW_MAIL_AUTH_OAUTH2)
     return ("a graph:// source signs in with auth=oauth2 only");
+  if (s->sasl == GW_SASL_OAUTHBEARER && (s->auth != GW_MAIL_AUTH_OAUTH2 || http))
+    return ("sasl=oauthbearer is for imap:// and pop3:// sources with auth=oauth2");
   if (s->auth == GW_MAIL_AUTH_OAUTH2)
   {
     if (strncasecmp(s->oauth.token_url, "https://", 8))

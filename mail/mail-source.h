@@ -8,6 +8,7 @@
 
 #include "mail-private.h"
 #include "printgate/api.h"
+#include "printgate/oauth.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -29,20 +30,9 @@ typedef enum gw_mail_auth_e             /* auth= */
   GW_MAIL_AUTH_OAUTH2                   /* XOAUTH2 (IMAP, POP3), bearer (EWS, Graph) */
 } gw_mail_auth_t;
 
-#define GW_MAIL_TOKEN_MAX    4096       /* Bytes of an access or refresh token */
+#define GW_MAIL_TOKEN_MAX    GW_OAUTH_TOKEN_MAX  /* Bytes of an access or refresh token */
 
-typedef struct gw_mail_oauth_s          /* OAuth2 client of one source (mail-oauth.c) */
-{
-  char   token_url[512];                /* token-url= (https://) */
-  char   client_id[256];                /* client-id= */
-  char   client_secret[1024];           /* client-secret= (enc:v1: in the file) */
-  char   refresh_token[GW_MAIL_TOKEN_MAX]; /* refresh-token= (enc:v1:); set: refresh-token grant */
-  char   scope[256];                    /* scope= (default per kind) */
-  char   cafile[1024];                  /* token-cafile= ("" = the source's cafile=) */
-  char   access_token[GW_MAIL_TOKEN_MAX]; /* Cached */
-  time_t expires;                       /* When the cached token stops being used */
-  int    grants;                        /* Tokens obtained (log, tests) */
-} gw_mail_oauth_t;
+typedef gw_oauth_t gw_mail_oauth_t;     /* OAuth2 client of one source (the core's, printgate/oauth.h; mail-oauth.c) */
 
 typedef struct gw_mail_health_s         /* The source's health (/health details) */
 {
@@ -85,6 +75,7 @@ typedef struct gw_mail_source_s
   char             password[256];
   gw_mail_auth_t   auth;
   gw_mail_oauth_t  oauth;
+  gw_sasl_oauth_t  sasl;                /* sasl=: xoauth2 (default) or oauthbearer (IMAP, POP3 with auth=oauth2) */
   char             cafile[1024];        /* "" = the system store */
   bool             verify;              /* verify=no: the admin turned verification off for this source */
   char             authserv_id[256];    /* Trusted Authentication-Results id ("" = none trusted) */
