@@ -1,6 +1,6 @@
 /*
- * outbox-smtp.c - sending one composed message over SMTP with libcurl: the
- * core's only libcurl file (one adapter per library).  libcurl here is the
+ * outbox-smtp.c - sending one composed message over SMTP with libcurl (with
+ * outbox-oauth.c, the core's libcurl adapter).  libcurl here is the
  * GnuTLS build (docs/mail.md): the relay's certificate chain and host name
  * are verified by default, against SmtpCAFile or the system store, before
  * AUTH; SmtpTLS off is refused unless the relay is on loopback.
@@ -134,6 +134,12 @@ _gwOutboxSmtpConfigValid(const gw_config_t *c, const char **why)
     *why = "SmtpTLS off is only allowed for a relay on loopback (127.0.0.1, ::1, localhost)";
     return (false);
   }
+  if (c->smtp_token_url[0] && (!strcmp(c->smtp_auth, "password") || !c->smtp_user[0] || !c->smtp_client_id[0] ||
+                               (!c->smtp_client_secret[0] && !c->smtp_refresh_token[0])))
+  {
+    *why = "SmtpTokenURL needs SmtpAuth xoauth2 or oauthbearer, SmtpUser, SmtpClientId and SmtpClientSecret or SmtpRefreshToken";
+    return (false);
+  }
 
   return (true);
 }
@@ -223,7 +229,8 @@ permanent_code(CURLcode rc, long code)
 static bool
 set_options(CURL *curl, const gw_config_t *c, const char *url, const char *password, const char *from, struct curl_slist *rcpt, upload_t *u, reply_t *reply, char *errbuf, const bool *cancel)
 {
-  bool tls_required = !strcmp(c->smtp_tls, "required"), xoauth2 = !strcmp(c->smtp_auth, "xoauth2");
+  bool        tls_required = !strcmp(c->smtp_tls, "required"), bearer = strcmp(c->smtp_auth, "password") != 0;
+  const char *mech = !strcmp(c->smtp_auth, "oauthbearer") ? "AUTH=OAUTHBEARER" : "AUTH=XOAUTH2";
 
   return (curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") == CURLE_OK &&
@@ -235,10 +242,10 @@ set_options(CURL *curl, const gw_config_t *c, const char *url, const char *passw
           curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
           (!c->smtp_ca_file[0] || curl_easy_setopt(curl, CURLOPT_CAINFO, c->smtp_ca_file) == CURLE_OK) &&
           (!c->smtp_user[0] || curl_easy_setopt(curl, CURLOPT_USERNAME, c->smtp_user) == CURLE_OK) &&
-          (!c->smtp_user[0] || !password || xoauth2 || curl_easy_setopt(curl, CURLOPT_PASSWORD, password) == CURLE_OK) &&
-          (!c->smtp_user[0] || !password || !xoauth2 ||
+          (!c->smtp_user[0] || !password || bearer || curl_easy_setopt(curl, CURLOPT_PASSWORD, password) == CURLE_OK) &&
+          (!c->smtp_user[0] || !password || !bearer ||
            (curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, password) == CURLE_OK &&
-            curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2") == CURLE_OK)) &&
+            curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, mech) == CURLE_OK)) &&
           curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb) == CURLE_OK &&
@@ -307,7 +314,8 @@ _gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, 
   else
   {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    r->permanent = permanent_code(rc, code);
+    r->permanent    = permanent_code(rc, code);
+    r->auth_refused = rc == CURLE_LOGIN_DENIED;
     snprintf(r->error, sizeof(r->error), "%.100s (%.60s): %.150s%s%.160s", url, curl_easy_strerror(rc), errbuf[0] ? errbuf : "no detail",
              reply.line[0] ? "; last answer: " : "", reply.line);
   }
