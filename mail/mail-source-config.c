@@ -146,20 +146,22 @@ set_option(gw_mail_source_t *s, const char *key, const char *value, const char *
     else
       s->print_body = yes;
   }
-  else if (!strcasecmp(key, "poll") || !strcasecmp(key, "quarantine-max") || !strcasecmp(key, "max-message-mb"))
+  else if (!strcasecmp(key, "poll") || !strcasecmp(key, "quarantine-max") || !strcasecmp(key, "max-message-mb") || !strcasecmp(key, "busy-retries"))
   {
     char *end;
     long  n = strtol(value, &end, 10);
 
     if (*end || n < 1 || n > 100000)
     {
-      *why = "poll, quarantine-max and max-message-mb take a number from 1";
+      *why = "poll, quarantine-max, max-message-mb and busy-retries take a number from 1";
       return (false);
     }
     if (!strcasecmp(key, "poll"))
       s->poll = n > 1500 ? 1500 : (int)n;   /* Re-IDLE before 29 minutes */
     else if (!strcasecmp(key, "quarantine-max"))
       s->quarantine_max = (int)n;
+    else if (!strcasecmp(key, "busy-retries"))
+      s->busy_retries = (int)n;
     else
       s->limits.max_message = (size_t)n * 1024 * 1024;
   }
@@ -238,6 +240,7 @@ source_defaults(gw_mail_source_t *s)
   s->verify         = true;
   s->poll           = 60;
   s->quarantine_max = 10;
+  s->busy_retries   = GW_MAIL_BUSY_RETRIES;
   s->wake[0]        = s->wake[1] = -1;
   snprintf(s->done, sizeof(s->done), "move");
   snprintf(s->printed, sizeof(s->printed), "Printed");

@@ -53,6 +53,14 @@ typedef enum gw_mail_done_e             /* What became of a message */
 
 #define GW_MAIL_IN_FLIGHT_MAX  64       /* in-flight= at most */
 #define GW_MAIL_RETRIES        3        /* Submissions again of a part whose job failed internal-error */
+#define GW_MAIL_BUSY_RETRIES   30       /* busy-retries= default: rounds a message may be left for later */
+#define GW_MAIL_RETRY_SLOTS    32       /* Messages whose rounds left for later are counted at once */
+
+typedef struct gw_mail_retry_s          /* A message left for later (busy, a storage error), and how often */
+{
+  char key[128];
+  int  count;
+} gw_mail_retry_t;
 
 typedef struct _gw_mail_inflight_s gw_mail_inflight_t;   /* A message waiting for its outcomes (mail-intake.c) */
 
@@ -85,6 +93,7 @@ typedef struct gw_mail_source_s
   bool             force_mono, force_duplex, print_body;
   int              quarantine_max;      /* Quarantined jobs per sender address */
   int              in_flight;           /* in-flight=: messages in flight at once (0 = 2 x ConversionWorkers) */
+  int              busy_retries;        /* busy-retries=: rounds a message may be left for later, then it is answered */
   gw_mail_limits_t limits;
 
   /* Runtime */
@@ -102,6 +111,8 @@ typedef struct gw_mail_source_s
   bool             resync;              /* Events were lost: read the waiting parts' jobs again */
   unsigned         taken;               /* Messages taken (done or in flight, not left for later): the poller's */
   bool             more;                /* The last round stopped at its batch size having taken some: go on at once */
+  gw_mail_retry_t  retries[GW_MAIL_RETRY_SLOTS]; /* Messages left for later (the poller's only) */
+  unsigned         retry_next;          /* The slot a new one takes when none is free */
   gw_mail_health_t health;              /* Guarded by mutex */
 } gw_mail_source_t;
 
