@@ -22,7 +22,7 @@ ALICE_MD="$MAILRIG_DIR/mail/alice@example.test/Maildir"
 PRINT_MD="$MAILRIG_DIR/mail/print@example.test/Maildir"
 
 gw_make_pdf "$W/doc.pdf" 1 "Busy test"
-printf '#!/bin/sh\nexec sleep 120\n' > "$W/hang"
+printf '#!/bin/sh\necho $$ >> "%s/hang.pids"\nexec sleep 120\n' "$W" > "$W/hang"
 chmod 755 "$W/hang"
 
 send() {           # send TO SUBJECT NAME: one message from alice with doc.pdf as NAME
@@ -82,4 +82,5 @@ check_eq "the first message waits in bob's inbox for its conversion (untouched)"
 check_eq "and still converting" "$(fakems_held one.pdf converting)" 1
 
 gw_stop
+for pid in $(cat "$W/hang.pids" 2>/dev/null); do kill "$pid" 2>/dev/null; done   # the hanging converter, by its PID
 gw_finish
