@@ -126,7 +126,9 @@ post_form(gw_oauth_t *o, CURL *curl, const char *form, answer_t *a, long *status
     return (false);
   }
 
-  if ((rc = curl_easy_perform(curl)) != CURLE_OK)
+  rc = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);   /* errbuf ends with this call */
+  if (rc != CURLE_OK)
   {
     *tls_refused = !o->no_verify && (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR);
     if (*tls_refused)

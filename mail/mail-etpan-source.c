@@ -163,7 +163,9 @@ sasl_oauth(gw_mail_source_t *src, mailstream *stream, MMAPString *buffer, bool i
     snprintf(line + strlen(line), size - strlen(line), "\r\n");
     resp = sasl_line(stream, buffer, line + prefix, strlen(line + prefix));
   }
-  if (resp && resp[0] == '+' && resp[1] == ' ' && resp[2])   /* An error challenge: put in words, answered, then the failure */
+  if (resp && resp[0] == '+' && (!resp[1] || (resp[1] == ' ' && !resp[2])))   /* An empty continuation here: cancel (RFC 3501, 5034) */
+    resp = sasl_line(stream, buffer, "*\r\n", 3);
+  else if (resp && resp[0] == '+' && resp[1] == ' ')   /* An error challenge: put in words, answered, then the failure */
   {
     gwSaslOAuthError(resp + 2, why, whysize);
     resp = sasl_line(stream, buffer, src->sasl == GW_SASL_OAUTHBEARER ? GW_SASL_OAUTH_DUMMY "\r\n" : "\r\n", src->sasl == GW_SASL_OAUTHBEARER ? 6 : 2);
