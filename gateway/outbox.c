@@ -335,15 +335,16 @@ oauth_setup(gw_system_t *sys, const gw_config_t *c, gw_oauth_t *o, unsigned char
 
 
 /*
- * '_gwOutboxRunOnce()' - Send every row due at 'now' (up to a batch).
- *                        Returns the rows tried.  With SmtpTokenURL the
- *                        bearer token comes from the sender's OAuth2 client
- *                        (cached; a new grant when it expires); when none
- *                        can be had, each due row records why and waits.
+ * 'run_once()' - Send every row due at 'now' (up to a batch) with the
+ *                sender ob (NULL: a test's pass, no sender).  Returns the
+ *                rows tried.  With SmtpTokenURL the bearer token comes from
+ *                the sender's OAuth2 client (cached; a new grant when it
+ *                expires); when none can be had, each due row records why
+ *                and waits.
  */
 
-int
-_gwOutboxRunOnce(gw_system_t *sys, int64_t now)
+static int
+run_once(gw_system_t *sys, _gw_outbox_t *ob, int64_t now)
 {
   gw_config_t       c;
   gw_outbox_entry_t e;
@@ -352,7 +353,7 @@ _gwOutboxRunOnce(gw_system_t *sys, int64_t now)
   char              password[GW_SECRET_MAX + 1] = "", why[GW_OUTMAIL_ERROR_MAX] = "";
   const char       *token = NULL, *auth_error = NULL;
   int               n = 0;
-  const bool       *cancel = sys->outbox ? &sys->outbox->stop : NULL;   /* The sender's stop flag */
+  const bool       *cancel = ob ? &ob->stop : NULL;   /* The sender's stop flag */
   gw_oauth_t       *oauth = NULL;
   unsigned char     fp[GW_HMAC_LEN] = { 0 };
   bool              tls, refreshed = false, ok;
@@ -362,9 +363,9 @@ _gwOutboxRunOnce(gw_system_t *sys, int64_t now)
     ;
   else if (c.smtp_token_url[0])
   {
-    oauth = sys->outbox ? &sys->outbox->oauth : calloc(1, sizeof(gw_oauth_t));
+    oauth = ob ? &ob->oauth : calloc(1, sizeof(gw_oauth_t));
     auth_error = NULL;
-    if (!oauth || !oauth_setup(sys, &c, oauth, sys->outbox ? sys->outbox->oauth_fp : fp))
+    if (!oauth || !oauth_setup(sys, &c, oauth, ob ? ob->oauth_fp : fp))
       ok = false;
     else if ((token = gwOAuthToken(oauth, cancel, &tls, why, sizeof(why))) == NULL)
     {
@@ -389,13 +390,24 @@ _gwOutboxRunOnce(gw_system_t *sys, int64_t now)
   gwWipe(c.smtp_password, sizeof(c.smtp_password));
   gwWipe(c.smtp_client_secret, sizeof(c.smtp_client_secret));
   gwWipe(c.smtp_refresh_token, sizeof(c.smtp_refresh_token));
-  if (oauth && !sys->outbox)
+  if (oauth && !ob)
   {
     gwWipe(oauth, sizeof(*oauth));
     free(oauth);
   }
 
   return (n);
+}
+
+
+/*
+ * '_gwOutboxRunOnce()' - run_once() with the system's sender (if any).
+ */
+
+int
+_gwOutboxRunOnce(gw_system_t *sys, int64_t now)
+{
+  return (run_once(sys, sys->outbox, now));
 }
 
 
@@ -452,7 +464,7 @@ sender_thread(void *data)
   for (;;)
   {
     now = (int64_t)time(NULL);
-    _gwOutboxRunOnce(sys, now);
+    run_once(sys, ob, now);
 
     _gwSystemConfigCopy(sys, &c);
     if (now - last_purge >= SENDER_IDLE_SECS)
@@ -542,6 +554,7 @@ _gwOutboxStop(_gw_outbox_t **ob)
   pthread_join((*ob)->thread, NULL);
   pthread_mutex_destroy(&(*ob)->lock);
   pthread_cond_destroy(&(*ob)->cond);
+  gwWipe(&(*ob)->oauth, sizeof((*ob)->oauth));   /* The cached token and the client's secrets */
   free(*ob);
   *ob = NULL;
 }
