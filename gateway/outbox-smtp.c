@@ -7,6 +7,7 @@
  */
 
 #include "outbox-private.h"
+#include "printgate/oauth.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -24,6 +25,7 @@ typedef struct upload_s         /* The message being read by libcurl */
 typedef struct reply_s          /* The relay's last answer line */
 {
   char line[256];
+  char challenge[256];          /* The last "334 " challenge's text (an OAuth2 error is base64 JSON) */
 } reply_t;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -187,6 +189,8 @@ debug_cb(CURL *curl, curl_infotype type, char *text, size_t size, void *data)
     r->line[n++] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
   }
   r->line[n] = '\0';
+  if (!strncmp(r->line, "334 ", 4))
+    snprintf(r->challenge, sizeof(r->challenge), "%s", r->line + 4);
 
   return (0);
 }
@@ -314,10 +318,14 @@ _gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, 
   else
   {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    char words[200] = "";
+
     r->permanent    = permanent_code(rc, code);
     r->auth_refused = rc == CURLE_LOGIN_DENIED;
-    snprintf(r->error, sizeof(r->error), "%.100s (%.60s): %.150s%s%.160s", url, curl_easy_strerror(rc), errbuf[0] ? errbuf : "no detail",
-             reply.line[0] ? "; last answer: " : "", reply.line);
+    if (r->auth_refused && strcmp(c->smtp_auth, "password") && reply.challenge[0] && !gwSaslOAuthError(reply.challenge, words, sizeof(words)))
+      words[0] = '\0';                 /* Not an OAuth2 error challenge */
+    snprintf(r->error, sizeof(r->error), "%.100s (%.60s): %.150s%s%.160s%s%s", url, curl_easy_strerror(rc), errbuf[0] ? errbuf : "no detail",
+             reply.line[0] ? "; last answer: " : "", reply.line, words[0] ? "; " : "", words);
   }
 
   curl_slist_free_all(rcpt);

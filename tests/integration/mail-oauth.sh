@@ -8,7 +8,7 @@
 #     is sent with a granted token (Postfix logs sasl_method=OAUTHBEARER);
 #     a second one within the token's life takes no grant (cached); one
 #     after the expiry takes one new grant; a revoked token (the relay says
-#     535) gets one new grant, then the row waits queued with the relay's
+#     535, its error challenge logged in words) gets one new grant, then the row waits queued with the relay's
 #     answer, and is delivered once when the endpoint grants a good token
 #     again; XOAUTH2 the same way (sasl_method=XOAUTH2); a token endpoint
 #     that refuses the grant (wrong client secret) leaves the mail queued
@@ -78,6 +78,7 @@ check "a revoked token: the relay's refusal is logged" fakems_wait 20 grep -q "O
 check "and the row waits with the relay's answer" fakems_wait 40 sh -c "$PRINTGATE -c $GW_CONF --json outbox list | grep -q 'last answer: 535'"
 check "refused: a grant after the expiry, then one new grant after the 535" test "$(grants)" -ge 4
 check_eq "not delivered yet" "$(delivered "oauth four")" 0
+check "the relay's OAUTHBEARER error challenge is in the log in words" grep -qF 'the server refused the token: status "invalid_token"' "$GW_LOG"
 check_eq "nothing failed for good (an AUTH refusal is not the message's fault)" "$(gw --json outbox list --state failed | grep -c '"id"')" 0
 echo "$GOOD" > "$W/token/issue"
 check "the endpoint grants a good token again: delivered" fakems_wait 30 is_delivered "oauth four"
