@@ -324,7 +324,7 @@ _gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, 
     r->auth_refused = rc == CURLE_LOGIN_DENIED;
     if (r->auth_refused && strcmp(c->smtp_auth, "password") && reply.challenge[0] && !gwSaslOAuthError(reply.challenge, words, sizeof(words)))
       words[0] = '\0';                 /* Not an OAuth2 error challenge */
-    snprintf(r->error, sizeof(r->error), "%.100s (%.60s): %.150s%s%.160s%s%s", url, curl_easy_strerror(rc), errbuf[0] ? errbuf : "no detail",
+    snprintf(r->error, sizeof(r->error), "%.100s (%.60s): %.120s%s%.120s%s%.80s", url, curl_easy_strerror(rc), errbuf[0] ? errbuf : "no detail",
              reply.line[0] ? "; last answer: " : "", reply.line, words[0] ? "; " : "", words);
   }
 
