@@ -329,6 +329,10 @@ oauth_setup(gw_system_t *sys, const gw_config_t *c, gw_oauth_t *o, unsigned char
     return (false);
   }
   memcpy(fp, now, GW_HMAC_LEN);
+  if (c->smtp_client_secret[0] && strncmp(c->smtp_client_secret, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+    gwLog(sys->log, GW_LOG_WARN, "SmtpClientSecret is in plain text in the configuration; encrypt it with \"printgate secret encrypt\".");
+  if (c->smtp_refresh_token[0] && strncmp(c->smtp_refresh_token, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+    gwLog(sys->log, GW_LOG_WARN, "SmtpRefreshToken is in plain text in the configuration; encrypt it with \"printgate secret encrypt\".");
 
   return (true);
 }

@@ -11,7 +11,8 @@
 #     535, its error challenge logged in words) gets one new grant, then the row waits queued with the relay's
 #     answer, and is delivered once when the endpoint grants a good token
 #     again; XOAUTH2 the same way (sasl_method=XOAUTH2); a token endpoint
-#     that refuses the grant (wrong client secret) leaves the mail queued
+#     that refuses the grant (a wrong client secret, in plain text: warned
+#     about by name) leaves the mail queued
 #     with the endpoint's reason in the log, and the refresh-token grant
 #     then delivers it; nothing is lost and nothing is sent twice;
 #  2. an IMAPS and a POP3S source with sasl=oauthbearer: the first token
@@ -103,12 +104,13 @@ check "XOAUTH2: delivered" fakems_wait 20 is_delivered "oauth five"
 check "Postfix logged an XOAUTH2 AUTH" grep -q 'sasl_method=XOAUTH2, sasl_username=oauth@example.test' "$PFLOG"
 
 BEFORE=$(grants)
-set_conf SmtpClientSecret "$(echo "wrong-secret-WWW" | gw secret encrypt)"
-check "reload with a wrong client secret" reload
+set_conf SmtpClientSecret "wrong-secret-WWW"
+check "reload with a wrong client secret, in plain text" reload
 outbox_send "oauth six"
 check "the endpoint's refusal is logged in words" fakems_wait 20 grep -q "no OAuth2 token for oauth@example.test: the token endpoint refused the client-credentials grant: HTTP 400 invalid_client" "$GW_LOG"
 check "the row waits, queued, with the reason" fakems_wait 20 sh -c "$PRINTGATE -c $GW_CONF --json outbox list --state queued | grep -q 'invalid_client'"
 check_eq "not delivered" "$(delivered "oauth six")" 0
+check "the plain-text client secret is warned about (by name)" grep -q "SmtpClientSecret is in plain text in the configuration" "$GW_LOG"
 set_conf SmtpClientSecret ""
 set_conf SmtpRefreshToken "$(echo "refresh-ABC" | gw secret encrypt)"
 check "reload with SmtpRefreshToken (refresh-token grant)" reload
