@@ -103,6 +103,7 @@ static bool check_metrics_allow(const char *value, const char **why);
 static bool check_smtp_server(const char *value, const char **why);
 static bool check_smtp_tls(const char *value, const char **why);
 static bool check_smtp_auth(const char *value, const char **why);
+static bool check_smtp_token_url(const char *value, const char **why);
 static bool check_smtp_address(const char *value, const char **why);
 
 static const config_directive_t directives[] =
@@ -271,7 +272,19 @@ static const config_directive_t directives[] =
   { "SmtpPassword", CONFIG_STRING, FIELD(smtp_password), "", 0, 0, false, NULL,
     "Password for SMTP AUTH: an enc:v1: value from printgate secret encrypt (plain text works, with a warning)." },
   { "SmtpAuth", CONFIG_STRING, FIELD(smtp_auth), "password", 0, 0, false, check_smtp_auth,
-    "password (AUTH PLAIN or LOGIN with SmtpPassword) or xoauth2 (SmtpPassword is an OAuth 2.0 bearer token)." },
+    "password (AUTH PLAIN or LOGIN with SmtpPassword), xoauth2 or oauthbearer (an OAuth 2.0 bearer token: from SmtpTokenURL, else SmtpPassword)." },
+  { "SmtpTokenURL", CONFIG_STRING, FIELD(smtp_token_url), "", 0, 0, false, check_smtp_token_url,
+    "OAuth 2.0 token endpoint (https://) the outbox gets its bearer tokens from (empty = SmtpPassword is the token)." },
+  { "SmtpTokenCAFile", CONFIG_PATH, FIELD(smtp_token_ca_file), "", 0, 0, false, NULL,
+    "CA certificates (PEM) the token endpoint's certificate must chain to (empty = the system store)." },
+  { "SmtpClientId", CONFIG_STRING, FIELD(smtp_client_id), "", 0, 0, false, NULL,
+    "OAuth 2.0 client (application) id for SmtpTokenURL." },
+  { "SmtpClientSecret", CONFIG_STRING, FIELD(smtp_client_secret), "", 0, 0, false, NULL,
+    "OAuth 2.0 client secret (client-credentials grant): an enc:v1: value from printgate secret encrypt." },
+  { "SmtpRefreshToken", CONFIG_STRING, FIELD(smtp_refresh_token), "", 0, 0, false, NULL,
+    "OAuth 2.0 refresh token (set: the refresh-token grant): an enc:v1: value from printgate secret encrypt." },
+  { "SmtpScope", CONFIG_STRING, FIELD(smtp_scope), "https://outlook.office365.com/.default", 0, 0, false, NULL,
+    "OAuth 2.0 scope asked for with SmtpTokenURL." },
   { "SmtpFrom", CONFIG_STRING, FIELD(smtp_from), "", 0, 0, false, check_smtp_address,
     "Sender address of the gateway's mail (empty = printgate@ServerName)." },
   { "SmtpDomain", CONFIG_STRING, FIELD(smtp_domain), "", 0, 0, false, NULL,
@@ -835,14 +848,26 @@ check_smtp_tls(const char *value, const char **why)
 
 
 /*
- * 'check_smtp_auth()' - "password" or "xoauth2".
+ * 'check_smtp_auth()' - "password", "xoauth2" or "oauthbearer".
  */
 
 static bool
 check_smtp_auth(const char *value, const char **why)
 {
-  *why = "must be password or xoauth2";
-  return (!strcmp(value, "password") || !strcmp(value, "xoauth2"));
+  *why = "must be password, xoauth2 or oauthbearer";
+  return (!strcmp(value, "password") || !strcmp(value, "xoauth2") || !strcmp(value, "oauthbearer"));
+}
+
+
+/*
+ * 'check_smtp_token_url()' - Empty or https://.
+ */
+
+static bool
+check_smtp_token_url(const char *value, const char **why)
+{
+  *why = "must be an https:// URL";
+  return (!*value || !strncmp(value, "https://", 8));
 }
 
 

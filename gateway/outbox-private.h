@@ -39,6 +39,7 @@ typedef struct _gw_outbox_result_s /* What one SMTP attempt gave */
 {
   bool  sent;                   /* The relay accepted the message */
   bool  permanent;              /* 5xx for the message: do not try again */
+  bool  auth_refused;           /* The relay refused our AUTH (535 and the like) */
   char  error[GW_OUTMAIL_ERROR_MAX + 1]; /* The server's answer or the local reason */
 } _gw_outbox_result_t;
 
@@ -61,7 +62,7 @@ extern bool   _gwOutboxOpen(gw_keys_t *keys, const char *aad, const unsigned cha
 extern bool   _gwSecretDecrypt(gw_keys_t *keys, const char *value, char *buf, size_t bufsize, const char **error_r);
 extern bool   _gwSecretEncrypt(gw_keys_t *keys, const char *secret, char *out, size_t outsize, const char **error_r);
 
-/* ---- SMTP (outbox-smtp.c, the only libcurl file of the core) ------------------------- */
+/* ---- SMTP (outbox-smtp.c; with outbox-oauth.c the core's libcurl files) ---------------- */
 
 /*
  * Send one composed message from 'from' to 'to' through the configured

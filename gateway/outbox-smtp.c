@@ -1,12 +1,13 @@
 /*
- * outbox-smtp.c - sending one composed message over SMTP with libcurl: the
- * core's only libcurl file (one adapter per library).  libcurl here is the
+ * outbox-smtp.c - sending one composed message over SMTP with libcurl (with
+ * outbox-oauth.c, the core's libcurl adapter).  libcurl here is the
  * GnuTLS build (docs/mail.md): the relay's certificate chain and host name
  * are verified by default, against SmtpCAFile or the system store, before
  * AUTH; SmtpTLS off is refused unless the relay is on loopback.
  */
 
 #include "outbox-private.h"
+#include "printgate/oauth.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -24,6 +25,7 @@ typedef struct upload_s         /* The message being read by libcurl */
 typedef struct reply_s          /* The relay's last answer line */
 {
   char line[256];
+  char challenge[256];          /* The last "334 " challenge's text (an OAuth2 error is base64 JSON) */
 } reply_t;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -134,6 +136,12 @@ _gwOutboxSmtpConfigValid(const gw_config_t *c, const char **why)
     *why = "SmtpTLS off is only allowed for a relay on loopback (127.0.0.1, ::1, localhost)";
     return (false);
   }
+  if (c->smtp_token_url[0] && (!strcmp(c->smtp_auth, "password") || !c->smtp_user[0] || !c->smtp_client_id[0] ||
+                               (!c->smtp_client_secret[0] && !c->smtp_refresh_token[0])))
+  {
+    *why = "SmtpTokenURL needs SmtpAuth xoauth2 or oauthbearer, SmtpUser, SmtpClientId and SmtpClientSecret or SmtpRefreshToken";
+    return (false);
+  }
 
   return (true);
 }
@@ -181,6 +189,8 @@ debug_cb(CURL *curl, curl_infotype type, char *text, size_t size, void *data)
     r->line[n++] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
   }
   r->line[n] = '\0';
+  if (!strncmp(r->line, "334 ", 4))
+    snprintf(r->challenge, sizeof(r->challenge), "%s", r->line + 4);
 
   return (0);
 }
@@ -223,7 +233,8 @@ permanent_code(CURLcode rc, long code)
 static bool
 set_options(CURL *curl, const gw_config_t *c, const char *url, const char *password, const char *from, struct curl_slist *rcpt, upload_t *u, reply_t *reply, char *errbuf, const bool *cancel)
 {
-  bool tls_required = !strcmp(c->smtp_tls, "required"), xoauth2 = !strcmp(c->smtp_auth, "xoauth2");
+  bool        tls_required = !strcmp(c->smtp_tls, "required"), bearer = strcmp(c->smtp_auth, "password") != 0;
+  const char *mech = !strcmp(c->smtp_auth, "oauthbearer") ? "AUTH=OAUTHBEARER" : "AUTH=XOAUTH2";
 
   return (curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") == CURLE_OK &&
@@ -235,10 +246,10 @@ set_options(CURL *curl, const gw_config_t *c, const char *url, const char *passw
           curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
           (!c->smtp_ca_file[0] || curl_easy_setopt(curl, CURLOPT_CAINFO, c->smtp_ca_file) == CURLE_OK) &&
           (!c->smtp_user[0] || curl_easy_setopt(curl, CURLOPT_USERNAME, c->smtp_user) == CURLE_OK) &&
-          (!c->smtp_user[0] || !password || xoauth2 || curl_easy_setopt(curl, CURLOPT_PASSWORD, password) == CURLE_OK) &&
-          (!c->smtp_user[0] || !password || !xoauth2 ||
+          (!c->smtp_user[0] || !password || bearer || curl_easy_setopt(curl, CURLOPT_PASSWORD, password) == CURLE_OK) &&
+          (!c->smtp_user[0] || !password || !bearer ||
            (curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, password) == CURLE_OK &&
-            curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2") == CURLE_OK)) &&
+            curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, mech) == CURLE_OK)) &&
           curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb) == CURLE_OK &&
@@ -307,9 +318,14 @@ _gwOutboxSmtpSend(const gw_config_t *c, const char *password, const char *from, 
   else
   {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    r->permanent = permanent_code(rc, code);
-    snprintf(r->error, sizeof(r->error), "%.100s (%.60s): %.150s%s%.160s", url, curl_easy_strerror(rc), errbuf[0] ? errbuf : "no detail",
-             reply.line[0] ? "; last answer: " : "", reply.line);
+    char words[200] = "";
+
+    r->permanent    = permanent_code(rc, code);
+    r->auth_refused = rc == CURLE_LOGIN_DENIED;
+    if (r->auth_refused && strcmp(c->smtp_auth, "password") && reply.challenge[0] && !gwSaslOAuthError(reply.challenge, words, sizeof(words)))
+      words[0] = '\0';                 /* Not an OAuth2 error challenge */
+    snprintf(r->error, sizeof(r->error), "%.100s (%.60s): %.120s%s%.120s%s%.80s", url, curl_easy_strerror(rc), errbuf[0] ? errbuf : "no detail",
+             reply.line[0] ? "; last answer: " : "", reply.line, words[0] ? "; " : "", words);
   }
 
   curl_slist_free_all(rcpt);

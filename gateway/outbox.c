@@ -16,6 +16,7 @@
 
 #include "outbox-private.h"
 #include "api-private.h"
+#include "printgate/oauth.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@ struct _gw_outbox_s
   pthread_cond_t   cond;
   bool             stop;
   bool             wake;
+  gw_oauth_t       oauth;       /* SmtpTokenURL's client: the sender thread's only */
+  unsigned char    oauth_fp[GW_HMAC_LEN]; /* The settings it was filled from */
 };
 
 static const char * const state_names[] = { "queued", "sending", "sent", "failed" };
@@ -210,16 +213,19 @@ gwApiOutboxDelete(gw_system_t *sys, const gw_actor_t *actor, int64_t id, const c
 
 /*
  * 'send_row()' - One attempt for a row taken by the sender: open its
- *                message, send it, record the outcome and log it.
+ *                message, send it (or record auth_error: no token), record
+ *                the outcome and log it.  A relay that refuses a token from
+ *                SmtpTokenURL gets one new token, once per pass (*refreshed).
  */
 
 static void
-send_row(gw_system_t *sys, const gw_config_t *c, const char *password, const gw_outbox_entry_t *e, const unsigned char *sealed, size_t len, int64_t now, const bool *cancel)
+send_row(gw_system_t *sys, const gw_config_t *c, const char *password, gw_oauth_t *oauth, bool *refreshed, const char *auth_error, const gw_outbox_entry_t *e, const unsigned char *sealed, size_t len, int64_t now, const bool *cancel)
 {
   _gw_outbox_result_t r;
   gw_outbox_state_t   state;
   int64_t             next = 0;
-  char               *msg;
+  char               *msg, why[GW_OUTMAIL_ERROR_MAX];
+  bool                tls;
 
   memset(&r, 0, sizeof(r));
   if ((msg = malloc(len + 1)) == NULL)
@@ -229,8 +235,22 @@ send_row(gw_system_t *sys, const gw_config_t *c, const char *password, const gw_
     snprintf(r.error, sizeof(r.error), "the stored message does not open (changed, or made under another root key)");
     r.permanent = true;
   }
+  else if (auth_error)
+    snprintf(r.error, sizeof(r.error), "%s", auth_error);
   else
+  {
     _gwOutboxSmtpSend(c, password, e->from, e->to, msg, len - _GW_SEAL_OVERHEAD, cancel, &r);
+    if (r.auth_refused && oauth && !*refreshed)
+    {
+      *refreshed = true;
+      gwLog(sys->log, GW_LOG_WARN, "Outbox: the relay refused the OAuth2 token (%s); asking the token endpoint for a new one.", r.error);
+      gwOAuthInvalidate(oauth);
+      if ((password = gwOAuthToken(oauth, cancel, &tls, why, sizeof(why))) != NULL)
+        _gwOutboxSmtpSend(c, password, e->from, e->to, msg, len - _GW_SEAL_OVERHEAD, cancel, &r);
+      else
+        snprintf(r.error, sizeof(r.error), "no OAuth2 token: %.400s", why);
+    }
+  }
 
   if (msg)
   {
@@ -254,52 +274,144 @@ send_row(gw_system_t *sys, const gw_config_t *c, const char *password, const gw_
 
 
 /*
- * '_gwOutboxRunOnce()' - Send every row due at 'now' (up to a batch).
- *                        Returns the rows tried.
+ * 'open_secret()' - The plaintext of a secret directive (enc:v1: or plain
+ *                   text) into buf; false (logged) when it does not open.
  */
 
-int
-_gwOutboxRunOnce(gw_system_t *sys, int64_t now)
+static bool
+open_secret(gw_system_t *sys, const char *directive, const char *value, char *buf, size_t bufsize)
+{
+  const char *why;
+
+  if (strncmp(value, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+  {
+    snprintf(buf, bufsize, "%s", value);
+    return (true);
+  }
+  if (_gwSecretDecrypt(sys->keys, value, buf, bufsize, &why))
+    return (true);
+  gwLog(sys->log, GW_LOG_ERROR, "%s: %s; nothing is sent until it is fixed.", directive, why);
+
+  return (false);
+}
+
+
+/*
+ * 'oauth_setup()' - Fill the client from SmtpTokenURL and friends when they
+ *                   changed (a reload drops the cached token); false
+ *                   (logged) when a secret does not open.
+ */
+
+static bool
+oauth_setup(gw_system_t *sys, const gw_config_t *c, gw_oauth_t *o, unsigned char fp[GW_HMAC_LEN])
+{
+  static const unsigned char label[] = "printgate outbox oauth settings";
+  unsigned char              now[GW_HMAC_LEN];
+  char                       settings[6000];
+  bool                       ok;
+
+  snprintf(settings, sizeof(settings), "%s\n%s\n%s\n%s\n%s\n%s", c->smtp_token_url, c->smtp_token_ca_file, c->smtp_client_id,
+           c->smtp_client_secret, c->smtp_refresh_token, c->smtp_scope);
+  ok = gwHmacSha256(label, sizeof(label) - 1, settings, strlen(settings), now);
+  gwWipe(settings, sizeof(settings));
+  if (ok && o->token_url[0] && !memcmp(now, fp, sizeof(now)))
+    return (true);
+
+  gwWipe(o, sizeof(*o));
+  snprintf(o->token_url, sizeof(o->token_url), "%s", c->smtp_token_url);
+  snprintf(o->cafile, sizeof(o->cafile), "%s", c->smtp_token_ca_file);
+  snprintf(o->client_id, sizeof(o->client_id), "%s", c->smtp_client_id);
+  snprintf(o->scope, sizeof(o->scope), "%s", c->smtp_scope);
+  if (!open_secret(sys, "SmtpClientSecret", c->smtp_client_secret, o->client_secret, sizeof(o->client_secret)) ||
+      !open_secret(sys, "SmtpRefreshToken", c->smtp_refresh_token, o->refresh_token, sizeof(o->refresh_token)))
+  {
+    gwWipe(o, sizeof(*o));
+    return (false);
+  }
+  memcpy(fp, now, GW_HMAC_LEN);
+  if (c->smtp_client_secret[0] && strncmp(c->smtp_client_secret, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+    gwLog(sys->log, GW_LOG_WARN, "SmtpClientSecret is in plain text in the configuration; encrypt it with \"printgate secret encrypt\".");
+  if (c->smtp_refresh_token[0] && strncmp(c->smtp_refresh_token, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+    gwLog(sys->log, GW_LOG_WARN, "SmtpRefreshToken is in plain text in the configuration; encrypt it with \"printgate secret encrypt\".");
+
+  return (true);
+}
+
+
+/*
+ * 'run_once()' - Send every row due at 'now' (up to a batch) with the
+ *                sender ob (NULL: a test's pass, no sender).  Returns the
+ *                rows tried.  With SmtpTokenURL the bearer token comes from
+ *                the sender's OAuth2 client (cached; a new grant when it
+ *                expires); when none can be had, each due row records why
+ *                and waits.
+ */
+
+static int
+run_once(gw_system_t *sys, _gw_outbox_t *ob, int64_t now)
 {
   gw_config_t       c;
   gw_outbox_entry_t e;
   void             *sealed;
   size_t            len;
-  char              password[GW_SECRET_MAX + 1] = "";
-  const char       *why;
+  char              password[GW_SECRET_MAX + 1] = "", why[GW_OUTMAIL_ERROR_MAX] = "";
+  const char       *token = NULL, *auth_error = NULL;
   int               n = 0;
-  const bool       *cancel = sys->outbox ? &sys->outbox->stop : NULL;   /* The sender's stop flag */
+  const bool       *cancel = ob ? &ob->stop : NULL;   /* The sender's stop flag */
+  gw_oauth_t       *oauth = NULL;
+  unsigned char     fp[GW_HMAC_LEN] = { 0 };
+  bool              tls, refreshed = false, ok;
 
   _gwSystemConfigCopy(sys, &c);
-  if (!_gwOutboxSmtpConfigValid(&c, &why))
-    return (0);
-
-  if (c.smtp_password[0])
+  if ((ok = _gwOutboxSmtpConfigValid(&c, &auth_error)) == false)
+    ;
+  else if (c.smtp_token_url[0])
   {
-    if (!strncmp(c.smtp_password, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
+    oauth = ob ? &ob->oauth : calloc(1, sizeof(gw_oauth_t));
+    auth_error = NULL;
+    if (!oauth || !oauth_setup(sys, &c, oauth, ob ? ob->oauth_fp : fp))
+      ok = false;
+    else if ((token = gwOAuthToken(oauth, cancel, &tls, why, sizeof(why))) == NULL)
     {
-      if (!_gwSecretDecrypt(sys->keys, c.smtp_password, password, sizeof(password), &why))
-      {
-        gwLog(sys->log, GW_LOG_ERROR, "SmtpPassword: %s; nothing is sent until it is fixed.", why);
-        return (0);
-      }
+      gwLog(sys->log, GW_LOG_ERROR, "Outbox: no OAuth2 token for %s: %s; the messages wait in the outbox.", c.smtp_user, why);
+      auth_error = why;
     }
-    else
-      snprintf(password, sizeof(password), "%s", c.smtp_password);
   }
+  else if (c.smtp_password[0])
+    ok = open_secret(sys, "SmtpPassword", c.smtp_password, password, sizeof(password));
 
-  while (n < SENDER_BATCH && !(cancel && __atomic_load_n(cancel, __ATOMIC_ACQUIRE)) &&
+  while (ok && n < SENDER_BATCH && !(cancel && __atomic_load_n(cancel, __ATOMIC_ACQUIRE)) &&
          gwStoreOutboxTake(sys->store, now, &e, &sealed, &len))
   {
-    send_row(sys, &c, c.smtp_user[0] ? password : NULL, &e, sealed, len, now, cancel);
+    if (oauth && !auth_error && !oauth->access_token[0])
+      auth_error = "the relay refused the OAuth2 token and no new one could be had";
+    send_row(sys, &c, !c.smtp_user[0] ? NULL : token ? token : password, oauth, &refreshed, auth_error, &e, sealed, len, now, cancel);
     free(sealed);
     n ++;
   }
 
   gwWipe(password, sizeof(password));
   gwWipe(c.smtp_password, sizeof(c.smtp_password));
+  gwWipe(c.smtp_client_secret, sizeof(c.smtp_client_secret));
+  gwWipe(c.smtp_refresh_token, sizeof(c.smtp_refresh_token));
+  if (oauth && !ob)
+  {
+    gwWipe(oauth, sizeof(*oauth));
+    free(oauth);
+  }
 
   return (n);
+}
+
+
+/*
+ * '_gwOutboxRunOnce()' - run_once() with the system's sender (if any).
+ */
+
+int
+_gwOutboxRunOnce(gw_system_t *sys, int64_t now)
+{
+  return (run_once(sys, sys->outbox, now));
 }
 
 
@@ -356,7 +468,7 @@ sender_thread(void *data)
   for (;;)
   {
     now = (int64_t)time(NULL);
-    _gwOutboxRunOnce(sys, now);
+    run_once(sys, ob, now);
 
     _gwSystemConfigCopy(sys, &c);
     if (now - last_purge >= SENDER_IDLE_SECS)
@@ -446,6 +558,7 @@ _gwOutboxStop(_gw_outbox_t **ob)
   pthread_join((*ob)->thread, NULL);
   pthread_mutex_destroy(&(*ob)->lock);
   pthread_cond_destroy(&(*ob)->cond);
+  gwWipe(&(*ob)->oauth, sizeof((*ob)->oauth));   /* The cached token and the client's secrets */
   free(*ob);
   *ob = NULL;
 }

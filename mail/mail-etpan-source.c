@@ -108,33 +108,119 @@ verify_stream(gw_mail_source_t *src, mailstream *stream)
 
 
 /*
- * 'imap_oauth2()' - AUTHENTICATE XOAUTH2 with the source's access token (a
- *                   refused token: one new token, one more try).  *r gets
- *                   libetpan's answer.
+ * 'sasl_line()' - Send one line (wiped by the caller) and read the answer,
+ *                 skipping IMAP's untagged lines; NULL = the stream broke.
+ */
+
+static char *
+sasl_line(mailstream *stream, MMAPString *buffer, const char *line, size_t len)
+{
+  char *resp;
+
+  if (mailstream_write(stream, line, len) != (ssize_t)len || mailstream_flush(stream) == -1)
+    return (NULL);
+  while ((resp = mailstream_read_line_remove_eol(stream, buffer)) != NULL && !strncmp(resp, "* ", 2))
+    ;
+
+  return (resp);
+}
+
+
+/*
+ * 'sasl_oauth()' - AUTHENTICATE (IMAP, tag "pgauth") or AUTH (POP3, RFC
+ *                  5034) with XOAUTH2 or OAUTHBEARER on the session's own
+ *                  stream: libetpan 1.9.4 has no OAUTHBEARER and no POP3
+ *                  XOAUTH2.  The initial response goes in the command
+ *                  (SASL-IR) when ir, else after the server's empty "+".
+ *                  An error challenge ("+ " base64 JSON) is put in words in
+ *                  why and answered with the dummy response (RFC 7628
+ *                  3.2.3; XOAUTH2: an empty line), and the server then
+ *                  fails the exchange.  1 = signed in, 0 = the token was
+ *                  refused (why says how), -1 = the stream broke.
+ */
+
+static int
+sasl_oauth(gw_mail_source_t *src, mailstream *stream, MMAPString *buffer, bool imap, bool ir, const char *token, char *why, size_t whysize)
+{
+  const char *mech = src->sasl == GW_SASL_OAUTHBEARER ? "OAUTHBEARER" : "XOAUTH2";
+  size_t      size = ((3 * strlen(src->user) + strlen(src->host) + strlen(token) + 64) + 2) / 3 * 4 + 64;
+  char       *line = calloc(1, size), *resp = NULL;
+  int         prefix, r = -1;
+
+  snprintf(why, whysize, "the server refused the token");
+  if (!line)
+    return (-1);
+  prefix = snprintf(line, size, "%s %s%s", imap ? "pgauth AUTHENTICATE" : "AUTH", mech, ir ? " " : "\r\n");
+  if (!gwSaslOAuthResponse(src->sasl, src->user, src->host, src->port, token, line + prefix, size - (size_t)prefix - 2))
+    snprintf(why, whysize, "the user name or token cannot go in a %s message", mech);
+  else if (ir)
+  {
+    snprintf(line + strlen(line), size - strlen(line), "\r\n");
+    resp = sasl_line(stream, buffer, line, strlen(line));
+  }
+  else if ((resp = sasl_line(stream, buffer, line, (size_t)prefix)) != NULL && resp[0] == '+')
+  {
+    snprintf(line + strlen(line), size - strlen(line), "\r\n");
+    resp = sasl_line(stream, buffer, line + prefix, strlen(line + prefix));
+  }
+  if (resp && resp[0] == '+' && (!resp[1] || (resp[1] == ' ' && !resp[2])))   /* An empty continuation here: cancel (RFC 3501, 5034) */
+    resp = sasl_line(stream, buffer, "*\r\n", 3);
+  else if (resp && resp[0] == '+' && resp[1] == ' ')   /* An error challenge: put in words, answered, then the failure */
+  {
+    gwSaslOAuthError(resp + 2, why, whysize);
+    resp = sasl_line(stream, buffer, src->sasl == GW_SASL_OAUTHBEARER ? GW_SASL_OAUTH_DUMMY "\r\n" : "\r\n", src->sasl == GW_SASL_OAUTHBEARER ? 6 : 2);
+  }
+  if (resp)
+    r = !strncmp(resp, imap ? "pgauth OK" : "+OK", imap ? 9 : 3) ? 1 : 0;
+  gwWipe(line, size);
+  free(line);
+
+  return (r);
+}
+
+
+/*
+ * 'imap_oauth2()' - AUTHENTICATE XOAUTH2 (libetpan's) or OAUTHBEARER (ours,
+ *                   sasl_oauth()) with the source's access token (a refused
+ *                   token: one new token, one more try).  *r gets the answer.
  */
 
 static connect_rc_t
 imap_oauth2(gw_mail_source_t *src, mailimap *imap, int *r)
 {
   struct mailimap_capability_data *caps = NULL;
-  bool                             tls = false;
+  bool                             tls = false, bearer = src->sasl == GW_SASL_OAUTHBEARER;
 
   *r = MAILIMAP_ERROR_LOGIN;
   if (mailimap_capability(imap, &caps) == MAILIMAP_NO_ERROR && caps)   /* After TLS: the list afresh */
     mailimap_capability_data_free(caps);
-  if (!mailimap_has_xoauth2(imap))
+  if (!mailimap_has_authentication(imap, bearer ? "OAUTHBEARER" : "XOAUTH2"))
   {
-    _gwMailHealthError(src, 0, true, "%s:%d does not offer AUTH=XOAUTH2; the source is stopped (auth=oauth2).", src->host, src->port);
+    _gwMailHealthError(src, 0, true, "%s:%d does not offer AUTH=%s; the source is stopped (auth=oauth2).", src->host, src->port, bearer ? "OAUTHBEARER" : "XOAUTH2");
     return (CONNECT_STOP);
   }
   for (int attempt = 0; attempt < 2 && *r == MAILIMAP_ERROR_LOGIN; attempt ++)
   {
     const char *token = _gwMailOAuthToken(src, &tls);
+    char        why[256] = "the server refused the token";
+    int         sr;
 
     if (!token)
       return (tls ? CONNECT_STOP : CONNECT_RETRY);
-    if ((*r = mailimap_oauth2_authenticate(imap, src->user, token)) == MAILIMAP_ERROR_LOGIN)
+    if (!bearer)
+      *r = mailimap_oauth2_authenticate(imap, src->user, token);
+    else if ((sr = sasl_oauth(src, imap->imap_stream, imap->imap_stream_buffer, true, mailimap_has_extension(imap, "SASL-IR") != 0, token, why, sizeof(why))) == 1)
+    {
+      imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+      *r = MAILIMAP_NO_ERROR;
+    }
+    else
+      *r = sr == 0 ? MAILIMAP_ERROR_LOGIN : MAILIMAP_ERROR_STREAM;
+    if (*r == MAILIMAP_ERROR_LOGIN)
+    {
+      gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: AUTHENTICATE %s for %s: %s.", src->name, bearer ? "OAUTHBEARER" : "XOAUTH2", src->user, why);
       _gwMailOAuthInvalidate(src);
+    }
   }
 
   return (CONNECT_OK);
@@ -580,84 +666,27 @@ uidl_add(gw_mail_source_t *src, const char *uidl)
 
 
 /*
- * 'b64_encode()' - Base64 of len bytes; false when out is too small.
- */
-
-static bool
-b64_encode(const unsigned char *in, size_t len, char *out, size_t outsize)
-{
-  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t            o = 0;
-
-  if ((len + 2) / 3 * 4 + 1 > outsize)
-    return (false);
-  for (size_t i = 0; i < len; i += 3)
-  {
-    unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < len ? in[i + 2] : 0);
-
-    out[o ++] = abc[(v >> 18) & 63];
-    out[o ++] = abc[(v >> 12) & 63];
-    out[o ++] = i + 1 < len ? abc[(v >> 6) & 63] : '=';
-    out[o ++] = i + 2 < len ? abc[v & 63] : '=';
-  }
-  out[o] = '\0';
-
-  return (true);
-}
-
-
-/*
- * 'pop3_xoauth2()' - AUTH XOAUTH2 with an initial response (RFC 5034).
- *                    libetpan 1.9.4 has no POP3 XOAUTH2: the command goes
- *                    on the session's own stream and, on +OK, the session is
- *                    put in libetpan's TRANSACTION state (its private enum:
- *                    2, as mailpop3_pass() does).  A refusal ("+ " with an
- *                    error, answered with an empty line, then -ERR) gives
- *                    MAILPOP3_ERROR_BAD_PASSWORD.
+ * 'pop3_oauth()' - AUTH with the source's token; on +OK the session is put
+ *                  in libetpan's TRANSACTION state (its private enum: 2, as
+ *                  mailpop3_pass() does).  A refusal gives
+ *                  MAILPOP3_ERROR_BAD_PASSWORD.
  */
 
 static int
-pop3_xoauth2(mailpop3 *pop, const char *user, const char *token)
+pop3_oauth(gw_mail_source_t *src, mailpop3 *pop, const char *token, char *why, size_t whysize)
 {
-  size_t  slen = strlen(user) + strlen(token) + 32, lsize = (slen + 2) / 3 * 4 + 32;
-  char   *sasl = malloc(slen), *line = malloc(lsize), *resp = NULL;
-  int     r = MAILPOP3_ERROR_MEMORY, n;
-  ssize_t len;
+  int r = sasl_oauth(src, pop->pop3_stream, pop->pop3_stream_buffer, false, true, token, why, whysize);
 
-  if (sasl && line && (n = snprintf(sasl, slen, "user=%s\001auth=Bearer %s\001\001", user, token)) > 0 &&
-      (size_t)n < slen && b64_encode((unsigned char *)sasl, (size_t)n, line + 13, lsize - 16))
-  {
-    memcpy(line, "AUTH XOAUTH2 ", 13);
-    len = (ssize_t)strlen(line);
-    line[len ++] = '\r';
-    line[len ++] = '\n';
-    if (mailstream_write(pop->pop3_stream, line, (size_t)len) == len && mailstream_flush(pop->pop3_stream) != -1)
-      resp = mailstream_read_line_remove_eol(pop->pop3_stream, pop->pop3_stream_buffer);
-    if (resp && resp[0] == '+' && resp[1] == ' ' &&
-        mailstream_write(pop->pop3_stream, "\r\n", 2) == 2 && mailstream_flush(pop->pop3_stream) != -1)
-      resp = mailstream_read_line_remove_eol(pop->pop3_stream, pop->pop3_stream_buffer);
-    if (resp && !strncmp(resp, "+OK", 3))
-    {
-      pop->pop3_state = 2;              /* POP3_STATE_TRANSACTION in mailpop3.c */
-      r = MAILPOP3_NO_ERROR;
-    }
-    else
-      r = resp ? MAILPOP3_ERROR_BAD_PASSWORD : MAILPOP3_ERROR_STREAM;
-  }
-  if (sasl)
-    gwWipe(sasl, slen);
-  if (line)
-    gwWipe(line, lsize);
-  free(sasl);
-  free(line);
+  if (r == 1)
+    pop->pop3_state = 2;                /* POP3_STATE_TRANSACTION in mailpop3.c */
 
-  return (r);
+  return (r == 1 ? MAILPOP3_NO_ERROR : r == 0 ? MAILPOP3_ERROR_BAD_PASSWORD : MAILPOP3_ERROR_STREAM);
 }
 
 
 /*
- * 'pop3_login()' - USER/PASS, or XOAUTH2 with the source's token (a refused
- *                  token: one new token, one more try).
+ * 'pop3_login()' - USER/PASS, or XOAUTH2 / OAUTHBEARER with the source's
+ *                  token (a refused token: one new token, one more try).
  */
 
 static connect_rc_t
@@ -674,11 +703,15 @@ pop3_login(gw_mail_source_t *src, mailpop3 *pop, int *r)
   for (int attempt = 0; attempt < 2 && *r == MAILPOP3_ERROR_BAD_PASSWORD; attempt ++)
   {
     const char *token = _gwMailOAuthToken(src, &tls);
+    char        why[256];
 
     if (!token)
       return (tls ? CONNECT_STOP : CONNECT_RETRY);
-    if ((*r = pop3_xoauth2(pop, src->user, token)) == MAILPOP3_ERROR_BAD_PASSWORD)
+    if ((*r = pop3_oauth(src, pop, token, why, sizeof(why))) == MAILPOP3_ERROR_BAD_PASSWORD)
+    {
+      gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: AUTH %s for %s: %s.", src->name, src->sasl == GW_SASL_OAUTHBEARER ? "OAUTHBEARER" : "XOAUTH2", src->user, why);
       _gwMailOAuthInvalidate(src);
+    }
   }
 
   return (CONNECT_OK);

@@ -1,6 +1,7 @@
 /*
- * mail-http.c - one HTTPS request of an EWS or Graph source, and its OAuth2
- * token endpoint, over libcurl (the GnuTLS build on Debian 12).
+ * mail-http.c - one HTTPS request of an EWS or Graph source over libcurl
+ * (the GnuTLS build on Debian 12); the OAuth2 token endpoint is the core's
+ * (printgate/oauth.h, through mail-oauth.c).
  *
  * The server's certificate chain and host name are verified in the TLS
  * handshake (against the source's cafile= or the system store), before the
@@ -142,7 +143,7 @@ set_auth(CURL *curl, gw_mail_source_t *src, const char *bearer)
     return (curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER) == CURLE_OK &&
             curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, bearer) == CURLE_OK);
   if (!src->password[0] || src->auth == GW_MAIL_AUTH_OAUTH2)
-    return (true);                      /* The token endpoint: the secret is in the form */
+    return (true);                      /* No password, or OAuth2 without a token: nothing to send */
 
   return (curl_easy_setopt(curl, CURLOPT_HTTPAUTH, src->auth == GW_MAIL_AUTH_NTLM ? (long)CURLAUTH_NTLM : (long)CURLAUTH_BASIC) == CURLE_OK &&
           curl_easy_setopt(curl, CURLOPT_USERNAME, src->user) == CURLE_OK &&

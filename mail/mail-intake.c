@@ -23,6 +23,13 @@
  * "SOURCE:KEY:PART#2", "#3", "#4" (GW_MAIL_RETRIES times).  The failed jobs
  * themselves count the attempts, so a crash or a reload neither loses nor
  * resets the count; the last failure is final and the reply says so.
+ *
+ * Any other round that leaves a message for later (the gateway busy, a
+ * storage error, a retry not due yet) is counted per message in memory:
+ * after busy-retries such rounds (30 by default) the message is answered
+ * with a reply saying so and moved to Rejected (without a reply when even
+ * that cannot be queued), so it is not taken again for ever.  A restart
+ * starts the count again.
  */
 
 #include "mail-intake.h"
@@ -740,15 +747,89 @@ intake(gw_mail_source_t *src, const char *key, const char *data, size_t size, vo
 
 
 /*
+ * 'retry_slot()' - The count of rounds a message was left for later: its
+ *                  slot, or (add) a new one (the oldest reused when all are
+ *                  taken); NULL when it has none.
+ */
+
+static gw_mail_retry_t *
+retry_slot(gw_mail_source_t *src, const char *key, bool add)
+{
+  gw_mail_retry_t *r;
+
+  for (int i = 0; i < GW_MAIL_RETRY_SLOTS; i ++)
+    if (src->retries[i].count && !strncmp(src->retries[i].key, key, sizeof(src->retries[i].key) - 1))
+      return (src->retries + i);
+  if (!add)
+    return (NULL);
+  for (int i = 0; i < GW_MAIL_RETRY_SLOTS; i ++)
+    if (!src->retries[i].count)
+      return (src->retries + i);
+  r = src->retries + src->retry_next ++ % GW_MAIL_RETRY_SLOTS;
+  r->count = 0;
+
+  return (r);
+}
+
+
+/*
+ * 'retry_bound()' - Count a round's outcome for the message: a final one
+ *                   forgets it; RETRY counts one more and gives true once
+ *                   busy-retries is reached (the caller ends the message).
+ */
+
+static bool
+retry_bound(gw_mail_source_t *src, const char *key, gw_mail_done_t done, int *count)
+{
+  gw_mail_retry_t *r = retry_slot(src, key, done == GW_MAIL_RETRY);
+
+  *count = 0;
+  if (!r)
+    return (false);
+  if (done != GW_MAIL_RETRY)
+  {
+    if (done != GW_MAIL_IN_FLIGHT)
+      memset(r, 0, sizeof(*r));
+    return (false);
+  }
+  if (!r->count ++)
+    snprintf(r->key, sizeof(r->key), "%s", key);
+  if ((*count = r->count) < src->busy_retries)
+    return (false);
+  memset(r, 0, sizeof(*r));
+
+  return (true);
+}
+
+
+/*
  * '_gwMailIntake()' - Take one whole message; counted as taken unless it is
  *                     left for later (a round that took some may go on).
+ *                     Left for later busy-retries times: answered and
+ *                     rejected (see the file comment).
  */
 
 gw_mail_done_t
 _gwMailIntake(gw_mail_source_t *src, const char *key, const char *data, size_t size, void *tag)
 {
-  gw_mail_done_t done = intake(src, key, data, size, tag);
+  gw_mail_done_t     done = intake(src, key, data, size, tag);
+  gw_mail_message_t *h;
+  char               why[300];
+  int                count;
 
+  if (retry_bound(src, key, done, &count))
+  {
+    snprintf(why, sizeof(why), "the gateway could not take all of it after %d tries (it was busy, or could not store it); "
+             "any document listed in your held jobs is held, send the others again later", count);
+    h    = header_only(src, data, size);
+    done = refuse_message(src, h, key, why);
+    gwMailMessageDelete(&h);
+    if (done == GW_MAIL_RETRY)
+    {
+      gwLog(gwSystemGetLog(src->sys), GW_LOG_ERROR, "Mail source %s: message %s: no reply could be queued either; it is moved to %s without one.", src->name, key, src->rejected);
+      done = GW_MAIL_DONE_REJECTED;
+    }
+  }
   if (done != GW_MAIL_RETRY)
     src->taken ++;
 
@@ -770,6 +851,7 @@ _gwMailIntakeFinish(gw_mail_source_t *src, gw_mail_inflight_t **mp, char *key, s
   char                intro[600], next[128];
   const char         *why = NULL;
   gw_mail_done_t      done;
+  int                 count;
 
   *mp = NULL;
   snprintf(key, keysize, "%s", m->key);
@@ -800,6 +882,11 @@ _gwMailIntakeFinish(gw_mail_source_t *src, gw_mail_inflight_t **mp, char *key, s
   gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: message %s from %s: %d document(s)%s.", src->name, m->key, m->head.from, m->nparts, m->quarantine ? ", quarantined" : "");
   done = queue_reply(src, &m->head, m->key, intro, m, m->notes) ? GW_MAIL_DONE_PRINTED : GW_MAIL_RETRY;
   free(m);
+  if (retry_bound(src, key, done, &count))
+  {
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_ERROR, "Mail source %s: message %s: its reply could not be queued in %d tries; it is marked done without one.", src->name, key, count);
+    done = GW_MAIL_DONE_PRINTED;
+  }
 
   return (done);
 }

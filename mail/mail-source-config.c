@@ -146,20 +146,22 @@ set_option(gw_mail_source_t *s, const char *key, const char *value, const char *
     else
       s->print_body = yes;
   }
-  else if (!strcasecmp(key, "poll") || !strcasecmp(key, "quarantine-max") || !strcasecmp(key, "max-message-mb"))
+  else if (!strcasecmp(key, "poll") || !strcasecmp(key, "quarantine-max") || !strcasecmp(key, "max-message-mb") || !strcasecmp(key, "busy-retries"))
   {
     char *end;
     long  n = strtol(value, &end, 10);
 
     if (*end || n < 1 || n > 100000)
     {
-      *why = "poll, quarantine-max and max-message-mb take a number from 1";
+      *why = "poll, quarantine-max, max-message-mb and busy-retries take a number from 1";
       return (false);
     }
     if (!strcasecmp(key, "poll"))
       s->poll = n > 1500 ? 1500 : (int)n;   /* Re-IDLE before 29 minutes */
     else if (!strcasecmp(key, "quarantine-max"))
       s->quarantine_max = (int)n;
+    else if (!strcasecmp(key, "busy-retries"))
+      s->busy_retries = (int)n;
     else
       s->limits.max_message = (size_t)n * 1024 * 1024;
   }
@@ -203,6 +205,18 @@ set_option(gw_mail_source_t *s, const char *key, const char *value, const char *
       return (false);
     }
   }
+  else if (!strcasecmp(key, "sasl"))
+  {
+    if (!strcasecmp(value, "xoauth2"))
+      s->sasl = GW_SASL_XOAUTH2;
+    else if (!strcasecmp(value, "oauthbearer"))
+      s->sasl = GW_SASL_OAUTHBEARER;
+    else
+    {
+      *why = "sasl takes xoauth2 or oauthbearer";
+      return (false);
+    }
+  }
   else if (!strcasecmp(key, "attached-messages"))
     s->limits.rfc822_as_document = !strcasecmp(value, "document");
   else
@@ -226,6 +240,7 @@ source_defaults(gw_mail_source_t *s)
   s->verify         = true;
   s->poll           = 60;
   s->quarantine_max = 10;
+  s->busy_retries   = GW_MAIL_BUSY_RETRIES;
   s->wake[0]        = s->wake[1] = -1;
   snprintf(s->done, sizeof(s->done), "move");
   snprintf(s->printed, sizeof(s->printed), "Printed");
@@ -266,6 +281,8 @@ check_source(gw_mail_source_t *s)
     return ("auth=ntlm is for ews:// sources only");
   if (s->proto == GW_MAIL_PROTO_GRAPH && s->auth != GW_MAIL_AUTH_OAUTH2)
     return ("a graph:// source signs in with auth=oauth2 only");
+  if (s->sasl == GW_SASL_OAUTHBEARER && (s->auth != GW_MAIL_AUTH_OAUTH2 || http))
+    return ("sasl=oauthbearer is for imap:// and pop3:// sources with auth=oauth2");
   if (s->auth == GW_MAIL_AUTH_OAUTH2)
   {
     if (strncasecmp(s->oauth.token_url, "https://", 8))

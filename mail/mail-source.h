@@ -8,6 +8,7 @@
 
 #include "mail-private.h"
 #include "printgate/api.h"
+#include "printgate/oauth.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -29,20 +30,9 @@ typedef enum gw_mail_auth_e             /* auth= */
   GW_MAIL_AUTH_OAUTH2                   /* XOAUTH2 (IMAP, POP3), bearer (EWS, Graph) */
 } gw_mail_auth_t;
 
-#define GW_MAIL_TOKEN_MAX    4096       /* Bytes of an access or refresh token */
+#define GW_MAIL_TOKEN_MAX    GW_OAUTH_TOKEN_MAX  /* Bytes of an access or refresh token */
 
-typedef struct gw_mail_oauth_s          /* OAuth2 client of one source (mail-oauth.c) */
-{
-  char   token_url[512];                /* token-url= (https://) */
-  char   client_id[256];                /* client-id= */
-  char   client_secret[1024];           /* client-secret= (enc:v1: in the file) */
-  char   refresh_token[GW_MAIL_TOKEN_MAX]; /* refresh-token= (enc:v1:); set: refresh-token grant */
-  char   scope[256];                    /* scope= (default per kind) */
-  char   cafile[1024];                  /* token-cafile= ("" = the source's cafile=) */
-  char   access_token[GW_MAIL_TOKEN_MAX]; /* Cached */
-  time_t expires;                       /* When the cached token stops being used */
-  int    grants;                        /* Tokens obtained (log, tests) */
-} gw_mail_oauth_t;
+typedef gw_oauth_t gw_mail_oauth_t;     /* OAuth2 client of one source (the core's, printgate/oauth.h; mail-oauth.c) */
 
 typedef struct gw_mail_health_s         /* The source's health (/health details) */
 {
@@ -63,6 +53,14 @@ typedef enum gw_mail_done_e             /* What became of a message */
 
 #define GW_MAIL_IN_FLIGHT_MAX  64       /* in-flight= at most */
 #define GW_MAIL_RETRIES        3        /* Submissions again of a part whose job failed internal-error */
+#define GW_MAIL_BUSY_RETRIES   30       /* busy-retries= default: rounds a message may be left for later */
+#define GW_MAIL_RETRY_SLOTS    32       /* Messages whose rounds left for later are counted at once */
+
+typedef struct gw_mail_retry_s          /* A message left for later (busy, a storage error), and how often */
+{
+  char key[128];
+  int  count;
+} gw_mail_retry_t;
 
 typedef struct _gw_mail_inflight_s gw_mail_inflight_t;   /* A message waiting for its outcomes (mail-intake.c) */
 
@@ -85,6 +83,7 @@ typedef struct gw_mail_source_s
   char             password[256];
   gw_mail_auth_t   auth;
   gw_mail_oauth_t  oauth;
+  gw_sasl_oauth_t  sasl;                /* sasl=: xoauth2 (default) or oauthbearer (IMAP, POP3 with auth=oauth2) */
   char             cafile[1024];        /* "" = the system store */
   bool             verify;              /* verify=no: the admin turned verification off for this source */
   char             authserv_id[256];    /* Trusted Authentication-Results id ("" = none trusted) */
@@ -94,6 +93,7 @@ typedef struct gw_mail_source_s
   bool             force_mono, force_duplex, print_body;
   int              quarantine_max;      /* Quarantined jobs per sender address */
   int              in_flight;           /* in-flight=: messages in flight at once (0 = 2 x ConversionWorkers) */
+  int              busy_retries;        /* busy-retries=: rounds a message may be left for later, then it is answered */
   gw_mail_limits_t limits;
 
   /* Runtime */
@@ -111,6 +111,8 @@ typedef struct gw_mail_source_s
   bool             resync;              /* Events were lost: read the waiting parts' jobs again */
   unsigned         taken;               /* Messages taken (done or in flight, not left for later): the poller's */
   bool             more;                /* The last round stopped at its batch size having taken some: go on at once */
+  gw_mail_retry_t  retries[GW_MAIL_RETRY_SLOTS]; /* Messages left for later (the poller's only) */
+  unsigned         retry_next;          /* The slot a new one takes when none is free */
   gw_mail_health_t health;              /* Guarded by mutex */
 } gw_mail_source_t;
 

@@ -46,6 +46,8 @@ def options(description):
     p.add_argument("--refresh-token", default="")
     p.add_argument("--token-value", default="", help="issue this token (else fresh random ones)")
     p.add_argument("--token-first", default="", help="the first grant issues this token instead (an expired one)")
+    p.add_argument("--token-file", default="", help="each grant issues the token this file holds then (a test changes it)")
+    p.add_argument("--expires-in", type=int, default=3599, help="the expires_in of each token granted")
     p.add_argument("--user", default="")
     p.add_argument("--password", default="")
     p.add_argument("--page-size", type=int, default=2)
@@ -73,11 +75,12 @@ class Mailbox:
                                       "downloads": 0, "data": data, "moves": 0, "marks": 0}
         self.tokens = {}                            # token -> requests served with it
         self.grants = 0
+        self.grant_types = []                       # grant_type of each grant, in order
         self.throttled = False
         self.save()
 
     def save(self):
-        state = {"grants": self.grants, "folders": self.folders,
+        state = {"grants": self.grants, "grant_types": self.grant_types, "folders": self.folders,
                  "messages": {m["file"]: {k: v for k, v in m.items() if k != "data"} |
                               {"id": i, "folder": self.folders.get(m["folder"], m["folder"])}
                               for i, m in self.messages.items()}}
@@ -164,12 +167,17 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(400, json.dumps({"error": "invalid_client", "error_description": "fake: bad client or grant"}))
         with self.box.lock:
             self.box.grants += 1
-            tok = self.args.token_value or "fake-token-%d-%s" % (self.box.grants, secrets.token_hex(8))
+            self.box.grant_types.append(grant)
+            if self.args.token_file:
+                with open(self.args.token_file) as f:
+                    tok = f.read().strip()
+            else:
+                tok = self.args.token_value or "fake-token-%d-%s" % (self.box.grants, secrets.token_hex(8))
             if self.box.grants == 1 and self.args.token_first:
                 tok = self.args.token_first
             self.box.tokens[tok] = 0
             self.box.save()
-        return self.answer(200, json.dumps({"token_type": "Bearer", "expires_in": 3599, "access_token": tok}))
+        return self.answer(200, json.dumps({"token_type": "Bearer", "expires_in": self.args.expires_in, "access_token": tok}))
 
     def authorized(self):
         """Bearer (a token this fake issued, not expired) or Basic (--user/--password)."""

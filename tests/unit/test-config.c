@@ -50,7 +50,8 @@ static const bad_case_t bad_cases[] =
   { "bad-quote.conf",             1, "LogFile",           "closing quote" },
   { "bad-tls-pair.conf",          2, "TLSCertificate",    "together" },
   { "bad-adminuser.conf",         1, "AdminUser",         "account name" },
-  { "bad-empty-path.conf",        1, "StateDir",          "empty" }
+  { "bad-empty-path.conf",        1, "StateDir",          "empty" },
+  { "bad-token-url.conf",         2, "SmtpTokenURL",      "https://" }
 };
 
 
@@ -197,7 +198,10 @@ main(void)
     TEST_CHECK(!strcmp(c->smtp_server, "mail.example.org:2525") && !strcmp(c->smtp_tls, "implicit"));
     TEST_CHECK(!strcmp(c->smtp_ca_file, "/etc/printgate/smtp-ca.pem") && !strcmp(c->smtp_user, "print@example.org"));
     TEST_CHECK(!strcmp(c->smtp_password, "enc:v1:AAAA") && !strcmp(c->smtp_from, "print@example.org"));
-    TEST_CHECK(!strcmp(c->smtp_auth, "xoauth2"));
+    TEST_CHECK(!strcmp(c->smtp_auth, "oauthbearer") && !strcmp(c->smtp_token_url, "https://login.example.org/tenant/oauth2/v2.0/token"));
+    TEST_CHECK(!strcmp(c->smtp_token_ca_file, "/etc/printgate/idp-ca.pem") && !strcmp(c->smtp_client_id, "app-123"));
+    TEST_CHECK(!strcmp(c->smtp_client_secret, "enc:v1:BBBB") && !strcmp(c->smtp_refresh_token, "enc:v1:CCCC"));
+    TEST_CHECK(!strcmp(c->smtp_scope, "https://mail.example.org/.default"));
     TEST_CHECK(!strcmp(c->smtp_domain, "gw.example.org") && c->smtp_timeout == 30);
     TEST_CHECK(c->smtp_retry_delay == 120 && c->smtp_retry_max == 7200 && c->smtp_give_up == 3 * 86400 && c->smtp_keep_sent == 86400);
 
@@ -331,7 +335,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 81, "%d directives", count);
+  TEST_CHECKF(count == 87, "%d directives", count);
   {
     char *doc;
 

@@ -73,6 +73,14 @@ static const struct
   { "i imaps://mail.example.test user=print@example.test password=pw in-flight=0", "in-flight takes a number from 1 to 64" },
   { "i imaps://mail.example.test user=print@example.test password=pw in-flight=65", "in-flight takes a number from 1 to 64" },
   { "i imaps://mail.example.test user=print@example.test password=pw in-flight=4x", "in-flight takes a number from 1 to 64" },
+  { "i imaps://mail.example.test user=print@example.test auth=oauth2 sasl=oauthbearer " TOKEN " client-secret=s", NULL },
+  { "p pop3s://mail.example.test user=print@example.test auth=oauth2 sasl=OAUTHBEARER " TOKEN " client-secret=s", NULL },
+  { "i imaps://mail.example.test user=print@example.test auth=oauth2 sasl=xoauth2 " TOKEN " client-secret=s", NULL },
+  { "i imaps://mail.example.test user=print@example.test auth=oauth2 sasl=plain " TOKEN " client-secret=s", "sasl takes xoauth2 or oauthbearer" },
+  { "i imaps://mail.example.test user=print@example.test password=pw sasl=oauthbearer", "sasl=oauthbearer is for imap:// and pop3:// sources with auth=oauth2" },
+  { "g graph://graph.microsoft.com user=p@example.test sasl=oauthbearer " TOKEN " client-secret=s", "sasl=oauthbearer is for imap:// and pop3://" },
+  { "i imaps://mail.example.test user=print@example.test password=pw busy-retries=1", NULL },
+  { "i imaps://mail.example.test user=print@example.test password=pw busy-retries=0", "busy-retries take a number from 1" },
 };
 
 
@@ -94,6 +102,12 @@ main(void)
     else
       TEST_CHECKF(n == -1 && strstr(why, cases[i].why) && strstr(why, "sources:2:"), "refused with \"%s\": %s -> %s", cases[i].why, cases[i].line, why);
   }
+
+  /* sasl= and busy-retries=: what they become, and their defaults */
+  TEST_CHECK(load(dir, "i imaps://mail.example.test user=print@example.test auth=oauth2 sasl=oauthbearer busy-retries=7 " TOKEN " client-secret=s", 0600, why, sizeof(why)) == 1);
+  TEST_CHECK(sources[0].sasl == GW_SASL_OAUTHBEARER && sources[0].busy_retries == 7);
+  TEST_CHECK(load(dir, "i imaps://mail.example.test user=print@example.test auth=oauth2 " TOKEN " client-secret=s", 0600, why, sizeof(why)) == 1);
+  TEST_CHECK(sources[0].sasl == GW_SASL_XOAUTH2 && sources[0].busy_retries == GW_MAIL_BUSY_RETRIES);
 
   /* What a Graph line becomes: defaults per kind */
   TEST_CHECK(load(dir, "g graph://graph.microsoft.com user=p@example.test " TOKEN " client-secret=s", 0600, why, sizeof(why)) == 1);

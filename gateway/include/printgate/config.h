@@ -114,7 +114,13 @@ struct _gw_config_s
   char          smtp_ca_file[GW_PATH_MAX];    /* SmtpCAFile ("" = system store) */
   char          smtp_user[256];               /* SmtpUser ("" = no AUTH) */
   char          smtp_password[1024];          /* SmtpPassword: enc:v1:... (or plain text) */
-  char          smtp_auth[16];                /* SmtpAuth: password or xoauth2 */
+  char          smtp_auth[16];                /* SmtpAuth: password, xoauth2 or oauthbearer */
+  char          smtp_token_url[512];          /* SmtpTokenURL: OAuth2 token endpoint ("" = the bearer token is SmtpPassword) */
+  char          smtp_token_ca_file[GW_PATH_MAX]; /* SmtpTokenCAFile ("" = the system store) */
+  char          smtp_client_id[256];          /* SmtpClientId */
+  char          smtp_client_secret[1500];     /* SmtpClientSecret: enc:v1:... (or plain text) */
+  char          smtp_refresh_token[1500];     /* SmtpRefreshToken: enc:v1:... (set: the refresh-token grant) */
+  char          smtp_scope[256];              /* SmtpScope */
   char          smtp_from[255];               /* SmtpFrom ("" = printgate@ServerName) */
   char          smtp_domain[256];             /* SmtpDomain (Message-IDs; "" = SmtpFrom's domain) */
   int           smtp_timeout;                 /* SmtpTimeout, seconds */
