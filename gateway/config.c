@@ -489,8 +489,29 @@ gwConfigDelete(gw_config_t **config)
   if (!config || !*config)
     return;
 
+  gwConfigWipeSecrets(*config);
   free(*config);
   *config = NULL;
+}
+
+
+/*
+ * 'gwConfigWipeSecrets()' - Wipe every secret of a configuration (or of a
+ *                           copy of one) before it is dropped: the
+ *                           metrics token, the SMTP password, client
+ *                           secret and refresh token.
+ */
+
+void
+gwConfigWipeSecrets(gw_config_t *c)
+{
+  if (!c)
+    return;
+
+  gwWipe(c->metrics_token, sizeof(c->metrics_token));
+  gwWipe(c->smtp_password, sizeof(c->smtp_password));
+  gwWipe(c->smtp_client_secret, sizeof(c->smtp_client_secret));
+  gwWipe(c->smtp_refresh_token, sizeof(c->smtp_refresh_token));
 }
 
 

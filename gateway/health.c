@@ -359,8 +359,7 @@ gwApiHealth(gw_system_t *sys, const gw_actor_t *actor, char **json_r, const char
 
   *json_r = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
   json_object_put(root);
-  gwWipe(c.metrics_token, sizeof(c.metrics_token));
-  gwWipe(c.smtp_password, sizeof(c.smtp_password));
+  gwConfigWipeSecrets(&c);
 
   if (!*json_r)
     _gwApiError(error_r, "out of memory");

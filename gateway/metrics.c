@@ -489,8 +489,7 @@ metrics_finish(gw_request_t *req, void *data)
     free(b.data);
   }
 
-  gwWipe(c.metrics_token, sizeof(c.metrics_token));
-  gwWipe(c.smtp_password, sizeof(c.smtp_password));
+  gwConfigWipeSecrets(&c);
 }
 
 
@@ -507,8 +506,7 @@ _gwMetricsRegister(gw_system_t *sys)
   _gwSystemConfigCopy(sys, &c);
   if (c.metrics_token[0] && strncmp(c.metrics_token, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
     gwLog(sys->log, GW_LOG_WARN, "MetricsToken is in plain text in the configuration; encrypt it with \"printgate secret encrypt\".");
-  gwWipe(c.metrics_token, sizeof(c.metrics_token));
-  gwWipe(c.smtp_password, sizeof(c.smtp_password));
+  gwConfigWipeSecrets(&c);
 
   return (_gwSystemAddGetRoute(sys, "/metrics", metrics_finish));
 }

@@ -391,9 +391,7 @@ run_once(gw_system_t *sys, _gw_outbox_t *ob, int64_t now)
   }
 
   gwWipe(password, sizeof(password));
-  gwWipe(c.smtp_password, sizeof(c.smtp_password));
-  gwWipe(c.smtp_client_secret, sizeof(c.smtp_client_secret));
-  gwWipe(c.smtp_refresh_token, sizeof(c.smtp_refresh_token));
+  gwConfigWipeSecrets(&c);
   if (oauth && !ob)
   {
     gwWipe(oauth, sizeof(*oauth));
@@ -463,7 +461,7 @@ sender_thread(void *data)
     gwLog(sys->log, c.smtp_server[0] ? GW_LOG_ERROR : GW_LOG_INFO, "Outbox: %s.", why);
   else if (c.smtp_password[0] && strncmp(c.smtp_password, GW_SECRET_PREFIX, strlen(GW_SECRET_PREFIX)))
     gwLog(sys->log, GW_LOG_WARN, "SmtpPassword is in plain text in the configuration; encrypt it with \"printgate secret encrypt\".");
-  gwWipe(c.smtp_password, sizeof(c.smtp_password));
+  gwConfigWipeSecrets(&c);
 
   for (;;)
   {
@@ -476,7 +474,7 @@ sender_thread(void *data)
       gwStoreOutboxSweep(sys->store, false, now - c.smtp_keep_sent);
       last_purge = now;
     }
-    gwWipe(c.smtp_password, sizeof(c.smtp_password));
+    gwConfigWipeSecrets(&c);
 
     due = gwStoreOutboxNextDue(sys->store);
     now = (int64_t)time(NULL);

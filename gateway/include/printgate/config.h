@@ -138,6 +138,7 @@ extern gw_config_t *gwConfigLoad(const char *path, char *err, size_t errsize);
 extern gw_config_t *gwConfigNewDefaults(void);
 extern void         gwConfigSizeText(int64_t value, bool people, char *buf, size_t bufsize); /* "100 MB" / "100M" */
 extern void         gwConfigDelete(gw_config_t **config);
+extern void         gwConfigWipeSecrets(gw_config_t *c);
 
 /* Iterate the directive table (name, type, default as text, help), for docs and tests. */
 typedef bool (*gw_directive_cb_t)(const char *name, const char *type, const char *default_value, const char *help, void *data);
