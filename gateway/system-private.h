@@ -62,6 +62,7 @@ struct _gw_system_s
   struct _gw_outbox_s *outbox;                   /* Outgoing mail sender (owned; outbox.c) */
   _gw_metrics_t        metrics;                  /* Counters for /metrics and the health report (metrics.c) */
   struct _gw_policy_s *policy;                   /* Print policy rules (owned; policy.c) */
+  struct _gw_mailsrc_s *mailsrc;                 /* Mail sources' registry (owned; api-mail-source.c) */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */
