@@ -785,9 +785,10 @@ gwApiMailSourceTest(gw_system_t *sys, const gw_actor_t *actor, const char *name,
   gw_mail_source_status_t st;
   bool                    ok;
 
+  if (text && textsize)
+    text[0] = '\0';
   if (!sys || !text || !textsize || !_gwApiMay(actor, GW_RIGHT_SETTINGS, error_r))
     return (false);
-  text[0] = '\0';
   if (!name || !published(sys, name, &st))
   {
     _gwApiError(error_r, "no such source running (an OAuth2 source runs once its consent is given)");

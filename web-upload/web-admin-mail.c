@@ -506,7 +506,7 @@ void
 _gwWebAdminMailTest(web_req_t *r)
 {
   gw_actor_t   actor;
-  char         text[512];
+  char         text[512] = "";
   const char  *error = NULL;
   json_object *o;
   bool         ok;
@@ -539,7 +539,7 @@ _gwWebAdminMailOAuth(web_req_t *r)
   const char       *error = NULL;
   json_object      *o;
   web_buf_t         extra = { 0 };
-  bool              ok, start = !strcmp(gwRequestMethod(r->req), "POST");
+  bool              ok, start = !strcmp(r->call->method, "POST");   /* Not the request: a slow call runs on a task */
 
   if (!_gwWebAdminGate(r))
     return;
