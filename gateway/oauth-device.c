@@ -186,6 +186,23 @@ client_form(CURL *curl, const gw_mail_source_def_t *def, char *form)
 
 
 /*
+ * 'request_end()' - Free a request's handle and its form (wiped: it may hold a secret).
+ */
+
+static void
+request_end(CURL *curl, char *form)
+{
+  if (form)
+  {
+    gwWipe(form, FORM_MAX);
+    free(form);
+  }
+  if (curl)
+    curl_easy_cleanup(curl);
+}
+
+
+/*
  * 'flow_slot()' - The source's flow (a new slot when create); lock held.
  */
 
@@ -275,13 +292,7 @@ gwApiMailSourceOAuthStart(gw_system_t *sys, const gw_actor_t *actor, const char 
     }
   }
   json_object_put(root);
-  if (form)
-  {
-    gwWipe(form, FORM_MAX);
-    free(form);
-  }
-  if (curl)
-    curl_easy_cleanup(curl);
+  request_end(curl, form);
   gwWipe(&def, sizeof(def));
 
   _gwApiAudit(sys, actor, "mailsource.oauth.start", name, "", NULL, why[0] ? 0 : 1, why[0] ? why : "pending");
@@ -375,11 +386,7 @@ token_request(const gw_mail_source_def_t *def, const char *device_code, gw_oauth
     snprintf(pub->text, sizeof(pub->text), "%s", why);
   }
   json_object_put(root);
-  if (form)
-    gwWipe(form, FORM_MAX);
-  free(form);
-  if (curl)
-    curl_easy_cleanup(curl);
+  request_end(curl, form);
 }
 
 
