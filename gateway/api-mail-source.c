@@ -262,7 +262,7 @@ spec_make(const gw_mail_source_def_t *def, char sealed[3][SEALED_MAX])
   for (int i = 0; i < 3; i ++)
     if (sealed[i][0])
       json_object_object_add(root, secret_keys[i], json_object_new_string(sealed[i]));
-  out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+  out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put(root);
 
   return (out);

@@ -238,7 +238,7 @@ gwApiMailSourceOAuthStart(gw_system_t *sys, const gw_actor_t *actor, const char 
   _gw_device_flow_t   *f;
   CURL                *curl;
   json_object         *root = NULL, *v;
-  char                *form = NULL, why[300] = "";
+  char                *form = NULL, why[256] = "";
   long                 status = 0;
   int                  interval = 5;
   int64_t              life = 900;
@@ -366,7 +366,7 @@ static void
 token_request(const gw_mail_source_def_t *def, const char *device_code, gw_oauth_device_t *pub, int *interval_add, char *refresh, size_t refreshsize)
 {
   CURL        *curl = curl_easy_init();
-  char        *form = calloc(1, FORM_MAX), why[300] = "";
+  char        *form = calloc(1, FORM_MAX), why[256] = "";
   json_object *root = NULL;
   long         status = 0;
 
