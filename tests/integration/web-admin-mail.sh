@@ -117,7 +117,7 @@ cat > "$W/fake-device.py" <<'PY'
 # FAKE OAuth2 device authorization and token endpoints (RFC 8628, RFC 6749)
 # for this test, not Microsoft's or Google's: HTTPS on loopback.  Client
 # "dev-app": pending, slow_down, pending, then granted; "deny-app": pending,
-# then access_denied.  The refresh-token grant gives the access token the
+# then access_denied; "exp-app": expired_token.  The refresh-token grant gives the access token the
 # rig's Dovecot takes for oauth@example.test.  Every request is logged.
 import http.server, json, ssl, sys, time, urllib.parse
 cert, key, portfile, log = sys.argv[1:5]
@@ -137,7 +137,7 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.answer(200, {"device_code": "DC-" + f["client_id"], "user_code": "WDJB-MJHT", "verification_uri": "https://localhost/devicelogin", "expires_in": 300, "interval": 1})
         if g == "urn:ietf:params:oauth:grant-type:device_code":
             n = polls[f["device_code"]] = polls.get(f["device_code"], 0) + 1
-            script = {"DC-dev-app": ["authorization_pending", "slow_down", "authorization_pending", None], "DC-deny-app": ["authorization_pending", "access_denied"]}[f["device_code"]]
+            script = {"DC-dev-app": ["authorization_pending", "slow_down", "authorization_pending", None], "DC-deny-app": ["authorization_pending", "access_denied"], "DC-exp-app": ["expired_token"]}[f["device_code"]]
             e = script[min(n, len(script)) - 1]
             if e:
                 return self.answer(400, {"error": e})
@@ -187,6 +187,16 @@ done
 check_eq "  ends as denied, says so" "$(field state): $(field text)" "denied: The consent was refused (access_denied); start again to retry."
 check_eq "  no refresh token stored" "$(sql "SELECT instr(spec, 'refresh_token') FROM mail_sources WHERE name = 'denied'")" 0
 check_eq "  asking again changes nothing" "$(API GET /api/v1/admin/mail-sources/denied/oauth '' "$W/boss"; field state)" 200denied
+check_eq "  the endpoint saw the device request and 2 token requests for it" "$(grep -c '"client": "deny-app"' "$W/dev/log")" 3
+check_eq "an expired code" "$(API POST /api/v1/admin/mail-sources "$(jbody name=expired "${OAUTH[@]}" client_id=exp-app)" "$W/boss" "${B[@]}")" 200
+API POST /api/v1/admin/mail-sources/expired/oauth '' "$W/boss" "${B[@]}" > /dev/null
+for ((i = 0; i < 30; i ++)); do
+  API GET /api/v1/admin/mail-sources/expired/oauth '' "$W/boss" > /dev/null
+  [ "$(field state)" = pending ] || break
+  sleep 0.5
+done
+check_eq "  ends as expired" "$(field state)" expired
+check_eq "  removed" "$(API DELETE /api/v1/admin/mail-sources/expired '' "$W/boss" "${B[@]}")" 200
 
 # ---- 4. roles ----------------------------------------------------------------------------------
 BEFORE=$(sql 'SELECT group_concat(name || spec, "|") FROM mail_sources')
