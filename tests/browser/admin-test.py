@@ -95,7 +95,7 @@ def test_enrol(run, b, args, state):
     b.wait("the dashboard", lambda: b.exists("#dashboard"))
     nav = [a.attr("id") for a in b.find_all("#admin-nav a")]
     run.check("the dashboard with the admin's navigation", nav == ["nav-admin", "nav-users", "nav-addresses", "nav-quarantine", "nav-audit", "nav-reports", "nav-health",
-                                                                "nav-settings", "nav-printers", "nav-rules", "nav-terminals"], nav)
+                                                                "nav-settings", "nav-printers", "nav-mail-sources", "nav-rules", "nav-terminals"], nav)
     run.shoot(b, "admin-dashboard")
     state["codes"] = codes
     state["secret"] = secret
