@@ -45,6 +45,15 @@ N=0
 keep() { N=$((N + 1)); cp "$W/out" "$W/answers/$N"; }          # keep every answer for the secret grep
 API() { local s; s=$(api "$@"); keep; printf '%s' "$s"; }        # api, and keep the answer
 src() { python3 -c 'import json,sys; s=[x for x in json.load(open(sys.argv[1]))["sources"] if x["name"] == sys.argv[2]]; print(eval(sys.argv[3]) if s else "none")' "$W/out" "$1" "$2"; }
+# consent_wait NAME TRIES: ask for the consent's state every 0.5 s while it is pending (the core decides when to ask the endpoint).
+consent_wait() {
+  local i
+  for ((i = 0; i < $2; i ++)); do
+    API GET "/api/v1/admin/mail-sources/$1/oauth" '' "$W/boss" > /dev/null
+    [ "$(field state)" = pending ] || break
+    sleep 0.5
+  done
+}
 jbody() { python3 -c 'import json,sys; print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "$@"; }
 
 gw user add boss --role admin >/dev/null && gw user add desk --role helpdesk >/dev/null && gw user add aud --role auditor >/dev/null
@@ -163,11 +172,7 @@ check_eq "consent starts" "$(API POST /api/v1/admin/mail-sources/m365/oauth '' "
 check_eq "  the user code, the verification URL, pending" "$(field user_code) $(field verification_uri) $(field state)" "WDJB-MJHT https://localhost/devicelogin pending"
 check_eq "  the default Microsoft scope was asked for" "$(python3 -c 'import json,sys; print([json.loads(l)["scope"] for l in open(sys.argv[1])][0])' "$W/dev/log")" \
          "https://outlook.office365.com/IMAP.AccessAsUser.All offline_access"
-for ((i = 0; i < 60; i ++)); do
-  API GET /api/v1/admin/mail-sources/m365/oauth '' "$W/boss" > /dev/null
-  [ "$(field state)" = pending ] || break
-  sleep 0.5
-done
+consent_wait m365 60
 check_eq "  after pending, slow_down, pending: done" "$(field state)" done
 check_eq "  the console asked often, the endpoint got 4 token requests" "$(grep -c device_code "$W/dev/log")" 4
 GAPS=$(python3 -c 'import json,sys; t=[json.loads(l)["t"] for l in open(sys.argv[1]) if "device_code" in l]; print(" ".join("%.1f" % (b - a) for a, b in zip(t, t[1:])))' "$W/dev/log")
@@ -179,22 +184,14 @@ check "  the fake saw the refresh-token grant" grep -q '"grant": "refresh_token"
 check_eq "  test connection: ok" "$(API POST /api/v1/admin/mail-sources/m365/test '' "$W/boss" "${B[@]}")" 200
 check_eq "a denied consent" "$(API POST /api/v1/admin/mail-sources "$(jbody name=denied "${OAUTH[@]}" client_id=deny-app)" "$W/boss" "${B[@]}")" 200
 API POST /api/v1/admin/mail-sources/denied/oauth '' "$W/boss" "${B[@]}" > /dev/null
-for ((i = 0; i < 30; i ++)); do
-  API GET /api/v1/admin/mail-sources/denied/oauth '' "$W/boss" > /dev/null
-  [ "$(field state)" = pending ] || break
-  sleep 0.5
-done
+consent_wait denied 30
 check_eq "  ends as denied, says so" "$(field state): $(field text)" "denied: The consent was refused (access_denied); start again to retry."
 check_eq "  no refresh token stored" "$(sql "SELECT instr(spec, 'refresh_token') FROM mail_sources WHERE name = 'denied'")" 0
 check_eq "  asking again changes nothing" "$(API GET /api/v1/admin/mail-sources/denied/oauth '' "$W/boss"; field state)" 200denied
 check_eq "  the endpoint saw the device request and 2 token requests for it" "$(grep -c '"client": "deny-app"' "$W/dev/log")" 3
 check_eq "an expired code" "$(API POST /api/v1/admin/mail-sources "$(jbody name=expired "${OAUTH[@]}" client_id=exp-app)" "$W/boss" "${B[@]}")" 200
 API POST /api/v1/admin/mail-sources/expired/oauth '' "$W/boss" "${B[@]}" > /dev/null
-for ((i = 0; i < 30; i ++)); do
-  API GET /api/v1/admin/mail-sources/expired/oauth '' "$W/boss" > /dev/null
-  [ "$(field state)" = pending ] || break
-  sleep 0.5
-done
+consent_wait expired 30
 check_eq "  ends as expired" "$(field state)" expired
 check_eq "  removed" "$(API DELETE /api/v1/admin/mail-sources/expired '' "$W/boss" "${B[@]}")" 200
 
