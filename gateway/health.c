@@ -11,6 +11,7 @@
  */
 
 #include "api-private.h"
+#include "mailsrc-private.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -336,6 +337,7 @@ gwApiHealth(gw_system_t *sys, const gw_actor_t *actor, char **json_r, const char
   json_object_object_add(root, "jobs", jobs);
   json_object_object_add(root, "conversions", conversions_json(sys));
   json_object_object_add(root, "frontends", _gwHealthFrontends(sys));
+  json_object_object_add(root, "mail_sources", _gwMailSrcHealth(sys));
   json_object_object_add(outbox, "queued", json_object_new_int64(t.outbox_queued));
   json_object_object_add(outbox, "failed", json_object_new_int64(t.outbox_failed));
   json_object_object_add(root, "outbox", outbox);

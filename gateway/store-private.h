@@ -55,6 +55,12 @@ typedef struct _gw_store_pair_s  /* Two text columns (policy rows: name and line
   char b[1025];                 /* GW_POLICY_LINE_MAX + 1 */
 } _gw_store_pair_t;
 
+typedef struct _gw_store_mailsrc_s /* A console-made mail source (store-sqlite-mailsrc.c) */
+{
+  char name[64];
+  char spec[GW_STORE_MAILSRC_SPEC_MAX + 1];
+} _gw_store_mailsrc_t;
+
 /*
  * The backend operations.  Each mirrors the public call of the same name
  * with the backend pointer first; "page" operations fill at most 'max'
@@ -180,6 +186,11 @@ typedef struct _gw_store_ops_s
   int     (*recovery_count)(void *b, int64_t tenant, int64_t user_id);
   bool    (*session_elevate)(void *b, int64_t tenant, const unsigned char hmac[32]);
   int     (*session_elevated)(void *b, int64_t tenant, const unsigned char hmac[32]);
+
+  /* Mail sources made in the console (store-mailsrc.c) */
+  int     (*mailsrc_list)(void *b, int64_t tenant, _gw_store_mailsrc_t *rows, int max);
+  bool    (*mailsrc_put)(void *b, int64_t tenant, const char *name, const char *spec);
+  bool    (*mailsrc_remove)(void *b, int64_t tenant, const char *name);
 } _gw_store_ops_t;
 
 /* store.c: at most maxlen bytes, no control characters (empty when allow_empty). */

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  13   /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  14   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -167,6 +167,9 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_SESSION_ELEVATE,
   _GW_SQL_SESSION_ELEVATED,
   _GW_SQL_USER_STAFF_ROLE,
+  _GW_SQL_MAILSRC_LIST,
+  _GW_SQL_MAILSRC_PUT,
+  _GW_SQL_MAILSRC_REMOVE,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -367,6 +370,9 @@ extern bool    _gwSqlQuotaSum(void *b, int64_t tenant, int64_t user_id, const ch
 extern void    _gwSqlUserRow(sqlite3_stmt *stmt, void *row);   /* store-sqlite-user.c: a user's columns */
 extern int     _gwSqlUserSearch(void *b, int64_t tenant, const char *after, const char *query, gw_user_t *users, int max);
 extern bool    _gwSqlUserEdit(void *b, int64_t tenant, int64_t id, const char *display_name, gw_role_t role, bool disabled);
+extern int     _gwSqlMailSourceList(void *b, int64_t tenant, _gw_store_mailsrc_t *rows, int max);
+extern bool    _gwSqlMailSourcePut(void *b, int64_t tenant, const char *name, const char *spec);
+extern bool    _gwSqlMailSourceRemove(void *b, int64_t tenant, const char *name);
 extern bool    _gwSqlFactorSet(void *b, int64_t tenant, int64_t user_id, const void *sealed, size_t len);
 extern bool    _gwSqlFactorGet(void *b, int64_t tenant, int64_t user_id, void *sealed, size_t sealedsize, size_t *len_r, bool *enabled_r, int64_t *last_step_r);
 extern bool    _gwSqlFactorStep(void *b, int64_t tenant, int64_t user_id, int64_t step);

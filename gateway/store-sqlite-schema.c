@@ -493,6 +493,24 @@ static const char schema_v13[] =
   "CREATE INDEX recovery_codes_user ON recovery_codes (tenant_id, user_id);";
 
 
+/*
+ * Version 14: mail sources made in the admin console (docs/admin.md,
+ * "Mail sources"): one row per source, its settings as one JSON object
+ * (spec) whose secrets (password, client secret, refresh token) are
+ * "enc:v1:" values under the secrets key, as printgate secret encrypt
+ * makes them.
+ */
+
+static const char schema_v14[] =
+  "CREATE TABLE mail_sources ("
+  " tenant_id INTEGER NOT NULL REFERENCES tenants (id),"
+  " name TEXT NOT NULL,"
+  " spec TEXT NOT NULL,"
+  " created INTEGER NOT NULL,"
+  " updated INTEGER NOT NULL,"
+  " PRIMARY KEY (tenant_id, name));";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -507,5 +525,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 10, "gdpr: restriction, erasure and audit query indexes", schema_v10 },
   { 11, "reports and metrics", schema_v11 },
   { 12, "print policy: rules, groups, printer tags, delegates, quota usage", schema_v12 },
-  { 13, "admin roles, second factors and elevated sessions", schema_v13 }
+  { 13, "admin roles, second factors and elevated sessions", schema_v13 },
+  { 14, "mail sources made in the admin console", schema_v14 }
 };

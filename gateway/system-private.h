@@ -63,6 +63,7 @@ struct _gw_system_s
   _gw_metrics_t        metrics;                  /* Counters for /metrics and the health report (metrics.c) */
   struct _gw_policy_s *policy;                   /* Print policy rules (owned; policy.c) */
   struct _gw_job_history_s *history;             /* Ended jobs still listed to their owners (owned; job-history.c) */
+  struct _gw_mailsrc_s *mailsrc;                 /* Mail sources' registry (owned; api-mail-source.c) */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */

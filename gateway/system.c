@@ -9,6 +9,7 @@
 #include "system-private.h"
 #include "outbox-private.h"
 #include "policy-private.h"
+#include "mailsrc-private.h"
 #include "printgate/clock.h"
 #include "printgate/convert.h"
 
@@ -475,7 +476,7 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
       gwLog(sys->log, GW_LOG_ERROR, "ConversionDir refused: %s; every document will fail until it is fixed.", why);
   }
 
-  if ((sys->policy = _gwPolicyNew()) == NULL || (sys->history = _gwJobHistoryNew()) == NULL)
+  if ((sys->policy = _gwPolicyNew()) == NULL || (sys->history = _gwJobHistoryNew()) == NULL || (sys->mailsrc = _gwMailSrcNew()) == NULL)
   {
     *error_r = "out of memory";
     goto fail;
@@ -546,6 +547,7 @@ gwSystemDelete(gw_system_t **sys)
   gwStoreClose(&s->store);
   _gwPolicyDelete(&s->policy);
   _gwJobHistoryDelete(&s->history);
+  _gwMailSrcDelete(&s->mailsrc);
   gwSpoolClose(&s->spool);
   gwKeysDelete(&s->keys);
   gwLogDelete(&s->log);

@@ -745,18 +745,17 @@ pop3_done_cb(void *data, const char *key, void *tag, gw_mail_done_t done)
 
 
 /*
- * 'pop3_round()' - One POP3 session: connect, TLS, verify, log in, take
- *                  every message whose UIDL is not done, QUIT.
+ * 'pop3_open()' - Connect, TLS, verify, log in: *pop_r set when CONNECT_OK.
  */
 
 static connect_rc_t
-pop3_round(gw_mail_source_t *src)
+pop3_open(gw_mail_source_t *src, mailpop3 **pop_r)
 {
-  mailpop3 *pop = mailpop3_new(0, NULL);
-  carray   *list = NULL;
-  int       r;
-  connect_rc_t rc = CONNECT_RETRY;
+  mailpop3    *pop = mailpop3_new(0, NULL);
+  int          r;
+  connect_rc_t rc;
 
+  *pop_r = NULL;
   if (!pop)
     return (CONNECT_RETRY);
   mailpop3_set_timeout(pop, NET_TIMEOUT);
@@ -785,13 +784,33 @@ pop3_round(gw_mail_source_t *src)
     mailpop3_free(pop);
     return (rc);
   }
-  rc = CONNECT_RETRY;
   if (r != MAILPOP3_NO_ERROR)
   {
     _gwMailHealthError(src, 0, false, "the server refused the login of %s (error %d); trying again later.", src->user, r);
     mailpop3_free(pop);
     return (CONNECT_RETRY);
   }
+  *pop_r = pop;
+
+  return (CONNECT_OK);
+}
+
+
+/*
+ * 'pop3_round()' - One POP3 session: connect, TLS, verify, log in, take
+ *                  every message whose UIDL is not done, QUIT.
+ */
+
+static connect_rc_t
+pop3_round(gw_mail_source_t *src)
+{
+  mailpop3    *pop;
+  carray      *list = NULL;
+  connect_rc_t rc;
+
+  if ((rc = pop3_open(src, &pop)) != CONNECT_OK)
+    return (rc);
+  rc = CONNECT_RETRY;
 
   src->more = false;
   if (mailpop3_list(pop, &list) == MAILPOP3_NO_ERROR && list)
@@ -884,6 +903,70 @@ run_pop3(gw_mail_source_t *src)
     if (_gwMailSourceSleep(src, rc == CONNECT_OK ? (src->more ? 0 : src->poll) : backoff))
       break;
   }
+}
+
+
+/*
+ * '_gwMailSourceProbe()' - Test a source's connection: the steps of a
+ *                          poll up to the folder, nothing taken.  The
+ *                          health messages already name the step.
+ */
+
+bool
+_gwMailSourceProbe(gw_mail_source_t *src, char *text, size_t textsize)
+{
+  connect_rc_t rc = CONNECT_RETRY;
+  uint32_t     uidvalidity = 0;
+
+  if (src->proto == GW_MAIL_PROTO_IMAP)
+  {
+    mailimap *imap = mailimap_new(0, NULL);
+
+    if (imap && (rc = imap_connect(src, imap, &uidvalidity)) == CONNECT_OK)
+      mailimap_logout(imap);
+    if (imap)
+      mailimap_free(imap);
+  }
+  else if (src->proto == GW_MAIL_PROTO_POP3)
+  {
+    mailpop3 *pop;
+
+    if ((rc = pop3_open(src, &pop)) == CONNECT_OK)
+    {
+      mailpop3_quit(pop);
+      mailpop3_free(pop);
+    }
+  }
+  else
+  {
+    snprintf(text, textsize, "The connection test covers IMAP and POP3 sources; a Graph or EWS source's state shows its last poll.");
+    return (false);
+  }
+
+  pthread_mutex_lock(&src->mutex);
+  if (rc == CONNECT_OK)
+    snprintf(text, textsize, "Connected to %s:%d with TLS (certificate verified), signed in as %s%s%s.", src->host, src->port, src->user,
+             src->proto == GW_MAIL_PROTO_IMAP ? ", opened folder " : "", src->proto == GW_MAIL_PROTO_IMAP ? src->mailbox : "");
+  else
+  {
+    static const char * const steps[][2] =      /* What the health text names -> the step, in words */
+    {
+      { "TLS", "TLS" }, { "certificate", "TLS" }, { "token", "OAuth2 token" }, { "XOAUTH2", "login" },
+      { "login", "login" }, { "mailbox", "folder" }, { "connect", "connection" }
+    };
+    const char *why = src->health.last_error[0] ? src->health.last_error : "the connection failed", *step = "connection";
+
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i ++)
+      if (strstr(why, steps[i][0]))
+      {
+        step = steps[i][1];
+        break;
+      }
+    snprintf(text, textsize, "Failed at the %s step: %s", step, why);
+  }
+  pthread_mutex_unlock(&src->mutex);
+
+  return (rc == CONNECT_OK);
 }
 
 

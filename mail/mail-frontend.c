@@ -7,6 +7,8 @@
 #include "mail-source.h"
 #include "printgate-mail/mail.h"
 #include "printgate/outbox.h"
+#include "printgate/log.h"
+#include "printgate/mailsrc.h"
 
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -123,31 +125,37 @@ start_sources(gw_system_t *sys, mail_frontend_t *fe, char *why, size_t whysize)
       return (false);
     }
     src->started = true;
+    _gwMailSourcePublish(src);
   }
 
   return (true);
 }
 
 
+static void mail_changed(gw_system_t *sys, void *data);
+static bool mail_test(gw_system_t *sys, const char *name, char *text, size_t textsize, void *data);
+
+
 /*
- * 'mail_start()' - Read the sources and start their pollers.
+ * 'mail_start()' - Read the sources (MailSourceFile, then the console's)
+ *                  and start their pollers; the core's hooks set.
  */
 
 static bool
 mail_start(gw_system_t *sys, void *data, const char **error_r)
 {
-  mail_frontend_t   *fe = (mail_frontend_t *)data;
-  const gw_config_t *c = gwSystemGetConfig(sys);
-  static char        why[1200];         /* Only written here, at start, before any thread */
+  mail_frontend_t        *fe = (mail_frontend_t *)data;
+  const gw_config_t      *c = gwSystemGetConfig(sys);
+  gw_mail_source_hooks_t  hooks = { mail_test, mail_changed, data };
+  static char             why[1200];         /* Only written here, at start, before any thread */
 
   pthread_mutex_init(&fe->lock, NULL);
-  if (!c->mail_source_file[0])
-    return (true);
-  if (!_gwMailSourcesLoad(c->mail_source_file, fe->sources, &fe->count, why, sizeof(why)))
+  if (c->mail_source_file[0] && !_gwMailSourcesLoad(c->mail_source_file, fe->sources, &fe->count, why, sizeof(why)))
   {
     *error_r = why;
     return (false);
   }
+  _gwMailSourcesLoadConsole(sys, fe->sources, &fe->count);
 
   _gwMailHttpInit();
   fe->subscription = gwEventsSubscribe(gwSystemGetEvents(sys), "mail", mail_event, fe);
@@ -159,6 +167,7 @@ mail_start(gw_system_t *sys, void *data, const char **error_r)
   pthread_mutex_lock(&live_mutex);
   live = fe;
   pthread_mutex_unlock(&live_mutex);
+  gwApiMailSourceSetHooks(sys, &hooks);
 
   return (true);
 }
@@ -273,36 +282,38 @@ stop_sources(mail_frontend_t *fe)
 
 
 /*
- * 'mail_reload()' - SIGHUP: read MailSourceFile again; when it reads
- *                   well, stop every poller and start the new sources
- *                   (a message in progress is taken again: exactly once
- *                   holds as after a stop).  A file that does not read
- *                   keeps the running sources, with a log line.
+ * 'reload_sources()' - Read MailSourceFile (when set) and the console's
+ *                      sources again; when they read well, stop every
+ *                      poller and start the new sources (a message in
+ *                      progress is taken again: exactly once holds as
+ *                      after a stop).  A file that does not read keeps
+ *                      the running sources, with a log line.
  */
 
 static void
-mail_reload(gw_system_t *sys, const gw_config_t *config, void *data)
+reload_sources(gw_system_t *sys, mail_frontend_t *fe, const char *file)
 {
-  mail_frontend_t  *fe = (mail_frontend_t *)data;
   gw_mail_source_t *fresh;
   int               count = 0;
   char              why[1200];
   bool              ok;
 
-  if (!config->mail_source_file[0] || (fresh = calloc(GW_MAIL_SOURCES_MAX, sizeof(gw_mail_source_t))) == NULL)
+  if ((fresh = calloc(GW_MAIL_SOURCES_MAX, sizeof(gw_mail_source_t))) == NULL)
     return;
-  if (!_gwMailSourcesLoad(config->mail_source_file, fresh, &count, why, sizeof(why)))
+  if (file[0] && !_gwMailSourcesLoad(file, fresh, &count, why, sizeof(why)))
   {
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Mail sources not reloaded (the running ones go on): %s", why);
     free(fresh);
     return;
   }
+  _gwMailSourcesLoadConsole(sys, fresh, &count);
 
   pthread_mutex_lock(&live_mutex);
   live = NULL;
   pthread_mutex_unlock(&live_mutex);
   pthread_mutex_lock(&fe->lock);
   stop_sources(fe);
+  _gwMailSourcesUnpublish(sys);
   memcpy(fe->sources, fresh, sizeof(fe->sources));
   fe->count = count;
   gwWipe(fresh, GW_MAIL_SOURCES_MAX * sizeof(gw_mail_source_t));
@@ -319,9 +330,79 @@ mail_reload(gw_system_t *sys, const gw_config_t *config, void *data)
   pthread_mutex_unlock(&live_mutex);
 
   if (ok)
-    gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "Mail sources reloaded from %s: %d source(s).", config->mail_source_file, count);
+    gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "Mail sources reloaded%s%s: %d source(s).", file[0] ? " from " : "", file, count);
   else
     gwLog(gwSystemGetLog(sys), GW_LOG_ERROR, "Mail sources reloaded, but %s; the sources before it run.", why);
+}
+
+
+/*
+ * 'mail_reload()' - SIGHUP: the sources again.
+ */
+
+static void
+mail_reload(gw_system_t *sys, const gw_config_t *config, void *data)
+{
+  reload_sources(sys, (mail_frontend_t *)data, config->mail_source_file);
+}
+
+
+/*
+ * 'mail_changed()' - The console's sources changed (the core's hook): the sources again.
+ */
+
+static void
+mail_changed(gw_system_t *sys, void *data)
+{
+  char file[GW_PATH_MAX];
+
+  snprintf(file, sizeof(file), "%s", gwSystemGetConfig(sys)->mail_source_file);
+  reload_sources(sys, (mail_frontend_t *)data, file);
+}
+
+
+/*
+ * 'mail_test()' - Test a running source's connection (the core's hook, on
+ *                 a core task): a copy of its settings, not the poller.
+ */
+
+static bool
+mail_test(gw_system_t *sys, const char *name, char *text, size_t textsize, void *data)
+{
+  mail_frontend_t  *fe = (mail_frontend_t *)data;
+  gw_mail_source_t *copy = calloc(1, sizeof(gw_mail_source_t));
+  bool              found = false, ok = false;
+
+  if (!copy)
+    return (false);
+  pthread_mutex_lock(&fe->lock);
+  for (int i = 0; i < fe->count && !found; i ++)
+    if (fe->sources[i].started && !strcmp(fe->sources[i].name, name))
+    {
+      memcpy(copy, fe->sources + i, sizeof(*copy));
+      found = true;
+    }
+  pthread_mutex_unlock(&fe->lock);
+
+  if (found)
+  {
+    copy->sys       = sys;
+    copy->probe     = true;
+    copy->started   = false;
+    copy->wake[0]   = copy->wake[1] = -1;
+    copy->inflight  = NULL;
+    copy->ninflight = 0;
+    memset(&copy->health, 0, sizeof(copy->health));
+    pthread_mutex_init(&copy->mutex, NULL);
+    ok = _gwMailSourceProbe(copy, text, textsize);
+    pthread_mutex_destroy(&copy->mutex);
+  }
+  else
+    snprintf(text, textsize, "The source %s is not running.", name);
+  gwWipe(copy, sizeof(*copy));
+  free(copy);
+
+  return (ok);
 }
 
 
@@ -334,6 +415,8 @@ mail_stop(gw_system_t *sys, void *data)
 {
   mail_frontend_t *fe = (mail_frontend_t *)data;
 
+  gwApiMailSourceSetHooks(sys, NULL);      /* Waits for a test or change running */
+  _gwMailSourcesUnpublish(sys);
   pthread_mutex_lock(&live_mutex);
   if (live == fe)
     live = NULL;

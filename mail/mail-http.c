@@ -318,6 +318,7 @@ _gwMailHealthOk(gw_mail_source_t *src)
   src->health.last_success = time(NULL);
   src->health.backoff      = 0;
   pthread_mutex_unlock(&src->mutex);
+  _gwMailSourcePublish(src);
 }
 
 
@@ -343,6 +344,7 @@ _gwMailHealthError(gw_mail_source_t *src, int backoff, bool stopped, const char 
   src->health.backoff = backoff;
   src->health.stopped = stopped;
   pthread_mutex_unlock(&src->mutex);
+  _gwMailSourcePublish(src);
 }
 
 

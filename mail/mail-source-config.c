@@ -304,6 +304,49 @@ check_source(gw_mail_source_t *s)
 
 
 /*
+ * '_gwMailSourceParseLine()' - One source line (changed in place: split
+ *                              into words); NULL when fine, else why.
+ */
+
+const char *
+_gwMailSourceParseLine(char *p, gw_mail_source_t *s)
+{
+  const char *error = NULL;
+  char       *word, *save = NULL;
+  int         nword = 0;
+
+  source_defaults(s);
+  for (word = strtok_r(p, " \t\r\n", &save); word && !error; word = strtok_r(NULL, " \t\r\n", &save), nword ++)
+  {
+    char *eq;
+
+    if (nword == 0)
+    {
+      if (strlen(word) >= sizeof(s->name) || strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(word))
+        error = "the name must be letters, digits, '-', '_' or '.' (at most 63)";
+      else
+        snprintf(s->name, sizeof(s->name), "%s", word);
+    }
+    else if (nword == 1)
+      parse_url(s, word, &error);
+    else if ((eq = strchr(word, '=')) == NULL)
+      error = "options are key=value";
+    else
+    {
+      *eq = '\0';
+      set_option(s, word, eq + 1, &error);
+    }
+  }
+  if (!error && nword < 2)
+    error = "a source needs a name and a URL";
+  if (!error)
+    error = check_source(s);
+
+  return (error);
+}
+
+
+/*
  * '_gwMailSourcesLoad()' - Read the sources file.
  */
 
@@ -331,9 +374,8 @@ _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char
 
   while (fgets(line, sizeof(line), fp))
   {
-    char             *p = line, *word, *save = NULL;
+    char             *p = line;
     gw_mail_source_t *s;
-    int               nword = 0;
 
     lineno ++;
     if (!strchr(line, '\n') && !feof(fp))
@@ -351,33 +393,7 @@ _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char
       break;
     }
     s = sources + *count;
-    source_defaults(s);
-
-    for (word = strtok_r(p, " \t\r\n", &save); word && !error; word = strtok_r(NULL, " \t\r\n", &save), nword ++)
-    {
-      char *eq;
-
-      if (nword == 0)
-      {
-        if (strlen(word) >= sizeof(s->name) || strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(word))
-          error = "the name must be letters, digits, '-', '_' or '.' (at most 63)";
-        else
-          snprintf(s->name, sizeof(s->name), "%s", word);
-      }
-      else if (nword == 1)
-        parse_url(s, word, &error);
-      else if ((eq = strchr(word, '=')) == NULL)
-        error = "options are key=value";
-      else
-      {
-        *eq = '\0';
-        set_option(s, word, eq + 1, &error);
-      }
-    }
-    if (!error && nword < 2)
-      error = "a source needs a name and a URL";
-    if (!error)
-      error = check_source(s);
+    error = _gwMailSourceParseLine(p, s);
     for (int i = 0; !error && i < *count; i ++)
       if (!strcmp(sources[i].name, s->name))
         error = "two sources with the same name";

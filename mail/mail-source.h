@@ -95,6 +95,8 @@ typedef struct gw_mail_source_s
   int              in_flight;           /* in-flight=: messages in flight at once (0 = 2 x ConversionWorkers) */
   int              busy_retries;        /* busy-retries=: rounds a message may be left for later, then it is answered */
   gw_mail_limits_t limits;
+  bool             console;             /* Made in the admin console (the store), not MailSourceFile */
+  bool             probe;               /* A copy for the console's connection test: publishes nothing */
 
   /* Runtime */
   gw_system_t     *sys;
@@ -128,6 +130,17 @@ typedef struct gw_mail_http_s           /* One HTTPS exchange (mail-http.c) */
   char    error[256];                   /* Transport error, "" if an answer came */
 } gw_mail_http_t;
 
+/* mail-source-config.c: one source line (split in place); NULL when fine, else why. */
+extern const char    *_gwMailSourceParseLine(char *line, gw_mail_source_t *s);
+/* mail-source-console.c: the admin console's sources (the store, through the core) after the count there are;
+   a line that does not read, or a name taken, is logged and skipped. */
+extern void           _gwMailSourcesLoadConsole(gw_system_t *sys, gw_mail_source_t *sources, int *count);
+/* Publish a source's state to the core (mailsrc.h), from its health (thread-safe). */
+extern void           _gwMailSourcePublish(gw_mail_source_t *src);
+extern void           _gwMailSourcesUnpublish(gw_system_t *sys);
+/* mail-etpan-source.c: test a source's connection (a copy, not running): TLS verified, log in, open the folder (IMAP);
+   false with the step that failed, in words. */
+extern bool           _gwMailSourceProbe(gw_mail_source_t *src, char *text, size_t textsize);
 /* mail-source-config.c: read MailSourceFile; false with "FILE:LINE: why". */
 extern bool           _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char *why, size_t whysize);
 /* mail-etpan-source.c: the poller thread of one source (IMAP or POP3; EWS and Graph handed on). */

@@ -737,7 +737,14 @@ const web_call_t _gwWebAdminApiCalls[] =
   { "GET",    "/api/v1/admin/rules",                   WEB_AUTH_SESSION, false, _gwWebAdminRulesGet },
   { "POST",   "/api/v1/admin/rules",                   WEB_AUTH_CSRF,    false, _gwWebAdminRuleAdd },
   { "POST",   "/api/v1/admin/rules/dry-run",           WEB_AUTH_CSRF,    false, _gwWebAdminRuleDryRun },
-  { "DELETE", "/api/v1/admin/rules/{name}",            WEB_AUTH_CSRF,    false, _gwWebAdminRuleRemove }
+  { "DELETE", "/api/v1/admin/rules/{name}",            WEB_AUTH_CSRF,    false, _gwWebAdminRuleRemove },
+  { "GET",    "/api/v1/admin/mail-sources",            WEB_AUTH_SESSION, false, _gwWebAdminMailGet },
+  { "POST",   "/api/v1/admin/mail-sources",            WEB_AUTH_CSRF,    true,  _gwWebAdminMailAdd },
+  { "POST",   "/api/v1/admin/mail-sources/{name}",     WEB_AUTH_CSRF,    true,  _gwWebAdminMailEdit },
+  { "DELETE", "/api/v1/admin/mail-sources/{name}",     WEB_AUTH_CSRF,    true,  _gwWebAdminMailRemove },
+  { "POST",   "/api/v1/admin/mail-sources/{name}/test", WEB_AUTH_CSRF,   true,  _gwWebAdminMailTest },
+  { "POST",   "/api/v1/admin/mail-sources/{name}/oauth", WEB_AUTH_CSRF,  true,  _gwWebAdminMailOAuth },
+  { "GET",    "/api/v1/admin/mail-sources/{name}/oauth", WEB_AUTH_SESSION, true, _gwWebAdminMailOAuth }
 };
 
 const int _gwWebAdminApiNumCalls = (int)(sizeof(_gwWebAdminApiCalls) / sizeof(_gwWebAdminApiCalls[0]));

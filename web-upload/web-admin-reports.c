@@ -970,6 +970,7 @@ _gwWebAdminHealthPage(web_req_t *r)
   health_section(&b, root, "jobs", "health-jobs", "Jobs by state");
   health_section(&b, root, "conversions", "health-conversions", "Conversions");
   health_section(&b, root, "frontends", "health-mail", "Mail sources and other front-ends");
+  health_section(&b, root, "mail_sources", "health-mail-sources", "Mail sources (state, last poll, lag)");
   health_section(&b, root, "outbox", "health-outbox", "Outgoing mail");
   health_section(&b, root, "office", "health-office", "Office pool");
   health_certs(&b, root);

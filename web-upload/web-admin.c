@@ -85,6 +85,7 @@ page_begin(web_buf_t *b, web_req_t *r, const char *title)
   if (gwRoleHas(role, GW_RIGHT_SETTINGS))
     _gwWebBufAdd(b, " <a href=\"/admin/settings\" id=\"nav-settings\">Settings</a>");
   _gwWebBufAdd(b, " <a href=\"/admin/printers\" id=\"nav-printers\">Printers</a>");
+  _gwWebBufAdd(b, " <a href=\"/admin/mail-sources\" id=\"nav-mail-sources\">Mail sources</a>");
   if (gwRoleHas(role, GW_RIGHT_AUDIT))
     _gwWebBufAdd(b, " <a href=\"/admin/rules\" id=\"nav-rules\">Rules</a>");
   if (gwRoleHas(role, GW_RIGHT_SETTINGS))
@@ -1098,7 +1099,15 @@ const web_call_t _gwWebAdminPageCalls[] =
   { "GET",  "/admin/rules",                     WEB_AUTH_SESSION, false, _gwWebAdminRulesGet },
   { "POST", "/admin/rules",                     WEB_AUTH_CSRF,    false, _gwWebAdminRuleAdd },
   { "POST", "/admin/rules/dry-run",             WEB_AUTH_CSRF,    false, _gwWebAdminRuleDryRun },
-  { "POST", "/admin/rules/{name}/delete",       WEB_AUTH_CSRF,    false, _gwWebAdminRuleRemove }
+  { "POST", "/admin/rules/{name}/delete",       WEB_AUTH_CSRF,    false, _gwWebAdminRuleRemove },
+  { "GET",  "/admin/mail-sources",              WEB_AUTH_SESSION, false, _gwWebAdminMailGet },
+  { "POST", "/admin/mail-sources",              WEB_AUTH_CSRF,    true,  _gwWebAdminMailAdd },
+  { "GET",  "/admin/mail-sources/{name}",       WEB_AUTH_SESSION, false, _gwWebAdminMailEditPage },
+  { "POST", "/admin/mail-sources/{name}",       WEB_AUTH_CSRF,    true,  _gwWebAdminMailEdit },
+  { "POST", "/admin/mail-sources/{name}/delete", WEB_AUTH_CSRF,   true,  _gwWebAdminMailRemove },
+  { "POST", "/admin/mail-sources/{name}/test",  WEB_AUTH_CSRF,    true,  _gwWebAdminMailTest },
+  { "POST", "/admin/mail-sources/{name}/oauth", WEB_AUTH_CSRF,    true,  _gwWebAdminMailOAuth },
+  { "GET",  "/admin/mail-sources/{name}/oauth", WEB_AUTH_SESSION, true,  _gwWebAdminMailOAuth }
 };
 
 const int _gwWebAdminPageNumCalls = (int)(sizeof(_gwWebAdminPageCalls) / sizeof(_gwWebAdminPageCalls[0]));

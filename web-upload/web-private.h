@@ -169,6 +169,15 @@ extern void        _gwWebAdminRuleAdd(web_req_t *r);
 extern void        _gwWebAdminRuleRemove(web_req_t *r);
 extern void        _gwWebAdminRuleDryRun(web_req_t *r);
 
+/* web-admin-mail.c: mail sources (every console role reads; admin changes, tests, gives OAuth2 consent) */
+extern void        _gwWebAdminMailGet(web_req_t *r);
+extern void        _gwWebAdminMailEditPage(web_req_t *r);
+extern void        _gwWebAdminMailAdd(web_req_t *r);           /* Slow */
+extern void        _gwWebAdminMailEdit(web_req_t *r);          /* Slow */
+extern void        _gwWebAdminMailRemove(web_req_t *r);        /* Slow */
+extern void        _gwWebAdminMailTest(web_req_t *r);          /* Slow */
+extern void        _gwWebAdminMailOAuth(web_req_t *r);         /* Slow */
+
 /* web-admin-reports.c: audit log, reports, health (admin, auditor) */
 extern void        _gwWebAdminAuditPage(web_req_t *r);
 extern void        _gwWebAdminAuditApi(web_req_t *r);

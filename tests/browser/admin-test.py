@@ -95,7 +95,7 @@ def test_enrol(run, b, args, state):
     b.wait("the dashboard", lambda: b.exists("#dashboard"))
     nav = [a.attr("id") for a in b.find_all("#admin-nav a")]
     run.check("the dashboard with the admin's navigation", nav == ["nav-admin", "nav-users", "nav-addresses", "nav-quarantine", "nav-audit", "nav-reports", "nav-health",
-                                                                "nav-settings", "nav-printers", "nav-rules", "nav-terminals"], nav)
+                                                                "nav-settings", "nav-printers", "nav-mail-sources", "nav-rules", "nav-terminals"], nav)
     run.shoot(b, "admin-dashboard")
     state["codes"] = codes
     state["secret"] = secret
@@ -183,9 +183,9 @@ def test_audit(run, b, args):
     run.check("the charts load under the page's CSP (same-origin SVG images)", all(w > 0 for w in widths), widths)
     run.shoot(b, "admin-reports")
     b.get(args.base + "/admin/health")
-    run.check("the health page: every section", all(b.exists("#health-" + s) for s in ("jobs", "conversions", "mail", "outbox", "office", "certificates", "disk")), b.title)
+    run.check("the health page: every section", all(b.exists("#health-" + s) for s in ("jobs", "conversions", "mail", "mail-sources", "outbox", "office", "certificates", "disk")), b.title)
     run.shoot(b, "admin-health")
-    for page in ("jobs", "settings", "printers", "terminals", "rules"):
+    for page in ("jobs", "settings", "printers", "terminals", "rules", "mail-sources"):
         b.get(args.base + "/admin/" + page)
         run.check("/admin/%s answers" % page, b.exists("#admin-nav"), b.title)
         run.shoot(b, "admin-" + page)

@@ -121,7 +121,7 @@ adapter_for() {   # adapter_for HEADER -> glob of the files allowed, or nothing
     libetpan/*)                echo "mail/mail-etpan*" ;;
     ytnef.h|tnef-*.h|mapi*.h)  echo "mail/mail-tnef.c" ;;
     avahi-*)                   echo "ipp-everywhere/dnssd*" ;;
-    curl/*)                    echo "gateway/outbox* mail/*" ;;
+    curl/*)                    echo "gateway/outbox* gateway/oauth-device.c mail/*" ;;
     cups/*)                    echo "ipp-everywhere/*" ;;
     *) ;;
   esac

@@ -318,5 +318,13 @@ extern bool gwStoreRecoveryUse(gw_store_t *s, int64_t tenant, int64_t user_id, c
 extern int  gwStoreRecoveryCount(gw_store_t *s, int64_t tenant, int64_t user_id);
 extern bool gwStoreSessionElevate(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);
 extern int  gwStoreSessionElevated(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);   /* 1, 0 (not, or no session), -1 error */
+/* ---- Mail sources made in the console (store-mailsrc.c, docs/admin.md) ------------ */
+
+#define GW_STORE_MAILSRC_SPEC_MAX 8191  /* Bytes of a source's JSON settings */
+#define GW_STORE_MAILSRC_MAX      32    /* Sources per tenant */
+/* Every source (name, spec JSON), by name, handed out with no store lock held. */
+extern bool gwStoreMailSourceIterate(gw_store_t *s, int64_t tenant, gw_policy_name_cb_t cb, void *data);
+extern bool gwStoreMailSourcePut(gw_store_t *s, int64_t tenant, const char *name, const char *spec);   /* Add or replace */
+extern bool gwStoreMailSourceRemove(gw_store_t *s, int64_t tenant, const char *name);                  /* false = none */
 
 #endif /* !PRINTGATE_STORE_H */
