@@ -316,6 +316,9 @@ extern bool gwApiTerminalRevoke(gw_system_t *sys, const gw_actor_t *actor, const
  * result->reason GW_REASON_NONE and its sentence in result->text.
  */
 extern bool gwApiTerminalRelease(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char *pin, const char *card, const char *job_id, gw_terminal_t *terminal, gw_release_result_t *result);
+/* The same for a delegate: the PIN's or card's owner releases the jobs of 'owner' (NULL or "" = their own), who
+   must have named them a delegate (docs/policy.md); audited "released by X for Y", refused "not a delegate". */
+extern bool gwApiTerminalReleaseFor(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char *pin, const char *card, const char *job_id, const char *owner, gw_terminal_t *terminal, gw_release_result_t *result);
 
 /* ---- Audit and lockouts -------------------------------------------------------- */
 
