@@ -180,6 +180,7 @@ typedef struct _gw_store_ops_s
   int     (*recovery_count)(void *b, int64_t tenant, int64_t user_id);
   bool    (*session_elevate)(void *b, int64_t tenant, const unsigned char hmac[32]);
   int     (*session_elevated)(void *b, int64_t tenant, const unsigned char hmac[32]);
+  bool    (*printer_update)(void *b, int64_t tenant, const char *name, const char *uri, const char *location);
 } _gw_store_ops_t;
 
 /* store.c: at most maxlen bytes, no control characters (empty when allow_empty). */

@@ -149,7 +149,8 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlRecoveryUse,
   _gwSqlRecoveryCount,
   _gwSqlSessionElevate,
-  _gwSqlSessionElevated
+  _gwSqlSessionElevated,
+  _gwSqlPrinterUpdate
 };
 
 

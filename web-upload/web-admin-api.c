@@ -732,6 +732,7 @@ const web_call_t _gwWebAdminApiCalls[] =
   { "POST",   "/api/v1/admin/printers/{name}/tags",    WEB_AUTH_CSRF,    false, _gwWebAdminPrinterTags },
   { "POST",   "/api/v1/admin/printers/{name}/check",   WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterCheck },
   { "POST",   "/api/v1/admin/printers/{name}/test-page", WEB_AUTH_CSRF,  true,  _gwWebAdminPrinterTestPage },
+  { "POST",   "/api/v1/admin/printers/{name}/edit",    WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterEdit },
   { "POST",   "/api/v1/admin/terminals",               WEB_AUTH_CSRF,    false, _gwWebAdminTerminalAdd },
   { "DELETE", "/api/v1/admin/terminals/{name}",        WEB_AUTH_CSRF,    false, _gwWebAdminTerminalRevoke },
   { "GET",    "/api/v1/admin/rules",                   WEB_AUTH_SESSION, false, _gwWebAdminRulesGet },

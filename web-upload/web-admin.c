@@ -1092,6 +1092,8 @@ const web_call_t _gwWebAdminPageCalls[] =
   { "POST", "/admin/printers/{name}/check",     WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterCheck },
   { "POST", "/admin/printers/{name}/test-page", WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterTestPage },
   { "GET",  "/admin/printers/{name}/qr",        WEB_AUTH_SESSION, false, _gwWebAdminPrinterQr },
+  { "GET",  "/admin/printers/{name}",           WEB_AUTH_SESSION, false, _gwWebAdminPrinterPage },
+  { "POST", "/admin/printers/{name}/edit",      WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterEdit },
   { "GET",  "/admin/terminals",                 WEB_AUTH_SESSION, false, _gwWebAdminTerminalsGet },
   { "POST", "/admin/terminals",                 WEB_AUTH_CSRF,    false, _gwWebAdminTerminalAdd },
   { "POST", "/admin/terminals/{name}/revoke",   WEB_AUTH_CSRF,    false, _gwWebAdminTerminalRevoke },
