@@ -603,6 +603,7 @@ page_user(web_req_t *r)
   user_action(&b, r, u.name, "password", "password-reset", NULL, NULL, "Make a one-time password");
   user_action(&b, r, u.name, "pin", "pin-set", NULL, NULL, "Make a new release PIN");
   user_action(&b, r, u.name, "card", "card-set", "card", "Card number", "Register the card");
+  _gwWebAdminGdprSection(&b, r, &actor, &u);
   _gwWebPageEnd(&b);
   _gwWebPageSend(r, 200, &b);
 }
@@ -1074,6 +1075,9 @@ const web_call_t _gwWebAdminPageCalls[] =
   { "POST", "/admin/users/{name}/password",     WEB_AUTH_CSRF,    true,  page_password },
   { "POST", "/admin/users/{name}/pin",          WEB_AUTH_CSRF,    false, page_pin },
   { "POST", "/admin/users/{name}/card",         WEB_AUTH_CSRF,    false, page_card },
+  { "GET",  "/admin/users/{name}/export",       WEB_AUTH_SESSION, true,  _gwWebAdminUserExport },
+  { "POST", "/admin/users/{name}/restrict",     WEB_AUTH_CSRF,    false, _gwWebAdminUserRestrict },
+  { "POST", "/admin/users/{name}/erase",        WEB_AUTH_CSRF,    true,  _gwWebAdminUserErase },
   { "POST", "/admin/devices/{id}/revoke",       WEB_AUTH_CSRF,    false, page_device_revoke },
   { "GET",  "/admin/addresses",                 WEB_AUTH_SESSION, false, page_addresses },
   { "POST", "/admin/addresses",                 WEB_AUTH_CSRF,    false, page_address_state },

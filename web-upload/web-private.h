@@ -162,6 +162,11 @@ extern void        _gwWebAdminPrinterDelete(web_req_t *r);
 extern void        _gwWebAdminPrinterCheck(web_req_t *r);      /* Slow */
 extern void        _gwWebAdminPrinterTestPage(web_req_t *r);   /* Slow */
 extern void        _gwWebAdminPrinterQr(web_req_t *r);
+/* web-admin-gdpr.c: a user's export, restriction and erasure */
+extern void        _gwWebAdminGdprSection(web_buf_t *b, web_req_t *r, const gw_actor_t *actor, const gw_user_t *u);
+extern void        _gwWebAdminUserExport(web_req_t *r);
+extern void        _gwWebAdminUserRestrict(web_req_t *r);
+extern void        _gwWebAdminUserErase(web_req_t *r);       /* Slow */
 /* web-admin-printers2.c: a printer's page, edit and state */
 extern void        _gwWebAdminPrinterPage(web_req_t *r);
 extern void        _gwWebAdminPrinterEdit(web_req_t *r);       /* Slow */
