@@ -3,7 +3,8 @@
  * (docs/gdpr.md, docs/admin.md): the export of everything held about the
  * user as JSON (right of access), restriction of processing, and erasure
  * (the jobs crypto-shredded, the audit and report rows kept under the
- * pseudonym "erased-<id>").  Pages and the REST API alike; the core
+ * pseudonym "erased-<id>").  The export is the core's to allow (admin,
+ * helpdesk: gwApiUserExport()); restriction and erasure are the admin's.  Pages and the REST API alike; the core
  * decides who may (admin only) and writes the audit rows.
  */
 
@@ -24,12 +25,16 @@ _gwWebAdminGdprSection(web_buf_t *b, web_req_t *r, const gw_actor_t *actor, cons
   char action[200], reason[256];
   bool restricted;
 
-  if (!gwRoleHas(actor->role, GW_RIGHT_SETTINGS) || !_gwWebSafeName(u->name))
+  if (!gwRoleHas(actor->role, GW_RIGHT_USERS) || !_gwWebSafeName(u->name))
+    return;
+
+  /* The export: whoever the core lets (admin, helpdesk); restriction and erasure: admin. */
+  _gwWebBufAddf(b, "<h2>Privacy (GDPR)</h2><p><a id=\"user-export\" download=\"%s.json\" href=\"/admin/users/%s/export\">Export everything held about %s (JSON)</a></p>",
+                u->name, u->name, u->name);
+  if (!gwRoleHas(actor->role, GW_RIGHT_SETTINGS))
     return;
 
   restricted = gwApiUserRestricted(r->web->sys, actor, u->name, reason, sizeof(reason));
-  _gwWebBufAddf(b, "<h2>Privacy (GDPR)</h2><p><a id=\"user-export\" download=\"%s.json\" href=\"/admin/users/%s/export\">Export everything held about %s (JSON)</a></p>",
-                u->name, u->name, u->name);
 
   snprintf(action, sizeof(action), "/admin/users/%s/restrict", u->name);
   _gwWebAdminPostForm(b, r, action, "user-restrict");
