@@ -533,7 +533,7 @@ device_item(const gw_device_t *d, void *data)
   _gwWebBufAdd(up->b, "<li class=\"device\">");
   _gwWebBufAddHtml(up->b, d->name);
   snprintf(action, sizeof(action), "/admin/devices/%lld/revoke", (long long)d->id);
-  post_form(up->b, up->r, action, "device-revoke");
+  post_form(up->b, up->r, action, action + 7);   /* "devices/ID/revoke": unique on the page */
   _gwWebBufAdd(up->b, "<button type=\"submit\" class=\"revoke-button\">Revoke</button></form></li>");
   return (true);
 }
@@ -809,7 +809,10 @@ address_row(const gw_address_t *a, void *data)
 
     if ((i < 2 && a->state != GW_ADDRESS_PENDING) || (i == 2 && a->state != GW_ADDRESS_VERIFIED))
       continue;
-    post_form(b, up->r, "/admin/addresses", actions[i]);
+    char id[64];
+
+    snprintf(id, sizeof(id), "%s-%lld", actions[i], (long long)a->id);   /* Ids are unique on the page */
+    post_form(b, up->r, "/admin/addresses", id);
     _gwWebBufAdd(b, "<input type=\"hidden\" name=\"address\" value=\"");
     _gwWebBufAddHtml(b, a->address);
     _gwWebBufAddf(b, "\"><input type=\"hidden\" name=\"state\" value=\"%s\"><button type=\"submit\" class=\"%s-button\">%s</button></form>",
@@ -922,10 +925,10 @@ quarantined_row(const gw_job_t *job, void *data)
   _gwWebBufAddHtml(b, job->owner);
   _gwWebBufAddf(b, " &middot; %d pages &middot; %s</p>", job->pages, job->origin);
   snprintf(action, sizeof(action), "/admin/jobs/%s/release", job->id);
-  post_form(b, up->r, action, "job-release");
+  post_form(b, up->r, action, action + 7);   /* Ids ("jobs/ID/release") are unique on the page */
   _gwWebBufAdd(b, "<button type=\"submit\" class=\"release-button\">Release to the owner</button></form>");
   snprintf(action, sizeof(action), "/admin/jobs/%s/delete", job->id);
-  post_form(b, up->r, action, "job-delete");
+  post_form(b, up->r, action, action + 7);
   _gwWebBufAdd(b, "<button type=\"submit\" class=\"cancel-button\">Delete</button></form></li>\n");
 
   return (true);
