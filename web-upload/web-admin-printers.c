@@ -260,6 +260,43 @@ _gwWebAdminPrintersGet(web_req_t *r)
 
 
 /*
+ * '_gwWebAdminPrinterOf()' - The gate, the actor, and the printer named in
+ *                            the path; false when answered (404 for an
+ *                            unknown or unsafe name).
+ */
+
+bool
+_gwWebAdminPrinterOf(web_req_t *r, gw_actor_t *actor, gw_printer_t *p)
+{
+  if (!_gwWebAdminGate(r))
+    return (false);
+  _gwWebActor(r, actor);
+  if (!_gwWebSafeName(r->param[0]) || !gwApiPrinterFind(r->web->sys, actor, r->param[0], p))
+  {
+    _gwWebAdminFail(r, "no such printer");
+    return (false);
+  }
+  return (true);
+}
+
+
+/*
+ * '_gwWebAdminPrinterRefused()' - 400 "The printer was not WHAT: " and the
+ *                                 check's sentence (or the core's error),
+ *                                 with the check's reason code.
+ */
+
+void
+_gwWebAdminPrinterRefused(web_req_t *r, const char *what, const gw_sink_result_t *check, const char *error)
+{
+  char sentence[600];
+
+  snprintf(sentence, sizeof(sentence), "The printer was not %s: %s", what, check->text[0] ? check->text : error ? error : "it did not pass the check.");
+  _gwWebError(r, 400, check->reason != GW_REASON_NONE ? gwReasonCode(check->reason) : "refused", sentence);
+}
+
+
+/*
  * '_gwWebAdminPrinterAdd()' - POST /admin/printers, /api/v1/admin/printers {name,
  *                   uri, location, tags} (slow: the capability check
  *                   talks to the printer).  A printer that does not pass
@@ -290,11 +327,8 @@ _gwWebAdminPrinterAdd(web_req_t *r)
       (_gwWebField(r, "tags", tags, sizeof(tags)) && !gwApiPrinterTagsSet(r->web->sys, &actor, name, tags, &error)))
   {
     /* Not kept: the check's (or the tags') sentence says why. */
-    char sentence[600];
-
-    snprintf(sentence, sizeof(sentence), "The printer was not added: %s", check.text[0] ? check.text : error ? error : "it did not pass the check.");
     gwApiPrinterDelete(r->web->sys, &actor, name, NULL);
-    _gwWebError(r, 400, check.reason != GW_REASON_NONE ? gwReasonCode(check.reason) : "refused", sentence);
+    _gwWebAdminPrinterRefused(r, "added", &check, error);
     return;
   }
 
@@ -406,14 +440,8 @@ _gwWebAdminPrinterQr(web_req_t *r)
   size_t         pnglen = 0;
   const char    *error = NULL;
 
-  if (!_gwWebAdminGate(r))
+  if (!_gwWebAdminPrinterOf(r, &actor, &p))
     return;
-  _gwWebActor(r, &actor);
-  if (!_gwWebSafeName(r->param[0]) || !gwApiPrinterFind(r->web->sys, &actor, r->param[0], &p))
-  {
-    _gwWebAdminFail(r, "no such printer");
-    return;
-  }
 
   snprintf(path, sizeof(path), "/p/%s", p.name);
   _gwWebLinkPrefix(r, path, url, sizeof(url));

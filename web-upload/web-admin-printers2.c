@@ -115,14 +115,8 @@ _gwWebAdminPrinterPage(web_req_t *r)
   web_buf_t    b = { 0 };
   char         action[160];
 
-  if (!_gwWebAdminGate(r))
+  if (!_gwWebAdminPrinterOf(r, &actor, &p))
     return;
-  _gwWebActor(r, &actor);
-  if (!_gwWebSafeName(r->param[0]) || !gwApiPrinterFind(r->web->sys, &actor, r->param[0], &p))
-  {
-    _gwWebAdminFail(r, "no such printer");
-    return;
-  }
 
   _gwWebAdminPageBegin(&b, r, p.name);
   _gwWebBufAdd(&b, "<h2>State</h2><p class=\"printer-state\" id=\"printer-state\">");
@@ -159,7 +153,7 @@ _gwWebAdminPrinterEdit(web_req_t *r)
 {
   gw_actor_t       actor;
   gw_sink_result_t check;
-  char             uri[1024], location[128], back[160], sentence[600];
+  char             uri[1024], location[128], back[160];
   const char      *u, *l, *error = NULL;
 
   if (!_gwWebAdminGate(r))
@@ -177,10 +171,6 @@ _gwWebAdminPrinterEdit(web_req_t *r)
   else if (check.reason == GW_REASON_NONE && error && (!strcmp(error, "permission denied") || !strcmp(error, "no such printer")))
     _gwWebAdminFail(r, error);
   else
-  {
-    /* Not changed: the check's (or the store's) sentence says why. */
-    snprintf(sentence, sizeof(sentence), "The printer was not changed: %s", error ? error : "it did not pass the check.");
-    _gwWebError(r, 400, check.reason != GW_REASON_NONE ? gwReasonCode(check.reason) : "refused", sentence);
-  }
+    _gwWebAdminPrinterRefused(r, "changed", &check, error);   /* The check's (or the store's) sentence says why */
   gwWipe(uri, sizeof(uri));
 }

@@ -170,6 +170,8 @@ extern void        _gwWebAdminUserErase(web_req_t *r);       /* Slow */
 /* web-admin-printers2.c: a printer's page, edit and state */
 extern void        _gwWebAdminPrinterPage(web_req_t *r);
 extern void        _gwWebAdminPrinterEdit(web_req_t *r);       /* Slow */
+extern bool        _gwWebAdminPrinterOf(web_req_t *r, gw_actor_t *actor, gw_printer_t *p);  /* Gate + the path's printer; false: answered */
+extern void        _gwWebAdminPrinterRefused(web_req_t *r, const char *what, const gw_sink_result_t *check, const char *error); /* 400 "The printer was not WHAT: ..." */
 extern void        _gwWebAdminPrinterStateJson(web_req_t *r, const gw_actor_t *actor, const char *name, json_object *o);
 extern void        _gwWebAdminPrinterStateHtml(web_req_t *r, const gw_actor_t *actor, const char *name, web_buf_t *b);
 extern void        _gwWebAdminTerminalsGet(web_req_t *r);

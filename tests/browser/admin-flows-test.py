@@ -35,7 +35,6 @@ import importlib.util
 import io
 import os
 import re
-import signal
 import sys
 import time
 
@@ -214,16 +213,9 @@ def test_pages(run, b, args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for a in ("base", "out", "work", "name", "password", "printer-uri", "printer-dir", "guest", "guest-address", "guest-maildir", "colour-file", "one-file"):
-        ap.add_argument("--" + a, required=True)
-    args = ap.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
-    os.makedirs(args.out, exist_ok=True)
-    run = portal.Run(args.out)
+    args, run, drv = admin.begin(__doc__, ("base", "out", "work", "name", "password", "printer-uri", "printer-dir", "guest", "guest-address",
+                                           "guest-maildir", "colour-file", "one-file"), "flows")
     state = {}
-    drv = webdriver.ChromeDriver(log=os.path.join(args.work, "chromedriver-flows.log"))
     try:
         b = drv.session(os.path.join(args.work, "profile-flows"))
         g = drv.session(os.path.join(args.work, "profile-guest"))

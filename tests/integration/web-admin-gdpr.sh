@@ -24,17 +24,8 @@ sql() { sqlite3 "$DB" "$1"; }
 has() { grep -c -- "$1" "$W/out" | tr -d '\n'; }
 FORM=(-H 'Content-Type: application/x-www-form-urlencoded')
 
-check "console accounts and alice" sh -c "$PRINTGATE -c $GW_CONF user add boss --role admin && $PRINTGATE -c $GW_CONF user add desk --role helpdesk &&
-  $PRINTGATE -c $GW_CONF user add aud --role auditor && $PRINTGATE -c $GW_CONF user add alice --email alice@example.test"
-for u in boss desk aud; do
-  eval "PW_$u=\$($PRINTGATE -c $GW_CONF user password $u)"
-done
-check "boss enrols" enrol boss "$PW_boss" "$W/boss"
-B=(-H "X-CSRF-Token: $CSRF") BCSRF=$CSRF
-check "desk enrols" enrol desk "$PW_desk" "$W/desk"
-D=(-H "X-CSRF-Token: $CSRF") DCSRF=$CSRF
-check "aud enrols" enrol aud "$PW_aud" "$W/aud"
-A=(-H "X-CSRF-Token: $CSRF") ACSRF=$CSRF
+console_trio
+check "alice" gw user add alice --email alice@example.test
 gw_make_pdf "$W/one.pdf" 1 "GDPR job"
 J=$(gw job submit --user alice "$W/one.pdf")
 check "alice has a job" test -n "$J"

@@ -39,17 +39,8 @@ FORM=(-H 'Content-Type: application/x-www-form-urlencoded')
 hdrloc() { grep -i '^location:' "$W/hdr" | tr -d '\r' | sed 's/^[Ll]ocation: //'; }
 pdfs() { find "$PRN_DIR" -name '*.pdf' | wc -l | tr -d ' '; }
 
-check "console accounts" sh -c "$PRINTGATE -c $GW_CONF user add boss --role admin && $PRINTGATE -c $GW_CONF user add desk --role helpdesk &&
-  $PRINTGATE -c $GW_CONF user add aud --role auditor && $PRINTGATE -c $GW_CONF user add alice"
-for u in boss desk aud; do
-  eval "PW_$u=\$($PRINTGATE -c $GW_CONF user password $u)"
-done
-check "boss enrols" enrol boss "$PW_boss" "$W/boss"
-B=(-H "X-CSRF-Token: $CSRF") BCSRF=$CSRF
-check "desk enrols" enrol desk "$PW_desk" "$W/desk"
-D=(-H "X-CSRF-Token: $CSRF") DCSRF=$CSRF
-check "aud enrols" enrol aud "$PW_aud" "$W/aud"
-A=(-H "X-CSRF-Token: $CSRF") ACSRF=$CSRF
+console_trio
+check "alice" gw user add alice
 
 # ---- printers: add, refusals ------------------------------------------------------------------
 check_eq "add a printer by URI (API), checked" "$(api POST /api/v1/admin/printers "{\"name\":\"lobby\",\"uri\":\"$PRN_URI\",\"location\":\"Floor 2 lobby\",\"tags\":\"colour,floor2\"}" "$W/boss" "${B[@]}")" 200
