@@ -91,7 +91,7 @@ python3 -c 'import socket,sys,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); c=[]
 while True: c.append(s.accept())' "$SILENT" &
 peers_track $!
-sleep 0.5
+check "  the hung printer listens" peers_wait 20 python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$SILENT"
 sqlw "INSERT INTO printers (tenant_id, name, uri, location, enabled, created) VALUES (1, 'hung', 'ipp://127.0.0.1:$SILENT/ipp/print', '', 1, 0)"
 T0=$(date +%s%N)
 check_eq "a hung printer never checked: the list answers at once, checking" "$(pstate hung reachable)" checking
