@@ -100,6 +100,7 @@ gwApiPrinterCheck(gw_system_t *sys, const gw_actor_t *actor, const char *name, g
   gw_sink_options_t    opts;
   gw_config_t          c;
   char                 certs[GW_PATH_MAX + 32];
+  bool                 ok;
 
   if (!sys || !result || !_gwApiAdmin(actor, error_r))
     return (false);
@@ -133,7 +134,9 @@ gwApiPrinterCheck(gw_system_t *sys, const gw_actor_t *actor, const char *name, g
   opts.cert_dir       = certs;
 
   _gwApiError(error_r, NULL);
-  return (sink->check(printer.name, printer.uri, &doc, &opts, result));
+  ok = sink->check(printer.name, printer.uri, &doc, &opts, result);
+  _gwPrinterStateRecord(sys, actor->tenant, printer.name, ok && result->status == GW_SINK_OK, result->text);   /* The console's state (printer-state.c) */
+  return (ok);
 }
 
 

@@ -599,6 +599,19 @@ gwApiTerminalRevoke(gw_system_t *sys, const gw_actor_t *actor, const char *name,
 bool
 gwApiTerminalRelease(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char *pin, const char *card, const char *job_id, gw_terminal_t *terminal, gw_release_result_t *result)
 {
+  return (gwApiTerminalReleaseFor(sys, actor, key, pin, card, job_id, NULL, terminal, result));
+}
+
+
+/*
+ * 'gwApiTerminalReleaseFor()' - Release by PIN or card at a terminal's own
+ *                               printer, of the owner's jobs when the
+ *                               PIN's user is the owner's delegate.
+ */
+
+bool
+gwApiTerminalReleaseFor(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char *pin, const char *card, const char *job_id, const char *owner, gw_terminal_t *terminal, gw_release_result_t *result)
+{
   unsigned char mac[GW_HMAC_LEN];
   gw_terminal_t t;
   gw_release_t  rel;
@@ -637,6 +650,7 @@ gwApiTerminalRelease(gw_system_t *sys, const gw_actor_t *actor, const char *key,
   rel.card    = card && card[0] ? card : NULL;
   rel.printer = t.printer;
   rel.job_id  = job_id && job_id[0] ? job_id : NULL;
+  rel.owner   = owner && owner[0] ? owner : NULL;
 
   return (gwApiJobRelease(sys, &ta, &rel, result));
 }

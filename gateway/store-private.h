@@ -191,6 +191,7 @@ typedef struct _gw_store_ops_s
   int     (*mailsrc_list)(void *b, int64_t tenant, _gw_store_mailsrc_t *rows, int max);
   bool    (*mailsrc_put)(void *b, int64_t tenant, const char *name, const char *spec);
   bool    (*mailsrc_remove)(void *b, int64_t tenant, const char *name);
+  bool    (*printer_update)(void *b, int64_t tenant, const char *name, const char *uri, const char *location);
 } _gw_store_ops_t;
 
 /* store.c: at most maxlen bytes, no control characters (empty when allow_empty). */

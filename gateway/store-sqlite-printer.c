@@ -85,3 +85,16 @@ _gwSqlPrinterPage(void *backend, int64_t tenant, _gw_store_cursor_t *cursor, gw_
   return (_gwSqlNamePage((_gw_sql_t *)backend, _GW_SQL_PRINTER_PAGE, "SELECT " PRINTER_COLS " FROM printers WHERE tenant_id = ?1 AND name > ?3 ORDER BY name LIMIT ?4",
                          tenant, 0, cursor, printer_row, printers, sizeof(gw_printer_t), offsetof(gw_printer_t, name), max));
 }
+
+
+/*
+ * '_gwSqlPrinterUpdate()' - Set a printer's URI and location; false if
+ *                           there is no such printer.
+ */
+
+bool
+_gwSqlPrinterUpdate(void *backend, int64_t tenant, const char *name, const char *uri, const char *location)
+{
+  return (_gwSqlChangef((_gw_sql_t *)backend, _GW_SQL_PRINTER_UPDATE, "UPDATE printers SET uri = ?3, location = ?4 WHERE tenant_id = ?1 AND name = ?2",
+                        "lttt", tenant, name, uri, location));
+}

@@ -170,6 +170,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_MAILSRC_LIST,
   _GW_SQL_MAILSRC_PUT,
   _GW_SQL_MAILSRC_REMOVE,
+  _GW_SQL_PRINTER_UPDATE,
   _GW_SQL_COUNT
 } _gw_sql_id_t;
 
@@ -298,6 +299,7 @@ extern bool    _gwSqlPrinterAdd(void *b, int64_t tenant, const char *name, const
 extern bool    _gwSqlPrinterFind(void *b, int64_t tenant, const char *name, gw_printer_t *printer);
 extern bool    _gwSqlPrinterDelete(void *b, int64_t tenant, const char *name);
 extern int     _gwSqlPrinterPage(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
+extern bool    _gwSqlPrinterUpdate(void *b, int64_t tenant, const char *name, const char *uri, const char *location);
 
 extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
 extern bool    _gwSqlJobSetOptions(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);

@@ -152,7 +152,8 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlSessionElevated,
   _gwSqlMailSourceList,
   _gwSqlMailSourcePut,
-  _gwSqlMailSourceRemove
+  _gwSqlMailSourceRemove,
+  _gwSqlPrinterUpdate
 };
 
 

@@ -980,6 +980,30 @@ gwStorePrinterAdd(gw_store_t *s, int64_t tenant, const char *name, const char *u
 
 
 /*
+ * 'gwStorePrinterUpdate()' - Set a printer's URI and location (checked as
+ *                            gwStorePrinterAdd() checks them).
+ */
+
+bool
+gwStorePrinterUpdate(gw_store_t *s, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r)
+{
+  if (!s || tenant <= 0 || !valid_printer_name(name))
+    return (set_error(error_r, "no such printer"));
+
+  if (!uri || !valid_text(uri, 1023, false) || strchr(uri, ' ') || !strstr(uri, "://"))
+    return (set_error(error_r, "printer URIs look like ipp://host/path, ipps://host/path or cups://host:port/queue"));
+
+  if (!location || !valid_text(location, 127, true))
+    return (set_error(error_r, "printer locations are at most 127 bytes without control characters"));
+
+  if (!s->ops->printer_update(s->backend, tenant, name, uri, location))
+    return (set_error(error_r, "no such printer"));
+
+  return (true);
+}
+
+
+/*
  * 'gwStorePrinterFind()' - Find a printer by name (case-insensitive).
  */
 

@@ -64,6 +64,7 @@ struct _gw_system_s
   struct _gw_policy_s *policy;                   /* Print policy rules (owned; policy.c) */
   struct _gw_job_history_s *history;             /* Ended jobs still listed to their owners (owned; job-history.c) */
   struct _gw_mailsrc_s *mailsrc;                 /* Mail sources' registry (owned; api-mail-source.c) */
+  struct _gw_pstates_s *printer_states;         /* Printers' cached reachability (owned; printer-state.c) */
 };
 
 typedef struct _gw_release_doc_s  /* The document one release sends (release-render.c) */
@@ -113,5 +114,10 @@ extern bool    _gwSystemCardSetAs(gw_system_t *sys, int64_t tenant, const char *
 extern bool    _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key);
 /* api-gdpr.c: is the user's processing restricted?  Then *reason_r = GW_REASON_RESTRICTED, text gets the sentence and a "job.refuse" row is written. */
 extern bool    _gwSystemRestricted(gw_system_t *sys, int64_t tenant, const gw_user_t *user, const char *origin, gw_reason_t *reason_r, char *text, size_t textsize);
+
+/* printer-state.c: the printers' cached reachability (gwApiPrinterState()). */
+extern struct _gw_pstates_s *_gwPrinterStatesNew(void);
+extern void _gwPrinterStatesDelete(struct _gw_pstates_s **ps);   /* Waits for the checks running */
+extern void _gwPrinterStateRecord(gw_system_t *sys, int64_t tenant, const char *printer, bool reachable, const char *text);
 
 #endif /* !PRINTGATE_SYSTEM_PRIVATE_H */

@@ -476,7 +476,8 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
       gwLog(sys->log, GW_LOG_ERROR, "ConversionDir refused: %s; every document will fail until it is fixed.", why);
   }
 
-  if ((sys->policy = _gwPolicyNew()) == NULL || (sys->history = _gwJobHistoryNew()) == NULL || (sys->mailsrc = _gwMailSrcNew()) == NULL)
+  if ((sys->policy = _gwPolicyNew()) == NULL || (sys->history = _gwJobHistoryNew()) == NULL ||
+      (sys->mailsrc = _gwMailSrcNew()) == NULL || (sys->printer_states = _gwPrinterStatesNew()) == NULL)
   {
     *error_r = "out of memory";
     goto fail;
@@ -541,6 +542,7 @@ gwSystemDelete(gw_system_t **sys)
   gwSystemBeginStop(s);
   _gwWorkersDelete(&s->workers);
   _gwWorkersDelete(&s->tasks);       /* After the listener: no front-end queues one any more */
+  _gwPrinterStatesDelete(&s->printer_states);   /* Before the store: a printer's check records nothing there, but reads it */
 
   gwOfficePoolFree(&s->office);      /* After the listener and workers: no conversion can start any more */
   gwEventsDelete(&s->events);        /* Delivers what is queued */

@@ -71,10 +71,11 @@ _gwWebAdminDone(web_req_t *r, bool ok, const char *error, const char *back)
 void
 _gwWebAdminButton(web_buf_t *b, web_req_t *r, const char *base, const char *name, const char *what, const char *label)
 {
-  char action[256];
+  char action[256], id[160];
 
   snprintf(action, sizeof(action), "%s/%s/%s", base, name, what);
-  _gwWebAdminPostForm(b, r, action, what);
+  snprintf(id, sizeof(id), "%s-%s", what, name);   /* Ids are unique on the page: one form per row */
+  _gwWebAdminPostForm(b, r, action, id);
   _gwWebBufAddf(b, "<button type=\"submit\" class=\"%s-button\">%s</button></form>", what, label);
 }
 
@@ -149,7 +150,7 @@ printer_row(const gw_printer_t *p, void *data)
 {
   printer_list_t *pl = (printer_list_t *)data;
   web_buf_t      *b = pl->b;
-  char            uri[1024], tags[1024], action[160];
+  char            uri[1024], tags[1024], action[160], id[96];
   json_object    *o;
   bool            admin = gwRoleHas(pl->actor->role, GW_RIGHT_SETTINGS), safe = _gwWebSafeName(p->name);
 
@@ -166,6 +167,7 @@ printer_row(const gw_printer_t *p, void *data)
     json_object_object_add(o, "tags", json_object_new_string(tags));
     json_object_object_add(o, "enabled", json_object_new_boolean(p->enabled));
     json_object_object_add(o, "created", json_object_new_int64(p->created));
+    _gwWebAdminPrinterStateJson(pl->r, pl->actor, p->name, o);
     json_object_array_add(pl->list, o);
     return (true);
   }
@@ -173,7 +175,12 @@ printer_row(const gw_printer_t *p, void *data)
   _gwWebBufAdd(b, "<tr class=\"printer\" data-printer=\"");
   _gwWebBufAddHtml(b, p->name);
   _gwWebBufAdd(b, "\"><td class=\"printer-name\">");
-  _gwWebBufAddHtml(b, p->name);
+  if (safe)
+    _gwWebBufAddf(b, "<a class=\"printer-link\" href=\"/admin/printers/%s\">%s</a>", p->name, p->name);
+  else
+    _gwWebBufAddHtml(b, p->name);
+  _gwWebBufAdd(b, "</td><td class=\"printer-state\">");
+  _gwWebAdminPrinterStateHtml(pl->r, pl->actor, p->name, b);
   _gwWebBufAdd(b, "</td><td class=\"printer-uri\">");
   _gwWebBufAddHtml(b, uri);
   _gwWebBufAdd(b, "</td><td class=\"printer-location\">");
@@ -182,7 +189,8 @@ printer_row(const gw_printer_t *p, void *data)
   if (admin && safe)
   {
     snprintf(action, sizeof(action), "/admin/printers/%s/tags", p->name);
-    _gwWebAdminPostForm(b, pl->r, action, "tags-form");
+    snprintf(id, sizeof(id), "tags-form-%s", p->name);   /* Ids are unique on the page */
+    _gwWebAdminPostForm(b, pl->r, action, id);
     _gwWebBufAdd(b, "<input name=\"tags\" class=\"tags-input\" aria-label=\"Tags\" value=\"");
     _gwWebBufAddHtml(b, tags);
     _gwWebBufAdd(b, "\"><button type=\"submit\" class=\"tags-button\">Save</button></form>");
@@ -233,7 +241,7 @@ _gwWebAdminPrintersGet(web_req_t *r)
   }
 
   _gwWebAdminPageBegin(&b, r, "Printers");
-  _gwWebBufAdd(&b, "<table class=\"printers\" id=\"printers\"><thead><tr><th>Name</th><th>URI</th><th>Location</th><th>Tags</th><th></th></tr></thead><tbody>\n");
+  _gwWebBufAdd(&b, "<table class=\"printers\" id=\"printers\"><thead><tr><th>Name</th><th>State</th><th>URI</th><th>Location</th><th>Tags</th><th></th></tr></thead><tbody>\n");
   gwApiPrinterIterate(r->web->sys, &actor, printer_row, &pl);
   _gwWebBufAdd(&b, "</tbody></table>");
   if (gwRoleHas(actor.role, GW_RIGHT_SETTINGS))
@@ -248,6 +256,43 @@ _gwWebAdminPrintersGet(web_req_t *r)
   }
   _gwWebPageEnd(&b);
   _gwWebPageSend(r, 200, &b);
+}
+
+
+/*
+ * '_gwWebAdminPrinterOf()' - The gate, the actor, and the printer named in
+ *                            the path; false when answered (404 for an
+ *                            unknown or unsafe name).
+ */
+
+bool
+_gwWebAdminPrinterOf(web_req_t *r, gw_actor_t *actor, gw_printer_t *p)
+{
+  if (!_gwWebAdminGate(r))
+    return (false);
+  _gwWebActor(r, actor);
+  if (!_gwWebSafeName(r->param[0]) || !gwApiPrinterFind(r->web->sys, actor, r->param[0], p))
+  {
+    _gwWebAdminFail(r, "no such printer");
+    return (false);
+  }
+  return (true);
+}
+
+
+/*
+ * '_gwWebAdminPrinterRefused()' - 400 "The printer was not WHAT: " and the
+ *                                 check's sentence (or the core's error),
+ *                                 with the check's reason code.
+ */
+
+void
+_gwWebAdminPrinterRefused(web_req_t *r, const char *what, const gw_sink_result_t *check, const char *error)
+{
+  char sentence[600];
+
+  snprintf(sentence, sizeof(sentence), "The printer was not %s: %s", what, check->text[0] ? check->text : error ? error : "it did not pass the check.");
+  _gwWebError(r, 400, check->reason != GW_REASON_NONE ? gwReasonCode(check->reason) : "refused", sentence);
 }
 
 
@@ -282,11 +327,8 @@ _gwWebAdminPrinterAdd(web_req_t *r)
       (_gwWebField(r, "tags", tags, sizeof(tags)) && !gwApiPrinterTagsSet(r->web->sys, &actor, name, tags, &error)))
   {
     /* Not kept: the check's (or the tags') sentence says why. */
-    char sentence[600];
-
-    snprintf(sentence, sizeof(sentence), "The printer was not added: %s", check.text[0] ? check.text : error ? error : "it did not pass the check.");
     gwApiPrinterDelete(r->web->sys, &actor, name, NULL);
-    _gwWebError(r, 400, check.reason != GW_REASON_NONE ? gwReasonCode(check.reason) : "refused", sentence);
+    _gwWebAdminPrinterRefused(r, "added", &check, error);
     return;
   }
 
@@ -342,7 +384,7 @@ _gwWebAdminPrinterCheck(web_req_t *r)
   if (!_gwWebAdminGate(r))
     return;
   _gwWebActor(r, &actor);
-  if (!gwApiPrinterCheck(r->web->sys, &actor, r->param[0], &check, &error))
+  if (!gwApiPrinterCheck(r->web->sys, &actor, r->param[0], &check, &error) && error)   /* Refused; else the printer's answer */
   {
     _gwWebAdminFail(r, error);
     return;
@@ -398,14 +440,8 @@ _gwWebAdminPrinterQr(web_req_t *r)
   size_t         pnglen = 0;
   const char    *error = NULL;
 
-  if (!_gwWebAdminGate(r))
+  if (!_gwWebAdminPrinterOf(r, &actor, &p))
     return;
-  _gwWebActor(r, &actor);
-  if (!_gwWebSafeName(r->param[0]) || !gwApiPrinterFind(r->web->sys, &actor, r->param[0], &p))
-  {
-    _gwWebAdminFail(r, "no such printer");
-    return;
-  }
 
   snprintf(path, sizeof(path), "/p/%s", p.name);
   _gwWebLinkPrefix(r, path, url, sizeof(url));

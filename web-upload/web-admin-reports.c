@@ -288,6 +288,8 @@ typedef struct audit_stream_s   /* A CSV download in progress (on the listener t
   size_t         pos;           /* Sent of it */
   gw_csv_t      *csv;
   bool           end;
+  bool           started;       /* The first page was fetched (in the request) */
+  char           sid[GW_API_SESSION_ID_LEN + 1]; /* The session it belongs to (wiped at the end) */
 } audit_stream_t;
 
 
@@ -324,10 +326,21 @@ stream_row(const gw_audit_t *e, void *data)
 static bool
 stream_fill(audit_stream_t *st, const char **error_r)
 {
-  int64_t next = 0;
+  int64_t      next = 0;
+  gw_session_t session;
+  bool         live;
 
   while (st->pos >= st->page.len && !st->end)
   {
+    if (st->started)
+    {
+      /* The session must still be there for each page: a sign-out (or its end) stops the download. */
+      live = gwApiSessionGet(st->sys, &st->actor, st->sid, &session);
+      gwWipe(&session, sizeof(session));
+      if (!live)
+        return (false);
+    }
+    st->started  = true;
     st->page.len = st->pos = 0;
     if (!gwApiAuditQuery(st->sys, &st->actor, &st->f.q, stream_row, st->csv, &next, error_r) || !gwCsvFlush(st->csv) || st->page.failed)
       return (false);
@@ -373,6 +386,7 @@ stream_done(void *data)
 
   gwCsvDelete(&st->csv);
   _gwWebBufFree(&st->page);
+  gwWipe(st->sid, sizeof(st->sid));
   free(st);
 }
 
@@ -382,6 +396,9 @@ stream_done(void *data)
  *                           matching row as RFC 4180 CSV (printgate/audit.h,
  *                           the formula guard included), streamed a page at
  *                           a time: memory stays one page however long.
+ *                           The session is looked up again before each
+ *                           page after the first, so a sign-out stops a
+ *                           download under way.
  */
 
 void
@@ -410,6 +427,7 @@ _gwWebAdminAuditCsv(web_req_t *r)
   snprintf(st->where, sizeof(st->where), "%s", actor.where ? actor.where : "");
   st->actor.who   = st->who;
   st->actor.where = st->where;
+  snprintf(st->sid, sizeof(st->sid), "%s", r->sid);
   st->f.q.user    = st->f.user[0] ? st->f.user : NULL;
   st->f.q.action  = st->f.action[0] ? st->f.action : NULL;
   st->f.q.printer = st->f.printer[0] ? st->f.printer : NULL;

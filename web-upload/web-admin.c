@@ -534,7 +534,7 @@ device_item(const gw_device_t *d, void *data)
   _gwWebBufAdd(up->b, "<li class=\"device\">");
   _gwWebBufAddHtml(up->b, d->name);
   snprintf(action, sizeof(action), "/admin/devices/%lld/revoke", (long long)d->id);
-  post_form(up->b, up->r, action, "device-revoke");
+  post_form(up->b, up->r, action, action + 7);   /* "devices/ID/revoke": unique on the page */
   _gwWebBufAdd(up->b, "<button type=\"submit\" class=\"revoke-button\">Revoke</button></form></li>");
   return (true);
 }
@@ -604,6 +604,7 @@ page_user(web_req_t *r)
   user_action(&b, r, u.name, "password", "password-reset", NULL, NULL, "Make a one-time password");
   user_action(&b, r, u.name, "pin", "pin-set", NULL, NULL, "Make a new release PIN");
   user_action(&b, r, u.name, "card", "card-set", "card", "Card number", "Register the card");
+  _gwWebAdminGdprSection(&b, r, &actor, &u);
   _gwWebPageEnd(&b);
   _gwWebPageSend(r, 200, &b);
 }
@@ -809,7 +810,10 @@ address_row(const gw_address_t *a, void *data)
 
     if ((i < 2 && a->state != GW_ADDRESS_PENDING) || (i == 2 && a->state != GW_ADDRESS_VERIFIED))
       continue;
-    post_form(b, up->r, "/admin/addresses", actions[i]);
+    char id[64];
+
+    snprintf(id, sizeof(id), "%s-%lld", actions[i], (long long)a->id);   /* Ids are unique on the page */
+    post_form(b, up->r, "/admin/addresses", id);
     _gwWebBufAdd(b, "<input type=\"hidden\" name=\"address\" value=\"");
     _gwWebBufAddHtml(b, a->address);
     _gwWebBufAddf(b, "\"><input type=\"hidden\" name=\"state\" value=\"%s\"><button type=\"submit\" class=\"%s-button\">%s</button></form>",
@@ -922,10 +926,10 @@ quarantined_row(const gw_job_t *job, void *data)
   _gwWebBufAddHtml(b, job->owner);
   _gwWebBufAddf(b, " &middot; %d pages &middot; %s</p>", job->pages, job->origin);
   snprintf(action, sizeof(action), "/admin/jobs/%s/release", job->id);
-  post_form(b, up->r, action, "job-release");
+  post_form(b, up->r, action, action + 7);   /* Ids ("jobs/ID/release") are unique on the page */
   _gwWebBufAdd(b, "<button type=\"submit\" class=\"release-button\">Release to the owner</button></form>");
   snprintf(action, sizeof(action), "/admin/jobs/%s/delete", job->id);
-  post_form(b, up->r, action, "job-delete");
+  post_form(b, up->r, action, action + 7);
   _gwWebBufAdd(b, "<button type=\"submit\" class=\"cancel-button\">Delete</button></form></li>\n");
 
   return (true);
@@ -1075,6 +1079,9 @@ const web_call_t _gwWebAdminPageCalls[] =
   { "POST", "/admin/users/{name}/password",     WEB_AUTH_CSRF,    true,  page_password },
   { "POST", "/admin/users/{name}/pin",          WEB_AUTH_CSRF,    false, page_pin },
   { "POST", "/admin/users/{name}/card",         WEB_AUTH_CSRF,    false, page_card },
+  { "GET",  "/admin/users/{name}/export",       WEB_AUTH_SESSION, true,  _gwWebAdminUserExport },
+  { "POST", "/admin/users/{name}/restrict",     WEB_AUTH_CSRF,    false, _gwWebAdminUserRestrict },
+  { "POST", "/admin/users/{name}/erase",        WEB_AUTH_CSRF,    true,  _gwWebAdminUserErase },
   { "POST", "/admin/devices/{id}/revoke",       WEB_AUTH_CSRF,    false, page_device_revoke },
   { "GET",  "/admin/addresses",                 WEB_AUTH_SESSION, false, page_addresses },
   { "POST", "/admin/addresses",                 WEB_AUTH_CSRF,    false, page_address_state },
@@ -1093,6 +1100,8 @@ const web_call_t _gwWebAdminPageCalls[] =
   { "POST", "/admin/printers/{name}/check",     WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterCheck },
   { "POST", "/admin/printers/{name}/test-page", WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterTestPage },
   { "GET",  "/admin/printers/{name}/qr",        WEB_AUTH_SESSION, false, _gwWebAdminPrinterQr },
+  { "GET",  "/admin/printers/{name}",           WEB_AUTH_SESSION, false, _gwWebAdminPrinterPage },
+  { "POST", "/admin/printers/{name}/edit",      WEB_AUTH_CSRF,    true,  _gwWebAdminPrinterEdit },
   { "GET",  "/admin/terminals",                 WEB_AUTH_SESSION, false, _gwWebAdminTerminalsGet },
   { "POST", "/admin/terminals",                 WEB_AUTH_CSRF,    false, _gwWebAdminTerminalAdd },
   { "POST", "/admin/terminals/{name}/revoke",   WEB_AUTH_CSRF,    false, _gwWebAdminTerminalRevoke },

@@ -765,8 +765,10 @@ api_device_revoke(web_req_t *r)
 
 
 /*
- * 'api_terminal_release()' - POST /api/v1/terminal/release {pin | card, job}
- *                            with the terminal's key (Authorization: Bearer).
+ * 'api_terminal_release()' - POST /api/v1/terminal/release {pin | card, job,
+ *                            for} with the terminal's key (Authorization:
+ *                            Bearer); "for" names the user whose jobs a
+ *                            delegate releases.
  */
 
 static void
@@ -775,7 +777,7 @@ api_terminal_release(web_req_t *r)
   gw_actor_t          actor;
   gw_terminal_t       t;
   gw_release_result_t result;
-  char                pin[64], card[128], job[64];
+  char                pin[64], card[128], job[64], owner[128];
   const char         *p = _gwWebField(r, "pin", pin, sizeof(pin)), *c = _gwWebField(r, "card", card, sizeof(card));
   json_object        *o;
 
@@ -787,7 +789,7 @@ api_terminal_release(web_req_t *r)
 
   _gwWebActor(r, &actor);
   memset(&t, 0, sizeof(t));
-  if (!gwApiTerminalRelease(r->web->sys, &actor, r->terminal_key, p, c, _gwWebField(r, "job", job, sizeof(job)), &t, &result) && !t.name[0])
+  if (!gwApiTerminalReleaseFor(r->web->sys, &actor, r->terminal_key, p, c, _gwWebField(r, "job", job, sizeof(job)), _gwWebField(r, "for", owner, sizeof(owner)), &t, &result) && !t.name[0])
     _gwWebError(r, 401, "terminal-key", result.text);
   else if (result.released == 0)
     _gwWebError(r, result.held ? 502 : 403, result.held ? "printer-unreachable" : "not-released", result.text);

@@ -154,6 +154,8 @@ _gwWebRedirect(web_req_t *r, const char *location)
 
   if (r->req && !r->deferred)
     gwRequestAddHeader(r->req, "Location", location);
+  else if (r->deferred)
+    snprintf(r->location, sizeof(r->location), "%s", location);   /* A slow call's: sent with its answer */
   _gwWebRespond(r, 303, "text/plain", body, sizeof(body) - 1);
 }
 
@@ -458,7 +460,8 @@ task_run(void *arg)
   (r->call->fn)(r);
   if (!r->status)
     _gwWebError(r, 500, "internal", "The gateway could not answer; try again.");
-  gwDeferredRespondHeader(&r->deferred, r->status, r->type, r->out.data, r->out.len, r->cookie[0] ? "Set-Cookie" : NULL, r->cookie[0] ? r->cookie : NULL);
+  gwDeferredRespondHeader(&r->deferred, r->status, r->type, r->out.data, r->out.len, r->cookie[0] ? "Set-Cookie" : r->location[0] ? "Location" : NULL,
+                          r->cookie[0] ? r->cookie : r->location[0] ? r->location : NULL);
   gwWipe(r->cookie, sizeof(r->cookie));
   owner_unref(o);
 }

@@ -83,6 +83,7 @@ typedef struct web_req_s        /* One request */
   char                type[64];
   web_buf_t           out;
   char                cookie[256];      /* Set-Cookie value, or "" */
+  char                location[256];    /* Location of a slow call's redirect (when no cookie is set), or "" */
 } web_req_t;
 
 /* web-frontend.c */
@@ -161,6 +162,18 @@ extern void        _gwWebAdminPrinterDelete(web_req_t *r);
 extern void        _gwWebAdminPrinterCheck(web_req_t *r);      /* Slow */
 extern void        _gwWebAdminPrinterTestPage(web_req_t *r);   /* Slow */
 extern void        _gwWebAdminPrinterQr(web_req_t *r);
+/* web-admin-gdpr.c: a user's export, restriction and erasure */
+extern void        _gwWebAdminGdprSection(web_buf_t *b, web_req_t *r, const gw_actor_t *actor, const gw_user_t *u);
+extern void        _gwWebAdminUserExport(web_req_t *r);
+extern void        _gwWebAdminUserRestrict(web_req_t *r);
+extern void        _gwWebAdminUserErase(web_req_t *r);       /* Slow */
+/* web-admin-printers2.c: a printer's page, edit and state */
+extern void        _gwWebAdminPrinterPage(web_req_t *r);
+extern void        _gwWebAdminPrinterEdit(web_req_t *r);       /* Slow */
+extern bool        _gwWebAdminPrinterOf(web_req_t *r, gw_actor_t *actor, gw_printer_t *p);  /* Gate + the path's printer; false: answered */
+extern void        _gwWebAdminPrinterRefused(web_req_t *r, const char *what, const gw_sink_result_t *check, const char *error); /* 400 "The printer was not WHAT: ..." */
+extern void        _gwWebAdminPrinterStateJson(web_req_t *r, const gw_actor_t *actor, const char *name, json_object *o);
+extern void        _gwWebAdminPrinterStateHtml(web_req_t *r, const gw_actor_t *actor, const char *name, web_buf_t *b);
 extern void        _gwWebAdminTerminalsGet(web_req_t *r);
 extern void        _gwWebAdminTerminalAdd(web_req_t *r);
 extern void        _gwWebAdminTerminalRevoke(web_req_t *r);

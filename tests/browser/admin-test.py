@@ -191,17 +191,21 @@ def test_audit(run, b, args):
         run.shoot(b, "admin-" + page)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for a in ("base", "out", "work", "name", "password", "new-address"):
+def begin(doc, options, tag):
+    """A console browser script's start: its --OPTIONS (all required), the
+    output folder, the Run and chromedriver (logging to chromedriver-TAG.log)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    for a in options:
         ap.add_argument("--" + a, required=True)
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
     os.makedirs(args.out, exist_ok=True)
-    run = portal.Run(args.out)
+    return args, portal.Run(args.out), webdriver.ChromeDriver(log=os.path.join(args.work, "chromedriver-%s.log" % tag))
+
+
+def main():
+    args, run, drv = begin(__doc__, ("base", "out", "work", "name", "password", "new-address"), "admin")
     state = {}
-    drv = webdriver.ChromeDriver(log=os.path.join(args.work, "chromedriver-admin.log"))
     try:
         b = drv.session(os.path.join(args.work, "profile-admin"))
         b.viewport(*portal.PHONE, mobile=True)

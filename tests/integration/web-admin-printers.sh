@@ -5,11 +5,17 @@
 # capability check; its test page arrives in the printer's folder (a PDF
 # saying "Printgate test page", audited); a URI no sink takes and a printer
 # that does not answer are refused with a sentence and nothing is stored;
-# tags saved and seen by a rule's dry-run (tag= matches, and does not after
+# the state (reachable from a cached check made off the request, jobs
+# released today, the last failed release) in the list, the API and the
+# printer's page; location and URI edits (a new URI passes the check again,
+# a refused one changes nothing and leaves no false "unreachable"); no
+# repeated element ids; tags saved and seen by a rule's dry-run (tag= matches, and does not after
 # the tag is gone); helpdesk and auditor get 403 on every change and nothing
 # changes; a terminal made on the console shows its key once (not in the
 # store), works for /api/v1/terminal/release at its printer and at no
-# other, and stops when revoked; a rule added by the page is in `printgate
+# other, and stops when revoked; a delegate's PIN with "for" releases the
+# owner's jobs at a terminal (audited "released by X for Y"), a non-delegate's
+# does not, and a removed delegation stops it at once; a rule added by the page is in `printgate
 # rule list`; a malformed rule line is refused with the parser's sentence
 # and nothing is stored; the QR sheet encodes /p/NAME; navigation by role.
 set -u
@@ -22,7 +28,7 @@ peers_start_ippeveprinter "PG Console" application/pdf
 PRN_DIR=$PEERS_IPP_DIR PRN_URI="ipp://127.0.0.1:$PEERS_IPP_PORT/ipp/print"
 W=$PEERS_DIR
 
-gw_start "PinMaxFailures 5"
+gw_start "PinMaxFailures 5" "PrinterRetries 1" "PrinterTimeout 6s"
 BASE="https://127.0.0.1:$GW_PORT"
 DB="$GW_STATE/printgate.db"
 . "$GW_SOURCE_DIR/tests/lib/web-client.sh"
@@ -30,19 +36,11 @@ DB="$GW_STATE/printgate.db"
 sql() { sqlite3 "$DB" "$1"; }
 has() { grep -c -- "$1" "$W/out" | tr -d '\n'; }
 FORM=(-H 'Content-Type: application/x-www-form-urlencoded')
+hdrloc() { grep -i '^location:' "$W/hdr" | tr -d '\r' | sed 's/^[Ll]ocation: //'; }
 pdfs() { find "$PRN_DIR" -name '*.pdf' | wc -l | tr -d ' '; }
 
-check "console accounts" sh -c "$PRINTGATE -c $GW_CONF user add boss --role admin && $PRINTGATE -c $GW_CONF user add desk --role helpdesk &&
-  $PRINTGATE -c $GW_CONF user add aud --role auditor && $PRINTGATE -c $GW_CONF user add alice"
-for u in boss desk aud; do
-  eval "PW_$u=\$($PRINTGATE -c $GW_CONF user password $u)"
-done
-check "boss enrols" enrol boss "$PW_boss" "$W/boss"
-B=(-H "X-CSRF-Token: $CSRF") BCSRF=$CSRF
-check "desk enrols" enrol desk "$PW_desk" "$W/desk"
-D=(-H "X-CSRF-Token: $CSRF") DCSRF=$CSRF
-check "aud enrols" enrol aud "$PW_aud" "$W/aud"
-A=(-H "X-CSRF-Token: $CSRF") ACSRF=$CSRF
+console_trio
+check "alice" gw user add alice
 
 # ---- printers: add, refusals ------------------------------------------------------------------
 check_eq "add a printer by URI (API), checked" "$(api POST /api/v1/admin/printers "{\"name\":\"lobby\",\"uri\":\"$PRN_URI\",\"location\":\"Floor 2 lobby\",\"tags\":\"colour,floor2\"}" "$W/boss" "${B[@]}")" 200
@@ -59,7 +57,7 @@ check_eq "a printer that does not answer: refused" "$(api POST /api/v1/admin/pri
 check_eq "  reason printer-unreachable" "$(field reason)" printer-unreachable
 check "  the sentence names the printer" sh -c "python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"error\"])' $W/out | grep -q \"^The printer was not added: Printer 'dead' at ipp://127.0.0.1:$DEAD/ipp/print did not answer\""
 check_eq "  nothing stored" "$(sql "SELECT count(*) FROM printers")/$(sql "SELECT count(*) FROM printer_tags WHERE printer NOT IN (SELECT name FROM printers)")" "$NPRN/0"
-check_eq "a printer by the page form (303), checked" "$(api POST /admin/printers "csrf=$BCSRF&name=side&uri=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PRN_URI")&location=Annex&tags=mono" "$W/boss" "${FORM[@]}")" 303
+check_eq "a printer by the page form (303 to the list: a slow call's redirect has its Location), checked" "$(api POST /admin/printers "csrf=$BCSRF&name=side&uri=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PRN_URI")&location=Annex&tags=mono" "$W/boss" "${FORM[@]}"; hdrloc)" 303/admin/printers
 check_eq "  the page lists both, with forms" "$(api GET /admin/printers '' "$W/boss"; has 'data-printer=')" 2002
 check "  and the add form" grep -q 'id="printer-new"' "$W/out"
 
@@ -76,6 +74,65 @@ check_eq "test page by the page form" "$(api POST /admin/printers/side/test-page
 check "  a second document arrived" peers_wait 20 sh -c "[ \$(find '$PRN_DIR' -name '*.pdf' | wc -l) -gt $((N0 + 1)) ]"
 check_eq "test page of an unknown printer: 404" "$(api POST /api/v1/admin/printers/nope/test-page '{}' "$W/boss" "${B[@]}")" 404
 check_eq "capability check on demand" "$(api POST /api/v1/admin/printers/lobby/check '{}' "$W/boss" "${B[@]}"; field ok)" 200True
+
+# ---- state, edit, location -----------------------------------------------------------------------
+# pstate NAME KEY [JAR]: one field of a printer's state in the API's list; wait_state NAME KEY VALUE: until it is.
+wait_state() { local i; for i in $(seq 60); do [ "$(pstate "$1" "$2")" = "$3" ] && return 0; sleep 0.5; done; return 1; }
+pstate() { api GET /api/v1/admin/printers '' "${3:-$W/boss}" >/dev/null; python3 -c 'import json,sys; print([p for p in json.load(open(sys.argv[1]))["printers"] if p["name"]==sys.argv[2]][0]["state"][sys.argv[3]])' "$W/out" "$1" "$2"; }
+sqlw() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
+check_eq "state: lobby answered the check on demand" "$(pstate lobby reachable)" yes
+check_eq "state: lobby's jobs released today are its job.print rows" "$(pstate lobby released_today)" "$(sql "SELECT count(*) FROM audit WHERE action = 'job.print' AND printer = 'lobby'")"
+check_eq "  which is the test page: 1" "$(pstate lobby released_today)" 1
+check_eq "  no last error yet" "$(pstate lobby last_error)/$(pstate lobby last_error_time)" "/0"
+check_eq "side (checked when added) is reachable" "$(pstate side reachable)" yes
+# A printer that takes connections and never answers (as one hung): its check takes PrinterTimeout.
+SILENT=$(peers_free_port)
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); c=[]
+while True: c.append(s.accept())' "$SILENT" &
+peers_track $!
+check "  the hung printer listens" peers_wait 20 python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$SILENT"
+sqlw "INSERT INTO printers (tenant_id, name, uri, location, enabled, created) VALUES (1, 'hung', 'ipp://127.0.0.1:$SILENT/ipp/print', '', 1, 0)"
+T0=$(date +%s%N)
+check_eq "a hung printer never checked: the list answers at once, checking" "$(pstate hung reachable)" checking
+check "  in under 2 s (PrinterTimeout is 6 s: the check runs off the request)" test $(( ($(date +%s%N) - T0) / 1000000 )) -lt 2000
+check_eq "  the list still answers at once while its check runs" "$(pstate hung reachable)" checking
+check "  then: not reachable" wait_state hung reachable no
+check_eq "  with the sentence" "$(pstate hung check_text | grep -c 'hung')" 1
+sqlw "DELETE FROM printers WHERE name = 'hung'"
+check_eq "  the page shows the state" "$(api GET /admin/printers '' "$W/boss"; has 'data-reachable="yes"')" 2002
+check_eq "location edit (API)" "$(api POST /api/v1/admin/printers/lobby/edit '{"location":"Floor 3 lobby"}' "$W/boss" "${B[@]}")" 200
+check_eq "  stored, the URI kept" "$(sql "SELECT location || '|' || uri FROM printers WHERE name = 'lobby'")" "Floor 3 lobby|$PRN_URI"
+check_eq "  audited printer.edit location by boss" "$(sql "SELECT actor || ' ' || printer || ' ' || detail FROM audit WHERE action = 'printer.edit'")" "boss lobby location"
+check_eq "location edit (page form): 303 to the printer's page" "$(api POST /admin/printers/side/edit "csrf=$BCSRF&uri=&location=Annex+2" "$W/boss" "${FORM[@]}"; hdrloc)" "303/admin/printers/side"
+check_eq "  stored" "$(sql "SELECT location FROM printers WHERE name = 'side'")" "Annex 2"
+check_eq "  the printer's page shows it, with the edit form" "$(api GET /admin/printers/side '' "$W/boss"; has 'id="printer-location">Annex 2<')$(has 'id="printer-edit"')" 20011
+check_eq "a location with a control character: 400, nothing changed" "$(api POST /api/v1/admin/printers/lobby/edit '{"location":"a\u0001b"}' "$W/boss" "${B[@]}")/$(sql "SELECT location FROM printers WHERE name = 'lobby'")" "400/Floor 3 lobby"
+check_eq "a URI no sink takes: 400, nothing changed" "$(api POST /api/v1/admin/printers/lobby/edit '{"uri":"http://127.0.0.1/x","location":"X"}' "$W/boss" "${B[@]}")/$(sql "SELECT uri || '|' || location FROM printers WHERE name = 'lobby'")" "400/$PRN_URI|Floor 3 lobby"
+check_eq "a URI that does not answer: refused by the check (printer-unreachable)" "$(api POST /api/v1/admin/printers/lobby/edit "{\"uri\":\"ipp://127.0.0.1:$DEAD/ipp/print\",\"location\":\"Y\"}" "$W/boss" "${B[@]}"; field reason)" 400printer-unreachable
+check "  the sentence says it was not changed" grep -q 'The printer was not changed: Printer' "$W/out"
+check_eq "  the old URI and location stay" "$(sql "SELECT uri || '|' || location FROM printers WHERE name = 'lobby'")" "$PRN_URI|Floor 3 lobby"
+check "  and lobby is not left marked unreachable (checked again)" wait_state lobby reachable yes
+ALT_URI="ipp://localhost:$PEERS_IPP_PORT/ipp/print"
+check_eq "a new URI that answers (same printer by another name): kept" "$(api POST /api/v1/admin/printers/side/edit "{\"uri\":\"$ALT_URI\"}" "$W/boss" "${B[@]}")/$(sql "SELECT uri || '|' || location FROM printers WHERE name = 'side'")" "200/$ALT_URI|Annex 2"
+check_eq "edit of an unknown printer: 404" "$(api POST /api/v1/admin/printers/nope/edit '{"location":"x"}' "$W/boss" "${B[@]}")" 404
+
+# The printer goes away (its URI now points nowhere): the check says so, the state is cached, a release fails there.
+sqlw "UPDATE printers SET uri = 'ipp://127.0.0.1:$DEAD/ipp/print' WHERE name = 'side'"
+check_eq "side gone away: the check says no (409)" "$(api POST /api/v1/admin/printers/side/check '{}' "$W/boss" "${B[@]}"; field reason)" 409printer-unreachable
+check_eq "  state: not reachable, with the sentence" "$(pstate side reachable)/$(pstate side check_text | grep -c 'did not answer')" no/1
+gw_make_pdf "$W/err.pdf" 1 "Error job"
+JE=$(gw job submit --user alice "$W/err.pdf")
+check "  a release there fails (held)" sh -c "! $PRINTGATE -c $GW_CONF release --user alice --printer side --job $JE >/dev/null 2>&1; [ \"\$(sqlite3 '$DB' \"SELECT state FROM jobs WHERE id = '$JE'\")\" = held ]"
+check_eq "  state: the last error is the job's reason" "$(pstate side last_error)" "$(sql "SELECT reason_text FROM jobs WHERE id = '$JE'")"
+check "  with its time, and a sentence" test "$(pstate side last_error_time)" -gt 0 -a -n "$(pstate side last_error)"
+check_eq "  the page shows it" "$(api GET /admin/printers '' "$W/boss"; has 'class="printer-error"')" 2001
+sqlw "UPDATE printers SET uri = '$PRN_URI' WHERE name = 'side'"
+check_eq "  back: the state stays cached (no check on every view)" "$(pstate side reachable)" no
+check_eq "  until a check: yes" "$(api POST /api/v1/admin/printers/side/check '{}' "$W/boss" "${B[@]}"; pstate side reachable)" 200yes
+check_eq "  lobby's count is its own (side's failure not in it)" "$(pstate lobby released_today)/$(pstate lobby last_error_time)" 1/0
+check_eq "the printers page repeats no element id" "$(api GET /admin/printers '' "$W/boss"; python3 -c 'import re,sys,collections; c=collections.Counter(re.findall(r"\bid=\"([^\"]*)\"", open(sys.argv[1]).read())); print(sorted(k for k,v in c.items() if v>1))' "$W/out")" "200[]"
+gw job cancel "$JE" >/dev/null 2>&1 || true
 
 # ---- tags and a rule's dry-run ---------------------------------------------------------------------
 check_eq "a rule on the tag (API)" "$(api POST /api/v1/admin/rules '{"line":"floor2-wm tag=floor2 => watermark mono"}' "$W/boss" "${B[@]}")" 200
@@ -110,6 +167,10 @@ for who in desk aud; do
   check_eq "$who: printers list is readable" "$(api GET /api/v1/admin/printers '' "$W/$who"; field printers)" 2002
   check_eq "$who: add a printer 403" "$(api POST /api/v1/admin/printers "{\"name\":\"x$who\",\"uri\":\"$PRN_URI\"}" "$W/$who" "${H[@]}"; field reason)" 403denied
   check_eq "$who: tags 403" "$(api POST /api/v1/admin/printers/lobby/tags '{"tags":"evil"}' "$W/$who" "${H[@]}")" 403
+  check_eq "$who: edit 403" "$(api POST /api/v1/admin/printers/lobby/edit '{"location":"evil"}' "$W/$who" "${H[@]}")" 403
+  check_eq "$who: edit by the page form 403" "$(api POST /admin/printers/lobby/edit "csrf=$C&location=evil" "$W/$who" "${FORM[@]}")" 403
+  check_eq "$who: sees the state" "$(pstate lobby reachable "$W/$who")" yes
+  check_eq "$who: the printer page has no edit form" "$(api GET /admin/printers/lobby '' "$W/$who"; has 'id="printer-edit"')$(has 'id="printer-state"')" 20001
   check_eq "$who: remove 403" "$(api DELETE /api/v1/admin/printers/lobby '' "$W/$who" "${H[@]}")" 403
   check_eq "$who: test page 403" "$(api POST /api/v1/admin/printers/lobby/test-page '{}' "$W/$who" "${H[@]}")" 403
   check_eq "$who: page form remove 403" "$(api POST /admin/printers/lobby/delete "csrf=$C" "$W/$who" "${FORM[@]}")" 403
@@ -147,6 +208,25 @@ J2=$(gw job submit --user alice "$W/one.pdf")
 check_eq "the lobby terminal releases at lobby" "$(api POST /api/v1/terminal/release "{\"pin\":\"$PIN\",\"job\":\"$J2\"}" '' -H "Authorization: Bearer $KEY"; field printer)" 200lobby
 check "  the printer got both" peers_wait 20 sh -c "[ \$(find '$PRN_DIR' -name '*.pdf' | wc -l) -ge $((N1 + 2)) ]"
 check_eq "  the audit says lobby" "$(sql "SELECT printer FROM audit WHERE job_id = '$J2' AND action = 'job.print'")" lobby
+
+# ---- a delegate releases at a terminal (docs/policy.md) -------------------------------------------------------
+check "bob and dave" sh -c "$PRINTGATE -c $GW_CONF user add bob && $PRINTGATE -c $GW_CONF user add dave"
+PIN_BOB=$(gw pin new bob) PIN_DAVE=$(gw pin new dave)
+check "alice names bob her delegate" gw delegate add alice bob
+st() { sql "SELECT state FROM jobs WHERE id = '$1'"; }
+JD1=$(gw job submit --user alice "$W/one.pdf")
+check_eq "dave (no delegate) for alice at the terminal: 403" "$(api POST /api/v1/terminal/release "{\"pin\":\"$PIN_DAVE\",\"for\":\"alice\",\"job\":\"$JD1\"}" '' -H "Authorization: Bearer $KEY_SIDE"; field error)" \
+         '403dave may not release the jobs of "alice": only delegates that user named may (printgate delegate add).'
+check_eq "  the job stays held, audited not a delegate" "$(st "$JD1")/$(sql "SELECT actor || ' ' || subject || ' ' || detail FROM audit WHERE action = 'release.refuse' AND actor = 'dave'")" "held/dave alice not a delegate"
+check_eq "bob's PIN without for: his own jobs (none): 403" "$(api POST /api/v1/terminal/release "{\"pin\":\"$PIN_BOB\"}" '' -H "Authorization: Bearer $KEY_SIDE")/$(st "$JD1")" 403/held
+N2=$(pdfs)
+check_eq "bob (delegate) for alice at the terminal: released" "$(api POST /api/v1/terminal/release "{\"pin\":\"$PIN_BOB\",\"for\":\"alice\",\"job\":\"$JD1\"}" '' -H "Authorization: Bearer $KEY_SIDE"; field printer)/$(field released)" 200side/1
+check "  the printer got it" peers_wait 20 sh -c "[ \$(find '$PRN_DIR' -name '*.pdf' | wc -l) -gt $N2 ]"
+check_eq "  audited job.delegate: released by bob for alice at side" "$(sql "SELECT actor || ' ' || subject || ' ' || printer || ' ' || detail FROM audit WHERE action = 'job.delegate' AND job_id = '$JD1'")" "bob alice side released by bob for alice"
+JD2=$(gw job submit --user alice "$W/one.pdf")
+check "alice drops bob" gw delegate remove alice bob
+check_eq "  at once: bob for alice is refused (403), the job stays held" "$(api POST /api/v1/terminal/release "{\"pin\":\"$PIN_BOB\",\"for\":\"alice\",\"job\":\"$JD2\"}" '' -H "Authorization: Bearer $KEY_SIDE")/$(st "$JD2")" 403/held
+check_eq "  alice's own PIN still releases it (positive control)" "$(api POST /api/v1/terminal/release "{\"pin\":\"$PIN\",\"job\":\"$JD2\"}" '' -H "Authorization: Bearer $KEY_SIDE"; field released)" 2001
 check_eq "revoke t-lobby on the page" "$(api POST /admin/terminals/t-lobby/revoke "csrf=$BCSRF" "$W/boss" "${FORM[@]}")" 303
 J3=$(gw job submit --user alice "$W/one.pdf")
 check_eq "  its key stops" "$(api POST /api/v1/terminal/release "{\"pin\":\"$PIN\",\"job\":\"$J3\"}" '' -H "Authorization: Bearer $KEY")" 401

@@ -235,5 +235,20 @@ check_eq "auditor's navigation: audit, reports, health, no settings" \
 check_eq "helpdesk's navigation: none of them" \
   "$(get /admin "$W/desk"; has 'id="nav-audit"'; has 'id="nav-reports"'; has 'id="nav-health"')" 200000
 
+# ---- a download under way stops when its session ends (last: aud signs out) ------------------------
+ALL=$(( $(sql 'SELECT count(*) FROM audit') + 1 ))
+ACSRF=$(csrf_of "$W/aud")
+curl -sk --limit-rate 400k -b "$W/aud" "$BASE/api/v1/admin/audit.csv" -o "$W/slow.csv" 2>/dev/null &
+SLOW=$!
+sleep 2
+check "a slow audit.csv download is under way" sh -c "kill -0 $SLOW && [ \$(stat -c %s $W/slow.csv) -gt 0 ]"
+check_eq "aud signs out meanwhile" "$(api POST /api/v1/signout '{}' "$W/aud" -H "X-CSRF-Token: $ACSRF")" 200
+for i in $(seq 100); do kill -0 $SLOW 2>/dev/null || break; sleep 0.1; done
+check "  the download stops within 10 s (it had over 100 s to go)" sh -c "! kill -0 $SLOW 2>/dev/null"
+kill $SLOW 2>/dev/null; wait $SLOW; RC=$?
+check "  cut short: curl reports an incomplete transfer" test "$RC" -ne 0
+check "  with far fewer rows than the log holds" test "$(wc -l < "$W/slow.csv")" -lt $(( ALL / 2 ))
+check_eq "  and the session is gone" "$(get '/api/v1/admin/audit?limit=1' "$W/aud")" 401
+
 gw_stop
 gw_finish

@@ -10,7 +10,8 @@
 # of tests/browser/portal-test.py.  Screenshots of every page at phone
 # (390x844) and desktop (1280x800) widths are kept in
 # $GW_BUILD_DIR/browser-output/ (their paths are printed); the admin console's
-# (tests/browser/admin-test.py) in browser-output/admin/.
+# (tests/browser/admin-test.py) in browser-output/admin/, and the console's
+# end-to-end flows (tests/browser/admin-flows-test.py) in browser-output/admin-flows/.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
 . "$GW_SOURCE_DIR/tests/lib/gateway.sh"
@@ -84,6 +85,20 @@ HOME="$W/home" python3 "$GW_SOURCE_DIR/tests/browser/admin-test.py" --base "http
   --name boss --password "$(cat "$W/boss.pw")" --new-address browser-user@example.test
 check_eq "the console's browser test (tests/browser/admin-test.py) passed" "$?" 0
 check_eq "  its address is verified by boss in the store" "$($PRINTGATE -c $GW_CONF address list --user browser-user | grep -c 'verified.*boss')" 1
+
+# The console's end-to-end flows (tests/browser/admin-flows-test.py): a printer added and its test page, the
+# guests rule, a guest's colour upload held mono and the 11th page refused at release, the audit CSV download,
+# an erasure the report keeps anonymised.  A second admin (boss enrolled in admin-test.py) and a guest (the rig's bob mailbox).
+check "a second admin and a guest with a verified address" sh -c "$PRINTGATE -c $GW_CONF user add boss2 --role admin && $PRINTGATE -c $GW_CONF user password boss2 > $W/boss2.pw &&
+  $PRINTGATE -c $GW_CONF user add visitor --role guest --email bob@example.test && $PRINTGATE -c $GW_CONF address verify bob@example.test"
+check "a 10-page colour PDF" gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/colour-ten.pdf" -c "1 1 10 { pop 1 0 0 setrgbcolor 100 100 300 300 rectfill showpage } for"
+gw_make_pdf "$W/eleventh.pdf" 1 "Browser eleventh"
+HOME="$W/home" python3 "$GW_SOURCE_DIR/tests/browser/admin-flows-test.py" --base "https://127.0.0.1:$GW_PORT" --out "$OUT/admin-flows" --work "$W" \
+  --name boss2 --password "$(cat "$W/boss2.pw")" --printer-uri "ipp://127.0.0.1:$PRN_PORT/ipp/print" --printer-dir "$PRN_DIR" \
+  --guest visitor --guest-address bob@example.test --guest-maildir "$MAILRIG_DIR/mail/bob@example.test/Maildir" \
+  --colour-file "$W/colour-ten.pdf" --one-file "$W/eleventh.pdf"
+check_eq "the console's flows in the browser (tests/browser/admin-flows-test.py) passed" "$?" 0
+check_eq "  the erased guest's usage rows are kept anonymised in the store" "$(sqlite3 "$GW_STATE/printgate.db" "SELECT count(*) FROM users WHERE name = 'visitor'")/$(sqlite3 "$GW_STATE/printgate.db" "SELECT count(*) FROM print_usage WHERE user_name = 'visitor'")/$(sqlite3 "$GW_STATE/printgate.db" "SELECT sum(pages) FROM print_usage WHERE user_name LIKE 'erased-%' AND outcome = 'printed'")" "0/0/10"
 
 check "the device made on /setup is in the store" sh -c "$PRINTGATE -c $GW_CONF device list alice | grep -q browser-phone"
 gw_stop

@@ -9,6 +9,7 @@
 #   elevate JAR CODE           the second factor; prints the status
 #   csrf_of JAR                the session's CSRF token
 #   enrol NAME PW JAR          password, enrolment, first code; sets SECRET, CSRF, RECOVERY
+#   console_trio               boss, desk, aud enrolled; sets B D A and BCSRF DCSRF ACSRF
 
 # totp SECRET [STEPS]: the RFC 6238 code of now (+ STEPS steps of 30 s), HMAC-SHA1, 6 digits.
 totp() {
@@ -44,4 +45,21 @@ enrol() {
   [ "$(elevate "$3" "$(totp "$SECRET")")" = 200 ] || return 1
   CSRF=$(field csrf)
   RECOVERY=$(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["recovery_codes"]))' "$W/out")
+}
+
+# console_trio: boss (admin), desk (helpdesk) and aud (auditor) made and enrolled (checks); sets B, D, A
+# (the X-CSRF-Token header arrays) and BCSRF, DCSRF, ACSRF.
+console_trio() {
+  local u
+  check "console accounts" sh -c "$PRINTGATE -c $GW_CONF user add boss --role admin && $PRINTGATE -c $GW_CONF user add desk --role helpdesk &&
+    $PRINTGATE -c $GW_CONF user add aud --role auditor"
+  for u in boss desk aud; do
+    eval "PW_$u=\$($PRINTGATE -c $GW_CONF user password $u)"
+  done
+  check "boss enrols" enrol boss "$PW_boss" "$W/boss"
+  B=(-H "X-CSRF-Token: $CSRF") BCSRF=$CSRF
+  check "desk enrols" enrol desk "$PW_desk" "$W/desk"
+  D=(-H "X-CSRF-Token: $CSRF") DCSRF=$CSRF
+  check "aud enrols" enrol aud "$PW_aud" "$W/aud"
+  A=(-H "X-CSRF-Token: $CSRF") ACSRF=$CSRF
 }

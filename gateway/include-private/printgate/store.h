@@ -134,6 +134,8 @@ extern bool gwStoreDeviceRevoke(gw_store_t *s, int64_t tenant, int64_t id);
 
 extern bool gwStorePrinterAdd(gw_store_t *s, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r);
 extern bool gwStorePrinterFind(gw_store_t *s, int64_t tenant, const char *name, gw_printer_t *printer);
+/* Set its URI and location (checked as at add); false = invalid (error_r says which) or no such printer. */
+extern bool gwStorePrinterUpdate(gw_store_t *s, int64_t tenant, const char *name, const char *uri, const char *location, const char **error_r);
 extern bool gwStorePrinterDelete(gw_store_t *s, int64_t tenant, const char *name);
 extern bool gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *data);
 

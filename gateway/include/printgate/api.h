@@ -142,6 +142,33 @@ extern bool gwApiPrinterCheck(gw_system_t *sys, const gw_actor_t *actor, const c
  * "printer.testpage".  Slow: call from a worker.
  */
 extern bool gwApiPrinterTestPage(gw_system_t *sys, const gw_actor_t *actor, const char *printer, gw_release_result_t *result, const char **error_r);
+/*
+ * Admin: change a printer's URI and/or location (NULL = keep).  A new URI
+ * must pass the capability check (result, as gwApiPrinterCheck()'s) or the
+ * old one is put back and false says why.  Audit "printer.edit" (detail:
+ * what changed; never the URI, which may hold a password).  Slow when the
+ * URI changes.  (printer-state.c)
+ */
+extern bool gwApiPrinterEdit(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *uri, const char *location, gw_sink_result_t *result, const char **error_r);
+
+typedef struct gw_printer_state_s   /* gwApiPrinterState() */
+{
+  int     reachable;          /* 1 it answered the last check, 0 it did not, -1 not checked yet */
+  int64_t checked;            /* When that check was (0 = never; a new one is under way) */
+  char    check_text[512];    /* The last check's sentence ("" when it answered) */
+  int     released_today;     /* Jobs printed there since local midnight (job.print rows) */
+  int64_t error_time;         /* The last release or test page that failed there (0 = none) */
+  char    error[512];         /* ... its sentence (the job's reason, or the reason code) */
+} gw_printer_state_t;
+
+/*
+ * A console role (GW_RIGHT_READ): a printer's state.  Reachability is
+ * cached: a check (gwApiPrinterCheck()'s) runs on a thread of its own,
+ * never the caller's, when the cached one is older than
+ * GW_PRINTER_STATE_MAX_AGE seconds, so this never waits for a printer.
+ */
+#define GW_PRINTER_STATE_MAX_AGE 60
+extern bool gwApiPrinterState(gw_system_t *sys, const gw_actor_t *actor, const char *name, gw_printer_state_t *state, const char **error_r);
 
 /* ---- Jobs ------------------------------------------------------------------- */
 
@@ -320,6 +347,9 @@ extern bool gwApiTerminalRevoke(gw_system_t *sys, const gw_actor_t *actor, const
  * result->reason GW_REASON_NONE and its sentence in result->text.
  */
 extern bool gwApiTerminalRelease(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char *pin, const char *card, const char *job_id, gw_terminal_t *terminal, gw_release_result_t *result);
+/* The same for a delegate: the PIN's or card's owner releases the jobs of 'owner' (NULL or "" = their own), who
+   must have named them a delegate (docs/policy.md); audited "released by X for Y", refused "not a delegate". */
+extern bool gwApiTerminalReleaseFor(gw_system_t *sys, const gw_actor_t *actor, const char *key, const char *pin, const char *card, const char *job_id, const char *owner, gw_terminal_t *terminal, gw_release_result_t *result);
 
 /* ---- Audit and lockouts -------------------------------------------------------- */
 
