@@ -77,10 +77,10 @@ struct _gw_spool_writer_s
   unsigned char   aad[SPOOL_AAD_LEN];
   uint64_t        chunk;                  /* Index of the next chunk */
   uint64_t        plain_size;             /* Bytes accepted so far */
-  unsigned char  *plain;                  /* Partial chunk (SPOOL_CHUNK) */
-  size_t          plain_len;
-  unsigned char  *out;                    /* Sealed bytes not yet written */
-  size_t          out_len;
+  bool            open;                   /* A chunk is being sealed at out + out_len */
+  size_t          open_len;               /* Its bytes so far (< SPOOL_CHUNK) */
+  unsigned char  *out;                    /* Sealed bytes not yet written, then the open chunk */
+  size_t          out_len;                /* Bytes of closed (sealed) chunks in out */
   uint64_t        written;                /* Bytes written to the file */
   uint64_t        kicked;                 /* Bytes handed to writeback */
   bool            direct;                 /* O_DIRECT: whole blocks bypass the page cache */

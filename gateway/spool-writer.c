@@ -48,11 +48,6 @@ writer_free(gw_spool_writer_t *w)
   if (w->fd >= 0)
     close(w->fd);
   _gwAeadDelete(&w->aead);
-  if (w->plain)
-  {
-    gwWipe(w->plain, SPOOL_CHUNK);
-    free(w->plain);
-  }
   free(w->out);
   gwWipe(w, sizeof(*w));
   free(w);
@@ -95,7 +90,7 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
   memcpy(w->job_id, job_id, GW_UUID_LEN + 1);
   _gwSpoolMakeName(job_id, docnum, w->name);
 
-  if ((w->plain = malloc(SPOOL_CHUNK)) == NULL || posix_memalign((void **)&w->out, 4096, SPOOL_BUFSIZE))
+  if (posix_memalign((void **)&w->out, SPOOL_DIRECT_ALIGN, SPOOL_BUFSIZE))
   {
     *error_r = "out of memory";
     writer_free(w);
@@ -431,31 +426,57 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
 
 /*
- * 'writer_seal()' - Encrypt one chunk (len <= SPOOL_CHUNK, only the final
- *                   chunk may be shorter) into w->out, flushing first
- *                   when the batch buffer is full.
+ * Chunks are sealed in place in the batch buffer as the pieces arrive:
+ * the first byte of a chunk opens it (nonce, AAD) at the end of w->out,
+ * each piece is encrypted from the caller's buffer straight behind the
+ * last, and the 64 KiB-th byte closes it (its tag after it).  No
+ * plaintext is copied or kept.  Only the final chunk's nonce differs (its
+ * "last" bit), and the end of a document is only known at finish: there
+ * writer_seal_last() turns the open chunk back into plaintext in place
+ * (CTR mode: sealing again with the same nonce XORs the same key stream)
+ * and seals it with the final nonce.  That costs two passes over less
+ * than one chunk per document.
+ */
+
+
+/*
+ * 'writer_open()' - Open the next chunk at the end of w->out with this
+ *                   nonce, flushing first when a whole sealed chunk
+ *                   would not fit.
  */
 
 static bool
-writer_seal(gw_spool_writer_t *w, const unsigned char *src, size_t len, bool last)
+writer_open(gw_spool_writer_t *w, bool last)
 {
-  unsigned char  nonce[SPOOL_NONCE_LEN];
-  unsigned char *dst;
+  unsigned char nonce[SPOOL_NONCE_LEN];
 
-  if (w->out_len + len + SPOOL_TAG_LEN > SPOOL_BUFSIZE && !writer_flush(w, false))
+  if (w->out_len + SPOOL_CCHUNK > SPOOL_BUFSIZE && !writer_flush(w, false))
     return (false);
 
-  dst = w->out + w->out_len;
   _gwSpoolMakeNonce(nonce, w->chunk, last);
-
-  if (!_gwAeadSeal(w->aead, nonce, w->aad, SPOOL_AAD_LEN, src, len, dst, dst + len))
-  {
-    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt chunk %llu of job %s document %u.", (unsigned long long)w->chunk, w->job_id, w->docnum);
-    w->failed = true;
+  if (!_gwAeadSealBegin(w->aead, nonce, w->aad, SPOOL_AAD_LEN))
     return (false);
-  }
 
-  w->out_len += len + SPOOL_TAG_LEN;
+  w->open     = true;
+  w->open_len = 0;
+
+  return (true);
+}
+
+
+/*
+ * 'writer_close()' - Close the open chunk: its tag goes after it.
+ */
+
+static bool
+writer_close(gw_spool_writer_t *w)
+{
+  if (!_gwAeadSealEnd(w->aead, w->out + w->out_len + w->open_len))
+    return (false);
+
+  w->out_len += w->open_len + SPOOL_TAG_LEN;
+  w->open     = false;
+  w->open_len = 0;
   w->chunk ++;
 
   return (true);
@@ -463,9 +484,57 @@ writer_seal(gw_spool_writer_t *w, const unsigned char *src, size_t len, bool las
 
 
 /*
- * 'gwSpoolWriterWrite()' - Encrypt and write bytes as they arrive.  Only a
- *                          partial chunk (< 64 KiB) stays in memory; the
- *                          plaintext never reaches the disk.
+ * 'writer_seal_last()' - Seal the final chunk (0 to SPOOL_CHUNK - 1
+ *                        bytes): the open chunk, re-sealed with the final
+ *                        nonce, or an empty one.
+ */
+
+static bool
+writer_seal_last(gw_spool_writer_t *w)
+{
+  unsigned char  nonce[SPOOL_NONCE_LEN], tag[SPOOL_TAG_LEN];
+  unsigned char *dst;
+  size_t         len = w->open ? w->open_len : 0;
+  bool           ok;
+
+  if (!w->open && !writer_open(w, true))
+    return (false);
+
+  dst = w->out + w->out_len;
+
+  /*
+   * Ciphertext back to plaintext: the same nonce's key stream again (the
+   * tag of either pass is dropped), then the final seal over it.
+   */
+
+  _gwSpoolMakeNonce(nonce, w->chunk, false);
+  ok = _gwAeadSealEnd(w->aead, tag) &&
+       (len == 0 || (_gwAeadSealBegin(w->aead, nonce, w->aad, SPOOL_AAD_LEN) &&
+                     _gwAeadSealUpdate(w->aead, dst, len, dst) && _gwAeadSealEnd(w->aead, tag)));
+  _gwSpoolMakeNonce(nonce, w->chunk, true);
+  ok = ok && _gwAeadSeal(w->aead, nonce, w->aad, SPOOL_AAD_LEN, dst, len, dst, dst + len);
+
+  if (!ok)
+  {
+    gwWipe(dst, len);
+    return (false);
+  }
+
+  w->out_len += len + SPOOL_TAG_LEN;
+  w->open     = false;
+  w->open_len = 0;
+  w->chunk ++;
+
+  return (true);
+}
+
+
+/*
+ * 'gwSpoolWriterWrite()' - Encrypt and write bytes as they arrive, in
+ *                          pieces of any size.  Only the batch buffer of
+ *                          sealed bytes is held; the plaintext is
+ *                          encrypted straight from buf and never reaches
+ *                          the disk.
  */
 
 bool
@@ -485,35 +554,29 @@ gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len)
 
   while (len > 0)
   {
-    if (w->plain_len == 0 && len >= SPOOL_CHUNK)
-    {
-      /*
-       * Whole chunks are sealed straight from the caller's buffer.
-       */
+    size_t n;
 
-      if (!writer_seal(w, p, SPOOL_CHUNK, false))
-        return (false);
-      p   += SPOOL_CHUNK;
-      len -= SPOOL_CHUNK;
-    }
-    else
-    {
-      size_t n = SPOOL_CHUNK - w->plain_len;
+    if (!w->open && !writer_open(w, false))
+      break;
 
-      if (n > len)
-        n = len;
-      memcpy(w->plain + w->plain_len, p, n);
-      w->plain_len += n;
-      p            += n;
-      len          -= n;
+    if ((n = SPOOL_CHUNK - w->open_len) > len)
+      n = len;
+    if (!_gwAeadSealUpdate(w->aead, p, n, w->out + w->out_len + w->open_len))
+      break;
+    w->open_len += n;
+    p           += n;
+    len         -= n;
 
-      if (w->plain_len == SPOOL_CHUNK)
-      {
-        if (!writer_seal(w, w->plain, SPOOL_CHUNK, false))
-          return (false);
-        w->plain_len = 0;
-      }
-    }
+    if (w->open_len == SPOOL_CHUNK && !writer_close(w))
+      break;
+  }
+
+  if (len > 0)
+  {
+    if (!w->failed)
+      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt chunk %llu of job %s document %u.", (unsigned long long)w->chunk, w->job_id, w->docnum);
+    w->failed = true;
+    return (false);
   }
 
   return (true);
@@ -538,10 +601,14 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
   if (!w || !key || w->failed || w->finished)
     return (false);
 
-  if (!writer_seal(w, w->plain, w->plain_len, true) || !writer_flush(w, true))
+  if (!writer_seal_last(w))
+  {
+    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt the final chunk of job %s document %u.", w->job_id, w->docnum);
+    w->failed = true;
     return (false);
-  gwWipe(w->plain, SPOOL_CHUNK);
-  w->plain_len = 0;
+  }
+  if (!writer_flush(w, true))
+    return (false);
   io_stop(w);
 
   fd    = w->fd;

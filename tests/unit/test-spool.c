@@ -1,7 +1,8 @@
 /*
  * test-spool.c - the encrypted spool (spool.h, docs/spool-format.md).
  *
- * Round trips of every size class, the file layout, every tampering case
+ * Round trips of every size class, pieces of every size sealing to the same
+ * bytes as whole chunks, the file layout, every tampering case
  * (each one first shown readable untouched, then refused once tampered
  * with), the incoming/ -> jobs/ protocol, and a scan of every byte under
  * the spool folder for plaintext and for the wrapped key, with a positive
@@ -11,6 +12,7 @@
 #include "test.h"
 #include "printgate/crypto.h"
 #include "printgate/spool.h"
+#include "spool-private.h"                /* test_pieces(): the writer's DEK and AAD, the reference seal */
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -426,6 +428,191 @@ readable(gw_spool_t *spool, const char *id, unsigned docnum, const gw_wrapped_ke
   free(buf);
 
   return (ok);
+}
+
+
+/*
+ * 'next_rand()' - xorshift64: the same piece sizes for the same seed.
+ */
+
+static uint64_t
+next_rand(uint64_t *state)
+{
+  uint64_t x = *state;
+
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+
+  return (*state = x);
+}
+
+
+/*
+ * 'reference_file()' - The file a document must become, sealed here one
+ *                      whole chunk at a time with the writer's DEK and AAD
+ *                      (_gwSpoolGCM, a context of its own per chunk): the
+ *                      writer's header, then each chunk with its index
+ *                      and, unless all_mid, the last flag on the final
+ *                      one.  NULL on error; *len_r gets the length.
+ */
+
+static unsigned char *
+reference_file(const unsigned char *hdr, const unsigned char *dek, const unsigned char *aad, const unsigned char *data, size_t len, bool all_mid, size_t *len_r)
+{
+  size_t         flen = (size_t)sealed_size(len), off = 0, pos = HDR_LEN;
+  unsigned char *file = malloc(flen), nonce[SPOOL_NONCE_LEN];
+
+  if (!file)
+    return (NULL);
+  memcpy(file, hdr, HDR_LEN);
+
+  for (uint64_t i = 0; ; i ++)
+  {
+    size_t n    = len - off >= CHUNK ? CHUNK : len - off;
+    bool   last = n < CHUNK;
+
+    _gwSpoolMakeNonce(nonce, i, last && !all_mid);
+    if (!_gwSpoolGCM(true, dek, nonce, aad, SPOOL_AAD_LEN, data + off, n, file + pos, file + pos + n))
+    {
+      free(file);
+      return (NULL);
+    }
+    off += n;
+    pos += n + TAG;
+    if (last)
+      break;
+  }
+
+  *len_r = flen;
+
+  return (file);
+}
+
+
+/*
+ * 'test_pieces()' - The writer seals each piece straight from the caller's
+ *                   buffer into its batch (no plaintext chunk buffer), so
+ *                   how a document is cut must not change a byte of the
+ *                   file: pieces of 1 byte, 16 KiB (a TLS record), 65535,
+ *                   65536, 65537, random sizes, and two documents written
+ *                   interleaved, each compared with whole chunks sealed
+ *                   here and read back.  Positive control: a reference
+ *                   without the final chunk's last flag differs.
+ */
+
+static void
+test_pieces(gw_spool_t *spool)
+{
+  static const size_t sizes[] = { 1, 100, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17, (2u << 20) + 4097 };
+  static const size_t steps[] = { 1, 16384, CHUNK - 1, CHUNK, CHUNK + 1, 0 /* random */ };
+  enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]), NSTEPS = sizeof(steps) / sizeof(steps[0]) };
+  size_t              maxlen = (2u << 20) + 4097;
+  unsigned char      *data = malloc(maxlen), *back = malloc(maxlen);
+  uint64_t            seed = (uint64_t)time(NULL) | 1, state = seed;
+  int                 bad = 0, cases = 0, control = 0;
+
+  TEST_BEGIN("pieces: 1, 16K, 64K-1, 64K, 64K+1 and random sizes, and two documents interleaved, seal to the bytes of whole chunks");
+  printf("  (random piece sizes: seed %llu)\n", (unsigned long long)seed);
+
+  if (!data || !back)
+    return;
+  fill_random(data, maxlen);
+
+  for (size_t i = 0; i < NSIZES; i ++)
+  {
+    for (size_t j = 0; j < NSTEPS; j ++)
+    {
+      size_t             len = sizes[i], step = steps[j], off[2] = { 0, 0 }, flen = 0, rlen = 0;
+      gw_spool_writer_t *w[2];
+      unsigned char      hdr[2][HDR_LEN], dek[2][GW_KEY_LEN], aad[2][SPOOL_AAD_LEN];
+      char               id[2][GW_UUID_LEN + 1], path[1024];
+      gw_wrapped_key_t   key[2];
+      uint64_t           size;
+      bool               ok = true;
+
+      if (len > 200000 && step == 1)
+        continue;                       /* 2 MiB in 1-byte pieces is slow and adds nothing */
+
+      /*
+       * Two writers at once (the second one's pieces from the other end of
+       * the step list), written in turn: no state may leak between them.
+       */
+
+      for (int k = 0; k < 2; k ++)
+      {
+        gwUUIDNew(id[k]);
+        if ((w[k] = gwSpoolWriterNew(spool, id[k], 1, NULL)) == NULL)
+          ok = false;
+        else
+        {
+          memcpy(hdr[k], w[k]->out, HDR_LEN);
+          memcpy(dek[k], w[k]->dek, GW_KEY_LEN);
+          memcpy(aad[k], w[k]->aad, SPOOL_AAD_LEN);
+        }
+      }
+
+      while (ok && (off[0] < len || off[1] < len))
+      {
+        for (int k = 0; k < 2 && ok; k ++)
+        {
+          size_t s = k ? steps[NSTEPS - 1 - j] : step, n;
+
+          if (s == 0)
+            s = 1 + (size_t)(next_rand(&state) % (len > 200000 ? 3 * CHUNK : CHUNK / 4));
+          n = len - off[k] < s ? len - off[k] : s;
+          if (n > 0 && !gwSpoolWriterWrite(w[k], data + off[k], n))
+            ok = false;
+          off[k] += n;
+        }
+      }
+
+      for (int k = 0; k < 2; k ++)
+      {
+        unsigned char *file, *ref = NULL;
+
+        if (!ok || !w[k] || !gwSpoolWriterFinish(w[k], key + k, &size) || size != len || !gwSpoolWriterCommit(w + k))
+        {
+          printf("  size %zu step %zu (writer %d): write failed\n", len, step, k);
+          gwSpoolWriterAbort(w + k);
+          bad ++;
+          continue;
+        }
+
+        gwSpoolPath(spool, id[k], 1, false, path, sizeof(path));
+        file = (unsigned char *)test_read_file(path, &flen);
+        if ((ref = reference_file(hdr[k], dek[k], aad[k], data, len, false, &rlen)) == NULL || !file || flen != rlen || memcmp(file, ref, rlen))
+        {
+          printf("  size %zu step %zu (writer %d): the file differs from whole chunks sealed in one go\n", len, step, k);
+          bad ++;
+        }
+        free(ref);
+
+        if ((ref = reference_file(hdr[k], dek[k], aad[k], data, len, true, &rlen)) != NULL && file && flen == rlen && !memcmp(file, ref, rlen))
+          control ++;
+        free(ref);
+        free(file);
+
+        if (read_doc(spool, id[k], 1, key + k, back, len, 4099) != (ssize_t)len || memcmp(data, back, len))
+        {
+          printf("  size %zu step %zu (writer %d): read back differs\n", len, step, k);
+          bad ++;
+        }
+
+        gwSpoolRemove(spool, id[k], 1);
+        cases ++;
+      }
+
+      gwWipe(dek, sizeof(dek));
+    }
+  }
+
+  TEST_CHECKF(cases >= 2 * (NSIZES * NSTEPS - 1), "%d cases run", cases);
+  TEST_CHECKF(control == 0, "positive control: %d files equal a reference without the last flag", control);
+  TEST_CHECKF(bad == 0, "%d piece problems (seed %llu)", bad, (unsigned long long)seed);
+
+  free(data);
+  free(back);
 }
 
 
@@ -1124,6 +1311,7 @@ main(void)
   }
 
   test_roundtrip(spool, keys);
+  test_pieces(spool);
   test_tamper(spool, keys, spool2, keys2);
   test_empty_tamper(spool);
   test_protocol(sdir, spool);
