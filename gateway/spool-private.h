@@ -43,6 +43,8 @@
 
 #define SPOOL_BATCH        16              /* Chunks per write()/read(): ~1 MiB */
 #define SPOOL_BUFSIZE      (SPOOL_HEADER_LEN + SPOOL_BATCH * SPOOL_CCHUNK)
+#define SPOOL_PLAIN_BATCH  (SPOOL_BATCH * SPOOL_CHUNK)   /* Writer: plaintext handed to its I/O thread at once */
+#define SPOOL_OUTSIZE      (SPOOL_BUFSIZE + SPOOL_DIRECT_ALIGN)   /* Writer: a batch sealed behind an O_DIRECT tail */
 #define SPOOL_SUFFIX       ".pgs"
 #define SPOOL_NAME_MAX     (GW_UUID_LEN + 1 + 10 + sizeof(SPOOL_SUFFIX))
 #define SPOOL_WRITEBACK    (8 * 1024 * 1024)   /* Start writeback every 8 MiB */
@@ -77,10 +79,11 @@ struct _gw_spool_writer_s
   unsigned char   aad[SPOOL_AAD_LEN];
   uint64_t        chunk;                  /* Index of the next chunk */
   uint64_t        plain_size;             /* Bytes accepted so far */
-  bool            open;                   /* A chunk is being sealed at out + out_len */
-  size_t          open_len;               /* Its bytes so far (< SPOOL_CHUNK) */
-  unsigned char  *out;                    /* Sealed bytes not yet written, then the open chunk */
-  size_t          out_len;                /* Bytes of closed (sealed) chunks in out */
+  unsigned char  *plain;                  /* Plaintext batch being filled (SPOOL_PLAIN_BATCH) */
+  size_t          plain_len;
+  size_t          plain_used;             /* High-water mark of the plaintext buffers, wiped at the end */
+  unsigned char  *out;                    /* Sealed bytes not yet written (SPOOL_OUTSIZE) */
+  size_t          out_len;
   uint64_t        written;                /* Bytes written to the file */
   uint64_t        kicked;                 /* Bytes handed to writeback */
   bool            direct;                 /* O_DIRECT: whole blocks bypass the page cache */

@@ -48,6 +48,11 @@ writer_free(gw_spool_writer_t *w)
   if (w->fd >= 0)
     close(w->fd);
   _gwAeadDelete(&w->aead);
+  if (w->plain)
+  {
+    gwWipe(w->plain, w->plain_used);
+    free(w->plain);
+  }
   free(w->out);
   gwWipe(w, sizeof(*w));
   free(w);
@@ -90,7 +95,8 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
   memcpy(w->job_id, job_id, GW_UUID_LEN + 1);
   _gwSpoolMakeName(job_id, docnum, w->name);
 
-  if (posix_memalign((void **)&w->out, SPOOL_DIRECT_ALIGN, SPOOL_BUFSIZE))
+  /* Pages of these buffers that a small document never reaches are never touched (nor resident) */
+  if ((w->plain = malloc(SPOOL_PLAIN_BATCH)) == NULL || posix_memalign((void **)&w->out, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
   {
     *error_r = "out of memory";
     writer_free(w);
@@ -140,24 +146,28 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
 
 
 /*
- * A document larger than one batch is written by a thread of its own: the
- * listener thread hands each full batch over and encrypts the next one
- * while the disk takes the last (O_DIRECT writes wait for the device).
- * One batch at most is in flight; the next hand-over waits for it.
+ * A document larger than one batch (SPOOL_PLAIN_BATCH bytes of plaintext,
+ * 1 MiB) is encrypted and written by a thread of its own: the listener
+ * thread only copies each piece into a plaintext batch and hands every
+ * full batch over, then fills the next while the I/O thread seals the
+ * last one's chunks and writes them (O_DIRECT writes wait for the
+ * device).  So AES-GCM and the write leave the thread that reads the
+ * network.  One batch at most is in flight; the next hand-over waits for
+ * it.  While a batch is in flight only the I/O thread uses the writer's
+ * cipher context, sealed buffer and file state; the listener thread
+ * touches them only after io_wait() (the mutex orders the two).
  */
 
 struct spool_io_s
 {
-  pthread_t       thread;
-  pthread_mutex_t lock;
-  pthread_cond_t  cond;
-  int             fd;                     /* The writer's file */
-  unsigned char  *buf;                    /* The batch in flight, or the spare buffer */
-  size_t          len;
-  bool            busy;                   /* buf holds a batch to write */
-  bool            stop;                   /* Leave once buf is written */
-  bool            undirect;               /* O_DIRECT was turned off on the way */
-  int             error;                  /* errno of a failed write, or 0 */
+  pthread_t          thread;
+  pthread_mutex_t    lock;
+  pthread_cond_t     cond;
+  gw_spool_writer_t *w;
+  unsigned char     *batch;               /* The plaintext batch in flight, or the spare one */
+  bool               busy;                /* batch is to be sealed and written */
+  bool               stop;                /* Leave once batch is done */
+  bool               failed;              /* A batch could not be sealed or written (logged) */
 };
 
 
@@ -200,162 +210,20 @@ write_all(int fd, const unsigned char *buf, size_t len, bool *undirect)
 
 
 /*
- * 'io_run()' - The I/O thread: write each batch handed over until stopped.
- */
-
-static void *
-io_run(void *arg)
-{
-  spool_io_t *io = (spool_io_t *)arg;
-
-  pthread_mutex_lock(&io->lock);
-  for (;;)
-  {
-    bool undirect = false;
-    int  error;
-
-    while (!io->busy && !io->stop)
-      pthread_cond_wait(&io->cond, &io->lock);
-    if (!io->busy)
-      break;
-
-    pthread_mutex_unlock(&io->lock);
-    error = io->error ? 0 : write_all(io->fd, io->buf, io->len, &undirect);
-    pthread_mutex_lock(&io->lock);
-
-    if (error)
-      io->error = error;
-    io->undirect |= undirect;
-    io->busy      = false;
-    pthread_cond_broadcast(&io->cond);
-  }
-  pthread_mutex_unlock(&io->lock);
-
-  return (NULL);
-}
-
-
-/*
- * 'io_start()' - Start the I/O thread (with a spare batch buffer); false
- *                when it cannot be had (then writes stay synchronous).
- */
-
-static bool
-io_start(gw_spool_writer_t *w)
-{
-  spool_io_t     *io;
-  pthread_attr_t  attr;
-  bool            ok;
-
-  if ((io = calloc(1, sizeof(spool_io_t))) == NULL)
-    return (false);
-  if (posix_memalign((void **)&io->buf, SPOOL_DIRECT_ALIGN, SPOOL_BUFSIZE))
-  {
-    free(io);
-    return (false);
-  }
-
-  io->fd = w->fd;
-  pthread_mutex_init(&io->lock, NULL);
-  pthread_cond_init(&io->cond, NULL);
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 256 * 1024);
-  ok = pthread_create(&io->thread, &attr, io_run, io) == 0;
-  pthread_attr_destroy(&attr);
-
-  if (!ok)
-  {
-    pthread_cond_destroy(&io->cond);
-    pthread_mutex_destroy(&io->lock);
-    free(io->buf);
-    free(io);
-    return (false);
-  }
-
-  w->io = io;
-
-  return (true);
-}
-
-
-/*
- * 'io_wait()' - Wait until no batch is in flight; false (logged, the
- *               writer failed) when one could not be written.
- */
-
-static bool
-io_wait(gw_spool_writer_t *w)
-{
-  spool_io_t *io = w->io;
-  int         error;
-
-  if (!io)
-    return (true);
-
-  pthread_mutex_lock(&io->lock);
-  while (io->busy)
-    pthread_cond_wait(&io->cond, &io->lock);
-  error = io->error;
-  if (io->undirect)
-    w->direct = false;
-  pthread_mutex_unlock(&io->lock);
-
-  if (error)
-  {
-    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
-    w->failed = true;
-    return (false);
-  }
-
-  return (true);
-}
-
-
-/*
- * 'io_stop()' - Let the batch in flight finish, stop and free the I/O
- *               thread.  NULL-safe.
- */
-
-static void
-io_stop(gw_spool_writer_t *w)
-{
-  spool_io_t *io = w->io;
-
-  if (!io)
-    return;
-
-  pthread_mutex_lock(&io->lock);
-  io->stop = true;
-  pthread_cond_broadcast(&io->cond);
-  pthread_mutex_unlock(&io->lock);
-  pthread_join(io->thread, NULL);
-
-  if (io->undirect)
-    w->direct = false;
-  pthread_cond_destroy(&io->cond);
-  pthread_mutex_destroy(&io->lock);
-  free(io->buf);
-  free(io);
-  w->io = NULL;
-}
-
-
-/*
  * 'writer_flush()' - Write the sealed bytes in w->out.  With O_DIRECT only
  *                    whole blocks go unless 'all' (the end): the tail
  *                    (< SPOOL_DIRECT_ALIGN bytes) moves to the front of
- *                    w->out and goes with the next batch.  A batch that is
- *                    not the end goes to the I/O thread (started at the
- *                    first); the end is written here, after the thread's.
+ *                    w->out and goes with the next batch.  Logs and
+ *                    returns false on error (the caller marks the writer
+ *                    failed).
  */
 
 static bool
 writer_flush(gw_spool_writer_t *w, bool all)
 {
   size_t len;
-
-  if (!io_wait(w))
-    return (false);
+  bool   undirect = false;
+  int    error;
 
   if (all && w->direct)
   {
@@ -366,44 +234,18 @@ writer_flush(gw_spool_writer_t *w, bool all)
     w->direct = false;
   }
 
-  len = w->direct ? w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1) : w->out_len;
+  len   = w->direct ? w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1) : w->out_len;
+  error = write_all(w->fd, w->out, len, &undirect);
 
-  if (!all && len > 0 && (w->io || io_start(w)))
+  if (undirect)
+    w->direct = false;
+  if (error)
   {
-    spool_io_t    *io   = w->io;
-    unsigned char *full = w->out;
-
-    /*
-     * The thread is idle (io_wait() above): the tail goes to the front of
-     * the spare buffer, which becomes w->out, and the full one is handed
-     * over.
-     */
-
-    memcpy(io->buf, full + len, w->out_len - len);
-    pthread_mutex_lock(&io->lock);
-    w->out   = io->buf;
-    io->buf  = full;
-    io->len  = len;
-    io->busy = true;
-    pthread_cond_broadcast(&io->cond);
-    pthread_mutex_unlock(&io->lock);
+    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
+    return (false);
   }
-  else
-  {
-    bool undirect = false;
-    int  error    = write_all(w->fd, w->out, len, &undirect);
-
-    if (undirect)
-      w->direct = false;
-    if (error)
-    {
-      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
-      w->failed = true;
-      return (false);
-    }
-    if (len < w->out_len)
-      memmove(w->out, w->out + len, w->out_len - len);
-  }
+  if (len < w->out_len)
+    memmove(w->out, w->out + len, w->out_len - len);
 
   w->written += len;
   w->out_len -= len;
@@ -426,115 +268,230 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
 
 /*
- * Chunks are sealed in place in the batch buffer as the pieces arrive:
- * the first byte of a chunk opens it (nonce, AAD) at the end of w->out,
- * each piece is encrypted from the caller's buffer straight behind the
- * last, and the 64 KiB-th byte closes it (its tag after it).  No
- * plaintext is copied or kept.  Only the final chunk's nonce differs (its
- * "last" bit), and the end of a document is only known at finish: there
- * writer_seal_last() turns the open chunk back into plaintext in place
- * (CTR mode: sealing again with the same nonce XORs the same key stream)
- * and seals it with the final nonce.  That costs two passes over less
- * than one chunk per document.
- */
-
-
-/*
- * 'writer_open()' - Open the next chunk at the end of w->out with this
- *                   nonce, flushing first when a whole sealed chunk
- *                   would not fit.
+ * 'writer_seal()' - Seal plaintext into w->out and write what is sealed:
+ *                   full chunks, and when 'last' the final chunk (len %
+ *                   SPOOL_CHUNK bytes, 0 too) with the last flag in its
+ *                   nonce.  Without 'last' len is whole chunks.  Logs and
+ *                   returns false on error.
  */
 
 static bool
-writer_open(gw_spool_writer_t *w, bool last)
+writer_seal(gw_spool_writer_t *w, const unsigned char *src, size_t len, bool last)
 {
   unsigned char nonce[SPOOL_NONCE_LEN];
+  size_t        off = 0;
 
-  if (w->out_len + SPOOL_CCHUNK > SPOOL_BUFSIZE && !writer_flush(w, false))
-    return (false);
-
-  _gwSpoolMakeNonce(nonce, w->chunk, last);
-  if (!_gwAeadSealBegin(w->aead, nonce, w->aad, SPOOL_AAD_LEN))
-    return (false);
-
-  w->open     = true;
-  w->open_len = 0;
-
-  return (true);
-}
-
-
-/*
- * 'writer_close()' - Close the open chunk: its tag goes after it.
- */
-
-static bool
-writer_close(gw_spool_writer_t *w)
-{
-  if (!_gwAeadSealEnd(w->aead, w->out + w->out_len + w->open_len))
-    return (false);
-
-  w->out_len += w->open_len + SPOOL_TAG_LEN;
-  w->open     = false;
-  w->open_len = 0;
-  w->chunk ++;
-
-  return (true);
-}
-
-
-/*
- * 'writer_seal_last()' - Seal the final chunk (0 to SPOOL_CHUNK - 1
- *                        bytes): the open chunk, re-sealed with the final
- *                        nonce, or an empty one.
- */
-
-static bool
-writer_seal_last(gw_spool_writer_t *w)
-{
-  unsigned char  nonce[SPOOL_NONCE_LEN], tag[SPOOL_TAG_LEN];
-  unsigned char *dst;
-  size_t         len = w->open ? w->open_len : 0;
-  bool           ok;
-
-  if (!w->open && !writer_open(w, true))
-    return (false);
-
-  dst = w->out + w->out_len;
-
-  /*
-   * Ciphertext back to plaintext: the same nonce's key stream again (the
-   * tag of either pass is dropped), then the final seal over it.
-   */
-
-  _gwSpoolMakeNonce(nonce, w->chunk, false);
-  ok = _gwAeadSealEnd(w->aead, tag) &&
-       (len == 0 || (_gwAeadSealBegin(w->aead, nonce, w->aad, SPOOL_AAD_LEN) &&
-                     _gwAeadSealUpdate(w->aead, dst, len, dst) && _gwAeadSealEnd(w->aead, tag)));
-  _gwSpoolMakeNonce(nonce, w->chunk, true);
-  ok = ok && _gwAeadSeal(w->aead, nonce, w->aad, SPOOL_AAD_LEN, dst, len, dst, dst + len);
-
-  if (!ok)
+  while (len - off >= SPOOL_CHUNK || (last && off <= len))
   {
-    gwWipe(dst, len);
+    size_t         n   = len - off >= SPOOL_CHUNK ? SPOOL_CHUNK : len - off;
+    bool           fin = n < SPOOL_CHUNK;
+    unsigned char *dst;
+
+    if (w->out_len + n + SPOOL_TAG_LEN > SPOOL_OUTSIZE && !writer_flush(w, false))
+      return (false);
+
+    dst = w->out + w->out_len;
+    _gwSpoolMakeNonce(nonce, w->chunk, fin);
+    if (!_gwAeadSeal(w->aead, nonce, w->aad, SPOOL_AAD_LEN, src + off, n, dst, dst + n))
+    {
+      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt chunk %llu of job %s document %u.", (unsigned long long)w->chunk, w->job_id, w->docnum);
+      return (false);
+    }
+
+    w->out_len += n + SPOOL_TAG_LEN;
+    w->chunk ++;
+    off        += n;
+    if (fin)
+      break;
+  }
+
+  return (writer_flush(w, last));
+}
+
+
+/*
+ * 'io_run()' - The I/O thread: seal and write each batch handed over
+ *              until stopped.
+ */
+
+static void *
+io_run(void *arg)
+{
+  spool_io_t *io = (spool_io_t *)arg;
+
+  pthread_mutex_lock(&io->lock);
+  for (;;)
+  {
+    bool ok;
+
+    while (!io->busy && !io->stop)
+      pthread_cond_wait(&io->cond, &io->lock);
+    if (!io->busy)
+      break;
+
+    pthread_mutex_unlock(&io->lock);
+    ok = !io->failed && writer_seal(io->w, io->batch, SPOOL_PLAIN_BATCH, false);
+    pthread_mutex_lock(&io->lock);
+
+    if (!ok)
+      io->failed = true;
+    io->busy = false;
+    pthread_cond_broadcast(&io->cond);
+  }
+  pthread_mutex_unlock(&io->lock);
+
+  return (NULL);
+}
+
+
+/*
+ * 'io_start()' - Start the I/O thread (with a spare plaintext batch);
+ *                false when it cannot be had (then batches are sealed
+ *                and written in the caller's thread).
+ */
+
+static bool
+io_start(gw_spool_writer_t *w)
+{
+  spool_io_t     *io;
+  pthread_attr_t  attr;
+  bool            ok;
+
+  if ((io = calloc(1, sizeof(spool_io_t))) == NULL)
+    return (false);
+  if ((io->batch = malloc(SPOOL_PLAIN_BATCH)) == NULL)
+  {
+    free(io);
     return (false);
   }
 
-  w->out_len += len + SPOOL_TAG_LEN;
-  w->open     = false;
-  w->open_len = 0;
-  w->chunk ++;
+  io->w = w;
+  pthread_mutex_init(&io->lock, NULL);
+  pthread_cond_init(&io->cond, NULL);
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  ok = pthread_create(&io->thread, &attr, io_run, io) == 0;
+  pthread_attr_destroy(&attr);
+
+  if (!ok)
+  {
+    pthread_cond_destroy(&io->cond);
+    pthread_mutex_destroy(&io->lock);
+    free(io->batch);
+    free(io);
+    return (false);
+  }
+
+  w->io = io;
 
   return (true);
 }
 
 
 /*
- * 'gwSpoolWriterWrite()' - Encrypt and write bytes as they arrive, in
- *                          pieces of any size.  Only the batch buffer of
- *                          sealed bytes is held; the plaintext is
- *                          encrypted straight from buf and never reaches
- *                          the disk.
+ * 'io_wait()' - Wait until no batch is in flight; false (the writer
+ *               failed) when one could not be sealed or written.
+ */
+
+static bool
+io_wait(gw_spool_writer_t *w)
+{
+  spool_io_t *io = w->io;
+  bool        failed;
+
+  if (!io)
+    return (true);
+
+  pthread_mutex_lock(&io->lock);
+  while (io->busy)
+    pthread_cond_wait(&io->cond, &io->lock);
+  failed = io->failed;
+  pthread_mutex_unlock(&io->lock);
+
+  if (failed)
+    w->failed = true;
+
+  return (!failed);
+}
+
+
+/*
+ * 'io_stop()' - Let the batch in flight finish, stop and free the I/O
+ *               thread (its plaintext batch wiped).  NULL-safe.
+ */
+
+static void
+io_stop(gw_spool_writer_t *w)
+{
+  spool_io_t *io = w->io;
+
+  if (!io)
+    return;
+
+  pthread_mutex_lock(&io->lock);
+  io->stop = true;
+  pthread_cond_broadcast(&io->cond);
+  pthread_mutex_unlock(&io->lock);
+  pthread_join(io->thread, NULL);
+
+  pthread_cond_destroy(&io->cond);
+  pthread_mutex_destroy(&io->lock);
+  gwWipe(io->batch, SPOOL_PLAIN_BATCH);
+  free(io->batch);
+  free(io);
+  w->io = NULL;
+}
+
+
+/*
+ * 'writer_hand_over()' - The plaintext batch is full: hand it to the I/O
+ *                        thread (started at the first; its spare batch
+ *                        becomes the one to fill), or seal and write it
+ *                        here when no thread can be had.
+ */
+
+static bool
+writer_hand_over(gw_spool_writer_t *w)
+{
+  unsigned char *full = w->plain;
+  spool_io_t    *io;
+
+  w->plain_used = SPOOL_PLAIN_BATCH;      /* Both buffers get wiped whole */
+
+  if (!w->io && !io_start(w))
+  {
+    if (!writer_seal(w, full, SPOOL_PLAIN_BATCH, false))
+    {
+      w->failed = true;
+      return (false);
+    }
+    w->plain_len = 0;
+    return (true);
+  }
+
+  if (!io_wait(w))
+    return (false);
+
+  io = w->io;
+  pthread_mutex_lock(&io->lock);
+  w->plain     = io->batch;
+  w->plain_len = 0;
+  io->batch    = full;
+  io->busy     = true;
+  pthread_cond_broadcast(&io->cond);
+  pthread_mutex_unlock(&io->lock);
+
+  return (true);
+}
+
+
+/*
+ * 'gwSpoolWriterWrite()' - Take bytes as they arrive, in pieces of any
+ *                          size.  Each full 1 MiB batch is encrypted and
+ *                          written (by the I/O thread); only the batch
+ *                          being filled and the one in flight are held in
+ *                          memory, and the plaintext never reaches the
+ *                          disk.
  */
 
 bool
@@ -554,29 +511,19 @@ gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len)
 
   while (len > 0)
   {
-    size_t n;
+    size_t n = SPOOL_PLAIN_BATCH - w->plain_len;
 
-    if (!w->open && !writer_open(w, false))
-      break;
-
-    if ((n = SPOOL_CHUNK - w->open_len) > len)
+    if (n > len)
       n = len;
-    if (!_gwAeadSealUpdate(w->aead, p, n, w->out + w->out_len + w->open_len))
-      break;
-    w->open_len += n;
-    p           += n;
-    len         -= n;
+    memcpy(w->plain + w->plain_len, p, n);
+    w->plain_len += n;
+    p            += n;
+    len          -= n;
+    if (w->plain_len > w->plain_used)
+      w->plain_used = w->plain_len;
 
-    if (w->open_len == SPOOL_CHUNK && !writer_close(w))
-      break;
-  }
-
-  if (len > 0)
-  {
-    if (!w->failed)
-      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt chunk %llu of job %s document %u.", (unsigned long long)w->chunk, w->job_id, w->docnum);
-    w->failed = true;
-    return (false);
+    if (w->plain_len == SPOOL_PLAIN_BATCH && !writer_hand_over(w))
+      return (false);
   }
 
   return (true);
@@ -601,14 +548,13 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
   if (!w || !key || w->failed || w->finished)
     return (false);
 
-  if (!writer_seal_last(w))
+  if (!io_wait(w))
+    return (false);
+  if (!writer_seal(w, w->plain, w->plain_len, true))
   {
-    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt the final chunk of job %s document %u.", w->job_id, w->docnum);
     w->failed = true;
     return (false);
   }
-  if (!writer_flush(w, true))
-    return (false);
   io_stop(w);
 
   fd    = w->fd;

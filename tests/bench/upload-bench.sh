@@ -52,6 +52,8 @@ fi
 
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null; }
 hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$1/status" 2>/dev/null; }
+# cpu_ms PID: user + system CPU time of PID (all its threads) so far, in ms
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null; }
 mb1() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }   # kB -> "12.3" (MB)
 
 percentile() {   # percentile P FILE: the P-th percentile (nearest rank) of the numbers in FILE
@@ -69,9 +71,9 @@ sampler() {
 # upload_one NAME PID URL FILE [CURL ARGS...]: one streamed POST of FILE;
 # prints the line for NAME and sets SPEED (bytes/s), GROWTH_KB, REPLY, CODE.
 upload_one() {
-  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out ppid=
+  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out ppid= cpu0
   shift 4
-  base=$(rss_kb "$pid"); hwm0=$(hwm_kb "$pid")
+  base=$(rss_kb "$pid"); hwm0=$(hwm_kb "$pid"); cpu0=$(cpu_ms "$pid")
   : > "$W/rss.$name"
   sampler "$pid" "$W/rss.$name" &
   spid=$!
@@ -90,6 +92,7 @@ upload_one() {
   fi
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
   [ -z "${ppid:-}" ] || { kill -INT "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null; ppid=; }
+  CPU_MS=$(( $(cpu_ms "$pid") - cpu0 ))
   rss_kb "$pid" >> "$W/rss.$name"
   hwm1=$(hwm_kb "$pid")
   read -r CODE secs SPEED <<< "$out"
@@ -98,8 +101,8 @@ upload_one() {
   GROWTH_KB=$(( ${peak:-$base} - base ))
   REPLY=$(head -c 200 "$W/reply.$name" | tr -d '\r\n')
   awk -v n="$name" -v c="$CODE" -v s="$secs" -v b="$SPEED" -v r="$REPLY" \
-      -v base="$(mb1 "$base")" -v peak="$(mb1 "${peak:-$base}")" -v g="$(mb1 "$GROWTH_KB")" -v h="$(mb1 $((hwm1 - hwm0)))" \
-      'BEGIN { printf "%s: HTTP %s in %.2f s = %.0f MB/s; RSS %s MB before, peak %s MB (growth %s MB; VmHWM +%s MB); reply \"%s\"\n", n, c, s, b / 1048576, base, peak, g, h, r }'
+      -v base="$(mb1 "$base")" -v peak="$(mb1 "${peak:-$base}")" -v g="$(mb1 "$GROWTH_KB")" -v h="$(mb1 $((hwm1 - hwm0)))" -v cpu="$CPU_MS" \
+      'BEGIN { printf "%s: HTTP %s in %.2f s = %.0f MB/s; server CPU %d ms; RSS %s MB before, peak %s MB (growth %s MB; VmHWM +%s MB); reply \"%s\"\n", n, c, s, b / 1048576, cpu, base, peak, g, h, r }'
 }
 
 # web_signin USER PASSWORD: sign in on the portal (POST /api/v1/signin/password);
@@ -194,7 +197,7 @@ echo "peer: $(cat "$W/discard.out")"
 
 echo "== 1. one upload of $MB MB over TLS =="
 upload_one "peer (mhd-discard)" "$DPID" "https://127.0.0.1:$DPORT/upload" "$W/big.pdf"
-PEER_SPEED=$SPEED
+PEER_SPEED=$SPEED PEER_CPU=$CPU_MS
 [ "$CODE" = 200 ] && [ "$REPLY" = "$BIG" ] || echo "peer: FAILED, the reply is not the byte count $BIG"
 
 # ---- printgated ---------------------------------------------------------------
@@ -211,7 +214,7 @@ else
   read -r cookie csrf <<< "$(web_signin bench "$BENCH_PASS")"
   [ -n "$csrf" ] || { echo "printgated: password sign-in failed"; exit 1; }
   upload_one "printgated" "$GW_PID" "$GW$UPLOAD_PATH?name=big.pdf" "$W/big.pdf" -b "$cookie" -H "X-CSRF-Token: $csrf"
-  GW_SPEED=$SPEED
+  GW_SPEED=$SPEED GW_CPU=$CPU_MS
   awk -v g="$SPEED" -v p="$PEER_SPEED" -v rss="$GROWTH_KB" -v c="$CODE" 'BEGIN {
     r = p > 0 ? 100 * g / p : 0
     printf "printgated / peer: %.0f %% of the peer'"'"'s throughput (target >= 70 %%: %s); RSS growth %.1f MB (target < 16 MB: %s)\n",
@@ -228,19 +231,23 @@ fi
 # ---- 1b. more pairs (GW_UPLOAD_PAIRS=N): on a shared machine one pair says little
 if [ "$HAVE_UPLOAD" = 1 ] && [ "${GW_UPLOAD_PAIRS:-1}" -gt 1 ]; then
   : > "$W/pairs"
-  echo "$PEER_SPEED $GW_SPEED" >> "$W/pairs"
+  echo "$PEER_SPEED $GW_SPEED $PEER_CPU $GW_CPU" >> "$W/pairs"
   for i in $(seq 2 "$GW_UPLOAD_PAIRS"); do
     wait_converted
     upload_one "peer (pair $i)" "$DPID" "https://127.0.0.1:$DPORT/upload" "$W/big.pdf" > /dev/null
-    p=$SPEED
+    p=$SPEED pc=$CPU_MS
     upload_one "printgated (pair $i)" "$GW_PID" "$GW$UPLOAD_PATH?name=big$i.pdf" "$W/big.pdf" -b "$cookie" -H "X-CSRF-Token: $csrf" > /dev/null
-    echo "$p $SPEED" >> "$W/pairs"
+    echo "$p $SPEED $pc $CPU_MS" >> "$W/pairs"
   done
-  awk '{ r[NR] = 100 * $2 / $1; a[NR] = $1; b[NR] = $2; printf "pair %d: peer %.0f MB/s, printgated %.0f MB/s, %.0f %%\n", NR, $1 / 1048576, $2 / 1048576, r[NR] }
+  awk '{ r[NR] = 100 * $2 / $1; a[NR] = $1; b[NR] = $2; pc[NR] = $3; gc[NR] = $4
+         printf "pair %d: peer %.0f MB/s (CPU %d ms), printgated %.0f MB/s (CPU %d ms), %.0f %%\n", NR, $1 / 1048576, $3, $2 / 1048576, $4, r[NR] }
        function median(x, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
                                         return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
-       END { printf "%d pairs, medians: peer %.0f MB/s, printgated %.0f MB/s, ratio %.0f %% (target >= 70 %%: %s)\n",
-                    NR, median(a, NR) / 1048576, median(b, NR) / 1048576, median(r, NR), (median(r, NR) >= 70 ? "met" : "NOT met") }' "$W/pairs"
+       END { printf "%d pairs, medians: peer %.0f MB/s, printgated %.0f MB/s, ratio %.0f %% (target >= 70 %%: %s); server CPU per upload: peer %d ms, printgated %d ms\n",
+                    NR, median(a, NR) / 1048576, median(b, NR) / 1048576, median(r, NR), (median(r, NR) >= 70 ? "met" : "NOT met"), median(pc, NR), median(gc, NR)
+             for (i = 1; i <= NR; i++) if (i == 1 || r[i] < lo) lo = r[i]
+             for (i = 1; i <= NR; i++) if (i == 1 || r[i] > hi) hi = r[i]
+             printf "ratio range %.0f-%.0f %%; load average now: %s\n", lo, hi, load }' load="$(cut -d' ' -f1-3 /proc/loadavg)" "$W/pairs"
 fi
 
 # ---- 2. concurrent uploads ------------------------------------------------------
