@@ -44,7 +44,8 @@
 #define SPOOL_BATCH        16              /* Chunks per write()/read(): ~1 MiB */
 #define SPOOL_BUFSIZE      (SPOOL_HEADER_LEN + SPOOL_BATCH * SPOOL_CCHUNK)
 #define SPOOL_PLAIN_BATCH  (SPOOL_BATCH * SPOOL_CHUNK)   /* Writer: plaintext handed to its I/O thread at once */
-#define SPOOL_OUTSIZE      (SPOOL_BUFSIZE + SPOOL_DIRECT_ALIGN)   /* Writer: a batch sealed behind an O_DIRECT tail */
+#define SPOOL_IO_QUEUE     3                           /* Writer: batches queued for its I/O thread, at most */
+#define SPOOL_OUTSIZE      (SPOOL_DIRECT_ALIGN + SPOOL_IO_QUEUE * SPOOL_BATCH * SPOOL_CCHUNK)   /* Writer: queued batches sealed behind an O_DIRECT tail, one write */
 #define SPOOL_SUFFIX       ".pgs"
 #define SPOOL_NAME_MAX     (GW_UUID_LEN + 1 + 10 + sizeof(SPOOL_SUFFIX))
 #define SPOOL_WRITEBACK    (8 * 1024 * 1024)   /* Start writeback every 8 MiB */

@@ -148,14 +148,17 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
 /*
  * A document larger than one batch (SPOOL_PLAIN_BATCH bytes of plaintext,
  * 1 MiB) is encrypted and written by a thread of its own: the listener
- * thread only copies each piece into a plaintext batch and hands every
- * full batch over, then fills the next while the I/O thread seals the
- * last one's chunks and writes them (O_DIRECT writes wait for the
- * device).  So AES-GCM and the write leave the thread that reads the
- * network.  One batch at most is in flight; the next hand-over waits for
- * it.  While a batch is in flight only the I/O thread uses the writer's
- * cipher context, sealed buffer and file state; the listener thread
- * touches them only after io_wait() (the mutex orders the two).
+ * thread only copies each piece into a plaintext batch and queues every
+ * full batch, then fills the next while the I/O thread seals the queued
+ * batches' chunks and writes them (O_DIRECT writes wait for the device).
+ * So AES-GCM and the disk leave the thread that reads the network.  Up
+ * to SPOOL_IO_QUEUE batches wait in the queue (their buffers are
+ * allocated only when the disk falls behind), and the thread seals all
+ * that are waiting into one write: the slower the disk, the larger its
+ * requests.  When the queue is full the next hand-over waits.  While
+ * anything is queued only the I/O thread uses the writer's cipher
+ * context, sealed buffer and file state; the listener thread touches them
+ * only after io_wait() (the mutex orders the two).
  */
 
 struct spool_io_s
@@ -164,9 +167,12 @@ struct spool_io_s
   pthread_mutex_t    lock;
   pthread_cond_t     cond;
   gw_spool_writer_t *w;
-  unsigned char     *batch;               /* The plaintext batch in flight, or the spare one */
-  bool               busy;                /* batch is to be sealed and written */
-  bool               stop;                /* Leave once batch is done */
+  unsigned char     *queue[SPOOL_IO_QUEUE];   /* Full plaintext batches, oldest first */
+  int                queued;
+  unsigned char     *spare[SPOOL_IO_QUEUE + 1];  /* Done with, to be filled again */
+  int                spares;
+  int                allocated;           /* Batches besides the writer's first */
+  bool               stop;                /* Leave once the queue is empty */
   bool               failed;              /* A batch could not be sealed or written (logged) */
 };
 
@@ -268,7 +274,7 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
 
 /*
- * 'writer_seal()' - Seal plaintext into w->out and write what is sealed:
+ * 'writer_seal()' - Seal plaintext into w->out (written when it is full):
  *                   full chunks, and when 'last' the final chunk (len %
  *                   SPOOL_CHUNK bytes, 0 too) with the last flag in its
  *                   nonce.  Without 'last' len is whole chunks.  Logs and
@@ -305,12 +311,12 @@ writer_seal(gw_spool_writer_t *w, const unsigned char *src, size_t len, bool las
       break;
   }
 
-  return (writer_flush(w, last));
+  return (true);
 }
 
 
 /*
- * 'io_run()' - The I/O thread: seal and write each batch handed over
+ * 'io_run()' - The I/O thread: seal the queued batches and write them,
  *              until stopped.
  */
 
@@ -322,20 +328,31 @@ io_run(void *arg)
   pthread_mutex_lock(&io->lock);
   for (;;)
   {
-    bool ok;
+    unsigned char *batch[SPOOL_IO_QUEUE];
+    int            n;
+    bool           ok;
 
-    while (!io->busy && !io->stop)
+    while (!io->queued && !io->stop)
       pthread_cond_wait(&io->cond, &io->lock);
-    if (!io->busy)
+    if (!io->queued)
       break;
 
+    n = io->queued;
+    memcpy(batch, io->queue, (size_t)n * sizeof(batch[0]));
     pthread_mutex_unlock(&io->lock);
-    ok = !io->failed && writer_seal(io->w, io->batch, SPOOL_PLAIN_BATCH, false);
-    pthread_mutex_lock(&io->lock);
 
+    ok = !io->failed;
+    for (int i = 0; i < n && ok; i ++)
+      ok = writer_seal(io->w, batch[i], SPOOL_PLAIN_BATCH, false);
+    ok = ok && writer_flush(io->w, false);
+
+    pthread_mutex_lock(&io->lock);
     if (!ok)
       io->failed = true;
-    io->busy = false;
+    for (int i = 0; i < n; i ++)
+      io->spare[io->spares ++] = batch[i];
+    io->queued -= n;
+    memmove(io->queue, io->queue + n, (size_t)io->queued * sizeof(io->queue[0]));
     pthread_cond_broadcast(&io->cond);
   }
   pthread_mutex_unlock(&io->lock);
@@ -345,9 +362,8 @@ io_run(void *arg)
 
 
 /*
- * 'io_start()' - Start the I/O thread (with a spare plaintext batch);
- *                false when it cannot be had (then batches are sealed
- *                and written in the caller's thread).
+ * 'io_start()' - Start the I/O thread; false when it cannot be had (then
+ *                batches are sealed and written in the caller's thread).
  */
 
 static bool
@@ -359,11 +375,6 @@ io_start(gw_spool_writer_t *w)
 
   if ((io = calloc(1, sizeof(spool_io_t))) == NULL)
     return (false);
-  if ((io->batch = malloc(SPOOL_PLAIN_BATCH)) == NULL)
-  {
-    free(io);
-    return (false);
-  }
 
   io->w = w;
   pthread_mutex_init(&io->lock, NULL);
@@ -377,7 +388,6 @@ io_start(gw_spool_writer_t *w)
   {
     pthread_cond_destroy(&io->cond);
     pthread_mutex_destroy(&io->lock);
-    free(io->batch);
     free(io);
     return (false);
   }
@@ -389,8 +399,8 @@ io_start(gw_spool_writer_t *w)
 
 
 /*
- * 'io_wait()' - Wait until no batch is in flight; false (the writer
- *               failed) when one could not be sealed or written.
+ * 'io_wait()' - Wait until nothing is queued; false (the writer failed)
+ *               when a batch could not be sealed or written.
  */
 
 static bool
@@ -403,7 +413,7 @@ io_wait(gw_spool_writer_t *w)
     return (true);
 
   pthread_mutex_lock(&io->lock);
-  while (io->busy)
+  while (io->queued)
     pthread_cond_wait(&io->cond, &io->lock);
   failed = io->failed;
   pthread_mutex_unlock(&io->lock);
@@ -416,8 +426,8 @@ io_wait(gw_spool_writer_t *w)
 
 
 /*
- * 'io_stop()' - Let the batch in flight finish, stop and free the I/O
- *               thread (its plaintext batch wiped).  NULL-safe.
+ * 'io_stop()' - Let the queued batches finish, stop and free the I/O
+ *               thread (its plaintext batches wiped).  NULL-safe.
  */
 
 static void
@@ -436,50 +446,75 @@ io_stop(gw_spool_writer_t *w)
 
   pthread_cond_destroy(&io->cond);
   pthread_mutex_destroy(&io->lock);
-  gwWipe(io->batch, SPOOL_PLAIN_BATCH);
-  free(io->batch);
+  while (io->spares > 0)
+  {
+    unsigned char *batch = io->spare[-- io->spares];
+
+    gwWipe(batch, SPOOL_PLAIN_BATCH);
+    free(batch);
+  }
   free(io);
   w->io = NULL;
 }
 
 
 /*
- * 'writer_hand_over()' - The plaintext batch is full: hand it to the I/O
- *                        thread (started at the first; its spare batch
- *                        becomes the one to fill), or seal and write it
- *                        here when no thread can be had.
+ * 'writer_hand_over()' - The plaintext batch is full: queue it for the
+ *                        I/O thread (started at the first) and take a
+ *                        spare one to fill (a new one while the queue
+ *                        has room, else wait for one), or seal and write
+ *                        it here when no thread or memory can be had.
  */
 
 static bool
 writer_hand_over(gw_spool_writer_t *w)
 {
-  unsigned char *full = w->plain;
+  unsigned char *full = w->plain, *next = NULL;
   spool_io_t    *io;
 
-  w->plain_used = SPOOL_PLAIN_BATCH;      /* Both buffers get wiped whole */
+  w->plain_used = SPOOL_PLAIN_BATCH;      /* All batches get wiped whole */
 
-  if (!w->io && !io_start(w))
+  if (w->io || io_start(w))
   {
-    if (!writer_seal(w, full, SPOOL_PLAIN_BATCH, false))
+    io = w->io;
+    pthread_mutex_lock(&io->lock);
+    while (!io->failed && !io->spares && io->allocated >= SPOOL_IO_QUEUE)
+      pthread_cond_wait(&io->cond, &io->lock);
+    if (io->failed)
     {
+      pthread_mutex_unlock(&io->lock);
       w->failed = true;
       return (false);
     }
-    w->plain_len = 0;
-    return (true);
+    if (io->spares)
+      next = io->spare[-- io->spares];
+    else if ((next = malloc(SPOOL_PLAIN_BATCH)) != NULL)
+      io->allocated ++;
+    if (next)
+    {
+      io->queue[io->queued ++] = full;
+      w->plain     = next;
+      w->plain_len = 0;
+      pthread_cond_broadcast(&io->cond);
+    }
+    pthread_mutex_unlock(&io->lock);
+    if (next)
+      return (true);
   }
+
+  /*
+   * No thread or no memory for a second batch: seal and write it here,
+   * after what is queued.
+   */
 
   if (!io_wait(w))
     return (false);
-
-  io = w->io;
-  pthread_mutex_lock(&io->lock);
-  w->plain     = io->batch;
+  if (!writer_seal(w, full, SPOOL_PLAIN_BATCH, false) || !writer_flush(w, false))
+  {
+    w->failed = true;
+    return (false);
+  }
   w->plain_len = 0;
-  io->batch    = full;
-  io->busy     = true;
-  pthread_cond_broadcast(&io->cond);
-  pthread_mutex_unlock(&io->lock);
 
   return (true);
 }
@@ -550,7 +585,7 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
 
   if (!io_wait(w))
     return (false);
-  if (!writer_seal(w, w->plain, w->plain_len, true))
+  if (!writer_seal(w, w->plain, w->plain_len, true) || !writer_flush(w, true))
   {
     w->failed = true;
     return (false);

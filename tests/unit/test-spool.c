@@ -504,15 +504,16 @@ reference_file(const unsigned char *hdr, const unsigned char *dek, const unsigne
 static void
 test_pieces(gw_spool_t *spool)
 {
-  static const size_t sizes[] = { 1, 100, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17, (2u << 20) + 4097 };
+  /* Past 1 MiB the I/O thread seals; past 4 MiB its queue is full and a hand-over waits */
+  static const size_t sizes[] = { 1, 100, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17, (2u << 20) + 4097, (6u << 20) + 17 };
   static const size_t steps[] = { 1, 16384, CHUNK - 1, CHUNK, CHUNK + 1, 0 /* random */ };
   enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]), NSTEPS = sizeof(steps) / sizeof(steps[0]) };
-  size_t              maxlen = (2u << 20) + 4097;
+  size_t              maxlen = (6u << 20) + 17;
   unsigned char      *data = malloc(maxlen), *back = malloc(maxlen);
   uint64_t            seed = (uint64_t)time(NULL) | 1, state = seed;
   int                 bad = 0, cases = 0, control = 0;
 
-  TEST_BEGIN("pieces: 1, 16K, 64K-1, 64K, 64K+1 and random sizes, and two documents interleaved, seal to the bytes of whole chunks");
+  TEST_BEGIN("pieces: 1, 16K, 64K-1, 64K, 64K+1 and random sizes (documents of 1 byte to 6 MiB), and two documents interleaved, seal to the bytes of whole chunks");
   printf("  (random piece sizes: seed %llu)\n", (unsigned long long)seed);
 
   if (!data || !back)
@@ -1027,14 +1028,16 @@ test_protocol(const char *sdir, gw_spool_t *spool)
   TEST_CHECK(dir_count(dinc) == 0 && !gwSpoolExists(spool, id2, 1));
 
   /*
-   * Abort of a large document while its I/O thread has a batch in flight
-   * (3 MB in, no finish): the thread stops, the file goes (ASan: no leak).
+   * Abort of a large document while its I/O thread has batches queued
+   * (9 MB in, no finish; past the queue's 3 batches a hand-over waits for
+   * a written round, so more than 1 MB is on disk): the thread stops, the
+   * file goes (ASan: no leak).
    */
 
   {
     bool ok = (w = gwSpoolWriterNew(spool, id2, 1, NULL)) != NULL;
 
-    for (int i = 0; ok && i < 1000; i ++)
+    for (int i = 0; ok && i < 3000; i ++)
       ok = gwSpoolWriterWrite(w, buf, sizeof(buf));
     TEST_CHECK(ok && dir_count(dinc) == 1 && file_size(inc2_path(spool, id2)) > 1000000);
     gwSpoolWriterAbort(&w);
