@@ -63,7 +63,8 @@ struct _gw_spool_s
   gw_log_t   *log;                        /* Not owned */
 };
 
-typedef struct spool_io_s spool_io_t;   /* spool-writer.c: the writer's I/O thread */
+typedef struct spool_io_s spool_io_t;   /* spool-writer.c: the writer's I/O thread (seals) */
+typedef struct spool_wb_s spool_wb_t;   /* spool-writer.c: the writer's write-behind thread */
 
 struct _gw_spool_writer_s
 {
@@ -88,7 +89,8 @@ struct _gw_spool_writer_s
   uint64_t        written;                /* Bytes written to the file */
   uint64_t        kicked;                 /* Bytes handed to writeback */
   bool            direct;                 /* O_DIRECT: whole blocks bypass the page cache */
-  spool_io_t     *io;                     /* Background writes of large documents, or NULL */
+  spool_io_t     *io;                     /* Background sealing of large documents, or NULL */
+  spool_wb_t     *wb;                     /* Background writes of large documents, or NULL */
 };
 
 struct _gw_spool_reader_s

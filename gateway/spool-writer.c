@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 static void io_stop(gw_spool_writer_t *w);
+static void wb_stop(gw_spool_writer_t *w);
 
 
 /*
@@ -45,6 +46,7 @@ static void
 writer_free(gw_spool_writer_t *w)
 {
   io_stop(w);
+  wb_stop(w);
   if (w->fd >= 0)
     close(w->fd);
   _gwAeadDelete(&w->aead);
@@ -216,20 +218,189 @@ write_all(int fd, const unsigned char *buf, size_t len, bool *undirect)
 
 
 /*
+ * The sealed bytes are written by one more thread, the write-behind: the
+ * I/O thread hands each sealed round over and seals the next while the
+ * disk takes the last (O_DIRECT writes wait for the device), so AES-GCM
+ * and the disk overlap.  One round at most is in flight; the next
+ * hand-over waits for it.  It touches only its own buffer and the file
+ * descriptor.
+ */
+
+struct spool_wb_s
+{
+  pthread_t       thread;
+  pthread_mutex_t lock;
+  pthread_cond_t  cond;
+  int             fd;                     /* The writer's file */
+  unsigned char  *buf;                    /* The round in flight, or the spare buffer */
+  size_t          len;
+  bool            busy;                   /* buf holds a round to write */
+  bool            stop;                   /* Leave once buf is written */
+  bool            undirect;               /* O_DIRECT was turned off on the way */
+  int             error;                  /* errno of a failed write, or 0 */
+};
+
+
+/*
+ * 'wb_run()' - The write-behind thread: write each round handed over
+ *              until stopped.
+ */
+
+static void *
+wb_run(void *arg)
+{
+  spool_wb_t *wb = (spool_wb_t *)arg;
+
+  pthread_mutex_lock(&wb->lock);
+  for (;;)
+  {
+    bool undirect = false;
+    int  error;
+
+    while (!wb->busy && !wb->stop)
+      pthread_cond_wait(&wb->cond, &wb->lock);
+    if (!wb->busy)
+      break;
+
+    pthread_mutex_unlock(&wb->lock);
+    error = wb->error ? 0 : write_all(wb->fd, wb->buf, wb->len, &undirect);
+    pthread_mutex_lock(&wb->lock);
+
+    if (error)
+      wb->error = error;
+    wb->undirect |= undirect;
+    wb->busy      = false;
+    pthread_cond_broadcast(&wb->cond);
+  }
+  pthread_mutex_unlock(&wb->lock);
+
+  return (NULL);
+}
+
+
+/*
+ * 'wb_start()' - Start the write-behind thread (with a spare sealed
+ *                buffer); false when it cannot be had (then writes stay
+ *                synchronous).
+ */
+
+static bool
+wb_start(gw_spool_writer_t *w)
+{
+  spool_wb_t     *wb;
+  pthread_attr_t  attr;
+  bool            ok;
+
+  if ((wb = calloc(1, sizeof(spool_wb_t))) == NULL)
+    return (false);
+  if (posix_memalign((void **)&wb->buf, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
+  {
+    free(wb);
+    return (false);
+  }
+
+  wb->fd = w->fd;
+  pthread_mutex_init(&wb->lock, NULL);
+  pthread_cond_init(&wb->cond, NULL);
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  ok = pthread_create(&wb->thread, &attr, wb_run, wb) == 0;
+  pthread_attr_destroy(&attr);
+
+  if (!ok)
+  {
+    pthread_cond_destroy(&wb->cond);
+    pthread_mutex_destroy(&wb->lock);
+    free(wb->buf);
+    free(wb);
+    return (false);
+  }
+
+  w->wb = wb;
+
+  return (true);
+}
+
+
+/*
+ * 'wb_wait()' - Wait until no round is in flight; false (logged) when one
+ *               could not be written.
+ */
+
+static bool
+wb_wait(gw_spool_writer_t *w)
+{
+  spool_wb_t *wb = w->wb;
+  int         error;
+
+  if (!wb)
+    return (true);
+
+  pthread_mutex_lock(&wb->lock);
+  while (wb->busy)
+    pthread_cond_wait(&wb->cond, &wb->lock);
+  error = wb->error;
+  if (wb->undirect)
+    w->direct = false;
+  pthread_mutex_unlock(&wb->lock);
+
+  if (error)
+  {
+    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'wb_stop()' - Let the round in flight finish, stop and free the
+ *               write-behind thread.  NULL-safe.
+ */
+
+static void
+wb_stop(gw_spool_writer_t *w)
+{
+  spool_wb_t *wb = w->wb;
+
+  if (!wb)
+    return;
+
+  pthread_mutex_lock(&wb->lock);
+  wb->stop = true;
+  pthread_cond_broadcast(&wb->cond);
+  pthread_mutex_unlock(&wb->lock);
+  pthread_join(wb->thread, NULL);
+
+  if (wb->undirect)
+    w->direct = false;
+  pthread_cond_destroy(&wb->cond);
+  pthread_mutex_destroy(&wb->lock);
+  free(wb->buf);
+  free(wb);
+  w->wb = NULL;
+}
+
+
+/*
  * 'writer_flush()' - Write the sealed bytes in w->out.  With O_DIRECT only
  *                    whole blocks go unless 'all' (the end): the tail
  *                    (< SPOOL_DIRECT_ALIGN bytes) moves to the front of
- *                    w->out and goes with the next batch.  Logs and
- *                    returns false on error (the caller marks the writer
- *                    failed).
+ *                    w->out and goes with the next round.  A round that is
+ *                    not the end goes to the write-behind thread (started
+ *                    at the first); the end is written here, after the
+ *                    thread's.  Logs and returns false on error (the
+ *                    caller marks the writer failed).
  */
 
 static bool
 writer_flush(gw_spool_writer_t *w, bool all)
 {
   size_t len;
-  bool   undirect = false;
-  int    error;
+
+  if (!wb_wait(w))
+    return (false);
 
   if (all && w->direct)
   {
@@ -240,18 +411,43 @@ writer_flush(gw_spool_writer_t *w, bool all)
     w->direct = false;
   }
 
-  len   = w->direct ? w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1) : w->out_len;
-  error = write_all(w->fd, w->out, len, &undirect);
+  len = w->direct ? w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1) : w->out_len;
 
-  if (undirect)
-    w->direct = false;
-  if (error)
+  if (!all && len > 0 && (w->wb || wb_start(w)))
   {
-    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
-    return (false);
+    spool_wb_t    *wb   = w->wb;
+    unsigned char *full = w->out;
+
+    /*
+     * The thread is idle (wb_wait() above): the tail goes to the front of
+     * the spare buffer, which becomes w->out, and the full one is handed
+     * over.
+     */
+
+    memcpy(wb->buf, full + len, w->out_len - len);
+    pthread_mutex_lock(&wb->lock);
+    w->out   = wb->buf;
+    wb->buf  = full;
+    wb->len  = len;
+    wb->busy = true;
+    pthread_cond_broadcast(&wb->cond);
+    pthread_mutex_unlock(&wb->lock);
   }
-  if (len < w->out_len)
-    memmove(w->out, w->out + len, w->out_len - len);
+  else
+  {
+    bool undirect = false;
+    int  error    = write_all(w->fd, w->out, len, &undirect);
+
+    if (undirect)
+      w->direct = false;
+    if (error)
+    {
+      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
+      return (false);
+    }
+    if (len < w->out_len)
+      memmove(w->out, w->out + len, w->out_len - len);
+  }
 
   w->written += len;
   w->out_len -= len;
@@ -591,6 +787,7 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
     return (false);
   }
   io_stop(w);
+  wb_stop(w);
 
   fd    = w->fd;
   w->fd = -1;
@@ -697,6 +894,7 @@ gwSpoolWriterAbort(gw_spool_writer_t **w)
     return;
 
   io_stop(*w);
+  wb_stop(*w);
   if ((*w)->fd >= 0)
   {
     close((*w)->fd);
