@@ -148,6 +148,66 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
 
 
 /*
+ * Both of a large writer's threads (below) are a spool_thread_t: started
+ * with a small stack, stopped by setting 'stop' under the lock and
+ * joined.  Each thread leaves once it has nothing left to do and 'stop'
+ * is set.
+ */
+
+typedef struct spool_thread_s
+{
+  pthread_t       thread;
+  pthread_mutex_t lock;
+  pthread_cond_t  cond;
+  bool            stop;                   /* Leave once the work handed over is done */
+} spool_thread_t;
+
+
+/*
+ * 'thread_start()' - Start run(arg) on t; false when it cannot be had.
+ */
+
+static bool
+thread_start(spool_thread_t *t, void *(*run)(void *), void *arg)
+{
+  pthread_attr_t attr;
+  bool           ok;
+
+  pthread_mutex_init(&t->lock, NULL);
+  pthread_cond_init(&t->cond, NULL);
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  ok = pthread_create(&t->thread, &attr, run, arg) == 0;
+  pthread_attr_destroy(&attr);
+
+  if (!ok)
+  {
+    pthread_cond_destroy(&t->cond);
+    pthread_mutex_destroy(&t->lock);
+  }
+
+  return (ok);
+}
+
+
+/*
+ * 'thread_stop()' - Ask t to stop once its work is done, and join it.
+ */
+
+static void
+thread_stop(spool_thread_t *t)
+{
+  pthread_mutex_lock(&t->lock);
+  t->stop = true;
+  pthread_cond_broadcast(&t->cond);
+  pthread_mutex_unlock(&t->lock);
+  pthread_join(t->thread, NULL);
+  pthread_cond_destroy(&t->cond);
+  pthread_mutex_destroy(&t->lock);
+}
+
+
+/*
  * A document larger than one batch (SPOOL_PLAIN_BATCH bytes of plaintext,
  * 1 MiB) is encrypted and written by a thread of its own: the listener
  * thread only copies each piece into a plaintext batch and queues every
@@ -165,16 +225,13 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
 
 struct spool_io_s
 {
-  pthread_t          thread;
-  pthread_mutex_t    lock;
-  pthread_cond_t     cond;
+  spool_thread_t     t;                   /* First: the thread, its lock and condition */
   gw_spool_writer_t *w;
   unsigned char     *queue[SPOOL_IO_QUEUE];   /* Full plaintext batches, oldest first */
   int                queued;
   unsigned char     *spare[SPOOL_IO_QUEUE + 1];  /* Done with, to be filled again */
   int                spares;
   int                allocated;           /* Batches besides the writer's first */
-  bool               stop;                /* Leave once the queue is empty */
   bool               failed;              /* A batch could not be sealed or written (logged) */
 };
 
@@ -228,14 +285,11 @@ write_all(int fd, const unsigned char *buf, size_t len, bool *undirect)
 
 struct spool_wb_s
 {
-  pthread_t       thread;
-  pthread_mutex_t lock;
-  pthread_cond_t  cond;
+  spool_thread_t  t;                      /* The thread, its lock and condition */
   int             fd;                     /* The writer's file */
   unsigned char  *buf;                    /* The round in flight, or the spare buffer */
   size_t          len;
   bool            busy;                   /* buf holds a round to write */
-  bool            stop;                   /* Leave once buf is written */
   bool            undirect;               /* O_DIRECT was turned off on the way */
   int             error;                  /* errno of a failed write, or 0 */
 };
@@ -251,28 +305,28 @@ wb_run(void *arg)
 {
   spool_wb_t *wb = (spool_wb_t *)arg;
 
-  pthread_mutex_lock(&wb->lock);
+  pthread_mutex_lock(&wb->t.lock);
   for (;;)
   {
     bool undirect = false;
     int  error;
 
-    while (!wb->busy && !wb->stop)
-      pthread_cond_wait(&wb->cond, &wb->lock);
+    while (!wb->busy && !wb->t.stop)
+      pthread_cond_wait(&wb->t.cond, &wb->t.lock);
     if (!wb->busy)
       break;
 
-    pthread_mutex_unlock(&wb->lock);
+    pthread_mutex_unlock(&wb->t.lock);
     error = wb->error ? 0 : write_all(wb->fd, wb->buf, wb->len, &undirect);
-    pthread_mutex_lock(&wb->lock);
+    pthread_mutex_lock(&wb->t.lock);
 
     if (error)
       wb->error = error;
     wb->undirect |= undirect;
     wb->busy      = false;
-    pthread_cond_broadcast(&wb->cond);
+    pthread_cond_broadcast(&wb->t.cond);
   }
-  pthread_mutex_unlock(&wb->lock);
+  pthread_mutex_unlock(&wb->t.lock);
 
   return (NULL);
 }
@@ -287,9 +341,7 @@ wb_run(void *arg)
 static bool
 wb_start(gw_spool_writer_t *w)
 {
-  spool_wb_t     *wb;
-  pthread_attr_t  attr;
-  bool            ok;
+  spool_wb_t *wb;
 
   if ((wb = calloc(1, sizeof(spool_wb_t))) == NULL)
     return (false);
@@ -300,17 +352,8 @@ wb_start(gw_spool_writer_t *w)
   }
 
   wb->fd = w->fd;
-  pthread_mutex_init(&wb->lock, NULL);
-  pthread_cond_init(&wb->cond, NULL);
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 256 * 1024);
-  ok = pthread_create(&wb->thread, &attr, wb_run, wb) == 0;
-  pthread_attr_destroy(&attr);
-
-  if (!ok)
+  if (!thread_start(&wb->t, wb_run, wb))
   {
-    pthread_cond_destroy(&wb->cond);
-    pthread_mutex_destroy(&wb->lock);
     free(wb->buf);
     free(wb);
     return (false);
@@ -336,13 +379,13 @@ wb_wait(gw_spool_writer_t *w)
   if (!wb)
     return (true);
 
-  pthread_mutex_lock(&wb->lock);
+  pthread_mutex_lock(&wb->t.lock);
   while (wb->busy)
-    pthread_cond_wait(&wb->cond, &wb->lock);
+    pthread_cond_wait(&wb->t.cond, &wb->t.lock);
   error = wb->error;
   if (wb->undirect)
     w->direct = false;
-  pthread_mutex_unlock(&wb->lock);
+  pthread_mutex_unlock(&wb->t.lock);
 
   if (error)
   {
@@ -367,16 +410,9 @@ wb_stop(gw_spool_writer_t *w)
   if (!wb)
     return;
 
-  pthread_mutex_lock(&wb->lock);
-  wb->stop = true;
-  pthread_cond_broadcast(&wb->cond);
-  pthread_mutex_unlock(&wb->lock);
-  pthread_join(wb->thread, NULL);
-
+  thread_stop(&wb->t);
   if (wb->undirect)
     w->direct = false;
-  pthread_cond_destroy(&wb->cond);
-  pthread_mutex_destroy(&wb->lock);
   free(wb->buf);
   free(wb);
   w->wb = NULL;
@@ -425,13 +461,13 @@ writer_flush(gw_spool_writer_t *w, bool all)
      */
 
     memcpy(wb->buf, full + len, w->out_len - len);
-    pthread_mutex_lock(&wb->lock);
+    pthread_mutex_lock(&wb->t.lock);
     w->out   = wb->buf;
     wb->buf  = full;
     wb->len  = len;
     wb->busy = true;
-    pthread_cond_broadcast(&wb->cond);
-    pthread_mutex_unlock(&wb->lock);
+    pthread_cond_broadcast(&wb->t.cond);
+    pthread_mutex_unlock(&wb->t.lock);
   }
   else
   {
@@ -521,37 +557,37 @@ io_run(void *arg)
 {
   spool_io_t *io = (spool_io_t *)arg;
 
-  pthread_mutex_lock(&io->lock);
+  pthread_mutex_lock(&io->t.lock);
   for (;;)
   {
     unsigned char *batch[SPOOL_IO_QUEUE];
     int            n;
     bool           ok;
 
-    while (!io->queued && !io->stop)
-      pthread_cond_wait(&io->cond, &io->lock);
+    while (!io->queued && !io->t.stop)
+      pthread_cond_wait(&io->t.cond, &io->t.lock);
     if (!io->queued)
       break;
 
     n = io->queued;
     memcpy(batch, io->queue, (size_t)n * sizeof(batch[0]));
-    pthread_mutex_unlock(&io->lock);
+    pthread_mutex_unlock(&io->t.lock);
 
     ok = !io->failed;
     for (int i = 0; i < n && ok; i ++)
       ok = writer_seal(io->w, batch[i], SPOOL_PLAIN_BATCH, false);
     ok = ok && writer_flush(io->w, false);
 
-    pthread_mutex_lock(&io->lock);
+    pthread_mutex_lock(&io->t.lock);
     if (!ok)
       io->failed = true;
     for (int i = 0; i < n; i ++)
       io->spare[io->spares ++] = batch[i];
     io->queued -= n;
     memmove(io->queue, io->queue + n, (size_t)io->queued * sizeof(io->queue[0]));
-    pthread_cond_broadcast(&io->cond);
+    pthread_cond_broadcast(&io->t.cond);
   }
-  pthread_mutex_unlock(&io->lock);
+  pthread_mutex_unlock(&io->t.lock);
 
   return (NULL);
 }
@@ -565,25 +601,14 @@ io_run(void *arg)
 static bool
 io_start(gw_spool_writer_t *w)
 {
-  spool_io_t     *io;
-  pthread_attr_t  attr;
-  bool            ok;
+  spool_io_t *io;
 
   if ((io = calloc(1, sizeof(spool_io_t))) == NULL)
     return (false);
 
   io->w = w;
-  pthread_mutex_init(&io->lock, NULL);
-  pthread_cond_init(&io->cond, NULL);
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 256 * 1024);
-  ok = pthread_create(&io->thread, &attr, io_run, io) == 0;
-  pthread_attr_destroy(&attr);
-
-  if (!ok)
+  if (!thread_start(&io->t, io_run, io))
   {
-    pthread_cond_destroy(&io->cond);
-    pthread_mutex_destroy(&io->lock);
     free(io);
     return (false);
   }
@@ -608,11 +633,11 @@ io_wait(gw_spool_writer_t *w)
   if (!io)
     return (true);
 
-  pthread_mutex_lock(&io->lock);
+  pthread_mutex_lock(&io->t.lock);
   while (io->queued)
-    pthread_cond_wait(&io->cond, &io->lock);
+    pthread_cond_wait(&io->t.cond, &io->t.lock);
   failed = io->failed;
-  pthread_mutex_unlock(&io->lock);
+  pthread_mutex_unlock(&io->t.lock);
 
   if (failed)
     w->failed = true;
@@ -634,14 +659,7 @@ io_stop(gw_spool_writer_t *w)
   if (!io)
     return;
 
-  pthread_mutex_lock(&io->lock);
-  io->stop = true;
-  pthread_cond_broadcast(&io->cond);
-  pthread_mutex_unlock(&io->lock);
-  pthread_join(io->thread, NULL);
-
-  pthread_cond_destroy(&io->cond);
-  pthread_mutex_destroy(&io->lock);
+  thread_stop(&io->t);
   while (io->spares > 0)
   {
     unsigned char *batch = io->spare[-- io->spares];
@@ -673,12 +691,12 @@ writer_hand_over(gw_spool_writer_t *w)
   if (w->io || io_start(w))
   {
     io = w->io;
-    pthread_mutex_lock(&io->lock);
+    pthread_mutex_lock(&io->t.lock);
     while (!io->failed && !io->spares && io->allocated >= SPOOL_IO_QUEUE)
-      pthread_cond_wait(&io->cond, &io->lock);
+      pthread_cond_wait(&io->t.cond, &io->t.lock);
     if (io->failed)
     {
-      pthread_mutex_unlock(&io->lock);
+      pthread_mutex_unlock(&io->t.lock);
       w->failed = true;
       return (false);
     }
@@ -691,9 +709,9 @@ writer_hand_over(gw_spool_writer_t *w)
       io->queue[io->queued ++] = full;
       w->plain     = next;
       w->plain_len = 0;
-      pthread_cond_broadcast(&io->cond);
+      pthread_cond_broadcast(&io->t.cond);
     }
-    pthread_mutex_unlock(&io->lock);
+    pthread_mutex_unlock(&io->t.lock);
     if (next)
       return (true);
   }
