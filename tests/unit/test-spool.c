@@ -17,6 +17,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -613,6 +615,64 @@ test_pieces(gw_spool_t *spool)
   TEST_CHECKF(control == 0, "positive control: %d files equal a reference without the last flag", control);
   TEST_CHECKF(bad == 0, "%d piece problems (seed %llu)", bad, (unsigned long long)seed);
 
+  free(data);
+  free(back);
+}
+
+
+/*
+ * 'test_write_failure()' - A write that fails in the writer's threads
+ *                          (RLIMIT_FSIZE: EFBIG past 3 MiB) fails the
+ *                          writer at a later gwSpoolWriterWrite() (the
+ *                          threads' failure comes back), with no hang; abort removes the file (ASan: no leak).
+ *                          Positive control: under the same limit a 2 MiB
+ *                          document is written and reads back.
+ */
+
+static void
+test_write_failure(gw_spool_t *spool)
+{
+  size_t             len = 16u << 20, off = 0;
+  unsigned char     *data = malloc(len), *back = malloc(len);
+  struct rlimit      old, lim;
+  void             (*oldsig)(int);
+  char               id[GW_UUID_LEN + 1], path[1024];
+  gw_spool_writer_t *w;
+  gw_wrapped_key_t   key;
+  bool               ok = true;
+
+  TEST_BEGIN("write failure in the I/O threads (file size limit): the writer fails, abort removes the file; under the limit it works");
+
+  if (!data || !back || getrlimit(RLIMIT_FSIZE, &old))
+    return;
+  fill_random(data, len);
+  oldsig       = signal(SIGXFSZ, SIG_IGN);
+  lim          = old;
+  lim.rlim_cur = 3u << 20;
+  TEST_CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+
+  gwUUIDNew(id);
+  TEST_CHECKF(write_doc(spool, id, 1, data, 2u << 20, 16384, &key) && read_doc(spool, id, 1, &key, back, 2u << 20, 65536) == (ssize_t)(2u << 20) &&
+              !memcmp(data, back, 2u << 20), "positive control: 2 MiB under a 3 MiB limit is written and reads back");
+  gwSpoolRemove(spool, id, 1);
+
+  gwUUIDNew(id);
+  TEST_CHECK((w = gwSpoolWriterNew(spool, id, 1, NULL)) != NULL);
+  while (w && ok && off < len)
+  {
+    ok   = gwSpoolWriterWrite(w, data + off, 16384);
+    off += 16384;
+  }
+  if (ok && w)
+    ok = gwSpoolWriterFinish(w, &key, NULL);
+  TEST_CHECKF(!ok && off < len, "16 MiB under a 3 MiB limit must fail at a write, before finish (failed after %zu bytes)", off);
+  TEST_CHECK(!gwSpoolWriterWrite(w, data, 1));
+  gwSpoolWriterAbort(&w);
+  gwSpoolPath(spool, id, 1, true, path, sizeof(path));
+  TEST_CHECK(w == NULL && file_size(path) < 0 && !gwSpoolExists(spool, id, 1));
+
+  setrlimit(RLIMIT_FSIZE, &old);
+  signal(SIGXFSZ, oldsig);
   free(data);
   free(back);
 }
@@ -1316,6 +1376,7 @@ main(void)
 
   test_roundtrip(spool, keys);
   test_pieces(spool);
+  test_write_failure(spool);
   test_tamper(spool, keys, spool2, keys2);
   test_empty_tamper(spool);
   test_protocol(sdir, spool);
