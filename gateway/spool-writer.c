@@ -6,6 +6,7 @@
  */
 
 #include "spool-private.h"
+#include "printgate/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -233,6 +234,10 @@ struct spool_io_s
   int                spares;
   int                allocated;           /* Batches besides the writer's first */
   bool               failed;              /* A batch could not be sealed or written (logged) */
+  double             held_ms;             /* Time the caller waited for a free batch */
+  double             wb_ms;               /* Time this thread waited for the write-behind */
+  int                rounds;              /* Rounds sealed, and batches in them */
+  int                batches;
 };
 
 
@@ -380,8 +385,15 @@ wb_wait(gw_spool_writer_t *w)
     return (true);
 
   pthread_mutex_lock(&wb->t.lock);
-  while (wb->busy)
-    pthread_cond_wait(&wb->t.cond, &wb->t.lock);
+  if (wb->busy)
+  {
+    double start = gwClockMs();
+
+    while (wb->busy)
+      pthread_cond_wait(&wb->t.cond, &wb->t.lock);
+    if (w->io)
+      w->io->wb_ms += gwClockMs() - start;  /* Only the I/O thread hands over while w->io exists */
+  }
   error = wb->error;
   if (wb->undirect)
     w->direct = false;
@@ -574,6 +586,8 @@ io_run(void *arg)
     pthread_mutex_unlock(&io->t.lock);
 
     ok = !io->failed;
+    io->rounds ++;
+    io->batches += n;
     for (int i = 0; i < n && ok; i ++)
       ok = writer_seal(io->w, batch[i], SPOOL_PLAIN_BATCH, false);
     ok = ok && writer_flush(io->w, false);
@@ -692,8 +706,14 @@ writer_hand_over(gw_spool_writer_t *w)
   {
     io = w->io;
     pthread_mutex_lock(&io->t.lock);
-    while (!io->failed && !io->spares && io->allocated >= SPOOL_IO_QUEUE)
-      pthread_cond_wait(&io->t.cond, &io->t.lock);
+    if (!io->failed && !io->spares && io->allocated >= SPOOL_IO_QUEUE)
+    {
+      double start = gwClockMs();
+
+      while (!io->failed && !io->spares && io->allocated >= SPOOL_IO_QUEUE)
+        pthread_cond_wait(&io->t.cond, &io->t.lock);
+      io->held_ms += gwClockMs() - start;
+    }
     if (io->failed)
     {
       pthread_mutex_unlock(&io->t.lock);
@@ -804,6 +824,9 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
     w->failed = true;
     return (false);
   }
+  if (w->io)
+    gwLog(w->spool->log, GW_LOG_DEBUG, "Spool file %s: %llu bytes; %d rounds of %d batches sealed; the caller waited %.0f ms for a free batch, the sealing %.0f ms for the disk.",
+          w->name, (unsigned long long)w->plain_size, w->io->rounds, w->io->batches, w->io->held_ms, w->io->wb_ms);
   io_stop(w);
   wb_stop(w);
 
