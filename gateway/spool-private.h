@@ -45,7 +45,8 @@
 #define SPOOL_BUFSIZE      (SPOOL_HEADER_LEN + SPOOL_BATCH * SPOOL_CCHUNK)
 #define SPOOL_PLAIN_BATCH  (SPOOL_BATCH * SPOOL_CHUNK)   /* Writer: plaintext handed to its I/O thread at once */
 #define SPOOL_IO_QUEUE     3                           /* Writer: batches queued for its I/O thread, at most */
-#define SPOOL_OUTSIZE      (SPOOL_DIRECT_ALIGN + SPOOL_IO_QUEUE * SPOOL_BATCH * SPOOL_CCHUNK)   /* Writer: queued batches sealed behind an O_DIRECT tail, one write */
+#define SPOOL_OUTSIZE      (SPOOL_DIRECT_ALIGN + 2 * SPOOL_BATCH * SPOOL_CCHUNK)   /* Writer: up to 2 batches sealed behind an O_DIRECT tail, one write */
+#define SPOOL_WB_LANES     2                           /* Writer: rounds written at once (the disk's queue depth) */
 #define SPOOL_SUFFIX       ".pgs"
 #define SPOOL_NAME_MAX     (GW_UUID_LEN + 1 + 10 + sizeof(SPOOL_SUFFIX))
 #define SPOOL_WRITEBACK    (8 * 1024 * 1024)   /* Start writeback every 8 MiB */
@@ -90,7 +91,8 @@ struct _gw_spool_writer_s
   uint64_t        kicked;                 /* Bytes handed to writeback */
   bool            direct;                 /* O_DIRECT: whole blocks bypass the page cache */
   spool_io_t     *io;                     /* Background sealing of large documents, or NULL */
-  spool_wb_t     *wb;                     /* Background writes of large documents, or NULL */
+  spool_wb_t     *wb[SPOOL_WB_LANES];     /* Background writes of large documents (lanes), or NULL */
+  int             wb_next;                /* Lane of the next round */
 };
 
 struct _gw_spool_reader_s

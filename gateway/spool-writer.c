@@ -242,20 +242,20 @@ struct spool_io_s
 
 
 /*
- * 'write_all()' - Write len bytes; 0 or an errno.  A write the file system
+ * 'write_all()' - Write len bytes at offset; 0 or an errno.  A write the file system
  *                 refuses under O_DIRECT (EINVAL: its block size is above
  *                 SPOOL_DIRECT_ALIGN) turns O_DIRECT off and goes on
  *                 through the page cache (*undirect set).
  */
 
 static int
-write_all(int fd, const unsigned char *buf, size_t len, bool *undirect)
+write_all(int fd, const unsigned char *buf, size_t len, uint64_t offset, bool *undirect)
 {
   size_t done = 0;
 
   while (done < len)
   {
-    ssize_t n = write(fd, buf + done, len - done);
+    ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(offset + done));
 
     if (n < 0 && errno == EINTR)
       continue;
@@ -280,12 +280,14 @@ write_all(int fd, const unsigned char *buf, size_t len, bool *undirect)
 
 
 /*
- * The sealed bytes are written by one more thread, the write-behind: the
- * I/O thread hands each sealed round over and seals the next while the
- * disk takes the last (O_DIRECT writes wait for the device), so AES-GCM
- * and the disk overlap.  One round at most is in flight; the next
- * hand-over waits for it.  It touches only its own buffer and the file
- * descriptor.
+ * The sealed bytes are written by write-behind threads (SPOOL_WB_LANES
+ * lanes, taken in turn, each writing its round at its own offset with
+ * pwrite()): the I/O thread hands each sealed round over and seals the
+ * next while the disk takes the last ones, so AES-GCM and the disk
+ * overlap, and the disk has two requests to work on (a virtual disk's
+ * throughput grows with its queue depth).  A lane takes its next round
+ * once its last is written.  A lane touches only its own buffer and the
+ * file descriptor.
  */
 
 struct spool_wb_s
@@ -294,6 +296,7 @@ struct spool_wb_s
   int             fd;                     /* The writer's file */
   unsigned char  *buf;                    /* The round in flight, or the spare buffer */
   size_t          len;
+  uint64_t        offset;                 /* Where it goes in the file */
   bool            busy;                   /* buf holds a round to write */
   bool            undirect;               /* O_DIRECT was turned off on the way */
   int             error;                  /* errno of a failed write, or 0 */
@@ -322,7 +325,7 @@ wb_run(void *arg)
       break;
 
     pthread_mutex_unlock(&wb->t.lock);
-    error = wb->error ? 0 : write_all(wb->fd, wb->buf, wb->len, &undirect);
+    error = wb->error ? 0 : write_all(wb->fd, wb->buf, wb->len, wb->offset, &undirect);
     pthread_mutex_lock(&wb->t.lock);
 
     if (error)
@@ -338,13 +341,13 @@ wb_run(void *arg)
 
 
 /*
- * 'wb_start()' - Start the write-behind thread (with a spare sealed
- *                buffer); false when it cannot be had (then writes stay
+ * 'wb_start()' - Start a write-behind lane (with a spare sealed buffer);
+ *                false when it cannot be had (then writes stay
  *                synchronous).
  */
 
 static bool
-wb_start(gw_spool_writer_t *w)
+wb_start(gw_spool_writer_t *w, spool_wb_t **lane)
 {
   spool_wb_t *wb;
 
@@ -364,22 +367,21 @@ wb_start(gw_spool_writer_t *w)
     return (false);
   }
 
-  w->wb = wb;
+  *lane = wb;
 
   return (true);
 }
 
 
 /*
- * 'wb_wait()' - Wait until no round is in flight; false (logged) when one
- *               could not be written.
+ * 'wb_wait()' - Wait until the lane's round is written; false (logged)
+ *               when one could not be written.  NULL-safe.
  */
 
 static bool
-wb_wait(gw_spool_writer_t *w)
+wb_wait(gw_spool_writer_t *w, spool_wb_t *wb)
 {
-  spool_wb_t *wb = w->wb;
-  int         error;
+  int error;
 
   if (!wb)
     return (true);
@@ -410,24 +412,27 @@ wb_wait(gw_spool_writer_t *w)
 
 
 /*
- * 'wb_stop()' - Let the round in flight finish, stop and free the
- *               write-behind thread.  NULL-safe.
+ * 'wb_stop()' - Let the rounds in flight finish, stop and free the
+ *               write-behind lanes.  NULL-safe.
  */
 
 static void
 wb_stop(gw_spool_writer_t *w)
 {
-  spool_wb_t *wb = w->wb;
+  for (int i = 0; i < SPOOL_WB_LANES; i ++)
+  {
+    spool_wb_t *wb = w->wb[i];
 
-  if (!wb)
-    return;
+    if (!wb)
+      continue;
 
-  thread_stop(&wb->t);
-  if (wb->undirect)
-    w->direct = false;
-  free(wb->buf);
-  free(wb);
-  w->wb = NULL;
+    thread_stop(&wb->t);
+    if (wb->undirect)
+      w->direct = false;
+    free(wb->buf);
+    free(wb);
+    w->wb[i] = NULL;
+  }
 }
 
 
@@ -436,19 +441,23 @@ wb_stop(gw_spool_writer_t *w)
  *                    whole blocks go unless 'all' (the end): the tail
  *                    (< SPOOL_DIRECT_ALIGN bytes) moves to the front of
  *                    w->out and goes with the next round.  A round that is
- *                    not the end goes to the write-behind thread (started
- *                    at the first); the end is written here, after the
- *                    thread's.  Logs and returns false on error (the
+ *                    not the end goes to the next write-behind lane
+ *                    (started at its first); the end is written here,
+ *                    after all the lanes'.  Logs and returns false on error (the
  *                    caller marks the writer failed).
  */
 
 static bool
 writer_flush(gw_spool_writer_t *w, bool all)
 {
-  size_t len;
+  spool_wb_t **lane = w->wb + w->wb_next;
+  size_t       len;
 
-  if (!wb_wait(w))
-    return (false);
+  for (int i = 0; i < SPOOL_WB_LANES; i ++)
+  {
+    if ((all || i == w->wb_next) && !wb_wait(w, w->wb[i]))
+      return (false);
+  }
 
   if (all && w->direct)
   {
@@ -461,13 +470,13 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
   len = w->direct ? w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1) : w->out_len;
 
-  if (!all && len > 0 && (w->wb || wb_start(w)))
+  if (!all && len > 0 && (*lane || wb_start(w, lane)))
   {
-    spool_wb_t    *wb   = w->wb;
+    spool_wb_t    *wb   = *lane;
     unsigned char *full = w->out;
 
     /*
-     * The thread is idle (wb_wait() above): the tail goes to the front of
+     * The lane is idle (wb_wait() above): the tail goes to the front of
      * the spare buffer, which becomes w->out, and the full one is handed
      * over.
      */
@@ -476,15 +485,17 @@ writer_flush(gw_spool_writer_t *w, bool all)
     pthread_mutex_lock(&wb->t.lock);
     w->out   = wb->buf;
     wb->buf  = full;
-    wb->len  = len;
-    wb->busy = true;
+    wb->len    = len;
+    wb->offset = w->written;
+    wb->busy   = true;
     pthread_cond_broadcast(&wb->t.cond);
     pthread_mutex_unlock(&wb->t.lock);
+    w->wb_next = (w->wb_next + 1) % SPOOL_WB_LANES;
   }
   else
   {
     bool undirect = false;
-    int  error    = write_all(w->fd, w->out, len, &undirect);
+    int  error    = write_all(w->fd, w->out, len, w->written, &undirect);
 
     if (undirect)
       w->direct = false;
