@@ -43,8 +43,6 @@
 
 #define SPOOL_BATCH        16              /* Chunks per write()/read(): ~1 MiB */
 #define SPOOL_BUFSIZE      (SPOOL_HEADER_LEN + SPOOL_BATCH * SPOOL_CCHUNK)
-#define SPOOL_PLAIN_BATCH  (SPOOL_BATCH * SPOOL_CHUNK)   /* Writer: plaintext handed to its I/O thread at once */
-#define SPOOL_IO_QUEUE     3                           /* Writer: batches queued for its I/O thread, at most */
 #define SPOOL_OUTSIZE      (SPOOL_DIRECT_ALIGN + 2 * SPOOL_BATCH * SPOOL_CCHUNK)   /* Writer: up to 2 batches sealed behind an O_DIRECT tail, one write */
 #define SPOOL_WB_LANES     2                           /* Writer: rounds written at once (the disk's queue depth) */
 #define SPOOL_SUFFIX       ".pgs"
@@ -64,7 +62,6 @@ struct _gw_spool_s
   gw_log_t   *log;                        /* Not owned */
 };
 
-typedef struct spool_io_s spool_io_t;   /* spool-writer.c: the writer's I/O thread (seals) */
 typedef struct spool_wb_s spool_wb_t;   /* spool-writer.c: the writer's write-behind thread */
 
 struct _gw_spool_writer_s
@@ -82,15 +79,14 @@ struct _gw_spool_writer_s
   unsigned char   aad[SPOOL_AAD_LEN];
   uint64_t        chunk;                  /* Index of the next chunk */
   uint64_t        plain_size;             /* Bytes accepted so far */
-  unsigned char  *plain;                  /* Plaintext batch being filled (SPOOL_PLAIN_BATCH) */
-  size_t          plain_len;
-  size_t          plain_used;             /* High-water mark of the plaintext buffers, wiped at the end */
-  unsigned char  *out;                    /* Sealed bytes not yet written (SPOOL_OUTSIZE) */
-  size_t          out_len;
+  bool            open;                   /* A chunk is being sealed at out + out_len */
+  size_t          open_len;               /* Its bytes so far (< SPOOL_CHUNK) */
+  unsigned char  *out;                    /* Sealed bytes not yet written, then the open chunk (SPOOL_OUTSIZE) */
+  size_t          out_len;                /* Bytes of closed (sealed) chunks in out */
+  double          wb_ms;                  /* Time spent waiting for a write-behind lane */
   uint64_t        written;                /* Bytes written to the file */
   uint64_t        kicked;                 /* Bytes handed to writeback */
   bool            direct;                 /* O_DIRECT: whole blocks bypass the page cache */
-  spool_io_t     *io;                     /* Background sealing of large documents, or NULL */
   spool_wb_t     *wb[SPOOL_WB_LANES];     /* Background writes of large documents (lanes), or NULL */
   int             wb_next;                /* Lane of the next round */
 };

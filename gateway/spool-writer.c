@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void io_stop(gw_spool_writer_t *w);
 static void wb_stop(gw_spool_writer_t *w);
 
 
@@ -46,16 +45,10 @@ make_header(unsigned char hdr[SPOOL_HEADER_LEN], uint32_t kek_id, const char *jo
 static void
 writer_free(gw_spool_writer_t *w)
 {
-  io_stop(w);
   wb_stop(w);
   if (w->fd >= 0)
     close(w->fd);
   _gwAeadDelete(&w->aead);
-  if (w->plain)
-  {
-    gwWipe(w->plain, w->plain_used);
-    free(w->plain);
-  }
   free(w->out);
   gwWipe(w, sizeof(*w));
   free(w);
@@ -98,8 +91,7 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
   memcpy(w->job_id, job_id, GW_UUID_LEN + 1);
   _gwSpoolMakeName(job_id, docnum, w->name);
 
-  /* Pages of these buffers that a small document never reaches are never touched (nor resident) */
-  if ((w->plain = malloc(SPOOL_PLAIN_BATCH)) == NULL || posix_memalign((void **)&w->out, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
+  if (posix_memalign((void **)&w->out, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
   {
     *error_r = "out of memory";
     writer_free(w);
@@ -206,39 +198,6 @@ thread_stop(spool_thread_t *t)
   pthread_cond_destroy(&t->cond);
   pthread_mutex_destroy(&t->lock);
 }
-
-
-/*
- * A document larger than one batch (SPOOL_PLAIN_BATCH bytes of plaintext,
- * 1 MiB) is encrypted and written by a thread of its own: the listener
- * thread only copies each piece into a plaintext batch and queues every
- * full batch, then fills the next while the I/O thread seals the queued
- * batches' chunks and writes them (O_DIRECT writes wait for the device).
- * So AES-GCM and the disk leave the thread that reads the network.  Up
- * to SPOOL_IO_QUEUE batches wait in the queue (their buffers are
- * allocated only when the disk falls behind), and the thread seals all
- * that are waiting into one write: the slower the disk, the larger its
- * requests.  When the queue is full the next hand-over waits.  While
- * anything is queued only the I/O thread uses the writer's cipher
- * context, sealed buffer and file state; the listener thread touches them
- * only after io_wait() (the mutex orders the two).
- */
-
-struct spool_io_s
-{
-  spool_thread_t     t;                   /* First: the thread, its lock and condition */
-  gw_spool_writer_t *w;
-  unsigned char     *queue[SPOOL_IO_QUEUE];   /* Full plaintext batches, oldest first */
-  int                queued;
-  unsigned char     *spare[SPOOL_IO_QUEUE + 1];  /* Done with, to be filled again */
-  int                spares;
-  int                allocated;           /* Batches besides the writer's first */
-  bool               failed;              /* A batch could not be sealed or written (logged) */
-  double             held_ms;             /* Time the caller waited for a free batch */
-  double             wb_ms;               /* Time this thread waited for the write-behind */
-  int                rounds;              /* Rounds sealed, and batches in them */
-  int                batches;
-};
 
 
 /*
@@ -393,8 +352,7 @@ wb_wait(gw_spool_writer_t *w, spool_wb_t *wb)
 
     while (wb->busy)
       pthread_cond_wait(&wb->t.cond, &wb->t.lock);
-    if (w->io)
-      w->io->wb_ms += gwClockMs() - start;  /* Only the I/O thread hands over while w->io exists */
+    w->wb_ms += gwClockMs() - start;
   }
   error = wb->error;
   if (wb->undirect)
@@ -529,249 +487,115 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
 
 /*
- * 'writer_seal()' - Seal plaintext into w->out (written when it is full):
- *                   full chunks, and when 'last' the final chunk (len %
- *                   SPOOL_CHUNK bytes, 0 too) with the last flag in its
- *                   nonce.  Without 'last' len is whole chunks.  Logs and
- *                   returns false on error.
+ * Chunks are sealed in place in the batch buffer as the pieces arrive:
+ * the first byte of a chunk opens it (nonce, AAD) at the end of w->out,
+ * each piece is encrypted from the caller's buffer straight behind the
+ * last, and the 64 KiB-th byte closes it (its tag after it).  No
+ * plaintext is copied or kept.  Only the final chunk's nonce differs (its
+ * "last" bit), and the end of a document is only known at finish: there
+ * writer_seal_last() turns the open chunk back into plaintext in place
+ * (CTR mode: sealing again with the same nonce XORs the same key stream)
+ * and seals it with the final nonce.  That costs two passes over less
+ * than one chunk per document.
+ */
+
+
+/*
+ * 'writer_open()' - Open the next chunk at the end of w->out with this
+ *                   nonce, flushing first when a whole sealed chunk
+ *                   would not fit.
  */
 
 static bool
-writer_seal(gw_spool_writer_t *w, const unsigned char *src, size_t len, bool last)
+writer_open(gw_spool_writer_t *w, bool last)
 {
   unsigned char nonce[SPOOL_NONCE_LEN];
-  size_t        off = 0;
 
-  while (len - off >= SPOOL_CHUNK || (last && off <= len))
-  {
-    size_t         n   = len - off >= SPOOL_CHUNK ? SPOOL_CHUNK : len - off;
-    bool           fin = n < SPOOL_CHUNK;
-    unsigned char *dst;
+  if (w->out_len + SPOOL_CCHUNK > SPOOL_OUTSIZE && !writer_flush(w, false))
+    return (false);
 
-    if (w->out_len + n + SPOOL_TAG_LEN > SPOOL_OUTSIZE && !writer_flush(w, false))
-      return (false);
+  _gwSpoolMakeNonce(nonce, w->chunk, last);
+  if (!_gwAeadSealBegin(w->aead, nonce, w->aad, SPOOL_AAD_LEN))
+    return (false);
 
-    dst = w->out + w->out_len;
-    _gwSpoolMakeNonce(nonce, w->chunk, fin);
-    if (!_gwAeadSeal(w->aead, nonce, w->aad, SPOOL_AAD_LEN, src + off, n, dst, dst + n))
-    {
-      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt chunk %llu of job %s document %u.", (unsigned long long)w->chunk, w->job_id, w->docnum);
-      return (false);
-    }
-
-    w->out_len += n + SPOOL_TAG_LEN;
-    w->chunk ++;
-    off        += n;
-    if (fin)
-      break;
-  }
+  w->open     = true;
+  w->open_len = 0;
 
   return (true);
 }
 
 
 /*
- * 'io_run()' - The I/O thread: seal the queued batches and write them,
- *              until stopped.
- */
-
-static void *
-io_run(void *arg)
-{
-  spool_io_t *io = (spool_io_t *)arg;
-
-  pthread_mutex_lock(&io->t.lock);
-  for (;;)
-  {
-    unsigned char *batch[SPOOL_IO_QUEUE];
-    int            n;
-    bool           ok;
-
-    while (!io->queued && !io->t.stop)
-      pthread_cond_wait(&io->t.cond, &io->t.lock);
-    if (!io->queued)
-      break;
-
-    n = io->queued;
-    memcpy(batch, io->queue, (size_t)n * sizeof(batch[0]));
-    pthread_mutex_unlock(&io->t.lock);
-
-    ok = !io->failed;
-    io->rounds ++;
-    io->batches += n;
-    for (int i = 0; i < n && ok; i ++)
-      ok = writer_seal(io->w, batch[i], SPOOL_PLAIN_BATCH, false);
-    ok = ok && writer_flush(io->w, false);
-
-    pthread_mutex_lock(&io->t.lock);
-    if (!ok)
-      io->failed = true;
-    for (int i = 0; i < n; i ++)
-      io->spare[io->spares ++] = batch[i];
-    io->queued -= n;
-    memmove(io->queue, io->queue + n, (size_t)io->queued * sizeof(io->queue[0]));
-    pthread_cond_broadcast(&io->t.cond);
-  }
-  pthread_mutex_unlock(&io->t.lock);
-
-  return (NULL);
-}
-
-
-/*
- * 'io_start()' - Start the I/O thread; false when it cannot be had (then
- *                batches are sealed and written in the caller's thread).
+ * 'writer_close()' - Close the open chunk: its tag goes after it.
  */
 
 static bool
-io_start(gw_spool_writer_t *w)
+writer_close(gw_spool_writer_t *w)
 {
-  spool_io_t *io;
-
-  if ((io = calloc(1, sizeof(spool_io_t))) == NULL)
+  if (!_gwAeadSealEnd(w->aead, w->out + w->out_len + w->open_len))
     return (false);
 
-  io->w = w;
-  if (!thread_start(&io->t, io_run, io))
-  {
-    free(io);
-    return (false);
-  }
-
-  w->io = io;
+  w->out_len += w->open_len + SPOOL_TAG_LEN;
+  w->open     = false;
+  w->open_len = 0;
+  w->chunk ++;
 
   return (true);
 }
 
 
 /*
- * 'io_wait()' - Wait until nothing is queued; false (the writer failed)
- *               when a batch could not be sealed or written.
+ * 'writer_seal_last()' - Seal the final chunk (0 to SPOOL_CHUNK - 1
+ *                        bytes): the open chunk, re-sealed with the final
+ *                        nonce, or an empty one.
  */
 
 static bool
-io_wait(gw_spool_writer_t *w)
+writer_seal_last(gw_spool_writer_t *w)
 {
-  spool_io_t *io = w->io;
-  bool        failed;
+  unsigned char  nonce[SPOOL_NONCE_LEN], tag[SPOOL_TAG_LEN];
+  unsigned char *dst;
+  size_t         len = w->open ? w->open_len : 0;
+  bool           ok;
 
-  if (!io)
-    return (true);
+  if (!w->open && !writer_open(w, true))
+    return (false);
 
-  pthread_mutex_lock(&io->t.lock);
-  while (io->queued)
-    pthread_cond_wait(&io->t.cond, &io->t.lock);
-  failed = io->failed;
-  pthread_mutex_unlock(&io->t.lock);
-
-  if (failed)
-    w->failed = true;
-
-  return (!failed);
-}
-
-
-/*
- * 'io_stop()' - Let the queued batches finish, stop and free the I/O
- *               thread (its plaintext batches wiped).  NULL-safe.
- */
-
-static void
-io_stop(gw_spool_writer_t *w)
-{
-  spool_io_t *io = w->io;
-
-  if (!io)
-    return;
-
-  thread_stop(&io->t);
-  while (io->spares > 0)
-  {
-    unsigned char *batch = io->spare[-- io->spares];
-
-    gwWipe(batch, SPOOL_PLAIN_BATCH);
-    free(batch);
-  }
-  free(io);
-  w->io = NULL;
-}
-
-
-/*
- * 'writer_hand_over()' - The plaintext batch is full: queue it for the
- *                        I/O thread (started at the first) and take a
- *                        spare one to fill (a new one while the queue
- *                        has room, else wait for one), or seal and write
- *                        it here when no thread or memory can be had.
- */
-
-static bool
-writer_hand_over(gw_spool_writer_t *w)
-{
-  unsigned char *full = w->plain, *next = NULL;
-  spool_io_t    *io;
-
-  w->plain_used = SPOOL_PLAIN_BATCH;      /* All batches get wiped whole */
-
-  if (w->io || io_start(w))
-  {
-    io = w->io;
-    pthread_mutex_lock(&io->t.lock);
-    if (!io->failed && !io->spares && io->allocated >= SPOOL_IO_QUEUE)
-    {
-      double start = gwClockMs();
-
-      while (!io->failed && !io->spares && io->allocated >= SPOOL_IO_QUEUE)
-        pthread_cond_wait(&io->t.cond, &io->t.lock);
-      io->held_ms += gwClockMs() - start;
-    }
-    if (io->failed)
-    {
-      pthread_mutex_unlock(&io->t.lock);
-      w->failed = true;
-      return (false);
-    }
-    if (io->spares)
-      next = io->spare[-- io->spares];
-    else if ((next = malloc(SPOOL_PLAIN_BATCH)) != NULL)
-      io->allocated ++;
-    if (next)
-    {
-      io->queue[io->queued ++] = full;
-      w->plain     = next;
-      w->plain_len = 0;
-      pthread_cond_broadcast(&io->t.cond);
-    }
-    pthread_mutex_unlock(&io->t.lock);
-    if (next)
-      return (true);
-  }
+  dst = w->out + w->out_len;
 
   /*
-   * No thread or no memory for a second batch: seal and write it here,
-   * after what is queued.
+   * Ciphertext back to plaintext: the same nonce's key stream again (the
+   * tag of either pass is dropped), then the final seal over it.
    */
 
-  if (!io_wait(w))
-    return (false);
-  if (!writer_seal(w, full, SPOOL_PLAIN_BATCH, false) || !writer_flush(w, false))
+  _gwSpoolMakeNonce(nonce, w->chunk, false);
+  ok = _gwAeadSealEnd(w->aead, tag) &&
+       (len == 0 || (_gwAeadSealBegin(w->aead, nonce, w->aad, SPOOL_AAD_LEN) &&
+                     _gwAeadSealUpdate(w->aead, dst, len, dst) && _gwAeadSealEnd(w->aead, tag)));
+  _gwSpoolMakeNonce(nonce, w->chunk, true);
+  ok = ok && _gwAeadSeal(w->aead, nonce, w->aad, SPOOL_AAD_LEN, dst, len, dst, dst + len);
+
+  if (!ok)
   {
-    w->failed = true;
+    gwWipe(dst, len);
     return (false);
   }
-  w->plain_len = 0;
+
+  w->out_len += len + SPOOL_TAG_LEN;
+  w->open     = false;
+  w->open_len = 0;
+  w->chunk ++;
 
   return (true);
 }
 
 
 /*
- * 'gwSpoolWriterWrite()' - Take bytes as they arrive, in pieces of any
- *                          size.  Each full 1 MiB batch is encrypted and
- *                          written (by the I/O thread); only the batch
- *                          being filled and the one in flight are held in
- *                          memory, and the plaintext never reaches the
- *                          disk.
+ * 'gwSpoolWriterWrite()' - Encrypt and write bytes as they arrive, in
+ *                          pieces of any size.  Only the batch buffer of
+ *                          sealed bytes is held; the plaintext is
+ *                          encrypted straight from buf and never reaches
+ *                          the disk.
  */
 
 bool
@@ -791,19 +615,27 @@ gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len)
 
   while (len > 0)
   {
-    size_t n = SPOOL_PLAIN_BATCH - w->plain_len;
+    size_t n;
+    bool   ok;
 
-    if (n > len)
-      n = len;
-    memcpy(w->plain + w->plain_len, p, n);
-    w->plain_len += n;
-    p            += n;
-    len          -= n;
-    if (w->plain_len > w->plain_used)
-      w->plain_used = w->plain_len;
-
-    if (w->plain_len == SPOOL_PLAIN_BATCH && !writer_hand_over(w))
+    if (!w->open && !writer_open(w, false))
+    {
+      w->failed = true;                 /* A failed write is logged by writer_flush() */
       return (false);
+    }
+
+    if ((n = SPOOL_CHUNK - w->open_len) > len)
+      n = len;
+    ok           = _gwAeadSealUpdate(w->aead, p, n, w->out + w->out_len + w->open_len);
+    w->open_len += n;
+    p           += n;
+    len         -= n;
+    if (!ok || (w->open_len == SPOOL_CHUNK && !writer_close(w)))
+    {
+      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt chunk %llu of job %s document %u.", (unsigned long long)w->chunk, w->job_id, w->docnum);
+      w->failed = true;
+      return (false);
+    }
   }
 
   return (true);
@@ -828,17 +660,14 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
   if (!w || !key || w->failed || w->finished)
     return (false);
 
-  if (!io_wait(w))
-    return (false);
-  if (!writer_seal(w, w->plain, w->plain_len, true) || !writer_flush(w, true))
+  if (!writer_seal_last(w) || !writer_flush(w, true))
   {
+    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to finish the spool file %s/%s.", w->spool->incoming, w->name);
     w->failed = true;
     return (false);
   }
-  if (w->io)
-    gwLog(w->spool->log, GW_LOG_DEBUG, "Spool file %s: %llu bytes; %d rounds of %d batches sealed; the caller waited %.0f ms for a free batch, the sealing %.0f ms for the disk.",
-          w->name, (unsigned long long)w->plain_size, w->io->rounds, w->io->batches, w->io->held_ms, w->io->wb_ms);
-  io_stop(w);
+  if (w->wb[0])
+    gwLog(w->spool->log, GW_LOG_DEBUG, "Spool file %s: %llu bytes; the caller waited %.0f ms for the disk.", w->name, (unsigned long long)w->plain_size, w->wb_ms);
   wb_stop(w);
 
   fd    = w->fd;
@@ -945,7 +774,6 @@ gwSpoolWriterAbort(gw_spool_writer_t **w)
   if (!w || !*w)
     return;
 
-  io_stop(*w);
   wb_stop(*w);
   if ((*w)->fd >= 0)
   {

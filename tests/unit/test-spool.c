@@ -274,7 +274,7 @@ test_open(const char *sdir, gw_spool_t *spool)
 static void
 test_roundtrip(gw_spool_t *spool, gw_keys_t *keys)
 {
-  /* Above 1 MiB the writer's I/O thread and O_DIRECT's block tails come in */
+  /* Above ~2 MiB the writer's write-behind lanes and O_DIRECT's block tails come in */
   static const size_t sizes[] = { 0, 1, 100, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 1000003, 3u << 20, (5u << 20) + 12345 };
   static const size_t steps[] = { 1, 7, 4096, CHUNK, CHUNK + 3, 1 << 20 };
   size_t              maxlen = (5u << 20) + 12345;
@@ -494,7 +494,8 @@ reference_file(const unsigned char *hdr, const unsigned char *dek, const unsigne
 
 /*
  * 'test_pieces()' - The writer seals each piece straight from the caller's
- *                   buffer into its batch (no plaintext chunk buffer), so
+ *                   buffer into its batch (no plaintext chunk buffer) and
+ *                   re-seals the final chunk with its last flag, so
  *                   how a document is cut must not change a byte of the
  *                   file: pieces of 1 byte, 16 KiB (a TLS record), 65535,
  *                   65536, 65537, random sizes, and two documents written
@@ -506,7 +507,7 @@ reference_file(const unsigned char *hdr, const unsigned char *dek, const unsigne
 static void
 test_pieces(gw_spool_t *spool)
 {
-  /* Past 1 MiB the I/O thread seals; past 4 MiB its queue is full and a hand-over waits */
+  /* Past ~2 MiB the write-behind lanes write; past ~4 MiB both are busy and a hand-over waits */
   static const size_t sizes[] = { 1, 100, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17, (2u << 20) + 4097, (6u << 20) + 17 };
   static const size_t steps[] = { 1, 16384, CHUNK - 1, CHUNK, CHUNK + 1, 0 /* random */ };
   enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]), NSTEPS = sizeof(steps) / sizeof(steps[0]) };
@@ -621,7 +622,7 @@ test_pieces(gw_spool_t *spool)
 
 
 /*
- * 'test_write_failure()' - A write that fails in the writer's threads
+ * 'test_write_failure()' - A write that fails in a write-behind lane
  *                          (RLIMIT_FSIZE: EFBIG past 3 MiB) fails the
  *                          writer at a later gwSpoolWriterWrite() (the
  *                          threads' failure comes back), with no hang; abort removes the file (ASan: no leak).
@@ -641,7 +642,7 @@ test_write_failure(gw_spool_t *spool)
   gw_wrapped_key_t   key;
   bool               ok = true;
 
-  TEST_BEGIN("write failure in the I/O threads (file size limit): the writer fails, abort removes the file; under the limit it works");
+  TEST_BEGIN("write failure in a write-behind lane (file size limit): the writer fails at a later write, abort removes the file; under the limit it works");
 
   if (!data || !back || getrlimit(RLIMIT_FSIZE, &old))
     return;
@@ -1089,10 +1090,10 @@ test_protocol(const char *sdir, gw_spool_t *spool)
   TEST_CHECK(dir_count(dinc) == 0 && !gwSpoolExists(spool, id2, 1));
 
   /*
-   * Abort of a large document while its I/O thread has batches queued
-   * (9 MB in, no finish; past the queue's 3 batches a hand-over waits for
-   * a written round, so more than 1 MB is on disk): the thread stops, the
-   * file goes (ASan: no leak).
+   * Abort of a large document while its write-behind lanes have rounds in
+   * flight (9 MB in, no finish; the third round waits for the first to be
+   * written, so more than 1 MB is on disk): the lanes stop, the file goes
+   * (ASan: no leak).
    */
 
   {
