@@ -141,10 +141,10 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
 
 
 /*
- * Both of a large writer's threads (below) are a spool_thread_t: started
- * with a small stack, stopped by setting 'stop' under the lock and
- * joined.  Each thread leaves once it has nothing left to do and 'stop'
- * is set.
+ * A large writer's write-behind lanes (below) each run on a
+ * spool_thread_t: started with a small stack, stopped by setting 'stop'
+ * under the lock and joined.  A lane leaves once it has nothing left to
+ * write and 'stop' is set.
  */
 
 typedef struct spool_thread_s
@@ -241,9 +241,9 @@ write_all(int fd, const unsigned char *buf, size_t len, uint64_t offset, bool *u
 /*
  * The sealed bytes are written by write-behind threads (SPOOL_WB_LANES
  * lanes, taken in turn, each writing its round at its own offset with
- * pwrite()): the I/O thread hands each sealed round over and seals the
- * next while the disk takes the last ones, so AES-GCM and the disk
- * overlap, and the disk has two requests to work on (a virtual disk's
+ * pwrite()): the caller's thread hands each sealed round (~2 MiB) over
+ * and seals the next pieces while the disk takes the last ones, so
+ * AES-GCM and the disk overlap, and the disk has two requests to work on (a virtual disk's
  * throughput grows with its queue depth).  A lane takes its next round
  * once its last is written.  A lane touches only its own buffer and the
  * file descriptor.
