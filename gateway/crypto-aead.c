@@ -65,6 +65,63 @@ _gwAeadDelete(gw_aead_t **aead)
 
 
 /*
+ * '_gwAeadSealBegin()' - Start sealing one message in pieces: set the
+ *                        nonce and take the AAD.  _gwAeadSealUpdate()
+ *                        then encrypts each piece (any length, 0 too)
+ *                        and _gwAeadSealEnd() gives the tag.  The
+ *                        ciphertext is the same as _gwAeadSeal() of the
+ *                        whole message, however it is cut.
+ */
+
+bool
+_gwAeadSealBegin(gw_aead_t *aead, const unsigned char nonce[GW_AEAD_NONCE_LEN], const void *aad, size_t aadlen)
+{
+  int outl = 0;
+
+  if (!aead || !aead->encrypt || aadlen > INT_MAX)
+    return (false);
+
+  return (EVP_CipherInit_ex2(aead->ctx, NULL, NULL, nonce, 1, NULL) == 1 &&
+          (aadlen == 0 || EVP_CipherUpdate(aead->ctx, NULL, &outl, aad, (int)aadlen) == 1));
+}
+
+
+/*
+ * '_gwAeadSealUpdate()' - Encrypt the next len bytes of the message into
+ *                         out (len bytes; out may equal in).
+ */
+
+bool
+_gwAeadSealUpdate(gw_aead_t *aead, const void *in, size_t len, void *out)
+{
+  int outl = 0;
+
+  if (!aead || !aead->encrypt || len > INT_MAX)
+    return (false);
+
+  return (len == 0 || (EVP_CipherUpdate(aead->ctx, out, &outl, in, (int)len) == 1 && (size_t)outl == len));
+}
+
+
+/*
+ * '_gwAeadSealEnd()' - End the message: its 16-byte tag.
+ */
+
+bool
+_gwAeadSealEnd(gw_aead_t *aead, unsigned char tag[GW_AEAD_TAG_LEN])
+{
+  unsigned char none[16];
+  int           finl = 0;
+
+  if (!aead || !aead->encrypt)
+    return (false);
+
+  return (EVP_CipherFinal_ex(aead->ctx, none, &finl) == 1 &&
+          EVP_CIPHER_CTX_ctrl(aead->ctx, EVP_CTRL_AEAD_GET_TAG, GW_AEAD_TAG_LEN, tag) == 1);
+}
+
+
+/*
  * '_gwAeadSeal()' - Encrypt len bytes (may be 0) with this nonce and AAD;
  *                   out gets len bytes (it may equal in), tag 16 bytes.
  */
@@ -73,16 +130,7 @@ bool
 _gwAeadSeal(gw_aead_t *aead, const unsigned char nonce[GW_AEAD_NONCE_LEN], const void *aad, size_t aadlen,
             const void *in, size_t len, void *out, unsigned char tag[GW_AEAD_TAG_LEN])
 {
-  int outl = 0, finl = 0;
-
-  if (!aead || !aead->encrypt || len > INT_MAX || aadlen > INT_MAX)
-    return (false);
-
-  return (EVP_CipherInit_ex2(aead->ctx, NULL, NULL, nonce, 1, NULL) == 1 &&
-          (aadlen == 0 || EVP_CipherUpdate(aead->ctx, NULL, &outl, aad, (int)aadlen) == 1) &&
-          (len == 0 || EVP_CipherUpdate(aead->ctx, out, &outl, in, (int)len) == 1) &&
-          EVP_CipherFinal_ex(aead->ctx, (unsigned char *)out + len, &finl) == 1 &&
-          EVP_CIPHER_CTX_ctrl(aead->ctx, EVP_CTRL_AEAD_GET_TAG, GW_AEAD_TAG_LEN, tag) == 1);
+  return (_gwAeadSealBegin(aead, nonce, aad, aadlen) && _gwAeadSealUpdate(aead, in, len, out) && _gwAeadSealEnd(aead, tag));
 }
 
 

@@ -22,6 +22,9 @@ extern gw_aead_t *_gwAeadNew(const unsigned char key[GW_KEY_LEN], bool encrypt);
 extern void       _gwAeadDelete(gw_aead_t **aead);
 extern bool       _gwAeadSeal(gw_aead_t *aead, const unsigned char nonce[GW_AEAD_NONCE_LEN], const void *aad, size_t aadlen,
                               const void *in, size_t len, void *out, unsigned char tag[GW_AEAD_TAG_LEN]);
+extern bool       _gwAeadSealBegin(gw_aead_t *aead, const unsigned char nonce[GW_AEAD_NONCE_LEN], const void *aad, size_t aadlen);
+extern bool       _gwAeadSealUpdate(gw_aead_t *aead, const void *in, size_t len, void *out);
+extern bool       _gwAeadSealEnd(gw_aead_t *aead, unsigned char tag[GW_AEAD_TAG_LEN]);
 extern bool       _gwAeadOpen(gw_aead_t *aead, const unsigned char nonce[GW_AEAD_NONCE_LEN], const void *aad, size_t aadlen,
                               const void *in, size_t len, void *out, const unsigned char tag[GW_AEAD_TAG_LEN]);
 extern bool       _gwSha256(const void *data, size_t len, unsigned char out[GW_SHA256_LEN]);

@@ -43,6 +43,8 @@
 
 #define SPOOL_BATCH        16              /* Chunks per write()/read(): ~1 MiB */
 #define SPOOL_BUFSIZE      (SPOOL_HEADER_LEN + SPOOL_BATCH * SPOOL_CCHUNK)
+#define SPOOL_OUTSIZE      (SPOOL_DIRECT_ALIGN + 2 * SPOOL_BATCH * SPOOL_CCHUNK)   /* Writer: up to 2 batches sealed behind an O_DIRECT tail, one write */
+#define SPOOL_WB_LANES     2                           /* Writer: rounds written at once (the disk's queue depth) */
 #define SPOOL_SUFFIX       ".pgs"
 #define SPOOL_NAME_MAX     (GW_UUID_LEN + 1 + 10 + sizeof(SPOOL_SUFFIX))
 #define SPOOL_WRITEBACK    (8 * 1024 * 1024)   /* Start writeback every 8 MiB */
@@ -60,7 +62,7 @@ struct _gw_spool_s
   gw_log_t   *log;                        /* Not owned */
 };
 
-typedef struct spool_io_s spool_io_t;   /* spool-writer.c: the writer's I/O thread */
+typedef struct spool_wb_s spool_wb_t;   /* spool-writer.c: the writer's write-behind thread */
 
 struct _gw_spool_writer_s
 {
@@ -77,14 +79,16 @@ struct _gw_spool_writer_s
   unsigned char   aad[SPOOL_AAD_LEN];
   uint64_t        chunk;                  /* Index of the next chunk */
   uint64_t        plain_size;             /* Bytes accepted so far */
-  unsigned char  *plain;                  /* Partial chunk (SPOOL_CHUNK) */
-  size_t          plain_len;
-  unsigned char  *out;                    /* Sealed bytes not yet written */
-  size_t          out_len;
+  bool            open;                   /* A chunk is being sealed at out + out_len */
+  size_t          open_len;               /* Its bytes so far (< SPOOL_CHUNK) */
+  unsigned char  *out;                    /* Sealed bytes not yet written, then the open chunk (SPOOL_OUTSIZE) */
+  size_t          out_len;                /* Bytes of closed (sealed) chunks in out */
+  double          wb_ms;                  /* Time spent waiting for a write-behind lane */
   uint64_t        written;                /* Bytes written to the file */
   uint64_t        kicked;                 /* Bytes handed to writeback */
   bool            direct;                 /* O_DIRECT: whole blocks bypass the page cache */
-  spool_io_t     *io;                     /* Background writes of large documents, or NULL */
+  spool_wb_t     *wb[SPOOL_WB_LANES];     /* Background writes of large documents (lanes), or NULL */
+  int             wb_next;                /* Lane of the next round */
 };
 
 struct _gw_spool_reader_s

@@ -6,6 +6,7 @@
  */
 
 #include "spool-private.h"
+#include "printgate/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void io_stop(gw_spool_writer_t *w);
+static void wb_stop(gw_spool_writer_t *w);
 
 
 /*
@@ -44,15 +45,10 @@ make_header(unsigned char hdr[SPOOL_HEADER_LEN], uint32_t kek_id, const char *jo
 static void
 writer_free(gw_spool_writer_t *w)
 {
-  io_stop(w);
+  wb_stop(w);
   if (w->fd >= 0)
     close(w->fd);
   _gwAeadDelete(&w->aead);
-  if (w->plain)
-  {
-    gwWipe(w->plain, SPOOL_CHUNK);
-    free(w->plain);
-  }
   free(w->out);
   gwWipe(w, sizeof(*w));
   free(w);
@@ -95,7 +91,7 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
   memcpy(w->job_id, job_id, GW_UUID_LEN + 1);
   _gwSpoolMakeName(job_id, docnum, w->name);
 
-  if ((w->plain = malloc(SPOOL_CHUNK)) == NULL || posix_memalign((void **)&w->out, 4096, SPOOL_BUFSIZE))
+  if (posix_memalign((void **)&w->out, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
   {
     *error_r = "out of memory";
     writer_free(w);
@@ -145,42 +141,80 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
 
 
 /*
- * A document larger than one batch is written by a thread of its own: the
- * listener thread hands each full batch over and encrypts the next one
- * while the disk takes the last (O_DIRECT writes wait for the device).
- * One batch at most is in flight; the next hand-over waits for it.
+ * A large writer's write-behind lanes (below) each run on a
+ * spool_thread_t: started with a small stack, stopped by setting 'stop'
+ * under the lock and joined.  A lane leaves once it has nothing left to
+ * write and 'stop' is set.
  */
 
-struct spool_io_s
+typedef struct spool_thread_s
 {
   pthread_t       thread;
   pthread_mutex_t lock;
   pthread_cond_t  cond;
-  int             fd;                     /* The writer's file */
-  unsigned char  *buf;                    /* The batch in flight, or the spare buffer */
-  size_t          len;
-  bool            busy;                   /* buf holds a batch to write */
-  bool            stop;                   /* Leave once buf is written */
-  bool            undirect;               /* O_DIRECT was turned off on the way */
-  int             error;                  /* errno of a failed write, or 0 */
-};
+  bool            stop;                   /* Leave once the work handed over is done */
+} spool_thread_t;
 
 
 /*
- * 'write_all()' - Write len bytes; 0 or an errno.  A write the file system
+ * 'thread_start()' - Start run(arg) on t; false when it cannot be had.
+ */
+
+static bool
+thread_start(spool_thread_t *t, void *(*run)(void *), void *arg)
+{
+  pthread_attr_t attr;
+  bool           ok;
+
+  pthread_mutex_init(&t->lock, NULL);
+  pthread_cond_init(&t->cond, NULL);
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  ok = pthread_create(&t->thread, &attr, run, arg) == 0;
+  pthread_attr_destroy(&attr);
+
+  if (!ok)
+  {
+    pthread_cond_destroy(&t->cond);
+    pthread_mutex_destroy(&t->lock);
+  }
+
+  return (ok);
+}
+
+
+/*
+ * 'thread_stop()' - Ask t to stop once its work is done, and join it.
+ */
+
+static void
+thread_stop(spool_thread_t *t)
+{
+  pthread_mutex_lock(&t->lock);
+  t->stop = true;
+  pthread_cond_broadcast(&t->cond);
+  pthread_mutex_unlock(&t->lock);
+  pthread_join(t->thread, NULL);
+  pthread_cond_destroy(&t->cond);
+  pthread_mutex_destroy(&t->lock);
+}
+
+
+/*
+ * 'write_all()' - Write len bytes at offset; 0 or an errno.  A write the file system
  *                 refuses under O_DIRECT (EINVAL: its block size is above
  *                 SPOOL_DIRECT_ALIGN) turns O_DIRECT off and goes on
  *                 through the page cache (*undirect set).
  */
 
 static int
-write_all(int fd, const unsigned char *buf, size_t len, bool *undirect)
+write_all(int fd, const unsigned char *buf, size_t len, uint64_t offset, bool *undirect)
 {
   size_t done = 0;
 
   while (done < len)
   {
-    ssize_t n = write(fd, buf + done, len - done);
+    ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(offset + done));
 
     if (n < 0 && errno == EINTR)
       continue;
@@ -205,110 +239,129 @@ write_all(int fd, const unsigned char *buf, size_t len, bool *undirect)
 
 
 /*
- * 'io_run()' - The I/O thread: write each batch handed over until stopped.
+ * The sealed bytes are written by write-behind threads (SPOOL_WB_LANES
+ * lanes, taken in turn, each writing its round at its own offset with
+ * pwrite()): the caller's thread hands each sealed round (~2 MiB) over
+ * and seals the next pieces while the disk takes the last ones, so
+ * AES-GCM and the disk overlap, and the disk has two requests to work on (a virtual disk's
+ * throughput grows with its queue depth).  A lane takes its next round
+ * once its last is written.  A lane touches only its own buffer and the
+ * file descriptor.
+ */
+
+struct spool_wb_s
+{
+  spool_thread_t  t;                      /* The thread, its lock and condition */
+  int             fd;                     /* The writer's file */
+  unsigned char  *buf;                    /* The round in flight, or the spare buffer */
+  size_t          len;
+  uint64_t        offset;                 /* Where it goes in the file */
+  bool            busy;                   /* buf holds a round to write */
+  bool            undirect;               /* O_DIRECT was turned off on the way */
+  int             error;                  /* errno of a failed write, or 0 */
+};
+
+
+/*
+ * 'wb_run()' - The write-behind thread: write each round handed over
+ *              until stopped.
  */
 
 static void *
-io_run(void *arg)
+wb_run(void *arg)
 {
-  spool_io_t *io = (spool_io_t *)arg;
+  spool_wb_t *wb = (spool_wb_t *)arg;
 
-  pthread_mutex_lock(&io->lock);
+  pthread_mutex_lock(&wb->t.lock);
   for (;;)
   {
     bool undirect = false;
     int  error;
 
-    while (!io->busy && !io->stop)
-      pthread_cond_wait(&io->cond, &io->lock);
-    if (!io->busy)
+    while (!wb->busy && !wb->t.stop)
+      pthread_cond_wait(&wb->t.cond, &wb->t.lock);
+    if (!wb->busy)
       break;
 
-    pthread_mutex_unlock(&io->lock);
-    error = io->error ? 0 : write_all(io->fd, io->buf, io->len, &undirect);
-    pthread_mutex_lock(&io->lock);
+    pthread_mutex_unlock(&wb->t.lock);
+    error = wb->error ? 0 : write_all(wb->fd, wb->buf, wb->len, wb->offset, &undirect);
+    pthread_mutex_lock(&wb->t.lock);
 
     if (error)
-      io->error = error;
-    io->undirect |= undirect;
-    io->busy      = false;
-    pthread_cond_broadcast(&io->cond);
+      wb->error = error;
+    wb->undirect |= undirect;
+    wb->busy      = false;
+    pthread_cond_broadcast(&wb->t.cond);
   }
-  pthread_mutex_unlock(&io->lock);
+  pthread_mutex_unlock(&wb->t.lock);
 
   return (NULL);
 }
 
 
 /*
- * 'io_start()' - Start the I/O thread (with a spare batch buffer); false
- *                when it cannot be had (then writes stay synchronous).
+ * 'wb_start()' - Start a write-behind lane (with a spare sealed buffer);
+ *                false when it cannot be had (then writes stay
+ *                synchronous).
  */
 
 static bool
-io_start(gw_spool_writer_t *w)
+wb_start(gw_spool_writer_t *w, spool_wb_t **lane)
 {
-  spool_io_t     *io;
-  pthread_attr_t  attr;
-  bool            ok;
+  spool_wb_t *wb;
 
-  if ((io = calloc(1, sizeof(spool_io_t))) == NULL)
+  if ((wb = calloc(1, sizeof(spool_wb_t))) == NULL)
     return (false);
-  if (posix_memalign((void **)&io->buf, SPOOL_DIRECT_ALIGN, SPOOL_BUFSIZE))
+  if (posix_memalign((void **)&wb->buf, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
   {
-    free(io);
+    free(wb);
     return (false);
   }
 
-  io->fd = w->fd;
-  pthread_mutex_init(&io->lock, NULL);
-  pthread_cond_init(&io->cond, NULL);
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 256 * 1024);
-  ok = pthread_create(&io->thread, &attr, io_run, io) == 0;
-  pthread_attr_destroy(&attr);
-
-  if (!ok)
+  wb->fd = w->fd;
+  if (!thread_start(&wb->t, wb_run, wb))
   {
-    pthread_cond_destroy(&io->cond);
-    pthread_mutex_destroy(&io->lock);
-    free(io->buf);
-    free(io);
+    free(wb->buf);
+    free(wb);
     return (false);
   }
 
-  w->io = io;
+  *lane = wb;
 
   return (true);
 }
 
 
 /*
- * 'io_wait()' - Wait until no batch is in flight; false (logged, the
- *               writer failed) when one could not be written.
+ * 'wb_wait()' - Wait until the lane's round is written; false (logged)
+ *               when one could not be written.  NULL-safe.
  */
 
 static bool
-io_wait(gw_spool_writer_t *w)
+wb_wait(gw_spool_writer_t *w, spool_wb_t *wb)
 {
-  spool_io_t *io = w->io;
-  int         error;
+  int error;
 
-  if (!io)
+  if (!wb)
     return (true);
 
-  pthread_mutex_lock(&io->lock);
-  while (io->busy)
-    pthread_cond_wait(&io->cond, &io->lock);
-  error = io->error;
-  if (io->undirect)
+  pthread_mutex_lock(&wb->t.lock);
+  if (wb->busy)
+  {
+    double start = gwClockMs();
+
+    while (wb->busy)
+      pthread_cond_wait(&wb->t.cond, &wb->t.lock);
+    w->wb_ms += gwClockMs() - start;
+  }
+  error = wb->error;
+  if (wb->undirect)
     w->direct = false;
-  pthread_mutex_unlock(&io->lock);
+  pthread_mutex_unlock(&wb->t.lock);
 
   if (error)
   {
     gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
-    w->failed = true;
     return (false);
   }
 
@@ -317,31 +370,27 @@ io_wait(gw_spool_writer_t *w)
 
 
 /*
- * 'io_stop()' - Let the batch in flight finish, stop and free the I/O
- *               thread.  NULL-safe.
+ * 'wb_stop()' - Let the rounds in flight finish, stop and free the
+ *               write-behind lanes.  NULL-safe.
  */
 
 static void
-io_stop(gw_spool_writer_t *w)
+wb_stop(gw_spool_writer_t *w)
 {
-  spool_io_t *io = w->io;
+  for (int i = 0; i < SPOOL_WB_LANES; i ++)
+  {
+    spool_wb_t *wb = w->wb[i];
 
-  if (!io)
-    return;
+    if (!wb)
+      continue;
 
-  pthread_mutex_lock(&io->lock);
-  io->stop = true;
-  pthread_cond_broadcast(&io->cond);
-  pthread_mutex_unlock(&io->lock);
-  pthread_join(io->thread, NULL);
-
-  if (io->undirect)
-    w->direct = false;
-  pthread_cond_destroy(&io->cond);
-  pthread_mutex_destroy(&io->lock);
-  free(io->buf);
-  free(io);
-  w->io = NULL;
+    thread_stop(&wb->t);
+    if (wb->undirect)
+      w->direct = false;
+    free(wb->buf);
+    free(wb);
+    w->wb[i] = NULL;
+  }
 }
 
 
@@ -349,18 +398,24 @@ io_stop(gw_spool_writer_t *w)
  * 'writer_flush()' - Write the sealed bytes in w->out.  With O_DIRECT only
  *                    whole blocks go unless 'all' (the end): the tail
  *                    (< SPOOL_DIRECT_ALIGN bytes) moves to the front of
- *                    w->out and goes with the next batch.  A batch that is
- *                    not the end goes to the I/O thread (started at the
- *                    first); the end is written here, after the thread's.
+ *                    w->out and goes with the next round.  A round that is
+ *                    not the end goes to the next write-behind lane
+ *                    (started at its first); the end is written here,
+ *                    after all the lanes'.  Logs and returns false on error (the
+ *                    caller marks the writer failed).
  */
 
 static bool
 writer_flush(gw_spool_writer_t *w, bool all)
 {
-  size_t len;
+  spool_wb_t **lane = w->wb + w->wb_next;
+  size_t       len;
 
-  if (!io_wait(w))
-    return (false);
+  for (int i = 0; i < SPOOL_WB_LANES; i ++)
+  {
+    if ((all || i == w->wb_next) && !wb_wait(w, w->wb[i]))
+      return (false);
+  }
 
   if (all && w->direct)
   {
@@ -373,37 +428,38 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
   len = w->direct ? w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1) : w->out_len;
 
-  if (!all && len > 0 && (w->io || io_start(w)))
+  if (!all && len > 0 && (*lane || wb_start(w, lane)))
   {
-    spool_io_t    *io   = w->io;
+    spool_wb_t    *wb   = *lane;
     unsigned char *full = w->out;
 
     /*
-     * The thread is idle (io_wait() above): the tail goes to the front of
+     * The lane is idle (wb_wait() above): the tail goes to the front of
      * the spare buffer, which becomes w->out, and the full one is handed
      * over.
      */
 
-    memcpy(io->buf, full + len, w->out_len - len);
-    pthread_mutex_lock(&io->lock);
-    w->out   = io->buf;
-    io->buf  = full;
-    io->len  = len;
-    io->busy = true;
-    pthread_cond_broadcast(&io->cond);
-    pthread_mutex_unlock(&io->lock);
+    memcpy(wb->buf, full + len, w->out_len - len);
+    pthread_mutex_lock(&wb->t.lock);
+    w->out   = wb->buf;
+    wb->buf  = full;
+    wb->len    = len;
+    wb->offset = w->written;
+    wb->busy   = true;
+    pthread_cond_broadcast(&wb->t.cond);
+    pthread_mutex_unlock(&wb->t.lock);
+    w->wb_next = (w->wb_next + 1) % SPOOL_WB_LANES;
   }
   else
   {
     bool undirect = false;
-    int  error    = write_all(w->fd, w->out, len, &undirect);
+    int  error    = write_all(w->fd, w->out, len, w->written, &undirect);
 
     if (undirect)
       w->direct = false;
     if (error)
     {
       gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
-      w->failed = true;
       return (false);
     }
     if (len < w->out_len)
@@ -431,31 +487,57 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
 
 /*
- * 'writer_seal()' - Encrypt one chunk (len <= SPOOL_CHUNK, only the final
- *                   chunk may be shorter) into w->out, flushing first
- *                   when the batch buffer is full.
+ * Chunks are sealed in place in the batch buffer as the pieces arrive:
+ * the first byte of a chunk opens it (nonce, AAD) at the end of w->out,
+ * each piece is encrypted from the caller's buffer straight behind the
+ * last, and the 64 KiB-th byte closes it (its tag after it).  No
+ * plaintext is copied or kept.  Only the final chunk's nonce differs (its
+ * "last" bit), and the end of a document is only known at finish: there
+ * writer_seal_last() turns the open chunk back into plaintext in place
+ * (CTR mode: sealing again with the same nonce XORs the same key stream)
+ * and seals it with the final nonce.  That costs two passes over less
+ * than one chunk per document.
+ */
+
+
+/*
+ * 'writer_open()' - Open the next chunk at the end of w->out with this
+ *                   nonce, flushing first when a whole sealed chunk
+ *                   would not fit.
  */
 
 static bool
-writer_seal(gw_spool_writer_t *w, const unsigned char *src, size_t len, bool last)
+writer_open(gw_spool_writer_t *w, bool last)
 {
-  unsigned char  nonce[SPOOL_NONCE_LEN];
-  unsigned char *dst;
+  unsigned char nonce[SPOOL_NONCE_LEN];
 
-  if (w->out_len + len + SPOOL_TAG_LEN > SPOOL_BUFSIZE && !writer_flush(w, false))
+  if (w->out_len + SPOOL_CCHUNK > SPOOL_OUTSIZE && !writer_flush(w, false))
     return (false);
 
-  dst = w->out + w->out_len;
   _gwSpoolMakeNonce(nonce, w->chunk, last);
-
-  if (!_gwAeadSeal(w->aead, nonce, w->aad, SPOOL_AAD_LEN, src, len, dst, dst + len))
-  {
-    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt chunk %llu of job %s document %u.", (unsigned long long)w->chunk, w->job_id, w->docnum);
-    w->failed = true;
+  if (!_gwAeadSealBegin(w->aead, nonce, w->aad, SPOOL_AAD_LEN))
     return (false);
-  }
 
-  w->out_len += len + SPOOL_TAG_LEN;
+  w->open     = true;
+  w->open_len = 0;
+
+  return (true);
+}
+
+
+/*
+ * 'writer_close()' - Close the open chunk: its tag goes after it.
+ */
+
+static bool
+writer_close(gw_spool_writer_t *w)
+{
+  if (!_gwAeadSealEnd(w->aead, w->out + w->out_len + w->open_len))
+    return (false);
+
+  w->out_len += w->open_len + SPOOL_TAG_LEN;
+  w->open     = false;
+  w->open_len = 0;
   w->chunk ++;
 
   return (true);
@@ -463,9 +545,57 @@ writer_seal(gw_spool_writer_t *w, const unsigned char *src, size_t len, bool las
 
 
 /*
- * 'gwSpoolWriterWrite()' - Encrypt and write bytes as they arrive.  Only a
- *                          partial chunk (< 64 KiB) stays in memory; the
- *                          plaintext never reaches the disk.
+ * 'writer_seal_last()' - Seal the final chunk (0 to SPOOL_CHUNK - 1
+ *                        bytes): the open chunk, re-sealed with the final
+ *                        nonce, or an empty one.
+ */
+
+static bool
+writer_seal_last(gw_spool_writer_t *w)
+{
+  unsigned char  nonce[SPOOL_NONCE_LEN], tag[SPOOL_TAG_LEN];
+  unsigned char *dst;
+  size_t         len = w->open ? w->open_len : 0;
+  bool           ok;
+
+  if (!w->open && !writer_open(w, true))
+    return (false);
+
+  dst = w->out + w->out_len;
+
+  /*
+   * Ciphertext back to plaintext: the same nonce's key stream again (the
+   * tag of either pass is dropped), then the final seal over it.
+   */
+
+  _gwSpoolMakeNonce(nonce, w->chunk, false);
+  ok = _gwAeadSealEnd(w->aead, tag) &&
+       (len == 0 || (_gwAeadSealBegin(w->aead, nonce, w->aad, SPOOL_AAD_LEN) &&
+                     _gwAeadSealUpdate(w->aead, dst, len, dst) && _gwAeadSealEnd(w->aead, tag)));
+  _gwSpoolMakeNonce(nonce, w->chunk, true);
+  ok = ok && _gwAeadSeal(w->aead, nonce, w->aad, SPOOL_AAD_LEN, dst, len, dst, dst + len);
+
+  if (!ok)
+  {
+    gwWipe(dst, len);
+    return (false);
+  }
+
+  w->out_len += len + SPOOL_TAG_LEN;
+  w->open     = false;
+  w->open_len = 0;
+  w->chunk ++;
+
+  return (true);
+}
+
+
+/*
+ * 'gwSpoolWriterWrite()' - Encrypt and write bytes as they arrive, in
+ *                          pieces of any size.  Only the batch buffer of
+ *                          sealed bytes is held; the plaintext is
+ *                          encrypted straight from buf and never reaches
+ *                          the disk.
  */
 
 bool
@@ -485,34 +615,26 @@ gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len)
 
   while (len > 0)
   {
-    if (w->plain_len == 0 && len >= SPOOL_CHUNK)
-    {
-      /*
-       * Whole chunks are sealed straight from the caller's buffer.
-       */
+    size_t n;
+    bool   ok;
 
-      if (!writer_seal(w, p, SPOOL_CHUNK, false))
-        return (false);
-      p   += SPOOL_CHUNK;
-      len -= SPOOL_CHUNK;
+    if (!w->open && !writer_open(w, false))
+    {
+      w->failed = true;                 /* A failed write is logged by writer_flush() */
+      return (false);
     }
-    else
+
+    if ((n = SPOOL_CHUNK - w->open_len) > len)
+      n = len;
+    ok           = _gwAeadSealUpdate(w->aead, p, n, w->out + w->out_len + w->open_len);
+    w->open_len += n;
+    p           += n;
+    len         -= n;
+    if (!ok || (w->open_len == SPOOL_CHUNK && !writer_close(w)))
     {
-      size_t n = SPOOL_CHUNK - w->plain_len;
-
-      if (n > len)
-        n = len;
-      memcpy(w->plain + w->plain_len, p, n);
-      w->plain_len += n;
-      p            += n;
-      len          -= n;
-
-      if (w->plain_len == SPOOL_CHUNK)
-      {
-        if (!writer_seal(w, w->plain, SPOOL_CHUNK, false))
-          return (false);
-        w->plain_len = 0;
-      }
+      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to encrypt chunk %llu of job %s document %u.", (unsigned long long)w->chunk, w->job_id, w->docnum);
+      w->failed = true;
+      return (false);
     }
   }
 
@@ -538,11 +660,15 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
   if (!w || !key || w->failed || w->finished)
     return (false);
 
-  if (!writer_seal(w, w->plain, w->plain_len, true) || !writer_flush(w, true))
+  if (!writer_seal_last(w) || !writer_flush(w, true))
+  {
+    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to finish the spool file %s/%s.", w->spool->incoming, w->name);
+    w->failed = true;
     return (false);
-  gwWipe(w->plain, SPOOL_CHUNK);
-  w->plain_len = 0;
-  io_stop(w);
+  }
+  if (w->wb[0])
+    gwLog(w->spool->log, GW_LOG_DEBUG, "Spool file %s: %llu bytes; the caller waited %.0f ms for the disk.", w->name, (unsigned long long)w->plain_size, w->wb_ms);
+  wb_stop(w);
 
   fd    = w->fd;
   w->fd = -1;
@@ -648,7 +774,7 @@ gwSpoolWriterAbort(gw_spool_writer_t **w)
   if (!w || !*w)
     return;
 
-  io_stop(*w);
+  wb_stop(*w);
   if ((*w)->fd >= 0)
   {
     close((*w)->fd);

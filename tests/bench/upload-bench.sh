@@ -52,6 +52,20 @@ fi
 
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null; }
 hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$1/status" 2>/dev/null; }
+# task_cpu PID: "TID ms" of each thread of PID (user + system CPU so far)
+task_cpu() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    awk -v tid="${t##*/}" -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%s %d\n", tid, ($12 + $13) * 1000 / hz }' "$t/stat" 2>/dev/null
+  done
+}
+# busiest_ms BEFORE AFTER: the largest CPU growth of one thread in both
+# (task_cpu) snapshots: the thread that reads the network (the peer's and
+# printgated's pool thread); printgated's spool threads end with the upload
+# and count only in the process total.
+busiest_ms() { awk 'NR == FNR { a[$1] = $2; next } ($1 in a) && $2 - a[$1] > m { m = $2 - a[$1] } END { print m + 0 }' "$1" "$2"; }
+# cpu_ms PID: user + system CPU time of PID (all its threads) so far, in ms
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null; }
 mb1() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }   # kB -> "12.3" (MB)
 
 percentile() {   # percentile P FILE: the P-th percentile (nearest rank) of the numbers in FILE
@@ -69,9 +83,9 @@ sampler() {
 # upload_one NAME PID URL FILE [CURL ARGS...]: one streamed POST of FILE;
 # prints the line for NAME and sets SPEED (bytes/s), GROWTH_KB, REPLY, CODE.
 upload_one() {
-  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out ppid=
+  local name=$1 pid=$2 url=$3 file=$4 base hwm0 hwm1 spid peak out ppid= cpu0
   shift 4
-  base=$(rss_kb "$pid"); hwm0=$(hwm_kb "$pid")
+  base=$(rss_kb "$pid"); hwm0=$(hwm_kb "$pid"); cpu0=$(cpu_ms "$pid"); task_cpu "$pid" > "$W/tasks0"
   : > "$W/rss.$name"
   sampler "$pid" "$W/rss.$name" &
   spid=$!
@@ -90,6 +104,9 @@ upload_one() {
   fi
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
   [ -z "${ppid:-}" ] || { kill -INT "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null; ppid=; }
+  CPU_MS=$(( $(cpu_ms "$pid") - cpu0 ))
+  task_cpu "$pid" > "$W/tasks1"
+  THREAD_MS=$(busiest_ms "$W/tasks0" "$W/tasks1")
   rss_kb "$pid" >> "$W/rss.$name"
   hwm1=$(hwm_kb "$pid")
   read -r CODE secs SPEED <<< "$out"
@@ -98,8 +115,8 @@ upload_one() {
   GROWTH_KB=$(( ${peak:-$base} - base ))
   REPLY=$(head -c 200 "$W/reply.$name" | tr -d '\r\n')
   awk -v n="$name" -v c="$CODE" -v s="$secs" -v b="$SPEED" -v r="$REPLY" \
-      -v base="$(mb1 "$base")" -v peak="$(mb1 "${peak:-$base}")" -v g="$(mb1 "$GROWTH_KB")" -v h="$(mb1 $((hwm1 - hwm0)))" \
-      'BEGIN { printf "%s: HTTP %s in %.2f s = %.0f MB/s; RSS %s MB before, peak %s MB (growth %s MB; VmHWM +%s MB); reply \"%s\"\n", n, c, s, b / 1048576, base, peak, g, h, r }'
+      -v base="$(mb1 "$base")" -v peak="$(mb1 "${peak:-$base}")" -v g="$(mb1 "$GROWTH_KB")" -v h="$(mb1 $((hwm1 - hwm0)))" -v cpu="$CPU_MS" -v th="$THREAD_MS" \
+      'BEGIN { printf "%s: HTTP %s in %.2f s = %.0f MB/s; server CPU %d ms (busiest thread %d ms); RSS %s MB before, peak %s MB (growth %s MB; VmHWM +%s MB); reply \"%s\"\n", n, c, s, b / 1048576, cpu, th, base, peak, g, h, r }'
 }
 
 # web_signin USER PASSWORD: sign in on the portal (POST /api/v1/signin/password);
@@ -194,7 +211,7 @@ echo "peer: $(cat "$W/discard.out")"
 
 echo "== 1. one upload of $MB MB over TLS =="
 upload_one "peer (mhd-discard)" "$DPID" "https://127.0.0.1:$DPORT/upload" "$W/big.pdf"
-PEER_SPEED=$SPEED
+PEER_SPEED=$SPEED PEER_CPU=$CPU_MS PEER_THREAD=$THREAD_MS
 [ "$CODE" = 200 ] && [ "$REPLY" = "$BIG" ] || echo "peer: FAILED, the reply is not the byte count $BIG"
 
 # ---- printgated ---------------------------------------------------------------
@@ -211,7 +228,7 @@ else
   read -r cookie csrf <<< "$(web_signin bench "$BENCH_PASS")"
   [ -n "$csrf" ] || { echo "printgated: password sign-in failed"; exit 1; }
   upload_one "printgated" "$GW_PID" "$GW$UPLOAD_PATH?name=big.pdf" "$W/big.pdf" -b "$cookie" -H "X-CSRF-Token: $csrf"
-  GW_SPEED=$SPEED
+  GW_SPEED=$SPEED GW_CPU=$CPU_MS GW_THREAD=$THREAD_MS
   awk -v g="$SPEED" -v p="$PEER_SPEED" -v rss="$GROWTH_KB" -v c="$CODE" 'BEGIN {
     r = p > 0 ? 100 * g / p : 0
     printf "printgated / peer: %.0f %% of the peer'"'"'s throughput (target >= 70 %%: %s); RSS growth %.1f MB (target < 16 MB: %s)\n",
@@ -228,19 +245,24 @@ fi
 # ---- 1b. more pairs (GW_UPLOAD_PAIRS=N): on a shared machine one pair says little
 if [ "$HAVE_UPLOAD" = 1 ] && [ "${GW_UPLOAD_PAIRS:-1}" -gt 1 ]; then
   : > "$W/pairs"
-  echo "$PEER_SPEED $GW_SPEED" >> "$W/pairs"
+  echo "$PEER_SPEED $GW_SPEED $PEER_CPU $GW_CPU $PEER_THREAD $GW_THREAD" >> "$W/pairs"
   for i in $(seq 2 "$GW_UPLOAD_PAIRS"); do
     wait_converted
     upload_one "peer (pair $i)" "$DPID" "https://127.0.0.1:$DPORT/upload" "$W/big.pdf" > /dev/null
-    p=$SPEED
+    p=$SPEED pc=$CPU_MS pt=$THREAD_MS
     upload_one "printgated (pair $i)" "$GW_PID" "$GW$UPLOAD_PATH?name=big$i.pdf" "$W/big.pdf" -b "$cookie" -H "X-CSRF-Token: $csrf" > /dev/null
-    echo "$p $SPEED" >> "$W/pairs"
+    echo "$p $SPEED $pc $CPU_MS $pt $THREAD_MS" >> "$W/pairs"
   done
-  awk '{ r[NR] = 100 * $2 / $1; a[NR] = $1; b[NR] = $2; printf "pair %d: peer %.0f MB/s, printgated %.0f MB/s, %.0f %%\n", NR, $1 / 1048576, $2 / 1048576, r[NR] }
+  awk '{ r[NR] = 100 * $2 / $1; a[NR] = $1; b[NR] = $2; pc[NR] = $3; gc[NR] = $4; pt[NR] = $5; gt[NR] = $6
+         printf "pair %d: peer %.0f MB/s (CPU %d ms, busiest thread %d), printgated %.0f MB/s (CPU %d ms, busiest thread %d), %.0f %%\n",
+                NR, $1 / 1048576, $3, $5, $2 / 1048576, $4, $6, r[NR] }
        function median(x, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
                                         return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
-       END { printf "%d pairs, medians: peer %.0f MB/s, printgated %.0f MB/s, ratio %.0f %% (target >= 70 %%: %s)\n",
-                    NR, median(a, NR) / 1048576, median(b, NR) / 1048576, median(r, NR), (median(r, NR) >= 70 ? "met" : "NOT met") }' "$W/pairs"
+       END { printf "%d pairs, medians: peer %.0f MB/s, printgated %.0f MB/s, ratio %.0f %% (target >= 70 %%: %s); server CPU per upload: peer %d ms, printgated %d ms; busiest thread: peer %d ms, printgated %d ms\n",
+                    NR, median(a, NR) / 1048576, median(b, NR) / 1048576, median(r, NR), (median(r, NR) >= 70 ? "met" : "NOT met"), median(pc, NR), median(gc, NR), median(pt, NR), median(gt, NR)
+             for (i = 1; i <= NR; i++) if (i == 1 || r[i] < lo) lo = r[i]
+             for (i = 1; i <= NR; i++) if (i == 1 || r[i] > hi) hi = r[i]
+             printf "ratio range %.0f-%.0f %%; load average now: %s\n", lo, hi, load }' load="$(cut -d' ' -f1-3 /proc/loadavg)" "$W/pairs"
 fi
 
 # ---- 2. concurrent uploads ------------------------------------------------------
