@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -682,7 +683,24 @@ run_feed(conv_run_t *run, char *buf, size_t bufsize)
 
   if (n > 0 && (n = pread(run->in, buf, (size_t)n, (off_t)run->in_off)) > 0)
   {
-    if ((w = write(run->slot.in_w, buf, (size_t)n)) < 0 && (errno == EAGAIN || errno == EINTR))
+    sigset_t pipe_set, old;
+    int      err;
+
+    /* A helper that closed its end gives EPIPE, never a SIGPIPE here. */
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    w   = write(run->slot.in_w, buf, (size_t)n);
+    err = errno;
+    if (w < 0 && err == EPIPE)
+    {
+      struct timespec zero = { 0, 0 };
+
+      sigtimedwait(&pipe_set, NULL, &zero);   /* Take the SIGPIPE the write left pending */
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    if (w < 0 && (err == EAGAIN || err == EINTR))
       return;
     if (w > 0)
       run->in_off += w;
