@@ -331,7 +331,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 80, "%d directives", count);
+  TEST_CHECKF(count == 81, "%d directives", count);
   {
     char *doc;
 
