@@ -21,6 +21,7 @@
  */
 
 #include "test.h"
+#include "convert-buf.h"
 
 #include <printgate/convert.h>
 
@@ -32,39 +33,6 @@
 #include <unistd.h>
 
 #define MAX_PIDS 64
-
-typedef struct buf_s            /* In-memory input and output */
-{
-  const char *in;
-  size_t      inlen, inpos;
-  char        out[64 * 1024];
-  size_t      outlen;
-} buf_t;
-
-static ssize_t
-read_cb(void *ctx, void *data, size_t len)
-{
-  buf_t *b = (buf_t *)ctx;
-  size_t n = b->inlen - b->inpos < len ? b->inlen - b->inpos : len;
-
-  memcpy(data, b->in + b->inpos, n);
-  b->inpos += n;
-  return ((ssize_t)n);
-}
-
-static bool
-write_cb(void *ctx, const void *data, size_t len)
-{
-  buf_t *b = (buf_t *)ctx;
-
-  if (b->outlen + len >= sizeof(b->out))
-    return (true);                      /* Large outputs: only the start is kept */
-  memcpy(b->out + b->outlen, data, len);
-  b->outlen += len;
-  b->out[b->outlen] = '\0';
-  return (true);
-}
-
 
 /*
  * 'run()' - One conversion of input through the pool with SCRIPT as the

@@ -15,6 +15,7 @@
  */
 
 #include "test.h"
+#include "convert-buf.h"
 #include "printgate/clock.h"
 
 #include <printgate/convert.h>
@@ -30,39 +31,6 @@
 #include <unistd.h>
 
 #define MAX_PIDS 16
-
-typedef struct buf_s            /* In-memory input and output */
-{
-  const char *in;
-  size_t      inlen, inpos;
-  char        out[256 * 1024];
-  size_t      outlen;
-  bool        fail_write;
-} buf_t;
-
-static ssize_t
-read_cb(void *ctx, void *data, size_t len)
-{
-  buf_t *b = (buf_t *)ctx;
-  size_t n = b->inlen - b->inpos < len ? b->inlen - b->inpos : len;
-
-  memcpy(data, b->in + b->inpos, n);
-  b->inpos += n;
-  return ((ssize_t)n);
-}
-
-static bool
-write_cb(void *ctx, const void *data, size_t len)
-{
-  buf_t *b = (buf_t *)ctx;
-
-  if (b->fail_write || b->outlen + len > sizeof(b->out))
-    return (false);
-  memcpy(b->out + b->outlen, data, len);
-  b->outlen += len;
-  return (true);
-}
-
 
 /*
  * 'run()' - Run SCRIPT (a /bin/sh program) as the helper.
