@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# pool-bench.sh - what the pool of pre-started helpers saves (ConversionPool,
+# docs/converters.md "The helper pool"): one printgated, colour pages
+# counted (the default), each round one submission with ConversionPool 0
+# (a helper started for the document) and one with ConversionPool 2 (a
+# waiting helper takes it), alternating, so a load that comes and goes on
+# a shared machine falls on both alike.  Bare `gs -sDEVICE=pdfwrite` runs
+# in the same rounds (at BARE_NICE, default 10: the helpers' priority).
+#
+#   GW_BUILD_DIR=build GW_SOURCE_DIR=. tests/bench/pool-bench.sh [ROUNDS] [PDF...]
+#
+# Per file: medians of the submission's wall time (CLI to held), of the
+# daemon's helper= (spawn, or hand-over, to exit) and of the helper's own
+# profile stages, for each mode.  A benchmark: prints numbers, never fails.
+set -u
+ROUNDS=${1:-7}
+BARE_NICE=${BARE_NICE:-10}
+shift $(( $# > 0 ? 1 : 0 ))
+. "$GW_SOURCE_DIR/tests/lib/peers.sh"
+. "$GW_SOURCE_DIR/tests/lib/gateway.sh"
+. "$(dirname "$0")/../lib/bench.sh"
+peers_init
+W=$PEERS_DIR
+CONV=$(mktemp -d /dev/shm/pgbench.XXXXXX)
+FILES=()
+for f in /usr/share/cups/data/form_english.pdf /usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf \
+         /usr/share/doc/libtasn1-doc/libtasn1.pdf; do
+  [ -f "$f" ] && FILES+=("$f")
+done
+[ $# -gt 0 ] && FILES=("$@")
+
+gw_start "LogLevel debug" "ConversionDir $CONV" "MaxHeldJobsPerUser 100000" "ConversionPool 2"
+gw user add bench >/dev/null
+now_us() { echo "${EPOCHREALTIME/./}"; }
+submit() { gw job submit --user bench "$1" >/dev/null || echo "submit failed" >&2; }
+timed() { local t0; t0=$(now_us); "$@"; echo $(( ($(now_us) - t0) / 1000 )); }
+bare() { nice -n "$BARE_NICE" gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$CONV/bare.pdf" "$1" >/dev/null 2>&1; }
+pool() {   # pool N: ConversionPool N with a reload
+  sed -i "s/^ConversionPool .*/ConversionPool $1/" "$GW_CONF"
+  local n; n=$(grep -c "Configuration reloaded" "$GW_LOG")
+  kill -HUP "$GW_PID"
+  peers_wait 10 sh -c "[ \$(grep -c 'Configuration reloaded' '$GW_LOG') -gt $n ]"
+}
+
+echo "ConversionPool 0 vs 2 in one printgated, alternating: $(nproc) cores, $ROUNDS rounds, medians; bare gs at nice $BARE_NICE"
+for f in "${FILES[@]}"; do
+  load0=$(cut -d' ' -f1-3 /proc/loadavg)
+  submit "$f"; bare "$f"                     # warm (page cache, fonts), and the pool learns the settings
+  : > "$W/p0"; : > "$W/p2"; : > "$W/g"; : > "$W/pr0"; : > "$W/pr2"; : > "$W/h0"; : > "$W/h2"
+  for _ in $(seq "$ROUNDS"); do
+    pool 0; sleep 0.3
+    n=$(wc -l < "$GW_LOG"); timed submit "$f" >> "$W/p0"
+    tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr0"
+    tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=0' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h0"
+    timed bare "$f" >> "$W/g"
+    pool 2; submit "$f"; sleep 0.3          # a waiting helper for the next one
+    n=$(wc -l < "$GW_LOG"); timed submit "$f" >> "$W/p2"
+    tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr2"
+    tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=1' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h2"
+  done
+  echo
+  echo "== $(basename "$f"): $(pdfinfo "$f" | awk '/^Pages:/ { print $2 }') pages (load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after)"
+  G=$(median < "$W/g")
+  for m in 0 2; do
+    P=$(median < "$W/p$m")
+    printf '  ConversionPool %s: submit->held %5d ms (%5.1f %% of bare gs pdfwrite %d ms); daemon helper= %s ms (%s of %s pooled); helper stages:' \
+      "$m" "$P" "$(awk -v g="$G" -v p="$P" 'BEGIN { print 100 * g / p }')" "$G" "$(median < "$W/h$m")" \
+      "$( [ "$m" = 2 ] && wc -l < "$W/h2" || echo 0)" "$(wc -l < "$W/p$m")"
+    for st in sandbox wait input convert check color send total; do
+      printf ' %s=%s' "$st" "$(grep -o " $st=[0-9.]*" "$W/pr$m" | cut -d= -f2 | median)"
+    done
+    echo
+  done
+done
+
+gw_stop TERM
+rm -rf "$CONV"
