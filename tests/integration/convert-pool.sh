@@ -32,21 +32,28 @@ alive() {         # alive PID...: how many still run (zombies count as gone)
   done
   echo "$n"
 }
-waiting_helpers() {   # waiting_helpers: the helpers (children of the daemon's reapers) that run now
-  local r
+waiting_helpers() {   # waiting_helpers: the converter helpers (children of the daemon's reapers) that run now
+  local r p
   for r in $(awk -v pp="$GW_PID" '{ if ($4 == pp) print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
-    awk -v pp="$r" '{ if ($4 == pp) print $1 }' /proc/[0-9]*/stat 2>/dev/null
+    for p in $(awk -v pp="$r" '{ if ($4 == pp) print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+      case $(cat "/proc/$p/comm" 2>/dev/null) in printgate-conv*) echo "$p" ;; esac
+    done
   done
 }
-wait_waiting() {  # wait_waiting N: until N helpers wait (10 s)
-  peers_wait 10 sh -c "[ \$(awk -v pp=$GW_PID '{ if (\$4 == pp) n++ } END { print n+0 }' /proc/[0-9]*/stat 2>/dev/null) -ge $1 ]"
+wait_waiting() {  # wait_waiting N: until N helpers wait (20 s; the shared machines are loaded)
+  local i
+  for i in $(seq 200); do
+    [ "$(waiting_helpers | wc -l)" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
 }
 timing_pids() { grep -o 'helper_pid=[0-9]* pooled=[01]' "$GW_LOG"; }
 
 gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/three-pages.pdf" "$D/three-pages.ps" >/dev/null
 
 # ---- Pooled conversions -----------------------------------------------------
-gw_start "ConversionPool 2"
+gw_start "ConversionPool 2" "OfficeWorkers 0"   # only converter helpers below the daemon
 check "user add" gw user add dana
 j=$(gw job submit --user dana "$W/three-pages.pdf" 2>&1)
 check_eq "first PDF: held, 3 pages, 1 in colour" "$(job_field "$j" state)/$(job_field "$j" pages)/$(job_field "$j" color_pages)" held/3/1
@@ -100,7 +107,7 @@ gw_restart
 j=$(gw job submit --user dana "$W/three-pages.pdf" 2>&1)
 check_eq "ConversionPool 0: held" "$(job_field "$j" state)" held
 sleep 1
-check_eq "ConversionPool 0: no helper waits" "$(descendants "$GW_PID" | wc -l)" 0
+check_eq "ConversionPool 0: no helper waits" "$(waiting_helpers | wc -l)" 0
 check_eq "ConversionPool 0: converted by its own helper" "$(timing_pids | tail -1 | cut -d' ' -f2)" pooled=0
 gw_stop TERM
 
