@@ -11,7 +11,11 @@
 #
 # Per file: medians of the submission's wall time (CLI to held), of the
 # daemon's helper= (spawn, or hand-over, to exit) and of the helper's own
-# profile stages, for each mode.  A benchmark: prints numbers, never fails.
+# profile stages, for each mode; and the CPU time per document (user +
+# system, summed over the rounds: the daemon with the reapers and helpers
+# it reaped, which includes a pooled helper's start, plus the CLI) against
+# bare gs's: unlike wall time it hardly moves with the load of a shared
+# machine.  A benchmark: prints numbers, never fails.
 set -u
 ROUNDS=${1:-7}
 BARE_NICE=${BARE_NICE:-10}
@@ -32,6 +36,8 @@ done
 gw_start "LogLevel debug" "ConversionDir $CONV" "MaxHeldJobsPerUser 100000" "ConversionPool 2"
 gw user add bench >/dev/null
 now_us() { echo "${EPOCHREALTIME/./}"; }
+cpu_daemon() { awk '{ print ($14 + $15 + $16 + $17) * 10 }' "/proc/$GW_PID/stat"; }   # ms (100 Hz ticks)
+cpu_kids() { times > "$W/times"; tail -1 "$W/times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'; }
 submit() { gw job submit --user bench "$1" >/dev/null || echo "submit failed" >&2; }
 timed() { local t0; t0=$(now_us); "$@"; echo $(( ($(now_us) - t0) / 1000 )); }
 bare() { nice -n "$BARE_NICE" gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$CONV/bare.pdf" "$1" >/dev/null 2>&1; }
@@ -47,14 +53,19 @@ for f in "${FILES[@]}"; do
   load0=$(cut -d' ' -f1-3 /proc/loadavg)
   submit "$f"; bare "$f"                     # warm (page cache, fonts), and the pool learns the settings
   : > "$W/p0"; : > "$W/p2"; : > "$W/g"; : > "$W/pr0"; : > "$W/pr2"; : > "$W/h0"; : > "$W/h2"
+  cpu0=0; cpu2=0; cpug=0
   for _ in $(seq "$ROUNDS"); do
     pool 0; sleep 0.3
-    n=$(wc -l < "$GW_LOG"); timed submit "$f" >> "$W/p0"
+    n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids > "$W/k"
+    timed submit "$f" >> "$W/p0"
+    cpu0=$(( cpu0 + $(cpu_daemon) - d + $(cpu_kids) - $(cat "$W/k") ))
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr0"
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=0' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h0"
-    timed bare "$f" >> "$W/g"
-    pool 2; submit "$f"; sleep 0.3          # a waiting helper for the next one
-    n=$(wc -l < "$GW_LOG"); timed submit "$f" >> "$W/p2"
+    cpu_kids > "$W/k"; timed bare "$f" >> "$W/g"; cpug=$(( cpug + $(cpu_kids) - $(cat "$W/k") ))
+    pool 2; submit "$f"; sleep 1            # waiting helpers for the next one (slow to start on a loaded machine)
+    n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids > "$W/k"
+    timed submit "$f" >> "$W/p2"
+    cpu2=$(( cpu2 + $(cpu_daemon) - d + $(cpu_kids) - $(cat "$W/k") ))
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr2"
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=1' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h2"
   done
@@ -71,6 +82,9 @@ for f in "${FILES[@]}"; do
     done
     echo
   done
+  c0=$(( cpu0 / ROUNDS )); c2=$(( cpu2 / ROUNDS )); cg=$(( cpug / ROUNDS ))
+  printf '  CPU per document: printgated %d ms (ConversionPool 0), %d ms (2) | bare gs pdfwrite %d ms | ratio %s %% / %s %%\n' \
+    "$c0" "$c2" "$cg" "$(awk -v g="$cg" -v p="$c0" 'BEGIN { printf "%.1f", 100 * g / p }')" "$(awk -v g="$cg" -v p="$c2" 'BEGIN { printf "%.1f", 100 * g / p }')"
 done
 
 gw_stop TERM
