@@ -37,7 +37,13 @@ gw_start "LogLevel debug" "ConversionDir $CONV" "MaxHeldJobsPerUser 100000" "Con
 gw user add bench >/dev/null
 now_us() { echo "${EPOCHREALTIME/./}"; }
 cpu_daemon() { awk '{ print ($14 + $15 + $16 + $17) * 10 }' "/proc/$GW_PID/stat"; }   # ms (100 Hz ticks)
-cpu_kids() { times > "$W/times"; tail -1 "$W/times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'; }
+cpu_kids() {   # cpu_kids VAR: CPU ms of this shell's waited-for children, into VAR (builtins only: no child of its own)
+  local u s mu su
+  times > "$W/times"
+  { read -r _ _; read -r u s; } < "$W/times"
+  mu=${u#*m}; mu=${mu%s}; su=${s#*m}; su=${su%s}
+  printf -v "$1" '%d' $(( ${u%%m*} * 60000 + 10#${mu/./} + ${s%%m*} * 60000 + 10#${su/./} ))
+}
 submit() { gw job submit --user bench "$1" >/dev/null || echo "submit failed" >&2; }
 timed() { local t0; t0=$(now_us); "$@"; echo $(( ($(now_us) - t0) / 1000 )); }
 bare() { nice -n "$BARE_NICE" gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$CONV/bare.pdf" "$1" >/dev/null 2>&1; }
@@ -56,16 +62,16 @@ for f in "${FILES[@]}"; do
   cpu0=0; cpu2=0; cpug=0
   for _ in $(seq "$ROUNDS"); do
     pool 0; sleep 0.3
-    n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids > "$W/k"
+    n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids k
     timed submit "$f" >> "$W/p0"
-    cpu0=$(( cpu0 + $(cpu_daemon) - d + $(cpu_kids) - $(cat "$W/k") ))
+    cpu_kids k1; cpu0=$(( cpu0 + $(cpu_daemon) - d + k1 - k ))
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr0"
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=0' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h0"
-    cpu_kids > "$W/k"; timed bare "$f" >> "$W/g"; cpug=$(( cpug + $(cpu_kids) - $(cat "$W/k") ))
+    cpu_kids k; timed bare "$f" >> "$W/g"; cpu_kids k1; cpug=$(( cpug + k1 - k ))
     pool 2; submit "$f"; sleep 1            # waiting helpers for the next one (slow to start on a loaded machine)
-    n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids > "$W/k"
+    n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids k
     timed submit "$f" >> "$W/p2"
-    cpu2=$(( cpu2 + $(cpu_daemon) - d + $(cpu_kids) - $(cat "$W/k") ))
+    cpu_kids k1; cpu2=$(( cpu2 + $(cpu_daemon) - d + k1 - k ))
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr2"
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=1' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h2"
   done
