@@ -10,8 +10,11 @@
 #   GW_BUILD_DIR=build GW_SOURCE_DIR=. tests/bench/pool-bench.sh [ROUNDS] [PDF...]
 #
 # Per file: medians of the submission's wall time (CLI to held), of the
-# daemon's helper= (spawn, or hand-over, to exit) and of the helper's own
-# profile stages, for each mode; and the CPU time per document (user +
+# daemon's helper= (spawn, or hand-over, to exit), of what the helper costs
+# outside its document's stages (helper= minus input..send of the same run:
+# exec, loading, sandbox, exit; what the pool takes off the wait, measured
+# per run so Ghostscript's own load-dependent time cancels) and of the
+# helper's own profile stages, for each mode; and the CPU time per document (user +
 # system, summed over the rounds: the daemon with the reapers and helpers
 # it reaped, which includes a pooled helper's start, plus the CLI) against
 # bare gs's: unlike wall time it hardly moves with the load of a shared
@@ -54,17 +57,23 @@ pool() {   # pool N: ConversionPool N with a reload
   peers_wait 10 sh -c "[ \$(grep -c 'Configuration reloaded' '$GW_LOG') -gt $n ]"
 }
 
+overhead() {   # overhead FROM-LINE: helper= minus the helper's own document stages (input..send) of the one job logged since
+  tail -n +"$1" "$GW_LOG" | awk '
+    /profile:/ { d = 0; for (i = 1; i <= NF; i++) if ($i ~ /^(input|convert|check|color|send)=/) { split($i, kv, "="); d += kv[2] } }
+    /helper=[0-9.]*ms/ { match($0, /helper=[0-9.]*ms/); h = substr($0, RSTART + 7, RLENGTH - 9); printf "%.1f\n", h - d }'
+}
 echo "ConversionPool 0 vs 2 in one printgated, alternating: $(nproc) cores, $ROUNDS rounds, medians; bare gs at nice $BARE_NICE"
 for f in "${FILES[@]}"; do
   load0=$(cut -d' ' -f1-3 /proc/loadavg)
   submit "$f"; bare "$f"                     # warm (page cache, fonts), and the pool learns the settings
-  : > "$W/p0"; : > "$W/p2"; : > "$W/g"; : > "$W/pr0"; : > "$W/pr2"; : > "$W/h0"; : > "$W/h2"
+  : > "$W/p0"; : > "$W/p2"; : > "$W/g"; : > "$W/pr0"; : > "$W/pr2"; : > "$W/h0"; : > "$W/h2"; : > "$W/o0"; : > "$W/o2"
   cpu0=0; cpu2=0; cpug=0
   for _ in $(seq "$ROUNDS"); do
     pool 0; sleep 0.3
     n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids k
     timed submit "$f" >> "$W/p0"
     cpu_kids k1; cpu0=$(( cpu0 + $(cpu_daemon) - d + k1 - k ))
+    overhead "$((n + 1))" >> "$W/o0"
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr0"
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=0' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h0"
     cpu_kids k; timed bare "$f" >> "$W/g"; cpu_kids k1; cpug=$(( cpug + k1 - k ))
@@ -72,6 +81,7 @@ for f in "${FILES[@]}"; do
     n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids k
     timed submit "$f" >> "$W/p2"
     cpu_kids k1; cpu2=$(( cpu2 + $(cpu_daemon) - d + k1 - k ))
+    overhead "$((n + 1))" >> "$W/o2"
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr2"
     tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=1' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h2"
   done
@@ -83,6 +93,7 @@ for f in "${FILES[@]}"; do
     printf '  ConversionPool %s: submit->held %5d ms (%5.1f %% of bare gs pdfwrite %d ms); daemon helper= %s ms (%s of %s pooled); helper stages:' \
       "$m" "$P" "$(awk -v g="$G" -v p="$P" 'BEGIN { print 100 * g / p }')" "$G" "$(median < "$W/h$m")" \
       "$( [ "$m" = 2 ] && wc -l < "$W/h2" || echo 0)" "$(wc -l < "$W/p$m")"
+    printf ' start+exit (helper= minus input..send) %s ms;' "$(median < "$W/o$m")"
     for st in sandbox wait input convert check color send total; do
       printf ' %s=%s' "$st" "$(grep -o " $st=[0-9.]*" "$W/pr$m" | cut -d= -f2 | median)"
     done
