@@ -62,6 +62,15 @@ overhead() {   # overhead FROM-LINE: helper= minus the helper's own document sta
     /profile:/ { d = 0; for (i = 1; i <= NF; i++) if ($i ~ /^(input|convert|check|color|send)=/) { split($i, kv, "="); d += kv[2] } }
     /helper=[0-9.]*ms/ { match($0, /helper=[0-9.]*ms/); h = substr($0, RSTART + 7, RLENGTH - 9); printf "%.1f\n", h - d }'
 }
+one() {   # one MODE FILE: one timed submission; its wall time, helper=, start+exit and profile into $W/*MODE; its CPU in CPU
+  local n d k k1 pooled=$(( $1 > 0 ))
+  n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids k
+  timed submit "$2" >> "$W/p$1"
+  cpu_kids k1; CPU=$(( $(cpu_daemon) - d + k1 - k ))
+  overhead "$((n + 1))" >> "$W/o$1"
+  tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr$1"
+  tail -n +"$((n + 1))" "$GW_LOG" | grep -o "helper=[0-9.]*ms.*pooled=$pooled" | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h$1"
+}
 echo "ConversionPool 0 vs 2 in one printgated, alternating: $(nproc) cores, $ROUNDS rounds, medians; bare gs at nice $BARE_NICE"
 for f in "${FILES[@]}"; do
   load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -70,20 +79,10 @@ for f in "${FILES[@]}"; do
   cpu0=0; cpu2=0; cpug=0
   for _ in $(seq "$ROUNDS"); do
     pool 0; sleep 0.3
-    n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids k
-    timed submit "$f" >> "$W/p0"
-    cpu_kids k1; cpu0=$(( cpu0 + $(cpu_daemon) - d + k1 - k ))
-    overhead "$((n + 1))" >> "$W/o0"
-    tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr0"
-    tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=0' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h0"
+    one 0 "$f"; cpu0=$(( cpu0 + CPU ))
     cpu_kids k; timed bare "$f" >> "$W/g"; cpu_kids k1; cpug=$(( cpug + k1 - k ))
     pool 2; submit "$f"; sleep 1            # waiting helpers for the next one (slow to start on a loaded machine)
-    n=$(wc -l < "$GW_LOG"); d=$(cpu_daemon); cpu_kids k
-    timed submit "$f" >> "$W/p2"
-    cpu_kids k1; cpu2=$(( cpu2 + $(cpu_daemon) - d + k1 - k ))
-    overhead "$((n + 1))" >> "$W/o2"
-    tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'profile: [^,]*' >> "$W/pr2"
-    tail -n +"$((n + 1))" "$GW_LOG" | grep -o 'helper=[0-9.]*ms.*pooled=1' | sed 's/helper=\([0-9.]*\)ms.*/\1/' >> "$W/h2"
+    one 2 "$f"; cpu2=$(( cpu2 + CPU ))
   done
   echo
   echo "== $(basename "$f"): $(pdfinfo "$f" | awk '/^Pages:/ { print $2 }') pages (load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after)"

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include <printgate/convert.h>
+
 typedef struct buf_s            /* In-memory input and output */
 {
   const char *in;
@@ -42,6 +44,31 @@ write_cb(void *ctx, const void *data, size_t len)
   b->outlen += len;
   b->out[b->outlen] = '\0';
   return (true);
+}
+
+/*
+ * 'buf_job()' - A job for /bin/sh with argv and envp that reads b's input
+ *               (input, inlen) and writes into b.
+ */
+
+static void
+buf_job(gw_convert_job_t *cj, buf_t *b, const char * const *argv, const char * const *envp, const char *input,
+        size_t inlen, int timeout, int64_t max_output)
+{
+  memset(b, 0, sizeof(*b));
+  b->in    = input;
+  b->inlen = inlen;
+
+  memset(cj, 0, sizeof(*cj));
+  cj->helper     = "/bin/sh";
+  cj->argv       = argv;
+  cj->envp       = envp;
+  cj->timeout    = timeout;
+  cj->max_output = max_output;
+  cj->read       = read_cb;
+  cj->read_ctx   = b;
+  cj->write      = write_cb;
+  cj->write_ctx  = b;
 }
 
 #endif /* !PRINTGATE_TEST_CONVERT_BUF_H */

@@ -49,20 +49,7 @@ run(gw_convert_pool_t *pool, const char *script, const char *x, const char *inpu
   gw_convert_job_t cj;
 
   snprintf(xvar, sizeof(xvar), "PG_X=%s", x);
-  memset(b, 0, sizeof(*b));
-  b->in    = input;
-  b->inlen = inlen;
-
-  memset(&cj, 0, sizeof(cj));
-  cj.helper     = "/bin/sh";
-  cj.argv       = argv;
-  cj.envp       = envp;
-  cj.timeout    = timeout;
-  cj.max_output = 100 * 1024 * 1024;
-  cj.read       = read_cb;
-  cj.read_ctx   = b;
-  cj.write      = write_cb;
-  cj.write_ctx  = b;
+  buf_job(&cj, b, argv, envp, input, inlen, timeout, 100 * 1024 * 1024);
   cj.pool       = pool;
 
   return (gwConvertRun(&cj, r));

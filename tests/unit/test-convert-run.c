@@ -43,21 +43,7 @@ run(const char *script, const char *input, int timeout, int64_t max_output, buf_
   const char      *envp[] = { "PATH=/usr/bin:/bin", NULL };
   gw_convert_job_t cj;
 
-  memset(b, 0, sizeof(*b));
-  b->in    = input;
-  b->inlen = strlen(input);
-
-  memset(&cj, 0, sizeof(cj));
-  cj.helper     = "/bin/sh";
-  cj.argv       = argv;
-  cj.envp       = envp;
-  cj.timeout    = timeout;
-  cj.max_output = max_output;
-  cj.read       = read_cb;
-  cj.read_ctx   = b;
-  cj.write      = write_cb;
-  cj.write_ctx  = b;
-
+  buf_job(&cj, b, argv, envp, input, strlen(input), timeout, max_output);
   return (gwConvertRun(&cj, r));
 }
 
