@@ -18,8 +18,9 @@
  * control socket close, and its helper dies with it.
  *
  * What a job needs is learnt from the jobs: the first job of a kind (the
- * helper, its argv, folder and priority) misses and becomes the template;
- * a job of the same kind with other settings (a reload) replaces it, and
+ * helper and its argv) misses and becomes the template; a job of the same
+ * kind with other settings (folder, priority, environment: a reload)
+ * replaces it, and
  * the helpers of the old template are stopped.  At most POOL_KINDS
  * templates are kept.
  */
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define POOL_MAX_SIZE 16         /* Helpers per template (ConversionPool's largest value) */
 #define POOL_KINDS    4          /* Templates kept: e.g. printgate-convert-pdf and printgate-convert */
@@ -67,6 +69,7 @@ struct gw_convert_pool_s
   int             nready;
   int             in_use;        /* Taken and not yet given back */
   int             started, taken, dead;   /* Counters (gwConvertPoolStats()) */
+  char            fill_key[GW_CONVERT_KEY_MAX];   /* pool_fill()'s copy of a template (the pool's thread only) */
 };
 
 
@@ -83,7 +86,7 @@ now_ms(void)
 
 /*
  * 'kind_len()' - Length of the part of a key that names the kind of helper
- *                (path, folder, priority, argv: up to the \001 mark).
+ *                (its path and argv: up to the \001 mark).
  */
 
 static size_t
@@ -104,8 +107,7 @@ static bool
 key_job(char *key, size_t keylen, gw_log_t *log, gw_convert_job_t *cj, const char **argv, const char **envp)
 {
   char *p = key, *end = key + keylen;
-  int   nargv = 0, nenv = 0;
-  bool  in_env = false;
+  int   nargv = 0, nenv = 0, after = -1;   /* Fields after the \001 mark (-1: not yet) */
 
   memset(cj, 0, sizeof(*cj));
   cj->in_fd = -1;
@@ -115,15 +117,21 @@ key_job(char *key, size_t keylen, gw_log_t *log, gw_convert_job_t *cj, const cha
   {
     if (field == 0)
       cj->helper = p;
-    else if (field == 1)
-      cj->tmp_parent = *p ? p : NULL;
-    else if (field == 2)
-      cj->nice = (int)strtol(p, NULL, 10);
-    else if (!strcmp(p, "\001"))
-      in_env = true;
-    else if (!in_env && nargv < POOL_MAX_ARGS - 1)
+    else if (after < 0 && !strcmp(p, "\001"))
+      after = 0;
+    else if (after < 0 && nargv < POOL_MAX_ARGS - 1)
       argv[nargv ++] = p;
-    else if (in_env && nenv < POOL_MAX_ARGS - 1)
+    else if (after == 0)
+    {
+      cj->tmp_parent = *p ? p : NULL;
+      after ++;
+    }
+    else if (after == 1)
+    {
+      cj->nice = (int)strtol(p, NULL, 10);
+      after ++;
+    }
+    else if (after > 1 && nenv < POOL_MAX_ARGS - 1)
       envp[nenv ++] = p;
     else
       return (false);
@@ -134,7 +142,7 @@ key_job(char *key, size_t keylen, gw_log_t *log, gw_convert_job_t *cj, const cha
   cj->argv    = argv;
   cj->envp    = envp;
 
-  return (in_env && nargv > 0 && cj->helper && cj->helper[0]);
+  return (after > 1 && nargv > 0 && cj->helper && cj->helper[0]);
 }
 
 
@@ -205,7 +213,7 @@ pool_unwanted(gw_convert_pool_t *pool, bool sweep)
 static bool
 pool_fill(gw_convert_pool_t *pool)
 {
-  static char      key[GW_CONVERT_KEY_MAX];   /* Only the pool's thread uses it */
+  char            *key = pool->fill_key;
   gw_convert_job_t cj;
   const char      *argv[POOL_MAX_ARGS], *envp[POOL_MAX_ARGS];
   pool_entry_t     e;
@@ -366,6 +374,20 @@ _gwConvertPoolTake(gw_convert_pool_t *pool, const gw_convert_job_t *cj, _gw_conv
   {
     free(key);
     return (false);
+  }
+
+  if (cj->tmp_parent)
+  {
+    /* ConversionDir is checked before every conversion: a refused one is the fresh start's to report. */
+    char why[256];
+    int  dirfd = gwConvertOpenDir(cj->tmp_parent, 0700, false, why, sizeof(why));
+
+    if (dirfd < 0)
+    {
+      free(key);
+      return (false);
+    }
+    close(dirfd);
   }
 
   pthread_mutex_lock(&pool->lock);

@@ -416,8 +416,8 @@ typedef struct conv_run_s
 
 /*
  * '_gwConvertJobKey()' - Serialise what a helper is started with (path,
- *                        argv, environment, the parent of its directory,
- *                        nice) into key: a pooled helper fits a job only
+ *                        argv, a \001 mark, the parent of its directory,
+ *                        nice, environment) into key: a pooled helper fits a job only
  *                        when both have the same key.  Returns the length,
  *                        0 when it does not fit.
  */
@@ -431,11 +431,11 @@ _gwConvertJobKey(const gw_convert_job_t *cj, char *key, size_t keysize)
 #define KEY_ADD(str) do { size_t l_ = strlen(str) + 1; if (len + l_ >= keysize) return (0); memcpy(key + len, (str), l_); len += l_; } while (0)
   snprintf(nice, sizeof(nice), "%d", cj->nice);
   KEY_ADD(cj->helper ? cj->helper : "");
-  KEY_ADD(cj->tmp_parent ? cj->tmp_parent : "");
-  KEY_ADD(nice);
   for (const char * const *a = cj->argv; a && *a; a ++)
     KEY_ADD(*a);
-  KEY_ADD("\001");
+  KEY_ADD("\001");                      /* The kind of helper ends here (convert-pool.c) */
+  KEY_ADD(cj->tmp_parent ? cj->tmp_parent : "");
+  KEY_ADD(nice);
   for (const char * const *e = cj->envp; e && *e; e ++)
     KEY_ADD(*e);
 #undef KEY_ADD

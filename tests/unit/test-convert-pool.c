@@ -28,11 +28,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_PIDS 64
+
+static const char *test_parent = NULL;   /* ConversionDir of the jobs, NULL = none */
 
 /*
  * 'run()' - One conversion of input through the pool with SCRIPT as the
@@ -51,6 +54,7 @@ run(gw_convert_pool_t *pool, const char *script, const char *x, const char *inpu
   snprintf(xvar, sizeof(xvar), "PG_X=%s", x);
   buf_job(&cj, b, argv, envp, input, inlen, timeout, 100 * 1024 * 1024);
   cj.pool       = pool;
+  cj.tmp_parent = test_parent;
 
   return (gwConvertRun(&cj, r));
 }
@@ -288,6 +292,32 @@ main(void)
   TEST_CHECK(run(pool, early, "early", big, 4 * 1024 * 1024, 10, &b, &r));
   TEST_CHECKF(r.ok && r.pooled && r.pages == 2, "ok %d pooled %d pages %d", r.ok, r.pooled, r.pages);
   free(big);
+
+  TEST_BEGIN("ConversionDir is checked at every job: opened to others, a waiting helper is not taken");
+  {
+    char tmp[1024], parent[1100];
+
+    TEST_CHECK(test_tempdir(tmp, sizeof(tmp)) != NULL);
+    snprintf(parent, sizeof(parent), "%s/conv", tmp);
+    TEST_CHECK(mkdir(parent, 0700) == 0);
+    test_parent = parent;
+    TEST_CHECK(run(pool, copy, "dir", "%PDF d1", 7, 10, &b, &r));          /* Learns the new folder */
+    TEST_CHECK(wait_ready(pool, 2));
+    TEST_CHECK(run(pool, copy, "dir", "%PDF d2", 7, 10, &b, &r));
+    TEST_CHECKF(r.ok && r.pooled, "with the folder as it should be: pooled (%d)", r.pooled);
+    TEST_CHECK(wait_ready(pool, 2));
+    TEST_CHECK(chmod(parent, 0777) == 0);
+    TEST_CHECK(!run(pool, copy, "dir", "%PDF d3", 7, 10, &b, &r));
+    TEST_CHECKF(!r.pooled && r.reason == GW_REASON_INTERNAL, "refused, not pooled (%d, %s)", r.pooled, r.detail);
+    TEST_CHECK(chmod(parent, 0700) == 0);
+    TEST_CHECK(run(pool, copy, "dir", "%PDF d4", 7, 10, &b, &r));
+    TEST_CHECKF(r.ok && r.pooled, "fixed: pooled again (%d)", r.pooled);
+    test_parent = NULL;
+    TEST_CHECK(run(pool, copy, "two", "%PDF d5", 7, 10, &b, &r));          /* Back to no folder */
+    TEST_CHECK(wait_ready(pool, 2));
+    usleep(200000);
+    test_rmtree(tmp);
+  }
 
   TEST_BEGIN("size 0: nothing waits, jobs start their own helpers");
   gwConvertPoolSetSize(pool, 0);
