@@ -507,6 +507,9 @@ gwConvertPoolSetSize(gw_convert_pool_t *pool, int size)
 void
 gwConvertPoolStats(gw_convert_pool_t *pool, int *ready, int *started, int *taken, int *dead)
 {
+  if (!pool)
+    return;
+
   pthread_mutex_lock(&pool->lock);
   if (ready)
     *ready = pool->nready;
