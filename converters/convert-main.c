@@ -27,8 +27,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef PRINTGATE_CONVERT_TEST_UNSAFE
@@ -213,6 +215,28 @@ run_probe(gw_conv_t *conv)
 
 
 /*
+ * 'wait_document()' - Wait until fd 0 (a pipe) has the document's first
+ *                     bytes or its end.  Nothing for a memfd.
+ */
+
+static void
+wait_document(gw_conv_t *conv)
+{
+  struct stat   st;
+  struct pollfd pfd;
+
+  if (fstat(conv->in_fd, &st) || !S_ISFIFO(st.st_mode))
+    return;
+
+  pfd.fd     = conv->in_fd;
+  pfd.events = POLLIN;
+  while (poll(&pfd, 1, -1) < 0 && errno == EINTR);
+
+  _gwConvStageEnd(conv, GW_CONV_STAGE_WAIT);
+}
+
+
+/*
  * 'main()' - Run one conversion.
  */
 
@@ -287,6 +311,14 @@ main(int argc, char *argv[])
     return (2);
   }
 #endif
+
+  /*
+   * A pooled helper (fd 0 a pipe: docs/converters.md, "The helper pool")
+   * waits here, every layer of its sandbox on, until the daemon hands it
+   * its one document; the wait is a stage of its own in the profile.
+   */
+
+  wait_document(&conv);
 
   /* Ghostscript never sees the protocol's fds 0 and 1. */
   if (dup2(conv.sandbox.devnull_fd, GW_CONV_FD_INPUT) < 0 || dup2(conv.sandbox.devnull_fd, GW_CONV_FD_OUTPUT) < 0)

@@ -146,6 +146,7 @@ typedef enum gw_conv_stage_e
 {
   GW_CONV_STAGE_SETUP,                  /* main() to the settings parsed */
   GW_CONV_STAGE_SANDBOX,                /* Namespaces, view, user, Landlock, seccomp */
+  GW_CONV_STAGE_WAIT,                   /* A pooled helper waiting for its document (not in the total) */
   GW_CONV_STAGE_INPUT,                  /* fd 0 reachable, sniffed, the PDF input checked */
   GW_CONV_STAGE_CONVERT,                /* Ghostscript pdfwrite (or our own cairo PDF) */
   GW_CONV_STAGE_CHECK,                  /* The output checked and counted (libqpdf) */

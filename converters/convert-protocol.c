@@ -193,22 +193,26 @@ _gwConvStageEnd(gw_conv_t *conv, gw_conv_stage_t stage)
  * '_gwConvLogProfile()' - Write the per-stage profile to stderr (the daemon
  *                         logs the helper's stderr at debug level):
  *
- *   profile: setup=0.4 sandbox=2.1 input=1.0 convert=61.2 check=0.6
- *            color=0.3 (rendered 0 of 1) send=0.1 total=65.7 ms
+ *   profile: setup=0.4 sandbox=2.1 wait=0.0 input=1.0 convert=61.2
+ *            check=0.6 color=0.3 send=0.1 total=65.7 ms, colour rendered 0 of 1 pages
+ *
+ * "wait" is how long a pooled helper waited for its document after its
+ * sandbox was built; it is not part of the total.
  */
 
 void
 _gwConvLogProfile(gw_conv_t *conv)
 {
   static const char * const names[GW_CONV_STAGE_COUNT] =
-  { "setup", "sandbox", "input", "convert", "check", "color", "send" };
+  { "setup", "sandbox", "wait", "input", "convert", "check", "color", "send" };
   char    line[200], rendered[40] = "";
   size_t  len = 0;
   int64_t total = 0;
 
   for (int i = 0; i < GW_CONV_STAGE_COUNT && len < sizeof(line); i ++)
   {
-    total += conv->stage_us[i];
+    if (i != GW_CONV_STAGE_WAIT)
+      total += conv->stage_us[i];          /* A pooled helper's wait is no cost of its document */
     len   += (size_t)snprintf(line + len, sizeof(line) - len, "%s=%.1f ", names[i], conv->stage_us[i] / 1000.0);
   }
 

@@ -251,6 +251,8 @@ static const config_directive_t directives[] =
     "Conversions run at once (0 = one per processor core); others wait their turn." },
   { "ConversionQueue", CONFIG_INT, FIELD(conversion_queue), "32", 0, 10000, false, NULL,
     "Documents that may wait for a conversion worker before new submissions are refused as busy." },
+  { "ConversionPool", CONFIG_INT, FIELD(conversion_pool), "2", 0, 16, false, NULL,
+    "Converter helpers started ahead, each in its sandbox, waiting for one document each (0 = start one per document)." },
   { "ConversionTimeout", CONFIG_DURATION, FIELD(conversion_timeout), "120s", 1, HOUR, false, NULL,
     "Wall-clock time one conversion may take before it is killed and its job fails." },
   { "ConversionMemory", CONFIG_SIZE, FIELD(conversion_memory), "1G", 64 * MIB, 64 * GIB, false, NULL,

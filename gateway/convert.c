@@ -7,12 +7,13 @@
 #include <printgate-convert/protocol.h>
 #include "printgate/crypto.h"
 #include "printgate/log.h"
-#include "reaper-private.h"
+#include "convert-pool-private.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #define CONVERT_CANCEL_POLL_MS 200   /* How often a cancellable run looks at its flag */
 
 #define STDERR_MAX 2048          /* Stderr bytes kept for the log */
+#define CONVERT_PIPE_SIZE (1024 * 1024)   /* A pooled helper's fd 0 pipe */
 
 extern char **environ;
 
@@ -396,8 +398,9 @@ gwConvertParseResult(const char *line, gw_convert_result_t *result)
 
 typedef struct conv_run_s
 {
-  _gw_reaper_t reaper;                  /* The helper's reaper (reaper.c) */
-  int          fd[3];                   /* Our ends of fds 1 (output), 3 (result), 2 (stderr); -1 once closed */
+  _gw_conv_slot_t slot;                 /* The helper: its reaper, pipes and directory */
+  int          in;                      /* The document (a sealed memfd) */
+  int64_t      in_size, in_off;         /* Its size, and how much went down slot.in_w */
   char         resbuf[GW_CONV_RESULT_MAX];      /* The result line */
   size_t       reslen;
   char         errbuf[STDERR_MAX];      /* The start of stderr, for the log */
@@ -408,6 +411,220 @@ typedef struct conv_run_s
 #define RUN_OUT 0
 #define RUN_RES 1
 #define RUN_ERR 2
+#define RUN_IN  3                       /* The document's pipe (a pooled helper) */
+
+
+/*
+ * '_gwConvertJobKey()' - Serialise what a helper is started with (path,
+ *                        argv, a \001 mark, the parent of its directory,
+ *                        nice, environment) into key: a pooled helper fits a job only
+ *                        when both have the same key.  Returns the length,
+ *                        0 when it does not fit.
+ */
+
+size_t
+_gwConvertJobKey(const gw_convert_job_t *cj, char *key, size_t keysize)
+{
+  size_t len = 0;
+  char   nice[16];
+
+#define KEY_ADD(str) do { size_t l_ = strlen(str) + 1; if (len + l_ >= keysize) return (0); memcpy(key + len, (str), l_); len += l_; } while (0)
+  snprintf(nice, sizeof(nice), "%d", cj->nice);
+  KEY_ADD(cj->helper ? cj->helper : "");
+  for (const char * const *a = cj->argv; a && *a; a ++)
+    KEY_ADD(*a);
+  KEY_ADD("\001");                      /* The kind of helper ends here (convert-pool.c) */
+  KEY_ADD(cj->tmp_parent ? cj->tmp_parent : "");
+  KEY_ADD(nice);
+  for (const char * const *e = cj->envp; e && *e; e ++)
+    KEY_ADD(*e);
+#undef KEY_ADD
+
+  return (len);
+}
+
+
+/*
+ * '_gwConvertSlotStart()' - Start one helper under its own reaper, with its
+ *                           own directory and fds 0-3: fd 0 is in_fd (a
+ *                           memfd) or, when in_fd < 0, a pipe whose other
+ *                           end is slot->in_w (a pooled helper builds its
+ *                           sandbox and waits on it for its document).
+ */
+
+bool
+_gwConvertSlotStart(const gw_convert_job_t *cj, int in_fd, _gw_conv_slot_t *slot, char *error, size_t errsize)
+{
+  _gw_reaper_spawn_t sp;
+  int                spawn_err = 0, in[2] = { -1, -1 }, out[2] = { -1, -1 }, res[2] = { -1, -1 }, err[2] = { -1, -1 };
+  char               dirvar[600];
+  const char        *env[40];
+  char * const      *envp = cj->envp ? (char * const *)cj->envp : environ;
+  bool               ok = false;
+
+  memset(slot, 0, sizeof(*slot));
+  slot->reaper.pidfd       = -1;
+  slot->reaper.ctl         = -1;
+  slot->reaper.child_pidfd = -1;
+  slot->in_w  = -1;
+  slot->fd[0] = slot->fd[1] = slot->fd[2] = -1;
+
+  /*
+   * The conversion's own directory, and the environment that names it.
+   */
+
+  if (cj->tmp_parent)
+  {
+    size_t nenv = 0;
+
+    if (!make_dir(cj->tmp_parent, slot->dir, sizeof(slot->dir), error, errsize))
+    {
+      if (cj->log)
+        gwLog(cj->log, GW_LOG_ERROR, "ConversionDir refused: %s", error);
+      slot->dir[0] = '\0';
+      return (false);
+    }
+
+    snprintf(dirvar, sizeof(dirvar), GW_CONV_ENV_TMPDIR "=%s", slot->dir);
+    for (char * const *e = envp; e && *e && nenv < sizeof(env) / sizeof(env[0]) - 2; e ++)
+    {
+      if (strncmp(*e, GW_CONV_ENV_TMPDIR "=", sizeof(GW_CONV_ENV_TMPDIR)))
+        env[nenv ++] = *e;
+    }
+    env[nenv ++] = dirvar;
+    env[nenv]    = NULL;
+    envp         = (char * const *)env;
+  }
+
+  if ((in_fd < 0 && pipe2(in, O_CLOEXEC)) || pipe2(out, O_CLOEXEC) || pipe2(res, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+  {
+    snprintf(error, errsize, "unable to create pipes: %s", strerror(errno));
+    goto done;
+  }
+
+  /*
+   * The helper gets exactly fds 0-3, default signals (the daemon blocks
+   * SIGHUP/SIGTERM in every thread) and a process group of its own, and
+   * runs under a reaper of its own (reaper.c) that kills it, its group and
+   * every descendant, whatever group or session they moved to.
+   */
+
+  memset(&sp, 0, sizeof(sp));
+  sp.path   = cj->helper;
+  sp.argv   = (char * const *)cj->argv;
+  sp.envp   = envp;
+  sp.fds[GW_CONV_FD_INPUT]  = in_fd >= 0 ? in_fd : in[0];
+  sp.fds[GW_CONV_FD_OUTPUT] = out[1];
+  sp.fds[GW_CONV_FD_LOG]    = err[1];
+  sp.fds[GW_CONV_FD_RESULT] = res[1];
+  sp.nfds                   = GW_CONV_NUM_FDS;
+  sp.nice                   = cj->nice;
+
+  if (!_gwReaperSpawn(&slot->reaper, &sp, &spawn_err))
+  {
+    snprintf(error, errsize, "unable to start %s: %s", cj->helper, strerror(spawn_err));
+    goto done;
+  }
+
+  slot->fd[RUN_OUT] = out[0]; out[0] = -1;
+  slot->fd[RUN_RES] = res[0]; res[0] = -1;
+  slot->fd[RUN_ERR] = err[0]; err[0] = -1;
+  if (in[1] >= 0)
+  {
+    slot->in_w = in[1];
+    in[1]      = -1;
+    fcntl(slot->in_w, F_SETFL, O_NONBLOCK);   /* Written between reads (run_read()) */
+    /* Most documents in one write: fewer wake-ups of a helper at nice 10 (best effort, pipe-max-size). */
+    fcntl(slot->in_w, F_SETPIPE_SZ, CONVERT_PIPE_SIZE);
+  }
+  ok = true;
+
+  done:
+
+  for (int i = 0; i < 2; i ++)
+  {
+    if (in[i] >= 0)
+      close(in[i]);
+    if (out[i] >= 0)
+      close(out[i]);
+    if (res[i] >= 0)
+      close(res[i]);
+    if (err[i] >= 0)
+      close(err[i]);
+  }
+  if (!ok)
+    _gwConvertSlotStop(slot);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwConvertSlotAlive()' - True when a waiting helper still waits: its
+ *                           reaper runs, the reading end of its document
+ *                           is open and none of its pipes was closed.
+ */
+
+bool
+_gwConvertSlotAlive(_gw_conv_slot_t *slot)
+{
+  struct pollfd pfd[4];
+  int           n = 0;
+
+  if (slot->reaper.pid <= 0 || _gwReaperWait(&slot->reaper, 0))
+    return (false);                    /* The reaper (and so the helper) is gone */
+
+  if (slot->in_w >= 0)
+  {
+    pfd[n].fd     = slot->in_w;
+    pfd[n].events = POLLOUT;
+    n ++;
+  }
+  for (int i = 0; i < 3; i ++)
+  {
+    if (slot->fd[i] < 0)
+      return (false);
+    pfd[n].fd     = slot->fd[i];
+    pfd[n].events = POLLIN;
+    n ++;
+  }
+
+  if (poll(pfd, (nfds_t)n, 0) < 0)
+    return (false);
+  for (int i = 0; i < n; i ++)
+  {
+    if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+      return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * '_gwConvertSlotStop()' - Kill what is left of a helper, reap its reaper,
+ *                          close our pipes and remove its directory with
+ *                          whatever is in it.  Safe to call twice.
+ */
+
+void
+_gwConvertSlotStop(_gw_conv_slot_t *slot)
+{
+  _gwReaperStop(&slot->reaper, GW_REAPER_GRACE_MS);   /* Nothing when already stopped */
+  slot->reaper.pid = 0;
+  if (slot->in_w >= 0)
+    close(slot->in_w);
+  slot->in_w = -1;
+  for (int i = 0; i < 3; i ++)
+  {
+    if (slot->fd[i] >= 0)
+      close(slot->fd[i]);
+    slot->fd[i] = -1;
+  }
+  if (slot->dir[0])
+    remove_tree(slot->dir);
+  slot->dir[0] = '\0';
+}
 
 
 /*
@@ -420,8 +637,8 @@ run_take(conv_run_t *run, int which, const gw_convert_job_t *cj, const char *buf
 {
   if (n <= 0)
   {
-    close(run->fd[which]);
-    run->fd[which] = -1;
+    close(run->slot.fd[which]);
+    run->slot.fd[which] = -1;
   }
   else if (which == RUN_OUT)
   {
@@ -433,7 +650,7 @@ run_take(conv_run_t *run, int which, const gw_convert_job_t *cj, const char *buf
     {
       /* Stop the helper: its output is not wanted any more. */
       run->write_failed = true;
-      _gwReaperKill(&run->reaper);
+      _gwReaperKill(&run->slot.reaper);
     }
   }
   else if (which == RUN_RES)
@@ -455,8 +672,55 @@ run_take(conv_run_t *run, int which, const gw_convert_job_t *cj, const char *buf
 
 
 /*
- * 'run_read()' - Read output, result and stderr until all three close or
- *                the deadline passes (then the helper is killed).
+ * 'run_feed()' - Write the next piece of the document down a pooled
+ *                helper's fd 0 (non-blocking), closing it after the last
+ *                byte.  A helper that closed its end gets no more: what it
+ *                then reports (or not) decides the run.
+ */
+
+static void
+run_feed(conv_run_t *run, char *buf, size_t bufsize)
+{
+  ssize_t n = run->in_size - run->in_off < (int64_t)bufsize ? (ssize_t)(run->in_size - run->in_off) : (ssize_t)bufsize;
+  ssize_t w = 0;
+
+  if (n > 0 && (n = pread(run->in, buf, (size_t)n, (off_t)run->in_off)) > 0)
+  {
+    sigset_t pipe_set, old;
+    int      err;
+
+    /* A helper that closed its end gives EPIPE, never a SIGPIPE here. */
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    w   = write(run->slot.in_w, buf, (size_t)n);
+    err = errno;
+    if (w < 0 && err == EPIPE)
+    {
+      struct timespec zero = { 0, 0 };
+
+      sigtimedwait(&pipe_set, NULL, &zero);   /* Take the SIGPIPE the write left pending */
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    if (w < 0 && (err == EAGAIN || err == EINTR))
+      return;
+    if (w > 0)
+      run->in_off += w;
+  }
+
+  if (n <= 0 || w <= 0 || run->in_off >= run->in_size)
+  {
+    close(run->slot.in_w);               /* End of the document (or a helper that went away) */
+    run->slot.in_w = -1;
+  }
+}
+
+
+/*
+ * 'run_read()' - Feed a pooled helper its document, and read output,
+ *                result and stderr until all three close or the deadline
+ *                passes (then the helper is killed).
  */
 
 static void
@@ -464,21 +728,21 @@ run_read(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_conve
 {
   char buf[64 * 1024];
 
-  while (run->fd[RUN_OUT] >= 0 || run->fd[RUN_RES] >= 0 || run->fd[RUN_ERR] >= 0)
+  while (run->slot.fd[RUN_OUT] >= 0 || run->slot.fd[RUN_RES] >= 0 || run->slot.fd[RUN_ERR] >= 0)
   {
-    struct pollfd pfd[3];
-    int           which[3], nfds = 0, left = (int)(deadline - now_ms());
+    struct pollfd pfd[4];
+    int           which[4], nfds = 0, left = (int)(deadline - now_ms());
 
     if (cj->cancel && __atomic_load_n(cj->cancel, __ATOMIC_ACQUIRE))
     {
       result->cancelled = true;
-      _gwReaperKill(&run->reaper);
+      _gwReaperKill(&run->slot.reaper);
       break;
     }
     if (left <= 0)
     {
       result->timed_out = true;
-      _gwReaperKill(&run->reaper);     /* The helper and everything below it */
+      _gwReaperKill(&run->slot.reaper);     /* The helper and everything below it */
       break;
     }
     if (cj->cancel && left > CONVERT_CANCEL_POLL_MS)
@@ -486,12 +750,18 @@ run_read(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_conve
 
     for (int i = 0; i < 3; i ++)
     {
-      if (run->fd[i] >= 0)
+      if (run->slot.fd[i] >= 0)
       {
-        pfd[nfds].fd     = run->fd[i];
+        pfd[nfds].fd     = run->slot.fd[i];
         pfd[nfds].events = POLLIN;
         which[nfds ++]   = i;
       }
+    }
+    if (run->slot.in_w >= 0)
+    {
+      pfd[nfds].fd     = run->slot.in_w;
+      pfd[nfds].events = POLLOUT;
+      which[nfds ++]   = RUN_IN;
     }
 
     if (poll(pfd, (nfds_t)nfds, left) < 0)
@@ -507,6 +777,11 @@ run_read(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_conve
 
       if (!pfd[i].revents)
         continue;
+      if (which[i] == RUN_IN)
+      {
+        run_feed(run, buf, sizeof(buf));
+        continue;
+      }
       if ((n = read(pfd[i].fd, buf, sizeof(buf))) < 0 && errno == EINTR)
         continue;
       run_take(run, which[i], cj, buf, n, result);
@@ -529,7 +804,7 @@ run_wait(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_conve
   if (result->cancelled)
     return (false);
   if (!cj->cancel)
-    return (_gwReaperWait(&run->reaper, deadline));
+    return (_gwReaperWait(&run->slot.reaper, deadline));
 
   for (;;)
   {
@@ -540,7 +815,7 @@ run_wait(conv_run_t *run, const gw_convert_job_t *cj, int64_t deadline, gw_conve
       result->cancelled = true;
       return (false);
     }
-    if (_gwReaperWait(&run->reaper, slice < deadline ? slice : deadline))
+    if (_gwReaperWait(&run->slot.reaper, slice < deadline ? slice : deadline))
       return (true);
     if (now_ms() >= deadline)
       return (false);
@@ -615,18 +890,18 @@ run_judge(conv_run_t *run, const gw_convert_job_t *cj, int status, gw_convert_re
  *                    reported "ok", exited 0 within the timeout, and every
  *                    output byte was accepted by the write callback.  The
  *                    timeout covers the whole run, the wait included.
+ *                    With cj->pool, a pre-started helper that fits the job
+ *                    is taken when one is ready (it gets the document on
+ *                    its fd 0 pipe); else one is started for this job.
  */
 
 bool
 gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
 {
   conv_run_t        *run;
-  _gw_reaper_spawn_t sp;
-  int                spawn_err = 0, in = -1, out[2] = { -1, -1 }, res[2] = { -1, -1 }, err[2] = { -1, -1 };
+  struct stat        st;
   int64_t            deadline;
-  char               dir[512] = "", dirvar[600];
-  const char        *env[40];
-  char * const      *envp = cj->envp ? (char * const *)cj->envp : environ;
+  bool               pooled = false;
 
   memset(result, 0, sizeof(*result));
   result->reason      = GW_REASON_INTERNAL;
@@ -637,90 +912,42 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
     snprintf(result->detail, sizeof(result->detail), "out of memory");
     return (false);
   }
-  run->reaper.pidfd       = -1;
-  run->reaper.ctl         = -1;
-  run->reaper.child_pidfd = -1;
-  run->fd[0] = run->fd[1] = run->fd[2] = -1;
+  run->slot.reaper.pidfd       = -1;
+  run->slot.reaper.ctl         = -1;
+  run->slot.reaper.child_pidfd = -1;
+  run->slot.in_w               = -1;
+  run->slot.fd[0] = run->slot.fd[1] = run->slot.fd[2] = -1;
+  run->in                      = -1;
 
   if (cj->read)
-    in = gwConvertMemfd(cj->read, cj->read_ctx, 0);
+    run->in = gwConvertMemfd(cj->read, cj->read_ctx, 0);
   else if (cj->in_fd >= 0)
-    in = fcntl(cj->in_fd, F_DUPFD_CLOEXEC, 3);
-  if (in < 0 || lseek(in, 0, SEEK_SET) != 0)
+    run->in = fcntl(cj->in_fd, F_DUPFD_CLOEXEC, 3);
+  if (run->in < 0 || lseek(run->in, 0, SEEK_SET) != 0 || fstat(run->in, &st))
   {
     snprintf(result->detail, sizeof(result->detail), "unable to hand the document to the converter");
     goto done;
   }
+  run->in_size = (int64_t)st.st_size;
 
   /*
-   * The conversion's own directory, and the environment that names it.
+   * A pre-started helper that fits (already in its sandbox, waiting on its
+   * fd 0 pipe), or one started now with the memfd as its fd 0.
    */
 
-  if (cj->tmp_parent)
-  {
-    size_t nenv = 0;
-
-    if (!make_dir(cj->tmp_parent, dir, sizeof(dir), result->detail, sizeof(result->detail)))
-    {
-      if (cj->log)
-        gwLog(cj->log, GW_LOG_ERROR, "ConversionDir refused: %s", result->detail);
-      dir[0] = '\0';
-      goto done;
-    }
-
-    snprintf(dirvar, sizeof(dirvar), GW_CONV_ENV_TMPDIR "=%s", dir);
-    for (char * const *e = envp; e && *e && nenv < sizeof(env) / sizeof(env[0]) - 2; e ++)
-    {
-      if (strncmp(*e, GW_CONV_ENV_TMPDIR "=", sizeof(GW_CONV_ENV_TMPDIR)))
-        env[nenv ++] = *e;
-    }
-    env[nenv ++] = dirvar;
-    env[nenv]    = NULL;
-    envp         = (char * const *)env;
-  }
-
-  if (pipe2(out, O_CLOEXEC) || pipe2(res, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-  {
-    snprintf(result->detail, sizeof(result->detail), "unable to create pipes: %s", strerror(errno));
+  if (cj->pool)
+    pooled = _gwConvertPoolTake(cj->pool, cj, &run->slot);
+  if (!pooled && !_gwConvertSlotStart(cj, run->in, &run->slot, result->detail, sizeof(result->detail)))
     goto done;
-  }
 
-  /*
-   * The helper gets exactly fds 0-3, default signals (the daemon blocks
-   * SIGHUP/SIGTERM in every thread) and a process group of its own, and
-   * runs under a reaper of its own (reaper.c) that kills it, its group and
-   * every descendant, whatever group or session they moved to.
-   */
-
-  memset(&sp, 0, sizeof(sp));
-  sp.path   = cj->helper;
-  sp.argv   = (char * const *)cj->argv;
-  sp.envp   = envp;
-  sp.fds[GW_CONV_FD_INPUT]  = in;
-  sp.fds[GW_CONV_FD_OUTPUT] = out[1];
-  sp.fds[GW_CONV_FD_LOG]    = err[1];
-  sp.fds[GW_CONV_FD_RESULT] = res[1];
-  sp.nfds                   = GW_CONV_NUM_FDS;
-  sp.nice                   = cj->nice;
-
-  if (!_gwReaperSpawn(&run->reaper, &sp, &spawn_err))
-  {
-    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(spawn_err));
-    goto done;
-  }
-
-  close(in);     in = -1;
-  close(out[1]); out[1] = -1;
-  close(res[1]); res[1] = -1;
-  close(err[1]); err[1] = -1;
-  run->fd[RUN_OUT] = out[0]; out[0] = -1;
-  run->fd[RUN_RES] = res[0]; res[0] = -1;
-  run->fd[RUN_ERR] = err[0]; err[0] = -1;
+  result->helper_pid = run->slot.reaper.child;
+  result->pooled     = pooled;
 
   /*
    * The deadline holds for the wait too: a helper that closed its pipes and
    * sleeps (it uses no CPU, so its CPU limit never fires) is killed at the
-   * deadline like one that still writes.
+   * deadline like one that still writes.  For a pooled helper it starts
+   * now, when the document is handed over.
    */
 
   deadline = now_ms() + (int64_t)cj->timeout * 1000;
@@ -729,36 +956,22 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   if (!run_wait(run, cj, deadline, result))
   {
     result->timed_out = !result->cancelled;
-    _gwReaperKill(&run->reaper);
+    _gwReaperKill(&run->slot.reaper);
   }
-  _gwReaperStop(&run->reaper, GW_REAPER_GRACE_MS);
+  _gwReaperStop(&run->slot.reaper, GW_REAPER_GRACE_MS);
 
-  if (run->reaper.exec_errno)
-    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(run->reaper.exec_errno));
+  if (run->slot.reaper.exec_errno)
+    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(run->slot.reaper.exec_errno));
   else
-    run_judge(run, cj, run->reaper.status, result);
+    run_judge(run, cj, run->slot.reaper.status, result);
 
   done:
 
-  _gwReaperStop(&run->reaper, GW_REAPER_GRACE_MS);   /* Nothing when already stopped */
-  if (in >= 0)
-    close(in);
-  if (dir[0])
-    remove_tree(dir);
-  for (int i = 0; i < 3; i ++)
-  {
-    if (run->fd[i] >= 0)
-      close(run->fd[i]);
-  }
-  for (int i = 0; i < 2; i ++)
-  {
-    if (out[i] >= 0)
-      close(out[i]);
-    if (res[i] >= 0)
-      close(res[i]);
-    if (err[i] >= 0)
-      close(err[i]);
-  }
+  _gwConvertSlotStop(&run->slot);
+  if (pooled)
+    _gwConvertPoolGive(cj->pool);
+  if (run->in >= 0)
+    close(run->in);
   free(run);
 
   return (result->ok);

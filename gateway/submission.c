@@ -289,6 +289,8 @@ typedef struct convert_out_s            /* What a successful conversion gives */
   char             format[32];          /* What the original was ("jpeg") */
   double           decrypt_ms;          /* Original into the memfd */
   double           helper_ms;           /* Spawn to exit of the helper run(s) */
+  int              helper_pid;          /* The (last) helper's pid */
+  bool             pooled;              /* ... a pre-started one */
 } convert_out_t;
 
 
@@ -443,11 +445,14 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
    * only the wall time grows, and only while intake keeps the cores busy.
    */
   cj.nice       = GW_CONVERT_INTAKE_NICE;
+  cj.pool       = sys->convert_pool;  /* A pre-started helper when one fits (docs/converters.md, "The helper pool") */
 
   _gwSystemConvertSlotTake(sys, c);
   t0 = gwClockMs();
   ok = gwConvertRun(&cj, res);
   out->helper_ms += gwClockMs() - t0;
+  out->helper_pid = res->helper_pid;
+  out->pooled     = res->pooled;
   _gwSystemConvertSlotGive(sys);
 
   if (ok && (!gwSpoolWriterFinish(writer, &out->key, &out->size) || !gwSpoolWriterCommit(&writer)))
@@ -715,7 +720,7 @@ convert_work(void *arg)
   gwStoreJobDropOriginal(sys->store, sub->job.tenant, sub->job.id);
   gwSpoolRemove(sys->spool, sub->job.id, 0);
 
-  gwLogCtx(&sub->lctx, GW_LOG_INFO, "%s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms).", sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2);
+  gwLogCtx(&sub->lctx, GW_LOG_INFO, "%s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms helper_pid=%d pooled=%d).", sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2, out.helper_pid, out.pooled ? 1 : 0);
 
   done:
 

@@ -43,6 +43,7 @@ struct _gw_system_s
   gw_listener_t       *listener;                 /* HTTPS listener (owned, may be NULL) */
   gw_listener_t       *plain_listener;           /* Plain HTTP for ipp:// (IppPlainPort; owned, usually NULL) */
   gw_office_pool_t    *office;                   /* LibreOffice pool (owned, NULL = Office refused) */
+  struct gw_convert_pool_s *convert_pool;        /* Pre-started converter helpers (owned, may be NULL; convert-pool.c) */
   const gw_sink_ops_t *sinks[GW_MAX_SINKS];      /* Registered printer sinks */
   int                  num_sinks;
   time_t               start_time;               /* For /health uptime */

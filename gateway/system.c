@@ -487,6 +487,8 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
     goto fail;
 
   start_office(sys);
+  if ((sys->convert_pool = gwConvertPoolNew(config->conversion_pool, sys->log)) == NULL)
+    gwLog(sys->log, GW_LOG_WARN, "Unable to start the pool of converter helpers; each document starts its own.");
   sys->outbox = _gwOutboxStart(sys);
 
   return (sys);
@@ -545,6 +547,7 @@ gwSystemDelete(gw_system_t **sys)
   _gwPrinterStatesDelete(&s->printer_states);   /* Before the store: a printer's check records nothing there, but reads it */
 
   gwOfficePoolFree(&s->office);      /* After the listener and workers: no conversion can start any more */
+  gwConvertPoolDelete(&s->convert_pool);   /* Likewise: stops every waiting helper */
   gwEventsDelete(&s->events);        /* Delivers what is queued */
   gwStoreClose(&s->store);
   _gwPolicyDelete(&s->policy);
@@ -648,6 +651,7 @@ gwSystemReload(gw_system_t *sys, gw_config_t *config)
 
   sys->config = config;
   gwLogSetLevel(sys->log, config->log_level);
+  gwConvertPoolSetSize(sys->convert_pool, config->conversion_pool);
   pthread_rwlock_unlock(&sys->rwlock);
 
   gwConfigDelete(&old);

@@ -22,6 +22,11 @@
 # Default files: synth100 (made here) and the three documents of issue 15
 # that Debian ships.  The load average before and after each file is
 # printed: the machines are shared.
+# CONVERSION_POOL=N sets ConversionPool (default 2; 0 = a helper started
+# per document): run with 0 and 2 to see what the pool saves.  After each
+# reload one untimed job lets the pool learn the new settings.  The last
+# line of each file gives the medians of the daemon's helper= and of the
+# helper's own profile stages (docs/converters.md, "Fixed cost").
 # Medians of ROUNDS (default 5).  A benchmark: prints numbers, never fails on them.
 set -u
 ROUNDS=${1:-5}
@@ -33,7 +38,8 @@ peers_init
 W=$PEERS_DIR
 CONV=$(mktemp -d /dev/shm/pgbench.XXXXXX)
 
-gw_start "LogLevel info" "CountColorPages no" "ConversionDir $CONV" "MaxHeldJobsPerUser 100000"
+POOL=${CONVERSION_POOL:-2}
+gw_start "LogLevel debug" "CountColorPages no" "ConversionDir $CONV" "MaxHeldJobsPerUser 100000" "ConversionPool $POOL"
 gw user add bench >/dev/null
 
 gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/synth100.pdf" "$GW_SOURCE_DIR/tests/bench/synth100.ps" >/dev/null 2>&1
@@ -66,13 +72,27 @@ colour() {   # colour yes|no: switch CountColorPages with a reload
   local n; n=$(grep -c "Configuration reloaded" "$GW_LOG")
   kill -HUP "$GW_PID"
   peers_wait 10 sh -c "[ \$(grep -c 'Configuration reloaded' '$GW_LOG') -gt $n ]"
+  # The pool learns the new settings from a job (a reload is rare; not timed).
+  [ "$POOL" -gt 0 ] && { submit "$COLOUR_WARM"; sleep 0.3; }
+  return 0
+}
+profile() {   # profile FROM-LINE: medians of the daemon's helper= and the helper's own stages since that log line
+  tail -n +"$1" "$GW_LOG" | grep -o 'helper=[0-9.]*ms' | sed 's/helper=//; s/ms//' | sort -n > "$W/ph"
+  tail -n +"$1" "$GW_LOG" | grep -o 'profile: [^,]*' > "$W/pr"
+  printf '   helper spawn..exit (or hand-over..exit) median %s ms; in the helper, medians:' "$(median < "$W/ph")"
+  for st in setup sandbox wait input convert check color send total; do
+    printf ' %s=%s' "$st" "$(grep -o " $st=[0-9.]*" "$W/pr" | cut -d= -f2 | sort -n | median)"
+  done
+  printf '; pooled %s of %s\n' "$(tail -n +"$1" "$GW_LOG" | grep -c 'pooled=1')" "$(tail -n +"$1" "$GW_LOG" | grep -c 'pooled=[01]')"
 }
 
-echo "printgated submission pipeline vs bare gs (at nice $BARE_NICE): $(nproc) cores, $ROUNDS rounds, medians; gs $(gs --version)"
+echo "printgated submission pipeline vs bare gs (at nice $BARE_NICE): $(nproc) cores, $ROUNDS rounds, medians; gs $(gs --version); ConversionPool $POOL"
 for f in "${FILES[@]}"; do
   pages=$(pdfinfo "$f" | awk '/^Pages:/ { print $2 }')
   load0=$(loadavg)
+  COLOUR_WARM=$f
   submit "$f"; bare_pdfwrite "$f" w          # warm both (page cache, fonts)
+  line0=$(( $(wc -l < "$GW_LOG") + 1 ))
   : > "$W/p0"; : > "$W/g0"; : > "$W/p1"; : > "$W/g1"; : > "$W/pp"; : > "$W/gp"
   # Every measure in every round, so a load that comes and goes on a shared
   # machine falls on printgated and on bare gs alike.
@@ -98,6 +118,7 @@ for f in "${FILES[@]}"; do
     printf "3. two at once     printgated %6d ms = %4.2fx one | bare gs %6d ms = %4.2fx one (target >= 1.7x)\n", pp, 2*p0/pp, gp, 2*g0/gp
   }'
   echo "4. colour pages    printgated $C1 | every page rendered $C0: $([ "$C1" = "$C0" ] && echo equal || echo DIFFERENT)"
+  profile "$line0"
 done
 # An iPhone-sized HEIC photo (4032 x 3024, made as tests/bench/heic-bench.sh
 # makes it) to a held PDF, with colour pages counted, beside the shell-script

@@ -15,6 +15,7 @@
  */
 
 #include "test.h"
+#include "convert-buf.h"
 #include "printgate/clock.h"
 
 #include <printgate/convert.h>
@@ -31,39 +32,6 @@
 
 #define MAX_PIDS 16
 
-typedef struct buf_s            /* In-memory input and output */
-{
-  const char *in;
-  size_t      inlen, inpos;
-  char        out[256 * 1024];
-  size_t      outlen;
-  bool        fail_write;
-} buf_t;
-
-static ssize_t
-read_cb(void *ctx, void *data, size_t len)
-{
-  buf_t *b = (buf_t *)ctx;
-  size_t n = b->inlen - b->inpos < len ? b->inlen - b->inpos : len;
-
-  memcpy(data, b->in + b->inpos, n);
-  b->inpos += n;
-  return ((ssize_t)n);
-}
-
-static bool
-write_cb(void *ctx, const void *data, size_t len)
-{
-  buf_t *b = (buf_t *)ctx;
-
-  if (b->fail_write || b->outlen + len > sizeof(b->out))
-    return (false);
-  memcpy(b->out + b->outlen, data, len);
-  b->outlen += len;
-  return (true);
-}
-
-
 /*
  * 'run()' - Run SCRIPT (a /bin/sh program) as the helper.
  */
@@ -75,21 +43,7 @@ run(const char *script, const char *input, int timeout, int64_t max_output, buf_
   const char      *envp[] = { "PATH=/usr/bin:/bin", NULL };
   gw_convert_job_t cj;
 
-  memset(b, 0, sizeof(*b));
-  b->in    = input;
-  b->inlen = strlen(input);
-
-  memset(&cj, 0, sizeof(cj));
-  cj.helper     = "/bin/sh";
-  cj.argv       = argv;
-  cj.envp       = envp;
-  cj.timeout    = timeout;
-  cj.max_output = max_output;
-  cj.read       = read_cb;
-  cj.read_ctx   = b;
-  cj.write      = write_cb;
-  cj.write_ctx  = b;
-
+  buf_job(&cj, b, argv, envp, input, strlen(input), timeout, max_output);
   return (gwConvertRun(&cj, r));
 }
 

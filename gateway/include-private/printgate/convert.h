@@ -18,6 +18,8 @@
 #include "printgate/base.h"
 #include "printgate/job.h"
 
+typedef struct gw_convert_pool_s gw_convert_pool_t;   /* Pre-started helpers (convert-pool.c) */
+
 typedef struct gw_convert_job_s
 {
   const char  *helper;          /* Path of printgate-convert */
@@ -39,6 +41,7 @@ typedef struct gw_convert_job_s
   const bool  *cancel;          /* Optional: when it becomes true (read atomically), the helper is
                                  * killed within ~0.2 s and the result says cancelled (a stop) */
   int          nice;            /* 0, or the helper's lower CPU priority (1-19, setpriority()) */
+  gw_convert_pool_t *pool;      /* Optional: take a pre-started helper that fits from it */
 } gw_convert_job_t;
 
 #define GW_CONVERT_INTAKE_NICE 10   /* Conversions of new jobs run below intake (submission.c) */
@@ -57,6 +60,8 @@ typedef struct gw_convert_result_s
   int          exit_status;
   int64_t      output_size;
   char         detail[384];     /* Short, for the log and the reason (never document text) */
+  int          helper_pid;      /* The helper's pid (logs, tests: one document per helper) */
+  bool         pooled;          /* It was a pre-started helper of the pool */
 } gw_convert_result_t;
 
 extern int  gwConvertMemfd(ssize_t (*read_cb)(void *ctx, void *buf, size_t len), void *ctx, int64_t max_bytes);
@@ -64,6 +69,11 @@ extern bool gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result
 extern bool gwConvertParseResult(const char *line, gw_convert_result_t *result);
 /* Open (make when missing) ConversionDir or OfficeTmpDir, refusing one others could change. */
 extern int  gwConvertOpenDir(const char *path, mode_t mode, bool create, char *error, size_t errsize);
+/* The pool of pre-started helpers (docs/converters.md, "The helper pool"): size 0-16 per kind of helper. */
+extern gw_convert_pool_t *gwConvertPoolNew(int size, gw_log_t *log);
+extern void gwConvertPoolSetSize(gw_convert_pool_t *pool, int size);
+extern void gwConvertPoolStats(gw_convert_pool_t *pool, int *ready, int *started, int *taken, int *dead);
+extern void gwConvertPoolDelete(gw_convert_pool_t **pool);
 /* Remove every conversion folder ("conv-*") under parent; at start-up only. */
 extern int  gwConvertCleanup(const char *parent);
 

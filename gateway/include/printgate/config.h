@@ -102,6 +102,7 @@ struct _gw_config_s
   char          conversion_user[33];          /* ConversionUser: who the helper becomes as root */
   int           conversion_workers;           /* ConversionWorkers (0 = one per core) */
   int           conversion_queue;             /* ConversionQueue: waiting conversions before "busy" */
+  int           conversion_pool;              /* ConversionPool: pre-started helpers waiting per kind */
   int           conversion_timeout;           /* ConversionTimeout, seconds */
   int64_t       conversion_memory;            /* ConversionMemory, bytes (RLIMIT_AS) */
   bool          count_color_pages;            /* CountColorPages */
