@@ -17,6 +17,15 @@
  * highest write_seq an fsync covered.  A leader takes target = write_seq,
  * fsyncs, then sets synced_seq = target; a write numbered after the
  * leader took its target waits for the next fsync.
+ *
+ * Provisional writes (b->provisional, set under the connection's mutex):
+ * the rows of a job that is still receiving (its creation, its original's
+ * key and size) do not wait for an fsync.  Nothing may rely on them: after
+ * a power cut recovery fails a job left receiving and removes a spool file
+ * with no job, whether or not those rows survived.  The job's transition
+ * out of receiving waits as every write does, and the WAL fsync it waits
+ * for covers every frame written before it, the provisional ones too.
+ * This saves two of the three WAL fsyncs of a submission.
  */
 
 #include "store-sqlite-private.h"
