@@ -56,6 +56,10 @@ _gwSqlSyncInit(_gw_sql_t *b, const char *path)
     return (false);
   snprintf(b->wal_path, len, "%s-wal", path);
 
+  /* Tests only: a slow disk (integration/ipp-commit). */
+  if (getenv("PRINTGATE_TEST_STORE_SYNC_DELAY_MS"))
+    b->sync_delay_ms = (int)strtol(getenv("PRINTGATE_TEST_STORE_SYNC_DELAY_MS"), NULL, 10);
+
   if (sqlite3_exec(b->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
   {
     _gwSqlLogError(b, "PRAGMA synchronous=NORMAL");
@@ -80,6 +84,8 @@ sync_wal(_gw_sql_t *b)
 
   if (_gwSqlSyncHook)
     (*_gwSqlSyncHook)();
+  if (b->sync_delay_ms > 0)
+    usleep((useconds_t)b->sync_delay_ms * 1000);
 
   if ((fd = open(b->wal_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
     return (errno == ENOENT);
