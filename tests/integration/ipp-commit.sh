@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# ipp-commit.sh - a document's durable commit runs off the listener threads
+# (ipp-everywhere/server-commit.c), on a slow disk played by
+# PRINTGATE_TEST_STORE_SYNC_DELAY_MS=400 (every WAL fsync 400 ms longer):
+#  1. 32 Print-Jobs at once (one connection each, Basic, the password check
+#     cached by one job first) while five Get-Printer-Attributes are sent
+#     one after the other: the five take < 1.5 s in all, every Print-Job is
+#     answered successful-ok only once its job is durable (each took at
+#     least the 400 ms fsync) and all 33 jobs are held;
+#  2. positive control: with the commits on the listener threads
+#     (PRINTGATE_TEST_IPP_COMMIT_INLINE=1) the same five take >= 1.5 s;
+#  3. a stop while commits are queued exits 0, and after the restart no job
+#     is left receiving.
+set -u
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
+
+gw_make_pdf "$W/doc.pdf" 1 "IPP commit test"
+cat > "$W/commit.py" <<'EOF'
+import base64, socket, ssl, struct, sys, threading, time
+port, cred, pdf, n = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read(), int(sys.argv[4])
+def attr(tag, name, value):
+    return bytes([tag]) + struct.pack(">H", len(name)) + name.encode() + struct.pack(">H", len(value)) + value.encode()
+def request(op, doc):
+    """Connect (TLS), send, wait for the answer: (HTTP+IPP status, seconds)."""
+    body = bytes([2, 0]) + struct.pack(">Hi", op, 1) + b"\x01" + attr(0x47, "attributes-charset", "utf-8") \
+        + attr(0x48, "attributes-natural-language", "en") + attr(0x45, "printer-uri", "ipps://localhost:%d/ipp/print" % port) + b"\x03" + doc
+    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+    t0 = time.monotonic()
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
+    h = "POST /ipp/print HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n" % len(body)
+    if doc:
+        h += "Authorization: Basic %s\r\n" % base64.b64encode(cred.encode()).decode()
+    s.sendall((h + "\r\n").encode() + body)
+    resp = b""
+    while True:
+        d = s.recv(65536)
+        resp += d
+        head, _, rest = resp.partition(b"\r\n\r\n")
+        m = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+        if not d or (m and len(rest) >= m[0]):
+            break
+    s.close()
+    rest = resp.partition(b"\r\n\r\n")[2]
+    ok = "200" if resp[9:12] == b"200" and len(rest) >= 4 and rest[2:4] == b"\x00\x00" else resp[9:12].decode() or "none"
+    return ok, time.monotonic() - t0
+if n == 1:
+    print(request(2, pdf)[0])
+    sys.exit(0)
+jobs = []
+def job():
+    try:
+        jobs.append(request(2, pdf))
+    except OSError:
+        jobs.append(("lost", 0))
+threads = [threading.Thread(target=job) for _ in range(n)]
+for t in threads: t.start()
+time.sleep(0.3)                       # the documents are in, their commits waiting on the disk
+gpas = [request(0x0B, b"") for _ in range(5)]
+for t in threads: t.join()
+print("gpa=%s %.3f jobs=%d/%d min_job=%.3f" % (",".join(g[0] for g in gpas), sum(g[1] for g in gpas),
+      sum(1 for j in jobs if j[0] == "200"), n, min(j[1] for j in jobs)))
+EOF
+held() { "$PRINTGATE" -c "$GW_CONF" job list 2>/dev/null | grep -c " held "; }
+burst() {   # burst: warm the password cache with one job, then the measured burst
+  local one
+  one=$(python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 1)
+  [ "$one" = 200 ] || echo "warm-up job: $one" >&2
+  python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 32
+}
+secs() { echo "$1" | sed -n 's/^gpa=200,200,200,200,200 \([0-9.]*\).*/\1/p'; }
+
+export PRINTGATE_TEST_STORE_SYNC_DELAY_MS=400
+gw_start "ConversionQueue 100" "MaxHeldJobsPerUser 1000"
+gw user add alice >/dev/null
+APW=$(gw user password alice | tail -1)
+
+# ---- 1. Commit threads ------------------------------------------------------------
+fast=$(burst)
+peers_wait 120 sh -c "test \$($PRINTGATE -c $GW_CONF job list 2>/dev/null | grep -c ' held ') -ge 33"
+check "32 Print-Jobs answered successful-ok ($fast)" sh -c "echo '$fast' | grep -q 'jobs=32/32'"
+check "each answered after the 400 ms WAL fsync at least ($fast)" awk -v t="$(echo "$fast" | sed -n 's/.*min_job=\([0-9.]*\).*/\1/p')" 'BEGIN { exit !(t != "" && t >= 0.4) }'
+check "all 33 jobs held ($(held))" test "$(held)" -ge 33
+check "five Get-Printer-Attributes during the commits in < 1.5 s in all ($fast)" awk -v t="$(secs "$fast")" 'BEGIN { exit !(t != "" && t < 1.5) }'
+
+# ---- 3. A stop while commits are queued ---------------------------------------------
+python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 32 > "$W/stopped.out" 2>&1 &
+BURST=$!
+peers_track "$BURST"
+sleep 0.5
+t0=$(date +%s)
+gw_stop
+check "stopped while commits were queued: exit status 0 ($GW_STATUS)" test "$GW_STATUS" -eq 0
+check "and within 30 s" test $(( $(date +%s) - t0 )) -le 30
+wait "$BURST" 2>/dev/null
+gw_restart
+check "after the restart no job is left receiving" test "$("$PRINTGATE" -c "$GW_CONF" job list 2>/dev/null | grep -c ' receiving ')" = 0
+gw_stop
+
+# ---- 2. Positive control: commits on the listener threads ---------------------------
+PRINTGATE_TEST_IPP_COMMIT_INLINE=1 gw_restart
+slow=$(burst)
+gw_stop
+echo "commit threads: $fast; inline commits (control): $slow"
+check "positive control: with inline commits the five take >= 1.5 s ($slow)" awk -v t="$(secs "$slow")" 'BEGIN { exit !(t != "" && t >= 1.5) }'
+
+gw_finish
