@@ -18,12 +18,10 @@ gw_make_pdf "$W/doc.pdf" 1 "IPP commit test"
 cat > "$W/commit.py" <<'EOF'
 import base64, socket, ssl, struct, sys, threading, time
 port, cred, pdf, n = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read(), int(sys.argv[4])
-def attr(tag, name, value):
-    return bytes([tag]) + struct.pack(">H", len(name)) + name.encode() + struct.pack(">H", len(value)) + value.encode()
+sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[5]); ipc = __import__("ipp-client")   # tests/lib/ipp-client.py
 def request(op, doc):
-    """Connect (TLS), send, wait for the answer: (HTTP+IPP status, seconds)."""
-    body = bytes([2, 0]) + struct.pack(">Hi", op, 1) + b"\x01" + attr(0x47, "attributes-charset", "utf-8") \
-        + attr(0x48, "attributes-natural-language", "en") + attr(0x45, "printer-uri", "ipps://localhost:%d/ipp/print" % port) + b"\x03" + doc
+    """Connect (TLS), send (Basic with a document), wait for the answer: (status, seconds)."""
+    body = ipc.header(op) + ipc.op_attrs("ipps://localhost:%d/ipp/print" % port) + b"\x03" + doc
     ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
     t0 = time.monotonic()
     s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
@@ -31,17 +29,8 @@ def request(op, doc):
     if doc:
         h += "Authorization: Basic %s\r\n" % base64.b64encode(cred.encode()).decode()
     s.sendall((h + "\r\n").encode() + body)
-    resp = b""
-    while True:
-        d = s.recv(65536)
-        resp += d
-        head, _, rest = resp.partition(b"\r\n\r\n")
-        m = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
-        if not d or (m and len(rest) >= m[0]):
-            break
+    ok = ipc.answer_status(ipc.read_answer(s))
     s.close()
-    rest = resp.partition(b"\r\n\r\n")[2]
-    ok = "200" if resp[9:12] == b"200" and len(rest) >= 4 and rest[2:4] == b"\x00\x00" else resp[9:12].decode() or "none"
     return ok, time.monotonic() - t0
 if n == 1:
     print(request(2, pdf)[0])
@@ -63,9 +52,9 @@ EOF
 held() { "$PRINTGATE" -c "$GW_CONF" job list 2>/dev/null | grep -c " held "; }
 burst() {   # burst: warm the password cache with one job, then the measured burst
   local one
-  one=$(python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 1)
+  one=$(python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 1 "$GW_SOURCE_DIR/tests/lib")
   [ "$one" = 200 ] || echo "warm-up job: $one" >&2
-  python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 32
+  python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 32 "$GW_SOURCE_DIR/tests/lib"
 }
 secs() { echo "$1" | sed -n 's/^gpa=200,200,200,200,200 \([0-9.]*\).*/\1/p'; }
 
@@ -83,7 +72,7 @@ check "all 33 jobs held ($(held))" test "$(held)" -ge 33
 check "five Get-Printer-Attributes during the commits in < 1.5 s in all ($fast)" awk -v t="$(secs "$fast")" 'BEGIN { exit !(t != "" && t < 1.5) }'
 
 # ---- 3. A stop while commits are queued ---------------------------------------------
-python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 32 > "$W/stopped.out" 2>&1 &
+python3 "$W/commit.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" 32 "$GW_SOURCE_DIR/tests/lib" > "$W/stopped.out" 2>&1 &
 BURST=$!
 peers_track "$BURST"
 sleep 0.5
