@@ -110,28 +110,13 @@ gw_stop
 # daemon); meanwhile five Get-Printer-Attributes, one after the other:
 # how long those take in all.
 cat > "$W/burst.py" <<'EOF'
-import base64, socket, ssl, struct, sys, threading, time
+import sys, threading, time
 port, creds = int(sys.argv[1]), open(sys.argv[2]).read().split()
 sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[3]); ipc = __import__("ipp-client")   # tests/lib/ipp-client.py
 sent = threading.Semaphore(0)
-def attr(tag, name, value):
-    return bytes([tag]) + struct.pack(">H", len(name)) + name.encode() + struct.pack(">H", len(value)) + value.encode()
 def request(op, cred):
-    """Connect (TLS), send, wait for the answer: status and seconds from the connect."""
-    body = bytes([2, 0]) + struct.pack(">Hi", op, 1) + b"\x01" + attr(0x47, "attributes-charset", "utf-8") \
-        + attr(0x48, "attributes-natural-language", "en") + attr(0x45, "printer-uri", "ipps://localhost:%d/ipp/print" % port) + b"\x03"
-    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-    t0 = time.monotonic()
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
-    h = "POST /ipp/print HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n" % len(body)
-    if cred:
-        h += "Authorization: Basic %s\r\n" % base64.b64encode(cred.encode()).decode()
-    s.sendall((h + "\r\n").encode() + body)
-    if cred and "wrong0" in cred:
-        sent.release()
-    ok = ipc.answer_status(ipc.read_answer(s))       # the IPP status too
-    s.close()
-    return ok, time.monotonic() - t0
+    """Connect (TLS), send, wait for the answer: status (the IPP one too) and seconds from the connect."""
+    return ipc.exchange(port, op, b"", cred, sent.release if cred and "wrong0" in cred else None)
 results = []
 def worker(cred):
   try:

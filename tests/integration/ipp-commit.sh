@@ -16,22 +16,12 @@ set -u
 
 gw_make_pdf "$W/doc.pdf" 1 "IPP commit test"
 cat > "$W/commit.py" <<'EOF'
-import base64, socket, ssl, struct, sys, threading, time
+import sys, threading, time
 port, cred, pdf, n = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read(), int(sys.argv[4])
 sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[5]); ipc = __import__("ipp-client")   # tests/lib/ipp-client.py
 def request(op, doc):
     """Connect (TLS), send (Basic with a document), wait for the answer: (status, seconds)."""
-    body = ipc.header(op) + ipc.op_attrs("ipps://localhost:%d/ipp/print" % port) + b"\x03" + doc
-    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-    t0 = time.monotonic()
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
-    h = "POST /ipp/print HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n" % len(body)
-    if doc:
-        h += "Authorization: Basic %s\r\n" % base64.b64encode(cred.encode()).decode()
-    s.sendall((h + "\r\n").encode() + body)
-    ok = ipc.answer_status(ipc.read_answer(s))
-    s.close()
-    return ok, time.monotonic() - t0
+    return ipc.exchange(port, op, doc, cred if doc else None)
 if n == 1:
     print(request(2, pdf)[0])
     sys.exit(0)

@@ -202,6 +202,23 @@ def read_answer(s):
         pass
     return resp
 
+def exchange(port, op, doc=b"", cred=None, sent=None):
+    """One request on a new TLS connection to /ipp/print (Basic when cred; sent() called once it is sent):
+    (answer_status(), seconds from the connect)."""
+    body = header(op) + op_attrs("ipps://localhost:%d/ipp/print" % port) + b"\x03" + doc
+    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+    t0 = time.monotonic()
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
+    h = "POST /ipp/print HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n" % len(body)
+    if cred:
+        h += "Authorization: Basic %s\r\n" % base64.b64encode(cred.encode()).decode()
+    s.sendall((h + "\r\n").encode() + body)
+    if sent:
+        sent()
+    ok = answer_status(read_answer(s))
+    s.close()
+    return ok, time.monotonic() - t0
+
 def answer_status(resp):
     """"200" for HTTP 200 with IPP successful-ok, "ipp-error" for another IPP status, else the HTTP code ("none")."""
     ok = resp[:12].split(b" ")[1].decode() if resp else "none"
