@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -247,9 +248,18 @@ reaper_exec_child(const _gw_reaper_spawn_t *sp, const int *high, int report_fd, 
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != reaper)
     goto fail;
 
-  /* Below the daemon's threads (inherited by everything it starts): see the caller. */
+  /*
+   * Below the daemon's threads (inherited by everything it starts): see the
+   * caller.  SCHED_BATCH too: the program's wake-ups never preempt a
+   * listener thread (its share of the CPU is the nice value's, no less).
+   */
   if (sp->nice > 0 && sp->nice < 20)
+  {
+    struct sched_param batch = { 0 };
+
     setpriority(PRIO_PROCESS, 0, sp->nice);
+    sched_setscheduler(0, SCHED_BATCH, &batch);
+  }
 
   /*
    * Not a line of the program runs before the daemon holds a pidfd of this

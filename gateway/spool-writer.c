@@ -395,6 +395,53 @@ wb_stop(gw_spool_writer_t *w)
 
 
 /*
+ * 'writer_kick()' - Large documents through the page cache: start writeback
+ *                   of what was written so far, so the disk works while
+ *                   the next chunks are encrypted and the fsync() at the
+ *                   end has little left to do.  Advisory only: errors
+ *                   surface at fsync().
+ */
+
+static void
+writer_kick(gw_spool_writer_t *w)
+{
+  if (!w->direct && w->written - w->kicked >= SPOOL_WRITEBACK)
+  {
+    sync_file_range(w->fd, (off_t)w->kicked, (off_t)(w->written - w->kicked), SYNC_FILE_RANGE_WRITE);
+    w->kicked = w->written;
+  }
+}
+
+
+/*
+ * 'writer_write()' - Write the first len sealed bytes of w->out here (not
+ *                    on a write thread) and keep the rest at its front.
+ */
+
+static bool
+writer_write(gw_spool_writer_t *w, size_t len)
+{
+  bool undirect = false;
+  int  error    = write_all(w->fd, w->out, len, w->written, &undirect);
+
+  if (undirect)
+    w->direct = false;
+  if (error)
+  {
+    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
+    return (false);
+  }
+  if (len < w->out_len)
+    memmove(w->out, w->out + len, w->out_len - len);
+  w->written += len;
+  w->out_len -= len;
+  writer_kick(w);
+
+  return (true);
+}
+
+
+/*
  * 'writer_flush()' - Write the sealed bytes in w->out.  With O_DIRECT only
  *                    whole blocks go unless 'all' (the end): the tail
  *                    (< SPOOL_DIRECT_ALIGN bytes) moves to the front of
@@ -419,9 +466,16 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
   if (all && w->direct)
   {
-    int flags = fcntl(w->fd, F_GETFL);
+    /*
+     * The end: its whole blocks still without the page cache (a document
+     * of one batch, up to ~1 MiB, is all end), only the tail through it.
+     */
 
-    if (flags >= 0)
+    int flags;
+
+    if (w->out_len >= SPOOL_DIRECT_ALIGN && !writer_write(w, w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1)))
+      return (false);
+    if ((flags = fcntl(w->fd, F_GETFL)) >= 0)
       fcntl(w->fd, F_SETFL, flags & ~O_DIRECT);
     w->direct = false;
   }
@@ -451,36 +505,11 @@ writer_flush(gw_spool_writer_t *w, bool all)
     w->wb_next = (w->wb_next + 1) % SPOOL_WB_LANES;
   }
   else
-  {
-    bool undirect = false;
-    int  error    = write_all(w->fd, w->out, len, w->written, &undirect);
-
-    if (undirect)
-      w->direct = false;
-    if (error)
-    {
-      gwLog(w->spool->log, GW_LOG_ERROR, "Unable to write the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(error));
-      return (false);
-    }
-    if (len < w->out_len)
-      memmove(w->out, w->out + len, w->out_len - len);
-  }
+    return (writer_write(w, len));
 
   w->written += len;
   w->out_len -= len;
-
-  /*
-   * Large documents through the page cache: start writeback of what was
-   * written so far, so the disk works while the next chunks are encrypted
-   * and the fsync() at the end has little left to do.  Advisory only:
-   * errors surface at fsync().
-   */
-
-  if (!w->direct && w->written - w->kicked >= SPOOL_WRITEBACK)
-  {
-    sync_file_range(w->fd, (off_t)w->kicked, (off_t)(w->written - w->kicked), SYNC_FILE_RANGE_WRITE);
-    w->kicked = w->written;
-  }
+  writer_kick(w);
 
   return (true);
 }

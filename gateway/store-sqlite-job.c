@@ -168,6 +168,8 @@ job_number_next(_gw_sql_t *b)
 /*
  * '_gwSqlJobCreate()' - Insert a job, its document 1 (format only, or with
  *                       a key if the caller has one) and "job.submit".
+ *                       Provisional: the job is receiving, so the call
+ *                       waits for no fsync (store-sqlite-sync.c).
  */
 
 bool
@@ -201,6 +203,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
 
   done:
 
+  b->provisional = true;                /* Still receiving (store-sqlite-sync.c) */
   _gwSqlUnlock(b);
 
   if (!ok && error_r)
@@ -247,17 +250,22 @@ job_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t *stat
 /*
  * 'job_unfinished()' - Is there such a job, in a state it can still leave
  *                      (so a document or key may still be recorded)?  Lock
- *                      and transaction held.
+ *                      and transaction held.  'receiving' (may be NULL):
+ *                      set when the job is still receiving.
  */
 
 static bool
-job_unfinished(_gw_sql_t *b, int64_t tenant, const char *job_id)
+job_unfinished(_gw_sql_t *b, int64_t tenant, const char *job_id, bool *receiving)
 {
   gw_job_state_t state;
   char           owner[64];
   int            pages;
+  bool           found = job_state(b, tenant, job_id, &state, owner, sizeof(owner), &pages) == 1;
 
-  return (job_state(b, tenant, job_id, &state, owner, sizeof(owner), &pages) == 1 && !gwJobStateIsTerminal(state));
+  if (receiving)
+    *receiving = found && state == GW_JOB_STATE_RECEIVING;
+
+  return (found && !gwJobStateIsTerminal(state));
 }
 
 /*
@@ -273,7 +281,7 @@ _gwSqlJobSetDocument(void *backend, int64_t tenant, const char *job_id, const ch
 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
-    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id) && document_set(b, job_id, format, size, pages, color_pages, key));
+    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id, NULL) && document_set(b, job_id, format, size, pages, color_pages, key));
   _gwSqlUnlock(b);
 
   return (ok);
@@ -693,7 +701,9 @@ _gwSqlAuditPage(void *backend, int64_t tenant, int64_t since, int limit, _gw_sto
  * '_gwSqlJobOriginalSet()' - Record the wrapped key and size of a job's
  *                            original, so a conversion interrupted by a stop
  *                            can run again at the next start.  Only for a
- *                            job that is not finished.
+ *                            job that is not finished; provisional (no
+ *                            fsync waited for) while it is still receiving
+ *                            (store-sqlite-sync.c).
  */
 
 bool
@@ -704,7 +714,7 @@ _gwSqlJobOriginalSet(void *backend, int64_t tenant, const char *job_id, int64_t 
 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
-    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id) &&
+    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id, &b->provisional) &&
                       _gwSqlRunf(b, _GW_SQL_ORIGINAL_SET,
                         "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
                         " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"

@@ -190,6 +190,8 @@ typedef struct _gw_sql_s        /* The backend state */
   uint64_t        synced_seq;               /* Highest write_seq a WAL fsync covered */
   bool            syncing;                  /* A thread is running the fsync */
   unsigned long   syncs;                    /* WAL fsyncs run */
+  bool            provisional;              /* This call's write need not wait for an fsync (lock held) */
+  int             sync_delay_ms;            /* Tests only: each WAL fsync takes this much longer */
 } _gw_sql_t;
 
 typedef struct _gw_sql_migration_s /* One schema step */

@@ -670,6 +670,14 @@ lockout_check_keys(_gw_sql_t *b, int64_t tenant, const gw_lockout_key_t *keys, i
  * reaches max_failures locks the key for lock_secs from now.  Attempts
  * refused while locked are neither looked up nor counted (no extension).  A
  * right PIN writes nothing: it neither counts nor forgives.
+ *
+ * A reservation before a password or code check (GW_CREDENTIAL_NONE, and
+ * GW_CREDENTIAL_DEVICE_PASSWORD, whose miss goes on to the user's password)
+ * is provisional: it waits for no fsync (store-sqlite-sync.c).  It is
+ * counted, in one transaction, as any other; only its survival of a power
+ * cut waits for the caller's next durable write: the refusal's audit row,
+ * or the refund of a right one, which is provisional as well (a lost refund
+ * leaves a failure counted, never one forgiven).
  */
 
 int64_t
@@ -745,6 +753,7 @@ _gwSqlCredentialAttempt(void *backend, int64_t tenant, gw_credential_t kind, con
   else if (!_gwSqlCommit(b))
     user_id = -1;
 
+  b->provisional = kind == GW_CREDENTIAL_NONE || kind == GW_CREDENTIAL_DEVICE_PASSWORD;
   _gwSqlUnlock(b);
 
   return (user_id);
@@ -755,7 +764,8 @@ _gwSqlCredentialAttempt(void *backend, int64_t tenant, gw_credential_t kind, con
  * '_gwSqlLockoutRefund()' - Take back one reserved failure in every key
  *                           (never below zero), and the lock of a key
  *                           that is then under its limit, in one
- *                           transaction.
+ *                           transaction.  Provisional (no fsync waited
+ *                           for): see _gwSqlCredentialAttempt().
  */
 
 bool
@@ -781,6 +791,7 @@ _gwSqlLockoutRefund(void *backend, int64_t tenant, const gw_lockout_key_t *keys,
     }
     ok = _gwSqlEnd(b, ok);
   }
+  b->provisional = true;
   _gwSqlUnlock(b);
 
   return (ok);

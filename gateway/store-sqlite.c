@@ -179,13 +179,17 @@ _gwSqlLock(_gw_sql_t *b)
  *                    checkpoint and truncate the WAL so no old page image
  *                    holding a key stays in the -wal file.  When the call
  *                    committed changes, wait (unlocked) until they are
- *                    durable (group commit, store-sqlite-sync.c).
+ *                    durable (group commit, store-sqlite-sync.c),
+ *                    unless the call marked its write provisional (a job
+ *                    still receiving: see store-sqlite-sync.c).
  */
 
 void
 _gwSqlUnlock(_gw_sql_t *b)
 {
-  bool wrote = sqlite3_get_autocommit(b->db) && sqlite3_total_changes64(b->db) != b->changes_at_lock;
+  bool wrote = sqlite3_get_autocommit(b->db) && sqlite3_total_changes64(b->db) != b->changes_at_lock && !b->provisional;
+
+  b->provisional = false;
 
   if (b->shred_pending && sqlite3_get_autocommit(b->db))
   {

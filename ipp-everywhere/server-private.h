@@ -27,6 +27,10 @@
 #define GW_IPP_NUM_ICONS  3             /* 48, 128, 512 px */
 #define GW_IPP_MAX_OPEN   64            /* Created jobs waiting for their document */
 #define GW_IPP_OPEN_TIMEOUT 60          /* multiple-operation-time-out, seconds */
+#define GW_IPP_COMMIT_THREADS 8         /* Submissions ended (durably committed) at once off the listener (server-commit.c) */
+#define GW_IPP_COMMIT_DEADLINE_MS 120000 /* A commit's deferred answer waits at most this long */
+
+typedef struct _gw_ipp_commits_s gw_ipp_commits_t; /* The commit threads (server-commit.c) */
 
 typedef struct gw_ipp_open_s            /* A Create-Job waiting for Send-Document */
 {
@@ -47,6 +51,7 @@ struct _gw_ipp_server_s
   unsigned char     *icons[GW_IPP_NUM_ICONS]; /* PNGs (read-only after New) */
   size_t             icon_lens[GW_IPP_NUM_ICONS];
   gw_ipp_open_t      open[GW_IPP_MAX_OPEN];   /* Guarded by lock */
+  gw_ipp_commits_t  *commits;       /* Guarded by lock: the commit threads, NULL when none */
 };
 
 typedef enum gw_ipp_auth_e          /* Outcome of _gwIppAuthenticate() */
@@ -82,6 +87,7 @@ typedef struct _gw_ipp_request_s    /* One request in flight */
   int64_t           max_document;   /* MaxDocumentSize when the request began */
   bool              authenticated;
   bool              auth_pending;   /* finish() must defer until check is done */
+  bool              commit_pending; /* finish() hands the submission's end to a commit thread */
   bool              token_uri;      /* /ipp/print/<token>: the token names the owner */
   bool              plain;          /* On the plain ipp:// listener (IppPlainPort) */
   bool              has_credentials; /* ... and it came with an Authorization header */
@@ -128,6 +134,12 @@ extern bool   _gwIppJobTemplateCheck(gw_ipp_request_t *r);
 /* server-icons.c */
 extern bool   _gwIppIconMake(int size, unsigned char **png, size_t *pnglen);
 
+/* server-commit.c */
+extern bool   _gwIppCommitStart(gw_ipp_server_t *server);
+extern void   _gwIppCommitStop(gw_ipp_server_t *server);
+extern bool   _gwIppCommitDefer(gw_request_t *req, gw_ipp_request_t *r);
+extern unsigned long _gwIppCommitCount(gw_ipp_server_t *server);
+
 /* server-create.c */
 extern void   _gwIppCreateJob(gw_ipp_request_t *r);
 extern bool   _gwIppSendDocumentHead(gw_ipp_request_t *r);
@@ -139,5 +151,7 @@ extern void   _gwIppOpenSweep(gw_ipp_server_t *server, bool all);
 /* server.c */
 extern gw_ipp_auth_t _gwIppAuthenticate(gw_ipp_request_t *r, bool wait);
 extern void   _gwIppActor(const gw_ipp_request_t *r, gw_actor_t *actor);
+extern void   _gwIppRequestReply(gw_ipp_request_t *r, gw_deferred_t **deferred);
+extern void   _gwIppRequestFree(gw_ipp_request_t *r);
 
 #endif /* !PRINTGATE_IPP_SERVER_PRIVATE_H */

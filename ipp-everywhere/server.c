@@ -464,7 +464,12 @@ end_body(gw_ipp_request_t *r)
     }
   }
   if (!r->response && !r->auth_pending)
-    _gwIppRequestFinish(r);
+  {
+    if (r->sub && r->http && (r->op == IPP_OP_PRINT_JOB || r->op == IPP_OP_SEND_DOCUMENT))
+      r->commit_pending = true;        /* route_finish() hands it to a commit thread */
+    else
+      _gwIppRequestFinish(r);
+  }
 }
 
 
@@ -700,6 +705,13 @@ route_finish(gw_request_t *req, void *data)
   }
 
   end_body(r);
+  if (r->commit_pending)
+  {
+    r->commit_pending = false;
+    if (_gwIppCommitDefer(req, r))
+      return;                          /* A commit thread answers and frees it */
+    _gwIppRequestFinish(r);
+  }
   if (!r->auth_pending)
   {
     reply(req, NULL, r);
@@ -726,6 +738,29 @@ route_finish(gw_request_t *req, void *data)
   if (_gwIppAuthAnswer(r, check_wait(r, true)))
     _gwIppRequestFinish(r);
   reply(req, NULL, r);
+}
+
+
+/*
+ * '_gwIppRequestReply()' - Answer a request handed over by finish()
+ *                          through its deferral (server-commit.c).
+ */
+
+void
+_gwIppRequestReply(gw_ipp_request_t *r, gw_deferred_t **deferred)
+{
+  reply(NULL, deferred, r);
+}
+
+
+/*
+ * '_gwIppRequestFree()' - Free a request handed over by finish().
+ */
+
+void
+_gwIppRequestFree(gw_ipp_request_t *r)
+{
+  request_free(r);
 }
 
 
@@ -856,6 +891,10 @@ fe_start(gw_system_t *sys, void *data, const char **error_r)
   server->printer.plain_port = gwApiPlainPort(sys);
   server->started            = time(NULL);
   pthread_mutex_unlock(&server->lock);
+  if (getenv("PRINTGATE_TEST_IPP_COMMIT_INLINE"))
+    gwLog(gwSystemGetLog(sys), GW_LOG_WARN, "IPP Everywhere: commits on the listener threads (PRINTGATE_TEST_IPP_COMMIT_INLINE, tests only).");
+  else if (!_gwIppCommitStart(server))
+    gwLog(gwSystemGetLog(sys), GW_LOG_WARN, "IPP Everywhere: no commit threads; documents are committed on the listener threads.");
   gwLog(gwSystemGetLog(sys), GW_LOG_INFO, "IPP Everywhere: ipps://%s:%d" GW_IPP_RESOURCE " (%s).", server->printer.server_name, server->printer.port, server->printer.uuid);
   if (server->printer.plain_port)
     gwLog(gwSystemGetLog(sys), GW_LOG_WARN, "IPP Everywhere: plain ipp://%s:%d" GW_IPP_RESOURCE " is on (IppPlainPort): it answers Get-Printer-Attributes only, and refuses credentials and print URLs.", server->printer.server_name, server->printer.plain_port);
@@ -885,13 +924,15 @@ fe_reload(gw_system_t *sys, const gw_config_t *config, void *data)
 
 
 /*
- * 'fe_stop()' - Jobs still waiting for their document are aborted.
+ * 'fe_stop()' - Commits still queued are ended; jobs still waiting for
+ *               their document are aborted.
  */
 
 static void
 fe_stop(gw_system_t *sys, void *data)
 {
   (void)sys;
+  _gwIppCommitStop((gw_ipp_server_t *)data);
   _gwIppOpenSweep((gw_ipp_server_t *)data, true);
 }
 
@@ -1001,6 +1042,7 @@ gwIppServerDelete(gw_ipp_server_t **server)
 {
   if (!server || !*server)
     return;
+  _gwIppCommitStop(*server);
   _gwIppOpenSweep(*server, true);
   pthread_mutex_destroy(&(*server)->lock);
   for (int i = 0; i < GW_IPP_NUM_ICONS; i ++)

@@ -110,38 +110,13 @@ gw_stop
 # daemon); meanwhile five Get-Printer-Attributes, one after the other:
 # how long those take in all.
 cat > "$W/burst.py" <<'EOF'
-import base64, socket, ssl, struct, sys, threading, time
+import sys, threading, time
 port, creds = int(sys.argv[1]), open(sys.argv[2]).read().split()
+sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[3]); ipc = __import__("ipp-client")   # tests/lib/ipp-client.py
 sent = threading.Semaphore(0)
-def attr(tag, name, value):
-    return bytes([tag]) + struct.pack(">H", len(name)) + name.encode() + struct.pack(">H", len(value)) + value.encode()
 def request(op, cred):
-    """Connect (TLS), send, wait for the answer: status and seconds from the connect."""
-    body = bytes([2, 0]) + struct.pack(">Hi", op, 1) + b"\x01" + attr(0x47, "attributes-charset", "utf-8") \
-        + attr(0x48, "attributes-natural-language", "en") + attr(0x45, "printer-uri", "ipps://localhost:%d/ipp/print" % port) + b"\x03"
-    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-    t0 = time.monotonic()
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
-    h = "POST /ipp/print HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n" % len(body)
-    if cred:
-        h += "Authorization: Basic %s\r\n" % base64.b64encode(cred.encode()).decode()
-    s.sendall((h + "\r\n").encode() + body)
-    if cred and "wrong0" in cred:
-        sent.release()
-    resp = b""
-    while True:
-        d = s.recv(65536)
-        resp += d
-        head, _, rest = resp.partition(b"\r\n\r\n")
-        n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
-        if not d or (n and len(rest) >= n[0]):
-            break
-    ok = resp[:12].split(b" ")[1].decode() if resp else "none"
-    if ok == "200" and b"\r\n\r\n" in resp:          # the IPP status too
-        rest = resp.partition(b"\r\n\r\n")[2]
-        ok = "200" if len(rest) >= 4 and rest[2:4] == b"\x00\x00" else "ipp-error"
-    s.close()
-    return ok, time.monotonic() - t0
+    """Connect (TLS), send, wait for the answer: status (the IPP one too) and seconds from the connect."""
+    return ipc.exchange(port, op, b"", cred, sent.release if cred and "wrong0" in cred else None)
 results = []
 def worker(cred):
   try:
@@ -164,11 +139,11 @@ for i in $(seq 20); do
   gw user add "u$i" >/dev/null
   echo "u$i:$(gw user password "u$i" | tail -1)" >> "$W/creds"
 done
-fast=$(python3 "$W/burst.py" "$GW_PORT" "$W/creds")
+fast=$(python3 "$W/burst.py" "$GW_PORT" "$W/creds" "$GW_SOURCE_DIR/tests/lib")
 gw lockout clear >/dev/null           # the control starts from no failures too
 # 7. A stop while checks are queued and answers deferred: a clean exit, no hang.
 gw_restart
-python3 "$W/burst.py" "$GW_PORT" "$W/creds" > "$W/stopped.out" 2>&1 &
+python3 "$W/burst.py" "$GW_PORT" "$W/creds" "$GW_SOURCE_DIR/tests/lib" > "$W/stopped.out" 2>&1 &
 BURST=$!
 peers_track "$BURST"
 peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF audit | grep -q login.fail"   # checks are running
@@ -181,7 +156,7 @@ gw_restart
 gw lockout clear >/dev/null
 gw_stop
 PRINTGATE_TEST_IPP_AUTH_INLINE=1 gw_restart
-slow=$(python3 "$W/burst.py" "$GW_PORT" "$W/creds")
+slow=$(python3 "$W/burst.py" "$GW_PORT" "$W/creds" "$GW_SOURCE_DIR/tests/lib")
 gw_stop
 echo "deferred checks: $fast; inline checks (control): $slow"
 secs() { echo "$1" | sed -n 's/^gpa=200,200,200,200,200 \([0-9.]*\).*/\1/p'; }

@@ -169,6 +169,23 @@ def main():
             s.sendall(b"0\r\n\r\n")
     except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout) as e:
         print("SEND-ERROR after %d bytes: %s" % (sent, type(e).__name__))
+    resp = read_answer(s)
+    if not resp:
+        print("HTTP none")
+        return
+    head, _, rest = resp.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    out = "HTTP " + lines[0].split()[1]
+    for l in lines[1:]:
+        if l.lower().startswith("www-authenticate:"):
+            out += " [" + l + "]"
+    if b"application/ipp" in head.lower() and len(rest) >= 8:
+        out += " IPP 0x%04x" % struct.unpack(">H", rest[2:4])[0]
+        out += describe(rest)
+    print(out)
+
+def read_answer(s):
+    """One HTTP answer (its head and a Content-Length body) from socket s: the bytes (b"" if none)."""
     resp = b""
     try:
         while True:
@@ -183,19 +200,32 @@ def main():
                     break
     except (ConnectionResetError, ssl.SSLError, socket.timeout):
         pass
-    if not resp:
-        print("HTTP none")
-        return
-    head, _, rest = resp.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    out = "HTTP " + lines[0].split()[1]
-    for l in lines[1:]:
-        if l.lower().startswith("www-authenticate:"):
-            out += " [" + l + "]"
-    if b"application/ipp" in head.lower() and len(rest) >= 8:
-        out += " IPP 0x%04x" % struct.unpack(">H", rest[2:4])[0]
-        out += describe(rest)
-    print(out)
+    return resp
+
+def exchange(port, op, doc=b"", cred=None, sent=None):
+    """One request on a new TLS connection to /ipp/print (Basic when cred; sent() called once it is sent):
+    (answer_status(), seconds from the connect)."""
+    body = header(op) + op_attrs("ipps://localhost:%d/ipp/print" % port) + b"\x03" + doc
+    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+    t0 = time.monotonic()
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
+    h = "POST /ipp/print HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n" % len(body)
+    if cred:
+        h += "Authorization: Basic %s\r\n" % base64.b64encode(cred.encode()).decode()
+    s.sendall((h + "\r\n").encode() + body)
+    if sent:
+        sent()
+    ok = answer_status(read_answer(s))
+    s.close()
+    return ok, time.monotonic() - t0
+
+def answer_status(resp):
+    """"200" for HTTP 200 with IPP successful-ok, "ipp-error" for another IPP status, else the HTTP code ("none")."""
+    ok = resp[:12].split(b" ")[1].decode() if resp else "none"
+    if ok == "200" and b"\r\n\r\n" in resp:
+        rest = resp.partition(b"\r\n\r\n")[2]
+        ok = "200" if len(rest) >= 4 and rest[2:4] == b"\x00\x00" else "ipp-error"
+    return ok
 
 def describe(msg):
     """status-message, job-id and unsupported attribute names, by walking the answer."""

@@ -2,7 +2,8 @@
  * test-convert-run.c - the daemon side of a conversion (gwConvertRun())
  * against small shell scripts standing in for printgate-convert: output and
  * result line, failure reasons, the wall-clock timeout, a crash, an output
- * over the limit, a failing write, the child's signal mask and descriptors.
+ * over the limit, a failing write, the child's signal mask and descriptors,
+ * its priority (nice and SCHED_BATCH when the job asks for a nice value).
  *
  * Then helpers that try to outlive the timeout (issue 8, defect 3), played
  * by this program itself (--stand-in MODE PIDFILE): one that closes its
@@ -25,12 +26,15 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_PIDS 16
+
+static int run_nice = 0;                /* cj.nice of the next run() */
 
 /*
  * 'run()' - Run SCRIPT (a /bin/sh program) as the helper.
@@ -44,6 +48,7 @@ run(const char *script, const char *input, int timeout, int64_t max_output, buf_
   gw_convert_job_t cj;
 
   buf_job(&cj, b, argv, envp, input, strlen(input), timeout, max_output);
+  cj.nice = run_nice;
   return (gwConvertRun(&cj, r));
 }
 
@@ -430,6 +435,21 @@ main(int argc, char *argv[])
   TEST_CHECK(r.ok && r.pages == 3 && r.color_pages == 1);
   TEST_CHECK(b.outlen == 14 && !memcmp(b.out, "%PDF-1.4 hello", 14));
   TEST_CHECK(r.output_size == 14);
+
+  TEST_BEGIN("a conversion below intake: nice and SCHED_BATCH (policy 3) for the helper and its children");
+  {
+    int  own = getpriority(PRIO_PROCESS, 0);    /* Under `nice` the control is that, not 0 */
+    char want[32];
+
+    run_nice = 10;
+    snprintf(want, sizeof(want), "%d 3", own > 10 && geteuid() ? own : 10);
+    TEST_CHECK(run("cat >/dev/null; awk '{ printf \"%s %s\", $19, $41 }' /proc/self/stat; echo 'ok pages=1' >&3", "x", 10, 1000, &b, &r));
+    TEST_CHECKF(b.outlen == strlen(want) && !memcmp(b.out, want, b.outlen), "nice and policy \"%.*s\", want \"%s\"", (int)b.outlen, b.out, want);
+    run_nice = 0;
+    snprintf(want, sizeof(want), "%d 0", own);
+    TEST_CHECK(run("cat >/dev/null; awk '{ printf \"%s %s\", $19, $41 }' /proc/self/stat; echo 'ok pages=1' >&3", "x", 10, 1000, &b, &r));
+    TEST_CHECKF(b.outlen == strlen(want) && !memcmp(b.out, want, b.outlen), "control: nice and policy \"%.*s\", want \"%s\"", (int)b.outlen, b.out, want);
+  }
 
   TEST_BEGIN("the input is a seekable memfd (gs needs to seek in a PDF)");
   TEST_CHECK(run("tail -c 5; echo 'ok pages=1' >&3", "0123456789", 10, 1000, &b, &r));

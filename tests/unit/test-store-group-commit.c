@@ -9,13 +9,21 @@
  *      held one, which covers only what was committed before it started,
  *      and one or two for everything committed meanwhile), not eight;
  *   3. a read costs no fsync, one write alone costs exactly one;
- *   4. everything written is there after closing and reopening.
+ *   4. everything written is there after closing and reopening;
+ *   5. a job's provisional writes (its creation and its original's key
+ *      while it is receiving) run no fsync, and are durable once its
+ *      transition out of receiving has run exactly one; the original's key
+ *      of a job that is no longer receiving is not provisional;
+ *   6. a lockout reservation before a password check and its refund run
+ *      no fsync (and still count: the refund takes one back), a wrong
+ *      PIN's count runs one.
  */
 
 #include "test.h"
 #include "store-sqlite-private.h"
 
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WRITERS 8
@@ -172,6 +180,52 @@ main(void)
   TEST_CHECKF(ret == WRITERS, "%d writers returned", ret);
   TEST_CHECKF(_gwSqlSyncCount(b) - base >= 1 && _gwSqlSyncCount(b) - base <= 3, "%lu fsyncs for %d concurrent writes", _gwSqlSyncCount(b) - base, WRITERS);
   TEST_CHECKF(b->synced_seq == b->write_seq, "synced %llu of %llu writes", (unsigned long long)b->synced_seq, (unsigned long long)b->write_seq);
+
+  /* 5. Provisional writes of a receiving job. */
+  {
+    gw_job_t         job;
+    gw_wrapped_key_t key;
+    int64_t          uid = 0;
+
+    TEST_CHECK(gwStoreUserAdd(s, GW_DEFAULT_TENANT, "owner", "", GW_ROLE_USER, NULL, false, &uid, NULL));
+    memset(&job, 0, sizeof(job));
+    memset(&key, 0x5a, sizeof(key));
+    gwUUIDNew(job.id);
+    job.tenant  = GW_DEFAULT_TENANT;
+    job.user_id = uid;
+    job.copies  = 1;
+    snprintf(job.owner, sizeof(job.owner), "owner");
+    snprintf(job.name, sizeof(job.name), "provisional.pdf");
+    snprintf(job.origin, sizeof(job.origin), "test");
+    calls = hook_calls;
+    TEST_CHECK(gwStoreJobCreate(s, &job, "owner", "test", NULL));
+    TEST_CHECKF(hook_calls == calls, "creating a receiving job ran %d fsync(s)", hook_calls - calls);
+    TEST_CHECK(gwStoreJobSetOriginal(s, GW_DEFAULT_TENANT, job.id, 100, &key));
+    TEST_CHECKF(hook_calls == calls, "the key of a receiving job ran %d fsync(s)", hook_calls - calls);
+    TEST_CHECKF(b->synced_seq == b->write_seq, "provisional writes were numbered (%llu of %llu)", (unsigned long long)b->synced_seq, (unsigned long long)b->write_seq);
+    TEST_CHECK(gwStoreJobTransition(s, GW_DEFAULT_TENANT, job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", "test", "job.convert", NULL));
+    TEST_CHECKF(hook_calls == calls + 1, "the transition out of receiving ran %d fsync(s)", hook_calls - calls);
+    TEST_CHECK(gwStoreJobSetOriginal(s, GW_DEFAULT_TENANT, job.id, 200, &key));
+    TEST_CHECKF(hook_calls == calls + 2, "the key of a converting job ran %d fsync(s) (want one)", hook_calls - calls - 1);
+  }
+
+  /* 6. Lockout reservations. */
+  {
+    unsigned char    none[32] = { 0 }, pin[32];
+    gw_lockout_key_t k = { "login:owner@127.0.0.1", 10, 0 };
+    int64_t          until = 0;
+
+    memset(pin, 0x33, sizeof(pin));
+    calls = hook_calls;
+    TEST_CHECK(gwStoreCredentialAttempt(s, GW_DEFAULT_TENANT, GW_CREDENTIAL_NONE, none, &k, 1, (int64_t)time(NULL), 600, &until, NULL) == 0 && k.failures == 1);
+    TEST_CHECKF(hook_calls == calls, "a reservation ran %d fsync(s)", hook_calls - calls);
+    TEST_CHECK(gwStoreCredentialAttempt(s, GW_DEFAULT_TENANT, GW_CREDENTIAL_DEVICE_PASSWORD, none, &k, 1, (int64_t)time(NULL), 600, &until, NULL) == 0 && k.failures == 2);
+    TEST_CHECKF(hook_calls == calls, "a device password's reservation ran %d fsync(s)", hook_calls - calls);
+    TEST_CHECK(gwStoreLockoutRefund(s, GW_DEFAULT_TENANT, &k, 1));
+    TEST_CHECKF(hook_calls == calls, "a refund ran %d fsync(s)", hook_calls - calls);
+    TEST_CHECK(gwStoreCredentialAttempt(s, GW_DEFAULT_TENANT, GW_CREDENTIAL_PIN, pin, &k, 1, (int64_t)time(NULL), 600, &until, NULL) == 0 && k.failures == 2);
+    TEST_CHECKF(hook_calls == calls + 1, "a wrong PIN ran %d fsync(s) (want one)", hook_calls - calls);
+  }
 
   /* 4. Durable rows are there after reopening. */
   _gwSqlSyncHook = NULL;
