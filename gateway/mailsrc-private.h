@@ -20,7 +20,7 @@ typedef struct _gw_device_flow_s        /* One device authorization (oauth-devic
   char              name[64];           /* The source; "" = free slot */
   char              device_code[1024];  /* Secret: wiped when the flow ends */
   gw_oauth_device_t pub;
-  int64_t           next_poll;          /* Not before (interval honoured) */
+  double            next_poll;          /* Not before, gwClockMs(): the interval counts from the last answer, to the millisecond */
   bool              busy;               /* A token request is running */
 } _gw_device_flow_t;
 

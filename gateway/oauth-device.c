@@ -285,7 +285,7 @@ gwApiMailSourceOAuthStart(gw_system_t *sys, const gw_actor_t *actor, const char 
         gwWipe(f->device_code, sizeof(f->device_code));
         snprintf(f->device_code, sizeof(f->device_code), "%s", code);
         f->pub       = *device;
-        f->next_poll = (int64_t)time(NULL) + device->interval;
+        f->next_poll = gwClockMs() + 1000.0 * device->interval;
         f->busy      = false;
       }
       pthread_mutex_unlock(&sys->mailsrc->lock);
@@ -419,7 +419,7 @@ gwApiMailSourceOAuthPoll(gw_system_t *sys, const gw_actor_t *actor, const char *
       snprintf(f->pub.state, sizeof(f->pub.state), "expired");
       snprintf(f->pub.text, sizeof(f->pub.text), "The code expired before the consent; start again.");
     }
-    if ((due = !strcmp(f->pub.state, "pending") && !f->busy && now >= f->next_poll))
+    if ((due = !strcmp(f->pub.state, "pending") && !f->busy && gwClockMs() >= f->next_poll))
     {
       f->busy = true;
       snprintf(code, sizeof(code), "%s", f->device_code);
@@ -447,7 +447,7 @@ gwApiMailSourceOAuthPoll(gw_system_t *sys, const gw_actor_t *actor, const char *
     {
       f->pub       = *device;
       f->busy      = false;
-      f->next_poll = (int64_t)time(NULL) + device->interval;
+      f->next_poll = gwClockMs() + 1000.0 * device->interval;
       if (strcmp(device->state, "pending"))
         gwWipe(f->device_code, sizeof(f->device_code));   /* Over: the code is of no more use */
     }
