@@ -8,7 +8,7 @@
  * PIN, password or device, so it can release nothing.  Proving the address
  * (gwApiTokenConfirm(), an admin's gwApiAddressSetState() verified) calls
  * _gwApiMailGuestActivate(): under one lock the marker is checked and
- * replaced by the address, so a replayed or second confirmation finds no
+ * replaced by "mail guest: ADDRESS", so a replayed or second confirmation finds no
  * marker and makes no second PIN; then a release PIN is made and queued
  * to the address through the outbox (sealed there like every body; never
  * logged, never in an audit row).  Audit "guest.pending", "guest.create".
@@ -22,8 +22,9 @@
 #include <string.h>
 #include <time.h>
 
-#define MAIL_GUEST_PENDING  "mail guest (unverified)"   /* Display name of a pending mail guest */
-#define MAIL_GUEST_WINDOW   86400                       /* MailGuestsMax counts pending guests made this recently */
+#define MAIL_GUEST_PREFIX   "mail guest"                /* Display names of mail guests start so (counted by MailGuestsMax) */
+#define MAIL_GUEST_PENDING  MAIL_GUEST_PREFIX " (unverified)"   /* ... and a pending one's is this */
+#define MAIL_GUEST_WINDOW   86400                       /* MailGuestsMax counts mail guests made this recently */
 
 static pthread_mutex_t mail_guest_lock = PTHREAD_MUTEX_INITIALIZER;   /* One activation at a time */
 
@@ -35,7 +36,7 @@ typedef struct mail_guest_count_s
 
 
 /*
- * 'count_cb()' - Count the pending mail guests made since c->since.
+ * 'count_cb()' - Count the mail guests (pending or not) made since c->since.
  */
 
 static bool
@@ -43,7 +44,8 @@ count_cb(const gw_user_t *user, void *data)
 {
   mail_guest_count_t *c = (mail_guest_count_t *)data;
 
-  if (user->role == GW_ROLE_GUEST && user->created >= c->since && !strcmp(user->display_name, MAIL_GUEST_PENDING))
+  if (user->role == GW_ROLE_GUEST && user->created >= c->since &&
+      !strncmp(user->display_name, MAIL_GUEST_PREFIX, sizeof(MAIL_GUEST_PREFIX) - 1))
     c->count ++;
 
   return (true);
@@ -145,16 +147,17 @@ _gwApiMailGuestActivate(gw_system_t *sys, const gw_actor_t *actor, const gw_addr
 {
   gw_actor_t sa = *actor;
   gw_user_t  user;
-  char       pin[32];
+  char       pin[32], display[128];
   bool       pending, sent;
 
   sa.who  = "system";
   sa.role = GW_ROLE_ADMIN;
 
+  snprintf(display, sizeof(display), MAIL_GUEST_PREFIX ": %.100s", addr->address);
   pthread_mutex_lock(&mail_guest_lock);
   pending = gwStoreUserGet(sys->store, actor->tenant, addr->user_id, &user) && user.role == GW_ROLE_GUEST &&
             !strcmp(user.display_name, MAIL_GUEST_PENDING) &&
-            gwStoreUserEdit(sys->store, actor->tenant, user.id, addr->address, GW_ROLE_GUEST, user.disabled, NULL);
+            gwStoreUserEdit(sys->store, actor->tenant, user.id, display, GW_ROLE_GUEST, user.disabled, NULL);
   pthread_mutex_unlock(&mail_guest_lock);
   if (!pending)
     return;

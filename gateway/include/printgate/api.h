@@ -102,7 +102,7 @@ extern bool gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const
  * user with that address pending, no PIN.  Proving the address
  * (gwApiTokenConfirm(), gwApiAddressSetState() verified) makes it a guest
  * and mails it a release PIN, once.  Refused when MailGuests is off or
- * MailGuestsMax pending guests were made in the last 24 hours.  addr gets
+ * MailGuestsMax mail guests (pending or not) were made in the last 24 hours.  addr gets
  * the new address.  Audit "guest.pending" (and "guest.create" on proof).
  */
 extern bool gwApiMailGuestAdd(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_t *addr, const char **error_r);
