@@ -34,6 +34,10 @@ extern bool _gwApiUserReadable(gw_system_t *sys, const gw_actor_t *actor, const 
 extern bool _gwApiReason(const char **reason_r, const char *reason, const char **error_r, const char *error);
 extern bool _gwApiWebHmac(gw_system_t *sys, const char *kind, int64_t tenant, const char *a, const char *b, unsigned char hmac[GW_HMAC_LEN]);
 extern bool _gwApiSessionMake(gw_system_t *sys, const gw_actor_t *actor, const gw_user_t *user, const char *detail, bool elevated, char *sid, size_t sidsize, gw_session_t *session);
+/* api-web.c: a guest user and its pending address (sa: the system actor); name gets its name. */
+extern bool _gwApiGuestAdd(gw_system_t *sys, const gw_actor_t *sa, const char *addr, const char *display_name, char *name, size_t namesize, const char **error_r);
+/* api-mailguest.c: a pending mail guest's address was proven: make it a guest and mail it a release PIN. */
+extern void _gwApiMailGuestActivate(gw_system_t *sys, const gw_actor_t *actor, const gw_address_t *addr);
 /* api-admin.c: may the actor do what 'right' covers (GW_ROLE_ADMIN may do everything)?  Else *error_r = "permission denied". */
 extern bool _gwApiMay(const gw_actor_t *actor, gw_right_t right, const char **error_r);
 /* May the actor change this user?  Itself; an admin any; a helpdesk actor users and guests (never a console role). */

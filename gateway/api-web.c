@@ -199,6 +199,33 @@ gwApiSigninCodeSend(gw_system_t *sys, const gw_actor_t *actor, const char *addre
 
 
 /*
+ * '_gwApiGuestAdd()' - A guest user (system actor sa) and its pending
+ *                      address: named as the address when that is a valid
+ *                      user name, else "guest-" and random hex.
+ */
+
+bool
+_gwApiGuestAdd(gw_system_t *sys, const gw_actor_t *sa, const char *addr, const char *display_name, char *name, size_t namesize, const char **error_r)
+{
+  unsigned char raw[5];
+  bool          ok = false;
+
+  for (int attempt = 0; attempt < 3 && !ok; attempt ++)
+  {
+    if (attempt == 0 && strlen(addr) < namesize)
+      snprintf(name, namesize, "%s", addr);
+    else if (gwRandomBytes(raw, sizeof(raw)))
+      snprintf(name, namesize, "guest-%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4]);
+    else
+      break;
+    ok = gwApiUserAdd(sys, sa, name, display_name, GW_ROLE_GUEST, NULL, NULL);
+  }
+
+  return (ok && gwApiAddressAdd(sys, sa, name, addr, error_r));
+}
+
+
+/*
  * 'guest_add()' - Make a guest account for a proven address: named as the
  *                 address when that is a valid user name, else
  *                 "guest-" and random hex.  false when guests are off.
@@ -210,25 +237,12 @@ guest_add(gw_system_t *sys, const gw_actor_t *actor, const char *addr, gw_user_t
   gw_config_t   c;
   gw_actor_t    sa = system_actor(actor);
   char          name[64];
-  unsigned char raw[5];
-  bool          ok = false;
 
   _gwSystemConfigCopy(sys, &c);
   if (!c.guest_accounts)
     return (_gwApiReason(reason_r, "guests-off", error_r, "this address is not registered here and guest accounts are off; ask the administrator to add it"));
 
-  for (int attempt = 0; attempt < 3 && !ok; attempt ++)
-  {
-    if (attempt == 0 && strlen(addr) < sizeof(name))
-      snprintf(name, sizeof(name), "%s", addr);
-    else if (gwRandomBytes(raw, sizeof(raw)))
-      snprintf(name, sizeof(name), "guest-%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4]);
-    else
-      break;
-    ok = gwApiUserAdd(sys, &sa, name, addr, GW_ROLE_GUEST, NULL, NULL);
-  }
-
-  if (!ok || !gwApiAddressAdd(sys, &sa, name, addr, error_r) ||
+  if (!_gwApiGuestAdd(sys, &sa, addr, addr, name, sizeof(name), error_r) ||
       !gwStoreAddressSetState(sys->store, actor->tenant, addr, GW_ADDRESS_VERIFIED, "self", error_r) ||
       !gwStoreUserFind(sys->store, actor->tenant, name, user))
     return (_gwApiReason(reason_r, "internal", error_r, "unable to make the guest account"));

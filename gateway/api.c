@@ -508,7 +508,10 @@ gwApiAddressSetState(gw_system_t *sys, const gw_actor_t *actor, const char *addr
 
   _gwApiAudit(sys, actor, actions[state], addr.user_name, NULL, NULL, 0, "");
   if (state == GW_ADDRESS_VERIFIED)
+  {
     _gwApiReleaseQuarantine(sys, actor, addr.user_id);
+    _gwApiMailGuestActivate(sys, actor, &addr);
+  }
   return (true);
 }
 
@@ -621,6 +624,7 @@ gwApiTokenConfirm(gw_system_t *sys, const gw_actor_t *actor, const char *token, 
 
   _gwApiAudit(sys, actor, "address.verify", a.user_name, NULL, NULL, 0, "token");
   _gwApiReleaseQuarantine(sys, actor, a.user_id);
+  _gwApiMailGuestActivate(sys, actor, &a);
   if (addr)
     *addr = a;
 

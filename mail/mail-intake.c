@@ -649,6 +649,32 @@ message_new(gw_mail_source_t *src, gw_mail_message_t *msg, const char *key, bool
 
 
 /*
+ * 'mail_guest()' - An unknown sender under MailGuests: a pending guest
+ *                  (its mail is quarantined with a verification code).
+ *                  false with why set ("" = guests off: the usual refusal).
+ */
+
+static bool
+mail_guest(gw_mail_source_t *src, const gw_actor_t *actor, gw_mail_message_t *msg, const char *from, gw_address_t *addr, char *why, size_t whysize)
+{
+  gw_mail_reply_head_t head;
+  const char          *error = NULL;
+
+  memset(addr, 0, sizeof(*addr));
+  why[0] = '\0';
+  reply_head(src, msg, &head);
+  if (!head.may_reply)      /* No reply, so no code: no guest for list, bulk or auto-submitted mail */
+    return (false);
+  if (gwApiMailGuestAdd(src->sys, actor, from, addr, &error))
+    return (true);
+  if (error && strcmp(error, "guests by mail are off"))
+    snprintf(why, whysize, "the sender address %s is not registered on this gateway and no guest account can be made for it now (%s); ask your administrator to add it", from, error);
+
+  return (false);
+}
+
+
+/*
  * 'intake()' - Take one whole message (see the file comment).
  */
 
@@ -678,9 +704,11 @@ intake(gw_mail_source_t *src, const char *key, const char *data, size_t size, vo
   }
 
   from = gwMailMessageFrom(msg);
-  if (!*from || !gwApiAddressFind(src->sys, &actor, from, &addr) || addr.state == GW_ADDRESS_REVOKED)
+  if (!*from || (!gwApiAddressFind(src->sys, &actor, from, &addr) && !mail_guest(src, &actor, msg, from, &addr, why, sizeof(why))) ||
+      addr.state == GW_ADDRESS_REVOKED)
   {
-    snprintf(why, sizeof(why), "the sender address %s is not registered on this gateway; ask your administrator to add it", *from ? from : "(none)");
+    if (!*from || addr.state == GW_ADDRESS_REVOKED || !why[0])
+      snprintf(why, sizeof(why), "the sender address %s is not registered on this gateway; ask your administrator to add it", *from ? from : "(none)");
     done = refuse_message(src, *from ? msg : NULL, key, why);
     gwMailMessageDelete(&msg);
     return (done);

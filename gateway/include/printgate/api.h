@@ -96,6 +96,16 @@ extern bool gwApiAddressFind(gw_system_t *sys, const gw_actor_t *actor, const ch
 extern bool gwApiAddressIterate(gw_system_t *sys, const gw_actor_t *actor, const char *user, gw_address_cb_t cb, void *data);
 /* Admin: VERIFIED (approve/verify), REVOKED or PENDING.  Audit "address.verify", "address.revoke", "address.pending".
    VERIFIED also releases the user's quarantined mail jobs into the held queue (as gwApiTokenConfirm). */
+/*
+ * Admin (the mail front-end): with MailGuests on, a pending guest for an
+ * unknown sender's address (its mail is quarantined under it): a guest
+ * user with that address pending, no PIN.  Proving the address
+ * (gwApiTokenConfirm(), gwApiAddressSetState() verified) makes it a guest
+ * and mails it a release PIN, once.  Refused when MailGuests is off or
+ * MailGuestsMax mail guests (pending or not) were made in the last 24 hours.  addr gets
+ * the new address.  Audit "guest.pending" (and "guest.create" on proof).
+ */
+extern bool gwApiMailGuestAdd(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_t *addr, const char **error_r);
 extern bool gwApiAddressSetState(gw_system_t *sys, const gw_actor_t *actor, const char *address, gw_address_state_t state, const char **error_r);
 /*
  * A single-use verification token for an address (admin, or the address's

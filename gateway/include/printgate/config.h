@@ -53,6 +53,8 @@ struct _gw_config_s
   int64_t       guest_retention;              /* GuestRetention, seconds */
   bool          guest_accounts;               /* GuestAccounts: an unknown address that proves itself becomes a guest */
   int           guest_max_pages;              /* GuestMaxPages: most pages of a guest's job */
+  bool          mail_guests;                  /* MailGuests: an unknown mail sender who proves the address becomes a guest with a mailed PIN */
+  int           mail_guests_max;              /* MailGuestsMax: most mail guests started in 24 hours */
   int64_t       session_idle;                 /* SessionIdleTimeout, seconds (web sessions) */
   int64_t       session_lifetime;             /* SessionLifetime, seconds (web sessions, absolute) */
   char          web_root[GW_PATH_MAX];        /* WebRoot: the web portal's static files ("" = installed, else the source tree) */
