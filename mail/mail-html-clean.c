@@ -12,8 +12,8 @@
  *     (http:, https:, file:, ftp:, //host, entity-encoded schemes) is dropped.
  *   - srcset, on* handlers, and attributes longer than GW_MAIL_HTML_ATTR_MAX
  *     are dropped; a style attribute with '&', '"' or '\' in it is dropped.
- *   - CSS (style attributes and <style> elements): backslashes become
- *     spaces, "@import" becomes "@x-import", and url(, image(, image-set(,
+ *   - CSS (style attributes and <style> elements): backslashes and '<'
+ *     become spaces, "@import" becomes "@x-import", and url(, image(, image-set(,
  *     src( functions get an "x-" prefix (an unknown function: ignored).
  *   - <script> elements are dropped with their content; <meta>, <link>,
  *     <base>, <iframe>, <frame>, <frameset>, <object>, <embed>, <applet>,
@@ -145,9 +145,9 @@ put_css(clean_t *c, const char *s, size_t n)
 
   while (i < n && !c->failed)
   {
-    if (s[i] == '\\')
+    if (s[i] == '\\' || s[i] == '<')
     {
-      out_put(c, " ", 1);               /* No escapes: "u\rl(" must not become url( */
+      out_put(c, " ", 1);               /* No escapes ("u\rl(" must not become url(), no '<' */
       i ++;
       continue;
     }
