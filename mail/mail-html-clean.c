@@ -20,7 +20,8 @@
  *     <form>, <audio>, <video>, <source>, <track> tags are dropped (their
  *     text content, if any, stays as text); comments, <!...> and <?...>
  *     are dropped.
- *   - An unterminated tag or comment at the end drops the rest.
+ *   - An unterminated tag or comment at the end drops the rest; NUL bytes
+ *     are dropped.
  *
  * One pass, no recursion, no regular expression; input capped at
  * GW_MAIL_HTML_CLEAN_MAX bytes, tag and attribute names at fixed sizes,
@@ -159,7 +160,8 @@ put_css(clean_t *c, const char *s, size_t n)
     }
     if (!isalpha((unsigned char)s[i]) && s[i] != '-')
     {
-      out_put(c, s + i, 1);
+      if (s[i])
+        out_put(c, s + i, 1);
       i ++;
       continue;
     }
@@ -244,7 +246,7 @@ put_attr(clean_t *c, const char *name, const char *value, size_t vlen)
     for (size_t i = 0; i < vlen; i ++)
       if (value[i] == '"')
         out_put(c, "&quot;", 6);
-      else
+      else if (value[i])
         out_put(c, value + i, 1);
   }
   out_put(c, "\"", 1);
@@ -293,7 +295,7 @@ close_raw(const char *s, size_t i, size_t n, const char *name)
 static size_t
 tag(clean_t *c, const char *s, size_t i, size_t n, char *name, size_t namesize)
 {
-  size_t start, nlen = 0, vstart, vlen;
+  size_t start, nlen = 0, vstart, vlen, mark = c->len;
   bool   end = s[i + 1] == '/', drop;
   char   aname[64];
 
@@ -334,7 +336,7 @@ tag(clean_t *c, const char *s, size_t i, size_t n, char *name, size_t namesize)
 
       for (vstart = i; i < n && s[i] != q; i ++);
       if (i >= n)
-        return (n);                     /* Unterminated value: the rest is dropped */
+        break;                          /* Unterminated value: the rest is dropped */
       vlen = i ++ - vstart;
     }
     else
@@ -346,7 +348,11 @@ tag(clean_t *c, const char *s, size_t i, size_t n, char *name, size_t namesize)
       put_attr(c, aname, s + vstart, vlen);
   }
   if (i >= n)
-    return (n);                         /* Unterminated tag: dropped */
+  {
+    if (!c->failed)                     /* Unterminated tag: dropped, with what was written of it */
+      c->buf[c->len = mark] = '\0';
+    return (n);
+  }
   if (!drop)
     out_put(c, ">", 1);
   if (drop && !strcasecmp(name, "script") && !end)
@@ -376,10 +382,15 @@ gwMailHtmlClean(const char *in, size_t len, gw_mail_cid_cb_t cb, void *ctx, size
 
   while (i < len && !c.failed)
   {
-    for (start = i; i < len && in[i] != '<'; i ++);
+    for (start = i; i < len && in[i] != '<' && in[i] != '\0'; i ++);
     out_put(&c, in + start, i - start);
     if (i >= len)
       break;
+    if (in[i] == '\0')
+    {
+      i ++;                             /* NUL bytes are dropped everywhere */
+      continue;
+    }
     if (i + 1 < len && (isalpha((unsigned char)in[i + 1]) || (in[i + 1] == '/' && i + 2 < len && isalpha((unsigned char)in[i + 2]))))
     {
       bool endtag = in[i + 1] == '/';

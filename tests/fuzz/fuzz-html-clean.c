@@ -3,7 +3,8 @@
  *                     Office pool (mail/mail-html-clean.c: gwMailHtmlClean()).
  *
  * Promises checked besides "no crash, no hang": the output starts with the
- * page's own prolog, is NUL-terminated at the length returned, is bounded
+ * page's own prolog, is NUL-terminated at the length returned (no NUL
+ * byte in it), is bounded
  * (input + prolog + per-tag slack + the pictures' base64), and holds no
  * tag that fetches (<link, <iframe, <object, <embed, <base, <script, <meta
  * but the prolog's) and no URL attribute value other than data: or '#'.
@@ -53,8 +54,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
   if ((out = gwMailHtmlClean((const char *)data, size, lookup, NULL, &len)) == NULL)
     return (0);
-  if (out[len] != '\0' || strncmp(out, PROLOG, strlen(PROLOG)))
-    fail("prolog or length", out);
+  if (out[len] != '\0' || strlen(out) != len || strncmp(out, PROLOG, strlen(PROLOG)))
+    fail("prolog, length or a NUL byte", out);
   if (len > strlen(PROLOG) + 6 * size + 16 + 8 * size)   /* &quot; and " src=\"data:image/png;base64,iVBO\"" per byte at worst */
     fail("output too long", out);
   /* Every '<' of the output opens a tag the cleaner wrote: <name( attr(="value")?)*> with
