@@ -20,8 +20,10 @@
  *     <form>, <audio>, <video>, <source>, <track> tags are dropped (their
  *     text content, if any, stays as text); comments, <!...> and <?...>
  *     are dropped.
- *   - An unterminated tag or comment at the end drops the rest; NUL bytes
- *     are dropped.
+ *   - A tag or attribute whose name is not [A-Za-z0-9:_.-]+ is dropped (a
+ *     parser that ends names elsewhere sees no attribute we did not
+ *     check); an unterminated tag or comment at the end drops the rest;
+ *     NUL bytes are dropped.
  *
  * One pass, no recursion, no regular expression; input capped at
  * GW_MAIL_HTML_CLEAN_MAX bytes, tag and attribute names at fixed sizes,
@@ -107,6 +109,25 @@ in_list(const char *name, const char * const *list, size_t count)
       return (true);
 
   return (false);
+}
+
+
+/*
+ * 'name_ok()' - Whether a tag or attribute name is plain ([A-Za-z0-9:_.-]+):
+ *               a parser that splits names elsewhere cannot find an
+ *               attribute inside one.
+ */
+
+static bool
+name_ok(const char *name)
+{
+  if (!*name)
+    return (false);
+  for (; *name; name ++)
+    if (!isalnum((unsigned char)*name) && !strchr(":_.-", *name))
+      return (false);
+
+  return (true);
 }
 
 
@@ -203,6 +224,21 @@ put_cid(clean_t *c, const char *cid)
 
 
 /*
+ * 'put_value()' - Append an attribute value: '"' as &quot;, no NUL byte.
+ */
+
+static void
+put_value(clean_t *c, const char *value, size_t vlen)
+{
+  for (size_t i = 0; i < vlen; i ++)
+    if (value[i] == '"')
+      out_put(c, "&quot;", 6);
+    else if (value[i])
+      out_put(c, value + i, 1);
+}
+
+
+/*
  * 'put_attr()' - Append one attribute, by the policy at the top; 'value'
  *                is NULL for an attribute without one.
  */
@@ -210,7 +246,7 @@ put_cid(clean_t *c, const char *cid)
 static void
 put_attr(clean_t *c, const char *name, const char *value, size_t vlen)
 {
-  if (!strncasecmp(name, "on", 2) || !strcasecmp(name, "srcset") || !strcasecmp(name, "imagesrcset") || vlen > GW_MAIL_HTML_ATTR_MAX)
+  if (!name_ok(name) || !strncasecmp(name, "on", 2) || !strcasecmp(name, "srcset") || !strcasecmp(name, "imagesrcset") || vlen > GW_MAIL_HTML_ATTR_MAX)
     return;
   if (value && in_list(name, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0])))
   {
@@ -221,12 +257,12 @@ put_attr(clean_t *c, const char *name, const char *value, size_t vlen)
     for (p = v; *p && isspace((unsigned char)*p); p ++);
     if (!strncasecmp(p, "cid:", 4) && !strcasecmp(name, "src") && memchr(value, '"', vlen) == NULL)
       put_cid(c, p + 4);
-    else if (*p == '#' && !memchr(value, '"', vlen))
+    else if (*p == '#')
     {
       out_put(c, " ", 1);
       out_put(c, name, strlen(name));
       out_put(c, "=\"", 2);
-      out_put(c, value, vlen);
+      put_value(c, value, vlen);
       out_put(c, "\"", 1);
     }
     return;
@@ -242,13 +278,7 @@ put_attr(clean_t *c, const char *name, const char *value, size_t vlen)
   if (!strcasecmp(name, "style"))
     put_css(c, value, vlen);
   else
-  {
-    for (size_t i = 0; i < vlen; i ++)
-      if (value[i] == '"')
-        out_put(c, "&quot;", 6);
-      else if (value[i])
-        out_put(c, value + i, 1);
-  }
+    put_value(c, value, vlen);
   out_put(c, "\"", 1);
 }
 
@@ -301,7 +331,7 @@ tag(clean_t *c, const char *s, size_t i, size_t n, char *name, size_t namesize)
 
   for (i += end ? 2 : 1, start = i; i < n && !isspace((unsigned char)s[i]) && s[i] != '/' && s[i] != '>'; i ++, nlen ++);
   snprintf(name, namesize, "%.*s", (int)(nlen < namesize ? nlen : namesize - 1), s + start);
-  drop = nlen >= namesize || in_list(name, dropped_tags, sizeof(dropped_tags) / sizeof(dropped_tags[0])) || !strcasecmp(name, "script");
+  drop = nlen >= namesize || !name_ok(name) || in_list(name, dropped_tags, sizeof(dropped_tags) / sizeof(dropped_tags[0])) || !strcasecmp(name, "script");
   if (!drop)
   {
     out_put(c, end ? "</" : "<", end ? 2 : 1);

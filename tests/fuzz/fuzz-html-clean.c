@@ -5,7 +5,8 @@
  * Promises checked besides "no crash, no hang": the output starts with the
  * page's own prolog, is NUL-terminated at the length returned (no NUL
  * byte in it), is bounded
- * (input + prolog + per-tag slack + the pictures' base64), and holds no
+ * (input + prolog + per-tag slack + the pictures' base64), has only plain
+ * tag and attribute names ([A-Za-z0-9:_.-]), and holds no
  * tag that fetches (<link, <iframe, <object, <embed, <base, <script, <meta
  * but the prolog's) and no URL attribute value other than data: or '#'.
  * The cid: callback knows "a" (a PNG of 3 bytes) and "big" (over the
@@ -63,15 +64,19 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
   for (const char *p = out + strlen(PROLOG); (p = strchr(p, '<')) != NULL;)
   {
     for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i ++)
-      if (!strncasecmp(p, tags[i], strlen(tags[i])) && !isalnum((unsigned char)p[strlen(tags[i])]) && p[strlen(tags[i])] != '-')
+      if (!strncasecmp(p, tags[i], strlen(tags[i])) && (p[strlen(tags[i])] == ' ' || p[strlen(tags[i])] == '>'))
         fail("a fetching tag", out);
-    for (p ++; *p && *p != ' ' && *p != '>'; p ++);
+    for (p += p[1] == '/' ? 2 : 1; *p && *p != ' ' && *p != '>'; p ++)
+      if (!isalnum((unsigned char)*p) && !strchr(":_.-", *p))
+        fail("a tag name that is not plain", out);
     while (*p == ' ')
     {
       const char *name = ++ p;
       size_t      nlen;
 
-      for (; *p && *p != ' ' && *p != '>' && *p != '='; p ++);
+      for (; *p && *p != ' ' && *p != '>' && *p != '='; p ++)
+        if (!isalnum((unsigned char)*p) && !strchr(":_.-", *p))
+          fail("an attribute name that is not plain", out);
       nlen = (size_t)(p - name);
       if (*p != '=')
         continue;
