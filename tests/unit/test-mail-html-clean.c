@@ -133,6 +133,7 @@ static const char * const attacks[] =
   "<a href=\"ftp://a/x\">link</a>",
   "<!-- <img src=http://a/c.png> --><img src=x onerror=1>",
   "<img src=\"data:image/png;base64,AAAA\">",      /* Not from the message: dropped too */
+  "<iframe\xa0src=\"http://a/\"><img x\xa0src=\"http://a/\">",  /* Names split by a parser elsewhere */
 };
 
 
