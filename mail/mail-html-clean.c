@@ -33,6 +33,8 @@
 
 #include "mail-private.h"
 
+#include <printgate/text.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,9 +43,7 @@
 
 typedef struct clean_s                  /* The output and the caps' state */
 {
-  char               *buf;
-  size_t              len, size;
-  bool                failed;           /* Out of memory */
+  gw_buffer_t         out;              /* The page (out.failed: out of memory) */
   gw_mail_cid_cb_t    cb;
   void               *ctx;
   size_t              images;           /* Bytes of pictures embedded so far */
@@ -68,32 +68,13 @@ static const char * const css_functions[] = /* CSS functions that fetch */
 
 
 /*
- * 'out_put()' - Append bytes, growing the buffer (false when out of memory).
+ * 'out_put()' - Append bytes.
  */
 
-static bool
+static void
 out_put(clean_t *c, const char *s, size_t n)
 {
-  if (c->failed)
-    return (false);
-  if (n >= c->size - c->len)
-  {
-    size_t  nsize = c->size * 2 > c->len + n + 1 ? c->size * 2 : c->len + n + 1;
-    char   *nbuf  = realloc(c->buf, nsize);
-
-    if (!nbuf)
-    {
-      c->failed = true;
-      return (false);
-    }
-    c->buf  = nbuf;
-    c->size = nsize;
-  }
-  memcpy(c->buf + c->len, s, n);
-  c->len += n;
-  c->buf[c->len] = '\0';
-
-  return (true);
+  gwBufferAdd(&c->out, s, n);
 }
 
 
@@ -132,30 +113,6 @@ name_ok(const char *name)
 
 
 /*
- * 'put_base64()' - Append the base64 of 'data'.
- */
-
-static void
-put_base64(clean_t *c, const unsigned char *data, size_t size)
-{
-  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  char              q[4];
-
-  for (size_t i = 0; i < size; i += 3)
-  {
-    unsigned v = (unsigned)data[i] << 16 | (i + 1 < size ? (unsigned)data[i + 1] << 8 : 0) | (i + 2 < size ? data[i + 2] : 0);
-
-    q[0] = b64[(v >> 18) & 63];
-    q[1] = b64[(v >> 12) & 63];
-    q[2] = i + 1 < size ? b64[(v >> 6) & 63] : '=';
-    q[3] = i + 2 < size ? b64[v & 63] : '=';
-    if (!out_put(c, q, 4))
-      return;
-  }
-}
-
-
-/*
  * 'put_css()' - Append CSS with its fetching parts neutralised.
  */
 
@@ -165,7 +122,7 @@ put_css(clean_t *c, const char *s, size_t n)
   size_t i = 0, start;
   char   ident[32];
 
-  while (i < n && !c->failed)
+  while (i < n && !c->out.failed)
   {
     if (s[i] == '\\' || s[i] == '<')
     {
@@ -216,7 +173,7 @@ put_cid(clean_t *c, const char *cid)
   out_put(c, " src=\"data:", 11);
   out_put(c, type, strlen(type));
   out_put(c, ";base64,", 8);
-  put_base64(c, (const unsigned char *)data, size);
+  gwBufferAddBase64(&c->out, data, size);
   out_put(c, "\"", 1);
 
   return (true);
@@ -262,7 +219,7 @@ put_attr(clean_t *c, const char *name, const char *value, size_t vlen)
       out_put(c, " ", 1);
       out_put(c, name, strlen(name));
       out_put(c, "=\"", 2);
-      put_value(c, value, vlen);
+      put_value(c, p, strlen(p));       /* Without the leading white space */
       out_put(c, "\"", 1);
     }
     return;
@@ -325,7 +282,7 @@ close_raw(const char *s, size_t i, size_t n, const char *name)
 static size_t
 tag(clean_t *c, const char *s, size_t i, size_t n, char *name, size_t namesize)
 {
-  size_t start, nlen = 0, vstart, vlen, mark = c->len;
+  size_t start, nlen = 0, vstart, vlen, mark = c->out.len;
   bool   end = s[i + 1] == '/', drop;
   char   aname[64];
 
@@ -379,8 +336,8 @@ tag(clean_t *c, const char *s, size_t i, size_t n, char *name, size_t namesize)
   }
   if (i >= n)
   {
-    if (!c->failed)                     /* Unterminated tag: dropped, with what was written of it */
-      c->buf[c->len = mark] = '\0';
+    if (!c->out.failed)                 /* Unterminated tag: dropped, with what was written of it */
+      c->out.data[c->out.len = mark] = '\0';
     return (n);
   }
   if (!drop)
@@ -401,16 +358,15 @@ tag(clean_t *c, const char *s, size_t i, size_t n, char *name, size_t namesize)
 char *
 gwMailHtmlClean(const char *in, size_t len, gw_mail_cid_cb_t cb, void *ctx, size_t *outlen)
 {
-  clean_t c = { NULL, 0, 0, false, cb, ctx, 0 };
+  clean_t c = { { NULL, 0, 0, false }, cb, ctx, 0 };
   size_t  i = 0, start;
   char    name[32];
 
-  if (len > GW_MAIL_HTML_CLEAN_MAX || (c.buf = malloc(c.size = len + 256)) == NULL)
+  if (len > GW_MAIL_HTML_CLEAN_MAX)
     return (NULL);
-  c.buf[0] = '\0';
   out_put(&c, "<!DOCTYPE html>\n<meta charset=\"utf-8\">\n", 39);
 
-  while (i < len && !c.failed)
+  while (i < len && !c.out.failed)
   {
     for (start = i; i < len && in[i] != '<' && in[i] != '\0'; i ++);
     out_put(&c, in + start, i - start);
@@ -444,12 +400,12 @@ gwMailHtmlClean(const char *in, size_t len, gw_mail_cid_cb_t cb, void *ctx, size
       i ++;
     }
   }
-  if (c.failed)
+  if (c.out.failed)
   {
-    free(c.buf);
+    free(c.out.data);
     return (NULL);
   }
-  *outlen = c.len;
+  *outlen = c.out.len;
 
-  return (c.buf);
+  return (c.out.data);
 }

@@ -81,16 +81,7 @@ gw_stop; gw_restart || exit 1
 
 # bodies: "NUMBER STATE FORMAT PAGES COLOUR ID" of alice's "message body" jobs, oldest first.
 bodies() {
-  gw --json job list --user alice | /usr/bin/python3 -c '
-import json, sys
-def jobs(x):
-    if isinstance(x, dict):
-        if "state" in x and "name" in x: yield x
-        for v in x.values(): yield from jobs(v)
-    elif isinstance(x, list):
-        for v in x: yield from jobs(v)
-for j in sorted((j for j in jobs(json.load(sys.stdin)) if j["name"] == "message body"), key=lambda j: j["number"]):
-    print(j["number"], j["state"], j["format"], j["pages"], j["color_pages"], j["id"])'
+  fakems_jobs number format pages color_pages id | awk -F '\t' '$1 == "message body" {print $4, $2, $5, $6, $7, $8}' | sort -n
 }
 two_held() { [ "$(bodies | awk '$2 == "held"' | wc -l)" = 2 ]; }
 
