@@ -11,6 +11,8 @@
 #include "../../mail/mail-private.h"
 #include "test.h"
 
+#include <printgate/text.h>
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +149,21 @@ main(void)
   static char png[] = "\x89PNG\r\n\x1a\n-not-really-but-bytes";
   char        *out, *big, *in;
   size_t       len;
+
+  TEST_BEGIN("gwBufferAddBase64: the RFC 4648 test vectors");
+  {
+    static const char * const vec[][2] = { { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" }, { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" } };
+
+    for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i ++)
+    {
+      gw_buffer_t b = { NULL, 0, 0, false };
+
+      gwBufferAdd(&b, "", 0);
+      gwBufferAddBase64(&b, vec[i][0], strlen(vec[i][0]));
+      TEST_CHECKF(b.data && !strcmp(b.data, vec[i][1]), "%s -> %s", vec[i][0], b.data ? b.data : "(null)");
+      free(b.data);
+    }
+  }
 
   TEST_BEGIN("cid: pictures of the message become data: URIs; unknown or other types are dropped");
   images[0] = (image_t){ "logo@example", "image/png", png, sizeof(png) - 1 };
