@@ -712,3 +712,23 @@ gwApiHttpsPort(gw_system_t *sys)
 {
   return (sys && sys->listener ? gwListenerGetPort(sys->listener) : 0);
 }
+
+
+/*
+ * 'gwApiFormatSupported()' - Whether documents of a MIME type are converted
+ *                            (the mail front-end asks before it submits an
+ *                            HTML body as a page).
+ */
+
+bool
+gwApiFormatSupported(gw_system_t *sys, const char *mime_type)
+{
+  if (!sys || !mime_type)
+    return (false);
+  if (!strcmp(mime_type, "application/pdf") || !strcmp(mime_type, "text/plain"))
+    return (true);
+  if (!strcmp(mime_type, "text/html") || !strcmp(mime_type, "text/csv"))
+    return (sys->office != NULL);
+
+  return (false);
+}

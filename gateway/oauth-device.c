@@ -18,6 +18,7 @@
 
 #include "api-private.h"
 #include "mailsrc-private.h"
+#include "printgate/clock.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

@@ -108,6 +108,31 @@ gwArrayGrow(void *array, size_t count, size_t *alloc, size_t elemsize, size_t fi
 
 
 /*
+ * 'gwBufferAddBase64()' - Append the base64 (RFC 4648, with padding) of
+ *                         len bytes.
+ */
+
+void
+gwBufferAddBase64(gw_buffer_t *b, const void *data, size_t len)
+{
+  static const char    b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const unsigned char *in = data;
+  char                 q[4];
+
+  for (size_t i = 0; i < len && !b->failed; i += 3)
+  {
+    unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < len ? in[i + 2] : 0);
+
+    q[0] = b64[(v >> 18) & 63];
+    q[1] = b64[(v >> 12) & 63];
+    q[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+    q[3] = i + 2 < len ? b64[v & 63] : '=';
+    gwBufferAdd(b, q, 4);
+  }
+}
+
+
+/*
  * 'gwBufferAddf()' - Append formatted text (at most 2 KB a call; longer
  *                    marks the buffer failed rather than cutting it).
  */

@@ -265,14 +265,15 @@ content_type(const struct mailmime_content *ct, char *buf, size_t bufsize)
  */
 
 static void
-part_fields(const struct mailmime *mime, bool *attachment, bool *inline_r, bool *has_cid, char *filename, size_t filenamesize, int *encoding)
+part_fields(const struct mailmime *mime, bool *attachment, bool *inline_r, char *cid, size_t cidsize, char *filename, size_t filenamesize, int *encoding)
 {
   gw_mail_param_t dparams[GW_MAIL_PARAM_MAX], cparams[GW_MAIL_PARAM_MAX];
   int             nd = 0, nc = 0;
   char            name[1024];
   clistiter      *it;
 
-  *attachment = *inline_r = *has_cid = false;
+  *attachment = *inline_r = false;
+  *cid        = '\0';
   *encoding   = MAILMIME_MECHANISM_7BIT;
   *filename   = '\0';
 
@@ -283,7 +284,7 @@ part_fields(const struct mailmime *mime, bool *attachment, bool *inline_r, bool 
       struct mailmime_field *f = clist_content(it);
 
       if (f->fld_type == MAILMIME_FIELD_ID && f->fld_data.fld_id)
-        *has_cid = true;
+        snprintf(cid, cidsize, "%s", f->fld_data.fld_id[0] ? f->fld_data.fld_id : "-");
       else if (f->fld_type == MAILMIME_FIELD_TRANSFER_ENCODING && f->fld_data.fld_encoding)
         *encoding = f->fld_data.fld_encoding->enc_type;
       else if (f->fld_type == MAILMIME_FIELD_DISPOSITION && f->fld_data.fld_disposition)
@@ -487,7 +488,8 @@ walk_tnef(gw_mail_message_t *msg, const char *label, const char *type, const cha
 /*
  * 'html_body()' - An HTML body: its text rendering (gwMailHtmlToText,
  *                 after the charset is made UTF-8) is the body, as
- *                 text/plain.  false when out of memory.
+ *                 text/plain; the UTF-8 HTML is kept for the Office pool
+ *                 (gwMailMessageBodyHtml).  false when out of memory.
  */
 
 static bool
@@ -517,15 +519,61 @@ html_body(gw_mail_message_t *msg, const struct mailmime *mime, const char *data,
     return (false);
   }
   size = gwMailHtmlToText(html, hsize, text, gwMailHtmlTextSize(hsize));
-  free(utf8);
+  if (utf8 && !own_copy(msg, utf8))
+    return (false);
   if ((p = add_part(msg, GW_MAIL_PART_BODY, "message body", "text/plain", NULL)) == NULL)
     return (false);
   p->data         = text;
   p->size         = size;
+  p->html         = html;
+  p->html_size    = hsize;
   msg->body_index = msg->nparts - 1;
   msg->body_html  = true;
 
   return (true);
+}
+
+
+/*
+ * 'cid_part()' - gwMailHtmlClean callback: the part with that Content-ID.
+ */
+
+static bool
+cid_part(void *ctx, const char *cid, const char **type, const char **data, size_t *size)
+{
+  gw_mail_message_t *msg = (gw_mail_message_t *)ctx;
+
+  for (int i = 0; i < msg->nparts; i ++)
+  {
+    const gw_mail_part_t *p = msg->parts + i;
+
+    if (p->cid[0] && !strcmp(p->cid, cid) && p->kind != GW_MAIL_PART_BODY)
+    {
+      *type = p->type;
+      *data = p->data;
+      *size = p->size;
+      return (true);
+    }
+  }
+
+  return (false);
+}
+
+
+/*
+ * 'gwMailMessageBodyHtml()' - The HTML body as a page to convert: its own
+ *                             cid: pictures inlined, nothing remote.
+ */
+
+char *
+gwMailMessageBodyHtml(gw_mail_message_t *msg, size_t *outlen)
+{
+  const gw_mail_part_t *body = msg->body_index >= 0 && msg->body_index < msg->nparts ? msg->parts + msg->body_index : NULL;
+
+  if (!body || body->kind != GW_MAIL_PART_BODY || !body->html)
+    return (NULL);
+
+  return (gwMailHtmlClean(body->html, body->html_size, cid_part, msg, outlen));
 }
 
 
@@ -538,13 +586,15 @@ walk_single(gw_mail_message_t *msg, const struct mailmime *mime)
 {
   char            type[96], filename[GW_MAIL_FILENAME_MAX + 1], label[GW_MAIL_FILENAME_MAX + 1];
   bool            attachment, is_inline, has_cid;
+  char            cid[128];
   int             encoding;
   const char     *data;
   size_t          size;
   gw_mail_part_t *p;
 
   content_type(mime->mm_content_type, type, sizeof(type));
-  part_fields(mime, &attachment, &is_inline, &has_cid, filename, sizeof(filename), &encoding);
+  part_fields(mime, &attachment, &is_inline, cid, sizeof(cid), filename, sizeof(filename), &encoding);
+  has_cid = cid[0] != '\0';
   snprintf(label, sizeof(label), "%s", filename[0] ? filename : type);
 
   if (!part_data(msg, mime, encoding, &data, &size))
@@ -580,6 +630,7 @@ walk_single(gw_mail_message_t *msg, const struct mailmime *mime)
     return (false);
   p->data = data;
   p->size = size;
+  snprintf(p->cid, sizeof(p->cid), "%s", cid);
 
   return (true);
 }

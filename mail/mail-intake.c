@@ -495,6 +495,36 @@ header_only(gw_mail_source_t *src, const char *data, size_t size)
 
 
 /*
+ * 'submit_body_or_part()' - submit_part(), but an HTML body goes as the page
+ *                           itself (gwMailMessageBodyHtml: its own cid:
+ *                           pictures, nothing remote) when the core converts
+ *                           text/html (the Office pool); else its text.
+ */
+
+static bool
+submit_body_or_part(gw_mail_source_t *src, const gw_actor_t *actor, const char *user, gw_mail_message_t *msg, const gw_mail_part_t *part, gw_job_options_t *options, gw_mail_part_state_t *p)
+{
+  gw_mail_part_t page;
+  char          *html;
+  size_t         len;
+  bool           ok;
+
+  if (part->kind != GW_MAIL_PART_BODY || !part->html || !gwApiFormatSupported(src->sys, "text/html") ||
+      (html = gwMailMessageBodyHtml(msg, &len)) == NULL)
+    return (submit_part(src, actor, user, part, options, p));
+
+  page      = *part;
+  page.data = html;
+  page.size = len;
+  snprintf(page.type, sizeof(page.type), "text/html");
+  ok = submit_part(src, actor, user, &page, options, p);
+  free(html);
+
+  return (ok);
+}
+
+
+/*
  * 'plan_parts()' - The parts to submit (attachments, and the body when
  *                  asked) and the refused ones' lines, into m (NULL: only
  *                  count them).  Returns the count; *submit gets those to submit.
@@ -753,7 +783,7 @@ intake(gw_mail_source_t *src, const char *key, const char *data, size_t size, vo
     snprintf(base, sizeof(base), "%s:%s:%d", src->name, key, part->index);
     for (j = 0; j < m->nparts && strcmp(m->parts[j].base, base); j ++);
     if (j < m->nparts && !m->parts[j].final)
-      m->retry = !submit_part(src, &actor, addr.user_name, part, &opts, m->parts + j);
+      m->retry = !submit_body_or_part(src, &actor, addr.user_name, msg, part, &opts, m->parts + j);
   }
   gwMailMessageDelete(&msg);
 

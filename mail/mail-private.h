@@ -87,6 +87,9 @@ typedef struct gw_mail_part_s
   char                why[320];         /* REFUSED / SKIPPED: the reason */
   const char         *data;             /* Decoded bytes (owned by the walk) */
   size_t              size;
+  char                cid[128];         /* Content-ID without <>, "" = none */
+  const char         *html;             /* BODY from an HTML part: that HTML, UTF-8 (data is its text) */
+  size_t              html_size;
 } gw_mail_part_t;
 
 typedef struct gw_mail_limits_s
@@ -120,6 +123,22 @@ extern size_t gwMailHtmlTextSize(size_t len);
 /* Text rendering of HTML (tags stripped, blocks as line breaks, entities decoded, script/style/head
    dropped, nothing fetched) into out, NUL-terminated; returns its length. */
 extern size_t gwMailHtmlToText(const char *in, size_t len, char *out, size_t outsize);
+
+/* ---- HTML bodies for the Office pool (mail-html-clean.c) -------------------- */
+
+#define GW_MAIL_HTML_CLEAN_MAX   (4 * 1024 * 1024)   /* Bytes of HTML taken */
+#define GW_MAIL_HTML_ATTR_MAX    8192                /* Longer attribute values are dropped */
+#define GW_MAIL_HTML_IMAGE_MAX   (5 * 1024 * 1024)   /* Bytes of one cid: picture */
+#define GW_MAIL_HTML_IMAGES_MAX  (10 * 1024 * 1024)  /* Bytes of all cid: pictures of a page */
+
+/* A cid: reference ("logo@x", without "cid:"): the part's type and bytes; false = not in the message. */
+typedef bool (*gw_mail_cid_cb_t)(void *ctx, const char *cid, const char **type, const char **data, size_t *size);
+
+/* The page to convert (malloc'd, *outlen bytes): cid: pictures as data: URIs, every other URL removed,
+   CSS fetches neutralised, scripts/frames/objects/meta/link dropped; NULL when over the cap or out of memory. */
+extern char *gwMailHtmlClean(const char *in, size_t len, gw_mail_cid_cb_t cb, void *ctx, size_t *outlen);
+/* The message's HTML body cleaned with its own cid: pictures (gwMailHtmlClean), or NULL (none, too big). */
+extern char *gwMailMessageBodyHtml(gw_mail_message_t *msg, size_t *outlen);
 
 /* ---- TNEF, winmail.dat (mail-tnef.c, libytnef) ------------------------------ */
 

@@ -160,6 +160,7 @@ fakems_rig_start() {
   trap 'bash "$RIG" stop >/dev/null 2>&1; peers_cleanup' EXIT
 }
 
+# fakems_jobs [FIELD...]: alice's jobs, one a line: name, state, reason and the FIELDs of `job list --json`, tab-separated.
 fakems_jobs() {
   gw --json job list --user alice | /usr/bin/python3 -c '
 import json, sys
@@ -170,7 +171,7 @@ def jobs(x):
     elif isinstance(x, list):
         for v in x: yield from jobs(v)
 for j in jobs(json.load(sys.stdin)):
-    print(j["name"], j["state"], j.get("reason") or "-", sep="\t")'
+    print(j["name"], j["state"], j.get("reason") or "-", *(j.get(f) for f in sys.argv[1:]), sep="\t")' "$@"
 }
 
 # fakems_held NAME [STATE]: alice's jobs with that document name in that state (default held).

@@ -501,6 +501,9 @@ extern bool gwApiJobUnquarantine(gw_system_t *sys, const gw_actor_t *actor, cons
 
 extern int  gwApiHttpsPort(gw_system_t *sys);      /* The listener's port, 0 = no listener */
 extern int  gwApiPlainPort(gw_system_t *sys);      /* The plain ipp:// port (IppPlainPort), 0 = off */
+/* Whether a document of this MIME type is converted here: application/pdf and text/plain always,
+   text/html and text/csv only with the Office pool (OfficeWorkers > 0); any other type: false. */
+extern bool gwApiFormatSupported(gw_system_t *sys, const char *mime_type);
 
 #endif /* !PRINTGATE_API_H */
 
