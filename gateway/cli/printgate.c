@@ -805,7 +805,7 @@ outbox_request(cli_t *cli, char *secret, size_t secretsize, bool *mine_r)
   {
     if (!read_secret("-", "a secret", secret, secretsize) || !secret[0] || strlen(secret) + 1 >= secretsize)
     {
-      fprintf(stderr, "printgate: secret encrypt: give one secret (1 to 1024 bytes) as a line on standard input\n");
+      fprintf(stderr, "printgate: secret encrypt: give one secret (1 to 4096 bytes) as a line on standard input\n");
       json_object_put(req);
       return (NULL);
     }
@@ -1471,7 +1471,7 @@ int
 main(int argc, char *argv[])
 {
   cli_t        cli;
-  char         err[1024], sock[GW_PATH_MAX], secret[1100];
+  char         err[1024], sock[GW_PATH_MAX], secret[4100];           /* A secret: 1 to 4096 bytes (GW_SECRET_MAX) */
   gw_config_t *config;
   json_object *req;
   int          i, docfd = -1, status;
