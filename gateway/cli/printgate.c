@@ -517,6 +517,9 @@ print_health(json_object *reply)
   o = json_object_object_get(h, "jobs");
   for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i ++)
     printf(" %s %d%s", states[i], (int)jint(o, states[i]), i + 1 < sizeof(states) / sizeof(states[0]) ? "," : "\n");
+  o = json_object_object_get(h, "released_today");
+  printf("released today (UTC): printed %d, failed %d, pages %d, colour pages %d\n", (int)jint(o, "printed"), (int)jint(o, "failed"),
+         (int)jint(o, "pages"), (int)jint(o, "color_pages"));
   o = json_object_object_get(h, "conversions");
   printf("conversions: %d running, %d queued, %d ok, %d failed since the start\n", (int)jint(o, "running"), (int)jint(o, "queued"), (int)jint(o, "ok"), (int)jint(o, "failed"));
   o = json_object_object_get(h, "outbox");
