@@ -137,6 +137,7 @@ check "  with a test button and the add form" sh -c "grep -q 'action=\"/admin/ma
 check "  the edit page shows no secret, says one is set" sh -c "[ \"\$(curl -sk -b '$W/boss' -o '$W/answers/edit' -w '%{http_code}' '$BASE/admin/mail-sources/console')\" = 200 ] && grep -q 'Password (set; empty keeps it)' '$W/answers/edit'"
 check "/health's details list the mail sources" sh -c "curl -sk -b '$W/boss' '$BASE/api/v1/admin/health' | tee '$W/answers/health' | grep -q '\"mail_sources\":\[.*\"name\":\"console\"'"
 check "  the health page shows them" sh -c "curl -sk -b '$W/boss' '$BASE/admin/health' | tee '$W/answers/health-page' | grep -q 'health-mail-sources'"
+check "  and the jobs released today (none printed here)" grep -q 'id="health-released"' "$W/answers/health-page"
 
 # ---- 3. the device-code flow against a fake endpoint -------------------------------------------
 fakems_tls "$W/dev"
