@@ -11,8 +11,9 @@
  *
  * What a scrape costs: the counters are atomics; the store is asked for
  * ten rows of store_totals (kept by triggers) and the outbox's unsent rows
- * on its index, never a count of the jobs; the front-ends' health hooks
- * and the Office pool are read as /health reads them.  Nothing here names
+ * on its index, never a count of the jobs; the front-ends' health hooks,
+ * the mail-source registry (copied under its lock) and the Office pool
+ * are read as /health reads them.  Nothing here names
  * a user or a document: labels are states, outcomes, printers, mail
  * sources and HTTP status codes.
  */
