@@ -817,7 +817,7 @@ gwApiMailSourceTest(gw_system_t *sys, const gw_actor_t *actor, const char *name,
  */
 
 bool
-_gwMailSrcSetRefresh(gw_system_t *sys, int64_t tenant, const char *name, const char *refresh, const char **error_r)
+_gwMailSrcSetRefresh(gw_system_t *sys, int64_t tenant, const char *name, const char *refresh, bool reload, const char **error_r)
 {
   gw_mail_source_def_t def;
   char               (*sealed)[SEALED_MAX] = calloc(3, SEALED_MAX), *spec = NULL;
@@ -828,7 +828,7 @@ _gwMailSrcSetRefresh(gw_system_t *sys, int64_t tenant, const char *name, const c
   if (!load_spec(sys, tenant, name, &def, sealed))
     *error_r = "the source was removed";
   else if (strlen(refresh) > GW_SECRET_MAX)
-    *error_r = "the refresh token is longer than 1024 bytes";
+    *error_r = "the refresh token is longer than 4096 bytes";
   else if (seal(sys, refresh, sealed[2], error_r))
   {
     if ((spec = spec_make(&def, sealed)) != NULL && gwStoreMailSourcePut(sys->store, tenant, name, spec))
@@ -843,10 +843,27 @@ _gwMailSrcSetRefresh(gw_system_t *sys, int64_t tenant, const char *name, const c
   }
   gwWipe(sealed, 3 * SEALED_MAX);
   free(sealed);
-  if (ok)
+  if (ok && reload)
     _gwMailSrcChanged(sys);
 
   return (ok);
+}
+
+
+/*
+ * 'gwApiMailSourceKeepRefreshToken()' - A console source's rotated refresh
+ *                                       token, stored sealed (no reload:
+ *                                       the running source has it).
+ */
+
+bool
+gwApiMailSourceKeepRefreshToken(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *refresh, const char **error_r)
+{
+  *error_r = "refused";
+  if (!sys || !sys->mailsrc || !_gwApiActorValid(actor) || !name || !refresh || !*refresh)
+    return (false);
+
+  return (_gwMailSrcSetRefresh(sys, actor->tenant, name, refresh, false, error_r));
 }
 
 
@@ -882,4 +899,27 @@ _gwMailSrcHealth(gw_system_t *sys)
   pthread_mutex_unlock(&m->lock);
 
   return (list);
+}
+
+
+/*
+ * '_gwMailSrcSnapshot()' - A copy of up to max published states (for
+ *                          /metrics, read without the lock held); their
+ *                          number.
+ */
+
+int
+_gwMailSrcSnapshot(gw_system_t *sys, gw_mail_source_status_t *st, int max)
+{
+  _gw_mailsrc_t *m = sys->mailsrc;
+  int            n = 0;
+
+  if (!m)
+    return (0);
+  pthread_mutex_lock(&m->lock);
+  for (; n < m->nstatus && n < max; n ++)
+    st[n] = m->status[n];
+  pthread_mutex_unlock(&m->lock);
+
+  return (n);
 }

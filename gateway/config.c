@@ -36,7 +36,7 @@
  * Limits of the file format.
  */
 
-#define CONFIG_LINE_MAX   4096              /* Longest line accepted, in bytes */
+#define CONFIG_LINE_MAX   8192              /* Longest line accepted, in bytes (a sealed 4,096-byte refresh token is 5,523) */
 #define CONFIG_FILE_MAX   (1024 * 1024)     /* Largest file accepted, in bytes */
 #define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 

@@ -302,6 +302,56 @@ conversions_json(gw_system_t *sys)
 
 
 /*
+ * 'released_cb()' - Add one report row to the day's sums.
+ */
+
+static bool
+released_cb(const gw_report_row_t *row, void *data)
+{
+  gw_report_row_t *sum = (gw_report_row_t *)data;
+
+  sum->printed     += row->printed;
+  sum->failed      += row->failed;
+  sum->pages       += row->pages;
+  sum->color_pages += row->color_pages;
+  return (true);
+}
+
+
+/*
+ * 'released_today()' - Jobs printed and failed since midnight UTC, with
+ *                      their pages, from print_usage (the rows written as
+ *                      jobs print: a printed job is discarded at once
+ *                      unless KeepPrintedJobs, so the jobs' "printed"
+ *                      state counts only those kept for a reprint).  The
+ *                      default tenant, on the print_usage_time index.
+ */
+
+static json_object *
+released_today(gw_system_t *sys, time_t now)
+{
+  gw_report_query_t q;
+  gw_report_row_t   sum;
+  json_object      *o = json_object_new_object();
+
+  memset(&q, 0, sizeof(q));
+  memset(&sum, 0, sizeof(sum));
+  q.by    = GW_REPORT_BY_INTAKE;
+  q.since = (int64_t)(now - now % 86400);
+  if (!gwStoreReport(sys->store, GW_DEFAULT_TENANT, &q, released_cb, &sum))
+  {
+    json_object_object_add(o, "error", json_object_new_string("store error"));
+    return (o);
+  }
+  json_object_object_add(o, "printed", json_object_new_int64(sum.printed));
+  json_object_object_add(o, "failed", json_object_new_int64(sum.failed));
+  json_object_object_add(o, "pages", json_object_new_int64(sum.pages));
+  json_object_object_add(o, "color_pages", json_object_new_int64(sum.color_pages));
+  return (o);
+}
+
+
+/*
  * 'gwApiHealth()' - The health report for the admin pages and the CLI
  *                   (api.h).  Counts only: no user, no document.
  */
@@ -335,6 +385,7 @@ gwApiHealth(gw_system_t *sys, const gw_actor_t *actor, char **json_r, const char
   for (int s = 0; s < GW_JOB_STATE_COUNT; s ++)
     json_object_object_add(jobs, gwJobStateString((gw_job_state_t)s), json_object_new_int64(t.jobs[s]));
   json_object_object_add(root, "jobs", jobs);
+  json_object_object_add(root, "released_today", released_today(sys, now));
   json_object_object_add(root, "conversions", conversions_json(sys));
   json_object_object_add(root, "frontends", _gwHealthFrontends(sys));
   json_object_object_add(root, "mail_sources", _gwMailSrcHealth(sys));

@@ -39,11 +39,13 @@ typedef struct _gw_mailsrc_s
 extern _gw_mailsrc_t *_gwMailSrcNew(void);
 extern void           _gwMailSrcDelete(_gw_mailsrc_t **m);
 /* The registry's sources for /health: a JSON array. */
+/* A copy of up to max published states (for /metrics); their number. */
+extern int            _gwMailSrcSnapshot(gw_system_t *sys, gw_mail_source_status_t *st, int max);
 extern json_object   *_gwMailSrcHealth(gw_system_t *sys);
 /* A console source's settings (no secret in def) and, when client_secret is not NULL, its client secret opened ("" = none; the caller wipes it); false = none. */
 extern bool           _gwMailSrcLoad(gw_system_t *sys, int64_t tenant, const char *name, gw_mail_source_def_t *def, char *client_secret, size_t secretsize);
-/* Store a new refresh token (plain; sealed here) for a console source, then the front-end reloads. */
-extern bool           _gwMailSrcSetRefresh(gw_system_t *sys, int64_t tenant, const char *name, const char *refresh, const char **error_r);
+/* Store a new refresh token (plain; sealed here) for a console source, then (reload) the front-end reloads. */
+extern bool           _gwMailSrcSetRefresh(gw_system_t *sys, int64_t tenant, const char *name, const char *refresh, bool reload, const char **error_r);
 /* The provider's endpoints and scope where the source leaves them empty. */
 extern void           _gwMailSrcDefaults(gw_mail_source_def_t *def);
 /* Call the front-end's changed() hook. */

@@ -11,14 +11,16 @@
  *
  * What a scrape costs: the counters are atomics; the store is asked for
  * ten rows of store_totals (kept by triggers) and the outbox's unsent rows
- * on its index, never a count of the jobs; the front-ends' health hooks
- * and the Office pool are read as /health reads them.  Nothing here names
+ * on its index, never a count of the jobs; the front-ends' health hooks,
+ * the mail-source registry (copied under its lock) and the Office pool
+ * are read as /health reads them.  Nothing here names
  * a user or a document: labels are states, outcomes, printers, mail
  * sources and HTTP status codes.
  */
 
 #include "system-private.h"
 #include "outbox-private.h"
+#include "mailsrc-private.h"
 #include "printgate/text.h"
 #include "printgate/clock.h"
 
@@ -303,15 +305,13 @@ json_int(json_object *o, const char *name)
 
 /*
  * 'add_mail()' - The mail sources, from the mail front-end's health hook:
- *                whether the last poll failed, seconds since the last good
- *                one (lag), and the back-off in force.
+ *                whether the last poll failed and the back-off in force.
  */
 
 static void
 add_mail(gw_system_t *sys, gw_buffer_t *b)
 {
   json_object *all = _gwHealthFrontends(sys), *mail, *sources;
-  time_t       now = time(NULL);
   size_t       n;
 
   if (!json_object_object_get_ex(all, "mail", &mail) || !json_object_object_get_ex(mail, "sources", &sources) ||
@@ -330,15 +330,6 @@ add_mail(gw_system_t *sys, gw_buffer_t *b)
     add_sample(b, "printgate_mail_source_error", "source", json_object_object_get_ex(s, "name", &v) ? json_object_get_string(v) : "", NULL, NULL,
                !strcmp(status, "error") || !strcmp(status, "stopped"));
   }
-  add_family(b, "printgate_mail_source_lag_seconds", "gauge", "Seconds since the mail source's last good poll (since the start when none yet).");
-  for (size_t i = 0; i < n; i ++)
-  {
-    json_object *s = json_object_array_get_idx(sources, i), *v;
-    int64_t      last = json_int(s, "last_success");
-
-    add_sample(b, "printgate_mail_source_lag_seconds", "source", json_object_object_get_ex(s, "name", &v) ? json_object_get_string(v) : "", NULL, NULL,
-               (double)(now - (last ? last : sys->start_time)));
-  }
   add_family(b, "printgate_mail_source_backoff_seconds", "gauge", "Back-off of the mail source after errors (0 = none).");
   for (size_t i = 0; i < n; i ++)
   {
@@ -348,6 +339,48 @@ add_mail(gw_system_t *sys, gw_buffer_t *b)
                (double)json_int(s, "backoff"));
   }
   json_object_put(all);
+}
+
+
+/*
+ * 'add_mail_sources()' - The mail sources from the core's registry (what
+ *                        the mail front-end publishes, config-file and
+ *                        console sources alike): up, errors, lag, last
+ *                        poll and messages taken, one series each.
+ */
+
+static void
+add_mail_sources(gw_system_t *sys, gw_buffer_t *b)
+{
+  static const struct
+  {
+    const char *name, *type, *help;
+  }                        fam[] =
+  {
+    { "printgate_mail_source_up", "gauge", "1 when the mail source's last round completed and no error came after it." },
+    { "printgate_mail_source_errors_total", "counter", "Errors of the mail source (failed rounds, stops) since it started." },
+    { "printgate_mail_source_lag_seconds", "gauge", "Seconds since the mail source's last good poll (since the start when none yet)." },
+    { "printgate_mail_source_last_poll_timestamp_seconds", "gauge", "Unix time of the mail source's last good poll (0 = none yet)." },
+    { "printgate_mail_messages_taken_total", "counter", "Messages the mail source took since it started." }
+  };
+  gw_mail_source_status_t *st = calloc(_GW_MAILSRC_STATUS_MAX, sizeof(gw_mail_source_status_t));
+  int                      n = st ? _gwMailSrcSnapshot(sys, st, _GW_MAILSRC_STATUS_MAX) : 0;
+  int64_t                  now = (int64_t)time(NULL);
+
+  for (int f = 0; f < (int)(sizeof(fam) / sizeof(fam[0])) && n > 0; f ++)
+  {
+    add_family(b, fam[f].name, fam[f].type, fam[f].help);
+    for (int i = 0; i < n; i ++)
+    {
+      double v = f == 0 ? !strcmp(st[i].state, "ok") :
+                 f == 1 ? (double)st[i].errors :
+                 f == 2 ? (double)(now - (st[i].last_poll ? st[i].last_poll : (int64_t)sys->start_time)) :
+                 f == 3 ? (double)st[i].last_poll : (double)st[i].taken;
+
+      add_sample(b, fam[f].name, "source", st[i].name, NULL, NULL, v);
+    }
+  }
+  free(st);
 }
 
 
@@ -480,6 +513,7 @@ metrics_finish(gw_request_t *req, void *data)
     add_releases(sys, &b);
     add_http(sys, &b);
     add_mail(sys, &b);
+    add_mail_sources(sys, &b);
     add_process(sys, &b);
     if (b.failed)
       respond_text(req, 500, "Out of memory.\n");

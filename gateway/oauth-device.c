@@ -437,7 +437,7 @@ gwApiMailSourceOAuthPoll(gw_system_t *sys, const gw_actor_t *actor, const char *
     gwWipe(code, sizeof(code));
     device->polls ++;
     device->interval += add;
-    if (refresh[0] && !_gwMailSrcSetRefresh(sys, actor->tenant, name, refresh, &error))
+    if (refresh[0] && !_gwMailSrcSetRefresh(sys, actor->tenant, name, refresh, true, &error))
     {
       snprintf(device->state, sizeof(device->state), "error");
       snprintf(device->text, sizeof(device->text), "%s", error ? error : "the refresh token could not be stored");

@@ -192,8 +192,11 @@ read_answer(gw_oauth_t *o, const char *body, char *why, size_t whysize)
       life = 3600;
     o->expires = time(NULL) + (life > 2 * TOKEN_MARGIN ? life - TOKEN_MARGIN : life / 2);
     refresh = json_string(root, "refresh_token");
-    if (*refresh && o->refresh_token[0] && strlen(refresh) < sizeof(o->refresh_token))
+    if (*refresh && o->refresh_token[0] && strlen(refresh) <= GW_OAUTH_TOKEN_MAX && strcmp(refresh, o->refresh_token))
+    {
       snprintf(o->refresh_token, sizeof(o->refresh_token), "%s", refresh);
+      o->rotated = true;
+    }
     o->grants ++;
   }
   json_object_put(root);

@@ -75,7 +75,7 @@ _gwSecretEncrypt(gw_keys_t *keys, const char *secret, char *out, size_t outsize,
 
   if (!secret || !*secret || len > GW_SECRET_MAX)
   {
-    *error_r = "a secret is 1 to 1024 bytes";
+    *error_r = "a secret is 1 to 4096 bytes";
     return (false);
   }
 

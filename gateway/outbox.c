@@ -307,7 +307,8 @@ oauth_setup(gw_system_t *sys, const gw_config_t *c, gw_oauth_t *o, unsigned char
 {
   static const unsigned char label[] = "printgate outbox oauth settings";
   unsigned char              now[GW_HMAC_LEN];
-  char                       settings[6000];
+  char                       settings[sizeof(c->smtp_token_url) + sizeof(c->smtp_token_ca_file) + sizeof(c->smtp_client_id) +
+                                      sizeof(c->smtp_client_secret) + sizeof(c->smtp_refresh_token) + sizeof(c->smtp_scope) + 8];
   bool                       ok;
 
   snprintf(settings, sizeof(settings), "%s\n%s\n%s\n%s\n%s\n%s", c->smtp_token_url, c->smtp_token_ca_file, c->smtp_client_id,

@@ -340,6 +340,7 @@ _gwMailHealthError(gw_mail_source_t *src, int backoff, bool stopped, const char 
   gwLog(gwSystemGetLog(src->sys), stopped ? GW_LOG_ERROR : GW_LOG_WARN, "Mail source %s: %s", src->name, text);
   pthread_mutex_lock(&src->mutex);
   src->health.last_error_at = time(NULL);
+  src->health.errors ++;
   snprintf(src->health.last_error, sizeof(src->health.last_error), "%.255s", text);
   src->health.backoff = backoff;
   src->health.stopped = stopped;

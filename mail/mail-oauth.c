@@ -37,6 +37,11 @@ _gwMailOAuthToken(gw_mail_source_t *src, bool *tls_refused)
     _gwMailHealthError(src, 0, *tls_refused, "%s%s.", why, *tls_refused ? "; the source is stopped" : "");
   else if (o->grants != grants)
     gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: new access token (%s grant, %d so far).", src->name, gwOAuthGrantName(o), o->grants);
+  if (token && o->rotated)
+  {
+    o->rotated = false;
+    _gwMailSourceKeepRefresh(src);
+  }
 
   return (token);
 }

@@ -354,7 +354,7 @@ bool
 _gwMailSourcesLoad(const char *path, gw_mail_source_t *sources, int *count, char *why, size_t whysize)
 {
   FILE        *fp;
-  char         line[8192];
+  char         line[GW_MAIL_LINE_MAX];
   int          lineno = 0;
   struct stat  st;
   const char  *error = NULL;

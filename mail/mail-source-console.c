@@ -49,7 +49,7 @@ console_line(const char *name, const char *line, void *data)
 {
   console_load_t   *cl = (console_load_t *)data;
   gw_mail_source_t *s;
-  char              copy[8192];
+  char              copy[GW_MAIL_LINE_MAX];
   const char       *error;
 
   if (*cl->count >= GW_MAIL_SOURCES_MAX)
@@ -145,7 +145,37 @@ _gwMailSourcePublish(gw_mail_source_t *src)
   st.last_error_at = (int64_t)h.last_error_at;
   snprintf(st.last_error, sizeof(st.last_error), "%s", h.last_error);
   st.taken         = (int64_t)__atomic_load_n(&src->taken, __ATOMIC_RELAXED);
+  st.errors        = h.errors;
 
   system_actor(&actor, src->name);
   gwApiMailSourcePublish(src->sys, &actor, &st);
+}
+
+
+/*
+ * '_gwMailSourceKeepRefresh()' - The token endpoint rotated the refresh
+ *                                token: a console source's new one goes to
+ *                                the store (sealed there) so a restart
+ *                                uses it; a MailSourceFile source's cannot
+ *                                be written back, which the log says.
+ */
+
+void
+_gwMailSourceKeepRefresh(gw_mail_source_t *src)
+{
+  gw_actor_t  actor;
+  const char *error = NULL;
+
+  if (src->probe)
+    return;
+  if (!src->console)
+  {
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_WARN, "Mail source %s: the token endpoint sent a new refresh token; MailSourceFile still holds the old one (it is used until a restart, then the old one is tried).", src->name);
+    return;
+  }
+  system_actor(&actor, src->name);
+  if (gwApiMailSourceKeepRefreshToken(src->sys, &actor, src->name, src->oauth.refresh_token, &error))
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_INFO, "Mail source %s: the token endpoint sent a new refresh token; stored (sealed) for the next start.", src->name);
+  else
+    gwLog(gwSystemGetLog(src->sys), GW_LOG_ERROR, "Mail source %s: the token endpoint sent a new refresh token that could not be stored: %s.", src->name, error);
 }

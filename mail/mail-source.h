@@ -31,6 +31,7 @@ typedef enum gw_mail_auth_e             /* auth= */
 } gw_mail_auth_t;
 
 #define GW_MAIL_TOKEN_MAX    GW_OAUTH_TOKEN_MAX  /* Bytes of an access or refresh token */
+#define GW_MAIL_LINE_MAX     12288      /* Bytes of a source's line (a sealed refresh token is up to 5,506) */
 
 typedef gw_oauth_t gw_mail_oauth_t;     /* OAuth2 client of one source (the core's, printgate/oauth.h; mail-oauth.c) */
 
@@ -40,6 +41,7 @@ typedef struct gw_mail_health_s         /* The source's health (/health details)
   time_t last_error_at;
   char   last_error[256];
   int    backoff;                       /* Seconds until the next attempt after an error, 0 = none */
+  int64_t errors;                       /* Errors since the source started (/metrics) */
   bool   stopped;                       /* Stopped for good (TLS, configuration) */
 } gw_mail_health_t;
 
@@ -138,6 +140,8 @@ extern void           _gwMailSourcesLoadConsole(gw_system_t *sys, gw_mail_source
 /* Publish a source's state to the core (mailsrc.h), from its health (thread-safe). */
 extern void           _gwMailSourcePublish(gw_mail_source_t *src);
 extern void           _gwMailSourcesUnpublish(gw_system_t *sys);
+/* The token endpoint rotated the source's refresh token (now in src->oauth): a console source's is stored (sealed) for the next start. */
+extern void           _gwMailSourceKeepRefresh(gw_mail_source_t *src);
 /* mail-etpan-source.c: test a source's connection (a copy, not running): TLS verified, log in, open the folder (IMAP);
    false with the step that failed, in words. */
 extern bool           _gwMailSourceProbe(gw_mail_source_t *src, char *text, size_t textsize);

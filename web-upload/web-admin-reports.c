@@ -985,7 +985,8 @@ _gwWebAdminHealthPage(web_req_t *r)
   strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tmv));
   _gwWebAdminPageBegin(&b, r, "Health");
   _gwWebBufAddf(&b, "<p>As of <span id=\"health-time\">%s</span> UTC.</p>", when);
-  health_section(&b, root, "jobs", "health-jobs", "Jobs by state");
+  health_section(&b, root, "jobs", "health-jobs", "Jobs in the store by state (printed: kept for a reprint)");
+  health_section(&b, root, "released_today", "health-released", "Released today (UTC): printed, failed, pages");
   health_section(&b, root, "conversions", "health-conversions", "Conversions");
   health_section(&b, root, "frontends", "health-mail", "Mail sources and other front-ends");
   health_section(&b, root, "mail_sources", "health-mail-sources", "Mail sources (state, last poll, lag)");

@@ -517,6 +517,9 @@ print_health(json_object *reply)
   o = json_object_object_get(h, "jobs");
   for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i ++)
     printf(" %s %d%s", states[i], (int)jint(o, states[i]), i + 1 < sizeof(states) / sizeof(states[0]) ? "," : "\n");
+  o = json_object_object_get(h, "released_today");
+  printf("released today (UTC): printed %d, failed %d, pages %d, colour pages %d\n", (int)jint(o, "printed"), (int)jint(o, "failed"),
+         (int)jint(o, "pages"), (int)jint(o, "color_pages"));
   o = json_object_object_get(h, "conversions");
   printf("conversions: %d running, %d queued, %d ok, %d failed since the start\n", (int)jint(o, "running"), (int)jint(o, "queued"), (int)jint(o, "ok"), (int)jint(o, "failed"));
   o = json_object_object_get(h, "outbox");
@@ -805,7 +808,7 @@ outbox_request(cli_t *cli, char *secret, size_t secretsize, bool *mine_r)
   {
     if (!read_secret("-", "a secret", secret, secretsize) || !secret[0] || strlen(secret) + 1 >= secretsize)
     {
-      fprintf(stderr, "printgate: secret encrypt: give one secret (1 to 1024 bytes) as a line on standard input\n");
+      fprintf(stderr, "printgate: secret encrypt: give one secret (1 to 4096 bytes) as a line on standard input\n");
       json_object_put(req);
       return (NULL);
     }
@@ -1471,7 +1474,7 @@ int
 main(int argc, char *argv[])
 {
   cli_t        cli;
-  char         err[1024], sock[GW_PATH_MAX], secret[1100];
+  char         err[1024], sock[GW_PATH_MAX], secret[4100];           /* A secret: 1 to 4096 bytes (GW_SECRET_MAX) */
   gw_config_t *config;
   json_object *req;
   int          i, docfd = -1, status;

@@ -183,7 +183,7 @@ def test_audit(run, b, args):
     run.check("the charts load under the page's CSP (same-origin SVG images)", all(w > 0 for w in widths), widths)
     run.shoot(b, "admin-reports")
     b.get(args.base + "/admin/health")
-    run.check("the health page: every section", all(b.exists("#health-" + s) for s in ("jobs", "conversions", "mail", "mail-sources", "outbox", "office", "certificates", "disk")), b.title)
+    run.check("the health page: every section", all(b.exists("#health-" + s) for s in ("jobs", "released", "conversions", "mail", "mail-sources", "outbox", "office", "certificates", "disk")), b.title)
     run.shoot(b, "admin-health")
     for page in ("jobs", "settings", "printers", "terminals", "rules", "mail-sources"):
         b.get(args.base + "/admin/" + page)

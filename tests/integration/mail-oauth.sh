@@ -43,10 +43,12 @@ set_conf() {      # set_conf NAME VALUE: replace (or add) a directive
   [ -z "$2" ] || echo "$1 $2" >> "$GW_CONF"
 }
 
-# The token endpoint: client "smtp-app" (secret "smtp-secret-XYZ", refresh token "refresh-ABC").
+# The token endpoint: client "smtp-app" (secret "smtp-secret-XYZ", refresh token "refresh-ABC..."
+# of 3,000 bytes: Microsoft 365's are often longer than 1,024).
+BIG_RT="refresh-ABC-$(python3 -c 'print("x7" * 1494)')"
 fakems_tls "$W/token" && mkdir -p "$W/token/mailbox" || exit 1
 echo "$GOOD" > "$W/token/issue"
-fakems_start graph "$W/token" --client-id smtp-app --client-secret smtp-secret-XYZ --refresh-token refresh-ABC \
+fakems_start graph "$W/token" --client-id smtp-app --client-secret smtp-secret-XYZ --refresh-token "$BIG_RT" \
   --token-file "$W/token/issue" --expires-in 8 || exit 1
 TOKEN_URL="https://localhost:$FAKE_PORT/t/oauth2/v2.0/token"
 
@@ -112,7 +114,11 @@ check "the row waits, queued, with the reason" fakems_wait 20 sh -c "$PRINTGATE 
 check_eq "not delivered" "$(delivered "oauth six")" 0
 check "the plain-text client secret is warned about (by name)" grep -q "SmtpClientSecret is in plain text in the configuration" "$GW_LOG"
 set_conf SmtpClientSecret ""
-set_conf SmtpRefreshToken "$(echo "refresh-ABC" | gw secret encrypt)"
+check_eq "the refresh token is 3,000 bytes" "${#BIG_RT}" 3000
+check "a secret of 4,097 bytes is refused with a sentence" sh -c "! python3 -c 'print(\"y\" * 4097)' | $PRINTGATE -c $GW_CONF secret encrypt > '$W/big.out' 2>&1 && grep -q 'a secret is 1 to 4096 bytes' '$W/big.out'"
+check "  one of 4,096 bytes is sealed" sh -c "python3 -c 'print(\"y\" * 4096)' | $PRINTGATE -c $GW_CONF secret encrypt | grep -q '^enc:v1:'"
+set_conf SmtpRefreshToken "$(echo "$BIG_RT" | gw secret encrypt)"
+check "  the 3,000-byte refresh token is sealed" grep -q '^SmtpRefreshToken enc:v1:' "$GW_CONF"
 check "reload with SmtpRefreshToken (refresh-token grant)" reload
 check "the refresh-token grant delivers it" fakems_wait 30 is_delivered "oauth six"
 check_eq "the last grant was a refresh-token grant" "$(fakems_state 's["grant_types"][-1]')" "refresh_token"

@@ -109,7 +109,12 @@ check_eq "after submit: +Inf bucket 1" "$(metric 'printgate_conversion_duration_
 check_eq "after submit: one held job" "$(metric 'printgate_jobs{state="held"}')" "1"
 check "after submit: spool bytes > 0" sh -c "test $(metric 'printgate_spool_bytes') -gt 0"
 PIN=$(gw pin new alice)
+# health_today KEY: released_today[KEY] of the health report (printgate --json health).
+health_today() { gw --json health | python3 -c 'import json,sys; print(json.load(sys.stdin)["health"]["released_today"][sys.argv[1]])' "$1"; }
+check_eq "health before the release: printed today 0" "$(health_today printed)" 0
 check "release by PIN" gw release --pin "$PIN" --printer lobby
+check_eq "health after the release: printed today 1 (the job itself is discarded)" "$(health_today printed) $(health_today pages)" "1 3"
+check "  the CLI's health says so" sh -c "$PRINTGATE -c '$GW_CONF' health | grep -q '^released today (UTC): printed 1, failed 0, pages 3'"
 scrape -H "Authorization: Bearer $TOKEN" >/dev/null
 check_eq "after release: lobby printed 1" "$(metric 'printgate_releases_total{printer="lobby",outcome="printed"}')" "1"
 check_eq "after release: no held job" "$(metric 'printgate_jobs{state="held"}')" "0"
@@ -124,6 +129,7 @@ gw job submit --user alice "$W/doc.pdf" >/dev/null
 check "release over ipps" gw release --pin "$PIN" --printer secure
 scrape -H "Authorization: Bearer $TOKEN" >/dev/null
 check_eq "after ipps release: secure printed 1" "$(metric 'printgate_releases_total{printer="secure",outcome="printed"}')" "1"
+check_eq "  health: printed today 2" "$(health_today printed)" 2
 
 # A printer that is down: the job is held again, counted as such.
 JOB2=$(gw job submit --user alice "$W/doc.pdf")

@@ -34,7 +34,7 @@ DLOG="$MAILRIG_DIR/log/dovecot.log"
 # A file source too, to show one read-only (the rig's bob over POP3S, polled rarely).
 printf 'filesrc pop3s://localhost:%s user=bob@example.test password=bobpw cafile=%s poll=1500\n' "$MAILRIG_POP3S" "$MAILRIG_CA" > "$W/sources"
 chmod 600 "$W/sources"
-gw_start "MailSourceFile $W/sources" || exit 1
+gw_start "MailSourceFile $W/sources" "MetricsAllow 127.0.0.0/8" || exit 1
 BASE="https://127.0.0.1:$GW_PORT"
 DB="$GW_STATE/printgate.db"
 . "$GW_SOURCE_DIR/tests/lib/web-client.sh"
@@ -53,6 +53,16 @@ consent_wait() {
     [ "$(field state)" = pending ] || break
     sleep 0.5
   done
+}
+# mval 'NAME{LABELS}': its value in a fresh /metrics scrape ("none" when absent); the scrape kept in $W/metrics.out.
+mval() { curl -sk "$BASE/metrics" > "$W/metrics.out"; awk -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "none" : v) }' "$W/metrics.out"; }
+# msource NAME [err]: "UP ERRORS POLLED" of a source in /metrics (with err: "UP yes" when it has errors).
+msource() {
+  local up e t
+  up=$(mval "printgate_mail_source_up{source=\"$1\"}"); e=$(mval "printgate_mail_source_errors_total{source=\"$1\"}")
+  t=$(mval "printgate_mail_source_last_poll_timestamp_seconds{source=\"$1\"}")
+  if [ -n "${2:-}" ]; then [ "$e" != none ] && [ "$e" != 0 ] && e=yes; echo "$up $e"; return; fi
+  echo "$up $e $([ "$t" != none ] && [ "$t" != 0 ] && echo yes || echo no)"
 }
 jbody() { python3 -c 'import json,sys; print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "$@"; }
 
@@ -93,9 +103,15 @@ check_eq "  listed: console, ok" "$(fakems_wait 20 sh -c "curl -sk -b '$W/boss' 
 check_eq "test connection: ok" "$(API POST /api/v1/admin/mail-sources/console/test '' "$W/boss" "${B[@]}")" 200
 check "  says TLS verified, signed in, folder opened" grep -q 'certificate verified), signed in as print@example.test, opened folder INBOX' "$W/out"
 
+check "metrics: the file source is up, no errors, a last poll" fakems_wait 20 fakems_is "1 0 yes" msource filesrc
+check_eq "  the console source: up, no errors, nothing taken" "$(mval 'printgate_mail_source_up{source="console"}') $(mval 'printgate_mail_source_errors_total{source="console"}') $(mval 'printgate_mail_messages_taken_total{source="console"}')" "1 0 0"
+check "  promtool check metrics accepts the scrape" sh -c "promtool check metrics < '$W/metrics.out'"
 check_eq "edit: a wrong password" "$(API POST /api/v1/admin/mail-sources/console "$(jbody "${IMAPS_OK[@]}" password=wrong-pw)" "$W/boss" "${B[@]}")" 200
 check_eq "  test: 409" "$(API POST /api/v1/admin/mail-sources/console/test '' "$W/boss" "${B[@]}")" 409
 check "  says the login failed" grep -q 'Failed at the login step: the server refused the login of print@example.test' "$W/out"
+check "metrics: the console source with a wrong password is down, its errors counted" fakems_wait 20 fakems_is "0 yes" msource console err
+check_eq "  the file source is still up with no errors" "$(mval 'printgate_mail_source_up{source="filesrc"}') $(mval 'printgate_mail_source_errors_total{source="filesrc"}')" "1 0"
+check "  promtool accepts it" sh -c "promtool check metrics < '$W/metrics.out'"
 check_eq "edit: the right password, a wrong folder" "$(API POST /api/v1/admin/mail-sources/console "$(jbody "${IMAPS_OK[@]}" folder=NoSuchFolder)" "$W/boss" "${B[@]}")" 200
 check_eq "  test: 409" "$(API POST /api/v1/admin/mail-sources/console/test '' "$W/boss" "${B[@]}")" 409
 check "  says the folder" grep -q 'Failed at the folder step: cannot open mailbox \\"NoSuchFolder\\"' "$W/out"
@@ -114,11 +130,14 @@ check "a PDF mailed to print@example.test" curl -sS "smtp://127.0.0.1:$MAILRIG_S
 check "  is held for alice" fakems_wait 60 fakems_is 1 fakems_held console.pdf
 check "  the list: one message taken, a last poll, a lag" fakems_wait 10 sh -c "curl -sk -b '$W/boss' '$BASE/api/v1/admin/mail-sources' > '$W/l.json' &&
   python3 -c 'import json,sys; s=[x for x in json.load(open(\"$W/l.json\"))[\"sources\"] if x[\"name\"] == \"console\"][0]; sys.exit(not (s[\"taken\"] == 1 and s[\"last_poll\"] > 0 and 0 <= s[\"lag\"] < 30))'"
+check_eq "  /metrics: one message taken by the console source" "$(mval 'printgate_mail_messages_taken_total{source="console"}')" 1
+check "  its lag is under 30 s" python3 -c "import sys; sys.exit(not 0 <= float('$(mval 'printgate_mail_source_lag_seconds{source="console"}')') < 30)"
 check_eq "  the page lists both sources" "$(API GET /admin/mail-sources '' "$W/boss"; grep -c 'data-source="console"\|data-source="filesrc"' "$W/out")" 2002
 check "  with a test button and the add form" sh -c "grep -q 'action=\"/admin/mail-sources/console/test\"' '$W/out' && grep -q 'id=\"source-new\"' '$W/out'"
 check "  the edit page shows no secret, says one is set" sh -c "[ \"\$(curl -sk -b '$W/boss' -o '$W/answers/edit' -w '%{http_code}' '$BASE/admin/mail-sources/console')\" = 200 ] && grep -q 'Password (set; empty keeps it)' '$W/answers/edit'"
 check "/health's details list the mail sources" sh -c "curl -sk -b '$W/boss' '$BASE/api/v1/admin/health' | tee '$W/answers/health' | grep -q '\"mail_sources\":\[.*\"name\":\"console\"'"
 check "  the health page shows them" sh -c "curl -sk -b '$W/boss' '$BASE/admin/health' | tee '$W/answers/health-page' | grep -q 'health-mail-sources'"
+check "  and the jobs released today (none printed here)" grep -q 'id="health-released"' "$W/answers/health-page"
 
 # ---- 3. the device-code flow against a fake endpoint -------------------------------------------
 fakems_tls "$W/dev"
@@ -127,10 +146,13 @@ cat > "$W/fake-device.py" <<'PY'
 # for this test, not Microsoft's or Google's: HTTPS on loopback.  Client
 # "dev-app": pending, slow_down, pending, then granted; "deny-app": pending,
 # then access_denied; "exp-app": expired_token.  The refresh-token grant gives the access token the
-# rig's Dovecot takes for oauth@example.test.  Every request is logged.
+# rig's Dovecot takes for oauth@example.test, and rotates the refresh token: the first one
+# (RT-sEcReT-42) gets a new one (RT-rotated-43) and is refused after that, as a provider that
+# revokes a used refresh token does.  Every request is logged (which refresh token, by name).
 import http.server, json, ssl, sys, time, urllib.parse
 cert, key, portfile, log = sys.argv[1:5]
 polls = {}
+rotated = False
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
     def answer(self, status, obj):
@@ -141,7 +163,8 @@ class H(http.server.BaseHTTPRequestHandler):
         f = dict(urllib.parse.parse_qsl(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()))
         g = f.get("grant_type", "")
         with open(log, "a") as l:
-            l.write(json.dumps({"t": time.time(), "path": self.path, "grant": g, "client": f.get("client_id"), "scope": f.get("scope", "")}) + "\n")
+            rt = {"RT-sEcReT-42": "first", "RT-rotated-43": "rotated"}.get(f.get("refresh_token"), "other") if g == "refresh_token" else ""
+            l.write(json.dumps({"t": time.time(), "path": self.path, "grant": g, "client": f.get("client_id"), "scope": f.get("scope", ""), "rt": rt}) + "\n")
         if self.path == "/devicecode":
             return self.answer(200, {"device_code": "DC-" + f["client_id"], "user_code": "WDJB-MJHT", "verification_uri": "https://localhost/devicelogin", "expires_in": 300, "interval": 1})
         if g == "urn:ietf:params:oauth:grant-type:device_code":
@@ -151,7 +174,11 @@ class H(http.server.BaseHTTPRequestHandler):
             if e:
                 return self.answer(400, {"error": e})
             return self.answer(200, {"access_token": "test-access-token-123", "refresh_token": "RT-sEcReT-42", "expires_in": 3600, "token_type": "Bearer"})
-        if g == "refresh_token" and f.get("refresh_token") == "RT-sEcReT-42":
+        global rotated
+        if g == "refresh_token" and f.get("refresh_token") == "RT-sEcReT-42" and not rotated:
+            rotated = True
+            return self.answer(200, {"access_token": "test-access-token-123", "refresh_token": "RT-rotated-43", "expires_in": 3600, "token_type": "Bearer"})
+        if g == "refresh_token" and f.get("refresh_token") == "RT-rotated-43":
             return self.answer(200, {"access_token": "test-access-token-123", "expires_in": 3600, "token_type": "Bearer"})
         return self.answer(400, {"error": "invalid_grant"})
 s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
@@ -181,6 +208,8 @@ check "  interval honoured, and slow_down added 5 s" python3 -c "g=[float(x) for
 check "  the refresh token is stored sealed" sh -c "sqlite3 '$DB' 'SELECT spec FROM mail_sources WHERE name = \"m365\"' | grep -q '\"refresh_token\":\"enc:v1:' && ! grep -qa 'RT-sEcReT-42' '$DB' '$DB-wal'"
 check "  the intake signs in with XOAUTH2 (refresh-token grant)" fakems_wait 30 grep -q "imap-login: Info: Login: user=<oauth@example.test>, method=XOAUTH2" "$DLOG"
 check "  the fake saw the refresh-token grant" grep -q '"grant": "refresh_token"' "$W/dev/log"
+check "  it rotated the refresh token: the new one is stored sealed in its place" fakems_wait 10 grep -q "Mail source m365: the token endpoint sent a new refresh token; stored (sealed) for the next start." "$GW_LOG"
+check "  (not in plain in the store)" sh -c "sqlite3 '$DB' 'SELECT spec FROM mail_sources WHERE name = \"m365\"' | grep -q '\"refresh_token\":\"enc:v1:' && ! grep -qa 'RT-rotated-43' '$DB' '$DB-wal'"
 check_eq "  test connection: ok" "$(API POST /api/v1/admin/mail-sources/m365/test '' "$W/boss" "${B[@]}")" 200
 check_eq "a denied consent" "$(API POST /api/v1/admin/mail-sources "$(jbody name=denied "${OAUTH[@]}" client_id=deny-app)" "$W/boss" "${B[@]}")" 200
 API POST /api/v1/admin/mail-sources/denied/oauth '' "$W/boss" "${B[@]}" > /dev/null
@@ -213,9 +242,19 @@ check_eq "  gone" "$(sql "SELECT count(*) FROM mail_sources WHERE name = 'denied
 check_eq "audit rows: add, edit, remove, test, consent" "$(sql "SELECT count(DISTINCT action) FROM audit WHERE action IN ('mailsource.add','mailsource.edit','mailsource.remove','mailsource.test','mailsource.oauth.start','mailsource.oauth')")" 6
 check_eq "  the failed test's row says the step" "$(sql "SELECT count(*) FROM audit WHERE action = 'mailsource.test' AND detail LIKE 'Failed at the login step%'")" 1
 
+# ---- 4b. a restart uses the rotated refresh token (the first one is refused now) -------------
+gw_stop TERM
+check_eq "restart: the daemon exits 0" "$GW_STATUS" 0
+LOGINS=$(grep -c "imap-login: Info: Login: user=<oauth@example.test>, method=XOAUTH2" "$DLOG")
+GRANTS=$(grep -c '"grant": "refresh_token"' "$W/dev/log")
+check "  and starts again" gw_restart
+check "  the intake signs in with XOAUTH2 again" fakems_wait 30 sh -c "[ \$(grep -c 'imap-login: Info: Login: user=<oauth@example.test>, method=XOAUTH2' '$DLOG') -gt $LOGINS ]"
+check_eq "  its refresh-token grant after the restart used the rotated token" "$(python3 -c 'import json,sys; print([json.loads(l)["rt"] for l in open(sys.argv[1]) if json.loads(l)["grant"] == "refresh_token"][int(sys.argv[2]):][:1])' "$W/dev/log" "$GRANTS")" "['rotated']"
+check_eq "  the first token was never sent again after the rotation" "$(python3 -c 'import json,sys; r=[json.loads(l)["rt"] for l in open(sys.argv[1]) if json.loads(l)["grant"] == "refresh_token"]; print(r.count("first"), r.count("other"))' "$W/dev/log")" "1 0"
+
 # ---- 5. no secret anywhere ---------------------------------------------------------------------
 sql "SELECT * FROM audit" > "$W/audit.txt"
-for secret in printpw wrong-pw RT-sEcReT-42 DC-dev-app DC-deny-app test-access-token-123; do
+for secret in printpw wrong-pw RT-sEcReT-42 RT-rotated-43 DC-dev-app DC-deny-app test-access-token-123; do
   check "no '$secret' in any answer, the log or the audit table" sh -c "! grep -rqa -- '$secret' '$W/answers' '$GW_LOG' '$W/audit.txt'"
 done
 gw_stop TERM

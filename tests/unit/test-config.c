@@ -267,9 +267,9 @@ main(void)
     gwConfigDelete(&c);
   }
 
-  TEST_BEGIN("a line longer than 4096 bytes is refused");
+  TEST_BEGIN("a line longer than 8192 bytes is refused (a sealed 4,096-byte refresh token fits)");
   {
-    char line[5000];
+    char line[9000];
 
     memset(line, 'x', sizeof(line));
     memcpy(line, "LogFile /", 9);
@@ -288,15 +288,15 @@ main(void)
     snprintf(expect, sizeof(expect), "%s:3: ", path);
     c = gwConfigLoad(path, err, sizeof(err));
     TEST_CHECK(c == NULL);
-    TEST_CHECKF(!strncmp(err, expect, strlen(expect)) && strstr(err, "4096"), "%s", err);
+    TEST_CHECKF(!strncmp(err, expect, strlen(expect)) && strstr(err, "8192"), "%s", err);
     gwConfigDelete(&c);
 
-    /* A comment of exactly 4096 bytes is fine */
+    /* A comment of exactly 8192 bytes is fine */
     memset(line, 'x', sizeof(line));
     line[0]    = '#';
-    line[4096] = '\n';
-    memcpy(line + 4097, "ListenPort 7\n", 13);
-    test_write_file(path, line, 4097 + 13);
+    line[8192] = '\n';
+    memcpy(line + 8193, "ListenPort 7\n", 13);
+    test_write_file(path, line, 8193 + 13);
     c = gwConfigLoad(path, err, sizeof(err));
     TEST_CHECKF(c != NULL && c->listen_port == 7, "%s", err);
     gwConfigDelete(&c);

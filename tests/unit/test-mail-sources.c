@@ -132,7 +132,7 @@ main(void)
   /* The file holds secrets: group- or world-readable is refused (positive control: 0600 above) */
   TEST_CHECK(load(dir, "e ews://exchange.example.test user=u password=pw", 0640, why, sizeof(why)) == -1 && strstr(why, "chmod 600"));
 
-  /* A refresh token of 4 KB plus does not fit: refused, nothing cut (positive control: 3 KB fits) */
+  /* A refresh token longer than a sealed 4,096-byte one does not fit: refused, nothing cut (positive controls: 3 KB and 5,506 bytes fit) */
   longline = malloc(8192);
   TEST_CHECK(longline != NULL);
   if (longline)
@@ -142,8 +142,11 @@ main(void)
     memset(longline + len, 'r', 3000);
     longline[len + 3000] = '\0';
     TEST_CHECK(load(dir, longline, 0600, why, sizeof(why)) == 1 && strlen(sources[0].oauth.refresh_token) == 3000);
-    memset(longline + len, 'r', GW_MAIL_TOKEN_MAX);
-    longline[len + GW_MAIL_TOKEN_MAX] = '\0';
+    memset(longline + len, 'r', 5506);           /* A sealed 4,096-byte token (enc:v1: + base64url of 4,124 bytes) fits */
+    longline[len + 5506] = '\0';
+    TEST_CHECK(load(dir, longline, 0600, why, sizeof(why)) == 1 && strlen(sources[0].oauth.refresh_token) == 5506);
+    memset(longline + len, 'r', GW_OAUTH_SEALED_MAX);
+    longline[len + GW_OAUTH_SEALED_MAX] = '\0';
     TEST_CHECK(load(dir, longline, 0600, why, sizeof(why)) == -1 && strstr(why, "value too long"));
     free(longline);
   }

@@ -745,6 +745,21 @@ test_secrets(gw_system_t *sys, gw_system_t *other, const char *dir)
   TEST_CHECK(!gwApiSecretEncrypt(sys, &alice, "x", value + 0, 0, &error));
   TEST_CHECK(!gwSystemSecretOpen(other, "SmtpPassword", value, plain, sizeof(plain), &error));   /* Another root key */
 
+  /* A refresh token of GW_SECRET_MAX (4096) bytes is sealed and opened; one byte more is refused with a sentence */
+  {
+    static char big[GW_SECRET_MAX + 2];
+
+    memset(big, 'r', GW_SECRET_MAX);
+    big[GW_SECRET_MAX] = '\0';
+    TEST_CHECKF(gwApiSecretEncrypt(sys, &admin, big, value, sizeof(value), &error), "%s", error);
+    TEST_CHECK(strlen(value) < GW_OAUTH_SEALED_MAX && gwSystemSecretOpen(sys, "SmtpRefreshToken", value, plain, sizeof(plain), &error) && !strcmp(plain, big));
+    big[GW_SECRET_MAX]     = 'r';
+    big[GW_SECRET_MAX + 1] = '\0';
+    error = NULL;
+    TEST_CHECK(!gwApiSecretEncrypt(sys, &admin, big, value, sizeof(value), &error) && error && !strcmp(error, "a secret is 1 to 4096 bytes"));
+    gwWipe(plain, sizeof(plain));
+  }
+
   /* Every character changed in turn: refused each time */
   for (size_t i = 7; value[i]; i ++)
   {

@@ -322,7 +322,7 @@ extern bool gwStoreSessionElevate(gw_store_t *s, int64_t tenant, const unsigned 
 extern int  gwStoreSessionElevated(gw_store_t *s, int64_t tenant, const unsigned char hmac[32]);   /* 1, 0 (not, or no session), -1 error */
 /* ---- Mail sources made in the console (store-mailsrc.c, docs/admin.md) ------------ */
 
-#define GW_STORE_MAILSRC_SPEC_MAX 8191  /* Bytes of a source's JSON settings */
+#define GW_STORE_MAILSRC_SPEC_MAX 16383 /* Bytes of a source's JSON settings (three sealed secrets, a refresh token up to 4,096 bytes) */
 #define GW_STORE_MAILSRC_MAX      32    /* Sources per tenant */
 /* Every source (name, spec JSON), by name, handed out with no store lock held. */
 extern bool gwStoreMailSourceIterate(gw_store_t *s, int64_t tenant, gw_policy_name_cb_t cb, void *data);

@@ -16,6 +16,7 @@
 
 #include "base.h"
 #include "log.h"
+#include "oauth.h"
 
 #include <stdio.h>
 
@@ -122,7 +123,7 @@ struct _gw_config_s
   char          smtp_token_ca_file[GW_PATH_MAX]; /* SmtpTokenCAFile ("" = the system store) */
   char          smtp_client_id[256];          /* SmtpClientId */
   char          smtp_client_secret[1500];     /* SmtpClientSecret: enc:v1:... (or plain text) */
-  char          smtp_refresh_token[1500];     /* SmtpRefreshToken: enc:v1:... (set: the refresh-token grant) */
+  char          smtp_refresh_token[GW_OAUTH_SEALED_MAX]; /* SmtpRefreshToken: enc:v1:... (set: the refresh-token grant) */
   char          smtp_scope[256];              /* SmtpScope */
   char          smtp_from[255];               /* SmtpFrom ("" = printgate@ServerName) */
   char          smtp_domain[256];             /* SmtpDomain (Message-IDs; "" = SmtpFrom's domain) */

@@ -38,6 +38,7 @@ typedef struct gw_mail_source_status_s  /* One source's state (published by the 
   int64_t last_error_at;                /* 0 = none */
   char    last_error[256];
   int64_t taken;                        /* Messages taken since the source started */
+  int64_t errors;                       /* Errors (failed rounds, stops) since the source started */
   int64_t published;                    /* When this was published (set by the core) */
 } gw_mail_source_status_t;
 
@@ -82,6 +83,8 @@ typedef struct gw_oauth_device_s        /* A device authorization in progress (R
 
 /* A source's state, whenever it changes (any actor of the front-end). */
 extern void gwApiMailSourcePublish(gw_system_t *sys, const gw_actor_t *actor, const gw_mail_source_status_t *status);
+/* A console source's token endpoint rotated its refresh token: store the new one (plain here; sealed in the store) so a restart uses it.  No reload. */
+extern bool gwApiMailSourceKeepRefreshToken(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *refresh, const char **error_r);
 /* Every published state forgotten (a reload, a stop). */
 extern void gwApiMailSourceUnpublishAll(gw_system_t *sys, const gw_actor_t *actor);
 

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #define GW_OAUTH_TOKEN_MAX  4096        /* Bytes of an access or refresh token */
+#define GW_OAUTH_SEALED_MAX 6144        /* Bytes of a refresh token as configured: "enc:v1:" + base64url of 4096 + 28 sealed bytes (5,506), NUL */
 
 typedef enum gw_sasl_oauth_e            /* The SASL mechanism a token goes in */
 {
@@ -38,7 +39,7 @@ typedef struct gw_oauth_s               /* One OAuth2 client (zero it, then fill
   char   token_url[512];                /* The token endpoint (https://) */
   char   client_id[256];
   char   client_secret[1024];           /* "" with a refresh token: a public client */
-  char   refresh_token[GW_OAUTH_TOKEN_MAX]; /* Set: the refresh-token grant, else client credentials */
+  char   refresh_token[GW_OAUTH_SEALED_MAX]; /* Set: the refresh-token grant, else client credentials (sealed until opened in place) */
   char   scope[256];
   char   cafile[1024];                  /* The endpoint's CA ("" = the system store) */
   bool   no_verify;                     /* The admin turned certificate verification off */
@@ -46,6 +47,7 @@ typedef struct gw_oauth_s               /* One OAuth2 client (zero it, then fill
   char   access_token[GW_OAUTH_TOKEN_MAX]; /* Cached */
   time_t expires;                       /* When the cached token stops being used */
   int    grants;                        /* Tokens obtained (log, tests) */
+  bool   rotated;                       /* A grant brought a new refresh token (now in refresh_token): the owner keeps it, then clears this */
 } gw_oauth_t;
 
 /*

@@ -146,7 +146,7 @@ extern bool gwMailShouldReply(gw_system_t *sys, const char *const *headers, cons
 /* ---- Secrets in the configuration ------------------------------------------------ */
 
 #define GW_SECRET_PREFIX "enc:v1:"
-#define GW_SECRET_MAX    1024       /* Plaintext bytes */
+#define GW_SECRET_MAX    4096       /* Plaintext bytes (a Microsoft 365 refresh token can pass 1,024) */
 
 /*
  * Admin: encrypt a secret (a password, an OAuth client secret) for the
