@@ -74,7 +74,7 @@ cat > "$W/sources" <<EOF
 bench imaps://localhost:$MAILRIG_IMAPS/INBOX user=print@example.test password=printpw cafile=$MAILRIG_CA authserv-id=mx.example.test poll=60${MAIL_IN_FLIGHT:+ in-flight=$MAIL_IN_FLIGHT}
 EOF
 chmod 600 "$W/sources"
-gw_start "LogLevel warn" "MaxHeldJobsPerUser 100000" "CountColorPages no" "MailSourceFile $W/sources" \
+gw_start "LogLevel warn" "MaxHeldJobsPerUser 100000" "CountColorPages no" "ConversionQueue 1000" "MailSourceFile $W/sources" \
          "SmtpServer localhost:$MAILRIG_SUBMISSION" "SmtpTLS required" "SmtpCAFile $MAILRIG_CA" \
          "SmtpUser print@example.test" "SmtpPassword printpw" "SmtpFrom print@example.test" || exit 1
 gw user add alice --email alice@example.test >/dev/null
