@@ -251,19 +251,27 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
   spool->log         = log;
   spool->incoming_fd = -1;
   spool->jobs_fd     = -1;
+  pthread_mutex_init(&spool->sync_lock, NULL);
+  pthread_cond_init(&spool->sync_cond, NULL);
+
+  /* Tests only: a slow disk under each spool file's fsync (integration/ipp-durable). */
+  if (getenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS"))
+    spool->sync_delay_ms = (int)strtol(getenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS"), NULL, 10);
+  /* Tests only: the spool commit before the store's, not beside it (the positive control of integration/ipp-durable). */
+  spool->serial_commit = getenv("PRINTGATE_TEST_SPOOL_COMMIT_SERIAL") != NULL;
 
   if ((size_t)snprintf(spool->dir, sizeof(spool->dir), "%s", dir) >= sizeof(spool->dir) ||
       (size_t)snprintf(spool->incoming, sizeof(spool->incoming), "%s/incoming", dir) >= sizeof(spool->incoming) ||
       (size_t)snprintf(spool->jobs, sizeof(spool->jobs), "%s/jobs", dir) >= sizeof(spool->jobs))
   {
     gwLog(log, GW_LOG_ERROR, "The spool folder path is too long.");
-    free(spool);
+    gwSpoolClose(&spool);
     return (NULL);
   }
 
   if ((fd = open_dir(spool->dir, log)) < 0)
   {
-    free(spool);
+    gwSpoolClose(&spool);
     return (NULL);
   }
   close(fd);
@@ -293,8 +301,71 @@ gwSpoolClose(gw_spool_t **spool)
     close((*spool)->incoming_fd);
   if ((*spool)->jobs_fd >= 0)
     close((*spool)->jobs_fd);
+  pthread_cond_destroy(&(*spool)->sync_cond);
+  pthread_mutex_destroy(&(*spool)->sync_lock);
   free(*spool);
   *spool = NULL;
+}
+
+
+/*
+ * '_gwSpoolSyncJobs()' - A file was renamed into jobs/: return once an
+ *                        fsync of jobs/ that started after the rename has
+ *                        finished (running it when no other thread is).
+ *                        One fsync covers every rename before it, so
+ *                        concurrent commits share it (the same group
+ *                        commit as the store's WAL, store-sqlite-sync.c).
+ *                        False when the fsync failed (logged).
+ */
+
+bool
+_gwSpoolSyncJobs(gw_spool_t *spool)
+{
+  uint64_t seq, target;
+  bool     ok = true;
+
+  pthread_mutex_lock(&spool->sync_lock);
+  seq = ++ spool->renamed_seq;
+  while (ok && spool->synced_seq < seq)
+  {
+    if (spool->syncing)
+    {
+      pthread_cond_wait(&spool->sync_cond, &spool->sync_lock);
+      continue;
+    }
+
+    spool->syncing = true;
+    target         = spool->renamed_seq;
+    pthread_mutex_unlock(&spool->sync_lock);
+
+    if ((ok = !fsync(spool->jobs_fd)) == false)
+      gwLog(spool->log, GW_LOG_ERROR, "Unable to sync the spool folder %s: %s", spool->jobs, strerror(errno));
+
+    pthread_mutex_lock(&spool->sync_lock);
+    spool->syncing = false;
+    spool->dir_syncs ++;
+    if (ok && target > spool->synced_seq)
+      spool->synced_seq = target;
+    pthread_cond_broadcast(&spool->sync_cond);
+  }
+  pthread_mutex_unlock(&spool->sync_lock);
+
+  return (ok);
+}
+
+
+/*
+ * 'gwSpoolSyncCounts()' - How many fsyncs of spool files and of jobs/ the
+ *                         spool has run (tests and benchmarks).
+ */
+
+void
+gwSpoolSyncCounts(gw_spool_t *spool, unsigned long *file_syncs, unsigned long *dir_syncs)
+{
+  pthread_mutex_lock(&spool->sync_lock);
+  *file_syncs = spool->file_syncs;
+  *dir_syncs  = spool->dir_syncs;
+  pthread_mutex_unlock(&spool->sync_lock);
 }
 
 
