@@ -13,6 +13,8 @@
 #include "printgate/log.h"
 #include "crypto-private.h"
 
+#include "group-sync-private.h"
+
 #include <pthread.h>
 
 /*
@@ -62,12 +64,9 @@ struct _gw_spool_s
   int         jobs_fd;
   gw_keys_t  *keys;                       /* Not owned */
   gw_log_t   *log;                        /* Not owned */
-  pthread_mutex_t sync_lock;              /* Guards the group sync of jobs/ below */
-  pthread_cond_t  sync_cond;              /* An fsync of jobs/ ended */
-  uint64_t    renamed_seq;                /* Renames into jobs/ so far */
-  uint64_t    synced_seq;                 /* The last rename an fsync of jobs/ covered */
-  bool        syncing;                    /* An fsync of jobs/ runs (its leader's) */
-  unsigned long dir_syncs, file_syncs;    /* fsyncs of jobs/ and of spool files (tests, benchmarks) */
+  _gw_group_sync_t jobs_sync;             /* Renames into jobs/ share its fsyncs (group-sync.c) */
+  pthread_mutex_t sync_lock;              /* Guards file_syncs */
+  unsigned long file_syncs;               /* fsyncs of spool files (tests, benchmarks) */
   int         sync_delay_ms;              /* Tests only: a slow disk before each spool file's fsync */
   bool        serial_commit;              /* Tests only: gwSpoolWriterCommitStart() commits on the caller's thread */
 };

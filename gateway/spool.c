@@ -252,7 +252,7 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
   spool->incoming_fd = -1;
   spool->jobs_fd     = -1;
   pthread_mutex_init(&spool->sync_lock, NULL);
-  pthread_cond_init(&spool->sync_cond, NULL);
+  _gwGroupSyncInit(&spool->jobs_sync);
 
   /* Tests only: a slow disk under each spool file's fsync (integration/ipp-durable). */
   if (getenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS"))
@@ -301,10 +301,29 @@ gwSpoolClose(gw_spool_t **spool)
     close((*spool)->incoming_fd);
   if ((*spool)->jobs_fd >= 0)
     close((*spool)->jobs_fd);
-  pthread_cond_destroy(&(*spool)->sync_cond);
+  _gwGroupSyncDestroy(&(*spool)->jobs_sync);
   pthread_mutex_destroy(&(*spool)->sync_lock);
   free(*spool);
   *spool = NULL;
+}
+
+
+/*
+ * 'sync_jobs()' - fsync jobs/; false (logged) on error.
+ */
+
+static bool
+sync_jobs(void *data)
+{
+  gw_spool_t *spool = (gw_spool_t *)data;
+
+  if (fsync(spool->jobs_fd))
+  {
+    gwLog(spool->log, GW_LOG_ERROR, "Unable to sync the spool folder %s: %s", spool->jobs, strerror(errno));
+    return (false);
+  }
+
+  return (true);
 }
 
 
@@ -313,44 +332,15 @@ gwSpoolClose(gw_spool_t **spool)
  *                        fsync of jobs/ that started after the rename has
  *                        finished (running it when no other thread is).
  *                        One fsync covers every rename before it, so
- *                        concurrent commits share it (the same group
- *                        commit as the store's WAL, store-sqlite-sync.c).
+ *                        concurrent commits share it (group-sync.c,
+ *                        as the store's WAL fsyncs).
  *                        False when the fsync failed (logged).
  */
 
 bool
 _gwSpoolSyncJobs(gw_spool_t *spool)
 {
-  uint64_t seq, target;
-  bool     ok = true;
-
-  pthread_mutex_lock(&spool->sync_lock);
-  seq = ++ spool->renamed_seq;
-  while (ok && spool->synced_seq < seq)
-  {
-    if (spool->syncing)
-    {
-      pthread_cond_wait(&spool->sync_cond, &spool->sync_lock);
-      continue;
-    }
-
-    spool->syncing = true;
-    target         = spool->renamed_seq;
-    pthread_mutex_unlock(&spool->sync_lock);
-
-    if ((ok = !fsync(spool->jobs_fd)) == false)
-      gwLog(spool->log, GW_LOG_ERROR, "Unable to sync the spool folder %s: %s", spool->jobs, strerror(errno));
-
-    pthread_mutex_lock(&spool->sync_lock);
-    spool->syncing = false;
-    spool->dir_syncs ++;
-    if (ok && target > spool->synced_seq)
-      spool->synced_seq = target;
-    pthread_cond_broadcast(&spool->sync_cond);
-  }
-  pthread_mutex_unlock(&spool->sync_lock);
-
-  return (ok);
+  return (_gwGroupSyncWait(&spool->jobs_sync, sync_jobs, spool));
 }
 
 
@@ -364,8 +354,8 @@ gwSpoolSyncCounts(gw_spool_t *spool, unsigned long *file_syncs, unsigned long *d
 {
   pthread_mutex_lock(&spool->sync_lock);
   *file_syncs = spool->file_syncs;
-  *dir_syncs  = spool->dir_syncs;
   pthread_mutex_unlock(&spool->sync_lock);
+  *dir_syncs = _gwGroupSyncCount(&spool->jobs_sync);
 }
 
 
