@@ -13,6 +13,10 @@
 #include "printgate/log.h"
 #include "crypto-private.h"
 
+#include "group-sync-private.h"
+
+#include <pthread.h>
+
 /*
  * Format constants (docs/spool-format.md).
  */
@@ -60,6 +64,11 @@ struct _gw_spool_s
   int         jobs_fd;
   gw_keys_t  *keys;                       /* Not owned */
   gw_log_t   *log;                        /* Not owned */
+  _gw_group_sync_t jobs_sync;             /* Renames into jobs/ share its fsyncs (group-sync.c) */
+  pthread_mutex_t sync_lock;              /* Guards file_syncs */
+  unsigned long file_syncs;               /* fsyncs of spool files (tests, benchmarks) */
+  int         sync_delay_ms;              /* Tests only: a slow disk before each spool file's fsync */
+  bool        serial_commit;              /* Tests only: gwSpoolWriterCommitStart() commits on the caller's thread */
 };
 
 typedef struct spool_wb_s spool_wb_t;   /* spool-writer.c: the writer's write-behind thread */
@@ -72,7 +81,12 @@ struct _gw_spool_writer_s
   char            name[SPOOL_NAME_MAX];   /* File name in incoming/ and jobs/ */
   int             fd;                     /* Open file in incoming/, or -1 */
   bool            created;                /* incoming/name exists (ours) */
-  bool            finished;               /* gwSpoolWriterFinish() succeeded */
+  bool            sealed;                 /* gwSpoolWriterSeal() succeeded: all written, not yet synced */
+  bool            finished;               /* gwSpoolWriterFinish() succeeded (synced and closed) */
+  bool            committing;             /* gwSpoolWriterCommitStart() ran: gwSpoolWriterCommitEnd() next */
+  bool            commit_ok;              /* What the commit came to */
+  pthread_t       commit_thread;          /* The commit's thread, when it has one */
+  bool            commit_threaded;
   bool            failed;                 /* A write failed: only abort remains */
   gw_aead_t      *aead;                   /* AES-256-GCM keyed with the DEK */
   unsigned char   dek[GW_KEY_LEN];        /* Wiped once wrapped */
@@ -113,6 +127,7 @@ struct _gw_spool_reader_s
   size_t          plain_pos, plain_len;
 };
 
+extern bool     _gwSpoolSyncJobs(gw_spool_t *spool);
 extern void     _gwSpoolPutBE32(unsigned char *p, uint32_t v);
 extern uint32_t _gwSpoolGetBE32(const unsigned char *p);
 extern bool     _gwSpoolMakeName(const char *job_id, unsigned docnum, char name[SPOOL_NAME_MAX]);

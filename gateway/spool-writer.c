@@ -672,21 +672,21 @@ gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len)
 
 
 /*
- * 'gwSpoolWriterFinish()' - Seal the final chunk, write, fsync and close
- *                           the file, and wrap the DEK into *key (the
- *                           caller stores it in the store row).
- *                           *plain_size_r (may be NULL) gets the size.
+ * 'gwSpoolWriterSeal()' - Seal the final chunk, write everything and wrap
+ *                         the DEK into *key (the caller stores it in the
+ *                         store row); the file is not synced yet (see
+ *                         gwSpoolWriterFinish() and gwSpoolWriterCommitStart()).
+ *                         *plain_size_r (may be NULL) gets the size.
  */
 
 bool
-gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_size_r)
+gwSpoolWriterSeal(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_size_r)
 {
   unsigned char aad[64];
   size_t        aadlen;
   uint32_t      kek_id;
-  int           fd;
 
-  if (!w || !key || w->failed || w->finished)
+  if (!w || !key || w->failed || w->sealed)
     return (false);
 
   if (!writer_seal_last(w) || !writer_flush(w, true))
@@ -698,15 +698,6 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
   if (w->wb[0])
     gwLog(w->spool->log, GW_LOG_DEBUG, "Spool file %s: %llu bytes; the caller waited %.0f ms for the disk.", w->name, (unsigned long long)w->plain_size, w->wb_ms);
   wb_stop(w);
-
-  fd    = w->fd;
-  w->fd = -1;
-  if (fsync(fd) || close(fd))
-  {
-    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to sync the spool file %s/%s: %s", w->spool->incoming, w->name, strerror(errno));
-    w->failed = true;
-    return (false);
-  }
 
   /*
    * Wrap the DEK: kek_id | nonce | AES-256-GCM(KEK, DEK) | tag.
@@ -728,7 +719,7 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
 
   gwWipe(w->dek, sizeof(w->dek));
   _gwAeadDelete(&w->aead);
-  w->finished = true;
+  w->sealed = true;
 
   if (plain_size_r)
     *plain_size_r = w->plain_size;
@@ -738,57 +729,206 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
 
 
 /*
- * 'gwSpoolWriterCommit()' - Move a finished file from incoming/ to jobs/
- *                           and fsync jobs/.  Always frees the writer and
- *                           sets *w to NULL; on failure the file is gone.
+ * 'writer_sync()' - fsync and close a sealed file (finished then).  False
+ *                   (logged, the writer failed) on error.
+ */
+
+static bool
+writer_sync(gw_spool_writer_t *w)
+{
+  gw_spool_t *spool = w->spool;
+  int         fd    = w->fd;
+
+  if (w->finished)
+    return (true);
+  if (!w->sealed || w->failed)
+    return (false);
+
+  if (spool->sync_delay_ms > 0)
+    usleep((useconds_t)spool->sync_delay_ms * 1000);   /* Tests only: a slow disk */
+
+  w->fd = -1;
+  if (fsync(fd) || close(fd))
+  {
+    gwLog(spool->log, GW_LOG_ERROR, "Unable to sync the spool file %s/%s: %s", spool->incoming, w->name, strerror(errno));
+    w->failed = true;
+    return (false);
+  }
+
+  pthread_mutex_lock(&spool->sync_lock);
+  spool->file_syncs ++;
+  pthread_mutex_unlock(&spool->sync_lock);
+  w->finished = true;
+
+  return (true);
+}
+
+
+/*
+ * 'gwSpoolWriterFinish()' - Seal the final chunk, write, fsync and close
+ *                           the file, and wrap the DEK into *key (the
+ *                           caller stores it in the store row).
+ *                           *plain_size_r (may be NULL) gets the size.
  */
 
 bool
-gwSpoolWriterCommit(gw_spool_writer_t **w)
+gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_size_r)
 {
-  gw_spool_writer_t *wr;
-  gw_spool_t        *spool;
-  bool               ok = false;
-
-  if (!w || !*w)
+  if (!w || w->finished || !gwSpoolWriterSeal(w, key, plain_size_r))
     return (false);
 
-  wr    = *w;
-  spool = wr->spool;
-
-  if (!wr->finished || wr->failed)
+  if (!writer_sync(w))
   {
-    gwLog(spool->log, GW_LOG_ERROR, "Refusing to commit job %s document %u: it was not finished.", wr->job_id, wr->docnum);
+    gwWipe(key, sizeof(*key));
+    return (false);
   }
-  else if (renameat2(spool->incoming_fd, wr->name, spool->jobs_fd, wr->name, RENAME_NOREPLACE) &&
-           (errno != EINVAL || renameat(spool->incoming_fd, wr->name, spool->jobs_fd, wr->name)))
+
+  return (true);
+}
+
+
+/*
+ * 'commit_work()' - The commit of a sealed or finished file: fsync it (if
+ *                   not yet), move it from incoming/ to jobs/ and wait for
+ *                   an fsync of jobs/ after the rename (shared with the
+ *                   other commits of the moment).  Sets w->commit_ok.
+ */
+
+static void
+commit_work(gw_spool_writer_t *w)
+{
+  gw_spool_t *spool = w->spool;
+
+  w->commit_ok = false;
+
+  if (!writer_sync(w))
+  {
+    gwLog(spool->log, GW_LOG_ERROR, "Refusing to commit job %s document %u: it was not finished.", w->job_id, w->docnum);
+  }
+  else if (renameat2(spool->incoming_fd, w->name, spool->jobs_fd, w->name, RENAME_NOREPLACE) &&
+           (errno != EINVAL || renameat(spool->incoming_fd, w->name, spool->jobs_fd, w->name)))
   {
     /*
      * RENAME_NOREPLACE is refused (EINVAL) by some file systems; job ids
      * are random, so a plain rename is the fallback there.
      */
 
-    gwLog(spool->log, GW_LOG_ERROR, "Unable to commit the spool file of job %s document %u: %s", wr->job_id, wr->docnum, strerror(errno));
+    gwLog(spool->log, GW_LOG_ERROR, "Unable to commit the spool file of job %s document %u: %s", w->job_id, w->docnum, strerror(errno));
   }
   else
   {
-    wr->created = false;
-    if (fsync(spool->jobs_fd))
-    {
-      gwLog(spool->log, GW_LOG_ERROR, "Unable to sync the spool folder %s: %s", spool->jobs, strerror(errno));
-      unlinkat(spool->jobs_fd, wr->name, 0);
-    }
+    w->created = false;
+    if (_gwSpoolSyncJobs(spool))
+      w->commit_ok = true;
     else
-      ok = true;
+      unlinkat(spool->jobs_fd, w->name, 0);
   }
 
-  if (wr->created)
-    unlinkat(spool->incoming_fd, wr->name, 0);
+  if (w->created)
+  {
+    unlinkat(spool->incoming_fd, w->name, 0);
+    w->created = false;
+  }
+}
 
-  writer_free(wr);
+
+/*
+ * 'commit_run()' - commit_work() on a thread of its own.
+ */
+
+static void *
+commit_run(void *arg)
+{
+  commit_work((gw_spool_writer_t *)arg);
+
+  return (NULL);
+}
+
+
+/*
+ * 'gwSpoolWriterCommitStart()' - Start the commit of a sealed file on a
+ *                                thread of its own (fsync, rename, fsync
+ *                                of jobs/), so the caller commits its
+ *                                store row meanwhile; gwSpoolWriterCommitEnd()
+ *                                waits for it.  Runs it here when no
+ *                                thread can be had.
+ */
+
+void
+gwSpoolWriterCommitStart(gw_spool_writer_t *w)
+{
+  pthread_attr_t attr;
+
+  if (!w || w->committing)
+    return;
+
+  w->committing = true;
+  if (!w->spool->serial_commit)
+  {
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    w->commit_threaded = pthread_create(&w->commit_thread, &attr, commit_run, w) == 0;
+    pthread_attr_destroy(&attr);
+  }
+
+  if (!w->commit_threaded)
+    commit_work(w);
+}
+
+
+/*
+ * 'gwSpoolWriterCommitEnd()' - Wait for the commit gwSpoolWriterCommitStart()
+ *                              started: true once the file's data and its
+ *                              name in jobs/ are durable.  Always frees the
+ *                              writer and sets *w to NULL; on failure the
+ *                              file is gone.
+ */
+
+bool
+gwSpoolWriterCommitEnd(gw_spool_writer_t **w)
+{
+  bool ok;
+
+  if (!w || !*w)
+    return (false);
+
+  if (!(*w)->committing)
+    gwSpoolWriterCommitStart(*w);
+  if ((*w)->commit_threaded)
+    pthread_join((*w)->commit_thread, NULL);
+
+  ok = (*w)->commit_ok;
+  writer_free(*w);
   *w = NULL;
 
   return (ok);
+}
+
+
+/*
+ * 'gwSpoolWriterCommit()' - Move a finished file from incoming/ to jobs/
+ *                           and fsync jobs/ (one fsync for the commits of
+ *                           the moment).  Always frees the writer and sets
+ *                           *w to NULL; on failure the file is gone.
+ */
+
+bool
+gwSpoolWriterCommit(gw_spool_writer_t **w)
+{
+  if (!w || !*w)
+    return (false);
+
+  if (!(*w)->finished || (*w)->failed)
+  {
+    gwLog((*w)->spool->log, GW_LOG_ERROR, "Refusing to commit job %s document %u: it was not finished.", (*w)->job_id, (*w)->docnum);
+    gwSpoolWriterAbort(w);
+    return (false);
+  }
+
+  (*w)->committing = true;               /* Here, on this thread */
+  commit_work(*w);
+
+  return (gwSpoolWriterCommitEnd(w));
 }
 
 
@@ -802,6 +942,12 @@ gwSpoolWriterAbort(gw_spool_writer_t **w)
 {
   if (!w || !*w)
     return;
+
+  if ((*w)->committing)
+  {
+    gwSpoolWriterCommitEnd(w);          /* Started: it ends (a committed file is the caller's to remove) */
+    return;
+  }
 
   wb_stop(*w);
   if ((*w)->fd >= 0)

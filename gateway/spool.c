@@ -251,19 +251,27 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
   spool->log         = log;
   spool->incoming_fd = -1;
   spool->jobs_fd     = -1;
+  pthread_mutex_init(&spool->sync_lock, NULL);
+  _gwGroupSyncInit(&spool->jobs_sync);
+
+  /* Tests only: a slow disk under each spool file's fsync (integration/ipp-durable). */
+  if (getenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS"))
+    spool->sync_delay_ms = (int)strtol(getenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS"), NULL, 10);
+  /* Tests only: the spool commit before the store's, not beside it (the positive control of integration/ipp-durable). */
+  spool->serial_commit = getenv("PRINTGATE_TEST_SPOOL_COMMIT_SERIAL") != NULL;
 
   if ((size_t)snprintf(spool->dir, sizeof(spool->dir), "%s", dir) >= sizeof(spool->dir) ||
       (size_t)snprintf(spool->incoming, sizeof(spool->incoming), "%s/incoming", dir) >= sizeof(spool->incoming) ||
       (size_t)snprintf(spool->jobs, sizeof(spool->jobs), "%s/jobs", dir) >= sizeof(spool->jobs))
   {
     gwLog(log, GW_LOG_ERROR, "The spool folder path is too long.");
-    free(spool);
+    gwSpoolClose(&spool);
     return (NULL);
   }
 
   if ((fd = open_dir(spool->dir, log)) < 0)
   {
-    free(spool);
+    gwSpoolClose(&spool);
     return (NULL);
   }
   close(fd);
@@ -293,8 +301,61 @@ gwSpoolClose(gw_spool_t **spool)
     close((*spool)->incoming_fd);
   if ((*spool)->jobs_fd >= 0)
     close((*spool)->jobs_fd);
+  _gwGroupSyncDestroy(&(*spool)->jobs_sync);
+  pthread_mutex_destroy(&(*spool)->sync_lock);
   free(*spool);
   *spool = NULL;
+}
+
+
+/*
+ * 'sync_jobs()' - fsync jobs/; false (logged) on error.
+ */
+
+static bool
+sync_jobs(void *data)
+{
+  gw_spool_t *spool = (gw_spool_t *)data;
+
+  if (fsync(spool->jobs_fd))
+  {
+    gwLog(spool->log, GW_LOG_ERROR, "Unable to sync the spool folder %s: %s", spool->jobs, strerror(errno));
+    return (false);
+  }
+
+  return (true);
+}
+
+
+/*
+ * '_gwSpoolSyncJobs()' - A file was renamed into jobs/: return once an
+ *                        fsync of jobs/ that started after the rename has
+ *                        finished (running it when no other thread is).
+ *                        One fsync covers every rename before it, so
+ *                        concurrent commits share it (group-sync.c,
+ *                        as the store's WAL fsyncs).
+ *                        False when the fsync failed (logged).
+ */
+
+bool
+_gwSpoolSyncJobs(gw_spool_t *spool)
+{
+  return (_gwGroupSyncWait(&spool->jobs_sync, sync_jobs, spool));
+}
+
+
+/*
+ * 'gwSpoolSyncCounts()' - How many fsyncs of spool files and of jobs/ the
+ *                         spool has run (tests and benchmarks).
+ */
+
+void
+gwSpoolSyncCounts(gw_spool_t *spool, unsigned long *file_syncs, unsigned long *dir_syncs)
+{
+  pthread_mutex_lock(&spool->sync_lock);
+  *file_syncs = spool->file_syncs;
+  pthread_mutex_unlock(&spool->sync_lock);
+  *dir_syncs = _gwGroupSyncCount(&spool->jobs_sync);
 }
 
 

@@ -13,6 +13,7 @@
 #define PRINTGATE_STORE_SQLITE_PRIVATE_H
 
 #include "store-private.h"
+#include "group-sync-private.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -184,12 +185,7 @@ typedef struct _gw_sql_s        /* The backend state */
   time_t          checkpoint_time;          /* Last shredding checkpoint */
   sqlite3_int64   changes_at_lock;          /* sqlite3_total_changes64() when locked */
   char           *wal_path;                 /* The -wal file (group commit on once set) */
-  pthread_mutex_t sync_lock;                /* Guards the group commit's fields below */
-  pthread_cond_t  sync_cond;                /* A WAL fsync finished */
-  uint64_t        write_seq;                /* Writes committed */
-  uint64_t        synced_seq;               /* Highest write_seq a WAL fsync covered */
-  bool            syncing;                  /* A thread is running the fsync */
-  unsigned long   syncs;                    /* WAL fsyncs run */
+  _gw_group_sync_t wal_sync;                /* The group commit of WAL fsyncs (group-sync.c) */
   bool            provisional;              /* This call's write need not wait for an fsync (lock held) */
   int             sync_delay_ms;            /* Tests only: each WAL fsync takes this much longer */
 } _gw_sql_t;

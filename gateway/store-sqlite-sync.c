@@ -13,10 +13,8 @@
  * meanwhile, and one fsync (by whichever waiting thread finds none
  * running, the leader) covers every commit before it.
  *
- * Sequence numbers: write_seq counts committed writes, synced_seq the
- * highest write_seq an fsync covered.  A leader takes target = write_seq,
- * fsyncs, then sets synced_seq = target; a write numbered after the
- * leader took its target waits for the next fsync.
+ * The sequence numbers and the leader are group-sync.c's (shared with the
+ * spool's fsync of jobs/).
  *
  * Provisional writes (b->provisional, set under the connection's mutex):
  * the rows of a job that is still receiving (its creation, its original's
@@ -77,8 +75,9 @@ _gwSqlSyncInit(_gw_sql_t *b, const char *path)
  */
 
 static bool
-sync_wal(_gw_sql_t *b)
+sync_wal(void *data)
 {
+  _gw_sql_t *b = (_gw_sql_t *)data;
   int  fd;
   bool ok;
 
@@ -101,47 +100,18 @@ sync_wal(_gw_sql_t *b)
 
 /*
  * '_gwSqlSyncWait()' - A write was committed (connection mutex released):
- *                      number it, then return once an fsync of the WAL
- *                      that started after it has finished (running that
- *                      fsync when no other thread is).  False when the
+ *                      return once an fsync of the WAL that started after
+ *                      it has finished (group-sync.c).  False when the
  *                      fsync failed (logged).
  */
 
 bool
 _gwSqlSyncWait(_gw_sql_t *b)
 {
-  uint64_t seq, target;
-  bool     ok = true;
-
   if (!b->wal_path)
     return (true);                      /* Still opening: synchronous=FULL */
 
-  pthread_mutex_lock(&b->sync_lock);
-  seq = ++ b->write_seq;
-  while (ok && b->synced_seq < seq)
-  {
-    if (b->syncing)
-    {
-      pthread_cond_wait(&b->sync_cond, &b->sync_lock);
-      continue;
-    }
-
-    b->syncing = true;
-    target     = b->write_seq;
-    pthread_mutex_unlock(&b->sync_lock);
-
-    ok = sync_wal(b);
-
-    pthread_mutex_lock(&b->sync_lock);
-    b->syncing = false;
-    b->syncs ++;
-    if (ok && target > b->synced_seq)
-      b->synced_seq = target;
-    pthread_cond_broadcast(&b->sync_cond);
-  }
-  pthread_mutex_unlock(&b->sync_lock);
-
-  return (ok);
+  return (_gwGroupSyncWait(&b->wal_sync, sync_wal, b));
 }
 
 
@@ -152,11 +122,5 @@ _gwSqlSyncWait(_gw_sql_t *b)
 unsigned long
 _gwSqlSyncCount(_gw_sql_t *b)
 {
-  unsigned long n;
-
-  pthread_mutex_lock(&b->sync_lock);
-  n = b->syncs;
-  pthread_mutex_unlock(&b->sync_lock);
-
-  return (n);
+  return (_gwGroupSyncCount(&b->wal_sync));
 }

@@ -946,8 +946,7 @@ _gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r)
   }
 
   pthread_mutex_init(&b->lock, NULL);
-  pthread_mutex_init(&b->sync_lock, NULL);
-  pthread_cond_init(&b->sync_cond, NULL);
+  _gwGroupSyncInit(&b->wal_sync);
   b->log = log;
 
   if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
@@ -1001,8 +1000,7 @@ _gwSqlClose(void *backend)
   }
   pthread_mutex_unlock(&b->lock);
   pthread_mutex_destroy(&b->lock);
-  pthread_mutex_destroy(&b->sync_lock);
-  pthread_cond_destroy(&b->sync_cond);
+  _gwGroupSyncDestroy(&b->wal_sync);
   free(b->wal_path);
   free(b);
 }

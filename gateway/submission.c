@@ -783,8 +783,8 @@ gwSubmissionJobNumber(gw_submission_t *sub)
 
 
 /*
- * 'gwSubmissionEnd()' - All bytes are in: commit the spool file (fsync'd),
- *                       record its key, move the job to converting and
+ * 'gwSubmissionEnd()' - All bytes are in: commit the spool file (fsync'd,
+ *                       on a spool thread) while recording its key and moving the job to converting (WAL fsync), then
  *                       queue the conversion.  Returns at once: true and
  *                       the converting job, or false and the failed job
  *                       (with reason).  Frees (or hands over) the
@@ -798,6 +798,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   gw_system_t     *sys;
   const char      *error = NULL;
   double           t0 = gwClockMs();
+  bool             stored, spooled;
 
   if (!subp || !*subp)
     return (false);
@@ -813,7 +814,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     return (false);
   }
 
-  if (!gwSpoolWriterFinish(sub->writer, &sub->key, &sub->size) || !gwSpoolWriterCommit(&sub->writer))
+  if (!gwSpoolWriterSeal(sub->writer, &sub->key, &sub->size))
   {
     sub->reason = GW_REASON_INTERNAL;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not store the document (disk full?); try again later.", sub->job.name);
@@ -831,12 +832,30 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     return (false);
   }
 
-  if (!gwStoreJobSetOriginal(sys->store, sub->job.tenant, sub->job.id, (int64_t)sub->size, &sub->key) ||
-      !_gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", sub->job.origin, "job.convert", &error))
+  /*
+   * Two durability points, overlapped (docs/spool-format.md, "Commit"):
+   * the spool file's fsync, its rename into jobs/ and the fsync of jobs/
+   * run on a thread of the spool while this thread commits the store row
+   * (and waits for the WAL fsync).  The caller answers only once both are
+   * durable.  A crash in between leaves a job converting without a
+   * readable original (it fails at recovery) or a spool file of a job
+   * still receiving (removed at recovery); the client had no answer for
+   * either.
+   */
+
+  gwSpoolWriterCommitStart(sub->writer);
+  stored  = gwStoreJobSetOriginal(sys->store, sub->job.tenant, sub->job.id, (int64_t)sub->size, &sub->key) &&
+            _gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", sub->job.origin, "job.convert", &error);
+  spooled = gwSpoolWriterCommitEnd(&sub->writer);
+
+  if (!stored || !spooled)
   {
     sub->reason = GW_REASON_INTERNAL;
-    snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not record the document; try again later.", sub->job.name);
-    fail_job(sub, GW_JOB_STATE_RECEIVING, job);
+    if (spooled)
+      snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not record the document; try again later.", sub->job.name);
+    else
+      snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not store the document (disk full?); try again later.", sub->job.name);
+    fail_job(sub, stored ? GW_JOB_STATE_CONVERTING : GW_JOB_STATE_RECEIVING, job);
     free_submission(sub);
     return (false);
   }

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The format, written out here from docs/spool-format.md */
@@ -1346,6 +1347,155 @@ test_verify_one_open(gw_spool_t *spool)
 
 
 /*
+ * 'now_ms()' - Monotonic milliseconds.
+ */
+
+static double
+now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+
+  return (ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6);
+}
+
+
+/*
+ * 'seal_doc()' - Write a small document and seal it (not synced); NULL on
+ *                error.
+ */
+
+static gw_spool_writer_t *
+seal_doc(gw_spool_t *spool, const char *id, const unsigned char *data, size_t len, gw_wrapped_key_t *key)
+{
+  gw_spool_writer_t *w = gwSpoolWriterNew(spool, id, 0, NULL);
+
+  if (w && (!gwSpoolWriterWrite(w, data, len) || !gwSpoolWriterSeal(w, key, NULL)))
+    gwSpoolWriterAbort(&w);
+
+  return (w);
+}
+
+
+static pthread_barrier_t group_barrier;  /* The committing threads start their commits together */
+
+typedef struct group_arg_s              /* One committing thread of test_commit_group() */
+{
+  gw_spool_t      *spool;
+  char             id[GW_UUID_LEN + 1];
+  gw_wrapped_key_t key;
+  bool             ok;
+} group_arg_t;
+
+static void *
+group_run(void *arg)
+{
+  group_arg_t        *g = (group_arg_t *)arg;
+  gw_spool_writer_t  *w = seal_doc(g->spool, g->id, (const unsigned char *)MARKER, sizeof(MARKER), &g->key);
+
+  pthread_barrier_wait(&group_barrier);
+  if (w)
+    gwSpoolWriterCommitStart(w);
+  g->ok = w && gwSpoolWriterCommitEnd(&w) && w == NULL;
+
+  return (NULL);
+}
+
+
+/*
+ * 'test_commit_group()' - The commit of a sealed file on its own thread,
+ *                         and one fsync of jobs/ for concurrent commits,
+ *                         on a slow disk (PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS=300).
+ */
+
+static void
+test_commit_group(const char *tmp, gw_keys_t *keys)
+{
+  enum { NTHREADS = 8, DELAY = 300 };
+  char               sdir[600], id[GW_UUID_LEN + 1];
+  gw_spool_t        *spool;
+  gw_spool_writer_t *w;
+  gw_wrapped_key_t   key;
+  group_arg_t        args[NTHREADS];
+  pthread_t          threads[NTHREADS];
+  unsigned long      f0, d0, f1, d1;
+  double             t0, t1, t2;
+  bool               early, ok;
+  int                good = 0;
+  unsigned           left = 1;
+  unsigned char      back[64];
+
+  TEST_BEGIN("commit on a thread of its own (300 ms fsync): returns at once, the file durable in jobs/ only at the end; 8 concurrent commits share fsyncs of jobs/ (fewer than 8; positive control: 3 one after the other take 3)");
+
+  snprintf(sdir, sizeof(sdir), "%s/spool-slow", tmp);
+  setenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS", "300", 1);
+  spool = gwSpoolOpen(sdir, keys, NULL);
+  unsetenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS");
+  TEST_CHECK(spool != NULL);
+  if (!spool)
+    return;
+
+  /* Ordering: the caller goes on at once; nothing is in jobs/ before the fsync. */
+  gwUUIDNew(id);
+  gwSpoolSyncCounts(spool, &f0, &d0);
+  TEST_CHECK((w = seal_doc(spool, id, (const unsigned char *)MARKER, sizeof(MARKER), &key)) != NULL);
+  t0 = now_ms();
+  gwSpoolWriterCommitStart(w);
+  t1    = now_ms();
+  early = gwSpoolExists(spool, id, 0);
+  ok    = gwSpoolWriterCommitEnd(&w);
+  t2    = now_ms();
+  gwSpoolSyncCounts(spool, &f1, &d1);
+  TEST_CHECKF(t1 - t0 < DELAY / 2, "CommitStart returned after %.0f ms", t1 - t0);
+  TEST_CHECKF(!early, "the file was in jobs/ before its fsync");
+  TEST_CHECKF(ok && w == NULL && t2 - t0 >= DELAY - 5, "CommitEnd: ok=%d after %.0f ms", ok, t2 - t0);
+  TEST_CHECK(gwSpoolExists(spool, id, 0) && read_doc(spool, id, 0, &key, back, sizeof(back), 64) == (ssize_t)sizeof(MARKER));
+  TEST_CHECKF(f1 - f0 == 1 && d1 - d0 == 1, "one commit: %lu file and %lu folder fsyncs", f1 - f0, d1 - d0);
+
+  /* Concurrent commits: one fsync of jobs/ for the group. */
+  gwSpoolSyncCounts(spool, &f0, &d0);
+  pthread_barrier_init(&group_barrier, NULL, NTHREADS);
+  for (int i = 0; i < NTHREADS; i ++)
+  {
+    args[i].spool = spool;
+    gwUUIDNew(args[i].id);
+    TEST_CHECK(pthread_create(threads + i, NULL, group_run, args + i) == 0);
+  }
+  for (int i = 0; i < NTHREADS; i ++)
+  {
+    pthread_join(threads[i], NULL);
+    if (args[i].ok && gwSpoolExists(spool, args[i].id, 0) && read_doc(spool, args[i].id, 0, &args[i].key, back, sizeof(back), 64) == (ssize_t)sizeof(MARKER))
+      good ++;
+  }
+  pthread_barrier_destroy(&group_barrier);
+  gwSpoolSyncCounts(spool, &f1, &d1);
+  printf("  (%d concurrent commits: %lu folder fsyncs)\n", NTHREADS, d1 - d0);
+  TEST_CHECKF(good == NTHREADS, "%d of %d concurrent commits durable and readable", good, NTHREADS);
+  TEST_CHECKF(f1 - f0 == NTHREADS && d1 - d0 < NTHREADS, "%d concurrent commits: %lu file and %lu folder fsyncs", NTHREADS, f1 - f0, d1 - d0);
+
+  /* Positive control: one after the other, each pays its own. */
+  gwSpoolSyncCounts(spool, &f0, &d0);
+  for (int i = 0; i < 3; i ++)
+  {
+    gwUUIDNew(id);
+    TEST_CHECK(write_doc(spool, id, 1, (const unsigned char *)MARKER, sizeof(MARKER), 7, &key));
+  }
+  gwSpoolSyncCounts(spool, &f1, &d1);
+  TEST_CHECKF(f1 - f0 == 3 && d1 - d0 == 3, "3 serial commits: %lu file and %lu folder fsyncs", f1 - f0, d1 - d0);
+
+  /* A writer that was never sealed does not commit, and leaves nothing. */
+  gwUUIDNew(id);
+  TEST_CHECK((w = gwSpoolWriterNew(spool, id, 0, NULL)) != NULL && gwSpoolWriterWrite(w, MARKER, 5));
+  gwSpoolWriterCommitStart(w);
+  TEST_CHECK(!gwSpoolWriterCommitEnd(&w) && w == NULL && !gwSpoolExists(spool, id, 0));
+  TEST_CHECK(gwSpoolRecover(spool, &left) && left == 0);
+
+  gwSpoolClose(&spool);
+}
+
+
+/*
  * 'main()' - Run the spool tests.
  */
 
@@ -1384,6 +1534,7 @@ main(void)
   test_no_plaintext(sdir, spool);
   test_threads(spool);
   test_verify_one_open(spool);
+  test_commit_group(tmp, keys);
 
   gwSpoolClose(&spool);
   gwSpoolClose(&spool2);

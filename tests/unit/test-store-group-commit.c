@@ -179,7 +179,7 @@ main(void)
   snapshot(&calls, &ret);
   TEST_CHECKF(ret == WRITERS, "%d writers returned", ret);
   TEST_CHECKF(_gwSqlSyncCount(b) - base >= 1 && _gwSqlSyncCount(b) - base <= 3, "%lu fsyncs for %d concurrent writes", _gwSqlSyncCount(b) - base, WRITERS);
-  TEST_CHECKF(b->synced_seq == b->write_seq, "synced %llu of %llu writes", (unsigned long long)b->synced_seq, (unsigned long long)b->write_seq);
+  TEST_CHECKF(b->wal_sync.synced == b->wal_sync.seq, "synced %llu of %llu writes", (unsigned long long)b->wal_sync.synced, (unsigned long long)b->wal_sync.seq);
 
   /* 5. Provisional writes of a receiving job. */
   {
@@ -202,7 +202,7 @@ main(void)
     TEST_CHECKF(hook_calls == calls, "creating a receiving job ran %d fsync(s)", hook_calls - calls);
     TEST_CHECK(gwStoreJobSetOriginal(s, GW_DEFAULT_TENANT, job.id, 100, &key));
     TEST_CHECKF(hook_calls == calls, "the key of a receiving job ran %d fsync(s)", hook_calls - calls);
-    TEST_CHECKF(b->synced_seq == b->write_seq, "provisional writes were numbered (%llu of %llu)", (unsigned long long)b->synced_seq, (unsigned long long)b->write_seq);
+    TEST_CHECKF(b->wal_sync.synced == b->wal_sync.seq, "provisional writes were numbered (%llu of %llu)", (unsigned long long)b->wal_sync.synced, (unsigned long long)b->wal_sync.seq);
     TEST_CHECK(gwStoreJobTransition(s, GW_DEFAULT_TENANT, job.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", "test", "job.convert", NULL));
     TEST_CHECKF(hook_calls == calls + 1, "the transition out of receiving ran %d fsync(s)", hook_calls - calls);
     TEST_CHECK(gwStoreJobSetOriginal(s, GW_DEFAULT_TENANT, job.id, 200, &key));

@@ -10,7 +10,9 @@
  * row crypto-shreds the document.
  *
  * Files are written in SPOOL/incoming/ and moved to SPOOL/jobs/ by
- * gwSpoolWriterCommit() (rename + directory fsync).  Plaintext never touches
+ * gwSpoolWriterCommit() (rename + directory fsync, shared by concurrent
+ * commits), or by gwSpoolWriterCommitStart()/End() on a thread of its own
+ * so the caller's store commit runs meanwhile (docs/spool-format.md).  Plaintext never touches
  * disk.  Writers and readers are used by one thread at a time; the spool
  * object itself is thread-safe.
  */
@@ -40,6 +42,10 @@ extern gw_spool_writer_t *gwSpoolWriterNew(gw_spool_t *spool, const char *job_id
 extern bool     gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len);
 extern bool     gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_size_r);
 extern bool     gwSpoolWriterCommit(gw_spool_writer_t **w);   /* Rename to jobs/, fsync; frees the writer */
+extern bool     gwSpoolWriterSeal(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_size_r);   /* Finish without the fsync */
+extern void     gwSpoolWriterCommitStart(gw_spool_writer_t *w);   /* A sealed file: fsync, rename, fsync jobs/ on a thread */
+extern bool     gwSpoolWriterCommitEnd(gw_spool_writer_t **w);    /* Wait for it; frees the writer */
+extern void     gwSpoolSyncCounts(gw_spool_t *spool, unsigned long *file_syncs, unsigned long *dir_syncs);
 extern void     gwSpoolWriterAbort(gw_spool_writer_t **w);    /* Unlink, wipe, free; NULL-safe */
 
 /* Reading: fails (returns -1 / false) on any authentication error. */
