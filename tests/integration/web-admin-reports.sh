@@ -207,7 +207,7 @@ check_eq "report ?since=soon: 400" "$(api GET '/api/v1/admin/reports.csv?since=s
 
 # ---- health --------------------------------------------------------------------------------
 check_eq "health API: the report" "$(api GET /api/v1/admin/health '' "$W/aud"; python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))))' "$W/out")" \
-         "200['certificates', 'conversions', 'disk', 'frontends', 'jobs', 'mail_sources', 'office', 'outbox', 'time']"
+         "200['certificates', 'conversions', 'disk', 'frontends', 'jobs', 'mail_sources', 'office', 'outbox', 'released_today', 'time']"
 DAYS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["certificates"]["gateway"]["days_left"])' "$W/out")
 check_eq "the health page" "$(get /admin/health "$W/aud")" 200
 for s in jobs conversions mail outbox office certificates disk; do
