@@ -177,28 +177,21 @@ _gwWebFormValue(const char *form, const char *name, char *buf, size_t bufsize)
 
 
 /*
- * '_gwWebBase64()' - Append base64 (with padding) of some bytes.
+ * '_gwWebBase64()' - Append base64 (with padding) of some bytes (the core's
+ *                    encoder, gwBufferAddBase64(), into a web buffer).
  */
 
 bool
 _gwWebBase64(const unsigned char *in, size_t len, web_buf_t *b)
 {
-  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  char              out[4];
+  gw_buffer_t enc = { 0 };
+  bool        ok;
 
-  for (size_t i = 0; i < len; i += 3)
-  {
-    uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) | (i + 2 < len ? in[i + 2] : 0);
+  gwBufferAddBase64(&enc, in, len);
+  ok = !enc.failed && (enc.len == 0 || _gwWebBufAppend(b, enc.data, enc.len));
+  free(enc.data);
 
-    out[0] = b64[(v >> 18) & 63];
-    out[1] = b64[(v >> 12) & 63];
-    out[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-    out[3] = i + 2 < len ? b64[v & 63] : '=';
-    if (!_gwWebBufAppend(b, out, 4))
-      return (false);
-  }
-
-  return (true);
+  return (ok);
 }
 
 
