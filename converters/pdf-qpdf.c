@@ -1048,6 +1048,28 @@ color_bounds(void *data, const char *name, double bbox[4])
 
 
 /*
+ * 'color_printed()' - Does Ghostscript print this annotation (-dPrinted:
+ *                     the Print flag set, Hidden not)?  1 yes, 0 no, -1
+ *                     when it is not a dictionary.
+ */
+
+static int
+color_printed(qpdf_data q, qpdf_oh annot)
+{
+  qpdf_oh flags;
+  int     f;
+
+  if (!qpdf_oh_is_dictionary(q, annot))
+    return (-1);
+
+  flags = qpdf_oh_get_key_if_dict(q, annot, "/F");
+  f     = qpdf_oh_is_integer(q, flags) ? qpdf_oh_get_int_value_as_int(q, flags) : 0;
+
+  return ((f & 4) && !(f & 2));
+}
+
+
+/*
  * 'color_redefined()' - Does a resource dictionary redefine a device
  *                       colour space (DefaultGray, DefaultRGB,
  *                       DefaultCMYK)?  Neither scan follows that.
@@ -1158,16 +1180,15 @@ color_prove(color_doc_t *doc, qpdf_oh page, const unsigned char *bytes, size_t l
   n = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
   for (int i = 0; i < n; i ++)
   {
-    qpdf_oh annot = qpdf_oh_get_array_item(q, annots, i), flags;
-    int     f;
+    qpdf_oh annot = qpdf_oh_get_array_item(q, annots, i);
+    int     printed = color_printed(q, annot);
 
-    if (!qpdf_oh_is_dictionary(q, annot))
-      return (GW_PDF_UNDECIDED);
-
-    flags = qpdf_oh_get_key_if_dict(q, annot, "/F");
-    f     = qpdf_oh_is_integer(q, flags) ? qpdf_oh_get_int_value_as_int(q, flags) : 0;
-    if (!(f & 4) || (f & 2))
-      continue;                         /* Not printed */
+    if (printed <= 0)
+    {
+      if (printed < 0)
+        return (GW_PDF_UNDECIDED);
+      continue;
+    }
 
     if (info.nlate == GW_PDF_LATE_MAX)
       return (GW_PDF_UNDECIDED);
@@ -1219,16 +1240,15 @@ color_annots(color_doc_t *doc, qpdf_oh page)
   n = qpdf_oh_get_array_n_items(q, annots);
   for (int i = 0; i < n; i ++)
   {
-    qpdf_oh annot = qpdf_oh_get_array_item(q, annots, i), flags, ap, res;
-    int     f;
+    qpdf_oh annot = qpdf_oh_get_array_item(q, annots, i), ap, res;
+    int     printed = color_printed(q, annot);
 
-    if (!qpdf_oh_is_dictionary(q, annot))
-      return (GW_PDF_UNDECIDED);
-
-    flags = qpdf_oh_get_key_if_dict(q, annot, "/F");
-    f     = qpdf_oh_is_integer(q, flags) ? qpdf_oh_get_int_value_as_int(q, flags) : 0;
-    if (!(f & 4) || (f & 2))
-      continue;                         /* Not printed */
+    if (printed <= 0)
+    {
+      if (printed < 0)
+        return (GW_PDF_UNDECIDED);
+      continue;
+    }
 
     if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, annot, "/Subtype"), "/Widget"))
       return (GW_PDF_UNDECIDED);        /* Form fields may be drawn anew from their values */
