@@ -649,6 +649,7 @@ typedef struct proof_s
   bool           path_rect;             /* The path is one 're' that stays a rectangle */
   bool           path_ok;               /* Its box is finite */
   bool           clip_pending;          /* W or W* seen: the next painting operator clips */
+  bool           in_text;               /* Between BT and ET */
   int            marked;                /* Marked-content nesting */
   int            hidden_from;           /* Nesting level where optional content began, 0 = none */
   box_t          cand[PROOF_CAND_MAX];  /* Colour rectangles not covered so far */
@@ -858,7 +859,7 @@ proof_paint(proof_t *pf, const char *op)
     proof_cover(pf, known ? &b : NULL);
 
     if (fill && !stroke && pf->path_rect && pf->subpaths == 1 && known && gs->colour && gs->opaque && gs->clip_exact &&
-        !pf->hidden_from && pf->ncand < PROOF_CAND_MAX)
+        !pf->hidden_from && !pf->in_text && pf->ncand < PROOF_CAND_MAX)
     {
       box_t r = box_meet(box_meet(pf->path, gs->clip), pf->page);
 
@@ -1109,6 +1110,12 @@ proof_operator(proof_t *pf, scan_t *s, const char *op, const operand_t *ops, int
     if (!pf->hidden_from && ops[0].type == TOK_NAME && !strcmp(ops[0].name, "OC"))
       pf->hidden_from = pf->marked;     /* Optional content: may not print */
   }
+  else if (!strcmp(op, "BT") || !strcmp(op, "ET"))
+  {
+    if (pf->in_text == (op[0] == 'B'))
+      return (false);                   /* Nested BT, or ET without BT */
+    pf->in_text = op[0] == 'B';
+  }
   else if (!strcmp(op, "EMC"))
   {
     if (pf->marked == 0)
@@ -1150,7 +1157,8 @@ gwPdfProveColour(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *
   memset(&pf, 0, sizeof(pf));
   pf.cb   = cb;
   pf.page = (box_t){ page->box[0], page->box[1], page->box[2], page->box[3] };
-  if (!box_finite(pf.page) || !box_big(pf.page))
+  if (!box_finite(pf.page) || !box_big(pf.page) || pf.page.x1 - pf.page.x0 > GW_PDF_PROOF_PAGE_MAX ||
+      pf.page.y1 - pf.page.y0 > GW_PDF_PROOF_PAGE_MAX)
     return (GW_PDF_UNDECIDED);
 
   pf.gs.ctm[0]     = pf.gs.ctm[3] = 1.0;

@@ -71,10 +71,12 @@ typedef struct gw_pdf_scan_cb_s
 #define GW_PDF_PROOF_DPI     36
 #define GW_PDF_PROOF_PIXELS  16
 #define GW_PDF_PROOF_CHROMA  32
+#define GW_PDF_PROOF_PAGE_MAX 5000.0    /* Largest MediaBox side proven (points): larger pages are
+                                           rendered, as they may be too large to render */
 
 typedef struct gw_pdf_page_s            /* The page around a content stream, for the proof */
 {
-  double box[4];                        /* What is rendered: MediaBox and CropBox intersected (llx lly urx ury) */
+  double box[4];                        /* What is rendered: MediaBox and CropBox intersected (x0 y0 x1 y1) */
   int    nlate;                         /* Rectangles painted after the content (printed annotations) */
   double late[GW_PDF_LATE_MAX][4];
 } gw_pdf_page_t;

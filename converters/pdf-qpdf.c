@@ -1161,8 +1161,9 @@ color_prove(color_doc_t *doc, qpdf_oh page, const unsigned char *bytes, size_t l
   }
 
   memset(&info, 0, sizeof(info));
-  if (!color_rect(q, media, info.box))
-    return (GW_PDF_UNDECIDED);
+  if (!color_rect(q, media, info.box) || info.box[2] - info.box[0] > GW_PDF_PROOF_PAGE_MAX ||
+      info.box[3] - info.box[1] > GW_PDF_PROOF_PAGE_MAX)
+    return (GW_PDF_UNDECIDED);          /* A page the renderer may refuse as too large: let it */
   if (!qpdf_oh_is_null(q, crop))
   {
     if (!color_rect(q, crop, box))

@@ -240,6 +240,9 @@ test_proof_table(void)
     { BLUE "(unterminated", GW_PDF_UNDECIDED, "proof: a syntax error afterwards" },
     { BLUE "BI /W 2 /H 2 /CS /RGB /F /Fl ID xyz EI", GW_PDF_UNDECIDED, "proof: an inline image we cannot skip" },
     { "7 Tr " BLUE, GW_PDF_UNDECIDED, "proof: text clipping (Tr 7)" },
+    { "BT " BLUE "ET", GW_PDF_UNDECIDED, "proof: a rectangle inside a text object" },
+    { "ET " BLUE, GW_PDF_UNDECIDED, "proof: ET without BT" },
+    { "BT ET " BLUE, GW_PDF_COLOUR, "proof: after a text object" },
   };
   gw_pdf_scan_cb_t cb;
   gw_pdf_page_t    page;
@@ -273,7 +276,7 @@ test_proof_table(void)
   page.late[0][0] = NAN;
   TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
 
-  TEST_BEGIN("proof: a page box smaller than the rectangle, or not finite");
+  TEST_BEGIN("proof: a page box smaller than the rectangle, not finite, or larger than 5000 points");
   page.nlate  = 0;
   page.box[2] = 120;
   page.box[3] = 120;
@@ -281,6 +284,10 @@ test_proof_table(void)
   page.box[2] = 105;
   TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
   page.box[2] = INFINITY;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
+  page.box[2] = 5000;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_COLOUR);
+  page.box[2] = 5001;
   TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
 
   TEST_BEGIN("proof: 64 nested q are followed, a 65th is not");
