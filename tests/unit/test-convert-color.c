@@ -517,6 +517,7 @@ test_corpus(void)
     NULL
   };
   static const char * const hidden_oc[] = { "<< /Type /OCG /Name (hidden) >>", NULL };
+  static const char * const white_form[] = { "<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length 30 >> stream\n1 g -1000 -1000 3000 3000 re f\nendstream", NULL };
   static const struct
   {
     const char *name, *content, *resources, *page_keys, *catalog_keys;
@@ -530,6 +531,7 @@ test_corpus(void)
     { "raw-white-over", "0 0 1 rg 100 100 200 200 re f 1 g 90 90 220 220 re f", "", "", "", NULL },
     { "raw-clip-outside", "q 300 300 50 50 re W n 0 0 1 rg 100 100 100 100 re f Q", "", "", "", NULL },
     { "raw-form-colour", "q 1 0 0 1 100 100 cm /Fm1 Do Q", "/XObject << /Fm1 5 0 R >>", "", "", form_blue },
+    { "raw-form-bbox", "0 0 1 rg 100 100 200 200 re f q 1 0 0 1 400 400 cm /Fm1 Do Q", "/XObject << /Fm1 5 0 R >>", "", "", white_form },
     { "raw-tiny-rect", "1 0 0 rg 100 100 3 3 re f", "", "", "", NULL },
     { "raw-grey-equal", "0.5 0.5 0.5 rg 100 100 200 200 re f", "", "", "", NULL },
     { "raw-low-chroma", "0.5 0.5 0.56 rg 100 100 200 200 re f", "", "", "", NULL },
