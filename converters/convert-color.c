@@ -18,13 +18,26 @@
  *    or a light pink (~25) are above CHROMA_MIN.
  *  - PIXELS_MIN ignores a stray pixel or two of rounding noise.
  *
- * tests/integration/convert-helper.sh checks each of these cases.
+ * tests/integration/convert-helper.sh checks each of these cases.  The
+ * content scan (pdf-color.c) decides the pages it can without rendering:
+ * certainly grey ones, and certainly colour ones on the assumptions
+ * checked below.
  */
 
 #include "convert-private.h"
+#include "pdf-color.h"
 
 #define CHROMA_MIN  16                  /* Of 255 */
 #define PIXELS_MIN  4
+
+/*
+ * The content scan proves a page colour without rendering it (pdf-color.c,
+ * gwPdfProveColour()) on what it assumes of this test: hold it to them.
+ */
+
+_Static_assert(GW_CONV_COLOR_DPI >= GW_PDF_PROOF_DPI, "the colour proof assumes at least GW_PDF_PROOF_DPI");
+_Static_assert(PIXELS_MIN <= GW_PDF_PROOF_PIXELS, "the colour proof assumes at most GW_PDF_PROOF_PIXELS pixels");
+_Static_assert(CHROMA_MIN <= GW_PDF_PROOF_CHROMA, "the colour proof assumes a chroma threshold of at most GW_PDF_PROOF_CHROMA");
 
 
 /*

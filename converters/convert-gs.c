@@ -21,6 +21,8 @@
 
 #include "convert-private.h"
 
+#include <printgate-convert/pdf.h>
+
 #include <ghostscript/gdevdsp.h>
 #include <ghostscript/gserrors.h>
 #include <ghostscript/iapi.h>
@@ -433,22 +435,27 @@ _gwConvGsNormalize(gw_conv_t *conv, const char *out_path)
 
 
 /*
- * 'page_list()' - "-sPageList=1-3,7" of the pages grey[] leaves undecided
- *                 (grey[i] == 0), into a malloc'd string, with their
- *                 number in *count.  NULL when every page is undecided (no
- *                 list: render all) or none is (nothing to render), or out
- *                 of memory (*count = -1).
+ * 'page_list()' - "-sPageList=1-3,7" of the pages the content scan left
+ *                 undecided (grey[i] == GW_PDF_PAGE_RENDER), into a
+ *                 malloc'd string, with their number in *count and the
+ *                 number of pages it proved colour in *colour.  NULL when
+ *                 every page is undecided (no list: render all) or none is
+ *                 (nothing to render), or out of memory (*count = -1).
  */
 
 static char *
-page_list(const unsigned char *grey, int pages, int *count)
+page_list(const unsigned char *grey, int pages, int *count, int *colour)
 {
   char   *list;
   size_t  size = 16 + (size_t)pages * 12, len;
 
-  *count = 0;
+  *count  = 0;
+  *colour = 0;
   for (int i = 0; i < pages; i ++)
-    *count += !grey[i];
+  {
+    *count  += grey[i] == GW_PDF_PAGE_RENDER;
+    *colour += grey[i] == GW_PDF_PAGE_COLOUR;
+  }
 
   if (*count == 0 || *count == pages)
     return (NULL);
@@ -464,9 +471,9 @@ page_list(const unsigned char *grey, int pages, int *count)
   {
     int last = i;
 
-    if (grey[i])
+    if (grey[i] != GW_PDF_PAGE_RENDER)
       continue;
-    while (last + 1 < pages && !grey[last + 1])
+    while (last + 1 < pages && grey[last + 1] == GW_PDF_PAGE_RENDER)
       last ++;
 
     len += (size_t)snprintf(list + len, size - len, last > i ? "%s%d-%d" : "%s%d", list[len - 1] == '=' ? "" : ",", i + 1, last + 1);
@@ -479,11 +486,12 @@ page_list(const unsigned char *grey, int pages, int *count)
 
 /*
  * '_gwConvGsCountColor()' - Pass 2: render the pages of pdf_path that the
- *                           content scan left undecided (grey[i] == 0;
- *                           grey NULL = every page) and count those that
- *                           use colour into conv->color_pages.  The
- *                           number of pages rendered must be the number
- *                           asked for.
+ *                           content scan left undecided (grey[i] ==
+ *                           GW_PDF_PAGE_RENDER; grey NULL = every page)
+ *                           and count those that use colour, plus the
+ *                           pages it proved colour, into
+ *                           conv->color_pages.  The number of pages
+ *                           rendered must be the number asked for.
  */
 
 bool
@@ -492,20 +500,23 @@ _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path, const unsigned char *
   gs_run_t    run;
   char        format[48], res[16], *list = NULL;
   const char *argv[20];
-  int         argc = 0, code, wanted = conv->pages;
+  int         argc = 0, code, wanted = conv->pages, proven = 0;
 
   memset(&run, 0, sizeof(run));
   run.conv    = conv;
   run.display = true;
 
-  if (grey && (list = page_list(grey, conv->pages, &wanted)) == NULL && wanted == 0)
+  if (grey && (list = page_list(grey, conv->pages, &wanted, &proven)) == NULL && wanted == 0)
   {
-    conv->color_pages    = 0;           /* Every page is certainly grey: nothing to render */
+    conv->color_pages    = proven;      /* Every page is certainly grey or certainly colour: nothing to render */
     conv->color_rendered = 0;
     return (true);
   }
-  if (wanted < 0)
-    wanted = conv->pages;               /* Out of memory for the list: render them all */
+  if (wanted < 0 || wanted == conv->pages)
+  {
+    wanted = conv->pages;               /* Out of memory for the list, or none decided: render them all */
+    proven = 0;
+  }
 
   snprintf(format, sizeof(format), "-dDisplayFormat=%u", (unsigned)DISPLAY_FORMAT);
   snprintf(res, sizeof(res), "-r%d", GW_CONV_COLOR_DPI);
@@ -540,7 +551,7 @@ _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path, const unsigned char *
   if (run.pages != wanted)
     return (_gwConvFail(conv, GW_REASON_INTERNAL, "the colour pass rendered %d of %d pages", run.pages, wanted));
 
-  conv->color_pages    = run.color_pages;
+  conv->color_pages    = run.color_pages + proven;
   conv->color_rendered = run.pages;
   return (true);
 }

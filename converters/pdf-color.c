@@ -425,6 +425,70 @@ inline_image(scan_t *s, const gw_pdf_scan_cb_t *cb)
 
 
 /*
+ * 'next_operator()' - Read operands up to the next operator: the last
+ *                     SCAN_OPERANDS of them in ops[] (*nops), the
+ *                     operator in *t.  Arrays and dictionaries count as
+ *                     one operand each.  OP_END at the end of the stream
+ *                     (OP_ERROR when an array or dictionary is left open),
+ *                     OP_ERROR on a syntax error or an operator too long.
+ */
+
+typedef enum op_read_e
+{
+  OP_READ, OP_END, OP_ERROR
+} op_read_t;
+
+static op_read_t
+next_operator(scan_t *s, tok_t *t, operand_t *ops, int *nops)
+{
+  int depth = 0;
+
+  *nops = 0;
+
+  for (;;)
+  {
+    next_token(s, t);
+
+    if (t->type == TOK_EOF)
+      return (depth == 0 ? OP_END : OP_ERROR);
+    if (t->type == TOK_ERROR)
+      return (OP_ERROR);
+
+    if (t->type == TOK_OPEN || t->type == TOK_CLOSE)
+    {
+      depth += t->type == TOK_OPEN ? 1 : -1;
+      if (depth < 0 || depth > SCAN_DEPTH_MAX)
+        return (OP_ERROR);
+      if (depth > 0 || t->type == TOK_OPEN)
+        continue;
+      t->type = TOK_STRING;             /* The whole array or dictionary: one "other" operand */
+    }
+    else if (depth > 0)
+      continue;
+
+    if (t->type != TOK_KEYWORD || ((t->text[0] == 't' || t->text[0] == 'f' || t->text[0] == 'n') &&
+                                   (!strcmp(t->text, "true") || !strcmp(t->text, "false") || !strcmp(t->text, "null"))))
+    {
+      if (*nops == SCAN_OPERANDS)
+      {
+        memmove(ops, ops + 1, sizeof(ops[0]) * (SCAN_OPERANDS - 1));
+        (*nops) --;
+      }
+      ops[*nops].type     = t->type;
+      ops[*nops].num      = t->num;
+      ops[*nops].bad_name = t->too_long;
+      if (t->type == TOK_NAME)
+        memcpy(ops[*nops].name, t->text, strlen(t->text) + 1);
+      (*nops) ++;
+      continue;
+    }
+
+    return (t->too_long ? OP_ERROR : OP_READ);
+  }
+}
+
+
+/*
  * 'gwPdfScanContent()' - Scan one content stream (a page's, a form's, a
  *                        Type 3 glyph's).  GW_PDF_GREY only when all it
  *                        paints is certainly neutral.
@@ -436,9 +500,10 @@ gwPdfScanContent(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *
   scan_t    s;
   tok_t     t;
   operand_t ops[SCAN_OPERANDS];
-  int       nops = 0, depth = 0, nsaved = 0;
+  int       nops = 0, nsaved = 0;
   state_t   gs = { GW_PDF_SPACE_GRAY, GW_PDF_SPACE_GRAY }, saved[SCAN_SAVE_MAX];
   bool      uncoloured = false;         /* After d1: colour operators are ignored */
+  op_read_t rd;
 
   if (!data || !cb || !cb->resource)
     return (GW_PDF_UNDECIDED);
@@ -446,69 +511,15 @@ gwPdfScanContent(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *
   s.p   = data;
   s.end = data + len;
 
-  for (;;)
+  while ((rd = next_operator(&s, &t, ops, &nops)) == OP_READ)
   {
-    const char     *op;
-    const operand_t *last;
-    int              r;
-
-    next_token(&s, &t);
-
-    if (t.type == TOK_EOF)
-      return (depth == 0 ? GW_PDF_GREY : GW_PDF_UNDECIDED);
-    if (t.type == TOK_ERROR)
-      return (GW_PDF_UNDECIDED);
-
-    /*
-     * Operands: arrays and dictionaries count as one operand each.
-     */
-
-    if (t.type == TOK_OPEN || t.type == TOK_CLOSE)
-    {
-      depth += t.type == TOK_OPEN ? 1 : -1;
-      if (depth < 0 || depth > SCAN_DEPTH_MAX)
-        return (GW_PDF_UNDECIDED);
-      if (depth > 0 || t.type == TOK_OPEN)
-        continue;
-      t.type = TOK_STRING;              /* The whole array or dictionary: one "other" operand */
-    }
-    else if (depth > 0)
-      continue;
-
-    if (t.type != TOK_KEYWORD || ((t.text[0] == 't' || t.text[0] == 'f' || t.text[0] == 'n') &&
-                                  (!strcmp(t.text, "true") || !strcmp(t.text, "false") || !strcmp(t.text, "null"))))
-    {
-      if (nops == SCAN_OPERANDS)
-      {
-        memmove(ops, ops + 1, sizeof(ops[0]) * (SCAN_OPERANDS - 1));
-        nops --;
-      }
-      ops[nops].type     = t.type;
-      ops[nops].num      = t.num;
-      ops[nops].bad_name = t.too_long;
-      if (t.type == TOK_NAME)
-        memcpy(ops[nops].name, t.text, strlen(t.text) + 1);
-      nops ++;
-      continue;
-    }
-
-    /*
-     * An operator.
-     */
-
-    if (t.too_long)
-      return (GW_PDF_UNDECIDED);
-
-    op   = t.text;
-    last = nops > 0 ? ops + nops - 1 : NULL;
-    r    = GW_PDF_GREY;
+    const char      *op = t.text;
+    const operand_t *last = nops > 0 ? ops + nops - 1 : NULL;
+    int              r = GW_PDF_GREY;
 
     /* Most operators (paths, text, matrices) change nothing here. */
     if (!strchr("qQdgGrRkKcCsSDTB", op[0]) || (op[1] && op[2] && op[3]))
-    {
-      nops = 0;
       continue;
-    }
 
     if (!strcmp(op, "q"))
     {
@@ -571,7 +582,616 @@ gwPdfScanContent(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *
 
     if (r != GW_PDF_GREY)
       return (GW_PDF_UNDECIDED);
-
-    nops = 0;
   }
+
+  return (rd == OP_END ? GW_PDF_GREY : GW_PDF_UNDECIDED);
+}
+
+
+/*
+ * The colour proof (gwPdfProveColour()).
+ *
+ * The renderer calls a page colour when more than a few pixels of it have
+ * a clear chroma (convert-color.c).  The proof stands in for it only where
+ * the rendered result is certain: a rectangle filled ('re' then 'f', 'F' or
+ * 'f*', the path's only subpath) under a CTM that keeps it a rectangle, in
+ * DeviceRGB with a chroma of at least PROOF_CHROMA, opaque (no ExtGState
+ * other than a plain one since the last q it is under), outside optional
+ * content, under a clip that is exactly a rectangle, inside the rendered
+ * box, and big enough for PROOF_PIXELS whole pixels at GW_PDF_PROOF_DPI.
+ * Everything painted later on the page (fills and strokes by the bounding
+ * box of their path, images and forms by their box through the CTM, text
+ * and shadings by the clip, annotations by their rectangle), widened by
+ * PROOF_MARGIN, is cut out of those rectangles; a page is proven colour
+ * when a rectangle of that size is left.  Any operator we do not know, an
+ * operand count or type that does not fit, an inline image we cannot skip,
+ * a syntax error or an unbalanced Q or EMC makes the answer UNDECIDED: the
+ * page is rendered as before.
+ *
+ * Coordinates are in the page's default user space (points): at
+ * GW_PDF_PROOF_DPI a pixel is 72 / GW_PDF_PROOF_DPI points, whatever the
+ * page's rotation, so an interval of PROOF_SIDE points holds at least
+ * PROOF_SIDE / pixel - 1 whole pixels wherever the pixel grid falls.
+ */
+
+#define PROOF_PIXEL      (72.0 / GW_PDF_PROOF_DPI)
+#define PROOF_SIDE       (5 * PROOF_PIXEL)      /* >= 4 whole pixels a side: 16 >= GW_PDF_PROOF_PIXELS */
+#define PROOF_MARGIN     (2 * PROOF_PIXEL)      /* Around what is painted later (any-part-of-a-pixel, fill adjust) */
+#define PROOF_CHROMA     (2.0 * GW_PDF_PROOF_CHROMA / 255.0)
+#define PROOF_COORD_MAX  100000.0               /* A proven rectangle lies within +/- this, before clipping */
+#define PROOF_CAND_MAX   32                     /* Rectangles followed at once */
+
+typedef struct box_s
+{
+  double x0, y0, x1, y1;
+} box_t;
+
+typedef struct proof_state_s            /* What q saves and Q restores */
+{
+  double ctm[6];
+  bool   ctm_ok;                        /* Finite and not too large */
+  box_t  clip;                          /* The clip lies within this box */
+  bool   clip_exact;                    /* ... and is exactly this box */
+  gw_pdf_space_t fill;
+  bool   colour;                        /* The fill colour certainly renders with chroma */
+  bool   opaque;                        /* No ExtGState that may change painting */
+  double lw, ml;                        /* Line width (< 0 = unknown), miter limit */
+} proof_state_t;
+
+typedef struct proof_s
+{
+  const gw_pdf_scan_cb_t *cb;
+  box_t          page;                  /* The rendered box */
+  proof_state_t  gs, saved[SCAN_SAVE_MAX];
+  int            nsaved;
+  box_t          path;                  /* Bounding box of the current path, in page space */
+  int            subpaths;              /* 0 = no current path */
+  bool           path_rect;             /* The path is one 're' that stays a rectangle */
+  bool           path_ok;               /* Its box is finite */
+  bool           clip_pending;          /* W or W* seen: the next painting operator clips */
+  bool           in_text;               /* Between BT and ET */
+  int            marked;                /* Marked-content nesting */
+  int            hidden_from;           /* Nesting level where optional content began, 0 = none */
+  box_t          cand[PROOF_CAND_MAX];  /* Colour rectangles not covered so far */
+  int            ncand;
+} proof_t;
+
+typedef struct proof_op_s
+{
+  const char *name;
+  int         nargs;                    /* Operands it takes, -1 = any */
+} proof_op_t;
+
+
+/*
+ * 'box_meet()' - The intersection of two boxes (empty when x0 > x1 or
+ *                y0 > y1).
+ */
+
+static box_t
+box_meet(box_t a, box_t b)
+{
+  box_t r;
+
+  r.x0 = a.x0 > b.x0 ? a.x0 : b.x0;
+  r.y0 = a.y0 > b.y0 ? a.y0 : b.y0;
+  r.x1 = a.x1 < b.x1 ? a.x1 : b.x1;
+  r.y1 = a.y1 < b.y1 ? a.y1 : b.y1;
+
+  return (r);
+}
+
+
+/*
+ * 'box_big()' - Is the box at least PROOF_SIDE wide and high?
+ */
+
+static bool
+box_big(box_t b)
+{
+  return (b.x1 - b.x0 >= PROOF_SIDE && b.y1 - b.y0 >= PROOF_SIDE);
+}
+
+
+/*
+ * 'box_finite()' - Are all four coordinates finite?
+ */
+
+static bool
+box_finite(box_t b)
+{
+  return (isfinite(b.x0) && isfinite(b.y0) && isfinite(b.x1) && isfinite(b.y1));
+}
+
+
+/*
+ * 'box_add_point()' - Grow a box by a point of user space, through a CTM.
+ */
+
+static void
+box_add_point(box_t *b, const double m[6], double x, double y)
+{
+  double px = m[0] * x + m[2] * y + m[4];
+  double py = m[1] * x + m[3] * y + m[5];
+
+  if (px < b->x0) b->x0 = px;
+  if (px > b->x1) b->x1 = px;
+  if (py < b->y0) b->y0 = py;
+  if (py > b->y1) b->y1 = py;
+}
+
+
+/*
+ * 'box_through()' - The page-space box around a user-space box.
+ */
+
+static box_t
+box_through(const double m[6], double x0, double y0, double x1, double y1)
+{
+  box_t b = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+
+  box_add_point(&b, m, x0, y0);
+  box_add_point(&b, m, x1, y0);
+  box_add_point(&b, m, x0, y1);
+  box_add_point(&b, m, x1, y1);
+
+  return (b);
+}
+
+
+/*
+ * 'proof_cover()' - Something is painted within box (NULL: anywhere in the
+ *                   clip): cut it, widened by PROOF_MARGIN, out of the
+ *                   colour rectangles, keeping the pieces that are still
+ *                   big enough (as many as fit).
+ */
+
+static void
+proof_cover(proof_t *pf, const box_t *box)
+{
+  box_t c = pf->gs.clip;
+  box_t keep[PROOF_CAND_MAX];
+  int   nkeep = 0;
+
+  if (box && box_finite(*box))
+    c = box_meet(c, *box);
+
+  c.x0 -= PROOF_MARGIN;
+  c.y0 -= PROOF_MARGIN;
+  c.x1 += PROOF_MARGIN;
+  c.y1 += PROOF_MARGIN;
+
+  for (int i = 0; i < pf->ncand; i ++)
+  {
+    box_t r = pf->cand[i], piece[4];
+
+    if (c.x0 >= r.x1 || c.x1 <= r.x0 || c.y0 >= r.y1 || c.y1 <= r.y0)
+    {
+      keep[nkeep ++] = r;               /* Not touched */
+      continue;
+    }
+
+    /* Left, right, below, above the cover. */
+    piece[0] = (box_t){ r.x0, r.y0, c.x0, r.y1 };
+    piece[1] = (box_t){ c.x1, r.y0, r.x1, r.y1 };
+    piece[2] = (box_t){ r.x0, r.y0, r.x1, c.y0 };
+    piece[3] = (box_t){ r.x0, c.y1, r.x1, r.y1 };
+
+    for (int j = 0; j < 4 && nkeep < PROOF_CAND_MAX; j ++)
+    {
+      if (box_big(piece[j]))
+        keep[nkeep ++] = piece[j];
+    }
+  }
+
+  memcpy(pf->cand, keep, sizeof(keep[0]) * (size_t)nkeep);
+  pf->ncand = nkeep;
+}
+
+
+/*
+ * 'proof_path_point()' - Add a point (the operands ops[0] and ops[1]) to the
+ *                        current path's box.
+ */
+
+static void
+proof_path_point(proof_t *pf, const operand_t *ops)
+{
+  box_add_point(&pf->path, pf->gs.ctm, ops[0].num, ops[1].num);
+}
+
+
+/*
+ * 'proof_rect()' - 're': a new subpath; the path stays a proven rectangle
+ *                  only when it is the first and the CTM keeps its sides
+ *                  along the page's axes.
+ */
+
+static void
+proof_rect(proof_t *pf, const operand_t *ops)
+{
+  const double *m = pf->gs.ctm;
+  double        x0 = ops[0].num, y0 = ops[1].num, x1 = x0 + ops[2].num, y1 = y0 + ops[3].num;
+  box_t         b = box_through(m, x0, y0, x1, y1);
+
+  pf->path_rect = pf->subpaths == 0 && pf->gs.ctm_ok && ((m[1] == 0.0 && m[2] == 0.0) || (m[0] == 0.0 && m[3] == 0.0)) &&
+                  fabs(b.x0) <= PROOF_COORD_MAX && fabs(b.x1) <= PROOF_COORD_MAX &&
+                  fabs(b.y0) <= PROOF_COORD_MAX && fabs(b.y1) <= PROOF_COORD_MAX;
+  pf->subpaths ++;
+  box_add_point(&pf->path, m, x0, y0);
+  box_add_point(&pf->path, m, x1, y1);
+  box_add_point(&pf->path, m, x0, y1);
+  box_add_point(&pf->path, m, x1, y0);
+}
+
+
+/*
+ * 'proof_paint()' - A path painting operator (f, S, B, n, ...): the fill
+ *                   of a proven rectangle in a certain colour becomes a
+ *                   colour rectangle; anything painted covers its box
+ *                   (a stroke's widened by the line width); then W's clip
+ *                   takes effect and the path ends.
+ */
+
+static void
+proof_paint(proof_t *pf, const char *op)
+{
+  proof_state_t *gs = &pf->gs;
+  bool           fill = strchr("fFbB", op[0]) != NULL, stroke = strchr("sSbB", op[0]) != NULL;
+  bool           known = pf->path_ok && box_finite(pf->path) && gs->ctm_ok;
+
+  if (pf->subpaths > 0 && (fill || stroke))
+  {
+    box_t b = pf->path;
+
+    if (stroke && known)
+    {
+      /* Half the width, times the miter limit, through the CTM (its largest stretch is at most the sum of |a| .. |d|). */
+      double grow = gs->lw < 0 ? INFINITY : (gs->lw * (gs->ml > 2.0 ? gs->ml : 2.0) + 1.0) *
+                    (fabs(gs->ctm[0]) + fabs(gs->ctm[1]) + fabs(gs->ctm[2]) + fabs(gs->ctm[3]));
+
+      b.x0 -= grow;
+      b.y0 -= grow;
+      b.x1 += grow;
+      b.y1 += grow;
+    }
+
+    proof_cover(pf, known ? &b : NULL);
+
+    if (fill && !stroke && pf->path_rect && pf->subpaths == 1 && known && gs->colour && gs->opaque && gs->clip_exact &&
+        !pf->hidden_from && !pf->in_text && pf->ncand < PROOF_CAND_MAX)
+    {
+      box_t r = box_meet(box_meet(pf->path, gs->clip), pf->page);
+
+      if (box_big(r))
+        pf->cand[pf->ncand ++] = r;
+    }
+  }
+
+  if (pf->clip_pending)
+  {
+    if (pf->subpaths > 0 && known)
+      gs->clip = box_meet(gs->clip, pf->path);
+    if (!pf->path_rect || pf->subpaths != 1 || !known)
+      gs->clip_exact = false;
+  }
+
+  pf->clip_pending = false;
+  pf->subpaths     = 0;
+  pf->path_rect    = false;
+  pf->path_ok      = true;
+  pf->path         = (box_t){ INFINITY, INFINITY, -INFINITY, -INFINITY };
+}
+
+
+/*
+ * The operators of PDF 2.0 (ISO 32000-2, annex A) with their operand
+ * counts, and whether those must all be numbers.  Any other operator ends
+ * the proof (BX/EX compatibility sections too).
+ */
+
+static const struct
+{
+  const char *name;
+  int         nargs;                    /* -1 = any */
+  bool        numbers;
+} proof_ops[] =
+{
+  { "\"", 3, false }, { "'", 1, false }, { "B", 0, false }, { "B*", 0, false }, { "BDC", 2, false },
+  { "BI", 0, false }, { "BMC", 1, false }, { "BT", 0, false }, { "CS", 1, false }, { "DP", 2, false },
+  { "Do", 1, false }, { "EMC", 0, false }, { "ET", 0, false }, { "F", 0, false }, { "G", 1, true },
+  { "J", 1, true }, { "K", 4, true }, { "M", 1, true }, { "MP", 1, false }, { "Q", 0, false },
+  { "RG", 3, true }, { "S", 0, false }, { "SC", -1, false }, { "SCN", -1, false }, { "T*", 0, false },
+  { "TD", 2, true }, { "TJ", 1, false }, { "TL", 1, true }, { "Tc", 1, true }, { "Td", 2, true },
+  { "Tf", 2, false }, { "Tj", 1, false }, { "Tm", 6, true }, { "Tr", 1, true }, { "Ts", 1, true },
+  { "Tw", 1, true }, { "Tz", 1, true }, { "W", 0, false }, { "W*", 0, false }, { "b", 0, false },
+  { "b*", 0, false }, { "c", 6, true }, { "cm", 6, true }, { "cs", 1, false }, { "d", 2, false },
+  { "f", 0, false }, { "f*", 0, false }, { "g", 1, true }, { "gs", 1, false }, { "h", 0, false },
+  { "i", 1, true }, { "j", 1, true }, { "k", 4, true }, { "l", 2, true }, { "m", 2, true },
+  { "n", 0, false }, { "q", 0, false }, { "re", 4, true }, { "rg", 3, true }, { "ri", 1, false },
+  { "s", 0, false }, { "sc", -1, false }, { "scn", -1, false }, { "sh", 1, false }, { "v", 4, true },
+  { "w", 1, true }, { "y", 4, true }
+};
+
+
+/*
+ * 'proof_known()' - Is op a PDF operator with a fitting operand list?
+ */
+
+static bool
+proof_known(const char *op, const operand_t *ops, int nops)
+{
+  for (size_t i = 0; i < sizeof(proof_ops) / sizeof(proof_ops[0]); i ++)
+  {
+    if (strcmp(op, proof_ops[i].name))
+      continue;
+
+    if (proof_ops[i].nargs >= 0 && nops != proof_ops[i].nargs)
+      return (false);
+
+    for (int j = 0; proof_ops[i].numbers && j < nops; j ++)
+    {
+      if (ops[j].type != TOK_NUMBER)
+        return (false);
+    }
+
+    return (true);
+  }
+
+  return (false);
+}
+
+
+/*
+ * 'proof_rgb()' - Are three operands an RGB colour the renderer certainly
+ *                 sees as colour (each within 0 .. 1, as given, and a
+ *                 chroma of at least PROOF_CHROMA)?
+ */
+
+static bool
+proof_rgb(const operand_t *ops, int nops)
+{
+  double hi = 0.0, lo = 1.0;
+
+  if (nops != 3)
+    return (false);
+
+  for (int i = 0; i < 3; i ++)
+  {
+    if (ops[i].type != TOK_NUMBER || !(ops[i].num >= 0.0 && ops[i].num <= 1.0))
+      return (false);
+    if (ops[i].num > hi)
+      hi = ops[i].num;
+    if (ops[i].num < lo)
+      lo = ops[i].num;
+  }
+
+  return (hi - lo >= PROOF_CHROMA);
+}
+
+
+/*
+ * 'proof_state()' - The operators that change the graphics state: q, Q,
+ *                   cm, the fill colour, gs, w, M, Tr.  False when the
+ *                   proof must stop.
+ */
+
+static bool
+proof_state(proof_t *pf, const char *op, const operand_t *ops, int nops)
+{
+  proof_state_t *gs = &pf->gs;
+
+  if (!strcmp(op, "q"))
+  {
+    if (pf->nsaved == SCAN_SAVE_MAX)
+      return (false);
+    pf->saved[pf->nsaved ++] = *gs;
+  }
+  else if (!strcmp(op, "Q"))
+  {
+    if (pf->nsaved == 0)
+      return (false);
+    *gs = pf->saved[-- pf->nsaved];
+  }
+  else if (!strcmp(op, "cm"))
+  {
+    double *c = gs->ctm, n[6];
+
+    if (pf->subpaths > 0)
+      return (false);                   /* cm inside a path */
+
+    n[0] = ops[0].num * c[0] + ops[1].num * c[2];
+    n[1] = ops[0].num * c[1] + ops[1].num * c[3];
+    n[2] = ops[2].num * c[0] + ops[3].num * c[2];
+    n[3] = ops[2].num * c[1] + ops[3].num * c[3];
+    n[4] = ops[4].num * c[0] + ops[5].num * c[2] + c[4];
+    n[5] = ops[4].num * c[1] + ops[5].num * c[3] + c[5];
+    memcpy(c, n, sizeof(n));
+
+    for (int i = 0; i < 6; i ++)
+      gs->ctm_ok = gs->ctm_ok && isfinite(c[i]);
+  }
+  else if (!strcmp(op, "g") || !strcmp(op, "rg") || !strcmp(op, "k"))
+  {
+    gs->fill   = op[0] == 'g' ? GW_PDF_SPACE_GRAY : op[0] == 'r' ? GW_PDF_SPACE_RGB : GW_PDF_SPACE_CMYK;
+    gs->colour = op[0] == 'r' && proof_rgb(ops, nops);
+  }
+  else if (!strcmp(op, "cs"))
+  {
+    if (ops[0].type != TOK_NAME)
+      return (false);
+    gs->fill   = space_of(pf->cb, ops);
+    gs->colour = false;                 /* The initial colour of any space is black */
+  }
+  else if (!strcmp(op, "sc") || !strcmp(op, "scn"))
+    gs->colour = gs->fill == GW_PDF_SPACE_RGB && proof_rgb(ops, nops);
+  else if (!strcmp(op, "gs"))
+  {
+    if (ops[0].type != TOK_NAME || ops[0].bad_name || pf->cb->resource(pf->cb->ctx, GW_PDF_RES_OPAQUE, ops[0].name) != 1)
+    {
+      gs->opaque = false;               /* Transparency, transfer, overprint, or a line width we do not see */
+      gs->lw     = -1.0;
+    }
+  }
+  else if (!strcmp(op, "w"))
+    gs->lw = fabs(ops[0].num);
+  else if (!strcmp(op, "M"))
+    gs->ml = ops[0].num > 1.0 ? ops[0].num : 1.0;
+  else if (!strcmp(op, "Tr") && ops[0].num >= 4)
+    gs->clip_exact = false;             /* Text adds to the clip at ET */
+
+  return (true);
+}
+
+
+/*
+ * 'proof_operator()' - Follow one operator.  False when the proof must
+ *                      stop (an operator we do not follow, or one out of
+ *                      place).
+ */
+
+static bool
+proof_operator(proof_t *pf, scan_t *s, const char *op, const operand_t *ops, int nops)
+{
+  if (!proof_known(op, ops, nops))
+    return (false);
+
+  if (!strcmp(op, "m") || !strcmp(op, "l") || !strcmp(op, "c") || !strcmp(op, "v") || !strcmp(op, "y"))
+  {
+    if (op[0] == 'm')
+      pf->subpaths ++;
+    else if (pf->subpaths == 0)
+      return (false);                   /* No current point */
+
+    pf->path_rect = false;
+    for (int i = 0; i + 1 < nops; i += 2)
+      proof_path_point(pf, ops + i);
+  }
+  else if (!strcmp(op, "re"))
+    proof_rect(pf, ops);
+  else if (!strcmp(op, "h"))
+  {
+    if (pf->subpaths == 0)
+      return (false);
+  }
+  else if (strchr("fFsSbBn", op[0]) && (!op[1] || !strcmp(op + 1, "*")))
+    proof_paint(pf, op);
+  else if (!strcmp(op, "W") || !strcmp(op, "W*"))
+    pf->clip_pending = true;
+  else if (!strcmp(op, "Tj") || !strcmp(op, "TJ") || !strcmp(op, "'") || !strcmp(op, "\"") || !strcmp(op, "sh"))
+    proof_cover(pf, NULL);              /* Text and shadings: anywhere in the clip */
+  else if (!strcmp(op, "Do"))
+  {
+    double bbox[4];
+    box_t  b;
+
+    if (ops[0].type != TOK_NAME || ops[0].bad_name || !pf->cb->bounds || !pf->gs.ctm_ok ||
+        !pf->cb->bounds(pf->cb->ctx, ops[0].name, bbox))
+      proof_cover(pf, NULL);
+    else
+    {
+      b = box_through(pf->gs.ctm, bbox[0], bbox[1], bbox[2], bbox[3]);
+      proof_cover(pf, &b);
+    }
+  }
+  else if (!strcmp(op, "BI"))
+  {
+    box_t b = box_through(pf->gs.ctm, 0.0, 0.0, 1.0, 1.0);
+
+    if (inline_image(s, pf->cb) != GW_PDF_GREY)
+      return (false);                   /* Not skipped with certainty */
+    proof_cover(pf, pf->gs.ctm_ok ? &b : NULL);
+  }
+  else if (!strcmp(op, "BMC") || !strcmp(op, "BDC"))
+  {
+    if (pf->marked == SCAN_DEPTH_MAX * SCAN_DEPTH_MAX)
+      return (false);
+    pf->marked ++;
+    if (!pf->hidden_from && ops[0].type == TOK_NAME && !strcmp(ops[0].name, "OC"))
+      pf->hidden_from = pf->marked;     /* Optional content: may not print */
+  }
+  else if (!strcmp(op, "BT") || !strcmp(op, "ET"))
+  {
+    if (pf->in_text == (op[0] == 'B'))
+      return (false);                   /* Nested BT, or ET without BT */
+    pf->in_text = op[0] == 'B';
+  }
+  else if (!strcmp(op, "EMC"))
+  {
+    if (pf->marked == 0)
+      return (false);
+    if (pf->hidden_from == pf->marked)
+      pf->hidden_from = 0;
+    pf->marked --;
+  }
+  else
+    return (proof_state(pf, op, ops, nops));
+
+  return (true);
+}
+
+
+/*
+ * 'gwPdfProveColour()' - Does this page content certainly render as a
+ *                        colour page?  GW_PDF_COLOUR when an uncovered
+ *                        colour rectangle is proven (above), else
+ *                        GW_PDF_UNDECIDED.  The caller has checked what
+ *                        lies outside the stream: no redefined device
+ *                        space, no page group, no form fields; page gives
+ *                        the rendered box and the annotations' rectangles.
+ */
+
+gw_pdf_shade_t
+gwPdfProveColour(const unsigned char *data, size_t len, const gw_pdf_scan_cb_t *cb, const gw_pdf_page_t *page)
+{
+  proof_t   pf;
+  scan_t    s;
+  tok_t     t;
+  operand_t ops[SCAN_OPERANDS];
+  int       nops;
+  op_read_t rd;
+
+  if (!data || !cb || !cb->resource || !page || page->nlate < 0 || page->nlate > GW_PDF_LATE_MAX)
+    return (GW_PDF_UNDECIDED);
+
+  memset(&pf, 0, sizeof(pf));
+  pf.cb   = cb;
+  pf.page = (box_t){ page->box[0], page->box[1], page->box[2], page->box[3] };
+  if (!box_finite(pf.page) || !box_big(pf.page) || pf.page.x1 - pf.page.x0 > GW_PDF_PROOF_PAGE_MAX ||
+      pf.page.y1 - pf.page.y0 > GW_PDF_PROOF_PAGE_MAX)
+    return (GW_PDF_UNDECIDED);
+
+  pf.gs.ctm[0]     = pf.gs.ctm[3] = 1.0;
+  pf.gs.ctm_ok     = true;
+  pf.gs.clip       = pf.page;
+  pf.gs.clip_exact = true;
+  pf.gs.fill       = GW_PDF_SPACE_GRAY;
+  pf.gs.opaque     = true;
+  pf.gs.lw         = 1.0;
+  pf.gs.ml         = 10.0;
+  pf.path_ok       = true;
+  pf.path          = (box_t){ INFINITY, INFINITY, -INFINITY, -INFINITY };
+
+  s.p   = data;
+  s.end = data + len;
+
+  while ((rd = next_operator(&s, &t, ops, &nops)) == OP_READ)
+  {
+    if (!proof_operator(&pf, &s, t.text, ops, nops))
+      return (GW_PDF_UNDECIDED);
+  }
+
+  if (rd != OP_END)
+    return (GW_PDF_UNDECIDED);
+
+  /* Annotations are drawn after the content, in the page's clip. */
+  pf.gs.clip = pf.page;
+  for (int i = 0; i < page->nlate; i ++)
+  {
+    box_t b = { page->late[i][0], page->late[i][1], page->late[i][2], page->late[i][3] };
+
+    proof_cover(&pf, box_finite(b) ? &b : NULL);
+  }
+
+  return (pf.ncand > 0 ? GW_PDF_COLOUR : GW_PDF_UNDECIDED);
 }

@@ -31,6 +31,7 @@
 #include <qpdf/qpdf-c.h>
 #include <zlib.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,7 @@ typedef struct color_doc_s
 {
   qpdf_data    q;
   bool         cmyk_grey;          /* No output intent: C = M = Y = 0 renders neutral */
+  bool         prove;              /* Try to prove colour (no form fields in the document) */
   size_t       budget;             /* Content bytes we may still inflate */
   pdf_idset_t  grey, undecided;    /* Forms, glyph sets and images already judged */
 } color_doc_t;
@@ -195,10 +197,12 @@ gwPdfInspect(const void *data, size_t len, int *pages_r, gw_reason_t *reason_r)
 
 /*
  * 'gwPdfInspectColor()' - gwPdfInspect(), and with grey_r also tell which
- *                         pages certainly print without colour, from the
- *                         same parse: *grey_r is a malloc'd array of one
- *                         byte per page, 1 = certainly grey (pdf-color.c),
- *                         0 = render it to know.  NULL on failure (or when
+ *                         pages certainly print without colour and which
+ *                         certainly with, from the same parse: *grey_r is
+ *                         a malloc'd array of one byte per page,
+ *                         GW_PDF_PAGE_GREY or GW_PDF_PAGE_COLOUR when
+ *                         certain (pdf-color.c), GW_PDF_PAGE_RENDER (0) =
+ *                         render it to know.  NULL on failure (or when
  *                         out of memory: then every page must be rendered).
  */
 
@@ -848,13 +852,68 @@ color_font(color_ctx_t *ctx, qpdf_oh font)
 
 
 /*
+ * 'color_opaque()' - For the colour proof: does an ExtGState leave painting
+ *                    opaque, in its colours, and the line width known?
+ *                    Only these keys, with these values: Type, Font, the
+ *                    line cap, join and dash, the rendering intent,
+ *                    flatness and smoothness, stroke adjustment, text
+ *                    knockout, black generation and undercolour removal
+ *                    (used only in a conversion to CMYK, which an RGB
+ *                    rendering does not make), CA and ca of 1, BM Normal or
+ *                    Compatible, SMask None, AIS false, OP and op false, OPM,
+ *                    and TR or TR2 Identity or Default.
+ */
+
+static int
+color_opaque(qpdf_data q, qpdf_oh gs)
+{
+  static const char * const free_keys[] =
+  {
+    "/Type", "/Font", "/LC", "/LJ", "/D", "/RI", "/FL", "/SM", "/SA", "/TK", "/BG", "/BG2", "/UCR", "/UCR2", "/OPM"
+  };
+  bool plain = qpdf_oh_is_dictionary(q, gs);
+
+  if (!plain)
+    return (0);
+
+  qpdf_oh_begin_dict_key_iter(q, gs);
+  while (plain && qpdf_oh_dict_more_keys(q))
+  {
+    const char *key = qpdf_oh_dict_next_key(q);
+    qpdf_oh     v = qpdf_oh_get_key_if_dict(q, gs, key);
+    bool        free_key = false;
+
+    for (size_t i = 0; i < sizeof(free_keys) / sizeof(free_keys[0]) && !free_key; i ++)
+      free_key = !strcmp(key, free_keys[i]);
+
+    if (free_key)
+      continue;
+    else if (!strcmp(key, "/CA") || !strcmp(key, "/ca"))
+      plain = qpdf_oh_is_number(q, v) && qpdf_oh_get_numeric_value(q, v) == 1.0;
+    else if (!strcmp(key, "/BM"))
+      plain = qpdf_oh_is_name_and_equals(q, v, "/Normal") || qpdf_oh_is_name_and_equals(q, v, "/Compatible");
+    else if (!strcmp(key, "/SMask"))
+      plain = qpdf_oh_is_name_and_equals(q, v, "/None");
+    else if (!strcmp(key, "/AIS") || !strcmp(key, "/OP") || !strcmp(key, "/op"))
+      plain = qpdf_oh_is_bool(q, v) && !qpdf_oh_get_bool_value(q, v);
+    else if (!strcmp(key, "/TR") || !strcmp(key, "/TR2"))
+      plain = qpdf_oh_is_name_and_equals(q, v, "/Identity") || qpdf_oh_is_name_and_equals(q, v, "/Default");
+    else
+      plain = false;                    /* LW, ML, HT, anything else */
+  }
+
+  return (plain ? 1 : 0);
+}
+
+
+/*
  * 'color_resource()' - The scanner's question about a named resource.
  */
 
 static int
 color_resource(void *data, gw_pdf_res_t category, const char *name)
 {
-  static const char * const dicts[] = { "/ColorSpace", "/XObject", "/Shading", "/ExtGState", "/Font" };
+  static const char * const dicts[] = { "/ColorSpace", "/XObject", "/Shading", "/ExtGState", "/Font", "/ExtGState" };
   color_ctx_t *ctx = (color_ctx_t *)data;
   qpdf_data    q = ctx->doc->q;
   qpdf_oh      obj, tr;
@@ -883,6 +942,8 @@ color_resource(void *data, gw_pdf_res_t category, const char *name)
                 GW_PDF_GREY : GW_PDF_UNDECIDED);
     case GW_PDF_RES_FONT :
         return (color_font(ctx, obj));
+    case GW_PDF_RES_OPAQUE :
+        return (color_opaque(q, obj));
   }
 
   return (GW_PDF_UNDECIDED);
@@ -890,31 +951,255 @@ color_resource(void *data, gw_pdf_res_t category, const char *name)
 
 
 /*
- * 'color_scan()' - Scan content bytes with these resources.  A resource
- *                  dictionary that redefines a device colour space
- *                  (DefaultRGB, ...) is not followed.
+ * 'color_numbers()' - n numbers of an array into v[]; false when it is not
+ *                     an array of exactly n numbers.
+ */
+
+static bool
+color_numbers(qpdf_data q, qpdf_oh array, double *v, int n)
+{
+  if (!qpdf_oh_is_array(q, array) || qpdf_oh_get_array_n_items(q, array) != n)
+    return (false);
+
+  for (int i = 0; i < n; i ++)
+  {
+    qpdf_oh item = qpdf_oh_get_array_item(q, array, i);
+
+    if (!qpdf_oh_is_number(q, item))
+      return (false);
+    v[i] = qpdf_oh_get_numeric_value(q, item);
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'color_rect()' - A rectangle array ([llx lly urx ury], either corner
+ *                  order) into box[] as x0 y0 x1 y1 with x0 <= x1, y0 <= y1.
+ */
+
+static bool
+color_rect(qpdf_data q, qpdf_oh array, double box[4])
+{
+  double v[4];
+
+  if (!color_numbers(q, array, v, 4))
+    return (false);
+
+  box[0] = v[0] < v[2] ? v[0] : v[2];
+  box[1] = v[1] < v[3] ? v[1] : v[3];
+  box[2] = v[0] < v[2] ? v[2] : v[0];
+  box[3] = v[1] < v[3] ? v[3] : v[1];
+  return (true);
+}
+
+
+/*
+ * 'color_bounds()' - For the colour proof: the box an XObject paints in,
+ *                    in the space 'Do' paints it in (an image the unit
+ *                    square, a form its BBox through its Matrix).
+ */
+
+static bool
+color_bounds(void *data, const char *name, double bbox[4])
+{
+  color_ctx_t *ctx = (color_ctx_t *)data;
+  qpdf_data    q = ctx->doc->q;
+  qpdf_oh      obj, dict, subtype;
+  char         key[GW_PDF_NAME_MAX + 2];
+  double       b[4], m[6] = { 1, 0, 0, 1, 0, 0 }, x[4], y[4];
+
+  snprintf(key, sizeof(key), "/%s", name);
+  obj = qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key_if_dict(q, ctx->resources, "/XObject"), key);
+  if (!qpdf_oh_is_stream(q, obj))
+    return (false);
+
+  dict    = stream_dict(q, obj);
+  subtype = qpdf_oh_get_key_if_dict(q, dict, "/Subtype");
+
+  if (qpdf_oh_is_name_and_equals(q, subtype, "/Image"))
+  {
+    bbox[0] = bbox[1] = 0.0;
+    bbox[2] = bbox[3] = 1.0;
+    return (true);
+  }
+
+  if (!qpdf_oh_is_name_and_equals(q, subtype, "/Form") || !color_rect(q, qpdf_oh_get_key_if_dict(q, dict, "/BBox"), b) ||
+      (dict_has(q, dict, "/Matrix") && !color_numbers(q, qpdf_oh_get_key_if_dict(q, dict, "/Matrix"), m, 6)))
+    return (false);
+
+  /* The box of the BBox's corners through the Matrix. */
+  for (int i = 0; i < 4; i ++)
+  {
+    double px = b[i & 1 ? 2 : 0], py = b[i & 2 ? 3 : 1];
+
+    x[i] = m[0] * px + m[2] * py + m[4];
+    y[i] = m[1] * px + m[3] * py + m[5];
+  }
+
+  bbox[0] = fmin(fmin(x[0], x[1]), fmin(x[2], x[3]));
+  bbox[1] = fmin(fmin(y[0], y[1]), fmin(y[2], y[3]));
+  bbox[2] = fmax(fmax(x[0], x[1]), fmax(x[2], x[3]));
+  bbox[3] = fmax(fmax(y[0], y[1]), fmax(y[2], y[3]));
+
+  return (isfinite(bbox[0]) && isfinite(bbox[1]) && isfinite(bbox[2]) && isfinite(bbox[3]));
+}
+
+
+/*
+ * 'color_printed()' - Does Ghostscript print this annotation (-dPrinted:
+ *                     the Print flag set, Hidden not)?  1 yes, 0 no, -1
+ *                     when it is not a dictionary.
+ */
+
+static int
+color_printed(qpdf_data q, qpdf_oh annot)
+{
+  qpdf_oh flags;
+  int     f;
+
+  if (!qpdf_oh_is_dictionary(q, annot))
+    return (-1);
+
+  flags = qpdf_oh_get_key_if_dict(q, annot, "/F");
+  f     = qpdf_oh_is_integer(q, flags) ? qpdf_oh_get_int_value_as_int(q, flags) : 0;
+
+  return ((f & 4) && !(f & 2));
+}
+
+
+/*
+ * 'color_redefined()' - Does a resource dictionary redefine a device
+ *                       colour space (DefaultGray, DefaultRGB,
+ *                       DefaultCMYK)?  Neither scan follows that.
+ */
+
+static bool
+color_redefined(qpdf_data q, qpdf_oh resources)
+{
+  qpdf_oh spaces = qpdf_oh_get_key_if_dict(q, resources, "/ColorSpace");
+
+  return (dict_has(q, spaces, "/DefaultGray") || dict_has(q, spaces, "/DefaultRGB") || dict_has(q, spaces, "/DefaultCMYK"));
+}
+
+
+/*
+ * 'color_callbacks()' - The scanner's callbacks for content with these
+ *                       resources.
+ */
+
+static void
+color_callbacks(color_doc_t *doc, color_ctx_t *ctx, gw_pdf_scan_cb_t *cb, qpdf_oh resources, int depth, bool glyph)
+{
+  ctx->doc       = doc;
+  ctx->resources = resources;
+  ctx->depth     = depth;
+  cb->ctx        = ctx;
+  cb->cmyk_grey  = doc->cmyk_grey;
+  cb->glyph      = glyph;
+  cb->resource   = color_resource;
+  cb->bounds     = color_bounds;
+}
+
+
+/*
+ * 'color_scan()' - Scan content bytes with these resources for grey.
  */
 
 static gw_pdf_shade_t
 color_scan(color_doc_t *doc, const unsigned char *bytes, size_t len, qpdf_oh resources, int depth, bool glyph)
 {
-  qpdf_data        q = doc->q;
-  qpdf_oh          spaces = qpdf_oh_get_key_if_dict(q, resources, "/ColorSpace");
   color_ctx_t      ctx;
   gw_pdf_scan_cb_t cb;
 
-  if (dict_has(q, spaces, "/DefaultGray") || dict_has(q, spaces, "/DefaultRGB") || dict_has(q, spaces, "/DefaultCMYK"))
+  if (color_redefined(doc->q, resources))
     return (GW_PDF_UNDECIDED);
 
-  ctx.doc       = doc;
-  ctx.resources = resources;
-  ctx.depth     = depth;
-  cb.ctx        = &ctx;
-  cb.cmyk_grey  = doc->cmyk_grey;
-  cb.glyph      = glyph;
-  cb.resource   = color_resource;
-
+  color_callbacks(doc, &ctx, &cb, resources, depth, glyph);
   return (gwPdfScanContent(bytes, len, &cb));
+}
+
+
+/*
+ * 'color_prove()' - Is a page that is not certainly grey certainly colour
+ *                   (gwPdfProveColour())?  What lies outside its content
+ *                   is checked here: the document has no form fields
+ *                   (they may be drawn from their values), the page no
+ *                   transparency group and no UserUnit, its resources
+ *                   redefine no device space; the rendered box is its
+ *                   MediaBox, cut by its CropBox (both inherited), and
+ *                   every printed annotation is painted after the content
+ *                   within its Rect when it has an appearance stream,
+ *                   anywhere otherwise.
+ */
+
+static gw_pdf_shade_t
+color_prove(color_doc_t *doc, qpdf_oh page, const unsigned char *bytes, size_t len, qpdf_oh resources)
+{
+  qpdf_data        q = doc->q;
+  qpdf_oh          annots = qpdf_oh_get_key_if_dict(q, page, "/Annots"), media = qpdf_oh_new_null(q), crop = media;
+  gw_pdf_page_t    info;
+  color_ctx_t      ctx;
+  gw_pdf_scan_cb_t cb;
+  double           box[4];
+  int              n, up = 0;
+
+  if (!doc->prove || dict_has(q, page, "/Group") || dict_has(q, page, "/UserUnit") || color_redefined(q, resources))
+    return (GW_PDF_UNDECIDED);
+
+  /* MediaBox and CropBox, from the page or the nearest ancestor that has them. */
+  for (qpdf_oh node = page; qpdf_oh_is_dictionary(q, node) && (qpdf_oh_is_null(q, media) || qpdf_oh_is_null(q, crop)); )
+  {
+    if (qpdf_oh_is_null(q, media) && dict_has(q, node, "/MediaBox"))
+      media = qpdf_oh_get_key_if_dict(q, node, "/MediaBox");
+    if (qpdf_oh_is_null(q, crop) && dict_has(q, node, "/CropBox"))
+      crop = qpdf_oh_get_key_if_dict(q, node, "/CropBox");
+    if (!dict_has(q, node, "/Parent") || ++ up > PDF_MAX_DEPTH)
+      break;
+    node = qpdf_oh_get_key_if_dict(q, node, "/Parent");
+  }
+
+  memset(&info, 0, sizeof(info));
+  if (!color_rect(q, media, info.box) || info.box[2] - info.box[0] > GW_PDF_PROOF_PAGE_MAX ||
+      info.box[3] - info.box[1] > GW_PDF_PROOF_PAGE_MAX)
+    return (GW_PDF_UNDECIDED);          /* A page the renderer may refuse as too large: let it */
+  if (!qpdf_oh_is_null(q, crop))
+  {
+    if (!color_rect(q, crop, box))
+      return (GW_PDF_UNDECIDED);
+    info.box[0] = fmax(info.box[0], box[0]);
+    info.box[1] = fmax(info.box[1], box[1]);
+    info.box[2] = fmin(info.box[2], box[2]);
+    info.box[3] = fmin(info.box[3], box[3]);
+  }
+
+  /* The annotations Ghostscript prints (-dPrinted), as in color_annots(). */
+  if (!qpdf_oh_is_null(q, annots) && !qpdf_oh_is_array(q, annots))
+    return (GW_PDF_UNDECIDED);
+
+  n = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
+  for (int i = 0; i < n; i ++)
+  {
+    qpdf_oh annot = qpdf_oh_get_array_item(q, annots, i);
+    int     printed = color_printed(q, annot);
+
+    if (printed <= 0)
+    {
+      if (printed < 0)
+        return (GW_PDF_UNDECIDED);
+      continue;
+    }
+
+    if (info.nlate == GW_PDF_LATE_MAX)
+      return (GW_PDF_UNDECIDED);
+    if (!dict_has(q, qpdf_oh_get_key_if_dict(q, annot, "/AP"), "/N") || !color_rect(q, qpdf_oh_get_key_if_dict(q, annot, "/Rect"), info.late[info.nlate]))
+      info.late[info.nlate][0] = NAN;   /* Drawn by Ghostscript itself, or without a Rect: anywhere */
+    info.nlate ++;
+  }
+
+  color_callbacks(doc, &ctx, &cb, resources, 0, false);
+  return (gwPdfProveColour(bytes, len, &cb, &info));
 }
 
 
@@ -956,16 +1241,15 @@ color_annots(color_doc_t *doc, qpdf_oh page)
   n = qpdf_oh_get_array_n_items(q, annots);
   for (int i = 0; i < n; i ++)
   {
-    qpdf_oh annot = qpdf_oh_get_array_item(q, annots, i), flags, ap, res;
-    int     f;
+    qpdf_oh annot = qpdf_oh_get_array_item(q, annots, i), ap, res;
+    int     printed = color_printed(q, annot);
 
-    if (!qpdf_oh_is_dictionary(q, annot))
-      return (GW_PDF_UNDECIDED);
-
-    flags = qpdf_oh_get_key_if_dict(q, annot, "/F");
-    f     = qpdf_oh_is_integer(q, flags) ? qpdf_oh_get_int_value_as_int(q, flags) : 0;
-    if (!(f & 4) || (f & 2))
-      continue;                         /* Not printed */
+    if (printed <= 0)
+    {
+      if (printed < 0)
+        return (GW_PDF_UNDECIDED);
+      continue;
+    }
 
     if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, annot, "/Subtype"), "/Widget"))
       return (GW_PDF_UNDECIDED);        /* Form fields may be drawn anew from their values */
@@ -1046,10 +1330,12 @@ color_page(color_doc_t *doc, qpdf_oh page)
   }
 
   shade = color_scan(doc, all ? all : (const unsigned char *)"", total, res, 0, false);
-  free(all);
 
   if (shade == GW_PDF_GREY)
     shade = color_annots(doc, page);
+  else
+    shade = color_prove(doc, page, all ? all : (const unsigned char *)"", total, res);
+  free(all);
 
   return (shade);
 }
@@ -1104,6 +1390,7 @@ read_pages(qpdf_data q, qpdf_oh root, int pages, size_t len, pdf_idset_t *seen, 
   memset(&doc, 0, sizeof(doc));
   doc.q         = q;
   doc.cmyk_grey = !qpdf_oh_is_dictionary(q, root) || !qpdf_oh_has_key(q, root, "/OutputIntents");
+  doc.prove     = qpdf_oh_is_dictionary(q, root) && !qpdf_oh_has_key(q, root, "/AcroForm");
   doc.budget    = len < COLOR_INFLATE_MIN / 16 ? COLOR_INFLATE_MIN : len * 16;
 
   for (int i = 0; ok && i < pages; i ++)
@@ -1117,7 +1404,9 @@ read_pages(qpdf_data q, qpdf_oh root, int pages, size_t len, pdf_idset_t *seen, 
       ok = false;
     else if (grey)
     {
-      grey[i] = color_page_safely(&doc, i) == GW_PDF_GREY;
+      gw_pdf_shade_t shade = color_page_safely(&doc, i);
+
+      grey[i] = shade == GW_PDF_GREY ? GW_PDF_PAGE_GREY : shade == GW_PDF_COLOUR ? GW_PDF_PAGE_COLOUR : GW_PDF_PAGE_RENDER;
       qpdf_oh_release_all(q);           /* The scan's handles (verdicts are kept by object id) */
     }
   }

@@ -11,6 +11,7 @@
  * pages (else it does nothing).
  *
  *   test-convert-color                 the tests
+ *   test-convert-color --tables        only the content-stream tables (fast)
  *   test-convert-color --scan PDF      print the scan's verdict per page
  */
 
@@ -21,6 +22,7 @@
 #include <printgate-convert/protocol.h>
 
 #include <glob.h>
+#include <math.h>
 
 
 /*
@@ -34,10 +36,29 @@ fake_resource(void *ctx, gw_pdf_res_t category, const char *name)
 {
   (void)ctx;
 
+  if (category == GW_PDF_RES_OPAQUE)
+    return (!strncmp(name, "Plain", 5));
   if (category == GW_PDF_RES_COLORSPACE)
     return (!strncmp(name, "Grey", 4) ? GW_PDF_SPACE_GRAY : !strncmp(name, "Rgb", 3) ? GW_PDF_SPACE_RGB : GW_PDF_SPACE_OTHER);
 
   return (!strncmp(name, "Grey", 4) ? GW_PDF_GREY : GW_PDF_UNDECIDED);
+}
+
+
+/*
+ * 'fake_bounds()' - Boxes of the table's XObjects: "Im*" an image (the
+ *                   unit square), "Fm*" a form of 100 x 100, else unknown.
+ */
+
+static bool
+fake_bounds(void *ctx, const char *name, double bbox[4])
+{
+  (void)ctx;
+
+  bbox[0] = bbox[1] = 0.0;
+  bbox[2] = bbox[3] = !strncmp(name, "Im", 2) ? 1.0 : 100.0;
+
+  return (!strncmp(name, "Im", 2) || !strncmp(name, "Fm", 2));
 }
 
 
@@ -103,9 +124,11 @@ test_scan_table(void)
     { "1e999 g", true, false, GW_PDF_UNDECIDED, "a number out of range" },
   };
   gw_pdf_scan_cb_t cb;
+  gw_pdf_page_t    a4 = { { 0, 0, 595, 842 }, 0, { { 0 } } };
 
   memset(&cb, 0, sizeof(cb));
   cb.resource = fake_resource;
+  cb.bounds   = fake_bounds;
 
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i ++)
   {
@@ -117,6 +140,8 @@ test_scan_table(void)
     TEST_BEGIN(cases[i].why);
     TEST_CHECKF(gwPdfScanContent((const unsigned char *)cases[i].content, len, &cb) == cases[i].want, "%s: want %s",
                 cases[i].content, cases[i].want == GW_PDF_GREY ? "grey" : "undecided");
+    if (cases[i].want == GW_PDF_GREY)
+      TEST_CHECKF(gwPdfProveColour((const unsigned char *)cases[i].content, len, &cb, &a4) != GW_PDF_COLOUR, "%s: proven colour", cases[i].content);
   }
 
   cb.glyph = false;
@@ -129,6 +154,165 @@ test_scan_table(void)
       memcpy(deep + 2 * i, "q ", 2);
     TEST_CHECK(gwPdfScanContent((const unsigned char *)deep, 128, &cb) == GW_PDF_GREY);
     TEST_CHECK(gwPdfScanContent((const unsigned char *)deep, 130, &cb) == GW_PDF_UNDECIDED);
+  }
+}
+
+
+/*
+ * 'test_proof_table()' - The colour proof on content streams of an A4
+ *                        page: certainly colour only when an opaque,
+ *                        clearly coloured rectangle of at least 10 x 10
+ *                        points (4 x 4 whole pixels at 36 dpi) is left
+ *                        uncovered inside the page and the clip.
+ */
+
+#define BLUE "0 0 1 rg 100 100 50 50 re f "
+
+static void
+test_proof_table(void)
+{
+  static const struct
+  {
+    const char     *content;
+    gw_pdf_shade_t  want;
+    const char     *why;
+  } cases[] =
+  {
+    { BLUE, GW_PDF_COLOUR, "proof: a blue 50 x 50 rectangle" },
+    { BLUE "1 g 90 90 70 70 re f", GW_PDF_UNDECIDED, "proof: covered afterwards by an opaque white rectangle" },
+    { BLUE "1 g 100 100 30 50 re f", GW_PDF_COLOUR, "proof: half covered, 16 x 50 points left" },
+    { BLUE "1 g 100 100 38 50 re f", GW_PDF_UNDECIDED, "proof: covered but for 8 points (under the size, with the margin)" },
+    { "1 g 90 90 70 70 re f " BLUE, GW_PDF_COLOUR, "proof: white painted before the colour does not cover it" },
+    { "q 300 300 50 50 re W n " BLUE "Q", GW_PDF_UNDECIDED, "proof: under a clip outside it" },
+    { "q 100 100 20 20 re W n " BLUE "Q", GW_PDF_COLOUR, "proof: under a rectangular clip, 20 x 20 inside" },
+    { "q 100 100 m 200 100 l 200 200 l h W n " BLUE "Q", GW_PDF_UNDECIDED, "proof: under a clip that is not a rectangle" },
+    { "q 100 100 20 20 re W n Q " BLUE, GW_PDF_COLOUR, "proof: Q ends the clip" },
+    { "/Trans gs " BLUE, GW_PDF_UNDECIDED, "proof: ca 0.5 (an ExtGState that is not plain)" },
+    { "/PlainGS gs " BLUE, GW_PDF_COLOUR, "proof: a plain ExtGState" },
+    { "q /Trans gs Q " BLUE, GW_PDF_COLOUR, "proof: Q ends the transparency" },
+    { "1 0 0 rg 100 100 9 9 re f", GW_PDF_UNDECIDED, "proof: a 9 x 9 point red square, under the renderer's sure size" },
+    { "1 0 0 rg 100 100 10 10 re f", GW_PDF_COLOUR, "proof: a 10 x 10 point red square" },
+    { "1 0 0 rg 100 100 300 9 re f", GW_PDF_UNDECIDED, "proof: a long red line 9 points high" },
+    { "/Fm1 Do", GW_PDF_UNDECIDED, "proof: colour in a form XObject is not followed" },
+    { BLUE "q 1 0 0 1 400 400 cm /Fm1 Do Q", GW_PDF_COLOUR, "proof: a form painted elsewhere afterwards" },
+    { BLUE "q 1 0 0 1 80 80 cm /Fm1 Do Q", GW_PDF_UNDECIDED, "proof: a form painted over it afterwards" },
+    { BLUE "/Xunknown Do", GW_PDF_UNDECIDED, "proof: an XObject of unknown size afterwards covers the page" },
+    { "0.5 0.5 0.5 rg 100 100 50 50 re f", GW_PDF_UNDECIDED, "proof: grey-equal rg" },
+    { "0.5 0.5 0.7 rg 100 100 50 50 re f", GW_PDF_UNDECIDED, "proof: a chroma of 0.2, under the proof's 0.25" },
+    { "0.4 0.4 0.66 rg 100 100 50 50 re f", GW_PDF_COLOUR, "proof: a chroma of 0.26" },
+    { "2 0 0 rg 100 100 50 50 re f", GW_PDF_UNDECIDED, "proof: a component out of range" },
+    { "0 0 0 1 k 1 0 0 0 k 100 100 50 50 re f", GW_PDF_UNDECIDED, "proof: CMYK is not proven" },
+    { "/Pattern cs /P1 scn 100 100 50 50 re f", GW_PDF_UNDECIDED, "proof: a pattern" },
+    { "/DeviceRGB cs 0 0 1 sc 100 100 50 50 re f", GW_PDF_COLOUR, "proof: sc in DeviceRGB" },
+    { "/DeviceRGB cs 0 0 1 sc /DeviceRGB cs 100 100 50 50 re f", GW_PDF_UNDECIDED, "proof: cs resets the colour to black" },
+    { "/Rgb1 cs 0 0 1 scn 100 100 50 50 re f", GW_PDF_COLOUR, "proof: scn in a named RGB space" },
+    { "0 0 1 rg 0 0 1 RG 100 100 50 50 re S", GW_PDF_UNDECIDED, "proof: a stroke is not proven" },
+    { BLUE "BT /F1 12 Tf 72 700 Td (text) Tj ET", GW_PDF_UNDECIDED, "proof: text afterwards covers the clip (the page)" },
+    { BLUE "q 300 300 100 100 re W n BT /F1 12 Tf 310 310 Td (text) Tj ET Q", GW_PDF_COLOUR, "proof: text afterwards in a clip elsewhere" },
+    { "BT /F1 12 Tf 72 700 Td (text) Tj ET " BLUE, GW_PDF_COLOUR, "proof: text before" },
+    { BLUE "q 60 0 0 60 95 95 cm /Im1 Do Q", GW_PDF_UNDECIDED, "proof: an image over it afterwards" },
+    { BLUE "q 60 0 0 60 300 300 cm /Im1 Do Q", GW_PDF_COLOUR, "proof: an image elsewhere afterwards" },
+    { BLUE "q 60 0 0 60 95 95 cm BI /W 1 /H 1 /CS /G /BPC 8 ID \x80 EI Q", GW_PDF_UNDECIDED, "proof: an inline image over it" },
+    { BLUE "q 60 0 0 60 300 300 cm BI /W 1 /H 1 /CS /G /BPC 8 ID \x80 EI Q", GW_PDF_COLOUR, "proof: an inline image elsewhere" },
+    { BLUE "/Sh1 sh", GW_PDF_UNDECIDED, "proof: a shading afterwards" },
+    { BLUE "0 g 1 w 300 300 m 400 300 l S", GW_PDF_COLOUR, "proof: a thin line elsewhere" },
+    { BLUE "0 g 1 w 90 125 m 170 125 l S", GW_PDF_UNDECIDED, "proof: a line across it (widened by the miter limit)" },
+    { "0 0 1 rg -100 -100 50 50 re f", GW_PDF_UNDECIDED, "proof: off the page" },
+    { "0 0 1 rg -20 -20 50 50 re f", GW_PDF_COLOUR, "proof: 30 x 30 points on the page" },
+    { "0 0 1 rg 590 100 50 50 re f", GW_PDF_UNDECIDED, "proof: 5 points on the page" },
+    { "q 0.1 0 0 0.1 0 0 cm 0 0 1 rg 800 1200 150 150 re f Q", GW_PDF_COLOUR, "proof: pdfwrite's 0.1 scale" },
+    { "q 0.7071 0.7071 -0.7071 0.7071 300 300 cm 0 0 1 rg 0 0 50 50 re f Q", GW_PDF_UNDECIDED, "proof: a rotated rectangle" },
+    { "q 0 1 -1 0 300 300 cm 0 0 1 rg 0 0 50 50 re f Q", GW_PDF_COLOUR, "proof: a rectangle turned by 90 degrees" },
+    { "q 100000000000000 0 0 100000000000000 0 0 cm 100000000000000 0 0 100000000000000 0 0 cm " BLUE "Q", GW_PDF_UNDECIDED, "proof: a CTM far too large" },
+    { "q 0.001 0 0 0.001 0 0 cm 0 0 1 rg 100000 100000 50000 50000 re f Q", GW_PDF_COLOUR, "proof: small scale, large numbers" },
+    { "/OC /oc1 BDC " BLUE "EMC", GW_PDF_UNDECIDED, "proof: optional content" },
+    { "/OC /oc1 BDC EMC /Span << >> BDC " BLUE "EMC", GW_PDF_COLOUR, "proof: after optional content, in other marked content" },
+    { "EMC " BLUE, GW_PDF_UNDECIDED, "proof: an EMC without BMC" },
+    { "0 0 1 rg 100 100 50 50 re 110 110 30 30 re f*", GW_PDF_UNDECIDED, "proof: two subpaths (even-odd could leave a hole)" },
+    { "0 0 1 rg 100 100 m 150 100 l 150 150 l 100 150 l h f", GW_PDF_UNDECIDED, "proof: a rectangle drawn with lines is not followed" },
+    { BLUE "foo", GW_PDF_UNDECIDED, "proof: an unknown operator" },
+    { "0 1 rg 100 100 50 50 re f", GW_PDF_UNDECIDED, "proof: rg with two operands" },
+    { "0 0 1 rg 100 100 50 /x re f", GW_PDF_UNDECIDED, "proof: re with a name" },
+    { "Q " BLUE, GW_PDF_UNDECIDED, "proof: Q without q" },
+    { "0 0 1 rg 100 100 50 50 re 1 0 0 1 5 5 cm f", GW_PDF_UNDECIDED, "proof: cm inside a path" },
+    { "0 0 1 rg 100 100 l f", GW_PDF_UNDECIDED, "proof: l without a current point" },
+    { BLUE "BX /x foo EX", GW_PDF_UNDECIDED, "proof: a compatibility section" },
+    { BLUE "(unterminated", GW_PDF_UNDECIDED, "proof: a syntax error afterwards" },
+    { BLUE "BI /W 2 /H 2 /CS /RGB /F /Fl ID xyz EI", GW_PDF_UNDECIDED, "proof: an inline image we cannot skip" },
+    { "7 Tr " BLUE, GW_PDF_UNDECIDED, "proof: text clipping (Tr 7)" },
+    { "BT " BLUE "ET", GW_PDF_UNDECIDED, "proof: a rectangle inside a text object" },
+    { "ET " BLUE, GW_PDF_UNDECIDED, "proof: ET without BT" },
+    { "BT ET " BLUE, GW_PDF_COLOUR, "proof: after a text object" },
+  };
+  gw_pdf_scan_cb_t cb;
+  gw_pdf_page_t    page;
+
+  memset(&cb, 0, sizeof(cb));
+  cb.resource  = fake_resource;
+  cb.bounds    = fake_bounds;
+  cb.cmyk_grey = true;
+
+  memset(&page, 0, sizeof(page));
+  page.box[2] = 595;
+  page.box[3] = 842;
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i ++)
+  {
+    TEST_BEGIN(cases[i].why);
+    TEST_CHECKF(gwPdfProveColour((const unsigned char *)cases[i].content, strlen(cases[i].content), &cb, &page) == cases[i].want,
+                "%s: want %s", cases[i].content, cases[i].want == GW_PDF_COLOUR ? "colour" : "undecided");
+  }
+
+  TEST_BEGIN("proof: an annotation printed over the rectangle covers it, one elsewhere does not");
+  page.nlate = 1;
+  page.late[0][0] = 90;
+  page.late[0][1] = 90;
+  page.late[0][2] = 160;
+  page.late[0][3] = 160;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
+  page.late[0][0] = 400;
+  page.late[0][2] = 500;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_COLOUR);
+  page.late[0][0] = NAN;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
+
+  TEST_BEGIN("proof: a page box smaller than the rectangle, not finite, or larger than 5000 points");
+  page.nlate  = 0;
+  page.box[2] = 120;
+  page.box[3] = 120;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_COLOUR);
+  page.box[2] = 105;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
+  page.box[2] = INFINITY;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
+  page.box[2] = 5000;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_COLOUR);
+  page.box[2] = 5001;
+  TEST_CHECK(gwPdfProveColour((const unsigned char *)BLUE, strlen(BLUE), &cb, &page) == GW_PDF_UNDECIDED);
+
+  TEST_BEGIN("proof: 64 nested q are followed, a 65th is not");
+  {
+    char deep[300];
+
+    page.box[2] = 595;
+    memset(deep, 0, sizeof(deep));
+    for (int i = 0; i < 65; i ++)
+      memcpy(deep + 2 * i, "q ", 2);
+    memcpy(deep + 130, BLUE, strlen(BLUE));
+    TEST_CHECK(gwPdfProveColour((const unsigned char *)deep + 2, strlen(deep + 2), &cb, &page) == GW_PDF_COLOUR);
+    TEST_CHECK(gwPdfProveColour((const unsigned char *)deep, strlen(deep), &cb, &page) == GW_PDF_UNDECIDED);
+  }
+
+  TEST_BEGIN("proof: 32 colour rectangles are followed, then cut by covers");
+  {
+    char many[4000];
+    size_t len = 0;
+
+    for (int i = 0; i < 40; i ++)
+      len += (size_t)snprintf(many + len, sizeof(many) - len, "0 0 1 rg %d 100 12 12 re f ", 10 + 14 * i);
+    snprintf(many + len, sizeof(many) - len, "1 g 0 0 595 200 re f");
+    TEST_CHECK(gwPdfProveColour((const unsigned char *)many, len, &cb, &page) == GW_PDF_COLOUR);
+    TEST_CHECK(gwPdfProveColour((const unsigned char *)many, strlen(many), &cb, &page) == GW_PDF_UNDECIDED);
   }
 }
 
@@ -161,7 +345,7 @@ scan_file(const char *path, int *pages, unsigned char **grey)
   {
     n = 0;
     for (int i = 0; i < *pages; i ++)
-      n += (*grey)[i];
+      n += (*grey)[i] == GW_PDF_PAGE_GREY;
   }
 
   free(data);
@@ -232,6 +416,54 @@ make_corpus_pdf(const char *name, const char *ps_file, const char *ps_code, char
 
 
 /*
+ * 'make_raw_pdf()' - Write a one-page A4 PDF of the corpus by hand: the
+ *                    content stream, the page's resources and extra page
+ *                    keys, and extra objects (numbered from 5), with a
+ *                    correct cross-reference table.  For what PostScript
+ *                    cannot say (ca, optional content, annotations).
+ */
+
+static bool
+make_raw_pdf(const char *name, const char *content, const char *resources, const char *page_keys,
+             const char *catalog_keys, const char * const *extra, char *path, size_t pathsize)
+{
+  FILE  *fp;
+  long   offsets[16];
+  int    nobj = 0;
+  long   xref;
+
+  snprintf(path, pathsize, "%s/%s.pdf", work, name);
+  if ((fp = fopen(path, "wb")) == NULL)
+    return (false);
+
+  fputs("%PDF-1.7\n", fp);
+  offsets[nobj ++] = ftell(fp);
+  fprintf(fp, "1 0 obj << /Type /Catalog /Pages 2 0 R %s >> endobj\n", catalog_keys);
+  offsets[nobj ++] = ftell(fp);
+  fputs("2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n", fp);
+  offsets[nobj ++] = ftell(fp);
+  fprintf(fp, "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << %s >> /Contents 4 0 R %s >> endobj\n",
+          resources, page_keys);
+  offsets[nobj ++] = ftell(fp);
+  fprintf(fp, "4 0 obj << /Length %zu >> stream\n%s\nendstream endobj\n", strlen(content) + 1, content);
+  for (; extra && *extra && nobj < 16; extra ++)
+  {
+    offsets[nobj] = ftell(fp);
+    nobj ++;
+    fprintf(fp, "%d 0 obj %s endobj\n", nobj, *extra);
+  }
+
+  xref = ftell(fp);
+  fprintf(fp, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
+  for (int i = 0; i < nobj; i ++)
+    fprintf(fp, "%010ld 00000 n \n", offsets[i]);
+  fprintf(fp, "trailer << /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n", nobj + 1, xref);
+
+  return (!fclose(fp));
+}
+
+
+/*
  * 'test_corpus()' - The helper's colour counts with the scan against the
  *                   method before it, document by document.
  */
@@ -276,8 +508,43 @@ test_corpus(void)
     { "link-annot", "[ /Rect [72 700 300 720] /Border [0 0 2] /Color [1 0 0] /Subtype /Link /URI (http://example.com) /ANN pdfmark "
                     "/Helvetica findfont 20 scalefont setfont 72 705 moveto (a link) show showpage\n" },
   };
+  static const char * const form_blue[] = { "<< /Type /XObject /Subtype /Form /BBox [0 0 300 300] /Length 25 >> stream\n0 0 1 rg 0 0 200 200 re f\nendstream", NULL };
+  static const char * const grey_image[] = { "<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1 >> stream\n\x80\nendstream", NULL };
+  static const char * const white_annot[] =
+  {
+    "<< /Type /Annot /Subtype /Square /Rect [90 90 310 310] /F 4 /AP << /N 6 0 R >> >>",
+    "<< /Type /XObject /Subtype /Form /BBox [0 0 220 220] /Length 20 >> stream\n1 g 0 0 220 220 re f\nendstream",
+    NULL
+  };
+  static const char * const hidden_oc[] = { "<< /Type /OCG /Name (hidden) >>", NULL };
+  static const char * const white_form[] = { "<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length 30 >> stream\n1 g -1000 -1000 3000 3000 re f\nendstream", NULL };
+  static const struct
+  {
+    const char *name, *content, *resources, *page_keys, *catalog_keys;
+    const char * const *extra;
+  } raw[] =
+  {
+    /* Each a case the colour proof must get right: what the renderer says, it says, or it leaves the page to the renderer. */
+    { "raw-blue-rect", "0 0 1 rg 100 100 200 200 re f", "", "", "", NULL },
+    { "raw-ca-half", "/GS1 gs 0 0 1 rg 100 100 200 200 re f", "/ExtGState << /GS1 << /ca 0.5 >> >>", "", "", NULL },
+    { "raw-ca-zero", "/GS1 gs 0 0 1 rg 100 100 200 200 re f", "/ExtGState << /GS1 << /ca 0 >> >>", "", "", NULL },
+    { "raw-white-over", "0 0 1 rg 100 100 200 200 re f 1 g 90 90 220 220 re f", "", "", "", NULL },
+    { "raw-clip-outside", "q 300 300 50 50 re W n 0 0 1 rg 100 100 100 100 re f Q", "", "", "", NULL },
+    { "raw-form-colour", "q 1 0 0 1 100 100 cm /Fm1 Do Q", "/XObject << /Fm1 5 0 R >>", "", "", form_blue },
+    { "raw-form-bbox", "0 0 1 rg 100 100 200 200 re f q 1 0 0 1 400 400 cm /Fm1 Do Q", "/XObject << /Fm1 5 0 R >>", "", "", white_form },
+    { "raw-tiny-rect", "1 0 0 rg 100 100 3 3 re f", "", "", "", NULL },
+    { "raw-grey-equal", "0.5 0.5 0.5 rg 100 100 200 200 re f", "", "", "", NULL },
+    { "raw-low-chroma", "0.5 0.5 0.56 rg 100 100 200 200 re f", "", "", "", NULL },
+    { "raw-image-over", "0 0 1 rg 100 100 200 200 re f q 220 0 0 220 90 90 cm /Im1 Do Q", "/XObject << /Im1 5 0 R >>", "", "", grey_image },
+    { "raw-annot-over", "0 0 1 rg 100 100 200 200 re f", "", "/Annots [5 0 R]", "", white_annot },
+    { "raw-rotated", "0 0 1 rg 100 100 200 200 re f", "", "/Rotate 90", "", NULL },
+    { "raw-cropped-out", "0 0 1 rg 300 300 200 200 re f", "", "/CropBox [0 0 200 200]", "", NULL },
+    { "raw-off-page", "0 0 1 rg 700 100 200 200 re f", "", "", "", NULL },
+    { "raw-hidden-oc", "/OC /oc1 BDC 0 0 1 rg 100 100 200 200 re f EMC", "/Properties << /oc1 5 0 R >>", "",
+      "/OCProperties << /OCGs [5 0 R] /D << /OFF [5 0 R] >> >>", hidden_oc },
+  };
   char       path[1300];
-  int        documents = 0, equal = 0, spared = 0, pages_total = 0;
+  int        documents = 0, equal = 0, spared = 0, pages_total = 0, proven_docs = 0;
   glob_t     g;
 
   TEST_BEGIN("colour pages with the content scan equal the method that renders every page, on every document of the corpus");
@@ -304,6 +571,15 @@ test_corpus(void)
     else
       TEST_CHECKF(false, "could not make %s", made[i].name);
   }
+  for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i ++)
+  {
+    if (make_raw_pdf(raw[i].name, raw[i].content, raw[i].resources, raw[i].page_keys, raw[i].catalog_keys, raw[i].extra, path, sizeof(path)))
+      (void)glob(path, GLOB_APPEND, NULL, &g);
+    else
+      TEST_CHECKF(false, "could not make %s", raw[i].name);
+  }
+  if (make_corpus_pdf("synth100", "../../bench/synth100.ps", NULL, path, sizeof(path)))
+    (void)glob(path, GLOB_APPEND, NULL, &g);
   (void)glob("/usr/share/doc/*/*.pdf", GLOB_APPEND, NULL, &g);
   (void)glob("/usr/share/doc/*/*/*.pdf", GLOB_APPEND, NULL, &g);
   (void)glob("/usr/share/cups/data/*.pdf", GLOB_APPEND, NULL, &g);
@@ -329,6 +605,8 @@ test_corpus(void)
       TEST_CHECKF(false, "%s: colour pages %d with the scan, %d rendering every page", g.gl_pathv[i], c_new, c_old);
     if (drawn_new >= 0)
       spared += pages_new - drawn_new;
+    if (strstr(g.gl_pathv[i], "/synth100.pdf") || strstr(g.gl_pathv[i], "/raw-blue-rect.pdf"))
+      proven_docs += drawn_new == 0 && c_new == pages_new;
   }
 
   globfree(&g);
@@ -336,6 +614,8 @@ test_corpus(void)
   TEST_CHECKF(documents >= 20 && equal == documents, "%d of %d documents equal", equal, documents);
   TEST_BEGIN("the scan spares the rendering of pages (the grey ones)");
   TEST_CHECKF(spared > 0, "%d of %d pages not rendered", spared, pages_total);
+  TEST_BEGIN("the colour proof spares the rendering of colour pages (synth100's 100 pages, a blue rectangle)");
+  TEST_CHECKF(proven_docs == 2, "%d of 2 documents counted without rendering", proven_docs);
   printf("  %d documents, %d pages, %d pages not rendered\n", documents, pages_total, spared);
 }
 
@@ -352,7 +632,7 @@ test_known_pages(void)
   int            pages, n;
   unsigned char *grey;
 
-  TEST_BEGIN("mixed pages: the grey text page and the R = G = B page are grey, the blue and green ones are not");
+  TEST_BEGIN("mixed pages: the grey text page and the R = G = B page are grey, the green rectangle is colour, the blue text undecided");
   if (make_corpus_pdf("known-mixed", NULL,
                       "/Helvetica findfont 20 scalefont setfont 72 700 moveto (grey) show showpage "
                       "0 0 1 setrgbcolor 72 700 moveto (blue) show showpage "
@@ -360,7 +640,8 @@ test_known_pages(void)
                       "0 0.5 0 setrgbcolor 100 100 200 200 rectfill showpage\n", path, sizeof(path)))
   {
     n = scan_file(path, &pages, &grey);
-    TEST_CHECKF(n == 2 && pages == 4 && grey[0] && !grey[1] && grey[2] && !grey[3], "%d grey of %d", n, pages);
+    TEST_CHECKF(n == 2 && pages == 4 && grey[0] == GW_PDF_PAGE_GREY && grey[1] == GW_PDF_PAGE_RENDER && grey[2] == GW_PDF_PAGE_GREY &&
+                grey[3] == GW_PDF_PAGE_COLOUR, "%d grey of %d: %d %d %d %d", n, pages, grey[0], grey[1], grey[2], grey[3]);
     free(grey);
   }
   else
@@ -425,7 +706,8 @@ test_lean_helper(void)
 int
 main(int argc, char *argv[])
 {
-  static const harness_test_t tests[] = { test_scan_table, test_known_pages, test_lean_helper, test_corpus, NULL };
+  static const harness_test_t tests[] = { test_scan_table, test_proof_table, test_known_pages, test_lean_helper, test_corpus, NULL };
+  static const harness_test_t tables[] = { test_scan_table, test_proof_table, NULL };
 
   if (argc == 3 && !strcmp(argv[1], "--scan"))
   {
@@ -435,11 +717,11 @@ main(int argc, char *argv[])
     n = scan_file(argv[2], &pages, &grey);
     printf("%d pages, %d certainly grey:", pages, n);
     for (int i = 0; grey && i < pages; i ++)
-      printf(" %c", grey[i] ? 'g' : '?');
+      printf(" %c", grey[i] == GW_PDF_PAGE_GREY ? 'g' : grey[i] == GW_PDF_PAGE_COLOUR ? 'c' : '?');
     putchar('\n');
     free(grey);
     return (n < 0);
   }
 
-  return (harness_main(tests));
+  return (harness_main(argc == 2 && !strcmp(argv[1], "--tables") ? tables : tests));
 }
