@@ -22,7 +22,7 @@ set -u
 peers_init
 
 RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
-export MAILRIG_PORT_BASE=21000 MAILRIG_DIR="$PEERS_DIR/rig"
+peers_reserve_mailrig || { echo "FAIL: no port base for the mail rig"; exit 1; }   # MAILRIG_PORT_BASE, MAILRIG_DIR
 SUBM=$((MAILRIG_PORT_BASE + 587))
 CA="$MAILRIG_DIR/tls/ca.crt"
 MAILDIR="$MAILRIG_DIR/mail/alice@example.test/Maildir"
