@@ -17,7 +17,10 @@
 # in BUILD_DIR/fuzz-artifacts/<harness>/ and the whole log in
 # BUILD_DIR/fuzz-logs/<harness>.log.  One summary line per harness, then
 # "fuzz: N passed, N failed".  Harnesses run side by side, one per CPU
-# (FUZZ_LANES=N sets how many).
+# (FUZZ_LANES=N sets how many; with FUZZ_LANES_FILE=PATH the number in that
+# file, read again before each harness starts, so a caller can widen the
+# lanes while the run is under way: scripts/test.sh fuzzes in one lane beside
+# the test suites, then in one per CPU).
 set -uo pipefail
 
 if [ $# -lt 2 ]; then
@@ -134,9 +137,22 @@ lanes=${FUZZ_LANES:-$(nproc)}
 case "$lanes" in
   ''|*[!0-9]*|0) echo "run-fuzzers: FUZZ_LANES must be a whole number above 0, got \"$lanes\"" >&2; exit 2 ;;
 esac
+# lanes_now: FUZZ_LANES_FILE's number when it holds one, else $lanes.
+lanes_now() {
+  local n
+  n=$(cat "${FUZZ_LANES_FILE:-/nonexistent}" 2>/dev/null)
+  case "$n" in
+    ''|*[!0-9]*|0) echo "$lanes" ;;
+    *) echo "$n" ;;
+  esac
+}
 for h in "${harnesses[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge "$lanes" ]; do
-    wait -n
+  while [ "$(jobs -rp | wc -l)" -ge "$(lanes_now)" ]; do
+    if [ -n "${FUZZ_LANES_FILE:-}" ]; then
+      sleep 1                           # the file may widen the lanes meanwhile
+    else
+      wait -n
+    fi
   done
   fuzz_one "$h" &
 done
