@@ -148,7 +148,7 @@ sqlite3 "$GW_STATE/printgate.db" "INSERT INTO documents (job_id, num, format, si
 check "the planted document row is there" test "$(sqlite3 "$GW_STATE/printgate.db" "SELECT count(*) FROM documents WHERE job_id = '$SLOW' AND num = 1 AND wrapped_key IS NOT NULL")" = 1
 gw_restart
 check "after recovery: the planted converted file is removed, not kept" grep -q "removing the converted document of job $SLOW" "$GW_LOG"
-check "after recovery: the conversion runs again and holds the job" peers_wait 30 sh -c "$PRINTGATE -c $GW_CONF --json job show $SLOW | grep -q '\"state\": \"held\"'"
+check "after recovery: the conversion runs again and holds the job" peers_wait 90 sh -c "$PRINTGATE -c $GW_CONF --json job show $SLOW | grep -q '\"state\": \"held\"'"
 check "no 'Unable to commit' in the log" sh -c "! grep -q 'Unable to commit the spool file of job $SLOW' '$GW_LOG'"
 grep -F "$SLOW" "$GW_LOG" | sed 's/^/    log: /'
 
