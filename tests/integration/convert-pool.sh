@@ -19,9 +19,12 @@ D=$GW_SOURCE_DIR/tests/data/convert
 
 job_field() { gw --json job show "$1" | gw_json_field "$2"; }
 
-descendants() {   # descendants PID: every process below PID (by /proc ppid), one a line
+# children PID: its child processes, one a line (ps, not an awk over /proc/*/stat: mawk stops at
+# the first process that exits meanwhile, which tests running beside this one make likely).
+children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
+descendants() {   # descendants PID: every process below PID, one a line
   local p
-  for p in $(awk -v pp="$1" '{ if ($4 == pp) print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+  for p in $(children "$1"); do
     echo "$p"; descendants "$p"
   done
 }
@@ -34,8 +37,8 @@ alive() {         # alive PID...: how many still run (zombies count as gone)
 }
 waiting_helpers() {   # waiting_helpers: the converter helpers (children of the daemon's reapers) that run now
   local r p
-  for r in $(awk -v pp="$GW_PID" '{ if ($4 == pp) print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
-    for p in $(awk -v pp="$r" '{ if ($4 == pp) print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+  for r in $(children "$GW_PID"); do
+    for p in $(children "$r"); do
       case $(cat "/proc/$p/comm" 2>/dev/null) in printgate-conv*) echo "$p" ;; esac
     done
   done

@@ -132,7 +132,11 @@ gw job submit --user dave "$W/slow.ps" > "$W/slow.out" 2>&1 &
 SUB=$!
 peers_track "$SUB"
 helper_running
-SLOW=$($PRINTGATE -c "$GW_CONF" --json job list | python3 -c 'import json,sys; print(next(j["id"] for j in json.load(sys.stdin)["jobs"] if j["state"] == "converting"))' 2>/dev/null)
+for ((i = 0; i < 100; i ++)); do      # the job shows converting (10 s: the CLI is slow on a loaded CPU)
+  SLOW=$($PRINTGATE -c "$GW_CONF" --json job list | python3 -c 'import json,sys; print(next(j["id"] for j in json.load(sys.stdin)["jobs"] if j["state"] == "converting"))' 2>/dev/null)
+  [ -n "$SLOW" ] && break
+  sleep 0.1
+done
 kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
 wait "$SUB" 2>/dev/null
 DONE1=$(find "$GW_STATE/spool/jobs" -name '*-1.pgs' | head -1)
@@ -144,7 +148,7 @@ sqlite3 "$GW_STATE/printgate.db" "INSERT INTO documents (job_id, num, format, si
 check "the planted document row is there" test "$(sqlite3 "$GW_STATE/printgate.db" "SELECT count(*) FROM documents WHERE job_id = '$SLOW' AND num = 1 AND wrapped_key IS NOT NULL")" = 1
 gw_restart
 check "after recovery: the planted converted file is removed, not kept" grep -q "removing the converted document of job $SLOW" "$GW_LOG"
-check "after recovery: the conversion runs again and holds the job" peers_wait 30 sh -c "$PRINTGATE -c $GW_CONF --json job show $SLOW | grep -q '\"state\": \"held\"'"
+check "after recovery: the conversion runs again and holds the job" peers_wait 90 sh -c "$PRINTGATE -c $GW_CONF --json job show $SLOW | grep -q '\"state\": \"held\"'"
 check "no 'Unable to commit' in the log" sh -c "! grep -q 'Unable to commit the spool file of job $SLOW' '$GW_LOG'"
 grep -F "$SLOW" "$GW_LOG" | sed 's/^/    log: /'
 

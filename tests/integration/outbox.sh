@@ -22,7 +22,7 @@ set -u
 peers_init
 
 RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
-export MAILRIG_PORT_BASE=21000 MAILRIG_DIR="$PEERS_DIR/rig"
+peers_reserve_mailrig || { echo "FAIL: no port base for the mail rig"; exit 1; }   # MAILRIG_PORT_BASE, MAILRIG_DIR
 SUBM=$((MAILRIG_PORT_BASE + 587))
 CA="$MAILRIG_DIR/tls/ca.crt"
 MAILDIR="$MAILRIG_DIR/mail/alice@example.test/Maildir"
@@ -106,7 +106,8 @@ BEFORE=$(auths)
 echo "Wrong CA." | gw outbox send alice@example.test "outbox-test wrong ca" --key rig:wrongca >/dev/null
 check "the wrong-CA message is tried" \
   wait_for 20 sh -c "$PRINTGATE -c $GW_CONF --json outbox list --state queued | grep -qE '\"attempts\": ?[1-9]'"
-check "its row names the certificate" sh -c "$PRINTGATE -c $GW_CONF --json outbox list --state queued | grep -qi 'certificate'"
+check "its row names the certificate" \
+  wait_for 20 sh -c "$PRINTGATE -c $GW_CONF --json outbox list --state queued | grep -qi 'certificate'"
 check "the log names the certificate" sh -c "grep 'outbox-test\|attempt' '$GW_LOG' | grep -qi 'certificate'"
 sleep 2
 check_eq "Postfix logged no AUTH for it" "$(auths)" "$BEFORE"

@@ -30,7 +30,7 @@ fi
 
 peers_init
 RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
-export MAILRIG_PORT_BASE=45500 MAILRIG_DIR="$PEERS_DIR/rig"
+peers_reserve_mailrig || { echo "FAIL: no port base for the mail rig"; exit 1; }   # MAILRIG_PORT_BASE, MAILRIG_DIR
 rig_stop() { [ -d "$MAILRIG_DIR" ] && bash "$RIG" stop >/dev/null 2>&1; return 0; }
 trap 'rig_stop; peers_cleanup' EXIT
 W=$PEERS_DIR

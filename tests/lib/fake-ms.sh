@@ -29,7 +29,8 @@
 #                               (s: the state, m: its messages by file name)
 #   fakems_log EXPR             the same over the request log (r: list of entries)
 #   fakems_rig_start            start the mail rig (tests/lib/mail-rig.sh) in $W/rig on a
-#                               random port base, set MAILRIG_*, stop it on exit; exit 1 if it fails
+#                               port base of its own (peers_reserve_mailrig), set MAILRIG_*,
+#                               stop it on exit; exit 1 if it fails
 #   fakems_jobs                 "NAME<TAB>STATE<TAB>REASON" for every job of alice, one a line
 
 fakems_tls() {
@@ -151,8 +152,7 @@ print(eval(sys.argv[2]))' "$FAKE_LOG" "$1"
 
 fakems_rig_start() {
   RIG="$GW_SOURCE_DIR/tests/lib/mail-rig.sh"
-  export MAILRIG_PORT_BASE=$(( 20000 + (RANDOM % 25) * 1000 ))
-  export MAILRIG_DIR="$W/rig"
+  peers_reserve_mailrig || { echo "FAIL no port base for the mail rig"; exit 1; }
   if ! bash "$RIG" start > "$W/rig.env" 2>&1; then
     echo "FAIL mail rig did not start"; cat "$W/rig.env"; exit 1
   fi

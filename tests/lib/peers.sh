@@ -51,6 +51,10 @@
 #   peers_cups_add_queue NAME [held]
 #                                 Raw queue NAME -> file:///dev/null on that cupsd; "held"
 #                                 adds job-hold-until-default=indefinite.
+#   peers_reserve_mailrig         Choose a port base for a mail rig of this test's own
+#                                 (tests/lib/mail-rig.sh) that no other rig holds and whose
+#                                 ports are free; exports MAILRIG_PORT_BASE and
+#                                 MAILRIG_DIR=$PEERS_DIR/rig (the rig is not started).
 #   peers_pass TEXT / peers_fail TEXT
 #                                 Print "PASS: TEXT" / "FAIL: TEXT" and count failures.
 #   peers_finish                  Print the summary; return 1 if anything failed.
@@ -60,6 +64,10 @@
 # /run/lock/printgate-peers-avahi.lock (waiting up to PEERS_LOCK_WAIT=600 s) that
 # is held until the test exits; ctest also gives these tests one RESOURCE_LOCK.
 # A stale pid file is removed only when the PID in it is not alive.
+# A mail rig needs nine fixed ports from its base, so peers_reserve_mailrig
+# takes /run/lock/printgate-mailrig-BASE.lock (held, like the avahi lock,
+# until the test and its daemons exit): rig tests run side by side, each on
+# a base of its own.
 
 PEERS_DIR=""
 PEERS_PIDS=()
@@ -589,6 +597,48 @@ peers_cups_add_queue()
     sleep 1
   done
 
+  return 1
+}
+
+
+#
+# 'peers_reserve_mailrig()' - A port base for this test's own mail rig.
+#
+# Bases 20000, 21000 ... 31000 (below the kernel's ephemeral ports), tried
+# from a random one: the first whose lock no one holds and none of whose rig ports (the offsets in
+# mail-rig.sh) accepts a connection.  The lock fd is inherited by the rig's
+# daemons, so the base stays taken while any of them lives.
+#
+
+peers_reserve_mailrig()
+{
+  local base first i off busy fd end
+
+  peers_direct peers_reserve_mailrig || return 1
+  mkdir -p /run/lock
+  end=$((SECONDS + ${PEERS_LOCK_WAIT:-600}))
+  while :; do
+    first=$RANDOM
+    for ((i = 0; i < 12; i ++)); do
+      base=$((20000 + ((first + i) % 12) * 1000))
+      exec {fd}>"/run/lock/printgate-mailrig-$base.lock"
+      if flock -n "$fd"; then
+        busy=0
+        for off in 24 25 26 110 143 465 587 993 995; do
+          if peers_port_open $((base + off)); then busy=1; break; fi
+        done
+        if [ $busy = 0 ]; then
+          PEERS_MAILRIG_LOCK_FD=$fd
+          export MAILRIG_PORT_BASE=$base MAILRIG_DIR=$PEERS_DIR/rig
+          return 0
+        fi
+      fi
+      exec {fd}>&-
+    done
+    [ "$SECONDS" -lt "$end" ] || break
+    sleep 0.5                           # every base taken: wait for one
+  done
+  peers_log "no free mail rig port base (20000-31000) in ${PEERS_LOCK_WAIT:-600} s"
   return 1
 }
 
