@@ -886,6 +886,83 @@ run_judge(conv_run_t *run, const gw_convert_job_t *cj, int status, gw_convert_re
 
 
 /*
+ * 'run_helper()' - Hand the document to a started or taken helper, read
+ *                  what it gives until it ends or the deadline, and judge
+ *                  its result.  The deadline (cj->timeout) starts now:
+ *                  for a pooled helper, when it gets the document.
+ */
+
+static void
+run_helper(conv_run_t *run, const gw_convert_job_t *cj, bool pooled, gw_convert_result_t *result)
+{
+  int64_t deadline;
+
+  result->helper_pid = run->slot.reaper.child;
+  result->pooled     = pooled;
+
+  /*
+   * The deadline holds for the wait too: a helper that closed its pipes and
+   * sleeps (it uses no CPU, so its CPU limit never fires) is killed at the
+   * deadline like one that still writes.
+   */
+
+  deadline = now_ms() + (int64_t)cj->timeout * 1000;
+  run_read(run, cj, deadline, result);
+
+  if (!run_wait(run, cj, deadline, result))
+  {
+    result->timed_out = !result->cancelled;
+    _gwReaperKill(&run->slot.reaper);
+  }
+  _gwReaperStop(&run->slot.reaper, GW_REAPER_GRACE_MS);
+
+  if (run->slot.reaper.exec_errno)
+    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(run->slot.reaper.exec_errno));
+  else
+    run_judge(run, cj, run->slot.reaper.status, result);
+}
+
+
+/*
+ * 'run_lost_before_start()' - Did the helper die by a signal (not its CPU
+ *                             limit, not our deadline or a cancel) with
+ *                             nothing on any of its pipes, so that it used
+ *                             none of the document?
+ */
+
+static bool
+run_lost_before_start(const conv_run_t *run, const gw_convert_result_t *result)
+{
+  return (result->signal != 0 && result->signal != SIGXCPU && !result->timed_out && !result->cancelled &&
+          !run->write_failed && result->output_size == 0 && run->reslen == 0 && run->errlen == 0);
+}
+
+
+/*
+ * 'run_reset()' - Forget one run of a helper (its slot is stopped) before
+ *                 the document goes to another.
+ */
+
+static void
+run_reset(conv_run_t *run, gw_convert_result_t *result)
+{
+  memset(&run->slot, 0, sizeof(run->slot));
+  run->slot.reaper.pidfd       = -1;
+  run->slot.reaper.ctl         = -1;
+  run->slot.reaper.child_pidfd = -1;
+  run->slot.in_w               = -1;
+  run->slot.fd[0] = run->slot.fd[1] = run->slot.fd[2] = -1;
+  run->in_off = 0;
+  run->reslen = run->errlen = 0;
+  run->write_failed = false;
+
+  memset(result, 0, sizeof(*result));
+  result->reason      = GW_REASON_INTERNAL;
+  result->color_pages = -1;
+}
+
+
+/*
  * 'gwConvertRun()' - Run one conversion.  Returns true only when the helper
  *                    reported "ok", exited 0 within the timeout, and every
  *                    output byte was accepted by the write callback.  The
@@ -900,7 +977,6 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
 {
   conv_run_t        *run;
   struct stat        st;
-  int64_t            deadline;
   bool               pooled = false;
 
   memset(result, 0, sizeof(*result));
@@ -912,12 +988,8 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
     snprintf(result->detail, sizeof(result->detail), "out of memory");
     return (false);
   }
-  run->slot.reaper.pidfd       = -1;
-  run->slot.reaper.ctl         = -1;
-  run->slot.reaper.child_pidfd = -1;
-  run->slot.in_w               = -1;
-  run->slot.fd[0] = run->slot.fd[1] = run->slot.fd[2] = -1;
-  run->in                      = -1;
+  run_reset(run, result);
+  run->in = -1;
 
   if (cj->read)
     run->in = gwConvertMemfd(cj->read, cj->read_ctx, 0);
@@ -940,30 +1012,32 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
   if (!pooled && !_gwConvertSlotStart(cj, run->in, &run->slot, result->detail, sizeof(result->detail)))
     goto done;
 
-  result->helper_pid = run->slot.reaper.child;
-  result->pooled     = pooled;
+  run_helper(run, cj, pooled, result);
 
-  /*
-   * The deadline holds for the wait too: a helper that closed its pipes and
-   * sleeps (it uses no CPU, so its CPU limit never fires) is killed at the
-   * deadline like one that still writes.  For a pooled helper it starts
-   * now, when the document is handed over.
-   */
-
-  deadline = now_ms() + (int64_t)cj->timeout * 1000;
-  run_read(run, cj, deadline, result);
-
-  if (!run_wait(run, cj, deadline, result))
+  if (pooled && run_lost_before_start(run, result))
   {
-    result->timed_out = !result->cancelled;
-    _gwReaperKill(&run->slot.reaper);
-  }
-  _gwReaperStop(&run->slot.reaper, GW_REAPER_GRACE_MS);
+    /*
+     * A waiting helper killed from outside (the OOM killer, an admin) can
+     * still look alive for a moment when it is taken.  It died by a signal
+     * having given nothing back, so nothing of the document was used: the
+     * document goes to a helper started for it, once.
+     */
 
-  if (run->slot.reaper.exec_errno)
-    snprintf(result->detail, sizeof(result->detail), "unable to start %s: %s", cj->helper, strerror(run->slot.reaper.exec_errno));
-  else
-    run_judge(run, cj, run->slot.reaper.status, result);
+    if (cj->log)
+      gwLog(cj->log, GW_LOG_WARN, "The waiting conversion helper (pid %d) was stopped by signal %d before it answered; starting another for the document.", (int)run->slot.reaper.child, result->signal);
+    _gwConvertSlotStop(&run->slot);
+    _gwConvertPoolGive(cj->pool);
+    pooled = false;
+    run_reset(run, result);
+    if (lseek(run->in, 0, SEEK_SET) != 0)
+    {
+      snprintf(result->detail, sizeof(result->detail), "unable to hand the document to the converter");
+      goto done;
+    }
+    if (!_gwConvertSlotStart(cj, run->in, &run->slot, result->detail, sizeof(result->detail)))
+      goto done;
+    run_helper(run, cj, false, result);
+  }
 
   done:
 
