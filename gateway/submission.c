@@ -716,8 +716,8 @@ convert_work(void *arg)
   }
 
   /* The original is not kept once the held PDF is committed: its key row
-   * first (crypto-shred), then its file. */
-  gwStoreJobDropOriginal(sys->store, sub->job.tenant, sub->job.id);
+   * went in the hold's transaction (crypto-shred), now its file (no fsync:
+   * a file left by a crash is removed at the next start, recovery.c). */
   gwSpoolRemove(sys->spool, sub->job.id, 0);
 
   gwLogCtx(&sub->lctx, GW_LOG_INFO, "%s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms helper_pid=%d pooled=%d).", sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2, out.helper_pid, out.pooled ? 1 : 0);
