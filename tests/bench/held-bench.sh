@@ -16,7 +16,11 @@
 # slows the daemon).  Also printed: the most helpers (processes under
 # printgated's reapers) seen using CPU at once (their CPU time grew between
 # two 50 ms samples; a pooled helper waiting for its document does not,
-# one starting does).  Target: >= 85 % of the peer (issue 11).
+# one starting does).  The peer runs twice per round: at nice 0, and at
+# nice 10, the priority printgated gives its conversions (below intake,
+# docs/converters.md): on a machine shared with other work the helpers get
+# the CPU share of nice 10, and only the second peer gets the same.
+# Target: >= 85 % of the peer (issue 11).
 set -u
 ROUNDS=${1:-3}
 WORKERS=$(nproc)
@@ -28,6 +32,7 @@ JOBS=$(( (JOBS + 7) / 8 * 8 ))
 peers_init
 W=$PEERS_DIR
 LOAD="$GW_TOOLS/gw-ipp-load"
+NICE=10     # GW_CONVERT_INTAKE_NICE: the priority printgated gives its conversions
 
 gw_make_marked_pdf "$W/1m.pdf" 1048000 "held-bench"
 PAGES=$(pdfinfo "$W/1m.pdf" | awk '/^Pages:/ {print $2}')
@@ -74,13 +79,13 @@ gw_batch() {
   echo $(( $(ms) - t0 ))
 }
 
-# gs_batch: the same number of files through bare gs, WORKERS at once.
+# gs_batch NICE: the same number of files through bare gs, WORKERS at once.
 gs_batch() {
   local t0 w pids=()
   t0=$(ms)
   for w in $(seq "$WORKERS"); do
     ( for _ in $(seq $(( (JOBS + 8) / WORKERS ))); do
-        gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile="$W/gs-$w.pdf" "$W/1m.pdf" >/dev/null 2>&1
+        nice -n "$1" gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile="$W/gs-$w.pdf" "$W/1m.pdf" >/dev/null 2>&1
       done ) &
     pids+=($!)
   done
@@ -89,18 +94,19 @@ gs_batch() {
 }
 
 echo "== Held throughput: $((JOBS + 8)) x 1 MB PDF ($PAGES page each) per batch, 8 clients (TLS, Basic), ConversionWorkers $WORKERS, $ROUNDS rounds =="
-ratios=()
+ratios=(); nratios=()
 for r in $(seq "$ROUNDS"); do
   load=$(cut -d' ' -f1 /proc/loadavg)
   g=$(gw_batch)
-  p=$(gs_batch)
-  ratio=$(awk -v g="$g" -v p="$p" 'BEGIN { printf "%.1f", 100 * p / g }')
-  ratios+=("$ratio")
-  awk -v n=$((JOBS + 8)) -v pg="$PAGES" -v g="$g" -v p="$p" -v r="$r" -v l="$load" 'BEGIN {
-    printf "round %d (load %s): printgated %d ms = %.1f pages/s, bare gs %d ms = %.1f pages/s, ratio %.1f %%\n",
-           r, l, g, n * pg * 1000 / g, p, n * pg * 1000 / p, 100 * p / g }'
+  p=$(gs_batch 0)
+  q=$(gs_batch "$NICE")
+  ratios+=("$(awk -v g="$g" -v p="$p" 'BEGIN { printf "%.1f", 100 * p / g }')")
+  nratios+=("$(awk -v g="$g" -v p="$q" 'BEGIN { printf "%.1f", 100 * p / g }')")
+  awk -v n=$((JOBS + 8)) -v pg="$PAGES" -v g="$g" -v p="$p" -v q="$q" -v r="$r" -v l="$load" -v ni="$NICE" 'BEGIN {
+    printf "round %d (load %s): printgated %d ms = %.1f pages/s; bare gs %d ms = %.1f pages/s, ratio %.1f %%; bare gs at nice %d %d ms = %.1f pages/s, ratio %.1f %%\n",
+           r, l, g, n * pg * 1000 / g, p, n * pg * 1000 / p, 100 * p / g, ni, q, n * pg * 1000 / q, 100 * q / g }'
 done
-echo "median ratio: $(median "${ratios[@]}") % (target >= 85 %); load now: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "median ratio: $(median "${ratios[@]}") % against bare gs, $(median "${nratios[@]}") % against bare gs at nice $NICE (target >= 85 %); load now: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "${STRACE:-1}" != 0 ] && command -v strace >/dev/null; then
   # fsyncs per job: one more batch under strace -f -y (the file of each

@@ -31,9 +31,11 @@ rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$1/status"; }
 held() { gw --json status | gw_json_field held_jobs; }
 submit() {   # submit N: N jobs, two submitters, each waits for held
+  local pid
   "$SUBMIT" --count $(( $1 / 2 )) "$GW_STATE/printgated.sock" bench "$W/one.pdf" >/dev/null &
+  pid=$!
   "$SUBMIT" --count $(( $1 - $1 / 2 )) "$GW_STATE/printgated.sock" bench "$W/one.pdf" >/dev/null
-  wait
+  wait "$pid"     # not a bare wait: printgated is a child too
 }
 
 gw_make_pdf "$W/one.pdf" 1 "RSS benchmark"
