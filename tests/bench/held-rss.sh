@@ -71,9 +71,9 @@ for gone in ids[want:]:                       # fewer: delete (documents cascade
     except FileNotFoundError: pass
 if want > len(ids):                           # more: copies of the first held job
     tpl = ids[0]
-    jcols = [r[1] for r in db.execute("PRAGMA table_info(jobs)")]
+    jcols = [r[1] for r in db.execute("PRAGMA table_info(jobs)") if r[1] != "seq"]   # seq: SQLite numbers it
     dcols = [r[1] for r in db.execute("PRAGMA table_info(documents)")]
-    jrow = dict(zip(jcols, db.execute("SELECT * FROM jobs WHERE id = ?", (tpl,)).fetchone()))
+    jrow = dict(zip(jcols, db.execute("SELECT %s FROM jobs WHERE id = ?" % ",".join(jcols), (tpl,)).fetchone()))
     drow = dict(zip(dcols, db.execute("SELECT * FROM documents WHERE job_id = ? AND num = 1", (tpl,)).fetchone()))
     number = db.execute("SELECT max(number) FROM jobs").fetchone()[0]
     for i in range(want - len(ids)):
@@ -91,7 +91,7 @@ EOF
 echo "== 2. Levels: printgated restarted on a store with N held jobs, then 20 jobs submitted, all listed, status =="
 declare -A R
 for n in $LEVELS; do
-  fill "$n"
+  fill "$n" || { echo "could not fill the store with $n held jobs"; exit 1; }
   gw_restart || exit 1
   sleep 1
   start=$(rss_kb "$GW_PID")
