@@ -250,27 +250,47 @@ job_state(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t *stat
 /*
  * 'job_unfinished()' - Is there such a job, in a state it can still leave
  *                      (so a document or key may still be recorded)?  Lock
- *                      and transaction held.  'receiving' (may be NULL):
- *                      set when the job is still receiving.
+ *                      and transaction held.  'provisional' (may be NULL):
+ *                      set when the job is in state 'until' (nothing relies
+ *                      on the write before the job leaves it: its
+ *                      transition's fsync covers it, store-sqlite-sync.c).
  */
 
 static bool
-job_unfinished(_gw_sql_t *b, int64_t tenant, const char *job_id, bool *receiving)
+job_unfinished(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t until, bool *provisional)
 {
   gw_job_state_t state;
   char           owner[64];
   int            pages;
   bool           found = job_state(b, tenant, job_id, &state, owner, sizeof(owner), &pages) == 1;
 
-  if (receiving)
-    *receiving = found && state == GW_JOB_STATE_RECEIVING;
+  if (provisional)
+    *provisional = found && state == until;
 
   return (found && !gwJobStateIsTerminal(state));
+}
+
+
+/*
+ * 'original_delete()' - Delete a job's original (document 0) row, and so
+ *                       its key.  Lock held.
+ */
+
+static bool
+original_delete(_gw_sql_t *b, int64_t tenant, const char *job_id)
+{
+  return (_gwSqlRunf(b, _GW_SQL_ORIGINAL_DROP,
+                     "DELETE FROM documents WHERE num = 0 AND job_id = ?2 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1)",
+                     "original", NULL, "lt", tenant, job_id) == SQLITE_DONE);
 }
 
 /*
  * '_gwSqlJobSetDocument()' - Record document 1 of a job that can still
  *                            print (never give a finished job a key again).
+ *                            Provisional while the job converts: its move
+ *                            to held waits for the fsync that covers both
+ *                            (after a crash in between the job converts
+ *                            again and this row is written again).
  */
 
 bool
@@ -281,7 +301,7 @@ _gwSqlJobSetDocument(void *backend, int64_t tenant, const char *job_id, const ch
 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
-    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id, NULL) && document_set(b, job_id, format, size, pages, color_pages, key));
+    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id, GW_JOB_STATE_CONVERTING, &b->provisional) && document_set(b, job_id, format, size, pages, color_pages, key));
   _gwSqlUnlock(b);
 
   return (ok);
@@ -389,7 +409,10 @@ job_shred(_gw_sql_t *b, const char *job_id, bool *shredded)
 /*
  * '_gwSqlJobTransition()' - One transaction: check the job is in 'from',
  *                           update it, shred its keys if 'to' is terminal,
- *                           and write the audit row.
+ *                           drop its original's row when it leaves
+ *                           converting for held or quarantined (the held
+ *                           PDF is committed: one fsync for both), and
+ *                           write the audit row.
  */
 
 bool
@@ -413,6 +436,7 @@ _gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_st
     error = _gwStoreMismatchMessage(current, from);
   else if (found > 0 && job_update_state(b, tenant, job_id, to, reason, reason_text, expires, printer) &&
            (!gwJobStateIsTerminal(to) || job_shred(b, job_id, &shredded)) &&
+           (from != GW_JOB_STATE_CONVERTING || (to != GW_JOB_STATE_HELD && to != GW_JOB_STATE_QUARANTINED) || original_delete(b, tenant, job_id)) &&
            ((to != GW_JOB_STATE_PRINTED && to != GW_JOB_STATE_FAILED) || _gwSqlUsageAdd(b, tenant, job_id, to, printer)))
   {
     audit_fill(&e, actor, action, owner, job_id, printer, pages, source, gwReasonCode(reason));
@@ -714,7 +738,7 @@ _gwSqlJobOriginalSet(void *backend, int64_t tenant, const char *job_id, int64_t 
 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
-    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id, &b->provisional) &&
+    ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id, GW_JOB_STATE_RECEIVING, &b->provisional) &&
                       _gwSqlRunf(b, _GW_SQL_ORIGINAL_SET,
                         "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
                         " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
@@ -792,16 +816,22 @@ _gwSqlJobOriginalGet(void *backend, int64_t tenant, const char *job_id, bool res
 
 
 /*
- * '_gwSqlJobOriginalDrop()' - Forget the original's row (and so its key)
- *                             once the held PDF is committed.
+ * '_gwSqlJobOriginalDrop()' - Forget the original's row (and so its key);
+ *                             the move to held does it in its own
+ *                             transaction.
  */
 
 bool
 _gwSqlJobOriginalDrop(void *backend, int64_t tenant, const char *job_id)
 {
-  return (_gwSqlStepf((_gw_sql_t *)backend, _GW_SQL_ORIGINAL_DROP,
-                      "DELETE FROM documents WHERE num = 0 AND job_id = ?2 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1)",
-                      "original", NULL, "lt", tenant, job_id) == SQLITE_DONE);
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  bool       ok;
+
+  _gwSqlLock(b);
+  ok = original_delete(b, tenant, job_id);
+  _gwSqlUnlock(b);
+
+  return (ok);
 }
 
 

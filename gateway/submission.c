@@ -282,6 +282,7 @@ gwSubmissionError(gw_submission_t *sub)
 
 typedef struct convert_out_s            /* What a successful conversion gives */
 {
+  gw_spool_writer_t *writer;            /* Document 1 as the helper wrote it, not yet finished */
   gw_wrapped_key_t key;                 /* Of document 1 */
   uint64_t         size;
   int              pages;
@@ -377,7 +378,9 @@ check_name(gw_submission_t *sub, const char *keyword)
 
 /*
  * 'run_helper()' - One run of printgate-convert --normalize on a memfd,
- *                  its output encrypted into spool document 1.
+ *                  its output encrypted into spool document 1 (left in
+ *                  out->writer on success, for store_converted()).  The
+ *                  caller holds a conversion slot.
  */
 
 static bool
@@ -447,26 +450,43 @@ run_helper(gw_submission_t *sub, const gw_config_t *c, const char *helper, int i
   cj.nice       = GW_CONVERT_INTAKE_NICE;
   cj.pool       = sys->convert_pool;  /* A pre-started helper when one fits (docs/converters.md, "The helper pool") */
 
-  _gwSystemConvertSlotTake(sys, c);
   t0 = gwClockMs();
   ok = gwConvertRun(&cj, res);
   out->helper_ms += gwClockMs() - t0;
   out->helper_pid = res->helper_pid;
   out->pooled     = res->pooled;
-  _gwSystemConvertSlotGive(sys);
-
-  if (ok && (!gwSpoolWriterFinish(writer, &out->key, &out->size) || !gwSpoolWriterCommit(&writer)))
-  {
-    ok          = false;
-    res->reason = GW_REASON_INTERNAL;
-    snprintf(res->detail, sizeof(res->detail), "the converted document could not be stored (disk full?)");
-  }
-  gwSpoolWriterAbort(&writer);
 
   if (ok)
   {
+    out->writer      = writer;
     out->pages       = res->pages;
     out->color_pages = res->color_pages;
+  }
+  else
+    gwSpoolWriterAbort(&writer);
+
+  return (ok);
+}
+
+
+/*
+ * 'store_converted()' - Finish and commit document 1 (its fsync, the
+ *                       rename into jobs/ and the fsync of jobs/), with no
+ *                       conversion slot held: another conversion runs
+ *                       meanwhile.  False (and the sentence) on failure.
+ */
+
+static bool
+store_converted(gw_submission_t *sub, convert_out_t *out)
+{
+  bool ok = gwSpoolWriterFinish(out->writer, &out->key, &out->size) && gwSpoolWriterCommit(&out->writer);
+
+  gwSpoolWriterAbort(&out->writer);
+  if (!ok)
+  {
+    gwLogCtx(&sub->lctx, GW_LOG_ERROR, "the converted document could not be stored.");
+    sub->reason = GW_REASON_INTERNAL;
+    snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not store the converted document (disk full?); try again later.", sub->job.name);
   }
 
   return (ok);
@@ -536,7 +556,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   const char          *error = NULL;
   char                 helper[GW_PATH_MAX];
   int                  fd = -1;
-  bool                 ok;
+  bool                 ok, slot = true;
 
   _gwSystemConfigCopy(sys, &c);
 
@@ -555,6 +575,15 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
     return (false);
   }
 
+  /*
+   * A conversion slot (ConversionWorkers) from the decrypt to the helper's
+   * exit: the plaintext memfds are as many as the helpers, and the commit
+   * of the output (fsyncs) runs after the slot is given back, while the
+   * next conversion runs (the pool has more threads than slots).
+   */
+
+  _gwSystemConvertSlotTake(sys, &c);
+
   /* Plaintext only in memory: a sealed memfd the helper reads. */
   out->decrypt_ms = gwClockMs();
   if ((r = gwSpoolReaderOpen(sys->spool, sub->job.id, 0, key, &error)) != NULL)
@@ -565,6 +594,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   out->decrypt_ms = gwClockMs() - out->decrypt_ms;
   if (fd < 0)
   {
+    _gwSystemConvertSlotGive(sys);
     sub->reason = GW_REASON_SPOOL_DAMAGED;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not read back its encrypted copy; send it again.", sub->job.name);
     return (false);
@@ -573,6 +603,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   ok = run_helpers(sub, &c, helper, sub->head, sub->headlen, fd, &res, out);
   if (res.cancelled)
   {
+    _gwSystemConvertSlotGive(sys);
     sub->cancelled = true;             /* Left converting, with its original, for the next start */
     close(fd);
     return (false);
@@ -595,10 +626,14 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
     memset(&res, 0, sizeof(res));
     snprintf(res.format, sizeof(res.format), "%s", format);
 
+    _gwSystemConvertSlotGive(sys);
+    slot = false;
     if (gwOfficePoolConvert(office, fd, format, &pdf_fd, &res.reason, res.detail, sizeof(res.detail)))
     {
       if (fcntl(pdf_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) && errno != EPERM)
         gwLogCtx(&sub->lctx, GW_LOG_DEBUG, "the Office PDF could not be sealed: %s", strerror(errno));
+      _gwSystemConvertSlotTake(sys, &c);
+      slot = true;
       ok = run_helpers(sub, &c, helper, NULL, 0, pdf_fd, &res, out);
       close(pdf_fd);
       snprintf(res.format, sizeof(res.format), "%s", format);   /* What the original was */
@@ -607,6 +642,8 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
       res.reason = GW_REASON_INTERNAL;
   }
 
+  if (slot)
+    _gwSystemConvertSlotGive(sys);
   close(fd);
 
   if (res.format[0])
@@ -619,9 +656,10 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   {
     gwLogCtx(&sub->lctx, GW_LOG_INFO, "conversion failed: %s (%s).", gwReasonCode(res.reason), res.detail);
     conversion_text(sub, &res, c.conversion_timeout);
+    return (false);
   }
 
-  return (ok);
+  return (store_converted(sub, out));
 }
 
 
@@ -716,8 +754,8 @@ convert_work(void *arg)
   }
 
   /* The original is not kept once the held PDF is committed: its key row
-   * first (crypto-shred), then its file. */
-  gwStoreJobDropOriginal(sys->store, sub->job.tenant, sub->job.id);
+   * went in the hold's transaction (crypto-shred), now its file (no fsync:
+   * a file left by a crash is removed at the next start, recovery.c). */
   gwSpoolRemove(sys->spool, sub->job.id, 0);
 
   gwLogCtx(&sub->lctx, GW_LOG_INFO, "%s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms helper_pid=%d pooled=%d).", sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2, out.helper_pid, out.pooled ? 1 : 0);

@@ -296,18 +296,24 @@ wake_waiters(const gw_job_event_t *event, void *data)
 
 /*
  * 'start_workers()' - The job-event bus and the conversion worker pool
- *                     (ConversionWorkers threads, ConversionQueue waiting).
+ *                     (twice ConversionWorkers threads, ConversionQueue
+ *                     waiting).  At most ConversionWorkers of them convert
+ *                     at once (the slots, _gwSystemConvertSlotTake()); the
+ *                     others commit a converted document (fsyncs) or wait
+ *                     for a slot, so no slot stays idle while a job's
+ *                     output is made durable (docs/benchmarks.md).
  */
 
 static bool
 start_workers(gw_system_t *sys, const char **error_r)
 {
-  long threads = sys->config->conversion_workers > 0 ? sys->config->conversion_workers : sysconf(_SC_NPROCESSORS_ONLN);
+  long slots = sys->config->conversion_workers > 0 ? sys->config->conversion_workers : sysconf(_SC_NPROCESSORS_ONLN), threads;
 
-  if (threads < 1)
-    threads = 1;
-  if (threads > 64)
-    threads = 64;
+  if (slots < 1)
+    slots = 1;
+  if (slots > 64)
+    slots = 64;
+  threads = slots > 32 ? 64 : 2 * slots;
 
   if ((sys->events = gwEventsNew(sys->log, 0)) == NULL || (sys->wait_sub = gwEventsSubscribe(sys->events, NULL, wake_waiters, sys)) == 0)
   {
@@ -320,6 +326,7 @@ start_workers(gw_system_t *sys, const char **error_r)
     *error_r = "unable to start the conversion workers";
     return (false);
   }
+  _gwWorkersSetSpare(sys->workers, (int)(threads - slots));   /* ConversionQueue counts as before */
 
   if ((sys->tasks = _gwWorkersNew(sys->log, "task worker", GW_SYSTEM_TASK_THREADS, GW_SYSTEM_TASK_QUEUE)) == NULL)
   {

@@ -28,6 +28,7 @@ typedef void (*_gw_work_fn_t)(void *arg);          /* Runs the item and frees ar
 extern _gw_workers_t *_gwWorkersNew(gw_log_t *log, const char *name, int threads, int queue_max);
 extern void           _gwWorkersDelete(_gw_workers_t **workers);
 extern bool           _gwWorkersFull(_gw_workers_t *workers);
+extern void           _gwWorkersSetSpare(_gw_workers_t *workers, int spare);   /* Threads that add no capacity */
 extern bool           _gwWorkersQueue(_gw_workers_t *workers, _gw_work_fn_t fn, _gw_work_fn_t discard, void *arg);
 extern void           _gwWorkersCounts(_gw_workers_t *workers, int *running_r, int *queued_r);
 extern unsigned long  _gwWorkersTrims(_gw_workers_t *workers);  /* malloc_trim() calls after bursts (tests) */

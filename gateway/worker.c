@@ -43,6 +43,7 @@ struct _gw_workers_s
   pthread_cond_t   cond;               /* Work queued, or stopping */
   pthread_t        threads[GW_WORKERS_MAX_THREADS];
   int              num_threads;
+  int              spare;              /* Threads that do not count as capacity (_gwWorkersSetSpare()) */
   int              queue_max;
   work_t          *head, *tail;
   int              queued;
@@ -188,10 +189,32 @@ _gwWorkersFull(_gw_workers_t *w)
     return (true);
 
   pthread_mutex_lock(&w->mutex);
-  full = w->stopping || (w->running >= w->num_threads && w->queued >= w->queue_max);
+  full = w->stopping || w->running + w->queued >= w->num_threads - w->spare + w->queue_max;
   pthread_mutex_unlock(&w->mutex);
 
   return (full);
+}
+
+
+/*
+ * '_gwWorkersSetSpare()' - Say that 'spare' of the threads are extra: they
+ *                          let items overlap (one waits for a conversion
+ *                          slot or commits while another converts) but add
+ *                          no capacity, so the pool is full once running
+ *                          and queued items reach (threads - spare) +
+ *                          queue_max, as it was with (threads - spare)
+ *                          threads.
+ */
+
+void
+_gwWorkersSetSpare(_gw_workers_t *w, int spare)
+{
+  if (!w)
+    return;
+
+  pthread_mutex_lock(&w->mutex);
+  w->spare = spare < 0 ? 0 : spare >= w->num_threads ? w->num_threads - 1 : spare;
+  pthread_mutex_unlock(&w->mutex);
 }
 
 

@@ -14,6 +14,9 @@
  *      while it is receiving) run no fsync, and are durable once its
  *      transition out of receiving has run exactly one; the original's key
  *      of a job that is no longer receiving is not provisional;
+ *   7. the conversion side: the held PDF's document row of a converting
+ *      job runs no fsync, its move to held exactly one (and drops the
+ *      original's row in that transaction), a held job's document row one;
  *   6. a lockout reservation before a password check and its refund run
  *      no fsync (and still count: the refund takes one back), a wrong
  *      PIN's count runs one.
@@ -207,6 +210,28 @@ main(void)
     TEST_CHECKF(hook_calls == calls + 1, "the transition out of receiving ran %d fsync(s)", hook_calls - calls);
     TEST_CHECK(gwStoreJobSetOriginal(s, GW_DEFAULT_TENANT, job.id, 200, &key));
     TEST_CHECKF(hook_calls == calls + 2, "the key of a converting job ran %d fsync(s) (want one)", hook_calls - calls - 1);
+
+    /* 7. The conversion side: the held PDF's row is provisional while the
+     *    job converts, its move to held runs exactly one fsync and drops
+     *    the original's row in that transaction; the document row of a
+     *    held job is not provisional. */
+    calls = hook_calls;
+    TEST_CHECK(gwStoreJobSetDocument(s, GW_DEFAULT_TENANT, job.id, "application/pdf", 300, 2, 0, &key));
+    TEST_CHECKF(hook_calls == calls, "the document of a converting job ran %d fsync(s)", hook_calls - calls);
+    TEST_CHECK(gwStoreJobTransition(s, GW_DEFAULT_TENANT, job.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, "system", "test", "job.hold", NULL));
+    TEST_CHECKF(hook_calls == calls + 1, "the move to held ran %d fsync(s) (want one)", hook_calls - calls);
+    TEST_CHECKF(b->wal_sync.synced == b->wal_sync.seq, "the hold's fsync covers the document row (%llu of %llu)", (unsigned long long)b->wal_sync.synced, (unsigned long long)b->wal_sync.seq);
+    {
+      gw_wrapped_key_t back;
+      int64_t          size = 0;
+      gw_job_t         got;
+
+      TEST_CHECK(!gwStoreJobGetOriginal(s, GW_DEFAULT_TENANT, job.id, false, &size, &back));   /* Dropped with the hold */
+      TEST_CHECK(gwStoreJobGet(s, GW_DEFAULT_TENANT, job.id, &got) && got.state == GW_JOB_STATE_HELD && got.size == 300 && got.pages == 2);
+      TEST_CHECK(gwStoreJobGetKey(s, GW_DEFAULT_TENANT, job.id, &back) && !memcmp(&back, &key, sizeof(key)));
+    }
+    TEST_CHECK(gwStoreJobSetDocument(s, GW_DEFAULT_TENANT, job.id, "application/pdf", 400, 2, 0, &key));
+    TEST_CHECKF(hook_calls == calls + 2, "the document of a held job ran %d fsync(s) (want one)", hook_calls - calls - 1);
   }
 
   /* 6. Lockout reservations. */

@@ -1,7 +1,7 @@
 /*
  * test-worker.c - the core's worker pool: items run in order, a pool with
  * every thread busy and a full queue says so (and still takes what is
- * queued anyway), a stop lets running items finish and discards queued ones
+ * queued anyway), spare threads add no capacity, a stop lets running items finish and discards queued ones
  * (each item either run or discarded, exactly once), parallel producers,
  * the memory of a large burst given back once the pool is idle.
  */
@@ -159,6 +159,31 @@ main(void)
   TEST_CHECK(running == 2 && queued == 4);
   set_gate(false);
   wait_for(&num_order, 6);
+  TEST_CHECK(!_gwWorkersFull(w));
+  _gwWorkersDelete(&w);
+
+  TEST_BEGIN("spare threads overlap items but add no capacity: 4 threads, 2 spare, queue 3 is full at 5 items");
+  reset();
+  set_gate(true);
+  w = _gwWorkersNew(log, "t", 4, 3);
+  _gwWorkersSetSpare(w, 2);
+  for (int i = 0; i < 4; i ++)
+  {
+    queue(w, i, true);
+    TEST_CHECKF(!_gwWorkersFull(w), "full after %d item(s)", i + 1);
+  }
+  wait_for(&started, 4);                        /* All four threads run one */
+  _gwWorkersCounts(w, &running, &queued);
+  TEST_CHECK(running == 4 && queued == 0);
+  queue(w, 4, true);
+  TEST_CHECK(_gwWorkersFull(w));               /* 2 + 3, as a pool of 2 threads and a queue of 3 */
+  _gwWorkersSetSpare(w, 0);
+  TEST_CHECK(!_gwWorkersFull(w));              /* Positive control: without spares 4 + 3 fit */
+  _gwWorkersSetSpare(w, 9);                    /* Bounded: at least one thread counts */
+  TEST_CHECK(_gwWorkersFull(w));
+  set_gate(false);
+  wait_for(&num_order, 5);
+  _gwWorkersSetSpare(w, 2);
   TEST_CHECK(!_gwWorkersFull(w));
   _gwWorkersDelete(&w);
 

@@ -144,7 +144,9 @@ extern bool gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t
 /*
  * gwStoreJobCreate() inserts job->id (filled by the caller) in state
  * RECEIVING with an audit row "job.submit".  gwStoreJobSetDocument() records
- * document 1's format, size, pages, colour pages and wrapped key.
+ * document 1's format, size, pages, colour pages and wrapped key (without
+ * waiting for an fsync while the job converts: its move to held waits for
+ * one that covers both).
  * gwStoreJobTransition() moves a job from 'from' to 'to' only if the job is
  * in 'from' and gwJobStateAllowed(from, to); it writes the audit row
  * (action, actor, source, printer, pages) in the same transaction; with
@@ -161,7 +163,8 @@ extern bool gwStoreJobGetKey(gw_store_t *s, int64_t tenant, const char *job_id, 
 /*
  * The original (document 0) while its job converts: its wrapped key and size
  * are recorded when it is committed, so a conversion cut short by a stop runs
- * again at the next start; the row goes when the held PDF is committed, and
+ * again at the next start; the row goes in the transaction that moves the
+ * job from converting to held or quarantined (the held PDF is committed), and
  * with every other key when the job ends.  gwStoreJobGetOriginal() with
  * 'resume' succeeds once per job (it counts the resumption in the same
  * transaction), so a document that stops the gateway is not retried forever.
