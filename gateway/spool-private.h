@@ -95,6 +95,7 @@ struct _gw_spool_writer_s
   bool            commit_ok;              /* What the commit came to */
   bool            commit_queued;          /* Handed to the commit pool: gwSpoolWriterCommitEnd() waits for commit_done */
   bool            commit_done;            /* The pool's thread has finished it (under the pool's lock) */
+  bool            commit_entered;         /* Announced to the group sync of jobs/ (group-sync.c) */
   gw_spool_writer_t *commit_next;         /* The pool's queue */
   bool            failed;                 /* A write failed: only abort remains */
   gw_aead_t      *aead;                   /* AES-256-GCM keyed with the DEK */
@@ -136,7 +137,7 @@ struct _gw_spool_reader_s
   size_t          plain_pos, plain_len;
 };
 
-extern bool     _gwSpoolSyncJobs(gw_spool_t *spool);
+extern bool     _gwSpoolSyncJobs(gw_spool_t *spool, bool entered);
 extern void     _gwSpoolWriterPoolInit(gw_spool_t *spool);
 extern void     _gwSpoolWriterPoolFree(gw_spool_t *spool);
 extern void     _gwSpoolPutBE32(unsigned char *p, uint32_t v);

@@ -874,10 +874,17 @@ commit_work(gw_spool_writer_t *w)
   else
   {
     w->created = false;
-    if (_gwSpoolSyncJobs(spool))
+    if (_gwSpoolSyncJobs(spool, w->commit_entered))
       w->commit_ok = true;
     else
       unlinkat(spool->jobs_fd, w->name, 0);
+    w->commit_entered = false;
+  }
+
+  if (w->commit_entered)
+  {
+    _gwGroupSyncLeave(&spool->jobs_sync);  /* No rename: a gathering leader need not wait for it */
+    w->commit_entered = false;
   }
 
   if (w->created)
@@ -893,7 +900,7 @@ commit_work(gw_spool_writer_t *w)
  * returns; one of the spool's commit threads runs commit_work() (fsync,
  * rename, the shared fsync of jobs/) meanwhile; gwSpoolWriterCommitEnd()
  * waits for it.  The threads are started on demand, one more whenever a
- * commit is queued and none is idle, up to SPOOL_COMMIT_THREADS (the
+ * commit is queued and no idle thread is left for it, up to SPOOL_COMMIT_THREADS (the
  * fsyncs of many commits then wait at once and share jobs/), and live
  * until gwSpoolClose().  Before, each commit started and joined a thread
  * of its own (clone, a stack mapped and unmapped, per job).
@@ -904,7 +911,8 @@ struct spool_commits_s
   pthread_cond_t     work;                /* A writer was queued, or stop */
   pthread_cond_t     done;                /* A commit finished */
   gw_spool_writer_t *first, *last;        /* Queued, not yet taken */
-  int                nthreads, idle;
+  int                nthreads, idle;  /* Threads, and those waiting for work */
+  int                nqueued;         /* Writers queued, not yet taken */
   bool               stop;
   pthread_t          threads[SPOOL_COMMIT_THREADS];
 };
@@ -932,6 +940,7 @@ commit_run(void *arg)
       break;                              /* Stopping and nothing left */
     if ((c->first = w->commit_next) == NULL)
       c->last = NULL;
+    c->nqueued --;
     pthread_mutex_unlock(&spool->pool_lock);
 
     commit_work(w);
@@ -1017,7 +1026,7 @@ commit_queue(gw_spool_writer_t *w)
     spool->commits = c;
   }
 
-  if (c->idle == 0 && c->nthreads < SPOOL_COMMIT_THREADS)
+  if (c->idle <= c->nqueued && c->nthreads < SPOOL_COMMIT_THREADS)
   {
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -1034,6 +1043,7 @@ commit_queue(gw_spool_writer_t *w)
   else
     c->first = w;
   c->last = w;
+  c->nqueued ++;
   pthread_cond_signal(&c->work);
 
   return (true);
@@ -1058,6 +1068,14 @@ gwSpoolWriterCommitStart(gw_spool_writer_t *w)
   w->committing = true;
   if (!w->spool->serial_commit)
   {
+    /*
+     * Announced to the group sync of jobs/ before the file's fsync runs:
+     * a commit whose fsync ends first waits briefly for this one's rename,
+     * and one fsync of jobs/ covers both (group-sync.c).
+     */
+
+    _gwGroupSyncEnter(&w->spool->jobs_sync);
+    w->commit_entered = true;
     pthread_mutex_lock(&w->spool->pool_lock);
     w->commit_queued = commit_queue(w);
     pthread_mutex_unlock(&w->spool->pool_lock);

@@ -335,14 +335,18 @@ sync_jobs(void *data)
  *                        finished (running it when no other thread is).
  *                        One fsync covers every rename before it, so
  *                        concurrent commits share it (group-sync.c,
- *                        as the store's WAL fsyncs).
+ *                        as the store's WAL fsyncs); entered: the commit
+ *                        was announced (_gwGroupSyncEnter()).
  *                        False when the fsync failed (logged).
  */
 
 bool
-_gwSpoolSyncJobs(gw_spool_t *spool)
+_gwSpoolSyncJobs(gw_spool_t *spool, bool entered)
 {
-  return (_gwGroupSyncWait(&spool->jobs_sync, sync_jobs, spool));
+  if (entered)
+    return (_gwGroupSyncWaitEntered(&spool->jobs_sync, sync_jobs, spool));
+  else
+    return (_gwGroupSyncWait(&spool->jobs_sync, sync_jobs, spool));
 }
 
 
