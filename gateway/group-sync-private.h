@@ -10,6 +10,8 @@
 #  include <stdbool.h>
 #  include <stdint.h>
 
+#  define _GW_GROUP_SYNC_GATHER_MS 1      /* A leader waits at most this long for announced writes */
+
 typedef struct _gw_group_sync_s
 {
   pthread_mutex_t lock;                   /* Guards the fields below */
@@ -17,12 +19,17 @@ typedef struct _gw_group_sync_s
   uint64_t        seq;                    /* Writes done */
   uint64_t        synced;                 /* Highest seq an fsync covered */
   bool            syncing;                /* A thread (the leader) runs the fsync */
+  unsigned        pending;                /* Writes announced (_gwGroupSyncEnter()) but not done yet */
+  int             gather_ms;              /* How long a leader waits for them (tests may change it) */
   unsigned long   syncs;                  /* fsyncs run */
 } _gw_group_sync_t;
 
 extern void          _gwGroupSyncInit(_gw_group_sync_t *g);
 extern void          _gwGroupSyncDestroy(_gw_group_sync_t *g);
 extern bool          _gwGroupSyncWait(_gw_group_sync_t *g, bool (*sync_cb)(void *data), void *data);
+extern void          _gwGroupSyncEnter(_gw_group_sync_t *g);
+extern void          _gwGroupSyncLeave(_gw_group_sync_t *g);
+extern bool          _gwGroupSyncWaitEntered(_gw_group_sync_t *g, bool (*sync_cb)(void *data), void *data);
 extern unsigned long _gwGroupSyncCount(_gw_group_sync_t *g);
 
 #endif /* !_GW_GROUP_SYNC_PRIVATE_H_ */

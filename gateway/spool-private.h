@@ -54,6 +54,10 @@
 #define SPOOL_WRITEBACK    (8 * 1024 * 1024)   /* Start writeback every 8 MiB */
 #define SPOOL_DIRECT_ALIGN 4096                /* O_DIRECT offset/length/buffer alignment */
 #define SPOOL_PATH_MAX     4096
+#define SPOOL_COMMIT_THREADS 32                /* Commit pool: at most this many spool commits at once */
+#define SPOOL_SPARE_BUFS   8                   /* Writers' output buffers kept for the next writers */
+
+typedef struct spool_commits_s spool_commits_t;   /* spool-writer.c: the commit pool */
 
 struct _gw_spool_s
 {
@@ -69,6 +73,10 @@ struct _gw_spool_s
   unsigned long file_syncs;               /* fsyncs of spool files (tests, benchmarks) */
   int         sync_delay_ms;              /* Tests only: a slow disk before each spool file's fsync */
   bool        serial_commit;              /* Tests only: gwSpoolWriterCommitStart() commits on the caller's thread */
+  pthread_mutex_t pool_lock;              /* Guards commits and spare below */
+  spool_commits_t *commits;               /* The commit threads, started on first use (spool-writer.c) */
+  unsigned char *spare[SPOOL_SPARE_BUFS]; /* Freed writers' output buffers (ciphertext only), for reuse */
+  int         nspare;
 };
 
 typedef struct spool_wb_s spool_wb_t;   /* spool-writer.c: the writer's write-behind thread */
@@ -85,8 +93,10 @@ struct _gw_spool_writer_s
   bool            finished;               /* gwSpoolWriterFinish() succeeded (synced and closed) */
   bool            committing;             /* gwSpoolWriterCommitStart() ran: gwSpoolWriterCommitEnd() next */
   bool            commit_ok;              /* What the commit came to */
-  pthread_t       commit_thread;          /* The commit's thread, when it has one */
-  bool            commit_threaded;
+  bool            commit_queued;          /* Handed to the commit pool: gwSpoolWriterCommitEnd() waits for commit_done */
+  bool            commit_done;            /* The pool's thread has finished it (under the pool's lock) */
+  bool            commit_entered;         /* Announced to the group sync of jobs/ (group-sync.c) */
+  gw_spool_writer_t *commit_next;         /* The pool's queue */
   bool            failed;                 /* A write failed: only abort remains */
   gw_aead_t      *aead;                   /* AES-256-GCM keyed with the DEK */
   unsigned char   dek[GW_KEY_LEN];        /* Wiped once wrapped */
@@ -127,7 +137,9 @@ struct _gw_spool_reader_s
   size_t          plain_pos, plain_len;
 };
 
-extern bool     _gwSpoolSyncJobs(gw_spool_t *spool);
+extern bool     _gwSpoolSyncJobs(gw_spool_t *spool, bool entered);
+extern void     _gwSpoolWriterPoolInit(gw_spool_t *spool);
+extern void     _gwSpoolWriterPoolFree(gw_spool_t *spool);
 extern void     _gwSpoolPutBE32(unsigned char *p, uint32_t v);
 extern uint32_t _gwSpoolGetBE32(const unsigned char *p);
 extern bool     _gwSpoolMakeName(const char *job_id, unsigned docnum, char name[SPOOL_NAME_MAX]);

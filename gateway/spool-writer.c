@@ -39,6 +39,62 @@ make_header(unsigned char hdr[SPOOL_HEADER_LEN], uint32_t kek_id, const char *jo
 
 
 /*
+ * Output buffers: each writer needs SPOOL_OUTSIZE (~2 MiB, aligned for
+ * O_DIRECT).  Allocated per document, a 100 KB Print-Job paid an mmap, a
+ * page fault per 4 KiB it touched and an munmap with its TLB shoot-down on
+ * every thread of the daemon (docs/benchmarks.md, fifth IPP round).  So a
+ * freed writer's buffer is kept for the next one, up to SPOOL_SPARE_BUFS.
+ * The buffer only ever holds sealed (encrypted) bytes and the header.
+ */
+
+/*
+ * 'buffer_get()' - A kept output buffer, or a new one (NULL when out of memory).
+ */
+
+static unsigned char *
+buffer_get(gw_spool_t *spool)
+{
+  unsigned char *buf = NULL;
+
+  pthread_mutex_lock(&spool->pool_lock);
+  if (spool->nspare > 0)
+    buf = spool->spare[-- spool->nspare];
+  pthread_mutex_unlock(&spool->pool_lock);
+
+  if (!buf && posix_memalign((void **)&buf, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
+    buf = NULL;
+
+  return (buf);
+}
+
+
+/*
+ * 'buffer_put()' - Keep an output buffer for the next writer, or free it
+ *                  (NULL-safe).
+ */
+
+static void
+buffer_put(gw_spool_t *spool, unsigned char *buf)
+{
+  if (!buf)
+    return;
+
+  if (spool)
+  {
+    pthread_mutex_lock(&spool->pool_lock);
+    if (spool->nspare < SPOOL_SPARE_BUFS)
+    {
+      spool->spare[spool->nspare ++] = buf;
+      buf = NULL;
+    }
+    pthread_mutex_unlock(&spool->pool_lock);
+  }
+
+  free(buf);
+}
+
+
+/*
  * 'writer_free()' - Wipe and free a writer (the file is left alone).
  */
 
@@ -49,7 +105,7 @@ writer_free(gw_spool_writer_t *w)
   if (w->fd >= 0)
     close(w->fd);
   _gwAeadDelete(&w->aead);
-  free(w->out);
+  buffer_put(w->spool, w->out);
   gwWipe(w, sizeof(*w));
   free(w);
 }
@@ -91,7 +147,7 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
   memcpy(w->job_id, job_id, GW_UUID_LEN + 1);
   _gwSpoolMakeName(job_id, docnum, w->name);
 
-  if (posix_memalign((void **)&w->out, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
+  if ((w->out = buffer_get(spool)) == NULL)
   {
     *error_r = "out of memory";
     writer_free(w);
@@ -818,10 +874,17 @@ commit_work(gw_spool_writer_t *w)
   else
   {
     w->created = false;
-    if (_gwSpoolSyncJobs(spool))
+    if (_gwSpoolSyncJobs(spool, w->commit_entered))
       w->commit_ok = true;
     else
       unlinkat(spool->jobs_fd, w->name, 0);
+    w->commit_entered = false;
+  }
+
+  if (w->commit_entered)
+  {
+    _gwGroupSyncLeave(&spool->jobs_sync);  /* No rename: a gathering leader need not wait for it */
+    w->commit_entered = false;
   }
 
   if (w->created)
@@ -833,45 +896,192 @@ commit_work(gw_spool_writer_t *w)
 
 
 /*
- * 'commit_run()' - commit_work() on a thread of its own.
+ * The commit pool: gwSpoolWriterCommitStart() queues a sealed writer and
+ * returns; one of the spool's commit threads runs commit_work() (fsync,
+ * rename, the shared fsync of jobs/) meanwhile; gwSpoolWriterCommitEnd()
+ * waits for it.  The threads are started on demand, one more whenever a
+ * commit is queued and no idle thread is left for it, up to SPOOL_COMMIT_THREADS (the
+ * fsyncs of many commits then wait at once and share jobs/), and live
+ * until gwSpoolClose().  Before, each commit started and joined a thread
+ * of its own (clone, a stack mapped and unmapped, per job).
+ */
+
+struct spool_commits_s
+{
+  pthread_cond_t     work;                /* A writer was queued, or stop */
+  pthread_cond_t     done;                /* A commit finished */
+  gw_spool_writer_t *first, *last;        /* Queued, not yet taken */
+  int                nthreads, idle;  /* Threads, and those waiting for work */
+  int                nqueued;         /* Writers queued, not yet taken */
+  bool               stop;
+  pthread_t          threads[SPOOL_COMMIT_THREADS];
+};
+
+
+/*
+ * 'commit_run()' - One commit thread: run each queued commit.
  */
 
 static void *
 commit_run(void *arg)
 {
-  commit_work((gw_spool_writer_t *)arg);
+  gw_spool_t        *spool = (gw_spool_t *)arg;
+  spool_commits_t   *c     = spool->commits;
+  gw_spool_writer_t *w;
+
+  pthread_mutex_lock(&spool->pool_lock);
+  for (;;)
+  {
+    c->idle ++;
+    while (!c->first && !c->stop)
+      pthread_cond_wait(&c->work, &spool->pool_lock);
+    c->idle --;
+    if ((w = c->first) == NULL)
+      break;                              /* Stopping and nothing left */
+    if ((c->first = w->commit_next) == NULL)
+      c->last = NULL;
+    c->nqueued --;
+    pthread_mutex_unlock(&spool->pool_lock);
+
+    commit_work(w);
+
+    pthread_mutex_lock(&spool->pool_lock);
+    w->commit_done = true;
+    pthread_cond_broadcast(&c->done);
+  }
+  pthread_mutex_unlock(&spool->pool_lock);
 
   return (NULL);
 }
 
 
 /*
+ * '_gwSpoolWriterPoolInit()' - Set up the spool's commit pool and spare
+ *                              buffers (gwSpoolOpen(); no thread yet).
+ */
+
+void
+_gwSpoolWriterPoolInit(gw_spool_t *spool)
+{
+  pthread_mutex_init(&spool->pool_lock, NULL);
+  spool->commits = NULL;
+  spool->nspare  = 0;
+}
+
+
+/*
+ * '_gwSpoolWriterPoolFree()' - Stop the commit threads (every writer is
+ *                              closed: nothing is queued) and free the
+ *                              spare buffers (gwSpoolClose()).
+ */
+
+void
+_gwSpoolWriterPoolFree(gw_spool_t *spool)
+{
+  spool_commits_t *c;
+
+  pthread_mutex_lock(&spool->pool_lock);
+  if ((c = spool->commits) != NULL)
+  {
+    c->stop = true;
+    pthread_cond_broadcast(&c->work);
+  }
+  pthread_mutex_unlock(&spool->pool_lock);
+
+  if (c)
+  {
+    for (int i = 0; i < c->nthreads; i ++)
+      pthread_join(c->threads[i], NULL);
+    pthread_cond_destroy(&c->work);
+    pthread_cond_destroy(&c->done);
+    free(c);
+    spool->commits = NULL;
+  }
+
+  while (spool->nspare > 0)
+    free(spool->spare[-- spool->nspare]);
+  pthread_mutex_destroy(&spool->pool_lock);
+}
+
+
+/*
+ * 'commit_queue()' - Queue w for a commit thread, starting one when none
+ *                    is idle (under pool_lock).  False when no thread can
+ *                    be had: the caller commits itself.
+ */
+
+static bool
+commit_queue(gw_spool_writer_t *w)
+{
+  gw_spool_t      *spool = w->spool;
+  spool_commits_t *c;
+  pthread_attr_t   attr;
+
+  if ((c = spool->commits) == NULL)
+  {
+    if ((c = calloc(1, sizeof(spool_commits_t))) == NULL)
+      return (false);
+    pthread_cond_init(&c->work, NULL);
+    pthread_cond_init(&c->done, NULL);
+    spool->commits = c;
+  }
+
+  if (c->idle <= c->nqueued && c->nthreads < SPOOL_COMMIT_THREADS)
+  {
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    if (!pthread_create(c->threads + c->nthreads, &attr, commit_run, spool))
+      c->nthreads ++;
+    pthread_attr_destroy(&attr);
+  }
+  if (c->nthreads == 0)
+    return (false);
+
+  w->commit_next = NULL;
+  if (c->last)
+    c->last->commit_next = w;
+  else
+    c->first = w;
+  c->last = w;
+  c->nqueued ++;
+  pthread_cond_signal(&c->work);
+
+  return (true);
+}
+
+
+/*
  * 'gwSpoolWriterCommitStart()' - Start the commit of a sealed file on a
- *                                thread of its own (fsync, rename, fsync
- *                                of jobs/), so the caller commits its
- *                                store row meanwhile; gwSpoolWriterCommitEnd()
- *                                waits for it.  Runs it here when no
- *                                thread can be had.
+ *                                thread of the spool's commit pool (fsync,
+ *                                rename, fsync of jobs/), so the caller
+ *                                commits its store row meanwhile;
+ *                                gwSpoolWriterCommitEnd() waits for it.
+ *                                Runs it here when no thread can be had.
  */
 
 void
 gwSpoolWriterCommitStart(gw_spool_writer_t *w)
 {
-  pthread_attr_t attr;
-
   if (!w || w->committing)
     return;
 
   w->committing = true;
   if (!w->spool->serial_commit)
   {
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    w->commit_threaded = pthread_create(&w->commit_thread, &attr, commit_run, w) == 0;
-    pthread_attr_destroy(&attr);
+    /*
+     * Announced to the group sync of jobs/ before the file's fsync runs:
+     * a commit whose fsync ends first waits briefly for this one's rename,
+     * and one fsync of jobs/ covers both (group-sync.c).
+     */
+
+    _gwGroupSyncEnter(&w->spool->jobs_sync);
+    w->commit_entered = true;
+    pthread_mutex_lock(&w->spool->pool_lock);
+    w->commit_queued = commit_queue(w);
+    pthread_mutex_unlock(&w->spool->pool_lock);
   }
 
-  if (!w->commit_threaded)
+  if (!w->commit_queued)
     commit_work(w);
 }
 
@@ -887,15 +1097,22 @@ gwSpoolWriterCommitStart(gw_spool_writer_t *w)
 bool
 gwSpoolWriterCommitEnd(gw_spool_writer_t **w)
 {
-  bool ok;
+  gw_spool_t *spool;
+  bool        ok;
 
   if (!w || !*w)
     return (false);
 
+  spool = (*w)->spool;
   if (!(*w)->committing)
     gwSpoolWriterCommitStart(*w);
-  if ((*w)->commit_threaded)
-    pthread_join((*w)->commit_thread, NULL);
+  if ((*w)->commit_queued)
+  {
+    pthread_mutex_lock(&spool->pool_lock);
+    while (!(*w)->commit_done)
+      pthread_cond_wait(&spool->commits->done, &spool->pool_lock);
+    pthread_mutex_unlock(&spool->pool_lock);
+  }
 
   ok = (*w)->commit_ok;
   writer_free(*w);

@@ -253,6 +253,7 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
   spool->jobs_fd     = -1;
   pthread_mutex_init(&spool->sync_lock, NULL);
   _gwGroupSyncInit(&spool->jobs_sync);
+  _gwSpoolWriterPoolInit(spool);
 
   /* Tests only: a slow disk under each spool file's fsync (integration/ipp-durable). */
   if (getenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS"))
@@ -301,6 +302,7 @@ gwSpoolClose(gw_spool_t **spool)
     close((*spool)->incoming_fd);
   if ((*spool)->jobs_fd >= 0)
     close((*spool)->jobs_fd);
+  _gwSpoolWriterPoolFree(*spool);
   _gwGroupSyncDestroy(&(*spool)->jobs_sync);
   pthread_mutex_destroy(&(*spool)->sync_lock);
   free(*spool);
@@ -333,14 +335,18 @@ sync_jobs(void *data)
  *                        finished (running it when no other thread is).
  *                        One fsync covers every rename before it, so
  *                        concurrent commits share it (group-sync.c,
- *                        as the store's WAL fsyncs).
+ *                        as the store's WAL fsyncs); entered: the commit
+ *                        was announced (_gwGroupSyncEnter()).
  *                        False when the fsync failed (logged).
  */
 
 bool
-_gwSpoolSyncJobs(gw_spool_t *spool)
+_gwSpoolSyncJobs(gw_spool_t *spool, bool entered)
 {
-  return (_gwGroupSyncWait(&spool->jobs_sync, sync_jobs, spool));
+  if (entered)
+    return (_gwGroupSyncWaitEntered(&spool->jobs_sync, sync_jobs, spool));
+  else
+    return (_gwGroupSyncWait(&spool->jobs_sync, sync_jobs, spool));
 }
 
 
