@@ -925,16 +925,19 @@ run_helper(conv_run_t *run, const gw_convert_job_t *cj, bool pooled, gw_convert_
 
 /*
  * 'run_lost_before_start()' - Did the helper die by a signal (not its CPU
- *                             limit, not our deadline or a cancel) with
- *                             nothing on any of its pipes, so that it used
- *                             none of the document?
+ *                             limit, not our deadline or a cancel) with no
+ *                             output and no result line?  Its stderr does
+ *                             not count: a pooled helper writes its sandbox
+ *                             line there while it waits.  A document that
+ *                             crashes its helper looks the same, so the
+ *                             caller retries once only.
  */
 
 static bool
 run_lost_before_start(const conv_run_t *run, const gw_convert_result_t *result)
 {
   return (result->signal != 0 && result->signal != SIGXCPU && !result->timed_out && !result->cancelled &&
-          !run->write_failed && result->output_size == 0 && run->reslen == 0 && run->errlen == 0);
+          !run->write_failed && result->output_size == 0 && run->reslen == 0);
 }
 
 
@@ -1019,12 +1022,12 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
     /*
      * A waiting helper killed from outside (the OOM killer, an admin) can
      * still look alive for a moment when it is taken.  It died by a signal
-     * having given nothing back, so nothing of the document was used: the
-     * document goes to a helper started for it, once.
+     * having given no output and no result, so the document goes to a
+     * helper started for it, once.
      */
 
     if (cj->log)
-      gwLog(cj->log, GW_LOG_WARN, "The waiting conversion helper (pid %d) was stopped by signal %d before it answered; starting another for the document.", (int)run->slot.reaper.child, result->signal);
+      gwLog(cj->log, GW_LOG_WARN, "A waiting conversion helper (pid %d) is gone (signal %d before it answered); starting another for the document.", (int)run->slot.reaper.child, result->signal);
     _gwConvertSlotStop(&run->slot);
     _gwConvertPoolGive(cj->pool);
     pooled = false;
