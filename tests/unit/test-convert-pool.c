@@ -10,6 +10,10 @@
  *     (and each pid is the one gwConvertRun() reports);
  *   - a waiting helper killed (SIGKILL) is skipped: the job still converts,
  *     by another process, and the death is counted;
+ *   - a taken helper that dies by SIGKILL with no output or result (as one
+ *     killed from outside a moment before the take would) is replaced by a
+ *     helper started for the document, once: the job converts; a document
+ *     that kills every helper fails after exactly two tries;
  *   - waiting helpers that close their pipes are skipped the same way;
  *     one that closes fd 0 after reading a little of a 4 MB document does
  *     not kill the caller with SIGPIPE, and its own answer counts;
@@ -181,6 +185,9 @@ main(void)
   static const char  copy[] = "case $PG_X in "
                               "closes) exec 0<&- 1>&- 3>&-; sleep 60;; "
                               "early) head -c 10 >/dev/null; exec 0<&-; echo 'ok pages=2' >&3; echo \" pid=$$\";; "
+                              "lost) echo 'sandbox: waiting' >&2; if [ -p /dev/stdin ]; then head -c 1 >/dev/null; kill -9 $$; fi; "
+                              "cat; echo \" pid=$$\"; echo 'ok pages=1' >&3;; "
+                              "always:*) echo 'sandbox: waiting' >&2; head -c 1 >/dev/null; echo got >> \"${PG_X#always:}\"; kill -9 $$;; "
                               "*) cat; echo \" pid=$$ x=$PG_X\"; echo 'ok pages=1' >&3;; esac";
   static const char *closes = copy, *early = copy;
   static buf_t       b;
@@ -246,6 +253,40 @@ main(void)
     TEST_CHECK(wait_ready(pool, 2));
     TEST_CHECK(run(pool, copy, "one", "%PDF again", 10, 10, &b, &r));
     TEST_CHECKF(r.pooled && !strncmp(b.out, "%PDF again", 10), "the replacements serve the next job");
+  }
+
+  TEST_BEGIN("a taken helper killed before it answers (stderr written, no output): the document goes to a fresh helper, once");
+  {
+    char        tmp[1024], count[1100], x[1200], line[16];
+    FILE       *fp;
+    int         gots = 0;
+
+    TEST_CHECK(run(pool, copy, "lost", "%PDF lost0", 10, 10, &b, &r));      /* Learns the kind: not pooled, converts */
+    TEST_CHECK(!r.pooled && r.ok);
+    TEST_CHECK(wait_ready(pool, 2));
+    TEST_CHECK(run(pool, copy, "lost", "%PDF lost1", 10, 10, &b, &r));
+    TEST_CHECKF(r.ok && !r.pooled && !strncmp(b.out, "%PDF lost1", 10) && out_pid(&b) == r.helper_pid,
+                "converted by a helper started for it (ok %d, pooled %d, %s)", r.ok, r.pooled, r.detail);
+
+    TEST_CHECK(test_tempdir(tmp, sizeof(tmp)) != NULL);
+    snprintf(count, sizeof(count), "%s/got", tmp);
+    snprintf(x, sizeof(x), "always:%s", count);
+    TEST_CHECK(!run(pool, copy, x, "%PDF bomb0", 10, 10, &b, &r));          /* Learns the kind: 1 try */
+    TEST_CHECK(wait_ready(pool, 2));
+    TEST_CHECK(!run(pool, copy, x, "%PDF bomb1", 10, 10, &b, &r));          /* Pooled, then once more */
+    TEST_CHECKF(r.reason == GW_REASON_CONVERSION_CRASHED && r.signal == SIGKILL, "crashed by signal 9 (%s, %d)",
+                gwReasonCode(r.reason), r.signal);
+    if ((fp = fopen(count, "r")) != NULL)
+    {
+      while (fgets(line, sizeof(line), fp))
+        gots ++;
+      fclose(fp);
+    }
+    TEST_CHECKF(gots == 3, "3 helpers got a document: 1 for the first job, 2 for the second (%d)", gots);
+    TEST_CHECK(run(pool, copy, "one", "%PDF back", 9, 10, &b, &r));         /* Back to the usual kind */
+    TEST_CHECK(wait_ready(pool, 2));
+    usleep(200000);
+    test_rmtree(tmp);
   }
 
   TEST_BEGIN("other settings (a reload): a helper with the new settings; the old ones are stopped");
