@@ -767,7 +767,8 @@ proof_cover(proof_t *pf, const box_t *box)
 
     if (c.x0 >= r.x1 || c.x1 <= r.x0 || c.y0 >= r.y1 || c.y1 <= r.y0)
     {
-      keep[nkeep ++] = r;               /* Not touched */
+      if (nkeep < PROOF_CAND_MAX)
+        keep[nkeep ++] = r;             /* Not touched (when full, dropped: fewer proofs, never a wrong one) */
       continue;
     }
 
