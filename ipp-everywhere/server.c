@@ -61,6 +61,7 @@ struct _gw_ipp_check_s
   pthread_cond_t    cond;
   int               refs;
   gw_system_t      *sys;
+  const char       *hold;           /* Tests only: wait for this file first, or NULL */
   char              client[64];
   char              name[512];      /* Wiped after the check */
   char              password[512];  /* Wiped after the check */
@@ -151,6 +152,23 @@ check_finish(gw_ipp_check_t *c, gw_ipp_auth_t result, const gw_user_t *user)
 
 
 /*
+ * 'check_hold()' - Tests only (PRINTGATE_TEST_IPP_AUTH_HOLD): the check
+ *                  waits until the named file exists (60 s at most), so a
+ *                  test can see which threads a slow check stops.
+ */
+
+static void
+check_hold(const gw_ipp_check_t *c)
+{
+  int i;
+
+  gwLog(gwSystemGetLog(c->sys), GW_LOG_INFO, "IPP Everywhere: a password check waits for %s (PRINTGATE_TEST_IPP_AUTH_HOLD, tests only).", c->hold);
+  for (i = 0; i < 600 && access(c->hold, F_OK) != 0; i ++)
+    usleep(100000);
+}
+
+
+/*
  * 'check_run()' - The task: the password or device password.
  */
 
@@ -170,6 +188,8 @@ check_run(void *arg)
   actor.where    = c->client[0] ? c->client : "ipp";
   actor.frontend = "ipp";
   memset(&user, 0, sizeof(user));
+  if (c->hold)
+    check_hold(c);
   if (gwApiAuthBasic(c->sys, &actor, c->name, c->password, &user, NULL, &error) && !user.disabled)
     result = GW_IPP_AUTH_OK;
   else if (error && strstr(error, "try again later"))
@@ -218,6 +238,7 @@ check_start(gw_ipp_request_t *r, const char *header)
   pthread_cond_init(&c->cond, NULL);
   c->refs = 2;
   c->sys  = r->sys;
+  c->hold = r->server ? r->server->auth_hold : NULL;
   snprintf(c->client, sizeof(c->client), "%s", r->client);
   snprintf(c->name, sizeof(c->name), "%s", decoded);
   snprintf(c->password, sizeof(c->password), "%s", colon + 1);
@@ -1022,6 +1043,7 @@ gwIppServerNew(gw_system_t *sys, const char **error_r)
   _gwIppPrinterDefaults(gwSystemGetConfig(sys), uuid, &server->printer);
   server->started     = time(NULL);
   server->auth_inline = getenv("PRINTGATE_TEST_IPP_AUTH_INLINE") != NULL;
+  server->auth_hold   = getenv("PRINTGATE_TEST_IPP_AUTH_HOLD");
   server->frontend.name   = "ipp";
   server->frontend.routes = fe_routes;
   server->frontend.plain_routes = fe_plain_routes;

@@ -202,13 +202,13 @@ def read_answer(s):
         pass
     return resp
 
-def exchange(port, op, doc=b"", cred=None, sent=None):
+def exchange(port, op, doc=b"", cred=None, sent=None, timeout=60):
     """One request on a new TLS connection to /ipp/print (Basic when cred; sent() called once it is sent):
-    (answer_status(), seconds from the connect)."""
+    (answer_status(), seconds from the connect).  socket.timeout (an OSError) after timeout seconds of silence."""
     body = header(op) + op_attrs("ipps://localhost:%d/ipp/print" % port) + b"\x03" + doc
     ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
     t0 = time.monotonic()
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="localhost")
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=timeout), server_hostname="localhost")
     h = "POST /ipp/print HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n" % len(body)
     if cred:
         h += "Authorization: Basic %s\r\n" % base64.b64encode(cred.encode()).decode()
