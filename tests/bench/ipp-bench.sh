@@ -5,8 +5,8 @@
 #
 #   GW_BUILD_DIR=build GW_SOURCE_DIR=. tests/bench/ipp-bench.sh [SECONDS] [PHASES]
 #
-# SECONDS: length of each timed run (default 3).  PHASES: any of "load held
-# mem" (default all three).
+# SECONDS: length of each timed run (default 3).  PHASES: any of "load mem"
+# (default both).  Held throughput has its own script, held-bench.sh.
 #
 # load: a 1 MB and a 100 KB PDF, 1, 8 and 32 clients, each with its own
 #   kept-alive connection; jobs/s, p50/p99 ms to the response.  TLS for all
@@ -22,15 +22,11 @@
 #   Also printgated's and cupsd's RSS peak (VmRSS sampled) during the
 #   32-client runs.  Conversions run meanwhile on printgated's workers (the
 #   jobs are answered once durable, converted after).
-# held: the 1 MB load (8 clients, HELDJOBS = 16 x ConversionWorkers jobs)
-#   until every job is held (printgated restarted with CountColorPages no,
-#   as the peer counts no colour pages), pages/s, against bare gs -sDEVICE=pdfwrite on the same file with
-#   as many parallel processes as ConversionWorkers.
 # mem: printgated's RSS with MEMJOBS (default 10,000) held jobs of a small PDF (IPP Print-Job,
 #   8 clients), and cupsd's with 10,000 held jobs, each against idle.
 set -u
 SECS=${1:-3}
-PHASES=${2:-load held mem}
+PHASES=${2:-load mem}
 MEMJOBS=${MEMJOBS:-10000}
 . "$GW_SOURCE_DIR/tests/lib/bench.sh"
 . "$GW_SOURCE_DIR/tests/lib/peers.sh"
@@ -151,40 +147,6 @@ if [[ " $PHASES " == *" load "* ]]; then
   done
   echo "RSS peak during the 32-client 1 MB TLS run: printgated ${RSS[gw/tls/1m/32]:-?} kB, cupsd ${RSS[cupsd/tls/1m/32]:-?} kB, ippeveprinter ${RSS[ippeve/tls/1m/32]:-?} kB"
   echo "printgated RSS after: $(rss_kb "$GW_PID") kB; held jobs: $(gw --json status | gw_json_field held_jobs)"
-fi
-
-if [[ " $PHASES " == *" held "* ]]; then
-  JOBS=${HELDJOBS:-$((16 * WORKERS))}
-  PAGES=$(pdfinfo "$W/1m.pdf" | awk '/^Pages:/ {print $2}')
-  echo
-  echo "== Held throughput: $JOBS x 1 MB PDF ($PAGES page each), 8 clients, until every job is held; ConversionWorkers $WORKERS =="
-  # bare pdfwrite is the peer: no colour-page count (CountColorPages adds an inkcov pass)
-  echo "CountColorPages no" >> "$GW_CONF"
-  gw_stop TERM; gw_restart || exit 1
-  GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
-  gw_fresh_user
-  before=$(gw --json status | gw_json_field held_jobs)
-  t0=$(ms)
-  "$LOAD" --tls --clients 8 --jobs $((JOBS / 8)) --auth "$GW_AUTH" "$GW_URI" "$W/1m.pdf" > "$W/held.out" 2>&1
-  want=$((before + 8 + JOBS))          # each client's warm-up job too
-  while [ "$(gw --json status | gw_json_field held_jobs)" -lt "$want" ]; do sleep 0.02; done
-  t1=$(ms)
-  gw_ms=$((t1 - t0))
-  t0=$(ms)
-  gspids=()
-  for w in $(seq "$WORKERS"); do
-    ( for j in $(seq $(( (JOBS + 8) / WORKERS ))); do
-        gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile="$W/gs-$w.pdf" "$W/1m.pdf" >/dev/null 2>&1
-      done ) &
-    gspids+=($!)
-  done
-  wait "${gspids[@]}"
-  t1=$(ms)
-  gs_ms=$((t1 - t0))
-  awk -v n=$((JOBS + 8)) -v p="$PAGES" -v g="$gw_ms" -v b="$gs_ms" -v w="$WORKERS" 'BEGIN {
-    printf "printgated: %d jobs held in %d ms = %.1f pages/s\n", n, g, n * p * 1000 / g
-    printf "bare gs pdfwrite, %d at once: %d files in %d ms = %.1f pages/s\n", w, n, b, n * p * 1000 / b
-    printf "ratio: %.1f %% (target >= 85 %%)\n", 100 * b / g }'
 fi
 
 if [[ " $PHASES " == *" mem "* ]]; then

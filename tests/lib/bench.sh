@@ -29,3 +29,26 @@ helper_ms() {  # helper_ms FILE [NAME=VALUE...]: ms from spawn to exit of one co
 time_ms() {  # time_ms CMD...: wall milliseconds of one run (output discarded)
   local t0; t0=$(ms); "$@" >/dev/null 2>&1; echo $(( $(ms) - t0 ))
 }
+
+bench_count_files() {  # bench_count_files GLOB: sets BENCH_FILES to how many files GLOB matches (bash only, no process)
+  local -a f
+  local had=0
+  shopt -q nullglob && had=1
+  shopt -s nullglob
+  # shellcheck disable=SC2206
+  f=($1)
+  [ "$had" = 1 ] || shopt -u nullglob
+  BENCH_FILES=${#f[@]}
+}
+
+bench_wait_files() {   # bench_wait_files GLOB N: wait until GLOB matches N files, looking every 20 ms without
+                       # starting a process (a CLI started every 20 ms would take CPU from what is measured)
+  local fd
+  exec {fd}<> <(:)
+  bench_count_files "$1"
+  while [ "$BENCH_FILES" -lt "$2" ]; do
+    read -r -t 0.02 -u "$fd" || true
+    bench_count_files "$1"
+  done
+  exec {fd}>&-
+}
