@@ -728,6 +728,18 @@ find_helper(const char *name, char *buf, size_t bufsize)
 
 
 /*
+ * 'gwConfigHelperPath()' - Where the helper program name is (find_helper()):
+ *                          false (and the last path tried) when nowhere.
+ */
+
+bool
+gwConfigHelperPath(const char *name, char *buf, size_t bufsize)
+{
+  return (find_helper(name, buf, bufsize));
+}
+
+
+/*
  * 'gwConfigConverterPath()' - The printgate-convert helper to run:
  *                             ConverterPath, or the first executable
  *                             printgate-convert find_helper() finds.

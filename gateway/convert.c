@@ -522,7 +522,10 @@ _gwConvertSlotStart(const gw_convert_job_t *cj, int in_fd, _gw_conv_slot_t *slot
 
   if (!_gwReaperSpawn(&slot->reaper, &sp, &spawn_err))
   {
-    snprintf(error, errsize, "unable to start %s: %s", cj->helper, strerror(spawn_err));
+    if (_gwReaperMissing())
+      snprintf(error, errsize, "unable to start %s: printgate-reaper is missing (%s)", cj->helper, _gwReaperMissing());
+    else
+      snprintf(error, errsize, "unable to start %s: %s", cj->helper, strerror(spawn_err));
     goto done;
   }
 

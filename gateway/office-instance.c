@@ -204,7 +204,10 @@ spawn_sandbox(gw_office_pool_t *pool, _gw_office_instance_t *inst, int child_soc
 
   if (!_gwReaperSpawn(&inst->reaper, &sp, &err))
   {
-    snprintf(error, errsize, "unable to start %s: %s", pool->sandbox, strerror(err));
+    if (_gwReaperMissing())
+      snprintf(error, errsize, "unable to start %s: printgate-reaper is missing (%s)", pool->sandbox, _gwReaperMissing());
+    else
+      snprintf(error, errsize, "unable to start %s: %s", pool->sandbox, strerror(err));
     return (-1);
   }
 

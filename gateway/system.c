@@ -471,6 +471,8 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
 
   if (!gwConfigConverterPath(config, path, sizeof(path)))
     gwLog(sys->log, GW_LOG_ERROR, "The converter %s is missing or not executable: every document will fail until it is installed (ConverterPath).", path);
+  if (!gwConfigHelperPath("printgate-reaper", path, sizeof(path)))
+    gwLog(sys->log, GW_LOG_ERROR, "The reaper %s is missing or not executable: every document will fail until it is installed.", path);
 
   {
     char why[1024];

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 "$top/scripts/deps.sh"
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$top/build" -j"$(nproc)" --target printgated printgate printgate-convert printgate-convert-pdf printgate-office-sandbox
+cmake --build "$top/build" -j"$(nproc)" --target printgated printgate printgate-reaper printgate-convert printgate-convert-pdf printgate-office-sandbox
 
 mkdir -p "$top/run"
 conf="$top/run/printgate.conf"

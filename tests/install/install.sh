@@ -105,6 +105,7 @@ check_eq "/usr/sbin/printgated" "$(mode /usr/sbin/printgated)" "root:root 755"
 check_eq "/usr/bin/printgate" "$(mode /usr/bin/printgate)" "root:root 755"
 check_eq "/usr/libexec/printgate/printgate-convert" "$(mode /usr/libexec/printgate/printgate-convert)" "root:root 755"
 check_eq "/usr/libexec/printgate/printgate-office-sandbox" "$(mode /usr/libexec/printgate/printgate-office-sandbox)" "root:root 755"
+check_eq "/usr/libexec/printgate/printgate-reaper" "$(mode /usr/libexec/printgate/printgate-reaper)" "root:root 755"
 check "the Office worker is installed" test -s /usr/libexec/printgate/printgate-office-worker.py
 check_eq "/etc/printgate/printgate.conf" "$(mode /etc/printgate/printgate.conf)" "root:root 644"
 check "printgate.conf is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' printgate | grep -q '/etc/printgate/printgate.conf '"

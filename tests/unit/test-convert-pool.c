@@ -120,6 +120,26 @@ children_of(pid_t ppid, pid_t *pids, int n)
 
 
 /*
+ * 'is_reaper_program()' - Is pid running printgate-reaper (not a fork of
+ *                         this process, which would share its memory
+ *                         copy-on-write while the conversion runs)?
+ */
+
+static bool
+is_reaper_program(pid_t pid)
+{
+  char    path[64], exe[1024];
+  ssize_t len;
+
+  snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+  if ((len = readlink(path, exe, sizeof(exe) - 1)) <= 0)
+    return (false);
+  exe[len] = '\0';
+  return (strlen(exe) >= 17 && !strcmp(exe + strlen(exe) - 17, "/printgate-reaper"));
+}
+
+
+/*
  * 'helpers()' - Our reapers (children) and their helpers (grandchildren).
  *               Returns how many reapers; *nall says how many pids in all.
  */
@@ -241,6 +261,8 @@ main(void)
     TEST_CHECK(wait_ready(pool, 2));
     nr = helpers(victims, &nv);
     TEST_CHECKF(nr == 2 && nv == 4, "2 reapers and 2 helpers wait (%d, %d)", nr, nv - nr);
+    for (int k = 0; k < nr; k ++)
+      TEST_CHECKF(is_reaper_program(victims[k]), "reaper %d runs printgate-reaper, not a copy of this process", (int)victims[k]);
     for (int k = nr; k < nv; k ++)
       kill(victims[k], SIGKILL);       /* Both helpers: the job must not get either */
     usleep(100000);

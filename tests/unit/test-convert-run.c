@@ -18,6 +18,7 @@
 #include "test.h"
 #include "convert-buf.h"
 #include "printgate/clock.h"
+#include "printgate/config.h"
 
 #include <printgate/convert.h>
 
@@ -429,6 +430,19 @@ main(int argc, char *argv[])
   self[len] = '\0';
   if (!test_tempdir(tmp, sizeof(tmp)))
     return (1);
+
+  TEST_BEGIN("printgate-reaper started by hand (not by the daemon): refused, exit 127");
+  {
+    char reaper[1200], cmd[1400];
+
+    TEST_CHECK(gwConfigHelperPath("printgate-reaper", reaper, sizeof(reaper)));
+    snprintf(cmd, sizeof(cmd), "'%s' 2>/dev/null", reaper);
+    TEST_CHECKF(WEXITSTATUS(system(cmd)) == 127, "no arguments");
+    snprintf(cmd, sizeof(cmd), "'%s' 1 9 0 0 0 /bin/true true 2>/dev/null", reaper);
+    TEST_CHECKF(WEXITSTATUS(system(cmd)) == 127, "nine descriptors (at most 4)");
+    snprintf(cmd, sizeof(cmd), "'%s' %d 0 0 0 0 /bin/true true 2>/dev/null", reaper, (int)getppid());
+    TEST_CHECKF(WEXITSTATUS(system(cmd)) == 127, "a daemon pid that is not its parent");
+  }
 
   TEST_BEGIN("a helper that converts (here: copies) and reports ok");
   TEST_CHECK(run("cat; echo 'ok pages=3 color_pages=1' >&3", "%PDF-1.4 hello", 10, 1000000, &b, &r));

@@ -162,6 +162,7 @@ extern void gwConfigControlSocket(const gw_config_t *c, char *buf, size_t bufsiz
 extern void gwConfigPrinterCertDir(const gw_config_t *c, char *buf, size_t bufsize);
 extern void gwConfigTLSPaths(const gw_config_t *c, char *cert, size_t certsize, char *key, size_t keysize);
 extern bool gwConfigConverterPath(const gw_config_t *c, char *buf, size_t bufsize);
+extern bool gwConfigHelperPath(const char *name, char *buf, size_t bufsize);
 extern void gwConfigOfficeHelperDir(const gw_config_t *c, char *buf, size_t bufsize);
 
 #endif /* !PRINTGATE_CONFIG_H */
