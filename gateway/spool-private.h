@@ -56,7 +56,7 @@
 #define SPOOL_PATH_MAX     4096
 #define SPOOL_COMMIT_THREADS 32                /* Commit pool: at most this many spool commits at once */
 #define SPOOL_SPARE_BUFS   8                   /* Writers' output buffers kept for the next writers */
-#define SPOOL_FREE_MAX     4096                /* Emptied files kept in free/ for the next writers (an inode each) */
+#define SPOOL_FREE_MAX     256                 /* Emptied files kept in free/ for the next writers */
 
 typedef struct spool_commits_s spool_commits_t;   /* spool-writer.c: the commit pool */
 
