@@ -56,7 +56,6 @@
 #define SPOOL_PATH_MAX     4096
 #define SPOOL_COMMIT_THREADS 32                /* Commit pool: at most this many spool commits at once */
 #define SPOOL_SPARE_BUFS   8                   /* Writers' output buffers kept for the next writers */
-#define SPOOL_FREE_MAX     256                 /* Emptied files kept in free/ for the next writers */
 
 typedef struct spool_commits_s spool_commits_t;   /* spool-writer.c: the commit pool */
 
@@ -65,14 +64,8 @@ struct _gw_spool_s
   char        dir[SPOOL_PATH_MAX];        /* Spool folder */
   char        incoming[SPOOL_PATH_MAX];   /* dir/incoming: files being written */
   char        jobs[SPOOL_PATH_MAX];       /* dir/jobs: committed files */
-  char        free[SPOOL_PATH_MAX];       /* dir/free: removed files, emptied, for reuse (spool.c) */
   int         incoming_fd;                /* O_DIRECTORY descriptors */
   int         jobs_fd;
-  int         free_fd;
-  pthread_mutex_t free_lock;              /* Guards free_names, nfree, free_next */
-  unsigned    free_names[SPOOL_FREE_MAX]; /* The files in free/ (named by number) */
-  int         nfree;
-  unsigned    free_next;                  /* The next file's number */
   gw_keys_t  *keys;                       /* Not owned */
   gw_log_t   *log;                        /* Not owned */
   _gw_group_sync_t jobs_sync;             /* Renames into jobs/ share its fsyncs (group-sync.c) */
@@ -145,7 +138,6 @@ struct _gw_spool_reader_s
 };
 
 extern bool     _gwSpoolSyncJobs(gw_spool_t *spool, bool entered);
-extern bool     _gwSpoolTakeFree(gw_spool_t *spool, const char *name, int *fd_r);
 extern void     _gwSpoolWriterPoolInit(gw_spool_t *spool);
 extern void     _gwSpoolWriterPoolFree(gw_spool_t *spool);
 extern void     _gwSpoolPutBE32(unsigned char *p, uint32_t v);

@@ -169,8 +169,7 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
     return (NULL);
   }
 
-  if (!_gwSpoolTakeFree(spool, w->name, &w->fd) &&
-      (w->fd = openat(spool->incoming_fd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+  if ((w->fd = openat(spool->incoming_fd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
   {
     *error_r = errno == EEXIST ? "this document is already being written" : "unable to create the spool file";
     gwLog(spool->log, GW_LOG_ERROR, "Unable to create %s/%s: %s", spool->incoming, w->name, strerror(errno));

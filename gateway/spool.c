@@ -230,181 +230,6 @@ read_dir(gw_spool_t *spool, int dir_fd, const char *path)
 
 
 /*
- * Spool files are reused.  A removed document's file is emptied and moved
- * to free/ (at most SPOOL_FREE_MAX files), and a new writer takes one from
- * there before it creates a file: a print job then costs no inode
- * allocation and no inode freeing.  On ext4 without a journal, allocating
- * an inode skips every inode freed in the last seconds, one read each: with
- * a document removed per conversion that was about 30 % of the daemon's
- * time under IPP load (docs/benchmarks.md).  The files hold nothing (they
- * are emptied before they are moved, and their blocks freed as an unlink
- * would), free/ is 0700 like the rest, and a file taken from there is
- * checked like one made: a regular file of ours with one link, mode 0600.
- * Every move is a rename(RENAME_NOREPLACE), so two spools on one folder
- * (the tests) or a name taken meanwhile only cost the reuse, never a file.
- */
-
-/*
- * 'free_push()' - Keep file number n as free; false when the list is full.
- */
-
-static bool
-free_push(gw_spool_t *spool, unsigned n)
-{
-  bool ok;
-
-  pthread_mutex_lock(&spool->free_lock);
-  if ((ok = spool->nfree < SPOOL_FREE_MAX) != false)
-    spool->free_names[spool->nfree ++] = n;
-  pthread_mutex_unlock(&spool->free_lock);
-
-  return (ok);
-}
-
-
-/*
- * 'free_usable()' - Is fd a file the spool may empty and reuse: a regular
- *                   file of ours with one link (no other name would lose
- *                   its content), mode 0600 (set when it is not)?
- */
-
-static bool
-free_usable(int fd)
-{
-  struct stat st;
-
-  if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid())
-    return (false);
-  return ((st.st_mode & 07777) == 0600 || fchmod(fd, 0600) == 0);
-}
-
-
-/*
- * 'free_adopt()' - At open: the files free/ already holds (a file of
- *                  another name, or beyond the list, is removed).
- */
-
-static void
-free_adopt(gw_spool_t *spool)
-{
-  DIR           *d;
-  struct dirent *de;
-
-  if ((d = read_dir(spool, spool->free_fd, spool->free)) == NULL)
-    return;
-
-  while ((de = readdir(d)) != NULL)
-  {
-    char         *end;
-    unsigned long n;
-
-    if (de->d_name[0] == '.')
-      continue;
-    n = strtoul(de->d_name, &end, 10);
-    if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || n > 0xfffffffUL || !free_push(spool, (unsigned)n))
-    {
-      unlinkat(spool->free_fd, de->d_name, 0);
-      continue;
-    }
-    if ((unsigned)n >= spool->free_next)
-      spool->free_next = (unsigned)n + 1;
-  }
-  closedir(d);
-}
-
-
-/*
- * 'free_recycle()' - Empty jobs/name and move it to free/; false (the
- *                    caller unlinks it) when free/ is full or missing or
- *                    the move fails.
- */
-
-static bool
-free_recycle(gw_spool_t *spool, const char *name)
-{
-  char     fname[16];
-  unsigned n;
-  int      fd;
-
-  if (spool->free_fd < 0)
-    return (false);
-  pthread_mutex_lock(&spool->free_lock);
-  if (spool->nfree >= SPOOL_FREE_MAX)
-  {
-    pthread_mutex_unlock(&spool->free_lock);
-    return (false);
-  }
-  n = spool->free_next ++ & 0xfffffff;
-  pthread_mutex_unlock(&spool->free_lock);
-
-  if ((fd = openat(spool->jobs_fd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
-    return (false);
-  if (!free_usable(fd) || ftruncate(fd, 0))
-  {
-    close(fd);
-    return (false);
-  }
-  close(fd);
-
-  snprintf(fname, sizeof(fname), "%u", n);
-  if (renameat2(spool->jobs_fd, name, spool->free_fd, fname, RENAME_NOREPLACE))
-    return (false);
-  if (!free_push(spool, n))
-    unlinkat(spool->free_fd, fname, 0);
-
-  return (true);
-}
-
-
-/*
- * '_gwSpoolTakeFree()' - Move a free file to incoming/name and open it for
- *                        writing (emptied, mode 0600).  False when there is
- *                        none (or it does not pass the checks, then it is
- *                        removed): the caller creates the file.
- */
-
-bool
-_gwSpoolTakeFree(gw_spool_t *spool, const char *name, int *fd_r)
-{
-  char     fname[16];
-  unsigned n;
-  int      fd;
-
-  *fd_r = -1;
-  if (spool->free_fd < 0)
-    return (false);
-  pthread_mutex_lock(&spool->free_lock);
-  if (spool->nfree == 0)
-  {
-    pthread_mutex_unlock(&spool->free_lock);
-    return (false);
-  }
-  n = spool->free_names[-- spool->nfree];
-  pthread_mutex_unlock(&spool->free_lock);
-
-  snprintf(fname, sizeof(fname), "%u", n);
-  if (renameat2(spool->free_fd, fname, spool->incoming_fd, name, RENAME_NOREPLACE))
-  {
-    if (errno == EEXIST && !free_push(spool, n))
-      unlinkat(spool->free_fd, fname, 0);
-    return (false);                    /* EEXIST: the caller's O_EXCL says so; ENOENT: another spool took it */
-  }
-
-  if ((fd = openat(spool->incoming_fd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 ||
-      !free_usable(fd) || ftruncate(fd, 0) || fcntl(fd, F_SETFL, 0))
-  {
-    if (fd >= 0)
-      close(fd);
-    unlinkat(spool->incoming_fd, name, 0);
-    return (false);
-  }
-
-  *fd_r = fd;
-  return (true);
-}
-
-
-/*
  * 'gwSpoolOpen()' - Open the spool in dir, creating dir, dir/incoming and
  *                   dir/jobs (mode 0700) when missing.  keys and log are
  *                   borrowed and must outlive the spool.
@@ -426,9 +251,7 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
   spool->log         = log;
   spool->incoming_fd = -1;
   spool->jobs_fd     = -1;
-  spool->free_fd     = -1;
   pthread_mutex_init(&spool->sync_lock, NULL);
-  pthread_mutex_init(&spool->free_lock, NULL);
   _gwGroupSyncInit(&spool->jobs_sync);
   _gwSpoolWriterPoolInit(spool);
 
@@ -440,8 +263,7 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
 
   if ((size_t)snprintf(spool->dir, sizeof(spool->dir), "%s", dir) >= sizeof(spool->dir) ||
       (size_t)snprintf(spool->incoming, sizeof(spool->incoming), "%s/incoming", dir) >= sizeof(spool->incoming) ||
-      (size_t)snprintf(spool->jobs, sizeof(spool->jobs), "%s/jobs", dir) >= sizeof(spool->jobs) ||
-      (size_t)snprintf(spool->free, sizeof(spool->free), "%s/free", dir) >= sizeof(spool->free))
+      (size_t)snprintf(spool->jobs, sizeof(spool->jobs), "%s/jobs", dir) >= sizeof(spool->jobs))
   {
     gwLog(log, GW_LOG_ERROR, "The spool folder path is too long.");
     gwSpoolClose(&spool);
@@ -460,10 +282,6 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
     gwSpoolClose(&spool);
     return (NULL);
   }
-
-  /* Without free/ every removal is an unlink and every writer a new file: slower, nothing else. */
-  if ((spool->free_fd = open_dir(spool->free, log)) >= 0)
-    free_adopt(spool);
 
   return (spool);
 }
@@ -484,12 +302,9 @@ gwSpoolClose(gw_spool_t **spool)
     close((*spool)->incoming_fd);
   if ((*spool)->jobs_fd >= 0)
     close((*spool)->jobs_fd);
-  if ((*spool)->free_fd >= 0)
-    close((*spool)->free_fd);
   _gwSpoolWriterPoolFree(*spool);
   _gwGroupSyncDestroy(&(*spool)->jobs_sync);
   pthread_mutex_destroy(&(*spool)->sync_lock);
-  pthread_mutex_destroy(&(*spool)->free_lock);
   free(*spool);
   *spool = NULL;
 }
@@ -610,8 +425,6 @@ gwSpoolRemove(gw_spool_t *spool, const char *job_id, unsigned docnum)
   if (!spool || !_gwSpoolMakeName(job_id, docnum, name))
     return (false);
 
-  if (free_recycle(spool, name))
-    return (true);
   if (unlinkat(spool->jobs_fd, name, 0) && errno != ENOENT)
   {
     gwLog(spool->log, GW_LOG_ERROR, "Unable to remove the spool file of job %s document %u: %s", job_id, docnum, strerror(errno));

@@ -30,7 +30,7 @@ count_state() {   # count_state STATE: alice's jobs in that state
   jobs_json | python3 -c 'import json, sys
 print(sum(1 for j in json.load(sys.stdin)["jobs"] if j["state"] == sys.argv[1]))' "$1"
 }
-spool_files() { gw_spool_docs | wc -l; }
+spool_files() { find "$GW_STATE" -path '*spool*' -type f 2>/dev/null | wc -l; }
 settled() { [ "$(count_state receiving)" = 0 ] && [ "$(count_state converting)" = 0 ]; }
 
 out=$(ipc print --document "$LOOP" --format application/postscript)

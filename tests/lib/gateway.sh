@@ -106,12 +106,6 @@ gw_restart() {
   gw_wait_ready
 }
 
-# The spool's document files (encrypted), not the emptied ones kept in
-# spool/free/ for reuse (gateway/spool.c): prints them, one a line.
-gw_spool_docs() {
-  find "$GW_STATE/spool" -path "$GW_STATE/spool/free" -prune -o -type f -print 2>/dev/null
-}
-
 gw_stop() {
   local sig=${1:-TERM}
   kill -"$sig" "$GW_PID" 2>/dev/null || true

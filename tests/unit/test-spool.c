@@ -258,14 +258,12 @@ test_open(const char *sdir, gw_spool_t *spool)
   char        path[1100];
   struct stat st;
 
-  TEST_BEGIN("open: incoming/, jobs/ and free/ created 0700");
+  TEST_BEGIN("open: incoming/ and jobs/ created 0700");
 
   TEST_CHECK(spool != NULL);
   snprintf(path, sizeof(path), "%s/incoming", sdir);
   TEST_CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
   snprintf(path, sizeof(path), "%s/jobs", sdir);
-  TEST_CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
-  snprintf(path, sizeof(path), "%s/free", sdir);
   TEST_CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
 }
 
@@ -1498,124 +1496,7 @@ test_commit_group(const char *tmp, gw_keys_t *keys)
 
 
 /*
- * 'ino_of()' - The inode number of a file, or 0.
- */
-
-static ino_t
-ino_of(const char *path)
-{
-  struct stat st;
-
-  return (lstat(path, &st) ? 0 : st.st_ino);
-}
-
-
-/*
- * 'test_free()' - Removed files are emptied, kept in free/ and reused by
- *                 the next writers; hostile entries in free/ are never
- *                 written through.
- */
-
-static void
-test_free(const char *tmp, gw_keys_t *keys)
-{
-  char             sdir[700], fdir[800], path[1200], other[1200], id[GW_UUID_LEN + 1], id2[GW_UUID_LEN + 1];
-  char             ids[SPOOL_FREE_MAX + 5][GW_UUID_LEN + 1];
-  gw_spool_t      *spool;
-  gw_wrapped_key_t key;
-  unsigned char    a[5000], b[3000], back[5000];
-  ino_t            ino;
-  int              fd;
-
-  TEST_BEGIN("free/: a removed file is emptied and reused by the next writer (same inode), at most SPOOL_FREE_MAX kept; a symlink or a hard link put in free/ is never written through");
-
-  snprintf(sdir, sizeof(sdir), "%s/spool-free", tmp);
-  snprintf(fdir, sizeof(fdir), "%s/free", sdir);
-  if ((spool = gwSpoolOpen(sdir, keys, NULL)) == NULL)
-  {
-    TEST_CHECKF(false, "open %s", sdir);
-    return;
-  }
-  fill_random(a, sizeof(a));
-  fill_random(b, sizeof(b));
-
-  gwUUIDNew(id);
-  TEST_CHECK(write_doc(spool, id, 0, a, sizeof(a), 1000, &key));
-  gwSpoolPath(spool, id, 0, false, path, sizeof(path));
-  ino = ino_of(path);
-  TEST_CHECK(ino != 0 && dir_count(fdir) == 0);
-  TEST_CHECK(gwSpoolRemove(spool, id, 0));
-  TEST_CHECK(!gwSpoolExists(spool, id, 0));
-  TEST_CHECKF(dir_count(fdir) == 1, "the removed file is in free/ (%d files)", dir_count(fdir));
-  snprintf(other, sizeof(other), "%s/0", fdir);
-  TEST_CHECKF(ino_of(other) == ino && file_size(other) == 0, "free/0 is that inode, emptied (%lld bytes)", file_size(other));
-
-  gwUUIDNew(id2);
-  TEST_CHECK(write_doc(spool, id2, 1, b, sizeof(b), 777, &key));
-  gwSpoolPath(spool, id2, 1, false, path, sizeof(path));
-  TEST_CHECKF(ino_of(path) == ino, "the next document got the same inode");
-  TEST_CHECK(dir_count(fdir) == 0);
-  TEST_CHECK(read_doc(spool, id2, 1, &key, back, sizeof(back), 4096) == (ssize_t)sizeof(b) && !memcmp(back, b, sizeof(b)));
-  TEST_CHECK(file_size(path) == (long long)sealed_size(sizeof(b)));
-  TEST_CHECK(gwSpoolRemove(spool, id2, 1));
-
-  /* More removals than the list holds: the rest are unlinked. */
-  for (int i = 0; i < SPOOL_FREE_MAX + 5; i ++)
-  {
-    gwUUIDNew(ids[i]);
-    if (!write_doc(spool, ids[i], 0, b, 100, 100, &key))
-      break;
-  }
-  for (int i = 0; i < SPOOL_FREE_MAX + 5; i ++)
-    gwSpoolRemove(spool, ids[i], 0);
-  TEST_CHECKF(dir_count(fdir) == SPOOL_FREE_MAX, "free/ holds %d files (at most %d)", dir_count(fdir), SPOOL_FREE_MAX);
-  gwSpoolClose(&spool);
-
-  /*
-   * Hostile entries: only a symlink to a file outside and a second link of
-   * a file outside, then a spool opened on the folder adopts them.
-   */
-
-  test_rmtree(fdir);
-  mkdir(fdir, 0700);
-  snprintf(path, sizeof(path), "%s/outside-1", tmp);
-  TEST_CHECK(save_file(path, a, sizeof(a)));
-  snprintf(other, sizeof(other), "%s/7", fdir);
-  TEST_CHECK(symlink(path, other) == 0);
-  snprintf(path, sizeof(path), "%s/outside-2", tmp);
-  TEST_CHECK(save_file(path, a, sizeof(a)));
-  snprintf(other, sizeof(other), "%s/8", fdir);
-  TEST_CHECK(link(path, other) == 0);
-  snprintf(other, sizeof(other), "%s/not-a-number", fdir);
-  if ((fd = open(other, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0)
-    close(fd);
-
-  if ((spool = gwSpoolOpen(sdir, keys, NULL)) == NULL)
-  {
-    TEST_CHECKF(false, "reopen %s", sdir);
-    return;
-  }
-  TEST_CHECKF(dir_count(fdir) == 2, "a name that is not a number is removed at open (%d left)", dir_count(fdir));
-  gwUUIDNew(id);
-  gwUUIDNew(id2);
-  TEST_CHECK(write_doc(spool, id, 0, b, sizeof(b), 3000, &key));
-  TEST_CHECK(write_doc(spool, id2, 0, b, sizeof(b), 3000, &key));
-  TEST_CHECK(read_doc(spool, id2, 0, &key, back, sizeof(back), 4096) == (ssize_t)sizeof(b) && !memcmp(back, b, sizeof(b)));
-  gwSpoolPath(spool, id, 0, false, path, sizeof(path));
-  TEST_CHECKF(file_size(path) == (long long)sealed_size(sizeof(b)), "the writers made files of their own");
-  snprintf(path, sizeof(path), "%s/outside-1", tmp);
-  TEST_CHECKF(file_size(path) == (long long)sizeof(a), "the symlink's target is untouched (%lld bytes)", file_size(path));
-  snprintf(path, sizeof(path), "%s/outside-2", tmp);
-  TEST_CHECKF(file_size(path) == (long long)sizeof(a), "the hard link's other name is untouched (%lld bytes)", file_size(path));
-  TEST_CHECKF(dir_count(fdir) == 0, "both were taken out of free/ and dropped (%d left)", dir_count(fdir));
-  gwSpoolPath(spool, id, 0, true, path, sizeof(path));
-  TEST_CHECK(file_size(path) < 0);
-  gwSpoolClose(&spool);
-}
-
-
-/*
- * 'main()'  - Run the spool tests.
+ * 'main()' - Run the spool tests.
  */
 
 int
@@ -1654,7 +1535,6 @@ main(void)
   test_threads(spool);
   test_verify_one_open(spool);
   test_commit_group(tmp, keys);
-  test_free(tmp, keys);
 
   gwSpoolClose(&spool);
   gwSpoolClose(&spool2);
