@@ -297,6 +297,22 @@ get_printer_attributes(gw_ipp_request_t *r)
 
 
 /*
+ * 'commit_hold()' - Tests only (PRINTGATE_TEST_IPP_COMMIT_HOLD): the
+ *                   document's commit waits until the named file exists
+ *                   (60 s at most), so a test can see which threads a slow
+ *                   commit stops.
+ */
+
+static void
+commit_hold(gw_ipp_request_t *r)
+{
+  gwLog(gwSystemGetLog(r->sys), GW_LOG_INFO, "IPP Everywhere: a document commit waits for %s (PRINTGATE_TEST_IPP_COMMIT_HOLD, tests only).", r->server->commit_hold);
+  for (int i = 0; i < 600 && access(r->server->commit_hold, F_OK) != 0; i ++)
+    usleep(100000);
+}
+
+
+/*
  * '_gwIppSubmissionEnd()' - Print-Job's and Send-Document's end: commit
  *                           the document durably, answer with the job
  *                           (converting on the core's workers).
@@ -314,6 +330,8 @@ _gwIppSubmissionEnd(gw_ipp_request_t *r)
     r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_INTERNAL, "The document was not received.");
     return;
   }
+  if (r->server && r->server->commit_hold)
+    commit_hold(r);
   if (!gwSubmissionEnd(&r->sub, &job))
   {
     r->response = _gwIppResponseNew(r, _gwIppReasonStatus(job.reason), job.reason_text[0] ? job.reason_text : "The document could not be stored.");

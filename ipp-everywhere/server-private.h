@@ -48,6 +48,7 @@ struct _gw_ipp_server_s
   time_t             started;       /* For printer-up-time */
   bool               auth_inline;   /* Tests only (PRINTGATE_TEST_IPP_AUTH_INLINE): the old password check on the listener thread */
   const char        *auth_hold;     /* Tests only (PRINTGATE_TEST_IPP_AUTH_HOLD): each check waits for this file */
+  const char        *commit_hold;   /* Tests only (PRINTGATE_TEST_IPP_COMMIT_HOLD): each document commit waits for this file */
   gw_frontend_t      frontend;      /* The ops table, data = this server */
   unsigned char     *icons[GW_IPP_NUM_ICONS]; /* PNGs (read-only after New) */
   size_t             icon_lens[GW_IPP_NUM_ICONS];

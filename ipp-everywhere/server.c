@@ -1044,6 +1044,7 @@ gwIppServerNew(gw_system_t *sys, const char **error_r)
   server->started     = time(NULL);
   server->auth_inline = getenv("PRINTGATE_TEST_IPP_AUTH_INLINE") != NULL;
   server->auth_hold   = getenv("PRINTGATE_TEST_IPP_AUTH_HOLD");
+  server->commit_hold = getenv("PRINTGATE_TEST_IPP_COMMIT_HOLD");
   server->frontend.name   = "ipp";
   server->frontend.routes = fe_routes;
   server->frontend.plain_routes = fe_plain_routes;
