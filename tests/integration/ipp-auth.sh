@@ -126,49 +126,9 @@ for t in threads: t.join()
 print("gets=%d/%d" % (results.count("200"), len(results)))
 EOF
 # Which threads a slow check stops, without timing anything: with
-# PRINTGATE_TEST_IPP_AUTH_HOLD each check waits until $W/release exists.
-# held.py starts a client (Get-Jobs, the right password) every 0.1 s until
-# $W/enough exists (60 at most: the per-client cap is 64) and, once all are
-# answered, prints "gets=ANSWERED/STARTED".  gpa.py: one
-# Get-Printer-Attributes, "200" or what came instead within its timeout.
-cat > "$W/held.py" <<'EOF'
-import os, sys, threading, time
-port, creds, w = int(sys.argv[1]), open(sys.argv[2]).read().split(), sys.argv[4]
-sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[3]); ipc = __import__("ipp-client")
-results, threads = [], []
-def worker(cred):
-  try:
-    results.append(ipc.exchange(port, 0x0A, b"", cred, timeout=120)[0])
-  except OSError:
-    results.append("connection-lost")
-while len(threads) < 60 and not os.path.exists(w + "/enough"):
-  threads.append(threading.Thread(target=worker, args=(creds[len(threads) % len(creds)],)))
-  threads[-1].start()
-  time.sleep(0.1)
-for t in threads: t.join()
-print("gets=%d/%d" % (results.count("200"), len(results)))
-EOF
-cat > "$W/gpa.py" <<'EOF'
-import sys
-sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[2]); ipc = __import__("ipp-client")
-try:
-  print(ipc.exchange(int(sys.argv[1]), 0x0B, b"", None, timeout=float(sys.argv[3]))[0])
-except OSError as e:
-  print("no answer (%s)" % type(e).__name__)
-EOF
-gpa() { python3 "$W/gpa.py" "$GW_PORT" "$GW_SOURCE_DIR/tests/lib" "$1"; }
-held_start() {   # held_start N: start the clients; stop starting once N more checks wait
-  local want=$(( $(grep -c "a password check waits for" "$GW_LOG") + $1 ))
-  rm -f "$W/release" "$W/enough"
-  python3 "$W/held.py" "$GW_PORT" "$W/creds" "$GW_SOURCE_DIR/tests/lib" "$W" > "$W/held.out" 2>&1 &
-  HELD=$!
-  peers_track "$HELD"
-  HELD_OK=0
-  peers_wait 60 sh -c "[ \$(grep -c 'a password check waits for' '$GW_LOG') -ge $want ]" || HELD_OK=1
-  touch "$W/enough"
-}
-held_end() { touch "$W/release"; wait "$HELD" 2>/dev/null; HELD_OUT=$(cat "$W/held.out"); }
-all_answered() { echo "$1" | grep -Eq '^gets=([1-9][0-9]*)/\1$'; }
+# PRINTGATE_TEST_IPP_AUTH_HOLD each check waits until $W/release exists
+# (ipp_hold_start and the others: tests/lib/ipp-test.sh).
+HOLD_LINE="a password check waits for"
 
 gw_start
 : > "$W/creds"
@@ -184,27 +144,27 @@ gw_stop
 # Deferred: both task threads wait in a check; Get-Printer-Attributes still
 # answers (a generous 30 s: nothing it needs waits for the held checks).
 PRINTGATE_TEST_IPP_AUTH_HOLD="$W/release" gw_restart
-held_start 2
-check "two password checks held on the core's task threads" test "$HELD_OK" -eq 0
-out=$(gpa 30)
+ipp_hold_start "$HOLD_LINE" 2 0x0A "$(head -1 "$W/creds")"
+check "two password checks held on the core's task threads" test "$HOLD_OK" -eq 0
+out=$(ipp_gpa 30)
 check "Get-Printer-Attributes answers while they are held ($out)" test "$out" = 200
-check "and the held Get-Jobs are still waiting" kill -0 "$HELD"
-held_end
-check "released, every held Get-Jobs is answered ($HELD_OUT)" all_answered "$HELD_OUT"
+check "and the held Get-Jobs are still waiting" kill -0 "$HOLD_PID"
+ipp_hold_end
+check "released, every held Get-Jobs is answered ($HOLD_OUT)" ipp_all_answered "$HOLD_OUT"
 gw_stop
 
 # Positive control: the check on the listener thread (the old way).  Once as
 # many checks wait as the listener has threads, every thread is stopped and
 # Get-Printer-Attributes gets no answer; after the release it does.
-threads=$(sed -n 's/.*HTTPS: listening on .* \([0-9][0-9]*\) threads).*/\1/p' "$GW_LOG" | tail -1)
+threads=$(ipp_listener_threads)
 PRINTGATE_TEST_IPP_AUTH_INLINE=1 PRINTGATE_TEST_IPP_AUTH_HOLD="$W/release" gw_restart
-held_start "${threads:-4}"
-check "positive control: ${threads:-?} checks held, one per listener thread" test "$HELD_OK" -eq 0
-out=$(gpa 3)
+ipp_hold_start "$HOLD_LINE" "${threads:-4}" 0x0A "$(head -1 "$W/creds")"
+check "positive control: ${threads:-?} checks held, one per listener thread" test "$HOLD_OK" -eq 0
+out=$(ipp_gpa 3)
 check "positive control: then Get-Printer-Attributes gets no answer ($out)" test "$out" != 200
-held_end
-check "positive control: released, every held Get-Jobs is answered ($HELD_OUT)" all_answered "$HELD_OUT"
-out=$(gpa 30)
+ipp_hold_end
+check "positive control: released, every held Get-Jobs is answered ($HOLD_OUT)" ipp_all_answered "$HOLD_OUT"
+out=$(ipp_gpa 30)
 check "positive control: and Get-Printer-Attributes answers again ($out)" test "$out" = 200
 gw_stop
 

@@ -61,69 +61,30 @@ check "each answered after the 400 ms WAL fsync at least ($fast)" awk -v t="$(ec
 check "all 33 jobs held ($(held))" test "$(held)" -ge 33
 
 # ---- 2 and 3. Which threads a held commit stops ---------------------------------------
-# held.py starts a Print-Job every 0.1 s (its own connection) until
-# $W/enough exists (60 at most: the per-client cap is 64) and, once all are
-# answered, prints "jobs=ANSWERED/STARTED"; gpa.py: one
-# Get-Printer-Attributes, "200" or what came instead within its timeout.
-cat > "$W/held.py" <<'EOF'
-import os, sys, threading, time
-port, cred, pdf, w = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read(), sys.argv[5]
-sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[4]); ipc = __import__("ipp-client")
-results, threads = [], []
-def job():
-  try:
-    results.append(ipc.exchange(port, 2, pdf, cred, timeout=120)[0])
-  except OSError:
-    results.append("lost")
-while len(threads) < 60 and not os.path.exists(w + "/enough"):
-  threads.append(threading.Thread(target=job))
-  threads[-1].start()
-  time.sleep(0.1)
-for t in threads: t.join()
-print("jobs=%d/%d" % (results.count("200"), len(results)))
-EOF
-cat > "$W/gpa.py" <<'EOF'
-import sys
-sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[2]); ipc = __import__("ipp-client")
-try:
-  print(ipc.exchange(int(sys.argv[1]), 0x0B, b"", None, timeout=float(sys.argv[3]))[0])
-except OSError as e:
-  print("no answer (%s)" % type(e).__name__)
-EOF
-gpa() { python3 "$W/gpa.py" "$GW_PORT" "$GW_SOURCE_DIR/tests/lib" "$1"; }
-held_start() {   # held_start N: start the Print-Jobs; stop starting once N more commits wait
-  local want=$(( $(grep -c "a document commit waits for" "$GW_LOG") + $1 ))
-  rm -f "$W/release" "$W/enough"
-  python3 "$W/held.py" "$GW_PORT" "alice:$APW" "$W/doc.pdf" "$GW_SOURCE_DIR/tests/lib" "$W" > "$W/held.out" 2>&1 &
-  HELD=$!
-  peers_track "$HELD"
-  HELD_OK=0
-  peers_wait 60 sh -c "[ \$(grep -c 'a document commit waits for' '$GW_LOG') -ge $want ]" || HELD_OK=1
-  touch "$W/enough"
-}
-held_end() { touch "$W/release"; wait "$HELD" 2>/dev/null; HELD_OUT=$(cat "$W/held.out"); }
-all_answered() { echo "$1" | grep -Eq '^jobs=([1-9][0-9]*)/\1$'; }
-threads=$(sed -n 's/.*HTTPS: listening on .* \([0-9][0-9]*\) threads).*/\1/p' "$GW_LOG" | tail -1)
+# With PRINTGATE_TEST_IPP_COMMIT_HOLD each document commit waits until
+# $W/release exists (ipp_hold_start and the others: tests/lib/ipp-test.sh).
+HOLD_LINE="a document commit waits for"
+threads=$(ipp_listener_threads)
 
 gw_stop
 PRINTGATE_TEST_IPP_COMMIT_HOLD="$W/release" gw_restart
-held_start 2
-check "two commits held on the commit threads" test "$HELD_OK" -eq 0
-out=$(gpa 30)
+ipp_hold_start "$HOLD_LINE" 2 2 "alice:$APW" "$W/doc.pdf"
+check "two commits held on the commit threads" test "$HOLD_OK" -eq 0
+out=$(ipp_gpa 30)
 check "Get-Printer-Attributes answers while they are held ($out)" test "$out" = 200
-check "and the held Print-Jobs are still waiting" kill -0 "$HELD"
-held_end
-check "released, every held Print-Job is answered successful-ok ($HELD_OUT)" all_answered "$HELD_OUT"
+check "and the held Print-Jobs are still waiting" kill -0 "$HOLD_PID"
+ipp_hold_end
+check "released, every held Print-Job is answered successful-ok ($HOLD_OUT)" ipp_all_answered "$HOLD_OUT"
 gw_stop
 
 PRINTGATE_TEST_IPP_COMMIT_INLINE=1 PRINTGATE_TEST_IPP_COMMIT_HOLD="$W/release" gw_restart
-held_start "${threads:-4}"
-check "positive control: ${threads:-?} commits held, one per listener thread" test "$HELD_OK" -eq 0
-out=$(gpa 3)
+ipp_hold_start "$HOLD_LINE" "${threads:-4}" 2 "alice:$APW" "$W/doc.pdf"
+check "positive control: ${threads:-?} commits held, one per listener thread" test "$HOLD_OK" -eq 0
+out=$(ipp_gpa 3)
 check "positive control: then Get-Printer-Attributes gets no answer ($out)" test "$out" != 200
-held_end
-check "positive control: released, every held Print-Job is answered ($HELD_OUT)" all_answered "$HELD_OUT"
-out=$(gpa 30)
+ipp_hold_end
+check "positive control: released, every held Print-Job is answered ($HOLD_OUT)" ipp_all_answered "$HOLD_OUT"
+out=$(ipp_gpa 30)
 check "positive control: and Get-Printer-Attributes answers again ($out)" test "$out" = 200
 gw_stop
 gw_restart
