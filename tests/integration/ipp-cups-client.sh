@@ -44,8 +44,23 @@ sed 's/^/    /' "$W/lpstat.txt"
 check "lpstat lists the jobs" sh -c "test \$(grep -c '^gw-' $W/lpstat.txt) -eq 3"
 
 # Last, as its failures lock out 127.0.0.1 (every cupsd job comes from there).
-check "lpadmin -m everywhere with a wrong password" lpadmin -h "$CUPS" -p gwbad -E -m everywhere -v "ipps://alice:wrong@localhost:$GW_PORT/ipp/print"
-check "lp to the wrong-password queue" lp -h "$CUPS" -d gwbad -t bad-pdf "$W/two.pdf"
+# Once in CI (December 2026, cups 2.4.2-3+deb12u11) the private cupsd itself
+# aborted (SIGABRT) while answering this lp, so lp read no response; 24 runs
+# under load did not repeat it.  A crash of the peer's own: if cupsd has
+# died, its post-mortem (stderr, error_log) is printed, it is started again
+# and these two steps are repeated once; they must then pass.
+for try in 1 2; do
+  before=$GW_FAILURES
+  check "lpadmin -m everywhere with a wrong password" lpadmin -h "$CUPS" -p gwbad -E -m everywhere -v "ipps://alice:wrong@localhost:$GW_PORT/ipp/print"
+  check "lp to the wrong-password queue" lp -h "$CUPS" -d gwbad -t bad-pdf "$W/two.pdf"
+  [ "$try" = 1 ] && [ "$GW_FAILURES" != "$before" ] && peers_cupsd_post_mortem || break
+  echo "RETRY: cupsd died (above), not the gateway; starting it again and repeating the wrong-password steps once"
+  GW_FAILURES=$before
+  GW_CHECKS=$((GW_CHECKS - 2))
+  peers_stop "$PEERS_CUPS_PID"
+  peers_start_cupsd
+  CUPS="127.0.0.1:$PEERS_CUPS_PORT"
+done
 check "cupsd holds it for authentication" peers_wait 30 sh -c "lpstat -h $CUPS -l -o gwbad | grep -qi 'auth'"
 check "nothing held from the wrong-password queue" sh -c "! $PRINTGATE -c $GW_CONF job list | grep -q bad-pdf"
 gw_finish

@@ -47,6 +47,10 @@ gw_finish() {
     echo "---- printgated log (last 40 lines) ----"
     tail -40 "$GW_LOG"
   fi
+  # A test that ran a private cupsd: if it died, say how.
+  if [ "$GW_FAILURES" -ne 0 ] && declare -F peers_cupsd_post_mortem >/dev/null; then
+    peers_cupsd_post_mortem || true
+  fi
   [ "$GW_FAILURES" -eq 0 ]
 }
 

@@ -48,6 +48,8 @@
 #                                 job attributes not private, PreserveJobFiles Yes).
 #                                 Sets PEERS_CUPS_PORT, PEERS_CUPS_PID, PEERS_CUPS_DIR,
 #                                 PEERS_CUPS_SPOOL (RequestRoot: dNNNNN-001 files), PEERS_CUPS_LOG.
+#   peers_cupsd_post_mortem       If the private cupsd has died: print how (cupsd's stderr and
+#                                 the end of its error_log) and return 0; 1 while it runs.
 #   peers_cups_add_queue NAME [held]
 #                                 Raw queue NAME -> file:///dev/null on that cupsd; "held"
 #                                 adds job-hold-until-default=indefinite.
@@ -553,7 +555,9 @@ EOF
       return 1
     fi
 
-    cupsd -f -c "$c/cupsd.conf" -s "$c/cups-files.conf" > "$c/log/cupsd.out" 2>&1 &
+    # glibc's fatal messages (a failed free, a failed assertion) on stderr,
+    # not the terminal, so a post-mortem shows them.
+    LIBC_FATAL_STDERR_=1 cupsd -f -c "$c/cupsd.conf" -s "$c/cups-files.conf" > "$c/log/cupsd.out" 2>&1 &
     pid=$!
     peers_track "$pid"
 
@@ -571,6 +575,22 @@ EOF
   done
 
   return 1
+}
+
+
+#
+# 'peers_cupsd_post_mortem()' - If the private cupsd has died, show why.
+#
+
+peers_cupsd_post_mortem()
+{
+  [ -n "${PEERS_CUPS_PID:-}" ] || return 1
+  peers_pid_alive "$PEERS_CUPS_PID" && return 1
+  echo "PEER DIED: cupsd (pid $PEERS_CUPS_PID) is gone; its stderr:"
+  sed 's/^/    /' "$PEERS_CUPS_DIR/log/cupsd.out" 2>/dev/null | tail -20
+  echo "  the end of its error_log:"
+  tail -40 "$PEERS_CUPS_LOG" 2>/dev/null | cut -c1-300 | sed 's/^/    /'
+  return 0
 }
 
 
