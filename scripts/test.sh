@@ -52,6 +52,14 @@ if [ $full = 1 ]; then
     > "$top/build-fuzz/fuzz-run.log" 2>&1 &
   fuzz_pid=$!
   trap 'kill -TERM -- -"$fuzz_pid" 2>/dev/null || true' EXIT
+  # setsid made a session, and with the scheduler's autogroups (on by
+  # default in Debian's kernels: /proc/sys/kernel/sched_autogroup_enabled)
+  # a session's processes share one fair slot of the CPU whatever their
+  # nice: the fuzzers got a CPU of two beside the whole suite.  The
+  # autogroup's own nice puts the session below the tests.
+  if [ -w "/proc/$fuzz_pid/autogroup" ]; then
+    echo 19 > "/proc/$fuzz_pid/autogroup" || echo "note: could not lower the fuzzers' autogroup"
+  fi
 fi
 
 echo "== tests (-Werror) =="

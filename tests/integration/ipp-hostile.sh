@@ -130,9 +130,10 @@ $IPC "$GW_PORT" print --auth "bob:$BPW" --document "$W/crash.pdf" --pause-after 
 CPID=$!
 peers_track $CPID
 peers_wait 20 grep -q PAUSED "$W/crash.out"
-sleep 0.5
-check "the half-sent job is being received" sh -c "$PRINTGATE -c $GW_CONF job list | grep -q receiving"
-check "its partial spool file is in incoming/ (control)" sh -c "test -n \"\$(find $GW_STATE -path '*incoming*' -type f)\""
+# The client has sent half; the daemon takes the job once bob's password is
+# checked (Argon2id, seconds on a loaded machine): waited for, not slept.
+check "the half-sent job is being received" peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list | grep -q receiving"
+check "its partial spool file is in incoming/ (control)" peers_wait 30 sh -c "test -n \"\$(find $GW_STATE -path '*incoming*' -type f)\""
 gw_stop KILL
 peers_stop $CPID
 gw_restart
