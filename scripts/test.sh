@@ -48,18 +48,18 @@ if [ $full = 1 ]; then
   # still fuzzes for its 60 s.  Its own process group, stopped if we fail.
   lanes="$top/build-fuzz/fuzz-lanes"
   echo $(( jobs > 1 ? jobs / 2 : 1 )) > "$lanes"
-  FUZZ_LANES_FILE=$lanes setsid nice -n 19 "$top/tests/fuzz/run-fuzzers.sh" "$top/build-fuzz" 60 \
+  # setsid makes a session, and with the scheduler's autogroups (on by
+  # default in Debian's kernels: /proc/sys/kernel/sched_autogroup_enabled)
+  # a session's processes share one fair slot of the CPU whatever their
+  # nice: the fuzzers took a CPU of two beside the whole suite.  So the new
+  # session first gives its own autogroup nice 19 (written from inside it:
+  # from here it would race the setsid and lower this script's group).
+  FUZZ_LANES_FILE=$lanes setsid bash -c \
+    'if [ -w /proc/self/autogroup ]; then echo 19 > /proc/self/autogroup || echo "note: autogroup nice not set"; fi
+     exec nice -n 19 "$0" "$@"' "$top/tests/fuzz/run-fuzzers.sh" "$top/build-fuzz" 60 \
     > "$top/build-fuzz/fuzz-run.log" 2>&1 &
   fuzz_pid=$!
   trap 'kill -TERM -- -"$fuzz_pid" 2>/dev/null || true' EXIT
-  # setsid made a session, and with the scheduler's autogroups (on by
-  # default in Debian's kernels: /proc/sys/kernel/sched_autogroup_enabled)
-  # a session's processes share one fair slot of the CPU whatever their
-  # nice: the fuzzers got a CPU of two beside the whole suite.  The
-  # autogroup's own nice puts the session below the tests.
-  if [ -w "/proc/$fuzz_pid/autogroup" ]; then
-    echo 19 > "/proc/$fuzz_pid/autogroup" || echo "note: could not lower the fuzzers' autogroup"
-  fi
 fi
 
 echo "== tests (-Werror) =="
