@@ -1325,7 +1325,7 @@ test_office_reap(void)
                        "  sub rec { open(my $f, \">>\", $ENV{PIDS}) or die; print $f \"$$\\n\"; close($f); }\n"
                        "  rec();\n"
                        "  my $c = fork();\n"
-                       "  if ($c == 0) { setpgrp(0, 0); rec(); sleep(60); exit(0); }\n"
+                       "  if ($c == 0) { rec(); setpgrp(0, 0); sleep(60); exit(0); }\n"   /* its pid written before the group it waits for */
                        "  select(undef, undef, undef, 0.01) until getpgrp($c) == $c;\n"
                        "  setpgrp(0, $c) or die;\n"
                        "  $| = 1; print \"ready\\n\"; sleep(60);'\n", 2);
