@@ -95,7 +95,15 @@ check "1: one reply" fakems_wait 30 fakems_is 1 fakems_replies 'retry one'
 check "1: the message is moved out of the inbox" fakems_wait 20 fakems_is 0 in_inbox
 check "1: the reply says held" fakems_wait 30 reply_has "retry one" "r1.pdf: held"
 check "1: the log names the second attempt" grep -qE "submitting it again as retry:[0-9]+:[0-9]+:[0-9]+#2" "$GW_LOG"
-check_eq "1: one failed job (internal-error) and one held, nothing else" "$(fakems_jobs | awk -F '\t' '$1 == "r1.pdf" {print $2 "/" $3}' | sort | tr '\n' ' ')" "failed/internal-error held/none "
+# The first retry comes >= 2 s after the first attempt; on a loaded machine
+# (the ASan suite in CI) it can come before the fault is mended, and then
+# fail too.  Each attempt is one job: as many failed (internal-error) as the
+# log shows retries, then one held, nothing else.
+R1=$(grep -cE "submitting it again as retry:[0-9]+:[0-9]+:[0-9]+#[0-9]+" "$GW_LOG")
+check "1: one retry, or more if one came before the mend (at most 3): $R1" test "$R1" -ge 1 -a "$R1" -le 3
+check_eq "1: a failed job (internal-error) per attempt before the held one, nothing else" \
+  "$(fakems_jobs | awk -F '\t' '$1 == "r1.pdf" {print $2 "/" $3}' | sort | tr '\n' ' ')" \
+  "$(for ((i = 0; i < R1; i ++)); do printf 'failed/internal-error '; done)held/none "
 
 # ---- 2. the fault stays: bounded, and a kill does not reset the count --------------------------
 gw_stop
