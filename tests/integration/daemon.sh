@@ -32,8 +32,7 @@ for i in $(seq 50); do [ -S "$W/notify.sock" ] && break; sleep 0.1; done
 export NOTIFY_SOCKET="$W/notify.sock"
 gw_start "Retention 8h"
 unset NOTIFY_SOCKET
-sleep 0.3
-check "NOTIFY_SOCKET received READY=1" grep -q "READY=1" "$W/notify.log"
+check "NOTIFY_SOCKET received READY=1" peers_wait 10 grep -q "READY=1" "$W/notify.log"
 
 # First run.  stdout is a file here, as under systemd (the journal): the
 # one-time password goes to STATE/initial-admin-password (0600), never to

@@ -64,8 +64,7 @@ check "the instance still serves after the failure" sh -c "J=\$('$PRINTGATE' -c 
 check "no original and no conversion folder left" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '*-0.pgs')\" && test -z \"\$(find '$T/conv' -mindepth 2)\" && test \$(ls -A '$T/conv' | wc -l) -le 4"
 gw_stop TERM
 check_eq "SIGTERM exit status" "$GW_STATUS" 0
-sleep 0.2
-check "no process of the instance is left" sh -c "! kill -0 -- -${PID:-0} 2>/dev/null"
+check "no process of the instance is left" peers_wait 10 sh -c "! kill -0 -- -${PID:-0} 2>/dev/null"
 check "nothing is left in OfficeTmpDir" test -z "$(ls -A "$T/office")"
 
 # As root, a folder above OfficeTmpDir that OfficeUser cannot pass: refused at start with the reason.

@@ -104,6 +104,7 @@ copies() {   # copies: documents ippeveprinter kept (any name: the count
              # must not depend on the job-name the release gives)
   ls "$PRN_DIR" 2>/dev/null | grep -c '\.pdf$'
 }
+copies_at_least() { [ "$(copies)" -ge "$1" ]; }
 
 job_field() {   # job_field JOB FIELD
   gw --json job show "$1" 2>/dev/null | gw_json_field "$2"
@@ -177,7 +178,7 @@ sleep 1
 check_eq "2: nothing was sent" "$(copies)" $((base + 1))
 out=$(gw release --user alice --printer lobby --job "$J2" 2>&1); rc=$?
 check "2: a second release sends it anyway" test $rc -eq 0
-sleep 1
+peers_wait 10 copies_at_least $((base + 2))
 check_eq "2: positive control: a resend without the check prints a second copy" "$(copies)" $((base + 2))
 echo pass > "$W/ipp.mode"
 
