@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh - install what is missing, build, and run the whole test suite:
-# a -Werror build and an ASan+UBSan build, each running every ctest test.
+# a -Werror build running every ctest test and an ASan+UBSan build running
+# all but the source-tree checks and the package build (tests/CMakeLists.txt).
 #
 #   scripts/test.sh            everything (what CI runs), and 60 s of
 #                              fuzzing per libFuzzer harness (clang build),
