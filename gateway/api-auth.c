@@ -40,6 +40,18 @@
 #define AUTH_CACHE_REFRESH 20   /* A hit this close to expiry refreshes it */
 #define AUTH_CACHE_MAX_AGE 900  /* Seconds after the Argon2id check at most (less up to 1/4, random) */
 
+#define AUTH_FLIGHTS       16   /* Argon2id checks shared at once (more run alone) */
+
+typedef struct auth_flight_s    /* One Argon2id check others may wait for */
+{
+  unsigned char mac[GW_HMAC_LEN];       /* As in auth_entry_t */
+  unsigned char hash_mac[GW_HMAC_LEN];
+  int64_t       tenant, user_id;
+  bool          running;                /* Argon2id under way */
+  bool          result;                 /* Its answer, once !running */
+  int           waiters;                /* Threads waiting for it (the slot is kept while > 0) */
+} auth_flight_t;
+
 typedef struct auth_entry_s     /* One remembered password check */
 {
   unsigned char mac[GW_HMAC_LEN];       /* HMAC(cache key, tenant, name, password) */
@@ -55,9 +67,11 @@ static struct                   /* The process's cache */
   bool            keyed;                /* key made */
   unsigned char   key[GW_KEY_LEN];      /* Per-process random key */
   auth_entry_t    entries[AUTH_CACHE_SIZE];
-  unsigned long   argon2, hits;         /* Counters (tests) */
+  auth_flight_t   flights[AUTH_FLIGHTS];
+  pthread_cond_t  landed;               /* A flight ended */
+  unsigned long   argon2, hits, shared; /* Counters (tests) */
   int64_t         shift;                /* Seconds added to the clock (tests) */
-} cache = { PTHREAD_MUTEX_INITIALIZER, false, { 0 }, { { { 0 }, { 0 }, 0, 0, 0, 0 } }, 0, 0, 0 };
+} cache = { .lock = PTHREAD_MUTEX_INITIALIZER, .landed = PTHREAD_COND_INITIALIZER };
 
 typedef enum auth_outcome_e     /* What an attempt came to */
 {
@@ -106,46 +120,58 @@ cache_mac(const void *data, size_t len, unsigned char mac[GW_HMAC_LEN])
 
 
 /*
- * 'cache_check()' - Is (user, password) a check remembered against the
- *                   user's current hash?  Else *mac_r and *hash_mac_r are
- *                   what cache_add() keeps once Argon2id said yes.
+ * 'cache_keys()' - The cache's HMACs of (tenant, name, password) and of the
+ *                  stored hash (false when they cannot be made).
  */
 
 static bool
-cache_check(const gw_user_t *u, const char *password, const char *hash, unsigned char mac[GW_HMAC_LEN], unsigned char hash_mac[GW_HMAC_LEN])
+cache_keys(const gw_user_t *u, const char *password, const char *hash, unsigned char mac[GW_HMAC_LEN], unsigned char hash_mac[GW_HMAC_LEN])
 {
-  char    buf[400];
-  int     len = snprintf(buf, sizeof(buf), "%lld:%s", (long long)u->tenant, u->name);
-  int64_t now;
-  bool    hit = false, ok;
+  char buf[400];
+  int  len = snprintf(buf, sizeof(buf), "%lld:%s", (long long)u->tenant, u->name);
+  bool ok;
 
   memset(mac, 0, GW_HMAC_LEN);
   memset(hash_mac, 0, GW_HMAC_LEN);
   pthread_mutex_lock(&cache.lock);
-  now = (int64_t)time(NULL) + cache.shift;
   ok = len > 0 && (size_t)len + 1 + strlen(password) < sizeof(buf);
   if (ok)
   {
     memcpy(buf + len + 1, password, strlen(password));   /* "TENANT:NAME\0PASSWORD" */
     ok = cache_mac(buf, (size_t)len + 1 + strlen(password), mac) && cache_mac(hash, strlen(hash), hash_mac);
   }
-  for (int i = 0; ok && !hit && i < AUTH_CACHE_SIZE; i ++)
-  {
-    auth_entry_t *e = cache.entries + i;
-
-    hit = e->expires > now && e->tenant == u->tenant && e->user_id == u->id &&
-          gwConstantTimeEqual(e->mac, mac, GW_HMAC_LEN) && gwConstantTimeEqual(e->hash_mac, hash_mac, GW_HMAC_LEN);
-    if (hit && e->expires - now <= AUTH_CACHE_REFRESH)
-      e->expires = now + AUTH_CACHE_TTL < e->until ? now + AUTH_CACHE_TTL : e->until;
-  }
-  if (hit)
-    cache.hits ++;
-  else
-    cache.argon2 ++;                    /* The caller runs Argon2id next */
   pthread_mutex_unlock(&cache.lock);
   gwWipe(buf, sizeof(buf));
 
-  return (hit);
+  return (ok);
+}
+
+
+/*
+ * 'cache_hit_locked()' - Is (user, mac) a check remembered against the
+ *                        user's current hash (hash_mac)?  A hit near its
+ *                        expiry is refreshed.  The lock is held.
+ */
+
+static bool
+cache_hit_locked(const gw_user_t *u, const unsigned char mac[GW_HMAC_LEN], const unsigned char hash_mac[GW_HMAC_LEN])
+{
+  int64_t now = (int64_t)time(NULL) + cache.shift;
+
+  for (int i = 0; i < AUTH_CACHE_SIZE; i ++)
+  {
+    auth_entry_t *e = cache.entries + i;
+
+    if (e->expires > now && e->tenant == u->tenant && e->user_id == u->id &&
+        gwConstantTimeEqual(e->mac, mac, GW_HMAC_LEN) && gwConstantTimeEqual(e->hash_mac, hash_mac, GW_HMAC_LEN))
+    {
+      if (e->expires - now <= AUTH_CACHE_REFRESH)
+        e->expires = now + AUTH_CACHE_TTL < e->until ? now + AUTH_CACHE_TTL : e->until;
+      return (true);
+    }
+  }
+
+  return (false);
 }
 
 
@@ -226,24 +252,141 @@ _gwApiAuthCounters(unsigned long *argon2_r, unsigned long *hits_r)
 
 
 /*
- * 'password_right()' - Is this the user's password (the cache, else
- *                      Argon2id, remembered when right)?
+ * '_gwApiAuthShared()' - Checks answered by another thread's Argon2id run
+ *                        so far (tests).
+ */
+
+unsigned long
+_gwApiAuthShared(void)
+{
+  unsigned long n;
+
+  pthread_mutex_lock(&cache.lock);
+  n = cache.shared;
+  pthread_mutex_unlock(&cache.lock);
+
+  return (n);
+}
+
+
+/*
+ * 'flight_leave()' - A thread is done with a flight: the last one out of a
+ *                    flight that has landed clears it.  The lock is held.
+ */
+
+static void
+flight_leave(auth_flight_t *f)
+{
+  if (f->running || f->waiters > 0)
+    return;
+
+  gwWipe(f->mac, sizeof(f->mac));
+  gwWipe(f->hash_mac, sizeof(f->hash_mac));
+  f->tenant = f->user_id = 0;
+}
+
+
+/*
+ * 'password_right()' - Is this the user's password?  The cache, else
+ *                      Argon2id, remembered when right.  Argon2id runs once
+ *                      for all the threads that ask about the same user,
+ *                      password and stored hash at the same time (eight
+ *                      clients of one account signing in at once cost one
+ *                      run, ~0.4 s of a core, not eight): the first runs
+ *                      it, the others wait for its answer.  Every attempt
+ *                      is still counted by the caller (auth_attempt()).
  */
 
 static bool
 password_right(gw_system_t *sys, const gw_user_t *u, const char *password)
 {
-  char          hash[GW_PASSWORD_HASH_MAX];
-  unsigned char mac[GW_HMAC_LEN], hash_mac[GW_HMAC_LEN];
-  bool          ok = false;
+  char           hash[GW_PASSWORD_HASH_MAX];
+  unsigned char  mac[GW_HMAC_LEN], hash_mac[GW_HMAC_LEN];
+  auth_flight_t *f = NULL, *mine = NULL;
+  bool           ok = false;
 
-  if (!u->disabled && gwStoreUserGetPasswordHash(sys->store, u->tenant, u->id, hash, sizeof(hash)) && hash[0])
+  if (u->disabled || !gwStoreUserGetPasswordHash(sys->store, u->tenant, u->id, hash, sizeof(hash)) || !hash[0])
   {
-    if ((ok = cache_check(u, password, hash, mac, hash_mac)) == false && (ok = gwPasswordVerify(hash, password)) == true)
-      cache_add(u, mac, hash_mac);
+    gwWipe(hash, sizeof(hash));
+    return (false);
   }
+
+  if (!cache_keys(u, password, hash, mac, hash_mac))
+  {
+    /* A password too long for the cache's key: checked alone, not remembered. */
+    pthread_mutex_lock(&cache.lock);
+    cache.argon2 ++;
+    pthread_mutex_unlock(&cache.lock);
+    ok = gwPasswordVerify(hash, password);
+    gwWipe(hash, sizeof(hash));
+    return (ok);
+  }
+
+  /* A hit, a check under way to wait for, or a flight of our own. */
+  pthread_mutex_lock(&cache.lock);
+  if (cache_hit_locked(u, mac, hash_mac))
+  {
+    cache.hits ++;
+    ok = true;
+  }
+  else
+  {
+    for (int i = 0; i < AUTH_FLIGHTS && !f; i ++)
+    {
+      auth_flight_t *g = cache.flights + i;
+
+      if (g->running && g->tenant == u->tenant && g->user_id == u->id &&
+          gwConstantTimeEqual(g->mac, mac, GW_HMAC_LEN) && gwConstantTimeEqual(g->hash_mac, hash_mac, GW_HMAC_LEN))
+        f = g;
+      else if (!g->running && g->waiters == 0 && !mine)
+        mine = g;
+    }
+
+    if (f)
+    {
+      f->waiters ++;
+      while (f->running)
+        pthread_cond_wait(&cache.landed, &cache.lock);
+      ok = f->result;
+      f->waiters --;
+      cache.shared ++;
+      flight_leave(f);
+    }
+    else
+    {
+      if (mine)                         /* Else (all slots busy) it runs alone */
+      {
+        memcpy(mine->mac, mac, GW_HMAC_LEN);
+        memcpy(mine->hash_mac, hash_mac, GW_HMAC_LEN);
+        mine->tenant  = u->tenant;
+        mine->user_id = u->id;
+        mine->running = true;
+      }
+      cache.argon2 ++;
+    }
+  }
+  pthread_mutex_unlock(&cache.lock);
+
+  if (!ok && !f)
+  {
+    /* Remembered before the waiters wake: who comes later hits the cache. */
+    if ((ok = gwPasswordVerify(hash, password)) == true)
+      cache_add(u, mac, hash_mac);
+
+    if (mine)
+    {
+      pthread_mutex_lock(&cache.lock);
+      mine->result  = ok;
+      mine->running = false;
+      flight_leave(mine);
+      pthread_cond_broadcast(&cache.landed);
+      pthread_mutex_unlock(&cache.lock);
+    }
+  }
+
   gwWipe(hash, sizeof(hash));
   gwWipe(mac, sizeof(mac));
+  gwWipe(hash_mac, sizeof(hash_mac));
 
   return (ok);
 }

@@ -20,6 +20,7 @@ extern void _gwApiSource(const gw_actor_t *actor, char *buf, size_t bufsize);
 /* api-auth.c: forget a user's remembered password checks; the cache's counters (tests). */
 extern void _gwApiAuthCacheDrop(int64_t tenant, int64_t user_id);
 extern void _gwApiAuthCounters(unsigned long *argon2_r, unsigned long *hits_r);
+extern unsigned long _gwApiAuthShared(void);   /* Tests: checks answered by another thread's Argon2id run */
 /* api.c: an address of the user was verified: its quarantined mail jobs become held. */
 extern void _gwApiReleaseQuarantine(gw_system_t *sys, const gw_actor_t *actor, int64_t user_id);
 /* api-auth.c: 43 base64url characters from 32 random bytes (tokens, keys, session ids). */
