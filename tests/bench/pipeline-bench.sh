@@ -12,7 +12,9 @@
 #    bare gs pages/s);
 # 2. the same with colour pages counted (CountColorPages yes) vs bare
 #    pdfwrite followed by bare inkcov at the same 36 dpi;
-# 3. two submissions at once vs one (target >= 1.7x), bare gs likewise;
+# 3. two submissions at once vs one (target >= 1.7x), bare gs likewise,
+#    and the whole machine's CPU per document (/proc/stat) for both: with
+#    both cores busy the wall time follows the CPU a document costs;
 # 4. the colour pages printgated counted (the content scan, rendering only
 #    the pages it cannot call grey) against the method before it (every page
 #    rendered: test-convert-helper --run with PG_CONVERT_COLOR=render).
@@ -58,14 +60,24 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 bare_pdfwrite() { nice -n "$BARE_NICE" gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$CONV/bare-$2.pdf" "$1" >/dev/null 2>&1; }
 bare_both() { bare_pdfwrite "$1" "$2" && nice -n "$BARE_NICE" gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=inkcov -r36 -o /dev/null "$CONV/bare-$2.pdf" >/dev/null 2>&1; }
 
-one_ms() {   # one_ms CMD...: wall milliseconds of one run
-  local t0 t1; t0=$(now_us); "$@"; t1=$(now_us); echo $(( (t1 - t0) / 1000 ))
+# The whole machine's busy CPU (all processes: CLI, daemon, reapers, helpers,
+# gs), in ms (/proc/stat, USER_HZ 100).  Beside the wall time, it shows what a
+# document costs when the second core is not there to absorb it.
+busy_ms() { awk '/^cpu / { print ($2 + $3 + $4 + $7 + $8) * 10 }' /proc/stat; }
+one_ms() {   # one_ms TAG CMD...: wall ms of one run to $W/TAG, busy CPU ms to $W/TAG.cpu
+  local tag=$1 t0 t1 b0; shift
+  b0=$(busy_ms); t0=$(now_us); "$@"; t1=$(now_us)
+  echo $(( $(busy_ms) - b0 )) >> "$W/$tag.cpu"
+  echo $(( (t1 - t0) / 1000 )) >> "$W/$tag"
 }
-two_ms() {   # two_ms CMD ARG: wall milliseconds of two runs at once
-  local t0 t1 p1 p2; t0=$(now_us)
+two_ms() {   # two_ms TAG CMD ARG: the same for two runs at once
+  local tag=$1 t0 t1 p1 p2 b0; shift
+  b0=$(busy_ms); t0=$(now_us)
   "$1" "$2" a & p1=$!
   "$1" "$2" b & p2=$!
-  wait "$p1" "$p2"; t1=$(now_us); echo $(( (t1 - t0) / 1000 ))
+  wait "$p1" "$p2"; t1=$(now_us)
+  echo $(( $(busy_ms) - b0 )) >> "$W/$tag.cpu"
+  echo $(( (t1 - t0) / 1000 )) >> "$W/$tag"
 }
 colour() {   # colour yes|no: switch CountColorPages with a reload
   sed -i "s/^CountColorPages .*/CountColorPages $1/" "$GW_CONF"
@@ -93,18 +105,18 @@ for f in "${FILES[@]}"; do
   COLOUR_WARM=$f
   submit "$f"; bare_pdfwrite "$f" w          # warm both (page cache, fonts)
   line0=$(( $(wc -l < "$GW_LOG") + 1 ))
-  : > "$W/p0"; : > "$W/g0"; : > "$W/p1"; : > "$W/g1"; : > "$W/pp"; : > "$W/gp"
+  for t in p0 g0 p1 g1 pp gp; do : > "$W/$t"; : > "$W/$t.cpu"; done
   # Every measure in every round, so a load that comes and goes on a shared
   # machine falls on printgated and on bare gs alike.
   for _ in $(seq "$ROUNDS"); do
     colour no
-    one_ms submit "$f" >> "$W/p0"
-    one_ms bare_pdfwrite "$f" x >> "$W/g0"
-    two_ms submit "$f" >> "$W/pp"
-    two_ms bare_pdfwrite "$f" >> "$W/gp"
+    one_ms p0 submit "$f"
+    one_ms g0 bare_pdfwrite "$f" x
+    two_ms pp submit "$f"
+    two_ms gp bare_pdfwrite "$f"
     colour yes
-    one_ms submit "$f" >> "$W/p1"
-    one_ms bare_both "$f" x >> "$W/g1"
+    one_ms p1 submit "$f"
+    one_ms g1 bare_both "$f" x
   done
   C1=$(gw --json job show "$(cat "$W/last-job")" | gw_json_field color_pages)
   C0=$("$GW_BUILD_DIR/tests/test-convert-helper" --run "$f" PG_CONVERT_COLOR=render 2>/dev/null | sed -n 's/.*color_pages=\([0-9]*\).*/\1/p')
@@ -117,6 +129,7 @@ for f in "${FILES[@]}"; do
     printf "2. with colour     printgated %6d ms %6.1f pages/s | bare pdfwrite + inkcov -r36 %6d ms | ratio %5.1f %%; vs bare pdfwrite alone %5.1f %%\n", p1, p*1000/p1, g1, 100*g1/p1, 100*g0/p1
     printf "3. two at once     printgated %6d ms = %4.2fx one | bare gs %6d ms = %4.2fx one (target >= 1.7x)\n", pp, 2*p0/pp, gp, 2*g0/gp
   }'
+  echo "   CPU of the whole machine per document (medians): one: printgated $(median < "$W/p0.cpu") ms, bare gs $(median < "$W/g0.cpu") ms; two at once: printgated $(( $(median < "$W/pp.cpu" | cut -d. -f1) / 2 )) ms, bare gs $(( $(median < "$W/gp.cpu" | cut -d. -f1) / 2 )) ms"
   echo "4. colour pages    printgated $C1 | every page rendered $C0: $([ "$C1" = "$C0" ] && echo equal || echo DIFFERENT)"
   profile "$line0"
 done
@@ -135,8 +148,8 @@ if command -v heif-enc >/dev/null && command -v heif-convert >/dev/null && comma
   : > "$W/hp"; : > "$W/hg"
   submit "$W/iphone.heic"
   for _ in $(seq "$ROUNDS"); do
-    one_ms submit "$W/iphone.heic" >> "$W/hp"
-    one_ms peer_heic "$W/iphone.heic" >> "$W/hg"
+    one_ms hp submit "$W/iphone.heic"
+    one_ms hg peer_heic "$W/iphone.heic"
   done
   echo
   echo "== iPhone-sized HEIC photo (4032 x 3024, $(stat -c %s "$W/iphone.heic") bytes) to a held PDF, colour pages counted"
