@@ -149,14 +149,9 @@ fuzz_one() {
     if [ $rc -ne 0 ] && [ $starved -lt 5 ] && tail -n +"$from" "$log" | grep -q 'ERROR: libFuzzer: timeout' &&
        only_starved "$h"; then
       starved=$((starved + 1))
-      cpu_now "$work/$h.times"
-      if [ $((seconds - cpu)) -gt $((seconds / 10)) ] && [ $(( $(date +%s) - start )) -lt $((seconds * 10)) ]; then
-        want=$((seconds - cpu))
-        continue
-      fi
-      rc=0                # the CPU seconds are spent: that run counts
+      rc=0                # that run counts, though it ended without DONE
       spent=1
-      break
+      cpu_now "$work/$h.times"
     fi
     [ $rc -eq 0 ] && [ $((seconds - cpu)) -gt $((seconds / 10)) ] || break
     [ $(( $(date +%s) - start )) -lt $((seconds * 10)) ] || break   # a CPU that stays busy: give up
