@@ -237,6 +237,7 @@ gwSystemRecover(gw_system_t *sys)
 {
   unsigned removed = 0;
 
+  sys->recovered = true;
   if (!gwSpoolRecover(sys->spool, &removed))
     return (false);
   if (removed)

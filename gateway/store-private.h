@@ -120,6 +120,7 @@ typedef struct _gw_store_ops_s
   bool    (*job_original_set)(void *b, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
   bool    (*job_original_get)(void *b, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
   bool    (*job_original_drop)(void *b, int64_t tenant, const char *job_id);
+  int     (*job_originals_uncount)(void *b);
   bool    (*token_add)(void *b, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r);
   bool    (*token_use)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr);
   int     (*token_purge)(void *b, int64_t now);

@@ -816,6 +816,28 @@ _gwSqlJobOriginalGet(void *backend, int64_t tenant, const char *job_id, bool res
 
 
 /*
+ * '_gwSqlJobOriginalsUncount()' - Forget the resume counts of every job
+ *                                 still converting (all tenants): the
+ *                                 gateway stopped them itself, cleanly, so
+ *                                 their next start is no retry after a
+ *                                 crash.  Rows changed, -1 on error.
+ */
+
+int
+_gwSqlJobOriginalsUncount(void *backend)
+{
+  _gw_sql_t     *b = (_gw_sql_t *)backend;
+  _gw_sql_step_t r;
+
+  _gwSqlStepf(b, _GW_SQL_ORIGINAL_UNCOUNT,
+              "UPDATE documents SET pages = 0 WHERE num = 0 AND pages > 0"
+              " AND job_id IN (SELECT id FROM jobs WHERE state = 'converting')", "forget resume counts", &r, "");
+
+  return (r.rc == SQLITE_DONE ? r.changes : -1);
+}
+
+
+/*
  * '_gwSqlJobOriginalDrop()' - Forget the original's row (and so its key);
  *                             the move to held does it in its own
  *                             transaction.

@@ -85,6 +85,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_ORIGINAL_GET,
   _GW_SQL_ORIGINAL_RESUMED,
   _GW_SQL_ORIGINAL_DROP,
+  _GW_SQL_ORIGINAL_UNCOUNT,
   _GW_SQL_JOB_NUMBER_NEXT,
   _GW_SQL_TOKEN_ADD,
   _GW_SQL_TOKEN_SWEEP,
@@ -313,6 +314,7 @@ extern int     _gwSqlAuditPage(void *b, int64_t tenant, int64_t since, int limit
 extern bool    _gwSqlJobOriginalSet(void *b, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobOriginalGet(void *b, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
 extern bool    _gwSqlJobOriginalDrop(void *b, int64_t tenant, const char *job_id);
+extern int     _gwSqlJobOriginalsUncount(void *b);
 
 extern bool    _gwSqlOutboxAdd(void *b, const gw_outbox_entry_t *e, const void *sealed, size_t len, int64_t *id_r, bool *existed_r, const char **error_r);
 extern bool    _gwSqlOutboxTake(void *b, int64_t now, gw_outbox_entry_t *e, void **sealed_r, size_t *len_r);

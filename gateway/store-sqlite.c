@@ -87,6 +87,7 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlJobOriginalSet,
   _gwSqlJobOriginalGet,
   _gwSqlJobOriginalDrop,
+  _gwSqlJobOriginalsUncount,
   _gwSqlTokenAdd,
   _gwSqlTokenUse,
   _gwSqlTokenPurge,

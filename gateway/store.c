@@ -1139,7 +1139,8 @@ gwStoreJobSetOptions(gw_store_t *s, int64_t tenant, const char *job_id, const gw
 
 /*
  * 'gwStoreJobSetOriginal()', 'gwStoreJobGetOriginal()',
- * 'gwStoreJobDropOriginal()' - The original's key while its job converts.
+ * 'gwStoreJobDropOriginal()', 'gwStoreJobUncountOriginals()' - The
+ * original's key while its job converts.
  */
 
 bool
@@ -1167,6 +1168,15 @@ gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *job_id)
     return (false);
 
   return (s->ops->job_original_drop(s->backend, tenant, job_id));
+}
+
+int
+gwStoreJobUncountOriginals(gw_store_t *s)
+{
+  if (!s)
+    return (-1);
+
+  return (s->ops->job_originals_uncount(s->backend));
 }
 
 

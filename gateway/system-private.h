@@ -56,6 +56,7 @@ struct _gw_system_s
   pthread_mutex_t      wait_lock;                /* gwSystemJobWait(): guards stopping, */
   pthread_cond_t       wait_cond;                /* broadcast on every job event */
   bool                 stopping;                 /* gwSystemDelete() has begun */
+  bool                 recovered;                /* gwSystemRecover() ran: the daemon, which converts */
   int                  wait_sub;                 /* The waiters' event subscription */
   gw_frontend_t        frontends[GW_MAX_FRONTENDS]; /* Registered front-ends (frontend.h) */
   int                  num_frontends;

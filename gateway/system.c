@@ -553,6 +553,22 @@ gwSystemDelete(gw_system_t **sys)
   gwSystemBeginStop(s);
   _gwWorkersDelete(&s->workers);
   _gwWorkersDelete(&s->tasks);       /* After the listener: no front-end queues one any more */
+  if (s->recovered)
+  {
+    /*
+     * Every conversion has ended, or was stopped or never started: the
+     * jobs still converting were stopped by this clean stop, not by their
+     * document, so their next start is no retry (gwStoreJobGetOriginal()
+     * allows one after a crash).  Two restarts in a row lose nothing.
+     */
+
+    int uncounted = gwStoreJobUncountOriginals(s->store);
+
+    if (uncounted > 0)
+      gwLog(s->log, GW_LOG_INFO, "Stop: %d job(s) whose conversion was already resumed once will convert again at the next start (a clean stop is no crash).", uncounted);
+    else if (uncounted < 0)
+      gwLog(s->log, GW_LOG_WARN, "Stop: could not record that the conversions were stopped cleanly; a job stopped twice may fail at the next start.");
+  }
   _gwPrinterStatesDelete(&s->printer_states);   /* Before the store: a printer's check records nothing there, but reads it */
 
   gwOfficePoolFree(&s->office);      /* After the listener and workers: no conversion can start any more */

@@ -1379,6 +1379,12 @@ test_job_numbers(void)
   TEST_CHECK(gwStoreJobGetOriginal(s, T1, c.id, true, &size, &back));      /* First resumption */
   TEST_CHECK(!gwStoreJobGetOriginal(s, T1, c.id, true, &size, &back));     /* Not a second */
   TEST_CHECK(gwStoreJobGetOriginal(s, T1, c.id, false, &size, &back));     /* Still there */
+  TEST_CHECK(gwStoreJobUncountOriginals(s) == 0);                          /* Only jobs converting count */
+  TEST_CHECK(gwStoreJobTransition(s, T1, c.id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "test", "test", "job.convert", &error));
+  TEST_CHECK(gwStoreJobUncountOriginals(s) == 1);                          /* A clean stop forgets the count */
+  TEST_CHECK(gwStoreJobGetOriginal(s, T1, c.id, true, &size, &back) && size == 12345);   /* So it resumes again */
+  TEST_CHECK(!gwStoreJobGetOriginal(s, T1, c.id, true, &size, &back));     /* Once (a crash after it counts) */
+  TEST_CHECK(gwStoreJobUncountOriginals(s) == 1 && gwStoreJobUncountOriginals(s) == 0);
   TEST_CHECK(gwStoreJobDropOriginal(s, T1, c.id));
   TEST_CHECK(!gwStoreJobGetOriginal(s, T1, c.id, false, &size, &back));
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM documents WHERE job_id = '%s' AND num = 0", c.id);

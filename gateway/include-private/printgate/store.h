@@ -168,10 +168,14 @@ extern bool gwStoreJobGetKey(gw_store_t *s, int64_t tenant, const char *job_id, 
  * with every other key when the job ends.  gwStoreJobGetOriginal() with
  * 'resume' succeeds once per job (it counts the resumption in the same
  * transaction), so a document that stops the gateway is not retried forever.
+ * gwStoreJobUncountOriginals() forgets those counts for every job still
+ * converting when the gateway stops cleanly (it stopped them itself): only
+ * a crash counts.
  */
 extern bool gwStoreJobSetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
 extern bool gwStoreJobGetOriginal(gw_store_t *s, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
 extern bool gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *job_id);
+extern int  gwStoreJobUncountOriginals(gw_store_t *s);   /* Rows changed, -1 on error */
 extern bool gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
 /* Deletes the job row, its documents and so its wrapped keys (crypto-shred). */
 extern bool gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id);
