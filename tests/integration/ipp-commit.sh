@@ -55,7 +55,7 @@ APW=$(gw user password alice | tail -1)
 
 # ---- 1. Commit threads: durable before the answer ------------------------------------
 fast=$(burst)
-peers_wait 120 sh -c "test \$($PRINTGATE -c $GW_CONF job list 2>/dev/null | grep -c ' held ') -ge 33"
+peers_wait 300 sh -c "test \$($PRINTGATE -c $GW_CONF job list 2>/dev/null | grep -c ' held ') -ge 33"
 check "32 Print-Jobs answered successful-ok ($fast)" sh -c "echo '$fast' | grep -q 'jobs=32/32'"
 check "each answered after the 400 ms WAL fsync at least ($fast)" awk -v t="$(echo "$fast" | sed -n 's/.*min_job=\([0-9.]*\).*/\1/p')" 'BEGIN { exit !(t != "" && t >= 0.4) }'
 check "all 33 jobs held ($(held))" test "$(held)" -ge 33

@@ -49,7 +49,7 @@ BIG_RT="refresh-ABC-$(python3 -c 'print("x7" * 1494)')"
 fakems_tls "$W/token" && mkdir -p "$W/token/mailbox" || exit 1
 echo "$GOOD" > "$W/token/issue"
 fakems_start graph "$W/token" --client-id smtp-app --client-secret smtp-secret-XYZ --refresh-token "$BIG_RT" \
-  --token-file "$W/token/issue" --expires-in 8 || exit 1
+  --token-file "$W/token/issue" --expires-in 30 || exit 1
 TOKEN_URL="https://localhost:$FAKE_PORT/t/oauth2/v2.0/token"
 
 gw_start "SmtpServer localhost:$MAILRIG_SUBMISSION" "SmtpTLS required" "SmtpCAFile $MAILRIG_CA" \
@@ -68,13 +68,16 @@ check_eq "one client-credentials grant" "$(fakems_state 's["grant_types"]')" "['
 outbox_send "oauth two"
 check "the second reply is delivered" fakems_wait 20 is_delivered "oauth two"
 check_eq "within the token's life: no new grant (cached)" "$(grants)" 1
-sleep 5                           # expires_in 8: used for 4 s
+# expires_in 30: the gateway uses a token that short-lived for half its life,
+# 15 s (8 s, used for 4 s, was too short for two deliveries on a loaded CI
+# machine: the second one took a new grant).
+sleep 16
 outbox_send "oauth three"
 check "after the expiry, the third reply is delivered" fakems_wait 20 is_delivered "oauth three"
 check_eq "after the expiry: one new grant" "$(grants)" 2
 
 echo "revoked-token-QQQ" > "$W/token/issue"
-sleep 5
+sleep 16
 outbox_send "oauth four"
 check "a revoked token: the relay's refusal is logged" fakems_wait 20 grep -q "Outbox: the relay refused the OAuth2 token" "$GW_LOG"
 # (the rig's Dovecot answers each further failed AUTH more slowly: 4 s, 8 s, then past SmtpTimeout)

@@ -289,13 +289,20 @@ check "  the page walks the (tenant_id, name) index, no sort" sh -c "echo \"\$1\
 check_eq "a page of 50 after u05000" "$(api GET '/api/v1/admin/users?after=u05000&limit=50' '' "$W/boss4"; field users)" 20050
 check "  starting at u05001" grep -q '"users":\[{"name":"u05001"' "$W/out"
 check_eq "search by display name" "$(api GET '/api/v1/admin/users?q=person%209999&limit=50' '' "$W/boss4"; field users)" 2001
+# The time of a page is compared with that of /api/v1/me through the same
+# client (a curl process and a TLS handshake each, which on a loaded CI
+# machine with the sanitizer build cost more than the page itself): a page
+# costs at most 150 ms more on average.
+TB=$(date +%s%N)
+for i in $(seq 1 20); do api GET /api/v1/me '' "$W/boss4" >/dev/null; done
 T0=$(date +%s%N)
 for i in $(seq 1 20); do api GET "/api/v1/admin/users?after=u0$((i * 400))&limit=50" '' "$W/boss4" >/dev/null; done
 T1=$(date +%s%N)
 for i in $(seq 1 5); do api GET "/api/v1/admin/users?q=nobody-has-this&limit=50" '' "$W/boss4" >/dev/null; done
 T2=$(date +%s%N)
-echo "users page with $((N0 + 10000)) users: $(( (T1 - T0) / 20000000 )) ms a page; a search matching nothing (the whole index): $(( (T2 - T1) / 5000000 )) ms"
-check "  a page answers within 200 ms on average" test $(( (T1 - T0) / 20000000 )) -lt 200
+ME_MS=$(( (T0 - TB) / 20000000 )) PAGE=$(( (T1 - T0) / 20000000 ))
+echo "users page with $((N0 + 10000)) users: $PAGE ms a page (/api/v1/me: $ME_MS ms); a search matching nothing (the whole index): $(( (T2 - T1) / 5000000 )) ms"
+check "  a page answers within 150 ms more than /api/v1/me on average ($PAGE vs $ME_MS ms)" test $((PAGE - ME_MS)) -lt 150
 check_eq "the users page shows 50 and a next link" "$(api GET '/admin/users?after=u00100' '' "$W/boss4"; has 'class="user"'; has 'id="next"')" "200501"
 
 gw_stop
