@@ -186,6 +186,49 @@ alive(const pid_t *pids, int n)
 
 
 /*
+ * 'wait_gone()' - Wait up to 10 s until none of pids[] runs (the pool
+ *                 stops helpers in its own thread, and a busy machine may
+ *                 take a while to run it); returns how many still run.
+ */
+
+static int
+wait_gone(const pid_t *pids, int n)
+{
+  int count = alive(pids, n);
+
+  for (int i = 0; i < 1000 && count > 0; i ++)
+  {
+    usleep(10000);
+    count = alive(pids, n);
+  }
+
+  return (count);
+}
+
+
+/*
+ * 'wait_no_helpers()' - Wait up to 10 s until we have no reaper or helper
+ *                       left; returns how many pids are left.
+ */
+
+static int
+wait_no_helpers(void)
+{
+  pid_t pids[MAX_PIDS];
+  int   n;
+
+  helpers(pids, &n);
+  for (int i = 0; i < 1000 && n > 0; i ++)
+  {
+    usleep(10000);
+    helpers(pids, &n);
+  }
+
+  return (n);
+}
+
+
+/*
  * 'out_pid()' - The pid the stand-in wrote ("pid=N"), or -1.
  */
 
@@ -265,7 +308,8 @@ main(void)
       TEST_CHECKF(is_reaper_program(victims[k]), "reaper %d runs printgate-reaper, not a copy of this process", (int)victims[k]);
     for (int k = nr; k < nv; k ++)
       kill(victims[k], SIGKILL);       /* Both helpers: the job must not get either */
-    usleep(100000);
+    /* Before the job looks: the helpers dead, and their reapers, which end once their helper is dead */
+    TEST_CHECKF(wait_gone(victims, nv) == 0, "the killed helpers and their reapers ended (%d left after 10 s)", alive(victims, nv));
     TEST_CHECK(run(pool, copy, "one", "%PDF after", 10, 10, &b, &r));
     TEST_CHECK(!strncmp(b.out, "%PDF after", 10) && out_pid(&b) == r.helper_pid);
     for (int k = nr; k < nv; k ++)
@@ -321,8 +365,8 @@ main(void)
     TEST_CHECK(run(pool, copy, "two", "%PDF new", 8, 10, &b, &r));
     TEST_CHECKF(!r.pooled && strstr(b.out, "x=two"), "the first job of the new settings: its own helper");
     TEST_CHECK(wait_ready(pool, 2));
-    usleep(200000);
-    TEST_CHECKF(alive(old, nold) == 0, "the %d processes of the old settings are gone", nold);
+    TEST_CHECKF(wait_gone(old, nold) == 0, "the %d processes of the old settings are gone (%d left after 10 s)",
+                nold, alive(old, nold));
     TEST_CHECK(run(pool, copy, "two", "%PDF new2", 9, 10, &b, &r));
     TEST_CHECKF(r.pooled && strstr(b.out, "x=two"), "then pooled, with x=two: %s", b.out);
     (void)nr;
@@ -385,9 +429,8 @@ main(void)
   TEST_BEGIN("size 0: nothing waits, jobs start their own helpers");
   gwConvertPoolSetSize(pool, 0);
   TEST_CHECK(wait_ready(pool, 0));
-  usleep(200000);
-  helpers(tree, &ntree);
-  TEST_CHECKF(ntree == 0, "no process left of the pool (%d)", ntree);
+  ntree = wait_no_helpers();
+  TEST_CHECKF(ntree == 0, "no process left of the pool (%d after 10 s)", ntree);
   TEST_CHECK(run(pool, copy, "two", "%PDF z", 6, 10, &b, &r));
   TEST_CHECK(r.ok && !r.pooled);
 

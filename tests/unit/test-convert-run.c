@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #define MAX_PIDS 16
+#define ALIVE_GRACE_MS 2000             /* For a killed stand-in to exit on a busy machine */
 
 static int run_nice = 0;                /* cj.nice of the next run() */
 
@@ -319,7 +320,8 @@ run_stand_in_tag(const char *self, const char *mode, const char *tag, const char
 
 /*
  * 'run_reaped()' - The same, untagged, checking that want_pids processes
- *                  ran and that none is left 500 ms later.
+ *                  ran and that none is left (ALIVE_GRACE_MS for the
+ *                  killed ones to exit; the sleepers would live 60 s).
  */
 
 static long long
@@ -330,7 +332,7 @@ run_reaped(const char *self, const char *mode, const char *dir, int timeout, gw_
   long long ms = run_stand_in_tag(self, mode, "", dir, timeout, r, pids, &npids);
 
   TEST_CHECKF(npids == want_pids, "%s: %d process(es), want %d", mode, npids, want_pids);
-  TEST_CHECK(alive_after(pids, npids, 500) == 0);
+  TEST_CHECK(alive_after(pids, npids, ALIVE_GRACE_MS) == 0);
 
   return (ms);
 }
@@ -338,6 +340,11 @@ run_reaped(const char *self, const char *mode, const char *dir, int timeout, gw_
 
 /*
  * Helpers that try to outlive the conversion, and what must come of each.
+ * The stand-ins are this program (under ASan, slow to start on a busy
+ * machine), so the times leave a wide margin: one killed at its 2 s
+ * timeout would otherwise sleep 60 s, and the setsid cases, which end
+ * when the helper exits (under 0.3 s), would otherwise end at their 10 s
+ * timeout.
  */
 
 typedef struct outlive_s
@@ -355,17 +362,17 @@ typedef struct outlive_s
 static const outlive_t outlive[] =
 {
   { "a helper that closes its descriptors and sleeps is killed at the timeout",
-    "close-sleep", 2, 1, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+    "close-sleep", 2, 1, 1900, 6000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
   { "a helper that leaves its process group is killed at the timeout",
-    "leave-group", 2, 2, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+    "leave-group", 2, 2, 1900, 6000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
   { "a child (and grandchild) in a session of its own does not outlive the conversion",
-    "setsid-child", 5, 3, 0, 2000, true, -1, -1 },
+    "setsid-child", 10, 3, 0, 5000, true, -1, -1 },
   { "a child in a session of its own that holds the pipes does not hold the conversion",
-    "setsid-holds", 5, 2, 0, 2000, false, 0, GW_REASON_INTERNAL },
+    "setsid-holds", 10, 2, 0, 5000, false, 0, GW_REASON_INTERNAL },
   { "a helper that stops its reaper is still killed at the timeout",
-    "stop-reaper", 2, 1, 1900, 4000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
+    "stop-reaper", 2, 1, 1900, 6000, false, 1, GW_REASON_CONVERSION_TIMEOUT },
   { "a helper that kills its reaper does not outlive the conversion",
-    "kill-reaper", 2, 1, 0, 4000, false, -1, -1 }
+    "kill-reaper", 2, 1, 0, 6000, false, -1, -1 }
 };
 
 
@@ -394,7 +401,7 @@ parallel_main(void *data)
 
 
 /*
- * 'long_conversion()' - A thread: a conversion of 3 s, started 100 ms late.
+ * 'long_conversion()' - A thread: a conversion of 6 s, started 100 ms late.
  */
 
 static void *
@@ -405,7 +412,7 @@ long_conversion(void *data)
 
   (void)data;
   usleep(100000);
-  run("sleep 3; echo 'ok pages=1' >&3", "x", 10, 1000, &lb, &lr);
+  run("sleep 6; echo 'ok pages=1' >&3", "x", 10, 1000, &lb, &lr);
   return (NULL);
 }
 
@@ -531,7 +538,7 @@ main(int argc, char *argv[])
   close(spare);
 
   /*
-   * Helpers that try to outlive the timeout (2 s here).
+   * Helpers that try to outlive the timeout (2 s here, 10 s for setsid).
    */
 
   for (size_t i = 0; i < sizeof(outlive) / sizeof(outlive[0]); i ++)
@@ -568,9 +575,9 @@ main(int argc, char *argv[])
       TEST_CHECKF(par[i].r.timed_out, "%s%s", par[i].mode, par[i].tag);
       if (par[i].ms > worst)
         worst = par[i].ms;
-      left += alive_after(par[i].pids, par[i].npids, 500);
+      left += alive_after(par[i].pids, par[i].npids, ALIVE_GRACE_MS);
     }
-    TEST_CHECKF(worst <= 4000, "the slowest took %lld ms", worst);
+    TEST_CHECKF(worst <= 6000, "the slowest took %lld ms", worst);
     TEST_CHECK(left == 0);
   }
 
@@ -597,7 +604,7 @@ main(int argc, char *argv[])
     TEST_CHECK(pthread_create(&t, NULL, long_conversion, NULL) == 0);
     TEST_CHECK(run("sleep 0.5; echo 'ok pages=1' >&3", "x", 10, 1000, &b, &r));
     ms = (long long)gwClockMs() - t0;
-    TEST_CHECKF(ms < 2000, "the short conversion took %lld ms", ms);
+    TEST_CHECKF(ms < 4000, "the short conversion took %lld ms (held, it would take the long one's 6 s)", ms);
     pthread_join(t, NULL);
   }
 

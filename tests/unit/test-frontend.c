@@ -28,7 +28,7 @@ static pthread_cond_t  cond = PTHREAD_COND_INITIALIZER;
 static char            calls[256];              /* "routes,start,reload,stop" */
 static gw_deferred_t  *waiting[16];
 static int             num_waiting;
-static int             late_result = -1;        /* gwDeferredRespond() after the deadline */
+static int             late_result = -1;        /* gwDeferredRespond() after the deadline (-1 = not yet) */
 
 static void
 called(const char *what)
@@ -77,14 +77,19 @@ batch_answerer(void *arg)
   return (NULL);
 }
 
-/* /fe/late: 300 ms deadline, answered after 1 s. */
+/* /fe/late: 300 ms deadline, answered after 3 s (so even a watchdog late by seconds on a busy machine
+ * has given the 503 first). */
 static void *
 late_answerer(void *arg)
 {
   gw_deferred_t *d = (gw_deferred_t *)arg;
+  int            result;
 
-  usleep(1000000);
-  late_result = gwDeferredRespond(&d, 200, "text/plain", "late\n", 5);
+  usleep(3000000);
+  result = gwDeferredRespond(&d, 200, "text/plain", "late\n", 5);
+  pthread_mutex_lock(&lock);
+  late_result = result;
+  pthread_mutex_unlock(&lock);
   return (NULL);
 }
 
@@ -187,8 +192,19 @@ main(void)
   snprintf(cmd, sizeof(cmd), "curl -sk -m 30 -D - https://127.0.0.1:%d/fe/late", port);
   test_run(cmd, out, sizeof(out));
   TEST_CHECKF(strstr(out, " 503") && strcasestr(out, "Retry-After: 5") && strstr(out, "server-busy"), "%s", out);
-  usleep(1500000);
-  TEST_CHECKF(late_result == 0, "late gwDeferredRespond() returned %d", late_result);
+  {
+    int result = -1;
+
+    /* The late answer comes 3 s after the request; wait for it (20 s at most) */
+    for (int i = 0; i < 200 && result < 0; i ++)
+    {
+      usleep(100000);
+      pthread_mutex_lock(&lock);
+      result = late_result;
+      pthread_mutex_unlock(&lock);
+    }
+    TEST_CHECKF(result == 0, "late gwDeferredRespond() returned %d (-1: not called within 20 s)", result);
+  }
 
   TEST_BEGIN("reload reaches the front-end with the new configuration");
   fp = fopen(conf, "a");

@@ -221,7 +221,9 @@ now_ms(void)
  *                    either hangs up (HANGUP_MS >= 0: connection k after
  *                    k * 7 % HANGUP_MS ms) or reads every answer and prints
  *                    "ok=<200 with its own body> busy=<503 with
- *                    Retry-After> other=<anything else> ms=<elapsed>".
+ *                    Retry-After> other=<anything else> ms=<elapsed since
+ *                    the last request was sent>" (the N handshakes before
+ *                    it are not what the deadlines are about).
  */
 
 static int
@@ -237,7 +239,6 @@ clients_main(int port, int n, int ms, int hangup_ms)
 
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 
-  start = now_ms();
   for (int k = 0; k < n; k ++)
   {
     char req[256];
@@ -256,6 +257,7 @@ clients_main(int port, int n, int ms, int hangup_ms)
   }
   printf("sent\n");
   fflush(stdout);
+  start = now_ms();
 
   if (hangup_ms >= 0)
   {
@@ -359,17 +361,20 @@ clients_finish(FILE *fp, int *ok, int *busy, int *other, int *ms)
 
 
 /*
- * 'health_ms()' - GET /health with curl: milliseconds to a 200, or -1.
+ * 'health_ms()' - GET /health with curl: milliseconds to a 200, or -1 if
+ *                 none came within max_s seconds.
  */
 
+#define HEALTH_WAIT_S 10                /* When an answer is expected: curl and a handshake may be slow */
+
 static int
-health_ms(int port)
+health_ms(int port, int max_s)
 {
   char    cmd[512], code[16];
   int64_t start = now_ms();
   int     rc;
 
-  snprintf(cmd, sizeof(cmd), "curl -sk --max-time 3 -o /dev/null -w '%%{http_code}' https://127.0.0.1:%d/health", port);
+  snprintf(cmd, sizeof(cmd), "curl -sk --max-time %d -o /dev/null -w '%%{http_code}' https://127.0.0.1:%d/health", max_s, port);
   rc = test_run(cmd, code, sizeof(code));
 
   return (rc == 0 && !strcmp(code, "200") ? (int)(now_ms() - start) : -1);
@@ -464,15 +469,17 @@ test_no_thread_held(const char *cert, const char *key, gw_log_t *log)
   TEST_CHECKF(fp != NULL, "the clients did not start");
   n    = held_wait(&num_held, 200, 30000);
   busy = count_threads();
-  hms  = health_ms(gwListenerGetPort(l));
-  cut  = raw_idle_closed_ms(gwListenerGetPort(l), 6000);
+  hms  = health_ms(gwListenerGetPort(l), HEALTH_WAIT_S);
+  cut  = raw_idle_closed_ms(gwListenerGetPort(l), 8000);
 
   printf("  threads: %d before the listener, %d idle, %d with %d requests deferred; /health in %d ms; a silent client cut after %d ms\n", before, idle, busy, n, hms, cut);
   TEST_CHECKF(n == 200, "%d of 200 requests deferred", n);
   TEST_CHECKF(idle - before <= 17, "the idle listener added %d threads (pool of at most 16 and the watchdog)", idle - before);
   TEST_CHECKF(busy <= idle + 1, "%d threads with 200 deferred requests, %d idle: threads are held", busy, idle);
-  TEST_CHECKF(hms >= 0 && hms < 2000, "/health took %d ms (or failed) during the deferral", hms);
-  TEST_CHECKF(cut >= 1500 && cut <= 3500, "a client without a header was cut after %d ms (HeaderTimeout 2 s)", cut);
+  /* Held threads would keep /health waiting until the deferrals end (30 s); the bounds leave curl, its
+   * handshake and the watchdog (200 ms period) seconds on a busy machine */
+  TEST_CHECKF(hms >= 0 && hms < 5000, "/health took %d ms (or failed) during the deferral", hms);
+  TEST_CHECKF(cut >= 1500 && cut <= 5500, "a client without a header was cut after %d ms (HeaderTimeout 2 s)", cut);
 
   taken = answer_all(200, 0);
   TEST_CHECKF(taken == 200, "%d of 200 answers taken", taken);
@@ -502,9 +509,9 @@ test_deadline(const char *cert, const char *key, gw_log_t *log)
 
   fp = clients_start(gwListenerGetPort(l), 5, 500, -1);
   TEST_CHECK(clients_finish(fp, &ok, &s503, &other, &ms));
-  printf("  %d answered 503 after %d ms in all\n", s503, ms);
+  printf("  %d answered 503, the last %d ms after the last request\n", s503, ms);
   TEST_CHECKF(s503 == 5 && ok == 0 && other == 0, "%d 503, %d 200, %d other", s503, ok, other);
-  TEST_CHECKF(ms >= 450 && ms <= 2500, "503 after %d ms for a 500 ms deadline", ms);
+  TEST_CHECKF(ms >= 450 && ms <= 3000, "503 after %d ms (from the last request) for a 500 ms deadline", ms);
   TEST_CHECKF(held_wait(&num_cleanups, 5, 5000) == 5, "%d cleanup() calls", num_cleanups);
 
   for (int i = 0; i < 5; i ++)
@@ -602,7 +609,7 @@ test_race_hangup(const char *cert, const char *key, gw_log_t *log)
   pthread_mutex_lock(&held_lock);
   TEST_CHECKF(num_cleanups == 50, "%d cleanup() calls in the last round (none twice)", num_cleanups);
   pthread_mutex_unlock(&held_lock);
-  hms = health_ms(gwListenerGetPort(l));
+  hms = health_ms(gwListenerGetPort(l), HEALTH_WAIT_S);
   TEST_CHECKF(hms >= 0, "/health after the hang-ups failed");
 
   gwListenerDelete(&l);
@@ -667,7 +674,7 @@ test_max_connections(const char *cert, const char *key, gw_log_t *log)
     return;
 
   /* Positive control: served while there is room */
-  hms = health_ms(gwListenerGetPort(l));
+  hms = health_ms(gwListenerGetPort(l), HEALTH_WAIT_S);
   TEST_CHECKF(hms >= 0, "/health with no connection open failed");
 
   for (int i = 0; i < 16; i ++)
@@ -686,12 +693,12 @@ test_max_connections(const char *cert, const char *key, gw_log_t *log)
   }
   TEST_CHECKF(open16 == 16, "%d of 16 connections open", open16);
 
-  hms = health_ms(gwListenerGetPort(l));
+  hms = health_ms(gwListenerGetPort(l), 3);      /* Not answered: a longer wait only takes longer */
   TEST_CHECKF(hms < 0, "/health answered in %d ms with 16 of 16 connections taken", hms);
 
   close(fds[0]);
   fds[0] = -1;
-  hms = health_ms(gwListenerGetPort(l));
+  hms = health_ms(gwListenerGetPort(l), HEALTH_WAIT_S);
   TEST_CHECKF(hms >= 0, "/health failed after one of the 16 connections closed");
 
   for (int i = 1; i < 16; i ++)

@@ -159,7 +159,9 @@ main(void)
     w[i].ok = false;
     pthread_create(t + i, NULL, writer_main, w + i);
   }
-  for (i = 0; i < 200 && count_rows(path) < WRITERS; i ++)
+  /* Eight user additions at once take their time on a busy machine (ASan): wait up to 30 s for the
+   * rows; waiting longer only gives a writer more time to return early. */
+  for (i = 0; i < 3000 && count_rows(path) < WRITERS; i ++)
     usleep(10000);
   usleep(100000);
   rows = count_rows(path);
