@@ -45,7 +45,7 @@ check "control: without credentials Print-Job fails" grep -q 'Print-Job.*\[FAIL\
 check "jobs landed for alice and were released" sh -c "$PRINTGATE -c $GW_CONF audit | grep -q job.print"
 
 # Control: without the job history a printed (shredded) job is not found.
-echo "JobHistory 0" >> "$GW_CONF"; kill -HUP "$GW_PID"; sleep 0.5
-(cd /usr/share/cups/ipptool && timeout 30 ipptool -V 1.1 -t -f "$W/sample.pdf" "$URI" ipp-1.1.test) > "$W/nohistory.out" 2>&1
+echo "JobHistory 0" >> "$GW_CONF"; gw_reload
+(cd /usr/share/cups/ipptool && timeout 300 ipptool -V 1.1 -t -f "$W/sample.pdf" "$URI" ipp-1.1.test) > "$W/nohistory.out" 2>&1
 check "control: with JobHistory 0, Get-Job-Attributes Until Job Complete fails" sh -c "grep -A3 'Until Job Complete.*\[FAIL\]' '$W/nohistory.out' | grep -q client-error-not-found"
 gw_finish

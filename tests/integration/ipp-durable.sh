@@ -5,13 +5,14 @@
 # jobs/) on a spool thread, the store's WAL fsync on the commit thread.  A
 # slow disk is played by PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS (before each
 # spool file's fsync) and PRINTGATE_TEST_STORE_SYNC_DELAY_MS (before each WAL
-# fsync), D = 600 ms each; each case measures the best of three Print-Jobs
-# (connect to answer, the password check cached first, each job held before
-# the next is sent, and 2 D more for the WAL fsync of its original's drop,
-# so no conversion's fsync runs beside the next commit):
+# fsync), D = 1500 ms each (what a loaded machine adds, tenths of a second,
+# stays well inside case 3's margin of 0.75 D); each case measures the best
+# of three Print-Jobs (connect to answer, the password check cached first,
+# each job held before the next is sent, and 2 D more for the WAL fsync of
+# its original's drop, so no conversion's fsync runs beside the next commit):
 #  1. spool slow, store fast: no answer before the spool file is durable (>= D),
-#     while a Get-Printer-Attributes answers at once (< D/2: the delays slow
-#     only commits);
+#     while a Get-Printer-Attributes answers at once (best of three < D: one
+#     that waited for a delay would take >= D; the delays slow only commits);
 #  2. store slow, spool fast: no answer before the WAL fsync (>= D);
 #  3. both slow: >= D and < 1.75 D (overlapped; one after the other is >= 2 D);
 #  4. positive control (PRINTGATE_TEST_SPOOL_COMMIT_SERIAL=1: the spool
@@ -20,7 +21,7 @@
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 
-D=600
+D=1500
 gw_make_pdf "$W/doc.pdf" 1 "IPP durable test"
 cat > "$W/durable.py" <<'PY'
 import sys
@@ -61,10 +62,14 @@ gw user add alice >/dev/null
 APW=$(gw user password alice | tail -1)
 
 case_run $D 0; spool=$RESULT
-gpa=$(one gpa)
+gpa=""
+for i in 1 2 3; do                      # the best of three, as for the jobs
+  r=$(one gpa)
+  if [ -z "$gpa" ] || ! ok "$gpa" || { ok "$r" && [ "$(ms "$r")" -lt "$(ms "$gpa")" ]; }; then gpa=$r; fi
+done
 check "1. spool fsync slow: answered successful-ok ($spool)" ok "$spool"
 check "1. and not before the spool file is durable: $(ms "$spool") ms >= $D" test "$(ms "$spool")" -ge $D
-check "1. Get-Printer-Attributes at once ($gpa): the delay slows only commits" sh -c "echo '$gpa' | grep -q '^200 ' && test $(ms "$gpa") -lt $((D / 2))"
+check "1. Get-Printer-Attributes at once ($gpa): the delay slows only commits" sh -c "echo '$gpa' | grep -q '^200 ' && test $(ms "$gpa") -lt $D"
 
 case_run 0 $D; store=$RESULT
 check "2. WAL fsync slow: answered successful-ok ($store)" ok "$store"

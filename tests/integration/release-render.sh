@@ -128,7 +128,7 @@ check "text-only printer: the sentence names the formats" sh -c "echo \"$out\" |
 check "cancel it" gw job cancel "$JOB"
 
 # Watermark: user, date and job id on every page.
-echo "Watermark on" >> "$GW_CONF"; kill -HUP "$GW_PID"; sleep 0.5
+echo "Watermark on" >> "$GW_CONF"; gw_reload
 JOB=$(gw job submit --user alice "$W/three.pdf")
 check "release with the watermark" gw release --user alice --printer pdf --job "$JOB"
 GOT=$(newest "$PDF_DIR" pdf)

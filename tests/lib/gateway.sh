@@ -5,7 +5,13 @@
 #                               loopback port, log file) plus the given
 #                               lines, start printgated, wait until ready.
 #                               Sets GW_DIR GW_CONF GW_STATE GW_LOG GW_PID GW_PORT.
+#                               A start (recovery included) may take up to 60 s
+#                               on a loaded machine; one that exits fails at once.
 #   gw_restart                  start printgated again on the same config/state.
+#   gw_reload                   SIGHUP printgated and wait (up to 30 s) until it
+#                               logged this reload ('Configuration reloaded' or
+#                               'Reload refused'); 1 on timeout.  Never sleep after
+#                               a SIGHUP instead: a loaded machine may take longer.
 #   gw_stop [SIGNAL]            stop it by PID (default TERM) and wait.
 #   gw ARGS...                  run the printgate CLI against it.
 #   check NAME CMD...           run CMD; PASS/FAIL line; counts failures.
@@ -63,8 +69,8 @@ gw_json_field() {   # gw_json_field FIELD < json  (first "FIELD": "value" or num
 }
 
 gw_wait_ready() {
-  local i
-  for i in $(seq 100); do
+  local end=$((SECONDS + 60))       # recovery work under ASan on a loaded machine takes a while
+  while [ "$SECONDS" -lt "$end" ]; do
     if grep -q "printgated ready" "$GW_DIR/stdout" 2>/dev/null && [ -S "$GW_STATE/printgated.sock" ]; then
       GW_PORT=$(sed -n 's|.*https://[^:]*:\([0-9]*\)/health.*|\1|p' "$GW_DIR/stdout" | tail -1)
       return 0
@@ -75,7 +81,25 @@ gw_wait_ready() {
     fi
     sleep 0.1
   done
-  echo "printgated did not become ready"; cat "$GW_DIR/stdout"
+  echo "printgated did not become ready within 60 s"; cat "$GW_DIR/stdout"
+  return 1
+}
+
+# The reload lines printgated logs: one per SIGHUP, whether taken or refused.
+gw_reload_count() {
+  grep -c -e 'Configuration reloaded' -e 'Reload refused' "$GW_LOG" 2>/dev/null
+}
+
+gw_reloaded_since() {   # gw_reloaded_since COUNT: a reload line was logged after COUNT
+  [ "$(gw_reload_count)" -gt "$1" ]
+}
+
+gw_reload() {
+  local before
+  before=$(gw_reload_count); before=${before:-0}
+  kill -HUP "$GW_PID" 2>/dev/null || { echo "gw_reload: printgated ($GW_PID) is not running"; return 1; }
+  peers_wait 30 gw_reloaded_since "$before" && return 0
+  echo "gw_reload: printgated logged no reload within 30 s of the SIGHUP"
   return 1
 }
 
