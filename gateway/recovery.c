@@ -115,38 +115,8 @@ recover_job(const gw_job_t *job, void *data)
 typedef struct keyed_s          /* Ids of every job (any tenant) that still has a key */
 {
   char   (*ids)[GW_UUID_LEN + 1];
-  size_t   count, alloc;
-  bool     failed;
-  gw_store_t *store;            /* Where the keys are (not in the job rows) */
+  size_t   count;
 } keyed_t;
-
-
-/*
- * 'collect_keyed()' - Collect the id of a job that still has its key.
- */
-
-static bool
-collect_keyed(const gw_job_t *job, void *data)
-{
-  keyed_t         *k = (keyed_t *)data;
-  gw_wrapped_key_t key;
-  bool             has_key = gwStoreJobGetKey(k->store, job->tenant, job->id, &key);
-  char           (*ids)[GW_UUID_LEN + 1];
-
-  gwWipe(&key, sizeof(key));
-  if (!has_key)
-    return (true);
-
-  if ((ids = gwArrayGrow(k->ids, k->count, &k->alloc, sizeof(k->ids[0]), 256)) == NULL)
-  {
-    k->failed = true;
-    return (false);
-  }
-  k->ids = ids;
-
-  memcpy(k->ids[k->count ++], job->id, sizeof(k->ids[0]));
-  return (true);
-}
 
 
 static int
@@ -257,13 +227,12 @@ gwSystemRecover(gw_system_t *sys)
       gwLog(sys->log, GW_LOG_WARN, "Recovery: removed %d conversion folder(s) left in %s.", dirs, c.conversion_dir);
   }
 
-  keyed_t  keyed = { NULL, 0, 0, false, sys->store };
+  keyed_t  keyed = { NULL, 0 };
   orphan_t orphan = { sys, &keyed, &resume };
   bool     ok;
 
-  if (!gwStoreJobIterateAll(sys->store, (1u << GW_JOB_STATE_COUNT) - 1, collect_keyed, &keyed) || keyed.failed)
+  if (!gwStoreJobKeyedIds(sys->store, &keyed.ids, &keyed.count))
   {
-    free(keyed.ids);
     free(resume.jobs);
     return (false);
   }

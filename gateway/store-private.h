@@ -130,6 +130,7 @@ typedef struct _gw_store_ops_s
   int     (*device_page)(void *b, int64_t tenant, int64_t user_id, _gw_store_cursor_t *cursor, gw_device_t *devices, int max);
   bool    (*device_revoke)(void *b, int64_t tenant, int64_t id);
   bool    (*job_get_key)(void *b, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
+  bool    (*job_keyed_ids)(void *b, char (**ids_r)[GW_UUID_LEN + 1], size_t *count_r);
   bool    (*outbox_add)(void *b, const gw_outbox_entry_t *e, const void *sealed, size_t len, int64_t *id_r, bool *existed_r, const char **error_r);
   bool    (*outbox_take)(void *b, int64_t now, gw_outbox_entry_t *e, void **sealed_r, size_t *len_r);
   bool    (*outbox_finish)(void *b, int64_t tenant, int64_t id, gw_outbox_state_t state, int64_t next_attempt, const char *last_error, int64_t now);

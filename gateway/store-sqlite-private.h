@@ -94,6 +94,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_TOKEN_ADDRESS,
   _GW_SQL_TOKEN_PURGE,
   _GW_SQL_JOB_KEY,
+  _GW_SQL_JOB_KEYED_IDS,
   _GW_SQL_DEVICE_ADD,
   _GW_SQL_DEVICE_FIND,
   _GW_SQL_DEVICE_FIND_HMAC,
@@ -305,6 +306,7 @@ extern bool    _gwSqlJobSetOptions(void *b, int64_t tenant, const char *job_id, 
 extern bool    _gwSqlJobSetDocument(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobGet(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
 extern bool    _gwSqlJobGetKey(void *b, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
+extern bool    _gwSqlJobKeyedIds(void *b, char (**ids_r)[GW_UUID_LEN + 1], size_t *count_r);
 extern bool    _gwSqlJobTransition(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
 extern bool    _gwSqlJobPurge(void *b, int64_t tenant, const char *job_id);
 extern int     _gwSqlJobPage(void *b, const _gw_job_filter_t *filter, _gw_store_cursor_t *cursor, gw_job_t *jobs, int max);

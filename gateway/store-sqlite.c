@@ -97,6 +97,7 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlDevicePage,
   _gwSqlDeviceRevoke,
   _gwSqlJobGetKey,
+  _gwSqlJobKeyedIds,
   _gwSqlOutboxAdd,
   _gwSqlOutboxTake,
   _gwSqlOutboxFinish,

@@ -1209,6 +1209,23 @@ gwStoreJobGetKey(gw_store_t *s, int64_t tenant, const char *job_id, gw_wrapped_k
 
 
 /*
+ * 'gwStoreJobKeyedIds()' - Ids of the jobs whose document 1 has its key.
+ */
+
+bool
+gwStoreJobKeyedIds(gw_store_t *s, char (**ids_r)[GW_UUID_LEN + 1], size_t *count_r)
+{
+  if (!s || !ids_r || !count_r)
+    return (false);
+
+  *ids_r   = NULL;
+  *count_r = 0;
+
+  return (s->ops->job_keyed_ids(s->backend, ids_r, count_r));
+}
+
+
+/*
  * 'gwStoreJobTransition()' - Move a job from 'from' to 'to' in one
  *                            transaction with its audit row.  A move to a
  *                            terminal state also shreds the wrapped key.

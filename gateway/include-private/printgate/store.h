@@ -160,6 +160,8 @@ extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_
 extern bool gwStoreJobSetOptions(gw_store_t *s, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 /* Document 1's wrapped key (never part of a gw_job_t): false once shredded, or if there is none.  The caller wipes it. */
 extern bool gwStoreJobGetKey(gw_store_t *s, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
+/* The ids of every job (all tenants) whose document 1 has its key, in byte order; the caller frees *ids_r. */
+extern bool gwStoreJobKeyedIds(gw_store_t *s, char (**ids_r)[GW_UUID_LEN + 1], size_t *count_r);
 /*
  * The original (document 0) while its job converts: its wrapped key and size
  * are recorded when it is committed, so a conversion cut short by a stop runs
