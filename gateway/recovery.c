@@ -97,7 +97,10 @@ recover_job(const gw_job_t *job, void *data)
   }
   else
   {
-    snprintf(text, sizeof(text), "%s: the gateway stopped while %s this document; nothing was kept. Send it again.", job->name, job->state == GW_JOB_STATE_CONVERTING ? "converting" : "receiving");
+    if (job->state == GW_JOB_STATE_CONVERTING && gwSpoolExists(sys->spool, job->id, 0))
+      snprintf(text, sizeof(text), "%s: the gateway stopped twice while converting this document, the second time after a crash; it is not converted a third time (a document that stops the gateway could stop it again). Send it again.", job->name);
+    else
+      snprintf(text, sizeof(text), "%s: the gateway stopped while %s this document; nothing was kept. Send it again.", job->name, job->state == GW_JOB_STATE_CONVERTING ? "converting" : "receiving");
     _gwSystemJobTransition(sys, job, job->state, GW_JOB_STATE_FAILED, GW_REASON_INTERRUPTED, text, time(NULL) + c.retention, NULL, "system", "recovery", "job.recover", &error);
     for (unsigned doc = 0; doc <= 1; doc ++)
     {

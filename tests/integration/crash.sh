@@ -120,7 +120,7 @@ kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
 gw_restart
 check "after a second kill: the conversion folder is gone" sh -c "test -z \"\$(ls -A '$W/conv')\""
 check "after a second kill: no original left in the spool" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '*-0.pgs')\""
-check "after a second kill: the job failed as interrupted while converting (retried once, not in a loop)" sh -c "$PRINTGATE -c $GW_CONF --json job list | grep -q 'while converting this document'"
+check "after a second kill: the job failed as interrupted while converting (retried once, not in a loop)" sh -c "$PRINTGATE -c $GW_CONF --json job list | grep -q 'stopped twice while converting this document, the second time after a crash'"
 check "after recovery: a new conversion works" sh -c "J=\$($PRINTGATE -c $GW_CONF job submit --user dave '$GW_SOURCE_DIR/tests/data/convert/three-pages.ps') && $PRINTGATE -c $GW_CONF --json job show \$J | grep -q '\"state\": \"held\"'"
 
 # 4. A kill between the commit of the converted document and the job row
