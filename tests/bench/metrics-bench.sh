@@ -37,10 +37,7 @@ done_jobs=0
 printf '%-8s | %-22s | %-18s | %-22s | %s\n' "JOBS" "scrape in printgated" "scrape with curl" "peer: count(*) by state" "totals query"
 for n in "${COUNTS[@]}"; do
   add=$((n - done_jobs))
-  sqlite3 -cmd ".timeout 10000" "$GW_STATE/printgate.db" "WITH RECURSIVE k(i) AS (SELECT $done_jobs + 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n)
-    INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, created, updated, expires)
-    SELECT printf('%08x-0000-4000-8000-%012x', i, i), 1, (SELECT id FROM users WHERE name = 'bench'), 'bench', 'bulk', 'cli',
-           CASE i % 3 WHEN 0 THEN 'held' WHEN 1 THEN 'quarantined' ELSE 'failed' END, strftime('%s'), strftime('%s'), strftime('%s') + 86400 FROM k;"
+  gw_bulk_jobs $((done_jobs + 1)) "$n" bench
   done_jobs=$n
   [ "$add" -gt 0 ] || continue
   url="https://127.0.0.1:$GW_PORT/metrics"

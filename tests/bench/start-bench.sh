@@ -27,10 +27,7 @@ done_jobs=0
 printf '%-8s | %-20s | %s\n' "JOBS" "printgated start" "peer: sqlite3 reads the jobs and keyed ids"
 for n in "${COUNTS[@]}"; do
   gw_stop
-  sqlite3 -cmd ".timeout 10000" "$DB" "WITH RECURSIVE k(i) AS (SELECT $done_jobs + 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n)
-    INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, created, updated, expires)
-    SELECT printf('%08x-0000-4000-8000-%012x', i, i), 1, (SELECT id FROM users WHERE name = 'bench'), 'bench', 'bulk', 'cli',
-           CASE i % 3 WHEN 0 THEN 'held' WHEN 1 THEN 'quarantined' ELSE 'failed' END, strftime('%s'), strftime('%s'), strftime('%s') + 86400 FROM k;"
+  gw_bulk_jobs $((done_jobs + 1)) "$n" bench
   done_jobs=$n
   starts=$(for r in 1 2 3; do
     t0=$(date +%s%N); gw_restart >/dev/null; t1=$(date +%s%N)

@@ -51,12 +51,13 @@ for j in "$A" "$C"; do
   check "job $j is still held" sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show '$j' | grep -q '\"state\": \"held\"'"
 done
 
-# 3. The same with 5,000 more jobs (rows only, some with a document row
-#    holding a key but no file: they are no orphans, there is no file).
-sqlite3 -cmd ".timeout 10000" "$DB" "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 5000)
-  INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, created, updated, expires)
-  SELECT printf('%08x-0000-4000-8000-%012x', i, i), 1, (SELECT id FROM users WHERE name = 'erin'), 'erin', 'bulk', 'cli',
-         CASE i % 2 WHEN 0 THEN 'held' ELSE 'printed' END, strftime('%s'), strftime('%s'), strftime('%s') + 86400 FROM k;"
+# 3. The same with 5,000 more jobs (rows only; half of them with a document
+#    row holding a key but no file: no orphans, there is no file, but the
+#    list of keyed jobs the scan searches is 2,500 ids longer).
+gw_bulk_jobs 1 5000 erin "held printed"
+sqlite3 -cmd ".timeout 10000" "$DB" "INSERT INTO documents (job_id, num, format, wrapped_key)
+  SELECT id, 1, 'application/pdf', randomblob(64) FROM jobs WHERE name = 'bulk' AND state = 'held'"
+check_eq "2,500 of them with a key (and no file)" "$(sqlite3 "$DB" "SELECT count(*) FROM documents d JOIN jobs j ON j.id = d.job_id WHERE j.name = 'bulk'")" 2500
 B=$C                          # the next shredded one
 cp "$GW_LOG" "$GW_LOG.before"
 plant

@@ -13,6 +13,10 @@
 #                               'Reload refused'); 1 on timeout.  Never sleep after
 #                               a SIGHUP instead: a loaded machine may take longer.
 #   gw_stop [SIGNAL]            stop it by PID (default TERM) and wait.
+#   gw_bulk_jobs FROM TO USER [STATES]
+#                               write job rows FROM..TO straight into the store
+#                               (ids made from the number, no documents), states
+#                               in turn from STATES (default "held quarantined failed").
 #   gw ARGS...                  run the printgate CLI against it.
 #   check NAME CMD...           run CMD; PASS/FAIL line; counts failures.
 #   check_eq NAME GOT WANT      compare two strings.
@@ -147,6 +151,17 @@ gw_make_pdf() {   # gw_make_pdf OUT [PAGES] [TEXT]
   local out=$1 pages=${2:-1} text=${3:-Printgate test page}
   gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile="$out" \
      -c "1 1 $pages { /Helvetica findfont 24 scalefont setfont 72 700 moveto ($text) show 72 650 moveto (page ) show 3 string cvs show showpage } for" >/dev/null
+}
+
+# Many job rows at once (benchmarks, scans): rows only, no documents or files.
+gw_bulk_jobs() {   # gw_bulk_jobs FROM TO USER [STATES]
+  local states=${4:-held quarantined failed} n cases="" k=0 s
+  n=$(echo $states | wc -w)
+  for s in $states; do cases="$cases WHEN $k THEN '$s'"; k=$((k + 1)); done
+  sqlite3 -cmd ".timeout 10000" "$GW_STATE/printgate.db" "WITH RECURSIVE k(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM k WHERE i < $2)
+    INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, created, updated, expires)
+    SELECT printf('%08x-0000-4000-8000-%012x', i, i), 1, (SELECT id FROM users WHERE name = '$3'), '$3', 'bulk', 'cli',
+           CASE i % $n$cases END, strftime('%s'), strftime('%s'), strftime('%s') + 86400 FROM k;"
 }
 
 # Is B the held (normalised) form of A?  The gateway prints the PDF its
