@@ -18,10 +18,11 @@ set -u
 peers_init
 W=$PEERS_DIR
 
-# ConversionTimeout ends the endless documents: 60 s, so that everything done while one holds the
+# ConversionTimeout ends the endless documents: 30 s, so that everything done while one holds the
 # worker (a queued submission, a job list, a third submission) and every good document's conversion
-# fits with room to spare also under the sanitizers on a loaded CPU (at 4 s they did not always).
-gw_start "ConversionWorkers 1" "ConversionQueue 1" "ConversionTimeout 60s"
+# (small PDFs: 1-4 s under the sanitizers on a loaded CI machine) fits with room to spare (at 4 s
+# they did not always).  Not more: each endless document burns a CPU (at nice 10) until it ends.
+gw_start "ConversionWorkers 1" "ConversionQueue 1" "ConversionTimeout 30s"
 gw user add erin >/dev/null
 SOCK="$GW_STATE/printgated.sock"
 LOOP="$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps"
@@ -65,8 +66,8 @@ check "before the stop: one converting on the worker, one queued" sh -c "echo '$
 T0=$(date +%s)
 gw_stop TERM
 check_eq "the daemon stopped cleanly" "$GW_STATUS" "0"
-# 15 s: room for a slow stop under the sanitizers, and far below the 60 s a wait for the timeout takes.
-check "at once, not after the running conversion's 60 s timeout ($(( $(date +%s) - T0 )) s)" test $(( $(date +%s) - T0 )) -le 15
+# 15 s: room for a slow stop under the sanitizers, and well below the 30 s a wait for the timeout takes.
+check "at once, not after the running conversion's 30 s timeout ($(( $(date +%s) - T0 )) s)" test $(( $(date +%s) - T0 )) -le 15
 check "the running conversion was stopped for the next start" grep -q "Job $J4 of erin: the gateway is stopping; its conversion was stopped and runs again at the next start" "$GW_LOG"
 # The queued one is either still queued at the stop or just taken by the worker the stop freed: both
 # leave it for the next start (never failed); the restart below shows it converted.
@@ -81,7 +82,7 @@ gw_stop TERM
 check_eq "stopped cleanly a second time" "$GW_STATUS" "0"
 gw_restart
 check "after the second restart neither job failed as interrupted" sh -c "! grep -Eq 'Job ($J4|$J5) of erin: failed|Recovery: job ($J4|$J5) ' '$GW_LOG'"
-# After the restart the worker may take the endless one first: the queued one waits its 60 s.
+# After the restart the worker may take the endless one first: the queued one waits its 30 s.
 check "after the restart, the queued job is converted and held" peers_wait 120 sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show $J5 | grep -q '\"state\": \"held\"'"
 check "and its original is gone" sh -c "test -z \"\$(find '$GW_STATE/spool' -name '$J5-0.pgs')\""
 check "the stopped one ran again and ended by its own timeout" peers_wait 120 sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show $J4 | grep -q '\"reason\": \"conversion-timeout\"'"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ipp-busy-burst.sh - the full conversion pool under a burst of Print-Jobs:
 # one worker (ConversionWorkers 1) is held up by a slow document (an endless
-# PostScript, killed by ConversionTimeout 30s) and the queue takes two
+# PostScript, killed by ConversionTimeout 20s) and the queue takes two
 # (ConversionQueue 2); 16 clients then send a Print-Job each, each on its
 # own connection, staggered by 50 ms so the queue fills during the burst.
 # Every answer must be either successful-ok with a job-id (taken) or
@@ -17,9 +17,10 @@
 # nothing taken is lost and nothing refused is kept.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
-# ConversionTimeout 30s: the burst and its checks run while the slow one holds the worker, with room
-# to spare also under the sanitizers on a loaded CPU (the burst's documents are made before it starts).
-gw_start "ConversionWorkers 1" "ConversionQueue 2" "ConversionTimeout 30s" || exit 1
+# ConversionTimeout 20s: the burst and its checks (a few seconds) run while the slow one holds the
+# worker, with room to spare also under the sanitizers on a loaded CPU (the burst's documents are
+# made before it starts); not more, as the endless PostScript burns a CPU until it ends.
+gw_start "ConversionWorkers 1" "ConversionQueue 2" "ConversionTimeout 20s" || exit 1
 gw user add alice >/dev/null
 APW=$(gw user password alice | tail -1)
 LOOP="$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps"
