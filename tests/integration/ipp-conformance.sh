@@ -46,7 +46,7 @@ check "jobs landed for alice and were released" sh -c "$PRINTGATE -c $GW_CONF au
 
 # Control: without the job history a printed (shredded) job is not found.
 # tests/data/ipp/print-and-wait.test is ipp-1.1.test's Print-Job and wait
-# for the job to end (at most 30 tries), without the rest of the suite
+# for the job to end (a try a second, at most 20), without the rest of the suite
 # (which took two minutes more once the wait had failed).  With the history
 # it passes (the first run), without it the wait fails: not found.
 WAIT_TEST="$GW_SOURCE_DIR/tests/data/ipp/print-and-wait.test"
