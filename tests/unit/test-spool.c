@@ -1362,6 +1362,26 @@ now_ms(void)
 
 
 /*
+ * 'open_slow_spool()' - A spool in TMP/NAME whose every fsync takes DELAY ms
+ *                       longer (PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS).
+ */
+
+static gw_spool_t *
+open_slow_spool(const char *tmp, const char *name, const char *delay, gw_keys_t *keys)
+{
+  char        dir[1024];
+  gw_spool_t *spool;
+
+  snprintf(dir, sizeof(dir), "%s/%s", tmp, name);
+  setenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS", delay, 1);
+  spool = gwSpoolOpen(dir, keys, NULL);
+  unsetenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS");
+
+  return (spool);
+}
+
+
+/*
  * 'seal_doc()' - Write a small document and seal it (not synced); NULL on
  *                error.
  */
@@ -1416,7 +1436,7 @@ static void
 test_commit_group(const char *tmp, gw_keys_t *keys)
 {
   enum { NTHREADS = 8, ORDER_DELAY = 2000 };
-  char               sdir[600], id[GW_UUID_LEN + 1];
+  char               id[GW_UUID_LEN + 1];
   gw_spool_t        *spool;
   gw_spool_writer_t *w;
   gw_wrapped_key_t   key;
@@ -1431,10 +1451,7 @@ test_commit_group(const char *tmp, gw_keys_t *keys)
 
   TEST_BEGIN("commit on a thread of its own (2 s fsync): returns at once, the file durable in jobs/ only at the end; 8 concurrent commits (300 ms fsync) share fsyncs of jobs/ (fewer than 8; positive control: 3 one after the other take 3)");
 
-  snprintf(sdir, sizeof(sdir), "%s/spool-slower", tmp);
-  setenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS", "2000", 1);
-  spool = gwSpoolOpen(sdir, keys, NULL);
-  unsetenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS");
+  spool = open_slow_spool(tmp, "spool-slower", "2000", keys);
   TEST_CHECK(spool != NULL);
   if (!spool)
     return;
@@ -1457,10 +1474,7 @@ test_commit_group(const char *tmp, gw_keys_t *keys)
   TEST_CHECKF(f1 - f0 == 1 && d1 - d0 == 1, "one commit: %lu file and %lu folder fsyncs", f1 - f0, d1 - d0);
   gwSpoolClose(&spool);
 
-  snprintf(sdir, sizeof(sdir), "%s/spool-slow", tmp);
-  setenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS", "300", 1);
-  spool = gwSpoolOpen(sdir, keys, NULL);
-  unsetenv("PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS");
+  spool = open_slow_spool(tmp, "spool-slow", "300", keys);
   TEST_CHECK(spool != NULL);
   if (!spool)
     return;
