@@ -1,9 +1,10 @@
 /*
  * reaper-common.c - what the daemon's side of the reaper (reaper.c) and the
- * reaper program (reaper-program.c, printgate-reaper) both use.
+ * reaper itself (reaper-run.c: printgate-reaper, a helper's zygote) both
+ * use.
  */
 
-#include "reaper-private.h"
+#include "printgate/reaper.h"
 
 #include <errno.h>
 #include <sys/syscall.h>

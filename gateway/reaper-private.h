@@ -21,24 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define GW_REAPER_MAX_FDS 4             /* Descriptors handed to the program */
-#define GW_REAPER_GRACE_MS 2000         /* Time the reaper gets to kill and reap */
-
-/*
- * How the daemon starts printgate-reaper (reaper.c, reaper-program.c): the
- * control socket on GW_REAPER_CTL_FD, the program's descriptor i on
- * GW_REAPER_FIRST_FD + i, and these arguments.
- */
-
-#define GW_REAPER_CTL_FD 3
-#define GW_REAPER_FIRST_FD 4
-#define GW_REAPER_ARG_DAEMON 1          /* The daemon's pid: the reaper's parent */
-#define GW_REAPER_ARG_NFDS 2            /* How many descriptors the program gets */
-#define GW_REAPER_ARG_FDMASK 3          /* Bit i set: descriptor i is passed, else /dev/null */
-#define GW_REAPER_ARG_ALL_SIGNALS 4     /* 1: every signal to its default in the program */
-#define GW_REAPER_ARG_NICE 5            /* 0, or the program's lower priority (1-19) */
-#define GW_REAPER_ARG_PATH 6            /* The program */
-#define GW_REAPER_ARG_ARGV 7            /* Its argv from here, argv[0] first */
+#include "printgate/reaper.h"
 
 typedef struct _gw_reaper_s             /* One reaper and its program */
 {
@@ -52,23 +35,10 @@ typedef struct _gw_reaper_s             /* One reaper and its program */
   int   status;                 /* Then: the program's wait status, as the reaper's own */
 } _gw_reaper_t;
 
-typedef struct _gw_reaper_spawn_s       /* What to start */
-{
-  const char   *path;           /* Program */
-  char * const *argv;
-  char * const *envp;
-  int           fds[GW_REAPER_MAX_FDS];   /* fds[i] becomes descriptor i; -1 = /dev/null */
-  int           nfds;           /* How many of fds[] are used */
-  bool          all_signals;    /* Reset every signal to default (else PIPE, HUP, TERM, INT) */
-  int           nice;           /* 0, or a lower CPU priority (1-19) for the program and what it starts */
-} _gw_reaper_spawn_t;
-
 extern bool _gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r);
 extern void _gwReaperKill(_gw_reaper_t *r);
 extern bool _gwReaperWait(_gw_reaper_t *r, int64_t deadline_ms);
 extern void _gwReaperStop(_gw_reaper_t *r, int grace_ms);
-extern int64_t _gwReaperNowMs(void);
-extern int _gwReaperPidfd(pid_t pid);
 extern const char *_gwReaperMissing(void);
 
 #endif /* !PRINTGATE_REAPER_PRIVATE_H */
