@@ -247,6 +247,13 @@ main(int argc, char *argv[])
   char      error[GW_CONV_DETAIL_MAX];
   bool      ok;
 
+  /*
+   * Started as a zygote, this process forks helpers and never gets past
+   * here itself; a helper it forked goes on from here like one exec'd.
+   */
+
+  _gwConvZygote();
+
   memset(&conv, 0, sizeof(conv));
   _gwConvStageEnd(&conv, GW_CONV_STAGE_SETUP);
   conv.color_rendered     = -1;

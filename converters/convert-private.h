@@ -196,6 +196,13 @@ typedef struct gw_conv_s
 
 
 /*
+ * convert-zygote.c
+ */
+
+extern bool _gwConvZygote(void);
+
+
+/*
  * convert-settings.c
  */
 

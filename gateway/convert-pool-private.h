@@ -26,7 +26,7 @@ typedef struct _gw_conv_slot_s          /* One started helper */
 } _gw_conv_slot_t;
 
 extern size_t _gwConvertJobKey(const gw_convert_job_t *cj, char *key, size_t keysize);
-extern bool   _gwConvertSlotStart(const gw_convert_job_t *cj, int in_fd, _gw_conv_slot_t *slot, char *error, size_t errsize);
+extern bool   _gwConvertSlotStart(const gw_convert_job_t *cj, int in_fd, int zygote, _gw_conv_slot_t *slot, char *error, size_t errsize);
 extern bool   _gwConvertSlotAlive(_gw_conv_slot_t *slot);
 extern void   _gwConvertSlotStop(_gw_conv_slot_t *slot);
 extern bool   _gwConvertPoolTake(gw_convert_pool_t *pool, const gw_convert_job_t *cj, _gw_conv_slot_t *slot);

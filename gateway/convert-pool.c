@@ -27,11 +27,19 @@
 
 #include "convert-pool-private.h"
 #include "printgate/log.h"
+#include "printgate-convert/protocol.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +55,11 @@ typedef struct pool_tpl_s        /* What the helpers of one kind are started wit
   char     key[GW_CONVERT_KEY_MAX];   /* _gwConvertJobKey() */
   unsigned gen;                  /* Bumped when the key changes */
   int64_t  used;                 /* Last job of this kind (ms) */
+  pid_t    zpid;                 /* Its zygote (the pool's thread only), 0 = none */
+  int      zfd;                  /* Our end of the zygote's socket */
+  unsigned zgen;                 /* The generation it was started for */
+  int      zforks;               /* Helpers it has forked */
+  bool     znone;                /* This generation's helper cannot be a zygote */
 } pool_tpl_t;
 
 typedef struct pool_entry_s      /* One waiting helper */
@@ -69,6 +82,8 @@ struct gw_convert_pool_s
   int             nready;
   int             in_use;        /* Taken and not yet given back */
   int             started, taken, dead;   /* Counters (gwConvertPoolStats()) */
+  int             zygotes;       /* Zygotes started */
+  bool            no_zygote;     /* ConversionZygote no */
   char            fill_key[GW_CONVERT_KEY_MAX];   /* pool_fill()'s copy of a template (the pool's thread only) */
 };
 
@@ -205,6 +220,184 @@ pool_unwanted(gw_convert_pool_t *pool, bool sweep)
 
 
 /*
+ * 'zygote_stop()' - Stop template t's zygote, if any (the pool's thread).
+ *                   Its helpers are not its children and go on.
+ */
+
+static void
+zygote_stop(pool_tpl_t *tpl)
+{
+  if (tpl->zpid > 0)
+  {
+    close(tpl->zfd);                   /* End of file: it exits */
+    kill(tpl->zpid, SIGKILL);          /* Unreaped child: the pid is still ours */
+    while (waitpid(tpl->zpid, NULL, 0) < 0 && errno == EINTR);
+  }
+  tpl->zpid   = 0;
+  tpl->zfd    = -1;
+  tpl->zforks = 0;
+}
+
+
+/*
+ * 'zygote_gone()' - True when template t's zygote has exited (it is then
+ *                   reaped and forgotten).  The pool's thread.
+ */
+
+static bool
+zygote_gone(pool_tpl_t *tpl)
+{
+  if (tpl->zpid > 0 && waitpid(tpl->zpid, NULL, WNOHANG) == tpl->zpid)
+  {
+    close(tpl->zfd);
+    tpl->zpid = 0;
+    tpl->zfd  = -1;
+  }
+  return (tpl->zpid <= 0);
+}
+
+
+/*
+ * 'zygote_ready()' - Wait up to 30 s for a new zygote's first word: 0 and
+ *                    its pid.
+ */
+
+static bool
+zygote_ready(int fd, pid_t pid)
+{
+  struct pollfd pfd = { fd, POLLIN, 0 };
+  int           msg[2] = { -1, 0 }, n;
+
+  while ((n = poll(&pfd, 1, 30000)) < 0 && errno == EINTR);
+  if (n != 1)
+    return (false);
+  while ((n = (int)recv(fd, msg, sizeof(msg), MSG_DONTWAIT)) < 0 && errno == EINTR);
+
+  return (n == (int)sizeof(msg) && msg[0] == 0 && msg[1] == (int)pid);
+}
+
+
+/*
+ * 'zygote_start()' - Start a zygote of a template's helper (protocol.h,
+ *                    docs/converters.md, "The zygote"): the helper with
+ *                    the template's argv and environment plus
+ *                    GW_CONV_ENV_ZYGOTE, a SOCK_SEQPACKET socket on
+ *                    GW_CONV_ZYGOTE_FD, /dev/null on 0 and 1.  The pool's
+ *                    thread (its reapers' parent-death signal is this
+ *                    thread's).  False when it cannot be started.
+ */
+
+static bool
+zygote_start(gw_convert_pool_t *pool, pool_tpl_t *tpl, const gw_convert_job_t *cj)
+{
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t          at;
+  sigset_t                   none, dfl;
+  const char                *env[POOL_MAX_ARGS + 2];
+  char                       zvar[64];
+  int                        sv[2], n = 0, err;
+  pid_t                      pid;
+
+  snprintf(zvar, sizeof(zvar), GW_CONV_ENV_ZYGOTE "=%d", (int)getpid());
+  for (const char * const *e = cj->envp; e && *e && n < POOL_MAX_ARGS; e ++)
+    env[n ++] = *e;
+  env[n ++] = zvar;
+  env[n ++] = "LD_BIND_NOW=1";        /* Every symbol bound once, here, for all its helpers */
+  env[n]    = NULL;
+
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+    return (false);
+
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&at);
+  sigemptyset(&none);
+  sigemptyset(&dfl);
+  sigaddset(&dfl, SIGHUP);
+  sigaddset(&dfl, SIGTERM);
+  sigaddset(&dfl, SIGINT);
+  sigaddset(&dfl, SIGPIPE);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setsigdefault(&at, &dfl);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if ((err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
+      (err = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) == 0 &&
+      (err = posix_spawn_file_actions_adddup2(&fa, sv[1], GW_CONV_ZYGOTE_FD)) == 0 &&
+      (err = posix_spawn_file_actions_addclosefrom_np(&fa, GW_CONV_ZYGOTE_FD + 1)) == 0)
+    err = posix_spawn(&pid, cj->helper, &fa, &at, (char * const *)cj->argv, (char * const *)env);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  close(sv[1]);
+
+  if (err)
+  {
+    close(sv[0]);
+    if (pool->log)
+      gwLog(pool->log, GW_LOG_DEBUG, "Unable to start a zygote of %s: %s", cj->helper, strerror(err));
+    return (false);
+  }
+
+  /*
+   * Its word that it is ready (0 and its pid).  A program that cannot be a
+   * zygote (an older helper, a test's stand-in) exits or says nothing: it
+   * is stopped, and this generation's helpers are started the usual way.
+   */
+
+  if (!zygote_ready(sv[0], pid))
+  {
+    close(sv[0]);
+    kill(pid, SIGKILL);                /* Unreaped child: the pid is still ours */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR);
+    tpl->znone = true;
+    if (pool->log)
+      gwLog(pool->log, GW_LOG_DEBUG, "%s did not start as a zygote; its helpers are started one by one.", cj->helper);
+    return (false);
+  }
+
+  tpl->zpid   = pid;
+  tpl->zfd    = sv[0];
+  tpl->zforks = 0;
+  if (pool->log)
+    gwLog(pool->log, GW_LOG_DEBUG, "Started a zygote of %s (pid %d).", cj->helper, (int)pid);
+  return (true);
+}
+
+
+/*
+ * 'zygote_for()' - The socket of template t's zygote for generation gen,
+ *                  started (or replaced: another generation, gone, or
+ *                  GW_CONV_ZYGOTE_MAX_FORKS helpers forked) as needed; -1
+ *                  when there is none.  The pool's thread.
+ */
+
+static int
+zygote_for(gw_convert_pool_t *pool, pool_tpl_t *tpl, unsigned gen, const gw_convert_job_t *cj)
+{
+  if (pool->no_zygote)
+  {
+    zygote_stop(tpl);
+    return (-1);
+  }
+  if (!zygote_gone(tpl) && (tpl->zgen != gen || tpl->zforks >= GW_CONV_ZYGOTE_MAX_FORKS))
+    zygote_stop(tpl);
+  if (tpl->zgen != gen)
+    tpl->znone = false;                /* New settings: another try */
+  tpl->zgen = gen;
+  if (tpl->zpid <= 0)
+  {
+    if (tpl->znone)
+      return (-1);
+    if (!zygote_start(pool, tpl, cj))
+      return (-1);
+    tpl->zgen = gen;
+    pool->zygotes ++;
+  }
+
+  tpl->zforks ++;
+  return (tpl->zfd);
+}
+
+
+/*
  * 'pool_fill()' - Start one helper for a template that has fewer waiting
  *                 than wanted (lock held; released while it starts).
  *                 False when none needs one, or the start failed.
@@ -219,7 +412,8 @@ pool_fill(gw_convert_pool_t *pool)
   pool_entry_t     e;
   char             error[384] = "the template does not parse";
   size_t           keylen;
-  int              t;
+  int              t, zfd;
+  bool             started;
 
   for (t = 0; t < POOL_KINDS; t ++)
   {
@@ -235,7 +429,21 @@ pool_fill(gw_convert_pool_t *pool)
   e.gen = pool->tpl[t].gen;
   pthread_mutex_unlock(&pool->lock);
 
-  if (!key_job(key, keylen, pool->log, &cj, argv, envp) || !_gwConvertSlotStart(&cj, -1, &e.slot, error, sizeof(error)))
+  if (!key_job(key, keylen, pool->log, &cj, argv, envp))
+    started = false;
+  else if ((zfd = zygote_for(pool, pool->tpl + t, e.gen, &cj)) >= 0 &&
+           (started = _gwConvertSlotStart(&cj, -1, zfd, &e.slot, error, sizeof(error))) == false)
+  {
+    /* A zygote that fails is replaced; this helper is started the usual way. */
+    if (pool->log)
+      gwLog(pool->log, GW_LOG_WARN, "A conversion helper zygote (pid %d) failed (%s); stopping it.", (int)pool->tpl[t].zpid, error);
+    zygote_stop(pool->tpl + t);
+    started = _gwConvertSlotStart(&cj, -1, -1, &e.slot, error, sizeof(error));
+  }
+  else if (zfd < 0)
+    started = _gwConvertSlotStart(&cj, -1, -1, &e.slot, error, sizeof(error));
+
+  if (!started)
   {
     if (pool->log)
       gwLog(pool->log, GW_LOG_DEBUG, "Unable to pre-start a conversion helper: %s", error);
@@ -273,7 +481,16 @@ pool_thread(void *data)
     int             i;
 
     if (sweep)
+    {
       next_sweep = now_ms() + POOL_SWEEP_MS;
+      for (int t = 0; t < POOL_KINDS; t ++)
+      {
+        if (pool->no_zygote)
+          zygote_stop(pool->tpl + t);
+        else
+          zygote_gone(pool->tpl + t);  /* One that died is reaped */
+      }
+    }
 
     if ((i = pool_unwanted(pool, sweep)) >= 0)
     {
@@ -286,6 +503,8 @@ pool_thread(void *data)
 
     if (pool->stopping)
     {
+      for (int t = 0; t < POOL_KINDS; t ++)
+        zygote_stop(pool->tpl + t);
       if (pool->in_use == 0)
         break;
       pthread_cond_wait(&pool->cond, &pool->lock);
@@ -467,6 +686,8 @@ gwConvertPoolNew(int size, gw_log_t *log)
 
   pool->size = size < 0 ? 0 : size > POOL_MAX_SIZE ? POOL_MAX_SIZE : size;
   pool->log  = log;
+  for (int t = 0; t < POOL_KINDS; t ++)
+    pool->tpl[t].zfd = -1;
   pthread_mutex_init(&pool->lock, NULL);
   pthread_cond_init(&pool->cond, NULL);
 

@@ -450,10 +450,14 @@ _gwConvertJobKey(const gw_convert_job_t *cj, char *key, size_t keysize)
  *                           memfd) or, when in_fd < 0, a pipe whose other
  *                           end is slot->in_w (a pooled helper builds its
  *                           sandbox and waits on it for its document).
+ *                           zygote >= 0: the socket of a zygote of this
+ *                           job's helper, argv and environment (the
+ *                           pool's), which forks it (_gwReaperSpawnFrom());
+ *                           -1: printgate-reaper execs it.
  */
 
 bool
-_gwConvertSlotStart(const gw_convert_job_t *cj, int in_fd, _gw_conv_slot_t *slot, char *error, size_t errsize)
+_gwConvertSlotStart(const gw_convert_job_t *cj, int in_fd, int zygote, _gw_conv_slot_t *slot, char *error, size_t errsize)
 {
   _gw_reaper_spawn_t sp;
   int                spawn_err = 0, in[2] = { -1, -1 }, out[2] = { -1, -1 }, res[2] = { -1, -1 }, err[2] = { -1, -1 };
@@ -520,9 +524,11 @@ _gwConvertSlotStart(const gw_convert_job_t *cj, int in_fd, _gw_conv_slot_t *slot
   sp.nfds                   = GW_CONV_NUM_FDS;
   sp.nice                   = cj->nice;
 
-  if (!_gwReaperSpawn(&slot->reaper, &sp, &spawn_err))
+  if (zygote >= 0 ? !_gwReaperSpawnFrom(&slot->reaper, &sp, zygote, &spawn_err) : !_gwReaperSpawn(&slot->reaper, &sp, &spawn_err))
   {
-    if (_gwReaperMissing())
+    if (zygote >= 0)
+      snprintf(error, errsize, "unable to start %s from its zygote: %s", cj->helper, strerror(spawn_err));
+    else if (_gwReaperMissing())
       snprintf(error, errsize, "unable to start %s: printgate-reaper is missing (%s)", cj->helper, _gwReaperMissing());
     else
       snprintf(error, errsize, "unable to start %s: %s", cj->helper, strerror(spawn_err));
@@ -1015,7 +1021,7 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
 
   if (cj->pool)
     pooled = _gwConvertPoolTake(cj->pool, cj, &run->slot);
-  if (!pooled && !_gwConvertSlotStart(cj, run->in, &run->slot, result->detail, sizeof(result->detail)))
+  if (!pooled && !_gwConvertSlotStart(cj, run->in, -1, &run->slot, result->detail, sizeof(result->detail)))
     goto done;
 
   run_helper(run, cj, pooled, result);
@@ -1040,7 +1046,7 @@ gwConvertRun(const gw_convert_job_t *cj, gw_convert_result_t *result)
       snprintf(result->detail, sizeof(result->detail), "unable to hand the document to the converter");
       goto done;
     }
-    if (!_gwConvertSlotStart(cj, run->in, &run->slot, result->detail, sizeof(result->detail)))
+    if (!_gwConvertSlotStart(cj, run->in, -1, &run->slot, result->detail, sizeof(result->detail)))
       goto done;
     run_helper(run, cj, false, result);
   }

@@ -36,6 +36,7 @@
 
 #include "reaper-private.h"
 #include "printgate/config.h"
+#include "printgate-convert/protocol.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -237,6 +238,60 @@ spawn_reaper(pid_t *pid, const _gw_reaper_spawn_t *sp, int ctl)
 
 
 /*
+ * 'reaper_init()' - No reaper yet.
+ */
+
+static void
+reaper_init(_gw_reaper_t *r)
+{
+  r->pid         = 0;
+  r->pidfd       = -1;
+  r->ctl         = -1;
+  r->child       = 0;
+  r->child_pidfd = -1;
+  r->exec_errno  = 0;
+  r->reaped      = false;
+  r->status      = 0;
+}
+
+
+/*
+ * 'reaper_started()' - The reaper r->pid (our child) runs with sv[1] as its
+ *                      control socket: keep sv[0], take its pidfd and its
+ *                      first word (the program's pid and pidfd).
+ */
+
+static bool
+reaper_started(_gw_reaper_t *r, int sv[2], int *error_r)
+{
+  int msg[2] = { 0, 0 }, err, fd = -1;
+
+  close(sv[1]);
+  r->ctl   = sv[0];
+  r->pidfd = _gwReaperPidfd(r->pid);   /* Our unreaped child: no pid reuse race */
+
+  /*
+   * The reaper's first word: 0, the program's pid and its pidfd, or an
+   * errno value.  Only our code runs until then: the program waits for it.
+   */
+
+  if (recv_word(r->ctl, _gwReaperNowMs() + 10000, msg, &fd) && msg[0] == 0 && msg[1] > 0)
+  {
+    r->child       = (pid_t)msg[1];
+    r->child_pidfd = fd;
+    return (true);
+  }
+  if (fd >= 0)
+    close(fd);
+
+  err = msg[0] > 0 ? msg[0] : EIO;
+  _gwReaperStop(r, GW_REAPER_GRACE_MS);
+  *error_r = err;
+  return (false);
+}
+
+
+/*
  * '_gwReaperSpawn()' - Start the reaper and, under it, the program.
  *                      Returns false with an errno value in *error_r when
  *                      the program could not be started (ENOENT when
@@ -246,17 +301,10 @@ spawn_reaper(pid_t *pid, const _gw_reaper_spawn_t *sp, int ctl)
 bool
 _gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r)
 {
-  int     sv[2], msg[2] = { 0, 0 }, err = 0, fd = -1;
+  int sv[2], err;
 
-  r->pid    = 0;
-  r->pidfd  = -1;
-  r->ctl    = -1;
-  r->child  = 0;
-  r->child_pidfd = -1;
-  r->exec_errno  = 0;
-  r->reaped = false;
-  r->status = 0;
-  *error_r  = 0;
+  reaper_init(r);
+  *error_r = 0;
 
   if (sp->nfds < 0 || sp->nfds > GW_REAPER_MAX_FDS)
   {
@@ -285,28 +333,137 @@ _gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r)
     return (false);
   }
 
-  close(sv[1]);
-  r->ctl   = sv[0];
-  r->pidfd = _gwReaperPidfd(r->pid);   /* Our unreaped child: no pid reuse race */
+  return (reaper_started(r, sv, error_r));
+}
 
-  /*
-   * The reaper's first word: 0, the program's pid and its pidfd, or an
-   * errno value.  Only our code runs until then: the program waits for it.
-   */
 
-  if (recv_word(r->ctl, _gwReaperNowMs() + 10000, msg, &fd) && msg[0] == 0 && msg[1] > 0)
+/*
+ * 'zygote_ask()' - Send a zygote one request (protocol.h): sp's settings
+ *                  and environment, the control socket ctl and sp's
+ *                  descriptors; wait up to 10 s for its answer.  Returns
+ *                  0 with the reaper's pid, or an errno value.
+ */
+
+static int
+zygote_ask(int zygote, const _gw_reaper_spawn_t *sp, int ctl, pid_t *pid)
+{
+  char                 buf[sizeof(gw_conv_zygote_req_t) + GW_CONV_ZYGOTE_ENV_MAX];
+  gw_conv_zygote_req_t req;
+  size_t               len = sizeof(req);
+  int                  fds[GW_REAPER_MAX_FDS + 1], nfds = 0, msg[2] = { 0, 0 };
+  struct iovec         iov;
+  struct msghdr        mh;
+  union
   {
-    r->child       = (pid_t)msg[1];
-    r->child_pidfd = fd;
-    return (true);
-  }
-  if (fd >= 0)
-    close(fd);
+    struct cmsghdr hdr;
+    char           buf[CMSG_SPACE(sizeof(int) * (GW_REAPER_MAX_FDS + 1))];
+  }                    cm;
+  struct pollfd        pfd = { zygote, POLLIN, 0 };
+  ssize_t              n;
 
-  err = msg[0] > 0 ? msg[0] : EIO;
-  _gwReaperStop(r, GW_REAPER_GRACE_MS);
-  *error_r = err;
-  return (false);
+  memset(&req, 0, sizeof(req));
+  req.magic       = GW_CONV_ZYGOTE_MAGIC;
+  req.nfds        = sp->nfds;
+  req.all_signals = sp->all_signals ? 1 : 0;
+  req.nice        = sp->nice > 0 && sp->nice < 20 ? sp->nice : 0;
+  fds[nfds ++]    = ctl;
+  for (int i = 0; i < sp->nfds; i ++)
+  {
+    if (sp->fds[i] >= 0)
+    {
+      req.fdmask |= 1 << i;
+      fds[nfds ++] = sp->fds[i];
+    }
+  }
+  for (char * const *e = sp->envp; e && *e; e ++)
+  {
+    size_t l = strlen(*e) + 1;
+
+    if (len + l > sizeof(buf))
+      return (E2BIG);
+    memcpy(buf + len, *e, l);
+    len += l;
+  }
+  req.envlen = (int)(len - sizeof(req));
+  memcpy(buf, &req, sizeof(req));
+
+  memset(&mh, 0, sizeof(mh));
+  memset(&cm, 0, sizeof(cm));
+  iov.iov_base          = buf;
+  iov.iov_len           = len;
+  mh.msg_iov            = &iov;
+  mh.msg_iovlen         = 1;
+  mh.msg_control        = cm.buf;
+  mh.msg_controllen     = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+  cm.hdr.cmsg_level     = SOL_SOCKET;
+  cm.hdr.cmsg_type      = SCM_RIGHTS;
+  cm.hdr.cmsg_len       = CMSG_LEN(sizeof(int) * (size_t)nfds);
+  memcpy(CMSG_DATA(&cm.hdr), fds, sizeof(int) * (size_t)nfds);
+
+  while ((n = sendmsg(zygote, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR);
+  if (n != (ssize_t)len)
+    return (n < 0 ? errno : EIO);
+
+  while ((n = poll(&pfd, 1, 10000)) < 0 && errno == EINTR);
+  if (n != 1)
+    return (ETIMEDOUT);
+  while ((n = recv(zygote, msg, sizeof(msg), 0)) < 0 && errno == EINTR);
+  if (n != (ssize_t)sizeof(msg))
+    return (n < 0 ? errno : EPIPE);
+  if (msg[0])
+    return (msg[0] > 0 ? msg[0] : EIO);
+  if (msg[1] <= 0)
+    return (EIO);
+
+  *pid = (pid_t)msg[1];
+  return (0);
+}
+
+
+/*
+ * '_gwReaperSpawnFrom()' - Like _gwReaperSpawn(), but the reaper is cloned
+ *                          by a converter helper's zygote (protocol.h,
+ *                          converters/convert-zygote.c), which it is
+ *                          connected to by the SOCK_SEQPACKET socket
+ *                          zygote, and the program (sp->path, sp->argv:
+ *                          the zygote's own) is forked from the zygote's
+ *                          loaded image, not exec'd.  The reaper is our
+ *                          child (CLONE_PARENT); everything after its
+ *                          start is as for _gwReaperSpawn().  The calling
+ *                          thread must be the one that started the zygote
+ *                          (the reaper's parent-death signal is that
+ *                          thread's), and the only one using its socket.
+ */
+
+bool
+_gwReaperSpawnFrom(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int zygote, int *error_r)
+{
+  int sv[2], err;
+
+  reaper_init(r);
+  *error_r = 0;
+
+  if (sp->nfds < 0 || sp->nfds > GW_REAPER_MAX_FDS)
+  {
+    *error_r = EINVAL;
+    return (false);
+  }
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+  {
+    *error_r = errno;
+    return (false);
+  }
+
+  if ((err = zygote_ask(zygote, sp, sv[1], &r->pid)) != 0)
+  {
+    *error_r = err;
+    r->pid   = 0;
+    close(sv[0]);
+    close(sv[1]);
+    return (false);
+  }
+
+  return (reaper_started(r, sv, error_r));
 }
 
 

@@ -245,7 +245,8 @@ int
 main(void)
 {
   /* One stand-in (one kind of helper), its behaviour chosen by PG_X (its settings). */
-  static const char  copy[] = "case $PG_X in "
+  /* A stand-in cannot be a zygote: started as one, it exits (the pool then starts each helper itself). */
+  static const char  copy[] = "[ -n \"$PG_CONVERT_ZYGOTE\" ] && exit 0; case $PG_X in "
                               "closes) exec 0<&- 1>&- 3>&-; sleep 60;; "
                               "early) head -c 10 >/dev/null; exec 0<&-; echo 'ok pages=2' >&3; echo \" pid=$$\";; "
                               "lost) echo 'sandbox: waiting' >&2; if [ -p /dev/stdin ]; then head -c 1 >/dev/null; kill -9 $$; fi; "

@@ -63,4 +63,34 @@
 #define GW_CONV_EXIT_FULL     4         /* printgate-convert-pdf: not PDF or PostScript, run printgate-convert */
 #define GW_CONV_HELPER_PDF    "printgate-convert-pdf"   /* Next to printgate-convert */
 
+/*
+ * The zygote (converters/convert-zygote.c, docs/converters.md, "The
+ * zygote"): a helper started with GW_CONV_ENV_ZYGOTE=<the daemon's pid>
+ * and a SOCK_SEQPACKET socket on GW_CONV_ZYGOTE_FD forks helpers from its
+ * loaded image.  Each request is one message: this header, then envlen
+ * bytes of the helper's environment ("NAME=value" strings, each ending in
+ * NUL), with the reaper's control socket and then the helper's descriptors
+ * (bit i of fdmask set: descriptor i is passed, else /dev/null) as
+ * SCM_RIGHTS.  The answer is two ints: 0 and the reaper's pid (the
+ * daemon's child), or an errno value and 0.  Once started, before any
+ * request, the zygote says it is ready the same way: 0 and its own pid (a
+ * helper that cannot be a zygote says nothing and is not used as one).
+ */
+
+#define GW_CONV_ENV_ZYGOTE         "PG_CONVERT_ZYGOTE"
+#define GW_CONV_ZYGOTE_FD          3
+#define GW_CONV_ZYGOTE_MAGIC       0x50475a31   /* "PGZ1" */
+#define GW_CONV_ZYGOTE_ENV_MAX     8192         /* Bytes of environment in a request */
+#define GW_CONV_ZYGOTE_MAX_FORKS   64           /* Helpers per zygote (they share its layout) */
+
+typedef struct gw_conv_zygote_req_s
+{
+  unsigned magic;                       /* GW_CONV_ZYGOTE_MAGIC */
+  int      nfds;                        /* Descriptors the helper gets (0..nfds-1) */
+  int      fdmask;                      /* Which of them are passed */
+  int      all_signals;                 /* 1: every signal to its default in the helper */
+  int      nice;                        /* 0, or the helper's lower priority (1-19) */
+  int      envlen;                      /* Bytes of environment after this header */
+} gw_conv_zygote_req_t;
+
 #endif /* !PRINTGATE_CONVERT_PROTOCOL_H */
