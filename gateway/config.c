@@ -257,6 +257,8 @@ static const config_directive_t directives[] =
     "Documents that may wait for a conversion worker before new submissions are refused as busy." },
   { "ConversionPool", CONFIG_INT, FIELD(conversion_pool), "2", 0, 16, false, NULL,
     "Converter helpers started ahead, each in its sandbox, waiting for one document each (0 = start one per document)." },
+  { "ConversionZygote", CONFIG_BOOL, FIELD(conversion_zygote), "yes", 0, 0, false, NULL,
+    "Fork the pooled helpers from a loaded helper (a zygote) instead of starting each program anew." },
   { "ConversionTimeout", CONFIG_DURATION, FIELD(conversion_timeout), "120s", 1, HOUR, false, NULL,
     "Wall-clock time one conversion may take before it is killed and its job fails." },
   { "ConversionMemory", CONFIG_SIZE, FIELD(conversion_memory), "1G", 64 * MIB, 64 * GIB, false, NULL,

@@ -366,13 +366,14 @@ zygote_start(gw_convert_pool_t *pool, pool_tpl_t *tpl, const gw_convert_job_t *c
  * 'zygote_for()' - The socket of template t's zygote for generation gen,
  *                  started (or replaced: another generation, gone, or
  *                  GW_CONV_ZYGOTE_MAX_FORKS helpers forked) as needed; -1
- *                  when there is none.  The pool's thread.
+ *                  when there is none or zygotes are off (!on: it is
+ *                  stopped).  The pool's thread, without the lock.
  */
 
 static int
-zygote_for(gw_convert_pool_t *pool, pool_tpl_t *tpl, unsigned gen, const gw_convert_job_t *cj)
+zygote_for(gw_convert_pool_t *pool, pool_tpl_t *tpl, unsigned gen, bool on, const gw_convert_job_t *cj)
 {
-  if (pool->no_zygote)
+  if (!on)
   {
     zygote_stop(tpl);
     return (-1);
@@ -413,7 +414,7 @@ pool_fill(gw_convert_pool_t *pool)
   char             error[384] = "the template does not parse";
   size_t           keylen;
   int              t, zfd;
-  bool             started;
+  bool             started, zyg;
 
   for (t = 0; t < POOL_KINDS; t ++)
   {
@@ -427,11 +428,12 @@ pool_fill(gw_convert_pool_t *pool)
   memcpy(key, pool->tpl[t].key, keylen);
   e.tpl = t;
   e.gen = pool->tpl[t].gen;
+  zyg   = !pool->no_zygote;
   pthread_mutex_unlock(&pool->lock);
 
   if (!key_job(key, keylen, pool->log, &cj, argv, envp))
     started = false;
-  else if ((zfd = zygote_for(pool, pool->tpl + t, e.gen, &cj)) >= 0 &&
+  else if ((zfd = zygote_for(pool, pool->tpl + t, e.gen, zyg, &cj)) >= 0 &&
            (started = _gwConvertSlotStart(&cj, -1, zfd, &e.slot, error, sizeof(error))) == false)
   {
     /* A zygote that fails is replaced; this helper is started the usual way. */
@@ -715,6 +717,26 @@ gwConvertPoolSetSize(gw_convert_pool_t *pool, int size)
 
   pthread_mutex_lock(&pool->lock);
   pool->size = size < 0 ? 0 : size > POOL_MAX_SIZE ? POOL_MAX_SIZE : size;
+  pthread_cond_broadcast(&pool->cond);
+  pthread_mutex_unlock(&pool->lock);
+}
+
+
+/*
+ * 'gwConvertPoolSetZygote()' - Fork the pooled helpers from a zygote or
+ *                              not (ConversionZygote; a reload).  Turned
+ *                              off, the zygotes are stopped at the next
+ *                              sweep; the helpers they started go on.
+ */
+
+void
+gwConvertPoolSetZygote(gw_convert_pool_t *pool, bool on)
+{
+  if (!pool)
+    return;
+
+  pthread_mutex_lock(&pool->lock);
+  pool->no_zygote = !on;
   pthread_cond_broadcast(&pool->cond);
   pthread_mutex_unlock(&pool->lock);
 }

@@ -498,6 +498,7 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
   start_office(sys);
   if ((sys->convert_pool = gwConvertPoolNew(config->conversion_pool, sys->log)) == NULL)
     gwLog(sys->log, GW_LOG_WARN, "Unable to start the pool of converter helpers; each document starts its own.");
+  gwConvertPoolSetZygote(sys->convert_pool, config->conversion_zygote);
   sys->outbox = _gwOutboxStart(sys);
 
   return (sys);
@@ -677,6 +678,7 @@ gwSystemReload(gw_system_t *sys, gw_config_t *config)
   sys->config = config;
   gwLogSetLevel(sys->log, config->log_level);
   gwConvertPoolSetSize(sys->convert_pool, config->conversion_pool);
+  gwConvertPoolSetZygote(sys->convert_pool, config->conversion_zygote);
   pthread_rwlock_unlock(&sys->rwlock);
 
   gwConfigDelete(&old);

@@ -72,6 +72,7 @@ extern int  gwConvertOpenDir(const char *path, mode_t mode, bool create, char *e
 /* The pool of pre-started helpers (docs/converters.md, "The helper pool"): size 0-16 per kind of helper. */
 extern gw_convert_pool_t *gwConvertPoolNew(int size, gw_log_t *log);
 extern void gwConvertPoolSetSize(gw_convert_pool_t *pool, int size);
+extern void gwConvertPoolSetZygote(gw_convert_pool_t *pool, bool on);
 extern void gwConvertPoolStats(gw_convert_pool_t *pool, int *ready, int *started, int *taken, int *dead);
 extern void gwConvertPoolDelete(gw_convert_pool_t **pool);
 /* Remove every conversion folder ("conv-*") under parent; at start-up only. */

@@ -106,6 +106,7 @@ struct _gw_config_s
   int           conversion_workers;           /* ConversionWorkers (0 = one per core) */
   int           conversion_queue;             /* ConversionQueue: waiting conversions before "busy" */
   int           conversion_pool;              /* ConversionPool: pre-started helpers waiting per kind */
+  bool          conversion_zygote;            /* ConversionZygote: pooled helpers forked from a zygote */
   int           conversion_timeout;           /* ConversionTimeout, seconds */
   int64_t       conversion_memory;            /* ConversionMemory, bytes (RLIMIT_AS) */
   bool          count_color_pages;            /* CountColorPages */
