@@ -162,7 +162,7 @@ check_layering() {
                  *) add layering "$f:$inc" "$f:$line: includes the front-end header <$inc>; only gateway/daemon/ and that front-end may" ;;
                esac ;;
           esac ;;
-        printgate/store.h|printgate/spool.h|printgate/convert.h|printgate/office.h|printgate/pdf.h|store.h|spool.h|convert.h|office.h|pdf.h)
+        printgate/store.h|printgate/spool.h|printgate/convert.h|printgate/office.h|printgate/pdf.h|printgate/reaper.h|store.h|spool.h|convert.h|office.h|pdf.h)
           # The core's private object headers (gateway/include-private/):
           # the core's own files, those private headers themselves and the
           # converter helper; never a public header, the daemon, the CLI or

@@ -19,26 +19,10 @@ D=$GW_SOURCE_DIR/tests/data/convert
 
 job_field() { gw --json job show "$1" | gw_json_field "$2"; }
 
-# children PID: its child processes, one a line (ps, not an awk over /proc/*/stat: mawk stops at
-# the first process that exits meanwhile, which tests running beside this one make likely).
-children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
-descendants() {   # descendants PID: every process below PID, one a line
-  local p
-  for p in $(children "$1"); do
-    echo "$p"; descendants "$p"
-  done
-}
-alive() {         # alive PID...: how many still run (zombies count as gone)
-  local n=0 p
-  for p in "$@"; do
-    [ -r "/proc/$p/stat" ] && [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" != Z ] && n=$((n + 1))
-  done
-  echo "$n"
-}
 waiting_helpers() {   # waiting_helpers: the converter helpers (children of the daemon's reapers) that run now
   local r p
-  for r in $(children "$GW_PID"); do
-    for p in $(children "$r"); do
+  for r in $(peers_children "$GW_PID"); do
+    for p in $(peers_children "$r"); do
       case $(cat "/proc/$p/comm" 2>/dev/null) in printgate-conv*) echo "$p" ;; esac
     done
   done
@@ -86,17 +70,17 @@ check "... and the death is logged" grep -q 'A waiting conversion helper (pid [0
 
 # A stop leaves nothing of the pool.
 check "helpers wait again" wait_waiting 2
-tree=$(descendants "$GW_PID")
+tree=$(peers_descendants "$GW_PID")
 check "the daemon has reapers and helpers below it" test "$(echo $tree | wc -w)" -ge 4
 gw_stop TERM
 check_eq "TERM: the daemon exits 0" "$GW_STATUS" 0
-check_eq "TERM: none of its $(echo $tree | wc -w) helpers and reapers left" "$(alive $tree)" 0
+check_eq "TERM: none of its $(echo $tree | wc -w) helpers and reapers left" "$(peers_alive_count $tree)" 0
 
 # A kill -9 of the daemon: its waiting helpers go with it.
 gw_restart
 gw job submit --user dana "$W/three-pages.pdf" >/dev/null 2>&1
 check "restarted: helpers wait" wait_waiting 2
-tree=$(descendants "$GW_PID")
+tree=$(peers_descendants "$GW_PID")
 gw_stop KILL
 check "kill -9: none of its $(echo $tree | wc -w) helpers and reapers left within 5 s" \
   peers_wait 5 sh -c "n=0; for p in $(echo $tree); do [ -r /proc/\$p/stat ] && [ \"\$(awk '{ print \$3 }' /proc/\$p/stat 2>/dev/null)\" != Z ] && n=1; done; [ \$n = 0 ]"

@@ -24,23 +24,14 @@ W=$PEERS_DIR
 D=$GW_SOURCE_DIR/tests/data/convert
 
 job_field() { gw --json job show "$1" | gw_json_field "$2"; }
-children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
-descendants() { local p; for p in $(children "$1"); do echo "$p"; descendants "$p"; done; }
-alive() {         # alive PID...: how many still run (zombies count as gone)
-  local n=0 p
-  for p in "$@"; do
-    [ -r "/proc/$p/stat" ] && [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" != Z ] && n=$((n + 1))
-  done
-  echo "$n"
-}
 zygotes() {       # the zygote pids the daemon logged, in order
   sed -n 's/.*Started a zygote of .* (pid \([0-9]*\))\..*/\1/p' "$GW_LOG"
 }
 zygote() { zygotes | tail -1; }
 reapers() {       # the daemon's children that have a converter helper below them
   local r p
-  for r in $(children "$GW_PID"); do
-    for p in $(children "$r"); do
+  for r in $(peers_children "$GW_PID"); do
+    for p in $(peers_children "$r"); do
       case $(cat "/proc/$p/comm" 2>/dev/null) in printgate-conv*) echo "$r"; break ;; esac
     done
   done
@@ -58,7 +49,7 @@ wait_reapers() {  # wait_reapers N: until N helpers wait (30 s)
 # namespaces differ from the daemon's.
 sandbox_of() {
   local p last="" ns out
-  for p in $(descendants "$1"); do last=$p; done
+  for p in $(peers_descendants "$1"); do last=$p; done
   [ -n "$last" ] || return 1
   out=$(grep -E '^(Uid|Gid|CapEff|CapPrm|NoNewPrivs|Seccomp):' "/proc/$last/status" | tr -s '\t ' ' ')
   for ns in pid mnt net ipc; do
@@ -85,7 +76,7 @@ check "then 2 helpers wait" wait_reapers 2
 Z=$(zygote)
 check "a zygote was started (logged with its pid)" test -n "$Z"
 check_eq "the zygote is the daemon's child" "$(awk '{ print $4 }' "/proc/$Z/stat" 2>/dev/null)" "$GW_PID"
-check_eq "the zygote has no child (its reapers are the daemon's)" "$(children "$Z" | wc -l)" 0
+check_eq "the zygote has no child (its reapers are the daemon's)" "$(peers_children "$Z" | wc -l)" 0
 check "the zygote runs the PDF helper" sh -c "readlink /proc/$Z/exe | grep -q 'printgate-convert-pdf\$'"
 R=$(reapers | head -1)
 check "a waiting helper's reaper is the daemon's child and runs the helper's image, not printgate-reaper" \
@@ -107,12 +98,12 @@ check_eq "... still the same zygote" "$(zygote)" "$Z"
 wait_reapers 2
 before=$(reapers)
 kill -9 "$Z"
-check "after the zygote was killed: its waiting helpers still run" test "$(alive $before)" -eq 2
+check "after the zygote was killed: its waiting helpers still run" test "$(peers_alive_count $before)" -eq 2
 ok=0
 for i in 1 2 3; do submit_ok "$W/three-pages.pdf" 3 && ok=$((ok + 1)); done
 check_eq "... 3 PDFs held with 3 pages" "$ok" 3
 check "... and a new zygote started" peers_wait 30 sh -c "[ \"\$(sed -n 's/.*Started a zygote of .* (pid \([0-9]*\))\..*/\1/p' '$GW_LOG' | tail -1)\" != '$Z' ]"
-check_eq "... the killed one is reaped, not a zombie" "$(alive "$Z")" 0
+check_eq "... the killed one is reaped, not a zombie" "$(peers_alive_count "$Z")" 0
 
 # After 64 helpers, a zygote is replaced.
 n0=$(zygotes | wc -l)
@@ -120,7 +111,7 @@ ok=0
 for i in $(seq 66); do submit_ok "$W/one.pdf" 1 && ok=$((ok + 1)); done
 check_eq "66 one-page PDFs held" "$ok" 66
 check "... and at least one more zygote was started (64 helpers each at most)" test "$(zygotes | wc -l)" -gt "$n0"
-check_eq "... the old zygotes are gone: one runs" "$(alive $(zygotes))" 1
+check_eq "... the old zygotes are gone: one runs" "$(peers_alive_count $(zygotes))" 1
 
 # ConversionZygote no: exec'd helpers again, with the same sandbox.
 Z=$(zygote)
@@ -144,16 +135,16 @@ check "ConversionZygote yes again: a new zygote starts" \
 check "... and helpers wait" wait_reapers 2
 
 # Stop and crash: no zygote left.
-tree=$(descendants "$GW_PID")
+tree=$(peers_descendants "$GW_PID")
 gw_stop TERM
 check_eq "TERM: the daemon exits 0" "$GW_STATUS" 0
-check_eq "TERM: none of its $(echo $tree | wc -w) zygote, reapers and helpers left" "$(alive $tree)" 0
+check_eq "TERM: none of its $(echo $tree | wc -w) zygote, reapers and helpers left" "$(peers_alive_count $tree)" 0
 gw_restart
 check "restarted: a PDF is held" submit_ok "$W/three-pages.pdf" 3
 check "restarted: helpers wait" wait_reapers 2
-tree=$(descendants "$GW_PID")
+tree=$(peers_descendants "$GW_PID")
 Z=$(zygote)
-check "restarted: a zygote runs" test "$(alive "$Z")" = 1
+check "restarted: a zygote runs" test "$(peers_alive_count "$Z")" = 1
 gw_stop KILL
 check "kill -9: the zygote, reapers and helpers ($(echo $tree | wc -w)) all exit within 5 s" \
   peers_wait 5 sh -c "n=0; for p in $(echo $tree); do [ -r /proc/\$p/stat ] && [ \"\$(awk '{ print \$3 }' /proc/\$p/stat 2>/dev/null)\" != Z ] && n=1; done; [ \$n = 0 ]"

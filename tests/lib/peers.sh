@@ -313,6 +313,37 @@ peers_pid_alive()
 
 
 #
+# 'peers_children()' - PID's child processes, one a line (ps, not an awk over
+#                      /proc/*/stat: mawk stops at the first process that
+#                      exits meanwhile, which tests running beside make likely).
+# 'peers_descendants()' - Every process below PID, one a line.
+# 'peers_alive_count()' - How many of the PIDs still run (zombies count as gone).
+#
+
+peers_children()
+{
+  ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '
+}
+
+peers_descendants()
+{
+  local p
+  for p in $(peers_children "$1"); do
+    echo "$p"; peers_descendants "$p"
+  done
+}
+
+peers_alive_count()
+{
+  local n=0 p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] && [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" != Z ] && n=$((n + 1))
+  done
+  echo "$n"
+}
+
+
+#
 # 'peers_start_avahi()' - Private system bus and avahi-daemon on lo.
 #
 
