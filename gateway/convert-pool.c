@@ -84,6 +84,8 @@ struct gw_convert_pool_s
   int             started, taken, dead;   /* Counters (gwConvertPoolStats()) */
   int             zygotes;       /* Zygotes started */
   bool            no_zygote;     /* ConversionZygote no */
+  bool            new_zygotes;   /* A reload: stop the zygotes (the helper program may be new) */
+  bool            zygote_set;    /* gwConvertPoolSetZygote() was called (at the start) */
   char            fill_key[GW_CONVERT_KEY_MAX];   /* pool_fill()'s copy of a template (the pool's thread only) */
 };
 
@@ -487,11 +489,12 @@ pool_thread(void *data)
       next_sweep = now_ms() + POOL_SWEEP_MS;
       for (int t = 0; t < POOL_KINDS; t ++)
       {
-        if (pool->no_zygote)
+        if (pool->no_zygote || pool->new_zygotes)
           zygote_stop(pool->tpl + t);
         else
           zygote_gone(pool->tpl + t);  /* One that died is reaped */
       }
+      pool->new_zygotes = false;
     }
 
     if ((i = pool_unwanted(pool, sweep)) >= 0)
@@ -724,9 +727,12 @@ gwConvertPoolSetSize(gw_convert_pool_t *pool, int size)
 
 /*
  * 'gwConvertPoolSetZygote()' - Fork the pooled helpers from a zygote or
- *                              not (ConversionZygote; a reload).  Turned
- *                              off, the zygotes are stopped at the next
- *                              sweep; the helpers they started go on.
+ *                              not (ConversionZygote), at the start and
+ *                              at every reload.  At a reload the running
+ *                              zygotes are stopped at the next sweep
+ *                              (within a second), so a reload after an
+ *                              upgrade picks up the new helper program;
+ *                              the helpers they started go on.
  */
 
 void
@@ -736,7 +742,9 @@ gwConvertPoolSetZygote(gw_convert_pool_t *pool, bool on)
     return;
 
   pthread_mutex_lock(&pool->lock);
-  pool->no_zygote = !on;
+  pool->no_zygote   = !on;
+  pool->new_zygotes = pool->zygote_set;   /* Not at the start */
+  pool->zygote_set  = true;
   pthread_cond_broadcast(&pool->cond);
   pthread_mutex_unlock(&pool->lock);
 }

@@ -26,7 +26,8 @@
 # printed: the machines are shared.
 # CONVERSION_POOL=N sets ConversionPool (default 2; 0 = a helper started
 # per document): run with 0 and 2 to see what the pool saves.  After each
-# reload one untimed job lets the pool learn the new settings.  The last
+# reload one untimed job lets the pool learn the new settings.  ZYGOTE=no
+# sets ConversionZygote no (pooled helpers exec'd, not forked from a zygote).  The last
 # line of each file gives the medians of the daemon's helper= and of the
 # helper's own profile stages (docs/converters.md, "Fixed cost").
 # Medians of ROUNDS (default 5).  A benchmark: prints numbers, never fails on them.
@@ -41,7 +42,8 @@ W=$PEERS_DIR
 CONV=$(mktemp -d /dev/shm/pgbench.XXXXXX)
 
 POOL=${CONVERSION_POOL:-2}
-gw_start "LogLevel debug" "CountColorPages no" "ConversionDir $CONV" "MaxHeldJobsPerUser 100000" "ConversionPool $POOL"
+gw_start "LogLevel debug" "CountColorPages no" "ConversionDir $CONV" "MaxHeldJobsPerUser 100000" "ConversionPool $POOL" \
+         "ConversionZygote ${ZYGOTE:-yes}"
 gw user add bench >/dev/null
 
 gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -o "$W/synth100.pdf" "$GW_SOURCE_DIR/tests/bench/synth100.ps" >/dev/null 2>&1
@@ -98,7 +100,7 @@ profile() {   # profile FROM-LINE: medians of the daemon's helper= and the helpe
   printf '; pooled %s of %s\n' "$(tail -n +"$1" "$GW_LOG" | grep -c 'pooled=1')" "$(tail -n +"$1" "$GW_LOG" | grep -c 'pooled=[01]')"
 }
 
-echo "printgated submission pipeline vs bare gs (at nice $BARE_NICE): $(nproc) cores, $ROUNDS rounds, medians; gs $(gs --version); ConversionPool $POOL"
+echo "printgated submission pipeline vs bare gs (at nice $BARE_NICE): $(nproc) cores, $ROUNDS rounds, medians; gs $(gs --version); ConversionPool $POOL, ConversionZygote ${ZYGOTE:-yes}"
 for f in "${FILES[@]}"; do
   pages=$(pdfinfo "$f" | awk '/^Pages:/ { print $2 }')
   load0=$(loadavg)

@@ -13,6 +13,7 @@
 #   - the zygote killed with SIGKILL: documents still convert, a new zygote
 #     starts, none of the helpers it had started is lost;
 #   - after 64 helpers a zygote is replaced (they share its layout);
+#   - a reload replaces the zygote (a new helper program after an upgrade);
 #   - ConversionZygote no (reload): the zygote is stopped, by PID, and the
 #     helpers are exec'd under printgate-reaper again;
 #   - a stop (TERM) and a kill -9 of the daemon leave no zygote, by PID.
@@ -112,6 +113,14 @@ for i in $(seq 66); do submit_ok "$W/one.pdf" 1 && ok=$((ok + 1)); done
 check_eq "66 one-page PDFs held" "$ok" 66
 check "... and at least one more zygote was started (64 helpers each at most)" test "$(zygotes | wc -l)" -gt "$n0"
 check_eq "... the old zygotes are gone: one runs" "$(peers_alive_count $(zygotes))" 1
+
+# A reload replaces the zygote (after an upgrade it must run the new program).
+Z=$(zygote)
+gw_reload
+check "a reload stops the zygote" peers_wait 10 sh -c "[ \"\$(awk '{ print \$3 }' /proc/$Z/stat 2>/dev/null)\" = '' ]"
+submit_ok "$W/one.pdf" 1
+check "... and the next helper comes from a new one" \
+  peers_wait 30 sh -c "[ \"\$(sed -n 's/.*Started a zygote of .* (pid \([0-9]*\))\..*/\1/p' '$GW_LOG' | tail -1)\" != '$Z' ]"
 
 # ConversionZygote no: exec'd helpers again, with the same sandbox.
 Z=$(zygote)

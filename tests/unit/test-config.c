@@ -335,7 +335,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 90, "%d directives", count);
+  TEST_CHECKF(count == 91, "%d directives", count);
   {
     char *doc;
 
