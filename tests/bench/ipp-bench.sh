@@ -6,7 +6,7 @@
 #   GW_BUILD_DIR=build GW_SOURCE_DIR=. tests/bench/ipp-bench.sh [SECONDS] [PHASES]
 #
 # SECONDS: length of each timed run (default 3).  PHASES: any of "load mem"
-# (default both).  Held throughput has its own script, held-bench.sh.
+# (default both).  ZYGOTE=no: ConversionZygote no (docs/converters.md).  Held throughput has its own script, held-bench.sh.
 #
 # load: a 1 MB and a 100 KB PDF, 1, 8 and 32 clients, each with its own
 #   kept-alive connection; jobs/s, p50/p99 ms to the response.  TLS for all
@@ -44,7 +44,7 @@ gw_make_marked_pdf "$W/100k.pdf" 102000 "ipp-bench"
 gw_make_pdf "$W/small.pdf" 1 "ipp-bench"
 
 gw_start "LogLevel warn" "ConversionQueue 10000" "MaxHeldJobsPerUser 100000" "MaxConnections 512" \
-         "ConversionWorkers $WORKERS"
+         "ConversionWorkers $WORKERS" "ConversionZygote ${ZYGOTE:-yes}"
 gw user add bench >/dev/null
 PW=$(gw user password bench | tail -1)
 GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
@@ -155,7 +155,7 @@ if [[ " $PHASES " == *" mem "* ]]; then
   gw_stop TERM
   rm -rf "$GW_STATE"
   gw_start "LogLevel warn" "ConversionQueue 10000" "MaxHeldJobsPerUser 100000" "MaxConnections 512" \
-           "ConversionWorkers $WORKERS" "CountColorPages no"
+           "ConversionWorkers $WORKERS" "CountColorPages no" "ConversionZygote ${ZYGOTE:-yes}"
   gw user add bench >/dev/null
   PW=$(gw user password bench | tail -1)
   GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
