@@ -30,15 +30,9 @@
 #include "printgate-convert/protocol.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,7 +76,6 @@ struct gw_convert_pool_s
   int             nready;
   int             in_use;        /* Taken and not yet given back */
   int             started, taken, dead;   /* Counters (gwConvertPoolStats()) */
-  int             zygotes;       /* Zygotes started */
   bool            no_zygote;     /* ConversionZygote no */
   bool            new_zygotes;   /* A reload: stop the zygotes (the helper program may be new) */
   bool            zygote_set;    /* gwConvertPoolSetZygote() was called (at the start) */
@@ -230,11 +223,7 @@ static void
 zygote_stop(pool_tpl_t *tpl)
 {
   if (tpl->zpid > 0)
-  {
-    close(tpl->zfd);                   /* End of file: it exits */
-    kill(tpl->zpid, SIGKILL);          /* Unreaped child: the pid is still ours */
-    while (waitpid(tpl->zpid, NULL, 0) < 0 && errno == EINTR);
-  }
+    _gwReaperZygoteStop(tpl->zpid, tpl->zfd);
   tpl->zpid   = 0;
   tpl->zfd    = -1;
   tpl->zforks = 0;
@@ -256,111 +245,6 @@ zygote_gone(pool_tpl_t *tpl)
     tpl->zfd  = -1;
   }
   return (tpl->zpid <= 0);
-}
-
-
-/*
- * 'zygote_ready()' - Wait up to 30 s for a new zygote's first word: 0 and
- *                    its pid.
- */
-
-static bool
-zygote_ready(int fd, pid_t pid)
-{
-  struct pollfd pfd = { fd, POLLIN, 0 };
-  int           msg[2] = { -1, 0 }, n;
-
-  while ((n = poll(&pfd, 1, 30000)) < 0 && errno == EINTR);
-  if (n != 1)
-    return (false);
-  while ((n = (int)recv(fd, msg, sizeof(msg), MSG_DONTWAIT)) < 0 && errno == EINTR);
-
-  return (n == (int)sizeof(msg) && msg[0] == 0 && msg[1] == (int)pid);
-}
-
-
-/*
- * 'zygote_start()' - Start a zygote of a template's helper (protocol.h,
- *                    docs/converters.md, "The zygote"): the helper with
- *                    the template's argv and environment plus
- *                    GW_CONV_ENV_ZYGOTE, a SOCK_SEQPACKET socket on
- *                    GW_CONV_ZYGOTE_FD, /dev/null on 0 and 1.  The pool's
- *                    thread (its reapers' parent-death signal is this
- *                    thread's).  False when it cannot be started.
- */
-
-static bool
-zygote_start(gw_convert_pool_t *pool, pool_tpl_t *tpl, const gw_convert_job_t *cj)
-{
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t          at;
-  sigset_t                   none, dfl;
-  const char                *env[POOL_MAX_ARGS + 2];
-  char                       zvar[64];
-  int                        sv[2], n = 0, err;
-  pid_t                      pid;
-
-  snprintf(zvar, sizeof(zvar), GW_CONV_ENV_ZYGOTE "=%d", (int)getpid());
-  for (const char * const *e = cj->envp; e && *e && n < POOL_MAX_ARGS; e ++)
-    env[n ++] = *e;
-  env[n ++] = zvar;
-  env[n ++] = "LD_BIND_NOW=1";        /* Every symbol bound once, here, for all its helpers */
-  env[n]    = NULL;
-
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-    return (false);
-
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&at);
-  sigemptyset(&none);
-  sigemptyset(&dfl);
-  sigaddset(&dfl, SIGHUP);
-  sigaddset(&dfl, SIGTERM);
-  sigaddset(&dfl, SIGINT);
-  sigaddset(&dfl, SIGPIPE);
-  posix_spawnattr_setsigmask(&at, &none);
-  posix_spawnattr_setsigdefault(&at, &dfl);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  if ((err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
-      (err = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) == 0 &&
-      (err = posix_spawn_file_actions_adddup2(&fa, sv[1], GW_CONV_ZYGOTE_FD)) == 0 &&
-      (err = posix_spawn_file_actions_addclosefrom_np(&fa, GW_CONV_ZYGOTE_FD + 1)) == 0)
-    err = posix_spawn(&pid, cj->helper, &fa, &at, (char * const *)cj->argv, (char * const *)env);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
-  close(sv[1]);
-
-  if (err)
-  {
-    close(sv[0]);
-    if (pool->log)
-      gwLog(pool->log, GW_LOG_DEBUG, "Unable to start a zygote of %s: %s", cj->helper, strerror(err));
-    return (false);
-  }
-
-  /*
-   * Its word that it is ready (0 and its pid).  A program that cannot be a
-   * zygote (an older helper, a test's stand-in) exits or says nothing: it
-   * is stopped, and this generation's helpers are started the usual way.
-   */
-
-  if (!zygote_ready(sv[0], pid))
-  {
-    close(sv[0]);
-    kill(pid, SIGKILL);                /* Unreaped child: the pid is still ours */
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR);
-    tpl->znone = true;
-    if (pool->log)
-      gwLog(pool->log, GW_LOG_DEBUG, "%s did not start as a zygote; its helpers are started one by one.", cj->helper);
-    return (false);
-  }
-
-  tpl->zpid   = pid;
-  tpl->zfd    = sv[0];
-  tpl->zforks = 0;
-  if (pool->log)
-    gwLog(pool->log, GW_LOG_DEBUG, "Started a zygote of %s (pid %d).", cj->helper, (int)pid);
-  return (true);
 }
 
 
@@ -387,12 +271,23 @@ zygote_for(gw_convert_pool_t *pool, pool_tpl_t *tpl, unsigned gen, bool on, cons
   tpl->zgen = gen;
   if (tpl->zpid <= 0)
   {
+    int err = 0;
+
     if (tpl->znone)
       return (-1);
-    if (!zygote_start(pool, tpl, cj))
+    if (!_gwReaperZygoteStart(cj->helper, (char * const *)cj->argv, (char * const *)cj->envp, &tpl->zpid, &tpl->zfd, &err))
+    {
+      tpl->zpid  = 0;
+      tpl->zfd   = -1;
+      tpl->znone = err == ENOEXEC;     /* It cannot be one: its helpers are exec'd */
+      if (pool->log)
+        gwLog(pool->log, GW_LOG_DEBUG, "No zygote of %s: %s.", cj->helper,
+              err == ENOEXEC ? "it did not start as one; its helpers are started one by one" : strerror(err));
       return (-1);
-    tpl->zgen = gen;
-    pool->zygotes ++;
+    }
+    tpl->zforks = 0;
+    if (pool->log)
+      gwLog(pool->log, GW_LOG_DEBUG, "Started a zygote of %s (pid %d).", cj->helper, (int)tpl->zpid);
   }
 
   tpl->zforks ++;

@@ -37,6 +37,8 @@ typedef struct _gw_reaper_s             /* One reaper and its program */
 
 extern bool _gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r);
 extern bool _gwReaperSpawnFrom(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int zygote, int *error_r);
+extern bool _gwReaperZygoteStart(const char *path, char * const *argv, char * const *envp, pid_t *pid_r, int *fd_r, int *error_r);
+extern void _gwReaperZygoteStop(pid_t pid, int fd);
 extern void _gwReaperKill(_gw_reaper_t *r);
 extern bool _gwReaperWait(_gw_reaper_t *r, int64_t deadline_ms);
 extern void _gwReaperStop(_gw_reaper_t *r, int grace_ms);

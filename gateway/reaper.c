@@ -338,6 +338,138 @@ _gwReaperSpawn(_gw_reaper_t *r, const _gw_reaper_spawn_t *sp, int *error_r)
 
 
 /*
+ * 'zygote_answer()' - A zygote's answer (protocol.h) within timeout_ms: 0
+ *                     with the pid it names, or an errno value.
+ */
+
+static int
+zygote_answer(int zygote, int timeout_ms, pid_t *pid)
+{
+  struct pollfd pfd = { zygote, POLLIN, 0 };
+  int           msg[2] = { 0, 0 };
+  ssize_t       n;
+
+  while ((n = poll(&pfd, 1, timeout_ms)) < 0 && errno == EINTR);
+  if (n != 1)
+    return (ETIMEDOUT);
+  while ((n = recv(zygote, msg, sizeof(msg), MSG_DONTWAIT)) < 0 && errno == EINTR);
+  if (n != (ssize_t)sizeof(msg))
+    return (n < 0 ? errno : EPIPE);
+  if (msg[0])
+    return (msg[0] > 0 ? msg[0] : EIO);
+  if (msg[1] <= 0)
+    return (EIO);
+
+  *pid = (pid_t)msg[1];
+  return (0);
+}
+
+
+/*
+ * '_gwReaperZygoteStart()' - Start path (a converter helper) as a zygote
+ *                            (protocol.h, docs/converters.md, "The
+ *                            zygote"): argv and envp plus
+ *                            GW_CONV_ENV_ZYGOTE and LD_BIND_NOW, a
+ *                            SOCK_SEQPACKET socket on GW_CONV_ZYGOTE_FD
+ *                            (our end in *fd_r), /dev/null on 0 and 1,
+ *                            default signals; then wait up to 30 s for
+ *                            its word that it is ready.  The calling
+ *                            thread is the parent-death signal's of
+ *                            every reaper it clones.  Returns false with
+ *                            an errno value, ENOEXEC when the program ran
+ *                            but did not say it is ready (it cannot be a
+ *                            zygote: it is stopped).
+ */
+
+bool
+_gwReaperZygoteStart(const char *path, char * const *argv, char * const *envp, pid_t *pid_r, int *fd_r, int *error_r)
+{
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t          at;
+  sigset_t                   none, dfl;
+  const char                *env[66];
+  char                       zvar[64];
+  int                        sv[2], n = 0, err;
+  pid_t                      pid, said = 0;
+
+  snprintf(zvar, sizeof(zvar), GW_CONV_ENV_ZYGOTE "=%d", (int)getpid());
+  for (char * const *e = envp; e && *e && n < (int)(sizeof(env) / sizeof(env[0])) - 3; e ++)
+    env[n ++] = *e;
+  env[n ++] = zvar;
+  env[n ++] = "LD_BIND_NOW=1";        /* Every symbol bound once, there, for all its helpers */
+  env[n]    = NULL;
+
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+  {
+    *error_r = errno;
+    return (false);
+  }
+
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&at);
+  sigemptyset(&none);
+  sigemptyset(&dfl);
+  sigaddset(&dfl, SIGHUP);
+  sigaddset(&dfl, SIGTERM);
+  sigaddset(&dfl, SIGINT);
+  sigaddset(&dfl, SIGPIPE);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setsigdefault(&at, &dfl);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if ((err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
+      (err = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) == 0 &&
+      (err = posix_spawn_file_actions_adddup2(&fa, sv[1], GW_CONV_ZYGOTE_FD)) == 0 &&
+      (err = posix_spawn_file_actions_addclosefrom_np(&fa, GW_CONV_ZYGOTE_FD + 1)) == 0)
+    err = posix_spawn(&pid, path, &fa, &at, argv, (char * const *)env);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  close(sv[1]);
+
+  if (err)
+  {
+    close(sv[0]);
+    *error_r = err;
+    return (false);
+  }
+
+  /*
+   * Its word that it is ready: 0 and its own pid.  A program that cannot be
+   * a zygote (an older helper, a test's stand-in) exits or says nothing.
+   */
+
+  if (zygote_answer(sv[0], 30000, &said) || said != pid)
+  {
+    _gwReaperZygoteStop(pid, sv[0]);
+    *error_r = ENOEXEC;
+    return (false);
+  }
+
+  *pid_r = pid;
+  *fd_r  = sv[0];
+  return (true);
+}
+
+
+/*
+ * '_gwReaperZygoteStop()' - Stop a zygote (our unreaped child) and close
+ *                           our end of its socket.  The reapers it cloned
+ *                           are our children, not its, and go on.
+ */
+
+void
+_gwReaperZygoteStop(pid_t pid, int fd)
+{
+  if (fd >= 0)
+    close(fd);
+  if (pid > 0)
+  {
+    kill(pid, SIGKILL);                /* Unreaped child: the pid is still ours */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR);
+  }
+}
+
+
+/*
  * 'zygote_ask()' - Send a zygote one request (protocol.h): sp's settings
  *                  and environment, the control socket ctl and sp's
  *                  descriptors; wait up to 10 s for its answer.  Returns
@@ -350,7 +482,7 @@ zygote_ask(int zygote, const _gw_reaper_spawn_t *sp, int ctl, pid_t *pid)
   char                 buf[sizeof(gw_conv_zygote_req_t) + GW_CONV_ZYGOTE_ENV_MAX];
   gw_conv_zygote_req_t req;
   size_t               len = sizeof(req);
-  int                  fds[GW_REAPER_MAX_FDS + 1], nfds = 0, msg[2] = { 0, 0 };
+  int                  fds[GW_REAPER_MAX_FDS + 1], nfds = 0;
   struct iovec         iov;
   struct msghdr        mh;
   union
@@ -358,7 +490,6 @@ zygote_ask(int zygote, const _gw_reaper_spawn_t *sp, int ctl, pid_t *pid)
     struct cmsghdr hdr;
     char           buf[CMSG_SPACE(sizeof(int) * (GW_REAPER_MAX_FDS + 1))];
   }                    cm;
-  struct pollfd        pfd = { zygote, POLLIN, 0 };
   ssize_t              n;
 
   memset(&req, 0, sizeof(req));
@@ -404,19 +535,7 @@ zygote_ask(int zygote, const _gw_reaper_spawn_t *sp, int ctl, pid_t *pid)
   if (n != (ssize_t)len)
     return (n < 0 ? errno : EIO);
 
-  while ((n = poll(&pfd, 1, 10000)) < 0 && errno == EINTR);
-  if (n != 1)
-    return (ETIMEDOUT);
-  while ((n = recv(zygote, msg, sizeof(msg), 0)) < 0 && errno == EINTR);
-  if (n != (ssize_t)sizeof(msg))
-    return (n < 0 ? errno : EPIPE);
-  if (msg[0])
-    return (msg[0] > 0 ? msg[0] : EIO);
-  if (msg[1] <= 0)
-    return (EIO);
-
-  *pid = (pid_t)msg[1];
-  return (0);
+  return (zygote_answer(zygote, 10000, pid));
 }
 
 
