@@ -49,8 +49,14 @@ check "jobs landed for alice and were released" sh -c "$PRINTGATE -c $GW_CONF au
 # for the job to end (a try a second, at most 20), without the rest of the suite
 # (which took two minutes more once the wait had failed).  With the history
 # it passes (the first run), without it the wait fails: not found.
+# The wait that must pass gets 120 tries: under a loaded CI (ASan, eight suites
+# at once) the job sat 10 s behind the suites' own jobs and took 11 s to be held,
+# so 20 tries ran out; it stops at the first ended state anyway.  The control that
+# must fail keeps 20 (each try of a missing job costs a second).
 WAIT_TEST="$GW_SOURCE_DIR/tests/data/ipp/print-and-wait.test"
-timeout 300 ipptool -V 1.1 -t -f "$W/sample.pdf" "$URI" "$WAIT_TEST" > "$W/history.out" 2>&1
+sed 's/REPEAT-LIMIT 20$/REPEAT-LIMIT 120/' "$WAIT_TEST" > "$W/print-and-wait-long.test"
+check "the long wait has 120 tries" grep -q 'REPEAT-LIMIT 120$' "$W/print-and-wait-long.test"
+timeout 300 ipptool -V 1.1 -t -f "$W/sample.pdf" "$URI" "$W/print-and-wait-long.test" > "$W/history.out" 2>&1
 check "control: with the job history, the wait for the job to end passes" sh -c "grep -q 'until the job has ended.*\[PASS\]' '$W/history.out' && ! grep -q '\[FAIL\]' '$W/history.out'"
 echo "JobHistory 0" >> "$GW_CONF"; gw_reload
 timeout 300 ipptool -V 1.1 -t -f "$W/sample.pdf" "$URI" "$WAIT_TEST" > "$W/nohistory.out" 2>&1
