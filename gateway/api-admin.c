@@ -2,7 +2,7 @@
  * api-admin.c - the public front-end API (api.h) for the admin console:
  * roles and their rights, the console's second factor (TOTP and recovery
  * codes), elevated sessions, the users page and user editing
- * (docs/admin.md).
+ * (docs/admin.md), and the usage report (gwApiReport(), docs/reports.md).
  *
  * Roles: admin may do everything; helpdesk changes users (never a console
  * role's account), addresses, devices and jobs, but no settings or
@@ -22,6 +22,7 @@
 #include "api-private.h"
 #include "outbox-private.h"
 
+#include <printgate/report.h>
 #include <printgate/text.h>
 
 #include <ctype.h>
@@ -552,4 +553,38 @@ gwApiJobUnquarantine(gw_system_t *sys, const gw_actor_t *actor, const char *job_
 
   _gwApiSource(actor, source, sizeof(source));
   return (gwSystemJobUnquarantine(sys, actor->tenant, job_id, actor->who, source, error_r));
+}
+
+
+/*
+ * 'gwApiReport()' - A usage report (admin; the auditor role joins here
+ *                   when it lands).  Rows go to cb with no core lock held.
+ *                   Audit "report" (detail: the grouping and period).
+ */
+
+bool
+gwApiReport(gw_system_t *sys, const gw_actor_t *actor, const gw_report_query_t *q, gw_report_cb_t cb, void *data, const char **error_r)
+{
+  char detail[128];
+
+  if (!sys || !_gwApiMay(actor, GW_RIGHT_AUDIT, error_r))
+    return (false);
+
+  if (!q || !cb || (unsigned)q->by > GW_REPORT_BY_PERIOD || (unsigned)q->period > GW_REPORT_MONTH || q->since < 0 || q->until < 0 ||
+      (q->until > 0 && q->until <= q->since))
+  {
+    _gwApiError(error_r, "bad report query (grouping, period, or since after until)");
+    return (false);
+  }
+
+  snprintf(detail, sizeof(detail), "by=%s period=%s since=%lld until=%lld", gwReportByString(q->by), gwReportPeriodString(q->period), (long long)q->since, (long long)q->until);
+  _gwApiAudit(sys, actor, "report", "", NULL, NULL, 0, detail);
+
+  if (!gwStoreReport(sys->store, actor->tenant, q, cb, data))
+  {
+    _gwApiError(error_r, "store error");
+    return (false);
+  }
+
+  return (true);
 }

@@ -1,13 +1,13 @@
 /*
- * report.c - usage reports (report.h, docs/reports.md): the API call that
- * makes one from the store's print_usage rows and held jobs, the names of
- * groupings and periods, and the rows as CSV lines (through the audit log's
- * CSV writer).  Metadata
- * only: who, role, intake, printer, pages and colour pages; never a
- * document's name or content.
+ * report.c - usage reports (report.h, docs/reports.md): the names of
+ * groupings and periods, and the rows as CSV lines.  Pure functions, so the
+ * CLI links this file alone; the API call that makes a report from the
+ * store (gwApiReport()) is in api-admin.c.  Metadata only: who, role,
+ * intake, printer, pages and colour pages; never a document's name or
+ * content.
  */
 
-#include "api-private.h"
+#include "printgate/audit.h"
 #include "printgate/report.h"
 #include "printgate/text.h"
 
@@ -144,38 +144,4 @@ gwReportCsvRow(const gw_report_row_t *row, char *buf, size_t bufsize)
   const int64_t  values[] = { row->printed, row->pages, row->color_pages, row->failed, row->held };
 
   return (csv_line(buf, bufsize, &key, 1, values, sizeof(values) / sizeof(values[0])));
-}
-
-
-/*
- * 'gwApiReport()' - A usage report (admin; the auditor role joins here
- *                   when it lands).  Rows go to cb with no core lock held.
- *                   Audit "report" (detail: the grouping and period).
- */
-
-bool
-gwApiReport(gw_system_t *sys, const gw_actor_t *actor, const gw_report_query_t *q, gw_report_cb_t cb, void *data, const char **error_r)
-{
-  char detail[128];
-
-  if (!sys || !_gwApiMay(actor, GW_RIGHT_AUDIT, error_r))
-    return (false);
-
-  if (!q || !cb || (unsigned)q->by > GW_REPORT_BY_PERIOD || (unsigned)q->period > GW_REPORT_MONTH || q->since < 0 || q->until < 0 ||
-      (q->until > 0 && q->until <= q->since))
-  {
-    _gwApiError(error_r, "bad report query (grouping, period, or since after until)");
-    return (false);
-  }
-
-  snprintf(detail, sizeof(detail), "by=%s period=%s since=%lld until=%lld", gwReportByString(q->by), gwReportPeriodString(q->period), (long long)q->since, (long long)q->until);
-  _gwApiAudit(sys, actor, "report", "", NULL, NULL, 0, detail);
-
-  if (!gwStoreReport(sys->store, actor->tenant, q, cb, data))
-  {
-    _gwApiError(error_r, "store error");
-    return (false);
-  }
-
-  return (true);
 }
