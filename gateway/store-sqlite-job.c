@@ -169,20 +169,43 @@ job_number_next(_gw_sql_t *b)
 
 
 /*
+ * 'open_jobs()' - How many jobs the user has receiving, converting,
+ *                 quarantined or held (jobs_user_state), -1 on error.
+ *                 Lock and transaction held.
+ */
+
+static int64_t
+open_jobs(_gw_sql_t *b, int64_t tenant, int64_t user_id)
+{
+  _gw_sql_step_t r;
+
+  if (_gwSqlRunf(b, _GW_SQL_JOB_OPEN_COUNT,
+                 "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND state IN ('receiving', 'converting', 'quarantined', 'held')",
+                 "open jobs", &r, "ll", tenant, user_id) != SQLITE_ROW)
+    return (-1);
+
+  return (r.value);
+}
+
+
+/*
  * '_gwSqlJobCreate()' - Insert a job, its document 1 (format only, or with
- *                       a key if the caller has one) and "job.submit".
+ *                       a key if the caller has one) and "job.submit",
+ *                       unless the user already has max_open unfinished
+ *                       jobs (> 0; counted in the same transaction).
  *                       Provisional: the job is receiving, so the call
  *                       waits for no fsync (store-sqlite-sync.c).
  */
 
 bool
-_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, const char **error_r)
+_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, int max_open, const char **error_r)
 {
   _gw_sql_t  *b = (_gw_sql_t *)backend;
   const char *error = "unable to record the job";
   gw_audit_t  e;
   bool        ok = false;
   int         rc;
+  int64_t     open = 0;
 
   audit_fill(&e, actor, "job.submit", job->owner, job->id, NULL, 0, source, job->origin);
 
@@ -194,6 +217,10 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
     error = "no such tenant";
   else if (job->user_id > 0 && !_gwSqlExists(b, _GW_SQL_USER_EXISTS, "SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?2", job->tenant, job->user_id))
     error = "no such user";
+  else if (max_open > 0 && job->user_id > 0 && (open = open_jobs(b, job->tenant, job->user_id)) < 0)
+    error = "unable to count the user's jobs";
+  else if (max_open > 0 && job->user_id > 0 && open >= max_open)
+    error = "too-many";
   else if (!job_number_next(b))
     error = "unable to number the job";
   else if ((rc = job_insert(b, job)) == SQLITE_CONSTRAINT_UNIQUE)
@@ -637,6 +664,10 @@ _gwSqlJobPage(void *backend, const _gw_job_filter_t *filter, _gw_store_cursor_t 
 
 /*
  * '_gwSqlJobCount()' - Number of jobs of a tenant (and user) in the states.
+ *                      The states are an IN list of nine parameters (NULL
+ *                      for a state not asked for), so the user's count
+ *                      reads only the jobs_user_state entries of those
+ *                      states (the held-job limit, at every submission).
  */
 
 int
@@ -644,16 +675,19 @@ _gwSqlJobCount(void *backend, const _gw_job_filter_t *filter)
 {
   _gw_sql_t     *b = (_gw_sql_t *)backend;
   _gw_sql_step_t r;
-  char           states[128];
+  const char    *s[GW_JOB_STATE_COUNT];
 
-  _gwSqlStatesList(filter->states, states, sizeof(states));
+  _Static_assert(GW_JOB_STATE_COUNT == 9, "the count's IN list has nine parameters");
+
+  for (int i = 0; i < GW_JOB_STATE_COUNT; i ++)
+    s[i] = (filter->states & (1u << i)) ? _gwSqlStateKeyword((gw_job_state_t)i) : NULL;
 
   if (filter->user_id)
-    _gwSqlStepf(b, _GW_SQL_JOB_COUNT_USER, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND instr(?3, ',' || state || ',') > 0",
-                NULL, &r, "llt", filter->tenant, filter->user_id, states);
+    _gwSqlStepf(b, _GW_SQL_JOB_COUNT_USER, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND state IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                NULL, &r, "llttttttttt", filter->tenant, filter->user_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
   else
-    _gwSqlStepf(b, _GW_SQL_JOB_COUNT_TENANT, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND ?2 = 0 AND instr(?3, ',' || state || ',') > 0",
-                NULL, &r, "llt", filter->tenant, filter->user_id, states);
+    _gwSqlStepf(b, _GW_SQL_JOB_COUNT_TENANT, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND ?2 = 0 AND state IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                NULL, &r, "llttttttttt", filter->tenant, filter->user_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
 
   return (r.rc == SQLITE_ROW ? (int)r.value : -1);
 }

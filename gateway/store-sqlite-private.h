@@ -20,7 +20,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  14   /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  15   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -76,6 +76,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_JOB_PAGE_EXPIRED,
   _GW_SQL_JOB_COUNT_TENANT,
   _GW_SQL_JOB_COUNT_USER,
+  _GW_SQL_JOB_OPEN_COUNT,
   _GW_SQL_DOCUMENT_SET,
   _GW_SQL_AUDIT_ADD,
   _GW_SQL_AUDIT_MIN_ID,
@@ -224,6 +225,7 @@ extern int           _gwSqlKeyword(sqlite3_stmt *stmt, int col, const char * con
 /* Copy the current row's columns into the arguments: 'l' int64_t *, 'i' int *, 'b' bool *, 't' char * + size_t, '_' none. */
 extern void          _gwSqlColumnsf(sqlite3_stmt *stmt, const char *cols, ...);
 extern void          _gwSqlStatesList(unsigned states, char *buf, size_t bufsize);
+extern const char   *_gwSqlStateKeyword(gw_job_state_t state);
 
 /* What one run of a statement did (_gwSqlStepf()). */
 typedef struct _gw_sql_step_s
@@ -301,7 +303,7 @@ extern bool    _gwSqlPrinterDelete(void *b, int64_t tenant, const char *name);
 extern int     _gwSqlPrinterPage(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
 extern bool    _gwSqlPrinterUpdate(void *b, int64_t tenant, const char *name, const char *uri, const char *location);
 
-extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
+extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, const char **error_r);
 extern bool    _gwSqlJobSetOptions(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 extern bool    _gwSqlJobSetDocument(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobGet(void *b, int64_t tenant, const char *job_id, gw_job_t *job);

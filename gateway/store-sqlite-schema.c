@@ -511,6 +511,18 @@ static const char schema_v14[] =
   " PRIMARY KEY (tenant_id, name));";
 
 
+/*
+ * Version 15: an index for counting a user's jobs by state (the held-job
+ * limit, checked at every submission): the count reads only the index
+ * entries of the states asked for, not every job the user ever had
+ * (docs/benchmarks.md, "The CLI, the helper's exit and the held-job
+ * count").
+ */
+
+static const char schema_v15[] =
+  "CREATE INDEX jobs_user_state ON jobs (tenant_id, user_id, state);";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -526,5 +538,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 11, "reports and metrics", schema_v11 },
   { 12, "print policy: rules, groups, printer tags, delegates, quota usage", schema_v12 },
   { 13, "admin roles, second factors and elevated sessions", schema_v13 },
-  { 14, "mail sources made in the admin console", schema_v14 }
+  { 14, "mail sources made in the admin console", schema_v14 },
+  { 15, "jobs by user and state", schema_v15 }
 };

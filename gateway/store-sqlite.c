@@ -689,6 +689,17 @@ _gwSqlNamePage(_gw_sql_t *b, _gw_sql_id_t id, const char *sql, int64_t a, int64_
 
 
 /*
+ * '_gwSqlStateKeyword()' - The keyword the jobs table stores for a state.
+ */
+
+const char *
+_gwSqlStateKeyword(gw_job_state_t state)
+{
+  return ((unsigned)state < GW_JOB_STATE_COUNT ? state_keywords[state] : NULL);
+}
+
+
+/*
  * '_gwSqlStatesList()' - The state keywords of a mask as ",held,printed,"
  *                        (matched with instr() in queries).
  */

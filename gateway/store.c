@@ -1056,6 +1056,18 @@ gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *d
 bool
 gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r)
 {
+  return (gwStoreJobCreateWithin(s, job, actor, source, 0, error_r));
+}
+
+
+/*
+ * 'gwStoreJobCreateWithin()' - The same, unless the user already has
+ *                              max_open unfinished jobs (error "too-many").
+ */
+
+bool
+gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const char **error_r)
+{
   gw_job_t j;
 
   if (!s || !job || job->tenant <= 0 || job->user_id < 0 || !gwUUIDValid(job->id))
@@ -1102,7 +1114,7 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
   if (!source || !valid_text(source, NAME_MAX_LEN, true))
     source = "";
 
-  return (s->ops->job_create(s->backend, &j, actor, source, error_r));
+  return (s->ops->job_create(s->backend, &j, actor, source, max_open, error_r));
 }
 
 

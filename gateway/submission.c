@@ -85,7 +85,6 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   gw_submission_t *sub;
   const char      *error = NULL;
   char             sizebuf[32];
-  int              held;
 
   *reason_r = GW_REASON_NONE;
   _gwSystemConfigCopy(sys, &c);
@@ -114,15 +113,6 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   {
     *reason_r = GW_REASON_BUSY;
     snprintf(text, textsize, "The gateway is busy converting other documents; try again in a minute.");
-    return (NULL);
-  }
-
-  held = gwStoreJobCount(sys->store, tenant, u.id, (1u << GW_JOB_STATE_HELD) | (1u << GW_JOB_STATE_QUARANTINED) | (1u << GW_JOB_STATE_RECEIVING) | (1u << GW_JOB_STATE_CONVERTING));
-  if (held >= c.max_held_jobs)
-  {
-    *reason_r = GW_REASON_TOO_MANY_JOBS;
-    snprintf(text, textsize, "%s already has %d held jobs, the most allowed; release or cancel some first.", u.name, held);
-    _gwSystemAudit(sys, tenant, u.name, "job.refuse", u.name, NULL, NULL, 0, origin, gwReasonCode(*reason_r));
     return (NULL);
   }
 
@@ -174,8 +164,22 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   if (options && options->origin_ref)
     snprintf(sub->job.origin_ref, sizeof(sub->job.origin_ref), "%s", options->origin_ref);
 
-  if (!gwStoreJobCreate(sys->store, &sub->job, u.name, sub->job.origin, &error))
+  /*
+   * MaxHeldJobsPerUser: the store counts the user's unfinished jobs in the
+   * transaction that adds this one, so submissions in parallel cannot pass
+   * the limit together.
+   */
+
+  if (!gwStoreJobCreateWithin(sys->store, &sub->job, u.name, sub->job.origin, c.max_held_jobs, &error))
   {
+    if (error && !strcmp(error, "too-many"))
+    {
+      *reason_r = GW_REASON_TOO_MANY_JOBS;
+      snprintf(text, textsize, "%s already has %d held jobs, the most allowed; release or cancel some first.", u.name, c.max_held_jobs);
+      _gwSystemAudit(sys, tenant, u.name, "job.refuse", u.name, NULL, NULL, 0, origin, gwReasonCode(*reason_r));
+      free(sub);
+      return (NULL);
+    }
     if (error && !strcmp(error, "duplicate"))
     {
       *reason_r = GW_REASON_DUPLICATE;

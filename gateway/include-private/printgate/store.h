@@ -154,6 +154,13 @@ extern bool gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t
  * it (and bumps print_count when 'to' is PRINTED).
  */
 extern bool gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r);
+/*
+ * The same, refused with the error "too-many" when the user already has
+ * max_open jobs receiving, converting, quarantined or held (the count and
+ * the insert in one transaction, so parallel submissions cannot pass the
+ * limit together; max_open <= 0: no limit).
+ */
+extern bool gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const char **error_r);
 extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job);
 /* A held job's options (copies, sides, color_mode, page_ranges, number_up of 'options'), with the audit row "job.options"; false when it is not held (any more). */
