@@ -26,6 +26,7 @@
 #include "printgate/text.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define SCAN_OPERANDS   16              /* Operands kept (the last ones) */
@@ -72,19 +73,38 @@ typedef struct state_s
 
 
 /*
- * 'is_space()', 'is_delim()' - PDF character classes.
+ * 'is_space()', 'is_delim()', 'is_regular()' - PDF character classes, from
+ *                                               one table (the scan's
+ *                                               inner loops test every
+ *                                               byte of a page's content).
  */
 
-static bool
+#define CLASS_SPACE  1
+#define CLASS_DELIM  2
+
+static const unsigned char char_class[256] =
+{
+  [0] = CLASS_SPACE, ['\t'] = CLASS_SPACE, ['\n'] = CLASS_SPACE, ['\f'] = CLASS_SPACE, ['\r'] = CLASS_SPACE, [' '] = CLASS_SPACE,
+  ['('] = CLASS_DELIM, [')'] = CLASS_DELIM, ['<'] = CLASS_DELIM, ['>'] = CLASS_DELIM, ['['] = CLASS_DELIM, [']'] = CLASS_DELIM,
+  ['{'] = CLASS_DELIM, ['}'] = CLASS_DELIM, ['/'] = CLASS_DELIM, ['%'] = CLASS_DELIM
+};
+
+static inline bool
 is_space(int c)
 {
-  return (c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ');
+  return (char_class[c & 255] == CLASS_SPACE);
 }
 
-static bool
+static inline bool
 is_delim(int c)
 {
-  return (c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' || c == '/' || c == '%');
+  return (char_class[c & 255] == CLASS_DELIM);
+}
+
+static inline bool
+is_regular(int c)
+{
+  return (char_class[c & 255] == 0);
 }
 
 
@@ -119,44 +139,54 @@ skip_string(scan_t *s)
 
 /*
  * 'parse_number()' - A PDF number: an optional sign, digits with at most
- *                    one '.', at least one digit, within +/- 1e15 (exact
- *                    enough to compare colour components for equality:
- *                    the same text gives the same value).
+ *                    one '.', at least one digit, within +/- 1e15.  The
+ *                    digits are gathered as integers and divided once
+ *                    (correctly rounded), so equal values written alike
+ *                    ("0.3", "0.30") compare equal when colour components
+ *                    are compared; fraction digits after the 15th are
+ *                    ignored.
  */
 
 static bool
 parse_number(const unsigned char *p, size_t len, double *value)
 {
-  double ipart = 0.0, frac = 0.0, scale = 1.0;
-  bool   neg = false, dot = false, digits = false;
-  size_t i = 0;
+  static const double tens[16] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+  int64_t ipart = 0, fpart = 0;
+  int     fdigits = 0;
+  bool    neg = false, dot = false, digits = false;
+  size_t  i = 0;
 
   if (i < len && (p[i] == '-' || p[i] == '+'))
     neg = p[i ++] == '-';
 
   for (; i < len; i ++)
   {
-    if (p[i] == '.' && !dot)
-      dot = true;
-    else if (p[i] >= '0' && p[i] <= '9')
+    unsigned d = (unsigned)p[i] - '0';
+
+    if (d <= 9)
     {
       digits = true;
-      if (dot)
+      if (!dot)
       {
-        if (scale > 1e-15)
-        {
-          scale *= 0.1;
-          frac  += (p[i] - '0') * scale;
-        }
+        if ((ipart = ipart * 10 + (int64_t)d) > 1000000000000000)
+          return (false);
       }
-      else if ((ipart = ipart * 10.0 + (p[i] - '0')) > 1e15)
-        return (false);
+      else if (fdigits < 15)
+      {
+        fpart = fpart * 10 + (int64_t)d;
+        fdigits ++;
+      }
     }
+    else if (p[i] == '.' && !dot)
+      dot = true;
     else
       return (false);
   }
 
-  *value = neg ? -(ipart + frac) : ipart + frac;
+  *value = (double)ipart + (fdigits ? (double)fpart / tens[fdigits] : 0.0);
+  if (neg)
+    *value = -*value;
+
   return (digits);
 }
 
@@ -235,7 +265,7 @@ next_token(scan_t *s, tok_t *t)
     case '/' :
         s->p ++;
         t->type = TOK_NAME;
-        while (s->p < s->end && !is_space(*s->p) && !is_delim(*s->p))
+        while (s->p < s->end && is_regular(*s->p))
         {
           int c = *s->p ++;
 
@@ -257,7 +287,7 @@ next_token(scan_t *s, tok_t *t)
 
   /* A number or a keyword (regular characters up to a delimiter). */
   start = s->p;
-  while (s->p < s->end && !is_space(*s->p) && !is_delim(*s->p))
+  while (s->p < s->end && is_regular(*s->p))
     s->p ++;
 
   len = (size_t)(s->p - start);
@@ -268,15 +298,15 @@ next_token(scan_t *s, tok_t *t)
     return;
   }
 
-  memcpy(t->text, start, len);
-  t->text[len] = '\0';
-
-  if ((t->text[0] >= '0' && t->text[0] <= '9') || t->text[0] == '-' || t->text[0] == '+' || t->text[0] == '.')
+  if ((start[0] >= '0' && start[0] <= '9') || start[0] == '-' || start[0] == '+' || start[0] == '.')
   {
+    /* A number needs no text: only keywords and names are compared. */
     t->type = parse_number(start, len, &t->num) ? TOK_NUMBER : TOK_ERROR;
     return;
   }
 
+  memcpy(t->text, start, len);
+  t->text[len] = '\0';
   t->type = TOK_KEYWORD;
 }
 
