@@ -140,8 +140,8 @@ skip_string(scan_t *s)
 /*
  * 'parse_number()' - A PDF number: an optional sign, digits with at most
  *                    one '.', at least one digit, within +/- 1e15.  The
- *                    digits are gathered as integers and divided once
- *                    (correctly rounded), so equal values written alike
+ *                    digits are gathered as integers and divided once,
+ *                    so equal values written alike
  *                    ("0.3", "0.30") compare equal when colour components
  *                    are compared; fraction digits after the 15th are
  *                    ignored.

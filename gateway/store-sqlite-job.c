@@ -168,23 +168,39 @@ job_number_next(_gw_sql_t *b)
 }
 
 
+/* The states MaxHeldJobsPerUser counts: every job that is not finished and not being released. */
+#define UNFINISHED_STATES ((1u << GW_JOB_STATE_RECEIVING) | (1u << GW_JOB_STATE_CONVERTING) | \
+                           (1u << GW_JOB_STATE_QUARANTINED) | (1u << GW_JOB_STATE_HELD))
+
+
 /*
- * 'open_jobs()' - How many jobs the user has receiving, converting,
- *                 quarantined or held (jobs_user_state), -1 on error.
- *                 Lock and transaction held.
+ * 'count_jobs()' - Number of jobs of a tenant (and user: user_id > 0) in
+ *                  the states (a mask; 0 counts none), -1 on error.  The
+ *                  states are an IN list of nine parameters (NULL for a
+ *                  state not asked for), so a user's count reads only the
+ *                  jobs_user_state entries of those states (the held-job
+ *                  limit, at every submission).  Lock held.
  */
 
 static int64_t
-open_jobs(_gw_sql_t *b, int64_t tenant, int64_t user_id)
+count_jobs(_gw_sql_t *b, int64_t tenant, int64_t user_id, unsigned states)
 {
   _gw_sql_step_t r;
+  const char    *s[GW_JOB_STATE_COUNT];
 
-  if (_gwSqlRunf(b, _GW_SQL_JOB_OPEN_COUNT,
-                 "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND state IN ('receiving', 'converting', 'quarantined', 'held')",
-                 "open jobs", &r, "ll", tenant, user_id) != SQLITE_ROW)
-    return (-1);
+  _Static_assert(GW_JOB_STATE_COUNT == 9, "the count's IN list has nine parameters");
 
-  return (r.value);
+  for (int i = 0; i < GW_JOB_STATE_COUNT; i ++)
+    s[i] = (states & (1u << i)) ? _gwSqlStateKeyword((gw_job_state_t)i) : NULL;
+
+  if (user_id)
+    _gwSqlRunf(b, _GW_SQL_JOB_COUNT_USER, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND state IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+               NULL, &r, "llttttttttt", tenant, user_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
+  else
+    _gwSqlRunf(b, _GW_SQL_JOB_COUNT_TENANT, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND ?2 = 0 AND state IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+               NULL, &r, "llttttttttt", tenant, user_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
+
+  return (r.rc == SQLITE_ROW ? r.value : -1);
 }
 
 
@@ -217,7 +233,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
     error = "no such tenant";
   else if (job->user_id > 0 && !_gwSqlExists(b, _GW_SQL_USER_EXISTS, "SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?2", job->tenant, job->user_id))
     error = "no such user";
-  else if (max_open > 0 && job->user_id > 0 && (open = open_jobs(b, job->tenant, job->user_id)) < 0)
+  else if (max_open > 0 && job->user_id > 0 && (open = count_jobs(b, job->tenant, job->user_id, UNFINISHED_STATES)) < 0)
     error = "unable to count the user's jobs";
   else if (max_open > 0 && job->user_id > 0 && open >= max_open)
     error = "too-many";
@@ -664,32 +680,19 @@ _gwSqlJobPage(void *backend, const _gw_job_filter_t *filter, _gw_store_cursor_t 
 
 /*
  * '_gwSqlJobCount()' - Number of jobs of a tenant (and user) in the states.
- *                      The states are an IN list of nine parameters (NULL
- *                      for a state not asked for), so the user's count
- *                      reads only the jobs_user_state entries of those
- *                      states (the held-job limit, at every submission).
  */
 
 int
 _gwSqlJobCount(void *backend, const _gw_job_filter_t *filter)
 {
-  _gw_sql_t     *b = (_gw_sql_t *)backend;
-  _gw_sql_step_t r;
-  const char    *s[GW_JOB_STATE_COUNT];
+  _gw_sql_t *b = (_gw_sql_t *)backend;
+  int64_t    n;
 
-  _Static_assert(GW_JOB_STATE_COUNT == 9, "the count's IN list has nine parameters");
+  _gwSqlLock(b);
+  n = count_jobs(b, filter->tenant, filter->user_id, filter->states);
+  _gwSqlUnlock(b);
 
-  for (int i = 0; i < GW_JOB_STATE_COUNT; i ++)
-    s[i] = (filter->states & (1u << i)) ? _gwSqlStateKeyword((gw_job_state_t)i) : NULL;
-
-  if (filter->user_id)
-    _gwSqlStepf(b, _GW_SQL_JOB_COUNT_USER, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND user_id = ?2 AND state IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                NULL, &r, "llttttttttt", filter->tenant, filter->user_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
-  else
-    _gwSqlStepf(b, _GW_SQL_JOB_COUNT_TENANT, "SELECT count(*) FROM jobs WHERE tenant_id = ?1 AND ?2 = 0 AND state IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                NULL, &r, "llttttttttt", filter->tenant, filter->user_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
-
-  return (r.rc == SQLITE_ROW ? (int)r.value : -1);
+  return ((int)n);
 }
 
 

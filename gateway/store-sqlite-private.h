@@ -76,7 +76,6 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_JOB_PAGE_EXPIRED,
   _GW_SQL_JOB_COUNT_TENANT,
   _GW_SQL_JOB_COUNT_USER,
-  _GW_SQL_JOB_OPEN_COUNT,
   _GW_SQL_DOCUMENT_SET,
   _GW_SQL_AUDIT_ADD,
   _GW_SQL_AUDIT_MIN_ID,
