@@ -168,6 +168,29 @@ job_number_next(_gw_sql_t *b)
 }
 
 
+/*
+ * 'job_number_get()' - The number job_number_next() gave.  Lock held.
+ */
+
+static bool
+job_number_get(_gw_sql_t *b, int *number)
+{
+  sqlite3_stmt *stmt = _gwSqlStmt(b, _GW_SQL_JOB_NUMBER_GET, "SELECT value FROM counters WHERE name = 'job_number'");
+  bool          found = false;
+
+  if (!stmt)
+    return (false);
+  if (sqlite3_step(stmt) == SQLITE_ROW)
+  {
+    *number = sqlite3_column_int(stmt, 0);
+    found   = true;
+  }
+  _gwSqlDone(stmt);
+
+  return (found);
+}
+
+
 /* The states MaxHeldJobsPerUser counts: every job that is not finished and not being released. */
 #define UNFINISHED_STATES ((1u << GW_JOB_STATE_RECEIVING) | (1u << GW_JOB_STATE_CONVERTING) | \
                            (1u << GW_JOB_STATE_QUARANTINED) | (1u << GW_JOB_STATE_HELD))
@@ -214,7 +237,7 @@ count_jobs(_gw_sql_t *b, int64_t tenant, int64_t user_id, unsigned states)
  */
 
 bool
-_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, int max_open, const char **error_r)
+_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r)
 {
   _gw_sql_t  *b = (_gw_sql_t *)backend;
   const char *error = "unable to record the job";
@@ -243,7 +266,8 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
     error = job->origin_ref[0] ? "duplicate" : "a job with this id already exists";
   else if (rc == SQLITE_DONE)
     ok = document_set(b, job->id, job->format, job->size, job->pages, job->color_pages, NULL) &&
-         audit_insert(b, job->tenant, &e);
+         audit_insert(b, job->tenant, &e) &&
+         (!number_r || job_number_get(b, number_r));
 
   ok = _gwSqlEnd(b, ok);
 
@@ -314,6 +338,22 @@ job_unfinished(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t 
     *provisional = found && state == until;
 
   return (found && !gwJobStateIsTerminal(state));
+}
+
+
+/*
+ * 'original_insert()' - Record (or replace) a job's original (document 0)
+ *                       row: its size and wrapped key.  Lock held.
+ */
+
+static bool
+original_insert(_gw_sql_t *b, const char *job_id, int64_t size, const gw_wrapped_key_t *key)
+{
+  return (_gwSqlRunf(b, _GW_SQL_ORIGINAL_SET,
+                     "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
+                     " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
+                     " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key",
+                     "original", NULL, "tlk", job_id, size, key) == SQLITE_DONE);
 }
 
 
@@ -506,7 +546,10 @@ job_shred(_gw_sql_t *b, const char *job_id, bool *shredded)
 
 /*
  * '_gwSqlJobTransition()' - One transaction: check the job is in 'from',
- *                           update it, shred its keys if 'to' is terminal,
+ *                           record its original's key and size when given
+ *                           (receiving to converting: one commit for the
+ *                           document and the state), update it, shred its
+ *                           keys if 'to' is terminal,
  *                           drop its original's row when it leaves
  *                           converting for held or quarantined (the held
  *                           PDF is committed: one fsync for both), and
@@ -514,7 +557,7 @@ job_shred(_gw_sql_t *b, const char *job_id, bool *shredded)
  */
 
 bool
-_gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
+_gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, int64_t original_size, const gw_wrapped_key_t *original_key, const char **error_r)
 {
   _gw_sql_t      *b = (_gw_sql_t *)backend;
   const char     *error = "unable to change the job's state";
@@ -532,7 +575,8 @@ _gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_st
     error = "no such job";
   else if (found > 0 && current != from)
     error = _gwStoreMismatchMessage(current, from);
-  else if (found > 0 && job_update_state(b, tenant, job_id, to, reason, reason_text, expires, printer) &&
+  else if (found > 0 && (!original_key || original_insert(b, job_id, original_size, original_key)) &&
+           job_update_state(b, tenant, job_id, to, reason, reason_text, expires, printer) &&
            (!gwJobStateIsTerminal(to) || job_shred(b, job_id, &shredded)) &&
            (from != GW_JOB_STATE_CONVERTING || (to != GW_JOB_STATE_HELD && to != GW_JOB_STATE_QUARANTINED) || original_delete(b, tenant, job_id)) &&
            ((to != GW_JOB_STATE_PRINTED && to != GW_JOB_STATE_FAILED) || _gwSqlUsageAdd(b, tenant, job_id, to, printer)))
@@ -831,11 +875,7 @@ _gwSqlJobOriginalSet(void *backend, int64_t tenant, const char *job_id, int64_t 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
     ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id, GW_JOB_STATE_RECEIVING, &b->provisional) &&
-                      _gwSqlRunf(b, _GW_SQL_ORIGINAL_SET,
-                        "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
-                        " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
-                        " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key",
-                        "original", NULL, "tlk", job_id, size, key) == SQLITE_DONE);
+                      original_insert(b, job_id, size, key));
   _gwSqlUnlock(b);
 
   return (ok);

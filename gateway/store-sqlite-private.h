@@ -87,6 +87,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_ORIGINAL_DROP,
   _GW_SQL_ORIGINAL_UNCOUNT,
   _GW_SQL_JOB_NUMBER_NEXT,
+  _GW_SQL_JOB_NUMBER_GET,
   _GW_SQL_TOKEN_ADD,
   _GW_SQL_TOKEN_SWEEP,
   _GW_SQL_TOKEN_TAKE,
@@ -302,13 +303,13 @@ extern bool    _gwSqlPrinterDelete(void *b, int64_t tenant, const char *name);
 extern int     _gwSqlPrinterPage(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
 extern bool    _gwSqlPrinterUpdate(void *b, int64_t tenant, const char *name, const char *uri, const char *location);
 
-extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, const char **error_r);
+extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r);
 extern bool    _gwSqlJobSetOptions(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 extern bool    _gwSqlJobSetDocument(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobGet(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
 extern bool    _gwSqlJobGetKey(void *b, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
 extern bool    _gwSqlJobKeyedIds(void *b, char (**ids_r)[GW_UUID_LEN + 1], size_t *count_r);
-extern bool    _gwSqlJobTransition(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
+extern bool    _gwSqlJobTransition(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, int64_t original_size, const gw_wrapped_key_t *original_key, const char **error_r);
 extern bool    _gwSqlJobPurge(void *b, int64_t tenant, const char *job_id);
 extern int     _gwSqlJobPage(void *b, const _gw_job_filter_t *filter, _gw_store_cursor_t *cursor, gw_job_t *jobs, int max);
 extern int     _gwSqlJobCount(void *b, const _gw_job_filter_t *filter);

@@ -1056,7 +1056,7 @@ gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *d
 bool
 gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, const char **error_r)
 {
-  return (gwStoreJobCreateWithin(s, job, actor, source, 0, error_r));
+  return (gwStoreJobCreateWithin(s, job, actor, source, 0, NULL, error_r));
 }
 
 
@@ -1066,7 +1066,7 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
  */
 
 bool
-gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const char **error_r)
+gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r)
 {
   gw_job_t j;
 
@@ -1114,7 +1114,7 @@ gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, co
   if (!source || !valid_text(source, NAME_MAX_LEN, true))
     source = "";
 
-  return (s->ops->job_create(s->backend, &j, actor, source, max_open, error_r));
+  return (s->ops->job_create(s->backend, &j, actor, source, max_open, number_r, error_r));
 }
 
 
@@ -1238,13 +1238,12 @@ gwStoreJobKeyedIds(gw_store_t *s, char (**ids_r)[GW_UUID_LEN + 1], size_t *count
 
 
 /*
- * 'gwStoreJobTransition()' - Move a job from 'from' to 'to' in one
- *                            transaction with its audit row.  A move to a
- *                            terminal state also shreds the wrapped key.
+ * 'job_transition()' - Check a transition's arguments and run it (with the
+ *                      original's row when original_key is not NULL).
  */
 
-bool
-gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
+static bool
+job_transition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, int64_t original_size, const gw_wrapped_key_t *original_key, const char **error_r)
 {
   char default_action[32];
 
@@ -1278,7 +1277,37 @@ gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_s
   if (expires < -1)
     expires = -1;
 
-  return (s->ops->job_transition(s->backend, tenant, job_id, from, to, reason, reason_text, expires, printer && *printer ? printer : NULL, actor, source, action, error_r));
+  return (s->ops->job_transition(s->backend, tenant, job_id, from, to, reason, reason_text, expires, printer && *printer ? printer : NULL, actor, source, action, original_size, original_key, error_r));
+}
+
+
+/*
+ * 'gwStoreJobTransition()' - Move a job from 'from' to 'to' in one
+ *                            transaction with its audit row.  A move to a
+ *                            terminal state also shreds the wrapped key.
+ */
+
+bool
+gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
+{
+  return (job_transition(s, tenant, job_id, from, to, reason, reason_text, expires, printer, actor, source, action, 0, NULL, error_r));
+}
+
+
+/*
+ * 'gwStoreJobConverting()' - The original is stored: record its size and
+ *                            wrapped key and move the job from receiving to
+ *                            converting, in one transaction with the audit
+ *                            row (one commit, one WAL fsync waited for).
+ */
+
+bool
+gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key, const char *actor, const char *source, const char *action, const char **error_r)
+{
+  if (size < 0 || !key)
+    return (set_error(error_r, "invalid original size or key"));
+
+  return (job_transition(s, tenant, job_id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, actor, source, action, size, key, error_r));
 }
 
 

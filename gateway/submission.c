@@ -170,7 +170,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
    * the limit together.
    */
 
-  if (!gwStoreJobCreateWithin(sys->store, &sub->job, u.name, sub->job.origin, c.max_held_jobs, &error))
+  if (!gwStoreJobCreateWithin(sys->store, &sub->job, u.name, sub->job.origin, c.max_held_jobs, &sub->job.number, &error))
   {
     if (error && !strcmp(error, "too-many"))
     {
@@ -191,13 +191,6 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     snprintf(text, textsize, "The gateway could not record the job (%s); try again later.", error ? error : "store error");
     free(sub);
     return (NULL);
-  }
-
-  {
-    gw_job_t stored;                    /* The number the store gave it */
-
-    if (gwStoreJobGet(sys->store, tenant, sub->job.id, &stored))
-      sub->job.number = stored.number;
   }
 
   if ((sub->writer = gwSpoolWriterNew(sys->spool, sub->job.id, 0, &error)) == NULL)
@@ -886,8 +879,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
    */
 
   gwSpoolWriterCommitStart(sub->writer);
-  stored  = gwStoreJobSetOriginal(sys->store, sub->job.tenant, sub->job.id, (int64_t)sub->size, &sub->key) &&
-            _gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", sub->job.origin, "job.convert", &error);
+  stored  = _gwSystemJobConverting(sys, &sub->job, (int64_t)sub->size, &sub->key, &error);
   spooled = gwSpoolWriterCommitEnd(&sub->writer);
 
   if (!stored || !spooled)
@@ -902,11 +894,10 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     return (false);
   }
 
-  if (!gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job))
-  {
-    *job = sub->job;
-    job->state = GW_JOB_STATE_CONVERTING;
-  }
+  /* The row as the transition left it (no read back: nothing else changes it meanwhile). */
+  *job         = sub->job;
+  job->state   = GW_JOB_STATE_CONVERTING;
+  job->updated = time(NULL);
   sub->t_commit = gwClockMs() - t0;
   queue_conversion(sub);
 

@@ -110,6 +110,7 @@ extern bool    _gwReleaseWatermark(const gw_job_t *job, time_t now, char *hex, s
 extern void    _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c);
 extern void    _gwSystemConvertSlotGive(gw_system_t *sys);
 extern bool    _gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
+extern bool    _gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key, const char **error_r);
 extern bool    _gwSystemJobCancelAs(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char *source, const char **error_r);
 extern bool    _gwSystemPinNewAs(gw_system_t *sys, int64_t tenant, const char *username, char *pin, size_t pinsize, const char *actor, const char *source, const char **error_r);
 extern bool    _gwSystemCardSetAs(gw_system_t *sys, int64_t tenant, const char *username, const char *card, const char *actor, const char *source, const char **error_r);

@@ -956,20 +956,13 @@ _gwSystemDiscardJob(gw_system_t *sys, const gw_job_t *job)
 
 
 /*
- * '_gwSystemJobTransition()' - The one way a job changes state: the store
- *                              transition (row + audit in one transaction),
- *                              then, after the commit and with no core lock
- *                              held, the job event.  'job' gives the tenant,
- *                              id and origin.
+ * 'job_event()' - Emit the event of a committed transition (no core lock held).
  */
 
-bool
-_gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
+static void
+job_event(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *text, const char *printer)
 {
   gw_job_event_t event;
-
-  if (!gwStoreJobTransition(sys->store, job->tenant, job->id, from, to, reason, text, expires, printer, actor, source, action, error_r))
-    return (false);
 
   memset(&event, 0, sizeof(event));
   event.tenant    = job->tenant;
@@ -983,6 +976,42 @@ _gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t fro
   snprintf(event.text, sizeof(event.text), "%s", text ? text : "");
   snprintf(event.printer, sizeof(event.printer), "%s", printer ? printer : "");
   gwEventsEmit(sys->events, &event);
+}
+
+
+/*
+ * '_gwSystemJobTransition()' - The one way a job changes state: the store
+ *                              transition (row + audit in one transaction),
+ *                              then, after the commit and with no core lock
+ *                              held, the job event.  'job' gives the tenant,
+ *                              id and origin.
+ */
+
+bool
+_gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
+{
+  if (!gwStoreJobTransition(sys->store, job->tenant, job->id, from, to, reason, text, expires, printer, actor, source, action, error_r))
+    return (false);
+
+  job_event(sys, job, from, to, reason, text, printer);
+
+  return (true);
+}
+
+
+/*
+ * '_gwSystemJobConverting()' - The same for an upload's end: the original's
+ *                              size and key and the move from receiving to
+ *                              converting in one store transaction.
+ */
+
+bool
+_gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key, const char **error_r)
+{
+  if (!gwStoreJobConverting(sys->store, job->tenant, job->id, size, key, "system", job->origin, "job.convert", error_r))
+    return (false);
+
+  job_event(sys, job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", NULL);
 
   return (true);
 }

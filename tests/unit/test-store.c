@@ -1390,6 +1390,31 @@ test_job_numbers(void)
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM documents WHERE job_id = '%s' AND num = 0", c.id);
   TEST_CHECK(sql_int(path, sql) == 0);
 
+  TEST_BEGIN("an upload's end: the original and the move to converting in one transaction; the number from the create");
+  {
+    gw_job_t d;
+    int      number = 0;
+    int64_t  audits;
+
+    fill_job(&d, T1, uid, "numbered", "fifth.pdf");
+    TEST_CHECK(gwStoreJobCreateWithin(s, &d, "numbered", "test", 0, &number, &error));
+    TEST_CHECKF(gwStoreJobGet(s, T1, d.id, &got) && got.number == number && number == 5, "number %d, stored %d", number, got.number);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE job_id = '%s'", d.id);
+    audits = sql_int(path, sql);
+    TEST_CHECK(!gwStoreJobConverting(s, T2, d.id, 777, &key, "system", "test", "job.convert", &error));   /* Another tenant */
+    TEST_CHECK(!gwStoreJobConverting(s, T1, d.id, 777, NULL, "system", "test", "job.convert", &error));
+    TEST_CHECK(!gwStoreJobGetOriginal(s, T1, d.id, false, &size, &back));  /* Nothing half done */
+    TEST_CHECK(gwStoreJobConverting(s, T1, d.id, 777, &key, "system", "test", "job.convert", &error));
+    TEST_CHECK(gwStoreJobGet(s, T1, d.id, &got) && got.state == GW_JOB_STATE_CONVERTING);
+    TEST_CHECK(gwStoreJobGetOriginal(s, T1, d.id, false, &size, &back) && size == 777 && !memcmp(&key, &back, sizeof(key)));
+    TEST_CHECK(sql_int(path, sql) == audits + 1);                         /* Its audit row */
+    memset(&back, 0x11, sizeof(back));
+    error = NULL;
+    TEST_CHECK(!gwStoreJobConverting(s, T1, d.id, 888, &back, "system", "test", "job.convert", &error) && error);   /* Not receiving any more */
+    TEST_CHECK(gwStoreJobGetOriginal(s, T1, d.id, false, &size, &back) && size == 777 && !memcmp(&key, &back, sizeof(key)));   /* Rolled back */
+    TEST_CHECK(gwStoreJobPurge(s, T1, d.id));
+  }
+
   TEST_BEGIN("the original's key is shredded when its job ends");
   TEST_CHECK(gwStoreJobSetOriginal(s, T1, a.id, 10, &key));
   TEST_CHECK(gwStoreJobTransition(s, T1, a.id, GW_JOB_STATE_HELD, GW_JOB_STATE_CANCELLED, GW_REASON_CANCELLED, "", 0, NULL, "test", "test", "job.cancel", &error));

@@ -158,9 +158,10 @@ extern bool gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *act
  * The same, refused with the error "too-many" when the user already has
  * max_open jobs receiving, converting, quarantined or held (the count and
  * the insert in one transaction, so parallel submissions cannot pass the
- * limit together; max_open <= 0: no limit).
+ * limit together; max_open <= 0: no limit).  *number_r (may be NULL): the
+ * job number the store gave it.
  */
-extern bool gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const char **error_r);
+extern bool gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r);
 extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job);
 /* A held job's options (copies, sides, color_mode, page_ranges, number_up of 'options'), with the audit row "job.options"; false when it is not held (any more). */
@@ -186,6 +187,8 @@ extern bool gwStoreJobGetOriginal(gw_store_t *s, int64_t tenant, const char *job
 extern bool gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *job_id);
 extern int  gwStoreJobUncountOriginals(gw_store_t *s);   /* Rows changed, -1 on error */
 extern bool gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
+/* gwStoreJobSetOriginal() and the move from receiving to converting in one transaction (one commit for an upload's end). */
+extern bool gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key, const char *actor, const char *source, const char *action, const char **error_r);
 /* Deletes the job row, its documents and so its wrapped keys (crypto-shred). */
 extern bool gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id);
 /* user_id 0 = all users; states is a bit mask of (1 << state), 0 = all. Oldest first. */
