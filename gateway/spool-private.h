@@ -56,6 +56,7 @@
 #define SPOOL_PATH_MAX     4096
 #define SPOOL_COMMIT_THREADS 32                /* Commit pool: at most this many spool commits at once */
 #define SPOOL_SPARE_BUFS   8                   /* Writers' output buffers kept for the next writers */
+#define SPOOL_FREE_MAX     16384               /* Emptied files kept in free/ for new writers (spool.c) */
 
 typedef struct spool_commits_s spool_commits_t;   /* spool-writer.c: the commit pool */
 
@@ -66,6 +67,13 @@ struct _gw_spool_s
   char        jobs[SPOOL_PATH_MAX];       /* dir/jobs: committed files */
   int         incoming_fd;                /* O_DIRECTORY descriptors */
   int         jobs_fd;
+  char        free[SPOOL_PATH_MAX];       /* dir/free: emptied files for new writers */
+  int         free_fd;
+  pthread_mutex_t free_lock;              /* Guards the four below */
+  bool        free_ready;                 /* free/ was read by gwSpoolRecover(): recycling is on */
+  unsigned   *free_ids;                   /* Files free/r<id> (SPOOL_FREE_MAX slots) */
+  size_t      free_count, free_pending;   /* In the list; being moved there */
+  unsigned    free_next;                  /* The next id */
   gw_keys_t  *keys;                       /* Not owned */
   gw_log_t   *log;                        /* Not owned */
   _gw_group_sync_t jobs_sync;             /* Renames into jobs/ share its fsyncs (group-sync.c) */
@@ -148,5 +156,8 @@ extern void     _gwSpoolMakeNonce(unsigned char nonce[SPOOL_NONCE_LEN], uint64_t
 extern size_t   _gwSpoolWrapAAD(unsigned char *aad, uint32_t kek_id, const char *job_id, unsigned docnum);
 extern bool     _gwSpoolGCM(bool enc, const unsigned char *key, const unsigned char *nonce, const unsigned char *aad, size_t aadlen,
                             const unsigned char *in, size_t len, unsigned char *out, unsigned char tag[SPOOL_TAG_LEN]);
+
+/* spool.c: an emptied file from free/, moved to incoming/name and opened for writing; -1 if none (errno EEXIST: name is taken) */
+extern int  _gwSpoolFreeTake(gw_spool_t *spool, const char *name);
 
 #endif /* !PRINTGATE_SPOOL_PRIVATE_H */

@@ -169,7 +169,9 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
     return (NULL);
   }
 
-  if ((w->fd = openat(spool->incoming_fd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+  /* A recycled file when there is one (spool.c), else a new one. */
+  if ((w->fd = _gwSpoolFreeTake(spool, w->name)) < 0 &&
+      (errno == EEXIST || (w->fd = openat(spool->incoming_fd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0))
   {
     *error_r = errno == EEXIST ? "this document is already being written" : "unable to create the spool file";
     gwLog(spool->log, GW_LOG_ERROR, "Unable to create %s/%s: %s", spool->incoming, w->name, strerror(errno));

@@ -17,9 +17,22 @@
  * "printgate-wrap-v1" | kek_id | job id | docnum) and handed to the caller,
  * who keeps it in the store row only.
  *
+ * Recycled files (dir/free): a removed document's file is emptied and
+ * moved to free/ instead of being unlinked, and a new writer takes one
+ * from there before it creates a file.  The key is what protects a
+ * document (crypto-shred), so an emptied file is as gone as an unlinked
+ * one.  Why: ext4 without a journal (this project's test machines) skips,
+ * for every new inode, each inode of the group freed in the last minute or
+ * more, reading its table block; with thousands of originals removed after
+ * their conversion, creating the next upload's file cost more than the
+ * rest of its intake (docs/benchmarks.md, session 15).  At most
+ * SPOOL_FREE_MAX files wait there; gwSpoolRecover() adopts them at start,
+ * and recycling is on only from then on.
+ *
  * Thread safety: the spool object is read-only after gwSpoolOpen() (paths,
- * folder descriptors, keys, log), so any number of threads may use it at
- * once.  A writer or a reader belongs to one thread at a time.
+ * folder descriptors, keys, log) but for its counters and lists, each
+ * under its own lock, so any number of threads may use it at once.  A
+ * writer or a reader belongs to one thread at a time.
  */
 
 #include "spool-private.h"
@@ -251,7 +264,9 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
   spool->log         = log;
   spool->incoming_fd = -1;
   spool->jobs_fd     = -1;
+  spool->free_fd     = -1;
   pthread_mutex_init(&spool->sync_lock, NULL);
+  pthread_mutex_init(&spool->free_lock, NULL);
   _gwGroupSyncInit(&spool->jobs_sync);
   _gwSpoolWriterPoolInit(spool);
 
@@ -263,7 +278,8 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
 
   if ((size_t)snprintf(spool->dir, sizeof(spool->dir), "%s", dir) >= sizeof(spool->dir) ||
       (size_t)snprintf(spool->incoming, sizeof(spool->incoming), "%s/incoming", dir) >= sizeof(spool->incoming) ||
-      (size_t)snprintf(spool->jobs, sizeof(spool->jobs), "%s/jobs", dir) >= sizeof(spool->jobs))
+      (size_t)snprintf(spool->jobs, sizeof(spool->jobs), "%s/jobs", dir) >= sizeof(spool->jobs) ||
+      (size_t)snprintf(spool->free, sizeof(spool->free), "%s/free", dir) >= sizeof(spool->free))
   {
     gwLog(log, GW_LOG_ERROR, "The spool folder path is too long.");
     gwSpoolClose(&spool);
@@ -277,7 +293,8 @@ gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log)
   }
   close(fd);
 
-  if ((spool->incoming_fd = open_dir(spool->incoming, log)) < 0 || (spool->jobs_fd = open_dir(spool->jobs, log)) < 0)
+  if ((spool->incoming_fd = open_dir(spool->incoming, log)) < 0 || (spool->jobs_fd = open_dir(spool->jobs, log)) < 0 ||
+      (spool->free_fd = open_dir(spool->free, log)) < 0)
   {
     gwSpoolClose(&spool);
     return (NULL);
@@ -302,6 +319,10 @@ gwSpoolClose(gw_spool_t **spool)
     close((*spool)->incoming_fd);
   if ((*spool)->jobs_fd >= 0)
     close((*spool)->jobs_fd);
+  if ((*spool)->free_fd >= 0)
+    close((*spool)->free_fd);
+  free((*spool)->free_ids);
+  pthread_mutex_destroy(&(*spool)->free_lock);
   _gwSpoolWriterPoolFree(*spool);
   _gwGroupSyncDestroy(&(*spool)->jobs_sync);
   pthread_mutex_destroy(&(*spool)->sync_lock);
@@ -366,9 +387,180 @@ gwSpoolSyncCounts(gw_spool_t *spool, unsigned long *file_syncs, unsigned long *d
 
 
 /*
+ * 'free_name()' - The name in free/ of recycled file 'id'.
+ */
+
+static void
+free_name(unsigned id, char name[32])
+{
+  snprintf(name, 32, "r%u", id);
+}
+
+
+/*
+ * 'free_adopt()' - Read free/ at start: each file r<id> is emptied again
+ *                  (a crash may have come between its truncation and its
+ *                  rename) and listed; anything else, or past
+ *                  SPOOL_FREE_MAX, is removed.  Then recycling is on.
+ */
+
+static void
+free_adopt(gw_spool_t *spool)
+{
+  DIR           *d;
+  struct dirent *de;
+  unsigned       id, next = 0;
+  char           name[32];
+  int            fd;
+
+  if (!spool->free_ids && (spool->free_ids = calloc(SPOOL_FREE_MAX, sizeof(unsigned))) == NULL)
+    return;
+  if ((d = read_dir(spool, spool->free_fd, spool->free)) == NULL)
+    return;
+
+  pthread_mutex_lock(&spool->free_lock);
+  spool->free_count = 0;
+  while ((de = readdir(d)) != NULL)
+  {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+
+    fd = -1;
+    if (sscanf(de->d_name, "r%u", &id) == 1 && (free_name(id, name), !strcmp(name, de->d_name)) &&
+        spool->free_count < SPOOL_FREE_MAX &&
+        (fd = openat(spool->free_fd, de->d_name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0)
+    {
+      spool->free_ids[spool->free_count ++] = id;
+      if (id >= next)
+        next = id + 1;
+    }
+    else
+      unlinkat(spool->free_fd, de->d_name, 0);
+    if (fd >= 0)
+      close(fd);
+  }
+  spool->free_next  = next;
+  spool->free_ready = true;
+  pthread_mutex_unlock(&spool->free_lock);
+  closedir(d);
+}
+
+
+/*
+ * 'free_put()' - Recycle a file instead of unlinking it: empty it and move
+ *                it to free/.  False (the caller unlinks) when recycling is
+ *                off, the list is full or a step fails.
+ */
+
+static bool
+free_put(gw_spool_t *spool, int dir_fd, const char *name)
+{
+  unsigned id;
+  char     fname[32];
+  int      fd;
+  bool     ok;
+
+  pthread_mutex_lock(&spool->free_lock);
+  if ((ok = spool->free_ready && spool->free_count + spool->free_pending < SPOOL_FREE_MAX) == true)
+  {
+    spool->free_pending ++;
+    id = spool->free_next ++;
+  }
+  pthread_mutex_unlock(&spool->free_lock);
+  if (!ok)
+    return (false);
+
+  free_name(id, fname);
+  if ((fd = openat(dir_fd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+    ok = false;
+  else
+  {
+    ok = ftruncate(fd, 0) == 0;
+    close(fd);
+  }
+  ok = ok && renameat2(dir_fd, name, spool->free_fd, fname, RENAME_NOREPLACE) == 0;
+
+  pthread_mutex_lock(&spool->free_lock);
+  spool->free_pending --;
+  if (ok)
+    spool->free_ids[spool->free_count ++] = id;
+  pthread_mutex_unlock(&spool->free_lock);
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSpoolFreeTake()' - A recycled file for a new writer: moved from
+ *                        free/ to incoming/name (never over an existing
+ *                        file) and opened for writing.  -1 when there is
+ *                        none (the caller creates one); errno EEXIST when
+ *                        incoming/name exists.
+ */
+
+int
+_gwSpoolFreeTake(gw_spool_t *spool, const char *name)
+{
+  struct stat st;
+  unsigned    id;
+  char        fname[32];
+  int         fd;
+
+  for (;;)
+  {
+    pthread_mutex_lock(&spool->free_lock);
+    if (!spool->free_ready || spool->free_count == 0)
+    {
+      pthread_mutex_unlock(&spool->free_lock);
+      errno = ENOENT;
+      return (-1);
+    }
+    id = spool->free_ids[-- spool->free_count];
+    pthread_mutex_unlock(&spool->free_lock);
+
+    free_name(id, fname);
+    if (renameat2(spool->free_fd, fname, spool->incoming_fd, name, RENAME_NOREPLACE) == 0)
+    {
+      /* Only an empty regular file with one link is written through. */
+      if ((fd = openat(spool->incoming_fd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0 &&
+          !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size == 0 && st.st_nlink == 1)
+        return (fd);
+      if (fd >= 0)
+        close(fd);
+      unlinkat(spool->incoming_fd, name, 0);
+      continue;
+    }
+    if (errno == EEXIST)
+    {
+      bool kept;
+
+      pthread_mutex_lock(&spool->free_lock);
+      if ((kept = spool->free_count + spool->free_pending < SPOOL_FREE_MAX) == true)
+        spool->free_ids[spool->free_count ++] = id;
+      pthread_mutex_unlock(&spool->free_lock);
+      if (!kept)
+        unlinkat(spool->free_fd, fname, 0);
+      errno = EEXIST;
+      return (-1);
+    }
+    if (errno == EINVAL)                /* No RENAME_NOREPLACE here: recycling off */
+    {
+      pthread_mutex_lock(&spool->free_lock);
+      spool->free_ready = false;
+      pthread_mutex_unlock(&spool->free_lock);
+      errno = ENOENT;
+      return (-1);
+    }
+    /* Gone (removed by hand?): try the next one. */
+  }
+}
+
+
+/*
  * 'gwSpoolRecover()' - Remove every file in incoming/ (partial writes of a
- *                      previous run).  Call at start, before any writer
- *                      exists.  *removed_r (may be NULL) gets the count.
+ *                      previous run) and adopt the recycled files of
+ *                      free/.  Call at start, before any writer exists.
+ *                      *removed_r (may be NULL) gets the count.
  */
 
 bool
@@ -405,6 +597,8 @@ gwSpoolRecover(gw_spool_t *spool, unsigned *removed_r)
   if (removed && fsync(spool->incoming_fd))
     gwLog(spool->log, GW_LOG_WARN, "Unable to sync the spool folder %s: %s", spool->incoming, strerror(errno));
 
+  free_adopt(spool);
+
   if (removed_r)
     *removed_r = removed;
 
@@ -432,6 +626,25 @@ gwSpoolRemove(gw_spool_t *spool, const char *job_id, unsigned docnum)
   }
 
   return (true);
+}
+
+
+/*
+ * 'gwSpoolRecycle()' - Remove a committed document that no reader has open
+ *                      (a reader of an emptied file would fail, where an
+ *                      unlinked one stays readable): emptied and moved to
+ *                      free/ for the next writer, else unlinked.
+ */
+
+bool
+gwSpoolRecycle(gw_spool_t *spool, const char *job_id, unsigned docnum)
+{
+  char name[SPOOL_NAME_MAX];
+
+  if (!spool || !_gwSpoolMakeName(job_id, docnum, name))
+    return (false);
+
+  return (free_put(spool, spool->jobs_fd, name) || gwSpoolRemove(spool, job_id, docnum));
 }
 
 

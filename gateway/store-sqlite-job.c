@@ -5,7 +5,8 @@
  * A job as callers see it (gw_job_t) is the join of its jobs row with
  * document 1.  Every state change is one transaction: check the current
  * state, update the row, shred the wrapped keys when the job can never
- * print again, and write the audit row.
+ * print again, and write the audit row (all but the upload's end,
+ * gwStoreJobConverting(), which records the original instead).
  */
 
 #include "store-sqlite-private.h"
@@ -548,7 +549,8 @@ job_shred(_gw_sql_t *b, const char *job_id, bool *shredded)
  * '_gwSqlJobTransition()' - One transaction: check the job is in 'from',
  *                           record its original's key and size when given
  *                           (receiving to converting: one commit for the
- *                           document and the state), update it, shred its
+ *                           document and the state, with no audit row
+ *                           when 'action' is NULL), update it, shred its
  *                           keys if 'to' is terminal,
  *                           drop its original's row when it leaves
  *                           converting for held or quarantined (the held
@@ -581,8 +583,8 @@ _gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_st
            (from != GW_JOB_STATE_CONVERTING || (to != GW_JOB_STATE_HELD && to != GW_JOB_STATE_QUARANTINED) || original_delete(b, tenant, job_id)) &&
            ((to != GW_JOB_STATE_PRINTED && to != GW_JOB_STATE_FAILED) || _gwSqlUsageAdd(b, tenant, job_id, to, printer)))
   {
-    audit_fill(&e, actor, action, owner, job_id, printer, pages, source, gwReasonCode(reason));
-    ok = audit_insert(b, tenant, &e);
+    audit_fill(&e, actor, action ? action : "", owner, job_id, printer, pages, source, gwReasonCode(reason));
+    ok = !action || audit_insert(b, tenant, &e);   /* NULL: no audit row (gwStoreJobConverting()) */
   }
 
   ok = _gwSqlEnd(b, ok);

@@ -1238,12 +1238,13 @@ gwStoreJobKeyedIds(gw_store_t *s, char (**ids_r)[GW_UUID_LEN + 1], size_t *count
 
 
 /*
- * 'job_transition()' - Check a transition's arguments and run it (with the
- *                      original's row when original_key is not NULL).
+ * 'gwStoreJobTransition()' - Move a job from 'from' to 'to' in one
+ *                            transaction with its audit row.  A move to a
+ *                            terminal state also shreds the wrapped key.
  */
 
-static bool
-job_transition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, int64_t original_size, const gw_wrapped_key_t *original_key, const char **error_r)
+bool
+gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
 {
   char default_action[32];
 
@@ -1277,37 +1278,30 @@ job_transition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t
   if (expires < -1)
     expires = -1;
 
-  return (s->ops->job_transition(s->backend, tenant, job_id, from, to, reason, reason_text, expires, printer && *printer ? printer : NULL, actor, source, action, original_size, original_key, error_r));
-}
-
-
-/*
- * 'gwStoreJobTransition()' - Move a job from 'from' to 'to' in one
- *                            transaction with its audit row.  A move to a
- *                            terminal state also shreds the wrapped key.
- */
-
-bool
-gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r)
-{
-  return (job_transition(s, tenant, job_id, from, to, reason, reason_text, expires, printer, actor, source, action, 0, NULL, error_r));
+  return (s->ops->job_transition(s->backend, tenant, job_id, from, to, reason, reason_text, expires, printer && *printer ? printer : NULL, actor, source, action, 0, NULL, error_r));
 }
 
 
 /*
  * 'gwStoreJobConverting()' - The original is stored: record its size and
  *                            wrapped key and move the job from receiving to
- *                            converting, in one transaction with the audit
- *                            row (one commit, one WAL fsync waited for).
+ *                            converting, in one transaction (one commit, one
+ *                            WAL fsync waited for).  No audit row: the
+ *                            job's "job.submit" row (its creation) and the
+ *                            one of its outcome ("job.hold", "job.fail")
+ *                            frame it, and a row here would be a third of
+ *                            the pages an upload writes to the WAL.
  */
 
 bool
-gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key, const char *actor, const char *source, const char *action, const char **error_r)
+gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key, const char **error_r)
 {
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id))
+    return (set_error(error_r, "invalid store, tenant or job id"));
   if (size < 0 || !key)
     return (set_error(error_r, "invalid original size or key"));
 
-  return (job_transition(s, tenant, job_id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, actor, source, action, size, key, error_r));
+  return (s->ops->job_transition(s->backend, tenant, job_id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", "", NULL, size, key, error_r));
 }
 
 

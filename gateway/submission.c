@@ -674,7 +674,7 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
   for (unsigned doc = 0; doc <= 1; doc ++)
   {
     if (gwSpoolExists(sys->spool, sub->job.id, doc))
-      gwSpoolRemove(sys->spool, sub->job.id, doc);
+      gwSpoolRecycle(sys->spool, sub->job.id, doc);   /* This conversion was their only reader */
   }
   gwLogCtx(&sub->lctx, GW_LOG_INFO, "failed: %s", gwReasonCode(sub->reason));
 
@@ -753,7 +753,7 @@ convert_work(void *arg)
   /* The original is not kept once the held PDF is committed: its key row
    * went in the hold's transaction (crypto-shred), now its file (no fsync:
    * a file left by a crash is removed at the next start, recovery.c). */
-  gwSpoolRemove(sys->spool, sub->job.id, 0);
+  gwSpoolRecycle(sys->spool, sub->job.id, 0);
 
   gwLogCtx(&sub->lctx, GW_LOG_INFO, "%s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms helper_pid=%d pooled=%d).", sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2, out.helper_pid, out.pooled ? 1 : 0);
 

@@ -1008,7 +1008,7 @@ _gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t fro
 bool
 _gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key, const char **error_r)
 {
-  if (!gwStoreJobConverting(sys->store, job->tenant, job->id, size, key, "system", job->origin, "job.convert", error_r))
+  if (!gwStoreJobConverting(sys->store, job->tenant, job->id, size, key, error_r))
     return (false);
 
   job_event(sys, job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", NULL);

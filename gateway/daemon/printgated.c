@@ -189,6 +189,28 @@ serve(gw_system_t *sys, const char *conffile, const sigset_t *signals)
  * 'main()' - Run the gateway.
  */
 
+/*
+ * 'tune_malloc()' - Few malloc arenas (glibc's default of one per thread
+ * keeps freed memory resident in each), and a fixed mmap threshold: an
+ * upload's 1 MiB
+ * buffers are then mapped and given back when freed (left dynamic, glibc
+ * raises the threshold at the first such free and they come from the
+ * heap: 32 uploads at once left ~180 MB resident until the next trim).
+ * A heap's free top is given back only past 4 MiB: with glibc's 128 KiB
+ * every job trimmed and grew a heap again, and each trim (brk or
+ * madvise) stops the other core for a TLB flush (docs/benchmarks.md,
+ * session 15).
+ */
+
+static void
+tune_malloc(void)
+{
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+}
+
+
 int
 main(int argc, char *argv[])
 {
@@ -267,20 +289,7 @@ main(int argc, char *argv[])
   signal(SIGPIPE, SIG_IGN);
   umask(0077);
 
-  /*
-   * Few malloc arenas (glibc's default of one per thread keeps freed memory
-   * resident in each), and a fixed mmap threshold: an upload's 1 MiB
-   * buffers are then mapped and given back when freed (left dynamic, glibc
-   * raises the threshold at the first such free and they come from the
-   * heap: 32 uploads at once left ~180 MB resident until the next trim).
-   * A heap's free top is given back only past 4 MiB: with glibc's 128 KiB
-   * every job trimmed and grew a heap again, and each trim (brk or
-   * madvise) stops the other core for a TLB flush (docs/benchmarks.md,
-   * session 15).
-   */
-  mallopt(M_ARENA_MAX, 2);
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+  tune_malloc();
 
   gwConfigControlSocket(config, sock, sizeof(sock));
 

@@ -1525,6 +1525,140 @@ test_commit_group(const char *tmp, gw_keys_t *keys)
  * 'main()' - Run the spool tests.
  */
 
+/*
+ * 'ino_of()' - The inode number of a path (0 if none; links not followed).
+ */
+
+static unsigned long long
+ino_of(const char *path)
+{
+  struct stat st;
+
+  return (lstat(path, &st) ? 0 : (unsigned long long)st.st_ino);
+}
+
+
+/*
+ * 'test_recycle()' - Recycled files: a converted original is emptied into
+ *                    free/ and the next writer takes its inode; a
+ *                    document removed the usual way is unlinked; free/ is
+ *                    adopted (emptied again) at recovery; a taken entry
+ *                    that is not an empty regular file is never written
+ *                    through.
+ */
+
+static void
+test_recycle(const char *tmp, gw_keys_t *keys)
+{
+  char               sdir[700], path[1100], fdir[1100], junk[1400], id[GW_UUID_LEN + 1], id2[GW_UUID_LEN + 1], id3[GW_UUID_LEN + 1];
+  unsigned char      data[70000], back[70000];
+  gw_wrapped_key_t   key, key2;
+  gw_spool_t        *spool;
+  gw_spool_writer_t *w, *w2;
+  unsigned long long ino;
+  const char        *error = NULL;
+  unsigned           removed;
+  int                fd;
+
+  TEST_BEGIN("recycled files: an original emptied into free/, its inode taken by the next writer; recovery adopts free/; nothing but an empty regular file is written through");
+
+  snprintf(sdir, sizeof(sdir), "%s/spool-recycle", tmp);
+  snprintf(fdir, sizeof(fdir), "%s/free", sdir);
+  fill_random(data, sizeof(data));
+  gwUUIDNew(id);
+  gwUUIDNew(id2);
+  gwUUIDNew(id3);
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL);
+  if (!spool)
+    return;
+  TEST_CHECK(dir_count(fdir) == 0);
+
+  /* Before gwSpoolRecover() recycling is off: the file is unlinked. */
+  TEST_CHECK(write_doc(spool, id, 0, data, sizeof(data), 4096, &key));
+  TEST_CHECK(gwSpoolRecycle(spool, id, 0) && !gwSpoolExists(spool, id, 0) && dir_count(fdir) == 0);
+
+  TEST_CHECK(gwSpoolRecover(spool, &removed));
+  TEST_CHECK(write_doc(spool, id, 0, data, sizeof(data), 4096, &key));
+  gwSpoolPath(spool, id, 0, false, path, sizeof(path));
+  ino = ino_of(path);
+  TEST_CHECK(gwSpoolRecycle(spool, id, 0) && !gwSpoolExists(spool, id, 0));
+  snprintf(junk, sizeof(junk), "%s/r0", fdir);
+  TEST_CHECKF(dir_count(fdir) == 1 && file_size(junk) == 0 && ino_of(junk) == ino, "free/ %d, r0 %lld bytes", dir_count(fdir), file_size(junk));
+  TEST_CHECK(gwSpoolRecycle(spool, id, 0));                             /* Gone already: still succeeds */
+
+  /* The next writer takes it, and the document reads back. */
+  TEST_CHECK(write_doc(spool, id2, 1, data, sizeof(data), 65536, &key2));
+  gwSpoolPath(spool, id2, 1, false, path, sizeof(path));
+  TEST_CHECKF(ino_of(path) == ino && dir_count(fdir) == 0, "inode %llu, was %llu", ino_of(path), ino);
+  TEST_CHECK(read_doc(spool, id2, 1, &key2, back, sizeof(back), 1000) == (ssize_t)sizeof(data) && !memcmp(back, data, sizeof(data)));
+
+  /* gwSpoolRemove() unlinks: a reader may still have the file open. */
+  TEST_CHECK(gwSpoolRemove(spool, id2, 1) && dir_count(fdir) == 0);
+
+  /* A second writer for a document being written is refused, and the free file stays. */
+  TEST_CHECK(write_doc(spool, id, 0, data, 10, 10, &key) && gwSpoolRecycle(spool, id, 0) && dir_count(fdir) == 1);
+  TEST_CHECK((w = gwSpoolWriterNew(spool, id3, 0, &error)) != NULL);   /* Takes it */
+  TEST_CHECK(write_doc(spool, id, 0, data, 10, 10, &key) && gwSpoolRecycle(spool, id, 0) && dir_count(fdir) == 1);
+  error = NULL;
+  TEST_CHECK((w2 = gwSpoolWriterNew(spool, id3, 0, &error)) == NULL && error && !strcmp(error, "this document is already being written"));
+  TEST_CHECK(dir_count(fdir) == 1);
+  gwSpoolWriterAbort(&w);
+
+  /* Recovery: a file with bytes in it is emptied, anything else removed. */
+  gwSpoolClose(&spool);
+  snprintf(junk, sizeof(junk), "%s/r7", fdir);
+  TEST_CHECK(save_file(junk, data, 5000));
+  snprintf(junk, sizeof(junk), "%s/stray", fdir);
+  TEST_CHECK(save_file(junk, data, 10));
+  snprintf(junk, sizeof(junk), "%s/r08", fdir);                        /* Not a name the spool gives */
+  TEST_CHECK(save_file(junk, data, 10));
+  snprintf(junk, sizeof(junk), "%s/r9", fdir);
+  TEST_CHECK(symlink("/etc/passwd", junk) == 0);
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL);
+  if (!spool)
+    return;
+  TEST_CHECK(gwSpoolRecover(spool, &removed));
+  snprintf(junk, sizeof(junk), "%s/r7", fdir);
+  TEST_CHECKF(dir_count(fdir) == 2 && file_size(junk) == 0, "free/ has %d, r7 %lld bytes", dir_count(fdir), file_size(junk));
+
+  /* A listed file swapped for a link or a non-empty file is not written through. */
+  snprintf(junk, sizeof(junk), "%s/r7", fdir);
+  unlink(junk);
+  TEST_CHECK(symlink("/etc/passwd", junk) == 0);
+  {
+    DIR           *d = opendir(fdir);
+    struct dirent *de;
+    int            filled = 0;
+
+    while (d && (de = readdir(d)) != NULL)
+    {
+      if (de->d_name[0] != 'r' || !strcmp(de->d_name, "r7"))
+        continue;
+      snprintf(junk, sizeof(junk), "%s/%s", fdir, de->d_name);
+      if ((fd = open(junk, O_WRONLY | O_TRUNC | O_NOFOLLOW)) >= 0)
+      {
+        filled += write(fd, data, 100) == 100;
+        close(fd);
+      }
+    }
+    if (d)
+      closedir(d);
+    TEST_CHECK(filled == 1);                                          /* The other one now has bytes */
+  }
+  TEST_CHECK((w = gwSpoolWriterNew(spool, id3, 0, &error)) != NULL);
+  gwSpoolPath(spool, id3, 0, true, path, sizeof(path));
+  {
+    struct stat st;
+
+    TEST_CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode));
+    TEST_CHECK(lstat("/etc/passwd", &st) == 0 && st.st_size > 100);
+  }
+  TEST_CHECKF(dir_count(fdir) == 0, "free/ has %d", dir_count(fdir));
+  gwSpoolWriterAbort(&w);
+  gwSpoolClose(&spool);
+}
+
+
 int
 main(void)
 {
@@ -1561,6 +1695,7 @@ main(void)
   test_threads(spool);
   test_verify_one_open(spool);
   test_commit_group(tmp, keys);
+  test_recycle(tmp, keys);
 
   gwSpoolClose(&spool);
   gwSpoolClose(&spool2);

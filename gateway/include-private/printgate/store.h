@@ -187,8 +187,8 @@ extern bool gwStoreJobGetOriginal(gw_store_t *s, int64_t tenant, const char *job
 extern bool gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *job_id);
 extern int  gwStoreJobUncountOriginals(gw_store_t *s);   /* Rows changed, -1 on error */
 extern bool gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
-/* gwStoreJobSetOriginal() and the move from receiving to converting in one transaction (one commit for an upload's end). */
-extern bool gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key, const char *actor, const char *source, const char *action, const char **error_r);
+/* gwStoreJobSetOriginal() and the move from receiving to converting in one transaction (one commit for an upload's end), with no audit row. */
+extern bool gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key, const char **error_r);
 /* Deletes the job row, its documents and so its wrapped keys (crypto-shred). */
 extern bool gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id);
 /* user_id 0 = all users; states is a bit mask of (1 << state), 0 = all. Oldest first. */
