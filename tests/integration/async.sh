@@ -43,11 +43,11 @@ check "its conversion runs on the worker" peers_wait 30 helper_running
 R2=$(submit "$W/two.pdf"); J2=$(echo "$R2" | job_of)
 check "a second one is stored and queued ($R2)" sh -c "echo '$R2' | grep -q '\"state\": *\"converting\"'"
 jobs_before=$(gw --json job list | grep -c '"id"')
-spool_before=$(find "$GW_STATE/spool" -type f | wc -l)
+spool_before=$(find "$GW_STATE/spool" -name '*.pgs' -type f | wc -l)
 R3=$(submit "$W/one.pdf")
 check "a third, with the worker busy and the queue full, is refused server-busy ($R3)" sh -c "echo '$R3' | grep -q '\"reason\": *\"server-busy\"'"
 check_eq "nothing of the refused one is kept (jobs)" "$(gw --json job list | grep -c '"id"')" "$jobs_before"
-check_eq "nothing of the refused one is kept (spool files)" "$(find "$GW_STATE/spool" -type f | wc -l)" "$spool_before"
+check_eq "nothing of the refused one is kept (spool files)" "$(find "$GW_STATE/spool" -name '*.pgs' -type f | wc -l)" "$spool_before"
 check "the slow one fails on its own (conversion-timeout)" peers_wait 120 sh -c "gw() { '$PRINTGATE' -c '$GW_CONF' \"\$@\"; }; gw --json job show $J1 | grep -q '\"reason\": \"conversion-timeout\"'"
 check "the one queued behind it is held" peers_wait 60 sh -c "'$PRINTGATE' -c '$GW_CONF' --json job show $J2 | grep -q '\"state\": \"held\"'"
 check_eq "with 2 pages" "$(gw --json job show "$J2" | gw_json_field pages)" "2"

@@ -33,7 +33,7 @@ count_state() {   # count_state STATE: alice's jobs in that state
   jobs_json | python3 -c 'import json, sys
 print(sum(1 for j in json.load(sys.stdin)["jobs"] if j["state"] == sys.argv[1]))' "$1"
 }
-spool_files() { find "$GW_STATE" -path '*spool*' -type f 2>/dev/null | wc -l; }
+spool_files() { find "$GW_STATE" -path '*spool*' -name '*.pgs' -type f 2>/dev/null | wc -l; }
 settled() { [ "$(count_state receiving)" = 0 ] && [ "$(count_state converting)" = 0 ]; }
 
 for i in $(seq 1 $N); do
@@ -76,6 +76,7 @@ held_numbers=$(jobs_json | python3 -c 'import json, sys
 print(" ".join(str(j["number"]) for j in sorted(json.load(sys.stdin)["jobs"], key=lambda j: j["number"]) if j["state"] == "held" and j["pages"] == 1))')
 check_eq "the held ones are exactly the taken ones, one page each" "$held_numbers" "$(printf '%s\n' "${TAKEN[@]}" | sort -n | tr '\n' ' ' | sed 's/ $//')"
 check_eq "one spool file per held job (a refused one left none)" "$(spool_files)" "${#TAKEN[@]}"
+check "the spool's recycled files (free/) hold no byte" sh -c "test -d '$GW_STATE/spool/free' && test -z \"\$(find '$GW_STATE/spool/free' -type f ! -size 0)\""
 check "the slow job is not among the held" sh -c "! echo ' $held_numbers ' | grep -q ' $SLOW '"
 
 # ---- With room again, a Print-Job is taken at once --------------------------------

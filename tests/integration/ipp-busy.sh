@@ -36,7 +36,7 @@ ipc() { $IPC "$GW_PORT" "$@" --auth "alice:$APW" 2>&1; }
 has() { echo "$1" | grep -q -- "$2"; }
 job_of() { sed -n 's/.*job-id=\([0-9]*\).*/\1/p'; }
 jobs_now() { gw --json job list | grep -c '"id"'; }
-spool_files() { find "$GW_STATE" -path '*spool*' -type f 2>/dev/null | wc -l; }
+spool_files() { find "$GW_STATE" -path '*spool*' -name '*.pgs' -type f 2>/dev/null | wc -l; }
 held() {   # held NUMBER: alice's job NUMBER is held
   gw --json job list --user alice | python3 -c 'import json, sys
 sys.exit(not [j for j in json.load(sys.stdin)["jobs"] if j["number"] == int(sys.argv[1]) and j["state"] == "held"])' "$1"

@@ -34,7 +34,7 @@ gw_make_pdf "$W/doc.pdf" 3 "IPP hostile test"
 ipc() { $IPC "$GW_PORT" "$@" 2>&1; }
 has() { echo "$1" | grep -q -- "$2"; }
 held_count() { "$PRINTGATE" -c "$GW_CONF" job list 2>/dev/null | grep -c " held "; }
-spool_files() { find "$GW_STATE" -path '*spool*' -type f 2>/dev/null | wc -l; }
+spool_files() { find "$GW_STATE" -path '*spool*' -name '*.pgs' -type f 2>/dev/null | wc -l; }
 serving() { has "$(ipc gpa)" "IPP 0x0000"; }
 
 # ---- 1. Authentication and scoping -----------------------------------------

@@ -26,7 +26,7 @@ ipc() { $IPC "$GW_PORT" "$@" 2>&1; }
 plain() { $IPC "$PLAIN" "$@" --plain 2>&1; }
 has() { echo "$1" | grep -q -- "$2"; }
 jobs_now() { gw --json job list | grep -c '"id"'; }
-spool_files() { find "$GW_STATE" -path '*spool*' -type f 2>/dev/null | wc -l; }
+spool_files() { find "$GW_STATE" -path '*spool*' -name '*.pgs' -type f 2>/dev/null | wc -l; }
 browsed() {   # browsed TYPE PORT: our service resolves under TYPE on PORT
   local enc=${NAME// /\\032}
   timeout 10 avahi-browse -rtpk "$1" 2>/dev/null | grep "^=;" | grep -F ";$enc;$1;" | cut -d';' -f9 | grep -qx "$2"

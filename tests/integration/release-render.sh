@@ -49,7 +49,7 @@ for bad in 3 0 32 x; do
   out=$(gw job submit --user alice --number-up "$bad" "$W/five.pdf" 2>&1); rc=$?
   check "number-up '$bad' refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'must be 1, 2, 4, 6, 9 or 16'"
 done
-check "refusals stored nothing" sh -c "test -z \"\$(find $GW_STATE/spool -type f)\""
+check "refusals stored nothing" sh -c "test -z \"\$(find $GW_STATE/spool -name '*.pgs' -type f)\""
 
 # Page ranges 2-3 of a 5-page job: the PDF printer gets 2 pages, pages 2 and 3.
 JOB=$(gw job submit --user alice --pages 2-3 "$W/five.pdf")

@@ -56,13 +56,13 @@ check "corrupt PDF refused" test $rc -ne 0
 check "corrupt PDF reason" sh -c "echo \"$out\" | grep -q 'corrupt-document'"
 out=$(gw job submit --user alice "$W/empty.pdf" 2>&1); rc=$?
 check "empty file refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'empty-document'"
-check "refused documents left no spool files" sh -c "test -z \"\$(find $GW_STATE/spool -type f)\""
+check "refused documents left no spool files" sh -c "test -z \"\$(find $GW_STATE/spool -name '*.pgs' -type f)\""
 # Over MaxDocumentSize (lowered by a reload): refused before a byte is stored.
 echo "MaxDocumentSize 1M" >> "$GW_CONF"; gw_reload
 head -c 2500000 /dev/urandom > "$W/big.pdf"
 out=$(gw job submit --user alice "$W/big.pdf" 2>&1); rc=$?
 check "a document over MaxDocumentSize is refused" sh -c "test $rc -ne 0 && echo \"$out\" | grep -q 'too-large' && echo \"$out\" | grep -q 'limit of 1 MB'"
-check "nothing of it was stored" sh -c "test -z \"\$(find $GW_STATE/spool -type f)\""
+check "nothing of it was stored" sh -c "test -z \"\$(find $GW_STATE/spool -name '*.pgs' -type f)\""
 check "the refusal is audited" sh -c "$PRINTGATE -c $GW_CONF audit | grep job.refuse | grep -q too-large"
 sed -i '/^MaxDocumentSize/d' "$GW_CONF"; gw_reload
 out=$(gw job submit --user alice --copies 1000 "$W/doc.pdf" 2>&1); rc=$?
