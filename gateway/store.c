@@ -1289,8 +1289,9 @@ gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_s
  *                            WAL fsync waited for).  No audit row: the
  *                            job's "job.submit" row (its creation) and the
  *                            one of its outcome ("job.hold", "job.fail")
- *                            frame it, and a row here would be a third of
- *                            the pages an upload writes to the WAL.
+ *                            frame it, and a row here would be about a
+ *                            quarter of the pages an upload writes to the
+ *                            WAL.
  */
 
 bool

@@ -1656,6 +1656,29 @@ test_recycle(const char *tmp, gw_keys_t *keys)
   TEST_CHECKF(dir_count(fdir) == 0, "free/ has %d", dir_count(fdir));
   gwSpoolWriterAbort(&w);
   gwSpoolClose(&spool);
+
+  /* The cap: recovery adopts SPOOL_FREE_MAX files and removes the rest; a full free/ means unlink. */
+  for (unsigned i = 0; i < SPOOL_FREE_MAX + 5; i ++)
+  {
+    snprintf(junk, sizeof(junk), "%s/r%u", fdir, i);
+    if ((fd = open(junk, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0)
+      close(fd);
+  }
+  TEST_CHECK(dir_count(fdir) == SPOOL_FREE_MAX + 5);
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL);
+  if (!spool)
+    return;
+  TEST_CHECK(write_doc(spool, id3, 0, data, 10, 10, &key));          /* Before recovery: a new file */
+  TEST_CHECK(gwSpoolRecover(spool, &removed));
+  TEST_CHECKF(dir_count(fdir) == SPOOL_FREE_MAX, "free/ has %d", dir_count(fdir));
+  TEST_CHECK(gwSpoolRecycle(spool, id3, 0) && !gwSpoolExists(spool, id3, 0));   /* Full: unlinked */
+  TEST_CHECKF(dir_count(fdir) == SPOOL_FREE_MAX, "free/ has %d", dir_count(fdir));
+  TEST_CHECK(write_doc(spool, id, 0, data, 10, 10, &key));           /* Takes one */
+  TEST_CHECK(write_doc(spool, id2, 0, data, 10, 10, &key2));         /* And another */
+  TEST_CHECK(dir_count(fdir) == SPOOL_FREE_MAX - 2);
+  TEST_CHECK(gwSpoolRecycle(spool, id, 0) && gwSpoolRecycle(spool, id2, 0));
+  TEST_CHECK(dir_count(fdir) == SPOOL_FREE_MAX);
+  gwSpoolClose(&spool);
 }
 
 
