@@ -25,7 +25,10 @@
  * GW_CREDENTIAL_NONE); a right password then takes its own failure back
  * (gwStoreLockoutRefund()).  So parallel attempts never get more than the
  * limit to a password check, and a valid login forgives nobody else's
- * failures.
+ * failures.  A password the cache remembers as right skips the reservation
+ * and its refund (GW_CREDENTIAL_VERIFIED: the lock is read, nothing is
+ * written): a phone sends one Basic header per request, and the two
+ * writes were most of a cached login's cost.
  */
 
 #include "api-private.h"
@@ -295,10 +298,12 @@ flight_leave(auth_flight_t *f)
  *                      run, ~0.4 s of a core, not eight): the first runs
  *                      it, the others wait for its answer.  Every attempt
  *                      is still counted by the caller (auth_attempt()).
+ *                      With cached_only, only the cache is asked (false on
+ *                      a miss, and no Argon2id).
  */
 
 static bool
-password_right(gw_system_t *sys, const gw_user_t *u, const char *password)
+password_right(gw_system_t *sys, const gw_user_t *u, const char *password, bool cached_only)
 {
   char           hash[GW_PASSWORD_HASH_MAX];
   unsigned char  mac[GW_HMAC_LEN], hash_mac[GW_HMAC_LEN];
@@ -314,6 +319,12 @@ password_right(gw_system_t *sys, const gw_user_t *u, const char *password)
   if (!cache_keys(u, password, hash, mac, hash_mac))
   {
     /* A password too long for the cache's key: checked alone, not remembered. */
+    if (cached_only)
+    {
+      gwWipe(hash, sizeof(hash));
+      return (false);
+    }
+
     pthread_mutex_lock(&cache.lock);
     cache.argon2 ++;
     pthread_mutex_unlock(&cache.lock);
@@ -329,7 +340,7 @@ password_right(gw_system_t *sys, const gw_user_t *u, const char *password)
     cache.hits ++;
     ok = true;
   }
-  else
+  else if (!cached_only)                /* A miss asked cache-only stays false */
   {
     for (int i = 0; i < AUTH_FLIGHTS && !f; i ++)
     {
@@ -367,7 +378,7 @@ password_right(gw_system_t *sys, const gw_user_t *u, const char *password)
   }
   pthread_mutex_unlock(&cache.lock);
 
-  if (!ok && !f)
+  if (!ok && !f && !cached_only)
   {
     /* Remembered before the waiters wake: who comes later hits the cache. */
     if ((ok = gwPasswordVerify(hash, password)) == true)
@@ -414,6 +425,23 @@ auth_attempt(gw_system_t *sys, const gw_actor_t *actor, const char *key, gw_cred
   k.failures     = 0;
   *locks_r       = false;
 
+  /*
+   * A password the cache remembers as right (Argon2id found it right for
+   * the same stored hash moments ago): nothing to reserve or take back, so
+   * the store only reads the lock and writes nothing.  A lock still
+   * refuses it; a miss goes the counted way below.
+   */
+
+  if (user && password_right(sys, user, password, true))
+  {
+    if (gwStoreCredentialAttempt(sys->store, actor->tenant, GW_CREDENTIAL_VERIFIED, hmac, &k, 1, (int64_t)time(NULL), c.pin_lockout, &until, &which) < 0)
+      return (AUTH_ERROR);
+    if (until > 0)
+      return (AUTH_LOCKED);
+    *user_id_r = user->id;
+    return (AUTH_OK);
+  }
+
   if ((id = gwStoreCredentialAttempt(sys->store, actor->tenant, kind, hmac, &k, 1, (int64_t)time(NULL), c.pin_lockout, &until, &which)) < 0)
     return (AUTH_ERROR);
   if (until > 0)
@@ -425,7 +453,7 @@ auth_attempt(gw_system_t *sys, const gw_actor_t *actor, const char *key, gw_cred
   }
 
   /* Counted: now (and only now) the slow password check. */
-  if (user && password_right(sys, user, password))
+  if (user && password_right(sys, user, password, false))
   {
     if (!gwStoreLockoutRefund(sys->store, actor->tenant, &k, 1))
       gwLog(sys->log, GW_LOG_ERROR, "Login of %s: a right password's reserved failure could not be taken back.", user->name);

@@ -677,7 +677,9 @@ lockout_check_keys(_gw_sql_t *b, int64_t tenant, const gw_lockout_key_t *keys, i
  * counted, in one transaction, as any other; only its survival of a power
  * cut waits for the caller's next durable write: the refusal's audit row,
  * or the refund of a right one, which is provisional as well (a lost refund
- * leaves a failure counted, never one forgiven).
+ * leaves a failure counted, never one forgiven).  GW_CREDENTIAL_VERIFIED
+ * (a password the caller's cache remembers as right) reads the locks in
+ * the same way and writes nothing.
  */
 
 int64_t
@@ -705,6 +707,14 @@ _gwSqlCredentialAttempt(void *backend, int64_t tenant, gw_credential_t kind, con
     if (locked > 0 && locked_until_r)
       *locked_until_r = locked;
     return (locked > 0 ? 0 : -1);
+  }
+
+  if (kind == GW_CREDENTIAL_VERIFIED)
+  {
+    /* Right already (the caller checked it): not locked, so nothing more to do. */
+    _gwSqlRollback(b);
+    _gwSqlUnlock(b);
+    return (0);
   }
 
   /* The lookup: an unexpired PIN, a card or a device of a user who is not disabled. */

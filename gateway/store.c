@@ -835,7 +835,7 @@ gwStoreCredentialAttempt(gw_store_t *s, int64_t tenant, gw_credential_t kind, co
   if (locked_key_r)
     *locked_key_r = -1;
 
-  if (!s || tenant <= 0 || !hmac || (unsigned)kind > GW_CREDENTIAL_NONE || !lockout_keys_valid(keys, nkeys) || lock_secs < 1)
+  if (!s || tenant <= 0 || !hmac || (unsigned)kind > GW_CREDENTIAL_VERIFIED || !lockout_keys_valid(keys, nkeys) || lock_secs < 1)
     return (-1);
 
   for (int i = 0; i < nkeys; i ++)

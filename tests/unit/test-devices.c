@@ -415,6 +415,24 @@ main(void)
               "right: %d right %d wrong; wrong: %d right %d wrong %d locked", r.right, r.wrong, r2.right, r2.wrong, r2.locked);
   TEST_CHECK(gwApiLockoutClear(sys, &admin, "login:alice@192.0.2.20", &error));
 
+  TEST_BEGIN("lockout: 16 cached right sign-ins racing 16 wrong ones: still exactly 10 wrong checked, nothing forgiven");
+  /* The right password is in the cache now: its sign-ins write nothing (GW_CREDENTIAL_VERIFIED). */
+  _gwApiAuthCounters(&argon2, &hits);
+  memset(&r, 0, sizeof(r));
+  memset(&r2, 0, sizeof(r2));
+  r.name    = "alice";
+  r.secret  = before_pw;
+  r2.name   = "alice";
+  r2.secret = "wrong password!";
+  race2(sys, &r, &r2, 16);
+  _gwApiAuthCounters(&argon2b, &hitsb);
+  TEST_CHECKF(r2.wrong == 10 && r2.locked == 6 && r2.right == 0, "wrong ones: %d wrong %d locked %d right", r2.wrong, r2.locked, r2.right);
+  TEST_CHECKF(r.wrong == 0 && r.right + r.locked == 16, "right ones: %d right %d locked %d wrong", r.right, r.locked, r.wrong);
+  TEST_CHECK(failures(sys, "login:alice@192.0.2.20", &until) == 10 && until > 0);
+  TEST_CHECK(!gwApiAuthBasic(sys, &phone, "alice", before_pw, &user, NULL, &error) && strstr(error, "try again later"));   /* Cached, still locked */
+  TEST_CHECKF(hitsb - hits >= (unsigned long)r.right, "%lu hits for %d right", hitsb - hits, r.right);
+  TEST_CHECK(gwApiLockoutClear(sys, &admin, "login:alice@192.0.2.20", &error));
+
   TEST_BEGIN("lockout: unknown tokens lock their client (parallel too); a valid token then waits too");
   r.name   = NULL;
   r.secret = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

@@ -770,6 +770,20 @@ test_lockout(gw_store_t *s, const char *path)
     TEST_CHECK(gwStoreLockoutRefund(s, T1, &k, 1));                                                                                  /* Right: back to 2, unlocked */
     TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t + 1, 900, &until, NULL) == 0 && until == 0 && k.failures == 3);
     TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t + 2, 900, &until, NULL) == 0 && until == t + 901);
+
+    TEST_BEGIN("lockout: a verified credential (a cached right password) reads the lock, counts and writes nothing");
+    int n0 = 0, n1 = 0;
+    TEST_CHECK(gwStoreLockoutIterate(s, T1, count_lockout, &n0) && n0 > 0);
+    until = 0;
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_VERIFIED, tok2, &k, 1, t + 3, 900, &until, NULL) == 0 && until == t + 901);   /* Locked: refused */
+    k.key = "login:carol@c2"; k.failures = 0;
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_VERIFIED, tok2, &k, 1, t + 3, 900, &until, NULL) == 0 && until == 0 && k.failures == 0);
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_VERIFIED, tok2, &k, 1, t + 3, 900, &until, NULL) == 0 && until == 0 && k.failures == 0);
+    TEST_CHECK(gwStoreLockoutIterate(s, T1, count_lockout, &n1) && n1 == n0);                                                   /* No row written */
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t + 3, 900, &until, NULL) == 0 && k.failures == 1);   /* The first failure */
+    k.key = "login:carol@c1";
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_NONE, tok2, &k, 1, t + 4, 900, &until, NULL) == 0 && until == t + 901);   /* Lock unchanged */
+    TEST_CHECK(gwStoreCredentialAttempt(s, T1, GW_CREDENTIAL_VERIFIED + 1, tok2, &k, 1, t + 4, 900, &until, NULL) < 0);                /* No such kind */
     n = 0;
     TEST_CHECK(gwStoreDeviceIterate(s, T1, 0, count_device, &n) && n == 1);
     TEST_CHECK(gwStoreLockoutClear(s, T1, NULL));

@@ -91,7 +91,11 @@ extern int64_t gwStoreCardLookup(gw_store_t *s, int64_t tenant, const unsigned c
  * failure up front (a reservation before a slow check made elsewhere, such
  * as Argon2id), and gwStoreLockoutRefund() takes that one failure back when
  * the slow check succeeds.  A right one writes nothing and forgives
- * nothing.  -1 = store error (nothing counted: refuse).
+ * nothing.  GW_CREDENTIAL_VERIFIED is a credential the caller has already
+ * found right (a password its cache remembers): only the locks are
+ * checked; nothing is looked up, counted or written, and it returns 0
+ * (*locked_until_r > 0 when a key is locked).  -1 = store error (nothing
+ * counted: refuse).
  */
 #define GW_LOCKOUT_KEYS_MAX    4
 
@@ -101,7 +105,8 @@ typedef enum gw_credential_e    /* What gwStoreCredentialAttempt() looks up */
   GW_CREDENTIAL_CARD,           /* A card number */
   GW_CREDENTIAL_DEVICE_TOKEN,   /* A device's token (its URL) */
   GW_CREDENTIAL_DEVICE_PASSWORD,/* A device's password (its HMAC binds the owner's id) */
-  GW_CREDENTIAL_NONE            /* Nothing: count a failure (reservation) */
+  GW_CREDENTIAL_NONE,           /* Nothing: count a failure (reservation) */
+  GW_CREDENTIAL_VERIFIED        /* Found right by the caller: check the locks only, write nothing */
 } gw_credential_t;
 
 typedef struct gw_lockout_key_s
