@@ -151,6 +151,7 @@ _gwIppReasonStatus(gw_reason_t reason)
     case GW_REASON_UNKNOWN_USER :   return (IPP_STATUS_ERROR_NOT_AUTHORIZED);
     case GW_REASON_RESTRICTED :     return (IPP_STATUS_ERROR_NOT_POSSIBLE);
     case GW_REASON_UNSUPPORTED_FORMAT : return (IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED);
+    case GW_REASON_EMPTY_DOCUMENT : return (IPP_STATUS_ERROR_BAD_REQUEST);   /* The client's to fix, not ours to retry */
     default :                       return (IPP_STATUS_ERROR_INTERNAL);
   }
 }

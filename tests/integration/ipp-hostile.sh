@@ -12,7 +12,8 @@
 #     serving the next request: truncated, version 0.0 and 9.9, a name and
 #     a value over the limits, a bad tag, a group out of order, 20,000
 #     nested collections, 10,000 attributes, a document over the cap (by
-#     Content-Length and chunked), a client that stops halfway, one that
+#     Content-Length and chunked), no document at all (client-error-bad-
+#     request, the job failed "empty"), a client that stops halfway, one that
 #     sends a byte a second;
 #  4. a JPEG declared as PDF is converted by its content;
 #  5. kill -9 while a Print-Job is half sent: after the restart no job and
@@ -108,6 +109,9 @@ out=$(ipc print --auth "alice:$APW" --document "$W/big.bin")
 check "a document over the cap (Content-Length): 413" has "$out" "HTTP 413"
 out=$(ipc print --auth "alice:$APW" --document "$W/big.bin" --chunked)
 check "a document over the cap (chunked): 413 or too large" sh -c "echo '$out' | grep -Eq 'HTTP 413|IPP 0x0408'"
+out=$(ipc print --auth "alice:$APW" --format application/pdf)
+check "a Print-Job with no document: bad-request (not a server error)" has "$out" "HTTP 200 IPP 0x0400"
+check "... saying so in words" sh -c "$PRINTGATE -c $GW_CONF job list --user alice | grep -q 'the document is empty (0 bytes)'"
 gw_make_marked_pdf "$W/half.pdf" 600000 HALFWAY
 out=$(ipc print --auth "alice:$APW" --document "$W/half.pdf" --stop-after 300000)
 check "a client that stops halfway" has "$out" "STOPPED"
