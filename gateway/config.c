@@ -255,6 +255,8 @@ static const config_directive_t directives[] =
     "Conversions run at once (0 = one per processor core); others wait their turn." },
   { "ConversionQueue", CONFIG_INT, FIELD(conversion_queue), "32", 0, 10000, false, NULL,
     "Documents that may wait for a conversion worker before new submissions are refused as busy." },
+  { "SpoolReserve", CONFIG_INT, FIELD(spool_reserve), "4096", 0, 16384, false, NULL,
+    "Empty spool files kept ready, made while no upload arrives, so a burst of uploads creates none (0 = off)." },
   { "ConversionPool", CONFIG_INT, FIELD(conversion_pool), "2", 0, 16, false, NULL,
     "Converter helpers started ahead, each in its sandbox, waiting for one document each (0 = start one per document)." },
   { "ConversionZygote", CONFIG_BOOL, FIELD(conversion_zygote), "yes", 0, 0, false, NULL,

@@ -216,6 +216,14 @@ gwSystemRecover(gw_system_t *sys)
   if (removed)
     gwLog(sys->log, GW_LOG_WARN, "Recovery: removed %u partial file(s) from the spool's incoming folder.", removed);
 
+  /* The reserve of empty spool files (spool-stock.c), from the first upload on. */
+  {
+    gw_config_t c;
+
+    _gwSystemConfigCopy(sys, &c);
+    gwSpoolStockStart(sys->spool, (unsigned)c.spool_reserve);
+  }
+
   resume_t resume = { sys, NULL, 0, 0 };
 
   gwStoreJobIterateAll(sys->store, STATES(RECEIVING) | STATES(CONVERTING) | STATES(RELEASING), recover_job, &resume);

@@ -59,6 +59,7 @@
 #define SPOOL_FREE_MAX     16384               /* Emptied files kept in free/ for new writers (spool.c) */
 
 typedef struct spool_commits_s spool_commits_t;   /* spool-writer.c: the commit pool */
+typedef struct spool_stock_s spool_stock_t;       /* spool-stock.c: the reserve of empty files */
 
 struct _gw_spool_s
 {
@@ -69,11 +70,14 @@ struct _gw_spool_s
   int         jobs_fd;
   char        free[SPOOL_PATH_MAX];       /* dir/free: emptied files for new writers */
   int         free_fd;
-  pthread_mutex_t free_lock;              /* Guards the four below */
+  pthread_mutex_t free_lock;              /* Guards the six below and the stock's state */
   bool        free_ready;                 /* free/ was read by gwSpoolRecover(): recycling is on */
   unsigned   *free_ids;                   /* Files free/r<id> (SPOOL_FREE_MAX slots) */
   size_t      free_count, free_pending;   /* In the list; being moved there */
   unsigned    free_next;                  /* The next id */
+  bool        free_intake;                /* An upload (document 0) has begun since the start */
+  double      free_intake_ms;             /* When the last one began (gwClockMs()) */
+  spool_stock_t *stock;                   /* The reserve's thread (spool-stock.c), or NULL */
   gw_keys_t  *keys;                       /* Not owned */
   gw_log_t   *log;                        /* Not owned */
   _gw_group_sync_t jobs_sync;             /* Renames into jobs/ share its fsyncs (group-sync.c) */
@@ -157,7 +161,14 @@ extern size_t   _gwSpoolWrapAAD(unsigned char *aad, uint32_t kek_id, const char 
 extern bool     _gwSpoolGCM(bool enc, const unsigned char *key, const unsigned char *nonce, const unsigned char *aad, size_t aadlen,
                             const unsigned char *in, size_t len, unsigned char *out, unsigned char tag[SPOOL_TAG_LEN]);
 
-/* spool.c: an emptied file from free/, moved to incoming/name and opened for writing; -1 if none (errno EEXIST: name is taken) */
-extern int  _gwSpoolFreeTake(gw_spool_t *spool, const char *name);
+/* spool.c: an emptied file from free/, moved to incoming/name and opened for writing; -1 if none (errno EEXIST: name is taken).
+   intake: a new upload's original (document 0), which the reserve (spool-stock.c) waits out. */
+extern int  _gwSpoolFreeTake(gw_spool_t *spool, const char *name, bool intake);
+extern void _gwSpoolFreeName(unsigned id, char name[32]);
+
+/* spool-stock.c */
+extern void _gwSpoolStockNoted(gw_spool_t *spool);   /* free_lock held */
+extern void _gwSpoolStockStop(gw_spool_t *spool);
+extern void _gwSpoolStockSet(gw_spool_t *spool, double quiet_ms, unsigned long *made_r);   /* Tests */
 
 #endif /* !PRINTGATE_SPOOL_PRIVATE_H */

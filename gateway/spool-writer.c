@@ -170,7 +170,7 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
   }
 
   /* A recycled file when there is one (spool.c), else a new one. */
-  if ((w->fd = _gwSpoolFreeTake(spool, w->name)) < 0 &&
+  if ((w->fd = _gwSpoolFreeTake(spool, w->name, docnum == 0)) < 0 &&
       (errno == EEXIST || (w->fd = openat(spool->incoming_fd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0))
   {
     *error_r = errno == EEXIST ? "this document is already being written" : "unable to create the spool file";

@@ -36,6 +36,7 @@
  */
 
 #include "spool-private.h"
+#include "printgate/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -315,6 +316,7 @@ gwSpoolClose(gw_spool_t **spool)
   if (!spool || !*spool)
     return;
 
+  _gwSpoolStockStop(*spool);
   if ((*spool)->incoming_fd >= 0)
     close((*spool)->incoming_fd);
   if ((*spool)->jobs_fd >= 0)
@@ -387,11 +389,11 @@ gwSpoolSyncCounts(gw_spool_t *spool, unsigned long *file_syncs, unsigned long *d
 
 
 /*
- * 'free_name()' - The name in free/ of recycled file 'id'.
+ * '_gwSpoolFreeName()' - The name in free/ of recycled file 'id'.
  */
 
-static void
-free_name(unsigned id, char name[32])
+void
+_gwSpoolFreeName(unsigned id, char name[32])
 {
   snprintf(name, 32, "r%u", id);
 }
@@ -426,7 +428,7 @@ free_adopt(gw_spool_t *spool)
       continue;
 
     fd = -1;
-    if (sscanf(de->d_name, "r%u", &id) == 1 && (free_name(id, name), !strcmp(name, de->d_name)) &&
+    if (sscanf(de->d_name, "r%u", &id) == 1 && (_gwSpoolFreeName(id, name), !strcmp(name, de->d_name)) &&
         spool->free_count < SPOOL_FREE_MAX &&
         (fd = openat(spool->free_fd, de->d_name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0)
     {
@@ -470,7 +472,7 @@ free_put(gw_spool_t *spool, int dir_fd, const char *name)
   if (!ok)
     return (false);
 
-  free_name(id, fname);
+  _gwSpoolFreeName(id, fname);
   if ((fd = openat(dir_fd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
     ok = false;
   else
@@ -495,20 +497,31 @@ free_put(gw_spool_t *spool, int dir_fd, const char *name)
  *                        free/ to incoming/name (never over an existing
  *                        file) and opened for writing.  -1 when there is
  *                        none (the caller creates one); errno EEXIST when
- *                        incoming/name exists.
+ *                        incoming/name exists.  'intake': the writer of a
+ *                        new upload's original (the reserve waits until
+ *                        none has begun for a while, spool-stock.c).
  */
 
 int
-_gwSpoolFreeTake(gw_spool_t *spool, const char *name)
+_gwSpoolFreeTake(gw_spool_t *spool, const char *name, bool intake)
 {
   struct stat st;
   unsigned    id;
   char        fname[32];
   int         fd;
 
+  if (intake)
+  {
+    pthread_mutex_lock(&spool->free_lock);
+    spool->free_intake    = true;
+    spool->free_intake_ms = gwClockMs();
+    pthread_mutex_unlock(&spool->free_lock);
+  }
+
   for (;;)
   {
     pthread_mutex_lock(&spool->free_lock);
+    _gwSpoolStockNoted(spool);          /* The reserve may want refilling now */
     if (!spool->free_ready || spool->free_count == 0)
     {
       pthread_mutex_unlock(&spool->free_lock);
@@ -518,7 +531,7 @@ _gwSpoolFreeTake(gw_spool_t *spool, const char *name)
     id = spool->free_ids[-- spool->free_count];
     pthread_mutex_unlock(&spool->free_lock);
 
-    free_name(id, fname);
+    _gwSpoolFreeName(id, fname);
     if (renameat2(spool->free_fd, fname, spool->incoming_fd, name, RENAME_NOREPLACE) == 0)
     {
       /* Only an empty regular file with one link is written through. */

@@ -184,6 +184,7 @@ main(void)
     TEST_CHECK(c->keep_printed_jobs == true);
     TEST_CHECK(c->reprint_retention == 2 * 86400);
     TEST_CHECK(c->expiry_interval == 90);
+    TEST_CHECK(c->spool_reserve == 128);
     TEST_CHECK(c->pin_length == 8);
     TEST_CHECK(c->pin_lifetime == 0);
     TEST_CHECK(c->pin_max_failures == 3);
@@ -335,7 +336,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 91, "%d directives", count);
+  TEST_CHECKF(count == 92, "%d directives", count);
   {
     char *doc;
 

@@ -1682,6 +1682,133 @@ test_recycle(const char *tmp, gw_keys_t *keys)
 }
 
 
+/*
+ * 'wait_count()' - Wait (30 s at most) until folder 'dir' holds 'want'
+ *                  entries; returns its count then.
+ */
+
+static int
+wait_count(const char *dir, int want)
+{
+  int n = dir_count(dir);
+
+  for (int i = 0; i < 3000 && n != want; i ++)
+  {
+    usleep(10000);
+    n = dir_count(dir);
+  }
+
+  return (n);
+}
+
+
+/*
+ * 'test_stock()' - The reserve of empty files (spool-stock.c): nothing
+ *                  before the first upload, nothing while uploads begin
+ *                  within the quiet time, then up to the target; a name
+ *                  already taken is skipped, never followed; the next
+ *                  writer takes a reserved inode and the reserve makes
+ *                  it good; a restart adopts the files.
+ */
+
+static void
+test_stock(const char *tmp, gw_keys_t *keys)
+{
+  char               sdir[700], fdir[1100], junk[1400], target[800], path[1100], id[GW_UUID_LEN + 1], id2[GW_UUID_LEN + 1];
+  unsigned char      data[5000];
+  unsigned long long inos[64];
+  gw_wrapped_key_t   key;
+  gw_spool_t        *spool;
+  unsigned long      made = 0;
+  unsigned           removed;
+  int                ninos = 0, bad = 0;
+
+  TEST_BEGIN("the reserve of empty files: none before the first upload or while uploads keep beginning, then up to its target, a taken name skipped; writers take them; a restart adopts them");
+
+  snprintf(sdir, sizeof(sdir), "%s/spool-stock", tmp);
+  snprintf(fdir, sizeof(fdir), "%s/free", sdir);
+  snprintf(target, sizeof(target), "%s/stock-target", tmp);
+  fill_random(data, sizeof(data));
+  gwUUIDNew(id);
+  gwUUIDNew(id2);
+  TEST_CHECK(save_file(target, data, 10));
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL);
+  if (!spool)
+    return;
+  TEST_CHECK(gwSpoolRecover(spool, &removed));
+
+  /* The reserve's first name is a link to a file of ours: it must be skipped, not written through. */
+  snprintf(junk, sizeof(junk), "%s/r0", fdir);
+  TEST_CHECK(symlink(target, junk) == 0);
+  TEST_CHECK(gwSpoolStockStart(spool, 40));
+  usleep(300000);
+  _gwSpoolStockSet(spool, -1, &made);
+  TEST_CHECKF(made == 0 && dir_count(fdir) == 1, "before any upload: made %lu, free/ has %d", made, dir_count(fdir));
+
+  /* An upload begins; with a quiet time of an hour nothing is made. */
+  _gwSpoolStockSet(spool, 3600000.0, NULL);
+  TEST_CHECK(write_doc(spool, id, 0, data, sizeof(data), 4096, &key));
+  usleep(300000);
+  _gwSpoolStockSet(spool, -1, &made);
+  TEST_CHECKF(made == 0 && dir_count(fdir) == 1, "within the quiet time: made %lu, free/ has %d", made, dir_count(fdir));
+
+  /* Quiet: the reserve fills to 40 beside the link. */
+  _gwSpoolStockSet(spool, 0.0, NULL);
+  TEST_CHECKF(wait_count(fdir, 41) == 41, "free/ has %d", dir_count(fdir));
+  _gwSpoolStockSet(spool, -1, &made);
+  TEST_CHECKF(made == 40, "made %lu", made);
+  {
+    DIR           *d = opendir(fdir);
+    struct dirent *de;
+    struct stat    st;
+
+    while (d && (de = readdir(d)) != NULL)
+    {
+      if (de->d_name[0] != 'r' || !strcmp(de->d_name, "r0"))
+        continue;
+      snprintf(junk, sizeof(junk), "%s/%s", fdir, de->d_name);
+      if (lstat(junk, &st) || !S_ISREG(st.st_mode) || st.st_size != 0 || (st.st_mode & 0777) != 0600)
+        bad ++;
+      else if (ninos < 64)
+        inos[ninos ++] = (unsigned long long)st.st_ino;
+    }
+    if (d)
+      closedir(d);
+    TEST_CHECKF(bad == 0 && ninos == 40, "%d not empty 0600 files, %d inodes", bad, ninos);
+  }
+  TEST_CHECKF(file_size(target) == 10, "the link's target has %lld bytes", file_size(target));
+
+  /* The next writer (here a conversion's output) takes a reserved inode; the reserve makes it good. */
+  TEST_CHECK(write_doc(spool, id2, 1, data, sizeof(data), 4096, &key));
+  gwSpoolPath(spool, id2, 1, false, path, sizeof(path));
+  {
+    unsigned long long ino = ino_of(path);
+    bool               found = false;
+
+    for (int i = 0; i < ninos; i ++)
+      found = found || inos[i] == ino;
+    TEST_CHECKF(found, "inode %llu is not one of the reserve's", ino);
+  }
+  TEST_CHECKF(wait_count(fdir, 41) == 41, "free/ has %d", dir_count(fdir));
+  _gwSpoolStockSet(spool, -1, &made);
+  TEST_CHECKF(made == 41, "made %lu", made);
+
+  /* A restart adopts the 40 files (the link is removed) and makes none before an upload. */
+  gwSpoolClose(&spool);
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL);
+  if (!spool)
+    return;
+  TEST_CHECK(gwSpoolRecover(spool, &removed));
+  TEST_CHECKF(dir_count(fdir) == 40, "free/ has %d", dir_count(fdir));
+  TEST_CHECKF(file_size(target) == 10, "the link's target has %lld bytes", file_size(target));
+  TEST_CHECK(gwSpoolStockStart(spool, 40));
+  usleep(100000);
+  _gwSpoolStockSet(spool, -1, &made);
+  TEST_CHECKF(made == 0 && dir_count(fdir) == 40, "made %lu, free/ has %d", made, dir_count(fdir));
+  gwSpoolClose(&spool);
+}
+
+
 int
 main(void)
 {
@@ -1719,6 +1846,7 @@ main(void)
   test_verify_one_open(spool);
   test_commit_group(tmp, keys);
   test_recycle(tmp, keys);
+  test_stock(tmp, keys);
 
   gwSpoolClose(&spool);
   gwSpoolClose(&spool2);

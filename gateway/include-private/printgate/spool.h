@@ -29,6 +29,7 @@ typedef struct _gw_spool_reader_s gw_spool_reader_t;
 extern gw_spool_t *gwSpoolOpen(const char *dir, gw_keys_t *keys, gw_log_t *log);
 extern void        gwSpoolClose(gw_spool_t **spool);
 extern bool        gwSpoolRecover(gw_spool_t *spool, unsigned *removed_r);   /* Empties incoming/ */
+extern bool        gwSpoolStockStart(gw_spool_t *spool, unsigned target);   /* Keep empty files ready in free/ (spool-stock.c) */
 extern bool        gwSpoolRemove(gw_spool_t *spool, const char *job_id, unsigned docnum);
 /* The same for a document nobody reads any more (a converted original): the file is emptied and kept for the next writer (spool.c, "Recycled files"). */
 extern bool        gwSpoolRecycle(gw_spool_t *spool, const char *job_id, unsigned docnum);

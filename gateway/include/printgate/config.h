@@ -105,6 +105,7 @@ struct _gw_config_s
   char          conversion_user[33];          /* ConversionUser: who the helper becomes as root */
   int           conversion_workers;           /* ConversionWorkers (0 = one per core) */
   int           conversion_queue;             /* ConversionQueue: waiting conversions before "busy" */
+  int           spool_reserve;                /* SpoolReserve: empty spool files kept ready (docs/spool-format.md) */
   int           conversion_pool;              /* ConversionPool: pre-started helpers waiting per kind */
   bool          conversion_zygote;            /* ConversionZygote: pooled helpers forked from a zygote */
   int           conversion_timeout;           /* ConversionTimeout, seconds */
