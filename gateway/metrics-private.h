@@ -28,6 +28,7 @@ typedef struct _gw_metrics_printer_s
 typedef struct _gw_metrics_s
 {
   atomic_uint_fast64_t  conversions[2];                     /* ok, failed */
+  atomic_uint_fast64_t  conversions_deferred;               /* Conversions that waited for uploads to pause */
   atomic_uint_fast64_t  conversion_le[_GW_METRICS_BUCKETS]; /* Conversions per bucket (not cumulative) */
   atomic_uint_fast64_t  conversion_ms;                      /* Sum of their times, ms */
   atomic_uint           recent_next;                        /* Next slot of recent_ms */

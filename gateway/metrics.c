@@ -213,6 +213,9 @@ add_conversions(gw_system_t *sys, gw_buffer_t *b)
   add_sample(b, "printgate_conversions_total", "outcome", "ok", NULL, NULL, (double)atomic_load(&m->conversions[0]));
   add_sample(b, "printgate_conversions_total", "outcome", "failed", NULL, NULL, (double)atomic_load(&m->conversions[1]));
 
+  add_family(b, "printgate_conversions_deferred_total", "counter", "Conversions that waited for arriving uploads to pause before they started (uploads first).");
+  add_sample(b, "printgate_conversions_deferred_total", NULL, NULL, NULL, NULL, (double)atomic_load(&m->conversions_deferred));
+
   total = atomic_load(&m->conversions[0]) + atomic_load(&m->conversions[1]);
   add_family(b, "printgate_conversion_duration_seconds", "histogram", "Wall-clock time of each conversion (helper, Office and all).");
   for (int i = 0; i < _GW_METRICS_BUCKETS; i ++)

@@ -294,7 +294,7 @@ _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_sink_doc_t *doc,
 
   t0 = gwClockMs();
 
-  _gwSystemConvertSlotTake(d->sys, c);
+  _gwSystemConvertSlotTake(d->sys, c, 0);   /* Someone waits at the printer: never deferred */
   gwConvertRun(&cj, &cr);
   _gwSystemConvertSlotGive(d->sys);
 

@@ -204,6 +204,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
 
   gwLogCtxJob(&sub->lctx, sys->log, sub->job.id, sub->job.owner);
   gwLogCtx(&sub->lctx, GW_LOG_INFO, "receiving a document from %s (job number %d).", sub->job.origin, sub->job.number);
+  _gwSystemUploadActive(sys);           /* Conversions give way to uploads (system.c) */
 
   return (sub);
 }
@@ -579,7 +580,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
    * next conversion runs (the pool has more threads than slots).
    */
 
-  _gwSystemConvertSlotTake(sys, &c);
+  _gwSystemConvertSlotTake(sys, &c, sub->t_queued);
 
   /* Plaintext only in memory: a sealed memfd the helper reads. */
   out->decrypt_ms = gwClockMs();
@@ -629,7 +630,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
     {
       if (fcntl(pdf_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) && errno != EPERM)
         gwLogCtx(&sub->lctx, GW_LOG_DEBUG, "the Office PDF could not be sealed: %s", strerror(errno));
-      _gwSystemConvertSlotTake(sys, &c);
+      _gwSystemConvertSlotTake(sys, &c, 0);   /* Already waited its turn */
       slot = true;
       ok = run_helpers(sub, &c, helper, NULL, 0, pdf_fd, &res, out);
       close(pdf_fd);
@@ -841,6 +842,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   sub = *subp;
   sys = sub->sys;
   *subp = NULL;
+  _gwSystemUploadActive(sys);
 
   if (sub->failed)
   {

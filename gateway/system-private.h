@@ -50,6 +50,8 @@ struct _gw_system_s
   pthread_mutex_t      convert_lock;             /* Guards convert_busy */
   pthread_cond_t       convert_cond;             /* Signalled when a conversion slot frees */
   int                  convert_busy;             /* Conversions running now */
+  double               uploads_ms;               /* When an upload last began or ended (gwClockMs(), under convert_lock) */
+  double               uploads_quiet_ms;         /* Uploads this recent make a conversion wait (system.c) */
   gw_events_t         *events;                   /* Job events (owned) */
   _gw_workers_t       *workers;                  /* Conversion worker pool (owned) */
   _gw_workers_t       *tasks;                    /* Short blocking work for front-ends (owned; gwSystemRunTask()) */
@@ -107,7 +109,8 @@ extern bool    _gwReleaseDocRender(void *ctx, const gw_sink_render_t *spec, gw_s
 extern void    _gwReleaseDocClose(_gw_release_doc_t *d);
 extern bool    _gwReleaseDocTransform(const gw_config_t *c, const gw_job_t *job);
 extern bool    _gwReleaseWatermark(const gw_job_t *job, time_t now, char *hex, size_t hexsize);
-extern void    _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c);
+extern void    _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c, double queued_ms);
+extern void    _gwSystemUploadActive(gw_system_t *sys);
 extern void    _gwSystemConvertSlotGive(gw_system_t *sys);
 extern bool    _gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
 extern bool    _gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key, const char **error_r);

@@ -21,6 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define CONVERT_DEFER_QUIET_MS 100.0    /* Uploads first (_gwSystemConvertSlotTake()) */
+#define CONVERT_DEFER_MAX_MS   5000.0
+
 
 #define GW_INITIAL_PASSWORD_FILE "initial-admin-password"  /* In StateDir (docs/keys.md) */
 
@@ -412,7 +415,18 @@ gwSystemNew(gw_config_t *config, bool first_run_setup, const char **error_r)
 
   pthread_rwlock_init(&sys->rwlock, NULL);
   pthread_mutex_init(&sys->convert_lock, NULL);
-  pthread_cond_init(&sys->convert_cond, NULL);
+  sys->uploads_quiet_ms = CONVERT_DEFER_QUIET_MS;
+  /* Tests only: a longer quiet time, so a loaded machine's gaps between a test's uploads do not end a wait (integration/ipp-upload-first). */
+  if (getenv("PRINTGATE_TEST_UPLOAD_QUIET_MS"))
+    sys->uploads_quiet_ms = strtod(getenv("PRINTGATE_TEST_UPLOAD_QUIET_MS"), NULL);
+  {
+    pthread_condattr_t ca;              /* _gwSystemConvertSlotTake() waits on CLOCK_MONOTONIC */
+
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sys->convert_cond, &ca);
+    pthread_condattr_destroy(&ca);
+  }
   pthread_mutex_init(&sys->wait_lock, NULL);
   pthread_cond_init(&sys->wait_cond, NULL);
   _gwMetricsInit(&sys->metrics);
@@ -599,20 +613,88 @@ gwSystemDelete(gw_system_t **sys)
  *     one of the ConversionWorkers slots (0 = one per core) and free it.
  *     Renderings at release share the slots with conversions at
  *     submission, so at most that many converters run at once.
+ *
+ *     Uploads first: a conversion at submission (queued_ms > 0, when it
+ *     was queued) does not start while uploads are arriving (one began or
+ *     ended in the last CONVERT_DEFER_QUIET_MS), for CONVERT_DEFER_MAX_MS
+ *     after it was queued at most.  A phone waits for its upload's answer;
+ *     nobody waits for a conversion before walking to a printer, and on a
+ *     small machine the converters took a third of the CPU from a burst of
+ *     uploads (docs/benchmarks.md, "IPP intake, eighth round").  Never
+ *     deferred: a rendering at release (queued_ms 0: someone is at the
+ *     printer), or any conversion once half of ConversionQueue waits (a
+ *     deferral must not make new uploads be refused as busy sooner), or
+ *     while the daemon stops.
  */
 
-void
-_gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c)
+
+static bool
+convert_deferred(gw_system_t *sys, const gw_config_t *c, double queued_ms, double *wait_ms)
 {
-  long workers = c->conversion_workers > 0 ? c->conversion_workers : sysconf(_SC_NPROCESSORS_ONLN);
+  double now = gwClockMs(), quiet, waited;
+  int    queued = 0;
+
+  if (queued_ms <= 0 || (waited = now - queued_ms) >= CONVERT_DEFER_MAX_MS || (quiet = now - sys->uploads_ms) >= sys->uploads_quiet_ms)
+    return (false);
+
+  pthread_mutex_unlock(&sys->convert_lock);
+  _gwWorkersCounts(sys->workers, NULL, &queued);
+  pthread_mutex_lock(&sys->convert_lock);
+  if (queued * 2 >= c->conversion_queue || _gwWorkersFull(sys->workers))
+    return (false);
+
+  *wait_ms = sys->uploads_quiet_ms - quiet;
+  if (*wait_ms > CONVERT_DEFER_MAX_MS - waited)
+    *wait_ms = CONVERT_DEFER_MAX_MS - waited;
+
+  return (true);
+}
+
+void
+_gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c, double queued_ms)
+{
+  long   workers = c->conversion_workers > 0 ? c->conversion_workers : sysconf(_SC_NPROCESSORS_ONLN);
+  double wait_ms;
+  bool   deferred = false;
 
   if (workers < 1)
     workers = 1;
 
   pthread_mutex_lock(&sys->convert_lock);
-  while (sys->convert_busy >= workers)
-    pthread_cond_wait(&sys->convert_cond, &sys->convert_lock);
+  for (;;)
+  {
+    if (sys->convert_busy >= workers)
+      pthread_cond_wait(&sys->convert_cond, &sys->convert_lock);
+    else if (convert_deferred(sys, c, queued_ms, &wait_ms))
+    {
+      struct timespec ts;
+
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+      ts.tv_nsec += (long)(wait_ms * 1e6) + 1000000L;
+      ts.tv_sec  += ts.tv_nsec / 1000000000L;
+      ts.tv_nsec %= 1000000000L;
+      pthread_cond_timedwait(&sys->convert_cond, &sys->convert_lock, &ts);
+      deferred = true;
+    }
+    else
+      break;
+  }
   sys->convert_busy ++;
+  pthread_mutex_unlock(&sys->convert_lock);
+  if (deferred)
+    atomic_fetch_add_explicit(&sys->metrics.conversions_deferred, 1, memory_order_relaxed);
+}
+
+
+/*
+ * '_gwSystemUploadActive()' - An upload began or ended now.
+ */
+
+void
+_gwSystemUploadActive(gw_system_t *sys)
+{
+  pthread_mutex_lock(&sys->convert_lock);
+  sys->uploads_ms = gwClockMs();
   pthread_mutex_unlock(&sys->convert_lock);
 }
 

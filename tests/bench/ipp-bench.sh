@@ -20,8 +20,10 @@
 #   plain port, IppPlainPort, only describes the printer: docs/ipp.md): its
 #   TLS numbers are printed against the peers' plain numbers too, labelled so.
 #   Also printgated's and cupsd's RSS peak (VmRSS sampled) during the
-#   32-client runs.  Conversions run meanwhile on printgated's workers (the
-#   jobs are answered once durable, converted after).
+#   32-client runs.  printgated's conversions of a run's jobs wait while
+#   uploads arrive, 5 s at most each (docs/converters.md, "Uploads first"):
+#   in a 3 s run they mostly start after it; the drain between runs converts
+#   them, so no run pays for another's.
 # mem: printgated's RSS with MEMJOBS (default 10,000) held jobs of a small PDF (IPP Print-Job,
 #   8 clients), and cupsd's with 10,000 held jobs, each against idle.
 set -u

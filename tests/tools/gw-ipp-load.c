@@ -2,14 +2,15 @@
  * gw-ipp-load.c - an IPP Print-Job load generator for tests/bench/ipp-bench.sh.
  *
  * Usage: gw-ipp-load [--clients N] [--seconds S] [--auth USER:PASSWORD]
- *                    [--tls] [--jobs N] URI FILE
+ *                    [--tls] [--jobs N] [--interval MS] URI FILE
  *
  * Starts N threads (default 1), each with its own kept-alive connection
  * (libcups http_t; --tls = TLS from the first byte, as ipps://), sends one
  * Print-Job of FILE (read into memory once, sent as application/pdf) as a
  * warm-up (TLS handshake, the server's password check), waits for every
  * thread, then sends Print-Job after Print-Job for S seconds (default 5) or
- * N jobs each (--jobs).  A job counts when its response says successful-ok*;
+ * N jobs each (--jobs), each client pausing MS milliseconds after each job
+ * (--interval, default none: a steady trickle of uploads for the tests).  A job counts when its response says successful-ok*;
  * server-error-busy (ippeveprinter while a job prints) is counted and sent
  * again.  Prints one line:
  *
@@ -31,6 +32,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -49,6 +51,7 @@ typedef struct load_s           /* What every thread shares */
   size_t          doclen;
   double          seconds;      /* Length of the timed run */
   long            jobs;         /* Or jobs per thread (0 = by time) */
+  long            interval_ms;  /* Pause between a client's jobs (0 = none) */
   pthread_barrier_t ready;      /* Warm-up done */
   pthread_barrier_t go;         /* Start time set */
   double          start;        /* Timed run start (set after the barrier) */
@@ -188,6 +191,8 @@ worker_main(void *arg)
       break;
     if (!one_job(http, w, n, true))
       break;
+    if (l->interval_ms > 0)
+      usleep((useconds_t)l->interval_ms * 1000);
   }
 
   if (http)
@@ -256,7 +261,7 @@ main(int argc, char *argv[])
 {
   static load_t l;
   worker_t      *w;
-  long          clients = 1, jobs = 0, busy = 0, errors = 0, ok_threads = 0;
+  long          clients = 1, jobs = 0, busy = 0, errors = 0, ok_threads = 0, interval_ms = 0;
   double        seconds = 5.0, wall, *all, cpu;
   const char    *auth = NULL;
   char          scheme[32], userpass[256];
@@ -273,6 +278,8 @@ main(int argc, char *argv[])
       seconds = (double)parse_long(argv[++ arg]);
     else if (!strcmp(argv[arg], "--jobs") && arg + 1 < argc - 2)
       jobs = parse_long(argv[++ arg]);
+    else if (!strcmp(argv[arg], "--interval") && arg + 1 < argc - 2)
+      interval_ms = parse_long(argv[++ arg]);
     else if (!strcmp(argv[arg], "--auth") && arg + 1 < argc - 2)
       auth = argv[++ arg];
     else if (!strcmp(argv[arg], "--tls"))
@@ -280,9 +287,9 @@ main(int argc, char *argv[])
     else
       break;
   }
-  if (arg != argc - 2 || clients <= 0 || clients > 1024 || seconds <= 0 || jobs < 0)
+  if (arg != argc - 2 || clients <= 0 || clients > 1024 || seconds <= 0 || jobs < 0 || interval_ms < 0)
   {
-    fputs("Usage: gw-ipp-load [--clients N] [--seconds S] [--jobs N] [--auth USER:PASSWORD] [--tls] URI FILE\n", stderr);
+    fputs("Usage: gw-ipp-load [--clients N] [--seconds S] [--jobs N] [--interval MS] [--auth USER:PASSWORD] [--tls] URI FILE\n", stderr);
     return (2);
   }
 
@@ -311,6 +318,7 @@ main(int argc, char *argv[])
     }
   }
   l.seconds = seconds;
+  l.interval_ms = interval_ms;
   l.jobs    = jobs;
 
   if (!(w = calloc((size_t)clients, sizeof(worker_t))))
