@@ -627,7 +627,6 @@ gwSystemDelete(gw_system_t **sys)
  *     while the daemon stops.
  */
 
-
 static bool
 convert_deferred(gw_system_t *sys, const gw_config_t *c, double queued_ms, double *wait_ms)
 {
@@ -676,7 +675,7 @@ _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c, double queued_m
       pthread_cond_timedwait(&sys->convert_cond, &sys->convert_lock, &ts);
       deferred = true;
     }
-    else
+    else if (sys->convert_busy < workers)   /* Again: convert_deferred() may have let go of the lock */
       break;
   }
   sys->convert_busy ++;
