@@ -1703,6 +1703,28 @@ wait_count(const char *dir, int want)
 
 
 /*
+ * 'wait_made()' - Wait (30 s at most) until the reserve has made 'want'
+ *                 files (a file is in free/ a moment before it is counted);
+ *                 returns the count then.
+ */
+
+static unsigned long
+wait_made(gw_spool_t *spool, unsigned long want)
+{
+  unsigned long made = 0;
+
+  _gwSpoolStockSet(spool, -1, &made);
+  for (int i = 0; i < 3000 && made != want; i ++)
+  {
+    usleep(10000);
+    _gwSpoolStockSet(spool, -1, &made);
+  }
+
+  return (made);
+}
+
+
+/*
  * 'test_stock()' - The reserve of empty files (spool-stock.c): nothing
  *                  before the first upload, nothing while uploads begin
  *                  within the quiet time, then up to the target; a name
@@ -1755,8 +1777,7 @@ test_stock(const char *tmp, gw_keys_t *keys)
   /* Quiet: the reserve fills to 40 beside the link. */
   _gwSpoolStockSet(spool, 0.0, NULL);
   TEST_CHECKF(wait_count(fdir, 41) == 41, "free/ has %d", dir_count(fdir));
-  _gwSpoolStockSet(spool, -1, &made);
-  TEST_CHECKF(made == 40, "made %lu", made);
+  TEST_CHECKF((made = wait_made(spool, 40)) == 40, "made %lu", made);
   {
     DIR           *d = opendir(fdir);
     struct dirent *de;
@@ -1790,8 +1811,7 @@ test_stock(const char *tmp, gw_keys_t *keys)
     TEST_CHECKF(found, "inode %llu is not one of the reserve's", ino);
   }
   TEST_CHECKF(wait_count(fdir, 41) == 41, "free/ has %d", dir_count(fdir));
-  _gwSpoolStockSet(spool, -1, &made);
-  TEST_CHECKF(made == 41, "made %lu", made);
+  TEST_CHECKF((made = wait_made(spool, 41)) == 41, "made %lu", made);
 
   /* A restart adopts the 40 files (the link is removed) and makes none before an upload. */
   gwSpoolClose(&spool);
