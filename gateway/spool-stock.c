@@ -61,17 +61,8 @@ static void
 stock_wait_until(gw_spool_t *spool, double ms)
 {
   struct timespec ts;
-  long            ns;
 
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ns          = (long)(ms * 1e6);
-  ts.tv_sec  += ns / 1000000000L;
-  ts.tv_nsec += ns % 1000000000L;
-  if (ts.tv_nsec >= 1000000000L)
-  {
-    ts.tv_sec ++;
-    ts.tv_nsec -= 1000000000L;
-  }
+  gwClockDeadline(&ts, CLOCK_MONOTONIC, (int64_t)ms + 1);
   pthread_cond_timedwait(&spool->stock->cond, &spool->free_lock, &ts);
 }
 

@@ -668,10 +668,7 @@ _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c, double queued_m
     {
       struct timespec ts;
 
-      clock_gettime(CLOCK_MONOTONIC, &ts);
-      ts.tv_nsec += (long)(wait_ms * 1e6) + 1000000L;
-      ts.tv_sec  += ts.tv_nsec / 1000000000L;
-      ts.tv_nsec %= 1000000000L;
+      gwClockDeadline(&ts, CLOCK_MONOTONIC, (int64_t)wait_ms + 1);
       pthread_cond_timedwait(&sys->convert_cond, &sys->convert_lock, &ts);
       deferred = true;
     }
