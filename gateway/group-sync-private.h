@@ -30,6 +30,8 @@ extern bool          _gwGroupSyncWait(_gw_group_sync_t *g, bool (*sync_cb)(void 
 extern void          _gwGroupSyncEnter(_gw_group_sync_t *g);
 extern void          _gwGroupSyncLeave(_gw_group_sync_t *g);
 extern bool          _gwGroupSyncWaitEntered(_gw_group_sync_t *g, bool (*sync_cb)(void *data), void *data);
+extern uint64_t      _gwGroupSyncDone(_gw_group_sync_t *g, bool entered);
+extern bool          _gwGroupSyncWaitFor(_gw_group_sync_t *g, uint64_t ticket, bool (*sync_cb)(void *data), void *data);
 extern unsigned long _gwGroupSyncCount(_gw_group_sync_t *g);
 
 #endif /* !_GW_GROUP_SYNC_PRIVATE_H_ */

@@ -88,16 +88,17 @@ gather(_gw_group_sync_t *g)
 
 
 /*
- * 'group_wait()' - Number a write that is done, then return once a
- *                  sync_cb(data) that started after it has finished
- *                  (running it when no other thread is).
+ * '_gwGroupSyncDone()' - Number a write that is done (entered: it was
+ *                        announced) and return its ticket for
+ *                        _gwGroupSyncWaitFor(), which another thread may
+ *                        call: the spool numbers a rename on its commit
+ *                        thread and syncs jobs/ on another.
  */
 
-static bool
-group_wait(_gw_group_sync_t *g, bool entered, bool (*sync_cb)(void *data), void *data)
+uint64_t
+_gwGroupSyncDone(_gw_group_sync_t *g, bool entered)
 {
-  uint64_t seq, target;
-  bool     ok = true;
+  uint64_t seq;
 
   pthread_mutex_lock(&g->lock);
   seq = ++ g->seq;
@@ -106,22 +107,38 @@ group_wait(_gw_group_sync_t *g, bool entered, bool (*sync_cb)(void *data), void 
     g->pending --;
     pthread_cond_broadcast(&g->cond);   /* A gathering leader may go */
   }
+  pthread_mutex_unlock(&g->lock);
 
-  while (ok && g->synced < seq)
+  return (seq);
+}
+
+
+/*
+ * '_gwGroupSyncWaitFor()' - Return once a sync_cb(data) that started
+ *                           after write 'ticket' was numbered has
+ *                           finished (running it when no other thread
+ *                           is).  False when the fsync failed.
+ */
+
+bool
+_gwGroupSyncWaitFor(_gw_group_sync_t *g, uint64_t ticket, bool (*sync_cb)(void *data), void *data)
+{
+  uint64_t target;
+  bool     ok = true;
+
+  pthread_mutex_lock(&g->lock);
+  while (ok && g->synced < ticket)
   {
     if (g->syncing)
     {
       pthread_cond_wait(&g->cond, &g->lock);
       continue;
     }
-
     g->syncing = true;
     gather(g);
     target     = g->seq;
     pthread_mutex_unlock(&g->lock);
-
     ok = (*sync_cb)(data);
-
     pthread_mutex_lock(&g->lock);
     g->syncing = false;
     g->syncs ++;
@@ -132,6 +149,19 @@ group_wait(_gw_group_sync_t *g, bool entered, bool (*sync_cb)(void *data), void 
   pthread_mutex_unlock(&g->lock);
 
   return (ok);
+}
+
+
+/*
+ * 'group_wait()' - Number a write that is done, then return once a
+ *                  sync_cb(data) that started after it has finished
+ *                  (running it when no other thread is).
+ */
+
+static bool
+group_wait(_gw_group_sync_t *g, bool entered, bool (*sync_cb)(void *data), void *data)
+{
+  return (_gwGroupSyncWaitFor(g, _gwGroupSyncDone(g, entered), sync_cb, data));
 }
 
 

@@ -101,13 +101,20 @@ struct _gw_spool_writer_s
   char            name[SPOOL_NAME_MAX];   /* File name in incoming/ and jobs/ */
   int             fd;                     /* Open file in incoming/, or -1 */
   bool            created;                /* incoming/name exists (ours) */
-  bool            sealed;                 /* gwSpoolWriterSeal() succeeded: all written, not yet synced */
+  bool            sealed;                 /* gwSpoolWriterSeal() succeeded: all sealed, not yet synced */
+  bool            tail_pending;           /* Sealed, its last bytes not yet written (writer_write_tail()) */
   bool            finished;               /* gwSpoolWriterFinish() succeeded (synced and closed) */
   bool            committing;             /* gwSpoolWriterCommitStart() ran: gwSpoolWriterCommitEnd() next */
   bool            commit_ok;              /* What the commit came to */
   bool            commit_queued;          /* Handed to the commit pool: gwSpoolWriterCommitEnd() waits for commit_done */
   bool            commit_done;            /* The pool's thread has finished it (under the pool's lock) */
   bool            commit_entered;         /* Announced to the group sync of jobs/ (group-sync.c) */
+  bool            commit_renamed;         /* The pool's thread moved it into jobs/ */
+  uint64_t        commit_ticket;          /* Its rename's number in the group sync of jobs/ */
+  bool            commit_dir_done;        /* jobs/ was synced after its rename, or nothing to sync (under the pool's lock) */
+  bool            commit_dir_ok;          /* ... and that fsync succeeded */
+  gw_spool_writer_t *dir_next;            /* The queue of the pool's jobs/ thread */
+  pthread_cond_t  commit_cond;            /* The pool finished its file or its folder side */
   gw_spool_writer_t *commit_next;         /* The pool's queue */
   bool            failed;                 /* A write failed: only abort remains */
   gw_aead_t      *aead;                   /* AES-256-GCM keyed with the DEK */
@@ -150,6 +157,8 @@ struct _gw_spool_reader_s
 };
 
 extern bool     _gwSpoolSyncJobs(gw_spool_t *spool, bool entered);
+extern uint64_t _gwSpoolRenamed(gw_spool_t *spool, bool entered);
+extern bool     _gwSpoolSyncJobsFor(gw_spool_t *spool, uint64_t ticket);
 extern void     _gwSpoolWriterPoolInit(gw_spool_t *spool);
 extern void     _gwSpoolWriterPoolFree(gw_spool_t *spool);
 extern void     _gwSpoolPutBE32(unsigned char *p, uint32_t v);

@@ -106,6 +106,7 @@ writer_free(gw_spool_writer_t *w)
     close(w->fd);
   _gwAeadDelete(&w->aead);
   buffer_put(w->spool, w->out);
+  pthread_cond_destroy(&w->commit_cond);
   gwWipe(w, sizeof(*w));
   free(w);
 }
@@ -144,6 +145,7 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
   w->spool  = spool;
   w->docnum = docnum;
   w->fd     = -1;
+  pthread_cond_init(&w->commit_cond, NULL);
   memcpy(w->job_id, job_id, GW_UUID_LEN + 1);
   _gwSpoolMakeName(job_id, docnum, w->name);
 
@@ -730,11 +732,14 @@ gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len)
 
 
 /*
- * 'gwSpoolWriterSeal()' - Seal the final chunk, write everything and wrap
- *                         the DEK into *key (the caller stores it in the
- *                         store row); the file is not synced yet (see
- *                         gwSpoolWriterFinish() and gwSpoolWriterCommitStart()).
- *                         *plain_size_r (may be NULL) gets the size.
+ * 'gwSpoolWriterSeal()' - Seal the final chunk and wrap the DEK into *key
+ *                         (the caller stores it in the store row).  The
+ *                         last sealed bytes are written by the commit
+ *                         (gwSpoolWriterFinish() here, or
+ *                         gwSpoolWriterCommitStart() on a commit thread,
+ *                         while the caller commits its row): a write that
+ *                         fails then fails the commit.  *plain_size_r (may
+ *                         be NULL) gets the size.
  */
 
 bool
@@ -747,15 +752,12 @@ gwSpoolWriterSeal(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_s
   if (!w || !key || w->failed || w->sealed)
     return (false);
 
-  if (!writer_seal_last(w) || !writer_flush(w, true))
+  if (!writer_seal_last(w))
   {
     gwLog(w->spool->log, GW_LOG_ERROR, "Unable to finish the spool file %s/%s.", w->spool->incoming, w->name);
     w->failed = true;
     return (false);
   }
-  if (w->wb[0])
-    gwLog(w->spool->log, GW_LOG_DEBUG, "Spool file %s: %llu bytes; the caller waited %.0f ms for the disk.", w->name, (unsigned long long)w->plain_size, w->wb_ms);
-  wb_stop(w);
 
   /*
    * Wrap the DEK: kek_id | nonce | AES-256-GCM(KEK, DEK) | tag.
@@ -777,7 +779,8 @@ gwSpoolWriterSeal(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_s
 
   gwWipe(w->dek, sizeof(w->dek));
   _gwAeadDelete(&w->aead);
-  w->sealed = true;
+  w->sealed       = true;
+  w->tail_pending = true;               /* Written by writer_write_tail(), maybe on a commit thread */
 
   if (plain_size_r)
     *plain_size_r = w->plain_size;
@@ -787,20 +790,53 @@ gwSpoolWriterSeal(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_s
 
 
 /*
- * 'writer_sync()' - fsync and close a sealed file (finished then).  False
- *                   (logged, the writer failed) on error.
+ * 'writer_write_tail()' - Write the sealed bytes gwSpoolWriterSeal() left
+ *                         (after the write-behind lanes' rounds) and stop
+ *                         the lanes.  False (logged, the writer failed) on
+ *                         error.
+ */
+
+static bool
+writer_write_tail(gw_spool_writer_t *w)
+{
+  bool ok;
+
+  if (!w->tail_pending)
+    return (!w->failed);
+
+  w->tail_pending = false;
+  ok              = writer_flush(w, true);
+  if (w->wb[0])
+    gwLog(w->spool->log, GW_LOG_DEBUG, "Spool file %s: %llu bytes; the writer waited %.0f ms for the disk.", w->name, (unsigned long long)w->plain_size, w->wb_ms);
+  wb_stop(w);
+  if (!ok)
+  {
+    gwLog(w->spool->log, GW_LOG_ERROR, "Unable to finish the spool file %s/%s.", w->spool->incoming, w->name);
+    w->failed = true;
+  }
+
+  return (ok);
+}
+
+
+/*
+ * 'writer_sync()' - Write what is left of a sealed file, fsync and close
+ *                   it (finished then).  False (logged, the writer
+ *                   failed) on error.
  */
 
 static bool
 writer_sync(gw_spool_writer_t *w)
 {
   gw_spool_t *spool = w->spool;
-  int         fd    = w->fd;
+  int         fd;
 
   if (w->finished)
     return (true);
-  if (!w->sealed || w->failed)
+  if (!w->sealed || w->failed || !writer_write_tail(w))
     return (false);
+
+  fd = w->fd;
 
   if (spool->sync_delay_ms > 0)
     usleep((useconds_t)spool->sync_delay_ms * 1000);   /* Tests only: a slow disk */
@@ -846,10 +882,38 @@ gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain
 
 
 /*
- * 'commit_work()' - The commit of a sealed or finished file: fsync it (if
- *                   not yet), move it from incoming/ to jobs/ and wait for
- *                   an fsync of jobs/ after the rename (shared with the
- *                   other commits of the moment).  Sets w->commit_ok.
+ * 'commit_rename()' - Move a commit's file from incoming/ to jobs/.  False
+ *                     (logged) on error.
+ */
+
+static bool
+commit_rename(gw_spool_writer_t *w)
+{
+  gw_spool_t *spool = w->spool;
+
+  if (renameat2(spool->incoming_fd, w->name, spool->jobs_fd, w->name, RENAME_NOREPLACE) &&
+      (errno != EINVAL || renameat(spool->incoming_fd, w->name, spool->jobs_fd, w->name)))
+  {
+    /*
+     * RENAME_NOREPLACE is refused (EINVAL) by some file systems; job ids
+     * are random, so a plain rename is the fallback there.
+     */
+
+    gwLog(spool->log, GW_LOG_ERROR, "Unable to commit the spool file of job %s document %u: %s", w->job_id, w->docnum, strerror(errno));
+    return (false);
+  }
+  w->created = false;
+
+  return (true);
+}
+
+
+/*
+ * 'commit_work()' - The commit of a sealed or finished file in order, on
+ *                   the caller's thread: fsync it (if not yet), move it
+ *                   from incoming/ to jobs/ and wait for an fsync of jobs/
+ *                   after the rename (shared with the other commits of
+ *                   the moment).  Sets w->commit_ok.
  */
 
 static void
@@ -863,19 +927,8 @@ commit_work(gw_spool_writer_t *w)
   {
     gwLog(spool->log, GW_LOG_ERROR, "Refusing to commit job %s document %u: it was not finished.", w->job_id, w->docnum);
   }
-  else if (renameat2(spool->incoming_fd, w->name, spool->jobs_fd, w->name, RENAME_NOREPLACE) &&
-           (errno != EINVAL || renameat(spool->incoming_fd, w->name, spool->jobs_fd, w->name)))
+  else if (commit_rename(w))
   {
-    /*
-     * RENAME_NOREPLACE is refused (EINVAL) by some file systems; job ids
-     * are random, so a plain rename is the fallback there.
-     */
-
-    gwLog(spool->log, GW_LOG_ERROR, "Unable to commit the spool file of job %s document %u: %s", w->job_id, w->docnum, strerror(errno));
-  }
-  else
-  {
-    w->created = false;
     if (_gwSpoolSyncJobs(spool, w->commit_entered))
       w->commit_ok = true;
     else
@@ -911,13 +964,186 @@ commit_work(gw_spool_writer_t *w)
 struct spool_commits_s
 {
   pthread_cond_t     work;                /* A writer was queued, or stop */
-  pthread_cond_t     done;                /* A commit finished */
+  pthread_cond_t     dir_work;            /* A writer was queued for the jobs/ thread, or stop */
+  gw_spool_writer_t *dir_first, *dir_last; /* Renamed, waiting for an fsync of jobs/ */
+  pthread_t          dir_thread;          /* The jobs/ thread (dir_run()), once started */
+  bool               dir_started;
   gw_spool_writer_t *first, *last;        /* Queued, not yet taken */
   int                nthreads, idle;  /* Threads, and those waiting for work */
   int                nqueued;         /* Writers queued, not yet taken */
   bool               stop;
   pthread_t          threads[SPOOL_COMMIT_THREADS];
 };
+
+
+/*
+ * 'dir_run()' - The pool's jobs/ thread: for the writers renamed since its
+ *               last round, wait for (or run) one fsync of jobs/ that
+ *               started after the last of their renames.  It runs beside
+ *               the commit threads' file fsyncs and the callers' WAL
+ *               fsyncs: the three durability points of a submission
+ *               side by side.
+ */
+
+static void *
+dir_run(void *arg)
+{
+  gw_spool_t        *spool = (gw_spool_t *)arg;
+  spool_commits_t   *c     = spool->commits;
+  gw_spool_writer_t *w, *next;
+  uint64_t           ticket;
+  bool               ok;
+
+  pthread_mutex_lock(&spool->pool_lock);
+  for (;;)
+  {
+    while (!c->dir_first && !c->stop)
+      pthread_cond_wait(&c->dir_work, &spool->pool_lock);
+    if ((w = c->dir_first) == NULL)
+      break;                              /* Stopping and nothing left */
+    c->dir_first = c->dir_last = NULL;
+    for (ticket = 0, next = w; next; next = next->dir_next)
+      if (next->commit_ticket > ticket)
+        ticket = next->commit_ticket;
+    pthread_mutex_unlock(&spool->pool_lock);
+
+    ok = _gwSpoolSyncJobsFor(spool, ticket);
+
+    pthread_mutex_lock(&spool->pool_lock);
+    for (; w; w = next)
+    {
+      next               = w->dir_next;   /* w may be freed once its caller sees dir_done */
+      w->commit_dir_ok   = ok;
+      w->commit_dir_done = true;
+      pthread_cond_signal(&w->commit_cond);
+    }
+  }
+  pthread_mutex_unlock(&spool->pool_lock);
+
+  return (NULL);
+}
+
+
+/*
+ * 'dir_post()' - Queue a renamed writer for the jobs/ thread, starting it
+ *                the first time (pool_lock held).  False when it cannot
+ *                be had: the commit thread syncs jobs/ itself.
+ */
+
+static bool
+dir_post(spool_commits_t *c, gw_spool_writer_t *w)
+{
+  pthread_attr_t attr;
+
+  if (!c->dir_started)
+  {
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    c->dir_started = !pthread_create(&c->dir_thread, &attr, dir_run, w->spool);
+    pthread_attr_destroy(&attr);
+    if (!c->dir_started)
+      return (false);
+  }
+
+  w->dir_next = NULL;
+  if (c->dir_last)
+    c->dir_last->dir_next = w;
+  else
+    c->dir_first = w;
+  c->dir_last = w;
+  pthread_cond_signal(&c->dir_work);
+
+  return (true);
+}
+
+
+/*
+ * 'commit_split()' - A queued commit, on a thread of the pool: write what
+ *                    is left of the file, move it into jobs/, hand it to
+ *                    the jobs/ thread (dir_run()) and fsync the file
+ *                    meanwhile.  The fsyncs of the file and of jobs/ run
+ *                    side by side instead of one after the other: a crash
+ *                    between them leaves a file in jobs/ that is short
+ *                    or unsynced, for a job that was never answered,
+ *                    which recovery fails (docs/spool-format.md,
+ *                    "Commit").  Sets w->commit_ok for the file's side.
+ */
+
+static void
+commit_split(gw_spool_writer_t *w)
+{
+  gw_spool_t *spool  = w->spool;
+  bool        posted = false;
+
+  w->commit_ok      = false;
+  w->commit_renamed = false;
+
+  if (!w->sealed || w->failed)
+    gwLog(spool->log, GW_LOG_ERROR, "Refusing to commit job %s document %u: it was not finished.", w->job_id, w->docnum);
+  else if (writer_write_tail(w) && commit_rename(w))
+  {
+    w->commit_renamed = true;
+    w->commit_ticket  = _gwSpoolRenamed(spool, w->commit_entered);
+    w->commit_entered = false;
+  }
+
+  if (w->commit_entered)
+  {
+    _gwGroupSyncLeave(&spool->jobs_sync);  /* No rename: a gathering leader need not wait for it */
+    w->commit_entered = false;
+  }
+
+  pthread_mutex_lock(&spool->pool_lock);
+  if (w->commit_renamed)
+    posted = dir_post(spool->commits, w);
+  else
+    w->commit_dir_done = true;          /* Nothing of it in jobs/ */
+  pthread_mutex_unlock(&spool->pool_lock);
+
+  if (w->commit_renamed)
+  {
+    w->commit_ok = writer_sync(w);
+    if (!posted)
+    {
+      bool ok = _gwSpoolSyncJobsFor(spool, w->commit_ticket);
+
+      pthread_mutex_lock(&spool->pool_lock);
+      w->commit_dir_ok   = ok;
+      w->commit_dir_done = true;
+      pthread_mutex_unlock(&spool->pool_lock);
+    }
+  }
+  else if (w->created)
+  {
+    unlinkat(spool->incoming_fd, w->name, 0);
+    w->created = false;
+  }
+}
+
+
+/*
+ * 'commit_wait()' - The caller's side of a queued commit: wait until the
+ *                   file is synced and jobs/ was synced after its rename.
+ *                   True once both are durable; else the file is removed.
+ */
+
+static bool
+commit_wait(gw_spool_writer_t *w)
+{
+  gw_spool_t *spool = w->spool;
+  bool        ok;
+
+  pthread_mutex_lock(&spool->pool_lock);
+  while (!w->commit_done || !w->commit_dir_done)
+    pthread_cond_wait(&w->commit_cond, &spool->pool_lock);
+  pthread_mutex_unlock(&spool->pool_lock);
+
+  ok = w->commit_renamed && w->commit_ok && w->commit_dir_ok;
+  if (w->commit_renamed && !ok)
+    unlinkat(spool->jobs_fd, w->name, 0);
+
+  return (ok);
+}
 
 
 /*
@@ -945,11 +1171,11 @@ commit_run(void *arg)
     c->nqueued --;
     pthread_mutex_unlock(&spool->pool_lock);
 
-    commit_work(w);
+    commit_split(w);
 
     pthread_mutex_lock(&spool->pool_lock);
     w->commit_done = true;
-    pthread_cond_broadcast(&c->done);
+    pthread_cond_signal(&w->commit_cond);  /* Its caller waits in commit_wait() */
   }
   pthread_mutex_unlock(&spool->pool_lock);
 
@@ -987,6 +1213,7 @@ _gwSpoolWriterPoolFree(gw_spool_t *spool)
   {
     c->stop = true;
     pthread_cond_broadcast(&c->work);
+    pthread_cond_broadcast(&c->dir_work);
   }
   pthread_mutex_unlock(&spool->pool_lock);
 
@@ -994,8 +1221,10 @@ _gwSpoolWriterPoolFree(gw_spool_t *spool)
   {
     for (int i = 0; i < c->nthreads; i ++)
       pthread_join(c->threads[i], NULL);
+    if (c->dir_started)
+      pthread_join(c->dir_thread, NULL);
     pthread_cond_destroy(&c->work);
-    pthread_cond_destroy(&c->done);
+    pthread_cond_destroy(&c->dir_work);
     free(c);
     spool->commits = NULL;
   }
@@ -1024,7 +1253,7 @@ commit_queue(gw_spool_writer_t *w)
     if ((c = calloc(1, sizeof(spool_commits_t))) == NULL)
       return (false);
     pthread_cond_init(&c->work, NULL);
-    pthread_cond_init(&c->done, NULL);
+    pthread_cond_init(&c->dir_work, NULL);
     spool->commits = c;
   }
 
@@ -1071,9 +1300,9 @@ gwSpoolWriterCommitStart(gw_spool_writer_t *w)
   if (!w->spool->serial_commit)
   {
     /*
-     * Announced to the group sync of jobs/ before the file's fsync runs:
-     * a commit whose fsync ends first waits briefly for this one's rename,
-     * and one fsync of jobs/ covers both (group-sync.c).
+     * Announced to the group sync of jobs/ before its last write and
+     * rename run: a commit that syncs jobs/ first waits briefly for this
+     * one's rename, and one fsync of jobs/ covers both (group-sync.c).
      */
 
     _gwGroupSyncEnter(&w->spool->jobs_sync);
@@ -1099,24 +1328,14 @@ gwSpoolWriterCommitStart(gw_spool_writer_t *w)
 bool
 gwSpoolWriterCommitEnd(gw_spool_writer_t **w)
 {
-  gw_spool_t *spool;
-  bool        ok;
+  bool ok;
 
   if (!w || !*w)
     return (false);
 
-  spool = (*w)->spool;
   if (!(*w)->committing)
     gwSpoolWriterCommitStart(*w);
-  if ((*w)->commit_queued)
-  {
-    pthread_mutex_lock(&spool->pool_lock);
-    while (!(*w)->commit_done)
-      pthread_cond_wait(&spool->commits->done, &spool->pool_lock);
-    pthread_mutex_unlock(&spool->pool_lock);
-  }
-
-  ok = (*w)->commit_ok;
+  ok = (*w)->commit_queued ? commit_wait(*w) : (*w)->commit_ok;
   writer_free(*w);
   *w = NULL;
 

@@ -342,6 +342,9 @@ sync_jobs(void *data)
 {
   gw_spool_t *spool = (gw_spool_t *)data;
 
+  if (spool->sync_delay_ms > 0)
+    usleep((useconds_t)spool->sync_delay_ms * 1000);   /* Tests only: a slow disk */
+
   if (fsync(spool->jobs_fd))
   {
     gwLog(spool->log, GW_LOG_ERROR, "Unable to sync the spool folder %s: %s", spool->jobs, strerror(errno));
@@ -370,6 +373,34 @@ _gwSpoolSyncJobs(gw_spool_t *spool, bool entered)
     return (_gwGroupSyncWaitEntered(&spool->jobs_sync, sync_jobs, spool));
   else
     return (_gwGroupSyncWait(&spool->jobs_sync, sync_jobs, spool));
+}
+
+
+/*
+ * '_gwSpoolRenamed()' - A file was renamed into jobs/ (entered: its commit
+ *                       was announced): its ticket for
+ *                       _gwSpoolSyncJobsFor(), which another thread may
+ *                       call.
+ */
+
+uint64_t
+_gwSpoolRenamed(gw_spool_t *spool, bool entered)
+{
+  return (_gwGroupSyncDone(&spool->jobs_sync, entered));
+}
+
+
+/*
+ * '_gwSpoolSyncJobsFor()' - Return once an fsync of jobs/ that started
+ *                           after the rename numbered 'ticket' has
+ *                           finished (running it when no other thread
+ *                           is).  False when the fsync failed (logged).
+ */
+
+bool
+_gwSpoolSyncJobsFor(gw_spool_t *spool, uint64_t ticket)
+{
+  return (_gwGroupSyncWaitFor(&spool->jobs_sync, ticket, sync_jobs, spool));
 }
 
 

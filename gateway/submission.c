@@ -870,11 +870,11 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   }
 
   /*
-   * Two durability points, overlapped (docs/spool-format.md, "Commit"):
-   * the spool file's fsync, its rename into jobs/ and the fsync of jobs/
-   * run on a thread of the spool while this thread commits the store row
-   * (and waits for the WAL fsync).  The caller answers only once both are
-   * durable.  A crash in between leaves a job converting without a
+   * The durability points side by side (docs/spool-format.md, "Commit"):
+   * the spool's threads write the file's last bytes, rename it into jobs/
+   * and fsync the file and jobs/ at once, while this thread commits the
+   * store row (and waits for the WAL fsync).  The caller answers only once
+   * all are durable.  A crash in between leaves a job converting without a
    * readable original (it fails at recovery) or a spool file of a job
    * still receiving (removed at recovery); the client had no answer for
    * either.

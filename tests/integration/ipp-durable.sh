@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# ipp-durable.sh - a Print-Job is answered only once both of its durability
-# points are reached, and they run side by side (docs/spool-format.md,
-# "Commit"): the spool file's fsync (with the rename and the shared fsync of
-# jobs/) on a spool thread, the store's WAL fsync on the commit thread.  A
-# slow disk is played by PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS (before each
-# spool file's fsync) and PRINTGATE_TEST_STORE_SYNC_DELAY_MS (before each WAL
+# ipp-durable.sh - a Print-Job is answered only once its durability points
+# are reached, and they run side by side (docs/spool-format.md, "Commit"):
+# the spool file's fsync on a spool commit thread, the shared fsync of jobs/
+# after its rename on the spool's jobs/ thread, the store's WAL fsync on the
+# IPP commit thread.  A slow disk is played by
+# PRINTGATE_TEST_SPOOL_SYNC_DELAY_MS (before each spool file's fsync and
+# each fsync of jobs/) and PRINTGATE_TEST_STORE_SYNC_DELAY_MS (before each WAL
 # fsync), D = 1500 ms each (what a loaded machine adds, tenths of a second,
 # stays well inside case 3's margin of 0.75 D); each case measures the best
 # of three Print-Jobs (connect to answer, the password check cached first,
@@ -14,9 +15,10 @@
 #     while a Get-Printer-Attributes answers at once (best of three < D: one
 #     that waited for a delay would take >= D; the delays slow only commits);
 #  2. store slow, spool fast: no answer before the WAL fsync (>= D);
-#  3. both slow: >= D and < 1.75 D (overlapped; one after the other is >= 2 D);
+#  3. both slow: >= D and < 1.75 D (overlapped; one after the other is >= 3 D);
 #  4. positive control (PRINTGATE_TEST_SPOOL_COMMIT_SERIAL=1: the spool
-#     commit first, then the store's): >= 2 D, so case 3 can fail;
+#     commit in order, file then jobs/, then the store's): >= 2 D (3 D
+#     measured), so case 3 can fail;
 #  5. all 16 jobs answered and held, no spool file left in incoming/.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
