@@ -81,7 +81,8 @@ typedef enum auth_outcome_e     /* What an attempt came to */
   AUTH_OK,                      /* A right credential */
   AUTH_WRONG,                   /* Wrong (counted) */
   AUTH_LOCKED,                  /* Refused: a key is locked (not counted) */
-  AUTH_ERROR                    /* Store error (refused, nothing counted) */
+  AUTH_ERROR,                   /* Store error (refused, nothing counted) */
+  AUTH_UNCACHED                 /* Cache only: not a password the cache knows (nothing counted) */
 } auth_outcome_t;
 
 
@@ -412,7 +413,7 @@ password_right(gw_system_t *sys, const gw_user_t *u, const char *password, bool 
  */
 
 static auth_outcome_t
-auth_attempt(gw_system_t *sys, const gw_actor_t *actor, const char *key, gw_credential_t kind, const unsigned char hmac[GW_HMAC_LEN], const gw_user_t *user, const char *password, int64_t *user_id_r, bool *locks_r)
+auth_attempt(gw_system_t *sys, const gw_actor_t *actor, const char *key, gw_credential_t kind, const unsigned char hmac[GW_HMAC_LEN], const gw_user_t *user, const char *password, bool cached_only, int64_t *user_id_r, bool *locks_r)
 {
   gw_config_t      c;
   gw_lockout_key_t k;
@@ -429,7 +430,8 @@ auth_attempt(gw_system_t *sys, const gw_actor_t *actor, const char *key, gw_cred
    * A password the cache remembers as right (Argon2id found it right for
    * the same stored hash moments ago): nothing to reserve or take back, so
    * the store only reads the lock and writes nothing.  A lock still
-   * refuses it; a miss goes the counted way below.
+   * refuses it; a miss goes the counted way below (or, asked for the
+   * cache only, nowhere: nothing is counted).
    */
 
   if (user && password_right(sys, user, password, true))
@@ -441,6 +443,8 @@ auth_attempt(gw_system_t *sys, const gw_actor_t *actor, const char *key, gw_cred
     *user_id_r = user->id;
     return (AUTH_OK);
   }
+  if (cached_only)
+    return (AUTH_UNCACHED);
 
   if ((id = gwStoreCredentialAttempt(sys->store, actor->tenant, kind, hmac, &k, 1, (int64_t)time(NULL), c.pin_lockout, &until, &which)) < 0)
     return (AUTH_ERROR);
@@ -503,11 +507,13 @@ auth_where_valid(gw_system_t *sys, const gw_actor_t *actor)
 
 /*
  * 'auth_login()' - A password (and, when devices is true, a device
- *                  password) for a user name.
+ *                  password) for a user name: 1 right, 0 refused.  With
+ *                  cached_only, -1 (nothing counted) unless the cache
+ *                  remembers it as the user's password.
  */
 
-static bool
-auth_login(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, bool devices, gw_user_t *user, gw_device_t *device, const char **error_r)
+static int
+auth_login(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, bool devices, bool cached_only, gw_user_t *user, gw_device_t *device, const char **error_r)
 {
   char           key[GW_LOCKOUT_KEY_MAX_LEN + 1];
   unsigned char  hmac[GW_HMAC_LEN];
@@ -527,12 +533,20 @@ auth_login(gw_system_t *sys, const gw_actor_t *actor, const char *name, const ch
   known = gwStoreUserFind(sys->store, actor->tenant, name, &u) && !u.disabled;
   snprintf(key, sizeof(key), "login:%s@%s", u.name[0] ? u.name : "?", actor->where);
 
-  if (known && devices && device_hmac(sys, "password", u.id, password, hmac))
-    outcome = auth_attempt(sys, actor, key, GW_CREDENTIAL_DEVICE_PASSWORD, hmac, &u, password, &id, &locks);
+  if (cached_only && !known)
+    outcome = AUTH_UNCACHED;
+  else if (known && devices && device_hmac(sys, "password", u.id, password, hmac))
+    outcome = auth_attempt(sys, actor, key, GW_CREDENTIAL_DEVICE_PASSWORD, hmac, &u, password, cached_only, &id, &locks);
   else if (gwRandomBytes(hmac, sizeof(hmac)))
-    outcome = auth_attempt(sys, actor, key, GW_CREDENTIAL_NONE, hmac, known ? &u : NULL, password, &id, &locks);
+    outcome = auth_attempt(sys, actor, key, GW_CREDENTIAL_NONE, hmac, known ? &u : NULL, password, cached_only, &id, &locks);
   else
     outcome = AUTH_ERROR;
+
+  if (outcome == AUTH_UNCACHED)
+  {
+    gwWipe(hmac, sizeof(hmac));
+    return (-1);
+  }
 
   memset(&d, 0, sizeof(d));
   if (outcome == AUTH_OK && id == u.id && devices && id > 0)
@@ -540,14 +554,17 @@ auth_login(gw_system_t *sys, const gw_actor_t *actor, const char *name, const ch
   gwWipe(hmac, sizeof(hmac));
 
   if (outcome != AUTH_OK || id != u.id)
-    return (auth_refused(sys, actor, outcome == AUTH_OK ? AUTH_WRONG : outcome, u.name, "password", locks, "wrong user name or password", error_r));
+  {
+    auth_refused(sys, actor, outcome == AUTH_OK ? AUTH_WRONG : outcome, u.name, "password", locks, "wrong user name or password", error_r);
+    return (0);
+  }
 
   if (user)
     *user = u;
   if (device)
     *device = d;
 
-  return (true);
+  return (1);
 }
 
 
@@ -558,7 +575,7 @@ auth_login(gw_system_t *sys, const gw_actor_t *actor, const char *name, const ch
 bool
 gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r)
 {
-  return (auth_login(sys, actor, name, password, false, user, NULL, error_r));
+  return (auth_login(sys, actor, name, password, false, false, user, NULL, error_r) > 0);
 }
 
 
@@ -569,7 +586,23 @@ gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, c
 bool
 gwApiAuthBasic(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, gw_device_t *device, const char **error_r)
 {
-  return (auth_login(sys, actor, name, password, true, user, device, error_r));
+  return (auth_login(sys, actor, name, password, true, false, user, device, error_r) > 0);
+}
+
+
+/*
+ * 'gwApiAuthBasicCached()' - gwApiAuthBasic() when it needs no Argon2id:
+ *                            a user's password the cache remembers as
+ *                            right (1, or 0 when the pair is locked).
+ *                            Anything else (-1) is left to
+ *                            gwApiAuthBasic(), on a worker: nothing was
+ *                            counted.
+ */
+
+int
+gwApiAuthBasicCached(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r)
+{
+  return (auth_login(sys, actor, name, password, false, true, user, NULL, error_r));
 }
 
 
@@ -596,7 +629,7 @@ gwApiAuthToken(gw_system_t *sys, const gw_actor_t *actor, const char *token, gw_
 
   snprintf(key, sizeof(key), "device:%s", actor->where);
   if (device_hmac(sys, "token", 0, token, hmac) || gwRandomBytes(hmac, sizeof(hmac)))
-    outcome = auth_attempt(sys, actor, key, GW_CREDENTIAL_DEVICE_TOKEN, hmac, NULL, NULL, &id, &locks);
+    outcome = auth_attempt(sys, actor, key, GW_CREDENTIAL_DEVICE_TOKEN, hmac, NULL, NULL, false, &id, &locks);
 
   memset(&d, 0, sizeof(d));
   if (outcome == AUTH_OK && (!gwStoreUserGet(sys->store, actor->tenant, id, &u) || u.disabled ||

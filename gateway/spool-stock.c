@@ -156,13 +156,15 @@ stock_run(void *arg)
 
 /*
  * '_gwSpoolStockNoted()' - A writer took a file or began an upload: wake
- *                          the thread if it sleeps.  free_lock held.
+ *                          the thread if it sleeps and the reserve is
+ *                          short (not once per upload while it is still
+ *                          full).  free_lock held.
  */
 
 void
 _gwSpoolStockNoted(gw_spool_t *spool)
 {
-  if (spool->stock && spool->stock->sleeping)
+  if (spool->stock && spool->stock->sleeping && spool->free_count + spool->free_pending <= spool->stock->target)   /* Called before the take */
   {
     spool->stock->sleeping = false;     /* One wake-up per sleep */
     pthread_cond_signal(&spool->stock->cond);

@@ -7,7 +7,8 @@
  * rwlock -> store (never the other way round); no core lock is held while
  * a sink talks to a printer.  'convert_lock' only counts conversion slots
  * (ConversionWorkers); nothing else is taken while it is held.  'wait_lock'
- * is taken by the job-event callback and by gwSystemJobWait(), which reads
+ * is taken by wake_waiters() after a job's event (when someone waits) and
+ * by gwSystemJobWait(), which reads
  * the store while holding it (order: wait_lock -> store); events are
  * emitted with no core lock held.
  */
@@ -59,7 +60,7 @@ struct _gw_system_s
   pthread_cond_t       wait_cond;                /* broadcast on every job event */
   bool                 stopping;                 /* gwSystemDelete() has begun */
   bool                 recovered;                /* gwSystemRecover() ran: the daemon, which converts */
-  int                  wait_sub;                 /* The waiters' event subscription */
+  int                  job_waiters;              /* gwSystemJobWait() callers (atomic; wake_waiters()) */
   gw_frontend_t        frontends[GW_MAX_FRONTENDS]; /* Registered front-ends (frontend.h) */
   int                  num_frontends;
   int                  started_frontends;        /* start() succeeded for the first N */

@@ -281,15 +281,24 @@ start_office(gw_system_t *sys)
 
 
 /*
- * 'wake_waiters()' - Job-event callback: wake gwSystemJobWait() callers.
+ * 'wake_waiters()' - A job changed state (committed): wake the
+ *                    gwSystemJobWait() callers, if there are any.  Called
+ *                    by job_event() on the committing thread, not through
+ *                    an event subscription: that cost every job's every
+ *                    change a wake-up of a delivery thread, for a caller
+ *                    that is rarely there (the CLI's "submit --wait").
+ *                    A waiter counts itself before it reads the store,
+ *                    and the fence orders this thread's commit before its
+ *                    read of the count: either the waiter's read sees the
+ *                    change, or this sees the waiter.
  */
 
 static void
-wake_waiters(const gw_job_event_t *event, void *data)
+wake_waiters(gw_system_t *sys)
 {
-  gw_system_t *sys = (gw_system_t *)data;
-
-  (void)event;
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&sys->job_waiters, __ATOMIC_SEQ_CST) == 0)
+    return;
 
   pthread_mutex_lock(&sys->wait_lock);
   pthread_cond_broadcast(&sys->wait_cond);
@@ -318,7 +327,7 @@ start_workers(gw_system_t *sys, const char **error_r)
     slots = 64;
   threads = slots > 32 ? 64 : 2 * slots;
 
-  if ((sys->events = gwEventsNew(sys->log, 0)) == NULL || (sys->wait_sub = gwEventsSubscribe(sys->events, NULL, wake_waiters, sys)) == 0)
+  if ((sys->events = gwEventsNew(sys->log, 0)) == NULL)
   {
     *error_r = "unable to start the job events";
     return (false);
@@ -1054,6 +1063,7 @@ job_event(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_sta
   snprintf(event.text, sizeof(event.text), "%s", text ? text : "");
   snprintf(event.printer, sizeof(event.printer), "%s", printer ? printer : "");
   gwEventsEmit(sys->events, &event);
+  wake_waiters(sys);
 }
 
 
@@ -1115,6 +1125,7 @@ gwSystemJobWait(gw_system_t *sys, int64_t tenant, const char *job_id, int timeou
   gwClockDeadline(&deadline, CLOCK_REALTIME, timeout_ms);
 
   pthread_mutex_lock(&sys->wait_lock);
+  __atomic_add_fetch(&sys->job_waiters, 1, __ATOMIC_SEQ_CST);   /* Before the read: wake_waiters() */
   while ((found = gwStoreJobGet(sys->store, tenant, job_id, job)) &&
          (job->state == GW_JOB_STATE_RECEIVING || job->state == GW_JOB_STATE_CONVERTING) && !sys->stopping)
   {
@@ -1126,6 +1137,7 @@ gwSystemJobWait(gw_system_t *sys, int64_t tenant, const char *job_id, int timeou
       break;
     }
   }
+  __atomic_sub_fetch(&sys->job_waiters, 1, __ATOMIC_SEQ_CST);
   pthread_mutex_unlock(&sys->wait_lock);
 
   return (found);

@@ -433,6 +433,30 @@ main(void)
   TEST_CHECKF(hitsb - hits >= (unsigned long)r.right, "%lu hits for %d right", hitsb - hits, r.right);
   TEST_CHECK(gwApiLockoutClear(sys, &admin, "login:alice@192.0.2.20", &error));
 
+  TEST_BEGIN("cache-only check (gwApiAuthBasicCached(), IPP's listener path): only a password the cache knows as right; nothing else counted; a lock still refuses it");
+  _gwApiAuthCounters(&argon2, &hits);
+  memset(&user, 0, sizeof(user));
+  TEST_CHECK(gwApiAuthBasicCached(sys, &phone, "alice", before_pw, &user, &error) == 1 && !strcmp(user.name, "alice"));
+  TEST_CHECK(gwApiAuthBasicCached(sys, &phone, "alice", "wrong password!", &user, &error) == -1);
+  TEST_CHECK(gwApiAuthBasicCached(sys, &phone, "alice", password2, &user, &error) == -1);   /* A device password: the full check */
+  TEST_CHECK(gwApiAuthBasicCached(sys, &phone, "nobody", before_pw, &user, &error) == -1);
+  _gwApiAuthCounters(&argon2b, &hitsb);
+  TEST_CHECKF(argon2b == argon2 && hitsb == hits + 1, "%lu Argon2id, %lu hits", argon2b - argon2, hitsb - hits);
+  TEST_CHECKF(failures(sys, "login:alice@192.0.2.20", NULL) <= 0, "%lld failures counted (-1: no row)", (long long)failures(sys, "login:alice@192.0.2.20", NULL));
+  memset(&r, 0, sizeof(r));
+  r.name   = "alice";
+  r.secret = "wrong password!";
+  race(sys, &r, 12);
+  TEST_CHECK(failures(sys, "login:alice@192.0.2.20", &until) == 10 && until > 0);
+  error = NULL;
+  TEST_CHECK(gwApiAuthBasicCached(sys, &phone, "alice", before_pw, &user, &error) == 0 && error && strstr(error, "try again later"));
+  TEST_CHECK(gwApiAuthBasicCached(sys, &alice, "alice", before_pw, &user, &error) == 1);   /* Another client is not locked */
+  TEST_CHECK(failures(sys, "login:alice@192.0.2.20", NULL) == 10);
+  TEST_CHECK(gwApiLockoutClear(sys, &admin, "login:alice@192.0.2.20", &error));
+  TEST_CHECK(gwApiUserSetPassword(sys, &alice, "alice", before_pw, NULL, 0, &error));   /* Drops the cached check */
+  TEST_CHECK(gwApiAuthBasicCached(sys, &phone, "alice", before_pw, &user, &error) == -1);
+  TEST_CHECK(gwApiAuthBasic(sys, &phone, "alice", before_pw, &user, NULL, &error));
+
   TEST_BEGIN("lockout: unknown tokens lock their client (parallel too); a valid token then waits too");
   r.name   = NULL;
   r.secret = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

@@ -276,6 +276,9 @@ extern bool gwApiDeviceRevoke(gw_system_t *sys, const gw_actor_t *actor, int64_t
 extern bool gwApiAuthPassword(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r);
 /* HTTP Basic: the user's password or one of its device passwords (device, if not NULL, gets it; id 0 for the password). */
 extern bool gwApiAuthBasic(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, gw_device_t *device, const char **error_r);
+/* HTTP Basic when no Argon2id is needed (cheap enough for a listener thread): 1 a user's password the cache
+   remembers as right, 0 refused (its pair is locked), -1 anything else: ask gwApiAuthBasic() (nothing was counted). */
+extern int  gwApiAuthBasicCached(gw_system_t *sys, const gw_actor_t *actor, const char *name, const char *password, gw_user_t *user, const char **error_r);
 /* A device token (a token URL's last part): its owner (user) and device; a revoked token fails at once. */
 extern bool gwApiAuthToken(gw_system_t *sys, const gw_actor_t *actor, const char *token, gw_user_t *user, gw_device_t *device, const char **error_r);
 
