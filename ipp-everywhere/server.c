@@ -169,23 +169,6 @@ check_hold(const gw_ipp_check_t *c)
 
 
 /*
- * 'check_actor()' - Who asks for a password check: the IPP front-end, for
- *                   this client (the lockout key's second half).
- */
-
-static void
-check_actor(gw_actor_t *actor, const char *client)
-{
-  memset(actor, 0, sizeof(*actor));
-  actor->tenant   = GW_DEFAULT_TENANT;
-  actor->who      = "ipp";
-  actor->role     = GW_ROLE_USER;
-  actor->where    = client[0] ? client : "ipp";
-  actor->frontend = "ipp";
-}
-
-
-/*
  * 'check_run()' - The task: the password or device password.
  */
 
@@ -198,7 +181,12 @@ check_run(void *arg)
   const char     *error = NULL;
   gw_ipp_auth_t   result = GW_IPP_AUTH_FAILED;
 
-  check_actor(&actor, c->client);
+  memset(&actor, 0, sizeof(actor));
+  actor.tenant   = GW_DEFAULT_TENANT;
+  actor.who      = "ipp";
+  actor.role     = GW_ROLE_USER;
+  actor.where    = c->client[0] ? c->client : "ipp";
+  actor.frontend = "ipp";
   memset(&user, 0, sizeof(user));
   if (c->hold)
     check_hold(c);
@@ -272,7 +260,7 @@ check_cached(gw_ipp_request_t *r, const char *header)
     return (GW_IPP_AUTH_PENDING);
   }
 
-  check_actor(&actor, r->client);
+  _gwIppActor(r, &actor);               /* Not authenticated yet: the IPP front-end for this client */
   memset(&user, 0, sizeof(user));
   if ((rc = gwApiAuthBasicCached(r->sys, &actor, decoded, password, &user, &error)) > 0 && !user.disabled)
   {
