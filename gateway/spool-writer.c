@@ -977,6 +977,27 @@ struct spool_commits_s
 
 
 /*
+ * 'pool_thread_start()' - Start one of the commit pool's threads (a commit
+ *                         thread or the jobs/ thread) with a small stack.
+ *                         False when it cannot be had.
+ */
+
+static bool
+pool_thread_start(pthread_t *thread, void *(*run)(void *), gw_spool_t *spool)
+{
+  pthread_attr_t attr;
+  bool           ok;
+
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  ok = pthread_create(thread, &attr, run, spool) == 0;
+  pthread_attr_destroy(&attr);
+
+  return (ok);
+}
+
+
+/*
  * 'dir_run()' - The pool's jobs/ thread: for the writers renamed since its
  *               last round, wait for (or run) one fsync of jobs/ that
  *               started after the last of their renames.  It runs beside
@@ -1033,17 +1054,8 @@ dir_run(void *arg)
 static bool
 dir_post(spool_commits_t *c, gw_spool_writer_t *w)
 {
-  pthread_attr_t attr;
-
-  if (!c->dir_started)
-  {
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    c->dir_started = !pthread_create(&c->dir_thread, &attr, dir_run, w->spool);
-    pthread_attr_destroy(&attr);
-    if (!c->dir_started)
-      return (false);
-  }
+  if (!c->dir_started && !(c->dir_started = pool_thread_start(&c->dir_thread, dir_run, w->spool)))
+    return (false);
 
   w->dir_next = NULL;
   if (c->dir_last)
@@ -1246,7 +1258,6 @@ commit_queue(gw_spool_writer_t *w)
 {
   gw_spool_t      *spool = w->spool;
   spool_commits_t *c;
-  pthread_attr_t   attr;
 
   if ((c = spool->commits) == NULL)
   {
@@ -1259,11 +1270,8 @@ commit_queue(gw_spool_writer_t *w)
 
   if (c->idle <= c->nqueued && c->nthreads < SPOOL_COMMIT_THREADS)
   {
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    if (!pthread_create(c->threads + c->nthreads, &attr, commit_run, spool))
+    if (pool_thread_start(c->threads + c->nthreads, commit_run, spool))
       c->nthreads ++;
-    pthread_attr_destroy(&attr);
   }
   if (c->nthreads == 0)
     return (false);
