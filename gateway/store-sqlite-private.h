@@ -208,6 +208,8 @@ extern void          _gwSqlUnlock(_gw_sql_t *b);
 
 /* Group commit (store-sqlite-sync.c): one WAL fsync for many threads' commits */
 extern bool          _gwSqlSyncInit(_gw_sql_t *b, const char *path);
+extern const char   *_gwSqlVfsName(void);      /* store-sqlite-vfs.c: the WAL-gathering VFS */
+extern long          _gwSqlVfsSettle(sqlite3 *db);    /* Bytes left buffered (0) or -1 */
 extern bool          _gwSqlSyncWait(_gw_sql_t *b);
 extern unsigned long _gwSqlSyncCount(_gw_sql_t *b);
 extern void        (*_gwSqlSyncHook)(void);    /* Tests: run by a leader before its fsync */

@@ -190,8 +190,12 @@ void
 _gwSqlUnlock(_gw_sql_t *b)
 {
   bool wrote = sqlite3_get_autocommit(b->db) && sqlite3_total_changes64(b->db) != b->changes_at_lock && !b->provisional;
+  long left;
 
   b->provisional = false;
+
+  if ((left = _gwSqlVfsSettle(b->db)) != 0)
+    gwLog(b->log, GW_LOG_ERROR, "Store: %ld bytes of the WAL were still buffered after a write (store-sqlite-vfs.c)%s.", left, left < 0 ? " and could not be written" : "; written now");
 
   if (b->shred_pending && sqlite3_get_autocommit(b->db))
   {
@@ -962,7 +966,7 @@ _gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r)
   _gwGroupSyncInit(&b->wal_sync);
   b->log = log;
 
-  if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+  if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, _gwSqlVfsName()) != SQLITE_OK)
   {
     gwLog(log, GW_LOG_ERROR, "Store: unable to open \"%s\": %s", path, b->db ? sqlite3_errmsg(b->db) : "out of memory");
     error = "unable to open the database";
