@@ -106,7 +106,7 @@ typedef struct _gw_store_ops_s
   bool    (*printer_delete)(void *b, int64_t tenant, const char *name);
   int     (*printer_page)(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
 
-  bool    (*job_create)(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r);
+  bool    (*job_create)(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t original_size, const gw_wrapped_key_t *original_key, int *number_r, const char **error_r);
   bool    (*job_set_document)(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
   bool    (*job_get)(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
   bool    (*job_transition)(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, int64_t original_size, const gw_wrapped_key_t *original_key, const char **error_r);

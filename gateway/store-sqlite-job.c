@@ -148,6 +148,9 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
 }
 
 
+static bool original_insert(_gw_sql_t *b, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
+
+
 /*
  * 'job_number_next()' - Advance the job-number counter (1 to 2^31-1, then
  *                       round again).  Lock and transaction held.
@@ -233,12 +236,15 @@ count_jobs(_gw_sql_t *b, int64_t tenant, int64_t user_id, unsigned states)
  *                       a key if the caller has one) and "job.submit",
  *                       unless the user already has max_open unfinished
  *                       jobs (> 0; counted in the same transaction).
- *                       Provisional: the job is receiving, so the call
- *                       waits for no fsync (store-sqlite-sync.c).
+ *                       Provisional when the job is receiving: the call
+ *                       waits for no fsync (store-sqlite-sync.c).  With
+ *                       'original_key' the job is stored converting with
+ *                       its original's row, and the call waits for the
+ *                       WAL fsync as every transition does.
  */
 
 bool
-_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r)
+_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t original_size, const gw_wrapped_key_t *original_key, int *number_r, const char **error_r)
 {
   _gw_sql_t  *b = (_gw_sql_t *)backend;
   const char *error = "unable to record the job";
@@ -267,6 +273,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
     error = job->origin_ref[0] ? "duplicate" : "a job with this id already exists";
   else if (rc == SQLITE_DONE)
     ok = document_set(b, job->id, job->format, job->size, job->pages, job->color_pages, NULL) &&
+         (!original_key || original_insert(b, job->id, original_size, original_key)) &&
          audit_insert(b, job->tenant, &e) &&
          (!number_r || job_number_get(b, number_r));
 
@@ -274,7 +281,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
 
   done:
 
-  b->provisional = true;                /* Still receiving (store-sqlite-sync.c) */
+  b->provisional = !original_key;       /* Still receiving (store-sqlite-sync.c) */
   _gwSqlUnlock(b);
 
   if (!ok && error_r)

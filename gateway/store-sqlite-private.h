@@ -305,7 +305,7 @@ extern bool    _gwSqlPrinterDelete(void *b, int64_t tenant, const char *name);
 extern int     _gwSqlPrinterPage(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
 extern bool    _gwSqlPrinterUpdate(void *b, int64_t tenant, const char *name, const char *uri, const char *location);
 
-extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r);
+extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t original_size, const gw_wrapped_key_t *original_key, int *number_r, const char **error_r);
 extern bool    _gwSqlJobSetOptions(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 extern bool    _gwSqlJobSetDocument(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobGet(void *b, int64_t tenant, const char *job_id, gw_job_t *job);

@@ -1048,6 +1048,9 @@ gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *d
 /* ---- Jobs ------------------------------------------------------------------------ */
 
 
+static bool job_create(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t size, const gw_wrapped_key_t *key, int *number_r, const char **error_r);
+
+
 /*
  * 'gwStoreJobCreate()' - Insert a new job (state RECEIVING) and its
  *                        "job.submit" audit row.
@@ -1067,6 +1070,38 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
 
 bool
 gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r)
+{
+  return (job_create(s, job, actor, source, max_open, 0, NULL, number_r, error_r));
+}
+
+
+/*
+ * 'gwStoreJobCreateConverting()' - A job whose document has already arrived:
+ *                                  its row (state CONVERTING), its
+ *                                  original's size and wrapped key and
+ *                                  "job.submit" in one transaction (one
+ *                                  commit, one WAL fsync waited for),
+ *                                  unless the user already has max_open
+ *                                  unfinished jobs (error "too-many").
+ */
+
+bool
+gwStoreJobCreateConverting(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t size, const gw_wrapped_key_t *key, int *number_r, const char **error_r)
+{
+  if (size < 0 || !key)
+    return (set_error(error_r, "invalid original size or key"));
+
+  return (job_create(s, job, actor, source, max_open, size, key, number_r, error_r));
+}
+
+
+/*
+ * 'job_create()' - Check and store a new job: receiving, or converting with
+ *                  its original when 'key' is given.
+ */
+
+static bool
+job_create(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t size, const gw_wrapped_key_t *key, int *number_r, const char **error_r)
 {
   gw_job_t j;
 
@@ -1100,7 +1135,7 @@ gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, co
   if (j.expires < 0 || j.created < 0)
     return (set_error(error_r, "invalid job times"));
 
-  j.state       = GW_JOB_STATE_RECEIVING;
+  j.state       = key ? GW_JOB_STATE_CONVERTING : GW_JOB_STATE_RECEIVING;
   j.reason      = GW_REASON_NONE;
   j.reason_text[0] = '\0';
   j.print_count = 0;
@@ -1114,7 +1149,7 @@ gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, co
   if (!source || !valid_text(source, NAME_MAX_LEN, true))
     source = "";
 
-  return (s->ops->job_create(s->backend, &j, actor, source, max_open, number_r, error_r));
+  return (s->ops->job_create(s->backend, &j, actor, source, max_open, size, key, number_r, error_r));
 }
 
 

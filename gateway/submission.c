@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #define GW_HEAD_BYTES 1024       /* Bytes kept for format sniffing */
+#define GW_LATE_BYTES (256 * 1024) /* A late-recorded upload is recorded as receiving past this size, */
+#define GW_LATE_MS    1000.0       /* or after this long (gw_job_options_t.record_late) */
 
 struct _gw_submission_s
 {
@@ -44,6 +46,10 @@ struct _gw_submission_s
   double             t_queued;       /* gwClockMs() when queued for a worker */
   gw_log_ctx_t       lctx;           /* "Job <id>: " */
   bool               quarantine;     /* Quarantined, not held, once converted */
+  bool               late;           /* gw_job_options_t.record_late */
+  bool               recorded;       /* The job's row exists */
+  int                max_open;       /* MaxHeldJobsPerUser at begin */
+  double             t_begin;        /* gwClockMs() at begin */
   bool               cancelled;      /* The conversion was stopped by a stop of the gateway */
 };
 
@@ -67,6 +73,52 @@ clean_name(const char *name, char *buf, size_t bufsize)
   for (; *name && i + 1 < bufsize; name ++)
     buf[i ++] = ((unsigned char)*name < ' ' || *name == 0x7f) ? '_' : *name;
   buf[i] = '\0';
+}
+
+
+/*
+ * 'record_job()' - Insert the submission's job row: receiving, or (key
+ *                  given) converting with its original, in one transaction.
+ *                  On refusal false, with sub->reason and sub->text (and a
+ *                  "job.refuse" audit row when the user has too many jobs).
+ */
+
+static bool
+record_job(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t size)
+{
+  gw_system_t *sys = sub->sys;
+  const char  *error = NULL;
+  bool         ok;
+
+  if (key)
+    ok = _gwSystemJobCreateConverting(sys, &sub->job, sub->max_open, (int64_t)size, key, &error);
+  else
+    ok = gwStoreJobCreateWithin(sys->store, &sub->job, sub->job.owner, sub->job.origin, sub->max_open, &sub->job.number, &error);
+
+  if (ok)
+  {
+    sub->recorded = true;
+    return (true);
+  }
+
+  if (error && !strcmp(error, "too-many"))
+  {
+    sub->reason = GW_REASON_TOO_MANY_JOBS;
+    snprintf(sub->text, sizeof(sub->text), "%s already has %d held jobs, the most allowed; release or cancel some first.", sub->job.owner, sub->max_open);
+    _gwSystemAudit(sys, sub->job.tenant, sub->job.owner, "job.refuse", sub->job.owner, NULL, NULL, 0, sub->job.origin, gwReasonCode(sub->reason));
+  }
+  else if (error && !strcmp(error, "duplicate"))
+  {
+    sub->reason = GW_REASON_DUPLICATE;
+    snprintf(sub->text, sizeof(sub->text), "%s: this document was already received (%s).", sub->job.name, sub->job.origin_ref);
+  }
+  else
+  {
+    sub->reason = GW_REASON_INTERNAL;
+    snprintf(sub->text, sizeof(sub->text), "The gateway could not record the job (%s); try again later.", error ? error : "store error");
+  }
+
+  return (false);
 }
 
 
@@ -167,28 +219,19 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   /*
    * MaxHeldJobsPerUser: the store counts the user's unfinished jobs in the
    * transaction that adds this one, so submissions in parallel cannot pass
-   * the limit together.
+   * the limit together.  A late-recorded job (IPP Print-Job) is added, and
+   * counted, when its document has arrived (gwSubmissionEnd()) or when its
+   * upload grows long (gwSubmissionWrite()).
    */
 
-  if (!gwStoreJobCreateWithin(sys->store, &sub->job, u.name, sub->job.origin, c.max_held_jobs, &sub->job.number, &error))
+  sub->max_open = c.max_held_jobs;
+  sub->late     = options && options->record_late;
+  sub->t_begin  = gwClockMs();
+
+  if (!sub->late && !record_job(sub, NULL, 0))
   {
-    if (error && !strcmp(error, "too-many"))
-    {
-      *reason_r = GW_REASON_TOO_MANY_JOBS;
-      snprintf(text, textsize, "%s already has %d held jobs, the most allowed; release or cancel some first.", u.name, c.max_held_jobs);
-      _gwSystemAudit(sys, tenant, u.name, "job.refuse", u.name, NULL, NULL, 0, origin, gwReasonCode(*reason_r));
-      free(sub);
-      return (NULL);
-    }
-    if (error && !strcmp(error, "duplicate"))
-    {
-      *reason_r = GW_REASON_DUPLICATE;
-      snprintf(text, textsize, "%s: this document was already received (%s).", sub->job.name, sub->job.origin_ref);
-      free(sub);
-      return (NULL);
-    }
-    *reason_r = GW_REASON_INTERNAL;
-    snprintf(text, textsize, "The gateway could not record the job (%s); try again later.", error ? error : "store error");
+    *reason_r = sub->reason;
+    snprintf(text, textsize, "%s", sub->text);
     free(sub);
     return (NULL);
   }
@@ -197,13 +240,17 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   {
     *reason_r = GW_REASON_INTERNAL;
     snprintf(text, textsize, "The gateway could not open its spool (%s); try again later.", error ? error : "spool error");
-    _gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_FAILED, GW_REASON_INTERNAL, text, sub->job.created + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
+    if (sub->recorded)
+      _gwSystemJobTransition(sys, &sub->job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_FAILED, GW_REASON_INTERNAL, text, sub->job.created + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
     free(sub);
     return (NULL);
   }
 
   gwLogCtxJob(&sub->lctx, sys->log, sub->job.id, sub->job.owner);
-  gwLogCtx(&sub->lctx, GW_LOG_INFO, "receiving a document from %s (job number %d).", sub->job.origin, sub->job.number);
+  if (sub->recorded)
+    gwLogCtx(&sub->lctx, GW_LOG_INFO, "receiving a document from %s (job number %d).", sub->job.origin, sub->job.number);
+  else
+    gwLogCtx(&sub->lctx, GW_LOG_INFO, "receiving a document from %s (recorded when it has arrived).", sub->job.origin);
   _gwSystemUploadActive(sys);           /* Conversions give way to uploads (system.c) */
 
   return (sub);
@@ -211,9 +258,11 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
 
 
 /*
- * 'gwSubmissionWrite()' - Add bytes.  Returns false once a limit is hit or
- *                         the spool fails; the caller stops sending and
- *                         calls gwSubmissionEnd() to get the reason.
+ * 'gwSubmissionWrite()' - Add bytes.  Returns false once a limit is hit,
+ *                         the spool fails or (a late-recorded job growing
+ *                         long, recorded here) the user has too many jobs;
+ *                         the caller stops sending and calls
+ *                         gwSubmissionEnd() to get the reason.
  */
 
 bool
@@ -221,6 +270,13 @@ gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len)
 {
   if (!sub || sub->failed)
     return (false);
+
+  if (!sub->recorded && (sub->received + (int64_t)len > GW_LATE_BYTES || gwClockMs() - sub->t_begin > GW_LATE_MS) && !record_job(sub, NULL, 0))
+  {
+    sub->failed = true;                 /* Refused (too many jobs): the reason and text are set */
+    gwSpoolWriterAbort(&sub->writer);
+    return (false);
+  }
 
   if ((int64_t)len > sub->max_size - sub->received)
   {
@@ -256,6 +312,17 @@ gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len)
   }
 
   return (true);
+}
+
+
+/*
+ * 'gwSubmissionReason()' - The reason of a failed submission (NONE if none).
+ */
+
+gw_reason_t
+gwSubmissionReason(gw_submission_t *sub)
+{
+  return (sub && sub->failed ? sub->reason : GW_REASON_NONE);
 }
 
 
@@ -671,7 +738,22 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
 {
   gw_system_t *sys = sub->sys;
 
-  _gwSystemJobTransition(sys, &sub->job, from, GW_JOB_STATE_FAILED, sub->reason, sub->text, time(NULL) + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
+  if (!sub->recorded && sub->reason != GW_REASON_TOO_MANY_JOBS && sub->reason != GW_REASON_DUPLICATE)
+  {
+    /* A late-recorded job that failed before it was recorded: record it
+       (receiving) so that its owner sees the failure, as for any job. */
+    gw_reason_t reason = sub->reason;
+    char        text[sizeof(sub->text)];
+
+    memcpy(text, sub->text, sizeof(text));
+    record_job(sub, NULL, 0);
+    sub->reason = reason;
+    memcpy(sub->text, text, sizeof(text));
+    from = GW_JOB_STATE_RECEIVING;
+  }
+
+  if (sub->recorded)
+    _gwSystemJobTransition(sys, &sub->job, from, GW_JOB_STATE_FAILED, sub->reason, sub->text, time(NULL) + sub->fail_retention, NULL, "system", sub->job.origin, "job.fail", NULL);
   for (unsigned doc = 0; doc <= 1; doc ++)
   {
     if (gwSpoolExists(sys->spool, sub->job.id, doc))
@@ -679,7 +761,7 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
   }
   gwLogCtx(&sub->lctx, GW_LOG_INFO, "failed: %s", gwReasonCode(sub->reason));
 
-  if (!gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job))
+  if (!sub->recorded || !gwStoreJobGet(sys->store, sub->job.tenant, sub->job.id, job))
   {
     *job = sub->job;
     job->state  = GW_JOB_STATE_FAILED;
@@ -881,16 +963,20 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
    */
 
   gwSpoolWriterCommitStart(sub->writer);
-  stored  = _gwSystemJobConverting(sys, &sub->job, (int64_t)sub->size, &sub->key, &error);
+  if (sub->recorded)
+    stored = _gwSystemJobConverting(sys, &sub->job, (int64_t)sub->size, &sub->key, &error);
+  else
+    stored = record_job(sub, &sub->key, sub->size);   /* Late: the job's row, converting, in one transaction */
   spooled = gwSpoolWriterCommitEnd(&sub->writer);
 
   if (!stored || !spooled)
   {
-    sub->reason = GW_REASON_INTERNAL;
-    if (spooled)
-      snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not record the document; try again later.", sub->job.name);
-    else
-      snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not store the document (disk full?); try again later.", sub->job.name);
+    if (stored || sub->recorded || sub->reason == GW_REASON_INTERNAL)
+    {
+      /* Else a late job refused (too many jobs): record_job()'s reason and sentence */
+      sub->reason = GW_REASON_INTERNAL;
+      snprintf(sub->text, sizeof(sub->text), spooled ? "%s: the gateway could not record the document; try again later." : "%s: the gateway could not store the document (disk full?); try again later.", sub->job.name);
+    }
     fail_job(sub, stored ? GW_JOB_STATE_CONVERTING : GW_JOB_STATE_RECEIVING, job);
     free_submission(sub);
     return (false);
@@ -928,6 +1014,7 @@ _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const g
   sub->key = *key;
 
   _gwSystemConfigCopy(sys, &c);
+  sub->recorded       = true;
   sub->sys            = sys;
   sub->job            = *job;
   sub->size           = (uint64_t)size;

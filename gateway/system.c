@@ -1106,6 +1106,28 @@ _gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, int64_t size, cons
 
 
 /*
+ * '_gwSystemJobCreateConverting()' - A job recorded only once its document
+ *                                    arrived (gw_job_options_t.record_late):
+ *                                    its row, converting, with the
+ *                                    original's size and key in one
+ *                                    transaction (job->number set), and
+ *                                    the same event as a job moved from
+ *                                    receiving.
+ */
+
+bool
+_gwSystemJobCreateConverting(gw_system_t *sys, gw_job_t *job, int max_open, int64_t size, const gw_wrapped_key_t *key, const char **error_r)
+{
+  if (!gwStoreJobCreateConverting(sys->store, job, job->owner, job->origin, max_open, size, key, &job->number, error_r))
+    return (false);
+
+  job_event(sys, job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", NULL);
+
+  return (true);
+}
+
+
+/*
  * 'gwSystemJobWait()' - Wait until a job has left receiving/converting, the
  *                       timeout passes (< 0 = none) or the gateway stops.
  *                       The store is read under wait_lock, and the event

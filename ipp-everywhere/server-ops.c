@@ -170,6 +170,7 @@ _gwIppBeginSubmission(gw_ipp_request_t *r)
   char        text[512];
 
   _gwIppActor(r, &actor);
+  r->options.record_late = r->op == IPP_OP_PRINT_JOB;   /* Its row and its document in one commit (docs/ipp.md) */
   if ((r->sub = gwApiJobSubmit(r->sys, &actor, NULL, r->job_name, &r->options, -1, &reason, text, sizeof(text))) == NULL)
     r->response = _gwIppResponseNew(r, _gwIppReasonStatus(reason), text);
 }
@@ -259,8 +260,10 @@ _gwIppRequestData(gw_ipp_request_t *r, const char *buf, size_t len)
     return;
   if (!gwSubmissionWrite(r->sub, buf, len))
   {
-    r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_REQUEST_ENTITY, gwSubmissionError(r->sub));
-    gwSubmissionAbort(&r->sub, GW_REASON_TOO_LARGE);
+    gw_reason_t reason = gwSubmissionReason(r->sub);
+
+    r->response = _gwIppResponseNew(r, _gwIppReasonStatus(reason), gwSubmissionError(r->sub));
+    gwSubmissionAbort(&r->sub, reason);
   }
 }
 

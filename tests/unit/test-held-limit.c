@@ -6,6 +6,14 @@
  * submissions started in parallel (eight threads released together, many
  * rounds) never end with more jobs than the limit; a cancelled or aborted
  * job frees its place, and another user is not limited by this one.
+ *
+ * Late-recorded submissions (gw_job_options_t.record_late, IPP Print-Job),
+ * whose row is written with their document at End: no job number before;
+ * eight of them ended together, many rounds, never pass the limit either
+ * (the count is in End's transaction), the refused ones leave no row and
+ * no spool file; one that grows past 256 KB is recorded (and counted)
+ * while it is still arriving, and refused there when the user is full; one
+ * aborted before it was recorded still leaves its owner a failed job.
  */
 
 #include "printgate/system.h"
@@ -37,6 +45,63 @@ static gw_submission_t *
 begin(gw_system_t *sys, const char *user, gw_reason_t *reason, char *text, size_t textsize)
 {
   return (gwSubmissionBegin(sys, GW_DEFAULT_TENANT, user, "page.ps", "cli", NULL, -1, reason, text, textsize));
+}
+
+
+/*
+ * 'begin_late()' - Begin a late-recorded submission (IPP Print-Job's way).
+ */
+
+static gw_submission_t *
+begin_late(gw_system_t *sys, const char *user, gw_reason_t *reason, char *text, size_t textsize)
+{
+  gw_job_options_t options;
+
+  memset(&options, 0, sizeof(options));
+  options.record_late = true;
+
+  return (gwSubmissionBegin(sys, GW_DEFAULT_TENANT, user, "page.ps", "ipp", &options, -1, reason, text, textsize));
+}
+
+
+typedef struct late_race_s
+{
+  gw_system_t       *sys;
+  pthread_barrier_t *barrier;
+  const char        *doc;
+  bool               ended;           /* End returned true */
+  bool               begun;
+  int                number_before;   /* gwSubmissionJobNumber() before End */
+  gw_job_t           job;
+} late_race_t;
+
+
+/*
+ * 'late_one()' - One thread of a late race: begin and write the document,
+ *                wait for the others, then end.
+ */
+
+static void *
+late_one(void *arg)
+{
+  late_race_t     *r = (late_race_t *)arg;
+  gw_submission_t *sub;
+  gw_reason_t      reason;
+  char             text[512], buf[65536];
+  FILE            *fp = fopen(r->doc, "rb");
+  size_t           n;
+
+  sub      = begin_late(r->sys, "eve", &reason, text, sizeof(text));
+  r->begun = sub != NULL;
+  while (sub && fp && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
+    gwSubmissionWrite(sub, buf, n);
+  if (fp)
+    fclose(fp);
+  r->number_before = gwSubmissionJobNumber(sub);
+  pthread_barrier_wait(r->barrier);
+  r->ended = sub && gwSubmissionEnd(&sub, &r->job);
+
+  return (NULL);
 }
 
 
@@ -104,6 +169,117 @@ refusals(const char *dir, const char *user)
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE action = 'job.refuse' AND subject = '%s' AND detail = 'too-many-held-jobs'", user);
 
   return (sql_int(path, sql));
+}
+
+
+/*
+ * 'spool_files()' - Files in the spool's jobs/ and incoming/ folders.
+ */
+
+static int
+spool_files(const char *dir)
+{
+  char cmd[700], out[64];
+
+  snprintf(cmd, sizeof(cmd), "find '%s/state/spool/jobs' '%s/state/spool/incoming' -type f | wc -l", dir, dir);
+  return (test_run(cmd, out, sizeof(out)) == 0 ? atoi(out) : -1);
+}
+
+
+/*
+ * 'late_tests()' - Late-recorded submissions against the limit.
+ */
+
+static void
+late_tests(gw_system_t *sys, const char *dir, const char *doc, int64_t uid)
+{
+  pthread_barrier_t barrier;
+  gw_submission_t  *sub, *open[LIMIT];
+  gw_reason_t       reason;
+  gw_job_t          job, got;
+  const char       *error = NULL;
+  char              text[512], big[300 * 1024];
+  int               most = 0, passed_total = 0, refused_before = refusals(dir, "eve"), files_before;
+
+  TEST_BEGIN("late-recorded: eight ended at once, 10 rounds: never more than three, the others refused at End");
+  pthread_barrier_init(&barrier, NULL, THREADS);
+  for (int round = 0; round < 10; round ++)
+  {
+    late_race_t r[THREADS];
+    pthread_t   t[THREADS];
+    int         passed = 0, refused = 0, numbered = 0, now;
+
+    files_before = spool_files(dir);
+    for (int i = 0; i < THREADS; i ++)
+    {
+      memset(&r[i], 0, sizeof(r[i]));
+      r[i].sys     = sys;
+      r[i].barrier = &barrier;
+      r[i].doc     = doc;
+      pthread_create(&t[i], NULL, late_one, &r[i]);
+    }
+    for (int i = 0; i < THREADS; i ++)
+      pthread_join(t[i], NULL);
+
+    now = open_jobs(sys, uid);
+    for (int i = 0; i < THREADS; i ++)
+    {
+      if (r[i].number_before)
+        numbered ++;
+      if (r[i].ended && r[i].job.state == GW_JOB_STATE_CONVERTING && r[i].job.number > 0)
+        passed ++;
+      else if (r[i].begun && !r[i].ended && r[i].job.reason == GW_REASON_TOO_MANY_JOBS && strstr(r[i].job.reason_text, "already has 3 held jobs") &&
+               !gwStoreJobGet(gwSystemGetStore(sys), GW_DEFAULT_TENANT, r[i].job.id, &got))
+        refused ++;
+    }
+    if (now > most)
+      most = now;
+    passed_total += passed;
+    if (passed != LIMIT || refused != THREADS - LIMIT || now != LIMIT || numbered != 0)
+      TEST_CHECKF(false, "round %d: %d passed, %d refused (with no row), %d open, %d numbered before End", round, passed, refused, now, numbered);
+    for (int i = 0; i < THREADS; i ++)
+    {
+      if (r[i].ended)
+      {
+        gwSystemJobWait(sys, GW_DEFAULT_TENANT, r[i].job.id, 60000, &got);
+        gwSystemJobCancel(sys, GW_DEFAULT_TENANT, r[i].job.id, "eve", &error);
+      }
+    }
+    if (round == 9)
+      TEST_CHECKF(spool_files(dir) == files_before, "spool files %d, before the round %d (the refused documents' files must go)", spool_files(dir), files_before);
+  }
+  pthread_barrier_destroy(&barrier);
+  TEST_CHECKF(most == LIMIT && passed_total == LIMIT * 10, "at most %d open, %d passed in all", most, passed_total);
+  TEST_CHECK(refusals(dir, "eve") == refused_before + 10 * (THREADS - LIMIT));
+  TEST_CHECK(open_jobs(sys, uid) == 0);
+
+  TEST_BEGIN("late-recorded: an upload past 256 KB is recorded, and counted, while it arrives");
+  memset(big, '%', sizeof(big));
+  TEST_CHECK((sub = begin_late(sys, "eve", &reason, text, sizeof(text))) != NULL);
+  TEST_CHECK(sub && gwSubmissionWrite(sub, big, 200 * 1024) && gwSubmissionJobNumber(sub) == 0 && open_jobs(sys, uid) == 0);
+  TEST_CHECK(sub && gwSubmissionWrite(sub, big, 100 * 1024) && gwSubmissionJobNumber(sub) > 0 && open_jobs(sys, uid) == 1);
+  gwSubmissionAbort(&sub, GW_REASON_NONE);
+  TEST_CHECK(open_jobs(sys, uid) == 0);
+
+  TEST_BEGIN("late-recorded: with eve full, the write past 256 KB is refused too-many-held-jobs");
+  for (int i = 0; i < LIMIT; i ++)
+    TEST_CHECK((open[i] = begin(sys, "eve", &reason, text, sizeof(text))) != NULL);
+  TEST_CHECK((sub = begin_late(sys, "eve", &reason, text, sizeof(text))) != NULL);   /* Not counted yet */
+  TEST_CHECK(sub && gwSubmissionWrite(sub, big, 200 * 1024));
+  TEST_CHECK(sub && !gwSubmissionWrite(sub, big, 100 * 1024) && gwSubmissionReason(sub) == GW_REASON_TOO_MANY_JOBS && strstr(gwSubmissionError(sub), "already has 3 held jobs"));
+  TEST_CHECK(sub && !gwSubmissionEnd(&sub, &job) && job.reason == GW_REASON_TOO_MANY_JOBS);
+  TEST_CHECK(open_jobs(sys, uid) == LIMIT);
+  for (int i = 0; i < LIMIT; i ++)
+    gwSubmissionAbort(&open[i], GW_REASON_NONE);
+  TEST_CHECK(open_jobs(sys, uid) == 0);
+
+  TEST_BEGIN("late-recorded: aborted before it was recorded, its owner still sees it failed (interrupted)");
+  TEST_CHECK((sub = begin_late(sys, "eve", &reason, text, sizeof(text))) != NULL);
+  snprintf(text, sizeof(text), "%s", sub ? gwSubmissionJobId(sub) : "");
+  TEST_CHECK(sub && gwSubmissionWrite(sub, big, 1000));
+  gwSubmissionAbort(&sub, GW_REASON_NONE);
+  TEST_CHECK(gwStoreJobGet(gwSystemGetStore(sys), GW_DEFAULT_TENANT, text, &got) && got.state == GW_JOB_STATE_FAILED && got.reason == GW_REASON_INTERRUPTED);
+  TEST_CHECK(open_jobs(sys, uid) == 0);
 }
 
 
@@ -205,6 +381,8 @@ main(void)
   pthread_barrier_destroy(&barrier);
   TEST_CHECKF(most == LIMIT && passed_total == LIMIT * ROUNDS, "at most %d open, %d passed in all", most, passed_total);
   TEST_CHECK(open_jobs(sys, uid) == 0);
+
+  late_tests(sys, dir, doc, uid);
 
   gwSystemDelete(&sys);
   test_rmtree(dir);

@@ -17,6 +17,8 @@
  *   7. the conversion side: the held PDF's document row of a converting
  *      job runs no fsync, its move to held exactly one (and drops the
  *      original's row in that transaction), a held job's document row one;
+ *   8. a late-recorded job (IPP Print-Job) is created converting with its
+ *      original's key in one transaction: exactly one fsync;
  *   6. a lockout reservation before a password check and its refund run
  *      no fsync (and still count: the refund takes one back), a wrong
  *      PIN's count runs one.
@@ -234,6 +236,25 @@ main(void)
     }
     TEST_CHECK(gwStoreJobSetDocument(s, GW_DEFAULT_TENANT, job.id, "application/pdf", 400, 2, 0, &key));
     TEST_CHECKF(hook_calls == calls + 2, "the document of a held job ran %d fsync(s) (want one)", hook_calls - calls - 1);
+
+    /* 8. A late-recorded job (IPP Print-Job): created converting with its
+     *    original's key in one transaction, exactly one fsync, numbered. */
+    {
+      gw_wrapped_key_t back;
+      int64_t          size = 0;
+      gw_job_t         got;
+      int              number = 0;
+
+      gwUUIDNew(job.id);
+      snprintf(job.name, sizeof(job.name), "late.pdf");
+      calls = hook_calls;
+      TEST_CHECK(gwStoreJobCreateConverting(s, &job, "owner", "test", 100, 500, &key, &number, NULL) && number > 0);
+      TEST_CHECKF(hook_calls == calls + 1, "creating a converting job ran %d fsync(s) (want one)", hook_calls - calls);
+      TEST_CHECKF(b->wal_sync.synced == b->wal_sync.seq, "synced %llu of %llu writes", (unsigned long long)b->wal_sync.synced, (unsigned long long)b->wal_sync.seq);
+      TEST_CHECK(gwStoreJobGet(s, GW_DEFAULT_TENANT, job.id, &got) && got.state == GW_JOB_STATE_CONVERTING && got.number == number);
+      TEST_CHECK(gwStoreJobGetOriginal(s, GW_DEFAULT_TENANT, job.id, false, &size, &back) && size == 500 && !memcmp(&back, &key, sizeof(key)));
+      TEST_CHECK(!gwStoreJobCreateConverting(s, &job, "owner", "test", 100, 500, NULL, &number, NULL));   /* A key is needed */
+    }
   }
 
   /* 6. Lockout reservations. */

@@ -167,6 +167,7 @@ extern bool gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *act
  * job number the store gave it.
  */
 extern bool gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r);
+extern bool gwStoreJobCreateConverting(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t size, const gw_wrapped_key_t *key, int *number_r, const char **error_r);
 extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job);
 /* A held job's options (copies, sides, color_mode, page_ranges, number_up of 'options'), with the audit row "job.options"; false when it is not held (any more). */

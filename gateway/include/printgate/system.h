@@ -36,6 +36,11 @@ typedef struct gw_job_options_s
                                   GW_REASON_DUPLICATE, unless the first job failed "interrupted"
                                   (the gateway stopped before its document was kept).  It also
                                   travels in the job's events (gw_job_event_t.origin_ref). */
+  bool        record_late;     /* Record the job when its document has arrived, in one store
+                                  transaction with the document (IPP Print-Job: docs/ipp.md), not at
+                                  Begin.  The job has no number until then, and MaxHeldJobsPerUser is
+                                  checked then; an upload that grows past 256 KB or lasts more than
+                                  1 s is recorded as receiving at that point, as without it. */
 } gw_job_options_t;
 
 typedef struct gw_release_s
@@ -93,13 +98,15 @@ extern gw_submission_t *gwSubmissionBegin(gw_system_t *sys, int64_t tenant, cons
 extern bool gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len);
 /* The job id (UUID) the submission will have; valid until End or Abort. */
 extern const char *gwSubmissionJobId(gw_submission_t *sub);
-extern int         gwSubmissionJobNumber(gw_submission_t *sub);    /* Unique per gateway, for IPP job-id */
+extern int         gwSubmissionJobNumber(gw_submission_t *sub);    /* Unique per gateway, for IPP job-id; 0 until a
+                                                                       late-recorded job is recorded */
 /* Commits the document durably and returns at once: true and the job CONVERTING (the conversion
  * runs on the core's worker pool; its outcome, held or failed, comes as a job event), or false and
  * the job FAILED with its reason (a limit hit while receiving, the spool or store failing). */
 extern bool gwSubmissionEnd(gw_submission_t **sub, gw_job_t *job);
 extern void gwSubmissionAbort(gw_submission_t **sub, gw_reason_t reason);
 extern const char *gwSubmissionError(gw_submission_t *sub);
+extern gw_reason_t gwSubmissionReason(gw_submission_t *sub);      /* Why Write refused (GW_REASON_NONE if it did not) */
 
 /* A quarantined job (its sender now verified, or an admin approved it) becomes held, with the
  * owner's retention from now.  False and why if it is not quarantined. */
