@@ -46,7 +46,6 @@ struct _gw_submission_s
   double             t_queued;       /* gwClockMs() when queued for a worker */
   gw_log_ctx_t       lctx;           /* "Job <id>: " */
   bool               quarantine;     /* Quarantined, not held, once converted */
-  bool               late;           /* gw_job_options_t.record_late */
   bool               recorded;       /* The job's row exists */
   int                max_open;       /* MaxHeldJobsPerUser at begin */
   double             t_begin;        /* gwClockMs() at begin */
@@ -225,10 +224,9 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
    */
 
   sub->max_open = c.max_held_jobs;
-  sub->late     = options && options->record_late;
   sub->t_begin  = gwClockMs();
 
-  if (!sub->late && !record_job(sub, NULL, 0))
+  if (!(options && options->record_late) && !record_job(sub, NULL, 0))
   {
     *reason_r = sub->reason;
     snprintf(text, textsize, "%s", sub->text);
