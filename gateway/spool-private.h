@@ -55,7 +55,8 @@
 #define SPOOL_DIRECT_ALIGN 4096                /* O_DIRECT offset/length/buffer alignment */
 #define SPOOL_PATH_MAX     4096
 #define SPOOL_COMMIT_THREADS 32                /* Commit pool: at most this many spool commits at once */
-#define SPOOL_SPARE_BUFS   8                   /* Writers' output buffers kept for the next writers */
+#define SPOOL_SPARE_BUFS   32                  /* Writers' output buffers kept for the next writers */
+#define SPOOL_SPARE_IDLE   8                   /* ...and kept once no writer holds one (the rest are freed) */
 #define SPOOL_FREE_MAX     16384               /* Emptied files kept in free/ for new writers (spool.c) */
 
 typedef struct spool_commits_s spool_commits_t;   /* spool-writer.c: the commit pool */
@@ -89,6 +90,7 @@ struct _gw_spool_s
   spool_commits_t *commits;               /* The commit threads, started on first use (spool-writer.c) */
   unsigned char *spare[SPOOL_SPARE_BUFS]; /* Freed writers' output buffers (ciphertext only), for reuse */
   int         nspare;
+  int         nbusy;                      /* Output buffers held by writers (buffer_get() less buffer_put()) */
 };
 
 typedef struct spool_wb_s spool_wb_t;   /* spool-writer.c: the writer's write-behind thread */
@@ -161,6 +163,7 @@ extern uint64_t _gwSpoolRenamed(gw_spool_t *spool, bool entered);
 extern bool     _gwSpoolSyncJobsFor(gw_spool_t *spool, uint64_t ticket);
 extern void     _gwSpoolWriterPoolInit(gw_spool_t *spool);
 extern void     _gwSpoolWriterPoolFree(gw_spool_t *spool);
+extern int      _gwSpoolSpareCount(gw_spool_t *spool, int *nbusy_r);   /* Tests */
 extern void     _gwSpoolPutBE32(unsigned char *p, uint32_t v);
 extern uint32_t _gwSpoolGetBE32(const unsigned char *p);
 extern bool     _gwSpoolMakeName(const char *job_id, unsigned docnum, char name[SPOOL_NAME_MAX]);

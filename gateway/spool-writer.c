@@ -43,8 +43,13 @@ make_header(unsigned char hdr[SPOOL_HEADER_LEN], uint32_t kek_id, const char *jo
  * O_DIRECT).  Allocated per document, a 100 KB Print-Job paid an mmap, a
  * page fault per 4 KiB it touched and an munmap with its TLB shoot-down on
  * every thread of the daemon (docs/benchmarks.md, fifth IPP round).  So a
- * freed writer's buffer is kept for the next one, up to SPOOL_SPARE_BUFS.
- * The buffer only ever holds sealed (encrypted) bytes and the header.
+ * freed writer's buffer is kept for the next one, up to SPOOL_SPARE_BUFS:
+ * as many as the uploads a busy gateway takes at once (with 8, 32 clients
+ * still paid that per job for the writers past the eighth:
+ * docs/benchmarks.md, eleventh IPP round).  Once no writer holds a buffer
+ * the spares past SPOOL_SPARE_IDLE are freed, so a burst does not leave
+ * its peak resident.  The buffer only ever holds sealed (encrypted) bytes
+ * and the header.
  */
 
 /*
@@ -64,33 +69,73 @@ buffer_get(gw_spool_t *spool)
   if (!buf && posix_memalign((void **)&buf, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
     buf = NULL;
 
+  if (buf)
+  {
+    pthread_mutex_lock(&spool->pool_lock);
+    spool->nbusy ++;
+    pthread_mutex_unlock(&spool->pool_lock);
+  }
+
   return (buf);
 }
 
 
 /*
- * 'buffer_put()' - Keep an output buffer for the next writer, or free it
- *                  (NULL-safe).
+ * 'buffer_put()' - Keep an output buffer for the next writer, or free it;
+ *                  the last one given back frees the spares past
+ *                  SPOOL_SPARE_IDLE (NULL-safe).
  */
 
 static void
 buffer_put(gw_spool_t *spool, unsigned char *buf)
 {
+  unsigned char *extra[SPOOL_SPARE_BUFS];
+  int            nextra = 0;
+
   if (!buf)
     return;
 
-  if (spool)
+  if (!spool)
   {
-    pthread_mutex_lock(&spool->pool_lock);
-    if (spool->nspare < SPOOL_SPARE_BUFS)
-    {
-      spool->spare[spool->nspare ++] = buf;
-      buf = NULL;
-    }
-    pthread_mutex_unlock(&spool->pool_lock);
+    free(buf);
+    return;
   }
 
+  pthread_mutex_lock(&spool->pool_lock);
+  spool->nbusy --;
+  if (spool->nspare < SPOOL_SPARE_BUFS)
+  {
+    spool->spare[spool->nspare ++] = buf;
+    buf = NULL;
+  }
+  while (spool->nbusy == 0 && spool->nspare > SPOOL_SPARE_IDLE)
+    extra[nextra ++] = spool->spare[-- spool->nspare];
+  pthread_mutex_unlock(&spool->pool_lock);
+
   free(buf);
+  while (nextra > 0)
+    free(extra[-- nextra]);
+}
+
+
+/*
+ * '_gwSpoolSpareCount()' - Output buffers kept for the next writers, and
+ *                          (nbusy_r, may be NULL) those writers hold now
+ *                          (tests).
+ */
+
+int
+_gwSpoolSpareCount(gw_spool_t *spool, int *nbusy_r)
+{
+  int n;
+
+  pthread_mutex_lock(&spool->pool_lock);
+  n = spool->nspare;
+  if (nbusy_r)
+    *nbusy_r = spool->nbusy;
+  pthread_mutex_unlock(&spool->pool_lock);
+
+  return (n);
 }
 
 
@@ -1206,6 +1251,7 @@ _gwSpoolWriterPoolInit(gw_spool_t *spool)
   pthread_mutex_init(&spool->pool_lock, NULL);
   spool->commits = NULL;
   spool->nspare  = 0;
+  spool->nbusy   = 0;
 }
 
 

@@ -1273,6 +1273,75 @@ test_threads(gw_spool_t *spool)
 
 
 /*
+ * 'test_spares()' - Writers' output buffers: kept for the next writers up
+ *                   to SPOOL_SPARE_BUFS (a burst of as many uploads reuses
+ *                   them instead of mapping new ones), and once no writer
+ *                   holds one the spares past SPOOL_SPARE_IDLE are freed.
+ */
+
+static void
+test_spares(gw_spool_t *spool)
+{
+  enum { MANY = SPOOL_SPARE_BUFS + 8, AGAIN = 20 };
+  gw_spool_writer_t *w[MANY], *w2[AGAIN];
+  char               id[GW_UUID_LEN + 1];
+  unsigned char     *first[MANY];
+  int                nbusy = -1, nspare, opened = 0, reused = 0;
+  unsigned char      data[5000];
+  gw_wrapped_key_t   key;
+
+  TEST_BEGIN("spares: a burst's buffers are reused, then trimmed when idle");
+
+  nspare = _gwSpoolSpareCount(spool, &nbusy);
+  TEST_CHECKF(nbusy == 0 && nspare <= SPOOL_SPARE_IDLE, "before: %d busy, %d spare", nbusy, nspare);
+
+  for (int i = 0; i < MANY; i ++)
+  {
+    gwUUIDNew(id);
+    if ((w[i] = gwSpoolWriterNew(spool, id, 1, NULL)) != NULL)
+    {
+      first[i] = w[i]->out;
+      opened ++;
+    }
+  }
+  nspare = _gwSpoolSpareCount(spool, &nbusy);
+  TEST_CHECKF(opened == MANY && nbusy == MANY && nspare == 0, "%d open: %d busy, %d spare", opened, nbusy, nspare);
+
+  for (int i = 1; i < MANY; i ++)       /* All but the first given back: SPOOL_SPARE_BUFS kept */
+    gwSpoolWriterAbort(w + i);
+  nspare = _gwSpoolSpareCount(spool, &nbusy);
+  TEST_CHECKF(nbusy == 1 && nspare == SPOOL_SPARE_BUFS, "one writer left: %d busy, %d spare (want %d)", nbusy, nspare, SPOOL_SPARE_BUFS);
+
+  for (int i = 0; i < AGAIN; i ++)      /* The next burst takes the kept buffers, maps none */
+  {
+    gwUUIDNew(id);
+    if ((w2[i] = gwSpoolWriterNew(spool, id, 1, NULL)) == NULL)
+      continue;
+    for (int k = 1; k < MANY; k ++)
+      reused += w2[i]->out == first[k];
+  }
+  nspare = _gwSpoolSpareCount(spool, &nbusy);
+  TEST_CHECKF(nbusy == 1 + AGAIN && nspare == SPOOL_SPARE_BUFS - AGAIN && reused == AGAIN, "second burst: %d busy, %d spare, %d of %d buffers reused", nbusy, nspare, reused, AGAIN);
+
+  for (int i = 0; i < AGAIN; i ++)
+    gwSpoolWriterAbort(w2 + i);
+  nspare = _gwSpoolSpareCount(spool, &nbusy);
+  TEST_CHECKF(nbusy == 1 && nspare == SPOOL_SPARE_BUFS, "after it: %d busy, %d spare", nbusy, nspare);
+
+  gwSpoolWriterAbort(w + 0);            /* The last one back: idle, trimmed */
+  nspare = _gwSpoolSpareCount(spool, &nbusy);
+  TEST_CHECKF(nbusy == 0 && nspare == SPOOL_SPARE_IDLE, "idle: %d busy, %d spare (want %d)", nbusy, nspare, SPOOL_SPARE_IDLE);
+
+  fill_random(data, sizeof(data));      /* A committed document gives its buffer back too */
+  gwUUIDNew(id);
+  TEST_CHECK(write_doc(spool, id, 1, data, sizeof(data), 1000, &key));
+  nspare = _gwSpoolSpareCount(spool, &nbusy);
+  TEST_CHECKF(nbusy == 0 && nspare == SPOOL_SPARE_IDLE, "after a commit: %d busy, %d spare", nbusy, nspare);
+  gwSpoolRemove(spool, id, 1);
+}
+
+
+/*
  * 'test_verify_one_open()' - gwSpoolReaderVerify(): a release verifies and
  *                            sends through one open reader, so a file
  *                            swapped on disk after the check is never
@@ -1870,6 +1939,7 @@ main(void)
   test_protocol(sdir, spool);
   test_no_plaintext(sdir, spool);
   test_threads(spool);
+  test_spares(spool);
   test_verify_one_open(spool);
   test_commit_group(tmp, keys);
   test_recycle(tmp, keys);
