@@ -195,7 +195,7 @@ job_number_get(_gw_sql_t *b, int *number)
 }
 
 
-/* The states MaxHeldJobsPerUser counts: every job that is not finished and not being released. */
+/* The states MaxHeldJobsPerUser counts: every job that is not finished and not being released (schema_v16's triggers list them too). */
 #define UNFINISHED_STATES ((1u << GW_JOB_STATE_RECEIVING) | (1u << GW_JOB_STATE_CONVERTING) | \
                            (1u << GW_JOB_STATE_QUARANTINED) | (1u << GW_JOB_STATE_HELD))
 
@@ -205,8 +205,9 @@ job_number_get(_gw_sql_t *b, int *number)
  *                  the states (a mask; 0 counts none), -1 on error.  The
  *                  states are an IN list of nine parameters (NULL for a
  *                  state not asked for), so a user's count reads only the
- *                  jobs_user_state entries of those states (the held-job
- *                  limit, at every submission).  Lock held.
+ *                  jobs_user_state entries of those states; a user's
+ *                  UNFINISHED_STATES (the held-job limit, at every
+ *                  submission) is one row of user_open_jobs.  Lock held.
  */
 
 static int64_t
@@ -216,6 +217,14 @@ count_jobs(_gw_sql_t *b, int64_t tenant, int64_t user_id, unsigned states)
   const char    *s[GW_JOB_STATE_COUNT];
 
   _Static_assert(GW_JOB_STATE_COUNT == 9, "the count's IN list has nine parameters");
+
+  if (user_id && states == UNFINISHED_STATES)
+  {
+    /* Kept by the triggers of schema version 16 (store-sqlite-schema.c). */
+    _gwSqlRunf(b, _GW_SQL_JOB_COUNT_OPEN, "SELECT coalesce((SELECT n FROM user_open_jobs WHERE tenant_id = ?1 AND user_id = ?2), 0)",
+               NULL, &r, "ll", tenant, user_id);
+    return (r.rc == SQLITE_ROW ? r.value : -1);
+  }
 
   for (int i = 0; i < GW_JOB_STATE_COUNT; i ++)
     s[i] = (states & (1u << i)) ? _gwSqlStateKeyword((gw_job_state_t)i) : NULL;

@@ -20,7 +20,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
-#define _GW_SQL_LATEST_VERSION  15   /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  16   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
@@ -76,6 +76,7 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_JOB_PAGE_EXPIRED,
   _GW_SQL_JOB_COUNT_TENANT,
   _GW_SQL_JOB_COUNT_USER,
+  _GW_SQL_JOB_COUNT_OPEN,
   _GW_SQL_DOCUMENT_SET,
   _GW_SQL_AUDIT_ADD,
   _GW_SQL_AUDIT_MIN_ID,

@@ -302,6 +302,111 @@ audit_count(gw_store_t *s, int64_t tenant, const char *job_id, const char *actio
 }
 
 
+/*
+ * 'open_counts_wrong()' - Users whose user_open_jobs.n differs from the
+ *                         count of their jobs in the states the held-job
+ *                         limit counts (0 when the triggers kept up).
+ */
+
+#define OPEN_STATES "('receiving', 'converting', 'quarantined', 'held')"
+
+static long long
+open_counts_wrong(const char *path)
+{
+  return (sql_int(path, "SELECT (SELECT count(*) FROM user_open_jobs u WHERE n <> (SELECT count(*) FROM jobs j"
+                        " WHERE j.tenant_id = u.tenant_id AND j.user_id = u.user_id AND j.state IN " OPEN_STATES "))"
+                        " + (SELECT count(*) FROM (SELECT DISTINCT tenant_id, user_id FROM jobs"
+                        " WHERE user_id IS NOT NULL AND state IN " OPEN_STATES ") x WHERE NOT EXISTS"
+                        " (SELECT 1 FROM user_open_jobs u WHERE u.tenant_id = x.tenant_id AND u.user_id = x.user_id))"));
+}
+
+
+/*
+ * 'test_open_counter()' - Version 16: user_open_jobs is filled from the
+ *                         jobs already there, and its triggers keep it
+ *                         equal to the count through any change to jobs
+ *                         (inserts, moves in and out of the counted
+ *                         states and between them, deletes, a job given
+ *                         to another user, jobs without a user).
+ */
+
+static void
+test_open_counter(void)
+{
+  static const char * const states[] = { "receiving", "converting", "quarantined", "held", "releasing", "printed", "failed", "expired", "cancelled" };
+  char        path[1100], sql[600];
+  const char *error = NULL;
+  gw_store_t *s;
+  int64_t     uid[3] = { 0, 0, 0 };
+  int         bad = 0, seq = 0;
+  uint64_t    r = 0x9e3779b97f4a7c15ULL;
+
+  TEST_BEGIN("open-job counter: version 16 counts the jobs already there");
+  s = _gwStoreOpenVersion(db_path(path, sizeof(path)), NULL, 15, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == 15);
+  TEST_CHECK(gwStoreUserAdd(s, T1, "c1", "", GW_ROLE_USER, "", false, uid + 0, &error));
+  TEST_CHECK(gwStoreUserAdd(s, T1, "c2", "", GW_ROLE_USER, "", false, uid + 1, &error));
+  TEST_CHECK(gwStoreUserAdd(s, T1, "c3", "", GW_ROLE_USER, "", false, uid + 2, &error));
+  gwStoreClose(&s);
+  for (int i = 0; i < 9; i ++)          /* c1: one job in each state (4 counted); c2: two held; a job with no user */
+  {
+    snprintf(sql, sizeof(sql), "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, created, updated)"
+             " VALUES ('mig-%d', 1, %lld, 'c1', 'a.pdf', 'test', '%s', 1, 1);", i, (long long)uid[0], states[i]);
+    bad += !sql_exec(path, sql);
+  }
+  snprintf(sql, sizeof(sql), "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, created, updated) VALUES"
+           " ('mig-c2a', 1, %lld, 'c2', 'a.pdf', 'test', 'held', 1, 1), ('mig-c2b', 1, %lld, 'c2', 'b.pdf', 'test', 'held', 1, 1),"
+           " ('mig-none', 1, NULL, 'guest', 'c.pdf', 'test', 'held', 1, 1);", (long long)uid[1], (long long)uid[1]);
+  bad += !sql_exec(path, sql);
+  TEST_CHECK(bad == 0);
+  s = gwStoreOpen(path, NULL, &error);
+  TEST_CHECK(s != NULL && gwStoreSchemaVersion(s) == gwStoreLatestSchemaVersion() && gwStoreLatestSchemaVersion() >= 16);
+  gwStoreClose(&s);
+  snprintf(sql, sizeof(sql), "SELECT n FROM user_open_jobs WHERE tenant_id = 1 AND user_id = %lld", (long long)uid[0]);
+  TEST_CHECKF(sql_int(path, sql) == 4, "c1: %lld", sql_int(path, sql));
+  snprintf(sql, sizeof(sql), "SELECT n FROM user_open_jobs WHERE tenant_id = 1 AND user_id = %lld", (long long)uid[1]);
+  TEST_CHECKF(sql_int(path, sql) == 2, "c2: %lld", sql_int(path, sql));
+  TEST_CHECK(sql_int(path, "SELECT count(*) FROM user_open_jobs") == 2);
+  TEST_CHECK(open_counts_wrong(path) == 0);
+
+  TEST_BEGIN("open-job counter: 400 random inserts, moves, owner changes and deletes");
+  bad = 0;
+  for (int i = 0; i < 400; i ++)
+  {
+    unsigned op, st, u;
+
+    r ^= r << 13;
+    r ^= r >> 7;
+    r ^= r << 17;
+    op = (unsigned)(r % 10);
+    st = (unsigned)((r >> 8) % 9);
+    u  = (unsigned)((r >> 16) % 4);     /* 3: no user */
+
+    if (op < 4)
+      snprintf(sql, sizeof(sql), "INSERT INTO jobs (id, tenant_id, user_id, owner, name, origin, state, created, updated)"
+               " VALUES ('r-%d', 1, %s%lld, 'x', 'r.pdf', 'test', '%s', 1, 1);", seq ++, u == 3 ? "NULL + " : "", u == 3 ? 0LL : (long long)uid[u], states[st]);
+    else if (op < 8)                    /* Any move, counted or not, of one job (or of several: the trigger runs per row) */
+      snprintf(sql, sizeof(sql), "UPDATE jobs SET state = '%s' WHERE seq IN (SELECT seq FROM jobs ORDER BY (seq * %u) %% 7 LIMIT %u);", states[st], (unsigned)(r >> 24) % 97 + 1, op - 3);
+    else if (op == 8)
+      snprintf(sql, sizeof(sql), "UPDATE jobs SET user_id = %s%lld WHERE seq = (SELECT seq FROM jobs ORDER BY (seq * %u) %% 11 LIMIT 1);", u == 3 ? "NULL + " : "", u == 3 ? 0LL : (long long)uid[u], (unsigned)(r >> 24) % 89 + 1);
+    else
+      snprintf(sql, sizeof(sql), "DELETE FROM jobs WHERE seq = (SELECT seq FROM jobs ORDER BY (seq * %u) %% 13 LIMIT 1);", (unsigned)(r >> 24) % 83 + 1);
+
+    bad += !sql_exec(path, sql);
+    if (i % 50 == 49 && open_counts_wrong(path) != 0)
+    {
+      printf("  wrong after step %d: %s\n", i, sql);
+      bad ++;
+      break;
+    }
+  }
+  TEST_CHECKF(bad == 0, "%d failures", bad);
+  TEST_CHECKF(sql_int(path, "SELECT count(*) FROM jobs WHERE user_id IS NOT NULL AND state IN " OPEN_STATES) > 0 &&
+              sql_int(path, "SELECT count(*) FROM jobs WHERE state NOT IN " OPEN_STATES) > 0, "the random changes left %lld counted jobs", sql_int(path, "SELECT count(*) FROM jobs WHERE user_id IS NOT NULL AND state IN " OPEN_STATES));
+  TEST_CHECK(open_counts_wrong(path) == 0);
+}
+
+
 /* ---- Migrations, files ---------------------------------------------------------- */
 
 
@@ -1453,6 +1558,7 @@ main(void)
   }
 
   test_migrations();
+  test_open_counter();
   test_files();
 
   if ((s = open_fresh(path, sizeof(path))) != NULL)
@@ -1467,6 +1573,8 @@ main(void)
     test_tenants(s);
     test_expiry(s);
     gwStoreClose(&s);
+    TEST_BEGIN("open-job counter: agrees after the job tests' transitions and purges");
+    TEST_CHECK(sql_int(path, "SELECT count(*) FROM user_open_jobs") > 0 && open_counts_wrong(path) == 0);
   }
   else
     TEST_CHECK(s != NULL);
