@@ -55,6 +55,7 @@
 #define SPOOL_DIRECT_ALIGN 4096                /* O_DIRECT offset/length/buffer alignment */
 #define SPOOL_PATH_MAX     4096
 #define SPOOL_COMMIT_THREADS 32                /* Commit pool: at most this many spool commits at once */
+#define SPOOL_BUFFERED_END (256 * 1024)        /* A document this small is written through the page cache at its end */
 #define SPOOL_SPARE_BUFS   32                  /* Writers' output buffers kept for the next writers */
 #define SPOOL_SPARE_IDLE   8                   /* ...and kept once no writer holds one (the rest are freed) */
 #define SPOOL_FREE_MAX     16384               /* Emptied files kept in free/ for new writers (spool.c) */

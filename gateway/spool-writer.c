@@ -578,7 +578,8 @@ writer_flush(gw_spool_writer_t *w, bool all)
 
     int flags;
 
-    if (w->out_len >= SPOOL_DIRECT_ALIGN && !writer_write(w, w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1)))
+    if (w->out_len >= SPOOL_DIRECT_ALIGN && (w->written > 0 || w->out_len > SPOOL_BUFFERED_END) &&
+        !writer_write(w, w->out_len & ~(size_t)(SPOOL_DIRECT_ALIGN - 1)))
       return (false);
     if ((flags = fcntl(w->fd, F_GETFL)) >= 0)
       fcntl(w->fd, F_SETFL, flags & ~O_DIRECT);
