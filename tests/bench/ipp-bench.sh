@@ -5,8 +5,8 @@
 #
 #   GW_BUILD_DIR=build GW_SOURCE_DIR=. tests/bench/ipp-bench.sh [SECONDS] [PHASES]
 #
-# SECONDS: length of each timed run (default 3).  PHASES: any of "load mem"
-# (default both).  ZYGOTE=no: ConversionZygote no (docs/converters.md).  Held throughput has its own script, held-bench.sh.
+# SECONDS: length of each timed run (default 3).  PHASES: any of "load mem
+# pairs" (default "load mem").  ZYGOTE=no: ConversionZygote no (docs/converters.md).  Held throughput has its own script, held-bench.sh.
 #
 # load: a 1 MB and a 100 KB PDF, 1, 8 and 32 clients, each with its own
 #   kept-alive connection; jobs/s, p50/p99 ms to the response.  TLS for all
@@ -149,6 +149,52 @@ if [[ " $PHASES " == *" load "* ]]; then
   done
   echo "RSS peak during the 32-client 1 MB TLS run: printgated ${RSS[gw/tls/1m/32]:-?} kB, cupsd ${RSS[cupsd/tls/1m/32]:-?} kB, ippeveprinter ${RSS[ippeve/tls/1m/32]:-?} kB"
   echo "printgated RSS after: $(rss_kb "$GW_PID") kB; held jobs: $(gw --json status | gw_json_field held_jobs)"
+fi
+
+# pairs: printgated and cupsd (TLS) in turns, PAIRS rounds (default 3) of
+#   each size in PAIR_SIZES (default 100k) and N = 1, 8, 32, who goes first
+#   alternating by round, printgated's backlog drained after each of its runs.
+#   A single run samples the host's minute as much as the server (cupsd's
+#   own rate moved by ±30 % between runs here), so each ratio is taken
+#   within a pair, seconds apart; the summary gives the median of each
+#   server's rates, the ratio of the medians and the pairs' lowest and
+#   highest ratio.
+if [[ " $PHASES " == *" pairs "* ]]; then
+  PAIRS=${PAIRS:-3}
+  echo "== Print-Job pairs over TLS: ${SECS}s per run, $PAIRS rounds, printgated and cupsd in turns =="
+  start_cupsd tls
+  declare -A PR
+  for round in $(seq "$PAIRS"); do
+    for size in ${PAIR_SIZES:-100k}; do
+      for n in 1 8 32; do
+        echo "-- round $round $size N=$n"
+        for who in gw cupsd; do
+          [ $((round % 2)) = 0 ] && who=$([ "$who" = gw ] && echo cupsd || echo gw)
+          if [ "$who" = gw ]; then
+            gw_fresh_user
+            run "gw/$size/$n" "$GW_PID" tls "$GW_URI" "$W/$size.pdf" "$n" "$GW_AUTH"
+            drain
+          else
+            run "cupsd/$size/$n" "$PEERS_CUPS_PID" tls "$CUPS_URI" "$W/$size.pdf" "$n"
+          fi
+          PR[$who/$size/$n]="${PR[$who/$size/$n]:-} ${R[$who/$size/$n]}"
+        done
+      done
+    done
+  done
+  echo
+  echo "== Pairs summary (jobs/s over TLS; medians of $PAIRS rounds) =="
+  printf '%-6s %-4s | %-28s | %-28s | %-9s | %s\n' size N "printgated runs" "cupsd runs" "median ratio" "pair ratios (lowest..highest)"
+  median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+  for size in ${PAIR_SIZES:-100k}; do
+    for n in 1 8 32; do
+      g=(${PR[gw/$size/$n]}); c=(${PR[cupsd/$size/$n]}); rs=""
+      for i in "${!g[@]}"; do rs="$rs $(ratio "${g[$i]}" "${c[$i]:-0}")"; done
+      printf '%-6s %-4s | %-28s | %-28s | %-9s | %s\n' "$size" "$n" "${PR[gw/$size/$n]# }" "${PR[cupsd/$size/$n]# }" \
+        "$(ratio "$(median <<<"${PR[gw/$size/$n]}")" "$(median <<<"${PR[cupsd/$size/$n]}")")" \
+        "$(tr ' ' '\n' <<<"$rs" | grep . | sort -g | sed -n '1p;$p' | paste -sd' ' | sed 's/ /../')"
+    done
+  done
 fi
 
 if [[ " $PHASES " == *" mem "* ]]; then
