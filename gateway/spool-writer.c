@@ -64,16 +64,15 @@ buffer_get(gw_spool_t *spool)
   pthread_mutex_lock(&spool->pool_lock);
   if (spool->nspare > 0)
     buf = spool->spare[-- spool->nspare];
+  spool->nbusy ++;                      /* Counted now; taken back below if none can be had */
   pthread_mutex_unlock(&spool->pool_lock);
 
   if (!buf && posix_memalign((void **)&buf, SPOOL_DIRECT_ALIGN, SPOOL_OUTSIZE))
-    buf = NULL;
-
-  if (buf)
   {
     pthread_mutex_lock(&spool->pool_lock);
-    spool->nbusy ++;
+    spool->nbusy --;
     pthread_mutex_unlock(&spool->pool_lock);
+    buf = NULL;
   }
 
   return (buf);

@@ -168,8 +168,9 @@ if [[ " $PHASES " == *" pairs "* ]]; then
     for size in ${PAIR_SIZES:-100k}; do
       for n in 1 8 32; do
         echo "-- round $round $size N=$n"
-        for who in gw cupsd; do
-          [ $((round % 2)) = 0 ] && who=$([ "$who" = gw ] && echo cupsd || echo gw)
+        order="gw cupsd"
+        [ $((round % 2)) = 0 ] && order="cupsd gw"
+        for who in $order; do
           if [ "$who" = gw ]; then
             gw_fresh_user
             run "gw/$size/$n" "$GW_PID" tls "$GW_URI" "$W/$size.pdf" "$n" "$GW_AUTH"
