@@ -20,6 +20,7 @@
 #include <time.h>
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
+#define _GW_SQL_CKPT_FRAMES     1000 /* WAL frames that start a checkpoint (SQLite's own default) */
 #define _GW_SQL_LATEST_VERSION  16   /* Number of steps in _gwSqlMigrations[] */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
@@ -192,6 +193,7 @@ typedef struct _gw_sql_s        /* The backend state */
   _gw_group_sync_t wal_sync;                /* The group commit of WAL fsyncs (group-sync.c) */
   bool            provisional;              /* This call's write need not wait for an fsync (lock held) */
   int             sync_delay_ms;            /* Tests only: each WAL fsync takes this much longer */
+  struct _gw_sql_ckpt_s *ckpt;              /* The checkpointer (store-sqlite-sync.c), or NULL */
 } _gw_sql_t;
 
 typedef struct _gw_sql_migration_s /* One schema step */
@@ -213,6 +215,10 @@ extern const char   *_gwSqlVfsName(void);      /* store-sqlite-vfs.c: the WAL-ga
 extern long          _gwSqlVfsSettle(sqlite3 *db);    /* Bytes left buffered (0) or -1 */
 extern bool          _gwSqlSyncWait(_gw_sql_t *b);
 extern unsigned long _gwSqlSyncCount(_gw_sql_t *b);
+/* The checkpointer (store-sqlite-sync.c): WAL checkpoints on a thread and connection of their own */
+extern bool          _gwSqlCheckpointerStart(_gw_sql_t *b, const char *path);
+extern void          _gwSqlCheckpointerStop(_gw_sql_t *b);
+extern unsigned long _gwSqlCheckpointCount(_gw_sql_t *b, unsigned long *hooked_r);
 extern void        (*_gwSqlSyncHook)(void);    /* Tests: run by a leader before its fsync */
 extern sqlite3_stmt *_gwSqlStmt(_gw_sql_t *b, _gw_sql_id_t id, const char *sql);
 extern void          _gwSqlDone(sqlite3_stmt *stmt);

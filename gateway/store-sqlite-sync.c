@@ -124,3 +124,222 @@ _gwSqlSyncCount(_gw_sql_t *b)
 {
   return (_gwGroupSyncCount(&b->wal_sync));
 }
+
+
+/*
+ * The checkpointer.  SQLite's own automatic checkpoint runs inside the
+ * commit that took the WAL past 1,000 frames: on the connection, under the
+ * store's mutex, so every other store call (a listener's lookup of a
+ * password, the other commits) waited for it, and it copies the WAL's
+ * pages into the database file and fsyncs that file (1.5-2 ms every ~100
+ * ms of a busy IPP intake, docs/benchmarks.md, "IPP intake, twelfth
+ * round").  Instead, the commit's WAL hook only wakes this thread, which
+ * runs a PASSIVE checkpoint through a connection of its own: it takes no
+ * store mutex, never blocks a reader or a writer (in WAL mode they go on
+ * beside it), and copies only frames no reader still needs; the next
+ * writer restarts the WAL once all were copied.  Under a steady stream of
+ * commits the copy never catches up, so it then copies the frames added
+ * meanwhile once more with the store's mutex held (ckpt_run()).  It runs
+ * at most one
+ * checkpoint at a time; the shredding TRUNCATE checkpoints stay on the
+ * store's connection (store-sqlite.c).  When the thread or its connection
+ * cannot be had, SQLite's automatic checkpoint stays on.
+ */
+
+typedef struct _gw_sql_ckpt_s
+{
+  pthread_t       thread;
+  pthread_mutex_t lock;                 /* Guards the four below */
+  pthread_cond_t  cond;                 /* wanted or stop */
+  bool            wanted;               /* A commit took the WAL past the mark */
+  bool            stop;
+  unsigned long   runs;                 /* Checkpoints run (tests) */
+  unsigned long   hooked;               /* Commits that asked for one (tests) */
+  sqlite3        *db;                   /* The thread's connection */
+  _gw_sql_t      *b;                    /* The store's (its mutex) */
+  gw_log_t       *log;
+} _gw_sql_ckpt_t;
+
+
+/*
+ * 'ckpt_hook()' - The store connection's WAL hook, after each commit
+ *                 (store mutex held): wake the checkpointer once the WAL
+ *                 holds _GW_SQL_CKPT_FRAMES frames.
+ */
+
+static int
+ckpt_hook(void *data, sqlite3 *db, const char *name, int frames)
+{
+  _gw_sql_ckpt_t *c = (_gw_sql_ckpt_t *)data;
+
+  (void)db;
+  (void)name;
+  if (frames >= _GW_SQL_CKPT_FRAMES)
+  {
+    pthread_mutex_lock(&c->lock);
+    c->hooked ++;
+    if (!c->wanted)
+    {
+      c->wanted = true;
+      pthread_cond_signal(&c->cond);
+    }
+    pthread_mutex_unlock(&c->lock);
+  }
+
+  return (SQLITE_OK);
+}
+
+
+/*
+ * 'ckpt_run()' - The thread: one PASSIVE checkpoint per wake-up.
+ */
+
+static void *
+ckpt_run(void *arg)
+{
+  _gw_sql_ckpt_t *c = (_gw_sql_ckpt_t *)arg;
+  int             rc, frames = 0, copied = 0;
+
+  pthread_mutex_lock(&c->lock);
+  for (;;)
+  {
+    while (!c->wanted && !c->stop)
+      pthread_cond_wait(&c->cond, &c->lock);
+    if (c->stop)
+      break;
+    c->wanted = false;
+    pthread_mutex_unlock(&c->lock);
+
+    if ((rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied)) == SQLITE_OK)
+    {
+      /*
+       * Commits may have gone on meanwhile: then the WAL is not all copied
+       * and the next writer cannot start it over, so it would grow for as
+       * long as the commits never pause.  Copy the frames added since
+       * with the store's mutex held (no commit can add more), so the next
+       * commit restarts the WAL.  Store calls wait for those few frames
+       * and their two fsyncs (none when nothing was added), not for the
+       * whole copy.
+       */
+
+      pthread_mutex_lock(&c->b->lock);
+      rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+      pthread_mutex_unlock(&c->b->lock);
+    }
+    if (rc != SQLITE_OK)
+      gwLog(c->log, GW_LOG_DEBUG, "Store: WAL checkpoint postponed (%s).", sqlite3_errstr(rc));
+
+    pthread_mutex_lock(&c->lock);
+    c->runs ++;
+  }
+  pthread_mutex_unlock(&c->lock);
+
+  return (NULL);
+}
+
+
+/*
+ * '_gwSqlCheckpointerStart()' - Open the checkpointer's connection to
+ *                               'path' and start its thread, then move
+ *                               the store connection's checkpoints to it.
+ *                               False (SQLite's automatic checkpoint
+ *                               kept) when either cannot be had.
+ */
+
+bool
+_gwSqlCheckpointerStart(_gw_sql_t *b, const char *path)
+{
+  _gw_sql_ckpt_t *c;
+
+  if ((c = calloc(1, sizeof(_gw_sql_ckpt_t))) == NULL)
+    return (false);
+  c->log = b->log;
+  c->b   = b;
+
+  /* Its own connection, through the default VFS (it writes no WAL frames). */
+  if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
+      sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+  {
+    gwLog(b->log, GW_LOG_WARN, "Store: no checkpointer connection (%s); commits checkpoint the WAL themselves.", c->db ? sqlite3_errmsg(c->db) : "out of memory");
+    sqlite3_close(c->db);
+    free(c);
+    return (false);
+  }
+  sqlite3_extended_result_codes(c->db, 1);
+  sqlite3_wal_autocheckpoint(c->db, 0);
+
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->cond, NULL);
+  if (pthread_create(&c->thread, NULL, ckpt_run, c))
+  {
+    gwLog(b->log, GW_LOG_WARN, "Store: no checkpointer thread; commits checkpoint the WAL themselves.");
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    sqlite3_close(c->db);
+    free(c);
+    return (false);
+  }
+
+  b->ckpt = c;
+  sqlite3_wal_hook(b->db, ckpt_hook, c);   /* Replaces SQLite's automatic checkpoint */
+
+  return (true);
+}
+
+
+/*
+ * '_gwSqlCheckpointerStop()' - Give the store connection its automatic
+ *                              checkpoint back, stop the thread and close
+ *                              its connection (before the store's own).
+ *                              Store mutex not held: the thread's last
+ *                              round may need it.
+ */
+
+void
+_gwSqlCheckpointerStop(_gw_sql_t *b)
+{
+  _gw_sql_ckpt_t *c = b->ckpt;
+
+  if (!c)
+    return;
+
+  pthread_mutex_lock(&b->lock);
+  sqlite3_wal_autocheckpoint(b->db, _GW_SQL_CKPT_FRAMES);   /* Removes ckpt_hook */
+  pthread_mutex_unlock(&b->lock);
+  pthread_mutex_lock(&c->lock);
+  c->stop = true;
+  pthread_cond_signal(&c->cond);
+  pthread_mutex_unlock(&c->lock);
+  pthread_join(c->thread, NULL);
+  pthread_cond_destroy(&c->cond);
+  pthread_mutex_destroy(&c->lock);
+  if (sqlite3_close(c->db) != SQLITE_OK)
+    gwLog(b->log, GW_LOG_ERROR, "Store: unable to close the checkpointer's connection: %s", sqlite3_errmsg(c->db));
+  b->ckpt = NULL;
+  free(c);
+}
+
+
+/*
+ * '_gwSqlCheckpointCount()' - Checkpoints the checkpointer ran, and
+ *                             (hooked_r, may be NULL) the commits that
+ *                             asked for one (tests).
+ */
+
+unsigned long
+_gwSqlCheckpointCount(_gw_sql_t *b, unsigned long *hooked_r)
+{
+  unsigned long runs = 0, hooked = 0;
+
+  if (b->ckpt)
+  {
+    pthread_mutex_lock(&b->ckpt->lock);
+    runs   = b->ckpt->runs;
+    hooked = b->ckpt->hooked;
+    pthread_mutex_unlock(&b->ckpt->lock);
+  }
+  if (hooked_r)
+    *hooked_r = hooked;
+
+  return (runs);
+}

@@ -975,6 +975,7 @@ _gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r)
   {
     if (_gwSqlSyncInit(b, path))
     {
+      _gwSqlCheckpointerStart(b, path);   /* Else SQLite's automatic checkpoint stays (logged) */
       gwLog(log, GW_LOG_DEBUG, "Store: opened \"%s\" (schema version %d).", path, version);
       return (b);
     }
@@ -990,7 +991,8 @@ _gwSqlOpen(const char *path, gw_log_t *log, int version, const char **error_r)
 
 
 /*
- * '_gwSqlClose()' - Checkpoint (truncating the WAL), finalize and close.
+ * '_gwSqlClose()' - Stop the checkpointer, checkpoint (truncating the
+ *                   WAL), finalize and close.
  */
 
 void
@@ -1001,6 +1003,7 @@ _gwSqlClose(void *backend)
   if (!b)
     return;
 
+  _gwSqlCheckpointerStop(b);           /* Before the mutex: its last round may take it */
   pthread_mutex_lock(&b->lock);
   for (int i = 0; i < _GW_SQL_COUNT; i ++)
   {

@@ -21,13 +21,17 @@
  *      original's key in one transaction: exactly one fsync;
  *   6. a lockout reservation before a password check and its refund run
  *      no fsync (and still count: the refund takes one back), a wrong
- *      PIN's count runs one.
+ *      PIN's count runs one;
+ *   9. checkpoints run on the checkpointer's thread and connection, not in
+ *      the commits: the WAL stays bounded, and the rows are all there
+ *      after reopening (4).
  */
 
 #include "test.h"
 #include "store-sqlite-private.h"
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,6 +120,63 @@ snapshot(int *calls, int *ret)
   *calls = hook_calls;
   *ret   = returned;
   pthread_mutex_unlock(&gate_lock);
+}
+
+
+/*
+ * 'checkpoints()' - 9: commits worth ~18,000 WAL frames (CKPT_COMMITS rows
+ *                   of 16,000 bytes, each in its own transaction, on the
+ *                   store's connection under its mutex and waiting for
+ *                   the WAL fsync, as the store's calls make them):
+ *                   SQLite's automatic checkpoint is
+ *                   off on that connection, yet the checkpointer ran and
+ *                   kept the -wal file far below the ~75 MB written (it
+ *                   would hold all of it with no checkpoint at all), while
+ *                   every commit went on (none failed, none waited for a
+ *                   checkpoint's busy lock).
+ */
+
+#define CKPT_COMMITS 3000
+
+static void
+checkpoints(_gw_sql_t *b, const char *path)
+{
+  char          wal[320];
+  struct stat   st;
+  unsigned long hooked = 0, runs;
+  off_t         largest = 0;
+  int           failed = 0;
+  static unsigned char data[16000];
+
+  snprintf(wal, sizeof(wal), "%s-wal", path);
+  memset(data, 0x5a, sizeof(data));
+  pthread_mutex_lock(&b->lock);
+  TEST_CHECK(sqlite3_exec(b->db, "CREATE TABLE ckpt_test (id INTEGER PRIMARY KEY, data BLOB)", NULL, NULL, NULL) == SQLITE_OK);
+  pthread_mutex_unlock(&b->lock);
+
+  for (int i = 0; i < CKPT_COMMITS; i ++)
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    _gwSqlLock(b);
+    if (sqlite3_prepare_v2(b->db, "INSERT INTO ckpt_test (data) VALUES (?1)", -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_bind_blob(stmt, 1, data, sizeof(data), SQLITE_STATIC) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
+      failed ++;
+    sqlite3_finalize(stmt);
+    _gwSqlUnlock(b);                    /* And waits for the WAL fsync, as a store call does */
+    if (i % 100 == 99 && !stat(wal, &st) && st.st_size > largest)
+      largest = st.st_size;
+  }
+
+  /* The last wake-up may still be running: wait for it (at most 10 s). */
+  for (int i = 0; i < 1000 && _gwSqlCheckpointCount(b, &hooked) < 1; i ++)
+    usleep(10000);
+  runs = _gwSqlCheckpointCount(b, &hooked);
+
+  TEST_CHECKF(failed == 0, "%d of %d commits failed", failed, CKPT_COMMITS);
+  printf("  the -wal file reached %lld bytes at most\n", (long long)largest);
+  TEST_CHECKF(b->ckpt != NULL && runs >= 1 && hooked >= runs, "checkpointer: %lu checkpoints for %lu commits past %d frames", runs, hooked, _GW_SQL_CKPT_FRAMES);
+  TEST_CHECKF(largest > 0 && largest < 16 * 1024 * 1024, "the -wal file reached %lld bytes (%d commits of 16,000 bytes written)", (long long)largest, CKPT_COMMITS);
 }
 
 
@@ -275,11 +336,26 @@ main(void)
     TEST_CHECKF(hook_calls == calls + 1, "a wrong PIN ran %d fsync(s) (want one)", hook_calls - calls);
   }
 
-  /* 4. Durable rows are there after reopening. */
+  /* 9. Checkpoints on the checkpointer's thread and connection. */
   _gwSqlSyncHook = NULL;
+  checkpoints(b, path);
+
+  /* 4. Durable rows are there after reopening. */
   gwStoreClose(&s);
   TEST_CHECK((s = gwStoreOpen(path, NULL, NULL)) != NULL);
   TEST_CHECK(s && gwStoreUserFind(s, GW_DEFAULT_TENANT, "writer7", &u) && gwStoreUserFind(s, GW_DEFAULT_TENANT, "alone", &u));
+  if (s)
+  {
+    sqlite3_stmt *stmt = NULL;
+    _gw_sql_t    *b2 = (_gw_sql_t *)s->backend;
+
+    rows = -1;
+    if (sqlite3_prepare_v2(b2->db, "SELECT count(*), sum(length(data)) = count(*) * 16000 FROM ckpt_test", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 1) == 1)
+      rows = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    TEST_CHECKF(rows == CKPT_COMMITS, "%d of the checkpoint test's %d rows after reopening", rows, CKPT_COMMITS);
+  }
   gwStoreClose(&s);
 
   test_rmtree(dir);
