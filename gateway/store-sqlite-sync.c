@@ -140,10 +140,14 @@ _gwSqlSyncCount(_gw_sql_t *b)
  * writer restarts the WAL once all were copied.  Under a steady stream of
  * commits the copy never catches up, so it then copies the frames added
  * meanwhile once more with the store's mutex held (ckpt_run()).  It runs
- * at most one
- * checkpoint at a time; the shredding TRUNCATE checkpoints stay on the
- * store's connection (store-sqlite.c).  When the thread or its connection
- * cannot be had, SQLite's automatic checkpoint stays on.
+ * at most one checkpoint at a time; the shredding TRUNCATE checkpoints
+ * stay on the store's connection (store-sqlite.c).  When the thread or its
+ * connection cannot be had, SQLite's automatic checkpoint stays on.
+ *
+ * Locking: ckpt_hook() runs inside a commit (store mutex held) and takes
+ * only the checkpointer's own mutex; the thread takes the store mutex
+ * without its own, and _gwSqlCheckpointerStop() is called without the
+ * store mutex (the thread's last round may need it).
  */
 
 typedef struct _gw_sql_ckpt_s
