@@ -131,9 +131,8 @@ snapshot(int *calls, int *ret)
  *                   SQLite's automatic checkpoint is
  *                   off on that connection, yet the checkpointer ran and
  *                   kept the -wal file far below the ~75 MB written (it
- *                   would hold all of it with no checkpoint at all), while
- *                   every commit went on (none failed, none waited for a
- *                   checkpoint's busy lock).
+ *                   would hold all of it with no checkpoint at all), and
+ *                   no commit failed.
  */
 
 #define CKPT_COMMITS 3000
