@@ -248,7 +248,8 @@ count_jobs(_gw_sql_t *b, int64_t tenant, int64_t user_id, unsigned states)
  *                       Provisional when the job is receiving: the call
  *                       waits for no fsync (store-sqlite-sync.c).  With
  *                       'original_key' the job is stored converting with
- *                       its original's row, and the call waits for the
+ *                       its original's row in a batched write
+ *                       (store-sqlite-sync.c), and the call waits for the
  *                       WAL fsync as every transition does.
  */
 
@@ -261,11 +262,12 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
   bool        ok = false;
   int         rc;
   int64_t     open = 0;
+  uint64_t    batch = 0;
 
   audit_fill(&e, actor, "job.submit", job->owner, job->id, NULL, 0, source, job->origin);
 
   _gwSqlLock(b);
-  if (!_gwSqlBegin(b))
+  if (original_key ? !_gwSqlBatchBegin(b) : !_gwSqlBegin(b))
     goto done;
 
   if (!_gwSqlExists(b, _GW_SQL_TENANT_EXISTS, "SELECT 1 FROM tenants WHERE id = ?1", job->tenant, 0))
@@ -286,12 +288,17 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
          audit_insert(b, job->tenant, &e) &&
          (!number_r || job_number_get(b, number_r));
 
-  ok = _gwSqlEnd(b, ok);
+  ok = original_key ? _gwSqlBatchEnd(b, ok, &batch) : _gwSqlEnd(b, ok);
 
   done:
 
-  b->provisional = !original_key;       /* Still receiving (store-sqlite-sync.c) */
-  _gwSqlUnlock(b);
+  if (original_key)
+    ok = _gwSqlBatchUnlock(b, batch) && ok;
+  else
+  {
+    b->provisional = true;              /* Still receiving (store-sqlite-sync.c) */
+    _gwSqlUnlock(b);
+  }
 
   if (!ok && error_r)
     *error_r = error;

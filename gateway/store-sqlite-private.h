@@ -22,12 +22,18 @@
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
 #define _GW_SQL_CKPT_FRAMES     1000 /* WAL frames that start a checkpoint (SQLite's own default) */
 #define _GW_SQL_LATEST_VERSION  16   /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_BATCH_FAILED    16   /* Recent batches whose commit failed, remembered for their members */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
 {
   _GW_SQL_BEGIN,
   _GW_SQL_COMMIT,
   _GW_SQL_ROLLBACK,
+  _GW_SQL_BATCH_SAVEPOINT,
+  _GW_SQL_BATCH_RELEASE,
+  _GW_SQL_BATCH_UNDO,
+  _GW_SQL_READ_SAVEPOINT,
+  _GW_SQL_READ_RELEASE,
   _GW_SQL_VERSION,
   _GW_SQL_CHECK,
   _GW_SQL_TENANT_EXISTS,
@@ -194,6 +200,14 @@ typedef struct _gw_sql_s        /* The backend state */
   bool            provisional;              /* This call's write need not wait for an fsync (lock held) */
   int             sync_delay_ms;            /* Tests only: each WAL fsync takes this much longer */
   struct _gw_sql_ckpt_s *ckpt;              /* The checkpointer (store-sqlite-sync.c), or NULL */
+  bool            batch_open;               /* A batch's write transaction is open (store-sqlite-sync.c) */
+  bool            batch_hint;               /* batch_open, for a WAL fsync leader's look without the mutex (atomic) */
+  uint64_t        batch_id;                 /* The open batch's number, or the last one's */
+  bool            batch_opener;             /* This call opened the batch: no SAVEPOINT of its own */
+  uint64_t        batch_failed[_GW_SQL_BATCH_FAILED]; /* Numbers of batches whose commit failed (ring; atomic) */
+  unsigned        batch_failed_next;        /* ... where the next goes */
+  unsigned long   batch_commits;            /* Batches committed (tests, benches) */
+  unsigned long   batch_calls;              /* Calls that joined a batch (tests, benches) */
 } _gw_sql_t;
 
 typedef struct _gw_sql_migration_s /* One schema step */
@@ -215,6 +229,16 @@ extern const char   *_gwSqlVfsName(void);      /* store-sqlite-vfs.c: the WAL-ga
 extern long          _gwSqlVfsSettle(sqlite3 *db);    /* Bytes left buffered (0) or -1 */
 extern bool          _gwSqlSyncWait(_gw_sql_t *b);
 extern unsigned long _gwSqlSyncCount(_gw_sql_t *b);
+/* Batched writes (store-sqlite-sync.c): several calls' writes in one transaction, committed by the WAL fsync's leader */
+extern bool          _gwSqlBatchBegin(_gw_sql_t *b);
+extern bool          _gwSqlBatchEnd(_gw_sql_t *b, bool ok, uint64_t *batch_r);
+extern bool          _gwSqlBatchUnlock(_gw_sql_t *b, uint64_t batch);
+extern bool          _gwSqlBatchFlush(_gw_sql_t *b);
+extern void          _gwSqlBatchCount(_gw_sql_t *b, unsigned long *commits_r, unsigned long *calls_r);
+extern bool          _gwSqlReadBegin(_gw_sql_t *b);
+extern void          _gwSqlReadEnd(_gw_sql_t *b);
+extern bool          _gwSqlSimple(_gw_sql_t *b, _gw_sql_id_t id, const char *sql);
+extern void          _gwSqlSettle(_gw_sql_t *b);
 /* The checkpointer (store-sqlite-sync.c): WAL checkpoints on a thread and connection of their own */
 extern bool          _gwSqlCheckpointerStart(_gw_sql_t *b, const char *path);
 extern void          _gwSqlCheckpointerStop(_gw_sql_t *b);

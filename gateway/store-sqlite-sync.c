@@ -24,6 +24,25 @@
  * out of receiving waits as every write does, and the WAL fsync it waits
  * for covers every frame written before it, the provisional ones too.
  * This saves two of the three WAL fsyncs of a submission.
+ *
+ * Batched writes (_gwSqlBatchBegin() ... _gwSqlBatchUnlock()): a call
+ * whose write may share a transaction with other calls' (a Print-Job's
+ * job row) joins the open batch, a write transaction left open on the
+ * connection, or opens one, and makes its changes inside a SAVEPOINT of
+ * its own (a failure undoes only them).  Nobody commits the batch at the
+ * end of the call: the next WAL fsync's leader commits it just before its
+ * fsync (sync_wal()), and any other write or transaction of the connection
+ * commits it first (_gwSqlBegin(), _gwSqlUnlock()).  Its members wait, as
+ * every write does, for an fsync that started after their call; that
+ * fsync's leader committed their batch first, so it covers them.  While
+ * one fsync runs the commits that arrive all join one batch, and their
+ * rows share the WAL pages they touch (a job row, its seven indexes, its
+ * audit row and its indexes, the counters: ~21 pages written once per
+ * batch instead of once per call).  A batch whose commit fails fails all
+ * its members: their number is kept in a small ring (batch_failed) each
+ * member reads once its fsync is done.  Reads that run while a batch is
+ * open run inside its transaction and see its rows (all of them will be
+ * committed before any call that wrote them returns, or will fail it).
  */
 
 #include "store-sqlite-private.h"
@@ -69,9 +88,10 @@ _gwSqlSyncInit(_gw_sql_t *b, const char *path)
 
 
 /*
- * 'sync_wal()' - fsync the -wal file (any descriptor of the inode will do).
- *                No -wal file means every commit was checkpointed into the
- *                database file, which the checkpoint synced.
+ * 'sync_wal()' - Commit the open batch, if any, then fsync the -wal file
+ *                (any descriptor of the inode will do).  No -wal file
+ *                means every commit was checkpointed into the database
+ *                file, which the checkpoint synced.
  */
 
 static bool
@@ -80,6 +100,20 @@ sync_wal(void *data)
   _gw_sql_t *b = (_gw_sql_t *)data;
   int  fd;
   bool ok;
+
+  /*
+   * A member numbered its write after it joined the batch, and our target
+   * was taken after that (group-sync.c), so the batch it joined is either
+   * committed already or open now: batch_hint, set under the mutex before
+   * the member released it, is seen here.
+   */
+  if (__atomic_load_n(&b->batch_hint, __ATOMIC_ACQUIRE))
+  {
+    pthread_mutex_lock(&b->lock);
+    _gwSqlBatchFlush(b);
+    _gwSqlSettle(b);
+    pthread_mutex_unlock(&b->lock);
+  }
 
   if (_gwSqlSyncHook)
     (*_gwSqlSyncHook)();
@@ -123,6 +157,214 @@ unsigned long
 _gwSqlSyncCount(_gw_sql_t *b)
 {
   return (_gwGroupSyncCount(&b->wal_sync));
+}
+
+
+/*
+ * 'batch_open_set()' - Mark the batch open or not (lock held).
+ */
+
+static void
+batch_open_set(_gw_sql_t *b, bool open)
+{
+  b->batch_open = open;
+  __atomic_store_n(&b->batch_hint, open, __ATOMIC_RELEASE);
+}
+
+
+/*
+ * 'batch_failed()' - Did batch 'batch' fail to commit?  (Any thread: the
+ *                    ring is read and written with atomics.)
+ */
+
+static bool
+batch_failed(_gw_sql_t *b, uint64_t batch)
+{
+  for (int i = 0; i < _GW_SQL_BATCH_FAILED; i ++)
+    if (__atomic_load_n(&b->batch_failed[i], __ATOMIC_ACQUIRE) == batch)
+      return (true);
+
+  return (false);
+}
+
+
+/*
+ * '_gwSqlBatchFlush()' - Commit the open batch, if any (lock held).  False
+ *                        when its commit failed (logged; its members are
+ *                        told when they return) or SQLite had already
+ *                        rolled it back after an error.
+ */
+
+bool
+_gwSqlBatchFlush(_gw_sql_t *b)
+{
+  bool ok;
+
+  if (!b->batch_open)
+    return (true);
+
+  ok = !sqlite3_get_autocommit(b->db) && _gwSqlCommit(b);
+  batch_open_set(b, false);
+
+  if (ok)
+    b->batch_commits ++;
+  else
+  {
+    unsigned slot = b->batch_failed_next ++ % _GW_SQL_BATCH_FAILED;
+
+    __atomic_store_n(&b->batch_failed[slot], b->batch_id, __ATOMIC_RELEASE);
+    gwLog(b->log, GW_LOG_ERROR, "Store: a batch of writes could not be committed: %s", sqlite3_errmsg(b->db));
+  }
+
+  return (ok);
+}
+
+
+/*
+ * '_gwSqlBatchBegin()' - Start a batched write (lock held): join the open
+ *                        batch, with a SAVEPOINT for this call's changes,
+ *                        or open one (the batch holds only this call's
+ *                        changes so far: no SAVEPOINT needed, and none
+ *                        paid for at one client).  Before the group commit
+ *                        is on (the store still opening), a plain
+ *                        transaction.
+ */
+
+bool
+_gwSqlBatchBegin(_gw_sql_t *b)
+{
+  if (!b->wal_path)
+    return (_gwSqlBegin(b));
+
+  if (b->batch_open && sqlite3_get_autocommit(b->db))
+    _gwSqlBatchFlush(b);                /* SQLite rolled it back: its members fail */
+
+  if (b->batch_open)
+  {
+    b->batch_opener = false;
+    return (_gwSqlSimple(b, _GW_SQL_BATCH_SAVEPOINT, "SAVEPOINT gw_batched"));
+  }
+
+  if (!_gwSqlSimple(b, _GW_SQL_BEGIN, "BEGIN IMMEDIATE"))
+    return (false);
+  b->batch_id ++;
+  b->batch_opener = true;
+  batch_open_set(b, true);
+
+  return (true);
+}
+
+
+/*
+ * '_gwSqlBatchEnd()' - End a batched write (lock held): keep this call's
+ *                      changes in the batch when ok, else undo them.  True
+ *                      when they are kept; then *batch_r is the batch to
+ *                      wait for in _gwSqlBatchUnlock() (0 when there is
+ *                      none: a plain transaction, committed here).
+ */
+
+bool
+_gwSqlBatchEnd(_gw_sql_t *b, bool ok, uint64_t *batch_r)
+{
+  *batch_r = 0;
+
+  if (!b->batch_open)                   /* A plain transaction */
+    return (_gwSqlEnd(b, ok));
+
+  if (ok && !sqlite3_get_autocommit(b->db) && (b->batch_opener || _gwSqlSimple(b, _GW_SQL_BATCH_RELEASE, "RELEASE gw_batched")))
+  {
+    *batch_r = b->batch_id;
+    b->batch_calls ++;
+    return (true);
+  }
+
+  if (b->batch_opener)
+  {
+    _gwSqlRollback(b);                  /* Only ours in it: undone (unless SQLite did), nobody to tell */
+    batch_open_set(b, false);
+  }
+  else if (sqlite3_get_autocommit(b->db))
+    _gwSqlBatchFlush(b);                /* An error rolled back the whole batch: its members fail */
+  else if (!_gwSqlSimple(b, _GW_SQL_BATCH_UNDO, "ROLLBACK TO gw_batched") || !_gwSqlSimple(b, _GW_SQL_BATCH_RELEASE, "RELEASE gw_batched"))
+  {
+    _gwSqlRollback(b);                  /* Cannot undo ours alone: the batch fails */
+    _gwSqlBatchFlush(b);
+  }
+
+  return (false);
+}
+
+
+/*
+ * '_gwSqlBatchUnlock()' - Release the connection's mutex after a batched
+ *                         write; with a batch, return once it is committed
+ *                         and an fsync of the WAL that started after this
+ *                         call has finished.  False when the batch's
+ *                         commit failed (its rows are not there).  A
+ *                         failed fsync is logged and not returned, as for
+ *                         every other write (_gwSqlUnlock()): the rows are
+ *                         there, and the caller must not undo what they
+ *                         point to.
+ */
+
+bool
+_gwSqlBatchUnlock(_gw_sql_t *b, uint64_t batch)
+{
+  if (batch == 0)
+  {
+    /*
+     * Nothing of this call's stays (a batch's members wait for it
+     * themselves), so it waits for no fsync: a failed call answers at
+     * once.  A plain transaction (the store still opening) was committed
+     * and waits as usual.
+     */
+    if (b->wal_path)
+      b->changes_at_lock = sqlite3_total_changes64(b->db);
+    _gwSqlUnlock(b);
+    return (true);
+  }
+
+  pthread_mutex_unlock(&b->lock);
+
+  _gwSqlSyncWait(b);                    /* Logs a failed fsync */
+
+  return (!batch_failed(b, batch));
+}
+
+
+/*
+ * '_gwSqlBatchCount()' - Batches committed and calls that joined one.
+ */
+
+void
+_gwSqlBatchCount(_gw_sql_t *b, unsigned long *commits_r, unsigned long *calls_r)
+{
+  pthread_mutex_lock(&b->lock);
+  *commits_r = b->batch_commits;
+  *calls_r   = b->batch_calls;
+  pthread_mutex_unlock(&b->lock);
+}
+
+
+/*
+ * '_gwSqlReadBegin()', '_gwSqlReadEnd()' - A consistent read of several
+ *                                          statements (lock held): a
+ *                                          SAVEPOINT, which inside an
+ *                                          open batch reads its rows and
+ *                                          does not commit it.
+ */
+
+bool
+_gwSqlReadBegin(_gw_sql_t *b)
+{
+  return (_gwSqlSimple(b, _GW_SQL_READ_SAVEPOINT, "SAVEPOINT gw_read"));
+}
+
+void
+_gwSqlReadEnd(_gw_sql_t *b)
+{
+  if (!sqlite3_get_autocommit(b->db) && !_gwSqlSimple(b, _GW_SQL_READ_RELEASE, "RELEASE gw_read") && !b->batch_open)
+    _gwSqlRollback(b);
 }
 
 
@@ -204,6 +446,7 @@ ckpt_run(void *arg)
   _gw_sql_ckpt_t *c = (_gw_sql_ckpt_t *)arg;
   int             rc, frames = 0, copied = 0;
 
+  pthread_setname_np(pthread_self(), "pg-checkpoint");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&c->lock);
   for (;;)
   {

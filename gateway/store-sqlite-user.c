@@ -692,29 +692,25 @@ _gwSqlCredentialAttempt(void *backend, int64_t tenant, gw_credential_t kind, con
   int           rc;
   bool          ok = true;
 
+  /* A verified attempt only reads: no write transaction (which would commit an open batch). */
   _gwSqlLock(b);
-  if (!_gwSqlBegin(b))
+  if (kind == GW_CREDENTIAL_VERIFIED ? !_gwSqlReadBegin(b) : !_gwSqlBegin(b))
   {
     _gwSqlUnlock(b);
     return (-1);
   }
 
-  if ((locked = lockout_check_keys(b, tenant, keys, nkeys, now, lock_secs, failures, first, until, locked_key_r)) != 0)
+  if ((locked = lockout_check_keys(b, tenant, keys, nkeys, now, lock_secs, failures, first, until, locked_key_r)) != 0 || kind == GW_CREDENTIAL_VERIFIED)
   {
-    /* Locked (or unreadable): nothing looked up, nothing written. */
-    _gwSqlRollback(b);
+    /* Locked (or unreadable), or right already (the caller checked it): nothing more looked up, nothing written. */
+    if (kind == GW_CREDENTIAL_VERIFIED)
+      _gwSqlReadEnd(b);
+    else
+      _gwSqlRollback(b);
     _gwSqlUnlock(b);
     if (locked > 0 && locked_until_r)
       *locked_until_r = locked;
-    return (locked > 0 ? 0 : -1);
-  }
-
-  if (kind == GW_CREDENTIAL_VERIFIED)
-  {
-    /* Right already (the caller checked it): not locked, so nothing more to do. */
-    _gwSqlRollback(b);
-    _gwSqlUnlock(b);
-    return (0);
+    return (locked < 0 ? -1 : 0);
   }
 
   /* The lookup: an unexpired PIN, a card or a device of a user who is not disabled. */

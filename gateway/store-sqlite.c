@@ -19,6 +19,13 @@
  *                         a shred drops the old page images from the WAL;
  *   cache_size=-2000      2 MB page cache: the daemon stays small with
  *                         10,000 held jobs;
+ *   temp_store=MEMORY     statement and savepoint journals stay in memory:
+ *                         a batched write's savepoint (store-sqlite-sync.c)
+ *                         journals ~21 pages, past the 64 KiB SQLite keeps
+ *                         in memory otherwise, and each call then wrote
+ *                         them to a temporary file (~54 KB per Print-Job);
+ *                         no page image (a wrapped key's) reaches a
+ *                         temporary file either;
  *   busy_timeout=5000     another process (sqlite3 shell, backup) may hold
  *                         the lock briefly.
  */
@@ -183,25 +190,31 @@ _gwSqlLock(_gw_sql_t *b)
  *                    committed changes, wait (unlocked) until they are
  *                    durable (group commit, store-sqlite-sync.c),
  *                    unless the call marked its write provisional (a job
- *                    still receiving: see store-sqlite-sync.c).
+ *                    still receiving: see store-sqlite-sync.c).  A call
+ *                    that changed rows with single statements while a
+ *                    batch was open (store-sqlite-sync.c) wrote them into
+ *                    the batch: the batch is committed here, and the call
+ *                    waits as any write does.
  */
 
 void
 _gwSqlUnlock(_gw_sql_t *b)
 {
-  bool wrote = sqlite3_get_autocommit(b->db) && sqlite3_total_changes64(b->db) != b->changes_at_lock && !b->provisional;
-  long left;
+  bool wrote;
 
+  if (b->batch_open && sqlite3_total_changes64(b->db) != b->changes_at_lock)
+    _gwSqlBatchFlush(b);
+
+  wrote = sqlite3_get_autocommit(b->db) && sqlite3_total_changes64(b->db) != b->changes_at_lock && !b->provisional;
   b->provisional = false;
 
-  if ((left = _gwSqlVfsSettle(b->db)) != 0)
-    gwLog(b->log, GW_LOG_ERROR, "Store: %ld bytes of the WAL were still buffered after a write (store-sqlite-vfs.c)%s.", left, left < 0 ? " and could not be written" : "; written now");
+  _gwSqlSettle(b);
 
-  if (b->shred_pending && sqlite3_get_autocommit(b->db))
+  if (b->shred_pending)
   {
     time_t now = time(NULL);
 
-    if (now - b->checkpoint_time >= _GW_SQL_CHECKPOINT_SECS)
+    if (now - b->checkpoint_time >= _GW_SQL_CHECKPOINT_SECS && _gwSqlBatchFlush(b) && sqlite3_get_autocommit(b->db))
     {
       int rc = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 
@@ -217,6 +230,22 @@ _gwSqlUnlock(_gw_sql_t *b)
 
   if (wrote)
     _gwSqlSyncWait(b);                  /* Logs a failed fsync */
+}
+
+
+/*
+ * '_gwSqlSettle()' - After a commit (lock held): write what the -wal
+ *                    file's buffer still holds; none should be left
+ *                    (store-sqlite-vfs.c).
+ */
+
+void
+_gwSqlSettle(_gw_sql_t *b)
+{
+  long left;
+
+  if ((left = _gwSqlVfsSettle(b->db)) != 0)
+    gwLog(b->log, GW_LOG_ERROR, "Store: %ld bytes of the WAL were still buffered after a write (store-sqlite-vfs.c)%s.", left, left < 0 ? " and could not be written" : "; written now");
 }
 
 
@@ -269,11 +298,11 @@ _gwSqlDone(sqlite3_stmt *stmt)
 
 
 /*
- * 'run_simple()' - Run a cached statement without parameters or rows.
+ * '_gwSqlSimple()' - Run a cached statement without parameters or rows.
  */
 
-static bool
-run_simple(_gw_sql_t *b, _gw_sql_id_t id, const char *sql)
+bool
+_gwSqlSimple(_gw_sql_t *b, _gw_sql_id_t id, const char *sql)
 {
   sqlite3_stmt *stmt = _gwSqlStmt(b, id, sql);
   bool          ok;
@@ -292,13 +321,16 @@ run_simple(_gw_sql_t *b, _gw_sql_id_t id, const char *sql)
 
 /*
  * '_gwSqlBegin()' - Start a write transaction (BEGIN IMMEDIATE, so it never
- *                   has to upgrade a read lock half-way).
+ *                   has to upgrade a read lock half-way), once the open
+ *                   batch, if any, is committed (store-sqlite-sync.c).
  */
 
 bool
 _gwSqlBegin(_gw_sql_t *b)
 {
-  return (run_simple(b, _GW_SQL_BEGIN, "BEGIN IMMEDIATE"));
+  _gwSqlBatchFlush(b);                  /* Its members learn a failure */
+
+  return (_gwSqlSimple(b, _GW_SQL_BEGIN, "BEGIN IMMEDIATE"));
 }
 
 
@@ -309,7 +341,7 @@ _gwSqlBegin(_gw_sql_t *b)
 bool
 _gwSqlCommit(_gw_sql_t *b)
 {
-  if (run_simple(b, _GW_SQL_COMMIT, "COMMIT"))
+  if (_gwSqlSimple(b, _GW_SQL_COMMIT, "COMMIT"))
     return (true);
 
   _gwSqlRollback(b);
@@ -343,7 +375,7 @@ void
 _gwSqlRollback(_gw_sql_t *b)
 {
   if (!sqlite3_get_autocommit(b->db))
-    run_simple(b, _GW_SQL_ROLLBACK, "ROLLBACK");
+    _gwSqlSimple(b, _GW_SQL_ROLLBACK, "ROLLBACK");
 }
 
 
@@ -927,7 +959,7 @@ configure(_gw_sql_t *b, const char **error_r)
     return (false);
   }
 
-  if (sqlite3_exec(b->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA cache_size=-2000; PRAGMA journal_size_limit=4194304", NULL, NULL, NULL) != SQLITE_OK)
+  if (sqlite3_exec(b->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA cache_size=-2000; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=4194304", NULL, NULL, NULL) != SQLITE_OK)
   {
     _gwSqlLogError(b, "PRAGMA");
     *error_r = "unable to configure the database";
@@ -1005,6 +1037,13 @@ _gwSqlClose(void *backend)
 
   _gwSqlCheckpointerStop(b);           /* Before the mutex: its last round may take it */
   pthread_mutex_lock(&b->lock);
+  if (b->db)
+  {
+    _gwSqlBatchFlush(b);                /* Nobody waits for it any more */
+    _gwSqlSettle(b);
+    if (b->wal_path)
+      gwLog(b->log, GW_LOG_INFO, "Store: %lu WAL fsyncs; %lu writes batched in %lu batches.", _gwSqlSyncCount(b), b->batch_calls, b->batch_commits);
+  }
   for (int i = 0; i < _GW_SQL_COUNT; i ++)
   {
     if (b->stmts[i])

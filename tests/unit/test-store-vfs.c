@@ -16,70 +16,10 @@
 
 #include "test.h"
 #include "store-sqlite-private.h"
+#include "sqlite-writes.h"
 
 #include <errno.h>
 #include <sys/types.h>
-
-static int  writes = 0;                 /* Write system calls SQLite made */
-static bool fail_writes = false;        /* Make them fail (ENOSPC) */
-static sqlite3_syscall_ptr real_pwrite = NULL, real_pwrite64 = NULL, real_write = NULL;
-
-
-/*
- * 'write_fails()' - Count a write; true (errno ENOSPC) if writes fail now.
- */
-
-static bool
-write_fails(void)
-{
-  writes ++;
-  if (fail_writes)
-    errno = ENOSPC;
-  return (fail_writes);
-}
-
-
-static ssize_t
-count_pwrite(int fd, const void *buf, size_t len, off_t off)
-{
-  return (write_fails() ? -1 : ((ssize_t (*)(int, const void *, size_t, off_t))real_pwrite)(fd, buf, len, off));
-}
-
-
-static ssize_t
-count_pwrite64(int fd, const void *buf, size_t len, off_t off)
-{
-  return (write_fails() ? -1 : ((ssize_t (*)(int, const void *, size_t, off_t))real_pwrite64)(fd, buf, len, off));
-}
-
-
-static ssize_t
-count_write(int fd, const void *buf, size_t len)
-{
-  return (write_fails() ? -1 : ((ssize_t (*)(int, const void *, size_t))real_write)(fd, buf, len));
-}
-
-
-/*
- * 'hook_writes()' - Count (and on demand fail) the unix VFS's writes.
- */
-
-static void
-hook_writes(void)
-{
-  sqlite3_vfs *unix_vfs = sqlite3_vfs_find("unix");
-
-  real_pwrite   = unix_vfs->xGetSystemCall(unix_vfs, "pwrite");
-  real_pwrite64 = unix_vfs->xGetSystemCall(unix_vfs, "pwrite64");
-  real_write    = unix_vfs->xGetSystemCall(unix_vfs, "write");
-  if (real_pwrite)
-    unix_vfs->xSetSystemCall(unix_vfs, "pwrite", (sqlite3_syscall_ptr)count_pwrite);
-  if (real_pwrite64)
-    unix_vfs->xSetSystemCall(unix_vfs, "pwrite64", (sqlite3_syscall_ptr)count_pwrite64);
-  if (real_write)
-    unix_vfs->xSetSystemCall(unix_vfs, "write", (sqlite3_syscall_ptr)count_write);
-}
-
 
 static sqlite3 *
 open_db(const char *path, const char *vfs)
@@ -148,9 +88,9 @@ insert_rows(sqlite3 *db, int first, int rows, int blob, int *commit_writes)
   }
   sqlite3_finalize(stmt);
 
-  writes = 0;
+  __atomic_store_n(&sqlite_writes, 0, __ATOMIC_RELAXED);
   rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-  *commit_writes = writes;
+  *commit_writes = __atomic_load_n(&sqlite_writes, __ATOMIC_RELAXED);
 
   return (rc);
 }
@@ -199,7 +139,7 @@ main(void)
   TEST_CHECK(test_tempdir(dir, sizeof(dir)) != NULL);
   snprintf(ours, sizeof(ours), "%s/ours.db", dir);
   snprintf(plain, sizeof(plain), "%s/plain.db", dir);
-  hook_writes();
+  sqlite_hook_writes();
 
   TEST_CHECK((db = open_db(ours, vfs)) != NULL && make_schema(db));
   TEST_CHECK((ctl = open_db(plain, NULL)) != NULL && make_schema(ctl));
@@ -237,9 +177,9 @@ main(void)
   TEST_CHECK(count_rows(reader) == n && integrity_ok(reader));
 
   /* 3. A failed write fails the commit */
-  fail_writes = true;
+  sqlite_set_fail_writes(true);
   rc = insert_rows(db, 900000, 1, 16, &w);
-  fail_writes = false;
+  sqlite_set_fail_writes(false);
   printf("  COMMIT with the disk failing: %s\n", sqlite3_errstr(rc));
   TEST_CHECK(rc != SQLITE_OK);
   if (!sqlite3_get_autocommit(db))
