@@ -210,6 +210,7 @@ client_thread(void *arg)
   gw_control_t *ctl = cl->ctl;
   char         *line = malloc(GW_CONTROL_LINE_MAX + 1);
 
+  pthread_setname_np(pthread_self(), "pg-control-cli");   /* Seen in top -H and ps -L */
   while (line && read_request(cl, line, GW_CONTROL_LINE_MAX + 1))
   {
     json_tokener *tok = json_tokener_new_ex(8);
@@ -407,6 +408,7 @@ accept_thread(void *arg)
   gw_control_t *ctl = (gw_control_t *)arg;
   struct pollfd pfd[2];
 
+  pthread_setname_np(pthread_self(), "pg-control");   /* Seen in top -H and ps -L */
   pfd[0].fd     = ctl->fd;
   pfd[0].events = POLLIN;
   pfd[1].fd     = ctl->wake[0];

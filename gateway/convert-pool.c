@@ -371,6 +371,7 @@ pool_thread(void *data)
   gw_convert_pool_t *pool = (gw_convert_pool_t *)data;
   int64_t            next_sweep = now_ms() + POOL_SWEEP_MS;
 
+  pthread_setname_np(pthread_self(), "pg-convert");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&pool->lock);
   for (;;)
   {

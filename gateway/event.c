@@ -70,6 +70,7 @@ deliver_thread(void *arg)
   subscriber_t *sub = (subscriber_t *)arg;
   event_node_t *node;
 
+  pthread_setname_np(pthread_self(), "pg-events");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&sub->mutex);
   for (;;)
   {

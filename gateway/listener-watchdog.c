@@ -97,6 +97,7 @@ _gwListenerWatchdog(void *data)
   int64_t        window_ms = (int64_t)l->rate_window * 1000,
                  need = l->min_body_rate * (int64_t)l->rate_window;
 
+  pthread_setname_np(pthread_self(), "pg-watchdog");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&l->lock);
 
   while (!l->stopping)

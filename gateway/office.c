@@ -94,6 +94,7 @@ supervisor_main(void *data)
 {
   gw_office_pool_t *pool = data;
 
+  pthread_setname_np(pthread_self(), "pg-office");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&pool->lock);
 
   while (!pool->stopping)

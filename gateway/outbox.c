@@ -454,6 +454,7 @@ sender_thread(void *data)
   int           n;
   const char   *why;
 
+  pthread_setname_np(pthread_self(), "pg-outbox");   /* Seen in top -H and ps -L */
   if ((n = gwStoreOutboxSweep(sys->store, true, (int64_t)time(NULL))) > 0)
     gwLog(sys->log, GW_LOG_WARN, "Outbox: %d message(s) were being sent when the daemon stopped; they are sent again (the relay may see one twice).", n);
 

@@ -188,6 +188,7 @@ check_thread(void *arg)
   const char           *error = NULL;
   pstate_t             *e;
 
+  pthread_setname_np(pthread_self(), "pg-printer");   /* Seen in top -H and ps -L */
   if (!gwApiPrinterCheck(pc->sys, &actor, pc->name, &result, &error) && error)
     _gwPrinterStateRecord(pc->sys, pc->tenant, pc->name, false, error);   /* Gone, or a URI no sink takes */
 

@@ -118,6 +118,7 @@ stock_run(void *arg)
   unsigned       id, failures = 0;
   double         idle;
 
+  pthread_setname_np(pthread_self(), "pg-spool-stock");   /* Seen in top -H and ps -L */
   setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), STOCK_NICE);
 
   pthread_mutex_lock(&spool->free_lock);

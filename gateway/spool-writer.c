@@ -376,6 +376,7 @@ wb_run(void *arg)
 {
   spool_wb_t *wb = (spool_wb_t *)arg;
 
+  pthread_setname_np(pthread_self(), "pg-spool-write");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&wb->t.lock);
   for (;;)
   {
@@ -1060,6 +1061,7 @@ dir_run(void *arg)
   uint64_t           ticket;
   bool               ok;
 
+  pthread_setname_np(pthread_self(), "pg-spool-dir");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&spool->pool_lock);
   for (;;)
   {
@@ -1214,6 +1216,7 @@ commit_run(void *arg)
   spool_commits_t   *c     = spool->commits;
   gw_spool_writer_t *w;
 
+  pthread_setname_np(pthread_self(), "pg-spool-commit");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&spool->pool_lock);
   for (;;)
   {

@@ -63,6 +63,10 @@ worker_thread(void *arg)
 {
   _gw_workers_t *w = (_gw_workers_t *)arg;
   work_t        *item;
+  char           tname[16];
+
+  snprintf(tname, sizeof(tname), "pg-%.*s", (int)strcspn(w->name, " "), w->name);
+  pthread_setname_np(pthread_self(), tname);   /* pg-conversion, pg-task: seen in top -H and ps -L */
 
   pthread_mutex_lock(&w->mutex);
   for (;;)

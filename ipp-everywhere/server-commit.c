@@ -70,6 +70,7 @@ commit_run(void *arg)
   gw_ipp_commits_t *c = (gw_ipp_commits_t *)arg;
   commit_item_t    *item;
 
+  pthread_setname_np(pthread_self(), "pg-ipp-commit");   /* Seen in top -H and ps -L */
   pthread_mutex_lock(&c->lock);
   for (;;)
   {

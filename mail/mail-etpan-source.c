@@ -979,6 +979,7 @@ _gwMailSourceRun(void *arg)
 {
   gw_mail_source_t *src = (gw_mail_source_t *)arg;
 
+  pthread_setname_np(pthread_self(), "pg-mail");   /* Seen in top -H and ps -L */
   if (src->proto == GW_MAIL_PROTO_IMAP)
     run_imap(src);
   else if (src->proto == GW_MAIL_PROTO_POP3)
