@@ -234,7 +234,6 @@ extern bool          _gwSqlBatchBegin(_gw_sql_t *b);
 extern bool          _gwSqlBatchEnd(_gw_sql_t *b, bool ok, uint64_t *batch_r);
 extern bool          _gwSqlBatchUnlock(_gw_sql_t *b, uint64_t batch);
 extern bool          _gwSqlBatchFlush(_gw_sql_t *b);
-extern void          _gwSqlBatchCount(_gw_sql_t *b, unsigned long *commits_r, unsigned long *calls_r);
 extern bool          _gwSqlReadBegin(_gw_sql_t *b);
 extern void          _gwSqlReadEnd(_gw_sql_t *b);
 extern bool          _gwSqlSimple(_gw_sql_t *b, _gw_sql_id_t id, const char *sql);

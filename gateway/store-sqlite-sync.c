@@ -333,20 +333,6 @@ _gwSqlBatchUnlock(_gw_sql_t *b, uint64_t batch)
 
 
 /*
- * '_gwSqlBatchCount()' - Batches committed and calls that joined one.
- */
-
-void
-_gwSqlBatchCount(_gw_sql_t *b, unsigned long *commits_r, unsigned long *calls_r)
-{
-  pthread_mutex_lock(&b->lock);
-  *commits_r = b->batch_commits;
-  *calls_r   = b->batch_calls;
-  pthread_mutex_unlock(&b->lock);
-}
-
-
-/*
  * '_gwSqlReadBegin()', '_gwSqlReadEnd()' - A consistent read of several
  *                                          statements (lock held): a
  *                                          SAVEPOINT, which inside an
