@@ -51,8 +51,9 @@ gw user add bench >/dev/null
 PW=$(gw user password bench | tail -1)
 GW_URI="ipps://127.0.0.1:$GW_PORT/ipp/print"
 
-start_cupsd() {   # start_cupsd tls|plain: a private cupsd with a held raw queue
+start_cupsd() {   # start_cupsd tls|plain [fresh]: a private cupsd with a held raw queue (fresh: none of the jobs it held before)
   [ -n "${PEERS_CUPS_PID:-}" ] && peers_stop "$PEERS_CUPS_PID"
+  [ "${2:-}" = fresh ] && rm -rf "$PEERS_DIR/cups/spool" "$PEERS_DIR/cups/cache/job.cache"
   if [ "$1" = tls ]; then
     PEERS_CUPSD_EXTRA="DefaultEncryption Required"
   else
@@ -158,7 +159,11 @@ fi
 #   own rate moved by ±30 % between runs here), so each ratio is taken
 #   within a pair, seconds apart; the summary gives the median of each
 #   server's rates, the ratio of the medians and the pairs' lowest and
-#   highest ratio.
+#   highest ratio.  cupsd slows as its held jobs pile up (docs/benchmarks.md,
+#   thirteenth IPP round), so by default the later rounds measure a cupsd
+#   holding thousands of jobs; PAIRS_FRESH=1 restarts it with an empty spool
+#   before each of its runs (printgated's rate does not fall with its held
+#   jobs, and it keeps them).
 if [[ " $PHASES " == *" pairs "* ]]; then
   PAIRS=${PAIRS:-3}
   echo "== Print-Job pairs over TLS: ${SECS}s per run, $PAIRS rounds, printgated and cupsd in turns =="
@@ -176,6 +181,7 @@ if [[ " $PHASES " == *" pairs "* ]]; then
             run "gw/$size/$n" "$GW_PID" tls "$GW_URI" "$W/$size.pdf" "$n" "$GW_AUTH"
             drain
           else
+            [ "${PAIRS_FRESH:-0}" = 1 ] && start_cupsd tls fresh
             run "cupsd/$size/$n" "$PEERS_CUPS_PID" tls "$CUPS_URI" "$W/$size.pdf" "$n"
           fi
           PR[$who/$size/$n]="${PR[$who/$size/$n]:-} ${R[$who/$size/$n]}"
