@@ -111,7 +111,6 @@ sync_wal(void *data)
   {
     pthread_mutex_lock(&b->lock);
     _gwSqlBatchFlush(b);
-    _gwSqlSettle(b);
     pthread_mutex_unlock(&b->lock);
   }
 
@@ -189,7 +188,8 @@ batch_failed(_gw_sql_t *b, uint64_t batch)
 
 
 /*
- * '_gwSqlBatchFlush()' - Commit the open batch, if any (lock held).  False
+ * '_gwSqlBatchFlush()' - Commit the open batch, if any (lock held), and
+ *                        check nothing stayed buffered.  False
  *                        when its commit failed (logged; its members are
  *                        told when they return) or SQLite had already
  *                        rolled it back after an error.
@@ -205,6 +205,7 @@ _gwSqlBatchFlush(_gw_sql_t *b)
 
   ok = !sqlite3_get_autocommit(b->db) && _gwSqlCommit(b);
   batch_open_set(b, false);
+  _gwSqlSettle(b);                      /* The commit wrote its frames: nothing may stay buffered */
 
   if (ok)
     b->batch_commits ++;

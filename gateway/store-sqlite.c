@@ -1040,7 +1040,6 @@ _gwSqlClose(void *backend)
   if (b->db)
   {
     _gwSqlBatchFlush(b);                /* Nobody waits for it any more */
-    _gwSqlSettle(b);
     if (b->wal_path)
       gwLog(b->log, GW_LOG_INFO, "Store: %lu WAL fsyncs; %lu writes batched in %lu batches.", _gwSqlSyncCount(b), b->batch_calls, b->batch_commits);
   }
