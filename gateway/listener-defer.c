@@ -328,6 +328,34 @@ gwDeferredRespond(gw_deferred_t **dp, int status, const char *content_type, cons
 
 
 /*
+ * 'gwDeferredContinue()' - Let a paused request (gwRequestPause()) read
+ *                          on, from any thread, once: its answer is
+ *                          "no answer", status 0.  False when its wait
+ *                          already ended.  Always lets go of *d.
+ */
+
+bool
+gwDeferredContinue(gw_deferred_t **dp)
+{
+  gw_deferred_t *d;
+  bool           ok;
+
+  if (!dp || (d = *dp) == NULL)
+    return (false);
+  *dp = NULL;
+
+  pthread_mutex_lock(&d->mutex);
+  d->answer.status = 0;
+  ok = deferred_end_nolock(d, DEFERRED_ANSWERED);
+  pthread_mutex_unlock(&d->mutex);
+
+  deferred_unref(d);
+
+  return (ok);
+}
+
+
+/*
  * 'gwDeferredRespondHeader()' - Answer a deferred request with one more
  *                               response header.
  */

@@ -160,6 +160,11 @@ struct _gw_request_s
   listener_conn_t        *lconn;        /* Its connection's tracking, or NULL */
   gw_deferred_t          *deferred;     /* finish() deferred the answer (gwRequestDefer()) */
   int                     defer_ms;     /* How long it may take */
+  gw_deferred_t          *paused;       /* body() paused the request (gwRequestPause()) */
+  int                     pause_ms;     /* How long it may stay paused */
+  size_t                  pause_unused; /* Bytes of the piece given back to MHD */
+  size_t                  body_len;     /* The piece body() is given (in_body) */
+  bool                    in_body;      /* body() runs */
   request_header_t        headers[LISTENER_MAX_HEADERS];
   int                     num_headers;
 };
@@ -176,13 +181,14 @@ static void  notify_connection(void *cls, struct MHD_Connection *conn, void **so
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
 static bool  answer_error(gw_request_t *req, int status, const char *code, const char *message);
 static void  answer_deferred(gw_request_t *req);
+static bool  pause_end(gw_request_t *req);
 static void  answer_no_route(gw_request_t *req, bool path_matched);
 static const listener_route_t *find_route(gw_listener_t *l, const char *path, const char *method, bool *path_matched);
 static void  free_request(gw_request_t *req);
 static void  log_mhd(void *cls, const char *fmt, va_list ap);
 static unsigned int pool_size(int max_connections);
 static bool  read_pem(const char *path, char **data_r, size_t *len_r, const char **error_r);
-static enum MHD_Result request_body(gw_request_t *req, const char *data, size_t len);
+static enum MHD_Result request_body(gw_request_t *req, const char *data, size_t len, size_t *unused_r);
 static void  request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe);
 static enum MHD_Result request_end(gw_request_t *req);
 static enum MHD_Result request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, const char *method, void **con_cls);
@@ -808,10 +814,16 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
   if (!req)
     return (request_headers((gw_listener_t *)cls, conn, url, method, con_cls));
 
+  if (req->paused)
+    pause_end(req);                     /* Resumed: read on (or 503, the rest dropped) */
+
   if ((len = *upload_data_size) > 0)
   {
-    *upload_data_size = 0;
-    return (request_body(req, upload_data, len));
+    size_t          unused = 0;
+    enum MHD_Result ret = request_body(req, upload_data, len, &unused);
+
+    *upload_data_size = unused;         /* Given again after a pause */
+    return (ret);
   }
 
   return (request_end(req));
@@ -969,7 +981,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
  */
 
 static enum MHD_Result
-request_body(gw_request_t *req, const char *data, size_t len)
+request_body(gw_request_t *req, const char *data, size_t len, size_t *unused_r)
 {
   const gw_route_t *route = req->route ? &req->route->route : NULL;
   gw_listener_t    *l = req->listener;
@@ -1014,7 +1026,35 @@ request_body(gw_request_t *req, const char *data, size_t len)
 
     /* The window pauses while the route works (the listener reads nothing then) */
     _gwListenerConnSetPhase(l, req->lconn, CONN_BUSY, true);
-    ok = (*route->body)(req, data, len, route->data);
+    for (;;)
+    {
+      req->in_body  = true;
+      req->body_len = len;
+      ok = (*route->body)(req, data, len, route->data);
+      req->in_body  = false;
+
+      if (!req->paused)
+        break;
+      if (!ok)
+      {
+        pause_end(req);                 /* Refused after pausing: the pause is moot */
+        break;
+      }
+
+      /* Suspended (still busy for the watchdog) until the pause ends, unless it already has */
+      if (_gwDeferredPark(l->defers, req->paused, req->conn))
+      {
+        *unused_r = req->pause_unused;  /* MHD gives them again once resumed */
+        return (MHD_YES);
+      }
+      if (!pause_end(req) || req->pause_unused == 0)
+        return (MHD_YES);               /* 503 (the rest dropped), or nothing left of the piece */
+
+      /* Ended already: the unused bytes go to body() now */
+      data += len - req->pause_unused;
+      len   = req->pause_unused;
+      _gwListenerConnSetPhase(l, req->lconn, CONN_BUSY, true);
+    }
     _gwListenerConnSetPhase(l, req->lconn, CONN_BODY, false);
 
     if (!ok)
@@ -1052,6 +1092,60 @@ gwRequestDefer(gw_request_t *req, int timeout_ms)
     req->defer_ms = timeout_ms;
 
   return (req->deferred);
+}
+
+
+/*
+ * 'gwRequestPause()' - From body(): read nothing more until
+ *                      gwDeferredContinue(); the last 'unused' bytes of
+ *                      the piece come again (listener.h).  NULL when the
+ *                      request cannot pause (not in body(), answered,
+ *                      listener stopping).
+ */
+
+gw_deferred_t *
+gwRequestPause(gw_request_t *req, size_t unused, int timeout_ms)
+{
+  if (!req || !req->in_body || req->responded || req->deferred || req->paused || unused > req->body_len || timeout_ms <= 0)
+    return (NULL);
+
+  if ((req->paused = _gwDeferredNew(req->listener->defers, timeout_ms)) != NULL)
+  {
+    req->pause_ms     = timeout_ms;
+    req->pause_unused = unused;
+  }
+
+  return (req->paused);
+}
+
+
+/*
+ * 'pause_end()' - A pause ended (its connection was resumed, or it ended
+ *                 before it was suspended): true to read on, false when
+ *                 it ended without gwDeferredContinue() (deadline,
+ *                 stop): 503, and the rest of the body is dropped.
+ */
+
+static bool
+pause_end(gw_request_t *req)
+{
+  _gw_deferred_answer_t answer;
+  gw_deferred_t        *d = req->paused;
+  bool                  go_on;
+
+  req->paused = NULL;
+  go_on       = _gwDeferredTake(req->listener->defers, d, &answer);
+  free(answer.body);
+  _gwListenerConnSetPhase(req->listener, req->lconn, CONN_BODY, false);
+  if (go_on || req->responded)
+    return (go_on);
+
+  gwLog(req->listener->log, GW_LOG_WARN, "HTTPS: %s %s: still paused after %d ms; 503 sent.", req->method, req->path, req->pause_ms);
+  gwRequestAddHeader(req, "Retry-After", "5");
+  answer_error(req, 503, "server-busy", "The gateway did not finish in time; try again.");
+  req->refused = true;                  /* The rest of the body is dropped */
+
+  return (false);
 }
 
 
@@ -1381,6 +1475,16 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum M
 
   if (!req)
     return;
+
+  if (req->paused)
+  {
+    /* Ended while paused (a stop): a later gwDeferredContinue() is refused */
+    _gw_deferred_answer_t answer;
+
+    _gwDeferredTake(req->listener->defers, req->paused, &answer);
+    free(answer.body);
+    req->paused = NULL;
+  }
 
   if (req->deferred)
   {

@@ -207,6 +207,8 @@ plain_allowed(gw_ipp_request_t *r)
 void
 _gwIppRequestHead(gw_ipp_request_t *r)
 {
+  gw_ipp_auth_t auth;
+
   r->op = ippGetOperation(r->request);
   snprintf(r->printer_uri, sizeof(r->printer_uri), "%s://%s%s%s%s", r->plain ? "ipp" : "ipps", r->host, GW_IPP_RESOURCE, r->token_uri ? "/" : "", r->token_uri ? r->token : "");
 
@@ -221,16 +223,25 @@ _gwIppRequestHead(gw_ipp_request_t *r)
         if (_gwIppJobTemplateCheck(r) && !r->token_uri)
           authenticate(r);
         return;
-    case IPP_OP_PRINT_JOB :
     case IPP_OP_CREATE_JOB :
-        if (!_gwIppJobTemplateCheck(r) || !authenticate(r))
-          return;
-        if (r->op == IPP_OP_PRINT_JOB)
-          _gwIppBeginSubmission(r);
+        if (_gwIppJobTemplateCheck(r))
+          authenticate(r);
         return;
+    case IPP_OP_PRINT_JOB :
+        if (!_gwIppJobTemplateCheck(r))
+          return;
+        /* Falls through */
     case IPP_OP_SEND_DOCUMENT :
-        if (authenticate(r))
-          _gwIppSendDocumentHead(r);
+        /*
+         * The owner is needed before the first document byte.  A password
+         * check still running: the caller pauses the body until it ends
+         * (feed()), then calls _gwIppRequestHeadDoc().
+         */
+
+        if ((auth = _gwIppAuthenticate(r, !r->http)) == GW_IPP_AUTH_PENDING)
+          r->head_wait = true;
+        else
+          _gwIppRequestHeadDoc(r, auth);
         return;
     case IPP_OP_CLOSE_JOB :
     case IPP_OP_CANCEL_MY_JOBS :
@@ -244,6 +255,29 @@ _gwIppRequestHead(gw_ipp_request_t *r)
         r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_OPERATION_NOT_SUPPORTED, "This operation is not supported.");
         return;
   }
+}
+
+
+/*
+ * '_gwIppRequestHeadDoc()' - Print-Job's or Send-Document's head once its
+ *                            sender is known (auth PENDING: the check has
+ *                            ended, or is waited for here when the body
+ *                            could not be paused): begin the submission,
+ *                            or take the created job.
+ */
+
+void
+_gwIppRequestHeadDoc(gw_ipp_request_t *r, gw_ipp_auth_t auth)
+{
+  r->head_wait = false;
+  if (auth == GW_IPP_AUTH_PENDING)
+    auth = _gwIppAuthenticate(r, true);   /* The check has ended (or is waited for here) */
+  if (!_gwIppAuthAnswer(r, auth))
+    return;
+  if (r->op == IPP_OP_PRINT_JOB)
+    _gwIppBeginSubmission(r);
+  else
+    _gwIppSendDocumentHead(r);
 }
 
 

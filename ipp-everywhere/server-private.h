@@ -29,6 +29,7 @@
 #define GW_IPP_OPEN_TIMEOUT 60          /* multiple-operation-time-out, seconds */
 #define GW_IPP_COMMIT_THREADS 8         /* Submissions ended (durably committed) at once off the listener (server-commit.c) */
 #define GW_IPP_COMMIT_DEADLINE_MS 120000 /* A commit's deferred answer waits at most this long */
+#define GW_IPP_PAUSE_MS 60000           /* A document paused for its password check waits at most this long */
 
 typedef struct _gw_ipp_commits_s gw_ipp_commits_t; /* The commit threads (server-commit.c) */
 
@@ -47,6 +48,8 @@ struct _gw_ipp_server_s
   gw_ipp_printer_t   printer;       /* What the printer says of itself */
   time_t             started;       /* For printer-up-time */
   bool               auth_inline;   /* Tests only (PRINTGATE_TEST_IPP_AUTH_INLINE): the old password check on the listener thread */
+  bool               no_pause;      /* Tests only (PRINTGATE_TEST_IPP_NO_PAUSE): a document waits for its check on the listener thread */
+  int                pause_ms;      /* GW_IPP_PAUSE_MS (tests: PRINTGATE_TEST_IPP_PAUSE_MS) */
   const char        *auth_hold;     /* Tests only (PRINTGATE_TEST_IPP_AUTH_HOLD): each check waits for this file */
   const char        *commit_hold;   /* Tests only (PRINTGATE_TEST_IPP_COMMIT_HOLD): each document commit waits for this file */
   gw_frontend_t      frontend;      /* The ops table, data = this server */
@@ -90,6 +93,7 @@ typedef struct _gw_ipp_request_s    /* One request in flight */
   bool              authenticated;
   bool              auth_pending;   /* finish() must defer until check is done */
   bool              commit_pending; /* finish() hands the submission's end to a commit thread */
+  bool              head_wait;      /* A document's head waits for its password check (paused) */
   bool              token_uri;      /* /ipp/print/<token>: the token names the owner */
   bool              plain;          /* On the plain ipp:// listener (IppPlainPort) */
   bool              has_credentials; /* ... and it came with an Authorization header */
@@ -112,6 +116,7 @@ extern bool   _gwIppMediaSupported(const char *media);
 
 /* server-ops.c */
 extern void   _gwIppRequestHead(gw_ipp_request_t *r);
+extern void   _gwIppRequestHeadDoc(gw_ipp_request_t *r, gw_ipp_auth_t auth);
 extern void   _gwIppRequestData(gw_ipp_request_t *r, const char *buf, size_t len);
 extern void   _gwIppRequestFinish(gw_ipp_request_t *r);
 extern bool   _gwIppAuthAnswer(gw_ipp_request_t *r, gw_ipp_auth_t auth);

@@ -70,6 +70,7 @@ struct _gw_ipp_check_s
   gw_user_t         user;
   gw_ipp_request_t *owned;          /* Handed over by finish(), or NULL */
   gw_deferred_t    *deferred;
+  gw_deferred_t    *pause;          /* A document's body paused for it (pause_head()), or NULL */
 };
 
 static void reply(gw_request_t *req, gw_deferred_t **deferred, gw_ipp_request_t *r);
@@ -92,6 +93,7 @@ check_release(gw_ipp_check_t *c)
   pthread_mutex_unlock(&c->lock);
   if (!last)
     return;
+  gwDeferredContinue(&c->pause);        /* Never ran (cannot happen: check_finish() takes it) */
   gwWipe(c->name, sizeof(c->name));
   gwWipe(c->password, sizeof(c->password));
   pthread_mutex_destroy(&c->lock);
@@ -125,7 +127,7 @@ static void
 check_finish(gw_ipp_check_t *c, gw_ipp_auth_t result, const gw_user_t *user)
 {
   gw_ipp_request_t *r;
-  gw_deferred_t    *deferred;
+  gw_deferred_t    *deferred, *pause;
 
   pthread_mutex_lock(&c->lock);
   c->done   = true;
@@ -134,10 +136,14 @@ check_finish(gw_ipp_check_t *c, gw_ipp_auth_t result, const gw_user_t *user)
     c->user = *user;
   r           = c->owned;
   deferred    = c->deferred;
+  pause       = c->pause;
   c->owned    = NULL;
   c->deferred = NULL;
+  c->pause    = NULL;
   pthread_cond_broadcast(&c->cond);
   pthread_mutex_unlock(&c->lock);
+
+  gwDeferredContinue(&pause);           /* A paused document reads on (its listener thread applies the outcome) */
 
   if (r)
   {
@@ -493,6 +499,36 @@ request_free(gw_ipp_request_t *r)
 
 
 /*
+ * 'pause_head()' - A document's head waits for its password check: pause
+ *                  the body (no listener thread waits), the last unused
+ *                  bytes coming again once the check ends.  False when
+ *                  the body cannot be paused (the head then waits here).
+ */
+
+static bool
+pause_head(gw_ipp_request_t *r, size_t unused)
+{
+  gw_ipp_check_t *c = r->check;
+  gw_deferred_t  *d;
+
+  if (!c || !r->http || (r->server && r->server->no_pause) || (d = gwRequestPause(r->http, unused, r->server ? r->server->pause_ms : GW_IPP_PAUSE_MS)) == NULL)
+    return (false);
+
+  pthread_mutex_lock(&c->lock);
+  if (!c->done)
+  {
+    c->pause = d;                       /* check_finish() lets it read on */
+    d        = NULL;
+  }
+  pthread_mutex_unlock(&c->lock);
+  gwDeferredContinue(&d);               /* Ended meanwhile: read on at once */
+
+  r->received -= (int64_t)unused;       /* Counted again when they come back */
+  return (true);
+}
+
+
+/*
  * 'feed()' - One piece of the body: attributes through the reader, then
  *            document data.
  */
@@ -503,6 +539,8 @@ feed(gw_ipp_request_t *r, const char *buf, size_t len)
   size_t used = 0;
 
   r->received += (int64_t)len;
+  if (r->head_wait)
+    _gwIppRequestHeadDoc(r, GW_IPP_AUTH_PENDING);   /* Read on after the pause: the check has ended */
   if (r->request || r->response)
   {
     _gwIppRequestData(r, buf, len);
@@ -523,6 +561,10 @@ feed(gw_ipp_request_t *r, const char *buf, size_t len)
           return;
         }
         _gwIppRequestHead(r);
+        if (r->head_wait && pause_head(r, len - used))
+          return;
+        if (r->head_wait)
+          _gwIppRequestHeadDoc(r, GW_IPP_AUTH_PENDING);
         if (used < len)
           _gwIppRequestData(r, buf + used, len - used);
         return;
@@ -537,6 +579,8 @@ feed(gw_ipp_request_t *r, const char *buf, size_t len)
 static void
 end_body(gw_ipp_request_t *r)
 {
+  if (r->head_wait)
+    _gwIppRequestHeadDoc(r, GW_IPP_AUTH_PENDING);   /* Paused at the body's very end */
   if (!r->request && !r->response && gwIppReaderEnd(r->reader) == GW_IPP_READ_ERROR)
     r->response = _gwIppResponseNew(r, (ipp_status_t)gwIppReaderStatus(r->reader), gwIppReaderError(r->reader));
   if (r->auth_pending && r->check)
@@ -1108,6 +1152,8 @@ gwIppServerNew(gw_system_t *sys, const char **error_r)
   _gwIppPrinterDefaults(gwSystemGetConfig(sys), uuid, &server->printer);
   server->started     = time(NULL);
   server->auth_inline = getenv("PRINTGATE_TEST_IPP_AUTH_INLINE") != NULL;
+  server->no_pause    = getenv("PRINTGATE_TEST_IPP_NO_PAUSE") != NULL;
+  server->pause_ms    = getenv("PRINTGATE_TEST_IPP_PAUSE_MS") ? (int)strtol(getenv("PRINTGATE_TEST_IPP_PAUSE_MS"), NULL, 10) : GW_IPP_PAUSE_MS;
   server->auth_hold   = getenv("PRINTGATE_TEST_IPP_AUTH_HOLD");
   server->commit_hold = getenv("PRINTGATE_TEST_IPP_COMMIT_HOLD");
   server->frontend.name   = "ipp";

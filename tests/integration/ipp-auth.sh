@@ -17,7 +17,13 @@
 #     password checks held (PRINTGATE_TEST_IPP_AUTH_HOLD) on the core's
 #     task threads do not stop Get-Printer-Attributes; positive control:
 #     the old inline check (PRINTGATE_TEST_IPP_AUTH_INLINE), held on every
-#     listener thread, does;
+#     listener thread, does; cold Print-Jobs (twice as many as listener
+#     threads) are paused, not waited for, and all answered after the
+#     release; positive control: waiting on the listener threads
+#     (PRINTGATE_TEST_IPP_NO_PAUSE) stops Get-Printer-Attributes; a pause
+#     past its deadline gets 503 and no job; clients hanging up while
+#     paused leave nothing half-received; a cold wrong password is 401 with
+#     nothing stored; a stop with Print-Jobs paused exits cleanly;
 #  7. a stop while checks are queued and answers deferred exits cleanly.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
@@ -167,6 +173,94 @@ check "positive control: released, every held Get-Jobs is answered ($HOLD_OUT)" 
 out=$(ipp_gpa 30)
 check "positive control: and Get-Printer-Attributes answers again ($out)" test "$out" = 200
 gw_stop
+
+# Print-Job: the owner is needed before the first document byte, so its
+# body is paused (no listener thread waits) until the check ends.  Twice as
+# many cold Print-Jobs as listener threads, two checks held on the task
+# threads and the rest queued: Get-Printer-Attributes answers throughout,
+# and once released every Print-Job is answered with its job.
+ipp_gpa_each() {   # N: N Get-Printer-Attributes in a row; prints their answers
+  local i; for i in $(seq "$1"); do ipp_gpa 10; done | sort | uniq -c | tr -s ' \n' ' '
+}
+ipp_gpa_stops() {  # Within 20 tries, one Get-Printer-Attributes gets no answer in 2 s
+  local i; for i in $(seq 20); do [ "$(ipp_gpa 2)" = 200 ] || return 0; done; return 1
+}
+many=$(( ${threads:-4} * 2 ))
+PRINTGATE_TEST_IPP_AUTH_HOLD="$W/release" gw_restart
+IPP_HOLD_MIN=$many ipp_hold_start "$HOLD_LINE" 2 0x02 "$(sed -n 2p "$W/creds")" "$W/doc.pdf"
+check "two Print-Job password checks held on the core's task threads" test "$HOLD_OK" -eq 0
+peers_wait 30 test -e "$W/started"
+check "$many cold Print-Jobs sent" test -e "$W/started"
+sleep 1
+out=$(ipp_gpa_each 5)
+check "Get-Printer-Attributes answers while they wait ($out)" test "$out" = " 5 200 "
+check "and the Print-Jobs are still waiting" kill -0 "$HOLD_PID"
+ipp_hold_end
+check "released, every paused Print-Job is answered with its job ($HOLD_OUT)" ipp_all_answered "$HOLD_OUT"
+check "... $many of them" has "$HOLD_OUT" "/$many\$"
+gw_stop
+
+# Positive control: the Print-Jobs wait on the listener threads instead
+# (PRINTGATE_TEST_IPP_NO_PAUSE): once they hold every thread,
+# Get-Printer-Attributes gets no answer; after the release it does.
+PRINTGATE_TEST_IPP_NO_PAUSE=1 PRINTGATE_TEST_IPP_AUTH_HOLD="$W/release" gw_restart
+IPP_HOLD_MIN=$many ipp_hold_start "$HOLD_LINE" 2 0x02 "$(sed -n 3p "$W/creds")" "$W/doc.pdf"
+check "positive control: two Print-Job checks held" test "$HOLD_OK" -eq 0
+peers_wait 30 test -e "$W/started"
+check "positive control: then Get-Printer-Attributes stops being answered" ipp_gpa_stops
+ipp_hold_end
+check "positive control: released, every Print-Job is answered ($HOLD_OUT)" ipp_all_answered "$HOLD_OUT"
+out=$(ipp_gpa 30)
+check "positive control: and Get-Printer-Attributes answers again ($out)" test "$out" = 200
+gw_stop
+
+# A paused Print-Job whose check outlasts the pause's deadline
+# (PRINTGATE_TEST_IPP_PAUSE_MS, 60 s unless set): 503 with Retry-After,
+# no job; the next request is served.
+PRINTGATE_TEST_IPP_PAUSE_MS=1500 PRINTGATE_TEST_IPP_AUTH_HOLD="$W/release" gw_restart
+ipp_hold_start "$HOLD_LINE" 2 0x02 "$(sed -n 5p "$W/creds")" "$W/doc.pdf"
+check "paused past its deadline: two checks held" test "$HOLD_OK" -eq 0
+paused_503() { [ "$(grep -c 'still paused after 1500 ms' "$GW_LOG")" -ge 2 ]; }
+peers_wait 30 paused_503
+check "paused past its deadline: the listener answered 503 (logged)" paused_503
+ipp_hold_end
+check "paused past its deadline: 503, no job ($HOLD_OUT)" has "$HOLD_OUT" "^statuses: \(503 \)*503$"
+check "... and none held for u5" test "$(held_of u5)" -eq 0
+check "... and Get-Printer-Attributes answers" test "$(ipp_gpa 30)" = 200
+gw_stop
+
+# Clients that hang up while their Print-Jobs are paused: once the checks
+# end, the daemon serves on, and no job is left half-received.
+PRINTGATE_TEST_IPP_AUTH_HOLD="$W/release" gw_restart
+ipp_hold_start "$HOLD_LINE" 2 0x02 "$(sed -n 6p "$W/creds")" "$W/doc.pdf"
+check "hang-ups: two checks held" test "$HOLD_OK" -eq 0
+kill -9 "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null
+touch "$W/release"
+receiving_of() { "$PRINTGATE" -c "$GW_CONF" job list --user "$1" 2>/dev/null | grep -c " receiving "; }
+check "hang-ups: Get-Printer-Attributes answers after the release" test "$(ipp_gpa 30)" = 200
+peers_wait 30 sh -c "[ \$(\"$PRINTGATE\" -c '$GW_CONF' job list --user u6 2>/dev/null | grep -c ' receiving ') -eq 0 ]"
+check "hang-ups: no job of u6 left receiving" test "$(receiving_of u6)" -eq 0
+gw_stop
+
+# A cold wrong password on Print-Job: paused, then 401; nothing stored.
+gw_restart
+out=$(ipc print --document "$W/doc.pdf" --format application/pdf --auth "u4:not the password")
+check "Print-Job with a cold wrong password: 401 after its pause" has "$out" "HTTP 401"
+check "... and nothing held for u4" test "$(held_of u4)" -eq 0
+out=$(ipc print --document "$W/doc.pdf" --format application/pdf --auth "$(sed -n 4p "$W/creds")")
+check "... then the right one: the job" has "$out" "HTTP 200.*IPP 0x0000 job-id="
+
+# A stop while cold Print-Jobs are paused: a clean exit, no hang.
+touch "$W/enough"
+IPP_HOLD_MIN=8 python3 "$GW_SOURCE_DIR/tests/lib/ipp-hold.py" start "$GW_PORT" "$W" 0x02 "$(sed -n 7p "$W/creds")" "$W/doc.pdf" > "$W/paused-stop.out" 2>&1 &
+PJOBS=$!
+peers_track "$PJOBS"
+peers_wait 20 test -e "$W/started"
+t0=$(date +%s)
+gw_stop
+check "stopped with cold Print-Jobs paused: exit status 0 ($GW_STATUS)" test "$GW_STATUS" -eq 0
+check "and within 20 s" test $(( $(date +%s) - t0 )) -le 20
+kill "$PJOBS" 2>/dev/null; wait "$PJOBS" 2>/dev/null
 
 # 7. A stop while checks are queued and answers deferred: a clean exit, no hang.
 gw_restart

@@ -7,8 +7,10 @@
   ipp-hold.py start PORT DIR OP CRED [DOCUMENT]
       starts a request (operation OP, Basic CRED, the document if given) on a
       new connection every 0.1 s until DIR/enough exists (60 at most: the
-      listener takes 64 connections per client), waits for every answer and
-      prints "answered=N/STARTED" (N: successful-ok).
+      listener takes 64 connections per client), and at least $IPP_HOLD_MIN
+      of them (0 unless set), writes DIR/started, waits for every answer and
+      prints "answered=N/STARTED" (N: successful-ok), then "statuses: " and
+      each request's HTTP status (or "lost"), sorted.
 
 Each request is sent by tests/lib/ipp-client.py's exchange() over TLS.
 """
@@ -39,13 +41,16 @@ def start(port, folder, op, cred, doc):
         except OSError:
             results.append("lost")
 
-    while len(threads) < 60 and not os.path.exists(os.path.join(folder, "enough")):
+    least = int(os.environ.get("IPP_HOLD_MIN", "0"))
+    while len(threads) < 60 and (len(threads) < least or not os.path.exists(os.path.join(folder, "enough"))):
         threads.append(threading.Thread(target=one))
         threads[-1].start()
         time.sleep(0.1)
+    open(os.path.join(folder, "started"), "w").close()
     for t in threads:
         t.join()
     print("answered=%d/%d" % (results.count("200"), len(results)))
+    print("statuses: %s" % " ".join(sorted(results)))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ IPC="python3 $GW_SOURCE_DIR/tests/lib/ipp-client.py"
 ipp_hold_start() {
   local pattern=$1 want=$(( $(grep -c "$1" "$GW_LOG") + $2 ))
   shift 2
-  rm -f "$W/release" "$W/enough"
+  rm -f "$W/release" "$W/enough" "$W/started"
   python3 "$GW_SOURCE_DIR/tests/lib/ipp-hold.py" start "$GW_PORT" "$W" "$@" > "$W/hold.out" 2>&1 &
   HOLD_PID=$!
   peers_track "$HOLD_PID"

@@ -102,5 +102,16 @@ extern gw_deferred_t *gwRequestDefer(gw_request_t *req, int timeout_ms);
 extern bool        gwDeferredRespond(gw_deferred_t **deferred, int status, const char *content_type, const void *body, size_t len);
 /* The same with one more response header known only now (a sign-in's Set-Cookie; value < 512 bytes, wiped after use). */
 extern bool        gwDeferredRespondHeader(gw_deferred_t **deferred, int status, const char *content_type, const void *body, size_t len, const char *header, const char *value);
+/*
+ * From body(): stop reading this request's body, holding no thread, until
+ * any thread calls gwDeferredContinue() once (or the deadline passes or
+ * the listener stops: the client gets 503 and the rest of the body is
+ * dropped).  The last 'unused' bytes of the piece body() was given are
+ * not taken: body() gets them again, first, once the request reads on.
+ * For a route that needs something slow (a password check) before it may
+ * take the next byte.  NULL when it cannot pause: body() carries on.
+ */
+extern gw_deferred_t *gwRequestPause(gw_request_t *req, size_t unused, int timeout_ms);
+extern bool        gwDeferredContinue(gw_deferred_t **deferred);   /* Any thread, once; false when too late */
 
 #endif /* !PRINTGATE_LISTENER_H */
