@@ -58,6 +58,16 @@ DID=$(echo "$DEV" | sed -n 's/^Device \([0-9]*\) added.*/\1/p')
 out=$(ipc print --document "$W/doc.pdf" --format application/pdf --auth "alice:$DPW")
 check "Print-Job with alice's device password" has "$out" "HTTP 200.*IPP 0x0000 job-id="
 check "device password of alice does not sign in bob" has "$(ipc gjobs --auth "bob:$DPW")" "HTTP 401"
+# A device password is checked on a task every time, so these bodies pause
+# at the end of their attribute section: chunked, and a Send-Document.
+out=$(ipc print --document "$W/doc.pdf" --format application/pdf --chunked --auth "alice:$DPW")
+check "chunked Print-Job with the device password (paused for its check)" has "$out" "HTTP 200.*IPP 0x0000 job-id="
+out=$(ipc create --format application/pdf --auth "alice:$DPW")
+CJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+out=$(ipc send --job-id "${CJ:-0}" --document "$W/doc.pdf" --format application/pdf --auth "alice:$DPW")
+check "Create-Job then Send-Document with the device password (paused for its check)" has "$out" "HTTP 200.*IPP 0x0000 job-id=${CJ:-none}"
+peers_wait 60 sh -c "[ \$(\"$PRINTGATE\" -c '$GW_CONF' job list --user alice 2>/dev/null | grep -c ' held ') -ge 3 ]"
+check "... alice has the three jobs held" test "$(held_of alice)" -ge 3
 gw device revoke "$DID" >/dev/null
 out=$(ipc print --document "$W/doc.pdf" --format application/pdf --auth "alice:$DPW")
 check "the revoked device password: 401" has "$out" "HTTP 401"
