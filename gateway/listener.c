@@ -1044,7 +1044,8 @@ request_body(gw_request_t *req, const char *data, size_t len, size_t *unused_r)
       /* Suspended (still busy for the watchdog) until the pause ends, unless it already has */
       if (_gwDeferredPark(l->defers, req->paused, req->conn))
       {
-        *unused_r = req->pause_unused;  /* MHD gives them again once resumed */
+        *unused_r      = req->pause_unused;   /* MHD gives them again once resumed */
+        req->received -= (int64_t)req->pause_unused;   /* ... and they are counted then */
         return (MHD_YES);
       }
       if (!pause_end(req) || req->pause_unused == 0)
