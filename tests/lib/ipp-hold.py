@@ -8,7 +8,7 @@
       starts a request (operation OP, Basic CRED, the document if given) on a
       new connection every 0.1 s until DIR/enough exists (60 at most: the
       listener takes 64 connections per client), and at least $IPP_HOLD_MIN
-      of them (0 unless set), writes DIR/started, waits for every answer and
+      of them (0 unless set), writes their number to DIR/started, waits for every answer and
       prints "answered=N/STARTED" (N: successful-ok), then "statuses: " and
       each request's HTTP status (or "lost"), sorted.
 
@@ -46,7 +46,8 @@ def start(port, folder, op, cred, doc):
         threads.append(threading.Thread(target=one))
         threads[-1].start()
         time.sleep(0.1)
-    open(os.path.join(folder, "started"), "w").close()
+    with open(os.path.join(folder, "started"), "w") as f:
+        f.write("%d\n" % len(threads))
     for t in threads:
         t.join()
     print("answered=%d/%d" % (results.count("200"), len(results)))
