@@ -1097,6 +1097,47 @@ gwRequestDefer(gw_request_t *req, int timeout_ms)
 
 
 /*
+ * 'wait_take()' - The request lets go of a deferral or a pause (*d, set to
+ *                 NULL): true when it was answered or continued.  The
+ *                 answer goes to *answer (the caller frees its body), or
+ *                 is dropped when answer is NULL.
+ */
+
+static bool
+wait_take(gw_request_t *req, gw_deferred_t **d, _gw_deferred_answer_t *answer)
+{
+  _gw_deferred_answer_t dropped;
+  bool                  answered;
+
+  if (!answer)
+    answer = &dropped;
+  answered = _gwDeferredTake(req->listener->defers, *d, answer);
+  *d       = NULL;
+  if (answer == &dropped)
+  {
+    gwWipe(dropped.value, sizeof(dropped.value));
+    free(dropped.body);
+  }
+
+  return (answered);
+}
+
+
+/*
+ * 'answer_late()' - A deferral or a pause ran out (or the listener
+ *                   stopped): 503 with Retry-After, logged.
+ */
+
+static void
+answer_late(gw_request_t *req, const char *what, int ms)
+{
+  gwLog(req->listener->log, GW_LOG_WARN, "HTTPS: %s %s: %s %d ms; 503 sent.", req->method, req->path, what, ms);
+  gwRequestAddHeader(req, "Retry-After", "5");
+  answer_error(req, 503, "server-busy", "The gateway did not finish in time; try again.");
+}
+
+
+/*
  * 'gwRequestPause()' - From body(): read nothing more until
  *                      gwDeferredContinue(); the last 'unused' bytes of
  *                      the piece come again (listener.h).  NULL when the
@@ -1130,20 +1171,13 @@ gwRequestPause(gw_request_t *req, size_t unused, int timeout_ms)
 static bool
 pause_end(gw_request_t *req)
 {
-  _gw_deferred_answer_t answer;
-  gw_deferred_t        *d = req->paused;
-  bool                  go_on;
+  bool go_on = wait_take(req, &req->paused, NULL);
 
-  req->paused = NULL;
-  go_on       = _gwDeferredTake(req->listener->defers, d, &answer);
-  free(answer.body);
   _gwListenerConnSetPhase(req->listener, req->lconn, CONN_BODY, false);
   if (go_on || req->responded)
     return (go_on);
 
-  gwLog(req->listener->log, GW_LOG_WARN, "HTTPS: %s %s: still paused after %d ms; 503 sent.", req->method, req->path, req->pause_ms);
-  gwRequestAddHeader(req, "Retry-After", "5");
-  answer_error(req, 503, "server-busy", "The gateway did not finish in time; try again.");
+  answer_late(req, "still paused after", req->pause_ms);
   req->refused = true;                  /* The rest of the body is dropped */
 
   return (false);
@@ -1161,11 +1195,7 @@ static void
 answer_deferred(gw_request_t *req)
 {
   _gw_deferred_answer_t answer;
-  gw_deferred_t        *d = req->deferred;
-  bool                  answered;
-
-  req->deferred = NULL;
-  answered      = _gwDeferredTake(req->listener->defers, d, &answer);
+  bool                  answered = wait_take(req, &req->deferred, &answer);
 
   if (req->responded)
   {
@@ -1185,9 +1215,7 @@ answer_deferred(gw_request_t *req)
     return;
   }
 
-  gwLog(req->listener->log, GW_LOG_WARN, "HTTPS: %s %s: no answer within %d ms; 503 sent.", req->method, req->path, req->defer_ms);
-  gwRequestAddHeader(req, "Retry-After", "5");
-  answer_error(req, 503, "server-busy", "The gateway did not finish in time; try again.");
+  answer_late(req, "no answer within", req->defer_ms);
 }
 
 
@@ -1477,25 +1505,11 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum M
   if (!req)
     return;
 
+  /* Ended while paused or deferred (a stop): a later continue or answer is refused */
   if (req->paused)
-  {
-    /* Ended while paused (a stop): a later gwDeferredContinue() is refused */
-    _gw_deferred_answer_t answer;
-
-    _gwDeferredTake(req->listener->defers, req->paused, &answer);
-    free(answer.body);
-    req->paused = NULL;
-  }
-
+    wait_take(req, &req->paused, NULL);
   if (req->deferred)
-  {
-    /* Ended while deferred (a stop): the route's answer is refused */
-    _gw_deferred_answer_t answer;
-
-    _gwDeferredTake(req->listener->defers, req->deferred, &answer);
-    free(answer.body);
-    req->deferred = NULL;
-  }
+    wait_take(req, &req->deferred, NULL);
 
   if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN)
     gwLog(req->listener->log, GW_LOG_DEBUG, "HTTPS: %s %s from %s ended early (%d).", req->method, req->path, req->client, (int)toe);
