@@ -1,7 +1,8 @@
 /*
  * listener-harness.h - what the listener tests (test-listener.c,
- * test-listener-defer.c) share: a self-signed certificate and a TCP
- * connection to the listener on 127.0.0.1.
+ * test-listener-defer.c, test-listener-pause.c) share: a self-signed
+ * certificate, a TCP connection to the listener on 127.0.0.1, and a wait
+ * for a counter the listener's threads raise.
  */
 
 #ifndef PRINTGATE_LISTENER_HARNESS_H
@@ -11,6 +12,7 @@
 #include "test.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -98,6 +101,35 @@ harness_setup(char *dir, size_t dirsize, char *cert, size_t certsize, char *key,
   *log = gwLogNew(logfile, level);
 
   return (true);
+}
+
+
+/*
+ * 'harness_wait_count()' - Wait up to ms until *counter (guarded by lock,
+ *                          signalled on cond) reaches n; its value then.
+ */
+
+static inline int
+harness_wait_count(pthread_mutex_t *lock, pthread_cond_t *cond, int *counter, int n, int ms)
+{
+  struct timespec deadline;
+  int             value;
+
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec  += ms / 1000;
+  deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L)
+  {
+    deadline.tv_sec ++;
+    deadline.tv_nsec -= 1000000000L;
+  }
+
+  pthread_mutex_lock(lock);
+  while (*counter < n && pthread_cond_timedwait(cond, lock, &deadline) == 0);
+  value = *counter;
+  pthread_mutex_unlock(lock);
+
+  return (value);
 }
 
 

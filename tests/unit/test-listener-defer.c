@@ -123,24 +123,7 @@ held_reset(void)
 static int
 held_wait(int *counter, int n, int ms)
 {
-  struct timespec deadline;
-  int             value;
-
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  deadline.tv_sec  += ms / 1000;
-  deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (deadline.tv_nsec >= 1000000000L)
-  {
-    deadline.tv_sec ++;
-    deadline.tv_nsec -= 1000000000L;
-  }
-
-  pthread_mutex_lock(&held_lock);
-  while (*counter < n && pthread_cond_timedwait(&held_cond, &held_lock, &deadline) == 0);
-  value = *counter;
-  pthread_mutex_unlock(&held_lock);
-
-  return (value);
+  return (harness_wait_count(&held_lock, &held_cond, counter, n, ms));
 }
 
 

@@ -248,27 +248,7 @@ continuer(void *arg)
 static int
 counter_wait(int *counter, int n, int ms)
 {
-  int64_t until = (int64_t)gwClockMs() + ms;
-  int     value;
-
-  pthread_mutex_lock(&lock);
-  while (*counter < n && (int64_t)gwClockMs() < until)
-  {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 20 * 1000000L;
-    if (ts.tv_nsec >= 1000000000L)
-    {
-      ts.tv_sec ++;
-      ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&cond, &lock, &ts);
-  }
-  value = *counter;
-  pthread_mutex_unlock(&lock);
-
-  return (value);
+  return (harness_wait_count(&lock, &cond, counter, n, ms));
 }
 
 
