@@ -271,29 +271,22 @@ dsp_callout(void *instance, void *handle, const char *device_name, int id, int s
 
 
 /*
- * 'run_gs()' - Run one Ghostscript instance with argv and "-f input" added
- *              (argv must have room for three more); what it printed is
- *              counted in the log when 'during' names the pass.  Returns 0
- *              on success or a Ghostscript error code.
+ * 'gs_open()' - A new Ghostscript instance with our stdio (and, for the
+ *               colour pass, the display callout).  Returns 0 or an error.
  */
 
 static int
-run_gs(gs_run_t *run, int argc, const char **argv, const char *input, const char *during)
+gs_open(gs_run_t *run, void **inst)
 {
-  void *inst = NULL;
-  int   code, code1;
-  bool  started = false;
+  int code;
 
-  argv[argc ++] = "-f";
-  argv[argc ++] = input;
-  argv[argc]    = NULL;
-
-  if ((code = gsapi_new_instance(&inst, run)) < 0)
+  *inst = NULL;
+  if ((code = gsapi_new_instance(inst, run)) < 0)
     return (code);
 
-  code = gsapi_set_stdio_with_handle(inst, gs_stdin, gs_stdout, gs_stderr, run);
+  code = gsapi_set_stdio_with_handle(*inst, gs_stdin, gs_stdout, gs_stderr, run);
   if (code == 0)
-    code = gsapi_set_arg_encoding(inst, GS_ARG_ENCODING_UTF8);
+    code = gsapi_set_arg_encoding(*inst, GS_ARG_ENCODING_UTF8);
 
   if (code == 0 && run->display)
   {
@@ -308,10 +301,74 @@ run_gs(gs_run_t *run, int argc, const char **argv, const char *input, const char
     run->dcb.display_size     = dsp_size;
     run->dcb.display_sync     = dsp_nothing;
     run->dcb.display_page     = dsp_page;
-    code = gsapi_register_callout(inst, dsp_callout, run);
+    code = gsapi_register_callout(*inst, dsp_callout, run);
   }
 
-  if (code == 0)
+  return (code);
+}
+
+
+/*
+ * 'page_count()' - Pages the device was given so far (-1 = unknown).
+ */
+
+static int
+page_count(void *inst)
+{
+  int pages = -1;
+
+  if (gsapi_get_param(inst, "PageCount", &pages, gs_spt_int) < 0)
+    pages = -1;
+  return (pages);
+}
+
+
+/*
+ * 'gs_close()' - Close the device (its errors count too: it finishes the
+ *                output) and the instance; count what was printed in the
+ *                log when 'during' names the pass.  Returns the run's code.
+ */
+
+static int
+gs_close(gs_run_t *run, void *inst, int code, bool started, const char *during)
+{
+  if (started)
+  {
+    int code1 = gsapi_exit(inst);
+
+    if (code == 0 || code == gs_error_Quit)
+      code = code1 == gs_error_Quit ? 0 : code1;
+  }
+
+  if (inst)
+    gsapi_delete_instance(inst);
+
+  if (during && run->out.total + run->err.total > 0)
+    _gwConvLog("ghostscript printed %zu bytes %s (not shown)", run->out.total + run->err.total, during);
+
+  return (code);
+}
+
+
+/*
+ * 'run_gs()' - Run one Ghostscript instance with argv and "-f input" added
+ *              (argv must have room for three more); what it printed is
+ *              counted in the log when 'during' names the pass.  Returns 0
+ *              on success or a Ghostscript error code.
+ */
+
+static int
+run_gs(gs_run_t *run, int argc, const char **argv, const char *input, const char *during)
+{
+  void *inst = NULL;
+  int   code;
+  bool  started = false;
+
+  argv[argc ++] = "-f";
+  argv[argc ++] = input;
+  argv[argc]    = NULL;
+
+  if ((code = gs_open(run, &inst)) == 0)
   {
     started = true;
     code    = gsapi_init_with_args(inst, argc, (char **)argv);
@@ -323,24 +380,9 @@ run_gs(gs_run_t *run, int argc, const char **argv, const char *input, const char
    * none, so its output cannot tell).
    */
 
-  run->device_pages = -1;
-  if (code == 0 && run->want_count && gsapi_get_param(inst, "PageCount", &run->device_pages, gs_spt_int) < 0)
-    run->device_pages = -1;
+  run->device_pages = code == 0 && run->want_count ? page_count(inst) : -1;
 
-  if (started)
-  {
-    /* Closing the device finishes the output: its errors count too. */
-    code1 = gsapi_exit(inst);
-    if (code == 0 || code == gs_error_Quit)
-      code = code1 == gs_error_Quit ? 0 : code1;
-  }
-
-  gsapi_delete_instance(inst);
-
-  if (during && run->out.total + run->err.total > 0)
-    _gwConvLog("ghostscript printed %zu bytes %s (not shown)", run->out.total + run->err.total, during);
-
-  return (code);
+  return (gs_close(run, inst, code, started, during));
 }
 
 
@@ -431,6 +473,95 @@ _gwConvGsNormalize(gw_conv_t *conv, const char *out_path)
     return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the PDF could not be read (%s)", error_name(&run, code)));
 
   return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the PostScript program stopped with an error (%s)", error_name(&run, code)));
+}
+
+
+/*
+ * '_gwConvGsMerge()' - A job's several documents (PDF and PostScript, in
+ *                      order) through one pdfwrite device into out_path:
+ *                      each file is run on its own in the one instance, so
+ *                      a failure names its document (*failed, from 0) and
+ *                      a document that gives no page is found (a PDF of
+ *                      them is corrupt, kinds[] tells).  Fails like
+ *                      _gwConvGsNormalize(), plus too-many-pages once the
+ *                      pages so far pass the limit.
+ */
+
+bool
+_gwConvGsMerge(gw_conv_t *conv, const char *const *inputs, const gw_conv_kind_t *kinds, int count, const char *out_path, int *failed)
+{
+  gs_run_t    run;
+  char        last_page[32], paper[32], output[64];
+  const char *argv[12];
+  int         argc = 0, code, exit_code = 0, pages = 0;
+  void       *inst = NULL;
+  bool        started = false;
+  struct stat st;
+
+  memset(&run, 0, sizeof(run));
+  run.conv = conv;
+  *failed  = -1;
+
+  snprintf(last_page, sizeof(last_page), "-dLastPage=%d", conv->settings.max_pages + 1);
+  snprintf(paper, sizeof(paper), "-sPAPERSIZE=%s", conv->settings.paper);
+  snprintf(output, sizeof(output), "-sOutputFile=%s", out_path);
+
+  argv[argc ++] = "gs";
+  argv[argc ++] = safer_arg(conv);
+  argv[argc ++] = "-dNOPAUSE";
+  argv[argc ++] = "-dQUIET";
+  argv[argc ++] = "-sDEVICE=pdfwrite";
+  argv[argc ++] = "-dAutoRotatePages=/None";
+  argv[argc ++] = paper;
+  argv[argc ++] = last_page;
+  argv[argc ++] = output;
+  argv[argc]    = NULL;
+
+  if ((code = gs_open(&run, &inst)) == 0)
+  {
+    started = true;
+    code    = gsapi_init_with_args(inst, argc, (char **)argv);
+  }
+
+  for (int i = 0; code == 0 && i < count; i ++)
+  {
+    int now;
+
+    code = gsapi_run_file(inst, inputs[i], 0, &exit_code);
+    now  = page_count(inst);
+    if (code == 0 && now >= 0 && now <= pages)
+    {
+      *failed = i;
+      gs_close(&run, inst, code, started, "while merging");
+      if (kinds[i] == GW_CONV_KIND_PDF)
+        return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "no page of the PDF could be read"));
+      return (_gwConvFail(conv, GW_REASON_EMPTY_DOCUMENT, "the PostScript program printed no pages"));
+    }
+    if (code == 0 && now > conv->settings.max_pages)
+    {
+      *failed = i;
+      gs_close(&run, inst, code, started, "while merging");
+      return (_gwConvFail(conv, GW_REASON_TOO_MANY_PAGES, "the documents so far have more than %d pages", conv->settings.max_pages));
+    }
+    if (code != 0)
+      *failed = i;
+    pages = now;
+  }
+
+  code = gs_close(&run, inst, code, started, "while merging");
+  if (code == 0)
+    return (true);
+
+  if (printed(&run, "requires a password"))
+    return (_gwConvFail(conv, GW_REASON_PASSWORD_PROTECTED, "the PDF needs a password to open"));
+
+  if (code == gs_error_VMerror || printed(&run, "VMerror"))
+    return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "the documents need more memory than the converter may use (%d MB)", conv->settings.as_mb));
+
+  if (!stat(out_path, &st) && st.st_size >= (off_t)conv->settings.fsize_mb * 1024 * 1024)
+    return (_gwConvFail(conv, GW_REASON_TOO_LARGE, "the converted documents are larger than %d MB", conv->settings.fsize_mb));
+
+  return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "it could not be read (%s)", error_name(&run, code)));
 }
 
 

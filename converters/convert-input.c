@@ -13,6 +13,7 @@
 #include "convert-private.h"
 
 #include <printgate-convert/pdf.h>
+#include <printgate-formats/container.h>
 #include <printgate-formats/sniff.h>
 
 #include <errno.h>
@@ -123,22 +124,32 @@ _gwConvInputMap(gw_conv_t *conv)
 
 
 /*
- * 'sniff_kind()' - Tell the document's format by its content (the sniffer
- *                  of converters/formats/ sees the whole document, so an
- *                  OLE2 or ZIP directory anywhere in it is found) and pick
- *                  the way it is converted.
+ * '_gwConvInputSniff()' - Tell the document's format by its content (the
+ *                         sniffer of converters/formats/ sees the whole
+ *                         document, so an OLE2 or ZIP directory anywhere in
+ *                         it is found) and pick the way it is converted.  A
+ *                         job's several documents in one container
+ *                         (container.h) are GW_CONV_KIND_MULTI.
  */
 
-static bool
-sniff_kind(gw_conv_t *conv)
+bool
+_gwConvInputSniff(gw_conv_t *conv)
 {
   const unsigned char *map;
+  bool                 multi;
 
   if ((map = _gwConvInputMap(conv)) == NULL)
     return (false);
 
-  conv->format = gwFormatSniff(map, (size_t)conv->in_size);
+  multi        = gwContainerIs(map, (size_t)conv->in_size);
+  conv->format = multi ? GW_FORMAT_UNKNOWN : gwFormatSniff(map, (size_t)conv->in_size);
   munmap((void *)map, (size_t)conv->in_size);
+
+  if (multi)
+  {
+    conv->kind = GW_CONV_KIND_MULTI;
+    return (true);
+  }
 
   switch (gwFormatFamily(conv->format))
   {
@@ -209,7 +220,7 @@ _gwConvInputOpen(gw_conv_t *conv)
   if (conv->in_size == 0)
     return (_gwConvFail(conv, GW_REASON_EMPTY_DOCUMENT, "the document is empty (0 bytes)"));
 
-  return (sniff_kind(conv));
+  return (_gwConvInputSniff(conv));
 }
 
 

@@ -110,6 +110,17 @@ _gwConvNormalize(gw_conv_t *conv)
   {
     case GW_CONV_KIND_OFFICE :
         return (true);
+    case GW_CONV_KIND_MULTI :
+#ifdef PRINTGATE_CONVERT_LEAN
+        conv->needs_full = true;
+        return (_gwConvFail(conv, GW_REASON_INTERNAL, "several documents: printgate-convert converts them"));
+#else
+        /* A job's several documents: each converted, all merged by one pdfwrite run (convert-multi.c). */
+        if (!_gwConvMultiNormalize(conv, OUTPUT_NAME))
+          return (false);
+        own_pdf = true;
+        break;
+#endif /* PRINTGATE_CONVERT_LEAN */
     case GW_CONV_KIND_TEXT :
     case GW_CONV_KIND_IMAGE :
     case GW_CONV_KIND_RASTER :

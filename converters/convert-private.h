@@ -47,7 +47,8 @@ typedef enum gw_conv_kind_e
   GW_CONV_KIND_IMAGE,                   /* JPEG, PNG, TIFF, GIF, BMP, WebP, HEIC/HEIF */
   GW_CONV_KIND_RASTER,                  /* PWG raster, URF */
   GW_CONV_KIND_TEXT,                    /* Plain text (charset in conv->format) */
-  GW_CONV_KIND_OFFICE                   /* For the daemon's LibreOffice pool */
+  GW_CONV_KIND_OFFICE,                  /* For the daemon's LibreOffice pool */
+  GW_CONV_KIND_MULTI                    /* A job's several documents (container.h, convert-multi.c) */
 } gw_conv_kind_t;
 
 
@@ -181,6 +182,7 @@ typedef struct gw_conv_s
   bool               in_copied;         /* in_path is our copy in the private dir */
   int64_t            in_size;
   int                in_pages;          /* Pages libqpdf counted in a PDF input, -1 = unknown */
+  int                documents;         /* A job's several documents: how many (0 = one, not framed) */
 
   int                pages;             /* Of the output */
   int                color_pages;       /* -1 = not counted */
@@ -227,6 +229,7 @@ extern bool _gwConvSeccompApply(gw_conv_t *conv);
 
 extern bool           _gwConvInputOpen(gw_conv_t *conv);
 extern bool           _gwConvInputInspect(gw_conv_t *conv);
+extern bool           _gwConvInputSniff(gw_conv_t *conv);
 extern const unsigned char *_gwConvInputMap(gw_conv_t *conv);
 
 /*
@@ -234,6 +237,7 @@ extern const unsigned char *_gwConvInputMap(gw_conv_t *conv);
  */
 
 extern bool _gwConvGsNormalize(gw_conv_t *conv, const char *out_path);
+extern bool _gwConvGsMerge(gw_conv_t *conv, const char *const *inputs, const gw_conv_kind_t *kinds, int count, const char *out_path, int *failed);
 extern bool _gwConvGsCountColor(gw_conv_t *conv, const char *pdf_path, const unsigned char *grey);
 extern bool _gwConvGsRender(gw_conv_t *conv, const char *prolog_path, const char *out_path, int *device_pages);
 
@@ -275,6 +279,11 @@ extern void _gwConvLogProfile(gw_conv_t *conv);
 
 extern bool _gwConvNormalize(gw_conv_t *conv);
 extern void _gwConvCleanDir(gw_conv_t *conv);
+
+/*
+ * convert-multi.c
+ */
+extern bool _gwConvMultiNormalize(gw_conv_t *conv, const char *out_path);
 
 /*
  * convert-render.c

@@ -136,17 +136,18 @@ _gwConvSendOutput(gw_conv_t *conv, const char *path)
 bool
 _gwConvWriteResult(gw_conv_t *conv, bool ok)
 {
-  char line[64 + GW_CONV_DETAIL_MAX];
-  int  len;
+  char        line[64 + GW_CONV_DETAIL_MAX];
+  const char *format = conv->documents > 0 ? "multi" : gwFormatKeyword(conv->format);   /* A job's several documents: "multi" */
+  int         len;
 
   if (ok && conv->render_mode)
     len = snprintf(line, sizeof(line), "ok pages=%d format=%s\n", conv->pages, _gwConvRenderFormatKeyword(conv->render.format));
   else if (ok && conv->kind == GW_CONV_KIND_OFFICE)
     len = snprintf(line, sizeof(line), "office format=%s\n", gwFormatKeyword(conv->format));
   else if (ok && conv->color_pages >= 0)
-    len = snprintf(line, sizeof(line), "ok pages=%d color_pages=%d format=%s\n", conv->pages, conv->color_pages, gwFormatKeyword(conv->format));
+    len = snprintf(line, sizeof(line), "ok pages=%d color_pages=%d format=%s\n", conv->pages, conv->color_pages, format);
   else if (ok)
-    len = snprintf(line, sizeof(line), "ok pages=%d format=%s\n", conv->pages, gwFormatKeyword(conv->format));
+    len = snprintf(line, sizeof(line), "ok pages=%d format=%s\n", conv->pages, format);
   else
     len = snprintf(line, sizeof(line), "fail reason=%s detail=%s\n", gwReasonCode(conv->reason), conv->detail[0] ? conv->detail : "none");
 

@@ -11,6 +11,7 @@
 #include "printgate/convert.h"
 #include "printgate/office.h"
 
+#include <printgate-formats/container.h>
 #include <printgate-formats/sniff.h>
 
 #include <errno.h>
@@ -50,6 +51,13 @@ struct _gw_submission_s
   int                max_open;       /* MaxHeldJobsPerUser at begin */
   double             t_begin;        /* gwClockMs() at begin */
   bool               cancelled;      /* The conversion was stopped by a stop of the gateway */
+  /* Several documents (gwSubmissionDocument()): the original is framed (container.h) */
+  int                documents;      /* Documents begun */
+  bool               last;           /* The last one has begun: no more */
+  bool               framed;         /* Written as records, not as is */
+  bool               magic;          /* The container's magic is written */
+  bool               doc_open;       /* The current document's record is written */
+  char               doc_format[GW_CONTAINER_FORMAT_MAX + 1];
 };
 
 
@@ -256,6 +264,124 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
 
 
 /*
+ * 'spool_put()' - Bytes into the original's spool file, the first ones
+ *                 kept for sniffing.
+ */
+
+static bool
+spool_put(gw_submission_t *sub, const void *buf, size_t len)
+{
+  if (sub->headlen < sizeof(sub->head))
+  {
+    size_t n = sizeof(sub->head) - sub->headlen;
+
+    if (n > len)
+      n = len;
+    memcpy(sub->head + sub->headlen, buf, n);
+    sub->headlen += n;
+  }
+
+  return (gwSpoolWriterWrite(sub->writer, buf, len));
+}
+
+
+/*
+ * 'record_put()' - One container record's header (and a short payload).
+ */
+
+static bool
+record_put(gw_submission_t *sub, int type, const void *payload, uint32_t len, bool with_payload)
+{
+  unsigned char header[GW_CONTAINER_HEADER_LEN];
+
+  gwContainerRecord(header, type, len);
+  return (spool_put(sub, header, sizeof(header)) && (!with_payload || !len || spool_put(sub, payload, len)));
+}
+
+
+/*
+ * 'framed_put()' - Bytes of the current document of a framed original:
+ *                  the magic and the document's record before its first
+ *                  byte, then records of at most GW_CONTAINER_CHUNK_MAX.
+ */
+
+static bool
+framed_put(gw_submission_t *sub, const void *buf, size_t len)
+{
+  const unsigned char *p = (const unsigned char *)buf;
+
+  if (len == 0)
+    return (true);
+  if (!sub->magic && !spool_put(sub, GW_CONTAINER_MAGIC, GW_CONTAINER_MAGIC_LEN))
+    return (false);
+  sub->magic = true;
+  if (!sub->doc_open && !record_put(sub, GW_CONTAINER_DOC, sub->doc_format, (uint32_t)strlen(sub->doc_format), true))
+    return (false);
+  sub->doc_open = true;
+
+  while (len > 0)
+  {
+    size_t n = len > GW_CONTAINER_CHUNK_MAX ? GW_CONTAINER_CHUNK_MAX : len;
+
+    if (!record_put(sub, GW_CONTAINER_DATA, NULL, (uint32_t)n, false) || !spool_put(sub, p, n))
+      return (false);
+    p   += n;
+    len -= n;
+  }
+
+  return (true);
+}
+
+
+/*
+ * 'gwSubmissionDocument()' - A document of a job that may have several
+ *                            begins (IPP Send-Document): more says
+ *                            whether others may follow.  A first
+ *                            document with more false is stored as is;
+ *                            otherwise the original becomes a container
+ *                            (container.h) the converter splits.  False
+ *                            (gwSubmissionEnd() then says why) past
+ *                            GW_CONTAINER_MAX_DOCS documents, after the
+ *                            last one, or once the submission failed.
+ */
+
+bool
+gwSubmissionDocument(gw_submission_t *sub, const char *format, bool more)
+{
+  size_t i = 0;
+
+  if (!sub || sub->failed)
+    return (false);
+
+  if (sub->last || (!sub->framed && sub->received > 0) || sub->documents >= GW_CONTAINER_MAX_DOCS)
+  {
+    sub->failed = true;
+    sub->reason = GW_REASON_TOO_LARGE;
+    if (sub->documents >= GW_CONTAINER_MAX_DOCS)
+      snprintf(sub->text, sizeof(sub->text), "%s: a job may have at most %d documents; send the others as another job.", sub->job.name, GW_CONTAINER_MAX_DOCS);
+    else
+      snprintf(sub->text, sizeof(sub->text), "%s: the job already has its last document.", sub->job.name);
+    gwSpoolWriterAbort(&sub->writer);
+    return (false);
+  }
+
+  sub->documents ++;
+  sub->last = !more;
+  if (sub->documents == 1 && !more)
+    return (true);                      /* One document: as is */
+
+  sub->framed   = true;
+  sub->doc_open = false;
+  for (; format && *format && i < sizeof(sub->doc_format) - 1; format ++)
+    if (*format >= ' ' && *format <= '~')
+      sub->doc_format[i ++] = *format;
+  sub->doc_format[i] = '\0';
+
+  return (true);
+}
+
+
+/*
  * 'gwSubmissionWrite()' - Add bytes.  Returns false once a limit is hit,
  *                         the spool fails or (a late-recorded job growing
  *                         long, recorded here) the user has too many jobs;
@@ -283,24 +409,17 @@ gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len)
     gwConfigSizeText(sub->max_size, true, sizebuf, sizeof(sizebuf));
     sub->failed = true;
     sub->reason = GW_REASON_TOO_LARGE;
-    snprintf(sub->text, sizeof(sub->text), "%s: the document is larger than this gateway's limit of %s; send a smaller file or split it.", sub->job.name, sizebuf);
+    if (sub->framed)
+      snprintf(sub->text, sizeof(sub->text), "%s: the job's documents together are larger than this gateway's limit of %s; send them as several jobs.", sub->job.name, sizebuf);
+    else
+      snprintf(sub->text, sizeof(sub->text), "%s: the document is larger than this gateway's limit of %s; send a smaller file or split it.", sub->job.name, sizebuf);
     gwSpoolWriterAbort(&sub->writer);
     return (false);
   }
 
-  if (sub->headlen < sizeof(sub->head))
-  {
-    size_t n = sizeof(sub->head) - sub->headlen;
-
-    if (n > len)
-      n = len;
-    memcpy(sub->head + sub->headlen, buf, n);
-    sub->headlen += n;
-  }
-
   sub->received += (int64_t)len;
 
-  if (!gwSpoolWriterWrite(sub->writer, buf, len))
+  if (!(sub->framed ? framed_put(sub, buf, len) : spool_put(sub, buf, len)))
   {
     sub->failed = true;
     sub->reason = GW_REASON_INTERNAL;
@@ -931,7 +1050,8 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     return (false);
   }
 
-  if (!gwSpoolWriterSeal(sub->writer, &sub->key, &sub->size))
+  if ((sub->magic && !record_put(sub, GW_CONTAINER_END, NULL, 0, false)) ||
+      !gwSpoolWriterSeal(sub->writer, &sub->key, &sub->size))
   {
     sub->reason = GW_REASON_INTERNAL;
     snprintf(sub->text, sizeof(sub->text), "%s: the gateway could not store the document (disk full?); try again later.", sub->job.name);

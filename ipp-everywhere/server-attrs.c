@@ -384,8 +384,9 @@ add_capabilities(ipp_t *ipp, const gw_ipp_printer_t *p)
   ippAddInteger(ipp, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "job-priority-supported", 1);
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "job-sheets-default", NULL, "none");
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "job-sheets-supported", NULL, "none");
-  ippAddBoolean(ipp, IPP_TAG_PRINTER, "multiple-document-jobs-supported", 0);
-  ippAddInteger(ipp, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "multiple-operation-time-out", 60);
+  ippAddBoolean(ipp, IPP_TAG_PRINTER, "multiple-document-jobs-supported", 1);   /* One held job, its documents merged in order */
+  ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "multiple-document-handling-supported", NULL, "single-document");
+  ippAddInteger(ipp, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "multiple-operation-time-out", GW_IPP_OPEN_TIMEOUT);
   ippAddString(ipp, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "multiple-operation-time-out-action", NULL, "abort-job");
   ippAddInteger(ipp, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "number-up-default", 1);
   ippAddIntegers(ipp, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "number-up-supported", 6, number_ups);

@@ -24,7 +24,9 @@
 
 #include "server-private.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 
 typedef struct commit_item_s            /* One commit waiting for a thread */
@@ -43,6 +45,8 @@ struct _gw_ipp_commits_s
   int             nthreads;
   pthread_t       threads[GW_IPP_COMMIT_THREADS];
   unsigned long   done;                 /* Commits run on these threads (tests) */
+  gw_ipp_server_t *server;
+  time_t          next_sweep;           /* When open jobs are next looked at */
 };
 
 
@@ -75,7 +79,24 @@ commit_run(void *arg)
   for (;;)
   {
     while (!c->first && !c->stop)
-      pthread_cond_wait(&c->cond, &c->lock);
+    {
+      struct timespec until;
+
+      /*
+       * Idle: once a second one of the threads aborts the created jobs
+       * whose next document is late (multiple-operation-time-out).
+       */
+
+      clock_gettime(CLOCK_REALTIME, &until);
+      until.tv_sec ++;
+      if (pthread_cond_timedwait(&c->cond, &c->lock, &until) == ETIMEDOUT && !c->stop && until.tv_sec > c->next_sweep)
+      {
+        c->next_sweep = until.tv_sec;
+        pthread_mutex_unlock(&c->lock);
+        _gwIppOpenSweep(c->server, false);
+        pthread_mutex_lock(&c->lock);
+      }
+    }
     if ((item = c->first) == NULL)
       break;                            /* Stopping and nothing left */
     if ((c->first = item->next) == NULL)
@@ -109,6 +130,7 @@ _gwIppCommitStart(gw_ipp_server_t *server)
     return (false);
   pthread_mutex_init(&c->lock, NULL);
   pthread_cond_init(&c->cond, NULL);
+  c->server = server;
   while (c->nthreads < GW_IPP_COMMIT_THREADS && !pthread_create(c->threads + c->nthreads, NULL, commit_run, c))
     c->nthreads ++;
   if (c->nthreads == 0)

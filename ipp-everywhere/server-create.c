@@ -2,8 +2,11 @@
  * server-create.c - jobs made in two steps: Create-Job begins the core
  * submission and parks it in the server's table of open jobs (at most
  * GW_IPP_MAX_OPEN, each for GW_IPP_OPEN_TIMEOUT seconds); Send-Document
- * takes it out, streams its one document into it and ends it like
- * Print-Job (_gwIppSubmissionEnd()); Close-Job or the timeout aborts a job that never got one.
+ * takes it out and streams a document into it.  With last-document true
+ * the job ends like Print-Job (_gwIppSubmissionEnd()); with false it goes
+ * back into the table for the next document (the core frames them into
+ * one original, converted and merged into one held PDF).  Close-Job ends
+ * a waiting job with the documents it has; the timeout aborts it.
  * Cancel-My-Jobs cancels all of the user's jobs (or the listed ones).
  *
  * Locking: the table is guarded by the server's lock; a submission is
@@ -78,6 +81,34 @@ open_take(gw_ipp_server_t *server, const char *owner, int number)
 
 
 /*
+ * 'open_put()' - Park a submission in the table until its next document
+ *                (GW_IPP_OPEN_TIMEOUT from now); false when it is full.
+ */
+
+static bool
+open_put(gw_ipp_server_t *server, gw_submission_t *sub, const char *owner, int number)
+{
+  bool put = false;
+
+  pthread_mutex_lock(&server->lock);
+  for (int i = 0; i < GW_IPP_MAX_OPEN && !put; i ++)
+  {
+    gw_ipp_open_t *o = server->open + i;
+
+    if (o->number)
+      continue;
+    o->number   = number;
+    o->sub      = sub;
+    o->deadline = time(NULL) + (server->open_timeout > 0 ? server->open_timeout : GW_IPP_OPEN_TIMEOUT);
+    snprintf(o->owner, sizeof(o->owner), "%s", owner);
+    put = true;
+  }
+  pthread_mutex_unlock(&server->lock);
+  return (put);
+}
+
+
+/*
  * '_gwIppOpenCancel()' - Abort the owner's open job; false if there is none.
  */
 
@@ -100,7 +131,7 @@ _gwIppOpenCancel(gw_ipp_server_t *server, const char *owner, int number, gw_reas
 void
 _gwIppCreateJob(gw_ipp_request_t *r)
 {
-  int slot = -1, number;
+  int number;
 
   _gwIppOpenSweep(r->server, false);
   if (!r->server)
@@ -113,27 +144,12 @@ _gwIppCreateJob(gw_ipp_request_t *r)
     return;
 
   number = gwSubmissionJobNumber(r->sub);
-  pthread_mutex_lock(&r->server->lock);
-  for (int i = 0; i < GW_IPP_MAX_OPEN && slot < 0; i ++)
-    if (!r->server->open[i].number)
-      slot = i;
-  if (slot >= 0)
-  {
-    gw_ipp_open_t *o = r->server->open + slot;
-
-    o->number   = number;
-    o->sub      = r->sub;
-    o->deadline = time(NULL) + GW_IPP_OPEN_TIMEOUT;
-    snprintf(o->owner, sizeof(o->owner), "%s", r->user.name);
-    r->sub = NULL;
-  }
-  pthread_mutex_unlock(&r->server->lock);
-
-  if (slot < 0)
+  if (!open_put(r->server, r->sub, r->user.name, number))
   {
     r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_BUSY, "Too many jobs are waiting for their documents; try again shortly.");
     return;                                    /* request_free() aborts r->sub */
   }
+  r->sub = NULL;
   _gwIppJobCreated(r, number, IPP_JSTATE_PENDING, "job-incoming", "Waiting for the document.");
 }
 
@@ -148,6 +164,8 @@ _gwIppSendDocumentHead(gw_ipp_request_t *r)
 {
   ipp_attribute_t *attr;
   gw_job_t         job;
+  const char      *format = NULL;
+  bool             last;
 
   if ((attr = ippFindAttribute(r->request, "last-document", IPP_TAG_ZERO)) == NULL ||
       ippGetValueTag(attr) != IPP_TAG_BOOLEAN || ippGetCount(attr) != 1)
@@ -155,13 +173,9 @@ _gwIppSendDocumentHead(gw_ipp_request_t *r)
     r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_BAD_REQUEST, "Send-Document needs last-document.");
     return (false);
   }
-  if (!ippGetBoolean(attr, 0))
-  {
-    r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_MULTIPLE_JOBS_NOT_SUPPORTED, "A job has one document: send it with last-document true.");
-    return (false);
-  }
+  last = ippGetBoolean(attr, 0);
   if ((attr = ippFindAttribute(r->request, "document-format", IPP_TAG_ZERO)) != NULL &&
-      (ippGetValueTag(attr) != IPP_TAG_MIMETYPE || !_gwIppFormatSupported(&r->printer, ippGetString(attr, 0, NULL))))
+      (ippGetValueTag(attr) != IPP_TAG_MIMETYPE || !_gwIppFormatSupported(&r->printer, (format = ippGetString(attr, 0, NULL)))))
   {
     r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED, "This document format is not supported.");
     return (false);
@@ -170,16 +184,52 @@ _gwIppSendDocumentHead(gw_ipp_request_t *r)
     return (false);
   if ((r->sub = open_take(r->server, r->user.name, job.number)) == NULL)
   {
-    r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "The job already has its document.");
+    r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "The job is not waiting for a document: it has its last one, or another one is arriving.");
     return (false);
   }
+
+  /* A job may have several documents: they become one held job (gwSubmissionDocument()). */
+  if (!gwSubmissionDocument(r->sub, format, !last))
+  {
+    gw_reason_t reason = gwSubmissionReason(r->sub);
+
+    r->response = _gwIppResponseNew(r, _gwIppReasonStatus(reason), gwSubmissionError(r->sub));
+    gwSubmissionAbort(&r->sub, reason);
+    return (false);
+  }
+  r->more_docs = !last;
   return (true);
 }
 
 
 /*
- * '_gwIppCloseJob()' - Close-Job: a job that never got a document ends
- *                      (aborted); one that did is already closed.
+ * '_gwIppSendDocumentMore()' - A Send-Document with last-document false
+ *                              has arrived: the job waits for the next
+ *                              one (GW_IPP_OPEN_TIMEOUT) in the table.
+ *                              Nothing is durable before the last one.
+ */
+
+void
+_gwIppSendDocumentMore(gw_ipp_request_t *r)
+{
+  int number = gwSubmissionJobNumber(r->sub);
+
+  if (!r->sub || !r->server || !open_put(r->server, r->sub, r->user.name, number))
+  {
+    r->response = _gwIppResponseNew(r, IPP_STATUS_ERROR_BUSY, "Too many jobs are waiting for their documents; send the job again shortly.");
+    return;                                    /* request_free() aborts r->sub */
+  }
+  r->sub = NULL;
+  _gwIppJobCreated(r, number, IPP_JSTATE_PENDING, "job-incoming", "Waiting for the next document.");
+}
+
+
+/*
+ * '_gwIppCloseJob()' - Close-Job: a job waiting for a document ends with
+ *                      the documents it has (converted and held, or
+ *                      aborted when it has none); one that is not waiting
+ *                      is already closed.  Runs on a commit thread (the
+ *                      end is a durable commit).
  */
 
 void
@@ -189,7 +239,14 @@ _gwIppCloseJob(gw_ipp_request_t *r)
 
   if (!_gwIppRequestJob(r, &job))
     return;
-  _gwIppOpenCancel(r->server, r->user.name, job.number, GW_REASON_EMPTY_DOCUMENT);
+  if ((r->sub = open_take(r->server, r->user.name, job.number)) != NULL)
+  {
+    _gwIppSubmissionEnd(r);
+    if (ippGetStatusCode(r->response) < IPP_STATUS_ERROR_BAD_REQUEST)
+      return;
+    ippDelete(r->response);            /* Closed all the same: the job says why it ended (aborted) */
+    r->response = NULL;
+  }
   r->response = _gwIppResponseNew(r, IPP_STATUS_OK, NULL);
 }
 

@@ -416,8 +416,13 @@ _gwIppRequestFinish(gw_ipp_request_t *r)
         get_printer_attributes(r);
         break;
     case IPP_OP_PRINT_JOB :
-    case IPP_OP_SEND_DOCUMENT :
         _gwIppSubmissionEnd(r);
+        break;
+    case IPP_OP_SEND_DOCUMENT :
+        if (r->more_docs)
+          _gwIppSendDocumentMore(r);   /* The job waits for its next document */
+        else
+          _gwIppSubmissionEnd(r);
         break;
     case IPP_OP_VALIDATE_JOB :
         r->response = _gwIppResponseNew(r, r->ignored ? IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED : IPP_STATUS_OK, NULL);

@@ -52,6 +52,7 @@ struct _gw_ipp_server_s
   int                pause_ms;      /* GW_IPP_PAUSE_MS (tests: PRINTGATE_TEST_IPP_PAUSE_MS) */
   const char        *auth_hold;     /* Tests only (PRINTGATE_TEST_IPP_AUTH_HOLD): each check waits for this file */
   const char        *commit_hold;   /* Tests only (PRINTGATE_TEST_IPP_COMMIT_HOLD): each document commit waits for this file */
+  int                open_timeout;  /* GW_IPP_OPEN_TIMEOUT (tests: PRINTGATE_TEST_IPP_OPEN_TIMEOUT) */
   gw_frontend_t      frontend;      /* The ops table, data = this server */
   unsigned char     *icons[GW_IPP_NUM_ICONS]; /* PNGs (read-only after New) */
   size_t             icon_lens[GW_IPP_NUM_ICONS];
@@ -94,6 +95,7 @@ typedef struct _gw_ipp_request_s    /* One request in flight */
   bool              auth_pending;   /* finish() must defer until check is done */
   bool              commit_pending; /* finish() hands the submission's end to a commit thread */
   bool              head_wait;      /* A document's head waits for its password check (paused) */
+  bool              more_docs;      /* Send-Document with last-document false: more documents follow */
   bool              token_uri;      /* /ipp/print/<token>: the token names the owner */
   bool              plain;          /* On the plain ipp:// listener (IppPlainPort) */
   bool              has_credentials; /* ... and it came with an Authorization header */
@@ -154,6 +156,7 @@ extern void   _gwIppCloseJob(gw_ipp_request_t *r);
 extern void   _gwIppCancelMyJobs(gw_ipp_request_t *r);
 extern bool   _gwIppOpenCancel(gw_ipp_server_t *server, const char *owner, int number, gw_reason_t reason);
 extern void   _gwIppOpenSweep(gw_ipp_server_t *server, bool all);
+extern void   _gwIppSendDocumentMore(gw_ipp_request_t *r);
 
 /* server.c */
 extern gw_ipp_auth_t _gwIppAuthenticate(gw_ipp_request_t *r, bool wait);

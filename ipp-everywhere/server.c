@@ -595,7 +595,7 @@ end_body(gw_ipp_request_t *r)
   }
   if (!r->response && !r->auth_pending)
   {
-    if (r->sub && r->http && (r->op == IPP_OP_PRINT_JOB || r->op == IPP_OP_SEND_DOCUMENT))
+    if (r->http && ((r->sub && (r->op == IPP_OP_PRINT_JOB || (r->op == IPP_OP_SEND_DOCUMENT && !r->more_docs))) || r->op == IPP_OP_CLOSE_JOB))
       r->commit_pending = true;        /* route_finish() hands it to a commit thread */
     else
       _gwIppRequestFinish(r);
@@ -1156,6 +1156,9 @@ gwIppServerNew(gw_system_t *sys, const char **error_r)
   server->pause_ms    = getenv("PRINTGATE_TEST_IPP_PAUSE_MS") ? (int)strtol(getenv("PRINTGATE_TEST_IPP_PAUSE_MS"), NULL, 10) : GW_IPP_PAUSE_MS;
   server->auth_hold   = getenv("PRINTGATE_TEST_IPP_AUTH_HOLD");
   server->commit_hold = getenv("PRINTGATE_TEST_IPP_COMMIT_HOLD");
+  server->open_timeout = getenv("PRINTGATE_TEST_IPP_OPEN_TIMEOUT") ? (int)strtol(getenv("PRINTGATE_TEST_IPP_OPEN_TIMEOUT"), NULL, 10) : GW_IPP_OPEN_TIMEOUT;
+  if (server->open_timeout <= 0)
+    server->open_timeout = GW_IPP_OPEN_TIMEOUT;
   server->frontend.name   = "ipp";
   server->frontend.routes = fe_routes;
   server->frontend.plain_routes = fe_plain_routes;

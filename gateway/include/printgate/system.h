@@ -96,6 +96,13 @@ extern bool         gwSystemJobWait(gw_system_t *sys, int64_t tenant, const char
 
 extern gw_submission_t *gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char *name, const char *origin, const gw_job_options_t *options, int64_t declared_size, gw_reason_t *reason_r, char *text, size_t textsize);
 extern bool gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len);
+/* A job with several documents (IPP Create-Job + Send-Document): call before each document's
+ * bytes, with the format the client named (informational) and whether more may follow.  A
+ * first document with more false is stored as is; otherwise the documents are framed into one
+ * original that the converter splits, converts and merges into the one held PDF
+ * (docs/spool-format.md).  MaxDocumentSize counts all of them.  False (gwSubmissionEnd() then
+ * fails the job and says why) past 100 documents, after the last one, or once failed. */
+extern bool gwSubmissionDocument(gw_submission_t *sub, const char *format, bool more);
 /* The job id (UUID) the submission will have; valid until End or Abort. */
 extern const char *gwSubmissionJobId(gw_submission_t *sub);
 extern int         gwSubmissionJobNumber(gw_submission_t *sub);    /* Unique per gateway, for IPP job-id; 0 until a
