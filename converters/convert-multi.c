@@ -252,6 +252,8 @@ _gwConvMultiNormalize(gw_conv_t *conv, const char *out_path)
 
   if (ok && (ok = _gwConvGsMerge(conv, inputs, kinds, count, out_path, &failed)) == false && failed >= 0)
     name_document(conv, failed, count, formats[failed]);
+  else if (ok)
+    _gwConvLog("%d documents merged", count);
 
   for (int i = 0; i < count; i ++)
     unlink(paths[i]);

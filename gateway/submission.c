@@ -690,6 +690,9 @@ pdf_helper(const char *helper, const unsigned char *head, size_t headlen, char *
   const char         *slash = strrchr(helper, '/');
   gw_format_family_t  family = head ? gwFormatFamily(gwFormatSniff(head, headlen)) : GW_FORMAT_FAMILY_PDF;
 
+  if (head && gwContainerIs(head, headlen))
+    return (helper);                    /* Several documents: images and text among them, maybe */
+
   if (!slash || (family != GW_FORMAT_FAMILY_PDF && family != GW_FORMAT_FAMILY_POSTSCRIPT) ||
       (size_t)snprintf(buf, bufsize, "%.*s/" GW_CONV_HELPER_PDF, (int)(slash - helper), helper) >= bufsize || access(buf, X_OK))
     return (helper);

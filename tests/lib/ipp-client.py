@@ -11,7 +11,7 @@ group, plus "printer-uri-supported=URI" (and its security and
 authentication) for each value.
 
   ipp-client.py PORT KIND [options]
-  KIND: gpa, print, validate, create, send, gja, gjobs, cancel, raw-hex,
+  KIND: gpa, print, validate, create, send, gja, gjobs, cancel, close, raw-hex,
         version, longname, longvalue, badtag, badgroup, order, nested,
         manyattrs, truncated, reqid0
 """
@@ -47,7 +47,8 @@ def collection(name, depth):
 
 def build(a):
     uri = "%s://localhost:%d/ipp/print" % ("ipp" if a.plain else "ipps", a.port)
-    ops = {"gpa": 0x0B, "print": 0x02, "validate": 0x04, "create": 0x05, "send": 0x06, "gja": 0x09, "gjobs": 0x0A, "cancel": 0x08}
+    ops = {"gpa": 0x0B, "print": 0x02, "validate": 0x04, "create": 0x05, "send": 0x06, "gja": 0x09, "gjobs": 0x0A, "cancel": 0x08,
+           "close": 0x3B}
     k = a.kind
     extra = b""
     if a.format:
@@ -55,7 +56,7 @@ def build(a):
     if a.job_id:
         extra += attr(0x21, "job-id", a.job_id)
     if k == "send":
-        extra += attr(0x22, "last-document", True)
+        extra += attr(0x22, "last-document", not a.more)
     if a.which:
         extra += attr(0x44, "which-jobs", a.which)
     job = b""
@@ -70,6 +71,8 @@ def build(a):
             job += bytes([0x33]) + struct.pack(">H", len(name)) + name.encode() + struct.pack(">Hii", 8, int(lo), int(hi))
         elif kind == "nested":
             job += collection(name, int(value))
+        elif kind == "name":
+            job += attr(0x42, name, value)
         else:
             job += attr(0x44, name, value)
     if job:
@@ -112,6 +115,7 @@ def main():
     p.add_argument("--which")
     p.add_argument("--job-attr", action="append")  # name:type:value
     p.add_argument("--document")                   # file to append
+    p.add_argument("--more", action="store_true")  # send: last-document false (more documents follow)
     p.add_argument("--doc-bytes", type=int, default=0)   # that many zero-ish bytes instead
     p.add_argument("--chunked", action="store_true")
     p.add_argument("--stop-after", type=int)       # close after sending this many body bytes

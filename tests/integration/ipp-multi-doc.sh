@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# ipp-multi-doc.sh - jobs with several documents (issue 11: "Send-Document
+# (multi-document jobs become one held job)"), with ipptool and the raw
+# client:
+#  1. Create-Job, then a 2-page PDF, a JPEG and a 3-page text file, each
+#     with its own Send-Document (last-document false, false, true): one
+#     job, held for the authenticated user with 6 pages (their order in
+#     the merged PDF: unit/test-convert-multi); Get-Job-Attributes says pending-held with job-impressions 6;
+#  2. a damaged PDF as the second of three documents: the job is aborted
+#     with a job-state-message naming "document 2 of 3"; nothing held;
+#  3. Close-Job ends a job waiting for its next document with the
+#     documents it has (held, 2 pages); Close-Job of a job with none
+#     aborts it;
+#  4. the next document late (PRINTGATE_TEST_IPP_OPEN_TIMEOUT=3 s here,
+#     60 s by default): the job is aborted (interrupted), and the late
+#     Send-Document is refused;
+#  5. another user's Send-Document into the job is refused (not found),
+#     and the job still takes its owner's documents;
+#  6. MaxDocumentSize counts all of a job's documents together: the
+#     document that passes it is refused (too large) and the job fails;
+#  7. a Send-Document after the last one is refused;
+#  8. a client that drops its connection in the middle of the second
+#     document: the job is aborted (interrupted), nothing held, and the
+#     gateway goes on serving.
+set -u
+. "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
+export PRINTGATE_TEST_IPP_OPEN_TIMEOUT=3
+gw_start "MaxDocumentSize 400k"
+gw user add alice >/dev/null
+gw user add bob >/dev/null
+PW=$(gw user password alice | tail -1)
+BPW=$(gw user password bob | tail -1)
+URI="ipps://alice:$PW@localhost:$GW_PORT/ipp/print"
+
+gw_make_pdf "$W/two.pdf" 2 "First document"
+gs -q -dSAFER -dNOPAUSE -dBATCH -sDEVICE=jpeg -r40 -dFirstPage=1 -dLastPage=1 -sOutputFile="$W/photo.jpg" "$W/two.pdf"
+printf 'Page one\n\fPage two\n\fLast document, page three\n' > "$W/three.txt"
+printf '%%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\nnot a PDF at all\n%%%%EOF\n' > "$W/broken.pdf"
+job_line() {   # job_line NAME: alice's job of that name (job list)
+  "$PRINTGATE" -c "$GW_CONF" job list --user "${2:-alice}" | awk -v n="$1" '$NF == n'
+}
+
+# ---- 1. three documents, one held job -------------------------------------------
+send_doc() {   # send_doc NAME FILE FORMAT LAST: an ipptool Send-Document test
+  peers_ipp_request "$1" Send-Document
+  cat <<EOF
+  ATTR integer job-id \$job-id
+  ATTR name requesting-user-name "alice"
+  ATTR mimeMediaType document-format $3
+  ATTR boolean last-document $4
+  FILE $2
+  STATUS successful-ok
+  EXPECT job-id OF-TYPE integer
+}
+EOF
+}
+create_job() {   # create_job JOB-NAME
+  peers_ipp_request "Create-Job $1" Create-Job
+  cat <<EOF
+  ATTR name requesting-user-name "alice"
+  GROUP job-attributes-tag
+  ATTR name job-name "$1"
+  STATUS successful-ok
+  EXPECT job-id OF-TYPE integer
+}
+EOF
+}
+wait_state() {   # wait_state STATE [EXPECT lines...]: Get-Job-Attributes until the job is in STATE (4 pending-held, 8 aborted)
+  peers_ipp_request "the job's state becomes $1" Get-Job-Attributes
+  cat <<EOF
+  ATTR integer job-id \$job-id
+  ATTR name requesting-user-name "alice"
+  STATUS successful-ok
+  DELAY "0,1"
+  EXPECT job-state OF-TYPE enum IN-GROUP job-attributes-tag COUNT 1 WITH-VALUE $1 REPEAT-NO-MATCH REPEAT-LIMIT 120
+EOF
+  shift
+  printf '  %s\n' "$@"
+  echo "}"
+}
+{
+  create_job three-docs
+  send_doc "Send-Document: a 2-page PDF, more to come" "$W/two.pdf" application/pdf false
+  send_doc "Send-Document: a JPEG, more to come" "$W/photo.jpg" image/jpeg false
+  send_doc "Send-Document: a 3-page text, the last" "$W/three.txt" text/plain true
+  wait_state 4 'EXPECT job-impressions WITH-VALUE 6' 'EXPECT job-state-reasons WITH-VALUE job-hold-until-specified'
+} > "$W/three.test"
+check "ipptool: Create-Job and three Send-Documents, held with 6 pages" \
+  sh -c "timeout 200 ipptool -t '$URI' '$W/three.test' > '$W/three.out' 2>&1"
+grep -E '\[(PASS|FAIL)\]|EXPECTED|GOT' "$W/three.out" | sed 's/^/    /'
+check_eq "one job three-docs, held, 6 pages" "$(job_line three-docs | awk '{print $3, $4}')" "held 6"
+check "the log says 3 documents merged" grep -q "3 documents merged" "$GW_LOG"
+
+# ---- 2. a damaged document among three --------------------------------------------
+{
+  create_job with-broken
+  send_doc "Send-Document: a PDF" "$W/two.pdf" application/pdf false
+  send_doc "Send-Document: a damaged PDF" "$W/broken.pdf" application/pdf false
+  send_doc "Send-Document: a text, the last" "$W/three.txt" text/plain true
+  wait_state 8 'EXPECT job-state-message WITH-VALUE "/document 2 of 3/"'
+} > "$W/broken.test"
+check "ipptool: a damaged second document aborts the job, naming it" \
+  sh -c "timeout 200 ipptool -t '$URI' '$W/broken.test' > '$W/broken.out' 2>&1"
+grep -E '\[(PASS|FAIL)\]|EXPECTED|GOT' "$W/broken.out" | sed 's/^/    /'
+check "with-broken failed, nothing held" sh -c "job_line() { $PRINTGATE -c $GW_CONF job list --user alice | awk -v n=\"\$1\" '\$NF == n'; }; job_line with-broken | grep -q ' failed ' && ! job_line with-broken | grep -q ' held '"
+
+# ---- 3. Close-Job ---------------------------------------------------------------------
+{
+  create_job closed-early
+  send_doc "Send-Document: a PDF, more to come" "$W/two.pdf" application/pdf false
+  peers_ipp_request "Close-Job" Close-Job
+  cat <<'EOF'
+  ATTR integer job-id $job-id
+  ATTR name requesting-user-name "alice"
+  STATUS successful-ok
+}
+EOF
+  wait_state 4 'EXPECT job-impressions WITH-VALUE 2'
+} > "$W/close.test"
+check "ipptool: Close-Job after one of several documents: held with its 2 pages" \
+  sh -c "timeout 200 ipptool -t '$URI' '$W/close.test' > '$W/close.out' 2>&1"
+grep -E '\[(PASS|FAIL)\]|EXPECTED|GOT' "$W/close.out" | sed 's/^/    /'
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:closed-empty)
+CJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+out=$($IPC "$GW_PORT" close --auth "alice:$PW" --job-id "${CJ:-0}")
+check "Close-Job of a job with no document: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000'"
+check "... and the job is failed (empty)" peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"closed-empty\"' | grep -q ' failed '"
+
+# ---- 4. the next document late ---------------------------------------------------------
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:too-slow)
+SJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${SJ:-0}" --more --document "$W/two.pdf")
+check "a first document, more to come: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$SJ'"
+check "no next document within the timeout: the job fails (interrupted)" \
+  peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job show \$($PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"too-slow\" {print \$1}') | grep -q interrupted"
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${SJ:-0}" --document "$W/three.txt")
+check "the late Send-Document is refused (not possible)" sh -c "echo '$out' | grep -q 'IPP 0x0404'"
+
+# ---- 5. another user's Send-Document ----------------------------------------------------
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:not-bobs)
+AJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${AJ:-0}" --more --document "$W/two.pdf")
+out=$($IPC "$GW_PORT" send --auth "bob:$BPW" --job-id "${AJ:-0}" --more --document "$W/three.txt")
+check "bob's Send-Document into alice's job: not found" sh -c "echo '$out' | grep -q 'IPP 0x0406'"
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${AJ:-0}" --document "$W/photo.jpg")
+check "alice's last document: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$AJ'"
+check "not-bobs held for alice with 3 pages (bob's text not in it)" \
+  peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"not-bobs\" {print \$3, \$4}' | grep -qx 'held 3'"
+check "nothing held for bob" sh -c "! $PRINTGATE -c $GW_CONF job list --user bob | grep -q held"
+
+# ---- 6. MaxDocumentSize for all the documents ---------------------------------------------
+head -c 300000 /dev/zero | tr '\0' 'a' | fold -w 70 > "$W/big1.txt"
+cp "$W/big1.txt" "$W/big2.txt"
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:too-big)
+BJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${BJ:-0}" --more --document "$W/big1.txt")
+check "300 KB of a 400 KB limit: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000'"
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${BJ:-0}" --document "$W/big2.txt")
+echo "    $out"
+check "300 KB more: refused as too large" sh -c "echo '$out' | grep -q 'IPP 0x0408'"
+check "too-big failed (too-large)" peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job show \$($PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"too-big\" {print \$1}') | grep -q too-large"
+
+# ---- 7. after the last document --------------------------------------------------------------
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:after-last)
+LJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${LJ:-0}" --document "$W/two.pdf" >/dev/null
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${LJ:-0}" --document "$W/three.txt")
+check "a Send-Document after the last one: refused (not possible)" sh -c "echo '$out' | grep -q 'IPP 0x0404'"
+check "after-last held with its one document (2 pages)" \
+  peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"after-last\" {print \$3, \$4}' | grep -qx 'held 2'"
+
+# ---- 8. a dropped connection in the middle of the second document ----------------------------
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:dropped)
+DJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${DJ:-0}" --more --document "$W/two.pdf" >/dev/null
+$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${DJ:-0}" --more --document "$W/big1.txt" --stop-after 50000 >/dev/null 2>&1
+check "dropped: the job fails (interrupted), nothing held" \
+  peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"dropped\"' | grep -q ' failed '"
+check "the gateway still answers" sh -c "$IPC $GW_PORT gpa | grep -q 'IPP 0x0000'"
+
+gw_finish
