@@ -21,11 +21,18 @@
 #  7. a Send-Document after the last one is refused;
 #  8. a client that drops its connection in the middle of the second
 #     document: the job is aborted (interrupted), nothing held, and the
-#     gateway goes on serving.
+#     gateway goes on serving;
+#  9. at most 100 documents: the 101st is refused and the job fails;
+# 10. two Send-Documents into one job at once: the second is refused (the
+#     job is not waiting), the first goes on, and the job is held whole;
+# 11. kill -9 while a job of two documents converts (the second a
+#     PostScript loop): after the restart the conversion runs again from
+#     the framed original (a helper works on it) and ends by the
+#     conversion timeout, not as an unreadable or unknown document.
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 export PRINTGATE_TEST_IPP_OPEN_TIMEOUT=3
-gw_start "MaxDocumentSize 400k"
+gw_start "MaxDocumentSize 400k" "ConversionTimeout 5s"
 gw user add alice >/dev/null
 gw user add bob >/dev/null
 PW=$(gw user password alice | tail -1)
@@ -177,5 +184,54 @@ $IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${DJ:-0}" --more --document "$
 check "dropped: the job fails (interrupted), nothing held" \
   peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"dropped\"' | grep -q ' failed '"
 check "the gateway still answers" sh -c "$IPC $GW_PORT gpa | grep -q 'IPP 0x0000'"
+
+# ---- 9. at most 100 documents ------------------------------------------------------------------
+printf 'One line\n' > "$W/line.txt"
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:hundred)
+HJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+ok=0
+for i in $(seq 1 100); do
+  $IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${HJ:-0}" --more --document "$W/line.txt" | grep -q 'IPP 0x0000' && ok=$((ok + 1))
+done
+check_eq "100 documents answered" "$ok" 100
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${HJ:-0}" --document "$W/line.txt")
+echo "    $out"
+check "the 101st is refused, saying the limit" sh -c "echo '$out' | grep -q 'at most 100 documents'"
+check "hundred failed" peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"hundred\"' | grep -q ' failed '"
+
+# ---- 10. two Send-Documents at once -------------------------------------------------------------
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:at-once)
+PJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${PJ:-0}" --more --document "$W/two.pdf" --rate 2000 > "$W/slow.out" 2>&1 &
+SLOW=$!
+peers_track "$SLOW"
+sleep 1
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${PJ:-0}" --more --document "$W/three.txt")
+check "a second Send-Document while the first streams: refused (not possible)" sh -c "echo '$out' | grep -q 'IPP 0x0404'"
+wait "$SLOW"
+check "the first one goes on and is answered" grep -q "IPP 0x0000 job-id=$PJ" "$W/slow.out"
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${PJ:-0}" --document "$W/photo.jpg")
+check "then the last document: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$PJ'"
+check "at-once held with 3 pages (the refused text not in it)" \
+  peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"at-once\" {print \$3, \$4}' | grep -qx 'held 3'"
+
+# ---- 11. kill -9 during the conversion of a framed original -----------------------------------
+out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:crashed)
+KJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${KJ:-0}" --more --document "$W/two.pdf" >/dev/null
+out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${KJ:-0}" --document "$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps")
+check "a PDF and a PostScript loop: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$KJ'"
+helpers() { ps -o pid= --ppid "$GW_PID" | wc -l; }
+check "its conversion runs" peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"crashed\"' | grep -q ' converting '"
+sleep 1
+kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
+gw_restart
+check "after the restart the conversion runs again from the framed original" grep -q "recovery: it was converting" "$GW_LOG"
+check "... and ends by the timeout (conversion-timeout), not as unreadable" \
+  peers_wait 30 sh -c "$PRINTGATE -c $GW_CONF job show \$($PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"crashed\" {print \$1}') | grep -q conversion-timeout"
+check "a new job of two documents after the restart: both answered" sh -c "
+  J=\$($IPC $GW_PORT create --auth alice:$PW | sed -n 's/.*job-id=\\([0-9]*\\).*/\\1/p') &&
+  $IPC $GW_PORT send --auth alice:$PW --job-id \$J --more --document $W/two.pdf | grep -q 'IPP 0x0000' &&
+  $IPC $GW_PORT send --auth alice:$PW --job-id \$J --document $W/three.txt | grep -q 'IPP 0x0000'"
 
 gw_finish
