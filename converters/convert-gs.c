@@ -406,6 +406,73 @@ safer_arg(const gw_conv_t *conv)
 
 
 /*
+ * The arguments of a pdfwrite run (normalisation, merge).
+ */
+
+typedef struct pdfwrite_s
+{
+  char last_page[32], paper[32], output[64];
+} pdfwrite_t;
+
+
+/*
+ * 'pdfwrite_argv()' - Fill argv (room for 16) for pdfwrite into out_path:
+ *                     at most max_pages + 1 pages, the default paper for
+ *                     PostScript that sets none, an EPS fitted on it.
+ *                     Returns argc; run_gs() adds the input.
+ */
+
+static int
+pdfwrite_argv(gw_conv_t *conv, const char *out_path, bool eps, pdfwrite_t *pw, const char **argv)
+{
+  int argc = 0;
+
+  snprintf(pw->last_page, sizeof(pw->last_page), "-dLastPage=%d", conv->settings.max_pages + 1);
+  snprintf(pw->paper, sizeof(pw->paper), "-sPAPERSIZE=%s", conv->settings.paper);
+  snprintf(pw->output, sizeof(pw->output), "-sOutputFile=%s", out_path);
+
+  argv[argc ++] = "gs";
+  argv[argc ++] = safer_arg(conv);             /* No -dBATCH: see run_gs() */
+  argv[argc ++] = "-dNOPAUSE";
+  argv[argc ++] = "-dQUIET";
+  argv[argc ++] = "-sDEVICE=pdfwrite";
+  argv[argc ++] = "-dAutoRotatePages=/None";   /* Keep the pages as the author made them */
+  argv[argc ++] = pw->paper;                   /* For PostScript that sets no page size */
+  if (eps)
+    argv[argc ++] = "-dEPSFitPage";            /* Scale and centre an EPS on the page */
+  argv[argc ++] = pw->last_page;
+  argv[argc ++] = pw->output;
+
+  return (argc);
+}
+
+
+/*
+ * 'pdfwrite_failed()' - Fail the conversion for a pdfwrite run that ended
+ *                       with code when the cause is known (a password,
+ *                       memory, the output limit); false when it is not
+ *                       (the caller says what could not be read).
+ */
+
+static bool
+pdfwrite_failed(gw_conv_t *conv, const gs_run_t *run, int code, const char *out_path)
+{
+  struct stat st;
+
+  if (printed(run, "requires a password"))
+    return (!_gwConvFail(conv, GW_REASON_PASSWORD_PROTECTED, "the PDF needs a password to open"));
+
+  if (code == gs_error_VMerror || printed(run, "VMerror"))
+    return (!_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "the document needs more memory than the converter may use (%d MB)", conv->settings.as_mb));
+
+  if (!stat(out_path, &st) && st.st_size >= (off_t)conv->settings.fsize_mb * 1024 * 1024)
+    return (!_gwConvFail(conv, GW_REASON_TOO_LARGE, "the converted document is larger than %d MB", conv->settings.fsize_mb));
+
+  return (false);
+}
+
+
+/*
  * '_gwConvGsNormalize()' - Pass 1: the input through pdfwrite into
  *                          out_path.
  *
@@ -420,30 +487,14 @@ bool
 _gwConvGsNormalize(gw_conv_t *conv, const char *out_path)
 {
   gs_run_t    run;
-  char        last_page[32], paper[32], output[64];
+  pdfwrite_t  pw;
   const char *argv[16];
-  int         argc = 0, code;
-  struct stat st;
+  int         argc, code;
 
   memset(&run, 0, sizeof(run));
   run.conv       = conv;
   run.want_count = true;
-
-  snprintf(last_page, sizeof(last_page), "-dLastPage=%d", conv->settings.max_pages + 1);
-  snprintf(paper, sizeof(paper), "-sPAPERSIZE=%s", conv->settings.paper);
-  snprintf(output, sizeof(output), "-sOutputFile=%s", out_path);
-
-  argv[argc ++] = "gs";
-  argv[argc ++] = safer_arg(conv);             /* No -dBATCH: see run_gs() */
-  argv[argc ++] = "-dNOPAUSE";
-  argv[argc ++] = "-dQUIET";
-  argv[argc ++] = "-sDEVICE=pdfwrite";
-  argv[argc ++] = "-dAutoRotatePages=/None";   /* Keep the pages as the author made them */
-  argv[argc ++] = paper;                       /* For PostScript that sets no page size */
-  if (conv->kind == GW_CONV_KIND_EPS)
-    argv[argc ++] = "-dEPSFitPage";            /* Scale and centre an EPS on the page */
-  argv[argc ++] = last_page;
-  argv[argc ++] = output;
+  argc = pdfwrite_argv(conv, out_path, conv->kind == GW_CONV_KIND_EPS, &pw, argv);
 
   code = run_gs(&run, argc, argv, conv->in_path, "during normalisation");
 
@@ -460,14 +511,8 @@ _gwConvGsNormalize(gw_conv_t *conv, const char *out_path)
     return (true);
   }
 
-  if (printed(&run, "requires a password"))
-    return (_gwConvFail(conv, GW_REASON_PASSWORD_PROTECTED, "the PDF needs a password to open"));
-
-  if (code == gs_error_VMerror || printed(&run, "VMerror"))
-    return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "the document needs more memory than the converter may use (%d MB)", conv->settings.as_mb));
-
-  if (!stat(out_path, &st) && st.st_size >= (off_t)conv->settings.fsize_mb * 1024 * 1024)
-    return (_gwConvFail(conv, GW_REASON_TOO_LARGE, "the converted document is larger than %d MB", conv->settings.fsize_mb));
+  if (pdfwrite_failed(conv, &run, code, out_path))
+    return (false);
 
   if (conv->kind == GW_CONV_KIND_PDF)
     return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "the PDF could not be read (%s)", error_name(&run, code)));
@@ -491,31 +536,17 @@ bool
 _gwConvGsMerge(gw_conv_t *conv, const char *const *inputs, const gw_conv_kind_t *kinds, int count, const char *out_path, int *failed)
 {
   gs_run_t    run;
-  char        last_page[32], paper[32], output[64];
-  const char *argv[12];
-  int         argc = 0, code, exit_code = 0, pages = 0;
+  pdfwrite_t  pw;
+  const char *argv[16];
+  int         argc, code, exit_code = 0, pages = 0;
   void       *inst = NULL;
   bool        started = false;
-  struct stat st;
 
   memset(&run, 0, sizeof(run));
   run.conv = conv;
   *failed  = -1;
-
-  snprintf(last_page, sizeof(last_page), "-dLastPage=%d", conv->settings.max_pages + 1);
-  snprintf(paper, sizeof(paper), "-sPAPERSIZE=%s", conv->settings.paper);
-  snprintf(output, sizeof(output), "-sOutputFile=%s", out_path);
-
-  argv[argc ++] = "gs";
-  argv[argc ++] = safer_arg(conv);
-  argv[argc ++] = "-dNOPAUSE";
-  argv[argc ++] = "-dQUIET";
-  argv[argc ++] = "-sDEVICE=pdfwrite";
-  argv[argc ++] = "-dAutoRotatePages=/None";
-  argv[argc ++] = paper;
-  argv[argc ++] = last_page;
-  argv[argc ++] = output;
-  argv[argc]    = NULL;
+  argc = pdfwrite_argv(conv, out_path, false, &pw, argv);
+  argv[argc] = NULL;
 
   if ((code = gs_open(&run, &inst)) == 0)
   {
@@ -552,14 +583,8 @@ _gwConvGsMerge(gw_conv_t *conv, const char *const *inputs, const gw_conv_kind_t 
   if (code == 0)
     return (true);
 
-  if (printed(&run, "requires a password"))
-    return (_gwConvFail(conv, GW_REASON_PASSWORD_PROTECTED, "the PDF needs a password to open"));
-
-  if (code == gs_error_VMerror || printed(&run, "VMerror"))
-    return (_gwConvFail(conv, GW_REASON_CONVERSION_CRASHED, "the documents need more memory than the converter may use (%d MB)", conv->settings.as_mb));
-
-  if (!stat(out_path, &st) && st.st_size >= (off_t)conv->settings.fsize_mb * 1024 * 1024)
-    return (_gwConvFail(conv, GW_REASON_TOO_LARGE, "the converted documents are larger than %d MB", conv->settings.fsize_mb));
+  if (pdfwrite_failed(conv, &run, code, out_path))
+    return (false);
 
   return (_gwConvFail(conv, GW_REASON_CORRUPT_DOCUMENT, "it could not be read (%s)", error_name(&run, code)));
 }

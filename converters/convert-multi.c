@@ -169,19 +169,12 @@ prepare(gw_conv_t *conv, int doc, char *path, size_t pathsize)
     case GW_CONV_KIND_PS :
         return (_gwConvInputInspect(conv));
     case GW_CONV_KIND_EPS :               /* Fitted on its page on its own (-dEPSFitPage is for the whole run) */
-        if (!_gwConvGsNormalize(conv, pdf))
-          return (false);
-        break;
     case GW_CONV_KIND_TEXT :
-        if (!_gwConvTextToPdf(conv, pdf))
-          return (false);
-        break;
     case GW_CONV_KIND_IMAGE :
-        if (!_gwConvImageToPdf(conv, pdf))
-          return (false);
-        break;
     case GW_CONV_KIND_RASTER :
-        if (!_gwConvRasterToPdf(conv, pdf))
+        if (!(conv->kind == GW_CONV_KIND_EPS ? _gwConvGsNormalize(conv, pdf) :
+              conv->kind == GW_CONV_KIND_TEXT ? _gwConvTextToPdf(conv, pdf) :
+              conv->kind == GW_CONV_KIND_IMAGE ? _gwConvImageToPdf(conv, pdf) : _gwConvRasterToPdf(conv, pdf)))
           return (false);
         break;
     case GW_CONV_KIND_OFFICE :

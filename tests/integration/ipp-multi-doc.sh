@@ -46,6 +46,17 @@ printf '%%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\nnot a PDF a
 job_line() {   # job_line NAME: alice's job of that name (job list)
   "$PRINTGATE" -c "$GW_CONF" job list --user "${2:-alice}" | awk -v n="$1" '$NF == n'
 }
+# The raw client as alice: create NAME prints the job-id; send ID [options] the answer.
+create() { $IPC "$GW_PORT" create --auth "alice:$PW" --job-attr "job-name:name:$1" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p'; }
+send() { local id=$1; shift; $IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${id:-0}" "$@"; }
+job_ends() {   # job_ends NAME "held N" | failed | REASON: wait (60 s) until alice's job NAME is so
+  local want=$2
+  case $want in
+    held*)  peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"$1\" {print \$3, \$4}' | grep -qx '$want'" ;;
+    failed) peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"$1\"' | grep -q ' failed '" ;;
+    *)      peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job show \$($PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"$1\" {print \$1}') | grep -q '$want'" ;;
+  esac
+}
 
 # ---- 1. three documents, one held job -------------------------------------------
 send_doc() {   # send_doc NAME FILE FORMAT LAST: an ipptool Send-Document test
@@ -127,111 +138,101 @@ EOF
 check "ipptool: Close-Job after one of several documents: held with its 2 pages" \
   sh -c "timeout 200 ipptool -t '$URI' '$W/close.test' > '$W/close.out' 2>&1"
 grep -E '\[(PASS|FAIL)\]|EXPECTED|GOT' "$W/close.out" | sed 's/^/    /'
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:closed-empty)
-CJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+CJ=$(create closed-empty)
 out=$($IPC "$GW_PORT" close --auth "alice:$PW" --job-id "${CJ:-0}")
 check "Close-Job of a job with no document: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000'"
-check "... and the job is failed (empty)" peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"closed-empty\"' | grep -q ' failed '"
+check "... and the job is failed (empty)" job_ends closed-empty failed
 
 # ---- 4. the next document late ---------------------------------------------------------
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:too-slow)
-SJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${SJ:-0}" --more --document "$W/two.pdf")
+SJ=$(create too-slow)
+out=$(send "$SJ" --more --document "$W/two.pdf")
 check "a first document, more to come: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$SJ'"
 check "no next document within the timeout: the job fails (interrupted)" \
-  peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job show \$($PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"too-slow\" {print \$1}') | grep -q interrupted"
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${SJ:-0}" --document "$W/three.txt")
+  job_ends too-slow interrupted
+out=$(send "$SJ" --document "$W/three.txt")
 check "the late Send-Document is refused (not possible)" sh -c "echo '$out' | grep -q 'IPP 0x0404'"
 
 # ---- 5. another user's Send-Document ----------------------------------------------------
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:not-bobs)
-AJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${AJ:-0}" --more --document "$W/two.pdf")
+AJ=$(create not-bobs)
+out=$(send "$AJ" --more --document "$W/two.pdf")
 out=$($IPC "$GW_PORT" send --auth "bob:$BPW" --job-id "${AJ:-0}" --more --document "$W/three.txt")
 check "bob's Send-Document into alice's job: not found" sh -c "echo '$out' | grep -q 'IPP 0x0406'"
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${AJ:-0}" --document "$W/photo.jpg")
+out=$(send "$AJ" --document "$W/photo.jpg")
 check "alice's last document: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$AJ'"
 check "not-bobs held for alice with 3 pages (bob's text not in it)" \
-  peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"not-bobs\" {print \$3, \$4}' | grep -qx 'held 3'"
+  job_ends not-bobs "held 3"
 check "nothing held for bob" sh -c "! $PRINTGATE -c $GW_CONF job list --user bob | grep -q held"
 
 # ---- 6. MaxDocumentSize for all the documents ---------------------------------------------
 head -c 300000 /dev/zero | tr '\0' 'a' | fold -w 70 > "$W/big1.txt"
 cp "$W/big1.txt" "$W/big2.txt"
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:too-big)
-BJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${BJ:-0}" --more --document "$W/big1.txt")
+BJ=$(create too-big)
+out=$(send "$BJ" --more --document "$W/big1.txt")
 check "300 KB of a 400 KB limit: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000'"
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${BJ:-0}" --document "$W/big2.txt")
+out=$(send "$BJ" --document "$W/big2.txt")
 echo "    $out"
 check "300 KB more: refused as too large" sh -c "echo '$out' | grep -q 'IPP 0x0408'"
-check "too-big failed (too-large)" peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job show \$($PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"too-big\" {print \$1}') | grep -q too-large"
+check "too-big failed (too-large)" job_ends too-big too-large
 
 # ---- 7. after the last document --------------------------------------------------------------
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:after-last)
-LJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
-$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${LJ:-0}" --document "$W/two.pdf" >/dev/null
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${LJ:-0}" --document "$W/three.txt")
+LJ=$(create after-last)
+send "$LJ" --document "$W/two.pdf" >/dev/null
+out=$(send "$LJ" --document "$W/three.txt")
 check "a Send-Document after the last one: refused (not possible)" sh -c "echo '$out' | grep -q 'IPP 0x0404'"
 check "after-last held with its one document (2 pages)" \
-  peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"after-last\" {print \$3, \$4}' | grep -qx 'held 2'"
+  job_ends after-last "held 2"
 
 # ---- 8. a dropped connection in the middle of the second document ----------------------------
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:dropped)
-DJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
-$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${DJ:-0}" --more --document "$W/two.pdf" >/dev/null
-$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${DJ:-0}" --more --document "$W/big1.txt" --stop-after 50000 >/dev/null 2>&1
+DJ=$(create dropped)
+send "$DJ" --more --document "$W/two.pdf" >/dev/null
+send "$DJ" --more --document "$W/big1.txt" --stop-after 50000 >/dev/null 2>&1
 check "dropped: the job fails (interrupted), nothing held" \
-  peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"dropped\"' | grep -q ' failed '"
+  job_ends dropped failed
 check "the gateway still answers" sh -c "$IPC $GW_PORT gpa | grep -q 'IPP 0x0000'"
 
 # ---- 9. at most 100 documents ------------------------------------------------------------------
 printf 'One line\n' > "$W/line.txt"
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:hundred)
-HJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
+HJ=$(create hundred)
 ok=0
 for i in $(seq 1 100); do
-  $IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${HJ:-0}" --more --document "$W/line.txt" | grep -q 'IPP 0x0000' && ok=$((ok + 1))
+  send "$HJ" --more --document "$W/line.txt" | grep -q 'IPP 0x0000' && ok=$((ok + 1))
 done
 check_eq "100 documents answered" "$ok" 100
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${HJ:-0}" --document "$W/line.txt")
+out=$(send "$HJ" --document "$W/line.txt")
 echo "    $out"
 check "the 101st is refused, saying the limit" sh -c "echo '$out' | grep -q 'at most 100 documents'"
-check "hundred failed" peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"hundred\"' | grep -q ' failed '"
+check "hundred failed" job_ends hundred failed
 
 # ---- 10. two Send-Documents at once -------------------------------------------------------------
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:at-once)
-PJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
-$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${PJ:-0}" --more --document "$W/two.pdf" --rate 2000 > "$W/slow.out" 2>&1 &
+PJ=$(create at-once)
+send "$PJ" --more --document "$W/two.pdf" --rate 2000 > "$W/slow.out" 2>&1 &
 SLOW=$!
 peers_track "$SLOW"
 sleep 1
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${PJ:-0}" --more --document "$W/three.txt")
+out=$(send "$PJ" --more --document "$W/three.txt")
 check "a second Send-Document while the first streams: refused (not possible)" sh -c "echo '$out' | grep -q 'IPP 0x0404'"
 wait "$SLOW"
 check "the first one goes on and is answered" grep -q "IPP 0x0000 job-id=$PJ" "$W/slow.out"
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${PJ:-0}" --document "$W/photo.jpg")
+out=$(send "$PJ" --document "$W/photo.jpg")
 check "then the last document: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$PJ'"
 check "at-once held with 3 pages (the refused text not in it)" \
-  peers_wait 60 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"at-once\" {print \$3, \$4}' | grep -qx 'held 3'"
+  job_ends at-once "held 3"
 
 # ---- 11. kill -9 during the conversion of a framed original -----------------------------------
-out=$($IPC "$GW_PORT" create --auth "alice:$PW" --job-attr job-name:name:crashed)
-KJ=$(echo "$out" | sed -n 's/.*job-id=\([0-9]*\).*/\1/p')
-$IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${KJ:-0}" --more --document "$W/two.pdf" >/dev/null
-out=$($IPC "$GW_PORT" send --auth "alice:$PW" --job-id "${KJ:-0}" --document "$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps")
+KJ=$(create crashed)
+send "$KJ" --more --document "$W/two.pdf" >/dev/null
+out=$(send "$KJ" --document "$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps")
 check "a PDF and a PostScript loop: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$KJ'"
-helpers() { ps -o pid= --ppid "$GW_PID" | wc -l; }
 check "its conversion runs" peers_wait 20 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"crashed\"' | grep -q ' converting '"
 sleep 1
 kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
 gw_restart
 check "after the restart the conversion runs again from the framed original" grep -q "recovery: it was converting" "$GW_LOG"
 check "... and ends by the timeout (conversion-timeout), not as unreadable" \
-  peers_wait 30 sh -c "$PRINTGATE -c $GW_CONF job show \$($PRINTGATE -c $GW_CONF job list --user alice | awk '\$NF == \"crashed\" {print \$1}') | grep -q conversion-timeout"
-check "a new job of two documents after the restart: both answered" sh -c "
-  J=\$($IPC $GW_PORT create --auth alice:$PW | sed -n 's/.*job-id=\\([0-9]*\\).*/\\1/p') &&
-  $IPC $GW_PORT send --auth alice:$PW --job-id \$J --more --document $W/two.pdf | grep -q 'IPP 0x0000' &&
-  $IPC $GW_PORT send --auth alice:$PW --job-id \$J --document $W/three.txt | grep -q 'IPP 0x0000'"
+  job_ends crashed conversion-timeout
+NJ=$(create after-crash)
+out=$(send "$NJ" --more --document "$W/two.pdf"; send "$NJ" --document "$W/three.txt")
+check "a new job of two documents after the restart: both answered" test "$(echo "$out" | grep -c "IPP 0x0000 job-id=$NJ")" -eq 2
+check "... and held with 5 pages" job_ends after-crash "held 5"
 
 gw_finish
