@@ -118,6 +118,23 @@ split(gw_conv_t *conv)
 
 
 /*
+ * 'add_format()' - Add a document's format keyword to conv->formats once.
+ */
+
+static void
+add_format(gw_conv_t *conv, const char *keyword)
+{
+  size_t len = strlen(conv->formats), klen = strlen(keyword);
+
+  for (const char *p = conv->formats; *p; p += strcspn(p, ","), p += *p == ',')
+    if (strcspn(p, ",") == klen && !strncmp(p, keyword, klen))
+      return;
+  if (len + 1 + klen < sizeof(conv->formats))
+    snprintf(conv->formats + len, sizeof(conv->formats) - len, ",%s", keyword);
+}
+
+
+/*
  * 'name_document()' - Put "document N of M (format): " before the detail
  *                     of a failure.
  */
@@ -195,7 +212,8 @@ prepare(gw_conv_t *conv, int doc, char *path, size_t pathsize)
  * '_gwConvMultiNormalize()' - Split, prepare each document, merge into
  *                             out_path.  conv->documents is set; the kind
  *                             stays GW_CONV_KIND_MULTI and the format
- *                             reported is "multi".
+ *                             reported is "multi" and each document's
+ *                             ("multi,pdf,jpeg": the policy sees them).
  */
 
 bool
@@ -216,6 +234,7 @@ _gwConvMultiNormalize(gw_conv_t *conv, const char *out_path)
   if ((count = split(conv)) <= 0)
     return (false);
   conv->documents = count;
+  snprintf(conv->formats, sizeof(conv->formats), "multi");
 
   paths  = calloc((size_t)count, sizeof(*paths));
   inputs = calloc((size_t)count, sizeof(*inputs));
@@ -231,6 +250,7 @@ _gwConvMultiNormalize(gw_conv_t *conv, const char *out_path)
     if ((ok = prepare(conv, i, paths[i], sizeof(paths[i]))) == false)
       name_document(conv, i, count, gwFormatKeyword(conv->format));
     snprintf(formats[i], sizeof(formats[i]), "%s", gwFormatKeyword(conv->format));
+    add_format(conv, formats[i]);
     kinds[i]  = conv->kind == GW_CONV_KIND_PS ? GW_CONV_KIND_PS : GW_CONV_KIND_PDF;   /* Ours are PDFs */
     inputs[i] = paths[i];
   }

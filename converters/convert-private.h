@@ -183,6 +183,8 @@ typedef struct gw_conv_s
   int64_t            in_size;
   int                in_pages;          /* Pages libqpdf counted in a PDF input, -1 = unknown */
   int                documents;         /* A job's several documents: how many (0 = one, not framed) */
+  char               formats[256];      /* ... "multi" and each format found once ("multi,pdf,jpeg"): every
+                                         * keyword of sniff.h fits, so a policy rule sees them all */
 
   int                pages;             /* Of the output */
   int                color_pages;       /* -1 = not counted */

@@ -136,8 +136,8 @@ _gwConvSendOutput(gw_conv_t *conv, const char *path)
 bool
 _gwConvWriteResult(gw_conv_t *conv, bool ok)
 {
-  char        line[64 + GW_CONV_DETAIL_MAX];
-  const char *format = conv->documents > 0 ? "multi" : gwFormatKeyword(conv->format);   /* A job's several documents: "multi" */
+  char        line[64 + GW_CONV_DETAIL_MAX + sizeof(conv->formats)];
+  const char *format = conv->documents > 0 ? conv->formats : gwFormatKeyword(conv->format);   /* Several documents: "multi,pdf,jpeg" */
   int         len;
 
   if (ok && conv->render_mode)

@@ -362,8 +362,9 @@ gwConvertParseResult(const char *line, gw_convert_result_t *result)
     }
     else if (!strncmp(word, "format=", 7))
     {
-      /* A keyword of the sniffer: lower-case letters, digits and '-'. */
-      if (strspn(word + 7, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(word + 7) || strlen(word + 7) >= sizeof(result->format))
+      /* A keyword of the sniffer: lower-case letters, digits and '-' (a list
+         of them, comma-separated, for a job of several documents). */
+      if (strspn(word + 7, "abcdefghijklmnopqrstuvwxyz0123456789-,") != strlen(word + 7) || strlen(word + 7) >= sizeof(result->format))
         return (false);
       snprintf(result->format, sizeof(result->format), "%s", word + 7);
     }

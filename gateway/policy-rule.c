@@ -727,6 +727,37 @@ list_match(const char *list, const char *value)
 
 
 /*
+ * 'formats_match()' - list_match() for the job's format, which is a list
+ *                     for a job of several documents ("multi,pdf,jpeg"):
+ *                     any of them matching is a match, so a rule about
+ *                     JPEG photos also sees the one inside such a job.
+ */
+
+static bool
+formats_match(const char *list, const char *formats)
+{
+  char one[64];
+
+  if (!list || !formats || !strchr(formats, ','))
+    return (list_match(list, formats));
+
+  while (*formats)
+  {
+    size_t len = strcspn(formats, ",");
+
+    snprintf(one, sizeof(one), "%.*s", (int)(len < sizeof(one) ? len : sizeof(one) - 1), formats);
+    if (list_match(list, one))
+      return (true);
+    formats += len;
+    if (*formats == ',')
+      formats ++;
+  }
+
+  return (false);
+}
+
+
+/*
  * 'list_match_any()' - Does one of values[n] match the list?
  */
 
@@ -794,7 +825,7 @@ rule_match(const _gw_rule_t *r, const _gw_policy_facts_t *f)
 
   if (!(r->phases & _GW_POLICY_PHASE(f->phase)))
     return (false);
-  if (!list_match(r->users, f->user) || !list_match(r->roles, f->role) || !list_match(r->intakes, f->intake) || !list_match(r->formats, f->format))
+  if (!list_match(r->users, f->user) || !list_match(r->roles, f->role) || !list_match(r->intakes, f->intake) || !formats_match(r->formats, f->format))
     return (false);
   if (r->groups && !list_match_any(r->groups, f->groups, f->num_groups))
     return (false);

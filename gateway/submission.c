@@ -469,7 +469,7 @@ typedef struct convert_out_s            /* What a successful conversion gives */
   uint64_t         size;
   int              pages;
   int              color_pages;
-  char             format[32];          /* What the original was ("jpeg") */
+  char             format[256];         /* What the original was ("jpeg"; "multi,pdf,jpeg") */
   double           decrypt_ms;          /* Original into the memfd */
   double           helper_ms;           /* Spawn to exit of the helper run(s) */
   int              helper_pid;          /* The (last) helper's pid */

@@ -25,7 +25,11 @@
 #  9. at most 100 documents: the 101st is refused and the job fails;
 # 10. two Send-Documents into one job at once: the second is refused (the
 #     job is not waiting), the first goes on, and the job is held whole;
-# 11. kill -9 while a job of two documents converts (the second a
+# 11. a policy rule about one format sees it inside a job of several
+#     documents: "format=jpeg => refuse" refuses a PDF + JPEG job with the
+#     rule's sentence (policy-refused), while a PDF + text job is held
+#     (control), and so is a single JPEG once the rule is removed;
+# 12. kill -9 while a job of two documents converts (the second a
 #     PostScript loop): after the restart the conversion runs again from
 #     the framed original (a helper works on it) and ends by the
 #     conversion timeout, not as an unreadable or unknown document.
@@ -218,7 +222,21 @@ check "then the last document: answered" sh -c "echo '$out' | grep -q 'IPP 0x000
 check "at-once held with 3 pages (the refused text not in it)" \
   job_ends at-once "held 3"
 
-# ---- 11. kill -9 during the conversion of a framed original -----------------------------------
+# ---- 11. a policy rule about one format ----------------------------------------------------------
+check "rule add: no photos from IPP" gw rule add 'photos at=submit intake=ipp format=jpeg => refuse="Photos are printed at the service desk."'
+RJ=$(create pdf-and-photo)
+out=$(send "$RJ" --more --document "$W/two.pdf"; send "$RJ" --document "$W/photo.jpg")
+check "pdf-and-photo: both documents answered" test "$(echo "$out" | grep -c "IPP 0x0000 job-id=$RJ")" -eq 2
+check "pdf-and-photo refused by the rule (policy-refused, its sentence)" job_ends pdf-and-photo "service desk"
+OJ=$(create pdf-and-text)
+out=$(send "$OJ" --more --document "$W/two.pdf"; send "$OJ" --document "$W/three.txt")
+check "control: pdf-and-text held (5 pages)" job_ends pdf-and-text "held 5"
+check "rule remove photos" gw rule remove photos
+QJ=$(create photo-again)
+out=$(send "$QJ" --more --document "$W/photo.jpg"; send "$QJ" --document "$W/three.txt")
+check "control: without the rule a JPEG + text job is held (4 pages)" job_ends photo-again "held 4"
+
+# ---- 12. kill -9 during the conversion of a framed original -----------------------------------
 KJ=$(create crashed)
 send "$KJ" --more --document "$W/two.pdf" >/dev/null
 out=$(send "$KJ" --document "$GW_SOURCE_DIR/tests/data/convert/endless-loop.ps")

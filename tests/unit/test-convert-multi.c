@@ -123,7 +123,7 @@ test_merge(void)
 
   opts_init(&o, out, sizeof(out), "multi.pdf");
 
-  TEST_BEGIN("text, a 3-page PDF (1 page in colour), a grey JPEG and text in one job: one PDF of 6 pages (1 in colour), in the order sent, format multi");
+  TEST_BEGIN("text, a 3-page PDF (1 page in colour), a grey JPEG and text in one job: one PDF of 6 pages (1 in colour), in the order sent, format multi and each format once");
   if (!make_inputs())
   {
     TEST_CHECKF(false, "the test inputs could not be made");
@@ -135,7 +135,7 @@ test_merge(void)
   box_document(&b, "", text_c, NULL, 0);
   if (convert(box_write(&b, "four.bin", true, path, sizeof(path)), &o, &r))
   {
-    TEST_CHECKF(is_ok(&r, 6, 1) && strstr(r.result, "format=multi"), "%s", r.result);
+    TEST_CHECKF(is_ok(&r, 6, 1) && strstr(r.result, "format=multi,text-us-ascii,pdf,jpeg\n"), "%s", r.result);
     TEST_CHECKF(pdf_pages(out) == 6, "%d pages", pdf_pages(out));
     first = pdf_text(out, 1, "");
     last  = pdf_text(out, 6, "");
@@ -148,7 +148,7 @@ test_merge(void)
   TEST_BEGIN("one document in a container converts like the document alone");
   box_document(&b, "application/pdf", three_pdf, NULL, 0);
   if (convert(box_write(&b, "one.bin", true, path, sizeof(path)), &o, &r))
-    TEST_CHECKF(is_ok(&r, 3, 1) && strstr(r.result, "format=multi"), "%s", r.result);
+    TEST_CHECKF(is_ok(&r, 3, 1) && strstr(r.result, "format=multi,pdf\n"), "%s", r.result);
 
   TEST_BEGIN("the documents' pages count against the page limit together");
   box_document(&b, "application/pdf", three_pdf, NULL, 0);

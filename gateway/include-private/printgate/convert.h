@@ -50,7 +50,7 @@ typedef struct gw_convert_result_s
 {
   bool         ok;              /* Helper said "ok" and exited 0 */
   bool         office;          /* Helper said "office": an Office document for the pool */
-  char         format[32];      /* Format keyword the helper found ("pdf", "jpeg", ...) */
+  char         format[256];     /* Format keyword the helper found ("pdf", "jpeg", ...; "multi,pdf,jpeg" for a job of several documents) */
   int          pages;           /* From the result line */
   int          color_pages;
   gw_reason_t  reason;          /* On failure */
