@@ -41,7 +41,9 @@ job_state(const gw_job_t *job, const char **reason_r)
 {
   switch (job->state)
   {
-    case GW_JOB_STATE_RECEIVING :
+    case GW_JOB_STATE_RECEIVING :           /* Its documents still arriving (RFC 8011 job-incoming) */
+        *reason_r = "job-incoming";
+        return (IPP_JSTATE_PENDING);
     case GW_JOB_STATE_CONVERTING :
         *reason_r = "job-transforming";
         return (IPP_JSTATE_PROCESSING);

@@ -150,6 +150,8 @@ check "... and the job is failed (empty)" job_ends closed-empty failed
 # ---- 4. the next document late ---------------------------------------------------------
 SJ=$(create too-slow)
 out=$(send "$SJ" --more --document "$W/two.pdf")
+gja=$($IPC "$GW_PORT" gja --auth "alice:$PW" --job-id "${SJ:-0}")
+check "between documents Get-Job-Attributes says pending (job-incoming)" sh -c "echo '$gja' | grep -q 'job-state=3'"
 check "a first document, more to come: answered" sh -c "echo '$out' | grep -q 'IPP 0x0000 job-id=$SJ'"
 check "no next document within the timeout: the job fails (interrupted)" \
   job_ends too-slow interrupted
