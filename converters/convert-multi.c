@@ -13,6 +13,7 @@
 #include "convert-private.h"
 
 #include <printgate-formats/container.h>
+#include "printgate/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,19 +65,10 @@ split_cb(void *ctx, int type, int doc, const unsigned char *data, size_t len)
     return (true);
   }
 
-  while (len > 0)
+  if (!gwWriteAll(s->fd, data, len))
   {
-    ssize_t w = write(s->fd, data, len);
-
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-    {
-      s->err = w < 0 ? errno : EIO;
-      return (false);
-    }
-    data += w;
-    len  -= (size_t)w;
+    s->err = errno ? errno : EIO;
+    return (false);
   }
 
   return (true);
