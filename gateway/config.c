@@ -257,6 +257,8 @@ static const config_directive_t directives[] =
     "Documents that may wait for a conversion worker before new submissions are refused as busy." },
   { "SpoolReserve", CONFIG_INT, FIELD(spool_reserve), "4096", 0, 16384, false, NULL,
     "Empty spool files kept ready, made while no upload arrives, so a burst of uploads creates none (0 = off)." },
+  { "IntakeRing", CONFIG_SIZE, FIELD(intake_ring), "256M", 0, 16 * GIB, false, NULL,
+    "Most space of the spool's intake ring, where a document of at most 256 KB waits for its conversion, encrypted, with no file of its own (one disk flush for it and its job); grown as used (0 = off: a file each)." },
   { "ConversionPool", CONFIG_INT, FIELD(conversion_pool), "2", 0, 16, false, NULL,
     "Converter helpers started ahead, each in its sandbox, waiting for one document each (0 = start one per document)." },
   { "ConversionZygote", CONFIG_BOOL, FIELD(conversion_zygote), "yes", 0, 0, false, NULL,

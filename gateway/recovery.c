@@ -31,6 +31,21 @@ typedef struct resume_s         /* Jobs whose conversion runs again after recove
 
 
 /*
+ * 'original_exists()' - Is a job's original there: a file in the spool, or
+ *                       (a small one) a place in the intake ring its row
+ *                       names?
+ */
+
+static bool
+original_exists(gw_system_t *sys, const gw_job_t *job)
+{
+  int64_t ring;
+
+  return (gwSpoolExists(sys->spool, job->id, 0) || gwStoreJobOriginalRing(sys->store, job->tenant, job->id, &ring) == 1);
+}
+
+
+/*
  * 'resume_add()' - Keep a converting job whose original and key are there
  *                  (and that was not resumed before), to queue it once the
  *                  spool is cleaned.
@@ -41,7 +56,7 @@ resume_add(resume_t *r, const gw_job_t *job)
 {
   resumed_t *slot;
 
-  if (!gwSpoolExists(r->sys->spool, job->id, 0))
+  if (!original_exists(r->sys, job))
     return (false);
 
   if ((slot = gwArrayGrow(r->jobs, r->count, &r->alloc, sizeof(resumed_t), 16)) == NULL)
@@ -97,7 +112,7 @@ recover_job(const gw_job_t *job, void *data)
   }
   else
   {
-    if (job->state == GW_JOB_STATE_CONVERTING && gwSpoolExists(sys->spool, job->id, 0))
+    if (job->state == GW_JOB_STATE_CONVERTING && original_exists(sys, job))
       snprintf(text, sizeof(text), "%s: the gateway stopped twice while converting this document, the second time after a crash; it is not converted a third time (a document that stops the gateway could stop it again). Send it again.", job->name);
     else
       snprintf(text, sizeof(text), "%s: the gateway stopped while %s this document; nothing was kept. Send it again.", job->name, job->state == GW_JOB_STATE_CONVERTING ? "converting" : "receiving");
@@ -113,6 +128,13 @@ recover_job(const gw_job_t *job, void *data)
 
   return (true);
 }
+
+
+typedef struct ring_count_s     /* ring_mark()'s state */
+{
+  gw_system_t   *sys;           /* NULL: only count */
+  unsigned long  count;
+} ring_count_t;
 
 
 typedef struct keyed_s          /* Ids of every job (any tenant) that still has a key */
@@ -200,6 +222,54 @@ remove_orphan(const char *job_id, unsigned docnum, void *data)
 
 
 /*
+ * 'ring_mark()' - A document the store says waits in the intake ring.
+ */
+
+static bool
+ring_mark(int64_t offset, int64_t size, void *data)
+{
+  ring_count_t *rc = (ring_count_t *)data;
+
+  rc->count ++;
+  if (rc->sys && !gwSpoolRingMark(rc->sys->spool, offset, (uint64_t)size))
+    gwLog(rc->sys->log, GW_LOG_ERROR, "Recovery: a document waiting in the intake ring at %lld (%lld bytes) overlaps another or lies past its end; its conversion will fail.", (long long)offset, (long long)size);
+
+  return (true);
+}
+
+
+/*
+ * 'ring_start()' - Open the spool's intake ring (IntakeRing) and mark the
+ *                  blocks of the documents still waiting there.  With
+ *                  IntakeRing 0 it is still opened while documents wait in
+ *                  it, for them only.
+ */
+
+static void
+ring_start(gw_system_t *sys)
+{
+  gw_config_t  c;
+  ring_count_t rc = { NULL, 0 };
+
+  _gwSystemConfigCopy(sys, &c);
+  if (c.intake_ring <= 0)
+  {
+    gwStoreJobRingIterate(sys->store, ring_mark, &rc);   /* Count only */
+    if (rc.count == 0 || !gwSpoolRingStart(sys->spool, 0, false))
+      return;
+  }
+  else if (!gwSpoolRingStart(sys->spool, c.intake_ring, true))
+    return;
+
+  rc.sys   = sys;
+  rc.count = 0;
+  gwStoreJobRingIterate(sys->store, ring_mark, &rc);
+  if (rc.count)
+    gwLog(sys->log, GW_LOG_INFO, "Recovery: %lu document(s) wait in the intake ring.", rc.count);
+}
+
+
+/*
  * 'gwSystemRecover()' - Clean up after a crash: empty incoming/, settle
  *                       half-received and half-released jobs, remove
  *                       orphan spool files.
@@ -227,6 +297,7 @@ gwSystemRecover(gw_system_t *sys)
   resume_t resume = { sys, NULL, 0, 0 };
 
   gwStoreJobIterateAll(sys->store, STATES(RECEIVING) | STATES(CONVERTING) | STATES(RELEASING), recover_job, &resume);
+  ring_start(sys);
 
   /* Conversion folders a killed daemon left (with plaintext in them). */
   {

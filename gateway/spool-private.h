@@ -62,6 +62,7 @@
 
 typedef struct spool_commits_s spool_commits_t;   /* spool-writer.c: the commit pool */
 typedef struct spool_stock_s spool_stock_t;       /* spool-stock.c: the reserve of empty files */
+typedef struct spool_ring_s spool_ring_t;         /* spool-ring.c: the intake ring */
 
 struct _gw_spool_s
 {
@@ -92,9 +93,14 @@ struct _gw_spool_s
   unsigned char *spare[SPOOL_SPARE_BUFS]; /* Freed writers' output buffers (ciphertext only), for reuse */
   int         nspare;
   int         nbusy;                      /* Output buffers held by writers (buffer_get() less buffer_put()) */
+  spool_ring_t *ring;                     /* The intake ring (gwSpoolRingStart()), or NULL */
 };
 
 typedef struct spool_wb_s spool_wb_t;   /* spool-writer.c: the writer's write-behind thread */
+extern uint64_t _gwSpoolSealedLength(uint64_t plain);               /* spool-ring.c */
+extern int64_t  _gwSpoolRingPut(gw_spool_t *spool, unsigned char *buf, size_t len);
+extern void     _gwSpoolRingStop(gw_spool_t *spool);
+
 
 struct _gw_spool_writer_s
 {
@@ -142,7 +148,8 @@ struct _gw_spool_reader_s
   gw_spool_t     *spool;
   char            job_id[GW_UUID_LEN + 1];
   unsigned        docnum;
-  int             fd;
+  int             fd;                     /* The file, or -1 for an image */
+  unsigned char  *image;                  /* gwSpoolReaderOpenImage(): the sealed file's bytes (a copy) */
   bool            failed;                 /* Sticky until rewind */
   gw_aead_t      *aead;                   /* AES-256-GCM keyed with the DEK */
   unsigned char   aad[SPOOL_AAD_LEN];

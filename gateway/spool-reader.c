@@ -33,9 +33,13 @@ reader_free(gw_spool_reader_t *r)
     free(r->plain);
   }
   free(r->in);
+  free(r->image);                       /* Ciphertext only */
   gwWipe(r, sizeof(*r));
   free(r);
 }
+
+
+static bool reader_setup(gw_spool_reader_t *r, const unsigned char hdr[SPOOL_HEADER_LEN], const gw_wrapped_key_t *key, const char **error_r);
 
 
 /*
@@ -197,8 +201,32 @@ gwSpoolReaderOpen(gw_spool_t *spool, const char *job_id, unsigned docnum, const 
 
   r->file_size = (uint64_t)st.st_size;
 
-  if (!reader_check_header(r, hdr, key, error_r) || !_gwSpoolMakeAAD(hdr, job_id, docnum, r->aad) || !reader_unwrap(r, key, error_r))
+  if (!reader_setup(r, hdr, key, error_r))
     goto fail;
+
+  posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  return (r);
+
+  fail:
+
+  gwLog(spool->log, GW_LOG_ERROR, "Refusing the spool file of job %s document %u: %s.", job_id, docnum, *error_r ? *error_r : "unknown error");
+  reader_free(r);
+
+  return (NULL);
+}
+
+
+/*
+ * 'reader_setup()' - Check the header and length (r->file_size), unwrap
+ *                    the key and get the buffers.
+ */
+
+static bool
+reader_setup(gw_spool_reader_t *r, const unsigned char hdr[SPOOL_HEADER_LEN], const gw_wrapped_key_t *key, const char **error_r)
+{
+  if (!reader_check_header(r, hdr, key, error_r) || !_gwSpoolMakeAAD(hdr, r->job_id, r->docnum, r->aad) || !reader_unwrap(r, key, error_r))
+    return (false);
 
   /*
    * Read-ahead sized to the file: most documents are far below the 1 MiB
@@ -212,17 +240,58 @@ gwSpoolReaderOpen(gw_spool_t *spool, const char *job_id, unsigned docnum, const 
   if ((r->plain = malloc(SPOOL_CHUNK)) == NULL || (r->in = malloc(r->in_size)) == NULL)
   {
     *error_r = "out of memory";
-    goto fail;
+    return (false);
   }
 
   r->offset = SPOOL_HEADER_LEN;
-  posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-  return (r);
+  return (true);
+}
 
-  fail:
 
-  gwLog(spool->log, GW_LOG_ERROR, "Refusing the spool file of job %s document %u: %s.", job_id, docnum, *error_r ? *error_r : "unknown error");
+/*
+ * 'gwSpoolReaderOpenImage()' - gwSpoolReaderOpen() over the bytes a file
+ *                              would hold, kept elsewhere (a small
+ *                              original in the store, gwSpoolWriterImage()):
+ *                              the same checks, the same authentication.
+ */
+
+gw_spool_reader_t *
+gwSpoolReaderOpenImage(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const void *image, size_t len, const char **error_r)
+{
+  gw_spool_reader_t *r;
+  const char        *error = NULL;
+
+  if (!error_r)
+    error_r = &error;
+
+  if (!spool || !key || !image || !job_id || !gwUUIDValid(job_id))
+  {
+    *error_r = "the job id is not valid";
+    return (NULL);
+  }
+
+  if ((r = calloc(1, sizeof(gw_spool_reader_t))) == NULL || (len > 0 && (r->image = malloc(len)) == NULL))
+  {
+    free(r);
+    *error_r = "out of memory";
+    return (NULL);
+  }
+
+  r->spool     = spool;
+  r->docnum    = docnum;
+  r->fd        = -1;
+  r->file_size = len;
+  memcpy(r->job_id, job_id, GW_UUID_LEN + 1);
+  if (len > 0)
+    memcpy(r->image, image, len);
+
+  if (len < SPOOL_HEADER_LEN + SPOOL_TAG_LEN)
+    *error_r = "the spool file has an impossible length (truncated or extended)";
+  else if (reader_setup(r, r->image, key, error_r))
+    return (r);
+
+  gwLog(spool->log, GW_LOG_ERROR, "Refusing the stored original of job %s document %u: %s.", job_id, docnum, *error_r ? *error_r : "unknown error");
   reader_free(r);
 
   return (NULL);
@@ -241,6 +310,12 @@ reader_fill(gw_spool_reader_t *r)
 
   if (want > r->in_size)
     want = r->in_size;
+
+  if (r->image)
+  {
+    memcpy(r->in, r->image + r->offset, (size_t)want);
+    got = (size_t)want;
+  }
 
   while (got < want)
   {

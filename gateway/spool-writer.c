@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 static void wb_stop(gw_spool_writer_t *w);
+static gw_spool_writer_t *writer_new(gw_spool_t *spool, const char *job_id, unsigned docnum, bool deferred, const char **error_r);
+static bool writer_create(gw_spool_writer_t *w, const char **error_r);
 
 
 /*
@@ -166,10 +168,72 @@ writer_free(gw_spool_writer_t *w)
 gw_spool_writer_t *
 gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const char **error_r)
 {
+  return (writer_new(spool, job_id, docnum, false, error_r));
+}
+
+
+/*
+ * 'gwSpoolWriterNewDeferred()' - The same, but the file is only made when
+ *                                the first sealed bytes go to the disk: a
+ *                                small document whose sealed image the
+ *                                caller keeps elsewhere (gwSpoolWriterImage())
+ *                                never touches the spool's folders.
+ */
+
+gw_spool_writer_t *
+gwSpoolWriterNewDeferred(gw_spool_t *spool, const char *job_id, unsigned docnum, const char **error_r)
+{
+  return (writer_new(spool, job_id, docnum, true, error_r));
+}
+
+
+/*
+ * 'writer_create()' - Make the writer's file in incoming/: a recycled one
+ *                     when there is one (spool.c), else a new one.  False
+ *                     (logged, *error_r) on failure.
+ */
+
+static bool
+writer_create(gw_spool_writer_t *w, const char **error_r)
+{
+  gw_spool_t *spool = w->spool;
+  int         flags;
+
+  if ((w->fd = _gwSpoolFreeTake(spool, w->name, w->docnum == 0)) < 0 &&
+      (errno == EEXIST || (w->fd = openat(spool->incoming_fd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0))
+  {
+    *error_r = errno == EEXIST ? "this document is already being written" : "unable to create the spool file";
+    gwLog(spool->log, GW_LOG_ERROR, "Unable to create %s/%s: %s", spool->incoming, w->name, strerror(errno));
+    return (false);
+  }
+
+  w->created = true;
+
+  /*
+   * Sealed batches are written with O_DIRECT where the file system takes
+   * it: a large upload then costs no copy into the page cache (the largest
+   * cost of an upload on a VM, docs/benchmarks.md) and the fsync() at the
+   * end has nothing left to write.  w->out is aligned for it.
+   */
+
+  if ((flags = fcntl(w->fd, F_GETFL)) >= 0 && fcntl(w->fd, F_SETFL, flags | O_DIRECT) == 0)
+    w->direct = true;
+
+  return (true);
+}
+
+
+/*
+ * 'writer_new()' - gwSpoolWriterNew(), with the file made now or
+ *                  ('deferred') at the first write.
+ */
+
+static gw_spool_writer_t *
+writer_new(gw_spool_t *spool, const char *job_id, unsigned docnum, bool deferred, const char **error_r)
+{
   gw_spool_writer_t *w;
   unsigned char      hdr[SPOOL_HEADER_LEN];
   const char        *error = NULL;
-  int                flags;
 
   if (!error_r)
     error_r = &error;
@@ -215,27 +279,11 @@ gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const c
     return (NULL);
   }
 
-  /* A recycled file when there is one (spool.c), else a new one. */
-  if ((w->fd = _gwSpoolFreeTake(spool, w->name, docnum == 0)) < 0 &&
-      (errno == EEXIST || (w->fd = openat(spool->incoming_fd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0))
+  if (!deferred && !writer_create(w, error_r))
   {
-    *error_r = errno == EEXIST ? "this document is already being written" : "unable to create the spool file";
-    gwLog(spool->log, GW_LOG_ERROR, "Unable to create %s/%s: %s", spool->incoming, w->name, strerror(errno));
     writer_free(w);
     return (NULL);
   }
-
-  w->created = true;
-
-  /*
-   * Sealed batches are written with O_DIRECT where the file system takes
-   * it: a large upload then costs no copy into the page cache (the largest
-   * cost of an upload on a VM, docs/benchmarks.md) and the fsync() at the
-   * end has nothing left to write.  w->out is aligned for it.
-   */
-
-  if ((flags = fcntl(w->fd, F_GETFL)) >= 0 && fcntl(w->fd, F_SETFL, flags | O_DIRECT) == 0)
-    w->direct = true;
 
   memcpy(w->out, hdr, SPOOL_HEADER_LEN);
   w->out_len = SPOOL_HEADER_LEN;
@@ -562,6 +610,10 @@ writer_flush(gw_spool_writer_t *w, bool all)
 {
   spool_wb_t **lane = w->wb + w->wb_next;
   size_t       len;
+  const char  *error = NULL;
+
+  if (w->fd < 0 && !w->created && !writer_create(w, &error))
+    return (false);                     /* A deferred file (gwSpoolWriterNewDeferred()) */
 
   for (int i = 0; i < SPOOL_WB_LANES; i ++)
   {
@@ -832,6 +884,50 @@ gwSpoolWriterSeal(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_s
     *plain_size_r = w->plain_size;
 
   return (true);
+}
+
+
+/*
+ * 'gwSpoolWriterImage()' - The whole sealed file of a sealed deferred
+ *                          writer whose bytes never went to the disk (a
+ *                          document of at most ~2 MiB): the same bytes the
+ *                          file would hold, header first, valid until the
+ *                          writer is freed.  False when part of it is in a
+ *                          file (or the writer is not sealed).  The caller
+ *                          that keeps the image elsewhere aborts the writer.
+ */
+
+bool
+gwSpoolWriterImage(gw_spool_writer_t *w, const unsigned char **data_r, size_t *len_r)
+{
+  if (!w || !data_r || !len_r || !w->sealed || w->failed || w->created || w->fd >= 0 || w->written || w->wb[0] || w->wb[1])
+    return (false);
+
+  *data_r = w->out;
+  *len_r  = w->out_len;
+
+  return (true);
+}
+
+
+/*
+ * 'gwSpoolWriterToRing()' - Write the sealed image of a small deferred
+ *                           writer into the intake ring (spool-ring.c):
+ *                           its offset, or -1 (commit a file instead).
+ *                           w->out is aligned and has room for the
+ *                           padding to a whole block.
+ */
+
+int64_t
+gwSpoolWriterToRing(gw_spool_writer_t *w)
+{
+  const unsigned char *data;
+  size_t               len;
+
+  if (!gwSpoolWriterImage(w, &data, &len) || len + 4096 > SPOOL_OUTSIZE)
+    return (-1);
+
+  return (_gwSpoolRingPut(w->spool, w->out, len));
 }
 
 

@@ -317,6 +317,7 @@ gwSpoolClose(gw_spool_t **spool)
     return;
 
   _gwSpoolStockStop(*spool);
+  _gwSpoolRingStop(*spool);
   if ((*spool)->incoming_fd >= 0)
     close((*spool)->incoming_fd);
   if ((*spool)->jobs_fd >= 0)

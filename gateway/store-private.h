@@ -106,10 +106,10 @@ typedef struct _gw_store_ops_s
   bool    (*printer_delete)(void *b, int64_t tenant, const char *name);
   int     (*printer_page)(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
 
-  bool    (*job_create)(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t original_size, const gw_wrapped_key_t *original_key, int *number_r, const char **error_r);
+  bool    (*job_create)(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, const gw_original_t *original, int *number_r, const char **error_r);
   bool    (*job_set_document)(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
   bool    (*job_get)(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
-  bool    (*job_transition)(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, int64_t original_size, const gw_wrapped_key_t *original_key, const char **error_r);
+  bool    (*job_transition)(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const gw_original_t *original, const char **error_r);
   bool    (*job_purge)(void *b, int64_t tenant, const char *job_id);
   int     (*job_page)(void *b, const _gw_job_filter_t *filter, _gw_store_cursor_t *cursor, gw_job_t *jobs, int max);
   int     (*job_count)(void *b, const _gw_job_filter_t *filter);
@@ -120,6 +120,8 @@ typedef struct _gw_store_ops_s
   bool    (*job_original_set)(void *b, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
   bool    (*job_original_get)(void *b, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
   bool    (*job_original_drop)(void *b, int64_t tenant, const char *job_id);
+  int     (*job_original_ring)(void *b, int64_t tenant, const char *job_id, int64_t *ring_r);
+  bool    (*job_ring_iterate)(void *b, gw_ring_cb_t cb, void *data);
   int     (*job_originals_uncount)(void *b);
   bool    (*token_add)(void *b, int64_t tenant, const char *address, const unsigned char hmac[32], int64_t expires, const char **error_r);
   bool    (*token_use)(void *b, int64_t tenant, const unsigned char hmac[32], int64_t now, gw_address_t *addr);

@@ -148,7 +148,7 @@ job_insert(_gw_sql_t *b, const gw_job_t *job)
 }
 
 
-static bool original_insert(_gw_sql_t *b, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
+static bool original_insert(_gw_sql_t *b, const char *job_id, const gw_original_t *original);
 
 
 /*
@@ -247,14 +247,14 @@ count_jobs(_gw_sql_t *b, int64_t tenant, int64_t user_id, unsigned states)
  *                       jobs (> 0; counted in the same transaction).
  *                       Provisional when the job is receiving: the call
  *                       waits for no fsync (store-sqlite-sync.c).  With
- *                       'original_key' the job is stored converting with
+ *                       'original' the job is stored converting with
  *                       its original's row in a batched write
  *                       (store-sqlite-sync.c), and the call waits for the
  *                       WAL fsync as every transition does.
  */
 
 bool
-_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t original_size, const gw_wrapped_key_t *original_key, int *number_r, const char **error_r)
+_gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const char *source, int max_open, const gw_original_t *original, int *number_r, const char **error_r)
 {
   _gw_sql_t  *b = (_gw_sql_t *)backend;
   const char *error = "unable to record the job";
@@ -267,7 +267,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
   audit_fill(&e, actor, "job.submit", job->owner, job->id, NULL, 0, source, job->origin);
 
   _gwSqlLock(b);
-  if (original_key ? !_gwSqlBatchBegin(b) : !_gwSqlBegin(b))
+  if (original ? !_gwSqlBatchBegin(b) : !_gwSqlBegin(b))
     goto done;
 
   if (!_gwSqlExists(b, _GW_SQL_TENANT_EXISTS, "SELECT 1 FROM tenants WHERE id = ?1", job->tenant, 0))
@@ -284,15 +284,15 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
     error = job->origin_ref[0] ? "duplicate" : "a job with this id already exists";
   else if (rc == SQLITE_DONE)
     ok = document_set(b, job->id, job->format, job->size, job->pages, job->color_pages, NULL) &&
-         (!original_key || original_insert(b, job->id, original_size, original_key)) &&
+         (!original || original_insert(b, job->id, original)) &&
          audit_insert(b, job->tenant, &e) &&
          (!number_r || job_number_get(b, number_r));
 
-  ok = original_key ? _gwSqlBatchEnd(b, ok, &batch) : _gwSqlEnd(b, ok);
+  ok = original ? _gwSqlBatchEnd(b, ok, &batch) : _gwSqlEnd(b, ok);
 
   done:
 
-  if (original_key)
+  if (original)
     ok = _gwSqlBatchUnlock(b, batch) && ok;
   else
   {
@@ -371,13 +371,13 @@ job_unfinished(_gw_sql_t *b, int64_t tenant, const char *job_id, gw_job_state_t 
  */
 
 static bool
-original_insert(_gw_sql_t *b, const char *job_id, int64_t size, const gw_wrapped_key_t *key)
+original_insert(_gw_sql_t *b, const char *job_id, const gw_original_t *original)
 {
   return (_gwSqlRunf(b, _GW_SQL_ORIGINAL_SET,
-                     "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key)"
-                     " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3)"
-                     " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key",
-                     "original", NULL, "tlk", job_id, size, key) == SQLITE_DONE);
+                     "INSERT INTO documents (job_id, num, format, size, pages, color_pages, wrapped_key, ring)"
+                     " VALUES (?1, 0, 'application/octet-stream', ?2, 0, -1, ?3, NULLIF(?4, -1))"
+                     " ON CONFLICT (job_id, num) DO UPDATE SET size = excluded.size, wrapped_key = excluded.wrapped_key, ring = excluded.ring",
+                     "original", NULL, "tlkl", job_id, original->size, original->key, original->ring) == SQLITE_DONE);
 }
 
 
@@ -558,7 +558,7 @@ job_shred(_gw_sql_t *b, const char *job_id, bool *shredded)
 {
   _gw_sql_step_t r;
 
-  if (_gwSqlRunf(b, _GW_SQL_JOB_SHRED, "UPDATE documents SET wrapped_key = NULL WHERE job_id = ?1 AND wrapped_key IS NOT NULL",
+  if (_gwSqlRunf(b, _GW_SQL_JOB_SHRED, "UPDATE documents SET wrapped_key = NULL, ring = NULL WHERE job_id = ?1 AND wrapped_key IS NOT NULL",
                  "shred", &r, "t", job_id) != SQLITE_DONE)
     return (false);
   if (r.changes > 0)
@@ -582,7 +582,7 @@ job_shred(_gw_sql_t *b, const char *job_id, bool *shredded)
  */
 
 bool
-_gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, int64_t original_size, const gw_wrapped_key_t *original_key, const char **error_r)
+_gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const gw_original_t *original, const char **error_r)
 {
   _gw_sql_t      *b = (_gw_sql_t *)backend;
   const char     *error = "unable to change the job's state";
@@ -600,7 +600,7 @@ _gwSqlJobTransition(void *backend, int64_t tenant, const char *job_id, gw_job_st
     error = "no such job";
   else if (found > 0 && current != from)
     error = _gwStoreMismatchMessage(current, from);
-  else if (found > 0 && (!original_key || original_insert(b, job_id, original_size, original_key)) &&
+  else if (found > 0 && (!original || original_insert(b, job_id, original)) &&
            job_update_state(b, tenant, job_id, to, reason, reason_text, expires, printer) &&
            (!gwJobStateIsTerminal(to) || job_shred(b, job_id, &shredded)) &&
            (from != GW_JOB_STATE_CONVERTING || (to != GW_JOB_STATE_HELD && to != GW_JOB_STATE_QUARANTINED) || original_delete(b, tenant, job_id)) &&
@@ -900,7 +900,7 @@ _gwSqlJobOriginalSet(void *backend, int64_t tenant, const char *job_id, int64_t 
   _gwSqlLock(b);
   if (_gwSqlBegin(b))
     ok = _gwSqlEnd(b, job_unfinished(b, tenant, job_id, GW_JOB_STATE_RECEIVING, &b->provisional) &&
-                      original_insert(b, job_id, size, key));
+                      original_insert(b, job_id, &(gw_original_t){ .size = size, .key = key, .ring = -1 }));
   _gwSqlUnlock(b);
 
   return (ok);
@@ -969,6 +969,70 @@ _gwSqlJobOriginalGet(void *backend, int64_t tenant, const char *job_id, bool res
     memset(key, 0, sizeof(*key));
 
   return (found);
+}
+
+
+/*
+ * '_gwSqlJobOriginalRing()' - Where a job's original is: 1 (and *ring_r)
+ *                             in the intake ring, 0 elsewhere or none, -1
+ *                             on error.
+ */
+
+int
+_gwSqlJobOriginalRing(void *backend, int64_t tenant, const char *job_id, int64_t *ring_r)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           found = -1, rc;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_ORIGINAL_RING,
+                         "SELECT d.ring FROM documents d JOIN jobs j ON j.id = d.job_id"
+                         " WHERE j.tenant_id = ?1 AND d.job_id = ?2 AND d.num = 0 AND d.wrapped_key IS NOT NULL AND d.ring IS NOT NULL")) != NULL)
+  {
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_text(stmt, 2, job_id, -1, SQLITE_STATIC);
+    if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+    {
+      *ring_r = sqlite3_column_int64(stmt, 0);
+      found   = 1;
+    }
+    else if (rc == SQLITE_DONE)
+      found = 0;
+    else
+      _gwSqlLogError(b, "original's place");
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (found);
+}
+
+
+/*
+ * '_gwSqlJobRingIterate()' - Every original in the intake ring that still
+ *                            has its key, all tenants.
+ */
+
+bool
+_gwSqlJobRingIterate(void *backend, gw_ring_cb_t cb, void *data)
+{
+  _gw_sql_t    *b = (_gw_sql_t *)backend;
+  sqlite3_stmt *stmt;
+  int           rc = SQLITE_ERROR;
+
+  _gwSqlLock(b);
+  if ((stmt = _gwSqlStmt(b, _GW_SQL_RING_ITERATE,
+                         "SELECT ring, size FROM documents WHERE num = 0 AND ring IS NOT NULL AND wrapped_key IS NOT NULL ORDER BY ring")) != NULL)
+  {
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && (*cb)(sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1), data));
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      _gwSqlLogError(b, "intake ring");
+    _gwSqlDone(stmt);
+  }
+  _gwSqlUnlock(b);
+
+  return (rc == SQLITE_ROW || rc == SQLITE_DONE);
 }
 
 

@@ -21,7 +21,7 @@
 
 #define _GW_SQL_CHECKPOINT_SECS 10   /* Least time between shredding checkpoints */
 #define _GW_SQL_CKPT_FRAMES     1000 /* WAL frames that start a checkpoint (SQLite's own default) */
-#define _GW_SQL_LATEST_VERSION  16   /* Number of steps in _gwSqlMigrations[] */
+#define _GW_SQL_LATEST_VERSION  17   /* Number of steps in _gwSqlMigrations[] */
 #define _GW_SQL_BATCH_FAILED    16   /* Recent batches whose commit failed, remembered for their members */
 
 typedef enum _gw_sql_id_e       /* Cached statements */
@@ -94,6 +94,8 @@ typedef enum _gw_sql_id_e       /* Cached statements */
   _GW_SQL_ORIGINAL_RESUMED,
   _GW_SQL_ORIGINAL_DROP,
   _GW_SQL_ORIGINAL_UNCOUNT,
+  _GW_SQL_ORIGINAL_RING,
+  _GW_SQL_RING_ITERATE,
   _GW_SQL_JOB_NUMBER_NEXT,
   _GW_SQL_JOB_NUMBER_GET,
   _GW_SQL_TOKEN_ADD,
@@ -335,13 +337,13 @@ extern bool    _gwSqlPrinterDelete(void *b, int64_t tenant, const char *name);
 extern int     _gwSqlPrinterPage(void *b, int64_t tenant, _gw_store_cursor_t *cursor, gw_printer_t *printers, int max);
 extern bool    _gwSqlPrinterUpdate(void *b, int64_t tenant, const char *name, const char *uri, const char *location);
 
-extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t original_size, const gw_wrapped_key_t *original_key, int *number_r, const char **error_r);
+extern bool    _gwSqlJobCreate(void *b, const gw_job_t *job, const char *actor, const char *source, int max_open, const gw_original_t *original, int *number_r, const char **error_r);
 extern bool    _gwSqlJobSetOptions(void *b, int64_t tenant, const char *job_id, const gw_job_t *options, const char *actor, const char *source);
 extern bool    _gwSqlJobSetDocument(void *b, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobGet(void *b, int64_t tenant, const char *job_id, gw_job_t *job);
 extern bool    _gwSqlJobGetKey(void *b, int64_t tenant, const char *job_id, gw_wrapped_key_t *key);
 extern bool    _gwSqlJobKeyedIds(void *b, char (**ids_r)[GW_UUID_LEN + 1], size_t *count_r);
-extern bool    _gwSqlJobTransition(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, int64_t original_size, const gw_wrapped_key_t *original_key, const char **error_r);
+extern bool    _gwSqlJobTransition(void *b, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const gw_original_t *original, const char **error_r);
 extern bool    _gwSqlJobPurge(void *b, int64_t tenant, const char *job_id);
 extern int     _gwSqlJobPage(void *b, const _gw_job_filter_t *filter, _gw_store_cursor_t *cursor, gw_job_t *jobs, int max);
 extern int     _gwSqlJobCount(void *b, const _gw_job_filter_t *filter);
@@ -350,6 +352,8 @@ extern int     _gwSqlAuditPage(void *b, int64_t tenant, int64_t since, int limit
 extern bool    _gwSqlJobOriginalSet(void *b, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key);
 extern bool    _gwSqlJobOriginalGet(void *b, int64_t tenant, const char *job_id, bool resume, int64_t *size, gw_wrapped_key_t *key);
 extern bool    _gwSqlJobOriginalDrop(void *b, int64_t tenant, const char *job_id);
+extern int     _gwSqlJobOriginalRing(void *b, int64_t tenant, const char *job_id, int64_t *ring_r);
+extern bool    _gwSqlJobRingIterate(void *b, gw_ring_cb_t cb, void *data);
 extern int     _gwSqlJobOriginalsUncount(void *b);
 
 extern bool    _gwSqlOutboxAdd(void *b, const gw_outbox_entry_t *e, const void *sealed, size_t len, int64_t *id_r, bool *existed_r, const char **error_r);

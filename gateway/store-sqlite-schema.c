@@ -572,6 +572,17 @@ static const char schema_v16[] =
 #undef OPEN_STATES
 
 
+/*
+ * v17: where a job's original waits for its conversion: NULL, a file in
+ * spool/jobs/; else its offset in the spool's intake ring
+ * (docs/spool-format.md, "The intake ring").  Set with the original's key,
+ * cleared with it.
+ */
+
+static const char schema_v17[] =
+  "ALTER TABLE documents ADD COLUMN ring INTEGER;";
+
+
 const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
 {
   { 1, "tables", schema_v1 },
@@ -589,5 +600,6 @@ const _gw_sql_migration_t _gwSqlMigrations[_GW_SQL_LATEST_VERSION] =
   { 13, "admin roles, second factors and elevated sessions", schema_v13 },
   { 14, "mail sources made in the admin console", schema_v14 },
   { 15, "jobs by user and state", schema_v15 },
-  { 16, "a user's unfinished jobs, counted by triggers", schema_v16 }
+  { 16, "a user's unfinished jobs, counted by triggers", schema_v16 },
+  { 17, "originals in the intake ring", schema_v17 }
 };

@@ -94,6 +94,8 @@ const _gw_store_ops_t _gwStoreSqliteOps =
   _gwSqlJobOriginalSet,
   _gwSqlJobOriginalGet,
   _gwSqlJobOriginalDrop,
+  _gwSqlJobOriginalRing,
+  _gwSqlJobRingIterate,
   _gwSqlJobOriginalsUncount,
   _gwSqlTokenAdd,
   _gwSqlTokenUse,

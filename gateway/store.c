@@ -1048,7 +1048,7 @@ gwStorePrinterIterate(gw_store_t *s, int64_t tenant, gw_printer_cb_t cb, void *d
 /* ---- Jobs ------------------------------------------------------------------------ */
 
 
-static bool job_create(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t size, const gw_wrapped_key_t *key, int *number_r, const char **error_r);
+static bool job_create(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const gw_original_t *original, int *number_r, const char **error_r);
 
 
 /*
@@ -1071,7 +1071,18 @@ gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *actor, const ch
 bool
 gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r)
 {
-  return (job_create(s, job, actor, source, max_open, 0, NULL, number_r, error_r));
+  return (job_create(s, job, actor, source, max_open, NULL, number_r, error_r));
+}
+
+
+/*
+ * 'original_valid()' - An original as an upload's end records it.
+ */
+
+static bool
+original_valid(const gw_original_t *o)
+{
+  return (o && o->size >= 0 && o->key && o->ring >= -1);
 }
 
 
@@ -1086,12 +1097,12 @@ gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, co
  */
 
 bool
-gwStoreJobCreateConverting(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t size, const gw_wrapped_key_t *key, int *number_r, const char **error_r)
+gwStoreJobCreateConverting(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const gw_original_t *original, int *number_r, const char **error_r)
 {
-  if (size < 0 || !key)
+  if (!original_valid(original))
     return (set_error(error_r, "invalid original size or key"));
 
-  return (job_create(s, job, actor, source, max_open, size, key, number_r, error_r));
+  return (job_create(s, job, actor, source, max_open, original, number_r, error_r));
 }
 
 
@@ -1101,7 +1112,7 @@ gwStoreJobCreateConverting(gw_store_t *s, const gw_job_t *job, const char *actor
  */
 
 static bool
-job_create(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t size, const gw_wrapped_key_t *key, int *number_r, const char **error_r)
+job_create(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const gw_original_t *original, int *number_r, const char **error_r)
 {
   gw_job_t j;
 
@@ -1135,7 +1146,7 @@ job_create(gw_store_t *s, const gw_job_t *job, const char *actor, const char *so
   if (j.expires < 0 || j.created < 0)
     return (set_error(error_r, "invalid job times"));
 
-  j.state       = key ? GW_JOB_STATE_CONVERTING : GW_JOB_STATE_RECEIVING;
+  j.state       = original ? GW_JOB_STATE_CONVERTING : GW_JOB_STATE_RECEIVING;
   j.reason      = GW_REASON_NONE;
   j.reason_text[0] = '\0';
   j.print_count = 0;
@@ -1149,7 +1160,7 @@ job_create(gw_store_t *s, const gw_job_t *job, const char *actor, const char *so
   if (!source || !valid_text(source, NAME_MAX_LEN, true))
     source = "";
 
-  return (s->ops->job_create(s->backend, &j, actor, source, max_open, size, key, number_r, error_r));
+  return (s->ops->job_create(s->backend, &j, actor, source, max_open, original, number_r, error_r));
 }
 
 
@@ -1313,7 +1324,7 @@ gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_s
   if (expires < -1)
     expires = -1;
 
-  return (s->ops->job_transition(s->backend, tenant, job_id, from, to, reason, reason_text, expires, printer && *printer ? printer : NULL, actor, source, action, 0, NULL, error_r));
+  return (s->ops->job_transition(s->backend, tenant, job_id, from, to, reason, reason_text, expires, printer && *printer ? printer : NULL, actor, source, action, NULL, error_r));
 }
 
 
@@ -1330,14 +1341,48 @@ gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_s
  */
 
 bool
-gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key, const char **error_r)
+gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, const gw_original_t *original, const char **error_r)
 {
   if (!s || tenant <= 0 || !gwUUIDValid(job_id))
     return (set_error(error_r, "invalid store, tenant or job id"));
-  if (size < 0 || !key)
+  if (!original_valid(original))
     return (set_error(error_r, "invalid original size or key"));
 
-  return (s->ops->job_transition(s->backend, tenant, job_id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", "", NULL, size, key, error_r));
+  return (s->ops->job_transition(s->backend, tenant, job_id, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", -1, NULL, "system", "", NULL, original, error_r));
+}
+
+
+/*
+ * 'gwStoreJobOriginalRing()' - Where the original of a job is: 1 and its
+ *                              offset in the intake ring, 0 a spool file
+ *                              (or no original), -1 on error.
+ */
+
+int
+gwStoreJobOriginalRing(gw_store_t *s, int64_t tenant, const char *job_id, int64_t *ring_r)
+{
+  if (!s || tenant <= 0 || !gwUUIDValid(job_id) || !ring_r)
+    return (-1);
+
+  *ring_r = -1;
+
+  return (s->ops->job_original_ring(s->backend, tenant, job_id, ring_r));
+}
+
+
+/*
+ * 'gwStoreJobRingIterate()' - Every original in the intake ring that still
+ *                             has its key, all tenants (recovery marks
+ *                             their blocks used).
+ */
+
+bool
+gwStoreJobRingIterate(gw_store_t *s, gw_ring_cb_t cb, void *data)
+{
+  if (!s || !cb)
+    return (false);
+
+  return (s->ops->job_ring_iterate(s->backend, cb, data));
 }
 
 

@@ -25,6 +25,7 @@
 #define GW_HEAD_BYTES 1024       /* Bytes kept for format sniffing */
 #define GW_LATE_BYTES (256 * 1024) /* A late-recorded upload is recorded as receiving past this size, */
 #define GW_LATE_MS    1000.0       /* or after this long (gw_job_options_t.record_late) */
+#define GW_RING_MAX   (256 * 1024) /* A document this small waits for its conversion in the intake ring (docs/spool-format.md) */
 
 struct _gw_submission_s
 {
@@ -42,6 +43,7 @@ struct _gw_submission_s
   gw_reason_t        reason;
   char               text[512];
   gw_wrapped_key_t   key;            /* Document 0's wrapped key, once committed */
+  int64_t            ring;           /* Its offset in the spool's intake ring, or -1 (a file) */
   uint64_t           size;           /* Document 0's plaintext size, once committed */
   double             t_commit;       /* Milliseconds End took to commit */
   double             t_queued;       /* gwClockMs() when queued for a worker */
@@ -84,21 +86,21 @@ clean_name(const char *name, char *buf, size_t bufsize)
 
 
 /*
- * 'record_job()' - Insert the submission's job row: receiving, or (key
+ * 'record_job()' - Insert the submission's job row: receiving, or (original
  *                  given) converting with its original, in one transaction.
  *                  On refusal false, with sub->reason and sub->text (and a
  *                  "job.refuse" audit row when the user has too many jobs).
  */
 
 static bool
-record_job(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t size)
+record_job(gw_submission_t *sub, const gw_original_t *original)
 {
   gw_system_t *sys = sub->sys;
   const char  *error = NULL;
   bool         ok;
 
-  if (key)
-    ok = _gwSystemJobCreateConverting(sys, &sub->job, sub->max_open, (int64_t)size, key, &error);
+  if (original)
+    ok = _gwSystemJobCreateConverting(sys, &sub->job, sub->max_open, original, &error);
   else
     ok = gwStoreJobCreateWithin(sys->store, &sub->job, sub->job.owner, sub->job.origin, sub->max_open, &sub->job.number, &error);
 
@@ -195,6 +197,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   }
 
   sub->sys            = sys;
+  sub->ring           = -1;
   sub->max_size       = c.max_document_size;
   sub->max_pages      = c.max_pages;
   sub->retention      = u.role == GW_ROLE_GUEST ? c.guest_retention : c.retention;
@@ -234,7 +237,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
   sub->max_open = c.max_held_jobs;
   sub->t_begin  = gwClockMs();
 
-  if (!(options && options->record_late) && !record_job(sub, NULL, 0))
+  if (!(options && options->record_late) && !record_job(sub, NULL))
   {
     *reason_r = sub->reason;
     snprintf(text, textsize, "%s", sub->text);
@@ -242,7 +245,7 @@ gwSubmissionBegin(gw_system_t *sys, int64_t tenant, const char *user, const char
     return (NULL);
   }
 
-  if ((sub->writer = gwSpoolWriterNew(sys->spool, sub->job.id, 0, &error)) == NULL)
+  if ((sub->writer = gwSpoolWriterNewDeferred(sys->spool, sub->job.id, 0, &error)) == NULL)
   {
     *reason_r = GW_REASON_INTERNAL;
     snprintf(text, textsize, "The gateway could not open its spool (%s); try again later.", error ? error : "spool error");
@@ -395,7 +398,7 @@ gwSubmissionWrite(gw_submission_t *sub, const void *buf, size_t len)
   if (!sub || sub->failed)
     return (false);
 
-  if (!sub->recorded && (sub->received + (int64_t)len > GW_LATE_BYTES || gwClockMs() - sub->t_begin > GW_LATE_MS) && !record_job(sub, NULL, 0))
+  if (!sub->recorded && (sub->received + (int64_t)len > GW_LATE_BYTES || gwClockMs() - sub->t_begin > GW_LATE_MS) && !record_job(sub, NULL))
   {
     sub->failed = true;                 /* Refused (too many jobs): the reason and text are set */
     gwSpoolWriterAbort(&sub->writer);
@@ -726,6 +729,41 @@ run_helpers(gw_submission_t *sub, const gw_config_t *c, const char *helper, cons
 
 
 /*
+ * 'open_original()' - A reader of the job's original: in the spool's
+ *                     intake ring when its row says so (a small document,
+ *                     docs/spool-format.md), else its file.  A job the
+ *                     recovery resumed learns its place here.
+ */
+
+static gw_spool_reader_t *
+open_original(gw_submission_t *sub, const gw_wrapped_key_t *key)
+{
+  gw_system_t       *sys = sub->sys;
+  gw_spool_reader_t *r = NULL;
+  const char        *error = NULL;
+  int64_t            ring = -1;
+
+  switch (gwStoreJobOriginalRing(sys->store, sub->job.tenant, sub->job.id, &ring))
+  {
+    case 1 :
+        sub->ring = ring;               /* Its blocks are given back once it is converted */
+        r = gwSpoolReaderOpenRing(sys->spool, sub->job.id, 0, key, ring, sub->size, &error);
+        break;
+    case 0 :
+        r = gwSpoolReaderOpen(sys->spool, sub->job.id, 0, key, &error);
+        break;
+    default :
+        break;
+  }
+
+  if (!r)
+    gwLogCtx(&sub->lctx, GW_LOG_ERROR, "its original cannot be read: %s.", error ? error : "store error");
+
+  return (r);
+}
+
+
+/*
  * 'convert_document()' - Convert the committed original (document 0) into
  *                        the held PDF (document 1).  On failure sub->reason
  *                        and sub->text say why.
@@ -738,7 +776,6 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   gw_spool_reader_t   *r;
   gw_convert_result_t  res;
   gw_config_t          c;
-  const char          *error = NULL;
   char                 helper[GW_PATH_MAX];
   int                  fd = -1;
   bool                 ok, slot = true;
@@ -771,7 +808,7 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
 
   /* Plaintext only in memory: a sealed memfd the helper reads. */
   out->decrypt_ms = gwClockMs();
-  if ((r = gwSpoolReaderOpen(sys->spool, sub->job.id, 0, key, &error)) != NULL)
+  if ((r = open_original(sub, key)) != NULL)
   {
     fd = gwConvertMemfd(spool_read, r, (int64_t)size);
     gwSpoolReaderClose(&r);
@@ -849,6 +886,22 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
 
 
 /*
+ * 'ring_release()' - Give the original's blocks in the intake ring back,
+ *                    once its row no longer names them (durably): never
+ *                    before, or a new document could overwrite one the
+ *                    next start still has to convert.
+ */
+
+static void
+ring_release(gw_submission_t *sub)
+{
+  if (sub->ring >= 0)
+    gwSpoolRingRelease(sub->sys->spool, sub->ring, sub->size);
+  sub->ring = -1;
+}
+
+
+/*
  * 'fail_job()' - Move the job to failed with the submission's reason and
  *                drop its spool file.
  */
@@ -866,7 +919,7 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
     char        text[sizeof(sub->text)];
 
     memcpy(text, sub->text, sizeof(text));
-    record_job(sub, NULL, 0);
+    record_job(sub, NULL);
     sub->reason = reason;
     memcpy(sub->text, text, sizeof(text));
     from = GW_JOB_STATE_RECEIVING;
@@ -888,6 +941,10 @@ fail_job(gw_submission_t *sub, gw_job_state_t from, gw_job_t *job)
     job->reason = sub->reason;
     snprintf(job->reason_text, sizeof(job->reason_text), "%s", sub->text);
   }
+  else if (job->state == GW_JOB_STATE_CONVERTING)
+    return;                             /* Not failed after all (a store error): it converts again at the next start, from the ring if there */
+
+  ring_release(sub);                    /* Failed, cancelled or gone: its row no longer names the ring's blocks */
 }
 
 
@@ -955,8 +1012,12 @@ convert_work(void *arg)
 
   /* The original is not kept once the held PDF is committed: its key row
    * went in the hold's transaction (crypto-shred), now its file (no fsync:
-   * a file left by a crash is removed at the next start, recovery.c). */
-  gwSpoolRecycle(sys->spool, sub->job.id, 0);
+   * a file left by a crash is removed at the next start, recovery.c) or
+   * its blocks in the intake ring. */
+  if (sub->ring >= 0)
+    ring_release(sub);
+  else
+    gwSpoolRecycle(sys->spool, sub->job.id, 0);
 
   gwLogCtx(&sub->lctx, GW_LOG_INFO, "%s: %s converted to %d page(s) (%d in colour), %lld bytes (timing: commit=%.1fms queued=%.1fms decrypt=%.1fms helper=%.1fms convert=%.1fms hold=%.1fms helper_pid=%d pooled=%d).", sub->quarantine ? "quarantined" : "held", out.format[0] ? out.format : "document", out.pages, out.color_pages, (long long)out.size, sub->t_commit, t1 - sub->t_queued, out.decrypt_ms, out.helper_ms, t2 - t1, gwClockMs() - t2, out.helper_pid, out.pooled ? 1 : 0);
 
@@ -1037,6 +1098,7 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
   const char      *error = NULL;
   double           t0 = gwClockMs();
   bool             stored, spooled;
+  gw_original_t    original = { .size = 0, .key = NULL, .ring = -1 };
 
   if (!subp || !*subp)
     return (false);
@@ -1083,12 +1145,23 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
    * either.
    */
 
-  gwSpoolWriterCommitStart(sub->writer);
-  if (sub->recorded)
-    stored = _gwSystemJobConverting(sys, &sub->job, (int64_t)sub->size, &sub->key, &error);
+  original.size = (int64_t)sub->size;
+  original.key  = &sub->key;
+  if (sub->size <= GW_RING_MAX && (original.ring = gwSpoolWriterToRing(sub->writer)) >= 0)
+    sub->ring = original.ring;          /* Written; the WAL fsync below flushes it with the row */
   else
-    stored = record_job(sub, &sub->key, sub->size);   /* Late: the job's row, converting, in one transaction */
-  spooled = gwSpoolWriterCommitEnd(&sub->writer);
+    gwSpoolWriterCommitStart(sub->writer);
+  if (sub->recorded)
+    stored = _gwSystemJobConverting(sys, &sub->job, &original, &error);
+  else
+    stored = record_job(sub, &original);   /* Late: the job's row, converting, in one transaction */
+  if (sub->ring >= 0)
+  {
+    gwSpoolWriterAbort(&sub->writer);   /* It never made a file */
+    spooled = true;
+  }
+  else
+    spooled = gwSpoolWriterCommitEnd(&sub->writer);
 
   if (!stored || !spooled)
   {
@@ -1139,6 +1212,7 @@ _gwSubmissionResume(gw_system_t *sys, const gw_job_t *job, int64_t size, const g
   sub->sys            = sys;
   sub->job            = *job;
   sub->size           = (uint64_t)size;
+  sub->ring           = -1;             /* Learnt when it is read (open_original()) */
   sub->max_size       = c.max_document_size;
   sub->max_pages      = c.max_pages;
   sub->retention      = gwStoreUserGet(sys->store, job->tenant, job->user_id, &u) && u.role == GW_ROLE_GUEST ? c.guest_retention : c.retention;

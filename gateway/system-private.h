@@ -114,8 +114,8 @@ extern void    _gwSystemConvertSlotTake(gw_system_t *sys, const gw_config_t *c, 
 extern void    _gwSystemUploadActive(gw_system_t *sys);
 extern void    _gwSystemConvertSlotGive(gw_system_t *sys);
 extern bool    _gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
-extern bool    _gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key, const char **error_r);
-extern bool    _gwSystemJobCreateConverting(gw_system_t *sys, gw_job_t *job, int max_open, int64_t size, const gw_wrapped_key_t *key, const char **error_r);
+extern bool    _gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, const gw_original_t *original, const char **error_r);
+extern bool    _gwSystemJobCreateConverting(gw_system_t *sys, gw_job_t *job, int max_open, const gw_original_t *original, const char **error_r);
 extern bool    _gwSystemJobCancelAs(gw_system_t *sys, int64_t tenant, const char *job_id, const char *actor, const char *source, const char **error_r);
 extern bool    _gwSystemPinNewAs(gw_system_t *sys, int64_t tenant, const char *username, char *pin, size_t pinsize, const char *actor, const char *source, const char **error_r);
 extern bool    _gwSystemCardSetAs(gw_system_t *sys, int64_t tenant, const char *username, const char *card, const char *actor, const char *source, const char **error_r);

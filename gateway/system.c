@@ -1094,9 +1094,9 @@ _gwSystemJobTransition(gw_system_t *sys, const gw_job_t *job, gw_job_state_t fro
  */
 
 bool
-_gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, int64_t size, const gw_wrapped_key_t *key, const char **error_r)
+_gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, const gw_original_t *original, const char **error_r)
 {
-  if (!gwStoreJobConverting(sys->store, job->tenant, job->id, size, key, error_r))
+  if (!gwStoreJobConverting(sys->store, job->tenant, job->id, original, error_r))
     return (false);
 
   job_event(sys, job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", NULL);
@@ -1116,9 +1116,9 @@ _gwSystemJobConverting(gw_system_t *sys, const gw_job_t *job, int64_t size, cons
  */
 
 bool
-_gwSystemJobCreateConverting(gw_system_t *sys, gw_job_t *job, int max_open, int64_t size, const gw_wrapped_key_t *key, const char **error_r)
+_gwSystemJobCreateConverting(gw_system_t *sys, gw_job_t *job, int max_open, const gw_original_t *original, const char **error_r)
 {
-  if (!gwStoreJobCreateConverting(sys->store, job, job->owner, job->origin, max_open, size, key, &job->number, error_r))
+  if (!gwStoreJobCreateConverting(sys->store, job, job->owner, job->origin, max_open, original, &job->number, error_r))
     return (false);
 
   job_event(sys, job, GW_JOB_STATE_RECEIVING, GW_JOB_STATE_CONVERTING, GW_REASON_NONE, "", NULL);

@@ -20,6 +20,13 @@
 #     commit in order, file then jobs/, then the store's): >= 2 D (3 D
 #     measured), so case 3 can fail;
 #  5. all 16 jobs answered and held, no spool file left in incoming/.
+# Cases 1-5 run with IntakeRing 0 (every original a spool file).  With the
+# intake ring on (docs/spool-format.md, "The intake ring"), a small
+# document's original has no file and no fsync of its own: the WAL fsync
+# that records the job flushes it too:
+#  6. spool slow, store fast: answered before D (no spool fsync waited for;
+#     case 1 is its positive control), and the ring took the documents;
+#  7. store slow, spool fast: still not before the WAL fsync (>= D).
 set -u
 . "$GW_SOURCE_DIR/tests/lib/ipp-test.sh"
 
@@ -59,7 +66,7 @@ case_run() {   # case_run SPOOL_MS STORE_MS [serial]: restart with these delays;
   RESULT=$best
 }
 
-gw_start "ConversionQueue 100" "MaxHeldJobsPerUser 1000"
+gw_start "ConversionQueue 100" "MaxHeldJobsPerUser 1000" "IntakeRing 0"
 gw user add alice >/dev/null
 APW=$(gw user password alice | tail -1)
 
@@ -90,6 +97,16 @@ check "5. all $JOBS answered jobs held ($(held))" test "$(held)" -ge "$JOBS"
 check "5. 16 jobs answered ($JOBS)" test "$JOBS" -eq 16
 left=$(ls -A "$GW_STATE/spool/incoming" 2>&1)
 check "5. nothing left in incoming/ ($left)" test -z "$left"
-echo "best of three, connect to answer: spool slow: $spool; store slow: $store; both: $both; serial (control): $serial; gpa: $gpa"
+
+sed -i 's/^IntakeRing .*/IntakeRing 64M/' "$GW_CONF"
+case_run $D 0; ring_spool=$RESULT
+check "6. intake ring, spool fsync slow: answered successful-ok ($ring_spool)" ok "$ring_spool"
+check "6. ... without waiting for a spool fsync: $(ms "$ring_spool") ms < $D" test "$(ms "$ring_spool")" -lt $D
+case_run 0 $D; ring_store=$RESULT
+check "7. intake ring, WAL fsync slow: answered successful-ok ($ring_store)" ok "$ring_store"
+check "7. ... and not before the WAL fsync that makes it durable: $(ms "$ring_store") ms >= $D" test "$(ms "$ring_store")" -ge $D
 gw_stop
+took=$(grep -c "the intake ring took [1-9]" "$GW_LOG")
+check "6-7. the intake ring took the documents (logged at each stop: $took)" test "$took" -ge 2
+echo "best of three, connect to answer: spool slow: $spool; store slow: $store; both: $both; serial (control): $serial; gpa: $gpa; ring, spool slow: $ring_spool; ring, store slow: $ring_store"
 gw_finish

@@ -1905,6 +1905,151 @@ test_stock(const char *tmp, gw_keys_t *keys)
 }
 
 
+/*
+ * 'read_image()' - Read a whole document from a sealed image; the
+ *                  plaintext length, or -1 if the open or a read failed.
+ */
+
+static ssize_t
+read_image(gw_spool_t *spool, const char *id, unsigned docnum, const gw_wrapped_key_t *key, const unsigned char *image, size_t ilen, unsigned char *buf, size_t bufsize)
+{
+  gw_spool_reader_t *r;
+  size_t             total = 0;
+  ssize_t            n = 0;
+
+  if ((r = gwSpoolReaderOpenImage(spool, id, docnum, key, image, ilen, NULL)) == NULL)
+    return (-1);
+
+  while (total < bufsize && (n = gwSpoolReaderRead(r, buf + total, bufsize - total < 10000 ? bufsize - total : 10000)) > 0)
+    total += (size_t)n;
+  if (n >= 0)
+  {
+    unsigned char extra;
+
+    if ((n = gwSpoolReaderRead(r, &extra, 1)) > 0)
+      n = -1;                           /* More than expected */
+  }
+  gwSpoolReaderClose(&r);
+
+  return (n < 0 ? -1 : (ssize_t)total);
+}
+
+
+/*
+ * 'test_image()' - Deferred writers and sealed images (small originals
+ *                  kept in the store): no file until bytes go to the disk,
+ *                  the image is the file's bytes, the image reader checks
+ *                  and authenticates as the file reader does.
+ */
+
+static void
+test_image(const char *sdir, gw_spool_t *spool, gw_spool_t *spool2)
+{
+  static const size_t sizes[] = { 0, 1, 65535, 65536, 100000, 256 * 1024, 1536 * 1024 };
+  size_t              maxlen = 6 * 1024 * 1024;
+  unsigned char      *data = malloc(maxlen), *back = malloc(maxlen), *copy = malloc(2 * 1024 * 1024 + 4096);
+  char                incoming[700], jobs[700], id[GW_UUID_LEN + 1], other[GW_UUID_LEN + 1];
+  gw_spool_writer_t  *w;
+  gw_wrapped_key_t    key;
+  const unsigned char *image;
+  size_t              ilen;
+  uint64_t            size;
+  int                 in0, jobs0;
+
+  TEST_BEGIN("sealed images: a deferred writer makes no file for a document kept in memory; its image reads back, and is refused when damaged, cut, of another job or another root key");
+
+  if (!data || !back || !copy)
+    return;
+  fill_random(data, maxlen);
+  snprintf(incoming, sizeof(incoming), "%s/incoming", sdir);
+  snprintf(jobs, sizeof(jobs), "%s/jobs", sdir);
+  in0   = dir_count(incoming);
+  jobs0 = dir_count(jobs);
+
+  for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i ++)
+  {
+    size_t len = sizes[i];
+
+    gwUUIDNew(id);
+    TEST_CHECK((w = gwSpoolWriterNewDeferred(spool, id, 0, NULL)) != NULL);
+    if (!w)
+      continue;
+    TEST_CHECKF(!gwSpoolWriterImage(w, &image, &ilen), "%zu bytes: an image before the seal", len);
+    for (size_t off = 0; off < len; off += 7777)
+      TEST_CHECK(gwSpoolWriterWrite(w, data + off, len - off < 7777 ? len - off : 7777));
+    TEST_CHECK(gwSpoolWriterSeal(w, &key, &size) && size == len);
+    TEST_CHECKF(dir_count(incoming) == in0, "%zu bytes: incoming/ has %d files (want %d)", len, dir_count(incoming), in0);
+    TEST_CHECKF(gwSpoolWriterImage(w, &image, &ilen) && ilen == sealed_size(len), "%zu bytes: image of %zu bytes (want %llu)", len, ilen, (unsigned long long)sealed_size(len));
+    if (ilen > 2 * 1024 * 1024 + 4096 || ilen == 0)
+    {
+      gwSpoolWriterAbort(&w);
+      continue;
+    }
+    memcpy(copy, image, ilen);
+    gwSpoolWriterAbort(&w);
+    TEST_CHECK(dir_count(incoming) == in0 && dir_count(jobs) == jobs0);
+
+    TEST_CHECKF(read_image(spool, id, 0, &key, copy, ilen, back, len) == (ssize_t)len && !memcmp(back, data, len), "%zu bytes: read back", len);
+    if (len < 100000)
+      continue;
+
+    /* Damaged, cut, extended, another job, another document, another root key. */
+    copy[ilen / 2] ^= 1;
+    TEST_CHECKF(read_image(spool, id, 0, &key, copy, ilen, back, len) < 0, "%zu bytes: a flipped byte", len);
+    copy[ilen / 2] ^= 1;
+    TEST_CHECK(read_image(spool, id, 0, &key, copy, ilen, back, len) == (ssize_t)len);   /* Positive control */
+    TEST_CHECKF(read_image(spool, id, 0, &key, copy, ilen - 1, back, len) < 0, "%zu bytes: cut by one byte", len);
+    TEST_CHECKF(read_image(spool, id, 0, &key, copy, ilen - TAG, back, len) < 0, "%zu bytes: the last tag cut", len);
+    TEST_CHECK(read_image(spool, id, 0, &key, copy, HDR_LEN - 1, back, len) < 0);
+    gwUUIDNew(other);
+    TEST_CHECK(read_image(spool, other, 0, &key, copy, ilen, back, len) < 0);
+    TEST_CHECK(read_image(spool, id, 1, &key, copy, ilen, back, len) < 0);
+    TEST_CHECK(read_image(spool2, id, 0, &key, copy, ilen, back, len) < 0);
+
+    /* An image reader verifies, rewinds and reads again. */
+    {
+      gw_spool_reader_t *r = gwSpoolReaderOpenImage(spool, id, 0, &key, copy, ilen, NULL);
+
+      TEST_CHECK(r && gwSpoolReaderVerify(r, NULL) && gwSpoolReaderSize(r) == len && gwSpoolReaderRead(r, back, len) == (ssize_t)len && !memcmp(back, data, len));
+      gwSpoolReaderClose(&r);
+    }
+  }
+
+  /* Large enough to be written as it arrives: no image, and the file commits as before. */
+  gwUUIDNew(id);
+  TEST_CHECK((w = gwSpoolWriterNewDeferred(spool, id, 0, NULL)) != NULL);
+  if (w)
+  {
+    TEST_CHECK(gwSpoolWriterWrite(w, data, maxlen));
+    TEST_CHECK(dir_count(incoming) == in0 + 1);   /* Made at the first write to the disk */
+    TEST_CHECK(gwSpoolWriterSeal(w, &key, &size) && size == maxlen);
+    TEST_CHECK(!gwSpoolWriterImage(w, &image, &ilen));
+    gwSpoolWriterCommitStart(w);
+    TEST_CHECK(gwSpoolWriterCommitEnd(&w) && !w);
+    TEST_CHECK(read_doc(spool, id, 0, &key, back, maxlen, 1 << 20) == (ssize_t)maxlen && !memcmp(back, data, maxlen));
+    TEST_CHECK(gwSpoolRemove(spool, id, 0));
+  }
+
+  /* A small deferred document committed as a file after all (the store had no room). */
+  gwUUIDNew(id);
+  TEST_CHECK((w = gwSpoolWriterNewDeferred(spool, id, 0, NULL)) != NULL);
+  if (w)
+  {
+    TEST_CHECK(gwSpoolWriterWrite(w, data, 100000) && gwSpoolWriterSeal(w, &key, &size));
+    TEST_CHECK(dir_count(incoming) == in0);
+    gwSpoolWriterCommitStart(w);
+    TEST_CHECK(gwSpoolWriterCommitEnd(&w) && !w);
+    TEST_CHECK(read_doc(spool, id, 0, &key, back, 100000, 4096) == 100000 && !memcmp(back, data, 100000));
+    TEST_CHECK(gwSpoolRemove(spool, id, 0));
+  }
+
+  TEST_CHECK(dir_count(incoming) == in0 && dir_count(jobs) == jobs0);
+  free(data);
+  free(back);
+  free(copy);
+}
+
+
 int
 main(void)
 {
@@ -1944,6 +2089,7 @@ main(void)
   test_commit_group(tmp, keys);
   test_recycle(tmp, keys);
   test_stock(tmp, keys);
+  test_image(sdir, spool, spool2);
 
   gwSpoolClose(&spool);
   gwSpoolClose(&spool2);

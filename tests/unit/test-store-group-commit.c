@@ -216,7 +216,7 @@ creator_main(void *arg)
 
   memset(&key, 0x44, sizeof(key));
   c->error = NULL;
-  ok = gwStoreJobCreateConverting(c->s, &c->job, c->job.owner, "test", 0, 100, &key, &c->number, &c->error);
+  ok = gwStoreJobCreateConverting(c->s, &c->job, c->job.owner, "test", 0, &(gw_original_t){ .size = 100, .key = &key, .ring = -1 }, &c->number, &c->error);
   pthread_mutex_lock(&gate_lock);
   c->ok   = ok;
   c->done = true;
@@ -695,12 +695,12 @@ main(void)
       gwUUIDNew(job.id);
       snprintf(job.name, sizeof(job.name), "late.pdf");
       calls = hook_calls;
-      TEST_CHECK(gwStoreJobCreateConverting(s, &job, "owner", "test", 100, 500, &key, &number, NULL) && number > 0);
+      TEST_CHECK(gwStoreJobCreateConverting(s, &job, "owner", "test", 100, &(gw_original_t){ .size = 500, .key = &key, .ring = -1 }, &number, NULL) && number > 0);
       TEST_CHECKF(hook_calls == calls + 1, "creating a converting job ran %d fsync(s) (want one)", hook_calls - calls);
       TEST_CHECKF(b->wal_sync.synced == b->wal_sync.seq, "synced %llu of %llu writes", (unsigned long long)b->wal_sync.synced, (unsigned long long)b->wal_sync.seq);
       TEST_CHECK(gwStoreJobGet(s, GW_DEFAULT_TENANT, job.id, &got) && got.state == GW_JOB_STATE_CONVERTING && got.number == number);
       TEST_CHECK(gwStoreJobGetOriginal(s, GW_DEFAULT_TENANT, job.id, false, &size, &back) && size == 500 && !memcmp(&back, &key, sizeof(key)));
-      TEST_CHECK(!gwStoreJobCreateConverting(s, &job, "owner", "test", 100, 500, NULL, &number, NULL));   /* A key is needed */
+      TEST_CHECK(!gwStoreJobCreateConverting(s, &job, "owner", "test", 100, &(gw_original_t){ .size = 500, .key = NULL, .ring = -1 }, &number, NULL));   /* A key is needed */
     }
 
     /* 10, 11. Batched writes. */

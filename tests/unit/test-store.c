@@ -1520,16 +1520,16 @@ test_job_numbers(void)
     TEST_CHECKF(gwStoreJobGet(s, T1, d.id, &got) && got.number == number && number == 5, "number %d, stored %d", number, got.number);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE job_id = '%s'", d.id);
     audits = sql_int(path, sql);
-    TEST_CHECK(!gwStoreJobConverting(s, T2, d.id, 777, &key, &error));   /* Another tenant */
-    TEST_CHECK(!gwStoreJobConverting(s, T1, d.id, 777, NULL, &error));
+    TEST_CHECK(!gwStoreJobConverting(s, T2, d.id, &(gw_original_t){ .size = 777, .key = &key, .ring = -1 }, &error));   /* Another tenant */
+    TEST_CHECK(!gwStoreJobConverting(s, T1, d.id, &(gw_original_t){ .size = 777, .key = NULL, .ring = -1 }, &error));
     TEST_CHECK(!gwStoreJobGetOriginal(s, T1, d.id, false, &size, &back));  /* Nothing half done */
-    TEST_CHECK(gwStoreJobConverting(s, T1, d.id, 777, &key, &error));
+    TEST_CHECK(gwStoreJobConverting(s, T1, d.id, &(gw_original_t){ .size = 777, .key = &key, .ring = -1 }, &error));
     TEST_CHECK(gwStoreJobGet(s, T1, d.id, &got) && got.state == GW_JOB_STATE_CONVERTING);
     TEST_CHECK(gwStoreJobGetOriginal(s, T1, d.id, false, &size, &back) && size == 777 && !memcmp(&key, &back, sizeof(key)));
     TEST_CHECK(sql_int(path, sql) == audits);                             /* No audit row of its own */
     memset(&back, 0x11, sizeof(back));
     error = NULL;
-    TEST_CHECK(!gwStoreJobConverting(s, T1, d.id, 888, &back, &error) && error);   /* Not receiving any more */
+    TEST_CHECK(!gwStoreJobConverting(s, T1, d.id, &(gw_original_t){ .size = 888, .key = &back, .ring = -1 }, &error) && error);   /* Not receiving any more */
     TEST_CHECK(gwStoreJobGetOriginal(s, T1, d.id, false, &size, &back) && size == 777 && !memcmp(&key, &back, sizeof(key)));   /* Rolled back */
     TEST_CHECK(gwStoreJobPurge(s, T1, d.id));
   }

@@ -42,6 +42,8 @@ extern bool        gwSpoolIterate(gw_spool_t *spool, gw_spool_cb_t cb, void *dat
 
 /* Writing: new -> write* -> finish -> commit, or abort at any point. */
 extern gw_spool_writer_t *gwSpoolWriterNew(gw_spool_t *spool, const char *job_id, unsigned docnum, const char **error_r);
+/* The same, with the file made only at the first write to disk: a small document can be kept elsewhere whole (gwSpoolWriterImage()) and never touch the spool's folders. */
+extern gw_spool_writer_t *gwSpoolWriterNewDeferred(gw_spool_t *spool, const char *job_id, unsigned docnum, const char **error_r);
 extern bool     gwSpoolWriterWrite(gw_spool_writer_t *w, const void *buf, size_t len);
 extern bool     gwSpoolWriterFinish(gw_spool_writer_t *w, gw_wrapped_key_t *key, uint64_t *plain_size_r);
 extern bool     gwSpoolWriterCommit(gw_spool_writer_t **w);   /* Rename to jobs/, fsync; frees the writer */
@@ -50,9 +52,20 @@ extern void     gwSpoolWriterCommitStart(gw_spool_writer_t *w);   /* A sealed fi
 extern bool     gwSpoolWriterCommitEnd(gw_spool_writer_t **w);    /* Wait for it; frees the writer */
 extern void     gwSpoolSyncCounts(gw_spool_t *spool, unsigned long *file_syncs, unsigned long *dir_syncs);
 extern void     gwSpoolWriterAbort(gw_spool_writer_t **w);    /* Unlink, wipe, free; NULL-safe */
+/* A sealed deferred writer whose bytes all stayed in memory: its whole sealed file (header first), valid until the writer is freed. */
+extern bool     gwSpoolWriterImage(gw_spool_writer_t *w, const unsigned char **data_r, size_t *len_r);
+/* ...written into the intake ring instead of a file: its offset there, or -1 (no ring, no room, too large: commit a file).  Durable once the disk's cache is flushed (the store's next WAL fsync); abort the writer then. */
+extern int64_t  gwSpoolWriterToRing(gw_spool_writer_t *w);
 
 /* Reading: fails (returns -1 / false) on any authentication error. */
 extern gw_spool_reader_t *gwSpoolReaderOpen(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const char **error_r);
+/* The intake ring (spool-ring.c, docs/spool-format.md "The intake ring"): small documents' sealed files until they are converted. */
+extern bool     gwSpoolRingStart(gw_spool_t *spool, int64_t max_bytes, bool puts);   /* At start, before any writer; false = off (logged); !puts: only read what waits there */
+extern bool     gwSpoolRingMark(gw_spool_t *spool, int64_t offset, uint64_t plain_size);      /* At start: the store names a document there */
+extern void     gwSpoolRingRelease(gw_spool_t *spool, int64_t offset, uint64_t plain_size);   /* Its row no longer names it (durably) */
+extern gw_spool_reader_t *gwSpoolReaderOpenRing(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, int64_t offset, uint64_t plain_size, const char **error_r);
+/* The same over a sealed image kept elsewhere (the store: gwSpoolWriterImage()); the reader keeps its own copy. */
+extern gw_spool_reader_t *gwSpoolReaderOpenImage(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const void *image, size_t len, const char **error_r);
 extern ssize_t  gwSpoolReaderRead(gw_spool_reader_t *r, void *buf, size_t len);  /* 0 = authenticated end */
 extern bool     gwSpoolReaderRewind(gw_spool_reader_t *r);
 extern uint64_t gwSpoolReaderSize(gw_spool_reader_t *r);  /* Plaintext size, from the file length */

@@ -167,7 +167,19 @@ extern bool gwStoreJobCreate(gw_store_t *s, const gw_job_t *job, const char *act
  * job number the store gave it.
  */
 extern bool gwStoreJobCreateWithin(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int *number_r, const char **error_r);
-extern bool gwStoreJobCreateConverting(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, int64_t size, const gw_wrapped_key_t *key, int *number_r, const char **error_r);
+/*
+ * A job's original (document 0) as its upload's end records it: its size, its
+ * wrapped key, and where its sealed file is: a file in spool/jobs/, or (ring
+ * >= 0) that offset in the spool's intake ring (docs/spool-format.md, "The
+ * intake ring").
+ */
+typedef struct gw_original_s
+{
+  int64_t                 size;         /* Plaintext bytes */
+  const gw_wrapped_key_t *key;
+  int64_t                 ring;         /* Offset in the intake ring, or -1: a spool file */
+} gw_original_t;
+extern bool gwStoreJobCreateConverting(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const gw_original_t *original, int *number_r, const char **error_r);
 extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
 extern bool gwStoreJobGet(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_t *job);
 /* A held job's options (copies, sides, color_mode, page_ranges, number_up of 'options'), with the audit row "job.options"; false when it is not held (any more). */
@@ -194,7 +206,12 @@ extern bool gwStoreJobDropOriginal(gw_store_t *s, int64_t tenant, const char *jo
 extern int  gwStoreJobUncountOriginals(gw_store_t *s);   /* Rows changed, -1 on error */
 extern bool gwStoreJobTransition(gw_store_t *s, int64_t tenant, const char *job_id, gw_job_state_t from, gw_job_state_t to, gw_reason_t reason, const char *reason_text, int64_t expires, const char *printer, const char *actor, const char *source, const char *action, const char **error_r);
 /* gwStoreJobSetOriginal() and the move from receiving to converting in one transaction (one commit for an upload's end), with no audit row. */
-extern bool gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, int64_t size, const gw_wrapped_key_t *key, const char **error_r);
+extern bool gwStoreJobConverting(gw_store_t *s, int64_t tenant, const char *job_id, const gw_original_t *original, const char **error_r);
+/* Where a job's original is: 1 and *ring_r its offset in the intake ring, 0 a spool file (or none), -1 an error. */
+extern int  gwStoreJobOriginalRing(gw_store_t *s, int64_t tenant, const char *job_id, int64_t *ring_r);
+/* Every original still in the intake ring with its key (all tenants; recovery): cb(offset, size, data) until it returns false. */
+typedef bool (*gw_ring_cb_t)(int64_t offset, int64_t size, void *data);
+extern bool gwStoreJobRingIterate(gw_store_t *s, gw_ring_cb_t cb, void *data);
 /* Deletes the job row, its documents and so its wrapped keys (crypto-shred). */
 extern bool gwStoreJobPurge(gw_store_t *s, int64_t tenant, const char *job_id);
 /* user_id 0 = all users; states is a bit mask of (1 << state), 0 = all. Oldest first. */

@@ -106,6 +106,7 @@ struct _gw_config_s
   int           conversion_workers;           /* ConversionWorkers (0 = one per core) */
   int           conversion_queue;             /* ConversionQueue: waiting conversions before "busy" */
   int           spool_reserve;                /* SpoolReserve: empty spool files kept ready (docs/spool-format.md) */
+  int64_t       intake_ring;                  /* IntakeRing: most bytes of the spool's intake ring (docs/spool-format.md) */
   int           conversion_pool;              /* ConversionPool: pre-started helpers waiting per kind */
   bool          conversion_zygote;            /* ConversionZygote: pooled helpers forked from a zygote */
   int           conversion_timeout;           /* ConversionTimeout, seconds */
