@@ -251,6 +251,7 @@ kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
 echo "ConversionTimeout 5s" >> "$GW_CONF"
 gw_restart
 check "after the restart the conversion runs again from the framed original" grep -q "recovery: it was converting" "$GW_LOG"
+check "... which waited in the intake ring (a small original has no file: docs/spool-format.md)" grep -q "Recovery: 1 document(s) wait in the intake ring" "$GW_LOG"
 check "... and ends by the timeout (conversion-timeout), not as unreadable" \
   job_ends crashed conversion-timeout
 gw_stop TERM

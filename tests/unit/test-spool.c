@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -2050,6 +2051,203 @@ test_image(const char *sdir, gw_spool_t *spool, gw_spool_t *spool2)
 }
 
 
+/*
+ * 'ring_doc()' - Seal len bytes of data for job 'id' into the intake ring
+ *                with a deferred writer: the offset (or -1) and the key.
+ */
+
+static int64_t
+ring_doc(gw_spool_t *spool, const char *id, const unsigned char *data, size_t len, gw_wrapped_key_t *key)
+{
+  gw_spool_writer_t *w = gwSpoolWriterNewDeferred(spool, id, 0, NULL);
+  uint64_t           size;
+  int64_t            off = -1;
+
+  if (w && gwSpoolWriterWrite(w, data, len) && gwSpoolWriterSeal(w, key, &size))
+    off = gwSpoolWriterToRing(w);
+  gwSpoolWriterAbort(&w);
+
+  return (off);
+}
+
+
+/*
+ * 'ring_reads()' - Does the document at off read back as data?
+ */
+
+static bool
+ring_reads(gw_spool_t *spool, const char *id, const gw_wrapped_key_t *key, int64_t off, const unsigned char *data, size_t len, unsigned char *back)
+{
+  gw_spool_reader_t *r = gwSpoolReaderOpenRing(spool, id, 0, key, off, len, NULL);
+  ssize_t            n = -1;
+
+  if (r)
+  {
+    n = gwSpoolReaderRead(r, back, len + 1);
+    gwSpoolReaderClose(&r);
+  }
+
+  return (n == (ssize_t)len && !memcmp(back, data, len));
+}
+
+
+/*
+ * 'test_ring()' - The intake ring: grows as used up to its size, puts and
+ *                 reads back, refuses a wrong job, size or place, gives
+ *                 blocks back, keeps the blocks marked at a restart (a
+ *                 full ring never overwrites them), drops a step a crash
+ *                 cut short, and serves only reads when turned off.
+ */
+
+static void
+test_ring(const char *tmp, gw_keys_t *keys)
+{
+  enum { NDOCS = 160 };
+  char              sdir[700], path[800];
+  gw_spool_t       *spool;
+  struct statfs     fs;
+  size_t            maxlen = 256 * 1024;
+  unsigned char    *data = malloc(maxlen), *back = malloc(maxlen + 1);
+  char              ids[NDOCS][GW_UUID_LEN + 1];
+  gw_wrapped_key_t  dkeys[NDOCS];
+  int64_t           offs[NDOCS];
+  size_t            lens[NDOCS];
+  int               n = 0, full = 0, first_ok = -1;
+  int64_t           off, top = 0;
+
+  TEST_BEGIN("intake ring: grows as used, puts and reads back, refuses a wrong job, size or place, reuses given-back blocks, keeps marked ones at a restart, drops a step cut short, read-only when off");
+
+  snprintf(sdir, sizeof(sdir), "%s/ring-spool", tmp);
+  snprintf(path, sizeof(path), "%s/intake.ring", sdir);
+  if (!data || !back || (spool = gwSpoolOpen(sdir, keys, NULL)) == NULL)
+  {
+    TEST_CHECK(false);
+    return;
+  }
+  fill_random(data, maxlen);
+
+  if (statfs(sdir, &fs) || (fs.f_type != 0xEF53 && fs.f_type != 0x58465342))
+  {
+    /* Not ext4 or XFS: the ring refuses to start (that is its behaviour there). */
+    printf("  the test folder is not on ext4 or XFS (type %lx): only the refusal is checked\n", (unsigned long)fs.f_type);
+    TEST_CHECK(!gwSpoolRingStart(spool, 8 * 1024 * 1024, true));
+    gwSpoolClose(&spool);
+    free(data);
+    free(back);
+    return;
+  }
+
+  TEST_CHECK(gwSpoolRingStart(spool, 8 * 1024 * 1024, true));
+  TEST_CHECKF(file_size(path) == 4096, "a new ring is its header alone (%lld bytes)", file_size(path));
+
+  /* The first put finds no room and wakes the preparer; puts then succeed. */
+  gwUUIDNew(ids[0]);
+  TEST_CHECK(ring_doc(spool, ids[0], data, 1000, dkeys) == -1);
+  for (int i = 0; i < 500 && first_ok < 0; i ++)
+  {
+    usleep(10000);
+    if (ring_doc(spool, ids[0], data, 1000, dkeys) >= 0)
+      first_ok = i;
+  }
+  TEST_CHECKF(first_ok >= 0, "a put succeeds once the preparer has grown the ring");
+  TEST_CHECKF(file_size(path) >= 4 * 1024 * 1024 + 4096, "grown by a step (%lld bytes)", file_size(path));
+
+  /* Documents of 1 byte to 256 KiB until the ring is full. */
+  for (n = 0; n < NDOCS; n ++)
+  {
+    static const size_t sizes[] = { 1, 65535, 65536, 100000, 256 * 1024 };
+
+    lens[n] = sizes[n % 5];
+    gwUUIDNew(ids[n]);
+    for (int tries = 0; tries < 300 && (offs[n] = ring_doc(spool, ids[n], data, lens[n], dkeys + n)) < 0; tries ++)
+      usleep(10000);                    /* The preparer's next step */
+    if (offs[n] < 0)
+      break;
+    if (offs[n] > top)
+      top = offs[n];
+  }
+  TEST_CHECKF(n > 20 && n < NDOCS, "the 8 MB ring took %d documents, then was full", n);
+  TEST_CHECKF(file_size(path) == 8 * 1024 * 1024, "it grew to its size and no further (%lld bytes)", file_size(path));
+  for (int i = 0; i < n; i ++)
+  {
+    if (!ring_reads(spool, ids[i], dkeys + i, offs[i], data, lens[i], back))
+      full ++;
+  }
+  TEST_CHECKF(full == 0, "%d of %d documents did not read back", full, n);
+
+  /* Refused: another job, another size, another place, an unaligned or outside one. */
+  TEST_CHECK(!ring_reads(spool, ids[1], dkeys + 3, offs[3], data, lens[3], back));
+  TEST_CHECK(!ring_reads(spool, ids[3], dkeys + 3, offs[3], data, lens[3] - 1, back));
+  TEST_CHECK(!ring_reads(spool, ids[3], dkeys + 3, offs[4], data, lens[3], back));
+  TEST_CHECK(!gwSpoolReaderOpenRing(spool, ids[3], 0, dkeys + 3, offs[3] + 1, lens[3], NULL));
+  TEST_CHECK(!gwSpoolReaderOpenRing(spool, ids[3], 0, dkeys + 3, 0, lens[3], NULL));   /* The header */
+  TEST_CHECK(!gwSpoolReaderOpenRing(spool, ids[3], 0, dkeys + 3, 8 * 1024 * 1024, lens[3], NULL));
+
+  /* Given back, the blocks are taken again. */
+  gwSpoolRingRelease(spool, offs[4], lens[4]);
+  gwUUIDNew(ids[NDOCS - 1]);
+  off = ring_doc(spool, ids[NDOCS - 1], data, lens[4], dkeys + NDOCS - 1);
+  TEST_CHECKF(off == offs[4], "a 256 KiB document takes the blocks another gave back (%lld, %lld)", (long long)off, (long long)offs[4]);
+  TEST_CHECK(!ring_reads(spool, ids[4], dkeys + 4, offs[4], data, lens[4], back));   /* Overwritten */
+  TEST_CHECK(ring_reads(spool, ids[NDOCS - 1], dkeys + NDOCS - 1, off, data, lens[4], back));
+
+  /* A restart: only what the store names is kept; a full ring never overwrites it. */
+  gwSpoolClose(&spool);
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL && gwSpoolRingStart(spool, 8 * 1024 * 1024, true));
+  TEST_CHECK(gwSpoolRingMark(spool, offs[2], lens[2]) && gwSpoolRingMark(spool, offs[3], lens[3]));
+  TEST_CHECK(!gwSpoolRingMark(spool, offs[3], lens[3]));                  /* Overlaps */
+  TEST_CHECK(!gwSpoolRingMark(spool, 8 * 1024 * 1024 - 4096, 100000));   /* Past the end */
+  TEST_CHECK(!gwSpoolRingMark(spool, 100, 10));                          /* Not a block */
+  full = 0;
+  for (int i = 0; i < NDOCS && full < 200; i ++)
+  {
+    char             id[GW_UUID_LEN + 1];
+    gw_wrapped_key_t k;
+
+    gwUUIDNew(id);
+    if (ring_doc(spool, id, data, 256 * 1024, &k) < 0)
+      full ++;
+  }
+  TEST_CHECK(full > 0);
+  TEST_CHECK(ring_reads(spool, ids[2], dkeys + 2, offs[2], data, lens[2], back));
+  TEST_CHECK(ring_reads(spool, ids[3], dkeys + 3, offs[3], data, lens[3], back));
+
+  /* A step cut short by a crash (the file longer than its header says): dropped. */
+  gwSpoolClose(&spool);
+  {
+    int fd = open(path, O_WRONLY);
+
+    TEST_CHECK(fd >= 0 && ftruncate(fd, 8 * 1024 * 1024 + 12345) == 0);
+    if (fd >= 0)
+      close(fd);
+  }
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL && gwSpoolRingStart(spool, 8 * 1024 * 1024, true));
+  TEST_CHECKF(file_size(path) == 8 * 1024 * 1024, "cut back to what the header names (%lld bytes)", file_size(path));
+
+  /* Off (IntakeRing 0) with documents waiting: they read, nothing new goes in. */
+  gwSpoolClose(&spool);
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL && gwSpoolRingStart(spool, 0, false));
+  TEST_CHECK(gwSpoolRingMark(spool, offs[2], lens[2]));
+  TEST_CHECK(ring_reads(spool, ids[2], dkeys + 2, offs[2], data, lens[2], back));
+  gwUUIDNew(ids[0]);
+  TEST_CHECK(ring_doc(spool, ids[0], data, 1000, dkeys) == -1);
+
+  /* A damaged header: no ring (small documents go to files). */
+  gwSpoolClose(&spool);
+  {
+    int fd = open(path, O_WRONLY);
+
+    TEST_CHECK(fd >= 0 && pwrite(fd, "XXXX", 4, 0) == 4);
+    if (fd >= 0)
+      close(fd);
+  }
+  TEST_CHECK((spool = gwSpoolOpen(sdir, keys, NULL)) != NULL && !gwSpoolRingStart(spool, 8 * 1024 * 1024, true));
+  gwSpoolClose(&spool);
+  free(data);
+  free(back);
+}
+
+
 int
 main(void)
 {
@@ -2090,6 +2288,7 @@ main(void)
   test_recycle(tmp, keys);
   test_stock(tmp, keys);
   test_image(sdir, spool, spool2);
+  test_ring(tmp, keys);
 
   gwSpoolClose(&spool);
   gwSpoolClose(&spool2);

@@ -1333,6 +1333,67 @@ test_purge_shred(void)
 
 
 /*
+ * The intake ring: an original's place is recorded with its key, found
+ * by its tenant only, listed for recovery, and forgotten with the key.
+ */
+
+static bool
+count_ring(int64_t offset, int64_t size, void *data)
+{
+  int64_t *sum = (int64_t *)data;
+
+  sum[0] ++;
+  sum[1] += offset;
+  sum[2] += size;
+
+  return (true);
+}
+
+static void
+test_original_ring(void)
+{
+  char             path[1100];
+  gw_store_t      *s = open_fresh(path, sizeof(path));
+  gw_job_t         a, b, c, d;
+  gw_wrapped_key_t key, key1;
+  int64_t          uid = 0, ring = 0, sum[3] = { 0, 0, 0 };
+  int              number = 0;
+
+  TEST_BEGIN("intake ring: an original's place is stored with its key, read by its tenant only, listed for recovery, forgotten when the job is held or fails");
+  if (!s)
+    return;
+  TEST_CHECK(gwStoreUserAdd(s, T1, "ringed", "", GW_ROLE_USER, NULL, false, &uid, NULL));
+  make_key(&key, 77);
+
+  fill_job(&a, T1, uid, "ringed", "a.pdf");
+  TEST_CHECK(gwStoreJobCreateConverting(s, &a, "ringed", "test", 0, &(gw_original_t){ .size = 100000, .key = &key, .ring = 8192 }, &number, NULL));
+  fill_job(&b, T1, uid, "ringed", "b.pdf");
+  TEST_CHECK(gwStoreJobCreate(s, &b, "ringed", "test", NULL) &&
+             gwStoreJobConverting(s, T1, b.id, &(gw_original_t){ .size = 5000, .key = &key, .ring = 1 << 20 }, NULL));
+  fill_job(&c, T1, uid, "ringed", "c.pdf");
+  TEST_CHECK(gwStoreJobCreateConverting(s, &c, "ringed", "test", 0, &(gw_original_t){ .size = 300000, .key = &key, .ring = -1 }, &number, NULL));
+  fill_job(&d, T1, uid, "ringed", "d.pdf");
+  TEST_CHECK(!gwStoreJobCreateConverting(s, &d, "ringed", "test", 0, &(gw_original_t){ .size = 1, .key = &key, .ring = -2 }, &number, NULL));
+
+  TEST_CHECK(gwStoreJobOriginalRing(s, T1, a.id, &ring) == 1 && ring == 8192);
+  TEST_CHECK(gwStoreJobOriginalRing(s, T1, b.id, &ring) == 1 && ring == 1 << 20);
+  TEST_CHECK(gwStoreJobOriginalRing(s, T1, c.id, &ring) == 0 && ring == -1);   /* A spool file */
+  TEST_CHECK(gwStoreJobOriginalRing(s, T2, a.id, &ring) == 0);                /* Another tenant */
+  TEST_CHECK(gwStoreJobRingIterate(s, count_ring, sum) && sum[0] == 2 && sum[1] == 8192 + (1 << 20) && sum[2] == 105000);
+
+  /* Held: the original's row goes; failed: its key and place go. */
+  make_key(&key1, 78);
+  TEST_CHECK(gwStoreJobSetDocument(s, T1, a.id, "application/pdf", 1000, 1, 0, &key1) &&
+             gwStoreJobTransition(s, T1, a.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_HELD, GW_REASON_NONE, "", -1, NULL, "system", "test", "job.hold", NULL));
+  TEST_CHECK(gwStoreJobTransition(s, T1, b.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_FAILED, GW_REASON_CORRUPT_DOCUMENT, "damaged", -1, NULL, "system", "test", "job.fail", NULL));
+  TEST_CHECK(gwStoreJobOriginalRing(s, T1, a.id, &ring) == 0 && gwStoreJobOriginalRing(s, T1, b.id, &ring) == 0);
+  memset(sum, 0, sizeof(sum));
+  TEST_CHECK(gwStoreJobRingIterate(s, count_ring, sum) && sum[0] == 0);
+  gwStoreClose(&s);
+}
+
+
+/*
  * Threads: concurrent submissions and transitions come out consistent.
  */
 
@@ -1581,6 +1642,7 @@ main(void)
 
   test_paging();
   test_purge_shred();
+  test_original_ring();
   test_threads();
   test_job_numbers();
 
