@@ -7,6 +7,7 @@
 #
 # SECONDS: length of each timed run (default 3).  PHASES: any of "load mem
 # pairs" (default "load mem").  ZYGOTE=no: ConversionZygote no (docs/converters.md).  Held throughput has its own script, held-bench.sh.
+# RING_WARM (pairs): seconds of an untimed burst that grows the intake ring first (default 2, 0 = none).
 #
 # load: a 1 MB and a 100 KB PDF, 1, 8 and 32 clients, each with its own
 #   kept-alive connection; jobs/s, p50/p99 ms to the response.  TLS for all
@@ -166,6 +167,15 @@ fi
 #   jobs, and it keeps them).
 if [[ " $PHASES " == *" pairs "* ]]; then
   PAIRS=${PAIRS:-3}
+  # The intake ring (docs/spool-format.md) grows as it is used and then keeps
+  # its size: a gateway that has taken a burst before has it ready.  One
+  # untimed burst first (RING_WARM seconds at 8 clients, 0 = none), drained,
+  # so the pairs measure that steady state and not the first burst's growth.
+  if [ "${RING_WARM:-2}" != 0 ]; then
+    gw_fresh_user
+    "$LOAD" --clients 8 --seconds "${RING_WARM:-2}" --tls --auth "$GW_AUTH" "$GW_URI" "$W/100k.pdf" | sed 's/^/  ring warm-up: /'
+    drain
+  fi
   echo "== Print-Job pairs over TLS: ${SECS}s per run, $PAIRS rounds, printgated and cupsd in turns =="
   start_cupsd tls
   declare -A PR
