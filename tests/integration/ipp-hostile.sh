@@ -139,8 +139,15 @@ check "JPEG declared as PDF accepted" has "$out" "IPP 0x0000 job-id="
 check "and held, converted by its content" peers_wait 30 sh -c "$PRINTGATE -c $GW_CONF job list --user alice | grep -c ' held ' | grep -q 3"
 
 # ---- 5. kill -9 while a Print-Job is half sent ----------------------------------
-gw_make_marked_pdf "$W/crash.pdf" 900000 CRASHMARK
-$IPC "$GW_PORT" print --auth "bob:$BPW" --document "$W/crash.pdf" --pause-after 450000 --timeout 600 > "$W/crash.out" 2>&1 &
+# 4 MB, paused at 3 MB: the writer has written its first round (~2 MB) to
+# incoming/ by then (a smaller upload stays in memory until its end), so
+# there is something half-stored to clean up.  MaxDocumentSize 8M for it
+# (a restart: the IPP route's body cap is set at start).
+gw_stop
+sed -i 's/^MaxDocumentSize .*/MaxDocumentSize 8M/' "$GW_CONF"
+gw_restart
+gw_make_marked_pdf "$W/crash.pdf" 4000000 CRASHMARK
+$IPC "$GW_PORT" print --auth "bob:$BPW" --document "$W/crash.pdf" --pause-after 3000000 --timeout 600 > "$W/crash.out" 2>&1 &
 CPID=$!
 peers_track $CPID
 peers_wait 60 grep -q PAUSED "$W/crash.out"

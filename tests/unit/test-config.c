@@ -336,7 +336,7 @@ main(void)
 
   TEST_BEGIN("every directive is in the table and in docs/configuration.md");
   gwConfigIterateDirectives(count_directive, &count);
-  TEST_CHECKF(count == 92, "%d directives", count);
+  TEST_CHECKF(count == 93, "%d directives", count);
   {
     char *doc;
 
