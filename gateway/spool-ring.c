@@ -45,7 +45,6 @@
 struct spool_ring_s
 {
   int             fd;                     /* intake.ring, O_RDWR (O_DIRECT when taken) */
-  bool            direct;
   pthread_mutex_t lock;                   /* Guards the rest */
   pthread_cond_t  cond;                   /* Wakes the preparer */
   uint64_t        max;                    /* IntakeRing, bytes (a multiple of RING_BLOCK) */
@@ -264,8 +263,8 @@ ring_open(gw_spool_t *spool, spool_ring_t *r, const char **why)
   ring_set(r, 0, true);
 
   /* Documents are written straight to the disk where the file system takes it. */
-  if ((flags = fcntl(r->fd, F_GETFL)) >= 0 && fcntl(r->fd, F_SETFL, flags | O_DIRECT) == 0)
-    r->direct = true;
+  if ((flags = fcntl(r->fd, F_GETFL)) >= 0)
+    fcntl(r->fd, F_SETFL, flags | O_DIRECT);   /* Else through the page cache (_gwSpoolRingPut() waits for its writeback either way) */
 
   ok = true;
 
@@ -518,7 +517,13 @@ _gwSpoolRingPut(gw_spool_t *spool, unsigned char *buf, size_t len)
 
   memset(buf + len, 0, padded - len);
   while ((n = pwrite(r->fd, buf, padded, (off_t)(first * RING_BLOCK))) < 0 && errno == EINTR);
-  if (n == (ssize_t)padded && !r->direct &&
+  /*
+   * Written through the page cache (no O_DIRECT here, or a file system that
+   * quietly falls back to buffered writes): wait for the writeback too.
+   * After a direct write there is nothing dirty and this returns at once.
+   */
+
+  if (n == (ssize_t)padded &&
       sync_file_range(r->fd, (off_t)(first * RING_BLOCK), (off_t)padded, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
     n = -1;
 
