@@ -143,6 +143,12 @@ gw_stop() {
   kill -"$sig" "$GW_PID" 2>/dev/null || true
   wait "$GW_PID" 2>/dev/null
   GW_STATUS=$?
+  # Died of a signal it was not sent (a sanitizer's abort is 134): show its
+  # standard error now, where the report is (the next start empties it).
+  if [ "$GW_STATUS" -ge 128 ] && [ "$GW_STATUS" -ne $((128 + $(kill -l "$sig" 2>/dev/null || echo 0))) ]; then
+    echo "---- printgated exited with $GW_STATUS; its standard error (last 80 lines) ----"
+    tail -80 "$GW_DIR/stdout" 2>/dev/null
+  fi
   return 0
 }
 
