@@ -259,6 +259,30 @@ reader_setup(gw_spool_reader_t *r, const unsigned char hdr[SPOOL_HEADER_LEN], co
 gw_spool_reader_t *
 gwSpoolReaderOpenImage(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const void *image, size_t len, const char **error_r)
 {
+  unsigned char *copy = NULL;
+
+  if (image && len > 0 && (copy = malloc(len)) == NULL)
+  {
+    if (error_r)
+      *error_r = "out of memory";
+    return (NULL);
+  }
+  if (copy)
+    memcpy(copy, image, len);
+
+  return (_gwSpoolReaderAdoptImage(spool, job_id, docnum, key, copy, len, error_r));   /* No image: refused there */
+}
+
+
+/*
+ * '_gwSpoolReaderAdoptImage()' - gwSpoolReaderOpenImage() over a malloc'd
+ *                                image the reader takes (freed with it, or
+ *                                here on failure): no second copy.
+ */
+
+gw_spool_reader_t *
+_gwSpoolReaderAdoptImage(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, unsigned char *image, size_t len, const char **error_r)
+{
   gw_spool_reader_t *r;
   const char        *error = NULL;
 
@@ -267,13 +291,14 @@ gwSpoolReaderOpenImage(gw_spool_t *spool, const char *job_id, unsigned docnum, c
 
   if (!spool || !key || !image || !job_id || !gwUUIDValid(job_id))
   {
+    free(image);
     *error_r = "the job id is not valid";
     return (NULL);
   }
 
-  if ((r = calloc(1, sizeof(gw_spool_reader_t))) == NULL || (len > 0 && (r->image = malloc(len)) == NULL))
+  if ((r = calloc(1, sizeof(gw_spool_reader_t))) == NULL)
   {
-    free(r);
+    free(image);
     *error_r = "out of memory";
     return (NULL);
   }
@@ -281,10 +306,9 @@ gwSpoolReaderOpenImage(gw_spool_t *spool, const char *job_id, unsigned docnum, c
   r->spool     = spool;
   r->docnum    = docnum;
   r->fd        = -1;
+  r->image     = image;
   r->file_size = len;
   memcpy(r->job_id, job_id, GW_UUID_LEN + 1);
-  if (len > 0)
-    memcpy(r->image, image, len);
 
   if (len < SPOOL_HEADER_LEN + SPOOL_TAG_LEN)
     *error_r = "the spool file has an impossible length (truncated or extended)";

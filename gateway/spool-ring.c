@@ -583,7 +583,10 @@ gwSpoolReaderOpenRing(gw_spool_t *spool, const char *job_id, unsigned docnum, co
   else if (pread(r->fd, buf, (size_t)count * RING_BLOCK, (off_t)offset) != (ssize_t)(count * RING_BLOCK))
     *error_r = "the intake ring cannot be read";
   else
-    reader = gwSpoolReaderOpenImage(spool, job_id, docnum, key, buf, (size_t)_gwSpoolSealedLength(plain_size), error_r);
+  {
+    reader = _gwSpoolReaderAdoptImage(spool, job_id, docnum, key, buf, (size_t)_gwSpoolSealedLength(plain_size), error_r);
+    buf    = NULL;                      /* The reader's now (or freed by it) */
+  }
 
   if (!reader && !in)
     gwLog(spool->log, GW_LOG_ERROR, "Refusing the intake ring's copy of job %s document %u: %s.", job_id, docnum, *error_r);

@@ -2237,7 +2237,7 @@ test_ring(const char *tmp, gw_keys_t *keys)
   {
     int fd = open(path, O_WRONLY);
 
-    TEST_CHECK(fd >= 0 && pwrite(fd, "XXXX", 4, 0) == 4);
+    TEST_CHECK(fd >= 0 && pwrite(fd, "BAD!", 4, 0) == 4);   /* A damaged magic */
     if (fd >= 0)
       close(fd);
   }
