@@ -155,6 +155,7 @@ struct _gw_request_s
   bool                    responded;    /* A response is queued (or pending) */
   struct MHD_Response    *pending;      /* Response given during the body, queued at its end */
   unsigned int            pending_status;
+  int64_t                 max_body;     /* The route's cap when the headers arrived (gwListenerSetMaxBody()) */
   bool                    over_limit;   /* Body went past max_body: answer 413 at the end */
   bool                    refused;      /* begin()/body() refused: drop the rest of the body */
   listener_conn_t        *lconn;        /* Its connection's tracking, or NULL */
@@ -325,6 +326,35 @@ gwListenerSetDeadlines(gw_listener_t *l, int header_timeout, int64_t min_body_ra
   l->rate_window    = rate_window > 0 ? rate_window : 30;
 
   return (true);
+}
+
+
+/*
+ * 'gwListenerSetMaxBody()' - Change the body cap of every route added
+ *                            with this path (a reload's new document
+ *                            size); requests whose headers arrived keep
+ *                            the cap they began with.  False when no
+ *                            route has that path.
+ */
+
+bool
+gwListenerSetMaxBody(gw_listener_t *l, const char *path, int64_t max_body)
+{
+  bool found = false;
+
+  if (!l || !path || max_body < 0)
+    return (false);
+
+  for (int i = 0; i < l->num_routes; i ++)
+  {
+    if (!strcmp(l->routes[i].path, path))
+    {
+      __atomic_store_n(&l->routes[i].route.max_body, max_body, __ATOMIC_RELAXED);
+      found = true;
+    }
+  }
+
+  return (found);
 }
 
 
@@ -939,7 +969,8 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
     return (MHD_YES);
   }
 
-  route = &req->route->route;
+  route         = &req->route->route;
+  req->max_body = __atomic_load_n(&route->max_body, __ATOMIC_RELAXED);
 
   /* A declared body larger than the route takes is refused before begin() */
   if ((clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) != NULL)
@@ -949,7 +980,7 @@ request_headers(gw_listener_t *l, struct MHD_Connection *conn, const char *url, 
 
     errno = 0;
     n     = strtoll(clen, &end, 10);
-    if (errno || end == clen || *end || n < 0 || n > route->max_body)
+    if (errno || end == clen || *end || n < 0 || n > req->max_body)
     {
       req->over_limit = true;
       answer_error(req, 413, "too-large", "The request body is larger than this address accepts.");
@@ -1001,7 +1032,7 @@ request_body(gw_request_t *req, const char *data, size_t len, size_t *unused_r)
   if (cut)
     return (MHD_NO);                    /* The watchdog closed it: deliver nothing more */
 
-  if (route && !req->refused && !req->over_limit && !req->responded && req->received > route->max_body)
+  if (route && !req->refused && !req->over_limit && !req->responded && req->received > req->max_body)
   {
     /* Past the limit: deliver nothing more, answer 413 at the end */
     req->over_limit = true;

@@ -46,6 +46,7 @@ struct _gw_ipp_server_s
   gw_system_t       *sys;
   pthread_mutex_t    lock;          /* Guards printer */
   gw_ipp_printer_t   printer;       /* What the printer says of itself */
+  gw_listener_t     *listeners[2];  /* Where its routes are: HTTPS, plain (fe_reload()) */
   time_t             started;       /* For printer-up-time */
   bool               auth_inline;   /* Tests only (PRINTGATE_TEST_IPP_AUTH_INLINE): the old password check on the listener thread */
   bool               no_pause;      /* Tests only (PRINTGATE_TEST_IPP_NO_PAUSE): a document waits for its check on the listener thread */

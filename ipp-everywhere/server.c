@@ -951,6 +951,7 @@ add_ipp_routes(gw_system_t *sys, gw_listener_t *listener, gw_ipp_server_t *serve
   route.cleanup  = route_cleanup;
   route.data     = server;
 
+  server->listeners[plain ? 1 : 0] = listener;
   route.path = GW_IPP_RESOURCE;
   if (!gwListenerAddRoute(listener, &route))
   {
@@ -1050,6 +1051,16 @@ fe_reload(gw_system_t *sys, const gw_config_t *config, void *data)
   p.plain_port    = server->printer.plain_port;
   server->printer = p;
   pthread_mutex_unlock(&server->lock);
+
+  /* The routes' body cap follows MaxDocumentSize (each request checks it too) */
+  for (int i = 0; i < 2; i ++)
+  {
+    if (server->listeners[i])
+    {
+      gwListenerSetMaxBody(server->listeners[i], GW_IPP_RESOURCE, config->max_document_size + GW_IPP_MAX_SECTION);
+      gwListenerSetMaxBody(server->listeners[i], GW_IPP_RESOURCE "/*", config->max_document_size + GW_IPP_MAX_SECTION);
+    }
+  }
 }
 
 

@@ -586,7 +586,8 @@ web_routes(gw_system_t *sys, gw_listener_t *listener, void *data, const char **e
   gw_route_t  route;
   const char *root = gwSystemGetConfig(sys)->web_root;
 
-  web->sys = sys;
+  web->sys      = sys;
+  web->listener = listener;
   if (root[0])
     snprintf(web->root, sizeof(web->root), "%s", root);
   else if (!access(PRINTGATE_WEB_DIR "/web.css", R_OK))
@@ -668,6 +669,25 @@ gwWebNew(void)
 
 
 /*
+ * 'web_reload()' - A reload's MaxDocumentSize applies to the upload
+ *                  routes' body cap too (the uploads check it themselves).
+ */
+
+static void
+web_reload(gw_system_t *sys, const gw_config_t *config, void *data)
+{
+  web_t *web = (web_t *)data;
+
+  (void)sys;
+  if (web->listener)
+  {
+    gwListenerSetMaxBody(web->listener, "/api/v1/*", config->max_document_size + WEB_SMALL_BODY);
+    gwListenerSetMaxBody(web->listener, "/jobs/upload", config->max_document_size + WEB_SMALL_BODY);
+  }
+}
+
+
+/*
  * 'gwWebFrontend()' - The web portal's ops table.
  */
 
@@ -677,6 +697,7 @@ gwWebFrontend(gw_web_t *web, gw_frontend_t *frontend)
   memset(frontend, 0, sizeof(gw_frontend_t));
   frontend->name   = "web";
   frontend->routes = web_routes;
+  frontend->reload = web_reload;
   frontend->data   = web;
 }
 

@@ -25,8 +25,9 @@
 
 typedef struct web_s            /* The front-end */
 {
-  gw_system_t *sys;
-  char         root[1024];      /* Static files */
+  gw_system_t   *sys;
+  gw_listener_t *listener;      /* Where its routes are (web_reload()) */
+  char           root[1024];    /* Static files */
 } web_t;
 
 typedef struct web_buf_s        /* A growing text buffer (NUL-terminated) */

@@ -174,6 +174,12 @@ check_eq "the form over the cap: 413" "$(form "$W/alice" -F "csrf=$CSRF" -F "fil
 security_headers "the form's 413"
 check_eq "  nothing stored" "$(curl -sk -b "$W/alice" "$BASE/api/v1/jobs" | grep -o '"id"' | wc -l)" "$BEFORE"
 check "  nothing in the spool's incoming" sh -c "ls -A $GW_STATE/spool/incoming; [ -z \"\$(ls -A $GW_STATE/spool/incoming)\" ]"
+# A reload moves the cap both ways, the listener's own 413 included
+sed -i 's/^MaxDocumentSize .*/MaxDocumentSize 4M/' "$GW_CONF"; gw_reload
+code=$(api POST '/api/v1/jobs?name=big.bin' '' "$W/alice" -H "X-CSRF-Token: $CSRF" --data-binary @"$W/big.bin")
+check "after a reload to 4M the same upload is taken in (answered $code, its format then judged)" test "$code" != 413 -a "$code" != 000
+sed -i 's/^MaxDocumentSize .*/MaxDocumentSize 1M/' "$GW_CONF"; gw_reload
+check_eq "back to 1M by a reload: 413 again" "$(api POST '/api/v1/jobs?name=big.bin' '' "$W/alice" -H "X-CSRF-Token: $CSRF" --data-binary @"$W/big.bin")" 413
 
 # ---- another user ----------------------------------------------------------------------
 ALICE_CSRF=$CSRF

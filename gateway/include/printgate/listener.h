@@ -66,6 +66,8 @@ extern gw_listener_t *gwListenerNew(const char *address, int port, const char *c
 extern bool  gwListenerSetDeadlines(gw_listener_t *l, int header_timeout, int64_t min_body_rate, int rate_window); /* Before start; 0 = off */
 extern bool  gwListenerSetTLSPriorities(gw_listener_t *l, const char *priorities); /* Tests only; NULL = default */
 extern bool  gwListenerAddRoute(gw_listener_t *l, const gw_route_t *route);   /* Before gwListenerStart() */
+/* Any time: the body cap of the routes with this path (a reload's MaxDocumentSize); requests already begun keep theirs.  False: no such route */
+extern bool  gwListenerSetMaxBody(gw_listener_t *l, const char *path, int64_t max_body);
 /* Before start: headers (name, value, ..., NULL; kept, not copied) on every answer of the listener, its own 404, 405, 413, 500 and 503 included, unless the answer set that name */
 extern bool  gwListenerSetHeaders(gw_listener_t *l, const char * const *headers);
 extern bool  gwListenerStart(gw_listener_t *l, const char **error_r);
