@@ -99,6 +99,8 @@ struct _gw_spool_s
 typedef struct spool_wb_s spool_wb_t;   /* spool-writer.c: the writer's write-behind thread */
 extern uint64_t _gwSpoolSealedLength(uint64_t plain);               /* spool-ring.c */
 extern int64_t  _gwSpoolRingPut(gw_spool_t *spool, unsigned char *buf, size_t len);
+extern int64_t  _gwSpoolRingPutStart(gw_spool_t *spool, unsigned char *buf, size_t len);
+extern bool     _gwSpoolRingPutFinish(gw_spool_t *spool, int64_t offset, size_t len);
 extern void     _gwSpoolRingStop(gw_spool_t *spool);
 extern gw_spool_reader_t *_gwSpoolReaderAdoptImage(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, unsigned char *image, size_t len, const char **error_r);   /* spool-reader.c */
 

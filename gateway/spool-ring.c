@@ -44,7 +44,7 @@
 
 struct spool_ring_s
 {
-  int             fd;                     /* intake.ring, O_RDWR (O_DIRECT when taken) */
+  int             fd;                     /* intake.ring, O_RDWR, through the page cache (_gwSpoolRingPutStart()) */
   pthread_mutex_t lock;                   /* Guards the rest */
   pthread_cond_t  cond;                   /* Wakes the preparer */
   uint64_t        max;                    /* IntakeRing, bytes (a multiple of RING_BLOCK) */
@@ -209,7 +209,7 @@ ring_open(gw_spool_t *spool, spool_ring_t *r, const char **why)
   struct statfs  fs;
   struct stat    st;
   unsigned char *block = NULL;
-  int            dfd, flags;
+  int            dfd;
   uint64_t       prepared = 0;
   bool           ok = false;
 
@@ -261,10 +261,6 @@ ring_open(gw_spool_t *spool, spool_ring_t *r, const char **why)
   r->nfree    = r->nblocks - 1;         /* Block 0 is the header */
   r->cursor   = 1;
   ring_set(r, 0, true);
-
-  /* Documents are written straight to the disk where the file system takes it. */
-  if ((flags = fcntl(r->fd, F_GETFL)) >= 0)
-    fcntl(r->fd, F_SETFL, flags | O_DIRECT);   /* Else through the page cache (_gwSpoolRingPut() waits for its writeback either way) */
 
   ok = true;
 
@@ -482,17 +478,34 @@ ring_take(spool_ring_t *r, uint64_t count)
 
 
 /*
- * '_gwSpoolRingPut()' - Write a sealed file of len bytes (buf, 4 KiB
- *                       aligned, with room for len rounded up to a block;
- *                       the padding is zeroed) into free blocks, and wait
- *                       until the disk has it (not yet past its cache:
- *                       the caller's next fsync flushes that).  The
- *                       offset, or -1 when the ring is off, full or the
- *                       write failed (the caller uses a file).
+ * 'ring_give_back()' - Free the blocks of a put whose write failed.
+ */
+
+static void
+ring_give_back(spool_ring_t *r, uint64_t first, uint64_t count)
+{
+  pthread_mutex_lock(&r->lock);
+  for (uint64_t b = first; b < first + count; b ++)
+    ring_set(r, b, false);
+  r->nfree += count;
+  pthread_mutex_unlock(&r->lock);
+}
+
+
+/*
+ * '_gwSpoolRingPutStart()' - Write a sealed file of len bytes (buf, 4 KiB
+ *                            aligned, with room for len rounded up to a
+ *                            block; the padding is zeroed) into free
+ *                            blocks and start their writeback, without
+ *                            waiting for it.  The offset, or -1 when the
+ *                            ring is off, full or the write failed (the
+ *                            caller uses a file).  A started put must be
+ *                            ended with _gwSpoolRingPutFinish() before
+ *                            anything may count on it.
  */
 
 int64_t
-_gwSpoolRingPut(gw_spool_t *spool, unsigned char *buf, size_t len)
+_gwSpoolRingPutStart(gw_spool_t *spool, unsigned char *buf, size_t len)
 {
   spool_ring_t *r = spool ? spool->ring : NULL;
   uint64_t      count = (len + RING_BLOCK - 1) / RING_BLOCK, first;
@@ -515,34 +528,80 @@ _gwSpoolRingPut(gw_spool_t *spool, unsigned char *buf, size_t len)
     pthread_cond_signal(&r->cond);     /* A quarter left: prepare the next step meanwhile */
   pthread_mutex_unlock(&r->lock);
 
-  memset(buf + len, 0, padded - len);
-  while ((n = pwrite(r->fd, buf, padded, (off_t)(first * RING_BLOCK))) < 0 && errno == EINTR);
   /*
-   * Written through the page cache (no O_DIRECT here, or a file system that
-   * quietly falls back to buffered writes): wait for the writeback too.
-   * After a direct write there is nothing dirty and this returns at once.
+   * Through the page cache, then its writeback started: the disk writes
+   * while the caller records the job (a direct write would hold this
+   * thread until the disk has it).  _gwSpoolRingPutFinish() waits for it.
    */
 
+  memset(buf + len, 0, padded - len);
+  while ((n = pwrite(r->fd, buf, padded, (off_t)(first * RING_BLOCK))) < 0 && errno == EINTR);
   if (n == (ssize_t)padded &&
-      sync_file_range(r->fd, (off_t)(first * RING_BLOCK), (off_t)padded, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
+      sync_file_range(r->fd, (off_t)(first * RING_BLOCK), (off_t)padded, SYNC_FILE_RANGE_WRITE))
     n = -1;
 
   if (n != (ssize_t)padded)
   {
     gwLog(spool->log, GW_LOG_ERROR, "Spool: unable to write to the intake ring: %s", n < 0 ? strerror(errno) : "short write");
-    pthread_mutex_lock(&r->lock);
-    for (uint64_t b = first; b < first + count; b ++)
-      ring_set(r, b, false);
-    r->nfree += count;
-    pthread_mutex_unlock(&r->lock);
+    ring_give_back(r, first, count);
     return (-1);
+  }
+
+  return ((int64_t)(first * RING_BLOCK));
+}
+
+
+/*
+ * '_gwSpoolRingPutFinish()' - Wait until the disk has a started put's
+ *                             blocks (not yet past its cache: the
+ *                             caller's next fsync of the WAL, started
+ *                             after this returns, flushes that).  False
+ *                             when the writeback failed (logged).  The
+ *                             blocks stay taken: a row may name them
+ *                             already, so the caller gives them back
+ *                             (gwSpoolRingRelease()) once none does.
+ */
+
+bool
+_gwSpoolRingPutFinish(gw_spool_t *spool, int64_t offset, size_t len)
+{
+  spool_ring_t *r = spool ? spool->ring : NULL;
+  uint64_t      count = (len + RING_BLOCK - 1) / RING_BLOCK;
+
+  if (!r || offset < RING_BLOCK)
+    return (false);
+
+  if (sync_file_range(r->fd, (off_t)offset, (off_t)(count * RING_BLOCK), SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
+  {
+    gwLog(spool->log, GW_LOG_ERROR, "Spool: unable to write to the intake ring: %s", strerror(errno));
+    return (false);
   }
 
   pthread_mutex_lock(&r->lock);
   r->puts ++;
   pthread_mutex_unlock(&r->lock);
 
-  return ((int64_t)(first * RING_BLOCK));
+  return (true);
+}
+
+
+/*
+ * '_gwSpoolRingPut()' - Both: the offset once the disk has the bytes, or
+ *                       -1 (the caller uses a file).
+ */
+
+int64_t
+_gwSpoolRingPut(gw_spool_t *spool, unsigned char *buf, size_t len)
+{
+  int64_t offset = _gwSpoolRingPutStart(spool, buf, len);
+
+  if (offset >= 0 && !_gwSpoolRingPutFinish(spool, offset, len))
+  {
+    ring_give_back(spool->ring, (uint64_t)offset / RING_BLOCK, (len + RING_BLOCK - 1) / RING_BLOCK);
+    offset = -1;                        /* Nothing names it yet */
+  }
+
+  return (offset);
 }
 
 

@@ -932,6 +932,35 @@ gwSpoolWriterToRing(gw_spool_writer_t *w)
 
 
 /*
+ * 'gwSpoolWriterToRingStart()', 'gwSpoolWriterToRingFinish()' - The same
+ *                                                               in two
+ *                                                               steps: the
+ *                                                               caller
+ *                                                               works
+ *                                                               while the
+ *                                                               disk writes.
+ */
+
+int64_t
+gwSpoolWriterToRingStart(gw_spool_writer_t *w)
+{
+  const unsigned char *data;
+  size_t               len;
+
+  if (!gwSpoolWriterImage(w, &data, &len) || len + 4096 > SPOOL_OUTSIZE)
+    return (-1);
+
+  return (_gwSpoolRingPutStart(w->spool, w->out, len));
+}
+
+bool
+gwSpoolWriterToRingFinish(gw_spool_writer_t *w, int64_t offset)
+{
+  return (w && _gwSpoolRingPutFinish(w->spool, offset, w->out_len));
+}
+
+
+/*
  * 'writer_write_tail()' - Write the sealed bytes gwSpoolWriterSeal() left
  *                         (after the write-behind lanes' rounds) and stop
  *                         the lanes.  False (logged, the writer failed) on

@@ -293,7 +293,7 @@ _gwSqlJobCreate(void *backend, const gw_job_t *job, const char *actor, const cha
   done:
 
   if (original)
-    ok = _gwSqlBatchUnlock(b, batch) && ok;
+    ok = _gwSqlBatchUnlockThen(b, batch, original->ready, original->ready_data) && ok;
   else
   {
     b->provisional = true;              /* Still receiving (store-sqlite-sync.c) */

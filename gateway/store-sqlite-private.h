@@ -235,6 +235,7 @@ extern unsigned long _gwSqlSyncCount(_gw_sql_t *b);
 extern bool          _gwSqlBatchBegin(_gw_sql_t *b);
 extern bool          _gwSqlBatchEnd(_gw_sql_t *b, bool ok, uint64_t *batch_r);
 extern bool          _gwSqlBatchUnlock(_gw_sql_t *b, uint64_t batch);
+extern bool          _gwSqlBatchUnlockThen(_gw_sql_t *b, uint64_t batch, bool (*then)(void *data), void *data);
 extern bool          _gwSqlBatchFlush(_gw_sql_t *b);
 extern bool          _gwSqlReadBegin(_gw_sql_t *b);
 extern void          _gwSqlReadEnd(_gw_sql_t *b);

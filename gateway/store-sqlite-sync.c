@@ -311,8 +311,27 @@ _gwSqlBatchEnd(_gw_sql_t *b, bool ok, uint64_t *batch_r)
 bool
 _gwSqlBatchUnlock(_gw_sql_t *b, uint64_t batch)
 {
+  return (_gwSqlBatchUnlockThen(b, batch, NULL, NULL));
+}
+
+
+/*
+ * '_gwSqlBatchUnlockThen()' - The same, calling then(data) (may be NULL)
+ *                             once in every case: with a batch after the
+ *                             mutex is released and before the wait, so
+ *                             the fsync waited for starts after it
+ *                             returned (an intake ring write that ran
+ *                             while the row was written ends there);
+ *                             else before the release.
+ */
+
+bool
+_gwSqlBatchUnlockThen(_gw_sql_t *b, uint64_t batch, bool (*then)(void *data), void *data)
+{
   if (batch == 0)
   {
+    if (then)
+      (*then)(data);
     /*
      * Nothing of this call's stays (a batch's members wait for it
      * themselves), so it waits for no fsync: a failed call answers at
@@ -327,6 +346,8 @@ _gwSqlBatchUnlock(_gw_sql_t *b, uint64_t batch)
 
   pthread_mutex_unlock(&b->lock);
 
+  if (then)
+    (*then)(data);
   _gwSqlSyncWait(b);                    /* Logs a failed fsync */
 
   return (!batch_failed(b, batch));

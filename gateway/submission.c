@@ -44,6 +44,8 @@ struct _gw_submission_s
   char               text[512];
   gw_wrapped_key_t   key;            /* Document 0's wrapped key, once committed */
   int64_t            ring;           /* Its offset in the spool's intake ring, or -1 (a file) */
+  bool               ring_pending;   /* Its ring write still runs (ring_ready() ends it) */
+  bool               ring_ok;        /* ... and ended well */
   uint64_t           size;           /* Document 0's plaintext size, once committed */
   double             t_commit;       /* Milliseconds End took to commit */
   double             t_queued;       /* gwClockMs() when queued for a worker */
@@ -886,6 +888,29 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
 
 
 /*
+ * 'ring_ready()' - End the intake ring's write of the original, once: the
+ *                  store calls it (gw_original_t.ready) after writing the
+ *                  row and before waiting for the WAL fsync, so the write
+ *                  ran while the row was written and that fsync flushes
+ *                  both.  False when the disk did not take it.
+ */
+
+static bool
+ring_ready(void *data)
+{
+  gw_submission_t *sub = (gw_submission_t *)data;
+
+  if (sub->ring_pending)
+  {
+    sub->ring_pending = false;
+    sub->ring_ok      = gwSpoolWriterToRingFinish(sub->writer, sub->ring);
+  }
+
+  return (sub->ring_ok);
+}
+
+
+/*
  * 'ring_release()' - Give the original's blocks in the intake ring back,
  *                    once its row no longer names them (durably): never
  *                    before, or a new document could overwrite one the
@@ -1147,8 +1172,20 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
 
   original.size = (int64_t)sub->size;
   original.key  = &sub->key;
-  if (sub->size <= GW_RING_MAX && (original.ring = gwSpoolWriterToRing(sub->writer)) >= 0)
-    sub->ring = original.ring;          /* Written; the WAL fsync below flushes it with the row */
+  if (sub->size <= GW_RING_MAX && (original.ring = gwSpoolWriterToRingStart(sub->writer)) >= 0)
+  {
+    /*
+     * A small original goes to the intake ring: the disk writes it while
+     * the row is written, and ring_ready() waits for it before the WAL
+     * fsync that makes the row durable, which then flushes both.
+     */
+    sub->ring         = original.ring;
+    sub->ring_pending = true;
+    if (sub->recorded)
+      ring_ready(sub);                  /* A transition of its own: nothing to write meanwhile */
+    original.ready      = ring_ready;
+    original.ready_data = sub;
+  }
   else
     gwSpoolWriterCommitStart(sub->writer);
   if (sub->recorded)
@@ -1157,8 +1194,8 @@ gwSubmissionEnd(gw_submission_t **subp, gw_job_t *job)
     stored = record_job(sub, &original);   /* Late: the job's row, converting, in one transaction */
   if (sub->ring >= 0)
   {
+    spooled = ring_ready(sub);          /* Ended already, unless the store refused before writing */
     gwSpoolWriterAbort(&sub->writer);   /* It never made a file */
-    spooled = true;
   }
   else
     spooled = gwSpoolWriterCommitEnd(&sub->writer);

@@ -1349,6 +1349,31 @@ count_ring(int64_t offset, int64_t size, void *data)
   return (true);
 }
 
+/*
+ * The order of an original's ready() and the WAL fsync that makes its row
+ * durable (gw_original_t.ready): the fsync's leader calls _gwSqlSyncHook
+ * just before it syncs.
+ */
+
+extern void (*_gwSqlSyncHook)(void);    /* store-sqlite-sync.c, tests */
+static int  order_step, order_ready_at, order_ready_calls, order_sync_at;
+
+static bool
+order_ready(void *data)
+{
+  (void)data;
+  order_ready_calls ++;
+  order_ready_at = ++ order_step;
+  return (true);
+}
+
+static void
+order_sync(void)
+{
+  if (!order_sync_at)
+    order_sync_at = ++ order_step;
+}
+
 static void
 test_original_ring(void)
 {
@@ -1375,11 +1400,23 @@ test_original_ring(void)
   fill_job(&d, T1, uid, "ringed", "d.pdf");
   TEST_CHECK(!gwStoreJobCreateConverting(s, &d, "ringed", "test", 0, &(gw_original_t){ .size = 1, .key = &key, .ring = -2 }, &number, NULL));
 
+  /* ready() runs once, after the row is written and before the fsync that makes it durable; also when the job is refused */
+  fill_job(&d, T1, uid, "ringed", "ready.pdf");
+  order_step = order_ready_at = order_ready_calls = order_sync_at = 0;
+  _gwSqlSyncHook = order_sync;
+  TEST_CHECK(gwStoreJobCreateConverting(s, &d, "ringed", "test", 0, &(gw_original_t){ .size = 10, .key = &key, .ring = 3 << 12, .ready = order_ready }, &number, NULL));
+  TEST_CHECK(order_ready_calls == 1 && order_ready_at == 1 && order_sync_at == 2);
+  fill_job(&d, T1 + 99, uid, "ringed", "refused.pdf");      /* No such tenant */
+  order_step = order_ready_at = order_ready_calls = order_sync_at = 0;
+  TEST_CHECK(!gwStoreJobCreateConverting(s, &d, "ringed", "test", 0, &(gw_original_t){ .size = 10, .key = &key, .ring = 4 << 12, .ready = order_ready }, &number, NULL));
+  TEST_CHECK(order_ready_calls == 1 && order_sync_at == 0);
+  _gwSqlSyncHook = NULL;
+
   TEST_CHECK(gwStoreJobOriginalRing(s, T1, a.id, &ring) == 1 && ring == 8192);
   TEST_CHECK(gwStoreJobOriginalRing(s, T1, b.id, &ring) == 1 && ring == 1 << 20);
   TEST_CHECK(gwStoreJobOriginalRing(s, T1, c.id, &ring) == 0 && ring == -1);   /* A spool file */
   TEST_CHECK(gwStoreJobOriginalRing(s, T2, a.id, &ring) == 0);                /* Another tenant */
-  TEST_CHECK(gwStoreJobRingIterate(s, count_ring, sum) && sum[0] == 2 && sum[1] == 8192 + (1 << 20) && sum[2] == 105000);
+  TEST_CHECK(gwStoreJobRingIterate(s, count_ring, sum) && sum[0] == 3 && sum[1] == 8192 + (1 << 20) + (3 << 12) && sum[2] == 105010);
 
   /* Held: the original's row goes; failed: its key and place go. */
   make_key(&key1, 78);
@@ -1388,7 +1425,7 @@ test_original_ring(void)
   TEST_CHECK(gwStoreJobTransition(s, T1, b.id, GW_JOB_STATE_CONVERTING, GW_JOB_STATE_FAILED, GW_REASON_CORRUPT_DOCUMENT, "damaged", -1, NULL, "system", "test", "job.fail", NULL));
   TEST_CHECK(gwStoreJobOriginalRing(s, T1, a.id, &ring) == 0 && gwStoreJobOriginalRing(s, T1, b.id, &ring) == 0);
   memset(sum, 0, sizeof(sum));
-  TEST_CHECK(gwStoreJobRingIterate(s, count_ring, sum) && sum[0] == 0);
+  TEST_CHECK(gwStoreJobRingIterate(s, count_ring, sum) && sum[0] == 1 && sum[1] == 3 << 12);   /* ready.pdf still converting */
   gwStoreClose(&s);
 }
 

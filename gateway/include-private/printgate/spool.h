@@ -56,6 +56,8 @@ extern void     gwSpoolWriterAbort(gw_spool_writer_t **w);    /* Unlink, wipe, f
 extern bool     gwSpoolWriterImage(gw_spool_writer_t *w, const unsigned char **data_r, size_t *len_r);
 /* ...written into the intake ring instead of a file: its offset there, or -1 (no ring, no room, too large: commit a file).  Durable once the disk's cache is flushed (the store's next WAL fsync); abort the writer then. */
 extern int64_t  gwSpoolWriterToRing(gw_spool_writer_t *w);
+extern int64_t  gwSpoolWriterToRingStart(gw_spool_writer_t *w);   /* The same, the disk's write still running: end it with gwSpoolWriterToRingFinish() */
+extern bool     gwSpoolWriterToRingFinish(gw_spool_writer_t *w, int64_t offset);  /* False: the write failed (its blocks given back) */
 
 /* Reading: fails (returns -1 / false) on any authentication error. */
 extern gw_spool_reader_t *gwSpoolReaderOpen(gw_spool_t *spool, const char *job_id, unsigned docnum, const gw_wrapped_key_t *key, const char **error_r);

@@ -178,6 +178,14 @@ typedef struct gw_original_s
   int64_t                 size;         /* Plaintext bytes */
   const gw_wrapped_key_t *key;
   int64_t                 ring;         /* Offset in the intake ring, or -1: a spool file */
+  /*
+   * Or NULL.  gwStoreJobCreateConverting() calls it once, after the row
+   * was written and before it waits for the WAL fsync that makes the row
+   * durable, so that fsync starts after it returned: the ring's write of
+   * the bytes runs while the row is written (gwSubmissionEnd()).
+   */
+  bool                  (*ready)(void *data);
+  void                   *ready_data;
 } gw_original_t;
 extern bool gwStoreJobCreateConverting(gw_store_t *s, const gw_job_t *job, const char *actor, const char *source, int max_open, const gw_original_t *original, int *number_r, const char **error_r);
 extern bool gwStoreJobSetDocument(gw_store_t *s, int64_t tenant, const char *job_id, const char *format, int64_t size, int pages, int color_pages, const gw_wrapped_key_t *key);
