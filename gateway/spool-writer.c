@@ -911,15 +911,15 @@ gwSpoolWriterImage(gw_spool_writer_t *w, const unsigned char **data_r, size_t *l
 
 
 /*
- * 'gwSpoolWriterToRing()' - Write the sealed image of a small deferred
- *                           writer into the intake ring (spool-ring.c):
- *                           its offset, or -1 (commit a file instead).
- *                           w->out is aligned and has room for the
- *                           padding to a whole block.
+ * 'ring_image()' - Write the sealed image of a small deferred writer into
+ *                  the intake ring (spool-ring.c), waiting for the disk or
+ *                  only starting its write: its offset, or -1 (commit a
+ *                  file instead).  w->out is aligned and has room for the
+ *                  padding to a whole block.
  */
 
-int64_t
-gwSpoolWriterToRing(gw_spool_writer_t *w)
+static int64_t
+ring_image(gw_spool_writer_t *w, bool wait)
 {
   const unsigned char *data;
   size_t               len;
@@ -927,7 +927,18 @@ gwSpoolWriterToRing(gw_spool_writer_t *w)
   if (!gwSpoolWriterImage(w, &data, &len) || len + 4096 > SPOOL_OUTSIZE)
     return (-1);
 
-  return (_gwSpoolRingPut(w->spool, w->out, len));
+  return (wait ? _gwSpoolRingPut(w->spool, w->out, len) : _gwSpoolRingPutStart(w->spool, w->out, len));
+}
+
+
+/*
+ * 'gwSpoolWriterToRing()' - The image in the ring, once the disk has it.
+ */
+
+int64_t
+gwSpoolWriterToRing(gw_spool_writer_t *w)
+{
+  return (ring_image(w, true));
 }
 
 
@@ -944,13 +955,7 @@ gwSpoolWriterToRing(gw_spool_writer_t *w)
 int64_t
 gwSpoolWriterToRingStart(gw_spool_writer_t *w)
 {
-  const unsigned char *data;
-  size_t               len;
-
-  if (!gwSpoolWriterImage(w, &data, &len) || len + 4096 > SPOOL_OUTSIZE)
-    return (-1);
-
-  return (_gwSpoolRingPutStart(w->spool, w->out, len));
+  return (ring_image(w, false));
 }
 
 bool
