@@ -827,6 +827,12 @@ convert_document(gw_submission_t *sub, const gw_wrapped_key_t *key, uint64_t siz
   ok = run_helpers(sub, &c, helper, sub->head, sub->headlen, fd, &res, out);
   if (res.cancelled)
   {
+    /*
+     * A stop: the helper may have finished its output before the stop was
+     * seen (then ok, and out->writer holds the converted bytes).  Nothing
+     * of it is kept; the conversion runs again at the next start.
+     */
+    gwSpoolWriterAbort(&out->writer);
     _gwSystemConvertSlotGive(sys);
     sub->cancelled = true;             /* Left converting, with its original, for the next start */
     close(fd);
@@ -1048,6 +1054,7 @@ convert_work(void *arg)
 
   done:
 
+  gwSpoolWriterAbort(&out.writer);     /* Any path that did not store it (a stop, a refusal) */
   gwWipe(&out, sizeof(out));
   free_submission(sub);
 }
