@@ -13,10 +13,15 @@
  * A deferred is PENDING until exactly one of these ends it: the route's
  * answer (ANSWERED), its deadline (the listener's watchdog calls
  * _gwDeferSetExpire()), a stop (_gwDeferSetStop()) or its request ending
- * first (EXPIRED).  Whoever ends it resumes the parked connection, under
- * the deferred's mutex, so a connection is resumed exactly once, never
- * before it was suspended (parking happens under the same mutex) and never
- * after it is gone (a suspended connection cannot end until resumed).
+ * first (EXPIRED).  Whoever ends it resumes the parked connection, so a
+ * connection is resumed exactly once (whoever ends it takes 'conn' under
+ * the deferred's mutex), never before it was suspended (parking happens
+ * under the same mutex) and never after it is gone (a suspended connection
+ * cannot end until resumed).  A deadline or a stop resumes under the
+ * mutex; the route's answer resumes just after releasing it ('resuming'
+ * set meanwhile, and a stop waits for it), because the woken pool thread
+ * takes that mutex at once: resumed under it, the thread woke only to
+ * block on it, often after preempting the answering thread on its core.
  * libmicrohttpd then calls the access handler again, on a pool thread,
  * and the request takes the answer (_gwDeferredTake()) and queues it: only
  * that thread may queue a response.
@@ -39,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum deferred_state_e
 {
@@ -55,6 +61,7 @@ struct _gw_deferred_s
   deferred_state_t       state;
   int64_t                deadline;      /* Monotonic ms */
   void                  *conn;          /* Parked (suspended) connection, or NULL */
+  bool                   resuming;      /* An answer resumes the taken 'conn' outside the mutex */
   _gw_defer_cb_t         resume;        /* Resumes 'conn' (copied: the set may be gone) */
   _gw_deferred_answer_t  answer;
 };
@@ -68,16 +75,30 @@ struct _gw_defer_set_s
 };
 
 
+int _gwDeferTestResumeDelayUs = 0;     /* Tests: widen the answer's resume window */
+
+
 /*
- * 'deferred_unref()' - Drop one owner; the last frees it.
+ * 'deferred_unref_resumed()' - Resume 'conn' (an answer's, taken by
+ *                              deferred_answer_nolock(); NULL: none), then
+ *                              drop one owner; the last frees it.
  */
 
 static void
-deferred_unref(gw_deferred_t *d)
+deferred_unref_resumed(gw_deferred_t *d, void *conn)
 {
   bool last;
 
+  if (conn)
+  {
+    if (_gwDeferTestResumeDelayUs > 0)
+      usleep((useconds_t)_gwDeferTestResumeDelayUs);
+    (*d->resume)(conn);
+  }
+
   pthread_mutex_lock(&d->mutex);
+  if (conn)
+    d->resuming = false;
   last = -- d->refs == 0;
   pthread_mutex_unlock(&d->mutex);
 
@@ -88,6 +109,17 @@ deferred_unref(gw_deferred_t *d)
     pthread_mutex_destroy(&d->mutex);
     free(d);
   }
+}
+
+
+/*
+ * 'deferred_unref()' - Drop one owner; the last frees it.
+ */
+
+static void
+deferred_unref(gw_deferred_t *d)
+{
+  deferred_unref_resumed(d, NULL);
 }
 
 
@@ -115,7 +147,35 @@ deferred_end_nolock(gw_deferred_t *d, deferred_state_t state)
 
 
 /*
- * '_gwDeferSetNew()' - A listener's set of deferred responses; suspend and
+ * 'deferred_answer_nolock()' - End a pending deferred with the route's
+ *                              answer (caller holds its mutex).  Returns
+ *                              its parked connection, if any, for
+ *                              deferred_unref_resumed() to resume once
+ *                              the mutex is released; *ok is false if it
+ *                              had ended.
+ */
+
+static void *
+deferred_answer_nolock(gw_deferred_t *d, bool *ok)
+{
+  void *conn;
+
+  if ((*ok = d->state == DEFERRED_PENDING) == false)
+    return (NULL);
+
+  d->state = DEFERRED_ANSWERED;
+  if ((conn = d->conn) != NULL)
+  {
+    d->conn     = NULL;
+    d->resuming = true;                 /* A stop waits until it is resumed */
+  }
+
+  return (conn);
+}
+
+
+/*
+ * '_gwDeferSetNew()'' - A listener's set of deferred responses; suspend and
  *                      resume park and wake one connection.
  */
 
@@ -187,6 +247,12 @@ _gwDeferSetStop(_gw_defer_set_t *set)
   {
     pthread_mutex_lock(&d->mutex);
     deferred_end_nolock(d, DEFERRED_EXPIRED);
+    while (d->resuming)                 /* An answer's resume runs: microseconds */
+    {
+      pthread_mutex_unlock(&d->mutex);
+      usleep(100);
+      pthread_mutex_lock(&d->mutex);
+    }
     pthread_mutex_unlock(&d->mutex);
   }
   pthread_mutex_unlock(&set->mutex);
@@ -338,6 +404,7 @@ bool
 gwDeferredContinue(gw_deferred_t **dp)
 {
   gw_deferred_t *d;
+  void          *conn;
   bool           ok;
 
   if (!dp || (d = *dp) == NULL)
@@ -346,10 +413,10 @@ gwDeferredContinue(gw_deferred_t **dp)
 
   pthread_mutex_lock(&d->mutex);
   d->answer.status = 0;
-  ok = deferred_end_nolock(d, DEFERRED_ANSWERED);
+  conn = deferred_answer_nolock(d, &ok);
   pthread_mutex_unlock(&d->mutex);
 
-  deferred_unref(d);
+  deferred_unref_resumed(d, conn);
 
   return (ok);
 }
@@ -364,6 +431,7 @@ bool
 gwDeferredRespondHeader(gw_deferred_t **dp, int status, const char *content_type, const void *body, size_t len, const char *header, const char *value)
 {
   gw_deferred_t *d;
+  void          *conn = NULL;
   bool           ok = false;
 
   if (!dp || (d = *dp) == NULL)
@@ -385,11 +453,11 @@ gwDeferredRespondHeader(gw_deferred_t **dp, int status, const char *content_type
       snprintf(d->answer.header, sizeof(d->answer.header), "%s", header);
       snprintf(d->answer.value, sizeof(d->answer.value), "%s", value);
     }
-    ok = deferred_end_nolock(d, DEFERRED_ANSWERED);
+    conn = deferred_answer_nolock(d, &ok);
   }
   pthread_mutex_unlock(&d->mutex);
 
-  deferred_unref(d);
+  deferred_unref_resumed(d, conn);
 
   return (ok);
 }

@@ -44,6 +44,7 @@ typedef struct _gw_deferred_answer_s    /* What the route answered */
 extern _gw_defer_set_t *_gwDeferSetNew(_gw_defer_cb_t suspend, _gw_defer_cb_t resume);
 extern int64_t          _gwDeferSetExpire(_gw_defer_set_t *set, int64_t now);  /* Ends those due; next deadline or INT64_MAX */
 extern void             _gwDeferSetStop(_gw_defer_set_t *set);         /* Ends every wait (as timed out) */
+extern int              _gwDeferTestResumeDelayUs;                     /* Tests: an answer waits this long before it resumes its connection */
 extern void             _gwDeferSetDelete(_gw_defer_set_t **set);
 extern gw_deferred_t   *_gwDeferredNew(_gw_defer_set_t *set, int timeout_ms);  /* NULL when stopping */
 extern bool             _gwDeferredPark(_gw_defer_set_t *set, gw_deferred_t *d, void *conn);

@@ -218,8 +218,8 @@ _gwIppCommitDefer(gw_request_t *req, gw_ipp_request_t *r)
     else
       c->first = item;
     c->last = item;
-    pthread_cond_signal(&c->cond);
     pthread_mutex_unlock(&c->lock);
+    pthread_cond_signal(&c->cond);      /* After the unlock: the woken thread takes the lock at once */
   }
   pthread_mutex_unlock(&server->lock);
 

@@ -20,11 +20,17 @@
  *  - answers racing clients that hang up: every request's cleanup() runs
  *    once, the listener keeps serving (and ASan sees no use after free);
  *  - a stop with requests still deferred: it returns at once, every
- *    cleanup() has run, no client got 200, later answers are refused.
+ *    cleanup() has run, no client got 200, later answers are refused;
+ *  - a stop while an answer resumes its connection (an answer resumes
+ *    after releasing the deferred's mutex; a test hook widens that window
+ *    to 300 ms): the stop waits for the resume, so libmicrohttpd never
+ *    stops with that connection suspended and the resume never touches a
+ *    freed connection (ASan).
  */
 
 #include "test.h"
 #include "listener-harness.h"
+#include "listener-private.h"
 #include "printgate/clock.h"
 #include "printgate/listener.h"
 
@@ -639,6 +645,72 @@ test_stop(const char *cert, const char *key, gw_log_t *log)
 
 
 /*
+ * 'answer_one()' - A thread: answer handle 0.
+ */
+
+static void *
+answer_one(void *arg)
+{
+  *(int *)arg = answer_all(1, 0);
+
+  return (NULL);
+}
+
+
+/*
+ * 'test_stop_racing_answer()' - A stop while an answer is resuming its
+ *                               connection.
+ */
+
+static void
+test_stop_racing_answer(const char *cert, const char *key, gw_log_t *log)
+{
+  gw_listener_t *l;
+  FILE          *fp;
+  pthread_t      thread;
+  int64_t        start;
+  int            n, ok, s503, other, ms, taken = 0, late;
+
+  TEST_BEGIN("a stop while an answer resumes its connection: the stop waits for the resume");
+  held_reset();
+  if ((l = new_listener(cert, key, 1024, 30, log)) == NULL)
+    return;
+
+  fp = clients_start(gwListenerGetPort(l), 5, 60000, -1);
+  n  = held_wait(&num_held, 5, 20000);
+  TEST_CHECKF(n == 5, "%d of 5 deferred", n);
+
+  _gwDeferTestResumeDelayUs = 300000;
+  if (pthread_create(&thread, NULL, answer_one, &taken))
+  {
+    TEST_CHECK(!"pthread_create");
+    _gwDeferTestResumeDelayUs = 0;
+    gwListenerDelete(&l);
+    return;
+  }
+  usleep(100000);                       /* The answer is in its resume window now */
+  start = now_ms();
+  gwListenerDelete(&l);
+  ms = (int)(now_ms() - start);
+  pthread_join(thread, NULL);
+  _gwDeferTestResumeDelayUs = 0;
+  printf("  stopped in %d ms (the answer resumed 300 ms after it was taken)\n", ms);
+
+  TEST_CHECKF(taken == 1, "the answer was taken: %d", taken);
+  TEST_CHECKF(ms >= 150, "the stop returned after %d ms, before the answer's resume", ms);
+  pthread_mutex_lock(&held_lock);
+  TEST_CHECKF(num_cleanups == 5, "%d cleanup() calls when the stop returned", num_cleanups);
+  pthread_mutex_unlock(&held_lock);
+
+  TEST_CHECK(clients_finish(fp, &ok, &s503, &other, &ms));
+  TEST_CHECKF(ok <= 1 && ok + s503 + other == 5, "clients: %d answered 200, %d 503, %d closed", ok, s503, other);
+
+  late = answer_all(5, 0);
+  TEST_CHECKF(late == 0, "%d answers taken after the stop", late);
+}
+
+
+/*
  * 'test_max_connections()' - MaxConnections 16 (4 per client), split
  *                            across the pool threads: four clients
  *                            (127.0.0.2-5) with four connections each
@@ -722,6 +794,7 @@ main(int argc, char *argv[])
   test_race_deadline(cert, key, log);
   test_race_hangup(cert, key, log);
   test_stop(cert, key, log);
+  test_stop_racing_answer(cert, key, log);
   test_max_connections(cert, key, log);
 
   gwLogDelete(&log);
